@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+// Tests import the sources directly: "gradc" is the DSL and "gradc/runtime" the runtime, exactly the
+// specifiers model files and generated modules use.
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^gradc\/runtime$/, replacement: here("./runtime/index.ts") },
+      { find: /^gradc$/, replacement: here("./compiler/dsl/index.ts") },
+    ],
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
