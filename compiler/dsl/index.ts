@@ -1,0 +1,9 @@
+// The "gradc" module that model.ts imports: the public DSL (see ../../README.md for a tour).
+export type { Tensor, Operand } from "./core.js";
+export {
+  input, param, constant, matmul, add, sub, mul, div, neg, exp, log, sqrt, square, pow, abs,
+  sigmoid, tanh, relu, leakyRelu, softplus, sum, mean, max, reshape, transpose,
+  softmax, logSoftmax, mse, crossEntropy, softmaxCrossEntropy, binaryCrossEntropy,
+} from "./core.js";
+export { model, type ModelDef, type ModelResult } from "./model.js";
+export type { InitOption, InitName } from "./init.js";

@@ -1,0 +1,81 @@
+// Tensor nodes and the hash-consing builder that creates them.
+//
+// A node is immutable by convention: `{ op, inputs, attrs, shape, dtype, loc }`. Every node is made
+// by a Builder, which keys nodes by (op, input ids, attrs): building the same expression twice
+// returns the same node, so common subexpressions are shared as they are written.
+
+import type { Loc } from "./loc.js";
+import type { Shape } from "./shape.js";
+
+export type Attrs = Readonly<Record<string, unknown>>;
+/** Element type: floating point values, or integer class labels. */
+export type ElemType = "f" | "i";
+
+export interface Node {
+  /** Unique within its builder and increasing in creation order, hence a topological order. */
+  readonly id: number;
+  readonly op: string;
+  readonly inputs: readonly Node[];
+  readonly attrs: Attrs;
+  readonly shape: Shape;
+  readonly dtype: ElemType;
+  readonly loc: Loc;
+  /** A readable name (the model.ts variable, a parameter's name, `dL/dh1`); never part of identity. */
+  name?: string;
+}
+
+/** What an op contributes to node construction: its shape rule and element type. */
+export interface NodeTyping {
+  shape(inputs: readonly Node[], attrs: Attrs): Shape;
+  dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
+}
+
+export type TypingLookup = (op: string) => NodeTyping;
+
+/** Stable JSON with sorted keys, so attrs written in any order hash alike. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(",")}}`;
+  }
+  if (typeof v === "number" && Object.is(v, -0)) return "-0";
+  return JSON.stringify(v) ?? "undefined";
+}
+
+export class Builder {
+  private readonly table = new Map<string, Node>();
+  private nextId = 0;
+  constructor(private readonly typing: TypingLookup) {}
+
+  /** The node for (op, inputs, attrs), created on first use; shape rules run here (they may throw). */
+  make(op: string, inputs: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
+    const key = `${op}(${inputs.map((i) => i.id).join(",")})${canonical(attrs)}`;
+    const found = this.table.get(key);
+    if (found) {
+      if (name && !found.name) found.name = name;
+      return found;
+    }
+    const t = this.typing(op);
+    const node: Node = {
+      id: this.nextId++,
+      op,
+      inputs,
+      attrs,
+      shape: t.shape(inputs, attrs),
+      dtype: t.dtype ? t.dtype(inputs, attrs) : "f",
+      loc,
+      ...(name ? { name } : {}),
+    };
+    this.table.set(key, node);
+    return node;
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+}

@@ -1,0 +1,50 @@
+// Rebuilding a graph into a fresh builder: the mechanism every pass is made of. Rebuilding alone
+// merges identical nodes (hash-consing) and drops unreachable ones; a hook may replace each node as
+// it is rebuilt (its inputs already rebuilt), building replacements with DSL functions.
+import { createContext, withContext } from "../dsl/context.js";
+import { makeGraph, type Graph } from "./graph.js";
+import type { Builder, Node } from "./node.js";
+
+export type RewriteHook = (node: Node) => Node | undefined;
+
+export interface Rebuilt {
+  readonly graph: Graph;
+  readonly builder: Builder;
+  /** Old node → its rebuilt counterpart. */
+  readonly map: Map<Node, Node>;
+}
+
+export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
+  const ctx = createContext();
+  const map = new Map<Node, Node>();
+  withContext(ctx, () => {
+    for (const n of g.nodes) {
+      const made = ctx.builder.make(n.op, n.inputs.map((i) => map.get(i)!), n.attrs, n.loc, n.name);
+      if (!hook) {
+        map.set(n, made);
+        continue;
+      }
+      ctx.loc = n.loc;
+      const replaced = hook(made) ?? made;
+      if (n.name && !replaced.name) replaced.name = n.name;
+      map.set(n, replaced);
+    }
+  });
+  const m = (n: Node) => map.get(n)!;
+  const graph = makeGraph({
+    name: g.name,
+    batchDim: g.batchDim,
+    inputs: g.inputs.map(m),
+    params: g.params.map(m),
+    loss: g.loss ? m(g.loss) : null,
+    outputs: g.outputs.map(([k, v]) => [k, m(v)] as const),
+    grads: g.grads.map(([k, v]) => [k, m(v)] as const),
+  });
+  return { graph, builder: ctx.builder, map };
+}
+
+/** Runs `fn` with DSL calls adding to `builder` at a fixed location. */
+export function inBuilder<T>(builder: Builder, loc: Node["loc"], fn: () => T): T {
+  const ctx = { ...createContext(), builder, loc };
+  return withContext(ctx, fn);
+}

@@ -1,0 +1,30 @@
+// The op registry: every op gradc knows, listed explicitly. Adding an op is one file plus one line here.
+import type { NodeTyping } from "../ir/node.js";
+import { sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, stepOp } from "./activations.js";
+import { softmaxCEOp, onehotOp } from "./crossEntropy.js";
+import { broadcastToOp, reshapeOp, transposeOp } from "./layout.js";
+import { constant, dim, input, param } from "./leaf.js";
+import { addOp, subOp, mulOp, divOp, powOp, negOp, expOp, logOp, sqrtOp, squareOp, absOp, signOp, eqOp } from "./math.js";
+import { matmulOp } from "./matmul.js";
+import type { OpDef } from "./op.js";
+import { maxOp, sumOp } from "./reduce.js";
+import { logSoftmaxOp, softmaxOp } from "./softmax.js";
+
+export const allOps: readonly OpDef[] = [
+  input, param, constant, dim,
+  addOp, subOp, mulOp, divOp, powOp, negOp, expOp, logOp, sqrtOp, squareOp, absOp, signOp, eqOp,
+  sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, stepOp,
+  sumOp, maxOp,
+  reshapeOp, broadcastToOp, transposeOp,
+  matmulOp,
+  softmaxOp, logSoftmaxOp, softmaxCEOp, onehotOp,
+];
+
+let registry: Map<string, OpDef> | null = null;
+
+export function getOp(name: string): OpDef & NodeTyping {
+  registry ??= new Map(allOps.map((o) => [o.name, o]));
+  const op = registry.get(name);
+  if (!op) throw new Error(`unknown op "${name}"`);
+  return op;
+}

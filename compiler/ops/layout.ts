@@ -1,0 +1,72 @@
+// Layout: reshape (free on row-major data), broadcastTo and transpose (index arithmetic when lowered).
+import { reshape, sumTo, transpose } from "../dsl/core.js";
+import { broadcastShapes, formatShape, sameShape, ShapeError, staticPart, type Dim, type Shape } from "../ir/shape.js";
+import { broadcastIndex, sizeOf, stridesOf } from "../ir/tensor.js";
+import { defineOp } from "./op.js";
+
+export const reshapeOp = defineOp({
+  name: "reshape",
+  kind: "view",
+  shape: ([x], { shape }) => {
+    const s = shape as Dim[];
+    const symbolic = (t: Shape) => t.filter((d) => typeof d !== "number").length;
+    if (staticPart(s) !== staticPart(x!.shape) || symbolic(s) !== symbolic(x!.shape)) {
+      throw new ShapeError(`cannot reshape ${formatShape(x!.shape)} to ${formatShape(s)}`);
+    }
+    return s;
+  },
+  eval: ([x], _, shape) => ({ shape, data: x!.data }),
+  vjp: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
+  notation: ([a]) => a!,
+});
+
+export const broadcastToOp = defineOp({
+  name: "broadcastTo",
+  kind: "layout",
+  shape: ([x], { shape }) => {
+    const s = shape as Dim[];
+    if (!sameShape(broadcastShapes(x!.shape, s), s)) throw new ShapeError(`cannot broadcast ${formatShape(x!.shape)} to ${formatShape(s)}`);
+    return s;
+  },
+  eval: ([x], _, shape) => {
+    const idx = broadcastIndex(x!.shape, shape);
+    return { shape, data: Float64Array.from(idx, (k) => x!.data[k]!) };
+  },
+  vjp: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
+  notation: ([a]) => a!,
+});
+
+export const transposeOp = defineOp({
+  name: "transpose",
+  kind: "layout",
+  shape: ([x], { perm }) => {
+    const p = perm as number[];
+    if (p.length !== x!.shape.length || [...p].sort().some((v, i) => v !== i)) {
+      throw new ShapeError(`transpose: [${p.join(", ")}] is not a permutation of the ${x!.shape.length} axes of ${formatShape(x!.shape)}`);
+    }
+    return p.map((i) => x!.shape[i]!);
+  },
+  eval: ([x], { perm }, shape) => {
+    const p = perm as number[];
+    const inStrides = stridesOf(x!.shape);
+    const out = new Float64Array(sizeOf(shape));
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < out.length; k++) {
+      let src = 0;
+      for (let d = 0; d < shape.length; d++) src += idx[d]! * inStrides[p[d]!]!;
+      out[k] = x!.data[src]!;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++idx[d]! < shape[d]!) break;
+        idx[d] = 0;
+      }
+    }
+    return { shape, data: out };
+  },
+  vjp: (g, { attrs: { perm } }) => {
+    const p = perm as number[];
+    const inverse = p.map((_, i) => p.indexOf(i));
+    return [transpose(g, inverse)];
+  },
+  notation: ([a]) => `${a}ᵀ`,
+});
+

@@ -1,0 +1,107 @@
+// Elementwise arithmetic: + − × ÷ pow, negation, exp/log/sqrt/abs/square, and the masks derivative
+// rules need. Each derivative sits next to its definition; gradients of broadcast operands are
+// summed back to the operand's shape (sumTo).
+import { div, log, mul, neg, pow, sign, sub, sumTo } from "../dsl/core.js";
+import type { Node } from "../ir/node.js";
+import { elementwise } from "./op.js";
+
+const unb = (g: Node, x: Node): Node => sumTo(g, x.shape);
+const paren = (s: string) => (/^[\w.]+$/.test(s) ? s : `(${s})`);
+
+export const addOp = elementwise({
+  name: "add", arity: 2,
+  expr: ([a, b]) => `${a} + ${b}`,
+  vjp: (g, { inputs: [a, b] }) => [unb(g, a!), unb(g, b!)],
+  notation: ([a, b]) => `${a} + ${b}`,
+});
+
+export const subOp = elementwise({
+  name: "sub", arity: 2,
+  expr: ([a, b]) => `${a} - ${paren(b!)}`,
+  vjp: (g, { inputs: [a, b] }) => [unb(g, a!), unb(neg(g), b!)],
+  notation: ([a, b]) => `${a} − ${paren(b!)}`,
+});
+
+export const mulOp = elementwise({
+  name: "mul", arity: 2,
+  expr: ([a, b]) => `${paren(a!)} * ${paren(b!)}`,
+  vjp: (g, { inputs: [a, b] }) => [unb(mul(g, b!), a!), unb(mul(g, a!), b!)],
+  notation: ([a, b]) => `${paren(a!)} ⊙ ${paren(b!)}`,
+});
+
+export const divOp = elementwise({
+  name: "div", arity: 2,
+  expr: ([a, b]) => `${paren(a!)} / ${paren(b!)}`,
+  // d(a/b)/db = −(a/b)/b: reuses the quotient.
+  vjp: (g, node) => [unb(div(g, node.inputs[1]!), node.inputs[0]!), unb(neg(div(mul(g, node), node.inputs[1]!)), node.inputs[1]!)],
+  notation: ([a, b]) => `${paren(a!)} / ${paren(b!)}`,
+});
+
+export const powOp = elementwise({
+  name: "pow", arity: 2,
+  expr: ([a, b]) => `Math.pow(${a}, ${b})`,
+  // d(aᵇ)/da = b·aᵇ⁻¹, d(aᵇ)/db = aᵇ·ln a.
+  vjp: (g, node) => {
+    const [a, b] = node.inputs as [Node, Node];
+    return [unb(mul(g, mul(b, pow(a, sub(b, 1)))), a), unb(mul(g, mul(node, log(a))), b)];
+  },
+  notation: ([a, b]) => `${paren(a!)}^${paren(b!)}`,
+});
+
+export const negOp = elementwise({
+  name: "neg", arity: 1,
+  expr: ([a]) => `-${paren(a!)}`,
+  vjp: (g) => [neg(g)],
+  notation: ([a]) => `−${paren(a!)}`,
+});
+
+export const expOp = elementwise({
+  name: "exp", arity: 1,
+  expr: ([a]) => `Math.exp(${a})`,
+  vjp: (g, node) => [mul(g, node)], // exp' = exp: the forward value
+  notation: ([a]) => `exp(${a})`,
+});
+
+export const logOp = elementwise({
+  name: "log", arity: 1,
+  expr: ([a]) => `Math.log(${a})`,
+  vjp: (g, { inputs: [x] }) => [div(g, x!)],
+  notation: ([a]) => `log(${a})`,
+});
+
+export const sqrtOp = elementwise({
+  name: "sqrt", arity: 1,
+  expr: ([a]) => `Math.sqrt(${a})`,
+  vjp: (g, node) => [div(g, mul(2, node))], // (√x)' = 1/(2√x): the forward value
+  notation: ([a]) => `√${paren(a!)}`,
+});
+
+export const squareOp = elementwise({
+  name: "square", arity: 1,
+  expr: ([a]) => `${paren(a!)} * ${paren(a!)}`,
+  vjp: (g, { inputs: [x] }) => [mul(g, mul(2, x!))],
+  notation: ([a]) => `${paren(a!)}²`,
+});
+
+export const absOp = elementwise({
+  name: "abs", arity: 1,
+  expr: ([a]) => `Math.abs(${a})`,
+  vjp: (g, { inputs: [x] }) => [mul(g, sign(x!))], // |x|' = sign(x), 0 at 0 as in PyTorch
+  notation: ([a]) => `|${a}|`,
+});
+
+export const signOp = elementwise({
+  name: "sign", arity: 1,
+  expr: ([a]) => `Math.sign(${a})`,
+  vjp: () => [null],
+  notation: ([a]) => `sign(${a})`,
+});
+
+/** [a = b]: which elements attain a maximum (max's derivative). */
+export const eqOp = elementwise({
+  name: "eq", arity: 2,
+  expr: ([a, b]) => `(${a} === ${b} ? 1 : 0)`,
+  vjp: () => [null, null],
+  notation: ([a, b]) => `[${a} = ${b}]`,
+});
+

@@ -1,0 +1,41 @@
+// C = op(A)·op(B) for 2-D operands, op = identity or transpose (attrs transA, transB). Transposes are
+// flags, never copies: the derivative rules below only flip them.
+//   ∂L/∂A = g·op(B)ᵀ        ∂L/∂B = op(A)ᵀ·g        (with the flags worked out for transposed operands)
+import { matmul } from "../dsl/core.js";
+import { formatShape, ShapeError } from "../ir/shape.js";
+import { defineOp } from "./op.js";
+
+export const matmulOp = defineOp({
+  name: "matmul",
+  kind: "matmul",
+  shape: ([a, b], { transA, transB }) => {
+    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
+      throw new ShapeError(`expects matrices (or a vector and a matrix), got ${formatShape(a!.shape)} and ${formatShape(b!.shape)}`);
+    }
+    const [m, ka] = transA ? [a!.shape[1]!, a!.shape[0]!] : [a!.shape[0]!, a!.shape[1]!];
+    const [kb, n] = transB ? [b!.shape[1]!, b!.shape[0]!] : [b!.shape[0]!, b!.shape[1]!];
+    if (ka !== kb) {
+      throw new ShapeError(`inner dimensions differ: ${formatShape(a!.shape)}${transA ? "ᵀ" : ""} · ${formatShape(b!.shape)}${transB ? "ᵀ" : ""} (${ka} vs ${kb})`);
+    }
+    return [m, n];
+  },
+  eval: ([a, b], { transA, transB }, shape) => {
+    const [m, n] = shape as [number, number];
+    const k = transA ? a!.shape[0]! : a!.shape[1]!;
+    const A = (i: number, p: number) => (transA ? a!.data[p * m + i]! : a!.data[i * k + p]!);
+    const B = (p: number, j: number) => (transB ? b!.data[j * k + p]! : b!.data[p * n + j]!);
+    const out = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
+        out[i * n + j] = s;
+      }
+    return { shape, data: out };
+  },
+  vjp: (g, { inputs: [a, b], attrs: { transA, transB } }) => [
+    transA ? matmul(b!, g, { transA: !!transB, transB: true }) : matmul(g, b!, { transB: !transB }),
+    transB ? matmul(g, a!, { transA: true, transB: !!transA }) : matmul(a!, g, { transA: !transA }),
+  ],
+  notation: ([a, b], { transA, transB }) => `${a}${transA ? "ᵀ" : ""}·${b}${transB ? "ᵀ" : ""}`,
+});

@@ -1,0 +1,94 @@
+// The one place that says what an op is. Each op file calls `defineOp` (or `elementwise`) once and
+// keeps together: its shape rule, its reference `eval`, its derivative rule (a vector-Jacobian
+// product written with the DSL's own functions, so gradients are ordinary graph nodes), its
+// lowering and its notation.
+
+import type { Attrs, ElemType, Node } from "../ir/node.js";
+import type { Shape } from "../ir/shape.js";
+import { broadcastShapes } from "../ir/shape.js";
+import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
+
+/**
+ * How the lowering treats an op:
+ * - leaf: input, param, const, dim — values that exist before any loop runs;
+ * - elementwise: one scalar expression per output element (with broadcasting), fusable anywhere;
+ * - reduce: sum or max along one axis or all; fusable with the elementwise chain that feeds it;
+ * - matmul: a loop nest with an elementwise epilogue;
+ * - view: a reshape, which is free on row-major data;
+ * - layout: broadcastTo / transpose, which become index arithmetic;
+ * - rowwise: an op over the last axis of each row (softmax, logSoftmax, cross-entropy), lowered by its
+ *   own `lowerRow` template.
+ */
+export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise";
+
+/** Code for one row of a rowwise op: `x(j)`, `y(j)` are element accessors; `len` the row length. */
+export interface RowContext {
+  readonly len: number;
+  /** The i-th input's element j of the current row, as an expression. */
+  readonly input: (i: number, j: string) => string;
+  /** Whether input i holds one value per row (class labels), and that value for the current row. */
+  readonly hasRowScalar: (i: number) => boolean;
+  readonly rowScalar: (i: number) => string;
+  /** Element j of the output row, assignable (j is ignored when the op makes one value per row). */
+  readonly output: (j: string) => string;
+  /** A fresh local name. */
+  readonly local: (hint: string) => string;
+}
+
+export interface OpDef {
+  readonly name: string;
+  readonly kind: OpKind;
+  shape(inputs: readonly Node[], attrs: Attrs): Shape;
+  dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
+  /** Reference semantics in float64 (concrete shapes): constant folding and tests use it. */
+  eval(inputs: readonly Tensor[], attrs: Attrs, outShape: readonly number[]): Tensor;
+  /**
+   * ∂L/∂input_k for each input, given g = ∂L/∂node, each with the input's shape (null: no gradient,
+   * e.g. for integer labels). Written with DSL functions; runs inside a gradient builder.
+   */
+  vjp?(g: Node, node: Node): readonly (Node | null)[];
+  /** Elementwise ops: the scalar expression for one element, operands given as JS expressions. */
+  expr?(args: readonly string[], attrs: Attrs): string;
+  /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
+  lowerRow?(ctx: RowContext, attrs: Attrs): string[];
+  /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
+  notation(args: readonly string[], attrs: Attrs): string;
+}
+
+export const defineOp = (def: OpDef): OpDef => def;
+
+/** Compiles an elementwise op's scalar expression into a JS function, so eval and emitted code agree. */
+function scalarFunction(arity: number, expr: (a: readonly string[], attrs: Attrs) => string, attrs: Attrs) {
+  const args = Array.from({ length: arity }, (_, i) => `a${i}`);
+  return new Function(...args, `return ${expr(args, attrs)};`) as (...xs: number[]) => number;
+}
+
+export interface ElementwiseDef {
+  readonly name: string;
+  readonly arity: 1 | 2;
+  readonly expr: (args: readonly string[], attrs: Attrs) => string;
+  readonly vjp?: OpDef["vjp"];
+  readonly notation: OpDef["notation"];
+}
+
+/** An elementwise op with NumPy broadcasting; its eval is its own emitted expression. */
+export function elementwise(def: ElementwiseDef): OpDef {
+  return defineOp({
+    ...def,
+    kind: "elementwise",
+    shape: (inputs) => inputs.map((i) => i.shape).reduce((a, b) => broadcastShapes(a, b)),
+    eval(inputs, attrs, outShape) {
+      const f = scalarFunction(def.arity, def.expr, attrs);
+      const idx = inputs.map((t) => broadcastIndex(t.shape, outShape));
+      const out = new Float64Array(sizeOf(outShape));
+      if (def.arity === 1) {
+        const a = inputs[0]!.data, ia = idx[0]!;
+        for (let k = 0; k < out.length; k++) out[k] = f(a[ia[k]!]!);
+      } else {
+        const a = inputs[0]!.data, ia = idx[0]!, b = inputs[1]!.data, ib = idx[1]!;
+        for (let k = 0; k < out.length; k++) out[k] = f(a[ia[k]!]!, b[ib[k]!]!);
+      }
+      return { shape: outShape, data: out };
+    },
+  });
+}

@@ -1,0 +1,53 @@
+// Reductions along one axis (attrs.axis) or over everything (axis null), optionally keeping the
+// reduced axis as size 1. sum' broadcasts the adjoint back; max' sends it to the maxima, shared
+// equally among ties (as torch.amax).
+import { broadcastTo, div, eq, mul, reshape, sum } from "../dsl/core.js";
+import type { Attrs, Node } from "../ir/node.js";
+import type { Dim, Shape } from "../ir/shape.js";
+import { sizeOf, type Tensor } from "../ir/tensor.js";
+import { defineOp } from "./op.js";
+
+export function reducedShape(s: Shape, { axis, keepdims }: Attrs): Dim[] {
+  if (axis === null) return keepdims ? s.map(() => 1) : [];
+  return keepdims ? s.map((d, i) => (i === axis ? 1 : d)) : s.filter((_, i) => i !== axis);
+}
+
+/** The adjoint reshaped so it broadcasts against the reduction's input. */
+const kept = (g: Node, x: Node, attrs: Attrs): Node => reshape(g, reducedShape(x.shape, { ...attrs, keepdims: true }));
+
+function reduceEval(x: Tensor, attrs: Attrs, init: number, f: (acc: number, v: number) => number): Tensor {
+  const axis = attrs.axis as number | null;
+  const outer = axis === null ? 1 : sizeOf(x.shape.slice(0, axis));
+  const len = axis === null ? sizeOf(x.shape) : x.shape[axis]!;
+  const inner = axis === null ? 1 : sizeOf(x.shape.slice(axis + 1));
+  const out = new Float64Array(outer * inner).fill(init);
+  for (let o = 0; o < outer; o++)
+    for (let k = 0; k < len; k++)
+      for (let i = 0; i < inner; i++) out[o * inner + i] = f(out[o * inner + i]!, x.data[(o * len + k) * inner + i]!);
+  return { shape: reducedShape(x.shape, attrs) as number[], data: out };
+}
+
+const axisNote = (a: Attrs) => (a.axis === null ? "" : `_axis${a.axis}`);
+
+export const sumOp = defineOp({
+  name: "sum",
+  kind: "reduce",
+  shape: ([x], a) => reducedShape(x!.shape, a),
+  eval: ([x], a) => reduceEval(x!, a, 0, (s, v) => s + v),
+  vjp: (g, { inputs: [x], attrs }) => [broadcastTo(kept(g, x!, attrs), x!.shape)],
+  notation: ([a], attrs) => `Σ${axisNote(attrs)} ${a}`,
+});
+
+export const maxOp = defineOp({
+  name: "max",
+  kind: "reduce",
+  shape: ([x], a) => reducedShape(x!.shape, a),
+  eval: ([x], a) => reduceEval(x!, a, -Infinity, (m, v) => (v > m ? v : m)),
+  vjp: (g, node) => {
+    const x = node.inputs[0]!;
+    const isMax = eq(x, broadcastTo(kept(node, x, node.attrs), x.shape));
+    const ties = kept(sum(isMax, node.attrs.axis === null ? undefined : (node.attrs.axis as number), true), x, { ...node.attrs, keepdims: true });
+    return [mul(isMax, broadcastTo(div(kept(g, x, node.attrs), ties), x.shape))];
+  },
+  notation: ([a], attrs) => `max${axisNote(attrs)} ${a}`,
+});
