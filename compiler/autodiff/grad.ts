@@ -32,7 +32,9 @@ export function grad(g: Graph): Graph {
     adjoint.set(n, total);
     const rule = getOp(n.op).vjp;
     if (!rule || !n.inputs.some((i) => needs.has(i))) continue;
+    const firstNew = builder.size;
     const contributions = inBuilder(builder, n.loc, () => rule(total, n));
+    for (const c of contributions) markOrigin(c, firstNew, `${n.op}'`);
     n.inputs.forEach((input, i) => {
       const c = contributions[i];
       if (!c || !needs.has(input)) return;
@@ -48,4 +50,11 @@ export function grad(g: Graph): Graph {
     return [p.attrs.name as string, d] as const;
   });
   return makeGraph({ ...graph, grads });
+}
+
+/** Labels the nodes a derivative rule created (ids from `firstNew` on) with the rule's name. */
+function markOrigin(n: Node | null, firstNew: number, origin: string): void {
+  if (!n || n.id < firstNew || n.origin) return;
+  n.origin = origin;
+  for (const i of n.inputs) markOrigin(i, firstNew, origin);
 }

@@ -22,6 +22,8 @@ export interface Node {
   readonly loc: Loc;
   /** A readable name (the model.ts variable, a parameter's name, `dL/dh1`); never part of identity. */
   name?: string;
+  /** For gradient nodes: the derivative rule that made it (`relu'`), shown in emitted comments. */
+  origin?: string;
 }
 
 /** What an op contributes to node construction: its shape rule and element type. */

@@ -20,6 +20,7 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
   withContext(ctx, () => {
     for (const n of g.nodes) {
       const made = ctx.builder.make(n.op, n.inputs.map((i) => map.get(i)!), n.attrs, n.loc, n.name);
+      if (n.origin && !made.origin) made.origin = n.origin;
       if (!hook) {
         map.set(n, made);
         continue;
@@ -27,6 +28,7 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
       ctx.loc = n.loc;
       const replaced = hook(made) ?? made;
       if (n.name && !replaced.name) replaced.name = n.name;
+      if (n.origin && !replaced.origin) replaced.origin = n.origin;
       map.set(n, replaced);
     }
   });

@@ -3,10 +3,14 @@
 import { mul, sigmoid, square, step, sub } from "../dsl/core.js";
 import { elementwise } from "./op.js";
 
+// Operands may be compound expressions once lowering fuses chains ("a + b", "-x"): parenthesize them
+// wherever a prefix minus or a product would otherwise bind to part of the operand.
+const paren = (s: string) => (/^[\w.]+$/.test(s) ? s : `(${s})`);
+
 export const sigmoidOp = elementwise({
   name: "sigmoid", arity: 1,
   // 1/(1+e^−x) is finite everywhere: e^1000 = ∞ gives 1/∞ = 0, never ∞/∞.
-  expr: ([a]) => `1 / (1 + Math.exp(-${a}))`,
+  expr: ([a]) => `1 / (1 + Math.exp(-${paren(a!)}))`,
   vjp: (g, y) => [mul(g, mul(y, sub(1, y)))],
   notation: ([a]) => `σ(${a})`,
 });
@@ -27,7 +31,7 @@ export const reluOp = elementwise({
 
 export const leakyReluOp = elementwise({
   name: "leakyRelu", arity: 1,
-  expr: ([a], { alpha }) => `(${a} > 0 ? ${a} : ${alpha} * ${a})`,
+  expr: ([a], { alpha }) => `(${a} > 0 ? ${a} : ${alpha} * ${paren(a!)})`,
   vjp: (g, { inputs: [z], attrs: { alpha } }) => [mul(g, step(z!, alpha as number))],
   notation: ([a], { alpha }) => `leakyRelu_${alpha}(${a})`,
 });
@@ -35,7 +39,7 @@ export const leakyReluOp = elementwise({
 export const softplusOp = elementwise({
   name: "softplus", arity: 1,
   // log(1+eˣ) without overflow: x + log1p(e^−x) for x > 0.
-  expr: ([a]) => `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${a})) : Math.log1p(Math.exp(${a})))`,
+  expr: ([a]) => `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${paren(a!)})) : Math.log1p(Math.exp(${a})))`,
   vjp: (g, { inputs: [x] }) => [mul(g, sigmoid(x!))],
   notation: ([a]) => `softplus(${a})`,
 });

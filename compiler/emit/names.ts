@@ -1,0 +1,34 @@
+// Identifiers for emitted code. User-chosen names (parameters, inputs, model.ts variables) become
+// identifiers only after sanitizing; everywhere else they appear as string data (JSON.stringify).
+
+const RESERVED = new Set(
+  ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
+    "import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
+    "implements interface package private protected public await arguments eval undefined NaN Infinity Math Object Array " +
+    "Float32Array Float64Array Int32Array Error Number String JSON spec params inputs ws n i j k l m r p a b c aik bRow cRow")
+    .split(" "),
+);
+
+export class Names {
+  private readonly used = new Set<string>(RESERVED);
+
+  /** A fresh identifier resembling `hint`. */
+  fresh(hint: string): string {
+    let base = hint.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1") || "t";
+    if (base.length > 40) base = base.slice(0, 40);
+    let name = base;
+    for (let k = 2; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+}
+
+/** Text safe inside a `//` comment: one line, printable. */
+export const commentText = (s: string): string => s.replace(/[\u0000-\u001f\u2028\u2029\u007f]/g, " ");
+
+/** A property access that is safe whatever the key: obj["key"]. */
+export const prop = (obj: string, key: string): string => `${obj}[${JSON.stringify(key)}]`;

@@ -1,0 +1,56 @@
+// The only place passes are ordered. Reads top to bottom: stabilize the forward graph, differentiate
+// it, then optimize forward and backward together.
+import { grad } from "./autodiff/grad.js";
+import type { Graph } from "./ir/graph.js";
+import { verify } from "./ir/verify.js";
+import { constFold } from "./passes/constFold.js";
+import { cse } from "./passes/cse.js";
+import { dce } from "./passes/dce.js";
+import { foldTranspose } from "./passes/foldTranspose.js";
+import type { Pass } from "./passes/pass.js";
+import { reuseForward } from "./passes/reuseForward.js";
+import { simplify } from "./passes/simplify.js";
+import { stabilize } from "./passes/stabilize.js";
+
+export interface PassReport {
+  readonly pass: string;
+  readonly nodesBefore: number;
+  readonly nodesAfter: number;
+  readonly changes: number;
+  readonly notes: readonly string[];
+}
+
+export interface Optimized {
+  readonly forward: Graph;
+  readonly graph: Graph;
+  readonly report: readonly PassReport[];
+}
+
+export function optimize(traced: Graph, options: { verify?: boolean } = {}): Optimized {
+  const report: PassReport[] = [];
+  const run = (name: string, pass: Pass, g: Graph): Graph => {
+    const r = pass(g);
+    if (options.verify) verify(r.graph, name);
+    report.push({ pass: name, nodesBefore: g.nodes.length, nodesAfter: r.graph.nodes.length, changes: r.changes, notes: r.notes ?? [] });
+    return r.graph;
+  };
+  const differentiate: Pass = (g) => {
+    const d = grad(g);
+    return { graph: d, changes: d.nodes.length - g.nodes.length };
+  };
+
+  let g = traced;
+  g = run("stabilize", stabilize, g);
+  g = run("simplify", simplify, g);
+  g = run("constFold", constFold, g);
+  const forward = g;
+  g = run("grad", differentiate, g);
+  g = run("simplify", simplify, g);
+  g = run("constFold", constFold, g);
+  g = run("foldTranspose", foldTranspose, g);
+  g = run("reuseForward", reuseForward, g);
+  g = run("simplify", simplify, g);
+  g = run("cse", cse, g);
+  g = run("dce", dce, g);
+  return { forward, graph: g, report };
+}

@@ -1,0 +1,17 @@
+// gradc/runtime: everything generated trainer modules import, and nothing they don't need specialized.
+// Generated code imports only from this entry point, so files behind it can move without regenerating.
+
+export type { MutableArrayLike, Rng } from "./rng.js";
+export { createRng, createRngFromState, shuffleInPlace, splitmix32Mix, uniformInt } from "./rng.js";
+
+export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
+export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
+
+export type { AdamSpec, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
+export { createOptimizer, resolveOptimizerSpec } from "./optim.js";
+
+export type { InputDtype, InputSpec, InputValue } from "./inputs.js";
+export { resolveBatch, toArray } from "./inputs.js";
+
+export type { ParamSpec } from "./params.js";
+export { checkParams } from "./params.js";

@@ -1,0 +1,484 @@
+// Optimizers with the semantics and defaults of torch.optim.SGD, Adam and AdamW.
+//
+// Each update follows PyTorch's single-tensor (foreach=False) code path, operation by operation and in
+// the same order, in double precision: torch/optim/sgd.py `_single_tensor_sgd` and torch/optim/adam.py
+// `_single_tensor_adam` (AdamW = Adam with decoupled weight decay). Reproducing the order matters because
+// floating-point arithmetic is not associative: `p + (−lr)·d` and `p − lr·d` can differ in the last bit,
+// and those bits compound over thousands of steps.
+//
+// Known limits of bit-faithfulness: PyTorch's vectorized CPU kernels for add/lerp use fused multiply-add
+// on AVX2/AVX-512 builds, which JavaScript cannot express, and Python's `beta ** step` uses the C
+// library's pow while we use V8's; either can move a result by an ulp. For float32 parameters we do not
+// emulate float32 kernels (which also round every scalar to float): each element's update is computed in
+// double from the stored values, and the parameter and each state buffer are rounded once when written.
+//
+// Performance: state buffers are allocated once, `step` allocates nothing, and every parameter's update
+// is one loop whose variant (SGD, SGD with momentum, Adam) is chosen before the loop starts.
+
+import type { Dtype, FloatArray } from "./init.js";
+
+/** torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False). */
+export type SgdSpec = {
+  kind: "sgd";
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+};
+
+/** torch.optim.Adam / AdamW(params, lr, betas=(beta1, beta2), eps, weight_decay). */
+export type AdamSpec = {
+  kind: "adam" | "adamw";
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+};
+
+export type OptimizerSpec = SgdSpec | AdamSpec;
+
+/** A spec with every default filled in, as the optimizer actually runs it. */
+export type ResolvedOptimizerSpec = Readonly<Required<SgdSpec>> | Readonly<Required<AdamSpec>>;
+
+/**
+ * A checkpointable snapshot: plain data (step count and per-parameter buffer copies in the parameters'
+ * order). `state()` returns typed-array copies; `loadState` also accepts plain number arrays, so a
+ * snapshot survives a JSON round trip.
+ */
+export interface OptimizerState {
+  readonly kind: OptimizerSpec["kind"];
+  readonly stepCount: number;
+  /** SGD with momentum ≠ 0, once at least one step was taken: torch's `momentum_buffer`. */
+  readonly momentumBuffer?: readonly (FloatArray | readonly number[])[];
+  /** Adam/AdamW: torch's `exp_avg` (first moment). */
+  readonly expAvg?: readonly (FloatArray | readonly number[])[];
+  /** Adam/AdamW: torch's `exp_avg_sq` (second moment). */
+  readonly expAvgSq?: readonly (FloatArray | readonly number[])[];
+}
+
+export interface Optimizer {
+  /** The spec being run, defaults filled in; `lr` reflects the latest `setLearningRate`. */
+  readonly spec: ResolvedOptimizerSpec;
+  /** Number of completed `step` calls (torch's per-parameter `step`, which is the same for all). */
+  readonly stepCount: number;
+  /** Updates every parameter in place from its gradient and increments the step count once. */
+  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void;
+  /** Changes the learning rate for later steps (what a torch LR scheduler does to `param_groups`). */
+  setLearningRate(lr: number): void;
+  state(): OptimizerState;
+  loadState(s: OptimizerState): void;
+}
+
+const SGD_DEFAULTS = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as const;
+const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } as const;
+const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 } as const;
+
+/** Fills in torch's defaults and validates like torch's constructors do; throws on a bad spec. */
+export function resolveOptimizerSpec(spec: OptimizerSpec): ResolvedOptimizerSpec {
+  if (typeof spec !== "object" || spec === null) {
+    throw new Error(`optimizer spec must be an object, got ${String(spec)}`);
+  }
+  const kind = (spec as { kind: unknown }).kind;
+  if (kind === "sgd") {
+    const s = spec as SgdSpec;
+    rejectUnknownKeys(s, ["kind", "lr", "momentum", "dampening", "nesterov", "weightDecay"]);
+    const r: Required<SgdSpec> = {
+      kind: "sgd",
+      lr: checkLr(s.lr),
+      momentum: nonNegative("sgd", "momentum", s.momentum ?? SGD_DEFAULTS.momentum),
+      dampening: finite("sgd", "dampening", s.dampening ?? SGD_DEFAULTS.dampening),
+      nesterov: s.nesterov ?? SGD_DEFAULTS.nesterov,
+      weightDecay: nonNegative("sgd", "weightDecay", s.weightDecay ?? SGD_DEFAULTS.weightDecay),
+    };
+    if (typeof r.nesterov !== "boolean") {
+      throw new Error(`sgd: nesterov must be a boolean, got ${String(r.nesterov)}`);
+    }
+    if (r.nesterov && (r.momentum <= 0 || r.dampening !== 0)) {
+      throw new Error(
+        `sgd: Nesterov momentum requires a momentum > 0 and zero dampening ` +
+          `(got momentum=${r.momentum}, dampening=${r.dampening})`,
+      );
+    }
+    return Object.freeze(r);
+  }
+  if (kind === "adam" || kind === "adamw") {
+    const s = spec as AdamSpec;
+    rejectUnknownKeys(s, ["kind", "lr", "beta1", "beta2", "eps", "weightDecay"]);
+    const d = kind === "adam" ? ADAM_DEFAULTS : ADAMW_DEFAULTS;
+    const r: Required<AdamSpec> = {
+      kind,
+      lr: checkLr(s.lr),
+      beta1: checkBeta(kind, "beta1", s.beta1 ?? d.beta1),
+      beta2: checkBeta(kind, "beta2", s.beta2 ?? d.beta2),
+      eps: nonNegative(kind, "eps", s.eps ?? d.eps),
+      weightDecay: nonNegative(kind, "weightDecay", s.weightDecay ?? d.weightDecay),
+    };
+    return Object.freeze(r);
+  }
+  throw new Error(`unknown optimizer kind ${JSON.stringify(kind)}: expected "sgd", "adam" or "adamw"`);
+}
+
+/**
+ * Creates an optimizer for parameters of the given sizes (in the order `step` receives them). State
+ * buffers have the parameters' dtype, as torch's `zeros_like(param)` state does.
+ */
+export function createOptimizer(spec: OptimizerSpec, paramSizes: readonly number[], dtype: Dtype): Optimizer {
+  const resolved = resolveOptimizerSpec(spec);
+  if (dtype !== "f32" && dtype !== "f64") {
+    throw new Error(`unknown dtype ${JSON.stringify(dtype)}: expected "f32" or "f64"`);
+  }
+  paramSizes.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`parameter ${i}: size must be a non-negative integer, got ${n}`);
+  });
+  const sizes = paramSizes.slice(); // our own copy: the caller's array may change later
+  return resolved.kind === "sgd" ? new SgdOptimizer(resolved, sizes, dtype) : new AdamOptimizer(resolved, sizes, dtype);
+}
+
+// ── SGD ──────────────────────────────────────────────────────────────────────────────────────────────
+
+class SgdOptimizer implements Optimizer {
+  private cfg: Readonly<Required<SgdSpec>>;
+  private steps = 0;
+  /** One momentum buffer per parameter, or null when momentum = 0 (torch keeps none then). */
+  private readonly buffers: FloatArray[] | null;
+
+  constructor(
+    spec: Readonly<Required<SgdSpec>>,
+    private readonly sizes: readonly number[],
+    private readonly dtype: Dtype,
+  ) {
+    this.cfg = spec;
+    this.buffers = spec.momentum !== 0 ? sizes.map((n) => allocate(dtype, n)) : null;
+  }
+
+  get spec(): ResolvedOptimizerSpec {
+    return this.cfg;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
+    checkStepArgs(params, grads, this.sizes, this.dtype);
+    const { lr, momentum, dampening, nesterov, weightDecay } = this.cfg;
+    const buffers = this.buffers;
+    // torch creates the momentum buffer on a parameter's first step (buf = clone(d_p)).
+    const first = this.steps === 0;
+    for (let k = 0; k < params.length; k++) {
+      if (buffers === null) sgdUpdate(params[k], grads[k], lr, weightDecay);
+      else sgdMomentumUpdate(params[k], grads[k], buffers[k], first, lr, weightDecay, momentum, dampening, nesterov);
+    }
+    this.steps++;
+  }
+
+  setLearningRate(lr: number): void {
+    this.cfg = Object.freeze({ ...this.cfg, lr: checkLr(lr) });
+  }
+
+  state(): OptimizerState {
+    const base = { kind: "sgd" as const, stepCount: this.steps };
+    // Before the first step torch has no momentum buffer; the snapshot says the same.
+    if (this.buffers === null || this.steps === 0) return base;
+    return { ...base, momentumBuffer: this.buffers.map((b) => b.slice()) };
+  }
+
+  loadState(s: OptimizerState): void {
+    const stepCount = checkStateHeader(s, "sgd");
+    if (this.buffers !== null && stepCount > 0) {
+      copyBuffers(s.momentumBuffer, this.buffers, "momentumBuffer");
+    }
+    this.steps = stepCount;
+  }
+}
+
+/** Plain SGD: d = g (+ wd·p); p ← p + (−lr)·d. */
+function sgdUpdate(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void {
+  const negLr = -lr;
+  const n = p.length;
+  if (weightDecay === 0) {
+    for (let i = 0; i < n; i++) p[i] = p[i] + negLr * g[i];
+  } else {
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      p[i] = pi + negLr * (g[i] + weightDecay * pi);
+    }
+  }
+}
+
+/**
+ * SGD with momentum, per element:
+ *   d = g (+ wd·p);  buf = d on the first step, else buf·momentum + (1 − dampening)·d;
+ *   d = d + momentum·buf (Nesterov) or d = buf;  p ← p + (−lr)·d.
+ * The first step runs once, so it shares one general loop; the steady state gets a loop per update rule.
+ * `buf` is re-read after being stored so float32 updates use the rounded buffer, as torch's in-place
+ * buffer does (for float64 the re-read is a no-op).
+ */
+function sgdMomentumUpdate(
+  p: FloatArray,
+  g: FloatArray,
+  buf: FloatArray,
+  first: boolean,
+  lr: number,
+  weightDecay: number,
+  momentum: number,
+  dampening: number,
+  nesterov: boolean,
+): void {
+  const negLr = -lr;
+  const oneMinusDampening = 1 - dampening;
+  const decay = weightDecay !== 0;
+  const n = p.length;
+  if (first) {
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      const d = decay ? g[i] + weightDecay * pi : g[i];
+      buf[i] = d;
+      const b = buf[i];
+      p[i] = pi + negLr * (nesterov ? d + momentum * b : b);
+    }
+  } else if (nesterov) {
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      const d = decay ? g[i] + weightDecay * pi : g[i];
+      buf[i] = buf[i] * momentum + oneMinusDampening * d;
+      p[i] = pi + negLr * (d + momentum * buf[i]);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      const d = decay ? g[i] + weightDecay * pi : g[i];
+      buf[i] = buf[i] * momentum + oneMinusDampening * d;
+      p[i] = pi + negLr * buf[i];
+    }
+  }
+}
+
+// ── Adam / AdamW ─────────────────────────────────────────────────────────────────────────────────────
+
+class AdamOptimizer implements Optimizer {
+  private cfg: Readonly<Required<AdamSpec>>;
+  private steps = 0;
+  private readonly expAvg: FloatArray[];
+  private readonly expAvgSq: FloatArray[];
+
+  constructor(
+    spec: Readonly<Required<AdamSpec>>,
+    private readonly sizes: readonly number[],
+    private readonly dtype: Dtype,
+  ) {
+    this.cfg = spec;
+    this.expAvg = sizes.map((n) => allocate(dtype, n));
+    this.expAvgSq = sizes.map((n) => allocate(dtype, n));
+  }
+
+  get spec(): ResolvedOptimizerSpec {
+    return this.cfg;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
+    checkStepArgs(params, grads, this.sizes, this.dtype);
+    const { kind, lr, beta1, beta2, eps, weightDecay } = this.cfg;
+    // The scalars of _single_tensor_adam, in its order; they are the same for every parameter.
+    const step = this.steps + 1;
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2 = 1 - beta2 ** step;
+    const stepSize = lr / biasCorrection1;
+    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+    for (let k = 0; k < params.length; k++) {
+      adamUpdate(
+        params[k],
+        grads[k],
+        this.expAvg[k],
+        this.expAvgSq[k],
+        kind === "adamw",
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        stepSize,
+        biasCorrection2Sqrt,
+      );
+    }
+    this.steps = step;
+  }
+
+  setLearningRate(lr: number): void {
+    this.cfg = Object.freeze({ ...this.cfg, lr: checkLr(lr) });
+  }
+
+  state(): OptimizerState {
+    return {
+      kind: this.cfg.kind,
+      stepCount: this.steps,
+      expAvg: this.expAvg.map((b) => b.slice()),
+      expAvgSq: this.expAvgSq.map((b) => b.slice()),
+    };
+  }
+
+  loadState(s: OptimizerState): void {
+    const stepCount = checkStateHeader(s, this.cfg.kind);
+    if (stepCount > 0 || s.expAvg !== undefined || s.expAvgSq !== undefined) {
+      copyBuffers(s.expAvg, this.expAvg, "expAvg");
+      copyBuffers(s.expAvgSq, this.expAvgSq, "expAvgSq");
+    } else {
+      // A snapshot taken before any step: torch would have no state, i.e. zero moments.
+      for (const b of this.expAvg) b.fill(0);
+      for (const b of this.expAvgSq) b.fill(0);
+    }
+    this.steps = stepCount;
+  }
+}
+
+/**
+ * One Adam/AdamW step over one parameter, per element:
+ *   AdamW: p = p·(1 − lr·wd)        Adam: g = g + wd·p        (only when wd ≠ 0)
+ *   m = lerp(m, g, 1 − β1)          (torch's CPU lerp, which switches formula at |w| = 0.5)
+ *   v = v·β2 + (1 − β2)·(g·g)
+ *   p = p + (−stepSize)·(m / (sqrt(v) / sqrt(biasCorrection2) + eps))
+ */
+function adamUpdate(
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  decoupled: boolean,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  stepSize: number,
+  biasCorrection2Sqrt: number,
+): void {
+  const decay = weightDecay !== 0;
+  const decoupledDecay = decay && decoupled;
+  const coupledDecay = decay && !decoupled;
+  const paramScale = 1 - lr * weightDecay;
+  const w = 1 - beta1;
+  const smallWeight = Math.abs(w) < 0.5;
+  const oneMinusW = 1 - w;
+  const oneMinusBeta2 = 1 - beta2;
+  const negStepSize = -stepSize;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    let pi = p[i];
+    let gi = g[i];
+    if (decoupledDecay) pi = pi * paramScale;
+    if (coupledDecay) gi = gi + weightDecay * pi;
+    const m0 = m[i];
+    m[i] = smallWeight ? m0 + w * (gi - m0) : gi - (gi - m0) * oneMinusW;
+    v[i] = v[i] * beta2 + oneMinusBeta2 * (gi * gi);
+    // Re-read the moments so a float32 update uses the rounded values torch's tensors would hold.
+    const mi = m[i];
+    const denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+    p[i] = pi + negStepSize * (mi / denom);
+  }
+}
+
+// ── shared checks ────────────────────────────────────────────────────────────────────────────────────
+
+function allocate(dtype: Dtype, n: number): FloatArray {
+  return dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
+}
+
+/** Cheap (per parameter, not per element) guard against passing the wrong arrays to `step`. */
+function checkStepArgs(
+  params: readonly FloatArray[],
+  grads: readonly FloatArray[],
+  sizes: readonly number[],
+  dtype: Dtype,
+): void {
+  if (params.length !== sizes.length || grads.length !== sizes.length) {
+    throw new Error(
+      `optimizer step: expected ${sizes.length} parameters and gradients, got ${params.length} and ${grads.length}`,
+    );
+  }
+  const ParamArray = dtype === "f32" ? Float32Array : Float64Array;
+  for (let k = 0; k < sizes.length; k++) {
+    const p = params[k];
+    const g = grads[k];
+    if (!(p instanceof ParamArray)) {
+      throw new Error(`optimizer step: parameter ${k} must be a ${ParamArray.name} (dtype ${dtype})`);
+    }
+    if (p.length !== sizes[k] || g.length !== sizes[k]) {
+      throw new Error(
+        `optimizer step: parameter ${k} expects ${sizes[k]} values, got parameter ${p.length} and gradient ${g.length}`,
+      );
+    }
+  }
+}
+
+function checkStateHeader(s: OptimizerState, kind: OptimizerSpec["kind"]): number {
+  if (typeof s !== "object" || s === null) throw new Error("optimizer state must be an object");
+  if (s.kind !== kind) {
+    throw new Error(`optimizer state is for ${JSON.stringify(s.kind)}, this optimizer is ${JSON.stringify(kind)}`);
+  }
+  if (!Number.isInteger(s.stepCount) || s.stepCount < 0) {
+    throw new Error(`optimizer state: stepCount must be a non-negative integer, got ${String(s.stepCount)}`);
+  }
+  return s.stepCount;
+}
+
+/** Validates every source buffer before copying any, so a bad snapshot leaves the optimizer untouched. */
+function copyBuffers(source: readonly ArrayLike<number>[] | undefined, target: FloatArray[], what: string): void {
+  if (!Array.isArray(source) || source.length !== target.length) {
+    throw new Error(
+      `optimizer state: ${what} must hold ${target.length} buffers, got ${source === undefined ? "none" : source.length}`,
+    );
+  }
+  for (let k = 0; k < target.length; k++) {
+    const src = source[k];
+    if (src == null || src.length !== target[k].length) {
+      throw new Error(`optimizer state: ${what}[${k}] must have ${target[k].length} values, got ${src?.length}`);
+    }
+  }
+  for (let k = 0; k < target.length; k++) target[k].set(source[k]);
+}
+
+function checkLr(lr: number): number {
+  if (typeof lr !== "number" || !(lr >= 0) || !Number.isFinite(lr)) {
+    throw new Error(`invalid learning rate: lr must be a finite number >= 0, got ${String(lr)}`);
+  }
+  return lr;
+}
+
+function checkBeta(kind: string, name: string, beta: number): number {
+  if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) {
+    throw new Error(`${kind}: invalid ${name}: must be in [0, 1), got ${String(beta)}`);
+  }
+  return beta;
+}
+
+function nonNegative(kind: string, name: string, x: number): number {
+  if (typeof x !== "number" || !(x >= 0) || !Number.isFinite(x)) {
+    throw new Error(`${kind}: invalid ${name}: must be a finite number >= 0, got ${String(x)}`);
+  }
+  return x;
+}
+
+function finite(kind: string, name: string, x: number): number {
+  if (typeof x !== "number" || !Number.isFinite(x)) {
+    throw new Error(`${kind}: invalid ${name}: must be a finite number, got ${String(x)}`);
+  }
+  return x;
+}
+
+/** A misspelt option (say `betas` or `weight_decay`) would otherwise be silently ignored. */
+function rejectUnknownKeys(spec: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(spec)) {
+    if (!allowed.includes(key)) {
+      throw new Error(
+        `unknown optimizer option ${JSON.stringify(key)} for ${JSON.stringify((spec as { kind: string }).kind)}; ` +
+          `expected ${allowed.filter((k) => k !== "kind").join(", ")}`,
+      );
+    }
+  }
+}

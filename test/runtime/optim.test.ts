@@ -1,0 +1,407 @@
+import { describe, expect, it } from "vitest";
+import type { Dtype, FloatArray } from "../../runtime/init.js";
+import { createOptimizer, resolveOptimizerSpec, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
+import { createRng } from "../../runtime/rng.js";
+
+// ── references ───────────────────────────────────────────────────────────────────────────────────────
+// Written independently of runtime/optim.ts, tensor-wise on plain number arrays, line for line from
+// torch/optim/sgd.py `_single_tensor_sgd` and torch/optim/adam.py `_single_tensor_adam`. `store` models
+// writing into a tensor of the parameter's dtype (identity for f64, Math.fround for f32).
+
+type Store = (x: number) => number;
+const storeFor = (dtype: Dtype): Store => (dtype === "f32" ? Math.fround : (x) => x);
+
+interface Reference {
+  step(params: number[][], grads: number[][]): void;
+  lr: number;
+}
+
+function referenceSgd(
+  o: { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number },
+  store: Store,
+): Reference {
+  const momentum = o.momentum ?? 0;
+  const dampening = o.dampening ?? 0;
+  const nesterov = o.nesterov ?? false;
+  const weight_decay = o.weightDecay ?? 0;
+  const momentum_buffer_list: (number[] | null)[] = [];
+  return {
+    lr: o.lr,
+    step(params, grads) {
+      const lr = this.lr;
+      for (let k = 0; k < params.length; k++) {
+        const param = params[k];
+        let grad = grads[k];
+        if (weight_decay !== 0) grad = grad.map((g, i) => g + weight_decay * param[i]); // grad.add(param, alpha=wd)
+        if (momentum !== 0) {
+          let buf = momentum_buffer_list[k] ?? null;
+          if (buf === null) {
+            buf = grad.map(store); // torch.clone(grad).detach()
+          } else {
+            const b = buf;
+            buf = b.map((x, i) => store(x * momentum + (1 - dampening) * grad[i])); // buf.mul_(m).add_(grad, alpha=1-d)
+          }
+          momentum_buffer_list[k] = buf;
+          const bufNow = buf;
+          if (nesterov)
+            grad = grad.map((g, i) => g + momentum * bufNow[i]); // grad.add(buf, alpha=momentum)
+          else grad = buf;
+        }
+        const d_p = grad;
+        params[k] = param.map((p, i) => store(p + -lr * d_p[i])); // param.add_(grad, alpha=-lr)
+      }
+    },
+  };
+}
+
+/** torch's CPU lerp kernel (aten/src/ATen/native/Lerp.h). */
+function torchLerp(self: number, end: number, weight: number): number {
+  return Math.abs(weight) < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight);
+}
+
+function referenceAdam(
+  o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number },
+  decoupled: boolean,
+  store: Store,
+): Reference {
+  const beta1 = o.beta1 ?? 0.9;
+  const beta2 = o.beta2 ?? 0.999;
+  const eps = o.eps ?? 1e-8;
+  const weight_decay = o.weightDecay ?? (decoupled ? 0.01 : 0);
+  const exp_avgs: number[][] = [];
+  const exp_avg_sqs: number[][] = [];
+  let step_t = 0;
+  return {
+    lr: o.lr,
+    step(params, grads) {
+      const lr = this.lr;
+      step_t += 1;
+      for (let k = 0; k < params.length; k++) {
+        let param = params[k];
+        let grad = grads[k];
+        exp_avgs[k] ??= param.map(() => 0);
+        exp_avg_sqs[k] ??= param.map(() => 0);
+        if (weight_decay !== 0) {
+          const p0 = param;
+          if (decoupled)
+            param = p0.map((p) => p * (1 - lr * weight_decay)); // param.mul_(1 - lr*wd)
+          else grad = grad.map((g, i) => g + weight_decay * p0[i]); // grad.add(param, alpha=wd)
+        }
+        const g = grad;
+        exp_avgs[k] = exp_avgs[k].map((m, i) => store(torchLerp(m, g[i], 1 - beta1)));
+        exp_avg_sqs[k] = exp_avg_sqs[k].map((v, i) => store(v * beta2 + (1 - beta2) * (g[i] * g[i])));
+        const step = step_t;
+        const bias_correction1 = 1 - beta1 ** step;
+        const bias_correction2 = 1 - beta2 ** step;
+        const step_size = lr / bias_correction1;
+        const bias_correction2_sqrt = Math.sqrt(bias_correction2);
+        const denom = exp_avg_sqs[k].map((v) => Math.sqrt(v) / bias_correction2_sqrt + eps);
+        const m = exp_avgs[k];
+        params[k] = param.map((p, i) => store(p + -step_size * (m[i] / denom[i]))); // addcdiv_(value=-step_size)
+      }
+    },
+  };
+}
+
+function referenceFor(spec: OptimizerSpec, dtype: Dtype): Reference {
+  const store = storeFor(dtype);
+  return spec.kind === "sgd" ? referenceSgd(spec, store) : referenceAdam(spec, spec.kind === "adamw", store);
+}
+
+// ── harness ──────────────────────────────────────────────────────────────────────────────────────────
+
+const SIZES = [7, 1, 12];
+
+/** Gradients spanning six orders of magnitude, with exact zeros sprinkled in. */
+function randomGrads(rng: ReturnType<typeof createRng>, dtype: Dtype): number[][] {
+  const store = storeFor(dtype);
+  return SIZES.map((n) =>
+    Array.from({ length: n }, () => (rng.uniform() < 0.05 ? 0 : store(rng.normal() * 10 ** (rng.uniform() * 6 - 3)))),
+  );
+}
+
+function toTyped(values: number[][], dtype: Dtype): FloatArray[] {
+  return values.map((v) => (dtype === "f32" ? Float32Array.from(v) : Float64Array.from(v)));
+}
+
+/** Bit-for-bit equality (Object.is, so −0 ≠ +0), reporting the first difference. */
+function expectBitIdentical(actual: FloatArray[], expected: number[][], context: string): void {
+  for (let k = 0; k < expected.length; k++) {
+    for (let i = 0; i < expected[k].length; i++) {
+      if (!Object.is(actual[k][i], expected[k][i])) {
+        throw new Error(`${context}: param ${k}[${i}] is ${actual[k][i]}, reference ${expected[k][i]}`);
+      }
+    }
+  }
+}
+
+function runAgainstReference(
+  spec: OptimizerSpec,
+  dtype: Dtype,
+  opts: { steps?: number; lrChange?: { atStep: number; lr: number } } = {},
+): void {
+  const steps = opts.steps ?? 50;
+  const rng = createRng(1234);
+  const store = storeFor(dtype);
+  const initial = SIZES.map((n) => Array.from({ length: n }, () => store(rng.normal())));
+  const refParams = initial.map((p) => p.slice());
+  const params = toTyped(initial, dtype);
+  const ref = referenceFor(spec, dtype);
+  const opt = createOptimizer(spec, SIZES, dtype);
+  for (let s = 0; s < steps; s++) {
+    if (opts.lrChange && s === opts.lrChange.atStep) {
+      opt.setLearningRate(opts.lrChange.lr);
+      ref.lr = opts.lrChange.lr;
+    }
+    const grads = randomGrads(rng, dtype);
+    ref.step(refParams, grads);
+    opt.step(params, toTyped(grads, dtype));
+    expectBitIdentical(params, refParams, `${JSON.stringify(spec)} ${dtype} step ${s + 1}`);
+  }
+  expect(opt.stepCount).toBe(steps);
+  // The run must actually have moved the parameters.
+  expect(params[0][0]).not.toBe(initial[0][0]);
+}
+
+// ── tests ────────────────────────────────────────────────────────────────────────────────────────────
+
+describe("optimizers match the torch reference bit for bit over 50 steps", () => {
+  const cases: [string, OptimizerSpec][] = [
+    ["plain SGD", { kind: "sgd", lr: 0.1 }],
+    ["SGD + momentum", { kind: "sgd", lr: 0.05, momentum: 0.9 }],
+    ["SGD + momentum + dampening", { kind: "sgd", lr: 0.05, momentum: 0.9, dampening: 0.3 }],
+    ["SGD + Nesterov", { kind: "sgd", lr: 0.05, momentum: 0.9, nesterov: true }],
+    ["SGD + weight decay", { kind: "sgd", lr: 0.1, weightDecay: 0.01 }],
+    ["SGD + momentum + weight decay", { kind: "sgd", lr: 0.05, momentum: 0.8, weightDecay: 0.05 }],
+    ["Adam defaults", { kind: "adam", lr: 0.001 }],
+    ["Adam + weight decay", { kind: "adam", lr: 0.01, weightDecay: 0.1 }],
+    ["AdamW defaults (weightDecay 0.01)", { kind: "adamw", lr: 0.001 }],
+    ["AdamW + custom betas/eps", { kind: "adamw", lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 }],
+    // 1 − β1 = 0.7 ≥ 0.5 takes the other branch of torch's lerp.
+    ["Adam with beta1 0.3 (lerp's second formula)", { kind: "adam", lr: 0.01, beta1: 0.3, beta2: 0.9, eps: 1e-3 }],
+    ["Adam with beta1 0 and eps 0", { kind: "adam", lr: 0.01, beta1: 0, eps: 0 }],
+  ];
+  for (const [name, spec] of cases) {
+    it(`${name} (f64)`, () => runAgainstReference(spec, "f64"));
+  }
+  for (const [name, spec] of cases.filter((_, i) => [0, 3, 5, 6, 9].includes(i))) {
+    it(`${name} (f32: buffers and params rounded when stored)`, () => runAgainstReference(spec, "f32"));
+  }
+  it("SGD + momentum with setLearningRate midway", () =>
+    runAgainstReference({ kind: "sgd", lr: 0.05, momentum: 0.9 }, "f64", { lrChange: { atStep: 25, lr: 0.005 } }));
+  it("Adam with setLearningRate midway", () =>
+    runAgainstReference({ kind: "adam", lr: 0.01 }, "f64", { lrChange: { atStep: 25, lr: 0.001 } }));
+  it("AdamW with setLearningRate midway (decay uses the new lr)", () =>
+    runAgainstReference({ kind: "adamw", lr: 0.01, weightDecay: 0.5 }, "f64", { lrChange: { atStep: 20, lr: 0.002 } }));
+});
+
+describe("hand-computed first steps", () => {
+  const one = (x: number) => [new Float64Array([x])];
+
+  it("SGD: p ← p − lr·g", () => {
+    const p = one(1);
+    createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64").step(p, one(0.5));
+    expect(p[0][0]).toBe(0.95); // 1 + (−0.1)·0.5
+  });
+
+  it("SGD momentum: buf = g, then buf = 0.9·buf + g", () => {
+    const p = one(1);
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9 }, [1], "f64");
+    opt.step(p, one(0.5));
+    expect(p[0][0]).toBe(0.95); // buf = 0.5
+    opt.step(p, one(0.5));
+    expect(p[0][0]).toBeCloseTo(0.855, 15); // buf = 0.45 + 0.5 = 0.95; 0.95 − 0.095
+  });
+
+  it("SGD Nesterov: d = g + 0.9·buf on the first step too", () => {
+    const p = one(1);
+    createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, nesterov: true }, [1], "f64").step(p, one(0.5));
+    expect(p[0][0]).toBeCloseTo(0.905, 15); // d = 0.5 + 0.45 = 0.95; 1 − 0.095
+  });
+
+  it("Adam step 1 moves each parameter by −lr·g/(|g| + eps), i.e. about −lr·sign(g)", () => {
+    // m = 0.1·g, v = 0.001·g², bias corrections 0.1 and 0.001 cancel them: the step is
+    // −0.001 · 0.5 / (0.5 + 1e−8) = −0.00099999998000000040, so p = 0.99900000001999999960.
+    const p = [new Float64Array([1, 1, 1])];
+    createOptimizer({ kind: "adam", lr: 0.001 }, [3], "f64").step(p, [new Float64Array([0.5, -3, 1e-12])]);
+    expect(p[0][0]).toBeCloseTo(0.9990000000199999996, 15);
+    expect(p[0][1]).toBeCloseTo(1.001 - 0.001 * (1e-8 / 3.00000001), 15); // 1 + 0.001·3/(3 + 1e−8)
+    // For a gradient far below eps the step shrinks: −0.001 · 1e−12 / (1e−12 + 1e−8) ≈ −9.999e−8.
+    expect(p[0][2]).toBeCloseTo(1 - 0.001 * (1e-12 / (1e-12 + 1e-8)), 15);
+  });
+
+  it("AdamW step 1 first decays p by (1 − lr·wd)", () => {
+    const p = one(1);
+    createOptimizer({ kind: "adamw", lr: 0.001 }, [1], "f64").step(p, one(0.5));
+    // 1·(1 − 0.001·0.01) = 0.99999, then −0.00099999998 → 0.99899000002
+    expect(p[0][0]).toBeCloseTo(0.99899000002, 15);
+  });
+
+  it("Adam weight decay adds wd·p to the gradient before the moments", () => {
+    const p = one(2);
+    createOptimizer({ kind: "adam", lr: 0.001, weightDecay: 0.25 }, [1], "f64").step(p, one(-0.5));
+    // g' = −0.5 + 0.25·2 = 0 → m = v = 0 → the step is 0/(0 + eps) = 0
+    expect(p[0][0]).toBe(2);
+  });
+});
+
+describe("spec resolution", () => {
+  it("fills in torch's defaults", () => {
+    expect(resolveOptimizerSpec({ kind: "sgd", lr: 0.1 })).toEqual({
+      kind: "sgd",
+      lr: 0.1,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      weightDecay: 0,
+    });
+    expect(resolveOptimizerSpec({ kind: "adam", lr: 0.001 })).toEqual({
+      kind: "adam",
+      lr: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+    });
+    expect(resolveOptimizerSpec({ kind: "adamw", lr: 0.001 })).toEqual({
+      kind: "adamw",
+      lr: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+    });
+    expect(createOptimizer({ kind: "adamw", lr: 0.001, weightDecay: 0 }, [], "f64").spec.weightDecay).toBe(0);
+  });
+
+  it.each([
+    [{ kind: "sgd", lr: -0.1 }, /invalid learning rate.*-0\.1/],
+    [{ kind: "adam", lr: Number.NaN }, /invalid learning rate.*NaN/],
+    [{ kind: "sgd", lr: 0.1, momentum: -0.5 }, /invalid momentum/],
+    [{ kind: "sgd", lr: 0.1, weightDecay: -1 }, /invalid weightDecay/],
+    [{ kind: "sgd", lr: 0.1, nesterov: true }, /Nesterov momentum requires a momentum > 0 and zero dampening/],
+    [{ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, /Nesterov.*dampening=0\.1/],
+    [{ kind: "adam", lr: 0.1, beta1: 1 }, /invalid beta1: must be in \[0, 1\), got 1/],
+    [{ kind: "adamw", lr: 0.1, beta2: -0.1 }, /adamw: invalid beta2/],
+    [{ kind: "adam", lr: 0.1, eps: -1e-8 }, /invalid eps/],
+    [{ kind: "adamw", lr: 0.1, weightDecay: -0.01 }, /invalid weightDecay/],
+    [{ kind: "rmsprop", lr: 0.1 }, /unknown optimizer kind "rmsprop"/],
+    [{ kind: "adam", lr: 0.1, betas: [0.9, 0.99] }, /unknown optimizer option "betas" for "adam"/],
+    [{ kind: "sgd", lr: 0.1, weight_decay: 0.1 }, /unknown optimizer option "weight_decay"/],
+  ])("rejects %j", (spec, message) => {
+    expect(() => createOptimizer(spec as unknown as OptimizerSpec, [1], "f64")).toThrow(message);
+  });
+
+  it("setLearningRate validates and is reflected in spec", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [1], "f64");
+    opt.setLearningRate(0.01);
+    expect(opt.spec.lr).toBe(0.01);
+    expect(() => opt.setLearningRate(-1)).toThrow(/invalid learning rate/);
+    expect(opt.spec.lr).toBe(0.01);
+  });
+});
+
+describe("step argument checks", () => {
+  const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [2, 3], "f64");
+  const p = () => [new Float64Array(2), new Float64Array(3)];
+
+  it("rejects a wrong number of parameters or gradients", () => {
+    expect(() => opt.step(p(), [new Float64Array(2)])).toThrow("expected 2 parameters and gradients, got 2 and 1");
+  });
+
+  it("rejects wrong lengths, naming the parameter", () => {
+    expect(() => opt.step(p(), [new Float64Array(2), new Float64Array(4)])).toThrow(
+      "parameter 1 expects 3 values, got parameter 3 and gradient 4",
+    );
+  });
+
+  it("rejects parameters of the wrong dtype", () => {
+    expect(() => opt.step([new Float32Array(2), new Float64Array(3)], p())).toThrow(
+      /parameter 0 must be a Float64Array/,
+    );
+  });
+
+  it("does not count failed steps", () => {
+    expect(opt.stepCount).toBe(0);
+  });
+});
+
+describe("state() / loadState()", () => {
+  /** Runs `spec` for `before` steps, snapshots (through JSON, as a checkpoint would), and checks that a
+   * fresh optimizer loaded from the snapshot continues bit-identically for `after` steps. */
+  function roundTrip(spec: OptimizerSpec, dtype: Dtype, before: number, after: number): void {
+    const rng = createRng(55);
+    const params = toTyped(
+      SIZES.map((n) => Array.from({ length: n }, () => rng.normal())),
+      dtype,
+    );
+    const a = createOptimizer(spec, SIZES, dtype);
+    for (let s = 0; s < before; s++) a.step(params, toTyped(randomGrads(rng, dtype), dtype));
+    const snapshot = a.state();
+    const json = JSON.parse(
+      JSON.stringify(snapshot, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as FloatArray) : v)),
+    ) as OptimizerState;
+    const paramsB = params.map((x) => x.slice());
+    const b = createOptimizer(spec, SIZES, dtype);
+    b.loadState(json);
+    expect(b.stepCount).toBe(before);
+    for (let s = 0; s < after; s++) {
+      const g = randomGrads(rng, dtype);
+      a.step(params, toTyped(g, dtype));
+      b.step(paramsB, toTyped(g, dtype));
+    }
+    expectBitIdentical(
+      paramsB,
+      params.map((x) => Array.from(x)),
+      `${spec.kind} resumed`,
+    );
+    expect(b.stepCount).toBe(before + after);
+  }
+
+  it("SGD with Nesterov momentum resumes identically", () =>
+    roundTrip({ kind: "sgd", lr: 0.05, momentum: 0.9, nesterov: true }, "f64", 20, 30));
+  it("SGD without momentum resumes identically", () => roundTrip({ kind: "sgd", lr: 0.05 }, "f64", 5, 5));
+  it("Adam resumes identically (bias corrections continue from the step count)", () =>
+    roundTrip({ kind: "adam", lr: 0.01 }, "f64", 20, 30));
+  it("AdamW f32 resumes identically", () => roundTrip({ kind: "adamw", lr: 0.01 }, "f32", 20, 30));
+  it("a snapshot taken before any step resumes identically", () =>
+    roundTrip({ kind: "sgd", lr: 0.05, momentum: 0.9 }, "f64", 0, 10));
+
+  it("returns copies with the parameters' dtype", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2], "f32");
+    const p = [new Float32Array([1, 2])];
+    opt.step(p, [new Float32Array([0.5, 0.5])]);
+    const s = opt.state();
+    expect(s).toMatchObject({ kind: "adam", stepCount: 1 });
+    expect(s.expAvg?.[0]).toBeInstanceOf(Float32Array);
+    (s.expAvg![0] as Float32Array)[0] = 999;
+    expect(opt.state().expAvg![0][0]).not.toBe(999);
+  });
+
+  it("SGD momentum has no buffer before the first step, like torch", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9 }, [2], "f64");
+    expect(opt.state()).toEqual({ kind: "sgd", stepCount: 0 });
+  });
+
+  it("rejects snapshots that do not fit, leaving the optimizer untouched", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2, 3], "f64");
+    opt.step([new Float64Array(2), new Float64Array(3)], [new Float64Array([1, 1]), new Float64Array([1, 1, 1])]);
+    const good = opt.state();
+    expect(() => opt.loadState({ ...good, kind: "sgd" })).toThrow(/state is for "sgd", this optimizer is "adam"/);
+    expect(() => opt.loadState({ ...good, stepCount: -1 })).toThrow(/stepCount/);
+    expect(() => opt.loadState({ ...good, expAvg: [[0, 0]] })).toThrow(/expAvg must hold 2 buffers, got 1/);
+    expect(() =>
+      opt.loadState({
+        ...good,
+        expAvgSq: [
+          [0, 0],
+          [0, 0],
+        ],
+      }),
+    ).toThrow(/expAvgSq\[1\] must have 3 values, got 2/);
+    expect(() => opt.loadState({ kind: "adam", stepCount: 5 })).toThrow(/expAvg must hold 2 buffers, got none/);
+    const sgd = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9 }, [2], "f64");
+    expect(() => sgd.loadState({ kind: "sgd", stepCount: 3 })).toThrow(/momentumBuffer must hold 1 buffers, got none/);
+    expect(opt.state()).toEqual(good);
+  });
+});
