@@ -1,14 +1,19 @@
 // Kernel code: each planned kernel becomes a loop nest over flat row-major arrays with compile-time
 // bounds (the batch size `n` is the one run-time bound). Small static loops are unrolled into
 // straight-line scalar code; every kernel is preceded by a comment with its math and origin.
+//
+// A kernel whose outermost loop runs over the batch returns that loop's body separately (`loop`),
+// with the batch index always named `i`, so the pass emitter can run several kernels in one loop
+// over the batch (see ./fuseBatch.ts). `reads` records, for every array read, which index selected
+// its batch row: a kernel can join a loop only if it reads that loop's results at row `i`.
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { formatNumber } from "../ops/leaf.js";
 import { getOp } from "../ops/index.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, sizeExpr, stridesOf } from "./affine.js";
 import { commentText, type Names } from "./names.js";
+import { formula } from "./notation.js";
 
 /** Unroll the innermost static loops when they cover at most this many elements. */
 export const UNROLL_ELEMENTS = 16;
@@ -28,6 +33,21 @@ export interface KernelEnv {
   readonly display: (n: Node) => string;
 }
 
+export interface KernelCode {
+  readonly node: Node;
+  readonly comment: string;
+  /** Statements before the batch loop (initialize accumulators). */
+  readonly pre: string[];
+  /** The body of the loop over batch rows `i`, or null when the kernel has no batch loop. */
+  readonly loop: string[] | null;
+  /** Statements after the batch loop, or the whole kernel when it has none. */
+  readonly post: string[];
+  /** Arrays read → the index expressions that selected their batch row. */
+  readonly reads: Map<Node, Set<string>>;
+  /** Whether the kernel sums over the batch (its value is complete only after the loop). */
+  readonly accumulates: boolean;
+}
+
 type Idx = readonly (string | number)[];
 
 /** Per iteration point: statements so far and values already computed there. */
@@ -40,6 +60,7 @@ interface Body {
 }
 
 const isSimple = (s: string) => /^[\w$.]+$/.test(s) || /^-?\d/.test(s);
+const isBatch = (d: number | string | undefined) => typeof d === "string";
 
 export function literal(v: number): string {
   if (Object.is(v, -0)) return "-0";
@@ -49,11 +70,24 @@ export function literal(v: number): string {
 }
 
 export class KernelEmitter {
-  readonly out: string[] = [];
+  private reads = new Map<Node, Set<string>>();
   constructor(private readonly env: KernelEnv) {}
 
-  emit(k: Kernel): void {
-    this.out.push(this.comment(k));
+  emit(k: Kernel): KernelCode {
+    this.reads = new Map();
+    const parts = this.parts(k);
+    return {
+      node: k.node,
+      comment: this.comment(k),
+      pre: parts.pre ?? [],
+      loop: parts.loop ?? null,
+      post: parts.post ?? [],
+      reads: this.reads,
+      accumulates: parts.accumulates ?? false,
+    };
+  }
+
+  private parts(k: Kernel): Parts {
     switch (k.kind) {
       case "elementwise":
         return this.elementwise(k.node);
@@ -68,13 +102,8 @@ export class KernelEmitter {
     }
   }
 
-  // ── comments: the math of the whole fused kernel, where it came from ──
-
-  formula(n: Node, top = true): string {
-    if (!top && !this.env.plan.inline.has(n)) return this.env.display(n);
-    if (n.op === "const" && n.attrs.value !== undefined) return formatNumber(n.attrs.value as number);
-    if (n.op === "reshape" || (n.op === "broadcastTo" && !top)) return this.formula(n.inputs[0]!, false);
-    return getOp(n.op).notation(n.inputs.map((i) => this.formula(i, false)), n.attrs);
+  formula(n: Node): string {
+    return formula(n, this.env.plan.inline, this.env.display);
   }
 
   private comment(k: Kernel): string {
@@ -85,6 +114,25 @@ export class KernelEmitter {
 
   // ── reading values ──
 
+  /** An element of a stored array, `index` giving one entry per dimension of `n`'s shape. */
+  private read(n: Node, index: Idx): string {
+    const s = storageOf(n);
+    const b = n.shape.findIndex(isBatch);
+    if (b >= 0) {
+      const set = this.reads.get(s) ?? new Set<string>();
+      set.add(String(index[b]));
+      this.reads.set(s, set);
+    } else if (!this.reads.has(s)) this.reads.set(s, new Set());
+    const strides = stridesOf(n.shape);
+    return `${this.env.storage.get(s)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const))}]`;
+  }
+
+  /** A read of `n` at iteration index `idx` of a larger domain, with NumPy broadcasting. */
+  private readBroadcast(n: Node, idx: Idx): string {
+    const off = idx.length - n.shape.length;
+    return this.read(n, n.shape.map((_, d) => idx[d + off]!));
+  }
+
   /** The value of `n` at iteration index `idx` (over a domain of rank idx.length), as an expression. */
   private valueAt(n: Node, idx: Idx, body: Body): string {
     const known = body.values.get(n);
@@ -92,106 +140,34 @@ export class KernelEmitter {
     if (body.acc && body.acc.node === n) return body.acc.name;
     if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
     if (n.op === "dim") return "n";
-    if (this.env.scalars.has(n)) return this.env.storage.get(n)!;
-    if (this.env.plan.inline.has(n)) return this.compute(n, idx, body);
-    if (n.op === "broadcastTo" && !this.env.storage.has(n)) return this.valueAt(n.inputs[0]!, idx, body);
-    if (n.op === "onehot" && !this.env.storage.has(n)) {
-      // [labels[row] = class], read at this point of a [rows, classes] loop.
-      const off = idx.length - n.shape.length;
-      const label = this.valueAt(n.inputs[0]!, idx.slice(0, idx.length - 1), body);
-      return `(${label} === ${idx[off + 1]} ? 1 : 0)`;
+    if (this.env.scalars.has(n)) {
+      if (!this.reads.has(n)) this.reads.set(n, new Set());
+      return this.env.storage.get(n)!;
     }
-    return `${this.env.storage.get(storageOf(n))}[${broadcastOffset(n.shape, idx)}]`;
+    if (this.env.plan.inline.has(n)) return this.compute(n, idx, body);
+    if (!this.env.storage.has(storageOf(n))) {
+      if (n.op === "broadcastTo") return this.valueAt(n.inputs[0]!, idx, body);
+      if (n.op === "onehot") {
+        // [labels[row] = class] at this point of a [rows, classes] loop.
+        const off = idx.length - n.shape.length;
+        const label = this.valueAt(n.inputs[0]!, idx.slice(0, idx.length - 1), body);
+        return `(${label} === ${idx[off + 1]} ? 1 : 0)`;
+      }
+    }
+    return this.readBroadcast(n, idx);
   }
 
-  /** Emits `const t = expr` for an elementwise node at this point and returns t. */
+  /** Emits `const t = expr` for an inline node at this point and returns t. */
   private compute(n: Node, idx: Idx, body: Body): string {
-    const op = getOp(n.op);
-    let expr: string;
-    if (n.op === "broadcastTo") expr = this.valueAt(n.inputs[0]!, idx, body);
-    else {
-      const args = n.inputs.map((i) => this.valueAt(i, idx, body));
-      const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs);
-      const bound = args.map((a, k) => {
-        if (isSimple(a) || probe.split(`\u0000${k}\u0000`).length <= 2) return a;
-        const t = this.env.names.fresh(`${this.hint(n.inputs[k]!)}${body.suffix}`);
-        body.lines.push(`const ${t} = ${a};`);
-        return t;
-      });
-      expr = op.expr!(bound, n.attrs);
-    }
+    const expr = this.expression(n, idx, body);
     const name = this.env.names.fresh(`${this.hint(n)}${body.suffix}`);
     body.lines.push(`const ${name} = ${expr};`);
     body.values.set(n, name);
     return name;
   }
 
-  private hint(n: Node): string {
-    return n.name ?? (n.op === "const" ? "c" : n.op);
-  }
-
-  private store(n: Node): string {
-    return this.env.storage.get(storageOf(n))!;
-  }
-
-  // ── loops ──
-
-  /**
-   * Loops over `dims` (row-major), unrolling the innermost static dims whose product is small.
-   * `body(idx, suffix)` returns the statements for one point.
-   */
-  private nest(dims: readonly (number | string)[], body: (idx: Idx, suffix: string) => string[], vars = ["i", "j", "k", "l", "m"]): string[] {
-    let unrollFrom = dims.length;
-    let product = 1;
-    while (unrollFrom > 0) {
-      const d = dims[unrollFrom - 1]!;
-      if (typeof d !== "number" || product * d > UNROLL_ELEMENTS) break;
-      product *= d;
-      unrollFrom--;
-    }
-    const inner = dims.slice(unrollFrom) as number[];
-    const points: number[][] = [[]];
-    for (const d of inner) points.splice(0, points.length, ...points.flatMap((p) => Array.from({ length: d }, (_, k) => [...p, k])));
-    const loopVars = vars.slice(0, unrollFrom);
-    const lines: string[] = [];
-    const emitPoints = () => {
-      for (const p of points) {
-        const suffix = points.length > 1 ? `_${p.join("_")}` : "";
-        lines.push(...body([...loopVars, ...p], suffix));
-      }
-    };
-    const open = loopVars.map((v, d) => `for (let ${v} = 0; ${v} < ${dims[d] === undefined ? 0 : typeof dims[d] === "number" ? dims[d] : "n"}; ${v}++) {`);
-    lines.push(...open);
-    emitPoints();
-    lines.push(...open.map(() => "}"));
-    return lines;
-  }
-
-  private freshBody(suffix: string, acc?: Body["acc"]): Body {
-    return { lines: [], values: new Map(), suffix, ...(acc ? { acc } : {}) };
-  }
-
-  // ── kernels ──
-
-  private elementwise(n: Node): void {
-    if (this.env.scalars.has(n)) {
-      const body = this.freshBody("");
-      const v = this.computeTop(n, [], body);
-      this.out.push(...body.lines, `const ${this.env.storage.get(n)} = ${v};`);
-      return;
-    }
-    const target = this.store(n);
-    this.out.push(
-      ...this.nest(n.shape, (idx, suffix) => {
-        const body = this.freshBody(suffix);
-        const v = this.computeTop(n, idx, body);
-        return [...body.lines, `${target}[${broadcastOffset(n.shape, idx)}] = ${v};`];
-      }),
-    );
-  }
-
-  /** The kernel node's own value at idx: its expression over its inputs (never a read of itself). */
-  private computeTop(n: Node, idx: Idx, body: Body): string {
+  /** A kernel node's own expression over its inputs at idx (operands used twice are bound first). */
+  private expression(n: Node, idx: Idx, body: Body): string {
     if (n.op === "broadcastTo" || n.op === "transpose") return this.valueAt(n.inputs[0]!, idx, body);
     const op = getOp(n.op);
     const args = n.inputs.map((i) => this.valueAt(i, idx, body));
@@ -205,74 +181,127 @@ export class KernelEmitter {
     return op.expr!(bound, n.attrs);
   }
 
-  private reduce(n: Node): void {
+  private hint(n: Node): string {
+    return n.name ?? (n.op === "const" ? "c" : n.op);
+  }
+
+  private store(n: Node): string {
+    return this.env.storage.get(storageOf(n))!;
+  }
+
+  private write(n: Node, idx: Idx): string {
+    const strides = stridesOf(n.shape);
+    return `${this.store(n)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const))}]`;
+  }
+
+  // ── loops ──
+
+  /**
+   * Loops over `dims` (row-major), unrolling the innermost static dims whose product is small.
+   * `body(idx, suffix)` gives the statements for one point. A leading batch dimension becomes the
+   * `loop` part (index i); the rest is in `post`.
+   */
+  private nest(dims: readonly (number | string)[], body: (idx: Idx, suffix: string) => string[]): { loop?: string[]; post?: string[] } {
+    let unrollFrom = dims.length;
+    let product = 1;
+    while (unrollFrom > 0) {
+      const d = dims[unrollFrom - 1]!;
+      if (typeof d !== "number" || product * d > UNROLL_ELEMENTS) break;
+      product *= d;
+      unrollFrom--;
+    }
+    const inner = dims.slice(unrollFrom) as number[];
+    let points: number[][] = [[]];
+    for (const d of inner) points = points.flatMap((p) => Array.from({ length: d }, (_, k) => [...p, k]));
+    const vars = ["i", "j", "k", "l", "m", "o"].slice(0, unrollFrom);
+    const lines: string[] = [];
+    for (const p of points) lines.push(...body([...vars, ...p], points.length > 1 ? `_${p.join("_")}` : ""));
+    const loopsFrom = isBatch(dims[0]) ? 1 : 0;
+    const open = vars.slice(loopsFrom).map((v, d) => `for (let ${v} = 0; ${v} < ${bound(dims[d + loopsFrom]!)}; ${v}++) {`);
+    const code = [...open, ...lines, ...open.map(() => "}")];
+    return loopsFrom ? { loop: code } : { post: code };
+  }
+
+  private freshBody(suffix: string, acc?: Body["acc"]): Body {
+    return { lines: [], values: new Map(), suffix, ...(acc ? { acc } : {}) };
+  }
+
+  // ── kernels ──
+
+  private elementwise(n: Node): Parts {
+    if (this.env.scalars.has(n)) {
+      const body = this.freshBody("");
+      const v = this.expression(n, [], body);
+      return { post: [...body.lines, `const ${this.env.storage.get(n)} = ${v};`] };
+    }
+    return this.nest(n.shape, (idx, suffix) => {
+      const body = this.freshBody(suffix);
+      const v = this.expression(n, idx, body);
+      return [...body.lines, `${this.write(n, idx)} = ${v};`];
+    });
+  }
+
+  private reduce(n: Node): Parts {
     const x = n.inputs[0]!;
     const axis = n.attrs.axis as number | null;
     const isMax = n.op === "max";
     const init = isMax ? "-Infinity" : "0";
     const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc}) ${acc} = ${v};` : `${acc} += ${v};`);
     const dims = x.shape;
-    if (axis === null || (axis === dims.length - 1 && this.env.scalars.has(n))) {
-      const acc = this.env.scalars.has(n) ? this.env.storage.get(n)! : this.env.names.fresh("acc");
-      this.out.push(`let ${acc} = ${init};`);
-      this.out.push(
-        ...this.nest(dims, (idx, suffix) => {
-          const body = this.freshBody(suffix);
-          const v = this.valueAt(x, idx, body);
-          return [...body.lines, combine(acc, v)];
-        }),
-      );
-      if (!this.env.scalars.has(n)) this.out.push(`${this.store(n)}[0] = ${acc};`);
-      return;
+    const overBatch = axis === null ? dims.some(isBatch) : isBatch(dims[axis]);
+    const point = (target: (idx: Idx) => string) => (idx: Idx, suffix: string) => {
+      const body = this.freshBody(suffix);
+      const v = this.valueAt(x, idx, body);
+      return [...body.lines, combine(target(idx), v)];
+    };
+    if (axis === null) {
+      const scalar = this.env.scalars.has(n);
+      const acc = scalar ? this.env.storage.get(n)! : this.env.names.fresh("acc");
+      const loops = this.nest(dims, point(() => acc));
+      const finish = scalar ? [] : [`${this.write(n, n.shape.map(() => 0))} = ${acc};`];
+      return { pre: [`let ${acc} = ${init};`], ...loops, post: [...(loops.post ?? []), ...finish], accumulates: overBatch };
     }
-    // Reduce one axis: accumulate into the output, iterating the input in row-major order.
-    const target = this.store(n);
-    const outShape = dims.map((d, i) => (i === axis ? 1 : d));
-    this.out.push(`${target}.fill(${init});`);
-    this.out.push(
-      ...this.nest(dims, (idx, suffix) => {
-        const body = this.freshBody(suffix);
-        const v = this.valueAt(x, idx, body);
-        return [...body.lines, combine(`${target}[${broadcastOffset(outShape, idx)}]`, v)];
-      }),
-    );
+    // One axis: accumulate into the output, iterating the input in row-major order.
+    const keep = dims.map((d, i) => (i === axis ? 1 : d));
+    const target = (idx: Idx) => {
+      const strides = stridesOf(keep);
+      return `${this.store(n)}[${affine(keep.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const))}]`;
+    };
+    return { pre: [`${this.store(n)}.fill(${init});`], ...this.nest(dims, point(target)), accumulates: overBatch };
   }
 
-  private rowwise(n: Node): void {
+  private rowwise(n: Node): Parts {
     const op = getOp(n.op);
-    const x0 = n.inputs[0]!;
     const perRowOutput = n.shape.length < Math.max(...n.inputs.map((i) => i.shape.length));
     const rowsShape = perRowOutput ? n.shape : n.shape.slice(0, -1);
     const rowSource = n.inputs.find((i) => i.shape.length > rowsShape.length) ?? n;
     const len = rowSource.shape[rowSource.shape.length - 1] as number;
-    const r = "r";
-    const at = (node: Node, j: string) => `${this.store(node)}[${affine([[r, len]])} + ${isSimple(j) ? j : `(${j})`}]`.replace(/^(.*)\[0 \+ /, "$1[");
+    const batchRows = rowsShape.length === 1 && isBatch(rowsShape[0]);
+    const r = batchRows ? "i" : "r";
+    const rowIndex = (node: Node, j: string) => [...(rowsShape.length ? [r] : []), j].slice(-node.shape.length);
     const lines = op.lowerRow!(
       {
         len,
-        input: (i, j) => at(n.inputs[i]!, j),
+        input: (i, j) => this.read(n.inputs[i]!, rowIndex(n.inputs[i]!, isSimple(j) ? j : `(${j})`)),
         hasRowScalar: (i) => n.inputs[i]!.shape.length === rowsShape.length,
-        rowScalar: (i) => `${this.store(n.inputs[i]!)}[${r}]`,
-        output: (j) => (perRowOutput ? `${this.store(n)}[${r}]` : at(n, j)),
+        rowScalar: (i) => this.read(n.inputs[i]!, [r]),
+        output: (j) => (perRowOutput ? this.write(n, [r]) : this.write(n, rowIndex(n, j))),
         local: (hint) => this.env.names.fresh(hint),
       },
       n.attrs,
     );
-    void x0;
-    this.out.push(`for (let ${r} = 0; ${r} < ${sizeExpr(rowsShape)}; ${r}++) {`, ...lines, "}");
+    if (batchRows) return { loop: lines };
+    return { post: [`for (let ${r} = 0; ${r} < ${sizeExpr(rowsShape)}; ${r}++) {`, ...lines, "}"] };
   }
 
-  private transpose(n: Node): void {
+  private transpose(n: Node): Parts {
     const x = n.inputs[0]!;
     const perm = n.attrs.perm as number[];
-    const xs = stridesOf(x.shape);
-    const target = this.store(n);
-    this.out.push(
-      ...this.nest(n.shape, (idx) => {
-        const src = affine(perm.map((p, d) => [idx[d]!, xs[p]!] as const));
-        return [`${target}[${broadcastOffset(n.shape, idx)}] = ${this.store(x)}[${src}];`];
-      }),
-    );
+    const code = this.nest(n.shape, (idx) => {
+      const src = perm.map((_, d) => idx[perm.indexOf(d)]!);
+      return [`${this.write(n, idx)} = ${this.read(x, src)};`];
+    });
+    return code.loop ? { post: ["for (let i = 0; i < n; i++) {", ...code.loop, "}"] } : code;
   }
 
   /**
@@ -281,92 +310,102 @@ export class KernelEmitter {
    * when B is transposed, otherwise C's row accumulates a·B[k, :]; a batch-long contraction (a
    * weight gradient xᵀ·δ) runs the batch outermost.
    */
-  private matmul(owner: Node, mm: Node): void {
+  private matmul(owner: Node, mm: Node): Parts {
     const [a, b] = mm.inputs as [Node, Node];
     const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
     const [M, N] = mm.shape as [number | string, number | string];
     const K = transA ? a.shape[0]! : a.shape[1]!;
-    const A = (i: string | number, k: string | number) => `${this.store(a)}[${transA ? affine([[k, M], [i, 1]]) : affine([[i, K], [k, 1]])}]`;
-    const B = (k: string | number, j: string | number) => `${this.store(b)}[${transB ? affine([[j, K], [k, 1]]) : affine([[k, N], [j, 1]])}]`;
+    const A = (i: string | number, k: string | number) => this.read(a, transA ? [k, i] : [i, k]);
+    const B = (k: string | number, j: string | number) => this.read(b, transB ? [j, k] : [k, j]);
     const C = this.store(owner);
-    const cAt = (i: string | number, j: string | number) => `${C}[${affine([[i, N], [j, 1]])}]`;
-    const bound = (d: number | string) => (typeof d === "number" ? String(d) : "n");
+    const cAt = (i: string | number, j: string | number) => this.write(owner, [i, j]);
     const epilogue = (i: string | number, j: string | number, acc: string, suffix: string): string[] => {
       if (owner === mm) return [`${cAt(i, j)} = ${acc};`];
       const body = this.freshBody(suffix, { node: mm, name: acc });
-      const v = this.computeTop(owner, [i, j], body);
+      const v = this.expression(owner, [i, j], body);
       return [...body.lines, `${cAt(i, j)} = ${v};`];
     };
-    const rows = (inner: (i: string | number) => string[]): string[] =>
-      typeof M === "number" && M <= 4 ? Array.from({ length: M }, (_, i) => inner(i)).flat() : [`for (let i = 0; i < ${bound(M)}; i++) {`, ...inner("i"), "}"];
+    // The rows of C: a batch loop (returned as `loop`), a short static run written out, or a loop.
+    const rows = (inner: (i: string | number) => string[]): Parts => {
+      if (isBatch(M)) return { loop: inner("i") };
+      if (typeof M === "number" && M <= 4) return { post: Array.from({ length: M }, (_, i) => inner(i)).flat() };
+      return { post: [`for (let i = 0; i < ${bound(M)}; i++) {`, ...inner("i"), "}"] };
+    };
 
     if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
       // Few columns: one scalar accumulator per column; a short contraction is written out in full.
-      this.out.push(
-        ...rows((i) => {
-          const suffix = typeof i === "number" ? `_${i}` : "";
-          const accs = Array.from({ length: N }, (_, j) => this.env.names.fresh(`${this.hint(mm)}${suffix}_${j}`));
-          const lines: string[] = [];
-          if (K <= REGISTER_COLUMNS) {
-            accs.forEach((acc, j) => lines.push(`const ${acc} = ${Array.from({ length: K }, (_, k) => `${A(i, k)} * ${B(k, j)}`).join(" + ")};`));
-          } else {
-            accs.forEach((acc) => lines.push(`let ${acc} = 0;`));
-            lines.push(`for (let k = 0; k < ${K}; k++) {`, `const aik = ${A(i, "k")};`, ...accs.map((acc, j) => `${acc} += aik * ${B("k", j)};`), "}");
-          }
-          accs.forEach((acc, j) => lines.push(...epilogue(i, j, acc, `${suffix}_${j}`)));
-          return lines;
-        }),
-      );
-      return;
+      return rows((i) => {
+        const suffix = typeof i === "number" ? `_${i}` : "";
+        const accs = Array.from({ length: N }, (_, j) => this.env.names.fresh(`${this.hint(mm)}${suffix}_${j}`));
+        const lines: string[] = [];
+        if (K <= REGISTER_COLUMNS) {
+          accs.forEach((acc, j) => lines.push(`const ${acc} = ${Array.from({ length: K }, (_, k) => `${A(i, k)} * ${B(k, j)}`).join(" + ")};`));
+        } else {
+          accs.forEach((acc) => lines.push(`let ${acc} = 0;`));
+          lines.push(`for (let k = 0; k < ${K}; k++) {`, `const aik = ${A(i, "k")};`, ...accs.map((acc, j) => `${acc} += aik * ${B("k", j)};`), "}");
+        }
+        accs.forEach((acc, j) => lines.push(...epilogue(i, j, acc, `${suffix}_${j}`)));
+        return lines;
+      });
     }
-    if (typeof K !== "number" && typeof M === "number" && typeof N === "number") {
-      // Contraction over the batch: C = Σ_batch op(A)[:, k]ᵀ op(B)[k, :], the batch loop outermost.
-      this.out.push(`${C}.fill(0);`, "for (let k = 0; k < n; k++) {");
+    if (isBatch(K) && typeof M === "number" && typeof N === "number") {
+      // Contraction over the batch: C += op(A)[i, :]ᵀ op(B)[i, :] for each batch row i.
+      const loop: string[] = [];
       if (M * N <= UNROLL_ELEMENTS) {
-        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) this.out.push(`${cAt(i, j)} += ${A(i, "k")} * ${B("k", j)};`);
+        for (let p = 0; p < M; p++) for (let j = 0; j < N; j++) loop.push(`${cAt(p, j)} += ${A(p, "i")} * ${B("i", j)};`);
       } else {
-        this.out.push(`for (let i = 0; i < ${M}; i++) {`, `const aik = ${A("i", "k")};`, `const cRow = ${affine([["i", N]])};`, `for (let j = 0; j < ${N}; j++) ${C}[cRow + j] += aik * ${B("k", "j")};`, "}");
+        loop.push(`for (let p = 0; p < ${M}; p++) {`, `const aik = ${A("p", "i")};`, `const cRow = ${affine([["p", N]])};`, `for (let j = 0; j < ${N}; j++) ${C}[cRow + j] += aik * ${B("i", "j")};`, "}");
       }
-      this.out.push("}");
+      const post: string[] = [];
       if (owner !== mm) {
-        this.out.push(
-          ...this.nest([M, N], (idx, suffix) => {
-            const acc = this.env.names.fresh(`acc${suffix}`);
-            return [`const ${acc} = ${cAt(idx[0]!, idx[1]!)};`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
-          }),
-        );
+        const finish = this.nest([M, N], (idx, suffix) => {
+          const acc = this.env.names.fresh(`acc${suffix}`);
+          return [`const ${acc} = ${cAt(idx[0]!, idx[1]!)};`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
+        });
+        post.push(...(finish.post ?? []));
       }
-      return;
+      return { pre: [`${C}.fill(0);`], loop, post, accumulates: true };
     }
     if (typeof K === "number" && typeof N === "number" && !transB) {
       // Many columns: C's row accumulates a·B[k, :] (contiguous in B and C), then the epilogue.
-      this.out.push(
-        `for (let i = 0; i < ${bound(M)}; i++) {`,
-        `const cRow = ${affine([["i", N]])};`,
-        `${C}.fill(0, cRow, cRow + ${N});`,
-        `for (let k = 0; k < ${K}; k++) {`,
-        `const aik = ${A("i", "k")};`,
-        `const bRow = ${affine([["k", N]])};`,
-        `for (let j = 0; j < ${N}; j++) ${C}[cRow + j] += aik * ${this.store(b)}[bRow + j];`,
-        "}",
-      );
-      if (owner !== mm) {
-        const acc = this.env.names.fresh("acc");
-        this.out.push(`for (let j = 0; j < ${N}; j++) {`, `const ${acc} = ${C}[cRow + j];`, ...epilogue("i", "j", acc, ""), "}");
-      }
-      this.out.push("}");
-      return;
+      void B("k", "j"); // records the read of B
+      return rows((i) => {
+        const cRow = this.env.names.fresh("cRow");
+        const lines = [
+          `const ${cRow} = ${affine([[i, N]])};`,
+          `${C}.fill(0, ${cRow}, ${cRow} + ${N});`,
+          `for (let k = 0; k < ${K}; k++) {`,
+          `const aik = ${A(i, "k")};`,
+          `const bRow = ${affine([["k", N]])};`,
+          `for (let j = 0; j < ${N}; j++) ${C}[${cRow} + j] += aik * ${this.store(b)}[bRow + j];`, // B(k, j), row base hoisted
+          "}",
+        ];
+        if (owner !== mm) {
+          const acc = this.env.names.fresh("acc");
+          lines.push(`for (let j = 0; j < ${N}; j++) {`, `const ${acc} = ${C}[${cRow} + j];`, ...epilogue(i, "j", acc, ""), "}");
+        }
+        return lines;
+      });
     }
-    // Dot products (B transposed, rows of A against rows of B), or any other case.
-    const acc = this.env.names.fresh("acc");
-    this.out.push(
-      `for (let i = 0; i < ${bound(M)}; i++) {`,
-      `for (let j = 0; j < ${bound(N)}; j++) {`,
-      `let ${acc} = 0;`,
-      `for (let k = 0; k < ${bound(K)}; k++) ${acc} += ${A("i", "k")} * ${B("k", "j")};`,
-      ...epilogue("i", "j", acc, ""),
-      "}",
-      "}",
-    );
+    // Dot products (B transposed: rows of A against rows of B), or any other case.
+    return rows((i) => {
+      const acc = this.env.names.fresh("acc");
+      return [
+        `for (let j = 0; j < ${bound(N)}; j++) {`,
+        `let ${acc} = 0;`,
+        `for (let k = 0; k < ${bound(K)}; k++) ${acc} += ${A(i, "k")} * ${B("k", "j")};`,
+        ...epilogue(i, "j", acc, ""),
+        "}",
+      ];
+    });
   }
 }
+
+interface Parts {
+  pre?: string[];
+  loop?: string[];
+  post?: string[];
+  accumulates?: boolean;
+}
+
+const bound = (d: number | string) => (typeof d === "number" ? String(d) : "n");

@@ -6,7 +6,8 @@ import { plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
-import { KernelEmitter, literal } from "./kernels.js";
+import { fuseBatchLoops } from "./fuseBatch.js";
+import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { commentText, Names, prop } from "./names.js";
 
 export interface EmitOptions {
@@ -273,17 +274,19 @@ function emitPass(
     return n.name ?? storage.get(storageOf(n)) ?? n.op;
   };
   const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display });
-  let inBackward = false;
-  const body: string[] = [];
-  for (const k of p.kernels) {
-    if (isTrain && !inBackward && backward.has(k.node)) {
-      inBackward = true;
-      body.push("", "// ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────");
+  const codes = p.kernels.map((k) => emitter.emit(k));
+  let headed: "none" | "forward" | "backward" = "none";
+  const section = (k: KernelCode) => {
+    if (!isTrain || headed === "backward") return null;
+    if (backward.has(k.node)) {
+      headed = "backward";
+      return "// ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────";
     }
-    emitter.out.length = 0;
-    emitter.emit(k);
-    body.push(...emitter.out);
-  }
+    if (headed === "forward") return null;
+    headed = "forward";
+    return "// ──── forward ────";
+  };
+  const body = fuseBatchLoops(codes, section);
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -292,5 +295,5 @@ function emitPass(
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? prop("inputs", s.attrs.name as string) : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = isTrain ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { lines: [...head, ...(isTrain ? ["", "// ──── forward ────"] : []), ...body, ...lossLine], buffers, inputs, rootStorage };
+  return { lines: [...head, "", ...body, ...lossLine], buffers, inputs, rootStorage };
 }

@@ -6,7 +6,16 @@ import type { Node } from "../ir/node.js";
 import { elementwise } from "./op.js";
 
 const unb = (g: Node, x: Node): Node => sumTo(g, x.shape);
-const paren = (s: string) => (/^[\w.]+$/.test(s) ? s : `(${s})`);
+/** Parenthesizes an operand unless it is atomic (no spaces outside brackets). */
+export function paren(s: string): string {
+  let depth = 0;
+  for (const c of s) {
+    if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === " " && depth === 0) return `(${s})`;
+  }
+  return s;
+}
 
 export const addOp = elementwise({
   name: "add", arity: 2,
@@ -50,7 +59,8 @@ export const powOp = elementwise({
 
 export const negOp = elementwise({
   name: "neg", arity: 1,
-  expr: ([a]) => `-${paren(a!)}`,
+  // A negative operand ("-x", "-0.5") needs parentheses: "--x" is a decrement, not −(−x).
+  expr: ([a]) => (a!.startsWith("-") ? `-(${a})` : `-${paren(a!)}`),
   vjp: (g) => [neg(g)],
   notation: ([a]) => `−${paren(a!)}`,
 });

@@ -1,0 +1,53 @@
+// Runs consecutive kernels inside one loop over the batch, so a small network's whole training step
+// is one pass over the rows: every value of row i is computed, used and differentiated while it
+// is hot, and sums over the batch (loss, bias and weight gradients) accumulate as the loop goes.
+//
+// A kernel joins the open loop when everything it reads from the loop's kernels it reads at row i,
+// and none of it is a sum over the batch (complete only after the loop). A kernel without a batch
+// loop (a scalar such as 1/N) that reads nothing from the open loop is hoisted in front of it;
+// one that does read from it goes after the loop, and then nothing reading it may join.
+import type { Node } from "../ir/node.js";
+import type { KernelCode } from "./kernels.js";
+
+/** `section(k)` may return a heading to print where k is placed in a loop or in sequence (not hoisted). */
+export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: KernelCode) => string | null): string[] {
+  const out: string[] = [];
+  let group: { pre: string[]; body: string[]; post: string[]; rows: Set<Node>; after: Set<Node> } | null = null;
+  let hoisted: string[] = [];
+
+  const flush = () => {
+    if (!group) return;
+    out.push(...hoisted, ...group.pre, "for (let i = 0; i < n; i++) {", ...group.body, "}", ...group.post);
+    group = null;
+    hoisted = [];
+  };
+  const readsFrom = (k: KernelCode, nodes: Set<Node>) => [...k.reads.keys()].some((r) => nodes.has(r));
+  const rowLocal = (k: KernelCode, g: NonNullable<typeof group>) =>
+    [...k.reads].every(([r, idx]) => !g.after.has(r) && (!g.rows.has(r) || (idx.size === 1 && idx.has("i"))));
+
+  for (const k of codes) {
+    const heading = () => section?.(k) ?? null;
+    if (k.loop) {
+      if (group && !rowLocal(k, group)) flush();
+      group ??= { pre: [], body: [], post: [], rows: new Set(), after: new Set() };
+      const h = heading();
+      if (h) group.body.push(h);
+      group.pre.push(...k.pre);
+      group.body.push(k.comment, ...k.loop);
+      group.post.push(...k.post);
+      (k.accumulates ? group.after : group.rows).add(k.node);
+      if (k.post.length) group.after.add(k.node);
+    } else if (group && !readsFrom(k, group.rows) && !readsFrom(k, group.after)) {
+      hoisted.push(k.comment, ...k.pre, ...k.post);
+    } else if (group) {
+      const h = heading();
+      group.post.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
+      group.after.add(k.node);
+    } else {
+      const h = heading();
+      out.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
+    }
+  }
+  flush();
+  return out;
+}
