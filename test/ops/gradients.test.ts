@@ -1,0 +1,365 @@
+// Table-driven gradient checks (after JAX's check_grads over LAX_GRAD_OPS): every op in allOps has
+// entries below, and a meta test fails when one does not.
+//
+// Each entry declares parameters (the differentiated operands) and maybe inputs, builds the op, and the
+// loss is Σ C ⊙ op(...) for a fixed random C, so every output element matters. The symbolic gradient
+// (grad() + interpreter) must match central finite differences of the loss in float64. Values are
+// seeded per entry and chosen away from kinks (relu/abs at 0, max ties except where ties are the point).
+//
+// Ops with no gradient by design (step, sign, eq, onehot) get an entry asserting their derivative rule
+// returns null for every input and that their eval agrees with their definition.
+
+import { describe, expect, it } from "vitest";
+import { grad } from "../../compiler/autodiff/grad.js";
+import * as d from "../../compiler/dsl/core.js";
+import { withContext } from "../../compiler/dsl/context.js";
+import type { Node } from "../../compiler/ir/node.js";
+import type { Dim } from "../../compiler/ir/shape.js";
+import { allOps, getOp } from "../../compiler/ops/index.js";
+import type { OpDef } from "../../compiler/ops/op.js";
+import { checkGradients, interpretedGradients, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
+import { evalNode, inContext } from "../helpers/evalNode.js";
+import { awayFromZero, mulberry32, seedOf, uniformArray, type Rng } from "../helpers/rng.js";
+
+// ── value generators ──────────────────────────────────────────────────────────────────────────────
+
+type Gen = (rng: Rng, n: number) => number[];
+const U = (lo: number, hi: number): Gen => (rng, n) => uniformArray(rng, n, lo, hi);
+const SMALL = U(-1, 1);
+const WIDE = U(-3, 3);
+const POS = U(0.3, 2.5);
+/** |x| in [0.1, 1.5), random signs except the first, which is positive (so relu of one element is not 0). */
+const AWAY: Gen = (rng, n) => awayFromZero(rng, n, 0.1, 1.5).map((v, k) => (k === 0 ? Math.abs(v) : v));
+/** Values at least 0.05 apart (no ties, no near-ties), in random order. */
+const DISTINCT: Gen = (rng, n) => {
+  const v = Array.from({ length: n }, (_, k) => -1 + 0.15 * k + 0.05 * rng());
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [v[i], v[j]] = [v[j]!, v[i]!];
+  }
+  return v;
+};
+const FIXED = (values: number[]): Gen => () => values;
+
+// ── the table ─────────────────────────────────────────────────────────────────────────────────────
+
+interface ParamSpec {
+  readonly shape: number[];
+  readonly gen: Gen;
+}
+interface InputSpec {
+  readonly shape: Dim[];
+  readonly values: number[];
+  readonly dtype?: "int";
+}
+interface GradCase {
+  /** The op under test: a name in allOps, or a composite DSL function (mse, crossEntropy, ...). */
+  readonly op: string;
+  readonly name: string;
+  readonly params: Record<string, ParamSpec>;
+  readonly inputs?: Record<string, InputSpec>;
+  readonly build: (v: Record<string, Node>) => Node;
+  /** Set when the true gradient is zero everywhere (so the non-vacuity check is skipped). */
+  readonly zeroGradient?: boolean;
+}
+
+const P = (shape: number[], gen: Gen = SMALL): ParamSpec => ({ shape, gen });
+const I = (shape: Dim[], values: number[], dtype?: "int"): InputSpec => ({ shape, values, ...(dtype ? { dtype } : {}) });
+
+/** The same variants for each broadcasting binary op. */
+function binaryCases(op: string, f: (a: d.Operand, b: d.Operand) => Node, ga: Gen, gb: Gen): GradCase[] {
+  return [
+    { op, name: "[3,4] ∘ [3,4]", params: { A: P([3, 4], ga), B: P([3, 4], gb) }, build: (v) => f(v.A!, v.B!) },
+    { op, name: "[3,4] ∘ bias [4]", params: { A: P([3, 4], ga), b: P([4], gb) }, build: (v) => f(v.A!, v.b!) },
+    { op, name: "bias [4] ∘ [3,4]", params: { b: P([4], ga), A: P([3, 4], gb) }, build: (v) => f(v.b!, v.A!) },
+    { op, name: "[3,4] ∘ scalar param []", params: { A: P([3, 4], ga), s: P([], gb) }, build: (v) => f(v.A!, v.s!) },
+    { op, name: "scalar param [] ∘ [3,4]", params: { s: P([], ga), A: P([3, 4], gb) }, build: (v) => f(v.s!, v.A!) },
+    { op, name: "[3,1] ∘ [1,4] (both broadcast)", params: { c: P([3, 1], ga), r: P([1, 4], gb) }, build: (v) => f(v.c!, v.r!) },
+    { op, name: "[2,3,4] ∘ [3,1]", params: { A: P([2, 3, 4], ga), c: P([3, 1], gb) }, build: (v) => f(v.A!, v.c!) },
+    { op, name: "[1,1] ∘ [1,1]", params: { a: P([1, 1], ga), b: P([1, 1], gb) }, build: (v) => f(v.a!, v.b!) },
+    { op, name: "[3,4] ∘ a number constant", params: { A: P([3, 4], ga) }, build: (v) => f(v.A!, gb(mulberry32(7), 1)[0]!) },
+    // a − a and a / a are constants: the two adjoints must cancel exactly.
+    { op, name: "[3,4] ∘ itself", params: { A: P([3, 4], ga === gb ? ga : POS) }, build: (v) => f(v.A!, v.A!), zeroGradient: op === "sub" || op === "div" },
+  ];
+}
+
+function unaryCases(op: string, f: (x: Node) => Node, gen: Gen): GradCase[] {
+  return [
+    { op, name: "[3,4]", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!) },
+    { op, name: "[1,1]", params: { X: P([1, 1], gen) }, build: (v) => f(v.X!) },
+    { op, name: "scalar []", params: { X: P([], gen) }, build: (v) => f(v.X!) },
+    { op, name: "[2,3,2] after a bias broadcast", params: { X: P([2, 3, 2], gen), b: P([2], U(-0.05, 0.05)) }, build: (v) => f(d.add(v.X!, v.b!)) },
+  ];
+}
+
+const reduceCases = (op: string, f: typeof d.sum, gen: Gen): GradCase[] => [
+  { op, name: "all of [3,4]", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!) },
+  { op, name: "axis 0 of [3,4]", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, 0) },
+  { op, name: "axis 1 of [3,4]", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, 1) },
+  { op, name: "axis −1 of [3,4]", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, -1) },
+  { op, name: "axis 0 of [3,4], keepdims", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, 0, true) },
+  { op, name: "axis 1 of [3,4], keepdims", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, 1, true) },
+  { op, name: "all of [3,4], keepdims", params: { X: P([3, 4], gen) }, build: (v) => f(v.X!, undefined, true) },
+  { op, name: "axis 1 of [2,3,4]", params: { X: P([2, 3, 4], gen) }, build: (v) => f(v.X!, 1) },
+  { op, name: "axis 2 of [2,3,4], keepdims", params: { X: P([2, 3, 4], gen) }, build: (v) => f(v.X!, 2, true) },
+  { op, name: "all of a vector [5]", params: { X: P([5], gen) }, build: (v) => f(v.X!) },
+  { op, name: "axis 0 of [1,1]", params: { X: P([1, 1], gen) }, build: (v) => f(v.X!, 0) },
+];
+
+const mm = (o: { transA?: boolean; transB?: boolean } = {}) => (v: Record<string, Node>) => d.matmul(v.A!, v.B!, o);
+
+/** Float target rows (non-negative, each summing to 1) for 3 rows of 4 classes. */
+const targetRows = [0.1, 0.2, 0.3, 0.4, 0.7, 0.1, 0.1, 0.1, 0, 0, 1, 0];
+
+const table: GradCase[] = [
+  // elementwise arithmetic
+  ...binaryCases("add", d.add, SMALL, SMALL),
+  ...binaryCases("sub", d.sub, SMALL, SMALL),
+  ...binaryCases("mul", d.mul, SMALL, SMALL),
+  ...binaryCases("div", d.div, SMALL, AWAY),
+  ...binaryCases("pow", d.pow, POS, U(-1.5, 2.5)),
+  { op: "pow", name: "[3,4] ^ 3 (integer constant exponent, negative base)", params: { A: P([3, 4], AWAY) }, build: (v) => d.pow(v.A!, 3) },
+  { op: "pow", name: "2 ^ [3,4] (constant base)", params: { B: P([3, 4], SMALL) }, build: (v) => d.pow(2, v.B!) },
+  ...unaryCases("neg", d.neg, SMALL),
+  ...unaryCases("exp", d.exp, WIDE),
+  ...unaryCases("log", d.log, POS),
+  ...unaryCases("sqrt", d.sqrt, POS),
+  ...unaryCases("square", d.square, WIDE),
+  ...unaryCases("abs", d.abs, AWAY),
+  // activations
+  ...unaryCases("sigmoid", d.sigmoid, WIDE),
+  { op: "sigmoid", name: "large |x| (saturated)", params: { X: P([2, 3], FIXED([-30, -12, -5, 5, 12, 30])) }, build: (v) => d.sigmoid(v.X!) },
+  ...unaryCases("tanh", d.tanh, WIDE),
+  ...unaryCases("relu", d.relu, AWAY),
+  ...unaryCases("leakyRelu", (x) => d.leakyRelu(x, 0.1), AWAY),
+  { op: "leakyRelu", name: "default alpha (0.01)", params: { X: P([3, 4], AWAY) }, build: (v) => d.leakyRelu(v.X!) },
+  { op: "leakyRelu", name: "alpha 1.5", params: { X: P([3, 4], AWAY) }, build: (v) => d.leakyRelu(v.X!, 1.5) },
+  ...unaryCases("softplus", d.softplus, WIDE),
+  { op: "softplus", name: "both branches, large |x|", params: { X: P([2, 4], FIXED([-40, -8, -0.3, 0.2, 0.9, 8, 40, 3])) }, build: (v) => d.softplus(v.X!) },
+  // ops without a gradient, as constants inside a differentiable expression (their derivative is 0 a.e.)
+  { op: "sign", name: "x·sign(x) = |x| (sign is a constant)", params: { X: P([3, 4], AWAY) }, build: (v) => d.mul(v.X!, d.sign(v.X!)) },
+  { op: "step", name: "x·step(x) = relu(x) (step is a constant)", params: { X: P([3, 4], AWAY) }, build: (v) => d.mul(v.X!, d.step(v.X!, 0.1)) },
+  { op: "eq", name: "x·([x = x] + [x = 5]) = x (eq is a constant)", params: { X: P([3, 4], SMALL) }, build: (v) => d.mul(v.X!, d.add(d.eq(v.X!, v.X!), d.eq(v.X!, 5))) },
+  // reductions
+  ...reduceCases("sum", d.sum, SMALL),
+  ...reduceCases("max", d.max, DISTINCT),
+  { op: "max", name: "2-way ties along axis 1 (central differences see the equal split)", params: { X: P([2, 3], FIXED([0.3, 0.7, 0.7, 0.5, -0.2, 0.5])) }, build: (v) => d.max(v.X!, 1) },
+  { op: "max", name: "a 2-way tie over all elements", params: { X: P([2, 2], FIXED([0.9, 0.1, 0.9, -0.4])) }, build: (v) => d.max(v.X!) },
+  { op: "max", name: "all negative, axis 0", params: { X: P([3, 2], FIXED([-3, -0.5, -1, -2, -2.5, -4])) }, build: (v) => d.max(v.X!, 0) },
+  // layout
+  { op: "reshape", name: "[3,4] → [2,6]", params: { X: P([3, 4]) }, build: (v) => d.reshape(v.X!, [2, 6]) },
+  { op: "reshape", name: "[3,4] → [12]", params: { X: P([3, 4]) }, build: (v) => d.reshape(v.X!, [12]) },
+  { op: "reshape", name: "[12] → [2,3,2]", params: { X: P([12]) }, build: (v) => d.reshape(v.X!, [2, 3, 2]) },
+  { op: "reshape", name: "[1,1] → [1]", params: { X: P([1, 1]) }, build: (v) => d.reshape(v.X!, [1]) },
+  { op: "reshape", name: "then a nonlinearity: tanh(reshape(X))·W", params: { X: P([2, 3]), W: P([3, 2]) }, build: (v) => d.matmul(d.tanh(d.reshape(v.X!, [3, 2])), v.W!, { transB: true }) },
+  { op: "broadcastTo", name: "[4] → [3,4]", params: { x: P([4]) }, build: (v) => d.broadcastTo(v.x!, [3, 4]) },
+  { op: "broadcastTo", name: "[3,1] → [3,4]", params: { x: P([3, 1]) }, build: (v) => d.broadcastTo(v.x!, [3, 4]) },
+  { op: "broadcastTo", name: "[] → [2,3]", params: { x: P([]) }, build: (v) => d.broadcastTo(v.x!, [2, 3]) },
+  { op: "broadcastTo", name: "[1,4] → [2,3,4]", params: { x: P([1, 4]) }, build: (v) => d.broadcastTo(v.x!, [2, 3, 4]) },
+  { op: "broadcastTo", name: "[1,1] → [1,5]", params: { x: P([1, 1]) }, build: (v) => d.broadcastTo(v.x!, [1, 5]) },
+  { op: "transpose", name: "2-D [3,4]ᵀ", params: { X: P([3, 4]) }, build: (v) => d.transpose(v.X!) },
+  { op: "transpose", name: "3-D [2,3,4] perm [2,0,1]", params: { X: P([2, 3, 4]) }, build: (v) => d.transpose(v.X!, [2, 0, 1]) },
+  { op: "transpose", name: "3-D [2,3,4] perm [1,0,2]", params: { X: P([2, 3, 4]) }, build: (v) => d.transpose(v.X!, [1, 0, 2]) },
+  { op: "transpose", name: "3-D [2,3,4] reversed", params: { X: P([2, 3, 4]) }, build: (v) => d.transpose(v.X!) },
+  { op: "transpose", name: "[1,1]ᵀ", params: { X: P([1, 1]) }, build: (v) => d.transpose(v.X!) },
+  // matmul
+  { op: "matmul", name: "A[2,3]·B[3,4]", params: { A: P([2, 3]), B: P([3, 4]) }, build: mm() },
+  { op: "matmul", name: "A[2,3]·B[4,3]ᵀ (transB)", params: { A: P([2, 3]), B: P([4, 3]) }, build: mm({ transB: true }) },
+  { op: "matmul", name: "A[3,2]ᵀ·B[3,4] (transA)", params: { A: P([3, 2]), B: P([3, 4]) }, build: mm({ transA: true }) },
+  { op: "matmul", name: "A[3,2]ᵀ·B[4,3]ᵀ (transA, transB)", params: { A: P([3, 2]), B: P([4, 3]) }, build: mm({ transA: true, transB: true }) },
+  { op: "matmul", name: "vector x[3] · matrix W[3,4]", params: { A: P([3]), B: P([3, 4]) }, build: mm() },
+  { op: "matmul", name: "vector x[3] · W[4,3]ᵀ", params: { A: P([3]), B: P([4, 3]) }, build: mm({ transB: true }) },
+  { op: "matmul", name: "matrix A[2,3] · vector v[3]", params: { A: P([2, 3]), B: P([3]) }, build: mm() },
+  { op: "matmul", name: "[1,1]·[1,1]", params: { A: P([1, 1]), B: P([1, 1]) }, build: mm() },
+  { op: "matmul", name: "outer product [3,1]·[1,2]", params: { A: P([3, 1]), B: P([1, 2]) }, build: mm() },
+  { op: "matmul", name: "A·Aᵀ (one param, both sides)", params: { A: P([2, 3]) }, build: (v) => d.matmul(v.A!, v.A!, { transB: true }) },
+  { op: "matmul", name: "x[2,3]·W[3,4] + b[4] (an input on the left)", params: { W: P([3, 4]), b: P([4]) }, inputs: { x: I([2, 3], [0.5, -1, 2, 0.1, 0.3, -0.7]) }, build: (v) => d.add(d.matmul(v.x!, v.W!), v.b!) },
+  // softmax family
+  { op: "softmax", name: "rows of [3,4]", params: { X: P([3, 4], WIDE) }, build: (v) => d.softmax(v.X!) },
+  { op: "softmax", name: "a vector [5]", params: { X: P([5], WIDE) }, build: (v) => d.softmax(v.X!) },
+  { op: "softmax", name: "[2,2,3] (last axis)", params: { X: P([2, 2, 3], WIDE) }, build: (v) => d.softmax(v.X!) },
+  { op: "softmax", name: "[1,1] (constant 1)", params: { X: P([1, 1], WIDE) }, build: (v) => d.softmax(v.X!), zeroGradient: true },
+  { op: "logSoftmax", name: "rows of [3,4]", params: { X: P([3, 4], WIDE) }, build: (v) => d.logSoftmax(v.X!) },
+  { op: "logSoftmax", name: "a vector [5]", params: { X: P([5], WIDE) }, build: (v) => d.logSoftmax(v.X!) },
+  { op: "logSoftmax", name: "[2,2,3] (last axis)", params: { X: P([2, 2, 3], WIDE) }, build: (v) => d.logSoftmax(v.X!) },
+  { op: "logSoftmax", name: "[2,1] (constant 0)", params: { X: P([2, 1], WIDE) }, build: (v) => d.logSoftmax(v.X!), zeroGradient: true },
+  { op: "softmaxCE", name: "logits [3,4], integer labels", params: { X: P([3, 4], WIDE) }, inputs: { y: I([3], [0, 3, 1], "int") }, build: (v) => d.softmaxCrossEntropyRows(v.X!, v.y!) },
+  { op: "softmaxCE", name: "logits [3,4], float target rows (input)", params: { X: P([3, 4], WIDE) }, inputs: { t: I([3, 4], targetRows) }, build: (v) => d.softmaxCrossEntropyRows(v.X!, v.t!) },
+  { op: "softmaxCE", name: "logits and unnormalized targets both params", params: { X: P([3, 4], WIDE), T: P([3, 4], POS) }, build: (v) => d.softmaxCrossEntropyRows(v.X!, v.T!) },
+  { op: "softmaxCE", name: "logits [1,1], label 0 (loss ≡ 0)", params: { X: P([1, 1], WIDE) }, inputs: { y: I([1], [0], "int") }, build: (v) => d.softmaxCrossEntropyRows(v.X!, v.y!), zeroGradient: true },
+  { op: "softmaxCE", name: "logits = x·W with a batch dimension", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, -1]), y: I(["batch"], [2, 0, 1], "int") }, build: (v) => d.sum(d.softmaxCrossEntropyRows(d.matmul(v.x!, v.W!), v.y!)) },
+  // composites from the public DSL
+  { op: "mse", name: "prediction param [3,2] vs target input", params: { X: P([3, 2], WIDE) }, inputs: { y: I([3, 2], [0.5, -1, 2, 0, 1, 1]) }, build: (v) => d.mse(v.X!, v.y!) },
+  { op: "mse", name: "x·W + b over a symbolic batch", params: { W: P([2, 2]), b: P([2]) }, inputs: { x: I(["batch", 2], [1, 2, -1, 0.5, 0.2, 0.3]), y: I(["batch", 2], [0, 1, 1, 0, 0.5, 0.5]) }, build: (v) => d.mse(d.add(d.matmul(v.x!, v.W!), v.b!), v.y!) },
+  { op: "mse", name: "both arguments params", params: { A: P([2, 3]), B: P([2, 3]) }, build: (v) => d.mse(v.A!, v.B!) },
+  { op: "crossEntropy", name: "softmax probabilities, integer labels", params: { X: P([3, 4], WIDE) }, inputs: { y: I([3], [2, 0, 3], "int") }, build: (v) => d.crossEntropy(d.softmax(v.X!), v.y!) },
+  { op: "crossEntropy", name: "softmax probabilities, float target rows", params: { X: P([3, 4], WIDE) }, inputs: { t: I([3, 4], targetRows) }, build: (v) => d.crossEntropy(d.softmax(v.X!), v.t!) },
+  { op: "crossEntropy", name: "probabilities as a param directly", params: { Pr: P([2, 3], U(0.1, 0.9)) }, inputs: { y: I([2], [1, 2], "int") }, build: (v) => d.crossEntropy(v.Pr!, v.y!) },
+  { op: "softmaxCrossEntropy", name: "integer labels over a symbolic batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, -1, 0.4, 0.4]), y: I(["batch"], [2, 0, 1, 1], "int") }, build: (v) => d.softmaxCrossEntropy(d.matmul(v.x!, v.W!), v.y!) },
+  { op: "softmaxCrossEntropy", name: "one-hot rows", params: { X: P([3, 4], WIDE) }, inputs: { t: I([3, 4], [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]) }, build: (v) => d.softmaxCrossEntropy(v.X!, v.t!) },
+  { op: "binaryCrossEntropy", name: "sigmoid outputs vs targets in [0,1]", params: { X: P([3, 2], WIDE) }, inputs: { t: I([3, 2], [0, 1, 0.3, 0.8, 1, 0]) }, build: (v) => d.binaryCrossEntropy(d.sigmoid(v.X!), v.t!) },
+  { op: "binaryCrossEntropy", name: "probabilities as a param", params: { Pr: P([4], U(0.1, 0.9)) }, inputs: { t: I([4], [0, 1, 0.5, 1]) }, build: (v) => d.binaryCrossEntropy(v.Pr!, v.t!) },
+  { op: "mean", name: "all of [3,4]", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!) },
+  { op: "mean", name: "axis 0 of [3,4]", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!, 0) },
+  { op: "mean", name: "axis −1 of [3,4], keepdims", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!, -1, true) },
+  { op: "mean", name: "over a symbolic batch axis", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, 2, 3, 4, 5, 6]) }, build: (v) => d.mean(d.matmul(v.x!, v.W!), 0) },
+];
+
+// ── running an entry ──────────────────────────────────────────────────────────────────────────────
+
+function caseValues(c: GradCase) {
+  const rng = mulberry32(seedOf(`${c.op}: ${c.name}`));
+  const params: Record<string, number[]> = {};
+  for (const [name, s] of Object.entries(c.params)) params[name] = s.gen(rng, s.shape.reduce((a, b) => a * b, 1));
+  const inputs: Record<string, number[]> = {};
+  for (const [name, s] of Object.entries(c.inputs ?? {})) inputs[name] = s.values;
+  return { params, inputs };
+}
+
+/** The model for an entry: declares its inputs and params, loss = Σ C ⊙ op(...) with a fixed C. */
+const caseModel = (c: GradCase) => () => {
+  const v: Record<string, Node> = {};
+  for (const [name, s] of Object.entries(c.inputs ?? {})) v[name] = d.input(name, s.shape, s.dtype ? { dtype: s.dtype } : {});
+  for (const [name, s] of Object.entries(c.params)) v[name] = d.param(name, s.shape, { init: "zeros" });
+  return { loss: randomlyWeighted(c.build(v), mulberry32(seedOf(`weights of ${c.op}: ${c.name}`))) };
+};
+
+const opNames = new Set(allOps.map((o) => o.name));
+const leaves = new Set(allOps.filter((o) => o.kind === "leaf").map((o) => o.name));
+
+describe("gradients match central finite differences", () => {
+  const byOp = new Map<string, GradCase[]>();
+  for (const c of table) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+  for (const [op, cases] of byOp) {
+    describe(op, () => {
+      it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
+        const r = checkGradients(caseModel(c), caseValues(c));
+        if (opNames.has(c.op)) expect(r.forward.nodes.some((n) => n.op === c.op), `the traced graph has no "${c.op}" node`).toBe(true);
+        const largest = Math.max(...Object.values(r.numeric).flatMap((a) => [...a].map(Math.abs)));
+        if (c.zeroGradient) expect(largest).toBeLessThan(1e-6);
+        else expect(largest, "the gradient is zero everywhere: the check would pass vacuously").toBeGreaterThan(1e-3);
+      });
+    });
+  }
+});
+
+// ── max: ties share the gradient equally (as torch.amax) ──────────────────────────────────────────
+
+describe("max sends the adjoint to its maxima, split equally among ties", () => {
+  const maxGrad = (shape: number[], values: number[], build: (X: Node) => Node) =>
+    interpretedGradients(traceModel(() => ({ loss: build(d.param("X", shape)) })), { params: { X: values } }).grads.X!;
+
+  it("axis 1: a 2-way and a 3-way tie", () => {
+    // loss = 2·max(row 0) + 3·max(row 1)
+    const g = maxGrad([2, 3], [3, 1, 3, 2, 2, 2], (X) => d.sum(d.mul(d.max(X, 1), d.constant([2, 3]))));
+    expect(Array.from(g)).toEqual([1, 0, 1, 1, 1, 1]);
+  });
+
+  it("axis 0 with keepdims: ties in one column only", () => {
+    const g = maxGrad([3, 2], [5, 1, 5, 4, 5, 0], (X) => d.sum(d.mul(d.max(X, 0, true), d.constant([[6, 10]]))));
+    expect(Array.from(g)).toEqual([2, 0, 2, 10, 2, 0]);
+  });
+
+  it("over all elements: 4 tied maxima get a quarter each", () => {
+    const g = maxGrad([2, 3], [7, 7, -1, 7, 0, 7], (X) => d.mul(d.max(X), 8));
+    expect(Array.from(g)).toEqual([2, 2, 0, 2, 0, 2]);
+  });
+
+  it("all elements equal: an even split", () => {
+    const g = maxGrad([1, 4], [0.5, 0.5, 0.5, 0.5], (X) => d.sum(d.max(X, 1)));
+    expect(Array.from(g)).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+});
+
+// ── ops with no gradient by design ────────────────────────────────────────────────────────────────
+
+interface NoGradCase {
+  readonly op: string;
+  readonly name: string;
+  /** Builds the op's node from constants. */
+  readonly build: () => Node;
+  /** The expected value, from the op's definition (for elementwise ops eval *is* the compiled expr). */
+  readonly expected: number[];
+}
+
+const noGradTable: NoGradCase[] = [
+  { op: "step", name: "[x > 0] (relu')", build: () => d.step(d.constant([-2, -1e-9, 0, 1e-9, 3])), expected: [0, 0, 0, 1, 1] },
+  { op: "step", name: "[x > 0 | α] (leakyRelu')", build: () => d.step(d.constant([-2, 0, 0.5]), 0.1), expected: [0.1, 0.1, 1] },
+  { op: "sign", name: "sign(x), 0 at 0", build: () => d.sign(d.constant([-3, -1e-300, 0, 2e-300, 4])), expected: [-1, -1, 0, 1, 1] },
+  { op: "eq", name: "[a = b] with broadcasting", build: () => d.eq(d.constant([[1, 2], [3, 2]]), d.constant([1, 2])), expected: [1, 1, 0, 1] },
+  { op: "onehot", name: "labels [3] → [3,4]", build: () => d.onehot(d.input("y", [3], { dtype: "int" }), 4), expected: [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1] },
+];
+const noGradBindings = { inputs: { y: [2, 0, 3] } };
+
+describe("ops without a gradient: derivative rule returns null, eval matches the definition", () => {
+  it.each(noGradTable.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", (_, c) => {
+    const { ctx, result: node } = inContext(c.build);
+    expect(node.op).toBe(c.op);
+    const vjp = getOp(c.op).vjp;
+    expect(vjp, `${c.op} has no derivative rule at all; it should have one that returns null`).toBeDefined();
+    const contributions = withContext(ctx, () => vjp!(d.broadcastTo(d.scalar(1), node.shape), node));
+    expect(contributions).toHaveLength(node.inputs.length);
+    expect(contributions.every((x) => x === null)).toBe(true);
+    expect(evalNode(c.build, noGradBindings).data).toEqual(c.expected);
+  });
+
+  it("grad() treats them as constants (no adjoint flows through them)", () => {
+    const g = grad(traceModel(() => {
+      const X = d.param("X", [2, 2]);
+      return { loss: d.sum(d.add(d.add(d.sign(X), d.step(X)), d.eq(X, X))) };
+    }));
+    const dX = g.grads[0]![1];
+    expect(dX.op).toBe("broadcastTo"); // the zero gradient of an unreached parameter
+    expect(dX.inputs[0]!.op).toBe("const");
+  });
+});
+
+// ── meta: every op is covered ─────────────────────────────────────────────────────────────────────
+
+describe("meta", () => {
+  const differentiable = allOps.filter((o) => o.kind !== "leaf").map((o) => o.name);
+
+  it("every non-leaf op in allOps has an entry in the gradient table or the no-gradient table", () => {
+    const covered = new Set([...table.map((c) => c.op), ...noGradTable.map((c) => c.op)]);
+    const missing = differentiable.filter((name) => !covered.has(name));
+    expect(missing, `ops with no table entry: ${missing.join(", ")}`).toEqual([]);
+  });
+
+  it("ops with a gradient have a gradient-table entry; the no-gradient table lists only ops whose rule is null", () => {
+    const noGrad = new Set(noGradTable.map((c) => c.op));
+    const withGradient = differentiable.filter((name) => !noGrad.has(name));
+    const inTable = new Set(table.map((c) => c.op));
+    expect(withGradient.filter((name) => !inTable.has(name))).toEqual([]);
+    for (const name of withGradient) expect(getOp(name).vjp, `${name} has no derivative rule`).toBeDefined();
+  });
+
+  it("every entry catches a 1% error in its op's derivative rule (no entry passes vacuously)", () => {
+    const noGrad = new Set(noGradTable.map((c) => c.op));
+    const undetected: string[] = [];
+    for (const name of differentiable.filter((n) => !noGrad.has(n))) {
+      const op = getOp(name) as { vjp?: OpDef["vjp"] };
+      const original = op.vjp!;
+      op.vjp = (g, node) => original(g, node).map((c) => c && d.mul(c, 1.01));
+      try {
+        for (const c of table.filter((c) => c.op === name && !c.zeroGradient)) {
+          try {
+            checkGradients(caseModel(c), caseValues(c));
+            undetected.push(`${c.op}: ${c.name}`);
+          } catch {
+            // detected
+          }
+        }
+      } finally {
+        op.vjp = original;
+      }
+    }
+    expect(undetected).toEqual([]);
+  });
+
+  it("table entries name real ops or public DSL composites", () => {
+    const composites = new Set(["mse", "crossEntropy", "softmaxCrossEntropy", "binaryCrossEntropy", "mean"]);
+    const unknown = [...table, ...noGradTable].map((c) => c.op).filter((op) => !opNames.has(op) && !composites.has(op));
+    expect(unknown).toEqual([]);
+    expect([...table, ...noGradTable].some((c) => leaves.has(c.op))).toBe(false);
+  });
+});
