@@ -10,8 +10,11 @@ import type { Node } from "../ir/node.js";
 import type { KernelCode } from "./kernels.js";
 
 /** `section(k)` may return a heading to print where k is placed in a loop or in sequence (not hoisted). */
-export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: KernelCode) => string | null): string[] {
+export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: KernelCode) => string | null): { lines: string[]; loopOf: Map<Node, number> } {
   const out: string[] = [];
+  /** Kernel node → which batch loop its body runs in. */
+  const loopOf = new Map<Node, number>();
+  let loops = 0;
   let group: { pre: string[]; body: string[]; post: string[]; rows: Set<Node>; after: Set<Node> } | null = null;
   let hoisted: string[] = [];
 
@@ -29,7 +32,9 @@ export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: Kerne
     const heading = () => section?.(k) ?? null;
     if (k.loop) {
       if (group && !rowLocal(k, group)) flush();
+      if (!group) loops++;
       group ??= { pre: [], body: [], post: [], rows: new Set(), after: new Set() };
+      loopOf.set(k.node, loops);
       const h = heading();
       if (h) group.body.push(h);
       group.pre.push(...k.pre);
@@ -49,5 +54,5 @@ export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: Kerne
     }
   }
   flush();
-  return out;
+  return { lines: out, loopOf };
 }

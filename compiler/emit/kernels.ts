@@ -31,6 +31,11 @@ export interface KernelEnv {
   readonly backward: ReadonlySet<Node>;
   /** Human names used in comments. */
   readonly display: (n: Node) => string;
+  /**
+   * Batch-leading values kept as per-row scalars (`h1_0`, `h1_1`) instead of arrays: the fused batch
+   * loop writes and reads each element of row i at a compile-time position (see ./module.ts).
+   */
+  readonly rowScalars: ReadonlySet<Node>;
 }
 
 export interface KernelCode {
@@ -46,6 +51,10 @@ export interface KernelCode {
   readonly reads: Map<Node, Set<string>>;
   /** Whether the kernel sums over the batch (its value is complete only after the loop). */
   readonly accumulates: boolean;
+  /** Arrays read somewhere at a run-time position within the row (they cannot become row scalars). */
+  readonly varReads: Set<Node>;
+  /** Whether every element the kernel writes is at (row i, compile-time position). */
+  readonly constWrite: boolean;
 }
 
 type Idx = readonly (string | number)[];
@@ -71,11 +80,18 @@ export function literal(v: number): string {
 
 export class KernelEmitter {
   private reads = new Map<Node, Set<string>>();
+  private varReads = new Set<Node>();
+  private constWrite = true;
+  /** Row-scalar identifiers: `${node id}:${position in row}` → name. */
+  private readonly rowScalarNames = new Map<string, string>();
   constructor(private readonly env: KernelEnv) {}
 
   emit(k: Kernel): KernelCode {
     this.reads = new Map();
+    this.varReads = new Set();
+    this.constWrite = true;
     const parts = this.parts(k);
+    if (parts.pre?.length || parts.post?.length) this.constWrite = false;
     return {
       node: k.node,
       comment: this.comment(k),
@@ -84,6 +100,8 @@ export class KernelEmitter {
       post: parts.post ?? [],
       reads: this.reads,
       accumulates: parts.accumulates ?? false,
+      varReads: this.varReads,
+      constWrite: this.constWrite,
     };
   }
 
@@ -123,6 +141,13 @@ export class KernelEmitter {
       set.add(String(index[b]));
       this.reads.set(s, set);
     } else if (!this.reads.has(s)) this.reads.set(s, new Set());
+    const position = rowPosition(n, index);
+    if (position === null) this.varReads.add(s);
+    if (this.env.rowScalars.has(s)) {
+      const name = this.rowScalarNames.get(`${s.id}:${position}`);
+      if (name === undefined) throw new Error(`internal: row scalar ${this.env.storage.get(s)}[${String(position)}] read before it is written`);
+      return name;
+    }
     const strides = stridesOf(n.shape);
     return `${this.env.storage.get(s)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const))}]`;
   }
@@ -189,7 +214,16 @@ export class KernelEmitter {
     return this.env.storage.get(storageOf(n))!;
   }
 
+  /** The target of an assignment to element idx of n: an array element, or a new row scalar. */
   private write(n: Node, idx: Idx): string {
+    const s = storageOf(n);
+    const position = rowPosition(n, idx);
+    if (position === null) this.constWrite = false;
+    if (this.env.rowScalars.has(s)) {
+      const name = this.env.names.fresh(`${this.env.storage.get(s)}_${position}`);
+      this.rowScalarNames.set(`${s.id}:${position}`, name);
+      return `const ${name}`;
+    }
     const strides = stridesOf(n.shape);
     return `${this.store(n)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const))}]`;
   }
@@ -360,7 +394,7 @@ export class KernelEmitter {
       if (owner !== mm) {
         const finish = this.nest([M, N], (idx, suffix) => {
           const acc = this.env.names.fresh(`acc${suffix}`);
-          return [`const ${acc} = ${cAt(idx[0]!, idx[1]!)};`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
+          return [`const ${acc} = ${C}[${affine([[idx[0]!, N], [idx[1]!, 1]])}];`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
         });
         post.push(...(finish.post ?? []));
       }
@@ -369,6 +403,7 @@ export class KernelEmitter {
     if (typeof K === "number" && typeof N === "number" && !transB) {
       // Many columns: C's row accumulates a·B[k, :] (contiguous in B and C), then the epilogue.
       void B("k", "j"); // records the read of B
+      this.constWrite = false; // C's row is written through a loop over j
       return rows((i) => {
         const cRow = this.env.names.fresh("cRow");
         const lines = [
@@ -399,6 +434,18 @@ export class KernelEmitter {
       ];
     });
   }
+}
+
+/** The position within batch row i of element `index` of a batch-leading n, or null when not a compile-time number. */
+function rowPosition(n: Node, index: Idx): number | null {
+  if (!isBatch(n.shape[0]) || index[0] !== "i") return null;
+  let position = 0;
+  for (let d = 1; d < n.shape.length; d++) {
+    const k = index[d];
+    if (typeof k !== "number") return null;
+    position = position * (n.shape[d] as number) + k;
+  }
+  return position;
 }
 
 interface Parts {

@@ -220,6 +220,12 @@ function classesOf(g: Graph): Map<Node, number> {
   return out;
 }
 
+/**
+ * Emits a pass twice: the first time to learn which batch-leading values are written and read only
+ * at compile-time positions of row i inside one fused batch loop; the second keeps those values in
+ * scalar locals (no buffer, no memory traffic), which turns a small network's step into straight-line
+ * scalar arithmetic inside the loop over the batch.
+ */
 function emitPass(
   g: Graph,
   roots: readonly Node[],
@@ -228,6 +234,27 @@ function emitPass(
   arrayType: string,
   isTrain: boolean,
 ): PassCode {
+  const first = emitPassWith(g, roots, forwardSet, constantFor, arrayType, isTrain, new Set());
+  const rootSet = new Set(roots);
+  const rowScalars = new Set<Node>();
+  for (const k of first.codes) {
+    const loop = first.loopOf.get(k.node);
+    if (loop === undefined || !k.constWrite || rootSet.has(k.node)) continue;
+    const readers = first.codes.filter((r) => r.reads.has(k.node));
+    if (readers.every((r) => first.loopOf.get(r.node) === loop && !r.varReads.has(k.node))) rowScalars.add(k.node);
+  }
+  return rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, isTrain, rowScalars).pass : first.pass;
+}
+
+function emitPassWith(
+  g: Graph,
+  roots: readonly Node[],
+  forwardSet: ReadonlySet<Node>,
+  constantFor: (n: Node) => string,
+  arrayType: string,
+  isTrain: boolean,
+  rowScalars: ReadonlySet<Node>,
+): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number> } {
   const p = plan(g, roots);
   const names = new Names();
   const storage = new Map<Node, string>();
@@ -259,6 +286,8 @@ function emitPass(
     if (n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss)) {
       scalars.add(n);
       storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
+    } else if (rowScalars.has(n)) {
+      storage.set(n, names.fresh(n.name ?? n.op));
     } else {
       const id = names.fresh(n.name ?? n.op);
       storage.set(n, id);
@@ -273,7 +302,7 @@ function emitPass(
     if (n.op === "reshape") return display(n.inputs[0]!);
     return n.name ?? storage.get(storageOf(n)) ?? n.op;
   };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display });
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars });
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {
@@ -286,7 +315,7 @@ function emitPass(
     headed = "forward";
     return "// ──── forward ────";
   };
-  const body = fuseBatchLoops(codes, section);
+  const { lines: body, loopOf } = fuseBatchLoops(codes, section);
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -295,5 +324,5 @@ function emitPass(
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? prop("inputs", s.attrs.name as string) : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = isTrain ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { lines: [...head, "", ...body, ...lossLine], buffers, inputs, rootStorage };
+  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, rootStorage }, codes, loopOf };
 }
