@@ -1,6 +1,7 @@
 // `gradc explain`: each parameter's gradient in math notation, as the chain of named intermediate
 // values the compiled training pass computes (after simplification), forward values first.
 import { basename } from "node:path";
+import { codes, GradcError } from "./diagnostics.js";
 import { formatLoc } from "./ir/loc.js";
 import type { Graph } from "./ir/graph.js";
 import type { Node } from "./ir/node.js";
@@ -22,7 +23,7 @@ export async function explainFile(file: string, options: ExplainOptions = {}): P
 
 export function explainGraph(g: Graph, source: string, options: ExplainOptions = {}): string {
   const grads = options.param === undefined ? g.grads : g.grads.filter(([name]) => name === options.param);
-  if (!grads.length) throw new Error(`no parameter named ${JSON.stringify(options.param)}; parameters: ${g.grads.map(([n]) => n).join(", ")}`);
+  if (!grads.length) throw new GradcError(codes.badArgument, `no parameter named ${JSON.stringify(options.param)}; parameters: ${g.grads.map(([n]) => n).join(", ")}`);
   const roots = [g.loss!, ...grads.map(([, n]) => n)];
   const p = plan(g, roots);
   const forward = reach([g.loss!]);

@@ -1,0 +1,212 @@
+// The `gradc` command: argument parsing, diagnostics, atomic writes.
+//
+//   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
+//   gradc explain model.ts [--param NAME] [--batch N]
+//   gradc --help | --version
+//
+// Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
+// 2 a usage error (the message and the usage on stderr). Output files are written to a temporary name
+// in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
+// Tested in test/cli/cli.test.ts.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { codes, GradcError } from "./diagnostics.js";
+
+export interface CompileFileOptions {
+  readonly dtype?: "f32" | "f64";
+  readonly batch?: number;
+}
+export interface ExplainFileOptions {
+  readonly param?: string;
+  readonly batch?: number;
+}
+export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string }>;
+export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
+
+export interface CliIO {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** Relative paths on the command line, and in diagnostics, are relative to this. */
+  readonly cwd: string;
+  /** Replace the compiler's entry points (tests); by default compiler/compile.ts and compiler/explain.ts (loaded on first use). */
+  readonly compileFile?: CompileFileFn;
+  readonly explainFile?: ExplainFileFn;
+}
+
+export const USAGE = `Usage: gradc <command> [options]
+
+Commands:
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N]
+      Compile a model into a fused TypeScript trainer module
+      (default output: <model>.gen.ts next to the model).
+  gradc explain <model.ts> [--param NAME] [--batch N]
+      Print each parameter's gradient in math notation.
+
+Options:
+  -o, --out <file>   output file (compile)
+  --dtype f32|f64    element type of the generated code (compile; default f32)
+  --batch N          fix the batch dimension to N
+  --param NAME       explain only this parameter's gradient (explain)
+  -h, --help         show this help
+  -v, --version      print gradc's version
+`;
+
+const OPTIONS = {
+  out: { type: "string", short: "o" },
+  dtype: { type: "string" },
+  batch: { type: "string" },
+  param: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** Which options each command accepts (help and version are accepted everywhere). */
+const ACCEPTS: Record<string, readonly OptionName[]> = {
+  compile: ["out", "dtype", "batch"],
+  explain: ["param", "batch"],
+};
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly code: typeof codes.usage | typeof codes.batch = codes.usage,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const cio: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...io };
+  let command: string;
+  let file: string;
+  let values: Partial<Record<OptionName, string | boolean>>;
+  try {
+    const parsed = parse(argv);
+    if (parsed.values.version) {
+      cio.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    if (parsed.values.help || parsed.positionals[0] === "help") {
+      cio.stdout.write(USAGE);
+      return 0;
+    }
+    [command, file, values] = checkCommand(parsed.positionals, parsed.values);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    cio.stderr.write(`error ${e.code}: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const modelPath = path.resolve(cio.cwd, file);
+  const batch = values.batch === undefined ? undefined : Number(values.batch);
+  try {
+    if (command === "compile") {
+      const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
+      if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
+      const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
+      const dtype = (values.dtype ?? "f32") as "f32" | "f64";
+      const { code } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}) });
+      await writeAtomic(out, code, cio.cwd);
+      return 0;
+    }
+    const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
+    const text = await explainFile(modelPath, {
+      ...(typeof values.param === "string" ? { param: values.param } : {}),
+      ...(batch !== undefined ? { batch } : {}),
+    });
+    cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof GradcError) {
+      const { formatDiagnostic } = await import("./frontend/format.js"); // loads the TypeScript parser: not for --help
+      cio.stderr.write(`${formatDiagnostic(e, undefined, cio.cwd)}\n`);
+      return e.code === codes.usage ? 2 : 1;
+    }
+    cio.stderr.write(`error: internal compiler error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+function parse(argv: readonly string[]): { positionals: string[]; values: Partial<Record<OptionName, string | boolean>> } {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const flag = /'([^']+)'/.exec(err.message)?.[1] ?? "";
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option '${flag}'`);
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const name = flag.replace(/ <value>$/, "");
+      if (/does not take an argument/.test(err.message)) throw new UsageError(`option '${name}' does not take a value`);
+      throw new UsageError(`option '${name}' needs a value`);
+    }
+    throw new UsageError(err.message.split("\n")[0]!);
+  }
+}
+
+function checkCommand(
+  positionals: readonly string[],
+  values: Partial<Record<OptionName, string | boolean>>,
+): [string, string, Partial<Record<OptionName, string | boolean>>] {
+  const [command, file, ...extra] = positionals;
+  if (command === undefined) throw new UsageError("missing command (compile or explain)");
+  const accepts = ACCEPTS[command];
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile or explain)`);
+  for (const key of Object.keys(values) as OptionName[]) {
+    if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
+  }
+  if (file === undefined) throw new UsageError(`${command}: missing the model file (gradc ${command} model.ts)`);
+  if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
+  if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
+    throw new UsageError(`option '--dtype' must be f32 or f64, got '${String(values.dtype)}'`);
+  }
+  if (values.batch !== undefined && !/^[1-9]\d*$/.test(String(values.batch).trim())) {
+    throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);
+  }
+  if (values.out === "") throw new UsageError("option '-o, --out' needs a file name");
+  return [command, file, values];
+}
+
+/** model.ts → model.gen.ts in the same directory. */
+export function defaultOutput(modelPath: string): string {
+  const ext = path.extname(modelPath);
+  const base = /^\.[cm]?tsx?$/.test(ext) ? modelPath.slice(0, -ext.length) : modelPath;
+  return `${base}.gen.ts`;
+}
+
+/** Writes `text` to a unique temporary file next to `file`, then renames it over `file`. */
+export async function writeAtomic(file: string, text: string, cwd: string = process.cwd()): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, text, { flag: "wx" });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    const rel = path.relative(cwd, file) || file;
+    throw new GradcError(codes.io, `cannot write ${rel}: ${(e as Error).message}`);
+  }
+}
+
+/** The version in gradc's package.json (found above this file, in the sources or in dist/). */
+export function version(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (existsSync(pkg)) {
+      const json = JSON.parse(readFileSync(pkg, "utf8")) as { name?: string; version?: string };
+      if (json.name === "gradc" && json.version) return json.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return "unknown";
+    dir = up;
+  }
+}
