@@ -10,6 +10,7 @@
 // Tested in test/cli/cli.test.ts.
 
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -20,6 +21,7 @@ import { codes, GradcError } from "./diagnostics.js";
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
   readonly batch?: number;
+  readonly runtime?: string;
 }
 export interface ExplainFileOptions {
   readonly param?: string;
@@ -113,7 +115,8 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
       const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
-      const { code } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}) });
+      const runtime = runtimeSpecifierFor(out);
+      const { code } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}) });
       await writeAtomic(out, code, cio.cwd);
       return 0;
     }
@@ -182,6 +185,26 @@ export function defaultOutput(modelPath: string): string {
 }
 
 /** Writes `text` to a unique temporary file next to `file`, then renames it over `file`. */
+/**
+ * How the module written to `out` should import the runtime: "gradc/runtime" wherever that resolves
+ * (a project that depends on gradc, or this package itself); elsewhere a relative path to this
+ * installation's runtime, so a module compiled into any directory runs as it is. (undefined = default)
+ */
+export function runtimeSpecifierFor(out: string): string | undefined {
+  try {
+    createRequire(out).resolve("gradc/runtime");
+    return undefined;
+  } catch {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    // dist/compiler/cli.js → dist/runtime/index.js; compiler/cli.ts (tests, from source) → dist/runtime/index.js
+    const runtime = [path.resolve(here, "../runtime/index.js"), path.resolve(here, "../dist/runtime/index.js")].find((f) => existsSync(f));
+    if (!runtime) return undefined;
+    let rel = path.relative(path.dirname(out), runtime).split(path.sep).join("/");
+    if (!rel.startsWith(".")) rel = `./${rel}`;
+    return rel;
+  }
+}
+
 export async function writeAtomic(file: string, text: string, cwd: string = process.cwd()): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
