@@ -12,11 +12,14 @@ export function affine(terms: readonly Term[]): string {
     else if (ix === 0 || stride === 0) continue;
     else if (stride === 1) parts.push(String(ix));
     else if (ix === 1) parts.push(String(stride));
-    else parts.push(`${ix} * ${stride}`);
+    else parts.push(`${factor(ix)} * ${factor(stride)}`);
   }
   if (constant || !parts.length) parts.push(String(constant));
   return parts.join(" + ");
 }
+
+/** A compound factor ("i + 1", "n * 4") in parentheses. */
+const factor = (x: string | number): string => (typeof x === "string" && x.includes(" ") ? `(${x})` : String(x));
 
 /** Row-major strides of a shape whose symbolic dimension is the run-time `n`. */
 export function stridesOf(shape: readonly (number | string)[]): (number | string)[] {

@@ -9,6 +9,13 @@ const RESERVED = new Set(
     .split(" "),
 );
 
+// The blocked GEMM's locals: a0–a3, b0–b3, c00–c33.
+for (let r = 0; r < 4; r++) {
+  RESERVED.add(`a${r}`);
+  RESERVED.add(`b${r}`);
+  for (let c = 0; c < 4; c++) RESERVED.add(`c${r}${c}`);
+}
+
 export class Names {
   private readonly used = new Set<string>(RESERVED);
 

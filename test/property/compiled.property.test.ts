@@ -32,12 +32,17 @@ describe("random MLPs, compiled", () => {
   });
 });
 
-// Wider layers take the looped emitter paths (row accumulation, dot products, batch contractions).
+// Wider layers take the looped emitter paths (row accumulation, dot products, batch contractions)
+// and the blocked GEMM (all three transpose forms: x·W, δ·Wᵀ, xᵀ·δ).
 const WIDE: MlpSpec[] = [
   { inWidth: 20, hidden: [{ width: 13, activation: "relu" }], outWidth: 10, loss: "softmaxCrossEntropy", batch: 5 },
   { inWidth: 9, hidden: [{ width: 17, activation: "tanh" }, { width: 11, activation: "sigmoid" }], outWidth: 3, loss: "mse", batch: 6 },
   { inWidth: 3, hidden: [{ width: 30, activation: "softplus" }], outWidth: 12, loss: "crossEntropy", batch: 7 },
   { inWidth: 12, hidden: [{ width: 9, activation: "leakyRelu" }], outWidth: 9, loss: "binaryCrossEntropy", batch: 3 },
+  // large enough for the blocked GEMM, with row and column remainders (7 rows, 23 and 37 columns)
+  { inWidth: 37, hidden: [{ width: 23, activation: "relu" }], outWidth: 6, loss: "softmaxCrossEntropy", batch: 7 },
+  { inWidth: 10, hidden: [{ width: 64, activation: "tanh" }], outWidth: 12, loss: "mse", batch: 9 },
+  { inWidth: 8, hidden: [{ width: 16, activation: "sigmoid" }, { width: 40, activation: "softplus" }], outWidth: 16, loss: "crossEntropy", batch: 4 },
 ];
 
 describe("wide MLPs, compiled", () => {
