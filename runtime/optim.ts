@@ -341,8 +341,10 @@ class AdamOptimizer implements Optimizer {
  * One Adam/AdamW step over one parameter, per element:
  *   AdamW: p = p·(1 − lr·wd)        Adam: g = g + wd·p        (only when wd ≠ 0)
  *   m = lerp(m, g, 1 − β1)          (torch's CPU lerp, which switches formula at |w| = 0.5)
- *   v = v·β2 + (1 − β2)·(g·g)
- *   p = p + (−stepSize)·(m / (sqrt(v) / sqrt(biasCorrection2) + eps))
+ *   v = v·β2 + ((1 − β2)·g)·g                                   (addcmul_: self + value·t1·t2, left to right)
+ *   p = p + ((−stepSize)·m) / (sqrt(v) / sqrt(biasCorrection2) + eps)   (addcdiv_: self + value·t1/t2)
+ * The evaluation order is that of PyTorch's scalar CPU kernels (PointwiseOpsKernel.cpp), which
+ * differs in the last bit from (1 − β2)·(g·g) and (−stepSize)·(m/denom).
  */
 function adamUpdate(
   p: FloatArray,
@@ -375,11 +377,11 @@ function adamUpdate(
     if (coupledDecay) gi = gi + weightDecay * pi;
     const m0 = m[i];
     m[i] = smallWeight ? m0 + w * (gi - m0) : gi - (gi - m0) * oneMinusW;
-    v[i] = v[i] * beta2 + oneMinusBeta2 * (gi * gi);
+    v[i] = v[i] * beta2 + oneMinusBeta2 * gi * gi;
     // Re-read the moments so a float32 update uses the rounded values torch's tensors would hold.
     const mi = m[i];
     const denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
-    p[i] = pi + negStepSize * (mi / denom);
+    p[i] = pi + (negStepSize * mi) / denom;
   }
 }
 

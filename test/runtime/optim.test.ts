@@ -89,7 +89,7 @@ function referenceAdam(
         }
         const g = grad;
         exp_avgs[k] = exp_avgs[k].map((m, i) => store(torchLerp(m, g[i], 1 - beta1)));
-        exp_avg_sqs[k] = exp_avg_sqs[k].map((v, i) => store(v * beta2 + (1 - beta2) * (g[i] * g[i])));
+        exp_avg_sqs[k] = exp_avg_sqs[k].map((v, i) => store(v * beta2 + (1 - beta2) * g[i] * g[i])); // addcmul_: self + value·t1·t2, left to right
         const step = step_t;
         const bias_correction1 = 1 - beta1 ** step;
         const bias_correction2 = 1 - beta2 ** step;
@@ -97,7 +97,7 @@ function referenceAdam(
         const bias_correction2_sqrt = Math.sqrt(bias_correction2);
         const denom = exp_avg_sqs[k].map((v) => Math.sqrt(v) / bias_correction2_sqrt + eps);
         const m = exp_avgs[k];
-        params[k] = param.map((p, i) => store(p + -step_size * (m[i] / denom[i]))); // addcdiv_(value=-step_size)
+        params[k] = param.map((p, i) => store(p + (-step_size * m[i]) / denom[i])); // addcdiv_(value=-step_size)
       }
     },
   };
