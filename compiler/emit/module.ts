@@ -39,7 +39,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
   const constants: string[] = [];
   const constNames = new Map<Node, string>();
   const globalNames = new Names();
-  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace"]) globalNames.reserve(r);
+  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith"]) globalNames.reserve(r);
   const constantFor = (n: Node): string => {
     let name = constNames.get(n);
     if (!name) {
@@ -52,8 +52,9 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
 
   const forwardRoots = g.outputs.map(([, n]) => n);
   const forwardSet = reach([...(g.loss ? [g.loss] : []), ...forwardRoots]);
-  const fwd = emitPass(g, forwardRoots, forwardSet, constantFor, arrayType, false);
-  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n)], forwardSet, constantFor, arrayType, true);
+  const fwd = emitPass(g, forwardRoots, forwardSet, constantFor, arrayType, "forward");
+  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train");
+  const evaluation = emitPass(g, [g.loss!, ...forwardRoots], forwardSet, constantFor, arrayType, "evaluate");
 
   const inputDtype = (n: Node) => (n.dtype === "i" ? "i32" : dtype);
   const classes = classesOf(g);
@@ -103,6 +104,9 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "setLearningRate(lr: number): void;",
     "readonly learningRate: number;",
     "readonly optimizer: Optimizer;",
+    "/** The loss and outputs at the current parameters, without training (fresh arrays). */",
+    "evaluate(inputs: Inputs): { loss: number; outputs: Outputs };",
+    "readonly spec: typeof spec;",
     "}",
     "",
     "export const spec = {",
@@ -130,14 +134,35 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "",
     ...workspace("TrainWorkspace", train),
     "",
+    ...workspace("EvaluateWorkspace", evaluation),
+    "",
     "// ════ forward pass: the outputs ════",
     ...passFunction("forwardPass", fwd, "ForwardWorkspace", "void"),
     "",
     "// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════",
     ...passFunction("trainPass", train, "TrainWorkspace", "number"),
     "",
+    "// ════ evaluation pass: the loss and the outputs, no gradients ════",
+    ...passFunction("evaluatePass", evaluation, "EvaluateWorkspace", "number"),
+    "",
     "let forwardWorkspace: ForwardWorkspace | null = null;",
     "let trainWorkspace: TrainWorkspace | null = null;",
+    "let evaluateWorkspace: EvaluateWorkspace | null = null;",
+    "",
+    "function evaluateWith(params: Params, inputs: Inputs, cached: EvaluateWorkspace | null): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {",
+    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
+    "const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);",
+    `const loss = evaluatePass(params, ${convert(evaluation.inputs)}, ws, n);`,
+    `return { ws, loss, outputs: { ${g.outputs.map(([name, n]) => `${J(name)}: ${gradArray(evaluation, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} } };`,
+    "}",
+    "",
+    "/** The loss and the outputs for a batch, without gradients (fresh arrays). */",
+    "export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {",
+    `checkParams(spec.params, params, ${J(dtype)});`,
+    "const r = evaluateWith(params, inputs, evaluateWorkspace);",
+    "evaluateWorkspace = r.ws;",
+    "return { loss: r.loss, outputs: r.outputs };",
+    "}",
     "",
     "/** The model's outputs for a batch (fresh arrays). */",
     "export function forward(params: Params, inputs: ForwardInputs): Outputs {",
@@ -165,9 +190,11 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     `const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, ${J(dtype)});`,
     `const list = [${g.params.map((p) => prop("params", pname(p))).join(", ")}];`,
     "let ws: TrainWorkspace | null = null;",
+    "let evaluation: EvaluateWorkspace | null = null;",
     "let grads: " + `${arrayType}[] = [];`,
     "return {",
     "params,",
+    "spec,",
     "step(inputs: Inputs): number {",
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "if (ws?.n !== n) {",
@@ -185,6 +212,11 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "return optimizer.spec.lr;",
     "},",
     "optimizer,",
+    "evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {",
+    "const r = evaluateWith(params, inputs, evaluation);",
+    "evaluation = r.ws;",
+    "return { loss: r.loss, outputs: r.outputs };",
+    "},",
     "};",
     "}",
     "",
@@ -232,9 +264,9 @@ function emitPass(
   forwardSet: ReadonlySet<Node>,
   constantFor: (n: Node) => string,
   arrayType: string,
-  isTrain: boolean,
+  kind: "forward" | "train" | "evaluate",
 ): PassCode {
-  const first = emitPassWith(g, roots, forwardSet, constantFor, arrayType, isTrain, new Set());
+  const first = emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, new Set());
   const rootSet = new Set(roots);
   const rowScalars = new Set<Node>();
   for (const k of first.codes) {
@@ -243,7 +275,7 @@ function emitPass(
     const readers = first.codes.filter((r) => r.reads.has(k.node));
     if (readers.every((r) => first.loopOf.get(r.node) === loop && !r.varReads.has(k.node))) rowScalars.add(k.node);
   }
-  return rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, isTrain, rowScalars).pass : first.pass;
+  return rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars).pass : first.pass;
 }
 
 function emitPassWith(
@@ -252,7 +284,7 @@ function emitPassWith(
   forwardSet: ReadonlySet<Node>,
   constantFor: (n: Node) => string,
   arrayType: string,
-  isTrain: boolean,
+  kind: "forward" | "train" | "evaluate",
   rowScalars: ReadonlySet<Node>,
 ): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number> } {
   const p = plan(g, roots);
@@ -306,7 +338,7 @@ function emitPassWith(
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {
-    if (!isTrain || headed === "backward") return null;
+    if (kind !== "train" || headed === "backward") return null;
     if (backward.has(k.node)) {
       headed = "backward";
       return "// ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────";
@@ -323,6 +355,6 @@ function emitPassWith(
     if (!id) throw new Error(`internal: root ${r.op} has no storage`);
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? prop("inputs", s.attrs.name as string) : s.op === "const" ? constantFor(s) : id);
   }
-  const lossLine = isTrain ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
+  const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
   return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, rootStorage }, codes, loopOf };
 }

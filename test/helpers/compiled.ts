@@ -12,6 +12,7 @@ export interface GeneratedModule {
   spec: { name: string; dtype: string; inputs: readonly { name: string; shape: readonly (number | string)[] }[]; params: readonly { name: string; shape: readonly number[] }[] };
   initParams(seed?: number): Record<string, Float64Array | Float32Array>;
   forward(params: Record<string, Float64Array | Float32Array>, inputs: Record<string, ArrayLike<number>>): Record<string, Float64Array | Float32Array>;
+  evaluate(params: Record<string, Float64Array | Float32Array>, inputs: Record<string, ArrayLike<number>>): { loss: number; outputs: Record<string, Float64Array | Float32Array> };
   lossAndGrad(params: Record<string, Float64Array | Float32Array>, inputs: Record<string, ArrayLike<number>>): { loss: number; grads: Record<string, Float64Array | Float32Array> };
   createTrainer(params: Record<string, Float64Array | Float32Array>, options: { optimizer: Record<string, unknown> }): {
     step(inputs: Record<string, ArrayLike<number>>): number;

@@ -3,7 +3,7 @@
 // interpreter. This exercises every emitter path the MLP shapes reach (unrolled and looped matmuls,
 // fused epilogues, batch-loop fusion, rowwise losses).
 import fc from "fast-check";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { model } from "../../compiler/dsl/model.js";
 import { checkGradients } from "../helpers/gradcheck.js";
 import { compileAndImport } from "../helpers/compiled.js";
@@ -24,6 +24,11 @@ async function check(c: MlpCase): Promise<void> {
   } catch (e) {
     throw new Error(`compiled MLP ${describeMlp(c.spec)}:\n${(e as Error).message}`);
   }
+  // evaluate() is the loss of lossAndGrad and the outputs of forward(), computed by its own pass.
+  const evaluated = module.evaluate(params, c.values.inputs);
+  expect(evaluated.loss).toBe(module.lossAndGrad(params, c.values.inputs).loss);
+  const outputs = module.forward(params, c.values.inputs);
+  for (const [name, v] of Object.entries(outputs)) expect(Array.from(evaluated.outputs[name]!)).toEqual(Array.from(v));
 }
 
 describe("random MLPs, compiled", () => {
