@@ -46,6 +46,7 @@ export function canonical(v: unknown): string {
       .join(",")}}`;
   }
   if (typeof v === "number" && Object.is(v, -0)) return "-0";
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v); // JSON would make ±Infinity and NaN all "null"
   return JSON.stringify(v) ?? "undefined";
 }
 

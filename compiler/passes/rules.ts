@@ -2,8 +2,9 @@
 // sub-patterns, a variable (a lowercase name, binding any node; repeated names must bind the same
 // node; `x:scalar` only a rank-0 node) or a number (a scalar constant of that value). `op{axis=1}`
 // also requires attrs. A rule
-// fires when its pattern matches and its replacement builds with the same shape as the node (a
-// smaller replacement is broadcast back; a replacement that does not fit is skipped).
+// fires when its pattern matches, its optional `when` guard accepts the match, and its replacement
+// builds with the same shape as the node (a smaller replacement is broadcast back; a replacement that
+// does not fit is skipped). A guard states what the pattern cannot: e.g. that two transposes cancel.
 import { context, make } from "../dsl/context.js";
 import { broadcastTo, reshape } from "../dsl/core.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
@@ -11,6 +12,7 @@ import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { rebuild } from "../ir/rewrite.js";
 import { broadcastShapes, sameShape, staticPart } from "../ir/shape.js";
+import { getOp } from "../ops/index.js";
 import type { PassResult } from "./pass.js";
 
 type Pattern =
@@ -18,14 +20,27 @@ type Pattern =
   | { readonly kind: "var"; readonly name: string; readonly scalar: boolean }
   | { readonly kind: "num"; readonly value: number };
 
+/** Extra condition on a match: the matched node and the variables' bindings. */
+export type RuleGuard = (node: Node, env: ReadonlyMap<string, Node>) => boolean;
+
 export interface Rule {
   readonly from: Pattern;
   readonly to: Pattern;
   readonly description: string;
+  readonly when?: RuleGuard;
 }
 
-export function rule(from: string, to: string, description: string): Rule {
-  return { from: parse(from), to: parse(to), description };
+export function rule(from: string, to: string, description: string, when?: RuleGuard): Rule {
+  const r = { from: parse(from), to: parse(to), description, ...(when ? { when } : {}) };
+  const bound = new Set(variables(r.from));
+  for (const v of variables(r.to)) {
+    if (!bound.has(v)) throw new Error(`rule "${from}" → "${to}": the replacement uses "${v}", which the pattern does not bind`);
+  }
+  return r;
+}
+
+function variables(p: Pattern): string[] {
+  return p.kind === "var" ? [p.name] : p.kind === "op" ? p.args.flatMap(variables) : [];
 }
 
 function parse(src: string): Pattern {
@@ -51,9 +66,16 @@ function parse(src: string): Pattern {
     let attrs: Record<string, unknown> = {};
     if (src[pos] === "{") {
       const end = src.indexOf("}", pos);
+      if (end < 0) throw new Error(`rule "${src}": unclosed "{" at ${pos}`);
       attrs = Object.fromEntries(src.slice(pos + 1, end).split(",").map((kv) => {
-        const [k, v] = kv.split("=");
-        return [k!.trim(), JSON.parse(v!.trim())];
+        const eq = kv.indexOf("=");
+        const k = kv.slice(0, eq).trim();
+        if (eq < 0 || !k) throw new Error(`rule "${src}": expected "name=value" in {...}, got "${kv.trim()}"`);
+        try {
+          return [k, JSON.parse(kv.slice(eq + 1).trim())];
+        } catch {
+          throw new Error(`rule "${src}": the value of attribute "${k}" is not a JSON value: "${kv.slice(eq + 1).trim()}"`);
+        }
       }));
       pos = end + 1;
     }
@@ -63,6 +85,11 @@ function parse(src: string): Pattern {
       return { kind: "var", name: id[0], scalar: true };
     }
     if (src[pos] !== "(") return { kind: "var", name: id[0], scalar: false };
+    try {
+      getOp(id[0]);
+    } catch {
+      throw new Error(`rule "${src}": unknown op "${id[0]}"`);
+    }
     pos++;
     const args: Pattern[] = [];
     ws();
@@ -124,6 +151,9 @@ function fit(r: Node, like: Node): Node | null {
   } catch {
     /* not broadcastable: try a reshape */
   }
+  // Only a rule that rewrites a reshape may answer with a reshape: elsewhere equal sizes are no
+  // evidence that the values line up.
+  if (like.op !== "reshape") return null;
   const symbolic = (s: Node["shape"]) => s.filter((d) => typeof d !== "number").length;
   if (staticPart(r.shape) === staticPart(like.shape) && symbolic(r.shape) === symbolic(like.shape)) return reshape(r, like.shape);
   return null;
@@ -133,7 +163,7 @@ function fit(r: Node, like: Node): Node | null {
 export function applyRules(rules: readonly Rule[], n: Node, fired: (r: Rule) => void): Node | undefined {
   for (const r of rules) {
     const env = new Map<string, Node>();
-    if (!match(r.from, n, env)) continue;
+    if (!match(r.from, n, env) || (r.when && !r.when(n, env))) continue;
     let out: Node | null;
     try {
       out = fit(build(r.to, env), n);

@@ -26,6 +26,9 @@ export interface Trainer {
   setLearningRate(lr: number): void;
   readonly learningRate: number;
   readonly optimizer: Optimizer;
+  /** The loss and outputs at the current parameters, without training (fresh arrays). */
+  evaluate(inputs: Inputs): { loss: number; outputs: Outputs };
+  readonly spec: typeof spec;
 }
 
 export const spec = {
@@ -80,6 +83,15 @@ interface TrainWorkspace {
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return { n, db2: new Float32Array(1), dW2: new Float32Array(8), db1: new Float32Array(8), dW1: new Float32Array(16) };
+}
+
+interface EvaluateWorkspace {
+  readonly n: number;
+  readonly p_2: Float32Array;
+}
+
+function createEvaluateWorkspace(n: number): EvaluateWorkspace {
+  return { n, p_2: new Float32Array(n) };
 }
 
 // ════ forward pass: the outputs ════
@@ -282,8 +294,99 @@ function trainPass(
   return loss;
 }
 
+// ════ evaluation pass: the loss and the outputs, no gradients ════
+function evaluatePass(
+  params: Params,
+  inputs: Readonly<Record<string, Float32Array | Int32Array>>,
+  ws: EvaluateWorkspace,
+  n: number,
+): number {
+  const x = inputs["x"] as Float32Array;
+  const y = inputs["y"] as Float32Array;
+  const W1 = params["W1"];
+  const b1_2 = params["b1"];
+  const W2 = params["W2"];
+  const b2_2 = params["b2"];
+  const p_2 = ws.p_2;
+
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // h = tanh(x·W1 + b1)   (model.ts:12:13)
+    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[8];
+    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[9];
+    const matmul_2 = x[i * 2] * W1[2] + x[i * 2 + 1] * W1[10];
+    const matmul_3 = x[i * 2] * W1[3] + x[i * 2 + 1] * W1[11];
+    const matmul_4 = x[i * 2] * W1[4] + x[i * 2 + 1] * W1[12];
+    const matmul_5 = x[i * 2] * W1[5] + x[i * 2 + 1] * W1[13];
+    const matmul_6 = x[i * 2] * W1[6] + x[i * 2 + 1] * W1[14];
+    const matmul_7 = x[i * 2] * W1[7] + x[i * 2 + 1] * W1[15];
+    const add_0 = matmul_0 + b1_2[0];
+    const h_0 = Math.tanh(add_0);
+    const add_1 = matmul_1 + b1_2[1];
+    const h_1 = Math.tanh(add_1);
+    const add_2 = matmul_2 + b1_2[2];
+    const h_2 = Math.tanh(add_2);
+    const add_3 = matmul_3 + b1_2[3];
+    const h_3 = Math.tanh(add_3);
+    const add_4 = matmul_4 + b1_2[4];
+    const h_4 = Math.tanh(add_4);
+    const add_5 = matmul_5 + b1_2[5];
+    const h_5 = Math.tanh(add_5);
+    const add_6 = matmul_6 + b1_2[6];
+    const h_6 = Math.tanh(add_6);
+    const add_7 = matmul_7 + b1_2[7];
+    const h_7 = Math.tanh(add_7);
+    // logit = h·W2 + b2   (model.ts:13:17)
+    const matmul_0_2 =
+      h_0 * W2[0] + h_1 * W2[1] + h_2 * W2[2] + h_3 * W2[3] + h_4 * W2[4] + h_5 * W2[5] + h_6 * W2[6] + h_7 * W2[7];
+    const logit_0 = matmul_0_2 + b2_2[0];
+    // p = σ(logit)   (model.ts:14:13)
+    p_2[i] = 1 / (1 + Math.exp(-logit_0));
+    // sum = Σ (1 − y) ⊙ softplus(logit) + y ⊙ softplus(−logit)   (model.ts:15:18)
+    const sub = 1 - y[i];
+    const softplus = logit_0 > 0 ? logit_0 + Math.log1p(Math.exp(-logit_0)) : Math.log1p(Math.exp(logit_0));
+    const mul = sub * softplus;
+    const neg = -logit_0;
+    const softplus_2 = neg > 0 ? neg + Math.log1p(Math.exp(-neg)) : Math.log1p(Math.exp(neg));
+    const mul_2 = y[i] * softplus_2;
+    const add = mul + mul_2;
+    sum += add;
+  }
+  // loss = sum / N   (model.ts:15:18)
+  const loss = sum / n;
+  return loss;
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
+let evaluateWorkspace: EvaluateWorkspace | null = null;
+
+function evaluateWith(
+  params: Params,
+  inputs: Inputs,
+  cached: EvaluateWorkspace | null,
+): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {
+  const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
+  const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);
+  const loss = evaluatePass(
+    params,
+    {
+      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+      y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
+    },
+    ws,
+    n,
+  );
+  return { ws, loss, outputs: { p: ws.p_2.slice(0, n) } };
+}
+
+/** The loss and the outputs for a batch, without gradients (fresh arrays). */
+export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {
+  checkParams(spec.params, params, "f32");
+  const r = evaluateWith(params, inputs, evaluateWorkspace);
+  evaluateWorkspace = r.ws;
+  return { loss: r.loss, outputs: r.outputs };
+}
 
 /** The model's outputs for a batch (fresh arrays). */
 export function forward(params: Params, inputs: ForwardInputs): Outputs {
@@ -319,9 +422,11 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
   const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f32");
   const list = [params["W1"], params["b1"], params["W2"], params["b2"]];
   let ws: TrainWorkspace | null = null;
+  let evaluation: EvaluateWorkspace | null = null;
   let grads: Float32Array[] = [];
   return {
     params,
+    spec,
     step(inputs: Inputs): number {
       const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
       if (ws?.n !== n) {
@@ -347,5 +452,10 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       return optimizer.spec.lr;
     },
     optimizer,
+    evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {
+      const r = evaluateWith(params, inputs, evaluation);
+      evaluation = r.ws;
+      return { loss: r.loss, outputs: r.outputs };
+    },
   };
 }

@@ -26,6 +26,9 @@ export interface Trainer {
   setLearningRate(lr: number): void;
   readonly learningRate: number;
   readonly optimizer: Optimizer;
+  /** The loss and outputs at the current parameters, without training (fresh arrays). */
+  evaluate(inputs: Inputs): { loss: number; outputs: Outputs };
+  readonly spec: typeof spec;
 }
 
 export const spec = {
@@ -80,6 +83,15 @@ interface TrainWorkspace {
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return { n, db2: new Float64Array(1), dW2: new Float64Array(2), db1: new Float64Array(2), dW1: new Float64Array(2) };
+}
+
+interface EvaluateWorkspace {
+  readonly n: number;
+  readonly out: Float64Array;
+}
+
+function createEvaluateWorkspace(n: number): EvaluateWorkspace {
+  return { n, out: new Float64Array(n) };
 }
 
 // ════ forward pass: the outputs ════
@@ -179,8 +191,73 @@ function trainPass(
   return loss;
 }
 
+// ════ evaluation pass: the loss and the outputs, no gradients ════
+function evaluatePass(
+  params: Params,
+  inputs: Readonly<Record<string, Float64Array | Int32Array>>,
+  ws: EvaluateWorkspace,
+  n: number,
+): number {
+  const x = inputs["x"] as Float64Array;
+  const y = inputs["y"] as Float64Array;
+  const W1 = params["W1"];
+  const b1_2 = params["b1"];
+  const W2 = params["W2"];
+  const b2_2 = params["b2"];
+  const out = ws.out;
+
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // h1 = relu(x·W1 + b1)   (model.ts:11:14)
+    const matmul_0 = x[i] * W1[0];
+    const matmul_1 = x[i] * W1[1];
+    const add_0 = matmul_0 + b1_2[0];
+    const h1_0 = add_0 > 0 ? add_0 : 0;
+    const add_1 = matmul_1 + b1_2[1];
+    const h1_1 = add_1 > 0 ? add_1 : 0;
+    // out = h1·W2 + b2   (model.ts:12:15)
+    const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
+    out[i] = matmul_0_2 + b2_2[0];
+    // sum = Σ (out − y)²   (model.ts:13:18)
+    const sub = out[i] - y[i];
+    const square = sub * sub;
+    sum += square;
+  }
+  // loss = sum / N   (model.ts:13:18)
+  const loss = sum / n;
+  return loss;
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
+let evaluateWorkspace: EvaluateWorkspace | null = null;
+
+function evaluateWith(
+  params: Params,
+  inputs: Inputs,
+  cached: EvaluateWorkspace | null,
+): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {
+  const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
+  const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);
+  const loss = evaluatePass(
+    params,
+    {
+      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64"),
+      y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f64"),
+    },
+    ws,
+    n,
+  );
+  return { ws, loss, outputs: { out: ws.out.slice(0, n) } };
+}
+
+/** The loss and the outputs for a batch, without gradients (fresh arrays). */
+export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {
+  checkParams(spec.params, params, "f64");
+  const r = evaluateWith(params, inputs, evaluateWorkspace);
+  evaluateWorkspace = r.ws;
+  return { loss: r.loss, outputs: r.outputs };
+}
 
 /** The model's outputs for a batch (fresh arrays). */
 export function forward(params: Params, inputs: ForwardInputs): Outputs {
@@ -216,9 +293,11 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
   const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f64");
   const list = [params["W1"], params["b1"], params["W2"], params["b2"]];
   let ws: TrainWorkspace | null = null;
+  let evaluation: EvaluateWorkspace | null = null;
   let grads: Float64Array[] = [];
   return {
     params,
+    spec,
     step(inputs: Inputs): number {
       const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
       if (ws?.n !== n) {
@@ -244,5 +323,10 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       return optimizer.spec.lr;
     },
     optimizer,
+    evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {
+      const r = evaluateWith(params, inputs, evaluation);
+      evaluation = r.ws;
+      return { loss: r.loss, outputs: r.outputs };
+    },
   };
 }

@@ -26,6 +26,9 @@ export interface Trainer {
   setLearningRate(lr: number): void;
   readonly learningRate: number;
   readonly optimizer: Optimizer;
+  /** The loss and outputs at the current parameters, without training (fresh arrays). */
+  evaluate(inputs: Inputs): { loss: number; outputs: Outputs };
+  readonly spec: typeof spec;
 }
 
 export const spec = {
@@ -94,6 +97,24 @@ interface TrainWorkspace {
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return { n, db2: new Float64Array(1), dW2: new Float64Array(2), db1: new Float64Array(2), dW1: new Float64Array(4) };
+}
+
+interface EvaluateWorkspace {
+  readonly n: number;
+  readonly z1: Float64Array;
+  readonly h1: Float64Array;
+  readonly z2: Float64Array;
+  readonly y: Float64Array;
+}
+
+function createEvaluateWorkspace(n: number): EvaluateWorkspace {
+  return {
+    n,
+    z1: new Float64Array(n * 2),
+    h1: new Float64Array(n * 2),
+    z2: new Float64Array(n),
+    y: new Float64Array(n),
+  };
 }
 
 // ════ forward pass: the outputs ════
@@ -206,8 +227,83 @@ function trainPass(
   return loss;
 }
 
+// ════ evaluation pass: the loss and the outputs, no gradients ════
+function evaluatePass(
+  params: Params,
+  inputs: Readonly<Record<string, Float64Array | Int32Array>>,
+  ws: EvaluateWorkspace,
+  n: number,
+): number {
+  const x = inputs["x"] as Float64Array;
+  const t = inputs["t"] as Float64Array;
+  const W1 = params["W1"];
+  const b1_2 = params["b1"];
+  const W2 = params["W2"];
+  const b2_2 = params["b2"];
+  const z1 = ws.z1;
+  const h1 = ws.h1;
+  const z2 = ws.z2;
+  const y = ws.y;
+
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // z1 = x·W1 + b1   (model.ts:13:14)
+    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[2];
+    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[3];
+    z1[i * 2] = matmul_0 + b1_2[0];
+    z1[i * 2 + 1] = matmul_1 + b1_2[1];
+    // h1 = σ(z1)   (model.ts:14:14)
+    h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]));
+    h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]));
+    // z2 = h1·W2 + b2   (model.ts:15:14)
+    const matmul_0_2 = h1[i * 2] * W2[0] + h1[i * 2 + 1] * W2[1];
+    z2[i] = matmul_0_2 + b2_2[0];
+    // y = σ(z2)   (model.ts:16:13)
+    y[i] = 1 / (1 + Math.exp(-z2[i]));
+    // sum = Σ (y − t)²   (model.ts:17:25)
+    const sub = y[i] - t[i];
+    const square = sub * sub;
+    sum += square;
+  }
+  // loss = 0.5 ⊙ sum   (model.ts:17:16)
+  const loss = 0.5 * sum;
+  return loss;
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
+let evaluateWorkspace: EvaluateWorkspace | null = null;
+
+function evaluateWith(
+  params: Params,
+  inputs: Inputs,
+  cached: EvaluateWorkspace | null,
+): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {
+  const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
+  const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);
+  const loss = evaluatePass(
+    params,
+    {
+      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64"),
+      t: toArray((inputs as Record<string, ArrayLike<number>>)["t"]!, "f64"),
+    },
+    ws,
+    n,
+  );
+  return {
+    ws,
+    loss,
+    outputs: { z1: ws.z1.slice(0, n * 2), h1: ws.h1.slice(0, n * 2), z2: ws.z2.slice(0, n), y: ws.y.slice(0, n) },
+  };
+}
+
+/** The loss and the outputs for a batch, without gradients (fresh arrays). */
+export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {
+  checkParams(spec.params, params, "f64");
+  const r = evaluateWith(params, inputs, evaluateWorkspace);
+  evaluateWorkspace = r.ws;
+  return { loss: r.loss, outputs: r.outputs };
+}
 
 /** The model's outputs for a batch (fresh arrays). */
 export function forward(params: Params, inputs: ForwardInputs): Outputs {
@@ -243,9 +339,11 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
   const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f64");
   const list = [params["W1"], params["b1"], params["W2"], params["b2"]];
   let ws: TrainWorkspace | null = null;
+  let evaluation: EvaluateWorkspace | null = null;
   let grads: Float64Array[] = [];
   return {
     params,
+    spec,
     step(inputs: Inputs): number {
       const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
       if (ws?.n !== n) {
@@ -271,5 +369,10 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       return optimizer.spec.lr;
     },
     optimizer,
+    evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {
+      const r = evaluateWith(params, inputs, evaluation);
+      evaluation = r.ws;
+      return { loss: r.loss, outputs: r.outputs };
+    },
   };
 }

@@ -26,6 +26,9 @@ export interface Trainer {
   setLearningRate(lr: number): void;
   readonly learningRate: number;
   readonly optimizer: Optimizer;
+  /** The loss and outputs at the current parameters, without training (fresh arrays). */
+  evaluate(inputs: Inputs): { loss: number; outputs: Outputs };
+  readonly spec: typeof spec;
 }
 
 export const spec = {
@@ -99,6 +102,17 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     db1: new Float32Array(8),
     dW1: new Float32Array(16),
   };
+}
+
+interface EvaluateWorkspace {
+  readonly n: number;
+  readonly h: Float32Array;
+  readonly logit: Float32Array;
+  readonly p_2: Float32Array;
+}
+
+function createEvaluateWorkspace(n: number): EvaluateWorkspace {
+  return { n, h: new Float32Array(32), logit: new Float32Array(4), p_2: new Float32Array(4) };
 }
 
 // ════ forward pass: the outputs ════
@@ -719,8 +733,239 @@ function trainPass(
   return loss;
 }
 
+// ════ evaluation pass: the loss and the outputs, no gradients ════
+function evaluatePass(
+  params: Params,
+  inputs: Readonly<Record<string, Float32Array | Int32Array>>,
+  ws: EvaluateWorkspace,
+  n: number,
+): number {
+  const x = inputs["x"] as Float32Array;
+  const y = inputs["y"] as Float32Array;
+  const W1 = params["W1"];
+  const b1_2 = params["b1"];
+  const W2 = params["W2"];
+  const b2_2 = params["b2"];
+  const h = ws.h;
+  const logit = ws.logit;
+  const p_2 = ws.p_2;
+
+  // h = tanh(x·W1 + b1)   (model.ts:12:13)
+  const matmul_0_0 = x[0] * W1[0] + x[1] * W1[8];
+  const matmul_0_1 = x[0] * W1[1] + x[1] * W1[9];
+  const matmul_0_2 = x[0] * W1[2] + x[1] * W1[10];
+  const matmul_0_3 = x[0] * W1[3] + x[1] * W1[11];
+  const matmul_0_4 = x[0] * W1[4] + x[1] * W1[12];
+  const matmul_0_5 = x[0] * W1[5] + x[1] * W1[13];
+  const matmul_0_6 = x[0] * W1[6] + x[1] * W1[14];
+  const matmul_0_7 = x[0] * W1[7] + x[1] * W1[15];
+  const add_0_0 = matmul_0_0 + b1_2[0];
+  h[0] = Math.tanh(add_0_0);
+  const add_0_1 = matmul_0_1 + b1_2[1];
+  h[1] = Math.tanh(add_0_1);
+  const add_0_2 = matmul_0_2 + b1_2[2];
+  h[2] = Math.tanh(add_0_2);
+  const add_0_3 = matmul_0_3 + b1_2[3];
+  h[3] = Math.tanh(add_0_3);
+  const add_0_4 = matmul_0_4 + b1_2[4];
+  h[4] = Math.tanh(add_0_4);
+  const add_0_5 = matmul_0_5 + b1_2[5];
+  h[5] = Math.tanh(add_0_5);
+  const add_0_6 = matmul_0_6 + b1_2[6];
+  h[6] = Math.tanh(add_0_6);
+  const add_0_7 = matmul_0_7 + b1_2[7];
+  h[7] = Math.tanh(add_0_7);
+  const matmul_1_0 = x[2] * W1[0] + x[3] * W1[8];
+  const matmul_1_1 = x[2] * W1[1] + x[3] * W1[9];
+  const matmul_1_2 = x[2] * W1[2] + x[3] * W1[10];
+  const matmul_1_3 = x[2] * W1[3] + x[3] * W1[11];
+  const matmul_1_4 = x[2] * W1[4] + x[3] * W1[12];
+  const matmul_1_5 = x[2] * W1[5] + x[3] * W1[13];
+  const matmul_1_6 = x[2] * W1[6] + x[3] * W1[14];
+  const matmul_1_7 = x[2] * W1[7] + x[3] * W1[15];
+  const add_1_0 = matmul_1_0 + b1_2[0];
+  h[8] = Math.tanh(add_1_0);
+  const add_1_1 = matmul_1_1 + b1_2[1];
+  h[9] = Math.tanh(add_1_1);
+  const add_1_2 = matmul_1_2 + b1_2[2];
+  h[10] = Math.tanh(add_1_2);
+  const add_1_3 = matmul_1_3 + b1_2[3];
+  h[11] = Math.tanh(add_1_3);
+  const add_1_4 = matmul_1_4 + b1_2[4];
+  h[12] = Math.tanh(add_1_4);
+  const add_1_5 = matmul_1_5 + b1_2[5];
+  h[13] = Math.tanh(add_1_5);
+  const add_1_6 = matmul_1_6 + b1_2[6];
+  h[14] = Math.tanh(add_1_6);
+  const add_1_7 = matmul_1_7 + b1_2[7];
+  h[15] = Math.tanh(add_1_7);
+  const matmul_2_0 = x[4] * W1[0] + x[5] * W1[8];
+  const matmul_2_1 = x[4] * W1[1] + x[5] * W1[9];
+  const matmul_2_2 = x[4] * W1[2] + x[5] * W1[10];
+  const matmul_2_3 = x[4] * W1[3] + x[5] * W1[11];
+  const matmul_2_4 = x[4] * W1[4] + x[5] * W1[12];
+  const matmul_2_5 = x[4] * W1[5] + x[5] * W1[13];
+  const matmul_2_6 = x[4] * W1[6] + x[5] * W1[14];
+  const matmul_2_7 = x[4] * W1[7] + x[5] * W1[15];
+  const add_2_0 = matmul_2_0 + b1_2[0];
+  h[16] = Math.tanh(add_2_0);
+  const add_2_1 = matmul_2_1 + b1_2[1];
+  h[17] = Math.tanh(add_2_1);
+  const add_2_2 = matmul_2_2 + b1_2[2];
+  h[18] = Math.tanh(add_2_2);
+  const add_2_3 = matmul_2_3 + b1_2[3];
+  h[19] = Math.tanh(add_2_3);
+  const add_2_4 = matmul_2_4 + b1_2[4];
+  h[20] = Math.tanh(add_2_4);
+  const add_2_5 = matmul_2_5 + b1_2[5];
+  h[21] = Math.tanh(add_2_5);
+  const add_2_6 = matmul_2_6 + b1_2[6];
+  h[22] = Math.tanh(add_2_6);
+  const add_2_7 = matmul_2_7 + b1_2[7];
+  h[23] = Math.tanh(add_2_7);
+  const matmul_3_0 = x[6] * W1[0] + x[7] * W1[8];
+  const matmul_3_1 = x[6] * W1[1] + x[7] * W1[9];
+  const matmul_3_2 = x[6] * W1[2] + x[7] * W1[10];
+  const matmul_3_3 = x[6] * W1[3] + x[7] * W1[11];
+  const matmul_3_4 = x[6] * W1[4] + x[7] * W1[12];
+  const matmul_3_5 = x[6] * W1[5] + x[7] * W1[13];
+  const matmul_3_6 = x[6] * W1[6] + x[7] * W1[14];
+  const matmul_3_7 = x[6] * W1[7] + x[7] * W1[15];
+  const add_3_0 = matmul_3_0 + b1_2[0];
+  h[24] = Math.tanh(add_3_0);
+  const add_3_1 = matmul_3_1 + b1_2[1];
+  h[25] = Math.tanh(add_3_1);
+  const add_3_2 = matmul_3_2 + b1_2[2];
+  h[26] = Math.tanh(add_3_2);
+  const add_3_3 = matmul_3_3 + b1_2[3];
+  h[27] = Math.tanh(add_3_3);
+  const add_3_4 = matmul_3_4 + b1_2[4];
+  h[28] = Math.tanh(add_3_4);
+  const add_3_5 = matmul_3_5 + b1_2[5];
+  h[29] = Math.tanh(add_3_5);
+  const add_3_6 = matmul_3_6 + b1_2[6];
+  h[30] = Math.tanh(add_3_6);
+  const add_3_7 = matmul_3_7 + b1_2[7];
+  h[31] = Math.tanh(add_3_7);
+  // logit = h·W2 + b2   (model.ts:13:17)
+  const matmul_0_0_2 =
+    h[0] * W2[0] +
+    h[1] * W2[1] +
+    h[2] * W2[2] +
+    h[3] * W2[3] +
+    h[4] * W2[4] +
+    h[5] * W2[5] +
+    h[6] * W2[6] +
+    h[7] * W2[7];
+  logit[0] = matmul_0_0_2 + b2_2[0];
+  const matmul_1_0_2 =
+    h[8] * W2[0] +
+    h[9] * W2[1] +
+    h[10] * W2[2] +
+    h[11] * W2[3] +
+    h[12] * W2[4] +
+    h[13] * W2[5] +
+    h[14] * W2[6] +
+    h[15] * W2[7];
+  logit[1] = matmul_1_0_2 + b2_2[0];
+  const matmul_2_0_2 =
+    h[16] * W2[0] +
+    h[17] * W2[1] +
+    h[18] * W2[2] +
+    h[19] * W2[3] +
+    h[20] * W2[4] +
+    h[21] * W2[5] +
+    h[22] * W2[6] +
+    h[23] * W2[7];
+  logit[2] = matmul_2_0_2 + b2_2[0];
+  const matmul_3_0_2 =
+    h[24] * W2[0] +
+    h[25] * W2[1] +
+    h[26] * W2[2] +
+    h[27] * W2[3] +
+    h[28] * W2[4] +
+    h[29] * W2[5] +
+    h[30] * W2[6] +
+    h[31] * W2[7];
+  logit[3] = matmul_3_0_2 + b2_2[0];
+  // p = σ(logit)   (model.ts:14:13)
+  p_2[0] = 1 / (1 + Math.exp(-logit[0]));
+  p_2[1] = 1 / (1 + Math.exp(-logit[1]));
+  p_2[2] = 1 / (1 + Math.exp(-logit[2]));
+  p_2[3] = 1 / (1 + Math.exp(-logit[3]));
+  // sum = Σ (1 − y) ⊙ softplus(logit) + y ⊙ softplus(−logit)   (model.ts:15:18)
+  let sum = 0;
+  const sub_0_0 = 1 - y[0];
+  const logit_0_0 = logit[0];
+  const softplus_0_0 = logit_0_0 > 0 ? logit_0_0 + Math.log1p(Math.exp(-logit_0_0)) : Math.log1p(Math.exp(logit_0_0));
+  const mul_0_0 = sub_0_0 * softplus_0_0;
+  const neg_0_0 = -logit[0];
+  const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
+  const mul_0_0_2 = y[0] * softplus_0_0_2;
+  const add_0_0_2 = mul_0_0 + mul_0_0_2;
+  sum += add_0_0_2;
+  const sub_1_0 = 1 - y[1];
+  const logit_1_0 = logit[1];
+  const softplus_1_0 = logit_1_0 > 0 ? logit_1_0 + Math.log1p(Math.exp(-logit_1_0)) : Math.log1p(Math.exp(logit_1_0));
+  const mul_1_0 = sub_1_0 * softplus_1_0;
+  const neg_1_0 = -logit[1];
+  const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
+  const mul_1_0_2 = y[1] * softplus_1_0_2;
+  const add_1_0_2 = mul_1_0 + mul_1_0_2;
+  sum += add_1_0_2;
+  const sub_2_0 = 1 - y[2];
+  const logit_2_0 = logit[2];
+  const softplus_2_0 = logit_2_0 > 0 ? logit_2_0 + Math.log1p(Math.exp(-logit_2_0)) : Math.log1p(Math.exp(logit_2_0));
+  const mul_2_0 = sub_2_0 * softplus_2_0;
+  const neg_2_0 = -logit[2];
+  const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
+  const mul_2_0_2 = y[2] * softplus_2_0_2;
+  const add_2_0_2 = mul_2_0 + mul_2_0_2;
+  sum += add_2_0_2;
+  const sub_3_0 = 1 - y[3];
+  const logit_3_0 = logit[3];
+  const softplus_3_0 = logit_3_0 > 0 ? logit_3_0 + Math.log1p(Math.exp(-logit_3_0)) : Math.log1p(Math.exp(logit_3_0));
+  const mul_3_0 = sub_3_0 * softplus_3_0;
+  const neg_3_0 = -logit[3];
+  const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
+  const mul_3_0_2 = y[3] * softplus_3_0_2;
+  const add_3_0_2 = mul_3_0 + mul_3_0_2;
+  sum += add_3_0_2;
+  // loss = sum / 4   (model.ts:15:18)
+  const loss = sum / 4;
+  return loss;
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
+let evaluateWorkspace: EvaluateWorkspace | null = null;
+
+function evaluateWith(
+  params: Params,
+  inputs: Inputs,
+  cached: EvaluateWorkspace | null,
+): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {
+  const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
+  const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);
+  const loss = evaluatePass(
+    params,
+    {
+      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+      y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
+    },
+    ws,
+    n,
+  );
+  return { ws, loss, outputs: { p: ws.p_2.slice(0, 4) } };
+}
+
+/** The loss and the outputs for a batch, without gradients (fresh arrays). */
+export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {
+  checkParams(spec.params, params, "f32");
+  const r = evaluateWith(params, inputs, evaluateWorkspace);
+  evaluateWorkspace = r.ws;
+  return { loss: r.loss, outputs: r.outputs };
+}
 
 /** The model's outputs for a batch (fresh arrays). */
 export function forward(params: Params, inputs: ForwardInputs): Outputs {
@@ -756,9 +1001,11 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
   const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f32");
   const list = [params["W1"], params["b1"], params["W2"], params["b2"]];
   let ws: TrainWorkspace | null = null;
+  let evaluation: EvaluateWorkspace | null = null;
   let grads: Float32Array[] = [];
   return {
     params,
+    spec,
     step(inputs: Inputs): number {
       const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
       if (ws?.n !== n) {
@@ -784,5 +1031,10 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       return optimizer.spec.lr;
     },
     optimizer,
+    evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {
+      const r = evaluateWith(params, inputs, evaluation);
+      evaluation = r.ws;
+      return { loss: r.loss, outputs: r.outputs };
+    },
   };
 }
