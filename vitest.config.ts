@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^gradc\/runtime$/, replacement: here("./runtime/index.ts") },
+      { find: /^gradc\/runtime\/node$/, replacement: here("./runtime/node.ts") },
       { find: /^gradc$/, replacement: here("./compiler/dsl/index.ts") },
     ],
   },

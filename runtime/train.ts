@@ -235,7 +235,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
       steps: batch,
       seconds: (now() - started) / 1000,
     };
-    progress?.done(describeEpoch(record));
+    progress?.done(describeEpoch(record, false)); // the progress line already shows the mean step loss
     const best = nextBest(state.best, record, options.earlyStopping);
     state = { epoch: state.epoch + 1, batch: 0, step, epochLossSum: 0, epochSamples: 0, history: [...state.history, record], ...(best ? { best } : {}) };
     options.onCheckpoint?.(state);
@@ -259,8 +259,8 @@ function nextBest(best: FitState["best"], record: EpochRecord, rule: EarlyStoppi
 }
 
 /** "train loss 0.3412 · test loss 0.2980 · test accuracy 91.62%" */
-export function describeEpoch(r: EpochRecord): string {
-  const parts = [`train loss ${r.trainLoss.toFixed(4)}`];
+export function describeEpoch(r: EpochRecord, withTrainLoss = true): string {
+  const parts = withTrainLoss ? [`train loss ${r.trainLoss.toFixed(4)}`] : [];
   if (r.trainAccuracy !== undefined) parts.push(`train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%`);
   if (r.testLoss !== undefined) parts.push(`test loss ${r.testLoss.toFixed(4)}`);
   if (r.testAccuracy !== undefined) parts.push(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);

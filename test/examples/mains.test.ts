@@ -2,6 +2,9 @@
 // hook, training the committed model.gen.ts (or, for npm start, a module the CLI has just compiled).
 // They are in one file so they run one after another: npm start may rebuild dist/, which the others import.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureRuntimeBuilt, root, runMain } from "./util.js";
 import { expected, printedNumbers } from "./workedByHand.js";
@@ -30,12 +33,19 @@ describe("example programs", () => {
     expect(number(out, /final loss ([\d.]+)/)).toBeLessThan(0.01);
   });
 
-  it("npm start compiles examples/simple with the CLI and trains it", () => {
+  it("npm start compiles examples/mnist-mlp with the CLI and trains it on MNIST (one epoch here)", () => {
     ensureRuntimeBuilt();
-    const r = spawnSync(process.execPath, ["scripts/start.js", "--steps", "4000", "--every", "1000"], { cwd: root, encoding: "utf8", timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("gradc compile examples/simple/model.ts -o .gradc-out/simple.gen.ts --dtype f64");
-    expect(r.stdout).toContain(".gradc-out/simple.gen.ts: model \"simple\" (f64)");
-    expect(number(r.stdout, /final loss (\S+)/)).toBeLessThan(1e-6);
+    const out = mkdtempSync(path.join(tmpdir(), "gradc-start-"));
+    try {
+      const r = spawnSync(process.execPath, ["scripts/start.js", "--epochs", "1", "--out", out], { cwd: root, encoding: "utf8", timeout: 300_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("gradc compile examples/mnist-mlp/model.ts -o .gradc-out/mnist-mlp.gen.ts --dtype f32");
+      expect(r.stdout).toContain("MNIST: 7996 training and 2004 test digits");
+      expect(r.stdout).toMatch(/epoch 1\/1: .*test accuracy \d+\.\d+%/);
+      expect(number(r.stdout, /final test accuracy ([\d.]+)%/)).toBeGreaterThan(85);
+      for (const f of ["mnistMlp-curves.svg", "mnistMlp-misclassified.svg", "mnistMlp.ckpt"]) expect(existsSync(path.join(out, f)), f).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

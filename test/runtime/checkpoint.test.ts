@@ -1,0 +1,551 @@
+// runtime/checkpoint.ts and runtime/fsAtomic.ts: CRC-32 against known vectors, the file layout, bit-exact
+// round trips (f32/f64, Adam/AdamW/SGD-momentum state), refusal of corrupt, truncated and mismatched
+// files with messages naming the problem, all-or-nothing restore, atomic saves that leave the old file
+// intact when they fail, and resuming from a checkpoint reproducing an uninterrupted run bit for bit.
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as zlib from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  crc32,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  restoreInto,
+  saveCheckpoint,
+  type CheckpointData,
+  type CheckpointSpec,
+} from "../../runtime/checkpoint.js";
+import { writeFileAtomic, type AtomicFs } from "../../runtime/fsAtomic.js";
+import { initTensor, type Dtype, type FloatArray } from "../../runtime/init.js";
+import { createOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
+import { createRng, createRngFromState, type Rng } from "../../runtime/rng.js";
+import { compileAndImport } from "../helpers/compiled.js";
+import { add, input, matmul, model, mse, param, tanh } from "gradc";
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(join(tmpdir(), "gradc-ckpt-"));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────────────
+
+const bytesOf = (a: FloatArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+function expectSameBits(actual: FloatArray, expected: FloatArray): void {
+  expect(actual.constructor).toBe(expected.constructor);
+  expect(bytesOf(actual).equals(bytesOf(expected))).toBe(true);
+}
+
+function expectSameState(actual: OptimizerState, expected: OptimizerState): void {
+  expect(actual.kind).toBe(expected.kind);
+  expect(actual.stepCount).toBe(expected.stepCount);
+  for (const key of ["momentumBuffer", "expAvg", "expAvgSq"] as const) {
+    expect(actual[key] === undefined).toBe(expected[key] === undefined);
+    expected[key]?.forEach((b, k) => expectSameBits(actual[key]![k] as FloatArray, b as FloatArray));
+  }
+}
+
+const SHAPES: readonly (readonly number[])[] = [[3, 4], [4], [2, 3, 2], [], [0]];
+
+function specFor(dtype: Dtype, name = "toy"): CheckpointSpec {
+  return { name, dtype, params: SHAPES.map((shape, i) => ({ name: `p${i}`, shape })) };
+}
+
+function randomParams(spec: CheckpointSpec, rng: Rng): Record<string, FloatArray> {
+  const out: Record<string, FloatArray> = {};
+  for (const p of spec.params) out[p.name] = initTensor(rng, p.shape, { kind: "normal", mean: 0, std: 1 }, spec.dtype);
+  return out;
+}
+
+const sizesOf = (spec: CheckpointSpec) => spec.params.map((p) => p.shape.reduce((a, b) => a * b, 1));
+const listOf = (spec: CheckpointSpec, params: Record<string, FloatArray>) => spec.params.map((p) => params[p.name]);
+
+/** Params with awkward values (−0, subnormals, huge, tiny) and an optimizer that has taken a few steps. */
+function trainedState(dtype: Dtype, opt: OptimizerSpec) {
+  const spec = specFor(dtype);
+  const rng = createRng(7);
+  const params = randomParams(spec, rng);
+  const p0 = params.p0;
+  p0[0] = -0;
+  p0[1] = dtype === "f32" ? 1.4e-45 : 5e-324; // smallest subnormal
+  p0[2] = dtype === "f32" ? 3.4e38 : 1.7e308;
+  p0[3] = 1 / 3;
+  const optimizer = createOptimizer(opt, sizesOf(spec), dtype);
+  const list = listOf(spec, params);
+  for (let s = 0; s < 3; s++) {
+    const grads = list.map((p) => initTensor(rng, [p.length], { kind: "normal", mean: 0, std: 0.1 }, dtype));
+    optimizer.step(list, grads);
+  }
+  return { spec, params, optimizer };
+}
+
+function sample(dtype: Dtype = "f64", opt: OptimizerSpec = { kind: "adam", lr: 0.01 }): CheckpointData {
+  const { spec, params, optimizer } = trainedState(dtype, opt);
+  return { spec, params, optimizer: optimizer.state(), step: 3, epoch: 1, extra: { note: "x" } };
+}
+
+// ── CRC-32 ───────────────────────────────────────────────────────────────────────────────────────────
+
+describe("crc32", () => {
+  it("matches the published check values", () => {
+    expect(crc32(ascii("123456789"))).toBe(0xcbf43926);
+    expect(crc32(ascii(""))).toBe(0);
+    expect(crc32(ascii("a"))).toBe(0xe8b7be43);
+    expect(crc32(ascii("The quick brown fox jumps over the lazy dog"))).toBe(0x414fa339);
+    expect(crc32(new Uint8Array(32))).toBe(0x190a55ad); // 32 zero bytes (RFC 3720 B.4)
+    expect(crc32(new Uint8Array(32).fill(0xff))).toBe(0xff6cab0b);
+  });
+
+  it("continues over split input and agrees with zlib where Node has it", () => {
+    const data = new Uint8Array(1000).map((_, i) => (i * 31 + 7) & 0xff);
+    expect(crc32(data.subarray(300), crc32(data.subarray(0, 300)))).toBe(crc32(data));
+    const z = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+    if (typeof z === "function") expect(crc32(data)).toBe(z(data));
+  });
+});
+
+// ── format ───────────────────────────────────────────────────────────────────────────────────────────
+
+describe("checkpoint format", () => {
+  it("is magic, version, sizes, an aligned JSON header, little-endian data and a CRC-32 of the rest", () => {
+    const spec: CheckpointSpec = { name: "m", dtype: "f64", params: [{ name: "w", shape: [2] }] };
+    const bytes = encodeCheckpoint({ spec, params: { w: Float64Array.of(1.5, -2) }, step: 4 });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe("GRADCKPT");
+    expect(view.getUint32(8, true)).toBe(CHECKPOINT_FORMAT_VERSION);
+    const h = view.getUint32(12, true);
+    const d = Number(view.getBigUint64(16, true));
+    expect((24 + h) % 8).toBe(0);
+    expect(d).toBe(16);
+    expect(bytes.length).toBe(24 + h + d + 4);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + h)));
+    expect(header).toEqual({
+      model: "m",
+      dtype: "f64",
+      step: 4,
+      epoch: null,
+      params: [{ name: "w", shape: [2], offset: 0, length: 2 }],
+      optimizer: null,
+      extra: null,
+    });
+    expect(view.getFloat64(24 + h, true)).toBe(1.5);
+    expect(view.getFloat64(24 + h + 8, true)).toBe(-2);
+    expect(view.getUint32(bytes.length - 4, true)).toBe(crc32(bytes.subarray(0, bytes.length - 4)));
+  });
+
+  it("is deterministic: the same data gives the same bytes", () => {
+    expect(Buffer.from(encodeCheckpoint(sample("f32"))).equals(Buffer.from(encodeCheckpoint(sample("f32"))))).toBe(true);
+  });
+});
+
+// ── round trips ──────────────────────────────────────────────────────────────────────────────────────
+
+describe("save → load round trip", () => {
+  const cases: [Dtype, OptimizerSpec][] = [
+    ["f64", { kind: "adam", lr: 0.01 }],
+    ["f32", { kind: "adam", lr: 0.01 }],
+    ["f32", { kind: "adamw", lr: 0.01, weightDecay: 0.1 }],
+    ["f64", { kind: "sgd", lr: 0.1, momentum: 0.9 }],
+    ["f32", { kind: "sgd", lr: 0.1, momentum: 0.9, nesterov: true }],
+    ["f64", { kind: "sgd", lr: 0.1 }],
+  ];
+  for (const [dtype, opt] of cases) {
+    it(`is bit-exact for ${dtype} params and ${JSON.stringify(opt)} state`, () => {
+      const { spec, params, optimizer } = trainedState(dtype, opt);
+      const extra = { rng: createRng(3).state(), schedule: { epoch: 2, lr: 0.005 }, history: [{ epoch: 1, trainLoss: 0.25, testLoss: undefined }] };
+      const file = join(dir, "model.ckpt");
+      saveCheckpoint(file, { spec, params, optimizer: optimizer.state(), step: 3, epoch: 2, extra });
+
+      const ckpt = loadCheckpoint(file, spec);
+      expect(ckpt).toMatchObject({ source: file, version: 1, model: "toy", dtype, step: 3, epoch: 2 });
+      expect(ckpt.extra).toEqual({ rng: extra.rng, schedule: extra.schedule, history: [{ epoch: 1, trainLoss: 0.25 }] });
+      for (const p of spec.params) expectSameBits(ckpt.params[p.name], params[p.name]);
+      expectSameState(ckpt.optimizer!, optimizer.state());
+
+      // Restoring into fresh params and a fresh optimizer reproduces both exactly.
+      const fresh = randomParams(spec, createRng(99));
+      const freshOpt = createOptimizer(opt, sizesOf(spec), dtype);
+      restoreInto(ckpt, fresh, freshOpt);
+      for (const p of spec.params) expectSameBits(fresh[p.name], params[p.name]);
+      expectSameState(freshOpt.state(), optimizer.state());
+      // The loaded arrays are copies: restoring did not alias them.
+      fresh.p0[0] = 42;
+      expect(ckpt.params.p0[0]).not.toBe(42);
+    });
+  }
+
+  it("saves parameters alone, and plain-number optimizer buffers (a state that went through JSON)", () => {
+    const { spec, params, optimizer } = trainedState("f32", { kind: "adam", lr: 0.01 });
+    const file = join(dir, "a.ckpt");
+    saveCheckpoint(file, { spec, params, step: 0 });
+    const ckpt = loadCheckpoint(file, spec);
+    expect(ckpt.optimizer).toBeUndefined();
+    expect(ckpt.epoch).toBeUndefined();
+    expect(ckpt.extra).toBeUndefined();
+
+    const viaJson = JSON.parse(JSON.stringify(optimizer.state(), (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
+    saveCheckpoint(file, { spec, params, optimizer: viaJson, step: 3 });
+    expectSameState(loadCheckpoint(file, spec).optimizer!, optimizer.state());
+  });
+
+  it("overwrites an existing checkpoint and leaves no temporary files", () => {
+    const file = join(dir, "model.ckpt");
+    saveCheckpoint(file, sample("f64"));
+    saveCheckpoint(file, { ...sample("f64"), step: 9 });
+    expect(loadCheckpoint(file, specFor("f64")).step).toBe(9);
+    expect(fs.readdirSync(dir)).toEqual(["model.ckpt"]);
+  });
+});
+
+// ── refusing bad files ───────────────────────────────────────────────────────────────────────────────
+
+describe("corrupt and foreign files are refused", () => {
+  const spec = specFor("f64");
+  const good = () => encodeCheckpoint(sample("f64"));
+
+  it("refuses every single-byte change, naming a checksum mismatch once past the fixed prefix", () => {
+    const bytes = good();
+    for (let i = 0; i < bytes.length; i++) {
+      const bad = bytes.slice();
+      bad[i] ^= 0x10;
+      const attempt = () => decodeCheckpoint(bad, spec, "m.ckpt");
+      if (i >= 24) expect(attempt, `byte ${i}`).toThrow(/^checkpoint m\.ckpt is corrupt: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)$/);
+      else expect(attempt, `byte ${i}`).toThrow(/m\.ckpt/);
+    }
+  });
+
+  it("refuses a file truncated anywhere, and one with bytes appended", () => {
+    const bytes = good();
+    for (let n = 0; n < bytes.length; n++) {
+      const attempt = () => decodeCheckpoint(bytes.subarray(0, n), spec, "m.ckpt");
+      if (n === 0) expect(attempt).toThrow("m.ckpt is not a gradc checkpoint (the file is empty)");
+      else expect(attempt, `length ${n}`).toThrow(/^checkpoint m\.ckpt is corrupt: truncated \(\d+ bytes/);
+    }
+    const longer = new Uint8Array(bytes.length + 3);
+    longer.set(bytes);
+    expect(() => decodeCheckpoint(longer, spec, "m.ckpt")).toThrow(`checkpoint m.ckpt is corrupt: 3 unexpected bytes after the end (expected ${bytes.length} bytes)`);
+  });
+
+  it("names the file when reading from disk, and refuses files that are not checkpoints", () => {
+    const file = join(dir, "model.ckpt");
+    const bytes = good();
+    bytes[bytes.length - 100] ^= 1;
+    fs.writeFileSync(file, bytes);
+    expect(() => loadCheckpoint(file, spec)).toThrow(`checkpoint ${file} is corrupt: checksum mismatch`);
+    fs.writeFileSync(file, "{\"W1\": [1, 2, 3]}");
+    expect(() => loadCheckpoint(file, spec)).toThrow(`${file} is not a gradc checkpoint (it does not start with "GRADCKPT")`);
+    expect(() => loadCheckpoint(join(dir, "missing.ckpt"), spec)).toThrow(`cannot read checkpoint ${join(dir, "missing.ckpt")}: ENOENT`);
+  });
+
+  it("refuses another format version", () => {
+    const bytes = good();
+    const view = new DataView(bytes.buffer);
+    view.setUint32(8, 2, true);
+    view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+    expect(() => decodeCheckpoint(bytes, spec, "m.ckpt")).toThrow(
+      "checkpoint m.ckpt has format version 2; this gradc reads version 1 (written by a newer gradc?)",
+    );
+  });
+});
+
+describe("checkpoints of another model are refused, naming the difference", () => {
+  const bytes = () => encodeCheckpoint(sample("f64"));
+  const base = specFor("f64");
+  const withParams = (params: CheckpointSpec["params"]): CheckpointSpec => ({ ...base, params });
+
+  it("another model name", () => {
+    expect(() => decodeCheckpoint(bytes(), { ...base, name: "other" }, "m.ckpt")).toThrow('checkpoint m.ckpt is for model "toy", not "other"');
+  });
+  it("another dtype", () => {
+    expect(() => decodeCheckpoint(bytes(), { ...base, dtype: "f32" }, "m.ckpt")).toThrow('checkpoint m.ckpt holds f64 values, but model "toy" uses f32');
+  });
+  it("a param of another shape (both shapes named), even one with the same size", () => {
+    const params = base.params.map((p) => (p.name === "p0" ? { name: "p0", shape: [4, 3] } : p));
+    expect(() => decodeCheckpoint(bytes(), withParams(params), "m.ckpt")).toThrow(
+      'checkpoint m.ckpt: param "p0" has shape [3, 4] in the checkpoint but [4, 3] in model "toy"',
+    );
+  });
+  it("a param the checkpoint lacks, or one the model does not declare", () => {
+    expect(() => decodeCheckpoint(bytes(), withParams([...base.params, { name: "extra", shape: [2] }]), "m.ckpt")).toThrow(
+      'checkpoint m.ckpt has no param "extra" (model "toy" declares it with shape [2])',
+    );
+    expect(() => decodeCheckpoint(bytes(), withParams(base.params.slice(1)), "m.ckpt")).toThrow(
+      'checkpoint m.ckpt has param "p0" (shape [3, 4]), which model "toy" does not declare',
+    );
+  });
+  it("accepts the same params declared in another order (they are matched by name)", () => {
+    const ckpt = decodeCheckpoint(bytes(), withParams(base.params.slice().reverse()), "m.ckpt");
+    expect(ckpt.paramSpecs.map((p) => p.name)).toEqual(["p4", "p3", "p2", "p1", "p0"]);
+    // Optimizer buffers follow the model's order too.
+    expect((ckpt.optimizer!.expAvg![0] as FloatArray).length).toBe(0);
+    expect((ckpt.optimizer!.expAvg![4] as FloatArray).length).toBe(12);
+  });
+});
+
+// ── restoreInto: all or nothing ──────────────────────────────────────────────────────────────────────
+
+describe("restoreInto changes nothing unless everything fits", () => {
+  function setup(opt: OptimizerSpec = { kind: "adam", lr: 0.01 }) {
+    const ckpt = decodeCheckpoint(encodeCheckpoint(sample("f64", { kind: "adam", lr: 0.01 })), specFor("f64"), "m.ckpt");
+    const target = randomParams(specFor("f64"), createRng(5));
+    const optimizer = createOptimizer(opt, sizesOf(specFor("f64")), "f64");
+    optimizer.step(listOf(specFor("f64"), target), listOf(specFor("f64"), randomParams(specFor("f64"), createRng(6))));
+    const before = Object.fromEntries(Object.entries(target).map(([k, v]) => [k, v.slice()]));
+    const optBefore = optimizer.state();
+    const unchanged = () => {
+      for (const [k, v] of Object.entries(before)) expectSameBits(target[k], v);
+      expectSameState(optimizer.state(), optBefore);
+    };
+    return { ckpt, target, optimizer, unchanged };
+  }
+
+  it("a different optimizer kind", () => {
+    const { ckpt, target, optimizer, unchanged } = setup({ kind: "sgd", lr: 0.1, momentum: 0.9 });
+    expect(() => restoreInto(ckpt, target, optimizer)).toThrow("cannot restore checkpoint m.ckpt: it holds adam optimizer state, but the optimizer is sgd");
+    unchanged();
+  });
+
+  it("an optimizer for other sizes (rolled back after a partial load)", () => {
+    const { ckpt, target, unchanged } = setup();
+    const sizes = sizesOf(specFor("f64"));
+    const other = createOptimizer({ kind: "adam", lr: 0.01 }, [...sizes.slice(0, -1), 3], "f64");
+    const otherBefore = other.state();
+    expect(() => restoreInto(ckpt, target, other)).toThrow(/^cannot restore checkpoint m\.ckpt: optimizer state: expAvg\[4\] must have 3 values, got 0$/);
+    expectSameState(other.state(), otherBefore);
+    unchanged();
+  });
+
+  it("optimizer state the optimizer rejects half-way (expAvg fits, expAvgSq does not) is rolled back", () => {
+    const { ckpt, target, optimizer, unchanged } = setup();
+    const state = ckpt.optimizer!;
+    const broken = { ...ckpt, optimizer: { ...state, expAvgSq: state.expAvgSq!.map((b, k) => (k === 2 ? new Float64Array(1) : b)) } };
+    expect(() => restoreInto(broken, target, optimizer)).toThrow("cannot restore checkpoint m.ckpt: optimizer state: expAvgSq[2] must have 12 values, got 1");
+    unchanged();
+  });
+
+  it("a checkpoint without optimizer state when an optimizer is given", () => {
+    const { target, optimizer, unchanged } = setup();
+    const spec = specFor("f64");
+    const paramsOnly = decodeCheckpoint(encodeCheckpoint({ spec, params: randomParams(spec, createRng(1)), step: 0 }), spec, "p.ckpt");
+    expect(() => restoreInto(paramsOnly, target, optimizer)).toThrow("cannot restore checkpoint p.ckpt: it was saved without optimizer state");
+    unchanged();
+  });
+
+  it("params that are missing, extra, of the wrong type or length", () => {
+    const { ckpt, target, optimizer, unchanged } = setup();
+    const { p3: _dropped, ...missing } = target;
+    expect(() => restoreInto(ckpt, missing, optimizer)).toThrow('cannot restore checkpoint m.ckpt: params has no "p3" to restore into');
+    expect(() => restoreInto(ckpt, { ...target, bonus: new Float64Array(1) }, optimizer)).toThrow('cannot restore checkpoint m.ckpt: the checkpoint holds no param "bonus"');
+    expect(() => restoreInto(ckpt, { ...target, p1: new Float32Array(4) }, optimizer)).toThrow(
+      'cannot restore checkpoint m.ckpt: param "p1" must be a Float64Array (checkpoint dtype f64), got Float32Array',
+    );
+    expect(() => restoreInto(ckpt, { ...target, p1: new Float64Array(5) }, optimizer)).toThrow(
+      'cannot restore checkpoint m.ckpt: param "p1" has 5 values, the checkpoint\'s (shape [4]) has 4',
+    );
+    unchanged();
+  });
+
+  it("params alone may be restored without an optimizer", () => {
+    const { ckpt, target } = setup();
+    restoreInto(ckpt, target);
+    for (const [k, v] of Object.entries(ckpt.params)) expectSameBits(target[k], v);
+  });
+});
+
+// ── saving: validation and atomicity ─────────────────────────────────────────────────────────────────
+
+describe("saving", () => {
+  const spec: CheckpointSpec = { name: "m", dtype: "f32", params: [{ name: "w", shape: [2, 2] }] };
+  const w = () => Float32Array.of(1, 2, 3, 4);
+
+  it("refuses bad data with a message, before touching the file", () => {
+    const file = join(dir, "m.ckpt");
+    saveCheckpoint(file, { spec, params: { w: w() }, step: 1 });
+    const old = fs.readFileSync(file);
+    const bad: [Partial<CheckpointData>, string][] = [
+      [{ params: {} }, 'missing param "w" (shape [2, 2])'],
+      [{ params: { w: new Float64Array(4) } }, 'param "w" must be a Float32Array (dtype f32), got Float64Array'],
+      [{ params: { w: new Float32Array(3) } }, 'param "w" has 3 values, but its shape [2, 2] needs 4'],
+      [{ params: { w: w(), v: w() } }, 'params has "v", which model "m" does not declare'],
+      [{ step: -1 }, "step must be a non-negative integer, got -1"],
+      [{ epoch: 1.5 }, "epoch must be a non-negative integer, got 1.5"],
+      [{ extra: { history: [{ loss: NaN }] } }, "extra.history[0].loss is NaN, which JSON cannot hold (store null or a string)"],
+      [{ extra: { rng: new Uint32Array(4) } }, "extra.rng is a Uint32Array, not JSON data (convert it, e.g. Array.from for a typed array)"],
+      [{ extra: { a: [1, undefined] } }, "extra.a[1] is undefined, which JSON cannot hold"],
+      [
+        { optimizer: { kind: "adam", stepCount: 1, expAvg: [new Float64Array(4)], expAvgSq: [new Float32Array(4)] } },
+        'optimizer state: expAvg[0] ("w") is a Float64Array, expected Float32Array (dtype f32)',
+      ],
+      [{ optimizer: { kind: "adam", stepCount: 1, expAvg: [], expAvgSq: [] } }, "optimizer state: expAvg holds 0 buffers, expected one per param (1)"],
+      [{ optimizer: { kind: "sgd", stepCount: 1, momentumBuffer: [[1, 2]] } }, 'optimizer state: momentumBuffer[0] ("w") has 2 values, the param has 4'],
+    ];
+    for (const [change, message] of bad) {
+      const data = { spec, params: { w: w() }, step: 1, ...change } as CheckpointData;
+      expect(() => saveCheckpoint(file, data), message).toThrow(`cannot save checkpoint ${file}: ${message}`);
+      expect(fs.readFileSync(file).equals(old)).toBe(true);
+    }
+    expect(fs.readdirSync(dir)).toEqual(["m.ckpt"]);
+  });
+
+  /** node:fs, failing at one call. */
+  function failingFs(at: "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync"): AtomicFs {
+    const real: AtomicFs = fs;
+    return {
+      openSync: (p, f, m) => (at === "openSync" ? fail("EACCES: permission denied") : real.openSync(p, f, m)),
+      writeSync: (fd, b, o, l) => {
+        if (at !== "writeSync") return real.writeSync(fd, b, o, l);
+        real.writeSync(fd, b, o, Math.min(l, 10)); // half-written, then the disk fills up
+        return fail("ENOSPC: no space left on device");
+      },
+      fsyncSync: (fd) => (at === "fsyncSync" ? fail("EIO: i/o error") : real.fsyncSync(fd)),
+      closeSync: (fd) => {
+        real.closeSync(fd);
+        if (at === "closeSync") fail("EIO: i/o error");
+      },
+      renameSync: (a, b) => (at === "renameSync" ? fail("EXDEV: cross-device link") : real.renameSync(a, b)),
+      unlinkSync: (p) => real.unlinkSync(p),
+    };
+  }
+  const fail = (message: string): never => {
+    throw new Error(message);
+  };
+
+  for (const at of ["openSync", "writeSync", "fsyncSync", "closeSync", "renameSync"] as const) {
+    it(`leaves the old file intact and no temporary file when ${at} fails`, () => {
+      const file = join(dir, "m.ckpt");
+      saveCheckpoint(file, { spec, params: { w: w() }, step: 1 });
+      const old = fs.readFileSync(file);
+      expect(() => saveCheckpoint(file, { spec, params: { w: Float32Array.of(5, 6, 7, 8) }, step: 2 }, { fs: failingFs(at) })).toThrow(
+        new RegExp(`^cannot write ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: E`),
+      );
+      expect(fs.readFileSync(file).equals(old)).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(["m.ckpt"]);
+      expect(loadCheckpoint(file, spec).step).toBe(1);
+    });
+  }
+
+  it("fails with the path when the directory does not exist", () => {
+    const file = join(dir, "no", "such", "m.ckpt");
+    expect(() => saveCheckpoint(file, { spec, params: { w: w() }, step: 1 })).toThrow(`cannot write ${file}: ENOENT`);
+  });
+
+  it("writeFileAtomic writes strings as UTF-8 and replaces the file", () => {
+    const file = join(dir, "curves.svg");
+    writeFileAtomic(file, "old");
+    writeFileAtomic(file, "<svg>→</svg>");
+    expect(fs.readFileSync(file, "utf8")).toBe("<svg>→</svg>");
+    expect(fs.readdirSync(dir)).toEqual(["curves.svg"]);
+  });
+});
+
+// ── resuming ─────────────────────────────────────────────────────────────────────────────────────────
+
+describe("resuming from a checkpoint reproduces an uninterrupted run bit for bit", () => {
+  // An optimizer-only training loop: the "gradient" of 0.5·|p|² plus noise from a seeded rng, so the run
+  // depends on the params, the optimizer state and the rng state, all of which the checkpoint must carry.
+  const spec = (dtype: Dtype): CheckpointSpec => ({ name: "toy", dtype, params: [{ name: "W", shape: [5, 3] }, { name: "b", shape: [3] }] });
+
+  function stepOnce(s: CheckpointSpec, params: Record<string, FloatArray>, optimizer: Optimizer, rng: Rng): number {
+    const list = listOf(s, params);
+    let loss = 0;
+    const grads = list.map((p) => {
+      const g = s.dtype === "f32" ? new Float32Array(p.length) : new Float64Array(p.length);
+      for (let i = 0; i < p.length; i++) {
+        loss += 0.5 * p[i] * p[i];
+        g[i] = p[i] + 0.5 * rng.normal();
+      }
+      return g;
+    });
+    optimizer.step(list, grads);
+    return loss;
+  }
+
+  const cases: [Dtype, OptimizerSpec][] = [
+    ["f32", { kind: "adam", lr: 0.05 }],
+    ["f64", { kind: "adamw", lr: 0.05 }],
+    ["f64", { kind: "sgd", lr: 0.05, momentum: 0.9 }],
+    ["f32", { kind: "sgd", lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 }],
+  ];
+  for (const [dtype, opt] of cases) {
+    it(`${dtype}, ${JSON.stringify(opt)}: 20 steps = 10 steps, save, load into fresh state, 10 steps`, () => {
+      const s = spec(dtype);
+      const init = (seed: number) => randomParams(s, createRng(seed));
+
+      // Uninterrupted.
+      const params = init(1);
+      const optimizer = createOptimizer(opt, sizesOf(s), dtype);
+      const rng = createRng(42);
+      const losses: number[] = [];
+      for (let t = 0; t < 20; t++) losses.push(stepOnce(s, params, optimizer, rng));
+
+      // Interrupted after 10 steps.
+      const file = join(dir, "run.ckpt");
+      {
+        const p = init(1);
+        const o = createOptimizer(opt, sizesOf(s), dtype);
+        const r = createRng(42);
+        const l: number[] = [];
+        for (let t = 0; t < 10; t++) l.push(stepOnce(s, p, o, r));
+        saveCheckpoint(file, { spec: s, params: p, optimizer: o.state(), step: 10, extra: { rng: r.state(), losses: l } });
+      }
+      // A new process: different initial params, fresh optimizer, everything else from the file.
+      const p = init(999);
+      const o = createOptimizer(opt, sizesOf(s), dtype);
+      const ckpt = loadCheckpoint(file, s);
+      restoreInto(ckpt, p, o);
+      const r = createRngFromState(ckpt.extra!.rng as number[]);
+      const resumed = (ckpt.extra!.losses as number[]).slice();
+      for (let t = ckpt.step; t < 20; t++) resumed.push(stepOnce(s, p, o, r));
+
+      expectSameBits(Float64Array.from(resumed), Float64Array.from(losses));
+      for (const { name } of s.params) expectSameBits(p[name], params[name]);
+      expectSameState(o.state(), optimizer.state());
+    });
+  }
+
+  it("with a compiled model's trainer (trainer.params, trainer.optimizer)", async () => {
+    const def = model("ckpt_mlp", () => {
+      const x = input("x", ["batch", 3]);
+      const y = input("y", ["batch", 2]);
+      const W1 = param("W1", [3, 4], { init: "xavier" });
+      const b1 = param("b1", [4], { init: "zeros" });
+      const W2 = param("W2", [4, 2], { init: "xavier" });
+      const out = matmul(tanh(add(matmul(x, W1), b1)), W2);
+      return { loss: mse(out, y), outputs: { out } };
+    });
+    const { module: mod } = await compileAndImport(def, { dtype: "f32" });
+    type Trainer = { step(inputs: Record<string, ArrayLike<number>>): number; params: Record<string, FloatArray>; optimizer: Optimizer };
+    const make = (seed: number) => mod.createTrainer(mod.initParams(seed), { optimizer: { kind: "adam", lr: 0.01 } }) as unknown as Trainer;
+    const s = mod.spec as unknown as CheckpointSpec;
+    const batch = (rng: Rng) => ({
+      x: Float32Array.from({ length: 8 * 3 }, () => rng.normal()),
+      y: Float32Array.from({ length: 8 * 2 }, () => rng.uniform()),
+    });
+
+    const whole = make(0);
+    const rng = createRng(1);
+    const losses = Array.from({ length: 30 }, () => whole.step(batch(rng)));
+
+    const file = join(dir, "mlp.ckpt");
+    {
+      const t = make(0);
+      const r = createRng(1);
+      const l = Array.from({ length: 15 }, () => t.step(batch(r)));
+      saveCheckpoint(file, { spec: s, params: t.params, optimizer: t.optimizer.state(), step: 15, extra: { rng: r.state(), losses: l } });
+    }
+    const t = make(123);
+    const ckpt = loadCheckpoint(file, s);
+    restoreInto(ckpt, t.params, t.optimizer);
+    const r = createRngFromState(ckpt.extra!.rng as number[]);
+    const resumed = [...(ckpt.extra!.losses as number[]), ...Array.from({ length: 15 }, () => t.step(batch(r)))];
+    expectSameBits(Float64Array.from(resumed), Float64Array.from(losses));
+    for (const { name } of s.params) expectSameBits(t.params[name], whole.params[name]);
+  });
+});
