@@ -48,11 +48,16 @@ Commands:
       (default output: <model>.gen.ts next to the model).
   gradc explain <model.ts> [--param NAME] [--batch N]
       Print each parameter's gradient in math notation.
+  gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
+              [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt] [-o outdir]
+      Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
+      (MNIST, or a CSV with a header and a --label column); progress, test accuracy per epoch, then
+      the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
 
 Options:
   -o, --out <file>   output file (compile)
   --dtype f32|f64    element type of the generated code (compile; default f32)
-  --batch N          fix the batch dimension to N
+  --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
   -h, --help         show this help
   -v, --version      print gradc's version
@@ -63,6 +68,15 @@ const OPTIONS = {
   dtype: { type: "string" },
   batch: { type: "string" },
   param: { type: "string" },
+  data: { type: "string" },
+  label: { type: "string" },
+  epochs: { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  momentum: { type: "string" },
+  "weight-decay": { type: "string" },
+  seed: { type: "string" },
+  resume: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -73,6 +87,7 @@ type OptionName = keyof typeof OPTIONS;
 const ACCEPTS: Record<string, readonly OptionName[]> = {
   compile: ["out", "dtype", "batch"],
   explain: ["param", "batch"],
+  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
 };
 
 class UsageError extends Error {
@@ -120,6 +135,27 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       await writeAtomic(out, code, cio.cwd);
       return 0;
     }
+    if (command === "train") {
+      const { trainFile } = await import("./train.js");
+      const line = (text: string) => void cio.stdout.write(`${text}\n`);
+      await trainFile(modelPath, {
+        data: values.data === undefined || values.data === "mnist" ? "mnist" : path.resolve(cio.cwd, String(values.data)),
+        ...(typeof values.label === "string" ? { label: values.label } : {}),
+        epochs: Number(values.epochs ?? 5),
+        batchSize: batch ?? 64,
+        optimizer: (values.optimizer ?? "adam") as "sgd" | "adam" | "adamw",
+        lr: Number(values.lr ?? 1e-3),
+        ...(values.momentum !== undefined ? { momentum: Number(values.momentum) } : {}),
+        ...(values["weight-decay"] !== undefined ? { weightDecay: Number(values["weight-decay"]) } : {}),
+        seed: Number(values.seed ?? 0),
+        dtype: (values.dtype ?? "f32") as "f32" | "f64",
+        outDir: path.resolve(cio.cwd, typeof values.out === "string" ? values.out : ".gradc-out"),
+        ...(typeof values.resume === "string" ? { resume: path.resolve(cio.cwd, values.resume) } : {}),
+        log: line,
+        progress: { isTTY: (cio.stdout as { isTTY?: boolean }).isTTY ?? false, columns: (cio.stdout as { columns?: number }).columns ?? 80, write: (s: string) => cio.stdout.write(s) },
+      });
+      return 0;
+    }
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -159,9 +195,9 @@ function checkCommand(
   values: Partial<Record<OptionName, string | boolean>>,
 ): [string, string, Partial<Record<OptionName, string | boolean>>] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (compile or explain)");
+  if (command === undefined) throw new UsageError("missing command (compile, explain or train)");
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile or explain)`);
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain or train)`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -169,6 +205,15 @@ function checkCommand(
   if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
   if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
     throw new UsageError(`option '--dtype' must be f32 or f64, got '${String(values.dtype)}'`);
+  }
+  if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
+    throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);
+  }
+  for (const key of ["epochs", "seed"] as const) {
+    if (values[key] !== undefined && !/^\d+$/.test(String(values[key]).trim())) throw new UsageError(`option '--${key}' must be a non-negative integer, got '${String(values[key])}'`);
+  }
+  for (const key of ["lr", "momentum", "weight-decay"] as const) {
+    if (values[key] !== undefined && !(Number(values[key]) >= 0)) throw new UsageError(`option '--${key}' must be a non-negative number, got '${String(values[key])}'`);
   }
   if (values.batch !== undefined && !/^[1-9]\d*$/.test(String(values.batch).trim())) {
     throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);

@@ -202,7 +202,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     const progress =
       options.progress === false
         ? null
-        : createProgress({ total: perEpoch, label: `epoch ${state.epoch + 1}/${epochs}`, ...(options.progress ? { stream: options.progress } : {}), now });
+        : createProgress({ total: perEpoch - state.batch, label: `epoch ${state.epoch + 1}/${epochs}`, ...(options.progress ? { stream: options.progress } : {}), now });
     let { step, epochLossSum, epochSamples } = state;
     let batch = state.batch;
     const current = (): FitState => ({ ...state, step, batch, epochLossSum, epochSamples });

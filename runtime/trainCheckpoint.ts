@@ -12,7 +12,8 @@ export function saveTrainingCheckpoint(path: string, trainer: CheckpointTrainer,
     optimizer: trainer.optimizer.state(),
     step: state.step,
     epoch: state.epoch,
-    extra: { fit: state },
+    // As JSON: a diverged run's NaN losses become null instead of making the checkpoint unsavable.
+    extra: { fit: JSON.parse(JSON.stringify(state)) as FitState },
   });
 }
 
