@@ -82,16 +82,20 @@ export function runTraining(o: RunOptions): RunResult {
   });
 
   const misclassified: DigitImage[] = [];
+  const perClass: number[] = [];
   const test = o.test
     ? evaluate(trainer, o.test, {
         ...(scores ? { scores } : {}),
         ...(labels ? { labels } : {}),
         onPredictions: (rows, predicted, truth) => {
-          for (let i = 0; i < rows.length && misclassified.length < 40; i++) {
-            if (predicted[i] === truth[i]) continue;
-            const x = o.test!.columns["x"];
-            const width = o.test!.fields["x"]?.shape.reduce((a, b) => a * b, 1) ?? 0;
-            if (x && width === 784) misclassified.push({ pixels: x.slice(rows[i]! * width, (rows[i]! + 1) * width), label: truth[i]!, predicted: predicted[i]! });
+          // Up to four per true class, so the picture shows every digit's mistakes, not the first class's.
+          const x = o.test!.columns["x"];
+          const width = o.test!.fields["x"]?.shape.reduce((a, b) => a * b, 1) ?? 0;
+          if (!x || width !== 784) return;
+          for (let i = 0; i < rows.length; i++) {
+            if (predicted[i] === truth[i] || (perClass[truth[i]!] ?? 0) >= 4) continue;
+            perClass[truth[i]!] = (perClass[truth[i]!] ?? 0) + 1;
+            misclassified.push({ pixels: x.slice(rows[i]! * width, (rows[i]! + 1) * width), label: truth[i]!, predicted: predicted[i]! });
           }
         },
       })
