@@ -263,6 +263,7 @@ class AdamOptimizer implements Optimizer {
   private steps = 0;
   private readonly expAvg: FloatArray[];
   private readonly expAvgSq: FloatArray[];
+  private readonly scalars = new Float64Array(7);
 
   constructor(
     spec: Readonly<Required<AdamSpec>>,
@@ -291,22 +292,17 @@ class AdamOptimizer implements Optimizer {
     const biasCorrection2 = 1 - beta2 ** step;
     const stepSize = lr / biasCorrection1;
     const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-    for (let k = 0; k < params.length; k++) {
-      adamUpdate(
-        params[k],
-        grads[k],
-        this.expAvg[k],
-        this.expAvgSq[k],
-        kind === "adamw",
-        lr,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        stepSize,
-        biasCorrection2Sqrt,
-      );
-    }
+    // Scalars go to the per-parameter loop through a typed array: passed as arguments, doubles would
+    // be boxed into fresh heap numbers on every call.
+    const sc = this.scalars;
+    sc[0] = lr;
+    sc[1] = beta1;
+    sc[2] = beta2;
+    sc[3] = eps;
+    sc[4] = weightDecay;
+    sc[5] = stepSize;
+    sc[6] = biasCorrection2Sqrt;
+    for (let k = 0; k < params.length; k++) adamUpdate(params[k], grads[k], this.expAvg[k], this.expAvgSq[k], kind === "adamw", sc);
     this.steps = step;
   }
 
@@ -346,20 +342,14 @@ class AdamOptimizer implements Optimizer {
  * The evaluation order is that of PyTorch's scalar CPU kernels (PointwiseOpsKernel.cpp), which
  * differs in the last bit from (1 − β2)·(g·g) and (−stepSize)·(m/denom).
  */
-function adamUpdate(
-  p: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  decoupled: boolean,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  weightDecay: number,
-  stepSize: number,
-  biasCorrection2Sqrt: number,
-): void {
+function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, decoupled: boolean, scalars: Float64Array): void {
+  const lr = scalars[0];
+  const beta1 = scalars[1];
+  const beta2 = scalars[2];
+  const eps = scalars[3];
+  const weightDecay = scalars[4];
+  const stepSize = scalars[5];
+  const biasCorrection2Sqrt = scalars[6];
   const decay = weightDecay !== 0;
   const decoupledDecay = decay && decoupled;
   const coupledDecay = decay && !decoupled;

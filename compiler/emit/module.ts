@@ -25,6 +25,8 @@ interface PassCode {
   /** Workspace buffers: identifier → size expression. */
   readonly buffers: [string, string][];
   readonly inputs: Node[];
+  /** The pass function's parameter name for each of `inputs`. */
+  readonly inputIds: string[];
   /** Root node → identifier of the array holding it (in the workspace, or a param/input). */
   readonly rootStorage: Map<Node, string>;
   readonly loss?: string;
@@ -39,7 +41,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
   const constants: string[] = [];
   const constNames = new Map<Node, string>();
   const globalNames = new Names();
-  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith"]) globalNames.reserve(r);
+  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto"]) globalNames.reserve(r);
   const constantFor = (n: Node): string => {
     let name = constNames.get(n);
     if (!name) {
@@ -66,8 +68,9 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
   const pname = (n: Node) => n.attrs.name as string;
   const fixed = options.batch === undefined ? "undefined" : String(options.batch);
 
+  // Inputs are parameters of the pass (not an object), so a training step allocates nothing.
   const passFunction = (name: string, code: PassCode, ws: string, returns: string) => [
-    `function ${name}(params: Params, inputs: Readonly<Record<string, ${arrayType} | Int32Array>>, ws: ${ws}, n: number): ${returns} {`,
+    `function ${name}(params: Params, ws: ${ws}, n: number${code.inputs.map((i, k) => `, ${code.inputIds[k]}: ${arrayOf(i)}`).join("")}): ${returns} {`,
     ...code.lines,
     "}",
   ];
@@ -81,8 +84,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     `return { n${code.buffers.map(([id, size]) => `, ${id}: new ${arrayType}(${size})`).join("")} };`,
     "}",
   ];
-  const convert = (inputs: Node[]) =>
-    `{ ${inputs.map((i) => `${J(pname(i))}: toArray((inputs as Record<string, ArrayLike<number>>)[${J(pname(i))}]!, ${J(inputDtype(i))})`).join(", ")} }`;
+  const convert = (inputs: Node[]) => inputs.map((i) => `, ${inputArray(i, dtype)}`).join("");
   const gradArrays = (ws: string) => g.grads.map(([, n]) => gradArray(train, n, ws)).join(", ");
 
   const lines = [
@@ -152,7 +154,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "function evaluateWith(params: Params, inputs: Inputs, cached: EvaluateWorkspace | null): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {",
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);",
-    `const loss = evaluatePass(params, ${convert(evaluation.inputs)}, ws, n);`,
+    `const loss = evaluatePass(params, ws, n${convert(evaluation.inputs)});`,
     `return { ws, loss, outputs: { ${g.outputs.map(([name, n]) => `${J(name)}: ${gradArray(evaluation, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} } };`,
     "}",
     "",
@@ -170,7 +172,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "const n = resolveBatch(FORWARD_INPUTS, inputs, FIXED_BATCH);",
     "if (forwardWorkspace?.n !== n) forwardWorkspace = createForwardWorkspace(n);",
     "const ws = forwardWorkspace;",
-    `forwardPass(params, ${convert(fwd.inputs)}, ws, n);`,
+    `forwardPass(params, ws, n${convert(fwd.inputs)});`,
     `return { ${g.outputs.map(([name, n]) => `${J(name)}: ${gradArray(fwd, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} };`,
     "}",
     "",
@@ -180,11 +182,24 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
     "const ws = trainWorkspace;",
-    `const loss = trainPass(params, ${convert(train.inputs)}, ws, n);`,
+    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
     `return { loss, grads: { ${g.grads.map(([name, n]) => `${J(name)}: ${gradArray(train, n, "ws")}.slice()`).join(", ")} } };`,
     "}",
     "",
-    "/** A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW. */",
+    "/**",
+    " * The loss, with ∂loss/∂param written into `grads` (arrays of the params' sizes): lossAndGrad without",
+    " * allocating, for callers that keep their own gradient buffers (the multi-threaded trainer's workers).",
+    " */",
+    "export function gradInto(params: Params, inputs: Inputs, grads: Params): number {",
+    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
+    "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
+    "const ws = trainWorkspace;",
+    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
+    ...g.grads.map(([name, n]) => `${prop("grads", name)}.set(${gradArray(train, n, "ws")});`),
+    "return loss;",
+    "}",
+    "",
+    '/** A trainer that updates `params` in place with torch.optim\'s SGD, Adam or AdamW. */',
     "export function createTrainer(params: Params, options: { optimizer: OptimizerSpec }): Trainer {",
     `checkParams(spec.params, params, ${J(dtype)});`,
     `const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, ${J(dtype)});`,
@@ -201,7 +216,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "ws = createTrainWorkspace(n);",
     `grads = [${gradArrays("ws")}];`,
     "}",
-    `const loss = trainPass(params, ${convert(train.inputs)}, ws, n);`,
+    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
     "optimizer.step(list, grads);",
     "return loss;",
     "},",
@@ -227,7 +242,12 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
 /** The expression for a root's array: a workspace buffer, or a param/input/constant array. */
 function gradArray(p: PassCode, n: Node, ws: string): string {
   const id = p.rootStorage.get(n)!;
-  return id.startsWith("params[") || id.startsWith("inputs[") || /^[A-Z]/.test(id) ? id : `${ws}.${id}`;
+  return id.startsWith("params[") || id.startsWith("toArray(") || /^[A-Z]/.test(id) ? id : `${ws}.${id}`;
+}
+
+/** The typed array a pass reads for an input: the caller's array when it has the right type, else a copy. */
+function inputArray(n: Node, dtype: "f32" | "f64"): string {
+  return `toArray((inputs as Record<string, ArrayLike<number>>)[${J(n.attrs.name)}]!, ${J(n.dtype === "i" ? "i32" : dtype)})`;
 }
 
 function reach(roots: readonly Node[]): Set<Node> {
@@ -295,6 +315,7 @@ function emitPassWith(
   const head: string[] = [];
   const buffers: [string, string][] = [];
   const inputs: Node[] = [];
+  const inputIds: string[] = [];
 
   for (const n of p.nodes) {
     if (n.op === "param") {
@@ -305,7 +326,7 @@ function emitPassWith(
       const id = names.fresh(n.attrs.name as string);
       storage.set(n, id);
       inputs.push(n);
-      head.push(`const ${id} = ${prop("inputs", n.attrs.name as string)}${n.dtype === "i" ? " as Int32Array" : ` as ${arrayType}`};`);
+      inputIds.push(id);
     } else if (n.op === "const" && n.attrs.values) {
       const id = names.fresh((n.name ?? "c").toLowerCase());
       storage.set(n, id);
@@ -353,8 +374,8 @@ function emitPassWith(
     const s = storageOf(r);
     const id = storage.get(s);
     if (!id) throw new Error(`internal: root ${r.op} has no storage`);
-    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? prop("inputs", s.attrs.name as string) : s.op === "const" ? constantFor(s) : id);
+    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, rootStorage }, codes, loopOf };
+  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, inputIds, rootStorage }, codes, loopOf };
 }

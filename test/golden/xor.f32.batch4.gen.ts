@@ -116,13 +116,7 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 }
 
 // ════ forward pass: the outputs ════
-function forwardPass(
-  params: Params,
-  inputs: Readonly<Record<string, Float32Array | Int32Array>>,
-  ws: ForwardWorkspace,
-  n: number,
-): void {
-  const x = inputs["x"] as Float32Array;
+function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32Array): void {
   const W1 = params["W1"];
   const b1_2 = params["b1"];
   const W2 = params["W2"];
@@ -275,14 +269,7 @@ function forwardPass(
 }
 
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
-function trainPass(
-  params: Params,
-  inputs: Readonly<Record<string, Float32Array | Int32Array>>,
-  ws: TrainWorkspace,
-  n: number,
-): number {
-  const x = inputs["x"] as Float32Array;
-  const y = inputs["y"] as Float32Array;
+function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
   const b1_2 = params["b1"];
   const W2 = params["W2"];
@@ -734,14 +721,7 @@ function trainPass(
 }
 
 // ════ evaluation pass: the loss and the outputs, no gradients ════
-function evaluatePass(
-  params: Params,
-  inputs: Readonly<Record<string, Float32Array | Int32Array>>,
-  ws: EvaluateWorkspace,
-  n: number,
-): number {
-  const x = inputs["x"] as Float32Array;
-  const y = inputs["y"] as Float32Array;
+function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
   const b1_2 = params["b1"];
   const W2 = params["W2"];
@@ -949,12 +929,10 @@ function evaluateWith(
   const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);
   const loss = evaluatePass(
     params,
-    {
-      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
-      y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
-    },
     ws,
     n,
+    toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+    toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
   );
   return { ws, loss, outputs: { p: ws.p_2.slice(0, 4) } };
 }
@@ -973,7 +951,7 @@ export function forward(params: Params, inputs: ForwardInputs): Outputs {
   const n = resolveBatch(FORWARD_INPUTS, inputs, FIXED_BATCH);
   if (forwardWorkspace?.n !== n) forwardWorkspace = createForwardWorkspace(n);
   const ws = forwardWorkspace;
-  forwardPass(params, { x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32") }, ws, n);
+  forwardPass(params, ws, n, toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"));
   return { p: ws.p_2.slice(0, 4) };
 }
 
@@ -985,14 +963,34 @@ export function lossAndGrad(params: Params, inputs: Inputs): { loss: number; gra
   const ws = trainWorkspace;
   const loss = trainPass(
     params,
-    {
-      x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
-      y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
-    },
     ws,
     n,
+    toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+    toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
   );
   return { loss, grads: { W1: ws.dW1.slice(), b1: ws.db1.slice(), W2: ws.dW2.slice(), b2: ws.db2.slice() } };
+}
+
+/**
+ * The loss, with ∂loss/∂param written into `grads` (arrays of the params' sizes): lossAndGrad without
+ * allocating, for callers that keep their own gradient buffers (the multi-threaded trainer's workers).
+ */
+export function gradInto(params: Params, inputs: Inputs, grads: Params): number {
+  const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);
+  if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);
+  const ws = trainWorkspace;
+  const loss = trainPass(
+    params,
+    ws,
+    n,
+    toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+    toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
+  );
+  grads["W1"].set(ws.dW1);
+  grads["b1"].set(ws.db1);
+  grads["W2"].set(ws.dW2);
+  grads["b2"].set(ws.db2);
+  return loss;
 }
 
 /** A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW. */
@@ -1014,12 +1012,10 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       }
       const loss = trainPass(
         params,
-        {
-          x: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
-          y: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
-        },
         ws,
         n,
+        toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
+        toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
       );
       optimizer.step(list, grads);
       return loss;
