@@ -9,6 +9,7 @@
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
+import type { TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, sizeExpr, stridesOf } from "./affine.js";
@@ -122,6 +123,8 @@ export class KernelEmitter {
         return this.rowwise(k.node);
       case "transpose":
         return this.transpose(k.node);
+      case "kernel":
+        return this.templated(k.node);
     }
   }
 
@@ -341,6 +344,25 @@ export class KernelEmitter {
       return [`${this.write(n, idx)} = ${this.read(x, src)};`];
     });
     return code.loop ? { post: ["for (let i = 0; i < n; i++) {", ...code.loop, "}"] } : code;
+  }
+
+  /** An op with its own loop nest (lowerKernel), in a block of its own so its locals stay local. */
+  private templated(n: Node): Parts {
+    const ref = (node: Node, write: boolean): TensorRef => ({
+      dims: node.shape.map((d) => (typeof d === "number" ? d : "n")),
+      array: this.store(node),
+      at: (...index) => {
+        if (index.length !== node.shape.length) throw new Error(`internal: ${n.op} indexes a rank-${node.shape.length} tensor with ${index.length} indices`);
+        const idx = index.map((i) => (typeof i === "string" && /[^\w$]/.test(i) ? `(${i})` : i));
+        return write ? this.write(node, idx) : this.read(node, idx);
+      },
+    });
+    const lines = getOp(n.op).lowerKernel!(
+      { inputs: n.inputs.map((i) => ref(i, false)), output: ref(n, true), local: (hint) => this.env.names.fresh(hint) },
+      n.attrs,
+    );
+    this.constWrite = false;
+    return { post: ["{", ...lines, "}"] };
   }
 
   /**

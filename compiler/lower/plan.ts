@@ -12,7 +12,7 @@ import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
 
-export type KernelKind = "elementwise" | "reduce" | "matmul" | "rowwise" | "transpose";
+export type KernelKind = "elementwise" | "reduce" | "matmul" | "rowwise" | "transpose" | "kernel";
 
 export interface Kernel {
   readonly kind: KernelKind;

@@ -17,9 +17,29 @@ import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
  * - view: a reshape, which is free on row-major data;
  * - layout: broadcastTo / transpose, which become index arithmetic;
  * - rowwise: an op over the last axis of each row (softmax, logSoftmax, cross-entropy), lowered by its
- *   own `lowerRow` template.
+ *   own `lowerRow` template;
+ * - kernel: an op with its own loop nest over whole tensors (convolution, pooling, slicing), lowered by
+ *   its `lowerKernel` template; it runs on its own (no fusion with neighbours).
  */
-export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise";
+export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise" | "kernel";
+
+/** A stored tensor as a kernel template sees it. */
+export interface TensorRef {
+  /** Dimensions; the batch dimension reads as the run-time `n`. */
+  readonly dims: readonly (number | "n")[];
+  /** The element at a full index (one entry per dimension: a loop variable, a number or an expression). */
+  at(...index: (string | number)[]): string;
+  /** The array's identifier (for fill(), or flat access). */
+  readonly array: string;
+}
+
+/** What a kernel template writes its loops with. */
+export interface KernelContext {
+  readonly inputs: readonly TensorRef[];
+  readonly output: TensorRef;
+  /** A fresh local name (loop variables, accumulators). */
+  readonly local: (hint: string) => string;
+}
 
 /** Code for one row of a rowwise op: `x(j)`, `y(j)` are element accessors; `len` the row length. */
 export interface RowContext {
@@ -51,6 +71,8 @@ export interface OpDef {
   expr?(args: readonly string[], attrs: Attrs): string;
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
+  /** Kernel ops: the statements computing the whole output (see KernelContext). */
+  lowerKernel?(ctx: KernelContext, attrs: Attrs): string[];
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
 }
