@@ -14,9 +14,11 @@ export function grad(g: Graph): Graph {
   const { graph, builder } = rebuild(g);
   const loss = graph.loss!;
 
-  // Only nodes that depend on a parameter need an adjoint.
+  // Only nodes that depend on a trainable parameter need an adjoint (state such as batchNorm's running
+  // statistics is a parameter that is not trained).
+  const trainable = (n: Node) => n.op === "param" && n.attrs.trainable !== false;
   const needs = new Set<Node>();
-  for (const n of graph.nodes) if (n.op === "param" || n.inputs.some((i) => needs.has(i))) needs.add(n);
+  for (const n of graph.nodes) if (trainable(n) || n.inputs.some((i) => needs.has(i))) needs.add(n);
 
   const pending = new Map<Node, Node[]>();
   const send = (n: Node, contribution: Node) => pending.set(n, [...(pending.get(n) ?? []), contribution]);
@@ -45,7 +47,7 @@ export function grad(g: Graph): Graph {
     });
   }
 
-  const grads = graph.params.map((p) => {
+  const grads = graph.params.filter(trainable).map((p) => {
     const d = adjoint.get(p) ?? inBuilder(builder, p.loc, () => broadcastTo(scalar(0), p.shape));
     return [p.attrs.name as string, d] as const;
   });

@@ -23,6 +23,8 @@ export interface TraceContext {
   /** Declared inputs and parameters, in declaration order. */
   readonly inputs: Node[];
   readonly params: Node[];
+  /** State name → its new value after a training step (batchNorm's running statistics). */
+  readonly updates: [string, Node][];
   /** The symbolic batch dimension name, once one is seen. */
   batchDim: string | null;
 }
@@ -47,7 +49,7 @@ export function context(): TraceContext {
 }
 
 export function createContext(opts: Partial<Pick<TraceContext, "modelFile" | "mapPosition" | "fixedBatch">> = {}): TraceContext {
-  return { builder: newBuilder(), loc: null, names: new Map(), inputs: [], params: [], batchDim: null, ...opts };
+  return { builder: newBuilder(), loc: null, names: new Map(), inputs: [], params: [], updates: [], batchDim: null, ...opts };
 }
 
 /** The model.ts position of the innermost stack frame in the model file. */

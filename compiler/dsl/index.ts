@@ -5,5 +5,9 @@ export {
   sigmoid, tanh, relu, leakyRelu, softplus, sum, mean, max, reshape, transpose,
   softmax, logSoftmax, mse, crossEntropy, softmaxCrossEntropy, binaryCrossEntropy,
 } from "./core.js";
+export { dropout, batchNorm } from "./training.js";
+export { concat, slice, gather, embedding, type SliceSpec } from "./indexing.js";
+export { layerNorm, variance } from "./normalization.js";
+export { conv2d, maxPool2d, avgPool2d, flatten, type Conv2dOptions, type Pool2dOptions } from "./conv.js";
 export { model, type ModelDef, type ModelResult } from "./model.js";
 export type { InitOption, InitName } from "./init.js";

@@ -45,6 +45,15 @@ export function trace(def: ModelDef, ctx: TraceContext): Graph {
     }
     outs.push([name, node]);
   }
-  if (!ctx.params.length) throw new GradcError(codes.badArgument, "the model has no parameters to train (declare them with param(...))");
-  return makeGraph({ name: def.name, batchDim: ctx.fixedBatch !== undefined ? null : ctx.batchDim, inputs: ctx.inputs, params: ctx.params, loss, outputs: outs, grads: [] });
+  if (!ctx.params.some((p) => p.attrs.trainable !== false)) throw new GradcError(codes.badArgument, "the model has no parameters to train (declare them with param(...))");
+  return makeGraph({
+    name: def.name,
+    batchDim: ctx.fixedBatch !== undefined ? null : ctx.batchDim,
+    inputs: ctx.inputs,
+    params: ctx.params,
+    loss,
+    outputs: outs,
+    grads: [],
+    ...(ctx.updates.length ? { updates: ctx.updates } : {}),
+  });
 }

@@ -12,7 +12,7 @@ import { getOp } from "../ops/index.js";
 import type { TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
-import { affine, broadcastOffset, sizeExpr, stridesOf } from "./affine.js";
+import { affine, broadcastOffset, stridesOf } from "./affine.js";
 import { commentText, type Names } from "./names.js";
 import { formula } from "./notation.js";
 
@@ -158,6 +158,15 @@ export class KernelEmitter {
     }
     const strides = stridesOf(n.shape);
     return `${this.env.storage.get(s)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const))}]`;
+  }
+
+  /** A read of a whole array by flat index (kernel templates): its batch rows vary, so never row-local. */
+  noteFlatRead(n: Node): void {
+    const s = storageOf(n);
+    const set = this.reads.get(s) ?? new Set<string>();
+    set.add("*");
+    this.reads.set(s, set);
+    this.varReads.add(s);
   }
 
   /** A read of `n` at iteration index `idx` of a larger domain, with NumPy broadcasting. */
@@ -318,22 +327,24 @@ export class KernelEmitter {
     const rowsShape = perRowOutput ? n.shape : n.shape.slice(0, -1);
     const rowSource = n.inputs.find((i) => i.shape.length > rowsShape.length) ?? n;
     const len = rowSource.shape[rowSource.shape.length - 1] as number;
-    const batchRows = rowsShape.length === 1 && isBatch(rowsShape[0]);
-    const r = batchRows ? "i" : "r";
-    const rowIndex = (node: Node, j: string) => [...(rowsShape.length ? [r] : []), j].slice(-node.shape.length);
+    const batchRows = isBatch(rowsShape[0]);
+    // One index per row dimension: the batch loop's i (or r), then r1, r2, … in loops of their own.
+    const rowVars = rowsShape.map((_, k) => (k === 0 ? (batchRows ? "i" : "r") : this.env.names.fresh(`r${k}`)));
+    const rowIndex = (node: Node, j: string) => [...rowVars, j].slice(-node.shape.length);
     const lines = op.lowerRow!(
       {
         len,
         input: (i, j) => this.read(n.inputs[i]!, rowIndex(n.inputs[i]!, isSimple(j) ? j : `(${j})`)),
         hasRowScalar: (i) => n.inputs[i]!.shape.length === rowsShape.length,
-        rowScalar: (i) => this.read(n.inputs[i]!, [r]),
-        output: (j) => (perRowOutput ? this.write(n, [r]) : this.write(n, rowIndex(n, j))),
+        rowScalar: (i) => this.read(n.inputs[i]!, rowVars),
+        output: (j) => (perRowOutput ? this.write(n, rowVars) : this.write(n, rowIndex(n, j))),
         local: (hint) => this.env.names.fresh(hint),
       },
       n.attrs,
     );
-    if (batchRows) return { loop: lines };
-    return { post: [`for (let ${r} = 0; ${r} < ${sizeExpr(rowsShape)}; ${r}++) {`, ...lines, "}"] };
+    const loops = rowVars.flatMap((v, k) => (v === "i" ? [] : [`for (let ${v} = 0; ${v} < ${bound(rowsShape[k]!)}; ${v}++) {`]));
+    const body = rowsShape.length ? [...loops, ...lines, ...loops.map(() => "}")] : ["{", ...lines, "}"];
+    return batchRows ? { loop: body } : { post: body };
   }
 
   private transpose(n: Node): Parts {
@@ -348,9 +359,15 @@ export class KernelEmitter {
 
   /** An op with its own loop nest (lowerKernel), in a block of its own so its locals stay local. */
   private templated(n: Node): Parts {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
     const ref = (node: Node, write: boolean): TensorRef => ({
       dims: node.shape.map((d) => (typeof d === "number" ? d : "n")),
-      array: this.store(node),
+      // Flat access through the array is a read at positions the emitter cannot see: record it as such.
+      get array() {
+        if (!write) self.noteFlatRead(node);
+        return self.store(node);
+      },
       at: (...index) => {
         if (index.length !== node.shape.length) throw new Error(`internal: ${n.op} indexes a rank-${node.shape.length} tensor with ${index.length} indices`);
         const idx = index.map((i) => (typeof i === "string" && /[^\w$]/.test(i) ? `(${i})` : i));
@@ -528,7 +545,7 @@ function rowPosition(n: Node, index: Idx): number | null {
   if (!isBatch(n.shape[0]) || index[0] !== "i") return null;
   let position = 0;
   for (let d = 1; d < n.shape.length; d++) {
-    const k = index[d];
+    const k = n.shape[d] === 1 ? 0 : index[d]; // a size-1 dimension is read at 0 (broadcasting)
     if (typeof k !== "number") return null;
     position = position * (n.shape[d] as number) + k;
   }

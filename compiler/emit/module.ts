@@ -6,6 +6,9 @@ import { plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
+import { cse } from "../passes/cse.js";
+import { simplify } from "../passes/simplify.js";
+import { specialize } from "../passes/specialize.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { commentText, Names, prop } from "./names.js";
@@ -34,29 +37,47 @@ interface PassCode {
 
 const J = JSON.stringify;
 
+/** The memory plan of one pass: its workspace buffers, elements as code (`n * 128` with the batch). */
+export interface MemoryPlan {
+  readonly pass: "forward" | "train" | "evaluate";
+  readonly buffers: readonly { readonly name: string; readonly elements: string }[];
+}
+
 export function emitModule(opt: Optimized, options: EmitOptions): string {
-  const g = opt.graph;
+  return emitModuleWithPlan(opt, options).text;
+}
+
+export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text: string; memory: MemoryPlan[] } {
+  // Each pass is lowered from the graph of its mode (dropout and batchNorm differ; see passes/specialize.ts).
+  const g = specialize("train")(opt.graph).graph;
+  const inference = cse(simplify(specialize("infer")(opt.graph).graph).graph).graph;
   const dtype = options.dtype;
   const arrayType = dtype === "f32" ? "Float32Array" : "Float64Array";
   const constants: string[] = [];
-  const constNames = new Map<Node, string>();
+  const constNames = new Map<string, string>();
   const globalNames = new Names();
-  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto"]) globalNames.reserve(r);
+  for (const r of ["createOptimizer", "createRng", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto", "Rng", "STATE"]) globalNames.reserve(r);
   const constantFor = (n: Node): string => {
-    let name = constNames.get(n);
+    const key = J([n.attrs.shape, n.attrs.values]);
+    let name = constNames.get(key);
     if (!name) {
       name = globalNames.fresh(`C_${n.name ?? "const"}`.toUpperCase());
-      constNames.set(n, name);
+      constNames.set(key, name);
       constants.push(`const ${name} = ${arrayType}.from(${J(n.attrs.values)});`);
     }
     return name;
   };
 
-  const forwardRoots = g.outputs.map(([, n]) => n);
-  const forwardSet = reach([...(g.loss ? [g.loss] : []), ...forwardRoots]);
-  const fwd = emitPass(g, forwardRoots, forwardSet, constantFor, arrayType, "forward");
-  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train");
-  const evaluation = emitPass(g, [g.loss!, ...forwardRoots], forwardSet, constantFor, arrayType, "evaluate");
+  const forwardRoots = inference.outputs.map(([, n]) => n);
+  const forwardSet = reach([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
+  const updates = g.updates ?? [];
+  const fwd = emitPass(inference, forwardRoots, reach([...forwardRoots]), constantFor, arrayType, "forward");
+  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train");
+  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reach([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate");
+  const random = g.nodes.some((n) => n.op === "dropoutMask");
+  const trainable = g.params.filter((p) => p.attrs.trainable !== false);
+  // The training pass draws dropout masks from the generator it is given.
+  const trainCall = (rng: string) => `trainPass(params, ws, n${random ? `, ${rng}` : ""}${convert(train.inputs)})`;
 
   const inputDtype = (n: Node) => (n.dtype === "i" ? "i32" : dtype);
   const classes = classesOf(g);
@@ -69,8 +90,8 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
   const fixed = options.batch === undefined ? "undefined" : String(options.batch);
 
   // Inputs are parameters of the pass (not an object), so a training step allocates nothing.
-  const passFunction = (name: string, code: PassCode, ws: string, returns: string) => [
-    `function ${name}(params: Params, ws: ${ws}, n: number${code.inputs.map((i, k) => `, ${code.inputIds[k]}: ${arrayOf(i)}`).join("")}): ${returns} {`,
+  const passFunction = (name: string, code: PassCode, ws: string, returns: string, rng = false) => [
+    `function ${name}(params: Params, ws: ${ws}, n: number${rng ? ", rng: Rng" : ""}${code.inputs.map((i, k) => `, ${code.inputIds[k]}: ${arrayOf(i)}`).join("")}): ${returns} {`,
     ...code.lines,
     "}",
   ];
@@ -91,12 +112,12 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     `// Generated by gradc from ${commentText(options.source)}: model ${J(g.name)}, ${dtype === "f32" ? "float32" : "float64"}${options.batch !== undefined ? `, batch ${options.batch}` : ""}.`,
     "// Do not edit: change the model and run `gradc compile` again. Each block says what it computes and",
     "// which model.ts expression it comes from; gradient blocks also name the derivative rule.",
-    `import { checkParams, createOptimizer, createRng, initTensor, resolveBatch, toArray, type InputSpec, type Optimizer, type OptimizerSpec } from ${J(options.runtime ?? "gradc/runtime")};`,
+    `import { checkParams, createOptimizer, createRng, initTensor, resolveBatch, toArray, type InputSpec, type Optimizer, type OptimizerSpec${random ? ", type Rng" : ""} } from ${J(options.runtime ?? "gradc/runtime")};`,
     "",
     `export type Params = { ${g.params.map((p) => `${J(pname(p))}: ${arrayType}`).join("; ")} };`,
     `export type Inputs = { ${g.inputs.map((i) => `${J(pname(i))}: ArrayLike<number>`).join("; ")} };`,
     `/** forward() needs only the inputs the outputs depend on. */`,
-    `export type ForwardInputs = { ${g.inputs.map((i) => `${J(pname(i))}${fwd.inputs.includes(i) ? "" : "?"}: ArrayLike<number>`).join("; ")} };`,
+    `export type ForwardInputs = { ${g.inputs.map((i) => `${J(pname(i))}${fwd.inputs.some((f) => pname(f) === pname(i)) ? "" : "?"}: ArrayLike<number>`).join("; ")} };`,
     `export type Outputs = { ${g.outputs.map(([name]) => `${J(name)}: ${arrayType}`).join("; ")} };`,
     "",
     "export interface Trainer {",
@@ -116,11 +137,11 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     `dtype: ${J(dtype)},`,
     `batch: ${options.batch !== undefined ? options.batch : J(g.batchDim)},`,
     `inputs: [${g.inputs.map(inputSpec).join(", ")}],`,
-    `params: [${g.params.map((p) => `{ name: ${J(pname(p))}, shape: ${J(p.shape)}, init: ${J(p.attrs.init)} }`).join(", ")}],`,
+    `params: [${g.params.map((p) => `{ name: ${J(pname(p))}, shape: ${J(p.shape)}, init: ${J(p.attrs.init)}${p.attrs.trainable === false ? ", trainable: false" : ""} }`).join(", ")}],`,
     `outputs: [${g.outputs.map(([name, n]) => `{ name: ${J(name)}, shape: ${J(n.shape)} }`).join(", ")}],`,
     "} as const;",
     "",
-    `const PARAM_SIZES = [${g.params.map((p) => sizeExpr(p.shape)).join(", ")}];`,
+    `const PARAM_SIZES = [${trainable.map((p) => sizeExpr(p.shape)).join(", ")}];`,
     `const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(train.inputs.map(pname))}.includes(i.name));`,
     `const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(fwd.inputs.map(pname))}.includes(i.name));`,
     `const FIXED_BATCH: number | undefined = ${fixed};`,
@@ -142,7 +163,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     ...passFunction("forwardPass", fwd, "ForwardWorkspace", "void"),
     "",
     "// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════",
-    ...passFunction("trainPass", train, "TrainWorkspace", "number"),
+    ...passFunction("trainPass", train, "TrainWorkspace", "number", random),
     "",
     "// ════ evaluation pass: the loss and the outputs, no gradients ════",
     ...passFunction("evaluatePass", evaluation, "EvaluateWorkspace", "number"),
@@ -155,7 +176,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);",
     `const loss = evaluatePass(params, ws, n${convert(evaluation.inputs)});`,
-    `return { ws, loss, outputs: { ${g.outputs.map(([name, n]) => `${J(name)}: ${gradArray(evaluation, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} } };`,
+    `return { ws, loss, outputs: { ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(evaluation, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} } };`,
     "}",
     "",
     "/** The loss and the outputs for a batch, without gradients (fresh arrays). */",
@@ -173,7 +194,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "if (forwardWorkspace?.n !== n) forwardWorkspace = createForwardWorkspace(n);",
     "const ws = forwardWorkspace;",
     `forwardPass(params, ws, n${convert(fwd.inputs)});`,
-    `return { ${g.outputs.map(([name, n]) => `${J(name)}: ${gradArray(fwd, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} };`,
+    `return { ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(fwd, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} };`,
     "}",
     "",
     "/** The loss and ∂loss/∂param for every parameter (fresh arrays). */",
@@ -182,7 +203,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
     "const ws = trainWorkspace;",
-    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
+    `const loss = ${trainCall("createRng(0)")};`,
     `return { loss, grads: { ${g.grads.map(([name, n]) => `${J(name)}: ${gradArray(train, n, "ws")}.slice()`).join(", ")} } };`,
     "}",
     "",
@@ -194,16 +215,20 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
     "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
     "const ws = trainWorkspace;",
-    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
+    `const loss = ${trainCall("createRng(0)")};`,
     ...g.grads.map(([name, n]) => `${prop("grads", name)}.set(${gradArray(train, n, "ws")});`),
     "return loss;",
     "}",
     "",
-    '/** A trainer that updates `params` in place with torch.optim\'s SGD, Adam or AdamW. */',
-    "export function createTrainer(params: Params, options: { optimizer: OptimizerSpec }): Trainer {",
+    "/**",
+    " * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `seed` seeds the",
+    " * generator of dropout masks (default 0).",
+    " */",
+    "export function createTrainer(params: Params, options: { optimizer: OptimizerSpec; seed?: number }): Trainer {",
     `checkParams(spec.params, params, ${J(dtype)});`,
     `const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, ${J(dtype)});`,
-    `const list = [${g.params.map((p) => prop("params", pname(p))).join(", ")}];`,
+    `const list = [${trainable.map((p) => prop("params", pname(p))).join(", ")}];`,
+    ...(random ? ["const rng = createRng(options.seed ?? 0);"] : []),
     "let ws: TrainWorkspace | null = null;",
     "let evaluation: EvaluateWorkspace | null = null;",
     "let grads: " + `${arrayType}[] = [];`,
@@ -216,8 +241,9 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "ws = createTrainWorkspace(n);",
     `grads = [${gradArrays("ws")}];`,
     "}",
-    `const loss = trainPass(params, ws, n${convert(train.inputs)});`,
+    `const loss = ${trainCall("rng")};`,
     "optimizer.step(list, grads);",
+    ...updates.map(([name, n]) => `${prop("params", name)}.set(${gradArray(train, n, "ws")}); // the new running statistics`),
     "return loss;",
     "},",
     "setLearningRate(lr: number): void {",
@@ -236,7 +262,12 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
     "}",
     "",
   ];
-  return lines.join("\n");
+  const memory: MemoryPlan[] = [
+    { pass: "forward", buffers: fwd.buffers.map(([name, elements]) => ({ name, elements })) },
+    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })) },
+    { pass: "evaluate", buffers: evaluation.buffers.map(([name, elements]) => ({ name, elements })) },
+  ];
+  return { text: lines.join("\n"), memory };
 }
 
 /** The expression for a root's array: a workspace buffer, or a param/input/constant array. */
@@ -262,12 +293,23 @@ function reach(roots: readonly Node[]): Set<Node> {
   return seen;
 }
 
-/** Integer inputs feeding onehot / cross-entropy: their number of classes, checked at run time. */
+/**
+ * Integer inputs used as class labels (onehot, cross-entropy) or as row indices (gather, scatterAdd):
+ * the bound they must stay under, checked at run time. An index reaches its use through slices, joins
+ * and reshapes of the input, which move indices but never change them; an input with several uses
+ * gets the smallest bound.
+ */
 function classesOf(g: Graph): Map<Node, number> {
   const out = new Map<Node, number>();
+  const sources = (n: Node): Node[] => (n.op === "input" ? [n] : n.op === "slice" || n.op === "concat" || n.op === "reshape" ? n.inputs.flatMap(sources) : []);
+  const bound = (indices: Node, classes: number) => {
+    for (const i of sources(indices)) out.set(i, Math.min(out.get(i) ?? Infinity, classes));
+  };
   for (const n of g.nodes) {
-    if (n.op === "onehot") out.set(n.inputs[0]!, n.attrs.classes as number);
-    if (n.op === "softmaxCE" && n.inputs[1]!.dtype === "i") out.set(n.inputs[1]!, n.inputs[0]!.shape[1] as number);
+    if (n.op === "onehot") bound(n.inputs[0]!, n.attrs.classes as number);
+    if (n.op === "softmaxCE" && n.inputs[1]!.dtype === "i") bound(n.inputs[1]!, n.inputs[0]!.shape[1] as number);
+    if (n.op === "gather") bound(n.inputs[1]!, n.inputs[0]!.shape[0] as number);
+    if (n.op === "scatterAdd") bound(n.inputs[1]!, n.attrs.rows as number);
   }
   return out;
 }

@@ -14,6 +14,11 @@ export interface Graph {
   readonly outputs: readonly (readonly [string, Node])[];
   /** Parameter name → ∂loss/∂parameter. Empty before autodiff. */
   readonly grads: readonly (readonly [string, Node])[];
+  /**
+   * State name → its value after a training step (batchNorm's running statistics): non-trainable
+   * parameters that a training step overwrites. Absent or empty for most models.
+   */
+  readonly updates?: readonly (readonly [string, Node])[];
   /** Every node reachable from the roots, in topological (id) order. */
   readonly nodes: readonly Node[];
 }
@@ -21,7 +26,7 @@ export interface Graph {
 export type GraphRoots = Omit<Graph, "nodes">;
 
 export function roots(g: GraphRoots): Node[] {
-  return [...g.inputs, ...g.params, ...(g.loss ? [g.loss] : []), ...g.outputs.map((o) => o[1]), ...g.grads.map((o) => o[1])];
+  return [...g.inputs, ...g.params, ...(g.loss ? [g.loss] : []), ...g.outputs.map((o) => o[1]), ...g.grads.map((o) => o[1]), ...(g.updates ?? []).map((o) => o[1])];
 }
 
 /** Builds the node list from the roots: reachable nodes only (so unreachable ones are dropped). */
@@ -41,7 +46,7 @@ export function makeGraph(r: GraphRoots): Graph {
 export function useCounts(g: Graph): Map<Node, number> {
   const uses = new Map<Node, number>();
   for (const n of g.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  for (const r of [...(g.loss ? [g.loss] : []), ...g.outputs.map((o) => o[1]), ...g.grads.map((o) => o[1])]) {
+  for (const r of [...(g.loss ? [g.loss] : []), ...g.outputs.map((o) => o[1]), ...g.grads.map((o) => o[1]), ...(g.updates ?? []).map((o) => o[1])]) {
     uses.set(r, (uses.get(r) ?? 0) + 1);
   }
   return uses;

@@ -5,10 +5,22 @@ import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 import type { Shape } from "./shape.js";
 import { sizeOf, type Tensor } from "./tensor.js";
+import { createRng, type Rng } from "../../runtime/rng.js";
+
+/** A dropout mask, drawn exactly as the generated kernel draws it (see ops/mode.ts). */
+function drawMask(n: Node, rng: Rng, batch: number): Tensor {
+  const shape = concrete(n.shape, batch);
+  const keep = 1 - (n.attrs.p as number);
+  const data = new Float64Array(sizeOf(shape));
+  for (let k = 0; k < data.length; k++) data[k] = rng.uniform() < keep ? 1 / keep : 0;
+  return { shape, data };
+}
 
 export interface Bindings {
   readonly inputs: Readonly<Record<string, ArrayLike<number>>>;
   readonly params: Readonly<Record<string, ArrayLike<number>>>;
+  /** Seed of the generator dropout masks are drawn from, in node order (default 0), as in generated code. */
+  readonly seed?: number;
 }
 
 /** The concrete shape once the batch size is known. */
@@ -30,6 +42,7 @@ export function batchOf(g: Graph, inputs: Bindings["inputs"]): number {
 export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes): Map<Node, Tensor> {
   const batch = batchOf(g, b.inputs);
   const values = new Map<Node, Tensor>();
+  let rng: Rng | undefined;
   const leaf = (n: Node, from: Bindings["inputs"], kind: string): Tensor => {
     const v = from[n.attrs.name as string];
     const shape = concrete(n.shape, batch);
@@ -42,6 +55,7 @@ export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes
     if (n.op === "input") t = leaf(n, b.inputs, "input");
     else if (n.op === "param") t = leaf(n, b.params, "param");
     else if (n.op === "dim") t = { shape: [], data: Float64Array.of(batch) };
+    else if (n.op === "dropoutMask") t = drawMask(n, (rng ??= createRng(b.seed ?? 0)), batch);
     else t = getOp(n.op).eval(n.inputs.map((i) => values.get(i)!), n.attrs, concrete(n.shape, batch));
     values.set(n, t);
   }

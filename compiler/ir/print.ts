@@ -15,6 +15,7 @@ export function printGraph(g: Graph): string {
     ...(g.loss ? [`loss = %${local.get(g.loss)}`] : []),
     ...g.outputs.map(([k, v]) => `output ${JSON.stringify(k)} = %${local.get(v)}`),
     ...g.grads.map(([k, v]) => `grad ${JSON.stringify(k)} = %${local.get(v)}`),
+    ...(g.updates ?? []).map(([k, v]) => `update ${JSON.stringify(k)} = %${local.get(v)}`),
   ];
   return [...lines, ...roots].join("\n") + "\n";
 }

@@ -41,6 +41,7 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
     loss: g.loss ? m(g.loss) : null,
     outputs: g.outputs.map(([k, v]) => [k, m(v)] as const),
     grads: g.grads.map(([k, v]) => [k, m(v)] as const),
+    ...(g.updates?.length ? { updates: g.updates.map(([k, v]) => [k, m(v)] as const) } : {}),
   });
   return { graph, builder: ctx.builder, map };
 }

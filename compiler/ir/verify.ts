@@ -22,6 +22,11 @@ export function verify(g: Graph, after = "?"): void {
     if (!sameShape(shape, n.shape)) fail(`${n.op}#${n.id} has shape ${formatShape(n.shape)}, its rule gives ${formatShape(shape)}`);
   }
   if (g.loss && g.loss.shape.length !== 0) fail("the loss is not a scalar");
+  for (const [name, u] of g.updates ?? []) {
+    const p = g.params.find((q) => q.attrs.name === name);
+    if (!p || p.attrs.trainable !== false) fail(`update of "${name}", which is not a state parameter`);
+    else if (!sameShape(p.shape, u.shape)) fail(`update of "${name}" has shape ${formatShape(u.shape)}, the state ${formatShape(p.shape)}`);
+  }
   for (const [name, d] of g.grads) {
     const p = g.params.find((q) => q.attrs.name === name);
     if (!p) fail(`gradient for unknown parameter "${name}"`);

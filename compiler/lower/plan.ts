@@ -81,6 +81,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   for (const n of nodes) {
     if (inline.has(n)) continue;
     const k = kind(n);
+    if (k === "leaf" && getOp(n.op).lowerKernel) kernels.push({ kind: "kernel", node: n }); // drawn, not given
     if (k === "leaf" || k === "view") continue;
     // A broadcast or a onehot read by elementwise loops is index arithmetic there; otherwise a copy.
     if (indexed(n) && !rootSet.has(n) && (consumers.get(n) ?? []).every((c) => readsElementwise(c, n) || kind(c) === "elementwise")) continue;

@@ -1,13 +1,19 @@
 // The op registry: every op gradc knows, listed explicitly. Adding an op is one file plus one line here.
 import type { NodeTyping } from "../ir/node.js";
 import { sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, stepOp } from "./activations.js";
+import { concatOp } from "./concat.js";
+import { conv2dOp, conv2dBackwardInputOp, conv2dBackwardFilterOp } from "./conv.js";
 import { softmaxCEOp, onehotOp } from "./crossEntropy.js";
+import { gatherOp, scatterAddOp } from "./gather.js";
 import { broadcastToOp, reshapeOp, transposeOp } from "./layout.js";
 import { constant, dim, input, param } from "./leaf.js";
 import { addOp, subOp, mulOp, divOp, powOp, negOp, expOp, logOp, sqrtOp, squareOp, absOp, signOp, eqOp } from "./math.js";
 import { matmulOp } from "./matmul.js";
 import type { OpDef } from "./op.js";
+import { dropoutMaskOp, selectOp } from "./mode.js";
+import { avgPool2dBackwardOp, avgPool2dOp, maxPool2dBackwardOp, maxPool2dOp, maxPool2dSelectOp } from "./pool.js";
 import { maxOp, sumOp } from "./reduce.js";
+import { sliceGradOp, sliceOp } from "./slice.js";
 import { logSoftmaxOp, softmaxOp } from "./softmax.js";
 
 export const allOps: readonly OpDef[] = [
@@ -16,8 +22,12 @@ export const allOps: readonly OpDef[] = [
   sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, stepOp,
   sumOp, maxOp,
   reshapeOp, broadcastToOp, transposeOp,
+  concatOp, sliceOp, sliceGradOp, gatherOp, scatterAddOp,
   matmulOp,
+  conv2dOp, conv2dBackwardInputOp, conv2dBackwardFilterOp,
+  maxPool2dOp, maxPool2dBackwardOp, maxPool2dSelectOp, avgPool2dOp, avgPool2dBackwardOp,
   softmaxOp, logSoftmaxOp, softmaxCEOp, onehotOp,
+  selectOp, dropoutMaskOp,
 ];
 
 let registry: Map<string, OpDef> | null = null;

@@ -15,6 +15,7 @@ export const reshapeOp = defineOp({
     }
     return s;
   },
+  dtype: ([x]) => x!.dtype, // a reshaped tensor of class labels or token ids is still integer
   eval: ([x], _, shape) => ({ shape, data: x!.data }),
   vjp: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
   notation: ([a]) => a!,

@@ -33,6 +33,19 @@ describe("example programs", () => {
     expect(number(out, /final loss ([\d.]+)/)).toBeLessThan(0.01);
   });
 
+  it("examples/mnist-cnn/main.ts trains the CNN on MNIST (one epoch here) past 90%", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "gradc-cnn-"));
+    try {
+      const text = runMain("mnist-cnn", ["--epochs", "1", "--out", out]);
+      expect(text).toContain("MNIST: 7996 training and 2004 test digits");
+      expect(text).toMatch(/epoch 1\/1: .*test accuracy \d+\.\d+%/);
+      expect(number(text, /final test accuracy ([\d.]+)%/)).toBeGreaterThan(90);
+      for (const f of ["mnistCnn-curves.svg", "mnistCnn-misclassified.svg", "mnistCnn.ckpt"]) expect(existsSync(path.join(out, f)), f).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it("npm start compiles examples/mnist-mlp with the CLI and trains it on MNIST (one epoch here)", () => {
     ensureRuntimeBuilt();
     const out = mkdtempSync(path.join(tmpdir(), "gradc-start-"));

@@ -414,8 +414,11 @@ export function gradInto(params: Params, inputs: Inputs, grads: Params): number 
   return loss;
 }
 
-/** A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW. */
-export function createTrainer(params: Params, options: { optimizer: OptimizerSpec }): Trainer {
+/**
+ * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `seed` seeds the
+ * generator of dropout masks (default 0).
+ */
+export function createTrainer(params: Params, options: { optimizer: OptimizerSpec; seed?: number }): Trainer {
   checkParams(spec.params, params, "f64");
   const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f64");
   const list = [params["W1"], params["b1"], params["W2"], params["b2"]];

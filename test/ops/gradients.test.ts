@@ -13,6 +13,10 @@ import { describe, expect, it } from "vitest";
 import { grad } from "../../compiler/autodiff/grad.js";
 import * as d from "../../compiler/dsl/core.js";
 import { withContext } from "../../compiler/dsl/context.js";
+import * as cv from "../../compiler/dsl/conv.js";
+import * as ix from "../../compiler/dsl/indexing.js";
+import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
+import { dropout, select } from "../../compiler/dsl/training.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { allOps, getOp } from "../../compiler/ops/index.js";
@@ -108,8 +112,56 @@ const reduceCases = (op: string, f: typeof d.sum, gen: Gen): GradCase[] => [
 
 const mm = (o: { transA?: boolean; transB?: boolean } = {}) => (v: Record<string, Node>) => d.matmul(v.A!, v.B!, o);
 
+/** Σ over the batch of x², a static shape randomlyWeighted can weight; the square keeps each row's part distinct. */
+const overBatch = (x: Node): Node => d.sum(d.square(x), 0);
+
 /** Float target rows (non-negative, each summing to 1) for 3 rows of 4 classes. */
 const targetRows = [0.1, 0.2, 0.3, 0.4, 0.7, 0.1, 0.1, 0.1, 0, 0, 1, 0];
+
+// ── convolution and pooling (NHWC) ────────────────────────────────────────────────────────────────
+
+/** conv2d's resolved attrs, for calling the gradient ops directly. */
+const convAttrs = (stride: [number, number], padding: [number, number, number, number], dilation: [number, number] = [1, 1]) => ({ stride, padding, dilation });
+const poolAttrs = (size: [number, number], stride: [number, number] = size, padding: [number, number] = [0, 0]) => ({ size, stride, padding });
+/** Fixed distinct values (no ties in any pooling window) for an input. */
+const distinct = (n: number, seed: number) => DISTINCT(mulberry32(seed), n);
+
+const convCases: GradCase[] = [
+  { op: "conv2d", name: "x[2,5,5,3] ⊛ w[3,3,3,4], valid", params: { X: P([2, 5, 5, 3]), Wt: P([3, 3, 3, 4]) }, build: (v) => cv.conv2d(v.X!, v.Wt!) },
+  { op: "conv2d", name: "stride 2, padding 1: x[2,5,5,2] ⊛ w[3,3,2,3] → 3×3", params: { X: P([2, 5, 5, 2]), Wt: P([3, 3, 2, 3]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { stride: 2, padding: 1 }) },
+  { op: "conv2d", name: "dilation 2, same: x[1,6,6,2] ⊛ w[3,3,2,2]", params: { X: P([1, 6, 6, 2]), Wt: P([3, 3, 2, 2]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { dilation: 2, padding: "same" }) },
+  { op: "conv2d", name: "even filter, same (one row/column of zeros at the bottom/right): x[2,4,5,1] ⊛ w[2,2,1,3]", params: { X: P([2, 4, 5, 1]), Wt: P([2, 2, 1, 3]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { padding: "same" }) },
+  { op: "conv2d", name: "same with stride 2 (output ⌈H/2⌉×⌈W/2⌉): x[1,5,6,2] ⊛ w[3,3,2,2]", params: { X: P([1, 5, 6, 2]), Wt: P([3, 3, 2, 2]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { stride: 2, padding: "same" }) },
+  { op: "conv2d", name: "stride [2,1], padding [1,0], dilation [1,2], odd sizes: x[1,7,6,2] ⊛ w[3,2,2,3]", params: { X: P([1, 7, 6, 2]), Wt: P([3, 2, 2, 3]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }) },
+  { op: "conv2d", name: "stride 3 leaves the last row and column of x unused: x[1,7,7,1] ⊛ w[2,2,1,2]", params: { X: P([1, 7, 7, 1]), Wt: P([2, 2, 1, 2]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { stride: 3 }) },
+  { op: "conv2d", name: "1×1 filter on a 1×1 image: x[3,1,1,2] ⊛ w[1,1,2,3]", params: { X: P([3, 1, 1, 2]), Wt: P([1, 1, 2, 3]) }, build: (v) => cv.conv2d(v.X!, v.Wt!) },
+  { op: "conv2d", name: "the filter covers the image (1×1 output): x[2,3,3,2] ⊛ w[3,3,2,2]", params: { X: P([2, 3, 3, 2]), Wt: P([3, 3, 2, 2]) }, build: (v) => cv.conv2d(v.X!, v.Wt!) },
+  { op: "conv2d", name: "padding 2 around a 2×2 filter (border outputs see only zeros): x[1,3,3,1] ⊛ w[2,2,1,2]", params: { X: P([1, 3, 3, 1]), Wt: P([2, 2, 1, 2]) }, build: (v) => cv.conv2d(v.X!, v.Wt!, { padding: 2 }) },
+  {
+    op: "conv2d", name: "input image over a symbolic batch, + bias [cout]",
+    params: { Wt: P([2, 2, 1, 3]), b: P([3]) }, inputs: { x: I(["batch", 3, 3, 1], [0.5, -1, 2, 0.1, 0.3, -0.7, 1.2, 0.8, -0.4, 0, 0.25, -2, 1, 0.6, -0.3, 0.9, 1.5, -1.1]) },
+    build: (v) => d.sum(d.tanh(d.add(cv.conv2d(v.x!, v.Wt!, { padding: 1 }), v.b!)), 0), // summed over the batch (the weights need a static shape)
+  },
+  { op: "conv2dBackwardInput", name: "g[2,3,3,3], w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([2, 3, 3, 3]), Wt: P([3, 3, 2, 3]) }, build: (v) => cv.conv2dBackwardInput(v.G!, v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]) },
+  { op: "conv2dBackwardInput", name: "g[1,4,3,2], w[3,2,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → x 6×5", params: { G: P([1, 4, 3, 2]), Wt: P([3, 2, 3, 2]) }, build: (v) => cv.conv2dBackwardInput(v.G!, v.Wt!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [6, 5]) },
+  { op: "conv2dBackwardFilter", name: "x[2,5,5,2], g[2,3,3,3], stride 2, padding 1 → w 3×3", params: { X: P([2, 5, 5, 2]), G: P([2, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardFilter(v.X!, v.G!, convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]) },
+  { op: "conv2dBackwardFilter", name: "x[1,6,5,3], g[1,4,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → w 3×2", params: { X: P([1, 6, 5, 3]), G: P([1, 4, 3, 2]) }, build: (v) => cv.conv2dBackwardFilter(v.X!, v.G!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [3, 2]) },
+  { op: "maxPool2d", name: "2×2 windows of [2,4,4,3]", params: { X: P([2, 4, 4, 3], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 2 }) },
+  { op: "maxPool2d", name: "3×3, stride 2, padding 1 (overlapping windows) of [1,5,5,2]", params: { X: P([1, 5, 5, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 3, stride: 2, padding: 1 }) },
+  { op: "maxPool2d", name: "size [2,3], stride [1,2] of [1,4,7,2]", params: { X: P([1, 4, 7, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: [2, 3], stride: [1, 2] }) },
+  { op: "maxPool2d", name: "2×2 of an odd [1,5,5,1] (last row and column unused)", params: { X: P([1, 5, 5, 1], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 2 }) },
+  { op: "maxPool2d", name: "one window covering [2,3,3,2]", params: { X: P([2, 3, 3, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 3 }) },
+  { op: "maxPool2dBackward", name: "2×2 of x[1,4,4,2] (input), g[1,2,2,2]", params: { G: P([1, 2, 2, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 1)) }, build: (v) => cv.maxPool2dBackward(v.x!, v.G!, poolAttrs([2, 2])) },
+  { op: "maxPool2dBackward", name: "3×3, stride 2, padding 1 of x[1,5,5,2] (overlapping windows share positions)", params: { G: P([1, 3, 3, 2]) }, inputs: { x: I([1, 5, 5, 2], distinct(50, 2)) }, build: (v) => cv.maxPool2dBackward(v.x!, v.G!, poolAttrs([3, 3], [2, 2], [1, 1])) },
+  { op: "maxPool2dSelect", name: "2×2 of x[1,4,4,2] (input), h[1,4,4,2]", params: { Hv: P([1, 4, 4, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 3)) }, build: (v) => cv.maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 2])) },
+  { op: "maxPool2dSelect", name: "size [2,3], stride [1,2], padding [1,1] of x[1,4,5,2]", params: { Hv: P([1, 4, 5, 2]) }, inputs: { x: I([1, 4, 5, 2], distinct(40, 4)) }, build: (v) => cv.maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 3], [1, 2], [1, 1])) },
+  { op: "avgPool2d", name: "2×2 windows of [2,4,4,3]", params: { X: P([2, 4, 4, 3]) }, build: (v) => cv.avgPool2d(v.X!, { size: 2 }) },
+  { op: "avgPool2d", name: "3×3, stride 2, padding 1 (padding counts as zeros) of [1,5,5,2]", params: { X: P([1, 5, 5, 2]) }, build: (v) => cv.avgPool2d(v.X!, { size: 3, stride: 2, padding: 1 }) },
+  { op: "avgPool2d", name: "size [2,3], stride [1,2] of an odd [1,4,7,2]", params: { X: P([1, 4, 7, 2]) }, build: (v) => cv.avgPool2d(v.X!, { size: [2, 3], stride: [1, 2] }) },
+  { op: "avgPool2dBackward", name: "g[1,3,3,2], 3×3, stride 2, padding 1 → x 5×5", params: { G: P([1, 3, 3, 2]) }, build: (v) => cv.avgPool2dBackward(v.G!, poolAttrs([3, 3], [2, 2], [1, 1]), [5, 5]) },
+  { op: "avgPool2dBackward", name: "g[2,2,2,3], 2×2 → x 5×4 (last row unused)", params: { G: P([2, 2, 2, 3]) }, build: (v) => cv.avgPool2dBackward(v.G!, poolAttrs([2, 2]), [5, 4]) },
+  { op: "reshape", name: "flatten [2,3,2,2] NHWC → [2,12], then ·W", params: { X: P([2, 3, 2, 2]), Wm: P([12, 3]) }, build: (v) => d.matmul(d.tanh(cv.flatten(v.X!)), v.Wm!) },
+];
 
 const table: GradCase[] = [
   // elementwise arithmetic
@@ -174,6 +226,7 @@ const table: GradCase[] = [
   { op: "matmul", name: "outer product [3,1]·[1,2]", params: { A: P([3, 1]), B: P([1, 2]) }, build: mm() },
   { op: "matmul", name: "A·Aᵀ (one param, both sides)", params: { A: P([2, 3]) }, build: (v) => d.matmul(v.A!, v.A!, { transB: true }) },
   { op: "matmul", name: "x[2,3]·W[3,4] + b[4] (an input on the left)", params: { W: P([3, 4]), b: P([4]) }, inputs: { x: I([2, 3], [0.5, -1, 2, 0.1, 0.3, -0.7]) }, build: (v) => d.add(d.matmul(v.x!, v.W!), v.b!) },
+  ...convCases,
   // softmax family
   { op: "softmax", name: "rows of [3,4]", params: { X: P([3, 4], WIDE) }, build: (v) => d.softmax(v.X!) },
   { op: "softmax", name: "a vector [5]", params: { X: P([5], WIDE) }, build: (v) => d.softmax(v.X!) },
@@ -202,7 +255,47 @@ const table: GradCase[] = [
   { op: "mean", name: "all of [3,4]", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!) },
   { op: "mean", name: "axis 0 of [3,4]", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!, 0) },
   { op: "mean", name: "axis −1 of [3,4], keepdims", params: { X: P([3, 4]) }, build: (v) => d.mean(v.X!, -1, true) },
+  { op: "select", name: "the training branch gets the gradient, the inference branch none", params: { A: P([2, 3]), B: P([2, 3]) }, build: (v) => select(d.tanh(v.A!), d.sigmoid(v.B!)) },
+  { op: "dropout", name: "p = 0.3 on [4,5] (the interpreter draws the generated code's masks)", params: { X: P([4, 5]) }, build: (v) => dropout(d.tanh(v.X!), 0.3) },
   { op: "mean", name: "over a symbolic batch axis", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, 2, 3, 4, 5, 6]) }, build: (v) => d.mean(d.matmul(v.x!, v.W!), 0) },
+  // joining, slicing, indexing (concat, slice, gather and the adjoint ops sliceGrad, scatterAdd)
+  { op: "concat", name: "[2,3] and [2,2] along the last axis (default)", params: { A: P([2, 3]), B: P([2, 2]) }, build: (v) => ix.concat([v.A!, v.B!]) },
+  { op: "concat", name: "three tensors along a middle axis: [2,1,3], [2,2,3], [2,3,3]", params: { A: P([2, 1, 3]), B: P([2, 2, 3]), C: P([2, 3, 3]) }, build: (v) => ix.concat([v.A!, v.B!, v.C!], 1) },
+  { op: "concat", name: "axis −2 of [3,2] and [1,2] (a size-1 piece)", params: { A: P([3, 2]), B: P([1, 2]) }, build: (v) => ix.concat([v.A!, v.B!], -2) },
+  { op: "concat", name: "one tensor twice (its two adjoints add up)", params: { A: P([2, 2]) }, build: (v) => ix.concat([v.A!, v.A!, v.A!], 0) },
+  { op: "concat", name: "vectors [3] and [1]", params: { a: P([3]), b: P([1]) }, build: (v) => ix.concat([v.a!, v.b!], 0) },
+  { op: "concat", name: "[x·W, x, tanh(x·V)] over a symbolic batch", params: { W: P([2, 3]), V: P([2, 1]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(ix.concat([d.matmul(v.x!, v.W!), v.x!, d.tanh(d.matmul(v.x!, v.V!))], -1)) },
+  { op: "slice", name: "[3,5][:, 1:4]", params: { X: P([3, 5]) }, build: (v) => ix.slice(v.X!, { start: 1, end: 4 }) },
+  { op: "slice", name: "[2,7][:, 1::2] (step 2)", params: { X: P([2, 7]) }, build: (v) => ix.slice(v.X!, { axis: 1, start: 1, step: 2 }) },
+  { op: "slice", name: "[7,2][-6:-1:3] (negative bounds, step 3, axis 0)", params: { X: P([7, 2]) }, build: (v) => ix.slice(v.X!, { axis: 0, start: -6, end: -1, step: 3 }) },
+  { op: "slice", name: "middle axis of [2,4,3], −2 as the axis", params: { X: P([2, 4, 3]) }, build: (v) => ix.slice(v.X!, { axis: -2, start: 1, end: 3 }) },
+  { op: "slice", name: "one column of [4,3] (a size-1 result)", params: { X: P([4, 3]) }, build: (v) => ix.slice(v.X!, { start: 2 }) },
+  { op: "slice", name: "[1,5][:, 2:] (a size-1 leading axis)", params: { X: P([1, 5]) }, build: (v) => ix.slice(v.X!, { start: 2 }) },
+  { op: "slice", name: "two slices of one tensor (adjoints add up)", params: { X: P([2, 6]) }, build: (v) => d.mul(ix.slice(v.X!, { end: 3 }), ix.slice(v.X!, { start: 2, end: 5 })) },
+  { op: "slice", name: "(x·W)[:, ::2] over a symbolic batch", params: { W: P([2, 5]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(ix.slice(d.matmul(v.x!, v.W!), { step: 2 })) },
+  { op: "sliceGrad", name: "[2,3] at [:, 1::2] of 7 columns", params: { G: P([2, 3]) }, build: (v) => ix.sliceGrad(v.G!, 1, 1, 2, 7) },
+  { op: "sliceGrad", name: "[1,3] at row 3 of 4", params: { G: P([1, 3]) }, build: (v) => ix.sliceGrad(v.G!, 0, 3, 1, 4) },
+  { op: "sliceGrad", name: "(x·W) at [:, 2:5] of 6 columns, symbolic batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6)) },
+  { op: "gather", name: "table [5,3], indices [4] with a repeat", params: { T: P([5, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
+  { op: "gather", name: "token matrix [2,3] into [2,3,2], repeats across rows", params: { T: P([4, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
+  { op: "gather", name: "a vector table [4] (scalar rows)", params: { t: P([4]) }, inputs: { idx: I([3], [2, 2, 0], "int") }, build: (v) => ix.gather(v.t!, v.idx!) },
+  { op: "gather", name: "rows that are matrices: table [3,2,2]", params: { T: P([3, 2, 2]) }, inputs: { idx: I([2], [2, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
+  { op: "gather", name: "a one-row table [1,3]", params: { T: P([1, 3]) }, inputs: { idx: I([2], [0, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
+  { op: "gather", name: "embedding(tokens [batch,3], E [5,2]), then tanh", params: { E: P([5, 2]) }, inputs: { tok: I(["batch", 3], [4, 1, 4, 0, 0, 2], "int") }, build: (v) => overBatch(d.tanh(ix.embedding(v.tok!, v.E!))) },
+  { op: "scatterAdd", name: "[4,3] into 5 rows, a repeated index", params: { G: P([4, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 5) },
+  { op: "scatterAdd", name: "[2,3,2] by indices [2,3] into 4 rows", params: { G: P([2, 3, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
+  { op: "scatterAdd", name: "(x·W) rows by labels [batch] into 3 rows", params: { W: P([2, 2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), idx: I(["batch"], [2, 0, 2], "int") }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  // normalization (composites: their gradients come from the derivative rules of mean, sub, square, sqrt, div)
+  { op: "layerNorm", name: "rows of [3,4], γ and β", params: { X: P([3, 4], WIDE), g: P([4], U(0.5, 1.5)), b: P([4]) }, build: (v) => layerNorm(v.X!, v.g!, v.b!) },
+  { op: "layerNorm", name: "no affine (γ, β omitted)", params: { X: P([3, 5], WIDE) }, build: (v) => layerNorm(v.X!) },
+  { op: "layerNorm", name: "rank 3 [2,3,4], eps 0.1", params: { X: P([2, 3, 4], WIDE), g: P([4], U(0.5, 1.5)) }, build: (v) => layerNorm(v.X!, v.g!, null, { eps: 0.1 }) },
+  { op: "layerNorm", name: "[4,1,3] (a size-1 middle axis)", params: { X: P([4, 1, 3], WIDE), b: P([3]) }, build: (v) => layerNorm(v.X!, undefined, v.b!) },
+  { op: "layerNorm", name: "[3,1] (one element per row: the output is β)", params: { X: P([3, 1], WIDE), g: P([1], U(0.5, 1.5)), b: P([1]) }, build: (v) => layerNorm(v.X!, v.g!, v.b!) },
+  { op: "layerNorm", name: "x·W over a symbolic batch", params: { W: P([2, 4]), g: P([4], U(0.5, 1.5)), b: P([4]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(layerNorm(d.matmul(v.x!, v.W!), v.g!, v.b!)) },
+  { op: "variance", name: "all of [3,4]", params: { X: P([3, 4], WIDE) }, build: (v) => variance(v.X!) },
+  { op: "variance", name: "axis 0 of [3,4], keepdims", params: { X: P([3, 4], WIDE) }, build: (v) => variance(v.X!, 0, true) },
+  { op: "variance", name: "axis −1 of [2,3,4], correction 1 (unbiased)", params: { X: P([2, 3, 4], WIDE) }, build: (v) => variance(v.X!, -1, false, { correction: 1 }) },
+  { op: "variance", name: "over a symbolic batch axis, correction 1", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => variance(d.matmul(v.x!, v.W!), 0, false, { correction: 1 }) },
 ];
 
 // ── running an entry ──────────────────────────────────────────────────────────────────────────────
@@ -357,7 +450,7 @@ describe("meta", () => {
   });
 
   it("table entries name real ops or public DSL composites", () => {
-    const composites = new Set(["mse", "crossEntropy", "softmaxCrossEntropy", "binaryCrossEntropy", "mean"]);
+    const composites = new Set(["mse", "crossEntropy", "softmaxCrossEntropy", "binaryCrossEntropy", "mean", "dropout", "layerNorm", "variance"]);
     const unknown = [...table, ...noGradTable].map((c) => c.op).filter((op) => !opNames.has(op) && !composites.has(op));
     expect(unknown).toEqual([]);
     expect([...table, ...noGradTable].some((c) => leaves.has(c.op))).toBe(false);

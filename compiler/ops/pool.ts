@@ -1,0 +1,323 @@
+// Pooling in NHWC: maxPool2d and avgPool2d over kh×kw windows (stride, symmetric padding of at most
+// half the window), and their adjoints.
+//   maxPool2d(x)             y[b, i, j, c] = max over the window's positions inside x (padding never wins)
+//   maxPool2dBackward(x, g)  ∂L/∂x: each window's g[b, i, j, c] goes to the window's first argmax
+//                            (row-major within the window: the first maximum on ties, as PyTorch)
+//   maxPool2dSelect(x, h)    h read at each window's argmax: the adjoint of maxPool2dBackward in g
+//   avgPool2d(x)             y = Σ window / (kh·kw): padded positions count as zeros (PyTorch's
+//                            count_include_pad=True)
+//   avgPool2dBackward(g)     ∂L/∂x: g / (kh·kw) spread over each window; its adjoint is avgPool2d
+// The argmax is recomputed from x in the backward kernel (a comparison per window position), so the
+// forward pass stores nothing extra.
+import { avgPool2dBackward, avgPool2dWithAttrs, maxPool2dBackward, maxPool2dSelect, type PoolAttrs } from "../dsl/conv.js";
+import type { Attrs, Node } from "../ir/node.js";
+import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
+import { sizeOf, type Tensor } from "../ir/tensor.js";
+import { addOffset, axis, channelBlocks, flat, lin, namer, overPixels, plus, range, type ConvGeometry, type Namer } from "./conv.js";
+import { defineOp, type TensorRef } from "./op.js";
+
+/** Channels kept in locals by the argmax kernels (a value and a position each). */
+const ARGMAX_BLOCK = 8;
+
+const attrsOf = (a: Attrs): PoolAttrs => a as PoolAttrs;
+
+/** The pooling geometry as a convolution's (one channel in, one out; dilation 1). */
+function geometry(H: number, W: number, C: number, a: Attrs): ConvGeometry {
+  const { size: [kh, kw], stride: [sh, sw], padding: [ph, pw] } = attrsOf(a);
+  return { C, CO: C, rows: axis(H, kh, sh, 1, ph, ph), cols: axis(W, kw, sw, 1, pw, pw) };
+}
+
+function nhwc(x: Node, what: string): [number, number, number] {
+  const rest = x.shape.slice(1);
+  if (x.shape.length !== 4 || !rest.every((d) => typeof d === "number")) {
+    throw new ShapeError(`${what} must be an NHWC tensor [batch, height, width, channels] with static height, width and channels, got ${formatShape(x.shape)}`);
+  }
+  return rest as [number, number, number];
+}
+
+/** [batch, out rows, out cols, C] of pooling x (checked). */
+function pooledShape(x: Node, a: Attrs, what = "the input"): Dim[] {
+  const [H, W, C] = nhwc(x, what);
+  const g = geometry(H, W, C, a);
+  if (g.rows.out < 1 || g.cols.out < 1) throw new ShapeError(`the ${g.rows.k}×${g.cols.k} window does not fit the padded ${H}×${W} input`);
+  return [x.shape[0]!, g.rows.out, g.cols.out, C];
+}
+
+/** The window ("2×2") and, when not the defaults, the stride and padding ("stride 1, pad 1"). */
+function windowNote(a: Attrs): { win: string; extra: string } {
+  const { size: [kh, kw], stride: [sh, sw], padding: [ph, pw] } = attrsOf(a);
+  const extra = [sh !== kh || sw !== kw ? `stride ${sh === sw ? sh : `${sh}×${sw}`}` : "", ph || pw ? `pad ${ph === pw ? ph : `${ph}×${pw}`}` : ""].filter(Boolean);
+  return { win: `${kh}×${kw}`, extra: extra.length ? `; ${extra.join(", ")}` : "" };
+}
+
+/** `name2×2(operand; stride 1)` */
+const pooled = (name: string, a: Attrs, operand: string): string => {
+  const { win, extra } = windowNote(a);
+  return `${name}${win}(${operand}${extra})`;
+};
+
+// ── reference semantics ───────────────────────────────────────────────────────────────────────────
+
+/** For each (b, i, j): the flat x offsets (channel 0) of the window's positions inside x, row-major, and y's offset. */
+function forEachWindow(N: number, g: ConvGeometry, f: (taps: number[], yAt: number) => void): void {
+  const { rows: R, cols: Q, C } = g;
+  for (let b = 0; b < N; b++)
+    for (let i = 0; i < R.out; i++)
+      for (let j = 0; j < Q.out; j++) {
+        const taps: number[] = [];
+        for (let p = 0; p < R.k; p++) {
+          const ih = i * R.s - R.p0 + p;
+          if (ih < 0 || ih >= R.size) continue;
+          for (let q = 0; q < Q.k; q++) {
+            const iw = j * Q.s - Q.p0 + q;
+            if (iw >= 0 && iw < Q.size) taps.push(((b * R.size + ih) * Q.size + iw) * C);
+          }
+        }
+        f(taps, ((b * R.out + i) * Q.out + j) * C);
+      }
+}
+
+/** The flat index of the first maximum of x over the taps, in channel c. */
+function argmaxAt(x: Tensor, taps: readonly number[], c: number): number {
+  let best = taps[0]! + c;
+  for (const t of taps) if (x.data[t + c]! > x.data[best]!) best = t + c;
+  return best;
+}
+
+const evalGeometry = (x: readonly number[], a: Attrs) => geometry(x[1]!, x[2]!, x[3]!, a);
+
+// ── emitted code ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The loops over the window of the current pixel (clipped to x) around `body(xk)`, xk being the
+ * flat x index of the window position's channel c0.
+ */
+function overWindow(nm: Namer, g: ConvGeometry, xw: string, c0: string | number, khLo: string | number, khHi: string | number, kwLo: string | number, kwHi: string | number, body: (xk: string) => string[]): string[] {
+  const kh = nm("kh"), kw = nm("kw"), xk = nm("xk");
+  return [
+    `for (let ${kh} = ${khLo}; ${kh} < ${khHi}; ${kh}++) {`,
+    `for (let ${kw} = ${kwLo}; ${kw} < ${kwHi}; ${kw}++) {`,
+    `const ${xk} = ${addOffset(lin([[xw, 1], [kh, g.cols.size * g.C], [kw, g.C]]), c0)};`,
+    ...body(xk),
+    "}",
+    "}",
+  ];
+}
+
+/**
+ * Per pixel and channel block: the first argmax of x over the window, as locals `at[k]` (flat x
+ * indices), found with strict `>` in row-major window order, starting from the first position inside x.
+ */
+function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: string | number, width: number, lo: [string | number, string | number], hi: [string | number, string | number]): { lines: string[]; at: string[] } {
+  const m = range(width).map((k) => nm(`m${k}`)), at = range(width).map((k) => nm(`at${k}`));
+  const first = nm("first"), v = range(width).map((k) => nm(`v${k}`));
+  const lines = [
+    `const ${first} = ${addOffset(lin([[xw, 1], [lo[0], g.cols.size * g.C], [lo[1], g.C]]), c0)};`,
+    ...m.map((mk, k) => `let ${mk} = ${X}[${plus(first, k)}], ${at[k]} = ${plus(first, k)};`),
+    ...overWindow(nm, g, xw, c0, lo[0], hi[0], lo[1], hi[1], (xk) =>
+      m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${v[k]} > ${mk}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
+    ),
+  ];
+  return { lines, at };
+}
+
+const dimsOf = (t: TensorRef) => t.dims as readonly (number | "n")[];
+
+// ── the ops ───────────────────────────────────────────────────────────────────────────────────────
+
+export const maxPool2dOp = defineOp({
+  name: "maxPool2d",
+  kind: "kernel",
+  shape: ([x], a) => pooledShape(x!, a),
+  eval: ([x], a, shape) => {
+    const g = evalGeometry(x!.shape, a);
+    const y = new Float64Array(sizeOf(shape));
+    forEachWindow(x!.shape[0]!, g, (taps, ya) => {
+      for (let c = 0; c < g.C; c++) y[ya + c] = x!.data[argmaxAt(x!, taps, c)]!;
+    });
+    return { shape, data: y };
+  },
+  vjp: (g, { inputs: [x], attrs }) => [maxPool2dBackward(x!, g, attrsOf(attrs))],
+  lowerKernel(ctx, a) {
+    const nm = namer(ctx);
+    const [xr] = ctx.inputs as [TensorRef];
+    const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
+    const g = geometry(H, W, C, a);
+    const X = flat(xr), Y = ctx.output.array;
+    return [
+      "// y[b, i, j, :] = max over the window's positions inside x (channels in locals)",
+      ...overPixels(nm, g, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
+        channelBlocks(nm, C, (c0, width) => {
+          const m = range(width).map((k) => nm(`m${k}`));
+          const v = range(width).map((k) => nm(`v${k}`));
+          return [
+            `let ${m.map((mk) => `${mk} = -Infinity`).join(", ")};`,
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${v[k]} > ${mk}) ${mk} = ${v[k]};`])),
+            ...m.map((mk, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${mk};`),
+          ];
+        }),
+      ),
+    ];
+  },
+  notation: ([x], a) => pooled("maxPool", a, x!),
+});
+
+export const maxPool2dBackwardOp = defineOp({
+  name: "maxPool2dBackward",
+  kind: "kernel",
+  shape: ([x, g], a) => {
+    const pooled = pooledShape(x!, a);
+    if (!sameShape(pooled, g!.shape)) throw new ShapeError(`pooling ${formatShape(x!.shape)} gives ${formatShape(pooled)}, the gradient is ${formatShape(g!.shape)}`);
+    return x!.shape;
+  },
+  eval: ([x, g], a, shape) => {
+    const geo = evalGeometry(x!.shape, a);
+    const dx = new Float64Array(sizeOf(shape));
+    forEachWindow(x!.shape[0]!, geo, (taps, ya) => {
+      for (let c = 0; c < geo.C; c++) dx[argmaxAt(x!, taps, c)] += g!.data[ya + c]!;
+    });
+    return { shape, data: dx };
+  },
+  // Linear in g: Σ h·route(g) = Σ g·(h at the argmax). Piecewise constant in x (the argmax moves only at ties).
+  vjp: (h, { inputs: [x], attrs }) => [null, maxPool2dSelect(x!, h, attrsOf(attrs))],
+  lowerKernel(ctx, a) {
+    const nm = namer(ctx);
+    const [xr, gr] = ctx.inputs as [TensorRef, TensorRef];
+    const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
+    const geo = geometry(H, W, C, a);
+    const X = flat(xr), G = flat(gr), DX = ctx.output.array;
+    return [
+      "// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c",
+      `${DX}.fill(0);`,
+      ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
+        channelBlocks(nm, C, (c0, width) => {
+          const { lines, at } = argmaxLines(nm, geo, X, xw, c0, width, [khLo, kwLo], [khHi, kwHi]);
+          return [...lines, ...at.map((ak, k) => `${DX}[${ak}] += ${G}[${plus(addOffset(o, c0), k)}];`)];
+        }, ARGMAX_BLOCK),
+      ),
+    ];
+  },
+  notation: ([x, g], a) => `${g} → ${pooled("argmax", a, x!)}`,
+});
+
+export const maxPool2dSelectOp = defineOp({
+  name: "maxPool2dSelect",
+  kind: "kernel",
+  shape: ([x, h], a) => {
+    if (!sameShape(x!.shape, h!.shape)) throw new ShapeError(`the values ${formatShape(h!.shape)} must have the shape of the pooled input ${formatShape(x!.shape)}`);
+    return pooledShape(x!, a);
+  },
+  eval: ([x, h], a, shape) => {
+    const geo = evalGeometry(x!.shape, a);
+    const y = new Float64Array(sizeOf(shape));
+    forEachWindow(x!.shape[0]!, geo, (taps, ya) => {
+      for (let c = 0; c < geo.C; c++) y[ya + c] = h!.data[argmaxAt(x!, taps, c)]!;
+    });
+    return { shape, data: y };
+  },
+  vjp: (g, { inputs: [x], attrs }) => [null, maxPool2dBackward(x!, g, attrsOf(attrs))],
+  lowerKernel(ctx, a) {
+    const nm = namer(ctx);
+    const [xr, hr] = ctx.inputs as [TensorRef, TensorRef];
+    const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
+    const geo = geometry(H, W, C, a);
+    const X = flat(xr), HV = flat(hr), Y = ctx.output.array;
+    return [
+      "// y[b, i, j, c] = h at the window's first argmax of x in channel c",
+      ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
+        channelBlocks(nm, C, (c0, width) => {
+          const { lines, at } = argmaxLines(nm, geo, X, xw, c0, width, [khLo, kwLo], [khHi, kwHi]);
+          return [...lines, ...at.map((ak, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${HV}[${ak}];`)];
+        }, ARGMAX_BLOCK),
+      ),
+    ];
+  },
+  notation: ([x, h], a) => `${h}[${pooled("argmax", a, x!)}]`,
+});
+
+export const avgPool2dOp = defineOp({
+  name: "avgPool2d",
+  kind: "kernel",
+  shape: ([x], a) => pooledShape(x!, a),
+  eval: ([x], a, shape) => {
+    const g = evalGeometry(x!.shape, a);
+    const area = g.rows.k * g.cols.k;
+    const y = new Float64Array(sizeOf(shape));
+    forEachWindow(x!.shape[0]!, g, (taps, ya) => {
+      for (let c = 0; c < g.C; c++) {
+        let s = 0;
+        for (const t of taps) s += x!.data[t + c]!;
+        y[ya + c] = s / area;
+      }
+    });
+    return { shape, data: y };
+  },
+  vjp: (g, { inputs: [x], attrs }) => [avgPool2dBackward(g, attrsOf(attrs), x!.shape.slice(1, 3) as [number, number])],
+  lowerKernel(ctx, a) {
+    const nm = namer(ctx);
+    const [xr] = ctx.inputs as [TensorRef];
+    const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
+    const g = geometry(H, W, C, a);
+    const area = g.rows.k * g.cols.k;
+    const X = flat(xr), Y = ctx.output.array;
+    return [
+      `// y[b, i, j, :] = Σ over the window's positions inside x / ${area} (padding counts as zeros)`,
+      ...overPixels(nm, g, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
+        channelBlocks(nm, C, (c0, width) => {
+          const s = range(width).map((k) => nm(`s${k}`));
+          return [
+            `let ${s.map((v) => `${v} = 0`).join(", ")};`,
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => s.map((v, k) => `${v} += ${X}[${plus(xk, k)}];`)),
+            ...s.map((v, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${v} / ${area};`),
+          ];
+        }),
+      ),
+    ];
+  },
+  notation: ([x], a) => pooled("avgPool", a, x!),
+});
+
+export const avgPool2dBackwardOp = defineOp({
+  name: "avgPool2dBackward",
+  kind: "kernel",
+  shape: ([g], a) => {
+    const [OH, OW, C] = nhwc(g!, "the gradient");
+    const [H, W] = a.inSize as [number, number];
+    const geo = geometry(H, W, C, a);
+    if (geo.rows.out !== OH || geo.cols.out !== OW) throw new ShapeError(`pooling a ${H}×${W} input gives ${geo.rows.out}×${geo.cols.out}, the gradient is ${OH}×${OW}`);
+    return [g!.shape[0]!, H, W, C];
+  },
+  eval: ([g], a, shape) => {
+    const geo = evalGeometry(shape, a);
+    const area = geo.rows.k * geo.cols.k;
+    const dx = new Float64Array(sizeOf(shape));
+    forEachWindow(shape[0]!, geo, (taps, ya) => {
+      for (let c = 0; c < geo.C; c++) for (const t of taps) dx[t + c] += g!.data[ya + c]! / area;
+    });
+    return { shape, data: dx };
+  },
+  // Linear: Σ h·avgPoolᵀ(g) = Σ g·avgPool(h).
+  vjp: (h, { attrs }) => [avgPool2dWithAttrs(h, attrsOf(attrs))],
+  lowerKernel(ctx, a) {
+    const nm = namer(ctx);
+    const [gr] = ctx.inputs as [TensorRef];
+    const [N, H, W, C] = dimsOf(ctx.output) as [number | "n", number, number, number];
+    const geo = geometry(H, W, C, a);
+    const area = geo.rows.k * geo.cols.k;
+    const G = flat(gr), DX = ctx.output.array;
+    return [
+      `// ∂L/∂x = 0, then each window's g / ${area} is added at the window's positions inside x`,
+      `${DX}.fill(0);`,
+      ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
+        channelBlocks(nm, C, (c0, width) => {
+          const gv = range(width).map((k) => nm(`g${k}`));
+          return [
+            ...gv.map((v, k) => `const ${v} = ${G}[${plus(addOffset(o, c0), k)}] / ${area};`),
+            ...overWindow(nm, geo, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => gv.map((v, k) => `${DX}[${plus(xk, k)}] += ${v};`)),
+          ];
+        }),
+      ),
+    ];
+  },
+  notation: ([g], a) => pooled("avgPoolᵀ", a, g!),
+});

@@ -1,0 +1,184 @@
+// conv2d, maxPool2d, avgPool2d and flatten: their reference semantics (eval) against an independent
+// implementation and hand-worked numbers, the geometry of "same" padding, max-pool's tie rule, and
+// the DSL's errors. Their gradients are in the table of ./gradients.test.ts; the compiled kernels are
+// checked in ../property/conv.compiled.test.ts.
+import { describe, expect, it } from "vitest";
+import * as cv from "../../compiler/dsl/conv.js";
+import * as d from "../../compiler/dsl/core.js";
+import { GradcError } from "../../compiler/diagnostics.js";
+import type { Node } from "../../compiler/ir/node.js";
+import { getOp } from "../../compiler/ops/index.js";
+import { evalNode, inContext } from "../helpers/evalNode.js";
+import { interpretedGradients, traceModel } from "../helpers/gradcheck.js";
+import { mulberry32, uniformArray } from "../helpers/rng.js";
+
+type Shape4 = [number, number, number, number];
+
+/**
+ * conv2d written the long way: copy x into an explicitly zero-padded array, then a valid convolution
+ * with the dilated filter. Nothing shared with compiler/ops/conv.ts.
+ */
+function naiveConv(x: number[], [N, H, W, C]: Shape4, w: number[], [KH, KW, , CO]: Shape4, s: [number, number], pad: [number, number, number, number], dil: [number, number]) {
+  const [t, l, b, r] = pad;
+  const HP = H + t + b, WP = W + l + r;
+  const padded = new Float64Array(N * HP * WP * C);
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++)
+        for (let c = 0; c < C; c++) padded[((n * HP + i + t) * WP + j + l) * C + c] = x[((n * H + i) * W + j) * C + c]!;
+  const OH = Math.floor((HP - dil[0] * (KH - 1) - 1) / s[0]) + 1;
+  const OW = Math.floor((WP - dil[1] * (KW - 1) - 1) / s[1]) + 1;
+  const y: number[] = [];
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++)
+        for (let o = 0; o < CO; o++) {
+          let sum = 0;
+          for (let p = 0; p < KH; p++)
+            for (let q = 0; q < KW; q++)
+              for (let c = 0; c < C; c++) sum += padded[((n * HP + i * s[0] + p * dil[0]) * WP + j * s[1] + q * dil[1]) * C + c]! * w[((p * KW + q) * C + c) * CO + o]!;
+          y.push(sum);
+        }
+  return { shape: [N, OH, OW, CO], data: y };
+}
+
+const values = (n: number, seed: number) => uniformArray(mulberry32(seed), n, -1, 1);
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+function codeOf(f: () => unknown): string {
+  try {
+    inContext(f);
+  } catch (e) {
+    if (e instanceof GradcError) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  return "no error";
+}
+
+describe("conv2d", () => {
+  const configs: { x: Shape4; w: Shape4; opts: cv.Conv2dOptions; pad: [number, number, number, number]; s: [number, number]; dil: [number, number] }[] = [
+    { x: [2, 5, 5, 3], w: [3, 3, 3, 4], opts: {}, pad: [0, 0, 0, 0], s: [1, 1], dil: [1, 1] },
+    { x: [1, 6, 7, 2], w: [3, 3, 2, 2], opts: { stride: 2, padding: 1 }, pad: [1, 1, 1, 1], s: [2, 2], dil: [1, 1] },
+    { x: [1, 7, 6, 2], w: [3, 2, 2, 3], opts: { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }, pad: [1, 0, 1, 0], s: [2, 1], dil: [1, 2] },
+    { x: [2, 6, 6, 1], w: [3, 3, 1, 2], opts: { dilation: 2, padding: "same" }, pad: [2, 2, 2, 2], s: [1, 1], dil: [2, 2] },
+    { x: [1, 4, 5, 2], w: [2, 2, 2, 2], opts: { padding: "same" }, pad: [0, 0, 1, 1], s: [1, 1], dil: [1, 1] },
+    { x: [1, 5, 6, 1], w: [3, 3, 1, 1], opts: { stride: 2, padding: "same" }, pad: [1, 0, 1, 1], s: [2, 2], dil: [1, 1] },
+    { x: [1, 3, 3, 1], w: [2, 2, 1, 2], opts: { padding: 2 }, pad: [2, 2, 2, 2], s: [1, 1], dil: [1, 1] },
+  ];
+  it.each(configs.map((c) => [`x${JSON.stringify(c.x)} ⊛ w${JSON.stringify(c.w)} ${JSON.stringify(c.opts)}`, c] as const))("eval equals a zero-padded direct convolution: %s", (_, c) => {
+    const xv = values(size(c.x), 1), wv = values(size(c.w), 2);
+    const got = evalNode(() => cv.conv2d(d.constant(xv, c.x), d.constant(wv, c.w), c.opts));
+    const want = naiveConv(xv, c.x, wv, c.w, c.s, c.pad, c.dil);
+    expect(got.shape).toEqual(want.shape);
+    got.data.forEach((v, k) => expect(v).toBeCloseTo(want.data[k]!, 12));
+  });
+
+  it("a worked example: x = 1…16 (4×4), w = [[1, 0], [0, −1]]", () => {
+    const x = () => d.constant(Array.from({ length: 16 }, (_, k) => k + 1), [1, 4, 4, 1]);
+    const w = () => d.constant([1, 0, 0, -1], [2, 2, 1, 1]);
+    // valid: y[i, j] = x[i, j] − x[i+1, j+1] = −5 everywhere
+    expect(evalNode(() => cv.conv2d(x(), w()))).toEqual({ shape: [1, 3, 3, 1], data: Array(9).fill(-5) });
+    // stride 2, padding 1: y[i, j] = x[2i−1, 2j−1] − x[2i, 2j], zeros outside
+    expect(evalNode(() => cv.conv2d(x(), w(), { stride: 2, padding: 1 })).data).toEqual([-1, -3, 0, -9, -5, 8, 0, 14, 16]);
+  });
+
+  it('"same" gives ⌈H / stride⌉ × ⌈W / stride⌉ for any filter, stride and dilation', () => {
+    for (const h of [5, 6, 7, 8])
+      for (const k of [1, 2, 3, 4])
+        for (const s of [1, 2, 3])
+          for (const dil of [1, 2]) {
+            const y = inContext(() => cv.conv2d(d.input("x", ["batch", h, h + 1, 1]), d.param("w", [k, k, 1, 2]), { stride: s, dilation: dil, padding: "same" })).result;
+            expect(y.shape).toEqual(["batch", Math.ceil(h / s), Math.ceil((h + 1) / s), 2]);
+          }
+  });
+
+  it("a bias [cout] broadcasts over the last axis", () => {
+    const y = evalNode(() => d.add(cv.conv2d(d.constant([1, 2, 3, 4], [1, 2, 2, 1]), d.constant([1, -1], [1, 1, 1, 2])), d.constant([10, 20])));
+    expect(y.data).toEqual([11, 19, 12, 18, 13, 17, 14, 16]);
+  });
+
+  it("the three convolution ops are the partial derivatives of one trilinear form (exact adjoints)", () => {
+    // ⟨conv2d(x, w), g⟩ = ⟨x, convᵀ(g, w)⟩ = ⟨w, filterGrad(x, g)⟩
+    const attrs = { stride: [2, 1] as [number, number], padding: [1, 0, 2, 1] as [number, number, number, number], dilation: [1, 2] as [number, number] };
+    const xs: Shape4 = [2, 6, 5, 3], ws: Shape4 = [3, 2, 3, 2];
+    const xv = values(size(xs), 3), wv = values(size(ws), 4);
+    const { result: node } = inContext(() => cv.conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs));
+    const gs = node.shape as number[];
+    const gv = values(size(gs), 5);
+    const yv = evalNode(() => cv.conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs)).data;
+    const dx = evalNode(() => cv.conv2dBackwardInput(d.constant(gv, gs), d.constant(wv, ws), attrs, [6, 5])).data;
+    const dw = evalNode(() => cv.conv2dBackwardFilter(d.constant(xv, xs), d.constant(gv, gs), attrs, [3, 2])).data;
+    const dot = (a: number[], b: number[]) => a.reduce((s, v, k) => s + v * b[k]!, 0);
+    expect(dot(xv, dx)).toBeCloseTo(dot(yv, gv), 12);
+    expect(dot(wv, dw)).toBeCloseTo(dot(yv, gv), 12);
+  });
+});
+
+describe("pooling", () => {
+  it("maxPool2d and avgPool2d of a worked 4×4 example", () => {
+    const x = () => d.constant([1, 5, 2, 0, 3, 4, 8, 1, 0, -1, 2, 2, 7, 3, 2, 9], [1, 4, 4, 1]);
+    expect(evalNode(() => cv.maxPool2d(x(), { size: 2 })).data).toEqual([5, 8, 7, 9]);
+    expect(evalNode(() => cv.avgPool2d(x(), { size: 2 })).data).toEqual([13 / 4, 11 / 4, 9 / 4, 15 / 4]);
+    expect(evalNode(() => cv.maxPool2d(x(), { size: 3, stride: 1 })).data).toEqual([8, 8, 8, 9]);
+  });
+
+  it("max padding never wins; average padding counts as zeros (count_include_pad)", () => {
+    const x = () => d.constant([-4, -3, -2, -1], [1, 2, 2, 1]);
+    expect(evalNode(() => cv.maxPool2d(x(), { size: 3, stride: 1, padding: 1 })).data).toEqual([-1, -1, -1, -1]);
+    const ones = () => d.constant([1, 1, 1, 1], [1, 2, 2, 1]);
+    expect(evalNode(() => cv.avgPool2d(ones(), { size: 3, stride: 1, padding: 1 })).data).toEqual([4 / 9, 4 / 9, 4 / 9, 4 / 9]);
+  });
+
+  it("per channel, NHWC", () => {
+    // two channels: c0 = 1…4, c1 = −(1…4)
+    const x = () => d.constant([1, -1, 2, -2, 3, -3, 4, -4], [1, 2, 2, 2]);
+    expect(evalNode(() => cv.maxPool2d(x(), { size: 2 })).data).toEqual([4, -1]);
+    expect(evalNode(() => cv.avgPool2d(x(), { size: 2 })).data).toEqual([2.5, -2.5]);
+  });
+
+  it("max-pool's gradient goes to the first maximum of a window (row-major), as PyTorch", () => {
+    // windows (2×2): [3, 7, 7, 1] → position 1; [2, 2, 2, 2] → position 0; [0, 5, 1, 5] → position 1; [6, 4, 6, 6] → 0
+    const xv = [3, 7, 2, 2, 7, 1, 2, 2, 0, 5, 6, 4, 1, 5, 6, 6];
+    const g = interpretedGradients(traceModel(() => {
+      const X = d.param("X", [1, 4, 4, 1]);
+      return { loss: d.sum(d.mul(cv.maxPool2d(X, { size: 2 }), d.constant([10, 20, 30, 40], [1, 2, 2, 1]))) };
+    }), { params: { X: xv } }).grads.X!;
+    expect(Array.from(g)).toEqual([0, 10, 20, 0, 0, 0, 0, 0, 0, 30, 40, 0, 0, 0, 0, 0]);
+  });
+
+  it("flatten orders NHWC features as (h, w, c) and keeps the batch", () => {
+    const { result } = inContext(() => cv.flatten(d.input("x", ["batch", 4, 3, 2])));
+    expect(result.op).toBe("reshape");
+    expect(result.shape).toEqual(["batch", 24]);
+    expect(evalNode(() => cv.flatten(d.constant([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 1, 2])))).toEqual({ shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] });
+  });
+});
+
+describe("DSL errors", () => {
+  const x = () => d.input("x", ["batch", 6, 6, 3]);
+  it.each([
+    ["channels differ", () => cv.conv2d(x(), d.param("w", [3, 3, 2, 4])), /GC2001: conv2d: the filters \[3, 3, 2, 4\] expect 2 input channels, the input \[batch, 6, 6, 3\] has 3/],
+    ["the filter does not fit", () => cv.conv2d(x(), d.param("w", [4, 4, 3, 1]), { dilation: 2 }), /GC2001: conv2d: .*does not fit the padded 6×6 input/],
+    ["not NHWC", () => cv.conv2d(d.input("x", ["batch", 36]), d.param("w", [3, 3, 1, 1])), /GC2001: conv2d: the input must be a rank-4 NHWC tensor/],
+    ["a bad stride", () => cv.conv2d(x(), d.param("w", [3, 3, 3, 1]), { stride: 0 }), /GC2007: conv2d stride must be an integer ≥ 1/],
+    ["a bad padding", () => cv.conv2d(x(), d.param("w", [3, 3, 3, 1]), { padding: "full" as never }), /GC2007: conv2d padding/],
+    ["an unknown option", () => cv.conv2d(x(), d.param("w", [3, 3, 3, 1]), { strides: 2 } as never), /GC2007: conv2d: unknown option "strides"/],
+    ["no pool size", () => cv.maxPool2d(x(), {} as never), /GC2007: maxPool2d: the window size is required/],
+    ["pool padding over half the window", () => cv.avgPool2d(x(), { size: 2, padding: 2 }), /GC2007: avgPool2d: padding \[2,2\] must be at most half the window/],
+    ["a window larger than the input", () => cv.maxPool2d(x(), { size: 7 }), /GC2001: maxPool2d: the 7×7 window does not fit the padded 6×6 input/],
+    ["flatten of a vector", () => cv.flatten(d.input("v", ["batch"])), /GC2001: flatten/],
+  ])("%s", (_, f, re) => {
+    expect(codeOf(f)).toMatch(re);
+  });
+});
+
+describe("notation", () => {
+  const note = (n: Node) => getOp(n.op).notation(n.inputs.map((i) => String(i.name ?? i.op)), n.attrs);
+  it("names the geometry only when it is not the default", () => {
+    const { result } = inContext(() => {
+      const X = d.param("X", [1, 6, 6, 2]), K = d.param("K", [3, 3, 2, 4]);
+      return [cv.conv2d(X, K), cv.conv2d(X, K, { stride: 2, padding: 1 }), cv.maxPool2d(X, { size: 2 }), cv.avgPool2d(X, { size: 3, stride: 1, padding: 1 })];
+    });
+    expect(result.map(note)).toEqual(["X ⊛ K", "X ⊛ K (stride 2, pad 1)", "maxPool2×2(X)", "avgPool3×3(X; stride 1, pad 1)"]);
+  });
+});

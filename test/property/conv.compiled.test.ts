@@ -1,0 +1,133 @@
+// Small CNNs compiled all the way (passes, the conv/pool kernel templates, emitted TypeScript) in
+// float64: lossAndGrad against central finite differences of the interpreted loss, and forward()
+// against the reference interpreter. The shapes reach every path of the kernels: stride, padding
+// (clipped tap ranges, symmetric and "same"-asymmetric), dilation in rows or columns (the merged
+// (kw, ci) sweep and the kw-then-ci sweep), one input channel, odd sizes with unused rows, more
+// channels than one register block (a loop over full blocks plus a tail), and batches of 1 and 3.
+import { describe, expect, it } from "vitest";
+import * as cv from "../../compiler/dsl/conv.js";
+import * as d from "../../compiler/dsl/core.js";
+import { model } from "../../compiler/dsl/model.js";
+import { evaluate } from "../../compiler/ir/interpret.js";
+import type { Node } from "../../compiler/ir/node.js";
+import { compileAndImport } from "../helpers/compiled.js";
+import { checkGradients, traceModel } from "../helpers/gradcheck.js";
+import { mulberry32, uniformArray } from "../helpers/rng.js";
+
+interface Case {
+  readonly name: string;
+  /** [H, W, C] of the input image. */
+  readonly image: readonly [number, number, number];
+  readonly body: (x: Node) => Node;
+  readonly classes?: number;
+}
+
+const staticSize = (n: Node) => (n.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+
+/** The image through `body`, flattened, a dense layer, softmax cross-entropy against labels. */
+const build = (c: Case) => () => {
+  const x = d.input("x", ["batch", ...c.image]);
+  const y = d.input("y", ["batch"], { dtype: "int" });
+  const features = cv.flatten(c.body(x));
+  const k = c.classes ?? 3;
+  const Wd = d.param("Wd", [staticSize(features), k], { init: "xavier" });
+  const bd = d.param("bd", [k], { init: "uniform", low: -0.1, high: 0.1 });
+  const logits = d.add(d.matmul(features, Wd), bd);
+  return { loss: d.softmaxCrossEntropy(logits, y), outputs: { logits, features } };
+};
+
+let layer = 0;
+/** conv2d + a bias, with fresh parameter names. */
+function conv(x: Node, k: [number, number], cout: number, opts: cv.Conv2dOptions = {}): Node {
+  const l = layer++;
+  const cin = x.shape[3] as number;
+  const w = d.param(`K${l}`, [k[0], k[1], cin, cout], { init: "he" });
+  const b = d.param(`c${l}`, [cout], { init: "uniform", low: -0.1, high: 0.1 });
+  return d.add(cv.conv2d(x, w, opts), b);
+}
+
+const cases: Case[] = [
+  {
+    name: "stride 2 + padding 1 → tanh → max-pool 3/2 pad 1 → dilated 'same' conv → relu → avg-pool 2, on a 9×7×2 image",
+    image: [9, 7, 2],
+    body: (x) => {
+      const h = cv.maxPool2d(d.tanh(conv(x, [3, 3], 4, { stride: 2, padding: 1 })), { size: 3, stride: 2, padding: 1 });
+      return cv.avgPool2d(d.relu(conv(h, [3, 3], 5, { dilation: 2, padding: "same" })), { size: 2 });
+    },
+  },
+  {
+    name: "more channels than a register block: 37 output channels (2 full blocks + 5), max-pool over 37 (4 blocks of 8 + 5)",
+    image: [6, 6, 3],
+    body: (x) => cv.maxPool2d(d.tanh(conv(x, [2, 3], 37, { dilation: [1, 2], padding: [1, 0] })), { size: 2, stride: 1 }),
+  },
+  {
+    name: "one input channel, column dilation 2, stride [1,2], padding [0,2]; then rows dilated (the merged sweep), stride 3",
+    image: [8, 9, 1],
+    body: (x) => conv(d.sigmoid(conv(x, [3, 2], 3, { dilation: [1, 2], stride: [1, 2], padding: [0, 2] })), [2, 2], 17, { dilation: [2, 1], stride: 3 }),
+  },
+  {
+    name: "even filters with 'same' (one extra row/column at the bottom/right), avg-pool with padding, max-pool size [2,3]",
+    image: [7, 8, 2],
+    body: (x) => {
+      const h = cv.avgPool2d(d.tanh(conv(x, [2, 2], 3, { padding: "same" })), { size: 3, stride: 2, padding: 1 });
+      return cv.maxPool2d(d.tanh(conv(h, [4, 2], 4, { padding: "same", stride: 2 })), { size: [2, 3], stride: [1, 2], padding: [1, 1] });
+    },
+  },
+  {
+    name: "wide 'same' convs: blocks of neighbouring pixels between clipped border columns, in all three kernels",
+    image: [5, 12, 2],
+    body: (x) => conv(d.tanh(conv(x, [3, 3], 3, { padding: 1 })), [3, 3], 5, { padding: 1 }),
+  },
+  {
+    name: "LeNet-like (valid 5×5 convs, 2×2 max-pools), the shape of examples/mnist-cnn at 16×16",
+    image: [16, 16, 1],
+    body: (x) => cv.maxPool2d(d.relu(conv(cv.maxPool2d(d.relu(conv(x, [5, 5], 4)), { size: 2 }), [3, 3], 6)), { size: 2 }),
+    classes: 10,
+  },
+];
+
+const f64 = (r: Readonly<Record<string, ArrayLike<number>>>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float64Array.from(v)]));
+
+describe("small CNNs, compiled (f64)", () => {
+  for (const [k, c] of cases.entries()) {
+    it(c.name, async () => {
+      layer = 0;
+      const def = model("cnn", build(c));
+      const { module } = await compileAndImport(def);
+      for (const batch of [1, 3]) {
+        const rng = mulberry32(1000 * k + batch);
+        const [H, W, C] = c.image;
+        const inputs = { x: uniformArray(rng, batch * H * W * C, -1, 1), y: Array.from({ length: batch }, (_, i) => i % (c.classes ?? 3)) };
+        const params = f64(module.initParams(k + batch));
+        layer = 0;
+        // every conv parameter; the dense layer's (plain matmul, tested elsewhere) only through the loss
+        const convParams = Object.keys(params).filter((p) => /^[Kc]\d/.test(p));
+        checkGradients(build(c), { inputs, params }, { analytic: () => module.lossAndGrad(params, inputs), params: convParams });
+        // forward() is the interpreter's forward graph, to rounding
+        layer = 0;
+        const g = traceModel(build(c));
+        const ref = evaluate(g, { inputs, params });
+        const out = module.forward(params, inputs);
+        for (const [name, node] of g.outputs) {
+          const want = ref.get(node)!.data;
+          const got = out[name]!;
+          expect(got.length).toBe(want.length);
+          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${name}[${i}]`).toBeLessThan(1e-12 * Math.max(1, Math.abs(want[i]!)));
+        }
+      }
+    });
+  }
+
+  it("max-pool routes the whole gradient to the first of tied maxima, in the compiled module too", async () => {
+    const def = model("ties", () => {
+      const x = d.input("x", ["batch", 2, 4, 1]);
+      const X = d.param("X", [1, 2, 4, 1]);
+      const pooled = cv.maxPool2d(d.add(x, X), { size: 2 });
+      return { loss: d.sum(d.mul(pooled, d.constant([10, 20], [1, 1, 2, 1]))), outputs: { pooled } };
+    });
+    const { module } = await compileAndImport(def);
+    // windows [[3, 7], [7, 1]] and [[2, 2], [2, 2]] (x + X with X = 0)
+    const { grads } = module.lossAndGrad({ X: new Float64Array(8) }, { x: [3, 7, 2, 2, 7, 1, 2, 2] });
+    expect(Array.from(grads.X!)).toEqual([0, 10, 20, 0, 0, 0, 0, 0]);
+  });
+});
