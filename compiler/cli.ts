@@ -22,12 +22,13 @@ export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
   readonly batch?: number;
   readonly runtime?: string;
+  readonly sourceMap?: { readonly file: string; readonly source: string };
 }
 export interface ExplainFileOptions {
   readonly param?: string;
   readonly batch?: number;
 }
-export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string }>;
+export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
 
 export interface CliIO {
@@ -43,9 +44,12 @@ export interface CliIO {
 export const USAGE = `Usage: gradc <command> [options]
 
 Commands:
-  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N]
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map]
       Compile a model into a fused TypeScript trainer module
-      (default output: <model>.gen.ts next to the model).
+      (default output: <model>.gen.ts next to the model; --source-map also writes <out>.map,
+      mapping each statement of the generated code to the model.ts expression it implements;
+      --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
+      size; --report=json the same as JSON).
   gradc explain <model.ts> [--param NAME] [--batch N]
       Print each parameter's gradient in math notation.
   gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
@@ -77,6 +81,8 @@ const OPTIONS = {
   "weight-decay": { type: "string" },
   seed: { type: "string" },
   resume: { type: "string" },
+  "source-map": { type: "boolean" },
+  report: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -85,7 +91,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch"],
+  compile: ["out", "dtype", "batch", "source-map", "report"],
   explain: ["param", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
 };
@@ -131,8 +137,14 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
       const runtime = runtimeSpecifierFor(out);
-      const { code } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}) });
+      const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
+      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(sourceMap ? { sourceMap } : {}) });
+      if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
       await writeAtomic(out, code, cio.cwd);
+      if (values.report !== undefined && report) {
+        const { formatReport } = await import("./report.js");
+        cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      }
       return 0;
     }
     if (command === "train") {
@@ -176,7 +188,9 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
 
 function parse(argv: readonly string[]): { positionals: string[]; values: Partial<Record<OptionName, string | boolean>> } {
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    // --report alone means --report=text
+    const args = argv.map((a) => (a === "--report" ? "--report=text" : a));
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     const err = e as Error & { code?: string };
     const flag = /'([^']+)'/.exec(err.message)?.[1] ?? "";
@@ -205,6 +219,9 @@ function checkCommand(
   if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
   if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
     throw new UsageError(`option '--dtype' must be f32 or f64, got '${String(values.dtype)}'`);
+  }
+  if (values.report !== undefined && values.report !== "text" && values.report !== "json") {
+    throw new UsageError(`option '--report' takes text or json, got '${String(values.report)}'`);
   }
   if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
     throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);

@@ -1,33 +1,48 @@
 // model.ts → generated module text: load and trace, optimize, emit, format.
-import { basename } from "node:path";
+import path, { basename } from "node:path";
+import { buildSourceMap } from "./emit/sourceMap.js";
 import { formatTypeScript } from "./emit/format.js";
-import { emitModule } from "./emit/module.js";
+import { emitModuleWithPlan } from "./emit/module.js";
+import { buildReport, type CompileReport } from "./report.js";
 import { loadModel } from "./frontend/load.js";
 import type { Graph } from "./ir/graph.js";
-import { optimize, type Optimized } from "./pipeline.js";
+import { optimize, REPORT_BATCH, type Optimized } from "./pipeline.js";
 
 export interface CompileOptions {
   readonly dtype?: "f32" | "f64";
   readonly batch?: number;
   /** Module specifier generated code imports the runtime from (default "gradc/runtime"). */
   readonly runtime?: string;
+  /**
+   * Also build a source map: `file` is the generated module's name, `source` the model's path as the map
+   * should name it (relative to the map). The module then ends with a sourceMappingURL comment.
+   */
+  readonly sourceMap?: { readonly file: string; readonly source: string };
 }
 
 export interface Compiled {
   readonly code: string;
   readonly optimized: Optimized;
+  /** What the passes did, the memory plan and the code size (`gradc compile --report`). */
+  readonly report: CompileReport;
+  /** The source map's JSON text, when asked for. */
+  readonly map?: string;
 }
 
 /** Optimizes and emits an already traced graph (tests and tools that build graphs directly use this). */
 export async function compileGraph(traced: Graph, source: string, options: CompileOptions = {}): Promise<Compiled> {
   const optimized = optimize(traced);
-  const text = emitModule(optimized, {
+  const { text, memory } = emitModuleWithPlan(optimized, {
     dtype: options.dtype ?? "f32",
     source,
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
   });
-  return { code: await formatTypeScript(text), optimized };
+  const code = await formatTypeScript(text);
+  const report = buildReport(optimized, traced, memory, code, options.dtype ?? "f32", REPORT_BATCH);
+  if (!options.sourceMap) return { code, optimized, report };
+  const map = buildSourceMap(code, { ...options.sourceMap, sourceName: source });
+  return { code: `${code}//# sourceMappingURL=${encodeURI(path.basename(options.sourceMap.file))}.map\n`, optimized, report, map: JSON.stringify(map) };
 }
 
 export async function compileFile(file: string, options: CompileOptions = {}): Promise<Compiled> {

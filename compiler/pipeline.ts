@@ -2,6 +2,7 @@
 // it, then optimize forward and backward together.
 import { grad } from "./autodiff/grad.js";
 import type { Graph } from "./ir/graph.js";
+import { flops } from "./ir/flops.js";
 import { verify } from "./ir/verify.js";
 import { constFold } from "./passes/constFold.js";
 import { cse } from "./passes/cse.js";
@@ -12,10 +13,15 @@ import { reuseForward } from "./passes/reuseForward.js";
 import { simplify } from "./passes/simplify.js";
 import { stabilize } from "./passes/stabilize.js";
 
+/** The batch size flop counts in reports assume. */
+export const REPORT_BATCH = 64;
+
 export interface PassReport {
   readonly pass: string;
   readonly nodesBefore: number;
   readonly nodesAfter: number;
+  /** Flops of the graph after the pass, with the batch at REPORT_BATCH rows. */
+  readonly flops?: number;
   readonly changes: number;
   readonly notes: readonly string[];
 }
@@ -31,7 +37,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   const run = (name: string, pass: Pass, g: Graph): Graph => {
     const r = pass(g);
     if (options.verify) verify(r.graph, name);
-    report.push({ pass: name, nodesBefore: g.nodes.length, nodesAfter: r.graph.nodes.length, changes: r.changes, notes: r.notes ?? [] });
+    report.push({ pass: name, nodesBefore: g.nodes.length, nodesAfter: r.graph.nodes.length, flops: flops(r.graph, REPORT_BATCH), changes: r.changes, notes: r.notes ?? [] });
     return r.graph;
   };
   const differentiate: Pass = (g) => {

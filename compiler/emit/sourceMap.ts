@@ -1,0 +1,45 @@
+// A version-3 source map for a generated module: every statement of a kernel maps to the model.ts
+// expression the kernel implements, so a stack trace or a debugger stepping through the generated
+// code lands on the model line. The map is read off the formatted text itself: each kernel starts
+// with a comment ending in `(…, model.ts:LINE:COL)`, and every line up to the next kernel comment (or
+// the end of the function) is that kernel's code. Test: test/emit/sourceMap.test.ts
+import type { RawSourceMap } from "../frontend/sourceMap.js";
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Base64 VLQ of one signed integer. */
+export function encodeVlq(value: number): string {
+  let v = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = "";
+  do {
+    let digit = v & 31;
+    v >>>= 5;
+    if (v > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (v > 0);
+  return out;
+}
+
+/** A kernel comment's location: `// … (relu', model.ts:9:14)` → line 9, column 14 (1-based). */
+const KERNEL_LOC = /^\s*\/\/ .*\((?:[^()]*, )?([^(),\s]+):(\d+):(\d+)\)\s*$/;
+
+export function buildSourceMap(code: string, options: { file: string; source: string; sourceName: string }): RawSourceMap & { file: string } {
+  const lines = code.split("\n");
+  let current: { line: number; col: number } | null = null;
+  let prev = { genCol: 0, line: 0, col: 0 };
+  const out: string[] = [];
+  for (const text of lines) {
+    const loc = KERNEL_LOC.exec(text);
+    if (loc && loc[1] === options.sourceName) current = { line: +loc[2]! - 1, col: +loc[3]! - 1 };
+    else if (/^\S/.test(text)) current = null; // a new top-level declaration ends the kernel
+    const indent = text.search(/\S/);
+    if (!current || indent < 0 || loc) {
+      out.push("");
+      continue;
+    }
+    // one segment per line: [generated column, source 0, source line, source column], deltas per the format
+    out.push(encodeVlq(indent) + encodeVlq(0) + encodeVlq(current.line - prev.line) + encodeVlq(current.col - prev.col));
+    prev = { genCol: indent, line: current.line, col: current.col };
+  }
+  return { version: 3, file: options.file, sources: [options.source], names: [], mappings: out.join(";") };
+}
