@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import { codes, GradcError } from "./diagnostics.js";
 import { formatLoc } from "./ir/loc.js";
-import type { Graph } from "./ir/graph.js";
+import { reachable, type Graph } from "./ir/graph.js";
 import type { Node } from "./ir/node.js";
 import { loadModel } from "./frontend/load.js";
 import { plan, storageOf } from "./lower/plan.js";
@@ -26,7 +26,7 @@ export function explainGraph(g: Graph, source: string, options: ExplainOptions =
   if (!grads.length) throw new GradcError(codes.badArgument, `no parameter named ${JSON.stringify(options.param)}; parameters: ${g.grads.map(([n]) => n).join(", ")}`);
   const roots = [g.loss!, ...grads.map(([, n]) => n)];
   const p = plan(g, roots);
-  const forward = reach([g.loss!]);
+  const forward = reachable([g.loss!]);
   const gradName = new Map(grads.map(([name, n]) => [n, `∂L/∂${name}`]));
   const names = new Map<Node, string>();
   let delta = 0;
@@ -53,14 +53,3 @@ export function explainGraph(g: Graph, source: string, options: ExplainOptions =
   return [title, "", "forward:", ...fwd, "", "backward (reverse mode, from L back to the parameters):", ...bwd, ""].join("\n");
 }
 
-function reach(roots: readonly Node[]): Set<Node> {
-  const seen = new Set<Node>();
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    stack.push(...n.inputs);
-  }
-  return seen;
-}

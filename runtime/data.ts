@@ -12,6 +12,7 @@
 // Data sets are immutable by convention: functions here never modify their arguments and always return
 // fresh arrays, but typed arrays cannot be frozen, so do not write into `columns`.
 
+import { describeValue, typedArrayTag } from "./describe.js";
 import { createRng, shuffleInPlace, splitmix32Mix } from "./rng.js";
 
 /** Element type of a field: float32, float64, or int32 (class labels, counts). */
@@ -53,7 +54,7 @@ export interface ColumnInit {
  */
 export function fromArrays<F extends string>(columns: Readonly<Record<F, ColumnInit>>): Dataset<F> {
   if (typeof columns !== "object" || columns === null || Array.isArray(columns)) {
-    throw new Error(`fromArrays: expected an object of fields { shape, dtype, values }, got ${describe(columns)}`);
+    throw new Error(`fromArrays: expected an object of fields { shape, dtype, values }, got ${describeValue(columns)}`);
   }
   const names = Object.keys(columns) as F[];
   if (names.length === 0) throw new Error("fromArrays: a data set needs at least one field");
@@ -72,7 +73,7 @@ export function withFields<F extends string, G extends string>(
   columns: Readonly<Record<G, ColumnInit>>,
 ): Dataset<F | G> {
   if (typeof columns !== "object" || columns === null || Array.isArray(columns)) {
-    throw new Error(`withFields: expected an object of fields { shape, dtype, values }, got ${describe(columns)}`);
+    throw new Error(`withFields: expected an object of fields { shape, dtype, values }, got ${describeValue(columns)}`);
   }
   const names = Object.keys(columns) as G[];
   for (const name of names) {
@@ -102,7 +103,7 @@ export function wrapColumns<F extends string>(
   for (const name of Object.keys(fields) as F[]) {
     const rowSize = shapeProduct(fields[name].shape);
     const column = columns[name];
-    if (column.length !== size * rowSize || tagOf(column) !== arrayNameFor(fields[name].dtype)) {
+    if (column.length !== size * rowSize || typedArrayTag(column) !== arrayNameFor(fields[name].dtype)) {
       throw new Error(`internal: field "${name}" does not hold ${size} × ${rowSize} ${fields[name].dtype} values`);
     }
   }
@@ -121,13 +122,13 @@ function inferSize<F extends string>(
   for (const name of names) {
     const init = columns[name];
     if (typeof init !== "object" || init === null) {
-      throw new Error(`${caller}: field "${name}": expected { shape, dtype, values }, got ${describe(init)}`);
+      throw new Error(`${caller}: field "${name}": expected { shape, dtype, values }, got ${describeValue(init)}`);
     }
     const rowSize = checkShape(init.shape, name, caller);
     checkDtype(init.dtype, name, caller);
     const values = init.values;
     if (!isArrayLike(values)) {
-      throw new Error(`${caller}: field "${name}": values must be an array or typed array, got ${describe(values)}`);
+      throw new Error(`${caller}: field "${name}": values must be an array or typed array, got ${describeValue(values)}`);
     }
     const length = values.length;
     const perSample = `${rowSize} per sample, shape [${init.shape.join(", ")}]`;
@@ -181,13 +182,13 @@ function buildColumns<F extends string>(
 
 function checkShape(shape: unknown, name: string, caller: string): number {
   if (!Array.isArray(shape)) {
-    throw new Error(`${caller}: field "${name}": shape must be an array of dimensions (per sample, [] for a scalar), got ${describe(shape)}`);
+    throw new Error(`${caller}: field "${name}": shape must be an array of dimensions (per sample, [] for a scalar), got ${describeValue(shape)}`);
   }
   let rowSize = 1;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new Error(`${caller}: field "${name}": shape dimension ${i} must be a non-negative integer, got ${describe(d)}`);
+      throw new Error(`${caller}: field "${name}": shape dimension ${i} must be a non-negative integer, got ${describeValue(d)}`);
     }
     rowSize *= d;
   }
@@ -196,18 +197,18 @@ function checkShape(shape: unknown, name: string, caller: string): number {
 
 function checkDtype(dtype: unknown, name: string, caller: string): asserts dtype is FieldDtype {
   if (dtype !== "f32" && dtype !== "f64" && dtype !== "i32") {
-    throw new Error(`${caller}: field "${name}": dtype must be "f32", "f64" or "i32", got ${describe(dtype)}`);
+    throw new Error(`${caller}: field "${name}": dtype must be "f32", "f64" or "i32", got ${describeValue(dtype)}`);
   }
 }
 
 function checkValues(values: ArrayLike<number>, dtype: FieldDtype, rowSize: number, name: string, caller: string): void {
-  const tag = tagOf(values);
+  const tag = typedArrayTag(values);
   if (dtype === "i32") {
     if (tag === "Int32Array") return;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (!(Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff)) {
-        throw new Error(`${caller}: field "${name}": ${at(i, rowSize)} is ${describe(v)}, expected an integer in int32 range (dtype i32)`);
+        throw new Error(`${caller}: field "${name}": ${at(i, rowSize)} is ${describeValue(v)}, expected an integer in int32 range (dtype i32)`);
       }
     }
     return;
@@ -215,7 +216,7 @@ function checkValues(values: ArrayLike<number>, dtype: FieldDtype, rowSize: numb
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new Error(`${caller}: field "${name}": ${at(i, rowSize)} is ${describe(v)}, expected a finite number`);
+      throw new Error(`${caller}: field "${name}": ${at(i, rowSize)} is ${describeValue(v)}, expected a finite number`);
     }
     if (dtype === "f32" && !Number.isFinite(Math.fround(v))) {
       throw new Error(`${caller}: field "${name}": ${at(i, rowSize)} is ${v}, which overflows float32 (dtype f32)`);
@@ -227,13 +228,13 @@ function checkValues(values: ArrayLike<number>, dtype: FieldDtype, rowSize: numb
 
 /** The samples at `indices`, in that order (repeats allowed), as a new data set with copied columns. */
 export function subset<F extends string>(ds: Dataset<F>, indices: ArrayLike<number>): Dataset<F> {
-  if (!isArrayLike(indices)) throw new Error(`subset: indices must be an array or typed array, got ${describe(indices)}`);
+  if (!isArrayLike(indices)) throw new Error(`subset: indices must be an array or typed array, got ${describeValue(indices)}`);
   const n = indices.length;
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const r = indices[i];
     if (!(Number.isInteger(r) && r >= 0 && r < ds.size)) {
-      throw new Error(`subset: index ${i} is ${describe(r)}, expected an integer sample index in [0, ${ds.size})`);
+      throw new Error(`subset: index ${i} is ${describeValue(r)}, expected an integer sample index in [0, ${ds.size})`);
     }
     rows[i] = r;
   }
@@ -315,7 +316,7 @@ export function splitByClass<F extends string>(
 export function trainCount(count: number, fraction: number): number {
   checkFraction(fraction, "trainCount");
   if (!(Number.isInteger(count) && count >= 0)) {
-    throw new Error(`trainCount: count must be a non-negative integer, got ${describe(count)}`);
+    throw new Error(`trainCount: count must be a non-negative integer, got ${describeValue(count)}`);
   }
   const t = fraction * count;
   const r = Math.round(t);
@@ -347,16 +348,16 @@ export function oneHot(labels: ArrayLike<number>, classes: number, dtype: "f32")
 export function oneHot(labels: ArrayLike<number>, classes: number, dtype?: "f32" | "f64"): Float32Array | Float64Array;
 export function oneHot(labels: ArrayLike<number>, classes: number, dtype: "f32" | "f64" = "f64"): Float32Array | Float64Array {
   if (!(Number.isInteger(classes) && classes >= 1)) {
-    throw new Error(`oneHot: classes must be an integer >= 1, got ${describe(classes)}`);
+    throw new Error(`oneHot: classes must be an integer >= 1, got ${describeValue(classes)}`);
   }
-  if (dtype !== "f32" && dtype !== "f64") throw new Error(`oneHot: dtype must be "f32" or "f64", got ${describe(dtype)}`);
-  if (!isArrayLike(labels)) throw new Error(`oneHot: labels must be an array or typed array, got ${describe(labels)}`);
+  if (dtype !== "f32" && dtype !== "f64") throw new Error(`oneHot: dtype must be "f32" or "f64", got ${describeValue(dtype)}`);
+  if (!isArrayLike(labels)) throw new Error(`oneHot: labels must be an array or typed array, got ${describeValue(labels)}`);
   const n = labels.length;
   const out = dtype === "f32" ? new Float32Array(n * classes) : new Float64Array(n * classes);
   for (let i = 0; i < n; i++) {
     const c = labels[i];
     if (!(Number.isInteger(c) && c >= 0 && c < classes)) {
-      throw new Error(`oneHot: label ${i} is ${describe(c)}, expected an integer class in [0, ${classes})`);
+      throw new Error(`oneHot: label ${i} is ${describeValue(c)}, expected an integer class in [0, ${classes})`);
     }
     out[i * classes + c] = 1;
   }
@@ -417,16 +418,16 @@ export interface Batch<F extends string = string> {
  */
 export function batches<F extends string, G extends F = F>(ds: Dataset<F>, options: BatchOptions<G>): Iterable<Batch<G>> {
   if (typeof options !== "object" || options === null) {
-    throw new Error(`batches: expected options { batchSize, ... }, got ${describe(options)}`);
+    throw new Error(`batches: expected options { batchSize, ... }, got ${describeValue(options)}`);
   }
   const { batchSize, shuffle = false, seed = 0, epoch = 0, dropLast = false, dtype, startBatch = 0 } = options;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new Error(`batches: batchSize must be an integer >= 1, got ${describe(batchSize)}`);
+    throw new Error(`batches: batchSize must be an integer >= 1, got ${describeValue(batchSize)}`);
   }
   checkSeed(seed, "batches");
   checkEpoch(epoch, "batches");
   if (dtype !== undefined && dtype !== "f32" && dtype !== "f64") {
-    throw new Error(`batches: dtype must be "f32" or "f64", got ${describe(dtype)}`);
+    throw new Error(`batches: dtype must be "f32" or "f64", got ${describeValue(dtype)}`);
   }
   const names = (options.fields ?? (Object.keys(ds.fields) as G[])).slice();
   if (new Set(names).size !== names.length) throw new Error("batches: a field is listed twice in fields");
@@ -437,7 +438,7 @@ export function batches<F extends string, G extends F = F>(ds: Dataset<F>, optio
   }
   const count = batchCount(ds.size, batchSize, dropLast);
   if (!(Number.isInteger(startBatch) && startBatch >= 0 && startBatch <= count)) {
-    throw new Error(`batches: startBatch must be an integer in [0, ${count}] (batches in this epoch), got ${describe(startBatch)}`);
+    throw new Error(`batches: startBatch must be an integer in [0, ${count}] (batches in this epoch), got ${describeValue(startBatch)}`);
   }
   const size = ds.size;
   const rowSizes = names.map((name) => shapeProduct(ds.fields[name].shape));
@@ -477,9 +478,9 @@ export function batches<F extends string, G extends F = F>(ds: Dataset<F>, optio
 
 /** Batches per epoch: ⌈size / batchSize⌉, or ⌊size / batchSize⌋ with dropLast. */
 export function batchCount(size: number, batchSize: number, dropLast = false): number {
-  if (!(Number.isInteger(size) && size >= 0)) throw new Error(`batchCount: size must be a non-negative integer, got ${describe(size)}`);
+  if (!(Number.isInteger(size) && size >= 0)) throw new Error(`batchCount: size must be a non-negative integer, got ${describeValue(size)}`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new Error(`batchCount: batchSize must be an integer >= 1, got ${describe(batchSize)}`);
+    throw new Error(`batchCount: batchSize must be an integer >= 1, got ${describeValue(batchSize)}`);
   }
   return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
 }
@@ -495,7 +496,7 @@ const EPOCH_OFFSET = 0x6a09e667; // frac(√2) · 2^32, below 2^31: epoch + offs
  * stream is createRng(seed) itself (that would need splitmix32Mix(…) = 0, i.e. epoch + offset = 0).
  */
 export function epochPermutation(size: number, seed: number, epoch: number): Int32Array {
-  if (!(Number.isInteger(size) && size >= 0)) throw new Error(`epochPermutation: size must be a non-negative integer, got ${describe(size)}`);
+  if (!(Number.isInteger(size) && size >= 0)) throw new Error(`epochPermutation: size must be a non-negative integer, got ${describeValue(size)}`);
   checkSeed(seed, "epochPermutation");
   checkEpoch(epoch, "epochPermutation");
   const rng = createRng((seed ^ splitmix32Mix(epoch + EPOCH_OFFSET)) >>> 0);
@@ -510,7 +511,7 @@ function gather(src: Column, dst: Column, rowSize: number, rows: Int32Array, fro
     for (let i = from; i < to; i++) dst[i - from] = src[rows[i]];
     return;
   }
-  if (rowSize >= 16 && tagOf(src) === tagOf(dst)) {
+  if (rowSize >= 16 && typedArrayTag(src) === typedArrayTag(dst)) {
     // Same element type: a block copy per row (memcpy) beats an element loop for image-sized rows.
     for (let i = from; i < to; i++) {
       const s = rows[i] * rowSize;
@@ -546,18 +547,18 @@ function shapeProduct(shape: readonly number[]): number {
 }
 
 function checkSeed(seed: unknown, caller: string): void {
-  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new Error(`${caller}: seed must be an integer, got ${describe(seed)}`);
+  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new Error(`${caller}: seed must be an integer, got ${describeValue(seed)}`);
 }
 
 function checkEpoch(epoch: unknown, caller: string): void {
   if (typeof epoch !== "number" || !Number.isInteger(epoch) || epoch < 0 || epoch >= 0x80000000) {
-    throw new Error(`${caller}: epoch must be an integer in [0, 2^31), got ${describe(epoch)}`);
+    throw new Error(`${caller}: epoch must be an integer in [0, 2^31), got ${describeValue(epoch)}`);
   }
 }
 
 function checkFraction(fraction: unknown, caller: string): asserts fraction is number {
   if (typeof fraction !== "number" || !(fraction >= 0 && fraction <= 1)) {
-    throw new Error(`${caller}: fraction must be a number in [0, 1], got ${describe(fraction)}`);
+    throw new Error(`${caller}: fraction must be a number in [0, 1], got ${describeValue(fraction)}`);
   }
 }
 
@@ -565,9 +566,6 @@ function isArrayLike(x: unknown): x is ArrayLike<number> {
   return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
-function tagOf(x: unknown): string | undefined {
-  return ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
-}
 
 /** "index 5" for scalar fields, "index 1570 (sample 2, element 2)" for rows of several values. */
 function at(flat: number, rowSize: number): string {
@@ -575,21 +573,3 @@ function at(flat: number, rowSize: number): string {
   return `index ${flat} (sample ${Math.floor(flat / rowSize)}, element ${flat % rowSize})`;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  const tag = tagOf(v);
-  if (tag !== undefined) return `${tag}(${(v as ArrayLike<number>).length})`;
-  switch (typeof v) {
-    case "undefined":
-      return "undefined";
-    case "number":
-      return Object.is(v, -0) ? "-0" : String(v);
-    case "string":
-      return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-    case "object":
-      return "an object";
-    default:
-      return `a ${typeof v}`;
-  }
-}

@@ -7,6 +7,7 @@
 // The happy path allocates nothing and builds no strings; messages are only assembled on failure.
 
 /** Element type of an input as the kernels read it. */
+import { describeValue, typedArrayTag } from "./describe.js";
 export type InputDtype = "f32" | "f64" | "i32";
 
 /**
@@ -217,9 +218,6 @@ function checkIndices(spec: InputSpec, a: InputValue, n: number): void {
 
 // ── array types ──────────────────────────────────────────────────────────────────────────────────────
 
-function typedArrayTag(x: unknown): string | undefined {
-  return ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
-}
 
 function isAcceptedArray(x: unknown, dtype: InputDtype): x is InputValue {
   if (Array.isArray(x)) return true;
@@ -285,21 +283,3 @@ function elementAt(spec: InputSpec, flat: number, n: number): string {
   return `index ${flat} (element [${coords.join(", ")}])`;
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  const tag = typedArrayTag(v);
-  if (tag !== undefined) return `${tag}(${(v as ArrayLike<number>).length})`;
-  switch (typeof v) {
-    case "undefined":
-      return "undefined";
-    case "number":
-      return Object.is(v, -0) ? "-0" : String(v);
-    case "string":
-      return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-    case "object":
-      return "an object";
-    default:
-      return `a ${typeof v}`;
-  }
-}

@@ -1,6 +1,6 @@
 // The generated module: spec, initParams, forward, lossAndGrad and createTrainer around two
 // straight-line passes (forward only; forward + backward), in one deterministic text.
-import type { Graph } from "../ir/graph.js";
+import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
@@ -69,11 +69,11 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   };
 
   const forwardRoots = inference.outputs.map(([, n]) => n);
-  const forwardSet = reach([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
+  const forwardSet = reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
   const updates = g.updates ?? [];
-  const fwd = emitPass(inference, forwardRoots, reach([...forwardRoots]), constantFor, arrayType, "forward");
+  const fwd = emitPass(inference, forwardRoots, reachable([...forwardRoots]), constantFor, arrayType, "forward");
   const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train");
-  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reach([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate");
+  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reachable([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate");
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   // The training pass draws dropout masks from the generator it is given.
@@ -281,17 +281,6 @@ function inputArray(n: Node, dtype: "f32" | "f64"): string {
   return `toArray((inputs as Record<string, ArrayLike<number>>)[${J(n.attrs.name)}]!, ${J(n.dtype === "i" ? "i32" : dtype)})`;
 }
 
-function reach(roots: readonly Node[]): Set<Node> {
-  const seen = new Set<Node>();
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    stack.push(...n.inputs);
-  }
-  return seen;
-}
 
 /**
  * Integer inputs used as class labels (onehot, cross-entropy) or as row indices (gather, scatterAdd):

@@ -29,16 +29,22 @@ export function roots(g: GraphRoots): Node[] {
   return [...g.inputs, ...g.params, ...(g.loss ? [g.loss] : []), ...g.outputs.map((o) => o[1]), ...g.grads.map((o) => o[1]), ...(g.updates ?? []).map((o) => o[1])];
 }
 
-/** Builds the node list from the roots: reachable nodes only (so unreachable ones are dropped). */
-export function makeGraph(r: GraphRoots): Graph {
+/** Every node `roots` depend on (the roots included). */
+export function reachable(roots: readonly Node[]): Set<Node> {
   const seen = new Set<Node>();
-  const stack = roots(r);
+  const stack = [...roots];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
     seen.add(n);
     stack.push(...n.inputs);
   }
+  return seen;
+}
+
+/** Builds the node list from the roots: reachable nodes only (so unreachable ones are dropped). */
+export function makeGraph(r: GraphRoots): Graph {
+  const seen = reachable(roots(r));
   return { ...r, nodes: [...seen].sort((a, b) => a.id - b.id) };
 }
 

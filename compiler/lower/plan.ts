@@ -7,7 +7,7 @@
 //  - Reductions, rowwise ops (softmax, cross-entropy) and matmuls are kernels of their own.
 //  - reshape is free (the same buffer, read with another shape); broadcastTo and transpose-free reads
 //    are index arithmetic in the consumer; a scalar lives in a local variable, not a buffer.
-import type { Graph } from "../ir/graph.js";
+import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
@@ -38,14 +38,7 @@ export const storageOf = (n: Node): Node => (n.op === "reshape" ? storageOf(n.in
 export const indexed = (n: Node): boolean => n.op === "broadcastTo" || n.op === "onehot";
 
 export function plan(g: Graph, roots: readonly Node[]): Plan {
-  const needed = new Set<Node>();
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (needed.has(n)) continue;
-    needed.add(n);
-    stack.push(...n.inputs);
-  }
+  const needed = reachable(roots);
   const nodes = g.nodes.filter((n) => needed.has(n));
   const rootSet = new Set(roots);
   const consumers = new Map<Node, Node[]>();
