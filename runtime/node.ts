@@ -17,3 +17,6 @@ export { loadTrainingCheckpoint, saveTrainingCheckpoint } from "./trainCheckpoin
 
 export type { RunOptions, RunResult, TrainableModule } from "./session.js";
 export { runTraining } from "./session.js";
+
+export type { ParallelModule, ParallelTrainer, ParallelTrainerOptions, SingleThreadTrainer } from "./parallel.js";
+export { createParallelTrainer } from "./parallel.js";

@@ -1,0 +1,497 @@
+// Data-parallel training on several cores (Node only): worker_threads, parameters in SharedArrayBuffer,
+// and a reduction whose result does not depend on thread timing.
+//
+//   const trainer = await createParallelTrainer(new URL("./model.gen.js", import.meta.url), initParams(0), {
+//     optimizer: { kind: "sgd", lr: 0.1 },
+//   });
+//   const loss = trainer.step({ x, y }); // synchronous, like createTrainer's
+//   await trainer.close();
+//
+// The trainer has the generated createTrainer's API (params, step, setLearningRate, learningRate,
+// optimizer, evaluate, spec), so fit(), runTraining() and the checkpoint helpers accept it, plus
+// `threads` and `close()`. Each step:
+//   1. checks the whole batch as the single-thread trainer does (resolveBatch on all inputs);
+//   2. splits its n rows into `threads` contiguous shards, shard s = rows [⌈s·n/T⌉, ⌈(s+1)·n/T⌉)
+//      (sizes differ by at most one; when n < T the last T − n shards are empty and skipped);
+//      the main thread computes shard 0 itself (as fast as a coordinator-only main thread on 2 cores,
+//      one worker fewer, and no cross-thread hop for T = 1), worker s−1 computes shard s (its rows are
+//      copied into that worker's shared input buffers, which only grow);
+//   3. each shard's `gradInto(sharedParams, shard, ownGradBuffers)` gives the shard's mean loss and
+//      mean gradient; the main thread sleeps in Atomics.wait until every worker is done (no spinning);
+//   4. the main thread reduces in a fixed order, g = Σ_s (n_s/n)·g_s (each element summed in double
+//      over s = 0, 1, …, rounded once into the parameter dtype), likewise the loss, and runs the
+//      optimizer on the shared parameters, which the workers read at the next step.
+// The result is a function of the inputs and the thread count only: the same bits on every run,
+// whatever the timing. It is not bit-identical to the single-thread trainer for T > 1 (summing shard
+// means is another order of additions than the kernel's one sum over the batch: last-bit differences
+// per step, which training then carries along); with T = 1, or a one-row batch, it is exactly the
+// single-thread trainer. The reduction and the optimizer run on the main thread: for W4 (670k
+// parameters, SGD) they take ~3.5 ms of a ~190 ms step at batch 512 on 2 cores, too little to split.
+//
+// Differences from createTrainer: the given params are copied into shared memory (unless every array
+// already lives in a SharedArrayBuffer), so read `trainer.params`, not the arrays passed in; a model
+// compiled with a fixed batch (--batch N) cannot be split and needs threads = 1; `evaluate` runs on
+// the main thread.
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve as resolvePath } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { FloatArray } from "./init.js";
+import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
+import type { Optimizer, OptimizerSpec } from "./optim.js";
+import { checkParams } from "./params.js";
+import {
+  CMD,
+  CMD_STEP,
+  CMD_STOP,
+  CONTROL_BYTES,
+  CONTROL_INTS,
+  DONE,
+  GEN,
+  LOSS_BYTE_OFFSET,
+  REBIND,
+  ROWS,
+  STATUS,
+  STATUS_EXITED,
+  STATUS_FAILED,
+  type RebindMessage,
+  type WorkerInput,
+  type WorkerReport,
+  type WorkerSetup,
+  sharedArray,
+} from "./parallelProtocol.js";
+
+type InputArray = Float32Array | Float64Array | Int32Array;
+
+type Arrays = Record<string, FloatArray>;
+type InputArrays = Record<string, ArrayLike<number>>;
+
+/** The trainer a generated module's createTrainer returns (its Trainer type), as this file uses it. */
+export interface SingleThreadTrainer {
+  readonly params: Readonly<Arrays>;
+  step(inputs: InputArrays): number;
+  setLearningRate(lr: number): void;
+  readonly learningRate: number;
+  readonly optimizer: Optimizer;
+  evaluate(inputs: InputArrays): { loss: number; outputs: Readonly<Arrays> };
+  readonly spec: unknown;
+}
+
+/**
+ * What a generated module must export to be trained in parallel (every module this gradc emits does).
+ * Pass the module's own type for exact types: `createParallelTrainer<typeof import("./model.gen.js")>(...)`.
+ */
+export interface ParallelModule {
+  readonly spec: {
+    readonly name: string;
+    readonly dtype: "f32" | "f64";
+    readonly batch?: string | number;
+    readonly inputs: readonly InputSpec[];
+    readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  };
+  createTrainer(params: Arrays, options: { optimizer: OptimizerSpec }): SingleThreadTrainer;
+  gradInto(params: Arrays, inputs: InputArrays, grads: Arrays): number;
+}
+
+export interface ParallelTrainerOptions {
+  readonly optimizer: OptimizerSpec;
+  /** Shards per step, the main thread included (default os.availableParallelism()). */
+  readonly threads?: number;
+  /**
+   * Node options for the workers (default: the parent's, plus this repository's TypeScript hook when
+   * gradc runs from its .ts sources). Workers import the module themselves, so a .ts module needs a
+   * TypeScript loader here, e.g. ["--import", "tsx"].
+   */
+  readonly execArgv?: readonly string[];
+}
+
+/** createTrainer's trainer for module M, plus the thread count and `close`. */
+export type ParallelTrainer<M extends ParallelModule = ParallelModule> = ReturnType<M["createTrainer"]> & {
+  /** Shards per step (the main thread computes one of them). */
+  readonly threads: number;
+  /** Ends the workers; the trainer cannot step afterwards. Safe to call twice. */
+  close(): Promise<void>;
+};
+
+type ParamsOf<M extends ParallelModule> = Parameters<M["createTrainer"]>[0];
+
+/**
+ * A data-parallel trainer for the generated module at `moduleUrl` (a file: URL, or a file path), with
+ * the same API as the module's `createTrainer(params, { optimizer })`. `step` stays synchronous: the
+ * main thread computes one shard, then sleeps in Atomics.wait until the workers finish theirs.
+ * Call `close()` when done (the workers are unref'd, so a forgotten close does not keep Node alive).
+ */
+export async function createParallelTrainer<M extends ParallelModule = ParallelModule>(
+  moduleUrl: string | URL,
+  params: ParamsOf<M>,
+  options: ParallelTrainerOptions,
+): Promise<ParallelTrainer<M>> {
+  if (typeof options !== "object" || options === null) throw new Error("createParallelTrainer: expected options { optimizer, threads? }");
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`createParallelTrainer: threads must be an integer >= 1, got ${String(threads)}`);
+  const url = moduleHref(moduleUrl);
+  const mod = (await import(/* @vite-ignore */ url)) as M;
+  if (typeof mod.createTrainer !== "function" || typeof mod.gradInto !== "function" || typeof mod.spec !== "object") {
+    throw new Error(`createParallelTrainer: ${url} is not a gradc module with createTrainer and gradInto (compile it again with this gradc)`);
+  }
+  const spec = mod.spec;
+  const dtype = spec.dtype;
+  const batched = spec.inputs.some((s) => s.shape.some((d) => typeof d === "string"));
+  if (threads > 1 && (!batched || typeof spec.batch === "number")) {
+    throw new Error(
+      `createParallelTrainer: model "${spec.name}" was compiled with a fixed batch size, so a batch cannot be split across threads; ` +
+        `compile it without --batch, or use threads: 1`,
+    );
+  }
+  checkParams(spec.params, params, dtype);
+  const shared = toShared(spec.params, params as Record<string, FloatArray>, dtype);
+  // The main thread's own single-thread trainer: its optimizer (created exactly as createTrainer
+  // creates it), evaluate, and the whole step when threads = 1.
+  const inner = mod.createTrainer(shared, { optimizer: options.optimizer });
+  const pool = threads > 1 ? await startWorkers(url, spec, shared, threads - 1, options.execArgv) : [];
+  return makeTrainer(mod, inner, shared, pool, threads) as ParallelTrainer<M>;
+}
+
+// ── main thread ──────────────────────────────────────────────────────────────────────────────────────
+
+interface WorkerHandle {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly control: Int32Array;
+  readonly loss: Float64Array;
+  readonly grads: readonly FloatArray[];
+  /** Input buffers (spec.inputs order) and the rows they hold. */
+  buffers: InputArray[];
+  capacity: number;
+  /** Rows of the shard this worker computes in the current step (0: idle). */
+  rows: number;
+  gen: number;
+}
+
+function makeTrainer(
+  mod: ParallelModule,
+  inner: SingleThreadTrainer,
+  shared: Record<string, FloatArray>,
+  pool: WorkerHandle[],
+  threads: number,
+): object {
+  const spec = mod.spec;
+  const dtype = spec.dtype;
+  const inputSpecs = spec.inputs;
+  const rowSizes = inputSpecs.map(staticSize);
+  const isBatched = inputSpecs.map((s) => s.shape.some((d) => typeof d === "string"));
+  const paramList = spec.params.map((p) => shared[p.name]);
+  const sizes = paramList.map((p) => p.length);
+  const FloatCtor = dtype === "f32" ? Float32Array : Float64Array;
+  // Shard 0's gradients (main thread), the reduced gradients the optimizer reads, and one double
+  // accumulator per parameter (summing more than two shards without rounding in between).
+  const mainGrads: Record<string, FloatArray> = {};
+  spec.params.forEach((p, k) => (mainGrads[p.name] = new FloatCtor(sizes[k])));
+  const mainGradList = spec.params.map((p) => mainGrads[p.name]);
+  const reduced = sizes.map((n) => new FloatCtor(n));
+  let accumulators: Float64Array[] | null = null;
+  // Shard 0's inputs: views of the caller's arrays, remade only when the arrays or row count change.
+  const arrays: InputArray[] = inputSpecs.map(() => new Float64Array(0));
+  const mainSources: (InputArray | null)[] = inputSpecs.map(() => null);
+  const mainViews: Record<string, InputArray> = {};
+  let mainRows = -1;
+  const shardGrads: (readonly FloatArray[])[] = [];
+  const shardWeights: number[] = [];
+  let closed = false;
+  let broken: Error | null = null;
+
+  function step(inputs: InputArrays): number {
+    if (closed) throw new Error("parallel trainer: step after close()");
+    if (broken) throw broken;
+    if (pool.length === 0) return inner.step(inputs);
+    const n = resolveBatch(inputSpecs, inputs, undefined);
+    const T = pool.length + 1;
+    for (let k = 0; k < inputSpecs.length; k++) arrays[k] = toArray(inputs[inputSpecs[k].name]!, inputSpecs[k].dtype);
+    // Hand out the workers' shards first, so they run while the main thread computes shard 0.
+    // Shard s = rows [⌈s·n/T⌉, ⌈(s+1)·n/T⌉): sizes differ by at most one, the larger ones first, so
+    // shard 0 (this thread's) is never empty and the last ones are when n < T.
+    for (let w = 0; w < pool.length; w++) {
+      const h = pool[w];
+      const start = Math.ceil(((w + 1) * n) / T);
+      const rows = Math.ceil(((w + 2) * n) / T) - start;
+      h.rows = rows;
+      if (rows === 0) continue;
+      let rebind = 0;
+      if (rows > h.capacity) {
+        h.buffers = inputSpecs.map((s, k) => sharedArray(s.dtype, isBatched[k] ? rows * rowSizes[k] : rowSizes[k]));
+        h.capacity = rows;
+        h.port.postMessage({ buffers: h.buffers.map((b) => b.buffer as SharedArrayBuffer) } satisfies RebindMessage);
+        rebind = 1;
+      }
+      for (let k = 0; k < inputSpecs.length; k++) {
+        const a = arrays[k];
+        if (isBatched[k]) h.buffers[k].set(a.subarray(start * rowSizes[k], (start + rows) * rowSizes[k]));
+        else h.buffers[k].set(a);
+      }
+      const c = h.control;
+      c[CMD] = CMD_STEP;
+      c[ROWS] = rows;
+      c[REBIND] = rebind;
+      h.gen = (h.gen + 1) & 0x3fffffff; // stays a non-negative int32 (DONE = -1 means "exited")
+      Atomics.store(c, GEN, h.gen);
+      Atomics.notify(c, GEN);
+    }
+    // Shard 0 on this thread (never empty: n >= 1).
+    const rows0 = Math.ceil(n / T);
+    let mainError: unknown = null;
+    let loss0 = 0;
+    try {
+      let same = rows0 === mainRows;
+      for (let k = 0; k < arrays.length && same; k++) same = arrays[k] === mainSources[k];
+      if (!same) {
+        for (let k = 0; k < arrays.length; k++) {
+          const a = arrays[k];
+          mainSources[k] = a;
+          mainViews[inputSpecs[k].name] = isBatched[k] ? a.subarray(0, rows0 * rowSizes[k]) : a;
+        }
+        mainRows = rows0;
+      }
+      loss0 = mod.gradInto(shared, mainViews, mainGrads);
+    } catch (e) {
+      mainError = e;
+    }
+    // Wait for every worker even when shard 0 failed: none may still be reading the inputs or
+    // parameters when this step returns.
+    let workerError: Error | null = null;
+    for (let w = 0; w < pool.length; w++) {
+      const h = pool[w];
+      if (h.rows === 0) continue;
+      const c = h.control;
+      for (let d = Atomics.load(c, DONE); d !== h.gen; d = Atomics.load(c, DONE)) {
+        if (Atomics.load(c, STATUS) === STATUS_EXITED) break;
+        Atomics.wait(c, DONE, d);
+      }
+      const status = Atomics.load(c, STATUS);
+      if (status === STATUS_EXITED) {
+        broken = new Error(`parallel trainer: worker ${w + 1} exited; create a new trainer`);
+        workerError ??= broken;
+      } else if (status === STATUS_FAILED) {
+        workerError ??= reportedError(w + 1, receiveMessageOnPort(h.port)?.message as WorkerReport | undefined);
+      }
+    }
+    if (mainError !== null) throw mainError;
+    if (workerError !== null) throw workerError;
+    // The fixed-order reduction: shards in index order, each weighted by its share of the rows.
+    shardGrads.length = 0;
+    shardWeights.length = 0;
+    shardGrads.push(mainGradList);
+    shardWeights.push(rows0 / n);
+    let loss = (rows0 / n) * loss0;
+    for (const h of pool) {
+      if (h.rows === 0) continue;
+      shardGrads.push(h.grads);
+      shardWeights.push(h.rows / n);
+      loss += (h.rows / n) * h.loss[0];
+    }
+    if (shardGrads.length > 2 && accumulators === null) accumulators = sizes.map((size) => new Float64Array(size));
+    for (let k = 0; k < paramList.length; k++) reduceInto(reduced[k], shardGrads, shardWeights, k, accumulators?.[k]);
+    inner.optimizer.step(paramList, reduced);
+    return loss;
+  }
+
+  const trainer = {
+    params: shared,
+    spec,
+    threads,
+    optimizer: inner.optimizer,
+    step,
+    setLearningRate(lr: number): void {
+      inner.setLearningRate(lr);
+    },
+    get learningRate(): number {
+      return inner.learningRate;
+    },
+    evaluate(inputs: InputArrays): { loss: number; outputs: Readonly<Arrays> } {
+      if (closed) throw new Error("parallel trainer: evaluate after close()");
+      return inner.evaluate(inputs);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const h of pool) {
+        h.control[CMD] = CMD_STOP;
+        h.gen = (h.gen + 1) & 0x3fffffff;
+        Atomics.store(h.control, GEN, h.gen);
+        Atomics.notify(h.control, GEN);
+      }
+      await Promise.all(pool.map((h) => h.worker.terminate()));
+      for (const h of pool) h.port.close();
+    },
+  };
+  return trainer;
+}
+
+/** g = Σ_s w_s·g_s for parameter k, summed in double in shard order and rounded once when stored. */
+function reduceInto(out: FloatArray, shards: readonly (readonly FloatArray[])[], weights: readonly number[], k: number, acc: Float64Array | undefined): void {
+  const n = out.length;
+  if (shards.length === 1) {
+    // One non-empty shard holds every row: its weight is exactly 1.
+    out.set(shards[0][k]);
+    return;
+  }
+  if (shards.length === 2) {
+    const a = shards[0][k];
+    const b = shards[1][k];
+    const wa = weights[0];
+    const wb = weights[1];
+    for (let i = 0; i < n; i++) out[i] = wa * a[i] + wb * b[i];
+    return;
+  }
+  const first = shards[0][k];
+  const w0 = weights[0];
+  for (let i = 0; i < n; i++) acc![i] = w0 * first[i];
+  for (let s = 1; s < shards.length; s++) {
+    const g = shards[s][k];
+    const w = weights[s];
+    for (let i = 0; i < n; i++) acc![i] += w * g[i];
+  }
+  out.set(acc!);
+}
+
+function reportedError(worker: number, report: WorkerReport | undefined): Error {
+  if (!report || report.kind !== "error") return new Error(`parallel trainer: worker ${worker} failed without a message`);
+  const error = new Error(report.message);
+  if (report.name) error.name = report.name;
+  if (report.stack) error.stack = `${report.stack}\n    at (gradc parallel trainer, worker ${worker})`;
+  return error;
+}
+
+function staticSize(s: InputSpec): number {
+  let size = 1;
+  for (const d of s.shape) if (typeof d === "number") size *= d;
+  return size;
+}
+
+/** The params themselves when all already live in shared memory, else copies that do. */
+function toShared(specs: ParallelModule["spec"]["params"], params: Record<string, FloatArray>, dtype: "f32" | "f64"): Record<string, FloatArray> {
+  if (specs.every((s) => params[s.name].buffer instanceof SharedArrayBuffer)) {
+    return Object.fromEntries(specs.map((s) => [s.name, params[s.name]]));
+  }
+  const out: Record<string, FloatArray> = {};
+  for (const s of specs) {
+    const src = params[s.name];
+    const a = sharedArray(dtype, src.length) as FloatArray;
+    a.set(src);
+    out[s.name] = a;
+  }
+  return out;
+}
+
+function moduleHref(m: string | URL): string {
+  if (m instanceof URL) return m.href;
+  if (typeof m !== "string") throw new Error(`createParallelTrainer: moduleUrl must be a URL or a path, got ${typeof m}`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(m) && !/^[a-z]:[\\/]/i.test(m)) return m; // a URL (but not C:\ on Windows)
+  return pathToFileURL(isAbsolute(m) ? m : resolvePath(m)).href;
+}
+
+// ── workers ──────────────────────────────────────────────────────────────────────────────────────────
+
+// From dist/ the worker is parallelWorker.js next to this file; from the sources (tests, the TS hook)
+// it is parallelWorker.ts, which a worker can only load with the repository's TypeScript hook.
+const here = import.meta.url;
+const fromSource = /\.ts$/.test(new URL(here).pathname);
+const workerEntry = new URL(fromSource ? "./parallelWorker.ts" : "./parallelWorker.js", here);
+
+function tsHook(): string {
+  const hook = fileURLToPath(new URL("../scripts/register-ts.js", here));
+  if (!existsSync(hook)) throw new Error(`parallel trainer: running from TypeScript sources, but ${hook} is missing`);
+  return hook;
+}
+
+/** The workers' execArgv; undefined inherits the parent's (Node's default). */
+function workerExecArgv(custom: readonly string[] | undefined): string[] | undefined {
+  if (custom) return [...custom];
+  if (!fromSource) return undefined;
+  const parent = process.execArgv;
+  const hasHook = parent.some((a, i) => (a === "--import" && parent[i + 1]?.includes("register-ts")) || (a.startsWith("--import=") && a.includes("register-ts")));
+  return hasHook ? undefined : [...parent, "--import", tsHook()];
+}
+
+async function startWorkers(
+  moduleUrl: string,
+  spec: ParallelModule["spec"],
+  shared: Record<string, FloatArray>,
+  count: number,
+  execArgv: readonly string[] | undefined,
+): Promise<WorkerHandle[]> {
+  let argv = workerExecArgv(execArgv);
+  const inputs: WorkerInput[] = spec.inputs.map((s) => ({
+    name: s.name,
+    dtype: s.dtype,
+    rowSize: staticSize(s),
+    batched: s.shape.some((d) => typeof d === "string"),
+  }));
+  const params = spec.params.map((p) => {
+    const a = shared[p.name];
+    return { name: p.name, buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length };
+  });
+  const handles: WorkerHandle[] = [];
+  try {
+    for (let w = 0; w < count; w++) {
+      const control = new SharedArrayBuffer(CONTROL_BYTES);
+      const grads = spec.params.map((p) => sharedArray(spec.dtype, shared[p.name].length) as FloatArray);
+      const spawn = () => {
+        const { port1, port2 } = new MessageChannel();
+        const setup: WorkerSetup = { moduleUrl, dtype: spec.dtype, params, grads: grads.map((g) => g.buffer as SharedArrayBuffer), inputs, control, port: port2 };
+        try {
+          const worker = new Worker(workerEntry, { workerData: setup, transferList: [port2], ...(argv ? { execArgv: argv } : {}), name: `gradc-parallel-${w + 1}` });
+          port1.unref();
+          return { worker, port: port1 };
+        } catch (e) {
+          port1.close();
+          throw e;
+        }
+      };
+      let started: { worker: Worker; port: MessagePort };
+      try {
+        started = spawn();
+      } catch (e) {
+        // The parent's own flags (say --expose-gc) may be process-wide ones a worker rejects: keep only the hook.
+        if (execArgv || !argv || (e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+        argv = ["--import", tsHook()];
+        started = spawn();
+      }
+      handles.push({
+        ...started,
+        control: new Int32Array(control, 0, CONTROL_INTS),
+        loss: new Float64Array(control, LOSS_BYTE_OFFSET, 1),
+        grads,
+        buffers: [],
+        capacity: 0,
+        rows: 0,
+        gen: 0,
+      });
+    }
+    await Promise.all(handles.map((h, w) => ready(h.worker, w + 1)));
+  } catch (e) {
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+    for (const h of handles) h.port.close();
+    throw e;
+  }
+  for (const h of handles) h.worker.unref();
+  return handles;
+}
+
+/** Resolves when the worker has imported the module; rejects with its error otherwise. */
+function ready(worker: Worker, index: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (f: () => void) => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      f();
+    };
+    const onMessage = (m: WorkerReport) => done(() => (m.kind === "ready" ? resolve() : reject(reportedError(index, m))));
+    const onError = (e: Error) => done(() => reject(e));
+    const onExit = (code: number) => done(() => reject(new Error(`parallel trainer: worker ${index} exited with code ${code} while starting`)));
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+  });
+}
