@@ -5,8 +5,9 @@
 //                                        --batch) it was compiled with, read from its `spec`: to change
 //                                        them, compile it once by hand (`npx gradc compile ... --dtype f32`).
 //                                        A new example gets f64.
-//   test/golden/<name>.f64.gen.ts        every example in both dtypes, so a reviewer sees each change
-//   test/golden/<name>.f32.gen.ts        to the emitted code in both kinds of arithmetic
+//   test/golden/<name>.f64.gen.ts        the example in the dtype its model.gen.ts does not use, so a
+//   test/golden/<name>.f32.gen.ts        reviewer sees each change to the emitted code in both kinds of
+//                                        arithmetic (the example's own file is the golden of its dtype)
 //   test/golden/<name>.<dtype>.batch<N>.gen.ts   the VARIANTS: fixed batch sizes (--batch N), whose
 //                                        code is unrolled over the batch
 //
@@ -48,8 +49,12 @@ export function goldenTargets() {
   for (const name of exampleNames()) {
     const model = `examples/${name}/model.ts`;
     const out = `examples/${name}/model.gen.ts`;
-    targets.push({ model, out, ...compiledWith(out) });
-    for (const dtype of ["f64", "f32"]) targets.push({ model, out: `test/golden/${name}.${dtype}.gen.ts`, dtype });
+    const own = compiledWith(out);
+    targets.push({ model, out, ...own });
+    // The example's own module is already the golden file of its dtype; test/golden/ holds the other one.
+    for (const dtype of ["f64", "f32"]) {
+      if (dtype !== own.dtype || own.batch !== undefined) targets.push({ model, out: `test/golden/${name}.${dtype}.gen.ts`, dtype });
+    }
   }
   for (const v of VARIANTS) {
     targets.push({ model: `examples/${v.example}/model.ts`, out: `test/golden/${v.example}.${v.dtype}.batch${v.batch}.gen.ts`, dtype: v.dtype, batch: v.batch });
