@@ -63,6 +63,11 @@ export function param(name: string, shape: readonly number[], options: { init?: 
   return node;
 }
 
+/** A tensor of zeros; the shape may name the batch dimension (`zeros(["batch", 16])`, an RNN's first state). */
+export function zeros(shape: readonly Dim[]): Tensor {
+  return broadcastTo(scalar(0), resolveShape(shape, "zeros"));
+}
+
 /** The run-time size of the batch dimension, as a scalar. */
 export const dim = (name: string): Tensor => {
   const fixed = context().fixedBatch;

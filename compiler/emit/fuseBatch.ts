@@ -40,14 +40,16 @@ export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: Kerne
       group.pre.push(...k.pre);
       group.body.push(k.comment, ...k.loop);
       group.post.push(...k.post);
-      (k.accumulates ? group.after : group.rows).add(k.node);
-      if (k.post.length) group.after.add(k.node);
+      for (const w of [k.node, ...k.writes]) {
+        (k.accumulates ? group.after : group.rows).add(w);
+        if (k.post.length) group.after.add(w);
+      }
     } else if (group && !readsFrom(k, group.rows) && !readsFrom(k, group.after)) {
       hoisted.push(k.comment, ...k.pre, ...k.post);
     } else if (group) {
       const h = heading();
       group.post.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
-      group.after.add(k.node);
+      for (const w of [k.node, ...k.writes]) group.after.add(w);
     } else {
       const h = heading();
       out.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);

@@ -9,7 +9,7 @@
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
-import type { TensorRef } from "../ops/op.js";
+import type { NestedContext, TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, stridesOf } from "./affine.js";
@@ -42,6 +42,8 @@ export interface KernelEnv {
    * loop writes and reads each element of row i at a compile-time position (see ./module.ts).
    */
   readonly rowScalars: ReadonlySet<Node>;
+  /** How kernel templates emit a graph inside their loop (a scan's body). */
+  readonly nested?: NestedContext;
 }
 
 export interface KernelCode {
@@ -61,6 +63,8 @@ export interface KernelCode {
   readonly varReads: Set<Node>;
   /** Whether every element the kernel writes is at (row i, compile-time position). */
   readonly constWrite: boolean;
+  /** Arrays the kernel writes besides its node's own (the parts of a scan). */
+  readonly writes: readonly Node[];
 }
 
 type Idx = readonly (string | number)[];
@@ -106,6 +110,7 @@ export class KernelEmitter {
       post: parts.post ?? [],
       reads: this.reads,
       accumulates: parts.accumulates ?? false,
+      writes: parts.writes ?? [],
       varReads: this.varReads,
       constWrite: this.constWrite,
     };
@@ -374,12 +379,28 @@ export class KernelEmitter {
         return write ? this.write(node, idx) : this.read(node, idx);
       },
     });
-    const lines = getOp(n.op).lowerKernel!(
-      { inputs: n.inputs.map((i) => ref(i, false)), output: ref(n, true), local: (hint) => this.env.names.fresh(hint) },
+    const op = getOp(n.op);
+    // A tuple op writes the arrays of its part nodes (null where a result is not used).
+    const parts = op.tuple ? this.partsOf(n) : undefined;
+    const lines = op.lowerKernel!(
+      {
+        inputs: n.inputs.map((i) => ref(i, false)),
+        output: ref(n, true),
+        local: (hint) => this.env.names.fresh(hint),
+        ...(parts ? { parts: parts.map((p) => (p ? { array: this.store(p) } : null)) } : {}),
+        ...(this.env.nested ? { nested: this.env.nested } : {}),
+      },
       n.attrs,
     );
     this.constWrite = false;
-    return { post: ["{", ...lines, "}"] };
+    return { post: ["{", ...lines, "}"], ...(parts ? { writes: parts.filter((p): p is Node => p !== null) } : {}) };
+  }
+
+  /** The part nodes reading each result of tuple node n, by result index. */
+  private partsOf(n: Node): (Node | null)[] {
+    const out: (Node | null)[] = [];
+    for (const p of this.env.plan.nodes) if (p.op === "part" && p.inputs[0] === n) out[p.attrs.index as number] = p;
+    return Array.from(out, (p) => p ?? null);
   }
 
   /**
@@ -561,6 +582,7 @@ interface Parts {
   loop?: string[];
   post?: string[];
   accumulates?: boolean;
+  writes?: Node[];
 }
 
 const bound = (d: number | string) => (typeof d === "number" ? String(d) : "n");

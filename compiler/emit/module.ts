@@ -10,6 +10,8 @@ import { cse } from "../passes/cse.js";
 import { simplify } from "../passes/simplify.js";
 import { specialize } from "../passes/specialize.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
+import { getOp } from "../ops/index.js";
+import type { NestedContext } from "../ops/op.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { commentText, Names, prop } from "./names.js";
 
@@ -338,68 +340,22 @@ function emitPassWith(
   kind: "forward" | "train" | "evaluate",
   rowScalars: ReadonlySet<Node>,
 ): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number> } {
-  const p = plan(g, roots);
   const names = new Names();
   const storage = new Map<Node, string>();
-  const scalars = new Set<Node>();
-  const rootSet = new Set(roots);
   const head: string[] = [];
   const buffers: [string, string][] = [];
   const inputs: Node[] = [];
   const inputIds: string[] = [];
-
-  for (const n of p.nodes) {
-    if (n.op === "param") {
-      const id = names.fresh(n.attrs.name as string);
-      storage.set(n, id);
-      head.push(`const ${id} = ${prop("params", n.attrs.name as string)};`);
-    } else if (n.op === "input") {
+  const needed = reachable(roots);
+  for (const n of g.nodes) {
+    if (n.op === "input" && needed.has(n)) {
       const id = names.fresh(n.attrs.name as string);
       storage.set(n, id);
       inputs.push(n);
       inputIds.push(id);
-    } else if (n.op === "const" && n.attrs.values) {
-      const id = names.fresh((n.name ?? "c").toLowerCase());
-      storage.set(n, id);
-      head.push(`const ${id} = ${constantFor(n)};`);
     }
   }
-  const kernelNodes = new Set(p.kernels.map((k) => k.node));
-  for (const n of p.nodes) {
-    if (!kernelNodes.has(n)) continue;
-    if (n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss)) {
-      scalars.add(n);
-      storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
-    } else if (rowScalars.has(n)) {
-      storage.set(n, names.fresh(n.name ?? n.op));
-    } else {
-      const id = names.fresh(n.name ?? n.op);
-      storage.set(n, id);
-      buffers.push([id, sizeExpr(n.shape)]);
-      head.push(`const ${id} = ws.${id};`);
-    }
-  }
-  const backward = new Set(p.nodes.filter((n) => !forwardSet.has(n)));
-  const display = (n: Node): string => {
-    if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
-    if (n.op === "dim") return "N";
-    if (n.op === "reshape") return display(n.inputs[0]!);
-    return n.name ?? storage.get(storageOf(n)) ?? n.op;
-  };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars });
-  const codes = p.kernels.map((k) => emitter.emit(k));
-  let headed: "none" | "forward" | "backward" = "none";
-  const section = (k: KernelCode) => {
-    if (kind !== "train" || headed === "backward") return null;
-    if (backward.has(k.node)) {
-      headed = "backward";
-      return "// ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────";
-    }
-    if (headed === "forward") return null;
-    headed = "forward";
-    return "// ──── forward ────";
-  };
-  const { lines: body, loopOf } = fuseBatchLoops(codes, section);
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train" });
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -408,5 +364,93 @@ function emitPassWith(
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, inputIds, rootStorage }, codes, loopOf };
+  return { pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, inputs, inputIds, rootStorage }, codes: out.codes, loopOf: out.loopOf };
+}
+
+/** What the kernels of one pass share: names, the workspace, the statements before the first kernel. */
+interface PassState {
+  readonly names: Names;
+  /** Storage of nodes bound before the kernels run (inputs; a scan body's carries and step inputs). */
+  readonly storage: Map<Node, string>;
+  readonly head: string[];
+  readonly buffers: [string, string][];
+  readonly constantFor: (n: Node) => string;
+  readonly forwardSet: ReadonlySet<Node>;
+  readonly rowScalars: ReadonlySet<Node>;
+  /** Print "forward"/"backward" headings (the training pass). */
+  readonly headings: boolean;
+}
+
+/**
+ * The kernels computing `roots` of `g`, in one fused sequence: storage for every value (workspace
+ * buffers, scalar locals, row scalars), then each planned kernel, then batch-loop fusion. A scan's
+ * body is emitted by the same function, sharing the pass's names and workspace.
+ */
+function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number> } {
+  const p = plan(g, roots);
+  const { names, storage, head, buffers } = st;
+  const scalars = new Set<Node>();
+  const rootSet = new Set(roots);
+  const buffer = (hint: string, shape: Node["shape"]) => {
+    const id = names.fresh(hint);
+    buffers.push([id, sizeExpr(shape)]);
+    head.push(`const ${id} = ws.${id};`);
+    return id;
+  };
+
+  for (const n of p.nodes) {
+    if (storage.has(n)) continue;
+    if (n.op === "param") {
+      const id = names.fresh(n.attrs.name as string);
+      storage.set(n, id);
+      head.push(`const ${id} = ${prop("params", n.attrs.name as string)};`);
+    } else if (n.op === "const" && n.attrs.values) {
+      const id = names.fresh((n.name ?? "c").toLowerCase());
+      storage.set(n, id);
+      head.push(`const ${id} = ${st.constantFor(n)};`);
+    } else if (n.op === "part") {
+      storage.set(n, buffer(n.name ?? "part", n.shape)); // written by its scan's kernel
+    }
+  }
+  const kernelNodes = new Set(p.kernels.map((k) => k.node));
+  for (const n of p.nodes) {
+    if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
+    if (n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss)) {
+      scalars.add(n);
+      storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
+    } else if (st.rowScalars.has(n)) {
+      storage.set(n, names.fresh(n.name ?? n.op));
+    } else storage.set(n, buffer(n.name ?? n.op, n.shape));
+  }
+  const backward = new Set(p.nodes.filter((n) => !st.forwardSet.has(n)));
+  const display = (n: Node): string => {
+    if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
+    if (n.op === "dim") return "N";
+    if (n.op === "reshape") return display(n.inputs[0]!);
+    return n.name ?? storage.get(storageOf(n)) ?? n.op;
+  };
+  const nested: NestedContext = {
+    buffer,
+    body(bg, bodyRoots, bind) {
+      const inner = new Map(bind);
+      // A body's own values are all "forward" (its derivative is a separate reverse body).
+      const r = emitKernels(bg, bodyRoots, { ...st, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), headings: false });
+      return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
+    },
+  };
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested });
+  const codes = p.kernels.map((k) => emitter.emit(k));
+  let headed: "none" | "forward" | "backward" = "none";
+  const section = (k: KernelCode) => {
+    if (!st.headings || headed === "backward") return null;
+    if (backward.has(k.node)) {
+      headed = "backward";
+      return "// ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────";
+    }
+    if (headed === "forward") return null;
+    headed = "forward";
+    return "// ──── forward ────";
+  };
+  const { lines, loopOf } = fuseBatchLoops(codes, section);
+  return { lines, codes, loopOf };
 }

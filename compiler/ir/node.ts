@@ -36,6 +36,8 @@ export type TypingLookup = (op: string) => NodeTyping;
 
 /** Stable JSON with sorted keys, so attrs written in any order hash alike. */
 export function canonical(v: unknown): string {
+  // An attribute that is itself a graph (a scan's body) is identified by its key, not walked.
+  if (v && typeof v === "object" && typeof (v as { canonicalKey?: unknown }).canonicalKey === "string") return (v as { canonicalKey: string }).canonicalKey;
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -50,13 +52,24 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v) ?? "undefined";
 }
 
+/**
+ * Gives a builder's own stand-in for a node made by another builder. A scan body is traced in a
+ * builder of its own; the outer values it mentions (weights, biases) become its captured inputs.
+ */
+export type Adopt = (foreign: Node) => Node;
+
 export class Builder {
   private readonly table = new Map<string, Node>();
+  private readonly own = new WeakSet<Node>();
   private nextId = 0;
-  constructor(private readonly typing: TypingLookup) {}
+  constructor(
+    private readonly typing: TypingLookup,
+    private readonly adopt?: Adopt,
+  ) {}
 
   /** The node for (op, inputs, attrs), created on first use; shape rules run here (they may throw). */
-  make(op: string, inputs: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
+  make(op: string, given: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
+    const inputs = this.adopt && given.some((i) => !this.own.has(i)) ? given.map((i) => (this.own.has(i) ? i : this.adopt!(i))) : given;
     const key = `${op}(${inputs.map((i) => i.id).join(",")})${canonical(attrs)}`;
     const found = this.table.get(key);
     if (found) {
@@ -75,7 +88,15 @@ export class Builder {
       ...(name ? { name } : {}),
     };
     this.table.set(key, node);
+    this.own.add(node);
     return node;
+  }
+
+  /** `n` itself when this builder made it, else its stand-in (see Adopt). */
+  local(n: Node): Node {
+    if (this.own.has(n)) return n;
+    if (!this.adopt) throw new Error(`internal: ${n.op}#${n.id} belongs to another builder`);
+    return this.adopt(n);
   }
 
   get size(): number {

@@ -3,6 +3,8 @@
 export interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float64Array;
+  /** The values of an op with several results (a scan), which `part` nodes pick. */
+  readonly parts?: readonly Tensor[];
 }
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

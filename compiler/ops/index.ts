@@ -13,6 +13,7 @@ import type { OpDef } from "./op.js";
 import { dropoutMaskOp, selectOp } from "./mode.js";
 import { avgPool2dBackwardOp, avgPool2dOp, maxPool2dBackwardOp, maxPool2dOp, maxPool2dSelectOp } from "./pool.js";
 import { maxOp, sumOp } from "./reduce.js";
+import { partOp, scanOp } from "./scan.js";
 import { sliceGradOp, sliceOp } from "./slice.js";
 import { logSoftmaxOp, softmaxOp } from "./softmax.js";
 
@@ -28,6 +29,7 @@ export const allOps: readonly OpDef[] = [
   maxPool2dOp, maxPool2dBackwardOp, maxPool2dSelectOp, avgPool2dOp, avgPool2dBackwardOp,
   softmaxOp, logSoftmaxOp, softmaxCEOp, onehotOp,
   selectOp, dropoutMaskOp,
+  scanOp, partOp,
 ];
 
 let registry: Map<string, OpDef> | null = null;

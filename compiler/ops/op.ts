@@ -3,6 +3,7 @@
 // product written with the DSL's own functions, so gradients are ordinary graph nodes), its
 // lowering and its notation.
 
+import type { Graph } from "../ir/graph.js";
 import type { Attrs, ElemType, Node } from "../ir/node.js";
 import type { Shape } from "../ir/shape.js";
 import { broadcastShapes } from "../ir/shape.js";
@@ -39,6 +40,21 @@ export interface KernelContext {
   readonly output: TensorRef;
   /** A fresh local name (loop variables, accumulators). */
   readonly local: (hint: string) => string;
+  /** Tuple ops: the array of each result a `part` node reads (null: the result is unused). */
+  readonly parts?: readonly ({ readonly array: string } | null)[];
+  /** Ops whose loop runs a whole graph per iteration (scan). */
+  readonly nested?: NestedContext;
+}
+
+/** How a kernel template emits a graph inside its own loop (a scan's body). */
+export interface NestedContext {
+  /**
+   * The statements computing `roots` of `g`, whose inputs are read from the arrays `bind` gives;
+   * `storage` is the array (or bound input) holding each root.
+   */
+  body(g: Graph, roots: readonly Node[], bind: ReadonlyMap<Node, string>): { lines: string[]; storage: ReadonlyMap<Node, string> };
+  /** A workspace buffer with `shape`'s elements (the batch dimension is `n`). */
+  buffer(hint: string, shape: Shape): string;
 }
 
 /** Code for one row of a rowwise op: `x(j)`, `y(j)` are element accessors; `len` the row length. */
@@ -58,6 +74,8 @@ export interface RowContext {
 export interface OpDef {
   readonly name: string;
   readonly kind: OpKind;
+  /** Its value is several tensors, each read through a `part` node (scan). */
+  readonly tuple?: boolean;
   shape(inputs: readonly Node[], attrs: Attrs): Shape;
   dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
   /** Reference semantics in float64 (concrete shapes): constant folding and tests use it. */
@@ -67,6 +85,11 @@ export interface OpDef {
    * e.g. for integer labels). Written with DSL functions; runs inside a gradient builder.
    */
   vjp?(g: Node, node: Node): readonly (Node | null)[];
+  /**
+   * Ops with several results, read through `part` nodes (a scan): ∂L/∂input_k given the adjoint of
+   * each part (null where a part is unused). Replaces `vjp` for such ops.
+   */
+  vjpParts?(parts: readonly (Node | null)[], node: Node): readonly (Node | null)[];
   /** Elementwise ops: the scalar expression for one element, operands given as JS expressions. */
   expr?(args: readonly string[], attrs: Attrs): string;
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */

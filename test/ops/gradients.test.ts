@@ -17,6 +17,7 @@ import * as cv from "../../compiler/dsl/conv.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
 import { dropout, select } from "../../compiler/dsl/training.js";
+import { scan } from "../../compiler/dsl/scan.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { allOps, getOp } from "../../compiler/ops/index.js";
@@ -296,6 +297,11 @@ const table: GradCase[] = [
   { op: "variance", name: "axis 0 of [3,4], keepdims", params: { X: P([3, 4], WIDE) }, build: (v) => variance(v.X!, 0, true) },
   { op: "variance", name: "axis −1 of [2,3,4], correction 1 (unbiased)", params: { X: P([2, 3, 4], WIDE) }, build: (v) => variance(v.X!, -1, false, { correction: 1 }) },
   { op: "variance", name: "over a symbolic batch axis, correction 1", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => variance(d.matmul(v.x!, v.W!), 0, false, { correction: 1 }) },
+  // recurrence: a scan's gradient is a reverse scan over its body's derivative (part reads one result)
+  { op: "scan", name: "tanh RNN over a sequence param [2,4,3]: carry, captures and step inputs all differentiated", params: { X: P([2, 4, 3]), W: P([3, 2]), U: P([2, 2]), h0: P([2, 2]) }, build: (v) => scan((h: Node, x: Node) => { const h2 = d.tanh(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))); return { carry: h2, output: h2 }; }, v.h0!, v.X!).outputs as Node },
+  { op: "scan", name: "two carries and an object of outputs, reverse, over a symbolic batch", params: { W: P([2, 3]), V: P([3, 3]) }, inputs: { xs: I(["batch", 3, 2], [1, -0.5, 0.3, 2, -1, 0.4, 0.2, 0.7, -0.3, 1, 0.5, -0.8]) }, build: (v) => { const r = scan((s: { a: Node; b: Node }, x: Node) => { const a = d.sigmoid(d.add(d.matmul(x, v.W!), d.matmul(s.b, v.V!))); const b = d.mul(s.a, d.tanh(a)); return { carry: { a, b }, output: { a, ab: d.mul(a, b) } }; }, { a: d.zeros(["batch", 3]), b: d.add(d.zeros(["batch", 3]), 0.5) }, v.xs!, { reverse: true }); return overBatch(d.add(d.sum(r.outputs.ab, 1), d.mul(r.carry.a, r.carry.b))); } },
+  { op: "scan", name: "no sequence: { length: 3 } steps of a captured map", params: { A: P([2, 2]), h0: P([1, 2]) }, build: (v) => scan((h: Node) => ({ carry: d.tanh(d.matmul(h, v.A!)) }), v.h0!, null, { length: 3 }).carry },
+  { op: "part", name: "final carry of a 3-step scan", params: { A: P([2, 2]), h0: P([2, 2]) }, build: (v) => scan((h: Node) => ({ carry: d.sigmoid(d.matmul(h, v.A!)) }), v.h0!, null, { length: 3 }).carry },
 ];
 
 // ── running an entry ──────────────────────────────────────────────────────────────────────────────
@@ -423,16 +429,19 @@ describe("meta", () => {
     const withGradient = differentiable.filter((name) => !noGrad.has(name));
     const inTable = new Set(table.map((c) => c.op));
     expect(withGradient.filter((name) => !inTable.has(name))).toEqual([]);
-    for (const name of withGradient) expect(getOp(name).vjp, `${name} has no derivative rule`).toBeDefined();
+    // A tuple op's rule takes the adjoints of all its parts (vjpParts); a part's adjoint goes to its
+    // tuple unchanged (autodiff/sweep.ts), so `part` has no rule of its own.
+    for (const name of withGradient.filter((n) => n !== "part")) expect(getOp(name).vjp ?? getOp(name).vjpParts, `${name} has no derivative rule`).toBeDefined();
   });
 
   it("every entry catches a 1% error in its op's derivative rule (no entry passes vacuously)", () => {
     const noGrad = new Set(noGradTable.map((c) => c.op));
     const undetected: string[] = [];
-    for (const name of differentiable.filter((n) => !noGrad.has(n))) {
-      const op = getOp(name) as { vjp?: OpDef["vjp"] };
-      const original = op.vjp!;
-      op.vjp = (g, node) => original(g, node).map((c) => c && d.mul(c, 1.01));
+    for (const name of differentiable.filter((n) => !noGrad.has(n) && n !== "part")) {
+      const op = getOp(name) as { vjp?: OpDef["vjp"]; vjpParts?: OpDef["vjpParts"] };
+      const key = op.vjp ? "vjp" : "vjpParts";
+      const original = op[key]! as (a: never, b: Node) => readonly (Node | null)[];
+      (op as Record<string, unknown>)[key] = (g: never, node: Node) => original(g, node).map((c) => c && d.mul(c, 1.01));
       try {
         for (const c of table.filter((c) => c.op === name && !c.zeroGradient)) {
           try {
@@ -443,7 +452,7 @@ describe("meta", () => {
           }
         }
       } finally {
-        op.vjp = original;
+        (op as Record<string, unknown>)[key] = original;
       }
     }
     expect(undetected).toEqual([]);

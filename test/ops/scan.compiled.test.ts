@@ -1,0 +1,78 @@
+// scan through the whole compiler: the emitted module's lossAndGrad (the forward scan, then the
+// reverse scan of backpropagation through time, each body emitted once inside its time loop) against
+// central finite differences of the reference interpreter, and forward() against the interpreter.
+import { describe, expect, it } from "vitest";
+import * as d from "../../compiler/dsl/core.js";
+import { model, type ModelDef } from "../../compiler/dsl/model.js";
+import { gru, lstm, rnn } from "../../compiler/dsl/recurrent.js";
+import { scan } from "../../compiler/dsl/scan.js";
+import { evaluate } from "../../compiler/ir/interpret.js";
+import type { Node } from "../../compiler/ir/node.js";
+import { compileAndImport } from "../helpers/compiled.js";
+import { checkGradients, traceModel } from "../helpers/gradcheck.js";
+import { mulberry32, uniformArray } from "../helpers/rng.js";
+
+type Inputs = Record<string, number[]>;
+
+async function checkCompiled(def: ModelDef, inputs: Inputs, seed = 1): Promise<string> {
+  const { module, code } = await compileAndImport(def);
+  const params = Object.fromEntries(Object.entries(module.initParams(seed)).map(([k, v]) => [k, Float64Array.from(v)]));
+  const r = checkGradients(def, { inputs, params }, { analytic: () => module.lossAndGrad(params, inputs) });
+  const largest = Math.max(...Object.values(r.numeric).flatMap((a) => [...a].map(Math.abs)));
+  expect(largest, "the gradient is zero everywhere: the check would pass vacuously").toBeGreaterThan(1e-3);
+  const g = traceModel(def);
+  const reference = evaluate(g, { inputs, params });
+  const outputs = module.forward(params, inputs);
+  for (const [name, node] of g.outputs) {
+    const want = [...reference.get(node)!.data];
+    const got = [...outputs[name]!];
+    expect(got).toHaveLength(want.length);
+    got.forEach((v, k) => expect(v, `${name}[${k}]`).toBeCloseTo(want[k]!, 12));
+  }
+  return code;
+}
+
+const B = 3, T = 6, D = 2;
+const rng = mulberry32(5);
+const xs = uniformArray(rng, B * T * D, -1, 1);
+
+/** Per-step sigmoid outputs from an LSTM, binary cross-entropy against 0/1 targets (the adding task's shape). */
+const lstmTagger = model("lstmTagger", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", ["batch", T, 1]);
+  const { outputs } = lstm(x, { name: "lstm", hidden: 5 });
+  const Wo = d.param("Wo", [5, 1], { init: "xavier" });
+  const bo = d.param("bo", [1], { init: "zeros" });
+  const logits = scan((_: Node, h: Node) => ({ carry: _, output: d.add(d.matmul(h, Wo), bo) }), d.zeros(["batch", 1]), outputs).outputs as Node;
+  return { loss: d.binaryCrossEntropy(d.sigmoid(logits), y), outputs: { p: d.sigmoid(logits) } };
+});
+
+const gruLast = model("gruLast", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", ["batch", 4]);
+  const { h } = gru(x, { name: "gru", hidden: 4 });
+  return { loss: d.mse(h, y), outputs: { h } };
+});
+
+const reverseRnn = model("reverseRnn", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", ["batch", T, 3]);
+  const { outputs } = rnn(x, { name: "rnn", hidden: 3, reverse: true });
+  return { loss: d.mse(outputs, y), outputs: { outputs } };
+});
+
+describe("scan, compiled", () => {
+  it("an LSTM tagger (a scan feeding a scan): BPTT gradients and outputs", async () => {
+    const y = Array.from({ length: B * T }, (_, k) => (k % 3 === 0 ? 1 : 0));
+    const code = await checkCompiled(lstmTagger, { xs, y });
+    // The bodies are emitted once, inside loops over time (not unrolled per step).
+    expect(code.match(/for \(let t\w* = 0; t\w* < 6; t\w*\+\+\)/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(code.match(/for \(let t\w* = 5; t\w* >= 0; t\w*--\)/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+  it("a GRU's last state under MSE", async () => {
+    await checkCompiled(gruLast, { xs, y: uniformArray(mulberry32(2), B * 4, -0.5, 0.5) });
+  });
+  it("a reverse RNN's outputs under MSE", async () => {
+    await checkCompiled(reverseRnn, { xs, y: uniformArray(mulberry32(3), B * T * 3, -0.5, 0.5) });
+  });
+});
