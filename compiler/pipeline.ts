@@ -10,8 +10,29 @@ import { dce } from "./passes/dce.js";
 import { foldTranspose } from "./passes/foldTranspose.js";
 import type { Pass } from "./passes/pass.js";
 import { reuseForward } from "./passes/reuseForward.js";
+import { scanBodies } from "./passes/scanBodies.js";
 import { simplify } from "./passes/simplify.js";
 import { stabilize } from "./passes/stabilize.js";
+
+/** The passes a scan's body gets: those of the forward graph (stabilize, simplify, constFold), then cse and dce. */
+export function optimizeForwardBody(body: Graph): { graph: Graph; changes: number } {
+  return sequence(body, [stabilize, simplify, constFold, cse, dce]);
+}
+
+/** The passes the reverse body of backpropagation through time gets: those run after grad on the outer graph. */
+export function optimizeReverseBody(body: Graph): { graph: Graph; changes: number } {
+  return sequence(body, [simplify, constFold, foldTranspose, reuseForward, simplify, cse, dce]);
+}
+
+function sequence(g: Graph, passes: readonly Pass[]): { graph: Graph; changes: number } {
+  let changes = 0;
+  for (const pass of passes) {
+    const r = pass(g);
+    changes += r.changes;
+    g = r.graph;
+  }
+  return { graph: g, changes };
+}
 
 /** The batch size flop counts in reports assume. */
 export const REPORT_BATCH = 64;
@@ -49,6 +70,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("stabilize", stabilize, g);
   g = run("simplify", simplify, g);
   g = run("constFold", constFold, g);
+  g = run("scanBodies", scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody }), g);
   const forward = g;
   g = run("grad", differentiate, g);
   g = run("simplify", simplify, g);

@@ -124,8 +124,9 @@ export function scan<C extends Tree, X extends Tree | null, Y extends Tree | und
     captures: captures.map(dependsOnTrainable),
   });
   const node = make("scan", [...carryIn.nodes, ...xsIn.nodes, ...captures], { body: scanBody, length, reverse: !!options.reverse });
-  const finals = carryIn.nodes.map((c, i) => named(part(node, i), carryIn.keys[i] || c.name));
-  const stackedOut = outputs.nodes.map((_, q) => named(part(node, carryIn.nodes.length + q), outputs.keys[q] ? `${outputs.keys[q]}s` : undefined));
+  // The carry's array holds h_t while the loop runs and h_T after it; ys: an output at every step.
+  const finals = carryIn.nodes.map((_, i) => named(part(node, i), carryIn.keys[i] || "carry"));
+  const stackedOut = outputs.nodes.map((_, q) => named(part(node, carryIn.nodes.length + q), `${outputs.keys[q] || "y"}s`));
   return { carry: rebuildTree<C>(init, finals), outputs: (result.output === undefined ? undefined : rebuildTree(result.output, stackedOut)) as Y };
 }
 

@@ -9,9 +9,11 @@ export function flops(g: Graph, batch = 1): number {
   const size = (n: Node) => n.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : batch), 1);
   let total = 0;
   for (const n of g.nodes) {
-    const kind = getOp(n.op).kind;
-    if (kind === "leaf" || kind === "view" || kind === "layout") continue;
-    if (n.op === "matmul") {
+    const op = getOp(n.op);
+    const kind = op.kind;
+    if (op.flops) total += op.flops(n, (body) => flops(body, batch));
+    else if (kind === "leaf" || kind === "view" || kind === "layout") continue;
+    else if (n.op === "matmul") {
       const a = n.inputs[0]!;
       const k = (n.attrs.transA ? a.shape[0] : a.shape[1])!;
       total += 2 * size(n) * (typeof k === "number" ? k : batch);

@@ -96,6 +96,8 @@ export interface OpDef {
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
   /** Kernel ops: the statements computing the whole output (see KernelContext). */
   lowerKernel?(ctx: KernelContext, attrs: Attrs): string[];
+  /** Floating-point operations of a node, when one per output element undercounts (a scan runs its body T times). */
+  flops?(node: Node, count: (g: Graph) => number): number;
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
 }

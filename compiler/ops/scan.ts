@@ -110,7 +110,13 @@ export const scanOp = defineOp({
     const dCarries = inits.map((x, i) => adjoints[i] ?? zeros(x.shape));
     const sums = bw.dCaptures.map((l) => zeros(captures[l]!.shape));
     const dYs = Array.from({ length: p }, (_, q) => adjoints[k + q] ?? zeros(partShape(node, k + q)));
-    const saved = Array.from({ length: bw.saved }, (_, s) => part(node, k + p + s));
+    // Forward values kept per step for the reverse body: `tanh_steps` holds tanh(c_t) for every t.
+    const saved = Array.from({ length: bw.saved }, (_, s) => {
+      const kept = part(node, k + p + s);
+      const value = body.graph.outputs[k + p + s]![1];
+      kept.name ??= `${value.name ?? value.op}_steps`;
+      return kept;
+    });
     const back = make("scan", [...dCarries, ...sums, ...dYs, ...saved, ...bw.stepRefs.map((j) => seqs[j]!), ...bw.captureRefs.map((l) => captures[l]!)], { body: bw.body, length, reverse: !reverse });
     const out: (Node | null)[] = node.inputs.map(() => null);
     inits.forEach((_, i) => (out[i] = part(back, i)));
@@ -155,6 +161,10 @@ export const scanOp = defineOp({
     });
     const loop = reverse ? `for (let ${t} = ${length - 1}; ${t} >= 0; ${t}--) {` : `for (let ${t} = 0; ${t} < ${length}; ${t}++) {`;
     return [...lines, loop, ...stepIn, ...emitted.lines, ...stepOut, ...carryBack, "}"];
+  },
+  flops: (node, count) => {
+    const { body, length } = node.attrs as unknown as ScanAttrs;
+    return length * count(body.graph);
   },
   notation: (args, a) => {
     const { body, length, reverse } = a as unknown as ScanAttrs;

@@ -33,6 +33,14 @@ describe("example programs", () => {
     expect(number(out, /final loss ([\d.]+)/)).toBeLessThan(0.01);
   });
 
+  it("examples/sequence/main.ts: the LSTM adds every test pair exactly within 400 steps", () => {
+    const out = runMain("sequence", ["--steps", "400", "--every", "200"]);
+    expect(out).toContain("LSTM(16) adding 8-bit numbers");
+    expect(number(out, /trained in [\d.]+ s; ([\d.]+)% of 1000 test sums exactly right/)).toBe(100);
+    // The four sample sums it prints are right.
+    for (const m of out.matchAll(/(\d+) \+ (\d+) = (\d+)\s+predicted (\d+)/g)) expect(Number(m[4])).toBe(Number(m[1]) + Number(m[2]));
+  });
+
   it("examples/mnist-cnn/main.ts trains the CNN on MNIST (one epoch here) past 90%", () => {
     const out = mkdtempSync(path.join(tmpdir(), "gradc-cnn-"));
     try {

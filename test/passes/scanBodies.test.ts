@@ -1,0 +1,52 @@
+// scanBodies: the passes reach inside scans — a body's log(σ(x)) is stabilized like the outer graph's —
+// and the scan computes the same values and gradients afterwards.
+import { describe, expect, it } from "vitest";
+import { grad } from "../../compiler/autodiff/grad.js";
+import * as d from "../../compiler/dsl/core.js";
+import { scan } from "../../compiler/dsl/scan.js";
+import { evaluate } from "../../compiler/ir/interpret.js";
+import type { Node } from "../../compiler/ir/node.js";
+import type { ScanAttrs } from "../../compiler/ops/scan.js";
+import { optimizeForwardBody, optimizeReverseBody } from "../../compiler/pipeline.js";
+import { scanBodies } from "../../compiler/passes/scanBodies.js";
+import { checkGradients, traceModel } from "../helpers/gradcheck.js";
+
+const def = () => {
+  const xs = d.input("xs", [2, 3, 2]);
+  const W = d.param("W", [2, 2], { init: "zeros" });
+  const r = scan((h: Node, x: Node) => {
+    const h2 = d.log(d.sigmoid(d.add(d.matmul(x, W), d.mul(h, 1))));
+    return { carry: h2, output: h2 };
+  }, d.zeros([2, 2]), xs);
+  return { loss: d.sum(d.square(r.outputs as Node)), outputs: { ys: r.outputs as Node } };
+};
+const values = { inputs: { xs: [0.5, -1, 2, 0.3, -0.7, 1.2, 0.1, 0.9, -2, 0.4, 1.5, -0.2] }, params: { W: [0.3, -0.6, 0.8, 0.2] } };
+const pass = scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody });
+const bodyOps = (g: ReturnType<typeof traceModel>) => {
+  const s = g.nodes.find((n) => n.op === "scan")!.attrs as unknown as ScanAttrs;
+  return { forward: s.body.graph.nodes.map((n) => n.op), reverse: s.body.backward!.body.graph.nodes.map((n) => n.op) };
+};
+
+describe("scanBodies", () => {
+  it("stabilizes and simplifies the body: log σ(z) becomes −softplus(−z), h·1 becomes h", () => {
+    const before = traceModel(def);
+    const after = pass(before);
+    expect(bodyOps(before).forward).toContain("log");
+    expect(bodyOps(after.graph).forward).not.toContain("log");
+    expect(bodyOps(after.graph).forward).toContain("softplus");
+    expect(bodyOps(after.graph).forward.filter((o) => o === "mul")).toHaveLength(0);
+    expect(after.changes).toBeGreaterThan(0);
+  });
+  it("keeps the scan's values", () => {
+    const before = traceModel(def);
+    const after = pass(before).graph;
+    const a = evaluate(before, values).get(before.outputs[0]![1])!.data;
+    const b = evaluate(after, values).get(after.outputs[0]![1])!.data;
+    [...a].forEach((v, k) => expect(b[k]).toBeCloseTo(v, 12));
+  });
+  it("keeps the gradients right (the reverse body is optimized too)", () => {
+    checkGradients(def, values, { differentiate: (g) => grad(pass(g).graph) });
+  });
+});
+
+
