@@ -121,6 +121,15 @@ describe("compile", () => {
     expect(listing()).toEqual(["gen", "model.ts", "out.gen.ts"]);
   });
 
+  test("a scan whose body changes the carry's shape: the diagnostic points at the scan call", async () => {
+    place("scanCarryShape.ts", "model.ts");
+    const r = await run(["compile", "model.ts", "-o", "model.gen.ts"]);
+    expect(r.code).toBe(1);
+    expect(r.first).toBe("model.ts:7:21 - error GC2001: scan: carry 0 changes shape from [batch, 2] to [batch, 3]");
+    expect(r.stderr).toContain("7   const { carry } = scan((h, x) => ({ carry: tanh(matmul(x, W)) }), zeros([\"batch\", 2]), xs);");
+    expect(listing()).toEqual(["model.ts"]);
+  });
+
   test("a compile error prints the diagnostic, exits 1, writes nothing, leaves an existing output untouched", async () => {
     place("shapeMismatch.ts", "model.ts");
     // the real compiler (compiler/compile.ts): the error comes from loading, before any emitting

@@ -144,3 +144,42 @@ describe("recurrent layers follow torch's equations and gate order", () => {
     });
   }
 });
+
+// ── bad input: a clear diagnostic with the model.ts location ──
+
+import { GradcError } from "../../compiler/diagnostics.js";
+import { inContext } from "../helpers/evalNode.js";
+
+function diagnostic(build: () => unknown): { code: string; message: string } {
+  try {
+    inContext(build);
+  } catch (e) {
+    if (e instanceof GradcError) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error("expected a diagnostic, but the call succeeded");
+}
+
+describe("scan diagnostics", () => {
+  const seq = () => d.input("xs", ["batch", 4, 2]);
+  const step = (h: Node, x: Node) => ({ carry: d.add(h, d.sum(x)) });
+  it("sequences must be [batch, T, …] of one length", () => {
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), d.input("v", ["batch"])))).toEqual({ code: "GC2001", message: "scan: a sequence must be [batch, T, …] with a fixed T, got [batch]" });
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), [seq(), d.input("ys", ["batch", 5, 1])]))).toEqual({ code: "GC2001", message: "scan: the sequences have different lengths (4, 5)" });
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), seq(), { length: 3 }))).toEqual({ code: "GC2001", message: "scan: length 3 differs from the sequences' length 4" });
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), null))).toEqual({ code: "GC2007", message: "scan: with no sequence, give the number of steps as { length }" });
+  });
+  it("the body keeps the carry's structure and shapes", () => {
+    expect(diagnostic(() => scan((h: Node) => ({ carry: d.sum(h, 1, true) }), d.zeros(["batch", 2]), seq()))).toEqual({ code: "GC2001", message: "scan: carry 0 changes shape from [batch, 2] to [batch, 1]" });
+    expect(diagnostic(() => scan((s: Node[]) => ({ carry: [s[0]!] }), [d.zeros([2, 2]), d.zeros([2, 2])], null, { length: 2 }))).toEqual({ code: "GC2001", message: "scan: the body returns 1 carries, the initial carry has 2" });
+    expect(diagnostic(() => scan(() => 3 as never, d.zeros([2]), null, { length: 2 }))).toEqual({ code: "GC2007", message: "scan: the body must return { carry, output? }" });
+    expect(diagnostic(() => scan(step, d.scalar(0), seq()))).toEqual({ code: "GC2001", message: "scan: a carry must have at least one dimension ([batch, …])" });
+  });
+  it("parameters are declared outside the body; outer scalars cannot be captured", () => {
+    expect(diagnostic(() => scan((h: Node) => ({ carry: d.mul(h, d.param("w", [2])) }), d.zeros([2, 2]), null, { length: 2 })).code).toBe("GC2007");
+    expect(diagnostic(() => {
+      const s = d.sum(d.input("x", [3]));
+      return scan((h: Node) => ({ carry: d.mul(h, s) }), d.zeros([2, 2]), null, { length: 2 });
+    })).toEqual({ code: "GC2007", message: "scan: the body uses a scalar computed outside it; compute it inside the body" });
+  });
+});
