@@ -11,7 +11,7 @@ export function flops(g: Graph, batch = 1): number {
   for (const n of g.nodes) {
     const op = getOp(n.op);
     const kind = op.kind;
-    if (op.flops) total += op.flops(n, (body) => flops(body, batch));
+    if (op.flops) total += op.flops(n, { size, graph: (body) => flops(body, batch) });
     else if (kind === "leaf" || kind === "view" || kind === "layout") continue;
     else if (n.op === "matmul") {
       const a = n.inputs[0]!;

@@ -294,6 +294,8 @@ const note = (a: Attrs) => (attrsNote(a) ? ` (${attrsNote(a).slice(2)})` : "");
 
 export const conv2dOp = defineOp({
   name: "conv2d",
+  // Each output element is a kh·kw·Cin dot product.
+  flops: (n, c) => 2 * c.size(n) * windowOf(n.inputs[1]!.shape),
   kind: "kernel",
   shape: ([x, w], a) => {
     const [H, W, C] = staticDims(x!, "the input");
@@ -355,6 +357,8 @@ export const conv2dOp = defineOp({
 
 export const conv2dBackwardInputOp = defineOp({
   name: "conv2dBackwardInput",
+  // Each element of g meets every filter entry of its output channel, as in the forward pass.
+  flops: (n, c) => 2 * c.size(n.inputs[0]!) * windowOf(n.inputs[1]!.shape),
   kind: "kernel",
   shape: ([g, w], a) => {
     const [OH, OW, CO] = staticDims(g!, "the output gradient");
@@ -416,6 +420,8 @@ export const conv2dBackwardInputOp = defineOp({
 
 export const conv2dBackwardFilterOp = defineOp({
   name: "conv2dBackwardFilter",
+  // Each element of g meets a kh·kw·Cin window of x, as in the forward pass.
+  flops: (n, c) => 2 * c.size(n.inputs[1]!) * windowOf(n.shape),
   kind: "kernel",
   shape: ([x, g], a) => {
     const [H, W, C] = staticDims(x!, "the input");
@@ -514,3 +520,6 @@ export const conv2dBackwardFilterOp = defineOp({
   },
   notation: ([x, g], a) => `${x}ᵀ ⊛ ${g}${note(a)}`,
 });
+
+/** kh·kw·Cin of a filter shape [kh, kw, Cin, Cout]: the length of each output element's dot product. */
+const windowOf = (w: readonly (number | string)[]): number => (w[0] as number) * (w[1] as number) * (w[2] as number);

@@ -46,6 +46,12 @@ export interface KernelContext {
   readonly nested?: NestedContext;
 }
 
+/** What an op's flop count can ask: a node's element count and a whole graph's flops, at the counted batch size. */
+export interface FlopCounter {
+  size(n: Node): number;
+  graph(g: Graph): number;
+}
+
 /** How a kernel template emits a graph inside its own loop (a scan's body). */
 export interface NestedContext {
   /**
@@ -97,7 +103,7 @@ export interface OpDef {
   /** Kernel ops: the statements computing the whole output (see KernelContext). */
   lowerKernel?(ctx: KernelContext, attrs: Attrs): string[];
   /** Floating-point operations of a node, when one per output element undercounts (a scan runs its body T times). */
-  flops?(node: Node, count: (g: Graph) => number): number;
+  flops?(node: Node, count: FlopCounter): number;
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
 }

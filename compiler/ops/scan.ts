@@ -164,7 +164,7 @@ export const scanOp = defineOp({
   },
   flops: (node, count) => {
     const { body, length } = node.attrs as unknown as ScanAttrs;
-    return length * count(body.graph);
+    return length * count.graph(body.graph);
   },
   notation: (args, a) => {
     const { body, length, reverse } = a as unknown as ScanAttrs;

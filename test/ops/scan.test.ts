@@ -165,9 +165,9 @@ describe("scan diagnostics", () => {
   const step = (h: Node, x: Node) => ({ carry: d.add(h, d.sum(x)) });
   it("sequences must be [batch, T, …] of one length", () => {
     expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), d.input("v", ["batch"])))).toEqual({ code: "GC2001", message: "scan: a sequence must be [batch, T, …] with a fixed T, got [batch]" });
-    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), [seq(), d.input("ys", ["batch", 5, 1])]))).toEqual({ code: "GC2001", message: "scan: the sequences have different lengths (4, 5)" });
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), [seq(), d.input("ys", ["batch", 5, 1])] as never))).toEqual({ code: "GC2001", message: "scan: the sequences have different lengths (4, 5)" });
     expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), seq(), { length: 3 }))).toEqual({ code: "GC2001", message: "scan: length 3 differs from the sequences' length 4" });
-    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), null))).toEqual({ code: "GC2007", message: "scan: with no sequence, give the number of steps as { length }" });
+    expect(diagnostic(() => scan(step, d.zeros(["batch", 2]), null as never))).toEqual({ code: "GC2007", message: "scan: with no sequence, give the number of steps as { length }" });
   });
   it("the body keeps the carry's structure and shapes", () => {
     expect(diagnostic(() => scan((h: Node) => ({ carry: d.sum(h, 1, true) }), d.zeros(["batch", 2]), seq()))).toEqual({ code: "GC2001", message: "scan: carry 0 changes shape from [batch, 2] to [batch, 1]" });
