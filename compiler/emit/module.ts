@@ -11,6 +11,7 @@ import { simplify } from "../passes/simplify.js";
 import { specialize } from "../passes/specialize.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
+import { formula } from "./notation.js";
 import { commentText, Names, prop } from "./names.js";
 
 export interface EmitOptions {
@@ -33,14 +34,34 @@ interface PassCode {
   /** Root node → identifier of the array holding it (in the workspace, or a param/input). */
   readonly rootStorage: Map<Node, string>;
   readonly loss?: string;
+  /** Training pass: the forward values the backward kernels read (see SavedValue). */
+  readonly saved: SavedValue[];
+  /** Training pass: inputs and parameters the backward kernels read (they stay in place, nothing is copied). */
+  readonly readInPlace: string[];
 }
 
 const J = JSON.stringify;
+
+/**
+ * A forward value the backward part of the training pass reads again (saved for backward): where it is
+ * kept — a workspace buffer, per-row locals of the fused batch loop (`h1_0`, `h1_1`: no workspace
+ * memory) or one scalar local — and how many elements it has (`n * 128` with the batch).
+ */
+export interface SavedValue {
+  readonly name: string;
+  readonly elements: string;
+  readonly storage: "buffer" | "row locals" | "scalar local";
+  /** What the value is, in math notation (`h1 = σ(x·W1 + b1)`). */
+  readonly math: string;
+}
 
 /** The memory plan of one pass: its workspace buffers, elements as code (`n * 128` with the batch). */
 export interface MemoryPlan {
   readonly pass: "forward" | "train" | "evaluate";
   readonly buffers: readonly { readonly name: string; readonly elements: string }[];
+  /** Training pass only: forward values the backward part reads, and inputs/params it reads in place. */
+  readonly savedForBackward?: readonly SavedValue[];
+  readonly readInPlace?: readonly string[];
 }
 
 export function emitModule(opt: Optimized, options: EmitOptions): string {
@@ -264,7 +285,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   ];
   const memory: MemoryPlan[] = [
     { pass: "forward", buffers: fwd.buffers.map(([name, elements]) => ({ name, elements })) },
-    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })) },
+    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })), savedForBackward: train.saved, readInPlace: train.readInPlace },
     { pass: "evaluate", buffers: evaluation.buffers.map(([name, elements]) => ({ name, elements })) },
   ];
   return { text: lines.join("\n"), memory };
@@ -400,6 +421,18 @@ function emitPassWith(
     return "// ──── forward ────";
   };
   const { lines: body, loopOf } = fuseBatchLoops(codes, section);
+  // Saved for backward: stored forward values that some backward kernel reads.
+  const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
+  const saved: SavedValue[] = [];
+  const readInPlace: string[] = [];
+  for (const n of p.nodes) {
+    if (!readByBackward.has(n) || backward.has(n)) continue;
+    if (n.op === "input" || n.op === "param") readInPlace.push(String(n.attrs.name));
+    else if (kernelNodes.has(n) && storage.has(n)) {
+      const where = scalars.has(n) ? "scalar local" : rowScalars.has(n) ? "row locals" : "buffer";
+      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.inline, display)}` });
+    }
+  }
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -408,5 +441,5 @@ function emitPassWith(
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, inputIds, rootStorage }, codes, loopOf };
+  return { pass: { lines: [...head, "", ...body, ...lossLine], buffers, inputs, inputIds, rootStorage, saved, readInPlace }, codes, loopOf };
 }
