@@ -1,7 +1,7 @@
 // The `gradc` command: argument parsing, diagnostics, atomic writes.
 //
 //   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
-//   gradc explain model.ts [--param NAME] [--batch N]
+//   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
 //   gradc --help | --version
 //
 // Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
@@ -27,6 +27,7 @@ export interface CompileFileOptions {
 export interface ExplainFileOptions {
   readonly param?: string;
   readonly batch?: number;
+  readonly format?: "text" | "latex" | "markdown";
 }
 export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
@@ -50,8 +51,10 @@ Commands:
       mapping each statement of the generated code to the model.ts expression it implements;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
       size; --report=json the same as JSON).
-  gradc explain <model.ts> [--param NAME] [--batch N]
-      Print each parameter's gradient in math notation.
+  gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown]
+      Print each parameter's gradient in matrix notation: the forward pass, then δℓ = ∂L/∂zℓ for
+      each layer and every ∂L/∂param, and which forward values the backward pass reuses
+      (--format latex: align* blocks; markdown: a document with $$ math for GitHub).
   gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
               [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt] [-o outdir]
       Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
@@ -63,6 +66,7 @@ Options:
   --dtype f32|f64    element type of the generated code (compile; default f32)
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
+  --format F         text (default), latex or markdown (explain)
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -72,6 +76,7 @@ const OPTIONS = {
   dtype: { type: "string" },
   batch: { type: "string" },
   param: { type: "string" },
+  format: { type: "string" },
   data: { type: "string" },
   label: { type: "string" },
   epochs: { type: "string" },
@@ -92,7 +97,7 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
   compile: ["out", "dtype", "batch", "source-map", "report"],
-  explain: ["param", "batch"],
+  explain: ["param", "batch", "format"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
 };
 
@@ -172,6 +177,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
       ...(batch !== undefined ? { batch } : {}),
+      ...(typeof values.format === "string" ? { format: values.format as "text" | "latex" | "markdown" } : {}),
     });
     cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     return 0;
@@ -222,6 +228,9 @@ function checkCommand(
   }
   if (values.report !== undefined && values.report !== "text" && values.report !== "json") {
     throw new UsageError(`option '--report' takes text or json, got '${String(values.report)}'`);
+  }
+  if (values.format !== undefined && !["text", "latex", "markdown"].includes(String(values.format))) {
+    throw new UsageError(`option '--format' must be text, latex or markdown, got '${String(values.format)}'`);
   }
   if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
     throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);

@@ -10,7 +10,18 @@ export interface CompileReport {
   readonly model: string;
   readonly passes: readonly { pass: string; nodesBefore: number; nodesAfter: number; flopsBefore: number; flopsAfter: number; changes: number; notes: readonly string[] }[];
   readonly stabilized: readonly string[];
-  readonly memory: readonly { pass: string; buffers: readonly { name: string; elements: string; bytesPerRow: number; staticBytes: number }[] }[];
+  readonly memory: readonly {
+    pass: string;
+    buffers: readonly { name: string; elements: string; bytesPerRow: number; staticBytes: number }[];
+    /**
+     * Training pass: the forward values its backward part reads again, where they are kept and their
+     * size. Values in "row locals" live in the fused batch loop's locals and take no workspace memory;
+     * their bytes say what they would cost as a buffer.
+     */
+    savedForBackward?: readonly { name: string; math: string; storage: string; elements: string; bytesPerRow: number; staticBytes: number }[];
+    /** Training pass: inputs and parameters the backward part reads where they are (nothing is saved). */
+    readInPlace?: readonly string[];
+  }[];
   readonly emitted: { readonly lines: number; readonly bytes: number };
   /** Flops per batch row and static flops of the training step (forward + backward), after optimization. */
   readonly flops: number;
@@ -33,7 +44,12 @@ export function buildReport(optimized: Optimized, traced: Graph, memory: readonl
     model: optimized.graph.name,
     passes,
     stabilized: optimized.report.filter((r) => r.pass === "stabilize").flatMap((r) => r.notes),
-    memory: memory.map((m) => ({ pass: m.pass, buffers: m.buffers.map((b) => ({ ...b, ...sizeOf(b.elements) })) })),
+    memory: memory.map((m) => ({
+      pass: m.pass,
+      buffers: m.buffers.map((b) => ({ ...b, ...sizeOf(b.elements) })),
+      ...(m.savedForBackward ? { savedForBackward: m.savedForBackward.map((s) => ({ ...s, ...sizeOf(s.elements) })) } : {}),
+      ...(m.readInPlace ? { readInPlace: m.readInPlace } : {}),
+    })),
     emitted: { lines: code.split("\n").length, bytes: Buffer.byteLength(code) },
     flops: flops(optimized.graph, batch),
   };
@@ -54,6 +70,17 @@ export function formatReport(r: CompileReport, batch = 64): string {
     const fixed = m.buffers.reduce((a, b) => a + b.staticBytes, 0);
     out.push(`  ${m.pass}: ${m.buffers.length} buffers, ${perRow} bytes per batch row + ${fixed} bytes`);
     for (const b of m.buffers) out.push(`    ${b.name.padEnd(16)} ${b.elements.padEnd(10)} ${b.bytesPerRow ? `${b.bytesPerRow} B/row` : `${b.staticBytes} B`}`);
+    if (m.savedForBackward) {
+      const inBuffers = m.savedForBackward.filter((s) => s.storage === "buffer");
+      const total = (f: "bytesPerRow" | "staticBytes") => inBuffers.reduce((a, s) => a + s[f], 0);
+      out.push(`    saved for backward (forward values the backward part reads again): ${m.savedForBackward.length ? `${total("bytesPerRow")} bytes per batch row + ${total("staticBytes")} bytes in buffers` : "none"}`);
+      for (const s of m.savedForBackward) {
+        const size = s.bytesPerRow ? `${s.bytesPerRow} B/row` : `${s.staticBytes} B`;
+        const where = s.storage === "buffer" ? size : `${size} if stored; kept in ${s.storage}, no buffer`;
+        out.push(`      ${s.name.padEnd(14)} ${s.elements.padEnd(10)} ${where}   ${s.math}`);
+      }
+      if (m.readInPlace?.length) out.push(`    read in place by the backward part (inputs and parameters, nothing saved): ${m.readInPlace.join(", ")}`);
+    }
   }
   out.push("", `emitted: ${r.emitted.lines} lines, ${r.emitted.bytes} bytes; training step ≈ ${fmt(r.flops)} flops at batch ${batch}`);
   return out.join("\n") + "\n";

@@ -112,5 +112,6 @@ export function differentiateBody(fwd: Graph, builder: Builder, carries: number,
     steps,
     graph: makeGraph({ ...fwd, outputs: [...fwd.outputs, ...saved.map((n, s) => [`saved${s}`, n] as const)] }),
     backward,
+    differentiable: wants,
   };
 }

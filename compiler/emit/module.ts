@@ -13,6 +13,7 @@ import { fuseBatchLoops } from "./fuseBatch.js";
 import { getOp } from "../ops/index.js";
 import type { NestedContext } from "../ops/op.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
+import { formula } from "./notation.js";
 import { commentText, Names, prop } from "./names.js";
 
 export interface EmitOptions {
@@ -35,14 +36,34 @@ interface PassCode {
   /** Root node → identifier of the array holding it (in the workspace, or a param/input). */
   readonly rootStorage: Map<Node, string>;
   readonly loss?: string;
+  /** Training pass: the forward values the backward kernels read (see SavedValue). */
+  readonly saved: SavedValue[];
+  /** Training pass: inputs and parameters the backward kernels read (they stay in place, nothing is copied). */
+  readonly readInPlace: string[];
 }
 
 const J = JSON.stringify;
+
+/**
+ * A forward value the backward part of the training pass reads again (saved for backward): where it is
+ * kept — a workspace buffer, per-row locals of the fused batch loop (`h1_0`, `h1_1`: no workspace
+ * memory) or one scalar local — and how many elements it has (`n * 128` with the batch).
+ */
+export interface SavedValue {
+  readonly name: string;
+  readonly elements: string;
+  readonly storage: "buffer" | "row locals" | "scalar local";
+  /** What the value is, in math notation (`h1 = σ(x·W1 + b1)`). */
+  readonly math: string;
+}
 
 /** The memory plan of one pass: its workspace buffers, elements as code (`n * 128` with the batch). */
 export interface MemoryPlan {
   readonly pass: "forward" | "train" | "evaluate";
   readonly buffers: readonly { readonly name: string; readonly elements: string }[];
+  /** Training pass only: forward values the backward part reads, and inputs/params it reads in place. */
+  readonly savedForBackward?: readonly SavedValue[];
+  readonly readInPlace?: readonly string[];
 }
 
 export function emitModule(opt: Optimized, options: EmitOptions): string {
@@ -266,7 +287,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   ];
   const memory: MemoryPlan[] = [
     { pass: "forward", buffers: fwd.buffers.map(([name, elements]) => ({ name, elements })) },
-    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })) },
+    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })), savedForBackward: train.saved, readInPlace: train.readInPlace },
     { pass: "evaluate", buffers: evaluation.buffers.map(([name, elements]) => ({ name, elements })) },
   ];
   return { text: lines.join("\n"), memory };
@@ -364,7 +385,7 @@ function emitPassWith(
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : id);
   }
   const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, inputs, inputIds, rootStorage }, codes: out.codes, loopOf: out.loopOf };
+  return { pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, inputs, inputIds, rootStorage, saved: out.saved, readInPlace: out.readInPlace }, codes: out.codes, loopOf: out.loopOf };
 }
 
 /** What the kernels of one pass share: names, the workspace, the statements before the first kernel. */
@@ -386,7 +407,7 @@ interface PassState {
  * buffers, scalar locals, row scalars), then each planned kernel, then batch-loop fusion. A scan's
  * body is emitted by the same function, sharing the pass's names and workspace.
  */
-function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number> } {
+function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[] } {
   const p = plan(g, roots);
   const { names, storage, head, buffers } = st;
   const scalars = new Set<Node>();
@@ -452,5 +473,17 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
     return "// ──── forward ────";
   };
   const { lines, loopOf } = fuseBatchLoops(codes, section);
-  return { lines, codes, loopOf };
+  // Saved for backward: stored forward values that some backward kernel reads.
+  const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
+  const saved: SavedValue[] = [];
+  const readInPlace: string[] = [];
+  for (const n of p.nodes) {
+    if (!readByBackward.has(n) || backward.has(n)) continue;
+    if (n.op === "input" || n.op === "param") readInPlace.push(String(n.attrs.name));
+    else if ((kernelNodes.has(n) || n.op === "part") && storage.has(n)) {
+      const where = scalars.has(n) ? "scalar local" : st.rowScalars.has(n) ? "row locals" : "buffer";
+      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.inline, display)}` });
+    }
+  }
+  return { lines, codes, loopOf, saved, readInPlace };
 }

@@ -1,15 +1,24 @@
 // One stable text form of a graph: a line per node, `%id = op(inputs) {attrs} : shape  # name`.
-// Tests compare against it; `gradc compile --report` can show it.
+// Tests compare against it; `gradc compile --report` can show it. A scan's body (and the reverse body
+// of its derivative) is printed under it, indented, instead of its identity key.
 import { canonical } from "./node.js";
 import type { Graph } from "./graph.js";
 import { formatShape } from "./shape.js";
+import type { ScanBody } from "../ops/scan.js";
 
 export function printGraph(g: Graph): string {
+  return printLines(g).join("\n") + "\n";
+}
+
+function printLines(g: Graph): string[] {
   const local = new Map(g.nodes.map((n, i) => [n, i]));
-  const lines = g.nodes.map((n) => {
-    const attrs = Object.keys(n.attrs).length ? ` ${canonical(n.attrs)}` : "";
+  const lines = g.nodes.flatMap((n) => {
+    const body = n.op === "scan" ? (n.attrs.body as ScanBody) : null;
+    const shown = body ? { ...n.attrs, body: undefined } : n.attrs;
+    const attrs = Object.keys(shown).some((k) => shown[k] !== undefined) ? ` ${canonical(shown)}` : "";
     const args = n.inputs.map((i) => `%${local.get(i)}`).join(", ");
-    return `%${local.get(n)} = ${n.op}(${args})${attrs} : ${formatShape(n.shape)}${n.name ? `  # ${n.name}` : ""}`;
+    const line = `%${local.get(n)} = ${n.op}(${args})${attrs} : ${formatShape(n.shape)}${n.name ? `  # ${n.name}` : ""}`;
+    return body ? [line, ...bodyLines(body, "body")] : [line];
   });
   const roots = [
     ...(g.loss ? [`loss = %${local.get(g.loss)}`] : []),
@@ -17,5 +26,11 @@ export function printGraph(g: Graph): string {
     ...g.grads.map(([k, v]) => `grad ${JSON.stringify(k)} = %${local.get(v)}`),
     ...(g.updates ?? []).map(([k, v]) => `update ${JSON.stringify(k)} = %${local.get(v)}`),
   ];
-  return [...lines, ...roots].join("\n") + "\n";
+  return [...lines, ...roots];
+}
+
+function bodyLines(b: ScanBody, title: string): string[] {
+  const captures = b.graph.inputs.length - b.carries - b.steps;
+  const head = `  ${title}: ${b.carries} carries, ${b.steps} step inputs, ${captures} captured${b.backward ? `, ${b.backward.saved} saved for the reverse body` : ""}`;
+  return [head, ...printLines(b.graph).map((l) => `    ${l}`), ...(b.backward ? bodyLines(b.backward.body, "reverse body") : [])];
 }

@@ -3,7 +3,7 @@
 // summed back to the operand's shape (sumTo).
 import { div, log, mul, neg, pow, sign, sub, sumTo } from "../dsl/core.js";
 import type { Node } from "../ir/node.js";
-import { elementwise } from "./op.js";
+import { elementwise, texParen } from "./op.js";
 
 const unb = (g: Node, x: Node): Node => sumTo(g, x.shape);
 /** Parenthesizes an operand unless it is atomic (no spaces outside brackets). */
@@ -44,6 +44,7 @@ export const divOp = elementwise({
   // d(a/b)/db = −(a/b)/b: reuses the quotient.
   vjp: (g, node) => [unb(div(g, node.inputs[1]!), node.inputs[0]!), unb(neg(div(mul(g, node), node.inputs[1]!)), node.inputs[1]!)],
   notation: ([a, b]) => `${paren(a!)} / ${paren(b!)}`,
+  latex: ([a, b]) => `\\frac{${a}}{${b}}`,
 });
 
 export const powOp = elementwise({
@@ -55,6 +56,7 @@ export const powOp = elementwise({
     return [unb(mul(g, mul(b, pow(a, sub(b, 1)))), a), unb(mul(g, mul(node, log(a))), b)];
   },
   notation: ([a, b]) => `${paren(a!)}^${paren(b!)}`,
+  latex: ([a, b]) => `{${texParen(a!)}}^{${b}}`,
 });
 
 export const negOp = elementwise({
@@ -84,6 +86,7 @@ export const sqrtOp = elementwise({
   expr: ([a]) => `Math.sqrt(${a})`,
   vjp: (g, node) => [div(g, mul(2, node))], // (√x)' = 1/(2√x): the forward value
   notation: ([a]) => `√${paren(a!)}`,
+  latex: ([a]) => `\\sqrt{${a}}`,
 });
 
 export const squareOp = elementwise({

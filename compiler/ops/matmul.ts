@@ -3,7 +3,7 @@
 //   ∂L/∂A = g·op(B)ᵀ        ∂L/∂B = op(A)ᵀ·g        (with the flags worked out for transposed operands)
 import { matmul } from "../dsl/core.js";
 import { formatShape, ShapeError } from "../ir/shape.js";
-import { defineOp } from "./op.js";
+import { defineOp, texParen } from "./op.js";
 
 export const matmulOp = defineOp({
   name: "matmul",
@@ -38,4 +38,6 @@ export const matmulOp = defineOp({
     transB ? matmul(g, a!, { transA: true, transB: !!transA }) : matmul(a!, g, { transA: !transA }),
   ],
   notation: ([a, b], { transA, transB }) => `${a}${transA ? "ᵀ" : ""}·${b}${transB ? "ᵀ" : ""}`,
+  // Typeset matrix products are juxtaposed: x^⊤ δ.
+  latex: ([a, b], { transA, transB }) => `${transA ? `{${texParen(a!)}}^{\\top}` : texParen(a!)} ${transB ? `{${texParen(b!)}}^{\\top}` : texParen(b!)}`,
 });

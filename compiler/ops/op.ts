@@ -106,6 +106,24 @@ export interface OpDef {
   flops?(node: Node, count: FlopCounter): number;
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
+  /**
+   * The same notation in LaTeX, operands given as LaTeX (`gradc explain --format latex`). Optional:
+   * without it the text notation is translated symbol by symbol (compiler/explain/texTranslate.ts);
+   * an op defines it where typeset math reads differently (a fraction, juxtaposed matrices, a root).
+   */
+  latex?(args: readonly string[], attrs: Attrs): string;
+}
+
+/** A LaTeX operand in parentheses when it is compound (has a top-level space), as `paren` for text. */
+export function texParen(s: string): string {
+  let depth = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k]!;
+    if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === " " && depth === 0 && k > 0 && k < s.length - 1) return `\\left(${s}\\right)`;
+  }
+  return s;
 }
 
 export const defineOp = (def: OpDef): OpDef => def;
@@ -122,6 +140,7 @@ export interface ElementwiseDef {
   readonly expr: (args: readonly string[], attrs: Attrs) => string;
   readonly vjp?: OpDef["vjp"];
   readonly notation: OpDef["notation"];
+  readonly latex?: OpDef["latex"];
 }
 
 /** An elementwise op with NumPy broadcasting; its eval is its own emitted expression. */

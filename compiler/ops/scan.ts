@@ -28,6 +28,8 @@ export interface ScanBody {
   readonly steps: number;
   /** How the body is differentiated (forward bodies only). */
   readonly backward?: BackwardBody;
+  /** Which step inputs and captured values need gradients (forward bodies only; see ../autodiff/scanBody.ts). */
+  readonly differentiable?: { readonly steps: readonly boolean[]; readonly captures: readonly boolean[] };
 }
 
 /**

@@ -1,12 +1,14 @@
-// Optimizes the graphs inside scans: each body gets the passes the outer graph gets (given by
-// pipeline.ts, the one place passes are ordered), the forward body before its derivative's, and the
-// scan node is rebuilt around the optimized bodies. A body's results keep their order, so the scan's
-// wiring (carries, per-step outputs, saved values) is unchanged. Test: test/passes/scanBodies.test.ts
+// Optimizes the graphs inside scans: a forward body gets the passes the outer forward graph gets
+// (given by pipeline.ts, the one place passes are ordered) and is then differentiated again, so the
+// reverse body is the derivative of the optimized step (of −softplus(−z), not of log σ(z)) and saves
+// only what that derivative reads; the reverse body then gets the passes that follow grad. The scan
+// node is rebuilt around the new bodies; a body's inputs and results keep their order, so the wiring
+// of the scan's carries, step inputs and outputs is unchanged. Test: test/passes/scanBodies.test.ts
 import { make } from "../dsl/context.js";
-import type { Graph } from "../ir/graph.js";
+import { makeGraph, type Graph } from "../ir/graph.js";
 import { rebuild } from "../ir/rewrite.js";
-import { bodyKey } from "../autodiff/scanBody.js";
-import type { ScanAttrs, ScanBody } from "../ops/scan.js";
+import { bodyKey, differentiateBody } from "../autodiff/scanBody.js";
+import { userOutputs, type ScanAttrs, type ScanBody } from "../ops/scan.js";
 import type { Pass } from "./pass.js";
 
 export interface BodyPasses {
@@ -21,20 +23,33 @@ export const scanBodies =
   (g) => {
     let changes = 0;
     const done = new Map<string, ScanBody>();
-    const optimizeBody = (b: ScanBody, reverse: boolean): ScanBody => {
+    const optimizeBody = (b: ScanBody): ScanBody => {
       const known = done.get(b.canonicalKey);
       if (known) return known;
-      const r = (reverse ? passes.reverse : passes.forward)(b.graph);
-      changes += r.changes;
-      const backward = b.backward && { ...b.backward, body: optimizeBody(b.backward.body, true) };
-      const made: ScanBody = { ...b, canonicalKey: bodyKey(), graph: r.graph, ...(backward ? { backward } : {}) };
+      let made: ScanBody;
+      if (!b.differentiable) {
+        // A reverse body (or a body nothing differentiates): optimize it as it is.
+        const r = passes.reverse(b.graph);
+        changes += r.changes;
+        made = { ...b, canonicalKey: bodyKey(), graph: r.graph };
+      } else {
+        // The step itself, without the values saved for the old derivative, optimized and differentiated anew.
+        const step = makeGraph({ ...b.graph, outputs: b.graph.outputs.slice(0, b.carries + userOutputs(b)) });
+        const r = passes.forward(step);
+        changes += r.changes;
+        const { graph, builder } = rebuild(r.graph);
+        const fresh = differentiateBody(graph, builder, b.carries, b.steps, b.differentiable);
+        const reverse = passes.reverse(fresh.backward!.body.graph);
+        changes += reverse.changes;
+        made = { ...fresh, backward: { ...fresh.backward!, body: { ...fresh.backward!.body, graph: reverse.graph } } };
+      }
       done.set(b.canonicalKey, made);
       return made;
     };
     const { graph } = rebuild(g, (n) => {
       if (n.op !== "scan") return undefined;
       const a = n.attrs as unknown as ScanAttrs;
-      return make("scan", n.inputs, { ...a, body: optimizeBody(a.body, !a.body.backward) });
+      return make("scan", n.inputs, { ...a, body: optimizeBody(a.body) });
     });
     return { graph, changes };
   };

@@ -57,6 +57,34 @@ export default model("unstable", () => {
     expect(report.emitted.bytes).toBeGreaterThan(1000);
   });
 
+  it("says which forward values the training pass saves for its backward part (examples/worked)", async () => {
+    copyFileSync("examples/worked/model.ts", path.join(dir, "worked.ts"));
+    const json = JSON.parse((await run(["compile", "worked.ts", "-o", "worked.gen.ts", "--report=json"])).stdout);
+    const train = json.memory.find((m: { pass: string }) => m.pass === "train");
+    // σ' = σ(1 − σ) reuses the activations h1 and y; the loss's derivative reuses y − t. At this size the
+    // fused batch loop keeps them in per-row locals: no buffer, but the bytes they would take are given.
+    expect(train.savedForBackward).toEqual([
+      { name: "h1", elements: "n * 2", storage: "row locals", math: "h1 = σ(x·W1 + b1)", bytesPerRow: 8, staticBytes: 0 },
+      { name: "y", elements: "n", storage: "row locals", math: "y = σ(h1·W2 + b2)", bytesPerRow: 4, staticBytes: 0 },
+      { name: "sub", elements: "n", storage: "row locals", math: "sub = y − t", bytesPerRow: 4, staticBytes: 0 },
+    ]);
+    expect(train.readInPlace).toEqual(["x", "W2"]);
+    expect(json.memory.find((m: { pass: string }) => m.pass === "forward").savedForBackward).toBeUndefined();
+
+    const text = (await run(["compile", "worked.ts", "-o", "worked.gen.ts", "--dtype", "f64", "--report"])).stdout;
+    expect(text).toMatch(/saved for backward \(forward values the backward part reads again\): 0 bytes per batch row \+ 0 bytes in buffers/);
+    expect(text).toMatch(/h1\s+n \* 2\s+16 B\/row if stored; kept in row locals, no buffer\s+h1 = σ\(x·W1 \+ b1\)/);
+    expect(text).toContain("read in place by the backward part (inputs and parameters, nothing saved): x, W2");
+  });
+
+  it("counts saved buffers in bytes when they are real buffers (mnist-mlp: the hidden activation)", async () => {
+    const json = JSON.parse((await run(["compile", "mlp.ts", "-o", "mlp.gen.ts", "--report=json"])).stdout);
+    const saved = json.memory.find((m: { pass: string }) => m.pass === "train").savedForBackward;
+    expect(saved[0]).toEqual({ name: "h1", elements: "n * 128", storage: "buffer", math: "h1 = relu(x·W1 + b1)", bytesPerRow: 512, staticBytes: 0 });
+    const text = (await run(["compile", "mlp.ts", "-o", "mlp.gen.ts", "--report"])).stdout;
+    expect(text).toMatch(/saved for backward \(forward values the backward part reads again\): 552 bytes per batch row \+ 0 bytes in buffers/);
+  });
+
   it("rejects other report formats", async () => {
     const r = await run(["compile", "mlp.ts", "--report=xml"]);
     expect(r.code).toBe(2);

@@ -1,0 +1,199 @@
+// The derivation `gradc explain` prints: the equations of the forward pass and of the backward pass of
+// the optimized training graph, each value named by ./naming.ts, with δℓ = ∂L/∂zℓ per layer
+// (./layers.ts), the textbook form of each δ next to what the compiled code computes, and the
+// forward values each backward equation reuses. The formats (./text.ts, ./latex.ts, ./markdown.ts)
+// only lay it out.
+//
+// Which values get an equation: what the generated training pass stores (the kernel plan), the
+// layers' zℓ, hℓ and δℓ even where the code fuses them away, the loss and every parameter gradient;
+// minus constant scalars (1/N) and unnamed single-use values, which read better inline (L = ½ Σ v₁²).
+import { reachable, type Graph } from "../ir/graph.js";
+import { formatLoc } from "../ir/loc.js";
+import type { Node } from "../ir/node.js";
+import { plan, storageOf } from "../lower/plan.js";
+import { findLayers, type Layer } from "./layers.js";
+import { applyOp, derivativeOf, math, numberMath, sumRows, type MathText } from "./math.js";
+import { gradientSymbol, NameAllocator, renderSymbol, symbolOf } from "./naming.js";
+
+export interface Equation {
+  readonly node: Node;
+  readonly lhs: MathText;
+  /** What the symbol stands for, when it is not the left side itself: δ₁ is ∂L/∂z₁. */
+  readonly meaning?: MathText;
+  /** The textbook form of a δ: (δ₂·W₂ᵀ) ⊙ σ'(z₁), before forward values are substituted. */
+  readonly rule?: MathText;
+  /** What the compiled code computes, after simplification. */
+  readonly rhs: MathText;
+  /** The derivative rule that produced a backward value (`sigmoid'`). */
+  readonly origin?: string;
+  /** Where in model.ts (`model.ts:14:14`). */
+  readonly loc: string;
+  /** Forward values (computed ones, not inputs or parameters) this backward equation reads. */
+  readonly reuses: readonly Node[];
+  /** Other equations' nodes this one reads. */
+  readonly uses: readonly Node[];
+  /** For ∂L/∂P: the parameter's name. */
+  readonly param?: string;
+}
+
+export interface Derivation {
+  readonly model: string;
+  readonly source: string;
+  readonly forward: readonly Equation[];
+  readonly backward: readonly Equation[];
+  readonly layers: readonly Layer[];
+  readonly symbolOf: (n: Node) => MathText;
+}
+
+export function derive(g: Graph, source: string): Derivation {
+  const loss = g.loss!;
+  const layers = findLayers(g);
+  const forwardSet = reachable([loss]);
+  const roots = [loss, ...g.grads.map(([, n]) => n)];
+  const p = plan(g, roots);
+  const inPlan = new Set(p.nodes);
+
+  // Uses of each node, looking through views (a reshape's readers read its input).
+  const consumers = new Map<Node, Node[]>();
+  for (const n of p.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const isView = (n: Node) => n.op === "reshape" || n.op === "broadcastTo";
+  const readers = (n: Node): Node[] => (consumers.get(n) ?? []).flatMap((c) => (isView(c) ? readers(c) : [c]));
+  const isLeaf = (n: Node) => n.op === "input" || n.op === "param" || n.op === "const" || n.op === "dim";
+  const constantOnly = (n: Node) => ![...reachable([n])].some((a) => a.op === "input" || a.op === "param");
+
+  const layerNodes = new Set<Node>(layers.flatMap((l) => [l.z, ...(l.activation ? [l.activation] : []), ...(l.delta ? [l.delta] : [])]).map(storageOf));
+  const rootSet = new Set(roots.map(storageOf));
+  const displayed = new Set<Node>();
+  for (const k of p.kernels) {
+    const n = storageOf(k.node);
+    if (isLeaf(n) || (n.shape.length === 0 && constantOnly(n) && n !== loss)) continue;
+    const single = readers(n).length === 1 && !n.name && !layerNodes.has(n) && !rootSet.has(n);
+    const readByBackward = readers(n).some((r) => !forwardSet.has(r));
+    if (single && !(forwardSet.has(n) && readByBackward)) continue;
+    displayed.add(n);
+  }
+  for (const n of layerNodes) if (inPlan.has(n)) displayed.add(n);
+  for (const n of rootSet) if (!isLeaf(n)) displayed.add(n);
+
+  // ── symbols ──
+  const symbols = new Map<Node, MathText>();
+  const taken = new Set<string>([...g.inputs, ...g.params].map((n) => String(n.attrs.name)));
+  for (const n of g.nodes) if (forwardSet.has(n) && n.name) taken.add(n.name);
+  const names = new NameAllocator(taken);
+  const byName = new Map<string, Node>();
+  for (const n of g.nodes) if (forwardSet.has(n) && n.name && !byName.has(n.name)) byName.set(n.name, n);
+  for (const n of [...g.inputs, ...g.params]) byName.set(String(n.attrs.name), n);
+
+  const symbol = (n: Node): MathText => {
+    const known = symbols.get(n);
+    if (known) return known;
+    if (n.op === "input" || n.op === "param") return renderSymbol(symbolOf(String(n.attrs.name), n.shape.length ? "tensor" : "scalar"));
+    // A value without an equation of its own (a view, a value fused away) reads as its expression.
+    return expand(n, !isView(n), new Set());
+  };
+  const style = (n: Node): "tensor" | "scalar" => (n.shape.length ? "tensor" : "scalar");
+  symbols.set(loss, renderSymbol({ base: "L", style: "scalar" }));
+  for (const l of [...layers].sort((a, b) => a.index - b.index)) {
+    if (displayed.has(l.z) && !symbols.has(l.z)) symbols.set(l.z, renderSymbol(symbolOf(l.z.name ?? names.pick([`z${l.index}`]), style(l.z))));
+    const a = l.activation;
+    if (a && displayed.has(a) && !symbols.has(a)) symbols.set(a, renderSymbol(symbolOf(a.name ?? names.pick([`h${l.index}`, `a${l.index}`]), style(a))));
+    if (l.delta && displayed.has(l.delta) && !symbols.has(l.delta)) symbols.set(l.delta, renderSymbol({ base: "δ", sub: String(l.index), style: "delta" }));
+  }
+  const paramNamed = (name: string) => g.params.find((q) => q.attrs.name === name)!;
+  /** Gradient value → the parameter it is named after (∂L/∂W₁); other parameters with it get a line of their own. */
+  const ownGradient = new Map<Node, string>();
+  for (const [name, root] of g.grads) {
+    const n = storageOf(root);
+    if (symbols.has(n) || isLeaf(n)) continue;
+    symbols.set(n, gradientSymbol(symbol(paramNamed(name))));
+    ownGradient.set(n, name);
+  }
+  for (const n of g.nodes) {
+    if (!displayed.has(n) || symbols.has(n)) continue;
+    if (forwardSet.has(n)) symbols.set(n, renderSymbol(symbolOf(n.name ?? names.next("v"), style(n))));
+    else {
+      // The autodiff names an adjoint after its forward value: dh1 = ∂L/∂h1.
+      const named = n.name?.startsWith("d") ? byName.get(n.name.slice(1)) : undefined;
+      const of = named && (symbols.has(named) || isLeaf(named)) ? named : undefined;
+      symbols.set(n, of ? gradientSymbol(symbol(of)) : renderSymbol(symbolOf(names.next("g"), style(n))));
+    }
+  }
+
+  // ── expressions ──
+  function expand(n: Node, top: boolean, refs: Set<Node>): MathText {
+    if (!top && (displayed.has(n) || n.op === "input" || n.op === "param")) {
+      refs.add(n);
+      return symbol(n);
+    }
+    if (n.op === "const" && n.attrs.value !== undefined) return numberMath(n.attrs.value as number);
+    if (n.op === "dim") return math("N", "N");
+    if (isView(n)) return expand(n.inputs[0]!, false, refs);
+    const args = n.inputs.map((i) => expand(i, false, refs));
+    if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return sumRows(args[0]!);
+    return applyOp(n.op, n.attrs, args);
+  }
+
+  const deltas = new Set(layers.flatMap((l) => (l.delta ? [l.delta] : [])));
+  const equation = (n: Node, lhs: MathText, extra: Partial<Equation> = {}): Equation => {
+    const refs = new Set<Node>();
+    const rhs = expand(n, true, refs);
+    const backward = !forwardSet.has(n);
+    return {
+      node: n,
+      lhs,
+      rhs,
+      ...(backward && n.origin ? { origin: n.origin } : {}),
+      loc: formatLoc(n.loc),
+      reuses: backward ? [...refs].filter((r) => forwardSet.has(r) && !isLeaf(r)) : [],
+      uses: [...refs].filter((r) => displayed.has(r)),
+      ...extra,
+    };
+  };
+  const textbook = (l: Layer): Pick<Equation, "meaning" | "rule"> => {
+    const meaning = gradientSymbol(symbol(l.z));
+    const d = l.delta!;
+    const a = l.activation;
+    if (!a || d.op !== "mul" || d.origin !== `${a.op}'` || reachable([d.inputs[1]!]).has(d.inputs[0]!)) return { meaning };
+    // reverse mode's f'-rule is upstream ⊙ f'(z): show the upstream as δℓ₊₁·Wℓ₊₁ᵀ when it is that, else ∂L/∂hℓ.
+    const refs = new Set<Node>();
+    const upstream = expand(d.inputs[0]!, false, refs);
+    const shown = [...refs].some((r) => deltas.has(r)) ? upstream : gradientSymbol(symbol(a));
+    return { meaning, rule: applyOp("mul", {}, [shown, derivativeOf(a.op, a.attrs, symbol(l.z))]) };
+  };
+
+  const forward: Equation[] = [];
+  const backward: Equation[] = [];
+  for (const n of g.nodes) {
+    if (!displayed.has(n)) continue;
+    const layer = layers.find((l) => l.delta === n);
+    const param = ownGradient.get(n);
+    const eq = equation(n, symbol(n), { ...(layer ? textbook(layer) : {}), ...(param !== undefined ? { param } : {}) });
+    (forwardSet.has(n) ? forward : backward).push(eq);
+  }
+  // A gradient that is another value (shared by two parameters, or a δ itself) gets its own line.
+  const covered = new Set(ownGradient.values());
+  for (const [name, root] of g.grads) {
+    if (covered.has(name)) continue;
+    const refs = new Set<Node>();
+    const rhs = expand(storageOf(root), false, refs);
+    const param = paramNamed(name);
+    backward.push({ node: root, lhs: gradientSymbol(symbol(param)), rhs, loc: formatLoc(param.loc), reuses: [], uses: [...refs].filter((r) => displayed.has(r)), param: name });
+  }
+  return { model: g.name, source, forward, backward, layers, symbolOf: symbol };
+}
+
+/** The backward equations ∂L/∂P for the parameters `params` depends on, in order. */
+export function backwardFor(d: Derivation, params: readonly string[]): Equation[] {
+  const byNode = new Map(d.backward.map((e) => [e.node, e]));
+  const needed = new Set<Equation>();
+  const visit = (e: Equation) => {
+    if (needed.has(e)) return;
+    needed.add(e);
+    for (const u of e.uses) {
+      const dep = byNode.get(u);
+      if (dep) visit(dep);
+    }
+  };
+  for (const e of d.backward) if (e.param !== undefined && params.includes(e.param)) visit(e);
+  return d.backward.filter((e) => needed.has(e));
+}

@@ -1,0 +1,61 @@
+// Math as `gradc explain` prints it: every expression is built once in two dialects side by side,
+// Unicode text (what the terminal shows and what emitted comments use) and LaTeX (for --format
+// latex/markdown). An op's text comes from its `notation`; its LaTeX from its `latex` when it has one,
+// otherwise from its text notation translated symbol by symbol (see ./texTranslate.ts), so an op
+// added without LaTeX still renders.
+import type { Attrs } from "../ir/node.js";
+import { getOp } from "../ops/index.js";
+import { formatNumber } from "../ops/leaf.js";
+import { texParen } from "../ops/op.js";
+import { translateNotation } from "./texTranslate.js";
+
+export interface MathText {
+  readonly text: string;
+  readonly tex: string;
+}
+
+export const math = (text: string, tex: string): MathText => ({ text, tex });
+
+export function numberMath(v: number): MathText {
+  const s = formatNumber(v);
+  const m = /^(-?[\d.]+)e([+-]\d+)$/.exec(s);
+  return math(s, m ? `${m[1]} \\cdot 10^{${Number(m[2])}}` : s);
+}
+
+/** Whether a text operand would be parenthesized by the ops' notation (it has a top-level space). */
+export function isCompound(text: string): boolean {
+  let depth = 0;
+  for (const c of text) {
+    if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === " " && depth === 0) return true;
+  }
+  return false;
+}
+
+/** op(args) in both dialects. */
+export function applyOp(op: string, attrs: Attrs, args: readonly MathText[]): MathText {
+  const def = getOp(op);
+  const text = def.notation(args.map((a) => a.text), attrs);
+  if (def.latex) return math(text, def.latex(args.map((a) => a.tex), attrs));
+  // Placeholders shaped like the text operands (a compound one contains a space), so the notation
+  // parenthesizes exactly where it does for the text.
+  const holes = args.map((a, i) => `\u0001${i}${isCompound(a.text) ? " " : ""}\u0002`);
+  return math(text, translateNotation(def.notation(holes, attrs), (i) => args[i]!.tex));
+}
+
+/** f'(z) for an activation f: the text `σ(z)` becomes `σ'(z)`. */
+export function derivativeOf(op: string, attrs: Attrs, arg: MathText): MathText {
+  const f = applyOp(op, attrs, [arg]);
+  // The prime goes on the function name, before its argument list; a notation without one is primed whole.
+  const prime = (s: string, open: string, close: string) => {
+    const k = s.indexOf("(");
+    return k > 0 ? `${s.slice(0, k)}'${s.slice(k)}` : `${open}${s}${close}'`;
+  };
+  return math(prime(f.text, "(", ")"), prime(f.tex, "\\left(", "\\right)"));
+}
+
+/** Σ over the batch rows: the textbook's Σ_rows (a bias gradient sums δ over the examples). */
+export function sumRows(arg: MathText): MathText {
+  return math(`Σ_rows ${isCompound(arg.text) ? `(${arg.text})` : arg.text}`, `\\sum_{\\text{rows}} ${texParen(arg.tex)}`);
+}
