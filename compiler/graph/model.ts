@@ -41,7 +41,7 @@ export interface DrawnEdge {
 }
 
 export interface DrawnCluster {
-  /** `k1`, `k2`, … in the order the pass runs its kernels. */
+  /** `k1`, `k2`, … in plan() order (the emitter may still merge several into one batch loop). */
   readonly key: string;
   /** Lines: the kernel's math as the generated module's comment says it, then its number and kind. */
   readonly label: readonly string[];
