@@ -2,12 +2,13 @@
 //
 //   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
 //   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
+//   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc --help | --version
 //
 // Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
 // 2 a usage error (the message and the usage on stderr). Output files are written to a temporary name
 // in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
-// Tested in test/cli/cli.test.ts.
+// Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts).
 
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -31,6 +32,15 @@ export interface ExplainFileOptions {
 }
 export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
+export interface GraphFileOptions {
+  readonly format: "mermaid" | "dot";
+  readonly backward?: boolean;
+  readonly fused?: boolean;
+  readonly batch?: number;
+}
+export type GraphFileFn = (file: string, options: GraphFileOptions) => Promise<string>;
+/** DOT text → SVG, or null when no Graphviz renderer is available. */
+export type RenderSvgFn = (dot: string) => Promise<{ readonly svg: string } | null>;
 
 export interface CliIO {
   readonly stdout: { write(text: string): unknown };
@@ -40,6 +50,9 @@ export interface CliIO {
   /** Replace the compiler's entry points (tests); by default compiler/compile.ts and compiler/explain.ts (loaded on first use). */
   readonly compileFile?: CompileFileFn;
   readonly explainFile?: ExplainFileFn;
+  /** Replace `gradc graph`'s entry points (tests); by default compiler/graph/graphFile.ts and compiler/graph/svg.ts. */
+  readonly graphFile?: GraphFileFn;
+  readonly renderSvg?: RenderSvgFn;
 }
 
 export const USAGE = `Usage: gradc <command> [options]
@@ -55,6 +68,12 @@ Commands:
       Print each parameter's gradient in matrix notation: the forward pass, then δℓ = ∂L/∂zℓ for
       each layer and every ∂L/∂param, and which forward values the backward pass reuses
       (--format latex: align* blocks; markdown: a document with $$ math for GitHub).
+  gradc graph <model.ts> [--format mermaid|dot] [--backward] [--fused] [--svg] [-o <file>] [--batch N]
+      Draw the computation graph after optimization, as Mermaid (default) or Graphviz DOT text on
+      stdout (or in -o): forward only, or with --backward one training step, gradients included;
+      --fused groups the nodes into the kernels the compiler generates. --svg renders the DOT to
+      <model>.graph.svg (or -o) with Graphviz's dot, or its bundled WebAssembly build when dot is
+      not on PATH (--svg alone implies --format dot; Mermaid text is not rendered).
   gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
               [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt] [-o outdir]
       Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
@@ -62,11 +81,14 @@ Commands:
       the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
 
 Options:
-  -o, --out <file>   output file (compile)
+  -o, --out <file>   output file (compile, graph)
   --dtype f32|f64    element type of the generated code (compile; default f32)
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
-  --format F         text (default), latex or markdown (explain)
+  --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot
+  --backward         graph: draw the backward pass too (one training step)
+  --fused            graph: group the nodes into the kernels the compiler generates
+  --svg              graph: render the DOT text to an SVG picture
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -88,6 +110,9 @@ const OPTIONS = {
   resume: { type: "string" },
   "source-map": { type: "boolean" },
   report: { type: "string" },
+  backward: { type: "boolean" },
+  fused: { type: "boolean" },
+  svg: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -98,6 +123,7 @@ type OptionName = keyof typeof OPTIONS;
 const ACCEPTS: Record<string, readonly OptionName[]> = {
   compile: ["out", "dtype", "batch", "source-map", "report"],
   explain: ["param", "batch", "format"],
+  graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
 };
 
@@ -173,6 +199,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       });
       return 0;
     }
+    if (command === "graph") return await graphCommand(modelPath, values, batch, cio);
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -215,9 +242,9 @@ function checkCommand(
   values: Partial<Record<OptionName, string | boolean>>,
 ): [string, string, Partial<Record<OptionName, string | boolean>>] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (compile, explain or train)");
+  if (command === undefined) throw new UsageError("missing command (compile, explain, graph or train)");
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain or train)`);
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain, graph or train)`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -229,8 +256,11 @@ function checkCommand(
   if (values.report !== undefined && values.report !== "text" && values.report !== "json") {
     throw new UsageError(`option '--report' takes text or json, got '${String(values.report)}'`);
   }
-  if (values.format !== undefined && !["text", "latex", "markdown"].includes(String(values.format))) {
+  if (command === "explain" && values.format !== undefined && !["text", "latex", "markdown"].includes(String(values.format))) {
     throw new UsageError(`option '--format' must be text, latex or markdown, got '${String(values.format)}'`);
+  }
+  if (command === "graph" && values.format !== undefined && values.format !== "mermaid" && values.format !== "dot") {
+    throw new UsageError(`option '--format' must be mermaid or dot, got '${String(values.format)}'`);
   }
   if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
     throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);
@@ -246,6 +276,43 @@ function checkCommand(
   }
   if (values.out === "") throw new UsageError("option '-o, --out' needs a file name");
   return [command, file, values];
+}
+
+/**
+ * `gradc graph`: the graph text on stdout, or in -o; with --svg (DOT) a picture in -o or next to the
+ * model. When no picture can be made (Mermaid, or no renderer) the text goes to stdout with a note why.
+ */
+async function graphCommand(modelPath: string, values: Partial<Record<OptionName, string | boolean>>, batch: number | undefined, cio: CliIO): Promise<number> {
+  const format = values.format === "dot" || (values.format === undefined && values.svg) ? "dot" : "mermaid";
+  const out = typeof values.out === "string" ? path.resolve(cio.cwd, values.out) : undefined;
+  if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
+  const graphFile = cio.graphFile ?? (await import("./graph/graphFile.js")).graphFile;
+  const text = await graphFile(modelPath, { format, ...(values.backward ? { backward: true } : {}), ...(values.fused ? { fused: true } : {}), ...(batch !== undefined ? { batch } : {}) });
+  if (!values.svg) {
+    if (out) await writeAtomic(out, text, cio.cwd);
+    else cio.stdout.write(text);
+    return 0;
+  }
+  // --svg: a picture, or, when none can be made, the text on stdout (never text in a file meant for SVG).
+  if (format === "mermaid") {
+    cio.stderr.write("note: --svg renders Graphviz DOT only; Mermaid text is drawn by its viewer (GitHub, the Mermaid Live Editor, mmdc), so here is the text. Use --format dot --svg for a picture.\n");
+    cio.stdout.write(text);
+    return 0;
+  }
+  const renderSvg = cio.renderSvg ?? (await import("./graph/svg.js")).renderSvg;
+  const rendered = await renderSvg(text);
+  if (rendered) {
+    await writeAtomic(out ?? defaultGraphPicture(modelPath), rendered.svg, cio.cwd);
+    return 0;
+  }
+  cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz (@hpcc-js/wasm-graphviz) is not installed; here is the DOT text (render it with dot -Tsvg).\n");
+  cio.stdout.write(text);
+  return 0;
+}
+
+/** model.ts → model.graph.svg in the same directory. */
+export function defaultGraphPicture(modelPath: string): string {
+  return defaultOutput(modelPath).replace(/\.gen\.ts$/, ".graph.svg");
 }
 
 /** model.ts → model.gen.ts in the same directory. */

@@ -16,6 +16,7 @@ export const codes = {
   batch: "GC2008", // more than one symbolic dimension name, or a bad --batch
   io: "GC3001", // output could not be written
   usage: "GC3002", // command-line usage
+  render: "GC3003", // Graphviz could not render a graph picture (gradc graph --svg)
 } as const;
 
 export type Code = (typeof codes)[keyof typeof codes];

@@ -1,6 +1,7 @@
 // gradc/compiler: the compiler as a library (the CLI is a thin layer over this).
 export { compileFile, compileGraph, type CompileOptions, type Compiled } from "./compile.js";
 export { explainFile, explainGraph, type ExplainOptions } from "./explain.js";
+export { graphFile, graphText, type GraphFormat, type GraphOptions } from "./graph/graphFile.js";
 export { loadModel } from "./frontend/load.js";
 export { formatDiagnostic } from "./frontend/format.js";
 export { GradcError, codes } from "./diagnostics.js";

@@ -6,9 +6,7 @@ import { plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
-import { cse } from "../passes/cse.js";
-import { simplify } from "../passes/simplify.js";
-import { specialize } from "../passes/specialize.js";
+import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { getOp } from "../ops/index.js";
 import type { NestedContext } from "../ops/op.js";
@@ -72,8 +70,8 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
 
 export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text: string; memory: MemoryPlan[] } {
   // Each pass is lowered from the graph of its mode (dropout and batchNorm differ; see passes/specialize.ts).
-  const g = specialize("train")(opt.graph).graph;
-  const inference = cse(simplify(specialize("infer")(opt.graph).graph).graph).graph;
+  const g = trainingGraph(opt.graph);
+  const inference = inferenceGraph(opt.graph);
   const dtype = options.dtype;
   const arrayType = dtype === "f32" ? "Float32Array" : "Float64Array";
   const constants: string[] = [];

@@ -1,0 +1,160 @@
+// What `gradc graph` draws, before any syntax: nodes with a role and a label, edges in data-flow
+// direction, and (with --fused) one cluster per kernel the emitter generates. Mermaid and DOT render
+// this one structure (compiler/graph/mermaid.ts, compiler/graph/dot.ts), so both show the same graph.
+//
+// The graph is the one a generated pass is lowered from (compiler/emit/passGraphs.ts), after the
+// compiler's whole optimization pipeline:
+//  - forward (default): the evaluation pass, inference mode, computing the loss and the outputs;
+//  - --backward: the training pass, training mode, computing the loss and every gradient (outputs the
+//    loss does not need are not part of a training step, so they are not drawn there).
+// Clusters are plan()'s kernels for that pass: a kernel's stored node, the nodes computed inline in its
+// loop, and a matmul fused as its prologue. Leaves, views (reshape) and broadcasts read by index
+// arithmetic belong to no kernel and are drawn outside every cluster.
+// Tests: test/graph/model.test.ts
+import type { Graph } from "../ir/graph.js";
+import type { Node } from "../ir/node.js";
+import { formatLoc } from "../ir/loc.js";
+import { formula } from "../emit/notation.js";
+import { literal } from "../emit/kernels.js";
+import { Names } from "../emit/names.js";
+import { evaluatePass, trainPass, type PassGraph } from "../emit/passGraphs.js";
+import { plan, storageOf, type Plan } from "../lower/plan.js";
+import { kernelLabel, nodeLabel } from "./labels.js";
+
+/** How a node is drawn: leaves by kind, the loss and outputs marked, gradients apart from forward values. */
+export type Role = "input" | "param" | "constant" | "value" | "output" | "loss" | "gradient" | "paramGradient";
+
+export interface DrawnNode {
+  /** An identifier safe in every format: `n` and the node's id (stable for a given model). */
+  readonly key: string;
+  readonly label: string;
+  readonly role: Role;
+  /** Where in model.ts the node comes from (`model.ts:11:14`), or "" for nodes the compiler made. */
+  readonly where: string;
+}
+
+export interface DrawnEdge {
+  readonly from: string;
+  readonly to: string;
+  /** The edge feeds a gradient computation. */
+  readonly backward: boolean;
+}
+
+export interface DrawnCluster {
+  /** `k1`, `k2`, … in plan() order (the emitter may still merge several into one batch loop). */
+  readonly key: string;
+  /** Lines: the kernel's math as the generated module's comment says it, then its number and kind. */
+  readonly label: readonly string[];
+  /** Keys of the nodes the kernel computes, in topological order. */
+  readonly members: readonly string[];
+}
+
+export interface Drawing {
+  readonly title: string;
+  readonly nodes: readonly DrawnNode[];
+  readonly edges: readonly DrawnEdge[];
+  /** Empty unless fused clusters were asked for. */
+  readonly clusters: readonly DrawnCluster[];
+}
+
+export interface DrawingOptions {
+  /** Draw the training pass (forward and backward) instead of the forward evaluation. */
+  readonly backward?: boolean;
+  /** Group nodes into the kernels the emitter generates. */
+  readonly fused?: boolean;
+  /** The model file's name for the title (a basename: output must not depend on where it is built). */
+  readonly source: string;
+}
+
+/** The drawing of an optimized graph (`optimize(traced).graph`). */
+export function drawing(optimized: Graph, options: DrawingOptions): Drawing {
+  const pass = options.backward ? trainPass(optimized) : evaluatePass(optimized);
+  const p = plan(pass.graph, pass.roots);
+  const names = readableNames(pass.graph);
+  const gradient = (n: Node) => !pass.forward.has(n);
+  const key = (n: Node) => `n${n.id}`;
+
+  const nodes = p.nodes.map((n): DrawnNode => ({ key: key(n), label: nodeLabel(n, names.get(n), gradient(n)), role: roleOf(n, pass), where: whereOf(n) }));
+  const edges = p.nodes.flatMap((n) => n.inputs.map((i): DrawnEdge => ({ from: key(i), to: key(n), backward: gradient(n) })));
+  const clusters = options.fused ? kernelClusters(pass, p, gradient).map((c) => ({ ...c, members: c.members.map(key) })) : [];
+  const what = options.backward ? "forward and backward (one training step)" : "forward (loss and outputs)";
+  const title = `gradc graph of model ${JSON.stringify(pass.graph.name)} (${options.source}): ${what}, after optimization${options.fused ? ", grouped into the kernels the compiler generates" : ""}`;
+  return { title, nodes, edges, clusters };
+}
+
+/** Names a reader knows: L for the loss, ∂L/∂W for a parameter's gradient, model.ts variables, output names. */
+function readableNames(g: Graph): Map<Node, string> {
+  const names = new Map<Node, string>();
+  for (const [state, n] of g.updates ?? []) names.set(n, `${state} (next)`);
+  for (const [name, n] of g.outputs) names.set(n, n.name ?? name);
+  for (const [param, n] of g.grads) names.set(n, `∂L/∂${param}`);
+  if (g.loss) names.set(g.loss, "L");
+  for (const n of g.nodes) {
+    if (names.has(n)) continue;
+    if (n.op === "input" || n.op === "param") names.set(n, String(n.attrs.name));
+    else if (n.name !== undefined) names.set(n, n.name);
+  }
+  return names;
+}
+
+function roleOf(n: Node, pass: PassGraph): Role {
+  const g = pass.graph;
+  if (n === g.loss) return "loss";
+  if (n.op === "input") return "input";
+  if (n.op === "param") return "param";
+  if (n.op === "const" || n.op === "dim") return "constant";
+  if (g.grads.some(([, d]) => d === n)) return "paramGradient";
+  if (!pass.forward.has(n)) return "gradient";
+  if (g.outputs.some(([, o]) => o === n)) return "output";
+  return "value";
+}
+
+const whereOf = (n: Node): string => formatLoc(n.loc);
+
+/**
+ * One cluster per kernel, holding its stored node and the nodes it computes inline. The math in the
+ * label names values the way the emitter's comments do: a model.ts name when there is one, else the
+ * identifier of the buffer holding the value, given out in the emitter's order (compiler/emit/module.ts).
+ */
+function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean): { key: string; label: readonly string[]; members: Node[] }[] {
+  const g = pass.graph;
+  const consumers = new Map<Node, Node[]>();
+  for (const n of p.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  // The kernel an inline node's value is computed in: the node its single consumer ends up in
+  // (plan() inlines only nodes with exactly one consumer; a fused matmul's consumer is its epilogue).
+  const home = (n: Node): Node => (p.inline.has(n) ? home(consumers.get(n)![0]!) : n);
+
+  const identifiers = bufferIdentifiers(g, p, pass.roots);
+  const display = (n: Node): string => {
+    if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
+    if (n.op === "dim") return "N";
+    if (n.op === "reshape") return display(n.inputs[0]!);
+    return n.name ?? identifiers.get(storageOf(n)) ?? n.op;
+  };
+
+  const members = new Map<Node, Node[]>(p.kernels.map((k) => [k.node, []]));
+  for (const n of p.nodes) members.get(home(n))?.push(n);
+  return p.kernels.map((k, index) => ({
+    key: `k${index + 1}`,
+    label: kernelLabel(k, index, `${display(k.node)} = ${formula(k.node, p.inline, display)}`, gradient(k.node)),
+    members: members.get(k.node)!,
+  }));
+}
+
+/** The identifiers the emitter gives arrays and kernel results, in the order it gives them out. */
+function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[]): Map<Node, string> {
+  const names = new Names();
+  const ids = new Map<Node, string>();
+  for (const n of p.nodes) {
+    if (n.op === "param" || n.op === "input") ids.set(n, names.fresh(n.attrs.name as string));
+    else if (n.op === "const" && n.attrs.values) ids.set(n, names.fresh((n.name ?? "c").toLowerCase()));
+  }
+  const kernelNodes = new Set(p.kernels.map((k) => k.node));
+  const rootSet = new Set(roots);
+  for (const n of p.nodes) {
+    if (!kernelNodes.has(n)) continue;
+    const scalarLocal = n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss);
+    ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (n.name ?? n.op)));
+  }
+  return ids;
+}
