@@ -10,6 +10,7 @@ import { optimize } from "./pipeline.js";
 import { specialize } from "./passes/specialize.js";
 import { backwardFor, derive } from "./explain/derivation.js";
 import { formatText } from "./explain/text.js";
+import { scanSections } from "./explain/scan.js";
 import { formatLatex } from "./explain/latex.js";
 import { formatMarkdown } from "./explain/markdown.js";
 
@@ -35,12 +36,13 @@ export function explainGraph(g: Graph, source: string, options: ExplainOptions =
     throw new GradcError(codes.badArgument, `no parameter named ${JSON.stringify(options.param)}; parameters: ${names.join(", ")}`);
   }
   // The gradient is the training step's: dropout keeps its mask, batchNorm uses batch statistics.
-  const d = derive(specialize("train")(g).graph, source);
+  const trainGraph = specialize("train")(g).graph;
+  const d = derive(trainGraph, source);
   const params = options.param === undefined ? names : [options.param];
   const backward = backwardFor(d, params);
   if (format === "latex") return formatLatex(d, backward);
   if (format === "markdown") return formatMarkdown(d, backward, params);
-  return formatText(d, backward);
+  return formatText(d, backward, scanSections(trainGraph, (n) => d.symbolOf(n).text));
 }
 
 function checkFormat(format: string | undefined): ExplainFormat {

@@ -35,7 +35,8 @@ export function differentiateBody(fwd: Graph, builder: Builder, carries: number,
   const placeholder = (name: string, like: Node, display: string) => builder.make("input", [], { name, shape: like.shape, dtype: "f" }, like.loc, display);
 
   const { roots, seedNodes, sums, dSteps, dCaptures } = inBuilder(builder, noLoc, () => {
-    const seedNodes = results.map((n, i) => placeholder(i < k ? `dcarry${i}` : `dy${i - k}`, n, `d${n.name ?? (i < k ? `carry${i}` : `y${i - k}`)}`));
+    // ∂L/∂h for a carry h; ∂L/∂y for a per-step output y.
+    const seedNodes = results.map((n, i) => placeholder(i < k ? `dcarry${i}` : `dy${i - k}`, n, `d${i < k ? (carryIn[i]!.name ?? `carry${i}`) : (n.name ?? `y${i - k}`)}`));
     const seeds = results.map((n, i) => [n, seedNodes[i]!] as const).filter(([n]) => n.dtype === "f");
     const wrt = new Set<Node>([...carryIn.filter((n) => n.dtype === "f"), ...stepIn.filter((n, j) => wants.steps[j] && n.dtype === "f"), ...captureIn.filter((_, l) => wants.captures[l])]);
     const { adjoint } = reverseSweep(fwd.nodes, builder, seeds, (n) => wrt.has(n));

@@ -48,6 +48,12 @@ function affine(x: Tensor, W: Tensor, b: Tensor | null | undefined): Tensor {
 
 const gate = (t: Tensor, k: number, hidden: number) => slice(t, { axis: -1, start: k * hidden, end: (k + 1) * hidden });
 
+/** Names a value as the equations do (i_gate, c_next), for the generated code and `gradc explain`. */
+function named(t: Tensor, name: string): Tensor {
+  t.name ??= name;
+  return t;
+}
+
 function hiddenOf(p: CellParams, gates: number, what: string): number {
   const width = p.Whh.shape[1] as number;
   const hidden = p.Whh.shape[0] as number;
@@ -58,31 +64,31 @@ function hiddenOf(p: CellParams, gates: number, what: string): number {
 /** One step of torch.nn.RNNCell. */
 export function rnnCell(x: Tensor, h: Tensor, p: CellParams, options: { nonlinearity?: "tanh" | "relu" } = {}): Tensor {
   hiddenOf(p, 1, "rnnCell");
-  const z = add(affine(x, p.Wih, p.bih), affine(h, p.Whh, p.bhh));
-  return options.nonlinearity === "relu" ? relu(z) : tanh(z);
+  const z = named(add(affine(x, p.Wih, p.bih), affine(h, p.Whh, p.bhh)), "z");
+  return named(options.nonlinearity === "relu" ? relu(z) : tanh(z), "h_next");
 }
 
 /** One step of torch.nn.LSTMCell: the new hidden and cell states. */
 export function lstmCell(x: Tensor, state: { readonly h: Tensor; readonly c: Tensor }, p: CellParams): { h: Tensor; c: Tensor } {
   const H = hiddenOf(p, 4, "lstmCell");
-  const gates = add(affine(x, p.Wih, p.bih), affine(state.h, p.Whh, p.bhh));
-  const i = sigmoid(gate(gates, 0, H));
-  const f = sigmoid(gate(gates, 1, H));
-  const g = tanh(gate(gates, 2, H));
-  const o = sigmoid(gate(gates, 3, H));
-  const c = add(mul(f, state.c), mul(i, g));
-  return { h: mul(o, tanh(c)), c };
+  const gates = named(add(affine(x, p.Wih, p.bih), affine(state.h, p.Whh, p.bhh)), "gates");
+  const i = named(sigmoid(gate(gates, 0, H)), "i_gate");
+  const f = named(sigmoid(gate(gates, 1, H)), "f_gate");
+  const g = named(tanh(gate(gates, 2, H)), "g_gate");
+  const o = named(sigmoid(gate(gates, 3, H)), "o_gate");
+  const c = named(add(mul(f, state.c), mul(i, g)), "c_next");
+  return { h: named(mul(o, named(tanh(c), "tanh_c")), "h_next"), c };
 }
 
 /** One step of torch.nn.GRUCell. */
 export function gruCell(x: Tensor, h: Tensor, p: CellParams): Tensor {
   const H = hiddenOf(p, 3, "gruCell");
-  const gx = affine(x, p.Wih, p.bih);
-  const gh = affine(h, p.Whh, p.bhh);
-  const r = sigmoid(add(gate(gx, 0, H), gate(gh, 0, H)));
-  const z = sigmoid(add(gate(gx, 1, H), gate(gh, 1, H)));
-  const n = tanh(add(gate(gx, 2, H), mul(r, gate(gh, 2, H))));
-  return add(mul(sub(1, z), n), mul(z, h));
+  const gx = named(affine(x, p.Wih, p.bih), "gates_x");
+  const gh = named(affine(h, p.Whh, p.bhh), "gates_h");
+  const r = named(sigmoid(add(gate(gx, 0, H), gate(gh, 0, H))), "r_gate");
+  const z = named(sigmoid(add(gate(gx, 1, H), gate(gh, 1, H))), "z_gate");
+  const n = named(tanh(add(gate(gx, 2, H), mul(r, gate(gh, 2, H)))), "n_gate");
+  return named(add(mul(sub(1, z), n), mul(z, h)), "h_next");
 }
 
 export interface RecurrentOptions {

@@ -269,7 +269,7 @@ export class KernelEmitter {
     const inner = dims.slice(unrollFrom) as number[];
     let points: number[][] = [[]];
     for (const d of inner) points = points.flatMap((p) => Array.from({ length: d }, (_, k) => [...p, k]));
-    const vars = ["i", "j", "k", "l", "m", "o"].slice(0, unrollFrom);
+    const vars = ["i", "j", "k", "l", "m", "q"].slice(0, unrollFrom);
     const lines: string[] = [];
     for (const p of points) lines.push(...body([...vars, ...p], points.length > 1 ? `_${p.join("_")}` : ""));
     const loopsFrom = isBatch(dims[0]) ? 1 : 0;

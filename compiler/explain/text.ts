@@ -2,7 +2,7 @@
 import type { Derivation, Equation } from "./derivation.js";
 import { reusedValues } from "./reuse.js";
 
-export function formatText(d: Derivation, backward: readonly Equation[]): string {
+export function formatText(d: Derivation, backward: readonly Equation[], recurrences: readonly string[][] = []): string {
   const where = (e: Equation, extra: string[] = []) => {
     const parts = [[e.origin, e.loc].filter(Boolean).join(", "), ...extra].filter(Boolean);
     return parts.length ? `    (${parts.join("; ")})` : "";
@@ -30,5 +30,6 @@ export function formatText(d: Derivation, backward: readonly Equation[]): string
     reused.length ? "forward values reused by the backward pass:" : "forward values reused by the backward pass: none",
     ...reused.map((r) => `  ${r.value.lhs.text.padEnd(width)}  in ${r.readBy.map((e) => e.lhs.text).join(", ")}`),
     "",
+    ...recurrences.flatMap((section) => ["recurrence:", ...section.map((l) => `  ${l}`), ""]),
   ].join("\n");
 }

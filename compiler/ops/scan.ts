@@ -172,6 +172,11 @@ export const scanOp = defineOp({
     const { body, length, reverse } = a as unknown as ScanAttrs;
     return `scan${reverse ? "ᴿ" : ""}_{t=1..${length}}(${args.slice(0, body.carries).join(", ")}; ${args.slice(body.carries).join(", ")})`;
   },
+  latex: (args, a) => {
+    const { body, length, reverse } = a as unknown as ScanAttrs;
+    const range = reverse ? `t=${length},\dots,1` : `t=1,\dots,${length}`;
+    return `\operatorname{scan}_{${range}}\left(${args.slice(0, body.carries).join(", ")};\ ${args.slice(body.carries).join(", ")}\right)`;
+  },
 });
 
 /** Result k of a scan: a final carry, or a per-step output stacked over time. attrs { index }. */
@@ -182,6 +187,7 @@ export const partOp = defineOp({
   dtype: ([tuple], a) => (tuple!.attrs as unknown as ScanAttrs).body.graph.outputs[a.index as number]![1].dtype,
   eval: ([tuple], a) => tuple!.parts![a.index as number]!,
   notation: ([tuple], a) => `${tuple}[${String(a.index)}]`,
+  latex: ([tuple], a) => `{${tuple}}_{[${String(a.index)}]}`,
 });
 
 export function partShape(tuple: Node, index: number): Shape {

@@ -126,14 +126,14 @@ interface ForwardWorkspace {
   readonly c_2: Float32Array;
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
-  readonly add: Float32Array;
+  readonly gates: Float32Array;
   readonly slice: Float32Array;
   readonly slice_2: Float32Array;
   readonly slice_3: Float32Array;
   readonly slice_4: Float32Array;
-  readonly add_2: Float32Array;
-  readonly mul: Float32Array;
-  readonly add_3: Float32Array;
+  readonly c_next: Float32Array;
+  readonly h_next: Float32Array;
+  readonly add: Float32Array;
 }
 
 function createForwardWorkspace(n: number): ForwardWorkspace {
@@ -146,28 +146,28 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     c_2: new Float32Array(n * 16),
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
-    add: new Float32Array(n * 64),
+    gates: new Float32Array(n * 64),
     slice: new Float32Array(n * 16),
     slice_2: new Float32Array(n * 16),
     slice_3: new Float32Array(n * 16),
     slice_4: new Float32Array(n * 16),
-    add_2: new Float32Array(n * 16),
-    mul: new Float32Array(n * 16),
-    add_3: new Float32Array(n),
+    c_next: new Float32Array(n * 16),
+    h_next: new Float32Array(n * 16),
+    add: new Float32Array(n),
   };
 }
 
 interface TrainWorkspace {
   readonly n: number;
   readonly ys: Float32Array;
-  readonly tanh_steps: Float32Array;
-  readonly sigmoid_steps: Float32Array;
-  readonly sigmoid_steps_2: Float32Array;
-  readonly tanh_steps_2: Float32Array;
+  readonly tanh_c_steps: Float32Array;
+  readonly o_gate_steps: Float32Array;
+  readonly i_gate_steps: Float32Array;
+  readonly g_gate_steps: Float32Array;
   readonly c_steps: Float32Array;
-  readonly sigmoid_steps_3: Float32Array;
+  readonly f_gate_steps: Float32Array;
   readonly h_steps: Float32Array;
-  readonly mul_steps: Float32Array;
+  readonly h_next_steps: Float32Array;
   readonly dlstm_Wih: Float32Array;
   readonly dlstm_bih: Float32Array;
   readonly dlstm_Whh: Float32Array;
@@ -180,66 +180,66 @@ interface TrainWorkspace {
   readonly c_7: Float32Array;
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
-  readonly add: Float32Array;
+  readonly gates: Float32Array;
   readonly slice: Float32Array;
-  readonly sigmoid: Float32Array;
+  readonly i_gate: Float32Array;
   readonly slice_2: Float32Array;
-  readonly sigmoid_2: Float32Array;
+  readonly f_gate: Float32Array;
   readonly slice_3: Float32Array;
-  readonly tanh: Float32Array;
+  readonly g_gate: Float32Array;
   readonly slice_4: Float32Array;
-  readonly sigmoid_3: Float32Array;
-  readonly add_2: Float32Array;
-  readonly tanh_2: Float32Array;
-  readonly mul_2: Float32Array;
-  readonly add_3: Float32Array;
-  readonly dcarry0: Float32Array;
-  readonly dcarry1: Float32Array;
-  readonly dy0: Float32Array;
-  readonly tanh_3: Float32Array;
-  readonly sigmoid_4: Float32Array;
-  readonly sigmoid_5: Float32Array;
-  readonly tanh_4: Float32Array;
-  readonly c_8: Float32Array;
-  readonly sigmoid_6: Float32Array;
-  readonly h_2: Float32Array;
-  readonly mul_16: Float32Array;
-  readonly bits_t_2: Float32Array;
-  readonly add_6: Float32Array;
-  readonly mul_17: Float32Array;
-  readonly sliceGrad: Float32Array;
-  readonly add_7: Float32Array;
-  readonly mul_18: Float32Array;
-  readonly sliceGrad_2: Float32Array;
-  readonly mul_19: Float32Array;
-  readonly sliceGrad_3: Float32Array;
-  readonly mul_20: Float32Array;
-  readonly sliceGrad_4: Float32Array;
-  readonly add_8: Float32Array;
+  readonly o_gate: Float32Array;
+  readonly c_next: Float32Array;
+  readonly tanh_c: Float32Array;
+  readonly h_next: Float32Array;
+  readonly add: Float32Array;
   readonly dh: Float32Array;
   readonly dc: Float32Array;
-  readonly add_9: Float32Array;
+  readonly dy0: Float32Array;
+  readonly tanh_c_2: Float32Array;
+  readonly o_gate_2: Float32Array;
+  readonly i_gate_2: Float32Array;
+  readonly g_gate_2: Float32Array;
+  readonly c_8: Float32Array;
+  readonly f_gate_2: Float32Array;
+  readonly h_2: Float32Array;
+  readonly h_next_2: Float32Array;
+  readonly bits_t_2: Float32Array;
+  readonly dh_next: Float32Array;
+  readonly mul_16: Float32Array;
+  readonly sliceGrad: Float32Array;
+  readonly dc_next: Float32Array;
+  readonly mul_17: Float32Array;
+  readonly sliceGrad_2: Float32Array;
+  readonly mul_18: Float32Array;
+  readonly sliceGrad_3: Float32Array;
+  readonly mul_19: Float32Array;
+  readonly sliceGrad_4: Float32Array;
+  readonly dgates: Float32Array;
+  readonly dh_2: Float32Array;
+  readonly dc_2: Float32Array;
+  readonly add_4: Float32Array;
   readonly dlstm_bhh_2: Float32Array;
-  readonly add_10: Float32Array;
-  readonly add_11: Float32Array;
-  readonly add_12: Float32Array;
-  readonly add_13: Float32Array;
+  readonly add_5: Float32Array;
+  readonly add_6: Float32Array;
+  readonly add_7: Float32Array;
+  readonly add_8: Float32Array;
   readonly dbo_2: Float32Array;
-  readonly add_14: Float32Array;
+  readonly add_9: Float32Array;
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     ys: new Float32Array(n * 9),
-    tanh_steps: new Float32Array(n * 144),
-    sigmoid_steps: new Float32Array(n * 144),
-    sigmoid_steps_2: new Float32Array(n * 144),
-    tanh_steps_2: new Float32Array(n * 144),
+    tanh_c_steps: new Float32Array(n * 144),
+    o_gate_steps: new Float32Array(n * 144),
+    i_gate_steps: new Float32Array(n * 144),
+    g_gate_steps: new Float32Array(n * 144),
     c_steps: new Float32Array(n * 144),
-    sigmoid_steps_3: new Float32Array(n * 144),
+    f_gate_steps: new Float32Array(n * 144),
     h_steps: new Float32Array(n * 144),
-    mul_steps: new Float32Array(n * 144),
+    h_next_steps: new Float32Array(n * 144),
     dlstm_Wih: new Float32Array(128),
     dlstm_bih: new Float32Array(64),
     dlstm_Whh: new Float32Array(1024),
@@ -252,52 +252,52 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     c_7: new Float32Array(n * 16),
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
-    add: new Float32Array(n * 64),
+    gates: new Float32Array(n * 64),
     slice: new Float32Array(n * 16),
-    sigmoid: new Float32Array(n * 16),
+    i_gate: new Float32Array(n * 16),
     slice_2: new Float32Array(n * 16),
-    sigmoid_2: new Float32Array(n * 16),
+    f_gate: new Float32Array(n * 16),
     slice_3: new Float32Array(n * 16),
-    tanh: new Float32Array(n * 16),
+    g_gate: new Float32Array(n * 16),
     slice_4: new Float32Array(n * 16),
-    sigmoid_3: new Float32Array(n * 16),
-    add_2: new Float32Array(n * 16),
-    tanh_2: new Float32Array(n * 16),
-    mul_2: new Float32Array(n * 16),
-    add_3: new Float32Array(n),
-    dcarry0: new Float32Array(n * 16),
-    dcarry1: new Float32Array(n * 16),
-    dy0: new Float32Array(n),
-    tanh_3: new Float32Array(n * 16),
-    sigmoid_4: new Float32Array(n * 16),
-    sigmoid_5: new Float32Array(n * 16),
-    tanh_4: new Float32Array(n * 16),
-    c_8: new Float32Array(n * 16),
-    sigmoid_6: new Float32Array(n * 16),
-    h_2: new Float32Array(n * 16),
-    mul_16: new Float32Array(n * 16),
-    bits_t_2: new Float32Array(n * 2),
-    add_6: new Float32Array(n * 16),
-    mul_17: new Float32Array(n * 16),
-    sliceGrad: new Float32Array(n * 64),
-    add_7: new Float32Array(n * 16),
-    mul_18: new Float32Array(n * 16),
-    sliceGrad_2: new Float32Array(n * 64),
-    mul_19: new Float32Array(n * 16),
-    sliceGrad_3: new Float32Array(n * 64),
-    mul_20: new Float32Array(n * 16),
-    sliceGrad_4: new Float32Array(n * 64),
-    add_8: new Float32Array(n * 64),
+    o_gate: new Float32Array(n * 16),
+    c_next: new Float32Array(n * 16),
+    tanh_c: new Float32Array(n * 16),
+    h_next: new Float32Array(n * 16),
+    add: new Float32Array(n),
     dh: new Float32Array(n * 16),
     dc: new Float32Array(n * 16),
-    add_9: new Float32Array(128),
+    dy0: new Float32Array(n),
+    tanh_c_2: new Float32Array(n * 16),
+    o_gate_2: new Float32Array(n * 16),
+    i_gate_2: new Float32Array(n * 16),
+    g_gate_2: new Float32Array(n * 16),
+    c_8: new Float32Array(n * 16),
+    f_gate_2: new Float32Array(n * 16),
+    h_2: new Float32Array(n * 16),
+    h_next_2: new Float32Array(n * 16),
+    bits_t_2: new Float32Array(n * 2),
+    dh_next: new Float32Array(n * 16),
+    mul_16: new Float32Array(n * 16),
+    sliceGrad: new Float32Array(n * 64),
+    dc_next: new Float32Array(n * 16),
+    mul_17: new Float32Array(n * 16),
+    sliceGrad_2: new Float32Array(n * 64),
+    mul_18: new Float32Array(n * 16),
+    sliceGrad_3: new Float32Array(n * 64),
+    mul_19: new Float32Array(n * 16),
+    sliceGrad_4: new Float32Array(n * 64),
+    dgates: new Float32Array(n * 64),
+    dh_2: new Float32Array(n * 16),
+    dc_2: new Float32Array(n * 16),
+    add_4: new Float32Array(128),
     dlstm_bhh_2: new Float32Array(64),
-    add_10: new Float32Array(64),
-    add_11: new Float32Array(1024),
-    add_12: new Float32Array(64),
-    add_13: new Float32Array(16),
+    add_5: new Float32Array(64),
+    add_6: new Float32Array(1024),
+    add_7: new Float32Array(64),
+    add_8: new Float32Array(16),
     dbo_2: new Float32Array(1),
-    add_14: new Float32Array(1),
+    add_9: new Float32Array(1),
   };
 }
 
@@ -310,14 +310,14 @@ interface EvaluateWorkspace {
   readonly c_2: Float32Array;
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
-  readonly add: Float32Array;
+  readonly gates: Float32Array;
   readonly slice: Float32Array;
   readonly slice_2: Float32Array;
   readonly slice_3: Float32Array;
   readonly slice_4: Float32Array;
-  readonly add_2: Float32Array;
-  readonly mul_2: Float32Array;
-  readonly add_3: Float32Array;
+  readonly c_next: Float32Array;
+  readonly h_next: Float32Array;
+  readonly add: Float32Array;
 }
 
 function createEvaluateWorkspace(n: number): EvaluateWorkspace {
@@ -330,14 +330,14 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
     c_2: new Float32Array(n * 16),
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
-    add: new Float32Array(n * 64),
+    gates: new Float32Array(n * 64),
     slice: new Float32Array(n * 16),
     slice_2: new Float32Array(n * 16),
     slice_3: new Float32Array(n * 16),
     slice_4: new Float32Array(n * 16),
-    add_2: new Float32Array(n * 16),
-    mul_2: new Float32Array(n * 16),
-    add_3: new Float32Array(n),
+    c_next: new Float32Array(n * 16),
+    h_next: new Float32Array(n * 16),
+    add: new Float32Array(n),
   };
 }
 
@@ -356,14 +356,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
   const c_2 = ws.c_2;
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
-  const add = ws.add;
+  const gates = ws.gates;
   const slice = ws.slice;
   const slice_2 = ws.slice_2;
   const slice_3 = ws.slice_3;
   const slice_4 = ws.slice_4;
-  const add_2 = ws.add_2;
-  const mul = ws.mul;
-  const add_3 = ws.add_3;
+  const c_next = ws.c_next;
+  const h_next = ws.h_next;
+  const add = ws.add;
 
   for (let i = 0; i < n; i++) {
     // broadcastTo = 0   (model.ts:21:22)
@@ -483,211 +483,211 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
         }
       }
       for (let i = 0; i < n; i++) {
-        // add = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
+        // gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
         const cRow_2 = i * 64;
-        add.fill(0, cRow_2, cRow_2 + 64);
+        gates.fill(0, cRow_2, cRow_2 + 64);
         for (let k = 0; k < 2; k++) {
           const aik = bits_t[i * 2 + k];
           const bRow = k * 64;
-          for (let j = 0; j < 64; j++) add[cRow_2 + j] += aik * lstm_Wih[bRow + j];
+          for (let j = 0; j < 64; j++) gates[cRow_2 + j] += aik * lstm_Wih[bRow + j];
         }
         for (let j = 0; j < 64; j++) {
-          const acc = add[cRow_2 + j];
-          const add_4 = acc + lstm_bih[j];
-          const add_5 = matmul[i * 64 + j] + lstm_bhh[j];
-          add[i * 64 + j] = add_4 + add_5;
+          const acc = gates[cRow_2 + j];
+          const add_2 = acc + lstm_bih[j];
+          const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
+          gates[i * 64 + j] = add_2 + add_3;
         }
       }
-      // slice = add[:, 0:16]   (model.ts:18:18)
+      // slice = gates[:, 0:16]   (model.ts:18:18)
       {
         for (let i0 = 0; i0 < n; i0++) {
           for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = add[i0 * 64 + i1];
+            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
           }
         }
       }
-      // slice_2 = add[:, 16:32]   (model.ts:18:18)
+      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
       {
         for (let i0_2 = 0; i0_2 < n; i0_2++) {
           for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = add[i0_2 * 64 + (i1_2 + 16)];
+            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
           }
         }
       }
-      // slice_3 = add[:, 32:48]   (model.ts:18:18)
+      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
       {
         for (let i0_3 = 0; i0_3 < n; i0_3++) {
           for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = add[i0_3 * 64 + (i1_3 + 32)];
+            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
           }
         }
       }
-      // slice_4 = add[:, 48:64]   (model.ts:18:18)
+      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
       {
         for (let i0_4 = 0; i0_4 < n; i0_4++) {
           for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = add[i0_4 * 64 + (i1_4 + 48)];
+            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
           }
         }
       }
       for (let i = 0; i < n; i++) {
-        // add_2 = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
-        const sigmoid_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
-        const mul_0 = sigmoid_0 * c_2[i * 16];
-        const sigmoid_0_2 = 1 / (1 + Math.exp(-slice[i * 16]));
-        const tanh_0 = Math.tanh(slice_3[i * 16]);
-        const mul_0_2 = sigmoid_0_2 * tanh_0;
-        add_2[i * 16] = mul_0 + mul_0_2;
-        const sigmoid_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
-        const mul_1 = sigmoid_1 * c_2[i * 16 + 1];
-        const sigmoid_1_2 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        const tanh_1 = Math.tanh(slice_3[i * 16 + 1]);
-        const mul_1_2 = sigmoid_1_2 * tanh_1;
-        add_2[i * 16 + 1] = mul_1 + mul_1_2;
-        const sigmoid_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
-        const mul_2 = sigmoid_2 * c_2[i * 16 + 2];
-        const sigmoid_2_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        const tanh_2 = Math.tanh(slice_3[i * 16 + 2]);
-        const mul_2_2 = sigmoid_2_2 * tanh_2;
-        add_2[i * 16 + 2] = mul_2 + mul_2_2;
-        const sigmoid_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
-        const mul_3 = sigmoid_3 * c_2[i * 16 + 3];
-        const sigmoid_3_2 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        const tanh_3 = Math.tanh(slice_3[i * 16 + 3]);
-        const mul_3_2 = sigmoid_3_2 * tanh_3;
-        add_2[i * 16 + 3] = mul_3 + mul_3_2;
-        const sigmoid_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
-        const mul_4 = sigmoid_4 * c_2[i * 16 + 4];
-        const sigmoid_4_2 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        const tanh_4 = Math.tanh(slice_3[i * 16 + 4]);
-        const mul_4_2 = sigmoid_4_2 * tanh_4;
-        add_2[i * 16 + 4] = mul_4 + mul_4_2;
-        const sigmoid_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
-        const mul_5 = sigmoid_5 * c_2[i * 16 + 5];
-        const sigmoid_5_2 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        const tanh_5 = Math.tanh(slice_3[i * 16 + 5]);
-        const mul_5_2 = sigmoid_5_2 * tanh_5;
-        add_2[i * 16 + 5] = mul_5 + mul_5_2;
-        const sigmoid_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
-        const mul_6 = sigmoid_6 * c_2[i * 16 + 6];
-        const sigmoid_6_2 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        const tanh_6 = Math.tanh(slice_3[i * 16 + 6]);
-        const mul_6_2 = sigmoid_6_2 * tanh_6;
-        add_2[i * 16 + 6] = mul_6 + mul_6_2;
-        const sigmoid_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
-        const mul_7 = sigmoid_7 * c_2[i * 16 + 7];
-        const sigmoid_7_2 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        const tanh_7 = Math.tanh(slice_3[i * 16 + 7]);
-        const mul_7_2 = sigmoid_7_2 * tanh_7;
-        add_2[i * 16 + 7] = mul_7 + mul_7_2;
-        const sigmoid_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
-        const mul_8 = sigmoid_8 * c_2[i * 16 + 8];
-        const sigmoid_8_2 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        const tanh_8 = Math.tanh(slice_3[i * 16 + 8]);
-        const mul_8_2 = sigmoid_8_2 * tanh_8;
-        add_2[i * 16 + 8] = mul_8 + mul_8_2;
-        const sigmoid_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
-        const mul_9 = sigmoid_9 * c_2[i * 16 + 9];
-        const sigmoid_9_2 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        const tanh_9 = Math.tanh(slice_3[i * 16 + 9]);
-        const mul_9_2 = sigmoid_9_2 * tanh_9;
-        add_2[i * 16 + 9] = mul_9 + mul_9_2;
-        const sigmoid_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
-        const mul_10 = sigmoid_10 * c_2[i * 16 + 10];
-        const sigmoid_10_2 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        const tanh_10 = Math.tanh(slice_3[i * 16 + 10]);
-        const mul_10_2 = sigmoid_10_2 * tanh_10;
-        add_2[i * 16 + 10] = mul_10 + mul_10_2;
-        const sigmoid_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
-        const mul_11 = sigmoid_11 * c_2[i * 16 + 11];
-        const sigmoid_11_2 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        const tanh_11 = Math.tanh(slice_3[i * 16 + 11]);
-        const mul_11_2 = sigmoid_11_2 * tanh_11;
-        add_2[i * 16 + 11] = mul_11 + mul_11_2;
-        const sigmoid_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
-        const mul_12 = sigmoid_12 * c_2[i * 16 + 12];
-        const sigmoid_12_2 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        const tanh_12 = Math.tanh(slice_3[i * 16 + 12]);
-        const mul_12_2 = sigmoid_12_2 * tanh_12;
-        add_2[i * 16 + 12] = mul_12 + mul_12_2;
-        const sigmoid_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
-        const mul_13 = sigmoid_13 * c_2[i * 16 + 13];
-        const sigmoid_13_2 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        const tanh_13 = Math.tanh(slice_3[i * 16 + 13]);
-        const mul_13_2 = sigmoid_13_2 * tanh_13;
-        add_2[i * 16 + 13] = mul_13 + mul_13_2;
-        const sigmoid_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
-        const mul_14 = sigmoid_14 * c_2[i * 16 + 14];
-        const sigmoid_14_2 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        const tanh_14 = Math.tanh(slice_3[i * 16 + 14]);
-        const mul_14_2 = sigmoid_14_2 * tanh_14;
-        add_2[i * 16 + 14] = mul_14 + mul_14_2;
-        const sigmoid_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
-        const mul_15 = sigmoid_15 * c_2[i * 16 + 15];
-        const sigmoid_15_2 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        const tanh_15 = Math.tanh(slice_3[i * 16 + 15]);
-        const mul_15_2 = sigmoid_15_2 * tanh_15;
-        add_2[i * 16 + 15] = mul_15 + mul_15_2;
-        // mul = σ(slice_4) ⊙ tanh(add_2)   (model.ts:18:18)
-        const sigmoid_0_3 = 1 / (1 + Math.exp(-slice_4[i * 16]));
-        const tanh_0_2 = Math.tanh(add_2[i * 16]);
-        mul[i * 16] = sigmoid_0_3 * tanh_0_2;
-        const sigmoid_1_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
-        const tanh_1_2 = Math.tanh(add_2[i * 16 + 1]);
-        mul[i * 16 + 1] = sigmoid_1_3 * tanh_1_2;
-        const sigmoid_2_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
-        const tanh_2_2 = Math.tanh(add_2[i * 16 + 2]);
-        mul[i * 16 + 2] = sigmoid_2_3 * tanh_2_2;
-        const sigmoid_3_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
-        const tanh_3_2 = Math.tanh(add_2[i * 16 + 3]);
-        mul[i * 16 + 3] = sigmoid_3_3 * tanh_3_2;
-        const sigmoid_4_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
-        const tanh_4_2 = Math.tanh(add_2[i * 16 + 4]);
-        mul[i * 16 + 4] = sigmoid_4_3 * tanh_4_2;
-        const sigmoid_5_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
-        const tanh_5_2 = Math.tanh(add_2[i * 16 + 5]);
-        mul[i * 16 + 5] = sigmoid_5_3 * tanh_5_2;
-        const sigmoid_6_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
-        const tanh_6_2 = Math.tanh(add_2[i * 16 + 6]);
-        mul[i * 16 + 6] = sigmoid_6_3 * tanh_6_2;
-        const sigmoid_7_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
-        const tanh_7_2 = Math.tanh(add_2[i * 16 + 7]);
-        mul[i * 16 + 7] = sigmoid_7_3 * tanh_7_2;
-        const sigmoid_8_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
-        const tanh_8_2 = Math.tanh(add_2[i * 16 + 8]);
-        mul[i * 16 + 8] = sigmoid_8_3 * tanh_8_2;
-        const sigmoid_9_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
-        const tanh_9_2 = Math.tanh(add_2[i * 16 + 9]);
-        mul[i * 16 + 9] = sigmoid_9_3 * tanh_9_2;
-        const sigmoid_10_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
-        const tanh_10_2 = Math.tanh(add_2[i * 16 + 10]);
-        mul[i * 16 + 10] = sigmoid_10_3 * tanh_10_2;
-        const sigmoid_11_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
-        const tanh_11_2 = Math.tanh(add_2[i * 16 + 11]);
-        mul[i * 16 + 11] = sigmoid_11_3 * tanh_11_2;
-        const sigmoid_12_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
-        const tanh_12_2 = Math.tanh(add_2[i * 16 + 12]);
-        mul[i * 16 + 12] = sigmoid_12_3 * tanh_12_2;
-        const sigmoid_13_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
-        const tanh_13_2 = Math.tanh(add_2[i * 16 + 13]);
-        mul[i * 16 + 13] = sigmoid_13_3 * tanh_13_2;
-        const sigmoid_14_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
-        const tanh_14_2 = Math.tanh(add_2[i * 16 + 14]);
-        mul[i * 16 + 14] = sigmoid_14_3 * tanh_14_2;
-        const sigmoid_15_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
-        const tanh_15_2 = Math.tanh(add_2[i * 16 + 15]);
-        mul[i * 16 + 15] = sigmoid_15_3 * tanh_15_2;
-        // add_3 = mul·Wo + bo   (model.ts:19:35)
+        // c_next = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
+        const f_gate_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
+        const mul_0 = f_gate_0 * c_2[i * 16];
+        const i_gate_0 = 1 / (1 + Math.exp(-slice[i * 16]));
+        const g_gate_0 = Math.tanh(slice_3[i * 16]);
+        const mul_0_2 = i_gate_0 * g_gate_0;
+        c_next[i * 16] = mul_0 + mul_0_2;
+        const f_gate_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
+        const mul_1 = f_gate_1 * c_2[i * 16 + 1];
+        const i_gate_1 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
+        const g_gate_1 = Math.tanh(slice_3[i * 16 + 1]);
+        const mul_1_2 = i_gate_1 * g_gate_1;
+        c_next[i * 16 + 1] = mul_1 + mul_1_2;
+        const f_gate_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
+        const mul_2 = f_gate_2 * c_2[i * 16 + 2];
+        const i_gate_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
+        const g_gate_2 = Math.tanh(slice_3[i * 16 + 2]);
+        const mul_2_2 = i_gate_2 * g_gate_2;
+        c_next[i * 16 + 2] = mul_2 + mul_2_2;
+        const f_gate_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
+        const mul_3 = f_gate_3 * c_2[i * 16 + 3];
+        const i_gate_3 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
+        const g_gate_3 = Math.tanh(slice_3[i * 16 + 3]);
+        const mul_3_2 = i_gate_3 * g_gate_3;
+        c_next[i * 16 + 3] = mul_3 + mul_3_2;
+        const f_gate_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
+        const mul_4 = f_gate_4 * c_2[i * 16 + 4];
+        const i_gate_4 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
+        const g_gate_4 = Math.tanh(slice_3[i * 16 + 4]);
+        const mul_4_2 = i_gate_4 * g_gate_4;
+        c_next[i * 16 + 4] = mul_4 + mul_4_2;
+        const f_gate_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
+        const mul_5 = f_gate_5 * c_2[i * 16 + 5];
+        const i_gate_5 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
+        const g_gate_5 = Math.tanh(slice_3[i * 16 + 5]);
+        const mul_5_2 = i_gate_5 * g_gate_5;
+        c_next[i * 16 + 5] = mul_5 + mul_5_2;
+        const f_gate_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
+        const mul_6 = f_gate_6 * c_2[i * 16 + 6];
+        const i_gate_6 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
+        const g_gate_6 = Math.tanh(slice_3[i * 16 + 6]);
+        const mul_6_2 = i_gate_6 * g_gate_6;
+        c_next[i * 16 + 6] = mul_6 + mul_6_2;
+        const f_gate_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
+        const mul_7 = f_gate_7 * c_2[i * 16 + 7];
+        const i_gate_7 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
+        const g_gate_7 = Math.tanh(slice_3[i * 16 + 7]);
+        const mul_7_2 = i_gate_7 * g_gate_7;
+        c_next[i * 16 + 7] = mul_7 + mul_7_2;
+        const f_gate_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
+        const mul_8 = f_gate_8 * c_2[i * 16 + 8];
+        const i_gate_8 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
+        const g_gate_8 = Math.tanh(slice_3[i * 16 + 8]);
+        const mul_8_2 = i_gate_8 * g_gate_8;
+        c_next[i * 16 + 8] = mul_8 + mul_8_2;
+        const f_gate_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
+        const mul_9 = f_gate_9 * c_2[i * 16 + 9];
+        const i_gate_9 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
+        const g_gate_9 = Math.tanh(slice_3[i * 16 + 9]);
+        const mul_9_2 = i_gate_9 * g_gate_9;
+        c_next[i * 16 + 9] = mul_9 + mul_9_2;
+        const f_gate_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
+        const mul_10 = f_gate_10 * c_2[i * 16 + 10];
+        const i_gate_10 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
+        const g_gate_10 = Math.tanh(slice_3[i * 16 + 10]);
+        const mul_10_2 = i_gate_10 * g_gate_10;
+        c_next[i * 16 + 10] = mul_10 + mul_10_2;
+        const f_gate_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
+        const mul_11 = f_gate_11 * c_2[i * 16 + 11];
+        const i_gate_11 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
+        const g_gate_11 = Math.tanh(slice_3[i * 16 + 11]);
+        const mul_11_2 = i_gate_11 * g_gate_11;
+        c_next[i * 16 + 11] = mul_11 + mul_11_2;
+        const f_gate_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
+        const mul_12 = f_gate_12 * c_2[i * 16 + 12];
+        const i_gate_12 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
+        const g_gate_12 = Math.tanh(slice_3[i * 16 + 12]);
+        const mul_12_2 = i_gate_12 * g_gate_12;
+        c_next[i * 16 + 12] = mul_12 + mul_12_2;
+        const f_gate_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
+        const mul_13 = f_gate_13 * c_2[i * 16 + 13];
+        const i_gate_13 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
+        const g_gate_13 = Math.tanh(slice_3[i * 16 + 13]);
+        const mul_13_2 = i_gate_13 * g_gate_13;
+        c_next[i * 16 + 13] = mul_13 + mul_13_2;
+        const f_gate_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
+        const mul_14 = f_gate_14 * c_2[i * 16 + 14];
+        const i_gate_14 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
+        const g_gate_14 = Math.tanh(slice_3[i * 16 + 14]);
+        const mul_14_2 = i_gate_14 * g_gate_14;
+        c_next[i * 16 + 14] = mul_14 + mul_14_2;
+        const f_gate_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
+        const mul_15 = f_gate_15 * c_2[i * 16 + 15];
+        const i_gate_15 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
+        const g_gate_15 = Math.tanh(slice_3[i * 16 + 15]);
+        const mul_15_2 = i_gate_15 * g_gate_15;
+        c_next[i * 16 + 15] = mul_15 + mul_15_2;
+        // h_next = σ(slice_4) ⊙ tanh(c_next)   (model.ts:18:18)
+        const o_gate_0 = 1 / (1 + Math.exp(-slice_4[i * 16]));
+        const tanh_c_0 = Math.tanh(c_next[i * 16]);
+        h_next[i * 16] = o_gate_0 * tanh_c_0;
+        const o_gate_1 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
+        const tanh_c_1 = Math.tanh(c_next[i * 16 + 1]);
+        h_next[i * 16 + 1] = o_gate_1 * tanh_c_1;
+        const o_gate_2 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
+        const tanh_c_2 = Math.tanh(c_next[i * 16 + 2]);
+        h_next[i * 16 + 2] = o_gate_2 * tanh_c_2;
+        const o_gate_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
+        const tanh_c_3 = Math.tanh(c_next[i * 16 + 3]);
+        h_next[i * 16 + 3] = o_gate_3 * tanh_c_3;
+        const o_gate_4 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
+        const tanh_c_4 = Math.tanh(c_next[i * 16 + 4]);
+        h_next[i * 16 + 4] = o_gate_4 * tanh_c_4;
+        const o_gate_5 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
+        const tanh_c_5 = Math.tanh(c_next[i * 16 + 5]);
+        h_next[i * 16 + 5] = o_gate_5 * tanh_c_5;
+        const o_gate_6 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
+        const tanh_c_6 = Math.tanh(c_next[i * 16 + 6]);
+        h_next[i * 16 + 6] = o_gate_6 * tanh_c_6;
+        const o_gate_7 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
+        const tanh_c_7 = Math.tanh(c_next[i * 16 + 7]);
+        h_next[i * 16 + 7] = o_gate_7 * tanh_c_7;
+        const o_gate_8 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
+        const tanh_c_8 = Math.tanh(c_next[i * 16 + 8]);
+        h_next[i * 16 + 8] = o_gate_8 * tanh_c_8;
+        const o_gate_9 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
+        const tanh_c_9 = Math.tanh(c_next[i * 16 + 9]);
+        h_next[i * 16 + 9] = o_gate_9 * tanh_c_9;
+        const o_gate_10 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
+        const tanh_c_10 = Math.tanh(c_next[i * 16 + 10]);
+        h_next[i * 16 + 10] = o_gate_10 * tanh_c_10;
+        const o_gate_11 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
+        const tanh_c_11 = Math.tanh(c_next[i * 16 + 11]);
+        h_next[i * 16 + 11] = o_gate_11 * tanh_c_11;
+        const o_gate_12 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
+        const tanh_c_12 = Math.tanh(c_next[i * 16 + 12]);
+        h_next[i * 16 + 12] = o_gate_12 * tanh_c_12;
+        const o_gate_13 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
+        const tanh_c_13 = Math.tanh(c_next[i * 16 + 13]);
+        h_next[i * 16 + 13] = o_gate_13 * tanh_c_13;
+        const o_gate_14 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
+        const tanh_c_14 = Math.tanh(c_next[i * 16 + 14]);
+        h_next[i * 16 + 14] = o_gate_14 * tanh_c_14;
+        const o_gate_15 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        const tanh_c_15 = Math.tanh(c_next[i * 16 + 15]);
+        h_next[i * 16 + 15] = o_gate_15 * tanh_c_15;
+        // add = h_next·Wo + bo   (model.ts:19:35)
         let matmul_0 = 0;
         for (let k = 0; k < 16; k++) {
-          const aik = mul[i * 16 + k];
+          const aik = h_next[i * 16 + k];
           matmul_0 += aik * Wo[k];
         }
-        add_3[i] = matmul_0 + bo[0];
+        add[i] = matmul_0 + bo[0];
       }
-      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add_3[i_3 * 1];
-      h.set(mul);
-      c_2.set(add_2);
+      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1];
+      h.set(h_next);
+      c_2.set(c_next);
     }
   }
   for (let i = 0; i < n; i++) {
@@ -718,14 +718,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
   const c_4 = C_CONST_3;
   const c_5 = C_CONST_4;
   const c_6 = C_CONST_5;
-  const tanh_steps = ws.tanh_steps;
-  const sigmoid_steps = ws.sigmoid_steps;
-  const sigmoid_steps_2 = ws.sigmoid_steps_2;
-  const tanh_steps_2 = ws.tanh_steps_2;
+  const tanh_c_steps = ws.tanh_c_steps;
+  const o_gate_steps = ws.o_gate_steps;
+  const i_gate_steps = ws.i_gate_steps;
+  const g_gate_steps = ws.g_gate_steps;
   const c_steps = ws.c_steps;
-  const sigmoid_steps_3 = ws.sigmoid_steps_3;
+  const f_gate_steps = ws.f_gate_steps;
   const h_steps = ws.h_steps;
-  const mul_steps = ws.mul_steps;
+  const h_next_steps = ws.h_next_steps;
   const dlstm_Wih = ws.dlstm_Wih;
   const dlstm_bih = ws.dlstm_bih;
   const dlstm_Whh = ws.dlstm_Whh;
@@ -738,52 +738,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
   const c_7 = ws.c_7;
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
-  const add = ws.add;
+  const gates = ws.gates;
   const slice = ws.slice;
-  const sigmoid = ws.sigmoid;
+  const i_gate = ws.i_gate;
   const slice_2 = ws.slice_2;
-  const sigmoid_2 = ws.sigmoid_2;
+  const f_gate = ws.f_gate;
   const slice_3 = ws.slice_3;
-  const tanh = ws.tanh;
+  const g_gate = ws.g_gate;
   const slice_4 = ws.slice_4;
-  const sigmoid_3 = ws.sigmoid_3;
-  const add_2 = ws.add_2;
-  const tanh_2 = ws.tanh_2;
-  const mul_2 = ws.mul_2;
-  const add_3 = ws.add_3;
-  const dcarry0 = ws.dcarry0;
-  const dcarry1 = ws.dcarry1;
-  const dy0 = ws.dy0;
-  const tanh_3 = ws.tanh_3;
-  const sigmoid_4 = ws.sigmoid_4;
-  const sigmoid_5 = ws.sigmoid_5;
-  const tanh_4 = ws.tanh_4;
-  const c_8 = ws.c_8;
-  const sigmoid_6 = ws.sigmoid_6;
-  const h_2 = ws.h_2;
-  const mul_16 = ws.mul_16;
-  const bits_t_2 = ws.bits_t_2;
-  const add_6 = ws.add_6;
-  const mul_17 = ws.mul_17;
-  const sliceGrad = ws.sliceGrad;
-  const add_7 = ws.add_7;
-  const mul_18 = ws.mul_18;
-  const sliceGrad_2 = ws.sliceGrad_2;
-  const mul_19 = ws.mul_19;
-  const sliceGrad_3 = ws.sliceGrad_3;
-  const mul_20 = ws.mul_20;
-  const sliceGrad_4 = ws.sliceGrad_4;
-  const add_8 = ws.add_8;
+  const o_gate = ws.o_gate;
+  const c_next = ws.c_next;
+  const tanh_c = ws.tanh_c;
+  const h_next = ws.h_next;
+  const add = ws.add;
   const dh = ws.dh;
   const dc = ws.dc;
-  const add_9 = ws.add_9;
+  const dy0 = ws.dy0;
+  const tanh_c_2 = ws.tanh_c_2;
+  const o_gate_2 = ws.o_gate_2;
+  const i_gate_2 = ws.i_gate_2;
+  const g_gate_2 = ws.g_gate_2;
+  const c_8 = ws.c_8;
+  const f_gate_2 = ws.f_gate_2;
+  const h_2 = ws.h_2;
+  const h_next_2 = ws.h_next_2;
+  const bits_t_2 = ws.bits_t_2;
+  const dh_next = ws.dh_next;
+  const mul_16 = ws.mul_16;
+  const sliceGrad = ws.sliceGrad;
+  const dc_next = ws.dc_next;
+  const mul_17 = ws.mul_17;
+  const sliceGrad_2 = ws.sliceGrad_2;
+  const mul_18 = ws.mul_18;
+  const sliceGrad_3 = ws.sliceGrad_3;
+  const mul_19 = ws.mul_19;
+  const sliceGrad_4 = ws.sliceGrad_4;
+  const dgates = ws.dgates;
+  const dh_2 = ws.dh_2;
+  const dc_2 = ws.dc_2;
+  const add_4 = ws.add_4;
   const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_10 = ws.add_10;
-  const add_11 = ws.add_11;
-  const add_12 = ws.add_12;
-  const add_13 = ws.add_13;
+  const add_5 = ws.add_5;
+  const add_6 = ws.add_6;
+  const add_7 = ws.add_7;
+  const add_8 = ws.add_8;
   const dbo_2 = ws.dbo_2;
-  const add_14 = ws.add_14;
+  const add_9 = ws.add_9;
 
   for (let i = 0; i < n; i++) {
     // ──── forward ────
@@ -904,232 +904,232 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
         }
       }
       for (let i = 0; i < n; i++) {
-        // add = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
+        // gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
         const cRow_2 = i * 64;
-        add.fill(0, cRow_2, cRow_2 + 64);
+        gates.fill(0, cRow_2, cRow_2 + 64);
         for (let k = 0; k < 2; k++) {
           const aik = bits_t[i * 2 + k];
           const bRow = k * 64;
-          for (let j = 0; j < 64; j++) add[cRow_2 + j] += aik * lstm_Wih[bRow + j];
+          for (let j = 0; j < 64; j++) gates[cRow_2 + j] += aik * lstm_Wih[bRow + j];
         }
         for (let j = 0; j < 64; j++) {
-          const acc = add[cRow_2 + j];
-          const add_4 = acc + lstm_bih[j];
-          const add_5 = matmul[i * 64 + j] + lstm_bhh[j];
-          add[i * 64 + j] = add_4 + add_5;
+          const acc = gates[cRow_2 + j];
+          const add_2 = acc + lstm_bih[j];
+          const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
+          gates[i * 64 + j] = add_2 + add_3;
         }
       }
-      // slice = add[:, 0:16]   (model.ts:18:18)
+      // slice = gates[:, 0:16]   (model.ts:18:18)
       {
         for (let i0 = 0; i0 < n; i0++) {
           for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = add[i0 * 64 + i1];
+            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
           }
         }
       }
-      // slice_2 = add[:, 16:32]   (model.ts:18:18)
+      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
       {
         for (let i0_2 = 0; i0_2 < n; i0_2++) {
           for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = add[i0_2 * 64 + (i1_2 + 16)];
+            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
           }
         }
       }
-      // slice_3 = add[:, 32:48]   (model.ts:18:18)
+      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
       {
         for (let i0_3 = 0; i0_3 < n; i0_3++) {
           for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = add[i0_3 * 64 + (i1_3 + 32)];
+            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
           }
         }
       }
-      // slice_4 = add[:, 48:64]   (model.ts:18:18)
+      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
       {
         for (let i0_4 = 0; i0_4 < n; i0_4++) {
           for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = add[i0_4 * 64 + (i1_4 + 48)];
+            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
           }
         }
       }
       for (let i = 0; i < n; i++) {
-        // sigmoid = σ(slice)   (model.ts:18:18)
-        sigmoid[i * 16] = 1 / (1 + Math.exp(-slice[i * 16]));
-        sigmoid[i * 16 + 1] = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        sigmoid[i * 16 + 2] = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        sigmoid[i * 16 + 3] = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        sigmoid[i * 16 + 4] = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        sigmoid[i * 16 + 5] = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        sigmoid[i * 16 + 6] = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        sigmoid[i * 16 + 7] = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        sigmoid[i * 16 + 8] = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        sigmoid[i * 16 + 9] = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        sigmoid[i * 16 + 10] = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        sigmoid[i * 16 + 11] = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        sigmoid[i * 16 + 12] = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        sigmoid[i * 16 + 13] = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        sigmoid[i * 16 + 14] = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        sigmoid[i * 16 + 15] = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        // sigmoid_2 = σ(slice_2)   (model.ts:18:18)
-        sigmoid_2[i * 16] = 1 / (1 + Math.exp(-slice_2[i * 16]));
-        sigmoid_2[i * 16 + 1] = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
-        sigmoid_2[i * 16 + 2] = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
-        sigmoid_2[i * 16 + 3] = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
-        sigmoid_2[i * 16 + 4] = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
-        sigmoid_2[i * 16 + 5] = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
-        sigmoid_2[i * 16 + 6] = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
-        sigmoid_2[i * 16 + 7] = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
-        sigmoid_2[i * 16 + 8] = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
-        sigmoid_2[i * 16 + 9] = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
-        sigmoid_2[i * 16 + 10] = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
-        sigmoid_2[i * 16 + 11] = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
-        sigmoid_2[i * 16 + 12] = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
-        sigmoid_2[i * 16 + 13] = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
-        sigmoid_2[i * 16 + 14] = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
-        sigmoid_2[i * 16 + 15] = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
-        // tanh = tanh(slice_3)   (model.ts:18:18)
-        tanh[i * 16] = Math.tanh(slice_3[i * 16]);
-        tanh[i * 16 + 1] = Math.tanh(slice_3[i * 16 + 1]);
-        tanh[i * 16 + 2] = Math.tanh(slice_3[i * 16 + 2]);
-        tanh[i * 16 + 3] = Math.tanh(slice_3[i * 16 + 3]);
-        tanh[i * 16 + 4] = Math.tanh(slice_3[i * 16 + 4]);
-        tanh[i * 16 + 5] = Math.tanh(slice_3[i * 16 + 5]);
-        tanh[i * 16 + 6] = Math.tanh(slice_3[i * 16 + 6]);
-        tanh[i * 16 + 7] = Math.tanh(slice_3[i * 16 + 7]);
-        tanh[i * 16 + 8] = Math.tanh(slice_3[i * 16 + 8]);
-        tanh[i * 16 + 9] = Math.tanh(slice_3[i * 16 + 9]);
-        tanh[i * 16 + 10] = Math.tanh(slice_3[i * 16 + 10]);
-        tanh[i * 16 + 11] = Math.tanh(slice_3[i * 16 + 11]);
-        tanh[i * 16 + 12] = Math.tanh(slice_3[i * 16 + 12]);
-        tanh[i * 16 + 13] = Math.tanh(slice_3[i * 16 + 13]);
-        tanh[i * 16 + 14] = Math.tanh(slice_3[i * 16 + 14]);
-        tanh[i * 16 + 15] = Math.tanh(slice_3[i * 16 + 15]);
-        // sigmoid_3 = σ(slice_4)   (model.ts:18:18)
-        sigmoid_3[i * 16] = 1 / (1 + Math.exp(-slice_4[i * 16]));
-        sigmoid_3[i * 16 + 1] = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
-        sigmoid_3[i * 16 + 2] = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
-        sigmoid_3[i * 16 + 3] = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
-        sigmoid_3[i * 16 + 4] = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
-        sigmoid_3[i * 16 + 5] = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
-        sigmoid_3[i * 16 + 6] = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
-        sigmoid_3[i * 16 + 7] = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
-        sigmoid_3[i * 16 + 8] = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
-        sigmoid_3[i * 16 + 9] = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
-        sigmoid_3[i * 16 + 10] = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
-        sigmoid_3[i * 16 + 11] = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
-        sigmoid_3[i * 16 + 12] = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
-        sigmoid_3[i * 16 + 13] = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
-        sigmoid_3[i * 16 + 14] = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
-        sigmoid_3[i * 16 + 15] = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
-        // add_2 = sigmoid_2 ⊙ c + sigmoid ⊙ tanh   (model.ts:18:18)
-        const mul_0 = sigmoid_2[i * 16] * c_7[i * 16];
-        const mul_0_2 = sigmoid[i * 16] * tanh[i * 16];
-        add_2[i * 16] = mul_0 + mul_0_2;
-        const mul_1 = sigmoid_2[i * 16 + 1] * c_7[i * 16 + 1];
-        const mul_1_2 = sigmoid[i * 16 + 1] * tanh[i * 16 + 1];
-        add_2[i * 16 + 1] = mul_1 + mul_1_2;
-        const mul_2_2 = sigmoid_2[i * 16 + 2] * c_7[i * 16 + 2];
-        const mul_2_3 = sigmoid[i * 16 + 2] * tanh[i * 16 + 2];
-        add_2[i * 16 + 2] = mul_2_2 + mul_2_3;
-        const mul_3 = sigmoid_2[i * 16 + 3] * c_7[i * 16 + 3];
-        const mul_3_2 = sigmoid[i * 16 + 3] * tanh[i * 16 + 3];
-        add_2[i * 16 + 3] = mul_3 + mul_3_2;
-        const mul_4 = sigmoid_2[i * 16 + 4] * c_7[i * 16 + 4];
-        const mul_4_2 = sigmoid[i * 16 + 4] * tanh[i * 16 + 4];
-        add_2[i * 16 + 4] = mul_4 + mul_4_2;
-        const mul_5 = sigmoid_2[i * 16 + 5] * c_7[i * 16 + 5];
-        const mul_5_2 = sigmoid[i * 16 + 5] * tanh[i * 16 + 5];
-        add_2[i * 16 + 5] = mul_5 + mul_5_2;
-        const mul_6 = sigmoid_2[i * 16 + 6] * c_7[i * 16 + 6];
-        const mul_6_2 = sigmoid[i * 16 + 6] * tanh[i * 16 + 6];
-        add_2[i * 16 + 6] = mul_6 + mul_6_2;
-        const mul_7 = sigmoid_2[i * 16 + 7] * c_7[i * 16 + 7];
-        const mul_7_2 = sigmoid[i * 16 + 7] * tanh[i * 16 + 7];
-        add_2[i * 16 + 7] = mul_7 + mul_7_2;
-        const mul_8 = sigmoid_2[i * 16 + 8] * c_7[i * 16 + 8];
-        const mul_8_2 = sigmoid[i * 16 + 8] * tanh[i * 16 + 8];
-        add_2[i * 16 + 8] = mul_8 + mul_8_2;
-        const mul_9 = sigmoid_2[i * 16 + 9] * c_7[i * 16 + 9];
-        const mul_9_2 = sigmoid[i * 16 + 9] * tanh[i * 16 + 9];
-        add_2[i * 16 + 9] = mul_9 + mul_9_2;
-        const mul_10 = sigmoid_2[i * 16 + 10] * c_7[i * 16 + 10];
-        const mul_10_2 = sigmoid[i * 16 + 10] * tanh[i * 16 + 10];
-        add_2[i * 16 + 10] = mul_10 + mul_10_2;
-        const mul_11 = sigmoid_2[i * 16 + 11] * c_7[i * 16 + 11];
-        const mul_11_2 = sigmoid[i * 16 + 11] * tanh[i * 16 + 11];
-        add_2[i * 16 + 11] = mul_11 + mul_11_2;
-        const mul_12 = sigmoid_2[i * 16 + 12] * c_7[i * 16 + 12];
-        const mul_12_2 = sigmoid[i * 16 + 12] * tanh[i * 16 + 12];
-        add_2[i * 16 + 12] = mul_12 + mul_12_2;
-        const mul_13 = sigmoid_2[i * 16 + 13] * c_7[i * 16 + 13];
-        const mul_13_2 = sigmoid[i * 16 + 13] * tanh[i * 16 + 13];
-        add_2[i * 16 + 13] = mul_13 + mul_13_2;
-        const mul_14 = sigmoid_2[i * 16 + 14] * c_7[i * 16 + 14];
-        const mul_14_2 = sigmoid[i * 16 + 14] * tanh[i * 16 + 14];
-        add_2[i * 16 + 14] = mul_14 + mul_14_2;
-        const mul_15 = sigmoid_2[i * 16 + 15] * c_7[i * 16 + 15];
-        const mul_15_2 = sigmoid[i * 16 + 15] * tanh[i * 16 + 15];
-        add_2[i * 16 + 15] = mul_15 + mul_15_2;
-        // tanh_2 = tanh(add_2)   (model.ts:18:18)
-        tanh_2[i * 16] = Math.tanh(add_2[i * 16]);
-        tanh_2[i * 16 + 1] = Math.tanh(add_2[i * 16 + 1]);
-        tanh_2[i * 16 + 2] = Math.tanh(add_2[i * 16 + 2]);
-        tanh_2[i * 16 + 3] = Math.tanh(add_2[i * 16 + 3]);
-        tanh_2[i * 16 + 4] = Math.tanh(add_2[i * 16 + 4]);
-        tanh_2[i * 16 + 5] = Math.tanh(add_2[i * 16 + 5]);
-        tanh_2[i * 16 + 6] = Math.tanh(add_2[i * 16 + 6]);
-        tanh_2[i * 16 + 7] = Math.tanh(add_2[i * 16 + 7]);
-        tanh_2[i * 16 + 8] = Math.tanh(add_2[i * 16 + 8]);
-        tanh_2[i * 16 + 9] = Math.tanh(add_2[i * 16 + 9]);
-        tanh_2[i * 16 + 10] = Math.tanh(add_2[i * 16 + 10]);
-        tanh_2[i * 16 + 11] = Math.tanh(add_2[i * 16 + 11]);
-        tanh_2[i * 16 + 12] = Math.tanh(add_2[i * 16 + 12]);
-        tanh_2[i * 16 + 13] = Math.tanh(add_2[i * 16 + 13]);
-        tanh_2[i * 16 + 14] = Math.tanh(add_2[i * 16 + 14]);
-        tanh_2[i * 16 + 15] = Math.tanh(add_2[i * 16 + 15]);
-        // mul_2 = sigmoid_3 ⊙ tanh_2   (model.ts:18:18)
-        mul_2[i * 16] = sigmoid_3[i * 16] * tanh_2[i * 16];
-        mul_2[i * 16 + 1] = sigmoid_3[i * 16 + 1] * tanh_2[i * 16 + 1];
-        mul_2[i * 16 + 2] = sigmoid_3[i * 16 + 2] * tanh_2[i * 16 + 2];
-        mul_2[i * 16 + 3] = sigmoid_3[i * 16 + 3] * tanh_2[i * 16 + 3];
-        mul_2[i * 16 + 4] = sigmoid_3[i * 16 + 4] * tanh_2[i * 16 + 4];
-        mul_2[i * 16 + 5] = sigmoid_3[i * 16 + 5] * tanh_2[i * 16 + 5];
-        mul_2[i * 16 + 6] = sigmoid_3[i * 16 + 6] * tanh_2[i * 16 + 6];
-        mul_2[i * 16 + 7] = sigmoid_3[i * 16 + 7] * tanh_2[i * 16 + 7];
-        mul_2[i * 16 + 8] = sigmoid_3[i * 16 + 8] * tanh_2[i * 16 + 8];
-        mul_2[i * 16 + 9] = sigmoid_3[i * 16 + 9] * tanh_2[i * 16 + 9];
-        mul_2[i * 16 + 10] = sigmoid_3[i * 16 + 10] * tanh_2[i * 16 + 10];
-        mul_2[i * 16 + 11] = sigmoid_3[i * 16 + 11] * tanh_2[i * 16 + 11];
-        mul_2[i * 16 + 12] = sigmoid_3[i * 16 + 12] * tanh_2[i * 16 + 12];
-        mul_2[i * 16 + 13] = sigmoid_3[i * 16 + 13] * tanh_2[i * 16 + 13];
-        mul_2[i * 16 + 14] = sigmoid_3[i * 16 + 14] * tanh_2[i * 16 + 14];
-        mul_2[i * 16 + 15] = sigmoid_3[i * 16 + 15] * tanh_2[i * 16 + 15];
-        // add_3 = mul_2·Wo + bo   (model.ts:19:35)
+        // i_gate = σ(slice)   (model.ts:18:18)
+        i_gate[i * 16] = 1 / (1 + Math.exp(-slice[i * 16]));
+        i_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
+        i_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
+        i_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
+        i_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
+        i_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
+        i_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
+        i_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
+        i_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
+        i_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
+        i_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
+        i_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
+        i_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
+        i_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
+        i_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
+        i_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
+        // f_gate = σ(slice_2)   (model.ts:18:18)
+        f_gate[i * 16] = 1 / (1 + Math.exp(-slice_2[i * 16]));
+        f_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
+        f_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
+        f_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
+        f_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
+        f_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
+        f_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
+        f_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
+        f_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
+        f_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
+        f_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
+        f_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
+        f_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
+        f_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
+        f_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
+        f_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
+        // g_gate = tanh(slice_3)   (model.ts:18:18)
+        g_gate[i * 16] = Math.tanh(slice_3[i * 16]);
+        g_gate[i * 16 + 1] = Math.tanh(slice_3[i * 16 + 1]);
+        g_gate[i * 16 + 2] = Math.tanh(slice_3[i * 16 + 2]);
+        g_gate[i * 16 + 3] = Math.tanh(slice_3[i * 16 + 3]);
+        g_gate[i * 16 + 4] = Math.tanh(slice_3[i * 16 + 4]);
+        g_gate[i * 16 + 5] = Math.tanh(slice_3[i * 16 + 5]);
+        g_gate[i * 16 + 6] = Math.tanh(slice_3[i * 16 + 6]);
+        g_gate[i * 16 + 7] = Math.tanh(slice_3[i * 16 + 7]);
+        g_gate[i * 16 + 8] = Math.tanh(slice_3[i * 16 + 8]);
+        g_gate[i * 16 + 9] = Math.tanh(slice_3[i * 16 + 9]);
+        g_gate[i * 16 + 10] = Math.tanh(slice_3[i * 16 + 10]);
+        g_gate[i * 16 + 11] = Math.tanh(slice_3[i * 16 + 11]);
+        g_gate[i * 16 + 12] = Math.tanh(slice_3[i * 16 + 12]);
+        g_gate[i * 16 + 13] = Math.tanh(slice_3[i * 16 + 13]);
+        g_gate[i * 16 + 14] = Math.tanh(slice_3[i * 16 + 14]);
+        g_gate[i * 16 + 15] = Math.tanh(slice_3[i * 16 + 15]);
+        // o_gate = σ(slice_4)   (model.ts:18:18)
+        o_gate[i * 16] = 1 / (1 + Math.exp(-slice_4[i * 16]));
+        o_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
+        o_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
+        o_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
+        o_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
+        o_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
+        o_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
+        o_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
+        o_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
+        o_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
+        o_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
+        o_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
+        o_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
+        o_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
+        o_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
+        o_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:18:18)
+        const mul_0 = f_gate[i * 16] * c_7[i * 16];
+        const mul_0_2 = i_gate[i * 16] * g_gate[i * 16];
+        c_next[i * 16] = mul_0 + mul_0_2;
+        const mul_1 = f_gate[i * 16 + 1] * c_7[i * 16 + 1];
+        const mul_1_2 = i_gate[i * 16 + 1] * g_gate[i * 16 + 1];
+        c_next[i * 16 + 1] = mul_1 + mul_1_2;
+        const mul_2 = f_gate[i * 16 + 2] * c_7[i * 16 + 2];
+        const mul_2_2 = i_gate[i * 16 + 2] * g_gate[i * 16 + 2];
+        c_next[i * 16 + 2] = mul_2 + mul_2_2;
+        const mul_3 = f_gate[i * 16 + 3] * c_7[i * 16 + 3];
+        const mul_3_2 = i_gate[i * 16 + 3] * g_gate[i * 16 + 3];
+        c_next[i * 16 + 3] = mul_3 + mul_3_2;
+        const mul_4 = f_gate[i * 16 + 4] * c_7[i * 16 + 4];
+        const mul_4_2 = i_gate[i * 16 + 4] * g_gate[i * 16 + 4];
+        c_next[i * 16 + 4] = mul_4 + mul_4_2;
+        const mul_5 = f_gate[i * 16 + 5] * c_7[i * 16 + 5];
+        const mul_5_2 = i_gate[i * 16 + 5] * g_gate[i * 16 + 5];
+        c_next[i * 16 + 5] = mul_5 + mul_5_2;
+        const mul_6 = f_gate[i * 16 + 6] * c_7[i * 16 + 6];
+        const mul_6_2 = i_gate[i * 16 + 6] * g_gate[i * 16 + 6];
+        c_next[i * 16 + 6] = mul_6 + mul_6_2;
+        const mul_7 = f_gate[i * 16 + 7] * c_7[i * 16 + 7];
+        const mul_7_2 = i_gate[i * 16 + 7] * g_gate[i * 16 + 7];
+        c_next[i * 16 + 7] = mul_7 + mul_7_2;
+        const mul_8 = f_gate[i * 16 + 8] * c_7[i * 16 + 8];
+        const mul_8_2 = i_gate[i * 16 + 8] * g_gate[i * 16 + 8];
+        c_next[i * 16 + 8] = mul_8 + mul_8_2;
+        const mul_9 = f_gate[i * 16 + 9] * c_7[i * 16 + 9];
+        const mul_9_2 = i_gate[i * 16 + 9] * g_gate[i * 16 + 9];
+        c_next[i * 16 + 9] = mul_9 + mul_9_2;
+        const mul_10 = f_gate[i * 16 + 10] * c_7[i * 16 + 10];
+        const mul_10_2 = i_gate[i * 16 + 10] * g_gate[i * 16 + 10];
+        c_next[i * 16 + 10] = mul_10 + mul_10_2;
+        const mul_11 = f_gate[i * 16 + 11] * c_7[i * 16 + 11];
+        const mul_11_2 = i_gate[i * 16 + 11] * g_gate[i * 16 + 11];
+        c_next[i * 16 + 11] = mul_11 + mul_11_2;
+        const mul_12 = f_gate[i * 16 + 12] * c_7[i * 16 + 12];
+        const mul_12_2 = i_gate[i * 16 + 12] * g_gate[i * 16 + 12];
+        c_next[i * 16 + 12] = mul_12 + mul_12_2;
+        const mul_13 = f_gate[i * 16 + 13] * c_7[i * 16 + 13];
+        const mul_13_2 = i_gate[i * 16 + 13] * g_gate[i * 16 + 13];
+        c_next[i * 16 + 13] = mul_13 + mul_13_2;
+        const mul_14 = f_gate[i * 16 + 14] * c_7[i * 16 + 14];
+        const mul_14_2 = i_gate[i * 16 + 14] * g_gate[i * 16 + 14];
+        c_next[i * 16 + 14] = mul_14 + mul_14_2;
+        const mul_15 = f_gate[i * 16 + 15] * c_7[i * 16 + 15];
+        const mul_15_2 = i_gate[i * 16 + 15] * g_gate[i * 16 + 15];
+        c_next[i * 16 + 15] = mul_15 + mul_15_2;
+        // tanh_c = tanh(c_next)   (model.ts:18:18)
+        tanh_c[i * 16] = Math.tanh(c_next[i * 16]);
+        tanh_c[i * 16 + 1] = Math.tanh(c_next[i * 16 + 1]);
+        tanh_c[i * 16 + 2] = Math.tanh(c_next[i * 16 + 2]);
+        tanh_c[i * 16 + 3] = Math.tanh(c_next[i * 16 + 3]);
+        tanh_c[i * 16 + 4] = Math.tanh(c_next[i * 16 + 4]);
+        tanh_c[i * 16 + 5] = Math.tanh(c_next[i * 16 + 5]);
+        tanh_c[i * 16 + 6] = Math.tanh(c_next[i * 16 + 6]);
+        tanh_c[i * 16 + 7] = Math.tanh(c_next[i * 16 + 7]);
+        tanh_c[i * 16 + 8] = Math.tanh(c_next[i * 16 + 8]);
+        tanh_c[i * 16 + 9] = Math.tanh(c_next[i * 16 + 9]);
+        tanh_c[i * 16 + 10] = Math.tanh(c_next[i * 16 + 10]);
+        tanh_c[i * 16 + 11] = Math.tanh(c_next[i * 16 + 11]);
+        tanh_c[i * 16 + 12] = Math.tanh(c_next[i * 16 + 12]);
+        tanh_c[i * 16 + 13] = Math.tanh(c_next[i * 16 + 13]);
+        tanh_c[i * 16 + 14] = Math.tanh(c_next[i * 16 + 14]);
+        tanh_c[i * 16 + 15] = Math.tanh(c_next[i * 16 + 15]);
+        // h_next = o_gate ⊙ tanh_c   (model.ts:18:18)
+        h_next[i * 16] = o_gate[i * 16] * tanh_c[i * 16];
+        h_next[i * 16 + 1] = o_gate[i * 16 + 1] * tanh_c[i * 16 + 1];
+        h_next[i * 16 + 2] = o_gate[i * 16 + 2] * tanh_c[i * 16 + 2];
+        h_next[i * 16 + 3] = o_gate[i * 16 + 3] * tanh_c[i * 16 + 3];
+        h_next[i * 16 + 4] = o_gate[i * 16 + 4] * tanh_c[i * 16 + 4];
+        h_next[i * 16 + 5] = o_gate[i * 16 + 5] * tanh_c[i * 16 + 5];
+        h_next[i * 16 + 6] = o_gate[i * 16 + 6] * tanh_c[i * 16 + 6];
+        h_next[i * 16 + 7] = o_gate[i * 16 + 7] * tanh_c[i * 16 + 7];
+        h_next[i * 16 + 8] = o_gate[i * 16 + 8] * tanh_c[i * 16 + 8];
+        h_next[i * 16 + 9] = o_gate[i * 16 + 9] * tanh_c[i * 16 + 9];
+        h_next[i * 16 + 10] = o_gate[i * 16 + 10] * tanh_c[i * 16 + 10];
+        h_next[i * 16 + 11] = o_gate[i * 16 + 11] * tanh_c[i * 16 + 11];
+        h_next[i * 16 + 12] = o_gate[i * 16 + 12] * tanh_c[i * 16 + 12];
+        h_next[i * 16 + 13] = o_gate[i * 16 + 13] * tanh_c[i * 16 + 13];
+        h_next[i * 16 + 14] = o_gate[i * 16 + 14] * tanh_c[i * 16 + 14];
+        h_next[i * 16 + 15] = o_gate[i * 16 + 15] * tanh_c[i * 16 + 15];
+        // add = h_next·Wo + bo   (model.ts:19:35)
         let matmul_0 = 0;
         for (let k = 0; k < 16; k++) {
-          const aik = mul_2[i * 16 + k];
+          const aik = h_next[i * 16 + k];
           matmul_0 += aik * Wo[k];
         }
-        add_3[i] = matmul_0 + bo[0];
+        add[i] = matmul_0 + bo[0];
       }
-      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add_3[i_3 * 1];
+      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1];
       for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_4 = 0; j_4 < 16; j_4++) tanh_steps[(i_4 * 9 + t) * 16 + j_4] = tanh_2[i_4 * 16 + j_4];
+        for (let j_4 = 0; j_4 < 16; j_4++) tanh_c_steps[(i_4 * 9 + t) * 16 + j_4] = tanh_c[i_4 * 16 + j_4];
       for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_5 = 0; j_5 < 16; j_5++) sigmoid_steps[(i_5 * 9 + t) * 16 + j_5] = sigmoid_3[i_5 * 16 + j_5];
+        for (let j_5 = 0; j_5 < 16; j_5++) o_gate_steps[(i_5 * 9 + t) * 16 + j_5] = o_gate[i_5 * 16 + j_5];
       for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_6 = 0; j_6 < 16; j_6++) sigmoid_steps_2[(i_6 * 9 + t) * 16 + j_6] = sigmoid[i_6 * 16 + j_6];
+        for (let j_6 = 0; j_6 < 16; j_6++) i_gate_steps[(i_6 * 9 + t) * 16 + j_6] = i_gate[i_6 * 16 + j_6];
       for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 16; j_7++) tanh_steps_2[(i_7 * 9 + t) * 16 + j_7] = tanh[i_7 * 16 + j_7];
+        for (let j_7 = 0; j_7 < 16; j_7++) g_gate_steps[(i_7 * 9 + t) * 16 + j_7] = g_gate[i_7 * 16 + j_7];
       for (let i_8 = 0; i_8 < n; i_8++)
         for (let j_8 = 0; j_8 < 16; j_8++) c_steps[(i_8 * 9 + t) * 16 + j_8] = c_7[i_8 * 16 + j_8];
       for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 16; j_9++) sigmoid_steps_3[(i_9 * 9 + t) * 16 + j_9] = sigmoid_2[i_9 * 16 + j_9];
+        for (let j_9 = 0; j_9 < 16; j_9++) f_gate_steps[(i_9 * 9 + t) * 16 + j_9] = f_gate[i_9 * 16 + j_9];
       for (let i_10 = 0; i_10 < n; i_10++)
         for (let j_10 = 0; j_10 < 16; j_10++) h_steps[(i_10 * 9 + t) * 16 + j_10] = h[i_10 * 16 + j_10];
       for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_11 = 0; j_11 < 16; j_11++) mul_steps[(i_11 * 9 + t) * 16 + j_11] = mul_2[i_11 * 16 + j_11];
-      h.set(mul_2);
-      c_7.set(add_2);
+        for (let j_11 = 0; j_11 < 16; j_11++) h_next_steps[(i_11 * 9 + t) * 16 + j_11] = h_next[i_11 * 16 + j_11];
+      h.set(h_next);
+      c_7.set(c_next);
     }
   }
   // mul = N ⊙ 9   (model.ts:25:18)
@@ -1290,10 +1290,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
   }
   // loss = sum / mul   (model.ts:25:18)
   const loss = sum / mul;
-  // scan = scanᴿ_{t=1..9}(broadcastTo, broadcastTo, c_2, c_3, c_4, c_3, c_5, c_6; dys, tanh_steps, sigmoid_steps, sigmoid_steps, tanh_steps, c_steps, sigmoid_steps, h_steps, mul_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
+  // scan = scanᴿ_{t=1..9}(broadcastTo, broadcastTo, c_2, c_3, c_4, c_3, c_5, c_6; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
   {
-    dcarry0.set(broadcastTo);
-    dcarry1.set(broadcastTo);
+    dh.set(broadcastTo);
+    dc.set(broadcastTo);
     dlstm_Wih.set(c_2);
     dlstm_bih.set(c_3);
     dlstm_Whh.set(c_4);
@@ -1303,501 +1303,499 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
     for (let t_2 = 8; t_2 >= 0; t_2--) {
       for (let i_12 = 0; i_12 < n; i_12++) dy0[i_12 * 1] = dys[(i_12 * 9 + t_2) * 1];
       for (let i_13 = 0; i_13 < n; i_13++)
-        for (let j_13 = 0; j_13 < 16; j_13++) tanh_3[i_13 * 16 + j_13] = tanh_steps[(i_13 * 9 + t_2) * 16 + j_13];
+        for (let j_13 = 0; j_13 < 16; j_13++) tanh_c_2[i_13 * 16 + j_13] = tanh_c_steps[(i_13 * 9 + t_2) * 16 + j_13];
       for (let i_14 = 0; i_14 < n; i_14++)
-        for (let j_14 = 0; j_14 < 16; j_14++) sigmoid_4[i_14 * 16 + j_14] = sigmoid_steps[(i_14 * 9 + t_2) * 16 + j_14];
+        for (let j_14 = 0; j_14 < 16; j_14++) o_gate_2[i_14 * 16 + j_14] = o_gate_steps[(i_14 * 9 + t_2) * 16 + j_14];
       for (let i_15 = 0; i_15 < n; i_15++)
-        for (let j_15 = 0; j_15 < 16; j_15++)
-          sigmoid_5[i_15 * 16 + j_15] = sigmoid_steps_2[(i_15 * 9 + t_2) * 16 + j_15];
+        for (let j_15 = 0; j_15 < 16; j_15++) i_gate_2[i_15 * 16 + j_15] = i_gate_steps[(i_15 * 9 + t_2) * 16 + j_15];
       for (let i_16 = 0; i_16 < n; i_16++)
-        for (let j_16 = 0; j_16 < 16; j_16++) tanh_4[i_16 * 16 + j_16] = tanh_steps_2[(i_16 * 9 + t_2) * 16 + j_16];
+        for (let j_16 = 0; j_16 < 16; j_16++) g_gate_2[i_16 * 16 + j_16] = g_gate_steps[(i_16 * 9 + t_2) * 16 + j_16];
       for (let i_17 = 0; i_17 < n; i_17++)
         for (let j_17 = 0; j_17 < 16; j_17++) c_8[i_17 * 16 + j_17] = c_steps[(i_17 * 9 + t_2) * 16 + j_17];
       for (let i_18 = 0; i_18 < n; i_18++)
-        for (let j_18 = 0; j_18 < 16; j_18++)
-          sigmoid_6[i_18 * 16 + j_18] = sigmoid_steps_3[(i_18 * 9 + t_2) * 16 + j_18];
+        for (let j_18 = 0; j_18 < 16; j_18++) f_gate_2[i_18 * 16 + j_18] = f_gate_steps[(i_18 * 9 + t_2) * 16 + j_18];
       for (let i_19 = 0; i_19 < n; i_19++)
         for (let j_19 = 0; j_19 < 16; j_19++) h_2[i_19 * 16 + j_19] = h_steps[(i_19 * 9 + t_2) * 16 + j_19];
       for (let i_20 = 0; i_20 < n; i_20++)
-        for (let j_20 = 0; j_20 < 16; j_20++) mul_16[i_20 * 16 + j_20] = mul_steps[(i_20 * 9 + t_2) * 16 + j_20];
+        for (let j_20 = 0; j_20 < 16; j_20++) h_next_2[i_20 * 16 + j_20] = h_next_steps[(i_20 * 9 + t_2) * 16 + j_20];
       for (let i_21 = 0; i_21 < n; i_21++)
         for (let j_21 = 0; j_21 < 2; j_21++) bits_t_2[i_21 * 2 + j_21] = bits[(i_21 * 9 + t_2) * 2 + j_21];
       for (let i = 0; i < n; i++) {
-        // add_6 = dcarry0 + dy0·Woᵀ   (model.ts:18:18)
+        // dh_next = dh + dy0·Woᵀ   (model.ts:18:18)
         for (let j = 0; j < 16; j++) {
           let acc_2 = 0;
           for (let k = 0; k < 1; k++) acc_2 += dy0[i] * Wo[j];
-          add_6[i * 16 + j] = dcarry0[i * 16 + j] + acc_2;
+          dh_next[i * 16 + j] = dh[i * 16 + j] + acc_2;
         }
-        // mul_17 = (add_6 ⊙ tanh) ⊙ (sigmoid ⊙ (1 − sigmoid))   (model.ts:18:18)
-        const mul_0_3 = add_6[i * 16] * tanh_3[i * 16];
-        const sub_0_2 = 1 - sigmoid_4[i * 16];
-        const mul_0_4 = sigmoid_4[i * 16] * sub_0_2;
-        mul_17[i * 16] = mul_0_3 * mul_0_4;
-        const mul_1_3 = add_6[i * 16 + 1] * tanh_3[i * 16 + 1];
-        const sub_1_2 = 1 - sigmoid_4[i * 16 + 1];
-        const mul_1_4 = sigmoid_4[i * 16 + 1] * sub_1_2;
-        mul_17[i * 16 + 1] = mul_1_3 * mul_1_4;
-        const mul_2_4 = add_6[i * 16 + 2] * tanh_3[i * 16 + 2];
-        const sub_2_2 = 1 - sigmoid_4[i * 16 + 2];
-        const mul_2_5 = sigmoid_4[i * 16 + 2] * sub_2_2;
-        mul_17[i * 16 + 2] = mul_2_4 * mul_2_5;
-        const mul_3_3 = add_6[i * 16 + 3] * tanh_3[i * 16 + 3];
-        const sub_3_2 = 1 - sigmoid_4[i * 16 + 3];
-        const mul_3_4 = sigmoid_4[i * 16 + 3] * sub_3_2;
-        mul_17[i * 16 + 3] = mul_3_3 * mul_3_4;
-        const mul_4_3 = add_6[i * 16 + 4] * tanh_3[i * 16 + 4];
-        const sub_4_2 = 1 - sigmoid_4[i * 16 + 4];
-        const mul_4_4 = sigmoid_4[i * 16 + 4] * sub_4_2;
-        mul_17[i * 16 + 4] = mul_4_3 * mul_4_4;
-        const mul_5_3 = add_6[i * 16 + 5] * tanh_3[i * 16 + 5];
-        const sub_5_2 = 1 - sigmoid_4[i * 16 + 5];
-        const mul_5_4 = sigmoid_4[i * 16 + 5] * sub_5_2;
-        mul_17[i * 16 + 5] = mul_5_3 * mul_5_4;
-        const mul_6_3 = add_6[i * 16 + 6] * tanh_3[i * 16 + 6];
-        const sub_6_2 = 1 - sigmoid_4[i * 16 + 6];
-        const mul_6_4 = sigmoid_4[i * 16 + 6] * sub_6_2;
-        mul_17[i * 16 + 6] = mul_6_3 * mul_6_4;
-        const mul_7_3 = add_6[i * 16 + 7] * tanh_3[i * 16 + 7];
-        const sub_7_2 = 1 - sigmoid_4[i * 16 + 7];
-        const mul_7_4 = sigmoid_4[i * 16 + 7] * sub_7_2;
-        mul_17[i * 16 + 7] = mul_7_3 * mul_7_4;
-        const mul_8_3 = add_6[i * 16 + 8] * tanh_3[i * 16 + 8];
-        const sub_8_2 = 1 - sigmoid_4[i * 16 + 8];
-        const mul_8_4 = sigmoid_4[i * 16 + 8] * sub_8_2;
-        mul_17[i * 16 + 8] = mul_8_3 * mul_8_4;
-        const mul_9_3 = add_6[i * 16 + 9] * tanh_3[i * 16 + 9];
-        const sub_9 = 1 - sigmoid_4[i * 16 + 9];
-        const mul_9_4 = sigmoid_4[i * 16 + 9] * sub_9;
-        mul_17[i * 16 + 9] = mul_9_3 * mul_9_4;
-        const mul_10_3 = add_6[i * 16 + 10] * tanh_3[i * 16 + 10];
-        const sub_10 = 1 - sigmoid_4[i * 16 + 10];
-        const mul_10_4 = sigmoid_4[i * 16 + 10] * sub_10;
-        mul_17[i * 16 + 10] = mul_10_3 * mul_10_4;
-        const mul_11_3 = add_6[i * 16 + 11] * tanh_3[i * 16 + 11];
-        const sub_11 = 1 - sigmoid_4[i * 16 + 11];
-        const mul_11_4 = sigmoid_4[i * 16 + 11] * sub_11;
-        mul_17[i * 16 + 11] = mul_11_3 * mul_11_4;
-        const mul_12_3 = add_6[i * 16 + 12] * tanh_3[i * 16 + 12];
-        const sub_12 = 1 - sigmoid_4[i * 16 + 12];
-        const mul_12_4 = sigmoid_4[i * 16 + 12] * sub_12;
-        mul_17[i * 16 + 12] = mul_12_3 * mul_12_4;
-        const mul_13_3 = add_6[i * 16 + 13] * tanh_3[i * 16 + 13];
-        const sub_13 = 1 - sigmoid_4[i * 16 + 13];
-        const mul_13_4 = sigmoid_4[i * 16 + 13] * sub_13;
-        mul_17[i * 16 + 13] = mul_13_3 * mul_13_4;
-        const mul_14_3 = add_6[i * 16 + 14] * tanh_3[i * 16 + 14];
-        const sub_14 = 1 - sigmoid_4[i * 16 + 14];
-        const mul_14_4 = sigmoid_4[i * 16 + 14] * sub_14;
-        mul_17[i * 16 + 14] = mul_14_3 * mul_14_4;
-        const mul_15_3 = add_6[i * 16 + 15] * tanh_3[i * 16 + 15];
-        const sub_15 = 1 - sigmoid_4[i * 16 + 15];
-        const mul_15_4 = sigmoid_4[i * 16 + 15] * sub_15;
-        mul_17[i * 16 + 15] = mul_15_3 * mul_15_4;
-        // add_7 = dcarry1 + (add_6 ⊙ sigmoid) ⊙ (1 − tanh²)   (model.ts:18:18)
-        const mul_0_5 = add_6[i * 16] * sigmoid_4[i * 16];
-        const tanh_0 = tanh_3[i * 16];
-        const square_0 = tanh_0 * tanh_0;
+        // mul_16 = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
+        const do_gate_0 = dh_next[i * 16] * tanh_c_2[i * 16];
+        const sub_0_2 = 1 - o_gate_2[i * 16];
+        const mul_0_3 = o_gate_2[i * 16] * sub_0_2;
+        mul_16[i * 16] = do_gate_0 * mul_0_3;
+        const do_gate_1 = dh_next[i * 16 + 1] * tanh_c_2[i * 16 + 1];
+        const sub_1_2 = 1 - o_gate_2[i * 16 + 1];
+        const mul_1_3 = o_gate_2[i * 16 + 1] * sub_1_2;
+        mul_16[i * 16 + 1] = do_gate_1 * mul_1_3;
+        const do_gate_2 = dh_next[i * 16 + 2] * tanh_c_2[i * 16 + 2];
+        const sub_2_2 = 1 - o_gate_2[i * 16 + 2];
+        const mul_2_3 = o_gate_2[i * 16 + 2] * sub_2_2;
+        mul_16[i * 16 + 2] = do_gate_2 * mul_2_3;
+        const do_gate_3 = dh_next[i * 16 + 3] * tanh_c_2[i * 16 + 3];
+        const sub_3_2 = 1 - o_gate_2[i * 16 + 3];
+        const mul_3_3 = o_gate_2[i * 16 + 3] * sub_3_2;
+        mul_16[i * 16 + 3] = do_gate_3 * mul_3_3;
+        const do_gate_4 = dh_next[i * 16 + 4] * tanh_c_2[i * 16 + 4];
+        const sub_4_2 = 1 - o_gate_2[i * 16 + 4];
+        const mul_4_3 = o_gate_2[i * 16 + 4] * sub_4_2;
+        mul_16[i * 16 + 4] = do_gate_4 * mul_4_3;
+        const do_gate_5 = dh_next[i * 16 + 5] * tanh_c_2[i * 16 + 5];
+        const sub_5_2 = 1 - o_gate_2[i * 16 + 5];
+        const mul_5_3 = o_gate_2[i * 16 + 5] * sub_5_2;
+        mul_16[i * 16 + 5] = do_gate_5 * mul_5_3;
+        const do_gate_6 = dh_next[i * 16 + 6] * tanh_c_2[i * 16 + 6];
+        const sub_6_2 = 1 - o_gate_2[i * 16 + 6];
+        const mul_6_3 = o_gate_2[i * 16 + 6] * sub_6_2;
+        mul_16[i * 16 + 6] = do_gate_6 * mul_6_3;
+        const do_gate_7 = dh_next[i * 16 + 7] * tanh_c_2[i * 16 + 7];
+        const sub_7_2 = 1 - o_gate_2[i * 16 + 7];
+        const mul_7_3 = o_gate_2[i * 16 + 7] * sub_7_2;
+        mul_16[i * 16 + 7] = do_gate_7 * mul_7_3;
+        const do_gate_8 = dh_next[i * 16 + 8] * tanh_c_2[i * 16 + 8];
+        const sub_8_2 = 1 - o_gate_2[i * 16 + 8];
+        const mul_8_3 = o_gate_2[i * 16 + 8] * sub_8_2;
+        mul_16[i * 16 + 8] = do_gate_8 * mul_8_3;
+        const do_gate_9 = dh_next[i * 16 + 9] * tanh_c_2[i * 16 + 9];
+        const sub_9 = 1 - o_gate_2[i * 16 + 9];
+        const mul_9_3 = o_gate_2[i * 16 + 9] * sub_9;
+        mul_16[i * 16 + 9] = do_gate_9 * mul_9_3;
+        const do_gate_10 = dh_next[i * 16 + 10] * tanh_c_2[i * 16 + 10];
+        const sub_10 = 1 - o_gate_2[i * 16 + 10];
+        const mul_10_3 = o_gate_2[i * 16 + 10] * sub_10;
+        mul_16[i * 16 + 10] = do_gate_10 * mul_10_3;
+        const do_gate_11 = dh_next[i * 16 + 11] * tanh_c_2[i * 16 + 11];
+        const sub_11 = 1 - o_gate_2[i * 16 + 11];
+        const mul_11_3 = o_gate_2[i * 16 + 11] * sub_11;
+        mul_16[i * 16 + 11] = do_gate_11 * mul_11_3;
+        const do_gate_12 = dh_next[i * 16 + 12] * tanh_c_2[i * 16 + 12];
+        const sub_12 = 1 - o_gate_2[i * 16 + 12];
+        const mul_12_3 = o_gate_2[i * 16 + 12] * sub_12;
+        mul_16[i * 16 + 12] = do_gate_12 * mul_12_3;
+        const do_gate_13 = dh_next[i * 16 + 13] * tanh_c_2[i * 16 + 13];
+        const sub_13 = 1 - o_gate_2[i * 16 + 13];
+        const mul_13_3 = o_gate_2[i * 16 + 13] * sub_13;
+        mul_16[i * 16 + 13] = do_gate_13 * mul_13_3;
+        const do_gate_14 = dh_next[i * 16 + 14] * tanh_c_2[i * 16 + 14];
+        const sub_14 = 1 - o_gate_2[i * 16 + 14];
+        const mul_14_3 = o_gate_2[i * 16 + 14] * sub_14;
+        mul_16[i * 16 + 14] = do_gate_14 * mul_14_3;
+        const do_gate_15 = dh_next[i * 16 + 15] * tanh_c_2[i * 16 + 15];
+        const sub_15 = 1 - o_gate_2[i * 16 + 15];
+        const mul_15_3 = o_gate_2[i * 16 + 15] * sub_15;
+        mul_16[i * 16 + 15] = do_gate_15 * mul_15_3;
+        // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:18:18)
+        const dtanh_c_0 = dh_next[i * 16] * o_gate_2[i * 16];
+        const tanh_c_0 = tanh_c_2[i * 16];
+        const square_0 = tanh_c_0 * tanh_c_0;
         const sub_0_3 = 1 - square_0;
-        const mul_0_6 = mul_0_5 * sub_0_3;
-        add_7[i * 16] = dcarry1[i * 16] + mul_0_6;
-        const mul_1_5 = add_6[i * 16 + 1] * sigmoid_4[i * 16 + 1];
-        const tanh_1 = tanh_3[i * 16 + 1];
-        const square_1 = tanh_1 * tanh_1;
+        const mul_0_4 = dtanh_c_0 * sub_0_3;
+        dc_next[i * 16] = dc[i * 16] + mul_0_4;
+        const dtanh_c_1 = dh_next[i * 16 + 1] * o_gate_2[i * 16 + 1];
+        const tanh_c_1 = tanh_c_2[i * 16 + 1];
+        const square_1 = tanh_c_1 * tanh_c_1;
         const sub_1_3 = 1 - square_1;
-        const mul_1_6 = mul_1_5 * sub_1_3;
-        add_7[i * 16 + 1] = dcarry1[i * 16 + 1] + mul_1_6;
-        const mul_2_6 = add_6[i * 16 + 2] * sigmoid_4[i * 16 + 2];
-        const tanh_2_2 = tanh_3[i * 16 + 2];
-        const square_2 = tanh_2_2 * tanh_2_2;
+        const mul_1_4 = dtanh_c_1 * sub_1_3;
+        dc_next[i * 16 + 1] = dc[i * 16 + 1] + mul_1_4;
+        const dtanh_c_2 = dh_next[i * 16 + 2] * o_gate_2[i * 16 + 2];
+        const tanh_c_2_2 = tanh_c_2[i * 16 + 2];
+        const square_2 = tanh_c_2_2 * tanh_c_2_2;
         const sub_2_3 = 1 - square_2;
-        const mul_2_7 = mul_2_6 * sub_2_3;
-        add_7[i * 16 + 2] = dcarry1[i * 16 + 2] + mul_2_7;
-        const mul_3_5 = add_6[i * 16 + 3] * sigmoid_4[i * 16 + 3];
-        const tanh_3_2 = tanh_3[i * 16 + 3];
-        const square_3 = tanh_3_2 * tanh_3_2;
+        const mul_2_4 = dtanh_c_2 * sub_2_3;
+        dc_next[i * 16 + 2] = dc[i * 16 + 2] + mul_2_4;
+        const dtanh_c_3 = dh_next[i * 16 + 3] * o_gate_2[i * 16 + 3];
+        const tanh_c_3 = tanh_c_2[i * 16 + 3];
+        const square_3 = tanh_c_3 * tanh_c_3;
         const sub_3_3 = 1 - square_3;
-        const mul_3_6 = mul_3_5 * sub_3_3;
-        add_7[i * 16 + 3] = dcarry1[i * 16 + 3] + mul_3_6;
-        const mul_4_5 = add_6[i * 16 + 4] * sigmoid_4[i * 16 + 4];
-        const tanh_4_2 = tanh_3[i * 16 + 4];
-        const square_4 = tanh_4_2 * tanh_4_2;
+        const mul_3_4 = dtanh_c_3 * sub_3_3;
+        dc_next[i * 16 + 3] = dc[i * 16 + 3] + mul_3_4;
+        const dtanh_c_4 = dh_next[i * 16 + 4] * o_gate_2[i * 16 + 4];
+        const tanh_c_4 = tanh_c_2[i * 16 + 4];
+        const square_4 = tanh_c_4 * tanh_c_4;
         const sub_4_3 = 1 - square_4;
-        const mul_4_6 = mul_4_5 * sub_4_3;
-        add_7[i * 16 + 4] = dcarry1[i * 16 + 4] + mul_4_6;
-        const mul_5_5 = add_6[i * 16 + 5] * sigmoid_4[i * 16 + 5];
-        const tanh_5 = tanh_3[i * 16 + 5];
-        const square_5 = tanh_5 * tanh_5;
+        const mul_4_4 = dtanh_c_4 * sub_4_3;
+        dc_next[i * 16 + 4] = dc[i * 16 + 4] + mul_4_4;
+        const dtanh_c_5 = dh_next[i * 16 + 5] * o_gate_2[i * 16 + 5];
+        const tanh_c_5 = tanh_c_2[i * 16 + 5];
+        const square_5 = tanh_c_5 * tanh_c_5;
         const sub_5_3 = 1 - square_5;
-        const mul_5_6 = mul_5_5 * sub_5_3;
-        add_7[i * 16 + 5] = dcarry1[i * 16 + 5] + mul_5_6;
-        const mul_6_5 = add_6[i * 16 + 6] * sigmoid_4[i * 16 + 6];
-        const tanh_6 = tanh_3[i * 16 + 6];
-        const square_6 = tanh_6 * tanh_6;
+        const mul_5_4 = dtanh_c_5 * sub_5_3;
+        dc_next[i * 16 + 5] = dc[i * 16 + 5] + mul_5_4;
+        const dtanh_c_6 = dh_next[i * 16 + 6] * o_gate_2[i * 16 + 6];
+        const tanh_c_6 = tanh_c_2[i * 16 + 6];
+        const square_6 = tanh_c_6 * tanh_c_6;
         const sub_6_3 = 1 - square_6;
-        const mul_6_6 = mul_6_5 * sub_6_3;
-        add_7[i * 16 + 6] = dcarry1[i * 16 + 6] + mul_6_6;
-        const mul_7_5 = add_6[i * 16 + 7] * sigmoid_4[i * 16 + 7];
-        const tanh_7 = tanh_3[i * 16 + 7];
-        const square_7 = tanh_7 * tanh_7;
+        const mul_6_4 = dtanh_c_6 * sub_6_3;
+        dc_next[i * 16 + 6] = dc[i * 16 + 6] + mul_6_4;
+        const dtanh_c_7 = dh_next[i * 16 + 7] * o_gate_2[i * 16 + 7];
+        const tanh_c_7 = tanh_c_2[i * 16 + 7];
+        const square_7 = tanh_c_7 * tanh_c_7;
         const sub_7_3 = 1 - square_7;
-        const mul_7_6 = mul_7_5 * sub_7_3;
-        add_7[i * 16 + 7] = dcarry1[i * 16 + 7] + mul_7_6;
-        const mul_8_5 = add_6[i * 16 + 8] * sigmoid_4[i * 16 + 8];
-        const tanh_8 = tanh_3[i * 16 + 8];
-        const square_8 = tanh_8 * tanh_8;
+        const mul_7_4 = dtanh_c_7 * sub_7_3;
+        dc_next[i * 16 + 7] = dc[i * 16 + 7] + mul_7_4;
+        const dtanh_c_8 = dh_next[i * 16 + 8] * o_gate_2[i * 16 + 8];
+        const tanh_c_8 = tanh_c_2[i * 16 + 8];
+        const square_8 = tanh_c_8 * tanh_c_8;
         const sub_8_3 = 1 - square_8;
-        const mul_8_6 = mul_8_5 * sub_8_3;
-        add_7[i * 16 + 8] = dcarry1[i * 16 + 8] + mul_8_6;
-        const mul_9_5 = add_6[i * 16 + 9] * sigmoid_4[i * 16 + 9];
-        const tanh_9 = tanh_3[i * 16 + 9];
-        const square_9 = tanh_9 * tanh_9;
+        const mul_8_4 = dtanh_c_8 * sub_8_3;
+        dc_next[i * 16 + 8] = dc[i * 16 + 8] + mul_8_4;
+        const dtanh_c_9 = dh_next[i * 16 + 9] * o_gate_2[i * 16 + 9];
+        const tanh_c_9 = tanh_c_2[i * 16 + 9];
+        const square_9 = tanh_c_9 * tanh_c_9;
         const sub_9_2 = 1 - square_9;
-        const mul_9_6 = mul_9_5 * sub_9_2;
-        add_7[i * 16 + 9] = dcarry1[i * 16 + 9] + mul_9_6;
-        const mul_10_5 = add_6[i * 16 + 10] * sigmoid_4[i * 16 + 10];
-        const tanh_10 = tanh_3[i * 16 + 10];
-        const square_10 = tanh_10 * tanh_10;
+        const mul_9_4 = dtanh_c_9 * sub_9_2;
+        dc_next[i * 16 + 9] = dc[i * 16 + 9] + mul_9_4;
+        const dtanh_c_10 = dh_next[i * 16 + 10] * o_gate_2[i * 16 + 10];
+        const tanh_c_10 = tanh_c_2[i * 16 + 10];
+        const square_10 = tanh_c_10 * tanh_c_10;
         const sub_10_2 = 1 - square_10;
-        const mul_10_6 = mul_10_5 * sub_10_2;
-        add_7[i * 16 + 10] = dcarry1[i * 16 + 10] + mul_10_6;
-        const mul_11_5 = add_6[i * 16 + 11] * sigmoid_4[i * 16 + 11];
-        const tanh_11 = tanh_3[i * 16 + 11];
-        const square_11 = tanh_11 * tanh_11;
+        const mul_10_4 = dtanh_c_10 * sub_10_2;
+        dc_next[i * 16 + 10] = dc[i * 16 + 10] + mul_10_4;
+        const dtanh_c_11 = dh_next[i * 16 + 11] * o_gate_2[i * 16 + 11];
+        const tanh_c_11 = tanh_c_2[i * 16 + 11];
+        const square_11 = tanh_c_11 * tanh_c_11;
         const sub_11_2 = 1 - square_11;
-        const mul_11_6 = mul_11_5 * sub_11_2;
-        add_7[i * 16 + 11] = dcarry1[i * 16 + 11] + mul_11_6;
-        const mul_12_5 = add_6[i * 16 + 12] * sigmoid_4[i * 16 + 12];
-        const tanh_12 = tanh_3[i * 16 + 12];
-        const square_12 = tanh_12 * tanh_12;
+        const mul_11_4 = dtanh_c_11 * sub_11_2;
+        dc_next[i * 16 + 11] = dc[i * 16 + 11] + mul_11_4;
+        const dtanh_c_12 = dh_next[i * 16 + 12] * o_gate_2[i * 16 + 12];
+        const tanh_c_12 = tanh_c_2[i * 16 + 12];
+        const square_12 = tanh_c_12 * tanh_c_12;
         const sub_12_2 = 1 - square_12;
-        const mul_12_6 = mul_12_5 * sub_12_2;
-        add_7[i * 16 + 12] = dcarry1[i * 16 + 12] + mul_12_6;
-        const mul_13_5 = add_6[i * 16 + 13] * sigmoid_4[i * 16 + 13];
-        const tanh_13 = tanh_3[i * 16 + 13];
-        const square_13 = tanh_13 * tanh_13;
+        const mul_12_4 = dtanh_c_12 * sub_12_2;
+        dc_next[i * 16 + 12] = dc[i * 16 + 12] + mul_12_4;
+        const dtanh_c_13 = dh_next[i * 16 + 13] * o_gate_2[i * 16 + 13];
+        const tanh_c_13 = tanh_c_2[i * 16 + 13];
+        const square_13 = tanh_c_13 * tanh_c_13;
         const sub_13_2 = 1 - square_13;
-        const mul_13_6 = mul_13_5 * sub_13_2;
-        add_7[i * 16 + 13] = dcarry1[i * 16 + 13] + mul_13_6;
-        const mul_14_5 = add_6[i * 16 + 14] * sigmoid_4[i * 16 + 14];
-        const tanh_14 = tanh_3[i * 16 + 14];
-        const square_14 = tanh_14 * tanh_14;
+        const mul_13_4 = dtanh_c_13 * sub_13_2;
+        dc_next[i * 16 + 13] = dc[i * 16 + 13] + mul_13_4;
+        const dtanh_c_14 = dh_next[i * 16 + 14] * o_gate_2[i * 16 + 14];
+        const tanh_c_14 = tanh_c_2[i * 16 + 14];
+        const square_14 = tanh_c_14 * tanh_c_14;
         const sub_14_2 = 1 - square_14;
-        const mul_14_6 = mul_14_5 * sub_14_2;
-        add_7[i * 16 + 14] = dcarry1[i * 16 + 14] + mul_14_6;
-        const mul_15_5 = add_6[i * 16 + 15] * sigmoid_4[i * 16 + 15];
-        const tanh_15 = tanh_3[i * 16 + 15];
-        const square_15 = tanh_15 * tanh_15;
+        const mul_14_4 = dtanh_c_14 * sub_14_2;
+        dc_next[i * 16 + 14] = dc[i * 16 + 14] + mul_14_4;
+        const dtanh_c_15 = dh_next[i * 16 + 15] * o_gate_2[i * 16 + 15];
+        const tanh_c_15 = tanh_c_2[i * 16 + 15];
+        const square_15 = tanh_c_15 * tanh_c_15;
         const sub_15_2 = 1 - square_15;
-        const mul_15_6 = mul_15_5 * sub_15_2;
-        add_7[i * 16 + 15] = dcarry1[i * 16 + 15] + mul_15_6;
-        // mul_18 = (add_7 ⊙ sigmoid) ⊙ (1 − tanh²)   (model.ts:18:18)
-        const mul_0_7 = add_7[i * 16] * sigmoid_5[i * 16];
-        const tanh_0_2 = tanh_4[i * 16];
-        const square_0_2 = tanh_0_2 * tanh_0_2;
+        const mul_15_4 = dtanh_c_15 * sub_15_2;
+        dc_next[i * 16 + 15] = dc[i * 16 + 15] + mul_15_4;
+        // mul_17 = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:18:18)
+        const dg_gate_0 = dc_next[i * 16] * i_gate_2[i * 16];
+        const g_gate_0 = g_gate_2[i * 16];
+        const square_0_2 = g_gate_0 * g_gate_0;
         const sub_0_4 = 1 - square_0_2;
-        mul_18[i * 16] = mul_0_7 * sub_0_4;
-        const mul_1_7 = add_7[i * 16 + 1] * sigmoid_5[i * 16 + 1];
-        const tanh_1_2 = tanh_4[i * 16 + 1];
-        const square_1_2 = tanh_1_2 * tanh_1_2;
+        mul_17[i * 16] = dg_gate_0 * sub_0_4;
+        const dg_gate_1 = dc_next[i * 16 + 1] * i_gate_2[i * 16 + 1];
+        const g_gate_1 = g_gate_2[i * 16 + 1];
+        const square_1_2 = g_gate_1 * g_gate_1;
         const sub_1_4 = 1 - square_1_2;
-        mul_18[i * 16 + 1] = mul_1_7 * sub_1_4;
-        const mul_2_8 = add_7[i * 16 + 2] * sigmoid_5[i * 16 + 2];
-        const tanh_2_3 = tanh_4[i * 16 + 2];
-        const square_2_2 = tanh_2_3 * tanh_2_3;
+        mul_17[i * 16 + 1] = dg_gate_1 * sub_1_4;
+        const dg_gate_2 = dc_next[i * 16 + 2] * i_gate_2[i * 16 + 2];
+        const g_gate_2_2 = g_gate_2[i * 16 + 2];
+        const square_2_2 = g_gate_2_2 * g_gate_2_2;
         const sub_2_4 = 1 - square_2_2;
-        mul_18[i * 16 + 2] = mul_2_8 * sub_2_4;
-        const mul_3_7 = add_7[i * 16 + 3] * sigmoid_5[i * 16 + 3];
-        const tanh_3_3 = tanh_4[i * 16 + 3];
-        const square_3_2 = tanh_3_3 * tanh_3_3;
+        mul_17[i * 16 + 2] = dg_gate_2 * sub_2_4;
+        const dg_gate_3 = dc_next[i * 16 + 3] * i_gate_2[i * 16 + 3];
+        const g_gate_3 = g_gate_2[i * 16 + 3];
+        const square_3_2 = g_gate_3 * g_gate_3;
         const sub_3_4 = 1 - square_3_2;
-        mul_18[i * 16 + 3] = mul_3_7 * sub_3_4;
-        const mul_4_7 = add_7[i * 16 + 4] * sigmoid_5[i * 16 + 4];
-        const tanh_4_3 = tanh_4[i * 16 + 4];
-        const square_4_2 = tanh_4_3 * tanh_4_3;
+        mul_17[i * 16 + 3] = dg_gate_3 * sub_3_4;
+        const dg_gate_4 = dc_next[i * 16 + 4] * i_gate_2[i * 16 + 4];
+        const g_gate_4 = g_gate_2[i * 16 + 4];
+        const square_4_2 = g_gate_4 * g_gate_4;
         const sub_4_4 = 1 - square_4_2;
-        mul_18[i * 16 + 4] = mul_4_7 * sub_4_4;
-        const mul_5_7 = add_7[i * 16 + 5] * sigmoid_5[i * 16 + 5];
-        const tanh_5_2 = tanh_4[i * 16 + 5];
-        const square_5_2 = tanh_5_2 * tanh_5_2;
+        mul_17[i * 16 + 4] = dg_gate_4 * sub_4_4;
+        const dg_gate_5 = dc_next[i * 16 + 5] * i_gate_2[i * 16 + 5];
+        const g_gate_5 = g_gate_2[i * 16 + 5];
+        const square_5_2 = g_gate_5 * g_gate_5;
         const sub_5_4 = 1 - square_5_2;
-        mul_18[i * 16 + 5] = mul_5_7 * sub_5_4;
-        const mul_6_7 = add_7[i * 16 + 6] * sigmoid_5[i * 16 + 6];
-        const tanh_6_2 = tanh_4[i * 16 + 6];
-        const square_6_2 = tanh_6_2 * tanh_6_2;
+        mul_17[i * 16 + 5] = dg_gate_5 * sub_5_4;
+        const dg_gate_6 = dc_next[i * 16 + 6] * i_gate_2[i * 16 + 6];
+        const g_gate_6 = g_gate_2[i * 16 + 6];
+        const square_6_2 = g_gate_6 * g_gate_6;
         const sub_6_4 = 1 - square_6_2;
-        mul_18[i * 16 + 6] = mul_6_7 * sub_6_4;
-        const mul_7_7 = add_7[i * 16 + 7] * sigmoid_5[i * 16 + 7];
-        const tanh_7_2 = tanh_4[i * 16 + 7];
-        const square_7_2 = tanh_7_2 * tanh_7_2;
+        mul_17[i * 16 + 6] = dg_gate_6 * sub_6_4;
+        const dg_gate_7 = dc_next[i * 16 + 7] * i_gate_2[i * 16 + 7];
+        const g_gate_7 = g_gate_2[i * 16 + 7];
+        const square_7_2 = g_gate_7 * g_gate_7;
         const sub_7_4 = 1 - square_7_2;
-        mul_18[i * 16 + 7] = mul_7_7 * sub_7_4;
-        const mul_8_7 = add_7[i * 16 + 8] * sigmoid_5[i * 16 + 8];
-        const tanh_8_2 = tanh_4[i * 16 + 8];
-        const square_8_2 = tanh_8_2 * tanh_8_2;
+        mul_17[i * 16 + 7] = dg_gate_7 * sub_7_4;
+        const dg_gate_8 = dc_next[i * 16 + 8] * i_gate_2[i * 16 + 8];
+        const g_gate_8 = g_gate_2[i * 16 + 8];
+        const square_8_2 = g_gate_8 * g_gate_8;
         const sub_8_4 = 1 - square_8_2;
-        mul_18[i * 16 + 8] = mul_8_7 * sub_8_4;
-        const mul_9_7 = add_7[i * 16 + 9] * sigmoid_5[i * 16 + 9];
-        const tanh_9_2 = tanh_4[i * 16 + 9];
-        const square_9_2 = tanh_9_2 * tanh_9_2;
+        mul_17[i * 16 + 8] = dg_gate_8 * sub_8_4;
+        const dg_gate_9 = dc_next[i * 16 + 9] * i_gate_2[i * 16 + 9];
+        const g_gate_9 = g_gate_2[i * 16 + 9];
+        const square_9_2 = g_gate_9 * g_gate_9;
         const sub_9_3 = 1 - square_9_2;
-        mul_18[i * 16 + 9] = mul_9_7 * sub_9_3;
-        const mul_10_7 = add_7[i * 16 + 10] * sigmoid_5[i * 16 + 10];
-        const tanh_10_2 = tanh_4[i * 16 + 10];
-        const square_10_2 = tanh_10_2 * tanh_10_2;
+        mul_17[i * 16 + 9] = dg_gate_9 * sub_9_3;
+        const dg_gate_10 = dc_next[i * 16 + 10] * i_gate_2[i * 16 + 10];
+        const g_gate_10 = g_gate_2[i * 16 + 10];
+        const square_10_2 = g_gate_10 * g_gate_10;
         const sub_10_3 = 1 - square_10_2;
-        mul_18[i * 16 + 10] = mul_10_7 * sub_10_3;
-        const mul_11_7 = add_7[i * 16 + 11] * sigmoid_5[i * 16 + 11];
-        const tanh_11_2 = tanh_4[i * 16 + 11];
-        const square_11_2 = tanh_11_2 * tanh_11_2;
+        mul_17[i * 16 + 10] = dg_gate_10 * sub_10_3;
+        const dg_gate_11 = dc_next[i * 16 + 11] * i_gate_2[i * 16 + 11];
+        const g_gate_11 = g_gate_2[i * 16 + 11];
+        const square_11_2 = g_gate_11 * g_gate_11;
         const sub_11_3 = 1 - square_11_2;
-        mul_18[i * 16 + 11] = mul_11_7 * sub_11_3;
-        const mul_12_7 = add_7[i * 16 + 12] * sigmoid_5[i * 16 + 12];
-        const tanh_12_2 = tanh_4[i * 16 + 12];
-        const square_12_2 = tanh_12_2 * tanh_12_2;
+        mul_17[i * 16 + 11] = dg_gate_11 * sub_11_3;
+        const dg_gate_12 = dc_next[i * 16 + 12] * i_gate_2[i * 16 + 12];
+        const g_gate_12 = g_gate_2[i * 16 + 12];
+        const square_12_2 = g_gate_12 * g_gate_12;
         const sub_12_3 = 1 - square_12_2;
-        mul_18[i * 16 + 12] = mul_12_7 * sub_12_3;
-        const mul_13_7 = add_7[i * 16 + 13] * sigmoid_5[i * 16 + 13];
-        const tanh_13_2 = tanh_4[i * 16 + 13];
-        const square_13_2 = tanh_13_2 * tanh_13_2;
+        mul_17[i * 16 + 12] = dg_gate_12 * sub_12_3;
+        const dg_gate_13 = dc_next[i * 16 + 13] * i_gate_2[i * 16 + 13];
+        const g_gate_13 = g_gate_2[i * 16 + 13];
+        const square_13_2 = g_gate_13 * g_gate_13;
         const sub_13_3 = 1 - square_13_2;
-        mul_18[i * 16 + 13] = mul_13_7 * sub_13_3;
-        const mul_14_7 = add_7[i * 16 + 14] * sigmoid_5[i * 16 + 14];
-        const tanh_14_2 = tanh_4[i * 16 + 14];
-        const square_14_2 = tanh_14_2 * tanh_14_2;
+        mul_17[i * 16 + 13] = dg_gate_13 * sub_13_3;
+        const dg_gate_14 = dc_next[i * 16 + 14] * i_gate_2[i * 16 + 14];
+        const g_gate_14 = g_gate_2[i * 16 + 14];
+        const square_14_2 = g_gate_14 * g_gate_14;
         const sub_14_3 = 1 - square_14_2;
-        mul_18[i * 16 + 14] = mul_14_7 * sub_14_3;
-        const mul_15_7 = add_7[i * 16 + 15] * sigmoid_5[i * 16 + 15];
-        const tanh_15_2 = tanh_4[i * 16 + 15];
-        const square_15_2 = tanh_15_2 * tanh_15_2;
+        mul_17[i * 16 + 14] = dg_gate_14 * sub_14_3;
+        const dg_gate_15 = dc_next[i * 16 + 15] * i_gate_2[i * 16 + 15];
+        const g_gate_15 = g_gate_2[i * 16 + 15];
+        const square_15_2 = g_gate_15 * g_gate_15;
         const sub_15_3 = 1 - square_15_2;
-        mul_18[i * 16 + 15] = mul_15_7 * sub_15_3;
-        // mul_19 = (add_7 ⊙ c) ⊙ (sigmoid ⊙ (1 − sigmoid))   (model.ts:18:18)
-        const mul_0_8 = add_7[i * 16] * c_8[i * 16];
-        const sub_0_5 = 1 - sigmoid_6[i * 16];
-        const mul_0_9 = sigmoid_6[i * 16] * sub_0_5;
-        mul_19[i * 16] = mul_0_8 * mul_0_9;
-        const mul_1_8 = add_7[i * 16 + 1] * c_8[i * 16 + 1];
-        const sub_1_5 = 1 - sigmoid_6[i * 16 + 1];
-        const mul_1_9 = sigmoid_6[i * 16 + 1] * sub_1_5;
-        mul_19[i * 16 + 1] = mul_1_8 * mul_1_9;
-        const mul_2_9 = add_7[i * 16 + 2] * c_8[i * 16 + 2];
-        const sub_2_5 = 1 - sigmoid_6[i * 16 + 2];
-        const mul_2_10 = sigmoid_6[i * 16 + 2] * sub_2_5;
-        mul_19[i * 16 + 2] = mul_2_9 * mul_2_10;
-        const mul_3_8 = add_7[i * 16 + 3] * c_8[i * 16 + 3];
-        const sub_3_5 = 1 - sigmoid_6[i * 16 + 3];
-        const mul_3_9 = sigmoid_6[i * 16 + 3] * sub_3_5;
-        mul_19[i * 16 + 3] = mul_3_8 * mul_3_9;
-        const mul_4_8 = add_7[i * 16 + 4] * c_8[i * 16 + 4];
-        const sub_4_5 = 1 - sigmoid_6[i * 16 + 4];
-        const mul_4_9 = sigmoid_6[i * 16 + 4] * sub_4_5;
-        mul_19[i * 16 + 4] = mul_4_8 * mul_4_9;
-        const mul_5_8 = add_7[i * 16 + 5] * c_8[i * 16 + 5];
-        const sub_5_5 = 1 - sigmoid_6[i * 16 + 5];
-        const mul_5_9 = sigmoid_6[i * 16 + 5] * sub_5_5;
-        mul_19[i * 16 + 5] = mul_5_8 * mul_5_9;
-        const mul_6_8 = add_7[i * 16 + 6] * c_8[i * 16 + 6];
-        const sub_6_5 = 1 - sigmoid_6[i * 16 + 6];
-        const mul_6_9 = sigmoid_6[i * 16 + 6] * sub_6_5;
-        mul_19[i * 16 + 6] = mul_6_8 * mul_6_9;
-        const mul_7_8 = add_7[i * 16 + 7] * c_8[i * 16 + 7];
-        const sub_7_5 = 1 - sigmoid_6[i * 16 + 7];
-        const mul_7_9 = sigmoid_6[i * 16 + 7] * sub_7_5;
-        mul_19[i * 16 + 7] = mul_7_8 * mul_7_9;
-        const mul_8_8 = add_7[i * 16 + 8] * c_8[i * 16 + 8];
-        const sub_8_5 = 1 - sigmoid_6[i * 16 + 8];
-        const mul_8_9 = sigmoid_6[i * 16 + 8] * sub_8_5;
-        mul_19[i * 16 + 8] = mul_8_8 * mul_8_9;
-        const mul_9_8 = add_7[i * 16 + 9] * c_8[i * 16 + 9];
-        const sub_9_4 = 1 - sigmoid_6[i * 16 + 9];
-        const mul_9_9 = sigmoid_6[i * 16 + 9] * sub_9_4;
-        mul_19[i * 16 + 9] = mul_9_8 * mul_9_9;
-        const mul_10_8 = add_7[i * 16 + 10] * c_8[i * 16 + 10];
-        const sub_10_4 = 1 - sigmoid_6[i * 16 + 10];
-        const mul_10_9 = sigmoid_6[i * 16 + 10] * sub_10_4;
-        mul_19[i * 16 + 10] = mul_10_8 * mul_10_9;
-        const mul_11_8 = add_7[i * 16 + 11] * c_8[i * 16 + 11];
-        const sub_11_4 = 1 - sigmoid_6[i * 16 + 11];
-        const mul_11_9 = sigmoid_6[i * 16 + 11] * sub_11_4;
-        mul_19[i * 16 + 11] = mul_11_8 * mul_11_9;
-        const mul_12_8 = add_7[i * 16 + 12] * c_8[i * 16 + 12];
-        const sub_12_4 = 1 - sigmoid_6[i * 16 + 12];
-        const mul_12_9 = sigmoid_6[i * 16 + 12] * sub_12_4;
-        mul_19[i * 16 + 12] = mul_12_8 * mul_12_9;
-        const mul_13_8 = add_7[i * 16 + 13] * c_8[i * 16 + 13];
-        const sub_13_4 = 1 - sigmoid_6[i * 16 + 13];
-        const mul_13_9 = sigmoid_6[i * 16 + 13] * sub_13_4;
-        mul_19[i * 16 + 13] = mul_13_8 * mul_13_9;
-        const mul_14_8 = add_7[i * 16 + 14] * c_8[i * 16 + 14];
-        const sub_14_4 = 1 - sigmoid_6[i * 16 + 14];
-        const mul_14_9 = sigmoid_6[i * 16 + 14] * sub_14_4;
-        mul_19[i * 16 + 14] = mul_14_8 * mul_14_9;
-        const mul_15_8 = add_7[i * 16 + 15] * c_8[i * 16 + 15];
-        const sub_15_4 = 1 - sigmoid_6[i * 16 + 15];
-        const mul_15_9 = sigmoid_6[i * 16 + 15] * sub_15_4;
-        mul_19[i * 16 + 15] = mul_15_8 * mul_15_9;
-        // mul_20 = (add_7 ⊙ tanh) ⊙ (sigmoid ⊙ (1 − sigmoid))   (model.ts:18:18)
-        const mul_0_10 = add_7[i * 16] * tanh_4[i * 16];
-        const sub_0_6 = 1 - sigmoid_5[i * 16];
-        const mul_0_11 = sigmoid_5[i * 16] * sub_0_6;
-        mul_20[i * 16] = mul_0_10 * mul_0_11;
-        const mul_1_10 = add_7[i * 16 + 1] * tanh_4[i * 16 + 1];
-        const sub_1_6 = 1 - sigmoid_5[i * 16 + 1];
-        const mul_1_11 = sigmoid_5[i * 16 + 1] * sub_1_6;
-        mul_20[i * 16 + 1] = mul_1_10 * mul_1_11;
-        const mul_2_11 = add_7[i * 16 + 2] * tanh_4[i * 16 + 2];
-        const sub_2_6 = 1 - sigmoid_5[i * 16 + 2];
-        const mul_2_12 = sigmoid_5[i * 16 + 2] * sub_2_6;
-        mul_20[i * 16 + 2] = mul_2_11 * mul_2_12;
-        const mul_3_10 = add_7[i * 16 + 3] * tanh_4[i * 16 + 3];
-        const sub_3_6 = 1 - sigmoid_5[i * 16 + 3];
-        const mul_3_11 = sigmoid_5[i * 16 + 3] * sub_3_6;
-        mul_20[i * 16 + 3] = mul_3_10 * mul_3_11;
-        const mul_4_10 = add_7[i * 16 + 4] * tanh_4[i * 16 + 4];
-        const sub_4_6 = 1 - sigmoid_5[i * 16 + 4];
-        const mul_4_11 = sigmoid_5[i * 16 + 4] * sub_4_6;
-        mul_20[i * 16 + 4] = mul_4_10 * mul_4_11;
-        const mul_5_10 = add_7[i * 16 + 5] * tanh_4[i * 16 + 5];
-        const sub_5_6 = 1 - sigmoid_5[i * 16 + 5];
-        const mul_5_11 = sigmoid_5[i * 16 + 5] * sub_5_6;
-        mul_20[i * 16 + 5] = mul_5_10 * mul_5_11;
-        const mul_6_10 = add_7[i * 16 + 6] * tanh_4[i * 16 + 6];
-        const sub_6_6 = 1 - sigmoid_5[i * 16 + 6];
-        const mul_6_11 = sigmoid_5[i * 16 + 6] * sub_6_6;
-        mul_20[i * 16 + 6] = mul_6_10 * mul_6_11;
-        const mul_7_10 = add_7[i * 16 + 7] * tanh_4[i * 16 + 7];
-        const sub_7_6 = 1 - sigmoid_5[i * 16 + 7];
-        const mul_7_11 = sigmoid_5[i * 16 + 7] * sub_7_6;
-        mul_20[i * 16 + 7] = mul_7_10 * mul_7_11;
-        const mul_8_10 = add_7[i * 16 + 8] * tanh_4[i * 16 + 8];
-        const sub_8_6 = 1 - sigmoid_5[i * 16 + 8];
-        const mul_8_11 = sigmoid_5[i * 16 + 8] * sub_8_6;
-        mul_20[i * 16 + 8] = mul_8_10 * mul_8_11;
-        const mul_9_10 = add_7[i * 16 + 9] * tanh_4[i * 16 + 9];
-        const sub_9_5 = 1 - sigmoid_5[i * 16 + 9];
-        const mul_9_11 = sigmoid_5[i * 16 + 9] * sub_9_5;
-        mul_20[i * 16 + 9] = mul_9_10 * mul_9_11;
-        const mul_10_10 = add_7[i * 16 + 10] * tanh_4[i * 16 + 10];
-        const sub_10_5 = 1 - sigmoid_5[i * 16 + 10];
-        const mul_10_11 = sigmoid_5[i * 16 + 10] * sub_10_5;
-        mul_20[i * 16 + 10] = mul_10_10 * mul_10_11;
-        const mul_11_10 = add_7[i * 16 + 11] * tanh_4[i * 16 + 11];
-        const sub_11_5 = 1 - sigmoid_5[i * 16 + 11];
-        const mul_11_11 = sigmoid_5[i * 16 + 11] * sub_11_5;
-        mul_20[i * 16 + 11] = mul_11_10 * mul_11_11;
-        const mul_12_10 = add_7[i * 16 + 12] * tanh_4[i * 16 + 12];
-        const sub_12_5 = 1 - sigmoid_5[i * 16 + 12];
-        const mul_12_11 = sigmoid_5[i * 16 + 12] * sub_12_5;
-        mul_20[i * 16 + 12] = mul_12_10 * mul_12_11;
-        const mul_13_10 = add_7[i * 16 + 13] * tanh_4[i * 16 + 13];
-        const sub_13_5 = 1 - sigmoid_5[i * 16 + 13];
-        const mul_13_11 = sigmoid_5[i * 16 + 13] * sub_13_5;
-        mul_20[i * 16 + 13] = mul_13_10 * mul_13_11;
-        const mul_14_10 = add_7[i * 16 + 14] * tanh_4[i * 16 + 14];
-        const sub_14_5 = 1 - sigmoid_5[i * 16 + 14];
-        const mul_14_11 = sigmoid_5[i * 16 + 14] * sub_14_5;
-        mul_20[i * 16 + 14] = mul_14_10 * mul_14_11;
-        const mul_15_10 = add_7[i * 16 + 15] * tanh_4[i * 16 + 15];
-        const sub_15_5 = 1 - sigmoid_5[i * 16 + 15];
-        const mul_15_11 = sigmoid_5[i * 16 + 15] * sub_15_5;
-        mul_20[i * 16 + 15] = mul_15_10 * mul_15_11;
+        mul_17[i * 16 + 15] = dg_gate_15 * sub_15_3;
+        // mul_18 = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
+        const df_gate_0 = dc_next[i * 16] * c_8[i * 16];
+        const sub_0_5 = 1 - f_gate_2[i * 16];
+        const mul_0_5 = f_gate_2[i * 16] * sub_0_5;
+        mul_18[i * 16] = df_gate_0 * mul_0_5;
+        const df_gate_1 = dc_next[i * 16 + 1] * c_8[i * 16 + 1];
+        const sub_1_5 = 1 - f_gate_2[i * 16 + 1];
+        const mul_1_5 = f_gate_2[i * 16 + 1] * sub_1_5;
+        mul_18[i * 16 + 1] = df_gate_1 * mul_1_5;
+        const df_gate_2 = dc_next[i * 16 + 2] * c_8[i * 16 + 2];
+        const sub_2_5 = 1 - f_gate_2[i * 16 + 2];
+        const mul_2_5 = f_gate_2[i * 16 + 2] * sub_2_5;
+        mul_18[i * 16 + 2] = df_gate_2 * mul_2_5;
+        const df_gate_3 = dc_next[i * 16 + 3] * c_8[i * 16 + 3];
+        const sub_3_5 = 1 - f_gate_2[i * 16 + 3];
+        const mul_3_5 = f_gate_2[i * 16 + 3] * sub_3_5;
+        mul_18[i * 16 + 3] = df_gate_3 * mul_3_5;
+        const df_gate_4 = dc_next[i * 16 + 4] * c_8[i * 16 + 4];
+        const sub_4_5 = 1 - f_gate_2[i * 16 + 4];
+        const mul_4_5 = f_gate_2[i * 16 + 4] * sub_4_5;
+        mul_18[i * 16 + 4] = df_gate_4 * mul_4_5;
+        const df_gate_5 = dc_next[i * 16 + 5] * c_8[i * 16 + 5];
+        const sub_5_5 = 1 - f_gate_2[i * 16 + 5];
+        const mul_5_5 = f_gate_2[i * 16 + 5] * sub_5_5;
+        mul_18[i * 16 + 5] = df_gate_5 * mul_5_5;
+        const df_gate_6 = dc_next[i * 16 + 6] * c_8[i * 16 + 6];
+        const sub_6_5 = 1 - f_gate_2[i * 16 + 6];
+        const mul_6_5 = f_gate_2[i * 16 + 6] * sub_6_5;
+        mul_18[i * 16 + 6] = df_gate_6 * mul_6_5;
+        const df_gate_7 = dc_next[i * 16 + 7] * c_8[i * 16 + 7];
+        const sub_7_5 = 1 - f_gate_2[i * 16 + 7];
+        const mul_7_5 = f_gate_2[i * 16 + 7] * sub_7_5;
+        mul_18[i * 16 + 7] = df_gate_7 * mul_7_5;
+        const df_gate_8 = dc_next[i * 16 + 8] * c_8[i * 16 + 8];
+        const sub_8_5 = 1 - f_gate_2[i * 16 + 8];
+        const mul_8_5 = f_gate_2[i * 16 + 8] * sub_8_5;
+        mul_18[i * 16 + 8] = df_gate_8 * mul_8_5;
+        const df_gate_9 = dc_next[i * 16 + 9] * c_8[i * 16 + 9];
+        const sub_9_4 = 1 - f_gate_2[i * 16 + 9];
+        const mul_9_5 = f_gate_2[i * 16 + 9] * sub_9_4;
+        mul_18[i * 16 + 9] = df_gate_9 * mul_9_5;
+        const df_gate_10 = dc_next[i * 16 + 10] * c_8[i * 16 + 10];
+        const sub_10_4 = 1 - f_gate_2[i * 16 + 10];
+        const mul_10_5 = f_gate_2[i * 16 + 10] * sub_10_4;
+        mul_18[i * 16 + 10] = df_gate_10 * mul_10_5;
+        const df_gate_11 = dc_next[i * 16 + 11] * c_8[i * 16 + 11];
+        const sub_11_4 = 1 - f_gate_2[i * 16 + 11];
+        const mul_11_5 = f_gate_2[i * 16 + 11] * sub_11_4;
+        mul_18[i * 16 + 11] = df_gate_11 * mul_11_5;
+        const df_gate_12 = dc_next[i * 16 + 12] * c_8[i * 16 + 12];
+        const sub_12_4 = 1 - f_gate_2[i * 16 + 12];
+        const mul_12_5 = f_gate_2[i * 16 + 12] * sub_12_4;
+        mul_18[i * 16 + 12] = df_gate_12 * mul_12_5;
+        const df_gate_13 = dc_next[i * 16 + 13] * c_8[i * 16 + 13];
+        const sub_13_4 = 1 - f_gate_2[i * 16 + 13];
+        const mul_13_5 = f_gate_2[i * 16 + 13] * sub_13_4;
+        mul_18[i * 16 + 13] = df_gate_13 * mul_13_5;
+        const df_gate_14 = dc_next[i * 16 + 14] * c_8[i * 16 + 14];
+        const sub_14_4 = 1 - f_gate_2[i * 16 + 14];
+        const mul_14_5 = f_gate_2[i * 16 + 14] * sub_14_4;
+        mul_18[i * 16 + 14] = df_gate_14 * mul_14_5;
+        const df_gate_15 = dc_next[i * 16 + 15] * c_8[i * 16 + 15];
+        const sub_15_4 = 1 - f_gate_2[i * 16 + 15];
+        const mul_15_5 = f_gate_2[i * 16 + 15] * sub_15_4;
+        mul_18[i * 16 + 15] = df_gate_15 * mul_15_5;
+        // mul_19 = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
+        const di_gate_0 = dc_next[i * 16] * g_gate_2[i * 16];
+        const sub_0_6 = 1 - i_gate_2[i * 16];
+        const mul_0_6 = i_gate_2[i * 16] * sub_0_6;
+        mul_19[i * 16] = di_gate_0 * mul_0_6;
+        const di_gate_1 = dc_next[i * 16 + 1] * g_gate_2[i * 16 + 1];
+        const sub_1_6 = 1 - i_gate_2[i * 16 + 1];
+        const mul_1_6 = i_gate_2[i * 16 + 1] * sub_1_6;
+        mul_19[i * 16 + 1] = di_gate_1 * mul_1_6;
+        const di_gate_2 = dc_next[i * 16 + 2] * g_gate_2[i * 16 + 2];
+        const sub_2_6 = 1 - i_gate_2[i * 16 + 2];
+        const mul_2_6 = i_gate_2[i * 16 + 2] * sub_2_6;
+        mul_19[i * 16 + 2] = di_gate_2 * mul_2_6;
+        const di_gate_3 = dc_next[i * 16 + 3] * g_gate_2[i * 16 + 3];
+        const sub_3_6 = 1 - i_gate_2[i * 16 + 3];
+        const mul_3_6 = i_gate_2[i * 16 + 3] * sub_3_6;
+        mul_19[i * 16 + 3] = di_gate_3 * mul_3_6;
+        const di_gate_4 = dc_next[i * 16 + 4] * g_gate_2[i * 16 + 4];
+        const sub_4_6 = 1 - i_gate_2[i * 16 + 4];
+        const mul_4_6 = i_gate_2[i * 16 + 4] * sub_4_6;
+        mul_19[i * 16 + 4] = di_gate_4 * mul_4_6;
+        const di_gate_5 = dc_next[i * 16 + 5] * g_gate_2[i * 16 + 5];
+        const sub_5_6 = 1 - i_gate_2[i * 16 + 5];
+        const mul_5_6 = i_gate_2[i * 16 + 5] * sub_5_6;
+        mul_19[i * 16 + 5] = di_gate_5 * mul_5_6;
+        const di_gate_6 = dc_next[i * 16 + 6] * g_gate_2[i * 16 + 6];
+        const sub_6_6 = 1 - i_gate_2[i * 16 + 6];
+        const mul_6_6 = i_gate_2[i * 16 + 6] * sub_6_6;
+        mul_19[i * 16 + 6] = di_gate_6 * mul_6_6;
+        const di_gate_7 = dc_next[i * 16 + 7] * g_gate_2[i * 16 + 7];
+        const sub_7_6 = 1 - i_gate_2[i * 16 + 7];
+        const mul_7_6 = i_gate_2[i * 16 + 7] * sub_7_6;
+        mul_19[i * 16 + 7] = di_gate_7 * mul_7_6;
+        const di_gate_8 = dc_next[i * 16 + 8] * g_gate_2[i * 16 + 8];
+        const sub_8_6 = 1 - i_gate_2[i * 16 + 8];
+        const mul_8_6 = i_gate_2[i * 16 + 8] * sub_8_6;
+        mul_19[i * 16 + 8] = di_gate_8 * mul_8_6;
+        const di_gate_9 = dc_next[i * 16 + 9] * g_gate_2[i * 16 + 9];
+        const sub_9_5 = 1 - i_gate_2[i * 16 + 9];
+        const mul_9_6 = i_gate_2[i * 16 + 9] * sub_9_5;
+        mul_19[i * 16 + 9] = di_gate_9 * mul_9_6;
+        const di_gate_10 = dc_next[i * 16 + 10] * g_gate_2[i * 16 + 10];
+        const sub_10_5 = 1 - i_gate_2[i * 16 + 10];
+        const mul_10_6 = i_gate_2[i * 16 + 10] * sub_10_5;
+        mul_19[i * 16 + 10] = di_gate_10 * mul_10_6;
+        const di_gate_11 = dc_next[i * 16 + 11] * g_gate_2[i * 16 + 11];
+        const sub_11_5 = 1 - i_gate_2[i * 16 + 11];
+        const mul_11_6 = i_gate_2[i * 16 + 11] * sub_11_5;
+        mul_19[i * 16 + 11] = di_gate_11 * mul_11_6;
+        const di_gate_12 = dc_next[i * 16 + 12] * g_gate_2[i * 16 + 12];
+        const sub_12_5 = 1 - i_gate_2[i * 16 + 12];
+        const mul_12_6 = i_gate_2[i * 16 + 12] * sub_12_5;
+        mul_19[i * 16 + 12] = di_gate_12 * mul_12_6;
+        const di_gate_13 = dc_next[i * 16 + 13] * g_gate_2[i * 16 + 13];
+        const sub_13_5 = 1 - i_gate_2[i * 16 + 13];
+        const mul_13_6 = i_gate_2[i * 16 + 13] * sub_13_5;
+        mul_19[i * 16 + 13] = di_gate_13 * mul_13_6;
+        const di_gate_14 = dc_next[i * 16 + 14] * g_gate_2[i * 16 + 14];
+        const sub_14_5 = 1 - i_gate_2[i * 16 + 14];
+        const mul_14_6 = i_gate_2[i * 16 + 14] * sub_14_5;
+        mul_19[i * 16 + 14] = di_gate_14 * mul_14_6;
+        const di_gate_15 = dc_next[i * 16 + 15] * g_gate_2[i * 16 + 15];
+        const sub_15_5 = 1 - i_gate_2[i * 16 + 15];
+        const mul_15_6 = i_gate_2[i * 16 + 15] * sub_15_5;
+        mul_19[i * 16 + 15] = di_gate_15 * mul_15_6;
       }
-      // sliceGrad = (mul_17 at [:, 48:], 0 elsewhere)   (model.ts:18:18)
+      // sliceGrad = (mul_16 at [:, 48:], 0 elsewhere)   (model.ts:18:18)
       {
         sliceGrad.fill(0);
         for (let i0_5 = 0; i0_5 < n; i0_5++) {
           for (let i1_5 = 0; i1_5 < 16; i1_5++) {
-            sliceGrad[i0_5 * 64 + (i1_5 + 48)] = mul_17[i0_5 * 16 + i1_5];
+            sliceGrad[i0_5 * 64 + (i1_5 + 48)] = mul_16[i0_5 * 16 + i1_5];
           }
         }
       }
-      // sliceGrad_2 = (mul_18 at [:, 32:], 0 elsewhere)   (model.ts:18:18)
+      // sliceGrad_2 = (mul_17 at [:, 32:], 0 elsewhere)   (model.ts:18:18)
       {
         sliceGrad_2.fill(0);
         for (let i0_6 = 0; i0_6 < n; i0_6++) {
           for (let i1_6 = 0; i1_6 < 16; i1_6++) {
-            sliceGrad_2[i0_6 * 64 + (i1_6 + 32)] = mul_18[i0_6 * 16 + i1_6];
+            sliceGrad_2[i0_6 * 64 + (i1_6 + 32)] = mul_17[i0_6 * 16 + i1_6];
           }
         }
       }
-      // sliceGrad_3 = (mul_19 at [:, 16:], 0 elsewhere)   (model.ts:18:18)
+      // sliceGrad_3 = (mul_18 at [:, 16:], 0 elsewhere)   (model.ts:18:18)
       {
         sliceGrad_3.fill(0);
         for (let i0_7 = 0; i0_7 < n; i0_7++) {
           for (let i1_7 = 0; i1_7 < 16; i1_7++) {
-            sliceGrad_3[i0_7 * 64 + (i1_7 + 16)] = mul_19[i0_7 * 16 + i1_7];
+            sliceGrad_3[i0_7 * 64 + (i1_7 + 16)] = mul_18[i0_7 * 16 + i1_7];
           }
         }
       }
-      // sliceGrad_4 = (mul_20 at [:, 0:], 0 elsewhere)   (model.ts:18:18)
+      // sliceGrad_4 = (mul_19 at [:, 0:], 0 elsewhere)   (model.ts:18:18)
       {
         sliceGrad_4.fill(0);
         for (let i0_8 = 0; i0_8 < n; i0_8++) {
           for (let i1_8 = 0; i1_8 < 16; i1_8++) {
-            sliceGrad_4[i0_8 * 64 + i1_8] = mul_20[i0_8 * 16 + i1_8];
+            sliceGrad_4[i0_8 * 64 + i1_8] = mul_19[i0_8 * 16 + i1_8];
           }
         }
       }
-      add_9.fill(0);
+      add_4.fill(0);
       dlstm_bhh_2.fill(0);
-      add_13.fill(0);
+      add_8.fill(0);
       dbo_2.fill(0);
       for (let i = 0; i < n; i++) {
-        // add_8 = sliceGrad + sliceGrad_2 + sliceGrad_3 + sliceGrad_4   (model.ts:18:18)
+        // dgates = sliceGrad + sliceGrad_2 + sliceGrad_3 + sliceGrad_4   (model.ts:18:18)
         for (let j = 0; j < 64; j++) {
-          const add_15 = sliceGrad[i * 64 + j] + sliceGrad_2[i * 64 + j];
-          const add_16 = add_15 + sliceGrad_3[i * 64 + j];
-          add_8[i * 64 + j] = add_16 + sliceGrad_4[i * 64 + j];
+          const add_10 = sliceGrad[i * 64 + j] + sliceGrad_2[i * 64 + j];
+          const add_11 = add_10 + sliceGrad_3[i * 64 + j];
+          dgates[i * 64 + j] = add_11 + sliceGrad_4[i * 64 + j];
         }
-        // dc = add_7 ⊙ sigmoid   (model.ts:18:18)
-        dc[i * 16] = add_7[i * 16] * sigmoid_6[i * 16];
-        dc[i * 16 + 1] = add_7[i * 16 + 1] * sigmoid_6[i * 16 + 1];
-        dc[i * 16 + 2] = add_7[i * 16 + 2] * sigmoid_6[i * 16 + 2];
-        dc[i * 16 + 3] = add_7[i * 16 + 3] * sigmoid_6[i * 16 + 3];
-        dc[i * 16 + 4] = add_7[i * 16 + 4] * sigmoid_6[i * 16 + 4];
-        dc[i * 16 + 5] = add_7[i * 16 + 5] * sigmoid_6[i * 16 + 5];
-        dc[i * 16 + 6] = add_7[i * 16 + 6] * sigmoid_6[i * 16 + 6];
-        dc[i * 16 + 7] = add_7[i * 16 + 7] * sigmoid_6[i * 16 + 7];
-        dc[i * 16 + 8] = add_7[i * 16 + 8] * sigmoid_6[i * 16 + 8];
-        dc[i * 16 + 9] = add_7[i * 16 + 9] * sigmoid_6[i * 16 + 9];
-        dc[i * 16 + 10] = add_7[i * 16 + 10] * sigmoid_6[i * 16 + 10];
-        dc[i * 16 + 11] = add_7[i * 16 + 11] * sigmoid_6[i * 16 + 11];
-        dc[i * 16 + 12] = add_7[i * 16 + 12] * sigmoid_6[i * 16 + 12];
-        dc[i * 16 + 13] = add_7[i * 16 + 13] * sigmoid_6[i * 16 + 13];
-        dc[i * 16 + 14] = add_7[i * 16 + 14] * sigmoid_6[i * 16 + 14];
-        dc[i * 16 + 15] = add_7[i * 16 + 15] * sigmoid_6[i * 16 + 15];
-        // add_9 = Σ∂lstm.Wih + bits_tᵀ·add_8
+        // dc = dc_next ⊙ f_gate   (model.ts:18:18)
+        dc_2[i * 16] = dc_next[i * 16] * f_gate_2[i * 16];
+        dc_2[i * 16 + 1] = dc_next[i * 16 + 1] * f_gate_2[i * 16 + 1];
+        dc_2[i * 16 + 2] = dc_next[i * 16 + 2] * f_gate_2[i * 16 + 2];
+        dc_2[i * 16 + 3] = dc_next[i * 16 + 3] * f_gate_2[i * 16 + 3];
+        dc_2[i * 16 + 4] = dc_next[i * 16 + 4] * f_gate_2[i * 16 + 4];
+        dc_2[i * 16 + 5] = dc_next[i * 16 + 5] * f_gate_2[i * 16 + 5];
+        dc_2[i * 16 + 6] = dc_next[i * 16 + 6] * f_gate_2[i * 16 + 6];
+        dc_2[i * 16 + 7] = dc_next[i * 16 + 7] * f_gate_2[i * 16 + 7];
+        dc_2[i * 16 + 8] = dc_next[i * 16 + 8] * f_gate_2[i * 16 + 8];
+        dc_2[i * 16 + 9] = dc_next[i * 16 + 9] * f_gate_2[i * 16 + 9];
+        dc_2[i * 16 + 10] = dc_next[i * 16 + 10] * f_gate_2[i * 16 + 10];
+        dc_2[i * 16 + 11] = dc_next[i * 16 + 11] * f_gate_2[i * 16 + 11];
+        dc_2[i * 16 + 12] = dc_next[i * 16 + 12] * f_gate_2[i * 16 + 12];
+        dc_2[i * 16 + 13] = dc_next[i * 16 + 13] * f_gate_2[i * 16 + 13];
+        dc_2[i * 16 + 14] = dc_next[i * 16 + 14] * f_gate_2[i * 16 + 14];
+        dc_2[i * 16 + 15] = dc_next[i * 16 + 15] * f_gate_2[i * 16 + 15];
+        // add_4 = Σ∂lstm.Wih + bits_tᵀ·dgates
         for (let p = 0; p < 2; p++) {
           const aik = bits_t_2[i * 2 + p];
           const cRow = p * 64;
-          for (let j = 0; j < 64; j++) add_9[cRow + j] += aik * add_8[i * 64 + j];
+          for (let j = 0; j < 64; j++) add_4[cRow + j] += aik * dgates[i * 64 + j];
         }
-        // dlstm.bhh = Σ_axis0 add_8   (model.ts:18:18)
+        // dlstm.bhh = Σ_axis0 dgates   (model.ts:18:18)
         for (let j = 0; j < 64; j++) {
-          dlstm_bhh_2[j] += add_8[i * 64 + j];
+          dlstm_bhh_2[j] += dgates[i * 64 + j];
         }
-        // add_13 = Σ∂Wo + mulᵀ·dy0
-        add_13[0] += mul_16[i * 16] * dy0[i];
-        add_13[1] += mul_16[i * 16 + 1] * dy0[i];
-        add_13[2] += mul_16[i * 16 + 2] * dy0[i];
-        add_13[3] += mul_16[i * 16 + 3] * dy0[i];
-        add_13[4] += mul_16[i * 16 + 4] * dy0[i];
-        add_13[5] += mul_16[i * 16 + 5] * dy0[i];
-        add_13[6] += mul_16[i * 16 + 6] * dy0[i];
-        add_13[7] += mul_16[i * 16 + 7] * dy0[i];
-        add_13[8] += mul_16[i * 16 + 8] * dy0[i];
-        add_13[9] += mul_16[i * 16 + 9] * dy0[i];
-        add_13[10] += mul_16[i * 16 + 10] * dy0[i];
-        add_13[11] += mul_16[i * 16 + 11] * dy0[i];
-        add_13[12] += mul_16[i * 16 + 12] * dy0[i];
-        add_13[13] += mul_16[i * 16 + 13] * dy0[i];
-        add_13[14] += mul_16[i * 16 + 14] * dy0[i];
-        add_13[15] += mul_16[i * 16 + 15] * dy0[i];
+        // add_8 = Σ∂Wo + h_nextᵀ·dy0
+        add_8[0] += h_next_2[i * 16] * dy0[i];
+        add_8[1] += h_next_2[i * 16 + 1] * dy0[i];
+        add_8[2] += h_next_2[i * 16 + 2] * dy0[i];
+        add_8[3] += h_next_2[i * 16 + 3] * dy0[i];
+        add_8[4] += h_next_2[i * 16 + 4] * dy0[i];
+        add_8[5] += h_next_2[i * 16 + 5] * dy0[i];
+        add_8[6] += h_next_2[i * 16 + 6] * dy0[i];
+        add_8[7] += h_next_2[i * 16 + 7] * dy0[i];
+        add_8[8] += h_next_2[i * 16 + 8] * dy0[i];
+        add_8[9] += h_next_2[i * 16 + 9] * dy0[i];
+        add_8[10] += h_next_2[i * 16 + 10] * dy0[i];
+        add_8[11] += h_next_2[i * 16 + 11] * dy0[i];
+        add_8[12] += h_next_2[i * 16 + 12] * dy0[i];
+        add_8[13] += h_next_2[i * 16 + 13] * dy0[i];
+        add_8[14] += h_next_2[i * 16 + 14] * dy0[i];
+        add_8[15] += h_next_2[i * 16 + 15] * dy0[i];
         // dbo = Σ_axis0 dy0   (model.ts:19:35)
         dbo_2[0] += dy0[i];
       }
-      // dh = add_8·lstm.Whhᵀ   (model.ts:18:18)
+      // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
         let i = 0;
         for (; i + 3 < n; i += 4) {
@@ -1820,10 +1818,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               c32 = 0,
               c33 = 0;
             for (let k = 0; k < 64; k++) {
-              const a0 = add_8[i * 64 + k];
-              const a1 = add_8[i * 64 + k + 64];
-              const a2 = add_8[i * 64 + k + 128];
-              const a3 = add_8[i * 64 + k + 192];
+              const a0 = dgates[i * 64 + k];
+              const a1 = dgates[i * 64 + k + 64];
+              const a2 = dgates[i * 64 + k + 128];
+              const a3 = dgates[i * 64 + k + 192];
               const b0 = lstm_Whh[k + j * 64];
               const b1 = lstm_Whh[k + j * 64 + 64];
               const b2 = lstm_Whh[k + j * 64 + 128];
@@ -1845,22 +1843,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               c32 += a3 * b2;
               c33 += a3 * b3;
             }
-            dh[i * 16 + j] = c00;
-            dh[i * 16 + j + 1] = c01;
-            dh[i * 16 + j + 2] = c02;
-            dh[i * 16 + j + 3] = c03;
-            dh[(i + 1) * 16 + j] = c10;
-            dh[(i + 1) * 16 + j + 1] = c11;
-            dh[(i + 1) * 16 + j + 2] = c12;
-            dh[(i + 1) * 16 + j + 3] = c13;
-            dh[(i + 2) * 16 + j] = c20;
-            dh[(i + 2) * 16 + j + 1] = c21;
-            dh[(i + 2) * 16 + j + 2] = c22;
-            dh[(i + 2) * 16 + j + 3] = c23;
-            dh[(i + 3) * 16 + j] = c30;
-            dh[(i + 3) * 16 + j + 1] = c31;
-            dh[(i + 3) * 16 + j + 2] = c32;
-            dh[(i + 3) * 16 + j + 3] = c33;
+            dh_2[i * 16 + j] = c00;
+            dh_2[i * 16 + j + 1] = c01;
+            dh_2[i * 16 + j + 2] = c02;
+            dh_2[i * 16 + j + 3] = c03;
+            dh_2[(i + 1) * 16 + j] = c10;
+            dh_2[(i + 1) * 16 + j + 1] = c11;
+            dh_2[(i + 1) * 16 + j + 2] = c12;
+            dh_2[(i + 1) * 16 + j + 3] = c13;
+            dh_2[(i + 2) * 16 + j] = c20;
+            dh_2[(i + 2) * 16 + j + 1] = c21;
+            dh_2[(i + 2) * 16 + j + 2] = c22;
+            dh_2[(i + 2) * 16 + j + 3] = c23;
+            dh_2[(i + 3) * 16 + j] = c30;
+            dh_2[(i + 3) * 16 + j + 1] = c31;
+            dh_2[(i + 3) * 16 + j + 2] = c32;
+            dh_2[(i + 3) * 16 + j + 3] = c33;
           }
         }
         for (; i < n; i++) {
@@ -1871,7 +1869,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 64; k++) {
-              const a0 = add_8[i * 64 + k];
+              const a0 = dgates[i * 64 + k];
               const b0 = lstm_Whh[k + j * 64];
               const b1 = lstm_Whh[k + j * 64 + 64];
               const b2 = lstm_Whh[k + j * 64 + 128];
@@ -1881,24 +1879,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            dh[i * 16 + j] = c00;
-            dh[i * 16 + j + 1] = c01;
-            dh[i * 16 + j + 2] = c02;
-            dh[i * 16 + j + 3] = c03;
+            dh_2[i * 16 + j] = c00;
+            dh_2[i * 16 + j + 1] = c01;
+            dh_2[i * 16 + j + 2] = c02;
+            dh_2[i * 16 + j + 3] = c03;
           }
         }
       }
       for (let i = 0; i < 2; i++) {
         for (let j = 0; j < 64; j++) {
-          const acc_3 = add_9[i * 64 + j];
-          add_9[i * 64 + j] = dlstm_Wih[i * 64 + j] + acc_3;
+          const acc_3 = add_4[i * 64 + j];
+          add_4[i * 64 + j] = dlstm_Wih[i * 64 + j] + acc_3;
         }
       }
-      // add_10 = Σ∂lstm.bih + dlstm.bhh
+      // add_5 = Σ∂lstm.bih + dlstm.bhh
       for (let i = 0; i < 64; i++) {
-        add_10[i] = dlstm_bih[i] + dlstm_bhh_2[i];
+        add_5[i] = dlstm_bih[i] + dlstm_bhh_2[i];
       }
-      // add_11 = Σ∂lstm.Whh + hᵀ·add_8
+      // add_6 = Σ∂lstm.Whh + hᵀ·dgates
       {
         let i = 0;
         for (; i + 3 < 16; i += 4) {
@@ -1925,10 +1923,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               const a1 = h_2[i + k * 16 + 1];
               const a2 = h_2[i + k * 16 + 2];
               const a3 = h_2[i + k * 16 + 3];
-              const b0 = add_8[k * 64 + j];
-              const b1 = add_8[k * 64 + j + 1];
-              const b2 = add_8[k * 64 + j + 2];
-              const b3 = add_8[k * 64 + j + 3];
+              const b0 = dgates[k * 64 + j];
+              const b1 = dgates[k * 64 + j + 1];
+              const b2 = dgates[k * 64 + j + 2];
+              const b3 = dgates[k * 64 + j + 3];
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1946,71 +1944,71 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
               c32 += a3 * b2;
               c33 += a3 * b3;
             }
-            add_11[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
-            add_11[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
-            add_11[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2] + c02;
-            add_11[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3] + c03;
-            add_11[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j] + c10;
-            add_11[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1] + c11;
-            add_11[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2] + c12;
-            add_11[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3] + c13;
-            add_11[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j] + c20;
-            add_11[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1] + c21;
-            add_11[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2] + c22;
-            add_11[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3] + c23;
-            add_11[(i + 3) * 64 + j] = dlstm_Whh[(i + 3) * 64 + j] + c30;
-            add_11[(i + 3) * 64 + j + 1] = dlstm_Whh[(i + 3) * 64 + j + 1] + c31;
-            add_11[(i + 3) * 64 + j + 2] = dlstm_Whh[(i + 3) * 64 + j + 2] + c32;
-            add_11[(i + 3) * 64 + j + 3] = dlstm_Whh[(i + 3) * 64 + j + 3] + c33;
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
+            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
+            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2] + c02;
+            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3] + c03;
+            add_6[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j] + c10;
+            add_6[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1] + c11;
+            add_6[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2] + c12;
+            add_6[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3] + c13;
+            add_6[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j] + c20;
+            add_6[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1] + c21;
+            add_6[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2] + c22;
+            add_6[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3] + c23;
+            add_6[(i + 3) * 64 + j] = dlstm_Whh[(i + 3) * 64 + j] + c30;
+            add_6[(i + 3) * 64 + j + 1] = dlstm_Whh[(i + 3) * 64 + j + 1] + c31;
+            add_6[(i + 3) * 64 + j + 2] = dlstm_Whh[(i + 3) * 64 + j + 2] + c32;
+            add_6[(i + 3) * 64 + j + 3] = dlstm_Whh[(i + 3) * 64 + j + 3] + c33;
           }
         }
       }
-      // add_12 = Σ∂lstm.bhh + dlstm.bhh
+      // add_7 = Σ∂lstm.bhh + dlstm.bhh
       for (let i = 0; i < 64; i++) {
-        add_12[i] = dlstm_bhh[i] + dlstm_bhh_2[i];
+        add_7[i] = dlstm_bhh[i] + dlstm_bhh_2[i];
       }
-      const acc_0_0 = add_13[0];
-      add_13[0] = dWo[0] + acc_0_0;
-      const acc_1_0 = add_13[1];
-      add_13[1] = dWo[1] + acc_1_0;
-      const acc_2_0 = add_13[2];
-      add_13[2] = dWo[2] + acc_2_0;
-      const acc_3_0 = add_13[3];
-      add_13[3] = dWo[3] + acc_3_0;
-      const acc_4_0 = add_13[4];
-      add_13[4] = dWo[4] + acc_4_0;
-      const acc_5_0 = add_13[5];
-      add_13[5] = dWo[5] + acc_5_0;
-      const acc_6_0 = add_13[6];
-      add_13[6] = dWo[6] + acc_6_0;
-      const acc_7_0 = add_13[7];
-      add_13[7] = dWo[7] + acc_7_0;
-      const acc_8_0 = add_13[8];
-      add_13[8] = dWo[8] + acc_8_0;
-      const acc_9_0 = add_13[9];
-      add_13[9] = dWo[9] + acc_9_0;
-      const acc_10_0 = add_13[10];
-      add_13[10] = dWo[10] + acc_10_0;
-      const acc_11_0 = add_13[11];
-      add_13[11] = dWo[11] + acc_11_0;
-      const acc_12_0 = add_13[12];
-      add_13[12] = dWo[12] + acc_12_0;
-      const acc_13_0 = add_13[13];
-      add_13[13] = dWo[13] + acc_13_0;
-      const acc_14_0 = add_13[14];
-      add_13[14] = dWo[14] + acc_14_0;
-      const acc_15_0 = add_13[15];
-      add_13[15] = dWo[15] + acc_15_0;
-      // add_14 = Σ∂bo + dbo
-      add_14[0] = dbo[0] + dbo_2[0];
-      dcarry0.set(dh);
-      dcarry1.set(dc);
-      dlstm_Wih.set(add_9);
-      dlstm_bih.set(add_10);
-      dlstm_Whh.set(add_11);
-      dlstm_bhh.set(add_12);
-      dWo.set(add_13);
-      dbo.set(add_14);
+      const acc_0_0 = add_8[0];
+      add_8[0] = dWo[0] + acc_0_0;
+      const acc_1_0 = add_8[1];
+      add_8[1] = dWo[1] + acc_1_0;
+      const acc_2_0 = add_8[2];
+      add_8[2] = dWo[2] + acc_2_0;
+      const acc_3_0 = add_8[3];
+      add_8[3] = dWo[3] + acc_3_0;
+      const acc_4_0 = add_8[4];
+      add_8[4] = dWo[4] + acc_4_0;
+      const acc_5_0 = add_8[5];
+      add_8[5] = dWo[5] + acc_5_0;
+      const acc_6_0 = add_8[6];
+      add_8[6] = dWo[6] + acc_6_0;
+      const acc_7_0 = add_8[7];
+      add_8[7] = dWo[7] + acc_7_0;
+      const acc_8_0 = add_8[8];
+      add_8[8] = dWo[8] + acc_8_0;
+      const acc_9_0 = add_8[9];
+      add_8[9] = dWo[9] + acc_9_0;
+      const acc_10_0 = add_8[10];
+      add_8[10] = dWo[10] + acc_10_0;
+      const acc_11_0 = add_8[11];
+      add_8[11] = dWo[11] + acc_11_0;
+      const acc_12_0 = add_8[12];
+      add_8[12] = dWo[12] + acc_12_0;
+      const acc_13_0 = add_8[13];
+      add_8[13] = dWo[13] + acc_13_0;
+      const acc_14_0 = add_8[14];
+      add_8[14] = dWo[14] + acc_14_0;
+      const acc_15_0 = add_8[15];
+      add_8[15] = dWo[15] + acc_15_0;
+      // add_9 = Σ∂bo + dbo
+      add_9[0] = dbo[0] + dbo_2[0];
+      dh.set(dh_2);
+      dc.set(dc_2);
+      dlstm_Wih.set(add_4);
+      dlstm_bih.set(add_5);
+      dlstm_Whh.set(add_6);
+      dlstm_bhh.set(add_7);
+      dWo.set(add_8);
+      dbo.set(add_9);
     }
   }
   return loss;
@@ -2037,14 +2035,14 @@ function evaluatePass(
   const c_2 = ws.c_2;
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
-  const add = ws.add;
+  const gates = ws.gates;
   const slice = ws.slice;
   const slice_2 = ws.slice_2;
   const slice_3 = ws.slice_3;
   const slice_4 = ws.slice_4;
-  const add_2 = ws.add_2;
-  const mul_2 = ws.mul_2;
-  const add_3 = ws.add_3;
+  const c_next = ws.c_next;
+  const h_next = ws.h_next;
+  const add = ws.add;
 
   for (let i = 0; i < n; i++) {
     // broadcastTo = 0   (model.ts:21:22)
@@ -2164,211 +2162,211 @@ function evaluatePass(
         }
       }
       for (let i = 0; i < n; i++) {
-        // add = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
+        // gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
         const cRow_2 = i * 64;
-        add.fill(0, cRow_2, cRow_2 + 64);
+        gates.fill(0, cRow_2, cRow_2 + 64);
         for (let k = 0; k < 2; k++) {
           const aik = bits_t[i * 2 + k];
           const bRow = k * 64;
-          for (let j = 0; j < 64; j++) add[cRow_2 + j] += aik * lstm_Wih[bRow + j];
+          for (let j = 0; j < 64; j++) gates[cRow_2 + j] += aik * lstm_Wih[bRow + j];
         }
         for (let j = 0; j < 64; j++) {
-          const acc = add[cRow_2 + j];
-          const add_4 = acc + lstm_bih[j];
-          const add_5 = matmul[i * 64 + j] + lstm_bhh[j];
-          add[i * 64 + j] = add_4 + add_5;
+          const acc = gates[cRow_2 + j];
+          const add_2 = acc + lstm_bih[j];
+          const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
+          gates[i * 64 + j] = add_2 + add_3;
         }
       }
-      // slice = add[:, 0:16]   (model.ts:18:18)
+      // slice = gates[:, 0:16]   (model.ts:18:18)
       {
         for (let i0 = 0; i0 < n; i0++) {
           for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = add[i0 * 64 + i1];
+            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
           }
         }
       }
-      // slice_2 = add[:, 16:32]   (model.ts:18:18)
+      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
       {
         for (let i0_2 = 0; i0_2 < n; i0_2++) {
           for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = add[i0_2 * 64 + (i1_2 + 16)];
+            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
           }
         }
       }
-      // slice_3 = add[:, 32:48]   (model.ts:18:18)
+      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
       {
         for (let i0_3 = 0; i0_3 < n; i0_3++) {
           for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = add[i0_3 * 64 + (i1_3 + 32)];
+            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
           }
         }
       }
-      // slice_4 = add[:, 48:64]   (model.ts:18:18)
+      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
       {
         for (let i0_4 = 0; i0_4 < n; i0_4++) {
           for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = add[i0_4 * 64 + (i1_4 + 48)];
+            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
           }
         }
       }
       for (let i = 0; i < n; i++) {
-        // add_2 = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
-        const sigmoid_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
-        const mul_0 = sigmoid_0 * c_2[i * 16];
-        const sigmoid_0_2 = 1 / (1 + Math.exp(-slice[i * 16]));
-        const tanh_0 = Math.tanh(slice_3[i * 16]);
-        const mul_0_2 = sigmoid_0_2 * tanh_0;
-        add_2[i * 16] = mul_0 + mul_0_2;
-        const sigmoid_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
-        const mul_1 = sigmoid_1 * c_2[i * 16 + 1];
-        const sigmoid_1_2 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        const tanh_1 = Math.tanh(slice_3[i * 16 + 1]);
-        const mul_1_2 = sigmoid_1_2 * tanh_1;
-        add_2[i * 16 + 1] = mul_1 + mul_1_2;
-        const sigmoid_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
-        const mul_2_2 = sigmoid_2 * c_2[i * 16 + 2];
-        const sigmoid_2_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        const tanh_2 = Math.tanh(slice_3[i * 16 + 2]);
-        const mul_2_3 = sigmoid_2_2 * tanh_2;
-        add_2[i * 16 + 2] = mul_2_2 + mul_2_3;
-        const sigmoid_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
-        const mul_3 = sigmoid_3 * c_2[i * 16 + 3];
-        const sigmoid_3_2 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        const tanh_3 = Math.tanh(slice_3[i * 16 + 3]);
-        const mul_3_2 = sigmoid_3_2 * tanh_3;
-        add_2[i * 16 + 3] = mul_3 + mul_3_2;
-        const sigmoid_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
-        const mul_4 = sigmoid_4 * c_2[i * 16 + 4];
-        const sigmoid_4_2 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        const tanh_4 = Math.tanh(slice_3[i * 16 + 4]);
-        const mul_4_2 = sigmoid_4_2 * tanh_4;
-        add_2[i * 16 + 4] = mul_4 + mul_4_2;
-        const sigmoid_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
-        const mul_5 = sigmoid_5 * c_2[i * 16 + 5];
-        const sigmoid_5_2 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        const tanh_5 = Math.tanh(slice_3[i * 16 + 5]);
-        const mul_5_2 = sigmoid_5_2 * tanh_5;
-        add_2[i * 16 + 5] = mul_5 + mul_5_2;
-        const sigmoid_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
-        const mul_6 = sigmoid_6 * c_2[i * 16 + 6];
-        const sigmoid_6_2 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        const tanh_6 = Math.tanh(slice_3[i * 16 + 6]);
-        const mul_6_2 = sigmoid_6_2 * tanh_6;
-        add_2[i * 16 + 6] = mul_6 + mul_6_2;
-        const sigmoid_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
-        const mul_7 = sigmoid_7 * c_2[i * 16 + 7];
-        const sigmoid_7_2 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        const tanh_7 = Math.tanh(slice_3[i * 16 + 7]);
-        const mul_7_2 = sigmoid_7_2 * tanh_7;
-        add_2[i * 16 + 7] = mul_7 + mul_7_2;
-        const sigmoid_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
-        const mul_8 = sigmoid_8 * c_2[i * 16 + 8];
-        const sigmoid_8_2 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        const tanh_8 = Math.tanh(slice_3[i * 16 + 8]);
-        const mul_8_2 = sigmoid_8_2 * tanh_8;
-        add_2[i * 16 + 8] = mul_8 + mul_8_2;
-        const sigmoid_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
-        const mul_9 = sigmoid_9 * c_2[i * 16 + 9];
-        const sigmoid_9_2 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        const tanh_9 = Math.tanh(slice_3[i * 16 + 9]);
-        const mul_9_2 = sigmoid_9_2 * tanh_9;
-        add_2[i * 16 + 9] = mul_9 + mul_9_2;
-        const sigmoid_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
-        const mul_10 = sigmoid_10 * c_2[i * 16 + 10];
-        const sigmoid_10_2 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        const tanh_10 = Math.tanh(slice_3[i * 16 + 10]);
-        const mul_10_2 = sigmoid_10_2 * tanh_10;
-        add_2[i * 16 + 10] = mul_10 + mul_10_2;
-        const sigmoid_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
-        const mul_11 = sigmoid_11 * c_2[i * 16 + 11];
-        const sigmoid_11_2 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        const tanh_11 = Math.tanh(slice_3[i * 16 + 11]);
-        const mul_11_2 = sigmoid_11_2 * tanh_11;
-        add_2[i * 16 + 11] = mul_11 + mul_11_2;
-        const sigmoid_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
-        const mul_12 = sigmoid_12 * c_2[i * 16 + 12];
-        const sigmoid_12_2 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        const tanh_12 = Math.tanh(slice_3[i * 16 + 12]);
-        const mul_12_2 = sigmoid_12_2 * tanh_12;
-        add_2[i * 16 + 12] = mul_12 + mul_12_2;
-        const sigmoid_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
-        const mul_13 = sigmoid_13 * c_2[i * 16 + 13];
-        const sigmoid_13_2 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        const tanh_13 = Math.tanh(slice_3[i * 16 + 13]);
-        const mul_13_2 = sigmoid_13_2 * tanh_13;
-        add_2[i * 16 + 13] = mul_13 + mul_13_2;
-        const sigmoid_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
-        const mul_14 = sigmoid_14 * c_2[i * 16 + 14];
-        const sigmoid_14_2 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        const tanh_14 = Math.tanh(slice_3[i * 16 + 14]);
-        const mul_14_2 = sigmoid_14_2 * tanh_14;
-        add_2[i * 16 + 14] = mul_14 + mul_14_2;
-        const sigmoid_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
-        const mul_15 = sigmoid_15 * c_2[i * 16 + 15];
-        const sigmoid_15_2 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        const tanh_15 = Math.tanh(slice_3[i * 16 + 15]);
-        const mul_15_2 = sigmoid_15_2 * tanh_15;
-        add_2[i * 16 + 15] = mul_15 + mul_15_2;
-        // mul_2 = σ(slice_4) ⊙ tanh(add_2)   (model.ts:18:18)
-        const sigmoid_0_3 = 1 / (1 + Math.exp(-slice_4[i * 16]));
-        const tanh_0_2 = Math.tanh(add_2[i * 16]);
-        mul_2[i * 16] = sigmoid_0_3 * tanh_0_2;
-        const sigmoid_1_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
-        const tanh_1_2 = Math.tanh(add_2[i * 16 + 1]);
-        mul_2[i * 16 + 1] = sigmoid_1_3 * tanh_1_2;
-        const sigmoid_2_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
-        const tanh_2_2 = Math.tanh(add_2[i * 16 + 2]);
-        mul_2[i * 16 + 2] = sigmoid_2_3 * tanh_2_2;
-        const sigmoid_3_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
-        const tanh_3_2 = Math.tanh(add_2[i * 16 + 3]);
-        mul_2[i * 16 + 3] = sigmoid_3_3 * tanh_3_2;
-        const sigmoid_4_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
-        const tanh_4_2 = Math.tanh(add_2[i * 16 + 4]);
-        mul_2[i * 16 + 4] = sigmoid_4_3 * tanh_4_2;
-        const sigmoid_5_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
-        const tanh_5_2 = Math.tanh(add_2[i * 16 + 5]);
-        mul_2[i * 16 + 5] = sigmoid_5_3 * tanh_5_2;
-        const sigmoid_6_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
-        const tanh_6_2 = Math.tanh(add_2[i * 16 + 6]);
-        mul_2[i * 16 + 6] = sigmoid_6_3 * tanh_6_2;
-        const sigmoid_7_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
-        const tanh_7_2 = Math.tanh(add_2[i * 16 + 7]);
-        mul_2[i * 16 + 7] = sigmoid_7_3 * tanh_7_2;
-        const sigmoid_8_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
-        const tanh_8_2 = Math.tanh(add_2[i * 16 + 8]);
-        mul_2[i * 16 + 8] = sigmoid_8_3 * tanh_8_2;
-        const sigmoid_9_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
-        const tanh_9_2 = Math.tanh(add_2[i * 16 + 9]);
-        mul_2[i * 16 + 9] = sigmoid_9_3 * tanh_9_2;
-        const sigmoid_10_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
-        const tanh_10_2 = Math.tanh(add_2[i * 16 + 10]);
-        mul_2[i * 16 + 10] = sigmoid_10_3 * tanh_10_2;
-        const sigmoid_11_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
-        const tanh_11_2 = Math.tanh(add_2[i * 16 + 11]);
-        mul_2[i * 16 + 11] = sigmoid_11_3 * tanh_11_2;
-        const sigmoid_12_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
-        const tanh_12_2 = Math.tanh(add_2[i * 16 + 12]);
-        mul_2[i * 16 + 12] = sigmoid_12_3 * tanh_12_2;
-        const sigmoid_13_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
-        const tanh_13_2 = Math.tanh(add_2[i * 16 + 13]);
-        mul_2[i * 16 + 13] = sigmoid_13_3 * tanh_13_2;
-        const sigmoid_14_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
-        const tanh_14_2 = Math.tanh(add_2[i * 16 + 14]);
-        mul_2[i * 16 + 14] = sigmoid_14_3 * tanh_14_2;
-        const sigmoid_15_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
-        const tanh_15_2 = Math.tanh(add_2[i * 16 + 15]);
-        mul_2[i * 16 + 15] = sigmoid_15_3 * tanh_15_2;
-        // add_3 = mul_2·Wo + bo   (model.ts:19:35)
+        // c_next = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
+        const f_gate_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
+        const mul_0 = f_gate_0 * c_2[i * 16];
+        const i_gate_0 = 1 / (1 + Math.exp(-slice[i * 16]));
+        const g_gate_0 = Math.tanh(slice_3[i * 16]);
+        const mul_0_2 = i_gate_0 * g_gate_0;
+        c_next[i * 16] = mul_0 + mul_0_2;
+        const f_gate_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
+        const mul_1 = f_gate_1 * c_2[i * 16 + 1];
+        const i_gate_1 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
+        const g_gate_1 = Math.tanh(slice_3[i * 16 + 1]);
+        const mul_1_2 = i_gate_1 * g_gate_1;
+        c_next[i * 16 + 1] = mul_1 + mul_1_2;
+        const f_gate_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
+        const mul_2 = f_gate_2 * c_2[i * 16 + 2];
+        const i_gate_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
+        const g_gate_2 = Math.tanh(slice_3[i * 16 + 2]);
+        const mul_2_2 = i_gate_2 * g_gate_2;
+        c_next[i * 16 + 2] = mul_2 + mul_2_2;
+        const f_gate_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
+        const mul_3 = f_gate_3 * c_2[i * 16 + 3];
+        const i_gate_3 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
+        const g_gate_3 = Math.tanh(slice_3[i * 16 + 3]);
+        const mul_3_2 = i_gate_3 * g_gate_3;
+        c_next[i * 16 + 3] = mul_3 + mul_3_2;
+        const f_gate_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
+        const mul_4 = f_gate_4 * c_2[i * 16 + 4];
+        const i_gate_4 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
+        const g_gate_4 = Math.tanh(slice_3[i * 16 + 4]);
+        const mul_4_2 = i_gate_4 * g_gate_4;
+        c_next[i * 16 + 4] = mul_4 + mul_4_2;
+        const f_gate_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
+        const mul_5 = f_gate_5 * c_2[i * 16 + 5];
+        const i_gate_5 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
+        const g_gate_5 = Math.tanh(slice_3[i * 16 + 5]);
+        const mul_5_2 = i_gate_5 * g_gate_5;
+        c_next[i * 16 + 5] = mul_5 + mul_5_2;
+        const f_gate_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
+        const mul_6 = f_gate_6 * c_2[i * 16 + 6];
+        const i_gate_6 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
+        const g_gate_6 = Math.tanh(slice_3[i * 16 + 6]);
+        const mul_6_2 = i_gate_6 * g_gate_6;
+        c_next[i * 16 + 6] = mul_6 + mul_6_2;
+        const f_gate_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
+        const mul_7 = f_gate_7 * c_2[i * 16 + 7];
+        const i_gate_7 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
+        const g_gate_7 = Math.tanh(slice_3[i * 16 + 7]);
+        const mul_7_2 = i_gate_7 * g_gate_7;
+        c_next[i * 16 + 7] = mul_7 + mul_7_2;
+        const f_gate_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
+        const mul_8 = f_gate_8 * c_2[i * 16 + 8];
+        const i_gate_8 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
+        const g_gate_8 = Math.tanh(slice_3[i * 16 + 8]);
+        const mul_8_2 = i_gate_8 * g_gate_8;
+        c_next[i * 16 + 8] = mul_8 + mul_8_2;
+        const f_gate_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
+        const mul_9 = f_gate_9 * c_2[i * 16 + 9];
+        const i_gate_9 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
+        const g_gate_9 = Math.tanh(slice_3[i * 16 + 9]);
+        const mul_9_2 = i_gate_9 * g_gate_9;
+        c_next[i * 16 + 9] = mul_9 + mul_9_2;
+        const f_gate_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
+        const mul_10 = f_gate_10 * c_2[i * 16 + 10];
+        const i_gate_10 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
+        const g_gate_10 = Math.tanh(slice_3[i * 16 + 10]);
+        const mul_10_2 = i_gate_10 * g_gate_10;
+        c_next[i * 16 + 10] = mul_10 + mul_10_2;
+        const f_gate_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
+        const mul_11 = f_gate_11 * c_2[i * 16 + 11];
+        const i_gate_11 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
+        const g_gate_11 = Math.tanh(slice_3[i * 16 + 11]);
+        const mul_11_2 = i_gate_11 * g_gate_11;
+        c_next[i * 16 + 11] = mul_11 + mul_11_2;
+        const f_gate_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
+        const mul_12 = f_gate_12 * c_2[i * 16 + 12];
+        const i_gate_12 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
+        const g_gate_12 = Math.tanh(slice_3[i * 16 + 12]);
+        const mul_12_2 = i_gate_12 * g_gate_12;
+        c_next[i * 16 + 12] = mul_12 + mul_12_2;
+        const f_gate_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
+        const mul_13 = f_gate_13 * c_2[i * 16 + 13];
+        const i_gate_13 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
+        const g_gate_13 = Math.tanh(slice_3[i * 16 + 13]);
+        const mul_13_2 = i_gate_13 * g_gate_13;
+        c_next[i * 16 + 13] = mul_13 + mul_13_2;
+        const f_gate_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
+        const mul_14 = f_gate_14 * c_2[i * 16 + 14];
+        const i_gate_14 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
+        const g_gate_14 = Math.tanh(slice_3[i * 16 + 14]);
+        const mul_14_2 = i_gate_14 * g_gate_14;
+        c_next[i * 16 + 14] = mul_14 + mul_14_2;
+        const f_gate_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
+        const mul_15 = f_gate_15 * c_2[i * 16 + 15];
+        const i_gate_15 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
+        const g_gate_15 = Math.tanh(slice_3[i * 16 + 15]);
+        const mul_15_2 = i_gate_15 * g_gate_15;
+        c_next[i * 16 + 15] = mul_15 + mul_15_2;
+        // h_next = σ(slice_4) ⊙ tanh(c_next)   (model.ts:18:18)
+        const o_gate_0 = 1 / (1 + Math.exp(-slice_4[i * 16]));
+        const tanh_c_0 = Math.tanh(c_next[i * 16]);
+        h_next[i * 16] = o_gate_0 * tanh_c_0;
+        const o_gate_1 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
+        const tanh_c_1 = Math.tanh(c_next[i * 16 + 1]);
+        h_next[i * 16 + 1] = o_gate_1 * tanh_c_1;
+        const o_gate_2 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
+        const tanh_c_2 = Math.tanh(c_next[i * 16 + 2]);
+        h_next[i * 16 + 2] = o_gate_2 * tanh_c_2;
+        const o_gate_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
+        const tanh_c_3 = Math.tanh(c_next[i * 16 + 3]);
+        h_next[i * 16 + 3] = o_gate_3 * tanh_c_3;
+        const o_gate_4 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
+        const tanh_c_4 = Math.tanh(c_next[i * 16 + 4]);
+        h_next[i * 16 + 4] = o_gate_4 * tanh_c_4;
+        const o_gate_5 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
+        const tanh_c_5 = Math.tanh(c_next[i * 16 + 5]);
+        h_next[i * 16 + 5] = o_gate_5 * tanh_c_5;
+        const o_gate_6 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
+        const tanh_c_6 = Math.tanh(c_next[i * 16 + 6]);
+        h_next[i * 16 + 6] = o_gate_6 * tanh_c_6;
+        const o_gate_7 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
+        const tanh_c_7 = Math.tanh(c_next[i * 16 + 7]);
+        h_next[i * 16 + 7] = o_gate_7 * tanh_c_7;
+        const o_gate_8 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
+        const tanh_c_8 = Math.tanh(c_next[i * 16 + 8]);
+        h_next[i * 16 + 8] = o_gate_8 * tanh_c_8;
+        const o_gate_9 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
+        const tanh_c_9 = Math.tanh(c_next[i * 16 + 9]);
+        h_next[i * 16 + 9] = o_gate_9 * tanh_c_9;
+        const o_gate_10 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
+        const tanh_c_10 = Math.tanh(c_next[i * 16 + 10]);
+        h_next[i * 16 + 10] = o_gate_10 * tanh_c_10;
+        const o_gate_11 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
+        const tanh_c_11 = Math.tanh(c_next[i * 16 + 11]);
+        h_next[i * 16 + 11] = o_gate_11 * tanh_c_11;
+        const o_gate_12 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
+        const tanh_c_12 = Math.tanh(c_next[i * 16 + 12]);
+        h_next[i * 16 + 12] = o_gate_12 * tanh_c_12;
+        const o_gate_13 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
+        const tanh_c_13 = Math.tanh(c_next[i * 16 + 13]);
+        h_next[i * 16 + 13] = o_gate_13 * tanh_c_13;
+        const o_gate_14 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
+        const tanh_c_14 = Math.tanh(c_next[i * 16 + 14]);
+        h_next[i * 16 + 14] = o_gate_14 * tanh_c_14;
+        const o_gate_15 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        const tanh_c_15 = Math.tanh(c_next[i * 16 + 15]);
+        h_next[i * 16 + 15] = o_gate_15 * tanh_c_15;
+        // add = h_next·Wo + bo   (model.ts:19:35)
         let matmul_0 = 0;
         for (let k = 0; k < 16; k++) {
-          const aik = mul_2[i * 16 + k];
+          const aik = h_next[i * 16 + k];
           matmul_0 += aik * Wo[k];
         }
-        add_3[i] = matmul_0 + bo[0];
+        add[i] = matmul_0 + bo[0];
       }
-      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add_3[i_3 * 1];
-      h.set(mul_2);
-      c_2.set(add_2);
+      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1];
+      h.set(h_next);
+      c_2.set(c_next);
     }
   }
   // mul = N ⊙ 9   (model.ts:25:18)
