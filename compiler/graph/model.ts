@@ -17,6 +17,7 @@ import { formatLoc } from "../ir/loc.js";
 import { formula } from "../emit/notation.js";
 import { literal } from "../emit/kernels.js";
 import { Names } from "../emit/names.js";
+import { getOp } from "../ops/index.js";
 import { evaluatePass, trainPass, type PassGraph } from "../emit/passGraphs.js";
 import { plan, storageOf, type Plan } from "../lower/plan.js";
 import { kernelLabel, nodeLabel } from "./labels.js";
@@ -141,18 +142,24 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
   }));
 }
 
-/** The identifiers the emitter gives arrays and kernel results, in the order it gives them out. */
+/**
+ * The identifiers the emitter gives arrays and kernel results, in the order it gives them out
+ * (emit/module.ts: the pass's inputs, then params, constant tensors and scan results in node order,
+ * then every kernel's result; a scan itself has no array of its own).
+ */
 function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[]): Map<Node, string> {
   const names = new Names();
   const ids = new Map<Node, string>();
+  for (const n of p.nodes) if (n.op === "input") ids.set(n, names.fresh(n.attrs.name as string));
   for (const n of p.nodes) {
-    if (n.op === "param" || n.op === "input") ids.set(n, names.fresh(n.attrs.name as string));
+    if (n.op === "param") ids.set(n, names.fresh(n.attrs.name as string));
     else if (n.op === "const" && n.attrs.values) ids.set(n, names.fresh((n.name ?? "c").toLowerCase()));
+    else if (n.op === "part") ids.set(n, names.fresh(n.name ?? "part"));
   }
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
   const rootSet = new Set(roots);
   for (const n of p.nodes) {
-    if (!kernelNodes.has(n)) continue;
+    if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
     const scalarLocal = n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss);
     ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (n.name ?? n.op)));
   }

@@ -1,10 +1,12 @@
 // gradc compile --report[=json]: passes with node and flop counts, stabilizing rewrites with their
 // model.ts location, the memory plan and the emitted size.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli.js";
+import { decodeMappings } from "../../compiler/frontend/sourceMap.js";
+import { exampleNames } from "../examples/util.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,4 +91,24 @@ export default model("unstable", () => {
     const r = await run(["compile", "mlp.ts", "--report=xml"]);
     expect(r.code).toBe(2);
   });
+});
+
+describe("every example: --report=json and --source-map", () => {
+  for (const example of exampleNames()) {
+    it(`${example}: the report names the passes and the memory plan; every mapping of the source map lands on a line of model.ts`, async () => {
+      const model = path.join(dir, `${example}.ts`);
+      copyFileSync(`examples/${example}/model.ts`, model);
+      const r = await run(["compile", `${example}.ts`, "-o", `${example}.gen.ts`, "--report=json", "--source-map"]);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as { passes: { pass: string }[]; memory: { pass: string; buffers: unknown[] }[] };
+      expect(report.passes.map((p) => p.pass)).toContain("grad");
+      expect(report.memory.map((m) => m.pass)).toEqual(["forward", "train", "evaluate"]);
+      const map = JSON.parse(readFileSync(path.join(dir, `${example}.gen.ts.map`), "utf8")) as { version: number; sources: string[]; mappings: string };
+      expect(map.version).toBe(3);
+      const lines = readFileSync(model, "utf8").split("\n").length;
+      const decoded = decodeMappings(map.mappings).flat();
+      expect(decoded.length).toBeGreaterThan(10);
+      for (const seg of decoded) expect(seg.line).toBeLessThan(lines); // 0-based lines of model.ts
+    });
+  }
 });

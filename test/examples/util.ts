@@ -1,13 +1,20 @@
 // Helpers for the example tests: gradient checks against central finite differences of the generated
 // module's own loss, and running an example's main.ts the way its README says.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { GeneratedModule } from "../helpers/compiled.js";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const exampleModel = (name: string) => path.join(root, "examples", name, "model.ts");
+
+/** Every examples/<name>/ with a model.ts, sorted: the tests of each command run on all of them. */
+export const exampleNames = (): string[] =>
+  readdirSync(path.join(root, "examples"), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(root, "examples", e.name, "model.ts")))
+    .map((e) => e.name)
+    .sort();
 
 type Params = Record<string, Float64Array | Float32Array>;
 type Inputs = Record<string, ArrayLike<number>>;

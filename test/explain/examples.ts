@@ -1,7 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { exampleNames } from "../examples/util.js";
 
-/** The examples every explain format is checked on: every examples/<name>/ with a model.ts. */
-export const EXAMPLES = readdirSync("examples", { withFileTypes: true })
-  .filter((e) => e.isDirectory() && existsSync(`examples/${e.name}/model.ts`))
-  .map((e) => e.name)
-  .sort();
+/** The examples every explain format is checked on: all of them. */
+export const EXAMPLES = exampleNames();

@@ -9,9 +9,9 @@ import { loadModel } from "../../compiler/frontend/load.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { drawing, type Drawing } from "../../compiler/graph/model.js";
 import { optimize } from "../../compiler/pipeline.js";
-import { exampleModel } from "../examples/util.js";
+import { exampleModel, exampleNames } from "../examples/util.js";
 
-export const EXAMPLES = ["simple", "worked", "xor", "mnist-mlp", "mnist-cnn"] as const;
+export const EXAMPLES = exampleNames();
 export const MODES = [
   { backward: false, fused: false },
   { backward: false, fused: true },
