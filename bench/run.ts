@@ -626,6 +626,10 @@ function render(
   line("- brain.js: see the numbered notes under the throughput table. It is left out of W1 (a 1-2-1 regression with a linear output is not expressible: brain.js applies its activation to the output layer too).");
   line("- Hand-written W3 (bench/handwritten/w3.ts): the fastest single-threaded TypeScript we could write for that one network — transposed weight and batch layouts so both big matmuls stream two contiguous arrays, 2×4 register tiles (8 accumulators + 6 operands fit the 15 XMM registers V8 allocates; 4×4, 3×4 and 4×2 tiles measured the same or slower), bias+ReLU, softmax-CE and the SGD updates fused into the kernels, Float32Array storage, no allocation per step.");
   line("- W5 (the CNN) is not benchmarked yet: adding it is one entry in bench/workloads.ts.");
+  line("- f32 vs f64 on W1: the f64 trainer fits W1's three points exactly (loss 0 after ~10⁵ steps), after which Adam's moments of 4 of its 7 parameters are subnormal doubles, whose arithmetic is slow on x86; f32 storage rounds them to zero. The W1 gap is that, not memory traffic (profile: the f64 update takes 36% of a step, the f32 one 25%).");
+  if (run.loadBefore[0]! > os.cpus().length / 2 || run.loadAfter[0]! > os.cpus().length / 2) {
+    line(`- This run shared the machine with other work (load average ${run.loadBefore[0]!.toFixed(1)} before, ${run.loadAfter[0]!.toFixed(1)} after, on ${os.cpus().length} CPUs): read the CPU-time medians (main-thread time actually running), which the ratios and targets use; wall-clock rates are given beside them.`);
+  }
   line();
   return `${out.join("\n")}\n`;
 }
