@@ -7,8 +7,8 @@ export { createRng, createRngFromState, shuffleInPlace, splitmix32Mix, uniformIn
 export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
 export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 
-export type { AdamSpec, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
-export { createOptimizer, resolveOptimizerSpec } from "./optim.js";
+export type { AdamSpec, FusedUpdate, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
+export { createOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
 
 export type { InputDtype, InputSpec, InputValue } from "./inputs.js";
 export { resolveBatch, toArray } from "./inputs.js";

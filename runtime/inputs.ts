@@ -5,6 +5,14 @@
 // class index would read outside a row. Every public entry point of a generated module therefore calls
 // `resolveBatch` first: it checks each input once and returns the batch size the kernels loop over.
 // The happy path allocates nothing and builds no strings; messages are only assembled on failure.
+//
+// Cost per call (it runs on every training step, which for a tiny network takes well under a µs):
+// - the specs come from the compiler and are the same array on every call, so they are validated and
+//   their layout (row size, batch dimension) computed once per spec array (a WeakMap keyed by it);
+// - array types are recognized with `instanceof` first and the cross-realm toStringTag only after;
+// - every value is still scanned on every call (finite floats, integer class indices). Caching a scan
+//   by array identity would be wrong: callers refill the same typed array with the next batch. The
+//   scan is one compare per element, small next to the step's own work on that element.
 
 /** Element type of an input as the kernels read it. */
 import { describeValue, typedArrayTag } from "./describe.js";
@@ -47,15 +55,15 @@ export function resolveBatch(specs: readonly InputSpec[], inputs: unknown, fixed
     throw new Error(`fixed batch size must be an integer >= 1, got ${String(fixedBatch)}`);
   }
   const record = inputs as Record<string, unknown>;
-  checkSpecs(specs);
+  const layouts = layoutOf(specs);
 
   // Pass 1 (per input, O(1)): presence, array type, length, and agreement on n.
   let n = fixedBatch ?? 0;
   let nSource: InputSpec | undefined; // the input that determined n, for messages
-  for (const spec of specs) {
+  for (let k = 0; k < specs.length; k++) {
+    const spec = specs[k]!;
+    const { rowSize, batched } = layouts[k]!;
     const value = record[spec.name];
-    const rowSize = staticRowSize(spec);
-    const batched = hasBatchDim(spec);
     if (!isAcceptedArray(value, spec.dtype)) {
       const prefix = value === undefined ? `missing input "${spec.name}"` : `input "${spec.name}"`;
       throw new Error(
@@ -88,7 +96,8 @@ export function resolveBatch(specs: readonly InputSpec[], inputs: unknown, fixed
   }
 
   // Pass 2 (one scan per input): the values themselves.
-  for (const spec of specs) {
+  for (let k = 0; k < specs.length; k++) {
+    const spec = specs[k]!;
     const value = record[spec.name] as InputValue;
     if (spec.dtype === "i32") checkIndices(spec, value, n);
     else checkFloats(spec, value, n);
@@ -106,7 +115,10 @@ export function toArray(x: ArrayLike<number>, dtype: "f64"): Float64Array;
 export function toArray(x: ArrayLike<number>, dtype: "i32"): Int32Array;
 export function toArray(x: ArrayLike<number>, dtype: InputDtype): Float32Array | Float64Array | Int32Array;
 export function toArray(x: ArrayLike<number>, dtype: InputDtype): Float32Array | Float64Array | Int32Array {
-  // The tag (not instanceof) also recognizes typed arrays created in another realm (iframe, vm context).
+  // instanceof is the fast path; the tag also recognizes typed arrays of another realm (iframe, vm context).
+  if (dtype === "f32" ? x instanceof Float32Array : dtype === "f64" ? x instanceof Float64Array : x instanceof Int32Array) {
+    return x as Float32Array | Float64Array | Int32Array;
+  }
   const tag = typedArrayTag(x);
   switch (dtype) {
     case "f32":
@@ -121,6 +133,31 @@ export function toArray(x: ArrayLike<number>, dtype: InputDtype): Float32Array |
 }
 
 // ── layout ───────────────────────────────────────────────────────────────────────────────────────────
+
+interface Layout {
+  readonly rowSize: number;
+  readonly batched: boolean;
+}
+
+/** Spec arrays already validated → each input's layout. Specs are compiler output, never changed. */
+const layouts = new WeakMap<readonly InputSpec[], readonly Layout[]>();
+
+/** The last spec array seen: a training loop calls with the same one every step, and this skips the WeakMap. */
+let lastSpecs: readonly InputSpec[] | null = null;
+let lastLayout: readonly Layout[] = [];
+
+function layoutOf(specs: readonly InputSpec[]): readonly Layout[] {
+  if (specs === lastSpecs) return lastLayout;
+  let layout = layouts.get(specs);
+  if (layout === undefined) {
+    checkSpecs(specs);
+    layout = specs.map((s) => ({ rowSize: staticRowSize(s), batched: hasBatchDim(s) }));
+    layouts.set(specs, layout);
+  }
+  lastSpecs = specs;
+  lastLayout = layout;
+  return layout;
+}
 
 /** Rejects malformed specs: they come from the compiler, so this guards against its bugs, not users'. */
 function checkSpecs(specs: readonly InputSpec[]): void {
@@ -177,7 +214,7 @@ function checkFloats(spec: InputSpec, a: InputValue, n: number): void {
       );
     }
   }
-  if (spec.dtype === "f32" && typedArrayTag(a) !== "Float32Array") {
+  if (spec.dtype === "f32" && !(a instanceof Float32Array) && typedArrayTag(a) !== "Float32Array") {
     for (let i = 0; i < len; i++) {
       const v = a[i];
       if (!Number.isFinite(Math.fround(v))) {
@@ -203,7 +240,7 @@ function checkIndices(spec: InputSpec, a: InputValue, n: number): void {
         );
       }
     }
-  } else if (typedArrayTag(a) !== "Int32Array") {
+  } else if (!(a instanceof Int32Array) && typedArrayTag(a) !== "Int32Array") {
     for (let i = 0; i < len; i++) {
       const v = a[i];
       if (!(Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff)) {
@@ -220,6 +257,7 @@ function checkIndices(spec: InputSpec, a: InputValue, n: number): void {
 
 
 function isAcceptedArray(x: unknown, dtype: InputDtype): x is InputValue {
+  if (dtype === "i32" ? x instanceof Int32Array : x instanceof Float32Array || x instanceof Float64Array) return true;
   if (Array.isArray(x)) return true;
   const tag = typedArrayTag(x);
   return dtype === "i32" ? tag === "Int32Array" : tag === "Float32Array" || tag === "Float64Array";

@@ -14,6 +14,13 @@
 //
 // Performance: state buffers are allocated once, `step` allocates nothing, and every parameter's update
 // is one loop whose variant (SGD, SGD with momentum, Adam) is chosen before the loop starts.
+//
+// Generated trainers apply the same per-element formulas in their own emitted code (compiler/emit/
+// update.ts), fused into the step: they call `beginFusedStep()`, which advances the step count and
+// computes this step's scalars exactly as `step` does (it is what `step` itself calls), and they update
+// the live state buffers it returns. So both paths share one state (checkpoints, loadState, the
+// parallel trainer's runtime `step`) and one computation of the scalars; test/emit/fusedUpdate.test.ts
+// checks they stay bit-identical.
 
 import type { Dtype, FloatArray } from "./init.js";
 
@@ -69,7 +76,57 @@ export interface Optimizer {
   setLearningRate(lr: number): void;
   state(): OptimizerState;
   loadState(s: OptimizerState): void;
+  /**
+   * For a caller that applies the update itself (a generated trainer's fused step): counts one step, as
+   * `step` does, and returns this step's scalars and the live state buffers. The caller must then update
+   * every parameter with the formula of `scalars[UPDATE.rule]`, as the functions below do.
+   */
+  beginFusedStep(): FusedUpdate;
 }
+
+/** What a fused step reads: this step's scalars (layout `UPDATE`) and the state buffers, per parameter. */
+export interface FusedUpdate {
+  /** Rewritten by every `beginFusedStep()` (the same array each time, so a step allocates nothing). */
+  readonly scalars: Float64Array;
+  /** SGD with momentum: the momentum buffers; Adam/AdamW: exp_avg. Empty for plain SGD. */
+  readonly first: readonly FloatArray[];
+  /** Adam/AdamW: exp_avg_sq. Empty for SGD. */
+  readonly second: readonly FloatArray[];
+}
+
+/**
+ * Layout of `FusedUpdate.scalars`: which update rule runs, then that rule's scalars, each computed once
+ * per step from the spec (and the step count) in the order torch computes them. Flags are 0 or 1.
+ */
+export const UPDATE = {
+  rule: 0,
+  /** `rule` values. */
+  SGD: 1,
+  SGD_MOMENTUM: 2,
+  ADAM: 3,
+  sgd: { negLr: 1, decay: 2, weightDecay: 3, momentum: 4, oneMinusDampening: 5, nesterov: 6, first: 7 },
+  adam: {
+    /** Adam's L2 term g + wd·p (weight decay ≠ 0, not decoupled). */
+    coupledDecay: 1,
+    /** AdamW's p·(1 − lr·wd) (weight decay ≠ 0, decoupled). */
+    decoupledDecay: 2,
+    weightDecay: 3,
+    /** 1 − lr·wd. */
+    paramScale: 4,
+    /** lerp weight w = 1 − β1, and whether |w| < 0.5 (torch's lerp switches formula there). */
+    w: 5,
+    smallWeight: 6,
+    oneMinusW: 7,
+    beta2: 8,
+    oneMinusBeta2: 9,
+    /** −lr / (1 − β1^t). */
+    negStepSize: 10,
+    /** √(1 − β2^t). */
+    biasCorrection2Sqrt: 11,
+    eps: 12,
+  },
+  length: 13,
+} as const;
 
 const SGD_DEFAULTS = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as const;
 const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } as const;
@@ -143,6 +200,7 @@ class SgdOptimizer implements Optimizer {
   private steps = 0;
   /** One momentum buffer per parameter, or null when momentum = 0 (torch keeps none then). */
   private readonly buffers: FloatArray[] | null;
+  private readonly fused: FusedUpdate;
 
   constructor(
     spec: Readonly<Required<SgdSpec>>,
@@ -151,6 +209,7 @@ class SgdOptimizer implements Optimizer {
   ) {
     this.cfg = spec;
     this.buffers = spec.momentum !== 0 ? sizes.map((n) => allocate(dtype, n)) : null;
+    this.fused = { scalars: new Float64Array(UPDATE.length), first: this.buffers ?? [], second: [] };
   }
 
   get spec(): ResolvedOptimizerSpec {
@@ -161,17 +220,31 @@ class SgdOptimizer implements Optimizer {
     return this.steps;
   }
 
+  beginFusedStep(): FusedUpdate {
+    const { lr, momentum, dampening, nesterov, weightDecay } = this.cfg;
+    const sc = this.fused.scalars;
+    const S = UPDATE.sgd;
+    sc[UPDATE.rule] = this.buffers === null ? UPDATE.SGD : UPDATE.SGD_MOMENTUM;
+    sc[S.negLr] = -lr;
+    sc[S.decay] = weightDecay !== 0 ? 1 : 0;
+    sc[S.weightDecay] = weightDecay;
+    sc[S.momentum] = momentum;
+    sc[S.oneMinusDampening] = 1 - dampening;
+    sc[S.nesterov] = nesterov ? 1 : 0;
+    // torch creates the momentum buffer on a parameter's first step (buf = clone(d_p)).
+    sc[S.first] = this.steps === 0 ? 1 : 0;
+    this.steps++;
+    return this.fused;
+  }
+
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
-    const { lr, momentum, dampening, nesterov, weightDecay } = this.cfg;
+    const sc = this.beginFusedStep().scalars;
     const buffers = this.buffers;
-    // torch creates the momentum buffer on a parameter's first step (buf = clone(d_p)).
-    const first = this.steps === 0;
     for (let k = 0; k < params.length; k++) {
-      if (buffers === null) sgdUpdate(params[k], grads[k], lr, weightDecay);
-      else sgdMomentumUpdate(params[k], grads[k], buffers[k], first, lr, weightDecay, momentum, dampening, nesterov);
+      if (buffers === null) sgdUpdate(params[k], grads[k], sc);
+      else sgdMomentumUpdate(params[k], grads[k], buffers[k], sc);
     }
-    this.steps++;
   }
 
   setLearningRate(lr: number): void {
@@ -195,10 +268,11 @@ class SgdOptimizer implements Optimizer {
 }
 
 /** Plain SGD: d = g (+ wd·p); p ← p + (−lr)·d. */
-function sgdUpdate(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void {
-  const negLr = -lr;
+function sgdUpdate(p: FloatArray, g: FloatArray, sc: Float64Array): void {
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
   const n = p.length;
-  if (weightDecay === 0) {
+  if (sc[UPDATE.sgd.decay] === 0) {
     for (let i = 0; i < n; i++) p[i] = p[i] + negLr * g[i];
   } else {
     for (let i = 0; i < n; i++) {
@@ -216,22 +290,16 @@ function sgdUpdate(p: FloatArray, g: FloatArray, lr: number, weightDecay: number
  * `buf` is re-read after being stored so float32 updates use the rounded buffer, as torch's in-place
  * buffer does (for float64 the re-read is a no-op).
  */
-function sgdMomentumUpdate(
-  p: FloatArray,
-  g: FloatArray,
-  buf: FloatArray,
-  first: boolean,
-  lr: number,
-  weightDecay: number,
-  momentum: number,
-  dampening: number,
-  nesterov: boolean,
-): void {
-  const negLr = -lr;
-  const oneMinusDampening = 1 - dampening;
-  const decay = weightDecay !== 0;
+function sgdMomentumUpdate(p: FloatArray, g: FloatArray, buf: FloatArray, sc: Float64Array): void {
+  const S = UPDATE.sgd;
+  const negLr = sc[S.negLr];
+  const weightDecay = sc[S.weightDecay];
+  const momentum = sc[S.momentum];
+  const oneMinusDampening = sc[S.oneMinusDampening];
+  const decay = sc[S.decay] !== 0;
+  const nesterov = sc[S.nesterov] !== 0;
   const n = p.length;
-  if (first) {
+  if (sc[S.first] !== 0) {
     for (let i = 0; i < n; i++) {
       const pi = p[i];
       const d = decay ? g[i] + weightDecay * pi : g[i];
@@ -263,7 +331,7 @@ class AdamOptimizer implements Optimizer {
   private steps = 0;
   private readonly expAvg: FloatArray[];
   private readonly expAvgSq: FloatArray[];
-  private readonly scalars = new Float64Array(7);
+  private readonly fused: FusedUpdate;
 
   constructor(
     spec: Readonly<Required<AdamSpec>>,
@@ -273,6 +341,7 @@ class AdamOptimizer implements Optimizer {
     this.cfg = spec;
     this.expAvg = sizes.map((n) => allocate(dtype, n));
     this.expAvgSq = sizes.map((n) => allocate(dtype, n));
+    this.fused = { scalars: new Float64Array(UPDATE.length), first: this.expAvg, second: this.expAvgSq };
   }
 
   get spec(): ResolvedOptimizerSpec {
@@ -283,8 +352,7 @@ class AdamOptimizer implements Optimizer {
     return this.steps;
   }
 
-  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
-    checkStepArgs(params, grads, this.sizes, this.dtype);
+  beginFusedStep(): FusedUpdate {
     const { kind, lr, beta1, beta2, eps, weightDecay } = this.cfg;
     // The scalars of _single_tensor_adam, in its order; they are the same for every parameter.
     const step = this.steps + 1;
@@ -292,18 +360,30 @@ class AdamOptimizer implements Optimizer {
     const biasCorrection2 = 1 - beta2 ** step;
     const stepSize = lr / biasCorrection1;
     const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-    // Scalars go to the per-parameter loop through a typed array: passed as arguments, doubles would
-    // be boxed into fresh heap numbers on every call.
-    const sc = this.scalars;
-    sc[0] = lr;
-    sc[1] = beta1;
-    sc[2] = beta2;
-    sc[3] = eps;
-    sc[4] = weightDecay;
-    sc[5] = stepSize;
-    sc[6] = biasCorrection2Sqrt;
-    for (let k = 0; k < params.length; k++) adamUpdate(params[k], grads[k], this.expAvg[k], this.expAvgSq[k], kind === "adamw", sc);
+    const w = 1 - beta1;
+    const sc = this.fused.scalars;
+    const A = UPDATE.adam;
+    sc[UPDATE.rule] = UPDATE.ADAM;
+    sc[A.coupledDecay] = weightDecay !== 0 && kind === "adam" ? 1 : 0;
+    sc[A.decoupledDecay] = weightDecay !== 0 && kind === "adamw" ? 1 : 0;
+    sc[A.weightDecay] = weightDecay;
+    sc[A.paramScale] = 1 - lr * weightDecay;
+    sc[A.w] = w;
+    sc[A.smallWeight] = Math.abs(w) < 0.5 ? 1 : 0;
+    sc[A.oneMinusW] = 1 - w;
+    sc[A.beta2] = beta2;
+    sc[A.oneMinusBeta2] = 1 - beta2;
+    sc[A.negStepSize] = -stepSize;
+    sc[A.biasCorrection2Sqrt] = biasCorrection2Sqrt;
+    sc[A.eps] = eps;
     this.steps = step;
+    return this.fused;
+  }
+
+  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
+    checkStepArgs(params, grads, this.sizes, this.dtype);
+    const sc = this.beginFusedStep().scalars;
+    for (let k = 0; k < params.length; k++) adamUpdate(params[k], grads[k], this.expAvg[k], this.expAvgSq[k], sc);
   }
 
   setLearningRate(lr: number): void {
@@ -342,23 +422,20 @@ class AdamOptimizer implements Optimizer {
  * The evaluation order is that of PyTorch's scalar CPU kernels (PointwiseOpsKernel.cpp), which
  * differs in the last bit from (1 − β2)·(g·g) and (−stepSize)·(m/denom).
  */
-function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, decoupled: boolean, scalars: Float64Array): void {
-  const lr = scalars[0];
-  const beta1 = scalars[1];
-  const beta2 = scalars[2];
-  const eps = scalars[3];
-  const weightDecay = scalars[4];
-  const stepSize = scalars[5];
-  const biasCorrection2Sqrt = scalars[6];
-  const decay = weightDecay !== 0;
-  const decoupledDecay = decay && decoupled;
-  const coupledDecay = decay && !decoupled;
-  const paramScale = 1 - lr * weightDecay;
-  const w = 1 - beta1;
-  const smallWeight = Math.abs(w) < 0.5;
-  const oneMinusW = 1 - w;
-  const oneMinusBeta2 = 1 - beta2;
-  const negStepSize = -stepSize;
+function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, sc: Float64Array): void {
+  const A = UPDATE.adam;
+  const coupledDecay = sc[A.coupledDecay] !== 0;
+  const decoupledDecay = sc[A.decoupledDecay] !== 0;
+  const weightDecay = sc[A.weightDecay];
+  const paramScale = sc[A.paramScale];
+  const w = sc[A.w];
+  const smallWeight = sc[A.smallWeight] !== 0;
+  const oneMinusW = sc[A.oneMinusW];
+  const beta2 = sc[A.beta2];
+  const oneMinusBeta2 = sc[A.oneMinusBeta2];
+  const negStepSize = sc[A.negStepSize];
+  const biasCorrection2Sqrt = sc[A.biasCorrection2Sqrt];
+  const eps = sc[A.eps];
   const n = p.length;
   for (let i = 0; i < n; i++) {
     let pi = p[i];

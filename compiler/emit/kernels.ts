@@ -319,10 +319,16 @@ export class KernelEmitter {
     }
     // One axis: accumulate into the output, iterating the input in row-major order.
     const keep = dims.map((d, i) => (i === axis ? 1 : d));
-    const target = (idx: Idx) => {
-      const strides = stridesOf(keep);
-      return `${this.store(n)}[${affine(keep.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const))}]`;
-    };
+    const strides = stridesOf(keep);
+    const flat = (idx: Idx) => affine(keep.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const));
+    const rowSize = dims.slice(1).reduce<number>((s, d) => (typeof d === "number" ? s * d : Infinity), 1);
+    if (axis === 0 && isBatch(dims[0]) && rowSize <= UNROLL_ELEMENTS && !this.env.scalars.has(n)) {
+      // A small sum over the batch (a bias gradient) runs in scalar locals and is stored once.
+      const sums = Array.from({ length: rowSize }, (_, q) => this.env.names.fresh(`${this.store(n)}_${q}`));
+      const loops = this.nest(dims, point((idx) => sums[Number(flat(idx))]!));
+      return { pre: sums.map((s) => `let ${s} = ${init};`), ...loops, post: [`// ${commentText(this.env.display(n))}: store the sums over the batch`, ...sums.map((s, q) => `${this.store(n)}[${q}] = ${s};`)], accumulates: true };
+    }
+    const target = (idx: Idx) => `${this.store(n)}[${flat(idx)}]`;
     return { pre: [`${this.store(n)}.fill(${init});`], ...this.nest(dims, point(target)), accumulates: overBatch };
   }
 
@@ -455,7 +461,14 @@ export class KernelEmitter {
       // Contraction over the batch: C += op(A)[i, :]ᵀ op(B)[i, :] for each batch row i.
       const loop: string[] = [];
       if (M * N <= UNROLL_ELEMENTS) {
-        for (let p = 0; p < M; p++) for (let j = 0; j < N; j++) loop.push(`${cAt(p, j)} += ${A(p, "i")} * ${B("i", j)};`);
+        // A small C sums in scalar locals (no fill, no read-modify-write per row) and is stored once.
+        const sums = Array.from({ length: M * N }, (_, q) => this.env.names.fresh(`${C}_${q}`));
+        for (let p = 0; p < M; p++) for (let j = 0; j < N; j++) loop.push(`${sums[p * N + j]} += ${A(p, "i")} * ${B("i", j)};`);
+        const post: string[] = [`// ${commentText(this.env.display(owner))}: store the sums over the batch`];
+        for (let p = 0; p < M; p++) {
+          for (let j = 0; j < N; j++) post.push(...(owner === mm ? [`${cAt(p, j)} = ${sums[p * N + j]};`] : epilogue(p, j, sums[p * N + j]!, `_${p}_${j}`)));
+        }
+        return { pre: sums.map((s) => `let ${s} = 0;`), loop, post, accumulates: true };
       } else {
         loop.push(`for (let p = 0; p < ${M}; p++) {`, `const aik = ${A("p", "i")};`, `const cRow = ${affine([["p", N]])};`, `for (let j = 0; j < ${N}; j++) ${C}[cRow + j] += aik * ${B("i", "j")};`, "}");
       }

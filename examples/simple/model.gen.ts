@@ -8,6 +8,8 @@ import {
   initTensor,
   resolveBatch,
   toArray,
+  UPDATE,
+  type FusedUpdate,
   type InputSpec,
   type Optimizer,
   type OptimizerSpec,
@@ -130,10 +132,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   // div = 1 / N   (div', model.ts:13:18)
   const div = 1 / n;
   let sum = 0;
-  db2.fill(0);
-  dW2.fill(0);
-  db1.fill(0);
-  dW1.fill(0);
+  let db2_0 = 0;
+  let dW2_0 = 0;
+  let dW2_1 = 0;
+  let db1_0 = 0;
+  let db1_1 = 0;
+  let dW1_0 = 0;
+  let dW1_1 = 0;
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
@@ -155,10 +160,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     const mul_2 = 2 * sub_0;
     const dout_0 = div * mul_2;
     // db2 = Σ_axis0 dout   (add', model.ts:12:15)
-    db2[0] += dout_0;
+    db2_0 += dout_0;
     // dW2 = h1ᵀ·dout   (matmul', model.ts:12:19)
-    dW2[0] += h1_0 * dout_0;
-    dW2[1] += h1_1 * dout_0;
+    dW2_0 += h1_0 * dout_0;
+    dW2_1 += h1_1 * dout_0;
     // mul = dout·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
     const dh1_0 = dout_0 * W2[0];
     const dh1_1 = dout_0 * W2[1];
@@ -167,14 +172,25 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     const step_1 = h1_1 > 0 ? 1 : 0;
     const mul_1 = dh1_1 * step_1;
     // db1 = Σ_axis0 mul   (add', model.ts:11:19)
-    db1[0] += mul_0;
-    db1[1] += mul_1;
+    db1_0 += mul_0;
+    db1_1 += mul_1;
     // dW1 = xᵀ·mul   (matmul', model.ts:11:23)
-    dW1[0] += x[i] * mul_0;
-    dW1[1] += x[i] * mul_1;
+    dW1_0 += x[i] * mul_0;
+    dW1_1 += x[i] * mul_1;
   }
   // loss = sum / N   (model.ts:13:18)
   const loss = sum / n;
+  // db2: store the sums over the batch
+  db2[0] = db2_0;
+  // dW2: store the sums over the batch
+  dW2[0] = dW2_0;
+  dW2[1] = dW2_1;
+  // db1: store the sums over the batch
+  db1[0] = db1_0;
+  db1[1] = db1_1;
+  // dW1: store the sums over the batch
+  dW1[0] = dW1_0;
+  dW1[1] = dW1_1;
   return loss;
 }
 
@@ -206,6 +222,105 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // loss = sum / N   (model.ts:13:18)
   const loss = sum / n;
   return loss;
+}
+
+// ════ optimizer update: torch.optim's step on every parameter, from the gradients the training pass left ════
+// One function per update rule, each in torch's operation order (runtime/optim.ts); the step's scalars
+// (−lr, bias corrections, …) come from the optimizer's beginFusedStep(), computed as torch computes them.
+
+/** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
+function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.SGD with momentum μ: d = g + wd·p;  buf = d on the first step, else buf·μ + (1 − dampening)·d;
+ * p ← p + (−lr)·(d + μ·buf) with Nesterov, else p + (−lr)·buf. buf is read back after it is stored, so
+ * float32 uses the rounded buffer as torch's in-place tensor does.
+ */
+function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const momentum = sc[UPDATE.sgd.momentum];
+  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+  const first = sc[UPDATE.sgd.first] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const B = u.first[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      const d = decay ? G[e] + weightDecay * p : G[e];
+      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW, per element: AdamW p = p·(1 − lr·wd), Adam g = g + wd·p (when wd ≠ 0);
+ * m = lerp(m, g, 1 − β1) (torch's lerp: two formulas, switching at weight 0.5); v = v·β2 + ((1 − β2)·g)·g
+ * (addcmul); p = p + ((−lr/bc1)·m) / (√v / √bc2 + ε) (addcdiv), with bc = 1 − β^step. m and v are read
+ * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
+ */
+function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const weightDecay = sc[UPDATE.adam.weightDecay];
+  const paramScale = sc[UPDATE.adam.paramScale];
+  const w = sc[UPDATE.adam.w];
+  const oneMinusW = sc[UPDATE.adam.oneMinusW];
+  const beta2 = sc[UPDATE.adam.beta2];
+  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+  const negStepSize = sc[UPDATE.adam.negStepSize];
+  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+  const eps = sc[UPDATE.adam.eps];
+  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const M = u.first[k];
+    const V = u.second[k];
+    for (let e = 0; e < P.length; e++) {
+      let p = P[e];
+      let g = G[e];
+      if (decoupledDecay) p = p * paramScale;
+      if (coupledDecay) g = g + weightDecay * p;
+      const m = M[e];
+      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+    }
+  }
+}
+
+/** The update rule the optimizer runs, on every trainable parameter. */
+function applyUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  switch (u.scalars[UPDATE.rule]) {
+    case UPDATE.SGD:
+      return sgdUpdate(list, grads, u);
+    case UPDATE.SGD_MOMENTUM:
+      return sgdMomentumUpdate(list, grads, u);
+    case UPDATE.ADAM:
+      return adamUpdate(list, grads, u);
+    default:
+      throw new Error(`unknown update rule ${u.scalars[UPDATE.rule]}`);
+  }
 }
 
 let forwardWorkspace: ForwardWorkspace | null = null;
@@ -312,7 +427,8 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64"),
         toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f64"),
       );
-      optimizer.step(list, grads);
+      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },
     setLearningRate(lr: number): void {

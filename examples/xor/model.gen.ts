@@ -8,6 +8,8 @@ import {
   initTensor,
   resolveBatch,
   toArray,
+  UPDATE,
+  type FusedUpdate,
   type InputSpec,
   type Optimizer,
   type OptimizerSpec,
@@ -150,10 +152,39 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // div = 1 / N   (div', model.ts:15:18)
   const div = 1 / n;
   let sum = 0;
-  db2.fill(0);
-  dW2.fill(0);
-  db1.fill(0);
-  dW1.fill(0);
+  let db2_0 = 0;
+  let dW2_0 = 0;
+  let dW2_1 = 0;
+  let dW2_2 = 0;
+  let dW2_3 = 0;
+  let dW2_4 = 0;
+  let dW2_5 = 0;
+  let dW2_6 = 0;
+  let dW2_7 = 0;
+  let db1_0 = 0;
+  let db1_1 = 0;
+  let db1_2 = 0;
+  let db1_3 = 0;
+  let db1_4 = 0;
+  let db1_5 = 0;
+  let db1_6 = 0;
+  let db1_7 = 0;
+  let dW1_0 = 0;
+  let dW1_1 = 0;
+  let dW1_2 = 0;
+  let dW1_3 = 0;
+  let dW1_4 = 0;
+  let dW1_5 = 0;
+  let dW1_6 = 0;
+  let dW1_7 = 0;
+  let dW1_8 = 0;
+  let dW1_9 = 0;
+  let dW1_10 = 0;
+  let dW1_11 = 0;
+  let dW1_12 = 0;
+  let dW1_13 = 0;
+  let dW1_14 = 0;
+  let dW1_15 = 0;
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h = tanh(x·W1 + b1)   (model.ts:12:13)
@@ -206,16 +237,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mul_7 = mul_6 * sigmoid;
     const dlogit_0 = mul_5 - mul_7;
     // db2 = Σ_axis0 dlogit   (add', model.ts:13:17)
-    db2[0] += dlogit_0;
+    db2_0 += dlogit_0;
     // dW2 = hᵀ·dlogit   (matmul', model.ts:13:21)
-    dW2[0] += h_0 * dlogit_0;
-    dW2[1] += h_1 * dlogit_0;
-    dW2[2] += h_2 * dlogit_0;
-    dW2[3] += h_3 * dlogit_0;
-    dW2[4] += h_4 * dlogit_0;
-    dW2[5] += h_5 * dlogit_0;
-    dW2[6] += h_6 * dlogit_0;
-    dW2[7] += h_7 * dlogit_0;
+    dW2_0 += h_0 * dlogit_0;
+    dW2_1 += h_1 * dlogit_0;
+    dW2_2 += h_2 * dlogit_0;
+    dW2_3 += h_3 * dlogit_0;
+    dW2_4 += h_4 * dlogit_0;
+    dW2_5 += h_5 * dlogit_0;
+    dW2_6 += h_6 * dlogit_0;
+    dW2_7 += h_7 * dlogit_0;
     // mul = dlogit·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
     const dh_0 = dlogit_0 * W2[0];
     const dh_1 = dlogit_0 * W2[1];
@@ -250,34 +281,71 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const sub_7 = 1 - square_7;
     const mul_7_2 = dh_7 * sub_7;
     // db1 = Σ_axis0 mul   (add', model.ts:12:18)
-    db1[0] += mul_0;
-    db1[1] += mul_1;
-    db1[2] += mul_2_2;
-    db1[3] += mul_3_2;
-    db1[4] += mul_4_2;
-    db1[5] += mul_5_2;
-    db1[6] += mul_6_2;
-    db1[7] += mul_7_2;
+    db1_0 += mul_0;
+    db1_1 += mul_1;
+    db1_2 += mul_2_2;
+    db1_3 += mul_3_2;
+    db1_4 += mul_4_2;
+    db1_5 += mul_5_2;
+    db1_6 += mul_6_2;
+    db1_7 += mul_7_2;
     // dW1 = xᵀ·mul   (matmul', model.ts:12:22)
-    dW1[0] += x[i * 2] * mul_0;
-    dW1[1] += x[i * 2] * mul_1;
-    dW1[2] += x[i * 2] * mul_2_2;
-    dW1[3] += x[i * 2] * mul_3_2;
-    dW1[4] += x[i * 2] * mul_4_2;
-    dW1[5] += x[i * 2] * mul_5_2;
-    dW1[6] += x[i * 2] * mul_6_2;
-    dW1[7] += x[i * 2] * mul_7_2;
-    dW1[8] += x[i * 2 + 1] * mul_0;
-    dW1[9] += x[i * 2 + 1] * mul_1;
-    dW1[10] += x[i * 2 + 1] * mul_2_2;
-    dW1[11] += x[i * 2 + 1] * mul_3_2;
-    dW1[12] += x[i * 2 + 1] * mul_4_2;
-    dW1[13] += x[i * 2 + 1] * mul_5_2;
-    dW1[14] += x[i * 2 + 1] * mul_6_2;
-    dW1[15] += x[i * 2 + 1] * mul_7_2;
+    dW1_0 += x[i * 2] * mul_0;
+    dW1_1 += x[i * 2] * mul_1;
+    dW1_2 += x[i * 2] * mul_2_2;
+    dW1_3 += x[i * 2] * mul_3_2;
+    dW1_4 += x[i * 2] * mul_4_2;
+    dW1_5 += x[i * 2] * mul_5_2;
+    dW1_6 += x[i * 2] * mul_6_2;
+    dW1_7 += x[i * 2] * mul_7_2;
+    dW1_8 += x[i * 2 + 1] * mul_0;
+    dW1_9 += x[i * 2 + 1] * mul_1;
+    dW1_10 += x[i * 2 + 1] * mul_2_2;
+    dW1_11 += x[i * 2 + 1] * mul_3_2;
+    dW1_12 += x[i * 2 + 1] * mul_4_2;
+    dW1_13 += x[i * 2 + 1] * mul_5_2;
+    dW1_14 += x[i * 2 + 1] * mul_6_2;
+    dW1_15 += x[i * 2 + 1] * mul_7_2;
   }
   // loss = sum / N   (model.ts:15:18)
   const loss = sum / n;
+  // db2: store the sums over the batch
+  db2[0] = db2_0;
+  // dW2: store the sums over the batch
+  dW2[0] = dW2_0;
+  dW2[1] = dW2_1;
+  dW2[2] = dW2_2;
+  dW2[3] = dW2_3;
+  dW2[4] = dW2_4;
+  dW2[5] = dW2_5;
+  dW2[6] = dW2_6;
+  dW2[7] = dW2_7;
+  // db1: store the sums over the batch
+  db1[0] = db1_0;
+  db1[1] = db1_1;
+  db1[2] = db1_2;
+  db1[3] = db1_3;
+  db1[4] = db1_4;
+  db1[5] = db1_5;
+  db1[6] = db1_6;
+  db1[7] = db1_7;
+  // dW1: store the sums over the batch
+  dW1[0] = dW1_0;
+  dW1[1] = dW1_1;
+  dW1[2] = dW1_2;
+  dW1[3] = dW1_3;
+  dW1[4] = dW1_4;
+  dW1[5] = dW1_5;
+  dW1[6] = dW1_6;
+  dW1[7] = dW1_7;
+  dW1[8] = dW1_8;
+  dW1[9] = dW1_9;
+  dW1[10] = dW1_10;
+  dW1[11] = dW1_11;
+  dW1[12] = dW1_12;
+  dW1[13] = dW1_13;
+  dW1[14] = dW1_14;
+  dW1[15] = dW1_15;
   return loss;
 }
 
@@ -335,6 +403,105 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // loss = sum / N   (model.ts:15:18)
   const loss = sum / n;
   return loss;
+}
+
+// ════ optimizer update: torch.optim's step on every parameter, from the gradients the training pass left ════
+// One function per update rule, each in torch's operation order (runtime/optim.ts); the step's scalars
+// (−lr, bias corrections, …) come from the optimizer's beginFusedStep(), computed as torch computes them.
+
+/** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
+function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.SGD with momentum μ: d = g + wd·p;  buf = d on the first step, else buf·μ + (1 − dampening)·d;
+ * p ← p + (−lr)·(d + μ·buf) with Nesterov, else p + (−lr)·buf. buf is read back after it is stored, so
+ * float32 uses the rounded buffer as torch's in-place tensor does.
+ */
+function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const momentum = sc[UPDATE.sgd.momentum];
+  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+  const first = sc[UPDATE.sgd.first] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const B = u.first[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      const d = decay ? G[e] + weightDecay * p : G[e];
+      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW, per element: AdamW p = p·(1 − lr·wd), Adam g = g + wd·p (when wd ≠ 0);
+ * m = lerp(m, g, 1 − β1) (torch's lerp: two formulas, switching at weight 0.5); v = v·β2 + ((1 − β2)·g)·g
+ * (addcmul); p = p + ((−lr/bc1)·m) / (√v / √bc2 + ε) (addcdiv), with bc = 1 − β^step. m and v are read
+ * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
+ */
+function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const weightDecay = sc[UPDATE.adam.weightDecay];
+  const paramScale = sc[UPDATE.adam.paramScale];
+  const w = sc[UPDATE.adam.w];
+  const oneMinusW = sc[UPDATE.adam.oneMinusW];
+  const beta2 = sc[UPDATE.adam.beta2];
+  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+  const negStepSize = sc[UPDATE.adam.negStepSize];
+  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+  const eps = sc[UPDATE.adam.eps];
+  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const M = u.first[k];
+    const V = u.second[k];
+    for (let e = 0; e < P.length; e++) {
+      let p = P[e];
+      let g = G[e];
+      if (decoupledDecay) p = p * paramScale;
+      if (coupledDecay) g = g + weightDecay * p;
+      const m = M[e];
+      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+    }
+  }
+}
+
+/** The update rule the optimizer runs, on every trainable parameter. */
+function applyUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  switch (u.scalars[UPDATE.rule]) {
+    case UPDATE.SGD:
+      return sgdUpdate(list, grads, u);
+    case UPDATE.SGD_MOMENTUM:
+      return sgdMomentumUpdate(list, grads, u);
+    case UPDATE.ADAM:
+      return adamUpdate(list, grads, u);
+    default:
+      throw new Error(`unknown update rule ${u.scalars[UPDATE.rule]}`);
+  }
 }
 
 let forwardWorkspace: ForwardWorkspace | null = null;
@@ -441,7 +608,8 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
         toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f32"),
       );
-      optimizer.step(list, grads);
+      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },
     setLearningRate(lr: number): void {

@@ -8,6 +8,8 @@ import {
   initTensor,
   resolveBatch,
   toArray,
+  UPDATE,
+  type FusedUpdate,
   type InputSpec,
   type Optimizer,
   type OptimizerSpec,
@@ -1037,7 +1039,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   // div = 1 / N   (div', model.ts:22:18)
   const div = 1 / n;
   let sum = 0;
-  db.fill(0);
+  let db_0 = 0;
+  let db_1 = 0;
+  let db_2 = 0;
+  let db_3 = 0;
+  let db_4 = 0;
+  let db_5 = 0;
+  let db_6 = 0;
+  let db_7 = 0;
+  let db_8 = 0;
+  let db_9 = 0;
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:22:18)
     let max = -Infinity;
@@ -1077,19 +1088,30 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     const sub_9 = softmax[i * 10 + 9] - (y[i] === 9 ? 1 : 0);
     dlogits[i * 10 + 9] = sub_9 * div;
     // db = Σ_axis0 dlogits   (add', model.ts:21:18)
-    db[0] += dlogits[i * 10];
-    db[1] += dlogits[i * 10 + 1];
-    db[2] += dlogits[i * 10 + 2];
-    db[3] += dlogits[i * 10 + 3];
-    db[4] += dlogits[i * 10 + 4];
-    db[5] += dlogits[i * 10 + 5];
-    db[6] += dlogits[i * 10 + 6];
-    db[7] += dlogits[i * 10 + 7];
-    db[8] += dlogits[i * 10 + 8];
-    db[9] += dlogits[i * 10 + 9];
+    db_0 += dlogits[i * 10];
+    db_1 += dlogits[i * 10 + 1];
+    db_2 += dlogits[i * 10 + 2];
+    db_3 += dlogits[i * 10 + 3];
+    db_4 += dlogits[i * 10 + 4];
+    db_5 += dlogits[i * 10 + 5];
+    db_6 += dlogits[i * 10 + 6];
+    db_7 += dlogits[i * 10 + 7];
+    db_8 += dlogits[i * 10 + 8];
+    db_9 += dlogits[i * 10 + 9];
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;
+  // db: store the sums over the batch
+  db[0] = db_0;
+  db[1] = db_1;
+  db[2] = db_2;
+  db[3] = db_3;
+  db[4] = db_4;
+  db[5] = db_5;
+  db[6] = db_6;
+  db[7] = db_7;
+  db[8] = db_8;
+  db[9] = db_9;
   // matmul = dlogits·Wᵀ   (matmul', model.ts:21:22)
   {
     let i = 0;
@@ -2223,6 +2245,105 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   return loss;
 }
 
+// ════ optimizer update: torch.optim's step on every parameter, from the gradients the training pass left ════
+// One function per update rule, each in torch's operation order (runtime/optim.ts); the step's scalars
+// (−lr, bias corrections, …) come from the optimizer's beginFusedStep(), computed as torch computes them.
+
+/** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
+function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.SGD with momentum μ: d = g + wd·p;  buf = d on the first step, else buf·μ + (1 − dampening)·d;
+ * p ← p + (−lr)·(d + μ·buf) with Nesterov, else p + (−lr)·buf. buf is read back after it is stored, so
+ * float32 uses the rounded buffer as torch's in-place tensor does.
+ */
+function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const momentum = sc[UPDATE.sgd.momentum];
+  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+  const first = sc[UPDATE.sgd.first] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const B = u.first[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      const d = decay ? G[e] + weightDecay * p : G[e];
+      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW, per element: AdamW p = p·(1 − lr·wd), Adam g = g + wd·p (when wd ≠ 0);
+ * m = lerp(m, g, 1 − β1) (torch's lerp: two formulas, switching at weight 0.5); v = v·β2 + ((1 − β2)·g)·g
+ * (addcmul); p = p + ((−lr/bc1)·m) / (√v / √bc2 + ε) (addcdiv), with bc = 1 − β^step. m and v are read
+ * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
+ */
+function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const weightDecay = sc[UPDATE.adam.weightDecay];
+  const paramScale = sc[UPDATE.adam.paramScale];
+  const w = sc[UPDATE.adam.w];
+  const oneMinusW = sc[UPDATE.adam.oneMinusW];
+  const beta2 = sc[UPDATE.adam.beta2];
+  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+  const negStepSize = sc[UPDATE.adam.negStepSize];
+  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+  const eps = sc[UPDATE.adam.eps];
+  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const M = u.first[k];
+    const V = u.second[k];
+    for (let e = 0; e < P.length; e++) {
+      let p = P[e];
+      let g = G[e];
+      if (decoupledDecay) p = p * paramScale;
+      if (coupledDecay) g = g + weightDecay * p;
+      const m = M[e];
+      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+    }
+  }
+}
+
+/** The update rule the optimizer runs, on every trainable parameter. */
+function applyUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  switch (u.scalars[UPDATE.rule]) {
+    case UPDATE.SGD:
+      return sgdUpdate(list, grads, u);
+    case UPDATE.SGD_MOMENTUM:
+      return sgdMomentumUpdate(list, grads, u);
+    case UPDATE.ADAM:
+      return adamUpdate(list, grads, u);
+    default:
+      throw new Error(`unknown update rule ${u.scalars[UPDATE.rule]}`);
+  }
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
 let evaluateWorkspace: EvaluateWorkspace | null = null;
@@ -2339,7 +2460,8 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64"),
         toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "i32"),
       );
-      optimizer.step(list, grads);
+      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },
     setLearningRate(lr: number): void {

@@ -8,6 +8,8 @@ import {
   initTensor,
   resolveBatch,
   toArray,
+  UPDATE,
+  type FusedUpdate,
   type InputSpec,
   type Optimizer,
   type OptimizerSpec,
@@ -157,10 +159,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const dW1 = ws.dW1;
 
   let sum = 0;
-  db2.fill(0);
-  dW2.fill(0);
-  db1.fill(0);
-  dW1.fill(0);
+  let db2_0 = 0;
+  let dW2_0 = 0;
+  let dW2_1 = 0;
+  let db1_0 = 0;
+  let db1_1 = 0;
+  let dW1_0 = 0;
+  let dW1_1 = 0;
+  let dW1_2 = 0;
+  let dW1_3 = 0;
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h1 = σ(x·W1 + b1)   (model.ts:14:14)
@@ -187,10 +194,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mul_2 = y_0 * sub_2;
     const dz2_0 = dy * mul_2;
     // db2 = Σ_axis0 dz2   (add', model.ts:15:14)
-    db2[0] += dz2_0;
+    db2_0 += dz2_0;
     // dW2 = h1ᵀ·dz2   (matmul', model.ts:15:18)
-    dW2[0] += h1_0 * dz2_0;
-    dW2[1] += h1_1 * dz2_0;
+    dW2_0 += h1_0 * dz2_0;
+    dW2_1 += h1_1 * dz2_0;
     // dz1 = dz2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))   (sigmoid', model.ts:14:14)
     const dh1_0 = dz2_0 * W2[0];
     const dh1_1 = dz2_0 * W2[1];
@@ -201,16 +208,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mul_1 = h1_1 * sub_1;
     const dz1_1 = dh1_1 * mul_1;
     // db1 = Σ_axis0 dz1   (add', model.ts:13:14)
-    db1[0] += dz1_0;
-    db1[1] += dz1_1;
+    db1_0 += dz1_0;
+    db1_1 += dz1_1;
     // dW1 = xᵀ·dz1   (matmul', model.ts:13:18)
-    dW1[0] += x[i * 2] * dz1_0;
-    dW1[1] += x[i * 2] * dz1_1;
-    dW1[2] += x[i * 2 + 1] * dz1_0;
-    dW1[3] += x[i * 2 + 1] * dz1_1;
+    dW1_0 += x[i * 2] * dz1_0;
+    dW1_1 += x[i * 2] * dz1_1;
+    dW1_2 += x[i * 2 + 1] * dz1_0;
+    dW1_3 += x[i * 2 + 1] * dz1_1;
   }
   // loss = 0.5 ⊙ sum   (model.ts:17:16)
   const loss = 0.5 * sum;
+  // db2: store the sums over the batch
+  db2[0] = db2_0;
+  // dW2: store the sums over the batch
+  dW2[0] = dW2_0;
+  dW2[1] = dW2_1;
+  // db1: store the sums over the batch
+  db1[0] = db1_0;
+  db1[1] = db1_1;
+  // dW1: store the sums over the batch
+  dW1[0] = dW1_0;
+  dW1[1] = dW1_1;
+  dW1[2] = dW1_2;
+  dW1[3] = dW1_3;
   return loss;
 }
 
@@ -248,6 +268,105 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // loss = 0.5 ⊙ sum   (model.ts:17:16)
   const loss = 0.5 * sum;
   return loss;
+}
+
+// ════ optimizer update: torch.optim's step on every parameter, from the gradients the training pass left ════
+// One function per update rule, each in torch's operation order (runtime/optim.ts); the step's scalars
+// (−lr, bias corrections, …) come from the optimizer's beginFusedStep(), computed as torch computes them.
+
+/** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
+function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.SGD with momentum μ: d = g + wd·p;  buf = d on the first step, else buf·μ + (1 − dampening)·d;
+ * p ← p + (−lr)·(d + μ·buf) with Nesterov, else p + (−lr)·buf. buf is read back after it is stored, so
+ * float32 uses the rounded buffer as torch's in-place tensor does.
+ */
+function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const momentum = sc[UPDATE.sgd.momentum];
+  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+  const first = sc[UPDATE.sgd.first] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const B = u.first[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      const d = decay ? G[e] + weightDecay * p : G[e];
+      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW, per element: AdamW p = p·(1 − lr·wd), Adam g = g + wd·p (when wd ≠ 0);
+ * m = lerp(m, g, 1 − β1) (torch's lerp: two formulas, switching at weight 0.5); v = v·β2 + ((1 − β2)·g)·g
+ * (addcmul); p = p + ((−lr/bc1)·m) / (√v / √bc2 + ε) (addcdiv), with bc = 1 − β^step. m and v are read
+ * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
+ */
+function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const weightDecay = sc[UPDATE.adam.weightDecay];
+  const paramScale = sc[UPDATE.adam.paramScale];
+  const w = sc[UPDATE.adam.w];
+  const oneMinusW = sc[UPDATE.adam.oneMinusW];
+  const beta2 = sc[UPDATE.adam.beta2];
+  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+  const negStepSize = sc[UPDATE.adam.negStepSize];
+  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+  const eps = sc[UPDATE.adam.eps];
+  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const M = u.first[k];
+    const V = u.second[k];
+    for (let e = 0; e < P.length; e++) {
+      let p = P[e];
+      let g = G[e];
+      if (decoupledDecay) p = p * paramScale;
+      if (coupledDecay) g = g + weightDecay * p;
+      const m = M[e];
+      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+    }
+  }
+}
+
+/** The update rule the optimizer runs, on every trainable parameter. */
+function applyUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
+  switch (u.scalars[UPDATE.rule]) {
+    case UPDATE.SGD:
+      return sgdUpdate(list, grads, u);
+    case UPDATE.SGD_MOMENTUM:
+      return sgdMomentumUpdate(list, grads, u);
+    case UPDATE.ADAM:
+      return adamUpdate(list, grads, u);
+    default:
+      throw new Error(`unknown update rule ${u.scalars[UPDATE.rule]}`);
+  }
 }
 
 let forwardWorkspace: ForwardWorkspace | null = null;
@@ -358,7 +477,8 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f32"),
         toArray((inputs as Record<string, ArrayLike<number>>)["t"]!, "f32"),
       );
-      optimizer.step(list, grads);
+      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },
     setLearningRate(lr: number): void {
