@@ -8,6 +8,8 @@ import {
   initTensor,
   resolveBatch,
   toArray,
+  UPDATE,
+  type FusedUpdate,
   type InputSpec,
   type Optimizer,
   type OptimizerSpec,
@@ -1739,8 +1741,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       }
       add_4.fill(0);
       dlstm_bhh_2.fill(0);
-      add_8.fill(0);
-      dbo_2.fill(0);
+      let add_8_0_2 = 0;
+      let add_8_1 = 0;
+      let add_8_2 = 0;
+      let add_8_3 = 0;
+      let add_8_4 = 0;
+      let add_8_5 = 0;
+      let add_8_6 = 0;
+      let add_8_7 = 0;
+      let add_8_8 = 0;
+      let add_8_9 = 0;
+      let add_8_10 = 0;
+      let add_8_11 = 0;
+      let add_8_12 = 0;
+      let add_8_13 = 0;
+      let add_8_14 = 0;
+      let add_8_15 = 0;
+      let dbo_2_0 = 0;
       for (let i = 0; i < n; i++) {
         // dgates = sliceGrad + sliceGrad_2 + sliceGrad_3 + sliceGrad_4   (model.ts:18:18)
         for (let j = 0; j < 64; j++) {
@@ -1776,24 +1793,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
           dlstm_bhh_2[j] += dgates[i * 64 + j];
         }
         // add_8 = Σ∂Wo + h_nextᵀ·dy0
-        add_8[0] += h_next_2[i * 16] * dy0[i];
-        add_8[1] += h_next_2[i * 16 + 1] * dy0[i];
-        add_8[2] += h_next_2[i * 16 + 2] * dy0[i];
-        add_8[3] += h_next_2[i * 16 + 3] * dy0[i];
-        add_8[4] += h_next_2[i * 16 + 4] * dy0[i];
-        add_8[5] += h_next_2[i * 16 + 5] * dy0[i];
-        add_8[6] += h_next_2[i * 16 + 6] * dy0[i];
-        add_8[7] += h_next_2[i * 16 + 7] * dy0[i];
-        add_8[8] += h_next_2[i * 16 + 8] * dy0[i];
-        add_8[9] += h_next_2[i * 16 + 9] * dy0[i];
-        add_8[10] += h_next_2[i * 16 + 10] * dy0[i];
-        add_8[11] += h_next_2[i * 16 + 11] * dy0[i];
-        add_8[12] += h_next_2[i * 16 + 12] * dy0[i];
-        add_8[13] += h_next_2[i * 16 + 13] * dy0[i];
-        add_8[14] += h_next_2[i * 16 + 14] * dy0[i];
-        add_8[15] += h_next_2[i * 16 + 15] * dy0[i];
+        add_8_0_2 += h_next_2[i * 16] * dy0[i];
+        add_8_1 += h_next_2[i * 16 + 1] * dy0[i];
+        add_8_2 += h_next_2[i * 16 + 2] * dy0[i];
+        add_8_3 += h_next_2[i * 16 + 3] * dy0[i];
+        add_8_4 += h_next_2[i * 16 + 4] * dy0[i];
+        add_8_5 += h_next_2[i * 16 + 5] * dy0[i];
+        add_8_6 += h_next_2[i * 16 + 6] * dy0[i];
+        add_8_7 += h_next_2[i * 16 + 7] * dy0[i];
+        add_8_8 += h_next_2[i * 16 + 8] * dy0[i];
+        add_8_9 += h_next_2[i * 16 + 9] * dy0[i];
+        add_8_10 += h_next_2[i * 16 + 10] * dy0[i];
+        add_8_11 += h_next_2[i * 16 + 11] * dy0[i];
+        add_8_12 += h_next_2[i * 16 + 12] * dy0[i];
+        add_8_13 += h_next_2[i * 16 + 13] * dy0[i];
+        add_8_14 += h_next_2[i * 16 + 14] * dy0[i];
+        add_8_15 += h_next_2[i * 16 + 15] * dy0[i];
         // dbo = Σ_axis0 dy0   (model.ts:19:35)
-        dbo_2[0] += dy0[i];
+        dbo_2_0 += dy0[i];
       }
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
@@ -1967,38 +1984,25 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       for (let i = 0; i < 64; i++) {
         add_7[i] = dlstm_bhh[i] + dlstm_bhh_2[i];
       }
-      const acc_0_0 = add_8[0];
-      add_8[0] = dWo[0] + acc_0_0;
-      const acc_1_0 = add_8[1];
-      add_8[1] = dWo[1] + acc_1_0;
-      const acc_2_0 = add_8[2];
-      add_8[2] = dWo[2] + acc_2_0;
-      const acc_3_0 = add_8[3];
-      add_8[3] = dWo[3] + acc_3_0;
-      const acc_4_0 = add_8[4];
-      add_8[4] = dWo[4] + acc_4_0;
-      const acc_5_0 = add_8[5];
-      add_8[5] = dWo[5] + acc_5_0;
-      const acc_6_0 = add_8[6];
-      add_8[6] = dWo[6] + acc_6_0;
-      const acc_7_0 = add_8[7];
-      add_8[7] = dWo[7] + acc_7_0;
-      const acc_8_0 = add_8[8];
-      add_8[8] = dWo[8] + acc_8_0;
-      const acc_9_0 = add_8[9];
-      add_8[9] = dWo[9] + acc_9_0;
-      const acc_10_0 = add_8[10];
-      add_8[10] = dWo[10] + acc_10_0;
-      const acc_11_0 = add_8[11];
-      add_8[11] = dWo[11] + acc_11_0;
-      const acc_12_0 = add_8[12];
-      add_8[12] = dWo[12] + acc_12_0;
-      const acc_13_0 = add_8[13];
-      add_8[13] = dWo[13] + acc_13_0;
-      const acc_14_0 = add_8[14];
-      add_8[14] = dWo[14] + acc_14_0;
-      const acc_15_0 = add_8[15];
-      add_8[15] = dWo[15] + acc_15_0;
+      // add_8: store the sums over the batch
+      add_8[0] = dWo[0] + add_8_0_2;
+      add_8[1] = dWo[1] + add_8_1;
+      add_8[2] = dWo[2] + add_8_2;
+      add_8[3] = dWo[3] + add_8_3;
+      add_8[4] = dWo[4] + add_8_4;
+      add_8[5] = dWo[5] + add_8_5;
+      add_8[6] = dWo[6] + add_8_6;
+      add_8[7] = dWo[7] + add_8_7;
+      add_8[8] = dWo[8] + add_8_8;
+      add_8[9] = dWo[9] + add_8_9;
+      add_8[10] = dWo[10] + add_8_10;
+      add_8[11] = dWo[11] + add_8_11;
+      add_8[12] = dWo[12] + add_8_12;
+      add_8[13] = dWo[13] + add_8_13;
+      add_8[14] = dWo[14] + add_8_14;
+      add_8[15] = dWo[15] + add_8_15;
+      // dbo: store the sums over the batch
+      dbo_2[0] = dbo_2_0;
       // add_9 = Σ∂bo + dbo
       add_9[0] = dbo[0] + dbo_2[0];
       dh.set(dh_2);
@@ -2471,6 +2475,105 @@ function evaluatePass(
   return loss;
 }
 
+// ════ optimizer update: torch.optim's step on every parameter, from the gradients the training pass left ════
+// One function per update rule, each in torch's operation order (runtime/optim.ts); the step's scalars
+// (−lr, bias corrections, …) come from the optimizer's beginFusedStep(), computed as torch computes them.
+
+/** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
+function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.SGD with momentum μ: d = g + wd·p;  buf = d on the first step, else buf·μ + (1 − dampening)·d;
+ * p ← p + (−lr)·(d + μ·buf) with Nesterov, else p + (−lr)·buf. buf is read back after it is stored, so
+ * float32 uses the rounded buffer as torch's in-place tensor does.
+ */
+function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const negLr = sc[UPDATE.sgd.negLr];
+  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const momentum = sc[UPDATE.sgd.momentum];
+  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+  const decay = sc[UPDATE.sgd.decay] !== 0;
+  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+  const first = sc[UPDATE.sgd.first] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const B = u.first[k];
+    for (let e = 0; e < P.length; e++) {
+      const p = P[e];
+      const d = decay ? G[e] + weightDecay * p : G[e];
+      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam / AdamW, per element: AdamW p = p·(1 − lr·wd), Adam g = g + wd·p (when wd ≠ 0);
+ * m = lerp(m, g, 1 − β1) (torch's lerp: two formulas, switching at weight 0.5); v = v·β2 + ((1 − β2)·g)·g
+ * (addcmul); p = p + ((−lr/bc1)·m) / (√v / √bc2 + ε) (addcdiv), with bc = 1 − β^step. m and v are read
+ * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
+ */
+function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  const sc = u.scalars;
+  const weightDecay = sc[UPDATE.adam.weightDecay];
+  const paramScale = sc[UPDATE.adam.paramScale];
+  const w = sc[UPDATE.adam.w];
+  const oneMinusW = sc[UPDATE.adam.oneMinusW];
+  const beta2 = sc[UPDATE.adam.beta2];
+  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+  const negStepSize = sc[UPDATE.adam.negStepSize];
+  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+  const eps = sc[UPDATE.adam.eps];
+  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+  for (let k = 0; k < list.length; k++) {
+    const P = list[k];
+    const G = grads[k];
+    const M = u.first[k];
+    const V = u.second[k];
+    for (let e = 0; e < P.length; e++) {
+      let p = P[e];
+      let g = G[e];
+      if (decoupledDecay) p = p * paramScale;
+      if (coupledDecay) g = g + weightDecay * p;
+      const m = M[e];
+      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+    }
+  }
+}
+
+/** The update rule the optimizer runs, on every trainable parameter. */
+function applyUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  switch (u.scalars[UPDATE.rule]) {
+    case UPDATE.SGD:
+      return sgdUpdate(list, grads, u);
+    case UPDATE.SGD_MOMENTUM:
+      return sgdMomentumUpdate(list, grads, u);
+    case UPDATE.ADAM:
+      return adamUpdate(list, grads, u);
+    default:
+      throw new Error(`unknown update rule ${u.scalars[UPDATE.rule]}`);
+  }
+}
+
 let forwardWorkspace: ForwardWorkspace | null = null;
 let trainWorkspace: TrainWorkspace | null = null;
 let evaluateWorkspace: EvaluateWorkspace | null = null;
@@ -2594,7 +2697,8 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["bits"]!, "f64"),
         toArray((inputs as Record<string, ArrayLike<number>>)["sums"]!, "f64"),
       );
-      optimizer.step(list, grads);
+      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },
     setLearningRate(lr: number): void {
