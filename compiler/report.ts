@@ -12,7 +12,7 @@ export interface CompileReport {
   readonly stabilized: readonly string[];
   readonly memory: readonly {
     pass: string;
-    buffers: readonly { name: string; elements: string; bytesPerRow: number; staticBytes: number }[];
+    buffers: readonly { name: string; elements: string; holds?: readonly string[]; bytesPerRow: number; staticBytes: number }[];
     /**
      * Training pass: the forward values its backward part reads again, where they are kept and their
      * size. Values in "row locals" live in the fused batch loop's locals and take no workspace memory;
@@ -69,7 +69,10 @@ export function formatReport(r: CompileReport, batch = 64): string {
     const perRow = m.buffers.reduce((a, b) => a + b.bytesPerRow, 0);
     const fixed = m.buffers.reduce((a, b) => a + b.staticBytes, 0);
     out.push(`  ${m.pass}: ${m.buffers.length} buffers, ${perRow} bytes per batch row + ${fixed} bytes`);
-    for (const b of m.buffers) out.push(`    ${b.name.padEnd(16)} ${b.elements.padEnd(10)} ${b.bytesPerRow ? `${b.bytesPerRow} B/row` : `${b.staticBytes} B`}`);
+    for (const b of m.buffers) {
+      const size = b.bytesPerRow ? `${b.bytesPerRow} B/row` : `${b.staticBytes} B`;
+      out.push(`    ${b.name.padEnd(16)} ${b.elements.padEnd(10)} ${b.holds ? `${size.padEnd(10)} holds ${b.holds.join(" → ")} (their lifetimes do not overlap)` : size}`);
+    }
     if (m.savedForBackward) {
       const inBuffers = m.savedForBackward.filter((s) => s.storage === "buffer");
       const total = (f: "bytesPerRow" | "staticBytes") => inBuffers.reduce((a, s) => a + s[f], 0);

@@ -10,10 +10,22 @@ import type { Node } from "../ir/node.js";
 import type { KernelCode } from "./kernels.js";
 
 /** `section(k)` may return a heading to print where k is placed in a loop or in sequence (not hoisted). */
-export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: KernelCode) => string | null): { lines: string[]; loopOf: Map<Node, number> } {
+export function fuseBatchLoops(
+  codes: readonly KernelCode[],
+  section?: (k: KernelCode) => string | null,
+): { lines: string[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number> } {
   const out: string[] = [];
   /** Kernel node → which batch loop its body runs in. */
   const loopOf = new Map<Node, number>();
+  /**
+   * Kernel node → the stretch of code it runs in, counted in order: a fused batch loop with what is
+   * hoisted before it and placed after it is one stretch, a kernel on its own another. Values of
+   * one stretch are all alive at once (rows interleave); the memory plan (../lower/memory.ts) lets
+   * buffers whose stretches do not overlap share an array.
+   */
+  const segmentOf = new Map<Node, number>();
+  let segments = 0;
+  let groupSegment = 0;
   let loops = 0;
   let group: { pre: string[]; body: string[]; post: string[]; rows: Set<Node>; after: Set<Node> } | null = null;
   let hoisted: string[] = [];
@@ -32,7 +44,11 @@ export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: Kerne
     const heading = () => section?.(k) ?? null;
     if (k.loop) {
       if (group && !rowLocal(k, group)) flush();
-      if (!group) loops++;
+      if (!group) {
+        loops++;
+        groupSegment = ++segments;
+      }
+      segmentOf.set(k.node, groupSegment);
       group ??= { pre: [], body: [], post: [], rows: new Set(), after: new Set() };
       loopOf.set(k.node, loops);
       const h = heading();
@@ -45,16 +61,19 @@ export function fuseBatchLoops(codes: readonly KernelCode[], section?: (k: Kerne
         if (k.post.length) group.after.add(w);
       }
     } else if (group && !readsFrom(k, group.rows) && !readsFrom(k, group.after)) {
+      segmentOf.set(k.node, groupSegment);
       hoisted.push(k.comment, ...k.pre, ...k.post);
     } else if (group) {
+      segmentOf.set(k.node, groupSegment);
       const h = heading();
       group.post.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
       for (const w of [k.node, ...k.writes]) group.after.add(w);
     } else {
+      segmentOf.set(k.node, ++segments);
       const h = heading();
       out.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
     }
   }
   flush();
-  return { lines: out, loopOf };
+  return { lines: out, loopOf, segmentOf };
 }

@@ -2,7 +2,9 @@
 // straight-line passes (forward only; forward + backward), in one deterministic text.
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js";
 import { plan } from "../lower/plan.js";
+import { staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
@@ -29,6 +31,8 @@ interface PassCode {
   readonly lines: string[];
   /** Workspace buffers: identifier → size expression. */
   readonly buffers: [string, string][];
+  /** Buffer identifier → the values it holds one after another, when it holds more than one. */
+  readonly shared: Map<string, string[]>;
   readonly inputs: Node[];
   /** The pass function's parameter name for each of `inputs`. */
   readonly inputIds: string[];
@@ -59,7 +63,8 @@ export interface SavedValue {
 /** The memory plan of one pass: its workspace buffers, elements as code (`n * 128` with the batch). */
 export interface MemoryPlan {
   readonly pass: "forward" | "train" | "evaluate";
-  readonly buffers: readonly { readonly name: string; readonly elements: string }[];
+  /** `holds`: the values an array holds one after another, when the memory plan lets several share it. */
+  readonly buffers: readonly { readonly name: string; readonly elements: string; readonly holds?: readonly string[] }[];
   /** Training pass only: forward values the backward part reads, and inputs/params it reads in place. */
   readonly savedForBackward?: readonly SavedValue[];
   readonly readInPlace?: readonly string[];
@@ -290,12 +295,19 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "",
   ];
   const memory: MemoryPlan[] = [
-    { pass: "forward", buffers: fwd.buffers.map(([name, elements]) => ({ name, elements })) },
-    { pass: "train", buffers: train.buffers.map(([name, elements]) => ({ name, elements })), savedForBackward: train.saved, readInPlace: train.readInPlace },
-    { pass: "evaluate", buffers: evaluation.buffers.map(([name, elements]) => ({ name, elements })) },
+    { pass: "forward", buffers: planOf(fwd) },
+    { pass: "train", buffers: planOf(train), savedForBackward: train.saved, readInPlace: train.readInPlace },
+    { pass: "evaluate", buffers: planOf(evaluation) },
   ];
   return { text: lines.join("\n"), memory };
 }
+
+/** A pass's workspace buffers for the memory plan, with the values each shared one holds in turn. */
+const planOf = (p: PassCode): MemoryPlan["buffers"] =>
+  p.buffers.map(([name, elements]) => {
+    const holds = p.shared.get(name);
+    return holds && holds.length > 1 ? { name, elements, holds } : { name, elements };
+  });
 
 /** The expression for a root's array: a workspace buffer, or a param/input/constant array. */
 function gradArray(p: PassCode, n: Node, ws: string): string {
@@ -353,7 +365,21 @@ function emitPass(
     const readers = first.codes.filter((r) => r.reads.has(k.node));
     if (readers.every((r) => first.loopOf.get(r.node) === loop && !r.varReads.has(k.node))) rowScalars.add(k.node);
   }
-  return rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars).pass : first.pass;
+  const scheduled = rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars) : first;
+  // The memory plan: buffers whose lifetimes in the schedule do not overlap share an array. Storage
+  // does not change the schedule, so the last emission runs the same kernels in the same order.
+  // The pass's results keep arrays of their own (read after the pass as ws.logits, ws.dW, …).
+  const results = new Set(roots.map(storageOf));
+  const lifetimes = scheduled.buffered
+    .filter((n) => !results.has(n))
+    .map((n): Lifetime<Node> => {
+      const start = scheduled.segmentOf.get(n.op === "part" ? n.inputs[0]! : n)!;
+      const readers = scheduled.codes.filter((k) => k.reads.has(n)).map((k) => scheduled.segmentOf.get(k.node)!);
+      return { key: n, start, end: Math.max(start, ...readers), batch: n.shape.some((d) => typeof d === "string"), elements: staticPart(n.shape) };
+    });
+  const { arrayOf } = shareArrays(lifetimes);
+  if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
+  return emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, arrayOf).pass;
 }
 
 function emitPassWith(
@@ -364,7 +390,8 @@ function emitPassWith(
   arrayType: string,
   kind: "forward" | "train" | "evaluate",
   rowScalars: ReadonlySet<Node>,
-): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number> } {
+  sharing?: ReadonlyMap<Node, SharedArray<Node>>,
+): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; buffered: Node[] } {
   const names = new Names();
   const storage = new Map<Node, string>();
   const head: string[] = [];
@@ -380,16 +407,25 @@ function emitPassWith(
       inputIds.push(id);
     }
   }
-  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train" });
+  const shared = new Map<string, string[]>();
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
     const id = storage.get(s);
     if (!id) throw new Error(`internal: root ${r.op} has no storage`);
-    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : id);
+    // Outside the pass a shared array is known by its workspace field, not by the value's local name.
+    const field = [...shared].find(([, ids]) => ids.includes(id))?.[0] ?? id;
+    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : field);
   }
   const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
-  return { pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, inputs, inputIds, rootStorage, saved: out.saved, readInPlace: out.readInPlace }, codes: out.codes, loopOf: out.loopOf };
+  return {
+    pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, shared, inputs, inputIds, rootStorage, saved: out.saved, readInPlace: out.readInPlace },
+    codes: out.codes,
+    loopOf: out.loopOf,
+    segmentOf: out.segmentOf,
+    buffered: out.buffered,
+  };
 }
 
 /** What the kernels of one pass share: names, the workspace, the statements before the first kernel. */
@@ -404,6 +440,14 @@ interface PassState {
   readonly rowScalars: ReadonlySet<Node>;
   /** Print "forward"/"backward" headings (the training pass). */
   readonly headings: boolean;
+  /** The memory plan: which values share a workspace array (../lower/memory.ts). */
+  readonly sharing?: {
+    readonly arrayOf: ReadonlyMap<Node, SharedArray<Node>>;
+    /** Each shared array's workspace field, once its first value has taken it. */
+    readonly field: Map<SharedArray<Node>, string>;
+    /** Field → the identifiers of the values it holds. */
+    readonly shared: Map<string, string[]>;
+  };
 }
 
 /**
@@ -411,7 +455,11 @@ interface PassState {
  * buffers, scalar locals, row scalars), then each planned kernel, then batch-loop fusion. A scan's
  * body is emitted by the same function, sharing the pass's names and workspace.
  */
-function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[] } {
+function emitKernels(
+  g: Graph,
+  roots: readonly Node[],
+  st: PassState,
+): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[]; buffered: Node[] } {
   const p = plan(g, roots);
   const { names, storage, head, buffers } = st;
   const scalars = new Set<Node>();
@@ -420,6 +468,26 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
     const id = names.fresh(hint);
     buffers.push([id, sizeExpr(shape)]);
     head.push(`const ${id} = ws.${id};`);
+    return id;
+  };
+  /** Values of this pass held in workspace buffers (not a scan body's), for the memory plan. */
+  const buffered: Node[] = [];
+  const valueBuffer = (n: Node, hint: string): string => {
+    buffered.push(n);
+    const array = st.sharing?.arrayOf.get(n);
+    if (!array || array.members.length === 1) return buffer(hint, n.shape);
+    const { field, shared } = st.sharing!;
+    const id = names.fresh(hint);
+    const taken = field.get(array);
+    if (!taken) {
+      field.set(array, id);
+      shared.set(id, [id]);
+      buffers.push([id, array.batch ? (array.elements === 1 ? "n" : `n * ${array.elements}`) : String(array.elements)]);
+      head.push(`const ${id} = ws.${id};`);
+    } else {
+      shared.get(taken)!.push(id);
+      head.push(`const ${id} = ws.${taken}; // reuses ${taken}'s array: ${taken} is no longer needed when ${id} is written`);
+    }
     return id;
   };
 
@@ -434,7 +502,7 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
       storage.set(n, id);
       head.push(`const ${id} = ${st.constantFor(n)};`);
     } else if (n.op === "part") {
-      storage.set(n, buffer(n.name ?? "part", n.shape)); // written by its scan's kernel
+      storage.set(n, valueBuffer(n, n.name ?? "part")); // written by its scan's kernel
     }
   }
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
@@ -445,7 +513,7 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
       storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
     } else if (st.rowScalars.has(n)) {
       storage.set(n, names.fresh(n.name ?? n.op));
-    } else storage.set(n, buffer(n.name ?? n.op, n.shape));
+    } else storage.set(n, valueBuffer(n, n.name ?? n.op));
   }
   const backward = new Set(p.nodes.filter((n) => !st.forwardSet.has(n)));
   const display = (n: Node): string => {
@@ -459,7 +527,8 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
     body(bg, bodyRoots, bind) {
       const inner = new Map(bind);
       // A body's own values are all "forward" (its derivative is a separate reverse body).
-      const r = emitKernels(bg, bodyRoots, { ...st, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), headings: false });
+      const { sharing: _outer, ...rest } = st;
+      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), headings: false });
       return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
     },
   };
@@ -476,7 +545,7 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
     headed = "forward";
     return "// ──── forward ────";
   };
-  const { lines, loopOf } = fuseBatchLoops(codes, section);
+  const { lines, loopOf, segmentOf } = fuseBatchLoops(codes, section);
   // Saved for backward: stored forward values that some backward kernel reads.
   const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
   const saved: SavedValue[] = [];
@@ -489,5 +558,5 @@ function emitKernels(g: Graph, roots: readonly Node[], st: PassState): { lines: 
       saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.inline, display)}` });
     }
   }
-  return { lines, codes, loopOf, saved, readInPlace };
+  return { lines, codes, loopOf, segmentOf, saved, readInPlace, buffered };
 }

@@ -140,7 +140,7 @@ export const scanOp = defineOp({
     const carries = g.inputs.slice(0, k).map((ph, i) => {
       const id = parts[i]?.array ?? nested.buffer(ph.name ?? `carry${i}`, ph.shape);
       bind.set(ph, id);
-      lines.push(`${id}.set(${ctx.inputs[i]!.array});`);
+      lines.push(copy(ctx.inputs[i]!.array, id, ph.shape, ctx.local));
       return id;
     });
     const stepIn: string[] = [];
@@ -159,7 +159,7 @@ export const scanOp = defineOp({
     });
     const carryBack = carries.flatMap((id, i) => {
       const from = emitted.storage.get(live[i]!)!;
-      return from === id ? [] : [`${id}.set(${from});`];
+      return from === id ? [] : [copy(from, id, live[i]!.shape, ctx.local)];
     });
     const loop = reverse ? `for (let ${t} = ${length - 1}; ${t} >= 0; ${t}--) {` : `for (let ${t} = 0; ${t} < ${length}; ${t}++) {`;
     return [...lines, loop, ...stepIn, ...emitted.lines, ...stepOut, ...carryBack, "}"];
@@ -213,6 +213,17 @@ function putStep(into: Tensor, v: Tensor, t: number, length: number): void {
   const rows = v.shape.length === 0 ? 1 : v.shape[0]!;
   const r = v.data.length / rows;
   for (let i = 0; i < rows; i++) for (let j = 0; j < r; j++) into.data[(i * length + t) * r + j] = v.data[i * r + j]!;
+}
+
+/**
+ * A copy of a whole value (a loop, not `set`: the source may be a workspace array that the memory
+ * plan sized for a larger value it also holds).
+ */
+function copy(from: string, to: string, shape: Shape, local: (hint: string) => string): string {
+  const k = local("k");
+  const fixed = shape.reduce<number>((a, d) => (typeof d === "number" ? a * d : a), 1);
+  const count = shape.some((d) => typeof d !== "number") ? (fixed === 1 ? "n" : `n * ${fixed}`) : String(fixed);
+  return `for (let ${k} = 0; ${k} < ${count}; ${k}++) ${to}[${k}] = ${from}[${k}];`;
 }
 
 /** Statements copying step t between a stacked array [B, T, …rest] and a step array [B, …rest]. */

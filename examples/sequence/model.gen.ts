@@ -388,8 +388,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
   }
   // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    h.set(broadcastTo);
-    c_2.set(broadcastTo);
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2];
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = broadcastTo[k_3];
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
@@ -688,8 +688,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
         add[i] = matmul_0 + bo[0];
       }
       for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1];
-      h.set(h_next);
-      c_2.set(c_next);
+      for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4];
+      for (let k_5 = 0; k_5 < n * 16; k_5++) c_2[k_5] = c_next[k_5];
     }
   }
   for (let i = 0; i < n; i++) {
@@ -809,8 +809,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
   }
   // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    h.set(broadcastTo);
-    c_7.set(broadcastTo);
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2];
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_7[k_3] = broadcastTo[k_3];
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
@@ -1130,8 +1130,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         for (let j_10 = 0; j_10 < 16; j_10++) h_steps[(i_10 * 9 + t) * 16 + j_10] = h[i_10 * 16 + j_10];
       for (let i_11 = 0; i_11 < n; i_11++)
         for (let j_11 = 0; j_11 < 16; j_11++) h_next_steps[(i_11 * 9 + t) * 16 + j_11] = h_next[i_11 * 16 + j_11];
-      h.set(h_next);
-      c_7.set(c_next);
+      for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4];
+      for (let k_5 = 0; k_5 < n * 16; k_5++) c_7[k_5] = c_next[k_5];
     }
   }
   // mul = N ⊙ 9   (model.ts:25:18)
@@ -1294,14 +1294,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
   const loss = sum / mul;
   // scan = scanᴿ_{t=1..9}(broadcastTo, broadcastTo, c_2, c_3, c_4, c_3, c_5, c_6; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
   {
-    dh.set(broadcastTo);
-    dc.set(broadcastTo);
-    dlstm_Wih.set(c_2);
-    dlstm_bih.set(c_3);
-    dlstm_Whh.set(c_4);
-    dlstm_bhh.set(c_3);
-    dWo.set(c_5);
-    dbo.set(c_6);
+    for (let k_6 = 0; k_6 < n * 16; k_6++) dh[k_6] = broadcastTo[k_6];
+    for (let k_7 = 0; k_7 < n * 16; k_7++) dc[k_7] = broadcastTo[k_7];
+    for (let k_8 = 0; k_8 < 128; k_8++) dlstm_Wih[k_8] = c_2[k_8];
+    for (let k_9 = 0; k_9 < 64; k_9++) dlstm_bih[k_9] = c_3[k_9];
+    for (let k_10 = 0; k_10 < 1024; k_10++) dlstm_Whh[k_10] = c_4[k_10];
+    for (let k_11 = 0; k_11 < 64; k_11++) dlstm_bhh[k_11] = c_3[k_11];
+    for (let k_12 = 0; k_12 < 16; k_12++) dWo[k_12] = c_5[k_12];
+    for (let k_13 = 0; k_13 < 1; k_13++) dbo[k_13] = c_6[k_13];
     for (let t_2 = 8; t_2 >= 0; t_2--) {
       for (let i_12 = 0; i_12 < n; i_12++) dy0[i_12 * 1] = dys[(i_12 * 9 + t_2) * 1];
       for (let i_13 = 0; i_13 < n; i_13++)
@@ -2005,14 +2005,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       dbo_2[0] = dbo_2_0;
       // add_9 = Σ∂bo + dbo
       add_9[0] = dbo[0] + dbo_2[0];
-      dh.set(dh_2);
-      dc.set(dc_2);
-      dlstm_Wih.set(add_4);
-      dlstm_bih.set(add_5);
-      dlstm_Whh.set(add_6);
-      dlstm_bhh.set(add_7);
-      dWo.set(add_8);
-      dbo.set(add_9);
+      for (let k_14 = 0; k_14 < n * 16; k_14++) dh[k_14] = dh_2[k_14];
+      for (let k_15 = 0; k_15 < n * 16; k_15++) dc[k_15] = dc_2[k_15];
+      for (let k_16 = 0; k_16 < 128; k_16++) dlstm_Wih[k_16] = add_4[k_16];
+      for (let k_17 = 0; k_17 < 64; k_17++) dlstm_bih[k_17] = add_5[k_17];
+      for (let k_18 = 0; k_18 < 1024; k_18++) dlstm_Whh[k_18] = add_6[k_18];
+      for (let k_19 = 0; k_19 < 64; k_19++) dlstm_bhh[k_19] = add_7[k_19];
+      for (let k_20 = 0; k_20 < 16; k_20++) dWo[k_20] = add_8[k_20];
+      for (let k_21 = 0; k_21 < 1; k_21++) dbo[k_21] = add_9[k_21];
     }
   }
   return loss;
@@ -2069,8 +2069,8 @@ function evaluatePass(
   }
   // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    h.set(broadcastTo);
-    c_2.set(broadcastTo);
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2];
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = broadcastTo[k_3];
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
@@ -2369,8 +2369,8 @@ function evaluatePass(
         add[i] = matmul_0 + bo[0];
       }
       for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1];
-      h.set(h_next);
-      c_2.set(c_next);
+      for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4];
+      for (let k_5 = 0; k_5 < n * 16; k_5++) c_2[k_5] = c_next[k_5];
     }
   }
   // mul = N ⊙ 9   (model.ts:25:18)

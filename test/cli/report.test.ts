@@ -112,3 +112,21 @@ describe("every example: --report=json and --source-map", () => {
     });
   }
 });
+
+describe("the memory plan shares arrays between values whose lifetimes do not overlap", () => {
+  it("mnist-cnn's training workspace: arrays holding several values in turn, sized for the largest", async () => {
+    copyFileSync("examples/mnist-cnn/model.ts", path.join(dir, "cnn.ts"));
+    const r = await run(["compile", "cnn.ts", "-o", "cnn.gen.ts", "--report=json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const train = (JSON.parse(r.stdout) as { memory: { pass: string; buffers: { name: string; elements: string; holds?: string[] }[] }[] }).memory.find((m) => m.pass === "train")!;
+    const shared = train.buffers.filter((b) => b.holds);
+    expect(shared.length).toBeGreaterThan(2);
+    for (const b of shared) expect(b.holds![0]).toBe(b.name); // named after the first value it holds
+    // Every value is held by exactly one array; results of the pass (gradients, logits) keep their own.
+    const held = shared.flatMap((b) => b.holds!);
+    expect(new Set(held).size).toBe(held.length);
+    for (const result of ["dK1", "dK2", "dW", "logits"]) expect(train.buffers.find((b) => b.name === result)?.holds).toBeUndefined();
+    const code = readFileSync(path.join(dir, "cnn.gen.ts"), "utf8");
+    expect(code).toMatch(/const (\w+) = ws\.(\w+); \/\/ reuses \2's array: \2 is no longer needed when \1 is written/);
+  });
+});

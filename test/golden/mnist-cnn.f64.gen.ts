@@ -86,8 +86,6 @@ interface ForwardWorkspace {
   readonly relu: Float64Array;
   readonly h1: Float64Array;
   readonly conv2d_2: Float64Array;
-  readonly relu_2: Float64Array;
-  readonly h2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
 }
@@ -99,8 +97,6 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     relu: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
     conv2d_2: new Float64Array(n * 1024),
-    relu_2: new Float64Array(n * 1024),
-    h2: new Float64Array(n * 256),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
   };
@@ -112,25 +108,17 @@ interface TrainWorkspace {
   readonly relu: Float64Array;
   readonly h1: Float64Array;
   readonly conv2d_2: Float64Array;
-  readonly relu_2: Float64Array;
   readonly h2: Float64Array;
   readonly logits: Float64Array;
-  readonly softmax: Float64Array;
   readonly dlogits: Float64Array;
   readonly db: Float64Array;
   readonly matmul: Float64Array;
   readonly dW: Float64Array;
   readonly maxPool2dBackward: Float64Array;
-  readonly mul: Float64Array;
   readonly sum_2: Float64Array;
   readonly sum_3: Float64Array;
   readonly dc2: Float64Array;
-  readonly dh1: Float64Array;
   readonly dK2: Float64Array;
-  readonly maxPool2dBackward_2: Float64Array;
-  readonly mul_2: Float64Array;
-  readonly sum_4: Float64Array;
-  readonly sum_5: Float64Array;
   readonly dc1: Float64Array;
   readonly dK1: Float64Array;
 }
@@ -142,25 +130,17 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     relu: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
     conv2d_2: new Float64Array(n * 1024),
-    relu_2: new Float64Array(n * 1024),
-    h2: new Float64Array(n * 256),
+    h2: new Float64Array(n * 1152),
     logits: new Float64Array(n * 10),
-    softmax: new Float64Array(n * 10),
     dlogits: new Float64Array(n * 10),
     db: new Float64Array(10),
-    matmul: new Float64Array(n * 256),
+    matmul: new Float64Array(n * 4608),
     dW: new Float64Array(2560),
     maxPool2dBackward: new Float64Array(n * 1024),
-    mul: new Float64Array(n * 1024),
-    sum_2: new Float64Array(1024),
-    sum_3: new Float64Array(128),
+    sum_2: new Float64Array(4608),
+    sum_3: new Float64Array(192),
     dc2: new Float64Array(16),
-    dh1: new Float64Array(n * 1152),
     dK2: new Float64Array(3200),
-    maxPool2dBackward_2: new Float64Array(n * 4608),
-    mul_2: new Float64Array(n * 4608),
-    sum_4: new Float64Array(4608),
-    sum_5: new Float64Array(192),
     dc1: new Float64Array(8),
     dK1: new Float64Array(200),
   };
@@ -172,8 +152,6 @@ interface EvaluateWorkspace {
   readonly relu: Float64Array;
   readonly h1: Float64Array;
   readonly conv2d_2: Float64Array;
-  readonly relu_2: Float64Array;
-  readonly h2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
 }
@@ -185,8 +163,6 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
     relu: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
     conv2d_2: new Float64Array(n * 1024),
-    relu_2: new Float64Array(n * 1024),
-    h2: new Float64Array(n * 256),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
   };
@@ -204,8 +180,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
   const relu = ws.relu;
   const h1 = ws.h1;
   const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.relu_2;
-  const h2 = ws.h2;
+  const relu_2 = ws.h1; // reuses h1's array: h1 is no longer needed when relu_2 is written
+  const h2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 
@@ -622,25 +598,25 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   const relu = ws.relu;
   const h1 = ws.h1;
   const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.relu_2;
+  const relu_2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when relu_2 is written
   const h2 = ws.h2;
   const logits = ws.logits;
-  const softmax = ws.softmax;
+  const softmax = ws.conv2d_2; // reuses conv2d_2's array: conv2d_2 is no longer needed when softmax is written
   const dlogits = ws.dlogits;
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
   const maxPool2dBackward = ws.maxPool2dBackward;
-  const mul = ws.mul;
+  const mul = ws.conv2d_2; // reuses conv2d_2's array: conv2d_2 is no longer needed when mul is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.dh1;
+  const dh1 = ws.h2; // reuses h2's array: h2 is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.maxPool2dBackward_2;
-  const mul_2 = ws.mul_2;
-  const sum_4 = ws.sum_4;
-  const sum_5 = ws.sum_5;
+  const maxPool2dBackward_2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when maxPool2dBackward_2 is written
+  const mul_2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when mul_2 is written
+  const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
+  const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
   const dc1 = ws.dc1;
   const dK1 = ws.dK1;
 
@@ -1826,8 +1802,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const relu = ws.relu;
   const h1 = ws.h1;
   const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.relu_2;
-  const h2 = ws.h2;
+  const relu_2 = ws.h1; // reuses h1's array: h1 is no longer needed when relu_2 is written
+  const h2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 

@@ -85,7 +85,6 @@ interface TrainWorkspace {
   readonly dlogit: Float32Array;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
-  readonly mul: Float32Array;
   readonly db1: Float32Array;
   readonly dW1: Float32Array;
 }
@@ -94,13 +93,12 @@ function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     h: new Float32Array(32),
-    logit: new Float32Array(4),
+    logit: new Float32Array(32),
     neg: new Float32Array(4),
     sub: new Float32Array(4),
     dlogit: new Float32Array(4),
     db2: new Float32Array(1),
     dW2: new Float32Array(8),
-    mul: new Float32Array(32),
     db1: new Float32Array(8),
     dW1: new Float32Array(16),
   };
@@ -283,7 +281,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const dlogit = ws.dlogit;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const mul = ws.mul;
+  const mul = ws.logit; // reuses logit's array: logit is no longer needed when mul is written
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
