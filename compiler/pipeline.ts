@@ -8,6 +8,7 @@ import { constFold } from "./passes/constFold.js";
 import { cse } from "./passes/cse.js";
 import { dce } from "./passes/dce.js";
 import { foldTranspose } from "./passes/foldTranspose.js";
+import { joinSlices } from "./passes/joinSlices.js";
 import type { Pass } from "./passes/pass.js";
 import { reuseForward } from "./passes/reuseForward.js";
 import { scanBodies } from "./passes/scanBodies.js";
@@ -21,7 +22,7 @@ export function optimizeForwardBody(body: Graph): { graph: Graph; changes: numbe
 
 /** The passes the reverse body of backpropagation through time gets: those run after grad on the outer graph. */
 export function optimizeReverseBody(body: Graph): { graph: Graph; changes: number } {
-  return sequence(body, [simplify, constFold, foldTranspose, reuseForward, simplify, cse, dce]);
+  return sequence(body, [simplify, constFold, joinSlices, foldTranspose, reuseForward, simplify, cse, dce]);
 }
 
 function sequence(g: Graph, passes: readonly Pass[]): { graph: Graph; changes: number } {
@@ -75,6 +76,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("grad", differentiate, g);
   g = run("simplify", simplify, g);
   g = run("constFold", constFold, g);
+  g = run("joinSlices", joinSlices, g);
   g = run("foldTranspose", foldTranspose, g);
   g = run("reuseForward", reuseForward, g);
   g = run("simplify", simplify, g);

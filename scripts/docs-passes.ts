@@ -14,6 +14,7 @@ import { constFold } from "../compiler/passes/constFold.js";
 import { cse } from "../compiler/passes/cse.js";
 import { dce } from "../compiler/passes/dce.js";
 import { foldTranspose } from "../compiler/passes/foldTranspose.js";
+import { joinSlices } from "../compiler/passes/joinSlices.js";
 import type { Pass } from "../compiler/passes/pass.js";
 import { reuseForward } from "../compiler/passes/reuseForward.js";
 import { scanBodies } from "../compiler/passes/scanBodies.js";
@@ -30,6 +31,7 @@ export const RECIPES: Record<string, { readonly pass: Pass; readonly prepare: (t
   simplify: { pass: simplify, prepare: (g) => g },
   constFold: { pass: constFold, prepare: (g) => g },
   foldTranspose: { pass: foldTranspose, prepare: (g) => g },
+  joinSlices: { pass: joinSlices, prepare: (g) => grad(g) },
   reuseForward: { pass: reuseForward, prepare: (g) => grad(g) },
   cse: { pass: cse, prepare: (g) => grad(g) },
   dce: { pass: dce, prepare: (g) => grad(g) },

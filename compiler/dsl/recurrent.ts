@@ -72,10 +72,11 @@ export function rnnCell(x: Tensor, h: Tensor, p: CellParams, options: { nonlinea
 export function lstmCell(x: Tensor, state: { readonly h: Tensor; readonly c: Tensor }, p: CellParams): { h: Tensor; c: Tensor } {
   const H = hiddenOf(p, 4, "lstmCell");
   const gates = named(add(affine(x, p.Wih, p.bih), affine(state.h, p.Whh, p.bhh)), "gates");
-  const i = named(sigmoid(gate(gates, 0, H)), "i_gate");
-  const f = named(sigmoid(gate(gates, 1, H)), "f_gate");
-  const g = named(tanh(gate(gates, 2, H)), "g_gate");
-  const o = named(sigmoid(gate(gates, 3, H)), "o_gate");
+  // Each gate's pre-activation is named too, so its gradient reads di_pre, df_pre, … in generated code.
+  const i = named(sigmoid(named(gate(gates, 0, H), "i_pre")), "i_gate");
+  const f = named(sigmoid(named(gate(gates, 1, H), "f_pre")), "f_gate");
+  const g = named(tanh(named(gate(gates, 2, H), "g_pre")), "g_gate");
+  const o = named(sigmoid(named(gate(gates, 3, H), "o_pre")), "o_gate");
   const c = named(add(mul(f, state.c), mul(i, g)), "c_next");
   return { h: named(mul(o, named(tanh(c), "tanh_c")), "h_next"), c };
 }
@@ -85,9 +86,9 @@ export function gruCell(x: Tensor, h: Tensor, p: CellParams): Tensor {
   const H = hiddenOf(p, 3, "gruCell");
   const gx = named(affine(x, p.Wih, p.bih), "gates_x");
   const gh = named(affine(h, p.Whh, p.bhh), "gates_h");
-  const r = named(sigmoid(add(gate(gx, 0, H), gate(gh, 0, H))), "r_gate");
-  const z = named(sigmoid(add(gate(gx, 1, H), gate(gh, 1, H))), "z_gate");
-  const n = named(tanh(add(gate(gx, 2, H), mul(r, gate(gh, 2, H)))), "n_gate");
+  const r = named(sigmoid(named(add(gate(gx, 0, H), gate(gh, 0, H)), "r_pre")), "r_gate");
+  const z = named(sigmoid(named(add(gate(gx, 1, H), gate(gh, 1, H)), "z_pre")), "z_gate");
+  const n = named(tanh(named(add(gate(gx, 2, H), mul(r, gate(gh, 2, H))), "n_pre")), "n_gate");
   return named(add(mul(sub(1, z), n), mul(z, h)), "h_next");
 }
 

@@ -134,7 +134,7 @@ export class KernelEmitter {
   }
 
   formula(n: Node): string {
-    return formula(n, this.env.plan.inline, this.env.display);
+    return formula(n, this.env.plan.expanded, this.env.display);
   }
 
   private comment(k: Kernel): string {
@@ -194,6 +194,15 @@ export class KernelEmitter {
     if (this.env.plan.inline.has(n)) return this.compute(n, idx, body);
     if (!this.env.storage.has(storageOf(n))) {
       if (n.op === "broadcastTo") return this.valueAt(n.inputs[0]!, idx, body);
+      if (n.op === "slice") {
+        // x[…, start + step·j, …]: the slice's index along its axis, moved into its input.
+        const { axis, start, step } = n.attrs as { axis: number; start: number; step: number };
+        const off = idx.length - n.shape.length;
+        const own = n.shape.map((d, k) => (d === 1 ? 0 : idx[k + off]!));
+        const j = own[axis]!;
+        own[axis] = typeof j === "number" ? start + step * j : `${step === 1 ? j : `${j} * ${step}`}${start ? ` + ${start}` : ""}`;
+        return this.valueAt(n.inputs[0]!, own, body);
+      }
       if (n.op === "onehot") {
         // [labels[row] = class] at this point of a [rows, classes] loop.
         const off = idx.length - n.shape.length;

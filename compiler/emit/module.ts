@@ -555,7 +555,7 @@ function emitKernels(
     if (n.op === "input" || n.op === "param") readInPlace.push(String(n.attrs.name));
     else if ((kernelNodes.has(n) || n.op === "part") && storage.has(n)) {
       const where = scalars.has(n) ? "scalar local" : st.rowScalars.has(n) ? "row locals" : "buffer";
-      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.inline, display)}` });
+      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.expanded, display)}` });
     }
   }
   return { lines, codes, loopOf, segmentOf, saved, readInPlace, buffered };

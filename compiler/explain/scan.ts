@@ -57,7 +57,7 @@ function stepEquations(body: ScanBody, kind: "forward" | "reverse", names: Map<N
     return made;
   };
   for (const x of g.inputs) display(x);
-  const lines = p.kernels.map((kn) => storageOf(kn.node)).map((n) => `    ${display(n)} = ${formula(n, p.inline, display)}`);
+  const lines = p.kernels.map((kn) => storageOf(kn.node)).map((n) => `    ${display(n)} = ${formula(n, p.expanded, display)}`);
   const k = body.carries;
   const carries = g.outputs.slice(0, k).map(([, n], i) => `${display(g.inputs[i]!)} ← ${display(n)}`);
   const userEnd = kind === "forward" ? k + userOutputs(body) : g.outputs.length;

@@ -137,7 +137,7 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
   for (const n of p.nodes) members.get(home(n))?.push(n);
   return p.kernels.map((k, index) => ({
     key: `k${index + 1}`,
-    label: kernelLabel(k, index, `${display(k.node)} = ${formula(k.node, p.inline, display)}`, gradient(k.node)),
+    label: kernelLabel(k, index, `${display(k.node)} = ${formula(k.node, p.expanded, display)}`, gradient(k.node)),
     members: members.get(k.node)!,
   }));
 }

@@ -5,8 +5,8 @@
 //  - A matmul whose only consumer is an elementwise node of its shape becomes that node's prologue:
 //    the bias and activation are its epilogue, applied as each output element is finished.
 //  - Reductions, rowwise ops (softmax, cross-entropy) and matmuls are kernels of their own.
-//  - reshape is free (the same buffer, read with another shape); broadcastTo and transpose-free reads
-//    are index arithmetic in the consumer; a scalar lives in a local variable, not a buffer.
+//  - reshape is free (the same buffer, read with another shape); broadcastTo, slices and transpose-free
+//    reads are index arithmetic in the consumer; a scalar lives in a local variable, not a buffer.
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
@@ -27,6 +27,8 @@ export interface Plan {
   readonly kernels: readonly Kernel[];
   /** Nodes computed inline in a consumer's loop (no buffer). */
   readonly inline: ReadonlySet<Node>;
+  /** What a kernel's formula writes out rather than names: inline nodes and slices read in place. */
+  readonly expanded: ReadonlySet<Node>;
   /** Every node the roots need, topologically ordered. */
   readonly nodes: readonly Node[];
 }
@@ -34,8 +36,11 @@ export interface Plan {
 /** Nodes whose storage is another node's: reshape aliases its (materialized) input. */
 export const storageOf = (n: Node): Node => (n.op === "reshape" ? storageOf(n.inputs[0]!) : n);
 
-/** Nodes whose elements are index arithmetic on their input: broadcastTo, onehot. */
-export const indexed = (n: Node): boolean => n.op === "broadcastTo" || n.op === "onehot";
+/**
+ * Nodes whose elements are index arithmetic on their input: broadcastTo, onehot, and slice (element
+ * j of x[:, a:b:s] is x[:, a + s·j]), read in place by the loops that consume them — never copied.
+ */
+export const indexed = (n: Node): boolean => n.op === "broadcastTo" || n.op === "onehot" || n.op === "slice";
 
 export function plan(g: Graph, roots: readonly Node[]): Plan {
   const needed = reachable(roots);
@@ -71,18 +76,22 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   }
 
   const kernels: Kernel[] = [];
+  const expanded = new Set(inline);
   for (const n of nodes) {
     if (inline.has(n)) continue;
     const k = kind(n);
     if (k === "leaf" && getOp(n.op).lowerKernel) kernels.push({ kind: "kernel", node: n }); // drawn, not given
     if (k === "leaf" || k === "view") continue;
     // A broadcast or a onehot read by elementwise loops is index arithmetic there; otherwise a copy.
-    if (indexed(n) && !rootSet.has(n) && (consumers.get(n) ?? []).every((c) => readsElementwise(c, n) || kind(c) === "elementwise")) continue;
+    if (indexed(n) && !rootSet.has(n) && (consumers.get(n) ?? []).every((c) => readsElementwise(c, n) || kind(c) === "elementwise")) {
+      if (n.op === "slice") expanded.add(n);
+      continue;
+    }
     if (k === "elementwise") {
       const m = fusedMatmul.get(n);
       kernels.push(m ? { kind: "matmul", node: n, matmul: m } : { kind: "elementwise", node: n });
     } else if (k === "layout") kernels.push({ kind: n.op === "transpose" ? "transpose" : "elementwise", node: n });
     else kernels.push({ kind: k as KernelKind, node: n });
   }
-  return { kernels, inline, nodes };
+  return { kernels, inline, expanded, nodes };
 }

@@ -129,10 +129,6 @@ interface ForwardWorkspace {
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
   readonly gates: Float32Array;
-  readonly slice: Float32Array;
-  readonly slice_2: Float32Array;
-  readonly slice_3: Float32Array;
-  readonly slice_4: Float32Array;
   readonly c_next: Float32Array;
   readonly h_next: Float32Array;
   readonly add: Float32Array;
@@ -149,10 +145,6 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
     gates: new Float32Array(n * 64),
-    slice: new Float32Array(n * 16),
-    slice_2: new Float32Array(n * 16),
-    slice_3: new Float32Array(n * 16),
-    slice_4: new Float32Array(n * 16),
     c_next: new Float32Array(n * 16),
     h_next: new Float32Array(n * 16),
     add: new Float32Array(n),
@@ -183,13 +175,9 @@ interface TrainWorkspace {
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
   readonly gates: Float32Array;
-  readonly slice: Float32Array;
   readonly i_gate: Float32Array;
-  readonly slice_2: Float32Array;
   readonly f_gate: Float32Array;
-  readonly slice_3: Float32Array;
   readonly g_gate: Float32Array;
-  readonly slice_4: Float32Array;
   readonly o_gate: Float32Array;
   readonly c_next: Float32Array;
   readonly tanh_c: Float32Array;
@@ -208,15 +196,11 @@ interface TrainWorkspace {
   readonly h_next_2: Float32Array;
   readonly bits_t_2: Float32Array;
   readonly dh_next: Float32Array;
-  readonly mul_16: Float32Array;
-  readonly sliceGrad: Float32Array;
+  readonly do_pre: Float32Array;
   readonly dc_next: Float32Array;
-  readonly mul_17: Float32Array;
-  readonly sliceGrad_2: Float32Array;
-  readonly mul_18: Float32Array;
-  readonly sliceGrad_3: Float32Array;
-  readonly mul_19: Float32Array;
-  readonly sliceGrad_4: Float32Array;
+  readonly dg_pre: Float32Array;
+  readonly df_pre: Float32Array;
+  readonly di_pre: Float32Array;
   readonly dgates: Float32Array;
   readonly dh_2: Float32Array;
   readonly dc_2: Float32Array;
@@ -255,13 +239,9 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
     gates: new Float32Array(n * 64),
-    slice: new Float32Array(n * 16),
     i_gate: new Float32Array(n * 16),
-    slice_2: new Float32Array(n * 16),
     f_gate: new Float32Array(n * 16),
-    slice_3: new Float32Array(n * 16),
     g_gate: new Float32Array(n * 16),
-    slice_4: new Float32Array(n * 16),
     o_gate: new Float32Array(n * 16),
     c_next: new Float32Array(n * 16),
     tanh_c: new Float32Array(n * 16),
@@ -280,15 +260,11 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     h_next_2: new Float32Array(n * 16),
     bits_t_2: new Float32Array(n * 2),
     dh_next: new Float32Array(n * 16),
-    mul_16: new Float32Array(n * 16),
-    sliceGrad: new Float32Array(n * 64),
+    do_pre: new Float32Array(n * 16),
     dc_next: new Float32Array(n * 16),
-    mul_17: new Float32Array(n * 16),
-    sliceGrad_2: new Float32Array(n * 64),
-    mul_18: new Float32Array(n * 16),
-    sliceGrad_3: new Float32Array(n * 64),
-    mul_19: new Float32Array(n * 16),
-    sliceGrad_4: new Float32Array(n * 64),
+    dg_pre: new Float32Array(n * 16),
+    df_pre: new Float32Array(n * 16),
+    di_pre: new Float32Array(n * 16),
     dgates: new Float32Array(n * 64),
     dh_2: new Float32Array(n * 16),
     dc_2: new Float32Array(n * 16),
@@ -313,10 +289,6 @@ interface EvaluateWorkspace {
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
   readonly gates: Float32Array;
-  readonly slice: Float32Array;
-  readonly slice_2: Float32Array;
-  readonly slice_3: Float32Array;
-  readonly slice_4: Float32Array;
   readonly c_next: Float32Array;
   readonly h_next: Float32Array;
   readonly add: Float32Array;
@@ -333,10 +305,6 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
     gates: new Float32Array(n * 64),
-    slice: new Float32Array(n * 16),
-    slice_2: new Float32Array(n * 16),
-    slice_3: new Float32Array(n * 16),
-    slice_4: new Float32Array(n * 16),
     c_next: new Float32Array(n * 16),
     h_next: new Float32Array(n * 16),
     add: new Float32Array(n),
@@ -359,10 +327,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
   const gates = ws.gates;
-  const slice = ws.slice;
-  const slice_2 = ws.slice_2;
-  const slice_3 = ws.slice_3;
-  const slice_4 = ws.slice_4;
   const c_next = ws.c_next;
   const h_next = ws.h_next;
   const add = ws.add;
@@ -499,184 +463,150 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
           const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
           gates[i * 64 + j] = add_2 + add_3;
         }
-      }
-      // slice = gates[:, 0:16]   (model.ts:18:18)
-      {
-        for (let i0 = 0; i0 < n; i0++) {
-          for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
-          }
-        }
-      }
-      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
-      {
-        for (let i0_2 = 0; i0_2 < n; i0_2++) {
-          for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
-          }
-        }
-      }
-      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
-      {
-        for (let i0_3 = 0; i0_3 < n; i0_3++) {
-          for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
-          }
-        }
-      }
-      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
-      {
-        for (let i0_4 = 0; i0_4 < n; i0_4++) {
-          for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
-          }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        // c_next = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
-        const f_gate_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
+        // c_next = σ(gates[:, 16:32]) ⊙ c + σ(gates[:, 0:16]) ⊙ tanh(gates[:, 32:48])   (model.ts:18:18)
+        const f_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 16]));
         const mul_0 = f_gate_0 * c_2[i * 16];
-        const i_gate_0 = 1 / (1 + Math.exp(-slice[i * 16]));
-        const g_gate_0 = Math.tanh(slice_3[i * 16]);
+        const i_gate_0 = 1 / (1 + Math.exp(-gates[i * 64]));
+        const g_gate_0 = Math.tanh(gates[i * 64 + 32]);
         const mul_0_2 = i_gate_0 * g_gate_0;
         c_next[i * 16] = mul_0 + mul_0_2;
-        const f_gate_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
+        const f_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 17]));
         const mul_1 = f_gate_1 * c_2[i * 16 + 1];
-        const i_gate_1 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        const g_gate_1 = Math.tanh(slice_3[i * 16 + 1]);
+        const i_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 1]));
+        const g_gate_1 = Math.tanh(gates[i * 64 + 33]);
         const mul_1_2 = i_gate_1 * g_gate_1;
         c_next[i * 16 + 1] = mul_1 + mul_1_2;
-        const f_gate_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
+        const f_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 18]));
         const mul_2 = f_gate_2 * c_2[i * 16 + 2];
-        const i_gate_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        const g_gate_2 = Math.tanh(slice_3[i * 16 + 2]);
+        const i_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 2]));
+        const g_gate_2 = Math.tanh(gates[i * 64 + 34]);
         const mul_2_2 = i_gate_2 * g_gate_2;
         c_next[i * 16 + 2] = mul_2 + mul_2_2;
-        const f_gate_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
+        const f_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 19]));
         const mul_3 = f_gate_3 * c_2[i * 16 + 3];
-        const i_gate_3 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        const g_gate_3 = Math.tanh(slice_3[i * 16 + 3]);
+        const i_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 3]));
+        const g_gate_3 = Math.tanh(gates[i * 64 + 35]);
         const mul_3_2 = i_gate_3 * g_gate_3;
         c_next[i * 16 + 3] = mul_3 + mul_3_2;
-        const f_gate_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
+        const f_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 20]));
         const mul_4 = f_gate_4 * c_2[i * 16 + 4];
-        const i_gate_4 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        const g_gate_4 = Math.tanh(slice_3[i * 16 + 4]);
+        const i_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 4]));
+        const g_gate_4 = Math.tanh(gates[i * 64 + 36]);
         const mul_4_2 = i_gate_4 * g_gate_4;
         c_next[i * 16 + 4] = mul_4 + mul_4_2;
-        const f_gate_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
+        const f_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 21]));
         const mul_5 = f_gate_5 * c_2[i * 16 + 5];
-        const i_gate_5 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        const g_gate_5 = Math.tanh(slice_3[i * 16 + 5]);
+        const i_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 5]));
+        const g_gate_5 = Math.tanh(gates[i * 64 + 37]);
         const mul_5_2 = i_gate_5 * g_gate_5;
         c_next[i * 16 + 5] = mul_5 + mul_5_2;
-        const f_gate_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
+        const f_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 22]));
         const mul_6 = f_gate_6 * c_2[i * 16 + 6];
-        const i_gate_6 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        const g_gate_6 = Math.tanh(slice_3[i * 16 + 6]);
+        const i_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 6]));
+        const g_gate_6 = Math.tanh(gates[i * 64 + 38]);
         const mul_6_2 = i_gate_6 * g_gate_6;
         c_next[i * 16 + 6] = mul_6 + mul_6_2;
-        const f_gate_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
+        const f_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 23]));
         const mul_7 = f_gate_7 * c_2[i * 16 + 7];
-        const i_gate_7 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        const g_gate_7 = Math.tanh(slice_3[i * 16 + 7]);
+        const i_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 7]));
+        const g_gate_7 = Math.tanh(gates[i * 64 + 39]);
         const mul_7_2 = i_gate_7 * g_gate_7;
         c_next[i * 16 + 7] = mul_7 + mul_7_2;
-        const f_gate_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
+        const f_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 24]));
         const mul_8 = f_gate_8 * c_2[i * 16 + 8];
-        const i_gate_8 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        const g_gate_8 = Math.tanh(slice_3[i * 16 + 8]);
+        const i_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 8]));
+        const g_gate_8 = Math.tanh(gates[i * 64 + 40]);
         const mul_8_2 = i_gate_8 * g_gate_8;
         c_next[i * 16 + 8] = mul_8 + mul_8_2;
-        const f_gate_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
+        const f_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 25]));
         const mul_9 = f_gate_9 * c_2[i * 16 + 9];
-        const i_gate_9 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        const g_gate_9 = Math.tanh(slice_3[i * 16 + 9]);
+        const i_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 9]));
+        const g_gate_9 = Math.tanh(gates[i * 64 + 41]);
         const mul_9_2 = i_gate_9 * g_gate_9;
         c_next[i * 16 + 9] = mul_9 + mul_9_2;
-        const f_gate_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
+        const f_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 26]));
         const mul_10 = f_gate_10 * c_2[i * 16 + 10];
-        const i_gate_10 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        const g_gate_10 = Math.tanh(slice_3[i * 16 + 10]);
+        const i_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 10]));
+        const g_gate_10 = Math.tanh(gates[i * 64 + 42]);
         const mul_10_2 = i_gate_10 * g_gate_10;
         c_next[i * 16 + 10] = mul_10 + mul_10_2;
-        const f_gate_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
+        const f_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 27]));
         const mul_11 = f_gate_11 * c_2[i * 16 + 11];
-        const i_gate_11 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        const g_gate_11 = Math.tanh(slice_3[i * 16 + 11]);
+        const i_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 11]));
+        const g_gate_11 = Math.tanh(gates[i * 64 + 43]);
         const mul_11_2 = i_gate_11 * g_gate_11;
         c_next[i * 16 + 11] = mul_11 + mul_11_2;
-        const f_gate_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
+        const f_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 28]));
         const mul_12 = f_gate_12 * c_2[i * 16 + 12];
-        const i_gate_12 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        const g_gate_12 = Math.tanh(slice_3[i * 16 + 12]);
+        const i_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 12]));
+        const g_gate_12 = Math.tanh(gates[i * 64 + 44]);
         const mul_12_2 = i_gate_12 * g_gate_12;
         c_next[i * 16 + 12] = mul_12 + mul_12_2;
-        const f_gate_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
+        const f_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 29]));
         const mul_13 = f_gate_13 * c_2[i * 16 + 13];
-        const i_gate_13 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        const g_gate_13 = Math.tanh(slice_3[i * 16 + 13]);
+        const i_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 13]));
+        const g_gate_13 = Math.tanh(gates[i * 64 + 45]);
         const mul_13_2 = i_gate_13 * g_gate_13;
         c_next[i * 16 + 13] = mul_13 + mul_13_2;
-        const f_gate_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
+        const f_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 30]));
         const mul_14 = f_gate_14 * c_2[i * 16 + 14];
-        const i_gate_14 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        const g_gate_14 = Math.tanh(slice_3[i * 16 + 14]);
+        const i_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 14]));
+        const g_gate_14 = Math.tanh(gates[i * 64 + 46]);
         const mul_14_2 = i_gate_14 * g_gate_14;
         c_next[i * 16 + 14] = mul_14 + mul_14_2;
-        const f_gate_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
+        const f_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 31]));
         const mul_15 = f_gate_15 * c_2[i * 16 + 15];
-        const i_gate_15 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        const g_gate_15 = Math.tanh(slice_3[i * 16 + 15]);
+        const i_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 15]));
+        const g_gate_15 = Math.tanh(gates[i * 64 + 47]);
         const mul_15_2 = i_gate_15 * g_gate_15;
         c_next[i * 16 + 15] = mul_15 + mul_15_2;
-        // h_next = σ(slice_4) ⊙ tanh(c_next)   (model.ts:18:18)
-        const o_gate_0 = 1 / (1 + Math.exp(-slice_4[i * 16]));
+        // h_next = σ(gates[:, 48:64]) ⊙ tanh(c_next)   (model.ts:18:18)
+        const o_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 48]));
         const tanh_c_0 = Math.tanh(c_next[i * 16]);
         h_next[i * 16] = o_gate_0 * tanh_c_0;
-        const o_gate_1 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
+        const o_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 49]));
         const tanh_c_1 = Math.tanh(c_next[i * 16 + 1]);
         h_next[i * 16 + 1] = o_gate_1 * tanh_c_1;
-        const o_gate_2 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
+        const o_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 50]));
         const tanh_c_2 = Math.tanh(c_next[i * 16 + 2]);
         h_next[i * 16 + 2] = o_gate_2 * tanh_c_2;
-        const o_gate_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
+        const o_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 51]));
         const tanh_c_3 = Math.tanh(c_next[i * 16 + 3]);
         h_next[i * 16 + 3] = o_gate_3 * tanh_c_3;
-        const o_gate_4 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
+        const o_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 52]));
         const tanh_c_4 = Math.tanh(c_next[i * 16 + 4]);
         h_next[i * 16 + 4] = o_gate_4 * tanh_c_4;
-        const o_gate_5 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
+        const o_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 53]));
         const tanh_c_5 = Math.tanh(c_next[i * 16 + 5]);
         h_next[i * 16 + 5] = o_gate_5 * tanh_c_5;
-        const o_gate_6 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
+        const o_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 54]));
         const tanh_c_6 = Math.tanh(c_next[i * 16 + 6]);
         h_next[i * 16 + 6] = o_gate_6 * tanh_c_6;
-        const o_gate_7 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
+        const o_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 55]));
         const tanh_c_7 = Math.tanh(c_next[i * 16 + 7]);
         h_next[i * 16 + 7] = o_gate_7 * tanh_c_7;
-        const o_gate_8 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
+        const o_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 56]));
         const tanh_c_8 = Math.tanh(c_next[i * 16 + 8]);
         h_next[i * 16 + 8] = o_gate_8 * tanh_c_8;
-        const o_gate_9 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
+        const o_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 57]));
         const tanh_c_9 = Math.tanh(c_next[i * 16 + 9]);
         h_next[i * 16 + 9] = o_gate_9 * tanh_c_9;
-        const o_gate_10 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
+        const o_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 58]));
         const tanh_c_10 = Math.tanh(c_next[i * 16 + 10]);
         h_next[i * 16 + 10] = o_gate_10 * tanh_c_10;
-        const o_gate_11 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
+        const o_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 59]));
         const tanh_c_11 = Math.tanh(c_next[i * 16 + 11]);
         h_next[i * 16 + 11] = o_gate_11 * tanh_c_11;
-        const o_gate_12 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
+        const o_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 60]));
         const tanh_c_12 = Math.tanh(c_next[i * 16 + 12]);
         h_next[i * 16 + 12] = o_gate_12 * tanh_c_12;
-        const o_gate_13 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
+        const o_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 61]));
         const tanh_c_13 = Math.tanh(c_next[i * 16 + 13]);
         h_next[i * 16 + 13] = o_gate_13 * tanh_c_13;
-        const o_gate_14 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
+        const o_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 62]));
         const tanh_c_14 = Math.tanh(c_next[i * 16 + 14]);
         h_next[i * 16 + 14] = o_gate_14 * tanh_c_14;
-        const o_gate_15 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        const o_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 63]));
         const tanh_c_15 = Math.tanh(c_next[i * 16 + 15]);
         h_next[i * 16 + 15] = o_gate_15 * tanh_c_15;
         // add = h_next·Wo + bo   (model.ts:19:35)
@@ -741,13 +671,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
   const gates = ws.gates;
-  const slice = ws.slice;
   const i_gate = ws.i_gate;
-  const slice_2 = ws.slice_2;
   const f_gate = ws.f_gate;
-  const slice_3 = ws.slice_3;
   const g_gate = ws.g_gate;
-  const slice_4 = ws.slice_4;
   const o_gate = ws.o_gate;
   const c_next = ws.c_next;
   const tanh_c = ws.tanh_c;
@@ -766,15 +692,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
   const h_next_2 = ws.h_next_2;
   const bits_t_2 = ws.bits_t_2;
   const dh_next = ws.dh_next;
-  const mul_16 = ws.mul_16;
-  const sliceGrad = ws.sliceGrad;
+  const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
-  const mul_17 = ws.mul_17;
-  const sliceGrad_2 = ws.sliceGrad_2;
-  const mul_18 = ws.mul_18;
-  const sliceGrad_3 = ws.sliceGrad_3;
-  const mul_19 = ws.mul_19;
-  const sliceGrad_4 = ws.sliceGrad_4;
+  const dg_pre = ws.dg_pre;
+  const df_pre = ws.df_pre;
+  const di_pre = ws.di_pre;
   const dgates = ws.dgates;
   const dh_2 = ws.dh_2;
   const dc_2 = ws.dc_2;
@@ -920,108 +842,74 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
           const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
           gates[i * 64 + j] = add_2 + add_3;
         }
-      }
-      // slice = gates[:, 0:16]   (model.ts:18:18)
-      {
-        for (let i0 = 0; i0 < n; i0++) {
-          for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
-          }
-        }
-      }
-      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
-      {
-        for (let i0_2 = 0; i0_2 < n; i0_2++) {
-          for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
-          }
-        }
-      }
-      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
-      {
-        for (let i0_3 = 0; i0_3 < n; i0_3++) {
-          for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
-          }
-        }
-      }
-      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
-      {
-        for (let i0_4 = 0; i0_4 < n; i0_4++) {
-          for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
-          }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        // i_gate = σ(slice)   (model.ts:18:18)
-        i_gate[i * 16] = 1 / (1 + Math.exp(-slice[i * 16]));
-        i_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        i_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        i_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        i_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        i_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        i_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        i_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        i_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        i_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        i_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        i_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        i_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        i_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        i_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        i_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        // f_gate = σ(slice_2)   (model.ts:18:18)
-        f_gate[i * 16] = 1 / (1 + Math.exp(-slice_2[i * 16]));
-        f_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
-        f_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
-        f_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
-        f_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
-        f_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
-        f_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
-        f_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
-        f_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
-        f_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
-        f_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
-        f_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
-        f_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
-        f_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
-        f_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
-        f_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
-        // g_gate = tanh(slice_3)   (model.ts:18:18)
-        g_gate[i * 16] = Math.tanh(slice_3[i * 16]);
-        g_gate[i * 16 + 1] = Math.tanh(slice_3[i * 16 + 1]);
-        g_gate[i * 16 + 2] = Math.tanh(slice_3[i * 16 + 2]);
-        g_gate[i * 16 + 3] = Math.tanh(slice_3[i * 16 + 3]);
-        g_gate[i * 16 + 4] = Math.tanh(slice_3[i * 16 + 4]);
-        g_gate[i * 16 + 5] = Math.tanh(slice_3[i * 16 + 5]);
-        g_gate[i * 16 + 6] = Math.tanh(slice_3[i * 16 + 6]);
-        g_gate[i * 16 + 7] = Math.tanh(slice_3[i * 16 + 7]);
-        g_gate[i * 16 + 8] = Math.tanh(slice_3[i * 16 + 8]);
-        g_gate[i * 16 + 9] = Math.tanh(slice_3[i * 16 + 9]);
-        g_gate[i * 16 + 10] = Math.tanh(slice_3[i * 16 + 10]);
-        g_gate[i * 16 + 11] = Math.tanh(slice_3[i * 16 + 11]);
-        g_gate[i * 16 + 12] = Math.tanh(slice_3[i * 16 + 12]);
-        g_gate[i * 16 + 13] = Math.tanh(slice_3[i * 16 + 13]);
-        g_gate[i * 16 + 14] = Math.tanh(slice_3[i * 16 + 14]);
-        g_gate[i * 16 + 15] = Math.tanh(slice_3[i * 16 + 15]);
-        // o_gate = σ(slice_4)   (model.ts:18:18)
-        o_gate[i * 16] = 1 / (1 + Math.exp(-slice_4[i * 16]));
-        o_gate[i * 16 + 1] = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
-        o_gate[i * 16 + 2] = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
-        o_gate[i * 16 + 3] = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
-        o_gate[i * 16 + 4] = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
-        o_gate[i * 16 + 5] = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
-        o_gate[i * 16 + 6] = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
-        o_gate[i * 16 + 7] = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
-        o_gate[i * 16 + 8] = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
-        o_gate[i * 16 + 9] = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
-        o_gate[i * 16 + 10] = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
-        o_gate[i * 16 + 11] = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
-        o_gate[i * 16 + 12] = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
-        o_gate[i * 16 + 13] = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
-        o_gate[i * 16 + 14] = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
-        o_gate[i * 16 + 15] = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        // i_gate = σ(gates[:, 0:16])   (model.ts:18:18)
+        i_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64]));
+        i_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 1]));
+        i_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 2]));
+        i_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 3]));
+        i_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 4]));
+        i_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 5]));
+        i_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 6]));
+        i_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 7]));
+        i_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 8]));
+        i_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 9]));
+        i_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 10]));
+        i_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 11]));
+        i_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 12]));
+        i_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 13]));
+        i_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 14]));
+        i_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 15]));
+        // f_gate = σ(gates[:, 16:32])   (model.ts:18:18)
+        f_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 16]));
+        f_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 17]));
+        f_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 18]));
+        f_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 19]));
+        f_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 20]));
+        f_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 21]));
+        f_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 22]));
+        f_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 23]));
+        f_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 24]));
+        f_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 25]));
+        f_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 26]));
+        f_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 27]));
+        f_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 28]));
+        f_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 29]));
+        f_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 30]));
+        f_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 31]));
+        // g_gate = tanh(gates[:, 32:48])   (model.ts:18:18)
+        g_gate[i * 16] = Math.tanh(gates[i * 64 + 32]);
+        g_gate[i * 16 + 1] = Math.tanh(gates[i * 64 + 33]);
+        g_gate[i * 16 + 2] = Math.tanh(gates[i * 64 + 34]);
+        g_gate[i * 16 + 3] = Math.tanh(gates[i * 64 + 35]);
+        g_gate[i * 16 + 4] = Math.tanh(gates[i * 64 + 36]);
+        g_gate[i * 16 + 5] = Math.tanh(gates[i * 64 + 37]);
+        g_gate[i * 16 + 6] = Math.tanh(gates[i * 64 + 38]);
+        g_gate[i * 16 + 7] = Math.tanh(gates[i * 64 + 39]);
+        g_gate[i * 16 + 8] = Math.tanh(gates[i * 64 + 40]);
+        g_gate[i * 16 + 9] = Math.tanh(gates[i * 64 + 41]);
+        g_gate[i * 16 + 10] = Math.tanh(gates[i * 64 + 42]);
+        g_gate[i * 16 + 11] = Math.tanh(gates[i * 64 + 43]);
+        g_gate[i * 16 + 12] = Math.tanh(gates[i * 64 + 44]);
+        g_gate[i * 16 + 13] = Math.tanh(gates[i * 64 + 45]);
+        g_gate[i * 16 + 14] = Math.tanh(gates[i * 64 + 46]);
+        g_gate[i * 16 + 15] = Math.tanh(gates[i * 64 + 47]);
+        // o_gate = σ(gates[:, 48:64])   (model.ts:18:18)
+        o_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 48]));
+        o_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 49]));
+        o_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 50]));
+        o_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 51]));
+        o_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 52]));
+        o_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 53]));
+        o_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 54]));
+        o_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 55]));
+        o_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 56]));
+        o_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 57]));
+        o_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 58]));
+        o_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 59]));
+        o_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 60]));
+        o_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 61]));
+        o_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 62]));
+        o_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 63]));
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:18:18)
         const mul_0 = f_gate[i * 16] * c_7[i * 16];
         const mul_0_2 = i_gate[i * 16] * g_gate[i * 16];
@@ -1329,71 +1217,71 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
           for (let k = 0; k < 1; k++) acc_2 += dy0[i] * Wo[j];
           dh_next[i * 16 + j] = dh[i * 16 + j] + acc_2;
         }
-        // mul_16 = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
+        // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
         const do_gate_0 = dh_next[i * 16] * tanh_c_2[i * 16];
         const sub_0_2 = 1 - o_gate_2[i * 16];
         const mul_0_3 = o_gate_2[i * 16] * sub_0_2;
-        mul_16[i * 16] = do_gate_0 * mul_0_3;
+        do_pre[i * 16] = do_gate_0 * mul_0_3;
         const do_gate_1 = dh_next[i * 16 + 1] * tanh_c_2[i * 16 + 1];
         const sub_1_2 = 1 - o_gate_2[i * 16 + 1];
         const mul_1_3 = o_gate_2[i * 16 + 1] * sub_1_2;
-        mul_16[i * 16 + 1] = do_gate_1 * mul_1_3;
+        do_pre[i * 16 + 1] = do_gate_1 * mul_1_3;
         const do_gate_2 = dh_next[i * 16 + 2] * tanh_c_2[i * 16 + 2];
         const sub_2_2 = 1 - o_gate_2[i * 16 + 2];
         const mul_2_3 = o_gate_2[i * 16 + 2] * sub_2_2;
-        mul_16[i * 16 + 2] = do_gate_2 * mul_2_3;
+        do_pre[i * 16 + 2] = do_gate_2 * mul_2_3;
         const do_gate_3 = dh_next[i * 16 + 3] * tanh_c_2[i * 16 + 3];
         const sub_3_2 = 1 - o_gate_2[i * 16 + 3];
         const mul_3_3 = o_gate_2[i * 16 + 3] * sub_3_2;
-        mul_16[i * 16 + 3] = do_gate_3 * mul_3_3;
+        do_pre[i * 16 + 3] = do_gate_3 * mul_3_3;
         const do_gate_4 = dh_next[i * 16 + 4] * tanh_c_2[i * 16 + 4];
         const sub_4_2 = 1 - o_gate_2[i * 16 + 4];
         const mul_4_3 = o_gate_2[i * 16 + 4] * sub_4_2;
-        mul_16[i * 16 + 4] = do_gate_4 * mul_4_3;
+        do_pre[i * 16 + 4] = do_gate_4 * mul_4_3;
         const do_gate_5 = dh_next[i * 16 + 5] * tanh_c_2[i * 16 + 5];
         const sub_5_2 = 1 - o_gate_2[i * 16 + 5];
         const mul_5_3 = o_gate_2[i * 16 + 5] * sub_5_2;
-        mul_16[i * 16 + 5] = do_gate_5 * mul_5_3;
+        do_pre[i * 16 + 5] = do_gate_5 * mul_5_3;
         const do_gate_6 = dh_next[i * 16 + 6] * tanh_c_2[i * 16 + 6];
         const sub_6_2 = 1 - o_gate_2[i * 16 + 6];
         const mul_6_3 = o_gate_2[i * 16 + 6] * sub_6_2;
-        mul_16[i * 16 + 6] = do_gate_6 * mul_6_3;
+        do_pre[i * 16 + 6] = do_gate_6 * mul_6_3;
         const do_gate_7 = dh_next[i * 16 + 7] * tanh_c_2[i * 16 + 7];
         const sub_7_2 = 1 - o_gate_2[i * 16 + 7];
         const mul_7_3 = o_gate_2[i * 16 + 7] * sub_7_2;
-        mul_16[i * 16 + 7] = do_gate_7 * mul_7_3;
+        do_pre[i * 16 + 7] = do_gate_7 * mul_7_3;
         const do_gate_8 = dh_next[i * 16 + 8] * tanh_c_2[i * 16 + 8];
         const sub_8_2 = 1 - o_gate_2[i * 16 + 8];
         const mul_8_3 = o_gate_2[i * 16 + 8] * sub_8_2;
-        mul_16[i * 16 + 8] = do_gate_8 * mul_8_3;
+        do_pre[i * 16 + 8] = do_gate_8 * mul_8_3;
         const do_gate_9 = dh_next[i * 16 + 9] * tanh_c_2[i * 16 + 9];
         const sub_9 = 1 - o_gate_2[i * 16 + 9];
         const mul_9_3 = o_gate_2[i * 16 + 9] * sub_9;
-        mul_16[i * 16 + 9] = do_gate_9 * mul_9_3;
+        do_pre[i * 16 + 9] = do_gate_9 * mul_9_3;
         const do_gate_10 = dh_next[i * 16 + 10] * tanh_c_2[i * 16 + 10];
         const sub_10 = 1 - o_gate_2[i * 16 + 10];
         const mul_10_3 = o_gate_2[i * 16 + 10] * sub_10;
-        mul_16[i * 16 + 10] = do_gate_10 * mul_10_3;
+        do_pre[i * 16 + 10] = do_gate_10 * mul_10_3;
         const do_gate_11 = dh_next[i * 16 + 11] * tanh_c_2[i * 16 + 11];
         const sub_11 = 1 - o_gate_2[i * 16 + 11];
         const mul_11_3 = o_gate_2[i * 16 + 11] * sub_11;
-        mul_16[i * 16 + 11] = do_gate_11 * mul_11_3;
+        do_pre[i * 16 + 11] = do_gate_11 * mul_11_3;
         const do_gate_12 = dh_next[i * 16 + 12] * tanh_c_2[i * 16 + 12];
         const sub_12 = 1 - o_gate_2[i * 16 + 12];
         const mul_12_3 = o_gate_2[i * 16 + 12] * sub_12;
-        mul_16[i * 16 + 12] = do_gate_12 * mul_12_3;
+        do_pre[i * 16 + 12] = do_gate_12 * mul_12_3;
         const do_gate_13 = dh_next[i * 16 + 13] * tanh_c_2[i * 16 + 13];
         const sub_13 = 1 - o_gate_2[i * 16 + 13];
         const mul_13_3 = o_gate_2[i * 16 + 13] * sub_13;
-        mul_16[i * 16 + 13] = do_gate_13 * mul_13_3;
+        do_pre[i * 16 + 13] = do_gate_13 * mul_13_3;
         const do_gate_14 = dh_next[i * 16 + 14] * tanh_c_2[i * 16 + 14];
         const sub_14 = 1 - o_gate_2[i * 16 + 14];
         const mul_14_3 = o_gate_2[i * 16 + 14] * sub_14;
-        mul_16[i * 16 + 14] = do_gate_14 * mul_14_3;
+        do_pre[i * 16 + 14] = do_gate_14 * mul_14_3;
         const do_gate_15 = dh_next[i * 16 + 15] * tanh_c_2[i * 16 + 15];
         const sub_15 = 1 - o_gate_2[i * 16 + 15];
         const mul_15_3 = o_gate_2[i * 16 + 15] * sub_15;
-        mul_16[i * 16 + 15] = do_gate_15 * mul_15_3;
+        do_pre[i * 16 + 15] = do_gate_15 * mul_15_3;
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:18:18)
         const dtanh_c_0 = dh_next[i * 16] * o_gate_2[i * 16];
         const tanh_c_0 = tanh_c_2[i * 16];
@@ -1491,280 +1379,217 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
         const sub_15_2 = 1 - square_15;
         const mul_15_4 = dtanh_c_15 * sub_15_2;
         dc_next[i * 16 + 15] = dc[i * 16 + 15] + mul_15_4;
-        // mul_17 = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:18:18)
+        // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:18:18)
         const dg_gate_0 = dc_next[i * 16] * i_gate_2[i * 16];
         const g_gate_0 = g_gate_2[i * 16];
         const square_0_2 = g_gate_0 * g_gate_0;
         const sub_0_4 = 1 - square_0_2;
-        mul_17[i * 16] = dg_gate_0 * sub_0_4;
+        dg_pre[i * 16] = dg_gate_0 * sub_0_4;
         const dg_gate_1 = dc_next[i * 16 + 1] * i_gate_2[i * 16 + 1];
         const g_gate_1 = g_gate_2[i * 16 + 1];
         const square_1_2 = g_gate_1 * g_gate_1;
         const sub_1_4 = 1 - square_1_2;
-        mul_17[i * 16 + 1] = dg_gate_1 * sub_1_4;
+        dg_pre[i * 16 + 1] = dg_gate_1 * sub_1_4;
         const dg_gate_2 = dc_next[i * 16 + 2] * i_gate_2[i * 16 + 2];
         const g_gate_2_2 = g_gate_2[i * 16 + 2];
         const square_2_2 = g_gate_2_2 * g_gate_2_2;
         const sub_2_4 = 1 - square_2_2;
-        mul_17[i * 16 + 2] = dg_gate_2 * sub_2_4;
+        dg_pre[i * 16 + 2] = dg_gate_2 * sub_2_4;
         const dg_gate_3 = dc_next[i * 16 + 3] * i_gate_2[i * 16 + 3];
         const g_gate_3 = g_gate_2[i * 16 + 3];
         const square_3_2 = g_gate_3 * g_gate_3;
         const sub_3_4 = 1 - square_3_2;
-        mul_17[i * 16 + 3] = dg_gate_3 * sub_3_4;
+        dg_pre[i * 16 + 3] = dg_gate_3 * sub_3_4;
         const dg_gate_4 = dc_next[i * 16 + 4] * i_gate_2[i * 16 + 4];
         const g_gate_4 = g_gate_2[i * 16 + 4];
         const square_4_2 = g_gate_4 * g_gate_4;
         const sub_4_4 = 1 - square_4_2;
-        mul_17[i * 16 + 4] = dg_gate_4 * sub_4_4;
+        dg_pre[i * 16 + 4] = dg_gate_4 * sub_4_4;
         const dg_gate_5 = dc_next[i * 16 + 5] * i_gate_2[i * 16 + 5];
         const g_gate_5 = g_gate_2[i * 16 + 5];
         const square_5_2 = g_gate_5 * g_gate_5;
         const sub_5_4 = 1 - square_5_2;
-        mul_17[i * 16 + 5] = dg_gate_5 * sub_5_4;
+        dg_pre[i * 16 + 5] = dg_gate_5 * sub_5_4;
         const dg_gate_6 = dc_next[i * 16 + 6] * i_gate_2[i * 16 + 6];
         const g_gate_6 = g_gate_2[i * 16 + 6];
         const square_6_2 = g_gate_6 * g_gate_6;
         const sub_6_4 = 1 - square_6_2;
-        mul_17[i * 16 + 6] = dg_gate_6 * sub_6_4;
+        dg_pre[i * 16 + 6] = dg_gate_6 * sub_6_4;
         const dg_gate_7 = dc_next[i * 16 + 7] * i_gate_2[i * 16 + 7];
         const g_gate_7 = g_gate_2[i * 16 + 7];
         const square_7_2 = g_gate_7 * g_gate_7;
         const sub_7_4 = 1 - square_7_2;
-        mul_17[i * 16 + 7] = dg_gate_7 * sub_7_4;
+        dg_pre[i * 16 + 7] = dg_gate_7 * sub_7_4;
         const dg_gate_8 = dc_next[i * 16 + 8] * i_gate_2[i * 16 + 8];
         const g_gate_8 = g_gate_2[i * 16 + 8];
         const square_8_2 = g_gate_8 * g_gate_8;
         const sub_8_4 = 1 - square_8_2;
-        mul_17[i * 16 + 8] = dg_gate_8 * sub_8_4;
+        dg_pre[i * 16 + 8] = dg_gate_8 * sub_8_4;
         const dg_gate_9 = dc_next[i * 16 + 9] * i_gate_2[i * 16 + 9];
         const g_gate_9 = g_gate_2[i * 16 + 9];
         const square_9_2 = g_gate_9 * g_gate_9;
         const sub_9_3 = 1 - square_9_2;
-        mul_17[i * 16 + 9] = dg_gate_9 * sub_9_3;
+        dg_pre[i * 16 + 9] = dg_gate_9 * sub_9_3;
         const dg_gate_10 = dc_next[i * 16 + 10] * i_gate_2[i * 16 + 10];
         const g_gate_10 = g_gate_2[i * 16 + 10];
         const square_10_2 = g_gate_10 * g_gate_10;
         const sub_10_3 = 1 - square_10_2;
-        mul_17[i * 16 + 10] = dg_gate_10 * sub_10_3;
+        dg_pre[i * 16 + 10] = dg_gate_10 * sub_10_3;
         const dg_gate_11 = dc_next[i * 16 + 11] * i_gate_2[i * 16 + 11];
         const g_gate_11 = g_gate_2[i * 16 + 11];
         const square_11_2 = g_gate_11 * g_gate_11;
         const sub_11_3 = 1 - square_11_2;
-        mul_17[i * 16 + 11] = dg_gate_11 * sub_11_3;
+        dg_pre[i * 16 + 11] = dg_gate_11 * sub_11_3;
         const dg_gate_12 = dc_next[i * 16 + 12] * i_gate_2[i * 16 + 12];
         const g_gate_12 = g_gate_2[i * 16 + 12];
         const square_12_2 = g_gate_12 * g_gate_12;
         const sub_12_3 = 1 - square_12_2;
-        mul_17[i * 16 + 12] = dg_gate_12 * sub_12_3;
+        dg_pre[i * 16 + 12] = dg_gate_12 * sub_12_3;
         const dg_gate_13 = dc_next[i * 16 + 13] * i_gate_2[i * 16 + 13];
         const g_gate_13 = g_gate_2[i * 16 + 13];
         const square_13_2 = g_gate_13 * g_gate_13;
         const sub_13_3 = 1 - square_13_2;
-        mul_17[i * 16 + 13] = dg_gate_13 * sub_13_3;
+        dg_pre[i * 16 + 13] = dg_gate_13 * sub_13_3;
         const dg_gate_14 = dc_next[i * 16 + 14] * i_gate_2[i * 16 + 14];
         const g_gate_14 = g_gate_2[i * 16 + 14];
         const square_14_2 = g_gate_14 * g_gate_14;
         const sub_14_3 = 1 - square_14_2;
-        mul_17[i * 16 + 14] = dg_gate_14 * sub_14_3;
+        dg_pre[i * 16 + 14] = dg_gate_14 * sub_14_3;
         const dg_gate_15 = dc_next[i * 16 + 15] * i_gate_2[i * 16 + 15];
         const g_gate_15 = g_gate_2[i * 16 + 15];
         const square_15_2 = g_gate_15 * g_gate_15;
         const sub_15_3 = 1 - square_15_2;
-        mul_17[i * 16 + 15] = dg_gate_15 * sub_15_3;
-        // mul_18 = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
+        dg_pre[i * 16 + 15] = dg_gate_15 * sub_15_3;
+        // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
         const df_gate_0 = dc_next[i * 16] * c_8[i * 16];
         const sub_0_5 = 1 - f_gate_2[i * 16];
         const mul_0_5 = f_gate_2[i * 16] * sub_0_5;
-        mul_18[i * 16] = df_gate_0 * mul_0_5;
+        df_pre[i * 16] = df_gate_0 * mul_0_5;
         const df_gate_1 = dc_next[i * 16 + 1] * c_8[i * 16 + 1];
         const sub_1_5 = 1 - f_gate_2[i * 16 + 1];
         const mul_1_5 = f_gate_2[i * 16 + 1] * sub_1_5;
-        mul_18[i * 16 + 1] = df_gate_1 * mul_1_5;
+        df_pre[i * 16 + 1] = df_gate_1 * mul_1_5;
         const df_gate_2 = dc_next[i * 16 + 2] * c_8[i * 16 + 2];
         const sub_2_5 = 1 - f_gate_2[i * 16 + 2];
         const mul_2_5 = f_gate_2[i * 16 + 2] * sub_2_5;
-        mul_18[i * 16 + 2] = df_gate_2 * mul_2_5;
+        df_pre[i * 16 + 2] = df_gate_2 * mul_2_5;
         const df_gate_3 = dc_next[i * 16 + 3] * c_8[i * 16 + 3];
         const sub_3_5 = 1 - f_gate_2[i * 16 + 3];
         const mul_3_5 = f_gate_2[i * 16 + 3] * sub_3_5;
-        mul_18[i * 16 + 3] = df_gate_3 * mul_3_5;
+        df_pre[i * 16 + 3] = df_gate_3 * mul_3_5;
         const df_gate_4 = dc_next[i * 16 + 4] * c_8[i * 16 + 4];
         const sub_4_5 = 1 - f_gate_2[i * 16 + 4];
         const mul_4_5 = f_gate_2[i * 16 + 4] * sub_4_5;
-        mul_18[i * 16 + 4] = df_gate_4 * mul_4_5;
+        df_pre[i * 16 + 4] = df_gate_4 * mul_4_5;
         const df_gate_5 = dc_next[i * 16 + 5] * c_8[i * 16 + 5];
         const sub_5_5 = 1 - f_gate_2[i * 16 + 5];
         const mul_5_5 = f_gate_2[i * 16 + 5] * sub_5_5;
-        mul_18[i * 16 + 5] = df_gate_5 * mul_5_5;
+        df_pre[i * 16 + 5] = df_gate_5 * mul_5_5;
         const df_gate_6 = dc_next[i * 16 + 6] * c_8[i * 16 + 6];
         const sub_6_5 = 1 - f_gate_2[i * 16 + 6];
         const mul_6_5 = f_gate_2[i * 16 + 6] * sub_6_5;
-        mul_18[i * 16 + 6] = df_gate_6 * mul_6_5;
+        df_pre[i * 16 + 6] = df_gate_6 * mul_6_5;
         const df_gate_7 = dc_next[i * 16 + 7] * c_8[i * 16 + 7];
         const sub_7_5 = 1 - f_gate_2[i * 16 + 7];
         const mul_7_5 = f_gate_2[i * 16 + 7] * sub_7_5;
-        mul_18[i * 16 + 7] = df_gate_7 * mul_7_5;
+        df_pre[i * 16 + 7] = df_gate_7 * mul_7_5;
         const df_gate_8 = dc_next[i * 16 + 8] * c_8[i * 16 + 8];
         const sub_8_5 = 1 - f_gate_2[i * 16 + 8];
         const mul_8_5 = f_gate_2[i * 16 + 8] * sub_8_5;
-        mul_18[i * 16 + 8] = df_gate_8 * mul_8_5;
+        df_pre[i * 16 + 8] = df_gate_8 * mul_8_5;
         const df_gate_9 = dc_next[i * 16 + 9] * c_8[i * 16 + 9];
         const sub_9_4 = 1 - f_gate_2[i * 16 + 9];
         const mul_9_5 = f_gate_2[i * 16 + 9] * sub_9_4;
-        mul_18[i * 16 + 9] = df_gate_9 * mul_9_5;
+        df_pre[i * 16 + 9] = df_gate_9 * mul_9_5;
         const df_gate_10 = dc_next[i * 16 + 10] * c_8[i * 16 + 10];
         const sub_10_4 = 1 - f_gate_2[i * 16 + 10];
         const mul_10_5 = f_gate_2[i * 16 + 10] * sub_10_4;
-        mul_18[i * 16 + 10] = df_gate_10 * mul_10_5;
+        df_pre[i * 16 + 10] = df_gate_10 * mul_10_5;
         const df_gate_11 = dc_next[i * 16 + 11] * c_8[i * 16 + 11];
         const sub_11_4 = 1 - f_gate_2[i * 16 + 11];
         const mul_11_5 = f_gate_2[i * 16 + 11] * sub_11_4;
-        mul_18[i * 16 + 11] = df_gate_11 * mul_11_5;
+        df_pre[i * 16 + 11] = df_gate_11 * mul_11_5;
         const df_gate_12 = dc_next[i * 16 + 12] * c_8[i * 16 + 12];
         const sub_12_4 = 1 - f_gate_2[i * 16 + 12];
         const mul_12_5 = f_gate_2[i * 16 + 12] * sub_12_4;
-        mul_18[i * 16 + 12] = df_gate_12 * mul_12_5;
+        df_pre[i * 16 + 12] = df_gate_12 * mul_12_5;
         const df_gate_13 = dc_next[i * 16 + 13] * c_8[i * 16 + 13];
         const sub_13_4 = 1 - f_gate_2[i * 16 + 13];
         const mul_13_5 = f_gate_2[i * 16 + 13] * sub_13_4;
-        mul_18[i * 16 + 13] = df_gate_13 * mul_13_5;
+        df_pre[i * 16 + 13] = df_gate_13 * mul_13_5;
         const df_gate_14 = dc_next[i * 16 + 14] * c_8[i * 16 + 14];
         const sub_14_4 = 1 - f_gate_2[i * 16 + 14];
         const mul_14_5 = f_gate_2[i * 16 + 14] * sub_14_4;
-        mul_18[i * 16 + 14] = df_gate_14 * mul_14_5;
+        df_pre[i * 16 + 14] = df_gate_14 * mul_14_5;
         const df_gate_15 = dc_next[i * 16 + 15] * c_8[i * 16 + 15];
         const sub_15_4 = 1 - f_gate_2[i * 16 + 15];
         const mul_15_5 = f_gate_2[i * 16 + 15] * sub_15_4;
-        mul_18[i * 16 + 15] = df_gate_15 * mul_15_5;
-        // mul_19 = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
+        df_pre[i * 16 + 15] = df_gate_15 * mul_15_5;
+        // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
         const di_gate_0 = dc_next[i * 16] * g_gate_2[i * 16];
         const sub_0_6 = 1 - i_gate_2[i * 16];
         const mul_0_6 = i_gate_2[i * 16] * sub_0_6;
-        mul_19[i * 16] = di_gate_0 * mul_0_6;
+        di_pre[i * 16] = di_gate_0 * mul_0_6;
         const di_gate_1 = dc_next[i * 16 + 1] * g_gate_2[i * 16 + 1];
         const sub_1_6 = 1 - i_gate_2[i * 16 + 1];
         const mul_1_6 = i_gate_2[i * 16 + 1] * sub_1_6;
-        mul_19[i * 16 + 1] = di_gate_1 * mul_1_6;
+        di_pre[i * 16 + 1] = di_gate_1 * mul_1_6;
         const di_gate_2 = dc_next[i * 16 + 2] * g_gate_2[i * 16 + 2];
         const sub_2_6 = 1 - i_gate_2[i * 16 + 2];
         const mul_2_6 = i_gate_2[i * 16 + 2] * sub_2_6;
-        mul_19[i * 16 + 2] = di_gate_2 * mul_2_6;
+        di_pre[i * 16 + 2] = di_gate_2 * mul_2_6;
         const di_gate_3 = dc_next[i * 16 + 3] * g_gate_2[i * 16 + 3];
         const sub_3_6 = 1 - i_gate_2[i * 16 + 3];
         const mul_3_6 = i_gate_2[i * 16 + 3] * sub_3_6;
-        mul_19[i * 16 + 3] = di_gate_3 * mul_3_6;
+        di_pre[i * 16 + 3] = di_gate_3 * mul_3_6;
         const di_gate_4 = dc_next[i * 16 + 4] * g_gate_2[i * 16 + 4];
         const sub_4_6 = 1 - i_gate_2[i * 16 + 4];
         const mul_4_6 = i_gate_2[i * 16 + 4] * sub_4_6;
-        mul_19[i * 16 + 4] = di_gate_4 * mul_4_6;
+        di_pre[i * 16 + 4] = di_gate_4 * mul_4_6;
         const di_gate_5 = dc_next[i * 16 + 5] * g_gate_2[i * 16 + 5];
         const sub_5_6 = 1 - i_gate_2[i * 16 + 5];
         const mul_5_6 = i_gate_2[i * 16 + 5] * sub_5_6;
-        mul_19[i * 16 + 5] = di_gate_5 * mul_5_6;
+        di_pre[i * 16 + 5] = di_gate_5 * mul_5_6;
         const di_gate_6 = dc_next[i * 16 + 6] * g_gate_2[i * 16 + 6];
         const sub_6_6 = 1 - i_gate_2[i * 16 + 6];
         const mul_6_6 = i_gate_2[i * 16 + 6] * sub_6_6;
-        mul_19[i * 16 + 6] = di_gate_6 * mul_6_6;
+        di_pre[i * 16 + 6] = di_gate_6 * mul_6_6;
         const di_gate_7 = dc_next[i * 16 + 7] * g_gate_2[i * 16 + 7];
         const sub_7_6 = 1 - i_gate_2[i * 16 + 7];
         const mul_7_6 = i_gate_2[i * 16 + 7] * sub_7_6;
-        mul_19[i * 16 + 7] = di_gate_7 * mul_7_6;
+        di_pre[i * 16 + 7] = di_gate_7 * mul_7_6;
         const di_gate_8 = dc_next[i * 16 + 8] * g_gate_2[i * 16 + 8];
         const sub_8_6 = 1 - i_gate_2[i * 16 + 8];
         const mul_8_6 = i_gate_2[i * 16 + 8] * sub_8_6;
-        mul_19[i * 16 + 8] = di_gate_8 * mul_8_6;
+        di_pre[i * 16 + 8] = di_gate_8 * mul_8_6;
         const di_gate_9 = dc_next[i * 16 + 9] * g_gate_2[i * 16 + 9];
         const sub_9_5 = 1 - i_gate_2[i * 16 + 9];
         const mul_9_6 = i_gate_2[i * 16 + 9] * sub_9_5;
-        mul_19[i * 16 + 9] = di_gate_9 * mul_9_6;
+        di_pre[i * 16 + 9] = di_gate_9 * mul_9_6;
         const di_gate_10 = dc_next[i * 16 + 10] * g_gate_2[i * 16 + 10];
         const sub_10_5 = 1 - i_gate_2[i * 16 + 10];
         const mul_10_6 = i_gate_2[i * 16 + 10] * sub_10_5;
-        mul_19[i * 16 + 10] = di_gate_10 * mul_10_6;
+        di_pre[i * 16 + 10] = di_gate_10 * mul_10_6;
         const di_gate_11 = dc_next[i * 16 + 11] * g_gate_2[i * 16 + 11];
         const sub_11_5 = 1 - i_gate_2[i * 16 + 11];
         const mul_11_6 = i_gate_2[i * 16 + 11] * sub_11_5;
-        mul_19[i * 16 + 11] = di_gate_11 * mul_11_6;
+        di_pre[i * 16 + 11] = di_gate_11 * mul_11_6;
         const di_gate_12 = dc_next[i * 16 + 12] * g_gate_2[i * 16 + 12];
         const sub_12_5 = 1 - i_gate_2[i * 16 + 12];
         const mul_12_6 = i_gate_2[i * 16 + 12] * sub_12_5;
-        mul_19[i * 16 + 12] = di_gate_12 * mul_12_6;
+        di_pre[i * 16 + 12] = di_gate_12 * mul_12_6;
         const di_gate_13 = dc_next[i * 16 + 13] * g_gate_2[i * 16 + 13];
         const sub_13_5 = 1 - i_gate_2[i * 16 + 13];
         const mul_13_6 = i_gate_2[i * 16 + 13] * sub_13_5;
-        mul_19[i * 16 + 13] = di_gate_13 * mul_13_6;
+        di_pre[i * 16 + 13] = di_gate_13 * mul_13_6;
         const di_gate_14 = dc_next[i * 16 + 14] * g_gate_2[i * 16 + 14];
         const sub_14_5 = 1 - i_gate_2[i * 16 + 14];
         const mul_14_6 = i_gate_2[i * 16 + 14] * sub_14_5;
-        mul_19[i * 16 + 14] = di_gate_14 * mul_14_6;
+        di_pre[i * 16 + 14] = di_gate_14 * mul_14_6;
         const di_gate_15 = dc_next[i * 16 + 15] * g_gate_2[i * 16 + 15];
         const sub_15_5 = 1 - i_gate_2[i * 16 + 15];
         const mul_15_6 = i_gate_2[i * 16 + 15] * sub_15_5;
-        mul_19[i * 16 + 15] = di_gate_15 * mul_15_6;
-      }
-      // sliceGrad = (mul_16 at [:, 48:], 0 elsewhere)   (model.ts:18:18)
-      {
-        sliceGrad.fill(0);
-        for (let i0_5 = 0; i0_5 < n; i0_5++) {
-          for (let i1_5 = 0; i1_5 < 16; i1_5++) {
-            sliceGrad[i0_5 * 64 + (i1_5 + 48)] = mul_16[i0_5 * 16 + i1_5];
-          }
-        }
-      }
-      // sliceGrad_2 = (mul_17 at [:, 32:], 0 elsewhere)   (model.ts:18:18)
-      {
-        sliceGrad_2.fill(0);
-        for (let i0_6 = 0; i0_6 < n; i0_6++) {
-          for (let i1_6 = 0; i1_6 < 16; i1_6++) {
-            sliceGrad_2[i0_6 * 64 + (i1_6 + 32)] = mul_17[i0_6 * 16 + i1_6];
-          }
-        }
-      }
-      // sliceGrad_3 = (mul_18 at [:, 16:], 0 elsewhere)   (model.ts:18:18)
-      {
-        sliceGrad_3.fill(0);
-        for (let i0_7 = 0; i0_7 < n; i0_7++) {
-          for (let i1_7 = 0; i1_7 < 16; i1_7++) {
-            sliceGrad_3[i0_7 * 64 + (i1_7 + 16)] = mul_18[i0_7 * 16 + i1_7];
-          }
-        }
-      }
-      // sliceGrad_4 = (mul_19 at [:, 0:], 0 elsewhere)   (model.ts:18:18)
-      {
-        sliceGrad_4.fill(0);
-        for (let i0_8 = 0; i0_8 < n; i0_8++) {
-          for (let i1_8 = 0; i1_8 < 16; i1_8++) {
-            sliceGrad_4[i0_8 * 64 + i1_8] = mul_19[i0_8 * 16 + i1_8];
-          }
-        }
-      }
-      add_4.fill(0);
-      dlstm_bhh_2.fill(0);
-      let add_8_0_2 = 0;
-      let add_8_1 = 0;
-      let add_8_2 = 0;
-      let add_8_3 = 0;
-      let add_8_4 = 0;
-      let add_8_5 = 0;
-      let add_8_6 = 0;
-      let add_8_7 = 0;
-      let add_8_8 = 0;
-      let add_8_9 = 0;
-      let add_8_10 = 0;
-      let add_8_11 = 0;
-      let add_8_12 = 0;
-      let add_8_13 = 0;
-      let add_8_14 = 0;
-      let add_8_15 = 0;
-      let dbo_2_0 = 0;
-      for (let i = 0; i < n; i++) {
-        // dgates = sliceGrad + sliceGrad_2 + sliceGrad_3 + sliceGrad_4   (model.ts:18:18)
-        for (let j = 0; j < 64; j++) {
-          const add_10 = sliceGrad[i * 64 + j] + sliceGrad_2[i * 64 + j];
-          const add_11 = add_10 + sliceGrad_3[i * 64 + j];
-          dgates[i * 64 + j] = add_11 + sliceGrad_4[i * 64 + j];
-        }
+        di_pre[i * 16 + 15] = di_gate_15 * mul_15_6;
         // dc = dc_next ⊙ f_gate   (model.ts:18:18)
         dc_2[i * 16] = dc_next[i * 16] * f_gate_2[i * 16];
         dc_2[i * 16 + 1] = dc_next[i * 16 + 1] * f_gate_2[i * 16 + 1];
@@ -1782,35 +1607,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
         dc_2[i * 16 + 13] = dc_next[i * 16 + 13] * f_gate_2[i * 16 + 13];
         dc_2[i * 16 + 14] = dc_next[i * 16 + 14] * f_gate_2[i * 16 + 14];
         dc_2[i * 16 + 15] = dc_next[i * 16 + 15] * f_gate_2[i * 16 + 15];
-        // add_4 = Σ∂lstm.Wih + bits_tᵀ·dgates
-        for (let p = 0; p < 2; p++) {
-          const aik = bits_t_2[i * 2 + p];
-          const cRow = p * 64;
-          for (let j = 0; j < 64; j++) add_4[cRow + j] += aik * dgates[i * 64 + j];
+      }
+      // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:18:18)
+      {
+        for (let i0 = 0; i0 < n; i0++) {
+          for (let i1 = 0; i1 < 16; i1++) {
+            dgates[i0 * 64 + i1] = di_pre[i0 * 16 + i1];
+          }
+          for (let i1 = 0; i1 < 16; i1++) {
+            dgates[i0 * 64 + (i1 + 16)] = df_pre[i0 * 16 + i1];
+          }
+          for (let i1 = 0; i1 < 16; i1++) {
+            dgates[i0 * 64 + (i1 + 32)] = dg_pre[i0 * 16 + i1];
+          }
+          for (let i1 = 0; i1 < 16; i1++) {
+            dgates[i0 * 64 + (i1 + 48)] = do_pre[i0 * 16 + i1];
+          }
         }
-        // dlstm.bhh = Σ_axis0 dgates   (model.ts:18:18)
-        for (let j = 0; j < 64; j++) {
-          dlstm_bhh_2[j] += dgates[i * 64 + j];
-        }
-        // add_8 = Σ∂Wo + h_nextᵀ·dy0
-        add_8_0_2 += h_next_2[i * 16] * dy0[i];
-        add_8_1 += h_next_2[i * 16 + 1] * dy0[i];
-        add_8_2 += h_next_2[i * 16 + 2] * dy0[i];
-        add_8_3 += h_next_2[i * 16 + 3] * dy0[i];
-        add_8_4 += h_next_2[i * 16 + 4] * dy0[i];
-        add_8_5 += h_next_2[i * 16 + 5] * dy0[i];
-        add_8_6 += h_next_2[i * 16 + 6] * dy0[i];
-        add_8_7 += h_next_2[i * 16 + 7] * dy0[i];
-        add_8_8 += h_next_2[i * 16 + 8] * dy0[i];
-        add_8_9 += h_next_2[i * 16 + 9] * dy0[i];
-        add_8_10 += h_next_2[i * 16 + 10] * dy0[i];
-        add_8_11 += h_next_2[i * 16 + 11] * dy0[i];
-        add_8_12 += h_next_2[i * 16 + 12] * dy0[i];
-        add_8_13 += h_next_2[i * 16 + 13] * dy0[i];
-        add_8_14 += h_next_2[i * 16 + 14] * dy0[i];
-        add_8_15 += h_next_2[i * 16 + 15] * dy0[i];
-        // dbo = Σ_axis0 dy0   (model.ts:19:35)
-        dbo_2_0 += dy0[i];
       }
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
@@ -1903,16 +1716,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
           }
         }
       }
-      for (let i = 0; i < 2; i++) {
-        for (let j = 0; j < 64; j++) {
-          const acc_3 = add_4[i * 64 + j];
-          add_4[i * 64 + j] = dlstm_Wih[i * 64 + j] + acc_3;
-        }
-      }
-      // add_5 = Σ∂lstm.bih + dlstm.bhh
-      for (let i = 0; i < 64; i++) {
-        add_5[i] = dlstm_bih[i] + dlstm_bhh_2[i];
-      }
       // add_6 = Σ∂lstm.Whh + hᵀ·dgates
       {
         let i = 0;
@@ -1980,6 +1783,66 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
           }
         }
       }
+      add_4.fill(0);
+      dlstm_bhh_2.fill(0);
+      let add_8_0_2 = 0;
+      let add_8_1 = 0;
+      let add_8_2 = 0;
+      let add_8_3 = 0;
+      let add_8_4 = 0;
+      let add_8_5 = 0;
+      let add_8_6 = 0;
+      let add_8_7 = 0;
+      let add_8_8 = 0;
+      let add_8_9 = 0;
+      let add_8_10 = 0;
+      let add_8_11 = 0;
+      let add_8_12 = 0;
+      let add_8_13 = 0;
+      let add_8_14 = 0;
+      let add_8_15 = 0;
+      let dbo_2_0 = 0;
+      for (let i = 0; i < n; i++) {
+        // add_4 = Σ∂lstm.Wih + bits_tᵀ·dgates
+        for (let p = 0; p < 2; p++) {
+          const aik = bits_t_2[i * 2 + p];
+          const cRow = p * 64;
+          for (let j = 0; j < 64; j++) add_4[cRow + j] += aik * dgates[i * 64 + j];
+        }
+        // dlstm.bhh = Σ_axis0 dgates   (model.ts:18:18)
+        for (let j = 0; j < 64; j++) {
+          dlstm_bhh_2[j] += dgates[i * 64 + j];
+        }
+        // add_8 = Σ∂Wo + h_nextᵀ·dy0
+        add_8_0_2 += h_next_2[i * 16] * dy0[i];
+        add_8_1 += h_next_2[i * 16 + 1] * dy0[i];
+        add_8_2 += h_next_2[i * 16 + 2] * dy0[i];
+        add_8_3 += h_next_2[i * 16 + 3] * dy0[i];
+        add_8_4 += h_next_2[i * 16 + 4] * dy0[i];
+        add_8_5 += h_next_2[i * 16 + 5] * dy0[i];
+        add_8_6 += h_next_2[i * 16 + 6] * dy0[i];
+        add_8_7 += h_next_2[i * 16 + 7] * dy0[i];
+        add_8_8 += h_next_2[i * 16 + 8] * dy0[i];
+        add_8_9 += h_next_2[i * 16 + 9] * dy0[i];
+        add_8_10 += h_next_2[i * 16 + 10] * dy0[i];
+        add_8_11 += h_next_2[i * 16 + 11] * dy0[i];
+        add_8_12 += h_next_2[i * 16 + 12] * dy0[i];
+        add_8_13 += h_next_2[i * 16 + 13] * dy0[i];
+        add_8_14 += h_next_2[i * 16 + 14] * dy0[i];
+        add_8_15 += h_next_2[i * 16 + 15] * dy0[i];
+        // dbo = Σ_axis0 dy0   (model.ts:19:35)
+        dbo_2_0 += dy0[i];
+      }
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 64; j++) {
+          const acc_3 = add_4[i * 64 + j];
+          add_4[i * 64 + j] = dlstm_Wih[i * 64 + j] + acc_3;
+        }
+      }
+      // add_5 = Σ∂lstm.bih + dlstm.bhh
+      for (let i = 0; i < 64; i++) {
+        add_5[i] = dlstm_bih[i] + dlstm_bhh_2[i];
+      }
       // add_7 = Σ∂lstm.bhh + dlstm.bhh
       for (let i = 0; i < 64; i++) {
         add_7[i] = dlstm_bhh[i] + dlstm_bhh_2[i];
@@ -2040,10 +1903,6 @@ function evaluatePass(
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
   const gates = ws.gates;
-  const slice = ws.slice;
-  const slice_2 = ws.slice_2;
-  const slice_3 = ws.slice_3;
-  const slice_4 = ws.slice_4;
   const c_next = ws.c_next;
   const h_next = ws.h_next;
   const add = ws.add;
@@ -2180,184 +2039,150 @@ function evaluatePass(
           const add_3 = matmul[i * 64 + j] + lstm_bhh[j];
           gates[i * 64 + j] = add_2 + add_3;
         }
-      }
-      // slice = gates[:, 0:16]   (model.ts:18:18)
-      {
-        for (let i0 = 0; i0 < n; i0++) {
-          for (let i1 = 0; i1 < 16; i1++) {
-            slice[i0 * 16 + i1] = gates[i0 * 64 + i1];
-          }
-        }
-      }
-      // slice_2 = gates[:, 16:32]   (model.ts:18:18)
-      {
-        for (let i0_2 = 0; i0_2 < n; i0_2++) {
-          for (let i1_2 = 0; i1_2 < 16; i1_2++) {
-            slice_2[i0_2 * 16 + i1_2] = gates[i0_2 * 64 + (i1_2 + 16)];
-          }
-        }
-      }
-      // slice_3 = gates[:, 32:48]   (model.ts:18:18)
-      {
-        for (let i0_3 = 0; i0_3 < n; i0_3++) {
-          for (let i1_3 = 0; i1_3 < 16; i1_3++) {
-            slice_3[i0_3 * 16 + i1_3] = gates[i0_3 * 64 + (i1_3 + 32)];
-          }
-        }
-      }
-      // slice_4 = gates[:, 48:64]   (model.ts:18:18)
-      {
-        for (let i0_4 = 0; i0_4 < n; i0_4++) {
-          for (let i1_4 = 0; i1_4 < 16; i1_4++) {
-            slice_4[i0_4 * 16 + i1_4] = gates[i0_4 * 64 + (i1_4 + 48)];
-          }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        // c_next = σ(slice_2) ⊙ c + σ(slice) ⊙ tanh(slice_3)   (model.ts:18:18)
-        const f_gate_0 = 1 / (1 + Math.exp(-slice_2[i * 16]));
+        // c_next = σ(gates[:, 16:32]) ⊙ c + σ(gates[:, 0:16]) ⊙ tanh(gates[:, 32:48])   (model.ts:18:18)
+        const f_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 16]));
         const mul_0 = f_gate_0 * c_2[i * 16];
-        const i_gate_0 = 1 / (1 + Math.exp(-slice[i * 16]));
-        const g_gate_0 = Math.tanh(slice_3[i * 16]);
+        const i_gate_0 = 1 / (1 + Math.exp(-gates[i * 64]));
+        const g_gate_0 = Math.tanh(gates[i * 64 + 32]);
         const mul_0_2 = i_gate_0 * g_gate_0;
         c_next[i * 16] = mul_0 + mul_0_2;
-        const f_gate_1 = 1 / (1 + Math.exp(-slice_2[i * 16 + 1]));
+        const f_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 17]));
         const mul_1 = f_gate_1 * c_2[i * 16 + 1];
-        const i_gate_1 = 1 / (1 + Math.exp(-slice[i * 16 + 1]));
-        const g_gate_1 = Math.tanh(slice_3[i * 16 + 1]);
+        const i_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 1]));
+        const g_gate_1 = Math.tanh(gates[i * 64 + 33]);
         const mul_1_2 = i_gate_1 * g_gate_1;
         c_next[i * 16 + 1] = mul_1 + mul_1_2;
-        const f_gate_2 = 1 / (1 + Math.exp(-slice_2[i * 16 + 2]));
+        const f_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 18]));
         const mul_2 = f_gate_2 * c_2[i * 16 + 2];
-        const i_gate_2 = 1 / (1 + Math.exp(-slice[i * 16 + 2]));
-        const g_gate_2 = Math.tanh(slice_3[i * 16 + 2]);
+        const i_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 2]));
+        const g_gate_2 = Math.tanh(gates[i * 64 + 34]);
         const mul_2_2 = i_gate_2 * g_gate_2;
         c_next[i * 16 + 2] = mul_2 + mul_2_2;
-        const f_gate_3 = 1 / (1 + Math.exp(-slice_2[i * 16 + 3]));
+        const f_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 19]));
         const mul_3 = f_gate_3 * c_2[i * 16 + 3];
-        const i_gate_3 = 1 / (1 + Math.exp(-slice[i * 16 + 3]));
-        const g_gate_3 = Math.tanh(slice_3[i * 16 + 3]);
+        const i_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 3]));
+        const g_gate_3 = Math.tanh(gates[i * 64 + 35]);
         const mul_3_2 = i_gate_3 * g_gate_3;
         c_next[i * 16 + 3] = mul_3 + mul_3_2;
-        const f_gate_4 = 1 / (1 + Math.exp(-slice_2[i * 16 + 4]));
+        const f_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 20]));
         const mul_4 = f_gate_4 * c_2[i * 16 + 4];
-        const i_gate_4 = 1 / (1 + Math.exp(-slice[i * 16 + 4]));
-        const g_gate_4 = Math.tanh(slice_3[i * 16 + 4]);
+        const i_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 4]));
+        const g_gate_4 = Math.tanh(gates[i * 64 + 36]);
         const mul_4_2 = i_gate_4 * g_gate_4;
         c_next[i * 16 + 4] = mul_4 + mul_4_2;
-        const f_gate_5 = 1 / (1 + Math.exp(-slice_2[i * 16 + 5]));
+        const f_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 21]));
         const mul_5 = f_gate_5 * c_2[i * 16 + 5];
-        const i_gate_5 = 1 / (1 + Math.exp(-slice[i * 16 + 5]));
-        const g_gate_5 = Math.tanh(slice_3[i * 16 + 5]);
+        const i_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 5]));
+        const g_gate_5 = Math.tanh(gates[i * 64 + 37]);
         const mul_5_2 = i_gate_5 * g_gate_5;
         c_next[i * 16 + 5] = mul_5 + mul_5_2;
-        const f_gate_6 = 1 / (1 + Math.exp(-slice_2[i * 16 + 6]));
+        const f_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 22]));
         const mul_6 = f_gate_6 * c_2[i * 16 + 6];
-        const i_gate_6 = 1 / (1 + Math.exp(-slice[i * 16 + 6]));
-        const g_gate_6 = Math.tanh(slice_3[i * 16 + 6]);
+        const i_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 6]));
+        const g_gate_6 = Math.tanh(gates[i * 64 + 38]);
         const mul_6_2 = i_gate_6 * g_gate_6;
         c_next[i * 16 + 6] = mul_6 + mul_6_2;
-        const f_gate_7 = 1 / (1 + Math.exp(-slice_2[i * 16 + 7]));
+        const f_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 23]));
         const mul_7 = f_gate_7 * c_2[i * 16 + 7];
-        const i_gate_7 = 1 / (1 + Math.exp(-slice[i * 16 + 7]));
-        const g_gate_7 = Math.tanh(slice_3[i * 16 + 7]);
+        const i_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 7]));
+        const g_gate_7 = Math.tanh(gates[i * 64 + 39]);
         const mul_7_2 = i_gate_7 * g_gate_7;
         c_next[i * 16 + 7] = mul_7 + mul_7_2;
-        const f_gate_8 = 1 / (1 + Math.exp(-slice_2[i * 16 + 8]));
+        const f_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 24]));
         const mul_8 = f_gate_8 * c_2[i * 16 + 8];
-        const i_gate_8 = 1 / (1 + Math.exp(-slice[i * 16 + 8]));
-        const g_gate_8 = Math.tanh(slice_3[i * 16 + 8]);
+        const i_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 8]));
+        const g_gate_8 = Math.tanh(gates[i * 64 + 40]);
         const mul_8_2 = i_gate_8 * g_gate_8;
         c_next[i * 16 + 8] = mul_8 + mul_8_2;
-        const f_gate_9 = 1 / (1 + Math.exp(-slice_2[i * 16 + 9]));
+        const f_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 25]));
         const mul_9 = f_gate_9 * c_2[i * 16 + 9];
-        const i_gate_9 = 1 / (1 + Math.exp(-slice[i * 16 + 9]));
-        const g_gate_9 = Math.tanh(slice_3[i * 16 + 9]);
+        const i_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 9]));
+        const g_gate_9 = Math.tanh(gates[i * 64 + 41]);
         const mul_9_2 = i_gate_9 * g_gate_9;
         c_next[i * 16 + 9] = mul_9 + mul_9_2;
-        const f_gate_10 = 1 / (1 + Math.exp(-slice_2[i * 16 + 10]));
+        const f_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 26]));
         const mul_10 = f_gate_10 * c_2[i * 16 + 10];
-        const i_gate_10 = 1 / (1 + Math.exp(-slice[i * 16 + 10]));
-        const g_gate_10 = Math.tanh(slice_3[i * 16 + 10]);
+        const i_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 10]));
+        const g_gate_10 = Math.tanh(gates[i * 64 + 42]);
         const mul_10_2 = i_gate_10 * g_gate_10;
         c_next[i * 16 + 10] = mul_10 + mul_10_2;
-        const f_gate_11 = 1 / (1 + Math.exp(-slice_2[i * 16 + 11]));
+        const f_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 27]));
         const mul_11 = f_gate_11 * c_2[i * 16 + 11];
-        const i_gate_11 = 1 / (1 + Math.exp(-slice[i * 16 + 11]));
-        const g_gate_11 = Math.tanh(slice_3[i * 16 + 11]);
+        const i_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 11]));
+        const g_gate_11 = Math.tanh(gates[i * 64 + 43]);
         const mul_11_2 = i_gate_11 * g_gate_11;
         c_next[i * 16 + 11] = mul_11 + mul_11_2;
-        const f_gate_12 = 1 / (1 + Math.exp(-slice_2[i * 16 + 12]));
+        const f_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 28]));
         const mul_12 = f_gate_12 * c_2[i * 16 + 12];
-        const i_gate_12 = 1 / (1 + Math.exp(-slice[i * 16 + 12]));
-        const g_gate_12 = Math.tanh(slice_3[i * 16 + 12]);
+        const i_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 12]));
+        const g_gate_12 = Math.tanh(gates[i * 64 + 44]);
         const mul_12_2 = i_gate_12 * g_gate_12;
         c_next[i * 16 + 12] = mul_12 + mul_12_2;
-        const f_gate_13 = 1 / (1 + Math.exp(-slice_2[i * 16 + 13]));
+        const f_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 29]));
         const mul_13 = f_gate_13 * c_2[i * 16 + 13];
-        const i_gate_13 = 1 / (1 + Math.exp(-slice[i * 16 + 13]));
-        const g_gate_13 = Math.tanh(slice_3[i * 16 + 13]);
+        const i_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 13]));
+        const g_gate_13 = Math.tanh(gates[i * 64 + 45]);
         const mul_13_2 = i_gate_13 * g_gate_13;
         c_next[i * 16 + 13] = mul_13 + mul_13_2;
-        const f_gate_14 = 1 / (1 + Math.exp(-slice_2[i * 16 + 14]));
+        const f_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 30]));
         const mul_14 = f_gate_14 * c_2[i * 16 + 14];
-        const i_gate_14 = 1 / (1 + Math.exp(-slice[i * 16 + 14]));
-        const g_gate_14 = Math.tanh(slice_3[i * 16 + 14]);
+        const i_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 14]));
+        const g_gate_14 = Math.tanh(gates[i * 64 + 46]);
         const mul_14_2 = i_gate_14 * g_gate_14;
         c_next[i * 16 + 14] = mul_14 + mul_14_2;
-        const f_gate_15 = 1 / (1 + Math.exp(-slice_2[i * 16 + 15]));
+        const f_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 31]));
         const mul_15 = f_gate_15 * c_2[i * 16 + 15];
-        const i_gate_15 = 1 / (1 + Math.exp(-slice[i * 16 + 15]));
-        const g_gate_15 = Math.tanh(slice_3[i * 16 + 15]);
+        const i_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 15]));
+        const g_gate_15 = Math.tanh(gates[i * 64 + 47]);
         const mul_15_2 = i_gate_15 * g_gate_15;
         c_next[i * 16 + 15] = mul_15 + mul_15_2;
-        // h_next = σ(slice_4) ⊙ tanh(c_next)   (model.ts:18:18)
-        const o_gate_0 = 1 / (1 + Math.exp(-slice_4[i * 16]));
+        // h_next = σ(gates[:, 48:64]) ⊙ tanh(c_next)   (model.ts:18:18)
+        const o_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 48]));
         const tanh_c_0 = Math.tanh(c_next[i * 16]);
         h_next[i * 16] = o_gate_0 * tanh_c_0;
-        const o_gate_1 = 1 / (1 + Math.exp(-slice_4[i * 16 + 1]));
+        const o_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 49]));
         const tanh_c_1 = Math.tanh(c_next[i * 16 + 1]);
         h_next[i * 16 + 1] = o_gate_1 * tanh_c_1;
-        const o_gate_2 = 1 / (1 + Math.exp(-slice_4[i * 16 + 2]));
+        const o_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 50]));
         const tanh_c_2 = Math.tanh(c_next[i * 16 + 2]);
         h_next[i * 16 + 2] = o_gate_2 * tanh_c_2;
-        const o_gate_3 = 1 / (1 + Math.exp(-slice_4[i * 16 + 3]));
+        const o_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 51]));
         const tanh_c_3 = Math.tanh(c_next[i * 16 + 3]);
         h_next[i * 16 + 3] = o_gate_3 * tanh_c_3;
-        const o_gate_4 = 1 / (1 + Math.exp(-slice_4[i * 16 + 4]));
+        const o_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 52]));
         const tanh_c_4 = Math.tanh(c_next[i * 16 + 4]);
         h_next[i * 16 + 4] = o_gate_4 * tanh_c_4;
-        const o_gate_5 = 1 / (1 + Math.exp(-slice_4[i * 16 + 5]));
+        const o_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 53]));
         const tanh_c_5 = Math.tanh(c_next[i * 16 + 5]);
         h_next[i * 16 + 5] = o_gate_5 * tanh_c_5;
-        const o_gate_6 = 1 / (1 + Math.exp(-slice_4[i * 16 + 6]));
+        const o_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 54]));
         const tanh_c_6 = Math.tanh(c_next[i * 16 + 6]);
         h_next[i * 16 + 6] = o_gate_6 * tanh_c_6;
-        const o_gate_7 = 1 / (1 + Math.exp(-slice_4[i * 16 + 7]));
+        const o_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 55]));
         const tanh_c_7 = Math.tanh(c_next[i * 16 + 7]);
         h_next[i * 16 + 7] = o_gate_7 * tanh_c_7;
-        const o_gate_8 = 1 / (1 + Math.exp(-slice_4[i * 16 + 8]));
+        const o_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 56]));
         const tanh_c_8 = Math.tanh(c_next[i * 16 + 8]);
         h_next[i * 16 + 8] = o_gate_8 * tanh_c_8;
-        const o_gate_9 = 1 / (1 + Math.exp(-slice_4[i * 16 + 9]));
+        const o_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 57]));
         const tanh_c_9 = Math.tanh(c_next[i * 16 + 9]);
         h_next[i * 16 + 9] = o_gate_9 * tanh_c_9;
-        const o_gate_10 = 1 / (1 + Math.exp(-slice_4[i * 16 + 10]));
+        const o_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 58]));
         const tanh_c_10 = Math.tanh(c_next[i * 16 + 10]);
         h_next[i * 16 + 10] = o_gate_10 * tanh_c_10;
-        const o_gate_11 = 1 / (1 + Math.exp(-slice_4[i * 16 + 11]));
+        const o_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 59]));
         const tanh_c_11 = Math.tanh(c_next[i * 16 + 11]);
         h_next[i * 16 + 11] = o_gate_11 * tanh_c_11;
-        const o_gate_12 = 1 / (1 + Math.exp(-slice_4[i * 16 + 12]));
+        const o_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 60]));
         const tanh_c_12 = Math.tanh(c_next[i * 16 + 12]);
         h_next[i * 16 + 12] = o_gate_12 * tanh_c_12;
-        const o_gate_13 = 1 / (1 + Math.exp(-slice_4[i * 16 + 13]));
+        const o_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 61]));
         const tanh_c_13 = Math.tanh(c_next[i * 16 + 13]);
         h_next[i * 16 + 13] = o_gate_13 * tanh_c_13;
-        const o_gate_14 = 1 / (1 + Math.exp(-slice_4[i * 16 + 14]));
+        const o_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 62]));
         const tanh_c_14 = Math.tanh(c_next[i * 16 + 14]);
         h_next[i * 16 + 14] = o_gate_14 * tanh_c_14;
-        const o_gate_15 = 1 / (1 + Math.exp(-slice_4[i * 16 + 15]));
+        const o_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 63]));
         const tanh_c_15 = Math.tanh(c_next[i * 16 + 15]);
         h_next[i * 16 + 15] = o_gate_15 * tanh_c_15;
         // add = h_next·Wo + bo   (model.ts:19:35)

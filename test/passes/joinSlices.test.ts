@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import * as d from "../../compiler/dsl/core.js";
+import * as ix from "../../compiler/dsl/indexing.js";
+import { joinSlices } from "../../compiler/passes/joinSlices.js";
+import { grad } from "../../compiler/autodiff/grad.js";
+import { checkGradients, traceModel } from "../helpers/gradcheck.js";
+import type { Node } from "../../compiler/ir/node.js";
+
+/** gates = x·W cut into four pieces along the last axis, each through its own activation. */
+const gates = (cut: (g: Node) => Node[]) => () => {
+  const x = d.input("x", [2, 3]);
+  const W = d.param("W", [3, 8], { init: "zeros" });
+  const g = d.matmul(x, W);
+  const [a, b, c, e] = cut(g) as [Node, Node, Node, Node];
+  return { loss: d.sum(d.add(d.add(d.sigmoid(a), d.tanh(b)), d.add(d.sigmoid(c), d.square(e)))) };
+};
+const quarters = (g: Node) => [0, 2, 4, 6].map((s) => ix.slice(g, { start: s, end: s + 2 }));
+const values = { inputs: { x: [0.5, -1, 2, 0.3, -0.7, 1.2] }, params: { W: Array.from({ length: 24 }, (_, k) => Math.sin(k)) } };
+
+describe("joinSlices", () => {
+  it("the adjoint of four slices that tile the gates is one concat", () => {
+    const r = joinSlices(grad(traceModel(gates(quarters))));
+    expect(r.changes).toBe(1);
+    expect(r.graph.nodes.some((n) => n.op === "sliceGrad")).toBe(false);
+    const cat = r.graph.nodes.find((n) => n.op === "concat")!;
+    expect(cat.inputs).toHaveLength(4);
+    expect(cat.shape).toEqual([2, 8]);
+  });
+  it("keeps the gradient", () => {
+    checkGradients(gates(quarters), values, { transform: (g) => joinSlices(g).graph });
+  });
+  it("leaves pieces that overlap, leave a gap or step alone", () => {
+    const gap = (g: Node) => [0, 2, 4, 6].map((s) => ix.slice(g, { start: s, end: s + 1 }));
+    const overlap = (g: Node) => [0, 1, 4, 6].map((s) => ix.slice(g, { start: s, end: s + 2 }));
+    const stepped = (g: Node) => [ix.slice(g, { start: 0, step: 2 }), ix.slice(g, { start: 1, step: 2 }), ix.slice(g, { start: 0, end: 1 }), ix.slice(g, { start: 7 })];
+    for (const cut of [gap, overlap, stepped]) expect(joinSlices(grad(traceModel(gates(cut)))).changes).toBe(0);
+  });
+});
