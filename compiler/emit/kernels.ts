@@ -121,7 +121,7 @@ export class KernelEmitter {
       case "elementwise":
         return this.elementwise(k.node);
       case "matmul":
-        return this.matmul(k.node, k.matmul ?? k.node);
+        return this.matmul(k.node, k.producer ?? k.node);
       case "reduce":
         return this.reduce(k.node);
       case "rowwise":
@@ -129,7 +129,7 @@ export class KernelEmitter {
       case "transpose":
         return this.transpose(k.node);
       case "kernel":
-        return this.templated(k.node);
+        return this.templated(k.node, k.producer);
     }
   }
 
@@ -378,7 +378,9 @@ export class KernelEmitter {
   }
 
   /** An op with its own loop nest (lowerKernel), in a block of its own so its locals stay local. */
-  private templated(n: Node): Parts {
+  /** A kernel op's own loop nest; with `producer`, `owner` is the elementwise chain applied as each element is stored. */
+  private templated(owner: Node, producer?: Node): Parts {
+    const n = producer ?? owner;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     const ref = (node: Node, write: boolean): TensorRef => ({
@@ -394,14 +396,25 @@ export class KernelEmitter {
         return write ? this.write(node, idx) : this.read(node, idx);
       },
     });
+    const rank = owner.shape.length;
+    const store = (flat: string, last: string | number, value: string): string[] => {
+      if (!producer) return [`${this.store(owner)}[${flat}] = ${value};`];
+      // The epilogue reads only scalars and vectors along the last axis (plan.ts checks), so the
+      // element's other indices are never used.
+      const body = this.freshBody("", { node: producer, name: value });
+      const idx = [...Array.from({ length: rank - 1 }, () => 0), last];
+      const v = this.expression(owner, idx, body);
+      return [...body.lines, `${this.store(owner)}[${flat}] = ${v};`];
+    };
     const op = getOp(n.op);
     // A tuple op writes the arrays of its part nodes (null where a result is not used).
     const parts = op.tuple ? this.partsOf(n) : undefined;
     const lines = op.lowerKernel!(
       {
         inputs: n.inputs.map((i) => ref(i, false)),
-        output: ref(n, true),
+        output: ref(producer ? owner : n, true),
         local: (hint) => this.env.names.fresh(hint),
+        store,
         ...(parts ? { parts: parts.map((p) => (p ? { array: this.store(p) } : null)) } : {}),
         ...(this.env.nested ? { nested: this.env.nested } : {}),
       },

@@ -43,9 +43,9 @@ export function nodeLabel(n: Node, name: string | undefined, gradient: boolean):
 export function kernelKindText(k: Kernel): string {
   switch (k.kind) {
     case "matmul":
-      return k.matmul ? "matmul + fused epilogue" : "matmul";
+      return k.producer ? "matmul + fused epilogue" : "matmul";
     case "kernel":
-      return "loop nest";
+      return k.producer ? "loop nest + fused epilogue" : "loop nest";
     default:
       return k.kind;
   }

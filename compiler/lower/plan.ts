@@ -18,8 +18,11 @@ export interface Kernel {
   readonly kind: KernelKind;
   /** The node whose value the kernel stores. */
   readonly node: Node;
-  /** For elementwise kernels fused after a matmul: that matmul (its value is the epilogue's input). */
-  readonly matmul?: Node;
+  /**
+   * For elementwise kernels fused after a matmul or an `epilogue` kernel op (conv2d): that node,
+   * whose loop nest computes the kernel; the elementwise chain is its epilogue.
+   */
+  readonly producer?: Node;
 }
 
 export interface Plan {
@@ -63,15 +66,19 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
 
   // The materialized node an inline node's value ends up in.
   const home = (n: Node): Node => (inline.has(n) ? home(consumers.get(n)![0]!) : n);
-  const fusedMatmul = new Map<Node, Node>(); // epilogue owner → matmul
+  const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op
   for (const n of nodes) {
-    if (n.op !== "matmul" || rootSet.has(n)) continue;
+    const op = getOp(n.op);
+    if ((n.op !== "matmul" && !op.epilogue) || rootSet.has(n)) continue;
     const cs = consumers.get(n) ?? [];
     if (cs.length !== 1 || kind(cs[0]!) !== "elementwise" || !sameShape(cs[0]!.shape, n.shape)) continue;
     if (cs[0]!.inputs.filter((i) => i === n).length !== 1) continue;
     const owner = home(cs[0]!);
-    if (kind(owner) !== "elementwise" || !sameShape(owner.shape, n.shape) || fusedMatmul.has(owner)) continue;
-    fusedMatmul.set(owner, n);
+    if (kind(owner) !== "elementwise" || !sameShape(owner.shape, n.shape) || fusedProducer.has(owner)) continue;
+    // A kernel op's template knows each element's flat index and its index along the last axis:
+    // the epilogue may read the value itself, scalars and vectors along that axis (a bias).
+    if (op.epilogue && !readsOnlyLastAxis(owner, n, inline)) continue;
+    fusedProducer.set(owner, n);
     inline.add(n);
   }
 
@@ -88,10 +95,22 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
       continue;
     }
     if (k === "elementwise") {
-      const m = fusedMatmul.get(n);
-      kernels.push(m ? { kind: "matmul", node: n, matmul: m } : { kind: "elementwise", node: n });
+      const m = fusedProducer.get(n);
+      kernels.push(m ? { kind: m.op === "matmul" ? "matmul" : "kernel", node: n, producer: m } : { kind: "elementwise", node: n });
     } else if (k === "layout") kernels.push({ kind: n.op === "transpose" ? "transpose" : "elementwise", node: n });
     else kernels.push({ kind: k as KernelKind, node: n });
   }
   return { kernels, inline, expanded, nodes };
+}
+
+/** Whether the inline expression of `owner` reads, besides `producer`, only scalars and vectors along the last axis. */
+function readsOnlyLastAxis(owner: Node, producer: Node, inline: ReadonlySet<Node>): boolean {
+  const last = owner.shape[owner.shape.length - 1];
+  const ok = (n: Node): boolean => {
+    if (n === producer) return true;
+    if (n !== owner && inline.has(n)) return n.inputs.every(ok);
+    const dims = n.shape.filter((d, k) => !(d === 1 && k < n.shape.length - 1));
+    return dims.length === 0 || (dims.length === 1 && dims[0] === last && n.shape.length <= owner.shape.length);
+  };
+  return owner.inputs.every(ok);
 }

@@ -294,6 +294,7 @@ const note = (a: Attrs) => (attrsNote(a) ? ` (${attrsNote(a).slice(2)})` : "");
 
 export const conv2dOp = defineOp({
   name: "conv2d",
+  epilogue: true,
   // Each output element is a kh·kw·Cin dot product.
   flops: (n, c) => 2 * c.size(n) * windowOf(n.inputs[1]!.shape),
   kind: "kernel",
@@ -325,7 +326,7 @@ export const conv2dOp = defineOp({
     const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
     const [KH, KW, , CO] = dimsOf(wr) as number[];
     const g = geometry(H, W, C, KH!, KW!, CO!, a);
-    const X = flat(xr), Wt = flat(wr), Y = ctx.output.array;
+    const X = flat(xr), Wt = flat(wr);
     const nm = namer(ctx);
     const { pixels, channels } = FORWARD_BLOCK;
     return [
@@ -346,7 +347,8 @@ export const conv2dOp = defineOp({
               ...s.flatMap((row, p) => row.map((v, c) => `${v} += ${xs[p]} * ${ws[c]};`)),
             ]),
             "}",
-            ...s.flatMap((row, p) => row.map((v, c) => `${Y}[${plus(addOffset(o, c0), p * CO! + c)}] = ${v};`)),
+            // Each finished sum goes through ctx.store, which applies a fused bias/activation epilogue.
+            ...s.flatMap((row, p) => row.flatMap((v, c) => ctx.store(plus(addOffset(o, c0), p * CO! + c), typeof c0 === "number" ? c0 + c : plus(c0, c), v))),
           ];
         }, channels),
       ),

@@ -40,6 +40,12 @@ export interface KernelContext {
   readonly output: TensorRef;
   /** A fresh local name (loop variables, accumulators). */
   readonly local: (hint: string) => string;
+  /**
+   * The statements storing `value` as the output element at flat index `flat`, whose index along the
+   * last axis is `last`. Ops with `epilogue` store through it, so the elementwise chain that consumes
+   * them (a bias, an activation) is applied as each element is finished, with no loop of its own.
+   */
+  readonly store: (flat: string, last: string | number, value: string) => string[];
   /** Tuple ops: the array of each result a `part` node reads (null: the result is unused). */
   readonly parts?: readonly ({ readonly array: string } | null)[];
   /** Ops whose loop runs a whole graph per iteration (scan). */
@@ -82,6 +88,8 @@ export interface OpDef {
   readonly kind: OpKind;
   /** Its value is several tensors, each read through a `part` node (scan). */
   readonly tuple?: boolean;
+  /** A kernel op whose template stores through `KernelContext.store`, so it can take an epilogue. */
+  readonly epilogue?: boolean;
   shape(inputs: readonly Node[], attrs: Attrs): Shape;
   dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
   /** Reference semantics in float64 (concrete shapes): constant folding and tests use it. */

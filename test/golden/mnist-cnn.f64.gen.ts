@@ -82,10 +82,8 @@ export function initParams(seed = 0): Params {
 
 interface ForwardWorkspace {
   readonly n: number;
-  readonly conv2d: Float64Array;
   readonly relu: Float64Array;
   readonly h1: Float64Array;
-  readonly conv2d_2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
 }
@@ -93,10 +91,8 @@ interface ForwardWorkspace {
 function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
-    conv2d: new Float64Array(n * 4608),
     relu: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
-    conv2d_2: new Float64Array(n * 1024),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
   };
@@ -104,12 +100,12 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 interface TrainWorkspace {
   readonly n: number;
-  readonly conv2d: Float64Array;
   readonly relu: Float64Array;
   readonly h1: Float64Array;
-  readonly conv2d_2: Float64Array;
+  readonly relu_2: Float64Array;
   readonly h2: Float64Array;
   readonly logits: Float64Array;
+  readonly softmax: Float64Array;
   readonly dlogits: Float64Array;
   readonly db: Float64Array;
   readonly matmul: Float64Array;
@@ -126,15 +122,15 @@ interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    conv2d: new Float64Array(n * 4608),
     relu: new Float64Array(n * 4608),
-    h1: new Float64Array(n * 1152),
-    conv2d_2: new Float64Array(n * 1024),
-    h2: new Float64Array(n * 1152),
-    logits: new Float64Array(n * 10),
+    h1: new Float64Array(n * 4608),
+    relu_2: new Float64Array(n * 1024),
+    h2: new Float64Array(n * 1024),
+    logits: new Float64Array(n * 4608),
+    softmax: new Float64Array(n * 10),
     dlogits: new Float64Array(n * 10),
     db: new Float64Array(10),
-    matmul: new Float64Array(n * 4608),
+    matmul: new Float64Array(n * 1152),
     dW: new Float64Array(2560),
     maxPool2dBackward: new Float64Array(n * 1024),
     sum_2: new Float64Array(4608),
@@ -148,10 +144,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 
 interface EvaluateWorkspace {
   readonly n: number;
-  readonly conv2d: Float64Array;
   readonly relu: Float64Array;
   readonly h1: Float64Array;
-  readonly conv2d_2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
 }
@@ -159,10 +153,8 @@ interface EvaluateWorkspace {
 function createEvaluateWorkspace(n: number): EvaluateWorkspace {
   return {
     n,
-    conv2d: new Float64Array(n * 4608),
     relu: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
-    conv2d_2: new Float64Array(n * 1024),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
   };
@@ -176,16 +168,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const conv2d = ws.conv2d;
   const relu = ws.relu;
   const h1 = ws.h1;
-  const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.h1; // reuses h1's array: h1 is no longer needed when relu_2 is written
-  const h2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when h2 is written
+  const relu_2 = ws.relu; // reuses relu's array: relu is no longer needed when relu_2 is written
+  const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 
-  // conv2d = x ⊛ K1   (model.ts:13:33)
+  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -225,39 +215,24 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
                 s1_3 += x1 * w3;
               }
             }
-            conv2d[o + c0] = s0_0;
-            conv2d[o + c0 + 1] = s0_1;
-            conv2d[o + c0 + 2] = s0_2;
-            conv2d[o + c0 + 3] = s0_3;
-            conv2d[o + c0 + 8] = s1_0;
-            conv2d[o + c0 + 9] = s1_1;
-            conv2d[o + c0 + 10] = s1_2;
-            conv2d[o + c0 + 11] = s1_3;
+            const add = s0_0 + c1[c0];
+            relu[o + c0] = add > 0 ? add : 0;
+            const add_2 = s0_1 + c1[c0 + 1];
+            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            const add_3 = s0_2 + c1[c0 + 2];
+            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            const add_4 = s0_3 + c1[c0 + 3];
+            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            const add_5 = s1_0 + c1[c0];
+            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            const add_6 = s1_1 + c1[c0 + 1];
+            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            const add_7 = s1_2 + c1[c0 + 2];
+            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            const add_8 = s1_3 + c1[c0 + 3];
+            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu = relu(conv2d + c1)   (model.ts:13:24)
-    for (let j = 0; j < 24; j++) {
-      for (let k = 0; k < 24; k++) {
-        const add_0 = conv2d[i * 4608 + j * 192 + k * 8] + c1[0];
-        relu[i * 4608 + j * 192 + k * 8] = add_0 > 0 ? add_0 : 0;
-        const add_1 = conv2d[i * 4608 + j * 192 + k * 8 + 1] + c1[1];
-        relu[i * 4608 + j * 192 + k * 8 + 1] = add_1 > 0 ? add_1 : 0;
-        const add_2 = conv2d[i * 4608 + j * 192 + k * 8 + 2] + c1[2];
-        relu[i * 4608 + j * 192 + k * 8 + 2] = add_2 > 0 ? add_2 : 0;
-        const add_3 = conv2d[i * 4608 + j * 192 + k * 8 + 3] + c1[3];
-        relu[i * 4608 + j * 192 + k * 8 + 3] = add_3 > 0 ? add_3 : 0;
-        const add_4 = conv2d[i * 4608 + j * 192 + k * 8 + 4] + c1[4];
-        relu[i * 4608 + j * 192 + k * 8 + 4] = add_4 > 0 ? add_4 : 0;
-        const add_5 = conv2d[i * 4608 + j * 192 + k * 8 + 5] + c1[5];
-        relu[i * 4608 + j * 192 + k * 8 + 5] = add_5 > 0 ? add_5 : 0;
-        const add_6 = conv2d[i * 4608 + j * 192 + k * 8 + 6] + c1[6];
-        relu[i * 4608 + j * 192 + k * 8 + 6] = add_6 > 0 ? add_6 : 0;
-        const add_7 = conv2d[i * 4608 + j * 192 + k * 8 + 7] + c1[7];
-        relu[i * 4608 + j * 192 + k * 8 + 7] = add_7 > 0 ? add_7 : 0;
       }
     }
   }
@@ -311,7 +286,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
       }
     }
   }
-  // conv2d_2 = h1 ⊛ K2   (model.ts:17:33)
+  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -351,55 +326,24 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            conv2d_2[o_3 + c0_2] = s0_0_2;
-            conv2d_2[o_3 + c0_2 + 1] = s0_1_2;
-            conv2d_2[o_3 + c0_2 + 2] = s0_2_2;
-            conv2d_2[o_3 + c0_2 + 3] = s0_3_2;
-            conv2d_2[o_3 + c0_2 + 16] = s1_0_2;
-            conv2d_2[o_3 + c0_2 + 17] = s1_1_2;
-            conv2d_2[o_3 + c0_2 + 18] = s1_2_2;
-            conv2d_2[o_3 + c0_2 + 19] = s1_3_2;
+            const add_9 = s0_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            const add_13 = s1_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu_2 = relu(conv2d_2 + c2)   (model.ts:17:24)
-    for (let j = 0; j < 8; j++) {
-      for (let k = 0; k < 8; k++) {
-        const add_0_2 = conv2d_2[i * 1024 + j * 128 + k * 16] + c2[0];
-        relu_2[i * 1024 + j * 128 + k * 16] = add_0_2 > 0 ? add_0_2 : 0;
-        const add_1_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 1] + c2[1];
-        relu_2[i * 1024 + j * 128 + k * 16 + 1] = add_1_2 > 0 ? add_1_2 : 0;
-        const add_2_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 2] + c2[2];
-        relu_2[i * 1024 + j * 128 + k * 16 + 2] = add_2_2 > 0 ? add_2_2 : 0;
-        const add_3_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 3] + c2[3];
-        relu_2[i * 1024 + j * 128 + k * 16 + 3] = add_3_2 > 0 ? add_3_2 : 0;
-        const add_4_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 4] + c2[4];
-        relu_2[i * 1024 + j * 128 + k * 16 + 4] = add_4_2 > 0 ? add_4_2 : 0;
-        const add_5_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 5] + c2[5];
-        relu_2[i * 1024 + j * 128 + k * 16 + 5] = add_5_2 > 0 ? add_5_2 : 0;
-        const add_6_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 6] + c2[6];
-        relu_2[i * 1024 + j * 128 + k * 16 + 6] = add_6_2 > 0 ? add_6_2 : 0;
-        const add_7_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 7] + c2[7];
-        relu_2[i * 1024 + j * 128 + k * 16 + 7] = add_7_2 > 0 ? add_7_2 : 0;
-        const add_8 = conv2d_2[i * 1024 + j * 128 + k * 16 + 8] + c2[8];
-        relu_2[i * 1024 + j * 128 + k * 16 + 8] = add_8 > 0 ? add_8 : 0;
-        const add_9 = conv2d_2[i * 1024 + j * 128 + k * 16 + 9] + c2[9];
-        relu_2[i * 1024 + j * 128 + k * 16 + 9] = add_9 > 0 ? add_9 : 0;
-        const add_10 = conv2d_2[i * 1024 + j * 128 + k * 16 + 10] + c2[10];
-        relu_2[i * 1024 + j * 128 + k * 16 + 10] = add_10 > 0 ? add_10 : 0;
-        const add_11 = conv2d_2[i * 1024 + j * 128 + k * 16 + 11] + c2[11];
-        relu_2[i * 1024 + j * 128 + k * 16 + 11] = add_11 > 0 ? add_11 : 0;
-        const add_12 = conv2d_2[i * 1024 + j * 128 + k * 16 + 12] + c2[12];
-        relu_2[i * 1024 + j * 128 + k * 16 + 12] = add_12 > 0 ? add_12 : 0;
-        const add_13 = conv2d_2[i * 1024 + j * 128 + k * 16 + 13] + c2[13];
-        relu_2[i * 1024 + j * 128 + k * 16 + 13] = add_13 > 0 ? add_13 : 0;
-        const add_14 = conv2d_2[i * 1024 + j * 128 + k * 16 + 14] + c2[14];
-        relu_2[i * 1024 + j * 128 + k * 16 + 14] = add_14 > 0 ? add_14 : 0;
-        const add_15 = conv2d_2[i * 1024 + j * 128 + k * 16 + 15] + c2[15];
-        relu_2[i * 1024 + j * 128 + k * 16 + 15] = add_15 > 0 ? add_15 : 0;
       }
     }
   }
@@ -594,34 +538,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const conv2d = ws.conv2d;
   const relu = ws.relu;
   const h1 = ws.h1;
-  const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when relu_2 is written
+  const relu_2 = ws.relu_2;
   const h2 = ws.h2;
   const logits = ws.logits;
-  const softmax = ws.conv2d_2; // reuses conv2d_2's array: conv2d_2 is no longer needed when softmax is written
+  const softmax = ws.softmax;
   const dlogits = ws.dlogits;
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
   const maxPool2dBackward = ws.maxPool2dBackward;
-  const mul = ws.conv2d_2; // reuses conv2d_2's array: conv2d_2 is no longer needed when mul is written
+  const mul = ws.h2; // reuses h2's array: h2 is no longer needed when mul is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.h2; // reuses h2's array: h2 is no longer needed when dh1 is written
+  const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when maxPool2dBackward_2 is written
-  const mul_2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when mul_2 is written
+  const maxPool2dBackward_2 = ws.logits; // reuses logits's array: logits is no longer needed when maxPool2dBackward_2 is written
+  const mul_2 = ws.h1; // reuses h1's array: h1 is no longer needed when mul_2 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
   const dc1 = ws.dc1;
   const dK1 = ws.dK1;
 
   // ──── forward ────
-  // conv2d = x ⊛ K1   (model.ts:13:33)
+  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -661,39 +603,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 s1_3 += x1 * w3;
               }
             }
-            conv2d[o + c0] = s0_0;
-            conv2d[o + c0 + 1] = s0_1;
-            conv2d[o + c0 + 2] = s0_2;
-            conv2d[o + c0 + 3] = s0_3;
-            conv2d[o + c0 + 8] = s1_0;
-            conv2d[o + c0 + 9] = s1_1;
-            conv2d[o + c0 + 10] = s1_2;
-            conv2d[o + c0 + 11] = s1_3;
+            const add = s0_0 + c1[c0];
+            relu[o + c0] = add > 0 ? add : 0;
+            const add_2 = s0_1 + c1[c0 + 1];
+            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            const add_3 = s0_2 + c1[c0 + 2];
+            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            const add_4 = s0_3 + c1[c0 + 3];
+            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            const add_5 = s1_0 + c1[c0];
+            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            const add_6 = s1_1 + c1[c0 + 1];
+            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            const add_7 = s1_2 + c1[c0 + 2];
+            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            const add_8 = s1_3 + c1[c0 + 3];
+            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu = relu(conv2d + c1)   (model.ts:13:24)
-    for (let j = 0; j < 24; j++) {
-      for (let k = 0; k < 24; k++) {
-        const add_0 = conv2d[i * 4608 + j * 192 + k * 8] + c1[0];
-        relu[i * 4608 + j * 192 + k * 8] = add_0 > 0 ? add_0 : 0;
-        const add_1 = conv2d[i * 4608 + j * 192 + k * 8 + 1] + c1[1];
-        relu[i * 4608 + j * 192 + k * 8 + 1] = add_1 > 0 ? add_1 : 0;
-        const add_2 = conv2d[i * 4608 + j * 192 + k * 8 + 2] + c1[2];
-        relu[i * 4608 + j * 192 + k * 8 + 2] = add_2 > 0 ? add_2 : 0;
-        const add_3 = conv2d[i * 4608 + j * 192 + k * 8 + 3] + c1[3];
-        relu[i * 4608 + j * 192 + k * 8 + 3] = add_3 > 0 ? add_3 : 0;
-        const add_4 = conv2d[i * 4608 + j * 192 + k * 8 + 4] + c1[4];
-        relu[i * 4608 + j * 192 + k * 8 + 4] = add_4 > 0 ? add_4 : 0;
-        const add_5 = conv2d[i * 4608 + j * 192 + k * 8 + 5] + c1[5];
-        relu[i * 4608 + j * 192 + k * 8 + 5] = add_5 > 0 ? add_5 : 0;
-        const add_6 = conv2d[i * 4608 + j * 192 + k * 8 + 6] + c1[6];
-        relu[i * 4608 + j * 192 + k * 8 + 6] = add_6 > 0 ? add_6 : 0;
-        const add_7 = conv2d[i * 4608 + j * 192 + k * 8 + 7] + c1[7];
-        relu[i * 4608 + j * 192 + k * 8 + 7] = add_7 > 0 ? add_7 : 0;
       }
     }
   }
@@ -747,7 +674,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
       }
     }
   }
-  // conv2d_2 = h1 ⊛ K2   (model.ts:17:33)
+  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -787,55 +714,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            conv2d_2[o_3 + c0_2] = s0_0_2;
-            conv2d_2[o_3 + c0_2 + 1] = s0_1_2;
-            conv2d_2[o_3 + c0_2 + 2] = s0_2_2;
-            conv2d_2[o_3 + c0_2 + 3] = s0_3_2;
-            conv2d_2[o_3 + c0_2 + 16] = s1_0_2;
-            conv2d_2[o_3 + c0_2 + 17] = s1_1_2;
-            conv2d_2[o_3 + c0_2 + 18] = s1_2_2;
-            conv2d_2[o_3 + c0_2 + 19] = s1_3_2;
+            const add_9 = s0_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            const add_13 = s1_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu_2 = relu(conv2d_2 + c2)   (model.ts:17:24)
-    for (let j = 0; j < 8; j++) {
-      for (let k = 0; k < 8; k++) {
-        const add_0_2 = conv2d_2[i * 1024 + j * 128 + k * 16] + c2[0];
-        relu_2[i * 1024 + j * 128 + k * 16] = add_0_2 > 0 ? add_0_2 : 0;
-        const add_1_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 1] + c2[1];
-        relu_2[i * 1024 + j * 128 + k * 16 + 1] = add_1_2 > 0 ? add_1_2 : 0;
-        const add_2_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 2] + c2[2];
-        relu_2[i * 1024 + j * 128 + k * 16 + 2] = add_2_2 > 0 ? add_2_2 : 0;
-        const add_3_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 3] + c2[3];
-        relu_2[i * 1024 + j * 128 + k * 16 + 3] = add_3_2 > 0 ? add_3_2 : 0;
-        const add_4_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 4] + c2[4];
-        relu_2[i * 1024 + j * 128 + k * 16 + 4] = add_4_2 > 0 ? add_4_2 : 0;
-        const add_5_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 5] + c2[5];
-        relu_2[i * 1024 + j * 128 + k * 16 + 5] = add_5_2 > 0 ? add_5_2 : 0;
-        const add_6_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 6] + c2[6];
-        relu_2[i * 1024 + j * 128 + k * 16 + 6] = add_6_2 > 0 ? add_6_2 : 0;
-        const add_7_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 7] + c2[7];
-        relu_2[i * 1024 + j * 128 + k * 16 + 7] = add_7_2 > 0 ? add_7_2 : 0;
-        const add_8 = conv2d_2[i * 1024 + j * 128 + k * 16 + 8] + c2[8];
-        relu_2[i * 1024 + j * 128 + k * 16 + 8] = add_8 > 0 ? add_8 : 0;
-        const add_9 = conv2d_2[i * 1024 + j * 128 + k * 16 + 9] + c2[9];
-        relu_2[i * 1024 + j * 128 + k * 16 + 9] = add_9 > 0 ? add_9 : 0;
-        const add_10 = conv2d_2[i * 1024 + j * 128 + k * 16 + 10] + c2[10];
-        relu_2[i * 1024 + j * 128 + k * 16 + 10] = add_10 > 0 ? add_10 : 0;
-        const add_11 = conv2d_2[i * 1024 + j * 128 + k * 16 + 11] + c2[11];
-        relu_2[i * 1024 + j * 128 + k * 16 + 11] = add_11 > 0 ? add_11 : 0;
-        const add_12 = conv2d_2[i * 1024 + j * 128 + k * 16 + 12] + c2[12];
-        relu_2[i * 1024 + j * 128 + k * 16 + 12] = add_12 > 0 ? add_12 : 0;
-        const add_13 = conv2d_2[i * 1024 + j * 128 + k * 16 + 13] + c2[13];
-        relu_2[i * 1024 + j * 128 + k * 16 + 13] = add_13 > 0 ? add_13 : 0;
-        const add_14 = conv2d_2[i * 1024 + j * 128 + k * 16 + 14] + c2[14];
-        relu_2[i * 1024 + j * 128 + k * 16 + 14] = add_14 > 0 ? add_14 : 0;
-        const add_15 = conv2d_2[i * 1024 + j * 128 + k * 16 + 15] + c2[15];
-        relu_2[i * 1024 + j * 128 + k * 16 + 15] = add_15 > 0 ? add_15 : 0;
       }
     }
   }
@@ -1798,16 +1694,14 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const conv2d = ws.conv2d;
   const relu = ws.relu;
   const h1 = ws.h1;
-  const conv2d_2 = ws.conv2d_2;
-  const relu_2 = ws.h1; // reuses h1's array: h1 is no longer needed when relu_2 is written
-  const h2 = ws.conv2d; // reuses conv2d's array: conv2d is no longer needed when h2 is written
+  const relu_2 = ws.relu; // reuses relu's array: relu is no longer needed when relu_2 is written
+  const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 
-  // conv2d = x ⊛ K1   (model.ts:13:33)
+  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -1847,39 +1741,24 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3 += x1 * w3;
               }
             }
-            conv2d[o + c0] = s0_0;
-            conv2d[o + c0 + 1] = s0_1;
-            conv2d[o + c0 + 2] = s0_2;
-            conv2d[o + c0 + 3] = s0_3;
-            conv2d[o + c0 + 8] = s1_0;
-            conv2d[o + c0 + 9] = s1_1;
-            conv2d[o + c0 + 10] = s1_2;
-            conv2d[o + c0 + 11] = s1_3;
+            const add = s0_0 + c1[c0];
+            relu[o + c0] = add > 0 ? add : 0;
+            const add_2 = s0_1 + c1[c0 + 1];
+            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            const add_3 = s0_2 + c1[c0 + 2];
+            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            const add_4 = s0_3 + c1[c0 + 3];
+            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            const add_5 = s1_0 + c1[c0];
+            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            const add_6 = s1_1 + c1[c0 + 1];
+            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            const add_7 = s1_2 + c1[c0 + 2];
+            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            const add_8 = s1_3 + c1[c0 + 3];
+            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu = relu(conv2d + c1)   (model.ts:13:24)
-    for (let j = 0; j < 24; j++) {
-      for (let k = 0; k < 24; k++) {
-        const add_0 = conv2d[i * 4608 + j * 192 + k * 8] + c1[0];
-        relu[i * 4608 + j * 192 + k * 8] = add_0 > 0 ? add_0 : 0;
-        const add_1 = conv2d[i * 4608 + j * 192 + k * 8 + 1] + c1[1];
-        relu[i * 4608 + j * 192 + k * 8 + 1] = add_1 > 0 ? add_1 : 0;
-        const add_2 = conv2d[i * 4608 + j * 192 + k * 8 + 2] + c1[2];
-        relu[i * 4608 + j * 192 + k * 8 + 2] = add_2 > 0 ? add_2 : 0;
-        const add_3 = conv2d[i * 4608 + j * 192 + k * 8 + 3] + c1[3];
-        relu[i * 4608 + j * 192 + k * 8 + 3] = add_3 > 0 ? add_3 : 0;
-        const add_4 = conv2d[i * 4608 + j * 192 + k * 8 + 4] + c1[4];
-        relu[i * 4608 + j * 192 + k * 8 + 4] = add_4 > 0 ? add_4 : 0;
-        const add_5 = conv2d[i * 4608 + j * 192 + k * 8 + 5] + c1[5];
-        relu[i * 4608 + j * 192 + k * 8 + 5] = add_5 > 0 ? add_5 : 0;
-        const add_6 = conv2d[i * 4608 + j * 192 + k * 8 + 6] + c1[6];
-        relu[i * 4608 + j * 192 + k * 8 + 6] = add_6 > 0 ? add_6 : 0;
-        const add_7 = conv2d[i * 4608 + j * 192 + k * 8 + 7] + c1[7];
-        relu[i * 4608 + j * 192 + k * 8 + 7] = add_7 > 0 ? add_7 : 0;
       }
     }
   }
@@ -1933,7 +1812,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
       }
     }
   }
-  // conv2d_2 = h1 ⊛ K2   (model.ts:17:33)
+  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -1973,55 +1852,24 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            conv2d_2[o_3 + c0_2] = s0_0_2;
-            conv2d_2[o_3 + c0_2 + 1] = s0_1_2;
-            conv2d_2[o_3 + c0_2 + 2] = s0_2_2;
-            conv2d_2[o_3 + c0_2 + 3] = s0_3_2;
-            conv2d_2[o_3 + c0_2 + 16] = s1_0_2;
-            conv2d_2[o_3 + c0_2 + 17] = s1_1_2;
-            conv2d_2[o_3 + c0_2 + 18] = s1_2_2;
-            conv2d_2[o_3 + c0_2 + 19] = s1_3_2;
+            const add_9 = s0_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            const add_13 = s1_0_2 + c2[c0_2];
+            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
           }
         }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // relu_2 = relu(conv2d_2 + c2)   (model.ts:17:24)
-    for (let j = 0; j < 8; j++) {
-      for (let k = 0; k < 8; k++) {
-        const add_0_2 = conv2d_2[i * 1024 + j * 128 + k * 16] + c2[0];
-        relu_2[i * 1024 + j * 128 + k * 16] = add_0_2 > 0 ? add_0_2 : 0;
-        const add_1_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 1] + c2[1];
-        relu_2[i * 1024 + j * 128 + k * 16 + 1] = add_1_2 > 0 ? add_1_2 : 0;
-        const add_2_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 2] + c2[2];
-        relu_2[i * 1024 + j * 128 + k * 16 + 2] = add_2_2 > 0 ? add_2_2 : 0;
-        const add_3_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 3] + c2[3];
-        relu_2[i * 1024 + j * 128 + k * 16 + 3] = add_3_2 > 0 ? add_3_2 : 0;
-        const add_4_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 4] + c2[4];
-        relu_2[i * 1024 + j * 128 + k * 16 + 4] = add_4_2 > 0 ? add_4_2 : 0;
-        const add_5_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 5] + c2[5];
-        relu_2[i * 1024 + j * 128 + k * 16 + 5] = add_5_2 > 0 ? add_5_2 : 0;
-        const add_6_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 6] + c2[6];
-        relu_2[i * 1024 + j * 128 + k * 16 + 6] = add_6_2 > 0 ? add_6_2 : 0;
-        const add_7_2 = conv2d_2[i * 1024 + j * 128 + k * 16 + 7] + c2[7];
-        relu_2[i * 1024 + j * 128 + k * 16 + 7] = add_7_2 > 0 ? add_7_2 : 0;
-        const add_8 = conv2d_2[i * 1024 + j * 128 + k * 16 + 8] + c2[8];
-        relu_2[i * 1024 + j * 128 + k * 16 + 8] = add_8 > 0 ? add_8 : 0;
-        const add_9 = conv2d_2[i * 1024 + j * 128 + k * 16 + 9] + c2[9];
-        relu_2[i * 1024 + j * 128 + k * 16 + 9] = add_9 > 0 ? add_9 : 0;
-        const add_10 = conv2d_2[i * 1024 + j * 128 + k * 16 + 10] + c2[10];
-        relu_2[i * 1024 + j * 128 + k * 16 + 10] = add_10 > 0 ? add_10 : 0;
-        const add_11 = conv2d_2[i * 1024 + j * 128 + k * 16 + 11] + c2[11];
-        relu_2[i * 1024 + j * 128 + k * 16 + 11] = add_11 > 0 ? add_11 : 0;
-        const add_12 = conv2d_2[i * 1024 + j * 128 + k * 16 + 12] + c2[12];
-        relu_2[i * 1024 + j * 128 + k * 16 + 12] = add_12 > 0 ? add_12 : 0;
-        const add_13 = conv2d_2[i * 1024 + j * 128 + k * 16 + 13] + c2[13];
-        relu_2[i * 1024 + j * 128 + k * 16 + 13] = add_13 > 0 ? add_13 : 0;
-        const add_14 = conv2d_2[i * 1024 + j * 128 + k * 16 + 14] + c2[14];
-        relu_2[i * 1024 + j * 128 + k * 16 + 14] = add_14 > 0 ? add_14 : 0;
-        const add_15 = conv2d_2[i * 1024 + j * 128 + k * 16 + 15] + c2[15];
-        relu_2[i * 1024 + j * 128 + k * 16 + 15] = add_15 > 0 ? add_15 : 0;
       }
     }
   }
