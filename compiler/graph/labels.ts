@@ -11,7 +11,8 @@ import type { Kernel } from "../lower/plan.js";
 export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ");
 
 /** `[N,128]`: the symbolic batch dimension is N, as in `gradc explain`; a scalar says so. */
-export function shapeText(shape: Shape): string {
+export function shapeText(shape: Shape, tuple = false): string {
+  if (tuple) return "several results";
   if (shape.length === 0) return "scalar";
   return `[${shape.map((d) => (typeof d === "string" ? "N" : String(d))).join(",")}]`;
 }
@@ -23,6 +24,11 @@ export function opText(n: Node): string {
   if ((n.op === "sum" || n.op === "mean" || n.op === "max") && a.axis !== null && a.axis !== undefined) {
     return `${n.op} axis ${Array.isArray(a.axis) ? a.axis.join(",") : String(a.axis)}${a.keepdims ? " keepdims" : ""}`;
   }
+  if (n.op === "scan") {
+    const steps = a.length as number;
+    return `scan over t = ${a.reverse ? `${steps}…1` : `1…${steps}`} (its step: gradc explain)`;
+  }
+  if (n.op === "part") return `result ${String(a.index)}`;
   return n.op;
 }
 
@@ -34,7 +40,7 @@ export function opText(n: Node): string {
 export function nodeLabel(n: Node, name: string | undefined, gradient: boolean): string {
   if (n.op === "dim") return "N";
   if (n.op === "const" && n.attrs.value !== undefined) return formatNumber(n.attrs.value as number);
-  const what = `${opText(n)} · ${shapeText(n.shape)}`;
+  const what = `${opText(n)} · ${shapeText(n.shape, n.op === "scan")}`;
   const rule = gradient && n.origin ? ` · ${n.origin}` : "";
   return oneLine(`${name !== undefined ? `${name} = ` : ""}${what}${rule}`);
 }
