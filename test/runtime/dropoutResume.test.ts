@@ -12,6 +12,7 @@ import { main } from "../../compiler/cli.js";
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, loadCheckpoint, saveCheckpoint } from "../../runtime/checkpoint.js";
 import { fromArrays, type Dataset } from "../../runtime/data.js";
 import type { FloatArray } from "../../runtime/init.js";
+import { createParallelTrainer } from "../../runtime/parallel.js";
 import { runTraining, type TrainableModule } from "../../runtime/session.js";
 import { fit, type FitOptions, type FitState } from "../../runtime/train.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointTrainer } from "../../runtime/trainCheckpoint.js";
@@ -20,8 +21,14 @@ import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-dropout-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Trainer = CheckpointTrainer & { rngState(): number[] | null; setRngState(state: ArrayLike<number> | null): void };
-type Module = GeneratedModule & { createTrainer(params: Record<string, FloatArray>, options: { optimizer: Record<string, unknown>; seed?: number }): Trainer };
+type Trainer = CheckpointTrainer & {
+  step(inputs: Record<string, ArrayLike<number>>): number;
+  rngState(): number[] | null;
+  setRngState(state: ArrayLike<number> | null): void;
+};
+type Module = Omit<GeneratedModule, "createTrainer"> & {
+  createTrainer(params: Record<string, FloatArray>, options: { optimizer: Record<string, unknown>; seed?: number }): Trainer;
+};
 
 /** 4 → 8 (ReLU, dropout p) → 3 classes, softmax cross-entropy. */
 const dropNet = (p: number) =>
@@ -75,7 +82,14 @@ function expectSameLosses(actual: ArrayLike<number>, expected: ArrayLike<number>
 
 const EPOCHS = 3;
 const PER_EPOCH = 6; // ⌈45 / 8⌉
-const options = (extra: Partial<FitOptions> = {}): FitOptions => ({ epochs: EPOCHS, batchSize: 8, seed: 5, progress: false, evaluateTrain: false, ...extra });
+const options = (extra: Partial<FitOptions> = {}): FitOptions => ({
+  epochs: EPOCHS,
+  batchSize: 8,
+  seed: 5,
+  progress: false,
+  evaluateTrain: false,
+  ...extra,
+});
 
 describe.each(["f64", "f32"] as const)("a dropout model (%s)", (dtype) => {
   let mod: Module;
@@ -148,7 +162,20 @@ describe.each(["f64", "f32"] as const)("a dropout model (%s)", (dtype) => {
     const file = path.join(dir, `${dtype}-every.ckpt`);
     let saved: FitState | undefined;
     // Stops after step 9 of 18; the last checkpoint is the one at step 8 (every 4 steps).
-    fit(first, data(), options({ maxSteps: 9, checkpointEvery: 4, onCheckpoint: (s) => { if (s.step === 8) { saved = s; saveTrainingCheckpoint(file, first, s); } } }));
+    fit(
+      first,
+      data(),
+      options({
+        maxSteps: 9,
+        checkpointEvery: 4,
+        onCheckpoint: (s) => {
+          if (s.step === 8) {
+            saved = s;
+            saveTrainingCheckpoint(file, first, s);
+          }
+        },
+      }),
+    );
     expect(saved?.step).toBe(8);
     const second = trainer(mod, 99, 12345);
     const rest = fit(second, data(), options({ resume: loadTrainingCheckpoint(file, second) }));
@@ -170,7 +197,7 @@ describe.each(["f64", "f32"] as const)("a dropout model (%s)", (dtype) => {
       epoch: part.state.epoch,
       extra: { fit: JSON.parse(JSON.stringify(part.state)) as FitState },
     });
-    expect(new DataView(readFileSync(file).buffer).getUint32(8, true)).toBe(1);
+    expect(readFileSync(file).readUInt32LE(8)).toBe(1); // format version 1
 
     const second = trainer(mod, 99, 3); // the same dropout seed as the saved run
     const warnings: string[] = [];
@@ -194,7 +221,14 @@ describe.each(["f64", "f32"] as const)("a dropout model (%s)", (dtype) => {
     const first = trainer(mod);
     const part = fit(first, data(), options({ maxSteps: 3 }));
     const file = path.join(dir, `${dtype}-bad.ckpt`);
-    saveCheckpoint(file, { spec: mod.spec as never, params: first.params, optimizer: first.optimizer.state(), step: 3, epoch: 0, extra: { fit: JSON.parse(JSON.stringify(part.state)) as FitState, rng: [0, 0, 0, 0] } });
+    saveCheckpoint(file, {
+      spec: mod.spec as never,
+      params: first.params,
+      optimizer: first.optimizer.state(),
+      step: 3,
+      epoch: 0,
+      extra: { fit: JSON.parse(JSON.stringify(part.state)) as FitState, rng: [0, 0, 0, 0] },
+    });
     const second = trainer(mod, 99, 7);
     const before = { rng: second.rngState(), W1: second.params.W1!.slice() };
     expect(() => loadTrainingCheckpoint(file, second)).toThrow(/bad dropout generator state: .*all zero/);
@@ -220,10 +254,75 @@ describe.each(["f64", "f32"] as const)("a dropout model (%s)", (dtype) => {
 });
 
 describe("every resume path restores the generator", () => {
+  it("the parallel trainer (threads = 1) forwards rngState/setRngState and resumes exactly", async () => {
+    const { code } = await compileAndImport(dropNet(0.4), { dtype: "f64", runtime: path.resolve("runtime/index.ts") });
+    const file = path.join(dir, "parallel.gen.ts");
+    writeFileSync(file, code);
+    const mod = (await import(/* @vite-ignore */ file)) as Module;
+    const make = async (init: number) =>
+      (await createParallelTrainer(file, mod.initParams(init) as never, {
+        optimizer: { kind: "adam", lr: 0.02 },
+        threads: 1,
+      })) as unknown as Trainer & { close(): Promise<void> };
+    const straightTrainer = await make(1);
+    const straight = fit(straightTrainer, data(), options());
+    const first = await make(1);
+    const part = fit(first, data(), options({ maxSteps: PER_EPOCH + 2 }));
+    const ckpt = path.join(dir, "parallel.ckpt");
+    saveTrainingCheckpoint(ckpt, first, part.state);
+    expect(loadCheckpoint(ckpt, mod.spec as never).extra?.rng).toHaveLength(4);
+    const second = await make(99);
+    second.setRngState([9, 9, 9, 9]); // somewhere else: the checkpoint must put it back
+    const rest = fit(second, data(), options({ resume: loadTrainingCheckpoint(ckpt, second) }));
+    expectSameLosses([...part.losses, ...rest.losses], straight.losses);
+    expectSameParams(second.params, straightTrainer.params);
+    await Promise.all([straightTrainer, first, second].map((t) => t.close()));
+  });
+
+  it("a trainer from a module generated before rngState existed still saves and loads (with a warning when the file has a generator)", async () => {
+    const mod = (await compileAndImport(dropNet(0.4))).module as unknown as Module;
+    const withRng = mod.createTrainer(mod.initParams(1), { optimizer: { kind: "adam", lr: 0.02 } });
+    const part = fit(withRng, data(), options({ maxSteps: 3 }));
+    const file = path.join(dir, "older-module.ckpt");
+    saveTrainingCheckpoint(file, withRng, part.state);
+    // An older module's trainer: the same object without the two methods.
+    const older = (t: Trainer): CheckpointTrainer => ({
+      step: (i) => t.step(i),
+      evaluate: (i) => t.evaluate(i),
+      setLearningRate: (lr) => t.setLearningRate(lr),
+      get learningRate() {
+        return t.learningRate;
+      },
+      params: t.params,
+      optimizer: t.optimizer,
+      spec: t.spec,
+    });
+    const warnings: string[] = [];
+    const target = mod.createTrainer(mod.initParams(2), { optimizer: { kind: "adam", lr: 0.02 } });
+    loadTrainingCheckpoint(file, older(target), { warn: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot restore it .* compile it again/);
+    expectSameParams(target.params, withRng.params);
+    const olderFile = path.join(dir, "older-module-saved.ckpt");
+    saveTrainingCheckpoint(olderFile, older(withRng), part.state);
+    expect(Object.keys(loadCheckpoint(olderFile, mod.spec as never).extra!)).toEqual(["fit"]);
+  });
+
   it("runTraining (the session runner): 3 epochs = 1 epoch, then --resume to 3", async () => {
     const mod = (await compileAndImport(dropNet(0.5), { dtype: "f32" })).module as unknown as TrainableModule & Module;
     const run = (outDir: string, epochs: number, resume?: string) =>
-      runTraining({ module: mod, train: data(), epochs, batchSize: 8, optimizer: { kind: "adam", lr: 0.02 }, seed: 2, outDir, progress: false, log: () => {}, ...(resume ? { resume } : {}) });
+      runTraining({
+        module: mod,
+        train: data(),
+        epochs,
+        batchSize: 8,
+        optimizer: { kind: "adam", lr: 0.02 },
+        seed: 2,
+        outDir,
+        progress: false,
+        log: () => {},
+        ...(resume ? { resume } : {}),
+      });
     const straight = run(path.join(dir, "session-straight"), 3);
     const first = run(path.join(dir, "session-split"), 1);
     const rest = run(path.join(dir, "session-split"), 3, first.files.checkpoint);
@@ -252,14 +351,19 @@ export default model("dropcsv", () => {
     writeFileSync(path.join(cwd, "model.ts"), MODEL);
     const rows = ["a,b,label"];
     for (let i = 0; i < 60; i++) {
-      const a = Math.sin(i * 1.7) * 2, b = Math.cos(i * 2.3) * 2;
+      const a = Math.sin(i * 1.7) * 2,
+        b = Math.cos(i * 2.3) * 2;
       rows.push(`${a},${b},${a * b > 0 ? 1 : 0}`);
     }
     writeFileSync(path.join(cwd, "data.csv"), rows.join("\n") + "\n");
     const gradc = async (args: string[]) => {
       let stdout = "";
       let stderr = "";
-      const code = await main(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+      const code = await main(args, {
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+        cwd,
+      });
       expect(code, stderr).toBe(0);
       return stdout;
     };
@@ -270,7 +374,16 @@ export default model("dropcsv", () => {
     expect(out).toContain("resuming");
     expect(out).not.toContain("warning");
     // The checkpoints: the same params, optimizer state and generator, bit for bit.
-    const spec = { name: "dropcsv", dtype: "f32" as const, params: [{ name: "W1", shape: [2, 8] }, { name: "b1", shape: [8] }, { name: "W2", shape: [8, 2] }, { name: "b2", shape: [2] }] };
+    const spec = {
+      name: "dropcsv",
+      dtype: "f32" as const,
+      params: [
+        { name: "W1", shape: [2, 8] },
+        { name: "b1", shape: [8] },
+        { name: "W2", shape: [8, 2] },
+        { name: "b2", shape: [2] },
+      ],
+    };
     const a = decodeCheckpoint(readFileSync(path.join(cwd, "split", "dropcsv.ckpt")), spec);
     const b = decodeCheckpoint(readFileSync(path.join(cwd, "straight", "dropcsv.ckpt")), spec);
     expect(a.version).toBe(CHECKPOINT_FORMAT_VERSION);
