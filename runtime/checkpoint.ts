@@ -13,6 +13,8 @@
 //   24      H     header JSON: { model, dtype, step, epoch, params: [{ name, shape, offset, length }],
 //                 optimizer: null | { kind, stepCount, buffers: { <state key>: [{ param, offset, length }] } },
 //                 extra: null | {...} }   (offset: bytes from the start of the data section; length: elements)
+//                 (training checkpoints keep fit's state in extra.fit and the dropout generator's four
+//                 state words in extra.rng; see trainCheckpoint.ts)
 //   24 + H  D     data: raw little-endian IEEE 754 values of the model's dtype: every parameter in the
 //                 model's order, then each optimizer buffer list (e.g. expAvg, expAvgSq) in parameter order
 //   end − 4 4     u32 CRC-32 (IEEE 802.3, as zlib/PNG) of every byte before it

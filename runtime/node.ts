@@ -12,7 +12,7 @@ export { CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC, crc32, decodeCheckpoint, e
 export type { WriteFileAtomicOptions } from "./fsAtomic.js";
 export { writeFileAtomic } from "./fsAtomic.js";
 
-export type { CheckpointTrainer } from "./trainCheckpoint.js";
+export type { CheckpointTrainer, LoadTrainingCheckpointOptions } from "./trainCheckpoint.js";
 export { loadTrainingCheckpoint, saveTrainingCheckpoint } from "./trainCheckpoint.js";
 
 export type { RunOptions, RunResult, TrainableModule } from "./session.js";

@@ -31,7 +31,9 @@
 // Differences from createTrainer: the given params are copied into shared memory (unless every array
 // already lives in a SharedArrayBuffer), so read `trainer.params`, not the arrays passed in; a model
 // compiled with a fixed batch (--batch N) cannot be split and needs threads = 1; `evaluate` runs on
-// the main thread.
+// the main thread. Dropout: with threads = 1 the masks come from the inner trainer's generator, which
+// rngState()/setRngState() save and restore; with threads > 1 every shard runs gradInto, which draws
+// from a fresh createRng(0) at each step, so the masks repeat from step to step (a known limitation).
 import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
@@ -76,6 +78,9 @@ export interface SingleThreadTrainer {
   readonly optimizer: Optimizer;
   evaluate(inputs: InputArrays): { loss: number; outputs: Readonly<Arrays> };
   readonly spec: unknown;
+  /** Absent in modules generated before the dropout generator could be saved. */
+  rngState?(): number[] | null;
+  setRngState?(state: ArrayLike<number> | null): void;
 }
 
 /**
@@ -310,6 +315,13 @@ function makeTrainer(
     evaluate(inputs: InputArrays): { loss: number; outputs: Readonly<Arrays> } {
       if (closed) throw new Error("parallel trainer: evaluate after close()");
       return inner.evaluate(inputs);
+    },
+    // The inner trainer's dropout generator (what threads = 1 draws from; see the note at the top).
+    rngState(): number[] | null {
+      return inner.rngState?.() ?? null;
+    },
+    setRngState(state: ArrayLike<number> | null): void {
+      inner.setRngState?.(state);
     },
     async close(): Promise<void> {
       if (closed) return;

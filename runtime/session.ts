@@ -39,7 +39,7 @@ export interface RunOptions {
   readonly seed?: number;
   /** Where the checkpoint and pictures go (created if missing). */
   readonly outDir: string;
-  /** A checkpoint to continue from. */
+  /** A checkpoint to continue from (params, optimizer, dropout generator and the loop's position). */
   readonly resume?: string;
   readonly log?: (line: string) => void;
   readonly progress?: ProgressStream | false;
@@ -63,7 +63,7 @@ export function runTraining(o: RunOptions): RunResult {
   let resume;
   if (o.resume) {
     if (!existsSync(o.resume)) throw new Error(`cannot resume: ${o.resume} does not exist`);
-    resume = loadTrainingCheckpoint(o.resume, trainer);
+    resume = loadTrainingCheckpoint(o.resume, trainer, { warn: (message) => log(`warning: ${message}`) });
     log(`resuming ${o.resume}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
   }
   const result = fit(trainer, o.train, {

@@ -4,7 +4,8 @@
 //
 // Determinism: epoch k visits the batches in the order epochPermutation(size, seed, k) gives, and the
 // learning rate is a function of the global step; neither depends on anything else, so a run resumed
-// from (params, optimizer state, epoch, batch) computes exactly what the uninterrupted run computed.
+// from (params, optimizer state, dropout generator state, epoch, batch) computes exactly what the
+// uninterrupted run computed.
 import { batchCount, batches, type Column, type Dataset } from "./data.js";
 import type { FloatArray } from "./init.js";
 import type { Optimizer } from "./optim.js";
@@ -18,6 +19,12 @@ export interface FitTrainer {
   readonly learningRate: number;
   readonly params: Readonly<Record<string, FloatArray>>;
   readonly optimizer: Optimizer;
+  /**
+   * The dropout generator's state (null without dropout) and its restore, for checkpoints. Optional so
+   * that modules generated before they existed still train; their dropout runs do not resume exactly.
+   */
+  rngState?(): number[] | null;
+  setRngState?(state: ArrayLike<number> | null): void;
 }
 
 // ── evaluation ──────────────────────────────────────────────────────────────────────────────────────
@@ -169,7 +176,7 @@ export interface FitOptions {
   /** Every `checkpointEvery` steps and at the end of each epoch: save the state (see trainCheckpoint.ts). */
   readonly onCheckpoint?: (state: FitState) => void;
   readonly checkpointEvery?: number;
-  /** Continue a run from this state (params and optimizer state already restored into the trainer). */
+  /** Continue a run from this state (params, optimizer and dropout generator already restored into the trainer). */
   readonly resume?: FitState;
   /** Stop after this many steps in all (for tests and interrupted runs); the state says where. */
   readonly maxSteps?: number;

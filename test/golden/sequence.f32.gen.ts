@@ -38,6 +38,10 @@ export interface Trainer {
   /** The loss and outputs at the current parameters, without training (fresh arrays). */
   evaluate(inputs: Inputs): { loss: number; outputs: Outputs };
   readonly spec: typeof spec;
+  /** The dropout generator's four xoshiro128** state words (a copy, for a checkpoint); null when the model has no dropout. */
+  rngState(): number[] | null;
+  /** Continues the dropout masks from words rngState() returned; null, or a model without dropout, changes nothing. */
+  setRngState(state: ArrayLike<number> | null): void;
 }
 
 export const spec = {
@@ -2490,7 +2494,7 @@ export function gradInto(params: Params, inputs: Inputs, grads: Params): number 
 
 /**
  * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `seed` seeds the
- * generator of dropout masks (default 0).
+ * generator of dropout masks (default 0), which rngState()/setRngState() save and restore.
  */
 export function createTrainer(params: Params, options: { optimizer: OptimizerSpec; seed?: number }): Trainer {
   checkParams(spec.params, params, "f32");
@@ -2538,5 +2542,9 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
       evaluation = r.ws;
       return { loss: r.loss, outputs: r.outputs };
     },
+    rngState(): number[] | null {
+      return null; // no dropout: nothing random to save
+    },
+    setRngState(): void {},
   };
 }
