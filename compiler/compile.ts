@@ -18,6 +18,8 @@ export interface CompileOptions {
    * should name it (relative to the map). The module then ends with a sourceMappingURL comment.
    */
   readonly sourceMap?: { readonly file: string; readonly source: string };
+  /** The blocked GEMM's register block (measurement only: bench/gemmBlocks.ts). */
+  readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
 
 export interface Compiled {
@@ -37,6 +39,7 @@ export async function compileGraph(traced: Graph, source: string, options: Compi
     source,
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.gemmBlock ? { gemmBlock: options.gemmBlock } : {}),
   });
   const code = await formatTypeScript(text);
   const report = buildReport(optimized, traced, memory, code, options.dtype ?? "f32", REPORT_BATCH);

@@ -44,6 +44,8 @@ export interface KernelEnv {
   readonly rowScalars: ReadonlySet<Node>;
   /** How kernel templates emit a graph inside their loop (a scan's body). */
   readonly nested?: NestedContext;
+  /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS). */
+  readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
 
 export interface KernelCode {
@@ -580,7 +582,7 @@ export class KernelEmitter {
         }
       return lines;
     };
-    const R = GEMM_ROWS, C = GEMM_COLS;
+    const R = this.env.gemmBlock?.rows ?? GEMM_ROWS, C = this.env.gemmBlock?.cols ?? GEMM_COLS;
     const columns = (rows: number): string[] => {
       const out = ["let j = 0;"];
       if (typeof N !== "number" || N >= C) out.push(`for (; j + ${C - 1} < ${bound(N)}; j += ${C}) {`, ...block(rows, C), "}");

@@ -25,6 +25,8 @@ export interface EmitOptions {
   readonly batch?: number;
   /** Module specifier of the runtime (default "gradc/runtime"). */
   readonly runtime?: string;
+  /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS; bench/gemmBlocks.ts measures others). */
+  readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
 
 interface PassCode {
@@ -98,9 +100,10 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const forwardRoots = inference.outputs.map(([, n]) => n);
   const forwardSet = reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
   const updates = g.updates ?? [];
-  const fwd = emitPass(inference, forwardRoots, reachable([...forwardRoots]), constantFor, arrayType, "forward");
-  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train");
-  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reachable([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate");
+  const block = options.gemmBlock;
+  const fwd = emitPass(inference, forwardRoots, reachable([...forwardRoots]), constantFor, arrayType, "forward", block);
+  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train", block);
+  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reachable([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   // The training pass draws dropout masks from the generator it is given.
@@ -362,8 +365,10 @@ function emitPass(
   constantFor: (n: Node) => string,
   arrayType: string,
   kind: "forward" | "train" | "evaluate",
+  gemmBlock?: EmitOptions["gemmBlock"],
 ): PassCode {
-  const first = emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, new Set());
+  const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, sharing, gemmBlock);
+  const first = emit(new Set());
   const rootSet = new Set(roots);
   const rowScalars = new Set<Node>();
   for (const k of first.codes) {
@@ -372,7 +377,7 @@ function emitPass(
     const readers = first.codes.filter((r) => r.reads.has(k.node));
     if (readers.every((r) => first.loopOf.get(r.node) === loop && !r.varReads.has(k.node))) rowScalars.add(k.node);
   }
-  const scheduled = rowScalars.size ? emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars) : first;
+  const scheduled = rowScalars.size ? emit(rowScalars) : first;
   // The memory plan: buffers whose lifetimes in the schedule do not overlap share an array. Storage
   // does not change the schedule, so the last emission runs the same kernels in the same order.
   // The pass's results keep arrays of their own (read after the pass as ws.logits, ws.dW, …).
@@ -386,7 +391,7 @@ function emitPass(
     });
   const { arrayOf } = shareArrays(lifetimes);
   if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
-  return emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, arrayOf).pass;
+  return emit(rowScalars, arrayOf).pass;
 }
 
 function emitPassWith(
@@ -398,6 +403,7 @@ function emitPassWith(
   kind: "forward" | "train" | "evaluate",
   rowScalars: ReadonlySet<Node>,
   sharing?: ReadonlyMap<Node, SharedArray<Node>>,
+  gemmBlock?: EmitOptions["gemmBlock"],
 ): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; buffered: Node[] } {
   const names = new Names();
   const storage = new Map<Node, string>();
@@ -415,7 +421,7 @@ function emitPassWith(
     }
   }
   const shared = new Map<string, string[]>();
-  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", ...(gemmBlock ? { gemmBlock } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -447,6 +453,7 @@ interface PassState {
   readonly rowScalars: ReadonlySet<Node>;
   /** Print "forward"/"backward" headings (the training pass). */
   readonly headings: boolean;
+  readonly gemmBlock?: EmitOptions["gemmBlock"];
   /** The memory plan: which values share a workspace array (../lower/memory.ts). */
   readonly sharing?: {
     readonly arrayOf: ReadonlyMap<Node, SharedArray<Node>>;
@@ -539,7 +546,7 @@ function emitKernels(
       return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
     },
   };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested });
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}) });
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {

@@ -9,11 +9,11 @@ const RESERVED = new Set(
     .split(" "),
 );
 
-// The blocked GEMM's locals: a0–a3, b0–b3, c00–c33.
-for (let r = 0; r < 4; r++) {
+// The blocked GEMM's locals for register blocks up to 8 × 8: a0–a7, b0–b7, c00–c77.
+for (let r = 0; r < 8; r++) {
   RESERVED.add(`a${r}`);
   RESERVED.add(`b${r}`);
-  for (let c = 0; c < 4; c++) RESERVED.add(`c${r}${c}`);
+  for (let c = 0; c < 8; c++) RESERVED.add(`c${r}${c}`);
 }
 
 export class Names {
