@@ -22,6 +22,9 @@ const BLOCKS = [
   [4, 8],
   [8, 4],
   [3, 4],
+  [3, 8],
+  [6, 4],
+  [3, 6],
 ] as const;
 
 const { values, positionals } = parseArgs({

@@ -22,8 +22,12 @@ export const UNROLL_ELEMENTS = 16;
 export const REGISTER_COLUMNS = 8;
 /** Matmuls with at least this many multiply-adds per batch row (static dims) use the blocked GEMM. */
 export const GEMM_WORK = 512;
-/** The GEMM's register block: rows × columns of C held in local accumulators. */
-export const GEMM_ROWS = 4;
+/**
+ * The GEMM's register block: rows × columns of C held in local accumulators. Chosen by measurement
+ * (bench/gemmBlocks.ts, 2026-11-30, f32, CPU-time medians): 3 × 4 ran 1.06–1.09× faster than 4 × 4 on
+ * W3 and W4, and every other block tried (2×4, 4×2, 2×8, 4×8, 8×4, 3×8, 6×4, 3×6) was slower or equal.
+ */
+export const GEMM_ROWS = 3;
 export const GEMM_COLS = 4;
 
 export interface KernelEnv {

@@ -406,7 +406,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   // logits = h2·W + b   (model.ts:21:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -421,15 +421,10 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           const b1 = W[k * 10 + j + 1];
           const b2 = W[k * 10 + j + 2];
@@ -446,10 +441,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[i * 10 + j + 1] = c01 + b_2[j + 1];
@@ -463,31 +454,23 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
         logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[(i + 1) * 10 + j] = c10 + b_2[j];
         logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
       }
     }
     for (; i < n; i++) {
@@ -794,7 +777,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // logits = h2·W + b   (model.ts:21:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -809,15 +792,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           const b1 = W[k * 10 + j + 1];
           const b2 = W[k * 10 + j + 2];
@@ -834,10 +812,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[i * 10 + j + 1] = c01 + b_2[j + 1];
@@ -851,31 +825,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[(i + 1) * 10 + j] = c10 + b_2[j];
         logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
       }
     }
     for (; i < n; i++) {
@@ -991,7 +957,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // matmul = dlogits·Wᵀ   (matmul', model.ts:21:22)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 256; j += 4) {
         let c00 = 0,
@@ -1006,15 +972,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 10; k++) {
           const a0 = dlogits[i * 10 + k];
           const a1 = dlogits[i * 10 + k + 10];
           const a2 = dlogits[i * 10 + k + 20];
-          const a3 = dlogits[i * 10 + k + 30];
           const b0 = W[k + j * 10];
           const b1 = W[k + j * 10 + 10];
           const b2 = W[k + j * 10 + 20];
@@ -1031,10 +992,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         matmul[i * 256 + j] = c00;
         matmul[i * 256 + j + 1] = c01;
@@ -1048,10 +1005,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         matmul[(i + 2) * 256 + j + 1] = c21;
         matmul[(i + 2) * 256 + j + 2] = c22;
         matmul[(i + 2) * 256 + j + 3] = c23;
-        matmul[(i + 3) * 256 + j] = c30;
-        matmul[(i + 3) * 256 + j + 1] = c31;
-        matmul[(i + 3) * 256 + j + 2] = c32;
-        matmul[(i + 3) * 256 + j + 3] = c33;
       }
     }
     for (; i < n; i++) {
@@ -1082,7 +1035,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // dW = h2ᵀ·dlogits   (matmul', model.ts:21:22)
   {
     let i = 0;
-    for (; i + 3 < 256; i += 4) {
+    for (; i + 2 < 256; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -1097,15 +1050,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < n; k++) {
           const a0 = h2[i + k * 256];
           const a1 = h2[i + k * 256 + 1];
           const a2 = h2[i + k * 256 + 2];
-          const a3 = h2[i + k * 256 + 3];
           const b0 = dlogits[k * 10 + j];
           const b1 = dlogits[k * 10 + j + 1];
           const b2 = dlogits[k * 10 + j + 2];
@@ -1122,10 +1070,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         dW[i * 10 + j] = c00;
         dW[i * 10 + j + 1] = c01;
@@ -1139,31 +1083,56 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         dW[(i + 2) * 10 + j + 1] = c21;
         dW[(i + 2) * 10 + j + 2] = c22;
         dW[(i + 2) * 10 + j + 3] = c23;
-        dW[(i + 3) * 10 + j] = c30;
-        dW[(i + 3) * 10 + j + 1] = c31;
-        dW[(i + 3) * 10 + j + 2] = c32;
-        dW[(i + 3) * 10 + j + 3] = c33;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < n; k++) {
           const a0 = h2[i + k * 256];
           const a1 = h2[i + k * 256 + 1];
           const a2 = h2[i + k * 256 + 2];
-          const a3 = h2[i + k * 256 + 3];
           const b0 = dlogits[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         dW[i * 10 + j] = c00;
         dW[(i + 1) * 10 + j] = c10;
         dW[(i + 2) * 10 + j] = c20;
-        dW[(i + 3) * 10 + j] = c30;
+      }
+    }
+    for (; i < 256; i++) {
+      let j = 0;
+      for (; j + 3 < 10; j += 4) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        for (let k = 0; k < n; k++) {
+          const a0 = h2[i + k * 256];
+          const b0 = dlogits[k * 10 + j];
+          const b1 = dlogits[k * 10 + j + 1];
+          const b2 = dlogits[k * 10 + j + 2];
+          const b3 = dlogits[k * 10 + j + 3];
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+        }
+        dW[i * 10 + j] = c00;
+        dW[i * 10 + j + 1] = c01;
+        dW[i * 10 + j + 2] = c02;
+        dW[i * 10 + j + 3] = c03;
+      }
+      for (; j < 10; j++) {
+        let c00 = 0;
+        for (let k = 0; k < n; k++) {
+          const a0 = h2[i + k * 256];
+          const b0 = dlogits[k * 10 + j];
+          c00 += a0 * b0;
+        }
+        dW[i * 10 + j] = c00;
       }
     }
   }
@@ -1932,7 +1901,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // logits = h2·W + b   (model.ts:21:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -1947,15 +1916,10 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           const b1 = W[k * 10 + j + 1];
           const b2 = W[k * 10 + j + 2];
@@ -1972,10 +1936,6 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[i * 10 + j + 1] = c01 + b_2[j + 1];
@@ -1989,31 +1949,23 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
         logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 256; k++) {
           const a0 = h2[i * 256 + k];
           const a1 = h2[i * 256 + k + 256];
           const a2 = h2[i * 256 + k + 512];
-          const a3 = h2[i * 256 + k + 768];
           const b0 = W[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b_2[j];
         logits[(i + 1) * 10 + j] = c10 + b_2[j];
         logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b_2[j];
       }
     }
     for (; i < n; i++) {

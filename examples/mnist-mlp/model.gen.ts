@@ -136,7 +136,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
         let c00 = 0,
@@ -151,15 +151,10 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 784; k++) {
           const a0 = x[i * 784 + k];
           const a1 = x[i * 784 + k + 784];
           const a2 = x[i * 784 + k + 1568];
-          const a3 = x[i * 784 + k + 2352];
           const b0 = W1[k * 128 + j];
           const b1 = W1[k * 128 + j + 1];
           const b2 = W1[k * 128 + j + 2];
@@ -176,10 +171,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         const add_00 = c00 + b1_2[j];
         h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
@@ -205,14 +196,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
         h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
         const add_23 = c23 + b1_2[j + 3];
         h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-        const add_30 = c30 + b1_2[j];
-        h1[(i + 3) * 128 + j] = add_30 > 0 ? add_30 : 0;
-        const add_31 = c31 + b1_2[j + 1];
-        h1[(i + 3) * 128 + j + 1] = add_31 > 0 ? add_31 : 0;
-        const add_32 = c32 + b1_2[j + 2];
-        h1[(i + 3) * 128 + j + 2] = add_32 > 0 ? add_32 : 0;
-        const add_33 = c33 + b1_2[j + 3];
-        h1[(i + 3) * 128 + j + 3] = add_33 > 0 ? add_33 : 0;
       }
     }
     for (; i < n; i++) {
@@ -247,7 +230,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -262,15 +245,10 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           const b1 = W2[k * 10 + j + 1];
           const b2 = W2[k * 10 + j + 2];
@@ -287,10 +265,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
@@ -304,31 +278,23 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
         logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b2_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b2_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b2_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[(i + 1) * 10 + j] = c10 + b2_2[j];
         logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
       }
     }
     for (; i < n; i++) {
@@ -395,7 +361,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
         let c00 = 0,
@@ -410,15 +376,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 784; k++) {
           const a0 = x[i * 784 + k];
           const a1 = x[i * 784 + k + 784];
           const a2 = x[i * 784 + k + 1568];
-          const a3 = x[i * 784 + k + 2352];
           const b0 = W1[k * 128 + j];
           const b1 = W1[k * 128 + j + 1];
           const b2 = W1[k * 128 + j + 2];
@@ -435,10 +396,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         const add_00 = c00 + b1_2[j];
         h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
@@ -464,14 +421,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
         const add_23 = c23 + b1_2[j + 3];
         h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-        const add_30 = c30 + b1_2[j];
-        h1[(i + 3) * 128 + j] = add_30 > 0 ? add_30 : 0;
-        const add_31 = c31 + b1_2[j + 1];
-        h1[(i + 3) * 128 + j + 1] = add_31 > 0 ? add_31 : 0;
-        const add_32 = c32 + b1_2[j + 2];
-        h1[(i + 3) * 128 + j + 2] = add_32 > 0 ? add_32 : 0;
-        const add_33 = c33 + b1_2[j + 3];
-        h1[(i + 3) * 128 + j + 3] = add_33 > 0 ? add_33 : 0;
       }
     }
     for (; i < n; i++) {
@@ -506,7 +455,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -521,15 +470,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           const b1 = W2[k * 10 + j + 1];
           const b2 = W2[k * 10 + j + 2];
@@ -546,10 +490,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
@@ -563,31 +503,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b2_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b2_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b2_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[(i + 1) * 10 + j] = c10 + b2_2[j];
         logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
       }
     }
     for (; i < n; i++) {
@@ -703,7 +635,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // dW2 = h1ᵀ·dlogits   (matmul', model.ts:13:22)
   {
     let i = 0;
-    for (; i + 3 < 128; i += 4) {
+    for (; i + 2 < 128; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -718,15 +650,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < n; k++) {
           const a0 = h1[i + k * 128];
           const a1 = h1[i + k * 128 + 1];
           const a2 = h1[i + k * 128 + 2];
-          const a3 = h1[i + k * 128 + 3];
           const b0 = dlogits[k * 10 + j];
           const b1 = dlogits[k * 10 + j + 1];
           const b2 = dlogits[k * 10 + j + 2];
@@ -743,10 +670,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         dW2[i * 10 + j] = c00;
         dW2[i * 10 + j + 1] = c01;
@@ -760,38 +683,63 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         dW2[(i + 2) * 10 + j + 1] = c21;
         dW2[(i + 2) * 10 + j + 2] = c22;
         dW2[(i + 2) * 10 + j + 3] = c23;
-        dW2[(i + 3) * 10 + j] = c30;
-        dW2[(i + 3) * 10 + j + 1] = c31;
-        dW2[(i + 3) * 10 + j + 2] = c32;
-        dW2[(i + 3) * 10 + j + 3] = c33;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < n; k++) {
           const a0 = h1[i + k * 128];
           const a1 = h1[i + k * 128 + 1];
           const a2 = h1[i + k * 128 + 2];
-          const a3 = h1[i + k * 128 + 3];
           const b0 = dlogits[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         dW2[i * 10 + j] = c00;
         dW2[(i + 1) * 10 + j] = c10;
         dW2[(i + 2) * 10 + j] = c20;
-        dW2[(i + 3) * 10 + j] = c30;
+      }
+    }
+    for (; i < 128; i++) {
+      let j = 0;
+      for (; j + 3 < 10; j += 4) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        for (let k = 0; k < n; k++) {
+          const a0 = h1[i + k * 128];
+          const b0 = dlogits[k * 10 + j];
+          const b1 = dlogits[k * 10 + j + 1];
+          const b2 = dlogits[k * 10 + j + 2];
+          const b3 = dlogits[k * 10 + j + 3];
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+        }
+        dW2[i * 10 + j] = c00;
+        dW2[i * 10 + j + 1] = c01;
+        dW2[i * 10 + j + 2] = c02;
+        dW2[i * 10 + j + 3] = c03;
+      }
+      for (; j < 10; j++) {
+        let c00 = 0;
+        for (let k = 0; k < n; k++) {
+          const a0 = h1[i + k * 128];
+          const b0 = dlogits[k * 10 + j];
+          c00 += a0 * b0;
+        }
+        dW2[i * 10 + j] = c00;
       }
     }
   }
   // mul = dlogits·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
         let c00 = 0,
@@ -806,15 +754,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 10; k++) {
           const a0 = dlogits[i * 10 + k];
           const a1 = dlogits[i * 10 + k + 10];
           const a2 = dlogits[i * 10 + k + 20];
-          const a3 = dlogits[i * 10 + k + 30];
           const b0 = W2[k + j * 10];
           const b1 = W2[k + j * 10 + 10];
           const b2 = W2[k + j * 10 + 20];
@@ -831,10 +774,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         const step_00 = h1[i * 128 + j] > 0 ? 1 : 0;
         mul[i * 128 + j] = c00 * step_00;
@@ -860,14 +799,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         mul[(i + 2) * 128 + j + 2] = c22 * step_22;
         const step_23 = h1[(i + 2) * 128 + j + 3] > 0 ? 1 : 0;
         mul[(i + 2) * 128 + j + 3] = c23 * step_23;
-        const step_30 = h1[(i + 3) * 128 + j] > 0 ? 1 : 0;
-        mul[(i + 3) * 128 + j] = c30 * step_30;
-        const step_31 = h1[(i + 3) * 128 + j + 1] > 0 ? 1 : 0;
-        mul[(i + 3) * 128 + j + 1] = c31 * step_31;
-        const step_32 = h1[(i + 3) * 128 + j + 2] > 0 ? 1 : 0;
-        mul[(i + 3) * 128 + j + 2] = c32 * step_32;
-        const step_33 = h1[(i + 3) * 128 + j + 3] > 0 ? 1 : 0;
-        mul[(i + 3) * 128 + j + 3] = c33 * step_33;
       }
     }
     for (; i < n; i++) {
@@ -902,7 +833,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // dW1 = xᵀ·mul   (matmul', model.ts:12:23)
   {
     let i = 0;
-    for (; i + 3 < 784; i += 4) {
+    for (; i + 2 < 784; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
         let c00 = 0,
@@ -917,15 +848,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < n; k++) {
           const a0 = x[i + k * 784];
           const a1 = x[i + k * 784 + 1];
           const a2 = x[i + k * 784 + 2];
-          const a3 = x[i + k * 784 + 3];
           const b0 = mul[k * 128 + j];
           const b1 = mul[k * 128 + j + 1];
           const b2 = mul[k * 128 + j + 2];
@@ -942,10 +868,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         dW1[i * 128 + j] = c00;
         dW1[i * 128 + j + 1] = c01;
@@ -959,10 +881,30 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
         dW1[(i + 2) * 128 + j + 1] = c21;
         dW1[(i + 2) * 128 + j + 2] = c22;
         dW1[(i + 2) * 128 + j + 3] = c23;
-        dW1[(i + 3) * 128 + j] = c30;
-        dW1[(i + 3) * 128 + j + 1] = c31;
-        dW1[(i + 3) * 128 + j + 2] = c32;
-        dW1[(i + 3) * 128 + j + 3] = c33;
+      }
+    }
+    for (; i < 784; i++) {
+      let j = 0;
+      for (; j + 3 < 128; j += 4) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        for (let k = 0; k < n; k++) {
+          const a0 = x[i + k * 784];
+          const b0 = mul[k * 128 + j];
+          const b1 = mul[k * 128 + j + 1];
+          const b2 = mul[k * 128 + j + 2];
+          const b3 = mul[k * 128 + j + 3];
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+        }
+        dW1[i * 128 + j] = c00;
+        dW1[i * 128 + j + 1] = c01;
+        dW1[i * 128 + j + 2] = c02;
+        dW1[i * 128 + j + 3] = c03;
       }
     }
   }
@@ -989,7 +931,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
         let c00 = 0,
@@ -1004,15 +946,10 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 784; k++) {
           const a0 = x[i * 784 + k];
           const a1 = x[i * 784 + k + 784];
           const a2 = x[i * 784 + k + 1568];
-          const a3 = x[i * 784 + k + 2352];
           const b0 = W1[k * 128 + j];
           const b1 = W1[k * 128 + j + 1];
           const b2 = W1[k * 128 + j + 2];
@@ -1029,10 +966,6 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         const add_00 = c00 + b1_2[j];
         h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
@@ -1058,14 +991,6 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
         h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
         const add_23 = c23 + b1_2[j + 3];
         h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-        const add_30 = c30 + b1_2[j];
-        h1[(i + 3) * 128 + j] = add_30 > 0 ? add_30 : 0;
-        const add_31 = c31 + b1_2[j + 1];
-        h1[(i + 3) * 128 + j + 1] = add_31 > 0 ? add_31 : 0;
-        const add_32 = c32 + b1_2[j + 2];
-        h1[(i + 3) * 128 + j + 2] = add_32 > 0 ? add_32 : 0;
-        const add_33 = c33 + b1_2[j + 3];
-        h1[(i + 3) * 128 + j + 3] = add_33 > 0 ? add_33 : 0;
       }
     }
     for (; i < n; i++) {
@@ -1100,7 +1025,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
     let i = 0;
-    for (; i + 3 < n; i += 4) {
+    for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
         let c00 = 0,
@@ -1115,15 +1040,10 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 = 0,
           c22 = 0,
           c23 = 0;
-        let c30 = 0,
-          c31 = 0,
-          c32 = 0,
-          c33 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           const b1 = W2[k * 10 + j + 1];
           const b2 = W2[k * 10 + j + 2];
@@ -1140,10 +1060,6 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c21 += a2 * b1;
           c22 += a2 * b2;
           c23 += a2 * b3;
-          c30 += a3 * b0;
-          c31 += a3 * b1;
-          c32 += a3 * b2;
-          c33 += a3 * b3;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
@@ -1157,31 +1073,23 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
         logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
         logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
         logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
-        logits[(i + 3) * 10 + j + 1] = c31 + b2_2[j + 1];
-        logits[(i + 3) * 10 + j + 2] = c32 + b2_2[j + 2];
-        logits[(i + 3) * 10 + j + 3] = c33 + b2_2[j + 3];
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
-        let c30 = 0;
         for (let k = 0; k < 128; k++) {
           const a0 = h1[i * 128 + k];
           const a1 = h1[i * 128 + k + 128];
           const a2 = h1[i * 128 + k + 256];
-          const a3 = h1[i * 128 + k + 384];
           const b0 = W2[k * 10 + j];
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
-          c30 += a3 * b0;
         }
         logits[i * 10 + j] = c00 + b2_2[j];
         logits[(i + 1) * 10 + j] = c10 + b2_2[j];
         logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 3) * 10 + j] = c30 + b2_2[j];
       }
     }
     for (; i < n; i++) {

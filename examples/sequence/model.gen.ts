@@ -364,7 +364,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
         let i = 0;
-        for (; i + 3 < n; i += 4) {
+        for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
             let c00 = 0,
@@ -379,15 +379,10 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
               c21 = 0,
               c22 = 0,
               c23 = 0;
-            let c30 = 0,
-              c31 = 0,
-              c32 = 0,
-              c33 = 0;
             for (let k = 0; k < 16; k++) {
               const a0 = h[i * 16 + k];
               const a1 = h[i * 16 + k + 16];
               const a2 = h[i * 16 + k + 32];
-              const a3 = h[i * 16 + k + 48];
               const b0 = lstm_Whh[k * 64 + j];
               const b1 = lstm_Whh[k * 64 + j + 1];
               const b2 = lstm_Whh[k * 64 + j + 2];
@@ -404,10 +399,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
               c21 += a2 * b1;
               c22 += a2 * b2;
               c23 += a2 * b3;
-              c30 += a3 * b0;
-              c31 += a3 * b1;
-              c32 += a3 * b2;
-              c33 += a3 * b3;
             }
             matmul[i * 64 + j] = c00;
             matmul[i * 64 + j + 1] = c01;
@@ -421,10 +412,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
             matmul[(i + 2) * 64 + j + 1] = c21;
             matmul[(i + 2) * 64 + j + 2] = c22;
             matmul[(i + 2) * 64 + j + 3] = c23;
-            matmul[(i + 3) * 64 + j] = c30;
-            matmul[(i + 3) * 64 + j + 1] = c31;
-            matmul[(i + 3) * 64 + j + 2] = c32;
-            matmul[(i + 3) * 64 + j + 3] = c33;
           }
         }
         for (; i < n; i++) {
@@ -743,7 +730,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
         let i = 0;
-        for (; i + 3 < n; i += 4) {
+        for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
             let c00 = 0,
@@ -758,15 +745,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 = 0,
               c22 = 0,
               c23 = 0;
-            let c30 = 0,
-              c31 = 0,
-              c32 = 0,
-              c33 = 0;
             for (let k = 0; k < 16; k++) {
               const a0 = h[i * 16 + k];
               const a1 = h[i * 16 + k + 16];
               const a2 = h[i * 16 + k + 32];
-              const a3 = h[i * 16 + k + 48];
               const b0 = lstm_Whh[k * 64 + j];
               const b1 = lstm_Whh[k * 64 + j + 1];
               const b2 = lstm_Whh[k * 64 + j + 2];
@@ -783,10 +765,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 += a2 * b1;
               c22 += a2 * b2;
               c23 += a2 * b3;
-              c30 += a3 * b0;
-              c31 += a3 * b1;
-              c32 += a3 * b2;
-              c33 += a3 * b3;
             }
             matmul[i * 64 + j] = c00;
             matmul[i * 64 + j + 1] = c01;
@@ -800,10 +778,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
             matmul[(i + 2) * 64 + j + 1] = c21;
             matmul[(i + 2) * 64 + j + 2] = c22;
             matmul[(i + 2) * 64 + j + 3] = c23;
-            matmul[(i + 3) * 64 + j] = c30;
-            matmul[(i + 3) * 64 + j + 1] = c31;
-            matmul[(i + 3) * 64 + j + 2] = c32;
-            matmul[(i + 3) * 64 + j + 3] = c33;
           }
         }
         for (; i < n; i++) {
@@ -1632,7 +1606,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
         let i = 0;
-        for (; i + 3 < n; i += 4) {
+        for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 16; j += 4) {
             let c00 = 0,
@@ -1647,15 +1621,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 = 0,
               c22 = 0,
               c23 = 0;
-            let c30 = 0,
-              c31 = 0,
-              c32 = 0,
-              c33 = 0;
             for (let k = 0; k < 64; k++) {
               const a0 = dgates[i * 64 + k];
               const a1 = dgates[i * 64 + k + 64];
               const a2 = dgates[i * 64 + k + 128];
-              const a3 = dgates[i * 64 + k + 192];
               const b0 = lstm_Whh[k + j * 64];
               const b1 = lstm_Whh[k + j * 64 + 64];
               const b2 = lstm_Whh[k + j * 64 + 128];
@@ -1672,10 +1641,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 += a2 * b1;
               c22 += a2 * b2;
               c23 += a2 * b3;
-              c30 += a3 * b0;
-              c31 += a3 * b1;
-              c32 += a3 * b2;
-              c33 += a3 * b3;
             }
             dh_2[i * 16 + j] = c00;
             dh_2[i * 16 + j + 1] = c01;
@@ -1689,10 +1654,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
             dh_2[(i + 2) * 16 + j + 1] = c21;
             dh_2[(i + 2) * 16 + j + 2] = c22;
             dh_2[(i + 2) * 16 + j + 3] = c23;
-            dh_2[(i + 3) * 16 + j] = c30;
-            dh_2[(i + 3) * 16 + j + 1] = c31;
-            dh_2[(i + 3) * 16 + j + 2] = c32;
-            dh_2[(i + 3) * 16 + j + 3] = c33;
           }
         }
         for (; i < n; i++) {
@@ -1723,7 +1684,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
       // add_6 = Σ∂lstm.Whh + hᵀ·dgates
       {
         let i = 0;
-        for (; i + 3 < 16; i += 4) {
+        for (; i + 2 < 16; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
             let c00 = 0,
@@ -1738,15 +1699,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 = 0,
               c22 = 0,
               c23 = 0;
-            let c30 = 0,
-              c31 = 0,
-              c32 = 0,
-              c33 = 0;
             for (let k = 0; k < n; k++) {
               const a0 = h_2[i + k * 16];
               const a1 = h_2[i + k * 16 + 1];
               const a2 = h_2[i + k * 16 + 2];
-              const a3 = h_2[i + k * 16 + 3];
               const b0 = dgates[k * 64 + j];
               const b1 = dgates[k * 64 + j + 1];
               const b2 = dgates[k * 64 + j + 2];
@@ -1763,10 +1719,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
               c21 += a2 * b1;
               c22 += a2 * b2;
               c23 += a2 * b3;
-              c30 += a3 * b0;
-              c31 += a3 * b1;
-              c32 += a3 * b2;
-              c33 += a3 * b3;
             }
             add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
             add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
@@ -1780,10 +1732,30 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
             add_6[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1] + c21;
             add_6[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2] + c22;
             add_6[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3] + c23;
-            add_6[(i + 3) * 64 + j] = dlstm_Whh[(i + 3) * 64 + j] + c30;
-            add_6[(i + 3) * 64 + j + 1] = dlstm_Whh[(i + 3) * 64 + j + 1] + c31;
-            add_6[(i + 3) * 64 + j + 2] = dlstm_Whh[(i + 3) * 64 + j + 2] + c32;
-            add_6[(i + 3) * 64 + j + 3] = dlstm_Whh[(i + 3) * 64 + j + 3] + c33;
+          }
+        }
+        for (; i < 16; i++) {
+          let j = 0;
+          for (; j + 3 < 64; j += 4) {
+            let c00 = 0,
+              c01 = 0,
+              c02 = 0,
+              c03 = 0;
+            for (let k = 0; k < n; k++) {
+              const a0 = h_2[i + k * 16];
+              const b0 = dgates[k * 64 + j];
+              const b1 = dgates[k * 64 + j + 1];
+              const b2 = dgates[k * 64 + j + 2];
+              const b3 = dgates[k * 64 + j + 3];
+              c00 += a0 * b0;
+              c01 += a0 * b1;
+              c02 += a0 * b2;
+              c03 += a0 * b3;
+            }
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
+            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
+            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2] + c02;
+            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3] + c03;
           }
         }
       }
@@ -1940,7 +1912,7 @@ function evaluatePass(
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
         let i = 0;
-        for (; i + 3 < n; i += 4) {
+        for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
             let c00 = 0,
@@ -1955,15 +1927,10 @@ function evaluatePass(
               c21 = 0,
               c22 = 0,
               c23 = 0;
-            let c30 = 0,
-              c31 = 0,
-              c32 = 0,
-              c33 = 0;
             for (let k = 0; k < 16; k++) {
               const a0 = h[i * 16 + k];
               const a1 = h[i * 16 + k + 16];
               const a2 = h[i * 16 + k + 32];
-              const a3 = h[i * 16 + k + 48];
               const b0 = lstm_Whh[k * 64 + j];
               const b1 = lstm_Whh[k * 64 + j + 1];
               const b2 = lstm_Whh[k * 64 + j + 2];
@@ -1980,10 +1947,6 @@ function evaluatePass(
               c21 += a2 * b1;
               c22 += a2 * b2;
               c23 += a2 * b3;
-              c30 += a3 * b0;
-              c31 += a3 * b1;
-              c32 += a3 * b2;
-              c33 += a3 * b3;
             }
             matmul[i * 64 + j] = c00;
             matmul[i * 64 + j + 1] = c01;
@@ -1997,10 +1960,6 @@ function evaluatePass(
             matmul[(i + 2) * 64 + j + 1] = c21;
             matmul[(i + 2) * 64 + j + 2] = c22;
             matmul[(i + 2) * 64 + j + 3] = c23;
-            matmul[(i + 3) * 64 + j] = c30;
-            matmul[(i + 3) * 64 + j + 1] = c31;
-            matmul[(i + 3) * 64 + j + 2] = c32;
-            matmul[(i + 3) * 64 + j + 3] = c33;
           }
         }
         for (; i < n; i++) {
