@@ -12,7 +12,7 @@ import { codes } from "../diagnostics.js";
 import { add, matmul, mul, param, relu, sigmoid, sub, tanh, zeros, type Tensor } from "./core.js";
 import { fail } from "./context.js";
 import { slice } from "./indexing.js";
-import { scan } from "./scan.js";
+import { named, scan } from "./scan.js";
 
 /** A cell's weights: W_ih [in, gates·H], W_hh [H, gates·H], biases [gates·H] (optional). */
 export interface CellParams {
@@ -48,11 +48,6 @@ function affine(x: Tensor, W: Tensor, b: Tensor | null | undefined): Tensor {
 
 const gate = (t: Tensor, k: number, hidden: number) => slice(t, { axis: -1, start: k * hidden, end: (k + 1) * hidden });
 
-/** Names a value as the equations do (i_gate, c_next), for the generated code and `gradc explain`. */
-function named(t: Tensor, name: string): Tensor {
-  t.name ??= name;
-  return t;
-}
 
 function hiddenOf(p: CellParams, gates: number, what: string): number {
   const width = p.Whh.shape[1] as number;

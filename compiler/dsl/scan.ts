@@ -130,7 +130,8 @@ export function scan<C extends Tree, X extends Tree | null, Y extends Tree | und
   return { carry: rebuildTree<C>(init, finals), outputs: (result.output === undefined ? undefined : rebuildTree(result.output, stackedOut)) as Y };
 }
 
-function named(n: Node, name: string | undefined): Node {
+/** Names a value (unless it has a name) as the equations do — h, c, i_gate — for generated code and `gradc explain`. */
+export function named(n: Node, name: string | undefined): Node {
   if (name && !n.name) n.name = name;
   return n;
 }

@@ -9,6 +9,9 @@ import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { checkGradients, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
+import { gru, lstm, rnn as rnnLayer } from "../../compiler/dsl/recurrent.js";
+import { GradcError } from "../../compiler/diagnostics.js";
+import { inContext } from "../helpers/evalNode.js";
 
 const B = 3, T = 4, D = 2, H = 3;
 const rng = mulberry32(7);
@@ -26,7 +29,6 @@ function rnn(unrolled: boolean, reverse = false) {
     const cell = (h: Node, x: Node) => d.tanh(d.add(d.add(d.matmul(x, W), d.matmul(h, U)), b));
     let hs: Node, last: Node;
     if (unrolled) {
-      const steps: Node[] = [];
       let h = start;
       const order = reverse ? [...Array(T).keys()].reverse() : [...Array(T).keys()];
       const out: Node[] = [];
@@ -34,7 +36,6 @@ function rnn(unrolled: boolean, reverse = false) {
         const x = d.reshape(ix.slice(xs, { axis: 1, start: t, end: t + 1 }), [xs.shape[0]!, D]);
         h = cell(h, x);
         out[t] = d.reshape(h, [xs.shape[0]!, 1, H]);
-        steps.push(h);
       }
       hs = ix.concat(out, 1);
       last = h;
@@ -71,8 +72,6 @@ describe("scan", () => {
 });
 
 // ── the recurrent cells, against an independent float64 implementation of torch's equations ──
-
-import { gru, lstm, rnn as rnnLayer } from "../../compiler/dsl/recurrent.js";
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 /** Row-major [rows, cols] times [cols, out] plus bias, for one batch row. */
@@ -146,9 +145,6 @@ describe("recurrent layers follow torch's equations and gate order", () => {
 });
 
 // ── bad input: a clear diagnostic with the model.ts location ──
-
-import { GradcError } from "../../compiler/diagnostics.js";
-import { inContext } from "../helpers/evalNode.js";
 
 function diagnostic(build: () => unknown): { code: string; message: string } {
   try {
