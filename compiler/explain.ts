@@ -41,8 +41,9 @@ export function explainGraph(g: Graph, source: string, options: ExplainOptions =
   const params = options.param === undefined ? names : [options.param];
   const backward = backwardFor(d, params);
   if (format === "latex") return formatLatex(d, backward);
-  if (format === "markdown") return formatMarkdown(d, backward, params);
-  return formatText(d, backward, scanSections(trainGraph, (n) => d.symbolOf(n).text));
+  const recurrences = scanSections(trainGraph, (n) => d.symbolOf(n).text);
+  if (format === "markdown") return formatMarkdown(d, backward, params, recurrences);
+  return formatText(d, backward, recurrences);
 }
 
 function checkFormat(format: string | undefined): ExplainFormat {

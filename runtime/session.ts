@@ -21,7 +21,7 @@ export interface TrainableModule {
     readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
   };
   initParams(seed?: number): Record<string, FloatArray>;
-  createTrainer(params: never, options: { optimizer: OptimizerSpec }): unknown;
+  createTrainer(params: never, options: { optimizer: OptimizerSpec; seed?: number }): unknown;
 }
 
 export interface RunOptions {
@@ -59,7 +59,8 @@ export function runTraining(o: RunOptions): RunResult {
   mkdirSync(o.outDir, { recursive: true });
   const files = { checkpoint: path.join(o.outDir, `${name}.ckpt`), curves: path.join(o.outDir, `${name}-curves.svg`) };
 
-  const trainer = o.module.createTrainer(o.module.initParams(o.seed ?? 0) as never, { optimizer: o.optimizer }) as CheckpointTrainer;
+  // One seed for everything random: the initial parameters, the data order and the dropout masks.
+  const trainer = o.module.createTrainer(o.module.initParams(o.seed ?? 0) as never, { optimizer: o.optimizer, seed: o.seed ?? 0 }) as CheckpointTrainer;
   let resume;
   if (o.resume) {
     if (!existsSync(o.resume)) throw new Error(`cannot resume: ${o.resume} does not exist`);

@@ -14,7 +14,7 @@ function mathBlock(equations: readonly Equation[]): string[] {
 /** `|` would end a table cell. */
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
-export function formatMarkdown(d: Derivation, backward: readonly Equation[], params: readonly string[]): string {
+export function formatMarkdown(d: Derivation, backward: readonly Equation[], params: readonly string[], recurrences: readonly string[][] = []): string {
   const out: string[] = [
     `# Gradients of \`${d.model}\``,
     "",
@@ -45,5 +45,6 @@ export function formatMarkdown(d: Derivation, backward: readonly Equation[], par
     for (const r of reused) out.push(`| $${cell(r.value.lhs.tex)}$ | $${cell(r.value.rhs.tex)}$ | ${r.readBy.map((e) => `$${cell(e.lhs.tex)}$`).join(", ")} |`);
     out.push("");
   }
+  for (const section of recurrences) out.push("## Recurrence", "", "Each step of the loop, and the reverse step of backpropagation through time:", "", "```text", ...section, "```", "");
   return out.join("\n");
 }

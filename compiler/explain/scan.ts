@@ -57,9 +57,20 @@ function stepEquations(body: ScanBody, kind: "forward" | "reverse", names: Map<N
     return made;
   };
   for (const x of g.inputs) display(x);
-  const lines = p.kernels.map((kn) => storageOf(kn.node)).map((n) => `    ${display(n)} = ${formula(n, p.expanded, display)}`);
   const k = body.carries;
-  const carries = g.outputs.slice(0, k).map(([, n], i) => `${display(g.inputs[i]!)} ← ${display(n)}`);
+  // A carry that only accumulates (the reverse step's running sums of ∂L/∂W) reads Σ∂W += …
+  const accumulates = new Map<Node, Node>();
+  g.outputs.slice(0, k).forEach(([, n], i) => {
+    if (n.op === "add" && n.inputs[0] === g.inputs[i]) accumulates.set(n, g.inputs[i]!);
+  });
+  const lines = p.kernels
+    .map((kn) => storageOf(kn.node))
+    .map((n) => {
+      const sum = accumulates.get(n);
+      if (sum) return `    ${display(sum)} += ${formula(n.inputs[1]!, p.expanded, display, false)}`;
+      return `    ${display(n)} = ${formula(n, p.expanded, display)}`;
+    });
+  const carries = g.outputs.slice(0, k).flatMap(([, n], i) => (accumulates.has(n) ? [] : [`${display(g.inputs[i]!)} ← ${display(n)}`]));
   const userEnd = kind === "forward" ? k + userOutputs(body) : g.outputs.length;
   const outputs = g.outputs.slice(k, userEnd).map(([, n]) => display(n));
   const kept = g.outputs.slice(userEnd).map(([, n]) => display(n));
