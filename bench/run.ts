@@ -664,10 +664,11 @@ function render(
     const T = PARALLEL_THREADS;
     line(`## ${T} threads (createParallelTrainer) next to 1 thread and TF.js`);
     line();
-    line(`gradc f32 through \`createParallelTrainer(moduleUrl, params, { optimizer, threads: ${T} })\` (runtime/parallel.ts: the batch split into ${T} row shards, the main thread computing one and a worker_thread the other, parameters in SharedArrayBuffer, gradients reduced in a fixed order, the optimizer on the main thread) next to the single-thread trainer. A ${T}-thread step is timed two ways: wall clock, and the busiest thread's CPU time (the largest run time of any thread of the process over the repetition, Linux schedstat). Wall clock is what a user waits for, but on a shared machine a ${T}-thread step needs two free cores at once and waits whenever either thread is descheduled, so under load it understates the speed; the busiest thread's CPU time leaves out those waits and the threads' hand-offs (Atomics.wait/notify), so it overstates it: an idle machine's speed lies between. TF.js CPU runs on one thread; TF.js WASM too (see the notes). Ratios: gradc's rate over TF.js's, CPU-time medians (the ${T}-thread row's busiest-thread CPU time) then wall-clock medians; "1 thr" gradc single-thread, "${T} thr" gradc ${T} threads.`);
+    line(`gradc f32 through \`createParallelTrainer(moduleUrl, params, { optimizer, threads: ${T} })\` (runtime/parallel.ts: the batch split into ${T} row shards, the main thread computing one and a worker_thread the other, parameters in SharedArrayBuffer, gradients reduced in a fixed order, the optimizer on the main thread) next to the single-thread trainer. A ${T}-thread step is timed two ways: wall clock, and the busiest thread's CPU time (the largest run time of any thread of the process over the repetition, Linux schedstat). Wall clock is what a user waits for, but on a shared machine a ${T}-thread step needs two free cores at once and waits whenever either thread is descheduled, so under load it understates the speed; the busiest thread's CPU time leaves out those waits and the threads' hand-offs (Atomics.wait/notify), so it overstates it: an idle machine's speed lies between. "Fastest wall reps": the fastest wall-clock repetition of the ${T}-thread trainer over the fastest of the single-thread one, a wall-clock figure from the moments the machine was least loaded. TF.js CPU runs on one thread; TF.js WASM too (see the notes). Peak RSS of a ${T}-thread row (throughput table) includes the worker's own V8 isolate and, in this harness, the TypeScript loader hook the worker runs to import the .ts module (not measured apart). Ratios: gradc's rate over TF.js's, CPU-time medians (the ${T}-thread row's busiest-thread CPU time) then wall-clock medians; "1 thr" gradc single-thread, "${T} thr" gradc ${T} threads.`);
     line();
-    line(`| workload | batch | gradc 1 thread steps/CPU-s | gradc ${T} threads: steps/busiest-thread-CPU-s; wall steps/s (median [min–max]) | ${T} threads ÷ 1 thread (CPU; wall) | ÷ TF.js CPU, 1 thr / ${T} thr (CPU; wall) | ÷ TF.js WASM, 1 thr / ${T} thr (CPU; wall) | first-step loss ${T} thr (rel. diff to 1 thread) |`);
+    line(`| workload | batch | gradc 1 thread steps/CPU-s | gradc ${T} threads: steps/busiest-thread-CPU-s; wall steps/s (median [min–max]) | ${T} threads ÷ 1 thread (CPU; wall; fastest wall reps) | ÷ TF.js CPU, 1 thr / ${T} thr (CPU; wall) | ÷ TF.js WASM, 1 thr / ${T} thr (CPU; wall) | first-step loss ${T} thr (rel. diff to 1 thread) |`);
     line("|---|---|---|---|---|---|---|---|");
+    const fastest = (a: readonly number[], b: readonly number[]) => ratio(Math.max(...a) / Math.max(...b));
     const range = (xs: readonly number[]) => `[${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]`;
     for (const w of parSelected) {
       const p = impl(w.id, par);
@@ -682,7 +683,7 @@ function render(
           return Number.isFinite(pc) ? `${ratio(c1 / pc)} / ${ratio(c2 / pc)} (CPU); ${ratio(w1 / pw)} / ${ratio(w2 / pw)} (wall)` : "–";
         };
         const ck = p.check;
-        line(`| ${w.id} | ${w.batch} | ${fmt(c1)} | **${fmt(c2)}** ${range(p.cpuRates)}; ${fmt(w2)} ${range(p.rates)} | ${ratio(c2 / c1)}; ${ratio(w2 / w1)} | ${vs("tfjs-cpu")} | ${vs("tfjs-wasm")} | ${ck.loss.toPrecision(8)} (${ck.lossRel === 0 ? "0" : ck.lossRel?.toExponential(0)}) |`);
+        line(`| ${w.id} | ${w.batch} | ${fmt(c1)} | **${fmt(c2)}** ${range(p.cpuRates)}; ${fmt(w2)} ${range(p.rates)} | ${ratio(c2 / c1)}; ${ratio(w2 / w1)}; ${fastest(p.rates, impl(w.id, "gradc-f32")!.rates)} | ${vs("tfjs-cpu")} | ${vs("tfjs-wasm")} | ${ck.loss.toPrecision(8)} (${ck.lossRel === 0 ? "0" : ck.lossRel?.toExponential(0)}) |`);
       }
       const sp = speedups.get(w.id);
       if (sp) {
@@ -690,7 +691,7 @@ function render(
         const two = sp.impls.find((i) => i.id === par)!;
         const c1 = median(one.cpuRates);
         const c2 = median(two.cpuRates);
-        line(`| ${w.id} | ${sp.batch} (large) | ${fmt(c1)} [${fmt(Math.min(...one.cpuRates))}–${fmt(Math.max(...one.cpuRates))}]; wall ${fmt(median(one.rates))} | **${fmt(c2)}** ${range(two.cpuRates)}; ${fmt(median(two.rates))} ${range(two.rates)} | **${ratio(c2 / c1)}**; ${ratio(median(two.rates) / median(one.rates))} | – | – | ${two.check.loss.toPrecision(8)} (${two.check.lossRel === 0 ? "0" : two.check.lossRel?.toExponential(0)}) |`);
+        line(`| ${w.id} | ${sp.batch} (large) | ${fmt(c1)} [${fmt(Math.min(...one.cpuRates))}–${fmt(Math.max(...one.cpuRates))}]; wall ${fmt(median(one.rates))} | **${fmt(c2)}** ${range(two.cpuRates)}; ${fmt(median(two.rates))} ${range(two.rates)} | **${ratio(c2 / c1)}**; ${ratio(median(two.rates) / median(one.rates))}; ${fastest(two.rates, one.rates)} | – | – | ${two.check.loss.toPrecision(8)} (${two.check.lossRel === 0 ? "0" : two.check.lossRel?.toExponential(0)}) |`);
       }
     }
     line();
@@ -753,7 +754,9 @@ function render(
       const c = median(two.cpuRates) / median(one.cpuRates);
       const t = median(two.rates) / median(one.rates);
       const goal = 1.7;
-      line(`| W4 ≥ ${goal}× from ${PARALLEL_THREADS} threads (batch ${sp.batch}; CPU column: busiest thread, an upper bound; wall clock under this run's load, a lower bound) | ${ratio(c)} | ${ratio(t)} | ${verdict(c, goal)}${(c >= goal) !== (t >= goal) ? ` (wall clock: ${verdict(t, goal)})` : ""} |`);
+      const f = Math.max(...two.rates) / Math.max(...one.rates);
+      const v = c >= goal && t >= goal ? "met" : c < goal ? verdict(c, goal) : f >= goal ? `met on the busiest-thread bound and on the fastest wall-clock repetitions (${ratio(f)}); the wall-clock medians, under this run's load, ${verdict(t, goal)}` : `not shown: only the busiest-thread bound reaches it (fastest wall-clock repetitions ${ratio(f)}, medians ${ratio(t)})`;
+      line(`| W4 ≥ ${goal}× from ${PARALLEL_THREADS} threads (batch ${sp.batch}; CPU column: busiest thread's CPU time, an upper bound; wall-clock medians under this run's load, a lower bound) | ${ratio(c)} | ${ratio(t)} | ${v} |`);
     }
   }
   const w3 = compiled.get("W3.f32");
