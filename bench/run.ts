@@ -5,6 +5,7 @@
 //   npm run bench -- --quick      fewer, shorter repetitions (~1.5 min), writes bench/.out/RESULTS.quick.md
 //   npm run bench -- --only W3    some workloads only (comma-separated ids), writes bench/.out/RESULTS.partial.md
 //   npm run bench -- --report-only   the tables again from the last full run's raw results (bench/.out/results.json)
+//   npm run bench -- --no-speedup    skip phase 2c (the 2-thread speed-up at large batches)
 //   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage, W1–W4 in one process (phase 2b),
 //                                      writes bench/.out/RESULTS.dtypes.md (the full run includes it)
 //
@@ -20,19 +21,23 @@
 //      full gc() made TF.js 2–3× slower for a while afterwards.
 //   2b. f32 vs f64: one child process (`--child-dtypes`) holds gradc's f32 and f64 trainers of every
 //      workload and interleaves all of them round by round (order rotated), timed like phase 2.
+//   2c. 2 threads at a large batch: per workload with a `speedup` entry, one child (`--child-speedup W4`)
+//      holding gradc f32's createTrainer and createParallelTrainer (2 threads) at that batch, interleaved.
+//      (Phase 2 also runs the 2-thread trainer at each W3–W5 batch, next to the peers.)
 //   3. memory: one short child per implementation alone (and one with none, the harness's baseline),
 //      reporting its peak RSS.
 // No timing thresholds anywhere: the targets are reported, not asserted.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { WORKLOADS, type Workload } from "./workloads.js";
 import type { Impl, ParamArrays } from "./peers/impl.js";
-import { SEED, gradcImpl, loadGenerated } from "./peers/gradc.js";
+import { SEED, gradcImpl, gradcParallelImpl, loadGenerated } from "./peers/gradc.js";
+import { paramsDiff, relDiff } from "./check.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", ".out");
@@ -50,6 +55,8 @@ const { values: args } = parseArgs({
     "report-only": { type: "boolean", default: false },
     "dtype-compare": { type: "boolean", default: false },
     "child-dtypes": { type: "string" },
+    "child-speedup": { type: "string" },
+    "no-speedup": { type: "boolean", default: false },
   },
 });
 const quick = args.quick ?? false;
@@ -65,6 +72,9 @@ interface Settings {
 const SETTINGS: Settings = quick
   ? { reps: 3, repMs: 150, warmupMs: 500, maxWarmupMs: 2000, compileReps: 1, aloneMs: 300 }
   : { reps: 9, repMs: 400, warmupMs: 2500, maxWarmupMs: 8000, compileReps: 3, aloneMs: 1000 };
+
+/** Threads of the data-parallel gradc rows (the machine's 2 cores). */
+const PARALLEL_THREADS = 2;
 
 const genFile = (w: Workload, dtype: Dtype) => path.join(OUT, `${w.id.toLowerCase()}.${dtype}.gen.ts`);
 
@@ -98,12 +108,22 @@ interface ChildResult {
   readonly waitFraction: number;
   /** Whether CPU time is the main thread's (schedstat) or the whole process's. */
   readonly cpuClock: "main thread" | "process";
+  /** The TF.js WASM backend's threading in this process (its feature test and thread count). */
+  readonly wasmThreading?: { readonly multithread: boolean; readonly threads: number };
 }
 
 interface DtypeResult {
   readonly entries: readonly { readonly workload: string; readonly dtype: Dtype; readonly rates: readonly number[]; readonly cpuRates: readonly number[] }[];
   readonly waitFraction: number;
   readonly reps: number;
+}
+
+/** Phase 2c: gradc f32 with 1 and with PARALLEL_THREADS threads at a large batch, one workload. */
+interface SpeedupResult {
+  readonly workload: string;
+  readonly batch: number;
+  readonly impls: readonly { readonly id: string; readonly label: string; readonly check: Check; readonly rates: readonly number[]; readonly cpuRates: readonly number[] }[];
+  readonly waitFraction: number;
 }
 
 interface AloneResult {
@@ -123,6 +143,7 @@ async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls
   const impls: Impl[] = [];
   if (want("gradc-f32")) impls.push(gradcImpl(f32, "f32", w, batches));
   if (want("gradc-f64")) impls.push(gradcImpl(await loadGenerated(genFile(w, "f64")), "f64", w, batches));
+  if (w.parallel && want(`gradc-f32-t${PARALLEL_THREADS}`)) impls.push(await gradcParallelImpl(genFile(w, "f32"), f32, PARALLEL_THREADS, w, batches));
   if (w.handwritten && want("handwritten")) {
     const { handwrittenImpl } = await import("./peers/handwritten.js");
     impls.push(handwrittenImpl(init, w, batches));
@@ -137,26 +158,6 @@ async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls
     impls.push(brainImpl(w, batches));
   }
   return { impls, init, paramShapes };
-}
-
-function relDiff(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
-}
-
-/** max |p − ref| / max |ref − p₀| over all parameters. */
-function paramsDiff(p: ParamArrays, ref: ParamArrays, p0: ParamArrays): number {
-  let diff = 0;
-  let update = 0;
-  for (const name of Object.keys(ref)) {
-    const a = p[name]!;
-    const r = ref[name]!;
-    const s = p0[name]!;
-    for (let i = 0; i < r.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i]! - r[i]!));
-      update = Math.max(update, Math.abs(r[i]! - s[i]!));
-    }
-  }
-  return diff / Math.max(update, 1e-30);
 }
 
 /**
@@ -178,22 +179,55 @@ function threadTimes(): { run: number; wait: number } {
   return { run: (c.user + c.system) * 1000, wait: 0 };
 }
 
+/**
+ * Run time and run-queue wait (ns) of every thread of this process (Linux /proc/PID/task/TID/schedstat),
+ * keyed by thread id; empty where that does not exist. Used to time multi-threaded implementations.
+ */
+function allThreadTimes(): Map<string, { run: number; wait: number }> {
+  const out = new Map<string, { run: number; wait: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, "utf8").split(" ");
+        out.set(tid, { run: Number(f[0]), wait: Number(f[1]) });
+      } catch {
+        /* the thread ended */
+      }
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+}
+
 /** Totals over the timed repetitions of this process: main-thread run time and run-queue wait (ns). */
 const contention = { run: 0, wait: 0 };
 
-/** Runs `steps` steps; returns steps per wall-clock second and per second of main-thread CPU time. */
+/**
+ * Runs `steps` steps; returns steps per wall-clock second and per second of main-thread CPU time. For a
+ * multi-threaded implementation (impl.threads > 1) the CPU time is the busiest thread's: the largest
+ * run time of any thread of this process over the repetition (main thread or worker), i.e. what a step
+ * costs when each thread has a core to itself, without the waits for each other (an optimistic bound of
+ * its speed on an idle machine; wall clock is the pessimistic one under load).
+ */
 async function timeSteps(impl: Impl, steps: number, record = false): Promise<{ wall: number; cpu: number }> {
   await impl.before?.();
+  const multi = (impl.threads ?? 1) > 1 && haveSchedstat;
+  const all0 = multi ? allThreadTimes() : null;
   const c0 = threadTimes();
   const t0 = performance.now();
   const done = impl.run(steps);
   const ms = performance.now() - t0;
   const c1 = threadTimes();
+  let busiest = c1.run - c0.run;
+  if (all0) {
+    for (const [tid, t] of allThreadTimes()) busiest = Math.max(busiest, t.run - (all0.get(tid)?.run ?? 0));
+  }
   if (record) {
     contention.run += c1.run - c0.run;
     contention.wait += c1.wait - c0.wait;
   }
-  return { wall: (done / ms) * 1000, cpu: (done / Math.max(c1.run - c0.run, 1)) * 1e9 };
+  return { wall: (done / ms) * 1000, cpu: (done / Math.max(busiest, 1)) * 1e9 };
 }
 
 /**
@@ -202,7 +236,7 @@ async function timeSteps(impl: Impl, steps: number, record = false): Promise<{ w
  * maxWarmupMs. TF.js needs seconds: its W1 steps/s still rise 3–5× over its first 3–4 s.
  * Returns the steps per timed repetition (~repMs of CPU time).
  */
-async function warmUp(impl: Impl, log: (s: string) => void): Promise<number> {
+async function warmUp(impl: Impl, log: (s: string) => void, repMs = SETTINGS.repMs): Promise<number> {
   let steps = 1;
   const recent: number[] = [];
   let rate = 0;
@@ -215,9 +249,9 @@ async function warmUp(impl: Impl, log: (s: string) => void): Promise<number> {
     const elapsed = performance.now() - start;
     const stable = recent.length === 3 && Math.max(...recent) / Math.min(...recent) < 1.1;
     if (elapsed >= SETTINGS.maxWarmupMs || (elapsed >= SETTINGS.warmupMs && stable)) break;
-    steps = Math.max(1, Math.min(steps * 2, Math.round((t.wall * SETTINGS.repMs) / 2000)));
+    steps = Math.max(1, Math.min(steps * 2, Math.round((t.wall * repMs) / 2000)));
   }
-  const perRep = Math.max(1, Math.round((rate * SETTINGS.repMs) / 1000));
+  const perRep = Math.max(1, Math.round((rate * repMs) / 1000));
   log(`${impl.label.padEnd(42)} warm-up ${((performance.now() - start) / 1000).toFixed(1)} s, ${rate.toPrecision(4)} steps/CPU-s → ${perRep} steps per repetition`);
   return perRep;
 }
@@ -308,6 +342,53 @@ async function child(id: string): Promise<void> {
     peakRssKb: process.resourceUsage().maxRSS,
     waitFraction: contention.wait / Math.max(contention.run + contention.wait, 1),
     cpuClock: haveSchedstat ? "main thread" : "process",
+    ...(impls.some((i) => i.id === "tfjs-wasm") ? { wasmThreading: await (await import("./peers/tfjs.js")).wasmThreading() } : {}),
+  };
+  for (const impl of impls) await impl.close?.();
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Phase 2c: the 2-thread speed-up at a large batch (the workload's `speedup`): gradc f32 through
+ * createTrainer and through createParallelTrainer, first step checked, interleaved repetitions of
+ * ~2.5 × repMs (a step takes 0.1–0.5 s at these batches).
+ */
+async function speedupChild(id: string): Promise<void> {
+  const w0 = WORKLOADS.find((x) => x.id === id)!;
+  const s = w0.speedup!;
+  const w: Workload = { ...w0, batch: s.batch };
+  const log = (m: string) => process.stderr.write(`  [${w.id} batch ${s.batch}] ${m}\n`);
+  const batches = s.data();
+  const f32 = await loadGenerated(genFile(w, "f32"));
+  const impls = [gradcImpl(f32, "f32", w, batches), await gradcParallelImpl(genFile(w, "f32"), f32, PARALLEL_THREADS, w, batches)];
+  const checks: Check[] = [];
+  let ref = NaN;
+  for (const impl of impls) {
+    const loss = impl.stepWithLoss();
+    if (Number.isNaN(ref)) ref = loss;
+    checks.push({ loss, lossRel: relDiff(loss, ref), paramsRel: null });
+    log(`${impl.label.padEnd(42)} first-step loss ${loss.toPrecision(8)}`);
+  }
+  const repMs = SETTINGS.repMs * 2.5;
+  const perRep = [];
+  for (const impl of impls) perRep.push(await warmUp(impl, log, repMs));
+  const rates: number[][] = impls.map(() => []);
+  const cpuRates: number[][] = impls.map(() => []);
+  for (let r = 0; r < SETTINGS.reps; r++) {
+    for (let k = 0; k < impls.length; k++) {
+      const j = (k + r) % impls.length;
+      const t = await timeSteps(impls[j]!, perRep[j]!, true);
+      rates[j]!.push(t.wall);
+      cpuRates[j]!.push(t.cpu);
+    }
+    log(`round ${r + 1}/${SETTINGS.reps}: ${impls.map((i, j) => `${i.id} ${rates[j]!.at(-1)!.toPrecision(4)}`).join(", ")}`);
+  }
+  for (const impl of impls) await impl.close?.();
+  const result: SpeedupResult = {
+    workload: w.id,
+    batch: s.batch,
+    impls: impls.map((i, j) => ({ id: i.id, label: i.label, check: checks[j]!, rates: rates[j]!, cpuRates: cpuRates[j]! })),
+    waitFraction: contention.wait / Math.max(contention.run + contention.wait, 1),
   };
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 }
@@ -326,6 +407,7 @@ async function alone(id: string, implId: string): Promise<void> {
       await timeSteps(impl, steps);
       steps *= 2;
     }
+    await impl.close?.();
   } else {
     await loadGenerated(genFile(w, "f32"));
   }
@@ -459,6 +541,15 @@ async function main(): Promise<void> {
     results.set(w.id, runChild(["--child", w.id]) as ChildResult);
   }
 
+  // 2c. the 2-thread speed-up at a large batch
+  const speedups = new Map<string, SpeedupResult>();
+  if (!args["no-speedup"]) {
+    for (const w of selected.filter((x) => x.speedup)) {
+      say(`${w.id}: 1 vs ${PARALLEL_THREADS} threads at batch ${w.speedup!.batch}`);
+      speedups.set(w.id, runChild(["--child-speedup", w.id]) as SpeedupResult);
+    }
+  }
+
   // 3. memory, each implementation alone
   const rss = new Map<string, number>();
   if (!args["no-memory"]) {
@@ -473,8 +564,8 @@ async function main(): Promise<void> {
   const loadAfter = os.loadavg();
 
   const runInfo = { loadBefore, loadAfter, seconds: (performance.now() - started) / 1000, date: new Date().toISOString() };
-  writeFileSync(path.join(OUT, quick ? "results.quick.json" : args.only ? "results.partial.json" : "results.json"), JSON.stringify({ selected: selected.map((w) => w.id), compiled: [...compiled], results: [...results], rss: [...rss], run: runInfo, dtypes }));
-  const report = render(selected, compiled, results, rss, runInfo, dtypes);
+  writeFileSync(path.join(OUT, quick ? "results.quick.json" : args.only ? "results.partial.json" : "results.json"), JSON.stringify({ selected: selected.map((w) => w.id), compiled: [...compiled], results: [...results], rss: [...rss], run: runInfo, dtypes, speedups: [...speedups] }));
+  const report = render(selected, compiled, results, rss, runInfo, dtypes, speedups);
   process.stdout.write(report);
   const file = quick ? path.join(OUT, "RESULTS.quick.md") : args.only ? path.join(OUT, "RESULTS.partial.md") : path.join(ROOT, "bench", "RESULTS.md");
   writeFileSync(file, report);
@@ -488,6 +579,7 @@ function render(
   rss: Map<string, number>,
   run: { loadBefore: number[]; loadAfter: number[]; seconds: number; date: string },
   dtypes: DtypeResult | undefined,
+  speedups: Map<string, SpeedupResult> = new Map(),
 ): string {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
@@ -521,7 +613,7 @@ function render(
 
   line("## Throughput");
   line();
-  line("One step = forward + backward + optimizer update on one batch. steps/CPU-s: steps per second of main-thread CPU time, median [min–max] of the repetitions; wall: steps per wall-clock second, median. samples/s and GFLOP/s from the CPU-time median; GFLOP/s counts 6·batch·Σ in·out per step (2 per forward matmul, 2 per backward matmul, the first layer's unneeded ∂x included). \"gradc ÷ this\" is gradc f32's median over this row's (CPU time; wall clock). First-step check: the loss before the first update, its difference relative to gradc f32's, and the largest parameter difference after the update relative to the largest update.");
+  line(`One step = forward + backward + optimizer update on one batch. steps/CPU-s: steps per second of main-thread CPU time, median [min–max] of the repetitions; wall: steps per wall-clock second, median. samples/s and GFLOP/s from the CPU-time median; GFLOP/s counts 6·batch·Σ in·out per step for dense layers (2 per forward matmul, 2 per backward matmul, the first layer's unneeded ∂x included) and likewise 3 × 2·outputs·kh·kw·Cin per convolution (forward, ∂K, ∂x; the first convolution's unneeded ∂x included; ReLU, pooling, bias, softmax not counted). "gradc ÷ this" is gradc f32's median over this row's (CPU time; wall clock). First-step check: the loss before the first update, its difference relative to gradc f32's, and the largest parameter difference after the update relative to the largest update. Rows marked **${PARALLEL_THREADS} threads** are gradc's data-parallel trainer (createParallelTrainer, the main thread and ${PARALLEL_THREADS - 1} worker_thread${PARALLEL_THREADS > 2 ? "s" : ""}) at the workload's batch; their "steps/CPU-s" is per second of the busiest thread's CPU time (see the ${PARALLEL_THREADS}-thread section); every other row runs on one thread.`);
   line();
   line("| workload | implementation | steps/CPU-s median [min–max] | wall steps/s median [min–max] | samples/s | GFLOP/s | gradc ÷ this (CPU; wall) | first-step loss (rel. diff; params after) | peak RSS alone (harness +) |");
   line("|---|---|---|---|---|---|---|---|---|");
@@ -544,21 +636,70 @@ function render(
       const delta = base === undefined || mine === undefined ? NaN : Math.round((mine - base) / 1024);
       const mem = mine === undefined ? "–" : `${(mine / 1024).toFixed(0)} MB (${Number.isNaN(delta) ? "?" : delta >= 0 ? `+${delta}` : `−${-delta}`})`;
       let label = i.label;
+      if (i.id.startsWith("gradc-f32-t")) label = `**${label.replace(`${PARALLEL_THREADS} threads`, `${PARALLEL_THREADS} threads**`)}`;
       if (i.note) {
-        notes.push(`${w.id} ${i.label}: ${i.note}.`);
+        notes.push(`${w.id} ${i.label}: ${i.note}.${i.id === "brain" ? ` One "pass" is one training pass over the batch's samples (the same multiply-adds as one batch step, with a weight update after every sample), so its rate is comparable work, not the same computation.` : ""}`);
         label += ` [${notes.length}]`;
       }
       const unit = i.id === "brain" ? " passes" : "";
       const vs = i.id === "gradc-f32" ? "1" : `${ratio(refCpu / mc)}; ${ratio(refWall / mw)}`;
       line(`| ${w.id} | ${label} | **${fmt(mc)}**${unit} ${range(i.cpuRates)} | ${fmt(mw)} ${range(i.rates)} | ${fmt(mc * w.batch)} | ${fmt((mc * w.flopsPerStep) / 1e9)} | ${vs} | ${check} | ${mem} |`);
     }
+    if (w.noBrain) {
+      notes.push(`${w.id} brain.js: ${w.noBrain}.`);
+      line(`| ${w.id} | brain.js [${notes.length}] | cannot express a CNN | – | – | – | – | – | – |`);
+    }
   }
   line();
-  for (const [k, n] of notes.entries()) line(`[${k + 1}] ${n} One "pass" is one training pass over the batch's samples (the same multiply-adds as one batch step, with a weight update after every sample), so its rate is comparable work, not the same computation.`);
+  for (const [k, n] of notes.entries()) line(`[${k + 1}] ${n}`);
   if (notes.length) line();
   if (rss.size) {
     line(`Peak RSS alone: a separate process running only that implementation for ~${SETTINGS.aloneMs} ms; "harness +" is the increase over the same process with no implementation (node, the TypeScript loader hooks, gradc's f32 module), which was ${selected.map((w) => `${w.id} ${((rss.get(`${w.id}.baseline`) ?? NaN) / 1024).toFixed(0)} MB`).join(", ")}. Peak RSS of each whole comparison process: ${selected.map((w) => `${w.id} ${(results.get(w.id)!.peakRssKb / 1024).toFixed(0)} MB`).join(", ")}.`);
     line();
+  }
+
+  const par = `gradc-f32-t${PARALLEL_THREADS}`;
+  const parSelected = selected.filter((w) => impl(w.id, par) || speedups.has(w.id));
+  if (parSelected.length) {
+    const T = PARALLEL_THREADS;
+    line(`## ${T} threads (createParallelTrainer) next to 1 thread and TF.js`);
+    line();
+    line(`gradc f32 through \`createParallelTrainer(moduleUrl, params, { optimizer, threads: ${T} })\` (runtime/parallel.ts: the batch split into ${T} row shards, the main thread computing one and a worker_thread the other, parameters in SharedArrayBuffer, gradients reduced in a fixed order, the optimizer on the main thread) next to the single-thread trainer. A ${T}-thread step is timed two ways: wall clock, and the busiest thread's CPU time (the largest run time of any thread of the process over the repetition, Linux schedstat). Wall clock is what a user waits for, but on a shared machine a ${T}-thread step needs two free cores at once and waits whenever either thread is descheduled, so under load it understates the speed; the busiest thread's CPU time leaves out those waits and the threads' hand-offs (Atomics.wait/notify), so it overstates it: an idle machine's speed lies between. "Fastest wall reps": the fastest wall-clock repetition of the ${T}-thread trainer over the fastest of the single-thread one, a wall-clock figure from the moments the machine was least loaded. TF.js CPU runs on one thread; TF.js WASM too (see the notes). Peak RSS of a ${T}-thread row (throughput table) includes the worker's own V8 isolate and, in this harness, the TypeScript loader hook the worker runs to import the .ts module (not measured apart). Ratios: gradc's rate over TF.js's, CPU-time medians (the ${T}-thread row's busiest-thread CPU time) then wall-clock medians; "1 thr" gradc single-thread, "${T} thr" gradc ${T} threads.`);
+    line();
+    line(`| workload | batch | gradc 1 thread steps/CPU-s | gradc ${T} threads: steps/busiest-thread-CPU-s; wall steps/s (median [min–max]) | ${T} threads ÷ 1 thread (CPU; wall; fastest wall reps) | ÷ TF.js CPU, 1 thr / ${T} thr (CPU; wall) | ÷ TF.js WASM, 1 thr / ${T} thr (CPU; wall) | first-step loss ${T} thr (rel. diff to 1 thread) |`);
+    line("|---|---|---|---|---|---|---|---|");
+    const fastest = (a: readonly number[], b: readonly number[]) => ratio(Math.max(...a) / Math.max(...b));
+    const range = (xs: readonly number[]) => `[${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]`;
+    for (const w of parSelected) {
+      const p = impl(w.id, par);
+      if (p) {
+        const c1 = cpu(w.id, "gradc-f32");
+        const w1 = wall(w.id, "gradc-f32");
+        const c2 = median(p.cpuRates);
+        const w2 = median(p.rates);
+        const vs = (peer: string) => {
+          const pc = cpu(w.id, peer);
+          const pw = wall(w.id, peer);
+          return Number.isFinite(pc) ? `${ratio(c1 / pc)} / ${ratio(c2 / pc)} (CPU); ${ratio(w1 / pw)} / ${ratio(w2 / pw)} (wall)` : "–";
+        };
+        const ck = p.check;
+        line(`| ${w.id} | ${w.batch} | ${fmt(c1)} | **${fmt(c2)}** ${range(p.cpuRates)}; ${fmt(w2)} ${range(p.rates)} | ${ratio(c2 / c1)}; ${ratio(w2 / w1)}; ${fastest(p.rates, impl(w.id, "gradc-f32")!.rates)} | ${vs("tfjs-cpu")} | ${vs("tfjs-wasm")} | ${ck.loss.toPrecision(8)} (${ck.lossRel === 0 ? "0" : ck.lossRel?.toExponential(0)}) |`);
+      }
+      const sp = speedups.get(w.id);
+      if (sp) {
+        const one = sp.impls.find((i) => i.id === "gradc-f32")!;
+        const two = sp.impls.find((i) => i.id === par)!;
+        const c1 = median(one.cpuRates);
+        const c2 = median(two.cpuRates);
+        line(`| ${w.id} | ${sp.batch} (large) | ${fmt(c1)} [${fmt(Math.min(...one.cpuRates))}–${fmt(Math.max(...one.cpuRates))}]; wall ${fmt(median(one.rates))} | **${fmt(c2)}** ${range(two.cpuRates)}; ${fmt(median(two.rates))} ${range(two.rates)} | **${ratio(c2 / c1)}**; ${ratio(median(two.rates) / median(one.rates))}; ${fastest(two.rates, one.rates)} | – | – | ${two.check.loss.toPrecision(8)} (${two.check.lossRel === 0 ? "0" : two.check.lossRel?.toExponential(0)}) |`);
+      }
+    }
+    line();
+    const sw = [...speedups.values()].filter((x) => selected.some((w) => w.id === x.workload));
+    if (sw.length) {
+      line(`Large batches (phase 2c): one process per workload holding only gradc's two f32 trainers at that batch (synthetic MNIST-shaped data, 2 batches cycled), ${SETTINGS.reps} interleaved repetitions of ~${(SETTINGS.repMs * 2.5) / 1000} s after the warm-up; the main thread waited for a CPU ${sw.map((x) => `${x.workload} ${(x.waitFraction * 100).toFixed(0)}%`).join(", ")} of the time it wanted to run.`);
+      line();
+    }
   }
 
   line("## Compile (cold: a fresh `node bin/gradc.js compile` process each time)");
@@ -606,6 +747,17 @@ function render(
       target(`${w.id} ≥ 1.0× TF.js WASM`, w.id, "tfjs-wasm", 1);
     }
     if (w.handwritten) target(`${w.id} single-thread ≥ 0.9× hand-written`, w.id, "handwritten", 0.9);
+    const sp = speedups.get(w.id);
+    if (w.id === "W4" && sp) {
+      const one = sp.impls.find((i) => i.id === "gradc-f32")!;
+      const two = sp.impls.find((i) => i.id !== "gradc-f32")!;
+      const c = median(two.cpuRates) / median(one.cpuRates);
+      const t = median(two.rates) / median(one.rates);
+      const goal = 1.7;
+      const f = Math.max(...two.rates) / Math.max(...one.rates);
+      const v = c >= goal && t >= goal ? "met" : c < goal ? verdict(c, goal) : f >= goal ? `met on the busiest-thread bound and on the fastest wall-clock repetitions (${ratio(f)}); the wall-clock medians, under this run's load, ${verdict(t, goal)}` : `not shown: only the busiest-thread bound reaches it (fastest wall-clock repetitions ${ratio(f)}, medians ${ratio(t)})`;
+      line(`| W4 ≥ ${goal}× from ${PARALLEL_THREADS} threads (batch ${sp.batch}; CPU column: busiest thread's CPU time, an upper bound; wall-clock medians under this run's load, a lower bound) | ${ratio(c)} | ${ratio(t)} | ${v} |`);
+    }
   }
   const w3 = compiled.get("W3.f32");
   if (w3) {
@@ -619,13 +771,22 @@ function render(
 
   line("## Notes");
   line();
-  line("- Data: W1 the PyTorch snippet's three points of y = x/2; W2 the four XOR points; W3 and W4 synthetic MNIST-shaped batches (pixels in [0, 1) with ~80% exact zeros, labels uniform in 0…9, seeded; 4 resp. 2 distinct batches cycled), the same arrays for every implementation. Dense kernels do the same work whatever the values.");
-  line("- Optimizers: W1 Adam(lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8, given to TF.js explicitly: its default ε is 1e-7); W2 SGD(lr 0.5); W3, W4 SGD(lr 0.01).");
+  line("- Data: W1 the PyTorch snippet's three points of y = x/2; W2 the four XOR points; W3, W4 and W5 synthetic MNIST-shaped batches (pixels in [0, 1) with ~80% exact zeros, labels uniform in 0…9, seeded; 4, 2 and 4 distinct batches cycled), the same arrays for every implementation. Dense and convolution kernels do the same work whatever the values.");
+  line("- Optimizers: W1 Adam(lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8, given to TF.js explicitly: its default ε is 1e-7); W2 SGD(lr 0.5); W3, W4 SGD(lr 0.01); W5 Adam(lr 5e-3, β₁ 0.9, β₂ 0.999, ε 1e-8), the optimizer of examples/mnist-cnn without its cosine schedule (a constant learning rate; a schedule changes lr between steps, not a step's work).");
+  line("- W5 is examples/mnist-cnn/model.ts: x [64, 784] reshaped to NHWC [64, 28, 28, 1] → conv 5×5×8 (valid, stride 1) + bias → ReLU → max-pool 2×2 → conv 5×5×16 + bias → ReLU → max-pool 2×2 → flatten [64, 256] → dense 10 → softmax cross-entropy with integer labels; 5,994 parameters. Filters are [kh, kw, in, out] in both gradc and TF.js, so gradc's initParams are copied as they are.");
   line("- gradc: the modules compiled above (no `--batch`: the batch dimension stays symbolic), used through `createTrainer(initParams(7), { optimizer }).step(inputs)` with typed arrays of the module's dtype, so no step converts its inputs.");
-  line("- TF.js: `tf.enableProdMode()`; the same initial values (gradc's initParams copied into tf.variables); ReLU and linear layers as `tf.fused.matMul` with bias and activation (plain matMul + add + relu measured the same within noise on W3), tanh/sigmoid layers as matMul + add + activation; `tf.losses.meanSquaredError` / `tf.losses.softmaxCrossEntropy` (one-hot labels made once); a step is `tf.tidy(() => optimizer.minimize(loss, false, vars))`; batch tensors made once, outside the timing. The WASM backend uses its SIMD build (no threads in Node). TF.js gets faster for its first seconds (W1: 3–5× over ~4 s), hence the long warm-up.");
-  line("- brain.js: see the numbered notes under the throughput table. It is left out of W1 (a 1-2-1 regression with a linear output is not expressible: brain.js applies its activation to the output layer too).");
+  line("- TF.js: `tf.enableProdMode()`; the same initial values (gradc's initParams copied into tf.variables); ReLU and linear layers as `tf.fused.matMul` with bias and activation (plain matMul + add + relu measured the same within noise on W3), tanh/sigmoid layers as matMul + add + activation; `tf.losses.meanSquaredError` / `tf.losses.softmaxCrossEntropy` (one-hot labels made once); a step is `tf.tidy(() => optimizer.minimize(loss, false, vars))`; batch tensors made once, outside the timing. The WASM backend uses its SIMD build. TF.js gets faster for its first seconds (W1: 3–5× over ~4 s), hence the long warm-up.");
+  line("- TF.js on W5: CPU backend `tf.fused.conv2d({ pad: \"valid\", bias, activation: \"relu\" })` (what tf.layers.conv2d runs) and `tf.maxPool(h, 2, 2, \"valid\")`, then `tf.fused.matMul` for the dense layer, all differentiated by TF.js. WASM backend: TF.js 4.22.0's WASM backend registers no Conv2DBackpropFilter kernel, so training tf.conv2d there throws \"Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'\"; the W5 WASM row is tf.conv2d with a custom gradient (bench/peers/tfjs.ts, wasmConv2d): ∂x by TF.js's wasm Conv2DBackpropInput (tf.conv2dTranspose, second convolution only), ∂K as a wasm tf.conv2d of the transposed input [C, H, W, N] with the transposed output gradient [OH, OW, N, Cout] as filters (the batch becomes the contracted axis), transposed back to [kh, kw, in, out] — every kernel still TF.js's own wasm kernel, no JavaScript arithmetic added; then tf.add + tf.relu and tf.maxPool.");
+  {
+    const wt = selected.map((w) => [w.id, results.get(w.id)?.wasmThreading] as const).filter(([, t]) => t);
+    if (wt.length) {
+      const t = wt[0]![1]!;
+      const same = wt.every(([, x]) => x!.multithread === t.multithread && x!.threads === t.threads);
+      line(`- TF.js WASM threads: its own feature test WASM_HAS_MULTITHREAD_SUPPORT said ${t.multithread} in these processes${same ? "" : " (not in all: " + wt.map(([id, x]) => `${id} ${x!.multithread}/${x!.threads}`).join(", ") + ")"} (tfjs-backend-wasm 4.22 returns false whenever it runs in Node), so it loaded the single-threaded SIMD build and \`getThreadsCount()\` = ${t.threads}: every TF.js row is single-threaded, like gradc's rows not marked ${PARALLEL_THREADS} threads.`);
+    }
+  }
+  line("- brain.js: see the numbered notes under the throughput table. It is left out of W1 (a 1-2-1 regression with a linear output is not expressible: brain.js applies its activation to the output layer too) and of W5 (its NeuralNetwork has dense layers only, no convolution or pooling).");
   line("- Hand-written W3 (bench/handwritten/w3.ts): the fastest single-threaded TypeScript we could write for that one network — transposed weight and batch layouts so both big matmuls stream two contiguous arrays, 2×4 register tiles (8 accumulators + 6 operands fit the 15 XMM registers V8 allocates; 4×4, 3×4 and 4×2 tiles measured the same or slower), bias+ReLU, softmax-CE and the SGD updates fused into the kernels, Float32Array storage, no allocation per step.");
-  line("- W5 (the CNN) is not benchmarked yet: adding it is one entry in bench/workloads.ts.");
   line("- f32 vs f64 on W1: the f64 trainer fits W1's three points exactly (loss 0 after ~10⁵ steps), after which Adam's moments of 4 of its 7 parameters are subnormal doubles, whose arithmetic is slow on x86; f32 storage rounds them to zero. The W1 gap is that, not memory traffic (profile: the f64 update takes 36% of a step, the f32 one 25%).");
   if (run.loadBefore[0]! > os.cpus().length / 2 || run.loadAfter[0]! > os.cpus().length / 2) {
     line(`- This run shared the machine with other work (load average ${run.loadBefore[0]!.toFixed(1)} before, ${run.loadAfter[0]!.toFixed(1)} after, on ${os.cpus().length} CPUs): read the CPU-time medians (main-thread time actually running), which the ratios and targets use; wall-clock rates are given beside them.`);
@@ -670,9 +831,10 @@ function reportOnly(): void {
     rss: [string, number][];
     run: { loadBefore: number[]; loadAfter: number[]; seconds: number; date: string };
     dtypes?: DtypeResult;
+    speedups?: [string, SpeedupResult][];
   };
   const selected = WORKLOADS.filter((w) => raw.selected.includes(w.id));
-  const report = render(selected, new Map(raw.compiled), new Map(raw.results), new Map(raw.rss), raw.run, raw.dtypes);
+  const report = render(selected, new Map(raw.compiled), new Map(raw.results), new Map(raw.rss), raw.run, raw.dtypes, new Map(raw.speedups ?? []));
   process.stdout.write(report);
   if (!quick && selected.length === WORKLOADS.length) writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), report);
 }
@@ -681,4 +843,5 @@ if (args["report-only"]) reportOnly();
 else if (args.child && args.alone) await alone(args.child, args.alone);
 else if (args.child) await child(args.child);
 else if (args["child-dtypes"]) await dtypeChild(args["child-dtypes"].split(","));
+else if (args["child-speedup"]) await speedupChild(args["child-speedup"]);
 else await main();

@@ -1,6 +1,6 @@
-// The benchmark workloads: one entry each. Adding a workload (W5, the CNN, once the DSL has convolutions)
-// is one more entry in WORKLOADS: its model file, batch, optimizer, data and FLOP count, and for the TF.js
-// peer either `layers` (a dense stack, built generically) or its own `tfModel`.
+// The benchmark workloads: one entry each. A workload is its model file, batch, optimizer, data and FLOP
+// count, and for the TF.js peer either `layers` (a dense stack), `cnn` (convolutions, pools and a dense
+// stack), both built generically in peers/tfjs.ts, or its own `tfModel`.
 
 import type { TfModelBuilder } from "./peers/tfjs.js";
 
@@ -11,6 +11,25 @@ export interface Dense {
   readonly in: number;
   readonly out: number;
   readonly act: Activation;
+}
+
+/**
+ * One convolution block of a CNN: a kh×kw "valid" convolution with stride 1 and `out` filters
+ * ([kh, kw, in, out], gradc's layout and TF.js's), a bias [out], an activation, then a size×size max-pool
+ * with stride size — gradc's params in spec order: filters, then bias.
+ */
+export interface ConvBlock {
+  readonly kernel: number;
+  readonly out: number;
+  readonly act: "relu";
+  readonly pool: number;
+}
+
+/** A CNN over NHWC images: the flat input [batch, h·w·c] reshaped to [batch, h, w, c], conv blocks, flatten, dense layers. */
+export interface ConvNet {
+  readonly input: readonly [h: number, w: number, c: number];
+  readonly convs: readonly ConvBlock[];
+  readonly dense: readonly Dense[];
 }
 
 export type OptimizerSpec =
@@ -39,12 +58,20 @@ export interface Workload {
   readonly batch: number;
   readonly loss: "mse" | "softmaxCrossEntropy";
   readonly optimizer: OptimizerSpec;
-  /** Dense layers for the generic TF.js / brain.js builders (omit for non-MLP workloads, give tfModel). */
+  /** Dense layers for the generic TF.js / brain.js builders (omit for non-MLP workloads, give cnn or tfModel). */
   readonly layers?: readonly Dense[];
-  /** A custom TF.js model for workloads that are not a dense stack (the CNN). */
+  /** A CNN for the generic TF.js builder. */
+  readonly cnn?: ConvNet;
+  /** A custom TF.js model for workloads that are neither. */
   readonly tfModel?: TfModelBuilder;
   /** brain.js, where it can express a comparable net; omitted where it cannot. */
   readonly brain?: BrainSetup;
+  /** Why brain.js is not in this workload's rows (said in the notes). */
+  readonly noBrain?: string;
+  /** Also run gradc f32 through createParallelTrainer with 2 threads at this workload's batch. */
+  readonly parallel?: boolean;
+  /** The large-batch 2-thread speed-up measurement (phase 2c): batch and data. */
+  readonly speedup?: { readonly batch: number; readonly data: () => readonly Batch[] };
   /** Nominal FLOPs per training step (see mlpFlops). */
   readonly flopsPerStep: number;
   /** The distinct batches a run cycles through (same data for every implementation). */
@@ -61,6 +88,28 @@ export interface Workload {
  */
 export function mlpFlops(layers: readonly Dense[], batch: number): number {
   return layers.reduce((s, l) => s + 6 * batch * l.in * l.out, 0);
+}
+
+/**
+ * The nominal FLOP count of one training step of a CNN, counted like mlpFlops: for each convolution
+ * 2·outputs·kh·kw·Cin forward (outputs = batch·oh·ow·Cout) and the same for each of its two backward
+ * convolutions (∂K, ∂x — the first layer's unneeded ∂x included), then the dense layers as in mlpFlops.
+ * ReLU, pooling, bias and softmax are not counted. compiler/ir/flops.ts counts conv2d,
+ * conv2dBackwardFilter and the input gradient the same way (test/bench/workloads.test.ts checks it).
+ */
+export function cnnFlops(net: ConvNet, batch: number): number {
+  let [h, w, c] = net.input;
+  let total = 0;
+  for (const b of net.convs) {
+    const oh = h - b.kernel + 1;
+    const ow = w - b.kernel + 1;
+    total += 3 * 2 * batch * oh * ow * b.out * b.kernel * b.kernel * c;
+    h = Math.floor(oh / b.pool);
+    w = Math.floor(ow / b.pool);
+    c = b.out;
+  }
+  if (net.dense[0] && net.dense[0].in !== h * w * c) throw new Error(`cnnFlops: the first dense layer takes ${net.dense[0].in} features, the convolutions give ${h}·${w}·${c}`);
+  return total + mlpFlops(net.dense, batch);
 }
 
 /** A small deterministic generator (mulberry32) so every implementation sees the same data. */
@@ -109,6 +158,16 @@ const W4_LAYERS: Dense[] = [
   { in: 512, out: 10, act: "linear" },
 ];
 
+/** examples/mnist-cnn/model.ts: 28×28×1 → conv 5×5×8 → ReLU → pool 2 → conv 5×5×16 → ReLU → pool 2 → 256 → 10. */
+const W5_CNN: ConvNet = {
+  input: [28, 28, 1],
+  convs: [
+    { kernel: 5, out: 8, act: "relu", pool: 2 },
+    { kernel: 5, out: 16, act: "relu", pool: 2 },
+  ],
+  dense: [{ in: 256, out: 10, act: "linear" }],
+};
+
 export const WORKLOADS: readonly Workload[] = [
   {
     id: "W1",
@@ -152,6 +211,8 @@ export const WORKLOADS: readonly Workload[] = [
     flopsPerStep: mlpFlops(W3_LAYERS, 64),
     data: () => mnistLike(64, 4, 3),
     handwritten: "w3",
+    parallel: true,
+    speedup: { batch: 1024, data: () => mnistLike(1024, 2, 13) },
   },
   {
     id: "W4",
@@ -167,9 +228,23 @@ export const WORKLOADS: readonly Workload[] = [
     },
     flopsPerStep: mlpFlops(W4_LAYERS, 128),
     data: () => mnistLike(128, 2, 4),
+    parallel: true,
+    speedup: { batch: 512, data: () => mnistLike(512, 2, 14) },
   },
-  // W5, the CNN, once the DSL has convolutions: one entry like
-  // { id: "W5", title: "…", model: "examples/cnn/model.ts", batch: 32, loss: "softmaxCrossEntropy",
-  //   optimizer: { kind: "sgd", lr: 0.01 }, tfModel: (tf, vars, x) => …logits…, flopsPerStep: …,
-  //   data: () => mnistLike(32, 2, 5) },
+  {
+    id: "W5",
+    title: "CNN conv 5×5×8 → ReLU → maxpool 2 → conv 5×5×16 → ReLU → maxpool 2 → 10, softmax CE, Adam 5e-3, batch 64 (examples/mnist-cnn)",
+    model: "examples/mnist-cnn/model.ts",
+    batch: 64,
+    loss: "softmaxCrossEntropy",
+    // The example's optimizer, Adam(lr 5e-3), without its cosine schedule (a schedule changes lr between
+    // steps, not the work of a step).
+    optimizer: { kind: "adam", lr: 5e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    cnn: W5_CNN,
+    noBrain: "brain.js's NeuralNetwork has only dense layers (no convolution or pooling), so it cannot express W5",
+    flopsPerStep: cnnFlops(W5_CNN, 64),
+    data: () => mnistLike(64, 4, 5),
+    parallel: true,
+    speedup: { batch: 512, data: () => mnistLike(512, 2, 15) },
+  },
 ];

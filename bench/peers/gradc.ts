@@ -46,3 +46,36 @@ export function gradcImpl(mod: GeneratedModule, dtype: "f32" | "f64", w: Workloa
     params: () => trainer.params,
   };
 }
+
+/**
+ * gradc's data-parallel trainer (runtime/parallel.ts, createParallelTrainer from gradc/runtime/node)
+ * over the same module: `threads` shards per step (the main thread computes one, worker_threads the
+ * others), parameters in SharedArrayBuffer, a fixed-order gradient reduction. Workers import the .ts
+ * module through the TypeScript hook the bench child runs with (inherited execArgv).
+ */
+export async function gradcParallelImpl(file: string, mod: GeneratedModule, threads: number, w: Workload, batches: readonly Batch[]): Promise<Impl> {
+  const { createParallelTrainer } = await import("gradc/runtime/node");
+  const trainer = await createParallelTrainer(pathToFileURL(file), mod.initParams(SEED), { optimizer: w.optimizer, threads });
+  const inputs = batches.map((b) => ({ x: b.x, y: b.y }));
+  let next = 0;
+  const count = inputs.length;
+  return {
+    id: `gradc-f32-t${threads}`,
+    label: `gradc f32, ${threads} threads (createParallelTrainer)`,
+    threads,
+    stepWithLoss(): number {
+      const loss = trainer.step(inputs[next]!);
+      next = (next + 1) % count;
+      return loss;
+    },
+    run(steps: number): number {
+      for (let s = 0; s < steps; s++) {
+        trainer.step(inputs[next]!);
+        next = next + 1 === count ? 0 : next + 1;
+      }
+      return steps;
+    },
+    params: () => trainer.params as ParamArrays,
+    close: () => trainer.close(),
+  };
+}

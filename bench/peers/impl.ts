@@ -17,4 +17,8 @@ export interface Impl {
   run(steps: number): number;
   /** The current parameters in gradc's layout and order (for the after-first-step check), if comparable. */
   params?(): ParamArrays;
+  /** Threads a step runs on, when more than the main thread (gradc's parallel trainer): timed differently, see run.ts. */
+  readonly threads?: number;
+  /** Releases what the implementation holds (the parallel trainer's workers). */
+  close?(): Promise<void>;
 }

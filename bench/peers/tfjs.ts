@@ -7,16 +7,24 @@
 // shared/PERF-NOTES.md). Same initial values as gradc (its initParams copied into tf.variables), same
 // batches (tensors made once, outside the timing), same optimizer and loss; one step is
 // `tf.tidy(() => optimizer.minimize(loss, false, vars))`.
+//
+// CNNs (W5): tf.conv2d with "valid" padding in NHWC, filters [kh, kw, in, out] as gradc's, tf.maxPool
+// with "valid" padding. On the CPU backend the convolution is tf.fused.conv2d (conv + bias + ReLU in one
+// kernel, as tf.layers.conv2d uses), differentiated by TF.js itself. The WASM backend of TF.js 4.22 has
+// no Conv2DBackpropFilter kernel ("Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'"),
+// so tf.conv2d cannot be trained there as is: wasmConv2d below is tf.conv2d forward with a custom
+// gradient — ∂x by TF.js's own wasm Conv2DBackpropInput kernel (tf.conv2dTranspose), ∂K as one more
+// wasm tf.conv2d over transposed operands (batch as the contracted channel axis), the standard rewrite.
 
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import type { Impl, ParamArrays } from "./impl.js";
-import type { Batch, Dense, Workload } from "../workloads.js";
+import type { Batch, ConvNet, Dense, Workload } from "../workloads.js";
 
 export type Tf = typeof TF;
 /** The network's output (logits or predictions) from its variables (in gradc's param order) and a batch. */
-export type TfModelBuilder = (tf: Tf, vars: readonly TF.Variable[], x: TF.Tensor) => TF.Tensor;
+export type TfModelBuilder = (tf: Tf, vars: readonly TF.Variable[], x: TF.Tensor, backend: "cpu" | "wasm") => TF.Tensor;
 
 const require = createRequire(import.meta.url);
 let loaded: Tf | null = null;
@@ -62,6 +70,62 @@ export function denseModel(layers: readonly Dense[]): TfModelBuilder {
   };
 }
 
+/**
+ * A valid, stride-1 NHWC convolution whose gradient needs no Conv2DBackpropFilter kernel:
+ *   ∂K[a, b, c, o] = Σ_{n,i,j} x[n, i+a, j+b, c]·dy[n, i, j, o]
+ *                  = conv2d(xᵀ [C, H, W, N], dyᵀ [OH, OW, N, O]) [C, KH, KW, O], transposed to [KH, KW, C, O];
+ *   ∂x = conv2dTranspose(dy, K) (TF.js's Conv2DBackpropInput), only when `needDx` (not for the input image).
+ */
+export function wasmConv2d(tf: Tf, x: TF.Tensor4D, K: TF.Tensor4D, needDx: boolean): TF.Tensor4D {
+  type Grad = Parameters<Tf["customGrad"]>[0];
+  const dK = (xv: TF.Tensor4D, dy: TF.Tensor4D) => tf.transpose(tf.conv2d(tf.transpose(xv, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, "valid"), [1, 2, 0, 3]);
+  if (needDx) {
+    const both = (xv: TF.Tensor4D, kv: TF.Tensor4D, save: TF.GradSaveFunc) => {
+      save([xv, kv]);
+      return {
+        value: tf.conv2d(xv, kv, 1, "valid"),
+        gradFunc: (dy: TF.Tensor4D, saved: TF.Tensor[]) => {
+          const [xs, ks] = saved as TF.Tensor4D[];
+          return [tf.conv2dTranspose(dy, ks!, xs!.shape, 1, "valid"), dK(xs!, dy)];
+        },
+      };
+    };
+    return tf.customGrad(both as unknown as Grad)(x, K) as TF.Tensor4D;
+  }
+  const filterOnly = (kv: TF.Tensor4D) => ({ value: tf.conv2d(x, kv, 1, "valid"), gradFunc: (dy: TF.Tensor4D) => [dK(x, dy)] });
+  return tf.customGrad(filterOnly as unknown as Grad)(K) as TF.Tensor4D;
+}
+
+/**
+ * The generic builder for a CNN (see ConvNet): reshape to NHWC, per block conv + bias + ReLU and a
+ * max-pool, flatten (row-major h, w, c as gradc's flatten), then the dense stack. Variables in gradc's
+ * param order: K, c per block, then W, b per dense layer.
+ */
+export function cnnModel(net: ConvNet): TfModelBuilder {
+  return (tf, vars, x, backend) => {
+    const [H, W, C] = net.input;
+    let h = tf.reshape(x, [-1, H, W, C]) as TF.Tensor4D;
+    net.convs.forEach((b, i) => {
+      const K = vars[2 * i] as TF.Tensor4D;
+      const bias = vars[2 * i + 1]!;
+      if (backend === "cpu") h = tf.fused.conv2d({ x: h, filter: K, strides: 1, pad: "valid", bias, activation: b.act });
+      else h = tf.relu(tf.add(wasmConv2d(tf, h, K, i > 0), bias)) as TF.Tensor4D;
+      h = tf.maxPool(h, b.pool, b.pool, "valid");
+    });
+    const flat = tf.reshape(h, [h.shape[0], -1]);
+    return denseModel(net.dense)(tf, vars.slice(2 * net.convs.length), flat, backend);
+  };
+}
+
+/** Whether the WASM backend runs multithreaded here (its own feature test; TF.js 4.22 says no in Node) and its thread count. */
+export async function wasmThreading(): Promise<{ multithread: boolean; threads: number }> {
+  const tf = loadTf();
+  const wasm = require("@tensorflow/tfjs-backend-wasm") as { getThreadsCount(): number };
+  const multithread = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
+  if (tf.getBackend() !== "wasm") await tf.setBackend("wasm");
+  return { multithread, threads: wasm.getThreadsCount() };
+}
+
 export async function tfImpl(
   backend: "cpu" | "wasm",
   w: Workload,
@@ -72,21 +136,22 @@ export async function tfImpl(
   const tf = loadTf();
   await tf.setBackend(backend);
   await tf.ready();
-  const build = w.tfModel ?? (w.layers ? denseModel(w.layers) : null);
-  if (!build) throw new Error(`${w.id}: neither layers nor tfModel given for TF.js`);
+  const build = w.tfModel ?? (w.layers ? denseModel(w.layers) : w.cnn ? cnnModel(w.cnn) : null);
+  if (!build) throw new Error(`${w.id}: none of layers, cnn, tfModel given for TF.js`);
   const vars = paramShapes.map((p) => tf.variable(tf.tensor(Float32Array.from(init[p.name]!), [...p.shape]), true, `${w.id}_${backend}_${p.name}`));
   const inputSize = w.batch === 0 ? 0 : batches[0]!.x.length / w.batch;
   const xs = batches.map((b) => tf.tensor2d(b.x, [w.batch, inputSize]));
   const ys = batches.map((b) => {
     if (w.loss === "mse") return tf.tensor2d(b.y as Float32Array, [w.batch, b.y.length / w.batch]);
-    const classes = w.layers ? w.layers[w.layers.length - 1]!.out : 10;
+    const dense = w.layers ?? w.cnn?.dense;
+    const classes = dense ? dense[dense.length - 1]!.out : 10;
     return tf.tidy(() => tf.oneHot(tf.tensor1d(b.y as Int32Array, "int32"), classes).toFloat());
   });
   const o = w.optimizer;
   // TF.js Adam's epsilon default (1e-7) differs from torch's (1e-8): always pass the workload's.
   const optimizer = o.kind === "sgd" ? tf.train.sgd(o.lr) : tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
   const losses = batches.map((_, i) => (): TF.Scalar => {
-    const out = build(tf, vars, xs[i]!);
+    const out = build(tf, vars, xs[i]!, backend);
     return w.loss === "mse" ? (tf.losses.meanSquaredError(ys[i]!, out) as TF.Scalar) : (tf.losses.softmaxCrossEntropy(ys[i]!, out) as TF.Scalar);
   });
   let next = 0;
@@ -94,6 +159,9 @@ export async function tfImpl(
   return {
     id: `tfjs-${backend}`,
     label: `TF.js ${tf.version.tfjs} ${backend}`,
+    ...(backend === "wasm" && w.cnn
+      ? { note: "TF.js 4.22's WASM backend has no Conv2DBackpropFilter kernel, so tf.conv2d cannot be trained there as is; here the filter gradient is one more wasm tf.conv2d over transposed operands, ∂x TF.js's own wasm Conv2DBackpropInput (bench/peers/tfjs.ts, wasmConv2d); forward tf.conv2d + add + relu, tf.maxPool" }
+      : {}),
     async before() {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
     },
