@@ -1,6 +1,7 @@
 // Evaluating DSL expressions directly with the reference interpreter, without a model around them
 // (no loss, no parameters needed): build nodes with DSL calls, get their float64 values.
 
+import { GradcError } from "../../compiler/diagnostics.js";
 import { createContext, withContext, type TraceContext } from "../../compiler/dsl/context.js";
 import { makeGraph } from "../../compiler/ir/graph.js";
 import { evaluate, type Bindings } from "../../compiler/ir/interpret.js";
@@ -26,4 +27,15 @@ export function evalNodes<K extends string>(build: () => Record<K, Node>, bindin
 export function evalNode(build: () => Node, bindings: Partial<Bindings> = {}): { shape: number[]; data: number[] } {
   const t = evalNodes(() => ({ y: build() }), bindings).y;
   return { shape: [...t.shape], data: [...t.data] };
+}
+
+/** The GradcError `build` throws in a fresh trace context, as { code, message }; fails if it throws none. */
+export function diagnostic(build: () => unknown): { code: string; message: string } {
+  try {
+    inContext(build);
+  } catch (e) {
+    if (e instanceof GradcError) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error("expected a diagnostic, but the call succeeded");
 }

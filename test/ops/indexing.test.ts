@@ -11,7 +11,7 @@ import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
 import { GradcError } from "../../compiler/diagnostics.js";
 import { loadModelSource } from "../../compiler/frontend/load.js";
 import type { Node } from "../../compiler/ir/node.js";
-import { evalNode, inContext } from "../helpers/evalNode.js";
+import { diagnostic, evalNode, inContext } from "../helpers/evalNode.js";
 
 const c = d.constant;
 const value = (build: () => Node, inputs: Record<string, number[]> = {}) => evalNode(build, { inputs });
@@ -21,15 +21,6 @@ const close = (actual: readonly number[], expected: readonly number[], digits = 
 };
 
 /** The GradcError a DSL call throws (its code and message). */
-function diagnostic(build: () => unknown): { code: string; message: string } {
-  try {
-    inContext(build);
-  } catch (e) {
-    if (e instanceof GradcError) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error("expected a diagnostic, but the call succeeded");
-}
 
 describe("concat", () => {
   it("joins along the last axis by default, and along any axis given (negative counts from the end)", () => {

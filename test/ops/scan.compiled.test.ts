@@ -3,34 +3,12 @@
 // central finite differences of the reference interpreter, and forward() against the interpreter.
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
-import { model, type ModelDef } from "../../compiler/dsl/model.js";
+import { model } from "../../compiler/dsl/model.js";
 import { gru, lstm, rnn } from "../../compiler/dsl/recurrent.js";
 import { scan } from "../../compiler/dsl/scan.js";
-import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
-import { compileAndImport } from "../helpers/compiled.js";
-import { checkGradients, traceModel } from "../helpers/gradcheck.js";
+import { checkCompiled } from "../helpers/checkCompiled.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
-
-type Inputs = Record<string, number[]>;
-
-async function checkCompiled(def: ModelDef, inputs: Inputs, seed = 1): Promise<string> {
-  const { module, code } = await compileAndImport(def);
-  const params = Object.fromEntries(Object.entries(module.initParams(seed)).map(([k, v]) => [k, Float64Array.from(v)]));
-  const r = checkGradients(def, { inputs, params }, { analytic: () => module.lossAndGrad(params, inputs) });
-  const largest = Math.max(...Object.values(r.numeric).flatMap((a) => [...a].map(Math.abs)));
-  expect(largest, "the gradient is zero everywhere: the check would pass vacuously").toBeGreaterThan(1e-3);
-  const g = traceModel(def);
-  const reference = evaluate(g, { inputs, params });
-  const outputs = module.forward(params, inputs);
-  for (const [name, node] of g.outputs) {
-    const want = [...reference.get(node)!.data];
-    const got = [...outputs[name]!];
-    expect(got).toHaveLength(want.length);
-    got.forEach((v, k) => expect(v, `${name}[${k}]`).toBeCloseTo(want[k]!, 12));
-  }
-  return code;
-}
 
 const B = 3, T = 6, D = 2;
 const rng = mulberry32(5);

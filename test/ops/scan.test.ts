@@ -10,8 +10,7 @@ import type { Node } from "../../compiler/ir/node.js";
 import { checkGradients, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
 import { gru, lstm, rnn as rnnLayer } from "../../compiler/dsl/recurrent.js";
-import { GradcError } from "../../compiler/diagnostics.js";
-import { inContext } from "../helpers/evalNode.js";
+import { diagnostic } from "../helpers/evalNode.js";
 
 const B = 3, T = 4, D = 2, H = 3;
 const rng = mulberry32(7);
@@ -145,16 +144,6 @@ describe("recurrent layers follow torch's equations and gate order", () => {
 });
 
 // ── bad input: a clear diagnostic with the model.ts location ──
-
-function diagnostic(build: () => unknown): { code: string; message: string } {
-  try {
-    inContext(build);
-  } catch (e) {
-    if (e instanceof GradcError) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error("expected a diagnostic, but the call succeeded");
-}
 
 describe("scan diagnostics", () => {
   const seq = () => d.input("xs", ["batch", 4, 2]);
