@@ -31,9 +31,11 @@
 // Differences from createTrainer: the given params are copied into shared memory (unless every array
 // already lives in a SharedArrayBuffer), so read `trainer.params`, not the arrays passed in; a model
 // compiled with a fixed batch (--batch N) cannot be split and needs threads = 1; `evaluate` runs on
-// the main thread. Dropout: with threads = 1 the masks come from the inner trainer's generator, which
-// rngState()/setRngState() save and restore; with threads > 1 every shard runs gradInto, which draws
-// from a fresh createRng(0) at each step, so the masks repeat from step to step (a known limitation).
+// the main thread. Dropout: with threads = 1 the masks come from the inner trainer's generator; with
+// threads > 1 each step draws one word from the trainer's own generator (seeded by `seed`) and shard s
+// draws its masks from splitmix32Mix(word + s), so masks change from step to step and from shard to
+// shard, and a run is the same whatever the thread timing. rngState()/setRngState() save and restore
+// whichever generator is in use.
 import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
@@ -43,6 +45,7 @@ import type { FloatArray } from "./init.js";
 import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
 import type { Optimizer, OptimizerSpec } from "./optim.js";
 import { checkParams } from "./params.js";
+import { createRng, createRngFromState, splitmix32Mix, type Rng } from "./rng.js";
 import {
   CMD,
   CMD_STEP,
@@ -54,6 +57,7 @@ import {
   LOSS_BYTE_OFFSET,
   REBIND,
   ROWS,
+  SEED,
   STATUS,
   STATUS_EXITED,
   STATUS_FAILED,
@@ -95,12 +99,15 @@ export interface ParallelModule {
     readonly inputs: readonly InputSpec[];
     readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
   };
-  createTrainer(params: Arrays, options: { optimizer: OptimizerSpec }): SingleThreadTrainer;
-  gradInto(params: Arrays, inputs: InputArrays, grads: Arrays): number;
+  createTrainer(params: Arrays, options: { optimizer: OptimizerSpec; seed?: number }): SingleThreadTrainer;
+  /** `seed` seeds the dropout masks of this call (modules without dropout ignore it). */
+  gradInto(params: Arrays, inputs: InputArrays, grads: Arrays, seed?: number): number;
 }
 
 export interface ParallelTrainerOptions {
   readonly optimizer: OptimizerSpec;
+  /** Seeds the dropout masks, as createTrainer's `seed` (default 0). */
+  readonly seed?: number;
   /** Shards per step, the main thread included (default os.availableParallelism()). */
   readonly threads?: number;
   /**
@@ -153,9 +160,9 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
   const shared = toShared(spec.params, params as Record<string, FloatArray>, dtype);
   // The main thread's own single-thread trainer: its optimizer (created exactly as createTrainer
   // creates it), evaluate, and the whole step when threads = 1.
-  const inner = mod.createTrainer(shared, { optimizer: options.optimizer });
+  const inner = mod.createTrainer(shared, { optimizer: options.optimizer, seed: options.seed ?? 0 });
   const pool = threads > 1 ? await startWorkers(url, spec, shared, threads - 1, options.execArgv) : [];
-  return makeTrainer(mod, inner, shared, pool, threads) as ParallelTrainer<M>;
+  return makeTrainer(mod, inner, shared, pool, threads, options.seed ?? 0) as ParallelTrainer<M>;
 }
 
 // ── main thread ──────────────────────────────────────────────────────────────────────────────────────
@@ -180,6 +187,7 @@ function makeTrainer(
   shared: Record<string, FloatArray>,
   pool: WorkerHandle[],
   threads: number,
+  seed: number,
 ): object {
   const spec = mod.spec;
   const dtype = spec.dtype;
@@ -205,6 +213,9 @@ function makeTrainer(
   const shardWeights: number[] = [];
   let closed = false;
   let broken: Error | null = null;
+  /** With threads > 1: one word per step, from which each shard's dropout seed is mixed. */
+  let masks: Rng = createRng(seed);
+  const shardSeed = (word: number, shard: number) => splitmix32Mix((word + shard) >>> 0);
 
   function step(inputs: InputArrays): number {
     if (closed) throw new Error("parallel trainer: step after close()");
@@ -212,6 +223,7 @@ function makeTrainer(
     if (pool.length === 0) return inner.step(inputs);
     const n = resolveBatch(inputSpecs, inputs, undefined);
     const T = pool.length + 1;
+    const word = masks.nextUint32();
     for (let k = 0; k < inputSpecs.length; k++) arrays[k] = toArray(inputs[inputSpecs[k].name]!, inputSpecs[k].dtype);
     // Hand out the workers' shards first, so they run while the main thread computes shard 0.
     // Shard s = rows [⌈s·n/T⌉, ⌈(s+1)·n/T⌉): sizes differ by at most one, the larger ones first, so
@@ -238,6 +250,7 @@ function makeTrainer(
       c[CMD] = CMD_STEP;
       c[ROWS] = rows;
       c[REBIND] = rebind;
+      c[SEED] = shardSeed(word, w + 1) | 0;
       h.gen = (h.gen + 1) & 0x3fffffff; // stays a non-negative int32 (DONE = -1 means "exited")
       Atomics.store(c, GEN, h.gen);
       Atomics.notify(c, GEN);
@@ -257,7 +270,7 @@ function makeTrainer(
         }
         mainRows = rows0;
       }
-      loss0 = mod.gradInto(shared, mainViews, mainGrads);
+      loss0 = mod.gradInto(shared, mainViews, mainGrads, shardSeed(word, 0));
     } catch (e) {
       mainError = e;
     }
@@ -316,12 +329,15 @@ function makeTrainer(
       if (closed) throw new Error("parallel trainer: evaluate after close()");
       return inner.evaluate(inputs);
     },
-    // The inner trainer's dropout generator (what threads = 1 draws from; see the note at the top).
+    // The dropout generator in use (see the note at the top): the inner trainer's with threads = 1,
+    // the per-step one with more; null for a model without dropout.
     rngState(): number[] | null {
-      return inner.rngState?.() ?? null;
+      const own = inner.rngState?.() ?? null;
+      return own === null || pool.length === 0 ? own : masks.state();
     },
     setRngState(state: ArrayLike<number> | null): void {
-      inner.setRngState?.(state);
+      if (pool.length === 0 || state === null) inner.setRngState?.(state);
+      else masks = createRngFromState(state);
     },
     async close(): Promise<void> {
       if (closed) return;

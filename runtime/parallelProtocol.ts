@@ -7,6 +7,7 @@
 //   Int32 [REBIND]  STEP: 1 when new input buffers wait on the worker's MessagePort (read them first)
 //   Int32 [DONE]    the generation the worker finished (stored after its results, then notified)
 //   Int32 [STATUS]  OK, FAILED (the error waits on the port) or EXITED (the worker thread is gone)
+//   Int32 [SEED]    STEP: the seed of this shard's dropout masks (a 32-bit pattern; read with >>> 0)
 //   Float64 at LOSS_BYTE_OFFSET: the shard's mean loss
 //
 // Both sides block in Atomics.wait (no spinning). Atomics.store/load order the plain writes around
@@ -19,6 +20,7 @@ export const ROWS = 2;
 export const REBIND = 3;
 export const DONE = 4;
 export const STATUS = 5;
+export const SEED = 6;
 export const CONTROL_INTS = 8;
 export const LOSS_BYTE_OFFSET = CONTROL_INTS * 4;
 export const CONTROL_BYTES = LOSS_BYTE_OFFSET + 8;

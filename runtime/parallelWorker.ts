@@ -18,6 +18,7 @@ import {
   LOSS_BYTE_OFFSET,
   REBIND,
   ROWS,
+  SEED,
   STATUS,
   STATUS_EXITED,
   STATUS_FAILED,
@@ -30,7 +31,7 @@ import {
 
 type Arr = Float32Array | Float64Array | Int32Array;
 interface GradModule {
-  gradInto(params: Record<string, Arr>, inputs: Record<string, Arr>, grads: Record<string, Arr>): number;
+  gradInto(params: Record<string, Arr>, inputs: Record<string, Arr>, grads: Record<string, Arr>, seed?: number): number;
 }
 
 const setup = workerData as WorkerSetup;
@@ -97,7 +98,7 @@ function serve(m: GradModule): void {
         });
         viewRows = rows;
       }
-      lossSlot[0] = m.gradInto(params, inputs, grads);
+      lossSlot[0] = m.gradInto(params, inputs, grads, control[SEED]! >>> 0);
       control[STATUS] = STATUS_OK;
     } catch (e) {
       port.postMessage(describe(e));
