@@ -7,6 +7,9 @@ export { createRng, createRngFromState, shuffleInPlace, splitmix32Mix, uniformIn
 export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
 export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 
+export type { Gemm } from "./gemm.js";
+export { createGemm } from "./gemm.js";
+
 export type { AdamSpec, FusedUpdate, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
 export { createOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
 

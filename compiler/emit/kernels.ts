@@ -50,6 +50,11 @@ export interface KernelEnv {
   readonly nested?: NestedContext;
   /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
+  /**
+   * float32 modules: the identifier of the runtime's SIMD product engine (runtime/gemm.ts) large
+   * matmuls call, whose rows of B are contiguous; absent, every matmul is a JS loop nest.
+   */
+  readonly simdGemm?: string;
 }
 
 export interface KernelCode {
@@ -467,7 +472,8 @@ export class KernelEmitter {
 
     const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
     if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
-      return { post: this.gemm(owner, mm) };
+      // float32 with B's rows contiguous: the runtime's WebAssembly SIMD product; otherwise the JS loop nest.
+      return { post: this.env.simdGemm && !transB ? this.simdGemm(owner, mm, this.env.simdGemm) : this.gemm(owner, mm) };
     }
     if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
       // Few columns: one scalar accumulator per column; a short contraction is written out in full.
@@ -552,6 +558,38 @@ export class KernelEmitter {
    * only change strides. Each finished block goes through the epilogue (bias, activation, or the
    * activation derivative of a backward matmul) and is stored once.
    */
+  private simdGemm(owner: Node, mm: Node, engine: string): string[] {
+    const [a, b] = mm.inputs as [Node, Node];
+    const { transA } = mm.attrs as { transA: boolean };
+    const [M, N] = mm.shape as [number | string, number | string];
+    const K = transA ? a.shape[0]! : a.shape[1]!;
+    const dim = (d: number | string) => (typeof d === "number" ? d : "n");
+    const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
+    void this.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
+    void this.read(b, ["k", "j"]);
+    const at = this.env.names.fresh("at"), mem = this.env.names.fresh("mem");
+    const acc = `${mem}[${affine([[at, 1], ["i", dim(N)], ["j", 1]])}]`;
+    const store = (): string[] => {
+      if (owner === mm) return [`${this.write(owner, ["i", "j"])} = ${acc};`];
+      const body = this.freshBody("", { node: mm, name: acc });
+      const v = this.expression(owner, ["i", "j"], body);
+      return [...body.lines, `${this.write(owner, ["i", "j"])} = ${v};`];
+    };
+    this.constWrite = false;
+    return [
+      "{",
+      `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
+      `const ${at} = ${engine}.product(${bound(M)}, ${bound(N)}, ${bound(K)}, ${this.store(a)}, ${sAi}, ${sAk}, ${this.store(b)}, ${dim(N)});`,
+      `const ${mem} = ${engine}.mem;`,
+      `for (let i = 0; i < ${bound(M)}; i++) {`,
+      `for (let j = 0; j < ${bound(N)}; j++) {`,
+      ...store(),
+      "}",
+      "}",
+      "}",
+    ];
+  }
+
   private gemm(owner: Node, mm: Node): string[] {
     const [a, b] = mm.inputs as [Node, Node];
     const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };

@@ -3,6 +3,7 @@
 // which model.ts expression it comes from; gradient blocks also name the derivative rule.
 import {
   checkParams,
+  createGemm,
   createOptimizer,
   createRng,
   initTensor,
@@ -70,6 +71,9 @@ const PARAM_SIZES = [200, 8, 3200, 16, 2560, 10];
 const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x", "y"].includes(i.name));
 const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x"].includes(i.name));
 const FIXED_BATCH: number | undefined = undefined;
+
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+const GEMM = createGemm();
 
 /** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */
 export function initParams(seed = 0): Params {
@@ -405,105 +409,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   }
   // logits = h2·W + b   (model.ts:21:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
       }
     }
   }
@@ -776,105 +687,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   }
   // logits = h2·W + b   (model.ts:21:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
       }
     }
   }
@@ -1034,105 +852,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   }
   // dW = h2ᵀ·dlogits   (matmul', model.ts:21:22)
   {
-    let i = 0;
-    for (; i + 2 < 256; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256];
-          const a1 = h2[i + k * 256 + 1];
-          const a2 = h2[i + k * 256 + 2];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        dW[i * 10 + j] = c00;
-        dW[i * 10 + j + 1] = c01;
-        dW[i * 10 + j + 2] = c02;
-        dW[i * 10 + j + 3] = c03;
-        dW[(i + 1) * 10 + j] = c10;
-        dW[(i + 1) * 10 + j + 1] = c11;
-        dW[(i + 1) * 10 + j + 2] = c12;
-        dW[(i + 1) * 10 + j + 3] = c13;
-        dW[(i + 2) * 10 + j] = c20;
-        dW[(i + 2) * 10 + j + 1] = c21;
-        dW[(i + 2) * 10 + j + 2] = c22;
-        dW[(i + 2) * 10 + j + 3] = c23;
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256];
-          const a1 = h2[i + k * 256 + 1];
-          const a2 = h2[i + k * 256 + 2];
-          const b0 = dlogits[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        dW[i * 10 + j] = c00;
-        dW[(i + 1) * 10 + j] = c10;
-        dW[(i + 2) * 10 + j] = c20;
-      }
-    }
-    for (; i < 256; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        dW[i * 10 + j] = c00;
-        dW[i * 10 + j + 1] = c01;
-        dW[i * 10 + j + 2] = c02;
-        dW[i * 10 + j + 3] = c03;
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256];
-          const b0 = dlogits[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        dW[i * 10 + j] = c00;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_2 = GEMM.product(256, 10, n, h2, 1, 256, dlogits, 10);
+    const mem_2 = GEMM.mem;
+    for (let i = 0; i < 256; i++) {
+      for (let j = 0; j < 10; j++) {
+        dW[i * 10 + j] = mem_2[at_2 + i * 10 + j];
       }
     }
   }
@@ -1900,105 +1625,12 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   }
   // logits = h2·W + b   (model.ts:21:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const a1 = h2[i * 256 + k + 256];
-          const a2 = h2[i * 256 + k + 512];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          const b1 = W[k * 10 + j + 1];
-          const b2 = W[k * 10 + j + 2];
-          const b3 = W[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k];
-          const b0 = W[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
       }
     }
   }

@@ -3,6 +3,7 @@
 // which model.ts expression it comes from; gradient blocks also name the derivative rule.
 import {
   checkParams,
+  createGemm,
   createOptimizer,
   createRng,
   initTensor,
@@ -61,6 +62,9 @@ const PARAM_SIZES = [100352, 128, 1280, 10];
 const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x", "y"].includes(i.name));
 const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x"].includes(i.name));
 const FIXED_BATCH: number | undefined = undefined;
+
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+const GEMM = createGemm();
 
 /** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */
 export function initParams(seed = 0): Params {
@@ -135,199 +139,24 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
 
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
-        const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
-        const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
-        const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
-        const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
-        const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
-        const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
-        const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
-        const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
-        const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
-        const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
-        const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
-        const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
-        const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
-        const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 128, 784, x, 784, 1, W1, 128);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 128; j++) {
+        const add = mem[at + i * 128 + j] + b1_2[j];
+        h1[i * 128 + j] = add > 0 ? add : 0;
       }
     }
   }
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at_2 = GEMM.product(n, 10, 128, h1, 128, 1, W2, 10);
+    const mem_2 = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
       }
     }
   }
@@ -360,199 +189,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   // ──── forward ────
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
-        const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
-        const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
-        const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
-        const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
-        const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
-        const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
-        const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
-        const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
-        const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
-        const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
-        const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
-        const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
-        const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
-        const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 128, 784, x, 784, 1, W1, 128);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 128; j++) {
+        const add = mem[at + i * 128 + j] + b1_2[j];
+        h1[i * 128 + j] = add > 0 ? add : 0;
       }
     }
   }
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at_2 = GEMM.product(n, 10, 128, h1, 128, 1, W2, 10);
+    const mem_2 = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
       }
     }
   }
@@ -634,105 +288,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   db2[9] = db2_9;
   // dW2 = h1ᵀ·dlogits   (matmul', model.ts:13:22)
   {
-    let i = 0;
-    for (; i + 2 < 128; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const a1 = h1[i + k * 128 + 1];
-          const a2 = h1[i + k * 128 + 2];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        dW2[i * 10 + j] = c00;
-        dW2[i * 10 + j + 1] = c01;
-        dW2[i * 10 + j + 2] = c02;
-        dW2[i * 10 + j + 3] = c03;
-        dW2[(i + 1) * 10 + j] = c10;
-        dW2[(i + 1) * 10 + j + 1] = c11;
-        dW2[(i + 1) * 10 + j + 2] = c12;
-        dW2[(i + 1) * 10 + j + 3] = c13;
-        dW2[(i + 2) * 10 + j] = c20;
-        dW2[(i + 2) * 10 + j + 1] = c21;
-        dW2[(i + 2) * 10 + j + 2] = c22;
-        dW2[(i + 2) * 10 + j + 3] = c23;
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const a1 = h1[i + k * 128 + 1];
-          const a2 = h1[i + k * 128 + 2];
-          const b0 = dlogits[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        dW2[i * 10 + j] = c00;
-        dW2[(i + 1) * 10 + j] = c10;
-        dW2[(i + 2) * 10 + j] = c20;
-      }
-    }
-    for (; i < 128; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        dW2[i * 10 + j] = c00;
-        dW2[i * 10 + j + 1] = c01;
-        dW2[i * 10 + j + 2] = c02;
-        dW2[i * 10 + j + 3] = c03;
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const b0 = dlogits[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        dW2[i * 10 + j] = c00;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_3 = GEMM.product(128, 10, n, h1, 1, 128, dlogits, 10);
+    const mem_3 = GEMM.mem;
+    for (let i = 0; i < 128; i++) {
+      for (let j = 0; j < 10; j++) {
+        dW2[i * 10 + j] = mem_3[at_3 + i * 10 + j];
       }
     }
   }
@@ -832,79 +393,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   }
   // dW1 = xᵀ·mul   (matmul', model.ts:12:23)
   {
-    let i = 0;
-    for (; i + 2 < 784; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784];
-          const a1 = x[i + k * 784 + 1];
-          const a2 = x[i + k * 784 + 2];
-          const b0 = mul[k * 128 + j];
-          const b1 = mul[k * 128 + j + 1];
-          const b2 = mul[k * 128 + j + 2];
-          const b3 = mul[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        dW1[i * 128 + j] = c00;
-        dW1[i * 128 + j + 1] = c01;
-        dW1[i * 128 + j + 2] = c02;
-        dW1[i * 128 + j + 3] = c03;
-        dW1[(i + 1) * 128 + j] = c10;
-        dW1[(i + 1) * 128 + j + 1] = c11;
-        dW1[(i + 1) * 128 + j + 2] = c12;
-        dW1[(i + 1) * 128 + j + 3] = c13;
-        dW1[(i + 2) * 128 + j] = c20;
-        dW1[(i + 2) * 128 + j + 1] = c21;
-        dW1[(i + 2) * 128 + j + 2] = c22;
-        dW1[(i + 2) * 128 + j + 3] = c23;
-      }
-    }
-    for (; i < 784; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784];
-          const b0 = mul[k * 128 + j];
-          const b1 = mul[k * 128 + j + 1];
-          const b2 = mul[k * 128 + j + 2];
-          const b3 = mul[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        dW1[i * 128 + j] = c00;
-        dW1[i * 128 + j + 1] = c01;
-        dW1[i * 128 + j + 2] = c02;
-        dW1[i * 128 + j + 3] = c03;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_4 = GEMM.product(784, 128, n, x, 1, 784, mul, 128);
+    const mem_4 = GEMM.mem;
+    for (let i = 0; i < 784; i++) {
+      for (let j = 0; j < 128; j++) {
+        dW1[i * 128 + j] = mem_4[at_4 + i * 128 + j];
       }
     }
   }
@@ -930,199 +424,24 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
-        const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
-        const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
-        const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
-        const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
-        const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
-        const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
-        const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
-        const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
-        const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
-        const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
-        const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
-        const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
-        const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
-        const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at = GEMM.product(n, 128, 784, x, 784, 1, W1, 128);
+    const mem = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 128; j++) {
+        const add = mem[at + i * 128 + j] + b1_2[j];
+        h1[i * 128 + j] = add > 0 ? add : 0;
       }
     }
   }
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-      }
-      for (; j < 10; j++) {
-        let c00 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          c00 += a0 * b0;
-        }
-        logits[i * 10 + j] = c00 + b2_2[j];
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at_2 = GEMM.product(n, 10, 128, h1, 128, 1, W2, 10);
+    const mem_2 = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 10; j++) {
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
       }
     }
   }

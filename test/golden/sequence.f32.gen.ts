@@ -3,6 +3,7 @@
 // which model.ts expression it comes from; gradient blocks also name the derivative rule.
 import {
   checkParams,
+  createGemm,
   createOptimizer,
   createRng,
   initTensor,
@@ -109,6 +110,9 @@ const C_CONST_3 = Float32Array.from([
 ]);
 const C_CONST_4 = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const C_CONST_5 = Float32Array.from([0]);
+
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+const GEMM = createGemm();
 
 /** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */
 export function initParams(seed = 0): Params {
@@ -363,79 +367,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const a1 = h[i * 16 + k + 16];
-              const a2 = h[i * 16 + k + 32];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        const at = GEMM.product(n, 64, 16, h, 16, 1, lstm_Whh, 64);
+        const mem = GEMM.mem;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < 64; j++) {
+            matmul[i * 64 + j] = mem[at + i * 64 + j];
           }
         }
       }
@@ -729,79 +666,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const a1 = h[i * 16 + k + 16];
-              const a2 = h[i * 16 + k + 32];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        const at = GEMM.product(n, 64, 16, h, 16, 1, lstm_Whh, 64);
+        const mem = GEMM.mem;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < 64; j++) {
+            matmul[i * 64 + j] = mem[at + i * 64 + j];
           }
         }
       }
@@ -1683,79 +1553,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
       }
       // add_6 = Σ∂lstm.Whh + hᵀ·dgates
       {
-        let i = 0;
-        for (; i + 2 < 16; i += 3) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
-            for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 16];
-              const a1 = h_2[i + k * 16 + 1];
-              const a2 = h_2[i + k * 16 + 2];
-              const b0 = dgates[k * 64 + j];
-              const b1 = dgates[k * 64 + j + 1];
-              const b2 = dgates[k * 64 + j + 2];
-              const b3 = dgates[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
-            }
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
-            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
-            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2] + c02;
-            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3] + c03;
-            add_6[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j] + c10;
-            add_6[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1] + c11;
-            add_6[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2] + c12;
-            add_6[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3] + c13;
-            add_6[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j] + c20;
-            add_6[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1] + c21;
-            add_6[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2] + c22;
-            add_6[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3] + c23;
-          }
-        }
-        for (; i < 16; i++) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 16];
-              const b0 = dgates[k * 64 + j];
-              const b1 = dgates[k * 64 + j + 1];
-              const b2 = dgates[k * 64 + j + 2];
-              const b3 = dgates[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-            }
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + c00;
-            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1] + c01;
-            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2] + c02;
-            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3] + c03;
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+        const at_2 = GEMM.product(16, 64, n, h_2, 1, 16, dgates, 64);
+        const mem_2 = GEMM.mem;
+        for (let i = 0; i < 16; i++) {
+          for (let j = 0; j < 64; j++) {
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + mem_2[at_2 + i * 64 + j];
           }
         }
       }
@@ -1911,79 +1714,12 @@ function evaluatePass(
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2];
       // matmul = h·lstm.Whh   (model.ts:18:18)
       {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const a1 = h[i * 16 + k + 16];
-              const a2 = h[i * 16 + k + 32];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k];
-              const b0 = lstm_Whh[k * 64 + j];
-              const b1 = lstm_Whh[k * 64 + j + 1];
-              const b2 = lstm_Whh[k * 64 + j + 2];
-              const b3 = lstm_Whh[k * 64 + j + 3];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-            }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        const at = GEMM.product(n, 64, 16, h, 16, 1, lstm_Whh, 64);
+        const mem = GEMM.mem;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < 64; j++) {
+            matmul[i * 64 + j] = mem[at + i * 64 + j];
           }
         }
       }

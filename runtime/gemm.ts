@@ -1,0 +1,64 @@
+// Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers (the
+// emitter calls it where B's rows are contiguous; compiler/emit/kernels.ts). V8 runs the module's
+// f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
+// four lanes per operation, eight vector accumulators per block.
+//
+// The operands are copied into the module's memory (A, then B, then room for C); the caller reads C
+// from `mem` at the returned offset and applies its epilogue (bias, activation) while storing it.
+// Products and sums are rounded to float32 at each step, the same way on every machine. Nothing
+// allocates per call once the memory is large enough for the largest product.
+import { GEMM_WASM_BASE64 } from "./gemmWasm.js";
+
+export interface Gemm {
+  /** The module's memory as float32 elements; replaced when the memory grows, so read it after `product`. */
+  mem: Float32Array;
+  /**
+   * C = A·B for A(i, k) = A[i·sAi + k·sAk] and B(k, j) = B[k·sBk + j] (i < M, j < N, k < K): returns
+   * the offset in `mem` of C, dense and row-major (C(i, j) at offset + i·N + j).
+   */
+  product(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number): number;
+}
+
+type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
+
+let compiled: WebAssembly.Module | null = null;
+
+/** A product engine with its own memory (one per generated module, so worker threads do not share one). */
+export function createGemm(): Gemm {
+  compiled ??= new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports.gemm as GemmExport;
+  const engine: Gemm = {
+    mem: new Float32Array(memory.buffer),
+    product(M, N, K, A, sAi, sAk, B, sBk) {
+      const b = A.length, c = b + B.length, end = c + M * N;
+      if (end > engine.mem.length) {
+        memory.grow(Math.ceil((end * 4 - memory.buffer.byteLength) / 65536));
+        engine.mem = new Float32Array(memory.buffer);
+      }
+      const mem = engine.mem;
+      mem.set(A, 0);
+      mem.set(B, b);
+      gemm(M, N, K, 0, sAi, sAk, b, sBk, c);
+      return c;
+    },
+  };
+  return engine;
+}
+
+/** Standard base64 to bytes (no Buffer or atob: the runtime also runs in browsers and workers). */
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const clean = text.replace(/=+$/, "");
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, value = 0, k = 0;
+  for (const ch of clean) {
+    value = (value << 6) | digits.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[k++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// The runtime's WebAssembly SIMD matrix product: equal to a float32 reference over shapes that exercise
+// every block and tail (4-row blocks and single rows, 8- and 4-column vectors and single columns), with
+// A read plainly and transposed; the memory grows for a larger product; the committed module bytes are
+// what scripts/gemm-wasm.js assembles from scripts/gemm-wat.js.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createGemm } from "../../runtime/gemm.js";
+// @ts-expect-error — a plain JS build script without type declarations
+import { gemmWasmSource } from "../../scripts/gemm-wasm.js";
+
+/** Σ_k A(i,k)·B(k,j) with float32 rounding after every operation, in k order (what the kernel does). */
+function reference(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number): Float32Array {
+  const C = new Float32Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = Math.fround(s + Math.fround(A[i * sAi + k * sAk]! * B[k * sBk + j]!));
+      C[i * N + j] = s;
+    }
+  return C;
+}
+
+describe("createGemm", () => {
+  const g = createGemm();
+  const shapes = [[1, 1, 1], [4, 8, 3], [5, 9, 7], [3, 13, 2], [7, 4, 5], [9, 17, 11], [64, 128, 50]] as const;
+  for (const [M, N, K] of shapes)
+    for (const transA of [false, true])
+      it(`${M}×${K} · ${K}×${N}${transA ? ", A transposed" : ""}: bit for bit the float32 sum in k order`, () => {
+        const A = Float32Array.from({ length: M * K }, (_, q) => Math.sin(q + 1));
+        const B = Float32Array.from({ length: K * N }, (_, q) => Math.cos(q * 0.7));
+        const [sAi, sAk] = transA ? [1, M] : [K, 1];
+        const at = g.product(M, N, K, A, sAi, sAk, B, N);
+        const want = reference(M, N, K, A, sAi, sAk, B, N);
+        expect(Array.from(g.mem.subarray(at, at + M * N))).toEqual(Array.from(want));
+      });
+  it("grows its memory for a larger product", () => {
+    const M = 300, N = 200, K = 150;
+    const at = g.product(M, N, K, new Float32Array(M * K).fill(0.5), K, 1, new Float32Array(K * N).fill(2), N);
+    expect(g.mem.length).toBeGreaterThanOrEqual(at + M * N);
+    expect(g.mem[at + M * N - 1]).toBe(150);
+  });
+  it("runtime/gemmWasm.ts holds what scripts/gemm-wasm.js assembles", async () => {
+    expect(readFileSync("runtime/gemmWasm.ts", "utf8")).toBe(await gemmWasmSource());
+  });
+});
