@@ -13,10 +13,11 @@ export interface Gemm {
   /** The module's memory as float32 elements; replaced when the memory grows, so read it after `product`. */
   mem: Float32Array;
   /**
-   * C = A·B for A(i, k) = A[i·sAi + k·sAk] and B(k, j) = B[k·sBk + j] (i < M, j < N, k < K): returns
-   * the offset in `mem` of C, dense and row-major (C(i, j) at offset + i·N + j).
+   * C = A·B for A(i, k) = A[i·sAi + k·sAk] and B(k, j) = B[k·sBk + j·sBj] (i < M, j < N, k < K): returns
+   * the offset in `mem` of C, dense and row-major (C(i, j) at offset + i·N + j). When B's rows are not
+   * contiguous (sBj ≠ 1: a transposed weight, δ·Wᵀ) it is copied transposed, so the kernel streams rows.
    */
-  product(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number): number;
+  product(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number, sBj?: number): number;
 }
 
 type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
@@ -30,16 +31,18 @@ export function createGemm(): Gemm {
   const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports.gemm as GemmExport;
   const engine: Gemm = {
     mem: new Float32Array(memory.buffer),
-    product(M, N, K, A, sAi, sAk, B, sBk) {
-      const b = A.length, c = b + B.length, end = c + M * N;
+    product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
+      const rows = sBj === 1;
+      const b = A.length, c = b + (rows ? B.length : K * N), end = c + M * N;
       if (end > engine.mem.length) {
         memory.grow(Math.ceil((end * 4 - memory.buffer.byteLength) / 65536));
         engine.mem = new Float32Array(memory.buffer);
       }
       const mem = engine.mem;
       mem.set(A, 0);
-      mem.set(B, b);
-      gemm(M, N, K, 0, sAi, sAk, b, sBk, c);
+      if (rows) mem.set(B, b);
+      else for (let k = 0; k < K; k++) for (let j = 0, to = b + k * N, from = k * sBk; j < N; j++) mem[to + j] = B[from + j * sBj]!;
+      gemm(M, N, K, 0, sAi, sAk, b, rows ? sBk : N, c);
       return c;
     },
   };

@@ -51,8 +51,8 @@ export interface KernelEnv {
   /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
   /**
-   * float32 modules: the identifier of the runtime's SIMD product engine (runtime/gemm.ts) large
-   * matmuls call, whose rows of B are contiguous; absent, every matmul is a JS loop nest.
+   * float32 modules: the identifier of the runtime's SIMD product engine (runtime/gemm.ts) that large
+   * matmuls call; absent (float64), every matmul is a JS loop nest.
    */
   readonly simdGemm?: string;
 }
@@ -472,8 +472,8 @@ export class KernelEmitter {
 
     const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
     if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
-      // float32 with B's rows contiguous: the runtime's WebAssembly SIMD product; otherwise the JS loop nest.
-      return { post: this.env.simdGemm && !transB ? this.simdGemm(owner, mm, this.env.simdGemm) : this.gemm(owner, mm) };
+      // float32: the runtime's WebAssembly SIMD product; float64: the JS loop nest.
+      return { post: this.env.simdGemm ? this.simdGemm(owner, mm, this.env.simdGemm) : this.gemm(owner, mm) };
     }
     if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
       // Few columns: one scalar accumulator per column; a short contraction is written out in full.
@@ -560,13 +560,14 @@ export class KernelEmitter {
    */
   private simdGemm(owner: Node, mm: Node, engine: string): string[] {
     const [a, b] = mm.inputs as [Node, Node];
-    const { transA } = mm.attrs as { transA: boolean };
+    const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
     const [M, N] = mm.shape as [number | string, number | string];
     const K = transA ? a.shape[0]! : a.shape[1]!;
     const dim = (d: number | string) => (typeof d === "number" ? d : "n");
     const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
+    const [sBk, sBj] = transB ? [1, dim(K)] : [dim(N), 1];
     void this.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
-    void this.read(b, ["k", "j"]);
+    void this.read(b, transB ? ["j", "k"] : ["k", "j"]);
     const at = this.env.names.fresh("at"), mem = this.env.names.fresh("mem");
     const acc = `${mem}[${affine([[at, 1], ["i", dim(N)], ["j", 1]])}]`;
     const store = (): string[] => {
@@ -579,7 +580,7 @@ export class KernelEmitter {
     return [
       "{",
       `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
-      `const ${at} = ${engine}.product(${bound(M)}, ${bound(N)}, ${bound(K)}, ${this.store(a)}, ${sAi}, ${sAk}, ${this.store(b)}, ${dim(N)});`,
+      `const ${at} = ${engine}.product(${bound(M)}, ${bound(N)}, ${bound(K)}, ${this.store(a)}, ${sAi}, ${sAk}, ${this.store(b)}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
       `const ${mem} = ${engine}.mem;`,
       `for (let i = 0; i < ${bound(M)}; i++) {`,
       `for (let j = 0; j < ${bound(N)}; j++) {`,

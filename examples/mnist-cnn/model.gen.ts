@@ -774,90 +774,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   db[9] = db_9;
   // matmul = dlogits·Wᵀ   (matmul', model.ts:21:22)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 256; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const a1 = dlogits[i * 10 + k + 10];
-          const a2 = dlogits[i * 10 + k + 20];
-          const b0 = W[k + j * 10];
-          const b1 = W[k + j * 10 + 10];
-          const b2 = W[k + j * 10 + 20];
-          const b3 = W[k + j * 10 + 30];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        matmul[i * 256 + j] = c00;
-        matmul[i * 256 + j + 1] = c01;
-        matmul[i * 256 + j + 2] = c02;
-        matmul[i * 256 + j + 3] = c03;
-        matmul[(i + 1) * 256 + j] = c10;
-        matmul[(i + 1) * 256 + j + 1] = c11;
-        matmul[(i + 1) * 256 + j + 2] = c12;
-        matmul[(i + 1) * 256 + j + 3] = c13;
-        matmul[(i + 2) * 256 + j] = c20;
-        matmul[(i + 2) * 256 + j + 1] = c21;
-        matmul[(i + 2) * 256 + j + 2] = c22;
-        matmul[(i + 2) * 256 + j + 3] = c23;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 256; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const b0 = W[k + j * 10];
-          const b1 = W[k + j * 10 + 10];
-          const b2 = W[k + j * 10 + 20];
-          const b3 = W[k + j * 10 + 30];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        matmul[i * 256 + j] = c00;
-        matmul[i * 256 + j + 1] = c01;
-        matmul[i * 256 + j + 2] = c02;
-        matmul[i * 256 + j + 3] = c03;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_2 = GEMM.product(n, 256, 10, dlogits, 10, 1, W, 1, 10);
+    const mem_2 = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 256; j++) {
+        matmul[i * 256 + j] = mem_2[at_2 + i * 256 + j];
       }
     }
   }
   // dW = h2ᵀ·dlogits   (matmul', model.ts:21:22)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_2 = GEMM.product(256, 10, n, h2, 1, 256, dlogits, 10);
-    const mem_2 = GEMM.mem;
+    const at_3 = GEMM.product(256, 10, n, h2, 1, 256, dlogits, 10);
+    const mem_3 = GEMM.mem;
     for (let i = 0; i < 256; i++) {
       for (let j = 0; j < 10; j++) {
-        dW[i * 10 + j] = mem_2[at_2 + i * 10 + j];
+        dW[i * 10 + j] = mem_3[at_3 + i * 10 + j];
       }
     }
   }

@@ -299,106 +299,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   }
   // mul = dlogits·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
-        for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const a1 = dlogits[i * 10 + k + 10];
-          const a2 = dlogits[i * 10 + k + 20];
-          const b0 = W2[k + j * 10];
-          const b1 = W2[k + j * 10 + 10];
-          const b2 = W2[k + j * 10 + 20];
-          const b3 = W2[k + j * 10 + 30];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
-        }
-        const step_00 = h1[i * 128 + j] > 0 ? 1 : 0;
-        mul[i * 128 + j] = c00 * step_00;
-        const step_01 = h1[i * 128 + j + 1] > 0 ? 1 : 0;
-        mul[i * 128 + j + 1] = c01 * step_01;
-        const step_02 = h1[i * 128 + j + 2] > 0 ? 1 : 0;
-        mul[i * 128 + j + 2] = c02 * step_02;
-        const step_03 = h1[i * 128 + j + 3] > 0 ? 1 : 0;
-        mul[i * 128 + j + 3] = c03 * step_03;
-        const step_10 = h1[(i + 1) * 128 + j] > 0 ? 1 : 0;
-        mul[(i + 1) * 128 + j] = c10 * step_10;
-        const step_11 = h1[(i + 1) * 128 + j + 1] > 0 ? 1 : 0;
-        mul[(i + 1) * 128 + j + 1] = c11 * step_11;
-        const step_12 = h1[(i + 1) * 128 + j + 2] > 0 ? 1 : 0;
-        mul[(i + 1) * 128 + j + 2] = c12 * step_12;
-        const step_13 = h1[(i + 1) * 128 + j + 3] > 0 ? 1 : 0;
-        mul[(i + 1) * 128 + j + 3] = c13 * step_13;
-        const step_20 = h1[(i + 2) * 128 + j] > 0 ? 1 : 0;
-        mul[(i + 2) * 128 + j] = c20 * step_20;
-        const step_21 = h1[(i + 2) * 128 + j + 1] > 0 ? 1 : 0;
-        mul[(i + 2) * 128 + j + 1] = c21 * step_21;
-        const step_22 = h1[(i + 2) * 128 + j + 2] > 0 ? 1 : 0;
-        mul[(i + 2) * 128 + j + 2] = c22 * step_22;
-        const step_23 = h1[(i + 2) * 128 + j + 3] > 0 ? 1 : 0;
-        mul[(i + 2) * 128 + j + 3] = c23 * step_23;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const b0 = W2[k + j * 10];
-          const b1 = W2[k + j * 10 + 10];
-          const b2 = W2[k + j * 10 + 20];
-          const b3 = W2[k + j * 10 + 30];
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-        }
-        const step_00_2 = h1[i * 128 + j] > 0 ? 1 : 0;
-        mul[i * 128 + j] = c00 * step_00_2;
-        const step_01_2 = h1[i * 128 + j + 1] > 0 ? 1 : 0;
-        mul[i * 128 + j + 1] = c01 * step_01_2;
-        const step_02_2 = h1[i * 128 + j + 2] > 0 ? 1 : 0;
-        mul[i * 128 + j + 2] = c02 * step_02_2;
-        const step_03_2 = h1[i * 128 + j + 3] > 0 ? 1 : 0;
-        mul[i * 128 + j + 3] = c03 * step_03_2;
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    const at_4 = GEMM.product(n, 128, 10, dlogits, 10, 1, W2, 1, 10);
+    const mem_4 = GEMM.mem;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 128; j++) {
+        const step = h1[i * 128 + j] > 0 ? 1 : 0;
+        mul[i * 128 + j] = mem_4[at_4 + i * 128 + j] * step;
       }
     }
   }
   // dW1 = xᵀ·mul   (matmul', model.ts:12:23)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_4 = GEMM.product(784, 128, n, x, 1, 784, mul, 128);
-    const mem_4 = GEMM.mem;
+    const at_5 = GEMM.product(784, 128, n, x, 1, 784, mul, 128);
+    const mem_5 = GEMM.mem;
     for (let i = 0; i < 784; i++) {
       for (let j = 0; j < 128; j++) {
-        dW1[i * 128 + j] = mem_4[at_4 + i * 128 + j];
+        dW1[i * 128 + j] = mem_5[at_5 + i * 128 + j];
       }
     }
   }

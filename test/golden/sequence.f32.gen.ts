@@ -1475,90 +1475,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float32A
       }
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 16; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
-            for (let k = 0; k < 64; k++) {
-              const a0 = dgates[i * 64 + k];
-              const a1 = dgates[i * 64 + k + 64];
-              const a2 = dgates[i * 64 + k + 128];
-              const b0 = lstm_Whh[k + j * 64];
-              const b1 = lstm_Whh[k + j * 64 + 64];
-              const b2 = lstm_Whh[k + j * 64 + 128];
-              const b3 = lstm_Whh[k + j * 64 + 192];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
-            }
-            dh_2[i * 16 + j] = c00;
-            dh_2[i * 16 + j + 1] = c01;
-            dh_2[i * 16 + j + 2] = c02;
-            dh_2[i * 16 + j + 3] = c03;
-            dh_2[(i + 1) * 16 + j] = c10;
-            dh_2[(i + 1) * 16 + j + 1] = c11;
-            dh_2[(i + 1) * 16 + j + 2] = c12;
-            dh_2[(i + 1) * 16 + j + 3] = c13;
-            dh_2[(i + 2) * 16 + j] = c20;
-            dh_2[(i + 2) * 16 + j + 1] = c21;
-            dh_2[(i + 2) * 16 + j + 2] = c22;
-            dh_2[(i + 2) * 16 + j + 3] = c23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 16; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            for (let k = 0; k < 64; k++) {
-              const a0 = dgates[i * 64 + k];
-              const b0 = lstm_Whh[k + j * 64];
-              const b1 = lstm_Whh[k + j * 64 + 64];
-              const b2 = lstm_Whh[k + j * 64 + 128];
-              const b3 = lstm_Whh[k + j * 64 + 192];
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-            }
-            dh_2[i * 16 + j] = c00;
-            dh_2[i * 16 + j + 1] = c01;
-            dh_2[i * 16 + j + 2] = c02;
-            dh_2[i * 16 + j + 3] = c03;
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        const at_2 = GEMM.product(n, 16, 64, dgates, 64, 1, lstm_Whh, 1, 64);
+        const mem_2 = GEMM.mem;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < 16; j++) {
+            dh_2[i * 16 + j] = mem_2[at_2 + i * 16 + j];
           }
         }
       }
       // add_6 = Σ∂lstm.Whh + hᵀ·dgates
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-        const at_2 = GEMM.product(16, 64, n, h_2, 1, 16, dgates, 64);
-        const mem_2 = GEMM.mem;
+        const at_3 = GEMM.product(16, 64, n, h_2, 1, 16, dgates, 64);
+        const mem_3 = GEMM.mem;
         for (let i = 0; i < 16; i++) {
           for (let j = 0; j < 64; j++) {
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + mem_2[at_2 + i * 64 + j];
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j] + mem_3[at_3 + i * 64 + j];
           }
         }
       }

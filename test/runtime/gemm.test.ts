@@ -43,3 +43,16 @@ describe("createGemm", () => {
     expect(readFileSync("runtime/gemmWasm.ts", "utf8")).toBe(await gemmWasmSource());
   });
 });
+
+describe("createGemm with B transposed (δ·Wᵀ)", () => {
+  const g = createGemm();
+  for (const [M, N, K] of [[5, 9, 7], [64, 20, 33], [4, 8, 8]] as const)
+    it(`${M}×${K} · (${N}×${K})ᵀ: B is copied transposed, then the same kernel`, () => {
+      const A = Float32Array.from({ length: M * K }, (_, q) => Math.sin(q + 1));
+      const Bt = Float32Array.from({ length: N * K }, (_, q) => Math.cos(q * 0.3)); // [N, K]
+      const B = new Float32Array(K * N);
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) B[k * N + j] = Bt[j * K + k]!;
+      const at = g.product(M, N, K, A, K, 1, Bt, 1, K);
+      expect(Array.from(g.mem.subarray(at, at + M * N))).toEqual(Array.from(reference(M, N, K, A, K, 1, B, N)));
+    });
+});
