@@ -551,23 +551,25 @@ export class KernelEmitter {
     });
   }
 
-  /**
-   * Register-blocked GEMM for large matmuls: C = op(A)·op(B) computed in 4×4 blocks whose sums stay
-   * in local variables while k runs, so each loaded element of A and B feeds four multiply-adds
-   * (the measured 3.5–4× over a textbook i-k-j loop, ../shared/PERF-NOTES.md). Transposed operands
-   * only change strides. Each finished block goes through the epilogue (bias, activation, or the
-   * activation derivative of a backward matmul) and is stored once.
-   */
-  private simdGemm(owner: Node, mm: Node, engine: string): string[] {
+  /** A large matmul's operands as strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]; records the reads. */
+  private operands(mm: Node) {
     const [a, b] = mm.inputs as [Node, Node];
     const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
     const [M, N] = mm.shape as [number | string, number | string];
     const K = transA ? a.shape[0]! : a.shape[1]!;
-    const dim = (d: number | string) => (typeof d === "number" ? d : "n");
     const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
     const [sBk, sBj] = transB ? [1, dim(K)] : [dim(N), 1];
     void this.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
     void this.read(b, transB ? ["j", "k"] : ["k", "j"]);
+    return { a, b, M, N, K, sAi, sAk, sBk, sBj };
+  }
+
+  /**
+   * A large float32 matmul on the runtime's WebAssembly SIMD product (runtime/gemm.ts): the operands
+   * are handed over with their strides, and the epilogue runs as C is stored from the engine's memory.
+   */
+  private simdGemm(owner: Node, mm: Node, engine: string): string[] {
+    const { a, b, M, N, K, sAi, sAk, sBk, sBj } = this.operands(mm);
     const at = this.env.names.fresh("at"), mem = this.env.names.fresh("mem");
     const acc = `${mem}[${affine([[at, 1], ["i", dim(N)], ["j", 1]])}]`;
     const store = (): string[] => {
@@ -591,17 +593,15 @@ export class KernelEmitter {
     ];
   }
 
+  /**
+   * Register-blocked GEMM for large float64 matmuls: C = op(A)·op(B) computed in 3×4 blocks whose sums
+   * stay in local variables while k runs, so each loaded element of A and B feeds several multiply-adds
+   * (the measured 3.5–4× over a textbook i-k-j loop, ../shared/PERF-NOTES.md). Transposed operands
+   * only change strides. Each finished block goes through the epilogue (bias, activation, or the
+   * activation derivative of a backward matmul) and is stored once.
+   */
   private gemm(owner: Node, mm: Node): string[] {
-    const [a, b] = mm.inputs as [Node, Node];
-    const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
-    const [M, N] = mm.shape as [number | string, number | string];
-    const K = transA ? a.shape[0]! : a.shape[1]!;
-    const dim = (d: number | string) => (typeof d === "number" ? d : "n");
-    // A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]
-    const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
-    const [sBk, sBj] = transB ? [1, dim(K)] : [dim(N), 1];
-    void this.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
-    void this.read(b, transB ? ["j", "k"] : ["k", "j"]);
+    const { a, b, M, N, K, sAi, sAk, sBk, sBj } = this.operands(mm);
     const An = this.store(a), Bn = this.store(b);
     const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
     const block = (rows: number, cols: number): string[] => {
@@ -666,3 +666,5 @@ interface Parts {
 }
 
 const bound = (d: number | string) => (typeof d === "number" ? String(d) : "n");
+/** A dimension as a stride factor: a number, or the run-time batch size `n`. */
+const dim = (d: number | string): number | string => (typeof d === "number" ? d : "n");
