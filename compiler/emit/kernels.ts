@@ -473,7 +473,8 @@ export class KernelEmitter {
     const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
     if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
       // float32: the runtime's WebAssembly SIMD product; float64: the JS loop nest.
-      return { post: this.env.simdGemm ? this.simdGemm(owner, mm, this.env.simdGemm) : this.gemm(owner, mm) };
+      const floats = mm.inputs.every((x) => x.dtype === "f");
+      return { post: this.env.simdGemm && floats ? this.simdGemm(owner, mm, this.env.simdGemm) : this.gemm(owner, mm) };
     }
     if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
       // Few columns: one scalar accumulator per column; a short contraction is written out in full.
