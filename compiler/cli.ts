@@ -17,7 +17,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { codes, GradcError } from "./diagnostics.js";
+import { codes, GradcError, isGradcError } from "./diagnostics.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -209,7 +209,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof GradcError) {
+    if (isGradcError(e)) {
       const { formatDiagnostic } = await import("./frontend/format.js"); // loads the TypeScript parser: not for --help
       cio.stderr.write(`${formatDiagnostic(e, undefined, cio.cwd)}\n`);
       return e.code === codes.usage ? 2 : 1;

@@ -33,3 +33,6 @@ export { createProgress } from "./progress.js";
 
 export type { DigitGridOptions, DigitImage, HistoryEntry, LineChartOptions, Series, TrainingCurvesOptions } from "./plot.js";
 export { digitGridSvg, lineChartSvg, trainingCurvesSvg } from "./plot.js";
+
+export type { Code, ErrorLoc } from "./errors.js";
+export { codes, GradcError, isGradcError } from "./errors.js";
