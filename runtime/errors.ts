@@ -29,6 +29,7 @@ export const codes = {
   batch: "GC2008", // more than one symbolic dimension name, or a bad --batch
   lossBroadcast: "GC2009", // a loss whose prediction and target broadcast to a larger shape than either
   reservedName: "GC2010", // a name that collides with Object.prototype (__proto__, constructor, ...)
+  noExport: "GC2011", // an op with no export to the asked format (gradc export --onnx)
   // ── files and the command line ──
   io: "GC3001", // a file could not be read or written (missing, permissions, disk full)
   usage: "GC3002", // command-line usage, a bad option value
