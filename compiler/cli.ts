@@ -3,6 +3,7 @@
 //   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
 //   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
+//   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc --help | --version
 //
 // Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
@@ -39,6 +40,13 @@ export interface GraphFileOptions {
   readonly batch?: number;
 }
 export type GraphFileFn = (file: string, options: GraphFileOptions) => Promise<string>;
+export interface ExportOnnxOptions {
+  readonly checkpoint?: string;
+  readonly seed?: number;
+  readonly opset?: number;
+}
+/** model.ts → the ONNX model's bytes (compiler/export/onnx.ts); the CLI writes them. */
+export type ExportOnnxFileFn = (file: string, options: ExportOnnxOptions) => Promise<Uint8Array>;
 /** DOT text → SVG, or null when no Graphviz renderer is available. */
 export type RenderSvgFn = (dot: string) => Promise<{ readonly svg: string } | null>;
 
@@ -53,6 +61,8 @@ export interface CliIO {
   /** Replace `gradc graph`'s entry points (tests); by default compiler/graph/graphFile.ts and compiler/graph/svg.ts. */
   readonly graphFile?: GraphFileFn;
   readonly renderSvg?: RenderSvgFn;
+  /** Replace `gradc export`'s entry point (tests); by default compiler/export/onnx.ts. */
+  readonly exportOnnxFile?: ExportOnnxFileFn;
 }
 
 export const USAGE = `Usage: gradc <command> [options]
@@ -79,9 +89,13 @@ Commands:
       Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
       (MNIST, or a CSV with a header and a --label column); progress, test accuracy per epoch, then
       the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
+  gradc export <model.ts> --onnx [-o <model.onnx>] [--checkpoint <file> | --seed N] [--opset 17]
+      Write the inference graph (what forward() computes: the outputs, dropout off, batchNorm on its
+      running statistics) as an ONNX model, NHWC kept, the parameters as initializers: from a training
+      checkpoint (gradc train's), or initParams(seed) (default seed 0). Default output: <model>.onnx.
 
 Options:
-  -o, --out <file>   output file (compile, graph)
+  -o, --out <file>   output file (compile, graph, export)
   --dtype f32|f64    element type of the generated code (compile; default f32)
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
@@ -89,6 +103,10 @@ Options:
   --backward         graph: draw the backward pass too (one training step)
   --fused            graph: group the nodes into the kernels the compiler generates
   --svg              graph: render the DOT text to an SVG picture
+  --onnx             export: write ONNX (the one export format)
+  --checkpoint FILE  export: take the parameters from this training checkpoint
+  --seed N           train: the seed; export: initParams(N) without a checkpoint
+  --opset N          export: the ONNX opset, 13 to 21 (default 17)
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -113,6 +131,9 @@ const OPTIONS = {
   backward: { type: "boolean" },
   fused: { type: "boolean" },
   svg: { type: "boolean" },
+  onnx: { type: "boolean" },
+  checkpoint: { type: "string" },
+  opset: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -125,6 +146,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   explain: ["param", "batch", "format"],
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
+  export: ["onnx", "out", "checkpoint", "seed", "opset"],
 };
 
 class UsageError extends Error {
@@ -200,6 +222,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       return 0;
     }
     if (command === "graph") return await graphCommand(modelPath, values, batch, cio);
+    if (command === "export") return await exportCommand(modelPath, values, cio);
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -242,9 +265,9 @@ function checkCommand(
   values: Partial<Record<OptionName, string | boolean>>,
 ): [string, string, Partial<Record<OptionName, string | boolean>>] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (compile, explain, graph or train)");
+  if (command === undefined) throw new UsageError("missing command (compile, explain, graph, train or export)");
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain, graph or train)`);
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain, graph, train or export)`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -275,6 +298,12 @@ function checkCommand(
     throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);
   }
   if (values.out === "") throw new UsageError("option '-o, --out' needs a file name");
+  if (command === "export") {
+    if (!values.onnx) throw new UsageError("export: say which format to write: --onnx (gradc export model.ts --onnx -o model.onnx)");
+    if (values.checkpoint !== undefined && values.seed !== undefined) throw new UsageError("export: give --checkpoint (trained parameters) or --seed (initial ones), not both");
+    if (values.checkpoint === "") throw new UsageError("option '--checkpoint' needs a file name");
+    if (values.opset !== undefined && !/^\d+$/.test(String(values.opset).trim())) throw new UsageError(`option '--opset' must be an integer, got '${String(values.opset)}'`);
+  }
   return [command, file, values];
 }
 
@@ -307,6 +336,23 @@ async function graphCommand(modelPath: string, values: Partial<Record<OptionName
   }
   cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz (@hpcc-js/wasm-graphviz) is not installed; here is the DOT text (render it with dot -Tsvg).\n");
   cio.stdout.write(text);
+  return 0;
+}
+
+/**
+ * `gradc export --onnx`: the model's inference graph as ONNX, written to -o (default model.onnx next to
+ * the model) only once it is complete.
+ */
+async function exportCommand(modelPath: string, values: Partial<Record<OptionName, string | boolean>>, cio: CliIO): Promise<number> {
+  const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath).replace(/\.gen\.ts$/, ".onnx"));
+  if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
+  const exportOnnxFile = cio.exportOnnxFile ?? (await import("./export/onnx.js")).exportOnnxFile;
+  const bytes = await exportOnnxFile(modelPath, {
+    ...(typeof values.checkpoint === "string" ? { checkpoint: path.resolve(cio.cwd, values.checkpoint) } : {}),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    ...(values.opset !== undefined ? { opset: Number(values.opset) } : {}),
+  });
+  await writeAtomic(out, bytes, cio.cwd);
   return 0;
 }
 
@@ -343,7 +389,7 @@ export function runtimeSpecifierFor(out: string): string | undefined {
   }
 }
 
-export async function writeAtomic(file: string, text: string, cwd: string = process.cwd()): Promise<void> {
+export async function writeAtomic(file: string, text: string | Uint8Array, cwd: string = process.cwd()): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
