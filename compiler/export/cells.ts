@@ -3,7 +3,7 @@
 //
 // "Exactly" is decided by building the cell itself: lstmCell / gruCell / rnnCell are traced on
 // placeholders of the body's shapes and optimized as every scan body is (pipeline.ts), and the result
-// must unify with the body node for node — same ops, attributes and shapes, each placeholder standing
+// must unify with the body node for node (./unify.ts) — same ops, attributes and shapes, each placeholder standing
 // for one body input (x a step input, h and c carries, the weights captured parameters). A body that
 // computes anything else (a per-step output other than h, a modified gate) falls back to Scan.
 //
@@ -16,12 +16,13 @@
 import { createContext, make, withContext } from "../dsl/context.js";
 import { gruCell, lstmCell, rnnCell, type CellParams } from "../dsl/recurrent.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
-import { canonical, type Node } from "../ir/node.js";
-import { sameShape, type Dim } from "../ir/shape.js";
+import type { Node } from "../ir/node.js";
+import type { Dim } from "../ir/shape.js";
 import type { ScanAttrs } from "../ops/scan.js";
 import { optimizeForwardBody } from "../pipeline.js";
 import { int, ints, str } from "./onnxGraph.js";
 import type { Lowering } from "./onnxOps.js";
+import { unifier, unify } from "./unify.js";
 
 type Kind = "lstm" | "gru" | "rnn-tanh" | "rnn-relu";
 
@@ -62,22 +63,6 @@ function reference(kind: Kind, bias: boolean, batch: Dim, inSize: number, hidden
   return { graph: optimized, next: optimized.outputs.map(([, n]) => n) };
 }
 
-/** Unifies a reference node with a body node: same structure, each role placeholder standing for one body input. */
-function unify(ref: Node, act: Node, roles: Map<string, Node>, seen: Map<Node, Node>): boolean {
-  const known = seen.get(ref);
-  if (known) return known === act;
-  if (!sameShape(ref.shape, act.shape) || ref.dtype !== act.dtype) return false;
-  if (ref.op === "input") {
-    const role = ref.attrs.name as string;
-    if (act.op !== "input" || roles.has(role) || [...roles.values()].includes(act)) return false;
-    roles.set(role, act);
-  } else if (ref.op !== act.op || ref.inputs.length !== act.inputs.length || canonical(ref.attrs) !== canonical(act.attrs)) {
-    return false;
-  }
-  seen.set(ref, act);
-  return ref.inputs.every((r, k) => unify(r, act.inputs[k]!, roles, seen));
-}
-
 interface Match {
   readonly kind: Kind;
   readonly bias: boolean;
@@ -104,9 +89,9 @@ function match(n: Node, used: ReadonlySet<number>): Match | null {
       for (const bias of [true, false]) {
         const ref = reference(kind, bias, h0.shape[0]!, x.shape[1], hidden, bg.batchDim);
         for (const carries of orders) {
-          const roles = new Map<string, Node>();
-          const seen = new Map<Node, Node>();
-          if (!ref.next.every((r, i) => unify(r, bg.outputs[carries[i]!]![1], roles, seen))) continue;
+          const u = unifier((_, node) => node.op === "input");
+          const roles = u.roles;
+          if (!ref.next.every((r, i) => unify(r, bg.outputs[carries[i]!]![1], u))) continue;
           // The roles must be the body inputs they stand for: x this step input, h (and c) their carries, weights captured.
           if (roles.get("x") !== x || roles.get("h") !== bg.inputs[carries[0]!] || (k === 2 && roles.get("c") !== bg.inputs[carries[1]!])) continue;
           const weights = new Map<string, number>();

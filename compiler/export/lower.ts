@@ -9,8 +9,9 @@ import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { userOutputs, type ScanAttrs } from "../ops/scan.js";
 import { exportCell } from "./cells.js";
+import { findLayerNorms, reachableThrough, type LayerNormMatch } from "./layerNorm.js";
 import { EXPORTS, NOT_EXPORTED, type Lowering } from "./onnxOps.js";
-import { int, ints, Names, OnnxGraph, valueInfo, type Elem, type GraphProto } from "./onnxGraph.js";
+import { float, int, ints, Names, OnnxGraph, valueInfo, type Elem, type GraphProto } from "./onnxGraph.js";
 
 export interface LowerOptions {
   readonly opset: number;
@@ -68,9 +69,13 @@ class Lowerer implements Lowering {
     return this.shared.options.opset;
   }
 
+  /** Layer normalizations exported as one LayerNormalization (opset 17 and later), by their result node. */
+  private fused: ReadonlyMap<Node, LayerNormMatch> = new Map();
+
   /** Lowers every node `roots` need that has no value yet. */
   lower(roots: readonly Node[]): void {
-    const nodes = [...reachable(roots)].sort((a, b) => a.id - b.id);
+    if (this.opset >= 17) this.fused = findLayerNorms([...reachable(roots)]);
+    const nodes = [...reachableThrough(roots, this.fused)].sort((a, b) => a.id - b.id);
     for (const n of nodes) {
       if (n.op !== "part") continue;
       const used = this.shared.usedParts.get(n.inputs[0]!) ?? new Set<number>();
@@ -120,6 +125,8 @@ class Lowerer implements Lowering {
         return r;
       }
     }
+    const norm = this.fused.get(n);
+    if (norm) return this.layerNorm(n, norm);
     const entry = EXPORTS[n.op];
     if (!entry) {
       const why = NOT_EXPORTED[n.op];
@@ -131,6 +138,14 @@ class Lowerer implements Lowering {
     }
     const index = new Set(entry.indexInputs ?? []);
     return entry.emit(this, n, n.inputs.map((_, k) => this.input(n, k, index)));
+  }
+
+  /** ONNX LayerNormalization over the last axis (its scale is required: ones when the model has no γ). */
+  private layerNorm(n: Node, m: LayerNormMatch): string {
+    const width = n.shape[n.shape.length - 1] as number;
+    const scale = m.gamma ? this.value(m.gamma) : this.g.constant("f", [width], new Array<number>(width).fill(1), "ones");
+    const inputs = [this.value(m.x), scale, ...(m.beta ? [this.value(m.beta)] : [])];
+    return this.g.op("LayerNormalization", inputs, { axis: int(-1), epsilon: float(m.eps) }, n.name ?? "layerNorm", this.doc(n));
   }
 
   private param(n: Node): string {

@@ -113,8 +113,13 @@ describe("gradc export --onnx: every kind of op", () => {
     await checkAgainstModule(fixture("indexing"), { intBound: 5 });
   });
 
-  it("layerNorm, and opsets 13 to 21", async () => {
-    for (const opset of [13, 17, 18, 21]) await checkAgainstModule(fixture("normalization"), { opset, batches: [4] });
+  it("layerNorm as LayerNormalization from opset 17 (op by op before), and opsets 13 to 21", async () => {
+    for (const opset of [13, 17, 18, 21]) {
+      const { model: m } = await checkAgainstModule(fixture("normalization"), { opset, batches: [4, 9] });
+      const ops = opTypes(m.graph!);
+      expect(ops.filter((t) => t === "LayerNormalization"), `opset ${opset}`).toHaveLength(opset >= 17 ? 2 : 0);
+      if (opset >= 17) expect(ops, `opset ${opset}`).not.toContain("Sqrt"); // nothing of the decomposition is left
+    }
   });
 
   it("batchNorm on trained running statistics, dropout as identity", async () => {
