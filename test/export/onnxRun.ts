@@ -7,9 +7,9 @@ import { expect } from "vitest";
 
 export type Arrays = Record<string, Float32Array | Int32Array>;
 
-/** Runs the model on `inputs` (row-major arrays, the batch taken from each input's length). */
-export async function runOnnx(bytes: Uint8Array, inputs: Arrays, shapes: Record<string, readonly (number | string)[]>): Promise<Arrays> {
-  const session = await ort.InferenceSession.create(bytes);
+/** Runs the model (its bytes, or its file as the README does) on `inputs` (row-major arrays, the batch taken from each input's length). */
+export async function runOnnx(model: Uint8Array | string, inputs: Arrays, shapes: Record<string, readonly (number | string)[]>): Promise<Arrays> {
+  const session = typeof model === "string" ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
