@@ -68,15 +68,40 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   expect(at, `${what}: element ${at} is ${actual[at]}, the module's is ${expected[at]}`).toBe(-1);
 }
 
-/** The decoded model (for looking at its graph). */
-export const decode = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes);
+type ValueInfo = { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null };
+type GraphLike = { node?: { opType?: string | null; attribute?: { g?: unknown }[] | null }[] | null };
 
-/** Every op type in the graph and its bodies. */
-export function opTypes(graph: ReturnType<typeof decode>["graph"]): string[] {
+const info = (v: ValueInfo) => ({
+  name: v.name ?? "",
+  dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue))),
+  elemType: v.type?.tensorType?.elemType ?? 0,
+});
+
+/** Every op type in a graph and in its bodies. */
+function opTypes(graph: GraphLike | null | undefined): string[] {
   const out: string[] = [];
   for (const n of graph?.node ?? []) {
-    out.push(n.opType!);
-    for (const a of n.attribute ?? []) if (a.g) out.push(...opTypes(a.g as ReturnType<typeof decode>["graph"]));
+    out.push(n.opType ?? "");
+    for (const a of n.attribute ?? []) if (a.g) out.push(...opTypes(a.g as GraphLike));
   }
   return out;
+}
+
+/** What an ONNX file holds, decoded with onnx-proto: versions, inputs, outputs, initializers, op types. */
+export function inspect(bytes: Uint8Array) {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph;
+  return {
+    irVersion: Number(m.irVersion),
+    opsets: m.opsetImport.map((o) => [o.domain ?? "", Number(o.version)] as const),
+    inputs: (g?.input ?? []).map((v) => info(v as ValueInfo)),
+    outputs: (g?.output ?? []).map((v) => info(v as ValueInfo)),
+    initializers: (g?.initializer ?? []).map((t) => ({
+      name: t.name ?? "",
+      dims: (t.dims ?? []).map(Number),
+      dataType: t.dataType ?? 0,
+      values: t.dataType === 1 && t.rawData ? new Float32Array(Uint8Array.from(t.rawData).buffer) : null,
+    })),
+    ops: opTypes(g as GraphLike),
+  };
 }
