@@ -132,7 +132,7 @@ class Lowerer implements Lowering {
       const why = NOT_EXPORTED[n.op];
       throw new GradcError(
         codes.noExport,
-        `${n.op} has no ONNX export${why ? `: ${why}` : ""}; gradc export writes the inference graph (forward), which cannot hold it`,
+        `${n.op} has no ONNX export: ${why ?? "gradc does not write it in ONNX yet (compiler/export/onnxOps.ts)"}`,
         n.loc.line ? n.loc : undefined,
       );
     }

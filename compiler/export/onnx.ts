@@ -47,6 +47,7 @@ export async function exportOnnxFile(file: string, options: ExportOnnxOptions = 
 export function exportOnnxGraph(traced: Graph, params: ReadonlyMap<string, Float32Array>, options: ExportOnnxOptions & { readonly source?: string } = {}): Uint8Array {
   checkOptions(options);
   const opset = options.opset ?? DEFAULT_OPSET;
+  if (!traced.outputs.length) throw new GradcError(codes.badArgument, `model "${traced.name}" has no outputs: gradc export writes what forward() computes; return { loss, outputs: { … } }`);
   const inference = inferenceGraph(optimize(traced).graph);
   const from = options.checkpoint !== undefined ? `checkpoint ${path.basename(options.checkpoint)}` : `initParams(${options.seed ?? 0})`;
   const doc = `${inference.name}: the inference graph of ${options.source ?? "model.ts"} (gradc forward(): NHWC images, dropout off, batchNorm on running statistics), parameters from ${from}`;
