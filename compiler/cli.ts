@@ -305,7 +305,7 @@ async function graphCommand(modelPath: string, values: Partial<Record<OptionName
     await writeAtomic(out ?? defaultGraphPicture(modelPath), rendered.svg, cio.cwd);
     return 0;
   }
-  cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz (@hpcc-js/wasm-graphviz) is not installed; here is the DOT text (render it with dot -Tsvg).\n");
+  cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz is not installed (`npm install @hpcc-js/wasm-graphviz@1.29.2`, an optional peer dependency of gradc); here is the DOT text (render it with dot -Tsvg).\n");
   cio.stdout.write(text);
   return 0;
 }
