@@ -23,6 +23,7 @@ export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
   readonly batch?: number;
   readonly runtime?: string;
+  readonly inlineRuntime?: boolean;
   readonly sourceMap?: { readonly file: string; readonly source: string };
 }
 export interface ExplainFileOptions {
@@ -58,10 +59,11 @@ export interface CliIO {
 export const USAGE = `Usage: gradc <command> [options]
 
 Commands:
-  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map]
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline]
       Compile a model into a fused TypeScript trainer module
       (default output: <model>.gen.ts next to the model; --source-map also writes <out>.map,
       mapping each statement of the generated code to the model.ts expression it implements;
+      --runtime inline writes the runtime code the module uses into it, so it imports nothing;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
       size; --report=json the same as JSON).
   gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown]
@@ -83,6 +85,7 @@ Commands:
 Options:
   -o, --out <file>   output file (compile, graph)
   --dtype f32|f64    element type of the generated code (compile; default f32)
+  --runtime R        compile: import (default: the module imports gradc/runtime) or inline
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
   --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot
@@ -109,6 +112,7 @@ const OPTIONS = {
   seed: { type: "string" },
   resume: { type: "string" },
   "source-map": { type: "boolean" },
+  runtime: { type: "string" },
   report: { type: "string" },
   backward: { type: "boolean" },
   fused: { type: "boolean" },
@@ -121,7 +125,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch", "source-map", "report"],
+  compile: ["out", "dtype", "batch", "source-map", "report", "runtime"],
   explain: ["param", "batch", "format"],
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
@@ -167,9 +171,10 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
       const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
-      const runtime = runtimeSpecifierFor(out);
+      const inline = values.runtime === "inline";
+      const runtime = inline ? undefined : runtimeSpecifierFor(out);
       const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
-      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(sourceMap ? { sourceMap } : {}) });
+      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
       if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
       await writeAtomic(out, code, cio.cwd);
       if (values.report !== undefined && report) {
@@ -252,6 +257,9 @@ function checkCommand(
   if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
   if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
     throw new UsageError(`option '--dtype' must be f32 or f64, got '${String(values.dtype)}'`);
+  }
+  if (values.runtime !== undefined && values.runtime !== "import" && values.runtime !== "inline") {
+    throw new UsageError(`option '--runtime' must be import or inline, got '${String(values.runtime)}'`);
   }
   if (values.report !== undefined && values.report !== "text" && values.report !== "json") {
     throw new UsageError(`option '--report' takes text or json, got '${String(values.report)}'`);
