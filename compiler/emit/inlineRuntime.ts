@@ -54,7 +54,7 @@ class RuntimeSources {
     return sf;
   }
 
-  /** The file and statement declaring `name` as `file` sees it: its own declaration, or through an import or re-export. */
+  /** Where `name`, as `file` sees it, is declared: in `file` itself, or through an import or re-export. */
   resolve(file: string, name: string): Declaration {
     const sf = this.source(file);
     for (const s of sf.statements) {
