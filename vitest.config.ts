@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-// Tests import the sources directly: "gradc" is the DSL and "gradc/runtime" the runtime, exactly the
+// Tests import the sources directly: "gradc" is the DSL, "gradc/layers" its layers and "gradc/runtime" the runtime, exactly the
 // specifiers model files and generated modules use.
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^gradc\/runtime$/, replacement: here("./runtime/index.ts") },
       { find: /^gradc\/runtime\/node$/, replacement: here("./runtime/node.ts") },
+      { find: /^gradc\/layers$/, replacement: here("./compiler/dsl/layers.ts") },
       { find: /^gradc$/, replacement: here("./compiler/dsl/index.ts") },
     ],
   },

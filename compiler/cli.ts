@@ -24,6 +24,7 @@ export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
   readonly batch?: number;
   readonly runtime?: string;
+  readonly inlineRuntime?: boolean;
   readonly sourceMap?: { readonly file: string; readonly source: string };
 }
 export interface ExplainFileOptions {
@@ -68,10 +69,11 @@ export interface CliIO {
 export const USAGE = `Usage: gradc <command> [options]
 
 Commands:
-  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map]
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline]
       Compile a model into a fused TypeScript trainer module
       (default output: <model>.gen.ts next to the model; --source-map also writes <out>.map,
       mapping each statement of the generated code to the model.ts expression it implements;
+      --runtime inline writes the runtime code the module uses into it, so it imports nothing;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
       size; --report=json the same as JSON).
   gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown]
@@ -97,6 +99,7 @@ Commands:
 Options:
   -o, --out <file>   output file (compile, graph, export)
   --dtype f32|f64    element type of the generated code (compile; default f32)
+  --runtime R        compile: import (default: the module imports gradc/runtime) or inline
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
   --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot
@@ -127,6 +130,7 @@ const OPTIONS = {
   seed: { type: "string" },
   resume: { type: "string" },
   "source-map": { type: "boolean" },
+  runtime: { type: "string" },
   report: { type: "string" },
   backward: { type: "boolean" },
   fused: { type: "boolean" },
@@ -142,7 +146,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch", "source-map", "report"],
+  compile: ["out", "dtype", "batch", "source-map", "report", "runtime"],
   explain: ["param", "batch", "format"],
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
@@ -189,9 +193,10 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
       const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
-      const runtime = runtimeSpecifierFor(out);
+      const inline = values.runtime === "inline";
+      const runtime = inline ? undefined : runtimeSpecifierFor(out);
       const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
-      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(sourceMap ? { sourceMap } : {}) });
+      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
       if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
       await writeAtomic(out, code, cio.cwd);
       if (values.report !== undefined && report) {
@@ -276,6 +281,9 @@ function checkCommand(
   if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
     throw new UsageError(`option '--dtype' must be f32 or f64, got '${String(values.dtype)}'`);
   }
+  if (values.runtime !== undefined && values.runtime !== "import" && values.runtime !== "inline") {
+    throw new UsageError(`option '--runtime' must be import or inline, got '${String(values.runtime)}'`);
+  }
   if (values.report !== undefined && values.report !== "text" && values.report !== "json") {
     throw new UsageError(`option '--report' takes text or json, got '${String(values.report)}'`);
   }
@@ -334,7 +342,7 @@ async function graphCommand(modelPath: string, values: Partial<Record<OptionName
     await writeAtomic(out ?? defaultGraphPicture(modelPath), rendered.svg, cio.cwd);
     return 0;
   }
-  cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz (@hpcc-js/wasm-graphviz) is not installed; here is the DOT text (render it with dot -Tsvg).\n");
+  cio.stderr.write("note: cannot render SVG: Graphviz's dot is not on PATH and the WebAssembly Graphviz is not installed (`npm install @hpcc-js/wasm-graphviz@1.29.2`, an optional peer dependency of gradc); here is the DOT text (render it with dot -Tsvg).\n");
   cio.stdout.write(text);
   return 0;
 }

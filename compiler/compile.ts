@@ -3,6 +3,7 @@ import path, { basename } from "node:path";
 import { buildSourceMap } from "./emit/sourceMap.js";
 import { formatTypeScript } from "./emit/format.js";
 import { emitModuleWithPlan } from "./emit/module.js";
+import { inlineRuntime } from "./emit/inlineRuntime.js";
 import { buildReport, type CompileReport } from "./report.js";
 import { loadModel } from "./frontend/load.js";
 import type { Graph } from "./ir/graph.js";
@@ -13,6 +14,8 @@ export interface CompileOptions {
   readonly batch?: number;
   /** Module specifier generated code imports the runtime from (default "gradc/runtime"). */
   readonly runtime?: string;
+  /** `--runtime inline`: write the runtime declarations the module uses into it, so it imports nothing. */
+  readonly inlineRuntime?: boolean;
   /**
    * Also build a source map: `file` is the generated module's name, `source` the model's path as the map
    * should name it (relative to the map). The module then ends with a sourceMappingURL comment.
@@ -41,7 +44,7 @@ export async function compileGraph(traced: Graph, source: string, options: Compi
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.gemmBlock ? { gemmBlock: options.gemmBlock } : {}),
   });
-  const code = await formatTypeScript(text);
+  const code = await formatTypeScript(options.inlineRuntime ? inlineRuntime(text, options.runtime ?? "gradc/runtime") : text);
   const report = buildReport(optimized, traced, memory, code, options.dtype ?? "f32", REPORT_BATCH);
   if (!options.sourceMap) return { code, optimized, report };
   const map = buildSourceMap(code, { ...options.sourceMap, sourceName: source });

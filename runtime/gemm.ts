@@ -22,7 +22,18 @@ export interface Gemm {
 
 type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
 
-let compiled: WebAssembly.Module | null = null;
+/**
+ * The part of the WebAssembly API used here, typed here: the runtime, and a module that inlines it
+ * (`gradc compile --runtime inline`), then type-check without TypeScript's DOM lib, which a Node
+ * project's `lib: ["es2023"]` leaves out.
+ */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+};
+
+let compiled: object | null = null;
 
 /** A product engine with its own memory (one per generated module, so worker threads do not share one). */
 export function createGemm(): Gemm {

@@ -30,7 +30,7 @@ export type InitSpec =
 export function shapeSize(shape: readonly number[]): number {
   let size = 1;
   for (let i = 0; i < shape.length; i++) {
-    const d = shape[i];
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`invalid shape [${shape.join(", ")}]: dimension ${i} must be a non-negative integer`);
     }
@@ -54,8 +54,8 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   let fanIn = 1;
   let fanOut = 1;
   for (let i = 0; i < rank; i++) {
-    if (i !== rank - 1) fanIn *= shape[i];
-    if (i !== rank - 2) fanOut *= shape[i];
+    if (i !== rank - 1) fanIn *= shape[i]!;
+    if (i !== rank - 2) fanOut *= shape[i]!;
   }
   return { fanIn, fanOut };
 }
@@ -133,7 +133,7 @@ export function initTensor(rng: Rng, shape: readonly number[], spec: InitSpec, d
         `init values for shape [${shape.join(", ")}]: expected ${size} values, got ${spec.values.length}`,
       );
     }
-    for (let i = 0; i < size; i++) out[i] = spec.values[i];
+    for (let i = 0; i < size; i++) out[i] = spec.values[i]!;
     return out;
   }
   // A zero-size tensor draws nothing, and xavier/he would divide by a zero fan: there is nothing to do.

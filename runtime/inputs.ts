@@ -216,7 +216,7 @@ function checkFloats(spec: InputSpec, a: InputValue, n: number): void {
   }
   if (spec.dtype === "f32" && !(a instanceof Float32Array) && typedArrayTag(a) !== "Float32Array") {
     for (let i = 0; i < len; i++) {
-      const v = a[i];
+      const v = a[i]!; // finite: checked above
       if (!Number.isFinite(Math.fround(v))) {
         throw new Error(
           `input "${spec.name}": ${elementAt(spec, i, n)} is ${v}, which overflows float32 (input dtype f32)`,
@@ -232,7 +232,7 @@ function checkIndices(spec: InputSpec, a: InputValue, n: number): void {
   const classes = spec.classes;
   if (classes !== undefined) {
     for (let i = 0; i < len; i++) {
-      const v = a[i];
+      const v = a[i]!; // a hole fails Number.isInteger
       if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
         throw new Error(
           `input "${spec.name}": ${elementAt(spec, i, n)} is ${describeValue(v)}, ` +
@@ -242,7 +242,7 @@ function checkIndices(spec: InputSpec, a: InputValue, n: number): void {
     }
   } else if (!(a instanceof Int32Array) && typedArrayTag(a) !== "Int32Array") {
     for (let i = 0; i < len; i++) {
-      const v = a[i];
+      const v = a[i]!; // a hole fails Number.isInteger
       if (!(Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff)) {
         throw new Error(
           `input "${spec.name}": ${elementAt(spec, i, n)} is ${describeValue(v)}, ` +

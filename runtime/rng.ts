@@ -65,7 +65,7 @@ export function createRngFromState(state: ArrayLike<number>): Rng {
     throw new Error(`rng state must have 4 words, got ${state.length}`);
   }
   for (let i = 0; i < 4; i++) {
-    const w = state[i];
+    const w = state[i]!;
     if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) {
       throw new Error(`rng state word ${i} must be an integer in [0, 2^32), got ${String(w)}`);
     }
@@ -75,10 +75,10 @@ export function createRngFromState(state: ArrayLike<number>): Rng {
   }
   // Locals captured by closures instead of an object or typed array: V8 keeps them in registers-friendly
   // context slots, and nextUint32 is the innermost call of every initializer and shuffle.
-  let s0 = state[0] >>> 0;
-  let s1 = state[1] >>> 0;
-  let s2 = state[2] >>> 0;
-  let s3 = state[3] >>> 0;
+  let s0 = state[0]! >>> 0;
+  let s1 = state[1]! >>> 0;
+  let s2 = state[2]! >>> 0;
+  let s3 = state[3]! >>> 0;
 
   function nextUint32(): number {
     const m = Math.imul(s1, 5);

@@ -19,6 +19,7 @@ import vm from "node:vm";
 import { Project, ts } from "ts-morph";
 import { createContext, locFromStack, type TraceContext } from "../dsl/context.js";
 import * as dsl from "../dsl/index.js";
+import * as layers from "../dsl/layers.js";
 import { isModel, trace } from "../dsl/model.js";
 import { codes, GradcError, type Code } from "../diagnostics.js";
 import type { Graph } from "../ir/graph.js";
@@ -271,12 +272,19 @@ function checkImports(src: ModelSource): void {
 
 // ── type-check ────────────────────────────────────────────────────────────────────────────────────
 
-/** The DSL's types for the module specifier "gradc": the sources, or the declarations in dist/. */
-export function dslTypesFile(): string {
+/** The modules model.ts may import from gradc: the DSL ("gradc") and "gradc/layers", by their file in ../dsl/. */
+const GRADC_MODULES: ReadonlyMap<string, { readonly file: string; readonly exports: object }> = new Map([
+  ["gradc", { file: "index", exports: dsl }],
+  ["gradc/layers", { file: "layers", exports: layers }],
+]);
+
+/** The DSL's types for the module specifier "gradc" (or another of GRADC_MODULES): the sources, or the declarations in dist/. */
+export function dslTypesFile(module = "gradc"): string {
   const dir = fileURLToPath(new URL("../dsl/", import.meta.url));
-  const order = import.meta.url.endsWith(".ts") ? ["index.ts", "index.d.ts"] : ["index.d.ts", "index.ts"];
+  const base = GRADC_MODULES.get(module)!.file;
+  const order = import.meta.url.endsWith(".ts") ? [`${base}.ts`, `${base}.d.ts`] : [`${base}.d.ts`, `${base}.ts`];
   for (const f of order) if (existsSync(path.join(dir, f))) return path.join(dir, f);
-  throw new Error(`internal: no gradc DSL types (index.ts or index.d.ts) in ${dir}`);
+  throw new Error(`internal: no gradc DSL types (${base}.ts or ${base}.d.ts) in ${dir}`);
 }
 
 // `console` without all of @types/node (which triples the cold type-check time).
@@ -302,7 +310,7 @@ function project(nodeTypes: string | null): Project {
       esModuleInterop: true,
       skipLibCheck: true,
       noEmit: true,
-      paths: { gradc: [dslTypesFile()] },
+      paths: Object.fromEntries([...GRADC_MODULES.keys()].map((m) => [m, [dslTypesFile(m)]])),
     },
   });
   if (!nodeTypes) p.createSourceFile(path.join(path.dirname(dslTypesFile()), "__gradc_prelude__.d.ts"), PRELUDE, { overwrite: true });
@@ -312,7 +320,7 @@ function project(nodeTypes: string | null): Project {
 
 /** @types/node, when model.ts uses anything of node's (an import other than "gradc", process, Buffer, ...). */
 function nodeTypesFor(src: ModelSource): string | null {
-  if (!src.imports().some((i) => i.spec.text !== "gradc") && !mentionsNodeGlobals(src.sf)) return null;
+  if (!src.imports().some((i) => !GRADC_MODULES.has(i.spec.text)) && !mentionsNodeGlobals(src.sf)) return null;
   for (const from of [src.file, fileURLToPath(import.meta.url)]) {
     try {
       return path.dirname(createRequire(from).resolve("@types/node/package.json"));
@@ -477,10 +485,10 @@ function editDistance(a: string, b: string): number {
 
 // ── evaluate ──────────────────────────────────────────────────────────────────────────────────────
 
-/** Runs the transpiled module; `require("gradc")` is the compiler's own DSL module. Returns the default export. */
+/** Runs the transpiled module; `require("gradc")` (and "gradc/layers") is the compiler's own DSL module. Returns the default export. */
 function evaluate(src: ModelSource, code: string): unknown {
   const nodeRequire = createRequire(src.file);
-  const requireFn = Object.assign((spec: string): unknown => (spec === "gradc" ? dsl : nodeRequire(spec)), {
+  const requireFn = Object.assign((spec: string): unknown => GRADC_MODULES.get(spec)?.exports ?? nodeRequire(spec), {
     resolve: nodeRequire.resolve,
     cache: nodeRequire.cache,
   });
