@@ -19,7 +19,8 @@ const traced = (outputs: boolean, width = 2) =>
       const x = input("x", ["batch", 3]);
       const W = param("W", [3, width]);
       const y = matmul(x, W);
-      return { loss: mse(y, 0), outputs: outputs ? { y } : {} };
+      const all: Record<string, typeof y> = outputs ? { y } : {};
+      return { loss: mse(y, 0), outputs: all };
     }),
     createContext(),
   );
