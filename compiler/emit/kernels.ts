@@ -322,12 +322,19 @@ export class KernelEmitter {
     const axis = n.attrs.axis as number | null;
     const isMax = n.op === "max";
     const init = isMax ? "-Infinity" : "0";
-    const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc}) ${acc} = ${v};` : `${acc} += ${v};`);
+    // max: NaN wins (torch.amax), so a diverged value is never skipped.
+    const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};` : `${acc} += ${v};`);
     const dims = x.shape;
     const overBatch = axis === null ? dims.some(isBatch) : isBatch(dims[axis]);
     const point = (target: (idx: Idx) => string) => (idx: Idx, suffix: string) => {
       const body = this.freshBody(suffix);
-      const v = this.valueAt(x, idx, body);
+      let v = this.valueAt(x, idx, body);
+      if (isMax && !isSimple(v)) {
+        // max reads its operand three times: once, into a local.
+        const t = this.env.names.fresh(`v${suffix}`);
+        body.lines.push(`const ${t} = ${v};`);
+        v = t;
+      }
       return [...body.lines, combine(target(idx), v)];
     };
     if (axis === null) {
@@ -357,7 +364,8 @@ export class KernelEmitter {
     const perRowOutput = n.shape.length < Math.max(...n.inputs.map((i) => i.shape.length));
     const rowsShape = perRowOutput ? n.shape : n.shape.slice(0, -1);
     const rowSource = n.inputs.find((i) => i.shape.length > rowsShape.length) ?? n;
-    const len = rowSource.shape[rowSource.shape.length - 1] as number;
+    const last = rowSource.shape[rowSource.shape.length - 1]!;
+    const len = typeof last === "number" ? last : "n"; // rows along the batch dimension: [batch, batch] attention
     const batchRows = isBatch(rowsShape[0]);
     // One index per row dimension: the batch loop's i (or r), then r1, r2, … in loops of their own.
     const rowVars = rowsShape.map((_, k) => (k === 0 ? (batchRows ? "i" : "r") : this.env.names.fresh(`r${k}`)));

@@ -4,13 +4,14 @@ import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js";
 import { plan } from "../lower/plan.js";
-import { staticPart } from "../ir/shape.js";
+import { batchDims, staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
 import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { getOp } from "../ops/index.js";
+import { scaledByBatch } from "../ops/kernelLoops.js";
 import type { NestedContext } from "../ops/op.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { formula } from "./notation.js";
@@ -393,7 +394,7 @@ function emitPass(
     .map((n): Lifetime<Node> => {
       const start = scheduled.segmentOf.get(n.op === "part" ? n.inputs[0]! : n)!;
       const readers = scheduled.codes.filter((k) => k.reads.has(n)).map((k) => scheduled.segmentOf.get(k.node)!);
-      return { key: n, start, end: Math.max(start, ...readers), batch: n.shape.some((d) => typeof d === "string"), elements: staticPart(n.shape) };
+      return { key: n, start, end: Math.max(start, ...readers), batchDims: batchDims(n.shape), elements: staticPart(n.shape) };
     });
   const { arrayOf } = shareArrays(lifetimes);
   if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
@@ -504,7 +505,7 @@ function emitKernels(
     if (!taken) {
       field.set(array, id);
       shared.set(id, [id]);
-      buffers.push([id, array.batch ? (array.elements === 1 ? "n" : `n * ${array.elements}`) : String(array.elements)]);
+      buffers.push([id, scaledByBatch(array.batchDims, array.elements)]);
       head.push(`const ${id} = ws.${id};`);
     } else {
       shared.get(taken)!.push(id);

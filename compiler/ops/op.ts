@@ -71,7 +71,8 @@ export interface NestedContext {
 
 /** Code for one row of a rowwise op: `x(j)`, `y(j)` are element accessors; `len` the row length. */
 export interface RowContext {
-  readonly len: number;
+  /** The row length: a number, or the run-time batch size `n` (a softmax over a [batch, batch] matrix's rows). */
+  readonly len: number | "n";
   /** The i-th input's element j of the current row, as an expression. */
   readonly input: (i: number, j: string) => string;
   /** Whether input i holds one value per row (class labels), and that value for the current row. */
