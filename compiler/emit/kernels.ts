@@ -259,7 +259,11 @@ export class KernelEmitter {
   /** The target of an assignment to element idx of n: an array element, or a new row scalar. */
   private write(n: Node, idx: Idx): string {
     const s = storageOf(n);
-    const position = rowPosition(n, idx);
+    // A write inside a loop within the row (`for (let j = 0; j < 1; j++)`, a size-1 column of a dot
+    // product over the batch) is at a compile-time position, but a row scalar declared there would be
+    // scoped to the loop's block: such a value keeps its buffer.
+    const inLoop = idx.slice(1).some((k) => typeof k === "string");
+    const position = inLoop ? null : rowPosition(n, idx);
     if (position === null) this.constWrite = false;
     if (this.env.rowScalars.has(s)) {
       const name = this.env.names.fresh(`${this.env.storage.get(s)}_${position}`);
