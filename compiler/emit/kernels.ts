@@ -9,7 +9,7 @@
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
-import type { NestedContext, TensorRef } from "../ops/op.js";
+import type { NestedContext, Precision, TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, stridesOf } from "./affine.js";
@@ -55,6 +55,8 @@ export interface KernelEnv {
    * matmuls call; absent (float64), every matmul is a JS loop nest.
    */
   readonly simdGemm?: string;
+  /** The element type of the module's arrays (elementwise ops that compare exactly need it). */
+  readonly precision: Precision;
 }
 
 export interface KernelCode {
@@ -238,14 +240,14 @@ export class KernelEmitter {
     if (n.op === "broadcastTo" || n.op === "transpose") return this.valueAt(n.inputs[0]!, idx, body);
     const op = getOp(n.op);
     const args = n.inputs.map((i) => this.valueAt(i, idx, body));
-    const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs);
+    const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs, this.env.precision);
     const bound = args.map((a, k) => {
       if (isSimple(a) || probe.split(`\u0000${k}\u0000`).length <= 2) return a;
       const t = this.env.names.fresh(`${this.hint(n.inputs[k]!)}${body.suffix}`);
       body.lines.push(`const ${t} = ${a};`);
       return t;
     });
-    return op.expr!(bound, n.attrs);
+    return op.expr!(bound, n.attrs, this.env.precision);
   }
 
   private hint(n: Node): string {

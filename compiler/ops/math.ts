@@ -117,10 +117,12 @@ export const signOp = elementwise({
 /**
  * [a = b]: which elements attain a maximum (max's derivative). NaN equals nothing, as torch.eq: a row
  * whose max is NaN has no maximum, its tie count is 0 and max' is g/0·0 = NaN there, as torch.amax's.
+ * A float32 module compares both sides rounded to float32: a value kept in a double local (x·w) must
+ * equal the max it produced, which was rounded when stored.
  */
 export const eqOp = elementwise({
   name: "eq", arity: 2,
-  expr: ([a, b]) => `(${a} === ${b} ? 1 : 0)`,
+  expr: ([a, b], _, precision) => (precision === "f32" ? `(Math.fround(${a}) === Math.fround(${b}) ? 1 : 0)` : `(${a} === ${b} ? 1 : 0)`),
   vjp: () => [null, null],
   notation: ([a, b]) => `[${a} = ${b}]`,
 });
