@@ -107,7 +107,9 @@ async function checkModel(def: ModelDef, batches: readonly number[], gradParams?
     const outputs = f64.forward(params, inputs);
     for (const [name, node] of g.outputs) expectClose(outputs[name]!, reference.get(node)!.data, 1e-12, `${where}: forward ${name}`);
     const lg = f64.lossAndGrad(params, inputs);
-    expect(f64.evaluate(params, inputs).loss, `${where}: evaluate`).toBe(lg.loss);
+    const evaluated = f64.evaluate(params, inputs);
+    expect(evaluated.loss, `${where}: evaluate`).toBe(lg.loss);
+    for (const [name, o] of Object.entries(outputs)) expect(Array.from(evaluated.outputs[name]!), `${where}: evaluate ${name}`).toEqual(Array.from(o));
     compareF32(f32, params, inputs, lg, outputs, where);
   }
 }
