@@ -160,10 +160,10 @@ export { conv as conv2dWithAttrs };
 
 const pool = (a: PoolAttrs) => ({ size: a.size, stride: a.stride, padding: a.padding });
 
-/** ∂L/∂x of maxPool2d(x): each window's g goes to the first position attaining the window's max. */
+/** ∂L/∂x of maxPool2d(x): each window's g goes to the first position attaining the window's max (to the last NaN, if any, as PyTorch). */
 export const maxPool2dBackward = (x: Node, g: Node, attrs: PoolAttrs): Node => make("maxPool2dBackward", [x, g], pool(attrs));
 
-/** h read at each window's (first) argmax of x: the adjoint of maxPool2dBackward in g. */
+/** h read at each window's argmax of x (as maxPool2dBackward picks it): the adjoint of maxPool2dBackward in g. */
 export const maxPool2dSelect = (x: Node, h: Node, attrs: PoolAttrs): Node => make("maxPool2dSelect", [x, h], pool(attrs));
 
 /** ∂L/∂x of avgPool2d(x): each window's g / (window size), spread over the window. */

@@ -4,8 +4,9 @@
 // A DSL call adds one node to the ambient builder (see ./context.ts); numbers become constants.
 
 import { codes, GradcError } from "../diagnostics.js";
+import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { formatShape, normalizeAxis, type Dim, type Shape } from "../ir/shape.js";
+import { batchDims, broadcastShapes, formatShape, normalizeAxis, staticPart, type Dim, type Shape } from "../ir/shape.js";
 import { callerLoc, context, fail, make } from "./context.js";
 import { resolveInit, type InitOption } from "./init.js";
 
@@ -46,7 +47,11 @@ export function input(name: string, shape: readonly Dim[], options: { dtype?: "f
   if (options.dtype !== undefined && options.dtype !== "int" && options.dtype !== "float") {
     fail(codes.badArgument, `input "${name}": dtype must be "float" or "int", got ${JSON.stringify(options.dtype)}`);
   }
-  const node = make("input", [], { name, shape: resolveShape(shape, `input "${name}"`), dtype }, name);
+  const resolved = resolveShape(shape, `input "${name}"`);
+  // The batch size is read from an input's length: n·k values, never n². Values may have the batch
+  // dimension twice (a [batch, batch] similarity matrix); inputs may not.
+  if (batchDims(resolved) > 1) fail(codes.batch, `input "${name}": the batch dimension may appear only once in an input's shape (its length gives the batch size), got ${formatShape(resolved)}`);
+  const node = make("input", [], { name, shape: resolved, dtype }, name);
   ctx.inputs.push(node);
   return node;
 }
@@ -193,20 +198,65 @@ export const softmaxCrossEntropyRows = (logits: Operand, targets: Tensor): Tenso
 export const softmaxCrossEntropy = (logits: Operand, labels: Tensor): Tensor => mean(softmaxCrossEntropyRows(logits, labels));
 
 /** Mean squared error over all elements (PyTorch's MSELoss). */
-export const mse = (prediction: Operand, target: Operand): Tensor => mean(square(sub(prediction, target)));
+export function mse(prediction: Operand, target: Operand): Tensor {
+  const p = t(prediction), y = t(target);
+  checkLossOperands("mse", p, y);
+  return mean(square(sub(p, y)));
+}
 
 /** −mean over rows of Σ targets·log(probabilities); labels may be integer classes. */
 export function crossEntropy(probabilities: Operand, targets: Tensor): Tensor {
   const p = t(probabilities);
   const tt = checkTensor(targets).dtype === "i" ? onehot(targets, classesOf(p)) : targets;
+  checkLossOperands("crossEntropy", p, tt);
   return mean(neg(sum(mul(tt, log(p)), -1)));
 }
 
 /** −mean(t·log p + (1−t)·log(1−p)) over all elements (PyTorch's BCELoss, without its clamp at −100). */
 export function binaryCrossEntropy(probabilities: Operand, targets: Operand): Tensor {
   const p = t(probabilities), y = t(targets);
+  checkLossOperands("binaryCrossEntropy", p, y);
   return mean(neg(add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))))));
 }
+
+/**
+ * A loss compares each prediction with its target, so the two may broadcast only to the shape of one of
+ * them (a scalar target, a target row shared by every example). Broadcasting to a larger shape than
+ * either changes what the loss means: mse(pred [batch, 1], y [batch]) would compare every prediction
+ * with every target, a [batch, batch] loss (PyTorch only warns). That is a GC2009 error saying how to
+ * give them one shape. Shapes that do not broadcast at all are left to the op's own GC2001.
+ */
+function checkLossOperands(loss: string, prediction: Tensor, target: Tensor): void {
+  let both: Shape;
+  try {
+    both = broadcastShapes(prediction.shape, target.shape);
+  } catch {
+    return;
+  }
+  if (!isLarger(both, prediction.shape) || !isLarger(both, target.shape)) return;
+  const targetName = target.op === "input" || target.op === "param" ? String(target.attrs.name) : "target";
+  const sameSize = batchDims(prediction.shape) === batchDims(target.shape) && staticPart(prediction.shape) === staticPart(target.shape);
+  const fix = sameSize
+    ? `give them one shape, e.g. reshape(${targetName}, ${dslShape(prediction.shape)})`
+    : `give them one shape: the prediction has ${elementsPerExample(prediction.shape)} and the target ${elementsPerExample(target.shape)}`;
+  fail(
+    codes.lossBroadcast,
+    `${loss}: the prediction ${formatShape(prediction.shape)} and the target ${formatShape(target.shape)} broadcast to ${formatShape(both)}, ` +
+      `which would compare every prediction with every target; ${fix}`,
+  );
+}
+
+/** Whether shape a has more elements than b at every batch size (n² beats any n·k). */
+const isLarger = (a: Shape, b: Shape): boolean => batchDims(a) > batchDims(b) || (batchDims(a) === batchDims(b) && staticPart(a) > staticPart(b));
+
+/** A shape as model.ts writes it: ["batch", 1]. */
+const dslShape = (s: Shape): string => `[${s.map((d) => JSON.stringify(d)).join(", ")}]`;
+
+const elementsPerExample = (s: Shape): string => {
+  const k = staticPart(s);
+  const what = `${k} element${k === 1 ? "" : "s"}`;
+  return batchDims(s) ? `${what} per example` : `${what} in all`;
+};
 
 const classesOf = (p: Tensor): number => {
   const c = p.shape[p.shape.length - 1];
@@ -224,9 +274,33 @@ function number(v: unknown, what: string): number {
 function declare(name: unknown, kind: string): void {
   const ctx = context();
   if (typeof name !== "string" || name.length === 0) fail(codes.badArgument, `${kind} name must be a non-empty string, got ${describe(name)}`);
+  checkNotReserved(name, kind);
   const earlier = ctx.names.get(name);
   if (earlier) fail(codes.duplicate, `duplicate name "${name}": already declared at ${earlier.line}:${earlier.col}`);
   ctx.names.set(name, callerLoc());
+}
+
+/**
+ * Names every JavaScript object already has, from Object.prototype: `__proto__`, `constructor`,
+ * `toString`, `hasOwnProperty`, `valueOf`, … Inputs, params and outputs are keys of plain objects in
+ * the generated module, the runtime and the user's own code (`{ x, y }`, `params.W1`, checkpoints), where
+ * such a key is not an ordinary property: `{ __proto__: w }` sets a prototype instead of a field, and a
+ * missing `inputs.constructor` reads Object instead of undefined. Rather than make every one of those
+ * objects null-prototype (the user's included, which we cannot), these names are refused (GC2010).
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** "proto" for "__proto__", "constructor_" for "constructor". */
+const alternative = (name: string): string => (name.startsWith("__") ? name.replace(/_/g, "") : `${name}_`);
+
+/** Refuses a name that collides with Object.prototype (see RESERVED_NAMES). */
+export function checkNotReserved(name: string, kind: string, loc?: Loc): void {
+  if (!RESERVED_NAMES.has(name)) return;
+  const message =
+    `${kind} name "${name}" is reserved: every JavaScript object already has a "${name}" (from Object.prototype), ` +
+    `so the objects that hold inputs, parameters and outputs by name could not hold this one; choose another name, e.g. "${alternative(name)}"`;
+  if (loc) throw new GradcError(codes.reservedName, message, loc);
+  fail(codes.reservedName, message);
 }
 
 /** Checks dims; names the symbolic batch dimension (one name per model) or fixes it with --batch. */

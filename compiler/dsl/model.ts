@@ -4,6 +4,7 @@ import { makeGraph, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { formatShape } from "../ir/shape.js";
 import { withContext, type TraceContext } from "./context.js";
+import { checkNotReserved } from "./core.js";
 
 export interface ModelResult {
   readonly loss?: Node;
@@ -33,6 +34,11 @@ export function trace(def: ModelDef, ctx: TraceContext): Graph {
   const result = withContext(ctx, () => def.build());
   if (!result || typeof result !== "object") throw new GradcError(codes.noLoss, "the model must return { loss, outputs }");
   const { loss, outputs = {} } = result;
+  const hidden: unknown = outputs && typeof outputs === "object" ? Object.getPrototypeOf(outputs) : null;
+  if (isNode(hidden)) {
+    // `outputs: { __proto__: y }` sets the object's prototype: the output would silently not exist.
+    throw new GradcError(codes.reservedName, `outputs: { __proto__: … } sets the object's prototype in JavaScript, not an output named "__proto__"; choose another name, e.g. "proto"`, hidden.loc);
+  }
   if (loss === undefined) throw new GradcError(codes.noLoss, "the model returns no loss: return { loss: ..., outputs: { ... } }");
   if (!isNode(loss)) throw new GradcError(codes.noLoss, "the model's loss is not a tensor");
   if (loss.shape.length !== 0) throw new GradcError(codes.lossNotScalar, `the loss must be a scalar, got shape ${formatShape(loss.shape)} (take mean(...) or sum(...))`, loss.loc);
@@ -40,6 +46,7 @@ export function trace(def: ModelDef, ctx: TraceContext): Graph {
   const outs: [string, Node][] = [];
   for (const [name, node] of Object.entries(outputs)) {
     if (!isNode(node)) throw new GradcError(codes.badArgument, `output "${name}" is not a tensor`);
+    checkNotReserved(name, "output", node.loc);
     if (ctx.inputs.some((i) => i.attrs.name === name) || ctx.params.some((p) => p.attrs.name === name)) {
       throw new GradcError(codes.duplicate, `output "${name}" has the name of an input or parameter`, node.loc);
     }

@@ -1,5 +1,7 @@
 // Index expressions Σ factor·stride + constant, folded as far as the compile-time numbers allow, so
 // unrolled code reads `W1[3]` and loops read `h1[i * 128 + j]`.
+import { batchDims, staticPart } from "../ir/shape.js";
+import { scaledByBatch } from "../ops/kernelLoops.js";
 
 /** An index term: a loop variable or a number, times a stride (a number, or a product with `n`). */
 export type Term = readonly [index: string | number, stride: number | string];
@@ -21,25 +23,22 @@ export function affine(terms: readonly Term[]): string {
 /** A compound factor ("i + 1", "n * 4") in parentheses. */
 const factor = (x: string | number): string => (typeof x === "string" && x.includes(" ") ? `(${x})` : String(x));
 
-/** Row-major strides of a shape whose symbolic dimension is the run-time `n`. */
+/** Row-major strides of a shape whose symbolic dimensions are the run-time `n`. */
 export function stridesOf(shape: readonly (number | string)[]): (number | string)[] {
   const out: (number | string)[] = new Array(shape.length);
   let num = 1;
-  let sym = false;
+  let power = 0;
   for (let d = shape.length - 1; d >= 0; d--) {
-    out[d] = sym ? (num === 1 ? "n" : `n * ${num}`) : num;
+    out[d] = power ? scaledByBatch(power, num) : num;
     const dim = shape[d]!;
     if (typeof dim === "number") num *= dim;
-    else sym = true;
+    else power++;
   }
   return out;
 }
 
-/** The size of a shape as code: a number, or an expression in `n`. */
-export function sizeExpr(shape: readonly (number | string)[]): string {
-  const num = shape.reduce<number>((a, d) => (typeof d === "number" ? a * d : a), 1);
-  return shape.some((d) => typeof d !== "number") ? (num === 1 ? "n" : `n * ${num}`) : String(num);
-}
+/** The size of a shape as code: a number, or an expression in `n` (n² when the batch dimension occurs twice). */
+export const sizeExpr = (shape: readonly (number | string)[]): string => scaledByBatch(batchDims(shape), staticPart(shape));
 
 /**
  * Offset of the element of a tensor of shape `shape` read at iteration index `idx` over a domain of

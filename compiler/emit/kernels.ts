@@ -9,7 +9,7 @@
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
-import type { NestedContext, TensorRef } from "../ops/op.js";
+import type { NestedContext, Precision, TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, stridesOf } from "./affine.js";
@@ -55,6 +55,8 @@ export interface KernelEnv {
    * matmuls call; absent (float64), every matmul is a JS loop nest.
    */
   readonly simdGemm?: string;
+  /** The element type of the module's arrays (elementwise ops that compare exactly need it). */
+  readonly precision: Precision;
 }
 
 export interface KernelCode {
@@ -238,14 +240,14 @@ export class KernelEmitter {
     if (n.op === "broadcastTo" || n.op === "transpose") return this.valueAt(n.inputs[0]!, idx, body);
     const op = getOp(n.op);
     const args = n.inputs.map((i) => this.valueAt(i, idx, body));
-    const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs);
+    const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs, this.env.precision);
     const bound = args.map((a, k) => {
       if (isSimple(a) || probe.split(`\u0000${k}\u0000`).length <= 2) return a;
       const t = this.env.names.fresh(`${this.hint(n.inputs[k]!)}${body.suffix}`);
       body.lines.push(`const ${t} = ${a};`);
       return t;
     });
-    return op.expr!(bound, n.attrs);
+    return op.expr!(bound, n.attrs, this.env.precision);
   }
 
   private hint(n: Node): string {
@@ -259,7 +261,11 @@ export class KernelEmitter {
   /** The target of an assignment to element idx of n: an array element, or a new row scalar. */
   private write(n: Node, idx: Idx): string {
     const s = storageOf(n);
-    const position = rowPosition(n, idx);
+    // A write inside a loop within the row (`for (let j = 0; j < 1; j++)`, a size-1 column of a dot
+    // product over the batch) is at a compile-time position, but a row scalar declared there would be
+    // scoped to the loop's block: such a value keeps its buffer.
+    const inLoop = idx.slice(1).some((k) => typeof k === "string");
+    const position = inLoop ? null : rowPosition(n, idx);
     if (position === null) this.constWrite = false;
     if (this.env.rowScalars.has(s)) {
       const name = this.env.names.fresh(`${this.env.storage.get(s)}_${position}`);
@@ -322,12 +328,19 @@ export class KernelEmitter {
     const axis = n.attrs.axis as number | null;
     const isMax = n.op === "max";
     const init = isMax ? "-Infinity" : "0";
-    const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc}) ${acc} = ${v};` : `${acc} += ${v};`);
+    // max: NaN wins (torch.amax), so a diverged value is never skipped.
+    const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};` : `${acc} += ${v};`);
     const dims = x.shape;
     const overBatch = axis === null ? dims.some(isBatch) : isBatch(dims[axis]);
     const point = (target: (idx: Idx) => string) => (idx: Idx, suffix: string) => {
       const body = this.freshBody(suffix);
-      const v = this.valueAt(x, idx, body);
+      let v = this.valueAt(x, idx, body);
+      if (isMax && !isSimple(v)) {
+        // max reads its operand three times: once, into a local.
+        const t = this.env.names.fresh(`v${suffix}`);
+        body.lines.push(`const ${t} = ${v};`);
+        v = t;
+      }
       return [...body.lines, combine(target(idx), v)];
     };
     if (axis === null) {
@@ -357,7 +370,8 @@ export class KernelEmitter {
     const perRowOutput = n.shape.length < Math.max(...n.inputs.map((i) => i.shape.length));
     const rowsShape = perRowOutput ? n.shape : n.shape.slice(0, -1);
     const rowSource = n.inputs.find((i) => i.shape.length > rowsShape.length) ?? n;
-    const len = rowSource.shape[rowSource.shape.length - 1] as number;
+    const last = rowSource.shape[rowSource.shape.length - 1]!;
+    const len = typeof last === "number" ? last : "n"; // rows along the batch dimension: [batch, batch] attention
     const batchRows = isBatch(rowsShape[0]);
     // One index per row dimension: the batch loop's i (or r), then r1, r2, … in loops of their own.
     const rowVars = rowsShape.map((_, k) => (k === 0 ? (batchRows ? "i" : "r") : this.env.names.fresh(`r${k}`)));

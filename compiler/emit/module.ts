@@ -4,14 +4,15 @@ import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js";
 import { plan } from "../lower/plan.js";
-import { staticPart } from "../ir/shape.js";
+import { batchDims, staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
 import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { getOp } from "../ops/index.js";
-import type { NestedContext } from "../ops/op.js";
+import { scaledByBatch } from "../ops/kernelLoops.js";
+import type { NestedContext, Precision } from "../ops/op.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { formula } from "./notation.js";
 import { commentText, Names, prop } from "./names.js";
@@ -121,6 +122,16 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   };
   const arrayOf = (n: Node) => (n.dtype === "i" ? "Int32Array" : arrayType);
   const pname = (n: Node) => n.attrs.name as string;
+  // The inputs whose lengths give a pass its batch size: those it reads, or, when none of them has the
+  // batch dimension although its values do (a parameter broadcast to [batch, k]), every input that has it.
+  const sizing = (read: readonly Node[], roots: readonly Node[]): string[] => {
+    const hasBatch = (n: Node) => batchDims(n.shape) > 0 || n.op === "dim";
+    const names = read.map(pname);
+    if (read.some(hasBatch) || ![...reachable(roots)].some(hasBatch)) return names;
+    return [...names, ...g.inputs.filter((i) => hasBatch(i) && !names.includes(pname(i))).map(pname)];
+  };
+  const trainSizing = sizing(train.inputs, [g.loss!, ...g.grads.map(([, n]) => n)]);
+  const forwardSizing = sizing(fwd.inputs, forwardRoots);
   const fixed = options.batch === undefined ? "undefined" : String(options.batch);
 
   // Inputs are parameters of the pass (not an object), so a training step allocates nothing.
@@ -151,7 +162,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     `export type Params = { ${g.params.map((p) => `${J(pname(p))}: ${arrayType}`).join("; ")} };`,
     `export type Inputs = { ${g.inputs.map((i) => `${J(pname(i))}: ArrayLike<number>`).join("; ")} };`,
     `/** forward() needs only the inputs the outputs depend on. */`,
-    `export type ForwardInputs = { ${g.inputs.map((i) => `${J(pname(i))}${fwd.inputs.some((f) => pname(f) === pname(i)) ? "" : "?"}: ArrayLike<number>`).join("; ")} };`,
+    `export type ForwardInputs = { ${g.inputs.map((i) => `${J(pname(i))}${forwardSizing.includes(pname(i)) ? "" : "?"}: ArrayLike<number>`).join("; ")} };`,
     `export type Outputs = { ${g.outputs.map(([name]) => `${J(name)}: ${arrayType}`).join("; ")} };`,
     "",
     "export interface Trainer {",
@@ -180,8 +191,8 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "} as const;",
     "",
     `const PARAM_SIZES = [${trainable.map((p) => sizeExpr(p.shape)).join(", ")}];`,
-    `const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(train.inputs.map(pname))}.includes(i.name));`,
-    `const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(fwd.inputs.map(pname))}.includes(i.name));`,
+    `const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(trainSizing)}.includes(i.name));`,
+    `const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(forwardSizing)}.includes(i.name));`,
     `const FIXED_BATCH: number | undefined = ${fixed};`,
     ...(constants.length ? ["", ...constants] : []),
     ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
@@ -393,7 +404,7 @@ function emitPass(
     .map((n): Lifetime<Node> => {
       const start = scheduled.segmentOf.get(n.op === "part" ? n.inputs[0]! : n)!;
       const readers = scheduled.codes.filter((k) => k.reads.has(n)).map((k) => scheduled.segmentOf.get(k.node)!);
-      return { key: n, start, end: Math.max(start, ...readers), batch: n.shape.some((d) => typeof d === "string"), elements: staticPart(n.shape) };
+      return { key: n, start, end: Math.max(start, ...readers), batchDims: batchDims(n.shape), elements: staticPart(n.shape) };
     });
   const { arrayOf } = shareArrays(lifetimes);
   if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
@@ -427,7 +438,7 @@ function emitPassWith(
     }
   }
   const shared = new Map<string, string[]>();
-  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
   for (const r of roots) {
     const s = storageOf(r);
@@ -462,6 +473,8 @@ interface PassState {
   readonly gemmBlock?: EmitOptions["gemmBlock"];
   /** float32 passes: large matmuls call the runtime's SIMD product through this module-level engine. */
   readonly simdGemm?: string;
+  /** The element type of the workspace and parameter arrays. */
+  readonly precision: Precision;
   /** The memory plan: which values share a workspace array (../lower/memory.ts). */
   readonly sharing?: {
     readonly arrayOf: ReadonlyMap<Node, SharedArray<Node>>;
@@ -504,7 +517,7 @@ function emitKernels(
     if (!taken) {
       field.set(array, id);
       shared.set(id, [id]);
-      buffers.push([id, array.batch ? (array.elements === 1 ? "n" : `n * ${array.elements}`) : String(array.elements)]);
+      buffers.push([id, scaledByBatch(array.batchDims, array.elements)]);
       head.push(`const ${id} = ws.${id};`);
     } else {
       shared.get(taken)!.push(id);
@@ -554,7 +567,7 @@ function emitKernels(
       return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
     },
   };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested, precision: st.precision, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {

@@ -26,6 +26,12 @@ export function staticSize(s: Shape): number | null {
 /** Product of the static dimensions (the size of one batch row when the batch is symbolic). */
 export const staticPart = (s: Shape): number => s.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
 
+/**
+ * How many times the symbolic batch dimension occurs in a shape: a value of the shape holds
+ * n^batchDims · staticPart elements (a similarity matrix [batch, batch] holds n², not n).
+ */
+export const batchDims = (s: Shape): number => s.reduce<number>((k, d) => (typeof d === "number" ? k : k + 1), 0);
+
 /** NumPy broadcasting: align on the right; equal dims, or one of them 1. */
 export function broadcastShapes(a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);

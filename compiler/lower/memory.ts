@@ -2,7 +2,8 @@
 // stretch of code that writes it to the last stretch that reads it (stretches as fuseBatch counts
 // them: a fused batch loop is one stretch, since its rows interleave); a pass's results live to its
 // end. Buffers whose lifetimes do not overlap share an array — interval colouring, greedy by start,
-// best fit by size — so a deep network's workspace holds the live values, not every value.
+// best fit by size — so a deep network's workspace holds the live values, not every value. Only
+// buffers that scale alike with the batch size share (n·4 and n²·4 elements are not comparable).
 // Test: test/lower/memory.test.ts
 
 export interface Lifetime<K> {
@@ -10,15 +11,18 @@ export interface Lifetime<K> {
   /** The stretch that writes it, and the last stretch that reads it (Infinity: read after the pass). */
   readonly start: number;
   readonly end: number;
-  /** Whether its size is a multiple of the batch (n·elements) or fixed (elements). */
-  readonly batch: boolean;
+  /**
+   * How many times the batch dimension is in its shape: its size is n^batchDims · elements (0: fixed;
+   * 1: elements per batch row; 2: a [batch, batch] value such as a similarity matrix, n²·elements).
+   */
+  readonly batchDims: number;
   readonly elements: number;
 }
 
 export interface SharedArray<K> {
   /** In the order they took the array (the first is the one it is named after). */
   readonly members: K[];
-  readonly batch: boolean;
+  readonly batchDims: number;
   /** The largest member's size. */
   elements: number;
 }
@@ -33,11 +37,11 @@ export function shareArrays<K>(lifetimes: readonly Lifetime<K>[]): { arrays: Sha
     // Best fit: the smallest free array at least as large, else the largest free one (which grows).
     let best: SharedArray<K> | null = null;
     for (const a of arrays) {
-      if (a.batch !== l.batch || freeAfter.get(a)! >= l.start) continue;
+      if (a.batchDims !== l.batchDims || freeAfter.get(a)! >= l.start) continue;
       if (!best) best = a;
       else if (a.elements >= l.elements ? best.elements < l.elements || a.elements < best.elements : best.elements < l.elements && a.elements > best.elements) best = a;
     }
-    const a = best ?? { members: [], batch: l.batch, elements: 0 };
+    const a = best ?? { members: [], batchDims: l.batchDims, elements: 0 };
     if (!best) arrays.push(a);
     a.members.push(l.key);
     a.elements = Math.max(a.elements, l.elements);

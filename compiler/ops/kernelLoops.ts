@@ -37,3 +37,13 @@ export function strided(v: Index, start: number, step = 1): Index {
   const scaled = step === 1 ? v : `${step} * ${v}`;
   return start === 0 ? scaled : `${scaled} + ${start}`;
 }
+
+/**
+ * `n^power · elements` as code: "4", "n * 4", "n * n" (a value with the batch dimension twice, such as
+ * a similarity matrix [batch, batch], has n² elements).
+ */
+export function scaledByBatch(power: number, elements: number): string {
+  const factors = Array.from({ length: power }, () => "n");
+  if (elements !== 1 || !power) factors.push(String(elements));
+  return factors.join(" * ");
+}

@@ -103,17 +103,26 @@ export const absOp = elementwise({
   notation: ([a]) => `|${a}|`,
 });
 
+/**
+ * sign(x): −1, 0 or 1 (Math.sign, which keeps −0). Only abs' uses it, so at NaN it is what PyTorch's
+ * abs' is there: torch.sign(NaN) = 0 (|x|' = g·sign(x) = 0 for a finite g, as torch.abs's gradient).
+ */
 export const signOp = elementwise({
   name: "sign", arity: 1,
-  expr: ([a]) => `Math.sign(${a})`,
+  expr: ([a]) => `(${a} !== ${a} ? 0 : Math.sign(${a}))`,
   vjp: () => [null],
   notation: ([a]) => `sign(${a})`,
 });
 
-/** [a = b]: which elements attain a maximum (max's derivative). */
+/**
+ * [a = b]: which elements attain a maximum (max's derivative). NaN equals nothing, as torch.eq: a row
+ * whose max is NaN has no maximum, its tie count is 0 and max' is g/0·0 = NaN there, as torch.amax's.
+ * A float32 module compares both sides rounded to float32: a value kept in a double local (x·w) must
+ * equal the max it produced, which was rounded when stored.
+ */
 export const eqOp = elementwise({
   name: "eq", arity: 2,
-  expr: ([a, b]) => `(${a} === ${b} ? 1 : 0)`,
+  expr: ([a, b], _, precision) => (precision === "f32" ? `(Math.fround(${a}) === Math.fround(${b}) ? 1 : 0)` : `(${a} === ${b} ? 1 : 0)`),
   vjp: () => [null, null],
   notation: ([a, b]) => `[${a} = ${b}]`,
 });

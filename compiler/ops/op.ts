@@ -71,7 +71,8 @@ export interface NestedContext {
 
 /** Code for one row of a rowwise op: `x(j)`, `y(j)` are element accessors; `len` the row length. */
 export interface RowContext {
-  readonly len: number;
+  /** The row length: a number, or the run-time batch size `n` (a softmax over a [batch, batch] matrix's rows). */
+  readonly len: number | "n";
   /** The i-th input's element j of the current row, as an expression. */
   readonly input: (i: number, j: string) => string;
   /** Whether input i holds one value per row (class labels), and that value for the current row. */
@@ -104,8 +105,13 @@ export interface OpDef {
    * each part (null where a part is unused). Replaces `vjp` for such ops.
    */
   vjpParts?(parts: readonly (Node | null)[], node: Node): readonly (Node | null)[];
-  /** Elementwise ops: the scalar expression for one element, operands given as JS expressions. */
-  expr?(args: readonly string[], attrs: Attrs): string;
+  /**
+   * Elementwise ops: the scalar expression for one element, operands given as JS expressions.
+   * `precision` is the element type of the module's arrays ("f64", as eval, when absent): JavaScript
+   * computes in double, so a float32 module's locals hold more bits than its arrays, and an op whose
+   * result depends on exact equality must compare values as they would be stored.
+   */
+  expr?(args: readonly string[], attrs: Attrs, precision?: Precision): string;
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
   /** Kernel ops: the statements computing the whole output (see KernelContext). */
@@ -142,10 +148,13 @@ function scalarFunction(arity: number, expr: (a: readonly string[], attrs: Attrs
   return new Function(...args, `return ${expr(args, attrs)};`) as (...xs: number[]) => number;
 }
 
+/** The element type of a generated module's arrays. */
+export type Precision = "f32" | "f64";
+
 export interface ElementwiseDef {
   readonly name: string;
   readonly arity: 1 | 2;
-  readonly expr: (args: readonly string[], attrs: Attrs) => string;
+  readonly expr: (args: readonly string[], attrs: Attrs, precision?: Precision) => string;
   readonly vjp?: OpDef["vjp"];
   readonly notation: OpDef["notation"];
   readonly latex?: OpDef["latex"];

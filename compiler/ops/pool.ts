@@ -2,7 +2,9 @@
 // half the window), and their adjoints.
 //   maxPool2d(x)             y[b, i, j, c] = max over the window's positions inside x (padding never wins)
 //   maxPool2dBackward(x, g)  ∂L/∂x: each window's g[b, i, j, c] goes to the window's first argmax
-//                            (row-major within the window: the first maximum on ties, as PyTorch)
+//                            (row-major within the window: the first maximum on ties, as PyTorch;
+//                            a NaN is the maximum, the last NaN of the window if several, as PyTorch's
+//                            `val > max || isnan(val)`: a diverged input is never skipped)
 //   maxPool2dSelect(x, h)    h read at each window's argmax: the adjoint of maxPool2dBackward in g
 //   avgPool2d(x)             y = Σ window / (kh·kw): padded positions count as zeros (PyTorch's
 //                            count_include_pad=True)
@@ -77,12 +79,17 @@ function forEachWindow(N: number, g: ConvGeometry, f: (taps: number[], yAt: numb
       }
 }
 
-/** The flat index of the first maximum of x over the taps, in channel c. */
+/** The flat index of the first maximum of x over the taps, in channel c (of the last NaN, if any). */
 function argmaxAt(x: Tensor, taps: readonly number[], c: number): number {
   let best = taps[0]! + c;
-  for (const t of taps) if (x.data[t + c]! > x.data[best]!) best = t + c;
+  for (const t of taps) if (beats(x.data[t + c]!, x.data[best]!)) best = t + c;
   return best;
 }
+
+/** Whether v replaces the window's maximum m so far: a larger value, or NaN (PyTorch's max_pool2d). */
+const beats = (v: number, m: number): boolean => v > m || v !== v;
+/** The same test as emitted code. */
+const beatsCode = (v: string, m: string): string => `${v} > ${m} || ${v} !== ${v}`;
 
 const evalGeometry = (x: readonly number[], a: Attrs) => geometry(x[1]!, x[2]!, x[3]!, a);
 
@@ -106,7 +113,8 @@ function overWindow(nm: Namer, g: ConvGeometry, xw: string, c0: string | number,
 
 /**
  * Per pixel and channel block: the first argmax of x over the window, as locals `at[k]` (flat x
- * indices), found with strict `>` in row-major window order, starting from the first position inside x.
+ * indices), found with strict `>` in row-major window order, starting from the first position inside x;
+ * a NaN replaces any maximum (the last NaN wins, as in PyTorch).
  */
 function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: string | number, width: number, lo: [string | number, string | number], hi: [string | number, string | number]): { lines: string[]; at: string[] } {
   const m = range(width).map((k) => nm(`m${k}`)), at = range(width).map((k) => nm(`at${k}`));
@@ -115,7 +123,7 @@ function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: stri
     `const ${first} = ${addOffset(lin([[xw, 1], [lo[0], g.cols.size * g.C], [lo[1], g.C]]), c0)};`,
     ...m.map((mk, k) => `let ${mk} = ${X}[${plus(first, k)}], ${at[k]} = ${plus(first, k)};`),
     ...overWindow(nm, g, xw, c0, lo[0], hi[0], lo[1], hi[1], (xk) =>
-      m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${v[k]} > ${mk}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
+      m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${beatsCode(v[k]!, mk)}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
     ),
   ];
   return { lines, at };
@@ -145,14 +153,14 @@ export const maxPool2dOp = defineOp({
     const g = geometry(H, W, C, a);
     const X = flat(xr), Y = ctx.output.array;
     return [
-      "// y[b, i, j, :] = max over the window's positions inside x (channels in locals)",
+      "// y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch",
       ...overPixels(nm, g, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
         channelBlocks(nm, C, (c0, width) => {
           const m = range(width).map((k) => nm(`m${k}`));
           const v = range(width).map((k) => nm(`v${k}`));
           return [
             `let ${m.map((mk) => `${mk} = -Infinity`).join(", ")};`,
-            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${v[k]} > ${mk}) ${mk} = ${v[k]};`])),
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${beatsCode(v[k]!, mk)}) ${mk} = ${v[k]};`])),
             ...m.map((mk, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${mk};`),
           ];
         }),

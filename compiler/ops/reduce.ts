@@ -1,6 +1,7 @@
 // Reductions along one axis (attrs.axis) or over everything (axis null), optionally keeping the
 // reduced axis as size 1. sum' broadcasts the adjoint back; max' sends it to the maxima, shared
-// equally among ties (as torch.amax).
+// equally among ties (as torch.amax). A NaN is the max of anything it is reduced with (torch.amax):
+// `v > m || v !== v`, so a diverged value is never skipped.
 import { broadcastTo, div, eq, mul, reshape, sum } from "../dsl/core.js";
 import type { Attrs, Node } from "../ir/node.js";
 import type { Dim, Shape } from "../ir/shape.js";
@@ -42,7 +43,7 @@ export const maxOp = defineOp({
   name: "max",
   kind: "reduce",
   shape: ([x], a) => reducedShape(x!.shape, a),
-  eval: ([x], a) => reduceEval(x!, a, -Infinity, (m, v) => (v > m ? v : m)),
+  eval: ([x], a) => reduceEval(x!, a, -Infinity, (m, v) => (v > m || v !== v ? v : m)),
   vjp: (g, node) => {
     const x = node.inputs[0]!;
     const isMax = eq(x, broadcastTo(kept(node, x, node.attrs), x.shape));

@@ -15,8 +15,9 @@ import { make } from "../dsl/context.js";
 import type { Graph } from "../ir/graph.js";
 import { evaluate } from "../ir/interpret.js";
 import type { Node } from "../ir/node.js";
-import { formatShape, sameShape, ShapeError, type Shape } from "../ir/shape.js";
+import { batchDims, formatShape, sameShape, ShapeError, staticPart, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
+import { scaledByBatch } from "./kernelLoops.js";
 import { defineOp } from "./op.js";
 
 /** A traced loop body. Graph inputs: carries, then step inputs, then captures; outputs: new carries, then per-step outputs. */
@@ -221,8 +222,7 @@ function putStep(into: Tensor, v: Tensor, t: number, length: number): void {
  */
 function copy(from: string, to: string, shape: Shape, local: (hint: string) => string): string {
   const k = local("k");
-  const fixed = shape.reduce<number>((a, d) => (typeof d === "number" ? a * d : a), 1);
-  const count = shape.some((d) => typeof d !== "number") ? (fixed === 1 ? "n" : `n * ${fixed}`) : String(fixed);
+  const count = scaledByBatch(batchDims(shape), staticPart(shape));
   return `for (let ${k} = 0; ${k} < ${count}; ${k}++) ${to}[${k}] = ${from}[${k}];`;
 }
 

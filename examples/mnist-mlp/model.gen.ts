@@ -145,7 +145,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const add = mem[at + i * 128 + j] + b1_2[j];
-        h1[i * 128 + j] = add > 0 ? add : 0;
+        h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
   }
@@ -195,7 +195,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const add = mem[at + i * 128 + j] + b1_2[j];
-        h1[i * 128 + j] = add > 0 ? add : 0;
+        h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
   }
@@ -304,7 +304,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_4 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const step = h1[i * 128 + j] > 0 ? 1 : 0;
+        const step = h1[i * 128 + j] <= 0 ? 0 : 1;
         mul[i * 128 + j] = mem_4[at_4 + i * 128 + j] * step;
       }
     }
@@ -348,7 +348,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const add = mem[at + i * 128 + j] + b1_2[j];
-        h1[i * 128 + j] = add > 0 ? add : 0;
+        h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
   }

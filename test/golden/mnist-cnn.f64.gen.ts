@@ -220,21 +220,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
               }
             }
             const add = s0_0 + c1[c0];
-            relu[o + c0] = add > 0 ? add : 0;
+            relu[o + c0] = add <= 0 ? 0 : add;
             const add_2 = s0_1 + c1[c0 + 1];
-            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
             const add_3 = s0_2 + c1[c0 + 2];
-            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
             const add_4 = s0_3 + c1[c0 + 3];
-            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
             const add_5 = s1_0 + c1[c0];
-            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
             const add_6 = s1_1 + c1[c0 + 1];
-            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
             const add_7 = s1_2 + c1[c0 + 2];
-            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
             const add_8 = s1_3 + c1[c0 + 3];
-            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
+            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
       }
@@ -242,7 +242,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
   }
   // h1 = maxPool2×2(relu)   (model.ts:13:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
       for (let oh_2 = 0; oh_2 < 12; oh_2++) {
         const xh_2 = bi_2 * 4608 + oh_2 * 384;
@@ -261,21 +261,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
               const v0 = relu[xk_2];
-              if (v0 > m0) m0 = v0;
+              if (v0 > m0 || v0 !== v0) m0 = v0;
               const v1 = relu[xk_2 + 1];
-              if (v1 > m1) m1 = v1;
+              if (v1 > m1 || v1 !== v1) m1 = v1;
               const v2 = relu[xk_2 + 2];
-              if (v2 > m2) m2 = v2;
+              if (v2 > m2 || v2 !== v2) m2 = v2;
               const v3 = relu[xk_2 + 3];
-              if (v3 > m3) m3 = v3;
+              if (v3 > m3 || v3 !== v3) m3 = v3;
               const v4 = relu[xk_2 + 4];
-              if (v4 > m4) m4 = v4;
+              if (v4 > m4 || v4 !== v4) m4 = v4;
               const v5 = relu[xk_2 + 5];
-              if (v5 > m5) m5 = v5;
+              if (v5 > m5 || v5 !== v5) m5 = v5;
               const v6 = relu[xk_2 + 6];
-              if (v6 > m6) m6 = v6;
+              if (v6 > m6 || v6 !== v6) m6 = v6;
               const v7 = relu[xk_2 + 7];
-              if (v7 > m7) m7 = v7;
+              if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
           h1[o_2] = m0;
@@ -331,21 +331,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
               }
             }
             const add_9 = s0_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
             const add_10 = s0_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
             const add_11 = s0_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
             const add_12 = s0_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
             const add_13 = s1_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
             const add_14 = s1_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
             const add_15 = s1_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
             const add_16 = s1_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
+            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
       }
@@ -353,7 +353,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
   }
   // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
       for (let oh_4 = 0; oh_4 < 4; oh_4++) {
         const xh_4 = bi_4 * 1024 + oh_4 * 256;
@@ -373,21 +373,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
                 const v0_2 = relu_2[xk_4];
-                if (v0_2 > m0_2) m0_2 = v0_2;
+                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
                 const v1_2 = relu_2[xk_4 + 1];
-                if (v1_2 > m1_2) m1_2 = v1_2;
+                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
                 const v2_2 = relu_2[xk_4 + 2];
-                if (v2_2 > m2_2) m2_2 = v2_2;
+                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
                 const v3_2 = relu_2[xk_4 + 3];
-                if (v3_2 > m3_2) m3_2 = v3_2;
+                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
                 const v4_2 = relu_2[xk_4 + 4];
-                if (v4_2 > m4_2) m4_2 = v4_2;
+                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
                 const v5_2 = relu_2[xk_4 + 5];
-                if (v5_2 > m5_2) m5_2 = v5_2;
+                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
                 const v6_2 = relu_2[xk_4 + 6];
-                if (v6_2 > m6_2) m6_2 = v6_2;
+                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
                 const v7_2 = relu_2[xk_4 + 7];
-                if (v7_2 > m7_2) m7_2 = v7_2;
+                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
             h2[o_4 + c0_3] = m0_2;
@@ -591,21 +591,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
               }
             }
             const add = s0_0 + c1[c0];
-            relu[o + c0] = add > 0 ? add : 0;
+            relu[o + c0] = add <= 0 ? 0 : add;
             const add_2 = s0_1 + c1[c0 + 1];
-            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
             const add_3 = s0_2 + c1[c0 + 2];
-            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
             const add_4 = s0_3 + c1[c0 + 3];
-            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
             const add_5 = s1_0 + c1[c0];
-            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
             const add_6 = s1_1 + c1[c0 + 1];
-            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
             const add_7 = s1_2 + c1[c0 + 2];
-            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
             const add_8 = s1_3 + c1[c0 + 3];
-            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
+            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
       }
@@ -613,7 +613,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   }
   // h1 = maxPool2×2(relu)   (model.ts:13:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
       for (let oh_2 = 0; oh_2 < 12; oh_2++) {
         const xh_2 = bi_2 * 4608 + oh_2 * 384;
@@ -632,21 +632,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
               const v0 = relu[xk_2];
-              if (v0 > m0) m0 = v0;
+              if (v0 > m0 || v0 !== v0) m0 = v0;
               const v1 = relu[xk_2 + 1];
-              if (v1 > m1) m1 = v1;
+              if (v1 > m1 || v1 !== v1) m1 = v1;
               const v2 = relu[xk_2 + 2];
-              if (v2 > m2) m2 = v2;
+              if (v2 > m2 || v2 !== v2) m2 = v2;
               const v3 = relu[xk_2 + 3];
-              if (v3 > m3) m3 = v3;
+              if (v3 > m3 || v3 !== v3) m3 = v3;
               const v4 = relu[xk_2 + 4];
-              if (v4 > m4) m4 = v4;
+              if (v4 > m4 || v4 !== v4) m4 = v4;
               const v5 = relu[xk_2 + 5];
-              if (v5 > m5) m5 = v5;
+              if (v5 > m5 || v5 !== v5) m5 = v5;
               const v6 = relu[xk_2 + 6];
-              if (v6 > m6) m6 = v6;
+              if (v6 > m6 || v6 !== v6) m6 = v6;
               const v7 = relu[xk_2 + 7];
-              if (v7 > m7) m7 = v7;
+              if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
           h1[o_2] = m0;
@@ -702,21 +702,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
               }
             }
             const add_9 = s0_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
             const add_10 = s0_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
             const add_11 = s0_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
             const add_12 = s0_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
             const add_13 = s1_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
             const add_14 = s1_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
             const add_15 = s1_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
             const add_16 = s1_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
+            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
       }
@@ -724,7 +724,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   }
   // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
       for (let oh_4 = 0; oh_4 < 4; oh_4++) {
         const xh_4 = bi_4 * 1024 + oh_4 * 256;
@@ -744,21 +744,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
                 const v0_2 = relu_2[xk_4];
-                if (v0_2 > m0_2) m0_2 = v0_2;
+                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
                 const v1_2 = relu_2[xk_4 + 1];
-                if (v1_2 > m1_2) m1_2 = v1_2;
+                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
                 const v2_2 = relu_2[xk_4 + 2];
-                if (v2_2 > m2_2) m2_2 = v2_2;
+                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
                 const v3_2 = relu_2[xk_4 + 3];
-                if (v3_2 > m3_2) m3_2 = v3_2;
+                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
                 const v4_2 = relu_2[xk_4 + 4];
-                if (v4_2 > m4_2) m4_2 = v4_2;
+                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
                 const v5_2 = relu_2[xk_4 + 5];
-                if (v5_2 > m5_2) m5_2 = v5_2;
+                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
                 const v6_2 = relu_2[xk_4 + 6];
-                if (v6_2 > m6_2) m6_2 = v6_2;
+                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
                 const v7_2 = relu_2[xk_4 + 7];
-                if (v7_2 > m7_2) m7_2 = v7_2;
+                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
             h2[o_4 + c0_3] = m0_2;
@@ -1168,42 +1168,42 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
               for (let kw_3 = 0; kw_3 < 2; kw_3++) {
                 const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_4;
                 const v0_3 = relu_2[xk_5];
-                if (v0_3 > m0_3) {
+                if (v0_3 > m0_3 || v0_3 !== v0_3) {
                   m0_3 = v0_3;
                   at0 = xk_5;
                 }
                 const v1_3 = relu_2[xk_5 + 1];
-                if (v1_3 > m1_3) {
+                if (v1_3 > m1_3 || v1_3 !== v1_3) {
                   m1_3 = v1_3;
                   at1 = xk_5 + 1;
                 }
                 const v2_3 = relu_2[xk_5 + 2];
-                if (v2_3 > m2_3) {
+                if (v2_3 > m2_3 || v2_3 !== v2_3) {
                   m2_3 = v2_3;
                   at2 = xk_5 + 2;
                 }
                 const v3_3 = relu_2[xk_5 + 3];
-                if (v3_3 > m3_3) {
+                if (v3_3 > m3_3 || v3_3 !== v3_3) {
                   m3_3 = v3_3;
                   at3 = xk_5 + 3;
                 }
                 const v4_3 = relu_2[xk_5 + 4];
-                if (v4_3 > m4_3) {
+                if (v4_3 > m4_3 || v4_3 !== v4_3) {
                   m4_3 = v4_3;
                   at4 = xk_5 + 4;
                 }
                 const v5_3 = relu_2[xk_5 + 5];
-                if (v5_3 > m5_3) {
+                if (v5_3 > m5_3 || v5_3 !== v5_3) {
                   m5_3 = v5_3;
                   at5 = xk_5 + 5;
                 }
                 const v6_3 = relu_2[xk_5 + 6];
-                if (v6_3 > m6_3) {
+                if (v6_3 > m6_3 || v6_3 !== v6_3) {
                   m6_3 = v6_3;
                   at6 = xk_5 + 6;
                 }
                 const v7_3 = relu_2[xk_5 + 7];
-                if (v7_3 > m7_3) {
+                if (v7_3 > m7_3 || v7_3 !== v7_3) {
                   m7_3 = v7_3;
                   at7 = xk_5 + 7;
                 }
@@ -1227,37 +1227,37 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     // mul = maxPool2dBackward ⊙ [relu_2 > 0]   (relu', model.ts:17:24)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        const step_0 = relu_2[i * 1024 + j * 128 + k * 16] > 0 ? 1 : 0;
+        const step_0 = relu_2[i * 1024 + j * 128 + k * 16] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16] * step_0;
-        const step_1 = relu_2[i * 1024 + j * 128 + k * 16 + 1] > 0 ? 1 : 0;
+        const step_1 = relu_2[i * 1024 + j * 128 + k * 16 + 1] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1] * step_1;
-        const step_2 = relu_2[i * 1024 + j * 128 + k * 16 + 2] > 0 ? 1 : 0;
+        const step_2 = relu_2[i * 1024 + j * 128 + k * 16 + 2] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2] * step_2;
-        const step_3 = relu_2[i * 1024 + j * 128 + k * 16 + 3] > 0 ? 1 : 0;
+        const step_3 = relu_2[i * 1024 + j * 128 + k * 16 + 3] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3] * step_3;
-        const step_4 = relu_2[i * 1024 + j * 128 + k * 16 + 4] > 0 ? 1 : 0;
+        const step_4 = relu_2[i * 1024 + j * 128 + k * 16 + 4] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4] * step_4;
-        const step_5 = relu_2[i * 1024 + j * 128 + k * 16 + 5] > 0 ? 1 : 0;
+        const step_5 = relu_2[i * 1024 + j * 128 + k * 16 + 5] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5] * step_5;
-        const step_6 = relu_2[i * 1024 + j * 128 + k * 16 + 6] > 0 ? 1 : 0;
+        const step_6 = relu_2[i * 1024 + j * 128 + k * 16 + 6] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6] * step_6;
-        const step_7 = relu_2[i * 1024 + j * 128 + k * 16 + 7] > 0 ? 1 : 0;
+        const step_7 = relu_2[i * 1024 + j * 128 + k * 16 + 7] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7] * step_7;
-        const step_8 = relu_2[i * 1024 + j * 128 + k * 16 + 8] > 0 ? 1 : 0;
+        const step_8 = relu_2[i * 1024 + j * 128 + k * 16 + 8] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8] * step_8;
-        const step_9 = relu_2[i * 1024 + j * 128 + k * 16 + 9] > 0 ? 1 : 0;
+        const step_9 = relu_2[i * 1024 + j * 128 + k * 16 + 9] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9] * step_9;
-        const step_10 = relu_2[i * 1024 + j * 128 + k * 16 + 10] > 0 ? 1 : 0;
+        const step_10 = relu_2[i * 1024 + j * 128 + k * 16 + 10] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10] * step_10;
-        const step_11 = relu_2[i * 1024 + j * 128 + k * 16 + 11] > 0 ? 1 : 0;
+        const step_11 = relu_2[i * 1024 + j * 128 + k * 16 + 11] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11] * step_11;
-        const step_12 = relu_2[i * 1024 + j * 128 + k * 16 + 12] > 0 ? 1 : 0;
+        const step_12 = relu_2[i * 1024 + j * 128 + k * 16 + 12] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12] * step_12;
-        const step_13 = relu_2[i * 1024 + j * 128 + k * 16 + 13] > 0 ? 1 : 0;
+        const step_13 = relu_2[i * 1024 + j * 128 + k * 16 + 13] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13] * step_13;
-        const step_14 = relu_2[i * 1024 + j * 128 + k * 16 + 14] > 0 ? 1 : 0;
+        const step_14 = relu_2[i * 1024 + j * 128 + k * 16 + 14] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14] * step_14;
-        const step_15 = relu_2[i * 1024 + j * 128 + k * 16 + 15] > 0 ? 1 : 0;
+        const step_15 = relu_2[i * 1024 + j * 128 + k * 16 + 15] <= 0 ? 0 : 1;
         mul[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15] * step_15;
       }
     }
@@ -1456,42 +1456,42 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
             for (let kw_4 = 0; kw_4 < 2; kw_4++) {
               const xk_7 = xw_7 + kh_8 * 192 + kw_4 * 8;
               const v0_4 = relu[xk_7];
-              if (v0_4 > m0_4) {
+              if (v0_4 > m0_4 || v0_4 !== v0_4) {
                 m0_4 = v0_4;
                 at0_2 = xk_7;
               }
               const v1_4 = relu[xk_7 + 1];
-              if (v1_4 > m1_4) {
+              if (v1_4 > m1_4 || v1_4 !== v1_4) {
                 m1_4 = v1_4;
                 at1_2 = xk_7 + 1;
               }
               const v2_4 = relu[xk_7 + 2];
-              if (v2_4 > m2_4) {
+              if (v2_4 > m2_4 || v2_4 !== v2_4) {
                 m2_4 = v2_4;
                 at2_2 = xk_7 + 2;
               }
               const v3_4 = relu[xk_7 + 3];
-              if (v3_4 > m3_4) {
+              if (v3_4 > m3_4 || v3_4 !== v3_4) {
                 m3_4 = v3_4;
                 at3_2 = xk_7 + 3;
               }
               const v4_4 = relu[xk_7 + 4];
-              if (v4_4 > m4_4) {
+              if (v4_4 > m4_4 || v4_4 !== v4_4) {
                 m4_4 = v4_4;
                 at4_2 = xk_7 + 4;
               }
               const v5_4 = relu[xk_7 + 5];
-              if (v5_4 > m5_4) {
+              if (v5_4 > m5_4 || v5_4 !== v5_4) {
                 m5_4 = v5_4;
                 at5_2 = xk_7 + 5;
               }
               const v6_4 = relu[xk_7 + 6];
-              if (v6_4 > m6_4) {
+              if (v6_4 > m6_4 || v6_4 !== v6_4) {
                 m6_4 = v6_4;
                 at6_2 = xk_7 + 6;
               }
               const v7_4 = relu[xk_7 + 7];
-              if (v7_4 > m7_4) {
+              if (v7_4 > m7_4 || v7_4 !== v7_4) {
                 m7_4 = v7_4;
                 at7_2 = xk_7 + 7;
               }
@@ -1514,21 +1514,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     // mul_2 = maxPool2dBackward_2 ⊙ [relu > 0]   (relu', model.ts:13:24)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        const step_0_2 = relu[i * 4608 + j * 192 + k * 8] > 0 ? 1 : 0;
+        const step_0_2 = relu[i * 4608 + j * 192 + k * 8] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8] * step_0_2;
-        const step_1_2 = relu[i * 4608 + j * 192 + k * 8 + 1] > 0 ? 1 : 0;
+        const step_1_2 = relu[i * 4608 + j * 192 + k * 8 + 1] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1] * step_1_2;
-        const step_2_2 = relu[i * 4608 + j * 192 + k * 8 + 2] > 0 ? 1 : 0;
+        const step_2_2 = relu[i * 4608 + j * 192 + k * 8 + 2] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2] * step_2_2;
-        const step_3_2 = relu[i * 4608 + j * 192 + k * 8 + 3] > 0 ? 1 : 0;
+        const step_3_2 = relu[i * 4608 + j * 192 + k * 8 + 3] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3] * step_3_2;
-        const step_4_2 = relu[i * 4608 + j * 192 + k * 8 + 4] > 0 ? 1 : 0;
+        const step_4_2 = relu[i * 4608 + j * 192 + k * 8 + 4] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4] * step_4_2;
-        const step_5_2 = relu[i * 4608 + j * 192 + k * 8 + 5] > 0 ? 1 : 0;
+        const step_5_2 = relu[i * 4608 + j * 192 + k * 8 + 5] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5] * step_5_2;
-        const step_6_2 = relu[i * 4608 + j * 192 + k * 8 + 6] > 0 ? 1 : 0;
+        const step_6_2 = relu[i * 4608 + j * 192 + k * 8 + 6] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6] * step_6_2;
-        const step_7_2 = relu[i * 4608 + j * 192 + k * 8 + 7] > 0 ? 1 : 0;
+        const step_7_2 = relu[i * 4608 + j * 192 + k * 8 + 7] <= 0 ? 0 : 1;
         mul_2[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7] * step_7_2;
       }
     }
@@ -1715,21 +1715,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
               }
             }
             const add = s0_0 + c1[c0];
-            relu[o + c0] = add > 0 ? add : 0;
+            relu[o + c0] = add <= 0 ? 0 : add;
             const add_2 = s0_1 + c1[c0 + 1];
-            relu[o + c0 + 1] = add_2 > 0 ? add_2 : 0;
+            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
             const add_3 = s0_2 + c1[c0 + 2];
-            relu[o + c0 + 2] = add_3 > 0 ? add_3 : 0;
+            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
             const add_4 = s0_3 + c1[c0 + 3];
-            relu[o + c0 + 3] = add_4 > 0 ? add_4 : 0;
+            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
             const add_5 = s1_0 + c1[c0];
-            relu[o + c0 + 8] = add_5 > 0 ? add_5 : 0;
+            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
             const add_6 = s1_1 + c1[c0 + 1];
-            relu[o + c0 + 9] = add_6 > 0 ? add_6 : 0;
+            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
             const add_7 = s1_2 + c1[c0 + 2];
-            relu[o + c0 + 10] = add_7 > 0 ? add_7 : 0;
+            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
             const add_8 = s1_3 + c1[c0 + 3];
-            relu[o + c0 + 11] = add_8 > 0 ? add_8 : 0;
+            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
       }
@@ -1737,7 +1737,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   }
   // h1 = maxPool2×2(relu)   (model.ts:13:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
       for (let oh_2 = 0; oh_2 < 12; oh_2++) {
         const xh_2 = bi_2 * 4608 + oh_2 * 384;
@@ -1756,21 +1756,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
               const v0 = relu[xk_2];
-              if (v0 > m0) m0 = v0;
+              if (v0 > m0 || v0 !== v0) m0 = v0;
               const v1 = relu[xk_2 + 1];
-              if (v1 > m1) m1 = v1;
+              if (v1 > m1 || v1 !== v1) m1 = v1;
               const v2 = relu[xk_2 + 2];
-              if (v2 > m2) m2 = v2;
+              if (v2 > m2 || v2 !== v2) m2 = v2;
               const v3 = relu[xk_2 + 3];
-              if (v3 > m3) m3 = v3;
+              if (v3 > m3 || v3 !== v3) m3 = v3;
               const v4 = relu[xk_2 + 4];
-              if (v4 > m4) m4 = v4;
+              if (v4 > m4 || v4 !== v4) m4 = v4;
               const v5 = relu[xk_2 + 5];
-              if (v5 > m5) m5 = v5;
+              if (v5 > m5 || v5 !== v5) m5 = v5;
               const v6 = relu[xk_2 + 6];
-              if (v6 > m6) m6 = v6;
+              if (v6 > m6 || v6 !== v6) m6 = v6;
               const v7 = relu[xk_2 + 7];
-              if (v7 > m7) m7 = v7;
+              if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
           h1[o_2] = m0;
@@ -1826,21 +1826,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
               }
             }
             const add_9 = s0_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2] = add_9 > 0 ? add_9 : 0;
+            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
             const add_10 = s0_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 1] = add_10 > 0 ? add_10 : 0;
+            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
             const add_11 = s0_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 2] = add_11 > 0 ? add_11 : 0;
+            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
             const add_12 = s0_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 3] = add_12 > 0 ? add_12 : 0;
+            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
             const add_13 = s1_0_2 + c2[c0_2];
-            relu_2[o_3 + c0_2 + 16] = add_13 > 0 ? add_13 : 0;
+            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
             const add_14 = s1_1_2 + c2[c0_2 + 1];
-            relu_2[o_3 + c0_2 + 17] = add_14 > 0 ? add_14 : 0;
+            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
             const add_15 = s1_2_2 + c2[c0_2 + 2];
-            relu_2[o_3 + c0_2 + 18] = add_15 > 0 ? add_15 : 0;
+            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
             const add_16 = s1_3_2 + c2[c0_2 + 3];
-            relu_2[o_3 + c0_2 + 19] = add_16 > 0 ? add_16 : 0;
+            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
       }
@@ -1848,7 +1848,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   }
   // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals)
+    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
       for (let oh_4 = 0; oh_4 < 4; oh_4++) {
         const xh_4 = bi_4 * 1024 + oh_4 * 256;
@@ -1868,21 +1868,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
                 const v0_2 = relu_2[xk_4];
-                if (v0_2 > m0_2) m0_2 = v0_2;
+                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
                 const v1_2 = relu_2[xk_4 + 1];
-                if (v1_2 > m1_2) m1_2 = v1_2;
+                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
                 const v2_2 = relu_2[xk_4 + 2];
-                if (v2_2 > m2_2) m2_2 = v2_2;
+                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
                 const v3_2 = relu_2[xk_4 + 3];
-                if (v3_2 > m3_2) m3_2 = v3_2;
+                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
                 const v4_2 = relu_2[xk_4 + 4];
-                if (v4_2 > m4_2) m4_2 = v4_2;
+                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
                 const v5_2 = relu_2[xk_4 + 5];
-                if (v5_2 > m5_2) m5_2 = v5_2;
+                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
                 const v6_2 = relu_2[xk_4 + 6];
-                if (v6_2 > m6_2) m6_2 = v6_2;
+                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
                 const v7_2 = relu_2[xk_4 + 7];
-                if (v7_2 > m7_2) m7_2 = v7_2;
+                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
             h2[o_4 + c0_3] = m0_2;

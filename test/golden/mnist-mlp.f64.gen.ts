@@ -173,29 +173,29 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c23 += a2 * b3;
         }
         const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
+        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
         const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
+        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
         const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
+        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
         const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
+        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
         const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
+        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
         const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
+        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
         const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
+        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
         const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
+        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
         const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
+        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
         const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
+        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
         const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
+        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
         const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
+        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
     for (; i < n; i++) {
@@ -217,13 +217,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c03 += a0 * b3;
         }
         const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
+        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
         const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
+        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
         const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
+        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
         const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
   }
@@ -398,29 +398,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c23 += a2 * b3;
         }
         const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
+        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
         const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
+        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
         const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
+        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
         const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
+        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
         const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
+        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
         const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
+        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
         const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
+        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
         const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
+        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
         const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
+        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
         const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
+        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
         const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
+        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
         const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
+        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
     for (; i < n; i++) {
@@ -442,13 +442,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c03 += a0 * b3;
         }
         const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
+        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
         const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
+        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
         const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
+        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
         const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
   }
@@ -775,29 +775,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        const step_00 = h1[i * 128 + j] > 0 ? 1 : 0;
+        const step_00 = h1[i * 128 + j] <= 0 ? 0 : 1;
         mul[i * 128 + j] = c00 * step_00;
-        const step_01 = h1[i * 128 + j + 1] > 0 ? 1 : 0;
+        const step_01 = h1[i * 128 + j + 1] <= 0 ? 0 : 1;
         mul[i * 128 + j + 1] = c01 * step_01;
-        const step_02 = h1[i * 128 + j + 2] > 0 ? 1 : 0;
+        const step_02 = h1[i * 128 + j + 2] <= 0 ? 0 : 1;
         mul[i * 128 + j + 2] = c02 * step_02;
-        const step_03 = h1[i * 128 + j + 3] > 0 ? 1 : 0;
+        const step_03 = h1[i * 128 + j + 3] <= 0 ? 0 : 1;
         mul[i * 128 + j + 3] = c03 * step_03;
-        const step_10 = h1[(i + 1) * 128 + j] > 0 ? 1 : 0;
+        const step_10 = h1[(i + 1) * 128 + j] <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j] = c10 * step_10;
-        const step_11 = h1[(i + 1) * 128 + j + 1] > 0 ? 1 : 0;
+        const step_11 = h1[(i + 1) * 128 + j + 1] <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 1] = c11 * step_11;
-        const step_12 = h1[(i + 1) * 128 + j + 2] > 0 ? 1 : 0;
+        const step_12 = h1[(i + 1) * 128 + j + 2] <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 2] = c12 * step_12;
-        const step_13 = h1[(i + 1) * 128 + j + 3] > 0 ? 1 : 0;
+        const step_13 = h1[(i + 1) * 128 + j + 3] <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 3] = c13 * step_13;
-        const step_20 = h1[(i + 2) * 128 + j] > 0 ? 1 : 0;
+        const step_20 = h1[(i + 2) * 128 + j] <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j] = c20 * step_20;
-        const step_21 = h1[(i + 2) * 128 + j + 1] > 0 ? 1 : 0;
+        const step_21 = h1[(i + 2) * 128 + j + 1] <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 1] = c21 * step_21;
-        const step_22 = h1[(i + 2) * 128 + j + 2] > 0 ? 1 : 0;
+        const step_22 = h1[(i + 2) * 128 + j + 2] <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 2] = c22 * step_22;
-        const step_23 = h1[(i + 2) * 128 + j + 3] > 0 ? 1 : 0;
+        const step_23 = h1[(i + 2) * 128 + j + 3] <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 3] = c23 * step_23;
       }
     }
@@ -819,13 +819,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        const step_00_2 = h1[i * 128 + j] > 0 ? 1 : 0;
+        const step_00_2 = h1[i * 128 + j] <= 0 ? 0 : 1;
         mul[i * 128 + j] = c00 * step_00_2;
-        const step_01_2 = h1[i * 128 + j + 1] > 0 ? 1 : 0;
+        const step_01_2 = h1[i * 128 + j + 1] <= 0 ? 0 : 1;
         mul[i * 128 + j + 1] = c01 * step_01_2;
-        const step_02_2 = h1[i * 128 + j + 2] > 0 ? 1 : 0;
+        const step_02_2 = h1[i * 128 + j + 2] <= 0 ? 0 : 1;
         mul[i * 128 + j + 2] = c02 * step_02_2;
-        const step_03_2 = h1[i * 128 + j + 3] > 0 ? 1 : 0;
+        const step_03_2 = h1[i * 128 + j + 3] <= 0 ? 0 : 1;
         mul[i * 128 + j + 3] = c03 * step_03_2;
       }
     }
@@ -968,29 +968,29 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c23 += a2 * b3;
         }
         const add_00 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00 > 0 ? add_00 : 0;
+        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
         const add_01 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01 > 0 ? add_01 : 0;
+        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
         const add_02 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02 > 0 ? add_02 : 0;
+        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
         const add_03 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03 > 0 ? add_03 : 0;
+        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
         const add_10 = c10 + b1_2[j];
-        h1[(i + 1) * 128 + j] = add_10 > 0 ? add_10 : 0;
+        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
         const add_11 = c11 + b1_2[j + 1];
-        h1[(i + 1) * 128 + j + 1] = add_11 > 0 ? add_11 : 0;
+        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
         const add_12 = c12 + b1_2[j + 2];
-        h1[(i + 1) * 128 + j + 2] = add_12 > 0 ? add_12 : 0;
+        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
         const add_13 = c13 + b1_2[j + 3];
-        h1[(i + 1) * 128 + j + 3] = add_13 > 0 ? add_13 : 0;
+        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
         const add_20 = c20 + b1_2[j];
-        h1[(i + 2) * 128 + j] = add_20 > 0 ? add_20 : 0;
+        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
         const add_21 = c21 + b1_2[j + 1];
-        h1[(i + 2) * 128 + j + 1] = add_21 > 0 ? add_21 : 0;
+        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
         const add_22 = c22 + b1_2[j + 2];
-        h1[(i + 2) * 128 + j + 2] = add_22 > 0 ? add_22 : 0;
+        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
         const add_23 = c23 + b1_2[j + 3];
-        h1[(i + 2) * 128 + j + 3] = add_23 > 0 ? add_23 : 0;
+        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
     for (; i < n; i++) {
@@ -1012,13 +1012,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c03 += a0 * b3;
         }
         const add_00_2 = c00 + b1_2[j];
-        h1[i * 128 + j] = add_00_2 > 0 ? add_00_2 : 0;
+        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
         const add_01_2 = c01 + b1_2[j + 1];
-        h1[i * 128 + j + 1] = add_01_2 > 0 ? add_01_2 : 0;
+        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
         const add_02_2 = c02 + b1_2[j + 2];
-        h1[i * 128 + j + 2] = add_02_2 > 0 ? add_02_2 : 0;
+        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
         const add_03_2 = c03 + b1_2[j + 3];
-        h1[i * 128 + j + 3] = add_03_2 > 0 ? add_03_2 : 0;
+        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
   }

@@ -113,9 +113,9 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const matmul_0 = x[i] * W1[0];
     const matmul_1 = x[i] * W1[1];
     const add_0 = matmul_0 + b1_2[0];
-    const h1_0 = add_0 > 0 ? add_0 : 0;
+    const h1_0 = add_0 <= 0 ? 0 : add_0;
     const add_1 = matmul_1 + b1_2[1];
-    const h1_1 = add_1 > 0 ? add_1 : 0;
+    const h1_1 = add_1 <= 0 ? 0 : add_1;
     // out = h1·W2 + b2   (model.ts:12:15)
     const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
     out[i] = matmul_0_2 + b2_2[0];
@@ -149,9 +149,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const matmul_0 = x[i] * W1[0];
     const matmul_1 = x[i] * W1[1];
     const add_0 = matmul_0 + b1_2[0];
-    const h1_0 = add_0 > 0 ? add_0 : 0;
+    const h1_0 = add_0 <= 0 ? 0 : add_0;
     const add_1 = matmul_1 + b1_2[1];
-    const h1_1 = add_1 > 0 ? add_1 : 0;
+    const h1_1 = add_1 <= 0 ? 0 : add_1;
     // sub = h1·W2 + b2 − y   (model.ts:13:18)
     const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
     const out_0 = matmul_0_2 + b2_2[0];
@@ -171,9 +171,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // mul = dout·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
     const dh1_0 = dout_0 * W2[0];
     const dh1_1 = dout_0 * W2[1];
-    const step_0 = h1_0 > 0 ? 1 : 0;
+    const step_0 = h1_0 <= 0 ? 0 : 1;
     const mul_0 = dh1_0 * step_0;
-    const step_1 = h1_1 > 0 ? 1 : 0;
+    const step_1 = h1_1 <= 0 ? 0 : 1;
     const mul_1 = dh1_1 * step_1;
     // db1 = Σ_axis0 mul   (add', model.ts:11:19)
     db1_0 += mul_0;
@@ -212,9 +212,9 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const matmul_0 = x[i] * W1[0];
     const matmul_1 = x[i] * W1[1];
     const add_0 = matmul_0 + b1_2[0];
-    const h1_0 = add_0 > 0 ? add_0 : 0;
+    const h1_0 = add_0 <= 0 ? 0 : add_0;
     const add_1 = matmul_1 + b1_2[1];
-    const h1_1 = add_1 > 0 ? add_1 : 0;
+    const h1_1 = add_1 <= 0 ? 0 : add_1;
     // out = h1·W2 + b2   (model.ts:12:15)
     const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
     out[i] = matmul_0_2 + b2_2[0];

@@ -12,7 +12,8 @@
 // The reference is always the finite-difference slope of the loss of the *traced forward graph*
 // evaluated by the interpreter: for each parameter element p, h = relStep·max(1, |p|) and
 //   fd = (L(p + h) − L(p − h)) / ((p + h) − (p − h)).
-// An element passes when |analytic − fd| ≤ atol + rtol·|fd|.
+// An element passes when |analytic − fd| ≤ atol + rtol·|fd|. With `skipKinks`, elements where the
+// one-sided slopes disagree (a kink of the loss: relu at 0, a tie of a max) are left out and listed.
 //
 // `gradientReport` returns the comparison; `checkGradients` also throws an Error naming the parameter
 // and the element (flat index and coordinates) when anything disagrees.
@@ -58,6 +59,12 @@ export interface GradCheckOptions {
   readonly relStep?: number;
   /** `--batch N` for tracing. */
   readonly fixedBatch?: number;
+  /**
+   * Leave out elements that sit on a kink of the loss (relu at 0, a tie of a max): where the slopes
+   * (L(p + h) − L(p))/h and (L(p) − L(p − h))/h disagree, no derivative exists to compare. They are
+   * listed in the report's `kinks`, so a caller can insist there are none, or few.
+   */
+  readonly skipKinks?: boolean;
 }
 
 export interface ElementReport {
@@ -81,6 +88,8 @@ export interface GradCheckReport {
   readonly analytic: Readonly<Record<string, Float64Array>>;
   readonly numeric: Readonly<Record<string, Float64Array>>;
   readonly failures: readonly ElementReport[];
+  /** With `skipKinks`: elements left out because the loss has a kink there (numeric: the central difference). */
+  readonly kinks: readonly ElementReport[];
   /** The element with the largest error relative to its tolerance. */
   readonly worst: ElementReport | null;
   readonly forward: Graph;
@@ -142,6 +151,7 @@ export function gradientReport(def: ModelLike, values: Values, opts: GradCheckOp
   const analytic: Record<string, Float64Array> = {};
   const numeric: Record<string, Float64Array> = {};
   const failures: ElementReport[] = [];
+  const kinks: ElementReport[] = [];
   let worst: ElementReport | null = null;
   const checked = forward.params.filter((p) => !opts.params || opts.params.includes(p.attrs.name as string));
   for (const p of checked) {
@@ -172,12 +182,20 @@ export function gradientReport(def: ModelLike, values: Values, opts: GradCheckOp
         moved[k] = v;
         return lossAt(forward, { ...values, params: { ...values.params, [name]: moved } });
       };
-      fd[k] = (at(xp) - at(xm)) / (xp - xm);
+      const lp = at(xp), lm = at(xm);
+      fd[k] = (lp - lm) / (xp - xm);
       const e: ElementReport = {
         param: name, index: k, coords: coordsOf(shape, k),
         analytic: analytic[name]![k]!, numeric: fd[k]!,
         error: Math.abs(analytic[name]![k]! - fd[k]!), tol: atol + rtol * Math.abs(fd[k]!),
       };
+      if (opts.skipKinks) {
+        const right = (lp - loss) / (xp - x), left = (loss - lm) / (x - xm);
+        if (Math.abs(right - left) > 1e-3 * (1 + Math.abs(fd[k]!))) {
+          kinks.push(e);
+          continue;
+        }
+      }
       const bad = !Number.isFinite(e.analytic) || !Number.isFinite(e.numeric) || !(e.error <= e.tol);
       if (bad) failures.push(e);
       const score = (r: ElementReport) => (Number.isFinite(r.error) ? r.error / r.tol : Infinity);
@@ -192,7 +210,7 @@ export function gradientReport(def: ModelLike, values: Values, opts: GradCheckOp
     problems.push(`${failures.length} of ${total} gradient elements disagree with central finite differences:\n${failures.slice(0, 8).map(describe).join("\n")}${failures.length > 8 ? `\n  … and ${failures.length - 8} more` : ""}`);
   }
   const message = problems.length ? `gradient check of model "${forward.name}" failed (loss ${fmt(loss)}):\n${problems.join("\n")}` : "";
-  return { ok: problems.length === 0, message, loss, ...(result.loss !== undefined ? { analyticLoss: result.loss } : {}), analytic, numeric, failures, worst, forward, ...(joint ? { joint } : {}) };
+  return { ok: problems.length === 0, message, loss, ...(result.loss !== undefined ? { analyticLoss: result.loss } : {}), analytic, numeric, failures, kinks, worst, forward, ...(joint ? { joint } : {}) };
 }
 
 /** Like gradientReport, but throws an Error with the report's message when the check fails. */

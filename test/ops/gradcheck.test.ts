@@ -72,6 +72,16 @@ describe("checkGradients", () => {
     expect(nonFinite.failures.some((e) => e.param === "b" && e.index === 0)).toBe(true);
   });
 
+  it("with skipKinks, leaves out and lists the elements where the loss has a kink (relu at 0), and only those", () => {
+    const kinked = () => ({ loss: d.sum(d.relu(d.param("X", [3]))) });
+    const at = { params: { X: [0, 0.5, -0.5] } };
+    expect(gradientReport(kinked, at).failures.map((f) => f.index)).toEqual([0]); // fd ½, relu'(0) = 0
+    const r = gradientReport(kinked, at, { skipKinks: true });
+    expect(r.ok).toBe(true);
+    expect(r.kinks.map((k) => k.index)).toEqual([0]);
+    expect(gradientReport(mlp, values, { skipKinks: true }).kinks).toEqual([]);
+  });
+
   it("restricts the check to some parameters", () => {
     const r = gradientReport(mlp, values, { transform: scaleGrad("b", 2), params: ["W", "V"] });
     expect(r.ok).toBe(true);

@@ -1,0 +1,305 @@
+// Every op's compiled code, checked (the interpreter-level table is ./gradients.test.ts; this one runs
+// what gradc emits). For every op in the registry (compiler/ops/index.ts) at least one entry below
+// builds a small model around it, over a batch of 2 or more rows, and:
+//
+//  1. compiles it to a float64 module and compares lossAndGrad with central finite differences of the
+//     reference interpreter's loss (elements on a kink of the loss are left out and must be none);
+//  2. compares the module's forward() with the interpreter's outputs;
+//  3. compiles it to a float32 module and compares its forward outputs, loss and raw gradients with the
+//     float64 module's at the same (float32-rounded) values, to float32 precision.
+//
+// The loss is Σ C ⊙ y for the op's result y and fixed random weights C (an input when y has the batch
+// dimension), so every element of y matters. A meta test fails when an op has no entry, and every entry
+// checks that its op survives the optimizer into the compiled graph (a pass must not rewrite it away
+// unnoticed). Values are seeded per entry and chosen away from kinks (relu at 0, ties of a max).
+import { describe, expect, it } from "vitest";
+import * as cv from "../../compiler/dsl/conv.js";
+import * as d from "../../compiler/dsl/core.js";
+import * as ix from "../../compiler/dsl/indexing.js";
+import { model, type ModelDef } from "../../compiler/dsl/model.js";
+import { scan } from "../../compiler/dsl/scan.js";
+import { dropout, select } from "../../compiler/dsl/training.js";
+import { evaluate } from "../../compiler/ir/interpret.js";
+import type { Node } from "../../compiler/ir/node.js";
+import type { Dim } from "../../compiler/ir/shape.js";
+import { allOps } from "../../compiler/ops/index.js";
+import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
+import { gradientReport, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
+import { awayFromZero, mulberry32, seedOf, uniformArray, type Rng } from "../helpers/rng.js";
+
+// ── value generators ──────────────────────────────────────────────────────────────────────────────
+
+type Gen = (rng: Rng, n: number) => number[];
+const U = (lo: number, hi: number): Gen => (rng, n) => uniformArray(rng, n, lo, hi);
+const SMALL = U(-1, 1);
+const WIDE = U(-3, 3);
+const POS = U(0.4, 2);
+/** |v| in [0.3, 1.5) with random signs: products of two such values stay ≥ 0.09 away from 0. */
+const AWAY: Gen = (rng, n) => awayFromZero(rng, n, 0.3, 1.5);
+/** Distinct values at least 0.1 apart, shuffled: no ties in any max or pooling window. */
+const DISTINCT: Gen = (rng, n) => {
+  const v = Array.from({ length: n }, (_, k) => -2 + 0.13 * k + 0.03 * rng());
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [v[i], v[j]] = [v[j]!, v[i]!];
+  }
+  return v;
+};
+/** Distinct and all negative: a compiled max that started from 0 instead of −∞ would return 0. */
+const NEGATIVE: Gen = (rng, n) => DISTINCT(rng, n).map((v) => v - 2 - 0.13 * n);
+/** Integers in [0, k). */
+const INT = (k: number): Gen => (rng, n) => Array.from({ length: n }, () => Math.floor(rng() * k));
+
+// ── the table ─────────────────────────────────────────────────────────────────────────────────────
+
+interface Spec {
+  readonly shape: Dim[];
+  readonly gen: Gen;
+  readonly int?: boolean;
+}
+interface CompiledCase {
+  /** The op under test: its name in the registry. */
+  readonly op: string;
+  readonly name: string;
+  readonly params: Record<string, Spec>;
+  /** Inputs; "batch" in a shape is the batch dimension. */
+  readonly inputs?: Record<string, Spec>;
+  readonly build: (v: Record<string, Node>) => Node;
+  /** Rows in the batch (default 3; always ≥ 2). */
+  readonly batch?: number;
+}
+
+const P = (shape: number[], gen: Gen = SMALL): Spec => ({ shape, gen });
+const I = (shape: Dim[], gen: Gen = SMALL): Spec => ({ shape, gen });
+const L = (shape: Dim[], classes: number): Spec => ({ shape, gen: INT(classes), int: true });
+const B = "batch";
+
+const binary = (op: string, f: (a: Node, b: Node) => Node, ga: Gen, gb: Gen): CompiledCase[] => [
+  { op, name: "x[batch,4] ∘ W[4] (a bias broadcast over rows)", params: { W: P([4], gb) }, inputs: { x: I([B, 4], ga) }, build: (v) => f(v.x!, v.W!) },
+  { op, name: "W[4] ∘ x[batch,4]", params: { W: P([4], ga) }, inputs: { x: I([B, 4], gb) }, build: (v) => f(v.W!, v.x!) },
+  { op, name: "x·A ∘ x·B, both [batch,3] and differentiated", params: { A: P([2, 3], ga), Bm: P([2, 3], gb) }, inputs: { x: I([B, 2], POS) }, build: (v) => f(d.matmul(v.x!, v.A!), d.matmul(v.x!, v.Bm!)) },
+  { op, name: "x[batch,1] ∘ r[1,3] (an outer broadcast)", params: { r: P([1, 3], gb) }, inputs: { x: I([B, 1], ga) }, build: (v) => f(v.x!, v.r!) },
+  { op, name: "a scalar param ∘ x[batch,2,3]", params: { s: P([], ga) }, inputs: { x: I([B, 2, 3], gb) }, build: (v) => f(v.s!, v.x!) },
+];
+
+const unary = (op: string, f: (z: Node) => Node, gx: Gen, gw: Gen): CompiledCase[] => [
+  { op, name: "of x ⊙ W [batch,4]", params: { W: P([4], gw) }, inputs: { x: I([B, 4], gx) }, build: (v) => f(d.mul(v.x!, v.W!)) },
+  { op, name: "of x·W + b, fused into the matmul's epilogue [batch,3]", params: { W: P([2, 3], gw), b: P([3], U(-0.05, 0.05)) }, inputs: { x: I([B, 2], gx) }, build: (v) => f(d.add(d.matmul(v.x!, v.W!), v.b!)) },
+];
+
+/** A large product x[batch, 40]·W[40, 24] + b: the blocked GEMM (f64) and the SIMD product (f32), the activation as its epilogue. */
+const gemmCase = (op: string, f: (z: Node) => Node): CompiledCase => ({
+  op, name: "epilogue of a large x[batch,40]·W[40,24] + b (blocked GEMM in f64, the SIMD product in f32)",
+  params: { W: P([40, 24], U(-0.3, 0.3)), b: P([24], U(0.5, 1)) }, inputs: { x: I([B, 40], POS) }, build: (v) => f(d.add(d.matmul(v.x!, v.W!), v.b!)), batch: 5,
+});
+
+const poolAttrs = (size: [number, number], stride: [number, number] = size, padding: [number, number] = [0, 0]) => ({ size, stride, padding });
+const convAttrs = (stride: [number, number], padding: [number, number, number, number]) => ({ stride, padding, dilation: [1, 1] as [number, number] });
+
+const table: CompiledCase[] = [
+  // leaves (every model uses input and param; const and dim get entries of their own)
+  { op: "input", name: "x read directly", params: { W: P([3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.mul(v.x!, v.W!) },
+  { op: "param", name: "a parameter read directly", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]) }, build: (v) => d.matmul(v.x!, v.W!) },
+  { op: "const", name: "a constant tensor in the product", params: { W: P([3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.mul(d.mul(v.x!, v.W!), d.constant([0.5, -2, 3])) },
+  { op: "dim", name: "the batch size: mean over the batch", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => d.mean(d.tanh(d.matmul(v.x!, v.W!)), 0) },
+  // elementwise arithmetic
+  ...binary("add", d.add, SMALL, SMALL),
+  ...binary("sub", d.sub, SMALL, SMALL),
+  ...binary("mul", d.mul, SMALL, SMALL),
+  ...binary("div", d.div, SMALL, POS),
+  ...binary("pow", d.pow, POS, U(-1.5, 2.5)),
+  { op: "pow", name: "x[batch,4] ^ 3 (integer constant exponent, negative bases)", params: { W: P([4], AWAY) }, inputs: { x: I([B, 4], AWAY) }, build: (v) => d.pow(d.mul(v.x!, v.W!), 3) },
+  ...unary("neg", d.neg, SMALL, SMALL),
+  ...unary("exp", d.exp, SMALL, WIDE),
+  ...unary("log", (z) => d.log(d.add(d.square(z), 0.5)), SMALL, WIDE),
+  { op: "log", name: "of x ⊙ W, both positive", params: { W: P([4], POS) }, inputs: { x: I([B, 4], POS) }, build: (v) => d.log(d.mul(v.x!, v.W!)) },
+  { op: "sqrt", name: "of x ⊙ W, both positive", params: { W: P([4], POS) }, inputs: { x: I([B, 4], POS) }, build: (v) => d.sqrt(d.mul(v.x!, v.W!)) },
+  ...unary("square", d.square, SMALL, WIDE),
+  ...unary("abs", d.abs, AWAY, AWAY),
+  { op: "sign", name: "z·sign(z) = |z| (sign is a constant)", params: { W: P([4], AWAY) }, inputs: { x: I([B, 4], AWAY) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.mul(z, d.sign(z)); } },
+  { op: "eq", name: "z·(1 + [z = z]) = 2z (eq is a constant)", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.mul(z, d.add(1, d.eq(z, z))); } },
+  // activations
+  ...unary("sigmoid", d.sigmoid, SMALL, WIDE),
+  gemmCase("sigmoid", d.sigmoid),
+  ...unary("tanh", d.tanh, SMALL, WIDE),
+  ...unary("relu", d.relu, AWAY, AWAY),
+  gemmCase("relu", (z) => d.relu(d.sub(z, 1.3))),
+  ...unary("leakyRelu", (z) => d.leakyRelu(z, 0.1), AWAY, AWAY),
+  ...unary("softplus", d.softplus, SMALL, WIDE),
+  { op: "step", name: "z·step(z, 0.1) = leakyRelu(z) (step is a constant)", params: { W: P([4], AWAY) }, inputs: { x: I([B, 4], AWAY) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.mul(z, d.step(z, 0.1)); } },
+  // reductions
+  { op: "sum", name: "along rows of x ⊙ W [batch,4]", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.mul(v.x!, v.W!), 1) },
+  { op: "sum", name: "over the batch (axis 0), keepdims", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.tanh(d.mul(v.x!, v.W!)), 0, true) },
+  { op: "sum", name: "over everything", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.square(d.mul(v.x!, v.W!))) },
+  { op: "sum", name: "axis 1 of [batch,2,3]", params: { W: P([2, 3]) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.sum(d.mul(v.x!, v.W!), 1) },
+  { op: "max", name: "along rows, all values negative", params: { W: P([4], NEGATIVE) }, inputs: { x: I([B, 4], U(-0.01, 0.01)) }, build: (v) => d.max(d.add(v.x!, v.W!), 1) },
+  { op: "max", name: "along rows of x ⊙ W, keepdims", params: { W: P([5], U(1, 2)) }, inputs: { x: I([B, 5], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 1, true) },
+  { op: "max", name: "over the batch (axis 0), all negative", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 3], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), 0), batch: 5 },
+  { op: "max", name: "over everything, all negative", params: { W: P([2], U(0.5, 1)) }, inputs: { x: I([B, 2], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!)) },
+  { op: "max", name: "axis 2 of [batch,2,3]", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 2, 3], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 2) },
+  // layout
+  { op: "reshape", name: "[batch,6] → [batch,2,3], then tanh", params: { W: P([2, 6], U(0.5, 1)) }, inputs: { x: I([B, 2], POS) }, build: (v) => d.tanh(d.reshape(d.matmul(v.x!, v.W!), [B, 2, 3])) },
+  { op: "broadcastTo", name: "b[1,4] to [batch,4], then a matmul", params: { b: P([1, 4]), V: P([4, 2]) }, inputs: { x: I([B, 4]) }, build: (v) => d.matmul(d.broadcastTo(v.b!, v.x!.shape), v.V!) },
+  { op: "transpose", name: "[batch,2,3] perm [0,2,1]", params: { W: P([2, 3]) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.tanh(d.transpose(d.mul(v.x!, v.W!), [0, 2, 1])) },
+  { op: "transpose", name: "[batch,2,3] perm [1,0,2]: the batch in the middle", params: { W: P([2, 3]) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.sigmoid(d.transpose(d.mul(v.x!, v.W!), [1, 0, 2])) },
+  { op: "transpose", name: "[batch,2,3] perm [2,0,1] (a 3-cycle: not its own inverse)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.tanh(d.transpose(d.mul(v.x!, v.W!), [2, 0, 1])) },
+  { op: "transpose", name: "[batch,3]ᵀ read by a softmax along the batch", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.softmax(d.transpose(d.matmul(v.x!, v.W!))) },
+  // joining, slicing, indexing
+  { op: "concat", name: "[x·W, x] along the last axis", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => d.tanh(ix.concat([d.matmul(v.x!, v.W!), v.x!])) },
+  { op: "concat", name: "[batch,1,3] and [batch,2,3] along a middle axis", params: { A: P([2, 3]), Bm: P([2, 6]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.concat([d.reshape(d.matmul(v.x!, v.A!), [B, 1, 3]), d.reshape(d.matmul(v.x!, v.Bm!), [B, 2, 3])], 1) },
+  { op: "slice", name: "(x·W)[:, 1::2]", params: { W: P([2, 5]) }, inputs: { x: I([B, 2]) }, build: (v) => d.tanh(ix.slice(d.matmul(v.x!, v.W!), { start: 1, step: 2 })) },
+  { op: "slice", name: "a middle axis of [batch,4,3]", params: { W: P([4, 3]) }, inputs: { x: I([B, 4, 3]) }, build: (v) => ix.slice(d.mul(v.x!, v.W!), { axis: 1, start: 1, end: 3 }) },
+  { op: "sliceGrad", name: "(x·W) placed at [:, 2:5] of 6 columns", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6) },
+  { op: "gather", name: "embedding(tokens [batch,3], E [5,2]) with repeats", params: { E: P([5, 2]) }, inputs: { tok: L([B, 3], 5) }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)), batch: 4 },
+  { op: "scatterAdd", name: "rows of x·W [batch,2] added into 3 rows by labels", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]), idx: L([B], 3) }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)), batch: 5 },
+  // matmul, in each of the emitter's forms
+  { op: "matmul", name: "x[batch,3]·W[3,2] (few columns, a short contraction written out)", params: { W: P([3, 2]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!) },
+  { op: "matmul", name: "x[batch,12]·W[12,5] (few columns, a looped contraction)", params: { W: P([12, 5]) }, inputs: { x: I([B, 12]) }, build: (v) => d.matmul(v.x!, v.W!) },
+  { op: "matmul", name: "x[batch,3]·W[3,11] (many columns: rows accumulate)", params: { W: P([3, 11]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!) },
+  { op: "matmul", name: "x[batch,3]·W[11,3]ᵀ (dot products)", params: { W: P([11, 3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!, { transB: true }) },
+  { op: "matmul", name: "xᵀ·(x·W) [3,4]: a contraction over the batch", params: { W: P([3, 4]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, d.matmul(v.x!, v.W!), { transA: true }) },
+  { op: "matmul", name: "x[batch,40]·W[40,24] (blocked GEMM in f64, SIMD in f32; δ·Wᵀ and xᵀ·δ too)", params: { W: P([40, 24], U(-0.3, 0.3)) }, inputs: { x: I([B, 40]) }, build: (v) => d.matmul(d.tanh(v.x!), v.W!), batch: 5 },
+  { op: "matmul", name: "h·hᵀ [batch,batch] (the batch as both outer sizes)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => { const h = d.tanh(d.matmul(v.x!, v.W!)); return d.matmul(h, h, { transB: true }); }, batch: 4 },
+  // convolution and pooling (NHWC)
+  { op: "conv2d", name: "x[batch,5,5,2] ⊛ w[3,3,2,3], stride 2, padding 1, + bias", params: { Wt: P([3, 3, 2, 3]), b: P([3]) }, inputs: { x: I([B, 5, 5, 2]) }, build: (v) => d.tanh(d.add(cv.conv2d(v.x!, v.Wt!, { stride: 2, padding: 1 }), v.b!)), batch: 2 },
+  { op: "conv2d", name: "two layers: the first's input gradient is conv2dBackwardInput", params: { W1: P([2, 2, 1, 2]), W2: P([2, 2, 2, 2]) }, inputs: { x: I([B, 4, 4, 1]) }, build: (v) => cv.conv2d(d.tanh(cv.conv2d(v.x!, v.W1!)), v.W2!), batch: 2 },
+  { op: "conv2dBackwardInput", name: "g[batch,3,3,3] ⊙ G, w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([3, 3, 3]), Wt: P([3, 3, 2, 3]) }, inputs: { g: I([B, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardInput(d.mul(v.g!, v.G!), v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]), batch: 2 },
+  { op: "conv2dBackwardFilter", name: "x[batch,5,5,2] ⊙ X, g[batch,3,3,3] ⊙ G → w 3×3", params: { X: P([5, 5, 2]), G: P([3, 3, 3]) }, inputs: { x: I([B, 5, 5, 2]), g: I([B, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardFilter(d.mul(v.x!, v.X!), d.mul(v.g!, v.G!), convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]), batch: 2 },
+  { op: "maxPool2d", name: "2×2 windows of x[batch,4,4,2] ⊙ s (s > 0 keeps each window's argmax)", params: { s: P([2], U(0.5, 1.5)) }, inputs: { x: I([B, 4, 4, 2], DISTINCT) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 2 }), batch: 2 },
+  { op: "maxPool2d", name: "3×3, stride 2, padding 1 (overlapping windows), all negative", params: { s: P([2], U(0.5, 1.5)) }, inputs: { x: I([B, 5, 5, 2], NEGATIVE) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 3, stride: 2, padding: 1 }), batch: 2 },
+  { op: "maxPool2d", name: "2×2 of 10 channels (two channel blocks of the argmax kernels)", params: { s: P([10], U(0.5, 1.5)) }, inputs: { x: I([B, 2, 2, 10], DISTINCT) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 2 }), batch: 2 },
+  { op: "maxPool2dBackward", name: "g = x' ⊙ G routed to the argmax of x [batch,4,4,2]", params: { G: P([2, 2, 2]) }, inputs: { x: I([B, 4, 4, 2], DISTINCT), g: I([B, 2, 2, 2]) }, build: (v) => cv.maxPool2dBackward(v.x!, d.mul(v.g!, v.G!), poolAttrs([2, 2])), batch: 2 },
+  { op: "maxPool2dSelect", name: "h = x' ⊙ H read at the argmax of x, 3×3 stride 2 padding 1", params: { H: P([5, 5, 2]) }, inputs: { x: I([B, 5, 5, 2], DISTINCT), h: I([B, 5, 5, 2]) }, build: (v) => cv.maxPool2dSelect(v.x!, d.mul(v.h!, v.H!), poolAttrs([3, 3], [2, 2], [1, 1])), batch: 2 },
+  { op: "avgPool2d", name: "3×3, stride 2, padding 1 of x ⊙ X", params: { X: P([5, 5, 2]) }, inputs: { x: I([B, 5, 5, 2]) }, build: (v) => cv.avgPool2d(d.mul(v.x!, v.X!), { size: 3, stride: 2, padding: 1 }), batch: 2 },
+  { op: "avgPool2dBackward", name: "g = x ⊙ G, 2×2 → 5×4 (the last row unused)", params: { G: P([2, 2, 3]) }, inputs: { g: I([B, 2, 2, 3]) }, build: (v) => cv.avgPool2dBackward(d.mul(v.g!, v.G!), poolAttrs([2, 2]), [5, 4]), batch: 2 },
+  // softmax family
+  { op: "softmax", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.softmax(d.matmul(v.x!, v.W!)) },
+  { op: "softmax", name: "rows of one element [batch,1] (constant 1)", params: { W: P([2, 1], WIDE), V: P([2, 1]) }, inputs: { x: I([B, 2]) }, build: (v) => d.mul(d.softmax(d.matmul(v.x!, v.W!)), d.matmul(v.x!, v.V!)) },
+  { op: "logSoftmax", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSoftmax(d.matmul(v.x!, v.W!)) },
+  { op: "logSoftmax", name: "[batch,2,3] (the last axis)", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.logSoftmax(d.mul(v.x!, v.W!)) },
+  { op: "softmaxCE", name: "logits x·W, integer labels", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]), y: L([B], 4) }, build: (v) => d.softmaxCrossEntropyRows(d.matmul(v.x!, v.W!), v.y!), batch: 5 },
+  { op: "softmaxCE", name: "logits x·W, float target rows", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]), t: I([B, 3], U(0, 1)) }, build: (v) => d.softmaxCrossEntropyRows(d.matmul(v.x!, v.W!), v.t!) },
+  { op: "onehot", name: "onehot(labels) ⊙ tanh(x·W)", params: { W: P([2, 4]) }, inputs: { x: I([B, 2]), y: L([B], 4) }, build: (v) => d.mul(d.onehot(v.y!, 4), d.tanh(d.matmul(v.x!, v.W!))), batch: 5 },
+  // training-mode ops (lossAndGrad runs the training pass: dropout masks, the training branch)
+  { op: "select", name: "the training branch tanh(x·W) (forward: the inference branch)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => select(d.tanh(d.matmul(v.x!, v.W!)), d.matmul(v.x!, v.W!)) },
+  { op: "dropoutMask", name: "dropout(tanh(x·W), 0.3): the interpreter draws the compiled masks", params: { W: P([2, 5]) }, inputs: { x: I([B, 2]) }, build: (v) => dropout(d.tanh(d.matmul(v.x!, v.W!)), 0.3), batch: 4 },
+  // recurrence
+  { op: "scan", name: "tanh RNN over xs[batch,4,2]", params: { W: P([2, 3]), U: P([3, 3]) }, inputs: { xs: I([B, 4, 2]) }, build: (v) => scan((h: Node, x: Node) => { const h2 = d.tanh(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))); return { carry: h2, output: h2 }; }, d.zeros([B, 3]), v.xs!).outputs as Node },
+  { op: "part", name: "the final carry of a reverse scan", params: { W: P([2, 2]), U: P([2, 2]) }, inputs: { xs: I([B, 3, 2]) }, build: (v) => scan((h: Node, x: Node) => ({ carry: d.sigmoid(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))) }), d.zeros([B, 2]), v.xs!, { reverse: true }).carry as Node },
+];
+
+// ── running an entry ──────────────────────────────────────────────────────────────────────────────
+
+const batchOf = (c: CompiledCase) => c.batch ?? 3;
+const count = (shape: Dim[], batch: number) => shape.reduce<number>((n, s) => n * (typeof s === "number" ? s : batch), 1);
+
+/**
+ * Σ C ⊙ y: C a constant for a static y, an input "C" of y's shape for a y over the batch, and for a
+ * [batch, batch] y (inputs may hold the batch once) the outer product of two inputs c1, c2 [batch].
+ */
+function weighted(y: Node, c: CompiledCase): Node {
+  const batchAxes = y.shape.filter((s) => typeof s !== "number").length;
+  if (batchAxes === 0) return randomlyWeighted(y, mulberry32(seedOf(`C of ${c.op}: ${c.name}`)));
+  if (batchAxes === 1) return d.sum(d.mul(y, d.input("C", [...y.shape])));
+  if (y.shape.length !== 2) throw new Error(`${c.op}: ${c.name}: weights for ${JSON.stringify(y.shape)} are not implemented`);
+  return d.sum(d.mul(y, d.mul(d.reshape(d.input("c1", [B]), [B, 1]), d.reshape(d.input("c2", [B]), [1, B]))));
+}
+
+/** The entry's model: loss = Σ C ⊙ y (see weighted); y is also the output "result". */
+const caseModel = (c: CompiledCase): ModelDef =>
+  model("op", () => {
+    const v: Record<string, Node> = {};
+    for (const [name, s] of Object.entries(c.inputs ?? {})) v[name] = d.input(name, s.shape, s.int ? { dtype: "int" } : {});
+    for (const [name, s] of Object.entries(c.params)) v[name] = d.param(name, s.shape as number[], { init: "zeros" });
+    const y = c.build(v);
+    return { loss: weighted(y, c), outputs: { result: y } };
+  });
+
+/** Seeded values for an entry; the weights C get |C| in [0.2, 1) with random signs. */
+function caseValues(c: CompiledCase, def: ModelDef) {
+  const rng = mulberry32(seedOf(`${c.op}: ${c.name}`));
+  const batch = batchOf(c);
+  const params: Record<string, number[]> = {};
+  for (const [name, s] of Object.entries(c.params)) params[name] = s.gen(rng, count(s.shape, 1));
+  const inputs: Record<string, number[]> = {};
+  for (const [name, s] of Object.entries(c.inputs ?? {})) inputs[name] = s.gen(rng, count(s.shape, batch));
+  for (const w of traceModel(def).inputs.filter((i) => ["C", "c1", "c2"].includes(i.attrs.name as string))) inputs[w.attrs.name as string] = awayFromZero(rng, count([...w.shape], batch), 0.2, 1);
+  return { params, inputs };
+}
+
+/** float32-rounded copies: both modules then see exactly the same numbers. */
+const rounded = (r: Record<string, number[]>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map(Math.fround)]));
+const typed = (r: Record<string, number[]>, T: Float32ArrayConstructor | Float64ArrayConstructor) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, T.from(v)]));
+
+/** Elementwise |a − b| ≤ tol·max(1, max|b|): float32 rounding is relative to the array's scale. */
+function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  expect(a.length, `${what}: length`).toBe(b.length);
+  const scale = Math.max(1, ...Array.from(b, Math.abs));
+  for (let k = 0; k < b.length; k++) {
+    expect(Number.isFinite(a[k]!), `${what}[${k}] is ${a[k]}`).toBe(true);
+    expect(Math.abs(a[k]! - b[k]!), `${what}[${k}]: ${a[k]} vs ${b[k]}`).toBeLessThanOrEqual(tol * scale);
+  }
+}
+
+/** float32 precision after a few roundings of sums over tens of terms. */
+const F32_TOL = 2e-5;
+
+async function checkCase(c: CompiledCase, f64: GeneratedModule, f32: GeneratedModule) {
+  const def = caseModel(c);
+  const values = caseValues(c, def);
+  const p64 = typed(values.params, Float64Array);
+
+  // 1. gradients of the float64 module against central finite differences
+  const r = gradientReport(def, values, { analytic: () => f64.lossAndGrad(p64, values.inputs), skipKinks: true });
+  expect(r.ok, r.message).toBe(true);
+  expect(r.kinks.map((k) => `∂L/∂${k.param}[${k.coords.join(", ")}]`), "elements on a kink of the loss: choose values away from it").toEqual([]);
+  const largest = Math.max(...Object.values(r.numeric).flatMap((a) => [...a].map(Math.abs)));
+  expect(largest, "the gradient is zero everywhere: the check would pass vacuously").toBeGreaterThan(1e-3);
+
+  // 2. forward() against the reference interpreter (inference mode: the same graph unless dropout or select)
+  const g = traceModel(def);
+  if (!g.nodes.some((n) => n.op === "dropoutMask" || n.op === "select")) {
+    const reference = evaluate(g, values);
+    expectClose(f64.forward(p64, values.inputs).result!, reference.get(g.outputs[0]![1])!.data, 1e-12, "f64 forward");
+  }
+
+  // 3. the float32 module against the float64 one, at the same float32-rounded values
+  const params = rounded(values.params), inputs = rounded(values.inputs);
+  const at64 = f64.lossAndGrad(typed(params, Float64Array), inputs);
+  const at32 = f32.lossAndGrad(typed(params, Float32Array), inputs);
+  expectClose([at32.loss], [at64.loss], F32_TOL, "f32 loss");
+  for (const [name, grad] of Object.entries(at64.grads)) expectClose(at32.grads[name]!, grad, F32_TOL, `f32 ∂L/∂${name}`);
+  expectClose(f32.forward(typed(params, Float32Array), inputs).result!, f64.forward(typed(params, Float64Array), inputs).result!, F32_TOL, "f32 forward");
+}
+
+describe("every op's compiled code: f64 against finite differences, f32 against f64", () => {
+  const byOp = new Map<string, CompiledCase[]>();
+  for (const c of table) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+  for (const [op, cases] of byOp) {
+    describe(op, () => {
+      it.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+        expect(batchOf(c)).toBeGreaterThanOrEqual(2);
+        const def = caseModel(c);
+        const compiled = await compileAndImport(def);
+        const ops = new Set(compiled.optimized.graph.nodes.map((n) => n.op));
+        expect(ops.has(c.op), `no "${c.op}" node is left in the compiled graph: ${[...ops].sort().join(", ")}`).toBe(true);
+        await checkCase(c, compiled.module, (await compileAndImport(def, { dtype: "f32" })).module);
+      });
+    });
+  }
+});
+
+describe("meta", () => {
+  it("every op in the registry has an entry", () => {
+    const covered = new Set(table.map((c) => c.op));
+    const missing = allOps.map((o) => o.name).filter((name) => !covered.has(name));
+    expect(missing, `ops with no compiled entry: ${missing.join(", ")}`).toEqual([]);
+  });
+
+  it("entries name only registry ops and run at batch ≥ 2", () => {
+    const names = new Set(allOps.map((o) => o.name));
+    expect(table.map((c) => c.op).filter((op) => !names.has(op))).toEqual([]);
+    expect(table.filter((c) => batchOf(c) < 2)).toEqual([]);
+    expect(table.every((c) => Object.values(c.inputs ?? {}).some((s) => s.shape.includes(B)))).toBe(true);
+  });
+});
