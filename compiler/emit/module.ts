@@ -448,7 +448,11 @@ function emitPassWith(
     const field = [...shared].find(([, ids]) => ids.includes(id))?.[0] ?? id;
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : field);
   }
-  const lossLine = kind !== "forward" ? [`return ${storage.get(g.loss!) ?? literal(g.loss!.attrs.value as number)};`] : [];
+  const lossStorage = storage.get(g.loss!);
+  // An output that is the loss itself keeps it in an array (see emitKernels' storage), else it is a local.
+  const lossInArray = g.outputs.some(([, o]) => o === g.loss);
+  const lossValue = lossStorage === undefined ? literal(g.loss!.attrs.value as number) : lossInArray ? `${lossStorage}[0]!` : lossStorage;
+  const lossLine = kind !== "forward" ? [`return ${lossValue};`] : [];
   return {
     pass: { lines: [...head, "", ...out.lines, ...lossLine], buffers, shared, inputs, inputIds, rootStorage, saved: out.saved, readInPlace: out.readInPlace },
     codes: out.codes,
@@ -541,9 +545,11 @@ function emitKernels(
     }
   }
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
+  // The loss is a local the pass returns, unless an output is the loss itself: outputs are read from arrays.
+  const outputSet = new Set(g.outputs.map(([, o]) => o));
   for (const n of p.nodes) {
     if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
-    if (n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss)) {
+    if (n.shape.length === 0 && !(rootSet.has(n) && (n !== g.loss || outputSet.has(n)))) {
       scalars.add(n);
       storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
     } else if (st.rowScalars.has(n)) {
