@@ -3,9 +3,10 @@
 //   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
 //   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
+//   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
 //   gradc --help | --version
 //
-// Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
+// Exit codes: 0 success, 1 a compile error or a failed gradient check (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
 // 2 a usage error (the message and the usage on stderr). Output files are written to a temporary name
 // in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
 // Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts).
@@ -79,6 +80,12 @@ Commands:
       Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
       (MNIST, or a CSV with a header and a --label column); progress, test accuracy per epoch, then
       the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
+  gradc check <model.ts> [--param NAME] [--points N] [--seed N] [--tol X]
+      Check every gradient against central finite differences, in float64: parameters from
+      initParams(seed), N rows of random inputs that fit the model (default 3); each entry (a sample
+      of 1,000 per larger parameter) passes when |a − n| / max(|a|, |n|, 1e-5·max(1, |loss|)) <= tol
+      (default 1e-6); entries on a kink of the loss are skipped.
+      Prints a table per parameter; exit 1 naming the parameters that fail.
 
 Options:
   -o, --out <file>   output file (compile, graph)
@@ -89,6 +96,9 @@ Options:
   --backward         graph: draw the backward pass too (one training step)
   --fused            graph: group the nodes into the kernels the compiler generates
   --svg              graph: render the DOT text to an SVG picture
+  --points N         check: rows of random inputs (default 3)
+  --seed N           check: seeds the parameters, inputs and sampled entries (default 0); train: the run
+  --tol X            check: the largest relative error that passes (default 1e-6)
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -98,6 +108,8 @@ const OPTIONS = {
   dtype: { type: "string" },
   batch: { type: "string" },
   param: { type: "string" },
+  points: { type: "string" },
+  tol: { type: "string" },
   format: { type: "string" },
   data: { type: "string" },
   label: { type: "string" },
@@ -125,7 +137,11 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   explain: ["param", "batch", "format"],
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
+  check: ["param", "points", "seed", "tol"],
 };
+
+/** "compile, explain, …, train or check": every command ACCEPTS lists, for usage messages. */
+const COMMANDS = Object.keys(ACCEPTS).join(", ").replace(/, ([^,]+)$/, " or $1");
 
 class UsageError extends Error {
   constructor(
@@ -200,6 +216,17 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       return 0;
     }
     if (command === "graph") return await graphCommand(modelPath, values, batch, cio);
+    if (command === "check") {
+      const { checkFile, formatCheck } = await import("./check.js");
+      const result = await checkFile(modelPath, {
+        ...(typeof values.param === "string" ? { param: values.param } : {}),
+        ...(values.points !== undefined ? { points: Number(values.points) } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+        ...(values.tol !== undefined ? { tol: Number(values.tol) } : {}),
+      });
+      cio.stdout.write(formatCheck(result));
+      return result.ok ? 0 : 1;
+    }
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -242,9 +269,9 @@ function checkCommand(
   values: Partial<Record<OptionName, string | boolean>>,
 ): [string, string, Partial<Record<OptionName, string | boolean>>] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (compile, explain, graph or train)");
+  if (command === undefined) throw new UsageError(`missing command (${COMMANDS})`);
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain, graph or train)`);
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected ${COMMANDS})`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -271,6 +298,8 @@ function checkCommand(
   for (const key of ["lr", "momentum", "weight-decay"] as const) {
     if (values[key] !== undefined && !(Number(values[key]) >= 0)) throw new UsageError(`option '--${key}' must be a non-negative number, got '${String(values[key])}'`);
   }
+  if (values.points !== undefined && !/^[1-9]\d*$/.test(String(values.points).trim())) throw new UsageError(`option '--points' must be a positive integer, got '${String(values.points)}'`);
+  if (values.tol !== undefined && !(Number(values.tol) > 0 && Number.isFinite(Number(values.tol)))) throw new UsageError(`option '--tol' must be a positive number, got '${String(values.tol)}'`);
   if (values.batch !== undefined && !/^[1-9]\d*$/.test(String(values.batch).trim())) {
     throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);
   }
