@@ -32,7 +32,8 @@ export interface CustomVjp {
 
 export const customGradientOp = defineOp({
   name: "customGradient",
-  // Never lowered: eraseGradientMarkers replaces it by y first (it has no expression of its own).
+  // Its value is y; eraseGradientMarkers replaces it by y before lowering, so the expression below
+  // (y, whatever the other operands) never runs in emitted code.
   kind: "elementwise",
   shape(inputs, a) {
     const { graph } = a.vjp as CustomVjp;
@@ -45,6 +46,7 @@ export const customGradientOp = defineOp({
   },
   dtype: ([y]) => y!.dtype,
   eval: ([y]) => y!,
+  expr: ([y]) => y!,
   vjp(g, node) {
     const { graph, arity } = node.attrs.vjp as CustomVjp;
     const builder = context().builder;
