@@ -94,6 +94,8 @@ export interface CheckResult {
   readonly points: number;
   /** Batch rows per draw (null: the model has no batch dimension, and each point is a draw). */
   readonly rows: number | null;
+  /** Draws of the inputs: 1 with a batch dimension (or no inputs), else `points`. */
+  readonly draws: number;
   /** The loss at the first draw. */
   readonly loss: number;
   readonly inputs: readonly DrawnInput[];
@@ -143,7 +145,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   const specs = module.spec.inputs;
   const batched = specs.some((s) => s.shape.some((d) => typeof d === "string"));
   const rows = batched ? points : null;
-  const draws = batched ? 1 : points;
+  const draws = batched || specs.length === 0 ? 1 : points;
   const shapes = optimized.graph.params.filter((p) => names.includes(p.attrs.name as string)).map((p) => [p.attrs.name as string, p.shape as number[]] as const);
   const checked = shapes.filter(([name]) => options.param === undefined || name === options.param);
 
@@ -157,7 +159,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
     if (d === 0) firstLoss = loss;
     if (!Number.isFinite(loss)) {
       const problem = `the loss at the drawn parameters and inputs is ${loss}, so no gradient can be compared; try another --seed`;
-      return { model: module.spec.name, source: basename(file), ok: false, tol, atol: ATOL, seed, points, rows, loss, inputs, params: [], worst: null, problem };
+      return { model: module.spec.name, source: basename(file), ok: false, tol, atol: ATOL, seed, points, rows, draws, loss, inputs, params: [], worst: null, problem };
     }
     const lossAt = () => lossOf(params, drawn.values);
     for (const [name] of checked) {
@@ -172,7 +174,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
     model: module.spec.name,
     source: basename(file),
     ok: reports.every((r) => r.ok),
-    tol, atol: ATOL, seed, points, rows,
+    tol, atol: ATOL, seed, points, rows, draws,
     loss: firstLoss,
     inputs,
     params: reports,
@@ -300,7 +302,7 @@ const value = (x: number): string => (Number.isFinite(x) ? String(+x.toPrecision
 
 /** The report as `gradc check` prints it; its last line is `N parameters checked: worst relative error X (param)`. */
 export function formatCheck(r: CheckResult): string {
-  const where = r.rows === null ? `${r.points} draw${r.points === 1 ? "" : "s"} of the inputs` : `${r.rows} row${r.rows === 1 ? "" : "s"} of inputs`;
+  const where = r.rows !== null ? `${r.rows} row${r.rows === 1 ? "" : "s"} of inputs` : r.inputs.length ? `${r.draws} draw${r.draws === 1 ? "" : "s"} of the inputs` : "no inputs";
   const lines = [
     `gradient check of model "${r.model}" (${r.source}), float64: initParams(${r.seed}), ${where}; loss ${value(r.loss)}`,
     ...r.inputs.map((i) => `  input ${i.name} [${i.shape.join(", ")}]: ${i.drawn}`),
@@ -310,7 +312,7 @@ export function formatCheck(r: CheckResult): string {
     ["parameter", "entries", "kinks skipped", "max abs error", "max rel error", "result"],
     ...r.params.map((p) => [
       p.name,
-      p.checked + p.kinks === p.size * (r.rows === null ? r.points : 1) ? String(p.checked) : `${p.checked} of ${p.size}`,
+      p.checked + p.kinks === p.size * r.draws ? String(p.checked) : `${p.checked} of ${p.size * r.draws}`,
       String(p.kinks),
       p.checked ? sci(p.maxAbsError) : "-",
       p.checked ? sci(p.maxRelError) : "-",
@@ -325,7 +327,7 @@ export function formatCheck(r: CheckResult): string {
     for (const e of p.worst) lines.push(`  ${p.name}[${e.coords.join(", ")}]  ${value(e.analytic)}  ${value(e.numeric)}  ${sci(e.relError)}`);
   }
   if (failed.length) {
-    lines.push("", `error: the gradient${failed.length === 1 ? "" : "s"} of ${failed.map((p) => p.name).join(", ")} disagree${failed.length === 1 ? "s" : ""} with central finite differences (relative error above --tol ${r.tol})`);
+    lines.push("", `error: the gradient${failed.length === 1 ? "" : "s"} of ${failed.map((p) => p.name).join(", ")} disagree${failed.length === 1 ? "s" : ""} with central finite differences (relative error above --tol ${Math.abs(r.tol) < 1e-3 ? r.tol.toExponential() : r.tol})`);
   }
   const n = r.params.length;
   lines.push(`${n} parameter${n === 1 ? "" : "s"} checked: worst relative error ${r.worst ? `${sci(r.worst.relError)} (${r.worst.param})` : "- (no entry off a kink)"}`);
