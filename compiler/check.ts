@@ -155,13 +155,15 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   for (let d = 0; d < draws; d++) {
     const drawn = drawInputs(specs, rows ?? 1, rng);
     if (d === 0) inputs = drawn.described;
-    const { loss, grads } = module.lossAndGrad(params, drawn.values);
+    const { grads } = module.lossAndGrad(params, drawn.values);
+    const lossAt = () => lossOf(params, drawn.values);
+    // The loss at the point, from the function the finite differences evaluate (the kink test compares slopes to it).
+    const loss = lossAt();
     if (d === 0) firstLoss = loss;
     if (!Number.isFinite(loss)) {
       const problem = `the loss at the drawn parameters and inputs is ${loss}, so no gradient can be compared; try another --seed`;
       return { model: module.spec.name, source: basename(file), ok: false, tol, atol: ATOL, seed, points, rows, draws, loss, inputs, params: [], worst: null, problem };
     }
-    const lossAt = () => lossOf(params, drawn.values);
     for (const [name] of checked) {
       const p = params[name]!;
       for (const k of sampleEntries(p.length, rng)) tallies.get(name)!.add(k, grads[name]![k]!, compareEntry(p, k, grads[name]![k]!, loss, lossAt, tol));
@@ -316,11 +318,13 @@ export function formatCheck(r: CheckResult): string {
       String(p.kinks),
       p.checked ? sci(p.maxAbsError) : "-",
       p.checked ? sci(p.maxRelError) : "-",
-      p.ok ? "ok" : "FAIL",
+      !p.ok ? "FAIL" : p.checked ? "ok" : "unchecked",
     ]),
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   lines.push("", ...table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ")));
+  const unchecked = r.params.filter((p) => p.checked === 0);
+  if (unchecked.length) lines.push("", `note: every entry of ${unchecked.map((p) => p.name).join(", ")} sits on a kink of the loss (relu at 0, a max, |x|), so nothing of ${unchecked.length === 1 ? "it" : "them"} could be compared; another --seed may move the point off it`);
   const failed = r.params.filter((p) => !p.ok);
   for (const p of failed) {
     lines.push("", `${p.name}: the worst entries (index, analytic, numeric, relative error):`);

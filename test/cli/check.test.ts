@@ -110,6 +110,23 @@ export default model("tokens", () => {
     expect(r.params.map((p) => [p.name, p.checked])).toEqual([["E", 21], ["W", 60]]);
   });
 
+  it("dropout and batchNorm: the training loss is differentiated (the same masks at every evaluation)", async () => {
+    const file = write("modes.ts", `import { model, input, param, matmul, tanh, mse, dropout, batchNorm } from "gradc";
+export default model("modes", () => {
+  const x = input("x", ["batch", 3]);
+  const y = input("y", ["batch", 2]);
+  const W = param("W", [3, 4]);
+  const V = param("V", [4, 2]);
+  const h = dropout(tanh(batchNorm(matmul(x, W), "bn")), 0.3);
+  return { loss: mse(matmul(h, V), y) };
+});
+`);
+    const r = await checkFile(file, { points: 5 });
+    expect(r.params.map((p) => p.name)).toEqual(["W", "V", "bn.weight", "bn.bias"]); // not the running statistics
+    expect(r.ok, formatCheck(r)).toBe(true);
+    expect(r.params.every((p) => p.checked === p.size && p.kinks === 0), formatCheck(r)).toBe(true);
+  });
+
   it("entries on a kink are skipped and counted; the rest are checked", async () => {
     // relu(W) at W = 0 is a kink for every entry; V's entries are smooth.
     const file = write("kinks.ts", `import { model, param, relu, mul, add, sum, tanh, constant } from "gradc";
@@ -124,7 +141,8 @@ export default model("kinks", () => {
     expect(W).toMatchObject({ name: "W", checked: 0, kinks: 6, ok: true });
     expect(V).toMatchObject({ name: "V", checked: 3, kinks: 0, ok: true });
     expect(r.worst?.param).toBe("V");
-    expect(formatCheck(r)).toMatch(/^W {2,}0 {2,}6 {2,}- {2,}- {2,}ok$/m);
+    expect(formatCheck(r)).toMatch(/^W {2,}0 {2,}6 {2,}- {2,}- {2,}unchecked$/m);
+    expect(formatCheck(r)).toContain("note: every entry of W sits on a kink of the loss (relu at 0, a max, |x|), so nothing of it could be compared;");
     expect(formatCheck(r)).toContain("initParams(0), no inputs;");
   });
 
