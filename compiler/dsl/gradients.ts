@@ -43,10 +43,14 @@ export function customGradient<Args extends Tensor[]>(
   if (typeof forward !== "function" || typeof vjp !== "function") {
     fail(codes.badArgument, `customGradient(forward, vjp): both must be functions, got ${describe(forward)} and ${describe(vjp)}`);
   }
-  return (...args: Args) => call(forward as unknown as (...xs: Tensor[]) => unknown, vjp as unknown as (g: Tensor, y: Tensor, ...xs: Tensor[]) => unknown, args);
+  return (...args: Args) => traceCall(forward as unknown as Forward, vjp as unknown as Vjp, args);
 }
 
-function call(forward: (...xs: Tensor[]) => unknown, vjp: (g: Tensor, y: Tensor, ...xs: Tensor[]) => unknown, args: readonly unknown[]): Tensor {
+type Forward = (...xs: Tensor[]) => unknown;
+type Vjp = (g: Tensor, y: Tensor, ...xs: Tensor[]) => unknown;
+
+/** One call: the forward traced on the arguments, the vjp traced on placeholders, one node recording both. */
+function traceCall(forward: Forward, vjp: Vjp, args: readonly unknown[]): Tensor {
   const outer = context();
   const xs = args.map((x, k) => {
     if (typeof x === "number") return scalar(x);
@@ -58,8 +62,7 @@ function call(forward: (...xs: Tensor[]) => unknown, vjp: (g: Tensor, y: Tensor,
   checkNoClosure(y, xs, outer);
 
   const { graph, captures } = traceVjp(vjp, y, xs, outer);
-  const node = make("customGradient", [y, ...xs, ...captures], { vjp: { canonicalKey: bodyKey(), graph, arity: xs.length } satisfies CustomVjp });
-  return node;
+  return make("customGradient", [y, ...xs, ...captures], { vjp: { canonicalKey: bodyKey(), graph, arity: xs.length } satisfies CustomVjp });
 }
 
 /**
@@ -91,7 +94,7 @@ function checkNoClosure(y: Tensor, xs: readonly Tensor[], ctx: TraceContext): vo
 }
 
 /** Traces the vjp in a builder of its own, with placeholders for g, y and the arguments. */
-function traceVjp(vjp: (g: Tensor, y: Tensor, ...xs: Tensor[]) => unknown, y: Tensor, xs: readonly Tensor[], outer: TraceContext): { graph: CustomVjp["graph"]; captures: Node[] } {
+function traceVjp(vjp: Vjp, y: Tensor, xs: readonly Tensor[], outer: TraceContext): { graph: CustomVjp["graph"]; captures: Node[] } {
   // Values from outside that the vjp reads become inputs of the node (constants are copied in).
   const captures: Node[] = [];
   const captured = new Map<Node, Node>();
