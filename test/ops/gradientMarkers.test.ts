@@ -297,8 +297,7 @@ export default model("m", () => {
   return { loss: sum(f(W, V)) };
 });
 `;
-    const wrong = text.replace("(a, b) => mul", "(a: import('gradc').Tensor, b: import('gradc').Tensor) => mul");
-    expect(() => loadModelSource("/models/m/model.ts", wrong)).not.toThrow();
+    expect(() => loadModelSource("/models/m/model.ts", text)).not.toThrow();
     expect(() => loadModelSource("/models/m/model.ts", text.replace("sum(f(W, V))", "sum(f(W))"))).toThrow(/Expected 2 arguments, but got 1/);
   });
 });
