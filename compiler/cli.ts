@@ -4,9 +4,10 @@
 //   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
+//   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
 //   gradc --help | --version
 //
-// Exit codes: 0 success, 1 a compile error (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
+// Exit codes: 0 success, 1 a compile error or a failed gradient check (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
 // 2 a usage error (the message and the usage on stderr). Output files are written to a temporary name
 // in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
 // Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts).
@@ -95,6 +96,12 @@ Commands:
       Write the inference graph (what forward() computes: the outputs, dropout off, batchNorm on its
       running statistics) as an ONNX model, NHWC kept, the parameters as initializers: from a training
       checkpoint (gradc train's), or initParams(seed) (default seed 0). Default output: <model>.onnx.
+  gradc check <model.ts> [--param NAME] [--points N] [--seed N] [--tol X]
+      Check every gradient against central finite differences, in float64: parameters from
+      initParams(seed), N rows of random inputs that fit the model (default 3); each entry (a sample
+      of 1,000 per larger parameter) passes when |a − n| / max(|a|, |n|, 1e-5·max(1, |loss|)) <= tol
+      (default 1e-6); entries on a kink of the loss are skipped.
+      Prints a table per parameter; exit 1 naming the parameters that fail.
 
 Options:
   -o, --out <file>   output file (compile, graph, export)
@@ -110,6 +117,9 @@ Options:
   --checkpoint FILE  export: take the parameters from this training checkpoint
   --seed N           train: the seed; export: initParams(N) without a checkpoint
   --opset N          export: the ONNX opset, 13 to 21 (default 17)
+  --points N         check: rows of random inputs (default 3)
+  --seed N           check: seeds the parameters, inputs and sampled entries (default 0); train: the run
+  --tol X            check: the largest relative error that passes (default 1e-6)
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -119,6 +129,8 @@ const OPTIONS = {
   dtype: { type: "string" },
   batch: { type: "string" },
   param: { type: "string" },
+  points: { type: "string" },
+  tol: { type: "string" },
   format: { type: "string" },
   data: { type: "string" },
   label: { type: "string" },
@@ -151,7 +163,11 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
   export: ["onnx", "out", "checkpoint", "seed", "opset"],
+  check: ["param", "points", "seed", "tol"],
 };
+
+/** "compile, explain, …, train or check": every command ACCEPTS lists, for usage messages. */
+const COMMANDS = Object.keys(ACCEPTS).join(", ").replace(/, ([^,]+)$/, " or $1");
 
 class UsageError extends Error {
   constructor(
@@ -228,6 +244,17 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     }
     if (command === "graph") return await graphCommand(modelPath, values, batch, cio);
     if (command === "export") return await exportCommand(modelPath, values, cio);
+    if (command === "check") {
+      const { checkFile, formatCheck } = await import("./check.js");
+      const result = await checkFile(modelPath, {
+        ...(typeof values.param === "string" ? { param: values.param } : {}),
+        ...(values.points !== undefined ? { points: Number(values.points) } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+        ...(values.tol !== undefined ? { tol: Number(values.tol) } : {}),
+      });
+      cio.stdout.write(formatCheck(result));
+      return result.ok ? 0 : 1;
+    }
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -270,9 +297,9 @@ function checkCommand(
   values: Partial<Record<OptionName, string | boolean>>,
 ): [string, string, Partial<Record<OptionName, string | boolean>>] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (compile, explain, graph, train or export)");
+  if (command === undefined) throw new UsageError(`missing command (${COMMANDS})`);
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected compile, explain, graph, train or export)`);
+  if (!accepts) throw new UsageError(`unknown command '${command}' (expected ${COMMANDS})`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -302,6 +329,8 @@ function checkCommand(
   for (const key of ["lr", "momentum", "weight-decay"] as const) {
     if (values[key] !== undefined && !(Number(values[key]) >= 0)) throw new UsageError(`option '--${key}' must be a non-negative number, got '${String(values[key])}'`);
   }
+  if (values.points !== undefined && !/^[1-9]\d*$/.test(String(values.points).trim())) throw new UsageError(`option '--points' must be a positive integer, got '${String(values.points)}'`);
+  if (values.tol !== undefined && !(Number(values.tol) > 0 && Number.isFinite(Number(values.tol)))) throw new UsageError(`option '--tol' must be a positive number, got '${String(values.tol)}'`);
   if (values.batch !== undefined && !/^[1-9]\d*$/.test(String(values.batch).trim())) {
     throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);
   }

@@ -7,6 +7,7 @@ import { verify } from "./ir/verify.js";
 import { constFold } from "./passes/constFold.js";
 import { cse } from "./passes/cse.js";
 import { dce } from "./passes/dce.js";
+import { eraseGradientMarkers } from "./passes/eraseGradientMarkers.js";
 import { foldTranspose } from "./passes/foldTranspose.js";
 import { joinSlices } from "./passes/joinSlices.js";
 import type { Pass } from "./passes/pass.js";
@@ -20,9 +21,17 @@ export function optimizeForwardBody(body: Graph): { graph: Graph; changes: numbe
   return sequence(body, [stabilize, simplify, constFold, cse, dce]);
 }
 
-/** The passes the reverse body of backpropagation through time gets: those run after grad on the outer graph. */
+/**
+ * The passes the reverse body of backpropagation through time gets: those run after grad on the outer
+ * graph. It is lowered as it is, so its gradient markers (a forward value it recomputes) go first.
+ */
 export function optimizeReverseBody(body: Graph): { graph: Graph; changes: number } {
-  return sequence(body, [simplify, constFold, joinSlices, foldTranspose, reuseForward, simplify, cse, dce]);
+  return sequence(body, [eraseGradientMarkers, simplify, constFold, joinSlices, foldTranspose, reuseForward, simplify, cse, dce]);
+}
+
+/** A forward body once differentiated is lowered as it is: its gradient markers become their values. */
+export function finishForwardBody(body: Graph): { graph: Graph; changes: number } {
+  return sequence(body, [eraseGradientMarkers]);
 }
 
 function sequence(g: Graph, passes: readonly Pass[]): { graph: Graph; changes: number } {
@@ -71,7 +80,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("stabilize", stabilize, g);
   g = run("simplify", simplify, g);
   g = run("constFold", constFold, g);
-  g = run("scanBodies", scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody }), g);
+  g = run("scanBodies", scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody }), g);
   const forward = g;
   g = run("grad", differentiate, g);
   g = run("simplify", simplify, g);

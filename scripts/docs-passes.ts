@@ -13,12 +13,13 @@ import { printGraph } from "../compiler/ir/print.js";
 import { constFold } from "../compiler/passes/constFold.js";
 import { cse } from "../compiler/passes/cse.js";
 import { dce } from "../compiler/passes/dce.js";
+import { eraseGradientMarkers } from "../compiler/passes/eraseGradientMarkers.js";
 import { foldTranspose } from "../compiler/passes/foldTranspose.js";
 import { joinSlices } from "../compiler/passes/joinSlices.js";
 import type { Pass } from "../compiler/passes/pass.js";
 import { reuseForward } from "../compiler/passes/reuseForward.js";
 import { scanBodies } from "../compiler/passes/scanBodies.js";
-import { optimizeForwardBody, optimizeReverseBody } from "../compiler/pipeline.js";
+import { finishForwardBody, optimizeForwardBody, optimizeReverseBody } from "../compiler/pipeline.js";
 import { simplify } from "../compiler/passes/simplify.js";
 import { specialize } from "../compiler/passes/specialize.js";
 import { stabilize } from "../compiler/passes/stabilize.js";
@@ -36,7 +37,8 @@ export const RECIPES: Record<string, { readonly pass: Pass; readonly prepare: (t
   cse: { pass: cse, prepare: (g) => grad(g) },
   dce: { pass: dce, prepare: (g) => grad(g) },
   specialize: { pass: specialize("infer"), prepare: (g) => g },
-  scanBodies: { pass: scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody }), prepare: (g) => g },
+  scanBodies: { pass: scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody }), prepare: (g) => g },
+  eraseGradientMarkers: { pass: eraseGradientMarkers, prepare: (g) => grad(g) },
 };
 
 const block = (page: string, info: string): RegExpExecArray | null => new RegExp("```" + info + "\\n([^]*?)```", "m").exec(page);

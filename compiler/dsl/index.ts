@@ -6,6 +6,8 @@ export {
   softmax, logSoftmax, mse, crossEntropy, softmaxCrossEntropy, binaryCrossEntropy,
 } from "./core.js";
 export { dropout, batchNorm } from "./training.js";
+export { stopGradient, customGradient } from "./gradients.js";
+export { sign } from "./core.js";
 export { concat, slice, gather, embedding, type SliceSpec } from "./indexing.js";
 export { layerNorm, variance } from "./normalization.js";
 export { conv2d, maxPool2d, avgPool2d, flatten, type Conv2dOptions, type Pool2dOptions } from "./conv.js";

@@ -7,6 +7,7 @@
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { cse } from "../passes/cse.js";
+import { eraseGradientMarkers } from "../passes/eraseGradientMarkers.js";
 import { simplify } from "../passes/simplify.js";
 import { specialize } from "../passes/specialize.js";
 
@@ -17,11 +18,11 @@ export interface PassGraph {
   readonly forward: ReadonlySet<Node>;
 }
 
-/** The graph the training pass is lowered from (dropout and batchNorm in training mode). */
-export const trainingGraph = (optimized: Graph): Graph => specialize("train")(optimized).graph;
+/** The graph the training pass is lowered from (dropout and batchNorm in training mode; no gradient markers). */
+export const trainingGraph = (optimized: Graph): Graph => eraseGradientMarkers(specialize("train")(optimized).graph).graph;
 
-/** The graph forward() and evaluate() are lowered from (inference mode, simplified once more). */
-export const inferenceGraph = (optimized: Graph): Graph => cse(simplify(specialize("infer")(optimized).graph).graph).graph;
+/** The graph forward() and evaluate() are lowered from (inference mode, no gradient markers, simplified once more). */
+export const inferenceGraph = (optimized: Graph): Graph => cse(simplify(eraseGradientMarkers(specialize("infer")(optimized).graph).graph).graph).graph;
 
 const forwardValues = (g: Graph): Set<Node> => reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
 

@@ -3,6 +3,7 @@ import type { NodeTyping } from "../ir/node.js";
 import { sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, stepOp } from "./activations.js";
 import { concatOp } from "./concat.js";
 import { conv2dOp, conv2dBackwardInputOp, conv2dBackwardFilterOp } from "./conv.js";
+import { customGradientOp } from "./customGradient.js";
 import { softmaxCEOp, onehotOp } from "./crossEntropy.js";
 import { gatherOp, scatterAddOp } from "./gather.js";
 import { broadcastToOp, reshapeOp, transposeOp } from "./layout.js";
@@ -16,6 +17,7 @@ import { maxOp, sumOp } from "./reduce.js";
 import { partOp, scanOp } from "./scan.js";
 import { sliceGradOp, sliceOp } from "./slice.js";
 import { logSoftmaxOp, softmaxOp } from "./softmax.js";
+import { stopGradientOp } from "./stopGradient.js";
 
 export const allOps: readonly OpDef[] = [
   input, param, constant, dim,
@@ -30,6 +32,7 @@ export const allOps: readonly OpDef[] = [
   softmaxOp, logSoftmaxOp, softmaxCEOp, onehotOp,
   selectOp, dropoutMaskOp,
   scanOp, partOp,
+  stopGradientOp, customGradientOp,
 ];
 
 let registry: Map<string, OpDef> | null = null;

@@ -3,7 +3,9 @@
 // reverse body is the derivative of the optimized step (of −softplus(−z), not of log σ(z)) and saves
 // only what that derivative reads; the reverse body then gets the passes that follow grad. The scan
 // node is rebuilt around the new bodies; a body's inputs and results keep their order, so the wiring
-// of the scan's carries, step inputs and outputs is unchanged. Test: test/passes/scanBodies.test.ts
+// of the scan's carries, step inputs and outputs is unchanged (a pass on the differentiated forward
+// body must keep its outputs in order: the reverse body reads its saved values by position).
+// Test: test/passes/scanBodies.test.ts
 import { make } from "../dsl/context.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { rebuild } from "../ir/rewrite.js";
@@ -16,6 +18,8 @@ export interface BodyPasses {
   readonly forward: (g: Graph) => { graph: Graph; changes: number };
   /** For the reverse body of backpropagation through time. */
   readonly reverse: (g: Graph) => { graph: Graph; changes: number };
+  /** For a forward body once it is differentiated (what it still needs before lowering). */
+  readonly differentiated: (g: Graph) => { graph: Graph; changes: number };
 }
 
 export const scanBodies =
@@ -40,8 +44,9 @@ export const scanBodies =
         const { graph, builder } = rebuild(r.graph);
         const fresh = differentiateBody(graph, builder, b.carries, b.steps, b.differentiable);
         const reverse = passes.reverse(fresh.backward!.body.graph);
-        changes += reverse.changes;
-        made = { ...fresh, backward: { ...fresh.backward!, body: { ...fresh.backward!.body, graph: reverse.graph } } };
+        const after = passes.differentiated(fresh.graph);
+        changes += reverse.changes + after.changes;
+        made = { ...fresh, graph: after.graph, backward: { ...fresh.backward!, body: { ...fresh.backward!.body, graph: reverse.graph } } };
       }
       done.set(b.canonicalKey, made);
       return made;

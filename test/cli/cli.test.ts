@@ -63,8 +63,8 @@ describe("help, version, usage errors", () => {
   });
 
   test.each([
-    [[], "error GC3002: missing command (compile, explain, graph, train or export)"],
-    [["build", "model.ts"], "error GC3002: unknown command 'build' (expected compile, explain, graph, train or export)"],
+    [[], "error GC3002: missing command (compile, explain, graph, train, export or check)"],
+    [["build", "model.ts"], "error GC3002: unknown command 'build' (expected compile, explain, graph, train, export or check)"],
     [["compile"], "error GC3002: compile: missing the model file (gradc compile model.ts)"],
     [["compile", "model.ts", "extra.ts"], "error GC3002: compile: unexpected argument 'extra.ts'"],
     [["compile", "model.ts", "--fast"], "error GC3002: unknown option '--fast'"],

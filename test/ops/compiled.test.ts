@@ -18,6 +18,7 @@ import * as d from "../../compiler/dsl/core.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { model, type ModelDef } from "../../compiler/dsl/model.js";
 import { scan } from "../../compiler/dsl/scan.js";
+import { customGradient, stopGradient } from "../../compiler/dsl/gradients.js";
 import { dropout, select } from "../../compiler/dsl/training.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
@@ -183,6 +184,9 @@ const table: CompiledCase[] = [
   // training-mode ops (lossAndGrad runs the training pass: dropout masks, the training branch)
   { op: "select", name: "the training branch tanh(x·W) (forward: the inference branch)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => select(d.tanh(d.matmul(v.x!, v.W!)), d.matmul(v.x!, v.W!)) },
   { op: "dropoutMask", name: "dropout(tanh(x·W), 0.3): the interpreter draws the compiled masks", params: { W: P([2, 5]) }, inputs: { x: I([B, 2]) }, build: (v) => dropout(d.tanh(d.matmul(v.x!, v.W!)), 0.3), batch: 4 },
+  // gradient control: the finite differences see the value, so the marked part must carry no parameter
+  { op: "stopGradient", name: "tanh(x·W) ⊙ sg(u ⊙ u) (no parameter behind the stop)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]), u: I([B, 3]) }, build: (v) => d.mul(d.tanh(d.matmul(v.x!, v.W!)), stopGradient(d.mul(v.u!, v.u!))) },
+  { op: "customGradient", name: "tanh(x·W) with its true vjp g ⊙ (1 − y²)", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => customGradient((z: Node) => d.tanh(z), (g, y) => [d.mul(g, d.sub(1, d.square(y)))])(d.matmul(v.x!, v.W!)) },
   // recurrence
   { op: "scan", name: "tanh RNN over xs[batch,4,2]", params: { W: P([2, 3]), U: P([3, 3]) }, inputs: { xs: I([B, 4, 2]) }, build: (v) => scan((h: Node, x: Node) => { const h2 = d.tanh(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))); return { carry: h2, output: h2 }; }, d.zeros([B, 3]), v.xs!).outputs as Node },
   { op: "part", name: "the final carry of a reverse scan", params: { W: P([2, 2]), U: P([2, 2]) }, inputs: { xs: I([B, 3, 2]) }, build: (v) => scan((h: Node, x: Node) => ({ carry: d.sigmoid(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))) }), d.zeros([B, 2]), v.xs!, { reverse: true }).carry as Node },

@@ -18,6 +18,7 @@ import * as ix from "../../compiler/dsl/indexing.js";
 import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
 import { dropout, select } from "../../compiler/dsl/training.js";
 import { scan } from "../../compiler/dsl/scan.js";
+import { customGradient, stopGradient } from "../../compiler/dsl/gradients.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { allOps, getOp } from "../../compiler/ops/index.js";
@@ -302,7 +303,42 @@ const table: GradCase[] = [
   { op: "scan", name: "two carries and an object of outputs, reverse, over a symbolic batch", params: { W: P([2, 3]), V: P([3, 3]) }, inputs: { xs: I(["batch", 3, 2], [1, -0.5, 0.3, 2, -1, 0.4, 0.2, 0.7, -0.3, 1, 0.5, -0.8]) }, build: (v) => { const r = scan((s: { a: Node; b: Node }, x: Node) => { const a = d.sigmoid(d.add(d.matmul(x, v.W!), d.matmul(s.b, v.V!))); const b = d.mul(s.a, d.tanh(a)); return { carry: { a, b }, output: { a, ab: d.mul(a, b) } }; }, { a: d.zeros(["batch", 3]), b: d.add(d.zeros(["batch", 3]), 0.5) }, v.xs!, { reverse: true }); return overBatch(d.add(d.sum(r.outputs.ab, 1), d.mul(r.carry.a, r.carry.b))); } },
   { op: "scan", name: "no sequence: { length: 3 } steps of a captured map", params: { A: P([2, 2]), h0: P([1, 2]) }, build: (v) => scan((h: Node) => ({ carry: d.tanh(d.matmul(h, v.A!)) }), v.h0!, null, { length: 3 }).carry },
   { op: "part", name: "final carry of a 3-step scan", params: { A: P([2, 2]), h0: P([2, 2]) }, build: (v) => scan((h: Node) => ({ carry: d.sigmoid(d.matmul(h, v.A!)) }), v.h0!, null, { length: 3 }).carry },
+  // customGradient with a vjp that is the true derivative: the gradient is the vjp's, and agrees with finite differences
+  ...customGradientCases(),
 ];
+
+/** customGradient entries: each vjp is the true derivative, so central differences must agree with it. */
+function customGradientCases(): GradCase[] {
+  const tanhVjp = () => customGradient((x: Node) => d.tanh(x), (g: Node, y: Node) => [d.mul(g, d.sub(1, d.square(y)))]);
+  const squareVjp = () => customGradient((x: Node) => d.square(x), (g: Node, _y: Node, x: Node) => [d.mul(g, d.mul(2, x))]);
+  return [
+    { op: "customGradient", name: "tanh with its textbook vjp g ⊙ (1 − y²)", params: { X: P([3, 4], WIDE) }, build: (v) => tanhVjp()(v.X!) },
+    {
+      op: "customGradient", name: "a ⊙ b with a bias b [4]: one gradient per argument, b's summed to its shape",
+      params: { A: P([3, 4]), b: P([4]) },
+      build: (v) => customGradient((a: Node, b: Node) => d.mul(a, b), (g: Node, _y: Node, a: Node, b: Node) => [d.mul(g, b), d.sum(d.mul(g, a), 0)])(v.A!, v.b!),
+    },
+    { op: "customGradient", name: "a vjp that reads a value computed outside it (captured)", params: { X: P([2, 3]) }, build: (v) => { const e = d.exp(v.X!); return customGradient((x: Node) => d.exp(x), (g: Node) => [d.mul(g, e)])(v.X!); } },
+    {
+      op: "customGradient", name: "null for an argument without a gradient (an input)",
+      params: { X: P([3, 2]) }, inputs: { c: I([3, 2], [0.5, -1, 2, 0.1, 0.3, -0.7]) },
+      build: (v) => customGradient((x: Node, c: Node) => d.mul(x, c), (g: Node, _y: Node, _x: Node, c: Node) => [d.mul(g, c), null])(v.X!, v.c!),
+    },
+    { op: "customGradient", name: "one function at two call sites of different shapes", params: { A: P([2, 3]), b: P([3]) }, build: (v) => { const f = squareVjp(); return d.add(d.sum(f(v.A!), 0), f(v.b!)); } },
+    {
+      op: "customGradient", name: "nested: the forward calls another customGradient (the outer vjp is used)",
+      params: { X: P([3, 3], WIDE) },
+      build: (v) => {
+        const inner = tanhVjp();
+        return customGradient((x: Node) => d.mul(inner(x), 2), (g: Node, y: Node) => [d.mul(g, d.mul(2, d.sub(1, d.square(d.div(y, 2)))))])(v.X!);
+      },
+    },
+    {
+      op: "scan", name: "a customGradient inside the body (its vjp in the reverse body)", params: { X: P([2, 3, 2]), W: P([2, 2]), h0: P([2, 2]) },
+      build: (v) => { const f = tanhVjp(); return scan((h: Node, x: Node) => { const h2 = f(d.add(d.matmul(x, v.W!), h)); return { carry: h2, output: h2 }; }, v.h0!, v.X!).outputs as Node; },
+    },
+  ];
+}
 
 // ── running an entry ──────────────────────────────────────────────────────────────────────────────
 
@@ -387,6 +423,8 @@ const noGradTable: NoGradCase[] = [
   { op: "sign", name: "sign(x), 0 at 0", build: () => d.sign(d.constant([-3, -1e-300, 0, 2e-300, 4])), expected: [-1, -1, 0, 1, 1] },
   { op: "eq", name: "[a = b] with broadcasting", build: () => d.eq(d.constant([[1, 2], [3, 2]]), d.constant([1, 2])), expected: [1, 1, 0, 1] },
   { op: "onehot", name: "labels [3] → [3,4]", build: () => d.onehot(d.input("y", [3], { dtype: "int" }), 4), expected: [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1] },
+  // Its derivative is not the finite difference's (that is the point): test/ops/gradientMarkers.test.ts checks what it gives.
+  { op: "stopGradient", name: "the value passes unchanged", build: () => stopGradient(d.constant([-2, 0, 3.5, 1e-300])), expected: [-2, 0, 3.5, 1e-300] },
 ];
 const noGradBindings = { inputs: { y: [2, 0, 3] } };
 

@@ -7,7 +7,7 @@ import { scan } from "../../compiler/dsl/scan.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { ScanAttrs } from "../../compiler/ops/scan.js";
-import { optimizeForwardBody, optimizeReverseBody } from "../../compiler/pipeline.js";
+import { finishForwardBody, optimizeForwardBody, optimizeReverseBody } from "../../compiler/pipeline.js";
 import { scanBodies } from "../../compiler/passes/scanBodies.js";
 import { checkGradients, traceModel } from "../helpers/gradcheck.js";
 
@@ -21,7 +21,7 @@ const def = () => {
   return { loss: d.sum(d.square(r.outputs as Node)), outputs: { ys: r.outputs as Node } };
 };
 const values = { inputs: { xs: [0.5, -1, 2, 0.3, -0.7, 1.2, 0.1, 0.9, -2, 0.4, 1.5, -0.2] }, params: { W: [0.3, -0.6, 0.8, 0.2] } };
-const pass = scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody });
+const pass = scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody });
 const bodyOps = (g: ReturnType<typeof traceModel>) => {
   const s = g.nodes.find((n) => n.op === "scan")!.attrs as unknown as ScanAttrs;
   return { forward: s.body.graph.nodes.map((n) => n.op), reverse: s.body.backward!.body.graph.nodes.map((n) => n.op) };
