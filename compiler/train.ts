@@ -82,10 +82,9 @@ export async function trainFile(file: string, o: TrainOptions): Promise<RunResul
   const dtype = o.dtype ?? "f32";
   const node = (await import(pathToFileURL(path.join(dir, "node.js")).href)) as typeof import("../runtime/node.js");
   // The data first: a bad data file is reported without waiting for the compiler.
-  const data = loadData(o, dtype, node);
+  const { train, test } = splitData(loadData(o, dtype, node), o.data, node);
   const model = await compileModel(file, dtype, pathToFileURL(path.join(dir, "index.js")).href);
   const module = model.module;
-  const { train, test } = splitData(data, o.data, node);
   checkInputs(module.spec.inputs, train, file);
   checkInputs(module.spec.inputs, test, file);
   const optimizer: OptimizerSpec =

@@ -76,7 +76,8 @@ export function checkFitState(state: unknown, where: string, target?: ResumeTarg
     const size = config?.batchSize ?? target.batchSize;
     const perEpoch = Math.ceil(target.samples / size);
     if (batch >= perEpoch && !(batch === 0 && perEpoch === 0)) {
-      throw bad('"batch"', `is ${batch}, but an epoch of ${target.samples} samples in batches of ${size} has ${perEpoch} batches (0 … ${perEpoch - 1})`);
+      const whose = size !== target.batchSize ? " (the saved run's batch size)" : "";
+      throw bad('"batch"', `is ${batch}, but an epoch of ${target.samples} samples in batches of ${size}${whose} has ${perEpoch} batches (0 … ${perEpoch - 1})`);
     }
     const seen = Math.min(batch * size, target.samples);
     if (epochSamples !== seen) throw bad('"epochSamples"', `is ${epochSamples}, but ${batch} batches of ${size} of ${target.samples} samples hold ${seen}`);

@@ -81,7 +81,11 @@ export function runTraining(o: RunOptions): RunResult {
         "or choose another output folder (-o)",
     );
   }
-  mkdirSync(o.outDir, { recursive: true });
+  try {
+    mkdirSync(o.outDir, { recursive: true });
+  } catch (e) {
+    throw new GradcError(codes.io, `cannot create the output folder ${o.outDir}: ${(e as Error).message}`);
+  }
   // Temporaries of this run's files left by a killed run (fsAtomic.ts) go, even if nothing is written.
   for (const f of [files.checkpoint, ...pictures]) removeStaleTemporaries(f);
 
