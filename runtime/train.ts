@@ -6,6 +6,11 @@
 // learning rate is a function of the global step; neither depends on anything else, so a run resumed
 // from (params, optimizer state, dropout generator state, epoch, batch) computes exactly what the
 // uninterrupted run computed.
+//
+// Trust: fit refuses an empty training set and evaluate an empty data set (GC3006) instead of reporting
+// a NaN loss; a resumed state is checked field by field (resume.ts); and every step's loss and, at each
+// check point, the parameters are checked for non-finite values, so a diverged run stops with GC4001 at
+// the step that went wrong instead of training on NaN (divergence.ts).
 import { batchCount, batches, sampleLoc, type Column, type Dataset } from "./data.js";
 import { divergedError, firstNonFiniteParam, replayToFailure, takeSnapshot, type CheckFinite, type NonFinite, type ReplayStep, type Snapshot } from "./divergence.js";
 import { codes, GradcError } from "./errors.js";
@@ -65,8 +70,8 @@ export function evaluate(trainer: FitTrainer, ds: Dataset, options: EvaluateOpti
     if (!options.scores || !options.labels) continue;
     const scores = r.outputs[options.scores];
     const labels = batch.inputs[options.labels] as Column | undefined;
-    if (!scores) throw new Error(`evaluate: the model has no output "${options.scores}"`);
-    if (!labels) throw new Error(`evaluate: the data set has no field "${options.labels}"`);
+    if (!scores) throw new GradcError(codes.usage, `evaluate: the model has no output "${options.scores}"`);
+    if (!labels) throw new GradcError(codes.usage, `evaluate: the data set has no field "${options.labels}"`);
     const classes = scores.length / batch.size;
     confusion ??= Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     const predicted = argmaxRows(scores, batch.size, classes);
@@ -215,7 +220,7 @@ export interface FitResult {
 
 export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): FitResult {
   const { epochs, batchSize } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new GradcError(codes.usage, `fit: epochs must be a non-negative integer, got ${epochs}`);
   if (train.size === 0) throw new GradcError(codes.emptyData, "fit: the training set is empty (0 samples)");
   const perEpoch = batchCount(train.size, batchSize);
   const now = options.now ?? (() => performance.now());
@@ -224,7 +229,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
   const seed = options.seed ?? 0;
   const shuffle = options.shuffle ?? true;
   const checkFinite = options.checkFinite ?? "epoch";
-  if (checkFinite !== "off" && checkFinite !== "epoch" && checkFinite !== "step") throw new Error(`fit: checkFinite must be "off", "epoch" or "step", got ${String(checkFinite)}`);
+  if (checkFinite !== "off" && checkFinite !== "epoch" && checkFinite !== "step") throw new GradcError(codes.usage, `fit: checkFinite must be "off", "epoch" or "step", got ${String(checkFinite)}`);
   const paramNames = Object.keys(trainer.params);
   // The run's settings go into every state, so a resume can say what it changes (resume.ts).
   const config: RunConfig = { batchSize, seed, shuffle, samples: train.size, optimizer: { ...trainer.optimizer.spec } };
@@ -248,7 +253,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     const order = { batchSize, shuffle, seed, epoch: state.epoch };
     const diverged = (cause: NonFinite): never => {
       progress?.done("(diverged)");
-      throw divergence(trainer, train, start!, order, cause, step - start!.step, { epoch: state.epoch + 1, step, batch, perEpoch, options, paramNames });
+      throw divergence(trainer, train, options, { ...start!, order, perEpoch, paramNames }, { cause, epoch: state.epoch + 1, step, batch });
     };
     /** The parameters must be finite before anyone sees them (a checkpoint, the next epoch). */
     const checkParams = (loss: number) => {
@@ -315,38 +320,38 @@ function startPosition(s: FitState, batchSize: number): FitState {
   return { ...s, batch: Math.floor(s.epochSamples / batchSize) };
 }
 
+/** Where an epoch started: what replaying it needs. */
+interface EpochStart {
+  readonly snapshot: Snapshot;
+  readonly batch: number;
+  readonly step: number;
+  readonly order: { readonly batchSize: number; readonly shuffle: boolean; readonly seed: number; readonly epoch: number };
+  readonly perEpoch: number;
+  readonly paramNames: readonly string[];
+}
+
 /**
- * The error for a failure seen `taken` steps after `start`: the epoch's steps are replayed from the
- * snapshot to find the first that went wrong (see divergence.ts).
+ * The error for a failure seen after step `seen.step`: the epoch's steps are replayed from its start to
+ * find the first that went wrong (see divergence.ts); if none does, the failure as it was seen.
  */
-function divergence(
-  trainer: FitTrainer,
-  train: Dataset,
-  start: { snapshot: Snapshot; batch: number; step: number },
-  order: { batchSize: number; shuffle: boolean; seed: number; epoch: number },
-  seen: NonFinite,
-  taken: number,
-  at: { epoch: number; step: number; batch: number; perEpoch: number; options: FitOptions; paramNames: readonly string[] },
-): GradcError {
-  const { options } = at;
+function divergence(trainer: FitTrainer, train: Dataset, options: FitOptions, start: EpochStart, seen: { cause: NonFinite; epoch: number; step: number; batch: number }): GradcError {
   function* steps(): Generator<ReplayStep> {
     let step = start.step;
-    for (const b of batches(train, { ...order, startBatch: start.batch })) {
-      if (step - start.step >= taken) return;
-      const lr = options.schedule?.(step, at.perEpoch);
+    for (const b of batches(train, { ...start.order, startBatch: start.batch })) {
+      if (step >= seen.step) return;
+      const lr = options.schedule?.(step, start.perEpoch);
       yield { inputs: b.inputs, rows: b.rows, prepare: () => lr !== undefined && trainer.setLearningRate(lr) };
       step++;
     }
   }
-  const found = replayToFailure(trainer, start.snapshot, steps(), at.paramNames, train.source);
-  if (!found) return divergedError({ epoch: at.epoch, step: at.step, batch: at.batch, batchesPerEpoch: at.perEpoch, cause: seen, notes: [] });
+  const found = replayToFailure(trainer, start.snapshot, steps(), start.paramNames, train.source);
+  const where = found ? { step: start.step + found.index + 1, batch: start.batch + found.index + 1 } : { step: seen.step, batch: seen.batch };
   return divergedError({
-    epoch: at.epoch,
-    step: start.step + found.index + 1,
-    batch: start.batch + found.index + 1,
-    batchesPerEpoch: at.perEpoch,
-    cause: found.cause,
-    failing: found.failing,
+    epoch: seen.epoch,
+    ...where,
+    batchesPerEpoch: start.perEpoch,
+    cause: found?.cause ?? seen.cause,
+    ...(found ? { failing: found.failing } : {}),
     notes: [],
   });
 }
@@ -354,7 +359,7 @@ function divergence(
 function nextBest(best: FitState["best"], record: EpochRecord, rule: EarlyStopping | undefined): FitState["best"] {
   if (!rule) return best;
   const value = record[rule.metric];
-  if (value === undefined) throw new Error(`early stopping on ${rule.metric}, but fit has no test set${rule.metric === "testAccuracy" ? " with scores and labels" : ""}`);
+  if (value === undefined) throw new GradcError(codes.usage, `early stopping on ${rule.metric}, but fit has no test set${rule.metric === "testAccuracy" ? " with scores and labels" : ""}`);
   const higherIsBetter = rule.metric === "testAccuracy";
   const delta = rule.minDelta ?? 0;
   const improved = !best || (higherIsBetter ? value > best.value + delta : value < best.value - delta);
