@@ -20,7 +20,8 @@
 //
 // A pure function of (graph, values, dtype) — no files, no module — so it can run wherever the graph
 // is (in-process today; inside the model's box as a job that receives typed arrays and returns this
-// plain, JSON-safe description).
+// plain description: numbers, strings and arrays, which structured clone (worker or child-process IPC
+// with serialization "advanced") carries as they are; JSON would turn its non-finite `value` into null).
 import { formula } from "./emit/notation.js";
 import { trainPass } from "./emit/passGraphs.js";
 import type { Graph } from "./ir/graph.js";
