@@ -15,8 +15,12 @@
 // graph the module was generated from (emit/passGraphs.ts's trainPass), not with the generated code: the
 // interpreter can stop at any node. It computes in float64; for a float32 module each value is rounded
 // to float32 as it is produced, so a value that overflows only in float32 overflows here too. The
-// generated code may order a sum differently, so in rare borderline cases the replay stays finite where
-// the module did not; the caller then reports the step without an operation.
+// generated code differs in two ways that matter only at the edge of the float32 range: it may order a
+// sum differently, and it keeps fused intermediate values in double-precision locals (only what it
+// stores is float32). So the replay may name a value beyond float32 that the module never stored (the
+// squared error inside mse, say, when the module's first non-finite value was the update it led to), and
+// in rare borderline cases stay finite where the module did not; the caller then reports the step
+// without an operation.
 //
 // A pure function of (graph, values, dtype) — no files, no module — so it can run wherever the graph
 // is (in-process today; inside the model's box as a job that receives typed arrays and returns this
