@@ -12,7 +12,6 @@
 // in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
 // Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts).
 
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
@@ -20,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { codes, GradcError, isGradcError } from "./diagnostics.js";
+import { removeStaleTemporaries, temporaryName } from "../runtime/fsAtomic.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -88,10 +88,15 @@ Commands:
       <model>.graph.svg (or -o) with Graphviz's dot, or its bundled WebAssembly build when dot is
       not on PATH (--svg alone implies --format dot; Mermaid text is not rendered).
   gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
-              [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt] [-o outdir]
+              [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt | --overwrite]
+              [--check-finite epoch|step|off] [-o outdir]
       Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
       (MNIST, or a CSV with a header and a --label column); progress, test accuracy per epoch, then
       the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
+      An outdir that holds this model's checkpoint needs --resume (continue) or --overwrite (start
+      over). A non-finite loss or parameter stops the run (exit 1), naming the step and the first
+      operation that produced it; --check-finite step checks the parameters after every step
+      (default: each epoch), off checks nothing.
   gradc export <model.ts> --onnx [-o <model.onnx>] [--checkpoint <file> | --seed N] [--opset 17]
       Write the inference graph (what forward() computes: the outputs, dropout off, batchNorm on its
       running statistics) as an ONNX model, NHWC kept, the parameters as initializers: from a training
@@ -141,6 +146,8 @@ const OPTIONS = {
   "weight-decay": { type: "string" },
   seed: { type: "string" },
   resume: { type: "string" },
+  overwrite: { type: "boolean" },
+  "check-finite": { type: "string" },
   "source-map": { type: "boolean" },
   runtime: { type: "string" },
   report: { type: "string" },
@@ -161,7 +168,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   compile: ["out", "dtype", "batch", "source-map", "report", "runtime"],
   explain: ["param", "batch", "format"],
   graph: ["format", "backward", "fused", "svg", "out", "batch"],
-  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
+  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out"],
   export: ["onnx", "out", "checkpoint", "seed", "opset"],
   check: ["param", "points", "seed", "tol"],
 };
@@ -237,6 +244,8 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
         dtype: (values.dtype ?? "f32") as "f32" | "f64",
         outDir: path.resolve(cio.cwd, typeof values.out === "string" ? values.out : ".gradc-out"),
         ...(typeof values.resume === "string" ? { resume: path.resolve(cio.cwd, values.resume) } : {}),
+        ...(values.overwrite ? { overwrite: true } : {}),
+        ...(typeof values["check-finite"] === "string" ? { checkFinite: values["check-finite"] as "off" | "epoch" | "step" } : {}),
         log: line,
         progress: { isTTY: (cio.stdout as { isTTY?: boolean }).isTTY ?? false, columns: (cio.stdout as { columns?: number }).columns ?? 80, write: (s: string) => cio.stdout.write(s) },
       });
@@ -319,6 +328,9 @@ function checkCommand(
   }
   if (command === "graph" && values.format !== undefined && values.format !== "mermaid" && values.format !== "dot") {
     throw new UsageError(`option '--format' must be mermaid or dot, got '${String(values.format)}'`);
+  }
+  if (values["check-finite"] !== undefined && !["off", "epoch", "step"].includes(String(values["check-finite"]))) {
+    throw new UsageError(`option '--check-finite' must be off, epoch or step, got '${String(values["check-finite"])}'`);
   }
   if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
     throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);
@@ -428,11 +440,12 @@ export function runtimeSpecifierFor(out: string): string | undefined {
 
 export async function writeAtomic(file: string, text: string | Uint8Array, cwd: string = process.cwd()): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = temporaryName(file); // named after its target, so a later write removes it if this process is killed
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(tmp, text, { flag: "wx" });
     await rename(tmp, file);
+    removeStaleTemporaries(file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {});
     const rel = path.relative(cwd, file) || file;

@@ -27,6 +27,7 @@
 // saveCheckpoint/loadCheckpoint add node:fs, which makes this module Node-only.
 
 import { readFileSync } from "node:fs";
+import { codes, GradcError } from "./errors.js";
 import { writeFileAtomic, type WriteFileAtomicOptions } from "./fsAtomic.js";
 import type { Dtype, FloatArray } from "./init.js";
 import type { Optimizer, OptimizerState } from "./optim.js";
@@ -96,14 +97,15 @@ export function saveCheckpoint(path: string, data: CheckpointData, options: Writ
 
 /**
  * Reads and verifies a checkpoint (signature, format version, size, checksum) and checks it against the
- * model: name, dtype, and every parameter's name and shape. Throws an Error saying what is wrong.
+ * model: name, dtype, and every parameter's name and shape. Throws a GradcError saying what is wrong:
+ * GC3001 when the file cannot be read, GC3004 when it is not a checkpoint, is corrupt or is another model's.
  */
 export function loadCheckpoint(path: string, spec: CheckpointSpec): Checkpoint {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+    throw new GradcError(codes.io, `cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
   return decodeCheckpoint(bytes, spec, path);
 }
@@ -114,7 +116,7 @@ export function loadCheckpoint(path: string, spec: CheckpointSpec): Checkpoint {
  * Copies a checkpoint's parameters into `params` (in place, e.g. `trainer.params`) and, when given, its
  * optimizer state into `optimizer` (e.g. `trainer.optimizer`). Everything is checked first: if anything
  * does not fit (a missing or extra param, a wrong array type or length, a different optimizer kind, a
- * checkpoint saved without optimizer state), it throws and neither the params nor the optimizer change.
+ * checkpoint saved without optimizer state), it throws (GC3004) and neither the params nor the optimizer change.
  * The optimizer's hyperparameters (lr, betas, ...) are not part of OptimizerState and are not touched.
  */
 export function restoreInto(
@@ -123,33 +125,33 @@ export function restoreInto(
   optimizer?: Optimizer,
 ): void {
   const where = `cannot restore checkpoint ${checkpoint.source}`;
-  if (typeof params !== "object" || params === null) throw new Error(`${where}: params must be an object`);
+  if (typeof params !== "object" || params === null) throw checkpointError(`${where}: params must be an object`);
   const ArrayType = checkpoint.dtype === "f32" ? Float32Array : Float64Array;
   const names = new Set<string>();
   for (const p of checkpoint.paramSpecs) {
     names.add(p.name);
     const target = Object.hasOwn(params, p.name) ? params[p.name] : undefined;
     const source = checkpoint.params[p.name];
-    if (target === undefined) throw new Error(`${where}: params has no "${p.name}" to restore into`);
+    if (target === undefined) throw checkpointError(`${where}: params has no "${p.name}" to restore into`);
     if (!(target instanceof ArrayType)) {
-      throw new Error(
+      throw checkpointError(
         `${where}: param "${p.name}" must be a ${ArrayType.name} (checkpoint dtype ${checkpoint.dtype}), got ${typeName(target)}`,
       );
     }
     if (target.length !== source.length) {
-      throw new Error(
+      throw checkpointError(
         `${where}: param "${p.name}" has ${target.length} values, the checkpoint's (shape ${fmtShape(p.shape)}) has ${source.length}`,
       );
     }
   }
   for (const name of Object.keys(params)) {
-    if (!names.has(name)) throw new Error(`${where}: the checkpoint holds no param "${name}"`);
+    if (!names.has(name)) throw checkpointError(`${where}: the checkpoint holds no param "${name}"`);
   }
   if (optimizer !== undefined) {
     const state = checkpoint.optimizer;
-    if (state === undefined) throw new Error(`${where}: it was saved without optimizer state`);
+    if (state === undefined) throw checkpointError(`${where}: it was saved without optimizer state`);
     if (state.kind !== optimizer.spec.kind) {
-      throw new Error(`${where}: it holds ${state.kind} optimizer state, but the optimizer is ${optimizer.spec.kind}`);
+      throw checkpointError(`${where}: it holds ${state.kind} optimizer state, but the optimizer is ${optimizer.spec.kind}`);
     }
     // Optimizer.loadState may apply one buffer list before rejecting the next; roll back to be sure.
     const before = optimizer.state();
@@ -157,7 +159,7 @@ export function restoreInto(
       optimizer.loadState(state);
     } catch (e) {
       optimizer.loadState(before);
-      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
+      throw checkpointError(`${where}: ${(e as Error).message}`);
     }
   }
   for (const p of checkpoint.paramSpecs) params[p.name].set(checkpoint.params[p.name]);
@@ -304,20 +306,20 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
  */
 export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source = "<bytes>"): Checkpoint {
   const model = checkSpec(spec);
-  const corrupt = (why: string) => new Error(`checkpoint ${source} is corrupt: ${why}`);
+  const corrupt = (why: string) => checkpointError(`checkpoint ${source} is corrupt: ${why}`);
   const size = bytes.length;
   const magicLength = Math.min(size, 8);
   for (let i = 0; i < magicLength; i++) {
     if (bytes[i] !== CHECKPOINT_MAGIC.charCodeAt(i)) {
-      throw new Error(`${source} is not a gradc checkpoint (it does not start with "${CHECKPOINT_MAGIC}")`);
+      throw checkpointError(`${source} is not a gradc checkpoint (it does not start with "${CHECKPOINT_MAGIC}")`);
     }
   }
-  if (size === 0) throw new Error(`${source} is not a gradc checkpoint (the file is empty)`);
+  if (size === 0) throw checkpointError(`${source} is not a gradc checkpoint (the file is empty)`);
   if (size < PREFIX_BYTES + CRC_BYTES) throw corrupt(`truncated (${size} bytes, shorter than any checkpoint)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(
+    throw checkpointError(
       `checkpoint ${source} has format version ${version}; this gradc reads version ${CHECKPOINT_FORMAT_VERSION}` +
         (version > CHECKPOINT_FORMAT_VERSION ? " (written by a newer gradc?)" : ""),
     );
@@ -348,10 +350,10 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source
 
   // Against the model.
   if (header.model !== model.name) {
-    throw new Error(`checkpoint ${source} is for model "${header.model}", not "${model.name}"`);
+    throw checkpointError(`checkpoint ${source} is for model "${header.model}", not "${model.name}"`);
   }
   if (header.dtype !== model.dtype) {
-    throw new Error(`checkpoint ${source} holds ${header.dtype} values, but model "${model.name}" uses ${model.dtype}`);
+    throw checkpointError(`checkpoint ${source} holds ${header.dtype} values, but model "${model.name}" uses ${model.dtype}`);
   }
   const dtype = header.dtype;
   const elem = dtype === "f32" ? 4 : 8;
@@ -374,10 +376,10 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source
   for (const p of model.params) {
     const s = storedParams.get(p.name);
     if (s === undefined) {
-      throw new Error(`checkpoint ${source} has no param "${p.name}" (model "${model.name}" declares it with shape ${fmtShape(p.shape)})`);
+      throw checkpointError(`checkpoint ${source} has no param "${p.name}" (model "${model.name}" declares it with shape ${fmtShape(p.shape)})`);
     }
     if (!sameShape(s.shape, p.shape)) {
-      throw new Error(
+      throw checkpointError(
         `checkpoint ${source}: param "${p.name}" has shape ${fmtShape(s.shape)} in the checkpoint but ${fmtShape(p.shape)} in model "${model.name}"`,
       );
     }
@@ -385,7 +387,7 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source
   const declared = new Set(model.params.map((p) => p.name));
   for (const p of header.params) {
     if (!declared.has(p.name)) {
-      throw new Error(`checkpoint ${source} has param "${p.name}" (shape ${fmtShape(p.shape)}), which model "${model.name}" does not declare`);
+      throw checkpointError(`checkpoint ${source} has param "${p.name}" (shape ${fmtShape(p.shape)}), which model "${model.name}" does not declare`);
     }
   }
   const params: Record<string, FloatArray> = {};
@@ -453,6 +455,11 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** A checkpoint file that is corrupt, of another model, or does not fit the trainer (GC3004). */
+function checkpointError(message: string): GradcError {
+  return new GradcError(codes.checkpoint, message);
+}
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

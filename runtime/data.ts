@@ -34,6 +34,20 @@ export interface Dataset<F extends string = string> {
   readonly size: number;
   readonly fields: Readonly<Record<F, FieldSpec>>;
   readonly columns: Readonly<Record<F, Column>>;
+  /** Where each sample came from, when read from a file (fromCsv): subsets and splits keep it. */
+  readonly source?: DataSource;
+}
+
+/** Sample i of a data set is line `lines[i]` of `file` (1-based), so messages can name that line. */
+export interface DataSource {
+  readonly file: string;
+  readonly lines: Int32Array;
+}
+
+/** The place of sample `row` in its file (`{ file, line, col: 0 }`), when the data set knows it. */
+export function sampleLoc(ds: Dataset, row: number): { file: string; line: number; col: number } | undefined {
+  const line = ds.source?.lines[row];
+  return ds.source && line !== undefined ? { file: ds.source.file, line, col: 0 } : undefined;
 }
 
 /** One field handed to `fromArrays`/`withFields`: its per-sample shape, dtype, and all values, row-major. */
@@ -87,6 +101,7 @@ export function withFields<F extends string, G extends string>(
     size: ds.size,
     fields: { ...ds.fields, ...added.fields } as Record<F | G, FieldSpec>,
     columns: { ...ds.columns, ...added.columns } as Record<F | G, Column>,
+    ...(ds.source ? { source: ds.source } : {}),
   };
 }
 
@@ -246,7 +261,8 @@ export function subset<F extends string>(ds: Dataset<F>, indices: ArrayLike<numb
     gather(ds.columns[name], out, rowSize, rows, 0, n);
     return [name, out];
   });
-  return { size: n, fields: ds.fields, columns: Object.fromEntries(columns) as Record<F, Column> };
+  const source = ds.source ? { source: { file: ds.source.file, lines: rows.map((r) => ds.source!.lines[r]!) } } : {};
+  return { size: n, fields: ds.fields, columns: Object.fromEntries(columns) as Record<F, Column>, ...source };
 }
 
 /**

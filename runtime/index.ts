@@ -19,14 +19,20 @@ export { resolveBatch, toArray } from "./inputs.js";
 export type { ParamSpec } from "./params.js";
 export { checkParams } from "./params.js";
 
-export type { Batch, BatchOptions, Column, ColumnInit, Dataset, FieldDtype, FieldSpec } from "./data.js";
-export { batchCount, batches, epochPermutation, fromArrays, oneHot, split, splitByClass, subset, trainCount, withFields } from "./data.js";
+export type { Batch, BatchOptions, Column, ColumnInit, DataSource, Dataset, FieldDtype, FieldSpec } from "./data.js";
+export { batchCount, batches, epochPermutation, fromArrays, oneHot, sampleLoc, split, splitByClass, subset, trainCount, withFields } from "./data.js";
 
 export type { CsvOptions } from "./csv.js";
 export { fromCsv } from "./csv.js";
 
 export type { EarlyStopping, EpochRecord, EvaluateOptions, FitOptions, FitResult, FitState, FitTrainer, Metrics, Schedule } from "./train.js";
 export { argmaxRows, describeEpoch, evaluate, fit, schedules } from "./train.js";
+
+export type { CheckFinite, DivergedError, Divergence, FailingStep, NonFinite } from "./divergence.js";
+export { divergedError, firstNonFiniteParam, isDivergedError, withNote, withOperation } from "./divergence.js";
+
+export type { ResumeTarget, RunConfig } from "./resume.js";
+export { checkFitState, describeResumeChanges } from "./resume.js";
 
 export type { Progress, ProgressOptions, ProgressStream } from "./progress.js";
 export { createProgress } from "./progress.js";

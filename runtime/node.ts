@@ -9,8 +9,8 @@ export { loadMnist, mnistDigitsDir, MNIST_CLASSES, MNIST_PIXELS, MNIST_TRAIN_FRA
 export type { Checkpoint, CheckpointData, CheckpointSpec } from "./checkpoint.js";
 export { CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC, crc32, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, restoreInto, saveCheckpoint } from "./checkpoint.js";
 
-export type { WriteFileAtomicOptions } from "./fsAtomic.js";
-export { writeFileAtomic } from "./fsAtomic.js";
+export type { AtomicFs, WriteFileAtomicOptions } from "./fsAtomic.js";
+export { removeStaleTemporaries, temporaryName, writeFileAtomic } from "./fsAtomic.js";
 
 export type { CheckpointTrainer, LoadTrainingCheckpointOptions } from "./trainCheckpoint.js";
 export { loadTrainingCheckpoint, saveTrainingCheckpoint } from "./trainCheckpoint.js";

@@ -1,14 +1,17 @@
 // A whole training run in Node, as `npm start`, the examples' mains and `gradc train` do it: create or
 // resume the trainer, fit with progress and a checkpoint after every epoch, then report the test
 // metrics and write the pictures (loss/accuracy curves, misclassified test digits).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { Dataset } from "./data.js";
 import type { FloatArray } from "./init.js";
 import type { OptimizerSpec } from "./optim.js";
 import { digitGridSvg, trainingCurvesSvg, type DigitImage } from "./plot.js";
 import type { ProgressStream } from "./progress.js";
-import { writeFileAtomic } from "./fsAtomic.js";
+import { loadCheckpoint } from "./checkpoint.js";
+import { firstNonFiniteParam, isDivergedError, withNote, type CheckFinite } from "./divergence.js";
+import { codes, GradcError, isGradcError } from "./errors.js";
+import { removeStaleTemporaries, writeFileAtomic } from "./fsAtomic.js";
 import { describeEpoch, evaluate, fit, type FitResult, type Metrics, type Schedule } from "./train.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointTrainer } from "./trainCheckpoint.js";
 
@@ -41,6 +44,13 @@ export interface RunOptions {
   readonly outDir: string;
   /** A checkpoint to continue from (params, optimizer, dropout generator and the loop's position). */
   readonly resume?: string;
+  /**
+   * Replace a checkpoint of this model already in outDir (default false: a run that would replace one
+   * it did not resume from is refused with GC3007, so a finished run is never lost to a new one).
+   */
+  readonly overwrite?: boolean;
+  /** fit's divergence checks (default "epoch"); whatever it is, no checkpoint with non-finite parameters is written. */
+  readonly checkFinite?: CheckFinite;
   readonly log?: (line: string) => void;
   readonly progress?: ProgressStream | false;
 }
@@ -48,7 +58,10 @@ export interface RunOptions {
 export interface RunResult {
   readonly fit: FitResult;
   readonly test?: Metrics;
+  /** The run's files in outDir (whether or not this call wrote them). */
   readonly files: { readonly checkpoint: string; readonly curves: string; readonly misclassified?: string };
+  /** The files this call wrote (none when a resumed run had nothing left to do). */
+  readonly written: readonly string[];
 }
 
 export function runTraining(o: RunOptions): RunResult {
@@ -56,31 +69,81 @@ export function runTraining(o: RunOptions): RunResult {
   const name = o.module.spec.name;
   const labels = o.labels ?? (o.train.fields["y"] ? "y" : undefined);
   const scores = o.scores ?? (labels ? o.module.spec.outputs.find((out) => out.shape.length === 2)?.name : undefined);
-  mkdirSync(o.outDir, { recursive: true });
   const files = { checkpoint: path.join(o.outDir, `${name}.ckpt`), curves: path.join(o.outDir, `${name}-curves.svg`) };
+  const pictures = [files.curves, path.join(o.outDir, `${name}-misclassified.svg`)];
+  const seed = o.seed ?? 0;
+  if (o.resume && !existsSync(o.resume)) throw new GradcError(codes.io, `cannot resume: ${o.resume} does not exist`);
+  if (!o.overwrite && existsSync(files.checkpoint) && !(o.resume && sameFile(o.resume, files.checkpoint))) {
+    throw new GradcError(
+      codes.outputExists,
+      `${o.outDir} already holds a checkpoint of model "${name}" (${files.checkpoint}${describeSaved(files.checkpoint, o.module.spec)}); ` +
+        `this run would replace it. To continue that run, resume from it (--resume ${files.checkpoint}); to start over and replace it, pass --overwrite; ` +
+        "or choose another output folder (-o)",
+    );
+  }
+  try {
+    mkdirSync(o.outDir, { recursive: true });
+  } catch (e) {
+    throw new GradcError(codes.io, `cannot create the output folder ${o.outDir}: ${(e as Error).message}`);
+  }
+  // Temporaries of this run's files left by a killed run (fsAtomic.ts) go, even if nothing is written.
+  for (const f of [files.checkpoint, ...pictures]) removeStaleTemporaries(f);
 
   // One seed for everything random: the initial parameters, the data order and the dropout masks.
-  const trainer = o.module.createTrainer(o.module.initParams(o.seed ?? 0) as never, { optimizer: o.optimizer, seed: o.seed ?? 0 }) as CheckpointTrainer;
+  const trainer = o.module.createTrainer(o.module.initParams(seed) as never, { optimizer: o.optimizer, seed }) as CheckpointTrainer;
   let resume;
   if (o.resume) {
-    if (!existsSync(o.resume)) throw new Error(`cannot resume: ${o.resume} does not exist`);
-    resume = loadTrainingCheckpoint(o.resume, trainer, { warn: (message) => log(`warning: ${message}`) });
+    const warnings: string[] = [];
+    resume = loadTrainingCheckpoint(o.resume, trainer, { warn: (message) => warnings.push(message), run: { samples: o.train.size, batchSize: o.batchSize, seed, shuffle: true } });
     log(`resuming ${o.resume}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
+    for (const w of warnings) log(`warning: ${w}`);
+    if (resume.epoch >= o.epochs) {
+      log(
+        `${o.resume} has already trained ${resume.epoch} epoch${resume.epoch === 1 ? "" : "s"}, and this run asks for ${o.epochs}: nothing to do, nothing written. ` +
+          "To train further, ask for more epochs.",
+      );
+      const state = resume;
+      return { fit: { history: state.history, state, stoppedEarly: false, losses: new Float64Array(0) }, files, written: [] };
+    }
   }
-  const result = fit(trainer, o.train, {
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    seed: o.seed ?? 0,
-    ...(o.test ? { test: o.test } : {}),
-    ...(scores ? { scores } : {}),
-    ...(labels ? { labels } : {}),
-    ...(o.schedule ? { schedule: o.schedule } : {}),
-    ...(resume ? { resume } : {}),
-    ...(o.progress !== undefined ? { progress: o.progress } : {}),
-    onCheckpoint: (state) => saveTrainingCheckpoint(files.checkpoint, trainer, state),
-    // Without a progress display nothing else reports the epochs.
-    onEpoch: (r) => void (o.progress === false && log(`epoch ${r.epoch}/${o.epochs}: ${describeEpoch(r)}`)),
-  });
+  const written: string[] = [];
+  let saved: number | undefined; // the epoch of the last checkpoint this run wrote
+  let result: FitResult;
+  try {
+    result = fit(trainer, o.train, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      seed,
+      ...(o.test ? { test: o.test } : {}),
+      ...(scores ? { scores } : {}),
+      ...(labels ? { labels } : {}),
+      ...(o.schedule ? { schedule: o.schedule } : {}),
+      ...(resume ? { resume } : {}),
+      ...(o.progress !== undefined ? { progress: o.progress } : {}),
+      ...(o.checkFinite ? { checkFinite: o.checkFinite } : {}),
+      onCheckpoint: (state) => {
+        // fit checks the parameters before a checkpoint unless told not to; a checkpoint is checked regardless.
+        const bad = firstNonFiniteParam(trainer.params, Object.keys(trainer.params));
+        if (bad) {
+          throw new GradcError(
+            codes.diverged,
+            `training diverged by epoch ${state.epoch}, step ${state.step}: parameter "${bad.name}" is not finite (${bad.name}[${bad.index}] = ${bad.value}), ` +
+              `so the checkpoint ${files.checkpoint} is not written${o.checkFinite === "off" ? " (the run's finite checks were off)" : ""}\nhint: lower the learning rate, or clip the gradients`,
+          );
+        }
+        saveTrainingCheckpoint(files.checkpoint, trainer, state);
+        saved = state.epoch;
+        if (!written.includes(files.checkpoint)) written.push(files.checkpoint);
+      },
+      // Without a progress display nothing else reports the epochs.
+      onEpoch: (r) => void (o.progress === false && log(`epoch ${r.epoch}/${o.epochs}: ${describeEpoch(r)}`)),
+    });
+  } catch (e) {
+    if (!isDivergedError(e)) throw e;
+    const kept =
+      saved !== undefined ? `${files.checkpoint} holds epoch ${saved}, whose parameters are finite` : resume ? `${o.resume} still holds epoch ${resume.epoch}` : undefined;
+    throw withNote(e, kept ? `no checkpoint was written for the failing epoch; ${kept}` : "no checkpoint was written");
+  }
 
   const misclassified: DigitImage[] = [];
   const perClass: number[] = [];
@@ -103,9 +166,33 @@ export function runTraining(o: RunOptions): RunResult {
     : undefined;
 
   writeFileAtomic(files.curves, trainingCurvesSvg(result.history, { title: name }));
-  const written: RunResult["files"] = { ...files, ...(misclassified.length ? { misclassified: path.join(o.outDir, `${name}-misclassified.svg`) } : {}) };
-  if (written.misclassified) writeFileAtomic(written.misclassified, digitGridSvg(misclassified));
+  written.push(files.curves);
+  const all: RunResult["files"] = { ...files, ...(misclassified.length ? { misclassified: pictures[1]! } : {}) };
+  if (all.misclassified) {
+    writeFileAtomic(all.misclassified, digitGridSvg(misclassified));
+    written.push(all.misclassified);
+  }
   if (test) log(`test: loss ${test.loss.toFixed(4)}${test.accuracy !== undefined ? ` · accuracy ${(100 * test.accuracy).toFixed(2)}% (${Math.round(test.accuracy * test.count)}/${test.count})` : ""}`);
-  log(`wrote ${written.curves}${written.misclassified ? `, ${written.misclassified}` : ""} and the checkpoint ${written.checkpoint}`);
-  return { fit: result, ...(test ? { test } : {}), files: written };
+  log(`wrote ${written.join(", ")}`);
+  return { fit: result, ...(test ? { test } : {}), files: all, written };
+}
+
+/** Whether two paths name one file (through symlinks and relative paths). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/** ", epoch 3, step 90" for a readable checkpoint of the model; "" when it cannot be read as one. */
+function describeSaved(file: string, spec: TrainableModule["spec"]): string {
+  try {
+    const c = loadCheckpoint(file, spec);
+    return c.epoch !== undefined ? `, epoch ${c.epoch}, step ${c.step}` : `, step ${c.step}`;
+  } catch (e) {
+    if (isGradcError(e)) return "";
+    throw e;
+  }
 }

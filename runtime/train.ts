@@ -6,10 +6,18 @@
 // learning rate is a function of the global step; neither depends on anything else, so a run resumed
 // from (params, optimizer state, dropout generator state, epoch, batch) computes exactly what the
 // uninterrupted run computed.
-import { batchCount, batches, type Column, type Dataset } from "./data.js";
+//
+// Trust: fit refuses an empty training set and evaluate an empty data set (GC3006) instead of reporting
+// a NaN loss; a resumed state is checked field by field (resume.ts); and every step's loss and, at each
+// check point, the parameters are checked for non-finite values, so a diverged run stops with GC4001 at
+// the step that went wrong instead of training on NaN (divergence.ts).
+import { batchCount, batches, sampleLoc, type Column, type Dataset } from "./data.js";
+import { divergedError, firstNonFiniteParam, replayToFailure, takeSnapshot, type CheckFinite, type NonFinite, type ReplayStep, type Snapshot } from "./divergence.js";
+import { codes, GradcError } from "./errors.js";
 import type { FloatArray } from "./init.js";
 import type { Optimizer } from "./optim.js";
 import { createProgress, type ProgressStream } from "./progress.js";
+import { checkFitState, type RunConfig } from "./resume.js";
 
 /** What fit needs of a generated module's trainer (createTrainer's result has all of it). */
 export interface FitTrainer {
@@ -51,6 +59,7 @@ export interface EvaluateOptions {
 
 /** Loss (and accuracy, confusion matrix) of the trainer's current parameters over a data set. */
 export function evaluate(trainer: FitTrainer, ds: Dataset, options: EvaluateOptions = {}): Metrics {
+  if (ds.size === 0) throw new GradcError(codes.emptyData, "evaluate: the data set is empty (0 samples); there is nothing to measure");
   const batchSize = options.batchSize ?? 256;
   let loss = 0;
   let correct = 0;
@@ -61,13 +70,20 @@ export function evaluate(trainer: FitTrainer, ds: Dataset, options: EvaluateOpti
     if (!options.scores || !options.labels) continue;
     const scores = r.outputs[options.scores];
     const labels = batch.inputs[options.labels] as Column | undefined;
-    if (!scores) throw new Error(`evaluate: the model has no output "${options.scores}"`);
-    if (!labels) throw new Error(`evaluate: the data set has no field "${options.labels}"`);
+    if (!scores) throw new GradcError(codes.usage, `evaluate: the model has no output "${options.scores}"`);
+    if (!labels) throw new GradcError(codes.usage, `evaluate: the data set has no field "${options.labels}"`);
     const classes = scores.length / batch.size;
     confusion ??= Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     const predicted = argmaxRows(scores, batch.size, classes);
     for (let i = 0; i < batch.size; i++) {
       const label = labels[i]!;
+      if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+        throw new GradcError(
+          codes.data,
+          `label ${label} is not a class of the output "${options.scores}" (${classes} class${classes === 1 ? "" : "es"}: 0 … ${classes - 1})`,
+          sampleLoc(ds, batch.rows[i]!),
+        );
+      }
       if (predicted[i] === label) correct++;
       confusion[label]![predicted[i]!]!++;
     }
@@ -147,6 +163,8 @@ export interface FitState {
   readonly history: readonly EpochRecord[];
   /** Early stopping: the best metric so far, its epoch, and epochs since. */
   readonly best?: { readonly value: number; readonly epoch: number; readonly waited: number };
+  /** The run's settings (absent in states saved before they were recorded); see resume.ts. */
+  readonly config?: RunConfig;
 }
 
 export interface EarlyStopping {
@@ -180,6 +198,13 @@ export interface FitOptions {
   readonly resume?: FitState;
   /** Stop after this many steps in all (for tests and interrupted runs); the state says where. */
   readonly maxSteps?: number;
+  /**
+   * Divergence checks (see divergence.ts): "epoch" (default) checks every step's loss and the parameters
+   * at each epoch's end and before every checkpoint; "step" checks the parameters after every step too;
+   * "off" checks nothing. On a non-finite value fit throws a GradcError GC4001 naming the step and the
+   * value, with the trainer back before the failing step; onCheckpoint never sees non-finite parameters.
+   */
+  readonly checkFinite?: CheckFinite;
   /** Progress output: a stream, or false for none (default process.stdout / console). */
   readonly progress?: ProgressStream | false;
   readonly now?: () => number;
@@ -195,12 +220,22 @@ export interface FitResult {
 
 export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): FitResult {
   const { epochs, batchSize } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new GradcError(codes.usage, `fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (train.size === 0) throw new GradcError(codes.emptyData, "fit: the training set is empty (0 samples)");
   const perEpoch = batchCount(train.size, batchSize);
   const now = options.now ?? (() => performance.now());
   const evaluateTrain = options.evaluateTrain ?? !!(options.scores && options.labels);
   const metricOptions = { ...(options.scores ? { scores: options.scores } : {}), ...(options.labels ? { labels: options.labels } : {}) };
-  let state: FitState = options.resume ?? { epoch: 0, batch: 0, step: 0, epochLossSum: 0, epochSamples: 0, history: [] };
+  const seed = options.seed ?? 0;
+  const shuffle = options.shuffle ?? true;
+  const checkFinite = options.checkFinite ?? "epoch";
+  if (checkFinite !== "off" && checkFinite !== "epoch" && checkFinite !== "step") throw new GradcError(codes.usage, `fit: checkFinite must be "off", "epoch" or "step", got ${String(checkFinite)}`);
+  const paramNames = Object.keys(trainer.params);
+  // The run's settings go into every state, so a resume can say what it changes (resume.ts).
+  const config: RunConfig = { batchSize, seed, shuffle, samples: train.size, optimizer: { ...trainer.optimizer.spec } };
+  let state: FitState = options.resume
+    ? { ...startPosition(checkFitState(options.resume, "fit: options.resume", { samples: train.size, batchSize }), batchSize), config }
+    : { epoch: 0, batch: 0, step: 0, epochLossSum: 0, epochSamples: 0, history: [], config };
   const losses: number[] = [];
   let stoppedEarly = false;
 
@@ -213,18 +248,37 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     let { step, epochLossSum, epochSamples } = state;
     let batch = state.batch;
     const current = (): FitState => ({ ...state, step, batch, epochLossSum, epochSamples });
-    for (const b of batches(train, { batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch: state.epoch, startBatch: batch })) {
+    // Where a failure is looked for: the state at the epoch's start (see divergence.ts).
+    const start = checkFinite === "off" ? undefined : { snapshot: takeSnapshot(trainer), batch, step };
+    const order = { batchSize, shuffle, seed, epoch: state.epoch };
+    const diverged = (cause: NonFinite): never => {
+      progress?.done("(diverged)");
+      throw divergence(trainer, train, options, { ...start!, order, perEpoch, paramNames }, { cause, epoch: state.epoch + 1, step, batch });
+    };
+    /** The parameters must be finite before anyone sees them (a checkpoint, the next epoch). */
+    const checkParams = (loss: number) => {
+      const bad = checkFinite === "off" ? undefined : firstNonFiniteParam(trainer.params, paramNames);
+      if (bad) diverged({ kind: "param", ...bad, loss });
+    };
+    let loss = NaN;
+    for (const b of batches(train, { ...order, startBatch: batch })) {
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
       if (options.schedule) trainer.setLearningRate(options.schedule(step, perEpoch));
-      const loss = trainer.step(b.inputs as never);
+      loss = trainer.step(b.inputs as never);
       losses.push(loss);
       epochLossSum += loss * b.size;
       epochSamples += b.size;
       step++;
       batch++;
       progress?.tick(loss);
-      if (options.checkpointEvery && step % options.checkpointEvery === 0 && batch < perEpoch) options.onCheckpoint?.(current());
+      if (checkFinite !== "off" && loss - loss !== 0) diverged({ kind: "loss", value: loss });
+      if (checkFinite === "step") checkParams(loss);
+      if (options.checkpointEvery && step % options.checkpointEvery === 0 && batch < perEpoch && options.onCheckpoint) {
+        checkParams(loss);
+        options.onCheckpoint(current());
+      }
     }
+    checkParams(loss);
     state = current();
     if (batch < perEpoch) {
       progress?.done("(interrupted)");
@@ -244,7 +298,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     };
     progress?.done(describeEpoch(record, false)); // the progress line already shows the mean step loss
     const best = nextBest(state.best, record, options.earlyStopping);
-    state = { epoch: state.epoch + 1, batch: 0, step, epochLossSum: 0, epochSamples: 0, history: [...state.history, record], ...(best ? { best } : {}) };
+    state = { epoch: state.epoch + 1, batch: 0, step, epochLossSum: 0, epochSamples: 0, history: [...state.history, record], ...(best ? { best } : {}), config };
     options.onCheckpoint?.(state);
     if (options.onEpoch?.(record, state) === false) break;
     if (options.earlyStopping && best && best.waited >= options.earlyStopping.patience) {
@@ -255,10 +309,57 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
   return { history: state.history, state, stoppedEarly, losses: Float64Array.from(losses) };
 }
 
+/**
+ * A resumed state's position in batches of `batchSize`: the saved one, or, when the saved run used
+ * another batch size mid-epoch, the batch holding the first sample not yet seen (so no sample is
+ * skipped; up to batchSize − 1 are seen twice).
+ */
+function startPosition(s: FitState, batchSize: number): FitState {
+  const saved = s.config?.batchSize ?? batchSize;
+  if (saved === batchSize || s.batch === 0) return s;
+  return { ...s, batch: Math.floor(s.epochSamples / batchSize) };
+}
+
+/** Where an epoch started: what replaying it needs. */
+interface EpochStart {
+  readonly snapshot: Snapshot;
+  readonly batch: number;
+  readonly step: number;
+  readonly order: { readonly batchSize: number; readonly shuffle: boolean; readonly seed: number; readonly epoch: number };
+  readonly perEpoch: number;
+  readonly paramNames: readonly string[];
+}
+
+/**
+ * The error for a failure seen after step `seen.step`: the epoch's steps are replayed from its start to
+ * find the first that went wrong (see divergence.ts); if none does, the failure as it was seen.
+ */
+function divergence(trainer: FitTrainer, train: Dataset, options: FitOptions, start: EpochStart, seen: { cause: NonFinite; epoch: number; step: number; batch: number }): GradcError {
+  function* steps(): Generator<ReplayStep> {
+    let step = start.step;
+    for (const b of batches(train, { ...start.order, startBatch: start.batch })) {
+      if (step >= seen.step) return;
+      const lr = options.schedule?.(step, start.perEpoch);
+      yield { inputs: b.inputs, rows: b.rows, prepare: () => lr !== undefined && trainer.setLearningRate(lr) };
+      step++;
+    }
+  }
+  const found = replayToFailure(trainer, start.snapshot, steps(), start.paramNames, train.source);
+  const where = found ? { step: start.step + found.index + 1, batch: start.batch + found.index + 1 } : { step: seen.step, batch: seen.batch };
+  return divergedError({
+    epoch: seen.epoch,
+    ...where,
+    batchesPerEpoch: start.perEpoch,
+    cause: found?.cause ?? seen.cause,
+    ...(found ? { failing: found.failing } : {}),
+    notes: [],
+  });
+}
+
 function nextBest(best: FitState["best"], record: EpochRecord, rule: EarlyStopping | undefined): FitState["best"] {
   if (!rule) return best;
   const value = record[rule.metric];
-  if (value === undefined) throw new Error(`early stopping on ${rule.metric}, but fit has no test set${rule.metric === "testAccuracy" ? " with scores and labels" : ""}`);
+  if (value === undefined) throw new GradcError(codes.usage, `early stopping on ${rule.metric}, but fit has no test set${rule.metric === "testAccuracy" ? " with scores and labels" : ""}`);
   const higherIsBetter = rule.metric === "testAccuracy";
   const delta = rule.minDelta ?? 0;
   const improved = !best || (higherIsBetter ? value > best.value + delta : value < best.value - delta);

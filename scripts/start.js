@@ -7,7 +7,8 @@
 //      (run through the TypeScript hook in scripts/register-ts.js): progress, test accuracy after
 //      every epoch, then the curves and misclassified digits as SVG and a checkpoint in .gradc-out/.
 //
-// Extra arguments go to main.ts, e.g. `npm start -- --epochs 10 --seed 3`.
+// Extra arguments go to main.ts, e.g. `npm start -- --epochs 10 --seed 3`. Each run starts over
+// (main.ts --overwrite) unless it is given --resume.
 import path from "node:path";
 import { ensureBuilt, gradcCompile, run } from "./common.js";
 
@@ -30,6 +31,9 @@ if (compiled.code !== 0) {
 }
 console.log(`compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
-const args = ["--import", "./scripts/register-ts.js", "examples/mnist-mlp/main.ts", "--module", out, ...process.argv.slice(2)];
+// The demo starts over each time (its checkpoint in .gradc-out is replaced) unless it is asked to resume.
+const extra = process.argv.slice(2);
+const fresh = extra.some((a) => a === "--resume" || a.startsWith("--resume=") || a === "--overwrite") ? [] : ["--overwrite"];
+const args = ["--import", "./scripts/register-ts.js", "examples/mnist-mlp/main.ts", "--module", out, ...fresh, ...extra];
 console.log(`$ node ${args.join(" ")}`);
 process.exitCode = await run(process.execPath, args);

@@ -20,10 +20,30 @@ export function formatDiagnostic(err: GradcError, sourceText?: string, cwd: stri
   const loc = err.loc;
   if (!loc || !loc.line || !loc.file) return head;
   const file = displayPath(loc.file, cwd);
+  if (!loc.col) return dataDiagnostic(file, loc.line, head, sourceText ?? tryRead(loc.file));
   const first = `${file}:${loc.line}:${loc.col} - ${head}`;
   const text = sourceText ?? tryRead(loc.file);
   const frame = text === undefined ? null : codeFrame(text, loc);
   return frame ? `${first}\n\n${frame}\n` : first;
+}
+
+/**
+ * A line of a data file (a CSV row: the location has no column): `data.csv:12 - error …` and the line
+ * as it is, never parsed as TypeScript (a data file may be large and is not code).
+ */
+function dataDiagnostic(file: string, line: number, head: string, text: string | undefined): string {
+  const first = `${file}:${line} - ${head}`;
+  if (text === undefined) return first;
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const end = text.indexOf("\n", start);
+    if (end < 0) return first;
+    start = end + 1;
+  }
+  const end = text.indexOf("\n", start);
+  const raw = text.slice(start, end < 0 ? text.length : end).replace(/\r$/, "").replace(/\t/g, " ");
+  const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw;
+  return `${first}\n\n${line} ${shown}\n`;
 }
 
 /** The path relative to cwd with forward slashes, as tsc prints it. */

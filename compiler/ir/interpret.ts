@@ -5,7 +5,7 @@ import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 import type { Shape } from "./shape.js";
 import { sizeOf, type Tensor } from "./tensor.js";
-import { createRng, type Rng } from "../../runtime/rng.js";
+import { createRng, createRngFromState, type Rng } from "../../runtime/rng.js";
 
 /** A dropout mask, drawn exactly as the generated kernel draws it (see ops/mode.ts). */
 function drawMask(n: Node, rng: Rng, batch: number): Tensor {
@@ -21,7 +21,15 @@ export interface Bindings {
   readonly params: Readonly<Record<string, ArrayLike<number>>>;
   /** Seed of the generator dropout masks are drawn from, in node order (default 0), as in generated code. */
   readonly seed?: number;
+  /** That generator's state instead of a seed (a trainer's rngState() before a step, to replay the step). */
+  readonly rngState?: readonly number[];
 }
+
+/**
+ * Sees each value as soon as it is computed: returns the value to keep (the same, or e.g. rounded to
+ * float32), or undefined to stop the evaluation there.
+ */
+export type Visit = (n: Node, value: Tensor) => Tensor | undefined;
 
 /** The concrete shape once the batch size is known. */
 export const concrete = (s: Shape, batch: number): number[] => s.map((d) => (typeof d === "number" ? d : batch));
@@ -39,7 +47,7 @@ export function batchOf(g: Graph, inputs: Bindings["inputs"]): number {
   return 1;
 }
 
-export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes): Map<Node, Tensor> {
+export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes, visit?: Visit): Map<Node, Tensor> {
   const batch = batchOf(g, b.inputs);
   const values = new Map<Node, Tensor>();
   let rng: Rng | undefined;
@@ -55,8 +63,13 @@ export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes
     if (n.op === "input") t = leaf(n, b.inputs, "input");
     else if (n.op === "param") t = leaf(n, b.params, "param");
     else if (n.op === "dim") t = { shape: [], data: Float64Array.of(batch) };
-    else if (n.op === "dropoutMask") t = drawMask(n, (rng ??= createRng(b.seed ?? 0)), batch);
+    else if (n.op === "dropoutMask") t = drawMask(n, (rng ??= b.rngState ? createRngFromState(b.rngState) : createRng(b.seed ?? 0)), batch);
     else t = getOp(n.op).eval(n.inputs.map((i) => values.get(i)!), n.attrs, concrete(n.shape, batch));
+    if (visit) {
+      const kept = visit(n, t);
+      if (!kept) break;
+      t = kept;
+    }
     values.set(n, t);
   }
   return values;

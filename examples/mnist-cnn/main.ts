@@ -6,7 +6,7 @@
 // every epoch.
 //
 //   node --import ./scripts/register-ts.js examples/mnist-cnn/main.ts [--epochs 5] [--seed 0]
-//        [--out .gradc-out] [--resume .gradc-out/mnistCnn.ckpt] [--module other.gen.ts]
+//        [--out .gradc-out] [--resume .gradc-out/mnistCnn.ckpt | --overwrite] [--module other.gen.ts]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "0" },
     out: { type: "string", default: ".gradc-out" },
     resume: { type: "string" },
+    overwrite: { type: "boolean" },
     module: { type: "string" },
   },
 });
@@ -47,5 +48,6 @@ const run = runTraining({
   seed: Number(args.seed),
   outDir: args.out,
   ...(args.resume ? { resume: args.resume } : {}),
+  ...(args.overwrite ? { overwrite: true } : {}),
 });
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; final test accuracy ${(100 * (run.test?.accuracy ?? NaN)).toFixed(2)}%`);

@@ -4,7 +4,7 @@
 // picture of misclassified test digits as SVG, and a checkpoint after every epoch.
 //
 //   node --import ./scripts/register-ts.js examples/mnist-mlp/main.ts [--epochs 5] [--seed 0]
-//        [--out .gradc-out] [--resume .gradc-out/mnistMlp.ckpt] [--module other.gen.ts]
+//        [--out .gradc-out] [--resume .gradc-out/mnistMlp.ckpt | --overwrite] [--module other.gen.ts]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,6 +17,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "0" },
     out: { type: "string", default: ".gradc-out" },
     resume: { type: "string" },
+    overwrite: { type: "boolean" },
     module: { type: "string" },
   },
 });
@@ -39,5 +40,6 @@ const run = runTraining({
   seed: Number(args.seed),
   outDir: args.out,
   ...(args.resume ? { resume: args.resume } : {}),
+  ...(args.overwrite ? { overwrite: true } : {}),
 });
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; final test accuracy ${(100 * (run.test?.accuracy ?? NaN)).toFixed(2)}%`);
