@@ -1,11 +1,11 @@
 // `gradc train`: compile a model in memory and train it on a bundled or CSV data set, for users who do
-// not want to write a loop. The generated module is transpiled and imported from memory (no files
-// besides the checkpoint and pictures of the run), importing this installation's runtime.
+// not want to write a loop. The generated module is compiled and transpiled (in gradc's box when the
+// CLI asks) and imported from memory (no files besides the checkpoint and pictures of the run),
+// importing this installation's runtime.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ts } from "ts-morph";
-import { compileFile } from "./compile.js";
+import { runJob, type BoxRun } from "./box/run.js";
 import { codes, GradcError } from "./diagnostics.js";
 import type { OptimizerSpec } from "../runtime/optim.js";
 import type { Dataset } from "../runtime/data.js";
@@ -27,6 +27,8 @@ export interface TrainOptions {
   readonly outDir: string;
   readonly resume?: string;
   readonly log?: (line: string) => void;
+  /** Compile the model in gradc's box (the CLI); without it the model runs in this process. */
+  readonly box?: BoxRun;
   /** Where the progress bar or per-epoch lines go (default process.stdout). */
   readonly progress?: import("../runtime/progress.js").ProgressStream;
 }
@@ -50,8 +52,7 @@ export async function trainFile(file: string, o: TrainOptions): Promise<RunResul
   const dir = runtimeDir();
   const runtime = pathToFileURL(path.join(dir, "index.js")).href;
   const dtype = o.dtype ?? "f32";
-  const { code } = await compileFile(file, { dtype, runtime });
-  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const { js } = await runJob("trainModule", { file: path.resolve(file), dtype, runtime }, o.box);
   const module = (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as TrainableModule & {
     spec: { inputs: readonly { name: string; shape: readonly (number | string)[]; dtype: string }[] };
   };

@@ -63,17 +63,17 @@ describe("help, version, usage errors", () => {
   });
 
   test.each([
-    [[], "error GC3002: missing command (compile, explain, graph or train)"],
-    [["build", "model.ts"], "error GC3002: unknown command 'build' (expected compile, explain, graph or train)"],
-    [["compile"], "error GC3002: compile: missing the model file (gradc compile model.ts)"],
-    [["compile", "model.ts", "extra.ts"], "error GC3002: compile: unexpected argument 'extra.ts'"],
-    [["compile", "model.ts", "--fast"], "error GC3002: unknown option '--fast'"],
-    [["compile", "model.ts", "-x"], "error GC3002: unknown option '-x'"],
-    [["compile", "model.ts", "-o"], "error GC3002: option '-o, --out' needs a value"],
-    [["compile", "model.ts", "--dtype", "f16"], "error GC3002: option '--dtype' must be f32 or f64, got 'f16'"],
-    [["compile", "model.ts", "--param", "W"], "error GC3002: option '--param' does not apply to compile"],
-    [["explain", "model.ts", "-o", "x.ts"], "error GC3002: option '--out' does not apply to explain"],
-    [["compile", "model.ts", "--help=yes"], "error GC3002: option '-h, --help' does not take a value"],
+    [[], "gradc: error GC3002: missing command (compile, explain, graph or train)"],
+    [["build", "model.ts"], "gradc: error GC3002: unknown command 'build' (expected compile, explain, graph or train)"],
+    [["compile"], "gradc: error GC3002: compile: missing the model file (gradc compile model.ts)"],
+    [["compile", "model.ts", "extra.ts"], "gradc: error GC3002: compile: unexpected argument 'extra.ts'"],
+    [["compile", "model.ts", "--fast"], "gradc: error GC3002: unknown option '--fast'"],
+    [["compile", "model.ts", "-x"], "gradc: error GC3002: unknown option '-x'"],
+    [["compile", "model.ts", "-o"], "gradc: error GC3002: option '-o, --out' needs a value"],
+    [["compile", "model.ts", "--dtype", "f16"], "gradc: error GC3002: option '--dtype' must be f32 or f64, got 'f16'"],
+    [["compile", "model.ts", "--param", "W"], "gradc: error GC3002: option '--param' does not apply to compile"],
+    [["explain", "model.ts", "-o", "x.ts"], "gradc: error GC3002: option '--out' does not apply to explain"],
+    [["compile", "model.ts", "--help=yes"], "gradc: error GC3002: option '-h, --help' does not take a value"],
   ])("%j is a usage error", async (argv, first) => {
     place("simple.ts");
     const r = await run(argv, { compileFile: stubCompile });
@@ -88,7 +88,7 @@ describe("help, version, usage errors", () => {
     place("simple.ts");
     const r = await run(["compile", "model.ts", `--batch=${n}`], { compileFile: stubCompile });
     expect(r.code).toBe(2);
-    expect(r.first).toBe(`error GC2008: --batch must be a positive integer, got '${n}'`);
+    expect(r.first).toBe(`gradc: error GC2008: --batch must be a positive integer, got '${n}'`);
     expect(listing()).toEqual(["model.ts"]);
   });
 
@@ -97,7 +97,7 @@ describe("help, version, usage errors", () => {
     const before = readFileSync(path.join(dir, "model.ts"), "utf8");
     const r = await run(["compile", "model.ts", "-o", "model.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(2);
-    expect(r.first).toBe("error GC3002: the output model.ts is the model file itself; choose another -o");
+    expect(r.first).toBe("gradc: error GC3002: the output model.ts is the model file itself; choose another -o");
     expect(readFileSync(path.join(dir, "model.ts"), "utf8")).toBe(before);
   });
 });
@@ -177,7 +177,7 @@ describe("compile", () => {
   test("a missing model file", async () => {
     const r = await run(["compile", "nope.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^error GC3001: cannot read .*nope\.ts: no such file$/);
+    expect(r.first).toMatch(/^gradc: error GC3001: cannot read .*nope\.ts: no such file$/);
     expect(listing()).toEqual([]);
   });
 
@@ -186,7 +186,7 @@ describe("compile", () => {
     writeFileSync(path.join(dir, "blocker"), "a file where a directory should be");
     const r = await run(["compile", "model.ts", "-o", "blocker/out.gen.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^error GC3001: cannot write blocker\/out\.gen\.ts: /);
+    expect(r.first).toMatch(/^gradc: error GC3001: cannot write blocker\/out\.gen\.ts: /);
     expect(listing()).toEqual(["blocker", "model.ts"]);
   });
 
@@ -198,7 +198,7 @@ describe("compile", () => {
       },
     });
     expect(r.code).toBe(1);
-    expect(r.first).toBe("error: internal compiler error: TypeError: emitter fell over");
+    expect(r.first).toBe("gradc: internal compiler error: TypeError: emitter fell over");
     expect(listing()).toEqual(["model.ts"]);
   });
 });
