@@ -74,6 +74,24 @@ describe("help, version, usage errors", () => {
     [["compile", "model.ts", "--param", "W"], "gradc: error GC3002: option '--param' does not apply to compile"],
     [["explain", "model.ts", "-o", "x.ts"], "gradc: error GC3002: option '--out' does not apply to explain"],
     [["compile", "model.ts", "--help=yes"], "gradc: error GC3002: option '-h, --help' does not take a value"],
+    [["compil", "model.ts"], "gradc: error GC3002: unknown command 'compil' (expected compile, explain, graph or train); did you mean 'compile'?"],
+    [["explian", "model.ts"], "gradc: error GC3002: unknown command 'explian' (expected compile, explain, graph or train); did you mean 'explain'?"],
+    [["compile", "model.ts", "--timout", "3"], "gradc: error GC3002: unknown option '--timout'; did you mean '--timeout'?"],
+    // bad option values: the range each option takes (a negative number after an option is its value)
+    [["train", "model.ts", "--lr", "Infinity"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got 'Infinity'"],
+    [["train", "model.ts", "--lr", "NaN"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got 'NaN'"],
+    [["train", "model.ts", "--lr", "-0.1"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got '-0.1'"],
+    [["train", "model.ts", "--lr=0x10"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got '0x10'"],
+    [["train", "model.ts", "--momentum", "-Infinity"], "gradc: error GC3002: option '--momentum' must be a finite number >= 0, got '-Infinity'"],
+    [["train", "model.ts", "--epochs", "1e3"], "gradc: error GC3002: option '--epochs' must be an integer >= 1, got '1e3'"],
+    [["train", "model.ts", "--epochs", "0"], "gradc: error GC3002: option '--epochs' must be an integer >= 1, got '0'"],
+    [["train", "model.ts", "--seed", "-1"], "gradc: error GC3002: option '--seed' must be an integer from 0 to 4294967295, got '-1'"],
+    [["train", "model.ts", "--seed", "4294967296"], "gradc: error GC3002: option '--seed' must be an integer from 0 to 4294967295, got '4294967296'"],
+    [["compile", "model.ts", "--timeout", "0"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got '0'"],
+    [["explain", "model.ts", "--timeout", "-5"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got '-5'"],
+    [["graph", "model.ts", "--timeout", "soon"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got 'soon'"],
+    [["compile", "model.ts", "--max-memory", "8"], "gradc: error GC3002: option '--max-memory' must be an integer number of MB from 16 to 1048576, got '8'"],
+    [["compile", "model.ts", "--trust-model=yes"], "gradc: error GC3002: option '--trust-model' does not take a value"],
   ])("%j is a usage error", async (argv, first) => {
     place("simple.ts");
     const r = await run(argv, { compileFile: stubCompile });
@@ -86,10 +104,27 @@ describe("help, version, usage errors", () => {
 
   test.each(["0", "-3", "1.5", "abc", "4x"])("--batch %s is refused (GC2008)", async (n) => {
     place("simple.ts");
-    const r = await run(["compile", "model.ts", `--batch=${n}`], { compileFile: stubCompile });
-    expect(r.code).toBe(2);
-    expect(r.first).toBe(`gradc: error GC2008: --batch must be a positive integer, got '${n}'`);
-    expect(listing()).toEqual(["model.ts"]);
+    for (const argv of [["compile", "model.ts", `--batch=${n}`], ["compile", "model.ts", "--batch", n]]) {
+      const r = await run(argv, { compileFile: stubCompile });
+      expect(r.code).toBe(2);
+      expect(r.first).toBe(`gradc: error GC2008: --batch must be a positive integer, got '${n}'`);
+      expect(listing()).toEqual(["model.ts"]);
+    }
+  });
+
+  test("values in range pass: fractional seconds, exponents, the box options on every model command", async () => {
+    place("simple.ts");
+    const r = await run(["compile", "model.ts", "--timeout", "2.5", "--max-memory", "512", "--trust-model"], { compileFile: stubCompile });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    for (const command of ["explain", "graph"]) {
+      const calls: string[] = [];
+      const s = await run([command, "model.ts", "--timeout=1e2", "--trust-model"], {
+        explainFile: async (file) => (calls.push(file), "explained"),
+        graphFile: async (file) => (calls.push(file), "graphed\n"),
+      });
+      expect(s.code, s.stderr).toBe(0);
+      expect(calls).toEqual([path.join(dir, "model.ts")]);
+    }
   });
 
   test("-o naming the model itself is refused", async () => {
@@ -199,7 +234,31 @@ describe("compile", () => {
     });
     expect(r.code).toBe(1);
     expect(r.first).toBe("gradc: internal compiler error: TypeError: emitter fell over");
+    expect(r.stderr).toMatch(/^This is a bug in gradc, not in your model\. Please report it .*, with the command you ran and your model\.ts \(GRADC_DEBUG=1 gradc … shows the stack\)\.$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(listing()).toEqual(["model.ts"]);
+  });
+
+  test("GRADC_DEBUG=1 shows the stack of an internal error, and of a user's error", async () => {
+    place("simple.ts");
+    const saved = process.env.GRADC_DEBUG;
+    process.env.GRADC_DEBUG = "1";
+    try {
+      const r = await run(["compile", "model.ts"], {
+        compileFile: async () => {
+          throw new TypeError("emitter fell over");
+        },
+      });
+      expect(r.code).toBe(1);
+      expect(r.first).toBe("gradc: internal compiler error: TypeError: emitter fell over");
+      expect(r.stderr).toMatch(/^TypeError: emitter fell over\n\s+at .*cli\.test\.ts/m);
+      const u = await run(["compile", "nope.ts"], { compileFile: stubCompile });
+      expect(u.first).toMatch(/^gradc: error GC3001: cannot read /);
+      expect(u.stderr).toMatch(/^GradcError: cannot read [^]*\n\s+at /m);
+    } finally {
+      if (saved === undefined) delete process.env.GRADC_DEBUG;
+      else process.env.GRADC_DEBUG = saved;
+    }
   });
 });
 
