@@ -178,6 +178,21 @@ describe("a model that misbehaves is stopped and the CLI exits", () => {
     refused(r, /^exitcaught\.ts:8:9 - error GC1007: the model called process\.exit\(0\)/);
   });
 
+  test("process.kill of its own process: GC1007 at the call", () => {
+    const r = compile("kill.ts", model({ body: `process.kill(process.pid, "SIGKILL");` }));
+    refused(r, /^kill\.ts:8:3 - error GC1007: the model called process\.kill\(\d+, "SIGKILL"\) on gradc's own processes/);
+  });
+
+  test("a box process that dies without answering (here: killed by a process the trusted model starts) is GC1007", () => {
+    const r = compile("suicide.ts", model({ imports: `import { execSync } from "node:child_process";`, top: `execSync(\`kill -9 \${process.pid}\`);` }), ["--trust-model"]);
+    refused(r, /^gradc: error GC1007: gradc's box process ended \(killed by SIGKILL\) before suicide\.ts was done, while the model's code was still running/);
+  });
+
+  test("an exception thrown later, in a callback the model queued (process.nextTick): GC1003 at the throw, not a crash", () => {
+    const r = compile("later.ts", model({ top: `process.nextTick(() => {\n  throw new RangeError("too late");\n});` }));
+    refused(r, "later.ts:4:9 - error GC1003: uncaught exception: RangeError: too late");
+  });
+
   test("an async build function: GC1008", () => {
     const r = compile("async.ts", model({ async: true }));
     refused(r, "async.ts:4:31 - error GC1008: the build function is async (it returns a Promise): gradc traces it synchronously, so remove `async` and any `await` from it");
