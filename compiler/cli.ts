@@ -20,7 +20,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,8 @@ import { parseArgs } from "node:util";
 import { runJob, type BoxRun } from "./box/run.js";
 import { DEFAULT_BOX } from "./box/policy.js";
 import { closeNames } from "./closeNames.js";
-import { codes, GradcError, isGradcError } from "./diagnostics.js";
+import { codes, isGradcError } from "./diagnostics.js";
+import { refuseModelAsOutput } from "./outputs.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -302,45 +303,6 @@ function issuesUrl(): string {
   const repo = typeof pkg?.repository === "string" ? pkg.repository : pkg?.repository?.url;
   if (typeof repo === "string") return `at ${repo.replace(/^git\+/, "").replace(/\.git$/, "")}/issues`;
   return "as an issue of gradc's GitHub repository";
-}
-
-/**
- * Refuses an output that is the model file under another name: the same path, a symbolic link to it
- * or a path through a linked folder (the same real path), or a hard link (the same device and inode).
- */
-export function refuseModelAsOutput(modelPath: string, shown: string, out: string, cwd: string): void {
-  const plain = `the output ${shown} is the model file itself; choose another -o`;
-  if (path.resolve(out) === path.resolve(modelPath)) throw new GradcError(codes.usage, plain);
-  let model: string;
-  try {
-    model = realpathSync(modelPath);
-  } catch {
-    return; // no model, nothing to lose (loading it will say so)
-  }
-  const model2 = path.relative(cwd, modelPath) || modelPath;
-  if (realOutput(out) === model) throw new GradcError(codes.usage, `the output ${shown} is the model file ${model2} itself (through a symbolic link); choose another -o`);
-  try {
-    const a = statSync(out);
-    const b = statSync(model);
-    if (a.dev === b.dev && a.ino === b.ino) throw new GradcError(codes.usage, `the output ${shown} is the model file ${model2} itself (a hard link to it); choose another -o`);
-  } catch (e) {
-    if (isGradcError(e)) throw e; // else: no output yet
-  }
-}
-
-/** The real path `out` would be written at: its own when it exists, else its nearest existing folder's. */
-function realOutput(out: string): string {
-  const rest: string[] = [];
-  for (let p = path.resolve(out); ; ) {
-    try {
-      return path.join(realpathSync(p), ...rest);
-    } catch {
-      const up = path.dirname(p);
-      if (up === p) return path.resolve(out);
-      rest.unshift(path.basename(p));
-      p = up;
-    }
-  }
 }
 
 /** --batch -3: a negative number after an option that takes a value is that value, not an option. */
