@@ -108,7 +108,7 @@ Options:
   --fused            graph: group the nodes into the kernels the compiler generates
   --svg              graph: render the DOT text to an SVG picture
   --timeout S        stop the model's evaluation and compilation after S seconds (default 60)
-  --max-memory MB    the box's heap limit in MB (default 4096)
+  --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)
   -h, --help         show this help

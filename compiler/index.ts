@@ -5,6 +5,9 @@ export { graphFile, graphText, type GraphFormat, type GraphOptions } from "./gra
 export { loadModel } from "./frontend/load.js";
 export { formatDiagnostic } from "./frontend/format.js";
 export { GradcError, codes } from "./diagnostics.js";
+// The CLI's box, for tools that load models they did not write: runJob("compile", { file, dtype }, { ...DEFAULT_BOX, cwd, output }).
+export { runJob, type BoxRun } from "./box/run.js";
+export { DEFAULT_BOX, type BoxOptions } from "./box/policy.js";
 export { optimize, type Optimized, type PassReport } from "./pipeline.js";
 export { printGraph } from "./ir/print.js";
 export type { Graph } from "./ir/graph.js";

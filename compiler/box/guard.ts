@@ -45,6 +45,7 @@ const PERMISSION_WORDS: Readonly<Record<string, string>> = {
   ChildProcess: "start a child process",
   WorkerThreads: "start a worker thread",
   Inspector: "open the inspector",
+  WASI: "use WASI (which reaches the file system on its own)",
 };
 
 interface Violation {

@@ -11,6 +11,7 @@
 // Tested in test/cli/box.test.ts.
 
 import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +24,8 @@ export interface BoxOptions {
   readonly maxMemoryMb: number;
 }
 
-export const DEFAULT_BOX: BoxOptions = { timeoutSeconds: 60, trustModel: false, maxMemoryMb: 4096 };
+/** 60 s; a 4 GB heap, or half the machine's memory when that is less (past it the system, not V8, would stop the box). */
+export const DEFAULT_BOX: BoxOptions = { timeoutSeconds: 60, trustModel: false, maxMemoryMb: Math.min(4096, Math.floor(totalmem() / 2 ** 21)) };
 
 /** What the box lets the model read, and how to say it in a diagnostic. */
 export interface ReadPolicy {

@@ -115,7 +115,8 @@ function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Pro
         reject(new GradcError(codes.outOfMemory, `${shown} ran out of memory: gradc's box gives the model and its compilation a ${box.maxMemoryMb} MB heap (--max-memory ${box.maxMemoryMb}), and it was full while ${WHILE[phase]}; look for an allocation that never stops, or raise --max-memory`));
       } else {
         const how = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
-        reject(new GradcError(codes.modelExit, `gradc's box process ended (${how}) before ${shown} was done, while ${WHILE[phase]}: model code ended it (process.exit, process.abort, a signal) or it crashed${stderr.fatal ? ` — ${firstLine(stderr.fatal)}` : ""}`));
+        const who = signal === "SIGKILL" ? "model code ended it, or the system did (for lack of memory?)" : "model code ended it (process.exit, process.abort, a signal) or it crashed";
+        reject(new GradcError(codes.modelExit, `gradc's box process ended (${how}) before ${shown} was done, while ${WHILE[phase]}: ${who}${stderr.fatal ? ` — ${firstLine(stderr.fatal)}` : ""}`));
       }
     });
   });
