@@ -28,7 +28,7 @@ import { parseArgs } from "node:util";
 import { runJob, type BoxRun } from "./box/run.js";
 import { DEFAULT_BOX } from "./box/policy.js";
 import { closeNames } from "./closeNames.js";
-import { codes, isGradcError } from "./diagnostics.js";
+import { codes, GradcError, isGradcError } from "./diagnostics.js";
 import { refuseModelAsOutput } from "./outputs.js";
 
 export interface CompileFileOptions {
