@@ -19,10 +19,13 @@
 //    `tol`: gradients far below the loss L are compared absolutely, since rounding in L alone moves
 //    the numeric derivative by about 10⁻¹⁶·|L|/s ≈ 10⁻¹³·|L|.
 //
-// checkFile returns plain data (no file is written); formatCheck lays it out as the CLI prints it.
+// checkFile returns plain data (no file is written); formatCheck (./checkFormat.ts) lays it out as the
+// CLI prints it.
 // Tested in test/cli/check.test.ts.
 import { basename } from "node:path";
-import { compileFile } from "./compile.js";
+import { compileGraph } from "./compile.js";
+import { loadModel } from "./frontend/load.js";
+import type { Graph } from "./ir/graph.js";
 import { codes, GradcError } from "./diagnostics.js";
 import { builtRuntimeUrl, importCompiled } from "./loadCompiled.js";
 import { createRng, uniformInt, type Rng } from "../runtime/rng.js";
@@ -122,6 +125,11 @@ interface CheckedModule {
 }
 
 export async function checkFile(file: string, options: CheckOptions = {}): Promise<CheckResult> {
+  return checkGraph(await loadModel(file), basename(file), options);
+}
+
+/** As checkFile, for a model already traced (`source` names it in the generated module). */
+export async function checkGraph(traced: Graph, source: string, options: CheckOptions = {}): Promise<CheckResult> {
   const points = options.points ?? CHECK_DEFAULTS.points;
   const seed = options.seed ?? CHECK_DEFAULTS.seed;
   const tol = options.tol ?? CHECK_DEFAULTS.tol;
@@ -129,7 +137,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   if (!Number.isInteger(seed)) throw new GradcError(codes.usage, `--seed must be an integer, got ${seed}`);
   if (!(tol > 0 && Number.isFinite(tol))) throw new GradcError(codes.usage, `--tol must be a positive number, got ${tol}`);
 
-  const { code, optimized } = await compileFile(file, { dtype: "f64", runtime: builtRuntimeUrl() });
+  const { code, optimized } = await compileGraph(traced, source, { dtype: "f64", runtime: builtRuntimeUrl() });
   const names = optimized.graph.grads.map(([name]) => name);
   if (options.param !== undefined && !names.includes(options.param)) {
     throw new GradcError(codes.badArgument, `no parameter named ${JSON.stringify(options.param)}; parameters: ${names.join(", ")}`);
@@ -162,7 +170,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
     if (d === 0) firstLoss = loss;
     if (!Number.isFinite(loss)) {
       const problem = `the loss at the drawn parameters and inputs is ${loss}, so no gradient can be compared; try another --seed`;
-      return { model: module.spec.name, source: basename(file), ok: false, tol, atol: ATOL, seed, points, rows, draws, loss, inputs, params: [], worst: null, problem };
+      return { model: module.spec.name, source, ok: false, tol, atol: ATOL, seed, points, rows, draws, loss, inputs, params: [], worst: null, problem };
     }
     for (const [name] of checked) {
       const p = params[name]!;
@@ -174,7 +182,7 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   const worst = reports.reduce<ParamCheck | null>((w, r) => (r.checked > 0 && (!w || !(r.maxRelError <= w.maxRelError)) ? r : w), null);
   return {
     model: module.spec.name,
-    source: basename(file),
+    source,
     ok: reports.every((r) => r.ok),
     tol, atol: ATOL, seed, points, rows, draws,
     loss: firstLoss,
@@ -298,42 +306,3 @@ const coordsOf = (shape: readonly number[], k: number): number[] => {
 };
 
 // ── the table ─────────────────────────────────────────────────────────────────────────────────────
-
-const sci = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
-const value = (x: number): string => (Number.isFinite(x) ? String(+x.toPrecision(10)) : String(x));
-
-/** The report as `gradc check` prints it; its last line is `N parameters checked: worst relative error X (param)`. */
-export function formatCheck(r: CheckResult): string {
-  const where = r.rows !== null ? `${r.rows} row${r.rows === 1 ? "" : "s"} of inputs` : r.inputs.length ? `${r.draws} draw${r.draws === 1 ? "" : "s"} of the inputs` : "no inputs";
-  const lines = [
-    `gradient check of model "${r.model}" (${r.source}), float64: initParams(${r.seed}), ${where}; loss ${value(r.loss)}`,
-    ...r.inputs.map((i) => `  input ${i.name} [${i.shape.join(", ")}]: ${i.drawn}`),
-  ];
-  if (r.problem) return [...lines, `error: ${r.problem}`, ""].join("\n");
-  const table = [
-    ["parameter", "entries", "kinks skipped", "max abs error", "max rel error", "result"],
-    ...r.params.map((p) => [
-      p.name,
-      p.checked + p.kinks === p.size * r.draws ? String(p.checked) : `${p.checked} of ${p.size * r.draws}`,
-      String(p.kinks),
-      p.checked ? sci(p.maxAbsError) : "-",
-      p.checked ? sci(p.maxRelError) : "-",
-      !p.ok ? "FAIL" : p.checked ? "ok" : "unchecked",
-    ]),
-  ];
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  lines.push("", ...table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ")));
-  const unchecked = r.params.filter((p) => p.checked === 0);
-  if (unchecked.length) lines.push("", `note: every entry of ${unchecked.map((p) => p.name).join(", ")} sits on a kink of the loss (relu at 0, a max, |x|), so nothing of ${unchecked.length === 1 ? "it" : "them"} could be compared; another --seed may move the point off it`);
-  const failed = r.params.filter((p) => !p.ok);
-  for (const p of failed) {
-    lines.push("", `${p.name}: the worst entries (index, analytic, numeric, relative error):`);
-    for (const e of p.worst) lines.push(`  ${p.name}[${e.coords.join(", ")}]  ${value(e.analytic)}  ${value(e.numeric)}  ${sci(e.relError)}`);
-  }
-  if (failed.length) {
-    lines.push("", `error: the gradient${failed.length === 1 ? "" : "s"} of ${failed.map((p) => p.name).join(", ")} disagree${failed.length === 1 ? "s" : ""} with central finite differences (relative error above --tol ${Math.abs(r.tol) < 1e-3 ? r.tol.toExponential() : r.tol})`);
-  }
-  const n = r.params.length;
-  lines.push(`${n} parameter${n === 1 ? "" : "s"} checked: worst relative error ${r.worst ? `${sci(r.worst.relError)} (${r.worst.param})` : "- (no entry off a kink)"}`);
-  return `${lines.join("\n")}\n`;
-}

@@ -7,10 +7,18 @@
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
 //   gradc --help | --version
 //
-// Exit codes: 0 success, 1 a compile error or a failed gradient check (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
-// 2 a usage error (the message and the usage on stderr). Output files are written to a temporary name
-// in the same directory and renamed, so a failed compile never leaves a half-written or changed file.
-// Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts).
+// Every command that loads a model runs it in gradc's box (compiler/box/): a separate Node process
+// under Node's permission model, with --timeout and a heap limit; it returns plain data and this
+// process writes the files. --trust-model runs the model with the user's rights (still in the box
+// process, under the same limits).
+//
+// Exit codes: 0 success, 1 an error in the user's input (`model.ts:L:C - error GCnnnn` with a code
+// frame, or `gradc: error GCnnnn: message` where there is no place to point at), 2 a usage error (the
+// message and the usage on stderr). An `internal compiler error` is a bug of gradc's: it says how to
+// report it, and GRADC_DEBUG=1 shows its stack. Output files are written to a temporary name in the
+// same directory and renamed, so a failed compile never leaves a half-written or changed file, and an
+// output that is the model itself (under any name: a symbolic or hard link) is refused.
+// Tested in test/cli/cli.test.ts (gradc graph: test/cli/graph.test.ts; the box: test/cli/box.test.ts).
 
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
@@ -18,8 +26,13 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { runJob, type BoxRun } from "./box/run.js";
+import { DEFAULT_BOX } from "./box/policy.js";
+import { closeNames } from "./closeNames.js";
 import { codes, GradcError, isGradcError } from "./diagnostics.js";
 import { removeStaleTemporaries, temporaryName } from "../runtime/fsAtomic.js";
+import { refuseModelAsOutput } from "./outputs.js";
+import { ownPackage, version } from "./version.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -57,10 +70,13 @@ export interface CliIO {
   readonly stderr: { write(text: string): unknown };
   /** Relative paths on the command line, and in diagnostics, are relative to this. */
   readonly cwd: string;
-  /** Replace the compiler's entry points (tests); by default compiler/compile.ts and compiler/explain.ts (loaded on first use). */
+  /**
+   * Replace the compiler's entry points (tests: these run in this process); by default the jobs of
+   * compiler/box/jobs.ts, run in gradc's box.
+   */
   readonly compileFile?: CompileFileFn;
   readonly explainFile?: ExplainFileFn;
-  /** Replace `gradc graph`'s entry points (tests); by default compiler/graph/graphFile.ts and compiler/graph/svg.ts. */
+  /** Replace `gradc graph`'s entry points (tests); by default the box's graph job and compiler/graph/svg.ts. */
   readonly graphFile?: GraphFileFn;
   readonly renderSvg?: RenderSvgFn;
   /** Replace `gradc export`'s entry point (tests); by default compiler/export/onnx.ts. */
@@ -108,6 +124,9 @@ Commands:
       (default 1e-6); entries on a kink of the loss are skipped.
       Prints a table per parameter; exit 1 naming the parameters that fail.
 
+Every command runs model.ts: in gradc's box, a separate process that may read only the model's
+project folder and gradc's installation, and may not write files or start processes or workers.
+
 Options:
   -o, --out <file>   output file (compile, graph, export)
   --dtype f32|f64    element type of the generated code (compile; default f32)
@@ -120,11 +139,15 @@ Options:
   --svg              graph: render the DOT text to an SVG picture
   --onnx             export: write ONNX (the one export format)
   --checkpoint FILE  export: take the parameters from this training checkpoint
-  --seed N           train: the seed; export: initParams(N) without a checkpoint
   --opset N          export: the ONNX opset, 13 to 21 (default 17)
   --points N         check: rows of random inputs (default 3)
-  --seed N           check: seeds the parameters, inputs and sampled entries (default 0); train: the run
+  --seed N           train: the run's seed; export: initParams(N) without a checkpoint; check: seeds
+                     the parameters, inputs and sampled entries (default 0)
   --tol X            check: the largest relative error that passes (default 1e-6)
+  --timeout S        stop the model's evaluation and compilation after S seconds (default 60)
+  --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
+  --trust-model      run the model with your rights instead of in the box (it may read, write
+                     and start anything you can; the time and memory limits still apply)
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -157,24 +180,47 @@ const OPTIONS = {
   onnx: { type: "boolean" },
   checkpoint: { type: "string" },
   opset: { type: "string" },
+  timeout: { type: "string" },
+  "max-memory": { type: "string" },
+  "trust-model": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
+/** The options of every command that loads a model: how its box runs it. */
+const BOX_OPTIONS: readonly OptionName[] = ["timeout", "max-memory", "trust-model"];
+
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch", "source-map", "report", "runtime"],
-  explain: ["param", "batch", "format"],
-  graph: ["format", "backward", "fused", "svg", "out", "batch"],
-  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out"],
-  export: ["onnx", "out", "checkpoint", "seed", "opset"],
-  check: ["param", "points", "seed", "tol"],
+  compile: ["out", "dtype", "batch", "source-map", "report", "runtime", ...BOX_OPTIONS],
+  explain: ["param", "batch", "format", ...BOX_OPTIONS],
+  graph: ["format", "backward", "fused", "svg", "out", "batch", ...BOX_OPTIONS],
+  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
+  export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
+  check: ["param", "points", "seed", "tol", ...BOX_OPTIONS],
 };
 
-/** "compile, explain, …, train or check": every command ACCEPTS lists, for usage messages. */
-const COMMANDS = Object.keys(ACCEPTS).join(", ").replace(/, ([^,]+)$/, " or $1");
+/**
+ * The numeric options and the values each accepts: integers or finite decimal numbers, within a range.
+ * A value outside it is a usage error naming the range (--batch: GC2008, as the compiler's own check).
+ */
+const NUMBERS: Partial<Record<OptionName, { readonly integer: boolean; readonly min: number; readonly above?: boolean; readonly max?: number; readonly range: string }>> = {
+  batch: { integer: true, min: 1, range: "a positive integer" },
+  epochs: { integer: true, min: 1, range: "an integer >= 1" },
+  seed: { integer: true, min: 0, max: 2 ** 32 - 1, range: "an integer from 0 to 4294967295" },
+  lr: { integer: false, min: 0, range: "a finite number >= 0" },
+  momentum: { integer: false, min: 0, range: "a finite number >= 0" },
+  "weight-decay": { integer: false, min: 0, range: "a finite number >= 0" },
+  timeout: { integer: false, min: 0, above: true, max: 2147483, range: "a number of seconds > 0 and at most 2147483 (24 days)" },
+  "max-memory": { integer: true, min: 16, max: 1 << 20, range: "an integer number of MB from 16 to 1048576" },
+  points: { integer: true, min: 1, range: "a positive integer" },
+  tol: { integer: false, min: 0, above: true, range: "a finite number > 0" },
+  opset: { integer: true, min: 13, max: 21, range: "an integer from 13 to 21" },
+};
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 class UsageError extends Error {
   constructor(
@@ -185,12 +231,14 @@ class UsageError extends Error {
   }
 }
 
+type Values = Partial<Record<OptionName, string | boolean>>;
+
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
   const cio: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...io };
   let command: string;
   let file: string;
-  let values: Partial<Record<OptionName, string | boolean>>;
+  let values: Values;
   try {
     const parsed = parse(argv);
     if (parsed.values.version) {
@@ -204,21 +252,29 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     [command, file, values] = checkCommand(parsed.positionals, parsed.values);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    cio.stderr.write(`error ${e.code}: ${e.message}\n\n${USAGE}`);
+    cio.stderr.write(`gradc: error ${e.code}: ${e.message}\n\n${USAGE}`);
     return 2;
   }
 
   const modelPath = path.resolve(cio.cwd, file);
   const batch = values.batch === undefined ? undefined : Number(values.batch);
+  const box: BoxRun = {
+    timeoutSeconds: values.timeout === undefined ? DEFAULT_BOX.timeoutSeconds : Number(values.timeout),
+    maxMemoryMb: values["max-memory"] === undefined ? DEFAULT_BOX.maxMemoryMb : Number(values["max-memory"]),
+    trustModel: values["trust-model"] === true,
+    cwd: cio.cwd,
+    output: (text) => void cio.stderr.write(text),
+  };
   try {
     if (command === "compile") {
       const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
-      if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
-      const compileFile = cio.compileFile ?? (await import("./compile.js")).compileFile;
+      const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
+      refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
+      if (sourceMap) refuseModelAsOutput(modelPath, `${path.relative(cio.cwd, out)}.map`, `${out}.map`, cio.cwd);
+      const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
       const inline = values.runtime === "inline";
       const runtime = inline ? undefined : runtimeSpecifierFor(out);
-      const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
       const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
       if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
       await writeAtomic(out, code, cio.cwd);
@@ -246,25 +302,27 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
         ...(typeof values.resume === "string" ? { resume: path.resolve(cio.cwd, values.resume) } : {}),
         ...(values.overwrite ? { overwrite: true } : {}),
         ...(typeof values["check-finite"] === "string" ? { checkFinite: values["check-finite"] as "off" | "epoch" | "step" } : {}),
+        box,
         log: line,
         progress: { isTTY: (cio.stdout as { isTTY?: boolean }).isTTY ?? false, columns: (cio.stdout as { columns?: number }).columns ?? 80, write: (s: string) => cio.stdout.write(s) },
       });
       return 0;
     }
-    if (command === "graph") return await graphCommand(modelPath, values, batch, cio);
-    if (command === "export") return await exportCommand(modelPath, values, cio);
+    if (command === "graph") return await graphCommand(modelPath, values, batch, box, cio);
+    if (command === "export") return await exportCommand(modelPath, values, box, cio);
     if (command === "check") {
-      const { checkFile, formatCheck } = await import("./check.js");
-      const result = await checkFile(modelPath, {
+      const options = {
         ...(typeof values.param === "string" ? { param: values.param } : {}),
         ...(values.points !== undefined ? { points: Number(values.points) } : {}),
         ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
         ...(values.tol !== undefined ? { tol: Number(values.tol) } : {}),
-      });
+      };
+      const result = await runJob("check", { file: modelPath, ...options }, box);
+      const { formatCheck } = await import("./checkFormat.js");
       cio.stdout.write(formatCheck(result));
       return result.ok ? 0 : 1;
     }
-    const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
+    const explainFile: ExplainFileFn = cio.explainFile ?? ((f, o) => runJob("explain", { file: f, ...o }, box));
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
       ...(batch !== undefined ? { batch } : {}),
@@ -273,25 +331,73 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     return 0;
   } catch (e) {
-    if (isGradcError(e)) {
-      const { formatDiagnostic } = await import("./frontend/format.js"); // loads the TypeScript parser: not for --help
-      cio.stderr.write(`${formatDiagnostic(e, undefined, cio.cwd)}\n`);
-      return e.code === codes.usage ? 2 : 1;
-    }
-    cio.stderr.write(`error: internal compiler error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    return await reportError(e, cio);
   }
 }
 
-function parse(argv: readonly string[]): { positionals: string[]; values: Partial<Record<OptionName, string | boolean>> } {
+/**
+ * A user's error as a diagnostic (exit 1; a usage error 2), anything else as an internal compiler
+ * error that asks to be reported (exit 1). GRADC_DEBUG=1 adds the stack to either.
+ */
+async function reportError(e: unknown, cio: CliIO): Promise<number> {
+  const debug = /^(1|true|yes)$/i.test(process.env.GRADC_DEBUG ?? "");
+  const stack = debug && e instanceof Error && e.stack ? `\n${e.stack}\n` : "";
+  if (isGradcError(e)) {
+    if (e.loc && e.loc.line) {
+      const { formatDiagnostic } = await import("./frontend/format.js"); // loads the TypeScript parser: not for --help
+      cio.stderr.write(`${formatDiagnostic(e, undefined, cio.cwd)}\n${stack}`);
+    } else {
+      cio.stderr.write(`gradc: error ${e.code}: ${e.message}\n${stack}`);
+    }
+    return e.code === codes.usage ? 2 : 1;
+  }
+  const what = e instanceof Error ? `${e.name === "BoxInternalError" ? "" : `${e.name}: `}${e.message}` : String(e);
+  cio.stderr.write(
+    `gradc: internal compiler error: ${what}\n` +
+      `This is a bug in gradc, not in your model. Please report it ${issuesUrl()}, with the command you ran and your model.ts` +
+      (debug ? `.\n${stack}` : ` (GRADC_DEBUG=1 gradc … shows the stack).\n`),
+  );
+  return 1;
+}
+
+/** Where gradc's bugs are reported: "at" package.json's bugs (or repository) URL, else its GitHub issues. */
+function issuesUrl(): string {
+  const pkg = ownPackage();
+  const bugs = pkg?.bugs;
+  if (typeof bugs === "string") return `at ${bugs}`;
+  if (bugs && typeof bugs === "object" && typeof bugs.url === "string") return `at ${bugs.url}`;
+  const repo = typeof pkg?.repository === "string" ? pkg.repository : pkg?.repository?.url;
+  if (typeof repo === "string") return `at ${repo.replace(/^git\+/, "").replace(/\.git$/, "")}/issues`;
+  return "as an issue of gradc's GitHub repository";
+}
+
+/** --batch -3: a negative number after an option that takes a value is that value, not an option. */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith("--") ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (name && name in OPTIONS && OPTIONS[name as OptionName].type === "string" && next !== undefined && /^-(?:\d|\.\d|inf|nan)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function parse(argv: readonly string[]): { positionals: string[]; values: Values } {
   try {
     // --report alone means --report=text
-    const args = argv.map((a) => (a === "--report" ? "--report=text" : a));
+    const args = joinNegativeValues(argv).map((a) => (a === "--report" ? "--report=text" : a));
     return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     const err = e as Error & { code?: string };
     const flag = /'([^']+)'/.exec(err.message)?.[1] ?? "";
-    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option '${flag}'`);
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const close = flag.startsWith("--") ? closeNames(flag.slice(2), Object.keys(OPTIONS)) : [];
+      throw new UsageError(`unknown option '${flag}'${close.length ? `; did you mean '--${close[0]}'?` : ""}`);
+    }
     if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
       const name = flag.replace(/ <value>$/, "");
       if (/does not take an argument/.test(err.message)) throw new UsageError(`option '${name}' does not take a value`);
@@ -301,14 +407,18 @@ function parse(argv: readonly string[]): { positionals: string[]; values: Partia
   }
 }
 
-function checkCommand(
-  positionals: readonly string[],
-  values: Partial<Record<OptionName, string | boolean>>,
-): [string, string, Partial<Record<OptionName, string | boolean>>] {
+const COMMANDS = Object.keys(ACCEPTS);
+/** "compile, explain, …, export or check", for usage messages. */
+const COMMAND_LIST = COMMANDS.join(", ").replace(/, ([^,]+)$/, " or $1");
+
+function checkCommand(positionals: readonly string[], values: Values): [string, string, Values] {
   const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError(`missing command (${COMMANDS})`);
+  if (command === undefined) throw new UsageError(`missing command (${COMMAND_LIST})`);
   const accepts = ACCEPTS[command];
-  if (!accepts) throw new UsageError(`unknown command '${command}' (expected ${COMMANDS})`);
+  if (!accepts) {
+    const close = closeNames(command, COMMANDS);
+    throw new UsageError(`unknown command '${command}' (expected ${COMMAND_LIST})${close.length ? `; did you mean '${close[0]}'?` : ""}`);
+  }
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
@@ -335,16 +445,15 @@ function checkCommand(
   if (values.optimizer !== undefined && !["sgd", "adam", "adamw"].includes(String(values.optimizer))) {
     throw new UsageError(`option '--optimizer' must be sgd, adam or adamw, got '${String(values.optimizer)}'`);
   }
-  for (const key of ["epochs", "seed"] as const) {
-    if (values[key] !== undefined && !/^\d+$/.test(String(values[key]).trim())) throw new UsageError(`option '--${key}' must be a non-negative integer, got '${String(values[key])}'`);
-  }
-  for (const key of ["lr", "momentum", "weight-decay"] as const) {
-    if (values[key] !== undefined && !(Number(values[key]) >= 0)) throw new UsageError(`option '--${key}' must be a non-negative number, got '${String(values[key])}'`);
-  }
-  if (values.points !== undefined && !/^[1-9]\d*$/.test(String(values.points).trim())) throw new UsageError(`option '--points' must be a positive integer, got '${String(values.points)}'`);
-  if (values.tol !== undefined && !(Number(values.tol) > 0 && Number.isFinite(Number(values.tol)))) throw new UsageError(`option '--tol' must be a positive number, got '${String(values.tol)}'`);
-  if (values.batch !== undefined && !/^[1-9]\d*$/.test(String(values.batch).trim())) {
-    throw new UsageError(`--batch must be a positive integer, got '${String(values.batch)}'`, codes.batch);
+  for (const [key, rule] of Object.entries(NUMBERS) as [OptionName, NonNullable<(typeof NUMBERS)[OptionName]>][]) {
+    const raw = values[key];
+    if (raw === undefined) continue;
+    const text = String(raw).trim();
+    const n = Number(text);
+    const ok = (rule.integer ? /^[+-]?\d+$/.test(text) : DECIMAL.test(text)) && Number.isFinite(n) && (rule.above ? n > rule.min : n >= rule.min) && (rule.max === undefined || n <= rule.max);
+    if (ok) continue;
+    if (key === "batch") throw new UsageError(`--batch must be a positive integer, got '${String(raw)}'`, codes.batch);
+    throw new UsageError(`option '--${key}' must be ${rule.range}, got '${String(raw)}'`);
   }
   if (values.out === "") throw new UsageError("option '-o, --out' needs a file name");
   if (command === "export") {
@@ -360,11 +469,12 @@ function checkCommand(
  * `gradc graph`: the graph text on stdout, or in -o; with --svg (DOT) a picture in -o or next to the
  * model. When no picture can be made (Mermaid, or no renderer) the text goes to stdout with a note why.
  */
-async function graphCommand(modelPath: string, values: Partial<Record<OptionName, string | boolean>>, batch: number | undefined, cio: CliIO): Promise<number> {
+async function graphCommand(modelPath: string, values: Values, batch: number | undefined, box: BoxRun, cio: CliIO): Promise<number> {
   const format = values.format === "dot" || (values.format === undefined && values.svg) ? "dot" : "mermaid";
   const out = typeof values.out === "string" ? path.resolve(cio.cwd, values.out) : undefined;
-  if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
-  const graphFile = cio.graphFile ?? (await import("./graph/graphFile.js")).graphFile;
+  if (out) refuseModelAsOutput(modelPath, String(values.out), out, cio.cwd);
+  else if (values.svg) refuseModelAsOutput(modelPath, path.relative(cio.cwd, defaultGraphPicture(modelPath)), defaultGraphPicture(modelPath), cio.cwd);
+  const graphFile: GraphFileFn = cio.graphFile ?? ((f, o) => runJob("graph", { file: f, ...o }, box));
   const text = await graphFile(modelPath, { format, ...(values.backward ? { backward: true } : {}), ...(values.fused ? { fused: true } : {}), ...(batch !== undefined ? { batch } : {}) });
   if (!values.svg) {
     if (out) await writeAtomic(out, text, cio.cwd);
@@ -392,15 +502,22 @@ async function graphCommand(modelPath: string, values: Partial<Record<OptionName
  * `gradc export --onnx`: the model's inference graph as ONNX, written to -o (default model.onnx next to
  * the model) only once it is complete.
  */
-async function exportCommand(modelPath: string, values: Partial<Record<OptionName, string | boolean>>, cio: CliIO): Promise<number> {
+async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio: CliIO): Promise<number> {
   const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath).replace(/\.gen\.ts$/, ".onnx"));
-  if (out === modelPath) throw new GradcError(codes.usage, `the output ${values.out} is the model file itself; choose another -o`);
-  const exportOnnxFile = cio.exportOnnxFile ?? (await import("./export/onnx.js")).exportOnnxFile;
-  const bytes = await exportOnnxFile(modelPath, {
-    ...(typeof values.checkpoint === "string" ? { checkpoint: path.resolve(cio.cwd, values.checkpoint) } : {}),
+  refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
+  const options = {
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
     ...(values.opset !== undefined ? { opset: Number(values.opset) } : {}),
-  });
+  };
+  let bytes: Uint8Array;
+  if (cio.exportOnnxFile) {
+    bytes = await cio.exportOnnxFile(modelPath, { ...options, ...(typeof values.checkpoint === "string" ? { checkpoint: path.resolve(cio.cwd, values.checkpoint) } : {}) });
+  } else {
+    // This process reads the checkpoint (it may lie outside the project, where the box may not read).
+    const file = typeof values.checkpoint === "string" ? path.resolve(cio.cwd, values.checkpoint) : undefined;
+    const checkpoint = file ? { file, bytes: (await import("./export/checkpointBytes.js")).readCheckpointBytes(file) } : undefined;
+    bytes = await runJob("exportOnnx", { file: modelPath, ...options, ...(checkpoint ? { checkpoint } : {}) }, box);
+  }
   await writeAtomic(out, bytes, cio.cwd);
   return 0;
 }
@@ -417,7 +534,6 @@ export function defaultOutput(modelPath: string): string {
   return `${base}.gen.ts`;
 }
 
-/** Writes `text` to a unique temporary file next to `file`, then renames it over `file`. */
 /**
  * How the module written to `out` should import the runtime: "gradc/runtime" wherever that resolves
  * (a project that depends on gradc, or this package itself); elsewhere a relative path to this
@@ -438,6 +554,7 @@ export function runtimeSpecifierFor(out: string): string | undefined {
   }
 }
 
+/** Writes `text` to a unique temporary file next to `file`, then renames it over `file`. */
 export async function writeAtomic(file: string, text: string | Uint8Array, cwd: string = process.cwd()): Promise<void> {
   const dir = path.dirname(file);
   const tmp = temporaryName(file); // named after its target, so a later write removes it if this process is killed
@@ -450,20 +567,5 @@ export async function writeAtomic(file: string, text: string | Uint8Array, cwd: 
     await rm(tmp, { force: true }).catch(() => {});
     const rel = path.relative(cwd, file) || file;
     throw new GradcError(codes.io, `cannot write ${rel}: ${(e as Error).message}`);
-  }
-}
-
-/** The version in gradc's package.json (found above this file, in the sources or in dist/). */
-export function version(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, "package.json");
-    if (existsSync(pkg)) {
-      const json = JSON.parse(readFileSync(pkg, "utf8")) as { name?: string; version?: string };
-      if (json.name === "gradc" && json.version) return json.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return "unknown";
-    dir = up;
   }
 }

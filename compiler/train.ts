@@ -1,19 +1,19 @@
 // `gradc train`: compile a model in memory and train it on a bundled or CSV data set, for users who do
-// not want to write a loop. The generated module is transpiled and imported from memory (no files
-// besides the checkpoint and pictures of the run), importing this installation's runtime.
+// not want to write a loop. The generated module is compiled and transpiled (in gradc's box when the
+// CLI asks) and imported from memory (no files besides the checkpoint and pictures of the run),
+// importing this installation's runtime.
 //
 // Everything the user gives is checked before the first step, with the data's file and line where
 // there is one: an unreadable data file (GC3001), a bad cell or a label the model cannot take
 // (GC3005, the label's line in the CSV), a split that leaves nothing to train on (GC3006), an output
 // folder that already holds this model's checkpoint (GC3007, see runtime/session.ts). When the run
-// diverges, the failing step is replayed on the model's graph (./anomaly.ts) and the error points at the
-// first operation that produced a non-finite value, in model.ts.
+// diverges, the failing step is replayed on the model's graph (./anomaly.ts, the box's diagnoseStep
+// job) and the error points at the first operation that produced a non-finite value, in model.ts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ts } from "ts-morph";
-import { describeAnomaly, firstNonFinite, type Anomaly, type StepValues } from "./anomaly.js";
-import { compileFile } from "./compile.js";
+import { describeAnomaly, type Anomaly, type StepValues } from "./anomaly.js";
+import { runJob, type BoxRun } from "./box/run.js";
 import { codes, GradcError } from "./diagnostics.js";
 import type { OptimizerSpec } from "../runtime/optim.js";
 import type { Dataset } from "../runtime/data.js";
@@ -40,6 +40,8 @@ export interface TrainOptions {
   /** Divergence checks: "epoch" (default), "step" or "off" (fit's checkFinite). */
   readonly checkFinite?: CheckFinite;
   readonly log?: (line: string) => void;
+  /** Compile the model in gradc's box (the CLI); without it the model runs in this process. */
+  readonly box?: BoxRun;
   /** Where the progress bar or per-epoch lines go (default process.stdout). */
   readonly progress?: import("../runtime/progress.js").ProgressStream;
 }
@@ -69,12 +71,15 @@ function runtimeDir(): string {
   throw new Error("gradc train needs the built runtime (dist/runtime); run npm run build");
 }
 
-/** The one place the model is compiled and its module loaded (and so the one to move into a box). */
-async function compileModel(file: string, dtype: "f32" | "f64", runtime: string): Promise<CompiledModel> {
-  const { code, optimized } = await compileFile(file, { dtype, runtime });
-  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+/**
+ * The one place the model is compiled and its module loaded: both the compile and a diverged step's
+ * replay load the model, so both run as jobs (in gradc's box when the CLI gives one).
+ */
+async function compileModel(file: string, dtype: "f32" | "f64", runtime: string, box: BoxRun | undefined): Promise<CompiledModel> {
+  const model = path.resolve(file);
+  const { js } = await runJob("trainModule", { file: model, dtype, runtime }, box);
   const module = (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as Module;
-  return { module, diagnose: async (step) => firstNonFinite(optimized.graph, step, dtype) };
+  return { module, diagnose: (step) => runJob("diagnoseStep", { file: model, dtype, step }, box) };
 }
 
 export async function trainFile(file: string, o: TrainOptions): Promise<RunResult> {
@@ -83,7 +88,7 @@ export async function trainFile(file: string, o: TrainOptions): Promise<RunResul
   const node = (await import(pathToFileURL(path.join(dir, "node.js")).href)) as typeof import("../runtime/node.js");
   // The data first: a bad data file is reported without waiting for the compiler.
   const { train, test } = splitData(loadData(o, dtype, node), o.data, node);
-  const model = await compileModel(file, dtype, pathToFileURL(path.join(dir, "index.js")).href);
+  const model = await compileModel(file, dtype, pathToFileURL(path.join(dir, "index.js")).href, o.box);
   const module = model.module;
   checkInputs(module.spec.inputs, train, file);
   checkInputs(module.spec.inputs, test, file);

@@ -24,6 +24,8 @@ export function model(name: string, build: () => ModelResult): ModelDef {
 
 export const isModel = (v: unknown): v is ModelDef => !!v && typeof v === "object" && (v as ModelDef).kind === "gradc.model";
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> => !!v && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+
 const isNode = (v: unknown): v is Node => !!v && typeof v === "object" && "op" in v && "shape" in v && "inputs" in v;
 
 /** Runs the model's definition and collects the forward graph. */
@@ -32,6 +34,10 @@ export function trace(def: ModelDef, ctx: TraceContext): Graph {
     throw new GradcError(codes.badArgument, `model name must be a simple identifier, got ${JSON.stringify(def.name)}`);
   }
   const result = withContext(ctx, () => def.build());
+  if (isThenable(result)) {
+    result.then(undefined, () => {}); // its rejection (DSL calls after tracing ended) is not the news
+    throw new GradcError(codes.asyncModel, "the build function returned a Promise (is it async?): gradc traces it synchronously, so remove `async` and any `await` from it");
+  }
   if (!result || typeof result !== "object") throw new GradcError(codes.noLoss, "the model must return { loss, outputs }");
   const { loss, outputs = {} } = result;
   const hidden: unknown = outputs && typeof outputs === "object" ? Object.getPrototypeOf(outputs) : null;

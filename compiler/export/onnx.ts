@@ -8,13 +8,13 @@
 // are exactly the generated module's initParams(seed): the runtime's initializers drawn in declaration
 // order, in float32. Nothing here writes a file: the caller writes the bytes (atomically).
 // Test: test/export/onnx.test.ts, test/cli/export.test.ts
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { decodeCheckpoint, type CheckpointSpec } from "../../runtime/checkpoint.js";
 import { initTensor } from "../../runtime/init.js";
 import { createRng } from "../../runtime/rng.js";
-import { version } from "../cli.js";
 import { codes, GradcError, isGradcError } from "../diagnostics.js";
+import { version } from "../version.js";
+import { readCheckpointBytes } from "./checkpointBytes.js";
 import { inferenceGraph } from "../emit/passGraphs.js";
 import { loadModel } from "../frontend/load.js";
 import type { Graph } from "../ir/graph.js";
@@ -80,13 +80,11 @@ export function initialParams(g: Graph, seed: number): Map<string, Float32Array>
  * model by the runtime's decoder, in float32 (a float64 checkpoint is rounded).
  */
 export function checkpointParams(g: Graph, file: string): Map<string, Float32Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new GradcError(codes.io, `cannot read checkpoint ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
-  }
+  return checkpointParamsFromBytes(g, readCheckpointBytes(file), file);
+}
+
+/** As checkpointParams, for the bytes of `file` already read. */
+export function checkpointParamsFromBytes(g: Graph, bytes: Uint8Array, file: string): Map<string, Float32Array> {
   const spec = (dtype: "f32" | "f64"): CheckpointSpec => ({ name: g.name, dtype, params: g.params.map((p) => ({ name: p.attrs.name as string, shape: p.shape as number[] })) });
   // The decoder checks the dtype too; try the one the file says first, so its message is about what differs.
   const order: ("f32" | "f64")[] = storedDtype(bytes) === "f64" ? ["f64", "f32"] : ["f32", "f64"];

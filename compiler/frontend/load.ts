@@ -2,8 +2,11 @@
 //
 //   read → parse (GC1001) → type-check against the DSL's own types (GC1002, GC2002) → transpile to
 //   CommonJS in memory → evaluate with vm.compileFunction under the model's real path (so stack frames
-//   name model.ts) → check the default export (GC1004) → trace (GC2xxx, GC1003) → name nodes after
-//   the `const NAME = dslCall(...)` that made them.
+//   name model.ts) → check the default export (GC1004, GC1008) → trace (GC2xxx, GC1003, GC1008) →
+//   name nodes after the `const NAME = dslCall(...)` that made them.
+//
+// This runs the model's code in the caller's process. The CLI calls it inside gradc's box (compiler/box/),
+// which passes a ModelGuard: the box learns how to locate model code and may refuse its imports.
 //
 // Nothing is written to disk. Locations are 1-based line:col in model.ts, at the start of the DSL call
 // expression (the `a` of `add(matmul(x, W1), b1)`): V8 reports the generated code's call position,
@@ -21,17 +24,36 @@ import { createContext, locFromStack, type TraceContext } from "../dsl/context.j
 import * as dsl from "../dsl/index.js";
 import * as layers from "../dsl/layers.js";
 import { isModel, trace } from "../dsl/model.js";
-import { codes, GradcError, type Code } from "../diagnostics.js";
+import { codes, GradcError, isGradcError, type Code } from "../diagnostics.js";
 import type { Graph } from "../ir/graph.js";
 import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { SourceMap } from "./sourceMap.js";
+import { closeNames } from "../closeNames.js";
 
 export interface LoadOptions {
   /** `--batch N`: fix the symbolic batch dimension to N. */
   readonly batch?: number;
   /** Type-check model.ts against the DSL's types first (default true). */
   readonly typecheck?: boolean;
+  /** Watches the model's code while it runs (gradc's box: compiler/box/guard.ts). */
+  readonly guard?: ModelGuard;
+}
+
+/**
+ * How gradc's box watches model code: it is told when model code starts and how to find a stack's
+ * innermost model.ts frame, may refuse what model.ts imports, and may word the errors model code
+ * threw (Node's permission model raises a bare "Access to this API has been restricted").
+ */
+export interface ModelGuard {
+  /** Model code is about to run; `locate` finds the innermost model.ts frame of a stack. */
+  enter(locate: (stack: string) => Loc | null): void;
+  /** The model's code has returned (or thrown): tracing is done. */
+  leave(): void;
+  /** model.ts itself imports `spec` (a package or a Node built-in): throw a GradcError to refuse it. */
+  checkImport(spec: string): void;
+  /** A message for an error model code threw, when the guard knows better than "uncaught Error: ...". */
+  describe(e: unknown): string | undefined;
 }
 
 /** Loads, checks, evaluates and traces `file`; returns the forward graph. Throws GradcError. */
@@ -53,6 +75,7 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
   const src = new ModelSource(path.resolve(modelPath), text);
   const { code, map } = transpile(src);
   checkImports(src);
+  checkSyncBuild(src);
   if (options.typecheck ?? true) typecheck(src);
   else checkGradcImports(src);
 
@@ -66,12 +89,17 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
   // Deep DSL helpers (mse → mean → div → make → callerLoc) must not push the model frame out of the stack.
   const savedLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = Math.max(savedLimit, 200);
+  const guard = options.guard;
+  guard?.enter((stack) => locFromStack(stack, ctx));
   try {
     let exported: unknown;
     try {
-      exported = evaluate(src, code);
+      exported = evaluate(src, code, guard);
     } catch (e) {
-      throw locate(e, src, ctx, null);
+      throw locate(e, src, ctx, null, guard);
+    }
+    if (isThenable(exported)) {
+      throw new GradcError(codes.asyncModel, `the default export of ${path.basename(src.file)} is a Promise: gradc evaluates model.ts synchronously; export the model itself, \`export default model("name", () => { ... })\``, src.defaultExportLoc() ?? src.lineCol(0));
     }
     if (!isModel(exported)) {
       const base = path.basename(src.file);
@@ -82,11 +110,12 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
     try {
       graph = trace(exported, ctx);
     } catch (e) {
-      throw locate(e, src, ctx, src.modelCall());
+      throw locate(e, src, ctx, src.modelCall(), guard);
     }
     nameNodes(graph, src);
     return graph;
   } finally {
+    guard?.leave();
     Error.stackTraceLimit = savedLimit;
   }
 }
@@ -256,6 +285,16 @@ function transpile(src: ModelSource): { code: string; map: SourceMap } {
   return { code, map: SourceMap.parse(out.sourceMapText!) };
 }
 
+/** An async build function returns a Promise, and tracing cannot wait for one (GC1008). */
+function checkSyncBuild(src: ModelSource): void {
+  const build = src.modelCall()?.arguments[1];
+  if (build && (ts.isArrowFunction(build) || ts.isFunctionExpression(build)) && build.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+    throw new GradcError(codes.asyncModel, ASYNC_BUILD, src.locOf(build));
+  }
+}
+
+const ASYNC_BUILD = "the build function is async (it returns a Promise): gradc traces it synchronously, so remove `async` and any `await` from it";
+
 /** Only "gradc" and packages: model.ts is compiled alone, so local modules cannot be imported. */
 function checkImports(src: ModelSource): void {
   for (const { spec } of src.imports()) {
@@ -356,7 +395,9 @@ function typecheck(src: ModelSource): void {
     const loc = diagnosticLoc(first, src);
     const unknown = unknownGradcName(first, src);
     if (unknown) throw new GradcError(codes.unknownOp, unknownOpMessage(unknown), loc);
-    throw new GradcError(codes.typecheck, flatten(first), loc);
+    const message = flatten(first);
+    if (/Promise<[^]*'ModelResult'/.test(message)) throw new GradcError(codes.asyncModel, ASYNC_BUILD, loc);
+    throw new GradcError(codes.typecheck, message, loc);
   } finally {
     p.removeSourceFile(sf);
   }
@@ -453,50 +494,29 @@ export function unknownOpMessage(name: string): string {
     : `unknown op '${name}': "gradc" has no export of that name; it exports ${all.join(", ")}`;
 }
 
-/** Names within a small edit distance (or differing only in case, or containing one another). */
-export function closeNames(name: string, candidates: readonly string[]): string[] {
-  const lower = name.toLowerCase();
-  const scored = candidates
-    .map((c) => {
-      const cl = c.toLowerCase();
-      const d = editDistance(lower, cl);
-      const limit = Math.max(1, Math.floor(Math.max(name.length, c.length) / 3));
-      const contains = lower.length >= 3 && (cl.includes(lower) || lower.includes(cl));
-      return { c, d: d <= limit ? d : contains ? limit + 0.5 : Infinity };
-    })
-    .filter((s) => s.d < Infinity)
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
-  return scored.slice(0, 4).map((s) => s.c);
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
 // ── evaluate ──────────────────────────────────────────────────────────────────────────────────────
 
-/** Runs the transpiled module; `require("gradc")` (and "gradc/layers") is the compiler's own DSL module. Returns the default export. */
-function evaluate(src: ModelSource, code: string): unknown {
+/**
+ * Runs the transpiled module; `require("gradc")` (and "gradc/layers") is the compiler's own DSL module,
+ * any other import passes the guard first. Returns the default export.
+ */
+function evaluate(src: ModelSource, code: string, guard: ModelGuard | undefined): unknown {
   const nodeRequire = createRequire(src.file);
-  const requireFn = Object.assign((spec: string): unknown => GRADC_MODULES.get(spec)?.exports ?? nodeRequire(spec), {
-    resolve: nodeRequire.resolve,
-    cache: nodeRequire.cache,
-  });
+  const requireOf = (spec: string): unknown => {
+    const own = GRADC_MODULES.get(spec);
+    if (own) return own.exports;
+    guard?.checkImport(spec);
+    return nodeRequire(spec);
+  };
+  // In the box, require.cache would hand out other modules' own (unguarded) require functions.
+  const requireFn = Object.assign(requireOf, guard ? { resolve: nodeRequire.resolve } : { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
   const fn = vm.compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: src.file });
   const module = { exports: {} as Record<string, unknown> };
   fn.call(module.exports, module.exports, requireFn, module, src.file, path.dirname(src.file));
   return module.exports.default;
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => !!v && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 
 const describe = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "function" ? "a function" : typeof v === "object" ? "an object" : `a ${typeof v}`;
@@ -507,7 +527,7 @@ const hasLoc = (l: Loc | undefined): l is Loc => !!l && l.line > 0;
  * Gives an error from model code a model.ts location: GradcErrors keep theirs (or get the innermost
  * model.ts frame, or the model's return / model(...) call); anything else becomes GC1003.
  */
-function locate(e: unknown, src: ModelSource, ctx: TraceContext, modelCall: ts.CallExpression | null): GradcError {
+function locate(e: unknown, src: ModelSource, ctx: TraceContext, modelCall: ts.CallExpression | null, guard: ModelGuard | undefined): GradcError {
   const stack = e instanceof Error ? (e.stack ?? "") : "";
   const fromStack = locFromStack(stack, ctx) ?? undefined;
   const fallback = (code: Code | null): Loc => {
@@ -516,13 +536,13 @@ function locate(e: unknown, src: ModelSource, ctx: TraceContext, modelCall: ts.C
     if (modelCall) return src.locOf(modelCall);
     return src.defaultExportLoc() ?? src.lineCol(0);
   };
-  if (e instanceof GradcError) {
+  if (isGradcError(e)) {
     if (hasLoc(e.loc)) return e;
     const err = new GradcError(e.code, e.message, fromStack ?? fallback(e.code));
     err.stack = e.stack;
     return err;
   }
-  const message = e instanceof Error ? `uncaught ${e.name}: ${e.message}` : `uncaught exception: ${safeString(e)}`;
+  const message = guard?.describe(e) ?? (e instanceof Error ? `uncaught ${e.name}: ${e.message}` : `uncaught exception: ${safeString(e)}`);
   const err = new GradcError(codes.threw, message, fromStack ?? fallback(null));
   if (e instanceof Error) err.stack = `${err.name}: ${message}\n${stack.split("\n").slice(1).join("\n")}`;
   return err;

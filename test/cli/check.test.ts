@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkFile, formatCheck } from "../../compiler/check.js";
+import { checkFile } from "../../compiler/check.js";
+import { formatCheck } from "../../compiler/checkFormat.js";
 import { main } from "../../compiler/cli.js";
 import { exampleModel, exampleNames, root } from "../examples/util.js";
 

@@ -63,17 +63,35 @@ describe("help, version, usage errors", () => {
   });
 
   test.each([
-    [[], "error GC3002: missing command (compile, explain, graph, train, export or check)"],
-    [["build", "model.ts"], "error GC3002: unknown command 'build' (expected compile, explain, graph, train, export or check)"],
-    [["compile"], "error GC3002: compile: missing the model file (gradc compile model.ts)"],
-    [["compile", "model.ts", "extra.ts"], "error GC3002: compile: unexpected argument 'extra.ts'"],
-    [["compile", "model.ts", "--fast"], "error GC3002: unknown option '--fast'"],
-    [["compile", "model.ts", "-x"], "error GC3002: unknown option '-x'"],
-    [["compile", "model.ts", "-o"], "error GC3002: option '-o, --out' needs a value"],
-    [["compile", "model.ts", "--dtype", "f16"], "error GC3002: option '--dtype' must be f32 or f64, got 'f16'"],
-    [["compile", "model.ts", "--param", "W"], "error GC3002: option '--param' does not apply to compile"],
-    [["explain", "model.ts", "-o", "x.ts"], "error GC3002: option '--out' does not apply to explain"],
-    [["compile", "model.ts", "--help=yes"], "error GC3002: option '-h, --help' does not take a value"],
+    [[], "gradc: error GC3002: missing command (compile, explain, graph, train, export or check)"],
+    [["build", "model.ts"], "gradc: error GC3002: unknown command 'build' (expected compile, explain, graph, train, export or check)"],
+    [["compile"], "gradc: error GC3002: compile: missing the model file (gradc compile model.ts)"],
+    [["compile", "model.ts", "extra.ts"], "gradc: error GC3002: compile: unexpected argument 'extra.ts'"],
+    [["compile", "model.ts", "--fast"], "gradc: error GC3002: unknown option '--fast'"],
+    [["compile", "model.ts", "-x"], "gradc: error GC3002: unknown option '-x'"],
+    [["compile", "model.ts", "-o"], "gradc: error GC3002: option '-o, --out' needs a value"],
+    [["compile", "model.ts", "--dtype", "f16"], "gradc: error GC3002: option '--dtype' must be f32 or f64, got 'f16'"],
+    [["compile", "model.ts", "--param", "W"], "gradc: error GC3002: option '--param' does not apply to compile"],
+    [["explain", "model.ts", "-o", "x.ts"], "gradc: error GC3002: option '--out' does not apply to explain"],
+    [["compile", "model.ts", "--help=yes"], "gradc: error GC3002: option '-h, --help' does not take a value"],
+    [["compil", "model.ts"], "gradc: error GC3002: unknown command 'compil' (expected compile, explain, graph, train, export or check); did you mean 'compile'?"],
+    [["explian", "model.ts"], "gradc: error GC3002: unknown command 'explian' (expected compile, explain, graph, train, export or check); did you mean 'explain'?"],
+    [["compile", "model.ts", "--timout", "3"], "gradc: error GC3002: unknown option '--timout'; did you mean '--timeout'?"],
+    // bad option values: the range each option takes (a negative number after an option is its value)
+    [["train", "model.ts", "--lr", "Infinity"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got 'Infinity'"],
+    [["train", "model.ts", "--lr", "NaN"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got 'NaN'"],
+    [["train", "model.ts", "--lr", "-0.1"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got '-0.1'"],
+    [["train", "model.ts", "--lr=0x10"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got '0x10'"],
+    [["train", "model.ts", "--momentum", "-Infinity"], "gradc: error GC3002: option '--momentum' must be a finite number >= 0, got '-Infinity'"],
+    [["train", "model.ts", "--epochs", "1e3"], "gradc: error GC3002: option '--epochs' must be an integer >= 1, got '1e3'"],
+    [["train", "model.ts", "--epochs", "0"], "gradc: error GC3002: option '--epochs' must be an integer >= 1, got '0'"],
+    [["train", "model.ts", "--seed", "-1"], "gradc: error GC3002: option '--seed' must be an integer from 0 to 4294967295, got '-1'"],
+    [["train", "model.ts", "--seed", "4294967296"], "gradc: error GC3002: option '--seed' must be an integer from 0 to 4294967295, got '4294967296'"],
+    [["compile", "model.ts", "--timeout", "0"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got '0'"],
+    [["explain", "model.ts", "--timeout", "-5"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got '-5'"],
+    [["graph", "model.ts", "--timeout", "soon"], "gradc: error GC3002: option '--timeout' must be a number of seconds > 0 and at most 2147483 (24 days), got 'soon'"],
+    [["compile", "model.ts", "--max-memory", "8"], "gradc: error GC3002: option '--max-memory' must be an integer number of MB from 16 to 1048576, got '8'"],
+    [["compile", "model.ts", "--trust-model=yes"], "gradc: error GC3002: option '--trust-model' does not take a value"],
   ])("%j is a usage error", async (argv, first) => {
     place("simple.ts");
     const r = await run(argv, { compileFile: stubCompile });
@@ -86,10 +104,27 @@ describe("help, version, usage errors", () => {
 
   test.each(["0", "-3", "1.5", "abc", "4x"])("--batch %s is refused (GC2008)", async (n) => {
     place("simple.ts");
-    const r = await run(["compile", "model.ts", `--batch=${n}`], { compileFile: stubCompile });
-    expect(r.code).toBe(2);
-    expect(r.first).toBe(`error GC2008: --batch must be a positive integer, got '${n}'`);
-    expect(listing()).toEqual(["model.ts"]);
+    for (const argv of [["compile", "model.ts", `--batch=${n}`], ["compile", "model.ts", "--batch", n]]) {
+      const r = await run(argv, { compileFile: stubCompile });
+      expect(r.code).toBe(2);
+      expect(r.first).toBe(`gradc: error GC2008: --batch must be a positive integer, got '${n}'`);
+      expect(listing()).toEqual(["model.ts"]);
+    }
+  });
+
+  test("values in range pass: fractional seconds, exponents, the box options on every model command", async () => {
+    place("simple.ts");
+    const r = await run(["compile", "model.ts", "--timeout", "2.5", "--max-memory", "512", "--trust-model"], { compileFile: stubCompile });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    for (const command of ["explain", "graph"]) {
+      const calls: string[] = [];
+      const s = await run([command, "model.ts", "--timeout=1e2", "--trust-model"], {
+        explainFile: async (file) => (calls.push(file), "explained"),
+        graphFile: async (file) => (calls.push(file), "graphed\n"),
+      });
+      expect(s.code, s.stderr).toBe(0);
+      expect(calls).toEqual([path.join(dir, "model.ts")]);
+    }
   });
 
   test("-o naming the model itself is refused", async () => {
@@ -97,7 +132,7 @@ describe("help, version, usage errors", () => {
     const before = readFileSync(path.join(dir, "model.ts"), "utf8");
     const r = await run(["compile", "model.ts", "-o", "model.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(2);
-    expect(r.first).toBe("error GC3002: the output model.ts is the model file itself; choose another -o");
+    expect(r.first).toBe("gradc: error GC3002: the output model.ts is the model file itself; choose another -o");
     expect(readFileSync(path.join(dir, "model.ts"), "utf8")).toBe(before);
   });
 });
@@ -177,7 +212,7 @@ describe("compile", () => {
   test("a missing model file", async () => {
     const r = await run(["compile", "nope.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^error GC3001: cannot read .*nope\.ts: no such file$/);
+    expect(r.first).toMatch(/^gradc: error GC3001: cannot read .*nope\.ts: no such file$/);
     expect(listing()).toEqual([]);
   });
 
@@ -186,7 +221,7 @@ describe("compile", () => {
     writeFileSync(path.join(dir, "blocker"), "a file where a directory should be");
     const r = await run(["compile", "model.ts", "-o", "blocker/out.gen.ts"], { compileFile: stubCompile });
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^error GC3001: cannot write blocker\/out\.gen\.ts: /);
+    expect(r.first).toMatch(/^gradc: error GC3001: cannot write blocker\/out\.gen\.ts: /);
     expect(listing()).toEqual(["blocker", "model.ts"]);
   });
 
@@ -198,8 +233,32 @@ describe("compile", () => {
       },
     });
     expect(r.code).toBe(1);
-    expect(r.first).toBe("error: internal compiler error: TypeError: emitter fell over");
+    expect(r.first).toBe("gradc: internal compiler error: TypeError: emitter fell over");
+    expect(r.stderr).toMatch(/^This is a bug in gradc, not in your model\. Please report it .*, with the command you ran and your model\.ts \(GRADC_DEBUG=1 gradc … shows the stack\)\.$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(listing()).toEqual(["model.ts"]);
+  });
+
+  test("GRADC_DEBUG=1 shows the stack of an internal error, and of a user's error", async () => {
+    place("simple.ts");
+    const saved = process.env.GRADC_DEBUG;
+    process.env.GRADC_DEBUG = "1";
+    try {
+      const r = await run(["compile", "model.ts"], {
+        compileFile: async () => {
+          throw new TypeError("emitter fell over");
+        },
+      });
+      expect(r.code).toBe(1);
+      expect(r.first).toBe("gradc: internal compiler error: TypeError: emitter fell over");
+      expect(r.stderr).toMatch(/^TypeError: emitter fell over\n\s+at .*cli\.test\.ts/m);
+      const u = await run(["compile", "nope.ts"], { compileFile: stubCompile });
+      expect(u.first).toMatch(/^gradc: error GC3001: cannot read /);
+      expect(u.stderr).toMatch(/^GradcError: cannot read [^]*\n\s+at /m);
+    } finally {
+      if (saved === undefined) delete process.env.GRADC_DEBUG;
+      else process.env.GRADC_DEBUG = saved;
+    }
   });
 });
 

@@ -109,7 +109,7 @@ describe("errors", () => {
   test("a bad --format is a usage error GC3002, exit 2, nothing written", async () => {
     const r = await run(["graph", "model.ts", "--format", "png", "-o", "g.txt"]);
     expect(r.code).toBe(2);
-    expect(r.first).toBe("error GC3002: option '--format' must be mermaid or dot, got 'png'");
+    expect(r.first).toBe("gradc: error GC3002: option '--format' must be mermaid or dot, got 'png'");
     expect(r.stdout).toBe("");
     expect(listing()).toEqual(["model.ts"]);
   });
@@ -117,8 +117,8 @@ describe("errors", () => {
   test("options of other commands are refused", async () => {
     const r = await run(["graph", "model.ts", "--param", "W1"]);
     expect(r.code).toBe(2);
-    expect(r.first).toBe("error GC3002: option '--param' does not apply to graph");
-    expect((await run(["compile", "model.ts", "--fused"])).first).toBe("error GC3002: option '--fused' does not apply to compile");
+    expect(r.first).toBe("gradc: error GC3002: option '--param' does not apply to graph");
+    expect((await run(["compile", "model.ts", "--fused"])).first).toBe("gradc: error GC3002: option '--fused' does not apply to compile");
   });
 
   test("a model error is a diagnostic at its line, exit 1, nothing written", async () => {

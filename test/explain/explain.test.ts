@@ -132,7 +132,7 @@ describe("errors", () => {
     let stderr = "";
     const code = await main(["explain", "examples/worked/model.ts", "--format", "html"], { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^error GC3002: option '--format' must be text, latex or markdown, got 'html'/);
+    expect(stderr).toMatch(/^gradc: error GC3002: option '--format' must be text, latex or markdown, got 'html'/);
     await expect(explainFile("examples/worked/model.ts", { format: "html" as "text" })).rejects.toMatchObject({ code: "GC3002" });
   });
 
