@@ -191,11 +191,11 @@ export default model("nan", () => {
       const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd: fixtures });
       return { code, stdout, first: stderr.split("\n")[0] };
     };
-    expect(await run(["check", "wrongVjp.ts", "--points", "0"])).toMatchObject({ code: 2, first: "error GC3002: option '--points' must be a positive integer, got '0'" });
-    expect(await run(["check", "wrongVjp.ts", "--tol", "abc"])).toMatchObject({ code: 2, first: "error GC3002: option '--tol' must be a positive number, got 'abc'" });
+    expect(await run(["check", "wrongVjp.ts", "--points", "0"])).toMatchObject({ code: 2, first: "gradc: error GC3002: option '--points' must be a positive integer, got '0'" });
+    expect(await run(["check", "wrongVjp.ts", "--tol", "abc"])).toMatchObject({ code: 2, first: "gradc: error GC3002: option '--tol' must be a finite number > 0, got 'abc'" });
     expect(await run(["check", "wrongVjp.ts", "--seed", "-1"])).toMatchObject({ code: 2 });
-    expect(await run(["check", "wrongVjp.ts", "--dtype", "f32"])).toMatchObject({ code: 2, first: "error GC3002: option '--dtype' does not apply to check" });
-    expect(await run(["check"])).toMatchObject({ code: 2, first: "error GC3002: check: missing the model file (gradc check model.ts)" });
+    expect(await run(["check", "wrongVjp.ts", "--dtype", "f32"])).toMatchObject({ code: 2, first: "gradc: error GC3002: option '--dtype' does not apply to check" });
+    expect(await run(["check"])).toMatchObject({ code: 2, first: "gradc: error GC3002: check: missing the model file (gradc check model.ts)" });
     const help = await run(["--help"]);
     expect(help.stdout).toContain("gradc check <model.ts> [--param NAME] [--points N] [--seed N] [--tol X]");
   });

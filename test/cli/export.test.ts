@@ -107,8 +107,8 @@ describe("gradc export --onnx (the command)", () => {
   it("usage errors exit 2: no format, --checkpoint with --seed, a bad --opset", () => {
     refused(["simple.ts"], 2, /GC3002: export: say which format to write: --onnx/);
     refused(["simple.ts", "--onnx", "--seed", "1", "--checkpoint", "run/quadrants.ckpt"], 2, /GC3002: export: give --checkpoint .* or --seed .*, not both/);
-    refused(["simple.ts", "--onnx", "--opset", "9"], 2, /GC3002: --opset must be an integer from 13 to 21, got 9/);
-    refused(["simple.ts", "--onnx", "--opset", "x"], 2, /GC3002: option '--opset' must be an integer, got 'x'/);
+    refused(["simple.ts", "--onnx", "--opset", "9"], 2, /GC3002: option '--opset' must be an integer from 13 to 21, got '9'/);
+    refused(["simple.ts", "--onnx", "--opset", "x"], 2, /GC3002: option '--opset' must be an integer from 13 to 21, got 'x'/);
   });
 
   it("an op with no export: a located GC2011 naming the op, exit 1, nothing written", async () => {
