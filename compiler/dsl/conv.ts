@@ -122,9 +122,11 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
 /**
  * 1-D convolution of sequences x [batch, L, cin] with filters w [k, cin, cout] → [batch, L', cout],
  * channels last as conv2d (torch's nn.Conv1d is [batch, cin, L] with weight [cout, cin, k]): y[b, t, o] =
- * Σ x[b, t·s + p·d − pad, c] · w[p, c, o]. It is conv2d over a one-row image — x viewed as
- * [batch, 1, L, cin], w as [1, k, cin, cout] (free reshapes) — so it shares conv2d's tested loops,
- * derivatives and ONNX export; explain and graph show it as that conv2d (x ⊛ w). Add a bias [cout] with add.
+ * Σ x[b, t·s + p·d − pad, c] · w[p, c, o]. It is conv2d over a one-column image — x viewed as
+ * [batch, L, 1, cin], w as [k, 1, cin, cout] (free reshapes: a 1 inserted in the middle stays a view,
+ * where a leading 1 would become a broadcast) — so it shares conv2d's tested loops and derivatives;
+ * explain and graph show it as that conv2d (x ⊛ w), and ONNX export writes it as a 1-D Conv. Add a
+ * bias [cout] with add.
  */
 export function conv1d(x: Tensor, w: Tensor, opts: Conv1dOptions = {}): Tensor {
   const xt = checkTensor(x, "conv1d input"), wt = checkTensor(w, "conv1d filters");
@@ -142,10 +144,10 @@ export function conv1d(x: Tensor, w: Tensor, opts: Conv1dOptions = {}): Tensor {
   };
   const stride = single(o.stride ?? 1, "stride", 1);
   const dilation = single(o.dilation ?? 1, "dilation", 1);
-  const padding = o.padding === "same" || o.padding === "valid" ? o.padding : ([0, single(o.padding ?? 0, "padding", 0)] as const);
+  const padding = o.padding === "same" || o.padding === "valid" ? o.padding : ([single(o.padding ?? 0, "padding", 0), 0] as const);
   const [k, cin, cout] = wt.shape as number[];
-  const y = conv2d(reshape(xt, [batch!, 1, length, channels]), reshape(wt, [1, k!, cin!, cout!]), { stride: [1, stride], padding, dilation: [1, dilation] });
-  return reshape(y, [batch!, y.shape[2]!, y.shape[3]!]);
+  const y = conv2d(reshape(xt, [batch!, length, 1, channels]), reshape(wt, [k!, 1, cin!, cout!]), { stride: [stride, 1], padding, dilation: [dilation, 1] });
+  return reshape(y, [batch!, y.shape[1]!, y.shape[3]!]);
 }
 
 function poolAttrs(what: string, x: Tensor, opts: unknown): PoolAttrs {

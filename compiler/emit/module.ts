@@ -404,7 +404,8 @@ function emitPass(
 ): PassCode {
   const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, sharing, gemmBlock);
   const first = emit(new Set());
-  const rootSet = new Set(roots);
+  // A result stays in an array, also when the root is a view of it (an output reshape(y) is stored as y).
+  const rootSet = new Set(roots.map(storageOf));
   const rowScalars = new Set<Node>();
   for (const k of first.codes) {
     const loop = first.loopOf.get(k.node);
