@@ -5,6 +5,7 @@
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
+//   gradc summary model.ts [--format text|json]
 //   gradc --help | --version
 //
 // Exit codes: 0 success, 1 a compile error or a failed gradient check (a `model.ts:L:C - error GCnnnn` diagnostic on stderr),
@@ -35,6 +36,8 @@ export interface ExplainFileOptions {
 }
 export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
+/** model.ts → the summary's text (compiler/summary.ts). */
+export type SummaryFileFn = (file: string, options: { readonly format?: "text" | "json" }) => Promise<string>;
 export interface GraphFileOptions {
   readonly format: "mermaid" | "dot";
   readonly backward?: boolean;
@@ -60,6 +63,8 @@ export interface CliIO {
   /** Replace the compiler's entry points (tests); by default compiler/compile.ts and compiler/explain.ts (loaded on first use). */
   readonly compileFile?: CompileFileFn;
   readonly explainFile?: ExplainFileFn;
+  /** Replace `gradc summary`'s entry point (tests); by default compiler/summary.ts. */
+  readonly summaryFile?: SummaryFileFn;
   /** Replace `gradc graph`'s entry points (tests); by default compiler/graph/graphFile.ts and compiler/graph/svg.ts. */
   readonly graphFile?: GraphFileFn;
   readonly renderSvg?: RenderSvgFn;
@@ -102,6 +107,12 @@ Commands:
       of 1,000 per larger parameter) passes when |a − n| / max(|a|, |n|, 1e-5·max(1, |loss|)) <= tol
       (default 1e-6); entries on a kink of the loss are skipped.
       Prints a table per parameter; exit 1 naming the parameters that fail.
+  gradc summary <model.ts> [--format text|json]
+      Print the model's layers, as Keras' model.summary() and torchinfo do: each layer (a dense or
+      convolution layer with its bias and activation, a pooling, an embedding, a recurrence, a
+      normalization) with its output shape, parameter count and FLOPs per sample; then the total
+      parameters (trainable and non-trainable state), their memory as float32, and the FLOPs per
+      sample of the forward pass and of a training step (--format json: the same as JSON).
 
 Options:
   -o, --out <file>   output file (compile, graph, export)
@@ -109,7 +120,8 @@ Options:
   --runtime R        compile: import (default: the module imports gradc/runtime) or inline
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
-  --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot
+  --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot;
+                     summary: text (default) or json
   --backward         graph: draw the backward pass too (one training step)
   --fused            graph: group the nodes into the kernels the compiler generates
   --svg              graph: render the DOT text to an SVG picture
@@ -164,6 +176,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "dtype", "out"],
   export: ["onnx", "out", "checkpoint", "seed", "opset"],
   check: ["param", "points", "seed", "tol"],
+  summary: ["format"],
 };
 
 /** "compile, explain, …, train or check": every command ACCEPTS lists, for usage messages. */
@@ -255,6 +268,11 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       cio.stdout.write(formatCheck(result));
       return result.ok ? 0 : 1;
     }
+    if (command === "summary") {
+      const summaryFile = cio.summaryFile ?? (await import("./summary.js")).summaryFile;
+      cio.stdout.write(await summaryFile(modelPath, { ...(values.format === "json" ? { format: "json" as const } : {}) }));
+      return 0;
+    }
     const explainFile = cio.explainFile ?? (await import("./explain.js")).explainFile;
     const text = await explainFile(modelPath, {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -316,6 +334,9 @@ function checkCommand(
   }
   if (command === "explain" && values.format !== undefined && !["text", "latex", "markdown"].includes(String(values.format))) {
     throw new UsageError(`option '--format' must be text, latex or markdown, got '${String(values.format)}'`);
+  }
+  if (command === "summary" && values.format !== undefined && values.format !== "text" && values.format !== "json") {
+    throw new UsageError(`option '--format' must be text or json, got '${String(values.format)}'`);
   }
   if (command === "graph" && values.format !== undefined && values.format !== "mermaid" && values.format !== "dot") {
     throw new UsageError(`option '--format' must be mermaid or dot, got '${String(values.format)}'`);
