@@ -130,6 +130,19 @@ describe("gradc export --onnx: every kind of op", () => {
     expect(m.ops).not.toContain("Dropout");
   });
 
+  it("gelu (the formula before opset 20, Gelu from 20), erf, comparisons, where, maximum, minimum, clamp, logSumExp, conv1d as a 1-D Conv", async () => {
+    for (const opset of [17, 20]) {
+      const { model: m } = await checkAgainstModule(fixture("newOps"), { opset, batches: [3, 6] });
+      const ops = m.ops;
+      expect(ops, `opset ${opset}`).toEqual(expect.arrayContaining(["Erf", "Greater", "GreaterOrEqual", "Where", "Max", "Min", "Clip", "ReduceLogSumExp", "Conv"]));
+      expect(ops.includes("Gelu"), `opset ${opset}: Gelu`).toBe(opset >= 20);
+      if (opset < 20) expect(ops, "the tanh form written out").toContain("Tanh");
+    }
+    const { model: m } = await checkAgainstModule(fixture("newOps"), { opset: 17, batches: [2] });
+    const conv1dWeights = m.initializers.filter((t) => t.name.endsWith(".oik"));
+    expect(conv1dWeights.map((t) => [t.name, t.dims])).toEqual([["K1.oik", [4, 3, 3]], ["K2.oik", [2, 4, 2]]]); // [out, in, k]: 1-D Convs
+  });
+
   it("every op gradc has is exported or named as having no export", () => {
     for (const op of allOps) {
       const where = [op.name in LOWERED, op.name in EXPORTS, op.name in NOT_EXPORTED].filter(Boolean);
