@@ -6,7 +6,7 @@ export {
   softmax, logSoftmax, mse, crossEntropy, softmaxCrossEntropy, binaryCrossEntropy,
 } from "./core.js";
 export { dropout, batchNorm } from "./training.js";
-export { concat, slice, gather, embedding, type SliceSpec } from "./indexing.js";
+export { concat, slice, gather, embedding, pick, type SliceSpec } from "./indexing.js";
 export { layerNorm, variance } from "./normalization.js";
 export { conv2d, maxPool2d, avgPool2d, flatten, type Conv2dOptions, type Pool2dOptions } from "./conv.js";
 export { scan, type ScanOptions, type ScanResult, type Tree } from "./scan.js";
