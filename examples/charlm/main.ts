@@ -4,7 +4,7 @@
 //
 //   npm run build                                       (once: the module imports gradc/runtime)
 //   node --import ./scripts/register-ts.js examples/charlm/main.ts [--seed 0] [--epochs 10] [--batch 16]
-//        [--lr 0.01] [--every 10] [--steps N] [--temperature 0.8] [--length 400] [--prime "MENENIUS:"]
+//        [--lr 0.01] [--every 50] [--steps N] [--temperature 0.8] [--length 400] [--prime "MENENIUS:"]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createRng } from "gradc/runtime";
@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     epochs: { type: "string", default: "10" },
     batch: { type: "string", default: "16" },
     lr: { type: "string", default: "0.01" },
-    every: { type: "string", default: "10" },
+    every: { type: "string", default: "50" },
     steps: { type: "string" }, // stop after this many training steps (a shortened run)
     temperature: { type: "string", default: "0.8" },
     length: { type: "string", default: "400" },
