@@ -9,7 +9,7 @@ export {
 export { dropout, dropout1d, dropout2d, batchNorm } from "./training.js";
 export { stopGradient, customGradient } from "./gradients.js";
 export { sign } from "./core.js";
-export { concat, slice, gather, embedding, type SliceSpec } from "./indexing.js";
+export { concat, slice, gather, embedding, pick, type SliceSpec } from "./indexing.js";
 export { layerNorm, variance } from "./normalization.js";
 export { conv1d, conv2d, maxPool2d, avgPool2d, flatten, type Conv1dOptions, type Conv2dOptions, type Pool2dOptions } from "./conv.js";
 export { scan, type ScanOptions, type ScanResult, type Tree } from "./scan.js";

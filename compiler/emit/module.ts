@@ -367,7 +367,7 @@ function inputArray(n: Node, dtype: "f32" | "f64"): string {
 
 
 /**
- * Integer inputs used as class labels (onehot, cross-entropy) or as row indices (gather, scatterAdd):
+ * Integer inputs used as class labels (onehot, cross-entropy, pick) or as row indices (gather, scatterAdd):
  * the bound they must stay under, checked at run time. An index reaches its use through slices, joins
  * and reshapes of the input, which move indices but never change them; an input with several uses
  * gets the smallest bound.
@@ -383,6 +383,8 @@ function classesOf(g: Graph): Map<Node, number> {
     if (n.op === "softmaxCE" && n.inputs[1]!.dtype === "i") bound(n.inputs[1]!, n.inputs[0]!.shape[1] as number);
     if (n.op === "gather") bound(n.inputs[1]!, n.inputs[0]!.shape[0] as number);
     if (n.op === "scatterAdd") bound(n.inputs[1]!, n.attrs.rows as number);
+    if (n.op === "pick") bound(n.inputs[1]!, n.inputs[0]!.shape.at(-1) as number);
+    if (n.op === "pickGrad") bound(n.inputs[1]!, n.attrs.classes as number);
   }
   return out;
 }

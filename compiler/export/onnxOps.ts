@@ -224,6 +224,14 @@ export const EXPORTS: Readonly<Record<string, OpExport>> = {
     },
   },
   gather: { onnx: "Gather", indexInputs: [1], emit: (cx, n, [table, indices]) => op(cx, n, "Gather", [table!, indices!], { axis: int(0) }) },
+  pick: {
+    onnx: "Unsqueeze, GatherElements, Squeeze",
+    indexInputs: [1],
+    emit: (cx, n, [x, indices]) => {
+      const column = op(cx, n, "Unsqueeze", [indices!, cx.g.i64([-1])], {}, "index");
+      return op(cx, n, "Squeeze", [op(cx, n, "GatherElements", [x!, column], { axis: int(-1) }, "picked"), cx.g.i64([-1])]);
+    },
+  },
   matmul: {
     onnx: "Gemm",
     emit: (cx, n, [a, b]) => op(cx, n, "Gemm", [a!, b!], { transA: int(n.attrs.transA ? 1 : 0), transB: int(n.attrs.transB ? 1 : 0) }),
@@ -273,6 +281,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   avgPool2dBackward: "a derivative (∂L/∂x of avgPool2d)",
   sliceGrad: "a derivative (∂L/∂x of slice)",
   scatterAdd: "a derivative (∂L/∂table of gather)",
+  pickGrad: "a derivative (∂L/∂x of pick)",
   stopGradient: "a gradient marker, erased from the inference graph (the value it marks is exported)",
   customGradient: "a gradient marker, erased from the inference graph (its forward is exported)",
 };

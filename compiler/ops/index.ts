@@ -15,6 +15,7 @@ import type { OpDef } from "./op.js";
 import { dropoutMaskOp, selectOp } from "./mode.js";
 import { avgPool2dBackwardOp, avgPool2dOp, maxPool2dBackwardOp, maxPool2dOp, maxPool2dSelectOp } from "./pool.js";
 import { maxOp, sumOp } from "./reduce.js";
+import { pickGradOp, pickOp } from "./pick.js";
 import { partOp, scanOp } from "./scan.js";
 import { sliceGradOp, sliceOp } from "./slice.js";
 import { logSoftmaxOp, logSumExpOp, softmaxOp } from "./softmax.js";
@@ -27,7 +28,7 @@ export const allOps: readonly OpDef[] = [
   greaterOp, greaterEqualOp, whereOp, maximumOp, minimumOp, clampOp,
   sumOp, maxOp,
   reshapeOp, broadcastToOp, transposeOp,
-  concatOp, sliceOp, sliceGradOp, gatherOp, scatterAddOp,
+  concatOp, sliceOp, sliceGradOp, gatherOp, scatterAddOp, pickOp, pickGradOp,
   matmulOp,
   conv2dOp, conv2dBackwardInputOp, conv2dBackwardFilterOp,
   maxPool2dOp, maxPool2dBackwardOp, maxPool2dSelectOp, avgPool2dOp, avgPool2dBackwardOp,

@@ -109,6 +109,11 @@ describe("gradc export --onnx: every kind of op", () => {
     await checkAgainstModule(fixture("indexing"), { intBound: 5 });
   });
 
+  it("pick as GatherElements along the last axis (rows over one and two axes)", async () => {
+    const { model: m } = await checkAgainstModule(fixture("pick"), { intBound: 3 });
+    expect(m.ops.filter((t) => t === "GatherElements")).toHaveLength(2);
+  });
+
   it("layerNorm as LayerNormalization from opset 17 (op by op before), and opsets 13 to 21", async () => {
     for (const opset of [13, 17, 18, 21]) {
       const { model: m } = await checkAgainstModule(fixture("normalization"), { opset, batches: [4, 9] });

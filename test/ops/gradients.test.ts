@@ -260,7 +260,7 @@ const table: GradCase[] = [
   { op: "select", name: "the training branch gets the gradient, the inference branch none", params: { A: P([2, 3]), B: P([2, 3]) }, build: (v) => select(d.tanh(v.A!), d.sigmoid(v.B!)) },
   { op: "dropout", name: "p = 0.3 on [4,5] (the interpreter draws the generated code's masks)", params: { X: P([4, 5]) }, build: (v) => dropout(d.tanh(v.X!), 0.3) },
   { op: "mean", name: "over a symbolic batch axis", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, 2, 3, 4, 5, 6]) }, build: (v) => d.mean(d.matmul(v.x!, v.W!), 0) },
-  // joining, slicing, indexing (concat, slice, gather and the adjoint ops sliceGrad, scatterAdd)
+  // joining, slicing, indexing (concat, slice, gather, pick and the adjoint ops sliceGrad, scatterAdd, pickGrad)
   { op: "concat", name: "[2,3] and [2,2] along the last axis (default)", params: { A: P([2, 3]), B: P([2, 2]) }, build: (v) => ix.concat([v.A!, v.B!]) },
   { op: "concat", name: "three tensors along a middle axis: [2,1,3], [2,2,3], [2,3,3]", params: { A: P([2, 1, 3]), B: P([2, 2, 3]), C: P([2, 3, 3]) }, build: (v) => ix.concat([v.A!, v.B!, v.C!], 1) },
   { op: "concat", name: "axis −2 of [3,2] and [1,2] (a size-1 piece)", params: { A: P([3, 2]), B: P([1, 2]) }, build: (v) => ix.concat([v.A!, v.B!], -2) },
@@ -287,6 +287,13 @@ const table: GradCase[] = [
   { op: "scatterAdd", name: "[4,3] into 5 rows, a repeated index", params: { G: P([4, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 5) },
   { op: "scatterAdd", name: "[2,3,2] by indices [2,3] into 4 rows", params: { G: P([2, 3, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
   { op: "scatterAdd", name: "(x·W) rows by labels [batch] into 3 rows", params: { W: P([2, 2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), idx: I(["batch"], [2, 0, 2], "int") }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  { op: "pick", name: "one element of each row of [4,3], a repeated column", params: { X: P([4, 3], WIDE) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pick", name: "[2,3,4] by indices [2,3] (rows over two axes)", params: { X: P([2, 3, 4], WIDE) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pick", name: "log π(a|s) = pick(logSoftmax(x·W), actions) over a batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [2, 0, 2], "int") }, build: (v) => overBatch(ix.pick(d.logSoftmax(d.matmul(v.x!, v.W!)), v.a!)) },
+  { op: "pick", name: "a single column [3,1]", params: { X: P([3, 1], WIDE) }, inputs: { a: I([3], [0, 0, 0], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pickGrad", name: "[4] into rows of 3", params: { G: P([4]) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 3) },
+  { op: "pickGrad", name: "[2,3] into [2,3,4]", params: { G: P([2, 3]) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 4) },
+  { op: "pickGrad", name: "(x·w) [batch] into rows of 3", params: { w: P([2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [1, 2, 0], "int") }, build: (v) => overBatch(ix.pickGrad(d.matmul(v.x!, v.w!), v.a!, 3)) },
   // normalization (composites: their gradients come from the derivative rules of mean, sub, square, sqrt, div)
   { op: "layerNorm", name: "rows of [3,4], γ and β", params: { X: P([3, 4], WIDE), g: P([4], U(0.5, 1.5)), b: P([4]) }, build: (v) => layerNorm(v.X!, v.g!, v.b!) },
   { op: "layerNorm", name: "no affine (γ, β omitted)", params: { X: P([3, 5], WIDE) }, build: (v) => layerNorm(v.X!) },
