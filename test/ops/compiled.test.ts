@@ -152,6 +152,9 @@ const table: CompiledCase[] = [
   { op: "slice", name: "a middle axis of [batch,4,3]", params: { W: P([4, 3]) }, inputs: { x: I([B, 4, 3]) }, build: (v) => ix.slice(d.mul(v.x!, v.W!), { axis: 1, start: 1, end: 3 }) },
   { op: "sliceGrad", name: "(x·W) placed at [:, 2:5] of 6 columns", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6) },
   { op: "gather", name: "embedding(tokens [batch,3], E [5,2]) with repeats", params: { E: P([5, 2]) }, inputs: { tok: L([B, 3], 5) }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)), batch: 4 },
+  { op: "pick", name: "one element of each row of x·W [batch,4], chosen by labels", params: { W: P([2, 4]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => ix.pick(d.matmul(v.x!, v.W!), v.a!), batch: 5 },
+  { op: "pick", name: "[batch,3,4] by [batch,3] (a next-token log-likelihood)", params: { W: P([3, 4]) }, inputs: { x: I([B, 3, 4]), a: L([B, 3], 4) }, build: (v) => ix.pick(d.logSoftmax(d.mul(v.x!, v.W!)), v.a!) },
+  { op: "pickGrad", name: "Σ_row x ⊙ W [batch] placed at label columns of 4", params: { W: P([2]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => d.tanh(ix.pickGrad(d.sum(d.mul(v.x!, v.W!), 1), v.a!, 4)), batch: 5 },
   { op: "scatterAdd", name: "rows of x·W [batch,2] added into 3 rows by labels", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]), idx: L([B], 3) }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)), batch: 5 },
   // matmul, in each of the emitter's forms
   { op: "matmul", name: "x[batch,3]·W[3,2] (few columns, a short contraction written out)", params: { W: P([3, 2]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!) },
