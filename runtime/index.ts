@@ -10,8 +10,13 @@ export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 export type { Gemm } from "./gemm.js";
 export { createGemm } from "./gemm.js";
 
-export type { AdamSpec, FusedUpdate, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
-export { createOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
+export type { AdamSpec, FusedUpdate, Optimizer, OptimizerOptions, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec, TrainerOptions } from "./optim.js";
+export { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
+
+export type { NamedParam, ParamGroup, ParamSelector, ResolvedGroup } from "./paramGroups.js";
+export { resolveGroups } from "./paramGroups.js";
+
+export { clipGradNorm, clipGradValue } from "./clip.js";
 
 export type { InputDtype, InputSpec, InputValue } from "./inputs.js";
 export { resolveBatch, toArray } from "./inputs.js";
