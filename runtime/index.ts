@@ -30,8 +30,11 @@ export { batchCount, batches, epochPermutation, fromArrays, oneHot, sampleLoc, s
 export type { CsvOptions } from "./csv.js";
 export { fromCsv } from "./csv.js";
 
-export type { EarlyStopping, EpochRecord, EvaluateOptions, FitOptions, FitResult, FitState, FitTrainer, Metrics, Schedule } from "./train.js";
-export { argmaxRows, describeEpoch, evaluate, fit, schedules } from "./train.js";
+export type { EarlyStopping, EpochRecord, EvaluateOptions, FitOptions, FitResult, FitState, FitTrainer, Metrics, RegressionFields } from "./train.js";
+export { argmaxRows, describeEpoch, evaluate, fit, runConfig } from "./train.js";
+
+export type { OneCycleOptions, PlateauOptions, PlateauRule, PlateauState, Schedule } from "./schedules.js";
+export { plateauStart, plateauStep, schedules } from "./schedules.js";
 
 export type { CheckFinite, DivergedError, Divergence, FailingStep, NonFinite } from "./divergence.js";
 export { divergedError, firstNonFiniteParam, isDivergedError, withNote, withOperation } from "./divergence.js";
