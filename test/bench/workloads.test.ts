@@ -74,15 +74,15 @@ describe("bench first-step check", () => {
     const init = mod.initParams(SEED);
     const p0: ParamArrays = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, v.slice()]));
     const ref = gradcImpl(mod, "f32", w, batches);
-    const loss = ref.stepWithLoss();
-    const after = ref.params!();
+    const loss = (await ref.stepWithLoss()) as number;
+    const after = (await ref.params!()) as ParamArrays;
     const shapes = mod.spec.params.map((p) => ({ name: p.name, shape: p.shape }));
     for (const backend of ["cpu", "wasm"] as const) {
       const tf = await tfImpl(backend, w, p0, shapes, batches);
       await tf.before?.();
-      const l = tf.stepWithLoss();
+      const l = await tf.stepWithLoss();
       expect(relDiff(l, loss), backend).toBeLessThan(1e-5);
-      expect(paramsDiff(tf.params!(), after, p0), backend).toBeLessThan(1e-3);
+      expect(paramsDiff(await tf.params!(), after, p0), backend).toBeLessThan(1e-3);
     }
   });
 });
