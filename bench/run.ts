@@ -1,11 +1,14 @@
-// `npm run bench` — gradc's generated trainers side by side with TF.js (CPU and WASM backends), brain.js
-// and the hand-written W3 trainer, on the workloads of bench/workloads.ts.
+// `npm run bench` — gradc's generated trainers side by side with TF.js (CPU and WASM backends), brain.js,
+// the hand-written W3 trainer, PyTorch on the CPU (a Python child process, bench/peers/torch.py) and
+// jax-js (wasm), on the workloads of bench/workloads.ts.
 //
 //   npm run bench                 full run (~4–6 min on 2 cores), writes bench/RESULTS.md
 //   npm run bench -- --quick      fewer, shorter repetitions (~1.5 min), writes bench/.out/RESULTS.quick.md
 //   npm run bench -- --only W3    some workloads only (comma-separated ids), writes bench/.out/RESULTS.partial.md
 //   npm run bench -- --report-only   the tables again from the last full run's raw results (bench/.out/results.json)
 //   npm run bench -- --no-speedup    skip phase 2c (the 2-thread speed-up at large batches)
+//   npm run bench -- --no-torch / --no-jax   without the PyTorch / jax-js peer (each is also skipped, with
+//                                    the reason in the report, when it cannot run here)
 //   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage, W1–W4 in one process (phase 2b),
 //                                      writes bench/.out/RESULTS.dtypes.md (the full run includes it)
 //
