@@ -24,6 +24,7 @@ import { codes, GradcError, type Code } from "../diagnostics.js";
 import type { Graph } from "../ir/graph.js";
 import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
+import { setAsideBulkLiterals } from "./bulkLiterals.js";
 import { SourceMap } from "./sourceMap.js";
 
 export interface LoadOptions {
@@ -49,10 +50,14 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
 /** As loadModel, with the source text given (the file need not exist; `modelPath` names it). */
 export function loadModelSource(modelPath: string, text: string, options: LoadOptions = {}): Graph {
   checkBatch(options.batch);
-  const src = new ModelSource(path.resolve(modelPath), text);
-  const { code, map } = transpile(src);
+  // Megabyte literals of numbers stand aside while the TypeScript compiler works (./bulkLiterals.ts).
+  const aside = setAsideBulkLiterals(text);
+  const src = new ModelSource(path.resolve(modelPath), aside?.text ?? text);
+  const transpiled = transpile(src);
+  const code = transpiled.code + (aside?.definitions ?? "");
+  const map = transpiled.map;
   checkImports(src);
-  if (options.typecheck ?? true) typecheck(src);
+  if (options.typecheck ?? true) typecheck(src, aside?.declarations ?? "");
   else checkGradcImports(src);
 
   const mapPosition = (line: number, col: number): { line: number; col: number } | null => {
@@ -336,9 +341,10 @@ function mentionsNodeGlobals(sf: ts.SourceFile): boolean {
   return found;
 }
 
-function typecheck(src: ModelSource): void {
+/** `declarations`: appended to the text (after every position a diagnostic can have). */
+function typecheck(src: ModelSource, declarations = ""): void {
   const p = project(nodeTypesFor(src));
-  const sf = p.createSourceFile(src.file, src.text, { overwrite: true });
+  const sf = p.createSourceFile(src.file, src.text + declarations, { overwrite: true });
   try {
     const program = p.getProgram().compilerObject;
     const node = sf.compilerNode;
