@@ -12,10 +12,9 @@
 // Output is byte for byte prettier's either way: the examples' goldens and test/emit/format.test.ts
 // compare the two.
 import { format } from "prettier";
-import { plainLine, type PlainLine } from "./plainLines.js";
+import { INDENT, linesAt, plainLine, PRINT_WIDTH, type PlainLine } from "./plainLines.js";
 
-const OPTIONS = { parser: "typescript", printWidth: 120, semi: true, singleQuote: false, trailingComma: "all" } as const;
-const INDENT = 2;
+const OPTIONS = { parser: "typescript", printWidth: PRINT_WIDTH, semi: true, singleQuote: false, trailingComma: "all" } as const;
 
 export async function formatTypeScript(source: string): Promise<string> {
   const fast = await formatAround(source);
@@ -70,7 +69,7 @@ async function formatAround(source: string): Promise<string | null> {
       continue;
     }
     const r = runs[Number(m[2])]!;
-    if (m[1]!.length !== r.depth * INDENT || Number(m[2]) !== placed++) return null;
+    if (m[1]! !== INDENT.repeat(r.depth) || Number(m[2]) !== placed++) return null;
     for (const l of r.lines) out.push(m[1] + l);
   }
   return placed === runs.length ? out.join("\n") : null;
@@ -82,6 +81,8 @@ function plainRuns(lines: readonly string[]): (Run & { readonly start: number; r
   // Each line parsed, and the block depth it will be printed at (predicted from braces at line ends;
   // checked against where prettier puts the placeholder).
   const parsed: (PlainLine | null)[] = new Array<PlainLine | null>(n);
+  /** The lines prettier prints for each plain line at its depth. */
+  const printed: (readonly string[] | null)[] = new Array<readonly string[] | null>(n);
   const depth: number[] = new Array<number>(n);
   /** Start → end of each number literal statement under `// prettier-ignore` (kept as written). */
   const ignored = new Map<number, number>();
@@ -116,7 +117,8 @@ function plainRuns(lines: readonly string[]): (Run & { readonly start: number; r
       d++;
       inCase.push(false);
     }
-    parsed[i] = p && fits(p, depth[i]!) ? p : null;
+    printed[i] = p && linesAt(p, depth[i]!);
+    parsed[i] = printed[i] ? p : null;
   }
   // An empty block prints as `{}` (or `{` and `}` at one indentation): prettier's business.
   for (let i = 0; i + 1 < n; i++) {
@@ -161,25 +163,13 @@ function plainRuns(lines: readonly string[]): (Run & { readonly start: number; r
     }
     const text: string[] = [];
     for (let j = i; j < end; j++) {
-      const p = parsed[j]!;
-      const pad = " ".repeat((depth[j]! - depth[i]!) * INDENT);
-      if (p.kind === "declarations") {
-        text.push(pad + p.first);
-        for (const r of p.rest) text.push(pad + " ".repeat(INDENT) + r);
-      } else text.push(pad + p.text);
+      const pad = INDENT.repeat(depth[j]! - depth[i]!);
+      for (const l of printed[j]!) text.push(pad + l);
     }
     runs.push({ start: i, end, depth: depth[i]!, lines: text });
     i = end;
   }
   return runs;
-}
-
-/** Whether the line stays within the print width at its indentation (comments are never broken). */
-function fits(p: PlainLine, depth: number): boolean {
-  if (p.kind === "comment" || p.kind === "close") return true;
-  const width = OPTIONS.printWidth - depth * INDENT;
-  if (p.kind === "declarations") return p.first.length <= width && p.rest.every((r) => r.length <= width - INDENT);
-  return p.text.length <= width;
 }
 
 /** One number per item, as JSON writes them, two spaces in: the lines of a literal written by emit/module.ts's bulkValues. */

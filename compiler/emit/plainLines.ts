@@ -14,12 +14,28 @@
 
 /** One emitted line, as prettier prints it (without indentation), and what it does to the nesting. */
 export type PlainLine =
-  | { readonly kind: "comment" | "statement"; readonly text: string }
+  | { readonly kind: "comment"; readonly text: string }
   /** `for (…) {`, `if (…) {` or `{`: the lines after it are one level deeper, up to its `}`. */
   | { readonly kind: "open"; readonly text: string }
   | { readonly kind: "close"; readonly text: "}" }
-  /** A declaration of several variables with values: prettier puts each on a line of its own. */
-  | { readonly kind: "declarations"; readonly first: string; readonly rest: readonly string[] };
+  /**
+   * A statement, in each layout prettier may give it, in the order it tries them: on one line; for
+   * `x = a + b…` also broken after the `=`, then one operand per line. Lines are indented relative
+   * to the statement. Which one prettier prints depends on the width left: see `linesAt`.
+   */
+  | { readonly kind: "statement"; readonly layouts: readonly (readonly string[])[] };
+
+/** Prettier's print width (compiler/emit/format.ts formats with it) and its indentation step. */
+export const PRINT_WIDTH = 120;
+export const INDENT = "  ";
+
+/** The lines prettier prints for `p` at `depth` levels of indentation (without it), or null when none fits the width. */
+export function linesAt(p: PlainLine, depth: number): readonly string[] | null {
+  if (p.kind === "comment") return [p.text]; // prettier never breaks a comment
+  const width = PRINT_WIDTH - depth * INDENT.length;
+  if (p.kind !== "statement") return p.text.length <= width ? [p.text] : null;
+  return p.layouts.find((lines) => lines.every((l) => l.length <= width)) ?? null;
+}
 
 type Expr =
   | { readonly type: "name"; readonly name: string }
@@ -179,22 +195,22 @@ class Parser {
   }
 
   /** `target op= value`, or an expression: what may stand as a statement or a for-loop update. */
-  effect(): string {
+  effect(): { readonly target: string; readonly op: string; readonly assigned: Expr } | { readonly expr: Expr; readonly assigned?: undefined } {
     const target = this.expression();
     const op = this.peek();
     if (op !== undefined && ASSIGNMENT.has(op)) {
       if (target.type !== "name" && target.type !== "member" && target.type !== "index") refuse();
       this.at++;
-      return `${print(target)} ${op} ${print(this.expression())}`;
+      return { target: print(target), op, assigned: this.expression() };
     }
-    return print(target);
+    return { expr: target };
   }
 
   /** `name = value` (after const/let). */
-  declarator(): { name: string; value: string } {
+  declarator(): { name: string; value: Expr } {
     const name = this.name();
     this.expect("=");
-    return { name, value: print(this.expression()) };
+    return { name, value: this.expression() };
   }
 }
 
@@ -325,7 +341,7 @@ function statement(p: Parser): PlainLine {
       p.expect(";");
       const test = p.peek() === ";" ? "" : print(p.expression());
       p.expect(";");
-      const update = p.peek() === ")" ? "" : p.effect();
+      const update = p.peek() === ")" ? "" : printEffect(p.effect());
       p.expect(")");
       if (!init && !test && !update) head = "for (;;)";
       else if (test && update) head = `for (${init}; ${test}; ${update})`;
@@ -338,9 +354,8 @@ function statement(p: Parser): PlainLine {
       if (!p.done) refuse();
       return { kind: "open", text: `${head} {` };
     }
-    // A one-statement body on the same line: `if (v > acc) acc = v;`, `for (…) s += a[k];`.
-    const body = simpleStatement(p);
-    return { kind: "statement", text: `${head} ${body}` };
+    // A one-statement body on the same line (`if (v > acc) acc = v;`); broken by prettier when too long.
+    return { kind: "statement", layouts: [[`${head} ${flat(simpleStatement(p))}`]] };
   }
   if (first === "const" || first === "let") {
     p.next();
@@ -348,24 +363,62 @@ function statement(p: Parser): PlainLine {
     while (p.eat(",")) decls.push(p.declarator());
     p.expect(";");
     if (!p.done) refuse();
-    if (decls.length === 1) return { kind: "statement", text: `${first} ${declaration(decls[0]!)};` };
+    if (decls.length === 1) return { kind: "statement", layouts: assignmentLayouts(`${first} ${decls[0]!.name} =`, decls[0]!.value) };
     // prettier breaks a declaration of several initialized variables into one line per variable
     const all = decls.map(declaration);
-    return { kind: "declarations", first: `${first} ${all[0]},`, rest: all.slice(1).map((d, k) => (k === all.length - 2 ? `${d};` : `${d},`)) };
+    return { kind: "statement", layouts: [[`${first} ${all[0]},`, ...all.slice(1).map((d, k) => `${INDENT}${d}${k === all.length - 2 ? ";" : ","}`)]] };
   }
-  return { kind: "statement", text: simpleStatement(p) };
+  const s = simpleStatement(p);
+  return { kind: "statement", layouts: s.assigned ? assignmentLayouts(`${s.target} ${s.op}`, s.assigned) : [[flat(s)]] };
 }
 
-const declaration = (d: { name: string; value: string }) => `${d.name} = ${d.value}`;
+const declaration = (d: { name: string; value: Expr }) => `${d.name} = ${print(d.value)}`;
+
+/** What a statement line says: `return e;`, `break;`, an expression, or `target op= value`. */
+type Simple = { readonly text: string; readonly assigned?: undefined } | { readonly target: string; readonly op: string; readonly assigned: Expr };
+
+const flat = (s: Simple): string => (s.assigned ? `${s.target} ${s.op} ${print(s.assigned)};` : s.text);
+const printEffect = (e: ReturnType<Parser["effect"]>): string => (e.assigned ? `${e.target} ${e.op} ${print(e.assigned)}` : print(e.expr));
 
 /** `return e;`, `break;`, `continue;` or an expression/assignment statement, ending the line. */
-function simpleStatement(p: Parser): string {
-  let text: string;
-  if (p.eat("return")) text = p.peek() === ";" ? "return;" : `return ${print(p.expression())};`;
-  else if (p.peek() === "break" || p.peek() === "continue") text = `${p.next()};`;
-  else text = `${p.effect()};`;
-  if (!text.endsWith(";")) refuse();
+function simpleStatement(p: Parser): Simple {
+  let s: Simple;
+  if (p.eat("return")) s = { text: p.peek() === ";" ? "return;" : `return ${print(p.expression())};` };
+  else if (p.peek() === "break" || p.peek() === "continue") s = { text: `${p.next()};` };
+  else {
+    const e = p.effect();
+    s = e.assigned ? { target: e.target, op: e.op, assigned: e.assigned } : { text: `${print(e.expr)};` };
+  }
   p.expect(";");
   if (!p.done) refuse();
-  return text;
+  return s;
+}
+
+/**
+ * `head value;` (head: `const x =`, `a[i] =`, `acc +=`) in prettier's layouts: on one line; when the
+ * value is an operator expression (or a conditional testing one), broken after the `=` with the value
+ * on the next line; an operator chain then one operand per line, each followed by its operator.
+ */
+function assignmentLayouts(head: string, value: Expr): string[][] {
+  const text = print(value);
+  const layouts = [[`${head} ${text};`]];
+  if (value.type === "binary" || (value.type === "conditional" && value.test.type === "binary")) {
+    layouts.push([head, `${INDENT}${text};`]);
+    if (value.type === "binary") {
+      // The operands of a flattened chain (a * b + c * d - e: same precedence, as prettier flattens).
+      const rest: { op: string; text: string }[] = [];
+      let n: Expr = value;
+      while (n.type === "binary" && n.left.type === "binary" && shouldFlatten(n.op, n.left.op)) {
+        rest.push({ op: n.op, text: print(n.right, n, "right") });
+        n = n.left;
+      }
+      if (n.type !== "binary") return refuse();
+      rest.push({ op: n.op, text: print(n.right, n, "right") });
+      rest.reverse();
+      const lines = [`${INDENT}${print(n.left, n, "left")} ${rest[0]!.op}`];
+      rest.forEach((r, k) => lines.push(`${INDENT}${r.text}${k + 1 < rest.length ? ` ${rest[k + 1]!.op}` : ";"}`));
+      layouts.push([head, ...lines]);
+    }
+  }
+  return layouts;
 }
