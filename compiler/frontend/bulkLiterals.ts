@@ -5,7 +5,7 @@
 // inferring a type for each element and decoding a source map segment for each took most of a
 // minute. Its type is known without looking (number[], number[][], …) and its value is its own text,
 // which is plain JavaScript. So each such literal is replaced, in the text the compiler works on, by
-// a call `__gradc_values_0__()` padded with spaces to the same length and lines (every position in
+// `(__gradc_values_0__())`, padded with spaces to the same length and line breaks (every position in
 // model.ts stays where it was: diagnostics, source maps and names are unchanged); the type-check sees
 // `declare function __gradc_values_0__(): number[][]` at the end, and the transpiled module gets
 // `function __gradc_values_0__() { return [the literal]; }` at its end (hoisted, so the top-level code
@@ -41,27 +41,49 @@ interface Literal {
 /** The text with its large number literals set aside, or null when it has none (or they cannot be). */
 export function setAsideBulkLiterals(text: string): SetAside | null {
   if (text.length < MIN_LENGTH || text.includes(PREFIX)) return null;
-  const literals = findLiterals(text);
-  if (!literals.length) return null;
   const call = (k: number) => `${PREFIX}${k}__`;
+  const placed: { readonly literal: Literal; readonly at: number }[] = [];
   let out = "";
-  let at = 0;
-  literals.forEach((l, k) => {
-    const replacement = `${call(k)}()`;
-    out += text.slice(at, l.start) + replacement + text.slice(l.start + replacement.length, l.end).replace(/[^\r\n]/g, " ");
-    at = l.end;
-  });
-  out += text.slice(at);
-  if (!callsInPlace(out, literals, call)) return null;
+  let from = 0;
+  for (const l of findLiterals(text)) {
+    const replacement = placeCall(text.slice(l.start, l.end), `${call(placed.length)}()`);
+    if (replacement === null) continue; // no line of it is long enough to hold the call: it stays
+    placed.push({ literal: l, at: l.start + replacement.at });
+    out += text.slice(from, l.start) + replacement.text;
+    from = l.end;
+  }
+  if (!placed.length) return null;
+  out += text.slice(from);
+  if (!callsInPlace(out, placed.map((p) => p.at), call)) return null;
   return {
     text: out,
-    declarations: literals.map((l, k) => `\ndeclare function ${call(k)}(): number${"[]".repeat(l.depth)};`).join(""),
-    definitions: literals.map((l, k) => `\nfunction ${call(k)}() { return ${text.slice(l.start, l.end)}; }`).join(""),
+    declarations: placed.map(({ literal }, k) => `\ndeclare function ${call(k)}(): number${"[]".repeat(literal.depth)};`).join(""),
+    definitions: placed.map(({ literal }, k) => `\nfunction ${call(k)}() { return ${text.slice(literal.start, literal.end)}; }`).join(""),
   };
 }
 
-/** Whether every replacement parses as a call of its own function, where the literal was. */
-function callsInPlace(text: string, literals: readonly Literal[], call: (k: number) => string): boolean {
+/**
+ * `( call() )` in place of `[ … ]`, as long and with the same line breaks: the brackets become
+ * parentheses, the rest spaces, and the call goes where the literal has room for it on one line.
+ */
+function placeCall(literal: string, callText: string): { text: string; at: number } | null {
+  let room = -1;
+  for (let i = 1, run = 0; i < literal.length - 1; i++) {
+    const c = literal.charCodeAt(i);
+    run = c === 10 || c === 13 ? 0 : run + 1;
+    if (run === callText.length) {
+      room = i + 1 - run;
+      break;
+    }
+  }
+  if (room < 0) return null;
+  const blank = literal.slice(1, -1).replace(/[^\r\n]/g, " ");
+  const inner = blank.slice(0, room - 1) + callText + blank.slice(room - 1 + callText.length);
+  return { text: `(${inner})`, at: room };
+}
+
+/** Whether each call parses as a call of its own function, at the position it was put. */
+function callsInPlace(text: string, positions: readonly number[], call: (k: number) => string): boolean {
   const sf = ts.createSourceFile("model.ts", text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   // A syntax error now (a literal that was an index, `a [1, 2, …]`) would be reported at the wrong place.
   if ((sf as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics?.length) return false;
@@ -73,7 +95,7 @@ function callsInPlace(text: string, literals: readonly Literal[], call: (k: numb
     ts.forEachChild(n, visit);
   };
   visit(sf);
-  return found.size === literals.length && literals.every((l, k) => found.get(call(k)) === l.start);
+  return found.size === positions.length && positions.every((at, k) => found.get(call(k)) === at);
 }
 
 // ── finding the literals ─────────────────────────────────────────────────────────────────────────────
