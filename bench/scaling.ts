@@ -97,6 +97,7 @@ const STAGES: readonly (readonly [stage: string, file: RegExp, fn: RegExp])[] = 
   ["emit: memory plan", /lower\/memory\.js$/, /.*/],
   ["emit: batch fusion", /emit\/fuseBatch\.js$/, /.*/],
   ["emit: kernels", /emit\/kernels\.js$/, /.*/],
+  ["format: plain lines", /emit\/(format|plainLines)\.js$/, /.*/],
   ["emit: module", /emit\/(module|passGraphs|update|names|notation|affine)\.js$/, /.*/],
   ["report", /compiler\/report\.js$/, /.*/],
   ["source map", /emit\/sourceMap\.js$/, /.*/],
@@ -143,13 +144,19 @@ function stagesOf(profileFile: string): Map<string, number> {
   return out;
 }
 
+/**
+ * Seconds of CPU time by stage in one profiled compile: each stage's share of the profile's samples
+ * times the process's CPU time (the samples follow wall time, which other work on the machine stretches).
+ */
 function profileOnce(modelFile: string, outFile: string): Map<string, number> | null {
   const dir = `${outFile}.prof`;
   rmSync(dir, { recursive: true, force: true });
   const r = compileOnce(modelFile, outFile, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
   if (!r.ok || !files.length) return null;
-  return stagesOf(path.join(dir, files[0]!));
+  const samples = stagesOf(path.join(dir, files[0]!));
+  const total = [...samples.values()].reduce((a, b) => a + b, 0);
+  return new Map([...samples].map(([stage, t]) => [stage, (t / total) * r.cpuS]));
 }
 
 // ── the series ──────────────────────────────────────────────────────────────────────────────────────
@@ -200,7 +207,7 @@ function stageTable(rows: readonly Row[]): string[] {
   const stages = [...totals].sort((a, b) => b[1] - a[1]).map(([s]) => s);
   return [
     "",
-    "Where the time goes (one run under --cpu-prof each, seconds of CPU samples by stage; profiling adds some overhead):",
+    "Where the time goes: one more compile under --cpu-prof each; a stage's seconds are its share of the profile's samples times that compile's CPU time (the innermost known function on a sample's stack names its stage; profiling adds some overhead):",
     "",
     `| stage | ${profiled.map((r) => `${r.series} ${r.size}`).join(" | ")} |`,
     `|---|${profiled.map(() => "---").join("|")}|`,
