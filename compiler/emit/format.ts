@@ -120,9 +120,11 @@ function plainRuns(lines: readonly string[]): (Run & { readonly start: number; r
     printed[i] = p && linesAt(p, depth[i]!);
     parsed[i] = printed[i] ? p : null;
   }
-  // An empty block prints as `{}` (or `{` and `}` at one indentation): prettier's business.
   for (let i = 0; i + 1 < n; i++) {
+    // An empty block prints as `{}` (or `{` and `}` at one indentation): prettier's business.
     if (parsed[i]?.kind === "open" && parsed[i + 1]?.kind === "close") parsed[i] = parsed[i + 1] = null;
+    // An `if` whose `else` follows on the next line, and a statement prettier is told to leave as written.
+    if (/^else\b/.test(lines[i + 1]!.trim()) || (parsed[i]?.kind === "comment" && lines[i]!.trim() === "// prettier-ignore")) parsed[i] = parsed[i + 1] = null;
   }
 
   const runs: (Run & { start: number; end: number })[] = [];

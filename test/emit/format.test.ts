@@ -149,6 +149,8 @@ describe("formatTypeScript", () => {
       "}",
       "if (a > 0) x = 1;",
       "else x = 2;",
+      "// prettier-ignore",
+      "const   spaced = ( 1 );",
       "",
       "",
       "const long = aaaaaaaaaaaaaaaaaaaa + bbbbbbbbbbbbbbbbbbbbbbbbbbbbb * cccccccccccccccccccccccccc + dddddddddddddddddddddd * eeeeeeeeeeeeeeeeeee;",
