@@ -32,7 +32,7 @@
 // No timing thresholds anywhere: the targets are reported, not asserted.
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,7 @@ import type { Impl, ParamArrays } from "./peers/impl.js";
 import { SEED, gradcImpl, gradcParallelImpl, loadGenerated } from "./peers/gradc.js";
 import { paramsDiff, relDiff } from "./check.js";
 import { describeBlas, type Sgemm, type TorchProbe } from "./peers/torch.js";
+import { replaceSection, scalingSection } from "./resultsSections.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", ".out");
@@ -687,8 +688,15 @@ async function main(): Promise<void> {
   const report = render(selected, compiled, results, rss, runInfo, dtypes, speedups);
   process.stdout.write(report);
   const file = quick ? path.join(OUT, "RESULTS.quick.md") : args.only ? path.join(OUT, "RESULTS.partial.md") : path.join(ROOT, "bench", "RESULTS.md");
-  writeFileSync(file, report);
+  writeFileSync(file, file === path.join(ROOT, "bench", "RESULTS.md") ? keepScalingSection(report) : report);
   say(`\nwritten to ${path.relative(ROOT, file)}`);
+}
+
+/** The report, followed by the compile-time scaling section bench/RESULTS.md has now (npm run bench:scaling writes it). */
+function keepScalingSection(report: string): string {
+  const file = path.join(ROOT, "bench", "RESULTS.md");
+  const kept = scalingSection(existsSync(file) ? readFileSync(file, "utf8") : "");
+  return kept ? replaceSection(report, kept) : report;
 }
 
 function render(
@@ -1042,7 +1050,7 @@ function reportOnly(): void {
   const selected = WORKLOADS.filter((w) => raw.selected.includes(w.id));
   const report = render(selected, new Map(raw.compiled), new Map(raw.results), new Map(raw.rss), raw.run, raw.dtypes, new Map(raw.speedups ?? []));
   process.stdout.write(report);
-  if (!quick && selected.length === WORKLOADS.length) writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), report);
+  if (!quick && selected.length === WORKLOADS.length) writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), keepScalingSection(report));
 }
 
 if (args["report-only"]) reportOnly();
