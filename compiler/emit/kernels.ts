@@ -260,7 +260,9 @@ export class KernelEmitter {
   private write(n: Node, idx: Idx): string {
     const s = storageOf(n);
     const position = rowPosition(n, idx);
-    if (position === null) this.constWrite = false;
+    // A loop index, even over a dimension of size 1 (which rowPosition reads at 0), means the write is
+    // inside a loop: not a `const` row scalar, which a loop body cannot declare for the reads after it.
+    if (position === null || idx.slice(1).some((k) => typeof k !== "number")) this.constWrite = false;
     if (this.env.rowScalars.has(s)) {
       const name = this.env.names.fresh(`${this.env.storage.get(s)}_${position}`);
       this.rowScalarNames.set(`${s.id}:${position}`, name);
