@@ -1,6 +1,7 @@
 // The test configuration mutation testing runs (stryker.config.mjs): the suite's own, with the test files
-// that ran fastest first. Each mutant runs only the tests that reached it and stops at the first that
-// fails, so cheap tests first make a killed mutant cheap; vitest's default runs the slowest first.
+// that ran fastest first (each mutant runs only the tests that reached it and stops at the first that
+// fails, so cheap tests first make a killed mutant cheap; vitest's default runs the slowest first), and
+// ten times the time limits: instrumented code is slower, and Stryker has its own limit per mutant.
 import { mergeConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import base from "./vitest.config.js";
@@ -16,4 +17,4 @@ class FastestFirst extends BaseSequencer {
   }
 }
 
-export default mergeConfig(base, { test: { sequence: { sequencer: FastestFirst } } });
+export default mergeConfig(base, { test: { sequence: { sequencer: FastestFirst }, testTimeout: 600_000, hookTimeout: 600_000 } });

@@ -216,16 +216,17 @@ describe("random whole models, compiled", () => {
     console.log(`random models: ${stats.valid} compiled and checked (${stats.checked} gradient elements, ${stats.skipped} skipped at kinks, ${stats.zeroGradient} with a zero gradient; ${stats.f32Compared} float32 modules compared), ${stats.refused} mistakes refused\nDSL calls: ${ops}`);
   });
 
-  it("valid models: gradients match finite differences (f64); f32 agrees with f64; forward and evaluate agree", async () => {
-    await fc.assert(fc.asyncProperty(caseArbitrary(), checkValid), { seed: SEED, numRuns: runs(60) });
+  // Timeouts: a guard against a hang, generous for a busy machine (each model is compiled twice).
+  it("valid models: gradients match finite differences (f64); f32 agrees with f64; forward and evaluate agree", { timeout: 900_000 }, async () => {
+    await fc.assert(fc.asyncProperty(caseArbitrary(), checkValid), { seed: SEED, numRuns: runs(40) });
     // Not vacuous: most models were checked, with real gradients, and kinks were rare.
-    expect(stats.valid).toBeGreaterThanOrEqual(runs(60) * 0.9);
+    expect(stats.valid).toBeGreaterThanOrEqual(runs(40) * 0.9);
     expect(stats.zeroGradient).toBeLessThan(stats.valid / 10);
     expect(stats.skipped).toBeLessThan(stats.checked / 100);
   });
 
-  it("models with one mistake: refused with a GradcError at the mistake's line, with a fitting code", async () => {
-    await fc.assert(fc.asyncProperty(caseArbitrary({ mistake: true }), checkMistake), { seed: SEED, numRuns: runs(120) });
+  it("models with one mistake: refused with a GradcError at the mistake's line, with a fitting code", { timeout: 900_000 }, async () => {
+    await fc.assert(fc.asyncProperty(caseArbitrary({ mistake: true }), checkMistake), { seed: SEED, numRuns: runs(100) });
   });
 });
 
@@ -236,8 +237,8 @@ describe("random models with a [batch, batch] value", () => {
   // returns NaN gradients and evaluate() reads past the values it wrote. `it.fails` keeps the property
   // in the suite and passes while the bug is there; once the fix is merged this fails: change
   // `it.fails` to `it` (the integrator, on merging the emit branch).
-  it.fails("matmul(h, h, { transB: true }) and an op over it, at batch sizes 4 to 20: gradients, f32, forward and evaluate", async () => {
-    await fc.assert(fc.asyncProperty(caseArbitrary({ batchTwice: true, batches: [4, 7, 17, 20] }), checkValid), { seed: SEED, numRuns: runs(10) });
+  it.fails("matmul(h, h, { transB: true }) and an op over it, at batch sizes 4 to 20: gradients, f32, forward and evaluate", { timeout: 900_000 }, async () => {
+    await fc.assert(fc.asyncProperty(caseArbitrary({ batchTwice: true, batches: [4, 7, 17, 20] }), checkValid), { seed: SEED, numRuns: runs(8) });
   });
 });
 
