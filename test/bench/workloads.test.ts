@@ -14,8 +14,16 @@ import { probeTorch, torchImpl } from "../../bench/peers/torch.js";
 import { cnnFlops, lstmFlops, mlpFlops, WORKLOADS, type Batch, type Workload } from "../../bench/workloads.js";
 import { compileAndImport } from "../helpers/compiled.js";
 import * as cnn from "../../examples/mnist-cnn/model.gen.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 const W5 = WORKLOADS.find((w) => w.id === "W5")!;
+
+type Arrays = Record<string, Float32Array | Float64Array>;
+/** What these tests use of a generated module beyond the benchmark's view of it. */
+interface LossAndGrad {
+  initParams(seed?: number): Record<string, Float32Array>;
+  lossAndGrad(params: Arrays, inputs: Record<string, ArrayLike<number>>): { loss: number; grads: Arrays };
+}
 
 describe("bench W5 (the CNN)", () => {
   it("is examples/mnist-cnn at batch 64 with the example's Adam(5e-3) and no brain.js row", () => {
@@ -65,6 +73,49 @@ describe("bench first-step check", () => {
     expect(paramsDiff(ref, ref, p0)).toBe(0);
     expect(paramsDiff({ a: Float32Array.of(0.5, -0.25), b: Float32Array.of(1.05) }, ref, p0)).toBeCloseTo(0.1);
     expect(() => paramsDiff({ a: Float32Array.of(0) }, ref, p0)).toThrow(/a/);
+  });
+
+  // An Adam step moves each parameter by about −lr·sign(g): it hides a gradient that is wrongly scaled.
+  // So the float32 gradients are compared raw: with TF.js's own gradients of the same loss, and with
+  // gradc's float64 module (test/golden/mnist-cnn.f64.gen.ts) at the same float32 values.
+  it("gradc's float32 W5 gradients equal TF.js's (cpu) and the float64 module's, raw, from the same parameters", { timeout: 120_000 }, async () => {
+    const { loadTf, cnnModel } = await import("../../bench/peers/tfjs.js");
+    const f64 = (await import("../golden/mnist-cnn.f64.gen.js")) as unknown as LossAndGrad;
+    const tf = loadTf();
+    await tf.setBackend("cpu");
+    await tf.ready();
+    const batch = 4;
+    const x = new Float32Array(batch * 784).map((_, i) => ((i * 2654435761) % 1009) / 1009);
+    const y = Int32Array.of(3, 1, 4, 1);
+    const mod = cnn as unknown as LossAndGrad;
+    const p0 = mod.initParams(SEED);
+    const shapes = nonEmpty(cnn.spec.params, "parameters");
+    const ours = mod.lossAndGrad(p0, { x, y });
+    const reference = f64.lossAndGrad(Object.fromEntries(Object.entries(p0).map(([k, v]) => [k, Float64Array.from(v)])), { x: Float64Array.from(x), y });
+
+    const vars = shapes.map((p) => tf.variable(tf.tensor(Float32Array.from(p0[p.name]!), [...p.shape]), true, `W5_rawGrads_${p.name}`));
+    const xs = tf.tensor2d(x, [batch, 784]);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, "int32"), 10).toFloat());
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, cnnModel(W5.cnn!)(tf, vars, xs, "cpu")) as ReturnType<typeof tf.scalar>, vars);
+    try {
+      expect(relDiff(ours.loss, value.dataSync()[0]!)).toBeLessThan(1e-5);
+      expect(relDiff(ours.loss, reference.loss)).toBeLessThan(1e-5);
+      for (const p of shapes) {
+        const g = ours.grads[p.name]!;
+        expect(g).toBeInstanceOf(Float32Array);
+        // Per parameter, max |gradc − other| ≤ 1e-4 · max |other|: float32 summation order, while a gradient
+        // scaled by 1.001 fails (its largest element moves by 1e-3 of the largest).
+        for (const [who, other] of [["TF.js", grads[`W5_rawGrads_${p.name}`]!.dataSync() as Float32Array], ["float64 module", reference.grads[p.name]!]] as const) {
+          expect(other, `${who} ∂L/∂${p.name}`).toHaveLength(g.length);
+          const scale = Math.max(...Array.from(other, Math.abs));
+          expect(scale, `${who} ∂L/∂${p.name} is not zero`).toBeGreaterThan(0);
+          const worst = Math.max(...Array.from(g, (v, k) => Math.abs(v - other[k]!)));
+          expect(worst / scale, `${who} ∂L/∂${p.name}: max difference ${worst} of max |g| ${scale}`).toBeLessThan(1e-4);
+        }
+      }
+    } finally {
+      tf.dispose([value, ...Object.values(grads), xs, ys, ...vars]);
+    }
   });
 
   it("TF.js (cpu and wasm) computes gradc's first W5 loss and update from the same parameters", { timeout: 120_000 }, async () => {
