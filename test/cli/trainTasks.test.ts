@@ -148,7 +148,7 @@ describe("gradc train: the task and its data, checked", () => {
     for (const [flag, value, message] of [
       ["--val-split", "1", /'--val-split' must be a fraction between 0 and 1/],
       ["--threads", "0", /'--threads' must be an integer from 1 to 256/],
-      ["--clip-grad-norm", "0", /'--clip-grad-norm' must be a positive number/],
+      ["--clip-grad-norm", "0", /'--clip-grad-norm' must be a finite number > 0/],
       ["--task", "ranking", /'--task' must be classification or regression/],
     ] as const) {
       const r = await run(["train", "wave.ts", flag, value]);
