@@ -27,8 +27,8 @@ export function emitUpdate(arrayType: string): string[] {
   /** One loop over the parameters; `body` updates element e of P (the parameter) from G (its gradient). */
   const perParam = (state: string[], body: string[]) => [
     "for (let k = 0; k < list.length; k++) {",
-    "const P = list[k];",
-    "const G = grads[k];",
+    "const P = list[k]!;",
+    "const G = grads[k]!;",
     ...state,
     "for (let e = 0; e < P.length; e++) {",
     ...body,
@@ -37,7 +37,7 @@ export function emitUpdate(arrayType: string): string[] {
   ];
   const locals = (group: "sgd" | "adam", names: readonly string[], flags: readonly string[] = []) => [
     "const sc = u.scalars;",
-    ...names.map((n) => `const ${n} = sc[UPDATE.${group}.${n}];`),
+    ...names.map((n) => `const ${n} = sc[UPDATE.${group}.${n}]!;`),
     ...flags.map((n) => `const ${n} = sc[UPDATE.${group}.${n}] !== 0;`),
   ];
   return [
@@ -50,7 +50,7 @@ export function emitUpdate(arrayType: string): string[] {
     ...locals("sgd", ["negLr", "weightDecay"], ["decay"]),
     ...perParam(
       [],
-      ["const p = P[e];", "P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);"],
+      ["const p = P[e]!;", "P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);"],
     ),
     "}",
     "",
@@ -62,12 +62,12 @@ export function emitUpdate(arrayType: string): string[] {
     signature("sgdMomentumUpdate"),
     ...locals("sgd", ["negLr", "weightDecay", "momentum", "oneMinusDampening"], ["decay", "nesterov", "first"]),
     ...perParam(
-      ["const B = u.first[k];"],
+      ["const B = u.first[k]!;"],
       [
-        "const p = P[e];",
-        "const d = decay ? G[e] + weightDecay * p : G[e];",
-        "B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;",
-        "P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);",
+        "const p = P[e]!;",
+        "const d = decay ? G[e]! + weightDecay * p : G[e]!;",
+        "B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;",
+        "P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);",
       ],
     ),
     "}",
@@ -85,16 +85,16 @@ export function emitUpdate(arrayType: string): string[] {
       ["coupledDecay", "decoupledDecay", "smallWeight"],
     ),
     ...perParam(
-      ["const M = u.first[k];", "const V = u.second[k];"],
+      ["const M = u.first[k]!;", "const V = u.second[k]!;"],
       [
-        "let p = P[e];",
-        "let g = G[e];",
+        "let p = P[e]!;",
+        "let g = G[e]!;",
         "if (decoupledDecay) p = p * paramScale;",
         "if (coupledDecay) g = g + weightDecay * p;",
-        "const m = M[e];",
+        "const m = M[e]!;",
         "M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;",
-        "V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;",
-        "P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);",
+        "V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;",
+        "P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);",
       ],
     ),
     "}",
