@@ -7,7 +7,7 @@
 // One run of the repository's tsc over all the files at once (a child process: TypeScript 7 is a
 // native compiler), so a test can check dozens of modules in a second or two.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,8 +31,8 @@ export interface SourceFile {
 }
 
 /**
- * The errors tsc reports for `files` under STRICT_OPTIONS, one line each (the first line of each message), naming the file as given
- * (`name(line,col): error TSnnnn: …`); [] when every file type-checks.
+ * The errors tsc reports for `files` under STRICT_OPTIONS, one line each (the first line of each
+ * message), naming the file as given (`name(line,col): error TSnnnn: …`); [] when every file type-checks.
  */
 export function strictTypeErrors(files: readonly SourceFile[]): string[] {
   const dir = mkdtempSync(path.join(tmpdir(), "gradc-strict-"));
@@ -43,31 +43,39 @@ export function strictTypeErrors(files: readonly SourceFile[]): string[] {
       names.set(safe, f.name);
       writeFileSync(path.join(dir, safe), f.code);
     });
-    const compilerOptions = {
-      ...STRICT_OPTIONS,
-      target: "ES2022",
-      lib: ["ES2022"],
-      types: [],
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      noEmit: true,
-      skipLibCheck: false,
-      paths: { "gradc/runtime": [path.join(root, "dist/runtime/index.d.ts")] },
-    };
-    mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: [...names.keys()] }));
-    const tsc = path.join(root, "node_modules/typescript/bin/tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], { cwd: dir, encoding: "utf8" });
-    if (r.error) throw r.error;
-    const lines = `${r.stdout}${r.stderr}`.split("\n").filter((l) => /\berror TS\d+/.test(l)); // not the explanations indented below
-    if (r.status !== 0 && lines.length === 0) throw new Error(`tsc exited with ${r.status} and reported no error:\n${r.stdout}${r.stderr}`);
     // Messages name the file as the caller did; messages about other files (the runtime's .d.ts) keep their path.
-    return lines.map((l) => {
+    return strictTypeErrorsIn(dir, [...names.keys()]).map((l) => {
       const file = /^([^(]+)\(/.exec(l)?.[1];
       return file !== undefined && names.has(file) ? `${names.get(file)}${l.slice(file.length)}` : l;
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The errors tsc reports for `files` (relative to `dir`, where a tsconfig.json is written) under
+ * STRICT_OPTIONS, `gradc/runtime` resolved as above: for files that must sit together (a consumer of a
+ * generated module and its declarations).
+ */
+export function strictTypeErrorsIn(dir: string, files: readonly string[]): string[] {
+  const compilerOptions = {
+    ...STRICT_OPTIONS,
+    target: "ES2022",
+    lib: ["ES2022"],
+    types: [],
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    noEmit: true,
+    skipLibCheck: false,
+    paths: { "gradc/runtime": [path.join(root, "dist/runtime/index.d.ts")] },
+  };
+  writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], { cwd: dir, encoding: "utf8" });
+  if (r.error) throw r.error;
+  const lines = `${r.stdout}${r.stderr}`.split("\n").filter((l) => /\berror TS\d+/.test(l)); // not the explanations indented below
+  if (r.status !== 0 && lines.length === 0) throw new Error(`tsc exited with ${r.status} and reported no error:\n${r.stdout}${r.stderr}`);
+  return lines;
 }
