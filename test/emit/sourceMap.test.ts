@@ -1,15 +1,19 @@
 // Source maps: with --source-map, a stack trace through generated code resolves (through the map)
-// to the model.ts expression the failing statement implements.
+// to the model.ts expression the failing statement implements: decoded by hand for the TypeScript
+// module, and by Node itself (`node --enable-source-maps`, real child processes) for the JavaScript
+// gradc writes, alone and inside a tsc project that builds next to it (README: "Source maps").
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { main } from "../../compiler/cli.js";
 import { SourceMap } from "../../compiler/frontend/sourceMap.js";
 import { encodeVlq } from "../../compiler/emit/sourceMap.js";
 import { decodeVlq } from "../../compiler/frontend/sourceMap.js";
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-map-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,5 +51,57 @@ describe("source maps", () => {
     const modelLines = readFileSync(path.join(dir, "model.ts"), "utf8").split("\n");
     expect(modelLines[origin.line]).toContain("tanh(add(matmul(x, W1), b1))");
     expect(modelLines[origin.line]!.slice(origin.col)).toMatch(/^tanh\(/);
+  });
+
+  // The throwing program: Math.tanh throws, so the innermost generated frame is inside the kernel
+  // h = tanh(x·W1 + b1) of examples/xor/model.ts (line 12, column 13), called from lossAndGrad.
+  const THROWS = (module: string) => `import { initParams, lossAndGrad } from "${module}";
+Math.tanh = () => { throw new Error("boom"); };
+lossAndGrad(initParams(0), { x: [0, 1], y: [1] });
+`;
+  const frames = (stderr: string) => stderr.split("\n").filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
+  const gradc = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin/gradc.js"), ...args], { cwd, encoding: "utf8" });
+
+  it("node --enable-source-maps on gradc's JavaScript names model.ts:LINE:COL for a throw inside a kernel, and the .js line outside kernels", () => {
+    const js = mkdtempSync(path.join(dir, "js-"));
+    copyFileSync(path.join(root, "examples/xor/model.ts"), path.join(js, "model.ts"));
+    const c = gradc(js, "compile", "model.ts", "-o", "model.gen.js", "--source-map");
+    expect(c.status, c.stderr).toBe(0);
+    writeFileSync(path.join(js, "run.mjs"), THROWS("./model.gen.js"));
+    const r = spawnSync(process.execPath, ["--enable-source-maps", "run.mjs"], { cwd: js, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    const [, kernel, caller] = frames(r.stderr);
+    expect(kernel).toBe(`at trainPass (${path.join(js, "model.ts")}:12:13)`);
+    // lossAndGrad is not model code: its frame stays in model.gen.js (an explicitly unmapped line, not
+    // the model.ts line of the last kernel above it).
+    expect(caller).toMatch(/^at lossAndGrad \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
+    const line = Number(/model\.gen\.js:(\d+)/.exec(caller!)![1]);
+    expect(readFileSync(path.join(js, "model.gen.js"), "utf8").split("\n")[line - 1]).toMatch(/trainPass\(/);
+    // Without the flag, Node names the JavaScript.
+    const plain = spawnSync(process.execPath, ["run.mjs"], { cwd: js, encoding: "utf8" });
+    expect(frames(plain.stderr)[1]).toMatch(/^at trainPass \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
+  });
+
+  it("a tsc project with gradc's JavaScript in its outDir (rootDirs): node --enable-source-maps names model.ts and main.ts", () => {
+    const project = mkdtempSync(path.join(dir, "tsc-"));
+    copyFileSync(path.join(root, "examples/xor/model.ts"), path.join(project, "model.ts"));
+    writeFileSync(path.join(project, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
+    writeFileSync(
+      path.join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, lib: ["ES2022"], types: [], rootDir: "src", outDir: "out", rootDirs: ["src", "out"], sourceMap: true },
+        include: ["src"],
+      }),
+    );
+    mkdirSync(path.join(project, "src"));
+    writeFileSync(path.join(project, "src/main.ts"), THROWS("./model.gen.js"));
+    const c = gradc(project, "compile", "model.ts", "-o", "out/model.gen.js", "--source-map");
+    expect(c.status, c.stderr).toBe(0);
+    const tsc = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: project, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout).toBe(0);
+    const r = spawnSync(process.execPath, ["--enable-source-maps", "out/main.js"], { cwd: project, encoding: "utf8" });
+    const f = frames(r.stderr);
+    expect(f[1]).toBe(`at trainPass (${path.join(project, "model.ts")}:12:13)`);
+    expect(f[3]).toMatch(new RegExp(`^at .*\\(${path.join(project, "src/main.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:1\\)$`));
   });
 });
