@@ -6,22 +6,9 @@
 // (a generated column alone): without one, a consumer such as Node's --enable-source-maps attributes
 // the line to the last mapping above it, so a frame in lossAndGrad or createTrainer would name the
 // model.ts line of the kernel before it. Test: test/emit/sourceMap.test.ts
-import type { RawSourceMap } from "../frontend/sourceMap.js";
+import { encodeVlq, type RawSourceMap } from "../frontend/sourceMap.js";
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** Base64 VLQ of one signed integer. */
-export function encodeVlq(value: number): string {
-  let v = value < 0 ? (-value << 1) | 1 : value << 1;
-  let out = "";
-  do {
-    let digit = v & 31;
-    v >>>= 5;
-    if (v > 0) digit |= 32;
-    out += BASE64[digit];
-  } while (v > 0);
-  return out;
-}
+export { encodeVlq };
 
 /** A kernel comment's location: `// … (relu', model.ts:9:14)` → line 9, column 14 (1-based). */
 const KERNEL_LOC = /^\s*\/\/ .*\((?:[^()]*, )?([^(),\s]+):(\d+):(\d+)\)\s*$/;
