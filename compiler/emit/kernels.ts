@@ -6,6 +6,8 @@
 // with the batch index always named `i`, so the pass emitter can run several kernels in one loop
 // over the batch (see ./fuseBatch.ts). `reads` records, for every array read, which index selected
 // its batch row: a kernel can join a loop only if it reads that loop's results at row `i`.
+// Every element read is spelled by `element` (../ops/op.ts): `a[k]!`, which passes a user's
+// `noUncheckedIndexedAccess` and is erased from the JavaScript (test/emit/strict.test.ts).
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";

@@ -23,6 +23,7 @@
 // gradients before the rule, since the global norm needs every gradient before any parameter moves;
 // applyUpdate runs it only when the trainer was created with clipping, so an unclipped step pays two
 // comparisons. In float32 the norm's steps are rounded to float32 where torch's float32 tensors round.
+// Element reads are written `a[k]!` (see `element` in ../ops/op.ts): they pass noUncheckedIndexedAccess.
 /** The names generated code uses for the update functions, reserved by the module emitter. */
 export const UPDATE_FUNCTIONS = ["applyUpdate", "sgdUpdate", "sgdMomentumUpdate", "adamUpdate", "clipGradNorm", "clipGradValue", "FusedUpdate", "UPDATE"] as const;
 
