@@ -22,21 +22,22 @@ async function load(a: ModelJob, guard: ModelGuard | undefined) {
 }
 
 export const jobs = {
-  /** `gradc compile`: the module's text, its source map (when asked) and the report. */
+  /** `gradc compile`: the module's text, its source map (when asked), its declarations (JavaScript output) and the report. */
   async compile(
-    a: ModelJob & { readonly dtype: "f32" | "f64"; readonly runtime?: string; readonly inlineRuntime?: boolean; readonly sourceMap?: { readonly file: string; readonly source: string } },
+    a: ModelJob & { readonly dtype: "f32" | "f64"; readonly runtime?: string; readonly inlineRuntime?: boolean; readonly javascript?: boolean; readonly sourceMap?: { readonly file: string; readonly source: string } },
     guard?: ModelGuard,
-  ): Promise<{ code: string; map?: string; report: CompileReport }> {
+  ): Promise<{ code: string; map?: string; declarations?: string; report: CompileReport }> {
     const traced = await load(a, guard);
     const { compileGraph } = await import("../compile.js");
-    const { code, map, report } = await compileGraph(traced, basename(a.file), {
+    const { code, map, declarations, report } = await compileGraph(traced, basename(a.file), {
       dtype: a.dtype,
       ...(a.batch !== undefined ? { batch: a.batch } : {}),
       ...(a.runtime ? { runtime: a.runtime } : {}),
       ...(a.inlineRuntime ? { inlineRuntime: true } : {}),
+      ...(a.javascript ? { javascript: true } : {}),
       ...(a.sourceMap ? { sourceMap: a.sourceMap } : {}),
     });
-    return { code, report, ...(map !== undefined ? { map } : {}) };
+    return { code, report, ...(map !== undefined ? { map } : {}), ...(declarations !== undefined ? { declarations } : {}) };
   },
 
   /** `gradc explain`: the text. */
