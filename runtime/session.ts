@@ -12,6 +12,7 @@ import { loadCheckpoint } from "./checkpoint.js";
 import { firstNonFiniteParam, isDivergedError, withNote, type CheckFinite } from "./divergence.js";
 import { codes, GradcError, isGradcError } from "./errors.js";
 import { removeStaleTemporaries, writeFileAtomic } from "./fsAtomic.js";
+import { displayPath } from "./userErrors.js";
 import { describeEpoch, evaluate, fit, type FitResult, type Metrics, type Schedule } from "./train.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointTrainer } from "./trainCheckpoint.js";
 
@@ -72,19 +73,20 @@ export function runTraining(o: RunOptions): RunResult {
   const files = { checkpoint: path.join(o.outDir, `${name}.ckpt`), curves: path.join(o.outDir, `${name}-curves.svg`) };
   const pictures = [files.curves, path.join(o.outDir, `${name}-misclassified.svg`)];
   const seed = o.seed ?? 0;
-  if (o.resume && !existsSync(o.resume)) throw new GradcError(codes.io, `cannot resume: ${o.resume} does not exist`);
+  if (o.resume && !existsSync(o.resume)) throw new GradcError(codes.io, `cannot resume: ${displayPath(o.resume)} does not exist`);
   if (!o.overwrite && existsSync(files.checkpoint) && !(o.resume && sameFile(o.resume, files.checkpoint))) {
+    const shown = displayPath(files.checkpoint);
     throw new GradcError(
       codes.outputExists,
-      `${o.outDir} already holds a checkpoint of model "${name}" (${files.checkpoint}${describeSaved(files.checkpoint, o.module.spec)}); ` +
-        `this run would replace it. To continue that run, resume from it (--resume ${files.checkpoint}); to start over and replace it, pass --overwrite; ` +
+      `${displayPath(o.outDir)} already holds a checkpoint of model "${name}" (${shown}${describeSaved(files.checkpoint, o.module.spec)}); ` +
+        `this run would replace it. To continue that run, resume from it (--resume ${shown}); to start over and replace it, pass --overwrite; ` +
         "or choose another output folder (-o)",
     );
   }
   try {
     mkdirSync(o.outDir, { recursive: true });
   } catch (e) {
-    throw new GradcError(codes.io, `cannot create the output folder ${o.outDir}: ${(e as Error).message}`);
+    throw new GradcError(codes.io, `cannot create the output folder ${displayPath(o.outDir)}: ${(e as Error).message}`);
   }
   // Temporaries of this run's files left by a killed run (fsAtomic.ts) go, even if nothing is written.
   for (const f of [files.checkpoint, ...pictures]) removeStaleTemporaries(f);
