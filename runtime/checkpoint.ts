@@ -29,6 +29,7 @@
 import { readFileSync } from "node:fs";
 import { codes, GradcError } from "./errors.js";
 import { writeFileAtomic, type WriteFileAtomicOptions } from "./fsAtomic.js";
+import { displayPath } from "./userErrors.js";
 import type { Dtype, FloatArray } from "./init.js";
 import type { Optimizer, OptimizerState } from "./optim.js";
 
@@ -105,9 +106,9 @@ export function loadCheckpoint(path: string, spec: CheckpointSpec): Checkpoint {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new GradcError(codes.io, `cannot read checkpoint ${path}: ${(e as Error).message}`);
+    throw new GradcError(codes.io, `cannot read checkpoint ${displayPath(path)}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
-  return decodeCheckpoint(bytes, spec, path);
+  return decodeCheckpoint(bytes, spec, displayPath(path));
 }
 
 // ── restoring ────────────────────────────────────────────────────────────────────────────────────────

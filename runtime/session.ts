@@ -97,11 +97,11 @@ export function runTraining(o: RunOptions): RunResult {
   if (o.resume) {
     const warnings: string[] = [];
     resume = loadTrainingCheckpoint(o.resume, trainer, { warn: (message) => warnings.push(message), run: { samples: o.train.size, batchSize: o.batchSize, seed, shuffle: true } });
-    log(`resuming ${o.resume}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
+    log(`resuming ${displayPath(o.resume)}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
     for (const w of warnings) log(`warning: ${w}`);
     if (resume.epoch >= o.epochs) {
       log(
-        `${o.resume} has already trained ${resume.epoch} epoch${resume.epoch === 1 ? "" : "s"}, and this run asks for ${o.epochs}: nothing to do, nothing written. ` +
+        `${displayPath(o.resume)} has already trained ${resume.epoch} epoch${resume.epoch === 1 ? "" : "s"}, and this run asks for ${o.epochs}: nothing to do, nothing written. ` +
           "To train further, ask for more epochs.",
       );
       const state = resume;
@@ -143,7 +143,7 @@ export function runTraining(o: RunOptions): RunResult {
   } catch (e) {
     if (!isDivergedError(e)) throw e;
     const kept =
-      saved !== undefined ? `${files.checkpoint} holds epoch ${saved}, whose parameters are finite` : resume ? `${o.resume} still holds epoch ${resume.epoch}` : undefined;
+      saved !== undefined ? `${displayPath(files.checkpoint)} holds epoch ${saved}, whose parameters are finite` : resume ? `${displayPath(o.resume!)} still holds epoch ${resume.epoch}` : undefined;
     throw withNote(e, kept ? `no checkpoint was written for the failing epoch; ${kept}` : "no checkpoint was written");
   }
 
@@ -175,7 +175,7 @@ export function runTraining(o: RunOptions): RunResult {
     written.push(all.misclassified);
   }
   if (test) log(`test: loss ${test.loss.toFixed(4)}${test.accuracy !== undefined ? ` · accuracy ${(100 * test.accuracy).toFixed(2)}% (${Math.round(test.accuracy * test.count)}/${test.count})` : ""}`);
-  log(`wrote ${written.join(", ")}`);
+  log(`wrote ${written.map((f) => displayPath(f)).join(", ")}`);
   return { fit: result, ...(test ? { test } : {}), files: all, written };
 }
 

@@ -22,7 +22,7 @@ export function displayPath(file: string, cwd: string = process.cwd()): string {
   const absolute = path.resolve(cwd, file);
   const rel = path.relative(cwd, absolute);
   const inside = rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel); // another drive: absolute
-  return (inside ? rel : absolute).split(path.sep).join("/");
+  return (rel === "" ? "." : inside ? rel : absolute).split(path.sep).join("/");
 }
 
 /**

@@ -15,6 +15,7 @@ import { createRng } from "../../runtime/rng.js";
 import { codes, GradcError, isGradcError } from "../diagnostics.js";
 import { version } from "../version.js";
 import { readCheckpointBytes } from "./checkpointBytes.js";
+import { displayPath } from "../../runtime/userErrors.js";
 import { inferenceGraph } from "../emit/passGraphs.js";
 import { loadModel } from "../frontend/load.js";
 import type { Graph } from "../ir/graph.js";
@@ -91,7 +92,7 @@ export function checkpointParamsFromBytes(g: Graph, bytes: Uint8Array, file: str
   let first: unknown;
   for (const dtype of order) {
     try {
-      const checkpoint = decodeCheckpoint(bytes, spec(dtype), file);
+      const checkpoint = decodeCheckpoint(bytes, spec(dtype), displayPath(file));
       return new Map(Object.entries(checkpoint.params).map(([name, values]) => [name, values instanceof Float32Array ? values : Float32Array.from(values)]));
     } catch (e) {
       first ??= e;

@@ -67,6 +67,7 @@ test("displayPath: relative under the working directory, else absolute (a path a
   expect(displayPath("/tmp/x/model.ts", cwd)).toBe("/tmp/x/model.ts");
   // a sibling folder whose name starts with cwd's is not under cwd
   expect(displayPath(`${cwd}-old/model.ts`, cwd)).toBe(`${cwd}-old/model.ts`);
+  expect(displayPath(cwd, cwd)).toBe(".");
   // a file named "..x" under cwd is under it
   expect(displayPath(path.join(cwd, "..x", "model.ts"), cwd)).toBe("..x/model.ts");
 });
