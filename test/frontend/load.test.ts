@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { GradcError } from "../../compiler/diagnostics.js";
 import { loadModel, loadModelSource } from "../../compiler/frontend/load.js";
 import type { Graph } from "../../compiler/ir/graph.js";
+import { printGraph } from "../../compiler/ir/print.js";
 import type { Node } from "../../compiler/ir/node.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/models/", import.meta.url));
@@ -133,16 +134,20 @@ export default model("v", () => {
   });
 });
 
-describe("type-check cost", () => {
+describe("repeated loads", () => {
+  // Loads after the first reuse the type-checker's warm state; they must give the same graph. (Their
+  // time is printed, never asserted: a unit test holds no timing threshold; bench/ measures.)
   const times: number[] = [];
   afterAll(() => console.log(`type-checked loads (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`));
-  test("a warm type-checked load is quick", async () => {
+  test("a warm type-checked load gives the same graph as the first", async () => {
+    const printed: string[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      await loadModel(fixture("simple.ts"));
+      printed.push(printGraph(await loadModel(fixture("simple.ts"))));
       times.push(performance.now() - t0);
     }
-    expect(Math.min(...times)).toBeLessThan(1000);
+    expect(printed[0]).toContain("matmul");
+    expect(printed.slice(1)).toEqual([printed[0], printed[0]]);
   });
 });
 
