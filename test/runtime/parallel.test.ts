@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimeSpecifierFor } from "../../compiler/cli.js";
 import { compileFile } from "../../compiler/compile.js";
 import { fromArrays } from "../../runtime/data.js";
-import type { Optimizer } from "../../runtime/optim.js";
+import { createOptimizer, type Optimizer } from "../../runtime/optim.js";
 import { createParallelTrainer, type ParallelModule, type ParallelTrainer } from "../../runtime/parallel.js";
 import { fit } from "../../runtime/train.js";
 
@@ -159,6 +159,39 @@ describe("parallel trainer: results", { timeout: 180_000 }, () => {
     got.forEach((l, s) => expect(Math.abs(l - want[s])).toBeLessThan(1e-5));
     expect(maxRelDiff(t.params, ref.params)).toBeLessThan(1e-5);
     expect(t.params["W1"]).toBeInstanceOf(Float32Array);
+  });
+
+  it("clips the reduced gradients and runs parameter groups: the reduction, then the optimizer's clip and groups, bit for bit", async () => {
+    const options = { clipGradNorm: 0.01, groups: [{ params: ["b1", "b2"], weightDecay: 0, lrScale: 0.5 }] };
+    const optimizer = { kind: "adamw", lr: 1e-3, weightDecay: 0.1 } as const;
+    const t = await createParallelTrainer<Module>(f64.url, f64.module.initParams(6), { optimizer, threads: 2, ...options });
+    open.push(t);
+    // The reference: shard 0 = rows [0, ⌈n/2⌉), shard 1 the rest, g = (n0/n)·g0 + (n1/n)·g1, then the
+    // runtime optimizer with the same clipping and groups on g.
+    const names = f64.module.spec.params.map((p) => p.name);
+    const params = f64.module.initParams(6);
+    const reference = createOptimizer(optimizer, names.map((k) => params[k]!.length), "f64", { params: f64.module.spec.params, ...options });
+    const n = 37;
+    const n0 = Math.ceil(n / 2);
+    let clipped = 0;
+    for (let s = 0; s < 4; s++) {
+      const { x, y } = batch(n, s);
+      const shard = (from: number, to: number) => {
+        const grads = Object.fromEntries(names.map((k) => [k, new Float64Array(params[k]!.length)]));
+        f64.module.gradInto(params, { x: x.subarray(from * 784, to * 784), y: y.subarray(from, to) }, grads);
+        return grads;
+      };
+      const a = shard(0, n0);
+      const b = shard(n0, n);
+      const reduced = names.map((k) => a[k]!.map((v, i) => (n0 / n) * v + ((n - n0) / n) * b[k]![i]!));
+      const norm = Math.hypot(...reduced.map((g) => Math.hypot(...g)));
+      if (norm > options.clipGradNorm) clipped++;
+      reference.step(names.map((k) => params[k]!), reduced);
+      t.step({ x, y });
+    }
+    expect(clipped, "the clipping case clips").toBe(4);
+    expect(bytes(t.params)).toEqual(bytes(params));
+    await t.close();
   });
 
   it("is exactly the single-thread trainer with one thread, or when one shard holds the whole batch", async () => {
