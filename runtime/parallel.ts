@@ -182,7 +182,7 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
       `createParallelTrainer: model "${spec.name}" mixes rows of the batch: ${spec.rowMixing ?? "its loss is not a mean of per-row terms"}. ` +
         `Split into ${threads} shards, each shard would see only its own rows (batchNorm would normalize with a shard's statistics, ` +
         `a [batch, batch] value would lose the pairs across shards, a sum over the batch would be averaged), so the result would differ ` +
-        `from the single-thread trainer's; use threads: 1 for this model`,
+        `from the single-thread trainer's; train this model on one thread (threads: 1, or gradc train without --threads)`,
     );
   }
   checkParams(spec.params, params, dtype);

@@ -86,7 +86,7 @@ export function checkpointParams(g: Graph, file: string): Map<string, Float32Arr
 
 /** As checkpointParams, for the bytes of `file` already read. */
 export function checkpointParamsFromBytes(g: Graph, bytes: Uint8Array, file: string): Map<string, Float32Array> {
-  const spec = (dtype: "f32" | "f64"): CheckpointSpec => ({ name: g.name, dtype, params: g.params.map((p) => ({ name: p.attrs.name as string, shape: p.shape as number[] })) });
+  const spec = (dtype: "f32" | "f64"): CheckpointSpec => ({ name: g.name, dtype, params: g.params.map((p) => ({ name: p.attrs.name as string, shape: p.shape as number[], trainable: p.attrs.trainable !== false })) });
   // The decoder checks the dtype too; try the one the file says first, so its message is about what differs.
   const order: ("f32" | "f64")[] = storedDtype(bytes) === "f64" ? ["f64", "f32"] : ["f32", "f64"];
   let first: unknown;

@@ -93,7 +93,7 @@ describe("parallel trainer and models that mix rows of the batch", { timeout: 18
     expect(isGradcError(e)).toBe(true);
     expect(e.code).toBe("GC4002");
     expect(e.message).toContain('model "bn" mixes rows of the batch: a value over the whole batch is combined with every row (sub at bn.ts:7:18)');
-    expect(e.message).toMatch(/batchNorm would normalize with a shard's statistics.*use threads: 1/);
+    expect(e.message).toMatch(/batchNorm would normalize with a shard's statistics.*train this model on one thread \(threads: 1/);
 
     const one = await createParallelTrainer<Module>(url, module.initParams(1), { optimizer, threads: 1 });
     open.push(one);
