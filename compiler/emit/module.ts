@@ -115,10 +115,23 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     if (!name) {
       name = globalNames.fresh(`C_${n.name ?? "const"}`.toUpperCase());
       constNames.set(key, name);
-      constants.push(`const ${name} = ${arrayType}.from(${J(n.attrs.values)});`);
+      const values = n.attrs.values as number[];
+      if (values.length > INLINE_VALUES) constants.push(...bulkValues(`const ${name} = ${arrayType}.from(`, values, ");"));
+      else constants.push(`const ${name} = ${arrayType}.from(${J(values)});`);
     }
     return name;
   };
+  // Explicit init values: inline in the spec and in initParams when short, else one module constant.
+  const initValues: string[] = [];
+  const initOf = new Map<Node, string>();
+  for (const p of g.params) {
+    const init = p.attrs.init as { kind: string; values?: number[] };
+    if (init.kind !== "values" || init.values!.length <= INLINE_VALUES) continue;
+    const name = globalNames.fresh(`INIT_${p.attrs.name as string}`.toUpperCase());
+    initOf.set(p, `{ kind: "values", values: ${name} }`);
+    initValues.push(`/** The initial values of ${commentText(J(p.attrs.name))} given in the model, row-major. */`, ...bulkValues(`const ${name}: readonly number[] = `, init.values!, ";"), "");
+  }
+  const initText = (p: Node) => initOf.get(p) ?? J(p.attrs.init);
 
   const forwardRoots = inference.outputs.map(([, n]) => n);
   const forwardSet = reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
@@ -201,12 +214,13 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "setRngState(state: ArrayLike<number> | null): void;",
     "}",
     "",
+    ...initValues,
     "export const spec = {",
     `name: ${J(g.name)},`,
     `dtype: ${J(dtype)},`,
     `batch: ${options.batch !== undefined ? options.batch : J(g.batchDim)},`,
     `inputs: [${g.inputs.map(inputSpec).join(", ")}],`,
-    `params: [${g.params.map((p) => `{ name: ${J(pname(p))}, shape: ${J(p.shape)}, init: ${J(p.attrs.init)}${p.attrs.trainable === false ? ", trainable: false" : ""} }`).join(", ")}],`,
+    `params: [${g.params.map((p) => `{ name: ${J(pname(p))}, shape: ${J(p.shape)}, init: ${initText(p)}${p.attrs.trainable === false ? ", trainable: false" : ""} }`).join(", ")}],`,
     `outputs: [${g.outputs.map(([name, n]) => `{ name: ${J(name)}, shape: ${J(n.shape)} }`).join(", ")}],`,
     "/** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */",
     `rowIndependent: ${rows.independent},`,
@@ -224,7 +238,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "/** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */",
     "export function initParams(seed = 0): Params {",
     "const rng = createRng(seed);",
-    `return { ${g.params.map((p) => `${J(pname(p))}: initTensor(rng, ${J(p.shape)}, ${J(p.attrs.init)}, ${J(dtype)}) as ${arrayType}`).join(", ")} };`,
+    `return { ${g.params.map((p) => `${J(pname(p))}: initTensor(rng, ${J(p.shape)}, ${initText(p)}, ${J(dtype)}) as ${arrayType}`).join(", ")} };`,
     "}",
     "",
     ...workspace("ForwardWorkspace", fwd),
@@ -355,6 +369,30 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   return { text: lines.join("\n"), memory };
 }
 
+/** Explicit values (a parameter's init, a constant) longer than this are laid out by bulkValues. */
+const INLINE_VALUES = 1024;
+
+/**
+ * A long list of numbers as a module-level statement `head[` … `]tail`, packed into lines of at most
+ * 120 columns under `// prettier-ignore`: prettier would spend seconds laying out a megabyte literal
+ * number by number, and ./format.ts sets such a statement aside without reading it.
+ */
+function bulkValues(head: string, values: readonly number[], tail: string): string[] {
+  const lines = ["// prettier-ignore", `${head}[`];
+  let line = " ";
+  for (const v of values) {
+    const item = ` ${J(v)},`;
+    if (line.length + item.length > 120) {
+      lines.push(line);
+      line = " ";
+    }
+    line += item;
+  }
+  if (line.length > 1) lines.push(line);
+  lines.push(`]${tail}`);
+  return lines;
+}
+
 /** A pass's workspace buffers for the memory plan, with the values each shared one holds in turn. */
 const planOf = (p: PassCode): MemoryPlan["buffers"] =>
   p.buffers.map(([name, elements]) => {
@@ -417,10 +455,11 @@ function emitPass(
   // A result stays in an array, also when the root is a view of it (an output reshape(y) is stored as y).
   const rootSet = new Set(roots.map(storageOf));
   const rowScalars = new Set<Node>();
+  const firstReaders = readersOf(first.codes);
   for (const k of first.codes) {
     const loop = first.loopOf.get(k.node);
     if (loop === undefined || !k.constWrite || rootSet.has(k.node)) continue;
-    const readers = first.codes.filter((r) => r.reads.has(k.node));
+    const readers = firstReaders.get(k.node) ?? [];
     if (readers.every((r) => first.loopOf.get(r.node) === loop && !r.varReads.has(k.node))) rowScalars.add(k.node);
   }
   const scheduled = rowScalars.size ? emit(rowScalars) : first;
@@ -428,16 +467,31 @@ function emitPass(
   // does not change the schedule, so the last emission runs the same kernels in the same order.
   // The pass's results keep arrays of their own (read after the pass as ws.logits, ws.dW, …).
   const results = new Set(roots.map(storageOf));
+  const scheduledReaders = readersOf(scheduled.codes);
   const lifetimes = scheduled.buffered
     .filter((n) => !results.has(n))
     .map((n): Lifetime<Node> => {
       const start = scheduled.segmentOf.get(n.op === "part" ? n.inputs[0]! : n)!;
-      const readers = scheduled.codes.filter((k) => k.reads.has(n)).map((k) => scheduled.segmentOf.get(k.node)!);
-      return { key: n, start, end: Math.max(start, ...readers), batchDims: batchDims(n.shape), elements: staticPart(n.shape) };
+      let end = start;
+      for (const k of scheduledReaders.get(n) ?? []) end = Math.max(end, scheduled.segmentOf.get(k.node)!);
+      return { key: n, start, end, batchDims: batchDims(n.shape), elements: staticPart(n.shape) };
     });
   const { arrayOf } = shareArrays(lifetimes);
   if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
   return emit(rowScalars, arrayOf).pass;
+}
+
+/** Array → the kernels that read it, in kernel order (one index instead of a scan of every kernel per array). */
+function readersOf(codes: readonly KernelCode[]): Map<Node, KernelCode[]> {
+  const out = new Map<Node, KernelCode[]>();
+  for (const k of codes) {
+    for (const n of k.reads.keys()) {
+      const list = out.get(n);
+      if (list) list.push(k);
+      else out.set(n, [k]);
+    }
+  }
+  return out;
 }
 
 function emitPassWith(
@@ -469,12 +523,14 @@ function emitPassWith(
   const shared = new Map<string, string[]>();
   const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
+  // Outside the pass a shared array is known by its workspace field, not by the value's local name.
+  const fieldOf = new Map<string, string>();
+  for (const [field, ids] of shared) for (const id of ids) if (!fieldOf.has(id)) fieldOf.set(id, field);
   for (const r of roots) {
     const s = storageOf(r);
     const id = storage.get(s);
     if (!id) throw new Error(`internal: root ${r.op} has no storage`);
-    // Outside the pass a shared array is known by its workspace field, not by the value's local name.
-    const field = [...shared].find(([, ids]) => ids.includes(id))?.[0] ?? id;
+    const field = fieldOf.get(id) ?? id;
     rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : field);
   }
   const lossStorage = storage.get(g.loss!);

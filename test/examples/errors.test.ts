@@ -7,13 +7,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureRuntimeBuilt, exampleNames, root } from "./util.js";
+import { exampleNames, root } from "./util.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-main-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: readonly string[]) {
-  ensureRuntimeBuilt();
   return spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...process.env, GRADC_DEBUG: "" } });
 }
 const main = (name: string, args: readonly string[]) => run(["--import", "./scripts/register-ts.js", `examples/${name}/main.ts`, ...args]);

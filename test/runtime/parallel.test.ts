@@ -4,7 +4,7 @@
 // check inputs like it, and report worker failures as Errors on the main thread.
 //
 // Modules are compiled into a temporary directory outside the repository, importing the built runtime
-// (dist/runtime/index.js, built by `npm ci`) as `gradc compile` would write them there; the workers load
+// (dist/runtime/index.js, built from the current sources by test/globalSetup.ts before every run) as `gradc compile` would write them there; the workers load
 // them (and runtime/parallelWorker.ts) through scripts/register-ts.js. Starting a worker from the sources
 // costs ~0.5–2 s (the hook loads the TypeScript compiler in each worker), hence the longer timeouts.
 // One test also runs the runtime as built JavaScript under plain node, as users of dist/ do.
@@ -21,6 +21,7 @@ import { fromArrays } from "../../runtime/data.js";
 import { createOptimizer, type Optimizer } from "../../runtime/optim.js";
 import { createParallelTrainer, type ParallelModule, type ParallelTrainer } from "../../runtime/parallel.js";
 import { fit } from "../../runtime/train.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 type Arrays = Record<string, Float32Array | Float64Array>;
 type Inputs = { x: ArrayLike<number>; y: ArrayLike<number> };
@@ -235,7 +236,7 @@ describe("parallel trainer: the createTrainer API", { timeout: 180_000 }, () => 
     const t = await parallel(f64.url, params, 2);
     expect(t.threads).toBe(2);
     expect(t.spec).toBe(f64.module.spec);
-    for (const a of Object.values(t.params)) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const a of nonEmpty(Object.values(t.params), "parameters")) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(t.params["W1"]).not.toBe(params["W1"]); // copied into shared memory
     expect(t.learningRate).toBe(0.05);
     t.setLearningRate(0.2);
@@ -417,7 +418,7 @@ describe("parallel trainer: from built JavaScript", { timeout: 180_000 }, () => 
     expect(r.status, r.stderr).toBe(0);
     const { losses, error, execArgv } = JSON.parse(r.stdout) as { losses: [number, number][]; error: string; execArgv: string[] };
     expect(execArgv).toEqual([]);
-    for (const [got, want] of losses) expect(Math.abs(got - want)).toBeLessThan(1e-5);
+    for (const [got, want] of nonEmpty(losses, "losses", 3)) expect(Math.abs(got - want)).toBeLessThan(1e-5);
     expect(error).toMatch(/^missing input "y"/);
   });
 });

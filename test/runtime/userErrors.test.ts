@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { codes, GradcError } from "../../runtime/errors.js";
 import { formatUserError } from "../../runtime/userErrors.js";
-import { ensureRuntimeBuilt, root } from "../examples/util.js";
+import { root } from "../examples/util.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-user-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +37,6 @@ describe("formatUserError", () => {
 describe("exitOnUserError in a Node process", () => {
   const runtimeUrl = pathToFileURL(path.join(root, "dist/runtime/node.js")).href;
   function script(name: string, body: string) {
-    ensureRuntimeBuilt();
     const file = path.join(dir, name);
     writeFileSync(file, `import * as rt from ${JSON.stringify(runtimeUrl)};\nrt.exitOnUserError();\n${body}\n`);
     return spawnSync(process.execPath, [file], { cwd: dir, encoding: "utf8", env: { ...process.env, GRADC_DEBUG: "" } });
