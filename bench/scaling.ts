@@ -9,9 +9,9 @@
 //   npm run bench:scaling -- --write                   also replace the "Compile-time scaling" section of bench/RESULTS.md
 //
 // Each run is a fresh `node bin/gradc.js compile <model> -o <out>` process, as a user runs it. Measured:
-// wall clock from spawn to exit, the process's CPU time (user + system, all threads: robust when other
-// work shares the machine) and its peak RSS, both read from process.resourceUsage() as the process exits
-// (a preloaded hook, `--import`); the emitted bytes. With --profile one more run under `--cpu-prof`
+// wall clock from spawn to exit, the CPU time (user + system, all threads, of gradc and its box: robust
+// when other work shares the machine) and the peak RSS, both from GNU time; the emitted bytes. With
+// --profile one more run (compileFile in one process, no box) under `--cpu-prof`
 // attributes each sample to a stage of the pipeline (the innermost known function on its stack: load,
 // type-check, trace, each pass, plan/emit, prettier, …). Results go to stdout and, as Markdown, to
 // bench/.out/scaling.md (with --write also to bench/RESULTS.md, whose other sections `npm run bench`
@@ -21,7 +21,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { replaceSection, SECTION } from "./resultsSections.js";
 import { denseChain, elementwiseChain, initLiteral, type ScalingModel } from "./scalingModels.js";
@@ -53,11 +53,16 @@ const RESULTS = path.join(ROOT, "bench", "RESULTS.md");
 const reps = Number(args.reps);
 const timeoutMs = Number(args.timeout) * 1000;
 
-/** Written by every compile process as it exits: its own CPU time and peak RSS. */
-const USAGE_HOOK = `data:text/javascript,${encodeURIComponent(
-  `import { writeFileSync } from "node:fs";
-   process.on("exit", () => { const u = process.resourceUsage(); writeFileSync(process.env.GRADC_SCALING_USAGE, JSON.stringify({ cpuUs: u.userCPUTime + u.systemCPUTime, maxRssKb: u.maxRSS })); });`,
-)}`;
+/**
+ * GNU time measures each compile: since gradc runs the model and the compiler in its box (a child
+ * process), the CPU time and peak RSS that count are the whole process tree's, which wait4 reports for
+ * the `gradc` process and the children it waited for.
+ */
+const TIME = "/usr/bin/time";
+if (!existsSync(TIME)) {
+  console.error(`bench:scaling needs GNU time at ${TIME} (Debian: apt-get install time) to measure the compile and its box together`);
+  process.exit(1);
+}
 
 interface Run {
   readonly ok: boolean;
@@ -69,22 +74,30 @@ interface Run {
   readonly error?: string;
 }
 
-function compileOnce(root: string, modelFile: string, outFile: string, extraNodeArgs: string[] = []): Run {
-  const usageFile = `${outFile}.usage.json`;
+/**
+ * One cold compile as a user runs it (`node bin/gradc.js compile`, the model in gradc's box), or with
+ * `profile` the compiler's programmatic compileFile in one process under `--cpu-prof` (the box's child
+ * process would not be profiled; the stages are the same code).
+ */
+function compileOnce(root: string, modelFile: string, outFile: string, profile?: { readonly dir: string }): Run {
+  const usageFile = `${outFile}.usage.txt`;
   rmSync(usageFile, { force: true });
   rmSync(outFile, { force: true });
+  const command = profile
+    ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, "--input-type=module", "-e", `import { writeFileSync } from "node:fs"; import { compileFile } from ${JSON.stringify(pathToFileURL(path.join(root, "dist", "compiler", "compile.js")).href)}; writeFileSync(${JSON.stringify(outFile)}, (await compileFile(${JSON.stringify(modelFile)}, { dtype: "f32" })).code);`]
+    : [path.join(root, "bin", "gradc.js"), "compile", modelFile, "-o", outFile, "--timeout", String(args.timeout)];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...extraNodeArgs, "--import", USAGE_HOOK, path.join(root, "bin", "gradc.js"), "compile", modelFile, "-o", outFile], {
-    env: { ...process.env, GRADC_SCALING_USAGE: usageFile },
+  const r = spawnSync(TIME, ["-f", "%U %S %M", "-o", usageFile, process.execPath, ...command], {
     encoding: "utf8",
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallS = (performance.now() - t0) / 1000;
-  const usage = existsSync(usageFile) ? (JSON.parse(readFileSync(usageFile, "utf8")) as { cpuUs: number; maxRssKb: number }) : { cpuUs: NaN, maxRssKb: NaN };
+  const fields = existsSync(usageFile) ? readFileSync(usageFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number) : [NaN, NaN, NaN];
+  const [user, system, maxRssKb] = fields as [number, number, number];
   const ok = r.status === 0 && existsSync(outFile);
-  const error = ok ? undefined : r.error ? `${r.error.message}` : (r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.status} ${r.signal ?? ""}`);
-  return { ok, wallS, cpuS: usage.cpuUs / 1e6, rssMb: usage.maxRssKb / 1024, bytes: ok ? statSync(outFile).size : 0, ...(error ? { error } : {}) };
+  const error = ok ? undefined : r.error ? `${r.error.message}` : (r.stderr.split("\n").find((l) => l.trim() && !l.startsWith("Command exited")) ?? `exit ${r.status} ${r.signal ?? ""}`);
+  return { ok, wallS, cpuS: user + system, rssMb: maxRssKb / 1024, bytes: ok ? statSync(outFile).size : 0, ...(error ? { error } : {}) };
 }
 
 // ── where the time goes: a CPU profile's samples by stage ───────────────────────────────────────────
@@ -160,7 +173,7 @@ function stagesOf(profileFile: string): Map<string, number> {
 function profileOnce(root: string, modelFile: string, outFile: string): Map<string, number> | null {
   const dir = `${outFile}.prof`;
   rmSync(dir, { recursive: true, force: true });
-  const r = compileOnce(root, modelFile, outFile, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const r = compileOnce(root, modelFile, outFile, { dir });
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
   if (!r.ok || !files.length) return null;
   const samples = stagesOf(path.join(dir, files[0]!));
@@ -287,7 +300,7 @@ const section = [
   `- date: ${new Date().toISOString()}; machine: ${os.type()} ${os.release()} ${os.arch()}, ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} logical CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`,
   `- builds: after = ${describeBuild(gradcRoot)}${beforeRoot ? `; before (BEFORE) = ${describeBuild(beforeRoot, args["before-label"])}` : ""}`,
   `- load average (1 min) before / after: ${loadBefore[0]!.toFixed(1)} / ${loadAfter[0]!.toFixed(1)} on ${os.cpus().length} CPUs; whole run ${((performance.now() - started) / 1000).toFixed(0)} s`,
-  `- method: each run is a fresh \`node bin/gradc.js compile MODEL -o OUT\` process (f32); CPU s is that process's user + system time, peak RSS its maxRSS, both read as it exits; ${reps} run${reps === 1 ? "" : "s"} per build and model${beforeRoot ? ", the two builds taking turns" : ""}; a failing build is run once. CPU time is what to read when the machine is shared: other processes stretch wall clock, not the compiler's own work.`,
+  `- method: each run is a fresh \`node bin/gradc.js compile MODEL -o OUT\` process (f32); CPU s is the user + system time of gradc and its box (the child process that loads the model and compiles), peak RSS the larger of the two, both from GNU time; ${reps} run${reps === 1 ? "" : "s"} per build and model${beforeRoot ? ", the two builds taking turns" : ""}; a failing build is run once. CPU time is what to read when the machine is shared: other processes stretch wall clock, not the compiler's own work.`,
   "",
   ...header,
   ...rows.map(formatRow),

@@ -170,7 +170,8 @@ Options:
   --seed N           train: the run's seed; export: initParams(N) without a checkpoint; check: seeds
                      the parameters, inputs and sampled entries (default 0)
   --tol X            check: the largest relative error that passes (default 1e-6)
-  --timeout S        stop the model's evaluation and compilation after S seconds (default 60)
+  --timeout S        stop the model's own code after S seconds (default 60; gradc's compiling
+                     after it may take 10 times as long, at least 10 minutes)
   --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)

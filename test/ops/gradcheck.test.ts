@@ -72,7 +72,7 @@ describe("checkGradients", () => {
     expect(nonFinite.failures.some((e) => e.param === "b" && e.index === 0)).toBe(true);
   });
 
-  it('with kinks: "skip", leaves out and lists the elements where the loss has a kink (relu at 0), and only those', () => {
+  it("with kinks: \"skip\", leaves out and lists the elements where the loss has a kink (relu at 0), and only those", () => {
     const kinked = () => ({ loss: d.sum(d.relu(d.param("X", [3]))) });
     const at = { params: { X: [0, 0.5, -0.5] } };
     expect(gradientReport(kinked, at).failures.map((f) => f.index)).toEqual([0]); // fd ½, relu'(0) = 0
