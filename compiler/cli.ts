@@ -32,6 +32,7 @@ import { DEFAULT_BOX } from "./box/policy.js";
 import { closeNames } from "./closeNames.js";
 import { codes, GradcError, isGradcError } from "./diagnostics.js";
 import { removeStaleTemporaries, temporaryName } from "../runtime/fsAtomic.js";
+import { displayPath } from "../runtime/userErrors.js";
 import { refuseModelAsOutput } from "./outputs.js";
 import { ownPackage, version } from "./version.js";
 
@@ -310,8 +311,8 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
       const javascript = outputLanguage(out) === "javascript";
       const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
-      refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
-      for (const extra of [...(sourceMap ? [`${out}.map`] : []), ...(javascript ? [declarationsFile(out)] : [])]) refuseModelAsOutput(modelPath, path.relative(cio.cwd, extra), extra, cio.cwd);
+      refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : displayPath(out, cio.cwd), out, cio.cwd);
+      for (const extra of [...(sourceMap ? [`${out}.map`] : []), ...(javascript ? [declarationsFile(out)] : [])]) refuseModelAsOutput(modelPath, displayPath(extra, cio.cwd), extra, cio.cwd);
       const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
       const dtype = (values.dtype ?? "f32") as "f32" | "f64";
       const inline = values.runtime === "inline";
@@ -544,7 +545,7 @@ async function graphCommand(modelPath: string, values: Values, batch: number | u
   const format = values.format === "dot" || (values.format === undefined && values.svg) ? "dot" : "mermaid";
   const out = typeof values.out === "string" ? path.resolve(cio.cwd, values.out) : undefined;
   if (out) refuseModelAsOutput(modelPath, String(values.out), out, cio.cwd);
-  else if (values.svg) refuseModelAsOutput(modelPath, path.relative(cio.cwd, defaultGraphPicture(modelPath)), defaultGraphPicture(modelPath), cio.cwd);
+  else if (values.svg) refuseModelAsOutput(modelPath, displayPath(defaultGraphPicture(modelPath), cio.cwd), defaultGraphPicture(modelPath), cio.cwd);
   const graphFile: GraphFileFn = cio.graphFile ?? ((f, o) => runJob("graph", { file: f, ...o }, box));
   const text = await graphFile(modelPath, { format, ...(values.backward ? { backward: true } : {}), ...(values.fused ? { fused: true } : {}), ...(batch !== undefined ? { batch } : {}) });
   if (!values.svg) {
@@ -575,7 +576,7 @@ async function graphCommand(modelPath: string, values: Values, batch: number | u
  */
 async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio: CliIO): Promise<number> {
   const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath).replace(/\.gen\.ts$/, ".onnx"));
-  refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
+  refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : displayPath(out, cio.cwd), out, cio.cwd);
   const options = {
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
     ...(values.opset !== undefined ? { opset: Number(values.opset) } : {}),
@@ -682,7 +683,6 @@ export async function writeAtomic(file: string, text: string | Uint8Array, cwd: 
     removeStaleTemporaries(file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {});
-    const rel = path.relative(cwd, file) || file;
-    throw new GradcError(codes.io, `cannot write ${rel}: ${(e as Error).message}`);
+    throw new GradcError(codes.io, `cannot write ${displayPath(file, cwd)}: ${(e as Error).message}`);
   }
 }

@@ -5,6 +5,7 @@
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { codes, GradcError, isGradcError } from "./diagnostics.js";
+import { displayPath } from "../runtime/userErrors.js";
 
 /**
  * Refuses an output that is the model file under another name: the same path, a symbolic link to it
@@ -19,7 +20,7 @@ export function refuseModelAsOutput(modelPath: string, shown: string, out: strin
   } catch {
     return; // no model, nothing to lose (loading it will say so)
   }
-  const shownModel = path.relative(cwd, modelPath) || modelPath;
+  const shownModel = displayPath(modelPath, cwd);
   if (realOutput(out) === model) throw new GradcError(codes.usage, `the output ${shown} is the model file ${shownModel} itself (through a symbolic link); choose another -o`);
   try {
     const a = statSync(out);

@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { describeAnomaly, type Anomaly, type StepValues } from "./anomaly.js";
 import { runJob, type BoxRun } from "./box/run.js";
 import { codes, GradcError } from "./diagnostics.js";
+import { displayPath } from "../runtime/userErrors.js";
 import type { OptimizerSpec } from "../runtime/optim.js";
 import type { Dataset } from "../runtime/data.js";
 import type { CheckFinite } from "../runtime/divergence.js";
@@ -237,7 +238,7 @@ function loadData(o: TrainOptions, dtype: "f32" | "f64", node: typeof import("..
     text = readFileSync(o.data, "utf8");
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new GradcError(codes.io, `--data: cannot read ${o.data} (${why}); use "mnist" or a CSV file`);
+    throw new GradcError(codes.io, `--data: cannot read ${displayPath(o.data)} (${why}); use "mnist" or a CSV file`);
   }
   // Numbers first: whether they must be class labels depends on the model (chooseTask).
   return node.fromCsv(text, { label: o.label ?? "label", labelDtype: "f64", dtype, file: o.data });

@@ -29,6 +29,7 @@
 import { readFileSync } from "node:fs";
 import { codes, GradcError } from "./errors.js";
 import { writeFileAtomic, type WriteFileAtomicOptions } from "./fsAtomic.js";
+import { displayPath } from "./userErrors.js";
 import type { Dtype, FloatArray } from "./init.js";
 import type { Optimizer, OptimizerState } from "./optim.js";
 
@@ -39,8 +40,12 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export interface CheckpointSpec {
   readonly name: string;
   readonly dtype: Dtype;
-  readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** `trainable: false` marks state the optimizer does not update (batchNorm's running statistics): it has no optimizer buffers. */
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[]; readonly trainable?: boolean }[];
 }
+
+/** The params the optimizer updates, in spec order: its buffer lists hold one entry for each. */
+const optimized = (spec: CheckpointSpec) => spec.params.filter((p) => p.trainable !== false);
 
 /** Everything saveCheckpoint writes. */
 export interface CheckpointData {
@@ -105,9 +110,9 @@ export function loadCheckpoint(path: string, spec: CheckpointSpec): Checkpoint {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new GradcError(codes.io, `cannot read checkpoint ${path}: ${(e as Error).message}`);
+    throw new GradcError(codes.io, `cannot read checkpoint ${displayPath(path)}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
-  return decodeCheckpoint(bytes, spec, path);
+  return decodeCheckpoint(bytes, spec, displayPath(path));
 }
 
 // ── restoring ────────────────────────────────────────────────────────────────────────────────────────
@@ -237,13 +242,15 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
       if (!Array.isArray(list)) {
         throw new Error(`optimizer state: "${key}" is not a list of buffers, and only buffers can be saved`);
       }
-      if (list.length !== spec.params.length) {
-        throw new Error(`optimizer state: ${key} holds ${list.length} buffers, expected one per param (${spec.params.length})`);
+      const owners = optimized(spec);
+      if (list.length !== owners.length) {
+        throw new Error(`optimizer state: ${key} holds ${list.length} buffers, expected one per trainable param (${owners.length})`);
       }
       const entries: BufferEntry[] = [];
       for (let k = 0; k < list.length; k++) {
         const b: unknown = list[k];
-        const name = spec.params[k].name;
+        const name = owners[k]!.name;
+        const size = sizes[spec.params.indexOf(owners[k]!)]!;
         const isTyped = ArrayBuffer.isView(b);
         if (isTyped && !(b instanceof ArrayType)) {
           // A Float64Array in an f32 checkpoint would be rounded silently.
@@ -253,12 +260,12 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
           throw new Error(`optimizer state: ${key}[${k}] ("${name}") must be a ${ArrayType.name} or an array of numbers`);
         }
         const arr = b as ArrayLike<number>;
-        if (arr.length !== sizes[k]) {
-          throw new Error(`optimizer state: ${key}[${k}] ("${name}") has ${arr.length} values, the param has ${sizes[k]}`);
+        if (arr.length !== size) {
+          throw new Error(`optimizer state: ${key}[${k}] ("${name}") has ${arr.length} values, the param has ${size}`);
         }
-        entries.push({ param: name, offset, length: sizes[k] });
+        entries.push({ param: name, offset, length: size });
         chunks.push(arr);
-        offset += sizes[k] * elem;
+        offset += size * elem;
       }
       buffers[key] = entries;
     }
@@ -406,7 +413,7 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source
     for (const [key, entries] of Object.entries(o.buffers)) {
       if (!Array.isArray(entries)) throw corrupt(`optimizer ${key} is malformed`);
       const byParam = new Map(entries.map((e) => [e?.param, e]));
-      state[key] = model.params.map((p) => {
+      state[key] = optimized(model).map((p) => {
         const e = byParam.get(p.name);
         if (e === undefined) throw corrupt(`optimizer ${key} has no buffer for param "${p.name}"`);
         if (e.length !== params[p.name].length) throw corrupt(`optimizer ${key} buffer for "${p.name}" has the wrong length`);

@@ -40,6 +40,7 @@ export const codes = {
   outputExists: "GC3007", // the output folder already holds this model's checkpoint (--resume or --overwrite)
   // ── training ──
   diverged: "GC4001", // a non-finite loss, gradient or parameter while training
+  unsplittable: "GC4002", // a batch that cannot be split across threads: the loss mixes rows of the batch, or a fixed --batch
 } as const;
 
 export type Code = (typeof codes)[keyof typeof codes];

@@ -20,3 +20,5 @@ export { runTraining } from "./session.js";
 
 export type { ParallelModule, ParallelTrainer, ParallelTrainerOptions, SingleThreadTrainer } from "./parallel.js";
 export { createParallelTrainer } from "./parallel.js";
+
+export { dataDiagnostic, displayPath, exitOnUserError, formatUserError } from "./userErrors.js";

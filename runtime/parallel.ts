@@ -28,6 +28,10 @@
 // single-thread trainer. The reduction and the optimizer run on the main thread: for W4 (670k
 // parameters, SGD) they take ~3.5 ms of a ~190 ms step at batch 512 on 2 cores, too little to split.
 //
+// Only a loss that is the mean over the batch of per-row terms splits this way: the compiler records
+// in the spec whether it is (spec.rowIndependent, from compiler/ir/rows.ts), and a model that mixes rows
+// (batchNorm in training mode, a [batch, batch] value, a sum over the batch) is refused for threads > 1
+// with GC4002 and the reason (spec.rowMixing); modules compiled before the flag existed are trusted.
 // Differences from createTrainer: the given params are copied into shared memory (unless every array
 // already lives in a SharedArrayBuffer), so read `trainer.params`, not the arrays passed in; a model
 // compiled with a fixed batch (--batch N) cannot be split and needs threads = 1; `evaluate` runs on
@@ -48,6 +52,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "
 import type { FloatArray } from "./init.js";
 import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
 import type { Optimizer, OptimizerSpec, TrainerOptions } from "./optim.js";
+import { codes, GradcError } from "./errors.js";
 import { checkParams } from "./params.js";
 import { createRng, createRngFromState, splitmix32Mix, type Rng } from "./rng.js";
 import {
@@ -102,6 +107,10 @@ export interface ParallelModule {
     readonly batch?: string | number;
     readonly inputs: readonly InputSpec[];
     readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+    /** false when the loss mixes rows of the batch (absent in modules compiled before gradc said). */
+    readonly rowIndependent?: boolean;
+    /** Why the loss mixes rows, when it does. */
+    readonly rowMixing?: string;
   };
   createTrainer(params: Arrays, options: TrainerOptions): SingleThreadTrainer;
   /** `seed` seeds the dropout masks of this call (modules without dropout ignore it). */
@@ -159,9 +168,21 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
   const dtype = spec.dtype;
   const batched = spec.inputs.some((s) => s.shape.some((d) => typeof d === "string"));
   if (threads > 1 && (!batched || typeof spec.batch === "number")) {
-    throw new Error(
+    throw new GradcError(
+      codes.unsplittable,
       `createParallelTrainer: model "${spec.name}" was compiled with a fixed batch size, so a batch cannot be split across threads; ` +
         `compile it without --batch, or use threads: 1`,
+    );
+  }
+  // Shards give the whole batch's loss and gradient only when the loss is a mean of per-row terms
+  // (compiler/ir/rows.ts decides at compile time; modules compiled before it say nothing and are trusted).
+  if (threads > 1 && spec.rowIndependent === false) {
+    throw new GradcError(
+      codes.unsplittable,
+      `createParallelTrainer: model "${spec.name}" mixes rows of the batch: ${spec.rowMixing ?? "its loss is not a mean of per-row terms"}. ` +
+        `Split into ${threads} shards, each shard would see only its own rows (batchNorm would normalize with a shard's statistics, ` +
+        `a [batch, batch] value would lose the pairs across shards, a sum over the batch would be averaged), so the result would differ ` +
+        `from the single-thread trainer's; train this model on one thread (threads: 1, or gradc train without --threads)`,
     );
   }
   checkParams(spec.params, params, dtype);

@@ -13,6 +13,7 @@ import { loadCheckpoint } from "./checkpoint.js";
 import { firstNonFiniteParam, isDivergedError, withNote, type CheckFinite } from "./divergence.js";
 import { codes, GradcError, isGradcError } from "./errors.js";
 import { removeStaleTemporaries, writeFileAtomic } from "./fsAtomic.js";
+import { displayPath } from "./userErrors.js";
 import { describeEpoch, evaluate, fit, type FitResult, type Metrics, type RegressionFields, type Schedule } from "./train.js";
 import type { ParamGroup } from "./paramGroups.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointTrainer } from "./trainCheckpoint.js";
@@ -85,19 +86,20 @@ export function runTraining(o: RunOptions): RunResult {
   const files = { checkpoint: path.join(o.outDir, `${name}.ckpt`), curves: path.join(o.outDir, `${name}-curves.svg`) };
   const pictures = [files.curves, path.join(o.outDir, `${name}-misclassified.svg`)];
   const seed = o.seed ?? 0;
-  if (o.resume && !existsSync(o.resume)) throw new GradcError(codes.io, `cannot resume: ${o.resume} does not exist`);
+  if (o.resume && !existsSync(o.resume)) throw new GradcError(codes.io, `cannot resume: ${displayPath(o.resume)} does not exist`);
   if (!o.overwrite && existsSync(files.checkpoint) && !(o.resume && sameFile(o.resume, files.checkpoint))) {
+    const shown = displayPath(files.checkpoint);
     throw new GradcError(
       codes.outputExists,
-      `${o.outDir} already holds a checkpoint of model "${name}" (${files.checkpoint}${describeSaved(files.checkpoint, o.module.spec)}); ` +
-        `this run would replace it. To continue that run, resume from it (--resume ${files.checkpoint}); to start over and replace it, pass --overwrite; ` +
+      `${displayPath(o.outDir)} already holds a checkpoint of model "${name}" (${shown}${describeSaved(files.checkpoint, o.module.spec)}); ` +
+        `this run would replace it. To continue that run, resume from it (--resume ${shown}); to start over and replace it, pass --overwrite; ` +
         "or choose another output folder (-o)",
     );
   }
   try {
     mkdirSync(o.outDir, { recursive: true });
   } catch (e) {
-    throw new GradcError(codes.io, `cannot create the output folder ${o.outDir}: ${(e as Error).message}`);
+    throw new GradcError(codes.io, `cannot create the output folder ${displayPath(o.outDir)}: ${(e as Error).message}`);
   }
   // Temporaries of this run's files left by a killed run (fsAtomic.ts) go, even if nothing is written.
   for (const f of [files.checkpoint, ...pictures]) removeStaleTemporaries(f);
@@ -116,11 +118,11 @@ export function runTraining(o: RunOptions): RunResult {
   if (o.resume) {
     const warnings: string[] = [];
     resume = loadTrainingCheckpoint(o.resume, trainer, { warn: (message) => warnings.push(message), run: { samples: o.train.size, batchSize: o.batchSize, seed, shuffle: true } });
-    log(`resuming ${o.resume}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
+    log(`resuming ${displayPath(o.resume)}: epoch ${resume.epoch}, batch ${resume.batch}, step ${resume.step}`);
     for (const w of warnings) log(`warning: ${w}`);
     if (resume.epoch >= o.epochs) {
       log(
-        `${o.resume} has already trained ${resume.epoch} epoch${resume.epoch === 1 ? "" : "s"}, and this run asks for ${o.epochs}: nothing to do, nothing written. ` +
+        `${displayPath(o.resume)} has already trained ${resume.epoch} epoch${resume.epoch === 1 ? "" : "s"}, and this run asks for ${o.epochs}: nothing to do, nothing written. ` +
           "To train further, ask for more epochs.",
       );
       const state = resume;
@@ -163,7 +165,7 @@ export function runTraining(o: RunOptions): RunResult {
   } catch (e) {
     if (!isDivergedError(e)) throw e;
     const kept =
-      saved !== undefined ? `${files.checkpoint} holds epoch ${saved}, whose parameters are finite` : resume ? `${o.resume} still holds epoch ${resume.epoch}` : undefined;
+      saved !== undefined ? `${displayPath(files.checkpoint)} holds epoch ${saved}, whose parameters are finite` : resume ? `${displayPath(o.resume!)} still holds epoch ${resume.epoch}` : undefined;
     throw withNote(e, kept ? `no checkpoint was written for the failing epoch; ${kept}` : "no checkpoint was written");
   }
 
@@ -200,7 +202,7 @@ export function runTraining(o: RunOptions): RunResult {
     const regression = test.mse !== undefined ? ` · MSE ${test.mse.toPrecision(4)} · MAE ${test.mae!.toPrecision(4)} · R² ${test.r2!.toFixed(4)} (${test.count} samples)` : "";
     log(`test: loss ${test.loss.toFixed(4)}${accuracy}${regression}`);
   }
-  log(`wrote ${written.join(", ")}`);
+  log(`wrote ${written.map((f) => displayPath(f)).join(", ")}`);
   return { fit: result, ...(test ? { test } : {}), files: all, written };
 }
 

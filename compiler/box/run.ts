@@ -17,6 +17,7 @@ import { codes, GradcError } from "../diagnostics.js";
 import type { JobArgs, JobName, JobResult } from "./jobs.js";
 import { boxNodeFlags, readPolicy, type BoxOptions } from "./policy.js";
 import type { Message, Phase, Request } from "./protocol.js";
+import { displayPath } from "../../runtime/userErrors.js";
 
 export interface BoxRun extends BoxOptions {
   /** Where the model's own console output goes (the CLI's stderr). */
@@ -55,7 +56,7 @@ function childEntry(): string {
 
 function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Promise<JobResult<J>> {
   const model = args.file;
-  const shown = path.relative(box.cwd, model) || model;
+  const shown = displayPath(model, box.cwd);
   const policy = readPolicy(model);
   const nonce = randomBytes(16).toString("hex");
   const env = { ...process.env };

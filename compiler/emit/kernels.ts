@@ -376,7 +376,9 @@ export class KernelEmitter {
       }
       return [...body.lines, combine(target(idx), v)];
     };
-    if (axis === null) {
+    // A reduction to a scalar is a full reduction whatever its axis (`sum(v, 0)` of a [batch] vector):
+    // one accumulator, which may be the scalar local itself (a scalar has no array to fill).
+    if (axis === null || n.shape.length === 0) {
       const scalar = this.env.scalars.has(n);
       const acc = scalar ? this.env.storage.get(n)! : this.env.names.fresh("acc");
       const loops = this.nest(dims, point(() => acc));

@@ -1,6 +1,7 @@
 // The generated module: spec, initParams, forward, lossAndGrad and createTrainer around two
 // straight-line passes (forward only; forward + backward), in one deterministic text.
 import { reachable, type Graph } from "../ir/graph.js";
+import { rowIndependence } from "../ir/rows.js";
 import type { Node } from "../ir/node.js";
 import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js";
 import { plan } from "../lower/plan.js";
@@ -100,6 +101,7 @@ export function emitModule(opt: Optimized, options: EmitOptions): string {
 export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text: string; memory: MemoryPlan[] } {
   // Each pass is lowered from the graph of its mode (dropout and batchNorm differ; see passes/specialize.ts).
   const g = trainingGraph(opt.graph);
+  const rows = rowIndependence(g);
   const inference = inferenceGraph(opt.graph);
   const dtype = options.dtype;
   const arrayType = dtype === "f32" ? "Float32Array" : "Float64Array";
@@ -220,6 +222,9 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     `inputs: [${g.inputs.map(inputSpec).join(", ")}],`,
     `params: [${g.params.map((p) => `{ name: ${J(pname(p))}, shape: ${J(p.shape)}, init: ${initText(p)}${p.attrs.trainable === false ? ", trainable: false" : ""} }`).join(", ")}],`,
     `outputs: [${g.outputs.map(([name, n]) => `{ name: ${J(name)}, shape: ${J(n.shape)} }`).join(", ")}],`,
+    "/** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */",
+    `rowIndependent: ${rows.independent},`,
+    ...(rows.independent ? [] : [`rowMixing: ${J(rows.why)},`]),
     "} as const;",
     "",
     `const PARAM_SIZES = [${trainable.map((p) => sizeExpr(p.shape)).join(", ")}];`,

@@ -2,6 +2,7 @@
 // project, where gradc's box may not read) and the box decodes them against the model.
 import { readFileSync } from "node:fs";
 import { codes, GradcError } from "../diagnostics.js";
+import { displayPath } from "../../runtime/userErrors.js";
 
 /** A checkpoint file's bytes; a missing or unreadable one is GC3001. */
 export function readCheckpointBytes(file: string): Uint8Array {
@@ -9,6 +10,6 @@ export function readCheckpointBytes(file: string): Uint8Array {
     return readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new GradcError(codes.io, `cannot read checkpoint ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
+    throw new GradcError(codes.io, `cannot read checkpoint ${displayPath(file)}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
   }
 }

@@ -15,6 +15,7 @@ import { createRng } from "../../runtime/rng.js";
 import { codes, GradcError, isGradcError } from "../diagnostics.js";
 import { version } from "../version.js";
 import { readCheckpointBytes } from "./checkpointBytes.js";
+import { displayPath } from "../../runtime/userErrors.js";
 import { inferenceGraph } from "../emit/passGraphs.js";
 import { loadModel } from "../frontend/load.js";
 import type { Graph } from "../ir/graph.js";
@@ -85,13 +86,13 @@ export function checkpointParams(g: Graph, file: string): Map<string, Float32Arr
 
 /** As checkpointParams, for the bytes of `file` already read. */
 export function checkpointParamsFromBytes(g: Graph, bytes: Uint8Array, file: string): Map<string, Float32Array> {
-  const spec = (dtype: "f32" | "f64"): CheckpointSpec => ({ name: g.name, dtype, params: g.params.map((p) => ({ name: p.attrs.name as string, shape: p.shape as number[] })) });
+  const spec = (dtype: "f32" | "f64"): CheckpointSpec => ({ name: g.name, dtype, params: g.params.map((p) => ({ name: p.attrs.name as string, shape: p.shape as number[], trainable: p.attrs.trainable !== false })) });
   // The decoder checks the dtype too; try the one the file says first, so its message is about what differs.
   const order: ("f32" | "f64")[] = storedDtype(bytes) === "f64" ? ["f64", "f32"] : ["f32", "f64"];
   let first: unknown;
   for (const dtype of order) {
     try {
-      const checkpoint = decodeCheckpoint(bytes, spec(dtype), file);
+      const checkpoint = decodeCheckpoint(bytes, spec(dtype), displayPath(file));
       return new Map(Object.entries(checkpoint.params).map(([name, values]) => [name, values instanceof Float32Array ? values : Float32Array.from(values)]));
     } catch (e) {
       first ??= e;

@@ -9,10 +9,10 @@
 // that, the token there), on the location's line. Tested in test/frontend/format.test.ts.
 
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { ts } from "ts-morph";
 import type { GradcError } from "../diagnostics.js";
 import type { Loc } from "../ir/loc.js";
+import { dataDiagnostic, displayPath } from "../../runtime/userErrors.js";
 
 /** `file:line:col - error GCnnnn: message` and a code frame; `error GCnnnn: message` without a location. */
 export function formatDiagnostic(err: GradcError, sourceText?: string, cwd: string = process.cwd()): string {
@@ -25,31 +25,6 @@ export function formatDiagnostic(err: GradcError, sourceText?: string, cwd: stri
   const text = sourceText ?? tryRead(loc.file);
   const frame = text === undefined ? null : codeFrame(text, loc);
   return frame ? `${first}\n\n${frame}\n` : first;
-}
-
-/**
- * A line of a data file (a CSV row: the location has no column): `data.csv:12 - error …` and the line
- * as it is, never parsed as TypeScript (a data file may be large and is not code).
- */
-function dataDiagnostic(file: string, line: number, head: string, text: string | undefined): string {
-  const first = `${file}:${line} - ${head}`;
-  if (text === undefined) return first;
-  let start = 0;
-  for (let l = 1; l < line; l++) {
-    const end = text.indexOf("\n", start);
-    if (end < 0) return first;
-    start = end + 1;
-  }
-  const end = text.indexOf("\n", start);
-  const raw = text.slice(start, end < 0 ? text.length : end).replace(/\r$/, "").replace(/\t/g, " ");
-  const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw;
-  return `${first}\n\n${line} ${shown}\n`;
-}
-
-/** The path relative to cwd with forward slashes, as tsc prints it. */
-export function displayPath(file: string, cwd: string): string {
-  const rel = path.isAbsolute(file) ? path.relative(cwd, file) : file;
-  return (rel || path.basename(file)).split(path.sep).join("/");
 }
 
 function tryRead(file: string): string | undefined {

@@ -31,6 +31,7 @@ import type { Node } from "../ir/node.js";
 import { setAsideBulkLiterals } from "./bulkLiterals.js";
 import { SourceMap } from "./sourceMap.js";
 import { closeNames } from "../closeNames.js";
+import { displayPath } from "../../runtime/userErrors.js";
 
 export interface LoadOptions {
   /** `--batch N`: fix the symbolic batch dimension to N. */
@@ -65,7 +66,8 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
   try {
     text = await readFile(modelPath, "utf8");
   } catch (e) {
-    throw new GradcError(codes.io, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new GradcError(codes.io, `cannot read ${displayPath(file)}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory, not a model file" : (e as Error).message}`);
   }
   return loadModelSource(modelPath, text, options);
 }

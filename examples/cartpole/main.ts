@@ -11,7 +11,10 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULTS, reinforce } from "./reinforce.js";
 import { lengthsChartSvg } from "./chart.js";
+import { exitOnUserError } from "gradc/runtime/node";
 import { spec } from "./model.gen.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const { values: args } = parseArgs({
   options: {

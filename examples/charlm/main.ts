@@ -9,7 +9,10 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createRng } from "gradc/runtime";
 import { createTrainer, forward, initParams, spec } from "./model.gen.js";
+import { exitOnUserError } from "gradc/runtime/node";
 import { alphabetOf, bitsPerChar, epochStarts, sampleIndex, windowsAt } from "./text.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const { values: args } = parseArgs({
   options: {

@@ -72,6 +72,8 @@ export const spec = {
     { name: "bo", shape: [59], init: { kind: "heUniform", gain: 0.5773502691896258 } },
   ],
   outputs: [{ name: "logProbs", shape: ["batch", 64, 59] }],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: true,
 } as const;
 
 const PARAM_SIZES = [1888, 16384, 65536, 512, 512, 7552, 59];

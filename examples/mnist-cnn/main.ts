@@ -10,8 +10,10 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { loadMnist, runTraining, schedules } from "gradc/runtime/node";
+import { exitOnUserError, loadMnist, runTraining, schedules } from "gradc/runtime/node";
 import * as committed from "./model.gen.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const { values: args } = parseArgs({
   options: {

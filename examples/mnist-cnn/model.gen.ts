@@ -65,6 +65,8 @@ export const spec = {
     { name: "logits", shape: ["batch", 10] },
     { name: "probabilities", shape: ["batch", 10] },
   ],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: true,
 } as const;
 
 const PARAM_SIZES = [200, 8, 3200, 16, 2560, 10];

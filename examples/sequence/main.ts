@@ -5,7 +5,10 @@
 //   node --import ./scripts/register-ts.js examples/sequence/main.ts [--seed 0] [--steps 1000] [--every 100]
 import { parseArgs } from "node:util";
 import { createRng, type Rng } from "gradc/runtime";
+import { exitOnUserError } from "gradc/runtime/node";
 import { createTrainer, forward, initParams, spec } from "./model.gen.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const { values: args } = parseArgs({
   options: {

@@ -61,6 +61,8 @@ export const spec = {
     { name: "bo", shape: [1], init: { kind: "zeros" } },
   ],
   outputs: [{ name: "p", shape: ["batch", 9, 1] }],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: true,
 } as const;
 
 const PARAM_SIZES = [128, 1024, 64, 64, 16, 1];

@@ -52,6 +52,8 @@ export const spec = {
     { name: "b2", shape: [1], init: { kind: "zeros" } },
   ],
   outputs: [{ name: "out", shape: ["batch", 1] }],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: true,
 } as const;
 
 const PARAM_SIZES = [2, 2, 2, 1];

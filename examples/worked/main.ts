@@ -6,7 +6,10 @@
 //
 // Every value is printed in full float64 precision as `name = value`; test/examples/worked.test.ts
 // checks each printed number against the hand derivation.
+import { exitOnUserError } from "gradc/runtime/node";
 import { createTrainer, forward, initParams, lossAndGrad, spec } from "./model.gen.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const inputs = { x: [1, 2], t: [0.5] }; // one example: x = [1, 2], target t = 0.5
 const params = initParams(); // the explicit values in model.ts: W1 = [[0.1, 0.1], [0.2, 0.2]], b1 = [0.3, 0.3], W2 = [[0.4], [0.5]], b2 = [0.6]

@@ -57,6 +57,9 @@ export const spec = {
     { name: "z2", shape: ["batch", 1] },
     { name: "y", shape: ["batch", 1] },
   ],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: false,
+  rowMixing: "the loss sums over the batch where shards' losses are averaged: it needs a mean (mul at model.ts:17:16)",
 } as const;
 
 const PARAM_SIZES = [4, 2, 2, 1];

@@ -4,7 +4,10 @@
 //   npm run build                                       (once: the module imports gradc/runtime)
 //   node --import ./scripts/register-ts.js examples/xor/main.ts [--seed 0] [--steps 1000] [--every 100]
 import { parseArgs } from "node:util";
+import { exitOnUserError } from "gradc/runtime/node";
 import { createTrainer, forward, initParams, lossAndGrad, spec } from "./model.gen.js";
+
+exitOnUserError(); // a user's error (a bad option or file, a refused resume, a divergence) prints as `gradc: error GCnnnn: …` and exits 1
 
 const { values: args } = parseArgs({
   options: {

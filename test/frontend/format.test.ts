@@ -1,7 +1,8 @@
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { codes, GradcError } from "../../compiler/diagnostics.js";
-import { codeFrame, displayPath, formatDiagnostic } from "../../compiler/frontend/format.js";
+import { codeFrame, formatDiagnostic } from "../../compiler/frontend/format.js";
+import { displayPath } from "../../runtime/userErrors.js";
 
 const cwd = path.resolve("/work/project");
 const file = path.join(cwd, "src", "model.ts");
@@ -58,7 +59,15 @@ describe("codeFrame", () => {
   });
 });
 
-test("displayPath", () => {
+test("displayPath: relative under the working directory, else absolute (a path a user can open)", () => {
   expect(displayPath(path.join(cwd, "model.ts"), cwd)).toBe("model.ts");
-  expect(displayPath(path.resolve(cwd, "../other/model.ts"), cwd)).toBe("../other/model.ts");
+  expect(displayPath(path.join(cwd, "src", "model.ts"), cwd)).toBe("src/model.ts");
+  expect(displayPath("src/model.ts", cwd)).toBe("src/model.ts");
+  expect(displayPath(path.resolve(cwd, "../other/model.ts"), cwd)).toBe(path.resolve(cwd, "../other/model.ts"));
+  expect(displayPath("/tmp/x/model.ts", cwd)).toBe("/tmp/x/model.ts");
+  // a sibling folder whose name starts with cwd's is not under cwd
+  expect(displayPath(`${cwd}-old/model.ts`, cwd)).toBe(`${cwd}-old/model.ts`);
+  expect(displayPath(cwd, cwd)).toBe(".");
+  // a file named "..x" under cwd is under it
+  expect(displayPath(path.join(cwd, "..x", "model.ts"), cwd)).toBe("..x/model.ts");
 });

@@ -80,6 +80,8 @@ export const spec = {
     { name: "probs", shape: ["batch", 2] },
     { name: "value", shape: ["batch", 1] },
   ],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: true,
 } as const;
 
 const PARAM_SIZES = [256, 64, 128, 2, 256, 64, 64, 1];

@@ -52,6 +52,9 @@ export const spec = {
     { name: "b2", shape: [1], init: { kind: "zeros" } },
   ],
   outputs: [{ name: "p", shape: [4, 1] }],
+  /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
+  rowIndependent: false,
+  rowMixing: "the model has no symbolic batch dimension to split (it was compiled with --batch, or has no batch)",
 } as const;
 
 const PARAM_SIZES = [16, 8, 8, 1];

@@ -105,6 +105,7 @@ const table: CompiledCase[] = [
   { op: "input", name: "x read directly", params: { W: P([3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.mul(v.x!, v.W!) },
   { op: "param", name: "a parameter read directly", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]) }, build: (v) => d.matmul(v.x!, v.W!) },
   { op: "const", name: "a constant tensor in the product", params: { W: P([3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.mul(d.mul(v.x!, v.W!), d.constant([0.5, -2, 3])) },
+  { op: "dim", name: "the batch size: mean(v, 0) of a [batch] vector", params: { W: P([2, 1]) }, inputs: { x: I([B, 2]) }, build: (v) => d.mean(d.reshape(d.tanh(d.matmul(v.x!, v.W!)), [B]), 0) },
   { op: "dim", name: "the batch size: mean over the batch", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => d.mean(d.tanh(d.matmul(v.x!, v.W!)), 0) },
   // elementwise arithmetic
   ...binary("add", d.add, SMALL, SMALL),
@@ -135,11 +136,13 @@ const table: CompiledCase[] = [
   { op: "sum", name: "along rows of x ⊙ W [batch,4]", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.mul(v.x!, v.W!), 1) },
   { op: "sum", name: "over the batch (axis 0), keepdims", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.tanh(d.mul(v.x!, v.W!)), 0, true) },
   { op: "sum", name: "over everything", params: { W: P([4]) }, inputs: { x: I([B, 4]) }, build: (v) => d.sum(d.square(d.mul(v.x!, v.W!))) },
+  { op: "sum", name: "the only axis of a [batch] vector (sum(v, 0): every element)", params: { W: P([3, 1]) }, inputs: { x: I([B, 3]) }, build: (v) => d.sum(d.reshape(d.tanh(d.matmul(v.x!, v.W!)), [B]), 0) },
   { op: "sum", name: "axis 1 of [batch,2,3]", params: { W: P([2, 3]) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.sum(d.mul(v.x!, v.W!), 1) },
   { op: "max", name: "along rows, all values negative", params: { W: P([4], NEGATIVE) }, inputs: { x: I([B, 4], U(-0.01, 0.01)) }, build: (v) => d.max(d.add(v.x!, v.W!), 1) },
   { op: "max", name: "along rows of x ⊙ W, keepdims", params: { W: P([5], U(1, 2)) }, inputs: { x: I([B, 5], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 1, true) },
   { op: "max", name: "over the batch (axis 0), all negative", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 3], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), 0), batch: 5 },
   { op: "max", name: "over everything, all negative", params: { W: P([2], U(0.5, 1)) }, inputs: { x: I([B, 2], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!)) },
+  { op: "max", name: "the only axis of a [batch] vector, all negative", params: { W: P([1], U(0.5, 1)) }, inputs: { x: I([B], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), 0), batch: 4 },
   { op: "max", name: "axis 2 of [batch,2,3]", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 2, 3], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 2) },
   // layout
   { op: "reshape", name: "[batch,6] → [batch,2,3], then tanh", params: { W: P([2, 6], U(0.5, 1)) }, inputs: { x: I([B, 2], POS) }, build: (v) => d.tanh(d.reshape(d.matmul(v.x!, v.W!), [B, 2, 3])) },

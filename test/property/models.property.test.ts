@@ -231,13 +231,11 @@ describe("random whole models, compiled", () => {
 });
 
 describe("random models with a [batch, batch] value", () => {
-  // KNOWN BUG, kept failing on purpose (issue 12, section 2, "Every value gets a buffer of its own
-  // size"; the emit branch fixes the memory plan): a value whose shape has the batch dimension twice,
-  // such as matmul(h, h, { transB: true }), is given a workspace of `batch` elements, so lossAndGrad
-  // returns NaN gradients and evaluate() reads past the values it wrote. `it.fails` keeps the property
-  // in the suite and passes while the bug is there; once the fix is merged this fails: change
-  // `it.fails` to `it` (the integrator, on merging the emit branch).
-  it.fails("matmul(h, h, { transB: true }) and an op over it, at batch sizes 4 to 20: gradients, f32, forward and evaluate", { timeout: 900_000 }, async () => {
+  // A value whose shape has the batch dimension twice, such as matmul(h, h, { transB: true }), and an op
+  // over it (issue 12, section 2, "Every value gets a buffer of its own size"; a reduction of such a value
+  // to a [batch] vector and on to a scalar once referenced an undeclared array): gradients, f32, forward
+  // and evaluate at batch sizes 4 to 20.
+  it("matmul(h, h, { transB: true }) and an op over it, at batch sizes 4 to 20: gradients, f32, forward and evaluate", { timeout: 900_000 }, async () => {
     await fc.assert(fc.asyncProperty(caseArbitrary({ batchTwice: true, batches: [4, 7, 17, 20] }), checkValid), { seed: SEED, numRuns: runs(8) });
   });
 });
