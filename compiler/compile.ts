@@ -20,7 +20,12 @@ export interface CompileOptions {
    * Also build a source map: `file` is the generated module's name, `source` the model's path as the map
    * should name it (relative to the map). The module then ends with a sourceMappingURL comment.
    */
-  readonly sourceMap?: { readonly file: string; readonly source: string };
+  readonly sourceMap?: {
+    readonly file: string;
+    readonly source: string;
+    /** The files model.ts imports: the name its comments give each (layers.ts) → its path relative to the map. */
+    readonly imported?: Readonly<Record<string, string>>;
+  };
   /** The blocked GEMM's register block (measurement only: bench/gemmBlocks.ts). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
