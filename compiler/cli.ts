@@ -5,6 +5,7 @@
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
+//   gradc init [dir] [--force]
 //   gradc --help | --version
 //
 // Every command that loads a model runs it in gradc's box (compiler/box/): a separate Node process
@@ -123,6 +124,12 @@ Commands:
       of 1,000 per larger parameter) passes when |a − n| / max(|a|, |n|, 1e-5·max(1, |loss|)) <= tol
       (default 1e-6); entries on a kink of the loss are skipped.
       Prints a table per parameter; exit 1 naming the parameters that fail.
+  gradc init [dir] [--force]
+      Create a project in dir (default: the current folder; created if missing): package.json
+      (gradc as a dependency; npm run build compiles model.ts, npm run train builds and runs
+      train.ts), a strict tsconfig.json, model.ts (a small MLP from gradc/layers), train.ts (trains
+      it on a data set it makes itself, with progress) and .gitignore. It never replaces a file:
+      if any of them exists it writes nothing and names them (--force replaces them).
 
 Every command runs model.ts: in gradc's box, a separate process that may read only the model's
 project folder and gradc's installation, and may not write files or start processes or workers.
@@ -148,6 +155,7 @@ Options:
   --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)
+  --force            init: replace the scaffold's files where they exist
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -183,6 +191,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   "max-memory": { type: "string" },
   "trust-model": { type: "boolean" },
+  force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -200,6 +209,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
   export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
   check: ["param", "points", "seed", "tol", ...BOX_OPTIONS],
+  init: ["force"],
 };
 
 /**
@@ -256,6 +266,13 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     return 2;
   }
 
+  if (command === "init") {
+    try {
+      return await initCommand(file, values, cio);
+    } catch (e) {
+      return await reportError(e, cio);
+    }
+  }
   const modelPath = path.resolve(cio.cwd, file);
   const batch = values.batch === undefined ? undefined : Number(values.batch);
   const box: BoxRun = {
@@ -422,6 +439,10 @@ function checkCommand(positionals: readonly string[], values: Values): [string, 
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
   }
+  if (command === "init") {
+    if (file !== undefined && extra.length) throw new UsageError(`init: unexpected argument '${extra[0]}' (gradc init [dir])`);
+    return [command, file ?? ".", values];
+  }
   if (file === undefined) throw new UsageError(`${command}: missing the model file (gradc ${command} model.ts)`);
   if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
   if (values.dtype !== undefined && values.dtype !== "f32" && values.dtype !== "f64") {
@@ -519,6 +540,31 @@ async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio
     bytes = await runJob("exportOnnx", { file: modelPath, ...options, ...(checkpoint ? { checkpoint } : {}) }, box);
   }
   await writeAtomic(out, bytes, cio.cwd);
+  return 0;
+}
+
+/**
+ * `gradc init [dir]`: the scaffold of compiler/init.ts, each file written atomically; when a write fails,
+ * the files this run created are removed again (nothing half-made is left behind).
+ */
+async function initCommand(dirArg: string, values: Values, cio: CliIO): Promise<number> {
+  const { planInit, nextSteps } = await import("./init.js");
+  const dir = path.resolve(cio.cwd, dirArg);
+  const shown = path.relative(cio.cwd, dir) || ".";
+  const files = planInit(dir, shown, { force: values.force === true });
+  const created: string[] = [];
+  try {
+    for (const [name, text] of files) {
+      const target = path.join(dir, name);
+      const isNew = !existsSync(target);
+      await writeAtomic(target, text, cio.cwd);
+      if (isNew) created.push(target);
+    }
+  } catch (e) {
+    await Promise.all(created.map((f) => rm(f, { force: true })));
+    throw e;
+  }
+  cio.stdout.write(nextSteps(shown, [...files.keys()]));
   return 0;
 }
 
