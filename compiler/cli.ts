@@ -1,7 +1,7 @@
 // The `gradc` command: argument parsing, diagnostics, atomic writes.
 //
-//   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N]
-//   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
+//   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N] [--watch]
+//   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown] [--watch]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
@@ -34,6 +34,7 @@ import { codes, GradcError, isGradcError } from "./diagnostics.js";
 import { removeStaleTemporaries, temporaryName } from "../runtime/fsAtomic.js";
 import { refuseModelAsOutput } from "./outputs.js";
 import { ownPackage, version } from "./version.js";
+import type { WatchedBuild } from "./watch.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -47,7 +48,10 @@ export interface ExplainFileOptions {
   readonly batch?: number;
   readonly format?: "text" | "latex" | "markdown";
 }
-export type CompileFileFn = (file: string, options: CompileFileOptions) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport }>;
+export type CompileFileFn = (
+  file: string,
+  options: CompileFileOptions,
+) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport; readonly files?: readonly string[] }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
 export interface GraphFileOptions {
   readonly format: "mermaid" | "dot";
@@ -82,19 +86,22 @@ export interface CliIO {
   readonly renderSvg?: RenderSvgFn;
   /** Replace `gradc export`'s entry point (tests); by default compiler/export/onnx.ts. */
   readonly exportOnnxFile?: ExportOnnxFileFn;
+  /** Stops `--watch` (tests); by default SIGINT or SIGTERM. */
+  readonly signal?: AbortSignal;
 }
 
 export const USAGE = `Usage: gradc <command> [options]
 
 Commands:
-  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline]
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline] [--watch]
       Compile a model into a fused TypeScript trainer module
       (default output: <model>.gen.ts next to the model; --source-map also writes <out>.map,
       mapping each statement of the generated code to the model.ts expression it implements;
       --runtime inline writes the runtime code the module uses into it, so it imports nothing;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
-      size; --report=json the same as JSON).
-  gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown]
+      size; --report=json the same as JSON; --watch compiles again whenever model.ts or a file it
+      imports changes, one line per build, keeping the last good output on an error, until Ctrl-C).
+  gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown] [--watch]
       Print each parameter's gradient in matrix notation: the forward pass, then δℓ = ∂L/∂zℓ for
       each layer and every ∂L/∂param, and which forward values the backward pass reuses
       (--format latex: align* blocks; markdown: a document with $$ math for GitHub).
@@ -155,6 +162,7 @@ Options:
   --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)
+  -w, --watch        compile, explain: again on every change to the model's files, until Ctrl-C
   --force            init: replace the scaffold's files where they exist
   -h, --help         show this help
   -v, --version      print gradc's version
@@ -191,6 +199,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   "max-memory": { type: "string" },
   "trust-model": { type: "boolean" },
+  watch: { type: "boolean", short: "w" },
   force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -203,8 +212,8 @@ const BOX_OPTIONS: readonly OptionName[] = ["timeout", "max-memory", "trust-mode
 
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch", "source-map", "report", "runtime", ...BOX_OPTIONS],
-  explain: ["param", "batch", "format", ...BOX_OPTIONS],
+  compile: ["out", "dtype", "batch", "source-map", "report", "runtime", "watch", ...BOX_OPTIONS],
+  explain: ["param", "batch", "format", "watch", ...BOX_OPTIONS],
   graph: ["format", "backward", "fused", "svg", "out", "batch", ...BOX_OPTIONS],
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
   export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
@@ -275,7 +284,10 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
   }
   const modelPath = path.resolve(cio.cwd, file);
   const batch = values.batch === undefined ? undefined : Number(values.batch);
+  // --watch runs until this aborts (SIGINT or SIGTERM; tests pass their own); the box process of a build then in progress is ended.
+  const signal = values.watch ? (cio.signal ?? stopSignal()) : undefined;
   const box: BoxRun = {
+    ...(signal ? { signal } : {}),
     timeoutSeconds: values.timeout === undefined ? DEFAULT_BOX.timeoutSeconds : Number(values.timeout),
     maxMemoryMb: values["max-memory"] === undefined ? DEFAULT_BOX.maxMemoryMb : Number(values["max-memory"]),
     trustModel: values["trust-model"] === true,
@@ -284,21 +296,9 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
   };
   try {
     if (command === "compile") {
-      const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
-      const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
-      refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
-      if (sourceMap) refuseModelAsOutput(modelPath, `${path.relative(cio.cwd, out)}.map`, `${out}.map`, cio.cwd);
-      const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
-      const dtype = (values.dtype ?? "f32") as "f32" | "f64";
-      const inline = values.runtime === "inline";
-      const runtime = inline ? undefined : runtimeSpecifierFor(out);
-      const { code, map, report } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
-      if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
-      await writeAtomic(out, code, cio.cwd);
-      if (values.report !== undefined && report) {
-        const { formatReport } = await import("./report.js");
-        cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-      }
+      const build = compileBuild(modelPath, values, batch, box, cio);
+      if (values.watch) return await watchCommand(modelPath, build, signal!, cio);
+      await build.run();
       return 0;
     }
     if (command === "train") {
@@ -339,13 +339,22 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       cio.stdout.write(formatCheck(result));
       return result.ok ? 0 : 1;
     }
-    const explainFile: ExplainFileFn = cio.explainFile ?? ((f, o) => runJob("explain", { file: f, ...o }, box));
-    const text = await explainFile(modelPath, {
+    const options = {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(typeof values.format === "string" ? { format: values.format as "text" | "latex" | "markdown" } : {}),
-    });
-    cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    };
+    const explain: WatchedBuild = {
+      did: `explained ${path.relative(cio.cwd, modelPath) || modelPath}`,
+      outputs: [],
+      run: async () => {
+        const { text, files } = cio.explainFile ? { text: await cio.explainFile(modelPath, options), files: undefined } : await runJob("explain", { file: modelPath, ...options }, box);
+        cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+        return files;
+      },
+    };
+    if (values.watch) return await watchCommand(modelPath, explain, signal!, cio);
+    await explain.run();
     return 0;
   } catch (e) {
     return await reportError(e, cio);
@@ -541,6 +550,57 @@ async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio
   }
   await writeAtomic(out, bytes, cio.cwd);
   return 0;
+}
+
+/**
+ * `gradc compile`'s build: checks the outputs first (never the model itself), then compiles in the box
+ * and writes the map and the module (each atomically), and the report when asked.
+ */
+function compileBuild(modelPath: string, values: Values, batch: number | undefined, box: BoxRun, cio: CliIO): WatchedBuild {
+  const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
+  const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
+  refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
+  if (sourceMap) refuseModelAsOutput(modelPath, `${path.relative(cio.cwd, out)}.map`, `${out}.map`, cio.cwd);
+  const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
+  const dtype = (values.dtype ?? "f32") as "f32" | "f64";
+  const inline = values.runtime === "inline";
+  const runtime = inline ? undefined : runtimeSpecifierFor(out);
+  const shown = path.relative(cio.cwd, out) || out;
+  return {
+    did: `wrote ${shown}`,
+    kept: `${shown} left as it was`,
+    outputs: sourceMap ? [out, `${out}.map`] : [out],
+    run: async () => {
+      const { code, map, report, files } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
+      if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
+      await writeAtomic(out, code, cio.cwd);
+      if (values.report !== undefined && report) {
+        const { formatReport } = await import("./report.js");
+        cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      }
+      return files;
+    },
+  };
+}
+
+/** `--watch`: builds now and on every change until `signal` aborts; exit 0 then (stopping is what was asked). */
+async function watchCommand(modelPath: string, build: WatchedBuild, signal: AbortSignal, cio: CliIO): Promise<number> {
+  const { watch } = await import("./watch.js");
+  await watch(modelPath, build, { log: (line) => void cio.stderr.write(`${line}\n`), report: async (e) => void (await reportError(e, cio)), signal, cwd: cio.cwd });
+  return 0;
+}
+
+/** Aborts on the first SIGINT or SIGTERM (Ctrl-C, or a process manager stopping gradc --watch). */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return controller.signal;
 }
 
 /**

@@ -55,12 +55,13 @@ export const jobs = {
     return { code, report, files, ...(map !== undefined ? { map } : {}) };
   },
 
-  /** `gradc explain`: the text. */
-  async explain(a: ModelJob & { readonly param?: string; readonly format?: "text" | "latex" | "markdown" }, guard?: ModelGuard): Promise<string> {
+  /** `gradc explain`: the text, and the model's files (for --watch). */
+  async explain(a: ModelJob & { readonly param?: string; readonly format?: "text" | "latex" | "markdown" }, guard?: ModelGuard): Promise<{ text: string; files: readonly string[] }> {
     const { explainGraph } = await import("../explain.js");
     const { optimize } = await import("../pipeline.js");
-    const traced = await load(a, guard);
-    return explainGraph(optimize(traced).graph, basename(a.file), { ...(a.param !== undefined ? { param: a.param } : {}), ...(a.format ? { format: a.format } : {}) });
+    let files: readonly string[] = [a.file];
+    const traced = await load(a, guard, (f) => (files = f));
+    return { text: explainGraph(optimize(traced).graph, basename(a.file), { ...(a.param !== undefined ? { param: a.param } : {}), ...(a.format ? { format: a.format } : {}) }), files };
   },
 
   /** `gradc graph`: Mermaid or DOT text. */
