@@ -5,6 +5,7 @@
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
+//   gradc summary model.ts [--format text|json]
 //   gradc init [dir] [--force]
 //   gradc --help | --version
 //
@@ -53,6 +54,8 @@ export type CompileFileFn = (
   options: CompileFileOptions,
 ) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport; readonly files?: readonly string[] }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
+/** model.ts → the summary's text (compiler/summary.ts). */
+export type SummaryFileFn = (file: string, options: { readonly format?: "text" | "json" }) => Promise<string>;
 export interface GraphFileOptions {
   readonly format: "mermaid" | "dot";
   readonly backward?: boolean;
@@ -81,6 +84,8 @@ export interface CliIO {
    */
   readonly compileFile?: CompileFileFn;
   readonly explainFile?: ExplainFileFn;
+  /** Replace `gradc summary`'s entry point (tests); by default the box's summary job. */
+  readonly summaryFile?: SummaryFileFn;
   /** Replace `gradc graph`'s entry points (tests); by default the box's graph job and compiler/graph/svg.ts. */
   readonly graphFile?: GraphFileFn;
   readonly renderSvg?: RenderSvgFn;
@@ -131,6 +136,12 @@ Commands:
       of 1,000 per larger parameter) passes when |a − n| / max(|a|, |n|, 1e-5·max(1, |loss|)) <= tol
       (default 1e-6); entries on a kink of the loss are skipped.
       Prints a table per parameter; exit 1 naming the parameters that fail.
+  gradc summary <model.ts> [--format text|json]
+      Print the model's layers, as Keras' model.summary() and torchinfo do: each layer (a dense or
+      convolution layer with its bias and activation, a pooling, an embedding, a recurrence, a
+      normalization) with its output shape, parameter count and FLOPs per sample; then the total
+      parameters (trainable and non-trainable state), their memory as float32, and the FLOPs per
+      sample of the forward pass and of a training step (--format json: the same as JSON).
   gradc init [dir] [--force]
       Create a project in dir (default: the current folder; created if missing): package.json
       (gradc as a dependency; npm run build compiles model.ts, npm run train builds and runs
@@ -147,7 +158,8 @@ Options:
   --runtime R        compile: import (default: the module imports gradc/runtime) or inline
   --batch N          fix the batch dimension to N (train: the batch size)
   --param NAME       explain only this parameter's gradient (explain)
-  --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot
+  --format F         explain: text (default), latex or markdown; graph: mermaid (default) or dot;
+                     summary: text (default) or json
   --backward         graph: draw the backward pass too (one training step)
   --fused            graph: group the nodes into the kernels the compiler generates
   --svg              graph: render the DOT text to an SVG picture
@@ -218,6 +230,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
   export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
   check: ["param", "points", "seed", "tol", ...BOX_OPTIONS],
+  summary: ["format", ...BOX_OPTIONS],
   init: ["force"],
 };
 
@@ -338,6 +351,11 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       const { formatCheck } = await import("./checkFormat.js");
       cio.stdout.write(formatCheck(result));
       return result.ok ? 0 : 1;
+    }
+    if (command === "summary") {
+      const summaryFile: SummaryFileFn = cio.summaryFile ?? ((f, o) => runJob("summary", { file: f, ...o }, box));
+      cio.stdout.write(await summaryFile(modelPath, { ...(values.format === "json" ? { format: "json" as const } : {}) }));
+      return 0;
     }
     const options = {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
@@ -465,6 +483,9 @@ function checkCommand(positionals: readonly string[], values: Values): [string, 
   }
   if (command === "explain" && values.format !== undefined && !["text", "latex", "markdown"].includes(String(values.format))) {
     throw new UsageError(`option '--format' must be text, latex or markdown, got '${String(values.format)}'`);
+  }
+  if (command === "summary" && values.format !== undefined && values.format !== "text" && values.format !== "json") {
+    throw new UsageError(`option '--format' must be text or json, got '${String(values.format)}'`);
   }
   if (command === "graph" && values.format !== undefined && values.format !== "mermaid" && values.format !== "dot") {
     throw new UsageError(`option '--format' must be mermaid or dot, got '${String(values.format)}'`);

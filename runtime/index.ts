@@ -7,6 +7,8 @@ export { createRng, createRngFromState, shuffleInPlace, splitmix32Mix, uniformIn
 export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
 export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 
+export { erf } from "./special.js";
+
 export type { Gemm } from "./gemm.js";
 export { createGemm } from "./gemm.js";
 

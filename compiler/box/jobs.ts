@@ -64,6 +64,13 @@ export const jobs = {
     return { text: explainGraph(optimize(traced).graph, basename(a.file), { ...(a.param !== undefined ? { param: a.param } : {}), ...(a.format ? { format: a.format } : {}) }), files };
   },
 
+  /** `gradc summary`: the table (or its JSON). */
+  async summary(a: ModelJob & { readonly format?: "text" | "json" }, guard?: ModelGuard): Promise<string> {
+    const traced = await load(a, guard);
+    const { summaryText } = await import("../summary.js");
+    return summaryText(traced, basename(a.file), a.format ?? "text");
+  },
+
   /** `gradc graph`: Mermaid or DOT text. */
   async graph(a: ModelJob & { readonly format: "mermaid" | "dot"; readonly backward?: boolean; readonly fused?: boolean }, guard?: ModelGuard): Promise<string> {
     const traced = await load(a, guard);

@@ -29,6 +29,15 @@ export interface Conv2dOptions {
   readonly dilation?: Pair;
 }
 
+export interface Conv1dOptions {
+  /** Step between output positions (default 1). */
+  readonly stride?: number;
+  /** Zeros added at both ends (default 0, "valid"), or "same": the output has ⌈L / stride⌉ positions (an extra zero, if any, at the end). */
+  readonly padding?: number | "same" | "valid";
+  /** Spacing between filter taps (default 1). */
+  readonly dilation?: number;
+}
+
 export interface Pool2dOptions {
   /** The window, a number or [rows, columns]. */
   readonly size: Pair;
@@ -108,6 +117,37 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   }
   for (const k of Object.keys(o)) if (!["stride", "padding", "dilation"].includes(k)) fail(codes.badArgument, `conv2d: unknown option "${k}" (stride, padding, dilation)`);
   return make("conv2d", [xt, wt], { stride, padding, dilation });
+}
+
+/**
+ * 1-D convolution of sequences x [batch, L, cin] with filters w [k, cin, cout] → [batch, L', cout],
+ * channels last as conv2d (torch's nn.Conv1d is [batch, cin, L] with weight [cout, cin, k]): y[b, t, o] =
+ * Σ x[b, t·s + p·d − pad, c] · w[p, c, o]. It is conv2d over a one-column image — x viewed as
+ * [batch, L, 1, cin], w as [k, 1, cin, cout] (free reshapes: a 1 inserted in the middle stays a view,
+ * where a leading 1 would become a broadcast) — so it shares conv2d's tested loops and derivatives;
+ * explain and graph show it as that conv2d (x ⊛ w), and ONNX export writes it as a 1-D Conv. Add a
+ * bias [cout] with add.
+ */
+export function conv1d(x: Tensor, w: Tensor, opts: Conv1dOptions = {}): Tensor {
+  const xt = checkTensor(x, "conv1d input"), wt = checkTensor(w, "conv1d filters");
+  const o = options(opts, "conv1d");
+  for (const k of Object.keys(o)) if (!["stride", "padding", "dilation"].includes(k)) fail(codes.badArgument, `conv1d: unknown option "${k}" (stride, padding, dilation)`);
+  const [batch, length, channels] = xt.shape;
+  if (xt.shape.length !== 3 || typeof length !== "number" || typeof channels !== "number") {
+    fail(codes.shape, `conv1d: expects sequences [batch, length, channels] with static length and channels, got ${formatShape(xt.shape)}`);
+  }
+  if (wt.shape.length !== 3 || !wt.shape.every((d) => typeof d === "number")) fail(codes.shape, `conv1d: filters must be [k, cin, cout], got ${formatShape(wt.shape)}`);
+  if (wt.shape[1] !== channels) fail(codes.shape, `conv1d: the filters [k, cin, cout] = ${formatShape(wt.shape)} take ${String(wt.shape[1])} input channels, the sequences ${formatShape(xt.shape)} have ${channels}`);
+  const single = (v: unknown, what: string, min: number): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(codes.badArgument, `conv1d ${what} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const stride = single(o.stride ?? 1, "stride", 1);
+  const dilation = single(o.dilation ?? 1, "dilation", 1);
+  const padding = o.padding === "same" || o.padding === "valid" ? o.padding : ([single(o.padding ?? 0, "padding", 0), 0] as const);
+  const [k, cin, cout] = wt.shape as number[];
+  const y = conv2d(reshape(xt, [batch!, length, 1, channels]), reshape(wt, [k!, 1, cin!, cout!]), { stride: [stride, 1], padding, dilation: [dilation, 1] });
+  return reshape(y, [batch!, y.shape[1]!, y.shape[3]!]);
 }
 
 function poolAttrs(what: string, x: Tensor, opts: unknown): PoolAttrs {

@@ -105,6 +105,56 @@ export const leakyRelu = (x: Operand, alpha = 0.01): Tensor => make("leakyRelu",
 export const step = (x: Operand, below = 0): Tensor => make("step", [t(x)], { below });
 /** [a = b] as 1 or 0 (which elements attain a max). */
 export const eq = binary("eq");
+/** The error function (2/√π)∫₀ˣ e^(−t²) dt, as torch.erf. */
+export const erf = unary("erf");
+
+/**
+ * GELU, x·Φ(x) with Φ the standard normal CDF (torch's nn.GELU): `approximate: "none"` (the default) is
+ * the exact form ½x(1 + erf(x/√2)), `"tanh"` the approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ */
+export function gelu(x: Operand, options: { approximate?: "none" | "tanh" } = {}): Tensor {
+  if (!options || typeof options !== "object") fail(codes.badArgument, `gelu: options must be an object like { approximate: "tanh" }, got ${describe(options)}`);
+  for (const k of Object.keys(options)) if (k !== "approximate") fail(codes.badArgument, `gelu: unknown option "${k}" (approximate)`);
+  const approximate = options.approximate ?? "none";
+  if (approximate !== "none" && approximate !== "tanh") fail(codes.badArgument, `gelu: approximate must be "none" or "tanh" (as torch's nn.GELU), got ${JSON.stringify(approximate)}`);
+  return make("gelu", [t(x)], { approximate });
+}
+
+// ── comparisons and selection (see ../ops/compare.ts) ──────────────────────────────────────────────
+
+/** [a > b] as 1 or 0 (a float: a mask to multiply with, or a condition for `where`); no gradient. NaN compares false. */
+export const greater = binary("greater");
+/** [a ≥ b] as 1 or 0. */
+export const greaterEqual = binary("greaterEqual");
+/** [a < b] as 1 or 0: greater(b, a). */
+export const less = (a: Operand, b: Operand): Tensor => greater(b, a);
+/** [a ≤ b] as 1 or 0: greaterEqual(b, a). */
+export const lessEqual = (a: Operand, b: Operand): Tensor => greaterEqual(b, a);
+/** [a = b] as 1 or 0 (NaN equals nothing). */
+export const equal = eq;
+
+/** a where `condition` is non-zero (as torch.where(condition.bool(), a, b): NaN counts as true), else b; all three broadcast. */
+export const where = (condition: Operand, a: Operand, b: Operand): Tensor => make("where", [t(condition), t(a), t(b)]);
+/** The elementwise maximum (torch.maximum): NaN if either is NaN; ties split the gradient equally. */
+export const maximum = binary("maximum");
+/** The elementwise minimum (torch.minimum): NaN if either is NaN; ties split the gradient equally. */
+export const minimum = binary("minimum");
+
+/**
+ * x limited to [min, max] (torch.clamp; give either bound or both, as numbers; ±Infinity is allowed):
+ * NaN stays NaN, min > max gives max everywhere, and the gradient passes where min ≤ x ≤ max (bounds
+ * included). For tensor bounds use maximum and minimum.
+ */
+export function clamp(x: Operand, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? null, hi = max ?? null;
+  for (const [v, what] of [[lo, "min"], [hi, "max"]] as const) {
+    if (v === null) continue;
+    if (typeof v !== "number") fail(codes.badArgument, `clamp: ${what} must be a number${typeof v === "object" ? " (for a tensor bound use maximum/minimum)" : ""}, got ${describe(v)}`);
+    if (Number.isNaN(v)) fail(codes.badArgument, `clamp: ${what} must be a number, got NaN`);
+  }
+  if (lo === null && hi === null) fail(codes.badArgument, "clamp: give a min, a max or both (clamp(x, 0, 6), clamp(x, 0), clamp(x, null, 1))");
+  return make("clamp", [t(x)], { min: lo, max: hi });
+}
 
 // ── reductions ──────────────────────────────────────────────────────────────────────────────────
 
@@ -189,6 +239,27 @@ export function matmul(a: Operand, b: Operand, options: { transA?: boolean; tran
 
 export const softmax = (x: Operand): Tensor => make("softmax", [t(x)]);
 export const logSoftmax = (x: Operand): Tensor => make("logSoftmax", [t(x)]);
+
+/**
+ * log Σ exp(x) along one axis, or over every element when axis is omitted (torch.logsumexp), computed
+ * stably: the largest element is factored out (not when it is ±∞, as torch). The op works along the
+ * last axis (../ops/softmax.ts); another axis is moved last with a transpose, and "every element"
+ * is one axis after another, last first.
+ */
+export function logSumExp(x: Operand, axis?: number, keepdims = false): Tensor {
+  const xt = t(x);
+  const rank = xt.shape.length;
+  if (axis === undefined || axis === null) {
+    if (rank === 0) return make("logSumExp", [reshape(xt, [1])]);
+    let r = xt;
+    while (r.shape.length > 0) r = make("logSumExp", [r]);
+    return keepdims ? reshape(r, xt.shape.map(() => 1)) : r;
+  }
+  const a = normalizeAxisOrFail(number(axis, "logSumExp axis"), rank);
+  const last = a === rank - 1 ? xt : transpose(xt, [...xt.shape.keys()].filter((k) => k !== a).concat(a));
+  const r = make("logSumExp", [last]);
+  return keepdims ? reshape(r, xt.shape.map((d, k) => (k === a ? 1 : d))) : r;
+}
 export const onehot = (labels: Tensor, classes: number): Tensor => make("onehot", [labels], { classes });
 
 /** Per-row −Σ targets·logSoftmax(logits): integer labels [rows] or target rows [rows, classes]. */

@@ -1,6 +1,6 @@
-// Joining, cutting and indexing tensors: concat, slice, gather / embedding (the ops are in
-// ../ops/concat.ts, ../ops/slice.ts, ../ops/gather.ts), and the internal ops their derivative rules
-// use (sliceAxis, sliceGrad, scatterAdd).
+// Joining, cutting and indexing tensors: concat, slice, gather / embedding, pick (the ops are in
+// ../ops/concat.ts, ../ops/slice.ts, ../ops/gather.ts, ../ops/pick.ts), and the internal ops their
+// derivative rules use (sliceAxis, sliceGrad, scatterAdd, pickGrad).
 import { codes, GradcError } from "../diagnostics.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, normalizeAxis } from "../ir/shape.js";
@@ -113,3 +113,22 @@ export function embedding(indices: Tensor, table: Tensor): Tensor {
 
 /** gather's adjoint: a [rows, ...] zero tensor to which g's row at each position p adds, at row indices[p]. */
 export const scatterAdd = (g: Node, indices: Node, rows: number): Node => make("scatterAdd", [g, indices], { rows });
+
+// ── pick ────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One element of each row of `x`, at the column an integer index names: x [..., C] and indices [...]
+ * (x's shape without its last axis) give [...], with pick(x, a)[r] = x[r, a[r]] — torch.gather(x, -1,
+ * a.unsqueeze(-1)).squeeze(-1), NumPy's take_along_axis on the last axis, MXNet's `pick`. The
+ * log-probability of the action taken is `pick(logSoftmax(logits), actions)`. The indices must be
+ * integers in [0, C); they get no gradient.
+ */
+export function pick(x: Tensor, indices: Tensor): Tensor {
+  const xt = tensorArg(x, "pick: x");
+  const it = tensorArg(indices, "pick: indices");
+  if (it.dtype !== "i") fail(codes.badArgument, `pick: indices must be integers (an input declared with { dtype: "int" }), got a float tensor ${formatShape(it.shape)}`);
+  return make("pick", [xt, it]);
+}
+
+/** pick's adjoint: g [...] placed at column indices[...] of zero rows of length `classes` (onehot(indices) ⊙ g). */
+export const pickGrad = (g: Node, indices: Node, classes: number): Node => make("pickGrad", [g, indices], { classes });

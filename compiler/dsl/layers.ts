@@ -23,7 +23,7 @@
 import { codes } from "../diagnostics.js";
 import { formatShape } from "../ir/shape.js";
 import { context, fail } from "./context.js";
-import { add, leakyRelu, matmul, param, relu, sigmoid, softplus, tanh, zeros, type Tensor } from "./core.js";
+import { add, gelu, leakyRelu, matmul, param, relu, sigmoid, softplus, tanh, zeros, type Tensor } from "./core.js";
 import { conv2d, type Conv2dOptions, type Pair } from "./conv.js";
 import { embedding } from "./indexing.js";
 import type { InitOption } from "./init.js";
@@ -96,7 +96,7 @@ export function conv2dLayer(x: Tensor, ...args: readonly unknown[]): Tensor {
   return bias ? add(y, bias) : y;
 }
 
-export type Activation = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "softplus";
+export type Activation = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "softplus" | "gelu";
 
 export interface MlpOptions extends LayerOptions {
   /** The activation between layers (default "relu"); none after the last layer, which gives logits. */
@@ -109,7 +109,7 @@ export interface MlpOptions extends LayerOptions {
   readonly biasInit?: InitOption;
 }
 
-const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = { relu, tanh, sigmoid, leakyRelu: (x) => leakyRelu(x), softplus };
+const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = { relu, tanh, sigmoid, leakyRelu: (x) => leakyRelu(x), softplus, gelu: (x) => gelu(x) };
 
 /**
  * A multilayer perceptron, as nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)):

@@ -12,10 +12,34 @@ import { resolveInit } from "./init.js";
  * and the others scaled by 1/(1−p), with a fresh mask every step; forward() and evaluate() pass x through.
  */
 export function dropout(x: Tensor, p = 0.5): Tensor {
-  if (typeof p !== "number" || !(p >= 0 && p < 1)) fail(codes.badArgument, `dropout: p must be in [0, 1), got ${String(p)}`);
+  return masked("dropout", x, p, x.shape);
+}
+
+/**
+ * Channel dropout (torch's nn.Dropout1d, channels last): each example's channels of x [batch, L, C]
+ * are zeroed whole with probability p (one mask value per example and channel, shared along L), the
+ * others scaled by 1/(1−p); identity in forward() and evaluate().
+ */
+export function dropout1d(x: Tensor, p = 0.5): Tensor {
+  return channelDropout("dropout1d", x, p, 3, "[batch, length, channels]");
+}
+
+/** Channel dropout of images x [batch, H, W, C] (torch's nn.Dropout2d, NHWC): whole feature maps are zeroed, as dropout1d. */
+export function dropout2d(x: Tensor, p = 0.5): Tensor {
+  return channelDropout("dropout2d", x, p, 4, "[batch, height, width, channels]");
+}
+
+function channelDropout(what: string, x: Tensor, p: number, rank: number, layout: string): Tensor {
+  if (x.shape.length !== rank) fail(codes.shape, `${what}: expects ${layout}, got ${formatShape(x.shape)}`);
+  return masked(what, x, p, x.shape.map((d, k) => (k === 0 || k === rank - 1 ? d : 1)));
+}
+
+/** x ⊙ mask, the mask [shape] (broadcast to x's) drawn afresh in every training step. */
+function masked(what: string, x: Tensor, p: number, shape: readonly (number | string)[]): Tensor {
+  if (typeof p !== "number" || !(p >= 0 && p < 1)) fail(codes.badArgument, `${what}: p must be in [0, 1), got ${String(p)}`);
   if (p === 0) return x;
   const loc = callerLoc();
-  const mask = make("dropoutMask", [], { p, shape: [...x.shape], site: `${loc.line}:${loc.col}:${context().builder.size}` });
+  const mask = make("dropoutMask", [], { p, shape: [...shape], site: `${loc.line}:${loc.col}:${context().builder.size}` });
   return mul(x, mask);
 }
 

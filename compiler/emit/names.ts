@@ -1,3 +1,5 @@
+import { RUNTIME_MATH } from "../ops/op.js";
+
 // Identifiers for emitted code. User-chosen names (parameters, inputs, model.ts variables) become
 // identifiers only after sanitizing; everywhere else they appear as string data (JSON.stringify).
 
@@ -8,6 +10,9 @@ const RESERVED = new Set(
     "Float32Array Float64Array Int32Array Error Number String JSON spec params inputs ws n i j k l m q r p a b c aik bRow cRow GEMM createGemm")
     .split(" "),
 );
+
+// The gradc/runtime functions ops' expressions call (erf): the module imports them, no local may shadow one.
+for (const f of Object.keys(RUNTIME_MATH)) RESERVED.add(f);
 
 // The blocked GEMM's locals for register blocks up to 8 × 8: a0–a7, b0–b7, c00–c77.
 for (let r = 0; r < 8; r++) {

@@ -59,9 +59,12 @@ export function findLayers(g: Graph): Layer[] {
     const only = (n: Node) => (consumers.get(n)?.length === 1 ? consumers.get(n)![0]! : undefined);
     let z = linear;
     let bias: Node | undefined;
-    const next = only(linear);
+    // Through a view of the linear op's result (conv1d is a conv2d between two reshapes) to its bias.
+    let out: Node = linear;
+    let next = only(linear);
+    if (next?.op === "reshape" && only(next)?.op === "add") [out, next] = [next, only(next)];
     if (next?.op === "add") {
-      const other = unview(next.inputs[0] === linear ? next.inputs[1]! : next.inputs[0]!);
+      const other = unview(next.inputs[0] === out ? next.inputs[1]! : next.inputs[0]!);
       if (isTrainable(other) && other.shape.length === 1) {
         z = next;
         bias = other;

@@ -7,7 +7,7 @@
 // Test: test/export/onnx.test.ts (every op is in one of the two tables; every entry runs in ONNX Runtime).
 import type { ConvAttrs, PoolAttrs } from "../dsl/conv.js";
 import type { Node } from "../ir/node.js";
-import { float, int, ints, type Attr, type OnnxGraph } from "./onnxGraph.js";
+import { float, int, ints, str, type Attr, type OnnxGraph } from "./onnxGraph.js";
 
 /** What an op's export may ask of the exporter (compiler/export/lower.ts). */
 export interface Lowering {
@@ -74,12 +74,42 @@ function oihw(cx: Lowering, n: Node, w: Node, name: string): string {
   const values = cx.valuesOf(w);
   if (!values) return op(cx, n, "Transpose", [name], { perm: ints([3, 2, 0, 1]) }, "filters_oihw");
   const [kh, kw, ci, co] = w.shape as number[];
+  return cx.g.initializer(`${w.name ?? "filters"}.oihw`, "f", [co!, ci!, kh!, kw!], oihwValues(values, w.shape as number[]));
+}
+
+/** Filter values [kh, kw, in, out] rearranged as [out, in, kh, kw]. */
+function oihwValues(values: Float32Array, [kh, kw, ci, co]: readonly number[]): Float32Array {
   const out = new Float32Array(values.length);
   for (let p = 0; p < kh!; p++)
     for (let q = 0; q < kw!; q++)
       for (let c = 0; c < ci!; c++) for (let o = 0; o < co!; o++) out[((o * ci! + c) * kh! + p) * kw! + q] = values[((p * kw! + q) * ci! + c) * co! + o]!;
-  return cx.g.initializer(`${w.name ?? "filters"}.oihw`, "f", [co!, ci!, kh!, kw!], out);
+  return out;
 }
+
+/**
+ * A convolution over one-column images (conv1d's conv2d: width 1, a k×1 filter, no column padding) as
+ * ONNX's 1-D Conv: [N, L, 1, C] → squeeze → [N, C, L] → Conv with weights [out, in, k] → back.
+ */
+function conv1d(cx: Lowering, n: Node, x: string, w: string): string {
+  const a = n.attrs as ConvAttrs;
+  const filters = n.inputs[1]!;
+  const source = filters.op === "reshape" ? filters.inputs[0]! : filters; // conv1d's [k, in, out] parameter, viewed as [k, 1, in, out]
+  const values = cx.valuesOf(source);
+  const [k, , ci, co] = filters.shape as number[];
+  const weights = values
+    ? cx.g.initializer(`${source.name ?? "filters"}.oik`, "f", [co!, ci!, k!], oihwValues(values, filters.shape as number[]))
+    : op(cx, n, "Squeeze", [op(cx, n, "Transpose", [w], { perm: ints([3, 2, 0, 1]) }, "filters_oihw"), cx.g.i64([3])], {}, "filters_oik");
+  const rows = op(cx, n, "Squeeze", [x, cx.g.i64([2])], {}, "sequence");
+  const ncl = op(cx, n, "Transpose", [rows], { perm: ints([0, 2, 1]) }, "ncl");
+  const y = op(cx, n, "Conv", [ncl, weights], { strides: ints([a.stride[0]]), pads: ints([a.padding[0], a.padding[2]]), dilations: ints([a.dilation[0]]) }, `${n.name ?? n.op}_ncl`);
+  return op(cx, n, "Unsqueeze", [op(cx, n, "Transpose", [y], { perm: ints([0, 2, 1]) }, "nlc"), cx.g.i64([2])]);
+}
+
+/** Whether a conv2d is conv1d's: one-column images, a k×1 filter, no padding or stride along the columns. */
+const isOneColumn = (n: Node): boolean => {
+  const a = n.attrs as ConvAttrs;
+  return n.inputs[0]!.shape[2] === 1 && n.inputs[1]!.shape[1] === 1 && a.padding[1] === 0 && a.padding[3] === 0 && a.stride[1] === 1;
+};
 
 function nchw(cx: Lowering, n: Node, x: string, type: string, extra: readonly string[], attrs: Readonly<Record<string, Attr>>): string {
   const t = op(cx, n, "Transpose", [x], { perm: ints(TO_NCHW) }, "nchw");
@@ -112,6 +142,23 @@ function onehot(cx: Lowering, n: Node, [labels]: readonly string[]): string {
   return op(cx, n, "Cast", [op(cx, n, "Equal", [column, range], {}, "is_label")], { to: int(1) });
 }
 
+/** ONNX's TensorProto.DataType.BOOL. */
+const BOOL = 9;
+
+/** GELU: ONNX's Gelu from opset 20, before it the formula itself, as gradc computes it (ops/activations.ts). */
+function gelu(cx: Lowering, n: Node, [x]: readonly string[]): string {
+  const tanh = n.attrs.approximate === "tanh";
+  if (cx.opset >= 20) return op(cx, n, "Gelu", [x!], { approximate: str(tanh ? "tanh" : "none") });
+  const half = op(cx, n, "Mul", [x!, cx.g.scalar(0.5)], {}, "half_x");
+  let inner: string;
+  if (tanh) {
+    const cube = op(cx, n, "Mul", [op(cx, n, "Mul", [x!, x!], {}, "x2"), x!], {}, "x3");
+    const arg = op(cx, n, "Mul", [op(cx, n, "Add", [x!, op(cx, n, "Mul", [cube, cx.g.scalar(0.044715)], {}, "kx3")], {}, "x_kx3"), cx.g.scalar(Math.sqrt(2 / Math.PI))], {}, "tanh_arg");
+    inner = op(cx, n, "Tanh", [arg], {}, "tanh");
+  } else inner = op(cx, n, "Erf", [op(cx, n, "Mul", [x!, cx.g.scalar(Math.SQRT1_2)], {}, "x_sqrt1_2")], {}, "erf");
+  return op(cx, n, "Mul", [half, op(cx, n, "Add", [inner, cx.g.scalar(1)], {}, "one_plus")]);
+}
+
 /** Every op of an inference graph, by gradc op name. */
 export const EXPORTS: Readonly<Record<string, OpExport>> = {
   add: binary("Add"),
@@ -136,6 +183,24 @@ export const EXPORTS: Readonly<Record<string, OpExport>> = {
     onnx: "Greater, Where",
     emit: (cx, n, [x]) => op(cx, n, "Where", [op(cx, n, "Greater", [x!, cx.g.scalar(0)], {}, "positive"), cx.g.scalar(1), cx.g.scalar(n.attrs.below as number)]),
   },
+  erf: unary("Erf"),
+  // ONNX has Gelu from opset 20; before, its formula (the same arithmetic gradc emits).
+  gelu: { onnx: "Gelu (opset 20+), else Mul, Erf or Tanh, Add", emit: gelu },
+  greater: { onnx: "Greater, Cast", emit: (cx, n, [a, b]) => op(cx, n, "Cast", [op(cx, n, "Greater", [a!, b!], {}, "greater")], { to: int(1) }) },
+  greaterEqual: { onnx: "GreaterOrEqual, Cast", emit: (cx, n, [a, b]) => op(cx, n, "Cast", [op(cx, n, "GreaterOrEqual", [a!, b!], {}, "greater_equal")], { to: int(1) }) },
+  // The condition as a bool: Cast makes every non-zero value (NaN too) true, as torch's c.bool().
+  where: { onnx: "Cast (to bool), Where", emit: (cx, n, [c, a, b]) => op(cx, n, "Where", [op(cx, n, "Cast", [c!], { to: int(BOOL) }, "condition"), a!, b!]) },
+  maximum: binary("Max"),
+  minimum: binary("Min"),
+  // Clip's bounds are inputs (opset 11+); a missing bound is an empty name. Clip is min(max(x, lo), hi): lo > hi gives hi, as torch.
+  clamp: {
+    onnx: "Clip",
+    emit: (cx, n, [x]) => {
+      const bound = (v: unknown) => (v === null ? "" : cx.g.scalar(v as number));
+      return op(cx, n, "Clip", [x!, bound(n.attrs.min), bound(n.attrs.max)]);
+    },
+  },
+  logSumExp: { onnx: "ReduceLogSumExp", emit: (cx, n, [x]) => reduce(cx, n, "ReduceLogSumExp", x!, [-1], false) },
   sum: reduction("ReduceSum"),
   max: reduction("ReduceMax"),
   reshape: { onnx: "Reshape", emit: (cx, n, [x]) => op(cx, n, "Reshape", [x!, shapeTensor(cx, n, n.shape, "infer", n.inputs[0]!)]) },
@@ -159,13 +224,22 @@ export const EXPORTS: Readonly<Record<string, OpExport>> = {
     },
   },
   gather: { onnx: "Gather", indexInputs: [1], emit: (cx, n, [table, indices]) => op(cx, n, "Gather", [table!, indices!], { axis: int(0) }) },
+  pick: {
+    onnx: "Unsqueeze, GatherElements, Squeeze",
+    indexInputs: [1],
+    emit: (cx, n, [x, indices]) => {
+      const column = op(cx, n, "Unsqueeze", [indices!, cx.g.i64([-1])], {}, "index");
+      return op(cx, n, "Squeeze", [op(cx, n, "GatherElements", [x!, column], { axis: int(-1) }, "picked"), cx.g.i64([-1])]);
+    },
+  },
   matmul: {
     onnx: "Gemm",
     emit: (cx, n, [a, b]) => op(cx, n, "Gemm", [a!, b!], { transA: int(n.attrs.transA ? 1 : 0), transB: int(n.attrs.transB ? 1 : 0) }),
   },
   conv2d: {
-    onnx: "Transpose, Conv, Transpose",
+    onnx: "Transpose, Conv, Transpose (conv1d's: Squeeze, Transpose, 1-D Conv, Transpose, Unsqueeze)",
     emit: (cx, n, [x, w]) => {
+      if (isOneColumn(n)) return conv1d(cx, n, x!, w!);
       const a = n.attrs as ConvAttrs;
       return nchw(cx, n, x!, "Conv", [oihw(cx, n, n.inputs[1]!, w!)], { strides: ints(a.stride), pads: ints(a.padding), dilations: ints(a.dilation) });
     },
@@ -207,4 +281,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   avgPool2dBackward: "a derivative (∂L/∂x of avgPool2d)",
   sliceGrad: "a derivative (∂L/∂x of slice)",
   scatterAdd: "a derivative (∂L/∂table of gather)",
+  pickGrad: "a derivative (∂L/∂x of pick)",
+  stopGradient: "a gradient marker, erased from the inference graph (the value it marks is exported)",
+  customGradient: "a gradient marker, erased from the inference graph (its forward is exported)",
 };

@@ -6,21 +6,24 @@ import type { Node } from "./node.js";
 
 /** Floating-point operations of a graph with the batch dimension set to `batch` (a rough, standard count). */
 export function flops(g: Graph, batch = 1): number {
-  const size = (n: Node) => n.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : batch), 1);
   let total = 0;
-  for (const n of g.nodes) {
-    const op = getOp(n.op);
-    const kind = op.kind;
-    if (op.flops) total += op.flops(n, { size, graph: (body) => flops(body, batch) });
-    else if (kind === "leaf" || kind === "view" || kind === "layout") continue;
-    else if (n.op === "matmul") {
-      const a = n.inputs[0]!;
-      const k = (n.attrs.transA ? a.shape[0] : a.shape[1])!;
-      total += 2 * size(n) * (typeof k === "number" ? k : batch);
-    } else if (kind === "reduce") total += size(n.inputs[0]!);
-    else if (kind === "rowwise") total += 4 * Math.max(size(n), ...n.inputs.map(size));
-    else total += size(n);
-  }
+  for (const n of g.nodes) total += nodeFlops(n, batch);
   return total;
 }
 
+/** Floating-point operations of one node with the batch dimension set to `batch` (flops() sums them). */
+export function nodeFlops(n: Node, batch = 1): number {
+  const size = (m: Node) => m.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : batch), 1);
+  const op = getOp(n.op);
+  const kind = op.kind;
+  if (op.flops) return op.flops(n, { size, graph: (body) => flops(body, batch) });
+  if (kind === "leaf" || kind === "view" || kind === "layout") return 0;
+  if (n.op === "matmul") {
+    const a = n.inputs[0]!;
+    const k = (n.attrs.transA ? a.shape[0] : a.shape[1])!;
+    return 2 * size(n) * (typeof k === "number" ? k : batch);
+  }
+  if (kind === "reduce") return size(n.inputs[0]!);
+  if (kind === "rowwise") return 4 * Math.max(size(n), ...n.inputs.map(size));
+  return size(n);
+}

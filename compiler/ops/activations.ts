@@ -4,7 +4,8 @@
 // NaN in, NaN out, as in PyTorch: relu(NaN) = leakyRelu(NaN) = softplus(NaN) = NaN (a diverged network
 // must not report a finite loss). Every comparison is written so that NaN takes the branch that
 // returns it: `z <= 0 ? 0 : z`, not `z > 0 ? z : 0`, which would turn NaN into 0.
-import { mul, sigmoid, square, step, sub } from "../dsl/core.js";
+import { add, erf, exp, mul, sigmoid, square, step, sub, tanh } from "../dsl/core.js";
+import type { Node } from "../ir/node.js";
 import { elementwise } from "./op.js";
 
 // Operands may be compound expressions once lowering fuses chains ("a + b", "-x"): parenthesize them
@@ -48,6 +49,41 @@ export const softplusOp = elementwise({
   expr: ([a]) => `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${paren(a!)})) : Math.log1p(Math.exp(${a})))`,
   vjp: (g, { inputs: [x] }) => [mul(g, sigmoid(x!))],
   notation: ([a]) => `softplus(${a})`,
+});
+
+// GELU's constants as torch writes them (aten/src/ATen/native/cpu/Activation.cpp): 1/√2, √(2/π), 1/√(2π).
+const SQRT1_2 = Math.SQRT1_2;
+const SQRT_2_PI = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5;
+const INV_SQRT_2PI = (2 / Math.sqrt(Math.PI)) * Math.SQRT1_2 * 0.5;
+const KAPPA = 0.044715;
+
+/** The tanh approximation's inner tanh(√(2/π)(x + 0.044715x³)), as a graph (gelu's derivative reads it). */
+const geluTanhInner = (x: Node): Node => tanh(mul(SQRT_2_PI, add(x, mul(KAPPA, mul(x, square(x))))));
+
+/**
+ * GELU as torch's nn.GELU(approximate=…), NaN in, NaN out; gelu(−∞) = −∞·0 = NaN, as in torch.
+ *   "none"  x·Φ(x) = ½x(1 + erf(x/√2))                        gelu' = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
+ *   "tanh"  ½x(1 + t), t = tanh(√(2/π)(x + 0.044715x³))        gelu' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
+ * erf is gradc/runtime's (runtime/special.ts): JavaScript's Math has none.
+ */
+export const geluOp = elementwise({
+  name: "gelu", arity: 1,
+  expr: ([a], { approximate }) =>
+    approximate === "tanh"
+      ? `0.5 * ${paren(a!)} * (1 + Math.tanh(${SQRT_2_PI} * (${a} + ${KAPPA} * (${paren(a!)} * ${paren(a!)} * ${paren(a!)}))))`
+      : `${paren(a!)} * 0.5 * (1 + erf(${paren(a!)} * ${SQRT1_2}))`,
+  runtime: ({ approximate }) => (approximate === "tanh" ? [] : ["erf"]),
+  vjp: (g, { inputs: [x], attrs: { approximate } }) => {
+    if (approximate === "tanh") {
+      const t = geluTanhInner(x!);
+      const inner = mul(SQRT_2_PI, add(1, mul(3 * KAPPA, square(x!))));
+      return [mul(g, add(mul(0.5, add(1, t)), mul(mul(mul(0.5, x!), sub(1, square(t))), inner)))];
+    }
+    const cdf = mul(0.5, add(1, erf(mul(x!, SQRT1_2))));
+    const pdf = mul(exp(mul(-0.5, square(x!))), INV_SQRT_2PI);
+    return [mul(g, add(cdf, mul(x!, pdf)))];
+  },
+  notation: ([a], { approximate }) => (approximate === "tanh" ? `gelu_tanh(${a})` : `gelu(${a})`),
 });
 
 /**

@@ -1,7 +1,7 @@
 // Elementwise arithmetic: + − × ÷ pow, negation, exp/log/sqrt/abs/square, and the masks derivative
 // rules need. Each derivative sits next to its definition; gradients of broadcast operands are
 // summed back to the operand's shape (sumTo).
-import { div, log, mul, neg, pow, sign, sub, sumTo } from "../dsl/core.js";
+import { div, exp, log, mul, neg, pow, sign, square, sub, sumTo } from "../dsl/core.js";
 import type { Node } from "../ir/node.js";
 import { elementwise, texParen } from "./op.js";
 
@@ -79,6 +79,15 @@ export const logOp = elementwise({
   expr: ([a]) => `Math.log(${a})`,
   vjp: (g, { inputs: [x] }) => [div(g, x!)],
   notation: ([a]) => `log(${a})`,
+});
+
+/** erf(x) = (2/√π)∫₀ˣ e^(−t²) dt, gradc/runtime's (Math has none); erf' = (2/√π)·e^(−x²). */
+export const erfOp = elementwise({
+  name: "erf", arity: 1,
+  expr: ([a]) => `erf(${a})`,
+  runtime: () => ["erf"],
+  vjp: (g, { inputs: [x] }) => [mul(g, mul(2 / Math.sqrt(Math.PI), exp(neg(square(x!)))))],
+  notation: ([a]) => `erf(${a})`,
 });
 
 export const sqrtOp = elementwise({

@@ -8,6 +8,7 @@ import type { Attrs, ElemType, Node } from "../ir/node.js";
 import type { Shape } from "../ir/shape.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
+import { erf } from "../../runtime/special.js";
 
 /**
  * How the lowering treats an op:
@@ -112,6 +113,11 @@ export interface OpDef {
    * result depends on exact equality must compare values as they would be stored.
    */
   expr?(args: readonly string[], attrs: Attrs, precision?: Precision): string;
+  /**
+   * The gradc/runtime functions its expression calls (a name of RUNTIME_MATH, e.g. erf, which Math
+   * lacks): the generated module imports them, and eval calls the same functions.
+   */
+  runtime?(attrs: Attrs): readonly RuntimeMath[];
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
   /** Kernel ops: the statements computing the whole output (see KernelContext). */
@@ -142,10 +148,15 @@ export function texParen(s: string): string {
 
 export const defineOp = (def: OpDef): OpDef => def;
 
+/** Functions of gradc/runtime (runtime/special.ts) an op's expression may call by these names. */
+export const RUNTIME_MATH = { erf } as const;
+export type RuntimeMath = keyof typeof RUNTIME_MATH;
+
 /** Compiles an elementwise op's scalar expression into a JS function, so eval and emitted code agree. */
 function scalarFunction(arity: number, expr: (a: readonly string[], attrs: Attrs) => string, attrs: Attrs) {
   const args = Array.from({ length: arity }, (_, i) => `a${i}`);
-  return new Function(...args, `return ${expr(args, attrs)};`) as (...xs: number[]) => number;
+  const f = new Function(...Object.keys(RUNTIME_MATH), ...args, `return ${expr(args, attrs)};`) as (...xs: unknown[]) => number;
+  return f.bind(null, ...Object.values(RUNTIME_MATH)) as (...xs: number[]) => number;
 }
 
 /** The element type of a generated module's arrays. */
@@ -153,8 +164,9 @@ export type Precision = "f32" | "f64";
 
 export interface ElementwiseDef {
   readonly name: string;
-  readonly arity: 1 | 2;
+  readonly arity: 1 | 2 | 3;
   readonly expr: (args: readonly string[], attrs: Attrs, precision?: Precision) => string;
+  readonly runtime?: OpDef["runtime"];
   readonly vjp?: OpDef["vjp"];
   readonly notation: OpDef["notation"];
   readonly latex?: OpDef["latex"];
@@ -173,9 +185,12 @@ export function elementwise(def: ElementwiseDef): OpDef {
       if (def.arity === 1) {
         const a = inputs[0]!.data, ia = idx[0]!;
         for (let k = 0; k < out.length; k++) out[k] = f(a[ia[k]!]!);
-      } else {
+      } else if (def.arity === 2) {
         const a = inputs[0]!.data, ia = idx[0]!, b = inputs[1]!.data, ib = idx[1]!;
         for (let k = 0; k < out.length; k++) out[k] = f(a[ia[k]!]!, b[ib[k]!]!);
+      } else {
+        const a = inputs[0]!.data, ia = idx[0]!, b = inputs[1]!.data, ib = idx[1]!, c = inputs[2]!.data, ic = idx[2]!;
+        for (let k = 0; k < out.length; k++) out[k] = f(a[ia[k]!]!, b[ib[k]!]!, c[ic[k]!]!);
       }
       return { shape: outShape, data: out };
     },

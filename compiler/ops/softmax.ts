@@ -1,7 +1,8 @@
-// softmax and logSoftmax over the last axis, computed stably (subtract the row max first).
+// softmax, logSoftmax and logSumExp over the last axis, computed stably (subtract the row max first).
 //   softmax'ᵀg    = y ⊙ (g − Σ_j g⊙y)          (y = softmax(x), the forward value)
 //   logSoftmax'ᵀg = g − softmax(x) ⊙ Σ_j g
-import { broadcastTo, mul, softmax, sub, sum } from "../dsl/core.js";
+//   logSumExp'ᵀg  = g ⊙ exp(x − y)             (y = logSumExp(x), one value per row: softmax from the forward value)
+import { broadcastTo, exp, mul, reshape, softmax, sub, sum } from "../dsl/core.js";
 import type { Node } from "../ir/node.js";
 import { ShapeError } from "../ir/shape.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -79,4 +80,47 @@ export const logSoftmaxOp = defineOp({
     return [...lines, `const ${ls} = Math.log(${s});`, `for (let ${j} = 0; ${j} < ${ctx.len}; ${j}++) ${ctx.output(j)} = ${ctx.input(0, j)} - ${m} - ${ls};`];
   },
   notation: ([a]) => `logSoftmax(${a})`,
+});
+
+/**
+ * log Σ_j exp(x_j) of each row, one value per row (the last axis is reduced), as torch.logsumexp:
+ * m + log Σ exp(x − m) with m the row max, except that an infinite max is not factored out (m = 0 then),
+ * so a row of −∞ gives −∞ and a row holding +∞ gives +∞ instead of ∞ − ∞. A NaN makes its row NaN.
+ * The derivative is torch's, exp(x − y) ⊙ g, which is NaN on a row whose value is infinite.
+ */
+export const logSumExpOp = defineOp({
+  name: "logSumExp",
+  kind: "rowwise",
+  shape: ([x]) => lastAxisShape([x!]).slice(0, -1),
+  eval: ([x], _, shape) => {
+    const c = x!.shape[x!.shape.length - 1]!;
+    const out = new Float64Array(x!.data.length / c);
+    for (let r = 0; r < out.length; r++) {
+      const row = x!.data.subarray(r * c, r * c + c);
+      let m = -Infinity;
+      for (const v of row) if (v > m) m = v;
+      if (m === Infinity || m === -Infinity) m = 0;
+      let s = 0;
+      for (const v of row) s += Math.exp(v - m);
+      out[r] = Math.log(s) + m;
+    }
+    return { shape, data: out };
+  },
+  vjp: (g, y) => {
+    const x = y.inputs[0]!;
+    const perRow = (v: Node) => broadcastTo(reshape(v, [...y.shape, 1]), x.shape);
+    return [mul(perRow(g), exp(sub(x, perRow(y))))];
+  },
+  lowerRow(ctx) {
+    const m = ctx.local("max"), s = ctx.local("sumExp"), j = ctx.local("j");
+    return [
+      `let ${m} = -Infinity;`,
+      `for (let ${j} = 0; ${j} < ${ctx.len}; ${j}++) if (${ctx.input(0, j)} > ${m}) ${m} = ${ctx.input(0, j)};`,
+      `if (${m} === Infinity || ${m} === -Infinity) ${m} = 0; // an infinite max is not factored out (torch.logsumexp)`,
+      `let ${s} = 0;`,
+      `for (let ${j} = 0; ${j} < ${ctx.len}; ${j}++) ${s} += Math.exp(${ctx.input(0, j)} - ${m});`,
+      `${ctx.output("0")} = Math.log(${s}) + ${m};`,
+    ];
+  },
+  notation: ([a]) => `logsumexp(${a})`,
 });

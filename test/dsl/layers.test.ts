@@ -298,6 +298,14 @@ describe("gradients through the compiler", () => {
       return { loss: d.mse(mlp(h, [4, 5, 2], { activation: "softplus" }), y), outputs: { h } };
     }), { x: uniformArray(rng, 4 * 3), y: uniformArray(rng, 4 * 2) });
   });
+  it("mlp with gelu (nn.GELU(), the exact form) between its layers", async () => {
+    const code = await checkCompiled(model("geluMlp", () => {
+      const x = d.input("x", ["batch", 3]);
+      const y = d.input("y", ["batch", 2]);
+      return { loss: d.mse(mlp(x, [3, 5, 2], { activation: "gelu" }), y), outputs: {} };
+    }), { x: uniformArray(rng, 4 * 3), y: uniformArray(rng, 4 * 2) });
+    expect(code).toMatch(/\* 0\.5 \* \(1 \+ erf\(/);
+  });
   it("conv2dLayer", async () => {
     await checkCompiled(model("convGrad", () => {
       const x = d.input("x", ["batch", 5, 5, 2]);

@@ -81,6 +81,22 @@ describe("--runtime inline", () => {
     expect(pi).toEqual(pn);
   });
 
+  it("a module whose expressions call gradc/runtime's erf (gelu, erf) imports it, and inlined it computes the same", async () => {
+    const model = path.join(root, "test/explain/newOps.model.ts");
+    const normal = (await compileFile(model, { dtype: "f64" })).code;
+    const text = (await compileFile(model, { dtype: "f64", inlineRuntime: true })).code;
+    expect(IMPORT.exec(normal)![0]).toMatch(/\berf\b/);
+    expect(normal).toMatch(/\* 0\.5 \* \(1 \+ erf\(/); // gelu's expression calls it
+    expect(text).toContain("function erf(x: number): number {");
+    expect(text).not.toMatch(/^\s*import\b/m);
+    expect(committed("simple")).not.toMatch(/\berf\b/); // imported only where used
+    const inline = await importText("newOps.inline.gen.ts", text);
+    const imported = await importText("newOps.gen.ts", normal);
+    const params = imported.initParams(3);
+    const inputs = inputsFor(imported, 4);
+    expect(inline.lossAndGrad(params, inputs)).toEqual(imported.lossAndGrad(params, inputs));
+  });
+
   it("renames a runtime declaration that the module also declares (the runtime optimizer's private sgdUpdate)", async () => {
     const text = await inlined("simple");
     expect(text).toContain("function sgdUpdate(list: readonly"); // the module's fused update

@@ -2,7 +2,7 @@
 // hook, training the committed model.gen.ts (or, for npm start, a module the CLI has just compiled).
 // They are in one file so they run one after another: npm start may rebuild dist/, which the others import.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,35 @@ describe("example programs", () => {
     expect(number(out, /trained in [\d.]+ s; ([\d.]+)% of 1000 test sums exactly right/)).toBe(100);
     // The four sample sums it prints are right.
     for (const m of out.matchAll(/(\d+) \+ (\d+) = (\d+)\s+predicted (\d+)/g)) expect(Number(m[4])).toBe(Number(m[1]) + Number(m[2]));
+  });
+
+  it("examples/cartpole/main.ts: 300 episodes of seed 0 lift the average episode well above a random policy's 22 steps", () => {
+    const out = runMain("cartpole", ["--seed", "0", "--episodes", "300", "--every", "100"]);
+    expect(out).toContain("CartPole-v1, REINFORCE with a value baseline");
+    expect(out).toMatch(/^episode +100 +last length +\d+ +average of the last 100 +[\d.]+/m);
+    expect(out).toContain("not solved within 300 episodes");
+    const lines = out.trimEnd().split("\n");
+    expect(lines.at(-1)).toMatch(/^average episode length over the last 100 episodes: \d+\.\d$/); // the contract's last line
+    // The seeded run reaches 123.7 (deterministic); a random policy averages 22.
+    expect(number(lines.at(-1)!, /: ([\d.]+)$/)).toBeGreaterThan(66);
+  });
+
+  it("examples/charlm/main.ts: 20 steps lower the training loss and the held-out bits per character; the sample uses the text's alphabet", () => {
+    const out = runMain("charlm", ["--seed", "0", "--epochs", "1", "--steps", "20", "--every", "1", "--length", "300", "--temperature", "1"]);
+    const losses = [...out.matchAll(/^ +step +\d+ +training loss ([\d.]+) bits\/char$/gm)].map((m) => Number(m[1]));
+    expect(losses).toHaveLength(20);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Seeded: 5.2 bits on average over the first five steps (uniform over 59 characters is 5.88), 3.8 over the last five;
+    // held out, 5.91 before and 3.61 after.
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.8);
+    const before = number(out, /before training: held-out ([\d.]+) bits\/char/);
+    const after = number(out, /epoch +1\/1 +train [\d.]+ bits\/char +held-out ([\d.]+) bits\/char/);
+    expect(before).toBeGreaterThan(5.5);
+    expect(after).toBeLessThan(before - 1);
+    const sample = out.split(/^sample \(temperature 1, 300 characters\):\n/m)[1]!.replace(/\n$/, "");
+    expect(sample).toHaveLength(300);
+    const alphabet = new Set(readFileSync(path.join(root, "examples/charlm/shakespeare.txt"), "utf8"));
+    expect([...sample].filter((c) => !alphabet.has(c))).toEqual([]);
   });
 
   it("examples/mnist-cnn/main.ts trains the CNN on MNIST (one epoch here) past 90%", () => {

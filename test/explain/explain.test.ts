@@ -88,6 +88,31 @@ describe("layer numbers come from linear depth, names from the model", () => {
   });
 });
 
+describe("the notation of gelu, erf, clamp, the comparisons, where, maximum, minimum, logSumExp and conv1d", () => {
+  it("test/explain/newOps.model.ts: the forward pass as written, conv1d as the conv2d over one column it is, with its bias", async () => {
+    const text = await explainFile("test/explain/newOps.model.ts");
+    const forward = text.split("\n\n").find((b) => b.startsWith("forward:"))!.split("\n").map((l) => l.replace(/\s+\(newOps\.model\.ts:\d+:\d+\)$/, ""));
+    expect(forward).toEqual([
+      "forward:",
+      "  z₁ = seq ⊛ K (stride 2×1, pad 1×0) + c",
+      "  h₁ = gelu(z₁)",
+      "  v₁ = clamp(h₁, −1, 6)",
+      "  z₂ = v₁·W",
+      "  h₂ = gelu_tanh(z₂)",
+      "  v₂ = [h₂ > 0]",
+      "  v₃ = erf(z₂)",
+      "  v₄ = [1 ≥ z₂] ⊙ 0.5",
+      "  picked = where(v₂, max(h₂, v₃), min(z₂, v₄))",
+      "  v₅ = logsumexp(picked)",
+      "  v₆ = v₅ + y",
+      "  L = (Σ v₆²) / N",
+    ]);
+    // each derivative rule is cited, and logSumExp's reads its forward value
+    for (const rule of ["logSumExp'", "where'", "maximum'", "erf'", "gelu'", "conv2d'"]) expect(text).toContain(`(${rule}, newOps.model.ts:`);
+    expect(text).toContain("∂L/∂picked = g₁ ⊙ exp(picked − v₅)");
+  });
+});
+
 describe("every example in every format", () => {
   for (const example of EXAMPLES)
     for (const format of ["text", "latex", "markdown"] as const)

@@ -25,7 +25,7 @@ function markdownPieces(doc: string): string[] {
   return [...display, ...inline];
 }
 
-const MODELS = [...EXAMPLES.map((e) => `examples/${e}/model.ts`), "test/explain/manyOps.model.ts", "test/fixtures/models/hostile.ts"];
+const MODELS = [...EXAMPLES.map((e) => `examples/${e}/model.ts`), "test/explain/manyOps.model.ts", "test/explain/newOps.model.ts", "test/fixtures/models/hostile.ts"];
 
 describe("KaTeX renders gradc explain's LaTeX", () => {
   it("negative control: a broken formula throws", () => {

@@ -109,6 +109,11 @@ describe("gradc export --onnx: every kind of op", () => {
     await checkAgainstModule(fixture("indexing"), { intBound: 5 });
   });
 
+  it("pick as GatherElements along the last axis (rows over one and two axes)", async () => {
+    const { model: m } = await checkAgainstModule(fixture("pick"), { intBound: 3 });
+    expect(m.ops.filter((t) => t === "GatherElements")).toHaveLength(2);
+  });
+
   it("layerNorm as LayerNormalization from opset 17 (op by op before), and opsets 13 to 21", async () => {
     for (const opset of [13, 17, 18, 21]) {
       const { model: m } = await checkAgainstModule(fixture("normalization"), { opset, batches: [4, 9] });
@@ -128,6 +133,19 @@ describe("gradc export --onnx: every kind of op", () => {
     expect(Array.from(params["bn.runningVar"]!).some((v) => v !== 1)).toBe(true);
     const { model: m } = await checkAgainstModule(fixture("training"), { params });
     expect(m.ops).not.toContain("Dropout");
+  });
+
+  it("gelu (the formula before opset 20, Gelu from 20), erf, comparisons, where, maximum, minimum, clamp, logSumExp, conv1d as a 1-D Conv", async () => {
+    for (const opset of [17, 20]) {
+      const { model: m } = await checkAgainstModule(fixture("newOps"), { opset, batches: [3, 6] });
+      const ops = m.ops;
+      expect(ops, `opset ${opset}`).toEqual(expect.arrayContaining(["Erf", "Greater", "GreaterOrEqual", "Where", "Max", "Min", "Clip", "ReduceLogSumExp", "Conv"]));
+      expect(ops.includes("Gelu"), `opset ${opset}: Gelu`).toBe(opset >= 20);
+      if (opset < 20) expect(ops, "the tanh form written out").toContain("Tanh");
+    }
+    const { model: m } = await checkAgainstModule(fixture("newOps"), { opset: 17, batches: [2] });
+    const conv1dWeights = m.initializers.filter((t) => t.name.endsWith(".oik"));
+    expect(conv1dWeights.map((t) => [t.name, t.dims])).toEqual([["K1.oik", [4, 3, 3]], ["K2.oik", [2, 4, 2]]]); // [out, in, k]: 1-D Convs
   });
 
   it("every op gradc has is exported or named as having no export", () => {

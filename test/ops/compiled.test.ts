@@ -19,7 +19,7 @@ import * as ix from "../../compiler/dsl/indexing.js";
 import { model, type ModelDef } from "../../compiler/dsl/model.js";
 import { scan } from "../../compiler/dsl/scan.js";
 import { customGradient, stopGradient } from "../../compiler/dsl/gradients.js";
-import { dropout, select } from "../../compiler/dsl/training.js";
+import { dropout, dropout2d, select } from "../../compiler/dsl/training.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { Dim } from "../../compiler/ir/shape.js";
@@ -152,6 +152,9 @@ const table: CompiledCase[] = [
   { op: "slice", name: "a middle axis of [batch,4,3]", params: { W: P([4, 3]) }, inputs: { x: I([B, 4, 3]) }, build: (v) => ix.slice(d.mul(v.x!, v.W!), { axis: 1, start: 1, end: 3 }) },
   { op: "sliceGrad", name: "(x·W) placed at [:, 2:5] of 6 columns", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6) },
   { op: "gather", name: "embedding(tokens [batch,3], E [5,2]) with repeats", params: { E: P([5, 2]) }, inputs: { tok: L([B, 3], 5) }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)), batch: 4 },
+  { op: "pick", name: "one element of each row of x·W [batch,4], chosen by labels", params: { W: P([2, 4]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => ix.pick(d.matmul(v.x!, v.W!), v.a!), batch: 5 },
+  { op: "pick", name: "[batch,3,4] by [batch,3] (a next-token log-likelihood)", params: { W: P([3, 4]) }, inputs: { x: I([B, 3, 4]), a: L([B, 3], 4) }, build: (v) => ix.pick(d.logSoftmax(d.mul(v.x!, v.W!)), v.a!) },
+  { op: "pickGrad", name: "Σ_row x ⊙ W [batch] placed at label columns of 4", params: { W: P([2]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => d.tanh(ix.pickGrad(d.sum(d.mul(v.x!, v.W!), 1), v.a!, 4)), batch: 5 },
   { op: "scatterAdd", name: "rows of x·W [batch,2] added into 3 rows by labels", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]), idx: L([B], 3) }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)), batch: 5 },
   // matmul, in each of the emitter's forms
   { op: "matmul", name: "x[batch,3]·W[3,2] (few columns, a short contraction written out)", params: { W: P([3, 2]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!) },
@@ -187,6 +190,25 @@ const table: CompiledCase[] = [
   // gradient control: the finite differences see the value, so the marked part must carry no parameter
   { op: "stopGradient", name: "tanh(x·W) ⊙ sg(u ⊙ u) (no parameter behind the stop)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]), u: I([B, 3]) }, build: (v) => d.mul(d.tanh(d.matmul(v.x!, v.W!)), stopGradient(d.mul(v.u!, v.u!))) },
   { op: "customGradient", name: "tanh(x·W) with its true vjp g ⊙ (1 − y²)", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => customGradient((z: Node) => d.tanh(z), (g, y) => [d.mul(g, d.sub(1, d.square(y)))])(d.matmul(v.x!, v.W!)) },
+  // gelu, erf, comparisons and selection, logSumExp (see ../../compiler/ops/compare.ts, activations.ts, softmax.ts)
+  ...unary("erf", d.erf, SMALL, U(-2, 2)),
+  { op: "erf", name: "of x ⊙ W reaching the tails (|z| up to 6)", params: { W: P([4], U(2, 3)) }, inputs: { x: I([B, 4], U(-2, 2)) }, build: (v) => d.erf(d.mul(v.x!, v.W!)) },
+  ...unary("gelu", d.gelu, SMALL, WIDE),
+  ...unary("gelu", (z) => d.gelu(z, { approximate: "tanh" }), SMALL, WIDE).map((c) => ({ ...c, name: `approximate "tanh", ${c.name}` })),
+  gemmCase("gelu", d.gelu),
+  { op: "greater", name: "z·[z > 0.2] (greater is a constant)", params: { W: P([4], WIDE) }, inputs: { x: I([B, 4], POS) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.mul(z, d.greater(z, 0.2)); } },
+  { op: "greaterEqual", name: "z·[z ≥ −0.3]·[0.9 ≥ z] (greaterEqual, lessEqual)", params: { W: P([4], WIDE) }, inputs: { x: I([B, 4], POS) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.mul(z, d.mul(d.greaterEqual(z, -0.3), d.lessEqual(z, 0.9))); } },
+  { op: "where", name: "where(c, x·A, x·B) with a 0/1 condition input", params: { A: P([2, 3]), Bm: P([2, 3]) }, inputs: { x: I([B, 2]), c: { shape: [B, 3], gen: INT(2) } }, build: (v) => d.where(v.c!, d.matmul(v.x!, v.A!), d.matmul(v.x!, v.Bm!)), batch: 4 },
+  { op: "where", name: "where([z > 0], tanh(z), b) with b [3] broadcast over rows", params: { W: P([2, 3], WIDE), b: P([3]) }, inputs: { x: I([B, 2], POS) }, build: (v) => { const z = d.matmul(v.x!, v.W!); return d.where(d.greater(z, 0), d.tanh(z), v.b!); }, batch: 4 },
+  ...binary("maximum", d.maximum, SMALL, SMALL),
+  ...binary("minimum", d.minimum, SMALL, SMALL),
+  { op: "clamp", name: "clamp(x ⊙ W, −0.5, 0.8), values on both sides of both bounds", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => d.clamp(d.mul(v.x!, v.W!), -0.5, 0.8), batch: 5 },
+  { op: "clamp", name: "clamp(x·W + b, 0) (min only) as the matmul's epilogue", params: { W: P([2, 3], WIDE), b: P([3], U(-0.05, 0.05)) }, inputs: { x: I([B, 2], SMALL) }, build: (v) => d.clamp(d.add(d.matmul(v.x!, v.W!), v.b!), 0) },
+  { op: "logSumExp", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 1) },
+  { op: "logSumExp", name: "over the batch (axis 0: a transpose, rows of length n), keepdims", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 0, true), batch: 4 },
+  { op: "logSumExp", name: "[batch,2,3] over everything", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.logSumExp(d.mul(v.x!, v.W!)) },
+  { op: "conv2d", name: "conv1d (conv2d over one row): x[batch,7,2] ⊛ w[3,2,3], stride 2, padding 1, + bias", params: { K: P([3, 2, 3]), b: P([3]) }, inputs: { x: I([B, 7, 2]) }, build: (v) => d.tanh(d.add(cv.conv1d(v.x!, v.K!, { stride: 2, padding: 1 }), v.b!)), batch: 2 },
+  { op: "dropoutMask", name: "dropout2d(tanh(x ⊙ X), 0.3): one mask value per example and channel", params: { X: P([2, 2, 3]) }, inputs: { x: I([B, 2, 2, 3]) }, build: (v) => dropout2d(d.tanh(d.mul(v.x!, v.X!)), 0.3), batch: 4 },
   // recurrence
   { op: "scan", name: "tanh RNN over xs[batch,4,2]", params: { W: P([2, 3]), U: P([3, 3]) }, inputs: { xs: I([B, 4, 2]) }, build: (v) => scan((h: Node, x: Node) => { const h2 = d.tanh(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))); return { carry: h2, output: h2 }; }, d.zeros([B, 3]), v.xs!).outputs as Node },
   { op: "part", name: "the final carry of a reverse scan", params: { W: P([2, 2]), U: P([2, 2]) }, inputs: { xs: I([B, 3, 2]) }, build: (v) => scan((h: Node, x: Node) => ({ carry: d.sigmoid(d.add(d.matmul(x, v.W!), d.matmul(h, v.U!))) }), d.zeros([B, 2]), v.xs!, { reverse: true }).carry as Node },

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import { allOps } from "../../compiler/ops/index.js";
-import type { OpDef } from "../../compiler/ops/op.js";
+import { RUNTIME_MATH, type OpDef } from "../../compiler/ops/op.js";
 import { evalNode } from "../helpers/evalNode.js";
 import { mulberry32 } from "../helpers/rng.js";
 
@@ -171,12 +171,15 @@ describe("losses (DSL composites)", () => {
 
 describe("elementwise expr: correct with compound operands (what fused lowering passes in)", () => {
   const elementwise = allOps.filter((o): o is OpDef & { expr: NonNullable<OpDef["expr"]> } => o.kind === "elementwise" && !!o.expr);
-  const attrsOf: Record<string, Record<string, unknown>> = { leakyRelu: { alpha: 0.1 }, step: { below: 0.25 } };
-  const arity = (o: OpDef) => (["add", "sub", "mul", "div", "pow", "eq"].includes(o.name) ? 2 : 1);
+  const attrsOf: Record<string, Record<string, unknown>> = { leakyRelu: { alpha: 0.1 }, step: { below: 0.25 }, clamp: { min: -0.5, max: 1.2 }, gelu: { approximate: "none" } };
+  const arity = (o: OpDef) => (o.name === "where" ? 3 : ["add", "sub", "mul", "div", "pow", "eq", "greater", "greaterEqual", "maximum", "minimum"].includes(o.name) ? 2 : 1);
+  /** A function of `vars` returning `text`, with gradc/runtime's functions (erf) in scope as in a generated module. */
+  const compile = (vars: readonly string[], text: string) =>
+    (new Function(...Object.keys(RUNTIME_MATH), ...vars, `return ${text};`) as (...x: unknown[]) => number).bind(null, ...Object.values(RUNTIME_MATH)) as (...x: number[]) => number;
   /** The op as a function of numbers, through its own expression with plain identifiers. */
   const fn = (o: OpDef & { expr: NonNullable<OpDef["expr"]> }) => {
     const args = Array.from({ length: arity(o) }, (_, i) => `a${i}`);
-    return new Function(...args, `return ${o.expr(args, attrsOf[o.name] ?? {})};`) as (...x: number[]) => number;
+    return compile(args, o.expr(args, attrsOf[o.name] ?? {}));
   };
   const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
 
@@ -199,7 +202,7 @@ describe("elementwise expr: correct with compound operands (what fused lowering 
       let composed: (...x: number[]) => number;
       const text = outer.expr(operands.map((vs) => p.text(vs)), attrsOf[outer.name] ?? {});
       try {
-        composed = new Function(...vars, `return ${text};`) as (...x: number[]) => number;
+        composed = compile(vars, text);
       } catch (e) {
         throw new Error(`${outer.name}(${p.name}(...)) does not parse: ${text}\n${(e as Error).message}`);
       }

@@ -16,7 +16,7 @@ import { withContext } from "../../compiler/dsl/context.js";
 import * as cv from "../../compiler/dsl/conv.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
-import { dropout, select } from "../../compiler/dsl/training.js";
+import { dropout, dropout1d, dropout2d, select } from "../../compiler/dsl/training.js";
 import { scan } from "../../compiler/dsl/scan.js";
 import { customGradient, stopGradient } from "../../compiler/dsl/gradients.js";
 import type { Node } from "../../compiler/ir/node.js";
@@ -260,7 +260,7 @@ const table: GradCase[] = [
   { op: "select", name: "the training branch gets the gradient, the inference branch none", params: { A: P([2, 3]), B: P([2, 3]) }, build: (v) => select(d.tanh(v.A!), d.sigmoid(v.B!)) },
   { op: "dropout", name: "p = 0.3 on [4,5] (the interpreter draws the generated code's masks)", params: { X: P([4, 5]) }, build: (v) => dropout(d.tanh(v.X!), 0.3) },
   { op: "mean", name: "over a symbolic batch axis", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, 2, 3, 4, 5, 6]) }, build: (v) => d.mean(d.matmul(v.x!, v.W!), 0) },
-  // joining, slicing, indexing (concat, slice, gather and the adjoint ops sliceGrad, scatterAdd)
+  // joining, slicing, indexing (concat, slice, gather, pick and the adjoint ops sliceGrad, scatterAdd, pickGrad)
   { op: "concat", name: "[2,3] and [2,2] along the last axis (default)", params: { A: P([2, 3]), B: P([2, 2]) }, build: (v) => ix.concat([v.A!, v.B!]) },
   { op: "concat", name: "three tensors along a middle axis: [2,1,3], [2,2,3], [2,3,3]", params: { A: P([2, 1, 3]), B: P([2, 2, 3]), C: P([2, 3, 3]) }, build: (v) => ix.concat([v.A!, v.B!, v.C!], 1) },
   { op: "concat", name: "axis −2 of [3,2] and [1,2] (a size-1 piece)", params: { A: P([3, 2]), B: P([1, 2]) }, build: (v) => ix.concat([v.A!, v.B!], -2) },
@@ -287,6 +287,13 @@ const table: GradCase[] = [
   { op: "scatterAdd", name: "[4,3] into 5 rows, a repeated index", params: { G: P([4, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 5) },
   { op: "scatterAdd", name: "[2,3,2] by indices [2,3] into 4 rows", params: { G: P([2, 3, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
   { op: "scatterAdd", name: "(x·W) rows by labels [batch] into 3 rows", params: { W: P([2, 2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), idx: I(["batch"], [2, 0, 2], "int") }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  { op: "pick", name: "one element of each row of [4,3], a repeated column", params: { X: P([4, 3], WIDE) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pick", name: "[2,3,4] by indices [2,3] (rows over two axes)", params: { X: P([2, 3, 4], WIDE) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pick", name: "log π(a|s) = pick(logSoftmax(x·W), actions) over a batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [2, 0, 2], "int") }, build: (v) => overBatch(ix.pick(d.logSoftmax(d.matmul(v.x!, v.W!)), v.a!)) },
+  { op: "pick", name: "a single column [3,1]", params: { X: P([3, 1], WIDE) }, inputs: { a: I([3], [0, 0, 0], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
+  { op: "pickGrad", name: "[4] into rows of 3", params: { G: P([4]) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 3) },
+  { op: "pickGrad", name: "[2,3] into [2,3,4]", params: { G: P([2, 3]) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 4) },
+  { op: "pickGrad", name: "(x·w) [batch] into rows of 3", params: { w: P([2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [1, 2, 0], "int") }, build: (v) => overBatch(ix.pickGrad(d.matmul(v.x!, v.w!), v.a!, 3)) },
   // normalization (composites: their gradients come from the derivative rules of mean, sub, square, sqrt, div)
   { op: "layerNorm", name: "rows of [3,4], γ and β", params: { X: P([3, 4], WIDE), g: P([4], U(0.5, 1.5)), b: P([4]) }, build: (v) => layerNorm(v.X!, v.g!, v.b!) },
   { op: "layerNorm", name: "no affine (γ, β omitted)", params: { X: P([3, 5], WIDE) }, build: (v) => layerNorm(v.X!) },
@@ -305,7 +312,59 @@ const table: GradCase[] = [
   { op: "part", name: "final carry of a 3-step scan", params: { A: P([2, 2]), h0: P([2, 2]) }, build: (v) => scan((h: Node) => ({ carry: d.sigmoid(d.matmul(h, v.A!)) }), v.h0!, null, { length: 3 }).carry },
   // customGradient with a vjp that is the true derivative: the gradient is the vjp's, and agrees with finite differences
   ...customGradientCases(),
+  ...newOpCases(),
 ];
+
+/**
+ * gelu, erf, the comparisons and what is built on them (where, maximum, minimum, clamp), logSumExp,
+ * conv1d (a conv2d over one row) and the channel dropouts. Values stay away from the kinks (a clamp
+ * bound, a tie of maximum): central differences see a tie's equal split, but not torch's convention
+ * at a clamp bound (the gradient passes there), which test/ops/torchParity.test.ts checks.
+ */
+function newOpCases(): GradCase[] {
+  const conv1dIn = (v: Record<string, Node>, o: cv.Conv1dOptions = {}) => cv.conv1d(v.X!, v.K!, o);
+  return [
+    ...unaryCases("erf", d.erf, U(-1.5, 1.5)),
+    { op: "erf", name: "the tails (|x| ≥ 2.5, the third series)", params: { X: P([2, 3], FIXED([-5.5, -3, -2.6, 2.6, 3.2, 4.5])) }, build: (v) => d.erf(v.X!) },
+    ...unaryCases("gelu", d.gelu, WIDE),
+    ...unaryCases("gelu", (x) => d.gelu(x, { approximate: "tanh" }), WIDE).map((c) => ({ ...c, name: `approximate "tanh": ${c.name}` })),
+    { op: "gelu", name: "large |x|, both forms", params: { X: P([2, 4], FIXED([-7, -4, -2.5, 1.5, 2.5, 4, 6, -0.2])) }, build: (v) => d.add(d.gelu(v.X!), d.gelu(v.X!, { approximate: "tanh" })) },
+    // comparisons: constants inside a differentiable expression (their derivative is 0 a.e.)
+    { op: "greater", name: "x·[x > 0.3] (greater is a constant)", params: { X: P([3, 4], WIDE) }, build: (v) => d.mul(v.X!, d.greater(v.X!, 0.3)) },
+    { op: "greaterEqual", name: "x·[x ≥ −0.2] + x·[0.1 ≤ x] (greaterEqual, both ways round)", params: { X: P([3, 4], WIDE) }, build: (v) => d.add(d.mul(v.X!, d.greaterEqual(v.X!, -0.2)), d.mul(v.X!, d.lessEqual(0.1, v.X!))) },
+    // where: the gradient goes to the branch taken, through broadcasting
+    { op: "where", name: "condition input [3,4], a and b [3,4]", params: { A: P([3, 4]), B: P([3, 4]) }, inputs: { c: I([3, 4], [1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0]) }, build: (v) => d.where(v.c!, v.A!, v.B!) },
+    { op: "where", name: "condition [3,1], a [4], b scalar [] (all broadcast)", params: { a: P([4]), s: P([]) }, inputs: { c: I([3, 1], [0, 1, 0]) }, build: (v) => d.where(v.c!, v.a!, v.s!) },
+    { op: "where", name: "where([A > B], A, B) = maximum(A, B) away from ties", params: { A: P([3, 4], DISTINCT), B: P([3, 4], DISTINCT) }, build: (v) => d.where(d.greater(v.A!, v.B!), v.A!, v.B!) },
+    { op: "where", name: "a condition that is a float, non-zero = true (−2.5 and 0.1 select a)", params: { A: P([2, 2]), B: P([2, 2]) }, inputs: { c: I([2, 2], [-2.5, 0, 0.1, 0]) }, build: (v) => d.where(v.c!, d.tanh(v.A!), d.square(v.B!)) },
+    // maximum / minimum: ties split the gradient equally (central differences see it too)
+    ...binaryCases("maximum", d.maximum, SMALL, SMALL),
+    ...binaryCases("minimum", d.minimum, SMALL, U(0.2, 1)), // the number constant in (0.2, 1), above some of A
+    { op: "maximum", name: "exact ties get half each", params: { A: P([2, 3], FIXED([0.5, -1, 2, 0.25, 0.25, 3])), B: P([2, 3], FIXED([0.5, 1, 2, 0.25, -0.5, 3])) }, build: (v) => d.maximum(v.A!, v.B!) },
+    { op: "minimum", name: "exact ties get half each, against a number", params: { A: P([2, 3], FIXED([0.5, -1, 2, 0.25, 0.5, 3])) }, build: (v) => d.minimum(v.A!, 0.5) },
+    // clamp: the gradient passes inside the bounds (the values avoid the bounds themselves)
+    ...unaryCases("clamp", (x) => d.clamp(x, -0.5, 0.8), U(-0.45, 0.75)),
+    { op: "clamp", name: "[3,4], values on both sides of both bounds", params: { X: P([3, 4], WIDE) }, build: (v) => d.clamp(v.X!, -0.5, 0.8) },
+    { op: "clamp", name: "min only: clamp(x, 0) = relu(x)", params: { X: P([3, 4], AWAY) }, build: (v) => d.clamp(v.X!, 0) },
+    { op: "clamp", name: "max only, an infinite min", params: { X: P([3, 4], WIDE) }, build: (v) => d.clamp(v.X!, -Infinity, 0.25) },
+    { op: "clamp", name: "min > max: max everywhere, no gradient", params: { X: P([3, 4], WIDE) }, build: (v) => d.clamp(v.X!, 1, -1), zeroGradient: true },
+    // logSumExp: the last axis is the op; other axes are a transpose first; all of x is one axis after another
+    { op: "logSumExp", name: "rows of [3,4]", params: { X: P([3, 4], WIDE) }, build: (v) => d.logSumExp(v.X!, -1) },
+    { op: "logSumExp", name: "a vector [5], keepdims", params: { X: P([5], WIDE) }, build: (v) => d.logSumExp(v.X!, 0, true) },
+    { op: "logSumExp", name: "axis 0 of [3,4] (a transpose first)", params: { X: P([3, 4], WIDE) }, build: (v) => d.logSumExp(v.X!, 0) },
+    { op: "logSumExp", name: "axis 1 of [2,3,4], keepdims", params: { X: P([2, 3, 4], WIDE) }, build: (v) => d.logSumExp(v.X!, 1, true) },
+    { op: "logSumExp", name: "all of [2,3] (the rows, then the column of their results)", params: { X: P([2, 3], WIDE) }, build: (v) => d.logSumExp(v.X!) },
+    { op: "logSumExp", name: "large values (the max factored out): rows near ±500", params: { X: P([2, 3], FIXED([500, 499, 498.5, -500, -501, -499.5])) }, build: (v) => d.logSumExp(v.X!, 1) },
+    { op: "logSumExp", name: "over a symbolic batch axis of x·W", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 0) },
+    // conv1d: conv2d over a one-row image
+    { op: "conv1d", name: "x[2,7,2] ⊛ w[3,2,3], valid", params: { X: P([2, 7, 2]), K: P([3, 2, 3]) }, build: (v) => conv1dIn(v) },
+    { op: "conv1d", name: "stride 2, padding 1, dilation 2", params: { X: P([2, 8, 2]), K: P([3, 2, 2]) }, build: (v) => conv1dIn(v, { stride: 2, padding: 1, dilation: 2 }) },
+    { op: "conv1d", name: "same, an even kernel (the extra zero at the end), + bias", params: { X: P([1, 6, 3]), K: P([4, 3, 2]), b: P([2]) }, build: (v) => d.add(conv1dIn(v, { padding: "same" }), v.b!) },
+    // channel dropout: one mask value per example and channel
+    { op: "dropout1d", name: "p = 0.4 on [3,5,4]", params: { X: P([3, 5, 4]) }, build: (v) => dropout1d(d.tanh(v.X!), 0.4) },
+    { op: "dropout2d", name: "p = 0.3 on [2,3,3,4]", params: { X: P([2, 3, 3, 4]) }, build: (v) => dropout2d(d.tanh(v.X!), 0.3) },
+  ];
+}
 
 /** customGradient entries: each vjp is the true derivative, so central differences must agree with it. */
 function customGradientCases(): GradCase[] {
@@ -425,6 +484,8 @@ const noGradTable: NoGradCase[] = [
   { op: "onehot", name: "labels [3] → [3,4]", build: () => d.onehot(d.input("y", [3], { dtype: "int" }), 4), expected: [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1] },
   // Its derivative is not the finite difference's (that is the point): test/ops/gradientMarkers.test.ts checks what it gives.
   { op: "stopGradient", name: "the value passes unchanged", build: () => stopGradient(d.constant([-2, 0, 3.5, 1e-300])), expected: [-2, 0, 3.5, 1e-300] },
+  { op: "greater", name: "[a > b] with broadcasting; equal is not greater", build: () => d.greater(d.constant([[1, 2], [3, -2]]), d.constant([1, -3])), expected: [0, 1, 1, 1] },
+  { op: "greaterEqual", name: "[a ≥ b]; less/lessEqual swap the operands", build: () => d.greaterEqual(d.constant([1, 2, -3]), d.constant([1, 3, -4])), expected: [1, 0, 1] },
 ];
 const noGradBindings = { inputs: { y: [2, 0, 3] } };
 
@@ -497,7 +558,7 @@ describe("meta", () => {
   });
 
   it("table entries name real ops or public DSL composites", () => {
-    const composites = new Set(["mse", "crossEntropy", "softmaxCrossEntropy", "binaryCrossEntropy", "mean", "dropout", "layerNorm", "variance"]);
+    const composites = new Set(["mse", "crossEntropy", "softmaxCrossEntropy", "binaryCrossEntropy", "mean", "dropout", "layerNorm", "variance", "conv1d", "dropout1d", "dropout2d"]);
     const unknown = [...table, ...noGradTable].map((c) => c.op).filter((op) => !opNames.has(op) && !composites.has(op));
     expect(unknown).toEqual([]);
     expect([...table, ...noGradTable].some((c) => leaves.has(c.op))).toBe(false);

@@ -1,4 +1,4 @@
-// concat, slice, gather / embedding and layerNorm all the way through the compiler: the emitted
+// concat, slice, gather / embedding, pick and layerNorm all the way through the compiler: the emitted
 // lossAndGrad against central finite differences of the reference interpreter, and forward() against
 // the interpreter's outputs. The models put the ops where real networks put them: token embeddings
 // with repeated tokens, next-token targets cut from the same integer input, pieces joined along a
@@ -59,6 +59,27 @@ const nextToken = model("nextToken", () => {
   return { loss: d.softmaxCrossEntropy(logits, target), outputs: { logits } };
 });
 
+// Policy gradient: the log-probability of each action taken, weighted by its advantage (inputs).
+const policyGradient = model("policy", () => {
+  const s = d.input("s", ["batch", 3]);
+  const a = d.input("a", ["batch"], { dtype: "int" });
+  const adv = d.input("adv", ["batch"]);
+  const W = d.param("W", [3, 4], { init: "xavier" });
+  const b = d.param("b", [4], { init: "uniform", low: -0.1, high: 0.1 });
+  const logits = d.add(d.matmul(s, W), b);
+  const logPi = ix.pick(d.logSoftmax(logits), a);
+  return { loss: d.neg(d.mean(d.mul(logPi, adv))), outputs: { logPi, probs: d.softmax(logits) } };
+});
+
+// Next-token log-likelihood over a sequence: pick along the last axis of [batch, 3, 5] by [batch, 3].
+const sequenceLikelihood = model("seqLikelihood", () => {
+  const tokens = d.input("tokens", ["batch", 3], { dtype: "int" });
+  const next = d.input("next", ["batch", 3], { dtype: "int" });
+  const E = d.param("E", [5, 5], { init: "normal" });
+  const logp = ix.pick(d.logSoftmax(ix.embedding(tokens, E)), next);
+  return { loss: d.neg(d.mean(logp)), outputs: { logp } };
+});
+
 /** h = layerNorm(x·W reshaped to [...rows, 4]), mse against y; `rows` is [3], ["batch"] or ["batch", 2]. */
 const layerNormNet = (rows: (number | string)[]) =>
   model("ln", () => {
@@ -74,7 +95,7 @@ const layerNormNet = (rows: (number | string)[]) =>
 
 const seq = (n: number, f: (k: number) => number) => Array.from({ length: n }, (_, k) => f(k));
 
-describe("compiled: concat, slice, gather, layerNorm", () => {
+describe("compiled: concat, slice, gather, pick, layerNorm", () => {
   it("embedding of repeated tokens → linear → cross-entropy (scatterAdd accumulates)", async () => {
     const code = await checkCompiled(embedClassifier, { tokens: [0, 5, 0, 2, 2, 2, 5, 1, 0, 3, 3, 4], y: [1, 0, 2, 2] });
     expect(code).toContain("dE.fill(0);"); // the scatter-add starts from zeros …
@@ -91,6 +112,22 @@ describe("compiled: concat, slice, gather, layerNorm", () => {
 
   it("next-token prediction: the context and the target are slices of one integer input", async () => {
     await checkCompiled(nextToken, { tokens: [0, 1, 2, 3, 4, 4, 4, 0, 2, 2, 1, 1] });
+  });
+
+  it("policy gradient: pick(logSoftmax(s·W + b), a) weighted by advantages, over a batch", async () => {
+    const code = await checkCompiled(policyGradient, { s: seq(15, (k) => Math.sin(1.1 * k)), a: [3, 0, 3, 1, 2], adv: [1.5, -0.5, -1, 0.25, 0.8] });
+    expect(code).toMatch(/=== j\w* \? /); // ∂L/∂logPi lands at the action's column: onehot(a) ⊙ g
+  });
+
+  it("pick of [batch, 3, 5] log-probabilities by the next tokens [batch, 3]", async () => {
+    await checkCompiled(sequenceLikelihood, { tokens: [0, 4, 4, 2, 1, 3], next: [4, 4, 2, 1, 3, 3] });
+  });
+
+  it("an action index outside the row is refused by the generated module, naming the input", async () => {
+    const { module } = await compileAndImport(policyGradient);
+    const inputs = { s: seq(6, (k) => k / 6), a: [1, 4], adv: [1, 1] };
+    expect(() => module.lossAndGrad(module.initParams(0), inputs)).toThrow(/"a"/);
+    expect(() => module.lossAndGrad(module.initParams(0), { ...inputs, a: [1, 3] })).not.toThrow();
   });
 
   it("layerNorm over rows of a static [3, 4]", async () => {
@@ -154,6 +191,11 @@ const opCases: OpCase[] = [
   { name: "embedding of a token batch", params: { E: [5, 2] }, inputs: { tok: { shape: ["batch", 3], values: [4, 1, 4, 0, 0, 2], int: true } }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)) },
   { name: "scatterAdd by a matrix of indices", params: { G: [2, 3, 2] }, inputs: { idx: { shape: [2, 3], values: [3, 0, 3, 3, 2, 0], int: true } }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
   { name: "scatterAdd of batch rows", params: { W: [2, 2] }, inputs: { x: xBatch, idx: { shape: ["batch"], values: [2, 0, 2], int: true } }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  { name: "pick of a [4,3] by a repeated column", params: { X: [4, 3] }, inputs: { a: { shape: [4], values: [2, 0, 2, 1], int: true } }, build: (v) => ix.pick(v.X!, v.a!) },
+  { name: "pick of rows over two axes [2,3,4]", params: { X: [2, 3, 4] }, inputs: { a: { shape: [2, 3], values: [3, 0, 1, 1, 2, 3], int: true } }, build: (v) => ix.pick(v.X!, v.a!) },
+  { name: "pick with a batch", params: { W: [2, 6] }, inputs: { x: xBatch, a: { shape: ["batch", 2], values: [2, 0, 1, 1, 0, 2], int: true } }, build: (v) => ix.pick(d.reshape(d.matmul(v.x!, v.W!), ["batch", 2, 3]), v.a!) },
+  { name: "pickGrad into rows of 3", params: { G: [4] }, inputs: { a: { shape: [4], values: [2, 0, 2, 1], int: true } }, build: (v) => ix.pickGrad(v.G!, v.a!, 3) },
+  { name: "pickGrad of a batch", params: { w: [2] }, inputs: { x: xBatch, a: { shape: ["batch"], values: [1, 2, 0], int: true } }, build: (v) => ix.pickGrad(d.matmul(v.x!, v.w!), v.a!, 3) },
   { name: "layerNorm of a static [2,3,4], no affine", params: { X: [2, 3, 4] }, build: (v) => layerNorm(v.X!) },
 ];
 

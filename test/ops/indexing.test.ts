@@ -165,6 +165,39 @@ describe("gather / embedding", () => {
   });
 });
 
+describe("pick", () => {
+  const scores = () => c([[1, 2, 3], [4, 5, 6]]);
+  it("picks one element of each row, at the column its index names (torch.gather(x, -1, a[..., None])[..., 0])", () => {
+    expect(value(() => ix.pick(scores(), d.input("a", [2], { dtype: "int" })), { a: [2, 0] })).toEqual({ shape: [2], data: [3, 4] });
+    // rows over two axes: x [2, 2, 3] and indices [2, 2]
+    const x = () => c([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]]);
+    expect(value(() => ix.pick(x(), d.input("a", [2, 2], { dtype: "int" })), { a: [0, 1, 2, 2] })).toEqual({ shape: [2, 2], data: [1, 5, 9, 12] });
+  });
+
+  it("keeps the batch dimension of its rows", () => {
+    const { result } = inContext(() => ix.pick(d.logSoftmax(d.input("z", ["batch", 2])), d.input("a", ["batch"], { dtype: "int" })));
+    expect(result.shape).toEqual(["batch"]);
+    expect(result.dtype).toBe("f");
+  });
+
+  it("pickGrad puts each value at its row's index and zeros elsewhere (onehot(a) ⊙ g)", () => {
+    expect(value(() => ix.pickGrad(c([7, 8]), d.input("a", [2], { dtype: "int" }), 3), { a: [2, 0] })).toEqual({ shape: [2, 3], data: [0, 0, 7, 8, 0, 0] });
+  });
+
+  it("the interpreter refuses an index outside the row", () => {
+    expect(() => value(() => ix.pick(scores(), d.input("a", [2], { dtype: "int" })), { a: [0, 3] })).toThrow("index 3 (element 1 of the indices) is outside [0, 3)");
+    expect(() => value(() => ix.pickGrad(c([1, 1]), d.input("a", [2], { dtype: "int" }), 3), { a: [-1, 0] })).toThrow("outside [0, 3)");
+  });
+
+  it("diagnostics", () => {
+    expect(diagnostic(() => ix.pick(scores(), c([0, 1])))).toEqual({ code: "GC2007", message: 'pick: indices must be integers (an input declared with { dtype: "int" }), got a float tensor [2]' });
+    expect(diagnostic(() => ix.pick(scores(), d.input("a", [3], { dtype: "int" })))).toEqual({ code: "GC2001", message: "pick: indices [3] must have the shape of x's rows [2]" });
+    expect(diagnostic(() => ix.pick(c([1, 2, 3]), d.input("a", [1], { dtype: "int" })))).toEqual({ code: "GC2001", message: "pick: x must be [rows…, C] with a static last axis, got [3]" });
+    expect(diagnostic(() => ix.pick(d.input("x", [3, "batch"]), d.input("a", [3], { dtype: "int" }))).message).toBe("pick: x must be [rows…, C] with a static last axis, got [3, batch]");
+    expect(diagnostic(() => ix.pick(d.input("x", ["batch", 3]), d.input("a", [4], { dtype: "int" }))).message).toBe("pick: indices [4] must have the shape of x's rows [batch]");
+  });
+});
+
 describe("layerNorm (PyTorch's F.layer_norm) and variance", () => {
   /** The definition, written out: (x − μ)/√(σ² + eps)·γ + β per row, σ² the biased variance. */
   function reference(rows: number[][], gamma: number[], beta: number[], eps = 1e-5): number[] {

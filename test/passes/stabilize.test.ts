@@ -28,6 +28,24 @@ function stabilized(g: Graph, opts: Parameters<typeof expectPreserved>[2] = {}) 
 
 const allFinite = (xs: readonly number[]) => xs.every(Number.isFinite);
 
+describe("stabilize: log Σ exp", () => {
+  it("log(Σ_axis1 exp(x)) of a matrix → logSumExp(x), finite where exp overflows", () => {
+    const g = over([2, 3], (Z) => d.log(d.sum(d.exp(Z), 1)));
+    const r = stabilized(g);
+    expect(show(outputOf(r.graph, "out"))).toBe("logSumExp(Z)");
+    expect(r.notes).toEqual(["log Σ exp(x) → logSumExp(x)"]);
+    const extreme = { params: { Z: [1000, 999, -5, -1000, -1001, -1002] } };
+    expect(evalRoots(g, extreme).outputs.out![0]).toBe(Infinity);
+    expectClose(evalRoots(r.graph, extreme).outputs.out!, [1000 + Math.log1p(Math.exp(-1) + Math.exp(-1005)), -1000 + Math.log1p(Math.exp(-1) + Math.exp(-2))], "logSumExp");
+  });
+
+  it("not along another axis, nor of a vector's only axis (the op reduces the last axis of a matrix's rows here)", () => {
+    for (const g of [over([2, 3], (Z) => d.log(d.sum(d.exp(Z), 0))), over([3, 2, 2], (Z) => d.log(d.sum(d.exp(Z), 1)))]) {
+      expect(runPass(stabilize, g, "stabilize").changes).toBe(0);
+    }
+  });
+});
+
 describe("stabilize: log of a softmax or sigmoid", () => {
   it("log(softmax(x)) → logSoftmax(x), finite where softmax underflows", () => {
     const g = over([2, 3], (Z) => d.log(d.softmax(Z)));
