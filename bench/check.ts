@@ -9,13 +9,15 @@ export function relDiff(a: number, b: number): number {
 }
 
 /**
- * max |p − ref| / max |ref − p₀| over all parameters: the largest difference from the reference's
- * parameters after the step, relative to the largest change the reference's step made.
+ * max |p − ref| / max |ref − p₀| over all parameters but `skip`: the largest difference from the
+ * reference's parameters after the step, relative to the largest change the reference's step made
+ * (to the compared parameters).
  */
-export function paramsDiff(p: ParamArrays, ref: ParamArrays, p0: ParamArrays): number {
+export function paramsDiff(p: ParamArrays, ref: ParamArrays, p0: ParamArrays, skip: readonly string[] = []): number {
   let diff = 0;
   let update = 0;
   for (const name of Object.keys(ref)) {
+    if (skip.includes(name)) continue;
     const a = p[name];
     const r = ref[name]!;
     const s = p0[name];

@@ -1,11 +1,14 @@
-// `npm run bench` — gradc's generated trainers side by side with TF.js (CPU and WASM backends), brain.js
-// and the hand-written W3 trainer, on the workloads of bench/workloads.ts.
+// `npm run bench` — gradc's generated trainers side by side with TF.js (CPU and WASM backends), brain.js,
+// the hand-written W3 trainer, PyTorch on the CPU (a Python child process, bench/peers/torch.py) and
+// jax-js (wasm), on the workloads of bench/workloads.ts.
 //
 //   npm run bench                 full run (~4–6 min on 2 cores), writes bench/RESULTS.md
 //   npm run bench -- --quick      fewer, shorter repetitions (~1.5 min), writes bench/.out/RESULTS.quick.md
 //   npm run bench -- --only W3    some workloads only (comma-separated ids), writes bench/.out/RESULTS.partial.md
 //   npm run bench -- --report-only   the tables again from the last full run's raw results (bench/.out/results.json)
 //   npm run bench -- --no-speedup    skip phase 2c (the 2-thread speed-up at large batches)
+//   npm run bench -- --no-torch / --no-jax   without the PyTorch / jax-js peer (each is also skipped, with
+//                                    the reason in the report, when it cannot run here)
 //   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage, W1–W4 in one process (phase 2b),
 //                                      writes bench/.out/RESULTS.dtypes.md (the full run includes it)
 //
@@ -29,7 +32,7 @@
 // No timing thresholds anywhere: the targets are reported, not asserted.
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +41,8 @@ import { WORKLOADS, type Workload } from "./workloads.js";
 import type { Impl, ParamArrays } from "./peers/impl.js";
 import { SEED, gradcImpl, gradcParallelImpl, loadGenerated } from "./peers/gradc.js";
 import { paramsDiff, relDiff } from "./check.js";
+import { describeBlas, type Sgemm, type TorchProbe } from "./peers/torch.js";
+import { replaceSection, scalingSection } from "./resultsSections.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", ".out");
@@ -57,6 +62,10 @@ const { values: args } = parseArgs({
     "child-dtypes": { type: "string" },
     "child-speedup": { type: "string" },
     "no-speedup": { type: "boolean", default: false },
+    "no-torch": { type: "boolean", default: false },
+    "no-jax": { type: "boolean", default: false },
+    // Internal: the Python interpreter with torch that the parent found (children run the PyTorch peer with it).
+    python: { type: "string" },
   },
 });
 const quick = args.quick ?? false;
@@ -86,6 +95,8 @@ interface Check {
   readonly lossRel: number | null;
   /** max |p − p_gradc| after the first step / max |p_gradc − p₀| (the update's size), or null. */
   readonly paramsRel: number | null;
+  /** Parameters left out of paramsRel, and why. */
+  readonly unchecked?: { readonly names: readonly string[]; readonly why: string };
 }
 
 interface ImplResult {
@@ -98,11 +109,21 @@ interface ImplResult {
   readonly rates: readonly number[];
   /** steps per second of the main thread's CPU time (or the process's, see cpuClock) of each repetition. */
   readonly cpuRates: readonly number[];
+  /** For a peer in its own process (PyTorch): its whole process's CPU time over its main thread's, timed repetitions. */
+  readonly processCpuRatio?: number;
+}
+
+/** A peer that did not run in a workload, and why. */
+interface Skipped {
+  readonly id: string;
+  readonly label: string;
+  readonly reason: string;
 }
 
 interface ChildResult {
   readonly workload: string;
   readonly impls: readonly ImplResult[];
+  readonly skipped?: readonly Skipped[];
   readonly peakRssKb: number;
   /** Over the timed repetitions: the main thread's run-queue wait / (run + wait); 0 on a quiet machine. */
   readonly waitFraction: number;
@@ -130,11 +151,13 @@ interface AloneResult {
   readonly workload: string;
   readonly impl: string;
   readonly peakRssKb: number;
+  /** Whether peakRssKb is the peer's own process's (PyTorch), not this harness process's. */
+  readonly ownProcess?: boolean;
 }
 
 // ── child: one workload, every implementation, interleaved ───────────────────────────────────────
 
-async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls: Impl[]; init: ParamArrays; paramShapes: { name: string; shape: readonly number[] }[] }> {
+async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls: Impl[]; skipped: Skipped[]; init: ParamArrays; paramShapes: { name: string; shape: readonly number[] }[] }> {
   const batches = w.data();
   const f32 = await loadGenerated(genFile(w, "f32"));
   const init = f32.initParams(SEED);
@@ -157,7 +180,28 @@ async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls
     const { brainImpl } = await import("./peers/brain.js");
     impls.push(brainImpl(w, batches));
   }
-  return { impls, init, paramShapes };
+  const skipped: Skipped[] = [];
+  if (want("torch")) {
+    if (args.python) {
+      const { probeTorch, torchImpl } = await import("./peers/torch.js");
+      const probe = probeTorch();
+      if (probe.ok) impls.push(await torchImpl(probe.interpreter, probe.probe, w, init, paramShapes, batches));
+      else skipped.push({ id: "torch", label: "PyTorch", reason: probe.reason });
+    } else skipped.push({ id: "torch", label: "PyTorch", reason: args["no-torch"] ? "--no-torch" : "no Python with torch (see the peers line)" });
+  }
+  if (want("jax-wasm")) {
+    if (args["no-jax"]) skipped.push({ id: "jax-wasm", label: "jax-js", reason: "--no-jax" });
+    else {
+      try {
+        const { jaxImpl } = await import("./peers/jax.js");
+        impls.push(await jaxImpl(w, init, paramShapes, batches));
+      } catch (e) {
+        // Not installed (npm ci without dev dependencies) or not loadable here: a reason in the table, not a failed run.
+        skipped.push({ id: "jax-wasm", label: "jax-js", reason: `@jax-js/jax did not load: ${(e as Error).message.split("\n")[0]}` });
+      }
+    }
+  }
+  return { impls, skipped, init, paramShapes };
 }
 
 /**
@@ -210,13 +254,22 @@ const contention = { run: 0, wait: 0 };
  * costs when each thread has a core to itself, without the waits for each other (an optimistic bound of
  * its speed on an idle machine; wall clock is the pessimistic one under load).
  */
-async function timeSteps(impl: Impl, steps: number, record = false): Promise<{ wall: number; cpu: number }> {
+async function timeSteps(impl: Impl, steps: number, record = false): Promise<{ wall: number; cpu: number; processCpuNs?: number; cpuNs?: number }> {
   await impl.before?.();
+  if (impl.timed) {
+    // In its own process (PyTorch): its own clocks, the same kind (main thread's schedstat, wall clock).
+    const t = await impl.timed(steps);
+    if (record) {
+      contention.run += t.cpuNs;
+      contention.wait += t.waitNs;
+    }
+    return { wall: (t.done / t.wallMs) * 1000, cpu: (t.done / Math.max(t.cpuNs, 1)) * 1e9, processCpuNs: t.processCpuNs, cpuNs: t.cpuNs };
+  }
   const multi = (impl.threads ?? 1) > 1 && haveSchedstat;
   const all0 = multi ? allThreadTimes() : null;
   const c0 = threadTimes();
   const t0 = performance.now();
-  const done = impl.run(steps);
+  const done = await impl.run(steps);
   const ms = performance.now() - t0;
   const c1 = threadTimes();
   let busiest = c1.run - c0.run;
@@ -290,7 +343,8 @@ async function child(id: string): Promise<void> {
   const w = WORKLOADS.find((x) => x.id === id);
   if (!w) throw new Error(`unknown workload ${id}`);
   const log = (s: string) => process.stderr.write(`  [${w.id}] ${s}\n`);
-  const { impls, init } = await makeImpls(w, args.impls?.split(","));
+  const { impls, skipped, init } = await makeImpls(w, args.impls?.split(","));
+  for (const s of skipped) log(`${s.label} skipped: ${s.reason}`);
   const copy = (p: ParamArrays): ParamArrays => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
   const p0 = copy(init);
 
@@ -300,15 +354,16 @@ async function child(id: string): Promise<void> {
   let refParams: ParamArrays | null = null;
   for (const impl of impls) {
     await impl.before?.();
-    const loss = impl.stepWithLoss();
+    const loss = await impl.stepWithLoss();
     const comparable = impl.id !== "brain";
     if (impl.id === "gradc-f32") {
       refLoss = loss;
-      refParams = copy(impl.params!());
+      refParams = copy(await impl.params!());
     }
     const lossRel = comparable ? relDiff(loss, refLoss) : null;
-    const paramsRel = comparable && impl.params && refParams ? paramsDiff(impl.params(), refParams, p0) : null;
-    checks.set(impl.id, { loss, lossRel, paramsRel });
+    const unchecked = impl.uncheckedParams;
+    const paramsRel = comparable && impl.params && refParams ? paramsDiff(await impl.params(), refParams, p0, unchecked?.names) : null;
+    checks.set(impl.id, { loss, lossRel, paramsRel, ...(unchecked ? { unchecked } : {}) });
     log(`${impl.label.padEnd(42)} first-step loss ${loss.toPrecision(8)}${lossRel === null ? " (not comparable)" : `  rel ${lossRel.toExponential(1)}  params ${paramsRel?.toExponential(1)}`}`);
   }
 
@@ -318,12 +373,17 @@ async function child(id: string): Promise<void> {
   // Repetitions, interleaved round by round, the order rotated each round.
   const rates = new Map<string, number[]>(impls.map((i) => [i.id, []]));
   const cpuRates = new Map<string, number[]>(impls.map((i) => [i.id, []]));
+  const ownCpu = new Map<string, { process: number; main: number }>();
   for (let r = 0; r < SETTINGS.reps; r++) {
     for (let k = 0; k < impls.length; k++) {
       const impl = impls[(k + r) % impls.length]!;
       const t = await timeSteps(impl, stepsPerRep.get(impl.id)!, true);
       rates.get(impl.id)!.push(t.wall);
       cpuRates.get(impl.id)!.push(t.cpu);
+      if (t.processCpuNs !== undefined) {
+        const o = ownCpu.get(impl.id) ?? { process: 0, main: 0 };
+        ownCpu.set(impl.id, { process: o.process + t.processCpuNs, main: o.main + t.cpuNs! });
+      }
     }
     log(`round ${r + 1}/${SETTINGS.reps}: ${impls.map((i) => `${i.id} ${rates.get(i.id)!.at(-1)!.toPrecision(4)}`).join(", ")}`);
   }
@@ -338,7 +398,9 @@ async function child(id: string): Promise<void> {
       stepsPerRep: stepsPerRep.get(i.id)!,
       rates: rates.get(i.id)!,
       cpuRates: cpuRates.get(i.id)!,
+      ...(ownCpu.has(i.id) ? { processCpuRatio: ownCpu.get(i.id)!.process / Math.max(ownCpu.get(i.id)!.main, 1) } : {}),
     })),
+    ...(skipped.length ? { skipped } : {}),
     peakRssKb: process.resourceUsage().maxRSS,
     waitFraction: contention.wait / Math.max(contention.run + contention.wait, 1),
     cpuClock: haveSchedstat ? "main thread" : "process",
@@ -364,7 +426,7 @@ async function speedupChild(id: string): Promise<void> {
   const checks: Check[] = [];
   let ref = NaN;
   for (const impl of impls) {
-    const loss = impl.stepWithLoss();
+    const loss = await impl.stepWithLoss();
     if (Number.isNaN(ref)) ref = loss;
     checks.push({ loss, lossRel: relDiff(loss, ref), paramsRel: null });
     log(`${impl.label.padEnd(42)} first-step loss ${loss.toPrecision(8)}`);
@@ -400,14 +462,19 @@ async function alone(id: string, implId: string): Promise<void> {
     const { impls } = await makeImpls(w, [implId]);
     const impl = impls[0];
     if (!impl) throw new Error(`${id}: no implementation ${implId}`);
-    impl.stepWithLoss();
+    await impl.stepWithLoss();
     const start = performance.now();
     let steps = 1;
     while (performance.now() - start < SETTINGS.aloneMs) {
       await timeSteps(impl, steps);
       steps *= 2;
     }
+    const own = await impl.peakRssKb?.();
     await impl.close?.();
+    if (own !== undefined) {
+      process.stdout.write(`BENCH_RESULT ${JSON.stringify({ workload: id, impl: implId, peakRssKb: own, ownProcess: true } satisfies AloneResult)}\n`);
+      return;
+    }
   } else {
     await loadGenerated(genFile(w, "f32"));
   }
@@ -495,6 +562,55 @@ function machine(date: string): string[] {
   ];
 }
 
+/** Suffix of an `rss` key whose value is the peer's own process's peak RSS (PyTorch's Python), not a harness process's. */
+const OWN_PROCESS = "@own";
+
+/** What the parent learned about the peers that may be missing: PyTorch (and its BLAS's SGEMM) and jax-js. */
+interface PeersInfo {
+  readonly torch: { ok: true; interpreter: string; probe: TorchProbe; sgemm: Sgemm } | { ok: false; reason: string };
+  readonly jax: { ok: true; version: string } | { ok: false; reason: string };
+}
+
+interface RunInfo {
+  readonly loadBefore: number[];
+  readonly loadAfter: number[];
+  readonly seconds: number;
+  readonly date: string;
+  readonly peers?: PeersInfo;
+}
+
+/** The size of the SGEMM that measures the single-core limit. */
+const SGEMM_N = 1024;
+
+async function probePeers(say: (s: string) => void): Promise<PeersInfo> {
+  let torch: PeersInfo["torch"];
+  if (args["no-torch"]) torch = { ok: false, reason: "--no-torch" };
+  else {
+    const { probeTorch, measureSgemm } = await import("./peers/torch.js");
+    const p = probeTorch();
+    if (p.ok) {
+      const sgemm = measureSgemm(p.interpreter, SGEMM_N);
+      torch = { ...p, sgemm };
+      say(`PyTorch ${p.probe.torch} (${p.interpreter}), BLAS ${describeBlas(sgemm.blas)}; SGEMM ${SGEMM_N}³ on 1 thread: ${sgemm.gflops.toFixed(1)} GFLOP/s (best ${sgemm.best.toFixed(1)})`);
+    } else {
+      torch = p;
+      say(`PyTorch skipped: ${p.reason}`);
+    }
+  }
+  let jax: PeersInfo["jax"];
+  if (args["no-jax"]) jax = { ok: false, reason: "--no-jax" };
+  else {
+    try {
+      const { jaxVersion } = await import("./peers/jax.js");
+      jax = { ok: true, version: jaxVersion() };
+    } catch (e) {
+      jax = { ok: false, reason: `@jax-js/jax did not load: ${(e as Error).message.split("\n")[0]}` };
+      say(`jax-js skipped: ${jax.reason}`);
+    }
+  }
+  return { torch, jax };
+}
+
 async function main(): Promise<void> {
   const selected = args.only ? WORKLOADS.filter((w) => args.only!.split(",").includes(w.id)) : WORKLOADS;
   if (selected.length === 0) throw new Error(`--only ${args.only}: no such workload (have ${WORKLOADS.map((w) => w.id).join(", ")})`);
@@ -522,6 +638,10 @@ async function main(): Promise<void> {
     }
   }
 
+  // The PyTorch peer: which Python has torch, what BLAS it loaded, and that BLAS's single-core SGEMM.
+  const peers = await probePeers(say);
+  const pythonArg = peers.torch.ok ? ["--python", peers.torch.interpreter] : [];
+
   // 2b. f32 vs f64 storage, all selected workloads in one process (alone with --dtype-compare)
   say(`f32 vs f64: ${selected.map((w) => w.id).join(", ")} in one process`);
   const dtypes = runChild(["--child-dtypes", selected.map((w) => w.id).join(",")]) as DtypeResult;
@@ -538,7 +658,7 @@ async function main(): Promise<void> {
   const results = new Map<string, ChildResult>();
   for (const w of selected) {
     say(`${w.id}: ${w.title}`);
-    results.set(w.id, runChild(["--child", w.id]) as ChildResult);
+    results.set(w.id, runChild(["--child", w.id, ...pythonArg]) as ChildResult);
   }
 
   // 2c. the 2-thread speed-up at a large batch
@@ -555,21 +675,28 @@ async function main(): Promise<void> {
   if (!args["no-memory"]) {
     for (const w of selected) {
       for (const impl of ["baseline", ...results.get(w.id)!.impls.map((i) => i.id)]) {
-        const r = runChild(["--child", w.id, "--alone", impl]) as AloneResult;
-        rss.set(`${w.id}.${impl}`, r.peakRssKb);
+        const r = runChild(["--child", w.id, "--alone", impl, ...pythonArg]) as AloneResult;
+        rss.set(`${w.id}.${impl}${r.ownProcess ? OWN_PROCESS : ""}`, r.peakRssKb);
       }
-      say(`memory ${w.id}: ${[...rss].filter(([k]) => k.startsWith(`${w.id}.`)).map(([k, v]) => `${k.slice(w.id.length + 1)} ${(v / 1024).toFixed(0)} MB`).join(", ")}`);
+      say(`memory ${w.id}: ${[...rss].filter(([k]) => k.startsWith(`${w.id}.`)).map(([k, v]) => `${k.slice(w.id.length + 1).replace(OWN_PROCESS, " (own process)")} ${(v / 1024).toFixed(0)} MB`).join(", ")}`);
     }
   }
   const loadAfter = os.loadavg();
 
-  const runInfo = { loadBefore, loadAfter, seconds: (performance.now() - started) / 1000, date: new Date().toISOString() };
+  const runInfo: RunInfo = { loadBefore, loadAfter, seconds: (performance.now() - started) / 1000, date: new Date().toISOString(), peers };
   writeFileSync(path.join(OUT, quick ? "results.quick.json" : args.only ? "results.partial.json" : "results.json"), JSON.stringify({ selected: selected.map((w) => w.id), compiled: [...compiled], results: [...results], rss: [...rss], run: runInfo, dtypes, speedups: [...speedups] }));
   const report = render(selected, compiled, results, rss, runInfo, dtypes, speedups);
   process.stdout.write(report);
   const file = quick ? path.join(OUT, "RESULTS.quick.md") : args.only ? path.join(OUT, "RESULTS.partial.md") : path.join(ROOT, "bench", "RESULTS.md");
-  writeFileSync(file, report);
+  writeFileSync(file, file === path.join(ROOT, "bench", "RESULTS.md") ? keepScalingSection(report) : report);
   say(`\nwritten to ${path.relative(ROOT, file)}`);
+}
+
+/** The report, followed by the compile-time scaling section bench/RESULTS.md has now (npm run bench:scaling writes it). */
+function keepScalingSection(report: string): string {
+  const file = path.join(ROOT, "bench", "RESULTS.md");
+  const kept = scalingSection(existsSync(file) ? readFileSync(file, "utf8") : "");
+  return kept ? replaceSection(report, kept) : report;
 }
 
 function render(
@@ -577,13 +704,19 @@ function render(
   compiled: Map<string, CompileResult>,
   results: Map<string, ChildResult>,
   rss: Map<string, number>,
-  run: { loadBefore: number[]; loadAfter: number[]; seconds: number; date: string },
+  run: RunInfo,
   dtypes: DtypeResult | undefined,
   speedups: Map<string, SpeedupResult> = new Map(),
 ): string {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
   const impl = (w: string, id: string) => results.get(w)?.impls.find((x) => x.id === id);
+  const limit = run.peers?.torch.ok ? run.peers.torch.sgemm.gflops : NaN;
+  /** GFLOP/s at `rate` steps/s, with its share of the single-core SGEMM limit when that was measured. */
+  const gflops = (w: Workload, rate: number) => {
+    const g = (rate * w.flopsPerStep) / 1e9;
+    return Number.isFinite(limit) ? `${fmt(g)} (${fmt((g / limit) * 100)}%)` : fmt(g);
+  };
   const cpu = (w: string, id: string) => {
     const i = impl(w, id);
     return i ? median(i.cpuRates) : NaN;
@@ -605,7 +738,17 @@ function render(
   } catch {
     versions = "?";
   }
+  const peers = run.peers;
+  const sgemm = peers?.torch.ok ? peers.torch.sgemm : null;
+  if (peers) {
+    const t = peers.torch;
+    versions += t.ok
+      ? `, PyTorch ${t.probe.torch} (Python ${t.probe.python}, ${t.interpreter}; torch.set_num_threads(1): ${t.probe.threads} thread, ${t.probe.interopThreads} inter-op; CPU capability ${t.probe.capability}; oneDNN ${t.probe.mkldnn ? "on" : "off"}; BLAS ${describeBlas(t.sgemm.blas)})`
+      : `, PyTorch skipped: ${t.reason}`;
+    versions += peers.jax.ok ? `, @jax-js/jax ${peers.jax.version} (wasm backend)` : `, jax-js skipped: ${peers.jax.reason}`;
+  }
   line(`- peers: ${versions}`);
+  if (sgemm) line(`- single-core SGEMM limit: torch.mm of two ${sgemm.n}×${sgemm.n} float32 matrices on 1 thread through that BLAS, ${sgemm.gflops.toFixed(1)} GFLOP/s (median of 7 repetitions of ~0.3 s CPU; best ${sgemm.best.toFixed(1)}); the GFLOP/s below give their share of it in parentheses`);
   line(`- load average (1 min) before / after: ${run.loadBefore[0]!.toFixed(2)} / ${run.loadAfter[0]!.toFixed(2)} on ${os.cpus().length} CPUs; whole run ${run.seconds.toFixed(0)} s`);
   line(`- method: ${SETTINGS.reps} repetitions of ~${SETTINGS.repMs} ms per implementation after a warm-up of ${SETTINGS.warmupMs / 1000}–${SETTINGS.maxWarmupMs / 1000} s (until three chunks agree within 10%); all implementations of a workload in one process, interleaved round by round (order rotated each round), no forced GC (a forced full GC between repetitions made TF.js 2–3× slower for a while afterwards). Each repetition is timed twice: wall clock, and the CPU time of the main thread (Linux schedstat: time it actually ran). Where other processes compete for the CPUs, wall-clock rates drop and scatter while main-thread CPU-time rates stay close to what a quiet machine shows; ratios and targets use the CPU-time medians, wall-clock ratios are given beside them. Main-thread CPU time leaves out work V8 does on helper threads (concurrent marking, parallel scavenging), which only allocation-heavy peers (TF.js) cause; it also keeps one implementation's leftover GC work from being charged to the next.`);
   line(`- contention during the timed repetitions (main thread waiting for a CPU / (running + waiting)): ${selected.map((w) => `${w.id} ${((results.get(w.id)!.waitFraction ?? NaN) * 100).toFixed(0)}%`).join(", ")}; CPU clock: ${[...new Set(selected.map((w) => results.get(w.id)!.cpuClock))].join(", ")}`);
@@ -613,7 +756,7 @@ function render(
 
   line("## Throughput");
   line();
-  line(`One step = forward + backward + optimizer update on one batch. steps/CPU-s: steps per second of main-thread CPU time, median [min–max] of the repetitions; wall: steps per wall-clock second, median. samples/s and GFLOP/s from the CPU-time median; GFLOP/s counts 6·batch·Σ in·out per step for dense layers (2 per forward matmul, 2 per backward matmul, the first layer's unneeded ∂x included) and likewise 3 × 2·outputs·kh·kw·Cin per convolution (forward, ∂K, ∂x; the first convolution's unneeded ∂x included; ReLU, pooling, bias, softmax not counted). "gradc ÷ this" is gradc f32's median over this row's (CPU time; wall clock). First-step check: the loss before the first update, its difference relative to gradc f32's, and the largest parameter difference after the update relative to the largest update. Rows marked **${PARALLEL_THREADS} threads** are gradc's data-parallel trainer (createParallelTrainer, the main thread and ${PARALLEL_THREADS - 1} worker_thread${PARALLEL_THREADS > 2 ? "s" : ""}) at the workload's batch; their "steps/CPU-s" is per second of the busiest thread's CPU time (see the ${PARALLEL_THREADS}-thread section); every other row runs on one thread.`);
+  line(`One step = forward + backward + optimizer update on one batch. steps/CPU-s: steps per second of main-thread CPU time, median [min–max] of the repetitions; wall: steps per wall-clock second, median. samples/s and GFLOP/s from the CPU-time median; GFLOP/s counts 6·batch·Σ in·out per step for dense layers (2 per forward matmul, 2 per backward matmul, the first layer's unneeded ∂x included) and likewise 3 × 2·outputs·kh·kw·Cin per convolution (forward, ∂K, ∂x; the first convolution's unneeded ∂x included; ReLU, pooling, bias, softmax not counted) and 6·batch·T·(in + H)·4H for an LSTM (its two gate matmuls per step, forward and backward; gate functions not counted)${sgemm ? ", with its share of the single-core SGEMM limit" : ""}. "gradc ÷ this" is gradc f32's median over this row's (CPU time; wall clock). First-step check: the loss before the first update, its difference relative to gradc f32's, and the largest parameter difference after the update relative to the largest update. Rows marked **${PARALLEL_THREADS} threads** are gradc's data-parallel trainer (createParallelTrainer, the main thread and ${PARALLEL_THREADS - 1} worker_thread${PARALLEL_THREADS > 2 ? "s" : ""}) at the workload's batch; their "steps/CPU-s" is per second of the busiest thread's CPU time (see the ${PARALLEL_THREADS}-thread section); every other row runs on one thread.`);
   line();
   line("| workload | implementation | steps/CPU-s median [min–max] | wall steps/s median [min–max] | samples/s | GFLOP/s | gradc ÷ this (CPU; wall) | first-step loss (rel. diff; params after) | peak RSS alone (harness +) |");
   line("|---|---|---|---|---|---|---|---|---|");
@@ -633,8 +776,9 @@ function render(
           : `${c.loss.toPrecision(8)} (${c.lossRel === 0 ? "0" : c.lossRel.toExponential(0)}; ${c.paramsRel === null ? "–" : c.paramsRel === 0 ? "0" : c.paramsRel.toExponential(0)})`;
       const base = rss.get(`${w.id}.baseline`);
       const mine = rss.get(`${w.id}.${i.id}`);
+      const own = rss.get(`${w.id}.${i.id}${OWN_PROCESS}`);
       const delta = base === undefined || mine === undefined ? NaN : Math.round((mine - base) / 1024);
-      const mem = mine === undefined ? "–" : `${(mine / 1024).toFixed(0)} MB (${Number.isNaN(delta) ? "?" : delta >= 0 ? `+${delta}` : `−${-delta}`})`;
+      const mem = own !== undefined ? `${(own / 1024).toFixed(0)} MB (its own process)` : mine === undefined ? "–" : `${(mine / 1024).toFixed(0)} MB (${Number.isNaN(delta) ? "?" : delta >= 0 ? `+${delta}` : `−${-delta}`})`;
       let label = i.label;
       if (i.id.startsWith("gradc-f32-t")) label = `**${label.replace(`${PARALLEL_THREADS} threads`, `${PARALLEL_THREADS} threads**`)}`;
       if (i.note) {
@@ -642,12 +786,22 @@ function render(
         label += ` [${notes.length}]`;
       }
       const unit = i.id === "brain" ? " passes" : "";
+      let checkCell = check;
+      if (c.unchecked) {
+        notes.push(`${w.id} ${i.label}: ${c.unchecked.names.join(" and ")} not compared after the first step: ${c.unchecked.why}.`);
+        checkCell += ` [${notes.length}]`;
+      }
+      if (i.processCpuRatio !== undefined && Math.abs(i.processCpuRatio - 1) > 0.05) {
+        notes.push(`${w.id} ${i.label}: its whole process used ${ratio(i.processCpuRatio)} its main thread's CPU time over the timed repetitions (work on other threads, not in its steps/CPU-s).`);
+        label += ` [${notes.length}]`;
+      }
       const vs = i.id === "gradc-f32" ? "1" : `${ratio(refCpu / mc)}; ${ratio(refWall / mw)}`;
-      line(`| ${w.id} | ${label} | **${fmt(mc)}**${unit} ${range(i.cpuRates)} | ${fmt(mw)} ${range(i.rates)} | ${fmt(mc * w.batch)} | ${fmt((mc * w.flopsPerStep) / 1e9)} | ${vs} | ${check} | ${mem} |`);
+      line(`| ${w.id} | ${label} | **${fmt(mc)}**${unit} ${range(i.cpuRates)} | ${fmt(mw)} ${range(i.rates)} | ${fmt(mc * w.batch)} | ${gflops(w, mc)} | ${vs} | ${checkCell} | ${mem} |`);
     }
+    for (const sk of res.skipped ?? []) line(`| ${w.id} | ${sk.label} | skipped: ${sk.reason} | – | – | – | – | – | – |`);
     if (w.noBrain) {
       notes.push(`${w.id} brain.js: ${w.noBrain}.`);
-      line(`| ${w.id} | brain.js [${notes.length}] | cannot express a CNN | – | – | – | – | – | – |`);
+      line(`| ${w.id} | brain.js [${notes.length}] | cannot express ${w.cnn ? "a CNN" : w.lstm ? "this LSTM" : "this network"} | – | – | – | – | – | – |`);
     }
   }
   line();
@@ -657,6 +811,31 @@ function render(
     line(`Peak RSS alone: a separate process running only that implementation for ~${SETTINGS.aloneMs} ms; "harness +" is the increase over the same process with no implementation (node, the TypeScript loader hooks, gradc's f32 module), which was ${selected.map((w) => `${w.id} ${((rss.get(`${w.id}.baseline`) ?? NaN) / 1024).toFixed(0)} MB`).join(", ")}. Peak RSS of each whole comparison process: ${selected.map((w) => `${w.id} ${(results.get(w.id)!.peakRssKb / 1024).toFixed(0)} MB`).join(", ")}.`);
     line();
   }
+
+  line("## gradc ÷ each peer (single thread, f32)");
+  line();
+  line(`gradc f32's steps per CPU-second over each peer's (medians from the throughput table), and the GFLOP/s each reaches${Number.isFinite(limit) ? ` with its share of the single-core SGEMM limit (${limit.toFixed(1)} GFLOP/s, see above)` : ""}. Above 1× gradc is faster.`);
+  line();
+  const PEERS = [
+    ["torch", "PyTorch"],
+    ["jax-wasm", "jax-js wasm"],
+    ["tfjs-wasm", "TF.js wasm"],
+    ["tfjs-cpu", "TF.js cpu"],
+  ] as const;
+  line(`| workload | gradc f32 steps/CPU-s | ${PEERS.map(([, name]) => `÷ ${name}`).join(" | ")} | GFLOP/s gradc | ${PEERS.slice(0, 2).map(([, name]) => `GFLOP/s ${name}`).join(" | ")} |`);
+  line(`|---|---|${PEERS.map(() => "---|").join("")}---|${PEERS.slice(0, 2).map(() => "---|").join("")}`);
+  for (const w of selected) {
+    const res = results.get(w.id)!;
+    const g = cpu(w.id, "gradc-f32");
+    const vs = (id: string) => {
+      const p = cpu(w.id, id);
+      if (Number.isFinite(p)) return ratio(g / p);
+      return res.skipped?.some((x) => x.id === id) ? "skipped" : "–";
+    };
+    const rate = (id: string) => (Number.isFinite(cpu(w.id, id)) ? gflops(w, cpu(w.id, id)) : "–");
+    line(`| ${w.id} | ${fmt(g)} | ${PEERS.map(([id]) => vs(id)).join(" | ")} | ${rate("gradc-f32")} | ${PEERS.slice(0, 2).map(([id]) => rate(id)).join(" | ")} |`);
+  }
+  line();
 
   const par = `gradc-f32-t${PARALLEL_THREADS}`;
   const parSelected = selected.filter((w) => impl(w.id, par) || speedups.has(w.id));
@@ -737,7 +916,11 @@ function render(
   const target = (name: string, w: string, peer: string, goal: number) => {
     const c = cpu(w, "gradc-f32") / cpu(w, peer);
     const t = wall(w, "gradc-f32") / wall(w, peer);
-    if (!Number.isFinite(c)) return;
+    if (!Number.isFinite(c)) {
+      const sk = results.get(w)?.skipped?.find((x) => x.id === peer);
+      if (sk) line(`| ${name} | – | – | not measured: ${sk.label} skipped (${sk.reason}) |`);
+      return;
+    }
     line(`| ${name} | ${ratio(c)} | ${ratio(t)} | ${verdict(c, goal)}${(c >= goal) !== (t >= goal) ? ` (wall clock: ${verdict(t, goal)})` : ""} |`);
   };
   for (const w of selected) {
@@ -759,6 +942,34 @@ function render(
       line(`| W4 ≥ ${goal}× from ${PARALLEL_THREADS} threads (batch ${sp.batch}; CPU column: busiest thread's CPU time, an upper bound; wall-clock medians under this run's load, a lower bound) | ${ratio(c)} | ${ratio(t)} | ${v} |`);
     }
   }
+  // Issue 15: against the tools a user would pick instead (PyTorch on the CPU, jax-js), one thread.
+  for (const w of selected) {
+    if (w.id === "W1" || w.id === "W2") target(`${w.id} ≥ 1,000× PyTorch`, w.id, "torch", 1000);
+    if (w.id === "W3" || w.id === "W4") {
+      target(`${w.id} ≥ 1.3× jax-js`, w.id, "jax-wasm", 1.3);
+      target(`${w.id} ≥ 0.4× PyTorch`, w.id, "torch", 0.4);
+    }
+    if (w.id === "W4") {
+      const g = (cpu(w.id, "gradc-f32") * w.flopsPerStep) / 1e9;
+      const gw = (wall(w.id, "gradc-f32") * w.flopsPerStep) / 1e9;
+      if (Number.isFinite(g)) line(`| W4 GEMM ≥ 40 GFLOP/s (nominal FLOPs per step × steps/s) | ${fmt(g)} GFLOP/s | ${fmt(gw)} GFLOP/s | ${verdict(g, 40)} |`);
+    }
+    if (w.id === "W5") {
+      target("W5 ≥ 1× PyTorch", w.id, "torch", 1);
+      target("W5 ≥ 2× TF.js WASM", w.id, "tfjs-wasm", 2);
+      target("W5 ≥ 10× jax-js", w.id, "jax-wasm", 10);
+    }
+    if (w.id === "W6") {
+      target("W6 ≥ 1× PyTorch", w.id, "torch", 1);
+      target("W6 ≥ 3× TF.js WASM", w.id, "tfjs-wasm", 3);
+    }
+    const p = impl(w.id, `gradc-f32-t${PARALLEL_THREADS}`);
+    if (p && (w.id === "W4" || w.id === "W5")) {
+      const c = median(p.cpuRates) / cpu(w.id, "gradc-f32");
+      const t = median(p.rates) / wall(w.id, "gradc-f32");
+      line(`| ${w.id} ≥ 1.7× from ${PARALLEL_THREADS} threads at batch ${w.batch} (CPU column: busiest thread's CPU time) | ${ratio(c)} | ${ratio(t)} | ${verdict(c, 1.7)}${(c >= 1.7) !== (t >= 1.7) ? ` (wall clock: ${verdict(t, 1.7)})` : ""} |`);
+    }
+  }
   const w3 = compiled.get("W3.f32");
   if (w3) {
     const s = median(w3.times) / 1000;
@@ -771,9 +982,10 @@ function render(
 
   line("## Notes");
   line();
-  line("- Data: W1 the PyTorch snippet's three points of y = x/2; W2 the four XOR points; W3, W4 and W5 synthetic MNIST-shaped batches (pixels in [0, 1) with ~80% exact zeros, labels uniform in 0…9, seeded; 4, 2 and 4 distinct batches cycled), the same arrays for every implementation. Dense and convolution kernels do the same work whatever the values.");
+  line("- Data: W1 the PyTorch snippet's three points of y = x/2; W2 the four XOR points; W3, W4 and W5 synthetic MNIST-shaped batches (pixels in [0, 1) with ~80% exact zeros, labels uniform in 0…9, seeded; 4, 2 and 4 distinct batches cycled); W6 4 batches of 32 sequences of 32 one-hot characters of a 32-letter alphabet (uniform, seeded) with the next character as the label; the same arrays for every implementation. Dense, convolution and LSTM kernels do the same work whatever the values.");
   line("- Optimizers: W1 Adam(lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8, given to TF.js explicitly: its default ε is 1e-7); W2 SGD(lr 0.5); W3, W4 SGD(lr 0.01); W5 Adam(lr 5e-3, β₁ 0.9, β₂ 0.999, ε 1e-8), the optimizer of examples/mnist-cnn without its cosine schedule (a constant learning rate; a schedule changes lr between steps, not a step's work).");
   line("- W5 is examples/mnist-cnn/model.ts: x [64, 784] reshaped to NHWC [64, 28, 28, 1] → conv 5×5×8 (valid, stride 1) + bias → ReLU → max-pool 2×2 → conv 5×5×16 + bias → ReLU → max-pool 2×2 → flatten [64, 256] → dense 10 → softmax cross-entropy with integer labels; 5,994 parameters. Filters are [kh, kw, in, out] in both gradc and TF.js, so gradc's initParams are copied as they are.");
+  line("- W6 is bench/models/lstm-32-128-t32.model.ts: x [32, 32, 32] (batch, steps, inputs) → `lstmLayer(x, 128)` from gradc/layers (torch's nn.LSTM(batch_first=True): gates i, f, g, o; W_ih [32, 512], W_hh [128, 512], b_ih, b_hh; zero initial states) → its last h [32, 128] → `dense(h, 32)` → softmax cross-entropy with integer labels; Adam(lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8); 87,072 parameters.");
   line("- gradc: the modules compiled above (no `--batch`: the batch dimension stays symbolic), used through `createTrainer(initParams(7), { optimizer }).step(inputs)` with typed arrays of the module's dtype, so no step converts its inputs.");
   line("- TF.js: `tf.enableProdMode()`; the same initial values (gradc's initParams copied into tf.variables); ReLU and linear layers as `tf.fused.matMul` with bias and activation (plain matMul + add + relu measured the same within noise on W3), tanh/sigmoid layers as matMul + add + activation; `tf.losses.meanSquaredError` / `tf.losses.softmaxCrossEntropy` (one-hot labels made once); a step is `tf.tidy(() => optimizer.minimize(loss, false, vars))`; batch tensors made once, outside the timing. The WASM backend uses its SIMD build. TF.js gets faster for its first seconds (W1: 3–5× over ~4 s), hence the long warm-up.");
   line("- TF.js on W5: CPU backend `tf.fused.conv2d({ pad: \"valid\", bias, activation: \"relu\" })` (what tf.layers.conv2d runs) and `tf.maxPool(h, 2, 2, \"valid\")`, then `tf.fused.matMul` for the dense layer, all differentiated by TF.js. WASM backend: TF.js 4.22.0's WASM backend registers no Conv2DBackpropFilter kernel, so training tf.conv2d there throws \"Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'\"; the W5 WASM row is tf.conv2d with a custom gradient (bench/peers/tfjs.ts, wasmConv2d): ∂x by TF.js's wasm Conv2DBackpropInput (tf.conv2dTranspose, second convolution only), ∂K as a wasm tf.conv2d of the transposed input [C, H, W, N] with the transposed output gradient [OH, OW, N, Cout] as filters (the batch becomes the contracted axis), transposed back to [kh, kw, in, out] — every kernel still TF.js's own wasm kernel, no JavaScript arithmetic added; then tf.add + tf.relu and tf.maxPool.");
@@ -785,7 +997,9 @@ function render(
       line(`- TF.js WASM threads: its own feature test WASM_HAS_MULTITHREAD_SUPPORT said ${t.multithread} in these processes${same ? "" : " (not in all: " + wt.map(([id, x]) => `${id} ${x!.multithread}/${x!.threads}`).join(", ") + ")"} (tfjs-backend-wasm 4.22 returns false whenever it runs in Node), so it loaded the single-threaded SIMD build and \`getThreadsCount()\` = ${t.threads}: every TF.js row is single-threaded, like gradc's rows not marked ${PARALLEL_THREADS} threads.`);
     }
   }
-  line("- brain.js: see the numbered notes under the throughput table. It is left out of W1 (a 1-2-1 regression with a linear output is not expressible: brain.js applies its activation to the output layer too) and of W5 (its NeuralNetwork has dense layers only, no convolution or pooling).");
+  line("- brain.js: see the numbered notes under the throughput table. It is left out of W1 (a 1-2-1 regression with a linear output is not expressible: brain.js applies its activation to the output layer too) and of W5 (its NeuralNetwork has dense layers only, no convolution or pooling) and W6 (its recurrent LSTM is a character model with its own training loop, not this network).");
+  line("- PyTorch (bench/peers/torch.py, one Python child process per workload process, driven over a pipe; the repetitions alternate with the others' as theirs do): the network as a PyTorch user writes it — nn.Linear + activations, nn.Conv2d + nn.ReLU + nn.MaxPool2d in NCHW, nn.LSTM(batch_first=True) + nn.Linear on h_n — with F.cross_entropy / F.mse_loss and torch.optim.SGD / Adam (the workload's hyper-parameters, torch's defaults otherwise); float32; torch.set_num_threads(1) and OMP/OPENBLAS/MKL_NUM_THREADS=1. It starts from gradc's initial parameters converted to torch's layouts (Linear and LSTM weights transposed, conv filters [kh, kw, in, out] → [out, in, kh, kw], the first dense layer after the CNN's flatten re-ordered from NHWC's (h, w, c) rows to NCHW's (c, h, w)), and its parameters after the first step are converted back for the check. A step is zero_grad(set_to_none=True), forward, loss, backward, optimizer.step(), eager and synchronous; it times its own repetitions with the same clocks (its main thread's schedstat CPU time, wall clock), so the pipe's round trip is not in its rates.");
+  line("- jax-js (bench/peers/jax.ts): `init(\"wasm\")` (its `init()` without arguments probes WebGPU and throws in Node; the wasm backend is single-threaded in Node, which has no global Worker); the network in jax-js ops (np.dot, lax.conv in NCHW with OIHW filters, lax.reduceWindow(np.max) for pooling, nn.logSoftmax and one-hot labels made once); the LSTM unrolled over its 32 steps (jax-js has no scan) with x·W_ih + b_ih + b_hh of all steps hoisted into one matmul; one step = one `jit` of valueAndGrad of the loss plus the update (torch's SGD and Adam formulas in jax-js ops: @jax-js/optax is not on the npm registry), the two Adam bias corrections passed in as scalars; the loss read with `.item()` every step (jax-js is lazy: that runs the step) and the parameters waited for at the end of each repetition. Its reference counting: every call consumes its arguments; the state goes into each step whole and comes back new, batches are passed as `.ref`. Its first call compiles (during the first-step check, not timed).");
   line("- Hand-written W3 (bench/handwritten/w3.ts): the fastest single-threaded scalar TypeScript we could write for that one network (no WebAssembly) — transposed weight and batch layouts so both big matmuls stream two contiguous arrays, 2×4 register tiles (8 accumulators + 6 operands fit the 15 XMM registers V8 allocates; 4×4, 3×4 and 4×2 tiles measured the same or slower), bias+ReLU, softmax-CE and the SGD updates fused into the kernels, Float32Array storage, no allocation per step.");
   line("- f32 vs f64 on W1: the f64 trainer fits W1's three points exactly (loss 0 after ~10⁵ steps), after which Adam's moments of 4 of its 7 parameters are subnormal doubles, whose arithmetic is slow on x86; f32 storage rounds them to zero. The W1 gap is that, not memory traffic (profile: the f64 update takes 36% of a step, the f32 one 25%).");
   if (run.loadBefore[0]! > os.cpus().length / 2 || run.loadAfter[0]! > os.cpus().length / 2) {
@@ -829,14 +1043,14 @@ function reportOnly(): void {
     compiled: [string, CompileResult][];
     results: [string, ChildResult][];
     rss: [string, number][];
-    run: { loadBefore: number[]; loadAfter: number[]; seconds: number; date: string };
+    run: RunInfo;
     dtypes?: DtypeResult;
     speedups?: [string, SpeedupResult][];
   };
   const selected = WORKLOADS.filter((w) => raw.selected.includes(w.id));
   const report = render(selected, new Map(raw.compiled), new Map(raw.results), new Map(raw.rss), raw.run, raw.dtypes, new Map(raw.speedups ?? []));
   process.stdout.write(report);
-  if (!quick && selected.length === WORKLOADS.length) writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), report);
+  if (!quick && selected.length === WORKLOADS.length) writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), keepScalingSection(report));
 }
 
 if (args["report-only"]) reportOnly();

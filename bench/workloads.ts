@@ -1,6 +1,7 @@
 // The benchmark workloads: one entry each. A workload is its model file, batch, optimizer, data and FLOP
-// count, and for the TF.js peer either `layers` (a dense stack), `cnn` (convolutions, pools and a dense
-// stack), both built generically in peers/tfjs.ts, or its own `tfModel`.
+// count, and a description of its network that every peer builds generically from: `layers` (a dense
+// stack), `cnn` (convolutions, pools and a dense stack) or `lstm` (an LSTM and a dense head), or for the
+// TF.js peer its own `tfModel`.
 
 import type { TfModelBuilder } from "./peers/tfjs.js";
 
@@ -29,6 +30,19 @@ export interface ConvBlock {
 export interface ConvNet {
   readonly input: readonly [h: number, w: number, c: number];
   readonly convs: readonly ConvBlock[];
+  readonly dense: readonly Dense[];
+}
+
+/**
+ * One LSTM layer over a sequence (torch's nn.LSTM(batch_first=True): gates i, f, g, o, biases b_ih and
+ * b_hh, zero initial states), then dense layers on its last hidden state. The flat input [batch, steps·input]
+ * is the sequence [batch, steps, input] row-major. gradc's params in spec order: W_ih [input, 4·hidden],
+ * W_hh [hidden, 4·hidden], b_ih [4·hidden], b_hh [4·hidden], then W, b per dense layer.
+ */
+export interface LstmNet {
+  readonly input: number;
+  readonly hidden: number;
+  readonly steps: number;
   readonly dense: readonly Dense[];
 }
 
@@ -62,11 +76,13 @@ export interface Workload {
   readonly layers?: readonly Dense[];
   /** A CNN for the generic TF.js builder. */
   readonly cnn?: ConvNet;
-  /** A custom TF.js model for workloads that are neither. */
+  /** An LSTM for the generic builders. */
+  readonly lstm?: LstmNet;
+  /** A custom TF.js model for workloads that are none of these. */
   readonly tfModel?: TfModelBuilder;
   /** brain.js, where it can express a comparable net; omitted where it cannot. */
   readonly brain?: BrainSetup;
-  /** Why brain.js is not in this workload's rows (said in the notes). */
+  /** Why brain.js is not in this workload's rows (said in the table and its notes). */
   readonly noBrain?: string;
   /** Also run gradc f32 through createParallelTrainer with 2 threads at this workload's batch. */
   readonly parallel?: boolean;
@@ -112,6 +128,17 @@ export function cnnFlops(net: ConvNet, batch: number): number {
   return total + mlpFlops(net.dense, batch);
 }
 
+/**
+ * The nominal FLOP count of one training step of an LSTM, counted like mlpFlops: per time step the two
+ * gate matmuls x·W_ih (2·batch·input·4H) and h·W_hh (2·batch·H·4H) forward and the same again for each
+ * of their two backward matmuls (∂W, ∂x / ∂h; the input's unneeded ∂x included), then the dense head
+ * as in mlpFlops. Gate nonlinearities and the cell's elementwise products are not counted.
+ */
+export function lstmFlops(net: LstmNet, batch: number): number {
+  if (net.dense[0] && net.dense[0].in !== net.hidden) throw new Error(`lstmFlops: the first dense layer takes ${net.dense[0].in} features, the LSTM gives ${net.hidden}`);
+  return 6 * batch * net.steps * (net.input + net.hidden) * 4 * net.hidden + mlpFlops(net.dense, batch);
+}
+
 /** A small deterministic generator (mulberry32) so every implementation sees the same data. */
 function generator(seed: number): () => number {
   let a = seed >>> 0;
@@ -136,6 +163,24 @@ function mnistLike(batch: number, count: number, seed: number): Batch[] {
     for (let i = 0; i < x.length; i++) x[i] = rnd() < 0.8 ? 0 : rnd();
     const y = new Int32Array(batch);
     for (let i = 0; i < batch; i++) y[i] = Math.floor(rnd() * 10);
+    return { x, y };
+  });
+}
+
+/**
+ * Character-level language-model-shaped batches: `steps` one-hot characters of a `classes`-letter
+ * alphabet per sequence (uniform, seeded), the label the character that follows. Matmuls do the same
+ * work whatever the values (no implementation here exploits the zeros).
+ */
+function charSequences(batch: number, steps: number, classes: number, count: number, seed: number): Batch[] {
+  const rnd = generator(seed);
+  return Array.from({ length: count }, () => {
+    const x = new Float32Array(batch * steps * classes);
+    const y = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      for (let t = 0; t < steps; t++) x[(i * steps + t) * classes + Math.floor(rnd() * classes)] = 1;
+      y[i] = Math.floor(rnd() * classes);
+    }
     return { x, y };
   });
 }
@@ -167,6 +212,9 @@ const W5_CNN: ConvNet = {
   ],
   dense: [{ in: 256, out: 10, act: "linear" }],
 };
+
+/** bench/models/lstm-32-128-t32.model.ts: 32 steps of 32 inputs → LSTM 128 → last h → dense 32. */
+const W6_LSTM: LstmNet = { input: 32, hidden: 128, steps: 32, dense: [{ in: 128, out: 32, act: "linear" }] };
 
 export const WORKLOADS: readonly Workload[] = [
   {
@@ -246,5 +294,17 @@ export const WORKLOADS: readonly Workload[] = [
     data: () => mnistLike(64, 4, 5),
     parallel: true,
     speedup: { batch: 512, data: () => mnistLike(512, 2, 15) },
+  },
+  {
+    id: "W6",
+    title: "LSTM 32 steps × 32 inputs → hidden 128 → last h → dense 32, softmax CE, Adam 1e-3, batch 32",
+    model: "bench/models/lstm-32-128-t32.model.ts",
+    batch: 32,
+    loss: "softmaxCrossEntropy",
+    optimizer: { kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    lstm: W6_LSTM,
+    noBrain: "brain.js's recurrent LSTM trains its own character model (its own loss, one sequence at a time, no dense head, no way to set its weights), not this network",
+    flopsPerStep: lstmFlops(W6_LSTM, 32),
+    data: () => charSequences(32, W6_LSTM.steps, W6_LSTM.input, 4, 6),
   },
 ];

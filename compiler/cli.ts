@@ -116,16 +116,21 @@ Commands:
       --fused groups the nodes into the kernels the compiler generates. --svg renders the DOT to
       <model>.graph.svg (or -o) with Graphviz's dot, or its bundled WebAssembly build when dot is
       not on PATH (--svg alone implies --format dot; Mermaid text is not rendered).
-  gradc train <model.ts> [--data mnist|file.csv] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw]
-              [--lr X] [--momentum X] [--weight-decay X] [--seed N] [--resume ckpt | --overwrite]
-              [--check-finite epoch|step|off] [-o outdir]
-      Compile in memory and train: the model's inputs x and y take the data set's pixels and labels
-      (MNIST, or a CSV with a header and a --label column); progress, test accuracy per epoch, then
-      the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the batch size.
-      An outdir that holds this model's checkpoint needs --resume (continue) or --overwrite (start
-      over). A non-finite loss or parameter stops the run (exit 1), naming the step and the first
-      operation that produced it; --check-finite step checks the parameters after every step
-      (default: each epoch), off checks nothing.
+  gradc train <model.ts> [--data mnist|file.csv] [--label COL] [--task classification|regression]
+              [--val-split F] [--epochs N] [--batch B] [--optimizer sgd|adam|adamw] [--lr X]
+              [--momentum X] [--weight-decay X] [--clip-grad-norm X] [--clip-grad-value X]
+              [--threads N] [--seed N] [--resume ckpt | --overwrite] [--check-finite epoch|step|off]
+              [-o outdir]
+      Compile in memory and train: the model's inputs x and y take the data set's features and
+      target (MNIST's pixels and labels, or a CSV's columns: the --label column is y, the others x).
+      Classification (an integer y) reports accuracy per epoch; regression (a float y, or --task
+      regression) reports MSE, MAE and R². A CSV is split into training and validation (--val-split,
+      default 0.2 held out: per class for classification, a seeded random split for regression).
+      Progress, then the curves (SVG) and a checkpoint in outdir (default .gradc-out). --batch is the
+      batch size. An outdir that holds this model's checkpoint needs --resume (continue) or
+      --overwrite (start over). A non-finite loss or parameter stops the run (exit 1), naming the step
+      and the first operation that produced it; --check-finite step checks the parameters after every
+      step (default: each epoch), off checks nothing.
   gradc export <model.ts> --onnx [-o <model.onnx>] [--checkpoint <file> | --seed N] [--opset 17]
       Write the inference graph (what forward() computes: the outputs, dropout off, batchNorm on its
       running statistics) as an ONNX model, NHWC kept, the parameters as initializers: from a training
@@ -165,6 +170,14 @@ Options:
   --svg              graph: render the DOT text to an SVG picture
   --onnx             export: write ONNX (the one export format)
   --checkpoint FILE  export: take the parameters from this training checkpoint
+  --label COL        train: the CSV column that holds the target y (default "label")
+  --task T           train: classification or regression (default: from the model's input y,
+                     integer class labels or float targets)
+  --val-split F      train: the fraction of a CSV held out for validation, 0 < F < 1 (default 0.2)
+  --clip-grad-norm X train: scale the gradients to a global L2 norm of at most X before each update
+                     (torch.nn.utils.clip_grad_norm_)
+  --clip-grad-value X train: clamp every gradient element to ±X before each update (clip_grad_value_)
+  --threads N        train: data-parallel training on N threads (default 1)
   --opset N          export: the ONNX opset, 13 to 21 (default 17)
   --points N         check: rows of random inputs (default 3)
   --seed N           train: the run's seed; export: initParams(N) without a checkpoint; check: seeds
@@ -190,6 +203,11 @@ const OPTIONS = {
   format: { type: "string" },
   data: { type: "string" },
   label: { type: "string" },
+  task: { type: "string" },
+  "val-split": { type: "string" },
+  "clip-grad-norm": { type: "string" },
+  "clip-grad-value": { type: "string" },
+  threads: { type: "string" },
   epochs: { type: "string" },
   optimizer: { type: "string" },
   lr: { type: "string" },
@@ -227,7 +245,7 @@ const ACCEPTS: Record<string, readonly OptionName[]> = {
   compile: ["out", "dtype", "batch", "source-map", "report", "runtime", "watch", ...BOX_OPTIONS],
   explain: ["param", "batch", "format", "watch", ...BOX_OPTIONS],
   graph: ["format", "backward", "fused", "svg", "out", "batch", ...BOX_OPTIONS],
-  train: ["data", "label", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
+  train: ["data", "label", "task", "val-split", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "clip-grad-norm", "clip-grad-value", "threads", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
   export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
   check: ["param", "points", "seed", "tol", ...BOX_OPTIONS],
   summary: ["format", ...BOX_OPTIONS],
@@ -250,6 +268,9 @@ const NUMBERS: Partial<Record<OptionName, { readonly integer: boolean; readonly 
   points: { integer: true, min: 1, range: "a positive integer" },
   tol: { integer: false, min: 0, above: true, range: "a finite number > 0" },
   opset: { integer: true, min: 13, max: 21, range: "an integer from 13 to 21" },
+  "clip-grad-norm": { integer: false, min: 0, above: true, range: "a finite number > 0" },
+  "clip-grad-value": { integer: false, min: 0, above: true, range: "a finite number > 0" },
+  threads: { integer: true, min: 1, max: 256, range: "an integer from 1 to 256" },
 };
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -320,6 +341,11 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       await trainFile(modelPath, {
         data: values.data === undefined || values.data === "mnist" ? "mnist" : path.resolve(cio.cwd, String(values.data)),
         ...(typeof values.label === "string" ? { label: values.label } : {}),
+        ...(typeof values.task === "string" ? { task: values.task as "classification" | "regression" } : {}),
+        ...(values["val-split"] !== undefined ? { valSplit: Number(values["val-split"]) } : {}),
+        ...(values["clip-grad-norm"] !== undefined ? { clipGradNorm: Number(values["clip-grad-norm"]) } : {}),
+        ...(values["clip-grad-value"] !== undefined ? { clipGradValue: Number(values["clip-grad-value"]) } : {}),
+        ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}),
         epochs: Number(values.epochs ?? 5),
         batchSize: batch ?? 64,
         optimizer: (values.optimizer ?? "adam") as "sgd" | "adam" | "adamw",
@@ -505,6 +531,12 @@ function checkCommand(positionals: readonly string[], values: Values): [string, 
     if (ok) continue;
     if (key === "batch") throw new UsageError(`--batch must be a positive integer, got '${String(raw)}'`, codes.batch);
     throw new UsageError(`option '--${key}' must be ${rule.range}, got '${String(raw)}'`);
+  }
+  if (values.task !== undefined && values.task !== "classification" && values.task !== "regression") {
+    throw new UsageError(`option '--task' must be classification or regression, got '${String(values.task)}'`);
+  }
+  if (values["val-split"] !== undefined && !(Number(values["val-split"]) > 0 && Number(values["val-split"]) < 1)) {
+    throw new UsageError(`option '--val-split' must be a fraction between 0 and 1 (the share held out), got '${String(values["val-split"])}'`);
   }
   if (values.out === "") throw new UsageError("option '-o, --out' needs a file name");
   if (command === "export") {

@@ -12,8 +12,13 @@ export { erf } from "./special.js";
 export type { Gemm } from "./gemm.js";
 export { createGemm } from "./gemm.js";
 
-export type { AdamSpec, FusedUpdate, Optimizer, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec } from "./optim.js";
-export { createOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
+export type { AdamSpec, FusedUpdate, Optimizer, OptimizerOptions, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec, TrainerOptions } from "./optim.js";
+export { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
+
+export type { NamedParam, ParamGroup, ParamSelector, ResolvedGroup } from "./paramGroups.js";
+export { resolveGroups } from "./paramGroups.js";
+
+export { clipGradNorm, clipGradValue } from "./clip.js";
 
 export type { InputDtype, InputSpec, InputValue } from "./inputs.js";
 export { resolveBatch, toArray } from "./inputs.js";
@@ -27,8 +32,11 @@ export { batchCount, batches, epochPermutation, fromArrays, oneHot, sampleLoc, s
 export type { CsvOptions } from "./csv.js";
 export { fromCsv } from "./csv.js";
 
-export type { EarlyStopping, EpochRecord, EvaluateOptions, FitOptions, FitResult, FitState, FitTrainer, Metrics, Schedule } from "./train.js";
-export { argmaxRows, describeEpoch, evaluate, fit, schedules } from "./train.js";
+export type { EarlyStopping, EpochRecord, EvaluateOptions, FitOptions, FitResult, FitState, FitTrainer, Metrics, RegressionFields } from "./train.js";
+export { argmaxRows, describeEpoch, evaluate, fit, runConfig } from "./train.js";
+
+export type { OneCycleOptions, PlateauOptions, PlateauRule, PlateauState, Schedule } from "./schedules.js";
+export { plateauStart, plateauStep, schedules } from "./schedules.js";
 
 export type { CheckFinite, DivergedError, Divergence, FailingStep, NonFinite } from "./divergence.js";
 export { divergedError, firstNonFiniteParam, isDivergedError, withNote, withOperation } from "./divergence.js";

@@ -21,8 +21,15 @@
 // the live state buffers it returns. So both paths share one state (checkpoints, loadState, the
 // parallel trainer's runtime `step`) and one computation of the scalars; test/emit/fusedUpdate.test.ts
 // checks they stay bit-identical.
+//
+// Trainer options beyond torch.optim's constructor (OptimizerOptions): parameter groups with their own
+// learning-rate multiple and weight decay (paramGroups.ts; each group's scalars are computed as torch
+// computes a param_group's), and gradient clipping before the update (clip.ts, torch.nn.utils'
+// clip_grad_norm_ / clip_grad_value_), both run by `step` and by a generated trainer's fused update.
 
+import { checkClip, clipGradNorm, clipGradValue } from "./clip.js";
 import type { Dtype, FloatArray } from "./init.js";
+import { resolveGroups, type NamedParam, type ParamGroup, type ResolvedGroup } from "./paramGroups.js";
 
 /** torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False). */
 export type SgdSpec = {
@@ -65,12 +72,59 @@ export interface OptimizerState {
   readonly expAvgSq?: readonly (FloatArray | readonly number[])[];
 }
 
+/** What a trainer adds to torch.optim's constructor: parameter groups and gradient clipping. */
+export interface OptimizerOptions {
+  /** The parameters' names and shapes, in the order of `paramSizes`: what groups select from. */
+  readonly params?: readonly NamedParam[] | undefined;
+  /** Parameter groups (paramGroups.ts); the parameters no group selects run the spec as given. */
+  readonly groups?: readonly ParamGroup[] | undefined;
+  /** Scale the gradients to a global L2 norm of at most this before each update (torch's clip_grad_norm_). */
+  readonly clipGradNorm?: number | undefined;
+  /** Clamp every gradient element to ±this before each update (torch's clip_grad_value_). */
+  readonly clipGradValue?: number | undefined;
+}
+
+/**
+ * A generated module's createTrainer options: the optimizer (torch.optim's semantics), the seed of the
+ * dropout masks, parameter groups and gradient clipping.
+ */
+export interface TrainerOptions {
+  readonly optimizer: OptimizerSpec;
+  /** Seeds the dropout masks (default 0). */
+  readonly seed?: number | undefined;
+  readonly groups?: readonly ParamGroup[] | undefined;
+  readonly clipGradNorm?: number | undefined;
+  readonly clipGradValue?: number | undefined;
+}
+
+const TRAINER_OPTIONS = ["optimizer", "seed", "groups", "clipGradNorm", "clipGradValue"];
+
+/**
+ * The optimizer of a generated trainer: createOptimizer with the trainer's groups and clipping over its
+ * trainable parameters (names and shapes in PARAM_SIZES' order). Refuses an unknown option, so a
+ * misspelt `clipGradnorm` is an error rather than a run without clipping.
+ */
+export function createTrainerOptimizer(options: TrainerOptions, paramSizes: readonly number[], params: readonly NamedParam[], dtype: Dtype): Optimizer {
+  if (typeof options !== "object" || options === null) throw new Error(`createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!TRAINER_OPTIONS.includes(key)) throw new Error(`createTrainer: unknown option ${JSON.stringify(key)}; expected ${TRAINER_OPTIONS.join(", ")}`);
+  }
+  return createOptimizer(options.optimizer, paramSizes, dtype, { params, groups: options.groups, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
+}
+
 export interface Optimizer {
   /** The spec being run, defaults filled in; `lr` reflects the latest `setLearningRate`. */
   readonly spec: ResolvedOptimizerSpec;
+  /** The parameter groups besides the default one, as resolved (empty without groups). */
+  readonly groups: readonly ResolvedGroup[];
+  /** The clipping thresholds (0: off). */
+  readonly clip: { readonly norm: number; readonly value: number };
   /** Number of completed `step` calls (torch's per-parameter `step`, which is the same for all). */
   readonly stepCount: number;
-  /** Updates every parameter in place from its gradient and increments the step count once. */
+  /**
+   * Clips the gradients in place when clipping is on, then updates every parameter in place from its
+   * gradient and increments the step count once.
+   */
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void;
   /** Changes the learning rate for later steps (what a torch LR scheduler does to `param_groups`). */
   setLearningRate(lr: number): void;
@@ -84,10 +138,22 @@ export interface Optimizer {
   beginFusedStep(): FusedUpdate;
 }
 
-/** What a fused step reads: this step's scalars (layout `UPDATE`) and the state buffers, per parameter. */
+/**
+ * What a fused step reads: this step's scalars (layout `UPDATE`) per parameter group, the state buffers
+ * per parameter, and the clipping thresholds.
+ */
 export interface FusedUpdate {
-  /** Rewritten by every `beginFusedStep()` (the same array each time, so a step allocates nothing). */
+  /**
+   * The default group's scalars (every parameter's when there are no groups). Rewritten by every
+   * `beginFusedStep()` (the same array each time, so a step allocates nothing).
+   */
   readonly scalars: Float64Array;
+  /** Every group (the default one first): its scalars and its parameters' indices. */
+  readonly groups: readonly { readonly scalars: Float64Array; readonly members: Int32Array }[];
+  /** clip_grad_norm_'s max_norm, or 0: no clipping by norm. */
+  readonly clipGradNorm: number;
+  /** clip_grad_value_'s clip_value, or 0: no clipping by value. */
+  readonly clipGradValue: number;
   /** SGD with momentum: the momentum buffers; Adam/AdamW: exp_avg. Empty for plain SGD. */
   readonly first: readonly FloatArray[];
   /** Adam/AdamW: exp_avg_sq. Empty for SGD. */
@@ -181,7 +247,7 @@ export function resolveOptimizerSpec(spec: OptimizerSpec): ResolvedOptimizerSpec
  * Creates an optimizer for parameters of the given sizes (in the order `step` receives them). State
  * buffers have the parameters' dtype, as torch's `zeros_like(param)` state does.
  */
-export function createOptimizer(spec: OptimizerSpec, paramSizes: readonly number[], dtype: Dtype): Optimizer {
+export function createOptimizer(spec: OptimizerSpec, paramSizes: readonly number[], dtype: Dtype, options: OptimizerOptions = {}): Optimizer {
   const resolved = resolveOptimizerSpec(spec);
   if (dtype !== "f32" && dtype !== "f64") {
     throw new Error(`unknown dtype ${JSON.stringify(dtype)}: expected "f32" or "f64"`);
@@ -190,7 +256,49 @@ export function createOptimizer(spec: OptimizerSpec, paramSizes: readonly number
     if (!Number.isInteger(n) || n < 0) throw new Error(`parameter ${i}: size must be a non-negative integer, got ${n}`);
   });
   const sizes = paramSizes.slice(); // our own copy: the caller's array may change later
-  return resolved.kind === "sgd" ? new SgdOptimizer(resolved, sizes, dtype) : new AdamOptimizer(resolved, sizes, dtype);
+  const setup = resolveSetup(options, sizes, resolved.weightDecay, dtype);
+  return resolved.kind === "sgd" ? new SgdOptimizer(resolved, sizes, dtype, setup) : new AdamOptimizer(resolved, sizes, dtype, setup);
+}
+
+/** Groups and clipping as an optimizer runs them. */
+interface Setup {
+  readonly dtype: Dtype;
+  readonly groups: readonly ResolvedGroup[];
+  /** The fused groups (default first), their scalars rewritten each step. */
+  readonly fused: FusedUpdate["groups"];
+  readonly clip: { readonly norm: number; readonly value: number };
+}
+
+function resolveSetup(options: OptimizerOptions, sizes: readonly number[], weightDecay: number, dtype: Dtype): Setup {
+  if (typeof options !== "object" || options === null) throw new Error(`optimizer options must be an object, got ${String(options)}`);
+  const clip = {
+    norm: options.clipGradNorm === undefined ? 0 : checkClip(options.clipGradNorm, "clipGradNorm"),
+    value: options.clipGradValue === undefined ? 0 : checkClip(options.clipGradValue, "clipGradValue"),
+  };
+  const all = Int32Array.from(sizes, (_, k) => k);
+  if (options.groups === undefined || (Array.isArray(options.groups) && options.groups.length === 0)) {
+    return { dtype, groups: [], fused: [{ scalars: new Float64Array(UPDATE.length), members: all }], clip };
+  }
+  const params = options.params;
+  if (!Array.isArray(params) || params.length !== sizes.length) {
+    throw new Error(`optimizer groups need the ${sizes.length} parameters' names and shapes (options.params), got ${params === undefined ? "none" : `${String(params.length)}`}`);
+  }
+  const { groups, members } = resolveGroups(options.groups, params, weightDecay);
+  return { dtype, groups, fused: members.map((m) => ({ scalars: new Float64Array(UPDATE.length), members: m })), clip };
+}
+
+/** The learning rate and weight decay of fused group g: the spec's for the default group (g = 0). */
+function groupLr(setup: Setup, g: number, lr: number): number {
+  return g === 0 ? lr : lr * setup.groups[g - 1]!.lrScale;
+}
+function groupDecay(setup: Setup, g: number, weightDecay: number): number {
+  return g === 0 ? weightDecay : setup.groups[g - 1]!.weightDecay;
+}
+
+/** clip_grad_value_, then clip_grad_norm_, as the setup says (nothing when both are off). */
+function clipGradients(grads: readonly FloatArray[], setup: Setup): void {
+  if (setup.clip.value !== 0) clipGradValue(grads, setup.clip.value);
+  if (setup.clip.norm !== 0) clipGradNorm(grads, setup.clip.norm, setup.dtype);
 }
 
 // ── SGD ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -206,14 +314,23 @@ class SgdOptimizer implements Optimizer {
     spec: Readonly<Required<SgdSpec>>,
     private readonly sizes: readonly number[],
     private readonly dtype: Dtype,
+    private readonly setup: Setup,
   ) {
     this.cfg = spec;
     this.buffers = spec.momentum !== 0 ? sizes.map((n) => allocate(dtype, n)) : null;
-    this.fused = { scalars: new Float64Array(UPDATE.length), first: this.buffers ?? [], second: [] };
+    this.fused = fusedUpdate(setup, this.buffers ?? [], []);
   }
 
   get spec(): ResolvedOptimizerSpec {
     return this.cfg;
+  }
+
+  get groups(): readonly ResolvedGroup[] {
+    return this.setup.groups;
+  }
+
+  get clip(): { readonly norm: number; readonly value: number } {
+    return this.setup.clip;
   }
 
   get stepCount(): number {
@@ -222,28 +339,35 @@ class SgdOptimizer implements Optimizer {
 
   beginFusedStep(): FusedUpdate {
     const { lr, momentum, dampening, nesterov, weightDecay } = this.cfg;
-    const sc = this.fused.scalars;
     const S = UPDATE.sgd;
-    sc[UPDATE.rule] = this.buffers === null ? UPDATE.SGD : UPDATE.SGD_MOMENTUM;
-    sc[S.negLr] = -lr;
-    sc[S.decay] = weightDecay !== 0 ? 1 : 0;
-    sc[S.weightDecay] = weightDecay;
-    sc[S.momentum] = momentum;
-    sc[S.oneMinusDampening] = 1 - dampening;
-    sc[S.nesterov] = nesterov ? 1 : 0;
-    // torch creates the momentum buffer on a parameter's first step (buf = clone(d_p)).
-    sc[S.first] = this.steps === 0 ? 1 : 0;
+    const groups = this.fused.groups;
+    for (let g = 0; g < groups.length; g++) {
+      // torch's param_group: its own lr and weight_decay, the spec's other settings.
+      const decay = groupDecay(this.setup, g, weightDecay);
+      const sc = groups[g]!.scalars;
+      sc[UPDATE.rule] = this.buffers === null ? UPDATE.SGD : UPDATE.SGD_MOMENTUM;
+      sc[S.negLr] = -groupLr(this.setup, g, lr);
+      sc[S.decay] = decay !== 0 ? 1 : 0;
+      sc[S.weightDecay] = decay;
+      sc[S.momentum] = momentum;
+      sc[S.oneMinusDampening] = 1 - dampening;
+      sc[S.nesterov] = nesterov ? 1 : 0;
+      // torch creates the momentum buffer on a parameter's first step (buf = clone(d_p)).
+      sc[S.first] = this.steps === 0 ? 1 : 0;
+    }
     this.steps++;
     return this.fused;
   }
 
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
-    const sc = this.beginFusedStep().scalars;
+    clipGradients(grads, this.setup);
     const buffers = this.buffers;
-    for (let k = 0; k < params.length; k++) {
-      if (buffers === null) sgdUpdate(params[k]!, grads[k]!, sc);
-      else sgdMomentumUpdate(params[k]!, grads[k]!, buffers[k]!, sc);
+    for (const { scalars: sc, members } of this.beginFusedStep().groups) {
+      for (const k of members) {
+        if (buffers === null) sgdUpdate(params[k]!, grads[k]!, sc);
+        else sgdMomentumUpdate(params[k]!, grads[k]!, buffers[k]!, sc);
+      }
     }
   }
 
@@ -337,15 +461,24 @@ class AdamOptimizer implements Optimizer {
     spec: Readonly<Required<AdamSpec>>,
     private readonly sizes: readonly number[],
     private readonly dtype: Dtype,
+    private readonly setup: Setup,
   ) {
     this.cfg = spec;
     this.expAvg = sizes.map((n) => allocate(dtype, n));
     this.expAvgSq = sizes.map((n) => allocate(dtype, n));
-    this.fused = { scalars: new Float64Array(UPDATE.length), first: this.expAvg, second: this.expAvgSq };
+    this.fused = fusedUpdate(setup, this.expAvg, this.expAvgSq);
   }
 
   get spec(): ResolvedOptimizerSpec {
     return this.cfg;
+  }
+
+  get groups(): readonly ResolvedGroup[] {
+    return this.setup.groups;
+  }
+
+  get clip(): { readonly norm: number; readonly value: number } {
+    return this.setup.clip;
   }
 
   get stepCount(): number {
@@ -353,37 +486,44 @@ class AdamOptimizer implements Optimizer {
   }
 
   beginFusedStep(): FusedUpdate {
-    const { kind, lr, beta1, beta2, eps, weightDecay } = this.cfg;
-    // The scalars of _single_tensor_adam, in its order; they are the same for every parameter.
+    const { kind, lr: baseLr, beta1, beta2, eps, weightDecay: baseDecay } = this.cfg;
     const step = this.steps + 1;
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2 = 1 - beta2 ** step;
-    const stepSize = lr / biasCorrection1;
-    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-    const w = 1 - beta1;
-    const sc = this.fused.scalars;
-    const A = UPDATE.adam;
-    sc[UPDATE.rule] = UPDATE.ADAM;
-    sc[A.coupledDecay] = weightDecay !== 0 && kind === "adam" ? 1 : 0;
-    sc[A.decoupledDecay] = weightDecay !== 0 && kind === "adamw" ? 1 : 0;
-    sc[A.weightDecay] = weightDecay;
-    sc[A.paramScale] = 1 - lr * weightDecay;
-    sc[A.w] = w;
-    sc[A.smallWeight] = Math.abs(w) < 0.5 ? 1 : 0;
-    sc[A.oneMinusW] = 1 - w;
-    sc[A.beta2] = beta2;
-    sc[A.oneMinusBeta2] = 1 - beta2;
-    sc[A.negStepSize] = -stepSize;
-    sc[A.biasCorrection2Sqrt] = biasCorrection2Sqrt;
-    sc[A.eps] = eps;
+    const groups = this.fused.groups;
+    for (let g = 0; g < groups.length; g++) {
+      // The scalars of _single_tensor_adam for this param_group (its lr and weight_decay), in its order.
+      const lr = groupLr(this.setup, g, baseLr);
+      const weightDecay = groupDecay(this.setup, g, baseDecay);
+      const biasCorrection1 = 1 - beta1 ** step;
+      const biasCorrection2 = 1 - beta2 ** step;
+      const stepSize = lr / biasCorrection1;
+      const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+      const w = 1 - beta1;
+      const sc = groups[g]!.scalars;
+      const A = UPDATE.adam;
+      sc[UPDATE.rule] = UPDATE.ADAM;
+      sc[A.coupledDecay] = weightDecay !== 0 && kind === "adam" ? 1 : 0;
+      sc[A.decoupledDecay] = weightDecay !== 0 && kind === "adamw" ? 1 : 0;
+      sc[A.weightDecay] = weightDecay;
+      sc[A.paramScale] = 1 - lr * weightDecay;
+      sc[A.w] = w;
+      sc[A.smallWeight] = Math.abs(w) < 0.5 ? 1 : 0;
+      sc[A.oneMinusW] = 1 - w;
+      sc[A.beta2] = beta2;
+      sc[A.oneMinusBeta2] = 1 - beta2;
+      sc[A.negStepSize] = -stepSize;
+      sc[A.biasCorrection2Sqrt] = biasCorrection2Sqrt;
+      sc[A.eps] = eps;
+    }
     this.steps = step;
     return this.fused;
   }
 
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
-    const sc = this.beginFusedStep().scalars;
-    for (let k = 0; k < params.length; k++) adamUpdate(params[k]!, grads[k]!, this.expAvg[k]!, this.expAvgSq[k]!, sc);
+    clipGradients(grads, this.setup);
+    for (const { scalars: sc, members } of this.beginFusedStep().groups) {
+      for (const k of members) adamUpdate(params[k]!, grads[k]!, this.expAvg[k]!, this.expAvgSq[k]!, sc);
+    }
   }
 
   setLearningRate(lr: number): void {
@@ -450,6 +590,11 @@ function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, 
     const denom = Math.sqrt(v[i]!) / biasCorrection2Sqrt + eps;
     p[i] = pi + (negStepSize * mi) / denom;
   }
+}
+
+/** The fused step's view of an optimizer: its groups' scalars, its state buffers and the clipping. */
+function fusedUpdate(setup: Setup, first: readonly FloatArray[], second: readonly FloatArray[]): FusedUpdate {
+  return { scalars: setup.fused[0]!.scalars, groups: setup.fused, first, second, clipGradNorm: setup.clip.norm, clipGradValue: setup.clip.value };
 }
 
 // ── shared checks ────────────────────────────────────────────────────────────────────────────────────

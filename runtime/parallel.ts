@@ -36,6 +36,10 @@
 // draws its masks from splitmix32Mix(word + s), so masks change from step to step and from shard to
 // shard, and a run is the same whatever the thread timing. rngState()/setRngState() save and restore
 // whichever generator is in use.
+//
+// Parameter groups and gradient clipping (`groups`, `clipGradNorm`, `clipGradValue`, as createTrainer
+// takes them) go to the inner trainer's optimizer, whose `step` clips the reduced gradients — the
+// gradient of the whole batch — before the update, as torch's clip_grad_norm_ after a DDP all-reduce.
 import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
@@ -43,7 +47,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { FloatArray } from "./init.js";
 import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
-import type { Optimizer, OptimizerSpec } from "./optim.js";
+import type { Optimizer, OptimizerSpec, TrainerOptions } from "./optim.js";
 import { checkParams } from "./params.js";
 import { createRng, createRngFromState, splitmix32Mix, type Rng } from "./rng.js";
 import {
@@ -99,7 +103,7 @@ export interface ParallelModule {
     readonly inputs: readonly InputSpec[];
     readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
   };
-  createTrainer(params: Arrays, options: { optimizer: OptimizerSpec; seed?: number }): SingleThreadTrainer;
+  createTrainer(params: Arrays, options: TrainerOptions): SingleThreadTrainer;
   /** `seed` seeds the dropout masks of this call (modules without dropout ignore it). */
   gradInto(params: Arrays, inputs: InputArrays, grads: Arrays, seed?: number): number;
 }
@@ -108,6 +112,10 @@ export interface ParallelTrainerOptions {
   readonly optimizer: OptimizerSpec;
   /** Seeds the dropout masks, as createTrainer's `seed` (default 0). */
   readonly seed?: number;
+  /** Parameter groups and gradient clipping, as createTrainer's (applied to the reduced gradients). */
+  readonly groups?: TrainerOptions["groups"];
+  readonly clipGradNorm?: number;
+  readonly clipGradValue?: number;
   /** Shards per step, the main thread included (default os.availableParallelism()). */
   readonly threads?: number;
   /**
@@ -160,7 +168,13 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
   const shared = toShared(spec.params, params as Record<string, FloatArray>, dtype);
   // The main thread's own single-thread trainer: its optimizer (created exactly as createTrainer
   // creates it), evaluate, and the whole step when threads = 1.
-  const inner = mod.createTrainer(shared, { optimizer: options.optimizer, seed: options.seed ?? 0 });
+  const inner = mod.createTrainer(shared, {
+    optimizer: options.optimizer,
+    seed: options.seed ?? 0,
+    ...(options.groups !== undefined ? { groups: options.groups } : {}),
+    ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}),
+    ...(options.clipGradValue !== undefined ? { clipGradValue: options.clipGradValue } : {}),
+  });
   const pool = threads > 1 ? await startWorkers(url, spec, shared, threads - 1, options.execArgv) : [];
   return makeTrainer(mod, inner, shared, pool, threads, options.seed ?? 0) as ParallelTrainer<M>;
 }

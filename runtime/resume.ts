@@ -13,6 +13,8 @@
 // still load; for them only the optimizer kind can be compared (it is in the checkpoint's optimizer state).
 import { codes, GradcError } from "./errors.js";
 import type { ResolvedOptimizerSpec } from "./optim.js";
+import type { ResolvedGroup } from "./paramGroups.js";
+import type { PlateauState } from "./schedules.js";
 import type { EpochRecord, FitState } from "./train.js";
 
 /** The settings of a run, as fit records them in its state. */
@@ -24,6 +26,11 @@ export interface RunConfig {
   readonly samples: number;
   /** The optimizer as the run started it (the learning rate before any schedule). */
   readonly optimizer: ResolvedOptimizerSpec;
+  /** Parameter groups (absent: none, or a state saved before groups were recorded). */
+  readonly groups?: readonly ResolvedGroup[];
+  /** Gradient clipping thresholds (absent: no clipping). */
+  readonly clipGradNorm?: number;
+  readonly clipGradValue?: number;
 }
 
 /** What the resumed run will train on, for checking the saved position against it. */
@@ -71,6 +78,14 @@ export function checkFitState(state: unknown, where: string, target?: ResumeTarg
     best = { value: b.value, epoch: b.epoch, waited: b.waited };
   }
   const config = state.config === undefined ? undefined : checkConfig(state.config, (why) => bad('"config"', why));
+  let plateau: PlateauState | undefined;
+  if (state.plateau !== undefined) {
+    const p = state.plateau;
+    if (!isPlain(p) || !isNumber(p.lr) || !(p.lr >= 0) || !(p.best === null || isNumber(p.best)) || !isCount(p.badEpochs) || !isCount(p.cooldown)) {
+      throw bad('"plateau"', `is ${JSON.stringify(p)}, expected { lr, best, badEpochs, cooldown } (reduceOnPlateau's state)`);
+    }
+    plateau = { lr: p.lr, best: p.best as number | null, badEpochs: p.badEpochs, cooldown: p.cooldown };
+  }
   if (target) {
     // The position is in batches of the saved run's size.
     const size = config?.batchSize ?? target.batchSize;
@@ -91,6 +106,7 @@ export function checkFitState(state: unknown, where: string, target?: ResumeTarg
     epochLossSum,
     epochSamples,
     history,
+    ...(plateau ? { plateau } : {}),
     ...(best ? { best } : {}),
     ...(config ? { config } : {}),
   };
@@ -108,7 +124,7 @@ function checkRecord(r: unknown, i: number, epochs: number, bad: (why: string) =
   };
   if (!isCount(r.steps)) throw bad(`has steps ${JSON.stringify(r.steps)}, expected a non-negative integer`);
   const rec: Record<string, number> = { epoch: i + 1, trainLoss: num("trainLoss")!, learningRate: num("learningRate")!, steps: r.steps, seconds: num("seconds")! };
-  for (const k of ["trainAccuracy", "testLoss", "testAccuracy"]) {
+  for (const k of ["trainAccuracy", "testLoss", "testAccuracy", "testMse", "testMae", "testR2"]) {
     const v = num(k, true);
     if (v !== undefined) rec[k] = v;
   }
@@ -128,7 +144,35 @@ function checkConfig(c: unknown, bad: (why: string) => GradcError): RunConfig {
   for (const [k, v] of Object.entries(o)) {
     if (k !== "kind" && typeof v !== "number" && typeof v !== "boolean") throw bad(`has optimizer.${k} ${JSON.stringify(v)}, expected a number`);
   }
-  return { batchSize: c.batchSize as number, seed: c.seed as number, shuffle: c.shuffle, samples: c.samples, optimizer: o as unknown as ResolvedOptimizerSpec };
+  const clip = (k: "clipGradNorm" | "clipGradValue"): { [key: string]: number } => {
+    const v = c[k];
+    if (v === undefined) return {};
+    if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) throw bad(`has ${k} ${JSON.stringify(v)}, expected a number > 0`);
+    return { [k]: v };
+  };
+  let groups: ResolvedGroup[] | undefined;
+  if (c.groups !== undefined) {
+    const ok = (g: unknown): g is ResolvedGroup =>
+      isPlain(g) && Array.isArray(g.params) && g.params.every((n) => typeof n === "string") && isNumber(g.lrScale) && isNumber(g.weightDecay);
+    if (!Array.isArray(c.groups) || !c.groups.every(ok)) throw bad(`has groups ${JSON.stringify(c.groups)}, expected a list of { params: names, lrScale, weightDecay }`);
+    groups = c.groups.map((g) => ({ params: [...g.params], lrScale: g.lrScale, weightDecay: g.weightDecay }));
+  }
+  return {
+    batchSize: c.batchSize as number,
+    seed: c.seed as number,
+    shuffle: c.shuffle,
+    samples: c.samples,
+    optimizer: o as unknown as ResolvedOptimizerSpec,
+    ...(groups ? { groups } : {}),
+    ...clip("clipGradNorm"),
+    ...clip("clipGradValue"),
+  };
+}
+
+/** "W1 ×0.5, decay 0; b1, b2 decay 0": groups as a resume message shows them; "none" without. */
+function describeGroups(groups: readonly ResolvedGroup[] | undefined): string {
+  if (!groups || groups.length === 0) return "none";
+  return groups.map((g) => `[${g.params.join(", ")}: lr ×${g.lrScale}, weight decay ${g.weightDecay}]`).join(" ");
 }
 
 const OPTIMIZER_SETTINGS: readonly (readonly [string, string])[] = [
@@ -168,6 +212,9 @@ export function describeResumeChanges(saved: RunConfig | undefined, now: RunConf
   for (const [key, what] of OPTIMIZER_SETTINGS) {
     if (o.kind === n.kind ? !Object.is(o[key], n[key]) : key === "lr" && o.lr !== n.lr) differ(what, o[key], n[key]);
   }
+  if (describeGroups(saved.groups) !== describeGroups(now.groups)) differ("parameter groups", describeGroups(saved.groups), describeGroups(now.groups));
+  if (saved.clipGradNorm !== now.clipGradNorm) differ("clipGradNorm", saved.clipGradNorm ?? "off", now.clipGradNorm ?? "off");
+  if (saved.clipGradValue !== now.clipGradValue) differ("clipGradValue", saved.clipGradValue ?? "off", now.clipGradValue ?? "off");
   if (saved.batchSize !== now.batchSize) differ("batch size", saved.batchSize, now.batchSize);
   if (saved.seed !== now.seed) differ("seed", saved.seed, now.seed);
   if (saved.shuffle !== now.shuffle) differ("shuffle", saved.shuffle, now.shuffle);

@@ -1,6 +1,7 @@
 // A whole training run in Node, as `npm start`, the examples' mains and `gradc train` do it: create or
 // resume the trainer, fit with progress and a checkpoint after every epoch, then report the test
-// metrics and write the pictures (loss/accuracy curves, misclassified test digits).
+// metrics (accuracy for a classifier, MSE, MAE and R² for a regression) and write the pictures
+// (loss/accuracy curves, misclassified test digits).
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { Dataset } from "./data.js";
@@ -12,7 +13,8 @@ import { loadCheckpoint } from "./checkpoint.js";
 import { firstNonFiniteParam, isDivergedError, withNote, type CheckFinite } from "./divergence.js";
 import { codes, GradcError, isGradcError } from "./errors.js";
 import { removeStaleTemporaries, writeFileAtomic } from "./fsAtomic.js";
-import { describeEpoch, evaluate, fit, type FitResult, type Metrics, type Schedule } from "./train.js";
+import { describeEpoch, evaluate, fit, type FitResult, type Metrics, type RegressionFields, type Schedule } from "./train.js";
+import type { ParamGroup } from "./paramGroups.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointTrainer } from "./trainCheckpoint.js";
 
 /** The parts of a generated module a run uses. */
@@ -24,7 +26,7 @@ export interface TrainableModule {
     readonly outputs: readonly { readonly name: string; readonly shape: readonly (number | string)[] }[];
   };
   initParams(seed?: number): Record<string, FloatArray>;
-  createTrainer(params: never, options: { optimizer: OptimizerSpec; seed?: number }): unknown;
+  createTrainer(params: never, options: { optimizer: OptimizerSpec; seed?: number; groups?: readonly ParamGroup[]; clipGradNorm?: number; clipGradValue?: number }): unknown;
 }
 
 export interface RunOptions {
@@ -34,10 +36,21 @@ export interface RunOptions {
   /** Output with class scores and the label field, for accuracy (default: a [batch, C] output and "y"). */
   readonly scores?: string;
   readonly labels?: string;
+  /** A regression: the output that predicts the target field, for MSE, MAE and R² (no accuracy then). */
+  readonly regression?: RegressionFields;
   readonly epochs: number;
   readonly batchSize: number;
   readonly optimizer: OptimizerSpec;
   readonly schedule?: Schedule;
+  /** createTrainer's parameter groups and gradient clipping. */
+  readonly groups?: readonly ParamGroup[];
+  readonly clipGradNorm?: number;
+  readonly clipGradValue?: number;
+  /**
+   * A trainer made by the caller instead of module.createTrainer (e.g. createParallelTrainer's), from
+   * initParams(seed) with this run's optimizer, seed, groups and clipping.
+   */
+  readonly trainer?: CheckpointTrainer;
   /** Seed of the initial parameters and of the shuffling (default 0). */
   readonly seed?: number;
   /** Where the checkpoint and pictures go (created if missing). */
@@ -67,8 +80,8 @@ export interface RunResult {
 export function runTraining(o: RunOptions): RunResult {
   const log = o.log ?? ((line: string) => console.log(line));
   const name = o.module.spec.name;
-  const labels = o.labels ?? (o.train.fields["y"] ? "y" : undefined);
-  const scores = o.scores ?? (labels ? o.module.spec.outputs.find((out) => out.shape.length === 2)?.name : undefined);
+  const labels = o.regression ? undefined : (o.labels ?? (o.train.fields["y"] ? "y" : undefined));
+  const scores = o.regression ? undefined : (o.scores ?? (labels ? o.module.spec.outputs.find((out) => out.shape.length === 2)?.name : undefined));
   const files = { checkpoint: path.join(o.outDir, `${name}.ckpt`), curves: path.join(o.outDir, `${name}-curves.svg`) };
   const pictures = [files.curves, path.join(o.outDir, `${name}-misclassified.svg`)];
   const seed = o.seed ?? 0;
@@ -90,7 +103,15 @@ export function runTraining(o: RunOptions): RunResult {
   for (const f of [files.checkpoint, ...pictures]) removeStaleTemporaries(f);
 
   // One seed for everything random: the initial parameters, the data order and the dropout masks.
-  const trainer = o.module.createTrainer(o.module.initParams(seed) as never, { optimizer: o.optimizer, seed }) as CheckpointTrainer;
+  const trainer =
+    o.trainer ??
+    (o.module.createTrainer(o.module.initParams(seed) as never, {
+      optimizer: o.optimizer,
+      seed,
+      ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.clipGradNorm !== undefined ? { clipGradNorm: o.clipGradNorm } : {}),
+      ...(o.clipGradValue !== undefined ? { clipGradValue: o.clipGradValue } : {}),
+    }) as CheckpointTrainer);
   let resume;
   if (o.resume) {
     const warnings: string[] = [];
@@ -117,6 +138,7 @@ export function runTraining(o: RunOptions): RunResult {
       ...(o.test ? { test: o.test } : {}),
       ...(scores ? { scores } : {}),
       ...(labels ? { labels } : {}),
+      ...(o.regression ? { regression: o.regression } : {}),
       ...(o.schedule ? { schedule: o.schedule } : {}),
       ...(resume ? { resume } : {}),
       ...(o.progress !== undefined ? { progress: o.progress } : {}),
@@ -151,6 +173,7 @@ export function runTraining(o: RunOptions): RunResult {
     ? evaluate(trainer, o.test, {
         ...(scores ? { scores } : {}),
         ...(labels ? { labels } : {}),
+        ...(o.regression ? { regression: o.regression } : {}),
         onPredictions: (rows, predicted, truth) => {
           // Up to four per true class, so the picture shows every digit's mistakes, not the first class's.
           const x = o.test!.columns["x"];
@@ -172,7 +195,11 @@ export function runTraining(o: RunOptions): RunResult {
     writeFileAtomic(all.misclassified, digitGridSvg(misclassified));
     written.push(all.misclassified);
   }
-  if (test) log(`test: loss ${test.loss.toFixed(4)}${test.accuracy !== undefined ? ` · accuracy ${(100 * test.accuracy).toFixed(2)}% (${Math.round(test.accuracy * test.count)}/${test.count})` : ""}`);
+  if (test) {
+    const accuracy = test.accuracy !== undefined ? ` · accuracy ${(100 * test.accuracy).toFixed(2)}% (${Math.round(test.accuracy * test.count)}/${test.count})` : "";
+    const regression = test.mse !== undefined ? ` · MSE ${test.mse.toPrecision(4)} · MAE ${test.mae!.toPrecision(4)} · R² ${test.r2!.toFixed(4)} (${test.count} samples)` : "";
+    log(`test: loss ${test.loss.toFixed(4)}${accuracy}${regression}`);
+  }
   log(`wrote ${written.join(", ")}`);
   return { fit: result, ...(test ? { test } : {}), files: all, written };
 }

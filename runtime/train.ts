@@ -18,6 +18,7 @@ import type { FloatArray } from "./init.js";
 import type { Optimizer } from "./optim.js";
 import { createProgress, type ProgressStream } from "./progress.js";
 import { checkFitState, type RunConfig } from "./resume.js";
+import { plateauStart, plateauStep, type PlateauState, type Schedule } from "./schedules.js";
 
 /** What fit needs of a generated module's trainer (createTrainer's result has all of it). */
 export interface FitTrainer {
@@ -44,7 +45,18 @@ export interface Metrics {
   readonly accuracy?: number;
   /** confusion[label][predicted] = count. */
   readonly confusion?: number[][];
+  /** Regression (EvaluateOptions.regression): mean squared and mean absolute error over all target values. */
+  readonly mse?: number;
+  readonly mae?: number;
+  /** The coefficient of determination 1 − SS_res / SS_tot, per target column, averaged over the columns (sklearn's r2_score). */
+  readonly r2?: number;
   readonly count: number;
+}
+
+/** The output that predicts a numeric target and the field holding the target (e.g. { output: "out", target: "y" }). */
+export interface RegressionFields {
+  readonly output: string;
+  readonly target: string;
 }
 
 export interface EvaluateOptions {
@@ -53,6 +65,8 @@ export interface EvaluateOptions {
   readonly scores?: string;
   /** The integer label field (e.g. "y"). */
   readonly labels?: string;
+  /** Measure MSE, MAE and R² of this output against this target field. */
+  readonly regression?: RegressionFields;
   /** Called with each batch's rows, predictions and labels (e.g. to collect misclassified samples). */
   readonly onPredictions?: (rows: Int32Array, predicted: Int32Array, labels: ArrayLike<number>) => void;
 }
@@ -64,9 +78,21 @@ export function evaluate(trainer: FitTrainer, ds: Dataset, options: EvaluateOpti
   let loss = 0;
   let correct = 0;
   let confusion: number[][] | undefined;
+  const regression = options.regression ? new RegressionSums() : undefined;
   for (const batch of batches(ds, { batchSize })) {
     const r = trainer.evaluate(batch.inputs as never);
     loss += r.loss * batch.size;
+    if (regression) {
+      const { output, target } = options.regression!;
+      const predicted = r.outputs[output];
+      const truth = batch.inputs[target] as Column | undefined;
+      if (!predicted) throw new GradcError(codes.usage, `evaluate: the model has no output "${output}"`);
+      if (!truth) throw new GradcError(codes.usage, `evaluate: the data set has no field "${target}"`);
+      if (predicted.length !== truth.length) {
+        throw new GradcError(codes.usage, `evaluate: the output "${output}" has ${predicted.length / batch.size} values per sample, the target "${target}" ${truth.length / batch.size}`);
+      }
+      regression.add(predicted, truth, truth.length / batch.size);
+    }
     if (!options.scores || !options.labels) continue;
     const scores = r.outputs[options.scores];
     const labels = batch.inputs[options.labels] as Column | undefined;
@@ -93,7 +119,52 @@ export function evaluate(trainer: FitTrainer, ds: Dataset, options: EvaluateOpti
     loss: loss / ds.size,
     count: ds.size,
     ...(confusion ? { accuracy: correct / ds.size, confusion } : {}),
+    ...(regression ? regression.metrics() : {}),
   };
+}
+
+/** Running sums for MSE, MAE and R² (each target column's mean and spread by Welford's update, so no cancellation). */
+class RegressionSums {
+  private count = 0;
+  private absolute = 0;
+  private columns = 0;
+  private squared: Float64Array = new Float64Array(0);
+  private mean: Float64Array = new Float64Array(0);
+  private spread: Float64Array = new Float64Array(0);
+
+  add(predicted: ArrayLike<number>, truth: ArrayLike<number>, columns: number): void {
+    if (this.columns === 0) {
+      this.columns = columns;
+      this.squared = new Float64Array(columns);
+      this.mean = new Float64Array(columns);
+      this.spread = new Float64Array(columns);
+    }
+    const rows = truth.length / columns;
+    for (let i = 0; i < rows; i++) {
+      this.count++;
+      for (let c = 0; c < columns; c++) {
+        const y = truth[i * columns + c]!;
+        const e = y - predicted[i * columns + c]!;
+        this.squared[c] += e * e;
+        this.absolute += Math.abs(e);
+        const delta = y - this.mean[c]!;
+        this.mean[c] += delta / this.count;
+        this.spread[c] += delta * (y - this.mean[c]!);
+      }
+    }
+  }
+
+  metrics(): { mse: number; mae: number; r2: number } {
+    const values = this.count * this.columns;
+    let sse = 0;
+    let r2 = 0;
+    for (let c = 0; c < this.columns; c++) {
+      sse += this.squared[c]!;
+      // A constant target: 1 when predicted exactly, else 0 (sklearn's force_finite).
+      r2 += this.spread[c] === 0 ? (this.squared[c] === 0 ? 1 : 0) : 1 - this.squared[c]! / this.spread[c]!;
+    }
+    return { mse: sse / values, mae: this.absolute / values, r2: r2 / this.columns };
+  }
 }
 
 /** The index of each row's largest value (the first one on ties). */
@@ -107,31 +178,9 @@ export function argmaxRows(values: ArrayLike<number>, rows: number, columns: num
   return out;
 }
 
-// ── learning-rate schedules ─────────────────────────────────────────────────────────────────────────
+// ── learning-rate schedules: schedules.ts ───────────────────────────────────────────────────────────
 
-/** The learning rate for a global step (0-based), knowing the steps per epoch. */
-export type Schedule = (step: number, stepsPerEpoch: number) => number;
-
-export const schedules = {
-  constant: (lr: number): Schedule => () => lr,
-  /** torch.optim.lr_scheduler.StepLR stepped per epoch: lr·gamma^⌊epoch / every⌋. */
-  step:
-    ({ lr, every, gamma = 0.1 }: { lr: number; every: number; gamma?: number }): Schedule =>
-    (step, perEpoch) =>
-      lr * gamma ** Math.floor(Math.floor(step / perEpoch) / every),
-  /** Cosine annealing per step from lr down to minLr over totalSteps (CosineAnnealingLR with T_max = totalSteps). */
-  cosine:
-    ({ lr, totalSteps, minLr = 0 }: { lr: number; totalSteps: number; minLr?: number }): Schedule =>
-    (step) =>
-      minLr + ((lr - minLr) * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps))) / 2,
-  /** Linear warm-up from lr·startFactor to the wrapped schedule's value over `steps` steps. */
-  warmup:
-    ({ steps, then, startFactor = 0 }: { steps: number; then: Schedule; startFactor?: number }): Schedule =>
-    (step, perEpoch) => {
-      const base = then(step, perEpoch);
-      return step >= steps ? base : base * (startFactor + ((1 - startFactor) * step) / steps);
-    },
-};
+export { schedules, type Schedule } from "./schedules.js";
 
 // ── fit ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -144,6 +193,10 @@ export interface EpochRecord {
   readonly trainAccuracy?: number;
   readonly testLoss?: number;
   readonly testAccuracy?: number;
+  /** Regression metrics on the test set (FitOptions.regression). */
+  readonly testMse?: number;
+  readonly testMae?: number;
+  readonly testR2?: number;
   readonly learningRate: number;
   readonly steps: number;
   readonly seconds: number;
@@ -161,6 +214,8 @@ export interface FitState {
   readonly epochLossSum: number;
   readonly epochSamples: number;
   readonly history: readonly EpochRecord[];
+  /** reduceOnPlateau's state (the rate, the best metric, bad and cooldown epochs), when the schedule is one. */
+  readonly plateau?: PlateauState;
   /** Early stopping: the best metric so far, its epoch, and epochs since. */
   readonly best?: { readonly value: number; readonly epoch: number; readonly waited: number };
   /** The run's settings (absent in states saved before they were recorded); see resume.ts. */
@@ -185,8 +240,11 @@ export interface FitOptions {
   /** Output holding class scores and field holding labels, for accuracy. */
   readonly scores?: string;
   readonly labels?: string;
+  /** Output and target field of a regression, for MSE, MAE and R² on the test set. */
+  readonly regression?: RegressionFields;
   /** Also evaluate the training set after each epoch (default: when scores and labels are given). */
   readonly evaluateTrain?: boolean;
+  /** The learning rate per step (schedules.ts); reduceOnPlateau's changes at epoch ends with the metric it watches. */
   readonly schedule?: Schedule;
   readonly earlyStopping?: EarlyStopping;
   /** After each epoch; return false to stop. */
@@ -226,16 +284,26 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
   const now = options.now ?? (() => performance.now());
   const evaluateTrain = options.evaluateTrain ?? !!(options.scores && options.labels);
   const metricOptions = { ...(options.scores ? { scores: options.scores } : {}), ...(options.labels ? { labels: options.labels } : {}) };
+  const testOptions = { ...metricOptions, ...(options.regression ? { regression: options.regression } : {}) };
   const seed = options.seed ?? 0;
   const shuffle = options.shuffle ?? true;
   const checkFinite = options.checkFinite ?? "epoch";
   if (checkFinite !== "off" && checkFinite !== "epoch" && checkFinite !== "step") throw new GradcError(codes.usage, `fit: checkFinite must be "off", "epoch" or "step", got ${String(checkFinite)}`);
   const paramNames = Object.keys(trainer.params);
   // The run's settings go into every state, so a resume can say what it changes (resume.ts).
-  const config: RunConfig = { batchSize, seed, shuffle, samples: train.size, optimizer: { ...trainer.optimizer.spec } };
+  const config = runConfig(trainer, { batchSize, seed, shuffle, samples: train.size });
+  const plateau = options.schedule?.plateau;
   let state: FitState = options.resume
     ? { ...startPosition(checkFitState(options.resume, "fit: options.resume", { samples: train.size, batchSize }), batchSize), config }
     : { epoch: 0, batch: 0, step: 0, epochLossSum: 0, epochSamples: 0, history: [], config };
+  // A plateau schedule continues the saved state; a run that had none starts the rule afresh.
+  if (plateau) state = { ...state, plateau: state.plateau ?? plateauStart(plateau) };
+  else if (state.plateau) {
+    const { plateau: _dropped, ...rest } = state;
+    state = rest;
+  }
+  /** The learning rate of a step: the schedule's, or the plateau rule's current rate. */
+  const rate = (step: number): number | undefined => (plateau ? state.plateau!.lr : options.schedule?.(step, perEpoch));
   const losses: number[] = [];
   let stoppedEarly = false;
 
@@ -253,7 +321,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     const order = { batchSize, shuffle, seed, epoch: state.epoch };
     const diverged = (cause: NonFinite): never => {
       progress?.done("(diverged)");
-      throw divergence(trainer, train, options, { ...start!, order, perEpoch, paramNames }, { cause, epoch: state.epoch + 1, step, batch });
+      throw divergence(trainer, train, rate, { ...start!, order, perEpoch, paramNames }, { cause, epoch: state.epoch + 1, step, batch });
     };
     /** The parameters must be finite before anyone sees them (a checkpoint, the next epoch). */
     const checkParams = (loss: number) => {
@@ -263,7 +331,8 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     let loss = NaN;
     for (const b of batches(train, { ...order, startBatch: batch })) {
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
-      if (options.schedule) trainer.setLearningRate(options.schedule(step, perEpoch));
+      const lr = rate(step);
+      if (lr !== undefined) trainer.setLearningRate(lr);
       loss = trainer.step(b.inputs as never);
       losses.push(loss);
       epochLossSum += loss * b.size;
@@ -284,7 +353,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
       progress?.done("(interrupted)");
       break; // maxSteps reached mid-epoch: the state says where to resume
     }
-    const test = options.test ? evaluate(trainer, options.test, metricOptions) : undefined;
+    const test = options.test ? evaluate(trainer, options.test, testOptions) : undefined;
     const trainMetrics = evaluateTrain ? evaluate(trainer, train, metricOptions) : undefined;
     const record: EpochRecord = {
       epoch: state.epoch + 1,
@@ -292,13 +361,25 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
       ...(trainMetrics?.accuracy !== undefined ? { trainAccuracy: trainMetrics.accuracy } : {}),
       ...(test ? { testLoss: test.loss } : {}),
       ...(test?.accuracy !== undefined ? { testAccuracy: test.accuracy } : {}),
+      ...(test?.mse !== undefined ? { testMse: test.mse, testMae: test.mae!, testR2: test.r2! } : {}),
       learningRate: trainer.learningRate,
       steps: batch,
       seconds: (now() - started) / 1000,
     };
     progress?.done(describeEpoch(record, false)); // the progress line already shows the mean step loss
     const best = nextBest(state.best, record, options.earlyStopping);
-    state = { epoch: state.epoch + 1, batch: 0, step, epochLossSum: 0, epochSamples: 0, history: [...state.history, record], ...(best ? { best } : {}), config };
+    const plateauState = plateau ? plateauStep(plateau, state.plateau!, metricOf(record, plateau.metric, "reduceOnPlateau")) : undefined;
+    state = {
+      epoch: state.epoch + 1,
+      batch: 0,
+      step,
+      epochLossSum: 0,
+      epochSamples: 0,
+      history: [...state.history, record],
+      ...(plateauState ? { plateau: plateauState } : {}),
+      ...(best ? { best } : {}),
+      config,
+    };
     options.onCheckpoint?.(state);
     if (options.onEpoch?.(record, state) === false) break;
     if (options.earlyStopping && best && best.waited >= options.earlyStopping.patience) {
@@ -307,6 +388,20 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     }
   }
   return { history: state.history, state, stoppedEarly, losses: Float64Array.from(losses) };
+}
+
+/** The run's settings as a state records them: the data order, the optimizer, its groups and clipping. */
+export function runConfig(trainer: FitTrainer, run: { batchSize: number; seed: number; shuffle: boolean; samples: number }): RunConfig {
+  const o = trainer.optimizer;
+  // Optimizers of modules generated before groups and clipping existed have neither property.
+  const groups = o.groups ?? [];
+  return {
+    ...run,
+    optimizer: { ...o.spec },
+    ...(groups.length ? { groups: groups.map((g) => ({ params: [...g.params], lrScale: g.lrScale, weightDecay: g.weightDecay })) } : {}),
+    ...(o.clip?.norm ? { clipGradNorm: o.clip.norm } : {}),
+    ...(o.clip?.value ? { clipGradValue: o.clip.value } : {}),
+  };
 }
 
 /**
@@ -334,12 +429,12 @@ interface EpochStart {
  * The error for a failure seen after step `seen.step`: the epoch's steps are replayed from its start to
  * find the first that went wrong (see divergence.ts); if none does, the failure as it was seen.
  */
-function divergence(trainer: FitTrainer, train: Dataset, options: FitOptions, start: EpochStart, seen: { cause: NonFinite; epoch: number; step: number; batch: number }): GradcError {
+function divergence(trainer: FitTrainer, train: Dataset, rate: (step: number) => number | undefined, start: EpochStart, seen: { cause: NonFinite; epoch: number; step: number; batch: number }): GradcError {
   function* steps(): Generator<ReplayStep> {
     let step = start.step;
     for (const b of batches(train, { ...start.order, startBatch: start.batch })) {
       if (step >= seen.step) return;
-      const lr = options.schedule?.(step, start.perEpoch);
+      const lr = rate(step);
       yield { inputs: b.inputs, rows: b.rows, prepare: () => lr !== undefined && trainer.setLearningRate(lr) };
       step++;
     }
@@ -356,10 +451,19 @@ function divergence(trainer: FitTrainer, train: Dataset, options: FitOptions, st
   });
 }
 
+/** An epoch record's metric, which a rule (early stopping, reduceOnPlateau) watches: a usage error when the run does not measure it. */
+function metricOf(record: EpochRecord, metric: keyof EpochRecord, who: string): number {
+  const value = record[metric];
+  if (value === undefined) {
+    const needs = metric === "testAccuracy" ? " with scores and labels" : metric === "testMse" || metric === "testMae" || metric === "testR2" ? " with a regression output and target" : "";
+    throw new GradcError(codes.usage, `${who} on ${metric}, but fit has no test set${needs}`);
+  }
+  return value;
+}
+
 function nextBest(best: FitState["best"], record: EpochRecord, rule: EarlyStopping | undefined): FitState["best"] {
   if (!rule) return best;
-  const value = record[rule.metric];
-  if (value === undefined) throw new GradcError(codes.usage, `early stopping on ${rule.metric}, but fit has no test set${rule.metric === "testAccuracy" ? " with scores and labels" : ""}`);
+  const value = metricOf(record, rule.metric, "early stopping");
   const higherIsBetter = rule.metric === "testAccuracy";
   const delta = rule.minDelta ?? 0;
   const improved = !best || (higherIsBetter ? value > best.value + delta : value < best.value - delta);
@@ -372,5 +476,6 @@ export function describeEpoch(r: EpochRecord, withTrainLoss = true): string {
   if (r.trainAccuracy !== undefined) parts.push(`train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%`);
   if (r.testLoss !== undefined) parts.push(`test loss ${r.testLoss.toFixed(4)}`);
   if (r.testAccuracy !== undefined) parts.push(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
+  if (r.testMse !== undefined) parts.push(`test MSE ${r.testMse.toPrecision(4)} · MAE ${r.testMae!.toPrecision(4)} · R² ${r.testR2!.toFixed(4)}`);
   return parts.join(" · ");
 }

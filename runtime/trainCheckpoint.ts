@@ -12,7 +12,7 @@ import { loadCheckpoint, restoreInto, saveCheckpoint, type CheckpointSpec } from
 import { codes, GradcError } from "./errors.js";
 import { checkFitState, describeResumeChanges, type RunConfig } from "./resume.js";
 import { createRngFromState } from "./rng.js";
-import type { FitState, FitTrainer } from "./train.js";
+import { runConfig, type FitState, type FitTrainer } from "./train.js";
 
 export type CheckpointTrainer = FitTrainer & { readonly spec: CheckpointSpec };
 
@@ -76,13 +76,12 @@ export function loadTrainingCheckpoint(path: string, trainer: CheckpointTrainer,
   const warn = options.warn ?? ((message: string) => console.warn(message));
   if (momentumMissing) warn(`${where} holds SGD state without momentum buffers, so SGD with momentum ${String(spec.momentum)} starts its momentum from zero`);
   const saved = fit.config;
-  const now: RunConfig = {
+  const now: RunConfig = runConfig(trainer, {
     batchSize: run?.batchSize ?? saved?.batchSize ?? 1,
     seed: run?.seed ?? saved?.seed ?? 0,
     shuffle: run?.shuffle ?? saved?.shuffle ?? true,
     samples: run?.samples ?? saved?.samples ?? 0,
-    optimizer: trainer.optimizer.spec,
-  };
+  });
   const changes = describeResumeChanges(saved, now, checkpoint.optimizer?.kind);
   if (changes) warn(`${where}: ${changes}`);
   if (rng !== undefined) {

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import type { Impl, ParamArrays } from "./impl.js";
-import type { Batch, ConvNet, Dense, Workload } from "../workloads.js";
+import type { Batch, ConvNet, Dense, LstmNet, Workload } from "../workloads.js";
 
 export type Tf = typeof TF;
 /** The network's output (logits or predictions) from its variables (in gradc's param order) and a batch. */
@@ -126,6 +126,64 @@ export async function wasmThreading(): Promise<{ multithread: boolean; threads: 
   return { multithread, threads: wasm.getThreadsCount() };
 }
 
+/** A TF.js network: the variables the optimizer trains, the forward pass, and its parameters in gradc's layout. */
+interface TfNet {
+  readonly vars: TF.Variable[];
+  forward(x: TF.Tensor): TF.Tensor;
+  params(): ParamArrays;
+  /** Parameters not compared after the first step, and why. */
+  readonly unchecked?: { readonly names: readonly string[]; readonly why: string };
+}
+
+/** gradc's parameters copied into tf.variables (same layouts), and a builder over them. */
+function variablesModel(tf: Tf, w: Workload, backend: "cpu" | "wasm", init: ParamArrays, paramShapes: readonly { readonly name: string; readonly shape: readonly number[] }[]): TfNet {
+  const build = w.tfModel ?? (w.layers ? denseModel(w.layers) : w.cnn ? cnnModel(w.cnn) : null);
+  if (!build) throw new Error(`${w.id}: none of layers, cnn, lstm, tfModel given for TF.js`);
+  const vars = paramShapes.map((p) => tf.variable(tf.tensor(Float32Array.from(init[p.name]!), [...p.shape]), true, `${w.id}_${backend}_${p.name}`));
+  return {
+    vars,
+    forward: (x) => build(tf, vars, x, backend),
+    params() {
+      const out: ParamArrays = {};
+      paramShapes.forEach((p, i) => (out[p.name] = vars[i]!.dataSync() as Float32Array));
+      return out;
+    },
+  };
+}
+
+/**
+ * An LSTM as a TF.js user writes it: tf.layers.lstm (recurrentActivation "sigmoid": TF.js's default is
+ * hardSigmoid), called eagerly on the batch [batch, steps, input], its last output into the dense head.
+ * Its kernel [in, 4H] and recurrent kernel [H, 4H] have gradc's layout and gate order (i, f, c, o = torch's
+ * i, f, g, o); it has one bias where torch and gradc have b_ih and b_hh, so it starts from their sum. Its
+ * update then differs (one bias moved once where two are moved), so the biases are not compared after
+ * the first step; the loss and every other parameter are.
+ */
+function lstmModel(tf: Tf, net: LstmNet, id: string, backend: "cpu" | "wasm", init: ParamArrays, paramShapes: readonly { readonly name: string; readonly shape: readonly number[] }[]): TfNet {
+  const H = net.hidden;
+  const [wih, whh, bih, bhh, ...head] = paramShapes;
+  // Zero initializers: the weights are set right after (TF.js's default orthogonal one is slow at this size and says so).
+  const layer = tf.layers.lstm({ units: H, recurrentActivation: "sigmoid", returnSequences: false, kernelInitializer: "zeros", recurrentInitializer: "zeros", name: `${id}_${backend}_lstm` });
+  tf.tidy(() => {
+    layer.apply(tf.zeros([1, net.steps, net.input]));
+  });
+  const bias = Float32Array.from(init[bih!.name]!, (b, i) => b + init[bhh!.name]![i]!);
+  layer.setWeights([tf.tensor2d(Float32Array.from(init[wih!.name]!), [net.input, 4 * H]), tf.tensor2d(Float32Array.from(init[whh!.name]!), [H, 4 * H]), tf.tensor1d(bias)]);
+  const [kernel, recurrent, b] = layer.trainableWeights.map((v) => v.read() as TF.Variable);
+  const headVars = head.map((p) => tf.variable(tf.tensor(Float32Array.from(init[p.name]!), [...p.shape]), true, `${id}_${backend}_${p.name}`));
+  const dense = denseModel(net.dense);
+  return {
+    vars: [kernel!, recurrent!, b!, ...headVars],
+    forward: (x) => dense(tf, headVars, layer.apply(x) as TF.Tensor, backend),
+    params() {
+      const out: ParamArrays = { [wih!.name]: kernel!.dataSync() as Float32Array, [whh!.name]: recurrent!.dataSync() as Float32Array };
+      head.forEach((p, i) => (out[p.name] = headVars[i]!.dataSync() as Float32Array));
+      return out;
+    },
+    unchecked: { names: [bih!.name, bhh!.name], why: "tf.layers.lstm has one bias where torch and gradc have two (b_ih + b_hh), so Adam moves their sum differently" },
+  };
+}
+
 export async function tfImpl(
   backend: "cpu" | "wasm",
   w: Workload,
@@ -136,14 +194,12 @@ export async function tfImpl(
   const tf = loadTf();
   await tf.setBackend(backend);
   await tf.ready();
-  const build = w.tfModel ?? (w.layers ? denseModel(w.layers) : w.cnn ? cnnModel(w.cnn) : null);
-  if (!build) throw new Error(`${w.id}: none of layers, cnn, tfModel given for TF.js`);
-  const vars = paramShapes.map((p) => tf.variable(tf.tensor(Float32Array.from(init[p.name]!), [...p.shape]), true, `${w.id}_${backend}_${p.name}`));
+  const model = w.lstm ? lstmModel(tf, w.lstm, w.id, backend, init, paramShapes) : variablesModel(tf, w, backend, init, paramShapes);
   const inputSize = w.batch === 0 ? 0 : batches[0]!.x.length / w.batch;
-  const xs = batches.map((b) => tf.tensor2d(b.x, [w.batch, inputSize]));
+  const xs = batches.map((b) => (w.lstm ? tf.tensor3d(b.x, [w.batch, w.lstm.steps, w.lstm.input]) : tf.tensor2d(b.x, [w.batch, inputSize])));
   const ys = batches.map((b) => {
     if (w.loss === "mse") return tf.tensor2d(b.y as Float32Array, [w.batch, b.y.length / w.batch]);
-    const dense = w.layers ?? w.cnn?.dense;
+    const dense = w.layers ?? w.cnn?.dense ?? w.lstm?.dense;
     const classes = dense ? dense[dense.length - 1]!.out : 10;
     return tf.tidy(() => tf.oneHot(tf.tensor1d(b.y as Int32Array, "int32"), classes).toFloat());
   });
@@ -151,7 +207,7 @@ export async function tfImpl(
   // TF.js Adam's epsilon default (1e-7) differs from torch's (1e-8): always pass the workload's.
   const optimizer = o.kind === "sgd" ? tf.train.sgd(o.lr) : tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
   const losses = batches.map((_, i) => (): TF.Scalar => {
-    const out = build(tf, vars, xs[i]!, backend);
+    const out = model.forward(xs[i]!);
     return w.loss === "mse" ? (tf.losses.meanSquaredError(ys[i]!, out) as TF.Scalar) : (tf.losses.softmaxCrossEntropy(ys[i]!, out) as TF.Scalar);
   });
   let next = 0;
@@ -162,11 +218,12 @@ export async function tfImpl(
     ...(backend === "wasm" && w.cnn
       ? { note: "TF.js 4.22's WASM backend has no Conv2DBackpropFilter kernel, so tf.conv2d cannot be trained there as is; here the filter gradient is one more wasm tf.conv2d over transposed operands, ∂x TF.js's own wasm Conv2DBackpropInput (bench/peers/tfjs.ts, wasmConv2d); forward tf.conv2d + add + relu, tf.maxPool" }
       : {}),
+    ...(model.unchecked ? { uncheckedParams: model.unchecked } : {}),
     async before() {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
     },
     stepWithLoss(): number {
-      const cost = tf.tidy(() => optimizer.minimize(losses[next]!, true, vars) as TF.Scalar);
+      const cost = tf.tidy(() => optimizer.minimize(losses[next]!, true, model.vars) as TF.Scalar);
       next = (next + 1) % count;
       const v = cost.dataSync()[0]!;
       cost.dispose();
@@ -176,18 +233,14 @@ export async function tfImpl(
       for (let s = 0; s < steps; s++) {
         const f = losses[next]!;
         tf.tidy(() => {
-          optimizer.minimize(f, false, vars);
+          optimizer.minimize(f, false, model.vars);
         });
         next = next + 1 === count ? 0 : next + 1;
       }
       // The CPU and WASM backends run kernels synchronously; reading one value makes sure of it.
-      vars[0]!.dataSync();
+      model.vars[0]!.dataSync();
       return steps;
     },
-    params(): ParamArrays {
-      const out: ParamArrays = {};
-      paramShapes.forEach((p, i) => (out[p.name] = vars[i]!.dataSync() as Float32Array));
-      return out;
-    },
+    params: () => model.params(),
   };
 }

@@ -25,7 +25,11 @@ export function reverseSweep(nodes: readonly Node[], builder: Builder, seeds: re
   for (const n of nodes) if (wrt(n) || n.inputs.some((i) => needs.has(i))) needs.add(n);
 
   const pending = new Map<Node, Node[]>();
-  const send = (n: Node, contribution: Node) => pending.set(n, [...(pending.get(n) ?? []), contribution]);
+  const send = (n: Node, contribution: Node) => {
+    const list = pending.get(n);
+    if (list) list.push(contribution);
+    else pending.set(n, [contribution]);
+  };
   /** Tuple node → the adjoint of each of its parts (null: that part is not used). */
   const partAdjoints = new Map<Node, (Node | null)[]>();
   const adjoint = new Map<Node, Node>();
@@ -74,7 +78,11 @@ export function reverseSweep(nodes: readonly Node[], builder: Builder, seeds: re
 
 /** Labels the nodes a derivative rule created (ids from `firstNew` on) with the rule's name. */
 function markOrigin(n: Node | null, firstNew: number, origin: string): void {
-  if (!n || n.id < firstNew || n.origin) return;
-  n.origin = origin;
-  for (const i of n.inputs) markOrigin(i, firstNew, origin);
+  const stack = n ? [n] : [];
+  while (stack.length) {
+    const m = stack.pop()!;
+    if (m.id < firstNew || m.origin) continue;
+    m.origin = origin;
+    for (let k = m.inputs.length - 1; k >= 0; k--) stack.push(m.inputs[k]!);
+  }
 }

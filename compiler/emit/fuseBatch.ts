@@ -8,6 +8,7 @@
 // one that does read from it goes after the loop, and then nothing reading it may join.
 import type { Node } from "../ir/node.js";
 import type { KernelCode } from "./kernels.js";
+import { append } from "./lines.js";
 
 /** `section(k)` may return a heading to print where k is placed in a loop or in sequence (not hoisted). */
 export function fuseBatchLoops(
@@ -32,7 +33,7 @@ export function fuseBatchLoops(
 
   const flush = () => {
     if (!group) return;
-    out.push(...hoisted, ...group.pre, "for (let i = 0; i < n; i++) {", ...group.body, "}", ...group.post);
+    append(out, hoisted, group.pre, ["for (let i = 0; i < n; i++) {"], group.body, ["}"], group.post);
     group = null;
     hoisted = [];
   };
@@ -53,25 +54,25 @@ export function fuseBatchLoops(
       loopOf.set(k.node, loops);
       const h = heading();
       if (h) group.body.push(h);
-      group.pre.push(...k.pre);
-      group.body.push(k.comment, ...k.loop);
-      group.post.push(...k.post);
+      append(group.pre, k.pre);
+      append(group.body, [k.comment], k.loop);
+      append(group.post, k.post);
       for (const w of [k.node, ...k.writes]) {
         (k.accumulates ? group.after : group.rows).add(w);
         if (k.post.length) group.after.add(w);
       }
     } else if (group && !readsFrom(k, group.rows) && !readsFrom(k, group.after)) {
       segmentOf.set(k.node, groupSegment);
-      hoisted.push(k.comment, ...k.pre, ...k.post);
+      append(hoisted, [k.comment], k.pre, k.post);
     } else if (group) {
       segmentOf.set(k.node, groupSegment);
       const h = heading();
-      group.post.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
+      append(group.post, h ? [h] : [], [k.comment], k.pre, k.post);
       for (const w of [k.node, ...k.writes]) group.after.add(w);
     } else {
       segmentOf.set(k.node, ++segments);
       const h = heading();
-      out.push(...(h ? [h] : []), k.comment, ...k.pre, ...k.post);
+      append(out, h ? [h] : [], [k.comment], k.pre, k.post);
     }
   }
   flush();

@@ -81,6 +81,8 @@ export interface KernelCode {
 }
 
 type Idx = readonly (string | number)[];
+/** A value computation that yields each operand it needs ([node, index]) and is sent back its expression. */
+type Steps = Generator<readonly [Node, Idx], string, string>;
 
 /** Per iteration point: statements so far and values already computed there. */
 interface Body {
@@ -195,6 +197,38 @@ export class KernelEmitter {
 
   /** The value of `n` at iteration index `idx` (over a domain of rank idx.length), as an expression. */
   private valueAt(n: Node, idx: Idx, body: Body): string {
+    return this.evaluate(this.valueSteps(n, idx, body), body);
+  }
+
+  /** A kernel node's own expression over its inputs at idx (operands used twice are bound first). */
+  private expression(n: Node, idx: Idx, body: Body): string {
+    return this.evaluate(this.expressionSteps(n, idx, body), body);
+  }
+
+  /**
+   * Runs `valueSteps`/`expressionSteps` with an explicit stack instead of recursion: a step generator
+   * yields each operand it needs, which is evaluated on the same stack and sent back. An inline chain
+   * n values deep (a thousand element-wise steps fused into one loop) then takes n entries of a heap
+   * array, not n JavaScript frames; the order of the statements and names is that of the recursion.
+   */
+  private evaluate(top: Steps, body: Body): string {
+    const stack: Steps[] = [top];
+    let sent = "";
+    for (;;) {
+      const r = stack[stack.length - 1]!.next(sent);
+      if (r.done) {
+        stack.pop();
+        if (!stack.length) return r.value;
+        sent = r.value;
+      } else {
+        stack.push(this.valueSteps(r.value[0], r.value[1], body));
+        sent = "";
+      }
+    }
+  }
+
+  /** valueAt's steps: yields [node, index] for each value it needs first and receives its expression. */
+  private *valueSteps(n: Node, idx: Idx, body: Body): Steps {
     const known = body.values.get(n);
     if (known !== undefined) return known;
     if (body.acc && body.acc.node === n) return body.acc.name;
@@ -204,9 +238,16 @@ export class KernelEmitter {
       if (!this.reads.has(n)) this.reads.set(n, new Set());
       return this.env.storage.get(n)!;
     }
-    if (this.env.plan.inline.has(n)) return this.compute(n, idx, body);
+    if (this.env.plan.inline.has(n)) {
+      // Computed here: `const t = expr` at this point, and t stands for it from now on.
+      const expr = yield* this.expressionSteps(n, idx, body);
+      const name = this.env.names.fresh(`${this.hint(n)}${body.suffix}`);
+      body.lines.push(`const ${name} = ${expr};`);
+      body.values.set(n, name);
+      return name;
+    }
     if (!this.env.storage.has(storageOf(n))) {
-      if (n.op === "broadcastTo") return this.valueAt(n.inputs[0]!, idx, body);
+      if (n.op === "broadcastTo") return yield [n.inputs[0]!, idx];
       if (n.op === "slice") {
         // x[…, start + step·j, …]: the slice's index along its axis, moved into its input.
         const { axis, start, step } = n.attrs as { axis: number; start: number; step: number };
@@ -214,32 +255,24 @@ export class KernelEmitter {
         const own = n.shape.map((d, k) => (d === 1 ? 0 : idx[k + off]!));
         const j = own[axis]!;
         own[axis] = typeof j === "number" ? start + step * j : `${step === 1 ? j : `${j} * ${step}`}${start ? ` + ${start}` : ""}`;
-        return this.valueAt(n.inputs[0]!, own, body);
+        return yield [n.inputs[0]!, own];
       }
       if (n.op === "onehot") {
         // [labels[row] = class] at this point of a [rows, classes] loop.
         const off = idx.length - n.shape.length;
-        const label = this.valueAt(n.inputs[0]!, idx.slice(0, idx.length - 1), body);
+        const label = yield [n.inputs[0]!, idx.slice(0, idx.length - 1)];
         return `(${label} === ${idx[off + 1]} ? 1 : 0)`;
       }
     }
     return this.readBroadcast(n, idx);
   }
 
-  /** Emits `const t = expr` for an inline node at this point and returns t. */
-  private compute(n: Node, idx: Idx, body: Body): string {
-    const expr = this.expression(n, idx, body);
-    const name = this.env.names.fresh(`${this.hint(n)}${body.suffix}`);
-    body.lines.push(`const ${name} = ${expr};`);
-    body.values.set(n, name);
-    return name;
-  }
-
-  /** A kernel node's own expression over its inputs at idx (operands used twice are bound first). */
-  private expression(n: Node, idx: Idx, body: Body): string {
-    if (n.op === "broadcastTo" || n.op === "transpose") return this.valueAt(n.inputs[0]!, idx, body);
+  /** expression's steps (see valueSteps). */
+  private *expressionSteps(n: Node, idx: Idx, body: Body): Steps {
+    if (n.op === "broadcastTo" || n.op === "transpose") return yield [n.inputs[0]!, idx];
     const op = getOp(n.op);
-    const args = n.inputs.map((i) => this.valueAt(i, idx, body));
+    const args: string[] = [];
+    for (const i of n.inputs) args.push(yield [i, idx]);
     const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs, this.env.precision);
     const bound = args.map((a, k) => {
       if (isSimple(a) || probe.split(`\u0000${k}\u0000`).length <= 2) return a;

@@ -23,13 +23,24 @@ for (let r = 0; r < 8; r++) {
 
 export class Names {
   private readonly used = new Set<string>(RESERVED);
+  /**
+   * Base → the suffix its last `base_k` got. Names are never released, so the first free k only
+   * grows: resuming the search there gives the same names as counting from 2 each time, without
+   * the quadratic count (a deep network asks for "matmul" thousands of times).
+   */
+  private readonly lastSuffix = new Map<string, number>();
 
-  /** A fresh identifier resembling `hint`. */
+  /** A fresh identifier resembling `hint`: `hint` itself, else the first free `hint_2`, `hint_3`, …. */
   fresh(hint: string): string {
     let base = hint.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1") || "t";
     if (base.length > 40) base = base.slice(0, 40);
     let name = base;
-    for (let k = 2; this.used.has(name); k++) name = `${base}_${k}`;
+    if (this.used.has(name)) {
+      let k = this.lastSuffix.get(base) ?? 2;
+      while (this.used.has(`${base}_${k}`)) k++;
+      name = `${base}_${k}`;
+      this.lastSuffix.set(base, k);
+    }
     this.used.add(name);
     return name;
   }

@@ -4,10 +4,44 @@ import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
 import { formatNumber } from "../ops/leaf.js";
 
-/** `expanded`: the nodes written out where they are used (inline computations, slices read in place). */
+/**
+ * `expanded`: the nodes written out where they are used (inline computations, slices read in place).
+ * Written with an explicit stack rather than recursion: a kernel that fuses a thousand element-wise
+ * steps has a formula a thousand operations deep.
+ */
 export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node) => string, top = true): string {
-  if (!top && !expanded.has(n)) return display(n);
-  if (n.op === "const" && n.attrs.value !== undefined) return formatNumber(n.attrs.value as number);
-  if (n.op === "reshape" || (n.op === "broadcastTo" && !top)) return formula(n.inputs[0]!, expanded, display, false);
-  return getOp(n.op).notation(n.inputs.map((i) => formula(i, expanded, display, false)), n.attrs);
+  /** Operations whose operands are being written, innermost last, with the operands done so far. */
+  const open: { readonly node: Node; readonly args: string[] }[] = [];
+  let next: Node | null = n;
+  let nextTop = top;
+  let text = "";
+  for (;;) {
+    if (next) {
+      const m: Node = next;
+      next = null;
+      if (!nextTop && !expanded.has(m)) text = display(m);
+      else if (m.op === "const" && m.attrs.value !== undefined) text = formatNumber(m.attrs.value as number);
+      else if (m.op === "reshape" || (m.op === "broadcastTo" && !nextTop)) {
+        next = m.inputs[0]!; // a view reads as what it views
+        nextTop = false;
+        continue;
+      } else if (m.inputs.length) {
+        open.push({ node: m, args: [] });
+        next = m.inputs[0]!;
+        nextTop = false;
+        continue;
+      } else text = getOp(m.op).notation([], m.attrs);
+    }
+    // `text` is the next operand of the innermost open operation (or, with none open, the formula).
+    const op = open[open.length - 1];
+    if (!op) return text;
+    op.args.push(text);
+    if (op.args.length < op.node.inputs.length) {
+      next = op.node.inputs[op.args.length]!;
+      nextTop = false;
+      continue;
+    }
+    open.pop();
+    text = getOp(op.node.op).notation(op.args, op.node.attrs);
+  }
 }

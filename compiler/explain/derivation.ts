@@ -55,7 +55,13 @@ export function derive(g: Graph, source: string): Derivation {
 
   // Uses of each node, looking through views (a reshape's readers read its input).
   const consumers = new Map<Node, Node[]>();
-  for (const n of p.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of p.nodes) {
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
+  }
   const isView = (n: Node) => n.op === "reshape" || n.op === "broadcastTo";
   const readers = (n: Node): Node[] => (consumers.get(n) ?? []).flatMap((c) => (isView(c) ? readers(c) : [c]));
   const isLeaf = (n: Node) => n.op === "input" || n.op === "param" || n.op === "const" || n.op === "dim";
@@ -99,7 +105,8 @@ export function derive(g: Graph, source: string): Derivation {
     if (a && displayed.has(a) && !symbols.has(a)) symbols.set(a, renderSymbol(symbolOf(a.name ?? names.pick([`h${l.index}`, `a${l.index}`]), style(a))));
     if (l.delta && displayed.has(l.delta) && !symbols.has(l.delta)) symbols.set(l.delta, renderSymbol({ base: "δ", sub: String(l.index), style: "delta" }));
   }
-  const paramNamed = (name: string) => g.params.find((q) => q.attrs.name === name)!;
+  const paramByName = new Map(g.params.map((q) => [String(q.attrs.name), q]));
+  const paramNamed = (name: string) => paramByName.get(name)!;
   /** Gradient value → the parameter it is named after (∂L/∂W₁); other parameters with it get a line of their own. */
   const ownGradient = new Map<Node, string>();
   for (const [name, root] of g.grads) {
@@ -120,17 +127,45 @@ export function derive(g: Graph, source: string): Derivation {
   }
 
   // ── expressions ──
+  /**
+   * n as math, values with an equation of their own (and inputs, parameters) by their symbol, others
+   * written out; `refs` collects the symbols used, in order. An explicit stack, not recursion: an
+   * unnamed element-wise chain is written out thousands of operations deep.
+   */
   function expand(n: Node, top: boolean, refs: Set<Node>): MathText {
-    if (!top && (displayed.has(n) || n.op === "input" || n.op === "param")) {
-      refs.add(n);
-      return symbol(n);
+    const open: { readonly node: Node; readonly args: MathText[] }[] = [];
+    let next: Node | null = n;
+    let nextTop = top;
+    let text: MathText | null = null;
+    for (;;) {
+      if (next) {
+        const m: Node = next;
+        next = null;
+        if (!nextTop && (displayed.has(m) || m.op === "input" || m.op === "param")) {
+          refs.add(m);
+          text = symbol(m);
+        } else if (m.op === "const" && m.attrs.value !== undefined) text = numberMath(m.attrs.value as number);
+        else if (m.op === "dim") text = math("N", "N");
+        else if (isView(m) || m.inputs.length) {
+          if (!isView(m)) open.push({ node: m, args: [] });
+          next = m.inputs[0]!;
+          nextTop = false;
+          continue;
+        } else text = applyOp(m.op, m.attrs, []);
+      }
+      // `text` is the next operand of the innermost open operation (or, with none open, the result).
+      const op = open[open.length - 1];
+      if (!op) return text!;
+      op.args.push(text!);
+      if (op.args.length < op.node.inputs.length) {
+        next = op.node.inputs[op.args.length]!;
+        nextTop = false;
+        continue;
+      }
+      open.pop();
+      const m = op.node;
+      text = m.op === "sum" && m.attrs.axis === 0 && typeof m.inputs[0]!.shape[0] === "string" ? sumRows(op.args[0]!) : applyOp(m.op, m.attrs, op.args);
     }
-    if (n.op === "const" && n.attrs.value !== undefined) return numberMath(n.attrs.value as number);
-    if (n.op === "dim") return math("N", "N");
-    if (isView(n)) return expand(n.inputs[0]!, false, refs);
-    const args = n.inputs.map((i) => expand(i, false, refs));
-    if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return sumRows(args[0]!);
-    return applyOp(n.op, n.attrs, args);
   }
 
   const deltas = new Set(layers.flatMap((l) => (l.delta ? [l.delta] : [])));
@@ -153,7 +188,7 @@ export function derive(g: Graph, source: string): Derivation {
     const meaning = gradientSymbol(symbol(l.z));
     const d = l.delta!;
     const a = l.activation;
-    if (!a || d.op !== "mul" || d.origin !== `${a.op}'` || reachable([d.inputs[1]!]).has(d.inputs[0]!)) return { meaning };
+    if (!a || d.op !== "mul" || d.origin !== `${a.op}'` || dependsOn(d.inputs[1]!, d.inputs[0]!)) return { meaning };
     // reverse mode's f'-rule is upstream ⊙ f'(z): show the upstream as δℓ₊₁·Wℓ₊₁ᵀ when it is that, else ∂L/∂hℓ.
     const refs = new Set<Node>();
     const upstream = expand(d.inputs[0]!, false, refs);
@@ -163,9 +198,11 @@ export function derive(g: Graph, source: string): Derivation {
 
   const forward: Equation[] = [];
   const backward: Equation[] = [];
+  const layerOfDelta = new Map<Node, Layer>();
+  for (const l of layers) if (l.delta && !layerOfDelta.has(l.delta)) layerOfDelta.set(l.delta, l);
   for (const n of g.nodes) {
     if (!displayed.has(n)) continue;
-    const layer = layers.find((l) => l.delta === n);
+    const layer = layerOfDelta.get(n);
     const param = ownGradient.get(n);
     const eq = equation(n, symbol(n), { ...(layer ? textbook(layer) : {}), ...(param !== undefined ? { param } : {}) });
     (forwardSet.has(n) ? forward : backward).push(eq);
@@ -180,6 +217,23 @@ export function derive(g: Graph, source: string): Derivation {
     backward.push({ node: root, lhs: gradientSymbol(symbol(param)), rhs, loc: formatLoc(param.loc), reuses: [], uses: [...refs].filter((r) => displayed.has(r)), param: name });
   }
   return { model: g.name, source, forward, backward, layers, symbolOf: symbol };
+}
+
+/**
+ * Whether `target` is among the values `from` is computed from. Node ids are a topological order, so
+ * the search never goes below target's id (a layer's check stays local instead of walking the network).
+ */
+function dependsOn(from: Node, target: Node): boolean {
+  const seen = new Set<Node>();
+  const stack = [from];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n === target) return true;
+    if (n.id < target.id || seen.has(n)) continue;
+    seen.add(n);
+    for (const i of n.inputs) stack.push(i);
+  }
+  return false;
 }
 
 /** The backward equations ∂L/∂P for the parameters `params` depends on, in order. */

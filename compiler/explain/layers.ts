@@ -44,7 +44,13 @@ export function findLayers(g: Graph): Layer[] {
   const forward = reachable([g.loss]);
   const nodes = g.nodes.filter((n) => forward.has(n));
   const consumers = new Map<Node, Node[]>();
-  for (const n of nodes) for (const i of n.inputs) if (!consumers.get(i)?.includes(n)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of nodes) {
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (!list) consumers.set(i, [n]);
+      else if (list[list.length - 1] !== n) list.push(n); // n's inputs are seen together: a repeat is the last one
+    }
+  }
 
   const isLayer = (n: Node) => LINEAR_OPS.has(n.op) && !n.attrs.transB && isTrainable(unview(n.inputs[1]!));
   const depth = new Map<Node, number>();

@@ -33,7 +33,7 @@ import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { SourceMap } from "./sourceMap.js";
 import { closeNames } from "../closeNames.js";
-import { isRelative, moduleGraph, RESOLUTION, type ModuleGraph } from "./modules.js";
+import { isRelative, moduleGraph, openSource, RESOLUTION, type ModuleGraph, type UserFile } from "./modules.js";
 import { ModelSource } from "./source.js";
 
 export { ModelSource } from "./source.js";
@@ -81,11 +81,12 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
 /** As loadModel, with the source text given (the file need not exist; `modelPath` names it). */
 export function loadModelSource(modelPath: string, text: string, options: LoadOptions = {}): Graph {
   checkBatch(options.batch);
-  const src = new ModelSource(path.resolve(modelPath), text);
-  const compiled = new Map([[src.file, transpile(src)]]);
-  const modules = moduleGraph(src, options.guard ? (e) => options.guard!.describe(e) : undefined);
+  const root = openSource(path.resolve(modelPath), text);
+  const src = root.src;
+  const compiled = new Map([[src.file, transpile(root)]]);
+  const modules = moduleGraph(root, options.guard ? (e) => options.guard!.describe(e) : undefined);
   options.onFiles?.([...modules.modules.keys()]);
-  for (const { src: s } of modules.modules.values()) if (!compiled.has(s.file)) compiled.set(s.file, transpile(s));
+  for (const m of modules.modules.values()) if (!compiled.has(m.src.file)) compiled.set(m.src.file, transpile(m));
   checkSyncBuild(src);
   if (options.typecheck ?? true) typecheck(modules);
   else for (const m of modules.modules.values()) checkGradcImports(m.src);
@@ -146,7 +147,8 @@ export function checkBatch(batch: unknown): void {
 
 // ── parse and transpile ───────────────────────────────────────────────────────────────────────────
 
-function transpile(src: ModelSource): { code: string; map: SourceMap } {
+/** One file to CommonJS, with the definitions of its set-aside literals (./bulkLiterals.ts) at the end. */
+function transpile({ src, aside }: UserFile): { code: string; map: SourceMap } {
   const out = ts.transpileModule(src.text, {
     fileName: src.file,
     reportDiagnostics: true,
@@ -161,7 +163,7 @@ function transpile(src: ModelSource): { code: string; map: SourceMap } {
   const first = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
   if (first) throw new GradcError(codes.parse, flatten(first), diagnosticLoc(first, src));
   // Drop the `//# sourceMappingURL=` comment: there is no map file, and node must not look for one.
-  const code = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, "\n");
+  const code = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, "\n") + (aside?.definitions ?? "");
   return { code, map: SourceMap.parse(out.sourceMapText!) };
 }
 
@@ -255,7 +257,7 @@ function mentionsNodeGlobals(sf: ts.SourceFile): boolean {
 /** Type-checks every file of the model in one program; the first error of the first file that has one (imported files first). */
 function typecheck(modules: ModuleGraph): void {
   const p = project(nodeTypesFor(modules));
-  const files = [...modules.modules.values()].map((m) => p.createSourceFile(m.src.file, m.src.text, { overwrite: true }));
+  const files = [...modules.modules.values()].map((m) => p.createSourceFile(m.src.file, m.src.text + (m.aside?.declarations ?? ""), { overwrite: true }));
   try {
     const program = p.getProgram().compilerObject;
     for (const [i, { src }] of [...modules.modules.values()].entries()) {

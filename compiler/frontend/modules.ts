@@ -14,10 +14,22 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
 import { codes, GradcError } from "../diagnostics.js";
+import { setAsideBulkLiterals, type SetAside } from "./bulkLiterals.js";
 import { ModelSource } from "./source.js";
 
-export interface UserModule {
+/** One of the model's files as the compiler works on it: its large number literals set aside (./bulkLiterals.ts). */
+export interface UserFile {
   readonly src: ModelSource;
+  readonly aside: SetAside | null;
+}
+
+/** Reads `text` as the file `file` of the model. */
+export function openSource(file: string, text: string): UserFile {
+  const aside = setAsideBulkLiterals(text);
+  return { src: new ModelSource(file, aside?.text ?? text), aside };
+}
+
+export interface UserModule extends UserFile {
   /** Each relative import's specifier → the file it names. */
   readonly deps: ReadonlyMap<string, string>;
   /** The specifiers of `import type` / `export type` declarations only: they vanish when transpiled. */
@@ -45,15 +57,15 @@ export const RESOLUTION: ts.CompilerOptions = {
 export const isRelative = (spec: string): boolean => spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === "..";
 
 /**
- * Follows the relative imports of `root` (whose text is given) through the files on disk.
+ * Follows the relative imports of `root` (model.ts, already read) through the files on disk.
  * `describe` words a read the box refused (the guard's describe); throws located GradcErrors.
  */
-export function moduleGraph(root: ModelSource, describe?: (e: unknown) => string | undefined): ModuleGraph {
+export function moduleGraph(root: UserFile, describe?: (e: unknown) => string | undefined): ModuleGraph {
   const modules = new Map<string, UserModule>();
-  const visit = (src: ModelSource): void => {
+  const visit = ({ src, aside }: UserFile): void => {
     const deps = new Map<string, string>();
     const typeOnly = new Set<string>();
-    modules.set(src.file, { src, deps, typeOnly }); // placeholder while its imports load; re-inserted after them below
+    modules.set(src.file, { src, aside, deps, typeOnly }); // placeholder while its imports load; re-inserted after them below
     for (const { decl, spec } of src.imports()) {
       const s = spec.text;
       if (!isRelative(s)) {
@@ -65,15 +77,15 @@ export function moduleGraph(root: ModelSource, describe?: (e: unknown) => string
       const file = resolve(s, src, describe);
       deps.set(s, file);
       if (ts.isImportDeclaration(decl) ? decl.importClause?.isTypeOnly : decl.isTypeOnly) typeOnly.add(s);
-      if (!modules.has(file)) visit(new ModelSource(file, read(file, s, src, describe)));
+      if (!modules.has(file)) visit(openSource(file, read(file, s, src, describe)));
     }
     const self = modules.get(src.file)!;
     modules.delete(src.file);
     modules.set(src.file, self);
   };
   visit(root);
-  refuseCycles(root.file, modules);
-  return { root: root.file, modules };
+  refuseCycles(root.src.file, modules);
+  return { root: root.src.file, modules };
 }
 
 /** A cycle of imports that stay in the transpiled code is a located error at the import that closes it. */

@@ -14,7 +14,9 @@ interface CallSpan {
 
 export class ModelSource {
   readonly sf: ts.SourceFile;
-  private calls: CallSpan[] | undefined;
+  /** The calls by start (and source order, to break ties as a scan in source order would). */
+  private calls: (CallSpan & { readonly order: number })[] | undefined;
+  private longestCallee: number | undefined;
   private names: Map<number, string> | undefined;
 
   constructor(
@@ -40,12 +42,29 @@ export class ModelSource {
     return this.lineCol(node.getStart(this.sf));
   }
 
-  /** The start of the innermost call whose callee (up to its argument list's `(`) covers `offset`. */
+  /**
+   * The start of the innermost call whose callee (up to its argument list's `(`) covers `offset` (the
+   * first in source order among equals). Looked up among the calls sorted by start, from the last one
+   * starting at or before `offset` back to the longest callee's reach: tracing asks once per node, and a
+   * model written out unrolled has thousands of calls.
+   */
   snapToCall(offset: number): number {
-    this.calls ??= collectCalls(this.sf);
-    let best: CallSpan | null = null;
-    for (const c of this.calls) {
-      if (c.start <= offset && offset <= c.paren && (!best || c.paren - c.start < best.paren - best.start)) best = c;
+    this.calls ??= collectCalls(this.sf)
+      .map((c, order) => ({ ...c, order }))
+      .sort((a, b) => a.start - b.start || a.order - b.order);
+    this.longestCallee ??= this.calls.reduce((m, c) => Math.max(m, c.paren - c.start), 0);
+    const calls = this.calls;
+    let lo = 0, hi = calls.length; // the first call starting after offset
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (calls[mid]!.start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    let best: (CallSpan & { order: number }) | null = null;
+    for (let k = lo - 1; k >= 0 && calls[k]!.start >= offset - this.longestCallee; k--) {
+      const c = calls[k]!;
+      const shorter = best && (c.paren - c.start < best.paren - best.start || (c.paren - c.start === best.paren - best.start && c.order < best.order));
+      if (offset <= c.paren && (!best || shorter)) best = c;
     }
     return best ? best.start : offset;
   }

@@ -75,7 +75,8 @@ export function drawing(optimized: Graph, options: DrawingOptions): Drawing {
   const gradient = (n: Node) => !pass.forward.has(n);
   const key = (n: Node) => `n${n.id}`;
 
-  const nodes = p.nodes.map((n): DrawnNode => ({ key: key(n), label: nodeLabel(n, names.get(n), gradient(n)), role: roleOf(n, pass), where: whereOf(n) }));
+  const roleOf = roles(pass);
+  const nodes = p.nodes.map((n): DrawnNode => ({ key: key(n), label: nodeLabel(n, names.get(n), gradient(n)), role: roleOf(n), where: whereOf(n) }));
   const edges = p.nodes.flatMap((n) => n.inputs.map((i): DrawnEdge => ({ from: key(i), to: key(n), backward: gradient(n) })));
   const clusters = options.fused ? kernelClusters(pass, p, gradient).map((c) => ({ ...c, members: c.members.map(key) })) : [];
   const what = options.backward ? "forward and backward (one training step)" : "forward (loss and outputs)";
@@ -98,16 +99,21 @@ function readableNames(g: Graph): Map<Node, string> {
   return names;
 }
 
-function roleOf(n: Node, pass: PassGraph): Role {
+/** Each node's role in the drawing (gradients and outputs looked up in sets: a deep model has thousands). */
+function roles(pass: PassGraph): (n: Node) => Role {
   const g = pass.graph;
-  if (n === g.loss) return "loss";
-  if (n.op === "input") return "input";
-  if (n.op === "param") return "param";
-  if (n.op === "const" || n.op === "dim") return "constant";
-  if (g.grads.some(([, d]) => d === n)) return "paramGradient";
-  if (!pass.forward.has(n)) return "gradient";
-  if (g.outputs.some(([, o]) => o === n)) return "output";
-  return "value";
+  const gradients = new Set(g.grads.map(([, d]) => d));
+  const outputs = new Set(g.outputs.map(([, o]) => o));
+  return (n) => {
+    if (n === g.loss) return "loss";
+    if (n.op === "input") return "input";
+    if (n.op === "param") return "param";
+    if (n.op === "const" || n.op === "dim") return "constant";
+    if (gradients.has(n)) return "paramGradient";
+    if (!pass.forward.has(n)) return "gradient";
+    if (outputs.has(n)) return "output";
+    return "value";
+  };
 }
 
 const whereOf = (n: Node): string => formatLoc(n.loc);
@@ -119,11 +125,14 @@ const whereOf = (n: Node): string => formatLoc(n.loc);
  */
 function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean): { key: string; label: readonly string[]; members: Node[] }[] {
   const g = pass.graph;
-  const consumers = new Map<Node, Node[]>();
-  for (const n of p.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumer = new Map<Node, Node>();
+  for (const n of p.nodes) for (const i of n.inputs) if (!consumer.has(i)) consumer.set(i, n);
   // The kernel an inline node's value is computed in: the node its single consumer ends up in
   // (plan() inlines only nodes with exactly one consumer; a fused matmul's consumer is its epilogue).
-  const home = (n: Node): Node => (p.inline.has(n) ? home(consumers.get(n)![0]!) : n);
+  const home = (n: Node): Node => {
+    while (p.inline.has(n)) n = consumer.get(n)!;
+    return n;
+  };
 
   const identifiers = bufferIdentifiers(g, p, pass.roots);
   const display = (n: Node): string => {

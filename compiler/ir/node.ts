@@ -53,6 +53,21 @@ export function canonical(v: unknown): string {
 }
 
 /**
+ * canonical(attrs), computed once per attrs object: passes rebuild every node with the attrs object it
+ * had, and a parameter's explicit init values (a 5 MB literal is 400,000 numbers) are part of its
+ * attrs. Attrs are never mutated, so the text stays right.
+ */
+const attrsKeys = new WeakMap<Attrs, string>();
+function attrsKey(attrs: Attrs): string {
+  let key = attrsKeys.get(attrs);
+  if (key === undefined) {
+    key = canonical(attrs);
+    attrsKeys.set(attrs, key);
+  }
+  return key;
+}
+
+/**
  * Gives a builder's own stand-in for a node made by another builder. A scan body is traced in a
  * builder of its own; the outer values it mentions (weights, biases) become its captured inputs.
  */
@@ -70,7 +85,7 @@ export class Builder {
   /** The node for (op, inputs, attrs), created on first use; shape rules run here (they may throw). */
   make(op: string, given: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
     const inputs = this.adopt && given.some((i) => !this.own.has(i)) ? given.map((i) => (this.own.has(i) ? i : this.adopt!(i))) : given;
-    const key = `${op}(${inputs.map((i) => i.id).join(",")})${canonical(attrs)}`;
+    const key = `${op}(${inputs.map((i) => i.id).join(",")})${attrsKey(attrs)}`;
     const found = this.table.get(key);
     if (found) {
       if (name && !found.name) found.name = name;

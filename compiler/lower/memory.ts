@@ -27,26 +27,103 @@ export interface SharedArray<K> {
   elements: number;
 }
 
-/** Assigns every lifetime an array; arrays are returned in the order they were first used. */
+/**
+ * Assigns every lifetime an array; arrays are returned in the order they were first used.
+ *
+ * Best fit among the free arrays of the same kind (batch-sized or fixed): the smallest at least as
+ * large, else the largest (which grows); among equal sizes the one made first. The free arrays are
+ * kept sorted by (size, age) and the busy ones in a heap by the stretch after which they are free,
+ * so a deep network's thousands of buffers take O(B log B) steps, not a scan of every array for each.
+ */
 export function shareArrays<K>(lifetimes: readonly Lifetime<K>[]): { arrays: SharedArray<K>[]; arrayOf: Map<K, SharedArray<K>> } {
   const order = lifetimes.map((l, i) => [l, i] as const).sort(([a, i], [b, j]) => a.start - b.start || i - j);
   const arrays: SharedArray<K>[] = [];
-  const freeAfter = new Map<SharedArray<K>, number>();
   const arrayOf = new Map<K, SharedArray<K>>();
-  for (const [l] of order) {
-    // Best fit: the smallest free array at least as large, else the largest free one (which grows).
-    let best: SharedArray<K> | null = null;
-    for (const a of arrays) {
-      if (a.batchDims !== l.batchDims || freeAfter.get(a)! >= l.start) continue;
-      if (!best) best = a;
-      else if (a.elements >= l.elements ? best.elements < l.elements || a.elements < best.elements : best.elements < l.elements && a.elements > best.elements) best = a;
+  const age = new Map<SharedArray<K>, number>();
+  /** Free arrays by kind (how often the batch dimension scales them), sorted by (elements, age). */
+  const free = new Map<number, SharedArray<K>[]>();
+  const pool = (a: { batchDims: number }) => {
+    let list = free.get(a.batchDims);
+    if (!list) free.set(a.batchDims, (list = []));
+    return list;
+  };
+  const before = (a: SharedArray<K>, elements: number, ageOf: number) => a.elements < elements || (a.elements === elements && age.get(a)! < ageOf);
+  /** The first position in `list` not before (elements, age). */
+  const lowerBound = (list: SharedArray<K>[], elements: number, ageOf: number) => {
+    let lo = 0, hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(list[mid]!, elements, ageOf)) lo = mid + 1;
+      else hi = mid;
     }
-    const a = best ?? { members: [], batchDims: l.batchDims, elements: 0 };
-    if (!best) arrays.push(a);
+    return lo;
+  };
+  const busy = new MinHeap<{ readonly array: SharedArray<K>; readonly freeAfter: number }>((a, b) => a.freeAfter - b.freeAfter);
+  for (const [l] of order) {
+    // Arrays whose last member's lifetime ended before this one starts are free again.
+    while (busy.size && busy.peek()!.freeAfter < l.start) {
+      const { array } = busy.pop()!;
+      const list = pool(array);
+      list.splice(lowerBound(list, array.elements, age.get(array)!), 0, array);
+    }
+    const list = pool(l);
+    let at = lowerBound(list, l.elements, -1); // the smallest large enough (the oldest of that size)
+    if (at === list.length && list.length) at = lowerBound(list, list[list.length - 1]!.elements, -1); // else the largest
+    let a: SharedArray<K>;
+    if (at < list.length) a = list.splice(at, 1)[0]!;
+    else {
+      a = { members: [], batchDims: l.batchDims, elements: 0 };
+      age.set(a, arrays.length);
+      arrays.push(a);
+    }
     a.members.push(l.key);
     a.elements = Math.max(a.elements, l.elements);
-    freeAfter.set(a, l.end);
+    busy.push({ array: a, freeAfter: l.end });
     arrayOf.set(l.key, a);
   }
   return { arrays, arrayOf };
+}
+
+/** A binary min-heap. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const h = this.items;
+    h.push(item);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (this.less(h[i]!, h[parent]!) >= 0) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const h = this.items;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last !== undefined) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!) < 0) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!) < 0) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

@@ -50,7 +50,13 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   const nodes = g.nodes.filter((n) => needed.has(n));
   const rootSet = new Set(roots);
   const consumers = new Map<Node, Node[]>();
-  for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of nodes) {
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
+  }
 
   const kind = (n: Node) => getOp(n.op).kind;
   // Which inputs of `c` are read once per element of the loop c runs, at c's own index.
@@ -64,8 +70,11 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
     if (cs.length === 1 && cs[0]!.inputs.filter((i) => i === n).length === 1 && readsElementwise(cs[0]!, n)) inline.add(n);
   }
 
-  // The materialized node an inline node's value ends up in.
-  const home = (n: Node): Node => (inline.has(n) ? home(consumers.get(n)![0]!) : n);
+  // The materialized node an inline node's value ends up in (up its chain of single consumers).
+  const home = (n: Node): Node => {
+    while (inline.has(n)) n = consumers.get(n)![0]!;
+    return n;
+  };
   const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op
   for (const n of nodes) {
     const op = getOp(n.op);
@@ -106,11 +115,17 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
 /** Whether the inline expression of `owner` reads, besides `producer`, only scalars and vectors along the last axis. */
 function readsOnlyLastAxis(owner: Node, producer: Node, inline: ReadonlySet<Node>): boolean {
   const last = owner.shape[owner.shape.length - 1];
-  const ok = (n: Node): boolean => {
-    if (n === producer) return true;
-    if (n !== owner && inline.has(n)) return n.inputs.every(ok);
+  // Every value the expression reads, through its inline nodes (a stack, not recursion: the chain may be long).
+  const stack = [...owner.inputs];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n === producer) continue;
+    if (n !== owner && inline.has(n)) {
+      stack.push(...n.inputs);
+      continue;
+    }
     const dims = n.shape.filter((d, k) => !(d === 1 && k < n.shape.length - 1));
-    return dims.length === 0 || (dims.length === 1 && dims[0] === last && n.shape.length <= owner.shape.length);
-  };
-  return owner.inputs.every(ok);
+    if (!(dims.length === 0 || (dims.length === 1 && dims[0] === last && n.shape.length <= owner.shape.length))) return false;
+  }
+  return true;
 }

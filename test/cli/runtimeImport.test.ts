@@ -15,7 +15,7 @@ describe("runtime import of generated modules", () => {
   });
   it("is a relative path to the built runtime elsewhere", () => {
     const built = path.resolve("dist/runtime/index.js");
-    expect(existsSync(built)).toBe(true); // npm install / npm ci build dist/
+    expect(existsSync(built)).toBe(true); // built before every test run (test/globalSetup.ts, test/dist.test.ts)
     const spec = runtimeSpecifierFor(path.join(outside, "model.gen.ts"));
     expect(spec).toMatch(/^\.{1,2}\//);
     expect(path.resolve(outside, spec!)).toBe(built);

@@ -186,7 +186,7 @@ describe("bad data is a located diagnostic", () => {
     expect(expectUserError(gradc("model.ts", "--data", "nothere.csv"), "GC3001")).toMatch(/--data: cannot read \S*nothere\.csv \(no such file\)/);
     writeFileSync(path.join(dir, "tiny.csv"), "a,b,label\n1,2,0\n3,4,1\n");
     expect(expectUserError(gradc("model.ts", "--data", "tiny.csv", "-o", "tiny"), "GC3006")).toContain(
-      "tiny.csv has 2 rows; split 80/20 within each class, that leaves 0 for training and 2 for testing. Each class needs at least 2 rows",
+      "tiny.csv has 2 rows; split 80/20 within each class, that leaves 0 for training and 2 for testing. Each class needs enough rows for both parts (at least 2)",
     );
     writeFileSync(path.join(dir, "header.csv"), "a,b,label\n\n");
     expect(expectUserError(gradc("model.ts", "--data", "header.csv"), "GC3006")).toMatch(/header\.csv has a header but no data rows/);

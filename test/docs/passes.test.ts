@@ -5,10 +5,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DOCS, pageBlocks, RECIPES, runExample } from "../../scripts/docs-passes.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 /** Files of compiler/passes/ that are not passes: the Pass type and the rule-table machinery. */
 const NOT_PASSES = new Set(["pass", "rules"]);
-const passes = readdirSync("compiler/passes").map((f) => f.replace(/\.ts$/, "")).filter((p) => !NOT_PASSES.has(p));
+const passes = nonEmpty(readdirSync("compiler/passes").map((f) => f.replace(/\.ts$/, "")).filter((p) => !NOT_PASSES.has(p)), "passes");
 
 describe("docs/passes", () => {
   it("has a page and an example recipe for every pass", () => {

@@ -1,13 +1,15 @@
 // The example programs and `npm start`, run the way their READMEs say: plain node with the TypeScript
 // hook, training the committed model.gen.ts (or, for npm start, a module the CLI has just compiled).
-// They are in one file so they run one after another: npm start may rebuild dist/, which the others import.
+// The committed modules import "gradc/runtime", i.e. dist/runtime/: test/globalSetup.ts builds dist/ from
+// the current sources before any test runs, so npm start finds it up to date and rebuilds nothing.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureRuntimeBuilt, root, runMain } from "./util.js";
+import { root, runMain } from "./util.js";
 import { expected, printedNumbers } from "./workedByHand.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 const number = (text: string, re: RegExp): number => Number(re.exec(text)?.[1]);
 
@@ -38,7 +40,7 @@ describe("example programs", () => {
     expect(out).toContain("LSTM(16) adding 8-bit numbers");
     expect(number(out, /trained in [\d.]+ s; ([\d.]+)% of 1000 test sums exactly right/)).toBe(100);
     // The four sample sums it prints are right.
-    for (const m of out.matchAll(/(\d+) \+ (\d+) = (\d+)\s+predicted (\d+)/g)) expect(Number(m[4])).toBe(Number(m[1]) + Number(m[2]));
+    for (const m of nonEmpty(out.matchAll(/(\d+) \+ (\d+) = (\d+)\s+predicted (\d+)/g), "printed sample sums", 4)) expect(Number(m[4])).toBe(Number(m[1]) + Number(m[2]));
   });
 
   it("examples/cartpole/main.ts: 300 episodes of seed 0 lift the average episode well above a random policy's 22 steps", () => {
@@ -84,7 +86,6 @@ describe("example programs", () => {
   });
 
   it("npm start compiles examples/mnist-mlp with the CLI and trains it on MNIST (one epoch here)", () => {
-    ensureRuntimeBuilt();
     const out = mkdtempSync(path.join(tmpdir(), "gradc-start-"));
     try {
       const r = spawnSync(process.execPath, ["scripts/start.js", "--epochs", "1", "--out", out], { cwd: root, encoding: "utf8", timeout: 300_000 });

@@ -9,12 +9,15 @@ import type { GeneratedModule } from "../helpers/compiled.js";
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const exampleModel = (name: string) => path.join(root, "examples", name, "model.ts");
 
-/** Every examples/<name>/ with a model.ts, sorted: the tests of each command run on all of them. */
-export const exampleNames = (): string[] =>
-  readdirSync(path.join(root, "examples"), { withFileTypes: true })
+/** Every examples/<name>/ with a model.ts, sorted: the tests of each command run on all of them (none is an error). */
+export function exampleNames(): string[] {
+  const names = readdirSync(path.join(root, "examples"), { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(path.join(root, "examples", e.name, "model.ts")))
     .map((e) => e.name)
     .sort();
+  if (names.length === 0) throw new Error(`no examples/<name>/model.ts under ${root}: the per-example tests would test nothing`);
+  return names;
+}
 
 type Params = Record<string, Float64Array | Float32Array>;
 type Inputs = Record<string, ArrayLike<number>>;
@@ -72,16 +75,8 @@ export function checkAgainstFiniteDifferences(
 /** Copies of the parameter arrays (training updates them in place). */
 export const cloneParams = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
 
-/** Builds dist/ when the runtime the committed modules import ("gradc/runtime") is not built yet. */
-export function ensureRuntimeBuilt(): void {
-  if (existsSync(path.join(root, "dist/runtime/index.js"))) return;
-  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: root, encoding: "utf8" });
-  if (!existsSync(path.join(root, "dist/runtime/index.js"))) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
-}
-
 /** `node --import ./scripts/register-ts.js examples/<name>/main.ts ...args` from the root; its stdout. */
 export function runMain(name: string, args: readonly string[] = []): string {
-  ensureRuntimeBuilt();
   const r = spawnSync(process.execPath, ["--import", "./scripts/register-ts.js", `examples/${name}/main.ts`, ...args], {
     cwd: root,
     encoding: "utf8",

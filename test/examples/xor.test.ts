@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createOptimizer } from "../../runtime/index.js";
 import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
 import { checkAgainstFiniteDifferences, exampleModel } from "./util.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 const data = { x: [0, 0, 0, 1, 1, 0, 1, 1], y: [0, 1, 1, 0] };
 const SGD = { kind: "sgd", lr: 0.1, momentum: 0.9 } as const; // main.ts's optimizer
@@ -45,7 +46,7 @@ describe("examples/xor", () => {
       sgd.step(names.map((n) => params[n]!), names.map((n) => r.grads[n]!));
       if (!Object.is(loss, r.loss)) expect.fail(`step ${step}: trainer.step loss ${loss} ≠ lossAndGrad loss ${r.loss}`);
     }
-    for (const n of names) expect([...trainer.params[n]!], n).toEqual([...params[n]!]);
+    for (const n of nonEmpty(names, "parameters")) expect([...trainer.params[n]!], n).toEqual([...params[n]!]);
   });
 
   it("learns XOR to 100% accuracy (seed 0 as in main.ts, and seeds 1–9)", () => {
@@ -69,6 +70,10 @@ describe("examples/xor", () => {
     const a = f64.lossAndGrad(params, data);
     const b = b4.lossAndGrad(params, data);
     expect(b.loss).toBeCloseTo(a.loss, 14);
-    for (const n of Object.keys(a.grads)) [...b.grads[n]!].forEach((v, k) => expect(v).toBeCloseTo(a.grads[n]![k]!, 14));
+    expect(Object.keys(b.grads)).toEqual(Object.keys(a.grads));
+    for (const n of nonEmpty(Object.keys(a.grads), "gradients")) {
+      expect(b.grads[n]).toHaveLength(a.grads[n]!.length);
+      [...b.grads[n]!].forEach((v, k) => expect(v).toBeCloseTo(a.grads[n]![k]!, 14));
+    }
   });
 });

@@ -3,8 +3,8 @@
 // which model.ts expression it comes from; gradient blocks also name the derivative rule.
 import {
   checkParams,
-  createOptimizer,
   createRng,
+  createTrainerOptimizer,
   initTensor,
   resolveBatch,
   toArray,
@@ -12,7 +12,7 @@ import {
   type FusedUpdate,
   type InputSpec,
   type Optimizer,
-  type OptimizerSpec,
+  type TrainerOptions,
 } from "gradc/runtime";
 
 export type Params = {
@@ -67,6 +67,7 @@ export const spec = {
 } as const;
 
 const PARAM_SIZES = [200, 8, 3200, 16, 2560, 10];
+const TRAINABLE_PARAMS = spec.params;
 const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x", "y"].includes(i.name));
 const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x"].includes(i.name));
 const FIXED_BATCH: number | undefined = undefined;
@@ -2031,16 +2032,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 
 /** torch.optim.SGD without momentum: p ← p + (−lr)·(g + wd·p), the decay term only when wd ≠ 0. */
 function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
-  const sc = u.scalars;
-  const negLr = sc[UPDATE.sgd.negLr];
-  const weightDecay = sc[UPDATE.sgd.weightDecay];
-  const decay = sc[UPDATE.sgd.decay] !== 0;
-  for (let k = 0; k < list.length; k++) {
-    const P = list[k];
-    const G = grads[k];
-    for (let e = 0; e < P.length; e++) {
-      const p = P[e];
-      P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+  const groups = u.groups;
+  for (let i = 0; i < groups.length; i++) {
+    const sc = groups[i].scalars;
+    const negLr = sc[UPDATE.sgd.negLr];
+    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const decay = sc[UPDATE.sgd.decay] !== 0;
+    const members = groups[i].members;
+    for (let j = 0; j < members.length; j++) {
+      const k = members[j];
+      const P = list[k];
+      const G = grads[k];
+      for (let e = 0; e < P.length; e++) {
+        const p = P[e];
+        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+      }
     }
   }
 }
@@ -2051,23 +2057,28 @@ function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[]
  * float32 uses the rounded buffer as torch's in-place tensor does.
  */
 function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
-  const sc = u.scalars;
-  const negLr = sc[UPDATE.sgd.negLr];
-  const weightDecay = sc[UPDATE.sgd.weightDecay];
-  const momentum = sc[UPDATE.sgd.momentum];
-  const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
-  const decay = sc[UPDATE.sgd.decay] !== 0;
-  const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
-  const first = sc[UPDATE.sgd.first] !== 0;
-  for (let k = 0; k < list.length; k++) {
-    const P = list[k];
-    const G = grads[k];
-    const B = u.first[k];
-    for (let e = 0; e < P.length; e++) {
-      const p = P[e];
-      const d = decay ? G[e] + weightDecay * p : G[e];
-      B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-      P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+  const groups = u.groups;
+  for (let i = 0; i < groups.length; i++) {
+    const sc = groups[i].scalars;
+    const negLr = sc[UPDATE.sgd.negLr];
+    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const momentum = sc[UPDATE.sgd.momentum];
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const decay = sc[UPDATE.sgd.decay] !== 0;
+    const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
+    const first = sc[UPDATE.sgd.first] !== 0;
+    const members = groups[i].members;
+    for (let j = 0; j < members.length; j++) {
+      const k = members[j];
+      const P = list[k];
+      const G = grads[k];
+      const B = u.first[k];
+      for (let e = 0; e < P.length; e++) {
+        const p = P[e];
+        const d = decay ? G[e] + weightDecay * p : G[e];
+        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+      }
     }
   }
 }
@@ -2079,39 +2090,80 @@ function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float6
  * back after they are stored, so float32 uses the rounded moments as torch's tensors hold them.
  */
 function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
-  const sc = u.scalars;
-  const weightDecay = sc[UPDATE.adam.weightDecay];
-  const paramScale = sc[UPDATE.adam.paramScale];
-  const w = sc[UPDATE.adam.w];
-  const oneMinusW = sc[UPDATE.adam.oneMinusW];
-  const beta2 = sc[UPDATE.adam.beta2];
-  const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-  const negStepSize = sc[UPDATE.adam.negStepSize];
-  const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-  const eps = sc[UPDATE.adam.eps];
-  const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
-  const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
-  const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-  for (let k = 0; k < list.length; k++) {
-    const P = list[k];
-    const G = grads[k];
-    const M = u.first[k];
-    const V = u.second[k];
-    for (let e = 0; e < P.length; e++) {
-      let p = P[e];
-      let g = G[e];
-      if (decoupledDecay) p = p * paramScale;
-      if (coupledDecay) g = g + weightDecay * p;
-      const m = M[e];
-      M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-      V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-      P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+  const groups = u.groups;
+  for (let i = 0; i < groups.length; i++) {
+    const sc = groups[i].scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay];
+    const paramScale = sc[UPDATE.adam.paramScale];
+    const w = sc[UPDATE.adam.w];
+    const oneMinusW = sc[UPDATE.adam.oneMinusW];
+    const beta2 = sc[UPDATE.adam.beta2];
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
+    const negStepSize = sc[UPDATE.adam.negStepSize];
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
+    const eps = sc[UPDATE.adam.eps];
+    const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
+    const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
+    const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
+    const members = groups[i].members;
+    for (let j = 0; j < members.length; j++) {
+      const k = members[j];
+      const P = list[k];
+      const G = grads[k];
+      const M = u.first[k];
+      const V = u.second[k];
+      for (let e = 0; e < P.length; e++) {
+        let p = P[e];
+        let g = G[e];
+        if (decoupledDecay) p = p * paramScale;
+        if (coupledDecay) g = g + weightDecay * p;
+        const m = M[e];
+        M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
+        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+      }
     }
   }
 }
 
-/** The update rule the optimizer runs, on every trainable parameter. */
+/**
+ * torch.nn.utils.clip_grad_norm_(max_norm): with n_k = ‖g_k‖₂ per parameter and N = ‖(n_1, n_2, …)‖₂,
+ * every g ← g·min(1, (1 / (N + 1e-6))·max_norm) (Python's max_norm / tensor is a reciprocal, then a product).
+ */
+function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
+  let squares = 0;
+  for (let k = 0; k < grads.length; k++) {
+    const G = grads[k];
+    let sum = 0;
+    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    const norm = Math.sqrt(sum);
+    squares += norm * norm;
+  }
+  const coef = (1 / (Math.sqrt(squares) + 1e-6)) * maxNorm;
+  if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
+  for (let k = 0; k < grads.length; k++) {
+    const G = grads[k];
+    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+  }
+}
+
+/** torch.nn.utils.clip_grad_value_(v): every g ← clamp(g, −v, v) (NaN stays NaN). */
+function clipGradValue(grads: readonly Float64Array[], value: number): void {
+  const low = -value;
+  for (let k = 0; k < grads.length; k++) {
+    const G = grads[k];
+    for (let e = 0; e < G.length; e++) {
+      const x = G[e];
+      if (x > value) G[e] = value;
+      else if (x < low) G[e] = low;
+    }
+  }
+}
+
+/** Clipping when the trainer asked for it (values first, then the norm), then the optimizer's rule on every trainable parameter. */
 function applyUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
+  if (u.clipGradValue !== 0) clipGradValue(grads, u.clipGradValue);
+  if (u.clipGradNorm !== 0) clipGradNorm(grads, u.clipGradNorm);
   switch (u.scalars[UPDATE.rule]) {
     case UPDATE.SGD:
       return sgdUpdate(list, grads, u);
@@ -2214,12 +2266,14 @@ export function gradInto(params: Params, inputs: Inputs, grads: Params): number 
 }
 
 /**
- * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `seed` seeds the
- * generator of dropout masks (default 0), which rngState()/setRngState() save and restore.
+ * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `groups` gives some
+ * parameters their own learning-rate multiple and weight decay (torch's param_groups); `clipGradNorm` /
+ * `clipGradValue` clip the gradients before each update (torch.nn.utils' clip_grad_norm_ / clip_grad_value_);
+ * `seed` seeds the generator of dropout masks (default 0), which rngState()/setRngState() save and restore.
  */
-export function createTrainer(params: Params, options: { optimizer: OptimizerSpec; seed?: number }): Trainer {
+export function createTrainer(params: Params, options: TrainerOptions): Trainer {
   checkParams(spec.params, params, "f64");
-  const optimizer = createOptimizer(options.optimizer, PARAM_SIZES, "f64");
+  const optimizer = createTrainerOptimizer(options, PARAM_SIZES, TRAINABLE_PARAMS, "f64");
   const list = [params["K1"], params["c1"], params["K2"], params["c2"], params["W"], params["b"]];
   let ws: TrainWorkspace | null = null;
   let evaluation: EvaluateWorkspace | null = null;
@@ -2240,7 +2294,7 @@ export function createTrainer(params: Params, options: { optimizer: OptimizerSpe
         toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64"),
         toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "i32"),
       );
-      // The optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
+      // Clipping (if asked) and the optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.
       applyUpdate(list, grads, optimizer.beginFusedStep());
       return loss;
     },

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { dotString, toDot } from "../../compiler/graph/dot.js";
 import { drawing, type Drawing } from "../../compiler/graph/model.js";
 import { EXAMPLES, exampleDrawing, HOSTILE_WEIGHT, hostileGraph, MODES, modeName } from "./drawings.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 /** The parts of Graphviz's `-Tjson` output the test reads. */
 interface GvJson {
@@ -32,7 +33,7 @@ function expectSameGraph(d: Drawing): void {
   const nodes = json.objects.slice(json._subgraph_cnt);
   expect(nodes.map((n) => n.name).sort()).toEqual(d.nodes.map((n) => n.key).sort()); // clustered nodes are written first
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  for (const n of d.nodes) expect(unescapeDot(byName.get(n.key)!.label!)).toBe(n.label);
+  for (const n of nonEmpty(d.nodes, "nodes")) expect(unescapeDot(byName.get(n.key)!.label!)).toBe(n.label);
 
   const nameOf = new Map(json.objects.map((o) => [o._gvid, o.name]));
   const edges = json.edges ?? [];

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { drawing, type Drawing } from "../../compiler/graph/model.js";
 import { mermaidText, toMermaid } from "../../compiler/graph/mermaid.js";
 import { EXAMPLES, exampleDrawing, HOSTILE_INPUT, HOSTILE_WEIGHT, hostileGraph, MODES, modeName } from "./drawings.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 interface FlowVertex {
   readonly id: string;
@@ -64,7 +65,7 @@ async function expectSameGraph(d: Drawing): Promise<void> {
   const vertices = [...db.getVertices().values()].filter((v) => !clusterKeys.has(v.id)); // Mermaid lists subgraphs as vertices too
   expect(vertices.map((v) => v.id).sort()).toEqual(d.nodes.map((n) => n.key).sort());
   const byId = new Map(vertices.map((v) => [v.id, v]));
-  for (const n of d.nodes) {
+  for (const n of nonEmpty(d.nodes, "nodes")) {
     const v = byId.get(n.key)!;
     expect(decode(v.text)).toBe(n.label);
     expect(v.classes).toEqual([n.role]);

@@ -10,6 +10,7 @@ import { plan } from "../../compiler/lower/plan.js";
 import { getOp } from "../../compiler/ops/index.js";
 import { root } from "../examples/util.js";
 import { EXAMPLES, exampleDrawing, MODES, modeName, optimizedExample } from "./drawings.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 describe.each(EXAMPLES)("examples/%s", (name) => {
   test.each(MODES.map((m) => [modeName(m), m] as const))("%s: nodes, edges and roles are those of the pass", async (_, mode) => {
@@ -34,7 +35,7 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
     expect(count("param")).toBe(pass.graph.params.filter((q) => p.nodes.includes(q)).length);
     if (mode.backward) {
       expect(count("paramGradient")).toBe(pass.graph.grads.length);
-      for (const [param] of pass.graph.grads) expect(d.nodes.some((n) => n.role === "paramGradient" && n.label.startsWith(`∂L/∂${param} = `))).toBe(true);
+      for (const [param] of nonEmpty(pass.graph.grads, "gradients")) expect(d.nodes.some((n) => n.role === "paramGradient" && n.label.startsWith(`∂L/∂${param} = `))).toBe(true);
       expect(count("gradient")).toBeGreaterThan(0);
       expect(d.edges.some((e) => e.backward)).toBe(true);
     } else {
@@ -53,13 +54,13 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
 
     expect(d.clusters.map((c) => c.key)).toEqual(p.kernels.map((_, i) => `k${i + 1}`));
     // Each kernel's stored node is in its own cluster, and no node is in two clusters.
-    p.kernels.forEach((k, i) => expect(d.clusters[i]!.members).toContain(`n${k.node.id}`));
+    nonEmpty(p.kernels, "kernels").forEach((k, i) => expect(d.clusters[i]!.members).toContain(`n${k.node.id}`));
     const clustered = d.clusters.flatMap((c) => c.members);
     expect(new Set(clustered).size).toBe(clustered.length);
     // Every node with a loop of its own or inside another's is in a cluster; only leaves, views and
     // index-arithmetic broadcasts stay outside.
     const inCluster = new Set(clustered);
-    for (const n of p.nodes) {
+    for (const n of nonEmpty(p.nodes, "nodes")) {
       const kind = getOp(n.op).kind;
       if (p.inline.has(n)) expect(inCluster.has(`n${n.id}`)).toBe(true);
       if (!inCluster.has(`n${n.id}`)) expect(kind === "leaf" || kind === "view" || n.op === "broadcastTo" || n.op === "onehot").toBe(true);
@@ -75,7 +76,7 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
       .slice(start, end < 0 ? undefined : end)
       .split("\n")
       .map((l) => l.trim());
-    for (const c of d.clusters) {
+    for (const c of nonEmpty(d.clusters, "clusters")) {
       const math = `// ${c.label[0]}`;
       expect(comments.some((l) => l === math || l.startsWith(`${math}   (`)), `${c.key}: ${math}`).toBe(true);
       expect(c.label[1]).toMatch(new RegExp(`^kernel ${c.key.slice(1)} · `));

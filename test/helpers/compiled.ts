@@ -27,7 +27,8 @@ export interface Loaded {
   readonly optimized: Optimized;
 }
 
-async function importCode(code: string): Promise<GeneratedModule> {
+/** Writes generated module text to a temporary file and imports it. */
+export async function importCode(code: string): Promise<GeneratedModule> {
   const dir = mkdtempSync(join(tmpdir(), "gradc-test-"));
   try {
     const file = join(dir, "model.gen.ts");

@@ -72,19 +72,60 @@ describe("checkGradients", () => {
     expect(nonFinite.failures.some((e) => e.param === "b" && e.index === 0)).toBe(true);
   });
 
-  it("with skipKinks, leaves out and lists the elements where the loss has a kink (relu at 0), and only those", () => {
+  it("with kinks: \"skip\", leaves out and lists the elements where the loss has a kink (relu at 0), and only those", () => {
     const kinked = () => ({ loss: d.sum(d.relu(d.param("X", [3]))) });
     const at = { params: { X: [0, 0.5, -0.5] } };
     expect(gradientReport(kinked, at).failures.map((f) => f.index)).toEqual([0]); // fd ½, relu'(0) = 0
-    const r = gradientReport(kinked, at, { skipKinks: true });
+    const r = gradientReport(kinked, at, { kinks: "skip" });
     expect(r.ok).toBe(true);
-    expect(r.kinks.map((k) => k.index)).toEqual([0]);
-    expect(gradientReport(mlp, values, { skipKinks: true }).kinks).toEqual([]);
+    expect(r.skipped.map((k) => k.index)).toEqual([0]);
+    expect(gradientReport(mlp, values, { kinks: "skip" }).skipped).toEqual([]);
   });
 
   it("restricts the check to some parameters", () => {
     const r = gradientReport(mlp, values, { transform: scaleGrad("b", 2), params: ["W", "V"] });
     expect(r.ok).toBe(true);
     expect(Object.keys(r.numeric).sort()).toEqual(["V", "W"]);
+  });
+});
+
+describe("kinks: \"skip\"", () => {
+  // relu(x·w) with x = 1: at w = 0 the loss has a kink exactly at the parameter's value.
+  const kinked = () => {
+    const x = d.input("x", [1]);
+    const w = d.param("w", [2]);
+    return { loss: d.sum(d.relu(d.mul(x, w))) };
+  };
+  const atKink = { inputs: { x: [1] }, params: { w: [0, 0.5] } };
+  // The derivative of relu at 0 is a convention (0 here); the finite difference there is 1/2.
+  const oneSided = (f: Graph, v: Values) => interpretedGradients(f, v);
+
+  it("fails at a kink by default, and skips exactly that element when asked", () => {
+    const strict = gradientReport(kinked, atKink, { analytic: oneSided });
+    expect(strict.failures.map((f) => f.index)).toEqual([0]);
+    const lenient = gradientReport(kinked, atKink, { analytic: oneSided, kinks: "skip" });
+    expect(lenient.ok).toBe(true);
+    expect(lenient.skipped.map((f) => f.index)).toEqual([0]);
+    expect(lenient.checked).toBe(1);
+  });
+
+  it("never skips a wrong gradient where the loss is smooth", () => {
+    const r = gradientReport(mlp, values, { transform: scaleGrad("b", 1.001), kinks: "skip" });
+    expect(r.ok).toBe(false);
+    expect(r.skipped).toEqual([]);
+    expect(r.failures.length).toBeGreaterThan(0);
+  });
+
+  it("passes an element whose first step straddles a nearby kink, when a ten times smaller step agrees", () => {
+    const nearKink = { inputs: { x: [1] }, params: { w: [4e-7, 0.5] } };
+    expect(gradientReport(kinked, nearKink, { analytic: oneSided }).ok).toBe(false);
+    const r = gradientReport(kinked, nearKink, { analytic: oneSided, kinks: "skip" });
+    expect(r.ok).toBe(true);
+    expect(r.skipped).toEqual([]);
+    expect(r.checked).toBe(2);
+  });
+
+  it("refuses to check nothing: no parameter, or a misspelt one", () => {
+    expect(gradientReport(mlp, values, { params: ["Q"] }).message).toMatch(/no parameter "Q" in the model[^]*no parameter to check/);
   });
 });

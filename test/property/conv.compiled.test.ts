@@ -13,6 +13,7 @@ import type { Node } from "../../compiler/ir/node.js";
 import { compileAndImport } from "../helpers/compiled.js";
 import { checkGradients, traceModel } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 interface Case {
   readonly name: string;
@@ -108,7 +109,7 @@ describe("small CNNs, compiled (f64)", () => {
         const g = traceModel(build(c));
         const ref = evaluate(g, { inputs, params });
         const out = module.forward(params, inputs);
-        for (const [name, node] of g.outputs) {
+        for (const [name, node] of nonEmpty(g.outputs, "outputs")) {
           const want = ref.get(node)!.data;
           const got = out[name]!;
           expect(got.length).toBe(want.length);

@@ -14,6 +14,7 @@ import {
   type Dataset,
 } from "../../runtime/data.js";
 import { createRng, shuffleInPlace, splitmix32Mix } from "../../runtime/rng.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 /** n samples: "x" [2] f64 = (10·i, 10·i + 1), "y" [] i32 = i % 3, "id" [] i32 = i (to trace samples). */
 function tiny(n: number): Dataset<"x" | "y" | "id"> {
@@ -316,7 +317,7 @@ describe("batches", () => {
     const row = 100;
     const values = Float32Array.from({ length: n * row }, (_, i) => i);
     const ds = fromArrays({ img: { shape: [10, 10], dtype: "f32", values }, id: { shape: [], dtype: "i32", values: Array.from({ length: n }, (_, i) => i) } });
-    for (const b of batches(ds, { batchSize: 8, shuffle: true, seed: 2 })) {
+    for (const b of nonEmpty(batches(ds, { batchSize: 8, shuffle: true, seed: 2 }), "batches")) {
       for (let i = 0; i < b.size; i++) {
         const r = b.rows[i];
         expect(Array.from(b.inputs.img.subarray(i * row, (i + 1) * row))).toEqual(Array.from(values.subarray(r * row, (r + 1) * row)));
@@ -364,7 +365,7 @@ describe("batches", () => {
 
   it("converts float fields to the requested dtype and keeps i32 fields", () => {
     const ds = tiny(5);
-    for (const b of batches(ds, { batchSize: 2, dtype: "f32" })) {
+    for (const b of nonEmpty(batches(ds, { batchSize: 2, dtype: "f32" }), "batches", 3)) {
       expect(b.inputs.x).toBeInstanceOf(Float32Array);
       expect(b.inputs.y).toBeInstanceOf(Int32Array);
     }
@@ -373,7 +374,7 @@ describe("batches", () => {
   });
 
   it("delivers only the selected fields", () => {
-    for (const b of batches(tiny(4), { batchSize: 4, fields: ["x"] })) {
+    for (const b of nonEmpty(batches(tiny(4), { batchSize: 4, fields: ["x"] }), "batches", 1)) {
       expect(Object.keys(b.inputs)).toEqual(["x"]);
     }
   });

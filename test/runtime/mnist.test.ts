@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { batches, oneHot } from "../../runtime/data.js";
 import { loadMnist, mnistDigitsDir, type Mnist } from "../../runtime/mnist.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 // The package's files, read independently of the loader (the same way a user would find them).
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve("mnist/package.json")), "src", "digits");
@@ -136,7 +137,7 @@ describe("loadMnist", () => {
     expect(epoch(1).rows).not.toEqual(e0.rows);
     // batch.inputs type-checks as a generated module's Inputs (checked by tsc over test/).
     const step = (inputs: { x: ArrayLike<number>; y: ArrayLike<number> }): number => inputs.x.length / 784 - inputs.y.length;
-    for (const b of batches(f32.train, { batchSize: 4000 })) expect(step(b.inputs)).toBe(0);
+    for (const b of nonEmpty(batches(f32.train, { batchSize: 4000 }), "batches", 2)) expect(step(b.inputs)).toBe(0);
     // A shuffled epoch mixes the classes (the stored order is class by class).
     const firstLabels = e0.rows.slice(0, 64).map((r) => f32.train.columns.y[r]);
     expect(new Set(firstLabels).size).toBeGreaterThan(5);

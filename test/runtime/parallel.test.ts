@@ -4,7 +4,7 @@
 // check inputs like it, and report worker failures as Errors on the main thread.
 //
 // Modules are compiled into a temporary directory outside the repository, importing the built runtime
-// (dist/runtime/index.js, built by `npm ci`) as `gradc compile` would write them there; the workers load
+// (dist/runtime/index.js, built from the current sources by test/globalSetup.ts before every run) as `gradc compile` would write them there; the workers load
 // them (and runtime/parallelWorker.ts) through scripts/register-ts.js. Starting a worker from the sources
 // costs ~0.5–2 s (the hook loads the TypeScript compiler in each worker), hence the longer timeouts.
 // One test also runs the runtime as built JavaScript under plain node, as users of dist/ do.
@@ -18,9 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimeSpecifierFor } from "../../compiler/cli.js";
 import { compileFile } from "../../compiler/compile.js";
 import { fromArrays } from "../../runtime/data.js";
-import type { Optimizer } from "../../runtime/optim.js";
+import { createOptimizer, type Optimizer } from "../../runtime/optim.js";
 import { createParallelTrainer, type ParallelModule, type ParallelTrainer } from "../../runtime/parallel.js";
 import { fit } from "../../runtime/train.js";
+import { nonEmpty } from "../helpers/nonEmpty.js";
 
 type Arrays = Record<string, Float32Array | Float64Array>;
 type Inputs = { x: ArrayLike<number>; y: ArrayLike<number> };
@@ -161,6 +162,39 @@ describe("parallel trainer: results", { timeout: 180_000 }, () => {
     expect(t.params["W1"]).toBeInstanceOf(Float32Array);
   });
 
+  it("clips the reduced gradients and runs parameter groups: the reduction, then the optimizer's clip and groups, bit for bit", async () => {
+    const options = { clipGradNorm: 0.01, groups: [{ params: ["b1", "b2"], weightDecay: 0, lrScale: 0.5 }] };
+    const optimizer = { kind: "adamw", lr: 1e-3, weightDecay: 0.1 } as const;
+    const t = await createParallelTrainer<Module>(f64.url, f64.module.initParams(6), { optimizer, threads: 2, ...options });
+    open.push(t);
+    // The reference: shard 0 = rows [0, ⌈n/2⌉), shard 1 the rest, g = (n0/n)·g0 + (n1/n)·g1, then the
+    // runtime optimizer with the same clipping and groups on g.
+    const names = f64.module.spec.params.map((p) => p.name);
+    const params = f64.module.initParams(6);
+    const reference = createOptimizer(optimizer, names.map((k) => params[k]!.length), "f64", { params: f64.module.spec.params, ...options });
+    const n = 37;
+    const n0 = Math.ceil(n / 2);
+    let clipped = 0;
+    for (let s = 0; s < 4; s++) {
+      const { x, y } = batch(n, s);
+      const shard = (from: number, to: number) => {
+        const grads = Object.fromEntries(names.map((k) => [k, new Float64Array(params[k]!.length)]));
+        f64.module.gradInto(params, { x: x.subarray(from * 784, to * 784), y: y.subarray(from, to) }, grads);
+        return grads;
+      };
+      const a = shard(0, n0);
+      const b = shard(n0, n);
+      const reduced = names.map((k) => a[k]!.map((v, i) => (n0 / n) * v + ((n - n0) / n) * b[k]![i]!));
+      const norm = Math.hypot(...reduced.map((g) => Math.hypot(...g)));
+      if (norm > options.clipGradNorm) clipped++;
+      reference.step(names.map((k) => params[k]!), reduced);
+      t.step({ x, y });
+    }
+    expect(clipped, "the clipping case clips").toBe(4);
+    expect(bytes(t.params)).toEqual(bytes(params));
+    await t.close();
+  });
+
   it("is exactly the single-thread trainer with one thread, or when one shard holds the whole batch", async () => {
     for (const [threads, n] of [
       [1, 37],
@@ -202,7 +236,7 @@ describe("parallel trainer: the createTrainer API", { timeout: 180_000 }, () => 
     const t = await parallel(f64.url, params, 2);
     expect(t.threads).toBe(2);
     expect(t.spec).toBe(f64.module.spec);
-    for (const a of Object.values(t.params)) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const a of nonEmpty(Object.values(t.params), "parameters")) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(t.params["W1"]).not.toBe(params["W1"]); // copied into shared memory
     expect(t.learningRate).toBe(0.05);
     t.setLearningRate(0.2);
@@ -384,7 +418,7 @@ describe("parallel trainer: from built JavaScript", { timeout: 180_000 }, () => 
     expect(r.status, r.stderr).toBe(0);
     const { losses, error, execArgv } = JSON.parse(r.stdout) as { losses: [number, number][]; error: string; execArgv: string[] };
     expect(execArgv).toEqual([]);
-    for (const [got, want] of losses) expect(Math.abs(got - want)).toBeLessThan(1e-5);
+    for (const [got, want] of nonEmpty(losses, "losses", 3)) expect(Math.abs(got - want)).toBeLessThan(1e-5);
     expect(error).toMatch(/^missing input "y"/);
   });
 });

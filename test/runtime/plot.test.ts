@@ -176,6 +176,7 @@ describe("lineChartSvg", () => {
 
   it("maps data to the plot area: higher values higher up, later epochs further right", () => {
     const pts = elementsNamed(parseXml(chart()), "polyline")[0].attrs.points.split(" ").map((p) => p.split(",").map(Number));
+    expect(pts.length).toBeGreaterThan(2);
     for (let k = 1; k < pts.length; k++) {
       expect(pts[k][0]).toBeGreaterThan(pts[k - 1][0]);
       expect(pts[k][1]).toBeGreaterThan(pts[k - 1][1]); // loss falls, so y (downwards) grows

@@ -146,6 +146,27 @@ describe("a resume with other settings says so", () => {
     expect(describeResumeChanges(config(), config({ samples: 60 }))).toMatch(/a training set of 60 samples \(the saved run: 50\).*resume with its training data$/);
   });
 
+  it("names changed clipping and parameter groups, which fit records from the trainer", () => {
+    const clipped = mod.createTrainer(mod.initParams(1), { optimizer: { kind: "adamw", lr: 0.05 }, clipGradNorm: 1, groups: [{ params: /^b/, weightDecay: 0 }] } as never) as unknown as CheckpointTrainer;
+    const part = fit(clipped, blobs(), options({ maxSteps: 5 }));
+    expect(part.state.config).toMatchObject({ clipGradNorm: 1, groups: [{ params: ["b1", "b2"], lrScale: 1, weightDecay: 0 }] });
+    expect(part.state.config?.clipGradValue).toBeUndefined();
+    // The recorded settings survive a checkpoint (checkFitState keeps them).
+    const file = path.join(dir, "clipped.ckpt");
+    saveTrainingCheckpoint(file, clipped, part.state);
+    const warnings: string[] = [];
+    const plain = mod.createTrainer(mod.initParams(1), { optimizer: { kind: "adamw", lr: 0.05 }, clipGradValue: 0.5 } as never) as unknown as CheckpointTrainer;
+    loadTrainingCheckpoint(file, plain, { warn: (m) => warnings.push(m), run: { samples: 50, batchSize: 16, seed: 7 } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/parameter groups none \(the saved run: \[b1, b2: lr ×1, weight decay 0\]\), clipGradNorm off \(the saved run: 1\), clipGradValue 0\.5 \(the saved run: off\)/);
+    expect(warnings[0]).toMatch(/resume with parameter groups \[b1, b2: lr ×1, weight decay 0\], clipGradNorm 1, clipGradValue off$/);
+    // The same settings: no warning.
+    const same = mod.createTrainer(mod.initParams(1), { optimizer: { kind: "adamw", lr: 0.05 }, clipGradNorm: 1, groups: [{ params: ["b1", "b2"], weightDecay: 0 }] } as never) as unknown as CheckpointTrainer;
+    const quiet: string[] = [];
+    loadTrainingCheckpoint(file, same, { warn: (m) => quiet.push(m), run: { samples: 50, batchSize: 16, seed: 7 } });
+    expect(quiet).toEqual([]);
+  });
+
   it("fit records the settings; loadTrainingCheckpoint warns with the file; another optimizer kind gets the parameters and a fresh optimizer", () => {
     const t = trainer();
     const part = fit(t, blobs(), options({ epochs: 1 }));

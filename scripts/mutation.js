@@ -1,0 +1,24 @@
+// npm run mutation [-- TARGET...]: mutation testing with StrykerJS (config: stryker.config.mjs), one
+// target after another; TARGET is ops, emit, passes or runtime (default: all four). Extra Stryker
+// options pass through: `npm run mutation -- passes --concurrency 2`.
+// Reports: reports/mutation/TARGET.html and .json; the scores we keep are in test/MUTATION.md.
+import { run } from "./common.js";
+
+const all = ["ops", "emit", "passes", "runtime"];
+const args = process.argv.slice(2);
+const targets = args.filter((a) => all.includes(a));
+const unknown = args.filter((a) => !a.startsWith("-") && !all.includes(a) && !/^\d+$/.test(a));
+if (unknown.length) {
+  console.error(`mutation: unknown target ${unknown.join(", ")} (targets: ${all.join(", ")})`);
+  process.exit(2);
+}
+const options = args.filter((a) => !all.includes(a));
+for (const target of targets.length ? targets : all) {
+  console.log(`\n── mutation testing: ${target} ──`);
+  const t0 = performance.now();
+  const code = await run(process.execPath, ["node_modules/@stryker-mutator/core/bin/stryker.js", "run", ...options], {
+    env: { ...process.env, GRADC_MUTATE: target },
+  });
+  console.log(`── ${target}: exit ${code}, ${((performance.now() - t0) / 60_000).toFixed(1)} min ──`);
+  if (code !== 0) process.exit(code);
+}

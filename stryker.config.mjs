@@ -1,0 +1,72 @@
+// Mutation testing (StrykerJS, `npm run mutation`): how many small faults planted in the compiler's ops,
+// emitter and passes and in the runtime's optimizer, CSV reader and checkpoints the test suite notices.
+// Scores and the surviving mutants we accept are in test/MUTATION.md.
+//
+// One target per run (the GRADC_MUTATE environment variable; scripts/mutation.js sets it): each has its
+// own report and its own incremental file, so a later run re-tests only mutants whose code or covering
+// tests changed. Not part of `npm test` or CI: a full run takes hours on two cores.
+// Per target: the files to mutate, the test files that run against them (a target's own tests and the
+// end-to-end checks that reach it; tests in child processes or worker threads never see a mutant), and
+// whether static mutants (code run once when a module loads, such as an op table's literals) are
+// tested: each needs a fresh environment and every test, and in ops and emit they are almost all the
+// names and kinds in defineOp({...}) tables, which break every test at once.
+// The random whole models (test/property/models.property.test.ts) are left out: minutes per run under
+// instrumentation, and every surviving mutant would run them.
+const compiled = ["test/property/{mlp.property,compiled.property,conv.compiled}.test.ts", "test/golden/**/*.test.ts", "test/examples/simple.test.ts", "test/examples/xor.test.ts", "test/examples/worked.test.ts"];
+const targets = {
+  ops: {
+    mutate: ["compiler/ops/**/*.ts"],
+    testFiles: ["test/ops/**/*.test.ts", "test/ir/**/*.test.ts", "test/explain/**/*.test.ts", ...compiled],
+    ignoreStatic: true,
+  },
+  emit: {
+    mutate: ["compiler/emit/**/*.ts"],
+    // test/emit/allocation.test.ts measures generated code in child processes, where no mutant is active.
+    testFiles: ["test/emit/{fusedUpdate,hostileNames,rowScalars,sourceMap}.test.ts", "test/lower/**/*.test.ts", "test/ops/*.compiled.test.ts", "test/cli/report.test.ts", ...compiled],
+    ignoreStatic: true,
+  },
+  passes: {
+    mutate: ["compiler/passes/**/*.ts"],
+    testFiles: ["test/passes/**/*.test.ts", "test/docs/passes.test.ts", ...compiled],
+    ignoreStatic: false,
+  },
+  runtime: {
+    mutate: ["runtime/optim.ts", "runtime/csv.ts", "runtime/checkpoint.ts"],
+    testFiles: ["test/runtime/optim.test.ts", "test/runtime/checkpoint.test.ts", "test/runtime/data-csv.test.ts", "test/runtime/train.test.ts", "test/runtime/dropoutResume.test.ts", "test/emit/fusedUpdate.test.ts", "test/cli/train.test.ts"],
+    ignoreStatic: false,
+  },
+};
+const target = process.env.GRADC_MUTATE ?? "runtime";
+if (!targets[target]) throw new Error(`GRADC_MUTATE must be one of ${Object.keys(targets).join(", ")}, got ${target}`);
+
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.stryker.config.ts" },
+  ...targets[target],
+  // perTest: each mutant runs only the tests that reached it during the initial (dry) run.
+  coverageAnalysis: "perTest",
+  // The machine is shared: one test process at a time unless asked otherwise (--concurrency 2).
+  concurrency: 1,
+  // A mutant times out (counted as detected: an endless loop) after twice its tests' time plus 10 s:
+  // room for a busy machine, without spending minutes on each endless loop.
+  timeoutMS: 10_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 60,
+  incremental: true,
+  incrementalFile: `reports/mutation/${target}.incremental.json`,
+  reporters: ["progress-append-only", "html", "json", "clear-text"],
+  htmlReporter: { fileName: `reports/mutation/${target}.html` },
+  jsonReporter: { fileName: `reports/mutation/${target}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  // Mutated files get `// @ts-nocheck` (the mutants do not type-check): test/globalSetup.ts builds dist/
+  // from them with tsc in the sandbox.
+  disableTypeChecks: "{compiler,runtime}/**/*.ts",
+  // Stryker rewrites tsconfig paths that leave the sandbox through the `typescript` JS API, which
+  // TypeScript 7 (native) no longer has; ours never leave the folder, so point it at no file.
+  tsconfigFile: "no-tsconfig-to-rewrite.json",
+  // One sandbox folder per target, so that targets can run at the same time.
+  tempDirName: `.stryker-tmp/${target}`,
+  cleanTempDir: true,
+  // Only the sources the tests need in the sandbox; dist/ is rebuilt there by test/globalSetup.ts.
+  ignorePatterns: ["dist", "reports", ".gradc-out", "test/scratch"],
+};
