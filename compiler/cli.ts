@@ -1,6 +1,6 @@
 // The `gradc` command: argument parsing, diagnostics, atomic writes.
 //
-//   gradc compile model.ts [-o model.gen.ts] [--dtype f32|f64] [--batch N] [--watch]
+//   gradc compile model.ts [-o model.gen.ts | -o model.gen.js] [--dtype f32|f64] [--batch N] [--watch]
 //   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown] [--watch]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
@@ -42,6 +42,7 @@ export interface CompileFileOptions {
   readonly batch?: number;
   readonly runtime?: string;
   readonly inlineRuntime?: boolean;
+  readonly javascript?: boolean;
   readonly sourceMap?: { readonly file: string; readonly source: string };
 }
 export interface ExplainFileOptions {
@@ -52,7 +53,7 @@ export interface ExplainFileOptions {
 export type CompileFileFn = (
   file: string,
   options: CompileFileOptions,
-) => Promise<{ readonly code: string; readonly map?: string; readonly report?: import("./report.js").CompileReport; readonly files?: readonly string[] }>;
+) => Promise<{ readonly code: string; readonly map?: string; readonly declarations?: string; readonly report?: import("./report.js").CompileReport; readonly files?: readonly string[] }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
 /** model.ts → the summary's text (compiler/summary.ts). */
 export type SummaryFileFn = (file: string, options: { readonly format?: "text" | "json" }) => Promise<string>;
@@ -100,7 +101,8 @@ export const USAGE = `Usage: gradc <command> [options]
 Commands:
   gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline] [--watch]
       Compile a model into a fused TypeScript trainer module
-      (default output: <model>.gen.ts next to the model; --source-map also writes <out>.map,
+      (default output: <model>.gen.ts next to the model; -o <out>.js (or .mjs) writes JavaScript, an
+      ES module, and its declarations <out>.d.ts (.d.mts) beside it; --source-map also writes <out>.map,
       mapping each statement of the generated code to the model.ts expression it implements;
       --runtime inline writes the runtime code the module uses into it, so it imports nothing;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
@@ -158,7 +160,7 @@ Every command runs model.ts: in gradc's box, a separate process that may read on
 project folder and gradc's installation, and may not write files or start processes or workers.
 
 Options:
-  -o, --out <file>   output file (compile, graph, export)
+  -o, --out <file>   output file (compile, graph, export; compile: .js or .mjs for JavaScript + .d.ts)
   --dtype f32|f64    element type of the generated code (compile; default f32)
   --runtime R        compile: import (default: the module imports gradc/runtime) or inline
   --batch N          fix the batch dimension to N (train: the batch size)
@@ -183,7 +185,8 @@ Options:
   --seed N           train: the run's seed; export: initParams(N) without a checkpoint; check: seeds
                      the parameters, inputs and sampled entries (default 0)
   --tol X            check: the largest relative error that passes (default 1e-6)
-  --timeout S        stop the model's evaluation and compilation after S seconds (default 60)
+  --timeout S        stop the model's own code after S seconds (default 60; gradc's compiling
+                     after it may take 10 times as long, at least 10 minutes)
   --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)
@@ -611,9 +614,11 @@ async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio
  */
 function compileBuild(modelPath: string, values: Values, batch: number | undefined, box: BoxRun, cio: CliIO): WatchedBuild {
   const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
+  const javascript = outputLanguage(out) === "javascript";
   const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
   refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : path.relative(cio.cwd, out), out, cio.cwd);
-  if (sourceMap) refuseModelAsOutput(modelPath, `${path.relative(cio.cwd, out)}.map`, `${out}.map`, cio.cwd);
+  const extras = [...(sourceMap ? [`${out}.map`] : []), ...(javascript ? [declarationsFile(out)] : [])];
+  for (const extra of extras) refuseModelAsOutput(modelPath, path.relative(cio.cwd, extra), extra, cio.cwd);
   const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
   const dtype = (values.dtype ?? "f32") as "f32" | "f64";
   const inline = values.runtime === "inline";
@@ -622,11 +627,22 @@ function compileBuild(modelPath: string, values: Values, batch: number | undefin
   return {
     did: `wrote ${shown}`,
     kept: `${shown} left as it was`,
-    outputs: sourceMap ? [out, `${out}.map`] : [out],
+    outputs: [out, ...extras],
     run: async () => {
-      const { code, map, report, files } = await compileFile(modelPath, { dtype, ...(batch !== undefined ? { batch } : {}), ...(runtime ? { runtime } : {}), ...(inline ? { inlineRuntime: true } : {}), ...(sourceMap ? { sourceMap } : {}) });
-      if (map !== undefined) await writeAtomic(`${out}.map`, map, cio.cwd);
-      await writeAtomic(out, code, cio.cwd);
+      const { code, map, declarations, report, files } = await compileFile(modelPath, {
+        dtype,
+        ...(batch !== undefined ? { batch } : {}),
+        ...(runtime ? { runtime } : {}),
+        ...(inline ? { inlineRuntime: true } : {}),
+        ...(javascript ? { javascript: true } : {}),
+        ...(sourceMap ? { sourceMap } : {}),
+      });
+      if (javascript && declarations === undefined) throw new Error("internal: JavaScript output came without its declarations");
+      // The module last: it is replaced only once its declarations and map are in place.
+      await writeAllAtomic(
+        [...(javascript ? [[declarationsFile(out), declarations!] as const] : []), ...(map !== undefined ? [[`${out}.map`, map] as const] : []), [out, code]],
+        cio.cwd,
+      );
       if (values.report !== undefined && report) {
         const { formatReport } = await import("./report.js");
         cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
@@ -694,6 +710,21 @@ export function defaultOutput(modelPath: string): string {
 }
 
 /**
+ * What `gradc compile -o out` writes, by out's extension: JavaScript for .js and .mjs (with its
+ * declarations beside it), TypeScript otherwise. The module is an ES module, so .cjs is refused.
+ */
+export function outputLanguage(out: string): "typescript" | "javascript" {
+  const ext = path.extname(out);
+  if (ext === ".cjs" || ext === ".cts") throw new GradcError(codes.usage, `gradc writes ES modules, not CommonJS: -o ${path.basename(out)} must end in .js or .mjs (JavaScript), or .ts or .mts (TypeScript)`);
+  return ext === ".js" || ext === ".mjs" ? "javascript" : "typescript";
+}
+
+/** The declarations beside a JavaScript module: model.gen.js → model.gen.d.ts, model.gen.mjs → model.gen.d.mts. */
+export function declarationsFile(out: string): string {
+  return out.endsWith(".mjs") ? `${out.slice(0, -".mjs".length)}.d.mts` : `${out.slice(0, -".js".length)}.d.ts`;
+}
+
+/**
  * How the module written to `out` should import the runtime: "gradc/runtime" wherever that resolves
  * (a project that depends on gradc, or this package itself); elsewhere a relative path to this
  * installation's runtime, so a module compiled into any directory runs as it is. (undefined = default)
@@ -710,6 +741,37 @@ export function runtimeSpecifierFor(out: string): string | undefined {
     let rel = path.relative(path.dirname(out), runtime).split(path.sep).join("/");
     if (!rel.startsWith(".")) rel = `./${rel}`;
     return rel;
+  }
+}
+
+/**
+ * Writes several files that belong together (a module, its declarations, its source map): every text
+ * goes to a temporary file first, and only when all are written are they renamed into place, in the
+ * order given, so a failure to write (a full disk) leaves every existing file as it was, and a failed
+ * rename leaves the files after it (put the main one last) as they were. Each file is whole.
+ */
+export async function writeAllAtomic(files: readonly (readonly [file: string, text: string])[], cwd: string = process.cwd()): Promise<void> {
+  const written: [tmp: string, file: string][] = [];
+  try {
+    for (const [file, text] of files) {
+      const tmp = temporaryName(file);
+      await mkdir(path.dirname(file), { recursive: true });
+      written.push([tmp, file]);
+      await writeFile(tmp, text, { flag: "wx" });
+    }
+  } catch (e) {
+    await Promise.all(written.map(([tmp]) => rm(tmp, { force: true }).catch(() => {})));
+    const failed = written[written.length - 1]?.[1] ?? files[0]![0];
+    throw new GradcError(codes.io, `cannot write ${path.relative(cwd, failed) || failed}: ${(e as Error).message}`);
+  }
+  for (const [tmp, file] of written) {
+    try {
+      await rename(tmp, file);
+      removeStaleTemporaries(file);
+    } catch (e) {
+      await Promise.all(written.map(([t]) => rm(t, { force: true }).catch(() => {})));
+      throw new GradcError(codes.io, `cannot write ${path.relative(cwd, file) || file}: ${(e as Error).message}`);
+    }
   }
 }
 

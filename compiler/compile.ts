@@ -4,6 +4,7 @@ import { buildSourceMap } from "./emit/sourceMap.js";
 import { formatTypeScript } from "./emit/format.js";
 import { emitModuleWithPlan } from "./emit/module.js";
 import { inlineRuntime } from "./emit/inlineRuntime.js";
+import { toJavaScript } from "./emit/javascript.js";
 import { buildReport, type CompileReport } from "./report.js";
 import { loadModel } from "./frontend/load.js";
 import type { Graph } from "./ir/graph.js";
@@ -26,6 +27,11 @@ export interface CompileOptions {
     /** The files model.ts imports: the name its comments give each (layers.ts) → its path relative to the map. */
     readonly imported?: Readonly<Record<string, string>>;
   };
+  /**
+   * `-o model.gen.js`: the module as JavaScript (an ES module), with its declarations (the `.d.ts`
+   * text) in `Compiled.declarations`; the source map, when asked, maps the JavaScript.
+   */
+  readonly javascript?: boolean;
   /** The blocked GEMM's register block (measurement only: bench/gemmBlocks.ts). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
@@ -37,6 +43,8 @@ export interface Compiled {
   readonly report: CompileReport;
   /** The source map's JSON text, when asked for. */
   readonly map?: string;
+  /** With `javascript`: the module's declarations (`model.gen.d.ts`). */
+  readonly declarations?: string;
 }
 
 /** Optimizes and emits an already traced graph (tests and tools that build graphs directly use this). */
@@ -49,11 +57,14 @@ export async function compileGraph(traced: Graph, source: string, options: Compi
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.gemmBlock ? { gemmBlock: options.gemmBlock } : {}),
   });
-  const code = await formatTypeScript(options.inlineRuntime ? inlineRuntime(text, options.runtime ?? "gradc/runtime") : text);
+  const typescript = await formatTypeScript(options.inlineRuntime ? inlineRuntime(text, options.runtime ?? "gradc/runtime") : text);
+  const { code, declarations } = options.javascript ? await toJavaScript(typescript, "model.gen.ts") : { code: typescript, declarations: undefined };
   const report = buildReport(optimized, traced, memory, code, options.dtype ?? "f32", REPORT_BATCH);
-  if (!options.sourceMap) return { code, optimized, report };
+  const out = { optimized, report, ...(declarations !== undefined ? { declarations } : {}) };
+  if (!options.sourceMap) return { code, ...out };
+  // Read off the text as written (TypeScript or JavaScript): its kernel comments say where each kernel comes from.
   const map = buildSourceMap(code, { ...options.sourceMap, sourceName: source });
-  return { code: `${code}//# sourceMappingURL=${encodeURI(path.basename(options.sourceMap.file))}.map\n`, optimized, report, map: JSON.stringify(map) };
+  return { code: `${code}//# sourceMappingURL=${encodeURI(path.basename(options.sourceMap.file))}.map\n`, ...out, map: JSON.stringify(map) };
 }
 
 export async function compileFile(file: string, options: CompileOptions = {}): Promise<Compiled> {

@@ -39,7 +39,8 @@ let compiled: object | null = null;
 export function createGemm(): Gemm {
   compiled ??= new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports.gemm as GemmExport;
+  // exports is an index signature: ["gemm"] passes noPropertyAccessFromIndexSignature (--runtime inline copies this).
+  const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
   const engine: Gemm = {
     mem: new Float32Array(memory.buffer),
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {

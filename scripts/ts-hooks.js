@@ -6,12 +6,15 @@
 //   load:    `.ts` / `.mts` files are transpiled on the fly with TypeScript's transpileModule (types and
 //            imports used only as types are erased; nothing is type-checked: run tsc for that) into ES
 //            modules with an inline source map, so that stack traces point at .ts lines once source
-//            maps are enabled (register-ts.js enables them).
+//            maps are enabled (register-ts.js enables them). A file that names a map of its own (a
+//            module `gradc compile --source-map` wrote: model.gen.ts.map, to model.ts) gets the two
+//            maps composed, so its frames name model.ts lines: Node follows one map, never a chain.
 //
 // Install with `node --import ./scripts/register-ts.js file.ts`. These hooks run on Node's loader
 // thread; the TypeScript compiler (bundled in ts-morph, a runtime dependency) is loaded once there.
 import { readFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 
@@ -44,5 +47,23 @@ export async function load(url, context, nextLoad) {
       inlineSources: true,
     },
   });
-  return { format: "module", source: out.outputText, shortCircuit: true };
+  const own = ownSourceMap(file, source);
+  if (!own) return { format: "module", source: out.outputText, shortCircuit: true };
+  const inline = /\n\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/.exec(out.outputText);
+  if (!inline) throw new Error(`ts-hooks: no inline source map in the transpiled ${file}`);
+  const { composeSourceMaps } = await import("../dist/compiler/frontend/composeSourceMaps.js");
+  const transpiled = JSON.parse(Buffer.from(inline[1], "base64").toString("utf8"));
+  const composed = composeSourceMaps({ ...transpiled, sources: [pathToFileURL(file).href] }, own);
+  const map = Buffer.from(JSON.stringify(composed)).toString("base64");
+  return { format: "module", source: `${out.outputText.slice(0, inline.index)}\n//# sourceMappingURL=data:application/json;base64,${map}\n`, shortCircuit: true };
+}
+
+/** The map a .ts file names itself (`//# sourceMappingURL=model.gen.ts.map`, a file beside it), its sources made absolute; else null. */
+function ownSourceMap(file, source) {
+  const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(source)?.[1];
+  if (!url || url.startsWith("data:")) return null;
+  const mapFile = path.resolve(path.dirname(file), decodeURI(url));
+  if (!existsSync(mapFile)) return null;
+  const map = JSON.parse(readFileSync(mapFile, "utf8"));
+  return { ...map, sources: map.sources.map((s) => pathToFileURL(path.resolve(path.dirname(mapFile), s)).href) };
 }

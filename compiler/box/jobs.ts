@@ -36,23 +36,24 @@ function importedSources(model: string, source: string, files: readonly string[]
 }
 
 export const jobs = {
-  /** `gradc compile`: the module's text, its source map (when asked) and the report. */
+  /** `gradc compile`: the module's text, its source map (when asked), its declarations (JavaScript output) and the report. */
   async compile(
-    a: ModelJob & { readonly dtype: "f32" | "f64"; readonly runtime?: string; readonly inlineRuntime?: boolean; readonly sourceMap?: { readonly file: string; readonly source: string } },
+    a: ModelJob & { readonly dtype: "f32" | "f64"; readonly runtime?: string; readonly inlineRuntime?: boolean; readonly javascript?: boolean; readonly sourceMap?: { readonly file: string; readonly source: string } },
     guard?: ModelGuard,
-  ): Promise<{ code: string; map?: string; report: CompileReport; files: readonly string[] }> {
+  ): Promise<{ code: string; map?: string; declarations?: string; report: CompileReport; files: readonly string[] }> {
     let files: readonly string[] = [a.file];
     const traced = await load(a, guard, (f) => (files = f));
     const { compileGraph } = await import("../compile.js");
     const imported = a.sourceMap ? importedSources(a.file, a.sourceMap.source, files) : {};
-    const { code, map, report } = await compileGraph(traced, basename(a.file), {
+    const { code, map, declarations, report } = await compileGraph(traced, basename(a.file), {
       dtype: a.dtype,
       ...(a.batch !== undefined ? { batch: a.batch } : {}),
       ...(a.runtime ? { runtime: a.runtime } : {}),
       ...(a.inlineRuntime ? { inlineRuntime: true } : {}),
+      ...(a.javascript ? { javascript: true } : {}),
       ...(a.sourceMap ? { sourceMap: { ...a.sourceMap, ...(Object.keys(imported).length ? { imported } : {}) } } : {}),
     });
-    return { code, report, files, ...(map !== undefined ? { map } : {}) };
+    return { code, report, files, ...(map !== undefined ? { map } : {}), ...(declarations !== undefined ? { declarations } : {}) };
   },
 
   /** `gradc explain`: the text, and the model's files (for --watch). */

@@ -84,13 +84,23 @@ function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Pro
       forged = true;
       return;
     }
-    if (m.kind === "phase") phase = m.phase;
-    else reply = m;
+    if (m.kind === "phase") {
+      // --timeout bounds the model's own code; once it has returned, what runs is gradc's (compiling,
+      // checking, exporting the traced graph), which a busy machine or a huge model may stretch well
+      // past it. That stretch has a limit of its own, so that nothing can keep the box alive for ever.
+      if (m.phase === "compiler" && phase !== "compiler") arm(compilerLimitMs(box.timeoutSeconds));
+      phase = m.phase;
+    } else reply = m;
   });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, box.timeoutSeconds * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, ms);
+  };
+  arm(box.timeoutSeconds * 1000);
   const abort = () => child.kill("SIGKILL");
   box.signal?.addEventListener("abort", abort, { once: true });
   child.on("close", () => box.signal?.removeEventListener("abort", abort));
@@ -114,8 +124,13 @@ function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Pro
       } else if (r?.kind === "internal") {
         reject(new BoxInternalError(r.message, r.stack));
       } else if (timedOut) {
-        const advice = phase === "compiler" ? "a very large model may need a larger --timeout" : phase === "model" ? "look for a loop that never ends, or allow more time with --timeout" : "allow more time with --timeout";
-        reject(new GradcError(codes.timeout, `${shown} did not finish in time: gradc stopped it after ${box.timeoutSeconds} s (--timeout ${box.timeoutSeconds}) while ${WHILE[phase]}; ${advice}`));
+        if (phase === "compiler") {
+          const limit = compilerLimitMs(box.timeoutSeconds) / 1000;
+          reject(new GradcError(codes.timeout, `${shown} did not finish in time: gradc stopped it ${limit} s after the model's code had returned, while ${WHILE[phase]} (that stretch may take 10 times --timeout, at least 10 minutes); a model of that size may need a larger --timeout`));
+        } else {
+          const advice = phase === "model" ? "look for a loop that never ends, or allow more time with --timeout" : "allow more time with --timeout";
+          reject(new GradcError(codes.timeout, `${shown} did not finish in time: gradc stopped it after ${box.timeoutSeconds} s (--timeout ${box.timeoutSeconds}) while ${WHILE[phase]}; ${advice}`));
+        }
       } else if (stderr.fatal && /heap out of memory|Reached heap limit|Allocation failed/.test(stderr.fatal)) {
         reject(new GradcError(codes.outOfMemory, `${shown} ran out of memory: gradc's box gives the model and its compilation a ${box.maxMemoryMb} MB heap (--max-memory ${box.maxMemoryMb}), and it was full while ${WHILE[phase]}; look for an allocation that never stops, or raise --max-memory`));
       } else {
@@ -126,6 +141,9 @@ function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Pro
     });
   });
 }
+
+/** How long gradc's own work on the traced graph may take: 10 × --timeout, at least 10 minutes. */
+const compilerLimitMs = (timeoutSeconds: number): number => Math.max(600, 10 * timeoutSeconds) * 1000;
 
 const WHILE: Record<Phase | "gradc", string> = {
   gradc: "gradc was still loading and type-checking it",

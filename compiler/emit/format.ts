@@ -28,6 +28,11 @@ export function prettier(source: string): Promise<string> {
   return format(source, { ...OPTIONS, filepath: "module.gen.ts" });
 }
 
+/** `-o model.gen.js`: the transpiled module (./javascript.ts), all of it through prettier. */
+export function formatJavaScript(source: string): Promise<string> {
+  return format(source, { ...OPTIONS, parser: "babel" });
+}
+
 const PLACEHOLDER = "GRADC_PLAIN_LINES_";
 
 /** A run of lines formatted here, replaced by one placeholder statement in what prettier sees. */

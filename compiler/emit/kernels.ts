@@ -6,10 +6,12 @@
 // with the batch index always named `i`, so the pass emitter can run several kernels in one loop
 // over the batch (see ./fuseBatch.ts). `reads` records, for every array read, which index selected
 // its batch row: a kernel can join a loop only if it reads that loop's results at row `i`.
+// Every element read is spelled by `element` (../ops/op.ts): `a[k]!`, which passes a user's
+// `noUncheckedIndexedAccess` and is erased from the JavaScript (test/emit/strict.test.ts).
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
-import type { NestedContext, Precision, TensorRef } from "../ops/op.js";
+import { element, type NestedContext, type Precision, type TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, stridesOf } from "./affine.js";
@@ -176,8 +178,7 @@ export class KernelEmitter {
       if (name === undefined) throw new Error(`internal: row scalar ${this.env.storage.get(s)}[${String(position)}] read before it is written`);
       return name;
     }
-    const strides = stridesOf(n.shape);
-    return `${this.env.storage.get(s)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const))}]`;
+    return element(this.env.storage.get(s)!, flatIndex(n.shape, index));
   }
 
   /** A read of a whole array by flat index (kernel templates): its batch rows vary, so never row-local. */
@@ -305,8 +306,7 @@ export class KernelEmitter {
       this.rowScalarNames.set(`${s.id}:${position}`, name);
       return `const ${name}`;
     }
-    const strides = stridesOf(n.shape);
-    return `${this.store(n)}[${affine(n.shape.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const))}]`;
+    return `${this.store(n)}[${flatIndex(n.shape, idx)}]`;
   }
 
   // ── loops ──
@@ -394,7 +394,7 @@ export class KernelEmitter {
       const loops = this.nest(dims, point((idx) => sums[Number(flat(idx))]!));
       return { pre: sums.map((s) => `let ${s} = ${init};`), ...loops, post: [`// ${commentText(this.env.display(n))}: store the sums over the batch`, ...sums.map((s, q) => `${this.store(n)}[${q}] = ${s};`)], accumulates: true };
     }
-    const target = (idx: Idx) => `${this.store(n)}[${flat(idx)}]`;
+    const target = (idx: Idx) => element(this.store(n), flat(idx)); // read and updated in place
     return { pre: [`${this.store(n)}.fill(${init});`], ...this.nest(dims, point(target)), accumulates: overBatch };
   }
 
@@ -441,19 +441,22 @@ export class KernelEmitter {
     const n = producer ?? owner;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    const ref = (node: Node, write: boolean): TensorRef => ({
-      dims: node.shape.map((d) => (typeof d === "number" ? d : "n")),
-      // Flat access through the array is a read at positions the emitter cannot see: record it as such.
-      get array() {
-        if (!write) self.noteFlatRead(node);
-        return self.store(node);
-      },
-      at: (...index) => {
+    const ref = (node: Node, write: boolean): TensorRef => {
+      const full = (index: (string | number)[]): Idx => {
         if (index.length !== node.shape.length) throw new Error(`internal: ${n.op} indexes a rank-${node.shape.length} tensor with ${index.length} indices`);
-        const idx = index.map((i) => (typeof i === "string" && /[^\w$]/.test(i) ? `(${i})` : i));
-        return write ? this.write(node, idx) : this.read(node, idx);
-      },
-    });
+        return index.map((i) => (typeof i === "string" && /[^\w$]/.test(i) ? `(${i})` : i));
+      };
+      return {
+        dims: node.shape.map((d) => (typeof d === "number" ? d : "n")),
+        // Flat access through the array is a read at positions the emitter cannot see: record it as such.
+        get array() {
+          if (!write) self.noteFlatRead(node);
+          return self.store(node);
+        },
+        at: (...index) => (write ? this.write(node, full(index)) : this.read(node, full(index))),
+        inPlace: (...index) => element(this.store(node), flatIndex(node.shape, full(index))),
+      };
+    };
     const rank = owner.shape.length;
     const store = (flat: string, last: string | number, value: string): string[] => {
       if (!producer) return [`${this.store(owner)}[${flat}] = ${value};`];
@@ -552,13 +555,13 @@ export class KernelEmitter {
         }
         return { pre: sums.map((s) => `let ${s} = 0;`), loop, post, accumulates: true };
       } else {
-        loop.push(`for (let p = 0; p < ${M}; p++) {`, `const aik = ${A("p", "i")};`, `const cRow = ${affine([["p", N]])};`, `for (let j = 0; j < ${N}; j++) ${C}[cRow + j] += aik * ${B("i", "j")};`, "}");
+        loop.push(`for (let p = 0; p < ${M}; p++) {`, `const aik = ${A("p", "i")};`, `const cRow = ${affine([["p", N]])};`, `for (let j = 0; j < ${N}; j++) ${element(C, "cRow + j")} += aik * ${B("i", "j")};`, "}");
       }
       const post: string[] = [];
       if (owner !== mm) {
         const finish = this.nest([M, N], (idx, suffix) => {
           const acc = this.env.names.fresh(`acc${suffix}`);
-          return [`const ${acc} = ${C}[${affine([[idx[0]!, N], [idx[1]!, 1]])}];`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
+          return [`const ${acc} = ${element(C, affine([[idx[0]!, N], [idx[1]!, 1]]))};`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
         });
         post.push(...(finish.post ?? []));
       }
@@ -576,12 +579,12 @@ export class KernelEmitter {
           `for (let k = 0; k < ${K}; k++) {`,
           `const aik = ${A(i, "k")};`,
           `const bRow = ${affine([["k", N]])};`,
-          `for (let j = 0; j < ${N}; j++) ${C}[${cRow} + j] += aik * ${this.store(b)}[bRow + j];`, // B(k, j), row base hoisted
+          `for (let j = 0; j < ${N}; j++) ${element(C, `${cRow} + j`)} += aik * ${element(this.store(b), "bRow + j")};`, // B(k, j), row base hoisted
           "}",
         ];
         if (owner !== mm) {
           const acc = this.env.names.fresh("acc");
-          lines.push(`for (let j = 0; j < ${N}; j++) {`, `const ${acc} = ${C}[${cRow} + j];`, ...epilogue(i, "j", acc, ""), "}");
+          lines.push(`for (let j = 0; j < ${N}; j++) {`, `const ${acc} = ${element(C, `${cRow} + j`)};`, ...epilogue(i, "j", acc, ""), "}");
         }
         return lines;
       });
@@ -619,7 +622,7 @@ export class KernelEmitter {
   private simdGemm(owner: Node, mm: Node, engine: string): string[] {
     const { a, b, M, N, K, sAi, sAk, sBk, sBj } = this.operands(mm);
     const at = this.env.names.fresh("at"), mem = this.env.names.fresh("mem");
-    const acc = `${mem}[${affine([[at, 1], ["i", dim(N)], ["j", 1]])}]`;
+    const acc = element(mem, affine([[at, 1], ["i", dim(N)], ["j", 1]]));
     const store = (): string[] => {
       if (owner === mm) return [`${this.write(owner, ["i", "j"])} = ${acc};`];
       const body = this.freshBody("", { node: mm, name: acc });
@@ -657,8 +660,8 @@ export class KernelEmitter {
       const lines: string[] = [];
       for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = 0`).join(", ")};`);
       lines.push(`for (let k = 0; k < ${bound(K)}; k++) {`);
-      for (let r = 0; r < rows; r++) lines.push(`const a${r} = ${An}[${affine([["i", sAi], [r, sAi], ["k", sAk]])}];`);
-      for (let c = 0; c < cols; c++) lines.push(`const b${c} = ${Bn}[${affine([["k", sBk], ["j", sBj], [c, sBj]])}];`);
+      for (let r = 0; r < rows; r++) lines.push(`const a${r} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
+      for (let c = 0; c < cols; c++) lines.push(`const b${c} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += a${r} * b${c};`);
       lines.push("}");
       for (let r = 0; r < rows; r++)
@@ -687,6 +690,12 @@ export class KernelEmitter {
     this.constWrite = false;
     return out;
   }
+}
+
+/** The flat row-major index of element `index` of a tensor of `shape` (a size-1 dimension is read at 0: broadcasting). */
+function flatIndex(shape: Node["shape"], index: Idx): string {
+  const strides = stridesOf(shape);
+  return affine(shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const));
 }
 
 /** The position within batch row i of element `index` of a batch-leading n, or null when not a compile-time number. */

@@ -2,23 +2,13 @@
 // expression the kernel implements (or to the expression in a file model.ts imports, layers.ts), so a stack trace or a debugger stepping through the generated
 // code lands on the model line. The map is read off the formatted text itself: each kernel starts
 // with a comment ending in `(…, model.ts:LINE:COL)`, and every line up to the next kernel comment (or
-// the end of the function) is that kernel's code. Test: test/emit/sourceMap.test.ts
-import type { RawSourceMap } from "../frontend/sourceMap.js";
+// the end of the function) is that kernel's code. Every other line gets an explicit "unmapped" segment
+// (a generated column alone): without one, a consumer such as Node's --enable-source-maps attributes
+// the line to the last mapping above it, so a frame in lossAndGrad or createTrainer would name the
+// model.ts line of the kernel before it. Test: test/emit/sourceMap.test.ts
+import { encodeVlq, type RawSourceMap } from "../frontend/sourceMap.js";
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** Base64 VLQ of one signed integer. */
-export function encodeVlq(value: number): string {
-  let v = value < 0 ? (-value << 1) | 1 : value << 1;
-  let out = "";
-  do {
-    let digit = v & 31;
-    v >>>= 5;
-    if (v > 0) digit |= 32;
-    out += BASE64[digit];
-  } while (v > 0);
-  return out;
-}
+export { encodeVlq };
 
 /** A kernel comment's location: `// … (relu', model.ts:9:14)` → line 9, column 14 (1-based). */
 const KERNEL_LOC = /^\s*\/\/ .*\((?:[^()]*, )?([^(),\s]+):(\d+):(\d+)\)\s*$/;
@@ -51,7 +41,7 @@ export function buildSourceMap(
     else if (/^\S/.test(text)) current = null; // a new top-level declaration ends the kernel
     const indent = text.search(/\S/);
     if (!current || indent < 0 || loc) {
-      out.push("");
+      out.push(indent < 0 ? "" : encodeVlq(0)); // not model code: unmapped from its first column
       continue;
     }
     // one segment per line: [generated column, source, source line, source column], deltas per the format

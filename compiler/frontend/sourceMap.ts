@@ -1,5 +1,6 @@
 // A small reader for version-3 source maps (the kind ts.transpileModule writes): decodes the
-// base64 VLQ `mappings` into per-line segments and maps a generated position back to the source.
+// base64 VLQ `mappings` into per-line segments and maps a generated position back to the source;
+// encodeVlq is the writer's half of the format (../emit/sourceMap.ts, ./composeSourceMaps.ts).
 // Positions here are 0-based (line and column), as in the source map format itself.
 // Tested in test/frontend/sourceMap.test.ts.
 
@@ -26,6 +27,19 @@ export interface Position {
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < BASE64.length; i++) DIGIT[BASE64.charCodeAt(i)] = i;
+
+/** Base64 VLQ of one signed integer. */
+export function encodeVlq(value: number): string {
+  let v = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = "";
+  do {
+    let digit = v & 31;
+    v >>>= 5;
+    if (v > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (v > 0);
+  return out;
+}
 
 /** Decodes one base64 VLQ field list ("AAgBC" → [0, 0, 16, 1]). */
 export function decodeVlq(field: string): number[] {

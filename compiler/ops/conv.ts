@@ -17,7 +17,7 @@ import { conv2dBackwardFilter, conv2dBackwardInput, conv2dWithAttrs, type ConvAt
 import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
-import { defineOp, type KernelContext, type TensorRef } from "./op.js";
+import { defineOp, element, type KernelContext, type TensorRef } from "./op.js";
 
 // ── geometry ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -342,8 +342,8 @@ export const conv2dOp = defineOp({
             `const ${xk} = ${lin([[xw, 1], [kh, g.rows.d * W * C]])};`,
             `const ${wk} = ${addOffset(lin([[kh, KW! * C * CO!]]), c0)};`,
             ...sweepRow(nm, g, xk, wk, kwLo, kwHi, (xi, wi) => [
-              ...xs.map((xp, p) => `const ${xp} = ${X}[${plus(xi, p * g.cols.s * C)}];`),
-              ...ws.map((wc, c) => `const ${wc} = ${Wt}[${plus(wi, c)}];`),
+              ...xs.map((xp, p) => `const ${xp} = ${element(X, plus(xi, p * g.cols.s * C))};`),
+              ...ws.map((wc, c) => `const ${wc} = ${element(Wt, plus(wi, c))};`),
               ...s.flatMap((row, p) => row.map((v, c) => `${v} += ${xs[p]} * ${ws[c]};`)),
             ]),
             "}",
@@ -403,13 +403,13 @@ export const conv2dBackwardInputOp = defineOp({
           const gv = grid(nm, "g", count, width), ws = range(width).map((c) => nm(`w${c}`));
           const kh = nm("kh"), xk = nm("xk"), wk = nm("wk");
           return [
-            ...gv.flatMap((row, p) => row.map((v, c) => `const ${v} = ${G}[${plus(addOffset(o, c0), p * CO! + c)}];`)),
+            ...gv.flatMap((row, p) => row.map((v, c) => `const ${v} = ${element(G, plus(addOffset(o, c0), p * CO! + c))};`)),
             `for (let ${kh} = ${khLo}; ${kh} < ${khHi}; ${kh}++) {`,
             `const ${xk} = ${lin([[xw, 1], [kh, geo.rows.d * W * C]])};`,
             `const ${wk} = ${addOffset(lin([[kh, KW! * C * CO!]]), c0)};`,
             ...sweepRow(nm, geo, xk, wk, kwLo, kwHi, (xi, wi) => [
-              ...ws.map((wc, c) => `const ${wc} = ${Wt}[${plus(wi, c)}];`),
-              ...gv.map((row, p) => `${DX}[${plus(xi, p * geo.cols.s * C)}] += ${row.map((v, c) => `${v} * ${ws[c]}`).join(" + ")};`),
+              ...ws.map((wc, c) => `const ${wc} = ${element(Wt, plus(wi, c))};`),
+              ...gv.map((row, p) => `${element(DX, plus(xi, p * geo.cols.s * C))} += ${row.map((v, c) => `${v} * ${ws[c]}`).join(" + ")};`),
             ]),
             "}",
           ];
@@ -478,8 +478,8 @@ export const conv2dBackwardFilterOp = defineOp({
         `for (let ${j} = ${jLo}; ${j} < ${jHi}; ${j}++) {`,
         `const ${xi} = ${lin([[xr0, 1], [j, Q.s * C]])};`,
         `const ${gi} = ${lin([[gr0, 1], [j, CO!]])};`,
-        ...xs.slice(0, count).map((xp, p) => `const ${xp} = ${X}[${plus(xi, p)}];`),
-        ...gs.slice(0, width).map((gc, c) => `const ${gc} = ${G}[${plus(gi, c)}];`),
+        ...xs.slice(0, count).map((xp, p) => `const ${xp} = ${element(X, plus(xi, p))};`),
+        ...gs.slice(0, width).map((gc, c) => `const ${gc} = ${element(G, plus(gi, c))};`),
         ...s.flatMap((row, p) => row.map((v, c) => `${v} += ${xs[p]} * ${gs[c]};`)),
         "}",
         "}",

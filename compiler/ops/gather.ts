@@ -93,7 +93,7 @@ export const scatterAddOp = defineOp({
       `${out.array}.fill(0);`,
       ...loopNest(indices!.dims, vars, (pos) => [
         `const ${row} = ${indices!.at(...pos)};`,
-        ...loopNest(g!.dims.slice(r), vars.slice(r), (rest) => [`${out.at(row, ...rest)} += ${g!.at(...pos, ...rest)};`]),
+        ...loopNest(g!.dims.slice(r), vars.slice(r), (rest) => [`${out.inPlace(row, ...rest)} += ${g!.at(...pos, ...rest)};`]),
       ]),
     ];
   },

@@ -25,13 +25,27 @@ import { erf } from "../../runtime/special.js";
  */
 export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise" | "kernel";
 
+/**
+ * An element of a typed array read by generated code, or updated in place (`a[k]! += v`): `a[k]!`.
+ * Under `noUncheckedIndexedAccess` (a common strict setting of the projects that import generated
+ * modules) every `a[k]` is `number | undefined`; the kernels index within bounds the compiler has
+ * checked, so the assertion is true, and it is erased from the JavaScript: it costs nothing at run
+ * time. Plain writes (`a[k] = v`) need none. Every element read of every kernel is spelled here.
+ */
+export const element = (array: string, index: string | number): string => `${array}[${index}]!`;
+
 /** A stored tensor as a kernel template sees it. */
 export interface TensorRef {
   /** Dimensions; the batch dimension reads as the run-time `n`. */
   readonly dims: readonly (number | "n")[];
-  /** The element at a full index (one entry per dimension: a loop variable, a number or an expression). */
+  /**
+   * The element at a full index (one entry per dimension: a loop variable, a number or an expression):
+   * a read (`element`) for an input, an assignment target for the output.
+   */
   at(...index: (string | number)[]): string;
-  /** The array's identifier (for fill(), or flat access). */
+  /** The element at a full index as the target of an in-place update (`${out.inPlace(i, j)} += v`). */
+  inPlace(...index: (string | number)[]): string;
+  /** The array's identifier (for fill(), or flat access through `element`). */
   readonly array: string;
 }
 

@@ -16,7 +16,7 @@ import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { addOffset, axis, channelBlocks, flat, lin, namer, overPixels, plus, range, type ConvGeometry, type Namer } from "./conv.js";
-import { defineOp, type TensorRef } from "./op.js";
+import { defineOp, element, type TensorRef } from "./op.js";
 
 /** Channels kept in locals by the argmax kernels (a value and a position each). */
 const ARGMAX_BLOCK = 8;
@@ -121,9 +121,9 @@ function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: stri
   const first = nm("first"), v = range(width).map((k) => nm(`v${k}`));
   const lines = [
     `const ${first} = ${addOffset(lin([[xw, 1], [lo[0], g.cols.size * g.C], [lo[1], g.C]]), c0)};`,
-    ...m.map((mk, k) => `let ${mk} = ${X}[${plus(first, k)}], ${at[k]} = ${plus(first, k)};`),
+    ...m.map((mk, k) => `let ${mk} = ${element(X, plus(first, k))}, ${at[k]} = ${plus(first, k)};`),
     ...overWindow(nm, g, xw, c0, lo[0], hi[0], lo[1], hi[1], (xk) =>
-      m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${beatsCode(v[k]!, mk)}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
+      m.flatMap((mk, k) => [`const ${v[k]} = ${element(X, plus(xk, k))};`, `if (${beatsCode(v[k]!, mk)}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
     ),
   ];
   return { lines, at };
@@ -160,7 +160,7 @@ export const maxPool2dOp = defineOp({
           const v = range(width).map((k) => nm(`v${k}`));
           return [
             `let ${m.map((mk) => `${mk} = -Infinity`).join(", ")};`,
-            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${X}[${plus(xk, k)}];`, `if (${beatsCode(v[k]!, mk)}) ${mk} = ${v[k]};`])),
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${element(X, plus(xk, k))};`, `if (${beatsCode(v[k]!, mk)}) ${mk} = ${v[k]};`])),
             ...m.map((mk, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${mk};`),
           ];
         }),
@@ -200,7 +200,7 @@ export const maxPool2dBackwardOp = defineOp({
       ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
         channelBlocks(nm, C, (c0, width) => {
           const { lines, at } = argmaxLines(nm, geo, X, xw, c0, width, [khLo, kwLo], [khHi, kwHi]);
-          return [...lines, ...at.map((ak, k) => `${DX}[${ak}] += ${G}[${plus(addOffset(o, c0), k)}];`)];
+          return [...lines, ...at.map((ak, k) => `${element(DX, ak)} += ${element(G, plus(addOffset(o, c0), k))};`)];
         }, ARGMAX_BLOCK),
       ),
     ];
@@ -235,7 +235,7 @@ export const maxPool2dSelectOp = defineOp({
       ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
         channelBlocks(nm, C, (c0, width) => {
           const { lines, at } = argmaxLines(nm, geo, X, xw, c0, width, [khLo, kwLo], [khHi, kwHi]);
-          return [...lines, ...at.map((ak, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${HV}[${ak}];`)];
+          return [...lines, ...at.map((ak, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${element(HV, ak)};`)];
         }, ARGMAX_BLOCK),
       ),
     ];
@@ -275,7 +275,7 @@ export const avgPool2dOp = defineOp({
           const s = range(width).map((k) => nm(`s${k}`));
           return [
             `let ${s.map((v) => `${v} = 0`).join(", ")};`,
-            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => s.map((v, k) => `${v} += ${X}[${plus(xk, k)}];`)),
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => s.map((v, k) => `${v} += ${element(X, plus(xk, k))};`)),
             ...s.map((v, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${v} / ${area};`),
           ];
         }),
@@ -320,8 +320,8 @@ export const avgPool2dBackwardOp = defineOp({
         channelBlocks(nm, C, (c0, width) => {
           const gv = range(width).map((k) => nm(`g${k}`));
           return [
-            ...gv.map((v, k) => `const ${v} = ${G}[${plus(addOffset(o, c0), k)}] / ${area};`),
-            ...overWindow(nm, geo, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => gv.map((v, k) => `${DX}[${plus(xk, k)}] += ${v};`)),
+            ...gv.map((v, k) => `const ${v} = ${element(G, plus(addOffset(o, c0), k))} / ${area};`),
+            ...overWindow(nm, geo, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => gv.map((v, k) => `${element(DX, plus(xk, k))} += ${v};`)),
           ];
         }),
       ),

@@ -18,7 +18,7 @@ import type { Node } from "../ir/node.js";
 import { batchDims, formatShape, sameShape, ShapeError, staticPart, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { scaledByBatch } from "./kernelLoops.js";
-import { defineOp } from "./op.js";
+import { defineOp, element } from "./op.js";
 
 /** A traced loop body. Graph inputs: carries, then step inputs, then captures; outputs: new carries, then per-step outputs. */
 export interface ScanBody {
@@ -223,7 +223,7 @@ function putStep(into: Tensor, v: Tensor, t: number, length: number): void {
 function copy(from: string, to: string, shape: Shape, local: (hint: string) => string): string {
   const k = local("k");
   const count = scaledByBatch(batchDims(shape), staticPart(shape));
-  return `for (let ${k} = 0; ${k} < ${count}; ${k}++) ${to}[${k}] = ${from}[${k}];`;
+  return `for (let ${k} = 0; ${k} < ${count}; ${k}++) ${to}[${k}] = ${element(from, k)};`;
 }
 
 /** Statements copying step t between a stacked array [B, T, …rest] and a step array [B, …rest]. */
@@ -234,7 +234,7 @@ function copyStep(from: string, to: string, step: Shape, length: number, t: stri
   const stackedAt = (row: string, col: string) => `(${row} * ${length} + ${t}) * ${r}${col === "0" ? "" : ` + ${col}`}`;
   const stepAt = (row: string, col: string) => `${row} * ${r}${col === "0" ? "" : ` + ${col}`}`;
   const assign = (row: string, col: string) =>
-    direction === "in" ? `${to}[${stepAt(row, col)}] = ${from}[${stackedAt(row, col)}];` : `${to}[${stackedAt(row, col)}] = ${from}[${stepAt(row, col)}];`;
+    direction === "in" ? `${to}[${stepAt(row, col)}] = ${element(from, stackedAt(row, col))};` : `${to}[${stackedAt(row, col)}] = ${element(from, stepAt(row, col))};`;
   const rowBound = typeof rows === "number" ? String(rows) : "n";
   if (r === 1) return [`for (let ${i} = 0; ${i} < ${rowBound}; ${i}++) ${assign(i, "0")}`];
   return [`for (let ${i} = 0; ${i} < ${rowBound}; ${i}++) for (let ${j} = 0; ${j} < ${r}; ${j}++) ${assign(i, j)}`];

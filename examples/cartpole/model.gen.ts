@@ -220,51 +220,51 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, states: Fl
     const cRow_2 = i * 64;
     h.fill(0, cRow_2, cRow_2 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) h[cRow_2 + j] += aik * W1[bRow + j];
+      for (let j = 0; j < 64; j++) h[cRow_2 + j]! += aik * W1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc = h[cRow_2 + j];
-      const add = acc + b1_2[j];
+      const acc = h[cRow_2 + j]!;
+      const add = acc + b1_2[j]!;
       h[i * 64 + j] = Math.tanh(add);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
     let matmul_1 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = h[i * 64 + k];
-      matmul_0 += aik * W2[k * 2];
-      matmul_1 += aik * W2[k * 2 + 1];
+      const aik = h[i * 64 + k]!;
+      matmul_0 += aik * W2[k * 2]!;
+      matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0];
-    logits[i * 2 + 1] = matmul_1 + b2_2[1];
+    logits[i * 2] = matmul_0 + b2_2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2] > max) max = logits[i * 2 + j_2];
+    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2] - max);
-    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
     tanh.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j] += aik * V1[bRow + j];
+      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j];
-      const add_2 = acc_2 + c1[j];
+      const acc_2 = tanh[cRow_3 + j]!;
+      const add_2 = acc_2 + c1[j]!;
       tanh[i * 64 + j] = Math.tanh(add_2);
     }
     // value = tanh·V2 + c2   (model.ts:33:17)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k];
-      matmul_0_2 += aik * V2[k];
+      const aik = tanh[i * 64 + k]!;
+      matmul_0_2 += aik * V2[k]!;
     }
-    value[i] = matmul_0_2 + c2[0];
+    value[i] = matmul_0_2 + c2[0]!;
   }
 }
 
@@ -334,164 +334,164 @@ function trainPass(
     const cRow_2 = i * 64;
     h.fill(0, cRow_2, cRow_2 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) h[cRow_2 + j] += aik * W1[bRow + j];
+      for (let j = 0; j < 64; j++) h[cRow_2 + j]! += aik * W1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc = h[cRow_2 + j];
-      const add = acc + b1_2[j];
+      const acc = h[cRow_2 + j]!;
+      const add = acc + b1_2[j]!;
       h[i * 64 + j] = Math.tanh(add);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
     let matmul_1 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = h[i * 64 + k];
-      matmul_0 += aik * W2[k * 2];
-      matmul_1 += aik * W2[k * 2 + 1];
+      const aik = h[i * 64 + k]!;
+      matmul_0 += aik * W2[k * 2]!;
+      matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0];
-    logits[i * 2 + 1] = matmul_1 + b2_2[1];
+    logits[i * 2] = matmul_0 + b2_2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2] > max) max = logits[i * 2 + j_2];
+    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2] - max);
-    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
     let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4] > max_2) max_2 = logits[i * 2 + j_4];
+    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
     let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4] - max_2);
+    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
     const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5] - max_2 - logSum;
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
-    const logPi_0 = logProbs[i * 2 + actions[i]];
+    const logPi_0 = logProbs[i * 2 + actions[i]!]!;
     // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
     tanh.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j] += aik * V1[bRow + j];
+      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j];
-      const add_2 = acc_2 + c1[j];
+      const acc_2 = tanh[cRow_3 + j]!;
+      const add_2 = acc_2 + c1[j]!;
       tanh[i * 64 + j] = Math.tanh(add_2);
     }
     // sum = Σ logPi ⊙ advantages   (model.ts:35:26)
-    const mul_5 = logPi_0 * advantages[i];
+    const mul_5 = logPi_0 * advantages[i]!;
     sum += mul_5;
     // sub = tanh·V2 + c2 − returns   (model.ts:36:21)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k];
-      matmul_0_2 += aik * V2[k];
+      const aik = tanh[i * 64 + k]!;
+      matmul_0_2 += aik * V2[k]!;
     }
-    const value_0 = matmul_0_2 + c2[0];
-    const sub_0 = value_0 - returns[i];
+    const value_0 = matmul_0_2 + c2[0]!;
+    const sub_0 = value_0 - returns[i]!;
     // sum_2 = Σ sub²   (model.ts:36:21)
     const square = sub_0 * sub_0;
     sum_2 += square;
     // sum_3 = Σ_axis1 probs ⊙ logProbs   (model.ts:37:28)
-    const mul_0 = probs[i * 2] * logProbs[i * 2];
-    sum_3[i] += mul_0;
-    const mul_1 = probs[i * 2 + 1] * logProbs[i * 2 + 1];
-    sum_3[i] += mul_1;
+    const mul_0 = probs[i * 2]! * logProbs[i * 2]!;
+    sum_3[i]! += mul_0;
+    const mul_1 = probs[i * 2 + 1]! * logProbs[i * 2 + 1]!;
+    sum_3[i]! += mul_1;
     // sum_4 = Σ sum_3   (model.ts:37:23)
-    sum_4 += sum_3[i];
+    sum_4 += sum_3[i]!;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // dprobs = div_3 ⊙ logProbs   (mul', model.ts:37:32)
-    const dprobs_0 = div_3 * logProbs[i * 2];
-    const dprobs_1 = div_3 * logProbs[i * 2 + 1];
+    const dprobs_0 = div_3 * logProbs[i * 2]!;
+    const dprobs_1 = div_3 * logProbs[i * 2 + 1]!;
     // dvalue = div_4 ⊙ (2 ⊙ sub)   (square', model.ts:36:21)
     const mul_6 = 2 * sub_0;
     const dvalue_0 = div_4 * mul_6;
     // dlogPi = −(div_5 ⊙ advantages)   (mul', model.ts:35:31)
-    const mul_7 = div_5 * advantages[i];
+    const mul_7 = div_5 * advantages[i]!;
     const dlogPi_0 = -mul_7;
     // dc2 = Σ_axis0 dvalue   (add', model.ts:33:17)
     dc2_0 += dvalue_0;
     // dV2 = tanhᵀ·dvalue   (matmul', model.ts:33:21)
     for (let p = 0; p < 64; p++) {
-      const aik = tanh[i * 64 + p];
+      const aik = tanh[i * 64 + p]!;
       const cRow = p;
-      for (let j = 0; j < 1; j++) dV2[cRow + j] += aik * dvalue_0;
+      for (let j = 0; j < 1; j++) dV2[cRow + j]! += aik * dvalue_0;
     }
     // mul_3 = dvalue·V2ᵀ ⊙ (1 − tanh²)   (tanh', model.ts:33:28)
     for (let j = 0; j < 64; j++) {
       let acc_3 = 0;
-      for (let k = 0; k < 1; k++) acc_3 += dvalue_0 * V2[j];
-      const tanh_2 = tanh[i * 64 + j];
+      for (let k = 0; k < 1; k++) acc_3 += dvalue_0 * V2[j]!;
+      const tanh_2 = tanh[i * 64 + j]!;
       const square_2 = tanh_2 * tanh_2;
       const sub_3 = 1 - square_2;
       mul_3[i * 64 + j] = acc_3 * sub_3;
     }
     // dc1 = Σ_axis0 mul_3   (add', model.ts:33:33)
     for (let j = 0; j < 64; j++) {
-      dc1[j] += mul_3[i * 64 + j];
+      dc1[j]! += mul_3[i * 64 + j]!;
     }
     // dV1 = statesᵀ·mul_3   (matmul', model.ts:33:37)
     for (let p = 0; p < 4; p++) {
-      const aik = states[i * 4 + p];
+      const aik = states[i * 4 + p]!;
       const cRow = p * 64;
-      for (let j = 0; j < 64; j++) dV1[cRow + j] += aik * mul_3[i * 64 + j];
+      for (let j = 0; j < 64; j++) dV1[cRow + j]! += aik * mul_3[i * 64 + j]!;
     }
     // pickGrad = onehot(actions) ⊙ dlogPi   (pick', model.ts:26:17)
-    for (let j_6 = 0; j_6 < 2; j_6++) pickGrad[i * 2 + j_6] = actions[i] === j_6 ? dlogPi_0 : 0;
+    for (let j_6 = 0; j_6 < 2; j_6++) pickGrad[i * 2 + j_6] = actions[i]! === j_6 ? dlogPi_0 : 0;
     // dlogProbs = div_3 ⊙ probs + pickGrad   (model.ts:25:20)
-    const mul_0_2 = div_3 * probs[i * 2];
-    const dlogProbs_0 = mul_0_2 + pickGrad[i * 2];
-    const mul_1_2 = div_3 * probs[i * 2 + 1];
-    const dlogProbs_1 = mul_1_2 + pickGrad[i * 2 + 1];
+    const mul_0_2 = div_3 * probs[i * 2]!;
+    const dlogProbs_0 = mul_0_2 + pickGrad[i * 2]!;
+    const mul_1_2 = div_3 * probs[i * 2 + 1]!;
+    const dlogProbs_1 = mul_1_2 + pickGrad[i * 2 + 1]!;
     // sum_5 = Σ_axis1 dlogProbs   (logSoftmax', model.ts:25:20)
-    sum_5[i] += dlogProbs_0;
-    sum_5[i] += dlogProbs_1;
+    sum_5[i]! += dlogProbs_0;
+    sum_5[i]! += dlogProbs_1;
     // sum_6 = Σ_axis1 dprobs ⊙ probs   (softmax', model.ts:24:17)
-    const mul_0_3 = dprobs_0 * probs[i * 2];
-    sum_6[i] += mul_0_3;
-    const mul_1_3 = dprobs_1 * probs[i * 2 + 1];
-    sum_6[i] += mul_1_3;
+    const mul_0_3 = dprobs_0 * probs[i * 2]!;
+    sum_6[i]! += mul_0_3;
+    const mul_1_3 = dprobs_1 * probs[i * 2 + 1]!;
+    sum_6[i]! += mul_1_3;
     // dlogits = dlogProbs − (probs ⊙ sum_5) + probs ⊙ (dprobs − sum_6)   (model.ts:23:18)
-    const mul_0_4 = probs[i * 2] * sum_5[i];
+    const mul_0_4 = probs[i * 2]! * sum_5[i]!;
     const sub_0_2 = dlogProbs_0 - mul_0_4;
-    const sub_0_3 = dprobs_0 - sum_6[i];
-    const mul_0_5 = probs[i * 2] * sub_0_3;
+    const sub_0_3 = dprobs_0 - sum_6[i]!;
+    const mul_0_5 = probs[i * 2]! * sub_0_3;
     dlogits[i * 2] = sub_0_2 + mul_0_5;
-    const mul_1_4 = probs[i * 2 + 1] * sum_5[i];
+    const mul_1_4 = probs[i * 2 + 1]! * sum_5[i]!;
     const sub_1 = dlogProbs_1 - mul_1_4;
-    const sub_1_2 = dprobs_1 - sum_6[i];
-    const mul_1_5 = probs[i * 2 + 1] * sub_1_2;
+    const sub_1_2 = dprobs_1 - sum_6[i]!;
+    const mul_1_5 = probs[i * 2 + 1]! * sub_1_2;
     dlogits[i * 2 + 1] = sub_1 + mul_1_5;
     // db2 = Σ_axis0 dlogits   (add', model.ts:23:18)
-    db2_0 += dlogits[i * 2];
-    db2_1 += dlogits[i * 2 + 1];
+    db2_0 += dlogits[i * 2]!;
+    db2_1 += dlogits[i * 2 + 1]!;
     // dW2 = hᵀ·dlogits   (matmul', model.ts:23:22)
     for (let p = 0; p < 64; p++) {
-      const aik = h[i * 64 + p];
+      const aik = h[i * 64 + p]!;
       const cRow = p * 2;
-      for (let j = 0; j < 2; j++) dW2[cRow + j] += aik * dlogits[i * 2 + j];
+      for (let j = 0; j < 2; j++) dW2[cRow + j]! += aik * dlogits[i * 2 + j]!;
     }
     // mul_4 = dlogits·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:22:13)
     for (let j = 0; j < 64; j++) {
       let acc_4 = 0;
-      for (let k = 0; k < 2; k++) acc_4 += dlogits[i * 2 + k] * W2[j * 2 + k];
-      const h_2 = h[i * 64 + j];
+      for (let k = 0; k < 2; k++) acc_4 += dlogits[i * 2 + k]! * W2[j * 2 + k]!;
+      const h_2 = h[i * 64 + j]!;
       const square_3 = h_2 * h_2;
       const sub_4 = 1 - square_3;
       mul_4[i * 64 + j] = acc_4 * sub_4;
     }
     // db1 = Σ_axis0 mul_4   (add', model.ts:22:18)
     for (let j = 0; j < 64; j++) {
-      db1[j] += mul_4[i * 64 + j];
+      db1[j]! += mul_4[i * 64 + j]!;
     }
     // dW1 = statesᵀ·mul_4   (matmul', model.ts:22:22)
     for (let p = 0; p < 4; p++) {
-      const aik = states[i * 4 + p];
+      const aik = states[i * 4 + p]!;
       const cRow = p * 64;
-      for (let j = 0; j < 64; j++) dW1[cRow + j] += aik * mul_4[i * 64 + j];
+      for (let j = 0; j < 64; j++) dW1[cRow + j]! += aik * mul_4[i * 64 + j]!;
     }
   }
   // div = sum / N   (model.ts:35:26)
@@ -551,74 +551,74 @@ function evaluatePass(
     const cRow_2 = i * 64;
     h.fill(0, cRow_2, cRow_2 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) h[cRow_2 + j] += aik * W1[bRow + j];
+      for (let j = 0; j < 64; j++) h[cRow_2 + j]! += aik * W1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc = h[cRow_2 + j];
-      const add = acc + b1_2[j];
+      const acc = h[cRow_2 + j]!;
+      const add = acc + b1_2[j]!;
       h[i * 64 + j] = Math.tanh(add);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
     let matmul_1 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = h[i * 64 + k];
-      matmul_0 += aik * W2[k * 2];
-      matmul_1 += aik * W2[k * 2 + 1];
+      const aik = h[i * 64 + k]!;
+      matmul_0 += aik * W2[k * 2]!;
+      matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0];
-    logits[i * 2 + 1] = matmul_1 + b2_2[1];
+    logits[i * 2] = matmul_0 + b2_2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2] > max) max = logits[i * 2 + j_2];
+    for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2] - max);
-    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
     let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4] > max_2) max_2 = logits[i * 2 + j_4];
+    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
     let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4] - max_2);
+    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
     const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5] - max_2 - logSum;
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
-    const logPi_0 = logProbs[i * 2 + actions[i]];
+    const logPi_0 = logProbs[i * 2 + actions[i]!]!;
     // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
     tanh.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k];
+      const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j] += aik * V1[bRow + j];
+      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j];
-      const add_2 = acc_2 + c1[j];
+      const acc_2 = tanh[cRow_3 + j]!;
+      const add_2 = acc_2 + c1[j]!;
       tanh[i * 64 + j] = Math.tanh(add_2);
     }
     // value = tanh·V2 + c2   (model.ts:33:17)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k];
-      matmul_0_2 += aik * V2[k];
+      const aik = tanh[i * 64 + k]!;
+      matmul_0_2 += aik * V2[k]!;
     }
-    value[i] = matmul_0_2 + c2[0];
+    value[i] = matmul_0_2 + c2[0]!;
     // sum = Σ logPi ⊙ advantages   (model.ts:35:26)
-    const mul_3 = logPi_0 * advantages[i];
+    const mul_3 = logPi_0 * advantages[i]!;
     sum += mul_3;
     // sum_2 = Σ (value − returns)²   (model.ts:36:21)
-    const sub_2 = value[i] - returns[i];
+    const sub_2 = value[i]! - returns[i]!;
     const square = sub_2 * sub_2;
     sum_2 += square;
     // sum_3 = Σ_axis1 probs ⊙ logProbs   (model.ts:37:28)
-    const mul_0 = probs[i * 2] * logProbs[i * 2];
-    sum_3[i] += mul_0;
-    const mul_1 = probs[i * 2 + 1] * logProbs[i * 2 + 1];
-    sum_3[i] += mul_1;
+    const mul_0 = probs[i * 2]! * logProbs[i * 2]!;
+    sum_3[i]! += mul_0;
+    const mul_1 = probs[i * 2 + 1]! * logProbs[i * 2 + 1]!;
+    sum_3[i]! += mul_1;
     // sum_4 = Σ sum_3   (model.ts:37:23)
-    sum_4 += sum_3[i];
+    sum_4 += sum_3[i]!;
   }
   // div = sum / N   (model.ts:35:26)
   const div = sum / n;
@@ -645,18 +645,18 @@ function evaluatePass(
 function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -670,25 +670,25 @@ function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[]
 function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -703,35 +703,35 @@ function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float6
 function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -744,17 +744,17 @@ function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[
 function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.sqrt(sum);
     squares += norm * norm;
   }
   const coef = (1 / (Math.sqrt(squares) + 1e-6)) * maxNorm;
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -762,9 +762,9 @@ function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float64Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

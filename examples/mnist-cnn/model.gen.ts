@@ -208,12 +208,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
               const wk = kh * 40 + c0;
               for (let t = 0; t < 5; t++) {
                 const wt = wk + t * 8;
-                const x0 = x[xk + t];
-                const x1 = x[xk + t + 1];
-                const w0 = K1[wt];
-                const w1 = K1[wt + 1];
-                const w2 = K1[wt + 2];
-                const w3 = K1[wt + 3];
+                const x0 = x[xk + t]!;
+                const x1 = x[xk + t + 1]!;
+                const w0 = K1[wt]!;
+                const w1 = K1[wt + 1]!;
+                const w2 = K1[wt + 2]!;
+                const w3 = K1[wt + 3]!;
                 s0_0 += x0 * w0;
                 s0_1 += x0 * w1;
                 s0_2 += x0 * w2;
@@ -224,21 +224,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0];
+            const add = s0_0 + c1[c0]!;
             relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1];
+            const add_2 = s0_1 + c1[c0 + 1]!;
             relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2];
+            const add_3 = s0_2 + c1[c0 + 2]!;
             relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3];
+            const add_4 = s0_3 + c1[c0 + 3]!;
             relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0];
+            const add_5 = s1_0 + c1[c0]!;
             relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1];
+            const add_6 = s1_1 + c1[c0 + 1]!;
             relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2];
+            const add_7 = s1_2 + c1[c0 + 2]!;
             relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3];
+            const add_8 = s1_3 + c1[c0 + 3]!;
             relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
@@ -265,21 +265,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2];
+              const v0 = relu[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1];
+              const v1 = relu[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2];
+              const v2 = relu[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3];
+              const v3 = relu[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4];
+              const v4 = relu[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5];
+              const v5 = relu[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6];
+              const v6 = relu[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7];
+              const v7 = relu[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -319,12 +319,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
               const wk_2 = kh_3 * 640 + c0_2;
               for (let t_2 = 0; t_2 < 40; t_2++) {
                 const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2];
-                const x1_2 = h1[xk_3 + t_2 + 8];
-                const w0_2 = K2[wt_2];
-                const w1_2 = K2[wt_2 + 1];
-                const w2_2 = K2[wt_2 + 2];
-                const w3_2 = K2[wt_2 + 3];
+                const x0_2 = h1[xk_3 + t_2]!;
+                const x1_2 = h1[xk_3 + t_2 + 8]!;
+                const w0_2 = K2[wt_2]!;
+                const w1_2 = K2[wt_2 + 1]!;
+                const w2_2 = K2[wt_2 + 2]!;
+                const w3_2 = K2[wt_2 + 3]!;
                 s0_0_2 += x0_2 * w0_2;
                 s0_1_2 += x0_2 * w1_2;
                 s0_2_2 += x0_2 * w2_2;
@@ -335,21 +335,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2];
+            const add_9 = s0_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2];
+            const add_13 = s1_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
@@ -377,21 +377,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4];
+                const v0_2 = relu_2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1];
+                const v1_2 = relu_2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2];
+                const v2_2 = relu_2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3];
+                const v3_2 = relu_2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4];
+                const v4_2 = relu_2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5];
+                const v5_2 = relu_2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6];
+                const v6_2 = relu_2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7];
+                const v7_2 = relu_2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -415,17 +415,17 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
+        logits[i * 10 + j] = mem[at + i * 10 + j]! + b_2[j]!;
       }
     }
   }
   for (let i = 0; i < n; i++) {
     // softmax = softmax(logits)   (model.ts:22:84)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
-    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3]! - max) / sumExp;
   }
 }
 
@@ -486,12 +486,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
               const wk = kh * 40 + c0;
               for (let t = 0; t < 5; t++) {
                 const wt = wk + t * 8;
-                const x0 = x[xk + t];
-                const x1 = x[xk + t + 1];
-                const w0 = K1[wt];
-                const w1 = K1[wt + 1];
-                const w2 = K1[wt + 2];
-                const w3 = K1[wt + 3];
+                const x0 = x[xk + t]!;
+                const x1 = x[xk + t + 1]!;
+                const w0 = K1[wt]!;
+                const w1 = K1[wt + 1]!;
+                const w2 = K1[wt + 2]!;
+                const w3 = K1[wt + 3]!;
                 s0_0 += x0 * w0;
                 s0_1 += x0 * w1;
                 s0_2 += x0 * w2;
@@ -502,21 +502,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0];
+            const add = s0_0 + c1[c0]!;
             relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1];
+            const add_2 = s0_1 + c1[c0 + 1]!;
             relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2];
+            const add_3 = s0_2 + c1[c0 + 2]!;
             relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3];
+            const add_4 = s0_3 + c1[c0 + 3]!;
             relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0];
+            const add_5 = s1_0 + c1[c0]!;
             relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1];
+            const add_6 = s1_1 + c1[c0 + 1]!;
             relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2];
+            const add_7 = s1_2 + c1[c0 + 2]!;
             relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3];
+            const add_8 = s1_3 + c1[c0 + 3]!;
             relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
@@ -543,21 +543,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2];
+              const v0 = relu[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1];
+              const v1 = relu[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2];
+              const v2 = relu[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3];
+              const v3 = relu[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4];
+              const v4 = relu[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5];
+              const v5 = relu[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6];
+              const v6 = relu[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7];
+              const v7 = relu[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -597,12 +597,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
               const wk_2 = kh_3 * 640 + c0_2;
               for (let t_2 = 0; t_2 < 40; t_2++) {
                 const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2];
-                const x1_2 = h1[xk_3 + t_2 + 8];
-                const w0_2 = K2[wt_2];
-                const w1_2 = K2[wt_2 + 1];
-                const w2_2 = K2[wt_2 + 2];
-                const w3_2 = K2[wt_2 + 3];
+                const x0_2 = h1[xk_3 + t_2]!;
+                const x1_2 = h1[xk_3 + t_2 + 8]!;
+                const w0_2 = K2[wt_2]!;
+                const w1_2 = K2[wt_2 + 1]!;
+                const w2_2 = K2[wt_2 + 2]!;
+                const w3_2 = K2[wt_2 + 3]!;
                 s0_0_2 += x0_2 * w0_2;
                 s0_1_2 += x0_2 * w1_2;
                 s0_2_2 += x0_2 * w2_2;
@@ -613,21 +613,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2];
+            const add_9 = s0_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2];
+            const add_13 = s1_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
@@ -655,21 +655,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4];
+                const v0_2 = relu_2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1];
+                const v1_2 = relu_2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2];
+                const v2_2 = relu_2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3];
+                const v3_2 = relu_2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4];
+                const v4_2 = relu_2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5];
+                const v5_2 = relu_2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6];
+                const v6_2 = relu_2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7];
+                const v7_2 = relu_2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -693,7 +693,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
+        logits[i * 10 + j] = mem[at + i * 10 + j]! + b_2[j]!;
       }
     }
   }
@@ -713,52 +713,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:22:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
-    const sub_0 = softmax[i * 10] - (y[i] === 0 ? 1 : 0);
+    const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
     dlogits[i * 10] = sub_0 * div;
-    const sub_1 = softmax[i * 10 + 1] - (y[i] === 1 ? 1 : 0);
+    const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
     dlogits[i * 10 + 1] = sub_1 * div;
-    const sub_2 = softmax[i * 10 + 2] - (y[i] === 2 ? 1 : 0);
+    const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
     dlogits[i * 10 + 2] = sub_2 * div;
-    const sub_3 = softmax[i * 10 + 3] - (y[i] === 3 ? 1 : 0);
+    const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
     dlogits[i * 10 + 3] = sub_3 * div;
-    const sub_4 = softmax[i * 10 + 4] - (y[i] === 4 ? 1 : 0);
+    const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
     dlogits[i * 10 + 4] = sub_4 * div;
-    const sub_5 = softmax[i * 10 + 5] - (y[i] === 5 ? 1 : 0);
+    const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
     dlogits[i * 10 + 5] = sub_5 * div;
-    const sub_6 = softmax[i * 10 + 6] - (y[i] === 6 ? 1 : 0);
+    const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
     dlogits[i * 10 + 6] = sub_6 * div;
-    const sub_7 = softmax[i * 10 + 7] - (y[i] === 7 ? 1 : 0);
+    const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
     dlogits[i * 10 + 7] = sub_7 * div;
-    const sub_8 = softmax[i * 10 + 8] - (y[i] === 8 ? 1 : 0);
+    const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
     dlogits[i * 10 + 8] = sub_8 * div;
-    const sub_9 = softmax[i * 10 + 9] - (y[i] === 9 ? 1 : 0);
+    const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
     dlogits[i * 10 + 9] = sub_9 * div;
     // db = Σ_axis0 dlogits   (add', model.ts:21:18)
-    db_0 += dlogits[i * 10];
-    db_1 += dlogits[i * 10 + 1];
-    db_2 += dlogits[i * 10 + 2];
-    db_3 += dlogits[i * 10 + 3];
-    db_4 += dlogits[i * 10 + 4];
-    db_5 += dlogits[i * 10 + 5];
-    db_6 += dlogits[i * 10 + 6];
-    db_7 += dlogits[i * 10 + 7];
-    db_8 += dlogits[i * 10 + 8];
-    db_9 += dlogits[i * 10 + 9];
+    db_0 += dlogits[i * 10]!;
+    db_1 += dlogits[i * 10 + 1]!;
+    db_2 += dlogits[i * 10 + 2]!;
+    db_3 += dlogits[i * 10 + 3]!;
+    db_4 += dlogits[i * 10 + 4]!;
+    db_5 += dlogits[i * 10 + 5]!;
+    db_6 += dlogits[i * 10 + 6]!;
+    db_7 += dlogits[i * 10 + 7]!;
+    db_8 += dlogits[i * 10 + 8]!;
+    db_9 += dlogits[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;
@@ -780,7 +780,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 256; j++) {
-        matmul[i * 256 + j] = mem_2[at_2 + i * 256 + j];
+        matmul[i * 256 + j] = mem_2[at_2 + i * 256 + j]!;
       }
     }
   }
@@ -791,7 +791,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_3 = GEMM.mem;
     for (let i = 0; i < 256; i++) {
       for (let j = 0; j < 10; j++) {
-        dW[i * 10 + j] = mem_3[at_3 + i * 10 + j];
+        dW[i * 10 + j] = mem_3[at_3 + i * 10 + j]!;
       }
     }
   }
@@ -807,75 +807,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           const o_5 = bi_5 * 256 + oh_5 * 64 + ow_5 * 16;
           for (let c0_4 = 0; c0_4 < 16; c0_4 += 8) {
             const first = xw_5 + c0_4;
-            let m0_3 = relu_2[first],
+            let m0_3 = relu_2[first]!,
               at0 = first;
-            let m1_3 = relu_2[first + 1],
+            let m1_3 = relu_2[first + 1]!,
               at1 = first + 1;
-            let m2_3 = relu_2[first + 2],
+            let m2_3 = relu_2[first + 2]!,
               at2 = first + 2;
-            let m3_3 = relu_2[first + 3],
+            let m3_3 = relu_2[first + 3]!,
               at3 = first + 3;
-            let m4_3 = relu_2[first + 4],
+            let m4_3 = relu_2[first + 4]!,
               at4 = first + 4;
-            let m5_3 = relu_2[first + 5],
+            let m5_3 = relu_2[first + 5]!,
               at5 = first + 5;
-            let m6_3 = relu_2[first + 6],
+            let m6_3 = relu_2[first + 6]!,
               at6 = first + 6;
-            let m7_3 = relu_2[first + 7],
+            let m7_3 = relu_2[first + 7]!,
               at7 = first + 7;
             for (let kh_5 = 0; kh_5 < 2; kh_5++) {
               for (let kw_3 = 0; kw_3 < 2; kw_3++) {
                 const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_4;
-                const v0_3 = relu_2[xk_5];
+                const v0_3 = relu_2[xk_5]!;
                 if (v0_3 > m0_3 || v0_3 !== v0_3) {
                   m0_3 = v0_3;
                   at0 = xk_5;
                 }
-                const v1_3 = relu_2[xk_5 + 1];
+                const v1_3 = relu_2[xk_5 + 1]!;
                 if (v1_3 > m1_3 || v1_3 !== v1_3) {
                   m1_3 = v1_3;
                   at1 = xk_5 + 1;
                 }
-                const v2_3 = relu_2[xk_5 + 2];
+                const v2_3 = relu_2[xk_5 + 2]!;
                 if (v2_3 > m2_3 || v2_3 !== v2_3) {
                   m2_3 = v2_3;
                   at2 = xk_5 + 2;
                 }
-                const v3_3 = relu_2[xk_5 + 3];
+                const v3_3 = relu_2[xk_5 + 3]!;
                 if (v3_3 > m3_3 || v3_3 !== v3_3) {
                   m3_3 = v3_3;
                   at3 = xk_5 + 3;
                 }
-                const v4_3 = relu_2[xk_5 + 4];
+                const v4_3 = relu_2[xk_5 + 4]!;
                 if (v4_3 > m4_3 || v4_3 !== v4_3) {
                   m4_3 = v4_3;
                   at4 = xk_5 + 4;
                 }
-                const v5_3 = relu_2[xk_5 + 5];
+                const v5_3 = relu_2[xk_5 + 5]!;
                 if (v5_3 > m5_3 || v5_3 !== v5_3) {
                   m5_3 = v5_3;
                   at5 = xk_5 + 5;
                 }
-                const v6_3 = relu_2[xk_5 + 6];
+                const v6_3 = relu_2[xk_5 + 6]!;
                 if (v6_3 > m6_3 || v6_3 !== v6_3) {
                   m6_3 = v6_3;
                   at6 = xk_5 + 6;
                 }
-                const v7_3 = relu_2[xk_5 + 7];
+                const v7_3 = relu_2[xk_5 + 7]!;
                 if (v7_3 > m7_3 || v7_3 !== v7_3) {
                   m7_3 = v7_3;
                   at7 = xk_5 + 7;
                 }
               }
             }
-            maxPool2dBackward[at0] += matmul[o_5 + c0_4];
-            maxPool2dBackward[at1] += matmul[o_5 + c0_4 + 1];
-            maxPool2dBackward[at2] += matmul[o_5 + c0_4 + 2];
-            maxPool2dBackward[at3] += matmul[o_5 + c0_4 + 3];
-            maxPool2dBackward[at4] += matmul[o_5 + c0_4 + 4];
-            maxPool2dBackward[at5] += matmul[o_5 + c0_4 + 5];
-            maxPool2dBackward[at6] += matmul[o_5 + c0_4 + 6];
-            maxPool2dBackward[at7] += matmul[o_5 + c0_4 + 7];
+            maxPool2dBackward[at0]! += matmul[o_5 + c0_4]!;
+            maxPool2dBackward[at1]! += matmul[o_5 + c0_4 + 1]!;
+            maxPool2dBackward[at2]! += matmul[o_5 + c0_4 + 2]!;
+            maxPool2dBackward[at3]! += matmul[o_5 + c0_4 + 3]!;
+            maxPool2dBackward[at4]! += matmul[o_5 + c0_4 + 4]!;
+            maxPool2dBackward[at5]! += matmul[o_5 + c0_4 + 5]!;
+            maxPool2dBackward[at6]! += matmul[o_5 + c0_4 + 6]!;
+            maxPool2dBackward[at7]! += matmul[o_5 + c0_4 + 7]!;
           }
         }
       }
@@ -886,59 +886,59 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // mul = maxPool2dBackward ⊙ [relu_2 > 0]   (relu', model.ts:17:24)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        const step_0 = relu_2[i * 1024 + j * 128 + k * 16] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16] * step_0;
-        const step_1 = relu_2[i * 1024 + j * 128 + k * 16 + 1] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1] * step_1;
-        const step_2 = relu_2[i * 1024 + j * 128 + k * 16 + 2] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2] * step_2;
-        const step_3 = relu_2[i * 1024 + j * 128 + k * 16 + 3] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3] * step_3;
-        const step_4 = relu_2[i * 1024 + j * 128 + k * 16 + 4] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4] * step_4;
-        const step_5 = relu_2[i * 1024 + j * 128 + k * 16 + 5] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5] * step_5;
-        const step_6 = relu_2[i * 1024 + j * 128 + k * 16 + 6] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6] * step_6;
-        const step_7 = relu_2[i * 1024 + j * 128 + k * 16 + 7] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7] * step_7;
-        const step_8 = relu_2[i * 1024 + j * 128 + k * 16 + 8] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8] * step_8;
-        const step_9 = relu_2[i * 1024 + j * 128 + k * 16 + 9] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9] * step_9;
-        const step_10 = relu_2[i * 1024 + j * 128 + k * 16 + 10] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10] * step_10;
-        const step_11 = relu_2[i * 1024 + j * 128 + k * 16 + 11] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11] * step_11;
-        const step_12 = relu_2[i * 1024 + j * 128 + k * 16 + 12] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12] * step_12;
-        const step_13 = relu_2[i * 1024 + j * 128 + k * 16 + 13] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13] * step_13;
-        const step_14 = relu_2[i * 1024 + j * 128 + k * 16 + 14] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14] * step_14;
-        const step_15 = relu_2[i * 1024 + j * 128 + k * 16 + 15] <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15] * step_15;
+        const step_0 = relu_2[i * 1024 + j * 128 + k * 16]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
+        const step_1 = relu_2[i * 1024 + j * 128 + k * 16 + 1]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
+        const step_2 = relu_2[i * 1024 + j * 128 + k * 16 + 2]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
+        const step_3 = relu_2[i * 1024 + j * 128 + k * 16 + 3]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
+        const step_4 = relu_2[i * 1024 + j * 128 + k * 16 + 4]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
+        const step_5 = relu_2[i * 1024 + j * 128 + k * 16 + 5]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
+        const step_6 = relu_2[i * 1024 + j * 128 + k * 16 + 6]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
+        const step_7 = relu_2[i * 1024 + j * 128 + k * 16 + 7]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
+        const step_8 = relu_2[i * 1024 + j * 128 + k * 16 + 8]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
+        const step_9 = relu_2[i * 1024 + j * 128 + k * 16 + 9]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
+        const step_10 = relu_2[i * 1024 + j * 128 + k * 16 + 10]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
+        const step_11 = relu_2[i * 1024 + j * 128 + k * 16 + 11]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
+        const step_12 = relu_2[i * 1024 + j * 128 + k * 16 + 12]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
+        const step_13 = relu_2[i * 1024 + j * 128 + k * 16 + 13]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
+        const step_14 = relu_2[i * 1024 + j * 128 + k * 16 + 14]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
+        const step_15 = relu_2[i * 1024 + j * 128 + k * 16 + 15]! <= 0 ? 0 : 1;
+        mul[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
       }
     }
     // sum_2 = Σ_axis0 mul   (add', model.ts:17:29)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        sum_2[j * 128 + k * 16] += mul[i * 1024 + j * 128 + k * 16];
-        sum_2[j * 128 + k * 16 + 1] += mul[i * 1024 + j * 128 + k * 16 + 1];
-        sum_2[j * 128 + k * 16 + 2] += mul[i * 1024 + j * 128 + k * 16 + 2];
-        sum_2[j * 128 + k * 16 + 3] += mul[i * 1024 + j * 128 + k * 16 + 3];
-        sum_2[j * 128 + k * 16 + 4] += mul[i * 1024 + j * 128 + k * 16 + 4];
-        sum_2[j * 128 + k * 16 + 5] += mul[i * 1024 + j * 128 + k * 16 + 5];
-        sum_2[j * 128 + k * 16 + 6] += mul[i * 1024 + j * 128 + k * 16 + 6];
-        sum_2[j * 128 + k * 16 + 7] += mul[i * 1024 + j * 128 + k * 16 + 7];
-        sum_2[j * 128 + k * 16 + 8] += mul[i * 1024 + j * 128 + k * 16 + 8];
-        sum_2[j * 128 + k * 16 + 9] += mul[i * 1024 + j * 128 + k * 16 + 9];
-        sum_2[j * 128 + k * 16 + 10] += mul[i * 1024 + j * 128 + k * 16 + 10];
-        sum_2[j * 128 + k * 16 + 11] += mul[i * 1024 + j * 128 + k * 16 + 11];
-        sum_2[j * 128 + k * 16 + 12] += mul[i * 1024 + j * 128 + k * 16 + 12];
-        sum_2[j * 128 + k * 16 + 13] += mul[i * 1024 + j * 128 + k * 16 + 13];
-        sum_2[j * 128 + k * 16 + 14] += mul[i * 1024 + j * 128 + k * 16 + 14];
-        sum_2[j * 128 + k * 16 + 15] += mul[i * 1024 + j * 128 + k * 16 + 15];
+        sum_2[j * 128 + k * 16]! += mul[i * 1024 + j * 128 + k * 16]!;
+        sum_2[j * 128 + k * 16 + 1]! += mul[i * 1024 + j * 128 + k * 16 + 1]!;
+        sum_2[j * 128 + k * 16 + 2]! += mul[i * 1024 + j * 128 + k * 16 + 2]!;
+        sum_2[j * 128 + k * 16 + 3]! += mul[i * 1024 + j * 128 + k * 16 + 3]!;
+        sum_2[j * 128 + k * 16 + 4]! += mul[i * 1024 + j * 128 + k * 16 + 4]!;
+        sum_2[j * 128 + k * 16 + 5]! += mul[i * 1024 + j * 128 + k * 16 + 5]!;
+        sum_2[j * 128 + k * 16 + 6]! += mul[i * 1024 + j * 128 + k * 16 + 6]!;
+        sum_2[j * 128 + k * 16 + 7]! += mul[i * 1024 + j * 128 + k * 16 + 7]!;
+        sum_2[j * 128 + k * 16 + 8]! += mul[i * 1024 + j * 128 + k * 16 + 8]!;
+        sum_2[j * 128 + k * 16 + 9]! += mul[i * 1024 + j * 128 + k * 16 + 9]!;
+        sum_2[j * 128 + k * 16 + 10]! += mul[i * 1024 + j * 128 + k * 16 + 10]!;
+        sum_2[j * 128 + k * 16 + 11]! += mul[i * 1024 + j * 128 + k * 16 + 11]!;
+        sum_2[j * 128 + k * 16 + 12]! += mul[i * 1024 + j * 128 + k * 16 + 12]!;
+        sum_2[j * 128 + k * 16 + 13]! += mul[i * 1024 + j * 128 + k * 16 + 13]!;
+        sum_2[j * 128 + k * 16 + 14]! += mul[i * 1024 + j * 128 + k * 16 + 14]!;
+        sum_2[j * 128 + k * 16 + 15]! += mul[i * 1024 + j * 128 + k * 16 + 15]!;
       }
     }
   }
@@ -946,43 +946,43 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   sum_3.fill(0);
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 8; j++) {
-      sum_3[j * 16] += sum_2[i * 128 + j * 16];
-      sum_3[j * 16 + 1] += sum_2[i * 128 + j * 16 + 1];
-      sum_3[j * 16 + 2] += sum_2[i * 128 + j * 16 + 2];
-      sum_3[j * 16 + 3] += sum_2[i * 128 + j * 16 + 3];
-      sum_3[j * 16 + 4] += sum_2[i * 128 + j * 16 + 4];
-      sum_3[j * 16 + 5] += sum_2[i * 128 + j * 16 + 5];
-      sum_3[j * 16 + 6] += sum_2[i * 128 + j * 16 + 6];
-      sum_3[j * 16 + 7] += sum_2[i * 128 + j * 16 + 7];
-      sum_3[j * 16 + 8] += sum_2[i * 128 + j * 16 + 8];
-      sum_3[j * 16 + 9] += sum_2[i * 128 + j * 16 + 9];
-      sum_3[j * 16 + 10] += sum_2[i * 128 + j * 16 + 10];
-      sum_3[j * 16 + 11] += sum_2[i * 128 + j * 16 + 11];
-      sum_3[j * 16 + 12] += sum_2[i * 128 + j * 16 + 12];
-      sum_3[j * 16 + 13] += sum_2[i * 128 + j * 16 + 13];
-      sum_3[j * 16 + 14] += sum_2[i * 128 + j * 16 + 14];
-      sum_3[j * 16 + 15] += sum_2[i * 128 + j * 16 + 15];
+      sum_3[j * 16]! += sum_2[i * 128 + j * 16]!;
+      sum_3[j * 16 + 1]! += sum_2[i * 128 + j * 16 + 1]!;
+      sum_3[j * 16 + 2]! += sum_2[i * 128 + j * 16 + 2]!;
+      sum_3[j * 16 + 3]! += sum_2[i * 128 + j * 16 + 3]!;
+      sum_3[j * 16 + 4]! += sum_2[i * 128 + j * 16 + 4]!;
+      sum_3[j * 16 + 5]! += sum_2[i * 128 + j * 16 + 5]!;
+      sum_3[j * 16 + 6]! += sum_2[i * 128 + j * 16 + 6]!;
+      sum_3[j * 16 + 7]! += sum_2[i * 128 + j * 16 + 7]!;
+      sum_3[j * 16 + 8]! += sum_2[i * 128 + j * 16 + 8]!;
+      sum_3[j * 16 + 9]! += sum_2[i * 128 + j * 16 + 9]!;
+      sum_3[j * 16 + 10]! += sum_2[i * 128 + j * 16 + 10]!;
+      sum_3[j * 16 + 11]! += sum_2[i * 128 + j * 16 + 11]!;
+      sum_3[j * 16 + 12]! += sum_2[i * 128 + j * 16 + 12]!;
+      sum_3[j * 16 + 13]! += sum_2[i * 128 + j * 16 + 13]!;
+      sum_3[j * 16 + 14]! += sum_2[i * 128 + j * 16 + 14]!;
+      sum_3[j * 16 + 15]! += sum_2[i * 128 + j * 16 + 15]!;
     }
   }
   // dc2 = Σ_axis0 sum_3   (add', model.ts:17:29)
   dc2.fill(0);
   for (let i = 0; i < 8; i++) {
-    dc2[0] += sum_3[i * 16];
-    dc2[1] += sum_3[i * 16 + 1];
-    dc2[2] += sum_3[i * 16 + 2];
-    dc2[3] += sum_3[i * 16 + 3];
-    dc2[4] += sum_3[i * 16 + 4];
-    dc2[5] += sum_3[i * 16 + 5];
-    dc2[6] += sum_3[i * 16 + 6];
-    dc2[7] += sum_3[i * 16 + 7];
-    dc2[8] += sum_3[i * 16 + 8];
-    dc2[9] += sum_3[i * 16 + 9];
-    dc2[10] += sum_3[i * 16 + 10];
-    dc2[11] += sum_3[i * 16 + 11];
-    dc2[12] += sum_3[i * 16 + 12];
-    dc2[13] += sum_3[i * 16 + 13];
-    dc2[14] += sum_3[i * 16 + 14];
-    dc2[15] += sum_3[i * 16 + 15];
+    dc2[0]! += sum_3[i * 16]!;
+    dc2[1]! += sum_3[i * 16 + 1]!;
+    dc2[2]! += sum_3[i * 16 + 2]!;
+    dc2[3]! += sum_3[i * 16 + 3]!;
+    dc2[4]! += sum_3[i * 16 + 4]!;
+    dc2[5]! += sum_3[i * 16 + 5]!;
+    dc2[6]! += sum_3[i * 16 + 6]!;
+    dc2[7]! += sum_3[i * 16 + 7]!;
+    dc2[8]! += sum_3[i * 16 + 8]!;
+    dc2[9]! += sum_3[i * 16 + 9]!;
+    dc2[10]! += sum_3[i * 16 + 10]!;
+    dc2[11]! += sum_3[i * 16 + 11]!;
+    dc2[12]! += sum_3[i * 16 + 12]!;
+    dc2[13]! += sum_3[i * 16 + 13]!;
+    dc2[14]! += sum_3[i * 16 + 14]!;
+    dc2[15]! += sum_3[i * 16 + 15]!;
   }
   // dh1 = mul ⊛ᵀ K2   (conv2d', model.ts:17:33)
   {
@@ -996,35 +996,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           const xw_6 = xh_6 + ow_6 * 8;
           const o_6 = bi_6 * 1024 + oh_6 * 128 + ow_6 * 16;
           for (let c0_5 = 0; c0_5 < 16; c0_5 += 4) {
-            const g0_0 = mul[o_6 + c0_5];
-            const g0_1 = mul[o_6 + c0_5 + 1];
-            const g0_2 = mul[o_6 + c0_5 + 2];
-            const g0_3 = mul[o_6 + c0_5 + 3];
-            const g1_0 = mul[o_6 + c0_5 + 16];
-            const g1_1 = mul[o_6 + c0_5 + 17];
-            const g1_2 = mul[o_6 + c0_5 + 18];
-            const g1_3 = mul[o_6 + c0_5 + 19];
-            const g2_0 = mul[o_6 + c0_5 + 32];
-            const g2_1 = mul[o_6 + c0_5 + 33];
-            const g2_2 = mul[o_6 + c0_5 + 34];
-            const g2_3 = mul[o_6 + c0_5 + 35];
-            const g3_0 = mul[o_6 + c0_5 + 48];
-            const g3_1 = mul[o_6 + c0_5 + 49];
-            const g3_2 = mul[o_6 + c0_5 + 50];
-            const g3_3 = mul[o_6 + c0_5 + 51];
+            const g0_0 = mul[o_6 + c0_5]!;
+            const g0_1 = mul[o_6 + c0_5 + 1]!;
+            const g0_2 = mul[o_6 + c0_5 + 2]!;
+            const g0_3 = mul[o_6 + c0_5 + 3]!;
+            const g1_0 = mul[o_6 + c0_5 + 16]!;
+            const g1_1 = mul[o_6 + c0_5 + 17]!;
+            const g1_2 = mul[o_6 + c0_5 + 18]!;
+            const g1_3 = mul[o_6 + c0_5 + 19]!;
+            const g2_0 = mul[o_6 + c0_5 + 32]!;
+            const g2_1 = mul[o_6 + c0_5 + 33]!;
+            const g2_2 = mul[o_6 + c0_5 + 34]!;
+            const g2_3 = mul[o_6 + c0_5 + 35]!;
+            const g3_0 = mul[o_6 + c0_5 + 48]!;
+            const g3_1 = mul[o_6 + c0_5 + 49]!;
+            const g3_2 = mul[o_6 + c0_5 + 50]!;
+            const g3_3 = mul[o_6 + c0_5 + 51]!;
             for (let kh_6 = 0; kh_6 < 5; kh_6++) {
               const xk_6 = xw_6 + kh_6 * 96;
               const wk_3 = kh_6 * 640 + c0_5;
               for (let t_3 = 0; t_3 < 40; t_3++) {
                 const wt_3 = wk_3 + t_3 * 16;
-                const w0_3 = K2[wt_3];
-                const w1_3 = K2[wt_3 + 1];
-                const w2_3 = K2[wt_3 + 2];
-                const w3_3 = K2[wt_3 + 3];
-                dh1[xk_6 + t_3] += g0_0 * w0_3 + g0_1 * w1_3 + g0_2 * w2_3 + g0_3 * w3_3;
-                dh1[xk_6 + t_3 + 8] += g1_0 * w0_3 + g1_1 * w1_3 + g1_2 * w2_3 + g1_3 * w3_3;
-                dh1[xk_6 + t_3 + 16] += g2_0 * w0_3 + g2_1 * w1_3 + g2_2 * w2_3 + g2_3 * w3_3;
-                dh1[xk_6 + t_3 + 24] += g3_0 * w0_3 + g3_1 * w1_3 + g3_2 * w2_3 + g3_3 * w3_3;
+                const w0_3 = K2[wt_3]!;
+                const w1_3 = K2[wt_3 + 1]!;
+                const w2_3 = K2[wt_3 + 2]!;
+                const w3_3 = K2[wt_3 + 3]!;
+                dh1[xk_6 + t_3]! += g0_0 * w0_3 + g0_1 * w1_3 + g0_2 * w2_3 + g0_3 * w3_3;
+                dh1[xk_6 + t_3 + 8]! += g1_0 * w0_3 + g1_1 * w1_3 + g1_2 * w2_3 + g1_3 * w3_3;
+                dh1[xk_6 + t_3 + 16]! += g2_0 * w0_3 + g2_1 * w1_3 + g2_2 * w2_3 + g2_3 * w3_3;
+                dh1[xk_6 + t_3 + 24]! += g3_0 * w0_3 + g3_1 * w1_3 + g3_2 * w2_3 + g3_3 * w3_3;
               }
             }
           }
@@ -1055,12 +1055,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
               for (let ow_7 = 0; ow_7 < 8; ow_7++) {
                 const xi = xr + ow_7 * 8;
                 const gi = gr + ow_7 * 16;
-                const x0_3 = h1[xi];
-                const x1_3 = h1[xi + 1];
-                const g0 = mul[gi];
-                const g1 = mul[gi + 1];
-                const g2 = mul[gi + 2];
-                const g3 = mul[gi + 3];
+                const x0_3 = h1[xi]!;
+                const x1_3 = h1[xi + 1]!;
+                const g0 = mul[gi]!;
+                const g1 = mul[gi + 1]!;
+                const g2 = mul[gi + 2]!;
+                const g3 = mul[gi + 3]!;
                 s0_0_3 += x0_3 * g0;
                 s0_1_3 += x0_3 * g1;
                 s0_2_3 += x0_3 * g2;
@@ -1095,75 +1095,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
           const xw_7 = xh_7 + ow_8 * 16;
           const o_7 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
           const first_2 = xw_7;
-          let m0_4 = relu[first_2],
+          let m0_4 = relu[first_2]!,
             at0_2 = first_2;
-          let m1_4 = relu[first_2 + 1],
+          let m1_4 = relu[first_2 + 1]!,
             at1_2 = first_2 + 1;
-          let m2_4 = relu[first_2 + 2],
+          let m2_4 = relu[first_2 + 2]!,
             at2_2 = first_2 + 2;
-          let m3_4 = relu[first_2 + 3],
+          let m3_4 = relu[first_2 + 3]!,
             at3_2 = first_2 + 3;
-          let m4_4 = relu[first_2 + 4],
+          let m4_4 = relu[first_2 + 4]!,
             at4_2 = first_2 + 4;
-          let m5_4 = relu[first_2 + 5],
+          let m5_4 = relu[first_2 + 5]!,
             at5_2 = first_2 + 5;
-          let m6_4 = relu[first_2 + 6],
+          let m6_4 = relu[first_2 + 6]!,
             at6_2 = first_2 + 6;
-          let m7_4 = relu[first_2 + 7],
+          let m7_4 = relu[first_2 + 7]!,
             at7_2 = first_2 + 7;
           for (let kh_8 = 0; kh_8 < 2; kh_8++) {
             for (let kw_4 = 0; kw_4 < 2; kw_4++) {
               const xk_7 = xw_7 + kh_8 * 192 + kw_4 * 8;
-              const v0_4 = relu[xk_7];
+              const v0_4 = relu[xk_7]!;
               if (v0_4 > m0_4 || v0_4 !== v0_4) {
                 m0_4 = v0_4;
                 at0_2 = xk_7;
               }
-              const v1_4 = relu[xk_7 + 1];
+              const v1_4 = relu[xk_7 + 1]!;
               if (v1_4 > m1_4 || v1_4 !== v1_4) {
                 m1_4 = v1_4;
                 at1_2 = xk_7 + 1;
               }
-              const v2_4 = relu[xk_7 + 2];
+              const v2_4 = relu[xk_7 + 2]!;
               if (v2_4 > m2_4 || v2_4 !== v2_4) {
                 m2_4 = v2_4;
                 at2_2 = xk_7 + 2;
               }
-              const v3_4 = relu[xk_7 + 3];
+              const v3_4 = relu[xk_7 + 3]!;
               if (v3_4 > m3_4 || v3_4 !== v3_4) {
                 m3_4 = v3_4;
                 at3_2 = xk_7 + 3;
               }
-              const v4_4 = relu[xk_7 + 4];
+              const v4_4 = relu[xk_7 + 4]!;
               if (v4_4 > m4_4 || v4_4 !== v4_4) {
                 m4_4 = v4_4;
                 at4_2 = xk_7 + 4;
               }
-              const v5_4 = relu[xk_7 + 5];
+              const v5_4 = relu[xk_7 + 5]!;
               if (v5_4 > m5_4 || v5_4 !== v5_4) {
                 m5_4 = v5_4;
                 at5_2 = xk_7 + 5;
               }
-              const v6_4 = relu[xk_7 + 6];
+              const v6_4 = relu[xk_7 + 6]!;
               if (v6_4 > m6_4 || v6_4 !== v6_4) {
                 m6_4 = v6_4;
                 at6_2 = xk_7 + 6;
               }
-              const v7_4 = relu[xk_7 + 7];
+              const v7_4 = relu[xk_7 + 7]!;
               if (v7_4 > m7_4 || v7_4 !== v7_4) {
                 m7_4 = v7_4;
                 at7_2 = xk_7 + 7;
               }
             }
           }
-          maxPool2dBackward_2[at0_2] += dh1[o_7];
-          maxPool2dBackward_2[at1_2] += dh1[o_7 + 1];
-          maxPool2dBackward_2[at2_2] += dh1[o_7 + 2];
-          maxPool2dBackward_2[at3_2] += dh1[o_7 + 3];
-          maxPool2dBackward_2[at4_2] += dh1[o_7 + 4];
-          maxPool2dBackward_2[at5_2] += dh1[o_7 + 5];
-          maxPool2dBackward_2[at6_2] += dh1[o_7 + 6];
-          maxPool2dBackward_2[at7_2] += dh1[o_7 + 7];
+          maxPool2dBackward_2[at0_2]! += dh1[o_7]!;
+          maxPool2dBackward_2[at1_2]! += dh1[o_7 + 1]!;
+          maxPool2dBackward_2[at2_2]! += dh1[o_7 + 2]!;
+          maxPool2dBackward_2[at3_2]! += dh1[o_7 + 3]!;
+          maxPool2dBackward_2[at4_2]! += dh1[o_7 + 4]!;
+          maxPool2dBackward_2[at5_2]! += dh1[o_7 + 5]!;
+          maxPool2dBackward_2[at6_2]! += dh1[o_7 + 6]!;
+          maxPool2dBackward_2[at7_2]! += dh1[o_7 + 7]!;
         }
       }
     }
@@ -1173,35 +1173,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // mul_2 = maxPool2dBackward_2 ⊙ [relu > 0]   (relu', model.ts:13:24)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        const step_0_2 = relu[i * 4608 + j * 192 + k * 8] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8] * step_0_2;
-        const step_1_2 = relu[i * 4608 + j * 192 + k * 8 + 1] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1] * step_1_2;
-        const step_2_2 = relu[i * 4608 + j * 192 + k * 8 + 2] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2] * step_2_2;
-        const step_3_2 = relu[i * 4608 + j * 192 + k * 8 + 3] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3] * step_3_2;
-        const step_4_2 = relu[i * 4608 + j * 192 + k * 8 + 4] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4] * step_4_2;
-        const step_5_2 = relu[i * 4608 + j * 192 + k * 8 + 5] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5] * step_5_2;
-        const step_6_2 = relu[i * 4608 + j * 192 + k * 8 + 6] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6] * step_6_2;
-        const step_7_2 = relu[i * 4608 + j * 192 + k * 8 + 7] <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7] * step_7_2;
+        const step_0_2 = relu[i * 4608 + j * 192 + k * 8]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
+        const step_1_2 = relu[i * 4608 + j * 192 + k * 8 + 1]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
+        const step_2_2 = relu[i * 4608 + j * 192 + k * 8 + 2]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
+        const step_3_2 = relu[i * 4608 + j * 192 + k * 8 + 3]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
+        const step_4_2 = relu[i * 4608 + j * 192 + k * 8 + 4]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
+        const step_5_2 = relu[i * 4608 + j * 192 + k * 8 + 5]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
+        const step_6_2 = relu[i * 4608 + j * 192 + k * 8 + 6]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
+        const step_7_2 = relu[i * 4608 + j * 192 + k * 8 + 7]! <= 0 ? 0 : 1;
+        mul_2[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
       }
     }
     // sum_4 = Σ_axis0 mul_2   (add', model.ts:13:29)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        sum_4[j * 192 + k * 8] += mul_2[i * 4608 + j * 192 + k * 8];
-        sum_4[j * 192 + k * 8 + 1] += mul_2[i * 4608 + j * 192 + k * 8 + 1];
-        sum_4[j * 192 + k * 8 + 2] += mul_2[i * 4608 + j * 192 + k * 8 + 2];
-        sum_4[j * 192 + k * 8 + 3] += mul_2[i * 4608 + j * 192 + k * 8 + 3];
-        sum_4[j * 192 + k * 8 + 4] += mul_2[i * 4608 + j * 192 + k * 8 + 4];
-        sum_4[j * 192 + k * 8 + 5] += mul_2[i * 4608 + j * 192 + k * 8 + 5];
-        sum_4[j * 192 + k * 8 + 6] += mul_2[i * 4608 + j * 192 + k * 8 + 6];
-        sum_4[j * 192 + k * 8 + 7] += mul_2[i * 4608 + j * 192 + k * 8 + 7];
+        sum_4[j * 192 + k * 8]! += mul_2[i * 4608 + j * 192 + k * 8]!;
+        sum_4[j * 192 + k * 8 + 1]! += mul_2[i * 4608 + j * 192 + k * 8 + 1]!;
+        sum_4[j * 192 + k * 8 + 2]! += mul_2[i * 4608 + j * 192 + k * 8 + 2]!;
+        sum_4[j * 192 + k * 8 + 3]! += mul_2[i * 4608 + j * 192 + k * 8 + 3]!;
+        sum_4[j * 192 + k * 8 + 4]! += mul_2[i * 4608 + j * 192 + k * 8 + 4]!;
+        sum_4[j * 192 + k * 8 + 5]! += mul_2[i * 4608 + j * 192 + k * 8 + 5]!;
+        sum_4[j * 192 + k * 8 + 6]! += mul_2[i * 4608 + j * 192 + k * 8 + 6]!;
+        sum_4[j * 192 + k * 8 + 7]! += mul_2[i * 4608 + j * 192 + k * 8 + 7]!;
       }
     }
   }
@@ -1209,27 +1209,27 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   sum_5.fill(0);
   for (let i = 0; i < 24; i++) {
     for (let j = 0; j < 24; j++) {
-      sum_5[j * 8] += sum_4[i * 192 + j * 8];
-      sum_5[j * 8 + 1] += sum_4[i * 192 + j * 8 + 1];
-      sum_5[j * 8 + 2] += sum_4[i * 192 + j * 8 + 2];
-      sum_5[j * 8 + 3] += sum_4[i * 192 + j * 8 + 3];
-      sum_5[j * 8 + 4] += sum_4[i * 192 + j * 8 + 4];
-      sum_5[j * 8 + 5] += sum_4[i * 192 + j * 8 + 5];
-      sum_5[j * 8 + 6] += sum_4[i * 192 + j * 8 + 6];
-      sum_5[j * 8 + 7] += sum_4[i * 192 + j * 8 + 7];
+      sum_5[j * 8]! += sum_4[i * 192 + j * 8]!;
+      sum_5[j * 8 + 1]! += sum_4[i * 192 + j * 8 + 1]!;
+      sum_5[j * 8 + 2]! += sum_4[i * 192 + j * 8 + 2]!;
+      sum_5[j * 8 + 3]! += sum_4[i * 192 + j * 8 + 3]!;
+      sum_5[j * 8 + 4]! += sum_4[i * 192 + j * 8 + 4]!;
+      sum_5[j * 8 + 5]! += sum_4[i * 192 + j * 8 + 5]!;
+      sum_5[j * 8 + 6]! += sum_4[i * 192 + j * 8 + 6]!;
+      sum_5[j * 8 + 7]! += sum_4[i * 192 + j * 8 + 7]!;
     }
   }
   // dc1 = Σ_axis0 sum_5   (add', model.ts:13:29)
   dc1.fill(0);
   for (let i = 0; i < 24; i++) {
-    dc1[0] += sum_5[i * 8];
-    dc1[1] += sum_5[i * 8 + 1];
-    dc1[2] += sum_5[i * 8 + 2];
-    dc1[3] += sum_5[i * 8 + 3];
-    dc1[4] += sum_5[i * 8 + 4];
-    dc1[5] += sum_5[i * 8 + 5];
-    dc1[6] += sum_5[i * 8 + 6];
-    dc1[7] += sum_5[i * 8 + 7];
+    dc1[0]! += sum_5[i * 8]!;
+    dc1[1]! += sum_5[i * 8 + 1]!;
+    dc1[2]! += sum_5[i * 8 + 2]!;
+    dc1[3]! += sum_5[i * 8 + 3]!;
+    dc1[4]! += sum_5[i * 8 + 4]!;
+    dc1[5]! += sum_5[i * 8 + 5]!;
+    dc1[6]! += sum_5[i * 8 + 6]!;
+    dc1[7]! += sum_5[i * 8 + 7]!;
   }
   // dK1 = xᵀ ⊛ mul_2   (conv2d', model.ts:13:33)
   {
@@ -1254,12 +1254,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
               for (let ow_9 = 0; ow_9 < 24; ow_9++) {
                 const xi_2 = xr_2 + ow_9;
                 const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2];
-                const x1_4 = x[xi_2 + 1];
-                const g0_4 = mul_2[gi_2];
-                const g1_4 = mul_2[gi_2 + 1];
-                const g2_4 = mul_2[gi_2 + 2];
-                const g3_4 = mul_2[gi_2 + 3];
+                const x0_4 = x[xi_2]!;
+                const x1_4 = x[xi_2 + 1]!;
+                const g0_4 = mul_2[gi_2]!;
+                const g1_4 = mul_2[gi_2 + 1]!;
+                const g2_4 = mul_2[gi_2 + 2]!;
+                const g3_4 = mul_2[gi_2 + 3]!;
                 s0_0_4 += x0_4 * g0_4;
                 s0_1_4 += x0_4 * g1_4;
                 s0_2_4 += x0_4 * g2_4;
@@ -1295,11 +1295,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
               for (let ow_9 = 0; ow_9 < 24; ow_9++) {
                 const xi_2 = xr_2 + ow_9;
                 const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2];
-                const g0_4 = mul_2[gi_2];
-                const g1_4 = mul_2[gi_2 + 1];
-                const g2_4 = mul_2[gi_2 + 2];
-                const g3_4 = mul_2[gi_2 + 3];
+                const x0_4 = x[xi_2]!;
+                const g0_4 = mul_2[gi_2]!;
+                const g1_4 = mul_2[gi_2 + 1]!;
+                const g2_4 = mul_2[gi_2 + 2]!;
+                const g3_4 = mul_2[gi_2 + 3]!;
                 s0 += x0_4 * g0_4;
                 s1 += x0_4 * g1_4;
                 s2 += x0_4 * g2_4;
@@ -1357,12 +1357,12 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
               const wk = kh * 40 + c0;
               for (let t = 0; t < 5; t++) {
                 const wt = wk + t * 8;
-                const x0 = x[xk + t];
-                const x1 = x[xk + t + 1];
-                const w0 = K1[wt];
-                const w1 = K1[wt + 1];
-                const w2 = K1[wt + 2];
-                const w3 = K1[wt + 3];
+                const x0 = x[xk + t]!;
+                const x1 = x[xk + t + 1]!;
+                const w0 = K1[wt]!;
+                const w1 = K1[wt + 1]!;
+                const w2 = K1[wt + 2]!;
+                const w3 = K1[wt + 3]!;
                 s0_0 += x0 * w0;
                 s0_1 += x0 * w1;
                 s0_2 += x0 * w2;
@@ -1373,21 +1373,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0];
+            const add = s0_0 + c1[c0]!;
             relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1];
+            const add_2 = s0_1 + c1[c0 + 1]!;
             relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2];
+            const add_3 = s0_2 + c1[c0 + 2]!;
             relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3];
+            const add_4 = s0_3 + c1[c0 + 3]!;
             relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0];
+            const add_5 = s1_0 + c1[c0]!;
             relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1];
+            const add_6 = s1_1 + c1[c0 + 1]!;
             relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2];
+            const add_7 = s1_2 + c1[c0 + 2]!;
             relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3];
+            const add_8 = s1_3 + c1[c0 + 3]!;
             relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
           }
         }
@@ -1414,21 +1414,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2];
+              const v0 = relu[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1];
+              const v1 = relu[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2];
+              const v2 = relu[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3];
+              const v3 = relu[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4];
+              const v4 = relu[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5];
+              const v5 = relu[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6];
+              const v6 = relu[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7];
+              const v7 = relu[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -1468,12 +1468,12 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
               const wk_2 = kh_3 * 640 + c0_2;
               for (let t_2 = 0; t_2 < 40; t_2++) {
                 const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2];
-                const x1_2 = h1[xk_3 + t_2 + 8];
-                const w0_2 = K2[wt_2];
-                const w1_2 = K2[wt_2 + 1];
-                const w2_2 = K2[wt_2 + 2];
-                const w3_2 = K2[wt_2 + 3];
+                const x0_2 = h1[xk_3 + t_2]!;
+                const x1_2 = h1[xk_3 + t_2 + 8]!;
+                const w0_2 = K2[wt_2]!;
+                const w1_2 = K2[wt_2 + 1]!;
+                const w2_2 = K2[wt_2 + 2]!;
+                const w3_2 = K2[wt_2 + 3]!;
                 s0_0_2 += x0_2 * w0_2;
                 s0_1_2 += x0_2 * w1_2;
                 s0_2_2 += x0_2 * w2_2;
@@ -1484,21 +1484,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2];
+            const add_9 = s0_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1];
+            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2];
+            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3];
+            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2];
+            const add_13 = s1_0_2 + c2[c0_2]!;
             relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1];
+            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
             relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2];
+            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
             relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3];
+            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
             relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
           }
         }
@@ -1526,21 +1526,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4];
+                const v0_2 = relu_2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1];
+                const v1_2 = relu_2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2];
+                const v2_2 = relu_2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3];
+                const v3_2 = relu_2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4];
+                const v4_2 = relu_2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5];
+                const v5_2 = relu_2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6];
+                const v6_2 = relu_2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7];
+                const v7_2 = relu_2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -1564,7 +1564,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem[at + i * 10 + j] + b_2[j];
+        logits[i * 10 + j] = mem[at + i * 10 + j]! + b_2[j]!;
       }
     }
   }
@@ -1572,19 +1572,19 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:22:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;
@@ -1599,18 +1599,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -1624,25 +1624,25 @@ function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[]
 function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -1657,35 +1657,35 @@ function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float3
 function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -1699,9 +1699,9 @@ function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[
 function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.fround(Math.sqrt(sum));
     squares += norm * norm;
   }
@@ -1710,8 +1710,8 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   );
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -1719,9 +1719,9 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float32Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

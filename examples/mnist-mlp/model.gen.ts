@@ -145,7 +145,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j] + b1_2[j];
+        const add = mem[at + i * 128 + j]! + b1_2[j]!;
         h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
@@ -157,17 +157,17 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
       }
     }
   }
   for (let i = 0; i < n; i++) {
     // softmax = softmax(logits)   (model.ts:14:84)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
-    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3]! - max) / sumExp;
   }
 }
 
@@ -195,7 +195,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j] + b1_2[j];
+        const add = mem[at + i * 128 + j]! + b1_2[j]!;
         h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
@@ -207,7 +207,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
       }
     }
   }
@@ -227,52 +227,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
-    const sub_0 = softmax[i * 10] - (y[i] === 0 ? 1 : 0);
+    const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
     dlogits[i * 10] = sub_0 * div;
-    const sub_1 = softmax[i * 10 + 1] - (y[i] === 1 ? 1 : 0);
+    const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
     dlogits[i * 10 + 1] = sub_1 * div;
-    const sub_2 = softmax[i * 10 + 2] - (y[i] === 2 ? 1 : 0);
+    const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
     dlogits[i * 10 + 2] = sub_2 * div;
-    const sub_3 = softmax[i * 10 + 3] - (y[i] === 3 ? 1 : 0);
+    const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
     dlogits[i * 10 + 3] = sub_3 * div;
-    const sub_4 = softmax[i * 10 + 4] - (y[i] === 4 ? 1 : 0);
+    const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
     dlogits[i * 10 + 4] = sub_4 * div;
-    const sub_5 = softmax[i * 10 + 5] - (y[i] === 5 ? 1 : 0);
+    const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
     dlogits[i * 10 + 5] = sub_5 * div;
-    const sub_6 = softmax[i * 10 + 6] - (y[i] === 6 ? 1 : 0);
+    const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
     dlogits[i * 10 + 6] = sub_6 * div;
-    const sub_7 = softmax[i * 10 + 7] - (y[i] === 7 ? 1 : 0);
+    const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
     dlogits[i * 10 + 7] = sub_7 * div;
-    const sub_8 = softmax[i * 10 + 8] - (y[i] === 8 ? 1 : 0);
+    const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
     dlogits[i * 10 + 8] = sub_8 * div;
-    const sub_9 = softmax[i * 10 + 9] - (y[i] === 9 ? 1 : 0);
+    const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
     dlogits[i * 10 + 9] = sub_9 * div;
     // db2 = Σ_axis0 dlogits   (add', model.ts:13:18)
-    db2_0 += dlogits[i * 10];
-    db2_1 += dlogits[i * 10 + 1];
-    db2_2 += dlogits[i * 10 + 2];
-    db2_3 += dlogits[i * 10 + 3];
-    db2_4 += dlogits[i * 10 + 4];
-    db2_5 += dlogits[i * 10 + 5];
-    db2_6 += dlogits[i * 10 + 6];
-    db2_7 += dlogits[i * 10 + 7];
-    db2_8 += dlogits[i * 10 + 8];
-    db2_9 += dlogits[i * 10 + 9];
+    db2_0 += dlogits[i * 10]!;
+    db2_1 += dlogits[i * 10 + 1]!;
+    db2_2 += dlogits[i * 10 + 2]!;
+    db2_3 += dlogits[i * 10 + 3]!;
+    db2_4 += dlogits[i * 10 + 4]!;
+    db2_5 += dlogits[i * 10 + 5]!;
+    db2_6 += dlogits[i * 10 + 6]!;
+    db2_7 += dlogits[i * 10 + 7]!;
+    db2_8 += dlogits[i * 10 + 8]!;
+    db2_9 += dlogits[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -294,7 +294,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_3 = GEMM.mem;
     for (let i = 0; i < 128; i++) {
       for (let j = 0; j < 10; j++) {
-        dW2[i * 10 + j] = mem_3[at_3 + i * 10 + j];
+        dW2[i * 10 + j] = mem_3[at_3 + i * 10 + j]!;
       }
     }
   }
@@ -305,8 +305,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_4 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const step = h1[i * 128 + j] <= 0 ? 0 : 1;
-        mul[i * 128 + j] = mem_4[at_4 + i * 128 + j] * step;
+        const step = h1[i * 128 + j]! <= 0 ? 0 : 1;
+        mul[i * 128 + j] = mem_4[at_4 + i * 128 + j]! * step;
       }
     }
   }
@@ -317,7 +317,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_5 = GEMM.mem;
     for (let i = 0; i < 784; i++) {
       for (let j = 0; j < 128; j++) {
-        dW1[i * 128 + j] = mem_5[at_5 + i * 128 + j];
+        dW1[i * 128 + j] = mem_5[at_5 + i * 128 + j]!;
       }
     }
   }
@@ -325,7 +325,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   for (let i = 0; i < n; i++) {
     // db1 = Σ_axis0 mul   (add', model.ts:12:19)
     for (let j = 0; j < 128; j++) {
-      db1[j] += mul[i * 128 + j];
+      db1[j]! += mul[i * 128 + j]!;
     }
   }
   return loss;
@@ -348,7 +348,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j] + b1_2[j];
+        const add = mem[at + i * 128 + j]! + b1_2[j]!;
         h1[i * 128 + j] = add <= 0 ? 0 : add;
       }
     }
@@ -360,7 +360,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j] + b2_2[j];
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
       }
     }
   }
@@ -368,19 +368,19 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -395,18 +395,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -420,25 +420,25 @@ function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[]
 function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -453,35 +453,35 @@ function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float3
 function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -495,9 +495,9 @@ function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[
 function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.fround(Math.sqrt(sum));
     squares += norm * norm;
   }
@@ -506,8 +506,8 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   );
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -515,9 +515,9 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float32Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

@@ -137,18 +137,18 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
 
   for (let i = 0; i < n; i++) {
     // z1 = x·W1 + b1   (model.ts:13:14)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[2];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[3];
-    z1[i * 2] = matmul_0 + b1_2[0];
-    z1[i * 2 + 1] = matmul_1 + b1_2[1];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
+    z1[i * 2] = matmul_0 + b1_2[0]!;
+    z1[i * 2 + 1] = matmul_1 + b1_2[1]!;
     // h1 = σ(z1)   (model.ts:14:14)
-    h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]));
-    h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]));
+    h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]!));
+    h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]!));
     // z2 = h1·W2 + b2   (model.ts:15:14)
-    const matmul_0_2 = h1[i * 2] * W2[0] + h1[i * 2 + 1] * W2[1];
-    z2[i] = matmul_0_2 + b2_2[0];
+    const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
+    z2[i] = matmul_0_2 + b2_2[0]!;
     // y = σ(z2)   (model.ts:16:13)
-    y[i] = 1 / (1 + Math.exp(-z2[i]));
+    y[i] = 1 / (1 + Math.exp(-z2[i]!));
   }
 }
 
@@ -176,18 +176,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h1 = σ(x·W1 + b1)   (model.ts:14:14)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[2];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[3];
-    const z1_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
+    const z1_0 = matmul_0 + b1_2[0]!;
     const h1_0 = 1 / (1 + Math.exp(-z1_0));
-    const z1_1 = matmul_1 + b1_2[1];
+    const z1_1 = matmul_1 + b1_2[1]!;
     const h1_1 = 1 / (1 + Math.exp(-z1_1));
     // y = σ(h1·W2 + b2)   (model.ts:16:13)
-    const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
-    const z2_0 = matmul_0_2 + b2_2[0];
+    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
+    const z2_0 = matmul_0_2 + b2_2[0]!;
     const y_0 = 1 / (1 + Math.exp(-z2_0));
     // sub = y − t   (model.ts:17:36)
-    const sub_0 = y_0 - t[i];
+    const sub_0 = y_0 - t[i]!;
     // sum = Σ sub²   (model.ts:17:25)
     const square = sub_0 * sub_0;
     sum += square;
@@ -204,8 +204,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     dW2_0 += h1_0 * dz2_0;
     dW2_1 += h1_1 * dz2_0;
     // dz1 = dz2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))   (sigmoid', model.ts:14:14)
-    const dh1_0 = dz2_0 * W2[0];
-    const dh1_1 = dz2_0 * W2[1];
+    const dh1_0 = dz2_0 * W2[0]!;
+    const dh1_1 = dz2_0 * W2[1]!;
     const sub_0_2 = 1 - h1_0;
     const mul_0 = h1_0 * sub_0_2;
     const dz1_0 = dh1_0 * mul_0;
@@ -216,10 +216,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     db1_0 += dz1_0;
     db1_1 += dz1_1;
     // dW1 = xᵀ·dz1   (matmul', model.ts:13:18)
-    dW1_0 += x[i * 2] * dz1_0;
-    dW1_1 += x[i * 2] * dz1_1;
-    dW1_2 += x[i * 2 + 1] * dz1_0;
-    dW1_3 += x[i * 2 + 1] * dz1_1;
+    dW1_0 += x[i * 2]! * dz1_0;
+    dW1_1 += x[i * 2]! * dz1_1;
+    dW1_2 += x[i * 2 + 1]! * dz1_0;
+    dW1_3 += x[i * 2 + 1]! * dz1_1;
   }
   // loss = 0.5 ⊙ sum   (model.ts:17:16)
   const loss = 0.5 * sum;
@@ -253,20 +253,20 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   let sum = 0;
   for (let i = 0; i < n; i++) {
     // z1 = x·W1 + b1   (model.ts:13:14)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[2];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[3];
-    z1[i * 2] = matmul_0 + b1_2[0];
-    z1[i * 2 + 1] = matmul_1 + b1_2[1];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
+    z1[i * 2] = matmul_0 + b1_2[0]!;
+    z1[i * 2 + 1] = matmul_1 + b1_2[1]!;
     // h1 = σ(z1)   (model.ts:14:14)
-    h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]));
-    h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]));
+    h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]!));
+    h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]!));
     // z2 = h1·W2 + b2   (model.ts:15:14)
-    const matmul_0_2 = h1[i * 2] * W2[0] + h1[i * 2 + 1] * W2[1];
-    z2[i] = matmul_0_2 + b2_2[0];
+    const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
+    z2[i] = matmul_0_2 + b2_2[0]!;
     // y = σ(z2)   (model.ts:16:13)
-    y[i] = 1 / (1 + Math.exp(-z2[i]));
+    y[i] = 1 / (1 + Math.exp(-z2[i]!));
     // sum = Σ (y − t)²   (model.ts:17:25)
-    const sub = y[i] - t[i];
+    const sub = y[i]! - t[i]!;
     const square = sub * sub;
     sum += square;
   }
@@ -283,18 +283,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -308,25 +308,25 @@ function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[]
 function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -341,35 +341,35 @@ function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float6
 function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -382,17 +382,17 @@ function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[
 function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.sqrt(sum);
     squares += norm * norm;
   }
   const coef = (1 / (Math.sqrt(squares) + 1e-6)) * maxNorm;
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -400,9 +400,9 @@ function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float64Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

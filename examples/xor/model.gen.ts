@@ -111,34 +111,41 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
 
   for (let i = 0; i < n; i++) {
     // h = tanh(x·W1 + b1)   (model.ts:12:13)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[8];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[9];
-    const matmul_2 = x[i * 2] * W1[2] + x[i * 2 + 1] * W1[10];
-    const matmul_3 = x[i * 2] * W1[3] + x[i * 2 + 1] * W1[11];
-    const matmul_4 = x[i * 2] * W1[4] + x[i * 2 + 1] * W1[12];
-    const matmul_5 = x[i * 2] * W1[5] + x[i * 2 + 1] * W1[13];
-    const matmul_6 = x[i * 2] * W1[6] + x[i * 2 + 1] * W1[14];
-    const matmul_7 = x[i * 2] * W1[7] + x[i * 2 + 1] * W1[15];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[8]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[9]!;
+    const matmul_2 = x[i * 2]! * W1[2]! + x[i * 2 + 1]! * W1[10]!;
+    const matmul_3 = x[i * 2]! * W1[3]! + x[i * 2 + 1]! * W1[11]!;
+    const matmul_4 = x[i * 2]! * W1[4]! + x[i * 2 + 1]! * W1[12]!;
+    const matmul_5 = x[i * 2]! * W1[5]! + x[i * 2 + 1]! * W1[13]!;
+    const matmul_6 = x[i * 2]! * W1[6]! + x[i * 2 + 1]! * W1[14]!;
+    const matmul_7 = x[i * 2]! * W1[7]! + x[i * 2 + 1]! * W1[15]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h_0 = Math.tanh(add_0);
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h_1 = Math.tanh(add_1);
-    const add_2 = matmul_2 + b1_2[2];
+    const add_2 = matmul_2 + b1_2[2]!;
     const h_2 = Math.tanh(add_2);
-    const add_3 = matmul_3 + b1_2[3];
+    const add_3 = matmul_3 + b1_2[3]!;
     const h_3 = Math.tanh(add_3);
-    const add_4 = matmul_4 + b1_2[4];
+    const add_4 = matmul_4 + b1_2[4]!;
     const h_4 = Math.tanh(add_4);
-    const add_5 = matmul_5 + b1_2[5];
+    const add_5 = matmul_5 + b1_2[5]!;
     const h_5 = Math.tanh(add_5);
-    const add_6 = matmul_6 + b1_2[6];
+    const add_6 = matmul_6 + b1_2[6]!;
     const h_6 = Math.tanh(add_6);
-    const add_7 = matmul_7 + b1_2[7];
+    const add_7 = matmul_7 + b1_2[7]!;
     const h_7 = Math.tanh(add_7);
     // p = σ(h·W2 + b2)   (model.ts:14:13)
     const matmul_0_2 =
-      h_0 * W2[0] + h_1 * W2[1] + h_2 * W2[2] + h_3 * W2[3] + h_4 * W2[4] + h_5 * W2[5] + h_6 * W2[6] + h_7 * W2[7];
-    const logit_0 = matmul_0_2 + b2_2[0];
+      h_0 * W2[0]! +
+      h_1 * W2[1]! +
+      h_2 * W2[2]! +
+      h_3 * W2[3]! +
+      h_4 * W2[4]! +
+      h_5 * W2[5]! +
+      h_6 * W2[6]! +
+      h_7 * W2[7]!;
+    const logit_0 = matmul_0_2 + b2_2[0]!;
     p_2[i] = 1 / (1 + Math.exp(-logit_0));
   }
 }
@@ -193,43 +200,50 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h = tanh(x·W1 + b1)   (model.ts:12:13)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[8];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[9];
-    const matmul_2 = x[i * 2] * W1[2] + x[i * 2 + 1] * W1[10];
-    const matmul_3 = x[i * 2] * W1[3] + x[i * 2 + 1] * W1[11];
-    const matmul_4 = x[i * 2] * W1[4] + x[i * 2 + 1] * W1[12];
-    const matmul_5 = x[i * 2] * W1[5] + x[i * 2 + 1] * W1[13];
-    const matmul_6 = x[i * 2] * W1[6] + x[i * 2 + 1] * W1[14];
-    const matmul_7 = x[i * 2] * W1[7] + x[i * 2 + 1] * W1[15];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[8]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[9]!;
+    const matmul_2 = x[i * 2]! * W1[2]! + x[i * 2 + 1]! * W1[10]!;
+    const matmul_3 = x[i * 2]! * W1[3]! + x[i * 2 + 1]! * W1[11]!;
+    const matmul_4 = x[i * 2]! * W1[4]! + x[i * 2 + 1]! * W1[12]!;
+    const matmul_5 = x[i * 2]! * W1[5]! + x[i * 2 + 1]! * W1[13]!;
+    const matmul_6 = x[i * 2]! * W1[6]! + x[i * 2 + 1]! * W1[14]!;
+    const matmul_7 = x[i * 2]! * W1[7]! + x[i * 2 + 1]! * W1[15]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h_0 = Math.tanh(add_0);
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h_1 = Math.tanh(add_1);
-    const add_2 = matmul_2 + b1_2[2];
+    const add_2 = matmul_2 + b1_2[2]!;
     const h_2 = Math.tanh(add_2);
-    const add_3 = matmul_3 + b1_2[3];
+    const add_3 = matmul_3 + b1_2[3]!;
     const h_3 = Math.tanh(add_3);
-    const add_4 = matmul_4 + b1_2[4];
+    const add_4 = matmul_4 + b1_2[4]!;
     const h_4 = Math.tanh(add_4);
-    const add_5 = matmul_5 + b1_2[5];
+    const add_5 = matmul_5 + b1_2[5]!;
     const h_5 = Math.tanh(add_5);
-    const add_6 = matmul_6 + b1_2[6];
+    const add_6 = matmul_6 + b1_2[6]!;
     const h_6 = Math.tanh(add_6);
-    const add_7 = matmul_7 + b1_2[7];
+    const add_7 = matmul_7 + b1_2[7]!;
     const h_7 = Math.tanh(add_7);
     // logit = h·W2 + b2   (model.ts:13:17)
     const matmul_0_2 =
-      h_0 * W2[0] + h_1 * W2[1] + h_2 * W2[2] + h_3 * W2[3] + h_4 * W2[4] + h_5 * W2[5] + h_6 * W2[6] + h_7 * W2[7];
-    const logit_0 = matmul_0_2 + b2_2[0];
+      h_0 * W2[0]! +
+      h_1 * W2[1]! +
+      h_2 * W2[2]! +
+      h_3 * W2[3]! +
+      h_4 * W2[4]! +
+      h_5 * W2[5]! +
+      h_6 * W2[6]! +
+      h_7 * W2[7]!;
+    const logit_0 = matmul_0_2 + b2_2[0]!;
     // neg = −logit   (model.ts:15:18)
     const neg_0 = -logit_0;
     // sub = 1 − y   (model.ts:15:18)
-    const sub_0 = 1 - y[i];
+    const sub_0 = 1 - y[i]!;
     // sum = Σ sub ⊙ softplus(logit) + y ⊙ softplus(neg)   (model.ts:15:18)
     const softplus = logit_0 > 0 ? logit_0 + Math.log1p(Math.exp(-logit_0)) : Math.log1p(Math.exp(logit_0));
     const mul_2 = sub_0 * softplus;
     const softplus_2 = neg_0 > 0 ? neg_0 + Math.log1p(Math.exp(-neg_0)) : Math.log1p(Math.exp(neg_0));
-    const mul_3 = y[i] * softplus_2;
+    const mul_3 = y[i]! * softplus_2;
     const add = mul_2 + mul_3;
     sum += add;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
@@ -237,7 +251,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mul_4 = div * sub_0;
     const p_2 = 1 / (1 + Math.exp(-logit_0));
     const mul_5 = mul_4 * p_2;
-    const mul_6 = div * y[i];
+    const mul_6 = div * y[i]!;
     const sigmoid = 1 / (1 + Math.exp(-neg_0));
     const mul_7 = mul_6 * sigmoid;
     const dlogit_0 = mul_5 - mul_7;
@@ -253,14 +267,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     dW2_6 += h_6 * dlogit_0;
     dW2_7 += h_7 * dlogit_0;
     // mul = dlogit·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
-    const dh_0 = dlogit_0 * W2[0];
-    const dh_1 = dlogit_0 * W2[1];
-    const dh_2 = dlogit_0 * W2[2];
-    const dh_3 = dlogit_0 * W2[3];
-    const dh_4 = dlogit_0 * W2[4];
-    const dh_5 = dlogit_0 * W2[5];
-    const dh_6 = dlogit_0 * W2[6];
-    const dh_7 = dlogit_0 * W2[7];
+    const dh_0 = dlogit_0 * W2[0]!;
+    const dh_1 = dlogit_0 * W2[1]!;
+    const dh_2 = dlogit_0 * W2[2]!;
+    const dh_3 = dlogit_0 * W2[3]!;
+    const dh_4 = dlogit_0 * W2[4]!;
+    const dh_5 = dlogit_0 * W2[5]!;
+    const dh_6 = dlogit_0 * W2[6]!;
+    const dh_7 = dlogit_0 * W2[7]!;
     const square_0 = h_0 * h_0;
     const sub_0_2 = 1 - square_0;
     const mul_0 = dh_0 * sub_0_2;
@@ -295,22 +309,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     db1_6 += mul_6_2;
     db1_7 += mul_7_2;
     // dW1 = xᵀ·mul   (matmul', model.ts:12:22)
-    dW1_0 += x[i * 2] * mul_0;
-    dW1_1 += x[i * 2] * mul_1;
-    dW1_2 += x[i * 2] * mul_2_2;
-    dW1_3 += x[i * 2] * mul_3_2;
-    dW1_4 += x[i * 2] * mul_4_2;
-    dW1_5 += x[i * 2] * mul_5_2;
-    dW1_6 += x[i * 2] * mul_6_2;
-    dW1_7 += x[i * 2] * mul_7_2;
-    dW1_8 += x[i * 2 + 1] * mul_0;
-    dW1_9 += x[i * 2 + 1] * mul_1;
-    dW1_10 += x[i * 2 + 1] * mul_2_2;
-    dW1_11 += x[i * 2 + 1] * mul_3_2;
-    dW1_12 += x[i * 2 + 1] * mul_4_2;
-    dW1_13 += x[i * 2 + 1] * mul_5_2;
-    dW1_14 += x[i * 2 + 1] * mul_6_2;
-    dW1_15 += x[i * 2 + 1] * mul_7_2;
+    dW1_0 += x[i * 2]! * mul_0;
+    dW1_1 += x[i * 2]! * mul_1;
+    dW1_2 += x[i * 2]! * mul_2_2;
+    dW1_3 += x[i * 2]! * mul_3_2;
+    dW1_4 += x[i * 2]! * mul_4_2;
+    dW1_5 += x[i * 2]! * mul_5_2;
+    dW1_6 += x[i * 2]! * mul_6_2;
+    dW1_7 += x[i * 2]! * mul_7_2;
+    dW1_8 += x[i * 2 + 1]! * mul_0;
+    dW1_9 += x[i * 2 + 1]! * mul_1;
+    dW1_10 += x[i * 2 + 1]! * mul_2_2;
+    dW1_11 += x[i * 2 + 1]! * mul_3_2;
+    dW1_12 += x[i * 2 + 1]! * mul_4_2;
+    dW1_13 += x[i * 2 + 1]! * mul_5_2;
+    dW1_14 += x[i * 2 + 1]! * mul_6_2;
+    dW1_15 += x[i * 2 + 1]! * mul_7_2;
   }
   // loss = sum / N   (model.ts:15:18)
   const loss = sum / n;
@@ -365,43 +379,50 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   let sum = 0;
   for (let i = 0; i < n; i++) {
     // h = tanh(x·W1 + b1)   (model.ts:12:13)
-    const matmul_0 = x[i * 2] * W1[0] + x[i * 2 + 1] * W1[8];
-    const matmul_1 = x[i * 2] * W1[1] + x[i * 2 + 1] * W1[9];
-    const matmul_2 = x[i * 2] * W1[2] + x[i * 2 + 1] * W1[10];
-    const matmul_3 = x[i * 2] * W1[3] + x[i * 2 + 1] * W1[11];
-    const matmul_4 = x[i * 2] * W1[4] + x[i * 2 + 1] * W1[12];
-    const matmul_5 = x[i * 2] * W1[5] + x[i * 2 + 1] * W1[13];
-    const matmul_6 = x[i * 2] * W1[6] + x[i * 2 + 1] * W1[14];
-    const matmul_7 = x[i * 2] * W1[7] + x[i * 2 + 1] * W1[15];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[8]!;
+    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[9]!;
+    const matmul_2 = x[i * 2]! * W1[2]! + x[i * 2 + 1]! * W1[10]!;
+    const matmul_3 = x[i * 2]! * W1[3]! + x[i * 2 + 1]! * W1[11]!;
+    const matmul_4 = x[i * 2]! * W1[4]! + x[i * 2 + 1]! * W1[12]!;
+    const matmul_5 = x[i * 2]! * W1[5]! + x[i * 2 + 1]! * W1[13]!;
+    const matmul_6 = x[i * 2]! * W1[6]! + x[i * 2 + 1]! * W1[14]!;
+    const matmul_7 = x[i * 2]! * W1[7]! + x[i * 2 + 1]! * W1[15]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h_0 = Math.tanh(add_0);
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h_1 = Math.tanh(add_1);
-    const add_2 = matmul_2 + b1_2[2];
+    const add_2 = matmul_2 + b1_2[2]!;
     const h_2 = Math.tanh(add_2);
-    const add_3 = matmul_3 + b1_2[3];
+    const add_3 = matmul_3 + b1_2[3]!;
     const h_3 = Math.tanh(add_3);
-    const add_4 = matmul_4 + b1_2[4];
+    const add_4 = matmul_4 + b1_2[4]!;
     const h_4 = Math.tanh(add_4);
-    const add_5 = matmul_5 + b1_2[5];
+    const add_5 = matmul_5 + b1_2[5]!;
     const h_5 = Math.tanh(add_5);
-    const add_6 = matmul_6 + b1_2[6];
+    const add_6 = matmul_6 + b1_2[6]!;
     const h_6 = Math.tanh(add_6);
-    const add_7 = matmul_7 + b1_2[7];
+    const add_7 = matmul_7 + b1_2[7]!;
     const h_7 = Math.tanh(add_7);
     // logit = h·W2 + b2   (model.ts:13:17)
     const matmul_0_2 =
-      h_0 * W2[0] + h_1 * W2[1] + h_2 * W2[2] + h_3 * W2[3] + h_4 * W2[4] + h_5 * W2[5] + h_6 * W2[6] + h_7 * W2[7];
-    const logit_0 = matmul_0_2 + b2_2[0];
+      h_0 * W2[0]! +
+      h_1 * W2[1]! +
+      h_2 * W2[2]! +
+      h_3 * W2[3]! +
+      h_4 * W2[4]! +
+      h_5 * W2[5]! +
+      h_6 * W2[6]! +
+      h_7 * W2[7]!;
+    const logit_0 = matmul_0_2 + b2_2[0]!;
     // p = σ(logit)   (model.ts:14:13)
     p_2[i] = 1 / (1 + Math.exp(-logit_0));
     // sum = Σ (1 − y) ⊙ softplus(logit) + y ⊙ softplus(−logit)   (model.ts:15:18)
-    const sub = 1 - y[i];
+    const sub = 1 - y[i]!;
     const softplus = logit_0 > 0 ? logit_0 + Math.log1p(Math.exp(-logit_0)) : Math.log1p(Math.exp(logit_0));
     const mul = sub * softplus;
     const neg = -logit_0;
     const softplus_2 = neg > 0 ? neg + Math.log1p(Math.exp(-neg)) : Math.log1p(Math.exp(neg));
-    const mul_2 = y[i] * softplus_2;
+    const mul_2 = y[i]! * softplus_2;
     const add = mul + mul_2;
     sum += add;
   }
@@ -418,18 +439,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -443,25 +464,25 @@ function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[]
 function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -476,35 +497,35 @@ function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float3
 function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -518,9 +539,9 @@ function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[
 function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.fround(Math.sqrt(sum));
     squares += norm * norm;
   }
@@ -529,8 +550,8 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   );
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -538,9 +559,9 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float32Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

@@ -147,8 +147,8 @@ describe("gradc train: the task and its data, checked", () => {
     expect(a.stderr).toMatch(/error GC3006: tiny\.csv has 1 row; split 75\/25, that leaves 0 for training and 1 for testing\. Give more rows, or another --val-split/);
     for (const [flag, value, message] of [
       ["--val-split", "1", /'--val-split' must be a fraction between 0 and 1/],
-      ["--threads", "0", /'--threads' must be a positive integer/],
-      ["--clip-grad-norm", "0", /'--clip-grad-norm' must be a positive number/],
+      ["--threads", "0", /'--threads' must be an integer from 1 to 256/],
+      ["--clip-grad-norm", "0", /'--clip-grad-norm' must be a finite number > 0/],
       ["--task", "ranking", /'--task' must be classification or regression/],
     ] as const) {
       const r = await run(["train", "wave.ts", flag, value]);

@@ -1,15 +1,19 @@
 // Source maps: with --source-map, a stack trace through generated code resolves (through the map)
-// to the model.ts expression the failing statement implements.
+// to the model.ts expression the failing statement implements: decoded by hand for the TypeScript
+// module, and by Node itself (`node --enable-source-maps`, real child processes) for the JavaScript
+// gradc writes, alone and inside a tsc project that builds next to it (README: "Source maps").
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { main } from "../../compiler/cli.js";
 import { SourceMap } from "../../compiler/frontend/sourceMap.js";
 import { encodeVlq } from "../../compiler/emit/sourceMap.js";
 import { decodeVlq } from "../../compiler/frontend/sourceMap.js";
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-map-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -18,34 +22,78 @@ describe("source maps", () => {
     for (const v of [0, 1, -1, 15, 16, -16, 31, 32, 1000, -12345, 2 ** 20]) expect(decodeVlq(encodeVlq(v))).toEqual([v]);
   });
 
-  it("a throw inside a kernel resolves to the model.ts line of its expression", async () => {
-    copyFileSync("examples/xor/model.ts", path.join(dir, "model.ts"));
-    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => void process.stderr.write(s) }, cwd: dir };
+  it("the TypeScript module under the repo's loader (scripts/register-ts.js): the map, composed with the loader's own, names model.ts:LINE:COL inside a kernel and model.gen.ts outside", async () => {
+    const ts = mkdtempSync(path.join(dir, "ts-"));
+    copyFileSync("examples/xor/model.ts", path.join(ts, "model.ts"));
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => void process.stderr.write(s) }, cwd: ts };
     expect(await main(["compile", "model.ts", "-o", "model.gen.ts", "--dtype", "f64", "--source-map"], io)).toBe(0);
-    const code = readFileSync(path.join(dir, "model.gen.ts"), "utf8");
+    const code = readFileSync(path.join(ts, "model.gen.ts"), "utf8");
     expect(code.trimEnd().endsWith("//# sourceMappingURL=model.gen.ts.map")).toBe(true);
-    const map = SourceMap.parse(readFileSync(path.join(dir, "model.gen.ts.map"), "utf8"));
-    expect(JSON.parse(readFileSync(path.join(dir, "model.gen.ts.map"), "utf8")).sources).toEqual(["model.ts"]);
+    const map = SourceMap.parse(readFileSync(path.join(ts, "model.gen.ts.map"), "utf8"));
+    expect(map.raw.sources).toEqual(["model.ts"]);
+    const tanh = code.split("\n").findIndex((l) => l.includes("Math.tanh("));
+    const origin = map.originalPosition(tanh, code.split("\n")[tanh]!.indexOf("Math.tanh"))!;
+    expect(origin).toEqual({ source: "model.ts", line: 11, col: 12 }); // 0-based: model.ts:12:13
 
-    // Math.tanh throws: the stack's frame in model.gen.ts is inside the kernel h = tanh(x·W1 + b1).
+    writeFileSync(path.join(ts, "run.ts"), THROWS("./model.gen.js"));
+    const r = spawnSync(process.execPath, ["--import", path.resolve("scripts/register-ts.js"), "run.ts"], { cwd: ts, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    const [, kernel, caller] = frames(r.stderr);
+    expect(kernel).toBe(`at trainPass (${path.join(ts, "model.ts")}:12:13)`);
+    const at = new RegExp(`^at lossAndGrad \\(${path.join(ts, "model.gen.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:(\\d+):\\d+\\)$`).exec(caller!);
+    expect(at, caller).not.toBeNull();
+    expect(code.split("\n")[Number(at![1]) - 1]).toMatch(/= trainPass\($/); // the TypeScript's own line
+  });
+
+  // The throwing program: Math.tanh throws, so the innermost generated frame is inside the kernel
+  // h = tanh(x·W1 + b1) of examples/xor/model.ts (line 12, column 13), called from lossAndGrad.
+  const THROWS = (module: string) => `import { initParams, lossAndGrad } from "${module}";
+Math.tanh = () => { throw new Error("boom"); };
+lossAndGrad(initParams(0), { x: [0, 1], y: [1] });
+`;
+  const frames = (stderr: string) => stderr.split("\n").filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
+  const gradc = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin/gradc.js"), ...args], { cwd, encoding: "utf8" });
+
+  it("node --enable-source-maps on gradc's JavaScript names model.ts:LINE:COL for a throw inside a kernel, and the .js line outside kernels", () => {
+    const js = mkdtempSync(path.join(dir, "js-"));
+    copyFileSync(path.join(root, "examples/xor/model.ts"), path.join(js, "model.ts"));
+    const c = gradc(js, "compile", "model.ts", "-o", "model.gen.js", "--source-map");
+    expect(c.status, c.stderr).toBe(0);
+    writeFileSync(path.join(js, "run.mjs"), THROWS("./model.gen.js"));
+    const r = spawnSync(process.execPath, ["--enable-source-maps", "run.mjs"], { cwd: js, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    const [, kernel, caller] = frames(r.stderr);
+    expect(kernel).toBe(`at trainPass (${path.join(js, "model.ts")}:12:13)`);
+    // lossAndGrad is not model code: its frame stays in model.gen.js (an explicitly unmapped line, not
+    // the model.ts line of the last kernel above it).
+    expect(caller).toMatch(/^at lossAndGrad \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
+    const line = Number(/model\.gen\.js:(\d+)/.exec(caller!)![1]);
+    expect(readFileSync(path.join(js, "model.gen.js"), "utf8").split("\n")[line - 1]).toMatch(/trainPass\(/);
+    // Without the flag, Node names the JavaScript.
+    const plain = spawnSync(process.execPath, ["run.mjs"], { cwd: js, encoding: "utf8" });
+    expect(frames(plain.stderr)[1]).toMatch(/^at trainPass \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
+  });
+
+  it("a tsc project with gradc's JavaScript in its outDir (rootDirs): node --enable-source-maps names model.ts and main.ts", () => {
+    const project = mkdtempSync(path.join(dir, "tsc-"));
+    copyFileSync(path.join(root, "examples/xor/model.ts"), path.join(project, "model.ts"));
+    writeFileSync(path.join(project, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
     writeFileSync(
-      path.join(dir, "run.ts"),
-      [
-        'import { initParams, lossAndGrad } from "./model.gen.js";',
-        'Math.tanh = () => { throw new Error("boom"); };',
-        "try { lossAndGrad(initParams(0), { x: [0, 1], y: [1] }); } catch (e) {",
-        '  const frame = String((e as Error).stack).split("\\n").find((l) => l.includes("model.gen.ts:"))!;',
-        "  console.log(/model\\.gen\\.ts:(\\d+):(\\d+)/.exec(frame)!.slice(1).join(\":\"));",
-        "}",
-      ].join("\n"),
+      path.join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, lib: ["ES2022"], types: [], rootDir: "src", outDir: "out", rootDirs: ["src", "out"], sourceMap: true },
+        include: ["src"],
+      }),
     );
-    const r = spawnSync(process.execPath, ["--import", path.resolve("scripts/register-ts.js"), "run.ts"], { cwd: dir, encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
-    const [line, col] = r.stdout.trim().split(":").map(Number) as [number, number];
-    expect(code.split("\n")[line - 1]).toContain("Math.tanh");
-    const origin = map.originalPosition(line - 1, col - 1)!;
-    const modelLines = readFileSync(path.join(dir, "model.ts"), "utf8").split("\n");
-    expect(modelLines[origin.line]).toContain("tanh(add(matmul(x, W1), b1))");
-    expect(modelLines[origin.line]!.slice(origin.col)).toMatch(/^tanh\(/);
+    mkdirSync(path.join(project, "src"));
+    writeFileSync(path.join(project, "src/main.ts"), THROWS("./model.gen.js"));
+    const c = gradc(project, "compile", "model.ts", "-o", "out/model.gen.js", "--source-map");
+    expect(c.status, c.stderr).toBe(0);
+    const tsc = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: project, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout).toBe(0);
+    const r = spawnSync(process.execPath, ["--enable-source-maps", "out/main.js"], { cwd: project, encoding: "utf8" });
+    const f = frames(r.stderr);
+    expect(f[1]).toBe(`at trainPass (${path.join(project, "model.ts")}:12:13)`);
+    expect(f[3]).toMatch(new RegExp(`^at .*\\(${path.join(project, "src/main.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:1\\)$`));
   });
 });

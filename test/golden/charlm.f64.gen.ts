@@ -382,9 +382,9 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
-        const row = chars[i0 * 64 + i1];
+        const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2];
+          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
@@ -397,11 +397,11 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   }
   // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2];
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3];
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2];
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
@@ -421,13 +421,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const a1 = h[i * 128 + k + 128];
-              const a2 = h[i * 128 + k + 256];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const a1 = h[i * 128 + k + 128]!;
+              const a2 = h[i * 128 + k + 256]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -463,11 +463,11 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -499,13 +499,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const a1 = x_t[i * 32 + k + 32];
-              const a2 = x_t[i * 32 + k + 64];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const a1 = x_t[i * 32 + k + 32]!;
+              const a2 = x_t[i * 32 + k + 64]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -519,41 +519,41 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            const add_00 = c00 + lstm_bih[j];
-            const add_00_2 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00 = c00 + lstm_bih[j]!;
+            const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1];
-            const add_01_2 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2];
-            const add_02_2 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3];
-            const add_03_2 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j];
-            const add_10_2 = matmul[(i + 1) * 512 + j] + lstm_bhh[j];
+            const add_10 = c10 + lstm_bih[j]!;
+            const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1];
-            const add_11_2 = matmul[(i + 1) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2];
-            const add_12_2 = matmul[(i + 1) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3];
-            const add_13_2 = matmul[(i + 1) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j];
-            const add_20_2 = matmul[(i + 2) * 512 + j] + lstm_bhh[j];
+            const add_20 = c20 + lstm_bih[j]!;
+            const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1];
-            const add_21_2 = matmul[(i + 2) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2];
-            const add_22_2 = matmul[(i + 2) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3];
-            const add_23_2 = matmul[(i + 2) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
         }
@@ -565,27 +565,27 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            const add_00_3 = c00 + lstm_bih[j];
-            const add_00_4 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1];
-            const add_01_4 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2];
-            const add_02_4 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3];
-            const add_03_4 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
         }
@@ -593,17 +593,17 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
       for (let i = 0; i < n; i++) {
         // c_next = σ(gates[:, 128:256]) ⊙ c + σ(gates[:, 0:128]) ⊙ tanh(gates[:, 256:384])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const f_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]));
-          const mul = f_gate * c_2[i * 128 + j];
-          const i_gate = 1 / (1 + Math.exp(-gates[i * 512 + j]));
-          const g_gate = Math.tanh(gates[i * 512 + j + 256]);
+          const f_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
+          const mul = f_gate * c_2[i * 128 + j]!;
+          const i_gate = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
+          const g_gate = Math.tanh(gates[i * 512 + j + 256]!);
           const mul_2 = i_gate * g_gate;
           c_next[i * 128 + j] = mul + mul_2;
         }
         // h_next = σ(gates[:, 384:512]) ⊙ tanh(c_next)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const o_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]));
-          const tanh_c = Math.tanh(c_next[i * 128 + j]);
+          const o_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
+          const tanh_c = Math.tanh(c_next[i * 128 + j]!);
           h_next[i * 128 + j] = o_gate * tanh_c;
         }
       }
@@ -626,13 +626,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -646,35 +646,35 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1];
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2];
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1];
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2];
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             let c10 = 0;
             let c20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
               c10 += a1 * b0;
               c20 += a2 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
@@ -685,48 +685,48 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
           }
         }
       }
       for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3];
-      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4];
-      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5];
+        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3]!;
+      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5]!;
     }
   }
   for (let i = 0; i < n; i++) {
     // logProbs = logSoftmax(ys)   (model.ts:28:20)
     for (let r1 = 0; r1 < 64; r1++) {
       let max = -Infinity;
-      for (let j_4 = 0; j_4 < 59; j_4++) if (ys[i * 3776 + r1 * 59 + j_4] > max) max = ys[i * 3776 + r1 * 59 + j_4];
+      for (let j_4 = 0; j_4 < 59; j_4++) if (ys[i * 3776 + r1 * 59 + j_4]! > max) max = ys[i * 3776 + r1 * 59 + j_4]!;
       let sumExp = 0;
-      for (let j_4 = 0; j_4 < 59; j_4++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_4] - max);
+      for (let j_4 = 0; j_4 < 59; j_4++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_4]! - max);
       const logSum = Math.log(sumExp);
       for (let j_5 = 0; j_5 < 59; j_5++)
-        logProbs[i * 3776 + r1 * 59 + j_5] = ys[i * 3776 + r1 * 59 + j_5] - max - logSum;
+        logProbs[i * 3776 + r1 * 59 + j_5] = ys[i * 3776 + r1 * 59 + j_5]! - max - logSum;
     }
   }
 }
@@ -819,9 +819,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
-        const row = chars[i0 * 64 + i1];
+        const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2];
+          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
@@ -835,11 +835,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   }
   // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2];
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = broadcastTo[k_3];
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = broadcastTo[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2];
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
@@ -859,13 +859,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const a1 = h[i * 128 + k + 128];
-              const a2 = h[i * 128 + k + 256];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const a1 = h[i * 128 + k + 128]!;
+              const a2 = h[i * 128 + k + 256]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -901,11 +901,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -937,13 +937,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const a1 = x_t[i * 32 + k + 32];
-              const a2 = x_t[i * 32 + k + 64];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const a1 = x_t[i * 32 + k + 32]!;
+              const a2 = x_t[i * 32 + k + 64]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -957,41 +957,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            const add_00 = c00 + lstm_bih[j];
-            const add_00_2 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00 = c00 + lstm_bih[j]!;
+            const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1];
-            const add_01_2 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2];
-            const add_02_2 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3];
-            const add_03_2 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j];
-            const add_10_2 = matmul[(i + 1) * 512 + j] + lstm_bhh[j];
+            const add_10 = c10 + lstm_bih[j]!;
+            const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1];
-            const add_11_2 = matmul[(i + 1) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2];
-            const add_12_2 = matmul[(i + 1) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3];
-            const add_13_2 = matmul[(i + 1) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j];
-            const add_20_2 = matmul[(i + 2) * 512 + j] + lstm_bhh[j];
+            const add_20 = c20 + lstm_bih[j]!;
+            const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1];
-            const add_21_2 = matmul[(i + 2) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2];
-            const add_22_2 = matmul[(i + 2) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3];
-            const add_23_2 = matmul[(i + 2) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
         }
@@ -1003,27 +1003,27 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            const add_00_3 = c00 + lstm_bih[j];
-            const add_00_4 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1];
-            const add_01_4 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2];
-            const add_02_4 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3];
-            const add_03_4 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
         }
@@ -1031,33 +1031,33 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       for (let i = 0; i < n; i++) {
         // i_gate = σ(gates[:, 0:128])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          i_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]));
+          i_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
         }
         // f_gate = σ(gates[:, 128:256])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          f_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]));
+          f_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
         }
         // g_gate = tanh(gates[:, 256:384])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          g_gate[i * 128 + j] = Math.tanh(gates[i * 512 + j + 256]);
+          g_gate[i * 128 + j] = Math.tanh(gates[i * 512 + j + 256]!);
         }
         // o_gate = σ(gates[:, 384:512])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          o_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]));
+          o_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
         }
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const mul_2 = f_gate[i * 128 + j] * c_4[i * 128 + j];
-          const mul_3 = i_gate[i * 128 + j] * g_gate[i * 128 + j];
+          const mul_2 = f_gate[i * 128 + j]! * c_4[i * 128 + j]!;
+          const mul_3 = i_gate[i * 128 + j]! * g_gate[i * 128 + j]!;
           c_next[i * 128 + j] = mul_2 + mul_3;
         }
         // tanh_c = tanh(c_next)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          tanh_c[i * 128 + j] = Math.tanh(c_next[i * 128 + j]);
+          tanh_c[i * 128 + j] = Math.tanh(c_next[i * 128 + j]!);
         }
         // h_next = o_gate ⊙ tanh_c   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          h_next[i * 128 + j] = o_gate[i * 128 + j] * tanh_c[i * 128 + j];
+          h_next[i * 128 + j] = o_gate[i * 128 + j]! * tanh_c[i * 128 + j]!;
         }
       }
       // add = h_next·Wo + bo   (model.ts:23:32)
@@ -1079,13 +1079,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1099,35 +1099,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1];
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2];
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1];
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2];
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             let c10 = 0;
             let c20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
               c10 += a1 * b0;
               c20 += a2 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
@@ -1138,52 +1138,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
           }
         }
       }
       for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3];
+        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3]!;
       for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_4 = 0; j_4 < 128; j_4++) tanh_c_steps[(i_4 * 64 + t) * 128 + j_4] = tanh_c[i_4 * 128 + j_4];
+        for (let j_4 = 0; j_4 < 128; j_4++) tanh_c_steps[(i_4 * 64 + t) * 128 + j_4] = tanh_c[i_4 * 128 + j_4]!;
       for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_5 = 0; j_5 < 128; j_5++) o_gate_steps[(i_5 * 64 + t) * 128 + j_5] = o_gate[i_5 * 128 + j_5];
+        for (let j_5 = 0; j_5 < 128; j_5++) o_gate_steps[(i_5 * 64 + t) * 128 + j_5] = o_gate[i_5 * 128 + j_5]!;
       for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_6 = 0; j_6 < 128; j_6++) i_gate_steps[(i_6 * 64 + t) * 128 + j_6] = i_gate[i_6 * 128 + j_6];
+        for (let j_6 = 0; j_6 < 128; j_6++) i_gate_steps[(i_6 * 64 + t) * 128 + j_6] = i_gate[i_6 * 128 + j_6]!;
       for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 128; j_7++) g_gate_steps[(i_7 * 64 + t) * 128 + j_7] = g_gate[i_7 * 128 + j_7];
+        for (let j_7 = 0; j_7 < 128; j_7++) g_gate_steps[(i_7 * 64 + t) * 128 + j_7] = g_gate[i_7 * 128 + j_7]!;
       for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 128; j_8++) c_steps[(i_8 * 64 + t) * 128 + j_8] = c_4[i_8 * 128 + j_8];
+        for (let j_8 = 0; j_8 < 128; j_8++) c_steps[(i_8 * 64 + t) * 128 + j_8] = c_4[i_8 * 128 + j_8]!;
       for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 128; j_9++) f_gate_steps[(i_9 * 64 + t) * 128 + j_9] = f_gate[i_9 * 128 + j_9];
+        for (let j_9 = 0; j_9 < 128; j_9++) f_gate_steps[(i_9 * 64 + t) * 128 + j_9] = f_gate[i_9 * 128 + j_9]!;
       for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_10 = 0; j_10 < 128; j_10++) h_steps[(i_10 * 64 + t) * 128 + j_10] = h[i_10 * 128 + j_10];
+        for (let j_10 = 0; j_10 < 128; j_10++) h_steps[(i_10 * 64 + t) * 128 + j_10] = h[i_10 * 128 + j_10]!;
       for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_11 = 0; j_11 < 128; j_11++) h_next_steps[(i_11 * 64 + t) * 128 + j_11] = h_next[i_11 * 128 + j_11];
-      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4];
-      for (let k_5 = 0; k_5 < n * 128; k_5++) c_4[k_5] = c_next[k_5];
+        for (let j_11 = 0; j_11 < 128; j_11++) h_next_steps[(i_11 * 64 + t) * 128 + j_11] = h_next[i_11 * 128 + j_11]!;
+      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) c_4[k_5] = c_next[k_5]!;
     }
   }
   // mul = N ⊙ 64   (model.ts:29:20)
@@ -1217,20 +1217,20 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
     for (let r1 = 0; r1 < 64; r1++) {
       let max = -Infinity;
       for (let j_12 = 0; j_12 < 59; j_12++)
-        if (ys[i * 3776 + r1 * 59 + j_12] > max) max = ys[i * 3776 + r1 * 59 + j_12];
+        if (ys[i * 3776 + r1 * 59 + j_12]! > max) max = ys[i * 3776 + r1 * 59 + j_12]!;
       let sumExp = 0;
-      for (let j_12 = 0; j_12 < 59; j_12++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_12] - max);
+      for (let j_12 = 0; j_12 < 59; j_12++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_12]! - max);
       const logSum = Math.log(sumExp);
       for (let j_13 = 0; j_13 < 59; j_13++)
-        logProbs[i * 3776 + r1 * 59 + j_13] = ys[i * 3776 + r1 * 59 + j_13] - max - logSum;
+        logProbs[i * 3776 + r1 * 59 + j_13] = ys[i * 3776 + r1 * 59 + j_13]! - max - logSum;
     }
     // pick = pick(logProbs, next)   (model.ts:29:25)
     for (let r1_2 = 0; r1_2 < 64; r1_2++) {
-      pick[i * 64 + r1_2] = logProbs[i * 3776 + r1_2 * 59 + next[i * 64 + r1_2]];
+      pick[i * 64 + r1_2] = logProbs[i * 3776 + r1_2 * 59 + next[i * 64 + r1_2]!]!;
     }
     // sum = Σ pick   (model.ts:29:20)
     for (let j = 0; j < 64; j++) {
-      sum += pick[i * 64 + j];
+      sum += pick[i * 64 + j]!;
     }
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // broadcastTo_2 = neg   (sum', model.ts:29:20)
@@ -1240,29 +1240,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
     // dlogProbs = onehot(next) ⊙ broadcastTo_2   (pick', model.ts:29:25)
     for (let r1_3 = 0; r1_3 < 64; r1_3++) {
       for (let j_14 = 0; j_14 < 59; j_14++)
-        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3] === j_14 ? broadcastTo_2[i * 64 + r1_3] : 0;
+        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo_2[i * 64 + r1_3]! : 0;
     }
     // softmax = softmax(ys)   (logSoftmax', model.ts:28:20)
     for (let r1_4 = 0; r1_4 < 64; r1_4++) {
       let max_2 = -Infinity;
       for (let j_15 = 0; j_15 < 59; j_15++)
-        if (ys[i * 3776 + r1_4 * 59 + j_15] > max_2) max_2 = ys[i * 3776 + r1_4 * 59 + j_15];
+        if (ys[i * 3776 + r1_4 * 59 + j_15]! > max_2) max_2 = ys[i * 3776 + r1_4 * 59 + j_15]!;
       let sumExp_2 = 0;
-      for (let j_15 = 0; j_15 < 59; j_15++) sumExp_2 += Math.exp(ys[i * 3776 + r1_4 * 59 + j_15] - max_2);
+      for (let j_15 = 0; j_15 < 59; j_15++) sumExp_2 += Math.exp(ys[i * 3776 + r1_4 * 59 + j_15]! - max_2);
       for (let j_16 = 0; j_16 < 59; j_16++)
-        softmax[i * 3776 + r1_4 * 59 + j_16] = Math.exp(ys[i * 3776 + r1_4 * 59 + j_16] - max_2) / sumExp_2;
+        softmax[i * 3776 + r1_4 * 59 + j_16] = Math.exp(ys[i * 3776 + r1_4 * 59 + j_16]! - max_2) / sumExp_2;
     }
     // sum_2 = Σ_axis2 dlogProbs   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 59; k++) {
-        sum_2[i * 64 + j] += dlogProbs[i * 3776 + j * 59 + k];
+        sum_2[i * 64 + j]! += dlogProbs[i * 3776 + j * 59 + k]!;
       }
     }
     // dys = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 59; k++) {
-        const mul_4 = softmax[i * 3776 + j * 59 + k] * sum_2[i * 64 + j];
-        dys[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k] - mul_4;
+        const mul_4 = softmax[i * 3776 + j * 59 + k]! * sum_2[i * 64 + j]!;
+        dys[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
       }
     }
   }
@@ -1272,41 +1272,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const loss = -div;
   // scan = scanᴿ_{t=1..64}(broadcastTo, broadcastTo, broadcastTo_3, c_2, broadcastTo_4, c_2, broadcastTo_5, c_3; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, gather, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
   {
-    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = broadcastTo[k_6];
-    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = broadcastTo[k_7];
-    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_3[k_8];
-    for (let k_9 = 0; k_9 < 512; k_9++) dlstm_bih[k_9] = c_2[k_9];
-    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_4[k_10];
-    for (let k_11 = 0; k_11 < 512; k_11++) dlstm_bhh[k_11] = c_2[k_11];
-    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_5[k_12];
-    for (let k_13 = 0; k_13 < 59; k_13++) dbo[k_13] = c_3[k_13];
+    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = broadcastTo[k_6]!;
+    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = broadcastTo[k_7]!;
+    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_3[k_8]!;
+    for (let k_9 = 0; k_9 < 512; k_9++) dlstm_bih[k_9] = c_2[k_9]!;
+    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_4[k_10]!;
+    for (let k_11 = 0; k_11 < 512; k_11++) dlstm_bhh[k_11] = c_2[k_11]!;
+    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_5[k_12]!;
+    for (let k_13 = 0; k_13 < 59; k_13++) dbo[k_13] = c_3[k_13]!;
     for (let t_2 = 63; t_2 >= 0; t_2--) {
       for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = dys[(i_12 * 64 + t_2) * 59 + j_17];
+        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = dys[(i_12 * 64 + t_2) * 59 + j_17]!;
       for (let i_13 = 0; i_13 < n; i_13++)
         for (let j_18 = 0; j_18 < 128; j_18++)
-          tanh_c_2[i_13 * 128 + j_18] = tanh_c_steps[(i_13 * 64 + t_2) * 128 + j_18];
+          tanh_c_2[i_13 * 128 + j_18] = tanh_c_steps[(i_13 * 64 + t_2) * 128 + j_18]!;
       for (let i_14 = 0; i_14 < n; i_14++)
         for (let j_19 = 0; j_19 < 128; j_19++)
-          o_gate_2[i_14 * 128 + j_19] = o_gate_steps[(i_14 * 64 + t_2) * 128 + j_19];
+          o_gate_2[i_14 * 128 + j_19] = o_gate_steps[(i_14 * 64 + t_2) * 128 + j_19]!;
       for (let i_15 = 0; i_15 < n; i_15++)
         for (let j_20 = 0; j_20 < 128; j_20++)
-          i_gate_2[i_15 * 128 + j_20] = i_gate_steps[(i_15 * 64 + t_2) * 128 + j_20];
+          i_gate_2[i_15 * 128 + j_20] = i_gate_steps[(i_15 * 64 + t_2) * 128 + j_20]!;
       for (let i_16 = 0; i_16 < n; i_16++)
         for (let j_21 = 0; j_21 < 128; j_21++)
-          g_gate_2[i_16 * 128 + j_21] = g_gate_steps[(i_16 * 64 + t_2) * 128 + j_21];
+          g_gate_2[i_16 * 128 + j_21] = g_gate_steps[(i_16 * 64 + t_2) * 128 + j_21]!;
       for (let i_17 = 0; i_17 < n; i_17++)
-        for (let j_22 = 0; j_22 < 128; j_22++) c_5[i_17 * 128 + j_22] = c_steps[(i_17 * 64 + t_2) * 128 + j_22];
+        for (let j_22 = 0; j_22 < 128; j_22++) c_5[i_17 * 128 + j_22] = c_steps[(i_17 * 64 + t_2) * 128 + j_22]!;
       for (let i_18 = 0; i_18 < n; i_18++)
         for (let j_23 = 0; j_23 < 128; j_23++)
-          f_gate_2[i_18 * 128 + j_23] = f_gate_steps[(i_18 * 64 + t_2) * 128 + j_23];
+          f_gate_2[i_18 * 128 + j_23] = f_gate_steps[(i_18 * 64 + t_2) * 128 + j_23]!;
       for (let i_19 = 0; i_19 < n; i_19++)
-        for (let j_24 = 0; j_24 < 128; j_24++) h_2[i_19 * 128 + j_24] = h_steps[(i_19 * 64 + t_2) * 128 + j_24];
+        for (let j_24 = 0; j_24 < 128; j_24++) h_2[i_19 * 128 + j_24] = h_steps[(i_19 * 64 + t_2) * 128 + j_24]!;
       for (let i_20 = 0; i_20 < n; i_20++)
         for (let j_25 = 0; j_25 < 128; j_25++)
-          h_next_2[i_20 * 128 + j_25] = h_next_steps[(i_20 * 64 + t_2) * 128 + j_25];
+          h_next_2[i_20 * 128 + j_25] = h_next_steps[(i_20 * 64 + t_2) * 128 + j_25]!;
       for (let i_21 = 0; i_21 < n; i_21++)
-        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = gather[(i_21 * 64 + t_2) * 32 + j_26];
+        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = gather[(i_21 * 64 + t_2) * 32 + j_26]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         let i = 0;
@@ -1326,13 +1326,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 59; k++) {
-              const a0 = dy0[i * 59 + k];
-              const a1 = dy0[i * 59 + k + 59];
-              const a2 = dy0[i * 59 + k + 118];
-              const b0 = Wo[k + j * 59];
-              const b1 = Wo[k + j * 59 + 59];
-              const b2 = Wo[k + j * 59 + 118];
-              const b3 = Wo[k + j * 59 + 177];
+              const a0 = dy0[i * 59 + k]!;
+              const a1 = dy0[i * 59 + k + 59]!;
+              const a2 = dy0[i * 59 + k + 118]!;
+              const b0 = Wo[k + j * 59]!;
+              const b1 = Wo[k + j * 59 + 59]!;
+              const b2 = Wo[k + j * 59 + 118]!;
+              const b3 = Wo[k + j * 59 + 177]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1346,18 +1346,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            dh_next[i * 128 + j] = dh[i * 128 + j] + c00;
-            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1] + c01;
-            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2] + c02;
-            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3] + c03;
-            dh_next[(i + 1) * 128 + j] = dh[(i + 1) * 128 + j] + c10;
-            dh_next[(i + 1) * 128 + j + 1] = dh[(i + 1) * 128 + j + 1] + c11;
-            dh_next[(i + 1) * 128 + j + 2] = dh[(i + 1) * 128 + j + 2] + c12;
-            dh_next[(i + 1) * 128 + j + 3] = dh[(i + 1) * 128 + j + 3] + c13;
-            dh_next[(i + 2) * 128 + j] = dh[(i + 2) * 128 + j] + c20;
-            dh_next[(i + 2) * 128 + j + 1] = dh[(i + 2) * 128 + j + 1] + c21;
-            dh_next[(i + 2) * 128 + j + 2] = dh[(i + 2) * 128 + j + 2] + c22;
-            dh_next[(i + 2) * 128 + j + 3] = dh[(i + 2) * 128 + j + 3] + c23;
+            dh_next[i * 128 + j] = dh[i * 128 + j]! + c00;
+            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c01;
+            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c02;
+            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c03;
+            dh_next[(i + 1) * 128 + j] = dh[(i + 1) * 128 + j]! + c10;
+            dh_next[(i + 1) * 128 + j + 1] = dh[(i + 1) * 128 + j + 1]! + c11;
+            dh_next[(i + 1) * 128 + j + 2] = dh[(i + 1) * 128 + j + 2]! + c12;
+            dh_next[(i + 1) * 128 + j + 3] = dh[(i + 1) * 128 + j + 3]! + c13;
+            dh_next[(i + 2) * 128 + j] = dh[(i + 2) * 128 + j]! + c20;
+            dh_next[(i + 2) * 128 + j + 1] = dh[(i + 2) * 128 + j + 1]! + c21;
+            dh_next[(i + 2) * 128 + j + 2] = dh[(i + 2) * 128 + j + 2]! + c22;
+            dh_next[(i + 2) * 128 + j + 3] = dh[(i + 2) * 128 + j + 3]! + c23;
           }
         }
         for (; i < n; i++) {
@@ -1368,81 +1368,81 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 59; k++) {
-              const a0 = dy0[i * 59 + k];
-              const b0 = Wo[k + j * 59];
-              const b1 = Wo[k + j * 59 + 59];
-              const b2 = Wo[k + j * 59 + 118];
-              const b3 = Wo[k + j * 59 + 177];
+              const a0 = dy0[i * 59 + k]!;
+              const b0 = Wo[k + j * 59]!;
+              const b1 = Wo[k + j * 59 + 59]!;
+              const b2 = Wo[k + j * 59 + 118]!;
+              const b3 = Wo[k + j * 59 + 177]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            dh_next[i * 128 + j] = dh[i * 128 + j] + c00;
-            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1] + c01;
-            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2] + c02;
-            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3] + c03;
+            dh_next[i * 128 + j] = dh[i * 128 + j]! + c00;
+            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c01;
+            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c02;
+            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c03;
           }
         }
       }
       for (let i = 0; i < n; i++) {
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const do_gate = dh_next[i * 128 + j] * tanh_c_2[i * 128 + j];
-          const sub = 1 - o_gate_2[i * 128 + j];
-          const mul_5 = o_gate_2[i * 128 + j] * sub;
+          const do_gate = dh_next[i * 128 + j]! * tanh_c_2[i * 128 + j]!;
+          const sub = 1 - o_gate_2[i * 128 + j]!;
+          const mul_5 = o_gate_2[i * 128 + j]! * sub;
           do_pre[i * 128 + j] = do_gate * mul_5;
         }
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dtanh_c = dh_next[i * 128 + j] * o_gate_2[i * 128 + j];
-          const tanh_c_3 = tanh_c_2[i * 128 + j];
+          const dtanh_c = dh_next[i * 128 + j]! * o_gate_2[i * 128 + j]!;
+          const tanh_c_3 = tanh_c_2[i * 128 + j]!;
           const square = tanh_c_3 * tanh_c_3;
           const sub_2 = 1 - square;
           const mul_6 = dtanh_c * sub_2;
-          dc_next[i * 128 + j] = dc[i * 128 + j] + mul_6;
+          dc_next[i * 128 + j] = dc[i * 128 + j]! + mul_6;
         }
         // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dg_gate = dc_next[i * 128 + j] * i_gate_2[i * 128 + j];
-          const g_gate_3 = g_gate_2[i * 128 + j];
+          const dg_gate = dc_next[i * 128 + j]! * i_gate_2[i * 128 + j]!;
+          const g_gate_3 = g_gate_2[i * 128 + j]!;
           const square_2 = g_gate_3 * g_gate_3;
           const sub_3 = 1 - square_2;
           dg_pre[i * 128 + j] = dg_gate * sub_3;
         }
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const df_gate = dc_next[i * 128 + j] * c_5[i * 128 + j];
-          const sub_4 = 1 - f_gate_2[i * 128 + j];
-          const mul_7 = f_gate_2[i * 128 + j] * sub_4;
+          const df_gate = dc_next[i * 128 + j]! * c_5[i * 128 + j]!;
+          const sub_4 = 1 - f_gate_2[i * 128 + j]!;
+          const mul_7 = f_gate_2[i * 128 + j]! * sub_4;
           df_pre[i * 128 + j] = df_gate * mul_7;
         }
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const di_gate = dc_next[i * 128 + j] * g_gate_2[i * 128 + j];
-          const sub_5 = 1 - i_gate_2[i * 128 + j];
-          const mul_8 = i_gate_2[i * 128 + j] * sub_5;
+          const di_gate = dc_next[i * 128 + j]! * g_gate_2[i * 128 + j]!;
+          const sub_5 = 1 - i_gate_2[i * 128 + j]!;
+          const mul_8 = i_gate_2[i * 128 + j]! * sub_5;
           di_pre[i * 128 + j] = di_gate * mul_8;
         }
         // dc = dc_next ⊙ f_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          dc_2[i * 128 + j] = dc_next[i * 128 + j] * f_gate_2[i * 128 + j];
+          dc_2[i * 128 + j] = dc_next[i * 128 + j]! * f_gate_2[i * 128 + j]!;
         }
       }
       // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:22:15)
       {
         for (let i0_2 = 0; i0_2 < n; i0_2++) {
           for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + i1_2] = di_pre[i0_2 * 128 + i1_2];
+            dgates[i0_2 * 512 + i1_2] = di_pre[i0_2 * 128 + i1_2]!;
           }
           for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 128)] = df_pre[i0_2 * 128 + i1_2];
+            dgates[i0_2 * 512 + (i1_2 + 128)] = df_pre[i0_2 * 128 + i1_2]!;
           }
           for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 256)] = dg_pre[i0_2 * 128 + i1_2];
+            dgates[i0_2 * 512 + (i1_2 + 256)] = dg_pre[i0_2 * 128 + i1_2]!;
           }
           for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 384)] = do_pre[i0_2 * 128 + i1_2];
+            dgates[i0_2 * 512 + (i1_2 + 384)] = do_pre[i0_2 * 128 + i1_2]!;
           }
         }
       }
@@ -1465,13 +1465,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k];
-              const a1 = dgates[i * 512 + k + 512];
-              const a2 = dgates[i * 512 + k + 1024];
-              const b0 = lstm_Whh[k + j * 512];
-              const b1 = lstm_Whh[k + j * 512 + 512];
-              const b2 = lstm_Whh[k + j * 512 + 1024];
-              const b3 = lstm_Whh[k + j * 512 + 1536];
+              const a0 = dgates[i * 512 + k]!;
+              const a1 = dgates[i * 512 + k + 512]!;
+              const a2 = dgates[i * 512 + k + 1024]!;
+              const b0 = lstm_Whh[k + j * 512]!;
+              const b1 = lstm_Whh[k + j * 512 + 512]!;
+              const b2 = lstm_Whh[k + j * 512 + 1024]!;
+              const b3 = lstm_Whh[k + j * 512 + 1536]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1507,11 +1507,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k];
-              const b0 = lstm_Whh[k + j * 512];
-              const b1 = lstm_Whh[k + j * 512 + 512];
-              const b2 = lstm_Whh[k + j * 512 + 1024];
-              const b3 = lstm_Whh[k + j * 512 + 1536];
+              const a0 = dgates[i * 512 + k]!;
+              const b0 = lstm_Whh[k + j * 512]!;
+              const b1 = lstm_Whh[k + j * 512 + 512]!;
+              const b2 = lstm_Whh[k + j * 512 + 1024]!;
+              const b3 = lstm_Whh[k + j * 512 + 1536]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1543,13 +1543,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = x_t_2[i + k * 32];
-              const a1 = x_t_2[i + k * 32 + 1];
-              const a2 = x_t_2[i + k * 32 + 2];
-              const b0 = dgates[k * 512 + j];
-              const b1 = dgates[k * 512 + j + 1];
-              const b2 = dgates[k * 512 + j + 2];
-              const b3 = dgates[k * 512 + j + 3];
+              const a0 = x_t_2[i + k * 32]!;
+              const a1 = x_t_2[i + k * 32 + 1]!;
+              const a2 = x_t_2[i + k * 32 + 2]!;
+              const b0 = dgates[k * 512 + j]!;
+              const b1 = dgates[k * 512 + j + 1]!;
+              const b2 = dgates[k * 512 + j + 2]!;
+              const b3 = dgates[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1563,18 +1563,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j] + c00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1] + c01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2] + c02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3] + c03;
-            add_2[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j] + c10;
-            add_2[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1] + c11;
-            add_2[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2] + c12;
-            add_2[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3] + c13;
-            add_2[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j] + c20;
-            add_2[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1] + c21;
-            add_2[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2] + c22;
-            add_2[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3] + c23;
+            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c00;
+            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c01;
+            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c02;
+            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c03;
+            add_2[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c10;
+            add_2[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c11;
+            add_2[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c12;
+            add_2[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c13;
+            add_2[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c20;
+            add_2[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c21;
+            add_2[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c22;
+            add_2[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c23;
           }
         }
         for (; i < 32; i++) {
@@ -1585,20 +1585,20 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = x_t_2[i + k * 32];
-              const b0 = dgates[k * 512 + j];
-              const b1 = dgates[k * 512 + j + 1];
-              const b2 = dgates[k * 512 + j + 2];
-              const b3 = dgates[k * 512 + j + 3];
+              const a0 = x_t_2[i + k * 32]!;
+              const b0 = dgates[k * 512 + j]!;
+              const b1 = dgates[k * 512 + j + 1]!;
+              const b2 = dgates[k * 512 + j + 2]!;
+              const b3 = dgates[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j] + c00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1] + c01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2] + c02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3] + c03;
+            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c00;
+            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c01;
+            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c02;
+            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c03;
           }
         }
       }
@@ -1621,13 +1621,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 128];
-              const a1 = h_2[i + k * 128 + 1];
-              const a2 = h_2[i + k * 128 + 2];
-              const b0 = dgates[k * 512 + j];
-              const b1 = dgates[k * 512 + j + 1];
-              const b2 = dgates[k * 512 + j + 2];
-              const b3 = dgates[k * 512 + j + 3];
+              const a0 = h_2[i + k * 128]!;
+              const a1 = h_2[i + k * 128 + 1]!;
+              const a2 = h_2[i + k * 128 + 2]!;
+              const b0 = dgates[k * 512 + j]!;
+              const b1 = dgates[k * 512 + j + 1]!;
+              const b2 = dgates[k * 512 + j + 2]!;
+              const b3 = dgates[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1641,18 +1641,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j] + c00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1] + c01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2] + c02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3] + c03;
-            add_4[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j] + c10;
-            add_4[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1] + c11;
-            add_4[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2] + c12;
-            add_4[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3] + c13;
-            add_4[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j] + c20;
-            add_4[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1] + c21;
-            add_4[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2] + c22;
-            add_4[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3] + c23;
+            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c00;
+            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c01;
+            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c02;
+            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c03;
+            add_4[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c10;
+            add_4[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c11;
+            add_4[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c12;
+            add_4[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c13;
+            add_4[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c20;
+            add_4[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c21;
+            add_4[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c22;
+            add_4[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c23;
           }
         }
         for (; i < 128; i++) {
@@ -1663,20 +1663,20 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 128];
-              const b0 = dgates[k * 512 + j];
-              const b1 = dgates[k * 512 + j + 1];
-              const b2 = dgates[k * 512 + j + 2];
-              const b3 = dgates[k * 512 + j + 3];
+              const a0 = h_2[i + k * 128]!;
+              const b0 = dgates[k * 512 + j]!;
+              const b1 = dgates[k * 512 + j + 1]!;
+              const b2 = dgates[k * 512 + j + 2]!;
+              const b3 = dgates[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j] + c00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1] + c01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2] + c02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3] + c03;
+            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c00;
+            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c01;
+            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c02;
+            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c03;
           }
         }
       }
@@ -1699,13 +1699,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128];
-              const a1 = h_next_2[i + k * 128 + 1];
-              const a2 = h_next_2[i + k * 128 + 2];
-              const b0 = dy0[k * 59 + j];
-              const b1 = dy0[k * 59 + j + 1];
-              const b2 = dy0[k * 59 + j + 2];
-              const b3 = dy0[k * 59 + j + 3];
+              const a0 = h_next_2[i + k * 128]!;
+              const a1 = h_next_2[i + k * 128 + 1]!;
+              const a2 = h_next_2[i + k * 128 + 2]!;
+              const b0 = dy0[k * 59 + j]!;
+              const b1 = dy0[k * 59 + j + 1]!;
+              const b2 = dy0[k * 59 + j + 2]!;
+              const b3 = dy0[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1719,35 +1719,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j] + c00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1] + c01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2] + c02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3] + c03;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j] + c10;
-            add_6[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1] + c11;
-            add_6[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2] + c12;
-            add_6[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3] + c13;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j] + c20;
-            add_6[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1] + c21;
-            add_6[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2] + c22;
-            add_6[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3] + c23;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
+            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c01;
+            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c02;
+            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c03;
+            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c10;
+            add_6[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c11;
+            add_6[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c12;
+            add_6[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c13;
+            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c20;
+            add_6[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c21;
+            add_6[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c22;
+            add_6[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c23;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             let c10 = 0;
             let c20 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128];
-              const a1 = h_next_2[i + k * 128 + 1];
-              const a2 = h_next_2[i + k * 128 + 2];
-              const b0 = dy0[k * 59 + j];
+              const a0 = h_next_2[i + k * 128]!;
+              const a1 = h_next_2[i + k * 128 + 1]!;
+              const a2 = h_next_2[i + k * 128 + 2]!;
+              const b0 = dy0[k * 59 + j]!;
               c00 += a0 * b0;
               c10 += a1 * b0;
               c20 += a2 * b0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j] + c00;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j] + c10;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j] + c20;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
+            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c10;
+            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c20;
           }
         }
         for (; i < 128; i++) {
@@ -1758,29 +1758,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128];
-              const b0 = dy0[k * 59 + j];
-              const b1 = dy0[k * 59 + j + 1];
-              const b2 = dy0[k * 59 + j + 2];
-              const b3 = dy0[k * 59 + j + 3];
+              const a0 = h_next_2[i + k * 128]!;
+              const b0 = dy0[k * 59 + j]!;
+              const b1 = dy0[k * 59 + j + 1]!;
+              const b2 = dy0[k * 59 + j + 2]!;
+              const b3 = dy0[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j] + c00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1] + c01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2] + c02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3] + c03;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
+            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c01;
+            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c02;
+            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c03;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128];
-              const b0 = dy0[k * 59 + j];
+              const a0 = h_next_2[i + k * 128]!;
+              const b0 = dy0[k * 59 + j]!;
               c00 += a0 * b0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j] + c00;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
           }
         }
       }
@@ -1803,13 +1803,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k];
-              const a1 = dgates[i * 512 + k + 512];
-              const a2 = dgates[i * 512 + k + 1024];
-              const b0 = lstm_Wih[k + j * 512];
-              const b1 = lstm_Wih[k + j * 512 + 512];
-              const b2 = lstm_Wih[k + j * 512 + 1024];
-              const b3 = lstm_Wih[k + j * 512 + 1536];
+              const a0 = dgates[i * 512 + k]!;
+              const a1 = dgates[i * 512 + k + 512]!;
+              const a2 = dgates[i * 512 + k + 1024]!;
+              const b0 = lstm_Wih[k + j * 512]!;
+              const b1 = lstm_Wih[k + j * 512 + 512]!;
+              const b2 = lstm_Wih[k + j * 512 + 1024]!;
+              const b3 = lstm_Wih[k + j * 512 + 1536]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1845,11 +1845,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k];
-              const b0 = lstm_Wih[k + j * 512];
-              const b1 = lstm_Wih[k + j * 512 + 512];
-              const b2 = lstm_Wih[k + j * 512 + 1024];
-              const b3 = lstm_Wih[k + j * 512 + 1536];
+              const a0 = dgates[i * 512 + k]!;
+              const b0 = lstm_Wih[k + j * 512]!;
+              const b1 = lstm_Wih[k + j * 512 + 512]!;
+              const b2 = lstm_Wih[k + j * 512 + 1024]!;
+              const b3 = lstm_Wih[k + j * 512 + 1536]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -1867,35 +1867,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       for (let i = 0; i < n; i++) {
         // dlstm.bhh = Σ_axis0 dgates   (model.ts:22:15)
         for (let j = 0; j < 512; j++) {
-          dlstm_bhh_2[j] += dgates[i * 512 + j];
+          dlstm_bhh_2[j]! += dgates[i * 512 + j]!;
         }
         // dbo = Σ_axis0 dy0   (model.ts:23:32)
         for (let j = 0; j < 59; j++) {
-          dbo_2[j] += dy0[i * 59 + j];
+          dbo_2[j]! += dy0[i * 59 + j]!;
         }
       }
       // add_3 = Σ∂lstm.bih + dlstm.bhh
       for (let i = 0; i < 512; i++) {
-        add_3[i] = dlstm_bih[i] + dlstm_bhh_2[i];
+        add_3[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
       }
       // add_5 = Σ∂lstm.bhh + dlstm.bhh
       for (let i = 0; i < 512; i++) {
-        add_5[i] = dlstm_bhh[i] + dlstm_bhh_2[i];
+        add_5[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
       }
       // add_7 = Σ∂bo + dbo
       for (let i = 0; i < 59; i++) {
-        add_7[i] = dbo[i] + dbo_2[i];
+        add_7[i] = dbo[i]! + dbo_2[i]!;
       }
       for (let i_22 = 0; i_22 < n; i_22++)
-        for (let j_27 = 0; j_27 < 32; j_27++) part[(i_22 * 64 + t_2) * 32 + j_27] = dx_t[i_22 * 32 + j_27];
-      for (let k_14 = 0; k_14 < n * 128; k_14++) dh[k_14] = dh_2[k_14];
-      for (let k_15 = 0; k_15 < n * 128; k_15++) dc[k_15] = dc_2[k_15];
-      for (let k_16 = 0; k_16 < 16384; k_16++) dlstm_Wih[k_16] = add_2[k_16];
-      for (let k_17 = 0; k_17 < 512; k_17++) dlstm_bih[k_17] = add_3[k_17];
-      for (let k_18 = 0; k_18 < 65536; k_18++) dlstm_Whh[k_18] = add_4[k_18];
-      for (let k_19 = 0; k_19 < 512; k_19++) dlstm_bhh[k_19] = add_5[k_19];
-      for (let k_20 = 0; k_20 < 7552; k_20++) dWo[k_20] = add_6[k_20];
-      for (let k_21 = 0; k_21 < 59; k_21++) dbo[k_21] = add_7[k_21];
+        for (let j_27 = 0; j_27 < 32; j_27++) part[(i_22 * 64 + t_2) * 32 + j_27] = dx_t[i_22 * 32 + j_27]!;
+      for (let k_14 = 0; k_14 < n * 128; k_14++) dh[k_14] = dh_2[k_14]!;
+      for (let k_15 = 0; k_15 < n * 128; k_15++) dc[k_15] = dc_2[k_15]!;
+      for (let k_16 = 0; k_16 < 16384; k_16++) dlstm_Wih[k_16] = add_2[k_16]!;
+      for (let k_17 = 0; k_17 < 512; k_17++) dlstm_bih[k_17] = add_3[k_17]!;
+      for (let k_18 = 0; k_18 < 65536; k_18++) dlstm_Whh[k_18] = add_4[k_18]!;
+      for (let k_19 = 0; k_19 < 512; k_19++) dlstm_bhh[k_19] = add_5[k_19]!;
+      for (let k_20 = 0; k_20 < 7552; k_20++) dWo[k_20] = add_6[k_20]!;
+      for (let k_21 = 0; k_21 < 59; k_21++) dbo[k_21] = add_7[k_21]!;
     }
   }
   // dE = scatterAdd(part, chars)   (gather', model.ts:26:36)
@@ -1903,9 +1903,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
     dE.fill(0);
     for (let i0_3 = 0; i0_3 < n; i0_3++) {
       for (let i1_3 = 0; i1_3 < 64; i1_3++) {
-        const row_2 = chars[i0_3 * 64 + i1_3];
+        const row_2 = chars[i0_3 * 64 + i1_3]!;
         for (let i2_2 = 0; i2_2 < 32; i2_2++) {
-          dE[row_2 * 32 + i2_2] += part[i0_3 * 2048 + i1_3 * 32 + i2_2];
+          dE[row_2 * 32 + i2_2]! += part[i0_3 * 2048 + i1_3 * 32 + i2_2]!;
         }
       }
     }
@@ -1940,9 +1940,9 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
-        const row = chars[i0 * 64 + i1];
+        const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2];
+          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
@@ -1955,11 +1955,11 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   }
   // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2];
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3];
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2];
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
@@ -1979,13 +1979,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const a1 = h[i * 128 + k + 128];
-              const a2 = h[i * 128 + k + 256];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const a1 = h[i * 128 + k + 128]!;
+              const a2 = h[i * 128 + k + 256]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -2021,11 +2021,11 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k];
-              const b0 = lstm_Whh[k * 512 + j];
-              const b1 = lstm_Whh[k * 512 + j + 1];
-              const b2 = lstm_Whh[k * 512 + j + 2];
-              const b3 = lstm_Whh[k * 512 + j + 3];
+              const a0 = h[i * 128 + k]!;
+              const b0 = lstm_Whh[k * 512 + j]!;
+              const b1 = lstm_Whh[k * 512 + j + 1]!;
+              const b2 = lstm_Whh[k * 512 + j + 2]!;
+              const b3 = lstm_Whh[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -2057,13 +2057,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const a1 = x_t[i * 32 + k + 32];
-              const a2 = x_t[i * 32 + k + 64];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const a1 = x_t[i * 32 + k + 32]!;
+              const a2 = x_t[i * 32 + k + 64]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -2077,41 +2077,41 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            const add_00 = c00 + lstm_bih[j];
-            const add_00_2 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00 = c00 + lstm_bih[j]!;
+            const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1];
-            const add_01_2 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2];
-            const add_02_2 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3];
-            const add_03_2 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j];
-            const add_10_2 = matmul[(i + 1) * 512 + j] + lstm_bhh[j];
+            const add_10 = c10 + lstm_bih[j]!;
+            const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1];
-            const add_11_2 = matmul[(i + 1) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2];
-            const add_12_2 = matmul[(i + 1) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3];
-            const add_13_2 = matmul[(i + 1) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j];
-            const add_20_2 = matmul[(i + 2) * 512 + j] + lstm_bhh[j];
+            const add_20 = c20 + lstm_bih[j]!;
+            const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1];
-            const add_21_2 = matmul[(i + 2) * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2];
-            const add_22_2 = matmul[(i + 2) * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3];
-            const add_23_2 = matmul[(i + 2) * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
         }
@@ -2123,27 +2123,27 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k];
-              const b0 = lstm_Wih[k * 512 + j];
-              const b1 = lstm_Wih[k * 512 + j + 1];
-              const b2 = lstm_Wih[k * 512 + j + 2];
-              const b3 = lstm_Wih[k * 512 + j + 3];
+              const a0 = x_t[i * 32 + k]!;
+              const b0 = lstm_Wih[k * 512 + j]!;
+              const b1 = lstm_Wih[k * 512 + j + 1]!;
+              const b2 = lstm_Wih[k * 512 + j + 2]!;
+              const b3 = lstm_Wih[k * 512 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            const add_00_3 = c00 + lstm_bih[j];
-            const add_00_4 = matmul[i * 512 + j] + lstm_bhh[j];
+            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1];
-            const add_01_4 = matmul[i * 512 + j + 1] + lstm_bhh[j + 1];
+            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2];
-            const add_02_4 = matmul[i * 512 + j + 2] + lstm_bhh[j + 2];
+            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3];
-            const add_03_4 = matmul[i * 512 + j + 3] + lstm_bhh[j + 3];
+            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
         }
@@ -2151,17 +2151,17 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
       for (let i = 0; i < n; i++) {
         // c_next = σ(gates[:, 128:256]) ⊙ c + σ(gates[:, 0:128]) ⊙ tanh(gates[:, 256:384])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const f_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]));
-          const mul_2 = f_gate * c_2[i * 128 + j];
-          const i_gate = 1 / (1 + Math.exp(-gates[i * 512 + j]));
-          const g_gate = Math.tanh(gates[i * 512 + j + 256]);
+          const f_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
+          const mul_2 = f_gate * c_2[i * 128 + j]!;
+          const i_gate = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
+          const g_gate = Math.tanh(gates[i * 512 + j + 256]!);
           const mul_3 = i_gate * g_gate;
           c_next[i * 128 + j] = mul_2 + mul_3;
         }
         // h_next = σ(gates[:, 384:512]) ⊙ tanh(c_next)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const o_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]));
-          const tanh_c = Math.tanh(c_next[i * 128 + j]);
+          const o_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
+          const tanh_c = Math.tanh(c_next[i * 128 + j]!);
           h_next[i * 128 + j] = o_gate * tanh_c;
         }
       }
@@ -2184,13 +2184,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c22 = 0,
               c23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
@@ -2204,35 +2204,35 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c22 += a2 * b2;
               c23 += a2 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1];
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2];
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1];
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2];
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             let c10 = 0;
             let c20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const a1 = h_next[i * 128 + k + 128];
-              const a2 = h_next[i * 128 + k + 256];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const a1 = h_next[i * 128 + k + 128]!;
+              const a2 = h_next[i * 128 + k + 256]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
               c10 += a1 * b0;
               c20 += a2 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[(i + 1) * 59 + j] = c10 + bo[j];
-            add[(i + 2) * 59 + j] = c20 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
@@ -2243,36 +2243,36 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
               c02 = 0,
               c03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
-              const b1 = Wo[k * 59 + j + 1];
-              const b2 = Wo[k * 59 + j + 2];
-              const b3 = Wo[k * 59 + j + 3];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
+              const b1 = Wo[k * 59 + j + 1]!;
+              const b2 = Wo[k * 59 + j + 2]!;
+              const b3 = Wo[k * 59 + j + 3]!;
               c00 += a0 * b0;
               c01 += a0 * b1;
               c02 += a0 * b2;
               c03 += a0 * b3;
             }
-            add[i * 59 + j] = c00 + bo[j];
-            add[i * 59 + j + 1] = c01 + bo[j + 1];
-            add[i * 59 + j + 2] = c02 + bo[j + 2];
-            add[i * 59 + j + 3] = c03 + bo[j + 3];
+            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
             let c00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k];
-              const b0 = Wo[k * 59 + j];
+              const a0 = h_next[i * 128 + k]!;
+              const b0 = Wo[k * 59 + j]!;
               c00 += a0 * b0;
             }
-            add[i * 59 + j] = c00 + bo[j];
+            add[i * 59 + j] = c00 + bo[j]!;
           }
         }
       }
       for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3];
-      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4];
-      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5];
+        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3]!;
+      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5]!;
     }
   }
   // mul = N ⊙ 64   (model.ts:29:20)
@@ -2282,20 +2282,20 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
     // logProbs = logSoftmax(ys)   (model.ts:28:20)
     for (let r1 = 0; r1 < 64; r1++) {
       let max = -Infinity;
-      for (let j_4 = 0; j_4 < 59; j_4++) if (ys[i * 3776 + r1 * 59 + j_4] > max) max = ys[i * 3776 + r1 * 59 + j_4];
+      for (let j_4 = 0; j_4 < 59; j_4++) if (ys[i * 3776 + r1 * 59 + j_4]! > max) max = ys[i * 3776 + r1 * 59 + j_4]!;
       let sumExp = 0;
-      for (let j_4 = 0; j_4 < 59; j_4++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_4] - max);
+      for (let j_4 = 0; j_4 < 59; j_4++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_4]! - max);
       const logSum = Math.log(sumExp);
       for (let j_5 = 0; j_5 < 59; j_5++)
-        logProbs[i * 3776 + r1 * 59 + j_5] = ys[i * 3776 + r1 * 59 + j_5] - max - logSum;
+        logProbs[i * 3776 + r1 * 59 + j_5] = ys[i * 3776 + r1 * 59 + j_5]! - max - logSum;
     }
     // pick = pick(logProbs, next)   (model.ts:29:25)
     for (let r1_2 = 0; r1_2 < 64; r1_2++) {
-      pick[i * 64 + r1_2] = logProbs[i * 3776 + r1_2 * 59 + next[i * 64 + r1_2]];
+      pick[i * 64 + r1_2] = logProbs[i * 3776 + r1_2 * 59 + next[i * 64 + r1_2]!]!;
     }
     // sum = Σ pick   (model.ts:29:20)
     for (let j = 0; j < 64; j++) {
-      sum += pick[i * 64 + j];
+      sum += pick[i * 64 + j]!;
     }
   }
   // div = sum / mul   (model.ts:29:20)
@@ -2313,18 +2313,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
 function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -2338,25 +2338,25 @@ function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[]
 function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -2371,35 +2371,35 @@ function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float6
 function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -2412,17 +2412,17 @@ function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[
 function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.sqrt(sum);
     squares += norm * norm;
   }
   const coef = (1 / (Math.sqrt(squares) + 1e-6)) * maxNorm;
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -2430,9 +2430,9 @@ function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float64Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

