@@ -106,7 +106,8 @@ function compileOnce(root: string, modelFile: string, outFile: string, profile?:
 const STAGES: readonly (readonly [stage: string, file: RegExp, fn: RegExp])[] = [
   ["prettier", /node_modules\/prettier\//, /.*/],
   ["type-check", /frontend\/load\.js$/, /^typecheck$/],
-  ["parse+transpile", /frontend\/load\.js$/, /^(transpile|ModelSource|checkImports)$/],
+  ["parse+transpile", /frontend\/load\.js$/, /^transpile$/],
+  ["parse+transpile", /frontend\/(source|modules)\.js$/, /.*/],
   ["evaluate+trace", /frontend\/load\.js$/, /^(evaluate|nameNodes)$/],
   ["evaluate+trace", /dsl\/model\.js$/, /^trace$/],
   ["verify", /ir\/verify\.js$/, /.*/],

@@ -1,11 +1,12 @@
 // The `gradc` command: argument parsing, diagnostics, atomic writes.
 //
-//   gradc compile model.ts [-o model.gen.ts | -o model.gen.js] [--dtype f32|f64] [--batch N]
-//   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown]
+//   gradc compile model.ts [-o model.gen.ts | -o model.gen.js] [--dtype f32|f64] [--batch N] [--watch]
+//   gradc explain model.ts [--param NAME] [--batch N] [--format text|latex|markdown] [--watch]
 //   gradc graph model.ts [--format mermaid|dot] [--backward] [--fused] [--svg] [-o FILE] [--batch N]
 //   gradc export model.ts --onnx [-o model.onnx] [--checkpoint FILE | --seed N] [--opset 17]
 //   gradc check model.ts [--param NAME] [--points N] [--seed N] [--tol X]
 //   gradc summary model.ts [--format text|json]
+//   gradc init [dir] [--force]
 //   gradc --help | --version
 //
 // Every command that loads a model runs it in gradc's box (compiler/box/): a separate Node process
@@ -35,6 +36,7 @@ import { removeStaleTemporaries, temporaryName } from "../runtime/fsAtomic.js";
 import { displayPath } from "../runtime/userErrors.js";
 import { refuseModelAsOutput } from "./outputs.js";
 import { ownPackage, version } from "./version.js";
+import type { WatchedBuild } from "./watch.js";
 
 export interface CompileFileOptions {
   readonly dtype?: "f32" | "f64";
@@ -52,7 +54,7 @@ export interface ExplainFileOptions {
 export type CompileFileFn = (
   file: string,
   options: CompileFileOptions,
-) => Promise<{ readonly code: string; readonly map?: string; readonly declarations?: string; readonly report?: import("./report.js").CompileReport }>;
+) => Promise<{ readonly code: string; readonly map?: string; readonly declarations?: string; readonly report?: import("./report.js").CompileReport; readonly files?: readonly string[] }>;
 export type ExplainFileFn = (file: string, options: ExplainFileOptions) => Promise<string>;
 /** model.ts → the summary's text (compiler/summary.ts). */
 export type SummaryFileFn = (file: string, options: { readonly format?: "text" | "json" }) => Promise<string>;
@@ -91,20 +93,23 @@ export interface CliIO {
   readonly renderSvg?: RenderSvgFn;
   /** Replace `gradc export`'s entry point (tests); by default compiler/export/onnx.ts. */
   readonly exportOnnxFile?: ExportOnnxFileFn;
+  /** Stops `--watch` (tests); by default SIGINT or SIGTERM. */
+  readonly signal?: AbortSignal;
 }
 
 export const USAGE = `Usage: gradc <command> [options]
 
 Commands:
-  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline]
+  gradc compile <model.ts> [-o <out.gen.ts>] [--dtype f32|f64] [--batch N] [--source-map] [--runtime inline] [--watch]
       Compile a model into a fused TypeScript trainer module
       (default output: <model>.gen.ts next to the model; -o <out>.js (or .mjs) writes JavaScript, an
       ES module, and its declarations <out>.d.ts (.d.mts) beside it; --source-map also writes <out>.map,
       mapping each statement of the generated code to the model.ts expression it implements;
       --runtime inline writes the runtime code the module uses into it, so it imports nothing;
       --report prints what each pass changed, the stabilizing rewrites, the memory plan and the code
-      size; --report=json the same as JSON).
-  gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown]
+      size; --report=json the same as JSON; --watch compiles again whenever model.ts or a file it
+      imports changes, one line per build, keeping the last good output on an error, until Ctrl-C).
+  gradc explain <model.ts> [--param NAME] [--batch N] [--format text|latex|markdown] [--watch]
       Print each parameter's gradient in matrix notation: the forward pass, then δℓ = ∂L/∂zℓ for
       each layer and every ∂L/∂param, and which forward values the backward pass reuses
       (--format latex: align* blocks; markdown: a document with $$ math for GitHub).
@@ -145,6 +150,12 @@ Commands:
       normalization) with its output shape, parameter count and FLOPs per sample; then the total
       parameters (trainable and non-trainable state), their memory as float32, and the FLOPs per
       sample of the forward pass and of a training step (--format json: the same as JSON).
+  gradc init [dir] [--force]
+      Create a project in dir (default: the current folder; created if missing): package.json
+      (gradc as a dependency; npm run build compiles model.ts, npm run train builds and runs
+      train.ts), a strict tsconfig.json, model.ts (a small MLP from gradc/layers), train.ts (trains
+      it on a data set it makes itself, with progress) and .gitignore. It never replaces a file:
+      if any of them exists it writes nothing and names them (--force replaces them).
 
 Every command runs model.ts: in gradc's box, a separate process that may read only the model's
 project folder and gradc's installation, and may not write files or start processes or workers.
@@ -180,6 +191,8 @@ Options:
   --max-memory MB    the box's heap limit in MB (default 4096, or half the machine's memory)
   --trust-model      run the model with your rights instead of in the box (it may read, write
                      and start anything you can; the time and memory limits still apply)
+  -w, --watch        compile, explain: again on every change to the model's files, until Ctrl-C
+  --force            init: replace the scaffold's files where they exist
   -h, --help         show this help
   -v, --version      print gradc's version
 `;
@@ -220,6 +233,8 @@ const OPTIONS = {
   timeout: { type: "string" },
   "max-memory": { type: "string" },
   "trust-model": { type: "boolean" },
+  watch: { type: "boolean", short: "w" },
+  force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -231,13 +246,14 @@ const BOX_OPTIONS: readonly OptionName[] = ["timeout", "max-memory", "trust-mode
 
 /** Which options each command accepts (help and version are accepted everywhere). */
 const ACCEPTS: Record<string, readonly OptionName[]> = {
-  compile: ["out", "dtype", "batch", "source-map", "report", "runtime", ...BOX_OPTIONS],
-  explain: ["param", "batch", "format", ...BOX_OPTIONS],
+  compile: ["out", "dtype", "batch", "source-map", "report", "runtime", "watch", ...BOX_OPTIONS],
+  explain: ["param", "batch", "format", "watch", ...BOX_OPTIONS],
   graph: ["format", "backward", "fused", "svg", "out", "batch", ...BOX_OPTIONS],
   train: ["data", "label", "task", "val-split", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay", "clip-grad-norm", "clip-grad-value", "threads", "seed", "resume", "overwrite", "check-finite", "dtype", "out", ...BOX_OPTIONS],
   export: ["onnx", "out", "checkpoint", "seed", "opset", ...BOX_OPTIONS],
   check: ["param", "points", "seed", "tol", ...BOX_OPTIONS],
   summary: ["format", ...BOX_OPTIONS],
+  init: ["force"],
 };
 
 /**
@@ -297,9 +313,19 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     return 2;
   }
 
+  if (command === "init") {
+    try {
+      return await initCommand(file, values, cio);
+    } catch (e) {
+      return await reportError(e, cio);
+    }
+  }
   const modelPath = path.resolve(cio.cwd, file);
   const batch = values.batch === undefined ? undefined : Number(values.batch);
+  // --watch runs until this aborts (SIGINT or SIGTERM; tests pass their own); the box process of a build then in progress is ended.
+  const signal = values.watch ? (cio.signal ?? stopSignal()) : undefined;
   const box: BoxRun = {
+    ...(signal ? { signal } : {}),
     timeoutSeconds: values.timeout === undefined ? DEFAULT_BOX.timeoutSeconds : Number(values.timeout),
     maxMemoryMb: values["max-memory"] === undefined ? DEFAULT_BOX.maxMemoryMb : Number(values["max-memory"]),
     trustModel: values["trust-model"] === true,
@@ -308,33 +334,9 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
   };
   try {
     if (command === "compile") {
-      const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
-      const javascript = outputLanguage(out) === "javascript";
-      const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
-      refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : displayPath(out, cio.cwd), out, cio.cwd);
-      for (const extra of [...(sourceMap ? [`${out}.map`] : []), ...(javascript ? [declarationsFile(out)] : [])]) refuseModelAsOutput(modelPath, displayPath(extra, cio.cwd), extra, cio.cwd);
-      const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
-      const dtype = (values.dtype ?? "f32") as "f32" | "f64";
-      const inline = values.runtime === "inline";
-      const runtime = inline ? undefined : runtimeSpecifierFor(out);
-      const { code, map, declarations, report } = await compileFile(modelPath, {
-        dtype,
-        ...(batch !== undefined ? { batch } : {}),
-        ...(runtime ? { runtime } : {}),
-        ...(inline ? { inlineRuntime: true } : {}),
-        ...(javascript ? { javascript: true } : {}),
-        ...(sourceMap ? { sourceMap } : {}),
-      });
-      if (javascript && declarations === undefined) throw new Error("internal: JavaScript output came without its declarations");
-      // The module last: it is replaced only once its declarations and map are in place.
-      await writeAllAtomic(
-        [...(javascript ? [[declarationsFile(out), declarations!] as const] : []), ...(map !== undefined ? [[`${out}.map`, map] as const] : []), [out, code]],
-        cio.cwd,
-      );
-      if (values.report !== undefined && report) {
-        const { formatReport } = await import("./report.js");
-        cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-      }
+      const build = compileBuild(modelPath, values, batch, box, cio);
+      if (values.watch) return await watchCommand(modelPath, build, signal!, cio);
+      await build.run();
       return 0;
     }
     if (command === "train") {
@@ -385,13 +387,22 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       cio.stdout.write(await summaryFile(modelPath, { ...(values.format === "json" ? { format: "json" as const } : {}) }));
       return 0;
     }
-    const explainFile: ExplainFileFn = cio.explainFile ?? ((f, o) => runJob("explain", { file: f, ...o }, box));
-    const text = await explainFile(modelPath, {
+    const options = {
       ...(typeof values.param === "string" ? { param: values.param } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(typeof values.format === "string" ? { format: values.format as "text" | "latex" | "markdown" } : {}),
-    });
-    cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    };
+    const explain: WatchedBuild = {
+      did: `explained ${path.relative(cio.cwd, modelPath) || modelPath}`,
+      outputs: [],
+      run: async () => {
+        const { text, files } = cio.explainFile ? { text: await cio.explainFile(modelPath, options), files: undefined } : await runJob("explain", { file: modelPath, ...options }, box);
+        cio.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+        return files;
+      },
+    };
+    if (values.watch) return await watchCommand(modelPath, explain, signal!, cio);
+    await explain.run();
     return 0;
   } catch (e) {
     return await reportError(e, cio);
@@ -484,6 +495,10 @@ function checkCommand(positionals: readonly string[], values: Values): [string, 
   }
   for (const key of Object.keys(values) as OptionName[]) {
     if (key !== "help" && key !== "version" && !accepts.includes(key)) throw new UsageError(`option '--${key}' does not apply to ${command}`);
+  }
+  if (command === "init") {
+    if (file !== undefined && extra.length) throw new UsageError(`init: unexpected argument '${extra[0]}' (gradc init [dir])`);
+    return [command, file ?? ".", values];
   }
   if (file === undefined) throw new UsageError(`${command}: missing the model file (gradc ${command} model.ts)`);
   if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'`);
@@ -591,6 +606,95 @@ async function exportCommand(modelPath: string, values: Values, box: BoxRun, cio
     bytes = await runJob("exportOnnx", { file: modelPath, ...options, ...(checkpoint ? { checkpoint } : {}) }, box);
   }
   await writeAtomic(out, bytes, cio.cwd);
+  return 0;
+}
+
+/**
+ * `gradc compile`'s build: checks the outputs first (never the model itself), then compiles in the box
+ * and writes the map and the module (each atomically), and the report when asked.
+ */
+function compileBuild(modelPath: string, values: Values, batch: number | undefined, box: BoxRun, cio: CliIO): WatchedBuild {
+  const out = path.resolve(cio.cwd, typeof values.out === "string" ? values.out : defaultOutput(modelPath));
+  const javascript = outputLanguage(out) === "javascript";
+  const sourceMap = values["source-map"] ? { file: path.basename(out), source: path.relative(path.dirname(out), modelPath).split(path.sep).join("/") } : undefined;
+  refuseModelAsOutput(modelPath, typeof values.out === "string" ? values.out : displayPath(out, cio.cwd), out, cio.cwd);
+  const extras = [...(sourceMap ? [`${out}.map`] : []), ...(javascript ? [declarationsFile(out)] : [])];
+  for (const extra of extras) refuseModelAsOutput(modelPath, displayPath(extra, cio.cwd), extra, cio.cwd);
+  const compileFile: CompileFileFn = cio.compileFile ?? ((f, o) => runJob("compile", { file: f, ...o, dtype: o.dtype ?? "f32" }, box));
+  const dtype = (values.dtype ?? "f32") as "f32" | "f64";
+  const inline = values.runtime === "inline";
+  const runtime = inline ? undefined : runtimeSpecifierFor(out);
+  const shown = displayPath(out, cio.cwd);
+  return {
+    did: `wrote ${shown}`,
+    kept: `${shown} left as it was`,
+    outputs: [out, ...extras],
+    run: async () => {
+      const { code, map, declarations, report, files } = await compileFile(modelPath, {
+        dtype,
+        ...(batch !== undefined ? { batch } : {}),
+        ...(runtime ? { runtime } : {}),
+        ...(inline ? { inlineRuntime: true } : {}),
+        ...(javascript ? { javascript: true } : {}),
+        ...(sourceMap ? { sourceMap } : {}),
+      });
+      if (javascript && declarations === undefined) throw new Error("internal: JavaScript output came without its declarations");
+      // The module last: it is replaced only once its declarations and map are in place.
+      await writeAllAtomic(
+        [...(javascript ? [[declarationsFile(out), declarations!] as const] : []), ...(map !== undefined ? [[`${out}.map`, map] as const] : []), [out, code]],
+        cio.cwd,
+      );
+      if (values.report !== undefined && report) {
+        const { formatReport } = await import("./report.js");
+        cio.stdout.write(values.report === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      }
+      return files;
+    },
+  };
+}
+
+/** `--watch`: builds now and on every change until `signal` aborts; exit 0 then (stopping is what was asked). */
+async function watchCommand(modelPath: string, build: WatchedBuild, signal: AbortSignal, cio: CliIO): Promise<number> {
+  const { watch } = await import("./watch.js");
+  await watch(modelPath, build, { log: (line) => void cio.stderr.write(`${line}\n`), report: async (e) => void (await reportError(e, cio)), signal, cwd: cio.cwd });
+  return 0;
+}
+
+/** Aborts on the first SIGINT or SIGTERM (Ctrl-C, or a process manager stopping gradc --watch). */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return controller.signal;
+}
+
+/**
+ * `gradc init [dir]`: the scaffold of compiler/init.ts, each file written atomically; when a write fails,
+ * the files this run created are removed again (nothing half-made is left behind).
+ */
+async function initCommand(dirArg: string, values: Values, cio: CliIO): Promise<number> {
+  const { planInit, nextSteps } = await import("./init.js");
+  const dir = path.resolve(cio.cwd, dirArg);
+  const shown = path.relative(cio.cwd, dir) || ".";
+  const files = planInit(dir, shown, { force: values.force === true });
+  const created: string[] = [];
+  try {
+    for (const [name, text] of files) {
+      const target = path.join(dir, name);
+      const isNew = !existsSync(target);
+      await writeAtomic(target, text, cio.cwd);
+      if (isNew) created.push(target);
+    }
+  } catch (e) {
+    await Promise.all(created.map((f) => rm(f, { force: true })));
+    throw e;
+  }
+  cio.stdout.write(nextSteps(shown, [...files.keys()]));
   return 0;
 }
 

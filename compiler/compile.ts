@@ -21,7 +21,12 @@ export interface CompileOptions {
    * Also build a source map: `file` is the generated module's name, `source` the model's path as the map
    * should name it (relative to the map). The module then ends with a sourceMappingURL comment.
    */
-  readonly sourceMap?: { readonly file: string; readonly source: string };
+  readonly sourceMap?: {
+    readonly file: string;
+    readonly source: string;
+    /** The files model.ts imports: the name its comments give each (layers.ts) → its path relative to the map. */
+    readonly imported?: Readonly<Record<string, string>>;
+  };
   /**
    * `-o model.gen.js`: the module as JavaScript (an ES module), with its declarations (the `.d.ts`
    * text) in `Compiled.declarations`; the source map, when asked, maps the JavaScript.

@@ -8,6 +8,7 @@ interface OwnPackage {
   readonly version?: string;
   readonly bugs?: string | { readonly url?: string };
   readonly repository?: string | { readonly url?: string };
+  readonly devDependencies?: Readonly<Record<string, string>>;
 }
 
 /** gradc's package.json (found above this file, in the sources or in dist/). */

@@ -37,7 +37,7 @@ export const codes = {
   checkpoint: "GC3004", // a checkpoint that is corrupt, of another model, or holds an invalid training state
   data: "GC3005", // a data file with a bad cell, label, column or shape
   emptyData: "GC3006", // an empty data set, or a split that leaves no rows
-  outputExists: "GC3007", // the output folder already holds this model's checkpoint (--resume or --overwrite)
+  outputExists: "GC3007", // the output folder already holds this model's checkpoint (--resume or --overwrite), or gradc init's files (--force)
   // ── training ──
   diverged: "GC4001", // a non-finite loss, gradient or parameter while training
   unsplittable: "GC4002", // a batch that cannot be split across threads: the loss mixes rows of the batch, or a fixed --batch

@@ -3,7 +3,7 @@
 // or write: the box never writes a file, and the graph never crosses the process boundary. A command
 // that loads a model adds one entry here and calls it with runJob (compiler/box/run.ts).
 // Imports are lazy so each job loads only what it needs.
-import { basename } from "node:path";
+import path, { basename } from "node:path";
 import type { Anomaly, StepValues } from "../anomaly.js";
 import type { CheckOptions, CheckResult } from "../check.js";
 import type { ModelGuard } from "../frontend/load.js";
@@ -16,9 +16,23 @@ export interface ModelJob {
   readonly batch?: number;
 }
 
-async function load(a: ModelJob, guard: ModelGuard | undefined) {
+async function load(a: ModelJob, guard: ModelGuard | undefined, onFiles?: (files: readonly string[]) => void) {
   const { loadModel } = await import("../frontend/load.js");
-  return loadModel(a.file, { ...(a.batch !== undefined ? { batch: a.batch } : {}), ...(guard ? { guard } : {}) });
+  return loadModel(a.file, { ...(a.batch !== undefined ? { batch: a.batch } : {}), ...(guard ? { guard } : {}), ...(onFiles ? { onFiles } : {}) });
+}
+
+/**
+ * The files model.ts imports, as a source map next to the output names them: kernel comments name a
+ * file by its base name, and `source` is model.ts's path relative to the map.
+ */
+function importedSources(model: string, source: string, files: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of files) {
+    if (f === model) continue;
+    const fromModel = path.relative(path.dirname(model), f).split(path.sep).join("/");
+    out[path.basename(f)] ??= path.posix.normalize(path.posix.join(path.posix.dirname(source), fromModel));
+  }
+  return out;
 }
 
 export const jobs = {
@@ -26,26 +40,29 @@ export const jobs = {
   async compile(
     a: ModelJob & { readonly dtype: "f32" | "f64"; readonly runtime?: string; readonly inlineRuntime?: boolean; readonly javascript?: boolean; readonly sourceMap?: { readonly file: string; readonly source: string } },
     guard?: ModelGuard,
-  ): Promise<{ code: string; map?: string; declarations?: string; report: CompileReport }> {
-    const traced = await load(a, guard);
+  ): Promise<{ code: string; map?: string; declarations?: string; report: CompileReport; files: readonly string[] }> {
+    let files: readonly string[] = [a.file];
+    const traced = await load(a, guard, (f) => (files = f));
     const { compileGraph } = await import("../compile.js");
+    const imported = a.sourceMap ? importedSources(a.file, a.sourceMap.source, files) : {};
     const { code, map, declarations, report } = await compileGraph(traced, basename(a.file), {
       dtype: a.dtype,
       ...(a.batch !== undefined ? { batch: a.batch } : {}),
       ...(a.runtime ? { runtime: a.runtime } : {}),
       ...(a.inlineRuntime ? { inlineRuntime: true } : {}),
       ...(a.javascript ? { javascript: true } : {}),
-      ...(a.sourceMap ? { sourceMap: a.sourceMap } : {}),
+      ...(a.sourceMap ? { sourceMap: { ...a.sourceMap, ...(Object.keys(imported).length ? { imported } : {}) } } : {}),
     });
-    return { code, report, ...(map !== undefined ? { map } : {}), ...(declarations !== undefined ? { declarations } : {}) };
+    return { code, report, files, ...(map !== undefined ? { map } : {}), ...(declarations !== undefined ? { declarations } : {}) };
   },
 
-  /** `gradc explain`: the text. */
-  async explain(a: ModelJob & { readonly param?: string; readonly format?: "text" | "latex" | "markdown" }, guard?: ModelGuard): Promise<string> {
+  /** `gradc explain`: the text, and the model's files (for --watch). */
+  async explain(a: ModelJob & { readonly param?: string; readonly format?: "text" | "latex" | "markdown" }, guard?: ModelGuard): Promise<{ text: string; files: readonly string[] }> {
     const { explainGraph } = await import("../explain.js");
     const { optimize } = await import("../pipeline.js");
-    const traced = await load(a, guard);
-    return explainGraph(optimize(traced).graph, basename(a.file), { ...(a.param !== undefined ? { param: a.param } : {}), ...(a.format ? { format: a.format } : {}) });
+    let files: readonly string[] = [a.file];
+    const traced = await load(a, guard, (f) => (files = f));
+    return { text: explainGraph(optimize(traced).graph, basename(a.file), { ...(a.param !== undefined ? { param: a.param } : {}), ...(a.format ? { format: a.format } : {}) }), files };
   },
 
   /** `gradc summary`: the table (or its JSON). */

@@ -24,6 +24,8 @@ export interface BoxRun extends BoxOptions {
   readonly output: (text: string) => void;
   /** The box's working directory (the user's), and what paths in messages are relative to. */
   readonly cwd: string;
+  /** Ends the box process at once when it aborts (--watch stopped mid-build); the job then rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /** An internal error of gradc's that happened inside the box: its stack is the box process's. */
@@ -100,6 +102,9 @@ function runBoxed<J extends JobName>(job: J, args: JobArgs<J>, box: BoxRun): Pro
     }, ms);
   };
   arm(box.timeoutSeconds * 1000);
+  const abort = () => child.kill("SIGKILL");
+  box.signal?.addEventListener("abort", abort, { once: true });
+  child.on("close", () => box.signal?.removeEventListener("abort", abort));
 
   return new Promise<JobResult<J>>((resolve, reject) => {
     child.on("error", (e) => {

@@ -13,9 +13,11 @@ export interface TraceContext {
   readonly builder: Builder;
   /** Fixed location for every node made (gradient construction), or null to read the call stack. */
   loc: Loc | null;
-  /** The model file whose stack frames give locations, and how to map generated → source positions. */
+  /** The model file, and the files whose stack frames give locations: the model's own files (default: the model file). */
   readonly modelFile?: string;
-  readonly mapPosition?: (line: number, col: number) => { line: number; col: number } | null;
+  readonly sourceFiles?: readonly string[];
+  /** Maps a position V8 reports in one of those files (its generated code) to the file's source. */
+  readonly mapPosition?: (file: string, line: number, col: number) => { line: number; col: number } | null;
   /** `--batch N`: the symbolic batch dimension becomes N. */
   readonly fixedBatch?: number;
   /** Names declared so far (inputs, params), to refuse duplicates. */
@@ -48,26 +50,27 @@ export function context(): TraceContext {
   return current;
 }
 
-export function createContext(opts: Partial<Pick<TraceContext, "modelFile" | "mapPosition" | "fixedBatch">> = {}): TraceContext {
+export function createContext(opts: Partial<Pick<TraceContext, "modelFile" | "sourceFiles" | "mapPosition" | "fixedBatch">> = {}): TraceContext {
   return { builder: newBuilder(), loc: null, names: new Map(), inputs: [], params: [], updates: [], batchDim: null, ...opts };
 }
 
-/** The model.ts position of the innermost stack frame in the model file. */
+/** The position of the innermost stack frame in one of the model's own files (model.ts or a file it imports). */
 export function callerLoc(): Loc {
   const ctx = context();
   if (ctx.loc) return ctx.loc;
   return locFromStack(new Error().stack ?? "", ctx) ?? noLoc;
 }
 
-export function locFromStack(stack: string, ctx: Pick<TraceContext, "modelFile" | "mapPosition">): Loc | null {
-  const file = ctx.modelFile;
-  if (!file) return null;
+export function locFromStack(stack: string, ctx: Pick<TraceContext, "modelFile" | "sourceFiles" | "mapPosition">): Loc | null {
+  const files = ctx.sourceFiles ?? (ctx.modelFile ? [ctx.modelFile] : []);
+  if (!files.length) return null;
   for (const line of stack.split("\n")) {
-    const at = line.lastIndexOf(`${file}:`);
-    if (at < 0) continue;
-    const m = /^:(\d+):(\d+)/.exec(line.slice(at + file.length));
+    // `    at f (/abs/layers.ts:3:5)` or `    at /abs/model.ts:9:14`: the frame's file, then line and column
+    const m = /^(.*):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m) continue;
-    const pos = ctx.mapPosition ? ctx.mapPosition(+m[1]!, +m[2]!) : { line: +m[1]!, col: +m[2]! };
+    const file = files.find((f) => m[1]!.endsWith(f) && /[\s(]$|^$/.test(m[1]!.slice(0, -f.length)));
+    if (!file) continue;
+    const pos = ctx.mapPosition ? ctx.mapPosition(file, +m[2]!, +m[3]!) : { line: +m[2]!, col: +m[3]! };
     if (pos) return { file, line: pos.line, col: pos.col };
   }
   return null;

@@ -115,7 +115,7 @@ function traceVjp(vjp: Vjp, y: Tensor, xs: readonly Tensor[], outer: TraceContex
   const xPh = xs.map((x, k) => placeholder(`x${k + 1}`, x, x.name ?? `x${k + 1}`));
 
   const vjpCtx: TraceContext = {
-    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
+    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
     builder: inner,
     names: outer.names,
     batchDim: outer.batchDim,

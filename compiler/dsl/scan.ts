@@ -92,7 +92,7 @@ export function scan<C extends Tree, X extends Tree | null, Y extends Tree | und
   const stepPh = xsIn.nodes.map((x, j) => placeholder(`step${j}`, x, [x.shape[0]!, ...x.shape.slice(2)], `${xsIn.keys[j] || x.name || "x"}_t`));
 
   const bodyCtx: TraceContext = {
-    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
+    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
     builder: inner,
     names: outer.names,
     batchDim: outer.batchDim,

@@ -1,5 +1,5 @@
 // A version-3 source map for a generated module: every statement of a kernel maps to the model.ts
-// expression the kernel implements, so a stack trace or a debugger stepping through the generated
+// expression the kernel implements (or to the expression in a file model.ts imports, layers.ts), so a stack trace or a debugger stepping through the generated
 // code lands on the model line. The map is read off the formatted text itself: each kernel starts
 // with a comment ending in `(…, model.ts:LINE:COL)`, and every line up to the next kernel comment (or
 // the end of the function) is that kernel's code. Every other line gets an explicit "unmapped" segment
@@ -13,23 +13,40 @@ export { encodeVlq };
 /** A kernel comment's location: `// … (relu', model.ts:9:14)` → line 9, column 14 (1-based). */
 const KERNEL_LOC = /^\s*\/\/ .*\((?:[^()]*, )?([^(),\s]+):(\d+):(\d+)\)\s*$/;
 
-export function buildSourceMap(code: string, options: { file: string; source: string; sourceName: string }): RawSourceMap & { file: string } {
+/**
+ * `source` is the model's path as the map names it, `sourceName` the name kernel comments give it;
+ * `imported` does the same for the files the model imports (comment name → path), which become
+ * further sources of the map in the order the code first cites them.
+ */
+export function buildSourceMap(
+  code: string,
+  options: { file: string; source: string; sourceName: string; imported?: Readonly<Record<string, string>> },
+): RawSourceMap & { file: string } {
   const lines = code.split("\n");
-  let current: { line: number; col: number } | null = null;
-  let prev = { genCol: 0, line: 0, col: 0 };
+  const sources = [options.source];
+  const sourceIndex = (name: string): number => {
+    if (name === options.sourceName) return 0;
+    const file = options.imported && Object.hasOwn(options.imported, name) ? options.imported[name]! : null;
+    if (file === null) return -1;
+    if (!sources.includes(file)) sources.push(file);
+    return sources.indexOf(file);
+  };
+  let current: { source: number; line: number; col: number } | null = null;
+  let prev = { genCol: 0, source: 0, line: 0, col: 0 };
   const out: string[] = [];
   for (const text of lines) {
     const loc = KERNEL_LOC.exec(text);
-    if (loc && loc[1] === options.sourceName) current = { line: +loc[2]! - 1, col: +loc[3]! - 1 };
+    const source = loc ? sourceIndex(loc[1]!) : -1;
+    if (loc && source >= 0) current = { source, line: +loc[2]! - 1, col: +loc[3]! - 1 };
     else if (/^\S/.test(text)) current = null; // a new top-level declaration ends the kernel
     const indent = text.search(/\S/);
     if (!current || indent < 0 || loc) {
       out.push(indent < 0 ? "" : encodeVlq(0)); // not model code: unmapped from its first column
       continue;
     }
-    // one segment per line: [generated column, source 0, source line, source column], deltas per the format
-    out.push(encodeVlq(indent) + encodeVlq(0) + encodeVlq(current.line - prev.line) + encodeVlq(current.col - prev.col));
-    prev = { genCol: indent, line: current.line, col: current.col };
+    // one segment per line: [generated column, source, source line, source column], deltas per the format
+    out.push(encodeVlq(indent) + encodeVlq(current.source - prev.source) + encodeVlq(current.line - prev.line) + encodeVlq(current.col - prev.col));
+    prev = { genCol: indent, source: current.source, line: current.line, col: current.col };
   }
-  return { version: 3, file: options.file, sources: [options.source], names: [], mappings: out.join(";") };
+  return { version: 3, file: options.file, sources, names: [], mappings: out.join(";") };
 }

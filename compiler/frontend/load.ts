@@ -1,17 +1,20 @@
 // The frontend: model.ts → forward Graph.
 //
-//   read → parse (GC1001) → type-check against the DSL's own types (GC1002, GC2002) → transpile to
-//   CommonJS in memory → evaluate with vm.compileFunction under the model's real path (so stack frames
-//   name model.ts) → check the default export (GC1004, GC1008) → trace (GC2xxx, GC1003, GC1008) →
-//   name nodes after the `const NAME = dslCall(...)` that made them.
+//   read → parse (GC1001) → follow the relative imports of the user's own files (modules.ts) →
+//   type-check them all against the DSL's own types (GC1002, GC2002) → transpile each to CommonJS in
+//   memory → evaluate each with vm.compileFunction under its real path (so stack frames name
+//   model.ts, layers.ts, …) → check the default export (GC1004, GC1008) → trace (GC2xxx, GC1003,
+//   GC1008) → name nodes after the `const NAME = dslCall(...)` that made them.
 //
 // This runs the model's code in the caller's process. The CLI calls it inside gradc's box (compiler/box/),
 // which passes a ModelGuard: the box learns how to locate model code and may refuse its imports.
 //
-// Nothing is written to disk. Locations are 1-based line:col in model.ts, at the start of the DSL call
+// Nothing is written to disk. Locations are 1-based line:col in the innermost of the model's own files
+// on the stack (model.ts, or the helper file that made the call), at the start of the DSL call
 // expression (the `a` of `add(matmul(x, W1), b1)`): V8 reports the generated code's call position,
-// the transpiler's source map takes it back to model.ts, and `snapToCall` moves it from the callee or
-// the argument list's `(` to the start of the call. Tested in test/frontend/*.test.ts.
+// that file's transpiler source map takes it back to its text, and `snapToCall` moves it from the
+// callee or the argument list's `(` to the start of the call. Tested in test/frontend/*.test.ts and,
+// for models in several files, test/cli/multiFile.test.ts.
 
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -28,12 +31,17 @@ import { codes, GradcError, isGradcError, type Code } from "../diagnostics.js";
 import type { Graph } from "../ir/graph.js";
 import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { setAsideBulkLiterals } from "./bulkLiterals.js";
 import { SourceMap } from "./sourceMap.js";
 import { closeNames } from "../closeNames.js";
 import { displayPath } from "../../runtime/userErrors.js";
+import { isRelative, moduleGraph, openSource, RESOLUTION, type ModuleGraph, type UserFile } from "./modules.js";
+import { ModelSource } from "./source.js";
+
+export { ModelSource } from "./source.js";
 
 export interface LoadOptions {
+  /** Told the model's files (model.ts and every file it imports) once they are known: `--watch` watches them. */
+  readonly onFiles?: (files: readonly string[]) => void;
   /** `--batch N`: fix the symbolic batch dimension to N. */
   readonly batch?: number;
   /** Type-check model.ts against the DSL's types first (default true). */
@@ -75,23 +83,28 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
 /** As loadModel, with the source text given (the file need not exist; `modelPath` names it). */
 export function loadModelSource(modelPath: string, text: string, options: LoadOptions = {}): Graph {
   checkBatch(options.batch);
-  // Megabyte literals of numbers stand aside while the TypeScript compiler works (./bulkLiterals.ts).
-  const aside = setAsideBulkLiterals(text);
-  const src = new ModelSource(path.resolve(modelPath), aside?.text ?? text);
-  const transpiled = transpile(src);
-  const code = transpiled.code + (aside?.definitions ?? "");
-  const map = transpiled.map;
-  checkImports(src);
+  const root = openSource(path.resolve(modelPath), text);
+  const src = root.src;
+  const compiled = new Map([[src.file, transpile(root)]]);
+  const modules = moduleGraph(root, options.guard ? (e) => options.guard!.describe(e) : undefined);
+  options.onFiles?.([...modules.modules.keys()]);
+  for (const m of modules.modules.values()) if (!compiled.has(m.src.file)) compiled.set(m.src.file, transpile(m));
   checkSyncBuild(src);
-  if (options.typecheck ?? true) typecheck(src, aside?.declarations ?? "");
-  else checkGradcImports(src);
+  if (options.typecheck ?? true) typecheck(modules);
+  else for (const m of modules.modules.values()) checkGradcImports(m.src);
 
-  const mapPosition = (line: number, col: number): { line: number; col: number } | null => {
-    const p = map.originalPosition(line - 1, col - 1);
-    if (!p) return null;
-    return src.lineCol(src.snapToCall(src.offset(p.line, p.col)));
+  const mapPosition = (file: string, line: number, col: number): { line: number; col: number } | null => {
+    const s = modules.modules.get(file)?.src;
+    const p = s && compiled.get(file)!.map.originalPosition(line - 1, col - 1);
+    if (!s || !p) return null;
+    return s.lineCol(s.snapToCall(s.offset(p.line, p.col)));
   };
-  const ctx = createContext({ modelFile: src.file, mapPosition, ...(options.batch !== undefined ? { fixedBatch: options.batch } : {}) });
+  const ctx = createContext({
+    modelFile: src.file,
+    sourceFiles: [...modules.modules.keys()],
+    mapPosition,
+    ...(options.batch !== undefined ? { fixedBatch: options.batch } : {}),
+  });
 
   // Deep DSL helpers (mse → mean → div → make → callerLoc) must not push the model frame out of the stack.
   const savedLimit = Error.stackTraceLimit;
@@ -101,7 +114,7 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
   try {
     let exported: unknown;
     try {
-      exported = evaluate(src, code, guard);
+      exported = evaluate(modules, compiled, guard);
     } catch (e) {
       throw locate(e, src, ctx, null, guard);
     }
@@ -119,7 +132,7 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
     } catch (e) {
       throw locate(e, src, ctx, src.modelCall(), guard);
     }
-    nameNodes(graph, src);
+    for (const m of modules.modules.values()) nameNodes(graph, m.src);
     return graph;
   } finally {
     guard?.leave();
@@ -134,165 +147,10 @@ export function checkBatch(batch: unknown): void {
   }
 }
 
-// ── the model's source: positions, calls, variable names ─────────────────────────────────────────
-
-/** A call expression's callee span: V8 reports a call at its callee or at the `(` of its arguments. */
-interface CallSpan {
-  readonly start: number;
-  readonly paren: number;
-}
-
-export class ModelSource {
-  readonly sf: ts.SourceFile;
-  /** The calls by start (and source order, to break ties as a scan in source order would). */
-  private calls: (CallSpan & { readonly order: number })[] | undefined;
-  private longestCallee: number | undefined;
-  private names: Map<number, string> | undefined;
-
-  constructor(
-    readonly file: string,
-    readonly text: string,
-  ) {
-    this.sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  }
-
-  offset(line0: number, col0: number): number {
-    const starts = this.sf.getLineStarts();
-    if (line0 >= starts.length) return this.text.length;
-    return Math.min(starts[line0]! + col0, line0 + 1 < starts.length ? starts[line0 + 1]! : this.text.length);
-  }
-
-  /** 1-based line:col of an offset. */
-  lineCol(offset: number): Loc {
-    const { line, character } = this.sf.getLineAndCharacterOfPosition(Math.max(0, Math.min(offset, this.text.length)));
-    return { file: this.file, line: line + 1, col: character + 1 };
-  }
-
-  locOf(node: ts.Node): Loc {
-    return this.lineCol(node.getStart(this.sf));
-  }
-
-  /**
-   * The start of the innermost call whose callee (up to its argument list's `(`) covers `offset` (the
-   * first in source order among equals). Looked up among the calls sorted by start, from the last one
-   * starting at or before `offset` back to the longest callee's reach: tracing asks once per node, and a
-   * model written out unrolled has thousands of calls.
-   */
-  snapToCall(offset: number): number {
-    this.calls ??= collectCalls(this.sf)
-      .map((c, order) => ({ ...c, order }))
-      .sort((a, b) => a.start - b.start || a.order - b.order);
-    this.longestCallee ??= this.calls.reduce((m, c) => Math.max(m, c.paren - c.start), 0);
-    const calls = this.calls;
-    let lo = 0, hi = calls.length; // the first call starting after offset
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (calls[mid]!.start <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    let best: (CallSpan & { order: number }) | null = null;
-    for (let k = lo - 1; k >= 0 && calls[k]!.start >= offset - this.longestCallee; k--) {
-      const c = calls[k]!;
-      const shorter = best && (c.paren - c.start < best.paren - best.start || (c.paren - c.start === best.paren - best.start && c.order < best.order));
-      if (offset <= c.paren && (!best || shorter)) best = c;
-    }
-    return best ? best.start : offset;
-  }
-
-  /** Start offset of `const NAME = call(...)` initializers → NAME. */
-  variableNames(): Map<number, string> {
-    if (this.names) return this.names;
-    const names = new Map<number, string>();
-    const visit = (n: ts.Node): void => {
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-        const init = unwrap(n.initializer);
-        if (ts.isCallExpression(init)) names.set(init.getStart(this.sf), n.name.text);
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(this.sf);
-    return (this.names = names);
-  }
-
-  /** Import and export-from declarations with their module specifiers. */
-  imports(): { decl: ts.ImportDeclaration | ts.ExportDeclaration; spec: ts.StringLiteral }[] {
-    const out: { decl: ts.ImportDeclaration | ts.ExportDeclaration; spec: ts.StringLiteral }[] = [];
-    for (const s of this.sf.statements) {
-      if ((ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) {
-        out.push({ decl: s, spec: s.moduleSpecifier });
-      }
-    }
-    return out;
-  }
-
-  /** The expression after `export default`, if any. */
-  defaultExport(): ts.Expression | null {
-    for (const s of this.sf.statements) if (ts.isExportAssignment(s) && !s.isExportEquals) return s.expression;
-    return null;
-  }
-
-  defaultExportLoc(): Loc | null {
-    for (const s of this.sf.statements) {
-      if (ts.isExportAssignment(s) && !s.isExportEquals) return this.locOf(s.expression);
-      if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) {
-        return this.locOf(s);
-      }
-    }
-    return null;
-  }
-
-  /** The `model(...)` call that is exported (directly, or through a top-level const). */
-  modelCall(): ts.CallExpression | null {
-    let e = this.defaultExport();
-    if (e && ts.isIdentifier(e)) {
-      const name = e.text;
-      e = null;
-      for (const s of this.sf.statements) {
-        if (!ts.isVariableStatement(s)) continue;
-        for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === name && d.initializer) e = d.initializer;
-      }
-    }
-    if (!e) return null;
-    e = unwrap(e);
-    return ts.isCallExpression(e) ? e : null;
-  }
-
-  /** The last `return` of the model's build function (or its expression body). */
-  buildReturn(): ts.Node | null {
-    const build = this.modelCall()?.arguments[1];
-    if (!build || !(ts.isArrowFunction(build) || ts.isFunctionExpression(build))) return null;
-    if (!ts.isBlock(build.body)) return build.body;
-    let last = null as ts.Node | null;
-    const visit = (n: ts.Node): void => {
-      if (ts.isReturnStatement(n)) last = n;
-      if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
-    };
-    ts.forEachChild(build.body, visit);
-    return last;
-  }
-}
-
-const unwrap = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
-  return e;
-};
-
-function collectCalls(sf: ts.SourceFile): CallSpan[] {
-  const out: CallSpan[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) || (ts.isNewExpression(n) && n.arguments)) {
-      // `arguments.pos` is just after the `(`; type arguments sit between the callee and it.
-      out.push({ start: n.getStart(sf), paren: n.arguments!.pos - 1 });
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
-}
-
 // ── parse and transpile ───────────────────────────────────────────────────────────────────────────
 
-function transpile(src: ModelSource): { code: string; map: SourceMap } {
+/** One file to CommonJS, with the definitions of its set-aside literals (./bulkLiterals.ts) at the end. */
+function transpile({ src, aside }: UserFile): { code: string; map: SourceMap } {
   const out = ts.transpileModule(src.text, {
     fileName: src.file,
     reportDiagnostics: true,
@@ -307,7 +165,7 @@ function transpile(src: ModelSource): { code: string; map: SourceMap } {
   const first = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
   if (first) throw new GradcError(codes.parse, flatten(first), diagnosticLoc(first, src));
   // Drop the `//# sourceMappingURL=` comment: there is no map file, and node must not look for one.
-  const code = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, "\n");
+  const code = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, "\n") + (aside?.definitions ?? "");
   return { code, map: SourceMap.parse(out.sourceMapText!) };
 }
 
@@ -320,20 +178,6 @@ function checkSyncBuild(src: ModelSource): void {
 }
 
 const ASYNC_BUILD = "the build function is async (it returns a Promise): gradc traces it synchronously, so remove `async` and any `await` from it";
-
-/** Only "gradc" and packages: model.ts is compiled alone, so local modules cannot be imported. */
-function checkImports(src: ModelSource): void {
-  for (const { spec } of src.imports()) {
-    const s = spec.text;
-    if (s.startsWith(".") || path.isAbsolute(s) || s.startsWith("file:")) {
-      throw new GradcError(
-        codes.typecheck,
-        `cannot import "${s}": gradc compiles model.ts on its own and does not support importing local files; keep the model in one file and import DSL functions from "gradc"`,
-        src.locOf(spec),
-      );
-    }
-  }
-}
 
 // ── type-check ────────────────────────────────────────────────────────────────────────────────────
 
@@ -368,7 +212,8 @@ function project(nodeTypes: string | null): Project {
       strict: true,
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      moduleResolution: RESOLUTION.moduleResolution!,
+      allowImportingTsExtensions: true,
       lib: ["lib.es2022.d.ts"],
       types: nodeTypes ? ["node"] : [],
       ...(nodeTypes ? { typeRoots: [path.dirname(nodeTypes)] } : {}),
@@ -383,10 +228,12 @@ function project(nodeTypes: string | null): Project {
   return p;
 }
 
-/** @types/node, when model.ts uses anything of node's (an import other than "gradc", process, Buffer, ...). */
-function nodeTypesFor(src: ModelSource): string | null {
-  if (!src.imports().some((i) => !GRADC_MODULES.has(i.spec.text)) && !mentionsNodeGlobals(src.sf)) return null;
-  for (const from of [src.file, fileURLToPath(import.meta.url)]) {
+/** @types/node, when one of the model's files uses anything of node's (a package or node: import, process, Buffer, ...). */
+function nodeTypesFor(modules: ModuleGraph): string | null {
+  const sources = [...modules.modules.values()].map((m) => m.src);
+  const needs = (src: ModelSource) => src.imports().some((i) => !GRADC_MODULES.has(i.spec.text) && !isRelative(i.spec.text)) || mentionsNodeGlobals(src.sf);
+  if (!sources.some(needs)) return null;
+  for (const from of [modules.root, fileURLToPath(import.meta.url)]) {
     try {
       return path.dirname(createRequire(from).resolve("@types/node/package.json"));
     } catch {
@@ -409,24 +256,26 @@ function mentionsNodeGlobals(sf: ts.SourceFile): boolean {
   return found;
 }
 
-/** `declarations`: appended to the text (after every position a diagnostic can have). */
-function typecheck(src: ModelSource, declarations = ""): void {
-  const p = project(nodeTypesFor(src));
-  const sf = p.createSourceFile(src.file, src.text + declarations, { overwrite: true });
+/** Type-checks every file of the model in one program; the first error of the first file that has one (imported files first). */
+function typecheck(modules: ModuleGraph): void {
+  const p = project(nodeTypesFor(modules));
+  const files = [...modules.modules.values()].map((m) => p.createSourceFile(m.src.file, m.src.text + (m.aside?.declarations ?? ""), { overwrite: true }));
   try {
     const program = p.getProgram().compilerObject;
-    const node = sf.compilerNode;
-    const diags = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
-    const first = diags.find((d) => d.category === ts.DiagnosticCategory.Error);
-    if (!first) return;
-    const loc = diagnosticLoc(first, src);
-    const unknown = unknownGradcName(first, src);
-    if (unknown) throw new GradcError(codes.unknownOp, unknownOpMessage(unknown), loc);
-    const message = flatten(first);
-    if (/Promise<[^]*'ModelResult'/.test(message)) throw new GradcError(codes.asyncModel, ASYNC_BUILD, loc);
-    throw new GradcError(codes.typecheck, message, loc);
+    for (const [i, { src }] of [...modules.modules.values()].entries()) {
+      const node = files[i]!.compilerNode;
+      const diags = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
+      const first = diags.find((d) => d.category === ts.DiagnosticCategory.Error);
+      if (!first) continue;
+      const loc = diagnosticLoc(first, src);
+      const unknown = unknownGradcName(first, src);
+      if (unknown) throw new GradcError(codes.unknownOp, unknownOpMessage(unknown), loc);
+      const message = flatten(first);
+      if (/Promise<[^]*'ModelResult'/.test(message)) throw new GradcError(codes.asyncModel, ASYNC_BUILD, loc);
+      throw new GradcError(codes.typecheck, message, loc);
+    }
   } finally {
-    p.removeSourceFile(sf);
+    for (const sf of files) p.removeSourceFile(sf);
   }
 }
 
@@ -524,23 +373,37 @@ export function unknownOpMessage(name: string): string {
 // ── evaluate ──────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Runs the transpiled module; `require("gradc")` (and "gradc/layers") is the compiler's own DSL module,
- * any other import passes the guard first. Returns the default export.
+ * Runs the transpiled files, each once, from model.ts down its imports (as CommonJS would): `require`
+ * of a file of the model is that file's exports, "gradc" (and "gradc/layers") the compiler's own DSL
+ * module, any other import passes the guard first. Returns model.ts's default export.
  */
-function evaluate(src: ModelSource, code: string, guard: ModelGuard | undefined): unknown {
-  const nodeRequire = createRequire(src.file);
-  const requireOf = (spec: string): unknown => {
-    const own = GRADC_MODULES.get(spec);
-    if (own) return own.exports;
-    guard?.checkImport(spec);
-    return nodeRequire(spec);
+function evaluate(modules: ModuleGraph, compiled: ReadonlyMap<string, { code: string }>, guard: ModelGuard | undefined): unknown {
+  const loaded = new Map<string, { exports: Record<string, unknown> }>();
+  const run = (file: string): Record<string, unknown> => {
+    const done = loaded.get(file);
+    if (done) return done.exports;
+    const { deps } = modules.modules.get(file)!;
+    const nodeRequire = createRequire(file);
+    const requireOf = (spec: string): unknown => {
+      const own = GRADC_MODULES.get(spec);
+      if (own) return own.exports;
+      const dep = deps.get(spec);
+      if (dep) return run(dep);
+      if (isRelative(spec)) {
+        throw new Error(`cannot load "${spec}" while the model runs: gradc follows the model's static imports (import … from "${spec}"), not require() or import() of other files`);
+      }
+      guard?.checkImport(spec);
+      return nodeRequire(spec);
+    };
+    // In the box, require.cache would hand out other modules' own (unguarded) require functions.
+    const requireFn = Object.assign(requireOf, guard ? { resolve: nodeRequire.resolve } : { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
+    const fn = vm.compileFunction(compiled.get(file)!.code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
+    const module = { exports: {} as Record<string, unknown> };
+    loaded.set(file, module); // before it runs, as CommonJS does (only `import type` cycles reach here, and those vanish in transpiling)
+    fn.call(module.exports, module.exports, requireFn, module, file, path.dirname(file));
+    return module.exports;
   };
-  // In the box, require.cache would hand out other modules' own (unguarded) require functions.
-  const requireFn = Object.assign(requireOf, guard ? { resolve: nodeRequire.resolve } : { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
-  const fn = vm.compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: src.file });
-  const module = { exports: {} as Record<string, unknown> };
-  fn.call(module.exports, module.exports, requireFn, module, src.file, path.dirname(src.file));
-  return module.exports.default;
+  return run(modules.root).default;
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => !!v && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
@@ -593,7 +456,7 @@ function safeString(v: unknown): string {
 function nameNodes(graph: Graph, src: ModelSource): void {
   const byLoc = new Map<string, Node[]>();
   for (const n of graph.nodes) {
-    if (n.loc.file !== src.file || !n.loc.line) continue;
+    if (n.loc.file !== src.file || !n.loc.line) continue; // names come from the file the node was made in
     const key = `${n.loc.line}:${n.loc.col}`;
     const l = byLoc.get(key);
     if (l) l.push(n);

