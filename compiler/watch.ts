@@ -99,16 +99,17 @@ export async function watch(model: string, build: WatchedBuild, io: WatchIO): Pr
       if (io.signal.aborted) return;
       if (read) files = new Set(read.map((f) => path.resolve(f)));
       failed = false;
+      follow(); // before the status line: a save made right after it must not be missed
       io.log(`[${clock()}] ${why}${build.did} in ${seconds()}; watching ${count(files.size)} (Ctrl-C stops)`);
     } catch (e) {
       if (io.signal.aborted) return; // stopped mid-build: the box was ended on purpose
       failed = true;
       const loc = (e as { loc?: { file?: unknown } }).loc;
       if (loc && typeof loc.file === "string" && loc.file) files.add(path.resolve(loc.file));
+      follow();
       await io.report(e);
       io.log(`[${clock()}] ${why}error after ${seconds()}${build.kept ? `; ${build.kept}` : ""}; watching ${count(files.size)} (Ctrl-C stops)`);
     } finally {
-      if (!io.signal.aborted) follow();
       running = null;
       if (again && !io.signal.aborted) {
         again = false;

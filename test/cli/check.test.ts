@@ -39,7 +39,7 @@ describe("gradc check on every example (the built CLI)", { timeout: 600_000 }, (
     expect(Number(m![2])).toBeLessThanOrEqual(1e-6);
     expect(r.stdout).not.toMatch(/FAIL/);
     expect(r.stdout).toMatch(/^parameter {2,}entries {2,}kinks skipped {2,}max abs error {2,}max rel error {2,}result$/m);
-  }, 180_000);
+  }, 600_000);
 });
 
 describe("a model whose customGradient is wrong", () => {
