@@ -20,7 +20,7 @@ type Gemm = (M: number, N: number, K: number, a: number, sAi: number, sAk: numbe
 const wabt = await wabtInit();
 function instantiate(wat: string): { gemm: Gemm; mem: Float32Array } {
   const m = wabt.parseWat("gemm.wat", wat, { simd: true, bulk_memory: true });
-  const bytes = m.toBinary({}).buffer;
+  const bytes = new Uint8Array(m.toBinary({}).buffer); // a copy on its own ArrayBuffer
   m.destroy();
   const memory = new WebAssembly.Memory({ initial: 1 });
   memory.grow(200); // 12.8 MB: every operand below fits
