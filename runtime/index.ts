@@ -29,6 +29,10 @@ export { checkParams } from "./params.js";
 export type { Batch, BatchOptions, Column, ColumnInit, DataSource, Dataset, FieldDtype, FieldSpec } from "./data.js";
 export { batchCount, batches, epochPermutation, fromArrays, oneHot, sampleLoc, split, splitByClass, subset, trainCount, withFields } from "./data.js";
 
+// Checkpoints as bytes (no file system: a browser page can offer one for download); files are gradc/runtime/node's.
+export type { Checkpoint, CheckpointData, CheckpointSpec } from "./checkpointFormat.js";
+export { CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC, crc32, decodeCheckpoint, encodeCheckpoint, restoreInto } from "./checkpointFormat.js";
+
 export type { CsvOptions } from "./csv.js";
 export { fromCsv } from "./csv.js";
 
