@@ -44,11 +44,13 @@
 // Parameter groups and gradient clipping (`groups`, `clipGradNorm`, `clipGradValue`, as createTrainer
 // takes them) go to the inner trainer's optimizer, whose `step` clips the reduced gradients — the
 // gradient of the whole batch — before the update, as torch's clip_grad_norm_ after a DDP all-reduce.
+//
+// Starting the workers is parallelPool.ts; what the threads share and say is parallelProtocol.ts; a
+// worker's own loop is parallelWorker.ts.
 import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { receiveMessageOnPort } from "node:worker_threads";
 import type { FloatArray } from "./init.js";
 import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
 import type { Optimizer, OptimizerSpec, TrainerOptions } from "./optim.js";
@@ -59,11 +61,8 @@ import {
   CMD,
   CMD_STEP,
   CMD_STOP,
-  CONTROL_BYTES,
-  CONTROL_INTS,
   DONE,
   GEN,
-  LOSS_BYTE_OFFSET,
   REBIND,
   ROWS,
   SEED,
@@ -71,11 +70,10 @@ import {
   STATUS_EXITED,
   STATUS_FAILED,
   type RebindMessage,
-  type WorkerInput,
   type WorkerReport,
-  type WorkerSetup,
   sharedArray,
 } from "./parallelProtocol.js";
+import { reportedError, startWorkers, staticSize, type WorkerHandle } from "./parallelPool.js";
 
 type InputArray = Float32Array | Float64Array | Int32Array;
 
@@ -201,20 +199,6 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
 }
 
 // ── main thread ──────────────────────────────────────────────────────────────────────────────────────
-
-interface WorkerHandle {
-  readonly worker: Worker;
-  readonly port: MessagePort;
-  readonly control: Int32Array;
-  readonly loss: Float64Array;
-  readonly grads: readonly FloatArray[];
-  /** Input buffers (spec.inputs order) and the rows they hold. */
-  buffers: InputArray[];
-  capacity: number;
-  /** Rows of the shard this worker computes in the current step (0: idle). */
-  rows: number;
-  gen: number;
-}
 
 function makeTrainer(
   mod: ParallelModule,
@@ -417,20 +401,6 @@ function reduceInto(out: FloatArray, shards: readonly (readonly FloatArray[])[],
   out.set(acc!);
 }
 
-function reportedError(worker: number, report: WorkerReport | undefined): Error {
-  if (!report || report.kind !== "error") return new Error(`parallel trainer: worker ${worker} failed without a message`);
-  const error = new Error(report.message);
-  if (report.name) error.name = report.name;
-  if (report.stack) error.stack = `${report.stack}\n    at (gradc parallel trainer, worker ${worker})`;
-  return error;
-}
-
-function staticSize(s: InputSpec): number {
-  let size = 1;
-  for (const d of s.shape) if (typeof d === "number") size *= d;
-  return size;
-}
-
 /** The params themselves when all already live in shared memory, else copies that do. */
 function toShared(specs: ParallelModule["spec"]["params"], params: Record<string, FloatArray>, dtype: "f32" | "f64"): Record<string, FloatArray> {
   if (specs.every((s) => params[s.name].buffer instanceof SharedArrayBuffer)) {
@@ -451,110 +421,4 @@ function moduleHref(m: string | URL): string {
   if (typeof m !== "string") throw new Error(`createParallelTrainer: moduleUrl must be a URL or a path, got ${typeof m}`);
   if (/^[a-z][a-z0-9+.-]*:/i.test(m) && !/^[a-z]:[\\/]/i.test(m)) return m; // a URL (but not C:\ on Windows)
   return pathToFileURL(isAbsolute(m) ? m : resolvePath(m)).href;
-}
-
-// ── workers ──────────────────────────────────────────────────────────────────────────────────────────
-
-// From dist/ the worker is parallelWorker.js next to this file; from the sources (tests, the TS hook)
-// it is parallelWorker.ts, which a worker can only load with the repository's TypeScript hook.
-const here = import.meta.url;
-const fromSource = /\.ts$/.test(new URL(here).pathname);
-const workerEntry = new URL(fromSource ? "./parallelWorker.ts" : "./parallelWorker.js", here);
-
-function tsHook(): string {
-  const hook = fileURLToPath(new URL("../scripts/register-ts.js", here));
-  if (!existsSync(hook)) throw new Error(`parallel trainer: running from TypeScript sources, but ${hook} is missing`);
-  return hook;
-}
-
-/** The workers' execArgv; undefined inherits the parent's (Node's default). */
-function workerExecArgv(custom: readonly string[] | undefined): string[] | undefined {
-  if (custom) return [...custom];
-  if (!fromSource) return undefined;
-  const parent = process.execArgv;
-  const hasHook = parent.some((a, i) => (a === "--import" && parent[i + 1]?.includes("register-ts")) || (a.startsWith("--import=") && a.includes("register-ts")));
-  return hasHook ? undefined : [...parent, "--import", tsHook()];
-}
-
-async function startWorkers(
-  moduleUrl: string,
-  spec: ParallelModule["spec"],
-  shared: Record<string, FloatArray>,
-  count: number,
-  execArgv: readonly string[] | undefined,
-): Promise<WorkerHandle[]> {
-  let argv = workerExecArgv(execArgv);
-  const inputs: WorkerInput[] = spec.inputs.map((s) => ({
-    name: s.name,
-    dtype: s.dtype,
-    rowSize: staticSize(s),
-    batched: s.shape.some((d) => typeof d === "string"),
-  }));
-  const params = spec.params.map((p) => {
-    const a = shared[p.name];
-    return { name: p.name, buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length };
-  });
-  const handles: WorkerHandle[] = [];
-  try {
-    for (let w = 0; w < count; w++) {
-      const control = new SharedArrayBuffer(CONTROL_BYTES);
-      const grads = spec.params.map((p) => sharedArray(spec.dtype, shared[p.name].length) as FloatArray);
-      const spawn = () => {
-        const { port1, port2 } = new MessageChannel();
-        const setup: WorkerSetup = { moduleUrl, dtype: spec.dtype, params, grads: grads.map((g) => g.buffer as SharedArrayBuffer), inputs, control, port: port2 };
-        try {
-          const worker = new Worker(workerEntry, { workerData: setup, transferList: [port2], ...(argv ? { execArgv: argv } : {}), name: `gradc-parallel-${w + 1}` });
-          port1.unref();
-          return { worker, port: port1 };
-        } catch (e) {
-          port1.close();
-          throw e;
-        }
-      };
-      let started: { worker: Worker; port: MessagePort };
-      try {
-        started = spawn();
-      } catch (e) {
-        // The parent's own flags (say --expose-gc) may be process-wide ones a worker rejects: keep only the hook.
-        if (execArgv || !argv || (e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
-        argv = ["--import", tsHook()];
-        started = spawn();
-      }
-      handles.push({
-        ...started,
-        control: new Int32Array(control, 0, CONTROL_INTS),
-        loss: new Float64Array(control, LOSS_BYTE_OFFSET, 1),
-        grads,
-        buffers: [],
-        capacity: 0,
-        rows: 0,
-        gen: 0,
-      });
-    }
-    await Promise.all(handles.map((h, w) => ready(h.worker, w + 1)));
-  } catch (e) {
-    await Promise.all(handles.map((h) => h.worker.terminate()));
-    for (const h of handles) h.port.close();
-    throw e;
-  }
-  for (const h of handles) h.worker.unref();
-  return handles;
-}
-
-/** Resolves when the worker has imported the module; rejects with its error otherwise. */
-function ready(worker: Worker, index: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (f: () => void) => {
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-      worker.off("exit", onExit);
-      f();
-    };
-    const onMessage = (m: WorkerReport) => done(() => (m.kind === "ready" ? resolve() : reject(reportedError(index, m))));
-    const onError = (e: Error) => done(() => reject(e));
-    const onExit = (code: number) => done(() => reject(new Error(`parallel trainer: worker ${index} exited with code ${code} while starting`)));
-    worker.on("message", onMessage);
-    worker.on("error", onError);
-    worker.on("exit", onExit);
-  });
 }
