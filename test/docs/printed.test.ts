@@ -18,6 +18,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { root } from "../examples/util.js";
 
+/** A test's time limit: the CNN trains five epochs, minutes on a busy 2-core machine. */
+const LONG = 900_000;
+
 const out = mkdtempSync(path.join(tmpdir(), "gradc-printed-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -108,7 +111,7 @@ describe("each example README's \"What it prints\" is what its main.ts prints", 
       const block = quotedBlock(name);
       expect(block.length).toBeGreaterThan(3);
       expect(mismatch(block, runOnce(name).trimEnd().split("\n"))).toBeUndefined();
-    });
+    }, LONG);
   }
 });
 
@@ -123,7 +126,7 @@ describe("the numbers other documents quote", () => {
     const claims = [...readme("mnist-cnn").matchAll(/([\d.]+)% \(seed (\d+)\)/g)].map((m) => ({ accuracy: Number(m[1]), seed: m[2]! }));
     expect(claims.map((c) => c.seed)).toEqual(["1", "2"]);
     for (const { accuracy, seed } of claims) expect(finalAccuracy(run("mnist-cnn", ["--seed", seed, "--out", path.join(out, `cnn-${seed}`)])), `seed ${seed}`).toBe(accuracy);
-  });
+  }, 2 * LONG);
 
   it("README.md and examples/README.md give the MNIST examples' accuracy and time as their READMEs do", () => {
     // The examples' own READMEs: the final accuracy of the quoted run, and the time they state.
@@ -142,5 +145,5 @@ describe("the numbers other documents quote", () => {
     }
     // The quick start's sentence about npm start.
     expect(top).toContain(`(${mlp.accuracy.toFixed(1)}% at the end, in about ${mlp.seconds} s on a 2-core machine)`);
-  });
+  }, 2 * LONG);
 });

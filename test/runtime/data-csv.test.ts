@@ -105,3 +105,74 @@ describe("fromCsv", () => {
     expect(Array.from(test.columns.x)).toEqual([3, 4, 5, 6]);
   });
 });
+
+// Each rule below was once a mutant the suite let live (npm run mutation -- csv): the reader's exact
+// number syntax, its option checks, and the quoting rules where a wrong reading would still parse.
+describe("fromCsv: the rules a wrong reader would get past the tests above", () => {
+  const one = (cell: string, options: Partial<Parameters<typeof fromCsv>[1]> = {}) => fromCsv(`a,y\n${cell},0\n`, { label: "y", ...options }).columns.x[0];
+
+  it("numbers: an optional sign, digits with an optional point or a leading point, an optional exponent; cells are trimmed", () => {
+    const cells = ["+1", "-2.5", ".5", "3.", "1e3", "1E-2", "2.5e+1", " 7 ", "007", "-.25"];
+    expect(cells.map((c) => one(c))).toEqual([1, -2.5, 0.5, 3, 1000, 0.01, 25, 7, 7, -0.25]);
+  });
+
+  it("anything else is not a number, each named in the message", () => {
+    for (const bad of ["x1", "1x", "1e", "e5", "1.2.3", "0x10", "--1", ".", "+", "1e+", "Infinity", "NaN", "1 2", "1e5.5"]) {
+      const e = thrown(() => one(bad));
+      expect(e.code, bad).toBe(codes.data);
+      expect(e.message, bad).toBe(`column "a": ${JSON.stringify(bad)} is not a number`);
+    }
+    expect(thrown(() => one("")).message).toBe('column "a": an empty cell is not a number');
+    const long = "z".repeat(31);
+    expect(thrown(() => one(long)).message).toBe(`column "a": ${JSON.stringify(`${"z".repeat(30)}…`)} is not a number`);
+    expect(thrown(() => one("z".repeat(30))).message).toBe(`column "a": ${JSON.stringify("z".repeat(30))} is not a number`);
+  });
+
+  it("a float32 label or feature must fit float32; float64 ones need only be finite", () => {
+    expect(thrown(() => fromCsv("a,y\n1,1e39\n", { label: "y", labelDtype: "f32" })).message).toBe('column "y": 1e39 is out of range for float32');
+    expect(Array.from(fromCsv("a,y\n1,1e39\n", { label: "y", labelDtype: "f64" }).columns.y)).toEqual([1e39]);
+    expect(thrown(() => one("1e39", { dtype: "f32" })).message).toBe('column "a": 1e39 is out of range for float32');
+    expect(thrown(() => one("1e309")).message).toBe('column "a": 1e309 is out of range');
+  });
+
+  it("class labels are integers in int32's range, shown trimmed when refused", () => {
+    const labels = (y: string) => Array.from(fromCsv(`a,y\n1,${y}\n`, { label: "y" }).columns.y);
+    expect(labels("2147483647")).toEqual([2147483647]);
+    expect(labels("-2147483648")).toEqual([-2147483648]);
+    for (const y of ["2147483648", "-2147483649", " 1.5 "]) {
+      expect(thrown(() => labels(y)).message, y).toBe(`column "y": ${y.trim()} is not an integer class label (for numeric targets pass labelDtype: "f64")`);
+    }
+  });
+
+  it("the header: a byte-order mark is not part of the first name, and names are trimmed", () => {
+    const ds = fromCsv("\ufeffa , y\n4,0\n", { label: "y", features: ["a"] });
+    expect(Array.from(ds.columns.x)).toEqual([4]);
+  });
+
+  it("quoted cells: a doubled quote is a quote and a line break is kept, so neither can join digits into a number", () => {
+    expect(thrown(() => one('"1""2"')).message).toBe(`column "a": ${JSON.stringify('1"2')} is not a number`);
+    expect(thrown(() => one('"1\n2"')).message).toBe(`column "a": ${JSON.stringify("1\n2")} is not a number`);
+    expect(one(' "5" ')).toBe(5); // spaces around a quoted field
+    expect(thrown(() => one('1"2')).message).toBe('a quote inside a field (character 2); quote the whole field and write a quote in it as ""');
+  });
+
+  it("options are checked: dtype, labelDtype, delimiter, features, and the text itself", () => {
+    const err = (options: object, text: unknown = "a,y\n1,0\n") => {
+      try {
+        fromCsv(text as string, { label: "y", ...options });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    expect(err({ dtype: "f16" })).toBe('fromCsv: dtype must be "f32" or "f64", got "f16"');
+    expect(err({ labelDtype: "u8" })).toBe('fromCsv: labelDtype must be "i32", "f32" or "f64", got "u8"');
+    for (const delimiter of ["", ";;", '"', "\n", "\r", 5]) {
+      expect(err({ delimiter }), JSON.stringify(delimiter)).toBe(`fromCsv: delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
+    }
+    expect(Array.from(fromCsv("a;y\n2;1\n", { label: "y", delimiter: ";" }).columns.x)).toEqual([2]);
+    expect(err({ features: "a" })).toBe("fromCsv: features must be an array of column names");
+    expect(err({ features: ["a", "a"] })).toBe("fromCsv: a feature column is listed twice");
+    expect(err({}, 42)).toBe("fromCsv: expected the CSV text as a string, got number");
+  });
+});
