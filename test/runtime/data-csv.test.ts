@@ -112,8 +112,8 @@ describe("fromCsv: the rules a wrong reader would get past the tests above", () 
   const one = (cell: string, options: Partial<Parameters<typeof fromCsv>[1]> = {}) => fromCsv(`a,y\n${cell},0\n`, { label: "y", ...options }).columns.x[0];
 
   it("numbers: an optional sign, digits with an optional point or a leading point, an optional exponent; cells are trimmed", () => {
-    const cells = ["+1", "-2.5", ".5", "3.", "1e3", "1E-2", "2.5e+1", " 7 ", "007", "-.25"];
-    expect(cells.map((c) => one(c))).toEqual([1, -2.5, 0.5, 3, 1000, 0.01, 25, 7, 7, -0.25]);
+    const cells = ["+1", "-2.5", ".5", "3.", "1e3", "1E-2", "2.5e+1", " 7 ", "007", "-.25", "12.5e-10", "1e10", ".75e2", "42"];
+    expect(cells.map((c) => one(c))).toEqual([1, -2.5, 0.5, 3, 1000, 0.01, 25, 7, 7, -0.25, 12.5e-10, 1e10, 75, 42]);
   });
 
   it("anything else is not a number, each named in the message", () => {
@@ -174,5 +174,8 @@ describe("fromCsv: the rules a wrong reader would get past the tests above", () 
     expect(err({ features: "a" })).toBe("fromCsv: features must be an array of column names");
     expect(err({ features: ["a", "a"] })).toBe("fromCsv: a feature column is listed twice");
     expect(err({}, 42)).toBe("fromCsv: expected the CSV text as a string, got number");
+    for (const options of [null, "y", { label: 3 }]) {
+      expect(() => fromCsv("a,y\n1,0\n", options as never)).toThrow("fromCsv: options.label (the name of the label column) is required");
+    }
   });
 });
