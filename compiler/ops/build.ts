@@ -2,7 +2,7 @@
 // is a tensor or a number (a constant), checked where the model passes it; `make` (../ir/context.ts)
 // adds the node to the ambient builder, located at the model.ts call. Shared by every op file, so an
 // op's DSL function lives in the op's own file and no op file imports compiler/dsl.
-import { codes, GradcError } from "../../runtime/errors.js";
+import { codes } from "../../runtime/errors.js";
 import { context, fail, make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
 import { normalizeAxis, type Dim } from "../ir/shape.js";
@@ -12,7 +12,7 @@ import type { OpDef, Operand } from "./op.js";
 export type Tensor = Node;
 export type { Operand } from "./op.js";
 
-/** A tensor operand as a node: a number becomes a constant; anything else is a located GC2002-style error. */
+/** A tensor operand as a node: a number becomes a constant; anything else is a located error (codes.badArgument). */
 export const tensorOf = (x: Operand): Tensor => (typeof x === "number" ? scalar(x) : checkTensor(x));
 
 export function checkTensor(x: unknown): Tensor {

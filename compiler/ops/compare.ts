@@ -3,7 +3,7 @@
 //
 //   greater(a, b) = [a > b], greaterEqual(a, b) = [a ≥ b]   1 or 0 (as floats), no gradient; NaN compares
 //                                                           false. less/lessEqual are these with the
-//                                                           operands swapped (../dsl/core.ts).
+//                                                           operands swapped (below).
 //   where(c, a, b)      a where c ≠ 0 (as torch's c.bool(): NaN is true), else b; the gradient goes to
 //                       the branch taken, none to c; a NaN in the branch not taken never leaks.
 //   maximum(a, b)       std::max(a, b) = a < b ? b : a, NaN if either is NaN; ∂/∂a = g·(1 − [a < b] − ½[a = b]):

@@ -135,7 +135,7 @@ export const logSoftmax = (x: Operand): Node => make(logSoftmaxOp, [tensorOf(x)]
 /**
  * log Σ exp(x) along one axis, or over every element when axis is omitted (torch.logsumexp), computed
  * stably: the largest element is factored out (not when it is ±∞, as torch). The op works along the
- * last axis (../ops/softmax.ts); another axis is moved last with a transpose, and "every element"
+ * last axis (logSumExpOp, above); another axis is moved last with a transpose, and "every element"
  * is one axis after another, last first.
  */
 export function logSumExp(x: Operand, axis?: number, keepdims = false): Node {
