@@ -28,7 +28,7 @@ import { makeGraph, reachable, type Graph } from "./ir/graph.js";
 import { formatLoc } from "./ir/loc.js";
 import type { Node } from "./ir/node.js";
 import { formatShape } from "./ir/shape.js";
-import { getOp } from "./ops/index.js";
+import { opOf } from "./ops/op.js";
 import type { ScanAttrs } from "./ops/scan.js";
 import { optimize } from "./pipeline.js";
 import type { ConvAttrs, PoolAttrs } from "./dsl/conv.js";
@@ -129,7 +129,7 @@ interface Group {
 const isView = (n: Node) => n.op === "reshape" || n.op === "broadcastTo";
 const unview = (n: Node): Node => (isView(n) ? unview(n.inputs[0]!) : n);
 const isParam = (n: Node) => n.op === "param";
-const isLeaf = (n: Node) => getOp(n.op).kind === "leaf";
+const isLeaf = (n: Node) => opOf(n).kind === "leaf";
 
 function findRows(evaluation: Graph, forward: Graph, source: string): SummaryRow[] {
   const inForward = new Set(forward.nodes);

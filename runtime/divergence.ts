@@ -19,7 +19,7 @@ import type { Column, DataSource } from "./data.js";
 import { codes, GradcError, isGradcError, type ErrorLoc } from "./errors.js";
 import type { FloatArray } from "./init.js";
 import type { OptimizerState } from "./optim.js";
-import type { FitTrainer } from "./train.js";
+import type { FitTrainer } from "./fitTrainer.js";
 
 /** How often fit checks the parameters (the loss is checked after every step unless "off"). */
 export type CheckFinite = "off" | "epoch" | "step";

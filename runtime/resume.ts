@@ -15,7 +15,47 @@ import { codes, GradcError } from "./errors.js";
 import type { ResolvedOptimizerSpec } from "./optim.js";
 import type { ResolvedGroup } from "./paramGroups.js";
 import type { PlateauState } from "./schedules.js";
-import type { EpochRecord, FitState } from "./train.js";
+
+// The state of a run (fit's, ./train.ts): declared here, where a saved one is checked, so that train.ts
+// imports this file and not the other way round.
+
+export interface EpochRecord {
+  /** 1-based. */
+  readonly epoch: number;
+  /** Mean of the step losses over the epoch's samples (the parameters move during the epoch). */
+  readonly trainLoss: number;
+  /** Accuracy on the training set after the epoch (when evaluateTrain and labels are set). */
+  readonly trainAccuracy?: number;
+  readonly testLoss?: number;
+  readonly testAccuracy?: number;
+  /** Regression metrics on the test set (FitOptions.regression). */
+  readonly testMse?: number;
+  readonly testMae?: number;
+  readonly testR2?: number;
+  readonly learningRate: number;
+  readonly steps: number;
+  readonly seconds: number;
+}
+
+/** Where a run is: enough, with the params and optimizer state, to resume it exactly. */
+export interface FitState {
+  /** Completed epochs (0-based index of the epoch in progress). */
+  readonly epoch: number;
+  /** Completed batches of the epoch in progress. */
+  readonly batch: number;
+  /** Completed steps in all. */
+  readonly step: number;
+  /** Loss sum and samples so far in the epoch in progress (for its mean). */
+  readonly epochLossSum: number;
+  readonly epochSamples: number;
+  readonly history: readonly EpochRecord[];
+  /** reduceOnPlateau's state (the rate, the best metric, bad and cooldown epochs), when the schedule is one. */
+  readonly plateau?: PlateauState;
+  /** Early stopping: the best metric so far, its epoch, and epochs since. */
+  readonly best?: { readonly value: number; readonly epoch: number; readonly waited: number };
+  /** The run's settings (absent in states saved before they were recorded); see resume.ts. */
+  readonly config?: RunConfig;
+}
 
 /** The settings of a run, as fit records them in its state. */
 export interface RunConfig {

@@ -14,28 +14,14 @@
 import { batchCount, batches, sampleLoc, type Dataset } from "./data.js";
 import { divergedError, firstNonFiniteParam, largestParam, replayToFailure, takeSnapshot, type CheckFinite, type NonFinite, type ReplayStep, type Snapshot } from "./divergence.js";
 import { codes, GradcError } from "./errors.js";
-import { evaluate, type EvaluateOptions, type EvaluatingTrainer, type RegressionFields } from "./evaluate.js";
-import type { FloatArray } from "./init.js";
-import type { Optimizer } from "./optim.js";
+import { evaluate, type EvaluateOptions, type RegressionFields } from "./evaluate.js";
+import type { FitTrainer } from "./fitTrainer.js";
 import { createProgress, formatMetric, type ProgressStream } from "./progress.js";
-import { checkFitState, type RunConfig } from "./resume.js";
+import { checkFitState, type EpochRecord, type FitState, type RunConfig } from "./resume.js";
 import { plateauStart, plateauStep, type PlateauState, type Schedule } from "./schedules.js";
 
-/** What fit needs of a generated module's trainer (createTrainer's result has all of it). */
-export interface FitTrainer extends EvaluatingTrainer {
-  step(inputs: never): number;
-  setLearningRate(lr: number): void;
-  readonly learningRate: number;
-  readonly params: Readonly<Record<string, FloatArray>>;
-  readonly optimizer: Optimizer;
-  /**
-   * The dropout generator's state (null without dropout) and its restore, for checkpoints. Optional so
-   * that modules generated before they existed still train; their dropout runs do not resume exactly.
-   */
-  rngState?(): number[] | null;
-  setRngState?(state: ArrayLike<number> | null): void;
-}
-
+export type { FitTrainer } from "./fitTrainer.js";
+export type { EpochRecord, FitState } from "./resume.js";
 
 // ── evaluation (evaluate.ts) and learning-rate schedules (schedules.ts), importable from here too ────
 
@@ -43,44 +29,6 @@ export { argmaxRows, evaluate, type EvaluateOptions, type EvaluatingTrainer, typ
 export { schedules, type Schedule } from "./schedules.js";
 
 // ── fit ─────────────────────────────────────────────────────────────────────────────────────────────
-
-export interface EpochRecord {
-  /** 1-based. */
-  readonly epoch: number;
-  /** Mean of the step losses over the epoch's samples (the parameters move during the epoch). */
-  readonly trainLoss: number;
-  /** Accuracy on the training set after the epoch (when evaluateTrain and labels are set). */
-  readonly trainAccuracy?: number;
-  readonly testLoss?: number;
-  readonly testAccuracy?: number;
-  /** Regression metrics on the test set (FitOptions.regression). */
-  readonly testMse?: number;
-  readonly testMae?: number;
-  readonly testR2?: number;
-  readonly learningRate: number;
-  readonly steps: number;
-  readonly seconds: number;
-}
-
-/** Where a run is: enough, with the params and optimizer state, to resume it exactly. */
-export interface FitState {
-  /** Completed epochs (0-based index of the epoch in progress). */
-  readonly epoch: number;
-  /** Completed batches of the epoch in progress. */
-  readonly batch: number;
-  /** Completed steps in all. */
-  readonly step: number;
-  /** Loss sum and samples so far in the epoch in progress (for its mean). */
-  readonly epochLossSum: number;
-  readonly epochSamples: number;
-  readonly history: readonly EpochRecord[];
-  /** reduceOnPlateau's state (the rate, the best metric, bad and cooldown epochs), when the schedule is one. */
-  readonly plateau?: PlateauState;
-  /** Early stopping: the best metric so far, its epoch, and epochs since. */
-  readonly best?: { readonly value: number; readonly epoch: number; readonly waited: number };
-  /** The run's settings (absent in states saved before they were recorded); see resume.ts. */
-  readonly config?: RunConfig;
-}
 
 export interface EarlyStopping {
   readonly metric: "testLoss" | "testAccuracy";

@@ -8,31 +8,30 @@
 //  - a step input or a captured value: the reverse scan reads the forward scan's own input;
 //  - a value that does not change from step to step (Wᵀ): recomputed inside the reverse body;
 //  - any other value: kept per step by the forward scan (an extra stacked output, `saved`).
-import { add, broadcastTo, scalar } from "../dsl/core.js";
-import { newBuilder } from "../dsl/context.js";
+import type { BackwardBody, DifferentiateBody, Differentiable, ScanBody } from "../ir/body.js";
+import { bodyKey } from "../ir/body.js";
+import { newBuilder } from "../ir/context.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { noLoc } from "../ir/loc.js";
 import type { Builder, Node } from "../ir/node.js";
 import { inBuilder } from "../ir/rewrite.js";
-import type { BackwardBody, ScanBody } from "../ops/scan.js";
+import { builders } from "./builders.js";
 import { reverseSweep } from "./sweep.js";
 
-let bodies = 0;
-/** A fresh identity for a body (see ScanBody.canonicalKey). */
-export const bodyKey = (): string => `body${++bodies}`;
+const { add, broadcastTo, scalar } = builders;
+import { inputOp } from "../ops/leaf.js";
 
-export interface Differentiable {
-  /** Which step inputs and captured values need a gradient (those that depend on a trainable parameter). */
-  readonly steps: readonly boolean[];
-  readonly captures: readonly boolean[];
-}
+export type { Differentiable } from "../ir/body.js";
 
-/** The forward body (traced in `builder`) with its reverse body and the values it saves for it. */
-export function differentiateBody(fwd: Graph, builder: Builder, carries: number, steps: number, wants: Differentiable): ScanBody {
+/**
+ * The forward body (traced in `builder`) with its reverse body and the values it saves for it. Tracing
+ * a scan calls it through its trace context (TraceContext.differentiateBody), so compiler/dsl imports no autodiff.
+ */
+export const differentiateBody: DifferentiateBody = (fwd: Graph, builder: Builder, carries: number, steps: number, wants: Differentiable): ScanBody => {
   const k = carries;
   const carryIn = fwd.inputs.slice(0, k), stepIn = fwd.inputs.slice(k, k + steps), captureIn = fwd.inputs.slice(k + steps);
   const results = fwd.outputs.map(([, n]) => n);
-  const placeholder = (name: string, like: Node, display: string) => builder.make("input", [], { name, shape: like.shape, dtype: "f" }, like.loc, display);
+  const placeholder = (name: string, like: Node, display: string) => builder.make(inputOp, [], { name, shape: like.shape, dtype: "f" }, like.loc, display);
 
   const { roots, seedNodes, sums, dSteps, dCaptures } = inBuilder(builder, noLoc, () => {
     // ∂L/∂h for a carry h; ∂L/∂y for a per-step output y.
@@ -62,7 +61,7 @@ export function differentiateBody(fwd: Graph, builder: Builder, carries: number,
   const stepRefNodes: Node[] = [];
   const captureRefNodes: Node[] = [];
   const savedNodes: Node[] = [];
-  const leaf = (n: Node, attrs = n.attrs) => nb.make(n.op, [], attrs, n.loc, n.name);
+  const leaf = (n: Node, attrs = n.attrs) => nb.make(n.def, [], attrs, n.loc, n.name);
   const mapNode = (n: Node): Node => {
     const known = map.get(n);
     if (known) return known;
@@ -78,11 +77,11 @@ export function differentiateBody(fwd: Graph, builder: Builder, carries: number,
       captureRefs.push(l);
       captureRefNodes.push(made);
     } else if (forward.has(n) && variant.has(n)) {
-      made = nb.make("input", [], { name: `saved${saved.length}`, shape: n.shape, dtype: n.dtype }, n.loc, n.name ?? n.op);
+      made = nb.make(inputOp, [], { name: `saved${saved.length}`, shape: n.shape, dtype: n.dtype }, n.loc, n.name ?? n.op);
       saved.push(n);
       savedNodes.push(made);
     } else {
-      made = nb.make(n.op, n.inputs.map(mapNode), n.attrs, n.loc, n.name);
+      made = nb.make(n.def, n.inputs.map(mapNode), n.attrs, n.loc, n.name);
       if (n.origin && !made.origin) made.origin = n.origin;
     }
     map.set(n, made);
@@ -115,4 +114,4 @@ export function differentiateBody(fwd: Graph, builder: Builder, carries: number,
     backward,
     differentiable: wants,
   };
-}
+};

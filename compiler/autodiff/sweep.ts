@@ -5,11 +5,11 @@
 //
 // Ops with several results (a scan) are read through `part` nodes: the sweep collects the adjoint of
 // each part and hands them to the op's `vjpParts` together, once all are known.
-import { add } from "../dsl/core.js";
 import type { Builder, Node } from "../ir/node.js";
 import { inBuilder } from "../ir/rewrite.js";
 import { formatShape, sameShape } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
+import { builders } from "./builders.js";
 
 export interface Sweep {
   /** Node → ∂L/∂node, for every node that depends on a `wrt` node and receives a contribution. */
@@ -38,17 +38,17 @@ export function reverseSweep(nodes: readonly Node[], builder: Builder, seeds: re
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k]!;
     if (!needs.has(n)) continue;
-    const op = getOp(n.op);
+    const op = opOf(n);
     let contributions: readonly (Node | null)[];
     let firstNew = builder.size;
     if (op.vjpParts) {
       const parts = partAdjoints.get(n);
       if (!parts) continue;
-      contributions = inBuilder(builder, n.loc, () => op.vjpParts!(parts, n));
+      contributions = inBuilder(builder, n.loc, () => op.vjpParts!(parts, n, builders));
     } else {
       const parts = pending.get(n);
       if (!parts) continue;
-      const total = inBuilder(builder, n.loc, () => parts.reduce((a, b) => add(a, b)));
+      const total = inBuilder(builder, n.loc, () => parts.reduce((a, b) => builders.add(a, b)));
       if (n.name && !total.name) total.name = `d${n.name}`;
       adjoint.set(n, total);
       if (n.op === "part") {
@@ -61,7 +61,7 @@ export function reverseSweep(nodes: readonly Node[], builder: Builder, seeds: re
       const rule = op.vjp;
       if (!rule || !n.inputs.some((i) => needs.has(i))) continue;
       firstNew = builder.size;
-      contributions = inBuilder(builder, n.loc, () => rule(total, n));
+      contributions = inBuilder(builder, n.loc, () => rule(total, n, builders));
     }
     for (const c of contributions) markOrigin(c, firstNew, `${n.op}'`);
     n.inputs.forEach((input, i) => {

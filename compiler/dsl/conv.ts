@@ -11,8 +11,10 @@
 import { codes } from "../diagnostics.js";
 import type { Node } from "../ir/node.js";
 import { formatShape } from "../ir/shape.js";
-import { fail, make } from "./context.js";
+import { fail, make } from "../ir/context.js";
 import { reshape, type Tensor } from "./core.js";
+import { conv2dOp } from "../ops/conv.js";
+import { avgPool2dOp, maxPool2dOp } from "../ops/pool.js";
 
 export type Pair = number | readonly [number, number];
 
@@ -47,22 +49,9 @@ export interface Pool2dOptions {
   readonly padding?: Pair | "valid";
 }
 
-/** Attrs of conv2d and its two gradient ops. */
-export interface ConvAttrs {
-  readonly stride: readonly [number, number];
-  /** [top, left, bottom, right] */
-  readonly padding: readonly [number, number, number, number];
-  readonly dilation: readonly [number, number];
-  [k: string]: unknown;
-}
-
-/** Attrs of the pooling ops: window, stride and symmetric padding [rows, columns]. */
-export interface PoolAttrs {
-  readonly size: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly padding: readonly [number, number];
-  [k: string]: unknown;
-}
+export type { ConvAttrs } from "../ops/conv.js";
+export type { PoolAttrs } from "../ops/pool.js";
+import type { PoolAttrs } from "../ops/pool.js";
 
 function checkTensor(x: unknown, what: string): Tensor {
   if (!x || typeof x !== "object" || !("op" in x) || !("shape" in x)) fail(codes.badArgument, `${what} must be a tensor`);
@@ -116,7 +105,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     padding = [ph, pw, ph, pw];
   }
   for (const k of Object.keys(o)) if (!["stride", "padding", "dilation"].includes(k)) fail(codes.badArgument, `conv2d: unknown option "${k}" (stride, padding, dilation)`);
-  return make("conv2d", [xt, wt], { stride, padding, dilation });
+  return make(conv2dOp, [xt, wt], { stride, padding, dilation });
 }
 
 /**
@@ -167,13 +156,13 @@ function poolAttrs(what: string, x: Tensor, opts: unknown): PoolAttrs {
 /** The maximum of each window of x [batch, H, W, C], per channel (PyTorch's MaxPool2d; padding never wins). */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const xt = checkTensor(x, "maxPool2d input");
-  return make("maxPool2d", [xt], poolAttrs("maxPool2d", xt, opts));
+  return make(maxPool2dOp, [xt], poolAttrs("maxPool2d", xt, opts));
 }
 
 /** The mean of each window of x [batch, H, W, C], per channel; padded zeros count (PyTorch's AvgPool2d, count_include_pad=True). */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const xt = checkTensor(x, "avgPool2d input");
-  return make("avgPool2d", [xt], poolAttrs("avgPool2d", xt, opts));
+  return make(avgPool2dOp, [xt], poolAttrs("avgPool2d", xt, opts));
 }
 
 /** [batch, d1, d2, …] → [batch, d1·d2·…]: row-major, so NHWC features are ordered (h, w, c). Free (a reshape). */
@@ -184,30 +173,3 @@ export function flatten(x: Tensor): Tensor {
   if (!rest.every((d) => typeof d === "number")) fail(codes.shape, `flatten: the dimensions after the first must be static, got ${formatShape(xt.shape)}`);
   return reshape(xt, [xt.shape[0]!, (rest as number[]).reduce((a, b) => a * b, 1)]);
 }
-
-// ── internal: what the derivative rules build ───────────────────────────────────────────────────
-
-/** ∂L/∂x of y = conv2d(x, w) given g = ∂L/∂y: the transposed convolution, back to x's [H, W]. */
-export const conv2dBackwardInput = (g: Node, w: Node, attrs: ConvAttrs, inSize: readonly [number, number]): Node =>
-  make("conv2dBackwardInput", [g, w], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, inSize });
-
-/** ∂L/∂w of y = conv2d(x, w) given g = ∂L/∂y: Σ over batch and positions of x's patches times g. */
-export const conv2dBackwardFilter = (x: Node, g: Node, attrs: ConvAttrs, kernel: readonly [number, number]): Node =>
-  make("conv2dBackwardFilter", [x, g], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, kernel });
-
-const conv = (x: Node, w: Node, attrs: ConvAttrs): Node => make("conv2d", [x, w], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation });
-export { conv as conv2dWithAttrs };
-
-const pool = (a: PoolAttrs) => ({ size: a.size, stride: a.stride, padding: a.padding });
-
-/** ∂L/∂x of maxPool2d(x): each window's g goes to the first position attaining the window's max (to the last NaN, if any, as PyTorch). */
-export const maxPool2dBackward = (x: Node, g: Node, attrs: PoolAttrs): Node => make("maxPool2dBackward", [x, g], pool(attrs));
-
-/** h read at each window's argmax of x (as maxPool2dBackward picks it): the adjoint of maxPool2dBackward in g. */
-export const maxPool2dSelect = (x: Node, h: Node, attrs: PoolAttrs): Node => make("maxPool2dSelect", [x, h], pool(attrs));
-
-/** ∂L/∂x of avgPool2d(x): each window's g / (window size), spread over the window. */
-export const avgPool2dBackward = (g: Node, attrs: PoolAttrs, inSize: readonly [number, number]): Node =>
-  make("avgPool2dBackward", [g], { ...pool(attrs), inSize });
-
-export const avgPool2dWithAttrs = (x: Node, attrs: PoolAttrs): Node => make("avgPool2d", [x], pool(attrs));

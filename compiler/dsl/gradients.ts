@@ -15,20 +15,22 @@ import { codes, GradcError } from "../diagnostics.js";
 import { makeGraph, reachable } from "../ir/graph.js";
 import { Builder, type Node } from "../ir/node.js";
 import { formatShape, sameShape } from "../ir/shape.js";
-import { bodyKey } from "../autodiff/scanBody.js";
-import { getOp } from "../ops/index.js";
+import { bodyKey } from "../ir/body.js";
 import type { CustomVjp } from "../ops/customGradient.js";
-import { callerLoc, context, createContext, fail, make, withContext, type TraceContext } from "./context.js";
+import { callerLoc, context, createContext, fail, make, withContext, type TraceContext } from "../ir/context.js";
 import { scalar, type Operand, type Tensor } from "./core.js";
+import { customGradientOp } from "../ops/customGradient.js";
+import { inputOp } from "../ops/leaf.js";
+import { stopGradientOp } from "../ops/stopGradient.js";
 
 const isTensor = (x: unknown): x is Tensor => !!x && typeof x === "object" && "op" in x && "shape" in x && "inputs" in x;
 const describe = (x: unknown): string => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x);
 
 /** The value of x, through which no gradient flows (PyTorch's x.detach(), JAX's lax.stop_gradient). */
 export function stopGradient(x: Operand): Tensor {
-  if (typeof x === "number") return make("stopGradient", [scalar(x)]);
+  if (typeof x === "number") return make(stopGradientOp, [scalar(x)]);
   if (!isTensor(x)) fail(codes.badArgument, `stopGradient: expected a tensor, got ${describe(x)}`);
-  return make("stopGradient", [x]);
+  return make(stopGradientOp, [x]);
 }
 
 /**
@@ -62,7 +64,7 @@ function traceCall(forward: Forward, vjp: Vjp, args: readonly unknown[]): Tensor
   checkNoClosure(y, xs, outer);
 
   const { graph, captures } = traceVjp(vjp, y, xs, outer);
-  return make("customGradient", [y, ...xs, ...captures], { vjp: { canonicalKey: bodyKey(), graph, arity: xs.length } satisfies CustomVjp });
+  return make(customGradientOp, [y, ...xs, ...captures], { vjp: { canonicalKey: bodyKey(), graph, arity: xs.length } satisfies CustomVjp });
 }
 
 /**
@@ -99,23 +101,23 @@ function traceVjp(vjp: Vjp, y: Tensor, xs: readonly Tensor[], outer: TraceContex
   const captures: Node[] = [];
   const captured = new Map<Node, Node>();
   const constantLike = (n: Node) => [...reachable([n])].every((x) => x.inputs.length > 0 || x.op === "const" || x.op === "dim");
-  const inner: Builder = new Builder(getOp, (f) => {
-    if (constantLike(f)) return inner.make(f.op, f.inputs.map((x) => inner.local(x)), f.attrs, f.loc, f.name);
+  const inner: Builder = new Builder((f) => {
+    if (constantLike(f)) return inner.make(f.def, f.inputs.map((x) => inner.local(x)), f.attrs, f.loc, f.name);
     let p = captured.get(f);
     if (!p) {
-      p = inner.make("input", [], { name: `capture${captures.length}`, shape: f.shape, dtype: f.dtype }, f.loc, f.name ?? `captured${captures.length}`);
+      p = inner.make(inputOp, [], { name: `capture${captures.length}`, shape: f.shape, dtype: f.dtype }, f.loc, f.name ?? `captured${captures.length}`);
       captures.push(f);
       captured.set(f, p);
     }
     return p;
   });
-  const placeholder = (name: string, like: Node, display: string) => inner.make("input", [], { name, shape: like.shape, dtype: like.dtype }, like.loc, display);
-  const g = inner.make("input", [], { name: "g", shape: y.shape, dtype: "f" }, y.loc, y.name ? `d${y.name}` : "g");
+  const placeholder = (name: string, like: Node, display: string) => inner.make(inputOp, [], { name, shape: like.shape, dtype: like.dtype }, like.loc, display);
+  const g = inner.make(inputOp, [], { name: "g", shape: y.shape, dtype: "f" }, y.loc, y.name ? `d${y.name}` : "g");
   const yPh = placeholder("y", y, y.name ?? "y");
   const xPh = xs.map((x, k) => placeholder(`x${k + 1}`, x, x.name ?? `x${k + 1}`));
 
   const vjpCtx: TraceContext = {
-    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
+    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}), ...(outer.differentiateBody ? { differentiateBody: outer.differentiateBody } : {}) }),
     builder: inner,
     names: outer.names,
     batchDim: outer.batchDim,

@@ -1,11 +1,15 @@
 // Joining, cutting and indexing tensors: concat, slice, gather / embedding, pick (the ops are in
 // ../ops/concat.ts, ../ops/slice.ts, ../ops/gather.ts, ../ops/pick.ts), and the internal ops their
-// derivative rules use (sliceAxis, sliceGrad, scatterAdd, pickGrad).
+// derivative rules use (sliceAxis, sliceGrad, scatterAdd, pickGrad) live in those op files.
 import { codes, GradcError } from "../diagnostics.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, normalizeAxis } from "../ir/shape.js";
-import { fail, make } from "./context.js";
+import { fail, make } from "../ir/context.js";
 import type { Tensor } from "./core.js";
+import { concatOp } from "../ops/concat.js";
+import { sliceAxis } from "../ops/slice.js";
+import { gatherOp } from "../ops/gather.js";
+import { pickOp } from "../ops/pick.js";
 
 const isTensor = (x: unknown): x is Tensor => !!x && typeof x === "object" && "op" in x && "shape" in x;
 
@@ -35,7 +39,7 @@ export function concat(tensors: readonly Tensor[], axis = -1): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) fail(codes.badArgument, "concat: expects a non-empty array of tensors");
   const ts = tensors.map((x, k) => tensorArg(x, `concat: element ${k}`));
   const a = axisOf(axis, ts[0]!.shape.length, "concat");
-  return ts.length === 1 ? ts[0]! : make("concat", ts, { axis: a });
+  return ts.length === 1 ? ts[0]! : make(concatOp, ts, { axis: a });
 }
 
 // ── slice ───────────────────────────────────────────────────────────────────────────────────────
@@ -81,14 +85,6 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
   return sliceAxis(xt, axis, start, start + (length - 1) * step + 1, step);
 }
 
-/** x[start:end:step] along a normalized axis, with 0 ≤ start < end ≤ size and end − 1 the last index taken. */
-export const sliceAxis = (x: Node, axis: number, start: number, end: number, step = 1): Node =>
-  make("slice", [x], { axis, start, end, step });
-
-/** slice's adjoint: g placed at [start::step] of `axis` in a zero tensor whose axis has `size` elements. */
-export const sliceGrad = (g: Node, axis: number, start: number, step: number, size: number): Node =>
-  make("sliceGrad", [g], { axis, start, step, size });
-
 // ── gather / embedding ──────────────────────────────────────────────────────────────────────────
 
 /**
@@ -100,7 +96,7 @@ export function gather(table: Tensor, indices: Tensor): Tensor {
   const tt = tensorArg(table, "gather: table");
   const it = tensorArg(indices, "gather: indices");
   if (it.dtype !== "i") fail(codes.badArgument, `gather: indices must be integers (an input declared with { dtype: "int" }), got a float tensor ${formatShape(it.shape)}`);
-  return make("gather", [tt, it]);
+  return make(gatherOp, [tt, it]);
 }
 
 /** An embedding lookup, as torch.nn.functional.embedding(indices, table): gather(table, indices). */
@@ -108,11 +104,8 @@ export function embedding(indices: Tensor, table: Tensor): Tensor {
   const it = tensorArg(indices, "embedding: indices");
   const tt = tensorArg(table, "embedding: table");
   if (it.dtype !== "i") fail(codes.badArgument, `embedding: indices must be integers (an input declared with { dtype: "int" }), got a float tensor ${formatShape(it.shape)}`);
-  return make("gather", [tt, it]);
+  return make(gatherOp, [tt, it]);
 }
-
-/** gather's adjoint: a [rows, ...] zero tensor to which g's row at each position p adds, at row indices[p]. */
-export const scatterAdd = (g: Node, indices: Node, rows: number): Node => make("scatterAdd", [g, indices], { rows });
 
 // ── pick ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -127,8 +120,5 @@ export function pick(x: Tensor, indices: Tensor): Tensor {
   const xt = tensorArg(x, "pick: x");
   const it = tensorArg(indices, "pick: indices");
   if (it.dtype !== "i") fail(codes.badArgument, `pick: indices must be integers (an input declared with { dtype: "int" }), got a float tensor ${formatShape(it.shape)}`);
-  return make("pick", [xt, it]);
+  return make(pickOp, [xt, it]);
 }
-
-/** pick's adjoint: g [...] placed at column indices[...] of zero rows of length `classes` (onehot(indices) ⊙ g). */
-export const pickGrad = (g: Node, indices: Node, classes: number): Node => make("pickGrad", [g, indices], { classes });

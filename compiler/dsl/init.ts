@@ -1,7 +1,7 @@
 // `param(name, shape, { init })` → the runtime's InitSpec. Names follow PyTorch's torch.nn.init.
 import type { InitSpec } from "../../runtime/init.js";
 import { codes } from "../diagnostics.js";
-import { fail } from "./context.js";
+import { fail } from "../ir/context.js";
 
 export type InitName =
   | "default" | "zeros" | "ones" | "constant" | "uniform" | "normal"

@@ -22,7 +22,7 @@
 // Tested in test/dsl/layers.test.ts.
 import { codes } from "../diagnostics.js";
 import { formatShape } from "../ir/shape.js";
-import { context, fail } from "./context.js";
+import { context, fail } from "../ir/context.js";
 import { add, gelu, leakyRelu, matmul, param, relu, sigmoid, softplus, tanh, zeros, type Tensor } from "./core.js";
 import { conv2d, type Conv2dOptions, type Pair } from "./conv.js";
 import { embedding } from "./indexing.js";

@@ -3,7 +3,7 @@ import { codes, GradcError } from "../diagnostics.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { formatShape } from "../ir/shape.js";
-import { withContext, type TraceContext } from "./context.js";
+import { withContext, type TraceContext } from "../ir/context.js";
 import { checkNotReserved } from "./core.js";
 
 export interface ModelResult {

@@ -3,7 +3,7 @@
 // emitted backward pass is the chain rule through those steps, each line naming its rule.
 import { codes, GradcError } from "../diagnostics.js";
 import { formatShape, normalizeAxis, sameShape } from "../ir/shape.js";
-import { callerLoc, fail } from "./context.js";
+import { callerLoc, fail } from "../ir/context.js";
 import { add, count, div, mean, mul, sqrt, square, sub, sum, type Tensor } from "./core.js";
 
 const isTensor = (x: unknown): x is Tensor => !!x && typeof x === "object" && "op" in x && "shape" in x;

@@ -10,7 +10,7 @@
 // Parameters are initialized as torch does, U(−1/√H, 1/√H) for every weight and bias.
 import { codes } from "../diagnostics.js";
 import { add, matmul, mul, param, relu, sigmoid, sub, tanh, zeros, type Tensor } from "./core.js";
-import { fail } from "./context.js";
+import { fail } from "../ir/context.js";
 import { slice } from "./indexing.js";
 import { named, scan } from "./scan.js";
 

@@ -6,16 +6,15 @@
 // Carries, step inputs and outputs may be a tensor, an array of tensors or an object of tensors.
 // The body is traced once into a graph of its own; the outer values it uses (weights) become its
 // captured inputs, read at every step. See ../ops/scan.ts for what the scan node computes and
-// ../autodiff/scanBody.ts for how it is differentiated.
+// ../autodiff/scanBody.ts for how it is differentiated (called through the trace context, not imported).
 import { codes } from "../diagnostics.js";
 import { makeGraph, reachable } from "../ir/graph.js";
 import { Builder, type Node } from "../ir/node.js";
 import { formatShape, sameShape } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
-import { part } from "../ops/scan.js";
-import { differentiateBody } from "../autodiff/scanBody.js";
-import { context, createContext, fail, make, withContext, type TraceContext } from "./context.js";
+import { part, scanOp } from "../ops/scan.js";
+import { context, createContext, fail, make, withContext, type TraceContext } from "../ir/context.js";
 import type { Tensor } from "./core.js";
+import { inputOp } from "../ops/leaf.js";
 
 /** A tensor, or an array or object of tensors (the structure of carries, step inputs and outputs). */
 export type Tree = Tensor | readonly Tensor[] | { readonly [name: string]: Tensor };
@@ -76,23 +75,23 @@ export function scan<C extends Tree, X extends Tree | null, Y extends Tree | und
   // The body's own builder: outer values it mentions become captured inputs (constants are copied).
   const captures: Node[] = [];
   const captured = new Map<Node, Node>();
-  const inner: Builder = new Builder(getOp, (f) => {
-    if (constantLike(f)) return inner.make(f.op, f.inputs.map((x) => inner.local(x)), f.attrs, f.loc, f.name);
+  const inner: Builder = new Builder((f) => {
+    if (constantLike(f)) return inner.make(f.def, f.inputs.map((x) => inner.local(x)), f.attrs, f.loc, f.name);
     let p = captured.get(f);
     if (!p) {
       if (f.shape.length === 0) fail(codes.badArgument, `scan: the body uses a scalar computed outside it${f.name ? ` (${f.name})` : ""}; compute it inside the body`);
-      p = inner.make("input", [], { name: `capture${captures.length}`, shape: f.shape, dtype: f.dtype }, f.loc, f.name ?? `captured${captures.length}`);
+      p = inner.make(inputOp, [], { name: `capture${captures.length}`, shape: f.shape, dtype: f.dtype }, f.loc, f.name ?? `captured${captures.length}`);
       captures.push(f);
       captured.set(f, p);
     }
     return p;
   });
-  const placeholder = (name: string, like: Node, shape: Node["shape"], display: string) => inner.make("input", [], { name, shape, dtype: like.dtype }, like.loc, display);
+  const placeholder = (name: string, like: Node, shape: Node["shape"], display: string) => inner.make(inputOp, [], { name, shape, dtype: like.dtype }, like.loc, display);
   const carryPh = carryIn.nodes.map((c, i) => placeholder(`carry${i}`, c, c.shape, carryIn.keys[i] || c.name || "carry"));
   const stepPh = xsIn.nodes.map((x, j) => placeholder(`step${j}`, x, [x.shape[0]!, ...x.shape.slice(2)], `${xsIn.keys[j] || x.name || "x"}_t`));
 
   const bodyCtx: TraceContext = {
-    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}) }),
+    ...createContext({ ...(outer.modelFile ? { modelFile: outer.modelFile } : {}), ...(outer.sourceFiles ? { sourceFiles: outer.sourceFiles } : {}), ...(outer.mapPosition ? { mapPosition: outer.mapPosition } : {}), ...(outer.fixedBatch !== undefined ? { fixedBatch: outer.fixedBatch } : {}), ...(outer.differentiateBody ? { differentiateBody: outer.differentiateBody } : {}) }),
     builder: inner,
     names: outer.names,
     batchDim: outer.batchDim,
@@ -119,11 +118,15 @@ export function scan<C extends Tree, X extends Tree | null, Y extends Tree | und
     grads: [],
   });
   if (graph.nodes.some((n) => n.op === "dropoutMask")) fail(codes.badArgument, "scan: dropout inside a scan body is not supported; apply it to the scan's outputs");
+  // The reverse body is made now, while the body's builder is at hand, by the autodiff layer: the trace
+  // context carries its entry point (compiler/frontend/load.ts puts it there), so tracing imports no autodiff.
+  const differentiateBody = outer.differentiateBody;
+  if (!differentiateBody) throw new Error("internal: tracing a scan needs the trace context's differentiateBody (createContext({ differentiateBody }))");
   const scanBody = differentiateBody(graph, inner, carryPh.length, stepPh.length, {
     steps: xsIn.nodes.map(dependsOnTrainable),
     captures: captures.map(dependsOnTrainable),
   });
-  const node = make("scan", [...carryIn.nodes, ...xsIn.nodes, ...captures], { body: scanBody, length, reverse: !!options.reverse });
+  const node = make(scanOp, [...carryIn.nodes, ...xsIn.nodes, ...captures], { body: scanBody, length, reverse: !!options.reverse });
   // The carry's array holds h_t while the loop runs and h_T after it; ys: an output at every step.
   const finals = carryIn.nodes.map((_, i) => named(part(node, i), carryIn.keys[i] || "carry"));
   const stackedOut = outputs.nodes.map((_, q) => named(part(node, carryIn.nodes.length + q), `${outputs.keys[q] || "y"}s`));

@@ -3,9 +3,11 @@
 import { codes } from "../diagnostics.js";
 import type { Node } from "../ir/node.js";
 import { formatShape } from "../ir/shape.js";
-import { callerLoc, context, fail, make } from "./context.js";
+import { callerLoc, context, fail, make } from "../ir/context.js";
 import { add, count, div, mul, sqrt, square, sub, sum, type Operand, type Tensor } from "./core.js";
 import { resolveInit } from "./init.js";
+import { paramOp } from "../ops/leaf.js";
+import { dropoutMaskOp, selectOp } from "../ops/mode.js";
 
 /**
  * Inverted dropout (PyTorch's nn.Dropout): while training, each element is zeroed with probability p
@@ -39,19 +41,19 @@ function masked(what: string, x: Tensor, p: number, shape: readonly (number | st
   if (typeof p !== "number" || !(p >= 0 && p < 1)) fail(codes.badArgument, `${what}: p must be in [0, 1), got ${String(p)}`);
   if (p === 0) return x;
   const loc = callerLoc();
-  const mask = make("dropoutMask", [], { p, shape: [...shape], site: `${loc.line}:${loc.col}:${context().builder.size}` });
+  const mask = make(dropoutMaskOp, [], { p, shape: [...shape], site: `${loc.line}:${loc.col}:${context().builder.size}` });
   return mul(x, mask);
 }
 
 /** The training value or the inference value of the same quantity (see ../ops/mode.ts). */
-export const select = (train: Tensor, infer: Tensor): Tensor => make("select", [train, infer]);
+export const select = (train: Tensor, infer: Tensor): Tensor => make(selectOp, [train, infer]);
 
 /** A non-trainable parameter: saved, loaded and copied with the others, never given to the optimizer. */
 export function stateParam(name: string, shape: readonly number[], init: "zeros" | "ones"): Tensor {
   const ctx = context();
   if (ctx.names.has(name)) fail(codes.duplicate, `duplicate name "${name}"`);
   ctx.names.set(name, callerLoc());
-  const node = make("param", [], { name, shape: [...shape], init: resolveInit(name, shape, { init }), trainable: false }, name);
+  const node = make(paramOp, [], { name, shape: [...shape], init: resolveInit(name, shape, { init }), trainable: false }, name);
   ctx.params.push(node);
   return node;
 }
@@ -67,8 +69,8 @@ export function batchNorm(x: Tensor, name: string, options: { momentum?: number;
   const { momentum = 0.1, eps = 1e-5 } = options;
   const channels = x.shape[x.shape.length - 1];
   if (x.shape.length < 2 || typeof channels !== "number") fail(codes.shape, `batchNorm: needs [batch, ..., channels] with static channels, got ${formatShape(x.shape)}`);
-  const gamma = make("param", [], { name: `${name}.weight`, shape: [channels], init: resolveInit(`${name}.weight`, [channels], { init: "ones" }) }, `${name}.weight`);
-  const beta = make("param", [], { name: `${name}.bias`, shape: [channels], init: resolveInit(`${name}.bias`, [channels], { init: "zeros" }) }, `${name}.bias`);
+  const gamma = make(paramOp, [], { name: `${name}.weight`, shape: [channels], init: resolveInit(`${name}.weight`, [channels], { init: "ones" }) }, `${name}.weight`);
+  const beta = make(paramOp, [], { name: `${name}.bias`, shape: [channels], init: resolveInit(`${name}.bias`, [channels], { init: "zeros" }) }, `${name}.bias`);
   for (const p of [gamma, beta]) {
     const n = p.attrs.name as string;
     if (context().names.has(n)) fail(codes.duplicate, `duplicate name "${n}"`);

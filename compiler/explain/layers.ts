@@ -15,7 +15,7 @@ import type { Graph } from "../ir/graph.js";
 import { reachable } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 
 export interface Layer {
   /** ℓ, from 1. */
@@ -77,7 +77,7 @@ export function findLayers(g: Graph): Layer[] {
       }
     }
     const after = only(z);
-    const activation = after && getOp(after.op).kind === "elementwise" && after.inputs.length === 1 ? after : undefined;
+    const activation = after && opOf(after).kind === "elementwise" && after.inputs.length === 1 ? after : undefined;
     const wGrad = gradOf.get(String(weight.attrs.name));
     const candidate = wGrad && WEIGHT_GRAD_OPS.has(wGrad.op) && (wGrad.op !== "matmul" || wGrad.attrs.transA) ? wGrad.inputs[1] : undefined;
     const delta = candidate && sameShape(candidate.shape, z.shape) && !forward.has(candidate) ? candidate : undefined;

@@ -13,7 +13,7 @@
 //   GRU   torch r, z, n     →  ONNX z, r, h   (linear_before_reset = 1: torch applies r after h·W_hn + b_hn)
 // ONNX recurrences take [T, batch, …] (layout 0), gradc's sequences are [batch, T, …]: transposes around.
 // Test: test/export/onnx.test.ts ("recurrent layers")
-import { createContext, make, withContext } from "../dsl/context.js";
+import { createContext, make, withContext } from "../ir/context.js";
 import { gruCell, lstmCell, rnnCell, type CellParams } from "../dsl/recurrent.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
@@ -23,6 +23,7 @@ import { optimizeForwardBody } from "../pipeline.js";
 import { int, ints, str } from "./onnxGraph.js";
 import type { Lowering } from "./onnxOps.js";
 import { unifier, unify } from "./unify.js";
+import { inputOp } from "../ops/leaf.js";
 
 type Kind = "lstm" | "gru" | "rnn-tanh" | "rnn-relu";
 
@@ -46,7 +47,7 @@ function reference(kind: Kind, bias: boolean, batch: Dim, inSize: number, hidden
   const ctx = createContext();
   const width = CELLS[kind].gates * hidden;
   const { inputs, next } = withContext(ctx, () => {
-    const ph = (name: string, shape: readonly Dim[]) => make("input", [], { name, shape: [...shape], dtype: "f" });
+    const ph = (name: string, shape: readonly Dim[]) => make(inputOp, [], { name, shape: [...shape], dtype: "f" });
     const x = ph("x", [batch, inSize]), h = ph("h", [batch, hidden]);
     const p: CellParams = { Wih: ph("Wih", [inSize, width]), Whh: ph("Whh", [hidden, width]), bih: bias ? ph("bih", [width]) : null, bhh: bias ? ph("bhh", [width]) : null };
     const weights = [p.Wih, p.Whh, ...(bias ? [p.bih!, p.bhh!] : [])];

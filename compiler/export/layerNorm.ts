@@ -4,7 +4,7 @@
 // of the node's shape, optimized as the forward graph is, and unified with the graph (./unify.ts).
 // Anything else (a hand-written normalization, eps = 0, which simplify folds away) is exported op by op.
 // Test: test/export/onnx.test.ts ("layerNorm")
-import { createContext, make, withContext } from "../dsl/context.js";
+import { createContext, make, withContext } from "../ir/context.js";
 import { layerNorm } from "../dsl/normalization.js";
 import { makeGraph, reachable } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
@@ -13,6 +13,7 @@ import { cse } from "../passes/cse.js";
 import { simplify } from "../passes/simplify.js";
 import { stabilize } from "../passes/stabilize.js";
 import { unifier, unify } from "./unify.js";
+import { inputOp } from "../ops/leaf.js";
 
 /** A value no model's eps is: the reference's eps, which binds to the graph's. */
 const EPS = 0.000123456789;
@@ -30,7 +31,7 @@ function reference(n: Node, affine: { gamma: boolean; beta: boolean }): Node {
   const width = n.shape[n.shape.length - 1] as number;
   const ctx = createContext();
   const out = withContext(ctx, () => {
-    const ph = (name: string, shape: Node["shape"]) => make("input", [], { name, shape: [...shape], dtype: "f" });
+    const ph = (name: string, shape: Node["shape"]) => make(inputOp, [], { name, shape: [...shape], dtype: "f" });
     return layerNorm(ph("x", n.shape), affine.gamma ? ph("gamma", [width]) : null, affine.beta ? ph("beta", [width]) : null, { eps: EPS });
   });
   let g = makeGraph({ name: "layerNorm", batchDim: null, inputs: [], params: [], loss: null, outputs: [["y", out]], grads: [] });

@@ -23,7 +23,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { Project, ts } from "ts-morph";
-import { createContext, locFromStack, type TraceContext } from "../dsl/context.js";
+import { differentiateBody } from "../autodiff/scanBody.js";
+import { createContext, locFromStack, type TraceContext } from "../ir/context.js";
 import * as dsl from "../dsl/index.js";
 import * as layers from "../dsl/layers.js";
 import { isModel, trace } from "../dsl/model.js";
@@ -100,6 +101,7 @@ export function loadModelSource(modelPath: string, text: string, options: LoadOp
     return s.lineCol(s.snapToCall(s.offset(p.line, p.col)));
   };
   const ctx = createContext({
+    differentiateBody,
     modelFile: src.file,
     sourceFiles: [...modules.modules.keys()],
     mapPosition,

@@ -17,7 +17,7 @@ import { formatLoc } from "../ir/loc.js";
 import { formula } from "../emit/notation.js";
 import { literal } from "../emit/kernels.js";
 import { Names } from "../emit/names.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 import { evaluatePass, trainPass, type PassGraph } from "../emit/passGraphs.js";
 import { plan, storageOf, type Plan } from "../lower/plan.js";
 import { kernelLabel, nodeLabel } from "./labels.js";
@@ -168,7 +168,7 @@ function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[]): Map<Node,
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
   const rootSet = new Set(roots);
   for (const n of p.nodes) {
-    if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
+    if (!kernelNodes.has(n) || opOf(n).tuple) continue;
     const scalarLocal = n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss);
     ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (n.name ?? n.op)));
   }

@@ -1,6 +1,6 @@
 // The reference interpreter: evaluates a graph in float64 with each op's `eval`. Tests compare
 // emitted code and finite differences against it; constant folding uses the ops' eval directly.
-import { getOp } from "../ops/index.js";
+// Each node carries its op (`n.def`), so the interpreter needs no op table.
 import type { Graph } from "./graph.js";
 import type { Node } from "./node.js";
 import type { Shape } from "./shape.js";
@@ -64,7 +64,7 @@ export function evaluate(g: Graph, b: Bindings, nodes: readonly Node[] = g.nodes
     else if (n.op === "param") t = leaf(n, b.params, "param");
     else if (n.op === "dim") t = { shape: [], data: Float64Array.of(batch) };
     else if (n.op === "dropoutMask") t = drawMask(n, (rng ??= b.rngState ? createRngFromState(b.rngState) : createRng(b.seed ?? 0)), batch);
-    else t = getOp(n.op).eval(n.inputs.map((i) => values.get(i)!), n.attrs, concrete(n.shape, batch));
+    else t = n.def.eval(n.inputs.map((i) => values.get(i)!), n.attrs, concrete(n.shape, batch));
     if (visit) {
       const kept = visit(n, t);
       if (!kept) break;

@@ -6,6 +6,7 @@
 
 import type { Loc } from "./loc.js";
 import type { Shape } from "./shape.js";
+import type { Tensor } from "./tensor.js";
 
 export type Attrs = Readonly<Record<string, unknown>>;
 /** Element type: floating point values, or integer class labels. */
@@ -14,7 +15,10 @@ export type ElemType = "f" | "i";
 export interface Node {
   /** Unique within its builder and increasing in creation order, hence a topological order. */
   readonly id: number;
+  /** The op's name (`def.name`): what passes match and printouts show. */
   readonly op: string;
+  /** The op itself, as the IR sees it: so the interpreter, verify and flops need no op table. */
+  readonly def: OpType;
   readonly inputs: readonly Node[];
   readonly attrs: Attrs;
   readonly shape: Shape;
@@ -26,13 +30,44 @@ export interface Node {
   origin?: string;
 }
 
-/** What an op contributes to node construction: its shape rule and element type. */
-export interface NodeTyping {
-  shape(inputs: readonly Node[], attrs: Attrs): Shape;
-  dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
+/**
+ * How the lowering treats an op:
+ * - leaf: input, param, const, dim — values that exist before any loop runs;
+ * - elementwise: one scalar expression per output element (with broadcasting), fusable anywhere;
+ * - reduce: sum or max along one axis or all; fusable with the elementwise chain that feeds it;
+ * - matmul: a loop nest with an elementwise epilogue;
+ * - view: a reshape, which is free on row-major data;
+ * - layout: broadcastTo / transpose, which become index arithmetic;
+ * - rowwise: an op over the last axis of each row (softmax, logSoftmax, cross-entropy), lowered by its
+ *   own `lowerRow` template;
+ * - kernel: an op with its own loop nest over whole tensors (convolution, pooling, slicing), lowered by
+ *   its `lowerKernel` template; it runs on its own (no fusion with neighbours).
+ */
+export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise" | "kernel";
+
+/** What an op's flop count can ask: a node's element count and a whole graph's flops, at the counted batch size. */
+export interface FlopCounter {
+  size(n: Node): number;
+  graph(g: { readonly nodes: readonly Node[] }): number;
 }
 
-export type TypingLookup = (op: string) => NodeTyping;
+/**
+ * What the IR knows of an op: its name, kind, shape rule, element type, reference semantics and flop
+ * count. An op (compiler/ops/op.ts's OpDef) is more — derivative, lowering, notation — but the IR's
+ * own tools (the builder, the interpreter, verify, flops) need only this, so ir/ imports nothing of ops/.
+ */
+export interface OpType {
+  readonly name: string;
+  readonly kind: OpKind;
+  /** Its value is several tensors, each read through a `part` node (scan). */
+  readonly tuple?: boolean;
+  shape(inputs: readonly Node[], attrs: Attrs): Shape;
+  dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
+  /** Reference semantics in float64 (concrete shapes): constant folding and tests use it. */
+  eval(inputs: readonly Tensor[], attrs: Attrs, outShape: readonly number[]): Tensor;
+  /** Floating-point operations of a node, when one per output element undercounts (a scan runs its body T times). */
+  flops?(node: Node, count: FlopCounter): number;
+}
 
 /** Stable JSON with sorted keys, so attrs written in any order hash alike. */
 export function canonical(v: unknown): string {
@@ -77,13 +112,11 @@ export class Builder {
   private readonly table = new Map<string, Node>();
   private readonly own = new WeakSet<Node>();
   private nextId = 0;
-  constructor(
-    private readonly typing: TypingLookup,
-    private readonly adopt?: Adopt,
-  ) {}
+  constructor(private readonly adopt?: Adopt) {}
 
   /** The node for (op, inputs, attrs), created on first use; shape rules run here (they may throw). */
-  make(op: string, given: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
+  make(def: OpType, given: readonly Node[], attrs: Attrs, loc: Loc, name?: string): Node {
+    const op = def.name;
     const inputs = this.adopt && given.some((i) => !this.own.has(i)) ? given.map((i) => (this.own.has(i) ? i : this.adopt!(i))) : given;
     const key = `${op}(${inputs.map((i) => i.id).join(",")})${attrsKey(attrs)}`;
     const found = this.table.get(key);
@@ -91,14 +124,14 @@ export class Builder {
       if (name && !found.name) found.name = name;
       return found;
     }
-    const t = this.typing(op);
     const node: Node = {
       id: this.nextId++,
       op,
+      def,
       inputs,
       attrs,
-      shape: t.shape(inputs, attrs),
-      dtype: t.dtype ? t.dtype(inputs, attrs) : "f",
+      shape: def.shape(inputs, attrs),
+      dtype: def.dtype ? def.dtype(inputs, attrs) : "f",
       loc,
       ...(name ? { name } : {}),
     };

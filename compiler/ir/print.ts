@@ -5,8 +5,7 @@
 import { canonical } from "./node.js";
 import type { Graph } from "./graph.js";
 import { formatShape } from "./shape.js";
-import type { CustomVjp } from "../ops/customGradient.js";
-import type { ScanBody } from "../ops/scan.js";
+import type { CustomVjp, ScanBody } from "./body.js";
 
 export function printGraph(g: Graph): string {
   return printLines(g).join("\n") + "\n";

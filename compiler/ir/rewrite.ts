@@ -1,7 +1,7 @@
 // Rebuilding a graph into a fresh builder: the mechanism every pass is made of. Rebuilding alone
 // merges identical nodes (hash-consing) and drops unreachable ones; a hook may replace each node as
 // it is rebuilt (its inputs already rebuilt), building replacements with DSL functions.
-import { createContext, withContext } from "../dsl/context.js";
+import { createContext, withContext } from "./context.js";
 import { makeGraph, type Graph } from "./graph.js";
 import type { Builder, Node } from "./node.js";
 
@@ -19,7 +19,7 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
   const map = new Map<Node, Node>();
   withContext(ctx, () => {
     for (const n of g.nodes) {
-      const made = ctx.builder.make(n.op, n.inputs.map((i) => map.get(i)!), n.attrs, n.loc, n.name);
+      const made = ctx.builder.make(n.def, n.inputs.map((i) => map.get(i)!), n.attrs, n.loc, n.name);
       if (n.origin && !made.origin) made.origin = n.origin;
       if (!hook) {
         map.set(n, made);

@@ -15,7 +15,6 @@
 // Linear ops keep A (Σ rows, then ·W, ÷N, + a constant only for a mean); anything nonlinear of an A,
 // or an A flowing back into rows, is X; ops unknown to the rules are X, so the answer errs on refusing.
 // Tested in test/ir/rows.test.ts; the refusal in test/runtime/parallelRows.test.ts.
-import { getOp } from "../ops/index.js";
 import type { Graph } from "./graph.js";
 import { formatLoc } from "./loc.js";
 import type { Node } from "./node.js";
@@ -43,7 +42,7 @@ function classify(n: Node, ins: readonly Class[]): Class {
   const cs = ins as readonly { k: "N" | "R" | "A"; q: number }[];
   const allN = cs.every((c) => c.k === "N");
   const rows = (q: number): Class => (batchLeading(n.shape) ? { k: "R", q } : mixed(n, `its result ${shapeText(n.shape)} does not keep the batch as its leading axis, once`));
-  const op = getOp(n.op);
+  const op = n.def;
 
   if (op.kind === "leaf") {
     if (n.op === "dim") return { k: "N", q: 1 };

@@ -1,7 +1,6 @@
 // Graph invariants, checked after every pass in tests (and by the pipeline when asked):
 // topological order, inputs inside the graph, shapes that the op's shape rule reproduces, roots
 // of the right shape, no dangling gradient.
-import { getOp } from "../ops/index.js";
 import type { Graph } from "./graph.js";
 import { formatShape, sameShape } from "./shape.js";
 
@@ -18,7 +17,7 @@ export function verify(g: Graph, after = "?"): void {
       if (!seen.has(i)) fail(`${n.op}#${n.id} uses ${i.op}#${i.id}, which is not in the graph`);
       if (i.id >= n.id) fail(`${n.op}#${n.id} uses a later node ${i.op}#${i.id}`);
     }
-    const shape = getOp(n.op).shape(n.inputs, n.attrs);
+    const shape = n.def.shape(n.inputs, n.attrs);
     if (!sameShape(shape, n.shape)) fail(`${n.op}#${n.id} has shape ${formatShape(n.shape)}, its rule gives ${formatShape(shape)}`);
   }
   if (g.loss && g.loss.shape.length !== 0) fail("the loss is not a scalar");

@@ -10,7 +10,7 @@
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 
 export type KernelKind = "elementwise" | "reduce" | "matmul" | "rowwise" | "transpose" | "kernel";
 
@@ -58,7 +58,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
     }
   }
 
-  const kind = (n: Node) => getOp(n.op).kind;
+  const kind = (n: Node) => opOf(n).kind;
   // Which inputs of `c` are read once per element of the loop c runs, at c's own index.
   const readsElementwise = (c: Node, n: Node): boolean =>
     (kind(c) === "elementwise" && sameShape(c.shape, n.shape)) || (kind(c) === "reduce" && c.inputs[0] === n);
@@ -77,7 +77,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   };
   const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op
   for (const n of nodes) {
-    const op = getOp(n.op);
+    const op = opOf(n);
     if ((n.op !== "matmul" && !op.epilogue) || rootSet.has(n)) continue;
     const cs = consumers.get(n) ?? [];
     if (cs.length !== 1 || kind(cs[0]!) !== "elementwise" || !sameShape(cs[0]!.shape, n.shape)) continue;
@@ -96,7 +96,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   for (const n of nodes) {
     if (inline.has(n)) continue;
     const k = kind(n);
-    if (k === "leaf" && getOp(n.op).lowerKernel) kernels.push({ kind: "kernel", node: n }); // drawn, not given
+    if (k === "leaf" && opOf(n).lowerKernel) kernels.push({ kind: "kernel", node: n }); // drawn, not given
     if (k === "leaf" || k === "view") continue;
     // A broadcast or a onehot read by elementwise loops is index arithmetic there; otherwise a copy.
     if (indexed(n) && !rootSet.has(n) && (consumers.get(n) ?? []).every((c) => readsElementwise(c, n) || kind(c) === "elementwise")) {

@@ -2,12 +2,11 @@
 // agrees; the axis is static. The derivative hands each input its own part of the adjoint:
 //   ∂L/∂x_m = g[…, o_m : o_m + len_m, …]        (o_m = len_1 + … + len_{m−1})
 // Lowered to copy loops: the loops over the axes before `axis` are shared, then one copy per input.
-import { sliceAxis } from "../dsl/indexing.js";
-import type { Dim } from "../ir/shape.js";
-import { formatShape, ShapeError } from "../ir/shape.js";
+import { formatShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
 import { axisVars, loopNest, strided } from "./kernelLoops.js";
 import { defineOp } from "./op.js";
+import { sliceAxis } from "./slice.js";
 
 export const concatOp = defineOp({
   name: "concat",

@@ -13,11 +13,20 @@
 // clipping the tap range once per output row/column (no test inside the inner loops; no clipping code
 // at all without padding). Blocks of neighbouring pixels run only where no tap needs clipping; the
 // border columns run one pixel at a time.
-import { conv2dBackwardFilter, conv2dBackwardInput, conv2dWithAttrs, type ConvAttrs } from "../dsl/conv.js";
+import { make } from "../ir/context.js";
 import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
 import { defineOp, element, type KernelContext, type TensorRef } from "./op.js";
+
+/** Attrs of conv2d and its two gradient ops. */
+export interface ConvAttrs {
+  readonly stride: readonly [number, number];
+  /** [top, left, bottom, right] */
+  readonly padding: readonly [number, number, number, number];
+  readonly dilation: readonly [number, number];
+  [k: string]: unknown;
+}
 
 // ── geometry ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -525,3 +534,16 @@ export const conv2dBackwardFilterOp = defineOp({
 
 /** kh·kw·Cin of a filter shape [kh, kw, Cin, Cout]: the length of each output element's dot product. */
 const windowOf = (w: readonly (number | string)[]): number => (w[0] as number) * (w[1] as number) * (w[2] as number);
+
+// ── the nodes the derivative rules build ──────────────────────────────────────────────────────────
+
+/** ∂L/∂x of y = conv2d(x, w) given g = ∂L/∂y: the transposed convolution, back to x's [H, W]. */
+export const conv2dBackwardInput = (g: Node, w: Node, attrs: ConvAttrs, inSize: readonly [number, number]): Node =>
+  make(conv2dBackwardInputOp, [g, w], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, inSize });
+
+/** ∂L/∂w of y = conv2d(x, w) given g = ∂L/∂y: Σ over batch and positions of x's patches times g. */
+export const conv2dBackwardFilter = (x: Node, g: Node, attrs: ConvAttrs, kernel: readonly [number, number]): Node =>
+  make(conv2dBackwardFilterOp, [x, g], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, kernel });
+
+/** conv2d with its attrs given whole (the DSL's conv2d, ../dsl/conv.ts, checks and normalizes a model's options). */
+export const conv2dWithAttrs = (x: Node, w: Node, attrs: ConvAttrs): Node => make(conv2dOp, [x, w], { stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation });

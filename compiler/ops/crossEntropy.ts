@@ -2,9 +2,10 @@
 // onehot. Computed as −Σ_j t_j·(x_j − max − log Σ exp(x − max)): finite for logits near ±1000.
 // The derivative is the textbook one, with no log or exp of the forward pass to differentiate:
 //   ∂/∂x = (softmax(x)·Σ_j t_j − t) ⊙ g      which for class labels (Σ_j t_j = 1) is (softmax(x) − onehot)⊙g
-import { broadcastTo, logSoftmax, mul, neg, onehot, reshape, softmax, sub, sum } from "../dsl/core.js";
+import { make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, ShapeError } from "../ir/shape.js";
+import { checkTensor, tensorOf, type Operand, type Tensor } from "./build.js";
 import { defineOp } from "./op.js";
 import { rowMaxAndSum, rowStats } from "./softmax.js";
 
@@ -34,7 +35,7 @@ export const softmaxCEOp = defineOp({
     });
     return { shape, data: out };
   },
-  vjp: (g, { inputs: [x, t] }) => {
+  vjp: (g, { inputs: [x, t] }, { broadcastTo, logSoftmax, mul, neg, onehot, reshape, softmax, sub, sum }) => {
     const perRow = broadcastTo(reshape(g, [x!.shape[0]!, 1]), x!.shape);
     if (isLabels(t!)) return [mul(sub(softmax(x!), onehot(t!, x!.shape[1] as number)), perRow), null];
     const dx = mul(sub(mul(softmax(x!), broadcastTo(sum(t!, -1, true), x!.shape)), t!), perRow);
@@ -77,3 +78,10 @@ export const onehotOp = defineOp({
   },
   notation: ([l]) => `onehot(${l})`,
 });
+
+// ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
+
+export const onehot = (labels: Tensor, classes: number): Tensor => make(onehotOp, [labels], { classes });
+
+/** Per-row −Σ targets·logSoftmax(logits): integer labels [rows] or target rows [rows, classes]. */
+export const softmaxCrossEntropyRows = (logits: Operand, targets: Tensor): Tensor => make(softmaxCEOp, [tensorOf(logits), checkTensor(targets)]);

@@ -15,20 +15,13 @@
 // adjoint and the node's inputs, each copied node keeping its model.ts location (the vjp's lines), and
 // sends nothing to y: the reverse sweep does not differentiate through the forward. Once gradients
 // exist the node is y (passes/eraseGradientMarkers.ts replaces it before lowering: no copy).
-import { context } from "../dsl/context.js";
-import type { Graph } from "../ir/graph.js";
+import { context } from "../ir/context.js";
+import type { CustomVjp } from "../ir/body.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError } from "../ir/shape.js";
 import { defineOp } from "./op.js";
 
-/** A vjp traced into a graph: inputs g, y, the arguments, then captures; outputs `d${k}` for argument k (1-based). */
-export interface CustomVjp {
-  /** Identity for hash-consing (a graph is never compared by content). */
-  readonly canonicalKey: string;
-  readonly graph: Graph;
-  /** The number of arguments (x₁ … xₙ). */
-  readonly arity: number;
-}
+export type { CustomVjp } from "../ir/body.js";
 
 export const customGradientOp = defineOp({
   name: "customGradient",
@@ -53,7 +46,7 @@ export const customGradientOp = defineOp({
     const copy = new Map<Node, Node>(graph.inputs.map((ph, k) => [ph, k === 0 ? g : node.inputs[k - 1]!]));
     for (const n of graph.nodes) {
       if (copy.has(n)) continue;
-      copy.set(n, builder.make(n.op, n.inputs.map((i) => copy.get(i)!), n.attrs, n.loc, n.name));
+      copy.set(n, builder.make(n.def, n.inputs.map((i) => copy.get(i)!), n.attrs, n.loc, n.name));
     }
     const gradient = new Map(graph.outputs.map(([name, n]) => [name, copy.get(n)!]));
     return node.inputs.map((_, k) => (k >= 1 && k <= arity ? (gradient.get(`d${k}`) ?? null) : null));

@@ -4,7 +4,7 @@
 //   scatterAdd'ᵀ g          = gather(g, idx)
 // The indices get no gradient. scatterAdd adds the rows in index order (row-major over idx), so a
 // repeated index accumulates, and the result is deterministic.
-import { gather, scatterAdd } from "../dsl/indexing.js";
+import { make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
@@ -82,7 +82,7 @@ export const scatterAddOp = defineOp({
     });
     return { shape, data: out };
   },
-  vjp: (g, { inputs: [, indices] }) => [gather(g, indices!), null],
+  vjp: (g, { inputs: [, indices] }) => [gatherRows(g, indices!), null],
   lowerKernel(ctx) {
     const [g, indices] = ctx.inputs;
     const out = ctx.output;
@@ -99,3 +99,9 @@ export const scatterAddOp = defineOp({
   },
   notation: ([g, indices]) => `scatterAdd(${g}, ${indices})`,
 });
+
+/** The rows of `table` at integer `indices` (the DSL's gather and embedding, ../dsl/indexing.ts, check a model's arguments first). */
+export const gatherRows = (table: Node, indices: Node): Node => make(gatherOp, [table, indices]);
+
+/** gather's adjoint: a [rows, ...] zero tensor to which g's row at each position p adds, at row indices[p]. */
+export const scatterAdd = (g: Node, indices: Node, rows: number): Node => make(scatterAddOp, [g, indices], { rows });

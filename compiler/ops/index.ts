@@ -1,5 +1,4 @@
 // The op registry: every op gradc knows, listed explicitly. Adding an op is one file plus one line here.
-import type { NodeTyping } from "../ir/node.js";
 import { sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, geluOp, stepOp } from "./activations.js";
 import { clampOp, greaterEqualOp, greaterOp, maximumOp, minimumOp, whereOp } from "./compare.js";
 import { concatOp } from "./concat.js";
@@ -8,7 +7,7 @@ import { customGradientOp } from "./customGradient.js";
 import { softmaxCEOp, onehotOp } from "./crossEntropy.js";
 import { gatherOp, scatterAddOp } from "./gather.js";
 import { broadcastToOp, reshapeOp, transposeOp } from "./layout.js";
-import { constant, dim, input, param } from "./leaf.js";
+import { constOp, dimOp, inputOp, paramOp } from "./leaf.js";
 import { addOp, subOp, mulOp, divOp, powOp, negOp, expOp, logOp, erfOp, sqrtOp, squareOp, absOp, signOp, eqOp } from "./math.js";
 import { matmulOp } from "./matmul.js";
 import type { OpDef } from "./op.js";
@@ -22,7 +21,7 @@ import { logSoftmaxOp, logSumExpOp, softmaxOp } from "./softmax.js";
 import { stopGradientOp } from "./stopGradient.js";
 
 export const allOps: readonly OpDef[] = [
-  input, param, constant, dim,
+  inputOp, paramOp, constOp, dimOp,
   addOp, subOp, mulOp, divOp, powOp, negOp, expOp, logOp, erfOp, sqrtOp, squareOp, absOp, signOp, eqOp,
   sigmoidOp, tanhOp, reluOp, leakyReluOp, softplusOp, geluOp, stepOp,
   greaterOp, greaterEqualOp, whereOp, maximumOp, minimumOp, clampOp,
@@ -40,7 +39,7 @@ export const allOps: readonly OpDef[] = [
 
 let registry: Map<string, OpDef> | null = null;
 
-export function getOp(name: string): OpDef & NodeTyping {
+export function getOp(name: string): OpDef {
   registry ??= new Map(allOps.map((o) => [o.name, o]));
   const op = registry.get(name);
   if (!op) throw new Error(`unknown op "${name}"`);

@@ -1,7 +1,8 @@
 // Layout: reshape (free on row-major data), broadcastTo and transpose (index arithmetic when lowered).
-import { reshape, sumTo, transpose } from "../dsl/core.js";
+import { make } from "../ir/context.js";
 import { broadcastShapes, formatShape, sameShape, ShapeError, staticPart, type Dim, type Shape } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, stridesOf } from "../ir/tensor.js";
+import { resolveShape, tensorOf, type Operand, type Tensor } from "./build.js";
 import { defineOp } from "./op.js";
 
 export const reshapeOp = defineOp({
@@ -17,7 +18,7 @@ export const reshapeOp = defineOp({
   },
   dtype: ([x]) => x!.dtype, // a reshaped tensor of class labels or token ids is still integer
   eval: ([x], _, shape) => ({ shape, data: x!.data }),
-  vjp: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
+  vjp: (g, { inputs: [x] }, { reshape }) => [reshape(g, x!.shape)],
   notation: ([a]) => a!,
 });
 
@@ -33,7 +34,7 @@ export const broadcastToOp = defineOp({
     const idx = broadcastIndex(x!.shape, shape);
     return { shape, data: Float64Array.from(idx, (k) => x!.data[k]!) };
   },
-  vjp: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
+  vjp: (g, { inputs: [x] }, { sumTo }) => [sumTo(g, x!.shape)],
   notation: ([a]) => a!,
 });
 
@@ -63,7 +64,7 @@ export const transposeOp = defineOp({
     }
     return { shape, data: out };
   },
-  vjp: (g, { attrs: { perm } }) => {
+  vjp: (g, { attrs: { perm } }, { transpose }) => {
     const p = perm as number[];
     const inverse = p.map((_, i) => p.indexOf(i));
     return [transpose(g, inverse)];
@@ -71,3 +72,21 @@ export const transposeOp = defineOp({
   notation: ([a]) => `${a}ᵀ`,
 });
 
+// ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
+
+export function reshape(x: Operand, shape: readonly Dim[]): Tensor {
+  const xt = tensorOf(x);
+  return make(reshapeOp, [xt], { shape: resolveShape(shape, "reshape", xt) });
+}
+
+export function transpose(x: Operand, perm?: readonly number[]): Tensor {
+  const xt = tensorOf(x);
+  const p = perm ?? xt.shape.map((_, i) => xt.shape.length - 1 - i);
+  if (p.every((a, i) => a === i)) return xt;
+  return make(transposeOp, [xt], { perm: [...p] });
+}
+
+export const broadcastTo = (x: Operand, shape: Shape): Tensor => {
+  const xt = tensorOf(x);
+  return xt.shape.length === shape.length && xt.shape.every((d, i) => d === shape[i]) ? xt : make(broadcastToOp, [xt], { shape: [...shape] });
+};

@@ -7,7 +7,7 @@ const bound = (what: string) => () => {
 };
 
 /** A named model input; attrs { name, shape, dtype }. */
-export const input = defineOp({
+export const inputOp = defineOp({
   name: "input",
   kind: "leaf",
   shape: (_, a) => a.shape as Dim[],
@@ -17,7 +17,7 @@ export const input = defineOp({
 });
 
 /** A trainable parameter; attrs { name, shape, init }. */
-export const param = defineOp({
+export const paramOp = defineOp({
   name: "param",
   kind: "leaf",
   shape: (_, a) => a.shape as number[],
@@ -26,7 +26,7 @@ export const param = defineOp({
 });
 
 /** A constant: attrs { value } for a scalar, { values, shape } for a tensor. */
-export const constant = defineOp({
+export const constOp = defineOp({
   name: "const",
   kind: "leaf",
   shape: (_, a) => (a.shape as number[] | undefined) ?? [],
@@ -35,7 +35,7 @@ export const constant = defineOp({
 });
 
 /** The run-time size of the symbolic batch dimension; attrs { name }. */
-export const dim = defineOp({
+export const dimOp = defineOp({
   name: "dim",
   kind: "leaf",
   shape: () => [],

@@ -1,8 +1,10 @@
 // C = op(A)·op(B) for 2-D operands, op = identity or transpose (attrs transA, transB). Transposes are
 // flags, never copies: the derivative rules below only flip them.
 //   ∂L/∂A = g·op(B)ᵀ        ∂L/∂B = op(A)ᵀ·g        (with the flags worked out for transposed operands)
-import { matmul } from "../dsl/core.js";
+import { make } from "../ir/context.js";
 import { formatShape, ShapeError } from "../ir/shape.js";
+import { tensorOf, type Operand, type Tensor } from "./build.js";
+import { reshape } from "./layout.js";
 import { defineOp, texParen } from "./op.js";
 
 export const matmulOp = defineOp({
@@ -33,7 +35,7 @@ export const matmulOp = defineOp({
       }
     return { shape, data: out };
   },
-  vjp: (g, { inputs: [a, b], attrs: { transA, transB } }) => [
+  vjp: (g, { inputs: [a, b], attrs: { transA, transB } }, { matmul }) => [
     transA ? matmul(b!, g, { transA: !!transB, transB: true }) : matmul(g, b!, { transB: !transB }),
     transB ? matmul(g, a!, { transA: true, transB: !!transA }) : matmul(a!, g, { transA: !transA }),
   ],
@@ -41,3 +43,13 @@ export const matmulOp = defineOp({
   // Typeset matrix products are juxtaposed: x^⊤ δ.
   latex: ([a, b], { transA, transB }) => `${transA ? `{${texParen(a!)}}^{\\top}` : texParen(a!)} ${transB ? `{${texParen(b!)}}^{\\top}` : texParen(b!)}`,
 });
+
+// ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
+
+/** Matrix product; a vector on the left is a row (x·W), on the right a column (W·v). */
+export function matmul(a: Operand, b: Operand, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
+  const at = tensorOf(a), bt = tensorOf(b);
+  if (at.shape.length === 1 && bt.shape.length === 2) return reshape(matmul(reshape(at, [1, at.shape[0]!]), bt, options), [bt.shape[options.transB ? 0 : 1]!]);
+  if (at.shape.length === 2 && bt.shape.length === 1) return reshape(matmul(at, reshape(bt, [bt.shape[0]!, 1]), options), [at.shape[options.transA ? 1 : 0]!]);
+  return make(matmulOp, [at, bt], { transA: !!options.transA, transB: !!options.transB });
+}

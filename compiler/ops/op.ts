@@ -1,29 +1,19 @@
-// The one place that says what an op is. Each op file calls `defineOp` (or `elementwise`) once and
-// keeps together: its shape rule, its reference `eval`, its derivative rule (a vector-Jacobian
-// product written with the DSL's own functions, so gradients are ordinary graph nodes), its
-// lowering and its notation.
+// The one place that says what an op is. Each op file calls `defineOp` (or `elementwise`) once per op
+// and keeps together: its shape rule, its reference `eval`, its derivative rule (a vector-Jacobian
+// product built with the graph-building functions it is handed, so gradients are ordinary graph
+// nodes), its lowering and its notation.
+//
+// Ops sit just above compiler/ir: they import ir/ (and, to add nodes, ir/context.ts's `make`), never
+// compiler/dsl or the registry (./index.ts), so no op file is tied to another through a circle.
 
 import type { Graph } from "../ir/graph.js";
-import type { Attrs, ElemType, Node } from "../ir/node.js";
-import type { Shape } from "../ir/shape.js";
+import type { Attrs, Node, OpType } from "../ir/node.js";
+import type { Dim, Shape } from "../ir/shape.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
 import { erf } from "../../runtime/special.js";
 
-/**
- * How the lowering treats an op:
- * - leaf: input, param, const, dim — values that exist before any loop runs;
- * - elementwise: one scalar expression per output element (with broadcasting), fusable anywhere;
- * - reduce: sum or max along one axis or all; fusable with the elementwise chain that feeds it;
- * - matmul: a loop nest with an elementwise epilogue;
- * - view: a reshape, which is free on row-major data;
- * - layout: broadcastTo / transpose, which become index arithmetic;
- * - rowwise: an op over the last axis of each row (softmax, logSoftmax, cross-entropy), lowered by its
- *   own `lowerRow` template;
- * - kernel: an op with its own loop nest over whole tensors (convolution, pooling, slicing), lowered by
- *   its `lowerKernel` template; it runs on its own (no fusion with neighbours).
- */
-export type OpKind = "leaf" | "elementwise" | "reduce" | "matmul" | "view" | "layout" | "rowwise" | "kernel";
+export type { OpKind } from "../ir/node.js";
 
 /**
  * An element of a typed array read by generated code, or updated in place (`a[k]! += v`): `a[k]!`.
@@ -67,11 +57,7 @@ export interface KernelContext {
   readonly nested?: NestedContext;
 }
 
-/** What an op's flop count can ask: a node's element count and a whole graph's flops, at the counted batch size. */
-export interface FlopCounter {
-  size(n: Node): number;
-  graph(g: Graph): number;
-}
+export type { FlopCounter } from "../ir/node.js";
 
 /** How a kernel template emits a graph inside its own loop (a scan's body). */
 export interface NestedContext {
@@ -99,27 +85,60 @@ export interface RowContext {
   readonly local: (hint: string) => string;
 }
 
-export interface OpDef {
-  readonly name: string;
-  readonly kind: OpKind;
-  /** Its value is several tensors, each read through a `part` node (scan). */
-  readonly tuple?: boolean;
+/** A tensor argument of a graph-building function: a node, or a number (a constant). */
+export type Operand = Node | number;
+
+/**
+ * The graph-building functions a derivative rule is handed (`vjp: (g, y, { mul, sub }) => …`): the
+ * DSL's own functions, given by the autodiff layer (compiler/autodiff/builders.ts), so an op file never
+ * imports another op file's functions or compiler/dsl. Each adds a node to the ambient builder.
+ */
+export interface Builders {
+  add(a: Operand, b: Operand): Node;
+  sub(a: Operand, b: Operand): Node;
+  mul(a: Operand, b: Operand): Node;
+  div(a: Operand, b: Operand): Node;
+  pow(a: Operand, b: Operand): Node;
+  neg(x: Operand): Node;
+  exp(x: Operand): Node;
+  log(x: Operand): Node;
+  square(x: Operand): Node;
+  sign(x: Operand): Node;
+  erf(x: Operand): Node;
+  sigmoid(x: Operand): Node;
+  tanh(x: Operand): Node;
+  /** [x > 0] as 1 or `below`. */
+  step(x: Operand, below?: number): Node;
+  eq(a: Operand, b: Operand): Node;
+  greater(a: Operand, b: Operand): Node;
+  greaterEqual(a: Operand, b: Operand): Node;
+  where(condition: Operand, a: Operand, b: Operand): Node;
+  sum(x: Operand, axis?: number, keepdims?: boolean): Node;
+  /** Sums `g` down to `shape`: the adjoint of broadcasting `shape` up to g's shape. */
+  sumTo(g: Node, shape: Shape): Node;
+  broadcastTo(x: Operand, shape: Shape): Node;
+  reshape(x: Operand, shape: readonly Dim[]): Node;
+  transpose(x: Operand, perm?: readonly number[]): Node;
+  matmul(a: Operand, b: Operand, options?: { transA?: boolean; transB?: boolean }): Node;
+  softmax(x: Operand): Node;
+  logSoftmax(x: Operand): Node;
+  onehot(labels: Node, classes: number): Node;
+  scalar(value: number): Node;
+}
+
+export interface OpDef extends OpType {
   /** A kernel op whose template stores through `KernelContext.store`, so it can take an epilogue. */
   readonly epilogue?: boolean;
-  shape(inputs: readonly Node[], attrs: Attrs): Shape;
-  dtype?(inputs: readonly Node[], attrs: Attrs): ElemType;
-  /** Reference semantics in float64 (concrete shapes): constant folding and tests use it. */
-  eval(inputs: readonly Tensor[], attrs: Attrs, outShape: readonly number[]): Tensor;
   /**
    * ∂L/∂input_k for each input, given g = ∂L/∂node, each with the input's shape (null: no gradient,
-   * e.g. for integer labels). Written with DSL functions; runs inside a gradient builder.
+   * e.g. for integer labels). Built with the functions in `b`; runs inside a gradient builder.
    */
-  vjp?(g: Node, node: Node): readonly (Node | null)[];
+  vjp?(g: Node, node: Node, b: Builders): readonly (Node | null)[];
   /**
    * Ops with several results, read through `part` nodes (a scan): ∂L/∂input_k given the adjoint of
    * each part (null where a part is unused). Replaces `vjp` for such ops.
    */
-  vjpParts?(parts: readonly (Node | null)[], node: Node): readonly (Node | null)[];
+  vjpParts?(parts: readonly (Node | null)[], node: Node, b: Builders): readonly (Node | null)[];
   /**
    * Elementwise ops: the scalar expression for one element, operands given as JS expressions.
    * `precision` is the element type of the module's arrays ("f64", as eval, when absent): JavaScript
@@ -136,8 +155,6 @@ export interface OpDef {
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
   /** Kernel ops: the statements computing the whole output (see KernelContext). */
   lowerKernel?(ctx: KernelContext, attrs: Attrs): string[];
-  /** Floating-point operations of a node, when one per output element undercounts (a scan runs its body T times). */
-  flops?(node: Node, count: FlopCounter): number;
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
   /**
@@ -161,6 +178,13 @@ export function texParen(s: string): string {
 }
 
 export const defineOp = (def: OpDef): OpDef => def;
+
+/**
+ * The op of a node as the layers above ir/ see it (derivative, lowering, notation): every node is made
+ * from an OpDef — the builder is handed op objects, and only op files define them — so this is the
+ * node's own op, typed in full (ir/ declares only the part it needs, OpType).
+ */
+export const opOf = (n: Node): OpDef => n.def as OpDef;
 
 /** Functions of gradc/runtime (runtime/special.ts) an op's expression may call by these names. */
 export const RUNTIME_MATH = { erf } as const;

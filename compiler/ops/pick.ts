@@ -6,7 +6,7 @@
 // MXNet's `pick`: the log-probability of the action taken, log π(aₜ|sₜ) = pick(logSoftmax(z), a), or
 // of the next character. `gather` is a different thing (whole rows of a table, as F.embedding). The
 // indices get no gradient.
-import { pick, pickGrad } from "../dsl/indexing.js";
+import { make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
@@ -58,10 +58,16 @@ export const pickGradOp = defineOp({
     indices!.data.forEach((v, r) => (out[r * c + columnOf(v, r, c)] = g!.data[r]!));
     return { shape, data: out };
   },
-  vjp: (h, { inputs: [, indices] }) => [pick(h, indices!), null],
+  vjp: (h, { inputs: [, indices] }) => [pickAt(h, indices!), null],
   lowerRow(ctx) {
     const j = ctx.local("j");
     return [`for (let ${j} = 0; ${j} < ${ctx.len}; ${j}++) ${ctx.output(j)} = ${ctx.rowScalar(1)} === ${j} ? ${ctx.rowScalar(0)} : 0;`];
   },
   notation: ([g, indices]) => `onehot(${indices}) ⊙ ${g}`,
 });
+
+/** Element indices[…] of each row of x (the DSL's pick, ../dsl/indexing.ts, checks a model's arguments first). */
+export const pickAt = (x: Node, indices: Node): Node => make(pickOp, [x, indices]);
+
+/** pick's adjoint: g [...] placed at column indices[...] of zero rows of length `classes` (onehot(indices) ⊙ g). */
+export const pickGrad = (g: Node, indices: Node, classes: number): Node => make(pickGradOp, [g, indices], { classes });

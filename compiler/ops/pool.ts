@@ -11,12 +11,20 @@
 //   avgPool2dBackward(g)     ∂L/∂x: g / (kh·kw) spread over each window; its adjoint is avgPool2d
 // The argmax is recomputed from x in the backward kernel (a comparison per window position), so the
 // forward pass stores nothing extra.
-import { avgPool2dBackward, avgPool2dWithAttrs, maxPool2dBackward, maxPool2dSelect, type PoolAttrs } from "../dsl/conv.js";
+import { make } from "../ir/context.js";
 import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { addOffset, axis, channelBlocks, flat, lin, namer, overPixels, plus, range, type ConvGeometry, type Namer } from "./conv.js";
 import { defineOp, element, type TensorRef } from "./op.js";
+
+/** Attrs of the pooling ops: window, stride and symmetric padding [rows, columns]. */
+export interface PoolAttrs {
+  readonly size: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  [k: string]: unknown;
+}
 
 /** Channels kept in locals by the argmax kernels (a value and a position each). */
 const ARGMAX_BLOCK = 8;
@@ -329,3 +337,19 @@ export const avgPool2dBackwardOp = defineOp({
   },
   notation: ([g], a) => pooled("avgPoolᵀ", a, g!),
 });
+
+// ── the nodes the derivative rules build ──────────────────────────────────────────────────────────
+
+const pool = (a: PoolAttrs) => ({ size: a.size, stride: a.stride, padding: a.padding });
+
+/** ∂L/∂x of maxPool2d(x): each window's g goes to the first position attaining the window's max (to the last NaN, if any, as PyTorch). */
+export const maxPool2dBackward = (x: Node, g: Node, attrs: PoolAttrs): Node => make(maxPool2dBackwardOp, [x, g], pool(attrs));
+
+/** h read at each window's argmax of x (as maxPool2dBackward picks it): the adjoint of maxPool2dBackward in g. */
+export const maxPool2dSelect = (x: Node, h: Node, attrs: PoolAttrs): Node => make(maxPool2dSelectOp, [x, h], pool(attrs));
+
+/** ∂L/∂x of avgPool2d(x): each window's g / (window size), spread over the window. */
+export const avgPool2dBackward = (g: Node, attrs: PoolAttrs, inSize: readonly [number, number]): Node =>
+  make(avgPool2dBackwardOp, [g], { ...pool(attrs), inSize });
+
+export const avgPool2dWithAttrs = (x: Node, attrs: PoolAttrs): Node => make(avgPool2dOp, [x], pool(attrs));

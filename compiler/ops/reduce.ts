@@ -2,11 +2,13 @@
 // reduced axis as size 1. sum' broadcasts the adjoint back; max' sends it to the maxima, shared
 // equally among ties (as torch.amax). A NaN is the max of anything it is reduced with (torch.amax):
 // `v > m || v !== v`, so a diverged value is never skipped.
-import { broadcastTo, div, eq, mul, reshape, sum } from "../dsl/core.js";
+import { codes, GradcError } from "../../runtime/errors.js";
+import { fail, make } from "../ir/context.js";
 import type { Attrs, Node } from "../ir/node.js";
-import type { Dim, Shape } from "../ir/shape.js";
+import { normalizeAxis, type Dim, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
-import { defineOp } from "./op.js";
+import { number, tensorOf, type Operand } from "./build.js";
+import { defineOp, type Builders, type OpDef } from "./op.js";
 
 export function reducedShape(s: Shape, { axis, keepdims }: Attrs): Dim[] {
   if (axis === null) return keepdims ? s.map(() => 1) : [];
@@ -14,7 +16,7 @@ export function reducedShape(s: Shape, { axis, keepdims }: Attrs): Dim[] {
 }
 
 /** The adjoint reshaped so it broadcasts against the reduction's input. */
-const kept = (g: Node, x: Node, attrs: Attrs): Node => reshape(g, reducedShape(x.shape, { ...attrs, keepdims: true }));
+const kept = ({ reshape }: Builders, g: Node, x: Node, attrs: Attrs): Node => reshape(g, reducedShape(x.shape, { ...attrs, keepdims: true }));
 
 function reduceEval(x: Tensor, attrs: Attrs, init: number, f: (acc: number, v: number) => number): Tensor {
   const axis = attrs.axis as number | null;
@@ -35,7 +37,7 @@ export const sumOp = defineOp({
   kind: "reduce",
   shape: ([x], a) => reducedShape(x!.shape, a),
   eval: ([x], a) => reduceEval(x!, a, 0, (s, v) => s + v),
-  vjp: (g, { inputs: [x], attrs }) => [broadcastTo(kept(g, x!, attrs), x!.shape)],
+  vjp: (g, { inputs: [x], attrs }, b) => [b.broadcastTo(kept(b, g, x!, attrs), x!.shape)],
   notation: ([a], attrs) => `Σ${axisNote(attrs)} ${a}`,
 });
 
@@ -44,11 +46,36 @@ export const maxOp = defineOp({
   kind: "reduce",
   shape: ([x], a) => reducedShape(x!.shape, a),
   eval: ([x], a) => reduceEval(x!, a, -Infinity, (m, v) => (v > m || v !== v ? v : m)),
-  vjp: (g, node) => {
+  vjp: (g, node, b) => {
+    const { broadcastTo, div, eq, mul, sum } = b;
     const x = node.inputs[0]!;
-    const isMax = eq(x, broadcastTo(kept(node, x, node.attrs), x.shape));
-    const ties = kept(sum(isMax, node.attrs.axis === null ? undefined : (node.attrs.axis as number), true), x, { ...node.attrs, keepdims: true });
-    return [mul(isMax, broadcastTo(div(kept(g, x, node.attrs), ties), x.shape))];
+    const isMax = eq(x, broadcastTo(kept(b, node, x, node.attrs), x.shape));
+    const ties = kept(b, sum(isMax, node.attrs.axis === null ? undefined : (node.attrs.axis as number), true), x, { ...node.attrs, keepdims: true });
+    return [mul(isMax, broadcastTo(div(kept(b, g, x, node.attrs), ties), x.shape))];
   },
   notation: ([a], attrs) => `max${axisNote(attrs)} ${a}`,
 });
+
+// ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
+
+export const sum = (x: Operand, axis?: number, keepdims = false): Node => reduce(sumOp, tensorOf(x), axis, keepdims);
+export const max = (x: Operand, axis?: number, keepdims = false): Node => reduce(maxOp, tensorOf(x), axis, keepdims);
+
+function reduce(op: OpDef, x: Node, axis: number | undefined, keepdims: boolean): Node {
+  if (axis === undefined || axis === null) return make(op, [x], { axis: null, keepdims });
+  try {
+    return make(op, [x], { axis: normalizeAxis(number(axis, `${op.name} axis`), x.shape.length), keepdims });
+  } catch (e) {
+    if (e instanceof GradcError) throw e;
+    return fail(codes.badArgument, `${op.name}: ${(e as Error).message}`);
+  }
+}
+
+/** Sums `g` down to `shape`: the adjoint of broadcasting `shape` up to g's shape. */
+export function sumTo(g: Node, shape: Shape): Node {
+  let r = g;
+  const extra = g.shape.length - shape.length;
+  for (let i = 0; i < extra; i++) r = sum(r, 0);
+  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && r.shape[i] !== 1) r = sum(r, i, true);
+  return r;
+}

@@ -10,9 +10,8 @@
 // and the running sums of ∂L/∂captured; it reads the forward values it needs from per-step buffers
 // the forward scan fills (the body's extra `saved` outputs). Both bodies are emitted once, inside
 // one `for (t …)` loop each.
-import { broadcastTo, scalar } from "../dsl/core.js";
-import { make } from "../dsl/context.js";
-import type { Graph } from "../ir/graph.js";
+import type { ScanBody } from "../ir/body.js";
+import { make } from "../ir/context.js";
 import { evaluate } from "../ir/interpret.js";
 import type { Node } from "../ir/node.js";
 import { batchDims, formatShape, sameShape, ShapeError, staticPart, type Shape } from "../ir/shape.js";
@@ -20,35 +19,7 @@ import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { scaledByBatch } from "./kernelLoops.js";
 import { defineOp, element } from "./op.js";
 
-/** A traced loop body. Graph inputs: carries, then step inputs, then captures; outputs: new carries, then per-step outputs. */
-export interface ScanBody {
-  /** Identity for hash-consing (a body is never compared by content). */
-  readonly canonicalKey: string;
-  readonly graph: Graph;
-  readonly carries: number;
-  readonly steps: number;
-  /** How the body is differentiated (forward bodies only). */
-  readonly backward?: BackwardBody;
-  /** Which step inputs and captured values need gradients (forward bodies only; see ../autodiff/scanBody.ts). */
-  readonly differentiable?: { readonly steps: readonly boolean[]; readonly captures: readonly boolean[] };
-}
-
-/**
- * The reverse body and how it is wired to the forward scan. Its inputs: ∂carry (one per forward
- * carry), the running ∂capture sums (one per `dCaptures`), ∂y per step (one per per-step output),
- * the `saved` forward values, the forward step inputs listed in `stepRefs`, the forward captures
- * listed in `captureRefs`. Its outputs: ∂carry at the step before, the sums, ∂step-input for each
- * of `dSteps`.
- */
-export interface BackwardBody {
-  readonly body: ScanBody;
-  /** The forward body's last `saved` outputs are values kept per step for the reverse body. */
-  readonly saved: number;
-  readonly stepRefs: readonly number[];
-  readonly captureRefs: readonly number[];
-  readonly dSteps: readonly number[];
-  readonly dCaptures: readonly number[];
-}
+export type { BackwardBody, ScanBody } from "../ir/body.js";
 
 export interface ScanAttrs {
   readonly body: ScanBody;
@@ -102,7 +73,7 @@ export const scanOp = defineOp({
     }
     return { shape: [], data: new Float64Array(0), parts: [...carries, ...(outs as Tensor[])] };
   },
-  vjpParts(adjoints, node) {
+  vjpParts(adjoints, node, { broadcastTo, scalar }) {
     const { body, length, reverse } = node.attrs as unknown as ScanAttrs;
     const bw = body.backward;
     if (!bw) throw new Error("internal: the scan of a derivative is not differentiated again");
@@ -120,7 +91,7 @@ export const scanOp = defineOp({
       kept.name ??= `${value.name ?? value.op}_steps`;
       return kept;
     });
-    const back = make("scan", [...dCarries, ...sums, ...dYs, ...saved, ...bw.stepRefs.map((j) => seqs[j]!), ...bw.captureRefs.map((l) => captures[l]!)], { body: bw.body, length, reverse: !reverse });
+    const back = make(scanOp, [...dCarries, ...sums, ...dYs, ...saved, ...bw.stepRefs.map((j) => seqs[j]!), ...bw.captureRefs.map((l) => captures[l]!)], { body: bw.body, length, reverse: !reverse });
     const out: (Node | null)[] = node.inputs.map(() => null);
     inits.forEach((_, i) => (out[i] = part(back, i)));
     bw.dCaptures.forEach((l, a) => (out[k + m + l] = part(back, k + a)));
@@ -198,7 +169,7 @@ export function partShape(tuple: Node, index: number): Shape {
   return index < body.carries ? out[1].shape : stacked(out[1].shape, length);
 }
 
-export const part = (tuple: Node, index: number): Node => make("part", [tuple], { index });
+export const part = (tuple: Node, index: number): Node => make(partOp, [tuple], { index });
 
 /** Step t of a stacked value [B, T, …rest] (or [T]). */
 function stepOf(x: Tensor, t: number, length: number): Tensor {

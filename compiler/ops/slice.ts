@@ -3,10 +3,9 @@
 // which places g back at those positions in zeros of x's shape. Each is the other's transpose:
 //   slice'ᵀ g     = sliceGrad(g)  (g at [start:end:step], 0 elsewhere)
 //   sliceGrad'ᵀ g = slice(g)
-import { sliceAxis, sliceGrad } from "../dsl/indexing.js";
-import type { Attrs } from "../ir/node.js";
-import type { Dim, Shape } from "../ir/shape.js";
-import { formatShape, ShapeError } from "../ir/shape.js";
+import { make } from "../ir/context.js";
+import type { Attrs, Node } from "../ir/node.js";
+import { formatShape, ShapeError, type Dim, type Shape } from "../ir/shape.js";
 import { sizeOf } from "../ir/tensor.js";
 import { axisVars, loopNest, strided } from "./kernelLoops.js";
 import { defineOp } from "./op.js";
@@ -100,3 +99,11 @@ export const sliceGradOp = defineOp({
   },
   notation: ([g], { axis, start, step }) => `(${g} at ${range({ axis, start, end: "", step })}, 0 elsewhere)`,
 });
+
+/** x[start:end:step] along a normalized axis, with 0 ≤ start < end ≤ size and end − 1 the last index taken. */
+export const sliceAxis = (x: Node, axis: number, start: number, end: number, step = 1): Node =>
+  make(sliceOp, [x], { axis, start, end, step });
+
+/** slice's adjoint: g placed at [start::step] of `axis` in a zero tensor whose axis has `size` elements. */
+export const sliceGrad = (g: Node, axis: number, start: number, step: number, size: number): Node =>
+  make(sliceGradOp, [g], { axis, start, step, size });

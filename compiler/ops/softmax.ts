@@ -2,11 +2,13 @@
 //   softmax'ᵀg    = y ⊙ (g − Σ_j g⊙y)          (y = softmax(x), the forward value)
 //   logSoftmax'ᵀg = g − softmax(x) ⊙ Σ_j g
 //   logSumExp'ᵀg  = g ⊙ exp(x − y)             (y = logSumExp(x), one value per row: softmax from the forward value)
-import { broadcastTo, exp, mul, reshape, softmax, sub, sum } from "../dsl/core.js";
+import { make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
 import { ShapeError } from "../ir/shape.js";
 import type { Tensor } from "../ir/tensor.js";
-import { defineOp, type RowContext } from "./op.js";
+import { normalizeAxisOrFail, number, tensorOf, type Operand } from "./build.js";
+import { reshape, transpose } from "./layout.js";
+import { defineOp, type Builders, type RowContext } from "./op.js";
 
 /** Rows along the last axis, which may be the batch dimension (attention over a batch: [batch, batch]). */
 const lastAxisShape = ([x]: readonly Node[]) => {
@@ -15,7 +17,7 @@ const lastAxisShape = ([x]: readonly Node[]) => {
 };
 
 /** Σ over the last axis, kept and broadcast back: the row sums each element of a row sees. */
-export const rowSum = (x: Node): Node => broadcastTo(sum(x, -1, true), x.shape);
+export const rowSum = ({ broadcastTo, sum }: Builders, x: Node): Node => broadcastTo(sum(x, -1, true), x.shape);
 
 /** For each row of the last axis: (row max, Σ exp(x − max)). */
 export function rowStats(x: Tensor, f: (row: Float64Array, max: number, sumExp: number, r: number) => void): void {
@@ -54,7 +56,7 @@ export const softmaxOp = defineOp({
     rowStats(x!, (row, m, s, r) => row.forEach((v, j) => (out[r * c + j] = Math.exp(v - m) / s)));
     return { shape: x!.shape, data: out };
   },
-  vjp: (g, y) => [mul(y, sub(g, rowSum(mul(g, y))))],
+  vjp: (g, y, b) => [b.mul(y, b.sub(g, rowSum(b, b.mul(g, y))))],
   lowerRow(ctx) {
     const { m, s, lines } = rowMaxAndSum(ctx);
     const j = ctx.local("j");
@@ -73,7 +75,7 @@ export const logSoftmaxOp = defineOp({
     rowStats(x!, (row, m, s, r) => row.forEach((v, j) => (out[r * c + j] = v - m - Math.log(s))));
     return { shape: x!.shape, data: out };
   },
-  vjp: (g, { inputs: [x] }) => [sub(g, mul(softmax(x!), rowSum(g)))],
+  vjp: (g, { inputs: [x] }, b) => [b.sub(g, b.mul(b.softmax(x!), rowSum(b, g)))],
   lowerRow(ctx) {
     const { m, s, lines } = rowMaxAndSum(ctx);
     const j = ctx.local("j"), ls = ctx.local("logSum");
@@ -106,7 +108,7 @@ export const logSumExpOp = defineOp({
     }
     return { shape, data: out };
   },
-  vjp: (g, y) => {
+  vjp: (g, y, { broadcastTo, reshape, mul, exp, sub }) => {
     const x = y.inputs[0]!;
     const perRow = (v: Node) => broadcastTo(reshape(v, [...y.shape, 1]), x.shape);
     return [mul(perRow(g), exp(sub(x, perRow(y))))];
@@ -124,3 +126,29 @@ export const logSumExpOp = defineOp({
   },
   notation: ([a]) => `logsumexp(${a})`,
 });
+
+// ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
+
+export const softmax = (x: Operand): Node => make(softmaxOp, [tensorOf(x)]);
+export const logSoftmax = (x: Operand): Node => make(logSoftmaxOp, [tensorOf(x)]);
+
+/**
+ * log Σ exp(x) along one axis, or over every element when axis is omitted (torch.logsumexp), computed
+ * stably: the largest element is factored out (not when it is ±∞, as torch). The op works along the
+ * last axis (logSumExpOp, above); another axis is moved last with a transpose, and "every element"
+ * is one axis after another, last first.
+ */
+export function logSumExp(x: Operand, axis?: number, keepdims = false): Node {
+  const xt = tensorOf(x);
+  const rank = xt.shape.length;
+  if (axis === undefined || axis === null) {
+    if (rank === 0) return make(logSumExpOp, [reshape(xt, [1])]);
+    let r = xt;
+    while (r.shape.length > 0) r = make(logSumExpOp, [r]);
+    return keepdims ? reshape(r, xt.shape.map(() => 1)) : r;
+  }
+  const a = normalizeAxisOrFail(number(axis, "logSumExp axis"), rank);
+  const last = a === rank - 1 ? xt : transpose(xt, [...xt.shape.keys()].filter((k) => k !== a).concat(a));
+  const r = make(logSumExpOp, [last]);
+  return keepdims ? reshape(r, xt.shape.map((d, k) => (k === a ? 1 : d))) : r;
+}

@@ -1,11 +1,12 @@
 // Transposes are never materialized: a 2-D transpose feeding a matmul becomes the matmul's
 // transA/transB flag, which the lowering turns into index arithmetic.
 // Test: test/passes/foldTranspose.test.ts
-import { make } from "../dsl/context.js";
+import { make } from "../ir/context.js";
 import { makeGraph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { rebuild } from "../ir/rewrite.js";
 import type { Pass } from "./pass.js";
+import { matmulOp } from "../ops/matmul.js";
 
 const isTranspose2d = (n: Node) => n.op === "transpose" && n.shape.length === 2;
 
@@ -16,7 +17,7 @@ export const foldTranspose: Pass = (g) => {
     const [a, b] = n.inputs as [Node, Node];
     if (!isTranspose2d(a) && !isTranspose2d(b)) return undefined;
     changes++;
-    return make("matmul", [isTranspose2d(a) ? a.inputs[0]! : a, isTranspose2d(b) ? b.inputs[0]! : b], {
+    return make(matmulOp, [isTranspose2d(a) ? a.inputs[0]! : a, isTranspose2d(b) ? b.inputs[0]! : b], {
       transA: isTranspose2d(a) ? !n.attrs.transA : n.attrs.transA,
       transB: isTranspose2d(b) ? !n.attrs.transB : n.attrs.transB,
     });

@@ -4,11 +4,12 @@
 // This pass handles what a rule cannot see locally: relu' = [z > 0] = [relu(z) > 0], so when the
 // activation h = relu(z) exists the backward pass reads h and z need not be kept.
 // Test: test/passes/reuseForward.test.ts
-import { make } from "../dsl/context.js";
+import { make } from "../ir/context.js";
 import { makeGraph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { rebuild } from "../ir/rewrite.js";
 import type { Pass } from "./pass.js";
+import { stepOp } from "../ops/activations.js";
 
 export const reuseForward: Pass = (g) => {
   const reluOf = new Map<Node, Node>(); // z → relu(z), among rebuilt nodes
@@ -18,7 +19,7 @@ export const reuseForward: Pass = (g) => {
     const relu = n.op === "step" && n.attrs.below === 0 ? reluOf.get(n.inputs[0]!) : undefined;
     if (!relu) return undefined;
     changes++;
-    return make("step", [relu], n.attrs);
+    return make(stepOp, [relu], n.attrs);
   });
   return { graph: makeGraph(graph), changes };
 };

@@ -5,7 +5,7 @@
 // fires when its pattern matches, its optional `when` guard accepts the match, and its replacement
 // builds with the same shape as the node (a smaller replacement is broadcast back; a replacement that
 // does not fit is skipped). A guard states what the pattern cannot: e.g. that two transposes cancel.
-import { context, make } from "../dsl/context.js";
+import { context, make } from "../ir/context.js";
 import { broadcastTo, reshape } from "../dsl/core.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { formatLoc } from "../ir/loc.js";
@@ -14,6 +14,7 @@ import { rebuild } from "../ir/rewrite.js";
 import { broadcastShapes, sameShape, staticPart } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
 import type { PassResult } from "./pass.js";
+import { constOp } from "../ops/leaf.js";
 
 type Pattern =
   | { readonly kind: "op"; readonly op: string; readonly attrs: Readonly<Record<string, unknown>>; readonly args: readonly Pattern[] }
@@ -135,11 +136,11 @@ function match(p: Pattern, n: Node, env: Map<string, Node>): boolean {
 function build(p: Pattern, env: Map<string, Node>): Node {
   switch (p.kind) {
     case "num":
-      return make("const", [], { value: p.value });
+      return make(constOp, [], { value: p.value });
     case "var":
       return env.get(p.name)!;
     case "op":
-      return make(p.op, p.args.map((a) => build(a, env)), p.attrs);
+      return make(getOp(p.op), p.args.map((a) => build(a, env)), p.attrs);
   }
 }
 

@@ -6,11 +6,12 @@
 // of the scan's carries, step inputs and outputs is unchanged (a pass on the differentiated forward
 // body must keep its outputs in order: the reverse body reads its saved values by position).
 // Test: test/passes/scanBodies.test.ts
-import { make } from "../dsl/context.js";
+import { make } from "../ir/context.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { rebuild } from "../ir/rewrite.js";
-import { bodyKey, differentiateBody } from "../autodiff/scanBody.js";
-import { userOutputs, type ScanAttrs, type ScanBody } from "../ops/scan.js";
+import { differentiateBody } from "../autodiff/scanBody.js";
+import { bodyKey } from "../ir/body.js";
+import { type ScanAttrs, type ScanBody, scanOp, userOutputs } from "../ops/scan.js";
 import type { Pass } from "./pass.js";
 
 export interface BodyPasses {
@@ -54,7 +55,7 @@ export const scanBodies =
     const { graph } = rebuild(g, (n) => {
       if (n.op !== "scan") return undefined;
       const a = n.attrs as unknown as ScanAttrs;
-      return make("scan", n.inputs, { ...a, body: optimizeBody(a.body) });
+      return make(scanOp, n.inputs, { ...a, body: optimizeBody(a.body) });
     });
     return { graph, changes };
   };

@@ -9,14 +9,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli.js";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { add, input, matmul, mse, param } from "../../compiler/dsl/core.js";
-import { sliceGrad } from "../../compiler/dsl/indexing.js";
+
 import { model, trace } from "../../compiler/dsl/model.js";
 import { exportOnnxGraph, initialParams } from "../../compiler/export/onnx.js";
 import { loadCheckpoint } from "../../runtime/checkpoint.js";
 import { compileAndImport } from "../helpers/compiled.js";
 import { expectClose, inspect, randomInputs, runOnnx, type InputSpec } from "../export/onnxRun.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-export-"));
@@ -120,7 +122,7 @@ describe("gradc export --onnx (the command)", () => {
       const y = add(matmul(x, W), 1);
       return { loss: mse(y, 0), outputs: { widened: sliceGrad(y, 1, 0, 2, 4) } };
     });
-    const traced = trace(def, createContext({ modelFile: fileURLToPath(import.meta.url) }));
+    const traced = trace(def, createContext({ differentiateBody, modelFile: fileURLToPath(import.meta.url) }));
     writeFileSync(path.join(dir, "kept.onnx"), before);
     let stderr = "";
     const code = await main(["export", "simple.ts", "--onnx", "-o", "kept.onnx"], {

@@ -4,9 +4,9 @@
 // ONNX's LSTM/GRU/RNN; an op with no export is a located error.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { add, input, matmul, mse, param } from "../../compiler/dsl/core.js";
-import { sliceGrad } from "../../compiler/dsl/indexing.js";
+
 import { model, trace } from "../../compiler/dsl/model.js";
 import { exportOnnxFile, exportOnnxGraph, initialParams } from "../../compiler/export/onnx.js";
 import { EXPORTS, LOWERED, NOT_EXPORTED } from "../../compiler/export/onnxOps.js";
@@ -15,6 +15,8 @@ import { allOps } from "../../compiler/ops/index.js";
 import { isGradcError } from "../../runtime/errors.js";
 import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
 import { expectClose, inspect, randomInputs, runOnnx, type InputSpec } from "./onnxRun.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}/model.ts`, import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/models/onnx/${name}.ts`, import.meta.url));
@@ -163,7 +165,7 @@ describe("gradc export --onnx: every kind of op", () => {
       const y = add(matmul(x, W), 1);
       return { loss: mse(y, 0), outputs: { widened: sliceGrad(y, 1, 0, 2, 4) } };
     });
-    const traced = trace(def, createContext({ modelFile: fileURLToPath(import.meta.url) }));
+    const traced = trace(def, createContext({ differentiateBody, modelFile: fileURLToPath(import.meta.url) }));
     let error: unknown;
     try {
       exportOnnxGraph(traced, initialParams(traced, 0));

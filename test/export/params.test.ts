@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { input, matmul, mse, param } from "../../compiler/dsl/core.js";
 import { model, trace } from "../../compiler/dsl/model.js";
 import { checkpointParams, exportOnnxGraph, initialParams } from "../../compiler/export/onnx.js";
 import { saveCheckpoint } from "../../runtime/checkpoint.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-export-params-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ const traced = (outputs: boolean, width = 2) =>
       const all: Record<string, typeof y> = outputs ? { y } : {};
       return { loss: mse(y, 0), outputs: all };
     }),
-    createContext(),
+    createContext({ differentiateBody }),
   );
 
 describe("export parameters", () => {

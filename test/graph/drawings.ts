@@ -3,13 +3,14 @@
 // comment openers, backslash escapes, newlines, Unicode).
 import { basename } from "node:path";
 import * as d from "../../compiler/dsl/core.js";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { model, trace } from "../../compiler/dsl/model.js";
 import { loadModel } from "../../compiler/frontend/load.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { drawing, type Drawing } from "../../compiler/graph/model.js";
 import { optimize } from "../../compiler/pipeline.js";
 import { exampleModel, exampleNames } from "../examples/util.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 export const EXAMPLES = exampleNames();
 export const MODES = [
@@ -51,6 +52,6 @@ export const hostileGraph = (): Graph =>
         const out = d.sigmoid(d.add(d.matmul(x, W), b));
         return { loss: d.mse(out, y), outputs: { "out\"[]": out } };
       }),
-      createContext(),
+      createContext({ differentiateBody }),
     ),
   ).graph;

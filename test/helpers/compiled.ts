@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileFile, compileGraph, type CompileOptions } from "../../compiler/compile.js";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { trace, type ModelDef } from "../../compiler/dsl/model.js";
 import type { Optimized } from "../../compiler/pipeline.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 /** The generated module's exports, loosely typed for tests. */
 export interface GeneratedModule {
@@ -43,6 +44,6 @@ export async function compileAndImport(source: string | ModelDef, options: Compi
   const compiled =
     typeof source === "string"
       ? await compileFile(source, { dtype: "f64", ...options })
-      : await compileGraph(trace(source, createContext(options.batch !== undefined ? { fixedBatch: options.batch } : {})), "model.ts", { dtype: "f64", ...options });
+      : await compileGraph(trace(source, createContext({ differentiateBody, ...options.batch !== undefined ? { fixedBatch: options.batch } : {} })), "model.ts", { dtype: "f64", ...options });
   return { module: await importCode(compiled.code), code: compiled.code, optimized: compiled.optimized };
 }

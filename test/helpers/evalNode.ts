@@ -2,15 +2,16 @@
 // (no loss, no parameters needed): build nodes with DSL calls, get their float64 values.
 
 import { GradcError } from "../../compiler/diagnostics.js";
-import { createContext, withContext, type TraceContext } from "../../compiler/dsl/context.js";
+import { createContext, withContext, type TraceContext } from "../../compiler/ir/context.js";
 import { makeGraph } from "../../compiler/ir/graph.js";
 import { evaluate, type Bindings } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { Tensor } from "../../compiler/ir/tensor.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 /** Runs `build` in a fresh trace context (DSL calls work inside it) and returns what it returns. */
 export function inContext<T>(build: () => T): { ctx: TraceContext; result: T } {
-  const ctx = createContext();
+  const ctx = createContext({ differentiateBody });
   return { ctx, result: withContext(ctx, build) };
 }
 

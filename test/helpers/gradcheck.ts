@@ -28,7 +28,7 @@
 // and the element (flat index and coordinates) when anything disagrees.
 
 import { grad } from "../../compiler/autodiff/grad.js";
-import { createContext } from "../../compiler/dsl/context.js";
+import { createContext } from "../../compiler/ir/context.js";
 import { constant, mul, sum } from "../../compiler/dsl/core.js";
 import { isModel, model, trace, type ModelDef, type ModelResult } from "../../compiler/dsl/model.js";
 import type { Graph } from "../../compiler/ir/graph.js";
@@ -37,6 +37,7 @@ import type { Node } from "../../compiler/ir/node.js";
 import { formatShape } from "../../compiler/ir/shape.js";
 import { stridesOf } from "../../compiler/ir/tensor.js";
 import type { Rng } from "./rng.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 /** A model: what `model(...)` returns, or just its build function. */
 export type ModelLike = ModelDef | (() => ModelResult);
@@ -111,7 +112,7 @@ const asModel = (def: ModelLike): ModelDef => (isModel(def) ? def : model("gradc
 
 /** Traces a model into its forward graph. */
 export function traceModel(def: ModelLike, opts: { fixedBatch?: number } = {}): Graph {
-  return trace(asModel(def), createContext(opts.fixedBatch !== undefined ? { fixedBatch: opts.fixedBatch } : {}));
+  return trace(asModel(def), createContext({ differentiateBody, ...opts.fixedBatch !== undefined ? { fixedBatch: opts.fixedBatch } : {} }));
 }
 
 /** The loss of a forward graph at the given values, by the reference interpreter. */

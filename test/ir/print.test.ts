@@ -51,10 +51,10 @@ describe("printGraph", () => {
   });
 
   it("prints attrs with sorted keys, whatever order they were written in; omits empty attrs", () => {
-    const b = new Builder(getOp);
-    const p = b.make("param", [], { shape: [2], name: "p", init: { kind: "zeros" } }, noLoc, "p");
-    const e = b.make("exp", [p], {}, noLoc, "e");
-    const s = b.make("sum", [e], { keepdims: false, axis: 0 }, noLoc);
+    const b = new Builder();
+    const p = b.make(getOp("param"), [], { shape: [2], name: "p", init: { kind: "zeros" } }, noLoc, "p");
+    const e = b.make(getOp("exp"), [p], {}, noLoc, "e");
+    const s = b.make(getOp("sum"), [e], { keepdims: false, axis: 0 }, noLoc);
     const g = makeGraph({ name: "g", batchDim: null, inputs: [], params: [p], loss: s, outputs: [["e", e]], grads: [] });
     expect(printGraph(g)).toBe(
       [
@@ -69,8 +69,8 @@ describe("printGraph", () => {
   });
 
   it("keeps −0 and ±∞ constants apart in text", () => {
-    const b = new Builder(getOp);
-    const consts = [0, -0, Infinity, -Infinity].map((value) => b.make("const", [], { value }, noLoc));
+    const b = new Builder();
+    const consts = [0, -0, Infinity, -Infinity].map((value) => b.make(getOp("const"), [], { value }, noLoc));
     const g = makeGraph({ name: "c", batchDim: null, inputs: [], params: [], loss: null, outputs: consts.map((c, k) => [`c${k}`, c] as const), grads: [] });
     const text = printGraph(g);
     expect(text).toContain('%0 = const() {"value":0} : []');

@@ -9,9 +9,10 @@ import { noLoc } from "../../compiler/ir/loc.js";
 import type { Attrs, Node } from "../../compiler/ir/node.js";
 import type { Shape } from "../../compiler/ir/shape.js";
 import { verify } from "../../compiler/ir/verify.js";
+import { getOp } from "../../compiler/ops/index.js";
 import { traced } from "../passes/util.js";
 
-const node = (id: number, op: string, inputs: Node[], shape: Shape, attrs: Attrs = {}): Node => ({ id, op, inputs, attrs, shape, dtype: "f", loc: noLoc });
+const node = (id: number, op: string, inputs: Node[], shape: Shape, attrs: Attrs = {}): Node => ({ id, op, def: getOp(op), inputs, attrs, shape, dtype: "f", loc: noLoc });
 const param = (id: number, name: string, shape: number[]) => node(id, "param", [], shape, { name, shape, init: { kind: "zeros" } });
 
 const graph = (nodes: Node[], parts: Partial<Graph> = {}): Graph => ({

@@ -30,6 +30,11 @@ import { compileAndImport, type GeneratedModule } from "../helpers/compiled.js";
 import { strictTypeErrors, type SourceFile } from "../helpers/strictTypeCheck.js";
 import { gradientReport, randomlyWeighted, traceModel } from "../helpers/gradcheck.js";
 import { awayFromZero, mulberry32, seedOf, uniformArray, type Rng } from "../helpers/rng.js";
+import { conv2dBackwardFilter, conv2dBackwardInput } from "../../compiler/ops/conv.js";
+import { scatterAdd } from "../../compiler/ops/gather.js";
+import { pickGrad } from "../../compiler/ops/pick.js";
+import { avgPool2dBackward, maxPool2dBackward, maxPool2dSelect } from "../../compiler/ops/pool.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
 
 // ── value generators ──────────────────────────────────────────────────────────────────────────────
 
@@ -156,12 +161,12 @@ const table: CompiledCase[] = [
   { op: "concat", name: "[batch,1,3] and [batch,2,3] along a middle axis", params: { A: P([2, 3]), Bm: P([2, 6]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.concat([d.reshape(d.matmul(v.x!, v.A!), [B, 1, 3]), d.reshape(d.matmul(v.x!, v.Bm!), [B, 2, 3])], 1) },
   { op: "slice", name: "(x·W)[:, 1::2]", params: { W: P([2, 5]) }, inputs: { x: I([B, 2]) }, build: (v) => d.tanh(ix.slice(d.matmul(v.x!, v.W!), { start: 1, step: 2 })) },
   { op: "slice", name: "a middle axis of [batch,4,3]", params: { W: P([4, 3]) }, inputs: { x: I([B, 4, 3]) }, build: (v) => ix.slice(d.mul(v.x!, v.W!), { axis: 1, start: 1, end: 3 }) },
-  { op: "sliceGrad", name: "(x·W) placed at [:, 2:5] of 6 columns", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6) },
+  { op: "sliceGrad", name: "(x·W) placed at [:, 2:5] of 6 columns", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6) },
   { op: "gather", name: "embedding(tokens [batch,3], E [5,2]) with repeats", params: { E: P([5, 2]) }, inputs: { tok: L([B, 3], 5) }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)), batch: 4 },
   { op: "pick", name: "one element of each row of x·W [batch,4], chosen by labels", params: { W: P([2, 4]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => ix.pick(d.matmul(v.x!, v.W!), v.a!), batch: 5 },
   { op: "pick", name: "[batch,3,4] by [batch,3] (a next-token log-likelihood)", params: { W: P([3, 4]) }, inputs: { x: I([B, 3, 4]), a: L([B, 3], 4) }, build: (v) => ix.pick(d.logSoftmax(d.mul(v.x!, v.W!)), v.a!) },
-  { op: "pickGrad", name: "Σ_row x ⊙ W [batch] placed at label columns of 4", params: { W: P([2]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => d.tanh(ix.pickGrad(d.sum(d.mul(v.x!, v.W!), 1), v.a!, 4)), batch: 5 },
-  { op: "scatterAdd", name: "rows of x·W [batch,2] added into 3 rows by labels", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]), idx: L([B], 3) }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)), batch: 5 },
+  { op: "pickGrad", name: "Σ_row x ⊙ W [batch] placed at label columns of 4", params: { W: P([2]) }, inputs: { x: I([B, 2]), a: L([B], 4) }, build: (v) => d.tanh(pickGrad(d.sum(d.mul(v.x!, v.W!), 1), v.a!, 4)), batch: 5 },
+  { op: "scatterAdd", name: "rows of x·W [batch,2] added into 3 rows by labels", params: { W: P([2, 2]) }, inputs: { x: I([B, 2]), idx: L([B], 3) }, build: (v) => d.square(scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)), batch: 5 },
   // matmul, in each of the emitter's forms
   { op: "matmul", name: "x[batch,3]·W[3,2] (few columns, a short contraction written out)", params: { W: P([3, 2]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!) },
   { op: "matmul", name: "x[batch,12]·W[12,5] (few columns, a looped contraction)", params: { W: P([12, 5]) }, inputs: { x: I([B, 12]) }, build: (v) => d.matmul(v.x!, v.W!) },
@@ -173,15 +178,15 @@ const table: CompiledCase[] = [
   // convolution and pooling (NHWC)
   { op: "conv2d", name: "x[batch,5,5,2] ⊛ w[3,3,2,3], stride 2, padding 1, + bias", params: { Wt: P([3, 3, 2, 3]), b: P([3]) }, inputs: { x: I([B, 5, 5, 2]) }, build: (v) => d.tanh(d.add(cv.conv2d(v.x!, v.Wt!, { stride: 2, padding: 1 }), v.b!)), batch: 2 },
   { op: "conv2d", name: "two layers: the first's input gradient is conv2dBackwardInput", params: { W1: P([2, 2, 1, 2]), W2: P([2, 2, 2, 2]) }, inputs: { x: I([B, 4, 4, 1]) }, build: (v) => cv.conv2d(d.tanh(cv.conv2d(v.x!, v.W1!)), v.W2!), batch: 2 },
-  { op: "conv2dBackwardInput", name: "g[batch,3,3,3] ⊙ G, w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([3, 3, 3]), Wt: P([3, 3, 2, 3]) }, inputs: { g: I([B, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardInput(d.mul(v.g!, v.G!), v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]), batch: 2 },
-  { op: "conv2dBackwardFilter", name: "x[batch,5,5,2] ⊙ X, g[batch,3,3,3] ⊙ G → w 3×3", params: { X: P([5, 5, 2]), G: P([3, 3, 3]) }, inputs: { x: I([B, 5, 5, 2]), g: I([B, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardFilter(d.mul(v.x!, v.X!), d.mul(v.g!, v.G!), convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]), batch: 2 },
+  { op: "conv2dBackwardInput", name: "g[batch,3,3,3] ⊙ G, w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([3, 3, 3]), Wt: P([3, 3, 2, 3]) }, inputs: { g: I([B, 3, 3, 3]) }, build: (v) => conv2dBackwardInput(d.mul(v.g!, v.G!), v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]), batch: 2 },
+  { op: "conv2dBackwardFilter", name: "x[batch,5,5,2] ⊙ X, g[batch,3,3,3] ⊙ G → w 3×3", params: { X: P([5, 5, 2]), G: P([3, 3, 3]) }, inputs: { x: I([B, 5, 5, 2]), g: I([B, 3, 3, 3]) }, build: (v) => conv2dBackwardFilter(d.mul(v.x!, v.X!), d.mul(v.g!, v.G!), convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]), batch: 2 },
   { op: "maxPool2d", name: "2×2 windows of x[batch,4,4,2] ⊙ s (s > 0 keeps each window's argmax)", params: { s: P([2], U(0.5, 1.5)) }, inputs: { x: I([B, 4, 4, 2], DISTINCT) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 2 }), batch: 2 },
   { op: "maxPool2d", name: "3×3, stride 2, padding 1 (overlapping windows), all negative", params: { s: P([2], U(0.5, 1.5)) }, inputs: { x: I([B, 5, 5, 2], NEGATIVE) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 3, stride: 2, padding: 1 }), batch: 2 },
   { op: "maxPool2d", name: "2×2 of 10 channels (two channel blocks of the argmax kernels)", params: { s: P([10], U(0.5, 1.5)) }, inputs: { x: I([B, 2, 2, 10], DISTINCT) }, build: (v) => cv.maxPool2d(d.mul(v.x!, v.s!), { size: 2 }), batch: 2 },
-  { op: "maxPool2dBackward", name: "g = x' ⊙ G routed to the argmax of x [batch,4,4,2]", params: { G: P([2, 2, 2]) }, inputs: { x: I([B, 4, 4, 2], DISTINCT), g: I([B, 2, 2, 2]) }, build: (v) => cv.maxPool2dBackward(v.x!, d.mul(v.g!, v.G!), poolAttrs([2, 2])), batch: 2 },
-  { op: "maxPool2dSelect", name: "h = x' ⊙ H read at the argmax of x, 3×3 stride 2 padding 1", params: { H: P([5, 5, 2]) }, inputs: { x: I([B, 5, 5, 2], DISTINCT), h: I([B, 5, 5, 2]) }, build: (v) => cv.maxPool2dSelect(v.x!, d.mul(v.h!, v.H!), poolAttrs([3, 3], [2, 2], [1, 1])), batch: 2 },
+  { op: "maxPool2dBackward", name: "g = x' ⊙ G routed to the argmax of x [batch,4,4,2]", params: { G: P([2, 2, 2]) }, inputs: { x: I([B, 4, 4, 2], DISTINCT), g: I([B, 2, 2, 2]) }, build: (v) => maxPool2dBackward(v.x!, d.mul(v.g!, v.G!), poolAttrs([2, 2])), batch: 2 },
+  { op: "maxPool2dSelect", name: "h = x' ⊙ H read at the argmax of x, 3×3 stride 2 padding 1", params: { H: P([5, 5, 2]) }, inputs: { x: I([B, 5, 5, 2], DISTINCT), h: I([B, 5, 5, 2]) }, build: (v) => maxPool2dSelect(v.x!, d.mul(v.h!, v.H!), poolAttrs([3, 3], [2, 2], [1, 1])), batch: 2 },
   { op: "avgPool2d", name: "3×3, stride 2, padding 1 of x ⊙ X", params: { X: P([5, 5, 2]) }, inputs: { x: I([B, 5, 5, 2]) }, build: (v) => cv.avgPool2d(d.mul(v.x!, v.X!), { size: 3, stride: 2, padding: 1 }), batch: 2 },
-  { op: "avgPool2dBackward", name: "g = x ⊙ G, 2×2 → 5×4 (the last row unused)", params: { G: P([2, 2, 3]) }, inputs: { g: I([B, 2, 2, 3]) }, build: (v) => cv.avgPool2dBackward(d.mul(v.g!, v.G!), poolAttrs([2, 2]), [5, 4]), batch: 2 },
+  { op: "avgPool2dBackward", name: "g = x ⊙ G, 2×2 → 5×4 (the last row unused)", params: { G: P([2, 2, 3]) }, inputs: { g: I([B, 2, 2, 3]) }, build: (v) => avgPool2dBackward(d.mul(v.g!, v.G!), poolAttrs([2, 2]), [5, 4]), batch: 2 },
   // softmax family
   { op: "softmax", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.softmax(d.matmul(v.x!, v.W!)) },
   { op: "softmax", name: "rows of one element [batch,1] (constant 1)", params: { W: P([2, 1], WIDE), V: P([2, 1]) }, inputs: { x: I([B, 2]) }, build: (v) => d.mul(d.softmax(d.matmul(v.x!, v.W!)), d.matmul(v.x!, v.V!)) },

@@ -11,6 +11,7 @@ import { getOp } from "../../compiler/ops/index.js";
 import { evalNode, inContext } from "../helpers/evalNode.js";
 import { interpretedGradients, traceModel } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dWithAttrs } from "../../compiler/ops/conv.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -102,12 +103,12 @@ describe("conv2d", () => {
     const attrs = { stride: [2, 1] as [number, number], padding: [1, 0, 2, 1] as [number, number, number, number], dilation: [1, 2] as [number, number] };
     const xs: Shape4 = [2, 6, 5, 3], ws: Shape4 = [3, 2, 3, 2];
     const xv = values(size(xs), 3), wv = values(size(ws), 4);
-    const { result: node } = inContext(() => cv.conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs));
+    const { result: node } = inContext(() => conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs));
     const gs = node.shape as number[];
     const gv = values(size(gs), 5);
-    const yv = evalNode(() => cv.conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs)).data;
-    const dx = evalNode(() => cv.conv2dBackwardInput(d.constant(gv, gs), d.constant(wv, ws), attrs, [6, 5])).data;
-    const dw = evalNode(() => cv.conv2dBackwardFilter(d.constant(xv, xs), d.constant(gv, gs), attrs, [3, 2])).data;
+    const yv = evalNode(() => conv2dWithAttrs(d.constant(xv, xs), d.constant(wv, ws), attrs)).data;
+    const dx = evalNode(() => conv2dBackwardInput(d.constant(gv, gs), d.constant(wv, ws), attrs, [6, 5])).data;
+    const dw = evalNode(() => conv2dBackwardFilter(d.constant(xv, xs), d.constant(gv, gs), attrs, [3, 2])).data;
     const dot = (a: number[], b: number[]) => a.reduce((s, v, k) => s + v * b[k]!, 0);
     expect(dot(xv, dx)).toBeCloseTo(dot(yv, gv), 12);
     expect(dot(wv, dw)).toBeCloseTo(dot(yv, gv), 12);

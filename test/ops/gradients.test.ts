@@ -12,7 +12,7 @@
 import { describe, expect, it } from "vitest";
 import { grad } from "../../compiler/autodiff/grad.js";
 import * as d from "../../compiler/dsl/core.js";
-import { withContext } from "../../compiler/dsl/context.js";
+import { withContext } from "../../compiler/ir/context.js";
 import * as cv from "../../compiler/dsl/conv.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { layerNorm, variance } from "../../compiler/dsl/normalization.js";
@@ -27,6 +27,12 @@ import { checkGradients, interpretedGradients, randomlyWeighted, traceModel } fr
 import { evalNode, inContext } from "../helpers/evalNode.js";
 import { awayFromZero, mulberry32, seedOf, uniformArray, type Rng } from "../helpers/rng.js";
 import { nonEmpty } from "../helpers/nonEmpty.js";
+import { conv2dBackwardFilter, conv2dBackwardInput } from "../../compiler/ops/conv.js";
+import { scatterAdd } from "../../compiler/ops/gather.js";
+import { pickGrad } from "../../compiler/ops/pick.js";
+import { avgPool2dBackward, maxPool2dBackward, maxPool2dSelect } from "../../compiler/ops/pool.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
+import { builders } from "../../compiler/autodiff/builders.js";
 
 // ── value generators ──────────────────────────────────────────────────────────────────────────────
 
@@ -145,24 +151,24 @@ const convCases: GradCase[] = [
     params: { Wt: P([2, 2, 1, 3]), b: P([3]) }, inputs: { x: I(["batch", 3, 3, 1], [0.5, -1, 2, 0.1, 0.3, -0.7, 1.2, 0.8, -0.4, 0, 0.25, -2, 1, 0.6, -0.3, 0.9, 1.5, -1.1]) },
     build: (v) => d.sum(d.tanh(d.add(cv.conv2d(v.x!, v.Wt!, { padding: 1 }), v.b!)), 0), // summed over the batch (the weights need a static shape)
   },
-  { op: "conv2dBackwardInput", name: "g[2,3,3,3], w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([2, 3, 3, 3]), Wt: P([3, 3, 2, 3]) }, build: (v) => cv.conv2dBackwardInput(v.G!, v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]) },
-  { op: "conv2dBackwardInput", name: "g[1,4,3,2], w[3,2,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → x 6×5", params: { G: P([1, 4, 3, 2]), Wt: P([3, 2, 3, 2]) }, build: (v) => cv.conv2dBackwardInput(v.G!, v.Wt!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [6, 5]) },
-  { op: "conv2dBackwardFilter", name: "x[2,5,5,2], g[2,3,3,3], stride 2, padding 1 → w 3×3", params: { X: P([2, 5, 5, 2]), G: P([2, 3, 3, 3]) }, build: (v) => cv.conv2dBackwardFilter(v.X!, v.G!, convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]) },
-  { op: "conv2dBackwardFilter", name: "x[1,6,5,3], g[1,4,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → w 3×2", params: { X: P([1, 6, 5, 3]), G: P([1, 4, 3, 2]) }, build: (v) => cv.conv2dBackwardFilter(v.X!, v.G!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [3, 2]) },
+  { op: "conv2dBackwardInput", name: "g[2,3,3,3], w[3,3,2,3], stride 2, padding 1 → x 5×5", params: { G: P([2, 3, 3, 3]), Wt: P([3, 3, 2, 3]) }, build: (v) => conv2dBackwardInput(v.G!, v.Wt!, convAttrs([2, 2], [1, 1, 1, 1]), [5, 5]) },
+  { op: "conv2dBackwardInput", name: "g[1,4,3,2], w[3,2,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → x 6×5", params: { G: P([1, 4, 3, 2]), Wt: P([3, 2, 3, 2]) }, build: (v) => conv2dBackwardInput(v.G!, v.Wt!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [6, 5]) },
+  { op: "conv2dBackwardFilter", name: "x[2,5,5,2], g[2,3,3,3], stride 2, padding 1 → w 3×3", params: { X: P([2, 5, 5, 2]), G: P([2, 3, 3, 3]) }, build: (v) => conv2dBackwardFilter(v.X!, v.G!, convAttrs([2, 2], [1, 1, 1, 1]), [3, 3]) },
+  { op: "conv2dBackwardFilter", name: "x[1,6,5,3], g[1,4,3,2], stride [1,2], dilation [2,1], padding [1,0,1,1] → w 3×2", params: { X: P([1, 6, 5, 3]), G: P([1, 4, 3, 2]) }, build: (v) => conv2dBackwardFilter(v.X!, v.G!, convAttrs([1, 2], [1, 0, 1, 1], [2, 1]), [3, 2]) },
   { op: "maxPool2d", name: "2×2 windows of [2,4,4,3]", params: { X: P([2, 4, 4, 3], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 2 }) },
   { op: "maxPool2d", name: "3×3, stride 2, padding 1 (overlapping windows) of [1,5,5,2]", params: { X: P([1, 5, 5, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 3, stride: 2, padding: 1 }) },
   { op: "maxPool2d", name: "size [2,3], stride [1,2] of [1,4,7,2]", params: { X: P([1, 4, 7, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: [2, 3], stride: [1, 2] }) },
   { op: "maxPool2d", name: "2×2 of an odd [1,5,5,1] (last row and column unused)", params: { X: P([1, 5, 5, 1], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 2 }) },
   { op: "maxPool2d", name: "one window covering [2,3,3,2]", params: { X: P([2, 3, 3, 2], DISTINCT) }, build: (v) => cv.maxPool2d(v.X!, { size: 3 }) },
-  { op: "maxPool2dBackward", name: "2×2 of x[1,4,4,2] (input), g[1,2,2,2]", params: { G: P([1, 2, 2, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 1)) }, build: (v) => cv.maxPool2dBackward(v.x!, v.G!, poolAttrs([2, 2])) },
-  { op: "maxPool2dBackward", name: "3×3, stride 2, padding 1 of x[1,5,5,2] (overlapping windows share positions)", params: { G: P([1, 3, 3, 2]) }, inputs: { x: I([1, 5, 5, 2], distinct(50, 2)) }, build: (v) => cv.maxPool2dBackward(v.x!, v.G!, poolAttrs([3, 3], [2, 2], [1, 1])) },
-  { op: "maxPool2dSelect", name: "2×2 of x[1,4,4,2] (input), h[1,4,4,2]", params: { Hv: P([1, 4, 4, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 3)) }, build: (v) => cv.maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 2])) },
-  { op: "maxPool2dSelect", name: "size [2,3], stride [1,2], padding [1,1] of x[1,4,5,2]", params: { Hv: P([1, 4, 5, 2]) }, inputs: { x: I([1, 4, 5, 2], distinct(40, 4)) }, build: (v) => cv.maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 3], [1, 2], [1, 1])) },
+  { op: "maxPool2dBackward", name: "2×2 of x[1,4,4,2] (input), g[1,2,2,2]", params: { G: P([1, 2, 2, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 1)) }, build: (v) => maxPool2dBackward(v.x!, v.G!, poolAttrs([2, 2])) },
+  { op: "maxPool2dBackward", name: "3×3, stride 2, padding 1 of x[1,5,5,2] (overlapping windows share positions)", params: { G: P([1, 3, 3, 2]) }, inputs: { x: I([1, 5, 5, 2], distinct(50, 2)) }, build: (v) => maxPool2dBackward(v.x!, v.G!, poolAttrs([3, 3], [2, 2], [1, 1])) },
+  { op: "maxPool2dSelect", name: "2×2 of x[1,4,4,2] (input), h[1,4,4,2]", params: { Hv: P([1, 4, 4, 2]) }, inputs: { x: I([1, 4, 4, 2], distinct(32, 3)) }, build: (v) => maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 2])) },
+  { op: "maxPool2dSelect", name: "size [2,3], stride [1,2], padding [1,1] of x[1,4,5,2]", params: { Hv: P([1, 4, 5, 2]) }, inputs: { x: I([1, 4, 5, 2], distinct(40, 4)) }, build: (v) => maxPool2dSelect(v.x!, v.Hv!, poolAttrs([2, 3], [1, 2], [1, 1])) },
   { op: "avgPool2d", name: "2×2 windows of [2,4,4,3]", params: { X: P([2, 4, 4, 3]) }, build: (v) => cv.avgPool2d(v.X!, { size: 2 }) },
   { op: "avgPool2d", name: "3×3, stride 2, padding 1 (padding counts as zeros) of [1,5,5,2]", params: { X: P([1, 5, 5, 2]) }, build: (v) => cv.avgPool2d(v.X!, { size: 3, stride: 2, padding: 1 }) },
   { op: "avgPool2d", name: "size [2,3], stride [1,2] of an odd [1,4,7,2]", params: { X: P([1, 4, 7, 2]) }, build: (v) => cv.avgPool2d(v.X!, { size: [2, 3], stride: [1, 2] }) },
-  { op: "avgPool2dBackward", name: "g[1,3,3,2], 3×3, stride 2, padding 1 → x 5×5", params: { G: P([1, 3, 3, 2]) }, build: (v) => cv.avgPool2dBackward(v.G!, poolAttrs([3, 3], [2, 2], [1, 1]), [5, 5]) },
-  { op: "avgPool2dBackward", name: "g[2,2,2,3], 2×2 → x 5×4 (last row unused)", params: { G: P([2, 2, 2, 3]) }, build: (v) => cv.avgPool2dBackward(v.G!, poolAttrs([2, 2]), [5, 4]) },
+  { op: "avgPool2dBackward", name: "g[1,3,3,2], 3×3, stride 2, padding 1 → x 5×5", params: { G: P([1, 3, 3, 2]) }, build: (v) => avgPool2dBackward(v.G!, poolAttrs([3, 3], [2, 2], [1, 1]), [5, 5]) },
+  { op: "avgPool2dBackward", name: "g[2,2,2,3], 2×2 → x 5×4 (last row unused)", params: { G: P([2, 2, 2, 3]) }, build: (v) => avgPool2dBackward(v.G!, poolAttrs([2, 2]), [5, 4]) },
   { op: "reshape", name: "flatten [2,3,2,2] NHWC → [2,12], then ·W", params: { X: P([2, 3, 2, 2]), Wm: P([12, 3]) }, build: (v) => d.matmul(d.tanh(cv.flatten(v.X!)), v.Wm!) },
 ];
 
@@ -276,25 +282,25 @@ const table: GradCase[] = [
   { op: "slice", name: "[1,5][:, 2:] (a size-1 leading axis)", params: { X: P([1, 5]) }, build: (v) => ix.slice(v.X!, { start: 2 }) },
   { op: "slice", name: "two slices of one tensor (adjoints add up)", params: { X: P([2, 6]) }, build: (v) => d.mul(ix.slice(v.X!, { end: 3 }), ix.slice(v.X!, { start: 2, end: 5 })) },
   { op: "slice", name: "(x·W)[:, ::2] over a symbolic batch", params: { W: P([2, 5]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(ix.slice(d.matmul(v.x!, v.W!), { step: 2 })) },
-  { op: "sliceGrad", name: "[2,3] at [:, 1::2] of 7 columns", params: { G: P([2, 3]) }, build: (v) => ix.sliceGrad(v.G!, 1, 1, 2, 7) },
-  { op: "sliceGrad", name: "[1,3] at row 3 of 4", params: { G: P([1, 3]) }, build: (v) => ix.sliceGrad(v.G!, 0, 3, 1, 4) },
-  { op: "sliceGrad", name: "(x·W) at [:, 2:5] of 6 columns, symbolic batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(ix.sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6)) },
+  { op: "sliceGrad", name: "[2,3] at [:, 1::2] of 7 columns", params: { G: P([2, 3]) }, build: (v) => sliceGrad(v.G!, 1, 1, 2, 7) },
+  { op: "sliceGrad", name: "[1,3] at row 3 of 4", params: { G: P([1, 3]) }, build: (v) => sliceGrad(v.G!, 0, 3, 1, 4) },
+  { op: "sliceGrad", name: "(x·W) at [:, 2:5] of 6 columns, symbolic batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]) }, build: (v) => overBatch(sliceGrad(d.matmul(v.x!, v.W!), 1, 2, 1, 6)) },
   { op: "gather", name: "table [5,3], indices [4] with a repeat", params: { T: P([5, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
   { op: "gather", name: "token matrix [2,3] into [2,3,2], repeats across rows", params: { T: P([4, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
   { op: "gather", name: "a vector table [4] (scalar rows)", params: { t: P([4]) }, inputs: { idx: I([3], [2, 2, 0], "int") }, build: (v) => ix.gather(v.t!, v.idx!) },
   { op: "gather", name: "rows that are matrices: table [3,2,2]", params: { T: P([3, 2, 2]) }, inputs: { idx: I([2], [2, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
   { op: "gather", name: "a one-row table [1,3]", params: { T: P([1, 3]) }, inputs: { idx: I([2], [0, 0], "int") }, build: (v) => ix.gather(v.T!, v.idx!) },
   { op: "gather", name: "embedding(tokens [batch,3], E [5,2]), then tanh", params: { E: P([5, 2]) }, inputs: { tok: I(["batch", 3], [4, 1, 4, 0, 0, 2], "int") }, build: (v) => overBatch(d.tanh(ix.embedding(v.tok!, v.E!))) },
-  { op: "scatterAdd", name: "[4,3] into 5 rows, a repeated index", params: { G: P([4, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 5) },
-  { op: "scatterAdd", name: "[2,3,2] by indices [2,3] into 4 rows", params: { G: P([2, 3, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
-  { op: "scatterAdd", name: "(x·W) rows by labels [batch] into 3 rows", params: { W: P([2, 2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), idx: I(["batch"], [2, 0, 2], "int") }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  { op: "scatterAdd", name: "[4,3] into 5 rows, a repeated index", params: { G: P([4, 3]) }, inputs: { idx: I([4], [1, 3, 1, 0], "int") }, build: (v) => scatterAdd(v.G!, v.idx!, 5) },
+  { op: "scatterAdd", name: "[2,3,2] by indices [2,3] into 4 rows", params: { G: P([2, 3, 2]) }, inputs: { idx: I([2, 3], [3, 0, 3, 3, 2, 0], "int") }, build: (v) => scatterAdd(v.G!, v.idx!, 4) },
+  { op: "scatterAdd", name: "(x·W) rows by labels [batch] into 3 rows", params: { W: P([2, 2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), idx: I(["batch"], [2, 0, 2], "int") }, build: (v) => d.square(scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
   { op: "pick", name: "one element of each row of [4,3], a repeated column", params: { X: P([4, 3], WIDE) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
   { op: "pick", name: "[2,3,4] by indices [2,3] (rows over two axes)", params: { X: P([2, 3, 4], WIDE) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
   { op: "pick", name: "log π(a|s) = pick(logSoftmax(x·W), actions) over a batch", params: { W: P([2, 3]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [2, 0, 2], "int") }, build: (v) => overBatch(ix.pick(d.logSoftmax(d.matmul(v.x!, v.W!)), v.a!)) },
   { op: "pick", name: "a single column [3,1]", params: { X: P([3, 1], WIDE) }, inputs: { a: I([3], [0, 0, 0], "int") }, build: (v) => ix.pick(v.X!, v.a!) },
-  { op: "pickGrad", name: "[4] into rows of 3", params: { G: P([4]) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 3) },
-  { op: "pickGrad", name: "[2,3] into [2,3,4]", params: { G: P([2, 3]) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => ix.pickGrad(v.G!, v.a!, 4) },
-  { op: "pickGrad", name: "(x·w) [batch] into rows of 3", params: { w: P([2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [1, 2, 0], "int") }, build: (v) => overBatch(ix.pickGrad(d.matmul(v.x!, v.w!), v.a!, 3)) },
+  { op: "pickGrad", name: "[4] into rows of 3", params: { G: P([4]) }, inputs: { a: I([4], [2, 0, 2, 1], "int") }, build: (v) => pickGrad(v.G!, v.a!, 3) },
+  { op: "pickGrad", name: "[2,3] into [2,3,4]", params: { G: P([2, 3]) }, inputs: { a: I([2, 3], [3, 0, 1, 1, 2, 3], "int") }, build: (v) => pickGrad(v.G!, v.a!, 4) },
+  { op: "pickGrad", name: "(x·w) [batch] into rows of 3", params: { w: P([2]) }, inputs: { x: I(["batch", 2], [1, -0.5, 0.3, 2, -1, 0.4]), a: I(["batch"], [1, 2, 0], "int") }, build: (v) => overBatch(pickGrad(d.matmul(v.x!, v.w!), v.a!, 3)) },
   // normalization (composites: their gradients come from the derivative rules of mean, sub, square, sqrt, div)
   { op: "layerNorm", name: "rows of [3,4], γ and β", params: { X: P([3, 4], WIDE), g: P([4], U(0.5, 1.5)), b: P([4]) }, build: (v) => layerNorm(v.X!, v.g!, v.b!) },
   { op: "layerNorm", name: "no affine (γ, β omitted)", params: { X: P([3, 5], WIDE) }, build: (v) => layerNorm(v.X!) },
@@ -496,7 +502,7 @@ describe("ops without a gradient: derivative rule returns null, eval matches the
     expect(node.op).toBe(c.op);
     const vjp = getOp(c.op).vjp;
     expect(vjp, `${c.op} has no derivative rule at all; it should have one that returns null`).toBeDefined();
-    const contributions = withContext(ctx, () => vjp!(d.broadcastTo(d.scalar(1), node.shape), node));
+    const contributions = withContext(ctx, () => vjp!(d.broadcastTo(d.scalar(1), node.shape), node, builders));
     expect(contributions).toHaveLength(node.inputs.length);
     expect(contributions.every((x) => x === null)).toBe(true);
     expect(evalNode(c.build, noGradBindings).data).toEqual(c.expected);

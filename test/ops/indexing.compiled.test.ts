@@ -14,6 +14,9 @@ import { compileAndImport } from "../helpers/compiled.js";
 import { randomlyWeighted } from "../helpers/gradcheck.js";
 import { mulberry32 } from "../helpers/rng.js";
 import { nonEmpty } from "../helpers/nonEmpty.js";
+import { scatterAdd } from "../../compiler/ops/gather.js";
+import { pickGrad } from "../../compiler/ops/pick.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
 
 const embedClassifier = model("embed", () => {
   const tokens = d.input("tokens", ["batch", 3], { dtype: "int" });
@@ -185,19 +188,19 @@ const opCases: OpCase[] = [
   { name: "slice with negative bounds, step 3, axis 0", params: { X: [7, 2] }, build: (v) => ix.slice(v.X!, { axis: 0, start: -6, end: -1, step: 3 }) },
   { name: "slice of a middle axis", params: { X: [2, 4, 3] }, build: (v) => ix.slice(v.X!, { axis: -2, start: 1, end: 3 }) },
   { name: "slice with a batch", params: { W: [2, 5] }, inputs: { x: xBatch }, build: (v) => ix.slice(d.matmul(v.x!, v.W!), { step: 2 }) },
-  { name: "sliceGrad into 7 columns", params: { G: [2, 3] }, build: (v) => ix.sliceGrad(v.G!, 1, 1, 2, 7) },
+  { name: "sliceGrad into 7 columns", params: { G: [2, 3] }, build: (v) => sliceGrad(v.G!, 1, 1, 2, 7) },
   { name: "gather with a repeated index", params: { T: [5, 3] }, inputs: { idx: { shape: [4], values: [1, 3, 1, 0], int: true } }, build: (v) => ix.gather(v.T!, v.idx!) },
   { name: "gather from a vector table", params: { t: [4] }, inputs: { idx: { shape: [3], values: [2, 2, 0], int: true } }, build: (v) => ix.gather(v.t!, v.idx!) },
   { name: "gather of matrix rows [3,2,2]", params: { T: [3, 2, 2] }, inputs: { idx: { shape: [2], values: [2, 0], int: true } }, build: (v) => ix.gather(v.T!, v.idx!) },
   { name: "gather from a one-row table", params: { T: [1, 3] }, inputs: { idx: { shape: [2], values: [0, 0], int: true } }, build: (v) => ix.gather(v.T!, v.idx!) },
   { name: "embedding of a token batch", params: { E: [5, 2] }, inputs: { tok: { shape: ["batch", 3], values: [4, 1, 4, 0, 0, 2], int: true } }, build: (v) => d.tanh(ix.embedding(v.tok!, v.E!)) },
-  { name: "scatterAdd by a matrix of indices", params: { G: [2, 3, 2] }, inputs: { idx: { shape: [2, 3], values: [3, 0, 3, 3, 2, 0], int: true } }, build: (v) => ix.scatterAdd(v.G!, v.idx!, 4) },
-  { name: "scatterAdd of batch rows", params: { W: [2, 2] }, inputs: { x: xBatch, idx: { shape: ["batch"], values: [2, 0, 2], int: true } }, build: (v) => d.square(ix.scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
+  { name: "scatterAdd by a matrix of indices", params: { G: [2, 3, 2] }, inputs: { idx: { shape: [2, 3], values: [3, 0, 3, 3, 2, 0], int: true } }, build: (v) => scatterAdd(v.G!, v.idx!, 4) },
+  { name: "scatterAdd of batch rows", params: { W: [2, 2] }, inputs: { x: xBatch, idx: { shape: ["batch"], values: [2, 0, 2], int: true } }, build: (v) => d.square(scatterAdd(d.matmul(v.x!, v.W!), v.idx!, 3)) },
   { name: "pick of a [4,3] by a repeated column", params: { X: [4, 3] }, inputs: { a: { shape: [4], values: [2, 0, 2, 1], int: true } }, build: (v) => ix.pick(v.X!, v.a!) },
   { name: "pick of rows over two axes [2,3,4]", params: { X: [2, 3, 4] }, inputs: { a: { shape: [2, 3], values: [3, 0, 1, 1, 2, 3], int: true } }, build: (v) => ix.pick(v.X!, v.a!) },
   { name: "pick with a batch", params: { W: [2, 6] }, inputs: { x: xBatch, a: { shape: ["batch", 2], values: [2, 0, 1, 1, 0, 2], int: true } }, build: (v) => ix.pick(d.reshape(d.matmul(v.x!, v.W!), ["batch", 2, 3]), v.a!) },
-  { name: "pickGrad into rows of 3", params: { G: [4] }, inputs: { a: { shape: [4], values: [2, 0, 2, 1], int: true } }, build: (v) => ix.pickGrad(v.G!, v.a!, 3) },
-  { name: "pickGrad of a batch", params: { w: [2] }, inputs: { x: xBatch, a: { shape: ["batch"], values: [1, 2, 0], int: true } }, build: (v) => ix.pickGrad(d.matmul(v.x!, v.w!), v.a!, 3) },
+  { name: "pickGrad into rows of 3", params: { G: [4] }, inputs: { a: { shape: [4], values: [2, 0, 2, 1], int: true } }, build: (v) => pickGrad(v.G!, v.a!, 3) },
+  { name: "pickGrad of a batch", params: { w: [2] }, inputs: { x: xBatch, a: { shape: ["batch"], values: [1, 2, 0], int: true } }, build: (v) => pickGrad(d.matmul(v.x!, v.w!), v.a!, 3) },
   { name: "layerNorm of a static [2,3,4], no affine", params: { X: [2, 3, 4] }, build: (v) => layerNorm(v.X!) },
 ];
 

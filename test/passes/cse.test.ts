@@ -20,7 +20,7 @@ class RawBuilder {
   private next = 0;
   make(op: string, inputs: Node[], attrs: Attrs = {}, name?: string): Node {
     const t = getOp(op);
-    return { id: this.next++, op, inputs, attrs, shape: t.shape(inputs, attrs), dtype: t.dtype?.(inputs, attrs) ?? "f", loc: noLoc, ...(name ? { name } : {}) };
+    return { id: this.next++, op, def: t, inputs, attrs, shape: t.shape(inputs, attrs), dtype: t.dtype?.(inputs, attrs) ?? "f", loc: noLoc, ...(name ? { name } : {}) };
   }
 }
 

@@ -2,7 +2,7 @@
 // two graphs under the reference interpreter, and a compact structural rendering of one node.
 
 import { expect } from "vitest";
-import { createContext, withContext, type TraceContext } from "../../compiler/dsl/context.js";
+import { createContext, withContext, type TraceContext } from "../../compiler/ir/context.js";
 import { model, trace, type ModelResult } from "../../compiler/dsl/model.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
@@ -12,10 +12,11 @@ import { verify } from "../../compiler/ir/verify.js";
 import type { Pass, PassResult } from "../../compiler/passes/pass.js";
 import type { Values } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray, type Rng } from "../helpers/rng.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 /** Traces `build` (DSL calls) into a forward graph; `fixedBatch` is `--batch N`. */
 export function traced(build: () => ModelResult, opts: { fixedBatch?: number; name?: string } = {}): Graph {
-  const ctx = createContext(opts.fixedBatch !== undefined ? { fixedBatch: opts.fixedBatch } : {});
+  const ctx = createContext({ differentiateBody, ...opts.fixedBatch !== undefined ? { fixedBatch: opts.fixedBatch } : {} });
   return trace(model(opts.name ?? "t", build), ctx);
 }
 
@@ -24,7 +25,7 @@ export function traced(build: () => ModelResult, opts: { fixedBatch?: number; na
  * location of every node made until the next `at` (as the frontend would from stack frames).
  */
 export function tracedWithLocs(build: (at: (line: number, col?: number) => void) => ModelResult, file = "/models/demo/model.ts"): Graph {
-  const ctx: TraceContext = createContext();
+  const ctx: TraceContext = createContext({ differentiateBody });
   const at = (line: number, col = 3) => {
     ctx.loc = { file, line, col } satisfies Loc;
   };
@@ -33,7 +34,7 @@ export function tracedWithLocs(build: (at: (line: number, col?: number) => void)
 
 /** Runs `fn` with DSL calls adding to a fresh builder (for building nodes outside a model). */
 export function inFreshContext<T>(fn: () => T): T {
-  return withContext(createContext(), fn);
+  return withContext(createContext({ differentiateBody }), fn);
 }
 
 /**

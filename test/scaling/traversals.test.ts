@@ -3,7 +3,7 @@
 // inputs; and they take inputs deep enough to have overflowed the stack before.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContext, withContext } from "../../compiler/dsl/context.js";
+import { createContext, withContext } from "../../compiler/ir/context.js";
 import * as d from "../../compiler/dsl/core.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { Names } from "../../compiler/emit/names.js";
@@ -16,12 +16,14 @@ import { shareArrays, type Lifetime, type SharedArray } from "../../compiler/low
 import { getOp } from "../../compiler/ops/index.js";
 import { formatNumber } from "../../compiler/ops/leaf.js";
 import { joinSlices } from "../../compiler/passes/joinSlices.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
+import { differentiateBody } from "../../compiler/autodiff/scanBody.js";
 
 const SEED = 20261206;
 
 /** DSL calls into a fresh builder (at a fixed location: no stack trace read per node). */
 function build<T>(fn: () => T): T {
-  return withContext({ ...createContext(), loc: { file: "model.ts", line: 1, col: 1 } }, fn);
+  return withContext({ ...createContext({ differentiateBody }), loc: { file: "model.ts", line: 1, col: 1 } }, fn);
 }
 
 // ── the memory plan ─────────────────────────────────────────────────────────────────────────────────
@@ -229,7 +231,7 @@ describe("joinSlices (terms without recursion)", () => {
           const x = d.input("x", [2, 8]);
           const terms = pieces.map(([at, width, plain]) => {
             const v = ix.slice(x, { start: 2 * at, end: Math.min(8, 2 * at + 2 * width) });
-            return plain ? d.mul(x, 2) : ix.sliceGrad(d.tanh(v), 1, 2 * at, 1, 8);
+            return plain ? d.mul(x, 2) : sliceGrad(d.tanh(v), 1, 2 * at, 1, 8);
           });
           let sum = terms[0]!;
           terms.slice(1).forEach((t, k) => (sum = nesting[k] ? d.add(t, sum) : d.add(sum, t)));

@@ -1,13 +1,14 @@
-// The ambient graph builder that DSL calls add nodes to. While a model is traced, each node's
-// location is the model.ts call that made it; while gradients are built, it is the location of the
-// forward node whose derivative rule is running.
+// The ambient graph builder that DSL calls (an op file's function, a derivative rule, a pass's
+// replacement) add nodes to: the small builder every layer above ir/ builds graphs with. While a model
+// is traced, each node's location is the model.ts call that made it; while gradients are built, it is
+// the location of the forward node whose derivative rule is running.
 
-import { codes, GradcError } from "../diagnostics.js";
-import type { Loc } from "../ir/loc.js";
-import { noLoc } from "../ir/loc.js";
-import { Builder, type Attrs, type Node } from "../ir/node.js";
-import { ShapeError } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
+import { codes, GradcError } from "../../runtime/errors.js";
+import type { Loc } from "./loc.js";
+import { noLoc } from "./loc.js";
+import type { DifferentiateBody } from "./body.js";
+import { Builder, type Attrs, type Node, type OpType } from "./node.js";
+import { ShapeError } from "./shape.js";
 
 export interface TraceContext {
   readonly builder: Builder;
@@ -29,11 +30,17 @@ export interface TraceContext {
   readonly updates: [string, Node][];
   /** The symbolic batch dimension name, once one is seen. */
   batchDim: string | null;
+  /**
+   * How a traced scan body gets its reverse body (compiler/autodiff/scanBody.ts's differentiateBody):
+   * given by whoever starts the trace (compiler/frontend/load.ts), so tracing imports no autodiff.
+   */
+  readonly differentiateBody?: DifferentiateBody;
 }
+
 
 let current: TraceContext | null = null;
 
-export const newBuilder = (): Builder => new Builder(getOp);
+export const newBuilder = (): Builder => new Builder();
 
 export function withContext<T>(ctx: TraceContext, fn: () => T): T {
   const saved = current;
@@ -50,7 +57,7 @@ export function context(): TraceContext {
   return current;
 }
 
-export function createContext(opts: Partial<Pick<TraceContext, "modelFile" | "sourceFiles" | "mapPosition" | "fixedBatch">> = {}): TraceContext {
+export function createContext(opts: Partial<Pick<TraceContext, "modelFile" | "sourceFiles" | "mapPosition" | "fixedBatch" | "differentiateBody">> = {}): TraceContext {
   return { builder: newBuilder(), loc: null, names: new Map(), inputs: [], params: [], updates: [], batchDim: null, ...opts };
 }
 
@@ -76,14 +83,14 @@ export function locFromStack(stack: string, ctx: Pick<TraceContext, "modelFile" 
   return null;
 }
 
-/** Adds a node; a shape rule's complaint becomes a located GC2001 error. */
-export function make(op: string, inputs: readonly Node[], attrs: Attrs = {}, name?: string): Node {
+/** Adds a node of op `def`; a shape rule's complaint becomes a located GC2001 error. */
+export function make(def: OpType, inputs: readonly Node[], attrs: Attrs = {}, name?: string): Node {
   const ctx = context();
   const loc = callerLoc();
   try {
-    return ctx.builder.make(op, inputs, attrs, loc, name);
+    return ctx.builder.make(def, inputs, attrs, loc, name);
   } catch (e) {
-    if (e instanceof ShapeError) throw new GradcError(codes.shape, `${op}: ${e.message}`, loc);
+    if (e instanceof ShapeError) throw new GradcError(codes.shape, `${def.name}: ${e.message}`, loc);
     if (e instanceof GradcError && !e.loc) throw new GradcError(e.code, e.message, loc);
     throw e;
   }
