@@ -11,10 +11,16 @@
 // indentation, a syntax error in what is left), the whole text goes through prettier instead.
 // Output is byte for byte prettier's either way: the examples' goldens and test/emit/format.test.ts
 // compare the two.
-import { format } from "prettier";
+// Prettier's standalone build with its plugins, not its Node entry: the same code, and it runs in a
+// browser too, so the playground's modules are byte for byte the CLI's (test/playground/).
+import { format } from "prettier/standalone";
+import * as babel from "prettier/plugins/babel";
+import * as estree from "prettier/plugins/estree";
+import * as typescript from "prettier/plugins/typescript";
 import { INDENT, linesAt, plainLine, PRINT_WIDTH, type PlainLine } from "./plainLines.js";
 
-const OPTIONS = { parser: "typescript", printWidth: PRINT_WIDTH, semi: true, singleQuote: false, trailingComma: "all" } as const;
+const PLUGINS = [typescript, babel, estree];
+const OPTIONS = { parser: "typescript", plugins: PLUGINS, printWidth: PRINT_WIDTH, semi: true, singleQuote: false, trailingComma: "all" } as const;
 
 export async function formatTypeScript(source: string): Promise<string> {
   const fast = await formatAround(source);
