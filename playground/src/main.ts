@@ -1,0 +1,213 @@
+// The playground page: an editor holding model.ts; on every edit (debounced) the compiler worker
+// compiles it and the page shows the generated module (highlighted), `explain` (KaTeX), the graph
+// (Mermaid) or the diagnostic with its line marked. The text lives in the URL hash (#code= and the
+// base64url of its UTF-8), so a link shares a model. Train runs the generated trainer in a second worker.
+import { javascript } from "@codemirror/lang-javascript";
+import { StateEffect, StateField, type Extension } from "@codemirror/state";
+import { Decoration, EditorView, type DecorationSet } from "@codemirror/view";
+import { classHighlighter, highlightCode } from "@lezer/highlight";
+import { parser as jsParser } from "@lezer/javascript";
+import { basicSetup } from "codemirror";
+import katex from "katex";
+import "katex/dist/katex.min.css";
+import mermaid from "mermaid";
+import examples from "virtual:examples";
+import { decodeCode, encodeCode } from "./share.js";
+import "./styles.css";
+import type { CompileReply, CompileRequest, TrainReply, TrainRequest } from "./protocol.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const EXAMPLES = examples as Record<string, string>;
+const DEBOUNCE_MS = 300;
+const TRAIN_STEPS = 2000;
+
+// ── the editor, with the diagnostic's line marked ───────────────────────────────────────────────
+const setErrorLine = StateEffect.define<number | null>();
+const errorLine = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    for (const e of tr.effects) {
+      if (!e.is(setErrorLine)) continue;
+      if (e.value === null || e.value > tr.state.doc.lines) return Decoration.none;
+      return Decoration.set([Decoration.line({ class: "cm-error-line" }).range(tr.state.doc.line(e.value).from)]);
+    }
+    return marks.map(tr.changes);
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+const initial = decodeCode(location.hash) ?? EXAMPLES["worked"]!;
+let timer: ReturnType<typeof setTimeout> | undefined;
+const extensions: Extension[] = [
+  basicSetup,
+  javascript({ typescript: true }),
+  errorLine,
+  EditorView.updateListener.of((u) => {
+    if (!u.docChanged) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => compile(u.state.doc.toString()), DEBOUNCE_MS);
+  }),
+];
+const editor = new EditorView({ doc: initial, extensions, parent: $("editor") });
+
+const menu = $<HTMLSelectElement>("examples");
+for (const name of Object.keys(EXAMPLES)) menu.add(new Option(`examples/${name}`, name));
+menu.value = Object.keys(EXAMPLES).find((n) => EXAMPLES[n] === initial) ?? "";
+menu.addEventListener("change", () => editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: EXAMPLES[menu.value]! } }));
+
+for (const b of document.querySelectorAll<HTMLButtonElement>("nav button")) {
+  b.addEventListener("click", () => {
+    for (const o of document.querySelectorAll("nav button, .tab")) o.classList.remove("active");
+    b.classList.add("active");
+    $(b.dataset["tab"]!).classList.add("active");
+  });
+}
+
+// ── compiling ─────────────────────────────────────────────────────────────────────────────────────
+const compiler = new Worker(new URL("./compileWorker.js", import.meta.url), { type: "module" });
+let sent = 0;
+let last: Extract<CompileReply, { ok: true }> | null = null;
+
+function compile(text: string): void {
+  history.replaceState(null, "", encodeCode(text));
+  $("status").textContent = "compiling…";
+  const request: CompileRequest = { id: ++sent, text };
+  compiler.postMessage(request);
+}
+
+compiler.onmessage = (event: MessageEvent<CompileReply>) => {
+  const r = event.data;
+  if (r.id !== sent) return; // an edit came after it
+  if (!r.ok) {
+    $("diagnostics").textContent = r.diagnostic;
+    editor.dispatch({ effects: setErrorLine.of(r.line) });
+    $("status").textContent = "error";
+    return;
+  }
+  last = r;
+  $("diagnostics").textContent = "";
+  editor.dispatch({ effects: setErrorLine.of(null) });
+  showGenerated(r.code);
+  showExplain(r.latex, r.params);
+  void showGraph(r.mermaid, r.id);
+  $("status").textContent = `compiled in ${Math.round(r.ms)} ms`;
+};
+
+function showGenerated(code: string): void {
+  const out = $("generated");
+  out.textContent = "";
+  const tree = jsParser.configure({ dialect: "ts" }).parse(code);
+  highlightCode(
+    code,
+    tree,
+    classHighlighter,
+    (text, classes) => {
+      if (!classes) return out.append(text);
+      const span = document.createElement("span");
+      span.className = classes;
+      span.textContent = text;
+      out.append(span);
+    },
+    () => out.append("\n"),
+  );
+}
+
+/** `explain --format latex`: its comment lines as headings and notes, each align* block through KaTeX. */
+function showExplain(latex: string, params: readonly string[]): void {
+  const out = $("explain");
+  out.textContent = "";
+  const note = document.createElement("p");
+  note.className = "note";
+  note.textContent = `Gradients of the parameters ${params.join(", ")}:`;
+  out.append(note);
+  let block: string[] | null = null;
+  for (const line of latex.split("\n")) {
+    if (block) {
+      block.push(line.replace(/(?<!\\)%.*$/, ""));
+      if (/^\s*\\end\{/.test(line)) {
+        const div = document.createElement("div");
+        katex.render(block.join("\n"), div, { displayMode: true, throwOnError: false });
+        out.append(div);
+        block = null;
+      }
+    } else if (/^\s*\\begin\{/.test(line)) block = [line];
+    else if (line.startsWith("%")) {
+      const text = line.replace(/^%\s?/, "");
+      const el = document.createElement(text.length < 60 ? "h3" : "p");
+      if (text.length >= 60) el.className = "note";
+      el.textContent = text;
+      out.append(el);
+    } else if (line.trim()) {
+      const div = document.createElement("div");
+      katex.render(line.replace(/(?<!\\)%.*$/, ""), div, { displayMode: true, throwOnError: false });
+      out.append(div);
+    }
+  }
+}
+
+mermaid.initialize({ startOnLoad: false, securityLevel: "strict", maxTextSize: 1_000_000, maxEdges: 5000 });
+async function showGraph(text: string, id: number): Promise<void> {
+  try {
+    const { svg } = await mermaid.render(`graph-${id}`, text);
+    if (id === sent) $("graph").innerHTML = svg;
+  } catch (e) {
+    if (id === sent) $("graph").textContent = `Mermaid could not draw the graph: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+// ── training ──────────────────────────────────────────────────────────────────────────────────────
+const trainer = new Worker(new URL("./trainWorker.js", import.meta.url), { type: "module" });
+let training = false;
+let losses: number[] = [];
+
+$("train").addEventListener("click", () => {
+  const post = (m: TrainRequest) => trainer.postMessage(m);
+  if (training) return post({ kind: "stop" });
+  if (!last) return;
+  training = true;
+  losses = [];
+  $("train").textContent = "Stop";
+  post({ kind: "start", javascript: last.javascript, steps: TRAIN_STEPS });
+});
+
+trainer.onmessage = (event: MessageEvent<TrainReply>) => {
+  const m = event.data;
+  if (m.kind === "data") {
+    $("data-name").textContent = `data: ${m.name}`;
+    return;
+  }
+  if (m.kind === "error") {
+    $("diagnostics").textContent = `training: ${m.message}`;
+  } else {
+    losses.push(m.loss);
+    $("loss").textContent = String(Number(m.loss.toPrecision(6)));
+    $("steps-per-second").textContent = String(Math.round(m.stepsPerSecond));
+    $("step-count").textContent = `step ${m.step}`;
+    drawCurve();
+    if (m.kind === "progress") return;
+  }
+  training = false;
+  $("train").textContent = "Train";
+};
+
+function drawCurve(): void {
+  const canvas = $<HTMLCanvasElement>("loss-curve");
+  const g = canvas.getContext("2d")!;
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  const finite = losses.filter(Number.isFinite);
+  if (finite.length < 2) return;
+  const hi = Math.max(...finite);
+  const lo = Math.min(0, ...finite);
+  g.strokeStyle = "#0969da";
+  g.lineWidth = 2;
+  g.beginPath();
+  losses.forEach((l, i) => {
+    const x = (i / (losses.length - 1)) * (canvas.width - 10) + 5;
+    const y = canvas.height - 5 - ((l - lo) / (hi - lo || 1)) * (canvas.height - 10);
+    if (i === 0) g.moveTo(x, y);
+    else g.lineTo(x, y);
+  });
+  g.stroke();
+}
+
+compile(initial);

@@ -1,0 +1,50 @@
+// Messages between the page (main.ts) and its two workers: the compiler (compileWorker.ts) and the
+// trainer (trainWorker.ts).
+
+/** The page asks the compiler to compile the text of model.ts. */
+export interface CompileRequest {
+  readonly id: number;
+  readonly text: string;
+}
+
+export type CompileReply =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      /** The generated module, byte for byte what `gradc compile model.ts` writes. */
+      readonly code: string;
+      /** The same module transpiled to a CommonJS function body, for the trainer. */
+      readonly javascript: string;
+      /** `gradc explain --format latex`. */
+      readonly latex: string;
+      /** The parameters, in the order explain lists their gradients. */
+      readonly params: readonly string[];
+      /** `gradc graph` (forward) as Mermaid text. */
+      readonly mermaid: string;
+      readonly ms: number;
+    }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      /** As the CLI prints it: `model.ts:LINE:COL - error GCnnnn: message` and its code frame. */
+      readonly diagnostic: string;
+      /** The line (1-based) it is located at, if any. */
+      readonly line: number | null;
+    };
+
+/** A data set: each input's values, row-major, for `rows` rows. */
+export interface DataSet {
+  readonly name: string;
+  readonly rows: number;
+  readonly columns: Readonly<Record<string, Float32Array>>;
+}
+
+export type TrainRequest =
+  | { readonly kind: "start"; readonly javascript: string; readonly steps: number }
+  | { readonly kind: "stop" };
+
+export type TrainReply =
+  | { readonly kind: "data"; readonly name: string; readonly rows: number }
+  | { readonly kind: "progress"; readonly step: number; readonly loss: number; readonly stepsPerSecond: number }
+  | { readonly kind: "done"; readonly step: number; readonly loss: number; readonly stepsPerSecond: number }
+  | { readonly kind: "error"; readonly message: string };

@@ -1,0 +1,69 @@
+// The trainer in a Web Worker: runs the generated module (the compiler worker's CommonJS transpile of
+// it) against gradc's runtime, on the data set its input shapes choose (./data.ts), with Adam, and
+// reports the loss and steps per second as it goes. It trains in slices of ~50 ms so a "stop" is heard.
+import * as runtime from "../../runtime/index.js";
+import { chooseData, type Data, type ModelSpec } from "./data.js";
+import type { TrainReply, TrainRequest } from "./protocol.js";
+
+interface GeneratedModule {
+  readonly spec: ModelSpec;
+  initParams(seed?: number): unknown;
+  createTrainer(params: unknown, options: { optimizer: { kind: "adam"; lr: number } }): { step(inputs: Record<string, ArrayLike<number>>): number };
+}
+
+/** Evaluates the generated module's CommonJS text; it imports only "gradc/runtime". */
+export function loadGenerated(javascript: string): GeneratedModule {
+  const fn = (0, eval)(`(function (exports, require, module) {${javascript}\n})\n//# sourceURL=model.gen.js`) as (e: object, r: (s: string) => unknown, m: { exports: object }) => void;
+  const module = { exports: {} };
+  fn(module.exports, (spec) => {
+    if (spec === "gradc/runtime") return runtime;
+    throw new Error(`the generated module imports "${spec}"`);
+  }, module);
+  return module.exports as GeneratedModule;
+}
+
+/** The batch of `size` rows starting at row `start` (wrapping), as the trainer's inputs. */
+function batchOf(data: Data, start: number, size: number): Record<string, ArrayLike<number>> {
+  if (size >= data.rows) return data.columns;
+  const out: Record<string, ArrayLike<number>> = {};
+  for (const [name, column] of Object.entries(data.columns)) {
+    const width = column.length / data.rows;
+    const b = new (column.constructor as Float32ArrayConstructor)(size * width);
+    for (let r = 0; r < size; r++) b.set(column.subarray(((start + r) % data.rows) * width, (((start + r) % data.rows) + 1) * width), r * width);
+    out[name] = b;
+  }
+  return out;
+}
+
+const BATCH = 64;
+let run = 0;
+
+async function train(javascript: string, steps: number): Promise<void> {
+  const mine = ++run;
+  const post = (m: TrainReply) => self.postMessage(m);
+  try {
+    const m = loadGenerated(javascript);
+    const data = await chooseData(m.spec, async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer()));
+    post({ kind: "data", name: data.name, rows: data.rows });
+    const trainer = m.createTrainer(m.initParams(0), { optimizer: { kind: "adam", lr: data.lr } });
+    const size = typeof m.spec.batch === "number" ? m.spec.batch : Math.min(BATCH, data.rows);
+    const start = performance.now();
+    let step = 0;
+    let loss = NaN;
+    while (step < steps && mine === run) {
+      const slice = performance.now();
+      while (step < steps && performance.now() - slice < 50) loss = trainer.step(batchOf(data, step++ * size, size));
+      const rate = step / ((performance.now() - start) / 1000);
+      post({ kind: step < steps && mine === run ? "progress" : "done", step, loss, stepsPerSecond: rate });
+      await new Promise((r) => setTimeout(r, 0)); // let a "stop" in
+    }
+  } catch (e) {
+    post({ kind: "error", message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+self.onmessage = (event: MessageEvent<TrainRequest>) => {
+  const r = event.data;
+  if (r.kind === "stop") run++;
+  else void train(r.javascript, r.steps);
+};
