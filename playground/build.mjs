@@ -127,5 +127,6 @@ const result = await build({
 });
 writeFileSync(path.join(out, "mnist-1000.bin"), mnistSubset());
 writeFileSync(path.join(out, "index.html"), readFileSync(path.join(here, "src/index.html"), "utf8"));
+if (process.env.GRADC_PLAYGROUND_META) writeFileSync(process.env.GRADC_PLAYGROUND_META, JSON.stringify(result.metafile));
 const size = readdirSync(out, { recursive: true }).length;
 console.log(`playground: built ${size} files in ${path.relative(process.cwd(), out) || "."}`);

@@ -10,7 +10,6 @@ import { parser as jsParser } from "@lezer/javascript";
 import { basicSetup } from "codemirror";
 import katex from "katex";
 import "katex/dist/katex.min.css";
-import mermaid from "mermaid";
 import examples from "virtual:examples";
 import { decodeCode, encodeCode } from "./share.js";
 import "./styles.css";
@@ -60,6 +59,7 @@ for (const b of document.querySelectorAll<HTMLButtonElement>("nav button")) {
     for (const o of document.querySelectorAll("nav button, .tab")) o.classList.remove("active");
     b.classList.add("active");
     $(b.dataset["tab"]!).classList.add("active");
+    if (b.dataset["tab"] === "graph") void showGraph();
   });
 }
 
@@ -89,7 +89,7 @@ compiler.onmessage = (event: MessageEvent<CompileReply>) => {
   editor.dispatch({ effects: setErrorLine.of(null) });
   showGenerated(r.code);
   showExplain(r.latex, r.params);
-  void showGraph(r.mermaid, r.id);
+  if ($("graph").classList.contains("active")) void showGraph();
   $("status").textContent = `compiled in ${Math.round(r.ms)} ms`;
 };
 
@@ -112,46 +112,68 @@ function showGenerated(code: string): void {
   );
 }
 
-/** `explain --format latex`: its comment lines as headings and notes, each align* block through KaTeX. */
+/**
+ * `explain --format latex`: each align* block through KaTeX; the comment line just before a block is its
+ * heading, other runs of comment lines are notes.
+ */
 function showExplain(latex: string, params: readonly string[]): void {
   const out = $("explain");
   out.textContent = "";
-  const note = document.createElement("p");
-  note.className = "note";
-  note.textContent = `Gradients of the parameters ${params.join(", ")}:`;
-  out.append(note);
-  let block: string[] | null = null;
-  for (const line of latex.split("\n")) {
-    if (block) {
-      block.push(line.replace(/(?<!\\)%.*$/, ""));
-      if (/^\s*\\end\{/.test(line)) {
-        const div = document.createElement("div");
-        katex.render(block.join("\n"), div, { displayMode: true, throwOnError: false });
-        out.append(div);
-        block = null;
+  const add = (tag: string, text: string, className?: string) => {
+    const el = document.createElement(tag);
+    el.textContent = text;
+    if (className) el.className = className;
+    out.append(el);
+  };
+  add("p", `Gradients of the parameters ${params.join(", ")}:`, "note");
+  let comments: string[] = [];
+  const flush = (heading: boolean) => {
+    const title = heading ? comments.pop() : undefined;
+    if (comments.length) add("p", comments.join(" "), "note");
+    if (title !== undefined) add("h3", title);
+    comments = [];
+  };
+  const math = (tex: string) => {
+    const div = document.createElement("div");
+    katex.render(tex, div, { displayMode: true, throwOnError: false });
+    out.append(div);
+  };
+  const lines = latex.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith("%")) comments.push(line.replace(/^%\s?/, ""));
+    else if (/^\s*\\begin\{/.test(line)) {
+      flush(true);
+      const block: string[] = [];
+      for (; i < lines.length; i++) {
+        block.push(lines[i]!.replace(/(?<!\\)%.*$/, ""));
+        if (/^\s*\\end\{/.test(lines[i]!)) break;
       }
-    } else if (/^\s*\\begin\{/.test(line)) block = [line];
-    else if (line.startsWith("%")) {
-      const text = line.replace(/^%\s?/, "");
-      const el = document.createElement(text.length < 60 ? "h3" : "p");
-      if (text.length >= 60) el.className = "note";
-      el.textContent = text;
-      out.append(el);
+      math(block.join("\n"));
     } else if (line.trim()) {
-      const div = document.createElement("div");
-      katex.render(line.replace(/(?<!\\)%.*$/, ""), div, { displayMode: true, throwOnError: false });
-      out.append(div);
+      flush(false);
+      math(line.replace(/(?<!\\)%.*$/, ""));
     }
   }
+  flush(false);
 }
 
-mermaid.initialize({ startOnLoad: false, securityLevel: "strict", maxTextSize: 1_000_000, maxEdges: 5000 });
-async function showGraph(text: string, id: number): Promise<void> {
+/** Mermaid (a large library) is loaded when the graph is first shown; each compile's graph is drawn once. */
+let mermaid: Promise<typeof import("mermaid").default> | null = null;
+let drawn = 0;
+async function showGraph(): Promise<void> {
+  const r = last;
+  if (!r || drawn === r.id) return;
+  drawn = r.id;
+  mermaid ??= import("mermaid").then((m) => {
+    m.default.initialize({ startOnLoad: false, securityLevel: "strict", maxTextSize: 1_000_000, maxEdges: 5000 });
+    return m.default;
+  });
   try {
-    const { svg } = await mermaid.render(`graph-${id}`, text);
-    if (id === sent) $("graph").innerHTML = svg;
+    const { svg } = await (await mermaid).render(`graph-${r.id}`, r.mermaid);
+    if (r === last) $("graph").innerHTML = svg;
   } catch (e) {
-    if (id === sent) $("graph").textContent = `Mermaid could not draw the graph: ${e instanceof Error ? e.message : String(e)}`;
+    if (r === last) $("graph").textContent = `Mermaid could not draw the graph: ${e instanceof Error ? e.message : String(e)}`;
   }
 }
 
@@ -179,7 +201,7 @@ trainer.onmessage = (event: MessageEvent<TrainReply>) => {
   if (m.kind === "error") {
     $("diagnostics").textContent = `training: ${m.message}`;
   } else {
-    losses.push(m.loss);
+    losses.push(...m.losses);
     $("loss").textContent = String(Number(m.loss.toPrecision(6)));
     $("steps-per-second").textContent = String(Math.round(m.stepsPerSecond));
     $("step-count").textContent = `step ${m.step}`;

@@ -45,6 +45,13 @@ export type TrainRequest =
 
 export type TrainReply =
   | { readonly kind: "data"; readonly name: string; readonly rows: number }
-  | { readonly kind: "progress"; readonly step: number; readonly loss: number; readonly stepsPerSecond: number }
-  | { readonly kind: "done"; readonly step: number; readonly loss: number; readonly stepsPerSecond: number }
+  | {
+      readonly kind: "progress" | "done";
+      readonly step: number;
+      /** The latest step's loss (before its update). */
+      readonly loss: number;
+      /** Losses of the steps since the last message, thinned evenly to at most 100: the curve. */
+      readonly losses: readonly number[];
+      readonly stepsPerSecond: number;
+    }
   | { readonly kind: "error"; readonly message: string };

@@ -36,6 +36,13 @@ function batchOf(data: Data, start: number, size: number): Record<string, ArrayL
 }
 
 const BATCH = 64;
+/** The most losses one message carries: a slice's are thinned to this many, evenly. */
+const CURVE_POINTS = 100;
+
+function thin(losses: number[]): number[] {
+  if (losses.length <= CURVE_POINTS) return losses;
+  return Array.from({ length: CURVE_POINTS }, (_, i) => losses[Math.round((i * (losses.length - 1)) / (CURVE_POINTS - 1))]!);
+}
 let run = 0;
 
 async function train(javascript: string, steps: number): Promise<void> {
@@ -50,11 +57,17 @@ async function train(javascript: string, steps: number): Promise<void> {
     const start = performance.now();
     let step = 0;
     let loss = NaN;
+    // The first step's loss goes out alone (the curve's start); then what a slice of ~50 ms did.
+    let curve: number[] = [];
     while (step < steps && mine === run) {
       const slice = performance.now();
-      while (step < steps && performance.now() - slice < 50) loss = trainer.step(batchOf(data, step++ * size, size));
+      do {
+        loss = trainer.step(batchOf(data, step++ * size, size));
+        curve.push(loss);
+      } while (step > 1 && step < steps && performance.now() - slice < 50);
       const rate = step / ((performance.now() - start) / 1000);
-      post({ kind: step < steps && mine === run ? "progress" : "done", step, loss, stepsPerSecond: rate });
+      post({ kind: step < steps && mine === run ? "progress" : "done", step, loss, losses: thin(curve), stepsPerSecond: rate });
+      curve = [];
       await new Promise((r) => setTimeout(r, 0)); // let a "stop" in
     }
   } catch (e) {
