@@ -83,3 +83,17 @@ function random(spec: ModelSpec, sizes: readonly (number | null)[]): Data {
   });
   return { name: `random (${rows} rows of the model's input shapes)`, rows, columns, lr: 0.01 };
 }
+
+/** The batch of `size` rows starting at row `start` (wrapping), as the trainer's inputs. */
+export function batchOf(data: Data, start: number, size: number): Record<string, ArrayLike<number>> {
+  if (size >= data.rows) return data.columns;
+  const out: Record<string, ArrayLike<number>> = {};
+  for (const [name, column] of Object.entries(data.columns)) {
+    const width = column.length / data.rows;
+    const b = new (column.constructor as Float32ArrayConstructor)(size * width);
+    for (let r = 0; r < size; r++) b.set(column.subarray(((start + r) % data.rows) * width, (((start + r) % data.rows) + 1) * width), r * width);
+    out[name] = b;
+  }
+  return out;
+}
+

@@ -13,7 +13,7 @@ import "katex/dist/katex.min.css";
 import examples from "virtual:examples";
 import { decodeCode, encodeCode } from "./share.js";
 import "./styles.css";
-import type { CompileReply, CompileRequest, TrainReply, TrainRequest } from "./protocol.js";
+import type { CompileReply, CompileRequest, StepReply, StepValue, TrainReply, TrainRequest } from "./protocol.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const EXAMPLES = examples as Record<string, string>;
@@ -71,12 +71,13 @@ let last: Extract<CompileReply, { ok: true }> | null = null;
 function compile(text: string): void {
   history.replaceState(null, "", encodeCode(text));
   $("status").textContent = "compiling…";
-  const request: CompileRequest = { id: ++sent, text };
+  const request: CompileRequest = { kind: "compile", id: ++sent, text };
   compiler.postMessage(request);
 }
 
-compiler.onmessage = (event: MessageEvent<CompileReply>) => {
+compiler.onmessage = (event: MessageEvent<CompileReply | StepReply>) => {
   const r = event.data;
+  if (r.kind === "step") return showStep(r);
   if (r.id !== sent) return; // an edit came after it
   if (!r.ok) {
     $("diagnostics").textContent = r.diagnostic;
@@ -175,6 +176,44 @@ async function showGraph(): Promise<void> {
   } catch (e) {
     if (r === last) $("graph").textContent = `Mermaid could not draw the graph: ${e instanceof Error ? e.message : String(e)}`;
   }
+}
+
+// ── one visible step ──────────────────────────────────────────────────────────────────────────────
+$("step").addEventListener("click", () => {
+  if (!last) return;
+  const request: CompileRequest = { kind: "step", id: sent };
+  compiler.postMessage(request);
+});
+
+function showTab(name: string): void {
+  document.querySelector<HTMLButtonElement>(`nav button[data-tab="${name}"]`)!.click();
+}
+
+function formatValue(v: StepValue): string {
+  const n = (x: number) => String(Number(x.toPrecision(5)));
+  if (v.values) return v.values.length === 1 ? n(v.values[0]!) : `[${v.values.map(n).join(", ")}]`;
+  return `‖·‖ = ${n(v.norm)}, min ${n(v.min)}, max ${n(v.max)}`;
+}
+
+function showStep(r: StepReply): void {
+  if (r.id !== sent) return; // the model changed since
+  const out = $("step-values");
+  out.textContent = "";
+  if (!r.ok) {
+    out.textContent = `Step failed: ${r.message}`;
+    return showTab("step-values");
+  }
+  const head = document.createElement("p");
+  head.textContent = `Step ${r.step} on ${r.data}: loss ${Number(r.loss.toPrecision(6))} (before the update). Values from the compiler's float64 interpreter, forward then the gradients in reverse order.`;
+  const table = document.createElement("table");
+  table.innerHTML = "<tr><th>value</th><th>shape</th><th>model.ts</th><th></th></tr>";
+  for (const v of r.values) {
+    const tr = table.insertRow();
+    tr.className = v.kind;
+    for (const text of [v.name, `[${v.shape.join(", ")}]`, v.line ? `line ${v.line}` : "", formatValue(v)]) tr.insertCell().textContent = text;
+  }
+  out.append(head, table);
+  showTab("step-values");
 }
 
 // ── training ──────────────────────────────────────────────────────────────────────────────────────

@@ -1,14 +1,30 @@
 // Messages between the page (main.ts) and its two workers: the compiler (compileWorker.ts) and the
 // trainer (trainWorker.ts).
 
-/** The page asks the compiler to compile the text of model.ts. */
-export interface CompileRequest {
-  readonly id: number;
-  readonly text: string;
+/** The page asks the compiler to compile the text of model.ts, or to take one visible training step of the last model it compiled. */
+export type CompileRequest = { readonly kind: "compile"; readonly id: number; readonly text: string } | { readonly kind: "step"; readonly id: number };
+
+/** One value of a visible step (./step.ts). */
+export interface StepValue {
+  readonly name: string;
+  readonly kind: "input" | "param" | "forward" | "gradient";
+  readonly shape: readonly number[];
+  /** All its elements when it is small, else null (then see norm, min and max). */
+  readonly values: readonly number[] | null;
+  readonly norm: number;
+  readonly min: number;
+  readonly max: number;
+  /** Its line in model.ts. */
+  readonly line: number | null;
 }
+
+export type StepReply =
+  | { readonly kind: "step"; readonly id: number; readonly ok: true; readonly step: number; readonly loss: number; readonly data: string; readonly values: readonly StepValue[] }
+  | { readonly kind: "step"; readonly id: number; readonly ok: false; readonly message: string };
 
 export type CompileReply =
   | {
+      readonly kind: "compile";
       readonly id: number;
       readonly ok: true;
       /** The generated module, byte for byte what `gradc compile model.ts` writes. */
@@ -24,6 +40,7 @@ export type CompileReply =
       readonly ms: number;
     }
   | {
+      readonly kind: "compile";
       readonly id: number;
       readonly ok: false;
       /** As the CLI prints it: `model.ts:LINE:COL - error GCnnnn: message` and its code frame. */

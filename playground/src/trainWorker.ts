@@ -1,39 +1,9 @@
 // The trainer in a Web Worker: runs the generated module (the compiler worker's CommonJS transpile of
 // it) against gradc's runtime, on the data set its input shapes choose (./data.ts), with Adam, and
 // reports the loss and steps per second as it goes. It trains in slices of ~50 ms so a "stop" is heard.
-import * as runtime from "../../runtime/index.js";
-import { chooseData, type Data, type ModelSpec } from "./data.js";
+import { batchOf, chooseData } from "./data.js";
+import { loadGenerated } from "./generated.js";
 import type { TrainReply, TrainRequest } from "./protocol.js";
-
-interface GeneratedModule {
-  readonly spec: ModelSpec;
-  initParams(seed?: number): unknown;
-  createTrainer(params: unknown, options: { optimizer: { kind: "adam"; lr: number } }): { step(inputs: Record<string, ArrayLike<number>>): number };
-}
-
-/** Evaluates the generated module's CommonJS text; it imports only "gradc/runtime". */
-export function loadGenerated(javascript: string): GeneratedModule {
-  const fn = (0, eval)(`(function (exports, require, module) {${javascript}\n})\n//# sourceURL=model.gen.js`) as (e: object, r: (s: string) => unknown, m: { exports: object }) => void;
-  const module = { exports: {} };
-  fn(module.exports, (spec) => {
-    if (spec === "gradc/runtime") return runtime;
-    throw new Error(`the generated module imports "${spec}"`);
-  }, module);
-  return module.exports as GeneratedModule;
-}
-
-/** The batch of `size` rows starting at row `start` (wrapping), as the trainer's inputs. */
-function batchOf(data: Data, start: number, size: number): Record<string, ArrayLike<number>> {
-  if (size >= data.rows) return data.columns;
-  const out: Record<string, ArrayLike<number>> = {};
-  for (const [name, column] of Object.entries(data.columns)) {
-    const width = column.length / data.rows;
-    const b = new (column.constructor as Float32ArrayConstructor)(size * width);
-    for (let r = 0; r < size; r++) b.set(column.subarray(((start + r) % data.rows) * width, (((start + r) % data.rows) + 1) * width), r * width);
-    out[name] = b;
-  }
-  return out;
-}
 
 const BATCH = 64;
 /** The most losses one message carries: a slice's are thinned to this many, evenly. */

@@ -120,6 +120,30 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
     expect(errors).toEqual([]);
   }, 300_000);
 
+  it("Step shows one training step's values and gradients, and the next press the next step", async () => {
+    await page.goto(url);
+    await page.reload();
+    await waitText("#generated", `(t) => t.includes('model "worked"')`);
+    await page.click("#step");
+    await waitText("#step-values", `(t) => t.includes("Step 1 ")`);
+    const rows = await page.$$eval("#step-values tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    const row = (name: string) => rows.find((r) => r[0] === name);
+    // The model's given weights, its data (XOR's four points, by its input shapes), and the loss's
+    // gradient as the hand derivation has it: L = ½ Σ (y − t)², so dy = y − t, element by element.
+    expect(row("W1")?.[3]).toBe("[0.1, 0.1, 0.2, 0.2]");
+    expect(row("t")?.[3]).toBe("[0, 1, 1, 0]");
+    const numbers = (name: string) => JSON.parse(row(name)![3]!) as number[];
+    const [y, t, dy] = [numbers("y"), numbers("t"), numbers("dy")];
+    expect(dy).toHaveLength(4);
+    dy.forEach((d, i) => expect(d).toBeCloseTo(y[i]! - t[i]!, 4));
+    for (const p of ["W1", "b1", "W2", "b2"]) expect(row(`∂L/∂${p}`)?.[3], p).toMatch(/\d/);
+    expect(row("∂L/∂W1")?.[2]).toBe("line 13");
+    await page.click("#step");
+    await waitText("#step-values", `(t) => t.includes("Step 2 ")`);
+    const w1 = await page.$$eval("#step-values tr", (trs) => trs.find((tr) => tr.querySelector("td")?.textContent === "W1")?.querySelectorAll("td")[3]?.textContent);
+    expect(w1).not.toBe("[0.1, 0.1, 0.2, 0.2]"); // the first step updated it
+  }, 300_000);
+
   it("compiles every small example in the browser's worker byte for byte as `gradc compile` does", async () => {
     // Inside the package, so the CLI's module imports "gradc/runtime" as the page's does.
     const dir = path.join(OUTPUT, "cli");
@@ -134,7 +158,7 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
           try {
             return await new Promise<{ ok: boolean; code?: string; diagnostic?: string }>((resolve) => {
               worker.onmessage = (e) => resolve(e.data);
-              worker.postMessage({ id: 1, text: source });
+              worker.postMessage({ kind: "compile", id: 1, text: source });
             });
           } finally {
             worker.terminate();
