@@ -6,6 +6,9 @@
 //   model.ts, layers.ts, …) → check the default export (GC1004, GC1008) → trace (GC2xxx, GC1003,
 //   GC1008) → name nodes after the `const NAME = dslCall(...)` that made them.
 //
+// Reading files, running the code, packages and the type-check's program go through the host
+// (./host.ts): node's (node:fs, node:vm, ts-morph) here, a browser's in the playground.
+//
 // This runs the model's code in the caller's process. The CLI calls it inside gradc's box (compiler/box/),
 // which passes a ModelGuard: the box learns how to locate model code and may refuse its imports.
 //
