@@ -11,10 +11,15 @@
 // indentation, a syntax error in what is left), the whole text goes through prettier instead.
 // Output is byte for byte prettier's either way: the examples' goldens and test/emit/format.test.ts
 // compare the two.
-import { format } from "prettier";
+// Prettier's standalone build with its plugins, not its Node entry: the same code, and it runs in a
+// browser too, so the playground's modules are byte for byte the CLI's (test/playground/).
+import { format } from "prettier/standalone";
+import * as estree from "prettier/plugins/estree";
+import * as typescript from "prettier/plugins/typescript";
 import { INDENT, linesAt, plainLine, PRINT_WIDTH, type PlainLine } from "./plainLines.js";
 
-const OPTIONS = { parser: "typescript", printWidth: PRINT_WIDTH, semi: true, singleQuote: false, trailingComma: "all" } as const;
+const PLUGINS = [typescript, estree];
+const OPTIONS = { parser: "typescript", plugins: PLUGINS, printWidth: PRINT_WIDTH, semi: true, singleQuote: false, trailingComma: "all" } as const;
 
 export async function formatTypeScript(source: string): Promise<string> {
   const fast = await formatAround(source);
@@ -29,8 +34,10 @@ export function prettier(source: string): Promise<string> {
 }
 
 /** `-o model.gen.js`: the transpiled module (./javascript.ts), all of it through prettier. */
-export function formatJavaScript(source: string): Promise<string> {
-  return format(source, { ...OPTIONS, parser: "babel" });
+export async function formatJavaScript(source: string): Promise<string> {
+  // Loaded when asked for: the playground's bundle never formats JavaScript and leaves it out.
+  const babel = await import("prettier/plugins/babel");
+  return format(source, { ...OPTIONS, parser: "babel", plugins: [babel, estree] });
 }
 
 const PLACEHOLDER = "GRADC_PLAIN_LINES_";

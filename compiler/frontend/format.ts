@@ -8,11 +8,11 @@
 // The underline starts at the location and covers the call expression that starts there (or, failing
 // that, the token there), on the location's line. Tested in test/frontend/format.test.ts.
 
-import { readFileSync } from "node:fs";
 import { ts } from "ts-morph";
 import type { GradcError } from "../diagnostics.js";
 import type { Loc } from "../ir/loc.js";
 import { dataDiagnostic, displayPath } from "../../runtime/userErrors.js";
+import { host } from "./host.js";
 
 /** `file:line:col - error GCnnnn: message` and a code frame; `error GCnnnn: message` without a location. */
 export function formatDiagnostic(err: GradcError, sourceText?: string, cwd: string = process.cwd()): string {
@@ -29,7 +29,7 @@ export function formatDiagnostic(err: GradcError, sourceText?: string, cwd: stri
 
 function tryRead(file: string): string | undefined {
   try {
-    return readFileSync(file, "utf8");
+    return host.readFile(file);
   } catch {
     return undefined;
   }

@@ -6,6 +6,9 @@
 //   model.ts, layers.ts, …) → check the default export (GC1004, GC1008) → trace (GC2xxx, GC1003,
 //   GC1008) → name nodes after the `const NAME = dslCall(...)` that made them.
 //
+// Reading files, running the code, packages and the type-check's program go through the host
+// (./host.ts): node's (node:fs, node:vm, ts-morph) here, a browser's in the playground.
+//
 // This runs the model's code in the caller's process. The CLI calls it inside gradc's box (compiler/box/),
 // which passes a ModelGuard: the box learns how to locate model code and may refuse its imports.
 //
@@ -16,13 +19,8 @@
 // callee or the argument list's `(` to the start of the call. Tested in test/frontend/*.test.ts and,
 // for models in several files, test/cli/multiFile.test.ts.
 
-import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
-import { Project, ts } from "ts-morph";
+import { ts } from "ts-morph";
 import { differentiateBody } from "../autodiff/scanBody.js";
 import { createContext, locFromStack, type TraceContext } from "../ir/context.js";
 import * as dsl from "../dsl/index.js";
@@ -37,6 +35,7 @@ import { closeNames } from "../closeNames.js";
 import { displayPath } from "../../runtime/userErrors.js";
 import { isRelative, moduleGraph, openSource, RESOLUTION, type ModuleGraph, type UserFile } from "./modules.js";
 import { ModelSource } from "./source.js";
+import { host } from "./host.js";
 
 export { ModelSource } from "./source.js";
 
@@ -73,7 +72,7 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
   const modelPath = path.resolve(file);
   let text: string;
   try {
-    text = await readFile(modelPath, "utf8");
+    text = host.readFile(modelPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new GradcError(codes.io, `cannot read ${displayPath(file)}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory, not a model file" : (e as Error).message}`);
@@ -191,58 +190,30 @@ const GRADC_MODULES: ReadonlyMap<string, { readonly file: string; readonly expor
 
 /** The DSL's types for the module specifier "gradc" (or another of GRADC_MODULES): the sources, or the declarations in dist/. */
 export function dslTypesFile(module = "gradc"): string {
-  const dir = fileURLToPath(new URL("../dsl/", import.meta.url));
-  const base = GRADC_MODULES.get(module)!.file;
-  const order = import.meta.url.endsWith(".ts") ? [`${base}.ts`, `${base}.d.ts`] : [`${base}.d.ts`, `${base}.ts`];
-  for (const f of order) if (existsSync(path.join(dir, f))) return path.join(dir, f);
-  throw new Error(`internal: no gradc DSL types (${base}.ts or ${base}.d.ts) in ${dir}`);
+  return host.dslTypesFile(GRADC_MODULES.get(module)!.file);
 }
 
-// `console` without all of @types/node (which triples the cold type-check time).
-const PRELUDE = `declare var console: { log(...data: any[]): void; info(...data: any[]): void; warn(...data: any[]): void; error(...data: any[]): void; debug(...data: any[]): void; table(data: any): void };\n`;
-
-const projects = new Map<string, Project>();
-
-/** One Project per process (and per need of node's types): lib files and DSL types are parsed once. */
-function project(nodeTypes: string | null): Project {
-  const key = nodeTypes ?? "";
-  let p = projects.get(key);
-  if (p) return p;
-  p = new Project({
-    skipAddingFilesFromTsConfig: true,
-    compilerOptions: {
-      strict: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: RESOLUTION.moduleResolution!,
-      allowImportingTsExtensions: true,
-      lib: ["lib.es2022.d.ts"],
-      types: nodeTypes ? ["node"] : [],
-      ...(nodeTypes ? { typeRoots: [path.dirname(nodeTypes)] } : {}),
-      esModuleInterop: true,
-      skipLibCheck: true,
-      noEmit: true,
-      paths: Object.fromEntries([...GRADC_MODULES.keys()].map((m) => [m, [dslTypesFile(m)]])),
-    },
-  });
-  if (!nodeTypes) p.createSourceFile(path.join(path.dirname(dslTypesFile()), "__gradc_prelude__.d.ts"), PRELUDE, { overwrite: true });
-  projects.set(key, p);
-  return p;
+/** How model files are type-checked: strictly, against ES2022 and the DSL's own types. */
+function typecheckOptions(): ts.CompilerOptions {
+  return {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: RESOLUTION.moduleResolution!,
+    allowImportingTsExtensions: true,
+    lib: ["lib.es2022.d.ts"],
+    esModuleInterop: true,
+    skipLibCheck: true,
+    noEmit: true,
+    paths: Object.fromEntries([...GRADC_MODULES.keys()].map((m) => [m, [dslTypesFile(m)]])),
+  };
 }
 
 /** @types/node, when one of the model's files uses anything of node's (a package or node: import, process, Buffer, ...). */
 function nodeTypesFor(modules: ModuleGraph): string | null {
   const sources = [...modules.modules.values()].map((m) => m.src);
   const needs = (src: ModelSource) => src.imports().some((i) => !GRADC_MODULES.has(i.spec.text) && !isRelative(i.spec.text)) || mentionsNodeGlobals(src.sf);
-  if (!sources.some(needs)) return null;
-  for (const from of [modules.root, fileURLToPath(import.meta.url)]) {
-    try {
-      return path.dirname(createRequire(from).resolve("@types/node/package.json"));
-    } catch {
-      // not installed there
-    }
-  }
-  return null;
+  return sources.some(needs) ? host.nodeTypes([modules.root]) : null;
 }
 
 const NODE_GLOBALS = new Set(["process", "Buffer", "require", "module", "exports", "__dirname", "__filename", "global", "NodeJS", "setImmediate"]);
@@ -260,12 +231,11 @@ function mentionsNodeGlobals(sf: ts.SourceFile): boolean {
 
 /** Type-checks every file of the model in one program; the first error of the first file that has one (imported files first). */
 function typecheck(modules: ModuleGraph): void {
-  const p = project(nodeTypesFor(modules));
-  const files = [...modules.modules.values()].map((m) => p.createSourceFile(m.src.file, m.src.text + (m.aside?.declarations ?? ""), { overwrite: true }));
+  const files = new Map([...modules.modules.values()].map((m) => [m.src.file, m.src.text + (m.aside?.declarations ?? "")]));
+  const { program, release } = host.program(files, typecheckOptions(), nodeTypesFor(modules));
   try {
-    const program = p.getProgram().compilerObject;
-    for (const [i, { src }] of [...modules.modules.values()].entries()) {
-      const node = files[i]!.compilerNode;
+    for (const { src } of modules.modules.values()) {
+      const node = program.getSourceFile(src.file)!;
       const diags = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
       const first = diags.find((d) => d.category === ts.DiagnosticCategory.Error);
       if (!first) continue;
@@ -277,7 +247,7 @@ function typecheck(modules: ModuleGraph): void {
       throw new GradcError(codes.typecheck, message, loc);
     }
   } finally {
-    for (const sf of files) p.removeSourceFile(sf);
+    release();
   }
 }
 
@@ -353,7 +323,7 @@ export function dslExportNames(): string[] {
   const names = new Set<string>(Object.keys(dsl));
   try {
     const file = dslTypesFile();
-    const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, false);
+    const sf = ts.createSourceFile(file, host.readFile(file), ts.ScriptTarget.ES2022, false);
     for (const s of sf.statements) {
       if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause)) for (const e of s.exportClause.elements) names.add(e.name.text);
       else if ((ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) names.add(s.name.text);
@@ -385,7 +355,7 @@ function evaluate(modules: ModuleGraph, compiled: ReadonlyMap<string, { code: st
     const done = loaded.get(file);
     if (done) return done.exports;
     const { deps } = modules.modules.get(file)!;
-    const nodeRequire = createRequire(file);
+    const nodeRequire = host.packageRequire(file);
     const requireOf = (spec: string): unknown => {
       const own = GRADC_MODULES.get(spec);
       if (own) return own.exports;
@@ -399,7 +369,7 @@ function evaluate(modules: ModuleGraph, compiled: ReadonlyMap<string, { code: st
     };
     // In the box, require.cache would hand out other modules' own (unguarded) require functions.
     const requireFn = Object.assign(requireOf, guard ? { resolve: nodeRequire.resolve } : { resolve: nodeRequire.resolve, cache: nodeRequire.cache });
-    const fn = vm.compileFunction(compiled.get(file)!.code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
+    const fn = host.compileFunction(compiled.get(file)!.code, ["exports", "require", "module", "__filename", "__dirname"], file);
     const module = { exports: {} as Record<string, unknown> };
     loaded.set(file, module); // before it runs, as CommonJS does (only `import type` cycles reach here, and those vanish in transpiling)
     fn.call(module.exports, module.exports, requireFn, module, file, path.dirname(file));

@@ -10,12 +10,12 @@
 //   - in gradc's box, a file outside the model's project folder: GC1003, worded by the box's guard.
 // Tested through the CLI in test/cli/multiFile.test.ts.
 
-import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ts } from "ts-morph";
 import { codes, GradcError } from "../diagnostics.js";
 import { setAsideBulkLiterals, type SetAside } from "./bulkLiterals.js";
 import { ModelSource } from "./source.js";
+import { host } from "./host.js";
 
 /** One of the model's files as the compiler works on it: its large number literals set aside (./bulkLiterals.ts). */
 export interface UserFile {
@@ -121,25 +121,25 @@ function resolve(spec: string, from: ModelSource, describe: ((e: unknown) => str
   let denied: unknown = null;
   const exists = (p: string, dir: boolean): boolean => {
     try {
-      const st = statSync(p);
+      const st = host.stat(p);
       return dir ? st.isDirectory() : st.isFile();
     } catch (e) {
       if ((e as { code?: unknown }).code === "ERR_ACCESS_DENIED") denied ??= e;
       return false;
     }
   };
-  const host: ts.ModuleResolutionHost = {
+  const resolutionHost: ts.ModuleResolutionHost = {
     fileExists: (p) => exists(p, false),
     directoryExists: (p) => exists(p, true),
     readFile: (p) => {
       try {
-        return readFileSync(p, "utf8");
+        return host.readFile(p);
       } catch {
         return undefined;
       }
     },
   };
-  const found = ts.resolveModuleName(spec, from.file, RESOLUTION, host).resolvedModule;
+  const found = ts.resolveModuleName(spec, from.file, RESOLUTION, resolutionHost).resolvedModule;
   const at = from.locOf(importSpec(from, spec));
   if (!found) {
     // Word it after the file asked for, not the folder the resolver happened to look at first.
@@ -160,7 +160,7 @@ function resolve(spec: string, from: ModelSource, describe: ((e: unknown) => str
 
 function read(file: string, spec: string, from: ModelSource, describe: ((e: unknown) => string | undefined) | undefined): string {
   try {
-    return readFileSync(file, "utf8");
+    return host.readFile(file);
   } catch (e) {
     const at = from.locOf(importSpec(from, spec));
     const why = describe?.(e);
