@@ -3,7 +3,7 @@
 // build`, whose dist/ holds the DSL's declarations the page type-checks against).
 //
 // The compiler is bundled from its sources as they are; only what touches the machine is swapped:
-// compiler/frontend/nodeHost.ts becomes ./src/browserHost.ts (the host interface: compiler/frontend/host.ts),
+// compiler/frontend/nodeHost.ts becomes ./src/browserHost.ts (the host interface: compiler/frontend/hostInterface.ts),
 // "ts-morph" becomes the TypeScript it bundles (the frontend uses its `ts` only), node:path becomes
 // path-browserify, and the other Node built-ins the bundle reaches but the page never calls become
 // stubs that throw if called. Usage: node playground/build.mjs [--dev] (--dev: no minifying).

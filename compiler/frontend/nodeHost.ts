@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { Project, type ts } from "ts-morph";
-import { PRELUDE, type Host, type ModuleFunction } from "./host.js";
+import { PRELUDE, type Host, type ModuleFunction } from "./hostInterface.js";
 
 const projects = new Map<string, Project>();
 

@@ -1,4 +1,4 @@
-// The frontend's host in a browser (compiler/frontend/host.ts): playground/build.mjs bundles this file in
+// The frontend's host in a browser (compiler/frontend/hostInterface.ts): playground/build.mjs bundles this file in
 // place of compiler/frontend/nodeHost.ts. The model is one file, /model.ts, given as text; there is no
 // disk, so reading any other file fails as a missing file does on Node (an import of ./layers.js is a
 // located GC1002). The model's code runs through eval with a sourceURL naming its file, so the stack
@@ -7,7 +7,7 @@
 // as text (virtual:types, made by the build); their parsed files are kept between compiles.
 import { ts } from "ts-morph";
 import typeFiles from "virtual:types";
-import { PRELUDE, type Host, type ModuleFunction } from "../../compiler/frontend/host.js";
+import { PRELUDE, type Host, type ModuleFunction } from "../../compiler/frontend/hostInterface.js";
 
 /** Where the bundled declarations live in the in-memory file system. */
 const DSL_DIR = "/gradc/compiler/dsl/";
