@@ -149,7 +149,7 @@ describe("simplify: broadcasts and reshapes", () => {
     const r = simplified(g);
     expect(show(outputOf(r.graph, "out"))).toBe("broadcastTo{shape=[2,2]}(reshape{shape=[2,1]}(v))");
     // Only the product reads the column directly (mul broadcasts [2, 1] against [2, 2] itself).
-    expect(r.notes).toEqual(["broadcast(x)·y → x·y"]);
+    expect(r.notes).toEqual(["x·broadcast(y) → x·y"]);
     expect(show(r.graph.loss!)).toBe("sum(mul(reshape{shape=[2,1]}(v), C[2,2]))");
   });
 
