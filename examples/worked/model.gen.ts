@@ -195,12 +195,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     const square = sub_0 * sub_0;
     sum += square;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dz2 = (0.5 ⊙ (2 ⊙ sub)) ⊙ (y ⊙ (1 − y))   (sigmoid', model.ts:16:13)
-    const mul = 2 * sub_0;
-    const dy = 0.5 * mul;
+    // dz2 = sub ⊙ (y ⊙ (1 − y))   (sigmoid', model.ts:16:13)
     const sub_2 = 1 - y_0;
-    const mul_2 = y_0 * sub_2;
-    const dz2_0 = dy * mul_2;
+    const mul = y_0 * sub_2;
+    const dz2_0 = sub_0 * mul;
     // db2 = Σ_axis0 dz2   (add', model.ts:15:14)
     db2_0 += dz2_0;
     // dW2 = h1ᵀ·dz2   (matmul', model.ts:15:18)

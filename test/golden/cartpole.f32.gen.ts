@@ -313,8 +313,8 @@ function trainPass(
   const div_3 = 0.01 / n;
   // div_4 = 0.5 / N   (div', model.ts:36:21)
   const div_4 = 0.5 / n;
-  // div_5 = 1 / N   (model.ts:35:26)
-  const div_5 = 1 / n;
+  // div_5 = (-1) / N   (div', model.ts:35:26)
+  const div_5 = -1 / n;
   let sum = 0;
   let sum_2 = 0;
   sum_3.fill(0);
@@ -411,9 +411,8 @@ function trainPass(
     // dvalue = div_4 ⊙ (2 ⊙ sub)   (square', model.ts:36:21)
     const mul_6 = 2 * sub_0;
     const dvalue_0 = div_4 * mul_6;
-    // dlogPi = −(div_5 ⊙ advantages)   (mul', model.ts:35:31)
-    const mul_7 = div_5 * advantages[i]!;
-    const dlogPi_0 = -mul_7;
+    // dlogPi = div_5 ⊙ advantages   (mul', model.ts:35:31)
+    const dlogPi_0 = div_5 * advantages[i]!;
     // dc2 = Σ_axis0 dvalue   (add', model.ts:33:17)
     dc2_0 += dvalue_0;
     // dV2 = tanhᵀ·dvalue   (matmul', model.ts:33:21)

@@ -1190,10 +1190,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   }
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
-  // div_2 = 1 / mul   (model.ts:29:20)
-  const div_2 = 1 / mul;
-  // neg = −div_2   (div', model.ts:29:20)
-  const neg = -div_2;
+  // div_2 = (-1) / mul   (div', model.ts:29:20)
+  const div_2 = -1 / mul;
   // broadcastTo_3 = 0   (scan', model.ts:26:18)
   for (let i = 0; i < 32; i++) {
     for (let j = 0; j < 512; j++) {
@@ -1235,9 +1233,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       sum += pick[i * 64 + j]!;
     }
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // broadcastTo_2 = neg   (sum', model.ts:29:20)
+    // broadcastTo_2 = div_2   (sum', model.ts:29:20)
     for (let j = 0; j < 64; j++) {
-      broadcastTo_2[i * 64 + j] = neg;
+      broadcastTo_2[i * 64 + j] = div_2;
     }
     // dlogProbs = onehot(next) ⊙ broadcastTo_2   (pick', model.ts:29:25)
     for (let r1_3 = 0; r1_3 < 64; r1_3++) {
