@@ -11,6 +11,7 @@ import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
 import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
+import { shareRowStatistics } from "./rowStatistics.js";
 import { getOp } from "../ops/index.js";
 import { scaledByBatch } from "../ops/kernelLoops.js";
 import type { NestedContext, Precision, RuntimeMath } from "../ops/op.js";
@@ -678,7 +679,9 @@ function emitKernels(
     headed = "forward";
     return "// ──── forward ────";
   };
-  const { lines, loopOf, segmentOf } = fuseBatchLoops(codes, section);
+  const fused = fuseBatchLoops(codes, section);
+  const { loopOf, segmentOf } = fused;
+  const lines = shareRowStatistics(fused.lines);
   // Saved for backward: stored forward values that some backward kernel reads.
   const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
   const saved: SavedValue[] = [];

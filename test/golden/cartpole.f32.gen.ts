@@ -362,12 +362,9 @@ function trainPass(
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
     for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
-    let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
-    let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
-    const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
+    // the row's max and Σ exp: max, sumExp, computed above
+    const logSum = Math.log(sumExp);
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
     const logPi_0 = logProbs[i * 2 + actions[i]!]!;
     // h3 = tanh(states·V1 + c1)   (model.ts:33:28)
@@ -578,12 +575,9 @@ function evaluatePass(
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
     for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
-    let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
-    let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
-    const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
+    // the row's max and Σ exp: max, sumExp, computed above
+    const logSum = Math.log(sumExp);
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
     const logPi_0 = logProbs[i * 2 + actions[i]!]!;
     // h3 = tanh(states·V1 + c1)   (model.ts:33:28)

@@ -905,11 +905,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta3 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
@@ -2017,11 +2014,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;
