@@ -1,7 +1,7 @@
 // Algebraic simplification: identities that make the gradient graph read like the textbook.
 // Test: test/passes/simplify.test.ts
 import { make } from "../dsl/context.js";
-import { mul } from "../dsl/core.js";
+import { div, mul } from "../dsl/core.js";
 import type { Node } from "../ir/node.js";
 import { sameShape, type Shape } from "../ir/shape.js";
 import { rule, rewritePass, type RuleGuard } from "./rules.js";
@@ -43,6 +43,13 @@ const exactQuotient: RuleGuard = (_n, env) => {
   const c = value(env, "c"), d = value(env, "d");
   return isExactFactor(d) && inRange(c) && inRange(c / d);
 };
+/** (c/N)·(d·x) = ((c·d)/N)·x bit for bit: d is a power of two (so c·d/N is d times c/N, exactly). */
+const exactOverN: RuleGuard = (_n, env) => isExactFactor(value(env, "d")) && inRange(value(env, "c")) && inRange(value(env, "c") * value(env, "d"));
+/** ((c·d)/N)·x, with the quotient on the side the matched node had it. */
+const overN = (env: ReadonlyMap<string, Node>, n: Node): Node => {
+  const q = div(scalarConst(value(env, "c") * value(env, "d")), env.get("n")!);
+  return n.inputs[0]!.op === "div" ? mul(q, env.get("x")!) : mul(env.get("x")!, q);
+};
 /** c·x, with the constant on the side `like` (a mul) has its constant: a rewrite keeps the operands' order. */
 const scaled = (c: number, x: Node, like: Node): Node =>
   c === 1 ? x : like.inputs[0]!.op === "const" ? mul(scalarConst(c), x) : mul(x, scalarConst(c));
@@ -69,6 +76,9 @@ export const simplifyRules = [
   // Signs move into a constant freely: negation is exact.
   rule("mul(c:const, mul(d:const, x))", (env, n) => scaled(value(env, "c") * value(env, "d"), env.get("x")!, n), "c₁·(c₂·x) → (c₁c₂)·x  (one a power of two)", { when: exactProduct, commutative: true }),
   rule("mul(c:const, mul(x, d:const))", (env, n) => scaled(value(env, "c") * value(env, "d"), env.get("x")!, n), "c₁·(x·c₂) → (c₁c₂)·x  (one a power of two)", { when: exactProduct, commutative: true }),
+  // The same with the factor a constant over N (a mean's 1/N): (c/N)·(d·x) → ((c·d)/N)·x, d a power of two.
+  rule("mul(div(c:const, n), mul(d:const, x))", overN, "(c₁/N)·(c₂·x) → ((c₁c₂)/N)·x  (c₂ a power of two)", { when: exactOverN, commutative: true }),
+  rule("mul(div(c:const, n), mul(x, d:const))", overN, "(c₁/N)·(x·c₂) → ((c₁c₂)/N)·x  (c₂ a power of two)", { when: exactOverN, commutative: true }),
   rule("div(mul(x, c:const), d:const)", (env, n) => scaled(value(env, "c") / value(env, "d"), env.get("x")!, n.inputs[0]!), "(x·c₁)/c₂ → x·(c₁/c₂)  (c₂ a power of two; (x·c)/c → x)", { when: exactQuotient, commutative: true }),
   rule("neg(mul(c:const, x))", (env, n) => scaled(-value(env, "c"), env.get("x")!, n.inputs[0]!), "−(c·x) → (−c)·x", { commutative: true }),
   rule("neg(c:const)", (env) => scalarConst(-value(env, "c")), "−c → the constant −c"),

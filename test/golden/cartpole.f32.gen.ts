@@ -311,8 +311,8 @@ function trainPass(
 
   // div_3 = 0.01 / N   (div', model.ts:37:23)
   const div_3 = 0.01 / n;
-  // div_4 = 0.5 / N   (div', model.ts:36:21)
-  const div_4 = 0.5 / n;
+  // div_4 = 1 / N   (model.ts:36:21)
+  const div_4 = 1 / n;
   // div_5 = (-1) / N   (div', model.ts:35:26)
   const div_5 = -1 / n;
   let sum = 0;
@@ -405,9 +405,8 @@ function trainPass(
     // dprobs = div_3 ⊙ logProbs   (mul', model.ts:37:32)
     const dprobs_0 = div_3 * logProbs[i * 2]!;
     const dprobs_1 = div_3 * logProbs[i * 2 + 1]!;
-    // delta4 = div_4 ⊙ (2 ⊙ v1)   (square', model.ts:36:21)
-    const mul_4 = 2 * v1_0;
-    const delta4_0 = div_4 * mul_4;
+    // delta4 = div_4 ⊙ v1   (square', model.ts:36:21)
+    const delta4_0 = div_4 * v1_0;
     // dlogPi = div_5 ⊙ advantages   (mul', model.ts:35:31)
     const dlogPi_0 = div_5 * advantages[i]!;
     // dc2 = Σ_rows delta4   (add', model.ts:33:17)

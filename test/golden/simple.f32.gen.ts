@@ -136,8 +136,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
-  // div = 1 / N   (div', model.ts:13:18)
-  const div = 1 / n;
+  // div = 2 / N   (model.ts:13:18)
+  const div = 2 / n;
   let sum = 0;
   let db2_0 = 0;
   let dW2_0 = 0;
@@ -163,9 +163,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const square = v1_0 * v1_0;
     sum += square;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // delta2 = div ⊙ (2 ⊙ v1)   (square', model.ts:13:18)
-    const mul = 2 * v1_0;
-    const delta2_0 = div * mul;
+    // delta2 = div ⊙ v1   (square', model.ts:13:18)
+    const delta2_0 = div * v1_0;
     // db2 = Σ_rows delta2   (add', model.ts:12:15)
     db2_0 += delta2_0;
     // dW2 = h1ᵀ·delta2   (matmul', model.ts:12:19)

@@ -82,6 +82,17 @@ describe("the arithmetic: powers of two combine bit for bit", () => {
         }
   });
 
+  it("(c₁/N)·(c₂·x) ≡ ((c₁c₂)/N)·x for a power of two c₂, any c₁ and any batch size N", () => {
+    const cs = [1, 0.5, 0.01, 3, -1, ...Array.from({ length: 10 }, () => randomDouble(-10, 10))];
+    for (const N of [1, 3, 7, 10, 64, 100, 1000, 4097])
+      for (const c of cs)
+        for (const d of powersOfTwo)
+          for (const x of doubles.slice(0, 1000)) {
+            if (!normal(d * x, DOUBLE.min, DOUBLE.max) || !normal((c / N) * d * x, DOUBLE.min, DOUBLE.max)) continue;
+            if (!Object.is((c / N) * (d * x), ((c * d) / N) * x)) expect.fail(`(${c}/${N})·(${d}·${x})`);
+          }
+  });
+
   it("(x·c₁)/c₂ ≡ x·(c₁/c₂), and (x·c)/c ≡ x, wherever x·c₁ is finite and normal", () => {
     for (const c1 of powersOfTwo)
       for (const c2 of powersOfTwo)
@@ -143,6 +154,8 @@ describe("simplify: constant factors", () => {
     ["−(3·x) → (−3)·x", (x) => d.neg(d.mul(3, x)), "mul(-3, x)"],
     ["−(x·0.1) → x·(−0.1)", (x) => d.neg(d.mul(x, 0.1)), "mul(x, -0.1)"],
     ["x·(−2) stays", (x) => d.mul(x, d.neg(d.scalar(2))), "mul(x, -2)"],
+    ["(1/N)·(2·x) → (2/N)·x", (x) => d.mul(d.div(1, d.dim("batch")), d.mul(2, x)), "mul(div(2, N), x)"],
+    ["(2·x)·(0.5/N) → x·(1/N)", (x) => d.mul(d.mul(2, x), d.div(0.5, d.dim("batch"))), "mul(x, div(1, N))"],
     // Not powers of two: left as written.
     ["3·(7·x) stays", (x) => d.mul(3, d.mul(7, x)), "mul(3, mul(7, x))"],
     ["(x·2)/3 stays (the divisor is not a power of two)", (x) => d.div(d.mul(x, 2), 3), "div(mul(x, 2), 3)"],

@@ -229,7 +229,7 @@ describe("simplify: gradients read like the textbook", () => {
     expectPreserved(joint, r.graph, { classes: 3 });
   });
 
-  it("mse: ∂L/∂out = (1/N)·(2·(out − y)), no broadcasts or reshapes left", () => {
+  it("mse: ∂L/∂out = (2/N)·(out − y) (the constant factors combined), no broadcasts or reshapes left", () => {
     const g = traced(() => {
       const x = d.input("x", ["batch", 2]);
       const y = d.input("y", ["batch", 1]);
@@ -239,7 +239,7 @@ describe("simplify: gradients read like the textbook", () => {
     });
     const joint = grad(g);
     const r = runPass(simplify, joint);
-    expect(show(gradOf(r.graph, "W"))).toBe("matmul{transA=true}(x, mul(div(1, N), mul(2, sub(matmul(x, W), y))))");
+    expect(show(gradOf(r.graph, "W"))).toBe("matmul{transA=true}(x, mul(div(2, N), sub(matmul(x, W), y)))");
     expect(countOp(r.graph, "broadcastTo") + countOp(r.graph, "reshape")).toBe(0);
     expect(r.changes).toBeGreaterThan(0);
     expectPreserved(joint, r.graph);
