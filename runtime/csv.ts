@@ -65,7 +65,7 @@ export function fromCsv(text: string, options: CsvOptions): Dataset<"x" | "y"> {
 
   const records = readRecords(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, delimiter, file);
   const first = records.next();
-  if (first.done) throw new GradcError(codes.emptyData, `${file} is empty; a header row is required`);
+  if (first.done) throw new GradcError(codes.emptyData, "the file is empty; a header row is required", at(1));
   const headerRecord = first.value;
   const header = headerRecord.cells.map((h) => h.trim());
   const seen = new Map<string, number>();
@@ -112,7 +112,7 @@ export function fromCsv(text: string, options: CsvOptions): Dataset<"x" | "y"> {
     for (let f = 0; f < featureCols.length; f++) x.push(cell(r, featureCols[f]!, featureNames[f]!, dtype === "f32"));
     lines.push(r.line);
   }
-  if (y.length === 0) throw new GradcError(codes.emptyData, `${file} has a header but no data rows`, at(headerRecord.line));
+  if (y.length === 0) throw new GradcError(codes.emptyData, "the file has a header but no data rows", at(headerRecord.line));
   const ds = fromArrays({
     x: { shape: [featureCols.length], dtype, values: x },
     y: { shape: [], dtype: labelDtype, values: y },

@@ -27,7 +27,20 @@ export type CheckFinite = "off" | "epoch" | "step";
 /** The first non-finite value a check found. */
 export type NonFinite =
   | { readonly kind: "loss"; readonly value: number }
-  | { readonly kind: "param"; readonly name: string; readonly index: number; readonly value: number; readonly loss: number };
+  | { readonly kind: "param"; readonly name: string; readonly index: number; readonly value: number; readonly loss: number }
+  /**
+   * The loss over a data set measured after an epoch (the test set, or the training set's metrics) is
+   * not finite while every parameter is: the forward pass overflows on some sample. `sample` is the
+   * first such sample (its data set row, and its place in the data file when known); `largest` the
+   * parameter entry of largest magnitude, usually the reason.
+   */
+  | {
+      readonly kind: "evaluation";
+      readonly set: "test" | "train";
+      readonly value: number;
+      readonly sample?: { readonly row: number; readonly place?: string };
+      readonly largest: { readonly name: string; readonly index: number; readonly value: number };
+    };
 
 /** The failing step, ready to be replayed: the state before it and its batch. */
 export interface FailingStep {
@@ -83,8 +96,20 @@ export function withOperation(e: DivergedError, operation: string, loc?: ErrorLo
 }
 
 function divergenceMessage(d: Divergence): string {
-  const where = `epoch ${d.epoch}, step ${d.step} (batch ${d.batch} of ${d.batchesPerEpoch} in the epoch)`;
   const c = d.cause;
+  if (c.kind === "evaluation") {
+    // Every step's loss and the parameters were finite: there is no step to replay, only a data set
+    // on which the (finite, but huge) parameters overflow.
+    const { name, index, value } = c.largest;
+    const sample = c.sample ? `; the first ${c.set} sample whose loss is not finite is ${c.sample.place ?? `row ${c.sample.row}`}` : "";
+    return [
+      `training diverged after epoch ${d.epoch} (step ${d.step}): the ${c.set === "test" ? "test" : "training set's"} loss is ${String(c.value)} though every parameter is finite${sample}`,
+      `the parameters have grown until the forward pass overflows (the largest is ${name}[${index}] = ${formatNumber(value)})`,
+      ...d.notes,
+      "hint: lower the learning rate, or clip the gradients; or look for extreme values in that sample",
+    ].join("\n");
+  }
+  const where = `epoch ${d.epoch}, step ${d.step} (batch ${d.batch} of ${d.batchesPerEpoch} in the epoch)`;
   const what =
     c.kind === "loss"
       ? `the loss is ${String(c.value)}`
@@ -112,6 +137,16 @@ export function firstNonFiniteParam(params: Readonly<Record<string, FloatArray>>
     }
   }
   return undefined;
+}
+
+/** The parameter entry of largest magnitude (all finite), in the order of `names`. */
+export function largestParam(params: Readonly<Record<string, FloatArray>>, names: readonly string[]): { name: string; index: number; value: number } {
+  let best = { name: names[0] ?? "", index: 0, value: 0 };
+  for (const name of names) {
+    const p = params[name]!;
+    for (let i = 0; i < p.length; i++) if (Math.abs(p[i]!) > Math.abs(best.value)) best = { name, index: i, value: p[i]! };
+  }
+  return best;
 }
 
 /** Everything a step depends on besides its batch and the learning-rate schedule. */

@@ -206,6 +206,14 @@ export function formatLoss(loss: number): string {
   return Number.isFinite(loss) ? loss.toPrecision(4) : String(loss);
 }
 
+/**
+ * A loss or metric in an epoch's line: four decimals ("0.3412", "12.3456") while that reads well, else
+ * four significant digits with an exponent ("5.380e+19", not twenty digits and ".0000").
+ */
+export function formatMetric(x: number): string {
+  return Number.isFinite(x) && Math.abs(x) < 1e5 && (x === 0 || Math.abs(x) >= 1e-4) ? x.toFixed(4) : Number.isFinite(x) ? x.toExponential(3) : String(x);
+}
+
 /** Seconds as "m:ss", or "h:mm:ss" from one hour (rounded to the nearest second). */
 export function formatClock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

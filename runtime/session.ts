@@ -8,7 +8,7 @@ import type { Dataset } from "./data.js";
 import type { FloatArray } from "./init.js";
 import type { OptimizerSpec } from "./optim.js";
 import { digitGridSvg, trainingCurvesSvg, type DigitImage } from "./plot.js";
-import type { ProgressStream } from "./progress.js";
+import { formatMetric, type ProgressStream } from "./progress.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { firstNonFiniteParam, isDivergedError, withNote, type CheckFinite } from "./divergence.js";
 import { codes, GradcError, isGradcError } from "./errors.js";
@@ -200,7 +200,7 @@ export function runTraining(o: RunOptions): RunResult {
   if (test) {
     const accuracy = test.accuracy !== undefined ? ` · accuracy ${(100 * test.accuracy).toFixed(2)}% (${Math.round(test.accuracy * test.count)}/${test.count})` : "";
     const regression = test.mse !== undefined ? ` · MSE ${test.mse.toPrecision(4)} · MAE ${test.mae!.toPrecision(4)} · R² ${test.r2!.toFixed(4)} (${test.count} samples)` : "";
-    log(`test: loss ${test.loss.toFixed(4)}${accuracy}${regression}`);
+    log(`test: loss ${formatMetric(test.loss)}${accuracy}${regression}`);
   }
   log(`wrote ${written.map((f) => displayPath(f)).join(", ")}`);
   return { fit: result, ...(test ? { test } : {}), files: all, written };

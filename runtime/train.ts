@@ -12,11 +12,11 @@
 // check point, the parameters are checked for non-finite values, so a diverged run stops with GC4001 at
 // the step that went wrong instead of training on NaN (divergence.ts).
 import { batchCount, batches, sampleLoc, type Column, type Dataset } from "./data.js";
-import { divergedError, firstNonFiniteParam, replayToFailure, takeSnapshot, type CheckFinite, type NonFinite, type ReplayStep, type Snapshot } from "./divergence.js";
+import { divergedError, firstNonFiniteParam, largestParam, replayToFailure, takeSnapshot, type CheckFinite, type NonFinite, type ReplayStep, type Snapshot } from "./divergence.js";
 import { codes, GradcError } from "./errors.js";
 import type { FloatArray } from "./init.js";
 import type { Optimizer } from "./optim.js";
-import { createProgress, type ProgressStream } from "./progress.js";
+import { createProgress, formatMetric, type ProgressStream } from "./progress.js";
 import { checkFitState, type RunConfig } from "./resume.js";
 import { plateauStart, plateauStep, type PlateauState, type Schedule } from "./schedules.js";
 
@@ -321,6 +321,7 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     const order = { batchSize, shuffle, seed, epoch: state.epoch };
     const diverged = (cause: NonFinite): never => {
       progress?.done("(diverged)");
+      if (cause.kind === "evaluation") throw divergedError({ epoch: state.epoch + 1, step, batch, batchesPerEpoch: perEpoch, cause, notes: [] });
       throw divergence(trainer, train, rate, { ...start!, order, perEpoch, paramNames }, { cause, epoch: state.epoch + 1, step, batch });
     };
     /** The parameters must be finite before anyone sees them (a checkpoint, the next epoch). */
@@ -355,6 +356,12 @@ export function fit(trainer: FitTrainer, train: Dataset, options: FitOptions): F
     }
     const test = options.test ? evaluate(trainer, options.test, testOptions) : undefined;
     const trainMetrics = evaluateTrain ? evaluate(trainer, train, metricOptions) : undefined;
+    if (checkFinite !== "off") {
+      // The steps' losses and the parameters were finite, but the parameters may be so large that the
+      // forward pass overflows on other samples: stop here, before the epoch is recorded or saved.
+      if (test && test.loss - test.loss !== 0) diverged(evaluationCause(trainer, options.test!, "test", test.loss, paramNames));
+      if (trainMetrics && trainMetrics.loss - trainMetrics.loss !== 0) diverged(evaluationCause(trainer, train, "train", trainMetrics.loss, paramNames));
+    }
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       trainLoss: epochLossSum / epochSamples,
@@ -451,6 +458,21 @@ function divergence(trainer: FitTrainer, train: Dataset, rate: (step: number) =>
   });
 }
 
+/** Why an evaluation's loss is not finite: the first sample whose loss is not, and the largest parameter. */
+function evaluationCause(trainer: FitTrainer, ds: Dataset, set: "test" | "train", value: number, names: readonly string[]): NonFinite {
+  let sample: { row: number; place?: string } | undefined;
+  // One sample at a time (in evaluation mode no sample depends on another): only on a failure.
+  for (const b of batches(ds, { batchSize: 1 })) {
+    const loss = trainer.evaluate(b.inputs as never).loss;
+    if (loss - loss === 0) continue;
+    const row = b.rows[0]!;
+    const at = sampleLoc(ds, row);
+    sample = at ? { row, place: `${at.file.split(/[\\/]/).pop()}:${at.line}` } : { row };
+    break;
+  }
+  return { kind: "evaluation", set, value, ...(sample ? { sample } : {}), largest: largestParam(trainer.params, names) };
+}
+
 /** An epoch record's metric, which a rule (early stopping, reduceOnPlateau) watches: a usage error when the run does not measure it. */
 function metricOf(record: EpochRecord, metric: keyof EpochRecord, who: string): number {
   const value = record[metric];
@@ -472,9 +494,9 @@ function nextBest(best: FitState["best"], record: EpochRecord, rule: EarlyStoppi
 
 /** "train loss 0.3412 · test loss 0.2980 · test accuracy 91.62%" */
 export function describeEpoch(r: EpochRecord, withTrainLoss = true): string {
-  const parts = withTrainLoss ? [`train loss ${r.trainLoss.toFixed(4)}`] : [];
+  const parts = withTrainLoss ? [`train loss ${formatMetric(r.trainLoss)}`] : [];
   if (r.trainAccuracy !== undefined) parts.push(`train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%`);
-  if (r.testLoss !== undefined) parts.push(`test loss ${r.testLoss.toFixed(4)}`);
+  if (r.testLoss !== undefined) parts.push(`test loss ${formatMetric(r.testLoss)}`);
   if (r.testAccuracy !== undefined) parts.push(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
   if (r.testMse !== undefined) parts.push(`test MSE ${r.testMse.toPrecision(4)} · MAE ${r.testMae!.toPrecision(4)} · R² ${r.testR2!.toFixed(4)}`);
   return parts.join(" · ");

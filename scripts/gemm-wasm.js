@@ -9,7 +9,7 @@ import { gemmWat } from "./gemm-wat.js";
 
 export async function gemmWasmSource() {
   const wabt = await wabtInit();
-  const module = wabt.parseWat("gemm.wat", gemmWat(), { simd: true });
+  const module = wabt.parseWat("gemm.wat", gemmWat(), { simd: true, bulk_memory: true });
   const { buffer } = module.toBinary({});
   module.destroy();
   const base64 = Buffer.from(buffer).toString("base64");

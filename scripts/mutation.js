@@ -1,18 +1,21 @@
 // npm run mutation [-- TARGET...]: mutation testing with StrykerJS (config: stryker.config.mjs), one
-// target after another; TARGET is ops, emit, passes or runtime (default: all four). Extra Stryker
+// target after another; TARGET is ops, emit, passes or runtime (default: all four), or one of the
+// runtime's files alone: csv, checkpoint, optim. Extra Stryker
 // options pass through: `npm run mutation -- passes --concurrency 2`.
 // Reports: reports/mutation/TARGET.html and .json; the scores we keep are in test/MUTATION.md.
 import { run } from "./common.js";
 
 const all = ["ops", "emit", "passes", "runtime"];
+const parts = ["csv", "checkpoint", "optim"];
 const args = process.argv.slice(2);
-const targets = args.filter((a) => all.includes(a));
-const unknown = args.filter((a) => !a.startsWith("-") && !all.includes(a) && !/^\d+$/.test(a));
+const known = [...all, ...parts];
+const targets = args.filter((a) => known.includes(a));
+const unknown = args.filter((a) => !a.startsWith("-") && !known.includes(a) && !/^\d+$/.test(a));
 if (unknown.length) {
-  console.error(`mutation: unknown target ${unknown.join(", ")} (targets: ${all.join(", ")})`);
+  console.error(`mutation: unknown target ${unknown.join(", ")} (targets: ${known.join(", ")})`);
   process.exit(2);
 }
-const options = args.filter((a) => !all.includes(a));
+const options = args.filter((a) => !known.includes(a));
 for (const target of targets.length ? targets : all) {
   console.log(`\n── mutation testing: ${target} ──`);
   const t0 = performance.now();

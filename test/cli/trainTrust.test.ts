@@ -189,7 +189,7 @@ describe("bad data is a located diagnostic", () => {
       "tiny.csv has 2 rows; split 80/20 within each class, that leaves 0 for training and 2 for testing. Each class needs enough rows for both parts (at least 2)",
     );
     writeFileSync(path.join(dir, "header.csv"), "a,b,label\n\n");
-    expect(expectUserError(gradc("model.ts", "--data", "header.csv"), "GC3006")).toMatch(/header\.csv has a header but no data rows/);
+    expect(expectUserError(gradc("model.ts", "--data", "header.csv"), "GC3006")).toMatch(/^header\.csv:1 - error GC3006: the file has a header but no data rows\n/);
     expect(existsSync(path.join(dir, "tiny"))).toBe(false);
   });
 });

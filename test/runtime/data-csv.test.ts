@@ -79,7 +79,7 @@ describe("fromCsv", () => {
 
   it("reports header problems (GC3005) and a table without rows (GC3006)", () => {
     const e = (text: string, options: Parameters<typeof fromCsv>[1] = { label: "y" }) => thrown(() => fromCsv(text, options));
-    expect(e("", { label: "y", file: "d.csv" })).toMatchObject({ code: codes.emptyData, message: "d.csv is empty; a header row is required" });
+    expect(e("", { label: "y", file: "d.csv" })).toMatchObject({ code: codes.emptyData, message: "the file is empty; a header row is required", loc: { file: "d.csv", line: 1 } });
     expect(e("\n\n")).toMatchObject({ code: codes.emptyData });
     expect(e("a,b\n1,2\n")).toMatchObject({ code: codes.data, loc: { line: 1 }, message: 'label column "y" is not in the header (columns: "a", "b")' });
     expect(e("\na,b\n1,2\n").loc?.line).toBe(2);
@@ -87,7 +87,7 @@ describe("fromCsv", () => {
     expect(e("a,y\n1,2\n", { label: "y", features: ["y"] }).message).toMatch(/label column "y" cannot also be a feature/);
     expect(e("a,a,y\n1,2,3\n").message).toBe('column "a" appears twice in the header');
     expect(e("a,,y\n1,2,3\n").message).toBe("header column 2 is empty");
-    expect(e("a,y\n\n", { label: "y", file: "d.csv" })).toMatchObject({ code: codes.emptyData, message: "d.csv has a header but no data rows" });
+    expect(e("a,y\n\n", { label: "y", file: "d.csv" })).toMatchObject({ code: codes.emptyData, message: "the file has a header but no data rows", loc: { file: "d.csv", line: 1 } });
     expect(() => fromCsv("a,y\n1,0\n", {} as never)).toThrow(/options.label .* is required/);
   });
 

@@ -168,6 +168,35 @@ describe("a non-finite parameter", () => {
   });
 });
 
+describe("a non-finite evaluation loss with finite parameters", () => {
+  // Training data keep the weight near 2; one test sample is so large that its squared error overflows
+  // float64: every step and every parameter is finite, the test loss is not.
+  const outlier: Dataset = {
+    ...fromArrays({ x: { shape: [1], dtype: "f64", values: [1, 1e200, 2] }, y: { shape: [1], dtype: "f64", values: [2, 2, 4] } }),
+    source: { file: path.join(dir, "test.csv"), lines: Int32Array.from([2, 3, 4]) },
+  };
+
+  it("stops fit after the epoch, before it is recorded or checkpointed, naming the set, the first sample and the largest parameter", () => {
+    const seen: number[] = [];
+    const trainer = trainerOf(line, { kind: "sgd", lr: 0.01 });
+    const e = divergence(() => fit(trainer, regression, { epochs: 3, batchSize: 4, shuffle: false, test: outlier, ...quiet, onCheckpoint: () => seen.push(1) }));
+    const d = e.divergence;
+    expect(d).toMatchObject({ epoch: 1, step: 2, cause: { kind: "evaluation", set: "test", value: Infinity, sample: { row: 1, place: "test.csv:3" }, largest: { name: "W", index: 0 } } });
+    expect(Number.isFinite(trainer.params.W![0]!)).toBe(true);
+    expect(seen).toEqual([]);
+    expect(e.message.split("\n")[0]).toBe("training diverged after epoch 1 (step 2): the test loss is Infinity though every parameter is finite; the first test sample whose loss is not finite is test.csv:3");
+    expect(e.message).toMatch(/\nthe parameters have grown until the forward pass overflows \(the largest is W\[0\] = [\d.]+\)\nhint: /);
+  });
+
+  it("without a data file the sample is named by its row; checkFinite: \"off\" records the epoch instead", () => {
+    const plain = fromArrays({ x: { shape: [1], dtype: "f64", values: [1e200, 1] }, y: { shape: [1], dtype: "f64", values: [2, 2] } });
+    const e = divergence(() => fit(trainerOf(line, { kind: "sgd", lr: 0.01 }), regression, { epochs: 1, batchSize: 4, test: plain, ...quiet }));
+    expect(e.message).toContain("the first test sample whose loss is not finite is row 0");
+    const r = fit(trainerOf(line, { kind: "sgd", lr: 0.01 }), regression, { epochs: 1, batchSize: 4, test: plain, checkFinite: "off", ...quiet });
+    expect(r.history[0]!.testLoss).toBe(Infinity);
+  });
+});
+
 describe("empty data", () => {
   const empty: Dataset = fromArrays({ x: { shape: [1], dtype: "f64", values: [] }, y: { shape: [1], dtype: "f64", values: [] } });
 

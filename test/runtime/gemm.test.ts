@@ -1,5 +1,5 @@
 // The runtime's WebAssembly SIMD matrix product: equal to a float32 reference over shapes that exercise
-// every block and tail (4-row blocks and single rows, 8- and 4-column vectors and single columns), with
+// every block and tail (2-row blocks and single rows, 16-, 8- and 4-column vectors and single columns), with
 // A read plainly and transposed; the memory grows for a larger product; the committed module bytes are
 // what scripts/gemm-wasm.js assembles from scripts/gemm-wat.js.
 import { readFileSync } from "node:fs";
@@ -22,7 +22,7 @@ function reference(M: number, N: number, K: number, A: Float32Array, sAi: number
 
 describe("createGemm", () => {
   const g = createGemm();
-  const shapes = [[1, 1, 1], [4, 8, 3], [5, 9, 7], [3, 13, 2], [7, 4, 5], [9, 17, 11], [64, 128, 50]] as const;
+  const shapes = [[1, 1, 1], [4, 8, 3], [5, 9, 7], [3, 13, 2], [7, 4, 5], [9, 17, 11], [5, 31, 6], [64, 128, 50]] as const;
   for (const [M, N, K] of shapes)
     for (const transA of [false, true])
       it(`${M}×${K} · ${K}×${N}${transA ? ", A transposed" : ""}: bit for bit the float32 sum in k order`, () => {
@@ -33,6 +33,11 @@ describe("createGemm", () => {
         const want = reference(M, N, K, A, sAi, sAk, B, N);
         expect(Array.from(g.mem.subarray(at, at + M * N))).toEqual(Array.from(want));
       });
+  it("K = 0: C is all zeros (an empty sum), whatever the memory held", () => {
+    g.mem.fill(7);
+    const at = g.product(3, 5, 0, new Float32Array(0), 0, 1, new Float32Array(0), 5);
+    expect(Array.from(g.mem.subarray(at, at + 15))).toEqual(new Array(15).fill(0));
+  });
   it("grows its memory for a larger product", () => {
     const M = 300, N = 200, K = 150;
     const at = g.product(M, N, K, new Float32Array(M * K).fill(0.5), K, 1, new Float32Array(K * N).fill(2), N);

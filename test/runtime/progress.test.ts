@@ -6,6 +6,7 @@ import {
   formatClock,
   formatDuration,
   formatLoss,
+  formatMetric,
   formatRate,
   groupDigits,
   type ProgressOptions,
@@ -149,6 +150,8 @@ describe("number formats", () => {
   it("formats rates, losses, clocks and durations", () => {
     expect([NaN, 0.5, 9.999, 12.34, 99.94, 99.96, 1234.4].map(formatRate)).toEqual(["--", "0.50", "10.0", "12.3", "99.9", "100", "1,234"]);
     expect([0.34117, 12.3456, 123456, 0.00012346, NaN, Infinity].map(formatLoss)).toEqual(["0.3412", "12.35", "1.235e+5", "0.0001235", "NaN", "Infinity"]);
+    // An epoch line's metrics: four decimals while they read well, an exponent for the huge and the tiny.
+    expect([0.34117, 0, 12.3456, 99999.5, 5.3796918654310793e19, 0.00001234, -Infinity, NaN].map(formatMetric)).toEqual(["0.3412", "0.0000", "12.3456", "99999.5000", "5.380e+19", "1.234e-5", "-Infinity", "NaN"]);
     expect([0, 12.4, 59.6, 61, 3599, 3600, 36125].map(formatClock)).toEqual(["0:00", "0:12", "1:00", "1:01", "59:59", "1:00:00", "10:02:05"]);
     expect([0.04, 12.34, 59.94, 59.96, 125].map(formatDuration)).toEqual(["0.0s", "12.3s", "59.9s", "1:00", "2:05"]);
   });
