@@ -15,7 +15,7 @@ import { element, type NestedContext, type Precision, type TensorRef } from "../
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, broadcastOffset, stridesOf } from "./affine.js";
-import { commentText, type Names } from "./names.js";
+import { commentText, gemmLocal, type Names } from "./names.js";
 import { formula } from "./notation.js";
 
 /** Unroll the innermost static loops when they cover at most this many elements. */
@@ -43,6 +43,8 @@ export interface KernelEnv {
   readonly backward: ReadonlySet<Node>;
   /** Human names used in comments. */
   readonly display: (n: Node) => string;
+  /** The name `gradc explain` gives a value (z1, delta2, v1), if it gives one: a local's hint. */
+  readonly textbook?: ReadonlyMap<Node, string>;
   /**
    * Batch-leading values kept as per-row scalars (`h1_0`, `h1_1`) instead of arrays: the fused batch
    * loop writes and reads each element of row i at a compile-time position (see ./module.ts).
@@ -285,7 +287,7 @@ export class KernelEmitter {
   }
 
   private hint(n: Node): string {
-    return n.name ?? (n.op === "const" ? "c" : n.op);
+    return this.env.textbook?.get(n) ?? n.name ?? (n.op === "const" ? "c" : n.op);
   }
 
   private store(n: Node): string {
@@ -658,13 +660,13 @@ export class KernelEmitter {
     const An = this.store(a), Bn = this.store(b);
     const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
     const block = (rows: number, cols: number): string[] => {
-      const acc = (r: number, c: number) => `c${r}${c}`;
+      const acc = (r: number, c: number) => gemmLocal("c", `${r}${c}`);
       const lines: string[] = [];
       for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = 0`).join(", ")};`);
       lines.push(`for (let k = 0; k < ${bound(K)}; k++) {`);
-      for (let r = 0; r < rows; r++) lines.push(`const a${r} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
-      for (let c = 0; c < cols; c++) lines.push(`const b${c} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += a${r} * b${c};`);
+      for (let r = 0; r < rows; r++) lines.push(`const ${gemmLocal("a", r)} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
+      for (let c = 0; c < cols; c++) lines.push(`const ${gemmLocal("b", c)} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += ${gemmLocal("a", r)} * ${gemmLocal("b", c)};`);
       lines.push("}");
       for (let r = 0; r < rows; r++)
         for (let c = 0; c < cols; c++) {

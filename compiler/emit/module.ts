@@ -11,12 +11,14 @@ import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
 import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
+import { shareRowStatistics } from "./rowStatistics.js";
 import { getOp } from "../ops/index.js";
 import { scaledByBatch } from "../ops/kernelLoops.js";
 import type { NestedContext, Precision, RuntimeMath } from "../ops/op.js";
 import type { ScanAttrs } from "../ops/scan.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { formula } from "./notation.js";
+import { derive } from "../explain/derivation.js";
 import { commentText, Names, prop } from "./names.js";
 import { emitUpdate, UPDATE_FUNCTIONS } from "./update.js";
 
@@ -450,7 +452,9 @@ function emitPass(
   kind: "forward" | "train" | "evaluate",
   gemmBlock?: EmitOptions["gemmBlock"],
 ): PassCode {
-  const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, sharing, gemmBlock);
+  // explain's names for the values it shows; a graph without a loss (no equations) keeps op names.
+  const textbook = g.loss ? derive(g, "").plainNames : new Map<Node, string>();
+  const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, textbook, sharing, gemmBlock);
   const first = emit(new Set());
   // A result stays in an array, also when the root is a view of it (an output reshape(y) is stored as y).
   const rootSet = new Set(roots.map(storageOf));
@@ -502,6 +506,7 @@ function emitPassWith(
   arrayType: string,
   kind: "forward" | "train" | "evaluate",
   rowScalars: ReadonlySet<Node>,
+  textbook: ReadonlyMap<Node, string>,
   sharing?: ReadonlyMap<Node, SharedArray<Node>>,
   gemmBlock?: EmitOptions["gemmBlock"],
 ): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; buffered: Node[] } {
@@ -521,7 +526,7 @@ function emitPassWith(
     }
   }
   const shared = new Map<string, string[]>();
-  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, textbook, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
   // Outside the pass a shared array is known by its workspace field, not by the value's local name.
   const fieldOf = new Map<string, string>();
@@ -564,6 +569,8 @@ interface PassState {
   readonly simdGemm?: string;
   /** The element type of the workspace and parameter arrays. */
   readonly precision: Precision;
+  /** The names `gradc explain` gives this pass's values (z1, h1, delta1, v1, dW1): the code uses them too. */
+  readonly textbook: ReadonlyMap<Node, string>;
   /** The memory plan: which values share a workspace array (../lower/memory.ts). */
   readonly sharing?: {
     readonly arrayOf: ReadonlyMap<Node, SharedArray<Node>>;
@@ -630,23 +637,24 @@ function emitKernels(
     }
   }
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
+  const label = (n: Node): string => st.textbook.get(n) ?? n.name ?? n.op;
   // The loss is a local the pass returns, unless an output is the loss itself: outputs are read from arrays.
   const outputSet = new Set(g.outputs.map(([, o]) => o));
   for (const n of p.nodes) {
     if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
     if (n.shape.length === 0 && inLocal(n) && !(rootSet.has(n) && (n !== g.loss || outputSet.has(n)))) {
       scalars.add(n);
-      storage.set(n, names.fresh(n === g.loss ? "loss" : (n.name ?? n.op)));
+      storage.set(n, names.fresh(n === g.loss ? "loss" : label(n)));
     } else if (st.rowScalars.has(n)) {
-      storage.set(n, names.fresh(n.name ?? n.op));
-    } else storage.set(n, valueBuffer(n, n.name ?? n.op));
+      storage.set(n, names.fresh(label(n)));
+    } else storage.set(n, valueBuffer(n, label(n)));
   }
   const backward = new Set(p.nodes.filter((n) => !st.forwardSet.has(n)));
   const display = (n: Node): string => {
     if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
     if (n.op === "dim") return "N";
     if (n.op === "reshape") return display(n.inputs[0]!);
-    return n.name ?? storage.get(storageOf(n)) ?? n.op;
+    return st.textbook.get(n) ?? n.name ?? storage.get(storageOf(n)) ?? n.op;
   };
   const nested: NestedContext = {
     buffer,
@@ -654,11 +662,11 @@ function emitKernels(
       const inner = new Map(bind);
       // A body's own values are all "forward" (its derivative is a separate reverse body).
       const { sharing: _outer, ...rest } = st;
-      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), headings: false });
+      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), textbook: new Map(), headings: false });
       return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
     },
   };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, rowScalars: st.rowScalars, nested, precision: st.precision, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, textbook: st.textbook, rowScalars: st.rowScalars, nested, precision: st.precision, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {
@@ -671,7 +679,9 @@ function emitKernels(
     headed = "forward";
     return "// ──── forward ────";
   };
-  const { lines, loopOf, segmentOf } = fuseBatchLoops(codes, section);
+  const fused = fuseBatchLoops(codes, section);
+  const { loopOf, segmentOf } = fused;
+  const lines = shareRowStatistics(fused.lines);
   // Saved for backward: stored forward values that some backward kernel reads.
   const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
   const saved: SavedValue[] = [];

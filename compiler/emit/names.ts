@@ -14,12 +14,11 @@ const RESERVED = new Set(
 // The gradc/runtime functions ops' expressions call (erf): the module imports them, no local may shadow one.
 for (const f of Object.keys(RUNTIME_MATH)) RESERVED.add(f);
 
-// The blocked GEMM's locals for register blocks up to 8 × 8: a0–a7, b0–b7, c00–c77.
-for (let r = 0; r < 8; r++) {
-  RESERVED.add(`a${r}`);
-  RESERVED.add(`b${r}`);
-  for (let c = 0; c < 8; c++) RESERVED.add(`c${r}${c}`);
-}
+/**
+ * The blocked GEMM's register locals (a$0–a$7, b$0–b$7, c$00–c$77): a `$` no name from the model can
+ * have (fresh() turns it into `_`), so they reserve nothing and a parameter b1 stays `b1`.
+ */
+export const gemmLocal = (base: "a" | "b" | "c", index: string | number): string => `${base}$${index}`;
 
 export class Names {
   private readonly used = new Set<string>(RESERVED);
@@ -30,9 +29,9 @@ export class Names {
    */
   private readonly lastSuffix = new Map<string, number>();
 
-  /** A fresh identifier resembling `hint`: `hint` itself, else the first free `hint_2`, `hint_3`, …. */
+  /** A fresh identifier resembling `hint` (never with a `$`): `hint` itself, else the first free `hint_2`, `hint_3`, …. */
   fresh(hint: string): string {
-    let base = hint.replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(\d)/, "_$1") || "t";
+    let base = hint.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1") || "t";
     if (base.length > 40) base = base.slice(0, 40);
     let name = base;
     if (this.used.has(name)) {

@@ -42,6 +42,12 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
       continue;
     }
     open.pop();
-    text = getOp(op.node.op).notation(op.args, op.node.attrs);
+    text = notation(op.node, op.args);
   }
+}
+
+/** An op's notation, with a sum over the batch rows written Σ_rows, as `gradc explain` writes it. */
+function notation(n: Node, args: string[]): string {
+  if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return `Σ_rows ${args[0]}`;
+  return getOp(n.op).notation(args, n.attrs);
 }

@@ -43,6 +43,11 @@ export interface Derivation {
   readonly backward: readonly Equation[];
   readonly layers: readonly Layer[];
   readonly symbolOf: (n: Node) => MathText;
+  /**
+   * The values that have a symbol of their own, by its plain ASCII form: z1, h1, delta1, v1, g1, dW1
+   * (∂L/∂W₁), dh1 (∂L/∂h₁), loss. The emitter names its variables with these, so code and explain agree.
+   */
+  readonly plainNames: ReadonlyMap<Node, string>;
 }
 
 export function derive(g: Graph, source: string): Derivation {
@@ -98,31 +103,39 @@ export function derive(g: Graph, source: string): Derivation {
     return expand(n, !isView(n), new Set());
   };
   const style = (n: Node): "tensor" | "scalar" => (n.shape.length ? "tensor" : "scalar");
-  symbols.set(loss, renderSymbol({ base: "L", style: "scalar" }));
+  const plainNames = new Map<Node, string>();
+  /** Gives n its symbol, and the plain name of it the emitter uses. */
+  const name = (n: Node, sym: MathText, plain: string): void => {
+    symbols.set(n, sym);
+    plainNames.set(n, plain);
+  };
+  const named = (n: Node, plain: string): void => name(n, renderSymbol(symbolOf(plain, style(n))), plain);
+  name(loss, renderSymbol({ base: "L", style: "scalar" }), "loss");
   for (const l of [...layers].sort((a, b) => a.index - b.index)) {
-    if (displayed.has(l.z) && !symbols.has(l.z)) symbols.set(l.z, renderSymbol(symbolOf(l.z.name ?? names.pick([`z${l.index}`]), style(l.z))));
+    if (displayed.has(l.z) && !symbols.has(l.z)) named(l.z, l.z.name ?? names.pick([`z${l.index}`]));
     const a = l.activation;
-    if (a && displayed.has(a) && !symbols.has(a)) symbols.set(a, renderSymbol(symbolOf(a.name ?? names.pick([`h${l.index}`, `a${l.index}`]), style(a))));
-    if (l.delta && displayed.has(l.delta) && !symbols.has(l.delta)) symbols.set(l.delta, renderSymbol({ base: "δ", sub: String(l.index), style: "delta" }));
+    if (a && displayed.has(a) && !symbols.has(a)) named(a, a.name ?? names.pick([`h${l.index}`, `a${l.index}`]));
+    if (l.delta && displayed.has(l.delta) && !symbols.has(l.delta)) name(l.delta, renderSymbol({ base: "δ", sub: String(l.index), style: "delta" }), `delta${l.index}`);
   }
   const paramByName = new Map(g.params.map((q) => [String(q.attrs.name), q]));
   const paramNamed = (name: string) => paramByName.get(name)!;
   /** Gradient value → the parameter it is named after (∂L/∂W₁); other parameters with it get a line of their own. */
   const ownGradient = new Map<Node, string>();
-  for (const [name, root] of g.grads) {
+  for (const [param, root] of g.grads) {
     const n = storageOf(root);
     if (symbols.has(n) || isLeaf(n)) continue;
-    symbols.set(n, gradientSymbol(symbol(paramNamed(name))));
-    ownGradient.set(n, name);
+    name(n, gradientSymbol(symbol(paramNamed(param))), `d${param}`);
+    ownGradient.set(n, param);
   }
   for (const n of g.nodes) {
     if (!displayed.has(n) || symbols.has(n)) continue;
-    if (forwardSet.has(n)) symbols.set(n, renderSymbol(symbolOf(n.name ?? names.next("v"), style(n))));
+    if (forwardSet.has(n)) named(n, n.name ?? names.next("v"));
     else {
       // The autodiff names an adjoint after its forward value: dh1 = ∂L/∂h1.
-      const named = n.name?.startsWith("d") ? byName.get(n.name.slice(1)) : undefined;
-      const of = named && (symbols.has(named) || isLeaf(named)) ? named : undefined;
-      symbols.set(n, of ? gradientSymbol(symbol(of)) : renderSymbol(symbolOf(names.next("g"), style(n))));
+      const adjointOf = n.name?.startsWith("d") ? byName.get(n.name.slice(1)) : undefined;
+      const of = adjointOf && (symbols.has(adjointOf) || isLeaf(adjointOf)) ? adjointOf : undefined;
+      if (of) name(n, gradientSymbol(symbol(of)), `d${of.op === "input" || of.op === "param" ? String(of.attrs.name) : plainNames.get(of)!}`);
+      else named(n, names.next("g"));
     }
   }
 
@@ -216,7 +229,7 @@ export function derive(g: Graph, source: string): Derivation {
     const param = paramNamed(name);
     backward.push({ node: root, lhs: gradientSymbol(symbol(param)), rhs, loc: formatLoc(param.loc), reuses: [], uses: [...refs].filter((r) => displayed.has(r)), param: name });
   }
-  return { model: g.name, source, forward, backward, layers, symbolOf: symbol };
+  return { model: g.name, source, forward, backward, layers, symbolOf: symbol, plainNames };
 }
 
 /**

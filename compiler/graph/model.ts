@@ -15,6 +15,7 @@ import type { Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { formatLoc } from "../ir/loc.js";
 import { formula } from "../emit/notation.js";
+import { derive } from "../explain/derivation.js";
 import { literal } from "../emit/kernels.js";
 import { Names } from "../emit/names.js";
 import { opOf } from "../ops/op.js";
@@ -134,12 +135,14 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
     return n;
   };
 
-  const identifiers = bufferIdentifiers(g, p, pass.roots);
+  // The names the emitter uses: explain's (z1, delta1, v1) where it gives one.
+  const textbook = g.loss ? derive(g, "").plainNames : new Map<Node, string>();
+  const identifiers = bufferIdentifiers(g, p, pass.roots, textbook);
   const display = (n: Node): string => {
     if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
     if (n.op === "dim") return "N";
     if (n.op === "reshape") return display(n.inputs[0]!);
-    return n.name ?? identifiers.get(storageOf(n)) ?? n.op;
+    return textbook.get(n) ?? n.name ?? identifiers.get(storageOf(n)) ?? n.op;
   };
 
   const members = new Map<Node, Node[]>(p.kernels.map((k) => [k.node, []]));
@@ -156,7 +159,7 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
  * (emit/module.ts: the pass's inputs, then params, constant tensors and scan results in node order,
  * then every kernel's result; a scan itself has no array of its own).
  */
-function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[]): Map<Node, string> {
+function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[], textbook: ReadonlyMap<Node, string>): Map<Node, string> {
   const names = new Names();
   const ids = new Map<Node, string>();
   for (const n of p.nodes) if (n.op === "input") ids.set(n, names.fresh(n.attrs.name as string));
@@ -170,7 +173,7 @@ function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[]): Map<Node,
   for (const n of p.nodes) {
     if (!kernelNodes.has(n) || opOf(n).tuple) continue;
     const scalarLocal = n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss);
-    ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (n.name ?? n.op)));
+    ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (textbook.get(n) ?? n.name ?? n.op)));
   }
   return ids;
 }

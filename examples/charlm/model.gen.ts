@@ -143,8 +143,8 @@ export function initParams(seed = 0): Params {
 interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float32Array;
-  readonly broadcastTo: Float32Array;
-  readonly gather: Float32Array;
+  readonly v1: Float32Array;
+  readonly v2: Float32Array;
   readonly logProbs: Float32Array;
   readonly h: Float32Array;
   readonly c_2: Float32Array;
@@ -160,8 +160,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
     ys: new Float32Array(n * 3776),
-    broadcastTo: new Float32Array(n * 128),
-    gather: new Float32Array(n * 2048),
+    v1: new Float32Array(n * 128),
+    v2: new Float32Array(n * 2048),
     logProbs: new Float32Array(n * 3776),
     h: new Float32Array(n * 128),
     c_2: new Float32Array(n * 128),
@@ -192,18 +192,18 @@ interface TrainWorkspace {
   readonly dWo: Float32Array;
   readonly dbo: Float32Array;
   readonly part: Float32Array;
-  readonly broadcastTo: Float32Array;
-  readonly gather: Float32Array;
+  readonly v1: Float32Array;
+  readonly v2: Float32Array;
   readonly logProbs: Float32Array;
   readonly pick: Float32Array;
-  readonly broadcastTo_2: Float32Array;
+  readonly broadcastTo: Float32Array;
   readonly dlogProbs: Float32Array;
   readonly softmax: Float32Array;
   readonly sum_2: Float32Array;
-  readonly dys: Float32Array;
+  readonly g1: Float32Array;
+  readonly broadcastTo_2: Float32Array;
   readonly broadcastTo_3: Float32Array;
   readonly broadcastTo_4: Float32Array;
-  readonly broadcastTo_5: Float32Array;
   readonly dE: Float32Array;
   readonly h: Float32Array;
   readonly c_4: Float32Array;
@@ -269,18 +269,18 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dWo: new Float32Array(7552),
     dbo: new Float32Array(59),
     part: new Float32Array(n * 2048),
-    broadcastTo: new Float32Array(n * 128),
-    gather: new Float32Array(n * 2048),
+    v1: new Float32Array(n * 128),
+    v2: new Float32Array(n * 2048),
     logProbs: new Float32Array(n * 3776),
     pick: new Float32Array(n * 64),
-    broadcastTo_2: new Float32Array(n * 64),
+    broadcastTo: new Float32Array(n * 64),
     dlogProbs: new Float32Array(n * 3776),
     softmax: new Float32Array(n * 3776),
     sum_2: new Float32Array(n * 64),
-    dys: new Float32Array(n * 3776),
-    broadcastTo_3: new Float32Array(16384),
-    broadcastTo_4: new Float32Array(65536),
-    broadcastTo_5: new Float32Array(7552),
+    g1: new Float32Array(n * 3776),
+    broadcastTo_2: new Float32Array(16384),
+    broadcastTo_3: new Float32Array(65536),
+    broadcastTo_4: new Float32Array(7552),
     dE: new Float32Array(1888),
     h: new Float32Array(n * 128),
     c_4: new Float32Array(n * 128),
@@ -331,8 +331,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 interface EvaluateWorkspace {
   readonly n: number;
   readonly ys: Float32Array;
-  readonly broadcastTo: Float32Array;
-  readonly gather: Float32Array;
+  readonly v1: Float32Array;
+  readonly v2: Float32Array;
   readonly logProbs: Float32Array;
   readonly h: Float32Array;
   readonly c_2: Float32Array;
@@ -348,8 +348,8 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
   return {
     n,
     ys: new Float32Array(n * 3776),
-    broadcastTo: new Float32Array(n * 128),
-    gather: new Float32Array(n * 2048),
+    v1: new Float32Array(n * 128),
+    v2: new Float32Array(n * 2048),
     logProbs: new Float32Array(n * 3776),
     h: new Float32Array(n * 128),
     c_2: new Float32Array(n * 128),
@@ -372,8 +372,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
   const h = ws.h;
   const c_2 = ws.c_2;
@@ -384,30 +384,30 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   const h_next = ws.h_next;
   const add = ws.add;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
@@ -507,18 +507,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const dWo = ws.dWo;
   const dbo = ws.dbo;
   const part = ws.part;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
   const pick = ws.pick;
-  const broadcastTo_2 = ws.broadcastTo_2;
+  const broadcastTo = ws.broadcastTo;
   const dlogProbs = ws.dlogProbs;
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
-  const dys = ws.dys;
+  const g1 = ws.g1;
+  const broadcastTo_2 = ws.broadcastTo_2;
   const broadcastTo_3 = ws.broadcastTo_3;
   const broadcastTo_4 = ws.broadcastTo_4;
-  const broadcastTo_5 = ws.broadcastTo_5;
   const dE = ws.dE;
   const h = ws.h;
   const c_4 = ws.c_4;
@@ -564,31 +564,31 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const add_9 = ws.add_9;
   const dx_t = ws.dx_t;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
     // ──── forward ────
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
@@ -680,26 +680,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   }
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
-  // div_2 = 1 / mul   (model.ts:29:20)
-  const div_2 = 1 / mul;
-  // neg = −div_2   (div', model.ts:29:20)
-  const neg = -div_2;
-  // broadcastTo_3 = 0   (scan', model.ts:26:18)
+  // div_2 = (-1) / mul   (div', model.ts:29:20)
+  const div_2 = -1 / mul;
+  // broadcastTo_2 = 0   (scan', model.ts:26:18)
   for (let i = 0; i < 32; i++) {
+    for (let j = 0; j < 512; j++) {
+      broadcastTo_2[i * 512 + j] = 0;
+    }
+  }
+  // broadcastTo_3 = 0   (scan', model.ts:26:18)
+  for (let i = 0; i < 128; i++) {
     for (let j = 0; j < 512; j++) {
       broadcastTo_3[i * 512 + j] = 0;
     }
   }
   // broadcastTo_4 = 0   (scan', model.ts:26:18)
   for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_4[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_5 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
     for (let j = 0; j < 59; j++) {
-      broadcastTo_5[i * 59 + j] = 0;
+      broadcastTo_4[i * 59 + j] = 0;
     }
   }
   let sum = 0;
@@ -725,14 +723,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       sum += pick[i * 64 + j]!;
     }
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // broadcastTo_2 = neg   (sum', model.ts:29:20)
+    // broadcastTo = div_2   (sum', model.ts:29:20)
     for (let j = 0; j < 64; j++) {
-      broadcastTo_2[i * 64 + j] = neg;
+      broadcastTo[i * 64 + j] = div_2;
     }
-    // dlogProbs = onehot(next) ⊙ broadcastTo_2   (pick', model.ts:29:25)
+    // dlogProbs = onehot(next) ⊙ broadcastTo   (pick', model.ts:29:25)
     for (let r1_3 = 0; r1_3 < 64; r1_3++) {
       for (let j_14 = 0; j_14 < 59; j_14++)
-        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo_2[i * 64 + r1_3]! : 0;
+        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo[i * 64 + r1_3]! : 0;
     }
     // softmax = softmax(ys)   (logSoftmax', model.ts:28:20)
     for (let r1_4 = 0; r1_4 < 64; r1_4++) {
@@ -750,11 +748,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         sum_2[i * 64 + j]! += dlogProbs[i * 3776 + j * 59 + k]!;
       }
     }
-    // dys = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
+    // g1 = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 59; k++) {
         const mul_4 = softmax[i * 3776 + j * 59 + k]! * sum_2[i * 64 + j]!;
-        dys[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
+        g1[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
       }
     }
   }
@@ -762,19 +760,19 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const div = sum / mul;
   // loss = −div   (model.ts:29:16)
   const loss = -div;
-  // scan = scanᴿ_{t=1..64}(broadcastTo, broadcastTo, broadcastTo_3, c_2, broadcastTo_4, c_2, broadcastTo_5, c_3; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, gather, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
+  // g2 = scanᴿ_{t=1..64}(v1, v1, broadcastTo_2, c_2, broadcastTo_3, c_2, broadcastTo_4, c_3; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, v2, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
   {
-    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = broadcastTo[k_6]!;
-    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = broadcastTo[k_7]!;
-    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_3[k_8]!;
+    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = v1[k_6]!;
+    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = v1[k_7]!;
+    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_2[k_8]!;
     for (let k_9 = 0; k_9 < 512; k_9++) dlstm_bih[k_9] = c_2[k_9]!;
-    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_4[k_10]!;
+    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_3[k_10]!;
     for (let k_11 = 0; k_11 < 512; k_11++) dlstm_bhh[k_11] = c_2[k_11]!;
-    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_5[k_12]!;
+    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_4[k_12]!;
     for (let k_13 = 0; k_13 < 59; k_13++) dbo[k_13] = c_3[k_13]!;
     for (let t_2 = 63; t_2 >= 0; t_2--) {
       for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = dys[(i_12 * 64 + t_2) * 59 + j_17]!;
+        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = g1[(i_12 * 64 + t_2) * 59 + j_17]!;
       for (let i_13 = 0; i_13 < n; i_13++)
         for (let j_18 = 0; j_18 < 128; j_18++)
           tanh_c_2[i_13 * 128 + j_18] = tanh_c_steps[(i_13 * 64 + t_2) * 128 + j_18]!;
@@ -798,7 +796,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (let j_25 = 0; j_25 < 128; j_25++)
           h_next_2[i_20 * 128 + j_25] = h_next_steps[(i_20 * 64 + t_2) * 128 + j_25]!;
       for (let i_21 = 0; i_21 < n; i_21++)
-        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = gather[(i_21 * 64 + t_2) * 32 + j_26]!;
+        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = v2[(i_21 * 64 + t_2) * 32 + j_26]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
@@ -929,11 +927,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       dlstm_bhh_2.fill(0);
       dbo_2.fill(0);
       for (let i = 0; i < n; i++) {
-        // dlstm.bhh = Σ_axis0 dgates   (model.ts:22:15)
+        // dlstm.bhh = Σ_rows dgates   (model.ts:22:15)
         for (let j = 0; j < 512; j++) {
           dlstm_bhh_2[j]! += dgates[i * 512 + j]!;
         }
-        // dbo = Σ_axis0 dy0   (model.ts:23:32)
+        // dbo = Σ_rows dy0   (model.ts:23:32)
         for (let j = 0; j < 59; j++) {
           dbo_2[j]! += dy0[i * 59 + j]!;
         }
@@ -987,10 +985,10 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
-  const pick = ws.broadcastTo; // reuses broadcastTo's array: broadcastTo is no longer needed when pick is written
+  const pick = ws.v1; // reuses v1's array: v1 is no longer needed when pick is written
   const h = ws.h;
   const c_2 = ws.c_2;
   const x_t = ws.x_t;
@@ -1000,30 +998,30 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   const h_next = ws.h_next;
   const add = ws.add;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored

@@ -96,10 +96,10 @@ interface TrainWorkspace {
   readonly h1: Float32Array;
   readonly logits: Float32Array;
   readonly softmax: Float32Array;
-  readonly dlogits: Float32Array;
+  readonly delta2: Float32Array;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
-  readonly mul: Float32Array;
+  readonly delta1: Float32Array;
   readonly db1: Float32Array;
   readonly dW1: Float32Array;
 }
@@ -110,10 +110,10 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     h1: new Float32Array(n * 128),
     logits: new Float32Array(n * 10),
     softmax: new Float32Array(n * 10),
-    dlogits: new Float32Array(n * 10),
+    delta2: new Float32Array(n * 10),
     db2: new Float32Array(10),
     dW2: new Float32Array(1280),
-    mul: new Float32Array(n * 128),
+    delta1: new Float32Array(n * 128),
     db1: new Float32Array(128),
     dW1: new Float32Array(100352),
   };
@@ -133,9 +133,9 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
@@ -147,8 +147,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j]! + b1_2[j]!;
-        h1[i * 128 + j] = add <= 0 ? 0 : add;
+        const z1 = mem[at + i * 128 + j]! + b1[j]!;
+        h1[i * 128 + j] = z1 <= 0 ? 0 : z1;
       }
     }
   }
@@ -159,7 +159,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2[j]!;
       }
     }
   }
@@ -176,16 +176,16 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Array, y: Int32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
-  const dlogits = ws.dlogits;
+  const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const mul = ws.mul;
+  const delta1 = ws.delta1;
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
@@ -197,8 +197,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j]! + b1_2[j]!;
-        h1[i * 128 + j] = add <= 0 ? 0 : add;
+        const z1 = mem[at + i * 128 + j]! + b1[j]!;
+        h1[i * 128 + j] = z1 <= 0 ? 0 : z1;
       }
     }
   }
@@ -209,7 +209,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2[j]!;
       }
     }
   }
@@ -237,44 +237,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
+    // delta2 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
-    dlogits[i * 10] = sub_0 * div;
+    delta2[i * 10] = sub_0 * div;
     const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
-    dlogits[i * 10 + 1] = sub_1 * div;
+    delta2[i * 10 + 1] = sub_1 * div;
     const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
-    dlogits[i * 10 + 2] = sub_2 * div;
+    delta2[i * 10 + 2] = sub_2 * div;
     const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
-    dlogits[i * 10 + 3] = sub_3 * div;
+    delta2[i * 10 + 3] = sub_3 * div;
     const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
-    dlogits[i * 10 + 4] = sub_4 * div;
+    delta2[i * 10 + 4] = sub_4 * div;
     const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
-    dlogits[i * 10 + 5] = sub_5 * div;
+    delta2[i * 10 + 5] = sub_5 * div;
     const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
-    dlogits[i * 10 + 6] = sub_6 * div;
+    delta2[i * 10 + 6] = sub_6 * div;
     const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
-    dlogits[i * 10 + 7] = sub_7 * div;
+    delta2[i * 10 + 7] = sub_7 * div;
     const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
-    dlogits[i * 10 + 8] = sub_8 * div;
+    delta2[i * 10 + 8] = sub_8 * div;
     const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
-    dlogits[i * 10 + 9] = sub_9 * div;
-    // db2 = Σ_axis0 dlogits   (add', model.ts:13:18)
-    db2_0 += dlogits[i * 10]!;
-    db2_1 += dlogits[i * 10 + 1]!;
-    db2_2 += dlogits[i * 10 + 2]!;
-    db2_3 += dlogits[i * 10 + 3]!;
-    db2_4 += dlogits[i * 10 + 4]!;
-    db2_5 += dlogits[i * 10 + 5]!;
-    db2_6 += dlogits[i * 10 + 6]!;
-    db2_7 += dlogits[i * 10 + 7]!;
-    db2_8 += dlogits[i * 10 + 8]!;
-    db2_9 += dlogits[i * 10 + 9]!;
+    delta2[i * 10 + 9] = sub_9 * div;
+    // db2 = Σ_rows delta2   (add', model.ts:13:18)
+    db2_0 += delta2[i * 10]!;
+    db2_1 += delta2[i * 10 + 1]!;
+    db2_2 += delta2[i * 10 + 2]!;
+    db2_3 += delta2[i * 10 + 3]!;
+    db2_4 += delta2[i * 10 + 4]!;
+    db2_5 += delta2[i * 10 + 5]!;
+    db2_6 += delta2[i * 10 + 6]!;
+    db2_7 += delta2[i * 10 + 7]!;
+    db2_8 += delta2[i * 10 + 8]!;
+    db2_9 += delta2[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -289,10 +286,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   db2[7] = db2_7;
   db2[8] = db2_8;
   db2[9] = db2_9;
-  // dW2 = h1ᵀ·dlogits   (matmul', model.ts:13:22)
+  // dW2 = h1ᵀ·delta2   (matmul', model.ts:13:22)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_3 = GEMM.product(128, 10, n, h1, 1, 128, dlogits, 10);
+    const at_3 = GEMM.product(128, 10, n, h1, 1, 128, delta2, 10);
     const mem_3 = GEMM.mem;
     for (let i = 0; i < 128; i++) {
       for (let j = 0; j < 10; j++) {
@@ -300,22 +297,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
       }
     }
   }
-  // mul = dlogits·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
+  // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-    const at_4 = GEMM.product(n, 128, 10, dlogits, 10, 1, W2, 1, 10);
+    const at_4 = GEMM.product(n, 128, 10, delta2, 10, 1, W2, 1, 10);
     const mem_4 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const step = h1[i * 128 + j]! <= 0 ? 0 : 1;
-        mul[i * 128 + j] = mem_4[at_4 + i * 128 + j]! * step;
+        delta1[i * 128 + j] = mem_4[at_4 + i * 128 + j]! * step;
       }
     }
   }
-  // dW1 = xᵀ·mul   (matmul', model.ts:12:23)
+  // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_5 = GEMM.product(784, 128, n, x, 1, 784, mul, 128);
+    const at_5 = GEMM.product(784, 128, n, x, 1, 784, delta1, 128);
     const mem_5 = GEMM.mem;
     for (let i = 0; i < 784; i++) {
       for (let j = 0; j < 128; j++) {
@@ -325,9 +322,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   }
   db1.fill(0);
   for (let i = 0; i < n; i++) {
-    // db1 = Σ_axis0 mul   (add', model.ts:12:19)
+    // db1 = Σ_rows delta1   (add', model.ts:12:19)
     for (let j = 0; j < 128; j++) {
-      db1[j]! += mul[i * 128 + j]!;
+      db1[j]! += delta1[i * 128 + j]!;
     }
   }
   return loss;
@@ -336,9 +333,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
 // ════ evaluation pass: the loss and the outputs, no gradients ════
 function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float32Array, y: Int32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
@@ -350,8 +347,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const add = mem[at + i * 128 + j]! + b1_2[j]!;
-        h1[i * 128 + j] = add <= 0 ? 0 : add;
+        const z1 = mem[at + i * 128 + j]! + b1[j]!;
+        h1[i * 128 + j] = z1 <= 0 ? 0 : z1;
       }
     }
   }
@@ -362,7 +359,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2_2[j]!;
+        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2[j]!;
       }
     }
   }
@@ -378,11 +375,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;

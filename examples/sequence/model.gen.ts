@@ -129,7 +129,7 @@ export function initParams(seed = 0): Params {
 interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
-  readonly broadcastTo: Float64Array;
+  readonly v1: Float64Array;
   readonly p_2: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
@@ -145,7 +145,7 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
     ys: new Float64Array(n * 9),
-    broadcastTo: new Float64Array(n * 16),
+    v1: new Float64Array(n * 16),
     p_2: new Float64Array(n * 9),
     h: new Float64Array(n * 16),
     c_2: new Float64Array(n * 16),
@@ -175,8 +175,8 @@ interface TrainWorkspace {
   readonly dlstm_bhh: Float64Array;
   readonly dWo: Float64Array;
   readonly dbo: Float64Array;
-  readonly broadcastTo: Float64Array;
-  readonly dys: Float64Array;
+  readonly v1: Float64Array;
+  readonly g1: Float64Array;
   readonly h: Float64Array;
   readonly c_7: Float64Array;
   readonly bits_t: Float64Array;
@@ -239,8 +239,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dlstm_bhh: new Float64Array(64),
     dWo: new Float64Array(16),
     dbo: new Float64Array(1),
-    broadcastTo: new Float64Array(n * 16),
-    dys: new Float64Array(n * 9),
+    v1: new Float64Array(n * 16),
+    g1: new Float64Array(n * 9),
     h: new Float64Array(n * 16),
     c_7: new Float64Array(n * 16),
     bits_t: new Float64Array(n * 2),
@@ -289,7 +289,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 interface EvaluateWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
-  readonly broadcastTo: Float64Array;
+  readonly v1: Float64Array;
   readonly p_2: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
@@ -305,7 +305,7 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
   return {
     n,
     ys: new Float64Array(n * 9),
-    broadcastTo: new Float64Array(n * 16),
+    v1: new Float64Array(n * 16),
     p_2: new Float64Array(n * 9),
     h: new Float64Array(n * 16),
     c_2: new Float64Array(n * 16),
@@ -327,7 +327,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
+  const v1 = ws.v1;
   const p_2 = ws.p_2;
   const h = ws.h;
   const c_2 = ws.c_2;
@@ -339,28 +339,28 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
   const add = ws.add;
 
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:21:22)
-    broadcastTo[i * 16] = 0;
-    broadcastTo[i * 16 + 1] = 0;
-    broadcastTo[i * 16 + 2] = 0;
-    broadcastTo[i * 16 + 3] = 0;
-    broadcastTo[i * 16 + 4] = 0;
-    broadcastTo[i * 16 + 5] = 0;
-    broadcastTo[i * 16 + 6] = 0;
-    broadcastTo[i * 16 + 7] = 0;
-    broadcastTo[i * 16 + 8] = 0;
-    broadcastTo[i * 16 + 9] = 0;
-    broadcastTo[i * 16 + 10] = 0;
-    broadcastTo[i * 16 + 11] = 0;
-    broadcastTo[i * 16 + 12] = 0;
-    broadcastTo[i * 16 + 13] = 0;
-    broadcastTo[i * 16 + 14] = 0;
-    broadcastTo[i * 16 + 15] = 0;
+    // v1 = 0   (model.ts:21:22)
+    v1[i * 16] = 0;
+    v1[i * 16 + 1] = 0;
+    v1[i * 16 + 2] = 0;
+    v1[i * 16 + 3] = 0;
+    v1[i * 16 + 4] = 0;
+    v1[i * 16 + 5] = 0;
+    v1[i * 16 + 6] = 0;
+    v1[i * 16 + 7] = 0;
+    v1[i * 16 + 8] = 0;
+    v1[i * 16 + 9] = 0;
+    v1[i * 16 + 10] = 0;
+    v1[i * 16 + 11] = 0;
+    v1[i * 16 + 12] = 0;
+    v1[i * 16 + 13] = 0;
+    v1[i * 16 + 14] = 0;
+    v1[i * 16 + 15] = 0;
   }
-  // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
+  // v2 = scan_{t=1..9}(v1, v1; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
@@ -370,75 +370,75 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, bits: Floa
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const a1 = h[i * 16 + k + 16]!;
-              const a2 = h[i * 16 + k + 32]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const a$1 = h[i * 16 + k + 16]!;
+              const a$2 = h[i * 16 + k + 32]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
+            matmul[(i + 1) * 64 + j] = c$10;
+            matmul[(i + 1) * 64 + j + 1] = c$11;
+            matmul[(i + 1) * 64 + j + 2] = c$12;
+            matmul[(i + 1) * 64 + j + 3] = c$13;
+            matmul[(i + 2) * 64 + j] = c$20;
+            matmul[(i + 2) * 64 + j + 1] = c$21;
+            matmul[(i + 2) * 64 + j + 2] = c$22;
+            matmul[(i + 2) * 64 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
           }
         }
       }
@@ -658,8 +658,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
   const dlstm_bhh = ws.dlstm_bhh;
   const dWo = ws.dWo;
   const dbo = ws.dbo;
-  const broadcastTo = ws.broadcastTo;
-  const dys = ws.dys;
+  const v1 = ws.v1;
+  const g1 = ws.g1;
   const h = ws.h;
   const c_7 = ws.c_7;
   const bits_t = ws.bits_t;
@@ -705,28 +705,28 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
 
   for (let i = 0; i < n; i++) {
     // ──── forward ────
-    // broadcastTo = 0   (model.ts:21:22)
-    broadcastTo[i * 16] = 0;
-    broadcastTo[i * 16 + 1] = 0;
-    broadcastTo[i * 16 + 2] = 0;
-    broadcastTo[i * 16 + 3] = 0;
-    broadcastTo[i * 16 + 4] = 0;
-    broadcastTo[i * 16 + 5] = 0;
-    broadcastTo[i * 16 + 6] = 0;
-    broadcastTo[i * 16 + 7] = 0;
-    broadcastTo[i * 16 + 8] = 0;
-    broadcastTo[i * 16 + 9] = 0;
-    broadcastTo[i * 16 + 10] = 0;
-    broadcastTo[i * 16 + 11] = 0;
-    broadcastTo[i * 16 + 12] = 0;
-    broadcastTo[i * 16 + 13] = 0;
-    broadcastTo[i * 16 + 14] = 0;
-    broadcastTo[i * 16 + 15] = 0;
+    // v1 = 0   (model.ts:21:22)
+    v1[i * 16] = 0;
+    v1[i * 16 + 1] = 0;
+    v1[i * 16 + 2] = 0;
+    v1[i * 16 + 3] = 0;
+    v1[i * 16 + 4] = 0;
+    v1[i * 16 + 5] = 0;
+    v1[i * 16 + 6] = 0;
+    v1[i * 16 + 7] = 0;
+    v1[i * 16 + 8] = 0;
+    v1[i * 16 + 9] = 0;
+    v1[i * 16 + 10] = 0;
+    v1[i * 16 + 11] = 0;
+    v1[i * 16 + 12] = 0;
+    v1[i * 16 + 13] = 0;
+    v1[i * 16 + 14] = 0;
+    v1[i * 16 + 15] = 0;
   }
-  // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
+  // v2 = scan_{t=1..9}(v1, v1; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 16; k_3++) c_7[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_7[k_3] = v1[k_3]!;
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
@@ -736,75 +736,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const a1 = h[i * 16 + k + 16]!;
-              const a2 = h[i * 16 + k + 32]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const a$1 = h[i * 16 + k + 16]!;
+              const a$2 = h[i * 16 + k + 32]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
+            matmul[(i + 1) * 64 + j] = c$10;
+            matmul[(i + 1) * 64 + j + 1] = c$11;
+            matmul[(i + 1) * 64 + j + 2] = c$12;
+            matmul[(i + 1) * 64 + j + 3] = c$13;
+            matmul[(i + 2) * 64 + j] = c$20;
+            matmul[(i + 2) * 64 + j + 1] = c$21;
+            matmul[(i + 2) * 64 + j + 2] = c$22;
+            matmul[(i + 2) * 64 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
           }
         }
       }
@@ -1009,162 +1009,162 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
   const div = 1 / mul;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    // neg = −ys   (model.ts:25:18)
-    const neg_0 = -ys[i * 9]!;
-    const neg_1 = -ys[i * 9 + 1]!;
-    const neg_2 = -ys[i * 9 + 2]!;
-    const neg_3 = -ys[i * 9 + 3]!;
-    const neg_4 = -ys[i * 9 + 4]!;
-    const neg_5 = -ys[i * 9 + 5]!;
-    const neg_6 = -ys[i * 9 + 6]!;
-    const neg_7 = -ys[i * 9 + 7]!;
-    const neg_8 = -ys[i * 9 + 8]!;
-    // sub = 1 − sums   (model.ts:25:18)
-    const sub_0 = 1 - sums[i * 9]!;
-    const sub_1 = 1 - sums[i * 9 + 1]!;
-    const sub_2 = 1 - sums[i * 9 + 2]!;
-    const sub_3 = 1 - sums[i * 9 + 3]!;
-    const sub_4 = 1 - sums[i * 9 + 4]!;
-    const sub_5 = 1 - sums[i * 9 + 5]!;
-    const sub_6 = 1 - sums[i * 9 + 6]!;
-    const sub_7 = 1 - sums[i * 9 + 7]!;
-    const sub_8 = 1 - sums[i * 9 + 8]!;
-    // sum = Σ sub ⊙ softplus(ys) + sums ⊙ softplus(neg)   (model.ts:25:18)
+    // v3 = −ys   (model.ts:25:18)
+    const v3_0 = -ys[i * 9]!;
+    const v3_1 = -ys[i * 9 + 1]!;
+    const v3_2 = -ys[i * 9 + 2]!;
+    const v3_3 = -ys[i * 9 + 3]!;
+    const v3_4 = -ys[i * 9 + 4]!;
+    const v3_5 = -ys[i * 9 + 5]!;
+    const v3_6 = -ys[i * 9 + 6]!;
+    const v3_7 = -ys[i * 9 + 7]!;
+    const v3_8 = -ys[i * 9 + 8]!;
+    // v4 = 1 − sums   (model.ts:25:18)
+    const v4_0 = 1 - sums[i * 9]!;
+    const v4_1 = 1 - sums[i * 9 + 1]!;
+    const v4_2 = 1 - sums[i * 9 + 2]!;
+    const v4_3 = 1 - sums[i * 9 + 3]!;
+    const v4_4 = 1 - sums[i * 9 + 4]!;
+    const v4_5 = 1 - sums[i * 9 + 5]!;
+    const v4_6 = 1 - sums[i * 9 + 6]!;
+    const v4_7 = 1 - sums[i * 9 + 7]!;
+    const v4_8 = 1 - sums[i * 9 + 8]!;
+    // sum = Σ v4 ⊙ softplus(ys) + sums ⊙ softplus(v3)   (model.ts:25:18)
     const ys_0_0 = ys[i * 9]!;
     const softplus_0_0 = ys_0_0 > 0 ? ys_0_0 + Math.log1p(Math.exp(-ys_0_0)) : Math.log1p(Math.exp(ys_0_0));
-    const mul_0_0 = sub_0 * softplus_0_0;
-    const softplus_0_0_2 = neg_0 > 0 ? neg_0 + Math.log1p(Math.exp(-neg_0)) : Math.log1p(Math.exp(neg_0));
+    const mul_0_0 = v4_0 * softplus_0_0;
+    const softplus_0_0_2 = v3_0 > 0 ? v3_0 + Math.log1p(Math.exp(-v3_0)) : Math.log1p(Math.exp(v3_0));
     const mul_0_0_2 = sums[i * 9]! * softplus_0_0_2;
     const add_0_0 = mul_0_0 + mul_0_0_2;
     sum += add_0_0;
     const ys_1_0 = ys[i * 9 + 1]!;
     const softplus_1_0 = ys_1_0 > 0 ? ys_1_0 + Math.log1p(Math.exp(-ys_1_0)) : Math.log1p(Math.exp(ys_1_0));
-    const mul_1_0 = sub_1 * softplus_1_0;
-    const softplus_1_0_2 = neg_1 > 0 ? neg_1 + Math.log1p(Math.exp(-neg_1)) : Math.log1p(Math.exp(neg_1));
+    const mul_1_0 = v4_1 * softplus_1_0;
+    const softplus_1_0_2 = v3_1 > 0 ? v3_1 + Math.log1p(Math.exp(-v3_1)) : Math.log1p(Math.exp(v3_1));
     const mul_1_0_2 = sums[i * 9 + 1]! * softplus_1_0_2;
     const add_1_0 = mul_1_0 + mul_1_0_2;
     sum += add_1_0;
     const ys_2_0 = ys[i * 9 + 2]!;
     const softplus_2_0 = ys_2_0 > 0 ? ys_2_0 + Math.log1p(Math.exp(-ys_2_0)) : Math.log1p(Math.exp(ys_2_0));
-    const mul_2_0 = sub_2 * softplus_2_0;
-    const softplus_2_0_2 = neg_2 > 0 ? neg_2 + Math.log1p(Math.exp(-neg_2)) : Math.log1p(Math.exp(neg_2));
+    const mul_2_0 = v4_2 * softplus_2_0;
+    const softplus_2_0_2 = v3_2 > 0 ? v3_2 + Math.log1p(Math.exp(-v3_2)) : Math.log1p(Math.exp(v3_2));
     const mul_2_0_2 = sums[i * 9 + 2]! * softplus_2_0_2;
     const add_2_0 = mul_2_0 + mul_2_0_2;
     sum += add_2_0;
     const ys_3_0 = ys[i * 9 + 3]!;
     const softplus_3_0 = ys_3_0 > 0 ? ys_3_0 + Math.log1p(Math.exp(-ys_3_0)) : Math.log1p(Math.exp(ys_3_0));
-    const mul_3_0 = sub_3 * softplus_3_0;
-    const softplus_3_0_2 = neg_3 > 0 ? neg_3 + Math.log1p(Math.exp(-neg_3)) : Math.log1p(Math.exp(neg_3));
+    const mul_3_0 = v4_3 * softplus_3_0;
+    const softplus_3_0_2 = v3_3 > 0 ? v3_3 + Math.log1p(Math.exp(-v3_3)) : Math.log1p(Math.exp(v3_3));
     const mul_3_0_2 = sums[i * 9 + 3]! * softplus_3_0_2;
     const add_3_0 = mul_3_0 + mul_3_0_2;
     sum += add_3_0;
     const ys_4_0 = ys[i * 9 + 4]!;
     const softplus_4_0 = ys_4_0 > 0 ? ys_4_0 + Math.log1p(Math.exp(-ys_4_0)) : Math.log1p(Math.exp(ys_4_0));
-    const mul_4_0 = sub_4 * softplus_4_0;
-    const softplus_4_0_2 = neg_4 > 0 ? neg_4 + Math.log1p(Math.exp(-neg_4)) : Math.log1p(Math.exp(neg_4));
+    const mul_4_0 = v4_4 * softplus_4_0;
+    const softplus_4_0_2 = v3_4 > 0 ? v3_4 + Math.log1p(Math.exp(-v3_4)) : Math.log1p(Math.exp(v3_4));
     const mul_4_0_2 = sums[i * 9 + 4]! * softplus_4_0_2;
     const add_4_0 = mul_4_0 + mul_4_0_2;
     sum += add_4_0;
     const ys_5_0 = ys[i * 9 + 5]!;
     const softplus_5_0 = ys_5_0 > 0 ? ys_5_0 + Math.log1p(Math.exp(-ys_5_0)) : Math.log1p(Math.exp(ys_5_0));
-    const mul_5_0 = sub_5 * softplus_5_0;
-    const softplus_5_0_2 = neg_5 > 0 ? neg_5 + Math.log1p(Math.exp(-neg_5)) : Math.log1p(Math.exp(neg_5));
+    const mul_5_0 = v4_5 * softplus_5_0;
+    const softplus_5_0_2 = v3_5 > 0 ? v3_5 + Math.log1p(Math.exp(-v3_5)) : Math.log1p(Math.exp(v3_5));
     const mul_5_0_2 = sums[i * 9 + 5]! * softplus_5_0_2;
     const add_5_0 = mul_5_0 + mul_5_0_2;
     sum += add_5_0;
     const ys_6_0 = ys[i * 9 + 6]!;
     const softplus_6_0 = ys_6_0 > 0 ? ys_6_0 + Math.log1p(Math.exp(-ys_6_0)) : Math.log1p(Math.exp(ys_6_0));
-    const mul_6_0 = sub_6 * softplus_6_0;
-    const softplus_6_0_2 = neg_6 > 0 ? neg_6 + Math.log1p(Math.exp(-neg_6)) : Math.log1p(Math.exp(neg_6));
+    const mul_6_0 = v4_6 * softplus_6_0;
+    const softplus_6_0_2 = v3_6 > 0 ? v3_6 + Math.log1p(Math.exp(-v3_6)) : Math.log1p(Math.exp(v3_6));
     const mul_6_0_2 = sums[i * 9 + 6]! * softplus_6_0_2;
     const add_6_0 = mul_6_0 + mul_6_0_2;
     sum += add_6_0;
     const ys_7_0 = ys[i * 9 + 7]!;
     const softplus_7_0 = ys_7_0 > 0 ? ys_7_0 + Math.log1p(Math.exp(-ys_7_0)) : Math.log1p(Math.exp(ys_7_0));
-    const mul_7_0 = sub_7 * softplus_7_0;
-    const softplus_7_0_2 = neg_7 > 0 ? neg_7 + Math.log1p(Math.exp(-neg_7)) : Math.log1p(Math.exp(neg_7));
+    const mul_7_0 = v4_7 * softplus_7_0;
+    const softplus_7_0_2 = v3_7 > 0 ? v3_7 + Math.log1p(Math.exp(-v3_7)) : Math.log1p(Math.exp(v3_7));
     const mul_7_0_2 = sums[i * 9 + 7]! * softplus_7_0_2;
     const add_7_0 = mul_7_0 + mul_7_0_2;
     sum += add_7_0;
     const ys_8_0 = ys[i * 9 + 8]!;
     const softplus_8_0 = ys_8_0 > 0 ? ys_8_0 + Math.log1p(Math.exp(-ys_8_0)) : Math.log1p(Math.exp(ys_8_0));
-    const mul_8_0 = sub_8 * softplus_8_0;
-    const softplus_8_0_2 = neg_8 > 0 ? neg_8 + Math.log1p(Math.exp(-neg_8)) : Math.log1p(Math.exp(neg_8));
+    const mul_8_0 = v4_8 * softplus_8_0;
+    const softplus_8_0_2 = v3_8 > 0 ? v3_8 + Math.log1p(Math.exp(-v3_8)) : Math.log1p(Math.exp(v3_8));
     const mul_8_0_2 = sums[i * 9 + 8]! * softplus_8_0_2;
     const add_8_0 = mul_8_0 + mul_8_0_2;
     sum += add_8_0;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dys = (div ⊙ sub) ⊙ σ(ys) − ((div ⊙ sums) ⊙ σ(neg))   (model.ts:22:18)
-    const mul_0_0_3 = div * sub_0;
+    // g1 = (div ⊙ v4) ⊙ σ(ys) − ((div ⊙ sums) ⊙ σ(v3))   (model.ts:22:18)
+    const mul_0_0_3 = div * v4_0;
     const p_0_0 = 1 / (1 + Math.exp(-ys[i * 9]!));
     const mul_0_0_4 = mul_0_0_3 * p_0_0;
     const mul_0_0_5 = div * sums[i * 9]!;
-    const sigmoid_0_0 = 1 / (1 + Math.exp(-neg_0));
+    const sigmoid_0_0 = 1 / (1 + Math.exp(-v3_0));
     const mul_0_0_6 = mul_0_0_5 * sigmoid_0_0;
-    dys[i * 9] = mul_0_0_4 - mul_0_0_6;
-    const mul_1_0_3 = div * sub_1;
+    g1[i * 9] = mul_0_0_4 - mul_0_0_6;
+    const mul_1_0_3 = div * v4_1;
     const p_1_0 = 1 / (1 + Math.exp(-ys[i * 9 + 1]!));
     const mul_1_0_4 = mul_1_0_3 * p_1_0;
     const mul_1_0_5 = div * sums[i * 9 + 1]!;
-    const sigmoid_1_0 = 1 / (1 + Math.exp(-neg_1));
+    const sigmoid_1_0 = 1 / (1 + Math.exp(-v3_1));
     const mul_1_0_6 = mul_1_0_5 * sigmoid_1_0;
-    dys[i * 9 + 1] = mul_1_0_4 - mul_1_0_6;
-    const mul_2_0_3 = div * sub_2;
+    g1[i * 9 + 1] = mul_1_0_4 - mul_1_0_6;
+    const mul_2_0_3 = div * v4_2;
     const p_2_0 = 1 / (1 + Math.exp(-ys[i * 9 + 2]!));
     const mul_2_0_4 = mul_2_0_3 * p_2_0;
     const mul_2_0_5 = div * sums[i * 9 + 2]!;
-    const sigmoid_2_0 = 1 / (1 + Math.exp(-neg_2));
+    const sigmoid_2_0 = 1 / (1 + Math.exp(-v3_2));
     const mul_2_0_6 = mul_2_0_5 * sigmoid_2_0;
-    dys[i * 9 + 2] = mul_2_0_4 - mul_2_0_6;
-    const mul_3_0_3 = div * sub_3;
+    g1[i * 9 + 2] = mul_2_0_4 - mul_2_0_6;
+    const mul_3_0_3 = div * v4_3;
     const p_3_0 = 1 / (1 + Math.exp(-ys[i * 9 + 3]!));
     const mul_3_0_4 = mul_3_0_3 * p_3_0;
     const mul_3_0_5 = div * sums[i * 9 + 3]!;
-    const sigmoid_3_0 = 1 / (1 + Math.exp(-neg_3));
+    const sigmoid_3_0 = 1 / (1 + Math.exp(-v3_3));
     const mul_3_0_6 = mul_3_0_5 * sigmoid_3_0;
-    dys[i * 9 + 3] = mul_3_0_4 - mul_3_0_6;
-    const mul_4_0_3 = div * sub_4;
+    g1[i * 9 + 3] = mul_3_0_4 - mul_3_0_6;
+    const mul_4_0_3 = div * v4_4;
     const p_4_0 = 1 / (1 + Math.exp(-ys[i * 9 + 4]!));
     const mul_4_0_4 = mul_4_0_3 * p_4_0;
     const mul_4_0_5 = div * sums[i * 9 + 4]!;
-    const sigmoid_4_0 = 1 / (1 + Math.exp(-neg_4));
+    const sigmoid_4_0 = 1 / (1 + Math.exp(-v3_4));
     const mul_4_0_6 = mul_4_0_5 * sigmoid_4_0;
-    dys[i * 9 + 4] = mul_4_0_4 - mul_4_0_6;
-    const mul_5_0_3 = div * sub_5;
+    g1[i * 9 + 4] = mul_4_0_4 - mul_4_0_6;
+    const mul_5_0_3 = div * v4_5;
     const p_5_0 = 1 / (1 + Math.exp(-ys[i * 9 + 5]!));
     const mul_5_0_4 = mul_5_0_3 * p_5_0;
     const mul_5_0_5 = div * sums[i * 9 + 5]!;
-    const sigmoid_5_0 = 1 / (1 + Math.exp(-neg_5));
+    const sigmoid_5_0 = 1 / (1 + Math.exp(-v3_5));
     const mul_5_0_6 = mul_5_0_5 * sigmoid_5_0;
-    dys[i * 9 + 5] = mul_5_0_4 - mul_5_0_6;
-    const mul_6_0_3 = div * sub_6;
+    g1[i * 9 + 5] = mul_5_0_4 - mul_5_0_6;
+    const mul_6_0_3 = div * v4_6;
     const p_6_0 = 1 / (1 + Math.exp(-ys[i * 9 + 6]!));
     const mul_6_0_4 = mul_6_0_3 * p_6_0;
     const mul_6_0_5 = div * sums[i * 9 + 6]!;
-    const sigmoid_6_0 = 1 / (1 + Math.exp(-neg_6));
+    const sigmoid_6_0 = 1 / (1 + Math.exp(-v3_6));
     const mul_6_0_6 = mul_6_0_5 * sigmoid_6_0;
-    dys[i * 9 + 6] = mul_6_0_4 - mul_6_0_6;
-    const mul_7_0_3 = div * sub_7;
+    g1[i * 9 + 6] = mul_6_0_4 - mul_6_0_6;
+    const mul_7_0_3 = div * v4_7;
     const p_7_0 = 1 / (1 + Math.exp(-ys[i * 9 + 7]!));
     const mul_7_0_4 = mul_7_0_3 * p_7_0;
     const mul_7_0_5 = div * sums[i * 9 + 7]!;
-    const sigmoid_7_0 = 1 / (1 + Math.exp(-neg_7));
+    const sigmoid_7_0 = 1 / (1 + Math.exp(-v3_7));
     const mul_7_0_6 = mul_7_0_5 * sigmoid_7_0;
-    dys[i * 9 + 7] = mul_7_0_4 - mul_7_0_6;
-    const mul_8_0_3 = div * sub_8;
+    g1[i * 9 + 7] = mul_7_0_4 - mul_7_0_6;
+    const mul_8_0_3 = div * v4_8;
     const p_8_0 = 1 / (1 + Math.exp(-ys[i * 9 + 8]!));
     const mul_8_0_4 = mul_8_0_3 * p_8_0;
     const mul_8_0_5 = div * sums[i * 9 + 8]!;
-    const sigmoid_8_0 = 1 / (1 + Math.exp(-neg_8));
+    const sigmoid_8_0 = 1 / (1 + Math.exp(-v3_8));
     const mul_8_0_6 = mul_8_0_5 * sigmoid_8_0;
-    dys[i * 9 + 8] = mul_8_0_4 - mul_8_0_6;
+    g1[i * 9 + 8] = mul_8_0_4 - mul_8_0_6;
   }
   // loss = sum / mul   (model.ts:25:18)
   const loss = sum / mul;
-  // scan = scanᴿ_{t=1..9}(broadcastTo, broadcastTo, c_2, c_3, c_4, c_3, c_5, c_6; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
+  // g2 = scanᴿ_{t=1..9}(v1, v1, c_2, c_3, c_4, c_3, c_5, c_6; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
   {
-    for (let k_6 = 0; k_6 < n * 16; k_6++) dh[k_6] = broadcastTo[k_6]!;
-    for (let k_7 = 0; k_7 < n * 16; k_7++) dc[k_7] = broadcastTo[k_7]!;
+    for (let k_6 = 0; k_6 < n * 16; k_6++) dh[k_6] = v1[k_6]!;
+    for (let k_7 = 0; k_7 < n * 16; k_7++) dc[k_7] = v1[k_7]!;
     for (let k_8 = 0; k_8 < 128; k_8++) dlstm_Wih[k_8] = c_2[k_8]!;
     for (let k_9 = 0; k_9 < 64; k_9++) dlstm_bih[k_9] = c_3[k_9]!;
     for (let k_10 = 0; k_10 < 1024; k_10++) dlstm_Whh[k_10] = c_4[k_10]!;
@@ -1172,7 +1172,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
     for (let k_12 = 0; k_12 < 16; k_12++) dWo[k_12] = c_5[k_12]!;
     for (let k_13 = 0; k_13 < 1; k_13++) dbo[k_13] = c_6[k_13]!;
     for (let t_2 = 8; t_2 >= 0; t_2--) {
-      for (let i_12 = 0; i_12 < n; i_12++) dy0[i_12 * 1] = dys[(i_12 * 9 + t_2) * 1]!;
+      for (let i_12 = 0; i_12 < n; i_12++) dy0[i_12 * 1] = g1[(i_12 * 9 + t_2) * 1]!;
       for (let i_13 = 0; i_13 < n; i_13++)
         for (let j_13 = 0; j_13 < 16; j_13++) tanh_c_2[i_13 * 16 + j_13] = tanh_c_steps[(i_13 * 9 + t_2) * 16 + j_13]!;
       for (let i_14 = 0; i_14 < n; i_14++)
@@ -1200,40 +1200,40 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         }
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
         const do_gate_0 = dh_next[i * 16]! * tanh_c_2[i * 16]!;
-        const sub_0_2 = 1 - o_gate_2[i * 16]!;
-        const mul_0_3 = o_gate_2[i * 16]! * sub_0_2;
+        const sub_0 = 1 - o_gate_2[i * 16]!;
+        const mul_0_3 = o_gate_2[i * 16]! * sub_0;
         do_pre[i * 16] = do_gate_0 * mul_0_3;
         const do_gate_1 = dh_next[i * 16 + 1]! * tanh_c_2[i * 16 + 1]!;
-        const sub_1_2 = 1 - o_gate_2[i * 16 + 1]!;
-        const mul_1_3 = o_gate_2[i * 16 + 1]! * sub_1_2;
+        const sub_1 = 1 - o_gate_2[i * 16 + 1]!;
+        const mul_1_3 = o_gate_2[i * 16 + 1]! * sub_1;
         do_pre[i * 16 + 1] = do_gate_1 * mul_1_3;
         const do_gate_2 = dh_next[i * 16 + 2]! * tanh_c_2[i * 16 + 2]!;
-        const sub_2_2 = 1 - o_gate_2[i * 16 + 2]!;
-        const mul_2_3 = o_gate_2[i * 16 + 2]! * sub_2_2;
+        const sub_2 = 1 - o_gate_2[i * 16 + 2]!;
+        const mul_2_3 = o_gate_2[i * 16 + 2]! * sub_2;
         do_pre[i * 16 + 2] = do_gate_2 * mul_2_3;
         const do_gate_3 = dh_next[i * 16 + 3]! * tanh_c_2[i * 16 + 3]!;
-        const sub_3_2 = 1 - o_gate_2[i * 16 + 3]!;
-        const mul_3_3 = o_gate_2[i * 16 + 3]! * sub_3_2;
+        const sub_3 = 1 - o_gate_2[i * 16 + 3]!;
+        const mul_3_3 = o_gate_2[i * 16 + 3]! * sub_3;
         do_pre[i * 16 + 3] = do_gate_3 * mul_3_3;
         const do_gate_4 = dh_next[i * 16 + 4]! * tanh_c_2[i * 16 + 4]!;
-        const sub_4_2 = 1 - o_gate_2[i * 16 + 4]!;
-        const mul_4_3 = o_gate_2[i * 16 + 4]! * sub_4_2;
+        const sub_4 = 1 - o_gate_2[i * 16 + 4]!;
+        const mul_4_3 = o_gate_2[i * 16 + 4]! * sub_4;
         do_pre[i * 16 + 4] = do_gate_4 * mul_4_3;
         const do_gate_5 = dh_next[i * 16 + 5]! * tanh_c_2[i * 16 + 5]!;
-        const sub_5_2 = 1 - o_gate_2[i * 16 + 5]!;
-        const mul_5_3 = o_gate_2[i * 16 + 5]! * sub_5_2;
+        const sub_5 = 1 - o_gate_2[i * 16 + 5]!;
+        const mul_5_3 = o_gate_2[i * 16 + 5]! * sub_5;
         do_pre[i * 16 + 5] = do_gate_5 * mul_5_3;
         const do_gate_6 = dh_next[i * 16 + 6]! * tanh_c_2[i * 16 + 6]!;
-        const sub_6_2 = 1 - o_gate_2[i * 16 + 6]!;
-        const mul_6_3 = o_gate_2[i * 16 + 6]! * sub_6_2;
+        const sub_6 = 1 - o_gate_2[i * 16 + 6]!;
+        const mul_6_3 = o_gate_2[i * 16 + 6]! * sub_6;
         do_pre[i * 16 + 6] = do_gate_6 * mul_6_3;
         const do_gate_7 = dh_next[i * 16 + 7]! * tanh_c_2[i * 16 + 7]!;
-        const sub_7_2 = 1 - o_gate_2[i * 16 + 7]!;
-        const mul_7_3 = o_gate_2[i * 16 + 7]! * sub_7_2;
+        const sub_7 = 1 - o_gate_2[i * 16 + 7]!;
+        const mul_7_3 = o_gate_2[i * 16 + 7]! * sub_7;
         do_pre[i * 16 + 7] = do_gate_7 * mul_7_3;
         const do_gate_8 = dh_next[i * 16 + 8]! * tanh_c_2[i * 16 + 8]!;
-        const sub_8_2 = 1 - o_gate_2[i * 16 + 8]!;
-        const mul_8_3 = o_gate_2[i * 16 + 8]! * sub_8_2;
+        const sub_8 = 1 - o_gate_2[i * 16 + 8]!;
+        const mul_8_3 = o_gate_2[i * 16 + 8]! * sub_8;
         do_pre[i * 16 + 8] = do_gate_8 * mul_8_3;
         const do_gate_9 = dh_next[i * 16 + 9]! * tanh_c_2[i * 16 + 9]!;
         const sub_9 = 1 - o_gate_2[i * 16 + 9]!;
@@ -1267,56 +1267,56 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         const dtanh_c_0 = dh_next[i * 16]! * o_gate_2[i * 16]!;
         const tanh_c_0 = tanh_c_2[i * 16]!;
         const square_0 = tanh_c_0 * tanh_c_0;
-        const sub_0_3 = 1 - square_0;
-        const mul_0_4 = dtanh_c_0 * sub_0_3;
+        const sub_0_2 = 1 - square_0;
+        const mul_0_4 = dtanh_c_0 * sub_0_2;
         dc_next[i * 16] = dc[i * 16]! + mul_0_4;
         const dtanh_c_1 = dh_next[i * 16 + 1]! * o_gate_2[i * 16 + 1]!;
         const tanh_c_1 = tanh_c_2[i * 16 + 1]!;
         const square_1 = tanh_c_1 * tanh_c_1;
-        const sub_1_3 = 1 - square_1;
-        const mul_1_4 = dtanh_c_1 * sub_1_3;
+        const sub_1_2 = 1 - square_1;
+        const mul_1_4 = dtanh_c_1 * sub_1_2;
         dc_next[i * 16 + 1] = dc[i * 16 + 1]! + mul_1_4;
         const dtanh_c_2 = dh_next[i * 16 + 2]! * o_gate_2[i * 16 + 2]!;
         const tanh_c_2_2 = tanh_c_2[i * 16 + 2]!;
         const square_2 = tanh_c_2_2 * tanh_c_2_2;
-        const sub_2_3 = 1 - square_2;
-        const mul_2_4 = dtanh_c_2 * sub_2_3;
+        const sub_2_2 = 1 - square_2;
+        const mul_2_4 = dtanh_c_2 * sub_2_2;
         dc_next[i * 16 + 2] = dc[i * 16 + 2]! + mul_2_4;
         const dtanh_c_3 = dh_next[i * 16 + 3]! * o_gate_2[i * 16 + 3]!;
         const tanh_c_3 = tanh_c_2[i * 16 + 3]!;
         const square_3 = tanh_c_3 * tanh_c_3;
-        const sub_3_3 = 1 - square_3;
-        const mul_3_4 = dtanh_c_3 * sub_3_3;
+        const sub_3_2 = 1 - square_3;
+        const mul_3_4 = dtanh_c_3 * sub_3_2;
         dc_next[i * 16 + 3] = dc[i * 16 + 3]! + mul_3_4;
         const dtanh_c_4 = dh_next[i * 16 + 4]! * o_gate_2[i * 16 + 4]!;
         const tanh_c_4 = tanh_c_2[i * 16 + 4]!;
         const square_4 = tanh_c_4 * tanh_c_4;
-        const sub_4_3 = 1 - square_4;
-        const mul_4_4 = dtanh_c_4 * sub_4_3;
+        const sub_4_2 = 1 - square_4;
+        const mul_4_4 = dtanh_c_4 * sub_4_2;
         dc_next[i * 16 + 4] = dc[i * 16 + 4]! + mul_4_4;
         const dtanh_c_5 = dh_next[i * 16 + 5]! * o_gate_2[i * 16 + 5]!;
         const tanh_c_5 = tanh_c_2[i * 16 + 5]!;
         const square_5 = tanh_c_5 * tanh_c_5;
-        const sub_5_3 = 1 - square_5;
-        const mul_5_4 = dtanh_c_5 * sub_5_3;
+        const sub_5_2 = 1 - square_5;
+        const mul_5_4 = dtanh_c_5 * sub_5_2;
         dc_next[i * 16 + 5] = dc[i * 16 + 5]! + mul_5_4;
         const dtanh_c_6 = dh_next[i * 16 + 6]! * o_gate_2[i * 16 + 6]!;
         const tanh_c_6 = tanh_c_2[i * 16 + 6]!;
         const square_6 = tanh_c_6 * tanh_c_6;
-        const sub_6_3 = 1 - square_6;
-        const mul_6_4 = dtanh_c_6 * sub_6_3;
+        const sub_6_2 = 1 - square_6;
+        const mul_6_4 = dtanh_c_6 * sub_6_2;
         dc_next[i * 16 + 6] = dc[i * 16 + 6]! + mul_6_4;
         const dtanh_c_7 = dh_next[i * 16 + 7]! * o_gate_2[i * 16 + 7]!;
         const tanh_c_7 = tanh_c_2[i * 16 + 7]!;
         const square_7 = tanh_c_7 * tanh_c_7;
-        const sub_7_3 = 1 - square_7;
-        const mul_7_4 = dtanh_c_7 * sub_7_3;
+        const sub_7_2 = 1 - square_7;
+        const mul_7_4 = dtanh_c_7 * sub_7_2;
         dc_next[i * 16 + 7] = dc[i * 16 + 7]! + mul_7_4;
         const dtanh_c_8 = dh_next[i * 16 + 8]! * o_gate_2[i * 16 + 8]!;
         const tanh_c_8 = tanh_c_2[i * 16 + 8]!;
         const square_8 = tanh_c_8 * tanh_c_8;
-        const sub_8_3 = 1 - square_8;
-        const mul_8_4 = dtanh_c_8 * sub_8_3;
+        const sub_8_2 = 1 - square_8;
+        const mul_8_4 = dtanh_c_8 * sub_8_2;
         dc_next[i * 16 + 8] = dc[i * 16 + 8]! + mul_8_4;
         const dtanh_c_9 = dh_next[i * 16 + 9]! * o_gate_2[i * 16 + 9]!;
         const tanh_c_9 = tanh_c_2[i * 16 + 9]!;
@@ -1364,48 +1364,48 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         const dg_gate_0 = dc_next[i * 16]! * i_gate_2[i * 16]!;
         const g_gate_0 = g_gate_2[i * 16]!;
         const square_0_2 = g_gate_0 * g_gate_0;
-        const sub_0_4 = 1 - square_0_2;
-        dg_pre[i * 16] = dg_gate_0 * sub_0_4;
+        const sub_0_3 = 1 - square_0_2;
+        dg_pre[i * 16] = dg_gate_0 * sub_0_3;
         const dg_gate_1 = dc_next[i * 16 + 1]! * i_gate_2[i * 16 + 1]!;
         const g_gate_1 = g_gate_2[i * 16 + 1]!;
         const square_1_2 = g_gate_1 * g_gate_1;
-        const sub_1_4 = 1 - square_1_2;
-        dg_pre[i * 16 + 1] = dg_gate_1 * sub_1_4;
+        const sub_1_3 = 1 - square_1_2;
+        dg_pre[i * 16 + 1] = dg_gate_1 * sub_1_3;
         const dg_gate_2 = dc_next[i * 16 + 2]! * i_gate_2[i * 16 + 2]!;
         const g_gate_2_2 = g_gate_2[i * 16 + 2]!;
         const square_2_2 = g_gate_2_2 * g_gate_2_2;
-        const sub_2_4 = 1 - square_2_2;
-        dg_pre[i * 16 + 2] = dg_gate_2 * sub_2_4;
+        const sub_2_3 = 1 - square_2_2;
+        dg_pre[i * 16 + 2] = dg_gate_2 * sub_2_3;
         const dg_gate_3 = dc_next[i * 16 + 3]! * i_gate_2[i * 16 + 3]!;
         const g_gate_3 = g_gate_2[i * 16 + 3]!;
         const square_3_2 = g_gate_3 * g_gate_3;
-        const sub_3_4 = 1 - square_3_2;
-        dg_pre[i * 16 + 3] = dg_gate_3 * sub_3_4;
+        const sub_3_3 = 1 - square_3_2;
+        dg_pre[i * 16 + 3] = dg_gate_3 * sub_3_3;
         const dg_gate_4 = dc_next[i * 16 + 4]! * i_gate_2[i * 16 + 4]!;
         const g_gate_4 = g_gate_2[i * 16 + 4]!;
         const square_4_2 = g_gate_4 * g_gate_4;
-        const sub_4_4 = 1 - square_4_2;
-        dg_pre[i * 16 + 4] = dg_gate_4 * sub_4_4;
+        const sub_4_3 = 1 - square_4_2;
+        dg_pre[i * 16 + 4] = dg_gate_4 * sub_4_3;
         const dg_gate_5 = dc_next[i * 16 + 5]! * i_gate_2[i * 16 + 5]!;
         const g_gate_5 = g_gate_2[i * 16 + 5]!;
         const square_5_2 = g_gate_5 * g_gate_5;
-        const sub_5_4 = 1 - square_5_2;
-        dg_pre[i * 16 + 5] = dg_gate_5 * sub_5_4;
+        const sub_5_3 = 1 - square_5_2;
+        dg_pre[i * 16 + 5] = dg_gate_5 * sub_5_3;
         const dg_gate_6 = dc_next[i * 16 + 6]! * i_gate_2[i * 16 + 6]!;
         const g_gate_6 = g_gate_2[i * 16 + 6]!;
         const square_6_2 = g_gate_6 * g_gate_6;
-        const sub_6_4 = 1 - square_6_2;
-        dg_pre[i * 16 + 6] = dg_gate_6 * sub_6_4;
+        const sub_6_3 = 1 - square_6_2;
+        dg_pre[i * 16 + 6] = dg_gate_6 * sub_6_3;
         const dg_gate_7 = dc_next[i * 16 + 7]! * i_gate_2[i * 16 + 7]!;
         const g_gate_7 = g_gate_2[i * 16 + 7]!;
         const square_7_2 = g_gate_7 * g_gate_7;
-        const sub_7_4 = 1 - square_7_2;
-        dg_pre[i * 16 + 7] = dg_gate_7 * sub_7_4;
+        const sub_7_3 = 1 - square_7_2;
+        dg_pre[i * 16 + 7] = dg_gate_7 * sub_7_3;
         const dg_gate_8 = dc_next[i * 16 + 8]! * i_gate_2[i * 16 + 8]!;
         const g_gate_8 = g_gate_2[i * 16 + 8]!;
         const square_8_2 = g_gate_8 * g_gate_8;
-        const sub_8_4 = 1 - square_8_2;
-        dg_pre[i * 16 + 8] = dg_gate_8 * sub_8_4;
+        const sub_8_3 = 1 - square_8_2;
+        dg_pre[i * 16 + 8] = dg_gate_8 * sub_8_3;
         const dg_gate_9 = dc_next[i * 16 + 9]! * i_gate_2[i * 16 + 9]!;
         const g_gate_9 = g_gate_2[i * 16 + 9]!;
         const square_9_2 = g_gate_9 * g_gate_9;
@@ -1443,40 +1443,40 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         dg_pre[i * 16 + 15] = dg_gate_15 * sub_15_3;
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
         const df_gate_0 = dc_next[i * 16]! * c_8[i * 16]!;
-        const sub_0_5 = 1 - f_gate_2[i * 16]!;
-        const mul_0_5 = f_gate_2[i * 16]! * sub_0_5;
+        const sub_0_4 = 1 - f_gate_2[i * 16]!;
+        const mul_0_5 = f_gate_2[i * 16]! * sub_0_4;
         df_pre[i * 16] = df_gate_0 * mul_0_5;
         const df_gate_1 = dc_next[i * 16 + 1]! * c_8[i * 16 + 1]!;
-        const sub_1_5 = 1 - f_gate_2[i * 16 + 1]!;
-        const mul_1_5 = f_gate_2[i * 16 + 1]! * sub_1_5;
+        const sub_1_4 = 1 - f_gate_2[i * 16 + 1]!;
+        const mul_1_5 = f_gate_2[i * 16 + 1]! * sub_1_4;
         df_pre[i * 16 + 1] = df_gate_1 * mul_1_5;
         const df_gate_2 = dc_next[i * 16 + 2]! * c_8[i * 16 + 2]!;
-        const sub_2_5 = 1 - f_gate_2[i * 16 + 2]!;
-        const mul_2_5 = f_gate_2[i * 16 + 2]! * sub_2_5;
+        const sub_2_4 = 1 - f_gate_2[i * 16 + 2]!;
+        const mul_2_5 = f_gate_2[i * 16 + 2]! * sub_2_4;
         df_pre[i * 16 + 2] = df_gate_2 * mul_2_5;
         const df_gate_3 = dc_next[i * 16 + 3]! * c_8[i * 16 + 3]!;
-        const sub_3_5 = 1 - f_gate_2[i * 16 + 3]!;
-        const mul_3_5 = f_gate_2[i * 16 + 3]! * sub_3_5;
+        const sub_3_4 = 1 - f_gate_2[i * 16 + 3]!;
+        const mul_3_5 = f_gate_2[i * 16 + 3]! * sub_3_4;
         df_pre[i * 16 + 3] = df_gate_3 * mul_3_5;
         const df_gate_4 = dc_next[i * 16 + 4]! * c_8[i * 16 + 4]!;
-        const sub_4_5 = 1 - f_gate_2[i * 16 + 4]!;
-        const mul_4_5 = f_gate_2[i * 16 + 4]! * sub_4_5;
+        const sub_4_4 = 1 - f_gate_2[i * 16 + 4]!;
+        const mul_4_5 = f_gate_2[i * 16 + 4]! * sub_4_4;
         df_pre[i * 16 + 4] = df_gate_4 * mul_4_5;
         const df_gate_5 = dc_next[i * 16 + 5]! * c_8[i * 16 + 5]!;
-        const sub_5_5 = 1 - f_gate_2[i * 16 + 5]!;
-        const mul_5_5 = f_gate_2[i * 16 + 5]! * sub_5_5;
+        const sub_5_4 = 1 - f_gate_2[i * 16 + 5]!;
+        const mul_5_5 = f_gate_2[i * 16 + 5]! * sub_5_4;
         df_pre[i * 16 + 5] = df_gate_5 * mul_5_5;
         const df_gate_6 = dc_next[i * 16 + 6]! * c_8[i * 16 + 6]!;
-        const sub_6_5 = 1 - f_gate_2[i * 16 + 6]!;
-        const mul_6_5 = f_gate_2[i * 16 + 6]! * sub_6_5;
+        const sub_6_4 = 1 - f_gate_2[i * 16 + 6]!;
+        const mul_6_5 = f_gate_2[i * 16 + 6]! * sub_6_4;
         df_pre[i * 16 + 6] = df_gate_6 * mul_6_5;
         const df_gate_7 = dc_next[i * 16 + 7]! * c_8[i * 16 + 7]!;
-        const sub_7_5 = 1 - f_gate_2[i * 16 + 7]!;
-        const mul_7_5 = f_gate_2[i * 16 + 7]! * sub_7_5;
+        const sub_7_4 = 1 - f_gate_2[i * 16 + 7]!;
+        const mul_7_5 = f_gate_2[i * 16 + 7]! * sub_7_4;
         df_pre[i * 16 + 7] = df_gate_7 * mul_7_5;
         const df_gate_8 = dc_next[i * 16 + 8]! * c_8[i * 16 + 8]!;
-        const sub_8_5 = 1 - f_gate_2[i * 16 + 8]!;
-        const mul_8_5 = f_gate_2[i * 16 + 8]! * sub_8_5;
+        const sub_8_4 = 1 - f_gate_2[i * 16 + 8]!;
+        const mul_8_5 = f_gate_2[i * 16 + 8]! * sub_8_4;
         df_pre[i * 16 + 8] = df_gate_8 * mul_8_5;
         const df_gate_9 = dc_next[i * 16 + 9]! * c_8[i * 16 + 9]!;
         const sub_9_4 = 1 - f_gate_2[i * 16 + 9]!;
@@ -1508,40 +1508,40 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         df_pre[i * 16 + 15] = df_gate_15 * mul_15_5;
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
         const di_gate_0 = dc_next[i * 16]! * g_gate_2[i * 16]!;
-        const sub_0_6 = 1 - i_gate_2[i * 16]!;
-        const mul_0_6 = i_gate_2[i * 16]! * sub_0_6;
+        const sub_0_5 = 1 - i_gate_2[i * 16]!;
+        const mul_0_6 = i_gate_2[i * 16]! * sub_0_5;
         di_pre[i * 16] = di_gate_0 * mul_0_6;
         const di_gate_1 = dc_next[i * 16 + 1]! * g_gate_2[i * 16 + 1]!;
-        const sub_1_6 = 1 - i_gate_2[i * 16 + 1]!;
-        const mul_1_6 = i_gate_2[i * 16 + 1]! * sub_1_6;
+        const sub_1_5 = 1 - i_gate_2[i * 16 + 1]!;
+        const mul_1_6 = i_gate_2[i * 16 + 1]! * sub_1_5;
         di_pre[i * 16 + 1] = di_gate_1 * mul_1_6;
         const di_gate_2 = dc_next[i * 16 + 2]! * g_gate_2[i * 16 + 2]!;
-        const sub_2_6 = 1 - i_gate_2[i * 16 + 2]!;
-        const mul_2_6 = i_gate_2[i * 16 + 2]! * sub_2_6;
+        const sub_2_5 = 1 - i_gate_2[i * 16 + 2]!;
+        const mul_2_6 = i_gate_2[i * 16 + 2]! * sub_2_5;
         di_pre[i * 16 + 2] = di_gate_2 * mul_2_6;
         const di_gate_3 = dc_next[i * 16 + 3]! * g_gate_2[i * 16 + 3]!;
-        const sub_3_6 = 1 - i_gate_2[i * 16 + 3]!;
-        const mul_3_6 = i_gate_2[i * 16 + 3]! * sub_3_6;
+        const sub_3_5 = 1 - i_gate_2[i * 16 + 3]!;
+        const mul_3_6 = i_gate_2[i * 16 + 3]! * sub_3_5;
         di_pre[i * 16 + 3] = di_gate_3 * mul_3_6;
         const di_gate_4 = dc_next[i * 16 + 4]! * g_gate_2[i * 16 + 4]!;
-        const sub_4_6 = 1 - i_gate_2[i * 16 + 4]!;
-        const mul_4_6 = i_gate_2[i * 16 + 4]! * sub_4_6;
+        const sub_4_5 = 1 - i_gate_2[i * 16 + 4]!;
+        const mul_4_6 = i_gate_2[i * 16 + 4]! * sub_4_5;
         di_pre[i * 16 + 4] = di_gate_4 * mul_4_6;
         const di_gate_5 = dc_next[i * 16 + 5]! * g_gate_2[i * 16 + 5]!;
-        const sub_5_6 = 1 - i_gate_2[i * 16 + 5]!;
-        const mul_5_6 = i_gate_2[i * 16 + 5]! * sub_5_6;
+        const sub_5_5 = 1 - i_gate_2[i * 16 + 5]!;
+        const mul_5_6 = i_gate_2[i * 16 + 5]! * sub_5_5;
         di_pre[i * 16 + 5] = di_gate_5 * mul_5_6;
         const di_gate_6 = dc_next[i * 16 + 6]! * g_gate_2[i * 16 + 6]!;
-        const sub_6_6 = 1 - i_gate_2[i * 16 + 6]!;
-        const mul_6_6 = i_gate_2[i * 16 + 6]! * sub_6_6;
+        const sub_6_5 = 1 - i_gate_2[i * 16 + 6]!;
+        const mul_6_6 = i_gate_2[i * 16 + 6]! * sub_6_5;
         di_pre[i * 16 + 6] = di_gate_6 * mul_6_6;
         const di_gate_7 = dc_next[i * 16 + 7]! * g_gate_2[i * 16 + 7]!;
-        const sub_7_6 = 1 - i_gate_2[i * 16 + 7]!;
-        const mul_7_6 = i_gate_2[i * 16 + 7]! * sub_7_6;
+        const sub_7_5 = 1 - i_gate_2[i * 16 + 7]!;
+        const mul_7_6 = i_gate_2[i * 16 + 7]! * sub_7_5;
         di_pre[i * 16 + 7] = di_gate_7 * mul_7_6;
         const di_gate_8 = dc_next[i * 16 + 8]! * g_gate_2[i * 16 + 8]!;
-        const sub_8_6 = 1 - i_gate_2[i * 16 + 8]!;
-        const mul_8_6 = i_gate_2[i * 16 + 8]! * sub_8_6;
+        const sub_8_5 = 1 - i_gate_2[i * 16 + 8]!;
+        const mul_8_6 = i_gate_2[i * 16 + 8]! * sub_8_5;
         di_pre[i * 16 + 8] = di_gate_8 * mul_8_6;
         const di_gate_9 = dc_next[i * 16 + 9]! * g_gate_2[i * 16 + 9]!;
         const sub_9_5 = 1 - i_gate_2[i * 16 + 9]!;
@@ -1612,75 +1612,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 16; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 64; k++) {
-              const a0 = dgates[i * 64 + k]!;
-              const a1 = dgates[i * 64 + k + 64]!;
-              const a2 = dgates[i * 64 + k + 128]!;
-              const b0 = lstm_Whh[k + j * 64]!;
-              const b1 = lstm_Whh[k + j * 64 + 64]!;
-              const b2 = lstm_Whh[k + j * 64 + 128]!;
-              const b3 = lstm_Whh[k + j * 64 + 192]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = dgates[i * 64 + k]!;
+              const a$1 = dgates[i * 64 + k + 64]!;
+              const a$2 = dgates[i * 64 + k + 128]!;
+              const b$0 = lstm_Whh[k + j * 64]!;
+              const b$1 = lstm_Whh[k + j * 64 + 64]!;
+              const b$2 = lstm_Whh[k + j * 64 + 128]!;
+              const b$3 = lstm_Whh[k + j * 64 + 192]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            dh_2[i * 16 + j] = c00;
-            dh_2[i * 16 + j + 1] = c01;
-            dh_2[i * 16 + j + 2] = c02;
-            dh_2[i * 16 + j + 3] = c03;
-            dh_2[(i + 1) * 16 + j] = c10;
-            dh_2[(i + 1) * 16 + j + 1] = c11;
-            dh_2[(i + 1) * 16 + j + 2] = c12;
-            dh_2[(i + 1) * 16 + j + 3] = c13;
-            dh_2[(i + 2) * 16 + j] = c20;
-            dh_2[(i + 2) * 16 + j + 1] = c21;
-            dh_2[(i + 2) * 16 + j + 2] = c22;
-            dh_2[(i + 2) * 16 + j + 3] = c23;
+            dh_2[i * 16 + j] = c$00;
+            dh_2[i * 16 + j + 1] = c$01;
+            dh_2[i * 16 + j + 2] = c$02;
+            dh_2[i * 16 + j + 3] = c$03;
+            dh_2[(i + 1) * 16 + j] = c$10;
+            dh_2[(i + 1) * 16 + j + 1] = c$11;
+            dh_2[(i + 1) * 16 + j + 2] = c$12;
+            dh_2[(i + 1) * 16 + j + 3] = c$13;
+            dh_2[(i + 2) * 16 + j] = c$20;
+            dh_2[(i + 2) * 16 + j + 1] = c$21;
+            dh_2[(i + 2) * 16 + j + 2] = c$22;
+            dh_2[(i + 2) * 16 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 16; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 64; k++) {
-              const a0 = dgates[i * 64 + k]!;
-              const b0 = lstm_Whh[k + j * 64]!;
-              const b1 = lstm_Whh[k + j * 64 + 64]!;
-              const b2 = lstm_Whh[k + j * 64 + 128]!;
-              const b3 = lstm_Whh[k + j * 64 + 192]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = dgates[i * 64 + k]!;
+              const b$0 = lstm_Whh[k + j * 64]!;
+              const b$1 = lstm_Whh[k + j * 64 + 64]!;
+              const b$2 = lstm_Whh[k + j * 64 + 128]!;
+              const b$3 = lstm_Whh[k + j * 64 + 192]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            dh_2[i * 16 + j] = c00;
-            dh_2[i * 16 + j + 1] = c01;
-            dh_2[i * 16 + j + 2] = c02;
-            dh_2[i * 16 + j + 3] = c03;
+            dh_2[i * 16 + j] = c$00;
+            dh_2[i * 16 + j + 1] = c$01;
+            dh_2[i * 16 + j + 2] = c$02;
+            dh_2[i * 16 + j + 3] = c$03;
           }
         }
       }
@@ -1690,75 +1690,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         for (; i + 2 < 16; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 16]!;
-              const a1 = h_2[i + k * 16 + 1]!;
-              const a2 = h_2[i + k * 16 + 2]!;
-              const b0 = dgates[k * 64 + j]!;
-              const b1 = dgates[k * 64 + j + 1]!;
-              const b2 = dgates[k * 64 + j + 2]!;
-              const b3 = dgates[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_2[i + k * 16]!;
+              const a$1 = h_2[i + k * 16 + 1]!;
+              const a$2 = h_2[i + k * 16 + 2]!;
+              const b$0 = dgates[k * 64 + j]!;
+              const b$1 = dgates[k * 64 + j + 1]!;
+              const b$2 = dgates[k * 64 + j + 2]!;
+              const b$3 = dgates[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c00;
-            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c01;
-            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c02;
-            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c03;
-            add_6[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j]! + c10;
-            add_6[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1]! + c11;
-            add_6[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2]! + c12;
-            add_6[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3]! + c13;
-            add_6[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j]! + c20;
-            add_6[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1]! + c21;
-            add_6[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2]! + c22;
-            add_6[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3]! + c23;
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c$00;
+            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c$01;
+            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c$02;
+            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c$03;
+            add_6[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j]! + c$10;
+            add_6[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1]! + c$11;
+            add_6[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2]! + c$12;
+            add_6[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3]! + c$13;
+            add_6[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j]! + c$20;
+            add_6[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1]! + c$21;
+            add_6[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2]! + c$22;
+            add_6[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3]! + c$23;
           }
         }
         for (; i < 16; i++) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 16]!;
-              const b0 = dgates[k * 64 + j]!;
-              const b1 = dgates[k * 64 + j + 1]!;
-              const b2 = dgates[k * 64 + j + 2]!;
-              const b3 = dgates[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_2[i + k * 16]!;
+              const b$0 = dgates[k * 64 + j]!;
+              const b$1 = dgates[k * 64 + j + 1]!;
+              const b$2 = dgates[k * 64 + j + 2]!;
+              const b$3 = dgates[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c00;
-            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c01;
-            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c02;
-            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c03;
+            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c$00;
+            add_6[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c$01;
+            add_6[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c$02;
+            add_6[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c$03;
           }
         }
       }
@@ -1788,7 +1788,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
           const cRow = p * 64;
           for (let j = 0; j < 64; j++) add_4[cRow + j]! += aik * dgates[i * 64 + j]!;
         }
-        // dlstm.bhh = Σ_axis0 dgates   (model.ts:18:18)
+        // dlstm.bhh = Σ_rows dgates   (model.ts:18:18)
         for (let j = 0; j < 64; j++) {
           dlstm_bhh_2[j]! += dgates[i * 64 + j]!;
         }
@@ -1809,7 +1809,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, bits: Float64A
         add_8_13 += h_next_2[i * 16 + 13]! * dy0[i]!;
         add_8_14 += h_next_2[i * 16 + 14]! * dy0[i]!;
         add_8_15 += h_next_2[i * 16 + 15]! * dy0[i]!;
-        // dbo = Σ_axis0 dy0   (model.ts:19:35)
+        // dbo = Σ_rows dy0   (model.ts:19:35)
         dbo_2_0 += dy0[i]!;
       }
       for (let i = 0; i < 2; i++) {
@@ -1875,7 +1875,7 @@ function evaluatePass(
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
+  const v1 = ws.v1;
   const p_2 = ws.p_2;
   const h = ws.h;
   const c_2 = ws.c_2;
@@ -1887,28 +1887,28 @@ function evaluatePass(
   const add = ws.add;
 
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:21:22)
-    broadcastTo[i * 16] = 0;
-    broadcastTo[i * 16 + 1] = 0;
-    broadcastTo[i * 16 + 2] = 0;
-    broadcastTo[i * 16 + 3] = 0;
-    broadcastTo[i * 16 + 4] = 0;
-    broadcastTo[i * 16 + 5] = 0;
-    broadcastTo[i * 16 + 6] = 0;
-    broadcastTo[i * 16 + 7] = 0;
-    broadcastTo[i * 16 + 8] = 0;
-    broadcastTo[i * 16 + 9] = 0;
-    broadcastTo[i * 16 + 10] = 0;
-    broadcastTo[i * 16 + 11] = 0;
-    broadcastTo[i * 16 + 12] = 0;
-    broadcastTo[i * 16 + 13] = 0;
-    broadcastTo[i * 16 + 14] = 0;
-    broadcastTo[i * 16 + 15] = 0;
+    // v1 = 0   (model.ts:21:22)
+    v1[i * 16] = 0;
+    v1[i * 16 + 1] = 0;
+    v1[i * 16 + 2] = 0;
+    v1[i * 16 + 3] = 0;
+    v1[i * 16 + 4] = 0;
+    v1[i * 16 + 5] = 0;
+    v1[i * 16 + 6] = 0;
+    v1[i * 16 + 7] = 0;
+    v1[i * 16 + 8] = 0;
+    v1[i * 16 + 9] = 0;
+    v1[i * 16 + 10] = 0;
+    v1[i * 16 + 11] = 0;
+    v1[i * 16 + 12] = 0;
+    v1[i * 16 + 13] = 0;
+    v1[i * 16 + 14] = 0;
+    v1[i * 16 + 15] = 0;
   }
-  // scan = scan_{t=1..9}(broadcastTo, broadcastTo; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
+  // v2 = scan_{t=1..9}(v1, v1; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
-    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
@@ -1918,75 +1918,75 @@ function evaluatePass(
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const a1 = h[i * 16 + k + 16]!;
-              const a2 = h[i * 16 + k + 32]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const a$1 = h[i * 16 + k + 16]!;
+              const a$2 = h[i * 16 + k + 32]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
-            matmul[(i + 1) * 64 + j] = c10;
-            matmul[(i + 1) * 64 + j + 1] = c11;
-            matmul[(i + 1) * 64 + j + 2] = c12;
-            matmul[(i + 1) * 64 + j + 3] = c13;
-            matmul[(i + 2) * 64 + j] = c20;
-            matmul[(i + 2) * 64 + j + 1] = c21;
-            matmul[(i + 2) * 64 + j + 2] = c22;
-            matmul[(i + 2) * 64 + j + 3] = c23;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
+            matmul[(i + 1) * 64 + j] = c$10;
+            matmul[(i + 1) * 64 + j + 1] = c$11;
+            matmul[(i + 1) * 64 + j + 2] = c$12;
+            matmul[(i + 1) * 64 + j + 3] = c$13;
+            matmul[(i + 2) * 64 + j] = c$20;
+            matmul[(i + 2) * 64 + j + 1] = c$21;
+            matmul[(i + 2) * 64 + j + 2] = c$22;
+            matmul[(i + 2) * 64 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 64; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 16; k++) {
-              const a0 = h[i * 16 + k]!;
-              const b0 = lstm_Whh[k * 64 + j]!;
-              const b1 = lstm_Whh[k * 64 + j + 1]!;
-              const b2 = lstm_Whh[k * 64 + j + 2]!;
-              const b3 = lstm_Whh[k * 64 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 16 + k]!;
+              const b$0 = lstm_Whh[k * 64 + j]!;
+              const b$1 = lstm_Whh[k * 64 + j + 1]!;
+              const b$2 = lstm_Whh[k * 64 + j + 2]!;
+              const b$3 = lstm_Whh[k * 64 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 64 + j] = c00;
-            matmul[i * 64 + j + 1] = c01;
-            matmul[i * 64 + j + 2] = c02;
-            matmul[i * 64 + j + 3] = c03;
+            matmul[i * 64 + j] = c$00;
+            matmul[i * 64 + j + 1] = c$01;
+            matmul[i * 64 + j + 2] = c$02;
+            matmul[i * 64 + j + 3] = c$03;
           }
         }
       }
@@ -2179,84 +2179,84 @@ function evaluatePass(
     p_2[i * 9 + 7] = 1 / (1 + Math.exp(-ys[i * 9 + 7]!));
     p_2[i * 9 + 8] = 1 / (1 + Math.exp(-ys[i * 9 + 8]!));
     // sum = Σ (1 − sums) ⊙ softplus(ys) + sums ⊙ softplus(−ys)   (model.ts:25:18)
-    const sub_0_0 = 1 - sums[i * 9]!;
+    const v4_0_0 = 1 - sums[i * 9]!;
     const ys_0_0 = ys[i * 9]!;
     const softplus_0_0 = ys_0_0 > 0 ? ys_0_0 + Math.log1p(Math.exp(-ys_0_0)) : Math.log1p(Math.exp(ys_0_0));
-    const mul_0_0 = sub_0_0 * softplus_0_0;
-    const neg_0_0 = -ys[i * 9]!;
-    const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
+    const mul_0_0 = v4_0_0 * softplus_0_0;
+    const v3_0_0 = -ys[i * 9]!;
+    const softplus_0_0_2 = v3_0_0 > 0 ? v3_0_0 + Math.log1p(Math.exp(-v3_0_0)) : Math.log1p(Math.exp(v3_0_0));
     const mul_0_0_2 = sums[i * 9]! * softplus_0_0_2;
     const add_0_0 = mul_0_0 + mul_0_0_2;
     sum += add_0_0;
-    const sub_1_0 = 1 - sums[i * 9 + 1]!;
+    const v4_1_0 = 1 - sums[i * 9 + 1]!;
     const ys_1_0 = ys[i * 9 + 1]!;
     const softplus_1_0 = ys_1_0 > 0 ? ys_1_0 + Math.log1p(Math.exp(-ys_1_0)) : Math.log1p(Math.exp(ys_1_0));
-    const mul_1_0 = sub_1_0 * softplus_1_0;
-    const neg_1_0 = -ys[i * 9 + 1]!;
-    const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
+    const mul_1_0 = v4_1_0 * softplus_1_0;
+    const v3_1_0 = -ys[i * 9 + 1]!;
+    const softplus_1_0_2 = v3_1_0 > 0 ? v3_1_0 + Math.log1p(Math.exp(-v3_1_0)) : Math.log1p(Math.exp(v3_1_0));
     const mul_1_0_2 = sums[i * 9 + 1]! * softplus_1_0_2;
     const add_1_0 = mul_1_0 + mul_1_0_2;
     sum += add_1_0;
-    const sub_2_0 = 1 - sums[i * 9 + 2]!;
+    const v4_2_0 = 1 - sums[i * 9 + 2]!;
     const ys_2_0 = ys[i * 9 + 2]!;
     const softplus_2_0 = ys_2_0 > 0 ? ys_2_0 + Math.log1p(Math.exp(-ys_2_0)) : Math.log1p(Math.exp(ys_2_0));
-    const mul_2_0 = sub_2_0 * softplus_2_0;
-    const neg_2_0 = -ys[i * 9 + 2]!;
-    const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
+    const mul_2_0 = v4_2_0 * softplus_2_0;
+    const v3_2_0 = -ys[i * 9 + 2]!;
+    const softplus_2_0_2 = v3_2_0 > 0 ? v3_2_0 + Math.log1p(Math.exp(-v3_2_0)) : Math.log1p(Math.exp(v3_2_0));
     const mul_2_0_2 = sums[i * 9 + 2]! * softplus_2_0_2;
     const add_2_0 = mul_2_0 + mul_2_0_2;
     sum += add_2_0;
-    const sub_3_0 = 1 - sums[i * 9 + 3]!;
+    const v4_3_0 = 1 - sums[i * 9 + 3]!;
     const ys_3_0 = ys[i * 9 + 3]!;
     const softplus_3_0 = ys_3_0 > 0 ? ys_3_0 + Math.log1p(Math.exp(-ys_3_0)) : Math.log1p(Math.exp(ys_3_0));
-    const mul_3_0 = sub_3_0 * softplus_3_0;
-    const neg_3_0 = -ys[i * 9 + 3]!;
-    const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
+    const mul_3_0 = v4_3_0 * softplus_3_0;
+    const v3_3_0 = -ys[i * 9 + 3]!;
+    const softplus_3_0_2 = v3_3_0 > 0 ? v3_3_0 + Math.log1p(Math.exp(-v3_3_0)) : Math.log1p(Math.exp(v3_3_0));
     const mul_3_0_2 = sums[i * 9 + 3]! * softplus_3_0_2;
     const add_3_0 = mul_3_0 + mul_3_0_2;
     sum += add_3_0;
-    const sub_4_0 = 1 - sums[i * 9 + 4]!;
+    const v4_4_0 = 1 - sums[i * 9 + 4]!;
     const ys_4_0 = ys[i * 9 + 4]!;
     const softplus_4_0 = ys_4_0 > 0 ? ys_4_0 + Math.log1p(Math.exp(-ys_4_0)) : Math.log1p(Math.exp(ys_4_0));
-    const mul_4_0 = sub_4_0 * softplus_4_0;
-    const neg_4_0 = -ys[i * 9 + 4]!;
-    const softplus_4_0_2 = neg_4_0 > 0 ? neg_4_0 + Math.log1p(Math.exp(-neg_4_0)) : Math.log1p(Math.exp(neg_4_0));
+    const mul_4_0 = v4_4_0 * softplus_4_0;
+    const v3_4_0 = -ys[i * 9 + 4]!;
+    const softplus_4_0_2 = v3_4_0 > 0 ? v3_4_0 + Math.log1p(Math.exp(-v3_4_0)) : Math.log1p(Math.exp(v3_4_0));
     const mul_4_0_2 = sums[i * 9 + 4]! * softplus_4_0_2;
     const add_4_0 = mul_4_0 + mul_4_0_2;
     sum += add_4_0;
-    const sub_5_0 = 1 - sums[i * 9 + 5]!;
+    const v4_5_0 = 1 - sums[i * 9 + 5]!;
     const ys_5_0 = ys[i * 9 + 5]!;
     const softplus_5_0 = ys_5_0 > 0 ? ys_5_0 + Math.log1p(Math.exp(-ys_5_0)) : Math.log1p(Math.exp(ys_5_0));
-    const mul_5_0 = sub_5_0 * softplus_5_0;
-    const neg_5_0 = -ys[i * 9 + 5]!;
-    const softplus_5_0_2 = neg_5_0 > 0 ? neg_5_0 + Math.log1p(Math.exp(-neg_5_0)) : Math.log1p(Math.exp(neg_5_0));
+    const mul_5_0 = v4_5_0 * softplus_5_0;
+    const v3_5_0 = -ys[i * 9 + 5]!;
+    const softplus_5_0_2 = v3_5_0 > 0 ? v3_5_0 + Math.log1p(Math.exp(-v3_5_0)) : Math.log1p(Math.exp(v3_5_0));
     const mul_5_0_2 = sums[i * 9 + 5]! * softplus_5_0_2;
     const add_5_0 = mul_5_0 + mul_5_0_2;
     sum += add_5_0;
-    const sub_6_0 = 1 - sums[i * 9 + 6]!;
+    const v4_6_0 = 1 - sums[i * 9 + 6]!;
     const ys_6_0 = ys[i * 9 + 6]!;
     const softplus_6_0 = ys_6_0 > 0 ? ys_6_0 + Math.log1p(Math.exp(-ys_6_0)) : Math.log1p(Math.exp(ys_6_0));
-    const mul_6_0 = sub_6_0 * softplus_6_0;
-    const neg_6_0 = -ys[i * 9 + 6]!;
-    const softplus_6_0_2 = neg_6_0 > 0 ? neg_6_0 + Math.log1p(Math.exp(-neg_6_0)) : Math.log1p(Math.exp(neg_6_0));
+    const mul_6_0 = v4_6_0 * softplus_6_0;
+    const v3_6_0 = -ys[i * 9 + 6]!;
+    const softplus_6_0_2 = v3_6_0 > 0 ? v3_6_0 + Math.log1p(Math.exp(-v3_6_0)) : Math.log1p(Math.exp(v3_6_0));
     const mul_6_0_2 = sums[i * 9 + 6]! * softplus_6_0_2;
     const add_6_0 = mul_6_0 + mul_6_0_2;
     sum += add_6_0;
-    const sub_7_0 = 1 - sums[i * 9 + 7]!;
+    const v4_7_0 = 1 - sums[i * 9 + 7]!;
     const ys_7_0 = ys[i * 9 + 7]!;
     const softplus_7_0 = ys_7_0 > 0 ? ys_7_0 + Math.log1p(Math.exp(-ys_7_0)) : Math.log1p(Math.exp(ys_7_0));
-    const mul_7_0 = sub_7_0 * softplus_7_0;
-    const neg_7_0 = -ys[i * 9 + 7]!;
-    const softplus_7_0_2 = neg_7_0 > 0 ? neg_7_0 + Math.log1p(Math.exp(-neg_7_0)) : Math.log1p(Math.exp(neg_7_0));
+    const mul_7_0 = v4_7_0 * softplus_7_0;
+    const v3_7_0 = -ys[i * 9 + 7]!;
+    const softplus_7_0_2 = v3_7_0 > 0 ? v3_7_0 + Math.log1p(Math.exp(-v3_7_0)) : Math.log1p(Math.exp(v3_7_0));
     const mul_7_0_2 = sums[i * 9 + 7]! * softplus_7_0_2;
     const add_7_0 = mul_7_0 + mul_7_0_2;
     sum += add_7_0;
-    const sub_8_0 = 1 - sums[i * 9 + 8]!;
+    const v4_8_0 = 1 - sums[i * 9 + 8]!;
     const ys_8_0 = ys[i * 9 + 8]!;
     const softplus_8_0 = ys_8_0 > 0 ? ys_8_0 + Math.log1p(Math.exp(-ys_8_0)) : Math.log1p(Math.exp(ys_8_0));
-    const mul_8_0 = sub_8_0 * softplus_8_0;
-    const neg_8_0 = -ys[i * 9 + 8]!;
-    const softplus_8_0_2 = neg_8_0 > 0 ? neg_8_0 + Math.log1p(Math.exp(-neg_8_0)) : Math.log1p(Math.exp(neg_8_0));
+    const mul_8_0 = v4_8_0 * softplus_8_0;
+    const v3_8_0 = -ys[i * 9 + 8]!;
+    const softplus_8_0_2 = v3_8_0 > 0 ? v3_8_0 + Math.log1p(Math.exp(-v3_8_0)) : Math.log1p(Math.exp(v3_8_0));
     const mul_8_0_2 = sums[i * 9 + 8]! * softplus_8_0_2;
     const add_8_0 = mul_8_0 + mul_8_0_2;
     sum += add_8_0;

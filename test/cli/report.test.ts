@@ -68,7 +68,7 @@ export default model("unstable", () => {
     expect(train.savedForBackward).toEqual([
       { name: "h1", elements: "n * 2", storage: "row locals", math: "h1 = σ(x·W1 + b1)", bytesPerRow: 8, staticBytes: 0 },
       { name: "y", elements: "n", storage: "row locals", math: "y = σ(h1·W2 + b2)", bytesPerRow: 4, staticBytes: 0 },
-      { name: "sub", elements: "n", storage: "row locals", math: "sub = y − t", bytesPerRow: 4, staticBytes: 0 },
+      { name: "v1", elements: "n", storage: "row locals", math: "v1 = y − t", bytesPerRow: 4, staticBytes: 0 },
     ]);
     expect(train.readInPlace).toEqual(["x", "W2"]);
     expect(json.memory.find((m: { pass: string }) => m.pass === "forward").savedForBackward).toBeUndefined();

@@ -31,7 +31,7 @@ describe("explain on examples/worked (the hand-worked 2-2-1 sigmoid network)", a
     const strip = (l: string) => l.replace(/\s+\([^()]*model\.ts:\d+:\d+[^]*\)$/, "");
     expect(section("backward").map(strip)).toEqual([
       "  δ₂ = ∂L/∂z₂ = ∂L/∂y ⊙ σ'(z₂)",
-      "     = (0.5 ⊙ (2 ⊙ v₁)) ⊙ (y ⊙ (1 − y))",
+      "     = v₁ ⊙ (y ⊙ (1 − y))",
       "  ∂L/∂b₂ = Σ_rows δ₂",
       "  ∂L/∂W₂ = h₁ᵀ·δ₂",
       "  δ₁ = ∂L/∂z₁ = δ₂·W₂ᵀ ⊙ σ'(z₁)",

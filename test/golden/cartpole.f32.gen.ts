@@ -112,7 +112,7 @@ interface ForwardWorkspace {
   readonly h: Float32Array;
   readonly logits: Float32Array;
   readonly probs: Float32Array;
-  readonly tanh: Float32Array;
+  readonly h3: Float32Array;
   readonly value: Float32Array;
 }
 
@@ -122,7 +122,7 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     h: new Float32Array(n * 64),
     logits: new Float32Array(n * 2),
     probs: new Float32Array(n * 2),
-    tanh: new Float32Array(n * 64),
+    h3: new Float32Array(n * 64),
     value: new Float32Array(n),
   };
 }
@@ -133,20 +133,20 @@ interface TrainWorkspace {
   readonly logits: Float32Array;
   readonly probs: Float32Array;
   readonly logProbs: Float32Array;
-  readonly tanh: Float32Array;
+  readonly h3: Float32Array;
   readonly sum_3: Float32Array;
   readonly dc2: Float32Array;
   readonly dV2: Float32Array;
-  readonly mul_3: Float32Array;
+  readonly delta3: Float32Array;
   readonly dc1: Float32Array;
   readonly dV1: Float32Array;
   readonly pickGrad: Float32Array;
   readonly sum_5: Float32Array;
   readonly sum_6: Float32Array;
-  readonly dlogits: Float32Array;
+  readonly delta2: Float32Array;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
-  readonly mul_4: Float32Array;
+  readonly delta1: Float32Array;
   readonly db1: Float32Array;
   readonly dW1: Float32Array;
 }
@@ -158,20 +158,20 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     logits: new Float32Array(n * 2),
     probs: new Float32Array(n * 2),
     logProbs: new Float32Array(n * 2),
-    tanh: new Float32Array(n * 64),
+    h3: new Float32Array(n * 64),
     sum_3: new Float32Array(n),
     dc2: new Float32Array(1),
     dV2: new Float32Array(64),
-    mul_3: new Float32Array(n * 64),
+    delta3: new Float32Array(n * 64),
     dc1: new Float32Array(64),
     dV1: new Float32Array(256),
     pickGrad: new Float32Array(n * 2),
     sum_5: new Float32Array(n),
     sum_6: new Float32Array(n),
-    dlogits: new Float32Array(n * 2),
+    delta2: new Float32Array(n * 2),
     db2: new Float32Array(2),
     dW2: new Float32Array(128),
-    mul_4: new Float32Array(n * 64),
+    delta1: new Float32Array(n * 64),
     db1: new Float32Array(64),
     dW1: new Float32Array(256),
   };
@@ -183,7 +183,7 @@ interface EvaluateWorkspace {
   readonly logits: Float32Array;
   readonly probs: Float32Array;
   readonly logProbs: Float32Array;
-  readonly tanh: Float32Array;
+  readonly h3: Float32Array;
   readonly value: Float32Array;
   readonly sum_3: Float32Array;
 }
@@ -195,7 +195,7 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
     logits: new Float32Array(n * 2),
     probs: new Float32Array(n * 2),
     logProbs: new Float32Array(n * 2),
-    tanh: new Float32Array(n * 64),
+    h3: new Float32Array(n * 64),
     value: new Float32Array(n),
     sum_3: new Float32Array(n),
   };
@@ -204,9 +204,9 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, states: Float32Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const V1 = params["V1"];
   const c1 = params["c1"];
   const V2 = params["V2"];
@@ -214,7 +214,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, states: Fl
   const h = ws.h;
   const logits = ws.logits;
   const probs = ws.probs;
-  const tanh = ws.tanh;
+  const h3 = ws.h3;
   const value = ws.value;
 
   for (let i = 0; i < n; i++) {
@@ -228,8 +228,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, states: Fl
     }
     for (let j = 0; j < 64; j++) {
       const acc = h[cRow_2 + j]!;
-      const add = acc + b1_2[j]!;
-      h[i * 64 + j] = Math.tanh(add);
+      const z1 = acc + b1[j]!;
+      h[i * 64 + j] = Math.tanh(z1);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
@@ -239,31 +239,31 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, states: Fl
       matmul_0 += aik * W2[k * 2]!;
       matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0]!;
-    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
+    logits[i * 2] = matmul_0 + b2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
     let sumExp = 0;
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
     for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
-    // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
+    // h3 = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
-    tanh.fill(0, cRow_3, cRow_3 + 64);
+    h3.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
       const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
+      for (let j = 0; j < 64; j++) h3[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j]!;
-      const add_2 = acc_2 + c1[j]!;
-      tanh[i * 64 + j] = Math.tanh(add_2);
+      const acc_2 = h3[cRow_3 + j]!;
+      const z3 = acc_2 + c1[j]!;
+      h3[i * 64 + j] = Math.tanh(z3);
     }
-    // value = tanh·V2 + c2   (model.ts:33:17)
+    // value = h3·V2 + c2   (model.ts:33:17)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k]!;
+      const aik = h3[i * 64 + k]!;
       matmul_0_2 += aik * V2[k]!;
     }
     value[i] = matmul_0_2 + c2[0]!;
@@ -281,9 +281,9 @@ function trainPass(
   returns: Float32Array,
 ): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const V1 = params["V1"];
   const c1 = params["c1"];
   const V2 = params["V2"];
@@ -292,29 +292,29 @@ function trainPass(
   const logits = ws.logits;
   const probs = ws.probs;
   const logProbs = ws.logProbs;
-  const tanh = ws.tanh;
+  const h3 = ws.h3;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
   const dV2 = ws.dV2;
-  const mul_3 = ws.mul_3;
+  const delta3 = ws.delta3;
   const dc1 = ws.dc1;
   const dV1 = ws.dV1;
   const pickGrad = ws.pickGrad;
   const sum_5 = ws.sum_5;
   const sum_6 = ws.sum_6;
-  const dlogits = ws.dlogits;
+  const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const mul_4 = ws.mul_4;
+  const delta1 = ws.delta1;
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
   // div_3 = 0.01 / N   (div', model.ts:37:23)
   const div_3 = 0.01 / n;
-  // div_4 = 0.5 / N   (div', model.ts:36:21)
-  const div_4 = 0.5 / n;
-  // div_5 = 1 / N   (model.ts:35:26)
-  const div_5 = 1 / n;
+  // div_4 = 1 / N   (model.ts:36:21)
+  const div_4 = 1 / n;
+  // div_5 = (-1) / N   (div', model.ts:35:26)
+  const div_5 = -1 / n;
   let sum = 0;
   let sum_2 = 0;
   sum_3.fill(0);
@@ -342,8 +342,8 @@ function trainPass(
     }
     for (let j = 0; j < 64; j++) {
       const acc = h[cRow_2 + j]!;
-      const add = acc + b1_2[j]!;
-      h[i * 64 + j] = Math.tanh(add);
+      const z1 = acc + b1[j]!;
+      h[i * 64 + j] = Math.tanh(z1);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
@@ -353,8 +353,8 @@ function trainPass(
       matmul_0 += aik * W2[k * 2]!;
       matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0]!;
-    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
+    logits[i * 2] = matmul_0 + b2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
@@ -362,40 +362,37 @@ function trainPass(
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
     for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
-    let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
-    let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
-    const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
+    // the row's max and Σ exp: max, sumExp, computed above
+    const logSum = Math.log(sumExp);
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
     const logPi_0 = logProbs[i * 2 + actions[i]!]!;
-    // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
+    // h3 = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
-    tanh.fill(0, cRow_3, cRow_3 + 64);
+    h3.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
       const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
+      for (let j = 0; j < 64; j++) h3[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j]!;
-      const add_2 = acc_2 + c1[j]!;
-      tanh[i * 64 + j] = Math.tanh(add_2);
+      const acc_2 = h3[cRow_3 + j]!;
+      const z3 = acc_2 + c1[j]!;
+      h3[i * 64 + j] = Math.tanh(z3);
     }
     // sum = Σ logPi ⊙ advantages   (model.ts:35:26)
-    const mul_5 = logPi_0 * advantages[i]!;
-    sum += mul_5;
-    // sub = tanh·V2 + c2 − returns   (model.ts:36:21)
+    const mul_3 = logPi_0 * advantages[i]!;
+    sum += mul_3;
+    // v1 = h3·V2 + c2 − returns   (model.ts:36:21)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k]!;
+      const aik = h3[i * 64 + k]!;
       matmul_0_2 += aik * V2[k]!;
     }
     const value_0 = matmul_0_2 + c2[0]!;
-    const sub_0 = value_0 - returns[i]!;
-    // sum_2 = Σ sub²   (model.ts:36:21)
-    const square = sub_0 * sub_0;
+    const v1_0 = value_0 - returns[i]!;
+    // sum_2 = Σ v1²   (model.ts:36:21)
+    const square = v1_0 * v1_0;
     sum_2 += square;
     // sum_3 = Σ_axis1 probs ⊙ logProbs   (model.ts:37:28)
     const mul_0 = probs[i * 2]! * logProbs[i * 2]!;
@@ -408,38 +405,36 @@ function trainPass(
     // dprobs = div_3 ⊙ logProbs   (mul', model.ts:37:32)
     const dprobs_0 = div_3 * logProbs[i * 2]!;
     const dprobs_1 = div_3 * logProbs[i * 2 + 1]!;
-    // dvalue = div_4 ⊙ (2 ⊙ sub)   (square', model.ts:36:21)
-    const mul_6 = 2 * sub_0;
-    const dvalue_0 = div_4 * mul_6;
-    // dlogPi = −(div_5 ⊙ advantages)   (mul', model.ts:35:31)
-    const mul_7 = div_5 * advantages[i]!;
-    const dlogPi_0 = -mul_7;
-    // dc2 = Σ_axis0 dvalue   (add', model.ts:33:17)
-    dc2_0 += dvalue_0;
-    // dV2 = tanhᵀ·dvalue   (matmul', model.ts:33:21)
+    // delta4 = div_4 ⊙ v1   (square', model.ts:36:21)
+    const delta4_0 = div_4 * v1_0;
+    // dlogPi = div_5 ⊙ advantages   (mul', model.ts:35:31)
+    const dlogPi_0 = div_5 * advantages[i]!;
+    // dc2 = Σ_rows delta4   (add', model.ts:33:17)
+    dc2_0 += delta4_0;
+    // dV2 = h3ᵀ·delta4   (matmul', model.ts:33:21)
     for (let p = 0; p < 64; p++) {
-      const aik = tanh[i * 64 + p]!;
+      const aik = h3[i * 64 + p]!;
       const cRow = p;
-      for (let j = 0; j < 1; j++) dV2[cRow + j]! += aik * dvalue_0;
+      for (let j = 0; j < 1; j++) dV2[cRow + j]! += aik * delta4_0;
     }
-    // mul_3 = dvalue·V2ᵀ ⊙ (1 − tanh²)   (tanh', model.ts:33:28)
+    // delta3 = delta4·V2ᵀ ⊙ (1 − h3²)   (tanh', model.ts:33:28)
     for (let j = 0; j < 64; j++) {
       let acc_3 = 0;
-      for (let k = 0; k < 1; k++) acc_3 += dvalue_0 * V2[j]!;
-      const tanh_2 = tanh[i * 64 + j]!;
-      const square_2 = tanh_2 * tanh_2;
-      const sub_3 = 1 - square_2;
-      mul_3[i * 64 + j] = acc_3 * sub_3;
+      for (let k = 0; k < 1; k++) acc_3 += delta4_0 * V2[j]!;
+      const h3_2 = h3[i * 64 + j]!;
+      const square_2 = h3_2 * h3_2;
+      const sub_2 = 1 - square_2;
+      delta3[i * 64 + j] = acc_3 * sub_2;
     }
-    // dc1 = Σ_axis0 mul_3   (add', model.ts:33:33)
+    // dc1 = Σ_rows delta3   (add', model.ts:33:33)
     for (let j = 0; j < 64; j++) {
-      dc1[j]! += mul_3[i * 64 + j]!;
+      dc1[j]! += delta3[i * 64 + j]!;
     }
-    // dV1 = statesᵀ·mul_3   (matmul', model.ts:33:37)
+    // dV1 = statesᵀ·delta3   (matmul', model.ts:33:37)
     for (let p = 0; p < 4; p++) {
       const aik = states[i * 4 + p]!;
       const cRow = p * 64;
-      for (let j = 0; j < 64; j++) dV1[cRow + j]! += aik * mul_3[i * 64 + j]!;
+      for (let j = 0; j < 64; j++) dV1[cRow + j]! += aik * delta3[i * 64 + j]!;
     }
     // pickGrad = onehot(actions) ⊙ dlogPi   (pick', model.ts:26:17)
     for (let j_6 = 0; j_6 < 2; j_6++) pickGrad[i * 2 + j_6] = actions[i]! === j_6 ? dlogPi_0 : 0;
@@ -456,44 +451,44 @@ function trainPass(
     sum_6[i]! += mul_0_3;
     const mul_1_3 = dprobs_1 * probs[i * 2 + 1]!;
     sum_6[i]! += mul_1_3;
-    // dlogits = dlogProbs − (probs ⊙ sum_5) + probs ⊙ (dprobs − sum_6)   (model.ts:23:18)
+    // delta2 = dlogProbs − (probs ⊙ sum_5) + probs ⊙ (dprobs − sum_6)   (model.ts:23:18)
     const mul_0_4 = probs[i * 2]! * sum_5[i]!;
-    const sub_0_2 = dlogProbs_0 - mul_0_4;
-    const sub_0_3 = dprobs_0 - sum_6[i]!;
-    const mul_0_5 = probs[i * 2]! * sub_0_3;
-    dlogits[i * 2] = sub_0_2 + mul_0_5;
+    const sub_0 = dlogProbs_0 - mul_0_4;
+    const sub_0_2 = dprobs_0 - sum_6[i]!;
+    const mul_0_5 = probs[i * 2]! * sub_0_2;
+    delta2[i * 2] = sub_0 + mul_0_5;
     const mul_1_4 = probs[i * 2 + 1]! * sum_5[i]!;
     const sub_1 = dlogProbs_1 - mul_1_4;
     const sub_1_2 = dprobs_1 - sum_6[i]!;
     const mul_1_5 = probs[i * 2 + 1]! * sub_1_2;
-    dlogits[i * 2 + 1] = sub_1 + mul_1_5;
-    // db2 = Σ_axis0 dlogits   (add', model.ts:23:18)
-    db2_0 += dlogits[i * 2]!;
-    db2_1 += dlogits[i * 2 + 1]!;
-    // dW2 = hᵀ·dlogits   (matmul', model.ts:23:22)
+    delta2[i * 2 + 1] = sub_1 + mul_1_5;
+    // db2 = Σ_rows delta2   (add', model.ts:23:18)
+    db2_0 += delta2[i * 2]!;
+    db2_1 += delta2[i * 2 + 1]!;
+    // dW2 = hᵀ·delta2   (matmul', model.ts:23:22)
     for (let p = 0; p < 64; p++) {
       const aik = h[i * 64 + p]!;
       const cRow = p * 2;
-      for (let j = 0; j < 2; j++) dW2[cRow + j]! += aik * dlogits[i * 2 + j]!;
+      for (let j = 0; j < 2; j++) dW2[cRow + j]! += aik * delta2[i * 2 + j]!;
     }
-    // mul_4 = dlogits·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:22:13)
+    // delta1 = delta2·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:22:13)
     for (let j = 0; j < 64; j++) {
       let acc_4 = 0;
-      for (let k = 0; k < 2; k++) acc_4 += dlogits[i * 2 + k]! * W2[j * 2 + k]!;
+      for (let k = 0; k < 2; k++) acc_4 += delta2[i * 2 + k]! * W2[j * 2 + k]!;
       const h_2 = h[i * 64 + j]!;
       const square_3 = h_2 * h_2;
-      const sub_4 = 1 - square_3;
-      mul_4[i * 64 + j] = acc_4 * sub_4;
+      const sub_3 = 1 - square_3;
+      delta1[i * 64 + j] = acc_4 * sub_3;
     }
-    // db1 = Σ_axis0 mul_4   (add', model.ts:22:18)
+    // db1 = Σ_rows delta1   (add', model.ts:22:18)
     for (let j = 0; j < 64; j++) {
-      db1[j]! += mul_4[i * 64 + j]!;
+      db1[j]! += delta1[i * 64 + j]!;
     }
-    // dW1 = statesᵀ·mul_4   (matmul', model.ts:22:22)
+    // dW1 = statesᵀ·delta1   (matmul', model.ts:22:22)
     for (let p = 0; p < 4; p++) {
       const aik = states[i * 4 + p]!;
       const cRow = p * 64;
-      for (let j = 0; j < 64; j++) dW1[cRow + j]! += aik * mul_4[i * 64 + j]!;
+      for (let j = 0; j < 64; j++) dW1[cRow + j]! += aik * delta1[i * 64 + j]!;
     }
   }
   // div = sum / N   (model.ts:35:26)
@@ -504,12 +499,12 @@ function trainPass(
   const div_2 = sum_4 / n;
   // mul = 0.5 ⊙ valueLoss   (model.ts:38:36)
   const mul = 0.5 * valueLoss;
-  // sub_2 = mul − div   (model.ts:38:20)
-  const sub_2 = mul - div;
+  // sub = mul − div   (model.ts:38:20)
+  const sub = mul - div;
   // mul_2 = 0.01 ⊙ div_2   (model.ts:38:67)
   const mul_2 = 0.01 * div_2;
-  // loss = sub_2 + mul_2   (model.ts:38:16)
-  const loss = sub_2 + mul_2;
+  // loss = sub + mul_2   (model.ts:38:16)
+  const loss = sub + mul_2;
   // dc2: store the sums over the batch
   dc2[0] = dc2_0;
   // db2: store the sums over the batch
@@ -529,9 +524,9 @@ function evaluatePass(
   returns: Float32Array,
 ): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const V1 = params["V1"];
   const c1 = params["c1"];
   const V2 = params["V2"];
@@ -540,7 +535,7 @@ function evaluatePass(
   const logits = ws.logits;
   const probs = ws.probs;
   const logProbs = ws.logProbs;
-  const tanh = ws.tanh;
+  const h3 = ws.h3;
   const value = ws.value;
   const sum_3 = ws.sum_3;
 
@@ -559,8 +554,8 @@ function evaluatePass(
     }
     for (let j = 0; j < 64; j++) {
       const acc = h[cRow_2 + j]!;
-      const add = acc + b1_2[j]!;
-      h[i * 64 + j] = Math.tanh(add);
+      const z1 = acc + b1[j]!;
+      h[i * 64 + j] = Math.tanh(z1);
     }
     // logits = h·W2 + b2   (model.ts:23:18)
     let matmul_0 = 0;
@@ -570,8 +565,8 @@ function evaluatePass(
       matmul_0 += aik * W2[k * 2]!;
       matmul_1 += aik * W2[k * 2 + 1]!;
     }
-    logits[i * 2] = matmul_0 + b2_2[0]!;
-    logits[i * 2 + 1] = matmul_1 + b2_2[1]!;
+    logits[i * 2] = matmul_0 + b2[0]!;
+    logits[i * 2 + 1] = matmul_1 + b2[1]!;
     // probs = softmax(logits)   (model.ts:24:17)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
@@ -579,31 +574,28 @@ function evaluatePass(
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
     for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
     // logProbs = logSoftmax(logits)   (model.ts:25:20)
-    let max_2 = -Infinity;
-    for (let j_4 = 0; j_4 < 2; j_4++) if (logits[i * 2 + j_4]! > max_2) max_2 = logits[i * 2 + j_4]!;
-    let sumExp_2 = 0;
-    for (let j_4 = 0; j_4 < 2; j_4++) sumExp_2 += Math.exp(logits[i * 2 + j_4]! - max_2);
-    const logSum = Math.log(sumExp_2);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max_2 - logSum;
+    // the row's max and Σ exp: max, sumExp, computed above
+    const logSum = Math.log(sumExp);
+    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
     const logPi_0 = logProbs[i * 2 + actions[i]!]!;
-    // tanh = tanh(states·V1 + c1)   (model.ts:33:28)
+    // h3 = tanh(states·V1 + c1)   (model.ts:33:28)
     const cRow_3 = i * 64;
-    tanh.fill(0, cRow_3, cRow_3 + 64);
+    h3.fill(0, cRow_3, cRow_3 + 64);
     for (let k = 0; k < 4; k++) {
       const aik = states[i * 4 + k]!;
       const bRow = k * 64;
-      for (let j = 0; j < 64; j++) tanh[cRow_3 + j]! += aik * V1[bRow + j]!;
+      for (let j = 0; j < 64; j++) h3[cRow_3 + j]! += aik * V1[bRow + j]!;
     }
     for (let j = 0; j < 64; j++) {
-      const acc_2 = tanh[cRow_3 + j]!;
-      const add_2 = acc_2 + c1[j]!;
-      tanh[i * 64 + j] = Math.tanh(add_2);
+      const acc_2 = h3[cRow_3 + j]!;
+      const z3 = acc_2 + c1[j]!;
+      h3[i * 64 + j] = Math.tanh(z3);
     }
-    // value = tanh·V2 + c2   (model.ts:33:17)
+    // value = h3·V2 + c2   (model.ts:33:17)
     let matmul_0_2 = 0;
     for (let k = 0; k < 64; k++) {
-      const aik = tanh[i * 64 + k]!;
+      const aik = h3[i * 64 + k]!;
       matmul_0_2 += aik * V2[k]!;
     }
     value[i] = matmul_0_2 + c2[0]!;
@@ -611,8 +603,8 @@ function evaluatePass(
     const mul_3 = logPi_0 * advantages[i]!;
     sum += mul_3;
     // sum_2 = Σ (value − returns)²   (model.ts:36:21)
-    const sub_2 = value[i]! - returns[i]!;
-    const square = sub_2 * sub_2;
+    const v1 = value[i]! - returns[i]!;
+    const square = v1 * v1;
     sum_2 += square;
     // sum_3 = Σ_axis1 probs ⊙ logProbs   (model.ts:37:28)
     const mul_0 = probs[i * 2]! * logProbs[i * 2]!;

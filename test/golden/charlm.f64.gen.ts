@@ -139,8 +139,8 @@ export function initParams(seed = 0): Params {
 interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
-  readonly broadcastTo: Float64Array;
-  readonly gather: Float64Array;
+  readonly v1: Float64Array;
+  readonly v2: Float64Array;
   readonly logProbs: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
@@ -156,8 +156,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
     ys: new Float64Array(n * 3776),
-    broadcastTo: new Float64Array(n * 128),
-    gather: new Float64Array(n * 2048),
+    v1: new Float64Array(n * 128),
+    v2: new Float64Array(n * 2048),
     logProbs: new Float64Array(n * 3776),
     h: new Float64Array(n * 128),
     c_2: new Float64Array(n * 128),
@@ -188,18 +188,18 @@ interface TrainWorkspace {
   readonly dWo: Float64Array;
   readonly dbo: Float64Array;
   readonly part: Float64Array;
-  readonly broadcastTo: Float64Array;
-  readonly gather: Float64Array;
+  readonly v1: Float64Array;
+  readonly v2: Float64Array;
   readonly logProbs: Float64Array;
   readonly pick: Float64Array;
-  readonly broadcastTo_2: Float64Array;
+  readonly broadcastTo: Float64Array;
   readonly dlogProbs: Float64Array;
   readonly softmax: Float64Array;
   readonly sum_2: Float64Array;
-  readonly dys: Float64Array;
+  readonly g1: Float64Array;
+  readonly broadcastTo_2: Float64Array;
   readonly broadcastTo_3: Float64Array;
   readonly broadcastTo_4: Float64Array;
-  readonly broadcastTo_5: Float64Array;
   readonly dE: Float64Array;
   readonly h: Float64Array;
   readonly c_4: Float64Array;
@@ -265,18 +265,18 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dWo: new Float64Array(7552),
     dbo: new Float64Array(59),
     part: new Float64Array(n * 2048),
-    broadcastTo: new Float64Array(n * 128),
-    gather: new Float64Array(n * 2048),
+    v1: new Float64Array(n * 128),
+    v2: new Float64Array(n * 2048),
     logProbs: new Float64Array(n * 3776),
     pick: new Float64Array(n * 64),
-    broadcastTo_2: new Float64Array(n * 64),
+    broadcastTo: new Float64Array(n * 64),
     dlogProbs: new Float64Array(n * 3776),
     softmax: new Float64Array(n * 3776),
     sum_2: new Float64Array(n * 64),
-    dys: new Float64Array(n * 3776),
-    broadcastTo_3: new Float64Array(16384),
-    broadcastTo_4: new Float64Array(65536),
-    broadcastTo_5: new Float64Array(7552),
+    g1: new Float64Array(n * 3776),
+    broadcastTo_2: new Float64Array(16384),
+    broadcastTo_3: new Float64Array(65536),
+    broadcastTo_4: new Float64Array(7552),
     dE: new Float64Array(1888),
     h: new Float64Array(n * 128),
     c_4: new Float64Array(n * 128),
@@ -327,8 +327,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 interface EvaluateWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
-  readonly broadcastTo: Float64Array;
-  readonly gather: Float64Array;
+  readonly v1: Float64Array;
+  readonly v2: Float64Array;
   readonly logProbs: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
@@ -344,8 +344,8 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
   return {
     n,
     ys: new Float64Array(n * 3776),
-    broadcastTo: new Float64Array(n * 128),
-    gather: new Float64Array(n * 2048),
+    v1: new Float64Array(n * 128),
+    v2: new Float64Array(n * 2048),
     logProbs: new Float64Array(n * 3776),
     h: new Float64Array(n * 128),
     c_2: new Float64Array(n * 128),
@@ -368,8 +368,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
   const h = ws.h;
   const c_2 = ws.c_2;
@@ -380,105 +380,105 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
   const h_next = ws.h_next;
   const add = ws.add;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const a1 = h[i * 128 + k + 128]!;
-              const a2 = h[i * 128 + k + 256]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const a$1 = h[i * 128 + k + 128]!;
+              const a$2 = h[i * 128 + k + 256]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
-            matmul[(i + 1) * 512 + j] = c10;
-            matmul[(i + 1) * 512 + j + 1] = c11;
-            matmul[(i + 1) * 512 + j + 2] = c12;
-            matmul[(i + 1) * 512 + j + 3] = c13;
-            matmul[(i + 2) * 512 + j] = c20;
-            matmul[(i + 2) * 512 + j + 1] = c21;
-            matmul[(i + 2) * 512 + j + 2] = c22;
-            matmul[(i + 2) * 512 + j + 3] = c23;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
+            matmul[(i + 1) * 512 + j] = c$10;
+            matmul[(i + 1) * 512 + j + 1] = c$11;
+            matmul[(i + 1) * 512 + j + 2] = c$12;
+            matmul[(i + 1) * 512 + j + 3] = c$13;
+            matmul[(i + 2) * 512 + j] = c$20;
+            matmul[(i + 2) * 512 + j + 1] = c$21;
+            matmul[(i + 2) * 512 + j + 2] = c$22;
+            matmul[(i + 2) * 512 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
           }
         }
       }
@@ -488,73 +488,73 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const a1 = x_t[i * 32 + k + 32]!;
-              const a2 = x_t[i * 32 + k + 64]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const a$1 = x_t[i * 32 + k + 32]!;
+              const a$2 = x_t[i * 32 + k + 64]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            const add_00 = c00 + lstm_bih[j]!;
+            const add_00 = c$00 + lstm_bih[j]!;
             const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01 = c$01 + lstm_bih[j + 1]!;
             const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02 = c$02 + lstm_bih[j + 2]!;
             const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03 = c$03 + lstm_bih[j + 3]!;
             const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j]!;
+            const add_10 = c$10 + lstm_bih[j]!;
             const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11 = c$11 + lstm_bih[j + 1]!;
             const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12 = c$12 + lstm_bih[j + 2]!;
             const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13 = c$13 + lstm_bih[j + 3]!;
             const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j]!;
+            const add_20 = c$20 + lstm_bih[j]!;
             const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21 = c$21 + lstm_bih[j + 1]!;
             const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22 = c$22 + lstm_bih[j + 2]!;
             const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23 = c$23 + lstm_bih[j + 3]!;
             const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
@@ -562,31 +562,31 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_3 = c$00 + lstm_bih[j]!;
             const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_3 = c$01 + lstm_bih[j + 1]!;
             const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_3 = c$02 + lstm_bih[j + 2]!;
             const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_3 = c$03 + lstm_bih[j + 3]!;
             const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
@@ -615,101 +615,101 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, chars: Int
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c$11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c$12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c$13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c$21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c$22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c$23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
-            let c10 = 0;
-            let c20 = 0;
+            let c$00 = 0;
+            let c$10 = 0;
+            let c$20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
-              c10 += a1 * b0;
-              c20 += a2 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
+              c$10 += a$1 * b$0;
+              c$20 += a$2 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
+            let c$00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
           }
         }
       }
@@ -760,18 +760,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const dWo = ws.dWo;
   const dbo = ws.dbo;
   const part = ws.part;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
   const pick = ws.pick;
-  const broadcastTo_2 = ws.broadcastTo_2;
+  const broadcastTo = ws.broadcastTo;
   const dlogProbs = ws.dlogProbs;
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
-  const dys = ws.dys;
+  const g1 = ws.g1;
+  const broadcastTo_2 = ws.broadcastTo_2;
   const broadcastTo_3 = ws.broadcastTo_3;
   const broadcastTo_4 = ws.broadcastTo_4;
-  const broadcastTo_5 = ws.broadcastTo_5;
   const dE = ws.dE;
   const h = ws.h;
   const c_4 = ws.c_4;
@@ -817,106 +817,106 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const add_7 = ws.add_7;
   const dx_t = ws.dx_t;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
     // ──── forward ────
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const a1 = h[i * 128 + k + 128]!;
-              const a2 = h[i * 128 + k + 256]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const a$1 = h[i * 128 + k + 128]!;
+              const a$2 = h[i * 128 + k + 256]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
-            matmul[(i + 1) * 512 + j] = c10;
-            matmul[(i + 1) * 512 + j + 1] = c11;
-            matmul[(i + 1) * 512 + j + 2] = c12;
-            matmul[(i + 1) * 512 + j + 3] = c13;
-            matmul[(i + 2) * 512 + j] = c20;
-            matmul[(i + 2) * 512 + j + 1] = c21;
-            matmul[(i + 2) * 512 + j + 2] = c22;
-            matmul[(i + 2) * 512 + j + 3] = c23;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
+            matmul[(i + 1) * 512 + j] = c$10;
+            matmul[(i + 1) * 512 + j + 1] = c$11;
+            matmul[(i + 1) * 512 + j + 2] = c$12;
+            matmul[(i + 1) * 512 + j + 3] = c$13;
+            matmul[(i + 2) * 512 + j] = c$20;
+            matmul[(i + 2) * 512 + j + 1] = c$21;
+            matmul[(i + 2) * 512 + j + 2] = c$22;
+            matmul[(i + 2) * 512 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
           }
         }
       }
@@ -926,73 +926,73 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const a1 = x_t[i * 32 + k + 32]!;
-              const a2 = x_t[i * 32 + k + 64]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const a$1 = x_t[i * 32 + k + 32]!;
+              const a$2 = x_t[i * 32 + k + 64]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            const add_00 = c00 + lstm_bih[j]!;
+            const add_00 = c$00 + lstm_bih[j]!;
             const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01 = c$01 + lstm_bih[j + 1]!;
             const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02 = c$02 + lstm_bih[j + 2]!;
             const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03 = c$03 + lstm_bih[j + 3]!;
             const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j]!;
+            const add_10 = c$10 + lstm_bih[j]!;
             const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11 = c$11 + lstm_bih[j + 1]!;
             const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12 = c$12 + lstm_bih[j + 2]!;
             const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13 = c$13 + lstm_bih[j + 3]!;
             const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j]!;
+            const add_20 = c$20 + lstm_bih[j]!;
             const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21 = c$21 + lstm_bih[j + 1]!;
             const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22 = c$22 + lstm_bih[j + 2]!;
             const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23 = c$23 + lstm_bih[j + 3]!;
             const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
@@ -1000,31 +1000,31 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_3 = c$00 + lstm_bih[j]!;
             const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_3 = c$01 + lstm_bih[j + 1]!;
             const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_3 = c$02 + lstm_bih[j + 2]!;
             const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_3 = c$03 + lstm_bih[j + 3]!;
             const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
@@ -1068,101 +1068,101 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c$11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c$12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c$13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c$21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c$22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c$23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
-            let c10 = 0;
-            let c20 = 0;
+            let c$00 = 0;
+            let c$10 = 0;
+            let c$20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
-              c10 += a1 * b0;
-              c20 += a2 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
+              c$10 += a$1 * b$0;
+              c$20 += a$2 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
+            let c$00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
           }
         }
       }
@@ -1190,26 +1190,24 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   }
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
-  // div_2 = 1 / mul   (model.ts:29:20)
-  const div_2 = 1 / mul;
-  // neg = −div_2   (div', model.ts:29:20)
-  const neg = -div_2;
-  // broadcastTo_3 = 0   (scan', model.ts:26:18)
+  // div_2 = (-1) / mul   (div', model.ts:29:20)
+  const div_2 = -1 / mul;
+  // broadcastTo_2 = 0   (scan', model.ts:26:18)
   for (let i = 0; i < 32; i++) {
+    for (let j = 0; j < 512; j++) {
+      broadcastTo_2[i * 512 + j] = 0;
+    }
+  }
+  // broadcastTo_3 = 0   (scan', model.ts:26:18)
+  for (let i = 0; i < 128; i++) {
     for (let j = 0; j < 512; j++) {
       broadcastTo_3[i * 512 + j] = 0;
     }
   }
   // broadcastTo_4 = 0   (scan', model.ts:26:18)
   for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_4[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_5 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
     for (let j = 0; j < 59; j++) {
-      broadcastTo_5[i * 59 + j] = 0;
+      broadcastTo_4[i * 59 + j] = 0;
     }
   }
   let sum = 0;
@@ -1235,14 +1233,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
       sum += pick[i * 64 + j]!;
     }
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // broadcastTo_2 = neg   (sum', model.ts:29:20)
+    // broadcastTo = div_2   (sum', model.ts:29:20)
     for (let j = 0; j < 64; j++) {
-      broadcastTo_2[i * 64 + j] = neg;
+      broadcastTo[i * 64 + j] = div_2;
     }
-    // dlogProbs = onehot(next) ⊙ broadcastTo_2   (pick', model.ts:29:25)
+    // dlogProbs = onehot(next) ⊙ broadcastTo   (pick', model.ts:29:25)
     for (let r1_3 = 0; r1_3 < 64; r1_3++) {
       for (let j_14 = 0; j_14 < 59; j_14++)
-        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo_2[i * 64 + r1_3]! : 0;
+        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo[i * 64 + r1_3]! : 0;
     }
     // softmax = softmax(ys)   (logSoftmax', model.ts:28:20)
     for (let r1_4 = 0; r1_4 < 64; r1_4++) {
@@ -1260,11 +1258,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         sum_2[i * 64 + j]! += dlogProbs[i * 3776 + j * 59 + k]!;
       }
     }
-    // dys = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
+    // g1 = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 59; k++) {
         const mul_4 = softmax[i * 3776 + j * 59 + k]! * sum_2[i * 64 + j]!;
-        dys[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
+        g1[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
       }
     }
   }
@@ -1272,19 +1270,19 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
   const div = sum / mul;
   // loss = −div   (model.ts:29:16)
   const loss = -div;
-  // scan = scanᴿ_{t=1..64}(broadcastTo, broadcastTo, broadcastTo_3, c_2, broadcastTo_4, c_2, broadcastTo_5, c_3; dys, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, gather, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
+  // g2 = scanᴿ_{t=1..64}(v1, v1, broadcastTo_2, c_2, broadcastTo_3, c_2, broadcastTo_4, c_3; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, v2, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
   {
-    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = broadcastTo[k_6]!;
-    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = broadcastTo[k_7]!;
-    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_3[k_8]!;
+    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = v1[k_6]!;
+    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = v1[k_7]!;
+    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_2[k_8]!;
     for (let k_9 = 0; k_9 < 512; k_9++) dlstm_bih[k_9] = c_2[k_9]!;
-    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_4[k_10]!;
+    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_3[k_10]!;
     for (let k_11 = 0; k_11 < 512; k_11++) dlstm_bhh[k_11] = c_2[k_11]!;
-    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_5[k_12]!;
+    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_4[k_12]!;
     for (let k_13 = 0; k_13 < 59; k_13++) dbo[k_13] = c_3[k_13]!;
     for (let t_2 = 63; t_2 >= 0; t_2--) {
       for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = dys[(i_12 * 64 + t_2) * 59 + j_17]!;
+        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = g1[(i_12 * 64 + t_2) * 59 + j_17]!;
       for (let i_13 = 0; i_13 < n; i_13++)
         for (let j_18 = 0; j_18 < 128; j_18++)
           tanh_c_2[i_13 * 128 + j_18] = tanh_c_steps[(i_13 * 64 + t_2) * 128 + j_18]!;
@@ -1308,82 +1306,82 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (let j_25 = 0; j_25 < 128; j_25++)
           h_next_2[i_20 * 128 + j_25] = h_next_steps[(i_20 * 64 + t_2) * 128 + j_25]!;
       for (let i_21 = 0; i_21 < n; i_21++)
-        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = gather[(i_21 * 64 + t_2) * 32 + j_26]!;
+        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = v2[(i_21 * 64 + t_2) * 32 + j_26]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 128; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 59; k++) {
-              const a0 = dy0[i * 59 + k]!;
-              const a1 = dy0[i * 59 + k + 59]!;
-              const a2 = dy0[i * 59 + k + 118]!;
-              const b0 = Wo[k + j * 59]!;
-              const b1 = Wo[k + j * 59 + 59]!;
-              const b2 = Wo[k + j * 59 + 118]!;
-              const b3 = Wo[k + j * 59 + 177]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = dy0[i * 59 + k]!;
+              const a$1 = dy0[i * 59 + k + 59]!;
+              const a$2 = dy0[i * 59 + k + 118]!;
+              const b$0 = Wo[k + j * 59]!;
+              const b$1 = Wo[k + j * 59 + 59]!;
+              const b$2 = Wo[k + j * 59 + 118]!;
+              const b$3 = Wo[k + j * 59 + 177]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            dh_next[i * 128 + j] = dh[i * 128 + j]! + c00;
-            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c01;
-            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c02;
-            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c03;
-            dh_next[(i + 1) * 128 + j] = dh[(i + 1) * 128 + j]! + c10;
-            dh_next[(i + 1) * 128 + j + 1] = dh[(i + 1) * 128 + j + 1]! + c11;
-            dh_next[(i + 1) * 128 + j + 2] = dh[(i + 1) * 128 + j + 2]! + c12;
-            dh_next[(i + 1) * 128 + j + 3] = dh[(i + 1) * 128 + j + 3]! + c13;
-            dh_next[(i + 2) * 128 + j] = dh[(i + 2) * 128 + j]! + c20;
-            dh_next[(i + 2) * 128 + j + 1] = dh[(i + 2) * 128 + j + 1]! + c21;
-            dh_next[(i + 2) * 128 + j + 2] = dh[(i + 2) * 128 + j + 2]! + c22;
-            dh_next[(i + 2) * 128 + j + 3] = dh[(i + 2) * 128 + j + 3]! + c23;
+            dh_next[i * 128 + j] = dh[i * 128 + j]! + c$00;
+            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c$01;
+            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c$02;
+            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c$03;
+            dh_next[(i + 1) * 128 + j] = dh[(i + 1) * 128 + j]! + c$10;
+            dh_next[(i + 1) * 128 + j + 1] = dh[(i + 1) * 128 + j + 1]! + c$11;
+            dh_next[(i + 1) * 128 + j + 2] = dh[(i + 1) * 128 + j + 2]! + c$12;
+            dh_next[(i + 1) * 128 + j + 3] = dh[(i + 1) * 128 + j + 3]! + c$13;
+            dh_next[(i + 2) * 128 + j] = dh[(i + 2) * 128 + j]! + c$20;
+            dh_next[(i + 2) * 128 + j + 1] = dh[(i + 2) * 128 + j + 1]! + c$21;
+            dh_next[(i + 2) * 128 + j + 2] = dh[(i + 2) * 128 + j + 2]! + c$22;
+            dh_next[(i + 2) * 128 + j + 3] = dh[(i + 2) * 128 + j + 3]! + c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 128; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 59; k++) {
-              const a0 = dy0[i * 59 + k]!;
-              const b0 = Wo[k + j * 59]!;
-              const b1 = Wo[k + j * 59 + 59]!;
-              const b2 = Wo[k + j * 59 + 118]!;
-              const b3 = Wo[k + j * 59 + 177]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = dy0[i * 59 + k]!;
+              const b$0 = Wo[k + j * 59]!;
+              const b$1 = Wo[k + j * 59 + 59]!;
+              const b$2 = Wo[k + j * 59 + 118]!;
+              const b$3 = Wo[k + j * 59 + 177]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            dh_next[i * 128 + j] = dh[i * 128 + j]! + c00;
-            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c01;
-            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c02;
-            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c03;
+            dh_next[i * 128 + j] = dh[i * 128 + j]! + c$00;
+            dh_next[i * 128 + j + 1] = dh[i * 128 + j + 1]! + c$01;
+            dh_next[i * 128 + j + 2] = dh[i * 128 + j + 2]! + c$02;
+            dh_next[i * 128 + j + 3] = dh[i * 128 + j + 3]! + c$03;
           }
         }
       }
@@ -1454,75 +1452,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 128; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k]!;
-              const a1 = dgates[i * 512 + k + 512]!;
-              const a2 = dgates[i * 512 + k + 1024]!;
-              const b0 = lstm_Whh[k + j * 512]!;
-              const b1 = lstm_Whh[k + j * 512 + 512]!;
-              const b2 = lstm_Whh[k + j * 512 + 1024]!;
-              const b3 = lstm_Whh[k + j * 512 + 1536]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = dgates[i * 512 + k]!;
+              const a$1 = dgates[i * 512 + k + 512]!;
+              const a$2 = dgates[i * 512 + k + 1024]!;
+              const b$0 = lstm_Whh[k + j * 512]!;
+              const b$1 = lstm_Whh[k + j * 512 + 512]!;
+              const b$2 = lstm_Whh[k + j * 512 + 1024]!;
+              const b$3 = lstm_Whh[k + j * 512 + 1536]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            dh_2[i * 128 + j] = c00;
-            dh_2[i * 128 + j + 1] = c01;
-            dh_2[i * 128 + j + 2] = c02;
-            dh_2[i * 128 + j + 3] = c03;
-            dh_2[(i + 1) * 128 + j] = c10;
-            dh_2[(i + 1) * 128 + j + 1] = c11;
-            dh_2[(i + 1) * 128 + j + 2] = c12;
-            dh_2[(i + 1) * 128 + j + 3] = c13;
-            dh_2[(i + 2) * 128 + j] = c20;
-            dh_2[(i + 2) * 128 + j + 1] = c21;
-            dh_2[(i + 2) * 128 + j + 2] = c22;
-            dh_2[(i + 2) * 128 + j + 3] = c23;
+            dh_2[i * 128 + j] = c$00;
+            dh_2[i * 128 + j + 1] = c$01;
+            dh_2[i * 128 + j + 2] = c$02;
+            dh_2[i * 128 + j + 3] = c$03;
+            dh_2[(i + 1) * 128 + j] = c$10;
+            dh_2[(i + 1) * 128 + j + 1] = c$11;
+            dh_2[(i + 1) * 128 + j + 2] = c$12;
+            dh_2[(i + 1) * 128 + j + 3] = c$13;
+            dh_2[(i + 2) * 128 + j] = c$20;
+            dh_2[(i + 2) * 128 + j + 1] = c$21;
+            dh_2[(i + 2) * 128 + j + 2] = c$22;
+            dh_2[(i + 2) * 128 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 128; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k]!;
-              const b0 = lstm_Whh[k + j * 512]!;
-              const b1 = lstm_Whh[k + j * 512 + 512]!;
-              const b2 = lstm_Whh[k + j * 512 + 1024]!;
-              const b3 = lstm_Whh[k + j * 512 + 1536]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = dgates[i * 512 + k]!;
+              const b$0 = lstm_Whh[k + j * 512]!;
+              const b$1 = lstm_Whh[k + j * 512 + 512]!;
+              const b$2 = lstm_Whh[k + j * 512 + 1024]!;
+              const b$3 = lstm_Whh[k + j * 512 + 1536]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            dh_2[i * 128 + j] = c00;
-            dh_2[i * 128 + j + 1] = c01;
-            dh_2[i * 128 + j + 2] = c02;
-            dh_2[i * 128 + j + 3] = c03;
+            dh_2[i * 128 + j] = c$00;
+            dh_2[i * 128 + j + 1] = c$01;
+            dh_2[i * 128 + j + 2] = c$02;
+            dh_2[i * 128 + j + 3] = c$03;
           }
         }
       }
@@ -1532,75 +1530,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < 32; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = x_t_2[i + k * 32]!;
-              const a1 = x_t_2[i + k * 32 + 1]!;
-              const a2 = x_t_2[i + k * 32 + 2]!;
-              const b0 = dgates[k * 512 + j]!;
-              const b1 = dgates[k * 512 + j + 1]!;
-              const b2 = dgates[k * 512 + j + 2]!;
-              const b3 = dgates[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = x_t_2[i + k * 32]!;
+              const a$1 = x_t_2[i + k * 32 + 1]!;
+              const a$2 = x_t_2[i + k * 32 + 2]!;
+              const b$0 = dgates[k * 512 + j]!;
+              const b$1 = dgates[k * 512 + j + 1]!;
+              const b$2 = dgates[k * 512 + j + 2]!;
+              const b$3 = dgates[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c03;
-            add_2[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c10;
-            add_2[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c11;
-            add_2[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c12;
-            add_2[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c13;
-            add_2[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c20;
-            add_2[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c21;
-            add_2[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c22;
-            add_2[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c23;
+            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
+            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
+            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
+            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
+            add_2[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c$10;
+            add_2[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c$11;
+            add_2[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c$12;
+            add_2[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c$13;
+            add_2[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c$20;
+            add_2[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c$21;
+            add_2[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c$22;
+            add_2[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c$23;
           }
         }
         for (; i < 32; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = x_t_2[i + k * 32]!;
-              const b0 = dgates[k * 512 + j]!;
-              const b1 = dgates[k * 512 + j + 1]!;
-              const b2 = dgates[k * 512 + j + 2]!;
-              const b3 = dgates[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = x_t_2[i + k * 32]!;
+              const b$0 = dgates[k * 512 + j]!;
+              const b$1 = dgates[k * 512 + j + 1]!;
+              const b$2 = dgates[k * 512 + j + 2]!;
+              const b$3 = dgates[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c03;
+            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
+            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
+            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
+            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
           }
         }
       }
@@ -1610,75 +1608,75 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < 128; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 128]!;
-              const a1 = h_2[i + k * 128 + 1]!;
-              const a2 = h_2[i + k * 128 + 2]!;
-              const b0 = dgates[k * 512 + j]!;
-              const b1 = dgates[k * 512 + j + 1]!;
-              const b2 = dgates[k * 512 + j + 2]!;
-              const b3 = dgates[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_2[i + k * 128]!;
+              const a$1 = h_2[i + k * 128 + 1]!;
+              const a$2 = h_2[i + k * 128 + 2]!;
+              const b$0 = dgates[k * 512 + j]!;
+              const b$1 = dgates[k * 512 + j + 1]!;
+              const b$2 = dgates[k * 512 + j + 2]!;
+              const b$3 = dgates[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c03;
-            add_4[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c10;
-            add_4[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c11;
-            add_4[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c12;
-            add_4[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c13;
-            add_4[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c20;
-            add_4[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c21;
-            add_4[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c22;
-            add_4[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c23;
+            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
+            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
+            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
+            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
+            add_4[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c$10;
+            add_4[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c$11;
+            add_4[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c$12;
+            add_4[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c$13;
+            add_4[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c$20;
+            add_4[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c$21;
+            add_4[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c$22;
+            add_4[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c$23;
           }
         }
         for (; i < 128; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_2[i + k * 128]!;
-              const b0 = dgates[k * 512 + j]!;
-              const b1 = dgates[k * 512 + j + 1]!;
-              const b2 = dgates[k * 512 + j + 2]!;
-              const b3 = dgates[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_2[i + k * 128]!;
+              const b$0 = dgates[k * 512 + j]!;
+              const b$1 = dgates[k * 512 + j + 1]!;
+              const b$2 = dgates[k * 512 + j + 2]!;
+              const b$3 = dgates[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c03;
+            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
+            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
+            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
+            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
           }
         }
       }
@@ -1688,101 +1686,101 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < 128; i += 3) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128]!;
-              const a1 = h_next_2[i + k * 128 + 1]!;
-              const a2 = h_next_2[i + k * 128 + 2]!;
-              const b0 = dy0[k * 59 + j]!;
-              const b1 = dy0[k * 59 + j + 1]!;
-              const b2 = dy0[k * 59 + j + 2]!;
-              const b3 = dy0[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_next_2[i + k * 128]!;
+              const a$1 = h_next_2[i + k * 128 + 1]!;
+              const a$2 = h_next_2[i + k * 128 + 2]!;
+              const b$0 = dy0[k * 59 + j]!;
+              const b$1 = dy0[k * 59 + j + 1]!;
+              const b$2 = dy0[k * 59 + j + 2]!;
+              const b$3 = dy0[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c03;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c10;
-            add_6[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c11;
-            add_6[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c12;
-            add_6[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c13;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c20;
-            add_6[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c21;
-            add_6[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c22;
-            add_6[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c23;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
+            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
+            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
+            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
+            add_6[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c$11;
+            add_6[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c$12;
+            add_6[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c$13;
+            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
+            add_6[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c$21;
+            add_6[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c$22;
+            add_6[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c$23;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
-            let c10 = 0;
-            let c20 = 0;
+            let c$00 = 0;
+            let c$10 = 0;
+            let c$20 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128]!;
-              const a1 = h_next_2[i + k * 128 + 1]!;
-              const a2 = h_next_2[i + k * 128 + 2]!;
-              const b0 = dy0[k * 59 + j]!;
-              c00 += a0 * b0;
-              c10 += a1 * b0;
-              c20 += a2 * b0;
+              const a$0 = h_next_2[i + k * 128]!;
+              const a$1 = h_next_2[i + k * 128 + 1]!;
+              const a$2 = h_next_2[i + k * 128 + 2]!;
+              const b$0 = dy0[k * 59 + j]!;
+              c$00 += a$0 * b$0;
+              c$10 += a$1 * b$0;
+              c$20 += a$2 * b$0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c10;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c20;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
+            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
           }
         }
         for (; i < 128; i++) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128]!;
-              const b0 = dy0[k * 59 + j]!;
-              const b1 = dy0[k * 59 + j + 1]!;
-              const b2 = dy0[k * 59 + j + 2]!;
-              const b3 = dy0[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_next_2[i + k * 128]!;
+              const b$0 = dy0[k * 59 + j]!;
+              const b$1 = dy0[k * 59 + j + 1]!;
+              const b$2 = dy0[k * 59 + j + 2]!;
+              const b$3 = dy0[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c03;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
+            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
+            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
+            let c$00 = 0;
             for (let k = 0; k < n; k++) {
-              const a0 = h_next_2[i + k * 128]!;
-              const b0 = dy0[k * 59 + j]!;
-              c00 += a0 * b0;
+              const a$0 = h_next_2[i + k * 128]!;
+              const b$0 = dy0[k * 59 + j]!;
+              c$00 += a$0 * b$0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c00;
+            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
           }
         }
       }
@@ -1792,86 +1790,86 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, chars: Int32Ar
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 32; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k]!;
-              const a1 = dgates[i * 512 + k + 512]!;
-              const a2 = dgates[i * 512 + k + 1024]!;
-              const b0 = lstm_Wih[k + j * 512]!;
-              const b1 = lstm_Wih[k + j * 512 + 512]!;
-              const b2 = lstm_Wih[k + j * 512 + 1024]!;
-              const b3 = lstm_Wih[k + j * 512 + 1536]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = dgates[i * 512 + k]!;
+              const a$1 = dgates[i * 512 + k + 512]!;
+              const a$2 = dgates[i * 512 + k + 1024]!;
+              const b$0 = lstm_Wih[k + j * 512]!;
+              const b$1 = lstm_Wih[k + j * 512 + 512]!;
+              const b$2 = lstm_Wih[k + j * 512 + 1024]!;
+              const b$3 = lstm_Wih[k + j * 512 + 1536]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            dx_t[i * 32 + j] = c00;
-            dx_t[i * 32 + j + 1] = c01;
-            dx_t[i * 32 + j + 2] = c02;
-            dx_t[i * 32 + j + 3] = c03;
-            dx_t[(i + 1) * 32 + j] = c10;
-            dx_t[(i + 1) * 32 + j + 1] = c11;
-            dx_t[(i + 1) * 32 + j + 2] = c12;
-            dx_t[(i + 1) * 32 + j + 3] = c13;
-            dx_t[(i + 2) * 32 + j] = c20;
-            dx_t[(i + 2) * 32 + j + 1] = c21;
-            dx_t[(i + 2) * 32 + j + 2] = c22;
-            dx_t[(i + 2) * 32 + j + 3] = c23;
+            dx_t[i * 32 + j] = c$00;
+            dx_t[i * 32 + j + 1] = c$01;
+            dx_t[i * 32 + j + 2] = c$02;
+            dx_t[i * 32 + j + 3] = c$03;
+            dx_t[(i + 1) * 32 + j] = c$10;
+            dx_t[(i + 1) * 32 + j + 1] = c$11;
+            dx_t[(i + 1) * 32 + j + 2] = c$12;
+            dx_t[(i + 1) * 32 + j + 3] = c$13;
+            dx_t[(i + 2) * 32 + j] = c$20;
+            dx_t[(i + 2) * 32 + j + 1] = c$21;
+            dx_t[(i + 2) * 32 + j + 2] = c$22;
+            dx_t[(i + 2) * 32 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 32; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 512; k++) {
-              const a0 = dgates[i * 512 + k]!;
-              const b0 = lstm_Wih[k + j * 512]!;
-              const b1 = lstm_Wih[k + j * 512 + 512]!;
-              const b2 = lstm_Wih[k + j * 512 + 1024]!;
-              const b3 = lstm_Wih[k + j * 512 + 1536]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = dgates[i * 512 + k]!;
+              const b$0 = lstm_Wih[k + j * 512]!;
+              const b$1 = lstm_Wih[k + j * 512 + 512]!;
+              const b$2 = lstm_Wih[k + j * 512 + 1024]!;
+              const b$3 = lstm_Wih[k + j * 512 + 1536]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            dx_t[i * 32 + j] = c00;
-            dx_t[i * 32 + j + 1] = c01;
-            dx_t[i * 32 + j + 2] = c02;
-            dx_t[i * 32 + j + 3] = c03;
+            dx_t[i * 32 + j] = c$00;
+            dx_t[i * 32 + j + 1] = c$01;
+            dx_t[i * 32 + j + 2] = c$02;
+            dx_t[i * 32 + j + 3] = c$03;
           }
         }
       }
       dlstm_bhh_2.fill(0);
       dbo_2.fill(0);
       for (let i = 0; i < n; i++) {
-        // dlstm.bhh = Σ_axis0 dgates   (model.ts:22:15)
+        // dlstm.bhh = Σ_rows dgates   (model.ts:22:15)
         for (let j = 0; j < 512; j++) {
           dlstm_bhh_2[j]! += dgates[i * 512 + j]!;
         }
-        // dbo = Σ_axis0 dy0   (model.ts:23:32)
+        // dbo = Σ_rows dy0   (model.ts:23:32)
         for (let j = 0; j < 59; j++) {
           dbo_2[j]! += dy0[i * 59 + j]!;
         }
@@ -1925,10 +1923,10 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
-  const broadcastTo = ws.broadcastTo;
-  const gather = ws.gather;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
   const logProbs = ws.logProbs;
-  const pick = ws.broadcastTo; // reuses broadcastTo's array: broadcastTo is no longer needed when pick is written
+  const pick = ws.v1; // reuses v1's array: v1 is no longer needed when pick is written
   const h = ws.h;
   const c_2 = ws.c_2;
   const x_t = ws.x_t;
@@ -1938,105 +1936,105 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
   const h_next = ws.h_next;
   const add = ws.add;
 
-  // gather = E[chars]   (model.ts:26:36)
+  // v2 = E[chars]   (model.ts:26:36)
   {
     for (let i0 = 0; i0 < n; i0++) {
       for (let i1 = 0; i1 < 64; i1++) {
         const row = chars[i0 * 64 + i1]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          gather[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
+          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
         }
       }
     }
   }
   for (let i = 0; i < n; i++) {
-    // broadcastTo = 0   (model.ts:25:22)
+    // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
-      broadcastTo[i * 128 + j] = 0;
+      v1[i * 128 + j] = 0;
     }
   }
-  // scan = scan_{t=1..64}(broadcastTo, broadcastTo; gather, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = broadcastTo[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = broadcastTo[k_3]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = gather[(i_2 * 64 + t) * 32 + j_2]!;
+        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
       // matmul = h·lstm.Whh   (model.ts:22:15)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const a1 = h[i * 128 + k + 128]!;
-              const a2 = h[i * 128 + k + 256]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const a$1 = h[i * 128 + k + 128]!;
+              const a$2 = h[i * 128 + k + 256]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
-            matmul[(i + 1) * 512 + j] = c10;
-            matmul[(i + 1) * 512 + j + 1] = c11;
-            matmul[(i + 1) * 512 + j + 2] = c12;
-            matmul[(i + 1) * 512 + j + 3] = c13;
-            matmul[(i + 2) * 512 + j] = c20;
-            matmul[(i + 2) * 512 + j + 1] = c21;
-            matmul[(i + 2) * 512 + j + 2] = c22;
-            matmul[(i + 2) * 512 + j + 3] = c23;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
+            matmul[(i + 1) * 512 + j] = c$10;
+            matmul[(i + 1) * 512 + j + 1] = c$11;
+            matmul[(i + 1) * 512 + j + 2] = c$12;
+            matmul[(i + 1) * 512 + j + 3] = c$13;
+            matmul[(i + 2) * 512 + j] = c$20;
+            matmul[(i + 2) * 512 + j + 1] = c$21;
+            matmul[(i + 2) * 512 + j + 2] = c$22;
+            matmul[(i + 2) * 512 + j + 3] = c$23;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h[i * 128 + k]!;
-              const b0 = lstm_Whh[k * 512 + j]!;
-              const b1 = lstm_Whh[k * 512 + j + 1]!;
-              const b2 = lstm_Whh[k * 512 + j + 2]!;
-              const b3 = lstm_Whh[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h[i * 128 + k]!;
+              const b$0 = lstm_Whh[k * 512 + j]!;
+              const b$1 = lstm_Whh[k * 512 + j + 1]!;
+              const b$2 = lstm_Whh[k * 512 + j + 2]!;
+              const b$3 = lstm_Whh[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            matmul[i * 512 + j] = c00;
-            matmul[i * 512 + j + 1] = c01;
-            matmul[i * 512 + j + 2] = c02;
-            matmul[i * 512 + j + 3] = c03;
+            matmul[i * 512 + j] = c$00;
+            matmul[i * 512 + j + 1] = c$01;
+            matmul[i * 512 + j + 2] = c$02;
+            matmul[i * 512 + j + 3] = c$03;
           }
         }
       }
@@ -2046,73 +2044,73 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const a1 = x_t[i * 32 + k + 32]!;
-              const a2 = x_t[i * 32 + k + 64]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const a$1 = x_t[i * 32 + k + 32]!;
+              const a$2 = x_t[i * 32 + k + 64]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            const add_00 = c00 + lstm_bih[j]!;
+            const add_00 = c$00 + lstm_bih[j]!;
             const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c01 + lstm_bih[j + 1]!;
+            const add_01 = c$01 + lstm_bih[j + 1]!;
             const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c02 + lstm_bih[j + 2]!;
+            const add_02 = c$02 + lstm_bih[j + 2]!;
             const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c03 + lstm_bih[j + 3]!;
+            const add_03 = c$03 + lstm_bih[j + 3]!;
             const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c10 + lstm_bih[j]!;
+            const add_10 = c$10 + lstm_bih[j]!;
             const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c11 + lstm_bih[j + 1]!;
+            const add_11 = c$11 + lstm_bih[j + 1]!;
             const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c12 + lstm_bih[j + 2]!;
+            const add_12 = c$12 + lstm_bih[j + 2]!;
             const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c13 + lstm_bih[j + 3]!;
+            const add_13 = c$13 + lstm_bih[j + 3]!;
             const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c20 + lstm_bih[j]!;
+            const add_20 = c$20 + lstm_bih[j]!;
             const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
             gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c21 + lstm_bih[j + 1]!;
+            const add_21 = c$21 + lstm_bih[j + 1]!;
             const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c22 + lstm_bih[j + 2]!;
+            const add_22 = c$22 + lstm_bih[j + 2]!;
             const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c23 + lstm_bih[j + 3]!;
+            const add_23 = c$23 + lstm_bih[j + 3]!;
             const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
           }
@@ -2120,31 +2118,31 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 512; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 32; k++) {
-              const a0 = x_t[i * 32 + k]!;
-              const b0 = lstm_Wih[k * 512 + j]!;
-              const b1 = lstm_Wih[k * 512 + j + 1]!;
-              const b2 = lstm_Wih[k * 512 + j + 2]!;
-              const b3 = lstm_Wih[k * 512 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = x_t[i * 32 + k]!;
+              const b$0 = lstm_Wih[k * 512 + j]!;
+              const b$1 = lstm_Wih[k * 512 + j + 1]!;
+              const b$2 = lstm_Wih[k * 512 + j + 2]!;
+              const b$3 = lstm_Wih[k * 512 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            const add_00_3 = c00 + lstm_bih[j]!;
+            const add_00_3 = c$00 + lstm_bih[j]!;
             const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
             gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c01 + lstm_bih[j + 1]!;
+            const add_01_3 = c$01 + lstm_bih[j + 1]!;
             const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
             gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c02 + lstm_bih[j + 2]!;
+            const add_02_3 = c$02 + lstm_bih[j + 2]!;
             const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
             gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c03 + lstm_bih[j + 3]!;
+            const add_03_3 = c$03 + lstm_bih[j + 3]!;
             const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
             gates[i * 512 + j + 3] = add_03_3 + add_03_4;
           }
@@ -2173,101 +2171,101 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, chars: I
         for (; i + 2 < n; i += 3) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
-            let c10 = 0,
-              c11 = 0,
-              c12 = 0,
-              c13 = 0;
-            let c20 = 0,
-              c21 = 0,
-              c22 = 0,
-              c23 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
+            let c$10 = 0,
+              c$11 = 0,
+              c$12 = 0,
+              c$13 = 0;
+            let c$20 = 0,
+              c$21 = 0,
+              c$22 = 0,
+              c$23 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
-              c10 += a1 * b0;
-              c11 += a1 * b1;
-              c12 += a1 * b2;
-              c13 += a1 * b3;
-              c20 += a2 * b0;
-              c21 += a2 * b1;
-              c22 += a2 * b2;
-              c23 += a2 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
+              c$10 += a$1 * b$0;
+              c$11 += a$1 * b$1;
+              c$12 += a$1 * b$2;
+              c$13 += a$1 * b$3;
+              c$20 += a$2 * b$0;
+              c$21 += a$2 * b$1;
+              c$22 += a$2 * b$2;
+              c$23 += a$2 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 1) * 59 + j + 1] = c11 + bo[j + 1]!;
-            add[(i + 1) * 59 + j + 2] = c12 + bo[j + 2]!;
-            add[(i + 1) * 59 + j + 3] = c13 + bo[j + 3]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
-            add[(i + 2) * 59 + j + 1] = c21 + bo[j + 1]!;
-            add[(i + 2) * 59 + j + 2] = c22 + bo[j + 2]!;
-            add[(i + 2) * 59 + j + 3] = c23 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 1) * 59 + j + 1] = c$11 + bo[j + 1]!;
+            add[(i + 1) * 59 + j + 2] = c$12 + bo[j + 2]!;
+            add[(i + 1) * 59 + j + 3] = c$13 + bo[j + 3]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
+            add[(i + 2) * 59 + j + 1] = c$21 + bo[j + 1]!;
+            add[(i + 2) * 59 + j + 2] = c$22 + bo[j + 2]!;
+            add[(i + 2) * 59 + j + 3] = c$23 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
-            let c10 = 0;
-            let c20 = 0;
+            let c$00 = 0;
+            let c$10 = 0;
+            let c$20 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const a1 = h_next[i * 128 + k + 128]!;
-              const a2 = h_next[i * 128 + k + 256]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
-              c10 += a1 * b0;
-              c20 += a2 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const a$1 = h_next[i * 128 + k + 128]!;
+              const a$2 = h_next[i * 128 + k + 256]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
+              c$10 += a$1 * b$0;
+              c$20 += a$2 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[(i + 1) * 59 + j] = c10 + bo[j]!;
-            add[(i + 2) * 59 + j] = c20 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
+            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
           }
         }
         for (; i < n; i++) {
           let j = 0;
           for (; j + 3 < 59; j += 4) {
-            let c00 = 0,
-              c01 = 0,
-              c02 = 0,
-              c03 = 0;
+            let c$00 = 0,
+              c$01 = 0,
+              c$02 = 0,
+              c$03 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              const b1 = Wo[k * 59 + j + 1]!;
-              const b2 = Wo[k * 59 + j + 2]!;
-              const b3 = Wo[k * 59 + j + 3]!;
-              c00 += a0 * b0;
-              c01 += a0 * b1;
-              c02 += a0 * b2;
-              c03 += a0 * b3;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              const b$1 = Wo[k * 59 + j + 1]!;
+              const b$2 = Wo[k * 59 + j + 2]!;
+              const b$3 = Wo[k * 59 + j + 3]!;
+              c$00 += a$0 * b$0;
+              c$01 += a$0 * b$1;
+              c$02 += a$0 * b$2;
+              c$03 += a$0 * b$3;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
-            add[i * 59 + j + 1] = c01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c03 + bo[j + 3]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
+            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
+            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
+            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
           }
           for (; j < 59; j++) {
-            let c00 = 0;
+            let c$00 = 0;
             for (let k = 0; k < 128; k++) {
-              const a0 = h_next[i * 128 + k]!;
-              const b0 = Wo[k * 59 + j]!;
-              c00 += a0 * b0;
+              const a$0 = h_next[i * 128 + k]!;
+              const b$0 = Wo[k * 59 + j]!;
+              c$00 += a$0 * b$0;
             }
-            add[i * 59 + j] = c00 + bo[j]!;
+            add[i * 59 + j] = c$00 + bo[j]!;
           }
         }
       }

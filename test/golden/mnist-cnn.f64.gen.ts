@@ -89,7 +89,7 @@ export function initParams(seed = 0): Params {
 
 interface ForwardWorkspace {
   readonly n: number;
-  readonly relu: Float64Array;
+  readonly a1: Float64Array;
   readonly h1: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
@@ -98,7 +98,7 @@ interface ForwardWorkspace {
 function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
-    relu: new Float64Array(n * 4608),
+    a1: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
@@ -107,13 +107,13 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 interface TrainWorkspace {
   readonly n: number;
-  readonly relu: Float64Array;
+  readonly a1: Float64Array;
   readonly h1: Float64Array;
-  readonly relu_2: Float64Array;
+  readonly a2: Float64Array;
   readonly h2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
-  readonly dlogits: Float64Array;
+  readonly delta3: Float64Array;
   readonly db: Float64Array;
   readonly matmul: Float64Array;
   readonly dW: Float64Array;
@@ -129,13 +129,13 @@ interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    relu: new Float64Array(n * 4608),
+    a1: new Float64Array(n * 4608),
     h1: new Float64Array(n * 4608),
-    relu_2: new Float64Array(n * 1024),
+    a2: new Float64Array(n * 1024),
     h2: new Float64Array(n * 1024),
     logits: new Float64Array(n * 4608),
     softmax: new Float64Array(n * 10),
-    dlogits: new Float64Array(n * 10),
+    delta3: new Float64Array(n * 10),
     db: new Float64Array(10),
     matmul: new Float64Array(n * 1152),
     dW: new Float64Array(2560),
@@ -151,7 +151,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 
 interface EvaluateWorkspace {
   readonly n: number;
-  readonly relu: Float64Array;
+  readonly a1: Float64Array;
   readonly h1: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
@@ -160,7 +160,7 @@ interface EvaluateWorkspace {
 function createEvaluateWorkspace(n: number): EvaluateWorkspace {
   return {
     n,
-    relu: new Float64Array(n * 4608),
+    a1: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
@@ -175,14 +175,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const relu = ws.relu;
+  const a1 = ws.a1;
   const h1 = ws.h1;
-  const relu_2 = ws.relu; // reuses relu's array: relu is no longer needed when relu_2 is written
+  const a2 = ws.a1; // reuses a1's array: a1 is no longer needed when a2 is written
   const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 
-  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
+  // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -222,28 +222,28 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0]!;
-            relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1]!;
-            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2]!;
-            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3]!;
-            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0]!;
-            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1]!;
-            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2]!;
-            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3]!;
-            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
+            const z1 = s0_0 + c1[c0]!;
+            a1[o + c0] = z1 <= 0 ? 0 : z1;
+            const z1_2 = s0_1 + c1[c0 + 1]!;
+            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
+            const z1_3 = s0_2 + c1[c0 + 2]!;
+            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
+            const z1_4 = s0_3 + c1[c0 + 3]!;
+            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
+            const z1_5 = s1_0 + c1[c0]!;
+            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
+            const z1_6 = s1_1 + c1[c0 + 1]!;
+            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
+            const z1_7 = s1_2 + c1[c0 + 2]!;
+            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
+            const z1_8 = s1_3 + c1[c0 + 3]!;
+            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
           }
         }
       }
     }
   }
-  // h1 = maxPool2×2(relu)   (model.ts:13:14)
+  // h1 = maxPool2×2(a1)   (model.ts:13:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
@@ -263,21 +263,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2]!;
+              const v0 = a1[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1]!;
+              const v1 = a1[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2]!;
+              const v2 = a1[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3]!;
+              const v3 = a1[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4]!;
+              const v4 = a1[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5]!;
+              const v5 = a1[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6]!;
+              const v6 = a1[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7]!;
+              const v7 = a1[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -293,7 +293,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
       }
     }
   }
-  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
+  // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -333,28 +333,28 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
+            const z2 = s0_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
+            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
+            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
+            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
+            const z2_5 = s1_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
+            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
+            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
+            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
           }
         }
       }
     }
   }
-  // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
+  // h2 = maxPool2×2(a2)   (model.ts:17:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
@@ -375,21 +375,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4]!;
+                const v0_2 = a2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1]!;
+                const v1_2 = a2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2]!;
+                const v2_2 = a2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3]!;
+                const v3_2 = a2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4]!;
+                const v4_2 = a2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5]!;
+                const v5_2 = a2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6]!;
+                const v6_2 = a2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7]!;
+                const v7_2 = a2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -412,101 +412,101 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
       }
     }
   }
@@ -528,32 +528,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const relu = ws.relu;
+  const a1 = ws.a1;
   const h1 = ws.h1;
-  const relu_2 = ws.relu_2;
+  const a2 = ws.a2;
   const h2 = ws.h2;
   const logits = ws.logits;
   const softmax = ws.softmax;
-  const dlogits = ws.dlogits;
+  const delta3 = ws.delta3;
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
   const maxPool2dBackward = ws.maxPool2dBackward;
-  const mul = ws.h2; // reuses h2's array: h2 is no longer needed when mul is written
+  const delta2 = ws.h2; // reuses h2's array: h2 is no longer needed when delta2 is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
   const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
   const dK2 = ws.dK2;
   const maxPool2dBackward_2 = ws.logits; // reuses logits's array: logits is no longer needed when maxPool2dBackward_2 is written
-  const mul_2 = ws.h1; // reuses h1's array: h1 is no longer needed when mul_2 is written
+  const delta1 = ws.h1; // reuses h1's array: h1 is no longer needed when delta1 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
   const dc1 = ws.dc1;
   const dK1 = ws.dK1;
 
   // ──── forward ────
-  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
+  // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -593,28 +593,28 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0]!;
-            relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1]!;
-            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2]!;
-            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3]!;
-            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0]!;
-            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1]!;
-            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2]!;
-            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3]!;
-            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
+            const z1 = s0_0 + c1[c0]!;
+            a1[o + c0] = z1 <= 0 ? 0 : z1;
+            const z1_2 = s0_1 + c1[c0 + 1]!;
+            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
+            const z1_3 = s0_2 + c1[c0 + 2]!;
+            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
+            const z1_4 = s0_3 + c1[c0 + 3]!;
+            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
+            const z1_5 = s1_0 + c1[c0]!;
+            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
+            const z1_6 = s1_1 + c1[c0 + 1]!;
+            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
+            const z1_7 = s1_2 + c1[c0 + 2]!;
+            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
+            const z1_8 = s1_3 + c1[c0 + 3]!;
+            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
           }
         }
       }
     }
   }
-  // h1 = maxPool2×2(relu)   (model.ts:13:14)
+  // h1 = maxPool2×2(a1)   (model.ts:13:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
@@ -634,21 +634,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2]!;
+              const v0 = a1[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1]!;
+              const v1 = a1[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2]!;
+              const v2 = a1[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3]!;
+              const v3 = a1[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4]!;
+              const v4 = a1[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5]!;
+              const v5 = a1[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6]!;
+              const v6 = a1[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7]!;
+              const v7 = a1[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -664,7 +664,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
       }
     }
   }
-  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
+  // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -704,28 +704,28 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
+            const z2 = s0_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
+            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
+            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
+            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
+            const z2_5 = s1_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
+            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
+            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
+            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
           }
         }
       }
     }
   }
-  // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
+  // h2 = maxPool2×2(a2)   (model.ts:17:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
@@ -746,21 +746,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4]!;
+                const v0_2 = a2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1]!;
+                const v1_2 = a2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2]!;
+                const v2_2 = a2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3]!;
+                const v3_2 = a2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4]!;
+                const v4_2 = a2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5]!;
+                const v5_2 = a2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6]!;
+                const v6_2 = a2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7]!;
+                const v7_2 = a2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -783,101 +783,101 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
       }
     }
   }
@@ -905,44 +905,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
+    // delta3 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
-    dlogits[i * 10] = sub_0 * div;
+    delta3[i * 10] = sub_0 * div;
     const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
-    dlogits[i * 10 + 1] = sub_1 * div;
+    delta3[i * 10 + 1] = sub_1 * div;
     const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
-    dlogits[i * 10 + 2] = sub_2 * div;
+    delta3[i * 10 + 2] = sub_2 * div;
     const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
-    dlogits[i * 10 + 3] = sub_3 * div;
+    delta3[i * 10 + 3] = sub_3 * div;
     const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
-    dlogits[i * 10 + 4] = sub_4 * div;
+    delta3[i * 10 + 4] = sub_4 * div;
     const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
-    dlogits[i * 10 + 5] = sub_5 * div;
+    delta3[i * 10 + 5] = sub_5 * div;
     const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
-    dlogits[i * 10 + 6] = sub_6 * div;
+    delta3[i * 10 + 6] = sub_6 * div;
     const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
-    dlogits[i * 10 + 7] = sub_7 * div;
+    delta3[i * 10 + 7] = sub_7 * div;
     const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
-    dlogits[i * 10 + 8] = sub_8 * div;
+    delta3[i * 10 + 8] = sub_8 * div;
     const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
-    dlogits[i * 10 + 9] = sub_9 * div;
-    // db = Σ_axis0 dlogits   (add', model.ts:21:18)
-    db_0 += dlogits[i * 10]!;
-    db_1 += dlogits[i * 10 + 1]!;
-    db_2 += dlogits[i * 10 + 2]!;
-    db_3 += dlogits[i * 10 + 3]!;
-    db_4 += dlogits[i * 10 + 4]!;
-    db_5 += dlogits[i * 10 + 5]!;
-    db_6 += dlogits[i * 10 + 6]!;
-    db_7 += dlogits[i * 10 + 7]!;
-    db_8 += dlogits[i * 10 + 8]!;
-    db_9 += dlogits[i * 10 + 9]!;
+    delta3[i * 10 + 9] = sub_9 * div;
+    // db = Σ_rows delta3   (add', model.ts:21:18)
+    db_0 += delta3[i * 10]!;
+    db_1 += delta3[i * 10 + 1]!;
+    db_2 += delta3[i * 10 + 2]!;
+    db_3 += delta3[i * 10 + 3]!;
+    db_4 += delta3[i * 10 + 4]!;
+    db_5 += delta3[i * 10 + 5]!;
+    db_6 += delta3[i * 10 + 6]!;
+    db_7 += delta3[i * 10 + 7]!;
+    db_8 += delta3[i * 10 + 8]!;
+    db_9 += delta3[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;
@@ -957,189 +954,189 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   db[7] = db_7;
   db[8] = db_8;
   db[9] = db_9;
-  // matmul = dlogits·Wᵀ   (matmul', model.ts:21:22)
+  // matmul = delta3·Wᵀ   (matmul', model.ts:21:22)
   {
     let i = 0;
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 256; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k]!;
-          const a1 = dlogits[i * 10 + k + 10]!;
-          const a2 = dlogits[i * 10 + k + 20]!;
-          const b0 = W[k + j * 10]!;
-          const b1 = W[k + j * 10 + 10]!;
-          const b2 = W[k + j * 10 + 20]!;
-          const b3 = W[k + j * 10 + 30]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = delta3[i * 10 + k]!;
+          const a$1 = delta3[i * 10 + k + 10]!;
+          const a$2 = delta3[i * 10 + k + 20]!;
+          const b$0 = W[k + j * 10]!;
+          const b$1 = W[k + j * 10 + 10]!;
+          const b$2 = W[k + j * 10 + 20]!;
+          const b$3 = W[k + j * 10 + 30]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        matmul[i * 256 + j] = c00;
-        matmul[i * 256 + j + 1] = c01;
-        matmul[i * 256 + j + 2] = c02;
-        matmul[i * 256 + j + 3] = c03;
-        matmul[(i + 1) * 256 + j] = c10;
-        matmul[(i + 1) * 256 + j + 1] = c11;
-        matmul[(i + 1) * 256 + j + 2] = c12;
-        matmul[(i + 1) * 256 + j + 3] = c13;
-        matmul[(i + 2) * 256 + j] = c20;
-        matmul[(i + 2) * 256 + j + 1] = c21;
-        matmul[(i + 2) * 256 + j + 2] = c22;
-        matmul[(i + 2) * 256 + j + 3] = c23;
+        matmul[i * 256 + j] = c$00;
+        matmul[i * 256 + j + 1] = c$01;
+        matmul[i * 256 + j + 2] = c$02;
+        matmul[i * 256 + j + 3] = c$03;
+        matmul[(i + 1) * 256 + j] = c$10;
+        matmul[(i + 1) * 256 + j + 1] = c$11;
+        matmul[(i + 1) * 256 + j + 2] = c$12;
+        matmul[(i + 1) * 256 + j + 3] = c$13;
+        matmul[(i + 2) * 256 + j] = c$20;
+        matmul[(i + 2) * 256 + j + 1] = c$21;
+        matmul[(i + 2) * 256 + j + 2] = c$22;
+        matmul[(i + 2) * 256 + j + 3] = c$23;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 256; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k]!;
-          const b0 = W[k + j * 10]!;
-          const b1 = W[k + j * 10 + 10]!;
-          const b2 = W[k + j * 10 + 20]!;
-          const b3 = W[k + j * 10 + 30]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = delta3[i * 10 + k]!;
+          const b$0 = W[k + j * 10]!;
+          const b$1 = W[k + j * 10 + 10]!;
+          const b$2 = W[k + j * 10 + 20]!;
+          const b$3 = W[k + j * 10 + 30]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        matmul[i * 256 + j] = c00;
-        matmul[i * 256 + j + 1] = c01;
-        matmul[i * 256 + j + 2] = c02;
-        matmul[i * 256 + j + 3] = c03;
+        matmul[i * 256 + j] = c$00;
+        matmul[i * 256 + j + 1] = c$01;
+        matmul[i * 256 + j + 2] = c$02;
+        matmul[i * 256 + j + 3] = c$03;
       }
     }
   }
-  // dW = h2ᵀ·dlogits   (matmul', model.ts:21:22)
+  // dW = h2ᵀ·delta3   (matmul', model.ts:21:22)
   {
     let i = 0;
     for (; i + 2 < 256; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256]!;
-          const a1 = h2[i + k * 256 + 1]!;
-          const a2 = h2[i + k * 256 + 2]!;
-          const b0 = dlogits[k * 10 + j]!;
-          const b1 = dlogits[k * 10 + j + 1]!;
-          const b2 = dlogits[k * 10 + j + 2]!;
-          const b3 = dlogits[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h2[i + k * 256]!;
+          const a$1 = h2[i + k * 256 + 1]!;
+          const a$2 = h2[i + k * 256 + 2]!;
+          const b$0 = delta3[k * 10 + j]!;
+          const b$1 = delta3[k * 10 + j + 1]!;
+          const b$2 = delta3[k * 10 + j + 2]!;
+          const b$3 = delta3[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        dW[i * 10 + j] = c00;
-        dW[i * 10 + j + 1] = c01;
-        dW[i * 10 + j + 2] = c02;
-        dW[i * 10 + j + 3] = c03;
-        dW[(i + 1) * 10 + j] = c10;
-        dW[(i + 1) * 10 + j + 1] = c11;
-        dW[(i + 1) * 10 + j + 2] = c12;
-        dW[(i + 1) * 10 + j + 3] = c13;
-        dW[(i + 2) * 10 + j] = c20;
-        dW[(i + 2) * 10 + j + 1] = c21;
-        dW[(i + 2) * 10 + j + 2] = c22;
-        dW[(i + 2) * 10 + j + 3] = c23;
+        dW[i * 10 + j] = c$00;
+        dW[i * 10 + j + 1] = c$01;
+        dW[i * 10 + j + 2] = c$02;
+        dW[i * 10 + j + 3] = c$03;
+        dW[(i + 1) * 10 + j] = c$10;
+        dW[(i + 1) * 10 + j + 1] = c$11;
+        dW[(i + 1) * 10 + j + 2] = c$12;
+        dW[(i + 1) * 10 + j + 3] = c$13;
+        dW[(i + 2) * 10 + j] = c$20;
+        dW[(i + 2) * 10 + j + 1] = c$21;
+        dW[(i + 2) * 10 + j + 2] = c$22;
+        dW[(i + 2) * 10 + j + 3] = c$23;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256]!;
-          const a1 = h2[i + k * 256 + 1]!;
-          const a2 = h2[i + k * 256 + 2]!;
-          const b0 = dlogits[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h2[i + k * 256]!;
+          const a$1 = h2[i + k * 256 + 1]!;
+          const a$2 = h2[i + k * 256 + 2]!;
+          const b$0 = delta3[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        dW[i * 10 + j] = c00;
-        dW[(i + 1) * 10 + j] = c10;
-        dW[(i + 2) * 10 + j] = c20;
+        dW[i * 10 + j] = c$00;
+        dW[(i + 1) * 10 + j] = c$10;
+        dW[(i + 2) * 10 + j] = c$20;
       }
     }
     for (; i < 256; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256]!;
-          const b0 = dlogits[k * 10 + j]!;
-          const b1 = dlogits[k * 10 + j + 1]!;
-          const b2 = dlogits[k * 10 + j + 2]!;
-          const b3 = dlogits[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h2[i + k * 256]!;
+          const b$0 = delta3[k * 10 + j]!;
+          const b$1 = delta3[k * 10 + j + 1]!;
+          const b$2 = delta3[k * 10 + j + 2]!;
+          const b$3 = delta3[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        dW[i * 10 + j] = c00;
-        dW[i * 10 + j + 1] = c01;
-        dW[i * 10 + j + 2] = c02;
-        dW[i * 10 + j + 3] = c03;
+        dW[i * 10 + j] = c$00;
+        dW[i * 10 + j + 1] = c$01;
+        dW[i * 10 + j + 2] = c$02;
+        dW[i * 10 + j + 3] = c$03;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h2[i + k * 256]!;
-          const b0 = dlogits[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h2[i + k * 256]!;
+          const b$0 = delta3[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        dW[i * 10 + j] = c00;
+        dW[i * 10 + j] = c$00;
       }
     }
   }
-  // maxPool2dBackward = matmul → argmax2×2(relu_2)   (maxPool2d', model.ts:17:14)
+  // maxPool2dBackward = matmul → argmax2×2(a2)   (maxPool2d', model.ts:17:14)
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward.fill(0);
@@ -1151,61 +1148,61 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           const o_5 = bi_5 * 256 + oh_5 * 64 + ow_5 * 16;
           for (let c0_4 = 0; c0_4 < 16; c0_4 += 8) {
             const first = xw_5 + c0_4;
-            let m0_3 = relu_2[first]!,
+            let m0_3 = a2[first]!,
               at0 = first;
-            let m1_3 = relu_2[first + 1]!,
+            let m1_3 = a2[first + 1]!,
               at1 = first + 1;
-            let m2_3 = relu_2[first + 2]!,
+            let m2_3 = a2[first + 2]!,
               at2 = first + 2;
-            let m3_3 = relu_2[first + 3]!,
+            let m3_3 = a2[first + 3]!,
               at3 = first + 3;
-            let m4_3 = relu_2[first + 4]!,
+            let m4_3 = a2[first + 4]!,
               at4 = first + 4;
-            let m5_3 = relu_2[first + 5]!,
+            let m5_3 = a2[first + 5]!,
               at5 = first + 5;
-            let m6_3 = relu_2[first + 6]!,
+            let m6_3 = a2[first + 6]!,
               at6 = first + 6;
-            let m7_3 = relu_2[first + 7]!,
+            let m7_3 = a2[first + 7]!,
               at7 = first + 7;
             for (let kh_5 = 0; kh_5 < 2; kh_5++) {
               for (let kw_3 = 0; kw_3 < 2; kw_3++) {
                 const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_4;
-                const v0_3 = relu_2[xk_5]!;
+                const v0_3 = a2[xk_5]!;
                 if (v0_3 > m0_3 || v0_3 !== v0_3) {
                   m0_3 = v0_3;
                   at0 = xk_5;
                 }
-                const v1_3 = relu_2[xk_5 + 1]!;
+                const v1_3 = a2[xk_5 + 1]!;
                 if (v1_3 > m1_3 || v1_3 !== v1_3) {
                   m1_3 = v1_3;
                   at1 = xk_5 + 1;
                 }
-                const v2_3 = relu_2[xk_5 + 2]!;
+                const v2_3 = a2[xk_5 + 2]!;
                 if (v2_3 > m2_3 || v2_3 !== v2_3) {
                   m2_3 = v2_3;
                   at2 = xk_5 + 2;
                 }
-                const v3_3 = relu_2[xk_5 + 3]!;
+                const v3_3 = a2[xk_5 + 3]!;
                 if (v3_3 > m3_3 || v3_3 !== v3_3) {
                   m3_3 = v3_3;
                   at3 = xk_5 + 3;
                 }
-                const v4_3 = relu_2[xk_5 + 4]!;
+                const v4_3 = a2[xk_5 + 4]!;
                 if (v4_3 > m4_3 || v4_3 !== v4_3) {
                   m4_3 = v4_3;
                   at4 = xk_5 + 4;
                 }
-                const v5_3 = relu_2[xk_5 + 5]!;
+                const v5_3 = a2[xk_5 + 5]!;
                 if (v5_3 > m5_3 || v5_3 !== v5_3) {
                   m5_3 = v5_3;
                   at5 = xk_5 + 5;
                 }
-                const v6_3 = relu_2[xk_5 + 6]!;
+                const v6_3 = a2[xk_5 + 6]!;
                 if (v6_3 > m6_3 || v6_3 !== v6_3) {
                   m6_3 = v6_3;
                   at6 = xk_5 + 6;
                 }
-                const v7_3 = relu_2[xk_5 + 7]!;
+                const v7_3 = a2[xk_5 + 7]!;
                 if (v7_3 > m7_3 || v7_3 !== v7_3) {
                   m7_3 = v7_3;
                   at7 = xk_5 + 7;
@@ -1227,62 +1224,62 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   }
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
-    // mul = maxPool2dBackward ⊙ [relu_2 > 0]   (relu', model.ts:17:24)
+    // delta2 = maxPool2dBackward ⊙ [a2 > 0]   (relu', model.ts:17:24)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        const step_0 = relu_2[i * 1024 + j * 128 + k * 16]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
-        const step_1 = relu_2[i * 1024 + j * 128 + k * 16 + 1]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
-        const step_2 = relu_2[i * 1024 + j * 128 + k * 16 + 2]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
-        const step_3 = relu_2[i * 1024 + j * 128 + k * 16 + 3]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
-        const step_4 = relu_2[i * 1024 + j * 128 + k * 16 + 4]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
-        const step_5 = relu_2[i * 1024 + j * 128 + k * 16 + 5]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
-        const step_6 = relu_2[i * 1024 + j * 128 + k * 16 + 6]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
-        const step_7 = relu_2[i * 1024 + j * 128 + k * 16 + 7]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
-        const step_8 = relu_2[i * 1024 + j * 128 + k * 16 + 8]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
-        const step_9 = relu_2[i * 1024 + j * 128 + k * 16 + 9]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
-        const step_10 = relu_2[i * 1024 + j * 128 + k * 16 + 10]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
-        const step_11 = relu_2[i * 1024 + j * 128 + k * 16 + 11]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
-        const step_12 = relu_2[i * 1024 + j * 128 + k * 16 + 12]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
-        const step_13 = relu_2[i * 1024 + j * 128 + k * 16 + 13]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
-        const step_14 = relu_2[i * 1024 + j * 128 + k * 16 + 14]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
-        const step_15 = relu_2[i * 1024 + j * 128 + k * 16 + 15]! <= 0 ? 0 : 1;
-        mul[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
+        const step_0 = a2[i * 1024 + j * 128 + k * 16]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
+        const step_1 = a2[i * 1024 + j * 128 + k * 16 + 1]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
+        const step_2 = a2[i * 1024 + j * 128 + k * 16 + 2]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
+        const step_3 = a2[i * 1024 + j * 128 + k * 16 + 3]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
+        const step_4 = a2[i * 1024 + j * 128 + k * 16 + 4]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
+        const step_5 = a2[i * 1024 + j * 128 + k * 16 + 5]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
+        const step_6 = a2[i * 1024 + j * 128 + k * 16 + 6]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
+        const step_7 = a2[i * 1024 + j * 128 + k * 16 + 7]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
+        const step_8 = a2[i * 1024 + j * 128 + k * 16 + 8]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
+        const step_9 = a2[i * 1024 + j * 128 + k * 16 + 9]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
+        const step_10 = a2[i * 1024 + j * 128 + k * 16 + 10]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
+        const step_11 = a2[i * 1024 + j * 128 + k * 16 + 11]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
+        const step_12 = a2[i * 1024 + j * 128 + k * 16 + 12]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
+        const step_13 = a2[i * 1024 + j * 128 + k * 16 + 13]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
+        const step_14 = a2[i * 1024 + j * 128 + k * 16 + 14]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
+        const step_15 = a2[i * 1024 + j * 128 + k * 16 + 15]! <= 0 ? 0 : 1;
+        delta2[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
       }
     }
-    // sum_2 = Σ_axis0 mul   (add', model.ts:17:29)
+    // sum_2 = Σ_rows delta2   (add', model.ts:17:29)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        sum_2[j * 128 + k * 16]! += mul[i * 1024 + j * 128 + k * 16]!;
-        sum_2[j * 128 + k * 16 + 1]! += mul[i * 1024 + j * 128 + k * 16 + 1]!;
-        sum_2[j * 128 + k * 16 + 2]! += mul[i * 1024 + j * 128 + k * 16 + 2]!;
-        sum_2[j * 128 + k * 16 + 3]! += mul[i * 1024 + j * 128 + k * 16 + 3]!;
-        sum_2[j * 128 + k * 16 + 4]! += mul[i * 1024 + j * 128 + k * 16 + 4]!;
-        sum_2[j * 128 + k * 16 + 5]! += mul[i * 1024 + j * 128 + k * 16 + 5]!;
-        sum_2[j * 128 + k * 16 + 6]! += mul[i * 1024 + j * 128 + k * 16 + 6]!;
-        sum_2[j * 128 + k * 16 + 7]! += mul[i * 1024 + j * 128 + k * 16 + 7]!;
-        sum_2[j * 128 + k * 16 + 8]! += mul[i * 1024 + j * 128 + k * 16 + 8]!;
-        sum_2[j * 128 + k * 16 + 9]! += mul[i * 1024 + j * 128 + k * 16 + 9]!;
-        sum_2[j * 128 + k * 16 + 10]! += mul[i * 1024 + j * 128 + k * 16 + 10]!;
-        sum_2[j * 128 + k * 16 + 11]! += mul[i * 1024 + j * 128 + k * 16 + 11]!;
-        sum_2[j * 128 + k * 16 + 12]! += mul[i * 1024 + j * 128 + k * 16 + 12]!;
-        sum_2[j * 128 + k * 16 + 13]! += mul[i * 1024 + j * 128 + k * 16 + 13]!;
-        sum_2[j * 128 + k * 16 + 14]! += mul[i * 1024 + j * 128 + k * 16 + 14]!;
-        sum_2[j * 128 + k * 16 + 15]! += mul[i * 1024 + j * 128 + k * 16 + 15]!;
+        sum_2[j * 128 + k * 16]! += delta2[i * 1024 + j * 128 + k * 16]!;
+        sum_2[j * 128 + k * 16 + 1]! += delta2[i * 1024 + j * 128 + k * 16 + 1]!;
+        sum_2[j * 128 + k * 16 + 2]! += delta2[i * 1024 + j * 128 + k * 16 + 2]!;
+        sum_2[j * 128 + k * 16 + 3]! += delta2[i * 1024 + j * 128 + k * 16 + 3]!;
+        sum_2[j * 128 + k * 16 + 4]! += delta2[i * 1024 + j * 128 + k * 16 + 4]!;
+        sum_2[j * 128 + k * 16 + 5]! += delta2[i * 1024 + j * 128 + k * 16 + 5]!;
+        sum_2[j * 128 + k * 16 + 6]! += delta2[i * 1024 + j * 128 + k * 16 + 6]!;
+        sum_2[j * 128 + k * 16 + 7]! += delta2[i * 1024 + j * 128 + k * 16 + 7]!;
+        sum_2[j * 128 + k * 16 + 8]! += delta2[i * 1024 + j * 128 + k * 16 + 8]!;
+        sum_2[j * 128 + k * 16 + 9]! += delta2[i * 1024 + j * 128 + k * 16 + 9]!;
+        sum_2[j * 128 + k * 16 + 10]! += delta2[i * 1024 + j * 128 + k * 16 + 10]!;
+        sum_2[j * 128 + k * 16 + 11]! += delta2[i * 1024 + j * 128 + k * 16 + 11]!;
+        sum_2[j * 128 + k * 16 + 12]! += delta2[i * 1024 + j * 128 + k * 16 + 12]!;
+        sum_2[j * 128 + k * 16 + 13]! += delta2[i * 1024 + j * 128 + k * 16 + 13]!;
+        sum_2[j * 128 + k * 16 + 14]! += delta2[i * 1024 + j * 128 + k * 16 + 14]!;
+        sum_2[j * 128 + k * 16 + 15]! += delta2[i * 1024 + j * 128 + k * 16 + 15]!;
       }
     }
   }
@@ -1328,7 +1325,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     dc2[14]! += sum_3[i * 16 + 14]!;
     dc2[15]! += sum_3[i * 16 + 15]!;
   }
-  // dh1 = mul ⊛ᵀ K2   (conv2d', model.ts:17:33)
+  // dh1 = delta2 ⊛ᵀ K2   (conv2d', model.ts:17:33)
   {
     // ∂L/∂x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] += Σ_co g[b, i, j, co] · w[kh, kw, ci, co], scattered from each output pixel
     // (4 neighbouring pixels × 4 channels of g held in locals; wt = w's row of tap t)
@@ -1340,22 +1337,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           const xw_6 = xh_6 + ow_6 * 8;
           const o_6 = bi_6 * 1024 + oh_6 * 128 + ow_6 * 16;
           for (let c0_5 = 0; c0_5 < 16; c0_5 += 4) {
-            const g0_0 = mul[o_6 + c0_5]!;
-            const g0_1 = mul[o_6 + c0_5 + 1]!;
-            const g0_2 = mul[o_6 + c0_5 + 2]!;
-            const g0_3 = mul[o_6 + c0_5 + 3]!;
-            const g1_0 = mul[o_6 + c0_5 + 16]!;
-            const g1_1 = mul[o_6 + c0_5 + 17]!;
-            const g1_2 = mul[o_6 + c0_5 + 18]!;
-            const g1_3 = mul[o_6 + c0_5 + 19]!;
-            const g2_0 = mul[o_6 + c0_5 + 32]!;
-            const g2_1 = mul[o_6 + c0_5 + 33]!;
-            const g2_2 = mul[o_6 + c0_5 + 34]!;
-            const g2_3 = mul[o_6 + c0_5 + 35]!;
-            const g3_0 = mul[o_6 + c0_5 + 48]!;
-            const g3_1 = mul[o_6 + c0_5 + 49]!;
-            const g3_2 = mul[o_6 + c0_5 + 50]!;
-            const g3_3 = mul[o_6 + c0_5 + 51]!;
+            const g0_0 = delta2[o_6 + c0_5]!;
+            const g0_1 = delta2[o_6 + c0_5 + 1]!;
+            const g0_2 = delta2[o_6 + c0_5 + 2]!;
+            const g0_3 = delta2[o_6 + c0_5 + 3]!;
+            const g1_0 = delta2[o_6 + c0_5 + 16]!;
+            const g1_1 = delta2[o_6 + c0_5 + 17]!;
+            const g1_2 = delta2[o_6 + c0_5 + 18]!;
+            const g1_3 = delta2[o_6 + c0_5 + 19]!;
+            const g2_0 = delta2[o_6 + c0_5 + 32]!;
+            const g2_1 = delta2[o_6 + c0_5 + 33]!;
+            const g2_2 = delta2[o_6 + c0_5 + 34]!;
+            const g2_3 = delta2[o_6 + c0_5 + 35]!;
+            const g3_0 = delta2[o_6 + c0_5 + 48]!;
+            const g3_1 = delta2[o_6 + c0_5 + 49]!;
+            const g3_2 = delta2[o_6 + c0_5 + 50]!;
+            const g3_3 = delta2[o_6 + c0_5 + 51]!;
             for (let kh_6 = 0; kh_6 < 5; kh_6++) {
               const xk_6 = xw_6 + kh_6 * 96;
               const wk_3 = kh_6 * 640 + c0_5;
@@ -1376,7 +1373,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
       }
     }
   }
-  // dK2 = h1ᵀ ⊛ mul   (conv2d', model.ts:17:33)
+  // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
     // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
     // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
@@ -1401,10 +1398,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 const gi = gr + ow_7 * 16;
                 const x0_3 = h1[xi]!;
                 const x1_3 = h1[xi + 1]!;
-                const g0 = mul[gi]!;
-                const g1 = mul[gi + 1]!;
-                const g2 = mul[gi + 2]!;
-                const g3 = mul[gi + 3]!;
+                const g0 = delta2[gi]!;
+                const g1 = delta2[gi + 1]!;
+                const g2 = delta2[gi + 2]!;
+                const g3 = delta2[gi + 3]!;
                 s0_0_3 += x0_3 * g0;
                 s0_1_3 += x0_3 * g1;
                 s0_2_3 += x0_3 * g2;
@@ -1428,7 +1425,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
       }
     }
   }
-  // maxPool2dBackward_2 = dh1 → argmax2×2(relu)   (maxPool2d', model.ts:13:14)
+  // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward_2.fill(0);
@@ -1439,61 +1436,61 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
           const xw_7 = xh_7 + ow_8 * 16;
           const o_7 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
           const first_2 = xw_7;
-          let m0_4 = relu[first_2]!,
+          let m0_4 = a1[first_2]!,
             at0_2 = first_2;
-          let m1_4 = relu[first_2 + 1]!,
+          let m1_4 = a1[first_2 + 1]!,
             at1_2 = first_2 + 1;
-          let m2_4 = relu[first_2 + 2]!,
+          let m2_4 = a1[first_2 + 2]!,
             at2_2 = first_2 + 2;
-          let m3_4 = relu[first_2 + 3]!,
+          let m3_4 = a1[first_2 + 3]!,
             at3_2 = first_2 + 3;
-          let m4_4 = relu[first_2 + 4]!,
+          let m4_4 = a1[first_2 + 4]!,
             at4_2 = first_2 + 4;
-          let m5_4 = relu[first_2 + 5]!,
+          let m5_4 = a1[first_2 + 5]!,
             at5_2 = first_2 + 5;
-          let m6_4 = relu[first_2 + 6]!,
+          let m6_4 = a1[first_2 + 6]!,
             at6_2 = first_2 + 6;
-          let m7_4 = relu[first_2 + 7]!,
+          let m7_4 = a1[first_2 + 7]!,
             at7_2 = first_2 + 7;
           for (let kh_8 = 0; kh_8 < 2; kh_8++) {
             for (let kw_4 = 0; kw_4 < 2; kw_4++) {
               const xk_7 = xw_7 + kh_8 * 192 + kw_4 * 8;
-              const v0_4 = relu[xk_7]!;
+              const v0_4 = a1[xk_7]!;
               if (v0_4 > m0_4 || v0_4 !== v0_4) {
                 m0_4 = v0_4;
                 at0_2 = xk_7;
               }
-              const v1_4 = relu[xk_7 + 1]!;
+              const v1_4 = a1[xk_7 + 1]!;
               if (v1_4 > m1_4 || v1_4 !== v1_4) {
                 m1_4 = v1_4;
                 at1_2 = xk_7 + 1;
               }
-              const v2_4 = relu[xk_7 + 2]!;
+              const v2_4 = a1[xk_7 + 2]!;
               if (v2_4 > m2_4 || v2_4 !== v2_4) {
                 m2_4 = v2_4;
                 at2_2 = xk_7 + 2;
               }
-              const v3_4 = relu[xk_7 + 3]!;
+              const v3_4 = a1[xk_7 + 3]!;
               if (v3_4 > m3_4 || v3_4 !== v3_4) {
                 m3_4 = v3_4;
                 at3_2 = xk_7 + 3;
               }
-              const v4_4 = relu[xk_7 + 4]!;
+              const v4_4 = a1[xk_7 + 4]!;
               if (v4_4 > m4_4 || v4_4 !== v4_4) {
                 m4_4 = v4_4;
                 at4_2 = xk_7 + 4;
               }
-              const v5_4 = relu[xk_7 + 5]!;
+              const v5_4 = a1[xk_7 + 5]!;
               if (v5_4 > m5_4 || v5_4 !== v5_4) {
                 m5_4 = v5_4;
                 at5_2 = xk_7 + 5;
               }
-              const v6_4 = relu[xk_7 + 6]!;
+              const v6_4 = a1[xk_7 + 6]!;
               if (v6_4 > m6_4 || v6_4 !== v6_4) {
                 m6_4 = v6_4;
                 at6_2 = xk_7 + 6;
               }
-              const v7_4 = relu[xk_7 + 7]!;
+              const v7_4 = a1[xk_7 + 7]!;
               if (v7_4 > m7_4 || v7_4 !== v7_4) {
                 m7_4 = v7_4;
                 at7_2 = xk_7 + 7;
@@ -1514,38 +1511,38 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   }
   sum_4.fill(0);
   for (let i = 0; i < n; i++) {
-    // mul_2 = maxPool2dBackward_2 ⊙ [relu > 0]   (relu', model.ts:13:24)
+    // delta1 = maxPool2dBackward_2 ⊙ [a1 > 0]   (relu', model.ts:13:24)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        const step_0_2 = relu[i * 4608 + j * 192 + k * 8]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
-        const step_1_2 = relu[i * 4608 + j * 192 + k * 8 + 1]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
-        const step_2_2 = relu[i * 4608 + j * 192 + k * 8 + 2]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
-        const step_3_2 = relu[i * 4608 + j * 192 + k * 8 + 3]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
-        const step_4_2 = relu[i * 4608 + j * 192 + k * 8 + 4]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
-        const step_5_2 = relu[i * 4608 + j * 192 + k * 8 + 5]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
-        const step_6_2 = relu[i * 4608 + j * 192 + k * 8 + 6]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
-        const step_7_2 = relu[i * 4608 + j * 192 + k * 8 + 7]! <= 0 ? 0 : 1;
-        mul_2[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
+        const step_0_2 = a1[i * 4608 + j * 192 + k * 8]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
+        const step_1_2 = a1[i * 4608 + j * 192 + k * 8 + 1]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
+        const step_2_2 = a1[i * 4608 + j * 192 + k * 8 + 2]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
+        const step_3_2 = a1[i * 4608 + j * 192 + k * 8 + 3]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
+        const step_4_2 = a1[i * 4608 + j * 192 + k * 8 + 4]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
+        const step_5_2 = a1[i * 4608 + j * 192 + k * 8 + 5]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
+        const step_6_2 = a1[i * 4608 + j * 192 + k * 8 + 6]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
+        const step_7_2 = a1[i * 4608 + j * 192 + k * 8 + 7]! <= 0 ? 0 : 1;
+        delta1[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
       }
     }
-    // sum_4 = Σ_axis0 mul_2   (add', model.ts:13:29)
+    // sum_4 = Σ_rows delta1   (add', model.ts:13:29)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        sum_4[j * 192 + k * 8]! += mul_2[i * 4608 + j * 192 + k * 8]!;
-        sum_4[j * 192 + k * 8 + 1]! += mul_2[i * 4608 + j * 192 + k * 8 + 1]!;
-        sum_4[j * 192 + k * 8 + 2]! += mul_2[i * 4608 + j * 192 + k * 8 + 2]!;
-        sum_4[j * 192 + k * 8 + 3]! += mul_2[i * 4608 + j * 192 + k * 8 + 3]!;
-        sum_4[j * 192 + k * 8 + 4]! += mul_2[i * 4608 + j * 192 + k * 8 + 4]!;
-        sum_4[j * 192 + k * 8 + 5]! += mul_2[i * 4608 + j * 192 + k * 8 + 5]!;
-        sum_4[j * 192 + k * 8 + 6]! += mul_2[i * 4608 + j * 192 + k * 8 + 6]!;
-        sum_4[j * 192 + k * 8 + 7]! += mul_2[i * 4608 + j * 192 + k * 8 + 7]!;
+        sum_4[j * 192 + k * 8]! += delta1[i * 4608 + j * 192 + k * 8]!;
+        sum_4[j * 192 + k * 8 + 1]! += delta1[i * 4608 + j * 192 + k * 8 + 1]!;
+        sum_4[j * 192 + k * 8 + 2]! += delta1[i * 4608 + j * 192 + k * 8 + 2]!;
+        sum_4[j * 192 + k * 8 + 3]! += delta1[i * 4608 + j * 192 + k * 8 + 3]!;
+        sum_4[j * 192 + k * 8 + 4]! += delta1[i * 4608 + j * 192 + k * 8 + 4]!;
+        sum_4[j * 192 + k * 8 + 5]! += delta1[i * 4608 + j * 192 + k * 8 + 5]!;
+        sum_4[j * 192 + k * 8 + 6]! += delta1[i * 4608 + j * 192 + k * 8 + 6]!;
+        sum_4[j * 192 + k * 8 + 7]! += delta1[i * 4608 + j * 192 + k * 8 + 7]!;
       }
     }
   }
@@ -1575,7 +1572,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     dc1[6]! += sum_5[i * 8 + 6]!;
     dc1[7]! += sum_5[i * 8 + 7]!;
   }
-  // dK1 = xᵀ ⊛ mul_2   (conv2d', model.ts:13:33)
+  // dK1 = xᵀ ⊛ delta1   (conv2d', model.ts:13:33)
   {
     // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
     // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
@@ -1600,10 +1597,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 const gi_2 = gr_2 + ow_9 * 8;
                 const x0_4 = x[xi_2]!;
                 const x1_4 = x[xi_2 + 1]!;
-                const g0_4 = mul_2[gi_2]!;
-                const g1_4 = mul_2[gi_2 + 1]!;
-                const g2_4 = mul_2[gi_2 + 2]!;
-                const g3_4 = mul_2[gi_2 + 3]!;
+                const g0_4 = delta1[gi_2]!;
+                const g1_4 = delta1[gi_2 + 1]!;
+                const g2_4 = delta1[gi_2 + 2]!;
+                const g3_4 = delta1[gi_2 + 3]!;
                 s0_0_4 += x0_4 * g0_4;
                 s0_1_4 += x0_4 * g1_4;
                 s0_2_4 += x0_4 * g2_4;
@@ -1640,10 +1637,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
                 const xi_2 = xr_2 + ow_9;
                 const gi_2 = gr_2 + ow_9 * 8;
                 const x0_4 = x[xi_2]!;
-                const g0_4 = mul_2[gi_2]!;
-                const g1_4 = mul_2[gi_2 + 1]!;
-                const g2_4 = mul_2[gi_2 + 2]!;
-                const g3_4 = mul_2[gi_2 + 3]!;
+                const g0_4 = delta1[gi_2]!;
+                const g1_4 = delta1[gi_2 + 1]!;
+                const g2_4 = delta1[gi_2 + 2]!;
+                const g3_4 = delta1[gi_2 + 3]!;
                 s0 += x0_4 * g0_4;
                 s1 += x0_4 * g1_4;
                 s2 += x0_4 * g2_4;
@@ -1670,14 +1667,14 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const c2 = params["c2"];
   const W = params["W"];
   const b_2 = params["b"];
-  const relu = ws.relu;
+  const a1 = ws.a1;
   const h1 = ws.h1;
-  const relu_2 = ws.relu; // reuses relu's array: relu is no longer needed when relu_2 is written
+  const a2 = ws.a1; // reuses a1's array: a1 is no longer needed when a2 is written
   const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
   const logits = ws.logits;
   const softmax = ws.softmax;
 
-  // relu = relu(x ⊛ K1 + c1)   (model.ts:13:24)
+  // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -1717,28 +1714,28 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3 += x1 * w3;
               }
             }
-            const add = s0_0 + c1[c0]!;
-            relu[o + c0] = add <= 0 ? 0 : add;
-            const add_2 = s0_1 + c1[c0 + 1]!;
-            relu[o + c0 + 1] = add_2 <= 0 ? 0 : add_2;
-            const add_3 = s0_2 + c1[c0 + 2]!;
-            relu[o + c0 + 2] = add_3 <= 0 ? 0 : add_3;
-            const add_4 = s0_3 + c1[c0 + 3]!;
-            relu[o + c0 + 3] = add_4 <= 0 ? 0 : add_4;
-            const add_5 = s1_0 + c1[c0]!;
-            relu[o + c0 + 8] = add_5 <= 0 ? 0 : add_5;
-            const add_6 = s1_1 + c1[c0 + 1]!;
-            relu[o + c0 + 9] = add_6 <= 0 ? 0 : add_6;
-            const add_7 = s1_2 + c1[c0 + 2]!;
-            relu[o + c0 + 10] = add_7 <= 0 ? 0 : add_7;
-            const add_8 = s1_3 + c1[c0 + 3]!;
-            relu[o + c0 + 11] = add_8 <= 0 ? 0 : add_8;
+            const z1 = s0_0 + c1[c0]!;
+            a1[o + c0] = z1 <= 0 ? 0 : z1;
+            const z1_2 = s0_1 + c1[c0 + 1]!;
+            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
+            const z1_3 = s0_2 + c1[c0 + 2]!;
+            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
+            const z1_4 = s0_3 + c1[c0 + 3]!;
+            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
+            const z1_5 = s1_0 + c1[c0]!;
+            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
+            const z1_6 = s1_1 + c1[c0 + 1]!;
+            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
+            const z1_7 = s1_2 + c1[c0 + 2]!;
+            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
+            const z1_8 = s1_3 + c1[c0 + 3]!;
+            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
           }
         }
       }
     }
   }
-  // h1 = maxPool2×2(relu)   (model.ts:13:14)
+  // h1 = maxPool2×2(a1)   (model.ts:13:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_2 = 0; bi_2 < n; bi_2++) {
@@ -1758,21 +1755,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = relu[xk_2]!;
+              const v0 = a1[xk_2]!;
               if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = relu[xk_2 + 1]!;
+              const v1 = a1[xk_2 + 1]!;
               if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = relu[xk_2 + 2]!;
+              const v2 = a1[xk_2 + 2]!;
               if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = relu[xk_2 + 3]!;
+              const v3 = a1[xk_2 + 3]!;
               if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = relu[xk_2 + 4]!;
+              const v4 = a1[xk_2 + 4]!;
               if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = relu[xk_2 + 5]!;
+              const v5 = a1[xk_2 + 5]!;
               if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = relu[xk_2 + 6]!;
+              const v6 = a1[xk_2 + 6]!;
               if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = relu[xk_2 + 7]!;
+              const v7 = a1[xk_2 + 7]!;
               if (v7 > m7 || v7 !== v7) m7 = v7;
             }
           }
@@ -1788,7 +1785,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
       }
     }
   }
-  // relu_2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
+  // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
     // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
     // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
@@ -1828,28 +1825,28 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
                 s1_3_2 += x1_2 * w3_2;
               }
             }
-            const add_9 = s0_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2] = add_9 <= 0 ? 0 : add_9;
-            const add_10 = s0_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 1] = add_10 <= 0 ? 0 : add_10;
-            const add_11 = s0_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 2] = add_11 <= 0 ? 0 : add_11;
-            const add_12 = s0_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 3] = add_12 <= 0 ? 0 : add_12;
-            const add_13 = s1_0_2 + c2[c0_2]!;
-            relu_2[o_3 + c0_2 + 16] = add_13 <= 0 ? 0 : add_13;
-            const add_14 = s1_1_2 + c2[c0_2 + 1]!;
-            relu_2[o_3 + c0_2 + 17] = add_14 <= 0 ? 0 : add_14;
-            const add_15 = s1_2_2 + c2[c0_2 + 2]!;
-            relu_2[o_3 + c0_2 + 18] = add_15 <= 0 ? 0 : add_15;
-            const add_16 = s1_3_2 + c2[c0_2 + 3]!;
-            relu_2[o_3 + c0_2 + 19] = add_16 <= 0 ? 0 : add_16;
+            const z2 = s0_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
+            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
+            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
+            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
+            const z2_5 = s1_0_2 + c2[c0_2]!;
+            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
+            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
+            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
+            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
+            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
+            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
+            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
           }
         }
       }
     }
   }
-  // h2 = maxPool2×2(relu_2)   (model.ts:17:14)
+  // h2 = maxPool2×2(a2)   (model.ts:17:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
@@ -1870,21 +1867,21 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = relu_2[xk_4]!;
+                const v0_2 = a2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = relu_2[xk_4 + 1]!;
+                const v1_2 = a2[xk_4 + 1]!;
                 if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = relu_2[xk_4 + 2]!;
+                const v2_2 = a2[xk_4 + 2]!;
                 if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = relu_2[xk_4 + 3]!;
+                const v3_2 = a2[xk_4 + 3]!;
                 if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = relu_2[xk_4 + 4]!;
+                const v4_2 = a2[xk_4 + 4]!;
                 if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = relu_2[xk_4 + 5]!;
+                const v5_2 = a2[xk_4 + 5]!;
                 if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = relu_2[xk_4 + 6]!;
+                const v6_2 = a2[xk_4 + 6]!;
                 if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = relu_2[xk_4 + 7]!;
+                const v7_2 = a2[xk_4 + 7]!;
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
@@ -1907,101 +1904,101 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b_2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b_2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b_2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b_2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b_2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const a1 = h2[i * 256 + k + 256]!;
-          const a2 = h2[i * 256 + k + 512]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const a$1 = h2[i * 256 + k + 256]!;
+          const a$2 = h2[i * 256 + k + 512]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          const b1 = W[k * 10 + j + 1]!;
-          const b2 = W[k * 10 + j + 2]!;
-          const b3 = W[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          const b$1 = W[k * 10 + j + 1]!;
+          const b$2 = W[k * 10 + j + 2]!;
+          const b$3 = W[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 256; k++) {
-          const a0 = h2[i * 256 + k]!;
-          const b0 = W[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h2[i * 256 + k]!;
+          const b$0 = W[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b_2[j]!;
+        logits[i * 10 + j] = c$00 + b_2[j]!;
       }
     }
   }
@@ -2017,11 +2014,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:22:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
   }
   // loss = sum / N   (model.ts:22:18)
   const loss = sum / n;

@@ -92,10 +92,10 @@ interface TrainWorkspace {
   readonly h1: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
-  readonly dlogits: Float64Array;
+  readonly delta2: Float64Array;
   readonly db2: Float64Array;
   readonly dW2: Float64Array;
-  readonly mul: Float64Array;
+  readonly delta1: Float64Array;
   readonly db1: Float64Array;
   readonly dW1: Float64Array;
 }
@@ -106,10 +106,10 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     h1: new Float64Array(n * 128),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
-    dlogits: new Float64Array(n * 10),
+    delta2: new Float64Array(n * 10),
     db2: new Float64Array(10),
     dW2: new Float64Array(1280),
-    mul: new Float64Array(n * 128),
+    delta1: new Float64Array(n * 128),
     db1: new Float64Array(128),
     dW1: new Float64Array(100352),
   };
@@ -129,9 +129,9 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
@@ -142,91 +142,91 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const a1 = x[i * 784 + k + 784]!;
-          const a2 = x[i * 784 + k + 1568]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const a$1 = x[i * 784 + k + 784]!;
+          const a$2 = x[i * 784 + k + 1568]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        const add_00 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j]!;
-        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1]!;
-        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2]!;
-        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3]!;
-        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j]!;
-        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1]!;
-        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2]!;
-        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3]!;
-        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
+        const z1_00 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00 <= 0 ? 0 : z1_00;
+        const z1_01 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01 <= 0 ? 0 : z1_01;
+        const z1_02 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02 <= 0 ? 0 : z1_02;
+        const z1_03 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03 <= 0 ? 0 : z1_03;
+        const z1_10 = c$10 + b1[j]!;
+        h1[(i + 1) * 128 + j] = z1_10 <= 0 ? 0 : z1_10;
+        const z1_11 = c$11 + b1[j + 1]!;
+        h1[(i + 1) * 128 + j + 1] = z1_11 <= 0 ? 0 : z1_11;
+        const z1_12 = c$12 + b1[j + 2]!;
+        h1[(i + 1) * 128 + j + 2] = z1_12 <= 0 ? 0 : z1_12;
+        const z1_13 = c$13 + b1[j + 3]!;
+        h1[(i + 1) * 128 + j + 3] = z1_13 <= 0 ? 0 : z1_13;
+        const z1_20 = c$20 + b1[j]!;
+        h1[(i + 2) * 128 + j] = z1_20 <= 0 ? 0 : z1_20;
+        const z1_21 = c$21 + b1[j + 1]!;
+        h1[(i + 2) * 128 + j + 1] = z1_21 <= 0 ? 0 : z1_21;
+        const z1_22 = c$22 + b1[j + 2]!;
+        h1[(i + 2) * 128 + j + 2] = z1_22 <= 0 ? 0 : z1_22;
+        const z1_23 = c$23 + b1[j + 3]!;
+        h1[(i + 2) * 128 + j + 3] = z1_23 <= 0 ? 0 : z1_23;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        const add_00_2 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
+        const z1_00_2 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00_2 <= 0 ? 0 : z1_00_2;
+        const z1_01_2 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01_2 <= 0 ? 0 : z1_01_2;
+        const z1_02_2 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02_2 <= 0 ? 0 : z1_02_2;
+        const z1_03_2 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03_2 <= 0 ? 0 : z1_03_2;
       }
     }
   }
@@ -236,101 +236,101 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
       }
     }
   }
@@ -347,16 +347,16 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float64
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Array, y: Int32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
-  const dlogits = ws.dlogits;
+  const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const mul = ws.mul;
+  const delta1 = ws.delta1;
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
@@ -367,91 +367,91 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const a1 = x[i * 784 + k + 784]!;
-          const a2 = x[i * 784 + k + 1568]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const a$1 = x[i * 784 + k + 784]!;
+          const a$2 = x[i * 784 + k + 1568]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        const add_00 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j]!;
-        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1]!;
-        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2]!;
-        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3]!;
-        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j]!;
-        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1]!;
-        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2]!;
-        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3]!;
-        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
+        const z1_00 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00 <= 0 ? 0 : z1_00;
+        const z1_01 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01 <= 0 ? 0 : z1_01;
+        const z1_02 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02 <= 0 ? 0 : z1_02;
+        const z1_03 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03 <= 0 ? 0 : z1_03;
+        const z1_10 = c$10 + b1[j]!;
+        h1[(i + 1) * 128 + j] = z1_10 <= 0 ? 0 : z1_10;
+        const z1_11 = c$11 + b1[j + 1]!;
+        h1[(i + 1) * 128 + j + 1] = z1_11 <= 0 ? 0 : z1_11;
+        const z1_12 = c$12 + b1[j + 2]!;
+        h1[(i + 1) * 128 + j + 2] = z1_12 <= 0 ? 0 : z1_12;
+        const z1_13 = c$13 + b1[j + 3]!;
+        h1[(i + 1) * 128 + j + 3] = z1_13 <= 0 ? 0 : z1_13;
+        const z1_20 = c$20 + b1[j]!;
+        h1[(i + 2) * 128 + j] = z1_20 <= 0 ? 0 : z1_20;
+        const z1_21 = c$21 + b1[j + 1]!;
+        h1[(i + 2) * 128 + j + 1] = z1_21 <= 0 ? 0 : z1_21;
+        const z1_22 = c$22 + b1[j + 2]!;
+        h1[(i + 2) * 128 + j + 2] = z1_22 <= 0 ? 0 : z1_22;
+        const z1_23 = c$23 + b1[j + 3]!;
+        h1[(i + 2) * 128 + j + 3] = z1_23 <= 0 ? 0 : z1_23;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        const add_00_2 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
+        const z1_00_2 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00_2 <= 0 ? 0 : z1_00_2;
+        const z1_01_2 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01_2 <= 0 ? 0 : z1_01_2;
+        const z1_02_2 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02_2 <= 0 ? 0 : z1_02_2;
+        const z1_03_2 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03_2 <= 0 ? 0 : z1_03_2;
       }
     }
   }
@@ -461,101 +461,101 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
       }
     }
   }
@@ -583,44 +583,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dlogits = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
+    // delta2 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
-    dlogits[i * 10] = sub_0 * div;
+    delta2[i * 10] = sub_0 * div;
     const sub_1 = softmax[i * 10 + 1]! - (y[i]! === 1 ? 1 : 0);
-    dlogits[i * 10 + 1] = sub_1 * div;
+    delta2[i * 10 + 1] = sub_1 * div;
     const sub_2 = softmax[i * 10 + 2]! - (y[i]! === 2 ? 1 : 0);
-    dlogits[i * 10 + 2] = sub_2 * div;
+    delta2[i * 10 + 2] = sub_2 * div;
     const sub_3 = softmax[i * 10 + 3]! - (y[i]! === 3 ? 1 : 0);
-    dlogits[i * 10 + 3] = sub_3 * div;
+    delta2[i * 10 + 3] = sub_3 * div;
     const sub_4 = softmax[i * 10 + 4]! - (y[i]! === 4 ? 1 : 0);
-    dlogits[i * 10 + 4] = sub_4 * div;
+    delta2[i * 10 + 4] = sub_4 * div;
     const sub_5 = softmax[i * 10 + 5]! - (y[i]! === 5 ? 1 : 0);
-    dlogits[i * 10 + 5] = sub_5 * div;
+    delta2[i * 10 + 5] = sub_5 * div;
     const sub_6 = softmax[i * 10 + 6]! - (y[i]! === 6 ? 1 : 0);
-    dlogits[i * 10 + 6] = sub_6 * div;
+    delta2[i * 10 + 6] = sub_6 * div;
     const sub_7 = softmax[i * 10 + 7]! - (y[i]! === 7 ? 1 : 0);
-    dlogits[i * 10 + 7] = sub_7 * div;
+    delta2[i * 10 + 7] = sub_7 * div;
     const sub_8 = softmax[i * 10 + 8]! - (y[i]! === 8 ? 1 : 0);
-    dlogits[i * 10 + 8] = sub_8 * div;
+    delta2[i * 10 + 8] = sub_8 * div;
     const sub_9 = softmax[i * 10 + 9]! - (y[i]! === 9 ? 1 : 0);
-    dlogits[i * 10 + 9] = sub_9 * div;
-    // db2 = Σ_axis0 dlogits   (add', model.ts:13:18)
-    db2_0 += dlogits[i * 10]!;
-    db2_1 += dlogits[i * 10 + 1]!;
-    db2_2 += dlogits[i * 10 + 2]!;
-    db2_3 += dlogits[i * 10 + 3]!;
-    db2_4 += dlogits[i * 10 + 4]!;
-    db2_5 += dlogits[i * 10 + 5]!;
-    db2_6 += dlogits[i * 10 + 6]!;
-    db2_7 += dlogits[i * 10 + 7]!;
-    db2_8 += dlogits[i * 10 + 8]!;
-    db2_9 += dlogits[i * 10 + 9]!;
+    delta2[i * 10 + 9] = sub_9 * div;
+    // db2 = Σ_rows delta2   (add', model.ts:13:18)
+    db2_0 += delta2[i * 10]!;
+    db2_1 += delta2[i * 10 + 1]!;
+    db2_2 += delta2[i * 10 + 2]!;
+    db2_3 += delta2[i * 10 + 3]!;
+    db2_4 += delta2[i * 10 + 4]!;
+    db2_5 += delta2[i * 10 + 5]!;
+    db2_6 += delta2[i * 10 + 6]!;
+    db2_7 += delta2[i * 10 + 7]!;
+    db2_8 += delta2[i * 10 + 8]!;
+    db2_9 += delta2[i * 10 + 9]!;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;
@@ -635,287 +632,287 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
   db2[7] = db2_7;
   db2[8] = db2_8;
   db2[9] = db2_9;
-  // dW2 = h1ᵀ·dlogits   (matmul', model.ts:13:22)
+  // dW2 = h1ᵀ·delta2   (matmul', model.ts:13:22)
   {
     let i = 0;
     for (; i + 2 < 128; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128]!;
-          const a1 = h1[i + k * 128 + 1]!;
-          const a2 = h1[i + k * 128 + 2]!;
-          const b0 = dlogits[k * 10 + j]!;
-          const b1 = dlogits[k * 10 + j + 1]!;
-          const b2 = dlogits[k * 10 + j + 2]!;
-          const b3 = dlogits[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h1[i + k * 128]!;
+          const a$1 = h1[i + k * 128 + 1]!;
+          const a$2 = h1[i + k * 128 + 2]!;
+          const b$0 = delta2[k * 10 + j]!;
+          const b$1 = delta2[k * 10 + j + 1]!;
+          const b$2 = delta2[k * 10 + j + 2]!;
+          const b$3 = delta2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        dW2[i * 10 + j] = c00;
-        dW2[i * 10 + j + 1] = c01;
-        dW2[i * 10 + j + 2] = c02;
-        dW2[i * 10 + j + 3] = c03;
-        dW2[(i + 1) * 10 + j] = c10;
-        dW2[(i + 1) * 10 + j + 1] = c11;
-        dW2[(i + 1) * 10 + j + 2] = c12;
-        dW2[(i + 1) * 10 + j + 3] = c13;
-        dW2[(i + 2) * 10 + j] = c20;
-        dW2[(i + 2) * 10 + j + 1] = c21;
-        dW2[(i + 2) * 10 + j + 2] = c22;
-        dW2[(i + 2) * 10 + j + 3] = c23;
+        dW2[i * 10 + j] = c$00;
+        dW2[i * 10 + j + 1] = c$01;
+        dW2[i * 10 + j + 2] = c$02;
+        dW2[i * 10 + j + 3] = c$03;
+        dW2[(i + 1) * 10 + j] = c$10;
+        dW2[(i + 1) * 10 + j + 1] = c$11;
+        dW2[(i + 1) * 10 + j + 2] = c$12;
+        dW2[(i + 1) * 10 + j + 3] = c$13;
+        dW2[(i + 2) * 10 + j] = c$20;
+        dW2[(i + 2) * 10 + j + 1] = c$21;
+        dW2[(i + 2) * 10 + j + 2] = c$22;
+        dW2[(i + 2) * 10 + j + 3] = c$23;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128]!;
-          const a1 = h1[i + k * 128 + 1]!;
-          const a2 = h1[i + k * 128 + 2]!;
-          const b0 = dlogits[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h1[i + k * 128]!;
+          const a$1 = h1[i + k * 128 + 1]!;
+          const a$2 = h1[i + k * 128 + 2]!;
+          const b$0 = delta2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        dW2[i * 10 + j] = c00;
-        dW2[(i + 1) * 10 + j] = c10;
-        dW2[(i + 2) * 10 + j] = c20;
+        dW2[i * 10 + j] = c$00;
+        dW2[(i + 1) * 10 + j] = c$10;
+        dW2[(i + 2) * 10 + j] = c$20;
       }
     }
     for (; i < 128; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128]!;
-          const b0 = dlogits[k * 10 + j]!;
-          const b1 = dlogits[k * 10 + j + 1]!;
-          const b2 = dlogits[k * 10 + j + 2]!;
-          const b3 = dlogits[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h1[i + k * 128]!;
+          const b$0 = delta2[k * 10 + j]!;
+          const b$1 = delta2[k * 10 + j + 1]!;
+          const b$2 = delta2[k * 10 + j + 2]!;
+          const b$3 = delta2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        dW2[i * 10 + j] = c00;
-        dW2[i * 10 + j + 1] = c01;
-        dW2[i * 10 + j + 2] = c02;
-        dW2[i * 10 + j + 3] = c03;
+        dW2[i * 10 + j] = c$00;
+        dW2[i * 10 + j + 1] = c$01;
+        dW2[i * 10 + j + 2] = c$02;
+        dW2[i * 10 + j + 3] = c$03;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = h1[i + k * 128]!;
-          const b0 = dlogits[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h1[i + k * 128]!;
+          const b$0 = delta2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        dW2[i * 10 + j] = c00;
+        dW2[i * 10 + j] = c$00;
       }
     }
   }
-  // mul = dlogits·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
+  // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
     let i = 0;
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k]!;
-          const a1 = dlogits[i * 10 + k + 10]!;
-          const a2 = dlogits[i * 10 + k + 20]!;
-          const b0 = W2[k + j * 10]!;
-          const b1 = W2[k + j * 10 + 10]!;
-          const b2 = W2[k + j * 10 + 20]!;
-          const b3 = W2[k + j * 10 + 30]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = delta2[i * 10 + k]!;
+          const a$1 = delta2[i * 10 + k + 10]!;
+          const a$2 = delta2[i * 10 + k + 20]!;
+          const b$0 = W2[k + j * 10]!;
+          const b$1 = W2[k + j * 10 + 10]!;
+          const b$2 = W2[k + j * 10 + 20]!;
+          const b$3 = W2[k + j * 10 + 30]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
         const step_00 = h1[i * 128 + j]! <= 0 ? 0 : 1;
-        mul[i * 128 + j] = c00 * step_00;
+        delta1[i * 128 + j] = c$00 * step_00;
         const step_01 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 1] = c01 * step_01;
+        delta1[i * 128 + j + 1] = c$01 * step_01;
         const step_02 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 2] = c02 * step_02;
+        delta1[i * 128 + j + 2] = c$02 * step_02;
         const step_03 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 3] = c03 * step_03;
+        delta1[i * 128 + j + 3] = c$03 * step_03;
         const step_10 = h1[(i + 1) * 128 + j]! <= 0 ? 0 : 1;
-        mul[(i + 1) * 128 + j] = c10 * step_10;
+        delta1[(i + 1) * 128 + j] = c$10 * step_10;
         const step_11 = h1[(i + 1) * 128 + j + 1]! <= 0 ? 0 : 1;
-        mul[(i + 1) * 128 + j + 1] = c11 * step_11;
+        delta1[(i + 1) * 128 + j + 1] = c$11 * step_11;
         const step_12 = h1[(i + 1) * 128 + j + 2]! <= 0 ? 0 : 1;
-        mul[(i + 1) * 128 + j + 2] = c12 * step_12;
+        delta1[(i + 1) * 128 + j + 2] = c$12 * step_12;
         const step_13 = h1[(i + 1) * 128 + j + 3]! <= 0 ? 0 : 1;
-        mul[(i + 1) * 128 + j + 3] = c13 * step_13;
+        delta1[(i + 1) * 128 + j + 3] = c$13 * step_13;
         const step_20 = h1[(i + 2) * 128 + j]! <= 0 ? 0 : 1;
-        mul[(i + 2) * 128 + j] = c20 * step_20;
+        delta1[(i + 2) * 128 + j] = c$20 * step_20;
         const step_21 = h1[(i + 2) * 128 + j + 1]! <= 0 ? 0 : 1;
-        mul[(i + 2) * 128 + j + 1] = c21 * step_21;
+        delta1[(i + 2) * 128 + j + 1] = c$21 * step_21;
         const step_22 = h1[(i + 2) * 128 + j + 2]! <= 0 ? 0 : 1;
-        mul[(i + 2) * 128 + j + 2] = c22 * step_22;
+        delta1[(i + 2) * 128 + j + 2] = c$22 * step_22;
         const step_23 = h1[(i + 2) * 128 + j + 3]! <= 0 ? 0 : 1;
-        mul[(i + 2) * 128 + j + 3] = c23 * step_23;
+        delta1[(i + 2) * 128 + j + 3] = c$23 * step_23;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 10; k++) {
-          const a0 = dlogits[i * 10 + k]!;
-          const b0 = W2[k + j * 10]!;
-          const b1 = W2[k + j * 10 + 10]!;
-          const b2 = W2[k + j * 10 + 20]!;
-          const b3 = W2[k + j * 10 + 30]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = delta2[i * 10 + k]!;
+          const b$0 = W2[k + j * 10]!;
+          const b$1 = W2[k + j * 10 + 10]!;
+          const b$2 = W2[k + j * 10 + 20]!;
+          const b$3 = W2[k + j * 10 + 30]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
         const step_00_2 = h1[i * 128 + j]! <= 0 ? 0 : 1;
-        mul[i * 128 + j] = c00 * step_00_2;
+        delta1[i * 128 + j] = c$00 * step_00_2;
         const step_01_2 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 1] = c01 * step_01_2;
+        delta1[i * 128 + j + 1] = c$01 * step_01_2;
         const step_02_2 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 2] = c02 * step_02_2;
+        delta1[i * 128 + j + 2] = c$02 * step_02_2;
         const step_03_2 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
-        mul[i * 128 + j + 3] = c03 * step_03_2;
+        delta1[i * 128 + j + 3] = c$03 * step_03_2;
       }
     }
   }
-  // dW1 = xᵀ·mul   (matmul', model.ts:12:23)
+  // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {
     let i = 0;
     for (; i + 2 < 784; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784]!;
-          const a1 = x[i + k * 784 + 1]!;
-          const a2 = x[i + k * 784 + 2]!;
-          const b0 = mul[k * 128 + j]!;
-          const b1 = mul[k * 128 + j + 1]!;
-          const b2 = mul[k * 128 + j + 2]!;
-          const b3 = mul[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = x[i + k * 784]!;
+          const a$1 = x[i + k * 784 + 1]!;
+          const a$2 = x[i + k * 784 + 2]!;
+          const b$0 = delta1[k * 128 + j]!;
+          const b$1 = delta1[k * 128 + j + 1]!;
+          const b$2 = delta1[k * 128 + j + 2]!;
+          const b$3 = delta1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        dW1[i * 128 + j] = c00;
-        dW1[i * 128 + j + 1] = c01;
-        dW1[i * 128 + j + 2] = c02;
-        dW1[i * 128 + j + 3] = c03;
-        dW1[(i + 1) * 128 + j] = c10;
-        dW1[(i + 1) * 128 + j + 1] = c11;
-        dW1[(i + 1) * 128 + j + 2] = c12;
-        dW1[(i + 1) * 128 + j + 3] = c13;
-        dW1[(i + 2) * 128 + j] = c20;
-        dW1[(i + 2) * 128 + j + 1] = c21;
-        dW1[(i + 2) * 128 + j + 2] = c22;
-        dW1[(i + 2) * 128 + j + 3] = c23;
+        dW1[i * 128 + j] = c$00;
+        dW1[i * 128 + j + 1] = c$01;
+        dW1[i * 128 + j + 2] = c$02;
+        dW1[i * 128 + j + 3] = c$03;
+        dW1[(i + 1) * 128 + j] = c$10;
+        dW1[(i + 1) * 128 + j + 1] = c$11;
+        dW1[(i + 1) * 128 + j + 2] = c$12;
+        dW1[(i + 1) * 128 + j + 3] = c$13;
+        dW1[(i + 2) * 128 + j] = c$20;
+        dW1[(i + 2) * 128 + j + 1] = c$21;
+        dW1[(i + 2) * 128 + j + 2] = c$22;
+        dW1[(i + 2) * 128 + j + 3] = c$23;
       }
     }
     for (; i < 784; i++) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < n; k++) {
-          const a0 = x[i + k * 784]!;
-          const b0 = mul[k * 128 + j]!;
-          const b1 = mul[k * 128 + j + 1]!;
-          const b2 = mul[k * 128 + j + 2]!;
-          const b3 = mul[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = x[i + k * 784]!;
+          const b$0 = delta1[k * 128 + j]!;
+          const b$1 = delta1[k * 128 + j + 1]!;
+          const b$2 = delta1[k * 128 + j + 2]!;
+          const b$3 = delta1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        dW1[i * 128 + j] = c00;
-        dW1[i * 128 + j + 1] = c01;
-        dW1[i * 128 + j + 2] = c02;
-        dW1[i * 128 + j + 3] = c03;
+        dW1[i * 128 + j] = c$00;
+        dW1[i * 128 + j + 1] = c$01;
+        dW1[i * 128 + j + 2] = c$02;
+        dW1[i * 128 + j + 3] = c$03;
       }
     }
   }
   db1.fill(0);
   for (let i = 0; i < n; i++) {
-    // db1 = Σ_axis0 mul   (add', model.ts:12:19)
+    // db1 = Σ_rows delta1   (add', model.ts:12:19)
     for (let j = 0; j < 128; j++) {
-      db1[j]! += mul[i * 128 + j]!;
+      db1[j]! += delta1[i * 128 + j]!;
     }
   }
   return loss;
@@ -924,9 +921,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float64Arra
 // ════ evaluation pass: the loss and the outputs, no gradients ════
 function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float64Array, y: Int32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h1 = ws.h1;
   const logits = ws.logits;
   const softmax = ws.softmax;
@@ -937,91 +934,91 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const a1 = x[i * 784 + k + 784]!;
-          const a2 = x[i * 784 + k + 1568]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const a$1 = x[i * 784 + k + 784]!;
+          const a$2 = x[i * 784 + k + 1568]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        const add_00 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00 <= 0 ? 0 : add_00;
-        const add_01 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01 <= 0 ? 0 : add_01;
-        const add_02 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02 <= 0 ? 0 : add_02;
-        const add_03 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03 <= 0 ? 0 : add_03;
-        const add_10 = c10 + b1_2[j]!;
-        h1[(i + 1) * 128 + j] = add_10 <= 0 ? 0 : add_10;
-        const add_11 = c11 + b1_2[j + 1]!;
-        h1[(i + 1) * 128 + j + 1] = add_11 <= 0 ? 0 : add_11;
-        const add_12 = c12 + b1_2[j + 2]!;
-        h1[(i + 1) * 128 + j + 2] = add_12 <= 0 ? 0 : add_12;
-        const add_13 = c13 + b1_2[j + 3]!;
-        h1[(i + 1) * 128 + j + 3] = add_13 <= 0 ? 0 : add_13;
-        const add_20 = c20 + b1_2[j]!;
-        h1[(i + 2) * 128 + j] = add_20 <= 0 ? 0 : add_20;
-        const add_21 = c21 + b1_2[j + 1]!;
-        h1[(i + 2) * 128 + j + 1] = add_21 <= 0 ? 0 : add_21;
-        const add_22 = c22 + b1_2[j + 2]!;
-        h1[(i + 2) * 128 + j + 2] = add_22 <= 0 ? 0 : add_22;
-        const add_23 = c23 + b1_2[j + 3]!;
-        h1[(i + 2) * 128 + j + 3] = add_23 <= 0 ? 0 : add_23;
+        const z1_00 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00 <= 0 ? 0 : z1_00;
+        const z1_01 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01 <= 0 ? 0 : z1_01;
+        const z1_02 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02 <= 0 ? 0 : z1_02;
+        const z1_03 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03 <= 0 ? 0 : z1_03;
+        const z1_10 = c$10 + b1[j]!;
+        h1[(i + 1) * 128 + j] = z1_10 <= 0 ? 0 : z1_10;
+        const z1_11 = c$11 + b1[j + 1]!;
+        h1[(i + 1) * 128 + j + 1] = z1_11 <= 0 ? 0 : z1_11;
+        const z1_12 = c$12 + b1[j + 2]!;
+        h1[(i + 1) * 128 + j + 2] = z1_12 <= 0 ? 0 : z1_12;
+        const z1_13 = c$13 + b1[j + 3]!;
+        h1[(i + 1) * 128 + j + 3] = z1_13 <= 0 ? 0 : z1_13;
+        const z1_20 = c$20 + b1[j]!;
+        h1[(i + 2) * 128 + j] = z1_20 <= 0 ? 0 : z1_20;
+        const z1_21 = c$21 + b1[j + 1]!;
+        h1[(i + 2) * 128 + j + 1] = z1_21 <= 0 ? 0 : z1_21;
+        const z1_22 = c$22 + b1[j + 2]!;
+        h1[(i + 2) * 128 + j + 2] = z1_22 <= 0 ? 0 : z1_22;
+        const z1_23 = c$23 + b1[j + 3]!;
+        h1[(i + 2) * 128 + j + 3] = z1_23 <= 0 ? 0 : z1_23;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 128; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 784; k++) {
-          const a0 = x[i * 784 + k]!;
-          const b0 = W1[k * 128 + j]!;
-          const b1 = W1[k * 128 + j + 1]!;
-          const b2 = W1[k * 128 + j + 2]!;
-          const b3 = W1[k * 128 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = x[i * 784 + k]!;
+          const b$0 = W1[k * 128 + j]!;
+          const b$1 = W1[k * 128 + j + 1]!;
+          const b$2 = W1[k * 128 + j + 2]!;
+          const b$3 = W1[k * 128 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        const add_00_2 = c00 + b1_2[j]!;
-        h1[i * 128 + j] = add_00_2 <= 0 ? 0 : add_00_2;
-        const add_01_2 = c01 + b1_2[j + 1]!;
-        h1[i * 128 + j + 1] = add_01_2 <= 0 ? 0 : add_01_2;
-        const add_02_2 = c02 + b1_2[j + 2]!;
-        h1[i * 128 + j + 2] = add_02_2 <= 0 ? 0 : add_02_2;
-        const add_03_2 = c03 + b1_2[j + 3]!;
-        h1[i * 128 + j + 3] = add_03_2 <= 0 ? 0 : add_03_2;
+        const z1_00_2 = c$00 + b1[j]!;
+        h1[i * 128 + j] = z1_00_2 <= 0 ? 0 : z1_00_2;
+        const z1_01_2 = c$01 + b1[j + 1]!;
+        h1[i * 128 + j + 1] = z1_01_2 <= 0 ? 0 : z1_01_2;
+        const z1_02_2 = c$02 + b1[j + 2]!;
+        h1[i * 128 + j + 2] = z1_02_2 <= 0 ? 0 : z1_02_2;
+        const z1_03_2 = c$03 + b1[j + 3]!;
+        h1[i * 128 + j + 3] = z1_03_2 <= 0 ? 0 : z1_03_2;
       }
     }
   }
@@ -1031,101 +1028,101 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     for (; i + 2 < n; i += 3) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
-        let c10 = 0,
-          c11 = 0,
-          c12 = 0,
-          c13 = 0;
-        let c20 = 0,
-          c21 = 0,
-          c22 = 0,
-          c23 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
-          c10 += a1 * b0;
-          c11 += a1 * b1;
-          c12 += a1 * b2;
-          c13 += a1 * b3;
-          c20 += a2 * b0;
-          c21 += a2 * b1;
-          c22 += a2 * b2;
-          c23 += a2 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c11 + b2_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c12 + b2_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c13 + b2_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c21 + b2_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c22 + b2_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c23 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 1) * 10 + j + 1] = c$11 + b2[j + 1]!;
+        logits[(i + 1) * 10 + j + 2] = c$12 + b2[j + 2]!;
+        logits[(i + 1) * 10 + j + 3] = c$13 + b2[j + 3]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
+        logits[(i + 2) * 10 + j + 1] = c$21 + b2[j + 1]!;
+        logits[(i + 2) * 10 + j + 2] = c$22 + b2[j + 2]!;
+        logits[(i + 2) * 10 + j + 3] = c$23 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
-        let c10 = 0;
-        let c20 = 0;
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const a1 = h1[i * 128 + k + 128]!;
-          const a2 = h1[i * 128 + k + 256]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
-          c10 += a1 * b0;
-          c20 += a2 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const a$1 = h1[i * 128 + k + 128]!;
+          const a$2 = h1[i * 128 + k + 256]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[(i + 1) * 10 + j] = c10 + b2_2[j]!;
-        logits[(i + 2) * 10 + j] = c20 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
+        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
       }
     }
     for (; i < n; i++) {
       let j = 0;
       for (; j + 3 < 10; j += 4) {
-        let c00 = 0,
-          c01 = 0,
-          c02 = 0,
-          c03 = 0;
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          const b1 = W2[k * 10 + j + 1]!;
-          const b2 = W2[k * 10 + j + 2]!;
-          const b3 = W2[k * 10 + j + 3]!;
-          c00 += a0 * b0;
-          c01 += a0 * b1;
-          c02 += a0 * b2;
-          c03 += a0 * b3;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          const b$1 = W2[k * 10 + j + 1]!;
+          const b$2 = W2[k * 10 + j + 2]!;
+          const b$3 = W2[k * 10 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
-        logits[i * 10 + j + 1] = c01 + b2_2[j + 1]!;
-        logits[i * 10 + j + 2] = c02 + b2_2[j + 2]!;
-        logits[i * 10 + j + 3] = c03 + b2_2[j + 3]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
+        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
+        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
+        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
       }
       for (; j < 10; j++) {
-        let c00 = 0;
+        let c$00 = 0;
         for (let k = 0; k < 128; k++) {
-          const a0 = h1[i * 128 + k]!;
-          const b0 = W2[k * 10 + j]!;
-          c00 += a0 * b0;
+          const a$0 = h1[i * 128 + k]!;
+          const b$0 = W2[k * 10 + j]!;
+          c$00 += a$0 * b$0;
         }
-        logits[i * 10 + j] = c00 + b2_2[j]!;
+        logits[i * 10 + j] = c$00 + b2[j]!;
       }
     }
   }
@@ -1141,11 +1138,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
     // softmax = softmax(logits)   (model.ts:14:84)
-    let max_2 = -Infinity;
-    for (let j_3 = 0; j_3 < 10; j_3++) if (logits[i * 10 + j_3]! > max_2) max_2 = logits[i * 10 + j_3]!;
-    let sumExp_2 = 0;
-    for (let j_3 = 0; j_3 < 10; j_3++) sumExp_2 += Math.exp(logits[i * 10 + j_3]! - max_2);
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max_2) / sumExp_2;
+    // the row's max and Σ exp: max, sumExp, computed above
+    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
   }
   // loss = sum / N   (model.ts:14:18)
   const loss = sum / n;

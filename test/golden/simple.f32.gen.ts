@@ -106,38 +106,38 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const out = ws.out;
 
   for (let i = 0; i < n; i++) {
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
     const matmul_0 = x[i]! * W1[0]!;
     const matmul_1 = x[i]! * W1[1]!;
-    const add_0 = matmul_0 + b1_2[0]!;
-    const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1]!;
-    const h1_1 = add_1 <= 0 ? 0 : add_1;
+    const z1_0 = matmul_0 + b1[0]!;
+    const h1_0 = z1_0 <= 0 ? 0 : z1_0;
+    const z1_1 = matmul_1 + b1[1]!;
+    const h1_1 = z1_1 <= 0 ? 0 : z1_1;
     // out = h1·W2 + b2   (model.ts:12:15)
     const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    out[i] = matmul_0_2 + b2_2[0]!;
+    out[i] = matmul_0_2 + b2[0]!;
   }
 }
 
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const db2 = ws.db2;
   const dW2 = ws.dW2;
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
-  // div = 1 / N   (div', model.ts:13:18)
-  const div = 1 / n;
+  // div = 2 / N   (model.ts:13:18)
+  const div = 2 / n;
   let sum = 0;
   let db2_0 = 0;
   let dW2_0 = 0;
@@ -151,39 +151,38 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
     const matmul_0 = x[i]! * W1[0]!;
     const matmul_1 = x[i]! * W1[1]!;
-    const add_0 = matmul_0 + b1_2[0]!;
-    const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1]!;
-    const h1_1 = add_1 <= 0 ? 0 : add_1;
-    // sub = h1·W2 + b2 − y   (model.ts:13:18)
+    const z1_0 = matmul_0 + b1[0]!;
+    const h1_0 = z1_0 <= 0 ? 0 : z1_0;
+    const z1_1 = matmul_1 + b1[1]!;
+    const h1_1 = z1_1 <= 0 ? 0 : z1_1;
+    // v1 = h1·W2 + b2 − y   (model.ts:13:18)
     const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    const out_0 = matmul_0_2 + b2_2[0]!;
-    const sub_0 = out_0 - y[i]!;
-    // sum = Σ sub²   (model.ts:13:18)
-    const square = sub_0 * sub_0;
+    const out_0 = matmul_0_2 + b2[0]!;
+    const v1_0 = out_0 - y[i]!;
+    // sum = Σ v1²   (model.ts:13:18)
+    const square = v1_0 * v1_0;
     sum += square;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dout = div ⊙ (2 ⊙ sub)   (square', model.ts:13:18)
-    const mul_2 = 2 * sub_0;
-    const dout_0 = div * mul_2;
-    // db2 = Σ_axis0 dout   (add', model.ts:12:15)
-    db2_0 += dout_0;
-    // dW2 = h1ᵀ·dout   (matmul', model.ts:12:19)
-    dW2_0 += h1_0 * dout_0;
-    dW2_1 += h1_1 * dout_0;
-    // mul = dout·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
-    const dh1_0 = dout_0 * W2[0]!;
-    const dh1_1 = dout_0 * W2[1]!;
+    // delta2 = div ⊙ v1   (square', model.ts:13:18)
+    const delta2_0 = div * v1_0;
+    // db2 = Σ_rows delta2   (add', model.ts:12:15)
+    db2_0 += delta2_0;
+    // dW2 = h1ᵀ·delta2   (matmul', model.ts:12:19)
+    dW2_0 += h1_0 * delta2_0;
+    dW2_1 += h1_1 * delta2_0;
+    // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
+    const dh1_0 = delta2_0 * W2[0]!;
+    const dh1_1 = delta2_0 * W2[1]!;
     const step_0 = h1_0 <= 0 ? 0 : 1;
-    const mul_0 = dh1_0 * step_0;
+    const delta1_0 = dh1_0 * step_0;
     const step_1 = h1_1 <= 0 ? 0 : 1;
-    const mul_1 = dh1_1 * step_1;
-    // db1 = Σ_axis0 mul   (add', model.ts:11:19)
-    db1_0 += mul_0;
-    db1_1 += mul_1;
-    // dW1 = xᵀ·mul   (matmul', model.ts:11:23)
-    dW1_0 += x[i]! * mul_0;
-    dW1_1 += x[i]! * mul_1;
+    const delta1_1 = dh1_1 * step_1;
+    // db1 = Σ_rows delta1   (add', model.ts:11:19)
+    db1_0 += delta1_0;
+    db1_1 += delta1_1;
+    // dW1 = xᵀ·delta1   (matmul', model.ts:11:23)
+    dW1_0 += x[i]! * delta1_0;
+    dW1_1 += x[i]! * delta1_1;
   }
   // loss = sum / N   (model.ts:13:18)
   const loss = sum / n;
@@ -204,9 +203,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
 // ════ evaluation pass: the loss and the outputs, no gradients ════
 function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const out = ws.out;
 
   let sum = 0;
@@ -214,16 +213,16 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // h1 = relu(x·W1 + b1)   (model.ts:11:14)
     const matmul_0 = x[i]! * W1[0]!;
     const matmul_1 = x[i]! * W1[1]!;
-    const add_0 = matmul_0 + b1_2[0]!;
-    const h1_0 = add_0 <= 0 ? 0 : add_0;
-    const add_1 = matmul_1 + b1_2[1]!;
-    const h1_1 = add_1 <= 0 ? 0 : add_1;
+    const z1_0 = matmul_0 + b1[0]!;
+    const h1_0 = z1_0 <= 0 ? 0 : z1_0;
+    const z1_1 = matmul_1 + b1[1]!;
+    const h1_1 = z1_1 <= 0 ? 0 : z1_1;
     // out = h1·W2 + b2   (model.ts:12:15)
     const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    out[i] = matmul_0_2 + b2_2[0]!;
+    out[i] = matmul_0_2 + b2[0]!;
     // sum = Σ (out − y)²   (model.ts:13:18)
-    const sub = out[i]! - y[i]!;
-    const square = sub * sub;
+    const v1 = out[i]! - y[i]!;
+    const square = v1 * v1;
     sum += square;
   }
   // loss = sum / N   (model.ts:13:18)

@@ -130,9 +130,9 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const z1 = ws.z1;
   const h1 = ws.h1;
   const z2 = ws.z2;
@@ -142,14 +142,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     // z1 = x·W1 + b1   (model.ts:13:14)
     const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
     const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
-    z1[i * 2] = matmul_0 + b1_2[0]!;
-    z1[i * 2 + 1] = matmul_1 + b1_2[1]!;
+    z1[i * 2] = matmul_0 + b1[0]!;
+    z1[i * 2 + 1] = matmul_1 + b1[1]!;
     // h1 = σ(z1)   (model.ts:14:14)
     h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]!));
     h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]!));
     // z2 = h1·W2 + b2   (model.ts:15:14)
     const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
-    z2[i] = matmul_0_2 + b2_2[0]!;
+    z2[i] = matmul_0_2 + b2[0]!;
     // y = σ(z2)   (model.ts:16:13)
     y[i] = 1 / (1 + Math.exp(-z2[i]!));
   }
@@ -158,9 +158,9 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Array, t: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const db2 = ws.db2;
   const dW2 = ws.dW2;
   const db1 = ws.db1;
@@ -181,48 +181,46 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     // h1 = σ(x·W1 + b1)   (model.ts:14:14)
     const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
     const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
-    const z1_0 = matmul_0 + b1_2[0]!;
+    const z1_0 = matmul_0 + b1[0]!;
     const h1_0 = 1 / (1 + Math.exp(-z1_0));
-    const z1_1 = matmul_1 + b1_2[1]!;
+    const z1_1 = matmul_1 + b1[1]!;
     const h1_1 = 1 / (1 + Math.exp(-z1_1));
     // y = σ(h1·W2 + b2)   (model.ts:16:13)
     const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    const z2_0 = matmul_0_2 + b2_2[0]!;
+    const z2_0 = matmul_0_2 + b2[0]!;
     const y_0 = 1 / (1 + Math.exp(-z2_0));
-    // sub = y − t   (model.ts:17:36)
-    const sub_0 = y_0 - t[i]!;
-    // sum = Σ sub²   (model.ts:17:25)
-    const square = sub_0 * sub_0;
+    // v1 = y − t   (model.ts:17:36)
+    const v1_0 = y_0 - t[i]!;
+    // sum = Σ v1²   (model.ts:17:25)
+    const square = v1_0 * v1_0;
     sum += square;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // dz2 = (0.5 ⊙ (2 ⊙ sub)) ⊙ (y ⊙ (1 − y))   (sigmoid', model.ts:16:13)
-    const mul = 2 * sub_0;
-    const dy = 0.5 * mul;
-    const sub_2 = 1 - y_0;
-    const mul_2 = y_0 * sub_2;
-    const dz2_0 = dy * mul_2;
-    // db2 = Σ_axis0 dz2   (add', model.ts:15:14)
-    db2_0 += dz2_0;
-    // dW2 = h1ᵀ·dz2   (matmul', model.ts:15:18)
-    dW2_0 += h1_0 * dz2_0;
-    dW2_1 += h1_1 * dz2_0;
-    // dz1 = dz2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))   (sigmoid', model.ts:14:14)
-    const dh1_0 = dz2_0 * W2[0]!;
-    const dh1_1 = dz2_0 * W2[1]!;
-    const sub_0_2 = 1 - h1_0;
-    const mul_0 = h1_0 * sub_0_2;
-    const dz1_0 = dh1_0 * mul_0;
+    // delta2 = v1 ⊙ (y ⊙ (1 − y))   (sigmoid', model.ts:16:13)
+    const sub = 1 - y_0;
+    const mul = y_0 * sub;
+    const delta2_0 = v1_0 * mul;
+    // db2 = Σ_rows delta2   (add', model.ts:15:14)
+    db2_0 += delta2_0;
+    // dW2 = h1ᵀ·delta2   (matmul', model.ts:15:18)
+    dW2_0 += h1_0 * delta2_0;
+    dW2_1 += h1_1 * delta2_0;
+    // delta1 = delta2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))   (sigmoid', model.ts:14:14)
+    const dh1_0 = delta2_0 * W2[0]!;
+    const dh1_1 = delta2_0 * W2[1]!;
+    const sub_0 = 1 - h1_0;
+    const mul_0 = h1_0 * sub_0;
+    const delta1_0 = dh1_0 * mul_0;
     const sub_1 = 1 - h1_1;
     const mul_1 = h1_1 * sub_1;
-    const dz1_1 = dh1_1 * mul_1;
-    // db1 = Σ_axis0 dz1   (add', model.ts:13:14)
-    db1_0 += dz1_0;
-    db1_1 += dz1_1;
-    // dW1 = xᵀ·dz1   (matmul', model.ts:13:18)
-    dW1_0 += x[i * 2]! * dz1_0;
-    dW1_1 += x[i * 2]! * dz1_1;
-    dW1_2 += x[i * 2 + 1]! * dz1_0;
-    dW1_3 += x[i * 2 + 1]! * dz1_1;
+    const delta1_1 = dh1_1 * mul_1;
+    // db1 = Σ_rows delta1   (add', model.ts:13:14)
+    db1_0 += delta1_0;
+    db1_1 += delta1_1;
+    // dW1 = xᵀ·delta1   (matmul', model.ts:13:18)
+    dW1_0 += x[i * 2]! * delta1_0;
+    dW1_1 += x[i * 2]! * delta1_1;
+    dW1_2 += x[i * 2 + 1]! * delta1_0;
+    dW1_3 += x[i * 2 + 1]! * delta1_1;
   }
   // loss = 0.5 ⊙ sum   (model.ts:17:16)
   const loss = 0.5 * sum;
@@ -245,9 +243,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
 // ════ evaluation pass: the loss and the outputs, no gradients ════
 function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float32Array, t: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const z1 = ws.z1;
   const h1 = ws.h1;
   const z2 = ws.z2;
@@ -258,19 +256,19 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     // z1 = x·W1 + b1   (model.ts:13:14)
     const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
     const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
-    z1[i * 2] = matmul_0 + b1_2[0]!;
-    z1[i * 2 + 1] = matmul_1 + b1_2[1]!;
+    z1[i * 2] = matmul_0 + b1[0]!;
+    z1[i * 2 + 1] = matmul_1 + b1[1]!;
     // h1 = σ(z1)   (model.ts:14:14)
     h1[i * 2] = 1 / (1 + Math.exp(-z1[i * 2]!));
     h1[i * 2 + 1] = 1 / (1 + Math.exp(-z1[i * 2 + 1]!));
     // z2 = h1·W2 + b2   (model.ts:15:14)
     const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
-    z2[i] = matmul_0_2 + b2_2[0]!;
+    z2[i] = matmul_0_2 + b2[0]!;
     // y = σ(z2)   (model.ts:16:13)
     y[i] = 1 / (1 + Math.exp(-z2[i]!));
     // sum = Σ (y − t)²   (model.ts:17:25)
-    const sub = y[i]! - t[i]!;
-    const square = sub * sub;
+    const v1 = y[i]! - t[i]!;
+    const square = v1 * v1;
     sum += square;
   }
   // loss = 0.5 ⊙ sum   (model.ts:17:16)

@@ -88,9 +88,9 @@ interface TrainWorkspace {
   readonly n: number;
   readonly h: Float32Array;
   readonly logit: Float32Array;
-  readonly neg: Float32Array;
-  readonly sub: Float32Array;
-  readonly dlogit: Float32Array;
+  readonly v1: Float32Array;
+  readonly v2: Float32Array;
+  readonly delta2: Float32Array;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
   readonly db1: Float32Array;
@@ -102,9 +102,9 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     n,
     h: new Float32Array(32),
     logit: new Float32Array(32),
-    neg: new Float32Array(4),
-    sub: new Float32Array(4),
-    dlogit: new Float32Array(4),
+    v1: new Float32Array(4),
+    v2: new Float32Array(4),
+    delta2: new Float32Array(4),
     db2: new Float32Array(1),
     dW2: new Float32Array(8),
     db1: new Float32Array(8),
@@ -126,9 +126,9 @@ function createEvaluateWorkspace(n: number): EvaluateWorkspace {
 // ════ forward pass: the outputs ════
 function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32Array): void {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h = ws.h;
   const p_2 = ws.p_2;
 
@@ -141,22 +141,22 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
   const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
   const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
-  const add_0_0 = matmul_0_0 + b1_2[0]!;
-  h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1]!;
-  h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2]!;
-  h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3]!;
-  h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4]!;
-  h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5]!;
-  h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6]!;
-  h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7]!;
-  h[7] = Math.tanh(add_0_7);
+  const z1_0_0 = matmul_0_0 + b1[0]!;
+  h[0] = Math.tanh(z1_0_0);
+  const z1_0_1 = matmul_0_1 + b1[1]!;
+  h[1] = Math.tanh(z1_0_1);
+  const z1_0_2 = matmul_0_2 + b1[2]!;
+  h[2] = Math.tanh(z1_0_2);
+  const z1_0_3 = matmul_0_3 + b1[3]!;
+  h[3] = Math.tanh(z1_0_3);
+  const z1_0_4 = matmul_0_4 + b1[4]!;
+  h[4] = Math.tanh(z1_0_4);
+  const z1_0_5 = matmul_0_5 + b1[5]!;
+  h[5] = Math.tanh(z1_0_5);
+  const z1_0_6 = matmul_0_6 + b1[6]!;
+  h[6] = Math.tanh(z1_0_6);
+  const z1_0_7 = matmul_0_7 + b1[7]!;
+  h[7] = Math.tanh(z1_0_7);
   const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
   const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
   const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
@@ -165,22 +165,22 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
   const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
   const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
-  const add_1_0 = matmul_1_0 + b1_2[0]!;
-  h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1]!;
-  h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2]!;
-  h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3]!;
-  h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4]!;
-  h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5]!;
-  h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6]!;
-  h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7]!;
-  h[15] = Math.tanh(add_1_7);
+  const z1_1_0 = matmul_1_0 + b1[0]!;
+  h[8] = Math.tanh(z1_1_0);
+  const z1_1_1 = matmul_1_1 + b1[1]!;
+  h[9] = Math.tanh(z1_1_1);
+  const z1_1_2 = matmul_1_2 + b1[2]!;
+  h[10] = Math.tanh(z1_1_2);
+  const z1_1_3 = matmul_1_3 + b1[3]!;
+  h[11] = Math.tanh(z1_1_3);
+  const z1_1_4 = matmul_1_4 + b1[4]!;
+  h[12] = Math.tanh(z1_1_4);
+  const z1_1_5 = matmul_1_5 + b1[5]!;
+  h[13] = Math.tanh(z1_1_5);
+  const z1_1_6 = matmul_1_6 + b1[6]!;
+  h[14] = Math.tanh(z1_1_6);
+  const z1_1_7 = matmul_1_7 + b1[7]!;
+  h[15] = Math.tanh(z1_1_7);
   const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
   const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
   const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
@@ -189,22 +189,22 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
   const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
   const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
-  const add_2_0 = matmul_2_0 + b1_2[0]!;
-  h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1]!;
-  h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2]!;
-  h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3]!;
-  h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4]!;
-  h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5]!;
-  h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6]!;
-  h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7]!;
-  h[23] = Math.tanh(add_2_7);
+  const z1_2_0 = matmul_2_0 + b1[0]!;
+  h[16] = Math.tanh(z1_2_0);
+  const z1_2_1 = matmul_2_1 + b1[1]!;
+  h[17] = Math.tanh(z1_2_1);
+  const z1_2_2 = matmul_2_2 + b1[2]!;
+  h[18] = Math.tanh(z1_2_2);
+  const z1_2_3 = matmul_2_3 + b1[3]!;
+  h[19] = Math.tanh(z1_2_3);
+  const z1_2_4 = matmul_2_4 + b1[4]!;
+  h[20] = Math.tanh(z1_2_4);
+  const z1_2_5 = matmul_2_5 + b1[5]!;
+  h[21] = Math.tanh(z1_2_5);
+  const z1_2_6 = matmul_2_6 + b1[6]!;
+  h[22] = Math.tanh(z1_2_6);
+  const z1_2_7 = matmul_2_7 + b1[7]!;
+  h[23] = Math.tanh(z1_2_7);
   const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
   const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
   const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
@@ -213,22 +213,22 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
   const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
   const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
   const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
-  const add_3_0 = matmul_3_0 + b1_2[0]!;
-  h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1]!;
-  h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2]!;
-  h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3]!;
-  h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4]!;
-  h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5]!;
-  h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6]!;
-  h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7]!;
-  h[31] = Math.tanh(add_3_7);
+  const z1_3_0 = matmul_3_0 + b1[0]!;
+  h[24] = Math.tanh(z1_3_0);
+  const z1_3_1 = matmul_3_1 + b1[1]!;
+  h[25] = Math.tanh(z1_3_1);
+  const z1_3_2 = matmul_3_2 + b1[2]!;
+  h[26] = Math.tanh(z1_3_2);
+  const z1_3_3 = matmul_3_3 + b1[3]!;
+  h[27] = Math.tanh(z1_3_3);
+  const z1_3_4 = matmul_3_4 + b1[4]!;
+  h[28] = Math.tanh(z1_3_4);
+  const z1_3_5 = matmul_3_5 + b1[5]!;
+  h[29] = Math.tanh(z1_3_5);
+  const z1_3_6 = matmul_3_6 + b1[6]!;
+  h[30] = Math.tanh(z1_3_6);
+  const z1_3_7 = matmul_3_7 + b1[7]!;
+  h[31] = Math.tanh(z1_3_7);
   // p = σ(h·W2 + b2)   (model.ts:14:13)
   const matmul_0_0_2 =
     h[0]! * W2[0]! +
@@ -239,7 +239,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     h[5]! * W2[5]! +
     h[6]! * W2[6]! +
     h[7]! * W2[7]!;
-  const logit_0_0 = matmul_0_0_2 + b2_2[0]!;
+  const logit_0_0 = matmul_0_0_2 + b2[0]!;
   p_2[0] = 1 / (1 + Math.exp(-logit_0_0));
   const matmul_1_0_2 =
     h[8]! * W2[0]! +
@@ -250,7 +250,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     h[13]! * W2[5]! +
     h[14]! * W2[6]! +
     h[15]! * W2[7]!;
-  const logit_1_0 = matmul_1_0_2 + b2_2[0]!;
+  const logit_1_0 = matmul_1_0_2 + b2[0]!;
   p_2[1] = 1 / (1 + Math.exp(-logit_1_0));
   const matmul_2_0_2 =
     h[16]! * W2[0]! +
@@ -261,7 +261,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     h[21]! * W2[5]! +
     h[22]! * W2[6]! +
     h[23]! * W2[7]!;
-  const logit_2_0 = matmul_2_0_2 + b2_2[0]!;
+  const logit_2_0 = matmul_2_0_2 + b2[0]!;
   p_2[2] = 1 / (1 + Math.exp(-logit_2_0));
   const matmul_3_0_2 =
     h[24]! * W2[0]! +
@@ -272,24 +272,24 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, x: Float32
     h[29]! * W2[5]! +
     h[30]! * W2[6]! +
     h[31]! * W2[7]!;
-  const logit_3_0 = matmul_3_0_2 + b2_2[0]!;
+  const logit_3_0 = matmul_3_0_2 + b2[0]!;
   p_2[3] = 1 / (1 + Math.exp(-logit_3_0));
 }
 
 // ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h = ws.h;
   const logit = ws.logit;
-  const neg = ws.neg;
-  const sub = ws.sub;
-  const dlogit = ws.dlogit;
+  const v1 = ws.v1;
+  const v2 = ws.v2;
+  const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const mul = ws.logit; // reuses logit's array: logit is no longer needed when mul is written
+  const delta1 = ws.logit; // reuses logit's array: logit is no longer needed when delta1 is written
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
@@ -303,22 +303,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
   const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
   const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
-  const add_0_0 = matmul_0_0 + b1_2[0]!;
-  h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1]!;
-  h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2]!;
-  h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3]!;
-  h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4]!;
-  h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5]!;
-  h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6]!;
-  h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7]!;
-  h[7] = Math.tanh(add_0_7);
+  const z1_0_0 = matmul_0_0 + b1[0]!;
+  h[0] = Math.tanh(z1_0_0);
+  const z1_0_1 = matmul_0_1 + b1[1]!;
+  h[1] = Math.tanh(z1_0_1);
+  const z1_0_2 = matmul_0_2 + b1[2]!;
+  h[2] = Math.tanh(z1_0_2);
+  const z1_0_3 = matmul_0_3 + b1[3]!;
+  h[3] = Math.tanh(z1_0_3);
+  const z1_0_4 = matmul_0_4 + b1[4]!;
+  h[4] = Math.tanh(z1_0_4);
+  const z1_0_5 = matmul_0_5 + b1[5]!;
+  h[5] = Math.tanh(z1_0_5);
+  const z1_0_6 = matmul_0_6 + b1[6]!;
+  h[6] = Math.tanh(z1_0_6);
+  const z1_0_7 = matmul_0_7 + b1[7]!;
+  h[7] = Math.tanh(z1_0_7);
   const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
   const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
   const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
@@ -327,22 +327,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
   const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
   const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
-  const add_1_0 = matmul_1_0 + b1_2[0]!;
-  h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1]!;
-  h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2]!;
-  h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3]!;
-  h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4]!;
-  h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5]!;
-  h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6]!;
-  h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7]!;
-  h[15] = Math.tanh(add_1_7);
+  const z1_1_0 = matmul_1_0 + b1[0]!;
+  h[8] = Math.tanh(z1_1_0);
+  const z1_1_1 = matmul_1_1 + b1[1]!;
+  h[9] = Math.tanh(z1_1_1);
+  const z1_1_2 = matmul_1_2 + b1[2]!;
+  h[10] = Math.tanh(z1_1_2);
+  const z1_1_3 = matmul_1_3 + b1[3]!;
+  h[11] = Math.tanh(z1_1_3);
+  const z1_1_4 = matmul_1_4 + b1[4]!;
+  h[12] = Math.tanh(z1_1_4);
+  const z1_1_5 = matmul_1_5 + b1[5]!;
+  h[13] = Math.tanh(z1_1_5);
+  const z1_1_6 = matmul_1_6 + b1[6]!;
+  h[14] = Math.tanh(z1_1_6);
+  const z1_1_7 = matmul_1_7 + b1[7]!;
+  h[15] = Math.tanh(z1_1_7);
   const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
   const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
   const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
@@ -351,22 +351,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
   const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
   const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
-  const add_2_0 = matmul_2_0 + b1_2[0]!;
-  h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1]!;
-  h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2]!;
-  h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3]!;
-  h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4]!;
-  h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5]!;
-  h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6]!;
-  h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7]!;
-  h[23] = Math.tanh(add_2_7);
+  const z1_2_0 = matmul_2_0 + b1[0]!;
+  h[16] = Math.tanh(z1_2_0);
+  const z1_2_1 = matmul_2_1 + b1[1]!;
+  h[17] = Math.tanh(z1_2_1);
+  const z1_2_2 = matmul_2_2 + b1[2]!;
+  h[18] = Math.tanh(z1_2_2);
+  const z1_2_3 = matmul_2_3 + b1[3]!;
+  h[19] = Math.tanh(z1_2_3);
+  const z1_2_4 = matmul_2_4 + b1[4]!;
+  h[20] = Math.tanh(z1_2_4);
+  const z1_2_5 = matmul_2_5 + b1[5]!;
+  h[21] = Math.tanh(z1_2_5);
+  const z1_2_6 = matmul_2_6 + b1[6]!;
+  h[22] = Math.tanh(z1_2_6);
+  const z1_2_7 = matmul_2_7 + b1[7]!;
+  h[23] = Math.tanh(z1_2_7);
   const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
   const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
   const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
@@ -375,22 +375,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
   const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
   const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
-  const add_3_0 = matmul_3_0 + b1_2[0]!;
-  h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1]!;
-  h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2]!;
-  h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3]!;
-  h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4]!;
-  h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5]!;
-  h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6]!;
-  h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7]!;
-  h[31] = Math.tanh(add_3_7);
+  const z1_3_0 = matmul_3_0 + b1[0]!;
+  h[24] = Math.tanh(z1_3_0);
+  const z1_3_1 = matmul_3_1 + b1[1]!;
+  h[25] = Math.tanh(z1_3_1);
+  const z1_3_2 = matmul_3_2 + b1[2]!;
+  h[26] = Math.tanh(z1_3_2);
+  const z1_3_3 = matmul_3_3 + b1[3]!;
+  h[27] = Math.tanh(z1_3_3);
+  const z1_3_4 = matmul_3_4 + b1[4]!;
+  h[28] = Math.tanh(z1_3_4);
+  const z1_3_5 = matmul_3_5 + b1[5]!;
+  h[29] = Math.tanh(z1_3_5);
+  const z1_3_6 = matmul_3_6 + b1[6]!;
+  h[30] = Math.tanh(z1_3_6);
+  const z1_3_7 = matmul_3_7 + b1[7]!;
+  h[31] = Math.tanh(z1_3_7);
   // logit = h·W2 + b2   (model.ts:13:17)
   const matmul_0_0_2 =
     h[0]! * W2[0]! +
@@ -401,7 +401,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     h[5]! * W2[5]! +
     h[6]! * W2[6]! +
     h[7]! * W2[7]!;
-  logit[0] = matmul_0_0_2 + b2_2[0]!;
+  logit[0] = matmul_0_0_2 + b2[0]!;
   const matmul_1_0_2 =
     h[8]! * W2[0]! +
     h[9]! * W2[1]! +
@@ -411,7 +411,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     h[13]! * W2[5]! +
     h[14]! * W2[6]! +
     h[15]! * W2[7]!;
-  logit[1] = matmul_1_0_2 + b2_2[0]!;
+  logit[1] = matmul_1_0_2 + b2[0]!;
   const matmul_2_0_2 =
     h[16]! * W2[0]! +
     h[17]! * W2[1]! +
@@ -421,7 +421,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     h[21]! * W2[5]! +
     h[22]! * W2[6]! +
     h[23]! * W2[7]!;
-  logit[2] = matmul_2_0_2 + b2_2[0]!;
+  logit[2] = matmul_2_0_2 + b2[0]!;
   const matmul_3_0_2 =
     h[24]! * W2[0]! +
     h[25]! * W2[1]! +
@@ -431,276 +431,276 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
     h[29]! * W2[5]! +
     h[30]! * W2[6]! +
     h[31]! * W2[7]!;
-  logit[3] = matmul_3_0_2 + b2_2[0]!;
-  // neg = −logit   (model.ts:15:18)
-  neg[0] = -logit[0]!;
-  neg[1] = -logit[1]!;
-  neg[2] = -logit[2]!;
-  neg[3] = -logit[3]!;
-  // sub = 1 − y   (model.ts:15:18)
-  sub[0] = 1 - y[0]!;
-  sub[1] = 1 - y[1]!;
-  sub[2] = 1 - y[2]!;
-  sub[3] = 1 - y[3]!;
-  // sum = Σ sub ⊙ softplus(logit) + y ⊙ softplus(neg)   (model.ts:15:18)
+  logit[3] = matmul_3_0_2 + b2[0]!;
+  // v1 = −logit   (model.ts:15:18)
+  v1[0] = -logit[0]!;
+  v1[1] = -logit[1]!;
+  v1[2] = -logit[2]!;
+  v1[3] = -logit[3]!;
+  // v2 = 1 − y   (model.ts:15:18)
+  v2[0] = 1 - y[0]!;
+  v2[1] = 1 - y[1]!;
+  v2[2] = 1 - y[2]!;
+  v2[3] = 1 - y[3]!;
+  // sum = Σ v2 ⊙ softplus(logit) + y ⊙ softplus(v1)   (model.ts:15:18)
   let sum = 0;
   const logit_0_0 = logit[0]!;
   const softplus_0_0 = logit_0_0 > 0 ? logit_0_0 + Math.log1p(Math.exp(-logit_0_0)) : Math.log1p(Math.exp(logit_0_0));
-  const mul_0_0 = sub[0]! * softplus_0_0;
-  const neg_0_0 = neg[0]!;
-  const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
+  const mul_0_0 = v2[0]! * softplus_0_0;
+  const v1_0_0 = v1[0]!;
+  const softplus_0_0_2 = v1_0_0 > 0 ? v1_0_0 + Math.log1p(Math.exp(-v1_0_0)) : Math.log1p(Math.exp(v1_0_0));
   const mul_0_0_2 = y[0]! * softplus_0_0_2;
-  const add_0_0_2 = mul_0_0 + mul_0_0_2;
-  sum += add_0_0_2;
+  const add_0_0 = mul_0_0 + mul_0_0_2;
+  sum += add_0_0;
   const logit_1_0 = logit[1]!;
   const softplus_1_0 = logit_1_0 > 0 ? logit_1_0 + Math.log1p(Math.exp(-logit_1_0)) : Math.log1p(Math.exp(logit_1_0));
-  const mul_1_0 = sub[1]! * softplus_1_0;
-  const neg_1_0 = neg[1]!;
-  const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
+  const mul_1_0 = v2[1]! * softplus_1_0;
+  const v1_1_0 = v1[1]!;
+  const softplus_1_0_2 = v1_1_0 > 0 ? v1_1_0 + Math.log1p(Math.exp(-v1_1_0)) : Math.log1p(Math.exp(v1_1_0));
   const mul_1_0_2 = y[1]! * softplus_1_0_2;
-  const add_1_0_2 = mul_1_0 + mul_1_0_2;
-  sum += add_1_0_2;
+  const add_1_0 = mul_1_0 + mul_1_0_2;
+  sum += add_1_0;
   const logit_2_0 = logit[2]!;
   const softplus_2_0 = logit_2_0 > 0 ? logit_2_0 + Math.log1p(Math.exp(-logit_2_0)) : Math.log1p(Math.exp(logit_2_0));
-  const mul_2_0 = sub[2]! * softplus_2_0;
-  const neg_2_0 = neg[2]!;
-  const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
+  const mul_2_0 = v2[2]! * softplus_2_0;
+  const v1_2_0 = v1[2]!;
+  const softplus_2_0_2 = v1_2_0 > 0 ? v1_2_0 + Math.log1p(Math.exp(-v1_2_0)) : Math.log1p(Math.exp(v1_2_0));
   const mul_2_0_2 = y[2]! * softplus_2_0_2;
-  const add_2_0_2 = mul_2_0 + mul_2_0_2;
-  sum += add_2_0_2;
+  const add_2_0 = mul_2_0 + mul_2_0_2;
+  sum += add_2_0;
   const logit_3_0 = logit[3]!;
   const softplus_3_0 = logit_3_0 > 0 ? logit_3_0 + Math.log1p(Math.exp(-logit_3_0)) : Math.log1p(Math.exp(logit_3_0));
-  const mul_3_0 = sub[3]! * softplus_3_0;
-  const neg_3_0 = neg[3]!;
-  const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
+  const mul_3_0 = v2[3]! * softplus_3_0;
+  const v1_3_0 = v1[3]!;
+  const softplus_3_0_2 = v1_3_0 > 0 ? v1_3_0 + Math.log1p(Math.exp(-v1_3_0)) : Math.log1p(Math.exp(v1_3_0));
   const mul_3_0_2 = y[3]! * softplus_3_0_2;
-  const add_3_0_2 = mul_3_0 + mul_3_0_2;
-  sum += add_3_0_2;
+  const add_3_0 = mul_3_0 + mul_3_0_2;
+  sum += add_3_0;
   // loss = sum / 4   (model.ts:15:18)
   const loss = sum / 4;
   // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-  // dlogit = (0.25 ⊙ sub) ⊙ σ(logit) − ((0.25 ⊙ y) ⊙ σ(neg))   (model.ts:13:17)
-  const mul_0_0_3 = 0.25 * sub[0]!;
+  // delta2 = (0.25 ⊙ v2) ⊙ σ(logit) − ((0.25 ⊙ y) ⊙ σ(v1))   (model.ts:13:17)
+  const mul_0_0_3 = 0.25 * v2[0]!;
   const p_0_0 = 1 / (1 + Math.exp(-logit[0]!));
   const mul_0_0_4 = mul_0_0_3 * p_0_0;
   const mul_0_0_5 = 0.25 * y[0]!;
-  const sigmoid_0_0 = 1 / (1 + Math.exp(-neg[0]!));
+  const sigmoid_0_0 = 1 / (1 + Math.exp(-v1[0]!));
   const mul_0_0_6 = mul_0_0_5 * sigmoid_0_0;
-  dlogit[0] = mul_0_0_4 - mul_0_0_6;
-  const mul_1_0_3 = 0.25 * sub[1]!;
+  delta2[0] = mul_0_0_4 - mul_0_0_6;
+  const mul_1_0_3 = 0.25 * v2[1]!;
   const p_1_0 = 1 / (1 + Math.exp(-logit[1]!));
   const mul_1_0_4 = mul_1_0_3 * p_1_0;
   const mul_1_0_5 = 0.25 * y[1]!;
-  const sigmoid_1_0 = 1 / (1 + Math.exp(-neg[1]!));
+  const sigmoid_1_0 = 1 / (1 + Math.exp(-v1[1]!));
   const mul_1_0_6 = mul_1_0_5 * sigmoid_1_0;
-  dlogit[1] = mul_1_0_4 - mul_1_0_6;
-  const mul_2_0_3 = 0.25 * sub[2]!;
+  delta2[1] = mul_1_0_4 - mul_1_0_6;
+  const mul_2_0_3 = 0.25 * v2[2]!;
   const p_2_0 = 1 / (1 + Math.exp(-logit[2]!));
   const mul_2_0_4 = mul_2_0_3 * p_2_0;
   const mul_2_0_5 = 0.25 * y[2]!;
-  const sigmoid_2_0 = 1 / (1 + Math.exp(-neg[2]!));
+  const sigmoid_2_0 = 1 / (1 + Math.exp(-v1[2]!));
   const mul_2_0_6 = mul_2_0_5 * sigmoid_2_0;
-  dlogit[2] = mul_2_0_4 - mul_2_0_6;
-  const mul_3_0_3 = 0.25 * sub[3]!;
+  delta2[2] = mul_2_0_4 - mul_2_0_6;
+  const mul_3_0_3 = 0.25 * v2[3]!;
   const p_3_0 = 1 / (1 + Math.exp(-logit[3]!));
   const mul_3_0_4 = mul_3_0_3 * p_3_0;
   const mul_3_0_5 = 0.25 * y[3]!;
-  const sigmoid_3_0 = 1 / (1 + Math.exp(-neg[3]!));
+  const sigmoid_3_0 = 1 / (1 + Math.exp(-v1[3]!));
   const mul_3_0_6 = mul_3_0_5 * sigmoid_3_0;
-  dlogit[3] = mul_3_0_4 - mul_3_0_6;
-  // db2 = Σ_axis0 dlogit   (add', model.ts:13:17)
+  delta2[3] = mul_3_0_4 - mul_3_0_6;
+  // db2 = Σ_axis0 delta2   (add', model.ts:13:17)
   db2.fill(0);
-  db2[0]! += dlogit[0]!;
-  db2[0]! += dlogit[1]!;
-  db2[0]! += dlogit[2]!;
-  db2[0]! += dlogit[3]!;
-  // dW2 = hᵀ·dlogit   (matmul', model.ts:13:21)
+  db2[0]! += delta2[0]!;
+  db2[0]! += delta2[1]!;
+  db2[0]! += delta2[2]!;
+  db2[0]! += delta2[3]!;
+  // dW2 = hᵀ·delta2   (matmul', model.ts:13:21)
   for (let i = 0; i < 8; i++) {
-    const dW2_0 = h[i]! * dlogit[0]! + h[i + 8]! * dlogit[1]! + h[i + 16]! * dlogit[2]! + h[i + 24]! * dlogit[3]!;
+    const dW2_0 = h[i]! * delta2[0]! + h[i + 8]! * delta2[1]! + h[i + 16]! * delta2[2]! + h[i + 24]! * delta2[3]!;
     dW2[i] = dW2_0;
   }
-  // mul = dlogit·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
-  const dh_0_0 = dlogit[0]! * W2[0]!;
-  const dh_0_1 = dlogit[0]! * W2[1]!;
-  const dh_0_2 = dlogit[0]! * W2[2]!;
-  const dh_0_3 = dlogit[0]! * W2[3]!;
-  const dh_0_4 = dlogit[0]! * W2[4]!;
-  const dh_0_5 = dlogit[0]! * W2[5]!;
-  const dh_0_6 = dlogit[0]! * W2[6]!;
-  const dh_0_7 = dlogit[0]! * W2[7]!;
+  // delta1 = delta2·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
+  const dh_0_0 = delta2[0]! * W2[0]!;
+  const dh_0_1 = delta2[0]! * W2[1]!;
+  const dh_0_2 = delta2[0]! * W2[2]!;
+  const dh_0_3 = delta2[0]! * W2[3]!;
+  const dh_0_4 = delta2[0]! * W2[4]!;
+  const dh_0_5 = delta2[0]! * W2[5]!;
+  const dh_0_6 = delta2[0]! * W2[6]!;
+  const dh_0_7 = delta2[0]! * W2[7]!;
   const h_0_0 = h[0]!;
   const square_0_0 = h_0_0 * h_0_0;
   const sub_0_0 = 1 - square_0_0;
-  mul[0] = dh_0_0 * sub_0_0;
+  delta1[0] = dh_0_0 * sub_0_0;
   const h_0_1 = h[1]!;
   const square_0_1 = h_0_1 * h_0_1;
   const sub_0_1 = 1 - square_0_1;
-  mul[1] = dh_0_1 * sub_0_1;
+  delta1[1] = dh_0_1 * sub_0_1;
   const h_0_2 = h[2]!;
   const square_0_2 = h_0_2 * h_0_2;
   const sub_0_2 = 1 - square_0_2;
-  mul[2] = dh_0_2 * sub_0_2;
+  delta1[2] = dh_0_2 * sub_0_2;
   const h_0_3 = h[3]!;
   const square_0_3 = h_0_3 * h_0_3;
   const sub_0_3 = 1 - square_0_3;
-  mul[3] = dh_0_3 * sub_0_3;
+  delta1[3] = dh_0_3 * sub_0_3;
   const h_0_4 = h[4]!;
   const square_0_4 = h_0_4 * h_0_4;
   const sub_0_4 = 1 - square_0_4;
-  mul[4] = dh_0_4 * sub_0_4;
+  delta1[4] = dh_0_4 * sub_0_4;
   const h_0_5 = h[5]!;
   const square_0_5 = h_0_5 * h_0_5;
   const sub_0_5 = 1 - square_0_5;
-  mul[5] = dh_0_5 * sub_0_5;
+  delta1[5] = dh_0_5 * sub_0_5;
   const h_0_6 = h[6]!;
   const square_0_6 = h_0_6 * h_0_6;
   const sub_0_6 = 1 - square_0_6;
-  mul[6] = dh_0_6 * sub_0_6;
+  delta1[6] = dh_0_6 * sub_0_6;
   const h_0_7 = h[7]!;
   const square_0_7 = h_0_7 * h_0_7;
   const sub_0_7 = 1 - square_0_7;
-  mul[7] = dh_0_7 * sub_0_7;
-  const dh_1_0 = dlogit[1]! * W2[0]!;
-  const dh_1_1 = dlogit[1]! * W2[1]!;
-  const dh_1_2 = dlogit[1]! * W2[2]!;
-  const dh_1_3 = dlogit[1]! * W2[3]!;
-  const dh_1_4 = dlogit[1]! * W2[4]!;
-  const dh_1_5 = dlogit[1]! * W2[5]!;
-  const dh_1_6 = dlogit[1]! * W2[6]!;
-  const dh_1_7 = dlogit[1]! * W2[7]!;
+  delta1[7] = dh_0_7 * sub_0_7;
+  const dh_1_0 = delta2[1]! * W2[0]!;
+  const dh_1_1 = delta2[1]! * W2[1]!;
+  const dh_1_2 = delta2[1]! * W2[2]!;
+  const dh_1_3 = delta2[1]! * W2[3]!;
+  const dh_1_4 = delta2[1]! * W2[4]!;
+  const dh_1_5 = delta2[1]! * W2[5]!;
+  const dh_1_6 = delta2[1]! * W2[6]!;
+  const dh_1_7 = delta2[1]! * W2[7]!;
   const h_1_0 = h[8]!;
   const square_1_0 = h_1_0 * h_1_0;
   const sub_1_0 = 1 - square_1_0;
-  mul[8] = dh_1_0 * sub_1_0;
+  delta1[8] = dh_1_0 * sub_1_0;
   const h_1_1 = h[9]!;
   const square_1_1 = h_1_1 * h_1_1;
   const sub_1_1 = 1 - square_1_1;
-  mul[9] = dh_1_1 * sub_1_1;
+  delta1[9] = dh_1_1 * sub_1_1;
   const h_1_2 = h[10]!;
   const square_1_2 = h_1_2 * h_1_2;
   const sub_1_2 = 1 - square_1_2;
-  mul[10] = dh_1_2 * sub_1_2;
+  delta1[10] = dh_1_2 * sub_1_2;
   const h_1_3 = h[11]!;
   const square_1_3 = h_1_3 * h_1_3;
   const sub_1_3 = 1 - square_1_3;
-  mul[11] = dh_1_3 * sub_1_3;
+  delta1[11] = dh_1_3 * sub_1_3;
   const h_1_4 = h[12]!;
   const square_1_4 = h_1_4 * h_1_4;
   const sub_1_4 = 1 - square_1_4;
-  mul[12] = dh_1_4 * sub_1_4;
+  delta1[12] = dh_1_4 * sub_1_4;
   const h_1_5 = h[13]!;
   const square_1_5 = h_1_5 * h_1_5;
   const sub_1_5 = 1 - square_1_5;
-  mul[13] = dh_1_5 * sub_1_5;
+  delta1[13] = dh_1_5 * sub_1_5;
   const h_1_6 = h[14]!;
   const square_1_6 = h_1_6 * h_1_6;
   const sub_1_6 = 1 - square_1_6;
-  mul[14] = dh_1_6 * sub_1_6;
+  delta1[14] = dh_1_6 * sub_1_6;
   const h_1_7 = h[15]!;
   const square_1_7 = h_1_7 * h_1_7;
   const sub_1_7 = 1 - square_1_7;
-  mul[15] = dh_1_7 * sub_1_7;
-  const dh_2_0 = dlogit[2]! * W2[0]!;
-  const dh_2_1 = dlogit[2]! * W2[1]!;
-  const dh_2_2 = dlogit[2]! * W2[2]!;
-  const dh_2_3 = dlogit[2]! * W2[3]!;
-  const dh_2_4 = dlogit[2]! * W2[4]!;
-  const dh_2_5 = dlogit[2]! * W2[5]!;
-  const dh_2_6 = dlogit[2]! * W2[6]!;
-  const dh_2_7 = dlogit[2]! * W2[7]!;
+  delta1[15] = dh_1_7 * sub_1_7;
+  const dh_2_0 = delta2[2]! * W2[0]!;
+  const dh_2_1 = delta2[2]! * W2[1]!;
+  const dh_2_2 = delta2[2]! * W2[2]!;
+  const dh_2_3 = delta2[2]! * W2[3]!;
+  const dh_2_4 = delta2[2]! * W2[4]!;
+  const dh_2_5 = delta2[2]! * W2[5]!;
+  const dh_2_6 = delta2[2]! * W2[6]!;
+  const dh_2_7 = delta2[2]! * W2[7]!;
   const h_2_0 = h[16]!;
   const square_2_0 = h_2_0 * h_2_0;
   const sub_2_0 = 1 - square_2_0;
-  mul[16] = dh_2_0 * sub_2_0;
+  delta1[16] = dh_2_0 * sub_2_0;
   const h_2_1 = h[17]!;
   const square_2_1 = h_2_1 * h_2_1;
   const sub_2_1 = 1 - square_2_1;
-  mul[17] = dh_2_1 * sub_2_1;
+  delta1[17] = dh_2_1 * sub_2_1;
   const h_2_2 = h[18]!;
   const square_2_2 = h_2_2 * h_2_2;
   const sub_2_2 = 1 - square_2_2;
-  mul[18] = dh_2_2 * sub_2_2;
+  delta1[18] = dh_2_2 * sub_2_2;
   const h_2_3 = h[19]!;
   const square_2_3 = h_2_3 * h_2_3;
   const sub_2_3 = 1 - square_2_3;
-  mul[19] = dh_2_3 * sub_2_3;
+  delta1[19] = dh_2_3 * sub_2_3;
   const h_2_4 = h[20]!;
   const square_2_4 = h_2_4 * h_2_4;
   const sub_2_4 = 1 - square_2_4;
-  mul[20] = dh_2_4 * sub_2_4;
+  delta1[20] = dh_2_4 * sub_2_4;
   const h_2_5 = h[21]!;
   const square_2_5 = h_2_5 * h_2_5;
   const sub_2_5 = 1 - square_2_5;
-  mul[21] = dh_2_5 * sub_2_5;
+  delta1[21] = dh_2_5 * sub_2_5;
   const h_2_6 = h[22]!;
   const square_2_6 = h_2_6 * h_2_6;
   const sub_2_6 = 1 - square_2_6;
-  mul[22] = dh_2_6 * sub_2_6;
+  delta1[22] = dh_2_6 * sub_2_6;
   const h_2_7 = h[23]!;
   const square_2_7 = h_2_7 * h_2_7;
   const sub_2_7 = 1 - square_2_7;
-  mul[23] = dh_2_7 * sub_2_7;
-  const dh_3_0 = dlogit[3]! * W2[0]!;
-  const dh_3_1 = dlogit[3]! * W2[1]!;
-  const dh_3_2 = dlogit[3]! * W2[2]!;
-  const dh_3_3 = dlogit[3]! * W2[3]!;
-  const dh_3_4 = dlogit[3]! * W2[4]!;
-  const dh_3_5 = dlogit[3]! * W2[5]!;
-  const dh_3_6 = dlogit[3]! * W2[6]!;
-  const dh_3_7 = dlogit[3]! * W2[7]!;
+  delta1[23] = dh_2_7 * sub_2_7;
+  const dh_3_0 = delta2[3]! * W2[0]!;
+  const dh_3_1 = delta2[3]! * W2[1]!;
+  const dh_3_2 = delta2[3]! * W2[2]!;
+  const dh_3_3 = delta2[3]! * W2[3]!;
+  const dh_3_4 = delta2[3]! * W2[4]!;
+  const dh_3_5 = delta2[3]! * W2[5]!;
+  const dh_3_6 = delta2[3]! * W2[6]!;
+  const dh_3_7 = delta2[3]! * W2[7]!;
   const h_3_0 = h[24]!;
   const square_3_0 = h_3_0 * h_3_0;
   const sub_3_0 = 1 - square_3_0;
-  mul[24] = dh_3_0 * sub_3_0;
+  delta1[24] = dh_3_0 * sub_3_0;
   const h_3_1 = h[25]!;
   const square_3_1 = h_3_1 * h_3_1;
   const sub_3_1 = 1 - square_3_1;
-  mul[25] = dh_3_1 * sub_3_1;
+  delta1[25] = dh_3_1 * sub_3_1;
   const h_3_2 = h[26]!;
   const square_3_2 = h_3_2 * h_3_2;
   const sub_3_2 = 1 - square_3_2;
-  mul[26] = dh_3_2 * sub_3_2;
+  delta1[26] = dh_3_2 * sub_3_2;
   const h_3_3 = h[27]!;
   const square_3_3 = h_3_3 * h_3_3;
   const sub_3_3 = 1 - square_3_3;
-  mul[27] = dh_3_3 * sub_3_3;
+  delta1[27] = dh_3_3 * sub_3_3;
   const h_3_4 = h[28]!;
   const square_3_4 = h_3_4 * h_3_4;
   const sub_3_4 = 1 - square_3_4;
-  mul[28] = dh_3_4 * sub_3_4;
+  delta1[28] = dh_3_4 * sub_3_4;
   const h_3_5 = h[29]!;
   const square_3_5 = h_3_5 * h_3_5;
   const sub_3_5 = 1 - square_3_5;
-  mul[29] = dh_3_5 * sub_3_5;
+  delta1[29] = dh_3_5 * sub_3_5;
   const h_3_6 = h[30]!;
   const square_3_6 = h_3_6 * h_3_6;
   const sub_3_6 = 1 - square_3_6;
-  mul[30] = dh_3_6 * sub_3_6;
+  delta1[30] = dh_3_6 * sub_3_6;
   const h_3_7 = h[31]!;
   const square_3_7 = h_3_7 * h_3_7;
   const sub_3_7 = 1 - square_3_7;
-  mul[31] = dh_3_7 * sub_3_7;
-  // db1 = Σ_axis0 mul   (add', model.ts:12:18)
+  delta1[31] = dh_3_7 * sub_3_7;
+  // db1 = Σ_axis0 delta1   (add', model.ts:12:18)
   db1.fill(0);
   for (let i = 0; i < 4; i++) {
-    db1[0]! += mul[i * 8]!;
-    db1[1]! += mul[i * 8 + 1]!;
-    db1[2]! += mul[i * 8 + 2]!;
-    db1[3]! += mul[i * 8 + 3]!;
-    db1[4]! += mul[i * 8 + 4]!;
-    db1[5]! += mul[i * 8 + 5]!;
-    db1[6]! += mul[i * 8 + 6]!;
-    db1[7]! += mul[i * 8 + 7]!;
+    db1[0]! += delta1[i * 8]!;
+    db1[1]! += delta1[i * 8 + 1]!;
+    db1[2]! += delta1[i * 8 + 2]!;
+    db1[3]! += delta1[i * 8 + 3]!;
+    db1[4]! += delta1[i * 8 + 4]!;
+    db1[5]! += delta1[i * 8 + 5]!;
+    db1[6]! += delta1[i * 8 + 6]!;
+    db1[7]! += delta1[i * 8 + 7]!;
   }
-  // dW1 = xᵀ·mul   (matmul', model.ts:12:22)
-  const dW1_0_0 = x[0]! * mul[0]! + x[2]! * mul[8]! + x[4]! * mul[16]! + x[6]! * mul[24]!;
-  const dW1_0_1 = x[0]! * mul[1]! + x[2]! * mul[9]! + x[4]! * mul[17]! + x[6]! * mul[25]!;
-  const dW1_0_2 = x[0]! * mul[2]! + x[2]! * mul[10]! + x[4]! * mul[18]! + x[6]! * mul[26]!;
-  const dW1_0_3 = x[0]! * mul[3]! + x[2]! * mul[11]! + x[4]! * mul[19]! + x[6]! * mul[27]!;
-  const dW1_0_4 = x[0]! * mul[4]! + x[2]! * mul[12]! + x[4]! * mul[20]! + x[6]! * mul[28]!;
-  const dW1_0_5 = x[0]! * mul[5]! + x[2]! * mul[13]! + x[4]! * mul[21]! + x[6]! * mul[29]!;
-  const dW1_0_6 = x[0]! * mul[6]! + x[2]! * mul[14]! + x[4]! * mul[22]! + x[6]! * mul[30]!;
-  const dW1_0_7 = x[0]! * mul[7]! + x[2]! * mul[15]! + x[4]! * mul[23]! + x[6]! * mul[31]!;
+  // dW1 = xᵀ·delta1   (matmul', model.ts:12:22)
+  const dW1_0_0 = x[0]! * delta1[0]! + x[2]! * delta1[8]! + x[4]! * delta1[16]! + x[6]! * delta1[24]!;
+  const dW1_0_1 = x[0]! * delta1[1]! + x[2]! * delta1[9]! + x[4]! * delta1[17]! + x[6]! * delta1[25]!;
+  const dW1_0_2 = x[0]! * delta1[2]! + x[2]! * delta1[10]! + x[4]! * delta1[18]! + x[6]! * delta1[26]!;
+  const dW1_0_3 = x[0]! * delta1[3]! + x[2]! * delta1[11]! + x[4]! * delta1[19]! + x[6]! * delta1[27]!;
+  const dW1_0_4 = x[0]! * delta1[4]! + x[2]! * delta1[12]! + x[4]! * delta1[20]! + x[6]! * delta1[28]!;
+  const dW1_0_5 = x[0]! * delta1[5]! + x[2]! * delta1[13]! + x[4]! * delta1[21]! + x[6]! * delta1[29]!;
+  const dW1_0_6 = x[0]! * delta1[6]! + x[2]! * delta1[14]! + x[4]! * delta1[22]! + x[6]! * delta1[30]!;
+  const dW1_0_7 = x[0]! * delta1[7]! + x[2]! * delta1[15]! + x[4]! * delta1[23]! + x[6]! * delta1[31]!;
   dW1[0] = dW1_0_0;
   dW1[1] = dW1_0_1;
   dW1[2] = dW1_0_2;
@@ -709,14 +709,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
   dW1[5] = dW1_0_5;
   dW1[6] = dW1_0_6;
   dW1[7] = dW1_0_7;
-  const dW1_1_0 = x[1]! * mul[0]! + x[3]! * mul[8]! + x[5]! * mul[16]! + x[7]! * mul[24]!;
-  const dW1_1_1 = x[1]! * mul[1]! + x[3]! * mul[9]! + x[5]! * mul[17]! + x[7]! * mul[25]!;
-  const dW1_1_2 = x[1]! * mul[2]! + x[3]! * mul[10]! + x[5]! * mul[18]! + x[7]! * mul[26]!;
-  const dW1_1_3 = x[1]! * mul[3]! + x[3]! * mul[11]! + x[5]! * mul[19]! + x[7]! * mul[27]!;
-  const dW1_1_4 = x[1]! * mul[4]! + x[3]! * mul[12]! + x[5]! * mul[20]! + x[7]! * mul[28]!;
-  const dW1_1_5 = x[1]! * mul[5]! + x[3]! * mul[13]! + x[5]! * mul[21]! + x[7]! * mul[29]!;
-  const dW1_1_6 = x[1]! * mul[6]! + x[3]! * mul[14]! + x[5]! * mul[22]! + x[7]! * mul[30]!;
-  const dW1_1_7 = x[1]! * mul[7]! + x[3]! * mul[15]! + x[5]! * mul[23]! + x[7]! * mul[31]!;
+  const dW1_1_0 = x[1]! * delta1[0]! + x[3]! * delta1[8]! + x[5]! * delta1[16]! + x[7]! * delta1[24]!;
+  const dW1_1_1 = x[1]! * delta1[1]! + x[3]! * delta1[9]! + x[5]! * delta1[17]! + x[7]! * delta1[25]!;
+  const dW1_1_2 = x[1]! * delta1[2]! + x[3]! * delta1[10]! + x[5]! * delta1[18]! + x[7]! * delta1[26]!;
+  const dW1_1_3 = x[1]! * delta1[3]! + x[3]! * delta1[11]! + x[5]! * delta1[19]! + x[7]! * delta1[27]!;
+  const dW1_1_4 = x[1]! * delta1[4]! + x[3]! * delta1[12]! + x[5]! * delta1[20]! + x[7]! * delta1[28]!;
+  const dW1_1_5 = x[1]! * delta1[5]! + x[3]! * delta1[13]! + x[5]! * delta1[21]! + x[7]! * delta1[29]!;
+  const dW1_1_6 = x[1]! * delta1[6]! + x[3]! * delta1[14]! + x[5]! * delta1[22]! + x[7]! * delta1[30]!;
+  const dW1_1_7 = x[1]! * delta1[7]! + x[3]! * delta1[15]! + x[5]! * delta1[23]! + x[7]! * delta1[31]!;
   dW1[8] = dW1_1_0;
   dW1[9] = dW1_1_1;
   dW1[10] = dW1_1_2;
@@ -731,9 +731,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, x: Float32Arra
 // ════ evaluation pass: the loss and the outputs, no gradients ════
 function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float32Array, y: Float32Array): number {
   const W1 = params["W1"];
-  const b1_2 = params["b1"];
+  const b1 = params["b1"];
   const W2 = params["W2"];
-  const b2_2 = params["b2"];
+  const b2 = params["b2"];
   const h = ws.h;
   const logit = ws.logit;
   const p_2 = ws.p_2;
@@ -747,22 +747,22 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
   const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
   const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
-  const add_0_0 = matmul_0_0 + b1_2[0]!;
-  h[0] = Math.tanh(add_0_0);
-  const add_0_1 = matmul_0_1 + b1_2[1]!;
-  h[1] = Math.tanh(add_0_1);
-  const add_0_2 = matmul_0_2 + b1_2[2]!;
-  h[2] = Math.tanh(add_0_2);
-  const add_0_3 = matmul_0_3 + b1_2[3]!;
-  h[3] = Math.tanh(add_0_3);
-  const add_0_4 = matmul_0_4 + b1_2[4]!;
-  h[4] = Math.tanh(add_0_4);
-  const add_0_5 = matmul_0_5 + b1_2[5]!;
-  h[5] = Math.tanh(add_0_5);
-  const add_0_6 = matmul_0_6 + b1_2[6]!;
-  h[6] = Math.tanh(add_0_6);
-  const add_0_7 = matmul_0_7 + b1_2[7]!;
-  h[7] = Math.tanh(add_0_7);
+  const z1_0_0 = matmul_0_0 + b1[0]!;
+  h[0] = Math.tanh(z1_0_0);
+  const z1_0_1 = matmul_0_1 + b1[1]!;
+  h[1] = Math.tanh(z1_0_1);
+  const z1_0_2 = matmul_0_2 + b1[2]!;
+  h[2] = Math.tanh(z1_0_2);
+  const z1_0_3 = matmul_0_3 + b1[3]!;
+  h[3] = Math.tanh(z1_0_3);
+  const z1_0_4 = matmul_0_4 + b1[4]!;
+  h[4] = Math.tanh(z1_0_4);
+  const z1_0_5 = matmul_0_5 + b1[5]!;
+  h[5] = Math.tanh(z1_0_5);
+  const z1_0_6 = matmul_0_6 + b1[6]!;
+  h[6] = Math.tanh(z1_0_6);
+  const z1_0_7 = matmul_0_7 + b1[7]!;
+  h[7] = Math.tanh(z1_0_7);
   const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
   const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
   const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
@@ -771,22 +771,22 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
   const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
   const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
-  const add_1_0 = matmul_1_0 + b1_2[0]!;
-  h[8] = Math.tanh(add_1_0);
-  const add_1_1 = matmul_1_1 + b1_2[1]!;
-  h[9] = Math.tanh(add_1_1);
-  const add_1_2 = matmul_1_2 + b1_2[2]!;
-  h[10] = Math.tanh(add_1_2);
-  const add_1_3 = matmul_1_3 + b1_2[3]!;
-  h[11] = Math.tanh(add_1_3);
-  const add_1_4 = matmul_1_4 + b1_2[4]!;
-  h[12] = Math.tanh(add_1_4);
-  const add_1_5 = matmul_1_5 + b1_2[5]!;
-  h[13] = Math.tanh(add_1_5);
-  const add_1_6 = matmul_1_6 + b1_2[6]!;
-  h[14] = Math.tanh(add_1_6);
-  const add_1_7 = matmul_1_7 + b1_2[7]!;
-  h[15] = Math.tanh(add_1_7);
+  const z1_1_0 = matmul_1_0 + b1[0]!;
+  h[8] = Math.tanh(z1_1_0);
+  const z1_1_1 = matmul_1_1 + b1[1]!;
+  h[9] = Math.tanh(z1_1_1);
+  const z1_1_2 = matmul_1_2 + b1[2]!;
+  h[10] = Math.tanh(z1_1_2);
+  const z1_1_3 = matmul_1_3 + b1[3]!;
+  h[11] = Math.tanh(z1_1_3);
+  const z1_1_4 = matmul_1_4 + b1[4]!;
+  h[12] = Math.tanh(z1_1_4);
+  const z1_1_5 = matmul_1_5 + b1[5]!;
+  h[13] = Math.tanh(z1_1_5);
+  const z1_1_6 = matmul_1_6 + b1[6]!;
+  h[14] = Math.tanh(z1_1_6);
+  const z1_1_7 = matmul_1_7 + b1[7]!;
+  h[15] = Math.tanh(z1_1_7);
   const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
   const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
   const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
@@ -795,22 +795,22 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
   const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
   const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
-  const add_2_0 = matmul_2_0 + b1_2[0]!;
-  h[16] = Math.tanh(add_2_0);
-  const add_2_1 = matmul_2_1 + b1_2[1]!;
-  h[17] = Math.tanh(add_2_1);
-  const add_2_2 = matmul_2_2 + b1_2[2]!;
-  h[18] = Math.tanh(add_2_2);
-  const add_2_3 = matmul_2_3 + b1_2[3]!;
-  h[19] = Math.tanh(add_2_3);
-  const add_2_4 = matmul_2_4 + b1_2[4]!;
-  h[20] = Math.tanh(add_2_4);
-  const add_2_5 = matmul_2_5 + b1_2[5]!;
-  h[21] = Math.tanh(add_2_5);
-  const add_2_6 = matmul_2_6 + b1_2[6]!;
-  h[22] = Math.tanh(add_2_6);
-  const add_2_7 = matmul_2_7 + b1_2[7]!;
-  h[23] = Math.tanh(add_2_7);
+  const z1_2_0 = matmul_2_0 + b1[0]!;
+  h[16] = Math.tanh(z1_2_0);
+  const z1_2_1 = matmul_2_1 + b1[1]!;
+  h[17] = Math.tanh(z1_2_1);
+  const z1_2_2 = matmul_2_2 + b1[2]!;
+  h[18] = Math.tanh(z1_2_2);
+  const z1_2_3 = matmul_2_3 + b1[3]!;
+  h[19] = Math.tanh(z1_2_3);
+  const z1_2_4 = matmul_2_4 + b1[4]!;
+  h[20] = Math.tanh(z1_2_4);
+  const z1_2_5 = matmul_2_5 + b1[5]!;
+  h[21] = Math.tanh(z1_2_5);
+  const z1_2_6 = matmul_2_6 + b1[6]!;
+  h[22] = Math.tanh(z1_2_6);
+  const z1_2_7 = matmul_2_7 + b1[7]!;
+  h[23] = Math.tanh(z1_2_7);
   const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
   const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
   const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
@@ -819,22 +819,22 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
   const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
   const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
-  const add_3_0 = matmul_3_0 + b1_2[0]!;
-  h[24] = Math.tanh(add_3_0);
-  const add_3_1 = matmul_3_1 + b1_2[1]!;
-  h[25] = Math.tanh(add_3_1);
-  const add_3_2 = matmul_3_2 + b1_2[2]!;
-  h[26] = Math.tanh(add_3_2);
-  const add_3_3 = matmul_3_3 + b1_2[3]!;
-  h[27] = Math.tanh(add_3_3);
-  const add_3_4 = matmul_3_4 + b1_2[4]!;
-  h[28] = Math.tanh(add_3_4);
-  const add_3_5 = matmul_3_5 + b1_2[5]!;
-  h[29] = Math.tanh(add_3_5);
-  const add_3_6 = matmul_3_6 + b1_2[6]!;
-  h[30] = Math.tanh(add_3_6);
-  const add_3_7 = matmul_3_7 + b1_2[7]!;
-  h[31] = Math.tanh(add_3_7);
+  const z1_3_0 = matmul_3_0 + b1[0]!;
+  h[24] = Math.tanh(z1_3_0);
+  const z1_3_1 = matmul_3_1 + b1[1]!;
+  h[25] = Math.tanh(z1_3_1);
+  const z1_3_2 = matmul_3_2 + b1[2]!;
+  h[26] = Math.tanh(z1_3_2);
+  const z1_3_3 = matmul_3_3 + b1[3]!;
+  h[27] = Math.tanh(z1_3_3);
+  const z1_3_4 = matmul_3_4 + b1[4]!;
+  h[28] = Math.tanh(z1_3_4);
+  const z1_3_5 = matmul_3_5 + b1[5]!;
+  h[29] = Math.tanh(z1_3_5);
+  const z1_3_6 = matmul_3_6 + b1[6]!;
+  h[30] = Math.tanh(z1_3_6);
+  const z1_3_7 = matmul_3_7 + b1[7]!;
+  h[31] = Math.tanh(z1_3_7);
   // logit = h·W2 + b2   (model.ts:13:17)
   const matmul_0_0_2 =
     h[0]! * W2[0]! +
@@ -845,7 +845,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     h[5]! * W2[5]! +
     h[6]! * W2[6]! +
     h[7]! * W2[7]!;
-  logit[0] = matmul_0_0_2 + b2_2[0]!;
+  logit[0] = matmul_0_0_2 + b2[0]!;
   const matmul_1_0_2 =
     h[8]! * W2[0]! +
     h[9]! * W2[1]! +
@@ -855,7 +855,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     h[13]! * W2[5]! +
     h[14]! * W2[6]! +
     h[15]! * W2[7]!;
-  logit[1] = matmul_1_0_2 + b2_2[0]!;
+  logit[1] = matmul_1_0_2 + b2[0]!;
   const matmul_2_0_2 =
     h[16]! * W2[0]! +
     h[17]! * W2[1]! +
@@ -865,7 +865,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     h[21]! * W2[5]! +
     h[22]! * W2[6]! +
     h[23]! * W2[7]!;
-  logit[2] = matmul_2_0_2 + b2_2[0]!;
+  logit[2] = matmul_2_0_2 + b2[0]!;
   const matmul_3_0_2 =
     h[24]! * W2[0]! +
     h[25]! * W2[1]! +
@@ -875,7 +875,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
     h[29]! * W2[5]! +
     h[30]! * W2[6]! +
     h[31]! * W2[7]!;
-  logit[3] = matmul_3_0_2 + b2_2[0]!;
+  logit[3] = matmul_3_0_2 + b2[0]!;
   // p = σ(logit)   (model.ts:14:13)
   p_2[0] = 1 / (1 + Math.exp(-logit[0]!));
   p_2[1] = 1 / (1 + Math.exp(-logit[1]!));
@@ -883,42 +883,42 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, x: Float
   p_2[3] = 1 / (1 + Math.exp(-logit[3]!));
   // sum = Σ (1 − y) ⊙ softplus(logit) + y ⊙ softplus(−logit)   (model.ts:15:18)
   let sum = 0;
-  const sub_0_0 = 1 - y[0]!;
+  const v2_0_0 = 1 - y[0]!;
   const logit_0_0 = logit[0]!;
   const softplus_0_0 = logit_0_0 > 0 ? logit_0_0 + Math.log1p(Math.exp(-logit_0_0)) : Math.log1p(Math.exp(logit_0_0));
-  const mul_0_0 = sub_0_0 * softplus_0_0;
-  const neg_0_0 = -logit[0]!;
-  const softplus_0_0_2 = neg_0_0 > 0 ? neg_0_0 + Math.log1p(Math.exp(-neg_0_0)) : Math.log1p(Math.exp(neg_0_0));
+  const mul_0_0 = v2_0_0 * softplus_0_0;
+  const v1_0_0 = -logit[0]!;
+  const softplus_0_0_2 = v1_0_0 > 0 ? v1_0_0 + Math.log1p(Math.exp(-v1_0_0)) : Math.log1p(Math.exp(v1_0_0));
   const mul_0_0_2 = y[0]! * softplus_0_0_2;
-  const add_0_0_2 = mul_0_0 + mul_0_0_2;
-  sum += add_0_0_2;
-  const sub_1_0 = 1 - y[1]!;
+  const add_0_0 = mul_0_0 + mul_0_0_2;
+  sum += add_0_0;
+  const v2_1_0 = 1 - y[1]!;
   const logit_1_0 = logit[1]!;
   const softplus_1_0 = logit_1_0 > 0 ? logit_1_0 + Math.log1p(Math.exp(-logit_1_0)) : Math.log1p(Math.exp(logit_1_0));
-  const mul_1_0 = sub_1_0 * softplus_1_0;
-  const neg_1_0 = -logit[1]!;
-  const softplus_1_0_2 = neg_1_0 > 0 ? neg_1_0 + Math.log1p(Math.exp(-neg_1_0)) : Math.log1p(Math.exp(neg_1_0));
+  const mul_1_0 = v2_1_0 * softplus_1_0;
+  const v1_1_0 = -logit[1]!;
+  const softplus_1_0_2 = v1_1_0 > 0 ? v1_1_0 + Math.log1p(Math.exp(-v1_1_0)) : Math.log1p(Math.exp(v1_1_0));
   const mul_1_0_2 = y[1]! * softplus_1_0_2;
-  const add_1_0_2 = mul_1_0 + mul_1_0_2;
-  sum += add_1_0_2;
-  const sub_2_0 = 1 - y[2]!;
+  const add_1_0 = mul_1_0 + mul_1_0_2;
+  sum += add_1_0;
+  const v2_2_0 = 1 - y[2]!;
   const logit_2_0 = logit[2]!;
   const softplus_2_0 = logit_2_0 > 0 ? logit_2_0 + Math.log1p(Math.exp(-logit_2_0)) : Math.log1p(Math.exp(logit_2_0));
-  const mul_2_0 = sub_2_0 * softplus_2_0;
-  const neg_2_0 = -logit[2]!;
-  const softplus_2_0_2 = neg_2_0 > 0 ? neg_2_0 + Math.log1p(Math.exp(-neg_2_0)) : Math.log1p(Math.exp(neg_2_0));
+  const mul_2_0 = v2_2_0 * softplus_2_0;
+  const v1_2_0 = -logit[2]!;
+  const softplus_2_0_2 = v1_2_0 > 0 ? v1_2_0 + Math.log1p(Math.exp(-v1_2_0)) : Math.log1p(Math.exp(v1_2_0));
   const mul_2_0_2 = y[2]! * softplus_2_0_2;
-  const add_2_0_2 = mul_2_0 + mul_2_0_2;
-  sum += add_2_0_2;
-  const sub_3_0 = 1 - y[3]!;
+  const add_2_0 = mul_2_0 + mul_2_0_2;
+  sum += add_2_0;
+  const v2_3_0 = 1 - y[3]!;
   const logit_3_0 = logit[3]!;
   const softplus_3_0 = logit_3_0 > 0 ? logit_3_0 + Math.log1p(Math.exp(-logit_3_0)) : Math.log1p(Math.exp(logit_3_0));
-  const mul_3_0 = sub_3_0 * softplus_3_0;
-  const neg_3_0 = -logit[3]!;
-  const softplus_3_0_2 = neg_3_0 > 0 ? neg_3_0 + Math.log1p(Math.exp(-neg_3_0)) : Math.log1p(Math.exp(neg_3_0));
+  const mul_3_0 = v2_3_0 * softplus_3_0;
+  const v1_3_0 = -logit[3]!;
+  const softplus_3_0_2 = v1_3_0 > 0 ? v1_3_0 + Math.log1p(Math.exp(-v1_3_0)) : Math.log1p(Math.exp(v1_3_0));
   const mul_3_0_2 = y[3]! * softplus_3_0_2;
-  const add_3_0_2 = mul_3_0 + mul_3_0_2;
-  sum += add_3_0_2;
+  const add_3_0 = mul_3_0 + mul_3_0_2;
+  sum += add_3_0;
   // loss = sum / 4   (model.ts:15:18)
   const loss = sum / 4;
   return loss;

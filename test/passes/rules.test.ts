@@ -121,6 +121,47 @@ describe("applyRules: matching", () => {
     expect(show(r.out!)).toBe("mul(-1, A)");
   });
 
+  it("c:const binds only a rank-0 constant", () => {
+    const rules = [rule("mul(c:const, x)", "x", "drop the constant")];
+    expect(show(apply(rules, () => d.mul(3, A())).out!)).toBe("A");
+    expect(apply(rules, () => d.mul(d.param("s", []), A())).out).toBeUndefined(); // a scalar, not a constant
+    expect(apply(rules, () => d.mul(d.constant([2, 2, 2]), A())).out).toBeUndefined(); // a constant, not rank 0
+    expect(rule("mul(c:const, x)", "x", dummy).from).toMatchObject({ args: [{ kind: "var", name: "c", scalar: true, constant: true }, { kind: "var", name: "x" }] });
+  });
+
+  it("a replacement may be a function of the bindings and the node; undefined declines", () => {
+    const doubled = rule("mul(c:const, x)", (env) => d.mul(2 * (env.get("c")!.attrs.value as number), env.get("x")!), "c·x → (2c)·x");
+    expect(show(apply([doubled], () => d.mul(3, A())).out!)).toBe("mul(6, A)");
+    let seenNode = "";
+    const declining = rule("exp(x)", (_env, n) => ((seenNode = show(n)), undefined), "never");
+    const r = apply([declining, rule("exp(x)", "x", "eˣ → x")], () => d.exp(A()));
+    expect(seenNode).toBe("exp(A)");
+    expect(r.fired).toEqual(["eˣ → x"]);
+  });
+
+  it("a commutative rule also matches its mirror image and keeps the node's operand order", () => {
+    const rules = [rule("mul(neg(x), y)", "neg(mul(x, y))", "(−x)·y → −(x·y)", { commutative: true })];
+    const left = apply(rules, () => d.mul(d.neg(A()), B()));
+    const right = apply(rules, () => d.mul(A(), d.neg(B())));
+    expect(show(left.out!)).toBe("neg(mul(A, B))");
+    expect(show(right.out!)).toBe("neg(mul(A, B))");
+    expect(right.fired).toEqual(["(−x)·y → −(x·y)"]);
+    // The mirror swaps add's operands in the replacement too: (−y) + x → x − y.
+    const sub = [rule("add(x, neg(y))", "sub(x, y)", "x + (−y) → x − y", { commutative: true })];
+    expect(show(apply(sub, () => d.add(d.neg(A()), B())).out!)).toBe("sub(B, A)");
+    // Without the mark, the other order is not matched.
+    expect(apply([rule("mul(neg(x), y)", "neg(mul(x, y))", dummy)], () => d.mul(A(), d.neg(B()))).out).toBeUndefined();
+    // Nested commutative ops are all mirrored: c·(d·x) also matches (x·d)·c.
+    const nested = [rule("mul(c:const, mul(d:const, x))", "x", "drop both", { commutative: true })];
+    expect(show(apply(nested, () => d.mul(d.mul(A(), 2), 3)).out!)).toBe("A");
+    expect(apply(nested, () => d.mul(d.mul(2, A()), 3)).out).toBeUndefined(); // a mixed order needs its own line
+  });
+
+  it("marking a rule commutative that has nothing to mirror is an error", () => {
+    expect(() => rule("exp(x)", "x", dummy, { commutative: true })).toThrow(/^rule "exp\(x\)": marked commutative, but it has no add or mul whose operands differ$/);
+    expect(() => rule("mul(x, x)", "square(x)", dummy, { commutative: true })).toThrow(/marked commutative/);
+  });
+
   it("the guard sees the matched node and the bindings", () => {
     let seen: [string, string] | undefined;
     const rules = [rule("add(x, exp(y))", "x", dummy, (n, env) => ((seen = [n.op, `${show(env.get("x")!)},${show(env.get("y")!)}`]), false))];

@@ -149,7 +149,7 @@ describe("simplify: broadcasts and reshapes", () => {
     const r = simplified(g);
     expect(show(outputOf(r.graph, "out"))).toBe("broadcastTo{shape=[2,2]}(reshape{shape=[2,1]}(v))");
     // Only the product reads the column directly (mul broadcasts [2, 1] against [2, 2] itself).
-    expect(r.notes).toEqual(["broadcast(x)·y → x·y"]);
+    expect(r.notes).toEqual(["x·broadcast(y) → x·y"]);
     expect(show(r.graph.loss!)).toBe("sum(mul(reshape{shape=[2,1]}(v), C[2,2]))");
   });
 
@@ -229,7 +229,7 @@ describe("simplify: gradients read like the textbook", () => {
     expectPreserved(joint, r.graph, { classes: 3 });
   });
 
-  it("mse: ∂L/∂out = (1/N)·(2·(out − y)), no broadcasts or reshapes left", () => {
+  it("mse: ∂L/∂out = (2/N)·(out − y) (the constant factors combined), no broadcasts or reshapes left", () => {
     const g = traced(() => {
       const x = d.input("x", ["batch", 2]);
       const y = d.input("y", ["batch", 1]);
@@ -239,7 +239,7 @@ describe("simplify: gradients read like the textbook", () => {
     });
     const joint = grad(g);
     const r = runPass(simplify, joint);
-    expect(show(gradOf(r.graph, "W"))).toBe("matmul{transA=true}(x, mul(div(1, N), mul(2, sub(matmul(x, W), y))))");
+    expect(show(gradOf(r.graph, "W"))).toBe("matmul{transA=true}(x, mul(div(2, N), sub(matmul(x, W), y)))");
     expect(countOp(r.graph, "broadcastTo") + countOp(r.graph, "reshape")).toBe(0);
     expect(r.changes).toBeGreaterThan(0);
     expectPreserved(joint, r.graph);

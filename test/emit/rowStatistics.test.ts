@@ -1,0 +1,52 @@
+// Row statistics computed once (compiler/emit/rowStatistics.ts): a second softmax-style row op on the
+// same row reuses the first's max and Σ exp, only where that is the same computation.
+import { describe, expect, it } from "vitest";
+import { compileFile } from "../../compiler/compile.js";
+import { shareRowStatistics } from "../../compiler/emit/rowStatistics.js";
+
+const stats = (m: string, s: string, j: string, row = "x[i * 10 + J]!") => [
+  `let ${m} = -Infinity;`,
+  `for (let ${j} = 0; ${j} < 10; ${j}++) if (${row.replace(/J/g, j)} > ${m}) ${m} = ${row.replace(/J/g, j)};`,
+  `let ${s} = 0;`,
+  `for (let ${j} = 0; ${j} < 10; ${j}++) ${s} += Math.exp(${row.replace(/J/g, j)} - ${m});`,
+];
+
+describe("shareRowStatistics", () => {
+  it("drops a second block over the same row and reads the first's names", () => {
+    const lines = ["for (let i = 0; i < n; i++) {", ...stats("max", "sumExp", "j"), "a[i] = max + sumExp;", ...stats("max_2", "sumExp_2", "j_2"), "b[i] = max_2 / sumExp_2;", "}"];
+    expect(shareRowStatistics(lines)).toEqual([
+      "for (let i = 0; i < n; i++) {",
+      ...stats("max", "sumExp", "j"),
+      "a[i] = max + sumExp;",
+      "// the row's max and Σ exp: max, sumExp, computed above",
+      "b[i] = max / sumExp;",
+      "}",
+    ]);
+  });
+
+  const unchanged: [string, string[]][] = [
+    ["another row", [...stats("max", "sumExp", "j"), ...stats("max_2", "sumExp_2", "j_2", "z[i * 10 + J]!")]],
+    ["the row's array written in between", [...stats("max", "sumExp", "j"), "x[i * 10 + 3] = 0;", ...stats("max_2", "sumExp_2", "j_2")]],
+    ["the row's array filled in between", [...stats("max", "sumExp", "j"), "x.fill(0);", ...stats("max_2", "sumExp_2", "j_2")]],
+    ["the first max reassigned", [...stats("max", "sumExp", "j"), "if (max === Infinity) max = 0;", ...stats("max_2", "sumExp_2", "j_2")]],
+    ["the first block's scope closed", ["{", ...stats("max", "sumExp", "j"), "}", ...stats("max_2", "sumExp_2", "j_2")]],
+  ];
+  for (const [title, lines] of unchanged) it(`leaves them alone: ${title}`, () => expect(shareRowStatistics(lines)).toEqual(lines));
+
+  it("a block in an inner scope may reuse one from the enclosing scope", () => {
+    const lines = [...stats("max", "sumExp", "j"), "if (n > 0) {", ...stats("max_2", "sumExp_2", "j_2"), "y = max_2;", "}"];
+    expect(shareRowStatistics(lines)).toContain("y = max;");
+  });
+});
+
+describe("mnist-mlp's softmax and softmax cross-entropy", () => {
+  it("compute the row max and Σ exp once per pass that needs both", async () => {
+    const { code } = await compileFile("examples/mnist-mlp/model.ts");
+    const pass = (name: string) => code.slice(code.indexOf(`function ${name}(`), code.indexOf("\n}\n", code.indexOf(`function ${name}(`)));
+    for (const name of ["trainPass", "evaluatePass"]) {
+      expect(pass(name).match(/= -Infinity;/g), name).toHaveLength(1);
+      expect(pass(name)).toContain("computed above");
+    }
+    expect(pass("forwardPass").match(/= -Infinity;/g)).toHaveLength(1); // softmax alone: nothing to share
+  });
+});
