@@ -10,7 +10,7 @@
 // `noUncheckedIndexedAccess` and is erased from the JavaScript (test/emit/strict.test.ts).
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 import { element, type NestedContext, type Precision, type TensorRef } from "../ops/op.js";
 import type { Kernel, Plan } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
@@ -273,7 +273,7 @@ export class KernelEmitter {
   /** expression's steps (see valueSteps). */
   private *expressionSteps(n: Node, idx: Idx, body: Body): Steps {
     if (n.op === "broadcastTo" || n.op === "transpose") return yield [n.inputs[0]!, idx];
-    const op = getOp(n.op);
+    const op = opOf(n);
     const args: string[] = [];
     for (const i of n.inputs) args.push(yield [i, idx]);
     const probe = op.expr!(n.inputs.map((_, k) => `\u0000${k}\u0000`), n.attrs, this.env.precision);
@@ -403,7 +403,7 @@ export class KernelEmitter {
   }
 
   private rowwise(n: Node): Parts {
-    const op = getOp(n.op);
+    const op = opOf(n);
     const perRowOutput = n.shape.length < Math.max(...n.inputs.map((i) => i.shape.length));
     const rowsShape = perRowOutput ? n.shape : n.shape.slice(0, -1);
     const rowSource = n.inputs.find((i) => i.shape.length > rowsShape.length) ?? n;
@@ -471,7 +471,7 @@ export class KernelEmitter {
       const v = this.expression(owner, idx, body);
       return [...body.lines, `${this.store(owner)}[${flat}] = ${v};`];
     };
-    const op = getOp(n.op);
+    const op = opOf(n);
     // A tuple op writes the arrays of its part nodes (null where a result is not used).
     const parts = op.tuple ? this.partsOf(n) : undefined;
     const lines = op.lowerKernel!(

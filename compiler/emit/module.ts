@@ -12,7 +12,7 @@ import { sizeExpr } from "./affine.js";
 import { inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { shareRowStatistics } from "./rowStatistics.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 import { scaledByBatch } from "../ops/kernelLoops.js";
 import type { NestedContext, Precision, RuntimeMath } from "../ops/op.js";
 import type { ScanAttrs } from "../ops/scan.js";
@@ -81,14 +81,14 @@ export interface MemoryPlan {
 }
 
 /** Whether a scalar value can be a local: a rowwise op writes its one value per row into an array, also when it makes a single row. */
-const inLocal = (n: Node): boolean => getOp(n.op).kind !== "rowwise";
+const inLocal = (n: Node): boolean => opOf(n).kind !== "rowwise";
 
 /** The gradc/runtime functions (erf) the ops' expressions call, in the graphs and their scan bodies: what the module imports. */
 function runtimeMathOf(graphs: readonly Graph[]): RuntimeMath[] {
   const found = new Set<RuntimeMath>();
   const visit = (g: Graph): void => {
     for (const n of g.nodes) {
-      for (const f of getOp(n.op).runtime?.(n.attrs) ?? []) found.add(f);
+      for (const f of opOf(n).runtime?.(n.attrs) ?? []) found.add(f);
       if (n.op === "scan") visit((n.attrs as unknown as ScanAttrs).body.graph);
     }
   };
@@ -641,7 +641,7 @@ function emitKernels(
   // The loss is a local the pass returns, unless an output is the loss itself: outputs are read from arrays.
   const outputSet = new Set(g.outputs.map(([, o]) => o));
   for (const n of p.nodes) {
-    if (!kernelNodes.has(n) || getOp(n.op).tuple) continue;
+    if (!kernelNodes.has(n) || opOf(n).tuple) continue;
     if (n.shape.length === 0 && inLocal(n) && !(rootSet.has(n) && (n !== g.loss || outputSet.has(n)))) {
       scalars.add(n);
       storage.set(n, names.fresh(n === g.loss ? "loss" : label(n)));

@@ -1,7 +1,7 @@
 // The math of a kernel: a node's notation with inline (fused) inputs expanded and stored inputs
 // shown by name. Emitted comments and `gradc explain` both print it.
 import type { Node } from "../ir/node.js";
-import { getOp } from "../ops/index.js";
+import { opOf } from "../ops/op.js";
 import { formatNumber } from "../ops/leaf.js";
 
 /**
@@ -30,7 +30,7 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
         next = m.inputs[0]!;
         nextTop = false;
         continue;
-      } else text = getOp(m.op).notation([], m.attrs);
+      } else text = opOf(m).notation([], m.attrs);
     }
     // `text` is the next operand of the innermost open operation (or, with none open, the formula).
     const op = open[open.length - 1];
@@ -49,5 +49,5 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
 /** An op's notation, with a sum over the batch rows written Σ_rows, as `gradc explain` writes it. */
 function notation(n: Node, args: string[]): string {
   if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return `Σ_rows ${args[0]}`;
-  return getOp(n.op).notation(args, n.attrs);
+  return opOf(n).notation(args, n.attrs);
 }

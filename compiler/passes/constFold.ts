@@ -5,7 +5,8 @@ import { constant, scalar } from "../dsl/core.js";
 import { makeGraph } from "../ir/graph.js";
 import { rebuild } from "../ir/rewrite.js";
 import { isStatic } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
+import { constOp } from "../ops/leaf.js";
+import { opOf } from "../ops/op.js";
 import type { Pass } from "./pass.js";
 
 const MAX_FOLDED_ELEMENTS = 1024;
@@ -13,11 +14,11 @@ const MAX_FOLDED_ELEMENTS = 1024;
 export const constFold: Pass = (g) => {
   let changes = 0;
   const { graph } = rebuild(g, (n) => {
-    const op = getOp(n.op);
+    const op = opOf(n);
     if (op.kind === "leaf" || !n.inputs.every((i) => i.op === "const") || !isStatic(n.shape)) return undefined;
     const shape = n.shape as number[];
     if (shape.reduce((a, b) => a * b, 1) > MAX_FOLDED_ELEMENTS) return undefined;
-    const values = n.inputs.map((i) => getOp("const").eval([], i.attrs, i.shape as number[]));
+    const values = n.inputs.map((i) => constOp.eval([], i.attrs, i.shape as number[]));
     const out = op.eval(values, n.attrs, shape);
     if (!out.data.every(Number.isFinite)) return undefined; // keep 1/0 visible where it happens
     changes++;

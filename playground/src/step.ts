@@ -1,6 +1,6 @@
 // "Step": one training step made visible. The compiler's reference interpreter (float64) evaluates
 // the optimized training graph on the current parameters and one batch, and every named value of the
-// forward pass is listed in order, then the backward pass's (dy = ∂L/∂y, …) and each parameter's
+// forward pass is listed in order, then the backward pass's (dz2 = δ₂ = ∂L/∂z2, …) and each parameter's
 // gradient in the order backpropagation reaches them, each with the model.ts line it comes from; the generated trainer
 // then takes the step, so the next press shows the next one.
 import type { Graph } from "../../compiler/ir/graph.js";
@@ -32,7 +32,7 @@ export function stepValues(optimized: Graph, inputs: Readonly<Record<string, Arr
     };
   };
   // The forward pass is what the loss and outputs depend on; the other named values are the backward
-  // pass's (dy = ∂L/∂y, …), in the order it computes them.
+  // pass's (dz2 = ∂L/∂z2, …), in the order it computes them.
   const forward = new Set<Node>();
   const visit = (n: Node): void => {
     if (forward.has(n)) return;

@@ -128,14 +128,15 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
     await waitText("#step-values", `(t) => t.includes("Step 1 ")`);
     const rows = await page.$$eval("#step-values tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     const row = (name: string) => rows.find((r) => r[0] === name);
-    // The model's given weights, its data (XOR's four points, by its input shapes), and the loss's
-    // gradient as the hand derivation has it: L = ½ Σ (y − t)², so dy = y − t, element by element.
+    // The model's given weights, its data (XOR's four points, by its input shapes), and the output
+    // layer's δ as the hand derivation has it: L = ½ Σ (y − t)² and y = σ(z2), so
+    // dz2 = δ₂ = (y − t) ⊙ y ⊙ (1 − y), element by element.
     expect(row("W1")?.[3]).toBe("[0.1, 0.1, 0.2, 0.2]");
     expect(row("t")?.[3]).toBe("[0, 1, 1, 0]");
     const numbers = (name: string) => JSON.parse(row(name)![3]!) as number[];
-    const [y, t, dy] = [numbers("y"), numbers("t"), numbers("dy")];
-    expect(dy).toHaveLength(4);
-    dy.forEach((d, i) => expect(d).toBeCloseTo(y[i]! - t[i]!, 4));
+    const [y, t, dz2] = [numbers("y"), numbers("t"), numbers("dz2")];
+    expect(dz2).toHaveLength(4);
+    dz2.forEach((d, i) => expect(d).toBeCloseTo((y[i]! - t[i]!) * y[i]! * (1 - y[i]!), 4));
     for (const p of ["W1", "b1", "W2", "b2"]) expect(row(`∂L/∂${p}`)?.[3], p).toMatch(/\d/);
     expect(row("∂L/∂W1")?.[2]).toBe("line 13");
     await page.click("#step");
