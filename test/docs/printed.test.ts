@@ -11,12 +11,11 @@
 //
 // Left out: charlm (its block is 10 epochs of an LSTM, minutes of CPU; test/examples/mains.test.ts
 // runs 20 steps of it) and the timings themselves (never asserted).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { root } from "../examples/util.js";
+import { root, runMain } from "../examples/util.js";
 
 /** A test's time limit: the CNN trains five epochs, minutes on a busy 2-core machine. */
 const LONG = 900_000;
@@ -33,12 +32,8 @@ function quotedBlock(name: string): string[] {
   return m[1]!.trimEnd().split("\n");
 }
 
-/** `node --import ./scripts/register-ts.js examples/<name>/main.ts ...args`, its stdout (a long limit: the CNN trains for minutes on a busy machine). */
-function run(name: string, args: readonly string[] = []): string {
-  const r = spawnSync(process.execPath, ["--import", "./scripts/register-ts.js", `examples/${name}/main.ts`, ...args], { cwd: root, encoding: "utf8", timeout: 900_000 });
-  if (r.status !== 0) throw new Error(`examples/${name}/main.ts ${args.join(" ")} exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** An example's main.ts, as runMain runs it, with room for the CNN's minutes on a busy machine. */
+const run = (name: string, args: readonly string[] = []): string => runMain(name, args, { timeout: LONG });
 
 /** A line with its times and rates replaced by placeholders. */
 const untimed = (line: string): string =>

@@ -75,13 +75,13 @@ export function checkAgainstFiniteDifferences(
 /** Copies of the parameter arrays (training updates them in place). */
 export const cloneParams = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
 
-/** `node --import ./scripts/register-ts.js examples/<name>/main.ts ...args` from the root; its stdout. */
-export function runMain(name: string, args: readonly string[] = []): string {
+/** `node --import ./scripts/register-ts.js examples/<name>/main.ts ...args` from the root; its stdout. `timeout` in ms (default 60 s). */
+export function runMain(name: string, args: readonly string[] = [], { timeout = 60_000 } = {}): string {
   const r = spawnSync(process.execPath, ["--import", "./scripts/register-ts.js", `examples/${name}/main.ts`, ...args], {
     cwd: root,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout,
   });
-  if (r.status !== 0) throw new Error(`examples/${name}/main.ts exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`examples/${name}/main.ts ${args.join(" ")} exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }

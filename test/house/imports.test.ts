@@ -28,21 +28,34 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Each source file of compiler/ and runtime/ → the source files it imports (relative specifiers; `.js` names the `.ts`). */
+/** The modules one source file names: relative ones as repository paths (`.js` names the `.ts`), and bare ones (packages, `node:…`) as written. */
+function importsOf(file: string): { files: string[]; bare: string[] } {
+  const names = ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles.map((i) => i.fileName);
+  return {
+    files: names.filter((s) => s.startsWith(".")).map((s) => rel(resolve(dirname(file), s.replace(/\.js$/, ".ts")))),
+    bare: names.filter((s) => !s.startsWith(".")),
+  };
+}
+
+/** Each source file of compiler/ and runtime/ → the source files it imports. */
 export function importGraph(): Map<string, string[]> {
   const files = [...sources(join(root, "compiler")), ...sources(join(root, "runtime"))];
   const known = new Set(files.map(rel));
   const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
-    const targets = info.importedFiles
-      .map((i) => i.fileName)
-      .filter((s) => s.startsWith("."))
-      .map((s) => rel(resolve(dirname(file), s.replace(/\.js$/, ".ts"))))
-      .filter((t) => known.has(t));
-    graph.set(rel(file), [...new Set(targets)].sort());
-  }
+  for (const file of files) graph.set(rel(file), [...new Set(importsOf(file).files.filter((t) => known.has(t)))].sort());
   return graph;
+}
+
+/** The bare modules (packages, Node built-ins) named by each file `entry` reaches through `graph`. */
+export function reachedBareImports(graph: ReadonlyMap<string, readonly string[]>, entry: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const visit = (f: string) => {
+    if (out.has(f)) return;
+    out.set(f, importsOf(join(root, f)).bare);
+    for (const t of graph.get(f) ?? []) visit(t);
+  };
+  visit(entry);
+  return out;
 }
 
 /** The import circles: each strongly connected component of more than one file (or a file importing itself), as one circle through it. */
@@ -154,5 +167,15 @@ describe("the layers hold", () => {
 
   it("runtime/ imports nothing from compiler/", () => {
     expect(layerViolations(graph, "runtime/", ["compiler/"])).toEqual([]);
+  });
+
+  // gradc/runtime is what generated modules import in Node, browsers and Web Workers (files, MNIST and
+  // worker threads are gradc/runtime/node's).
+  it("gradc/runtime (runtime/index.ts) reaches no Node built-in; gradc/runtime/node does", () => {
+    const builtin = (m: string) => m.startsWith("node:") || ["fs", "path", "os", "url", "util", "worker_threads", "child_process"].includes(m);
+    const reached = reachedBareImports(graph, "runtime/index.ts");
+    expect(reached.size).toBeGreaterThan(15);
+    expect([...reached].flatMap(([f, bare]) => bare.filter(builtin).map((m) => `${f} imports ${m}`))).toEqual([]);
+    expect([...reachedBareImports(graph, "runtime/node.ts").values()].flat().filter(builtin)).toContain("node:fs");
   });
 });
