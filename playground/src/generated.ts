@@ -1,12 +1,19 @@
 // The generated module, run in a worker: the compiler worker's CommonJS transpile of it, evaluated
 // against gradc's runtime (the only module it imports).
 import * as runtime from "../../runtime/index.js";
+import type { CheckpointSpec, Optimizer } from "../../runtime/index.js";
 import type { ModelSpec } from "./data.js";
 
+export interface GeneratedTrainer {
+  readonly params: Record<string, Float32Array | Float64Array>;
+  readonly optimizer: Optimizer;
+  step(inputs: Record<string, ArrayLike<number>>): number;
+}
+
 export interface GeneratedModule {
-  readonly spec: ModelSpec;
+  readonly spec: ModelSpec & CheckpointSpec;
   initParams(seed?: number): unknown;
-  createTrainer(params: unknown, options: { optimizer: { kind: "adam"; lr: number } }): { readonly params: Record<string, Float32Array | Float64Array>; step(inputs: Record<string, ArrayLike<number>>): number };
+  createTrainer(params: unknown, options: { optimizer: { kind: "adam"; lr: number } }): GeneratedTrainer;
 }
 
 /** Evaluates the generated module's CommonJS text; it imports only "gradc/runtime". */
@@ -19,4 +26,3 @@ export function loadGenerated(javascript: string): GeneratedModule {
   }, module);
   return module.exports as GeneratedModule;
 }
-

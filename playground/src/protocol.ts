@@ -1,8 +1,23 @@
 // Messages between the page (main.ts) and its two workers: the compiler (compileWorker.ts) and the
 // trainer (trainWorker.ts).
 
-/** The page asks the compiler to compile the text of model.ts, or to take one visible training step of the last model it compiled. */
-export type CompileRequest = { readonly kind: "compile"; readonly id: number; readonly text: string } | { readonly kind: "step"; readonly id: number };
+import type { CsvFile } from "./data.js";
+
+/**
+ * The page asks the compiler to compile the text of model.ts, to take one visible training step of the
+ * last model it compiled, to use a dropped CSV as the data set (null: the bundled one), or to grade an
+ * exercise answer.
+ */
+export type CompileRequest =
+  | { readonly kind: "compile"; readonly id: number; readonly text: string }
+  | { readonly kind: "step"; readonly id: number }
+  | { readonly kind: "data"; readonly id: number; readonly csv: CsvFile | null }
+  | { readonly kind: "grade"; readonly id: number; readonly target: string; readonly answer: string };
+
+/** What the data set is now, or why a dropped CSV cannot feed the model. */
+export type DataReply =
+  | { readonly kind: "data"; readonly id: number; readonly ok: true; readonly name: string; readonly rows: number }
+  | { readonly kind: "data"; readonly id: number; readonly ok: false; readonly diagnostic: string };
 
 /** One value of a visible step (./step.ts). */
 export interface StepValue {
@@ -16,7 +31,45 @@ export interface StepValue {
   readonly max: number;
   /** Its line in model.ts. */
   readonly line: number | null;
+  /** Its name in the generated module (the textbook name: z1, h1, delta2, dW1), when it has one. */
+  readonly code: string | null;
+  /** A larger tensor as a grid of at most 48 × 48 cells, each the mean of the elements it covers (rows × cols, row-major). */
+  readonly heat: { readonly rows: number; readonly cols: number; readonly cells: readonly number[] } | null;
 }
+
+/** A backward equation the exercise can hide (./exercise.ts). */
+export interface ExerciseTarget {
+  /** Its name in the generated code and explain: delta2, dh1, dW1. */
+  readonly name: string;
+  /** What it is: `δ₂ = ∂L/∂z₂`. */
+  readonly meaning: string;
+  /** Where in model.ts (`model.ts:16:13`). */
+  readonly loc: string;
+  /** The derivative rule that produced it (`sigmoid'`). */
+  readonly origin: string | null;
+  readonly shape: readonly string[];
+  /** The values an answer may use. */
+  readonly uses: readonly string[];
+}
+
+export type GradeResult =
+  | {
+      readonly ok: true;
+      /** exact: every element equal; approximate: within a relative 1e-9; different: not. */
+      readonly verdict: "exact" | "approximate" | "different";
+      readonly elements: number;
+      readonly maxDifference: number;
+      readonly maxRelative: number;
+      /** The (flat) index of the largest difference. */
+      readonly worst: number;
+      /** Both values in full when they are small. */
+      readonly yours: readonly number[] | null;
+      readonly compilers: readonly number[] | null;
+      readonly shapeNote: string | null;
+    }
+  | { readonly ok: false; readonly diagnostic: string };
+
+export type GradeReply = { readonly kind: "grade"; readonly id: number; readonly target: string } & GradeResult;
 
 export type StepReply =
   | { readonly kind: "step"; readonly id: number; readonly ok: true; readonly step: number; readonly loss: number; readonly data: string; readonly values: readonly StepValue[] }
@@ -37,6 +90,8 @@ export type CompileReply =
       readonly params: readonly string[];
       /** `gradc graph` (forward) as Mermaid text. */
       readonly mermaid: string;
+      /** The backward equations the exercise can hide. */
+      readonly exercises: readonly ExerciseTarget[];
       readonly ms: number;
     }
   | {
@@ -57,8 +112,10 @@ export interface DataSet {
 }
 
 export type TrainRequest =
-  | { readonly kind: "start"; readonly javascript: string; readonly steps: number }
-  | { readonly kind: "stop" };
+  | { readonly kind: "start"; readonly javascript: string; readonly steps: number; readonly csv: CsvFile | null }
+  | { readonly kind: "stop" }
+  /** The trained parameters and optimizer state as a checkpoint file (runtime/checkpointFormat.ts). */
+  | { readonly kind: "checkpoint"; readonly javascript: string };
 
 export type TrainReply =
   | { readonly kind: "data"; readonly name: string; readonly rows: number }
@@ -71,4 +128,5 @@ export type TrainReply =
       readonly losses: readonly number[];
       readonly stepsPerSecond: number;
     }
-  | { readonly kind: "error"; readonly message: string };
+  | { readonly kind: "error"; readonly message: string }
+  | { readonly kind: "checkpoint"; readonly bytes: Uint8Array; readonly step: number };

@@ -3,32 +3,62 @@
 // forward pass is listed in order, then the backward pass's (dz2 = δ₂ = ∂L/∂z2, …) and each parameter's
 // gradient in the order backpropagation reaches them, each with the model.ts line it comes from; the generated trainer
 // then takes the step, so the next press shows the next one.
+import { derive } from "../../compiler/explain/derivation.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { specialize } from "../../compiler/passes/specialize.js";
 import type { StepValue } from "./protocol.js";
 
-/** Tensors of at most this many elements are shown in full; larger ones by their norm and range. */
+/** Tensors of at most this many elements are shown in full; larger ones by their norm, range and a heat map. */
 const FULL = 16;
+/** A heat map has at most this many rows and columns of cells. */
+const HEAT = 48;
+
+/** The tensor as rows × its last dimension, binned into at most HEAT × HEAT cells of means. */
+function heatMap(data: ArrayLike<number>, shape: readonly number[]): NonNullable<StepValue["heat"]> {
+  const cols = shape.length ? shape[shape.length - 1]! : 1;
+  const rows = data.length / cols;
+  const [r, c] = [Math.min(rows, HEAT), Math.min(cols, HEAT)];
+  const sums = new Float64Array(r * c);
+  const counts = new Float64Array(r * c);
+  for (let i = 0; i < rows; i++) {
+    const ci = Math.floor((i * r) / rows) * c;
+    for (let j = 0; j < cols; j++) {
+      const k = ci + Math.floor((j * c) / cols);
+      sums[k]! += data[i * cols + j]!;
+      counts[k]!++;
+    }
+  }
+  return { rows: r, cols: c, cells: Array.from(sums, (v, k) => v / counts[k]!) };
+}
 
 export function stepValues(optimized: Graph, inputs: Readonly<Record<string, ArrayLike<number>>>, params: Readonly<Record<string, ArrayLike<number>>>): StepValue[] {
   const g = specialize("train")(optimized).graph;
   const values = evaluate(g, { inputs, params });
+  // The generated module names its variables as explain does (z1, h1, delta2, dW1): the links into it.
+  const codeNames = derive(g, "model.ts").plainNames;
   const show = (n: Node, name: string, kind: StepValue["kind"]): StepValue => {
     const t = values.get(n)!;
-    const data = Array.from(t.data);
-    let norm = 0;
-    for (const v of data) norm += v * v;
+    let [norm, min, max] = [0, Infinity, -Infinity];
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i]!;
+      norm += v * v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    const full = t.data.length <= FULL;
     return {
       name,
       kind,
       shape: [...t.shape],
-      values: data.length <= FULL ? data : null,
+      values: full ? Array.from(t.data) : null,
       norm: Math.sqrt(norm),
-      min: Math.min(...data),
-      max: Math.max(...data),
+      min,
+      max,
       line: n.loc.line || null,
+      code: kind === "input" || kind === "param" ? name : (codeNames.get(n) ?? null),
+      heat: full ? null : heatMap(t.data, t.shape),
     };
   };
   // The forward pass is what the loss and outputs depend on; the other named values are the backward
@@ -45,6 +75,6 @@ export function stepValues(optimized: Graph, inputs: Readonly<Record<string, Arr
   const nameOf = (n: Node) => (n.op === "param" || n.op === "input" ? String(n.attrs.name) : n.name!);
   const out = named.filter((n) => forward.has(n)).map((n) => show(n, nameOf(n), n.op === "param" ? "param" : n.op === "input" ? "input" : "forward"));
   for (const n of named) if (!forward.has(n)) out.push(show(n, nameOf(n), "gradient"));
-  for (const [name, d] of [...g.grads].reverse()) out.push(show(d, `∂L/∂${name}`, "gradient"));
+  for (const [name, d] of [...g.grads].reverse()) out.push({ ...show(d, `∂L/∂${name}`, "gradient"), code: `d${name}` });
   return out;
 }
