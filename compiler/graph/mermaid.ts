@@ -34,7 +34,7 @@ const SHAPES: Readonly<Record<Role, readonly [string, string]>> = {
   paramGradient: ["[[", "]]"],
 };
 
-const nodeLine = (n: DrawnNode): string => `${n.key}${SHAPES[n.role][0]}${quoted([n.label])}${SHAPES[n.role][1]}`;
+const nodeLine = (n: DrawnNode): string => `${n.key}${SHAPES[n.role][0]}${quoted(n.note === undefined ? [n.label] : [n.label, n.note])}${SHAPES[n.role][1]}`;
 
 export function toMermaid(d: Drawing): string {
   const out: string[] = ["---", `title: ${JSON.stringify(d.title)}`, "---", "flowchart TB"];

@@ -33,6 +33,8 @@ export interface DrawnNode {
   readonly role: Role;
   /** Where in model.ts the node comes from (`model.ts:11:14`), or "" for nodes the compiler made. */
   readonly where: string;
+  /** A second line under the label (the playground's Step writes the node's value there). */
+  readonly note?: string;
 }
 
 export interface DrawnEdge {
@@ -70,7 +72,11 @@ export interface DrawingOptions {
 
 /** The drawing of an optimized graph (`optimize(traced).graph`). */
 export function drawing(optimized: Graph, options: DrawingOptions): Drawing {
-  const pass = options.backward ? trainPass(optimized) : evaluatePass(optimized);
+  return drawPass(options.backward ? trainPass(optimized) : evaluatePass(optimized), options);
+}
+
+/** The drawing of one pass (`trainPass(optimized)` when options.backward): node keys are `n` + the pass graph's node ids. */
+export function drawPass(pass: PassGraph, options: DrawingOptions): Drawing {
   const p = plan(pass.graph, pass.roots);
   const names = readableNames(pass.graph);
   const gradient = (n: Node) => !pass.forward.has(n);

@@ -68,9 +68,9 @@ async function step(id: number): Promise<StepReply> {
   try {
     const s = await ensureSession();
     const batch = batchOf(s.data, s.step * s.size, s.size);
-    const values = stepValues(last!.graph, batch, s.trainer.params);
+    const { values, mermaid } = stepValues(last!.graph, batch, s.trainer.params);
     const loss = s.trainer.step(batch);
-    return { kind: "step", id, ok: true, step: ++s.step, loss, data: s.data.name, values };
+    return { kind: "step", id, ok: true, step: ++s.step, loss, data: s.data.name, values, mermaid };
   } catch (e) {
     return { kind: "step", id, ok: false, message: describe(e, csv?.text) };
   }

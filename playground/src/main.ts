@@ -91,6 +91,7 @@ compiler.onmessage = (event: MessageEvent<CompileReply | StepReply | DataReply |
     return;
   }
   last = r;
+  stepGraph = null;
   $("diagnostics").textContent = "";
   editor.dispatch({ effects: setErrorLine.of(null) });
   showExercises(r.exercises);
@@ -218,19 +219,26 @@ function showExplain(latex: string, params: readonly string[]): void {
   flush(false);
 }
 
-/** Mermaid (a large library) is loaded when the graph is first shown; each compile's graph is drawn once. */
+/**
+ * Mermaid (a large library) is loaded when the graph is first shown; each graph is drawn once: the
+ * compiled model's forward graph, or after a Step the training pass with that step's values.
+ */
 let mermaid: Promise<typeof import("mermaid").default> | null = null;
-let drawn = 0;
+let drawn = "";
+/** The last Step's graph, until the next compile. */
+let stepGraph: { readonly key: string; readonly text: string } | null = null;
 async function showGraph(): Promise<void> {
   const r = last;
-  if (!r || drawn === r.id) return;
-  drawn = r.id;
+  if (!r) return;
+  const shown = stepGraph ?? { key: String(r.id), text: r.mermaid };
+  if (drawn === shown.key) return;
+  drawn = shown.key;
   mermaid ??= import("mermaid").then((m) => {
     m.default.initialize({ startOnLoad: false, securityLevel: "strict", maxTextSize: 1_000_000, maxEdges: 5000 });
     return m.default;
   });
   try {
-    const { svg } = await (await mermaid).render(`graph-${r.id}`, r.mermaid);
+    const { svg } = await (await mermaid).render(`graph-${shown.key.replace(":", "-")}`, shown.text);
     if (r === last) $("graph").innerHTML = svg;
   } catch (e) {
     if (r === last) $("graph").textContent = `Mermaid could not draw the graph: ${e instanceof Error ? e.message : String(e)}`;
@@ -289,17 +297,18 @@ function showStep(r: StepReply): void {
   const head = document.createElement("p");
   head.textContent = `Step ${r.step} on ${r.data}: loss ${Number(r.loss.toPrecision(6))} (before the update). Values from the compiler's float64 interpreter, forward then the gradients in reverse order.`;
   const table = document.createElement("table");
-  table.innerHTML = "<tr><th>value</th><th>shape</th><th>model.ts</th><th></th><th>generated code</th></tr>";
+  table.innerHTML = "<tr><th>value</th><th>shape</th><th>model.ts</th><th></th><th>generated code</th><th>explain</th></tr>";
   for (const v of r.values) {
     const tr = table.insertRow();
     tr.className = v.kind;
-    for (const text of [v.name, `[${v.shape.join(", ")}]`, "", formatValue(v), ""]) tr.insertCell().textContent = text;
+    for (const text of [v.name, `[${v.shape.join(", ")}]`, "", formatValue(v), "", v.formula ?? ""]) tr.insertCell().textContent = text;
     if (v.line) tr.cells[2]!.append(link(`line ${v.line}`, "show it in the editor", () => goToModelLine(v.line!)));
     if (v.heat) tr.cells[3]!.append(heatCanvas(v.heat));
     const code = v.code;
     if (code && linesOf(code).length) tr.cells[4]!.append(link(code, "show where the generated module computes it", () => goToCode(code)));
   }
   out.append(head, table);
+  stepGraph = { key: `${r.id}:${r.step}`, text: r.mermaid };
   showTab("step-values");
 }
 

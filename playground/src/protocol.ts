@@ -33,6 +33,8 @@ export interface StepValue {
   readonly line: number | null;
   /** Its name in the generated module (the textbook name: z1, h1, delta2, dW1), when it has one. */
   readonly code: string | null;
+  /** Its equation's right side as `gradc explain` writes it (`v₁ ⊙ (y ⊙ (1 − y))`), when it has one. */
+  readonly formula: string | null;
   /** A larger tensor as a grid of at most 48 × 48 cells, each the mean of the elements it covers (rows × cols, row-major). */
   readonly heat: { readonly rows: number; readonly cols: number; readonly cells: readonly number[] } | null;
 }
@@ -72,7 +74,17 @@ export type GradeResult =
 export type GradeReply = { readonly kind: "grade"; readonly id: number; readonly target: string } & GradeResult;
 
 export type StepReply =
-  | { readonly kind: "step"; readonly id: number; readonly ok: true; readonly step: number; readonly loss: number; readonly data: string; readonly values: readonly StepValue[] }
+  | {
+      readonly kind: "step";
+      readonly id: number;
+      readonly ok: true;
+      readonly step: number;
+      readonly loss: number;
+      readonly data: string;
+      readonly values: readonly StepValue[];
+      /** The training pass's graph (forward and backward) with each node's value, as Mermaid text. */
+      readonly mermaid: string;
+    }
   | { readonly kind: "step"; readonly id: number; readonly ok: false; readonly message: string };
 
 export type CompileReply =

@@ -1,13 +1,18 @@
 // "Step": one training step made visible. The compiler's reference interpreter (float64) evaluates
-// the optimized training graph on the current parameters and one batch, and every named value of the
-// forward pass is listed in order, then the backward pass's (dz2 = δ₂ = ∂L/∂z2, …) and each parameter's
-// gradient in the order backpropagation reaches them, each with the model.ts line it comes from; the generated trainer
-// then takes the step, so the next press shows the next one.
+// the training pass the generated module is made from on the current parameters and one batch, and
+// every named value of the forward pass is listed in order, then the backward pass's (dz2 = δ₂ =
+// ∂L/∂z2, …) and each parameter's gradient in the order backpropagation reaches them, each with the
+// model.ts line it comes from, explain's formula and its name in the generated code; the training
+// pass's graph is drawn with each node's value under its label. The generated trainer then takes the
+// step, so the next press shows the next one.
+import { trainPass } from "../../compiler/emit/passGraphs.js";
 import { derive } from "../../compiler/explain/derivation.js";
+import { toMermaid } from "../../compiler/graph/mermaid.js";
+import { drawPass } from "../../compiler/graph/model.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
+import type { Tensor } from "../../compiler/ir/tensor.js";
 import type { Node } from "../../compiler/ir/node.js";
-import { specialize } from "../../compiler/passes/specialize.js";
 import type { StepValue } from "./protocol.js";
 
 /** Tensors of at most this many elements are shown in full; larger ones by their norm, range and a heat map. */
@@ -33,11 +38,27 @@ function heatMap(data: ArrayLike<number>, shape: readonly number[]): NonNullable
   return { rows: r, cols: c, cells: Array.from(sums, (v, k) => v / counts[k]!) };
 }
 
-export function stepValues(optimized: Graph, inputs: Readonly<Record<string, ArrayLike<number>>>, params: Readonly<Record<string, ArrayLike<number>>>): StepValue[] {
-  const g = specialize("train")(optimized).graph;
+/** A value in one short line: in full when small, else its norm and range. */
+export function valueText(data: ArrayLike<number>): string {
+  const n = (x: number) => String(Number(x.toPrecision(5)));
+  if (data.length <= FULL) return data.length === 1 ? n(data[0]!) : `[${Array.from(data, n).join(", ")}]`;
+  let [norm, min, max] = [0, Infinity, -Infinity];
+  for (let i = 0; i < data.length; i++) {
+    norm += data[i]! * data[i]!;
+    min = Math.min(min, data[i]!);
+    max = Math.max(max, data[i]!);
+  }
+  return `‖·‖ = ${n(Math.sqrt(norm))}, min ${n(min)}, max ${n(max)}`;
+}
+
+export function stepValues(optimized: Graph, inputs: Readonly<Record<string, ArrayLike<number>>>, params: Readonly<Record<string, ArrayLike<number>>>): { values: StepValue[]; mermaid: string } {
+  const pass = trainPass(optimized);
+  const g = pass.graph;
   const values = evaluate(g, { inputs, params });
   // The generated module names its variables as explain does (z1, h1, delta2, dW1): the links into it.
-  const codeNames = derive(g, "model.ts").plainNames;
+  const derivation = derive(g, "model.ts");
+  const codeNames = derivation.plainNames;
+  const formulas = new Map([...derivation.forward, ...derivation.backward].map((e) => [e.node, e.rhs.text]));
   const show = (n: Node, name: string, kind: StepValue["kind"]): StepValue => {
     const t = values.get(n)!;
     let [norm, min, max] = [0, Infinity, -Infinity];
@@ -58,6 +79,7 @@ export function stepValues(optimized: Graph, inputs: Readonly<Record<string, Arr
       max,
       line: n.loc.line || null,
       code: kind === "input" || kind === "param" ? name : (codeNames.get(n) ?? null),
+      formula: formulas.get(n) ?? null,
       heat: full ? null : heatMap(t.data, t.shape),
     };
   };
@@ -76,5 +98,19 @@ export function stepValues(optimized: Graph, inputs: Readonly<Record<string, Arr
   const out = named.filter((n) => forward.has(n)).map((n) => show(n, nameOf(n), n.op === "param" ? "param" : n.op === "input" ? "input" : "forward"));
   for (const n of named) if (!forward.has(n)) out.push(show(n, nameOf(n), "gradient"));
   for (const [name, d] of [...g.grads].reverse()) out.push({ ...show(d, `∂L/∂${name}`, "gradient"), code: `d${name}` });
-  return out;
+  return { values: out, mermaid: toMermaid(valuesOnGraph(drawPass(pass, { backward: true, source: "model.ts" }), g, values)) };
+}
+
+/** The drawing with each computed node's value as a second line (`= [0.1, 0.2]`, or its norm and range). */
+function valuesOnGraph(d: ReturnType<typeof drawPass>, g: Graph, values: ReadonlyMap<Node, Tensor>): ReturnType<typeof drawPass> {
+  const byKey = new Map(g.nodes.map((n) => [`n${n.id}`, n]));
+  return {
+    ...d,
+    title: `${d.title}; one step's values (float64)`,
+    nodes: d.nodes.map((dn) => {
+      const n = byKey.get(dn.key);
+      const t = n && n.op !== "const" && n.op !== "dim" ? values.get(n) : undefined;
+      return t ? { ...dn, note: `= ${valueText(t.data)}` } : dn;
+    }),
+  };
 }

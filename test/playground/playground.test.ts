@@ -223,6 +223,18 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
     const cells = await page.$$eval("#step-values tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     expect(cells.find((r) => r[0] === "dz2")?.[4]).toBe("delta2");
     expect(cells.find((r) => r[0] === "∂L/∂W1")?.[4]).toBe("dW1");
+    // Beside each value, explain's formula for it.
+    expect(cells.find((r) => r[0] === "dz2")?.[5]).toBe("v₁ ⊙ (y ⊙ (1 − y))");
+    expect(cells.find((r) => r[0] === "∂L/∂W1")?.[5]).toBe("xᵀ·δ₁");
+    // On the graph: the training pass, each node's value under its label.
+    await page.click('nav button[data-tab="graph"]');
+    await waitText("#graph", `(t) => t.includes("∂L/∂W1")`);
+    const graph = await text("#graph");
+    expect(graph).toContain("one step's values");
+    const w1Text = cells.find((r) => r[0] === "W1")![3]!;
+    expect(graph).toContain(`= ${w1Text}`);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUTPUT, "step-graph.png") });
     // The generated-code link shows the training pass's line for δ₂, highlighted.
     await page.evaluate(() => [...document.querySelectorAll<HTMLButtonElement>("#step-values button.link")].find((b) => b.textContent === "delta2")!.click());
     expect(await page.$eval('nav button[data-tab="generated"]', (b) => b.classList.contains("active"))).toBe(true);
