@@ -212,6 +212,12 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
     const after = m.evaluate(params, xor).loss;
     expect(after).toBeLessThan(before / 2);
     expect(after).toBeLessThan(0.05);
+    // gradc export takes it as the parameters of the ONNX model.
+    const onnx = path.join(OUTPUT, "xor.onnx");
+    rmSync(onnx, { force: true });
+    const exported = spawnSync(process.execPath, ["bin/gradc.js", "export", "examples/xor/model.ts", "--onnx", "--checkpoint", path.join(downloads, "model.ckpt"), "-o", onnx], { cwd: root, encoding: "utf8" });
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(existsSync(onnx)).toBe(true);
   }, 300_000);
 
   it("Step links each value to its model.ts line and its place in the generated code, and draws larger ones as heat maps", async () => {
