@@ -1,5 +1,7 @@
 // The only place passes are ordered. Reads top to bottom: stabilize the forward graph, differentiate
-// it, then optimize forward and backward together.
+// it, then optimize forward and backward together; then the two graphs the generated module's passes
+// are lowered from (training and inference), which the emitter, explain and `gradc graph` all take
+// from here.
 import { grad } from "./autodiff/grad.js";
 import type { Graph } from "./ir/graph.js";
 import { flops } from "./ir/flops.js";
@@ -14,6 +16,7 @@ import type { Pass } from "./passes/pass.js";
 import { reuseForward } from "./passes/reuseForward.js";
 import { scanBodies } from "./passes/scanBodies.js";
 import { simplify } from "./passes/simplify.js";
+import { specialize } from "./passes/specialize.js";
 import { stabilize } from "./passes/stabilize.js";
 
 /** The passes a scan's body gets: those of the forward graph (stabilize, simplify, constFold), then cse and dce. */
@@ -93,3 +96,9 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("dce", dce, g);
   return { forward, graph: g, report };
 }
+
+/** The graph the training pass is lowered from: training mode (dropout masks, batch statistics), no gradient markers. */
+export const trainingGraph = (optimized: Graph): Graph => sequence(optimized, [specialize("train"), eraseGradientMarkers]).graph;
+
+/** The graph forward() and evaluate() are lowered from: inference mode, no gradient markers, simplified once more. */
+export const inferenceGraph = (optimized: Graph): Graph => sequence(optimized, [specialize("infer"), eraseGradientMarkers, simplify, cse]).graph;

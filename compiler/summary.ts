@@ -18,7 +18,7 @@
 // FLOPs are compiler/ir/flops.ts's count at batch 1; a row is named as `gradc explain` names its output.
 // Nothing here writes a file. Test: test/cli/summary.test.ts (through the CLI, on every example).
 import { basename } from "node:path";
-import { inferenceGraph, trainingGraph } from "./emit/passGraphs.js";
+import { inferenceGraph, trainingGraph } from "./pipeline.js";
 import { derive } from "./explain/derivation.js";
 import { findLayers } from "./explain/layers.js";
 import { findLayerNorms } from "./export/layerNorm.js";

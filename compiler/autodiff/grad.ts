@@ -4,7 +4,7 @@
 import { broadcastTo, scalar } from "../dsl/core.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { inBuilder, rebuild } from "../ir/rewrite.js";
+import { inBuilder, rebuild } from "../passes/rewrite.js";
 import { reverseSweep } from "./sweep.js";
 
 export function grad(g: Graph): Graph {

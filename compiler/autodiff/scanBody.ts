@@ -14,7 +14,7 @@ import { newBuilder } from "../ir/context.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { noLoc } from "../ir/loc.js";
 import type { Builder, Node } from "../ir/node.js";
-import { inBuilder } from "../ir/rewrite.js";
+import { inBuilder } from "../passes/rewrite.js";
 import { builders } from "./builders.js";
 import { reverseSweep } from "./sweep.js";
 

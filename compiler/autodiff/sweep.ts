@@ -6,7 +6,7 @@
 // Ops with several results (a scan) are read through `part` nodes: the sweep collects the adjoint of
 // each part and hands them to the op's `vjpParts` together, once all are known.
 import type { Builder, Node } from "../ir/node.js";
-import { inBuilder } from "../ir/rewrite.js";
+import { inBuilder } from "../passes/rewrite.js";
 import { formatShape, sameShape } from "../ir/shape.js";
 import { opOf } from "../ops/op.js";
 import { builders } from "./builders.js";

@@ -6,10 +6,7 @@
 //  - evaluate: the inference-mode graph → the loss and the outputs (forward() is its outputs only).
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { cse } from "../passes/cse.js";
-import { eraseGradientMarkers } from "../passes/eraseGradientMarkers.js";
-import { simplify } from "../passes/simplify.js";
-import { specialize } from "../passes/specialize.js";
+import { inferenceGraph, trainingGraph } from "../pipeline.js";
 
 export interface PassGraph {
   readonly graph: Graph;
@@ -18,11 +15,7 @@ export interface PassGraph {
   readonly forward: ReadonlySet<Node>;
 }
 
-/** The graph the training pass is lowered from (dropout and batchNorm in training mode; no gradient markers). */
-export const trainingGraph = (optimized: Graph): Graph => eraseGradientMarkers(specialize("train")(optimized).graph).graph;
-
-/** The graph forward() and evaluate() are lowered from (inference mode, no gradient markers, simplified once more). */
-export const inferenceGraph = (optimized: Graph): Graph => cse(simplify(eraseGradientMarkers(specialize("infer")(optimized).graph).graph).graph).graph;
+export { inferenceGraph, trainingGraph };
 
 const forwardValues = (g: Graph): Set<Node> => reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
 

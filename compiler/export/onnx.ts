@@ -16,7 +16,7 @@ import { codes, GradcError, isGradcError } from "../diagnostics.js";
 import { version } from "../version.js";
 import { readCheckpointBytes } from "./checkpointBytes.js";
 import { displayPath } from "../../runtime/userErrors.js";
-import { inferenceGraph } from "../emit/passGraphs.js";
+import { inferenceGraph } from "../pipeline.js";
 import { loadModel } from "../frontend/load.js";
 import type { Graph } from "../ir/graph.js";
 import { optimize } from "../pipeline.js";

@@ -3,7 +3,7 @@
 // Test: test/passes/constFold.test.ts
 import { constant, scalar } from "../dsl/core.js";
 import { makeGraph } from "../ir/graph.js";
-import { rebuild } from "../ir/rewrite.js";
+import { rebuild } from "./rewrite.js";
 import { isStatic } from "../ir/shape.js";
 import { constOp } from "../ops/leaf.js";
 import { opOf } from "../ops/op.js";

@@ -4,7 +4,7 @@
 // ../emit/passGraphs.ts and ./scanBodies.ts): they cost no copy and no loop in emitted code. The
 // optimized joint graph keeps them, so `gradc explain` shows where a gradient was stopped or given.
 // Test: test/passes/eraseGradientMarkers.test.ts
-import { rebuild } from "../ir/rewrite.js";
+import { rebuild } from "./rewrite.js";
 import type { Pass } from "./pass.js";
 
 const MARKERS: ReadonlySet<string> = new Set(["stopGradient", "customGradient"]);

@@ -1,26 +1,20 @@
 // Transposes are never materialized: a 2-D transpose feeding a matmul becomes the matmul's
-// transA/transB flag, which the lowering turns into index arithmetic.
+// transA/transB flag, which the lowering turns into index arithmetic. Rules as data (./rules.ts): the
+// replacement is a function because it flips flags of the matched matmul; the first rule that fits
+// wins, so a matmul with both operands transposed is one change.
 // Test: test/passes/foldTranspose.test.ts
 import { make } from "../ir/context.js";
-import { makeGraph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { rebuild } from "../ir/rewrite.js";
-import type { Pass } from "./pass.js";
 import { matmulOp } from "../ops/matmul.js";
+import { rewritePass, rule } from "./rules.js";
 
-const isTranspose2d = (n: Node) => n.op === "transpose" && n.shape.length === 2;
+/** The operand at `i` is a 2-D transpose (perm [1, 0]): a flag can stand for it. */
+const transposed2d = (i: 0 | 1) => (n: Node) => n.inputs[i]!.shape.length === 2;
 
-export const foldTranspose: Pass = (g) => {
-  let changes = 0;
-  const { graph } = rebuild(g, (n) => {
-    if (n.op !== "matmul") return undefined;
-    const [a, b] = n.inputs as [Node, Node];
-    if (!isTranspose2d(a) && !isTranspose2d(b)) return undefined;
-    changes++;
-    return make(matmulOp, [isTranspose2d(a) ? a.inputs[0]! : a, isTranspose2d(b) ? b.inputs[0]! : b], {
-      transA: isTranspose2d(a) ? !n.attrs.transA : n.attrs.transA,
-      transB: isTranspose2d(b) ? !n.attrs.transB : n.attrs.transB,
-    });
-  });
-  return { graph: makeGraph(graph), changes };
-};
+export const foldTransposeRules = [
+  rule("matmul(transpose(a), transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: !n.attrs.transB }), "matmul(aᵀ, bᵀ) → matmul with both flags flipped", { when: (n) => transposed2d(0)(n) && transposed2d(1)(n) }),
+  rule("matmul(transpose(a), b)", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: n.attrs.transB }), "matmul(aᵀ, b) → matmul with transA flipped", { when: transposed2d(0) }),
+  rule("matmul(a, transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: n.attrs.transA, transB: !n.attrs.transB }), "matmul(a, bᵀ) → matmul with transB flipped", { when: transposed2d(1) }),
+];
+
+export const foldTranspose = rewritePass(foldTransposeRules);

@@ -7,7 +7,7 @@
 import { concat } from "../dsl/indexing.js";
 import { makeGraph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { rebuild } from "../ir/rewrite.js";
+import { rebuild } from "./rewrite.js";
 import type { Pass } from "./pass.js";
 
 /** Whether n is an add of two operands of its own shape (a sum the pass looks through). */

@@ -15,7 +15,7 @@ import { broadcastTo, reshape } from "../dsl/core.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { rebuild } from "../ir/rewrite.js";
+import { rebuild } from "./rewrite.js";
 import { broadcastShapes, sameShape, staticPart } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
 import type { PassResult } from "./pass.js";

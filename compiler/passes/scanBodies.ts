@@ -8,7 +8,7 @@
 // Test: test/passes/scanBodies.test.ts
 import { make } from "../ir/context.js";
 import { makeGraph, type Graph } from "../ir/graph.js";
-import { rebuild } from "../ir/rewrite.js";
+import { rebuild } from "./rewrite.js";
 import { differentiateBody } from "../autodiff/scanBody.js";
 import { bodyKey } from "../ir/body.js";
 import { type ScanAttrs, type ScanBody, scanOp, userOutputs } from "../ops/scan.js";

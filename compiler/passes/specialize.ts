@@ -1,27 +1,19 @@
 // Specialize a graph to training or to inference: select(train, infer) keeps one branch, and a
 // dropout mask stays (training) or becomes 1 (inference). Each generated pass is lowered from the
-// graph of its mode. Test: test/passes/specialize.test.ts
-import { broadcastTo, scalar } from "../dsl/core.js";
-import { makeGraph } from "../ir/graph.js";
-import { rebuild } from "../ir/rewrite.js";
+// graph of its mode. Rules as data (./rules.ts), one set per mode. Test: test/passes/specialize.test.ts
 import type { Pass } from "./pass.js";
+import { rewritePass, rule } from "./rules.js";
 
 export type Mode = "train" | "infer";
 
-export const specialize =
-  (mode: Mode): Pass =>
-  (g) => {
-    let changes = 0;
-    const { graph } = rebuild(g, (n) => {
-      if (n.op === "select") {
-        changes++;
-        return n.inputs[mode === "train" ? 0 : 1];
-      }
-      if (n.op === "dropoutMask" && mode === "infer") {
-        changes++;
-        return broadcastTo(scalar(1), n.shape);
-      }
-      return undefined;
-    });
-    return { graph: makeGraph(graph), changes };
-  };
+export const specializeRules = {
+  train: [rule("select(a, b)", "a", "select(train, infer) → train: the training pass keeps the training branch")],
+  infer: [
+    rule("select(a, b)", "b", "select(train, infer) → infer: forward() and evaluate() keep the inference branch"),
+    rule("dropoutMask()", "1", "dropout mask → 1: inference keeps every unit"),
+  ],
+} as const;
+
+const passes: Readonly<Record<Mode, Pass>> = { train: rewritePass(specializeRules.train), infer: rewritePass(specializeRules.infer) };
+
+export const specialize = (mode: Mode): Pass => passes[mode];

@@ -8,7 +8,7 @@ import { makeGraph } from "../../compiler/ir/graph.js";
 import { noLoc } from "../../compiler/ir/loc.js";
 import { Builder } from "../../compiler/ir/node.js";
 import { printGraph } from "../../compiler/ir/print.js";
-import { rebuild } from "../../compiler/ir/rewrite.js";
+import { rebuild } from "../../compiler/passes/rewrite.js";
 import { getOp } from "../../compiler/ops/index.js";
 import { traced } from "../passes/util.js";
 import { nonEmpty } from "../helpers/nonEmpty.js";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { grad } from "../../compiler/autodiff/grad.js";
 import * as d from "../../compiler/dsl/core.js";
 import { makeGraph, type Graph } from "../../compiler/ir/graph.js";
-import { inBuilder, rebuild } from "../../compiler/ir/rewrite.js";
+import { inBuilder, rebuild } from "../../compiler/passes/rewrite.js";
 import { checkGradients, gradientReport, interpretedGradients, type Values } from "../helpers/gradcheck.js";
 
 const mlp = () => {

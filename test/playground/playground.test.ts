@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import type { Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain ES module without declarations
 import { serve } from "../../playground/serve.mjs";
@@ -153,7 +153,7 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
     mkdirSync(OUTPUT, { recursive: true });
     const bad = path.join(OUTPUT, "bad.csv");
     writeFileSync(bad, "x0,x1,y\n0,0,0\n0,oops,1\n");
-    const input = (await page.$("#data-file"))!;
+    const input = (await page.$("#data-file")) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(bad);
     await waitText("#diagnostics", `(t) => t.includes("GC3005")`);
     expect(await text("#diagnostics")).toBe('bad.csv:3 - error GC3005: column "x1": "oops" is not a number\n\n3 0,oops,1\n');

@@ -10,7 +10,7 @@ import { Names } from "../../compiler/emit/names.js";
 import { formula } from "../../compiler/emit/notation.js";
 import { makeGraph, type Graph } from "../../compiler/ir/graph.js";
 import { printGraph } from "../../compiler/ir/print.js";
-import { rebuild } from "../../compiler/ir/rewrite.js";
+import { rebuild } from "../../compiler/passes/rewrite.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { shareArrays, type Lifetime, type SharedArray } from "../../compiler/lower/memory.js";
 import { getOp } from "../../compiler/ops/index.js";

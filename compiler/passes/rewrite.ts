@@ -1,9 +1,9 @@
 // Rebuilding a graph into a fresh builder: the mechanism every pass is made of. Rebuilding alone
 // merges identical nodes (hash-consing) and drops unreachable ones; a hook may replace each node as
 // it is rebuilt (its inputs already rebuilt), building replacements with DSL functions.
-import { createContext, withContext } from "./context.js";
-import { makeGraph, type Graph } from "./graph.js";
-import type { Builder, Node } from "./node.js";
+import { createContext, withContext } from "../ir/context.js";
+import { makeGraph, type Graph } from "../ir/graph.js";
+import type { Builder, Node } from "../ir/node.js";
 
 export type RewriteHook = (node: Node) => Node | undefined;
 
