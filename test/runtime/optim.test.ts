@@ -314,6 +314,9 @@ describe("options and their checks", () => {
     expect(() => createTrainerOptimizer(null as never, [2, 1], named, "f64")).toThrow(
       "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got null",
     );
+    expect(() => createTrainerOptimizer(5 as never, [2, 1], named, "f64")).toThrow(
+      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got 5",
+    );
     expect(() => createTrainerOptimizer({ optimizer: { kind: "sgd", lr: 0.1 }, clipGradnorm: 1 } as never, [2, 1], named, "f64")).toThrow(
       'createTrainer: unknown option "clipGradnorm"; expected optimizer, seed, groups, clipGradNorm, clipGradValue',
     );
@@ -370,6 +373,16 @@ describe("options and their checks", () => {
     expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { groups: [{ params: ["w"] }] })).toThrow(
       "optimizer groups need the 1 parameters' names and shapes (options.params), got none",
     );
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1, 1], "f64", { params: [{ name: "w", shape: [1] }], groups: [{ params: ["w"] }] })).toThrow(
+      "optimizer groups need the 2 parameters' names and shapes (options.params), got 1",
+    );
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { clipGradNorm: 0 })).toThrow("clipGradNorm must be a finite number > 0, got 0");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { clipGradValue: -1 })).toThrow("clipGradValue must be a finite number > 0, got -1");
+  });
+
+  it("an empty list of groups needs no parameter names: it is no groups", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { groups: [] });
+    expect(opt.groups).toEqual([]);
   });
 
   it("keeps its own copy of the sizes", () => {
@@ -476,6 +489,14 @@ describe("values a wrong branch would change", () => {
     opt.step([new Float64Array(2)], [Float64Array.of(1, 2)]);
     opt.loadState({ kind: "adam", stepCount: 0 });
     expect(opt.state()).toEqual({ kind: "adam", stepCount: 0, expAvg: [new Float64Array(2)], expAvgSq: [new Float64Array(2)] });
+  });
+
+  it("Adam: a snapshot of step 0 that has one moment list must have both (they are loaded, not dropped)", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2], "f64");
+    expect(() => opt.loadState({ kind: "adam", stepCount: 0, expAvg: [[1, 2]] })).toThrow("optimizer state: expAvgSq must hold 1 buffers, got none");
+    expect(() => opt.loadState({ kind: "adam", stepCount: 0, expAvgSq: [[1, 2]] })).toThrow("optimizer state: expAvg must hold 1 buffers, got none");
+    opt.loadState({ kind: "adam", stepCount: 0, expAvg: [[1, 2]], expAvgSq: [[3, 4]] });
+    expect(opt.state()).toEqual({ kind: "adam", stepCount: 0, expAvg: [Float64Array.of(1, 2)], expAvgSq: [Float64Array.of(3, 4)] });
   });
 
   it("step names a parameter list or a parameter of the wrong size even when the gradients fit", () => {
