@@ -13,8 +13,10 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   loadCheckpoint,
+  readValues,
   restoreInto,
   saveCheckpoint,
+  writeValues,
   type CheckpointData,
   type CheckpointSpec,
 } from "../../runtime/checkpoint.js";
@@ -726,9 +728,11 @@ describe("bad arguments are refused with a message", () => {
     expect(ckpt.extra).toEqual({ a: { lr: 0.5 }, b: [{ lr: 0.5 }] });
   });
 
-  it("restoreInto refuses params that are not an object", () => {
+  it("restoreInto refuses params that are not an object; encodeCheckpoint data that is not one", () => {
     const ckpt = decodeCheckpoint(bytes(), spec, "m.ckpt");
     expect(() => restoreInto(ckpt, null as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
+    expect(() => restoreInto(ckpt, 5 as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
+    expect(() => encodeCheckpoint(null as never)).toThrow("checkpoint data must be an object");
   });
 
   it("saveCheckpoint keeps the validation error as the cause; loadCheckpoint names a read error other than a missing file", () => {
@@ -742,4 +746,28 @@ describe("bad arguments are refused with a message", () => {
     expect(((error as Error).cause as Error).message).toBe('missing param "w" (shape [2])');
     expect(() => loadCheckpoint(dir, spec)).toThrow(new RegExp(`^cannot read checkpoint ${dir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: EISDIR`));
   });
+});
+
+describe("the byte order of the data section", () => {
+  // Every machine we test on is little-endian, where values are copied as raw bytes; the value-by-value
+  // path a big-endian host takes must give the same bytes and read them back the same.
+  for (const dtype of ["f32", "f64"] as const) {
+    it(`${dtype}: the big-endian host's path writes and reads what the little-endian one does`, () => {
+      const values = dtype === "f32" ? Float32Array.of(1.5, -0, 3.4e38, 1e-45) : Float64Array.of(1.5, -0, 1.7e308, 5e-324);
+      const size = dtype === "f32" ? 4 : 8;
+      const fast = new Uint8Array(8 + values.length * size);
+      const slow = new Uint8Array(8 + values.length * size);
+      writeValues(fast, new DataView(fast.buffer), 8, values, dtype, true);
+      writeValues(slow, new DataView(slow.buffer), 8, values, dtype, false);
+      expect(Buffer.from(slow).equals(Buffer.from(fast))).toBe(true);
+      expect(new DataView(slow.buffer).getFloat64(0)).toBe(0); // nothing before pos was written
+      const view = new DataView(slow.buffer);
+      expectSameBits(readValues(slow, view, 8, values.length, dtype, false), values);
+      expectSameBits(readValues(slow, view, 8, values.length, dtype, true), values);
+      // A plain number array (a state that went through JSON) takes the value-by-value path on any host.
+      const plain = new Uint8Array(8 + values.length * size);
+      writeValues(plain, new DataView(plain.buffer), 8, Array.from(values), dtype, true);
+      expect(Buffer.from(plain).equals(Buffer.from(fast))).toBe(true);
+    });
+  }
 });
