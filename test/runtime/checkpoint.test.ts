@@ -707,6 +707,9 @@ describe("bad arguments are refused with a message", () => {
       [{ params: { w: 5 } }, 'param "w" must be a Float32Array (dtype f32), got number'],
       [{ params: { w: Object.create(null) } }, 'param "w" must be a Float32Array (dtype f32), got object'],
       [{ optimizer: 5 }, "optimizer state must be an object"],
+      [{ optimizer: null }, "optimizer state must be an object"],
+      [{ optimizer: { kind: 5, stepCount: 1 } }, "optimizer state: kind must be a string"],
+      [{ optimizer: { kind: "sgd", stepCount: -1 } }, "optimizer stepCount must be a non-negative integer, got -1"],
       [{ optimizer: { kind: "", stepCount: 1 } }, "optimizer state: kind must be a string"],
       [{ optimizer: { kind: "sgd", stepCount: 1, momentumBuffer: 5 } }, 'optimizer state: "momentumBuffer" is not a list of buffers, and only buffers can be saved'],
       [{ optimizer: { kind: "sgd", stepCount: 1, momentumBuffer: [["a", "b"]] } }, 'optimizer state: momentumBuffer[0] ("w") must be a Float32Array or an array of numbers'],
@@ -719,6 +722,14 @@ describe("bad arguments are refused with a message", () => {
     for (const [change, message] of bad) {
       expect(() => encodeCheckpoint({ spec, params: { w: w() }, step: 0, ...change } as CheckpointData), message).toThrow(message);
     }
+  });
+
+  it("optimizer buffer lists are stored in the order of their names, and an undefined one is left out", () => {
+    const state = (keys: string[]) => Object.fromEntries([["kind", "adam"], ["stepCount", 1], ...keys.map((k, i) => [k, [Float32Array.of(i, i + 1)]])]);
+    const save = (optimizer: Record<string, unknown>) => Buffer.from(encodeCheckpoint({ spec, params: { w: w() }, step: 1, optimizer } as CheckpointData));
+    expect(save(state(["expAvgSq", "expAvg"])).equals(save({ ...state([]), expAvg: [Float32Array.of(1, 2)], expAvgSq: [Float32Array.of(0, 1)] }))).toBe(true);
+    const sgd = decodeCheckpoint(encodeCheckpoint({ spec, params: { w: w() }, step: 0, optimizer: { kind: "sgd", stepCount: 0, momentumBuffer: undefined } }), spec);
+    expect(sgd.optimizer).toEqual({ kind: "sgd", stepCount: 0 });
   });
 
   it("extra may be a null-prototype object, and may hold the same object twice (not a cycle)", () => {
