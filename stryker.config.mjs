@@ -27,8 +27,15 @@ const targets = {
   },
   passes: {
     mutate: ["compiler/passes/**/*.ts"],
-    testFiles: ["test/passes/**/*.test.ts", "test/docs/passes.test.ts", ...compiled],
-    ignoreStatic: false,
+    // Its own tests and the golden modules (every pass changes what is emitted). The compiled-model and
+    // example tests reach every pass too, but with them every surviving mutant compiled and trained
+    // models for minutes: a run did not fit in the hour a shared machine gives; the score is a lower bound.
+    testFiles: ["test/passes/**/*.test.ts", "test/docs/passes.test.ts", "test/golden/**/*.test.ts"],
+    // Static mutants here are the rule tables (simplify.ts's rule("mul(x, 1)", ...) lines): each would run
+    // all 22 test files, and Stryker's vitest runner does not re-evaluate a module per mutant, so they
+    // survive whatever the tests assert (false survivors). The rules are tested one by one in
+    // test/passes/rules.test.ts and simplify.test.ts.
+    ignoreStatic: true,
   },
   runtime: {
     mutate: ["runtime/optim.ts", "runtime/csv.ts", "runtime/checkpoint.ts", "runtime/checkpointFormat.ts"],
@@ -39,8 +46,33 @@ const targets = {
 // The runtime target file by file: Stryker records its results (the incremental file) only when a run
 // completes, so on a shared machine a run that fits in an hour or two is one that counts.
 targets.csv = { ...targets.runtime, mutate: ["runtime/csv.ts"], testFiles: ["test/runtime/data-csv.test.ts", "test/runtime/data.test.ts"] };
-targets.checkpoint = { ...targets.runtime, mutate: ["runtime/checkpoint.ts", "runtime/checkpointFormat.ts"], testFiles: ["test/runtime/checkpoint.test.ts", "test/runtime/train.test.ts", "test/runtime/dropoutResume.test.ts"] };
+// checkpoint: its own tests only. train.test.ts and dropoutResume.test.ts reach it too, but with them a run
+// did not finish in 1.5 h on the shared machine (they compile and train models for every mutant they
+// cover); the score is a lower bound.
+targets.checkpoint = { ...targets.runtime, mutate: ["runtime/checkpoint.ts", "runtime/checkpointFormat.ts"], testFiles: ["test/runtime/checkpoint.test.ts"] };
 targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts"], testFiles: ["test/runtime/optim.test.ts", "test/emit/fusedUpdate.test.ts", "test/runtime/train.test.ts"] };
+// ops and emit file group by file group, for the same reason (a whole target takes many hours): each group
+// has the target's tests and its own report and incremental file. The groups cover every file once.
+const groups = {
+  ops: {
+    conv: ["conv", "pool"],
+    core: ["op", "scan", "build", "index", "kernelLoops", "mode", "leaf"],
+    math: ["activations", "math", "compare", "softmax", "crossEntropy", "reduce"],
+    shape: ["layout", "gather", "slice", "concat", "pick", "matmul", "customGradient", "stopGradient"],
+  },
+  emit: {
+    kernels: ["kernels"],
+    module: ["module"],
+    lines: ["plainLines", "lines", "format"],
+    rest: ["inlineRuntime", "update", "rowStatistics", "fuseBatch", "names", "notation", "affine", "sourceMap", "passGraphs", "javascript"],
+  },
+};
+for (const [base, byName] of Object.entries(groups)) {
+  for (const [name, files] of Object.entries(byName)) {
+    targets[`${base}-${name}`] = { ...targets[base], mutate: files.map((f) => `compiler/${base}/${f}.ts`) };
+  }
+}
+export const targetNames = Object.keys(targets);
 const target = process.env.GRADC_MUTATE ?? "runtime";
 if (!targets[target]) throw new Error(`GRADC_MUTATE must be one of ${Object.keys(targets).join(", ")}, got ${target}`);
 
@@ -59,7 +91,9 @@ export default {
   dryRunTimeoutMinutes: 60,
   incremental: true,
   incrementalFile: `reports/mutation/${target}.incremental.json`,
-  reporters: ["progress-append-only", "html", "json", "clear-text"],
+  // mutant-log (scripts/stryker-mutant-log.mjs): every result as soon as it is known, for a run that is stopped.
+  plugins: ["@stryker-mutator/*", "./scripts/stryker-mutant-log.mjs"],
+  reporters: ["progress-append-only", "html", "json", "clear-text", "mutant-log"],
   htmlReporter: { fileName: `reports/mutation/${target}.html` },
   jsonReporter: { fileName: `reports/mutation/${target}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
@@ -72,6 +106,7 @@ export default {
   // One sandbox folder per target, so that targets can run at the same time.
   tempDirName: `.stryker-tmp/${target}`,
   cleanTempDir: true,
-  // Only the sources the tests need in the sandbox; dist/ is rebuilt there by test/globalSetup.ts.
-  ignorePatterns: ["dist", "reports", ".gradc-out", "test/scratch"],
+  // Only the sources the tests need in the sandbox; dist/ is rebuilt there by test/globalSetup.ts. The other
+  // targets' sandboxes (.stryker-tmp/TARGET) stay out: copying a running one fails.
+  ignorePatterns: ["dist", "reports", ".gradc-out", "test/scratch", ".stryker-tmp"],
 };

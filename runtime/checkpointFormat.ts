@@ -436,9 +436,12 @@ function checkpointError(message: string): GradcError {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Stores values as little-endian dtype values at `pos` (raw bytes of a typed array on little-endian hosts). */
-function writeValues(out: Uint8Array, view: DataView, pos: number, values: ArrayLike<number>, dtype: Dtype): void {
-  if (LITTLE_ENDIAN_HOST && ArrayBuffer.isView(values)) {
+/**
+ * Stores values as little-endian dtype values at `pos` (raw bytes of a typed array on little-endian hosts).
+ * `littleEndianHost` is a parameter only so that tests can run the big-endian path on a little-endian machine.
+ */
+export function writeValues(out: Uint8Array, view: DataView, pos: number, values: ArrayLike<number>, dtype: Dtype, littleEndianHost = LITTLE_ENDIAN_HOST): void {
+  if (littleEndianHost && ArrayBuffer.isView(values)) {
     const v = values as FloatArray; // a typed array of exactly the dtype (checked by the caller)
     out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), pos);
     return;
@@ -448,9 +451,10 @@ function writeValues(out: Uint8Array, view: DataView, pos: number, values: Array
   else for (let i = 0; i < n; i++) view.setFloat64(pos + 8 * i, values[i], true);
 }
 
-function readValues(bytes: Uint8Array, view: DataView, pos: number, n: number, dtype: Dtype): FloatArray {
+/** Reads n little-endian dtype values at `pos` into a fresh array (littleEndianHost: as in writeValues). */
+export function readValues(bytes: Uint8Array, view: DataView, pos: number, n: number, dtype: Dtype, littleEndianHost = LITTLE_ENDIAN_HOST): FloatArray {
   const out = dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
-  if (LITTLE_ENDIAN_HOST) {
+  if (littleEndianHost) {
     new Uint8Array(out.buffer).set(bytes.subarray(pos, pos + out.byteLength));
   } else if (dtype === "f32") {
     for (let i = 0; i < n; i++) out[i] = view.getFloat32(pos + 4 * i, true);

@@ -35,4 +35,11 @@ describe("joinSlices", () => {
     const stepped = (g: Node) => [ix.slice(g, { start: 0, step: 2 }), ix.slice(g, { start: 1, step: 2 }), ix.slice(g, { start: 0, end: 1 }), ix.slice(g, { start: 7 })];
     for (const cut of [gap, overlap, stepped]) expect(joinSlices(grad(traceModel(gates(cut)))).changes).toBe(0);
   });
+  it("leaves a stepped piece alone even when the pieces' lengths would tile the axis", () => {
+    // 0..2, then 2 and 4 (step 2), 4..6, 6..8: lengths 2 + 2 + 2 + 2 = 8 and each starts where the last
+    // one's length ends, but the stepped piece covers 4 (twice covered) and leaves 3 out.
+    const tricky = (g: Node) => [ix.slice(g, { start: 0, end: 2 }), ix.slice(g, { start: 2, end: 6, step: 2 }), ix.slice(g, { start: 4, end: 6 }), ix.slice(g, { start: 6 })];
+    expect(joinSlices(grad(traceModel(gates(tricky)))).changes).toBe(0);
+    checkGradients(gates(tricky), values, { transform: (g) => joinSlices(g).graph });
+  });
 });

@@ -46,6 +46,8 @@ describe("rule(): parsing patterns", () => {
       ["sum{axis=1(x)", "x", /^rule "sum\{axis=1\(x\)": unclosed "\{" at 3$/],
       ["sum{axis}(x)", "x", /^rule "sum\{axis\}\(x\)": expected "name=value" in \{\.\.\.\}, got "axis"$/],
       ["sum{axis=one}(x)", "x", /^rule "sum\{axis=one\}\(x\)": the value of attribute "axis" is not a JSON value: "one"$/],
+      ["sum{ axis }(x)", "x", /^rule "sum\{ axis \}\(x\)": expected "name=value" in \{\.\.\.\}, got "axis"$/],
+      ["sum{axis= one }(x)", "x", /^rule "sum\{axis= one \}\(x\)": the value of attribute "axis" is not a JSON value: "one"$/],
       ["mull(x, 1)", "x", /^rule "mull\(x, 1\)": unknown op "mull"$/],
       ["exp(x)", "squar(x)", /^rule "squar\(x\)": unknown op "squar"$/],
       ["exp(x)", "mul(x, y)", /^rule "exp\(x\)" → "mul\(x, y\)": the replacement uses "y", which the pattern does not bind$/],

@@ -49,6 +49,18 @@ describe("scanBodies", () => {
   it("keeps the gradients right (the reverse body is optimized too)", () => {
     checkGradients(def, values, { differentiate: (g) => grad(pass(g).graph) });
   });
+  it("optimizes the body of a scan that runs a reverse body (after grad) as it is, and counts its changes", () => {
+    // (The pipeline runs scanBodies before grad; a graph after grad has both kinds of scan.) Count the
+    // reverse-body passes alone: one change each time one runs.
+    const none = (g: Parameters<typeof optimizeReverseBody>[0]) => ({ graph: g, changes: 0 });
+    const counting = scanBodies({ forward: none, reverse: (g) => ({ graph: g, changes: 1 }), differentiated: none });
+    const g = grad(traceModel(def));
+    const reverseScans = g.nodes.filter((n) => n.op === "scan" && !(n.attrs as unknown as ScanAttrs).body.differentiable);
+    const forwardScans = g.nodes.filter((n) => n.op === "scan" && (n.attrs as unknown as ScanAttrs).body.differentiable);
+    expect([forwardScans.length, reverseScans.length]).toEqual([1, 1]);
+    // The forward scan's body is differentiated anew (its new reverse body optimized once), the reverse scan's body optimized as it is.
+    expect(counting(g).changes).toBe(2);
+  });
 });
 
 

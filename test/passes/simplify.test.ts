@@ -131,6 +131,17 @@ describe("simplify: broadcasts and reshapes", () => {
     expect(r.changes).toBe(1);
   });
 
+  it("broadcast(reshape(x)) → broadcast(x) when the reshape only drops leading 1s", () => {
+    const g = traced(() => {
+      const x = d.param("x", [1, 2, 3]);
+      const out = d.broadcastTo(d.reshape(x, [2, 3]), [4, 2, 3]);
+      return { loss: d.add(d.sum(out), d.sum(d.square(out))), outputs: { out } };
+    });
+    const r = simplified(g);
+    expect(show(outputOf(r.graph, "out"))).toBe("broadcastTo{shape=[4,2,3]}(x)");
+    expect(r.notes).toEqual(["broadcast(reshape(x)) → broadcast(x)"]);
+  });
+
   it("broadcast(reshape(b)) → broadcast(b) when the reshape only adds leading 1s", () => {
     const r = simplified(modelOf(({ b }) => d.broadcastTo(d.reshape(b, [1, 3]), [2, 3])));
     expect(show(outputOf(r.graph, "out"))).toBe("broadcastTo{shape=[2,3]}(b)");

@@ -13,8 +13,10 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   loadCheckpoint,
+  readValues,
   restoreInto,
   saveCheckpoint,
+  writeValues,
   type CheckpointData,
   type CheckpointSpec,
 } from "../../runtime/checkpoint.js";
@@ -585,4 +587,198 @@ describe("resuming from a checkpoint reproduces an uninterrupted run bit for bit
     expectSameBits(Float64Array.from(resumed), Float64Array.from(losses));
     for (const { name } of s.params) expectSameBits(t.params[name], whole.params[name]);
   });
+});
+
+// ── every check, with its message (what mutation testing, test/MUTATION.md, found untested) ──────────
+
+describe("files whose checksum holds but whose header is not one gradc writes are refused", () => {
+  const spec: CheckpointSpec = { name: "m", dtype: "f64", params: [{ name: "w", shape: [2] }] };
+  const data = new Uint8Array(Float64Array.of(1.5, -2).buffer);
+  const good = { model: "m", dtype: "f64", step: 1, epoch: null, params: [{ name: "w", shape: [2], offset: 0, length: 2 }], optimizer: null, extra: null };
+
+  /** A checkpoint file around `headerText`: right magic, version, sizes, padding and checksum. */
+  function craft(headerText: string, body: Uint8Array = data): Uint8Array {
+    const text = new TextEncoder().encode(headerText);
+    const header = new Uint8Array(text.length + ((8 - ((24 + text.length) % 8)) % 8)).fill(0x20);
+    header.set(text);
+    const out = new Uint8Array(24 + header.length + body.length + 4);
+    const view = new DataView(out.buffer);
+    out.set(ascii("GRADCKPT"));
+    view.setUint32(8, 1, true);
+    view.setUint32(12, header.length, true);
+    view.setBigUint64(16, BigInt(body.length), true);
+    out.set(header, 24);
+    out.set(body, 24 + header.length);
+    view.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+    return out;
+  }
+  const withHeader = (change: Record<string, unknown>) => craft(JSON.stringify({ ...good, ...change }));
+
+  it("the crafted file itself is read (so each refusal below is the change's doing)", () => {
+    const ckpt = decodeCheckpoint(withHeader({}), spec, "c.ckpt");
+    expect(Array.from(ckpt.params.w)).toEqual([1.5, -2]);
+    expect(ckpt.step).toBe(1);
+  });
+
+  const cases: [string, Uint8Array, string][] = [
+    ["not JSON", craft("{model"), "unreadable header ("],
+    ["null", craft("null"), "the header is not an object"],
+    ["a number", craft("5"), "the header is not an object"],
+    ["another dtype", withHeader({ dtype: "f16" }), 'unknown dtype "f16"'],
+    ["no model name", withHeader({ model: 5 }), "the header has no model name"],
+    ["a negative step", withHeader({ step: -1 }), "bad step -1"],
+    ["a fractional epoch", withHeader({ epoch: 1.5 }), "bad epoch 1.5"],
+    ["no param list", withHeader({ params: {} }), "the header has no param list"],
+    ["extra that is a list", withHeader({ extra: [1] }), "extra is not an object"],
+    ["a param entry without a name", withHeader({ params: [{ name: 5, shape: [2], offset: 0, length: 2 }] }), "a param entry in the header is malformed"],
+    ["a null param entry", withHeader({ params: [null] }), "a param entry in the header is malformed"],
+    ["a param entry with a bad shape", withHeader({ params: [{ name: "w", shape: [-2], offset: 0, length: 2 }] }), "a param entry in the header is malformed"],
+    ["a param twice", withHeader({ params: [good.params[0], good.params[0]] }), 'param "w" appears twice'],
+    ["a length that is not the shape's", withHeader({ params: [{ name: "w", shape: [2], offset: 0, length: 3 }] }), 'param "w" has 3 values for shape [2]'],
+    ["a param past the end of the data", withHeader({ params: [{ name: "w", shape: [2], offset: 8, length: 2 }] }), 'param "w" lies outside the data section'],
+    ["a param at an unaligned offset", withHeader({ params: [{ name: "w", shape: [2], offset: 4, length: 2 }] }), 'param "w" lies outside the data section'],
+    ["a param at a negative offset", withHeader({ params: [{ name: "w", shape: [2], offset: -8, length: 2 }] }), 'param "w" lies outside the data section'],
+    ["optimizer state that is a number", withHeader({ optimizer: 5 }), "the optimizer entry is malformed"],
+    ["optimizer buffers that are a list", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: [] } }), "the optimizer entry is malformed"],
+    ["an optimizer without a kind", withHeader({ optimizer: { stepCount: 1, buffers: {} } }), "the optimizer entry is malformed"],
+    ["an optimizer with a bad step count", withHeader({ optimizer: { kind: "sgd", stepCount: -1, buffers: {} } }), "the optimizer entry is malformed"],
+    ["a buffer list that is not a list", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: 5 } } }), "optimizer momentumBuffer is malformed"],
+    ["a buffer list without the param's buffer", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [] } } }), 'optimizer momentumBuffer has no buffer for param "w"'],
+    [
+      "a buffer of the wrong length",
+      withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [{ param: "w", offset: 0, length: 1 }] } } }),
+      'optimizer momentumBuffer buffer for "w" has the wrong length',
+    ],
+    [
+      "a buffer past the end of the data",
+      withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [{ param: "w", offset: 16, length: 2 }] } } }),
+      'optimizer momentumBuffer buffer for "w" lies outside the data section',
+    ],
+  ];
+  for (const [what, bytes, message] of cases) {
+    it(`${what}: ${message}`, () => {
+      expect(() => decodeCheckpoint(bytes, spec, "c.ckpt")).toThrow(`checkpoint c.ckpt is corrupt: ${message}`);
+    });
+  }
+
+  it("an optimizer buffer in the header is read from where it says", () => {
+    const body = new Uint8Array(Float64Array.of(1.5, -2, 3, 4).buffer);
+    const bytes = craft(JSON.stringify({ ...good, optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [{ param: "w", offset: 16, length: 2 }] } } }), body);
+    expect(Array.from(decodeCheckpoint(bytes, spec, "c.ckpt").optimizer!.momentumBuffer![0] as Float64Array)).toEqual([3, 4]);
+  });
+
+  it("names bytes without a source <bytes>, and says nothing of a newer gradc for an older version", () => {
+    expect(() => decodeCheckpoint(ascii("nope"), spec)).toThrow('<bytes> is not a gradc checkpoint (it does not start with "GRADCKPT")');
+    const old = withHeader({});
+    new DataView(old.buffer).setUint32(8, 0, true);
+    new DataView(old.buffer).setUint32(old.length - 4, crc32(old.subarray(0, old.length - 4)), true);
+    expect(() => decodeCheckpoint(old, spec, "c.ckpt")).toThrow(/^checkpoint c\.ckpt has format version 0; this gradc reads version 1$/);
+  });
+});
+
+describe("bad arguments are refused with a message", () => {
+  const spec: CheckpointSpec = { name: "m", dtype: "f32", params: [{ name: "w", shape: [2] }] };
+  const w = () => Float32Array.of(1, 2);
+  const bytes = () => encodeCheckpoint({ spec, params: { w: w() }, step: 0 });
+
+  it("a spec that is not one", () => {
+    const bad: [unknown, string][] = [
+      [null, "a checkpoint needs the model's spec ({ name, dtype, params })"],
+      [{ ...spec, name: 5 }, "spec.name must be a string"],
+      [{ ...spec, dtype: "f16" }, 'spec.dtype must be "f32" or "f64", got "f16"'],
+      [{ ...spec, params: {} }, "spec.params must be an array of { name, shape }"],
+      [{ ...spec, params: [{ shape: [2] }] }, "every spec param needs a name"],
+      [{ ...spec, params: [spec.params[0], spec.params[0]] }, 'spec declares param "w" twice'],
+      [{ ...spec, params: [{ name: "w", shape: [-2] }] }, 'spec param "w": shape must be an array of non-negative integers'],
+      [{ ...spec, params: [{ name: "w", shape: 2 }] }, 'spec param "w": shape must be an array of non-negative integers'],
+    ];
+    for (const [s, message] of bad) {
+      expect(() => decodeCheckpoint(bytes(), s as CheckpointSpec), message).toThrow(message);
+      expect(() => encodeCheckpoint({ spec: s as CheckpointSpec, params: { w: w() }, step: 0 }), message).toThrow(message);
+    }
+  });
+
+  it("checkpoint data that is not JSON-safe or not of the model", () => {
+    const loop: Record<string, unknown> = { a: 1 };
+    loop.self = loop;
+    const bad: [Record<string, unknown>, string][] = [
+      [{ params: null }, "params must be an object"],
+      [{ params: { w: null } }, 'param "w" must be a Float32Array (dtype f32), got null'],
+      [{ params: { w: 5 } }, 'param "w" must be a Float32Array (dtype f32), got number'],
+      [{ params: { w: Object.create(null) } }, 'param "w" must be a Float32Array (dtype f32), got object'],
+      [{ optimizer: 5 }, "optimizer state must be an object"],
+      [{ optimizer: null }, "optimizer state must be an object"],
+      [{ optimizer: { kind: 5, stepCount: 1 } }, "optimizer state: kind must be a string"],
+      [{ optimizer: { kind: "sgd", stepCount: -1 } }, "optimizer stepCount must be a non-negative integer, got -1"],
+      [{ optimizer: { kind: "", stepCount: 1 } }, "optimizer state: kind must be a string"],
+      [{ optimizer: { kind: "sgd", stepCount: 1, momentumBuffer: 5 } }, 'optimizer state: "momentumBuffer" is not a list of buffers, and only buffers can be saved'],
+      [{ optimizer: { kind: "sgd", stepCount: 1, momentumBuffer: [["a", "b"]] } }, 'optimizer state: momentumBuffer[0] ("w") must be a Float32Array or an array of numbers'],
+      [{ extra: [] }, "extra must be a plain object of JSON data"],
+      [{ extra: 5 }, "extra must be a plain object of JSON data"],
+      [{ extra: loop }, "extra.self refers back to itself"],
+      [{ extra: { f: () => 1 } }, "extra.f is a function, not JSON data"],
+      [{ extra: { n: 1n } }, "extra.n is a bigint, not JSON data"],
+    ];
+    for (const [change, message] of bad) {
+      expect(() => encodeCheckpoint({ spec, params: { w: w() }, step: 0, ...change } as CheckpointData), message).toThrow(message);
+    }
+  });
+
+  it("optimizer buffer lists are stored in the order of their names, and an undefined one is left out", () => {
+    const state = (keys: string[]) => Object.fromEntries([["kind", "adam"], ["stepCount", 1], ...keys.map((k, i) => [k, [Float32Array.of(i, i + 1)]])]);
+    const save = (optimizer: Record<string, unknown>) => Buffer.from(encodeCheckpoint({ spec, params: { w: w() }, step: 1, optimizer } as CheckpointData));
+    expect(save(state(["expAvgSq", "expAvg"])).equals(save({ ...state([]), expAvg: [Float32Array.of(1, 2)], expAvgSq: [Float32Array.of(0, 1)] }))).toBe(true);
+    const sgd = decodeCheckpoint(encodeCheckpoint({ spec, params: { w: w() }, step: 0, optimizer: { kind: "sgd", stepCount: 0, momentumBuffer: undefined } }), spec);
+    expect(sgd.optimizer).toEqual({ kind: "sgd", stepCount: 0 });
+  });
+
+  it("extra may be a null-prototype object, and may hold the same object twice (not a cycle)", () => {
+    const shared = { lr: 0.5 };
+    const extra = Object.assign(Object.create(null) as Record<string, unknown>, { a: shared, b: [shared] });
+    const ckpt = decodeCheckpoint(encodeCheckpoint({ spec, params: { w: w() }, step: 0, extra }), spec);
+    expect(ckpt.extra).toEqual({ a: { lr: 0.5 }, b: [{ lr: 0.5 }] });
+  });
+
+  it("restoreInto refuses params that are not an object; encodeCheckpoint data that is not one", () => {
+    const ckpt = decodeCheckpoint(bytes(), spec, "m.ckpt");
+    expect(() => restoreInto(ckpt, null as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
+    expect(() => restoreInto(ckpt, 5 as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
+    expect(() => encodeCheckpoint(null as never)).toThrow("checkpoint data must be an object");
+  });
+
+  it("saveCheckpoint keeps the validation error as the cause; loadCheckpoint names a read error other than a missing file", () => {
+    let error: unknown;
+    try {
+      saveCheckpoint(join(dir, "m.ckpt"), { spec, params: {}, step: 0 });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toBe(`cannot save checkpoint ${join(dir, "m.ckpt")}: missing param "w" (shape [2])`);
+    expect(((error as Error).cause as Error).message).toBe('missing param "w" (shape [2])');
+    expect(() => loadCheckpoint(dir, spec)).toThrow(new RegExp(`^cannot read checkpoint ${dir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: EISDIR`));
+  });
+});
+
+describe("the byte order of the data section", () => {
+  // Every machine we test on is little-endian, where values are copied as raw bytes; the value-by-value
+  // path a big-endian host takes must give the same bytes and read them back the same.
+  for (const dtype of ["f32", "f64"] as const) {
+    it(`${dtype}: the big-endian host's path writes and reads what the little-endian one does`, () => {
+      const values = dtype === "f32" ? Float32Array.of(1.5, -0, 3.4e38, 1e-45) : Float64Array.of(1.5, -0, 1.7e308, 5e-324);
+      const size = dtype === "f32" ? 4 : 8;
+      const fast = new Uint8Array(8 + values.length * size);
+      const slow = new Uint8Array(8 + values.length * size);
+      writeValues(fast, new DataView(fast.buffer), 8, values, dtype, true);
+      writeValues(slow, new DataView(slow.buffer), 8, values, dtype, false);
+      expect(Buffer.from(slow).equals(Buffer.from(fast))).toBe(true);
+      expect(new DataView(slow.buffer).getFloat64(0)).toBe(0); // nothing before pos was written
+      const view = new DataView(slow.buffer);
+      expectSameBits(readValues(slow, view, 8, values.length, dtype, false), values);
+      expectSameBits(readValues(slow, view, 8, values.length, dtype, true), values);
+      // A plain number array (a state that went through JSON) takes the value-by-value path on any host.
+      const plain = new Uint8Array(8 + values.length * size);
+      writeValues(plain, new DataView(plain.buffer), 8, Array.from(values), dtype, true);
+      expect(Buffer.from(plain).equals(Buffer.from(fast))).toBe(true);
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Dtype, FloatArray } from "../../runtime/init.js";
-import { createOptimizer, resolveOptimizerSpec, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
+import { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, UPDATE, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
 import { createRng } from "../../runtime/rng.js";
 import { referenceFor, storeFor } from "../helpers/torchOptim.js";
 
@@ -76,6 +76,9 @@ describe("optimizers match the torch reference bit for bit over 50 steps", () =>
     // 1 − β1 = 0.7 ≥ 0.5 takes the other branch of torch's lerp.
     ["Adam with beta1 0.3 (lerp's second formula)", { kind: "adam", lr: 0.01, beta1: 0.3, beta2: 0.9, eps: 1e-3 }],
     ["Adam with beta1 0 and eps 0", { kind: "adam", lr: 0.01, beta1: 0, eps: 0 }],
+    // 1 − β1 = 0.5 exactly: torch's lerp takes its second formula (|w| < 0.5 is false), which rounds differently.
+    ["Adam with beta1 0.5 (lerp's switch point)", { kind: "adam", lr: 0.01, beta1: 0.5 }],
+    ["SGD + Nesterov + weight decay", { kind: "sgd", lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.05 }],
   ];
   for (const [name, spec] of cases) {
     it(`${name} (f64)`, () => runAgainstReference(spec, "f64"));
@@ -299,5 +302,216 @@ describe("state() / loadState()", () => {
     const sgd = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9 }, [2], "f64");
     expect(() => sgd.loadState({ kind: "sgd", stepCount: 3 })).toThrow(/momentumBuffer must hold 1 buffers, got none/);
     expect(opt.state()).toEqual(good);
+  });
+});
+
+// The checks and corners mutation testing (test/MUTATION.md) found untested: exact messages, options,
+// the fused step's view, copies, and values a wrong branch would change.
+describe("options and their checks", () => {
+  const named = [{ name: "w", shape: [2] }, { name: "b", shape: [1] }];
+
+  it("createTrainerOptimizer refuses a non-object and an unknown (misspelt) option, naming the known ones", () => {
+    expect(() => createTrainerOptimizer(null as never, [2, 1], named, "f64")).toThrow(
+      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got null",
+    );
+    expect(() => createTrainerOptimizer(5 as never, [2, 1], named, "f64")).toThrow(
+      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got 5",
+    );
+    expect(() => createTrainerOptimizer({ optimizer: { kind: "sgd", lr: 0.1 }, clipGradnorm: 1 } as never, [2, 1], named, "f64")).toThrow(
+      'createTrainer: unknown option "clipGradnorm"; expected optimizer, seed, groups, clipGradNorm, clipGradValue',
+    );
+  });
+
+  it("createTrainerOptimizer passes groups and clipping through to the optimizer (a seed is the trainer's)", () => {
+    const opt = createTrainerOptimizer(
+      { optimizer: { kind: "sgd", lr: 0.1 }, seed: 3, groups: [{ params: ["b"], lrScale: 0.5 }], clipGradNorm: 2, clipGradValue: 0.5 },
+      [2, 1],
+      named,
+      "f64",
+    );
+    expect(opt.groups).toEqual([{ params: ["b"], lrScale: 0.5, weightDecay: 0 }]);
+    expect(opt.clip).toEqual({ norm: 2, value: 0.5 });
+  });
+
+  it("without options: no groups, no clipping", () => {
+    for (const spec of [{ kind: "sgd", lr: 0.1 }, { kind: "adam", lr: 0.1 }] as const) {
+      const opt = createOptimizer(spec, [2], "f64");
+      expect(opt.groups).toEqual([]);
+      expect(opt.clip).toEqual({ norm: 0, value: 0 });
+      expect(opt.spec.kind).toBe(spec.kind);
+    }
+  });
+
+  it.each([
+    [null, "optimizer spec must be an object, got null"],
+    [5, "optimizer spec must be an object, got 5"],
+    [{ kind: "sgd", lr: 0.1, momentum: -0.5 }, "sgd: invalid momentum: must be a finite number >= 0, got -0.5"],
+    [{ kind: "sgd", lr: 0.1, dampening: Infinity }, "sgd: invalid dampening: must be a finite number, got Infinity"],
+    [{ kind: "sgd", lr: 0.1, weightDecay: -1 }, "sgd: invalid weightDecay: must be a finite number >= 0, got -1"],
+    [{ kind: "sgd", lr: 0.1, nesterov: "yes" }, "sgd: nesterov must be a boolean, got yes"],
+    [{ kind: "adam", lr: 0.1, beta1: "0.5" }, "adam: invalid beta1: must be in [0, 1), got 0.5"],
+    [{ kind: "adam", lr: 0.1, betas: [0.9, 0.99] }, 'unknown optimizer option "betas" for "adam"; expected lr, beta1, beta2, eps, weightDecay'],
+  ])("refuses spec %j with the message %j", (spec, message) => {
+    expect(() => resolveOptimizerSpec(spec as unknown as OptimizerSpec)).toThrow(message);
+  });
+
+  it("accepts a learning rate of 0 (a frozen run) and parameters of size 0", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0 }, [0, 2], "f64");
+    const p = [new Float64Array(0), Float64Array.of(1, 2)];
+    opt.step(p, [new Float64Array(0), Float64Array.of(5, 5)]);
+    expect(Array.from(p[1])).toEqual([1, 2]);
+    opt.setLearningRate(0);
+    expect(opt.spec.lr).toBe(0);
+  });
+
+  it("refuses a bad dtype, a bad parameter size and non-object options", () => {
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f16" as never)).toThrow('unknown dtype "f16": expected "f32" or "f64"');
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [2, -1], "f64")).toThrow("parameter 1: size must be a non-negative integer, got -1");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1.5], "f64")).toThrow("parameter 0: size must be a non-negative integer, got 1.5");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", null as never)).toThrow("optimizer options must be an object, got null");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", 5 as never)).toThrow("optimizer options must be an object, got 5");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { groups: [{ params: ["w"] }] })).toThrow(
+      "optimizer groups need the 1 parameters' names and shapes (options.params), got none",
+    );
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1, 1], "f64", { params: [{ name: "w", shape: [1] }], groups: [{ params: ["w"] }] })).toThrow(
+      "optimizer groups need the 2 parameters' names and shapes (options.params), got 1",
+    );
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { clipGradNorm: 0 })).toThrow("clipGradNorm must be a finite number > 0, got 0");
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { clipGradValue: -1 })).toThrow("clipGradValue must be a finite number > 0, got -1");
+  });
+
+  it("an empty list of groups needs no parameter names: it is no groups", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [1], "f64", { groups: [] });
+    expect(opt.groups).toEqual([]);
+  });
+
+  it("keeps its own copy of the sizes", () => {
+    const sizes = [2];
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, sizes, "f64");
+    sizes[0] = 3;
+    const p = [Float64Array.of(1, 1)];
+    opt.step(p, [Float64Array.of(1, 1)]);
+    expect(Array.from(p[0])).toEqual([0.9, 0.9]);
+  });
+});
+
+describe("groups and clipping in step", () => {
+  const named = [{ name: "w", shape: [1] }, { name: "b", shape: [1] }];
+
+  it("a group's lrScale and weightDecay apply to its parameters only", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1, weightDecay: 0.5 }, [1, 1], "f64", { params: named, groups: [{ params: ["b"], lrScale: 0.5, weightDecay: 0 }] });
+    const p = [Float64Array.of(2), Float64Array.of(2)];
+    opt.step(p, [Float64Array.of(1), Float64Array.of(1)]);
+    expect(p[0][0]).toBe(2 + -0.1 * (1 + 0.5 * 2)); // the spec's lr and decay
+    expect(p[1][0]).toBe(2 + -0.05 * 1); // lr · 0.5, no decay
+    const adam = createOptimizer({ kind: "adamw", lr: 0.1 }, [1, 1], "f64", { params: named, groups: [{ params: ["w"], lrScale: 0 }] });
+    const q = [Float64Array.of(2), Float64Array.of(2)];
+    adam.step(q, [Float64Array.of(1), Float64Array.of(1)]);
+    expect(q[0][0]).toBe(2); // lr 0: neither decay nor step
+    expect(q[1][0]).toBeLessThan(2);
+  });
+
+  it("clips gradients by value, then by norm, before the update", () => {
+    const byValue = createOptimizer({ kind: "sgd", lr: 1 }, [2], "f64", { clipGradValue: 0.5 });
+    const p = [Float64Array.of(0, 0)];
+    byValue.step(p, [Float64Array.of(3, -0.25)]);
+    expect(Array.from(p[0])).toEqual([-0.5, 0.25]);
+    const byNorm = createOptimizer({ kind: "sgd", lr: 1 }, [2], "f64", { clipGradNorm: 1 });
+    const q = [Float64Array.of(0, 0)];
+    byNorm.step(q, [Float64Array.of(3, 4)]);
+    expect(q[0][0]).toBeCloseTo(-0.6, 6); // (3, 4) · 1/(5 + 1e−6)
+    expect(q[0][1]).toBeCloseTo(-0.8, 6);
+  });
+});
+
+describe("the fused step's view (what generated trainers read)", () => {
+  it("SGD: the rule, the decay flag, and the momentum buffers (none for plain SGD)", () => {
+    const plain = createOptimizer({ kind: "sgd", lr: 0.1 }, [2, 1], "f64").beginFusedStep();
+    expect(plain.scalars[UPDATE.rule]).toBe(UPDATE.SGD);
+    expect(plain.scalars[UPDATE.sgd.decay]).toBe(0);
+    expect(plain.first).toEqual([]);
+    expect(plain.second).toEqual([]);
+    const momentum = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, weightDecay: 0.1 }, [2, 1], "f64");
+    const view = momentum.beginFusedStep();
+    expect(view.scalars[UPDATE.rule]).toBe(UPDATE.SGD_MOMENTUM);
+    expect(view.scalars[UPDATE.sgd.decay]).toBe(1);
+    expect(view.first.map((b) => b.length)).toEqual([2, 1]);
+    expect(view.second).toEqual([]);
+    // The live buffers: what the fused step writes is the optimizer's state.
+    (view.first[0] as Float64Array)[1] = 7;
+    expect(momentum.state().momentumBuffer![0][1]).toBe(7);
+  });
+
+  it("Adam and AdamW: a decay flag only when weightDecay ≠ 0, and the live moments", () => {
+    for (const kind of ["adam", "adamw"] as const) {
+      const off = createOptimizer({ kind, lr: 0.1, weightDecay: 0 }, [1], "f64").beginFusedStep().scalars;
+      expect([off[UPDATE.rule], off[UPDATE.adam.coupledDecay], off[UPDATE.adam.decoupledDecay]]).toEqual([UPDATE.ADAM, 0, 0]);
+      const on = createOptimizer({ kind, lr: 0.1, weightDecay: 0.1 }, [1], "f64").beginFusedStep().scalars;
+      expect([on[UPDATE.adam.coupledDecay], on[UPDATE.adam.decoupledDecay]]).toEqual(kind === "adam" ? [1, 0] : [0, 1]);
+    }
+  });
+
+  it("no SGD momentum buffers are kept when momentum is 0, as torch keeps none", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [2], "f64");
+    opt.step([new Float64Array(2)], [Float64Array.of(1, 1)]);
+    expect(opt.state()).toEqual({ kind: "sgd", stepCount: 1 });
+  });
+});
+
+describe("values a wrong branch would change", () => {
+  // torch adds no decay term when weight_decay = 0; adding 0·p would turn an infinite parameter into NaN.
+  it.each([
+    { kind: "sgd", lr: 0.1 },
+    { kind: "sgd", lr: 0.1, momentum: 0.9 },
+    { kind: "adam", lr: 0.1 },
+  ] as OptimizerSpec[])("%j: an infinite parameter stays infinite with weightDecay 0", (spec) => {
+    const opt = createOptimizer(spec, [2], "f64");
+    const p = [Float64Array.of(Infinity, -Infinity)];
+    opt.step(p, [Float64Array.of(1, 1)]);
+    opt.step(p, [Float64Array.of(1, 1)]);
+    expect(Array.from(p[0])).toEqual([Infinity, -Infinity]);
+  });
+
+  it("state() returns copies of SGD's momentum buffers and Adam's second moments", () => {
+    const sgd = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9 }, [1], "f64");
+    sgd.step([new Float64Array(1)], [Float64Array.of(1)]);
+    (sgd.state().momentumBuffer![0] as Float64Array)[0] = 99;
+    expect(sgd.state().momentumBuffer![0][0]).toBe(1);
+    const adam = createOptimizer({ kind: "adam", lr: 0.1 }, [1], "f64");
+    adam.step([new Float64Array(1)], [Float64Array.of(1)]);
+    const v = adam.state().expAvgSq![0][0];
+    (adam.state().expAvgSq![0] as Float64Array)[0] = 99;
+    expect(adam.state().expAvgSq![0][0]).toBe(v);
+  });
+
+  it("Adam: a snapshot of step 0 without buffers resets the moments", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2], "f64");
+    opt.step([new Float64Array(2)], [Float64Array.of(1, 2)]);
+    opt.loadState({ kind: "adam", stepCount: 0 });
+    expect(opt.state()).toEqual({ kind: "adam", stepCount: 0, expAvg: [new Float64Array(2)], expAvgSq: [new Float64Array(2)] });
+  });
+
+  it("Adam: a snapshot of step 0 that has one moment list must have both (they are loaded, not dropped)", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2], "f64");
+    expect(() => opt.loadState({ kind: "adam", stepCount: 0, expAvg: [[1, 2]] })).toThrow("optimizer state: expAvgSq must hold 1 buffers, got none");
+    expect(() => opt.loadState({ kind: "adam", stepCount: 0, expAvgSq: [[1, 2]] })).toThrow("optimizer state: expAvg must hold 1 buffers, got none");
+    opt.loadState({ kind: "adam", stepCount: 0, expAvg: [[1, 2]], expAvgSq: [[3, 4]] });
+    expect(opt.state()).toEqual({ kind: "adam", stepCount: 0, expAvg: [Float64Array.of(1, 2)], expAvgSq: [Float64Array.of(3, 4)] });
+  });
+
+  it("step names a parameter list or a parameter of the wrong size even when the gradients fit", () => {
+    const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [2, 3], "f64");
+    const g = [new Float64Array(2), new Float64Array(3)];
+    expect(() => opt.step([new Float64Array(2)], g)).toThrow("expected 2 parameters and gradients, got 1 and 2");
+    expect(() => opt.step([new Float64Array(2), new Float64Array(4)], g)).toThrow("parameter 1 expects 3 values, got parameter 4 and gradient 3");
+  });
+
+  it("loadState refuses a non-object and a missing buffer, naming it", () => {
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [2], "f64");
+    expect(() => opt.loadState(null as never)).toThrow("optimizer state must be an object");
+    expect(() => opt.loadState(5 as never)).toThrow("optimizer state must be an object");
+    expect(() => opt.loadState({ kind: "adam", stepCount: 1, expAvg: [undefined as never], expAvgSq: [[0, 0]] })).toThrow(
+      "optimizer state: expAvg[0] must have 2 values, got undefined",
+    );
   });
 });
