@@ -31,7 +31,7 @@ const targets = {
     ignoreStatic: false,
   },
   runtime: {
-    mutate: ["runtime/optim.ts", "runtime/csv.ts", "runtime/checkpoint.ts", "runtime/checkpointFormat.ts"],
+    mutate: ["runtime/optim.ts", "runtime/update.ts", "runtime/csv.ts", "runtime/checkpoint.ts", "runtime/checkpointFormat.ts"],
     testFiles: ["test/runtime/optim.test.ts", "test/runtime/checkpoint.test.ts", "test/runtime/data-csv.test.ts", "test/runtime/train.test.ts", "test/runtime/dropoutResume.test.ts", "test/emit/fusedUpdate.test.ts", "test/cli/train.test.ts"],
     ignoreStatic: false,
   },
@@ -40,7 +40,7 @@ const targets = {
 // completes, so on a shared machine a run that fits in an hour or two is one that counts.
 targets.csv = { ...targets.runtime, mutate: ["runtime/csv.ts"], testFiles: ["test/runtime/data-csv.test.ts", "test/runtime/data.test.ts"] };
 targets.checkpoint = { ...targets.runtime, mutate: ["runtime/checkpoint.ts", "runtime/checkpointFormat.ts"], testFiles: ["test/runtime/checkpoint.test.ts", "test/runtime/train.test.ts", "test/runtime/dropoutResume.test.ts"] };
-targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts"], testFiles: ["test/runtime/optim.test.ts", "test/emit/fusedUpdate.test.ts", "test/runtime/train.test.ts"] };
+targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts", "runtime/update.ts"], testFiles: ["test/runtime/optim.test.ts", "test/emit/fusedUpdate.test.ts", "test/runtime/train.test.ts"] };
 const target = process.env.GRADC_MUTATE ?? "runtime";
 if (!targets[target]) throw new Error(`GRADC_MUTATE must be one of ${Object.keys(targets).join(", ")}, got ${target}`);
 
