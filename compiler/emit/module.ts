@@ -11,7 +11,7 @@ import { batchDims, staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
 import type { Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
-import { inferenceGraph, trainingGraph } from "./passGraphs.js";
+import { evaluationCut, inferenceGraph, trainingGraph } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { shareRowStatistics } from "./rowStatistics.js";
 import { opOf } from "../ops/op.js";
@@ -151,16 +151,9 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   // workspace, so the forward kernels are emitted once. The cut's values become results of the forward
   // pass. A loss that is itself a forward value (an output, say) keeps a pass of its own.
   const lossNode = inference.loss!;
-  const forwardValues = reachable(forwardRoots);
-  const split = !forwardValues.has(lossNode);
-  const cut = new Set<Node>();
-  if (split) {
-    const leaf = (n: Node) => opOf(storageOf(n)).kind === "leaf";
-    for (const n of reachableUntil([lossNode], forwardValues)) {
-      if (forwardValues.has(n)) continue;
-      for (const i of n.inputs) if (forwardValues.has(i) && !leaf(i)) cut.add(i);
-    }
-  }
+  const cutList = evaluationCut(inference);
+  const split = cutList !== null;
+  const cut = new Set(cutList ?? []);
   const forwardResults = [...forwardRoots, ...[...cut].filter((n) => !forwardRoots.includes(n))];
   const fwd = emitPass(inference, forwardResults, reachable(forwardResults), constantFor, arrayType, "forward", block);
   const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train", block);

@@ -456,8 +456,8 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, inputs: 
   const actions = toArray(inputs["actions"], "i32");
   const advantages = toArray(inputs["advantages"], "f32");
   const returns = toArray(inputs["returns"], "f32");
-  const probs = ws.probs;
   const logits = ws.logits;
+  const probs = ws.probs;
   const value = ws.value;
   const logProbs = ws.logProbs;
   const sum_3 = ws.sum_3;
