@@ -1,7 +1,7 @@
 // Gradient clipping with the semantics of torch.nn.utils.clip_grad_norm_ (norm_type 2) and
 // clip_grad_value_ (torch 1.13, torch/nn/utils/clip_grad.py), in place, between the gradients and the
 // optimizer's update. The optimizer runs them when a trainer is created with `clipGradNorm` or
-// `clipGradValue` (optim.ts); generated trainers emit the same formulas (compiler/emit/update.ts).
+// `clipGradValue` (optim.ts); generated trainers run them through the same update (update.ts).
 //
 // clip_grad_norm_, operation by operation:
 //   norms      = [‖g‖₂ for each parameter's gradient]             one tensor of the gradients' dtype each

@@ -12,13 +12,19 @@ export { erf } from "./special.js";
 export type { Gemm } from "./gemm.js";
 export { createGemm } from "./gemm.js";
 
-export type { AdamSpec, FusedUpdate, Optimizer, OptimizerOptions, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec, TrainerOptions } from "./optim.js";
-export { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, UPDATE } from "./optim.js";
+export type { AdamSpec, Optimizer, OptimizerOptions, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec, TrainerOptions } from "./optim.js";
+export { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec } from "./optim.js";
+
+export type { FusedUpdate } from "./update.js";
+export { applyUpdate, UPDATE } from "./update.js";
 
 export type { NamedParam, ParamGroup, ParamSelector, ResolvedGroup } from "./paramGroups.js";
 export { resolveGroups } from "./paramGroups.js";
 
 export { clipGradNorm, clipGradValue } from "./clip.js";
+
+export type { BoundModule, ModulePasses, ModuleSpec, ModuleTrainer, OutputPass, TrainPass, Workspace } from "./bindModule.js";
+export { bindModule } from "./bindModule.js";
 
 export type { InputDtype, InputSpec, InputValue } from "./inputs.js";
 export { resolveBatch, toArray } from "./inputs.js";

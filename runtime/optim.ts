@@ -12,24 +12,24 @@
 // emulate float32 kernels (which also round every scalar to float): each element's update is computed in
 // double from the stored values, and the parameter and each state buffer are rounded once when written.
 //
-// Performance: state buffers are allocated once, `step` allocates nothing, and every parameter's update
-// is one loop whose variant (SGD, SGD with momentum, Adam) is chosen before the loop starts.
+// Performance: state buffers are allocated once and `step` allocates nothing.
 //
-// Generated trainers apply the same per-element formulas in their own emitted code (compiler/emit/
-// update.ts), fused into the step: they call `beginFusedStep()`, which advances the step count and
-// computes this step's scalars exactly as `step` does (it is what `step` itself calls), and they update
-// the live state buffers it returns. So both paths share one state (checkpoints, loadState, the
-// parallel trainer's runtime `step`) and one computation of the scalars; test/emit/fusedUpdate.test.ts
-// checks they stay bit-identical.
+// The per-element formulas are update.ts's. Generated trainers run them too, fused into their step
+// (bindModule.ts): they call `beginFusedStep()`, which advances the step count and computes this step's
+// scalars exactly as `step` does (it is what `step` itself calls), then update.ts's `applyUpdate` on the
+// live state buffers it returns. So both paths share one state (checkpoints, loadState, the parallel
+// trainer's runtime `step`), one computation of the scalars and one update; test/emit/fusedUpdate.test.ts
+// checks them against torch's formulas bit for bit.
 //
 // Trainer options beyond torch.optim's constructor (OptimizerOptions): parameter groups with their own
 // learning-rate multiple and weight decay (paramGroups.ts; each group's scalars are computed as torch
 // computes a param_group's), and gradient clipping before the update (clip.ts, torch.nn.utils'
 // clip_grad_norm_ / clip_grad_value_), both run by `step` and by a generated trainer's fused update.
 
-import { checkClip, clipGradNorm, clipGradValue } from "./clip.js";
+import { checkClip } from "./clip.js";
 import type { Dtype, FloatArray } from "./init.js";
 import { resolveGroups, type NamedParam, type ParamGroup, type ResolvedGroup } from "./paramGroups.js";
+import { applyUpdate, UPDATE, type FusedUpdate } from "./update.js";
 
 /** torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False). */
 export type SgdSpec = {
@@ -133,66 +133,10 @@ export interface Optimizer {
   /**
    * For a caller that applies the update itself (a generated trainer's fused step): counts one step, as
    * `step` does, and returns this step's scalars and the live state buffers. The caller must then update
-   * every parameter with the formula of `scalars[UPDATE.rule]`, as the functions below do.
+   * every parameter with the formula of `scalars[UPDATE.rule]`, as update.ts's `applyUpdate` does.
    */
   beginFusedStep(): FusedUpdate;
 }
-
-/**
- * What a fused step reads: this step's scalars (layout `UPDATE`) per parameter group, the state buffers
- * per parameter, and the clipping thresholds.
- */
-export interface FusedUpdate {
-  /**
-   * The default group's scalars (every parameter's when there are no groups). Rewritten by every
-   * `beginFusedStep()` (the same array each time, so a step allocates nothing).
-   */
-  readonly scalars: Float64Array;
-  /** Every group (the default one first): its scalars and its parameters' indices. */
-  readonly groups: readonly { readonly scalars: Float64Array; readonly members: Int32Array }[];
-  /** clip_grad_norm_'s max_norm, or 0: no clipping by norm. */
-  readonly clipGradNorm: number;
-  /** clip_grad_value_'s clip_value, or 0: no clipping by value. */
-  readonly clipGradValue: number;
-  /** SGD with momentum: the momentum buffers; Adam/AdamW: exp_avg. Empty for plain SGD. */
-  readonly first: readonly FloatArray[];
-  /** Adam/AdamW: exp_avg_sq. Empty for SGD. */
-  readonly second: readonly FloatArray[];
-}
-
-/**
- * Layout of `FusedUpdate.scalars`: which update rule runs, then that rule's scalars, each computed once
- * per step from the spec (and the step count) in the order torch computes them. Flags are 0 or 1.
- */
-export const UPDATE = {
-  rule: 0,
-  /** `rule` values. */
-  SGD: 1,
-  SGD_MOMENTUM: 2,
-  ADAM: 3,
-  sgd: { negLr: 1, decay: 2, weightDecay: 3, momentum: 4, oneMinusDampening: 5, nesterov: 6, first: 7 },
-  adam: {
-    /** Adam's L2 term g + wd·p (weight decay ≠ 0, not decoupled). */
-    coupledDecay: 1,
-    /** AdamW's p·(1 − lr·wd) (weight decay ≠ 0, decoupled). */
-    decoupledDecay: 2,
-    weightDecay: 3,
-    /** 1 − lr·wd. */
-    paramScale: 4,
-    /** lerp weight w = 1 − β1, and whether |w| < 0.5 (torch's lerp switches formula there). */
-    w: 5,
-    smallWeight: 6,
-    oneMinusW: 7,
-    beta2: 8,
-    oneMinusBeta2: 9,
-    /** −lr / (1 − β1^t). */
-    negStepSize: 10,
-    /** √(1 − β2^t). */
-    biasCorrection2Sqrt: 11,
-    eps: 12,
-  },
-  length: 13,
-} as const;
 
 const SGD_DEFAULTS = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 } as const;
 const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } as const;
@@ -295,12 +239,6 @@ function groupDecay(setup: Setup, g: number, weightDecay: number): number {
   return g === 0 ? weightDecay : setup.groups[g - 1]!.weightDecay;
 }
 
-/** clip_grad_value_, then clip_grad_norm_, as the setup says (nothing when both are off). */
-function clipGradients(grads: readonly FloatArray[], setup: Setup): void {
-  if (setup.clip.value !== 0) clipGradValue(grads, setup.clip.value);
-  if (setup.clip.norm !== 0) clipGradNorm(grads, setup.clip.norm, setup.dtype);
-}
-
 // ── SGD ──────────────────────────────────────────────────────────────────────────────────────────────
 
 class SgdOptimizer implements Optimizer {
@@ -361,15 +299,9 @@ class SgdOptimizer implements Optimizer {
 
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
-    clipGradients(grads, this.setup);
-    const buffers = this.buffers;
-    for (const { scalars: sc, members } of this.beginFusedStep().groups) {
-      for (const k of members) {
-        if (buffers === null) sgdUpdate(params[k]!, grads[k]!, sc);
-        else sgdMomentumUpdate(params[k]!, grads[k]!, buffers[k]!, sc);
-      }
-    }
+    applyUpdate(params, grads, this.beginFusedStep(), this.dtype);
   }
+
 
   setLearningRate(lr: number): void {
     this.cfg = Object.freeze({ ...this.cfg, lr: checkLr(lr) });
@@ -388,63 +320,6 @@ class SgdOptimizer implements Optimizer {
       copyBuffers(s.momentumBuffer, this.buffers, "momentumBuffer");
     }
     this.steps = stepCount;
-  }
-}
-
-/** Plain SGD: d = g (+ wd·p); p ← p + (−lr)·d. */
-function sgdUpdate(p: FloatArray, g: FloatArray, sc: Float64Array): void {
-  const negLr = sc[UPDATE.sgd.negLr]!;
-  const weightDecay = sc[UPDATE.sgd.weightDecay]!;
-  const n = p.length;
-  if (sc[UPDATE.sgd.decay] === 0) {
-    for (let i = 0; i < n; i++) p[i] = p[i]! + negLr * g[i]!;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]!;
-      p[i] = pi + negLr * (g[i]! + weightDecay * pi);
-    }
-  }
-}
-
-/**
- * SGD with momentum, per element:
- *   d = g (+ wd·p);  buf = d on the first step, else buf·momentum + (1 − dampening)·d;
- *   d = d + momentum·buf (Nesterov) or d = buf;  p ← p + (−lr)·d.
- * The first step runs once, so it shares one general loop; the steady state gets a loop per update rule.
- * `buf` is re-read after being stored so float32 updates use the rounded buffer, as torch's in-place
- * buffer does (for float64 the re-read is a no-op).
- */
-function sgdMomentumUpdate(p: FloatArray, g: FloatArray, buf: FloatArray, sc: Float64Array): void {
-  const S = UPDATE.sgd;
-  const negLr = sc[S.negLr]!;
-  const weightDecay = sc[S.weightDecay]!;
-  const momentum = sc[S.momentum]!;
-  const oneMinusDampening = sc[S.oneMinusDampening]!;
-  const decay = sc[S.decay] !== 0;
-  const nesterov = sc[S.nesterov] !== 0;
-  const n = p.length;
-  if (sc[S.first] !== 0) {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]!;
-      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
-      buf[i] = d;
-      const b = buf[i]!;
-      p[i] = pi + negLr * (nesterov ? d + momentum * b : b);
-    }
-  } else if (nesterov) {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]!;
-      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
-      buf[i] = buf[i]! * momentum + oneMinusDampening * d;
-      p[i] = pi + negLr * (d + momentum * buf[i]!);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]!;
-      const d = decay ? g[i]! + weightDecay * pi : g[i]!;
-      buf[i] = buf[i]! * momentum + oneMinusDampening * d;
-      p[i] = pi + negLr * buf[i]!;
-    }
   }
 }
 
@@ -520,11 +395,9 @@ class AdamOptimizer implements Optimizer {
 
   step(params: readonly FloatArray[], grads: readonly FloatArray[]): void {
     checkStepArgs(params, grads, this.sizes, this.dtype);
-    clipGradients(grads, this.setup);
-    for (const { scalars: sc, members } of this.beginFusedStep().groups) {
-      for (const k of members) adamUpdate(params[k]!, grads[k]!, this.expAvg[k]!, this.expAvgSq[k]!, sc);
-    }
+    applyUpdate(params, grads, this.beginFusedStep(), this.dtype);
   }
+
 
   setLearningRate(lr: number): void {
     this.cfg = Object.freeze({ ...this.cfg, lr: checkLr(lr) });
@@ -550,45 +423,6 @@ class AdamOptimizer implements Optimizer {
       for (const b of this.expAvgSq) b.fill(0);
     }
     this.steps = stepCount;
-  }
-}
-
-/**
- * One Adam/AdamW step over one parameter, per element:
- *   AdamW: p = p·(1 − lr·wd)        Adam: g = g + wd·p        (only when wd ≠ 0)
- *   m = lerp(m, g, 1 − β1)          (torch's CPU lerp, which switches formula at |w| = 0.5)
- *   v = v·β2 + ((1 − β2)·g)·g                                   (addcmul_: self + value·t1·t2, left to right)
- *   p = p + ((−stepSize)·m) / (sqrt(v) / sqrt(biasCorrection2) + eps)   (addcdiv_: self + value·t1/t2)
- * The evaluation order is that of PyTorch's scalar CPU kernels (PointwiseOpsKernel.cpp), which
- * differs in the last bit from (1 − β2)·(g·g) and (−stepSize)·(m/denom).
- */
-function adamUpdate(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, sc: Float64Array): void {
-  const A = UPDATE.adam;
-  const coupledDecay = sc[A.coupledDecay] !== 0;
-  const decoupledDecay = sc[A.decoupledDecay] !== 0;
-  const weightDecay = sc[A.weightDecay]!;
-  const paramScale = sc[A.paramScale]!;
-  const w = sc[A.w]!;
-  const smallWeight = sc[A.smallWeight] !== 0;
-  const oneMinusW = sc[A.oneMinusW]!;
-  const beta2 = sc[A.beta2]!;
-  const oneMinusBeta2 = sc[A.oneMinusBeta2]!;
-  const negStepSize = sc[A.negStepSize]!;
-  const biasCorrection2Sqrt = sc[A.biasCorrection2Sqrt]!;
-  const eps = sc[A.eps]!;
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    let pi = p[i]!;
-    let gi = g[i]!;
-    if (decoupledDecay) pi = pi * paramScale;
-    if (coupledDecay) gi = gi + weightDecay * pi;
-    const m0 = m[i]!;
-    m[i] = smallWeight ? m0 + w * (gi - m0) : gi - (gi - m0) * oneMinusW;
-    v[i] = v[i]! * beta2 + oneMinusBeta2 * gi * gi;
-    // Re-read the moments so a float32 update uses the rounded values torch's tensors would hold.
-    const mi = m[i]!;
-    const denom = Math.sqrt(v[i]!) / biasCorrection2Sqrt + eps;
-    p[i] = pi + (negStepSize * mi) / denom;
   }
 }
 

@@ -1,15 +1,17 @@
-// The generated module: spec, initParams, forward, lossAndGrad and createTrainer around two
-// straight-line passes (forward only; forward + backward), in one deterministic text.
+// The generated module: the model's code — spec, workspaces and three straight-line passes (forward;
+// forward + backward; forward + loss) — and one call of gradc/runtime's bindModule, which gives the
+// exported functions (initParams, forward, evaluate, lossAndGrad, gradInto, createTrainer) and the
+// optimizer update; in one deterministic text.
 import { reachable, type Graph } from "../ir/graph.js";
 import { rowIndependence } from "../ir/rows.js";
 import type { Node } from "../ir/node.js";
 import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js";
-import { plan } from "../lower/plan.js";
+import { plan, reachableUntil } from "../lower/plan.js";
 import { batchDims, staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
-import type { Optimized } from "../pipeline.js";
+import { inferenceGraph, trainingGraph, type Optimized } from "../pipeline.js";
 import { sizeExpr } from "./affine.js";
-import { inferenceGraph, trainingGraph } from "./passGraphs.js";
+import { evaluationCut } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { shareRowStatistics } from "./rowStatistics.js";
 import { opOf } from "../ops/op.js";
@@ -20,7 +22,6 @@ import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
 import { formula } from "./notation.js";
 import { derive } from "../explain/derivation.js";
 import { commentText, Names, prop } from "./names.js";
-import { emitUpdate, UPDATE_FUNCTIONS } from "./update.js";
 
 export interface EmitOptions {
   readonly dtype: "f32" | "f64";
@@ -32,6 +33,12 @@ export interface EmitOptions {
   readonly runtime?: string;
   /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS; bench/gemmBlocks.ts measures others). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
+}
+
+/** What a pass reads from the workspace an earlier pass filled: node → that pass's field, and every field name it uses. */
+interface Given {
+  readonly values: ReadonlyMap<Node, string>;
+  readonly fields: readonly string[];
 }
 
 interface PassCode {
@@ -110,7 +117,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const constants: string[] = [];
   const constNames = new Map<string, string>();
   const globalNames = new Names();
-  for (const r of ["createOptimizer", "createTrainerOptimizer", "TrainerOptions", "TRAINABLE_PARAMS", "createRng", "createRngFromState", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto", "Rng", "STATE", ...UPDATE_FUNCTIONS]) globalNames.reserve(r);
+  for (const r of ["createOptimizer", "createTrainerOptimizer", "TrainerOptions", "TRAINABLE_PARAMS", "createRng", "createRngFromState", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto", "Rng", "STATE", "bindModule", "passes", "ModuleTrainer", "ModulePasses", "bound", "outputsOf"]) globalNames.reserve(r);
   const constantFor = (n: Node): string => {
     const key = J([n.attrs.shape, n.attrs.values]);
     let name = constNames.get(key);
@@ -139,15 +146,28 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const forwardSet = reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
   const updates = g.updates ?? [];
   const block = options.gemmBlock;
-  const fwd = emitPass(inference, forwardRoots, reachable([...forwardRoots]), constantFor, arrayType, "forward", block);
+  // evaluate() is forward() and then the loss: the evaluation pass calls the forward pass and computes
+  // only what the loss needs beyond it, reading the forward values it needs (the cut) from the forward
+  // workspace, so the forward kernels are emitted once. The cut's values become results of the forward
+  // pass. A loss that is itself a forward value (an output, say) keeps a pass of its own.
+  const lossNode = inference.loss!;
+  const cutList = evaluationCut(inference);
+  const split = cutList !== null;
+  const cut = new Set(cutList ?? []);
+  const forwardResults = [...forwardRoots, ...[...cut].filter((n) => !forwardRoots.includes(n))];
+  const fwd = emitPass(inference, forwardResults, reachable(forwardResults), constantFor, arrayType, "forward", block);
   const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train", block);
-  const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reachable([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
+  const given: Given = { values: new Map([...cut].map((n) => [n, fwd.rootStorage.get(n)!])), fields: fwd.buffers.map(([id]) => id) };
+  const evaluation = split
+    ? emitPass(inference, [lossNode], reachable([lossNode]), constantFor, arrayType, "evaluate", block, given)
+    : emitPass(inference, [lossNode, ...forwardRoots], reachable([lossNode, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const math = runtimeMathOf([g, inference]).map((f) => `, ${f}`).join("");
   const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
-  // The training pass draws dropout masks from the generator it is given.
-  const trainCall = (rng: string) => `trainPass(params, ws, n${random ? `, ${rng}` : ""}${convert(train.inputs)})`;
+  if (g.grads.length !== trainable.length || g.grads.some(([name], k) => name !== trainable[k]!.attrs.name)) {
+    throw new Error("internal: the gradients are not the trainable parameters in their order (the runtime's update pairs them by position)");
+  }
 
   const inputDtype = (n: Node) => (n.dtype === "i" ? "i32" : dtype);
   const classes = classesOf(g);
@@ -155,7 +175,6 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     const c = classes.get(n);
     return `{ name: ${J(n.attrs.name)}, shape: ${J(n.shape)}, dtype: ${J(inputDtype(n))}${c ? `, classes: ${c}` : ""} }`;
   };
-  const arrayOf = (n: Node) => (n.dtype === "i" ? "Int32Array" : arrayType);
   const pname = (n: Node) => n.attrs.name as string;
   // The inputs whose lengths give a pass its batch size: those it reads, or, when none of them has the
   // batch dimension although its values do (a parameter broadcast to [batch, k]), every input that has it.
@@ -167,54 +186,52 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   };
   const trainSizing = sizing(train.inputs, [g.loss!, ...g.grads.map(([, n]) => n)]);
   const forwardSizing = sizing(fwd.inputs, forwardRoots);
-  const fixed = options.batch === undefined ? "undefined" : String(options.batch);
 
-  // Inputs are parameters of the pass (not an object), so a training step allocates nothing.
-  const passFunction = (name: string, code: PassCode, ws: string, returns: string, rng = false) => [
-    `function ${name}(params: Params, ws: ${ws}, n: number${rng ? ", rng: Rng" : ""}${code.inputs.map((i, k) => `, ${code.inputIds[k]}: ${arrayOf(i)}`).join("")}): ${returns} {`,
+  // A pass reads its inputs as typed arrays: the caller's array when it has the right type, else a
+  // copy. The training step allocates nothing when the caller's arrays have the module's dtype.
+  const passFunction = (name: string, code: PassCode, ws: string, inputsType: string, returns: string, rng = false, prologue: string[] = []) => [
+    `function ${name}(params: Params, ws: ${ws}, n: number, inputs: ${inputsType}${rng ? ", rng: Rng" : ""}): ${returns} {`,
+    ...prologue,
+    ...code.inputs.map((i, k) => `const ${code.inputIds[k]} = toArray(${prop("inputs", pname(i))}, ${J(inputDtype(i))});`),
     ...code.lines,
     "}",
   ];
-  const workspace = (name: string, code: PassCode) => [
-    `interface ${name} {`,
-    "readonly n: number;",
+  /** A pass's workspace type and constructor; `base`: the workspace of the pass it calls first, which it extends. */
+  const workspace = (name: string, code: PassCode, base?: string) => [
+    `export interface ${name} ${base ? `extends ${base} ` : ""}{`,
+    ...(base ? [] : ["readonly n: number;"]),
     ...code.buffers.map(([id]) => `readonly ${id}: ${arrayType};`),
     "}",
     "",
     `function create${name}(n: number): ${name} {`,
-    `return { n${code.buffers.map(([id, size]) => `, ${id}: new ${arrayType}(${size})`).join("")} };`,
+    `return { ${base ? `...create${base}(n)` : "n"}${code.buffers.map(([id, size]) => `, ${id}: new ${arrayType}(${size})`).join("")} };`,
     "}",
   ];
-  const convert = (inputs: Node[]) => inputs.map((i) => `, ${inputArray(i, dtype)}`).join("");
-  const gradArrays = (ws: string) => g.grads.map(([, n]) => gradArray(train, n, ws)).join(", ");
+  const evaluateWorkspace = split && evaluation.buffers.length === 0 ? "ForwardWorkspace" : "EvaluateWorkspace";
+  /** An arrow's parameters (`ws: W, n: number, …`), up to the last one `body` reads. */
+  const arrowParams = (list: readonly string[], body: string) => {
+    const used = list.map((p, k) => k === 0 || new RegExp(`\\b${p.split(":")[0]}\\b`).test(body));
+    return list.slice(0, used.lastIndexOf(true) + 1).join(", ");
+  };
+  const outputsBody = (code: PassCode) => `{ ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(code, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} }`;
+  const outputsParams = (ws: string, inputsType: string, body: string) => arrowParams([`ws: ${ws}`, "n: number", `inputs: ${inputsType}`, "params: Params"], body);
+  const outputsOf = (code: PassCode, ws: string, inputsType: string) => `outputs: (${outputsParams(ws, inputsType, outputsBody(code))}): Outputs => (${outputsBody(code)}),`;
+  const gradsBody = `[${g.grads.map(([, n]) => gradArray(train, n, "ws")).join(", ")}]`;
+  const gradsReadInputs = /\binputs\b/.test(gradsBody);
+  const usesToArray = [fwd, train, evaluation].some((p) => p.inputs.length > 0) || gradsReadInputs || (split ? [fwd] : [fwd, evaluation]).some((p) => inference.outputs.some(([, n]) => gradArray(p, n, "ws").startsWith("toArray(")));
 
   const lines = [
     `// Generated by gradc from ${commentText(options.source)}: model ${J(g.name)}, ${dtype === "f32" ? "float32" : "float64"}${options.batch !== undefined ? `, batch ${options.batch}` : ""}.`,
     "// Do not edit: change the model and run `gradc compile` again. Each block says what it computes and",
-    "// which model.ts expression it comes from; gradient blocks also name the derivative rule.",
-    `import { checkParams${simd ? ", createGemm" : ""}, createRng${random ? ", createRngFromState" : ""}, createTrainerOptimizer${math}, initTensor, resolveBatch, toArray, UPDATE, type FusedUpdate, type InputSpec, type Optimizer${random ? ", type Rng" : ""}, type TrainerOptions } from ${J(options.runtime ?? "gradc/runtime")};`,
+    "// which model.ts expression it comes from; gradient blocks also name the derivative rule. The",
+    "// functions a module exports around its passes (forward, createTrainer, …) are gradc/runtime's bindModule.",
+    `import { bindModule${simd ? ", createGemm" : ""}${math}${usesToArray ? ", toArray" : ""}, type ModulePasses, type ModuleTrainer${random ? ", type Rng" : ""}, type TrainerOptions } from ${J(options.runtime ?? "gradc/runtime")};`,
     "",
     `export type Params = { ${g.params.map((p) => `${J(pname(p))}: ${arrayType}`).join("; ")} };`,
     `export type Inputs = { ${g.inputs.map((i) => `${J(pname(i))}: ArrayLike<number>`).join("; ")} };`,
     `/** forward() needs only the inputs the outputs depend on. */`,
     `export type ForwardInputs = { ${g.inputs.map((i) => `${J(pname(i))}${forwardSizing.includes(pname(i)) ? "" : "?"}: ArrayLike<number>`).join("; ")} };`,
     `export type Outputs = { ${g.outputs.map(([name]) => `${J(name)}: ${arrayType}`).join("; ")} };`,
-    "",
-    "export interface Trainer {",
-    "readonly params: Params;",
-    "/** One training step on a batch: forward, backward and the optimizer update. Returns the loss before the update. */",
-    "step(inputs: Inputs): number;",
-    "setLearningRate(lr: number): void;",
-    "readonly learningRate: number;",
-    "readonly optimizer: Optimizer;",
-    "/** The loss and outputs at the current parameters, without training (fresh arrays). */",
-    "evaluate(inputs: Inputs): { loss: number; outputs: Outputs };",
-    "readonly spec: typeof spec;",
-    "/** The dropout generator's four xoshiro128** state words (a copy, for a checkpoint); null when the model has no dropout. */",
-    "rngState(): number[] | null;",
-    "/** Continues the dropout masks from words rngState() returned; null, or a model without dropout, changes nothing. */",
-    "setRngState(state: ArrayLike<number> | null): void;",
-    "}",
     "",
     ...initValues,
     "export const spec = {",
@@ -228,145 +245,86 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     `rowIndependent: ${rows.independent},`,
     ...(rows.independent ? [] : [`rowMixing: ${J(rows.why)},`]),
     "} as const;",
-    "",
-    `const PARAM_SIZES = [${trainable.map((p) => sizeExpr(p.shape)).join(", ")}];`,
-    `const TRAINABLE_PARAMS = spec.params${trainable.length === g.params.length ? "" : `.filter((p) => ${J(trainable.map(pname))}.includes(p.name))`};`,
-    `const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(trainSizing)}.includes(i.name));`,
-    `const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(forwardSizing)}.includes(i.name));`,
-    `const FIXED_BATCH: number | undefined = ${fixed};`,
     ...(constants.length ? ["", ...constants] : []),
     ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
-    "",
-    "/** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */",
-    "export function initParams(seed = 0): Params {",
-    "const rng = createRng(seed);",
-    `return { ${g.params.map((p) => `${J(pname(p))}: initTensor(rng, ${J(p.shape)}, ${initText(p)}, ${J(dtype)}) as ${arrayType}`).join(", ")} };`,
-    "}",
     "",
     ...workspace("ForwardWorkspace", fwd),
     "",
     ...workspace("TrainWorkspace", train),
     "",
-    ...workspace("EvaluateWorkspace", evaluation),
-    "",
+    ...(evaluateWorkspace === "EvaluateWorkspace" ? [...workspace("EvaluateWorkspace", evaluation, split ? "ForwardWorkspace" : undefined), ""] : []),
     "// ════ forward pass: the outputs ════",
-    ...passFunction("forwardPass", fwd, "ForwardWorkspace", "void"),
+    ...passFunction("forwardPass", fwd, "ForwardWorkspace", "ForwardInputs", "void"),
     "",
+    ...(split
+      ? [
+          "/** The outputs the forward pass left in its workspace (fresh arrays). */",
+          `function outputsOf(${outputsParams("ForwardWorkspace", "ForwardInputs", outputsBody(fwd))}): Outputs {`,
+          `return ${outputsBody(fwd)};`,
+          "}",
+          "",
+        ]
+      : []),
     "// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════",
-    ...passFunction("trainPass", train, "TrainWorkspace", "number", random),
+    ...passFunction("trainPass", train, "TrainWorkspace", "Inputs", "number", random),
     "",
-    "// ════ evaluation pass: the loss and the outputs, no gradients ════",
-    ...passFunction("evaluatePass", evaluation, "EvaluateWorkspace", "number"),
-    "",
-    ...emitUpdate(arrayType),
-    "",
-    "let forwardWorkspace: ForwardWorkspace | null = null;",
-    "let trainWorkspace: TrainWorkspace | null = null;",
-    "let evaluateWorkspace: EvaluateWorkspace | null = null;",
-    "",
-    "function evaluateWith(params: Params, inputs: Inputs, cached: EvaluateWorkspace | null): { ws: EvaluateWorkspace; loss: number; outputs: Outputs } {",
-    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
-    "const ws = cached?.n === n ? cached : createEvaluateWorkspace(n);",
-    `const loss = evaluatePass(params, ws, n${convert(evaluation.inputs)});`,
-    `return { ws, loss, outputs: { ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(evaluation, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} } };`,
-    "}",
-    "",
-    "/** The loss and the outputs for a batch, without gradients (fresh arrays). */",
-    "export function evaluate(params: Params, inputs: Inputs): { loss: number; outputs: Outputs } {",
-    `checkParams(spec.params, params, ${J(dtype)});`,
-    "const r = evaluateWith(params, inputs, evaluateWorkspace);",
-    "evaluateWorkspace = r.ws;",
-    "return { loss: r.loss, outputs: r.outputs };",
-    "}",
-    "",
-    "/** The model's outputs for a batch (fresh arrays). */",
-    "export function forward(params: Params, inputs: ForwardInputs): Outputs {",
-    `checkParams(spec.params, params, ${J(dtype)});`,
-    "const n = resolveBatch(FORWARD_INPUTS, inputs, FIXED_BATCH);",
-    "if (forwardWorkspace?.n !== n) forwardWorkspace = createForwardWorkspace(n);",
-    "const ws = forwardWorkspace;",
-    `forwardPass(params, ws, n${convert(fwd.inputs)});`,
-    `return { ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(fwd, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} };`,
-    "}",
-    "",
-    "/** The loss and ∂loss/∂param for every parameter (fresh arrays). */",
-    `export function lossAndGrad(params: Params, inputs: Inputs): { loss: number; grads: Params } {`,
-    `checkParams(spec.params, params, ${J(dtype)});`,
-    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
-    "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
-    "const ws = trainWorkspace;",
-    `const loss = ${trainCall("createRng(0)")};`,
-    `return { loss, grads: { ${g.grads.map(([name, n]) => `${J(name)}: ${gradArray(train, n, "ws")}.slice()`).join(", ")} } };`,
-    "}",
+    ...(split
+      ? ["// ════ evaluation pass: the forward pass, then the loss from the values it left ════", ...passFunction("evaluatePass", evaluation, evaluateWorkspace, "Inputs", "number", false, ["forwardPass(params, ws, n, inputs);"])]
+      : ["// ════ evaluation pass: the loss and the outputs, no gradients ════", ...passFunction("evaluatePass", evaluation, "EvaluateWorkspace", "Inputs", "number")]),
     "",
     "/**",
-    " * The loss, with ∂loss/∂param written into `grads` (arrays of the params' sizes): lossAndGrad without",
-    " * allocating, for callers that keep their own gradient buffers (the multi-threaded trainer's workers).",
-    ...(random ? [" * `seed` seeds this call's dropout masks (the multi-threaded trainer gives each shard its own)."] : []),
+    " * The passes as gradc/runtime's bindModule runs them: the inputs whose lengths give the batch size, a",
+    " * workspace for a batch of n, the pass, and where it leaves its results (the trainable parameters'",
+    " * gradients in their order, for the optimizer's update).",
     " */",
-    `export function gradInto(params: Params, inputs: Inputs, grads: Params${random ? ", seed = 0" : ""}): number {`,
-    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
-    "if (trainWorkspace?.n !== n) trainWorkspace = createTrainWorkspace(n);",
-    "const ws = trainWorkspace;",
-    `const loss = ${trainCall("createRng(seed)")};`,
-    ...g.grads.map(([name, n]) => `${prop("grads", name)}.set(${gradArray(train, n, "ws")});`),
-    "return loss;",
-    "}",
-    "",
-    "/**",
-    " * A trainer that updates `params` in place with torch.optim's SGD, Adam or AdamW; `groups` gives some",
-    " * parameters their own learning-rate multiple and weight decay (torch's param_groups); `clipGradNorm` /",
-    " * `clipGradValue` clip the gradients before each update (torch.nn.utils' clip_grad_norm_ / clip_grad_value_);",
-    " * `seed` seeds the generator of dropout masks (default 0), which rngState()/setRngState() save and restore.",
-    " */",
-    "export function createTrainer(params: Params, options: TrainerOptions): Trainer {",
-    `checkParams(spec.params, params, ${J(dtype)});`,
-    `const optimizer = createTrainerOptimizer(options, PARAM_SIZES, TRAINABLE_PARAMS, ${J(dtype)});`,
-    ...(random ? ["let rng = createRng(options.seed ?? 0);"] : []),
-    `const list = [${trainable.map((p) => prop("params", pname(p))).join(", ")}];`,
-    "let ws: TrainWorkspace | null = null;",
-    "let evaluation: EvaluateWorkspace | null = null;",
-    "let grads: " + `${arrayType}[] = [];`,
-    "return {",
-    "params,",
-    "spec,",
-    "step(inputs: Inputs): number {",
-    "const n = resolveBatch(TRAIN_INPUTS, inputs, FIXED_BATCH);",
-    "if (ws?.n !== n) {",
-    "ws = createTrainWorkspace(n);",
-    `grads = [${gradArrays("ws")}];`,
-    "}",
+    `export const passes: ModulePasses<Params, Inputs, ForwardInputs, Outputs, ForwardWorkspace, TrainWorkspace, ${evaluateWorkspace}> = {`,
+    "forward: {",
+    `sizing: ${J(forwardSizing)},`,
+    "workspace: createForwardWorkspace,",
+    "run: forwardPass,",
+    split ? "outputs: outputsOf," : outputsOf(fwd, "ForwardWorkspace", "ForwardInputs"),
+    "},",
+    "train: {",
+    `sizing: ${J(trainSizing)},`,
+    "workspace: createTrainWorkspace,",
+    "run: trainPass,",
+    `random: ${random},`,
+    `grads: (${arrowParams(["ws: TrainWorkspace", "inputs: Inputs", "params: Params"], gradsBody)}): ${arrayType}[] => ${gradsBody},`,
     // A gradient that is an input array itself (rare) is whatever array this step's inputs hold.
-    ...g.grads.flatMap(([, n], k) => (gradArray(train, n, "ws").startsWith("toArray(") ? [`grads[${k}] = ${gradArray(train, n, "ws")};`] : [])),
-    `const loss = ${trainCall("rng")};`,
-    "// Clipping (if asked) and the optimizer update, generated for this model (see applyUpdate); the optimizer counts the step.",
-    "applyUpdate(list, grads, optimizer.beginFusedStep());",
-    ...updates.map(([name, n]) => `${prop("params", name)}.set(${gradArray(train, n, "ws")}); // the new running statistics`),
-    "return loss;",
+    ...(gradsReadInputs ? ["gradsReadInputs: true,"] : []),
+    ...(updates.length
+      ? ["afterStep: (params: Params, ws: TrainWorkspace): void => {", ...updates.map(([name, n]) => `${prop("params", name)}.set(${gradArray(train, n, "ws")}); // the new running statistics`), "},"]
+      : []),
     "},",
-    "setLearningRate(lr: number): void {",
-    "optimizer.setLearningRate(lr);",
+    "evaluate: {",
+    `sizing: ${J(trainSizing)},`,
+    `workspace: create${evaluateWorkspace},`,
+    "run: evaluatePass,",
+    split ? "outputs: outputsOf," : outputsOf(evaluation, "EvaluateWorkspace", "Inputs"),
     "},",
-    "get learningRate(): number {",
-    "return optimizer.spec.lr;",
-    "},",
-    "optimizer,",
-    "evaluate(inputs: Inputs): { loss: number; outputs: Outputs } {",
-    "const r = evaluateWith(params, inputs, evaluation);",
-    "evaluation = r.ws;",
-    "return { loss: r.loss, outputs: r.outputs };",
-    "},",
-    ...(random
-      ? ["rngState(): number[] | null {", "return rng.state();", "},", "setRngState(state: ArrayLike<number> | null): void {", "if (state !== null) rng = createRngFromState(state);", "},"]
-      : ["rngState(): number[] | null {", "return null; // no dropout: nothing random to save", "},", "setRngState(): void {},"]),
     "};",
-    "}",
+    "",
+    "// ════ the module's functions: gradc/runtime's, bound to the passes above ════",
+    "export type Trainer = ModuleTrainer<Params, Inputs, Outputs, typeof spec>;",
+    "const bound = bindModule(spec, passes);",
+    "/** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */",
+    "export const initParams: (seed?: number) => Params = bound.initParams;",
+    "/** The model's outputs for a batch (fresh arrays). */",
+    "export const forward: (params: Params, inputs: ForwardInputs) => Outputs = bound.forward;",
+    "/** The loss and the outputs for a batch, without gradients (fresh arrays). */",
+    "export const evaluate: (params: Params, inputs: Inputs) => { loss: number; outputs: Outputs } = bound.evaluate;",
+    "/** The loss and ∂loss/∂param for every trainable parameter (fresh arrays). */",
+    "export const lossAndGrad: (params: Params, inputs: Inputs) => { loss: number; grads: Params } = bound.lossAndGrad;",
+    "/** lossAndGrad into the caller's gradient arrays, allocating nothing; `seed` seeds this call's dropout masks. */",
+    "export const gradInto: (params: Params, inputs: Inputs, grads: Params, seed?: number) => number = bound.gradInto;",
+    "/** A trainer that updates `params` in place: torch.optim's SGD, Adam or AdamW, with optional param groups, clipping and a dropout seed. */",
+    "export const createTrainer: (params: Params, options: TrainerOptions) => Trainer = bound.createTrainer;",
     "",
   ];
   const memory: MemoryPlan[] = [
     { pass: "forward", buffers: planOf(fwd) },
     { pass: "train", buffers: planOf(train), savedForBackward: train.saved, readInPlace: train.readInPlace },
-    { pass: "evaluate", buffers: planOf(evaluation) },
+    { pass: "evaluate", buffers: split ? [...planOf(fwd), ...planOf(evaluation)] : planOf(evaluation) },
   ];
   return { text: lines.join("\n"), memory };
 }
@@ -451,10 +409,11 @@ function emitPass(
   arrayType: string,
   kind: "forward" | "train" | "evaluate",
   gemmBlock?: EmitOptions["gemmBlock"],
+  given?: Given,
 ): PassCode {
   // explain's names for the values it shows; a graph without a loss (no equations) keeps op names.
   const textbook = g.loss ? derive(g, "").plainNames : new Map<Node, string>();
-  const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, textbook, sharing, gemmBlock);
+  const emit = (rowScalars: ReadonlySet<Node>, sharing?: ReadonlyMap<Node, SharedArray<Node>>) => emitPassWith(g, roots, forwardSet, constantFor, arrayType, kind, rowScalars, textbook, sharing, gemmBlock, given);
   const first = emit(new Set());
   // A result stays in an array, also when the root is a view of it (an output reshape(y) is stored as y).
   const rootSet = new Set(roots.map(storageOf));
@@ -509,6 +468,7 @@ function emitPassWith(
   textbook: ReadonlyMap<Node, string>,
   sharing?: ReadonlyMap<Node, SharedArray<Node>>,
   gemmBlock?: EmitOptions["gemmBlock"],
+  given?: Given,
 ): { pass: PassCode; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; buffered: Node[] } {
   const names = new Names();
   const storage = new Map<Node, string>();
@@ -516,7 +476,15 @@ function emitPassWith(
   const buffers: [string, string][] = [];
   const inputs: Node[] = [];
   const inputIds: string[] = [];
-  const needed = reachable(roots);
+  // Values an earlier pass left in the workspace: read from its fields, whose names stay taken.
+  for (const field of given?.fields ?? []) names.reserve(field);
+  for (const [n, field] of given?.values ?? []) {
+    storage.set(n, field);
+    storage.set(storageOf(n), field);
+    if (!head.includes(`const ${field} = ws.${field};`)) head.push(`const ${field} = ws.${field};`);
+  }
+  const givenNodes = new Set(given?.values.keys() ?? []);
+  const needed = reachableUntil(roots, givenNodes);
   for (const n of g.nodes) {
     if (n.op === "input" && needed.has(n)) {
       const id = names.fresh(n.attrs.name as string);
@@ -526,7 +494,7 @@ function emitPassWith(
     }
   }
   const shared = new Map<string, string[]>();
-  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, textbook, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
+  const out = emitKernels(g, roots, { names, storage, head, buffers, constantFor, forwardSet, rowScalars, textbook, given: givenNodes, headings: kind === "train", precision: arrayType === "Float32Array" ? "f32" : "f64", ...(gemmBlock ? { gemmBlock } : {}), ...(arrayType === "Float32Array" ? { simdGemm: SIMD_GEMM } : {}), ...(sharing ? { sharing: { arrayOf: sharing, field: new Map(), shared } } : {}) });
   const rootStorage = new Map<Node, string>();
   // Outside the pass a shared array is known by its workspace field, not by the value's local name.
   const fieldOf = new Map<string, string>();
@@ -564,6 +532,8 @@ interface PassState {
   readonly rowScalars: ReadonlySet<Node>;
   /** Print "forward"/"backward" headings (the training pass). */
   readonly headings: boolean;
+  /** Values computed before this pass (bound in `storage`): read, never computed. */
+  readonly given: ReadonlySet<Node>;
   readonly gemmBlock?: EmitOptions["gemmBlock"];
   /** float32 passes: large matmuls call the runtime's SIMD product through this module-level engine. */
   readonly simdGemm?: string;
@@ -591,7 +561,7 @@ function emitKernels(
   roots: readonly Node[],
   st: PassState,
 ): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[]; buffered: Node[] } {
-  const p = plan(g, roots);
+  const p = plan(g, roots, st.given);
   const { names, storage, head, buffers } = st;
   const scalars = new Set<Node>();
   const rootSet = new Set(roots);
@@ -662,7 +632,7 @@ function emitKernels(
       const inner = new Map(bind);
       // A body's own values are all "forward" (its derivative is a separate reverse body).
       const { sharing: _outer, ...rest } = st;
-      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), textbook: new Map(), headings: false });
+      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), textbook: new Map(), headings: false, given: new Set() });
       return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
     },
   };

@@ -7,7 +7,7 @@ const RESERVED = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
     "import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
     "implements interface package private protected public await arguments eval undefined NaN Infinity Math Object Array " +
-    "Float32Array Float64Array Int32Array Error Number String JSON spec params inputs ws n i j k l m q r p a b c aik bRow cRow GEMM createGemm")
+    "Float32Array Float64Array Int32Array Error Number String JSON spec params inputs ws n i j k l m q r p a b c aik bRow cRow GEMM createGemm toArray rng")
     .split(" "),
 );
 

@@ -6,6 +6,7 @@
 //  - evaluate: the inference-mode graph → the loss and the outputs (forward() is its outputs only).
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import { reachableUntil, storageOf } from "../lower/plan.js";
 import { inferenceGraph, trainingGraph } from "../pipeline.js";
 
 export interface PassGraph {
@@ -14,8 +15,6 @@ export interface PassGraph {
   /** The forward values (what the loss and the outputs need); every other node is a gradient. */
   readonly forward: ReadonlySet<Node>;
 }
-
-export { inferenceGraph, trainingGraph };
 
 const forwardValues = (g: Graph): Set<Node> => reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
 
@@ -26,9 +25,33 @@ export function trainPass(optimized: Graph): PassGraph {
   return { graph, roots, forward: forwardValues(graph) };
 }
 
-/** The evaluation pass: loss and outputs, from the inference-mode graph. */
+/**
+ * The evaluation pass: loss and outputs, from the inference-mode graph. The module computes it as the
+ * forward pass and then the loss from the values the forward pass left (evaluationCut), so those values
+ * are results too: the drawing then has the kernels the module has.
+ */
 export function evaluatePass(optimized: Graph): PassGraph {
   const graph = inferenceGraph(optimized);
-  const roots = [graph.loss!, ...graph.outputs.map(([, n]) => n)];
+  const outputs = graph.outputs.map(([, n]) => n);
+  const cut = evaluationCut(graph) ?? [];
+  const roots = [graph.loss!, ...outputs, ...cut.filter((n) => !outputs.includes(n))];
   return { graph, roots, forward: forwardValues(graph) };
+}
+
+/**
+ * The forward values the loss reads beyond what the outputs need to compute it from (an inference
+ * graph's logits under a softmax output, say): evaluate() runs the forward pass with these as extra
+ * results, then only the loss. Leaves (inputs, params, constants) are read where they are. null when
+ * the loss is itself a forward value (an output): then evaluation is a pass of its own.
+ */
+export function evaluationCut(g: Graph): Node[] | null {
+  const forward = reachable(g.outputs.map(([, n]) => n));
+  if (!g.loss || forward.has(g.loss)) return null;
+  const leaf = (n: Node) => storageOf(n).def.kind === "leaf";
+  const cut = new Set<Node>();
+  for (const n of reachableUntil([g.loss], forward)) {
+    if (forward.has(n)) continue;
+    for (const i of n.inputs) if (forward.has(i) && !leaf(i)) cut.add(i);
+  }
+  return [...cut].sort((a, b) => a.id - b.id);
 }

@@ -45,12 +45,18 @@ export const storageOf = (n: Node): Node => (n.op === "reshape" ? storageOf(n.in
  */
 export const indexed = (n: Node): boolean => n.op === "broadcastTo" || n.op === "onehot" || n.op === "slice";
 
-export function plan(g: Graph, roots: readonly Node[]): Plan {
-  const needed = reachable(roots);
+/**
+ * The kernels computing `roots` of `g`. `given` values exist before the pass runs (an evaluation's loss
+ * part reads the outputs the forward pass left): like leaves, they are read, never computed, and the
+ * plan does not look behind them.
+ */
+export function plan(g: Graph, roots: readonly Node[], given: ReadonlySet<Node> = NONE): Plan {
+  const needed = reachableUntil(roots, given);
   const nodes = g.nodes.filter((n) => needed.has(n));
   const rootSet = new Set(roots);
   const consumers = new Map<Node, Node[]>();
   for (const n of nodes) {
+    if (given.has(n)) continue;
     for (const i of n.inputs) {
       const list = consumers.get(i);
       if (list) list.push(n);
@@ -65,7 +71,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
 
   const inline = new Set<Node>();
   for (const n of nodes) {
-    if (kind(n) !== "elementwise" || rootSet.has(n) || n.shape.length === 0) continue;
+    if (kind(n) !== "elementwise" || rootSet.has(n) || given.has(n) || n.shape.length === 0) continue;
     const cs = consumers.get(n) ?? [];
     if (cs.length === 1 && cs[0]!.inputs.filter((i) => i === n).length === 1 && readsElementwise(cs[0]!, n)) inline.add(n);
   }
@@ -78,7 +84,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op
   for (const n of nodes) {
     const op = opOf(n);
-    if ((n.op !== "matmul" && !op.epilogue) || rootSet.has(n)) continue;
+    if ((n.op !== "matmul" && !op.epilogue) || rootSet.has(n) || given.has(n)) continue;
     const cs = consumers.get(n) ?? [];
     if (cs.length !== 1 || kind(cs[0]!) !== "elementwise" || !sameShape(cs[0]!.shape, n.shape)) continue;
     if (cs[0]!.inputs.filter((i) => i === n).length !== 1) continue;
@@ -94,7 +100,7 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
   const kernels: Kernel[] = [];
   const expanded = new Set(inline);
   for (const n of nodes) {
-    if (inline.has(n)) continue;
+    if (inline.has(n) || given.has(n)) continue;
     const k = kind(n);
     if (k === "leaf" && opOf(n).lowerKernel) kernels.push({ kind: "kernel", node: n }); // drawn, not given
     if (k === "leaf" || k === "view") continue;
@@ -110,6 +116,22 @@ export function plan(g: Graph, roots: readonly Node[]): Plan {
     else kernels.push({ kind: k as KernelKind, node: n });
   }
   return { kernels, inline, expanded, nodes };
+}
+
+const NONE: ReadonlySet<Node> = new Set();
+
+/** Every node `roots` depend on without looking behind `given` nodes (which are included). */
+export function reachableUntil(roots: readonly Node[], given: ReadonlySet<Node>): Set<Node> {
+  if (given.size === 0) return reachable(roots);
+  const seen = new Set<Node>();
+  const stack = [...roots];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (!given.has(n)) stack.push(...n.inputs);
+  }
+  return seen;
 }
 
 /** Whether the inline expression of `owner` reads, besides `producer`, only scalars and vectors along the last axis. */

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli.js";
-import { inferenceGraph, trainingGraph } from "../../compiler/emit/passGraphs.js";
+import { inferenceGraph, trainingGraph } from "../../compiler/pipeline.js";
 import { loadModel } from "../../compiler/frontend/load.js";
 import { flops } from "../../compiler/ir/flops.js";
 import { makeGraph } from "../../compiler/ir/graph.js";

@@ -1,4 +1,4 @@
-// Gradient clipping and parameter groups in the generated trainer's fused step (compiler/emit/update.ts)
+// Gradient clipping and parameter groups in the generated trainer's fused step (runtime/update.ts, run by bindModule.ts)
 // and in the runtime optimizer's step (runtime/optim.ts, which the parallel trainer runs), each checked
 // bit for bit against a reference written here from torch's own code:
 //   - clipping: torch/nn/utils/clip_grad.py (torch 1.13), transcribed below independently of

@@ -1,5 +1,5 @@
-// The generated trainer applies the optimizer update in its own emitted code (compiler/emit/update.ts),
-// fused into its step. It must be torch.optim's update, bit for bit: checked here against
+// The generated trainer applies the optimizer update fused into its step (runtime/update.ts, run by
+// runtime/bindModule.ts). It must be torch.optim's update, bit for bit: checked here against
 // test/helpers/torchOptim.ts, the torch formulas written from scratch in the test (step count, bias
 // corrections, −lr and every other step scalar computed there, not taken from the runtime's
 // beginFusedStep(), which the fused trainer and the runtime optimizer share). The reference steps its own

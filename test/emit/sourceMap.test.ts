@@ -40,9 +40,8 @@ describe("source maps", () => {
     expect(r.status).toBe(1);
     const [, kernel, caller] = frames(r.stderr);
     expect(kernel).toBe(`at trainPass (${path.join(ts, "model.ts")}:12:13)`);
-    const at = new RegExp(`^at lossAndGrad \\(${path.join(ts, "model.gen.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:(\\d+):\\d+\\)$`).exec(caller!);
-    expect(at, caller).not.toBeNull();
-    expect(code.split("\n")[Number(at![1]) - 1]).toMatch(/= trainPass\($/); // the TypeScript's own line
+    // The pass is called by gradc/runtime's bindModule (lossAndGrad's wrapper), whose frame the module's map does not touch.
+    expect(caller).toMatch(/^at trainShared \(.*\/runtime\/bindModule\.(js|ts):\d+:\d+\)$/);
   });
 
   // The throwing program: Math.tanh throws, so the innermost generated frame is inside the kernel
@@ -64,11 +63,16 @@ lossAndGrad(initParams(0), { x: [0, 1], y: [1] });
     expect(r.status).toBe(1);
     const [, kernel, caller] = frames(r.stderr);
     expect(kernel).toBe(`at trainPass (${path.join(js, "model.ts")}:12:13)`);
-    // lossAndGrad is not model code: its frame stays in model.gen.js (an explicitly unmapped line, not
-    // the model.ts line of the last kernel above it).
-    expect(caller).toMatch(/^at lossAndGrad \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
-    const line = Number(/model\.gen\.js:(\d+)/.exec(caller!)![1]);
-    expect(readFileSync(path.join(js, "model.gen.js"), "utf8").split("\n")[line - 1]).toMatch(/trainPass\(/);
+    // The wrapper that calls the pass is gradc/runtime's (bindModule), not model code: its frame is the runtime's file.
+    // (dist/'s own source map names runtime/bindModule.ts under --enable-source-maps.)
+    expect(caller).toMatch(/^at trainShared \(.*\/runtime\/bindModule\.(js|ts):\d+:\d+\)$/);
+    // A line of the module outside the kernels stays in model.gen.js (explicitly unmapped, not the model.ts
+    // line of the last kernel above it): the passes table, say.
+    const jsLines = readFileSync(path.join(js, "model.gen.js"), "utf8").split("\n");
+    const table = jsLines.findIndex((l) => l.startsWith("export const passes"));
+    expect(table).toBeGreaterThan(0);
+    const jsMap = SourceMap.parse(readFileSync(path.join(js, "model.gen.js.map"), "utf8"));
+    expect(jsMap.originalPosition(table, 0)).toBeNull();
     // Without the flag, Node names the JavaScript.
     const plain = spawnSync(process.execPath, ["run.mjs"], { cwd: js, encoding: "utf8" });
     expect(frames(plain.stderr)[1]).toMatch(/^at trainPass \(file:\/\/.*\/model\.gen\.js:\d+:\d+\)$/);
@@ -94,6 +98,6 @@ lossAndGrad(initParams(0), { x: [0, 1], y: [1] });
     const r = spawnSync(process.execPath, ["--enable-source-maps", "out/main.js"], { cwd: project, encoding: "utf8" });
     const f = frames(r.stderr);
     expect(f[1]).toBe(`at trainPass (${path.join(project, "model.ts")}:12:13)`);
-    expect(f[3]).toMatch(new RegExp(`^at .*\\(${path.join(project, "src/main.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:1\\)$`));
+    expect(f.find((l) => l.includes("main.ts:3:"))).toMatch(new RegExp(`^at .*\\(${path.join(project, "src/main.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:1\\)$`));
   });
 });

@@ -69,11 +69,14 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
     // The cluster's math is the comment the generated module writes above that kernel, in the section
     // of the pass drawn (the examples' committed modules are the compiler's output).
     const code = readFileSync(path.join(root, "examples", name, "model.gen.ts"), "utf8");
-    const heading = mode.backward ? "// ════ training pass" : "// ════ evaluation pass";
-    const start = code.indexOf(heading);
-    const end = code.indexOf("// ════", start + heading.length);
-    const comments = code
-      .slice(start, end < 0 ? undefined : end)
+    const section = (heading: string) => {
+      const start = code.indexOf(heading);
+      expect(start, heading).toBeGreaterThanOrEqual(0);
+      const end = code.indexOf("// ════", start + heading.length);
+      return code.slice(start, end < 0 ? undefined : end);
+    };
+    // The evaluation pass calls the forward pass and then computes the loss: its kernels are in both sections.
+    const comments = (mode.backward ? section("// ════ training pass") : section("// ════ forward pass") + section("// ════ evaluation pass"))
       .split("\n")
       .map((l) => l.trim());
     for (const c of nonEmpty(d.clusters, "clusters")) {

@@ -8,7 +8,7 @@ import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { verify } from "../../compiler/ir/verify.js";
-import { inferenceGraph, trainingGraph } from "../../compiler/emit/passGraphs.js";
+import { inferenceGraph, trainingGraph } from "../../compiler/pipeline.js";
 import { grad } from "../../compiler/autodiff/grad.js";
 import { eraseGradientMarkers } from "../../compiler/passes/eraseGradientMarkers.js";
 import type { ScanAttrs } from "../../compiler/ops/scan.js";

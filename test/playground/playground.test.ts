@@ -54,7 +54,7 @@ describe.skipIf(!chromium)("the playground in Chromium", () => {
   it("shows the default model's (examples/worked) generated module, explanation and graph", async () => {
     await page.goto(url);
     await waitText("#generated", `(t) => t.includes('model "worked"')`);
-    expect(await text("#generated")).toContain("export function createTrainer(");
+    expect(await text("#generated")).toContain("export const createTrainer: (params: Params, options: TrainerOptions) => Trainer = bound.createTrainer;");
     await page.waitForSelector("#explain .katex");
     await page.click('nav button[data-tab="graph"]'); // Mermaid loads when the graph is first shown
     await page.waitForSelector("#graph svg", { timeout: 120_000 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Dtype, FloatArray } from "../../runtime/init.js";
-import { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, UPDATE, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
+import { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec, type OptimizerSpec, type OptimizerState } from "../../runtime/optim.js";
+import { UPDATE } from "../../runtime/update.js";
 import { createRng } from "../../runtime/rng.js";
 import { referenceFor, storeFor } from "../helpers/torchOptim.js";
 
