@@ -144,7 +144,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const evaluation = emitPass(inference, [inference.loss!, ...forwardRoots], reachable([inference.loss!, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const math = runtimeMathOf([g, inference]).map((f) => `, ${f}`).join("");
-  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`)));
+  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`) || l.includes(`${SIMD_GEMM}.productAt(`)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   // The training pass draws dropout masks from the generator it is given.
   const trainCall = (rng: string) => `trainPass(params, ws, n${random ? `, ${rng}` : ""}${convert(train.inputs)})`;
@@ -235,7 +235,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     `const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ${J(forwardSizing)}.includes(i.name));`,
     `const FIXED_BATCH: number | undefined = ${fixed};`,
     ...(constants.length ? ["", ...constants] : []),
-    ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
+    ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
     "",
     "/** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */",
     "export function initParams(seed = 0): Params {",
