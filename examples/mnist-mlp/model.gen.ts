@@ -66,7 +66,7 @@ const TRAIN_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x", "y"].
 const FORWARD_INPUTS: readonly InputSpec[] = spec.inputs.filter((i) => ["x"].includes(i.name));
 const FIXED_BATCH: number | undefined = undefined;
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
 const GEMM = createGemm();
 
 /** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */
