@@ -18,6 +18,17 @@ export interface Gemm {
    * contiguous (sBj ≠ 1: a transposed weight, δ·Wᵀ) it is copied transposed, so the kernel streams rows.
    */
   product(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number, sBj?: number): number;
+  /**
+   * Grows the memory to at least `elements` float32 elements and returns `mem`, for a caller that lays
+   * its operands out there itself (a convolution writes its patch matrix straight into it, im2col, with
+   * no second copy) and then calls `productAt`.
+   */
+  reserve(elements: number): Float32Array;
+  /**
+   * C = A·B on operands already in `mem`: A(i, k) = mem[a + i·sAi + k·sAk], B(k, j) = mem[b + k·sBk + j]
+   * (rows of B contiguous); C dense and row-major from offset c. The same kernel, so the same sums, as `product`.
+   */
+  productAt(M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number): void;
 }
 
 type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
@@ -43,14 +54,20 @@ export function createGemm(): Gemm {
   const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
   const engine: Gemm = {
     mem: new Float32Array(memory.buffer),
+    reserve(elements) {
+      if (elements > engine.mem.length) {
+        memory.grow(Math.ceil((elements * 4 - memory.buffer.byteLength) / 65536));
+        engine.mem = new Float32Array(memory.buffer);
+      }
+      return engine.mem;
+    },
+    productAt(M, N, K, a, sAi, sAk, b, sBk, c) {
+      gemm(M, N, K, a, sAi, sAk, b, sBk, c);
+    },
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
       const rows = sBj === 1;
       const b = A.length, c = b + (rows ? B.length : K * N), end = c + M * N;
-      if (end > engine.mem.length) {
-        memory.grow(Math.ceil((end * 4 - memory.buffer.byteLength) / 65536));
-        engine.mem = new Float32Array(memory.buffer);
-      }
-      const mem = engine.mem;
+      const mem = engine.reserve(end);
       mem.set(A, 0);
       if (rows) mem.set(B, b);
       else for (let k = 0; k < K; k++) for (let j = 0, to = b + k * N, from = k * sBk; j < N; j++) mem[to + j] = B[from + j * sBj]!;

@@ -482,6 +482,7 @@ export class KernelEmitter {
         store,
         ...(parts ? { parts: parts.map((p) => (p ? { array: this.store(p) } : null)) } : {}),
         ...(this.env.nested ? { nested: this.env.nested } : {}),
+        ...(this.env.simdGemm && this.env.precision === "f32" ? { simdGemm: this.env.simdGemm } : {}),
       },
       n.attrs,
     );

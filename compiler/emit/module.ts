@@ -163,7 +163,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     : emitPass(inference, [lossNode, ...forwardRoots], reachable([lossNode, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const math = runtimeMathOf([g, inference]).map((f) => `, ${f}`).join("");
-  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`)));
+  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`) || l.includes(`${SIMD_GEMM}.productAt(`)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   if (g.grads.length !== trainable.length || g.grads.some(([name], k) => name !== trainable[k]!.attrs.name)) {
     throw new Error("internal: the gradients are not the trainable parameters in their order (the runtime's update pairs them by position)");
@@ -246,7 +246,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     ...(rows.independent ? [] : [`rowMixing: ${J(rows.why)},`]),
     "} as const;",
     ...(constants.length ? ["", ...constants] : []),
-    ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
+    ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
     "",
     ...workspace("ForwardWorkspace", fwd),
     "",

@@ -55,6 +55,11 @@ export interface KernelContext {
   readonly parts?: readonly ({ readonly array: string } | null)[];
   /** Ops whose loop runs a whole graph per iteration (scan). */
   readonly nested?: NestedContext;
+  /**
+   * float32 modules: the identifier of the runtime's WebAssembly SIMD product engine (runtime/gemm.ts,
+   * `reserve`/`productAt`/`mem`) a kernel may lower its work onto (convolutions as matrix products).
+   */
+  readonly simdGemm?: string;
 }
 
 export type { FlopCounter } from "../ir/node.js";

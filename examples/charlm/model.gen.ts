@@ -76,7 +76,7 @@ const C_CONST_2 = Float32Array.from([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
 const GEMM = createGemm();
 
 export interface ForwardWorkspace {

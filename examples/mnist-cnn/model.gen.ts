@@ -48,7 +48,7 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
 const GEMM = createGemm();
 
 export interface ForwardWorkspace {
@@ -131,62 +131,52 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
 
   // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
+    // y = P · w on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field (im2col),
+    // w is [25, 8] as stored; then the epilogue as each element of y is stored
+    const rows = n * 576;
+    const wAt = rows * 25;
+    const yAt = wAt + 200;
+    const mem = GEMM.reserve(yAt + rows * 8);
     for (let bi = 0; bi < n; bi++) {
       for (let oh = 0; oh < 24; oh++) {
         const xh = bi * 784 + oh * 28;
-        for (let ow = 0; ow < 24; ow += 2) {
+        for (let ow = 0; ow < 24; ow++) {
           const xw = xh + ow;
-          const o = bi * 4608 + oh * 192 + ow * 8;
-          for (let c0 = 0; c0 < 8; c0 += 4) {
-            let s0_0 = 0,
-              s0_1 = 0,
-              s0_2 = 0,
-              s0_3 = 0;
-            let s1_0 = 0,
-              s1_1 = 0,
-              s1_2 = 0,
-              s1_3 = 0;
-            for (let kh = 0; kh < 5; kh++) {
-              const xk = xw + kh * 28;
-              const wk = kh * 40 + c0;
-              for (let t = 0; t < 5; t++) {
-                const wt = wk + t * 8;
-                const x0 = x[xk + t]!;
-                const x1 = x[xk + t + 1]!;
-                const w0 = K1[wt]!;
-                const w1 = K1[wt + 1]!;
-                const w2 = K1[wt + 2]!;
-                const w3 = K1[wt + 3]!;
-                s0_0 += x0 * w0;
-                s0_1 += x0 * w1;
-                s0_2 += x0 * w2;
-                s0_3 += x0 * w3;
-                s1_0 += x1 * w0;
-                s1_1 += x1 * w1;
-                s1_2 += x1 * w2;
-                s1_3 += x1 * w3;
-              }
-            }
-            const z1 = s0_0 + c1[c0]!;
-            a1[o + c0] = z1 <= 0 ? 0 : z1;
-            const z1_2 = s0_1 + c1[c0 + 1]!;
-            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
-            const z1_3 = s0_2 + c1[c0 + 2]!;
-            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
-            const z1_4 = s0_3 + c1[c0 + 3]!;
-            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
-            const z1_5 = s1_0 + c1[c0]!;
-            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
-            const z1_6 = s1_1 + c1[c0 + 1]!;
-            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
-            const z1_7 = s1_2 + c1[c0 + 2]!;
-            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
-            const z1_8 = s1_3 + c1[c0 + 3]!;
-            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
-          }
+          const o = bi * 14400 + oh * 600 + ow * 25;
+          mem[o] = x[xw]!;
+          mem[o + 1] = x[xw + 1]!;
+          mem[o + 2] = x[xw + 2]!;
+          mem[o + 3] = x[xw + 3]!;
+          mem[o + 4] = x[xw + 4]!;
+          mem[o + 5] = x[xw + 28]!;
+          mem[o + 6] = x[xw + 29]!;
+          mem[o + 7] = x[xw + 30]!;
+          mem[o + 8] = x[xw + 31]!;
+          mem[o + 9] = x[xw + 32]!;
+          mem[o + 10] = x[xw + 56]!;
+          mem[o + 11] = x[xw + 57]!;
+          mem[o + 12] = x[xw + 58]!;
+          mem[o + 13] = x[xw + 59]!;
+          mem[o + 14] = x[xw + 60]!;
+          mem[o + 15] = x[xw + 84]!;
+          mem[o + 16] = x[xw + 85]!;
+          mem[o + 17] = x[xw + 86]!;
+          mem[o + 18] = x[xw + 87]!;
+          mem[o + 19] = x[xw + 88]!;
+          mem[o + 20] = x[xw + 112]!;
+          mem[o + 21] = x[xw + 113]!;
+          mem[o + 22] = x[xw + 114]!;
+          mem[o + 23] = x[xw + 115]!;
+          mem[o + 24] = x[xw + 116]!;
         }
+      }
+    }
+    mem.set(K1, wAt);
+    GEMM.productAt(rows, 8, 25, 0, 25, 1, wAt, 8, yAt);
+    for (let e = 0; e < rows * 8; e += 8) {
+      for (let c_2 = 0; c_2 < 8; c_2++) {
+        const z1 = mem[yAt + e + c_2]! + c1[c_2]!;
+        a1[e + c_2] = z1 <= 0 ? 0 : z1;
       }
     }
   }
@@ -242,62 +232,71 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   }
   // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
+    // y = P · w on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field (im2col),
+    // w is [200, 16] as stored; then the epilogue as each element of y is stored
+    const rows_2 = n * 64;
+    const wAt_2 = rows_2 * 200;
+    const yAt_2 = wAt_2 + 3200;
+    const mem_2 = GEMM.reserve(yAt_2 + rows_2 * 16);
     for (let bi_3 = 0; bi_3 < n; bi_3++) {
       for (let oh_3 = 0; oh_3 < 8; oh_3++) {
         const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3 += 2) {
+        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
           const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 1024 + oh_3 * 128 + ow_3 * 16;
-          for (let c0_2 = 0; c0_2 < 16; c0_2 += 4) {
-            let s0_0_2 = 0,
-              s0_1_2 = 0,
-              s0_2_2 = 0,
-              s0_3_2 = 0;
-            let s1_0_2 = 0,
-              s1_1_2 = 0,
-              s1_2_2 = 0,
-              s1_3_2 = 0;
-            for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-              const xk_3 = xw_3 + kh_3 * 96;
-              const wk_2 = kh_3 * 640 + c0_2;
-              for (let t_2 = 0; t_2 < 40; t_2++) {
-                const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2]!;
-                const x1_2 = h1[xk_3 + t_2 + 8]!;
-                const w0_2 = K2[wt_2]!;
-                const w1_2 = K2[wt_2 + 1]!;
-                const w2_2 = K2[wt_2 + 2]!;
-                const w3_2 = K2[wt_2 + 3]!;
-                s0_0_2 += x0_2 * w0_2;
-                s0_1_2 += x0_2 * w1_2;
-                s0_2_2 += x0_2 * w2_2;
-                s0_3_2 += x0_2 * w3_2;
-                s1_0_2 += x1_2 * w0_2;
-                s1_1_2 += x1_2 * w1_2;
-                s1_2_2 += x1_2 * w2_2;
-                s1_3_2 += x1_2 * w3_2;
-              }
-            }
-            const z2 = s0_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
-            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
-            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
-            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
-            const z2_5 = s1_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
-            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
-            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
-            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
+          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
+          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
+            const xk_3 = xw_3 + kh_3 * 96;
+            const pk_2 = o_3 + kh_3 * 40;
+            mem_2[pk_2] = h1[xk_3]!;
+            mem_2[pk_2 + 1] = h1[xk_3 + 1]!;
+            mem_2[pk_2 + 2] = h1[xk_3 + 2]!;
+            mem_2[pk_2 + 3] = h1[xk_3 + 3]!;
+            mem_2[pk_2 + 4] = h1[xk_3 + 4]!;
+            mem_2[pk_2 + 5] = h1[xk_3 + 5]!;
+            mem_2[pk_2 + 6] = h1[xk_3 + 6]!;
+            mem_2[pk_2 + 7] = h1[xk_3 + 7]!;
+            mem_2[pk_2 + 8] = h1[xk_3 + 8]!;
+            mem_2[pk_2 + 9] = h1[xk_3 + 9]!;
+            mem_2[pk_2 + 10] = h1[xk_3 + 10]!;
+            mem_2[pk_2 + 11] = h1[xk_3 + 11]!;
+            mem_2[pk_2 + 12] = h1[xk_3 + 12]!;
+            mem_2[pk_2 + 13] = h1[xk_3 + 13]!;
+            mem_2[pk_2 + 14] = h1[xk_3 + 14]!;
+            mem_2[pk_2 + 15] = h1[xk_3 + 15]!;
+            mem_2[pk_2 + 16] = h1[xk_3 + 16]!;
+            mem_2[pk_2 + 17] = h1[xk_3 + 17]!;
+            mem_2[pk_2 + 18] = h1[xk_3 + 18]!;
+            mem_2[pk_2 + 19] = h1[xk_3 + 19]!;
+            mem_2[pk_2 + 20] = h1[xk_3 + 20]!;
+            mem_2[pk_2 + 21] = h1[xk_3 + 21]!;
+            mem_2[pk_2 + 22] = h1[xk_3 + 22]!;
+            mem_2[pk_2 + 23] = h1[xk_3 + 23]!;
+            mem_2[pk_2 + 24] = h1[xk_3 + 24]!;
+            mem_2[pk_2 + 25] = h1[xk_3 + 25]!;
+            mem_2[pk_2 + 26] = h1[xk_3 + 26]!;
+            mem_2[pk_2 + 27] = h1[xk_3 + 27]!;
+            mem_2[pk_2 + 28] = h1[xk_3 + 28]!;
+            mem_2[pk_2 + 29] = h1[xk_3 + 29]!;
+            mem_2[pk_2 + 30] = h1[xk_3 + 30]!;
+            mem_2[pk_2 + 31] = h1[xk_3 + 31]!;
+            mem_2[pk_2 + 32] = h1[xk_3 + 32]!;
+            mem_2[pk_2 + 33] = h1[xk_3 + 33]!;
+            mem_2[pk_2 + 34] = h1[xk_3 + 34]!;
+            mem_2[pk_2 + 35] = h1[xk_3 + 35]!;
+            mem_2[pk_2 + 36] = h1[xk_3 + 36]!;
+            mem_2[pk_2 + 37] = h1[xk_3 + 37]!;
+            mem_2[pk_2 + 38] = h1[xk_3 + 38]!;
+            mem_2[pk_2 + 39] = h1[xk_3 + 39]!;
           }
         }
+      }
+    }
+    mem_2.set(K2, wAt_2);
+    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_2);
+    for (let e_2 = 0; e_2 < rows_2 * 16; e_2 += 16) {
+      for (let c_3 = 0; c_3 < 16; c_3++) {
+        const z2 = mem_2[yAt_2 + e_2 + c_3]! + c2[c_3]!;
+        a2[e_2 + c_3] = z2 <= 0 ? 0 : z2;
       }
     }
   }
@@ -310,7 +309,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
         for (let ow_4 = 0; ow_4 < 4; ow_4++) {
           const xw_4 = xh_4 + ow_4 * 32;
           const o_4 = bi_4 * 256 + oh_4 * 64 + ow_4 * 16;
-          for (let c0_3 = 0; c0_3 < 16; c0_3 += 8) {
+          for (let c0 = 0; c0 < 16; c0 += 8) {
             let m0_2 = -Infinity,
               m1_2 = -Infinity,
               m2_2 = -Infinity,
@@ -321,7 +320,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               m7_2 = -Infinity;
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
+                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0;
                 const v0_2 = a2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
                 const v1_2 = a2[xk_4 + 1]!;
@@ -340,14 +339,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
-            h2[o_4 + c0_3] = m0_2;
-            h2[o_4 + c0_3 + 1] = m1_2;
-            h2[o_4 + c0_3 + 2] = m2_2;
-            h2[o_4 + c0_3 + 3] = m3_2;
-            h2[o_4 + c0_3 + 4] = m4_2;
-            h2[o_4 + c0_3 + 5] = m5_2;
-            h2[o_4 + c0_3 + 6] = m6_2;
-            h2[o_4 + c0_3 + 7] = m7_2;
+            h2[o_4 + c0] = m0_2;
+            h2[o_4 + c0 + 1] = m1_2;
+            h2[o_4 + c0 + 2] = m2_2;
+            h2[o_4 + c0 + 3] = m3_2;
+            h2[o_4 + c0 + 4] = m4_2;
+            h2[o_4 + c0 + 5] = m5_2;
+            h2[o_4 + c0 + 6] = m6_2;
+            h2[o_4 + c0 + 7] = m7_2;
           }
         }
       }
@@ -357,10 +356,10 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
     const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
-    const mem = GEMM.mem;
+    const mem_3 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem[at + i * 10 + j]! + b_2[j]!;
+        logits[i * 10 + j] = mem_3[at + i * 10 + j]! + b_2[j]!;
       }
     }
   }
@@ -416,62 +415,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // ──── forward ────
   // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
+    // y = P · w on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field (im2col),
+    // w is [25, 8] as stored; then the epilogue as each element of y is stored
+    const rows = n * 576;
+    const wAt = rows * 25;
+    const yAt = wAt + 200;
+    const mem = GEMM.reserve(yAt + rows * 8);
     for (let bi = 0; bi < n; bi++) {
       for (let oh = 0; oh < 24; oh++) {
         const xh = bi * 784 + oh * 28;
-        for (let ow = 0; ow < 24; ow += 2) {
+        for (let ow = 0; ow < 24; ow++) {
           const xw = xh + ow;
-          const o = bi * 4608 + oh * 192 + ow * 8;
-          for (let c0 = 0; c0 < 8; c0 += 4) {
-            let s0_0 = 0,
-              s0_1 = 0,
-              s0_2 = 0,
-              s0_3 = 0;
-            let s1_0 = 0,
-              s1_1 = 0,
-              s1_2 = 0,
-              s1_3 = 0;
-            for (let kh = 0; kh < 5; kh++) {
-              const xk = xw + kh * 28;
-              const wk = kh * 40 + c0;
-              for (let t = 0; t < 5; t++) {
-                const wt = wk + t * 8;
-                const x0 = x[xk + t]!;
-                const x1 = x[xk + t + 1]!;
-                const w0 = K1[wt]!;
-                const w1 = K1[wt + 1]!;
-                const w2 = K1[wt + 2]!;
-                const w3 = K1[wt + 3]!;
-                s0_0 += x0 * w0;
-                s0_1 += x0 * w1;
-                s0_2 += x0 * w2;
-                s0_3 += x0 * w3;
-                s1_0 += x1 * w0;
-                s1_1 += x1 * w1;
-                s1_2 += x1 * w2;
-                s1_3 += x1 * w3;
-              }
-            }
-            const z1 = s0_0 + c1[c0]!;
-            a1[o + c0] = z1 <= 0 ? 0 : z1;
-            const z1_2 = s0_1 + c1[c0 + 1]!;
-            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
-            const z1_3 = s0_2 + c1[c0 + 2]!;
-            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
-            const z1_4 = s0_3 + c1[c0 + 3]!;
-            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
-            const z1_5 = s1_0 + c1[c0]!;
-            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
-            const z1_6 = s1_1 + c1[c0 + 1]!;
-            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
-            const z1_7 = s1_2 + c1[c0 + 2]!;
-            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
-            const z1_8 = s1_3 + c1[c0 + 3]!;
-            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
-          }
+          const o = bi * 14400 + oh * 600 + ow * 25;
+          mem[o] = x[xw]!;
+          mem[o + 1] = x[xw + 1]!;
+          mem[o + 2] = x[xw + 2]!;
+          mem[o + 3] = x[xw + 3]!;
+          mem[o + 4] = x[xw + 4]!;
+          mem[o + 5] = x[xw + 28]!;
+          mem[o + 6] = x[xw + 29]!;
+          mem[o + 7] = x[xw + 30]!;
+          mem[o + 8] = x[xw + 31]!;
+          mem[o + 9] = x[xw + 32]!;
+          mem[o + 10] = x[xw + 56]!;
+          mem[o + 11] = x[xw + 57]!;
+          mem[o + 12] = x[xw + 58]!;
+          mem[o + 13] = x[xw + 59]!;
+          mem[o + 14] = x[xw + 60]!;
+          mem[o + 15] = x[xw + 84]!;
+          mem[o + 16] = x[xw + 85]!;
+          mem[o + 17] = x[xw + 86]!;
+          mem[o + 18] = x[xw + 87]!;
+          mem[o + 19] = x[xw + 88]!;
+          mem[o + 20] = x[xw + 112]!;
+          mem[o + 21] = x[xw + 113]!;
+          mem[o + 22] = x[xw + 114]!;
+          mem[o + 23] = x[xw + 115]!;
+          mem[o + 24] = x[xw + 116]!;
         }
+      }
+    }
+    mem.set(K1, wAt);
+    GEMM.productAt(rows, 8, 25, 0, 25, 1, wAt, 8, yAt);
+    for (let e = 0; e < rows * 8; e += 8) {
+      for (let c_2 = 0; c_2 < 8; c_2++) {
+        const z1 = mem[yAt + e + c_2]! + c1[c_2]!;
+        a1[e + c_2] = z1 <= 0 ? 0 : z1;
       }
     }
   }
@@ -527,62 +516,71 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
+    // y = P · w on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field (im2col),
+    // w is [200, 16] as stored; then the epilogue as each element of y is stored
+    const rows_2 = n * 64;
+    const wAt_2 = rows_2 * 200;
+    const yAt_2 = wAt_2 + 3200;
+    const mem_2 = GEMM.reserve(yAt_2 + rows_2 * 16);
     for (let bi_3 = 0; bi_3 < n; bi_3++) {
       for (let oh_3 = 0; oh_3 < 8; oh_3++) {
         const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3 += 2) {
+        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
           const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 1024 + oh_3 * 128 + ow_3 * 16;
-          for (let c0_2 = 0; c0_2 < 16; c0_2 += 4) {
-            let s0_0_2 = 0,
-              s0_1_2 = 0,
-              s0_2_2 = 0,
-              s0_3_2 = 0;
-            let s1_0_2 = 0,
-              s1_1_2 = 0,
-              s1_2_2 = 0,
-              s1_3_2 = 0;
-            for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-              const xk_3 = xw_3 + kh_3 * 96;
-              const wk_2 = kh_3 * 640 + c0_2;
-              for (let t_2 = 0; t_2 < 40; t_2++) {
-                const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2]!;
-                const x1_2 = h1[xk_3 + t_2 + 8]!;
-                const w0_2 = K2[wt_2]!;
-                const w1_2 = K2[wt_2 + 1]!;
-                const w2_2 = K2[wt_2 + 2]!;
-                const w3_2 = K2[wt_2 + 3]!;
-                s0_0_2 += x0_2 * w0_2;
-                s0_1_2 += x0_2 * w1_2;
-                s0_2_2 += x0_2 * w2_2;
-                s0_3_2 += x0_2 * w3_2;
-                s1_0_2 += x1_2 * w0_2;
-                s1_1_2 += x1_2 * w1_2;
-                s1_2_2 += x1_2 * w2_2;
-                s1_3_2 += x1_2 * w3_2;
-              }
-            }
-            const z2 = s0_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
-            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
-            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
-            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
-            const z2_5 = s1_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
-            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
-            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
-            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
+          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
+          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
+            const xk_3 = xw_3 + kh_3 * 96;
+            const pk_2 = o_3 + kh_3 * 40;
+            mem_2[pk_2] = h1[xk_3]!;
+            mem_2[pk_2 + 1] = h1[xk_3 + 1]!;
+            mem_2[pk_2 + 2] = h1[xk_3 + 2]!;
+            mem_2[pk_2 + 3] = h1[xk_3 + 3]!;
+            mem_2[pk_2 + 4] = h1[xk_3 + 4]!;
+            mem_2[pk_2 + 5] = h1[xk_3 + 5]!;
+            mem_2[pk_2 + 6] = h1[xk_3 + 6]!;
+            mem_2[pk_2 + 7] = h1[xk_3 + 7]!;
+            mem_2[pk_2 + 8] = h1[xk_3 + 8]!;
+            mem_2[pk_2 + 9] = h1[xk_3 + 9]!;
+            mem_2[pk_2 + 10] = h1[xk_3 + 10]!;
+            mem_2[pk_2 + 11] = h1[xk_3 + 11]!;
+            mem_2[pk_2 + 12] = h1[xk_3 + 12]!;
+            mem_2[pk_2 + 13] = h1[xk_3 + 13]!;
+            mem_2[pk_2 + 14] = h1[xk_3 + 14]!;
+            mem_2[pk_2 + 15] = h1[xk_3 + 15]!;
+            mem_2[pk_2 + 16] = h1[xk_3 + 16]!;
+            mem_2[pk_2 + 17] = h1[xk_3 + 17]!;
+            mem_2[pk_2 + 18] = h1[xk_3 + 18]!;
+            mem_2[pk_2 + 19] = h1[xk_3 + 19]!;
+            mem_2[pk_2 + 20] = h1[xk_3 + 20]!;
+            mem_2[pk_2 + 21] = h1[xk_3 + 21]!;
+            mem_2[pk_2 + 22] = h1[xk_3 + 22]!;
+            mem_2[pk_2 + 23] = h1[xk_3 + 23]!;
+            mem_2[pk_2 + 24] = h1[xk_3 + 24]!;
+            mem_2[pk_2 + 25] = h1[xk_3 + 25]!;
+            mem_2[pk_2 + 26] = h1[xk_3 + 26]!;
+            mem_2[pk_2 + 27] = h1[xk_3 + 27]!;
+            mem_2[pk_2 + 28] = h1[xk_3 + 28]!;
+            mem_2[pk_2 + 29] = h1[xk_3 + 29]!;
+            mem_2[pk_2 + 30] = h1[xk_3 + 30]!;
+            mem_2[pk_2 + 31] = h1[xk_3 + 31]!;
+            mem_2[pk_2 + 32] = h1[xk_3 + 32]!;
+            mem_2[pk_2 + 33] = h1[xk_3 + 33]!;
+            mem_2[pk_2 + 34] = h1[xk_3 + 34]!;
+            mem_2[pk_2 + 35] = h1[xk_3 + 35]!;
+            mem_2[pk_2 + 36] = h1[xk_3 + 36]!;
+            mem_2[pk_2 + 37] = h1[xk_3 + 37]!;
+            mem_2[pk_2 + 38] = h1[xk_3 + 38]!;
+            mem_2[pk_2 + 39] = h1[xk_3 + 39]!;
           }
         }
+      }
+    }
+    mem_2.set(K2, wAt_2);
+    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_2);
+    for (let e_2 = 0; e_2 < rows_2 * 16; e_2 += 16) {
+      for (let c_3 = 0; c_3 < 16; c_3++) {
+        const z2 = mem_2[yAt_2 + e_2 + c_3]! + c2[c_3]!;
+        a2[e_2 + c_3] = z2 <= 0 ? 0 : z2;
       }
     }
   }
@@ -595,7 +593,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         for (let ow_4 = 0; ow_4 < 4; ow_4++) {
           const xw_4 = xh_4 + ow_4 * 32;
           const o_4 = bi_4 * 256 + oh_4 * 64 + ow_4 * 16;
-          for (let c0_3 = 0; c0_3 < 16; c0_3 += 8) {
+          for (let c0 = 0; c0 < 16; c0 += 8) {
             let m0_2 = -Infinity,
               m1_2 = -Infinity,
               m2_2 = -Infinity,
@@ -606,7 +604,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               m7_2 = -Infinity;
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
+                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0;
                 const v0_2 = a2[xk_4]!;
                 if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
                 const v1_2 = a2[xk_4 + 1]!;
@@ -625,14 +623,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
                 if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
               }
             }
-            h2[o_4 + c0_3] = m0_2;
-            h2[o_4 + c0_3 + 1] = m1_2;
-            h2[o_4 + c0_3 + 2] = m2_2;
-            h2[o_4 + c0_3 + 3] = m3_2;
-            h2[o_4 + c0_3 + 4] = m4_2;
-            h2[o_4 + c0_3 + 5] = m5_2;
-            h2[o_4 + c0_3 + 6] = m6_2;
-            h2[o_4 + c0_3 + 7] = m7_2;
+            h2[o_4 + c0] = m0_2;
+            h2[o_4 + c0 + 1] = m1_2;
+            h2[o_4 + c0 + 2] = m2_2;
+            h2[o_4 + c0 + 3] = m3_2;
+            h2[o_4 + c0 + 4] = m4_2;
+            h2[o_4 + c0 + 5] = m5_2;
+            h2[o_4 + c0 + 6] = m6_2;
+            h2[o_4 + c0 + 7] = m7_2;
           }
         }
       }
@@ -642,10 +640,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
     const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
-    const mem = GEMM.mem;
+    const mem_3 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem[at + i * 10 + j]! + b_2[j]!;
+        logits[i * 10 + j] = mem_3[at + i * 10 + j]! + b_2[j]!;
       }
     }
   }
@@ -726,10 +724,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
     const at_2 = GEMM.product(n, 256, 10, delta3, 10, 1, W, 1, 10);
-    const mem_2 = GEMM.mem;
+    const mem_4 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 256; j++) {
-        matmul[i * 256 + j] = mem_2[at_2 + i * 256 + j]!;
+        matmul[i * 256 + j] = mem_4[at_2 + i * 256 + j]!;
       }
     }
   }
@@ -737,10 +735,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
     const at_3 = GEMM.product(256, 10, n, h2, 1, 256, delta3, 10);
-    const mem_3 = GEMM.mem;
+    const mem_5 = GEMM.mem;
     for (let i = 0; i < 256; i++) {
       for (let j = 0; j < 10; j++) {
-        dW[i * 10 + j] = mem_3[at_3 + i * 10 + j]!;
+        dW[i * 10 + j] = mem_5[at_3 + i * 10 + j]!;
       }
     }
   }
@@ -754,8 +752,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         for (let ow_5 = 0; ow_5 < 4; ow_5++) {
           const xw_5 = xh_5 + ow_5 * 32;
           const o_5 = bi_5 * 256 + oh_5 * 64 + ow_5 * 16;
-          for (let c0_4 = 0; c0_4 < 16; c0_4 += 8) {
-            const first = xw_5 + c0_4;
+          for (let c0_2 = 0; c0_2 < 16; c0_2 += 8) {
+            const first = xw_5 + c0_2;
             let m0_3 = a2[first]!,
               at0 = first;
             let m1_3 = a2[first + 1]!,
@@ -774,7 +772,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               at7 = first + 7;
             for (let kh_5 = 0; kh_5 < 2; kh_5++) {
               for (let kw_3 = 0; kw_3 < 2; kw_3++) {
-                const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_4;
+                const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_2;
                 const v0_3 = a2[xk_5]!;
                 if (v0_3 > m0_3 || v0_3 !== v0_3) {
                   m0_3 = v0_3;
@@ -817,14 +815,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
                 }
               }
             }
-            maxPool2dBackward[at0]! += matmul[o_5 + c0_4]!;
-            maxPool2dBackward[at1]! += matmul[o_5 + c0_4 + 1]!;
-            maxPool2dBackward[at2]! += matmul[o_5 + c0_4 + 2]!;
-            maxPool2dBackward[at3]! += matmul[o_5 + c0_4 + 3]!;
-            maxPool2dBackward[at4]! += matmul[o_5 + c0_4 + 4]!;
-            maxPool2dBackward[at5]! += matmul[o_5 + c0_4 + 5]!;
-            maxPool2dBackward[at6]! += matmul[o_5 + c0_4 + 6]!;
-            maxPool2dBackward[at7]! += matmul[o_5 + c0_4 + 7]!;
+            maxPool2dBackward[at0]! += matmul[o_5 + c0_2]!;
+            maxPool2dBackward[at1]! += matmul[o_5 + c0_2 + 1]!;
+            maxPool2dBackward[at2]! += matmul[o_5 + c0_2 + 2]!;
+            maxPool2dBackward[at3]! += matmul[o_5 + c0_2 + 3]!;
+            maxPool2dBackward[at4]! += matmul[o_5 + c0_2 + 4]!;
+            maxPool2dBackward[at5]! += matmul[o_5 + c0_2 + 5]!;
+            maxPool2dBackward[at6]! += matmul[o_5 + c0_2 + 6]!;
+            maxPool2dBackward[at7]! += matmul[o_5 + c0_2 + 7]!;
           }
         }
       }
@@ -935,47 +933,65 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dh1 = delta2 ⊛ᵀ K2   (conv2d', model.ts:17:33)
   {
-    // ∂L/∂x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] += Σ_co g[b, i, j, co] · w[kh, kw, ci, co], scattered from each output pixel
-    // (4 neighbouring pixels × 4 channels of g held in locals; wt = w's row of tap t)
+    // ∂L/∂x = col2im(g · wᵀ): the runtime's WebAssembly SIMD product gives each output pixel's gradient of its receptive field
+    // (a row of [5·5·8]), which is added back into the places of x it was read from
+    const rows_3 = n * 64;
+    const wAt_3 = rows_3 * 16;
+    const pAt = wAt_3 + 3200;
+    const mem_6 = GEMM.reserve(pAt + rows_3 * 200);
+    mem_6.set(delta2.subarray(0, rows_3 * 16), 0);
+    for (let t = 0; t < 200; t++) for (let c_4 = 0; c_4 < 16; c_4++) mem_6[wAt_3 + c_4 * 200 + t] = K2[t * 16 + c_4]!;
+    GEMM.productAt(rows_3, 200, 16, 0, 16, 1, wAt_3, 200, pAt);
     dh1.fill(0);
     for (let bi_6 = 0; bi_6 < n; bi_6++) {
       for (let oh_6 = 0; oh_6 < 8; oh_6++) {
         const xh_6 = bi_6 * 1152 + oh_6 * 96;
-        for (let ow_6 = 0; ow_6 < 8; ow_6 += 4) {
+        for (let ow_6 = 0; ow_6 < 8; ow_6++) {
           const xw_6 = xh_6 + ow_6 * 8;
-          const o_6 = bi_6 * 1024 + oh_6 * 128 + ow_6 * 16;
-          for (let c0_5 = 0; c0_5 < 16; c0_5 += 4) {
-            const g0_0 = delta2[o_6 + c0_5]!;
-            const g0_1 = delta2[o_6 + c0_5 + 1]!;
-            const g0_2 = delta2[o_6 + c0_5 + 2]!;
-            const g0_3 = delta2[o_6 + c0_5 + 3]!;
-            const g1_0 = delta2[o_6 + c0_5 + 16]!;
-            const g1_1 = delta2[o_6 + c0_5 + 17]!;
-            const g1_2 = delta2[o_6 + c0_5 + 18]!;
-            const g1_3 = delta2[o_6 + c0_5 + 19]!;
-            const g2_0 = delta2[o_6 + c0_5 + 32]!;
-            const g2_1 = delta2[o_6 + c0_5 + 33]!;
-            const g2_2 = delta2[o_6 + c0_5 + 34]!;
-            const g2_3 = delta2[o_6 + c0_5 + 35]!;
-            const g3_0 = delta2[o_6 + c0_5 + 48]!;
-            const g3_1 = delta2[o_6 + c0_5 + 49]!;
-            const g3_2 = delta2[o_6 + c0_5 + 50]!;
-            const g3_3 = delta2[o_6 + c0_5 + 51]!;
-            for (let kh_6 = 0; kh_6 < 5; kh_6++) {
-              const xk_6 = xw_6 + kh_6 * 96;
-              const wk_3 = kh_6 * 640 + c0_5;
-              for (let t_3 = 0; t_3 < 40; t_3++) {
-                const wt_3 = wk_3 + t_3 * 16;
-                const w0_3 = K2[wt_3]!;
-                const w1_3 = K2[wt_3 + 1]!;
-                const w2_3 = K2[wt_3 + 2]!;
-                const w3_3 = K2[wt_3 + 3]!;
-                dh1[xk_6 + t_3]! += g0_0 * w0_3 + g0_1 * w1_3 + g0_2 * w2_3 + g0_3 * w3_3;
-                dh1[xk_6 + t_3 + 8]! += g1_0 * w0_3 + g1_1 * w1_3 + g1_2 * w2_3 + g1_3 * w3_3;
-                dh1[xk_6 + t_3 + 16]! += g2_0 * w0_3 + g2_1 * w1_3 + g2_2 * w2_3 + g2_3 * w3_3;
-                dh1[xk_6 + t_3 + 24]! += g3_0 * w0_3 + g3_1 * w1_3 + g3_2 * w2_3 + g3_3 * w3_3;
-              }
-            }
+          const o_6 = bi_6 * 12800 + oh_6 * 1600 + ow_6 * 200;
+          for (let kh_6 = 0; kh_6 < 5; kh_6++) {
+            const xk_6 = xw_6 + kh_6 * 96;
+            const pk_3 = o_6 + kh_6 * 40 + pAt;
+            dh1[xk_6]! += mem_6[pk_3]!;
+            dh1[xk_6 + 1]! += mem_6[pk_3 + 1]!;
+            dh1[xk_6 + 2]! += mem_6[pk_3 + 2]!;
+            dh1[xk_6 + 3]! += mem_6[pk_3 + 3]!;
+            dh1[xk_6 + 4]! += mem_6[pk_3 + 4]!;
+            dh1[xk_6 + 5]! += mem_6[pk_3 + 5]!;
+            dh1[xk_6 + 6]! += mem_6[pk_3 + 6]!;
+            dh1[xk_6 + 7]! += mem_6[pk_3 + 7]!;
+            dh1[xk_6 + 8]! += mem_6[pk_3 + 8]!;
+            dh1[xk_6 + 9]! += mem_6[pk_3 + 9]!;
+            dh1[xk_6 + 10]! += mem_6[pk_3 + 10]!;
+            dh1[xk_6 + 11]! += mem_6[pk_3 + 11]!;
+            dh1[xk_6 + 12]! += mem_6[pk_3 + 12]!;
+            dh1[xk_6 + 13]! += mem_6[pk_3 + 13]!;
+            dh1[xk_6 + 14]! += mem_6[pk_3 + 14]!;
+            dh1[xk_6 + 15]! += mem_6[pk_3 + 15]!;
+            dh1[xk_6 + 16]! += mem_6[pk_3 + 16]!;
+            dh1[xk_6 + 17]! += mem_6[pk_3 + 17]!;
+            dh1[xk_6 + 18]! += mem_6[pk_3 + 18]!;
+            dh1[xk_6 + 19]! += mem_6[pk_3 + 19]!;
+            dh1[xk_6 + 20]! += mem_6[pk_3 + 20]!;
+            dh1[xk_6 + 21]! += mem_6[pk_3 + 21]!;
+            dh1[xk_6 + 22]! += mem_6[pk_3 + 22]!;
+            dh1[xk_6 + 23]! += mem_6[pk_3 + 23]!;
+            dh1[xk_6 + 24]! += mem_6[pk_3 + 24]!;
+            dh1[xk_6 + 25]! += mem_6[pk_3 + 25]!;
+            dh1[xk_6 + 26]! += mem_6[pk_3 + 26]!;
+            dh1[xk_6 + 27]! += mem_6[pk_3 + 27]!;
+            dh1[xk_6 + 28]! += mem_6[pk_3 + 28]!;
+            dh1[xk_6 + 29]! += mem_6[pk_3 + 29]!;
+            dh1[xk_6 + 30]! += mem_6[pk_3 + 30]!;
+            dh1[xk_6 + 31]! += mem_6[pk_3 + 31]!;
+            dh1[xk_6 + 32]! += mem_6[pk_3 + 32]!;
+            dh1[xk_6 + 33]! += mem_6[pk_3 + 33]!;
+            dh1[xk_6 + 34]! += mem_6[pk_3 + 34]!;
+            dh1[xk_6 + 35]! += mem_6[pk_3 + 35]!;
+            dh1[xk_6 + 36]! += mem_6[pk_3 + 36]!;
+            dh1[xk_6 + 37]! += mem_6[pk_3 + 37]!;
+            dh1[xk_6 + 38]! += mem_6[pk_3 + 38]!;
+            dh1[xk_6 + 39]! += mem_6[pk_3 + 39]!;
           }
         }
       }
@@ -983,55 +999,69 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
-    // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
-    // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
-    for (let kh_7 = 0; kh_7 < 5; kh_7++) {
-      for (let t_4 = 0; t_4 < 40; t_4 += 2) {
-        const xo = kh_7 * 96 + t_4;
-        for (let c0_6 = 0; c0_6 < 16; c0_6 += 4) {
-          let s0_0_3 = 0,
-            s0_1_3 = 0,
-            s0_2_3 = 0,
-            s0_3_3 = 0;
-          let s1_0_3 = 0,
-            s1_1_3 = 0,
-            s1_2_3 = 0,
-            s1_3_3 = 0;
-          for (let bi_7 = 0; bi_7 < n; bi_7++) {
-            for (let oh_7 = 0; oh_7 < 8; oh_7++) {
-              const xr = xo + bi_7 * 1152 + oh_7 * 96;
-              const gr = bi_7 * 1024 + oh_7 * 128 + c0_6;
-              for (let ow_7 = 0; ow_7 < 8; ow_7++) {
-                const xi = xr + ow_7 * 8;
-                const gi = gr + ow_7 * 16;
-                const x0_3 = h1[xi]!;
-                const x1_3 = h1[xi + 1]!;
-                const g0 = delta2[gi]!;
-                const g1 = delta2[gi + 1]!;
-                const g2 = delta2[gi + 2]!;
-                const g3 = delta2[gi + 3]!;
-                s0_0_3 += x0_3 * g0;
-                s0_1_3 += x0_3 * g1;
-                s0_2_3 += x0_3 * g2;
-                s0_3_3 += x0_3 * g3;
-                s1_0_3 += x1_3 * g0;
-                s1_1_3 += x1_3 * g1;
-                s1_2_3 += x1_3 * g2;
-                s1_3_3 += x1_3 * g3;
-              }
-            }
+    // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
+    // (im2col), the sums run over the batch and the output pixels in order; the [16, 200] result is stored transposed
+    const rows_4 = n * 64;
+    const gAt = rows_4 * 200;
+    const cAt = gAt + rows_4 * 16;
+    const mem_7 = GEMM.reserve(cAt + 3200);
+    for (let bi_7 = 0; bi_7 < n; bi_7++) {
+      for (let oh_7 = 0; oh_7 < 8; oh_7++) {
+        const xh_7 = bi_7 * 1152 + oh_7 * 96;
+        for (let ow_7 = 0; ow_7 < 8; ow_7++) {
+          const xw_7 = xh_7 + ow_7 * 8;
+          const o_7 = bi_7 * 12800 + oh_7 * 1600 + ow_7 * 200;
+          for (let kh_7 = 0; kh_7 < 5; kh_7++) {
+            const xk_7 = xw_7 + kh_7 * 96;
+            const pk_4 = o_7 + kh_7 * 40;
+            mem_7[pk_4] = h1[xk_7]!;
+            mem_7[pk_4 + 1] = h1[xk_7 + 1]!;
+            mem_7[pk_4 + 2] = h1[xk_7 + 2]!;
+            mem_7[pk_4 + 3] = h1[xk_7 + 3]!;
+            mem_7[pk_4 + 4] = h1[xk_7 + 4]!;
+            mem_7[pk_4 + 5] = h1[xk_7 + 5]!;
+            mem_7[pk_4 + 6] = h1[xk_7 + 6]!;
+            mem_7[pk_4 + 7] = h1[xk_7 + 7]!;
+            mem_7[pk_4 + 8] = h1[xk_7 + 8]!;
+            mem_7[pk_4 + 9] = h1[xk_7 + 9]!;
+            mem_7[pk_4 + 10] = h1[xk_7 + 10]!;
+            mem_7[pk_4 + 11] = h1[xk_7 + 11]!;
+            mem_7[pk_4 + 12] = h1[xk_7 + 12]!;
+            mem_7[pk_4 + 13] = h1[xk_7 + 13]!;
+            mem_7[pk_4 + 14] = h1[xk_7 + 14]!;
+            mem_7[pk_4 + 15] = h1[xk_7 + 15]!;
+            mem_7[pk_4 + 16] = h1[xk_7 + 16]!;
+            mem_7[pk_4 + 17] = h1[xk_7 + 17]!;
+            mem_7[pk_4 + 18] = h1[xk_7 + 18]!;
+            mem_7[pk_4 + 19] = h1[xk_7 + 19]!;
+            mem_7[pk_4 + 20] = h1[xk_7 + 20]!;
+            mem_7[pk_4 + 21] = h1[xk_7 + 21]!;
+            mem_7[pk_4 + 22] = h1[xk_7 + 22]!;
+            mem_7[pk_4 + 23] = h1[xk_7 + 23]!;
+            mem_7[pk_4 + 24] = h1[xk_7 + 24]!;
+            mem_7[pk_4 + 25] = h1[xk_7 + 25]!;
+            mem_7[pk_4 + 26] = h1[xk_7 + 26]!;
+            mem_7[pk_4 + 27] = h1[xk_7 + 27]!;
+            mem_7[pk_4 + 28] = h1[xk_7 + 28]!;
+            mem_7[pk_4 + 29] = h1[xk_7 + 29]!;
+            mem_7[pk_4 + 30] = h1[xk_7 + 30]!;
+            mem_7[pk_4 + 31] = h1[xk_7 + 31]!;
+            mem_7[pk_4 + 32] = h1[xk_7 + 32]!;
+            mem_7[pk_4 + 33] = h1[xk_7 + 33]!;
+            mem_7[pk_4 + 34] = h1[xk_7 + 34]!;
+            mem_7[pk_4 + 35] = h1[xk_7 + 35]!;
+            mem_7[pk_4 + 36] = h1[xk_7 + 36]!;
+            mem_7[pk_4 + 37] = h1[xk_7 + 37]!;
+            mem_7[pk_4 + 38] = h1[xk_7 + 38]!;
+            mem_7[pk_4 + 39] = h1[xk_7 + 39]!;
           }
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6] = s0_0_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 1] = s0_1_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 2] = s0_2_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 3] = s0_3_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 16] = s1_0_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 17] = s1_1_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 18] = s1_2_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 19] = s1_3_3;
         }
       }
     }
+    mem_7.set(delta2.subarray(0, rows_4 * 16), gAt);
+    GEMM.productAt(16, 200, rows_4, gAt, 1, 16, 0, 200, cAt);
+    for (let t_2 = 0; t_2 < 200; t_2++)
+      for (let c_5 = 0; c_5 < 16; c_5++) dK2[t_2 * 16 + c_5] = mem_7[cAt + c_5 * 200 + t_2]!;
   }
   // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
@@ -1039,11 +1069,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     maxPool2dBackward_2.fill(0);
     for (let bi_8 = 0; bi_8 < n; bi_8++) {
       for (let oh_8 = 0; oh_8 < 12; oh_8++) {
-        const xh_7 = bi_8 * 4608 + oh_8 * 384;
+        const xh_8 = bi_8 * 4608 + oh_8 * 384;
         for (let ow_8 = 0; ow_8 < 12; ow_8++) {
-          const xw_7 = xh_7 + ow_8 * 16;
-          const o_7 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
-          const first_2 = xw_7;
+          const xw_8 = xh_8 + ow_8 * 16;
+          const o_8 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
+          const first_2 = xw_8;
           let m0_4 = a1[first_2]!,
             at0_2 = first_2;
           let m1_4 = a1[first_2 + 1]!,
@@ -1062,57 +1092,57 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
             at7_2 = first_2 + 7;
           for (let kh_8 = 0; kh_8 < 2; kh_8++) {
             for (let kw_4 = 0; kw_4 < 2; kw_4++) {
-              const xk_7 = xw_7 + kh_8 * 192 + kw_4 * 8;
-              const v0_4 = a1[xk_7]!;
+              const xk_8 = xw_8 + kh_8 * 192 + kw_4 * 8;
+              const v0_4 = a1[xk_8]!;
               if (v0_4 > m0_4 || v0_4 !== v0_4) {
                 m0_4 = v0_4;
-                at0_2 = xk_7;
+                at0_2 = xk_8;
               }
-              const v1_4 = a1[xk_7 + 1]!;
+              const v1_4 = a1[xk_8 + 1]!;
               if (v1_4 > m1_4 || v1_4 !== v1_4) {
                 m1_4 = v1_4;
-                at1_2 = xk_7 + 1;
+                at1_2 = xk_8 + 1;
               }
-              const v2_4 = a1[xk_7 + 2]!;
+              const v2_4 = a1[xk_8 + 2]!;
               if (v2_4 > m2_4 || v2_4 !== v2_4) {
                 m2_4 = v2_4;
-                at2_2 = xk_7 + 2;
+                at2_2 = xk_8 + 2;
               }
-              const v3_4 = a1[xk_7 + 3]!;
+              const v3_4 = a1[xk_8 + 3]!;
               if (v3_4 > m3_4 || v3_4 !== v3_4) {
                 m3_4 = v3_4;
-                at3_2 = xk_7 + 3;
+                at3_2 = xk_8 + 3;
               }
-              const v4_4 = a1[xk_7 + 4]!;
+              const v4_4 = a1[xk_8 + 4]!;
               if (v4_4 > m4_4 || v4_4 !== v4_4) {
                 m4_4 = v4_4;
-                at4_2 = xk_7 + 4;
+                at4_2 = xk_8 + 4;
               }
-              const v5_4 = a1[xk_7 + 5]!;
+              const v5_4 = a1[xk_8 + 5]!;
               if (v5_4 > m5_4 || v5_4 !== v5_4) {
                 m5_4 = v5_4;
-                at5_2 = xk_7 + 5;
+                at5_2 = xk_8 + 5;
               }
-              const v6_4 = a1[xk_7 + 6]!;
+              const v6_4 = a1[xk_8 + 6]!;
               if (v6_4 > m6_4 || v6_4 !== v6_4) {
                 m6_4 = v6_4;
-                at6_2 = xk_7 + 6;
+                at6_2 = xk_8 + 6;
               }
-              const v7_4 = a1[xk_7 + 7]!;
+              const v7_4 = a1[xk_8 + 7]!;
               if (v7_4 > m7_4 || v7_4 !== v7_4) {
                 m7_4 = v7_4;
-                at7_2 = xk_7 + 7;
+                at7_2 = xk_8 + 7;
               }
             }
           }
-          maxPool2dBackward_2[at0_2]! += dh1[o_7]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_7 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_7 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_7 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_7 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_7 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_7 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_7 + 7]!;
+          maxPool2dBackward_2[at0_2]! += dh1[o_8]!;
+          maxPool2dBackward_2[at1_2]! += dh1[o_8 + 1]!;
+          maxPool2dBackward_2[at2_2]! += dh1[o_8 + 2]!;
+          maxPool2dBackward_2[at3_2]! += dh1[o_8 + 3]!;
+          maxPool2dBackward_2[at4_2]! += dh1[o_8 + 4]!;
+          maxPool2dBackward_2[at5_2]! += dh1[o_8 + 5]!;
+          maxPool2dBackward_2[at6_2]! += dh1[o_8 + 6]!;
+          maxPool2dBackward_2[at7_2]! += dh1[o_8 + 7]!;
         }
       }
     }
@@ -1182,87 +1212,50 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dK1 = xᵀ ⊛ delta1   (conv2d', model.ts:13:33)
   {
-    // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
-    // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
-    for (let kh_9 = 0; kh_9 < 5; kh_9++) {
-      for (let t_5 = 0; t_5 < 4; t_5 += 2) {
-        const xo_2 = kh_9 * 28 + t_5;
-        for (let c0_7 = 0; c0_7 < 8; c0_7 += 4) {
-          let s0_0_4 = 0,
-            s0_1_4 = 0,
-            s0_2_4 = 0,
-            s0_3_4 = 0;
-          let s1_0_4 = 0,
-            s1_1_4 = 0,
-            s1_2_4 = 0,
-            s1_3_4 = 0;
-          for (let bi_9 = 0; bi_9 < n; bi_9++) {
-            for (let oh_9 = 0; oh_9 < 24; oh_9++) {
-              const xr_2 = xo_2 + bi_9 * 784 + oh_9 * 28;
-              const gr_2 = bi_9 * 4608 + oh_9 * 192 + c0_7;
-              for (let ow_9 = 0; ow_9 < 24; ow_9++) {
-                const xi_2 = xr_2 + ow_9;
-                const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2]!;
-                const x1_4 = x[xi_2 + 1]!;
-                const g0_4 = delta1[gi_2]!;
-                const g1_4 = delta1[gi_2 + 1]!;
-                const g2_4 = delta1[gi_2 + 2]!;
-                const g3_4 = delta1[gi_2 + 3]!;
-                s0_0_4 += x0_4 * g0_4;
-                s0_1_4 += x0_4 * g1_4;
-                s0_2_4 += x0_4 * g2_4;
-                s0_3_4 += x0_4 * g3_4;
-                s1_0_4 += x1_4 * g0_4;
-                s1_1_4 += x1_4 * g1_4;
-                s1_2_4 += x1_4 * g2_4;
-                s1_3_4 += x1_4 * g3_4;
-              }
-            }
-          }
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7] = s0_0_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 1] = s0_1_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 2] = s0_2_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 3] = s0_3_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 8] = s1_0_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 9] = s1_1_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 10] = s1_2_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 11] = s1_3_4;
-        }
-      }
-      {
-        const xo_2 = kh_9 * 28 + 4;
-        for (let c0_7 = 0; c0_7 < 8; c0_7 += 4) {
-          let s0 = 0,
-            s1 = 0,
-            s2 = 0,
-            s3 = 0;
-          for (let bi_9 = 0; bi_9 < n; bi_9++) {
-            for (let oh_9 = 0; oh_9 < 24; oh_9++) {
-              const xr_2 = xo_2 + bi_9 * 784 + oh_9 * 28;
-              const gr_2 = bi_9 * 4608 + oh_9 * 192 + c0_7;
-              for (let ow_9 = 0; ow_9 < 24; ow_9++) {
-                const xi_2 = xr_2 + ow_9;
-                const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2]!;
-                const g0_4 = delta1[gi_2]!;
-                const g1_4 = delta1[gi_2 + 1]!;
-                const g2_4 = delta1[gi_2 + 2]!;
-                const g3_4 = delta1[gi_2 + 3]!;
-                s0 += x0_4 * g0_4;
-                s1 += x0_4 * g1_4;
-                s2 += x0_4 * g2_4;
-                s3 += x0_4 * g3_4;
-              }
-            }
-          }
-          dK1[kh_9 * 40 + 32 + c0_7] = s0;
-          dK1[kh_9 * 40 + 32 + c0_7 + 1] = s1;
-          dK1[kh_9 * 40 + 32 + c0_7 + 2] = s2;
-          dK1[kh_9 * 40 + 32 + c0_7 + 3] = s3;
+    // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
+    // (im2col), the sums run over the batch and the output pixels in order; the [8, 25] result is stored transposed
+    const rows_5 = n * 576;
+    const gAt_2 = rows_5 * 25;
+    const cAt_2 = gAt_2 + rows_5 * 8;
+    const mem_8 = GEMM.reserve(cAt_2 + 200);
+    for (let bi_9 = 0; bi_9 < n; bi_9++) {
+      for (let oh_9 = 0; oh_9 < 24; oh_9++) {
+        const xh_9 = bi_9 * 784 + oh_9 * 28;
+        for (let ow_9 = 0; ow_9 < 24; ow_9++) {
+          const xw_9 = xh_9 + ow_9;
+          const o_9 = bi_9 * 14400 + oh_9 * 600 + ow_9 * 25;
+          mem_8[o_9] = x[xw_9]!;
+          mem_8[o_9 + 1] = x[xw_9 + 1]!;
+          mem_8[o_9 + 2] = x[xw_9 + 2]!;
+          mem_8[o_9 + 3] = x[xw_9 + 3]!;
+          mem_8[o_9 + 4] = x[xw_9 + 4]!;
+          mem_8[o_9 + 5] = x[xw_9 + 28]!;
+          mem_8[o_9 + 6] = x[xw_9 + 29]!;
+          mem_8[o_9 + 7] = x[xw_9 + 30]!;
+          mem_8[o_9 + 8] = x[xw_9 + 31]!;
+          mem_8[o_9 + 9] = x[xw_9 + 32]!;
+          mem_8[o_9 + 10] = x[xw_9 + 56]!;
+          mem_8[o_9 + 11] = x[xw_9 + 57]!;
+          mem_8[o_9 + 12] = x[xw_9 + 58]!;
+          mem_8[o_9 + 13] = x[xw_9 + 59]!;
+          mem_8[o_9 + 14] = x[xw_9 + 60]!;
+          mem_8[o_9 + 15] = x[xw_9 + 84]!;
+          mem_8[o_9 + 16] = x[xw_9 + 85]!;
+          mem_8[o_9 + 17] = x[xw_9 + 86]!;
+          mem_8[o_9 + 18] = x[xw_9 + 87]!;
+          mem_8[o_9 + 19] = x[xw_9 + 88]!;
+          mem_8[o_9 + 20] = x[xw_9 + 112]!;
+          mem_8[o_9 + 21] = x[xw_9 + 113]!;
+          mem_8[o_9 + 22] = x[xw_9 + 114]!;
+          mem_8[o_9 + 23] = x[xw_9 + 115]!;
+          mem_8[o_9 + 24] = x[xw_9 + 116]!;
         }
       }
     }
+    mem_8.set(delta1.subarray(0, rows_5 * 8), gAt_2);
+    GEMM.productAt(8, 25, rows_5, gAt_2, 1, 8, 0, 25, cAt_2);
+    for (let t_3 = 0; t_3 < 25; t_3++)
+      for (let c_6 = 0; c_6 < 8; c_6++) dK1[t_3 * 8 + c_6] = mem_8[cAt_2 + c_6 * 25 + t_3]!;
   }
   return loss;
 }

@@ -87,7 +87,7 @@ const C_CONST_3 = Float32Array.from([
 const C_CONST_4 = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const C_CONST_5 = Float32Array.from([0]);
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls below call. */
+/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
 const GEMM = createGemm();
 
 export interface ForwardWorkspace {

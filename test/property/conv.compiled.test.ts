@@ -4,6 +4,9 @@
 // (clipped tap ranges, symmetric and "same"-asymmetric), dilation in rows or columns (the merged
 // (kw, ci) sweep and the kw-then-ci sweep), one input channel, odd sizes with unused rows, more
 // channels than one register block (a loop over full blocks plus a tail), and batches of 1 and 3.
+// The same CNNs in float32, where the three convolution ops run as matrix products on the runtime's
+// WebAssembly SIMD GEMM (im2col / col2im): loss, gradients and outputs equal the float64 module's to
+// float32 rounding, and the same bits on every run.
 import { describe, expect, it } from "vitest";
 import * as cv from "../../compiler/dsl/conv.js";
 import * as d from "../../compiler/dsl/core.js";
@@ -131,4 +134,43 @@ describe("small CNNs, compiled (f64)", () => {
     const { grads } = module.lossAndGrad({ X: new Float64Array(8) }, { x: [3, 7, 2, 2, 7, 1, 2, 2] });
     expect(Array.from(grads.X!)).toEqual([0, 10, 20, 0, 0, 0, 0, 0]);
   });
+});
+
+describe("small CNNs, compiled (f32: the convolutions as products on the SIMD GEMM)", () => {
+  /** |got − want| ≤ tol · max|want| over the whole tensor (float32 sums of float32 products). */
+  const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-5) => {
+    expect(got.length, what).toBe(want.length);
+    let scale = 0, worst = 0;
+    for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    expect(scale, `${what}: a tensor of zeros proves nothing`).toBeGreaterThan(0);
+    expect(worst / scale, what).toBeLessThan(tol);
+  };
+  for (const [k, c] of cases.entries()) {
+    it(c.name, async () => {
+      layer = 0;
+      const def = model("cnn", build(c));
+      const { module: m32, code } = await compileAndImport(def, { dtype: "f32" });
+      layer = 0;
+      const { module: m64 } = await compileAndImport(def);
+      // the convolutions are products on the engine, and no scalar convolution loop nest is left
+      expect(code).toContain("GEMM.productAt(");
+      expect(code).not.toMatch(/let s0_0 = 0/);
+      for (const batch of [1, 3]) {
+        const rng = mulberry32(1000 * k + batch);
+        const [H, W, C] = c.image;
+        const x = Float32Array.from(uniformArray(rng, batch * H * W * C, -1, 1));
+        const inputs = { x, y: Array.from({ length: batch }, (_, i) => i % (c.classes ?? 3)) };
+        const p32 = m32.initParams(k + batch);
+        const p64 = f64(p32);
+        const got = m32.lossAndGrad(p32, inputs), want = m64.lossAndGrad(p64, inputs);
+        expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
+        for (const name of Object.keys(want.grads)) close(got.grads[name]!, want.grads[name]!, `∂loss/∂${name}, batch ${batch}`);
+        const again = m32.lossAndGrad(p32, inputs);
+        for (const name of Object.keys(got.grads)) expect(Array.from(again.grads[name]!), `${name}: the same bits again`).toEqual(Array.from(got.grads[name]!));
+        const out32 = m32.forward(p32, inputs), out64 = m64.forward(p64, inputs);
+        for (const name of Object.keys(out64)) close(out32[name]!, out64[name]!, `forward ${name}, batch ${batch}`);
+      }
+    });
+  }
 });

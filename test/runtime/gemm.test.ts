@@ -1,6 +1,7 @@
 // The runtime's WebAssembly SIMD matrix product: equal to a float32 reference over shapes that exercise
 // every block and tail (2-row blocks and single rows, 16-, 8- and 4-column vectors and single columns), with
-// A read plainly and transposed; the memory grows for a larger product; the committed module bytes are
+// A read plainly and transposed; the memory grows for a larger product; operands laid out in the memory by
+// the caller (reserve, productAt) give the same sums; the committed module bytes are
 // what scripts/gemm-wasm.js assembles from scripts/gemm-wat.js.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -43,6 +44,20 @@ describe("createGemm", () => {
     const at = g.product(M, N, K, new Float32Array(M * K).fill(0.5), K, 1, new Float32Array(K * N).fill(2), N);
     expect(g.mem.length).toBeGreaterThanOrEqual(at + M * N);
     expect(g.mem[at + M * N - 1]).toBe(150);
+  });
+  it("reserve grows the memory and productAt multiplies operands laid out in it, at any offsets", () => {
+    const M = 37, N = 12, K = 9, a = 5, b = 5 + M * K + 3, c = b + K * N + 1;
+    const mem = g.reserve(c + M * N + 70000); // more than one more page: the memory grows
+    expect(mem).toBe(g.mem);
+    expect(mem.length).toBeGreaterThanOrEqual(c + M * N + 70000);
+    const A = Float32Array.from({ length: M * K }, (_, q) => Math.sin(q * 0.9));
+    const B = Float32Array.from({ length: K * N }, (_, q) => Math.cos(q + 2));
+    mem.set(A, a);
+    mem.set(B, b);
+    mem[c + M * N] = 42; // past C: untouched
+    g.productAt(M, N, K, a, K, 1, b, N, c);
+    expect(Array.from(mem.subarray(c, c + M * N))).toEqual(Array.from(reference(M, N, K, A, K, 1, B, N)));
+    expect(mem[c + M * N]).toBe(42);
   });
   it("runtime/gemmWasm.ts holds what scripts/gemm-wasm.js assembles", async () => {
     expect(readFileSync("runtime/gemmWasm.ts", "utf8")).toBe(await gemmWasmSource());
