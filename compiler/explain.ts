@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { codes, GradcError } from "./diagnostics.js";
 import type { Graph } from "./ir/graph.js";
 import { loadModel } from "./frontend/load.js";
-import { optimize, trainingGraph } from "./pipeline.js";
+import { optimize, trainingModeGraph } from "./pipeline.js";
 import { backwardFor, derive } from "./explain/derivation.js";
 import { formatText } from "./explain/text.js";
 import { scanSections } from "./explain/scan.js";
@@ -34,9 +34,9 @@ export function explainGraph(g: Graph, source: string, options: ExplainOptions =
   if (options.param !== undefined && !names.includes(options.param)) {
     throw new GradcError(codes.badArgument, `no parameter named ${JSON.stringify(options.param)}; parameters: ${names.join(", ")}`);
   }
-  // The gradient is the training step's (dropout keeps its mask, batchNorm uses batch statistics):
-  // the very graph the generated training pass is lowered from.
-  const trainGraph = trainingGraph(g);
+  // The gradient is the training step's (dropout keeps its mask, batchNorm uses batch statistics): the
+  // graph the generated training pass is lowered from, before its gradient markers are erased.
+  const trainGraph = trainingModeGraph(g);
   const d = derive(trainGraph, source);
   const params = options.param === undefined ? names : [options.param];
   const backward = backwardFor(d, params);

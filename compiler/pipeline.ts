@@ -97,8 +97,14 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   return { forward, graph: g, report };
 }
 
-/** The graph the training pass is lowered from: training mode (dropout masks, batch statistics), no gradient markers. */
-export const trainingGraph = (optimized: Graph): Graph => sequence(optimized, [specialize("train"), eraseGradientMarkers]).graph;
+/**
+ * The training-mode graph (dropout masks, batch statistics) with its gradient markers: what `gradc
+ * explain` derives the gradients from, showing stopGradient as sg(·) and a customGradient's forward.
+ */
+export const trainingModeGraph = (optimized: Graph): Graph => specialize("train")(optimized).graph;
+
+/** The graph the training pass is lowered from: the training-mode graph without its gradient markers. */
+export const trainingGraph = (optimized: Graph): Graph => eraseGradientMarkers(trainingModeGraph(optimized)).graph;
 
 /** The graph forward() and evaluate() are lowered from: inference mode, no gradient markers, simplified once more. */
 export const inferenceGraph = (optimized: Graph): Graph => sequence(optimized, [specialize("infer"), eraseGradientMarkers, simplify, cse]).graph;
