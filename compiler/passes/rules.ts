@@ -16,7 +16,7 @@ import { makeGraph, type Graph } from "../ir/graph.js";
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { rebuild } from "./rewrite.js";
-import { broadcastShapes, sameShape, staticPart } from "../ir/shape.js";
+import { broadcastShapes, sameShape } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
 import type { PassResult } from "./pass.js";
 import { constOp } from "../ops/leaf.js";
@@ -189,11 +189,10 @@ function fit(r: Node, like: Node): Node | null {
     /* not broadcastable: try a reshape */
   }
   // Only a rule that rewrites a reshape may answer with a reshape: elsewhere equal sizes are no
-  // evidence that the values line up.
+  // evidence that the values line up. Whether the sizes are equal is the reshape op's own shape rule
+  // (it throws, and tryRule then skips the rule).
   if (like.op !== "reshape") return null;
-  const symbolic = (s: Node["shape"]) => s.filter((d) => typeof d !== "number").length;
-  if (staticPart(r.shape) === staticPart(like.shape) && symbolic(r.shape) === symbolic(like.shape)) return reshape(r, like.shape);
-  return null;
+  return reshape(r, like.shape);
 }
 
 /** Tries each rule on `n` (whose inputs are already rewritten); the first that fits wins. */

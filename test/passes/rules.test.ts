@@ -192,6 +192,33 @@ describe("applyRules: shapes", () => {
     expect(show(r.out!)).toBe("add(b, A)");
   });
 
+  it("a reshape's replacement of the same size is reshaped back to the node's shape", () => {
+    const r = apply([rule("reshape(exp(x))", "neg(x)", "exp → neg")], () => d.reshape(d.exp(A()), [3, 2]));
+    expect(r.fired).toEqual(["exp → neg"]);
+    expect(show(r.out!)).toBe("reshape{shape=[3,2]}(neg(A))");
+    expect(r.out!.shape).toEqual([3, 2]);
+  });
+
+  it("a replacement of the same size does not fit a node that is not a reshape: equal sizes are no evidence the values line up", () => {
+    const r = apply([rule("transpose(x)", "x", "drop the transpose")], () => d.transpose(A()));
+    expect(r.out).toBeUndefined();
+    expect(r.fired).toEqual([]);
+  });
+
+  it("a reshape's replacement fits only with as many batch dimensions as the node", () => {
+    // [batch, 3, 2] and [batch, 6]: the same static size (6) and one batch dimension each → reshaped.
+    const one = apply([rule("reshape(x)", () => d.input("y", ["batch", 3, 2]), "to y")], () => d.reshape(d.input("x", ["batch", 2, 3]), ["batch", 6]));
+    expect(one.fired).toEqual(["to y"]);
+    expect(show(one.out!)).toBe('reshape{shape=["batch",6]}(y)');
+    // [6, 1] has the static size 6 too, but no batch dimension: its size is not the node's.
+    const none = apply([rule("reshape(x)", () => d.param("p", [6, 1]), "to p")], () => d.reshape(d.input("x", ["batch", 2, 3]), ["batch", 6]));
+    expect(none.out).toBeUndefined();
+    expect(none.fired).toEqual([]);
+    // Another static size (the same number of batch dimensions) does not fit either.
+    const other = apply([rule("reshape(x)", () => d.input("y", ["batch", 4]), "to y")], () => d.reshape(d.input("x", ["batch", 2, 3]), ["batch", 6]));
+    expect(other.out).toBeUndefined();
+  });
+
   it("a replacement equal to the node itself is not a change", () => {
     const r = apply([rule("exp(x)", "exp(x)", "identity")], () => d.exp(A()));
     expect(r.out).toBeUndefined();
