@@ -144,6 +144,28 @@ describe("checkpoint format", () => {
     expect(view.getUint32(bytes.length - 4, true)).toBe(crc32(bytes.subarray(0, bytes.length - 4)));
   });
 
+  it("f32 values take 4 bytes each, and every optimizer buffer list gets one entry per param, in the data after the params", () => {
+    const spec: CheckpointSpec = { name: "m", dtype: "f32", params: [{ name: "w", shape: [2] }, { name: "b", shape: [1] }] };
+    const optimizer = { kind: "sgd", stepCount: 1, momentumBuffer: [Float32Array.of(3, 4), Float32Array.of(5)] };
+    const bytes = encodeCheckpoint({ spec, params: { w: Float32Array.of(1.5, -2), b: Float32Array.of(0.25) }, step: 1, optimizer });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const h = view.getUint32(12, true);
+    expect(Number(view.getBigUint64(16, true))).toBe(6 * 4);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + h)));
+    expect(header.dtype).toBe("f32");
+    expect(header.params).toEqual([
+      { name: "w", shape: [2], offset: 0, length: 2 },
+      { name: "b", shape: [1], offset: 8, length: 1 },
+    ]);
+    expect(header.optimizer).toEqual({
+      kind: "sgd",
+      stepCount: 1,
+      buffers: { momentumBuffer: [{ param: "w", offset: 12, length: 2 }, { param: "b", offset: 20, length: 1 }] },
+    });
+    const values = Array.from({ length: 6 }, (_, i) => view.getFloat32(24 + h + 4 * i, true));
+    expect(values).toEqual([1.5, -2, 0.25, 3, 4, 5]);
+  });
+
   it("is deterministic: the same data gives the same bytes", () => {
     expect(Buffer.from(encodeCheckpoint(sample("f32"))).equals(Buffer.from(encodeCheckpoint(sample("f32"))))).toBe(true);
   });
@@ -703,6 +725,7 @@ describe("bad arguments are refused with a message", () => {
     loop.self = loop;
     const bad: [Record<string, unknown>, string][] = [
       [{ params: null }, "params must be an object"],
+      [{ params: 5 }, "params must be an object"],
       [{ params: { w: null } }, 'param "w" must be a Float32Array (dtype f32), got null'],
       [{ params: { w: 5 } }, 'param "w" must be a Float32Array (dtype f32), got number'],
       [{ params: { w: Object.create(null) } }, 'param "w" must be a Float32Array (dtype f32), got object'],
@@ -744,6 +767,7 @@ describe("bad arguments are refused with a message", () => {
     expect(() => restoreInto(ckpt, null as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
     expect(() => restoreInto(ckpt, 5 as never)).toThrow("cannot restore checkpoint m.ckpt: params must be an object");
     expect(() => encodeCheckpoint(null as never)).toThrow("checkpoint data must be an object");
+    expect(() => encodeCheckpoint(5 as never)).toThrow("checkpoint data must be an object");
   });
 
   it("saveCheckpoint keeps the validation error as the cause; loadCheckpoint names a read error other than a missing file", () => {
