@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/globalSetup.ts"],
+    // toThrow("message") must see an error with that message, not a thrown undefined (see the file).
+    setupFiles: ["test/setup/thrownErrors.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

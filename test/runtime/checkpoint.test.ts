@@ -146,7 +146,7 @@ describe("checkpoint format", () => {
 
   it("f32 values take 4 bytes each, and every optimizer buffer list gets one entry per param, in the data after the params", () => {
     const spec: CheckpointSpec = { name: "m", dtype: "f32", params: [{ name: "w", shape: [2] }, { name: "b", shape: [1] }] };
-    const optimizer = { kind: "sgd", stepCount: 1, momentumBuffer: [Float32Array.of(3, 4), Float32Array.of(5)] };
+    const optimizer = { kind: "sgd" as const, stepCount: 1, momentumBuffer: [Float32Array.of(3, 4), Float32Array.of(5)] };
     const bytes = encodeCheckpoint({ spec, params: { w: Float32Array.of(1.5, -2), b: Float32Array.of(0.25) }, step: 1, optimizer });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const h = view.getUint32(12, true);
