@@ -252,7 +252,9 @@ describe("corrupt and foreign files are refused", () => {
     for (let n = 0; n < bytes.length; n++) {
       const attempt = () => decodeCheckpoint(bytes.subarray(0, n), spec, "m.ckpt");
       if (n === 0) expect(attempt).toThrow("m.ckpt is not a gradc checkpoint (the file is empty)");
-      else expect(attempt, `length ${n}`).toThrow(/^checkpoint m\.ckpt is corrupt: truncated \(\d+ bytes/);
+      // Under 28 bytes (prefix and checksum) no sizes can be read; from there the sizes say what is missing.
+      else if (n < 28) expect(attempt, `length ${n}`).toThrow(`checkpoint m.ckpt is corrupt: truncated (${n} bytes, shorter than any checkpoint)`);
+      else expect(attempt, `length ${n}`).toThrow(`checkpoint m.ckpt is corrupt: truncated (${n} bytes, expected ${bytes.length})`);
     }
     const longer = new Uint8Array(bytes.length + 3);
     longer.set(bytes);
@@ -635,6 +637,13 @@ describe("files whose checksum holds but whose header is not one gradc writes ar
     return out;
   }
   const withHeader = (change: Record<string, unknown>) => craft(JSON.stringify({ ...good, ...change }));
+
+  it("a header that is not UTF-8 is refused, not read with replacement characters", () => {
+    const bytes = withHeader({ model: "m#" });
+    bytes[bytes.indexOf(0x23, 24)] = 0xff; // '#' → a byte no UTF-8 text holds
+    new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+    expect(() => decodeCheckpoint(bytes, spec, "c.ckpt")).toThrow(/^checkpoint c\.ckpt is corrupt: unreadable header \(/);
+  });
 
   it("the crafted file itself is read (so each refusal below is the change's doing)", () => {
     const ckpt = decodeCheckpoint(withHeader({}), spec, "c.ckpt");
