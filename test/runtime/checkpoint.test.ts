@@ -675,6 +675,9 @@ describe("files whose checksum holds but whose header is not one gradc writes ar
     ["an optimizer with a bad step count", withHeader({ optimizer: { kind: "sgd", stepCount: -1, buffers: {} } }), "the optimizer entry is malformed"],
     ["a buffer list that is not a list", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: 5 } } }), "optimizer momentumBuffer is malformed"],
     ["a buffer list without the param's buffer", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [] } } }), 'optimizer momentumBuffer has no buffer for param "w"'],
+    ["a buffer list holding null", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [null] } } }), 'optimizer momentumBuffer has no buffer for param "w"'],
+    // Inside the data section (24 bytes), but not at a multiple of 8: the values would not be the ones written.
+    ["a param at an unaligned offset inside the data", craft(JSON.stringify({ ...good, params: [{ name: "w", shape: [2], offset: 4, length: 2 }] }), new Uint8Array(24)), 'param "w" lies outside the data section'],
     [
       "a buffer of the wrong length",
       withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: [{ param: "w", offset: 0, length: 1 }] } } }),
@@ -691,6 +694,12 @@ describe("files whose checksum holds but whose header is not one gradc writes ar
       expect(() => decodeCheckpoint(bytes, spec, "c.ckpt")).toThrow(`checkpoint c.ckpt is corrupt: ${message}`);
     });
   }
+
+  it("the param shapes a checkpoint reports are its own copies, not the spec's arrays", () => {
+    const ckpt = decodeCheckpoint(withHeader({}), spec, "c.ckpt");
+    expect(ckpt.paramSpecs).toEqual([{ name: "w", shape: [2] }]);
+    expect(ckpt.paramSpecs[0]!.shape).not.toBe(spec.params[0]!.shape);
+  });
 
   it("an optimizer buffer in the header is read from where it says", () => {
     const body = new Uint8Array(Float64Array.of(1.5, -2, 3, 4).buffer);
