@@ -724,10 +724,12 @@ describe("bad arguments are refused with a message", () => {
   it("a spec that is not one", () => {
     const bad: [unknown, string][] = [
       [null, "a checkpoint needs the model's spec ({ name, dtype, params })"],
+      ["m", "a checkpoint needs the model's spec ({ name, dtype, params })"],
       [{ ...spec, name: 5 }, "spec.name must be a string"],
       [{ ...spec, dtype: "f16" }, 'spec.dtype must be "f32" or "f64", got "f16"'],
       [{ ...spec, params: {} }, "spec.params must be an array of { name, shape }"],
       [{ ...spec, params: [{ shape: [2] }] }, "every spec param needs a name"],
+      [{ ...spec, params: [null] }, "every spec param needs a name"],
       [{ ...spec, params: [spec.params[0], spec.params[0]] }, 'spec declares param "w" twice'],
       [{ ...spec, params: [{ name: "w", shape: [-2] }] }, 'spec param "w": shape must be an array of non-negative integers'],
       [{ ...spec, params: [{ name: "w", shape: 2 }] }, 'spec param "w": shape must be an array of non-negative integers'],
