@@ -671,6 +671,7 @@ describe("files whose checksum holds but whose header is not one gradc writes ar
     ["a param at a negative offset", withHeader({ params: [{ name: "w", shape: [2], offset: -8, length: 2 }] }), 'param "w" lies outside the data section'],
     ["optimizer state that is a number", withHeader({ optimizer: 5 }), "the optimizer entry is malformed"],
     ["optimizer buffers that are a list", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: [] } }), "the optimizer entry is malformed"],
+    ["optimizer buffers that are null", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: null } }), "the optimizer entry is malformed"],
     ["an optimizer without a kind", withHeader({ optimizer: { stepCount: 1, buffers: {} } }), "the optimizer entry is malformed"],
     ["an optimizer with a bad step count", withHeader({ optimizer: { kind: "sgd", stepCount: -1, buffers: {} } }), "the optimizer entry is malformed"],
     ["a buffer list that is not a list", withHeader({ optimizer: { kind: "sgd", stepCount: 1, buffers: { momentumBuffer: 5 } } }), "optimizer momentumBuffer is malformed"],
@@ -773,6 +774,19 @@ describe("bad arguments are refused with a message", () => {
     expect(save(state(["expAvgSq", "expAvg"])).equals(save({ ...state([]), expAvg: [Float32Array.of(1, 2)], expAvgSq: [Float32Array.of(0, 1)] }))).toBe(true);
     const sgd = decodeCheckpoint(encodeCheckpoint({ spec, params: { w: w() }, step: 0, optimizer: { kind: "sgd", stepCount: 0, momentumBuffer: undefined } }), spec);
     expect(sgd.optimizer).toEqual({ kind: "sgd", stepCount: 0 });
+  });
+
+  it("extra keeps booleans and nulls; null extra or optimizer buffers are refused with their messages", () => {
+    const extra = { done: true, best: null, list: [false, null] };
+    expect(decodeCheckpoint(encodeCheckpoint({ spec, params: { w: w() }, step: 0, extra }), spec).extra).toEqual(extra);
+    expect(() => encodeCheckpoint({ spec, params: { w: w() }, step: 0, extra: null as never })).toThrow("extra must be a plain object of JSON data");
+  });
+
+  it("a param of the same size but another rank is refused", () => {
+    const flat: CheckpointSpec = { ...spec, params: [{ name: "w", shape: [2] }] };
+    const column: CheckpointSpec = { ...spec, params: [{ name: "w", shape: [2, 1] }] };
+    const saved = encodeCheckpoint({ spec: flat, params: { w: w() }, step: 0 });
+    expect(() => decodeCheckpoint(saved, column, "m.ckpt")).toThrow('checkpoint m.ckpt: param "w" has shape [2] in the checkpoint but [2, 1] in model "m"');
   });
 
   it("extra may be a null-prototype object, and may hold the same object twice (not a cycle)", () => {
