@@ -4,17 +4,15 @@
 // wins, so a matmul with both operands transposed is one change.
 // Test: test/passes/foldTranspose.test.ts
 import { make } from "../ir/context.js";
-import type { Node } from "../ir/node.js";
 import { matmulOp } from "../ops/matmul.js";
 import { rewritePass, rule } from "./rules.js";
 
-/** The operand at `i` is a 2-D transpose (perm [1, 0]): a flag can stand for it. */
-const transposed2d = (i: 0 | 1) => (n: Node) => n.inputs[i]!.shape.length === 2;
-
+// No guard is needed: matmul's shape rule takes only 2-D operands, and transpose() never makes an
+// identity permutation, so a transpose feeding a matmul is always the 2-D transpose (perm [1, 0]).
 export const foldTransposeRules = [
-  rule("matmul(transpose(a), transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: !n.attrs.transB }), "matmul(aᵀ, bᵀ) → matmul with both flags flipped", { when: (n) => transposed2d(0)(n) && transposed2d(1)(n) }),
-  rule("matmul(transpose(a), b)", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: n.attrs.transB }), "matmul(aᵀ, b) → matmul with transA flipped", { when: transposed2d(0) }),
-  rule("matmul(a, transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: n.attrs.transA, transB: !n.attrs.transB }), "matmul(a, bᵀ) → matmul with transB flipped", { when: transposed2d(1) }),
+  rule("matmul(transpose(a), transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: !n.attrs.transB }), "matmul(aᵀ, bᵀ) → matmul with both flags flipped"),
+  rule("matmul(transpose(a), b)", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: !n.attrs.transA, transB: n.attrs.transB }), "matmul(aᵀ, b) → matmul with transA flipped"),
+  rule("matmul(a, transpose(b))", (env, n) => make(matmulOp, [env.get("a")!, env.get("b")!], { transA: n.attrs.transA, transB: !n.attrs.transB }), "matmul(a, bᵀ) → matmul with transB flipped"),
 ];
 
 export const foldTranspose = rewritePass(foldTransposeRules);
