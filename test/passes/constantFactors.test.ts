@@ -162,6 +162,7 @@ describe("simplify: constant factors", () => {
     ["0.1·(x·10) stays", (x) => d.mul(0.1, d.mul(x, 10)), "mul(0.1, mul(x, 10))"],
     ["(x·3)/3 stays", (x) => d.div(d.mul(x, 3), 3), "div(mul(x, 3), 3)"],
     ["2^100·(2^100·x) stays (2^200 is out of float32's range)", (x) => d.mul(2 ** 100, d.mul(2 ** 100, x)), `mul(${2 ** 100}, mul(${2 ** 100}, x))`],
+    ["(x·2^-100)/2^100 stays (2^-200 is out of float32's range)", (x) => d.div(d.mul(x, 2 ** -100), 2 ** 100), `div(mul(x, ${2 ** -100}), ${2 ** 100})`],
   ];
   for (const [title, f, expected] of cases) {
     it(title, () => {

@@ -6,7 +6,8 @@ import * as d from "../../compiler/dsl/core.js";
 import { scan } from "../../compiler/dsl/scan.js";
 import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Node } from "../../compiler/ir/node.js";
-import type { ScanAttrs } from "../../compiler/ops/scan.js";
+import { make } from "../../compiler/ir/context.js";
+import { part, scanOp, type ScanAttrs } from "../../compiler/ops/scan.js";
 import { finishForwardBody, optimizeForwardBody, optimizeReverseBody } from "../../compiler/pipeline.js";
 import { scanBodies } from "../../compiler/passes/scanBodies.js";
 import { checkGradients, traceModel } from "../helpers/gradcheck.js";
@@ -61,6 +62,34 @@ describe("scanBodies", () => {
     // The forward scan's body is differentiated anew (its new reverse body optimized once), the reverse scan's body optimized as it is.
     expect(counting(g).changes).toBe(2);
   });
+  it("adds the changes of all three body passes, and optimizes a body two scans share once", () => {
+    const counting = scanBodies({
+      forward: (g) => ({ graph: g, changes: 1 }),
+      reverse: (g) => ({ graph: g, changes: 10 }),
+      differentiated: (g) => ({ graph: g, changes: 100 }),
+    });
+    expect(counting(traceModel(def)).changes).toBe(111);
+    // Two scans over different sequences holding one body (one canonical key: the DSL traces a body per
+    // scan call, so the second scan is made directly, as a rewrite that reuses a body would): the body is
+    // optimized once, and both scans get the same optimized body.
+    const twice = () => {
+      const W = d.param("W", [2, 2], { init: "zeros" });
+      const r = scan((h: Node, x: Node) => {
+        const h2 = d.tanh(d.add(d.matmul(x, W), h));
+        return { carry: h2, output: h2 };
+      }, d.zeros([2, 2]), d.input("xs", [2, 3, 2]));
+      const first = (r.outputs as Node).inputs[0]!;
+      const second = make(scanOp, [d.zeros([2, 2]), d.input("zs", [2, 3, 2]), ...first.inputs.slice(2)], first.attrs);
+      return { loss: d.add(d.sum(r.outputs as Node), d.sum(part(second, 1))) };
+    };
+    const g = traceModel(twice);
+    const bodies = (graph: typeof g) => graph.nodes.filter((n) => n.op === "scan").map((n) => (n.attrs as unknown as ScanAttrs).body);
+    expect(bodies(g)).toHaveLength(2);
+    expect(bodies(g)[0]).toBe(bodies(g)[1]);
+    const r = counting(g);
+    expect(r.changes).toBe(111);
+    const [first, second] = bodies(r.graph);
+    expect(first).toBe(second);
+    expect(first).not.toBe(bodies(g)[0]);
+  });
 });
-
-

@@ -215,6 +215,10 @@ describe("simplify: broadcasts and reshapes", () => {
       expect(show(outputOf(twice.graph, "out"))).toBe("transpose{perm=[1,2,0]}(transpose{perm=[1,2,0]}(X))");
       expect(twice.changes).toBe(0);
     }
+    // [0, 2, 1] puts one axis back where it was (the last), but not the other two.
+    const partly = simplified(three([0, 2, 1], [2, 2, 2]));
+    expect(show(outputOf(partly.graph, "out"))).toBe("transpose{perm=[0,2,1]}(transpose{perm=[1,2,0]}(X))");
+    expect(partly.changes).toBe(0);
   });
 });
 
