@@ -10,9 +10,9 @@ import type { Node } from "../ir/node.js";
 import { rebuild } from "./rewrite.js";
 import type { Pass } from "./pass.js";
 
-/** Whether n is an add of two operands of its own shape (a sum the pass looks through). */
+/** Whether n is an add whose operands both have `shape` (so it has it too): a sum the pass looks through. */
 const isSum = (n: Node, shape: Node["shape"]): boolean =>
-  n.op === "add" && n.shape.length === shape.length && n.inputs.every((i) => i.shape.length === shape.length && i.shape.every((d, k) => d === shape[k]));
+  n.op === "add" && n.inputs.every((i) => i.shape.length === shape.length && i.shape.every((d, k) => d === shape[k]));
 
 /**
  * The terms of a sum x₁ + x₂ + … (through nested adds of the same shape), in order, when every one is

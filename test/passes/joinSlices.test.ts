@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import * as ix from "../../compiler/dsl/indexing.js";
 import { joinSlices } from "../../compiler/passes/joinSlices.js";
+import { sliceGrad } from "../../compiler/ops/slice.js";
 import { grad } from "../../compiler/autodiff/grad.js";
 import { checkGradients, traceModel } from "../helpers/gradcheck.js";
 import type { Node } from "../../compiler/ir/node.js";
@@ -35,6 +36,22 @@ describe("joinSlices", () => {
     const stepped = (g: Node) => [ix.slice(g, { start: 0, step: 2 }), ix.slice(g, { start: 1, step: 2 }), ix.slice(g, { start: 0, end: 1 }), ix.slice(g, { start: 7 })];
     for (const cut of [gap, overlap, stepped]) expect(joinSlices(grad(traceModel(gates(cut)))).changes).toBe(0);
   });
+  it("does not look through an add that broadcasts one of its terms", () => {
+    // Each sum below is [2, 2], but one piece is smaller and broadcast by the add: the pieces' starts and
+    // lengths tile the axis, yet they are no tiling of the sum (and their concat has no shape).
+    const sums = [
+      // [1, 2] + [2, 2]: the same rank, another size
+      () => d.add(sliceGrad(d.param("a", [1, 1]), 1, 0, 1, 2), sliceGrad(d.param("b", [2, 1]), 1, 1, 1, 2)),
+      // [2] + [2, 2]: a lower rank whose dimensions match the sum's first ones
+      () => d.add(sliceGrad(d.param("a", [1]), 0, 0, 1, 2), sliceGrad(d.param("b", [1, 2]), 0, 1, 1, 2)),
+    ];
+    for (const sum of sums) {
+      const g = traceModel(() => ({ loss: d.sum(d.mul(sum(), d.constant([1, 2, 3, 4], [2, 2]))) }));
+      expect(g.nodes.filter((n) => n.op === "sliceGrad")).toHaveLength(2);
+      expect(joinSlices(g).changes).toBe(0);
+    }
+  });
+
   it("leaves a stepped piece alone even when the pieces' lengths would tile the axis", () => {
     // 0..2, then 2 and 4 (step 2), 4..6, 6..8: lengths 2 + 2 + 2 + 2 = 8 and each starts where the last
     // one's length ends, but the stepped piece covers 4 (twice covered) and leaves 3 out.
