@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
+import * as ix from "../../compiler/dsl/indexing.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { applyRules, rewritePass, rule, type Rule } from "../../compiler/passes/rules.js";
 import { expectPreserved, inFreshContext, outputOf, runPass, show, traced } from "./util.js";
@@ -19,6 +20,12 @@ describe("rule(): parsing patterns", () => {
     });
     expect(rule("mul(-1, x)", "x", dummy).from).toMatchObject({ args: [{ kind: "num", value: -1 }, { kind: "var", name: "x" }] });
     expect(rule("add(x, 0)", "x", dummy).to).toEqual({ kind: "var", name: "x", scalar: false });
+  });
+
+  it("numbers of several digits, with decimals, and only identifiers at a term's start", () => {
+    expect(rule("mul(x, 12.25)", "x", dummy).from).toMatchObject({ args: [{ kind: "var" }, { kind: "num", value: 12.25 }] });
+    expect(rule("mul(x, -100)", "x", dummy).from).toMatchObject({ args: [{ kind: "var" }, { kind: "num", value: -100 }] });
+    expect(() => rule("mul(x, $y)", "x", dummy)).toThrow('rule "mul(x, $y)": unexpected "$y)"');
   });
 
   it("attrs in braces, as JSON values", () => {
@@ -169,6 +176,17 @@ describe("applyRules: matching", () => {
     const rules = [rule("add(x, exp(y))", "x", dummy, (n, env) => ((seen = [n.op, `${show(env.get("x")!)},${show(env.get("y")!)}`]), false))];
     apply(rules, () => d.add(A(), d.exp(B())));
     expect(seen).toEqual(["add", "A,B"]);
+  });
+});
+
+describe("applyRules: arity", () => {
+  it("a pattern matches only a node with as many operands as it has", () => {
+    const other = [rule("concat(x, y)", (_env, n) => d.param("P", n.shape as number[]), "concat → P")];
+    const two = apply(other, () => ix.concat([A(), B()], 1));
+    expect(two.fired).toEqual(["concat → P"]);
+    const three = apply(other, () => ix.concat([A(), B(), d.param("C", [2, 3])], 1));
+    expect(three.out).toBeUndefined();
+    expect(three.fired).toEqual([]);
   });
 });
 
