@@ -156,6 +156,8 @@ describe("simplify: constant factors", () => {
     ["x·(−2) stays", (x) => d.mul(x, d.neg(d.scalar(2))), "mul(x, -2)"],
     ["(1/N)·(2·x) → (2/N)·x", (x) => d.mul(d.div(1, d.dim("batch")), d.mul(2, x)), "mul(div(2, N), x)"],
     ["(2·x)·(0.5/N) → x·(1/N)", (x) => d.mul(d.mul(2, x), d.div(0.5, d.dim("batch"))), "mul(x, div(1, N))"],
+    ["(1/N)·(3·x) stays (3 is not a power of two)", (x) => d.mul(d.div(1, d.dim("batch")), d.mul(3, x)), "mul(div(1, N), mul(3, x))"],
+    ["(2^100/N)·(2^100·x) stays (2^200 is out of float32's range)", (x) => d.mul(d.div(2 ** 100, d.dim("batch")), d.mul(2 ** 100, x)), `mul(div(${2 ** 100}, N), mul(${2 ** 100}, x))`],
     // Not powers of two: left as written.
     ["3·(7·x) stays", (x) => d.mul(3, d.mul(7, x)), "mul(3, mul(7, x))"],
     ["(x·2)/3 stays (the divisor is not a power of two)", (x) => d.div(d.mul(x, 2), 3), "div(mul(x, 2), 3)"],

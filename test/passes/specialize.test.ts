@@ -31,6 +31,9 @@ describe("specialize", () => {
     // the running statistics are not read while training, only updated
     const readers = r.graph.nodes.filter((n) => n.inputs.some((i) => i.attrs.name === "bn.runningMean"));
     expect(readers.every((n) => r.graph.updates!.some(([, u]) => reaches(u, n)))).toBe(true);
+    // the updates themselves survive the rewrite (rebuild maps them), one per running statistic
+    expect(r.graph.updates!.map(([k]) => k).sort()).toEqual(joint.updates!.map(([k]) => k).sort());
+    expect(r.graph.updates!.length).toBeGreaterThan(0);
   });
 
   it("infer drops the mask and reads the running statistics", () => {
