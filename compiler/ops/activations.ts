@@ -107,9 +107,13 @@ export const sigmoid = unary(sigmoidOp);
 export const tanh = unary(tanhOp);
 export const relu = unary(reluOp);
 export const softplus = unary(softplusOp);
-export const leakyRelu = (x: Operand, alpha = 0.01): Tensor => make(leakyReluOp, [tensorOf(x)], { alpha: number(alpha, "leakyRelu alpha") });
+export function leakyRelu(x: Operand, alpha = 0.01): Tensor {
+  return make(leakyReluOp, [tensorOf(x)], { alpha: number(alpha, "leakyRelu alpha") });
+}
 /** [x > 0] as 1 or `below` (relu' and leakyRelu'). */
-export const step = (x: Operand, below = 0): Tensor => make(stepOp, [tensorOf(x)], { below });
+export function step(x: Operand, below = 0): Tensor {
+  return make(stepOp, [tensorOf(x)], { below });
+}
 /**
  * GELU, x·Φ(x) with Φ the standard normal CDF (torch's nn.GELU): `approximate: "none"` (the default) is
  * the exact form ½x(1 + erf(x/√2)), `"tanh"` the approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).

@@ -102,14 +102,20 @@ export const greater = binary(greaterOp);
 /** [a ≥ b] as 1 or 0. */
 export const greaterEqual = binary(greaterEqualOp);
 /** [a < b] as 1 or 0: greater(b, a). */
-export const less = (a: Operand, b: Operand): Tensor => greater(b, a);
+export function less(a: Operand, b: Operand): Tensor {
+  return greater(b, a);
+}
 /** [a ≤ b] as 1 or 0: greaterEqual(b, a). */
-export const lessEqual = (a: Operand, b: Operand): Tensor => greaterEqual(b, a);
+export function lessEqual(a: Operand, b: Operand): Tensor {
+  return greaterEqual(b, a);
+}
 /** [a = b] as 1 or 0 (NaN equals nothing). */
 export const equal = eq;
 
 /** a where `condition` is non-zero (as torch.where(condition.bool(), a, b): NaN counts as true), else b; all three broadcast. */
-export const where = (condition: Operand, a: Operand, b: Operand): Tensor => make(whereOp, [tensorOf(condition), tensorOf(a), tensorOf(b)]);
+export function where(condition: Operand, a: Operand, b: Operand): Tensor {
+  return make(whereOp, [tensorOf(condition), tensorOf(a), tensorOf(b)]);
+}
 /** The elementwise maximum (torch.maximum): NaN if either is NaN; ties split the gradient equally. */
 export const maximum = binary(maximumOp);
 /** The elementwise minimum (torch.minimum): NaN if either is NaN; ties split the gradient equally. */

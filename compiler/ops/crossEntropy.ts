@@ -81,7 +81,11 @@ export const onehotOp = defineOp({
 
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
 
-export const onehot = (labels: Tensor, classes: number): Tensor => make(onehotOp, [labels], { classes });
+export function onehot(labels: Tensor, classes: number): Tensor {
+  return make(onehotOp, [labels], { classes });
+}
 
 /** Per-row −Σ targets·logSoftmax(logits): integer labels [rows] or target rows [rows, classes]. */
-export const softmaxCrossEntropyRows = (logits: Operand, targets: Tensor): Tensor => make(softmaxCEOp, [tensorOf(logits), checkTensor(targets)]);
+export function softmaxCrossEntropyRows(logits: Operand, targets: Tensor): Tensor {
+  return make(softmaxCEOp, [tensorOf(logits), checkTensor(targets)]);
+}

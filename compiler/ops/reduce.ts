@@ -58,8 +58,12 @@ export const maxOp = defineOp({
 
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
 
-export const sum = (x: Operand, axis?: number, keepdims = false): Node => reduce(sumOp, tensorOf(x), axis, keepdims);
-export const max = (x: Operand, axis?: number, keepdims = false): Node => reduce(maxOp, tensorOf(x), axis, keepdims);
+export function sum(x: Operand, axis?: number, keepdims = false): Node {
+  return reduce(sumOp, tensorOf(x), axis, keepdims);
+}
+export function max(x: Operand, axis?: number, keepdims = false): Node {
+  return reduce(maxOp, tensorOf(x), axis, keepdims);
+}
 
 function reduce(op: OpDef, x: Node, axis: number | undefined, keepdims: boolean): Node {
   if (axis === undefined || axis === null) return make(op, [x], { axis: null, keepdims });
