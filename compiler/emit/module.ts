@@ -10,7 +10,7 @@ import { plan, reachableUntil } from "../lower/plan.js";
 import { batchDims, staticPart } from "../ir/shape.js";
 import { storageOf } from "../lower/plan.js";
 import { inferenceGraph, trainingGraph, type Optimized } from "../pipeline.js";
-import { sizeExpr } from "./affine.js";
+import { sizeExpr } from "../ops/affine.js";
 import { evaluationCut } from "./passGraphs.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import { shareRowStatistics } from "./rowStatistics.js";

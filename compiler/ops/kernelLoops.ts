@@ -47,3 +47,44 @@ export function scaledByBatch(power: number, elements: number): string {
   if (elements !== 1 || !power) factors.push(String(elements));
   return factors.join(" * ");
 }
+
+// ── loops over a kernel's whole iteration domain, shared by the pass emitter's elementwise kernels
+// (../emit/kernels.ts) and the lowerings that join its batch loop (matmul, reduce, transpose) ──
+
+/** Unroll the innermost static loops when they cover at most this many elements. */
+export const UNROLL_ELEMENTS = 16;
+
+/** Whether a dimension is the batch (symbolic) one. */
+export const isBatch = (d: number | string | undefined): boolean => typeof d === "string";
+/** A dimension as a loop bound: a number, or the run-time batch size `n`. */
+export const bound = (d: number | string): string => (typeof d === "number" ? String(d) : "n");
+/** A dimension as a stride factor: a number, or the run-time batch size `n`. */
+export const dim = (d: number | string): number | string => (typeof d === "number" ? d : "n");
+/** An expression that needs no local of its own to be read twice: an identifier, a property path or a number. */
+export const isSimple = (s: string): boolean => /^[\w$.]+$/.test(s) || /^-?\d/.test(s);
+
+/**
+ * Loops over `dims` (row-major), unrolling the innermost static dims whose product is small.
+ * `body(idx, suffix)` gives the statements for one point. A leading batch dimension becomes the
+ * `loop` part (index i: the body of the pass's loop over batch rows); the rest is in `post`.
+ */
+export function unrolledNest(dims: readonly (number | string)[], body: (idx: readonly Index[], suffix: string) => string[]): { loop?: string[]; post?: string[] } {
+  let unrollFrom = dims.length;
+  let product = 1;
+  while (unrollFrom > 0) {
+    const d = dims[unrollFrom - 1]!;
+    if (typeof d !== "number" || product * d > UNROLL_ELEMENTS) break;
+    product *= d;
+    unrollFrom--;
+  }
+  const inner = dims.slice(unrollFrom) as number[];
+  let points: number[][] = [[]];
+  for (const d of inner) points = points.flatMap((p) => Array.from({ length: d }, (_, k) => [...p, k]));
+  const vars = ["i", "j", "k", "l", "m", "q"].slice(0, unrollFrom);
+  const lines: string[] = [];
+  for (const p of points) lines.push(...body([...vars, ...p], points.length > 1 ? `_${p.join("_")}` : ""));
+  const loopsFrom = isBatch(dims[0]) ? 1 : 0;
+  const open = vars.slice(loopsFrom).map((v, d) => `for (let ${v} = 0; ${v} < ${bound(dims[d + loopsFrom]!)}; ${v}++) {`);
+  const code = [...open, ...lines, ...open.map(() => "}")];
+  return loopsFrom ? { loop: code } : { post: code };
+}
