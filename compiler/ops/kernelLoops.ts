@@ -1,7 +1,8 @@
 // Helpers for kernel templates (lowerKernel): loop nests over a tensor's dimensions, written the way
-// a person would write them. A dimension of size 1 gets no loop (its index is the literal 0); the
-// batch dimension's bound is the run-time `n`.
-import type { KernelContext } from "./op.js";
+// a person would write them, and the index arithmetic and local names they are written with. A
+// dimension of size 1 gets no loop (its index is the literal 0); the batch dimension's bound is the
+// run-time `n`. Loops over a sliding window (convolution, pooling) are in ./windowLoops.ts.
+import type { KernelContext, TensorRef } from "./op.js";
 
 export type Index = string | number;
 
@@ -37,6 +38,68 @@ export function strided(v: Index, start: number, step = 1): Index {
   const scaled = step === 1 ? v : `${step} * ${v}`;
   return start === 0 ? scaled : `${scaled} + ${start}`;
 }
+
+/** Σ coef·term + constant as an index expression, dropping zero terms and unit factors. */
+export function lin(terms: readonly (readonly [string | number, number])[], constant = 0): string {
+  let c = constant;
+  const parts: string[] = [];
+  for (const [t, k] of terms) {
+    if (k === 0 || t === 0) continue;
+    if (typeof t === "number") c += t * k;
+    else parts.push(k === 1 ? (/^[\w$]+$/.test(t) ? t : `(${t})`) : `${/^[\w$]+$/.test(t) ? t : `(${t})`} * ${k}`);
+  }
+  let s = parts.join(" + ");
+  if (c > 0 || !s) s = s ? `${s} + ${c}` : `${c}`;
+  else if (c < 0) s = `${s} - ${-c}`;
+  return s;
+}
+
+/** `base + k` for a constant k. */
+export const plus = (base: string, k: number): string => (k === 0 ? base : `${base} + ${k}`);
+export const addOffset = (base: string, c0: string | number): string => (c0 === 0 ? base : `${base} + ${c0}`);
+export const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
+/** v·m as an expression. */
+export const times = (v: string, m: number): string => (m === 1 ? v : `${v} * ${m}`);
+
+/** One fresh identifier per hint for the whole kernel (sibling scopes reuse it). */
+export type Namer = (hint: string) => string;
+export function namer(ctx: KernelContext): Namer {
+  const names = new Map<string, string>();
+  return (hint) => {
+    let name = names.get(hint);
+    if (name === undefined) names.set(hint, (name = ctx.local(hint)));
+    return name;
+  };
+}
+
+/**
+ * The flat array of a tensor for hand-written index arithmetic. The one `at()` call records the read
+ * with the emitter (which orders kernels by what they read); the element itself is not used.
+ */
+export function flat(t: TensorRef): string {
+  void t.at(...t.dims.map(() => 0));
+  return t.array;
+}
+
+/**
+ * Blocks of `block` along a dimension of `count` (channels, taps): a loop over the full blocks (the
+ * offset a variable) or the one full block at 0, then the remainder at its literal offset. Each
+ * emitted block is a scope of its own (they declare the same locals).
+ */
+export function blocks(nm: Namer, hint: string, count: number, block: number, emit: (at: string | number, width: number) => string[]): string[] {
+  const full = Math.floor(count / block), tail = count % block;
+  const parts: string[][] = [];
+  if (full === 1) parts.push(emit(0, block));
+  else if (full > 1) {
+    const v = nm(hint);
+    parts.push([`for (let ${v} = 0; ${v} < ${full * block}; ${v} += ${block}) {`, ...emit(v, block), "}"]);
+  }
+  if (tail) parts.push(emit(full * block, tail));
+  return parts.length === 1 ? parts[0]! : parts.flatMap((p) => (p[0]!.startsWith("for ") ? p : ["{", ...p, "}"]));
+}
+
+/** A tensor's dimensions as a kernel template reads them (the batch one is `n`). */
+export const dimsOf = (t: TensorRef) => t.dims as readonly (number | "n")[];
 
 /**
  * `n^power · elements` as code: "4", "n * 4", "n * n" (a value with the batch dimension twice, such as
