@@ -55,16 +55,16 @@ targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts", "runtime/upda
 // has the target's tests and its own report and incremental file. The groups cover every file once.
 const groups = {
   ops: {
-    conv: ["conv", "pool"],
-    core: ["op", "scan", "build", "index", "kernelLoops", "mode", "leaf"],
+    conv: ["conv", "convGeometry", "convSimd", "windowLoops", "pool"],
+    core: ["op", "scan", "build", "index", "kernelLoops", "affine", "mode", "leaf"],
     math: ["activations", "math", "compare", "softmax", "crossEntropy", "reduce"],
     shape: ["layout", "gather", "slice", "concat", "pick", "matmul", "customGradient", "stopGradient"],
   },
   emit: {
-    kernels: ["kernels"],
-    module: ["module"],
-    lines: ["plainLines", "lines", "format"],
-    rest: ["inlineRuntime", "rowStatistics", "fuseBatch", "names", "notation", "affine", "sourceMap", "passGraphs", "javascript"],
+    kernels: ["kernels", "kernelCode"],
+    module: ["module", "pass"],
+    lines: ["plainLines", "plainParse", "lines", "format"],
+    rest: ["inlineRuntime", "rowStatistics", "fuseBatch", "names", "notation", "sourceMap", "passGraphs", "javascript"],
   },
 };
 for (const [base, byName] of Object.entries(groups)) {

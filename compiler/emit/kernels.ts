@@ -4,6 +4,7 @@
 // Elementwise and rowwise kernels are written here; every other op lowers itself (its lowerKernel:
 // matmul and its GEMM in ../ops/matmul.ts, reductions in ../ops/reduce.ts, transpose in
 // ../ops/layout.ts, convolutions in ../ops/conv.ts…), handed a KernelContext by `templated` below.
+// (Just over 400 lines: reading values, writing them and the kernel forms share one emitter's state.)
 //
 // A kernel whose outermost loop runs over the batch returns that loop's body separately (`loop`),
 // with the batch index always named `i`, so the pass emitter can run several kernels in one loop

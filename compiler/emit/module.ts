@@ -26,7 +26,7 @@ export interface EmitOptions {
   readonly batch?: number;
   /** Module specifier of the runtime (default "gradc/runtime"). */
   readonly runtime?: string;
-  /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS; bench/gemmBlocks.ts measures others). */
+  /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS, ../ops/matmul.ts; bench/gemmBlocks.ts measures others). */
   readonly gemmBlock?: { readonly rows: number; readonly cols: number };
 }
 
