@@ -39,7 +39,6 @@ interface Body {
   readonly acc?: { readonly node: Node; readonly name: string };
 }
 
-
 export function literal(v: number): string {
   if (Object.is(v, -0)) return "-0";
   if (v === Infinity) return "Infinity";
@@ -402,5 +401,4 @@ function rowPosition(n: Node, index: Idx): number | null {
 interface Parts extends KernelParts {
   readonly writes?: Node[];
 }
-
 
