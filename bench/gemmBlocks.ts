@@ -4,7 +4,7 @@
 //
 //   node --import ./scripts/register-ts.js bench/gemmBlocks.ts [W3 W4 W5] [--rounds 9] [--ms 400]
 //
-// The default (compiler/emit/kernels.ts GEMM_ROWS × GEMM_COLS) is the one this measured best; the
+// The default (compiler/ops/matmul.ts GEMM_ROWS × GEMM_COLS) is the one this measured best; the
 // numbers of the run it was chosen on are in bench/RESULTS.md.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";

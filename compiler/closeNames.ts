@@ -1,5 +1,5 @@
 // "Did you mean …?": the candidates closest to a misspelled name. Used for DSL names in model.ts
-// (compiler/frontend/load.ts) and for the CLI's commands (compiler/cli.ts), so it must stay free of heavy
+// (compiler/frontend/typecheck.ts) and for the CLI's commands (compiler/cliArgs.ts), so it must stay free of heavy
 // imports: the CLI loads it on every run. Tested in test/cli/closeNames.test.ts.
 
 /** Names within a small edit distance (or differing only in case, or containing one another). */

@@ -1,6 +1,7 @@
 // Checkpoints in files (Node): saveCheckpoint writes one atomically, loadCheckpoint reads and checks
 // one. The format itself — what a checkpoint holds, its byte layout, encoding, decoding and restoring
-// into a trainer — is checkpointFormat.ts, re-exported here so one import has both.
+// into a trainer — is checkpointFormat.ts (with checkpointBytes.ts, checkpointChecks.ts and
+// checkpointRestore.ts), re-exported here so one import has both.
 import { readFileSync } from "node:fs";
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointData, type CheckpointSpec } from "./checkpointFormat.js";
 import { codes, GradcError } from "./errors.js";
@@ -8,6 +9,7 @@ import { writeFileAtomic, type WriteFileAtomicOptions } from "./fsAtomic.js";
 import { displayPath } from "./userErrors.js";
 
 export * from "./checkpointFormat.js";
+export * from "./checkpointRestore.js";
 
 /**
  * Validates `data`, encodes it and writes it to `path` atomically (temporary file in the same directory,

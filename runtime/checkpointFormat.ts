@@ -24,11 +24,14 @@
 // the same bytes (no timestamps).
 //
 // All of it is plain computation on bytes (no file system), so it runs in browsers and workers too;
-// checkpoint.ts adds reading and writing files in Node. Encoder, decoder and their checks stay in one
-// file, past the ~400 lines we aim at: they are the two directions of one layout and share every check.
-import { codes, GradcError } from "./errors.js";
+// checkpoint.ts adds reading and writing files in Node. The byte level (CRC-32, little-endian values) is
+// ./checkpointBytes.ts, the shared value checks ./checkpointChecks.ts, and restoring a checkpoint into
+// a trainer ./checkpointRestore.ts; encoder and decoder stay together here: they are the two
+// directions of one layout.
+import { crc32, readValues, writeValues } from "./checkpointBytes.js";
+import { checkCount, checkJson, checkpointError, fmtShape, hex32, isCount, isNumberArray, isPlainObject, sameShape, shapeSize, typeName } from "./checkpointChecks.js";
 import type { Dtype, FloatArray } from "./init.js";
-import type { Optimizer, OptimizerState } from "./optim.js";
+import type { OptimizerState } from "./optim.js";
 
 export const CHECKPOINT_MAGIC = "GRADCKPT";
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -79,61 +82,6 @@ export interface Checkpoint {
   readonly step: number;
   readonly epoch: number | undefined;
   readonly extra: Record<string, unknown> | undefined;
-}
-
-// ── restoring ────────────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Copies a checkpoint's parameters into `params` (in place, e.g. `trainer.params`) and, when given, its
- * optimizer state into `optimizer` (e.g. `trainer.optimizer`). Everything is checked first: if anything
- * does not fit (a missing or extra param, a wrong array type or length, a different optimizer kind, a
- * checkpoint saved without optimizer state), it throws (GC3004) and neither the params nor the optimizer change.
- * The optimizer's hyperparameters (lr, betas, ...) are not part of OptimizerState and are not touched.
- */
-export function restoreInto(
-  checkpoint: Checkpoint,
-  params: Readonly<Record<string, FloatArray>>,
-  optimizer?: Optimizer,
-): void {
-  const where = `cannot restore checkpoint ${checkpoint.source}`;
-  if (typeof params !== "object" || params === null) throw checkpointError(`${where}: params must be an object`);
-  const ArrayType = checkpoint.dtype === "f32" ? Float32Array : Float64Array;
-  const names = new Set<string>();
-  for (const p of checkpoint.paramSpecs) {
-    names.add(p.name);
-    const target = Object.hasOwn(params, p.name) ? params[p.name] : undefined;
-    const source = checkpoint.params[p.name];
-    if (target === undefined) throw checkpointError(`${where}: params has no "${p.name}" to restore into`);
-    if (!(target instanceof ArrayType)) {
-      throw checkpointError(
-        `${where}: param "${p.name}" must be a ${ArrayType.name} (checkpoint dtype ${checkpoint.dtype}), got ${typeName(target)}`,
-      );
-    }
-    if (target.length !== source.length) {
-      throw checkpointError(
-        `${where}: param "${p.name}" has ${target.length} values, the checkpoint's (shape ${fmtShape(p.shape)}) has ${source.length}`,
-      );
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!names.has(name)) throw checkpointError(`${where}: the checkpoint holds no param "${name}"`);
-  }
-  if (optimizer !== undefined) {
-    const state = checkpoint.optimizer;
-    if (state === undefined) throw checkpointError(`${where}: it was saved without optimizer state`);
-    if (state.kind !== optimizer.spec.kind) {
-      throw checkpointError(`${where}: it holds ${state.kind} optimizer state, but the optimizer is ${optimizer.spec.kind}`);
-    }
-    // Optimizer.loadState may apply one buffer list before rejecting the next; roll back to be sure.
-    const before = optimizer.state();
-    try {
-      optimizer.loadState(state);
-    } catch (e) {
-      optimizer.loadState(before);
-      throw checkpointError(`${where}: ${(e as Error).message}`);
-    }
-  }
-  for (const p of checkpoint.paramSpecs) params[p.name].set(checkpoint.params[p.name]);
 }
 
 // ── encoding ─────────────────────────────────────────────────────────────────────────────────────────
@@ -403,67 +351,6 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: CheckpointSpec, source
   };
 }
 
-// ── CRC-32 ───────────────────────────────────────────────────────────────────────────────────────────
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * CRC-32 (IEEE 802.3; reflected polynomial 0xEDB88320, as zlib, PNG and gzip): crc32("123456789") is
- * 0xCBF43926. Pass a previous result as `crc` to continue over more bytes. Returns an unsigned 32-bit value.
- */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let table = crcTable;
-  if (table === undefined) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-    crcTable = table;
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-// ── helpers ──────────────────────────────────────────────────────────────────────────────────────────
-
-/** A checkpoint file that is corrupt, of another model, or does not fit the trainer (GC3004). */
-function checkpointError(message: string): GradcError {
-  return new GradcError(codes.checkpoint, message);
-}
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * Stores values as little-endian dtype values at `pos` (raw bytes of a typed array on little-endian hosts).
- * `littleEndianHost` is a parameter only so that tests can run the big-endian path on a little-endian machine.
- */
-export function writeValues(out: Uint8Array, view: DataView, pos: number, values: ArrayLike<number>, dtype: Dtype, littleEndianHost = LITTLE_ENDIAN_HOST): void {
-  if (littleEndianHost && ArrayBuffer.isView(values)) {
-    const v = values as FloatArray; // a typed array of exactly the dtype (checked by the caller)
-    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), pos);
-    return;
-  }
-  const n = values.length;
-  if (dtype === "f32") for (let i = 0; i < n; i++) view.setFloat32(pos + 4 * i, values[i], true);
-  else for (let i = 0; i < n; i++) view.setFloat64(pos + 8 * i, values[i], true);
-}
-
-/** Reads n little-endian dtype values at `pos` into a fresh array (littleEndianHost: as in writeValues). */
-export function readValues(bytes: Uint8Array, view: DataView, pos: number, n: number, dtype: Dtype, littleEndianHost = LITTLE_ENDIAN_HOST): FloatArray {
-  const out = dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
-  if (littleEndianHost) {
-    new Uint8Array(out.buffer).set(bytes.subarray(pos, pos + out.byteLength));
-  } else if (dtype === "f32") {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(pos + 4 * i, true);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat64(pos + 8 * i, true);
-  }
-  return out;
-}
-
 function checkSpec(spec: CheckpointSpec): CheckpointSpec {
   if (typeof spec !== "object" || spec === null) throw new Error("a checkpoint needs the model's spec ({ name, dtype, params })");
   if (typeof spec.name !== "string") throw new Error("spec.name must be a string");
@@ -483,71 +370,4 @@ function checkSpec(spec: CheckpointSpec): CheckpointSpec {
   return spec;
 }
 
-function shapeSize(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-const fmtShape = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-const hex32 = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
-
-function isCount(x: unknown): x is number {
-  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
-}
-
-function checkCount(what: string, x: unknown): number {
-  if (!isCount(x)) throw new Error(`${what} must be a non-negative integer, got ${String(x)}`);
-  return x;
-}
-
-function isNumberArray(x: unknown): x is number[] {
-  return Array.isArray(x) && x.every((v) => typeof v === "number");
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
-
-function typeName(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x !== "object") return typeof x;
-  return (x as object).constructor?.name ?? "object";
-}
-
-/** Refuses anything JSON.stringify would change or drop (other than undefined object properties). */
-function checkJson(x: unknown, at: string, seen: Set<unknown> = new Set()): void {
-  switch (typeof x) {
-    case "string":
-    case "boolean":
-      return;
-    case "number":
-      if (!Number.isFinite(x)) throw new Error(`${at} is ${x}, which JSON cannot hold (store null or a string)`);
-      return;
-    case "object": {
-      if (x === null) return;
-      if (seen.has(x)) throw new Error(`${at} refers back to itself`);
-      seen.add(x);
-      if (Array.isArray(x)) {
-        for (let i = 0; i < x.length; i++) {
-          if (x[i] === undefined) throw new Error(`${at}[${i}] is undefined, which JSON cannot hold`);
-          checkJson(x[i], `${at}[${i}]`, seen);
-        }
-      } else if (isPlainObject(x)) {
-        for (const [k, v] of Object.entries(x)) {
-          if (v !== undefined) checkJson(v, `${at}.${k}`, seen);
-        }
-      } else {
-        throw new Error(`${at} is a ${typeName(x)}, not JSON data (convert it, e.g. Array.from for a typed array)`);
-      }
-      seen.delete(x);
-      return;
-    }
-    default:
-      throw new Error(`${at} is a ${typeof x}, not JSON data`);
-  }
-}
+export { crc32, readValues, writeValues } from "./checkpointBytes.js";

@@ -37,7 +37,8 @@ export { batchCount, batches, epochPermutation, fromArrays, oneHot, sampleLoc, s
 
 // Checkpoints as bytes (no file system: a browser page can offer one for download); files are gradc/runtime/node's.
 export type { Checkpoint, CheckpointData, CheckpointSpec } from "./checkpointFormat.js";
-export { CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC, crc32, decodeCheckpoint, encodeCheckpoint, restoreInto } from "./checkpointFormat.js";
+export { CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC, crc32, decodeCheckpoint, encodeCheckpoint } from "./checkpointFormat.js";
+export { restoreInto } from "./checkpointRestore.js";
 
 export type { CsvOptions } from "./csv.js";
 export { fromCsv } from "./csv.js";

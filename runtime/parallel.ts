@@ -46,7 +46,8 @@
 // gradient of the whole batch — before the update, as torch's clip_grad_norm_ after a DDP all-reduce.
 //
 // Starting the workers is parallelPool.ts; what the threads share and say is parallelProtocol.ts; a
-// worker's own loop is parallelWorker.ts.
+// worker's own loop is parallelWorker.ts; the shared parameters and the fixed-order reduction are
+// parallelReduce.ts.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -74,6 +75,7 @@ import {
   sharedArray,
 } from "./parallelProtocol.js";
 import { reportedError, startWorkers, staticSize, type WorkerHandle } from "./parallelPool.js";
+import { reduceInto, toShared } from "./parallelReduce.js";
 
 type InputArray = Float32Array | Float64Array | Int32Array;
 
@@ -372,48 +374,6 @@ function makeTrainer(
     },
   };
   return trainer;
-}
-
-/** g = Σ_s w_s·g_s for parameter k, summed in double in shard order and rounded once when stored. */
-function reduceInto(out: FloatArray, shards: readonly (readonly FloatArray[])[], weights: readonly number[], k: number, acc: Float64Array | undefined): void {
-  const n = out.length;
-  if (shards.length === 1) {
-    // One non-empty shard holds every row: its weight is exactly 1.
-    out.set(shards[0][k]);
-    return;
-  }
-  if (shards.length === 2) {
-    const a = shards[0][k];
-    const b = shards[1][k];
-    const wa = weights[0];
-    const wb = weights[1];
-    for (let i = 0; i < n; i++) out[i] = wa * a[i] + wb * b[i];
-    return;
-  }
-  const first = shards[0][k];
-  const w0 = weights[0];
-  for (let i = 0; i < n; i++) acc![i] = w0 * first[i];
-  for (let s = 1; s < shards.length; s++) {
-    const g = shards[s][k];
-    const w = weights[s];
-    for (let i = 0; i < n; i++) acc![i] += w * g[i];
-  }
-  out.set(acc!);
-}
-
-/** The params themselves when all already live in shared memory, else copies that do. */
-function toShared(specs: ParallelModule["spec"]["params"], params: Record<string, FloatArray>, dtype: "f32" | "f64"): Record<string, FloatArray> {
-  if (specs.every((s) => params[s.name].buffer instanceof SharedArrayBuffer)) {
-    return Object.fromEntries(specs.map((s) => [s.name, params[s.name]]));
-  }
-  const out: Record<string, FloatArray> = {};
-  for (const s of specs) {
-    const src = params[s.name];
-    const a = sharedArray(dtype, src.length) as FloatArray;
-    a.set(src);
-    out[s.name] = a;
-  }
-  return out;
 }
 
 function moduleHref(m: string | URL): string {

@@ -7,7 +7,7 @@
 // loop (a scalar such as 1/N) that reads nothing from the open loop is hoisted in front of it;
 // one that does read from it goes after the loop, and then nothing reading it may join.
 import type { Node } from "../ir/node.js";
-import type { KernelCode } from "./kernels.js";
+import type { KernelCode } from "./kernelCode.js";
 import { append } from "./lines.js";
 
 /** `section(k)` may return a heading to print where k is placed in a loop or in sequence (not hoisted). */

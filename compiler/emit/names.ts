@@ -14,11 +14,6 @@ const RESERVED = new Set(
 // The gradc/runtime functions ops' expressions call (erf): the module imports them, no local may shadow one.
 for (const f of Object.keys(RUNTIME_MATH)) RESERVED.add(f);
 
-/**
- * The blocked GEMM's register locals (a$0–a$7, b$0–b$7, c$00–c$77): a `$` no name from the model can
- * have (fresh() turns it into `_`), so they reserve nothing and a parameter b1 stays `b1`.
- */
-export const gemmLocal = (base: "a" | "b" | "c", index: string | number): string => `${base}$${index}`;
 
 export class Names {
   private readonly used = new Set<string>(RESERVED);

@@ -16,28 +16,28 @@
 // on the stack (model.ts, or the helper file that made the call), at the start of the DSL call
 // expression (the `a` of `add(matmul(x, W1), b1)`): V8 reports the generated code's call position,
 // that file's transpiler source map takes it back to its text, and `snapToCall` moves it from the
-// callee or the argument list's `(` to the start of the call. Tested in test/frontend/*.test.ts and,
+// callee or the argument list's `(` to the start of the call. The type-check is ./typecheck.ts.
+// Tested in test/frontend/*.test.ts and,
 // for models in several files, test/cli/multiFile.test.ts.
 
 import path from "node:path";
 import { ts } from "ts-morph";
 import { differentiateBody } from "../autodiff/scanBody.js";
 import { createContext, locFromStack, type TraceContext } from "../ir/context.js";
-import * as dsl from "../dsl/index.js";
-import * as layers from "../dsl/layers.js";
 import { isModel, trace } from "../dsl/model.js";
 import { codes, GradcError, isGradcError, type Code } from "../diagnostics.js";
 import type { Graph } from "../ir/graph.js";
 import type { Loc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { SourceMap } from "./sourceMap.js";
-import { closeNames } from "../closeNames.js";
 import { displayPath } from "../../runtime/userErrors.js";
-import { isRelative, moduleGraph, openSource, RESOLUTION, type ModuleGraph, type UserFile } from "./modules.js";
+import { isRelative, moduleGraph, openSource, type ModuleGraph, type UserFile } from "./modules.js";
 import { ModelSource } from "./source.js";
 import { host } from "./host.js";
+import { ASYNC_BUILD, checkGradcImports, diagnosticLoc, flatten, GRADC_MODULES, typecheck } from "./typecheck.js";
 
 export { ModelSource } from "./source.js";
+export { dslExportNames, dslTypesFile, unknownOpMessage } from "./typecheck.js";
 
 export interface LoadOptions {
   /** Told the model's files (model.ts and every file it imports) once they are known: `--watch` watches them. */
@@ -176,170 +176,6 @@ function checkSyncBuild(src: ModelSource): void {
   if (build && (ts.isArrowFunction(build) || ts.isFunctionExpression(build)) && build.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
     throw new GradcError(codes.asyncModel, ASYNC_BUILD, src.locOf(build));
   }
-}
-
-const ASYNC_BUILD = "the build function is async (it returns a Promise): gradc traces it synchronously, so remove `async` and any `await` from it";
-
-// ── type-check ────────────────────────────────────────────────────────────────────────────────────
-
-/** The modules model.ts may import from gradc: the DSL ("gradc") and "gradc/layers", by their file in ../dsl/. */
-const GRADC_MODULES: ReadonlyMap<string, { readonly file: string; readonly exports: object }> = new Map([
-  ["gradc", { file: "index", exports: dsl }],
-  ["gradc/layers", { file: "layers", exports: layers }],
-]);
-
-/** The DSL's types for the module specifier "gradc" (or another of GRADC_MODULES): the sources, or the declarations in dist/. */
-export function dslTypesFile(module = "gradc"): string {
-  return host.dslTypesFile(GRADC_MODULES.get(module)!.file);
-}
-
-/** How model files are type-checked: strictly, against ES2022 and the DSL's own types. */
-function typecheckOptions(): ts.CompilerOptions {
-  return {
-    strict: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: RESOLUTION.moduleResolution!,
-    allowImportingTsExtensions: true,
-    lib: ["lib.es2022.d.ts"],
-    esModuleInterop: true,
-    skipLibCheck: true,
-    noEmit: true,
-    paths: Object.fromEntries([...GRADC_MODULES.keys()].map((m) => [m, [dslTypesFile(m)]])),
-  };
-}
-
-/** @types/node, when one of the model's files uses anything of node's (a package or node: import, process, Buffer, ...). */
-function nodeTypesFor(modules: ModuleGraph): string | null {
-  const sources = [...modules.modules.values()].map((m) => m.src);
-  const needs = (src: ModelSource) => src.imports().some((i) => !GRADC_MODULES.has(i.spec.text) && !isRelative(i.spec.text)) || mentionsNodeGlobals(src.sf);
-  return sources.some(needs) ? host.nodeTypes([modules.root]) : null;
-}
-
-const NODE_GLOBALS = new Set(["process", "Buffer", "require", "module", "exports", "__dirname", "__filename", "global", "NodeJS", "setImmediate"]);
-
-function mentionsNodeGlobals(sf: ts.SourceFile): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(n) && NODE_GLOBALS.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
-}
-
-/** Type-checks every file of the model in one program; the first error of the first file that has one (imported files first). */
-function typecheck(modules: ModuleGraph): void {
-  const files = new Map([...modules.modules.values()].map((m) => [m.src.file, m.src.text + (m.aside?.declarations ?? "")]));
-  const { program, release } = host.program(files, typecheckOptions(), nodeTypesFor(modules));
-  try {
-    for (const { src } of modules.modules.values()) {
-      const node = program.getSourceFile(src.file)!;
-      const diags = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
-      const first = diags.find((d) => d.category === ts.DiagnosticCategory.Error);
-      if (!first) continue;
-      const loc = diagnosticLoc(first, src);
-      const unknown = unknownGradcName(first, src);
-      if (unknown) throw new GradcError(codes.unknownOp, unknownOpMessage(unknown), loc);
-      const message = flatten(first);
-      if (/Promise<[^]*'ModelResult'/.test(message)) throw new GradcError(codes.asyncModel, ASYNC_BUILD, loc);
-      throw new GradcError(codes.typecheck, message, loc);
-    }
-  } finally {
-    release();
-  }
-}
-
-const flatten = (d: ts.Diagnostic): string => ts.flattenDiagnosticMessageText(d.messageText, "\n").replace(/\s*\n\s*/g, " ").trim();
-
-function diagnosticLoc(d: ts.Diagnostic, src: ModelSource): Loc | undefined {
-  return d.file && d.start !== undefined ? src.lineCol(d.start) : undefined;
-}
-
-/** The name when a diagnostic says "gradc" has no such export (an import, or `g.foo` on `import * as g`). */
-function unknownGradcName(d: ts.Diagnostic, src: ModelSource): string | null {
-  if (d.start === undefined) return null;
-  const at = tokenAt(src.sf, d.start);
-  if (!at || !ts.isIdentifier(at)) return null;
-  if (d.code === 2305 || d.code === 2724) {
-    const spec = at.parent;
-    if (ts.isImportSpecifier(spec) && importedFrom(spec) === "gradc") return at.text;
-    return null;
-  }
-  if (d.code === 2339 || d.code === 2551) {
-    const pa = at.parent;
-    if (ts.isPropertyAccessExpression(pa) && pa.name === at && ts.isIdentifier(pa.expression) && gradcNamespaces(src).has(pa.expression.text)) return at.text;
-  }
-  return null;
-}
-
-function importedFrom(spec: ts.ImportSpecifier): string | null {
-  const decl = spec.parent.parent.parent;
-  return ts.isImportDeclaration(decl) && ts.isStringLiteral(decl.moduleSpecifier) ? decl.moduleSpecifier.text : null;
-}
-
-function gradcNamespaces(src: ModelSource): Set<string> {
-  const out = new Set<string>();
-  for (const { decl, spec } of src.imports()) {
-    if (spec.text !== "gradc" || !ts.isImportDeclaration(decl)) continue;
-    const b = decl.importClause?.namedBindings;
-    if (b && ts.isNamespaceImport(b)) out.add(b.name.text);
-  }
-  return out;
-}
-
-function tokenAt(sf: ts.SourceFile, pos: number): ts.Node | null {
-  let found = null as ts.Node | null;
-  const visit = (n: ts.Node): void => {
-    if (n.getStart(sf) <= pos && pos < n.getEnd()) {
-      found = n;
-      ts.forEachChild(n, visit);
-    }
-  };
-  visit(sf);
-  return found;
-}
-
-/** Without the type-checker: named imports from "gradc" must exist (values or types). */
-function checkGradcImports(src: ModelSource): void {
-  const known = dslExportNames();
-  for (const { decl, spec } of src.imports()) {
-    if (spec.text !== "gradc" || !ts.isImportDeclaration(decl)) continue;
-    const b = decl.importClause?.namedBindings;
-    if (!b || !ts.isNamedImports(b)) continue;
-    for (const el of b.elements) {
-      const name = (el.propertyName ?? el.name).text;
-      if (!known.includes(name)) throw new GradcError(codes.unknownOp, unknownOpMessage(name), src.locOf(el.propertyName ?? el.name));
-    }
-  }
-}
-
-let exportNames: string[] | undefined;
-
-/** Every name the "gradc" module exports: its values, and the types its index declares. */
-export function dslExportNames(): string[] {
-  if (exportNames) return exportNames;
-  const names = new Set<string>(Object.keys(dsl));
-  try {
-    const file = dslTypesFile();
-    const sf = ts.createSourceFile(file, host.readFile(file), ts.ScriptTarget.ES2022, false);
-    for (const s of sf.statements) {
-      if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause)) for (const e of s.exportClause.elements) names.add(e.name.text);
-      else if ((ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) names.add(s.name.text);
-    }
-  } catch {
-    // the runtime names are enough
-  }
-  return (exportNames = [...names].filter((n) => n !== "default").sort());
-}
-
-export function unknownOpMessage(name: string): string {
-  const all = dslExportNames();
-  const close = closeNames(name, all);
-  return close.length
-    ? `unknown op '${name}': "gradc" has no export of that name; did you mean ${close.map((c) => `'${c}'`).join(", ")}?`
-    : `unknown op '${name}': "gradc" has no export of that name; it exports ${all.join(", ")}`;
 }
 
 // ── evaluate ──────────────────────────────────────────────────────────────────────────────────────

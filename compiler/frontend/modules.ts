@@ -46,7 +46,7 @@ export interface ModuleGraph {
 /** The extensions gradc compiles: TypeScript with code in it. */
 const COMPILED = new Set<string>([ts.Extension.Ts, ts.Extension.Mts, ts.Extension.Cts]);
 
-/** How the type-check resolves module specifiers (compiler/frontend/load.ts uses the same options). */
+/** How the type-check resolves module specifiers (compiler/frontend/typecheck.ts uses the same options). */
 export const RESOLUTION: ts.CompilerOptions = {
   module: ts.ModuleKind.ESNext,
   moduleResolution: ts.ModuleResolutionKind.Bundler,

@@ -128,7 +128,7 @@ const whereOf = (n: Node): string => formatLoc(n.loc);
 /**
  * One cluster per kernel, holding its stored node and the nodes it computes inline. The math in the
  * label names values the way the emitter's comments do: a model.ts name when there is one, else the
- * identifier of the buffer holding the value, given out in the emitter's order (compiler/emit/module.ts).
+ * identifier of the buffer holding the value, given out in the emitter's order (compiler/emit/pass.ts).
  */
 function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean): { key: string; label: readonly string[]; members: Node[] }[] {
   const g = pass.graph;
@@ -162,7 +162,7 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
 
 /**
  * The identifiers the emitter gives arrays and kernel results, in the order it gives them out
- * (emit/module.ts: the pass's inputs, then params, constant tensors and scan results in node order,
+ * (emit/pass.ts: the pass's inputs, then params, constant tensors and scan results in node order,
  * then every kernel's result; a scan itself has no array of its own).
  */
 function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[], textbook: ReadonlyMap<Node, string>): Map<Node, string> {

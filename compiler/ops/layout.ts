@@ -1,9 +1,11 @@
-// Layout: reshape (free on row-major data), broadcastTo and transpose (index arithmetic when lowered).
+// Layout: reshape (free on row-major data), broadcastTo and transpose (index arithmetic when lowered:
+// a transpose that is stored is a copy loop, lowerKernel below; the others are read in place).
 import { make } from "../ir/context.js";
 import { broadcastShapes, formatShape, sameShape, ShapeError, staticPart, type Dim, type Shape } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, stridesOf } from "../ir/tensor.js";
 import { resolveShape, tensorOf, type Operand, type Tensor } from "./build.js";
-import { defineOp } from "./op.js";
+import { unrolledNest } from "./kernelLoops.js";
+import { defineOp, type KernelParts } from "./op.js";
 
 export const reshapeOp = defineOp({
   name: "reshape",
@@ -68,6 +70,17 @@ export const transposeOp = defineOp({
     const p = perm as number[];
     const inverse = p.map((_, i) => p.indexOf(i));
     return [transpose(g, inverse)];
+  },
+  // A stored transpose: a copy loop, out[idx] = x[idx permuted back]; a batch loop here runs on its
+  // own after the pass's fused loop, not inside it.
+  lowerKernel(ctx, { perm }): KernelParts {
+    const n = ctx.node, x = n.inputs[0]!;
+    const p = perm as number[];
+    const code = unrolledNest(n.shape, (idx) => {
+      const src = p.map((_, d) => idx[p.indexOf(d)]!);
+      return [`${ctx.write(n, idx)} = ${ctx.read(x, src)};`];
+    });
+    return code.loop ? { post: ["for (let i = 0; i < n; i++) {", ...code.loop, "}"] } : code;
   },
   notation: ([a]) => `${a}ᵀ`,
 });

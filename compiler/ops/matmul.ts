@@ -1,11 +1,16 @@
 // C = op(A)·op(B) for 2-D operands, op = identity or transpose (attrs transA, transB). Transposes are
 // flags, never copies: the derivative rules below only flip them.
 //   ∂L/∂A = g·op(B)ᵀ        ∂L/∂B = op(A)ᵀ·g        (with the flags worked out for transposed operands)
+// Lowering (lowerMatmul below): a loop nest chosen by shape, or the register-blocked GEMM, with the
+// elementwise chain that consumes C (bias, activation) as its epilogue, applied as each element is stored.
 import { make } from "../ir/context.js";
+import type { Node } from "../ir/node.js";
 import { formatShape, ShapeError } from "../ir/shape.js";
+import { affine } from "./affine.js";
 import { tensorOf, type Operand, type Tensor } from "./build.js";
+import { bound, dim, isBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
 import { reshape } from "./layout.js";
-import { defineOp, texParen } from "./op.js";
+import { defineOp, element, texParen, type KernelContext, type KernelParts } from "./op.js";
 
 export const matmulOp = defineOp({
   name: "matmul",
@@ -39,6 +44,7 @@ export const matmulOp = defineOp({
     transA ? matmul(b!, g, { transA: !!transB, transB: true }) : matmul(g, b!, { transB: !transB }),
     transB ? matmul(g, a!, { transA: true, transB: !!transA }) : matmul(a!, g, { transA: !transA }),
   ],
+  lowerKernel: (ctx) => lowerMatmul(ctx),
   notation: ([a, b], { transA, transB }) => `${a}${transA ? "ᵀ" : ""}·${b}${transB ? "ᵀ" : ""}`,
   // Typeset matrix products are juxtaposed: x^⊤ δ.
   latex: ([a, b], { transA, transB }) => `${transA ? `{${texParen(a!)}}^{\\top}` : texParen(a!)} ${transB ? `{${texParen(b!)}}^{\\top}` : texParen(b!)}`,
@@ -52,4 +58,212 @@ export function matmul(a: Operand, b: Operand, options: { transA?: boolean; tran
   if (at.shape.length === 1 && bt.shape.length === 2) return reshape(matmul(reshape(at, [1, at.shape[0]!]), bt, options), [bt.shape[options.transB ? 0 : 1]!]);
   if (at.shape.length === 2 && bt.shape.length === 1) return reshape(matmul(at, reshape(bt, [bt.shape[0]!, 1]), options), [at.shape[options.transA ? 1 : 0]!]);
   return make(matmulOp, [at, bt], { transA: !!options.transA, transB: !!options.transB });
+}
+
+// ── lowering ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Keep matmul output columns in scalar accumulators up to this many. */
+export const REGISTER_COLUMNS = 8;
+/** Matmuls with at least this many multiply-adds per batch row (static dims) use the blocked GEMM. */
+export const GEMM_WORK = 512;
+/**
+ * The GEMM's register block: rows × columns of C held in local accumulators. Chosen by measurement
+ * (bench/gemmBlocks.ts, 2026-11-30, f32, CPU-time medians): 3 × 4 ran 1.06–1.09× faster than 4 × 4 on
+ * W3 and W4, and every other block tried (2×4, 4×2, 2×8, 4×8, 8×4, 3×8, 6×4, 3×6) was slower or equal.
+ */
+export const GEMM_ROWS = 3;
+export const GEMM_COLS = 4;
+
+/**
+ * The blocked GEMM's register locals (a$0–a$7, b$0–b$7, c$00–c$77): a `$` no name from the model can
+ * have (fresh() turns it into `_`), so they reserve nothing and a parameter b1 stays `b1`.
+ */
+export const gemmLocal = (base: "a" | "b" | "c", index: string | number): string => `${base}$${index}`;
+
+/**
+ * C = op(A)·op(B), then the epilogue (the elementwise node `owner`, which reads C) per element.
+ * Loop order keeps the innermost access contiguous: rows of A against rows of B (dot products)
+ * when B is transposed, otherwise C's row accumulates a·B[k, :]; a batch-long contraction (a
+ * weight gradient xᵀ·δ) runs the batch outermost.
+ */
+function lowerMatmul(ctx: KernelContext): KernelParts {
+  const { owner, node: mm } = ctx;
+  const [a, b] = mm.inputs as [Node, Node];
+  const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
+  const [M, N] = mm.shape as [number | string, number | string];
+  const K = transA ? a.shape[0]! : a.shape[1]!;
+  const A = (i: string | number, k: string | number) => ctx.read(a, transA ? [k, i] : [i, k]);
+  const B = (k: string | number, j: string | number) => ctx.read(b, transB ? [j, k] : [k, j]);
+  const C = ctx.array(owner);
+  const cAt = (i: string | number, j: string | number) => ctx.write(owner, [i, j]);
+  const epilogue = (i: string | number, j: string | number, acc: string, suffix: string): string[] => ctx.epilogue([i, j], acc, suffix);
+  // The rows of C: a batch loop (returned as `loop`), a short static run written out, or a loop.
+  const rows = (inner: (i: string | number) => string[]): KernelParts => {
+    if (isBatch(M)) return { loop: inner("i") };
+    if (typeof M === "number" && M <= 4) return { post: Array.from({ length: M }, (_, i) => inner(i)).flat() };
+    return { post: [`for (let i = 0; i < ${bound(M)}; i++) {`, ...inner("i"), "}"] };
+  };
+
+  const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
+  if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
+    // float32: the runtime's WebAssembly SIMD product; float64: the JS loop nest.
+    const floats = mm.inputs.every((x) => x.dtype === "f");
+    return { post: ctx.simdGemm && floats ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx), constWrite: false };
+  }
+  if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
+    // Few columns: one scalar accumulator per column; a short contraction is written out in full.
+    return rows((i) => {
+      const suffix = typeof i === "number" ? `_${i}` : "";
+      const accs = Array.from({ length: N }, (_, j) => ctx.local(`${ctx.hint(mm)}${suffix}_${j}`));
+      const lines: string[] = [];
+      if (K <= REGISTER_COLUMNS) {
+        accs.forEach((acc, j) => lines.push(`const ${acc} = ${Array.from({ length: K }, (_, k) => `${A(i, k)} * ${B(k, j)}`).join(" + ")};`));
+      } else {
+        accs.forEach((acc) => lines.push(`let ${acc} = 0;`));
+        lines.push(`for (let k = 0; k < ${K}; k++) {`, `const aik = ${A(i, "k")};`, ...accs.map((acc, j) => `${acc} += aik * ${B("k", j)};`), "}");
+      }
+      accs.forEach((acc, j) => lines.push(...epilogue(i, j, acc, `${suffix}_${j}`)));
+      return lines;
+    });
+  }
+  if (isBatch(K) && typeof M === "number" && typeof N === "number") {
+    // Contraction over the batch: C += op(A)[i, :]ᵀ op(B)[i, :] for each batch row i.
+    const loop: string[] = [];
+    if (M * N <= UNROLL_ELEMENTS) {
+      // A small C sums in scalar locals (no fill, no read-modify-write per row) and is stored once.
+      const sums = Array.from({ length: M * N }, (_, q) => ctx.local(`${C}_${q}`));
+      for (let p = 0; p < M; p++) for (let j = 0; j < N; j++) loop.push(`${sums[p * N + j]} += ${A(p, "i")} * ${B("i", j)};`);
+      const post: string[] = [`// ${ctx.label(owner)}: store the sums over the batch`];
+      for (let p = 0; p < M; p++) {
+        for (let j = 0; j < N; j++) post.push(...(owner === mm ? [`${cAt(p, j)} = ${sums[p * N + j]};`] : epilogue(p, j, sums[p * N + j]!, `_${p}_${j}`)));
+      }
+      return { pre: sums.map((s) => `let ${s} = 0;`), loop, post, accumulates: true };
+    } else {
+      loop.push(`for (let p = 0; p < ${M}; p++) {`, `const aik = ${A("p", "i")};`, `const cRow = ${affine([["p", N]])};`, `for (let j = 0; j < ${N}; j++) ${element(C, "cRow + j")} += aik * ${B("i", "j")};`, "}");
+    }
+    const post: string[] = [];
+    if (owner !== mm) {
+      const finish = unrolledNest([M, N], (idx, suffix) => {
+        const acc = ctx.local(`acc${suffix}`);
+        return [`const ${acc} = ${element(C, affine([[idx[0]!, N], [idx[1]!, 1]]))};`, ...epilogue(idx[0]!, idx[1]!, acc, suffix)];
+      });
+      post.push(...(finish.post ?? []));
+    }
+    return { pre: [`${C}.fill(0);`], loop, post, accumulates: true };
+  }
+  if (typeof K === "number" && typeof N === "number" && !transB) {
+    // Many columns: C's row accumulates a·B[k, :] (contiguous in B and C), then the epilogue.
+    void B("k", "j"); // records the read of B
+    // C's row is written through a loop over j (constWrite: false)
+    return {
+      ...rows((i) => {
+        const cRow = ctx.local("cRow");
+        const lines = [
+          `const ${cRow} = ${affine([[i, N]])};`,
+          `${C}.fill(0, ${cRow}, ${cRow} + ${N});`,
+          `for (let k = 0; k < ${K}; k++) {`,
+          `const aik = ${A(i, "k")};`,
+          `const bRow = ${affine([["k", N]])};`,
+          `for (let j = 0; j < ${N}; j++) ${element(C, `${cRow} + j`)} += aik * ${element(ctx.array(b), "bRow + j")};`, // B(k, j), row base hoisted
+          "}",
+        ];
+        if (owner !== mm) {
+          const acc = ctx.local("acc");
+          lines.push(`for (let j = 0; j < ${N}; j++) {`, `const ${acc} = ${element(C, `${cRow} + j`)};`, ...epilogue(i, "j", acc, ""), "}");
+        }
+        return lines;
+      }),
+      constWrite: false,
+    };
+  }
+  // Dot products (B transposed: rows of A against rows of B), or any other case.
+  return rows((i) => {
+    const acc = ctx.local("acc");
+    return [
+      `for (let j = 0; j < ${bound(N)}; j++) {`,
+      `let ${acc} = 0;`,
+      `for (let k = 0; k < ${bound(K)}; k++) ${acc} += ${A(i, "k")} * ${B("k", "j")};`,
+      ...epilogue(i, "j", acc, ""),
+      "}",
+    ];
+  });
+}
+
+/** A large matmul's operands as strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]; records the reads. */
+function operands(ctx: KernelContext) {
+  const mm = ctx.node;
+  const [a, b] = mm.inputs as [Node, Node];
+  const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
+  const [M, N] = mm.shape as [number | string, number | string];
+  const K = transA ? a.shape[0]! : a.shape[1]!;
+  const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
+  const [sBk, sBj] = transB ? [1, dim(K)] : [dim(N), 1];
+  void ctx.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
+  void ctx.read(b, transB ? ["j", "k"] : ["k", "j"]);
+  return { a, b, M, N, K, sAi, sAk, sBk, sBj };
+}
+
+/**
+ * A large float32 matmul on the runtime's WebAssembly SIMD product (runtime/gemm.ts): the operands
+ * are handed over with their strides, and the epilogue runs as C is stored from the engine's memory.
+ */
+function simdGemm(ctx: KernelContext, engine: string): string[] {
+  const { owner, node: mm } = ctx;
+  const { a, b, M, N, K, sAi, sAk, sBk, sBj } = operands(ctx);
+  const at = ctx.local("at"), mem = ctx.local("mem");
+  const acc = element(mem, affine([[at, 1], ["i", dim(N)], ["j", 1]]));
+  const store = (): string[] => ctx.epilogue(["i", "j"], acc, "");
+  return [
+    "{",
+    `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
+    `const ${at} = ${engine}.product(${bound(M)}, ${bound(N)}, ${bound(K)}, ${ctx.array(a)}, ${sAi}, ${sAk}, ${ctx.array(b)}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
+    `const ${mem} = ${engine}.mem;`,
+    `for (let i = 0; i < ${bound(M)}; i++) {`,
+    `for (let j = 0; j < ${bound(N)}; j++) {`,
+    ...store(),
+    "}",
+    "}",
+    "}",
+  ];
+}
+
+/**
+ * Register-blocked GEMM for large float64 matmuls: C = op(A)·op(B) computed in 3×4 blocks whose sums
+ * stay in local variables while k runs, so each loaded element of A and B feeds several multiply-adds
+ * (the measured 3.5–4× over a textbook i-k-j loop, ../shared/PERF-NOTES.md). Transposed operands
+ * only change strides. Each finished block goes through the epilogue (bias, activation, or the
+ * activation derivative of a backward matmul) and is stored once.
+ */
+function gemm(ctx: KernelContext): string[] {
+  const { a, b, M, N, K, sAi, sAk, sBk, sBj } = operands(ctx);
+  const An = ctx.array(a), Bn = ctx.array(b);
+  const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
+  const block = (rows: number, cols: number): string[] => {
+    const acc = (r: number, c: number) => gemmLocal("c", `${r}${c}`);
+    const lines: string[] = [];
+    for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = 0`).join(", ")};`);
+    lines.push(`for (let k = 0; k < ${bound(K)}; k++) {`);
+    for (let r = 0; r < rows; r++) lines.push(`const ${gemmLocal("a", r)} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
+    for (let c = 0; c < cols; c++) lines.push(`const ${gemmLocal("b", c)} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += ${gemmLocal("a", r)} * ${gemmLocal("b", c)};`);
+    lines.push("}");
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const [i, j] = [at("i", r), at("j", c)];
+        lines.push(...ctx.epilogue([i, j], acc(r, c), `_${r}${c}`));
+      }
+    return lines;
+  };
+  const R = ctx.gemmBlock?.rows ?? GEMM_ROWS, C = ctx.gemmBlock?.cols ?? GEMM_COLS;
+  const columns = (rows: number): string[] => {
+    const out = ["let j = 0;"];
+    if (typeof N !== "number" || N >= C) out.push(`for (; j + ${C - 1} < ${bound(N)}; j += ${C}) {`, ...block(rows, C), "}");
+    if (typeof N !== "number" || N % C) out.push(`for (; j < ${bound(N)}; j++) {`, ...block(rows, 1), "}");
+    return out;
+  };
+  const out = ["{", "let i = 0;"];
+  if (typeof M !== "number" || M >= R) out.push(`for (; i + ${R - 1} < ${bound(M)}; i += ${R}) {`, ...columns(R), "}");
+  if (typeof M !== "number" || M % R) out.push(`for (; i < ${bound(M)}; i++) {`, ...columns(1), "}");
+  out.push("}");
+  return out;
 }

@@ -60,6 +60,51 @@ export interface KernelContext {
    * `reserve`/`productAt`/`mem`) a kernel may lower its work onto (convolutions as matrix products).
    */
   readonly simdGemm?: string;
+
+  // Element-level access, for the kernels whose loops join the pass's loop over batch rows and take
+  // an epilogue at any index (matmul, reduce, transpose): they read and write exactly as the
+  // emitter's elementwise code does, so a value may stay in per-row scalars (../emit/fuseBatch.ts).
+
+  /** The kernel's own node (the matmul, not the elementwise chain fused after it). */
+  readonly node: Node;
+  /** The node whose array the kernel fills: the end of the fused elementwise chain, or `node` itself. */
+  readonly owner: Node;
+  /** The element of `n` at a full index, as an expression; the read is recorded (which batch row, which position). */
+  readonly read: (n: Node, index: readonly (string | number)[]) => string;
+  /** The assignment target of element `index` of `n` (an array element, or a new per-row scalar). */
+  readonly write: (n: Node, index: readonly (string | number)[]) => string;
+  /**
+   * The statements storing `value`, the kernel node's element at `index`, into the owner: through the
+   * fused elementwise chain (a bias, an activation) when there is one; its locals end in `suffix`.
+   */
+  readonly epilogue: (index: readonly (string | number)[], value: string, suffix: string) => string[];
+  /** The statements computing the value of `n` at `index` (the inline chain it reads) and its expression. */
+  readonly value: (n: Node, index: readonly (string | number)[], suffix: string) => { lines: string[]; value: string };
+  /** The identifier of the array holding `n`. */
+  readonly array: (n: Node) => string;
+  /** The scalar local holding `n`, when the pass keeps it in one rather than an array. */
+  readonly scalarLocal: (n: Node) => string | undefined;
+  /** The name hint for a local holding `n`'s value (the name `gradc explain` gives it, its model.ts name, or its op). */
+  readonly hint: (n: Node) => string;
+  /** `n`'s human name, safe inside a `//` comment. */
+  readonly label: (n: Node) => string;
+  /** The blocked GEMM's register block, when a module asks for another than the default. */
+  readonly gemmBlock?: { readonly rows: number; readonly cols: number };
+}
+
+/**
+ * A lowering that takes part in the pass's loop over batch rows: statements before the loop, the body
+ * for row `i` (null/absent: no batch loop), statements after it. A plain `string[]` from lowerKernel is
+ * a block of its own after the loop.
+ */
+export interface KernelParts {
+  readonly pre?: string[];
+  readonly loop?: string[];
+  readonly post?: string[];
+  /** Whether the kernel sums over the batch (its value is complete only after the loop). */
+  readonly accumulates?: boolean;
+  /** False when the kernel writes its array other than at (row i, compile-time position) outside `write`. */
+  readonly constWrite?: false;
 }
 
 export type { FlopCounter } from "../ir/node.js";
@@ -158,8 +203,12 @@ export interface OpDef extends OpType {
   runtime?(attrs: Attrs): readonly RuntimeMath[];
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
-  /** Kernel ops: the statements computing the whole output (see KernelContext). */
-  lowerKernel?(ctx: KernelContext, attrs: Attrs): string[];
+  /**
+   * Kernel ops: the statements computing the whole output (see KernelContext), in a block of their
+   * own; or, for a kernel that joins the pass's loop over batch rows (matmul, reduce, transpose), its
+   * parts before, in and after that loop.
+   */
+  lowerKernel?(ctx: KernelContext, attrs: Attrs): string[] | KernelParts;
   /** Math notation, operands given as strings: for `gradc explain` and emitted comments. */
   notation(args: readonly string[], attrs: Attrs): string;
   /**

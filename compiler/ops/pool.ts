@@ -15,8 +15,10 @@ import { make } from "../ir/context.js";
 import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
-import { addOffset, axis, channelBlocks, flat, lin, namer, overPixels, plus, range, type ConvGeometry, type Namer } from "./conv.js";
+import { axis, type ConvGeometry } from "./convGeometry.js";
+import { addOffset, flat, lin, namer, plus, range, type Namer } from "./kernelLoops.js";
 import { defineOp, element, type TensorRef } from "./op.js";
+import { channelBlocks, overPixels } from "./windowLoops.js";
 
 /** Attrs of the pooling ops: window, stride and symmetric padding [rows, columns]. */
 export interface PoolAttrs {

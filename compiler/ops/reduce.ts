@@ -2,13 +2,17 @@
 // reduced axis as size 1. sum' broadcasts the adjoint back; max' sends it to the maxima, shared
 // equally among ties (as torch.amax). A NaN is the max of anything it is reduced with (torch.amax):
 // `v > m || v !== v`, so a diverged value is never skipped.
+// Lowering (lowerReduce below): accumulators over the input's loop nest, joining the pass's loop over
+// batch rows; a sum over the batch accumulates across it.
 import { codes, GradcError } from "../../runtime/errors.js";
 import { fail, make } from "../ir/context.js";
 import type { Attrs, Node } from "../ir/node.js";
 import { normalizeAxis, type Dim, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
+import { affine, stridesOf } from "./affine.js";
 import { number, tensorOf, type Operand } from "./build.js";
-import { defineOp, type Builders, type OpDef } from "./op.js";
+import { isBatch, isSimple, unrolledNest, UNROLL_ELEMENTS, type Index } from "./kernelLoops.js";
+import { defineOp, element, type Builders, type KernelContext, type KernelParts, type OpDef } from "./op.js";
 
 export function reducedShape(s: Shape, { axis, keepdims }: Attrs): Dim[] {
   if (axis === null) return keepdims ? s.map(() => 1) : [];
@@ -38,6 +42,7 @@ export const sumOp = defineOp({
   shape: ([x], a) => reducedShape(x!.shape, a),
   eval: ([x], a) => reduceEval(x!, a, 0, (s, v) => s + v),
   vjp: (g, { inputs: [x], attrs }, b) => [b.broadcastTo(kept(b, g, x!, attrs), x!.shape)],
+  lowerKernel: (ctx) => lowerReduce(ctx),
   notation: ([a], attrs) => `Σ${axisNote(attrs)} ${a}`,
 });
 
@@ -53,8 +58,57 @@ export const maxOp = defineOp({
     const ties = kept(b, sum(isMax, node.attrs.axis === null ? undefined : (node.attrs.axis as number), true), x, { ...node.attrs, keepdims: true });
     return [mul(isMax, broadcastTo(div(kept(b, g, x, node.attrs), ties), x.shape))];
   },
+  lowerKernel: (ctx) => lowerReduce(ctx),
   notation: ([a], attrs) => `max${axisNote(attrs)} ${a}`,
 });
+
+// ── lowering ──────────────────────────────────────────────────────────────────────────────────────
+
+function lowerReduce(ctx: KernelContext): KernelParts {
+  const n = ctx.node;
+  const x = n.inputs[0]!;
+  const axis = n.attrs.axis as number | null;
+  const isMax = n.op === "max";
+  const init = isMax ? "-Infinity" : "0";
+  // max: NaN wins (torch.amax), so a diverged value is never skipped.
+  const combine = (acc: string, v: string) => (isMax ? `if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};` : `${acc} += ${v};`);
+  const dims = x.shape;
+  const overBatch = axis === null ? dims.some(isBatch) : isBatch(dims[axis]);
+  const point = (target: (idx: readonly Index[]) => string) => (idx: readonly Index[], suffix: string) => {
+    const { lines, value } = ctx.value(x, idx, suffix);
+    let v = value;
+    if (isMax && !isSimple(v)) {
+      // max reads its operand three times: once, into a local.
+      const t = ctx.local(`v${suffix}`);
+      lines.push(`const ${t} = ${v};`);
+      v = t;
+    }
+    return [...lines, combine(target(idx), v)];
+  };
+  // A reduction to a scalar is a full reduction whatever its axis (`sum(v, 0)` of a [batch] vector):
+  // one accumulator, which may be the scalar local itself (a scalar has no array to fill).
+  if (axis === null || n.shape.length === 0) {
+    const scalarLocal = ctx.scalarLocal(n);
+    const scalar = scalarLocal !== undefined;
+    const acc = scalar ? scalarLocal : ctx.local("acc");
+    const loops = unrolledNest(dims, point(() => acc));
+    const finish = scalar ? [] : [`${ctx.write(n, n.shape.map(() => 0))} = ${acc};`];
+    return { pre: [`let ${acc} = ${init};`], ...loops, post: [...(loops.post ?? []), ...finish], accumulates: overBatch };
+  }
+  // One axis: accumulate into the output, iterating the input in row-major order.
+  const keep = dims.map((d, i) => (i === axis ? 1 : d));
+  const strides = stridesOf(keep);
+  const flat = (idx: readonly Index[]) => affine(keep.map((d, k) => [d === 1 ? 0 : idx[k]!, strides[k]!] as const));
+  const rowSize = dims.slice(1).reduce<number>((s, d) => (typeof d === "number" ? s * d : Infinity), 1);
+  if (axis === 0 && isBatch(dims[0]) && rowSize <= UNROLL_ELEMENTS && ctx.scalarLocal(n) === undefined) {
+    // A small sum over the batch (a bias gradient) runs in scalar locals and is stored once.
+    const sums = Array.from({ length: rowSize }, (_, q) => ctx.local(`${ctx.array(n)}_${q}`));
+    const loops = unrolledNest(dims, point((idx) => sums[Number(flat(idx))]!));
+    return { pre: sums.map((s) => `let ${s} = ${init};`), ...loops, post: [`// ${ctx.label(n)}: store the sums over the batch`, ...sums.map((s, q) => `${ctx.array(n)}[${q}] = ${s};`)], accumulates: true };
+  }
+  const target = (idx: readonly Index[]) => element(ctx.array(n), flat(idx)); // read and updated in place
+  return { pre: [`${ctx.array(n)}.fill(${init});`], ...unrolledNest(dims, point(target)), accumulates: overBatch };
+}
 
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
 

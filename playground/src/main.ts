@@ -14,6 +14,7 @@ import katex from "katex";
 import "katex/dist/katex.min.css";
 import examples from "virtual:examples";
 import { decodeCode, encodeCode } from "./share.js";
+import { valueText } from "./valueText.js";
 import "./styles.css";
 import type { CsvFile } from "./data.js";
 import type { CompileReply, CompileRequest, DataReply, ExerciseTarget, GradeReply, StepReply, StepValue, TrainReply, TrainRequest } from "./protocol.js";
@@ -256,12 +257,6 @@ function showTab(name: string): void {
   document.querySelector<HTMLButtonElement>(`nav button[data-tab="${name}"]`)!.click();
 }
 
-function formatValue(v: StepValue): string {
-  const n = (x: number) => String(Number(x.toPrecision(5)));
-  if (v.values) return v.values.length === 1 ? n(v.values[0]!) : `[${v.values.map(n).join(", ")}]`;
-  return `‖·‖ = ${n(v.norm)}, min ${n(v.min)}, max ${n(v.max)}`;
-}
-
 /** A heat map of a larger value: red positive, blue negative, white zero, scaled by the largest |cell|. */
 function heatCanvas(heat: NonNullable<StepValue["heat"]>): HTMLCanvasElement {
   const canvas = document.createElement("canvas");
@@ -301,7 +296,7 @@ function showStep(r: StepReply): void {
   for (const v of r.values) {
     const tr = table.insertRow();
     tr.className = v.kind;
-    for (const text of [v.name, `[${v.shape.join(", ")}]`, "", formatValue(v), "", v.formula ?? ""]) tr.insertCell().textContent = text;
+    for (const text of [v.name, `[${v.shape.join(", ")}]`, "", valueText(v), "", v.formula ?? ""]) tr.insertCell().textContent = text;
     if (v.line) tr.cells[2]!.append(link(`line ${v.line}`, "show it in the editor", () => goToModelLine(v.line!)));
     if (v.heat) tr.cells[3]!.append(heatCanvas(v.heat));
     const code = v.code;

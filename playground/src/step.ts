@@ -14,9 +14,8 @@ import { evaluate } from "../../compiler/ir/interpret.js";
 import type { Tensor } from "../../compiler/ir/tensor.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { StepValue } from "./protocol.js";
+import { summarize, valueText } from "./valueText.js";
 
-/** Tensors of at most this many elements are shown in full; larger ones by their norm, range and a heat map. */
-const FULL = 16;
 /** A heat map has at most this many rows and columns of cells. */
 const HEAT = 48;
 
@@ -38,19 +37,6 @@ function heatMap(data: ArrayLike<number>, shape: readonly number[]): NonNullable
   return { rows: r, cols: c, cells: Array.from(sums, (v, k) => v / counts[k]!) };
 }
 
-/** A value in one short line: in full when small, else its norm and range. */
-export function valueText(data: ArrayLike<number>): string {
-  const n = (x: number) => String(Number(x.toPrecision(5)));
-  if (data.length <= FULL) return data.length === 1 ? n(data[0]!) : `[${Array.from(data, n).join(", ")}]`;
-  let [norm, min, max] = [0, Infinity, -Infinity];
-  for (let i = 0; i < data.length; i++) {
-    norm += data[i]! * data[i]!;
-    min = Math.min(min, data[i]!);
-    max = Math.max(max, data[i]!);
-  }
-  return `‖·‖ = ${n(Math.sqrt(norm))}, min ${n(min)}, max ${n(max)}`;
-}
-
 export function stepValues(optimized: Graph, inputs: Readonly<Record<string, ArrayLike<number>>>, params: Readonly<Record<string, ArrayLike<number>>>): { values: StepValue[]; mermaid: string } {
   const pass = trainPass(optimized);
   const g = pass.graph;
@@ -61,26 +47,16 @@ export function stepValues(optimized: Graph, inputs: Readonly<Record<string, Arr
   const formulas = new Map([...derivation.forward, ...derivation.backward].map((e) => [e.node, e.rhs.text]));
   const show = (n: Node, name: string, kind: StepValue["kind"]): StepValue => {
     const t = values.get(n)!;
-    let [norm, min, max] = [0, Infinity, -Infinity];
-    for (let i = 0; i < t.data.length; i++) {
-      const v = t.data[i]!;
-      norm += v * v;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-    const full = t.data.length <= FULL;
+    const summary = summarize(t.data);
     return {
       name,
       kind,
       shape: [...t.shape],
-      values: full ? Array.from(t.data) : null,
-      norm: Math.sqrt(norm),
-      min,
-      max,
+      ...summary,
       line: n.loc.line || null,
       code: kind === "input" || kind === "param" ? name : (codeNames.get(n) ?? null),
       formula: formulas.get(n) ?? null,
-      heat: full ? null : heatMap(t.data, t.shape),
+      heat: summary.values ? null : heatMap(t.data, t.shape),
     };
   };
   // The forward pass is what the loss and outputs depend on; the other named values are the backward
@@ -110,7 +86,7 @@ function valuesOnGraph(d: ReturnType<typeof drawPass>, g: Graph, values: Readonl
     nodes: d.nodes.map((dn) => {
       const n = byKey.get(dn.key);
       const t = n && n.op !== "const" && n.op !== "dim" ? values.get(n) : undefined;
-      return t ? { ...dn, note: `= ${valueText(t.data)}` } : dn;
+      return t ? { ...dn, note: `= ${valueText(summarize(t.data))}` } : dn;
     }),
   };
 }

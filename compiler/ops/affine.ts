@@ -1,7 +1,7 @@
 // Index expressions Σ factor·stride + constant, folded as far as the compile-time numbers allow, so
 // unrolled code reads `W1[3]` and loops read `h1[i * 128 + j]`.
 import { batchDims, staticPart } from "../ir/shape.js";
-import { scaledByBatch } from "../ops/kernelLoops.js";
+import { scaledByBatch } from "./kernelLoops.js";
 
 /** An index term: a loop variable or a number, times a stride (a number, or a product with `n`). */
 export type Term = readonly [index: string | number, stride: number | string];
