@@ -2,6 +2,9 @@
 // is a tensor or a number (a constant), checked where the model passes it; `make` (../ir/context.ts)
 // adds the node to the ambient builder, located at the model.ts call. Shared by every op file, so an
 // op's DSL function lives in the op's own file and no op file imports compiler/dsl.
+// A DSL function written by hand is a function declaration, not an arrow-function const: models are
+// type-checked against these sources, and a declaration's type is its signature whatever its body
+// becomes (under mutation testing an arrow const's type turned into a union with `() => undefined`).
 import { codes } from "../../runtime/errors.js";
 import { context, fail, make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
@@ -13,7 +16,9 @@ export type Tensor = Node;
 export type { Operand } from "./op.js";
 
 /** A tensor operand as a node: a number becomes a constant; anything else is a located error (codes.badArgument). */
-export const tensorOf = (x: Operand): Tensor => (typeof x === "number" ? scalar(x) : checkTensor(x));
+export function tensorOf(x: Operand): Tensor {
+  return typeof x === "number" ? scalar(x) : checkTensor(x);
+}
 
 export function checkTensor(x: unknown): Tensor {
   if (!x || typeof x !== "object" || !("op" in x) || !("shape" in x)) {
@@ -22,17 +27,23 @@ export function checkTensor(x: unknown): Tensor {
   return x as Tensor;
 }
 
-export const describe = (x: unknown): string => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x);
+export function describe(x: unknown): string {
+  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+}
 
 /** A scalar constant. */
-export const scalar = (value: number): Tensor => {
+export function scalar(value: number): Tensor {
   if (typeof value !== "number" || Number.isNaN(value)) fail(codes.badArgument, `a constant must be a number, got ${String(value)}`);
   return make(constOp, [], { value });
-};
+}
 
 /** The DSL function of an op of one or two tensor operands. */
-export const unary = (op: OpDef) => (x: Operand): Tensor => make(op, [tensorOf(x)]);
-export const binary = (op: OpDef) => (a: Operand, b: Operand): Tensor => make(op, [tensorOf(a), tensorOf(b)]);
+export function unary(op: OpDef): (x: Operand) => Tensor {
+  return (x) => make(op, [tensorOf(x)]);
+}
+export function binary(op: OpDef): (a: Operand, b: Operand) => Tensor {
+  return (a, b) => make(op, [tensorOf(a), tensorOf(b)]);
+}
 
 /** A finite number argument, or a located error naming it. */
 export function number(v: unknown, what: string): number {

@@ -99,7 +99,7 @@ export function transpose(x: Operand, perm?: readonly number[]): Tensor {
   return make(transposeOp, [xt], { perm: [...p] });
 }
 
-export const broadcastTo = (x: Operand, shape: Shape): Tensor => {
+export function broadcastTo(x: Operand, shape: Shape): Tensor {
   const xt = tensorOf(x);
   return xt.shape.length === shape.length && xt.shape.every((d, i) => d === shape[i]) ? xt : make(broadcastToOp, [xt], { shape: [...shape] });
-};
+}

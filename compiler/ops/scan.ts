@@ -169,7 +169,9 @@ export function partShape(tuple: Node, index: number): Shape {
   return index < body.carries ? out[1].shape : stacked(out[1].shape, length);
 }
 
-export const part = (tuple: Node, index: number): Node => make(partOp, [tuple], { index });
+export function part(tuple: Node, index: number): Node {
+  return make(partOp, [tuple], { index });
+}
 
 /** Step t of a stacked value [B, T, …rest] (or [T]). */
 function stepOf(x: Tensor, t: number, length: number): Tensor {

@@ -129,8 +129,12 @@ export const logSumExpOp = defineOp({
 
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
 
-export const softmax = (x: Operand): Node => make(softmaxOp, [tensorOf(x)]);
-export const logSoftmax = (x: Operand): Node => make(logSoftmaxOp, [tensorOf(x)]);
+export function softmax(x: Operand): Node {
+  return make(softmaxOp, [tensorOf(x)]);
+}
+export function logSoftmax(x: Operand): Node {
+  return make(logSoftmaxOp, [tensorOf(x)]);
+}
 
 /**
  * log Σ exp(x) along one axis, or over every element when axis is omitted (torch.logsumexp), computed
