@@ -14,9 +14,11 @@ import wabtInit from "wabt";
 // @ts-expect-error — a plain JS build script without type declarations
 import { gemmWat } from "../scripts/gemm-wat.js";
 
-const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "7" }, blocks: { type: "string", default: "4x2,2x4,6x2,4x3,3x4" }, old: { type: "string" } } });
+const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "7" }, blocks: { type: "string", default: "2x4,4x2,3x4,4x3,6x2" }, kc: { type: "string", default: "256" }, old: { type: "string" } } });
 
 type Gemm = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
+/** Where the candidates pack B's panels: the top of the 12.8 MB memory, above every operand below. */
+const SCRATCH = 3_000_000;
 const wabt = await wabtInit();
 function instantiate(wat: string): { gemm: Gemm; mem: Float32Array } {
   const m = wabt.parseWat("gemm.wat", wat, { simd: true, bulk_memory: true });
@@ -24,16 +26,21 @@ function instantiate(wat: string): { gemm: Gemm; mem: Float32Array } {
   m.destroy();
   const memory = new WebAssembly.Memory({ initial: 1 });
   memory.grow(200); // 12.8 MB: every operand below fits
-  const gemm = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.gemm as Gemm;
+  const raw = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.gemm as (...args: number[]) => void;
+  // Today's kernel takes B's column stride and a scratch offset too; an --old one may not.
+  const gemm: Gemm = raw.length === 11 ? (M, N, K, a, sAi, sAk, b, sBk, c) => raw(M, N, K, a, sAi, sAk, b, sBk, 1, c, SCRATCH) : raw;
   return { gemm, mem: new Float32Array(memory.buffer) };
 }
 
 const candidates: { name: string; wat: string }[] = [];
+candidates.push({ name: "default", wat: gemmWat() });
 if (args.old) candidates.push({ name: `old (${path.basename(args.old)})`, wat: (await import(pathToFileURL(path.resolve(args.old)).href)).gemmWat() });
-for (const b of args.blocks!.split(",")) {
-  const [rows, vectors] = b.split("x").map(Number);
-  candidates.push({ name: `${rows}×${4 * vectors!}`, wat: gemmWat({ rows, vectors }) });
-}
+for (const b of args.blocks!.split(","))
+  for (const kc of args.kc!.split(",").map(Number)) {
+    const [rows, vectors] = b.split("x").map(Number);
+    // The candidate block serves both cases (A plain and A transposed).
+    candidates.push({ name: `${rows}×${4 * vectors!}, K-panel ${kc}`, wat: gemmWat({ rows, vectors, transposed: { rows, vectors }, kc }) });
+  }
 
 // [label, M, N, K, A transposed]
 const shapes: [string, number, number, number, boolean][] = [
