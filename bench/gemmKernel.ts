@@ -4,7 +4,7 @@
 // copies runtime/gemm.ts makes are timed apart, as "copy A and B"). Rounds interleave the candidates;
 // the best round of each counts (on a shared machine the best is the least disturbed), timed in the
 // process's CPU time.
-//   node --import ./scripts/register-ts.js bench/gemmKernel.ts [--rounds 7] [--blocks 4x2,2x4,6x2] [--old path/to/gemm-wat.js]
+//   node [--experimental-wasm-relaxed-simd] --import ./scripts/register-ts.js bench/gemmKernel.ts [--rounds 7] [--blocks 2x4,4x2] [--kc 128,256] [--old path/to/gemm-wat.js]
 // A block ROWSxVECTORS is ROWS rows × 4·VECTORS columns; --old adds another version of scripts/gemm-wat.js
 // (e.g. `git show HEAD~1:scripts/gemm-wat.js > /tmp/old.js`).
 import { parseArgs } from "node:util";
@@ -21,7 +21,7 @@ type Gemm = (M: number, N: number, K: number, a: number, sAi: number, sAk: numbe
 const SCRATCH = 3_000_000;
 const wabt = await wabtInit();
 function instantiate(wat: string): { gemm: Gemm; mem: Float32Array } {
-  const m = wabt.parseWat("gemm.wat", wat, { simd: true, bulk_memory: true });
+  const m = wabt.parseWat("gemm.wat", wat, { simd: true, bulk_memory: true, relaxed_simd: true });
   const bytes = new Uint8Array(m.toBinary({}).buffer); // a copy on its own ArrayBuffer
   m.destroy();
   const memory = new WebAssembly.Memory({ initial: 1 });
@@ -34,6 +34,9 @@ function instantiate(wat: string): { gemm: Gemm; mem: Float32Array } {
 
 const candidates: { name: string; wat: string }[] = [];
 candidates.push({ name: "default", wat: gemmWat() });
+// fastMath's fused kernel, where this node has relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd).
+// Its sums differ in the last bits, so it is left out of the agreement check below.
+const fused = { name: "default, relaxed_madd (fastMath)", wat: gemmWat({ fma: true }) };
 if (args.old) candidates.push({ name: `old (${path.basename(args.old)})`, wat: (await import(pathToFileURL(path.resolve(args.old)).href)).gemmWat() });
 for (const b of args.blocks!.split(","))
   for (const kc of args.kc!.split(",").map(Number)) {
@@ -58,6 +61,12 @@ const cpuMs = (): number => {
 };
 
 const instances = candidates.map((c) => ({ ...c, ...instantiate(c.wat) }));
+const exact = instances.length;
+try {
+  instances.push({ ...fused, ...instantiate(fused.wat) });
+} catch {
+  console.log("(no relaxed SIMD in this engine: the fastMath kernel is not timed; run node with --experimental-wasm-relaxed-simd)");
+}
 const rounds = Number(args.rounds);
 const best = new Map<string, number>();
 for (const [label, M, N, K, transA] of shapes) {
@@ -68,7 +77,7 @@ for (const [label, M, N, K, transA] of shapes) {
     for (let q = 0; q < K * N; q++) inst.mem[b + q] = Math.cos(q);
   }
   // Same results from every candidate (k order is the same): a check, not a timing.
-  const results = instances.map((inst) => (inst.gemm(M, N, K, a, sAi, sAk, b, N, c), inst.mem.slice(c, c + M * N)));
+  const results = instances.slice(0, exact).map((inst) => (inst.gemm(M, N, K, a, sAi, sAk, b, N, c), inst.mem.slice(c, c + M * N)));
   for (const r of results.slice(1)) if (r.some((x, q) => !Object.is(x, results[0]![q]))) throw new Error(`${label}: the candidates disagree`);
   const calls = Math.max(1, Math.round(1e10 / (2 * M * N * K))); // ~0.1–0.5 s per repetition
   for (let round = 0; round < rounds; round++)

@@ -11,10 +11,11 @@
 // and cost 1–3% of the product they feed (bench/gemmKernel.ts), so A and B are not kept in the memory
 // between calls (a cache of them would have to know when the caller writes its arrays).
 //
-// fastMath (opt-in, `withFastMath`): where the engine has relaxed SIMD, the products run on the same
-// kernel with f32x4.relaxed_madd, which the engine may fuse (one rounding per multiply-add): faster,
-// but the low bits may differ from the default and between machines. Without relaxed SIMD the default
-// kernel runs, and `fastMathAvailable()` says so.
+// fastMath (opt-in, runtime/fastMath.ts): where the engine has relaxed SIMD, the products run on the
+// same kernel with f32x4.relaxed_madd, which the engine may fuse (one rounding per multiply-add): the
+// low bits may differ from the default and between machines. Without relaxed SIMD the default kernel
+// runs, and the first such product says so on the console, once.
+import { fastMathOn } from "./fastMath.js";
 import { GEMM_FMA_WASM_BASE64, GEMM_PANEL_FLOATS, GEMM_WASM_BASE64 } from "./gemmWasm.js";
 
 export interface Gemm {
@@ -57,8 +58,6 @@ declare const WebAssembly: {
 let compiled: object | null = null;
 /** The fused kernel's module; null once the engine turned out not to have relaxed SIMD. */
 let compiledFused: object | null | undefined;
-/** Whether products run on the fused kernel now (set by `withFastMath` for the duration of a call). */
-let fastMath = false;
 
 /** Whether this engine can run the fastMath kernel (WebAssembly relaxed SIMD: Chrome, Node 22+, Node 20 with --experimental-wasm-relaxed-simd). */
 export function fastMathAvailable(): boolean {
@@ -69,19 +68,18 @@ export function fastMathAvailable(): boolean {
   return compiledFused !== null;
 }
 
-/**
- * Calls fn(arg) with every engine's products on the fused multiply-add kernel where the engine has
- * relaxed SIMD (else on the default kernel), then restores the previous mode: a fastMath trainer's
- * step. The call is synchronous, so no other code runs in between.
- */
-export function withFastMath<A, T>(fn: (arg: A) => T, arg: A): T {
-  const before = fastMath;
-  fastMath = true;
-  try {
-    return fn(arg);
-  } finally {
-    fastMath = before;
+let toldNoFastMath = false;
+/** The fused kernel on `memory`, or null (said once per thread) where the engine has no relaxed SIMD. */
+function fusedKernel(memory: object): GemmExport | null {
+  if (fastMathAvailable()) return new WebAssembly.Instance(compiledFused!, { env: { memory } }).exports["gemm"] as GemmExport;
+  if (!toldNoFastMath) {
+    toldNoFastMath = true;
+    console.warn(
+      "gradc: fastMath: this JavaScript engine has no WebAssembly relaxed SIMD (f32x4.relaxed_madd), so the matrix products run on the default, " +
+        "bit-reproducible kernel (Chrome and Node 22+ have it; Node 20 with --experimental-wasm-relaxed-simd)",
+    );
   }
+  return null;
 }
 
 /** A product engine with its own memory (one per generated module, so worker threads do not share one). */
@@ -90,13 +88,9 @@ export function createGemm(): Gemm {
   const memory = new WebAssembly.Memory({ initial: 1 });
   // exports is an index signature: ["gemm"] passes noPropertyAccessFromIndexSignature (--runtime inline copies this).
   const exact = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
-  /** The fused kernel on the same memory, made when first asked for; the default kernel where there is none. */
+  /** The fused kernel on the same memory, made when fastMath first asks for it; the default kernel where there is none. */
   let fused: GemmExport | undefined;
-  const kernel = (): GemmExport => {
-    if (!fastMath) return exact;
-    fused ??= fastMathAvailable() ? (new WebAssembly.Instance(compiledFused!, { env: { memory } }).exports["gemm"] as GemmExport) : exact;
-    return fused;
-  };
+  const kernel = (): GemmExport => (fastMathOn() ? (fused ??= fusedKernel(memory) ?? exact) : exact);
   // The kernel packs B's panels at the top of the memory, above everything `reserve` was asked for.
   const panel = (): number => engine.mem.length - GEMM_PANEL_FLOATS;
   const engine: Gemm = {
