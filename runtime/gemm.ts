@@ -54,6 +54,8 @@ declare const WebAssembly: {
   Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 };
+/** The console the fallback of fastMath speaks on, typed here for the same reason. */
+declare const console: { warn(message: string): void };
 
 let compiled: object | null = null;
 /** The fused kernel's module; null once the engine turned out not to have relaxed SIMD. */
