@@ -35,8 +35,8 @@ export interface Gemm {
   reserve(elements: number): Float32Array;
   /**
    * C = A·B on operands already in `mem`, below the `elements` last reserved: A(i, k) = mem[a + i·sAi + k·sAk],
-   * B(k, j) = mem[b + k·sBk + j] (rows of B contiguous); C dense and row-major from offset c. The same
-   * kernel, so the same sums, as `product`.
+   * B(k, j) = mem[b + k·sBk + j] (rows of B contiguous); C dense and row-major from offset c, not
+   * overlapping A or B (C holds partial sums between K-panels). The same kernel, so the same sums, as `product`.
    */
   productAt(M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number): void;
 }
