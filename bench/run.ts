@@ -11,6 +11,9 @@
 //                                    the reason in the report, when it cannot run here)
 //   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage, W1–W4 in one process (phase 2b),
 //                                      writes bench/.out/RESULTS.dtypes.md (the full run includes it)
+//   npm run bench -- --relaxed-simd    children run node --experimental-wasm-relaxed-simd (Node 20; Node 22+
+//                                      has relaxed SIMD anyway): adds the row "gradc f32 fastMath" (the
+//                                      fused kernel, runtime/gemm.ts); jax-js then uses its relaxed madd too
 //
 // Phases:
 //   1. compile: every model with the real CLI, `node bin/gradc.js compile <model> -o bench/.out/<id>.<dtype>.gen.ts
@@ -43,6 +46,7 @@ import { SEED, gradcImpl, gradcParallelImpl, loadGenerated } from "./peers/gradc
 import { paramsDiff, relDiff } from "./check.js";
 import { describeBlas, type Sgemm, type TorchProbe } from "./peers/torch.js";
 import { replaceSection, scalingSection } from "./resultsSections.js";
+import { fastMathAvailable } from "../runtime/gemm.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", ".out");
@@ -64,6 +68,7 @@ const { values: args } = parseArgs({
     "no-speedup": { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
     "no-jax": { type: "boolean", default: false },
+    "relaxed-simd": { type: "boolean", default: false },
     // Internal: the Python interpreter with torch that the parent found (children run the PyTorch peer with it).
     python: { type: "string" },
   },
@@ -165,6 +170,12 @@ async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls
   const want = (id: string) => only === undefined || only.includes(id);
   const impls: Impl[] = [];
   if (want("gradc-f32")) impls.push(gradcImpl(f32, "f32", w, batches));
+  const skipped: Skipped[] = [];
+  // fastMath, where the module has matrix products on the SIMD GEMM and this node has relaxed SIMD.
+  if (want("gradc-f32-fastmath") && /\bGEMM\.product/.test(readFileSync(genFile(w, "f32"), "utf8"))) {
+    if (fastMathAvailable()) impls.push(gradcImpl(f32, "f32", w, batches, true));
+    else skipped.push({ id: "gradc-f32-fastmath", label: "gradc f32 fastMath", reason: `no WebAssembly relaxed SIMD in node ${process.version} (npm run bench -- --relaxed-simd)` });
+  }
   if (want("gradc-f64")) impls.push(gradcImpl(await loadGenerated(genFile(w, "f64")), "f64", w, batches));
   if (w.parallel && want(`gradc-f32-t${PARALLEL_THREADS}`)) impls.push(await gradcParallelImpl(genFile(w, "f32"), f32, PARALLEL_THREADS, w, batches));
   if (w.handwritten && want("handwritten")) {
@@ -180,7 +191,6 @@ async function makeImpls(w: Workload, only?: readonly string[]): Promise<{ impls
     const { brainImpl } = await import("./peers/brain.js");
     impls.push(brainImpl(w, batches));
   }
-  const skipped: Skipped[] = [];
   if (want("torch")) {
     if (args.python) {
       const { probeTorch, torchImpl } = await import("./peers/torch.js");
@@ -516,7 +526,8 @@ function compileCold(w: Workload, dtype: Dtype): { wall: number; cpu: number } {
 }
 
 function runChild(extra: string[]): unknown {
-  const r = spawnSync(process.execPath, ["--import", "./scripts/register-ts.js", "bench/run.ts", ...extra, ...(quick ? ["--quick"] : [])], {
+  const relaxed = args["relaxed-simd"] ? ["--experimental-wasm-relaxed-simd"] : [];
+  const r = spawnSync(process.execPath, [...relaxed, "--import", "./scripts/register-ts.js", "bench/run.ts", ...extra, ...(quick ? ["--quick"] : []), ...(args["relaxed-simd"] ? ["--relaxed-simd"] : [])], {
     cwd: ROOT,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -558,7 +569,7 @@ function machine(date: string): string[] {
   return [
     `- date: ${date}`,
     `- machine: ${os.type()} ${os.release()} ${os.arch()}, ${cpu}, ${os.cpus().length} logical CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- node ${process.version} (V8 ${process.versions.v8})`,
+    `- node ${process.version} (V8 ${process.versions.v8})${args["relaxed-simd"] ? ", workload processes with --experimental-wasm-relaxed-simd (gradc f32 fastMath's fused kernel; jax-js's relaxed madd)" : ""}`,
   ];
 }
 

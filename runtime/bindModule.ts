@@ -15,6 +15,7 @@ import { createTrainerOptimizer, type Optimizer, type TrainerOptions } from "./o
 import { checkParams } from "./params.js";
 import { createRng, createRngFromState, type Rng } from "./rng.js";
 import { applyUpdate } from "./update.js";
+import { withFastMath } from "./fastMath.js";
 
 /** The part of a generated module's `spec` the wrappers read. */
 export interface ModuleSpec {
@@ -179,21 +180,29 @@ export function bindModule<S extends ModuleSpec, P, I, FI, O, FW extends Workspa
       let ws: TW | null = null;
       let evaluationWs: EW | null = null;
       let grads: FloatArray[] = [];
+      const step = (inputs: I): number => {
+        const n = resolveBatch(trainInputs, inputs, fixedBatch);
+        if (ws?.n !== n) {
+          ws = train.workspace(n);
+          grads = train.grads(ws, inputs, params);
+        } else if (train.gradsReadInputs) grads = train.grads(ws, inputs, params);
+        const loss = trainPass(params, ws, n, inputs, rng);
+        // Clipping (if asked) and the optimizer update; the optimizer counts the step.
+        applyUpdate(list, grads, optimizer.beginFusedStep(), dtype);
+        train.afterStep?.(params, ws);
+        return loss;
+      };
+      const evaluate = (inputs: I): { loss: number; outputs: O } => {
+        const r = evaluateWith(params, inputs, evaluationWs);
+        evaluationWs = r.ws;
+        return { loss: r.loss, outputs: r.outputs };
+      };
+      // fastMath: the trainer's step and evaluate run their f32 products on the fused kernel (runtime/fastMath.ts).
+      const fast = options.fastMath === true;
       return {
         params,
         spec,
-        step(inputs: I): number {
-          const n = resolveBatch(trainInputs, inputs, fixedBatch);
-          if (ws?.n !== n) {
-            ws = train.workspace(n);
-            grads = train.grads(ws, inputs, params);
-          } else if (train.gradsReadInputs) grads = train.grads(ws, inputs, params);
-          const loss = trainPass(params, ws, n, inputs, rng);
-          // Clipping (if asked) and the optimizer update; the optimizer counts the step.
-          applyUpdate(list, grads, optimizer.beginFusedStep(), dtype);
-          train.afterStep?.(params, ws);
-          return loss;
-        },
+        step: fast ? (inputs: I): number => withFastMath(step, inputs) : step,
         setLearningRate(lr: number): void {
           optimizer.setLearningRate(lr);
         },
@@ -201,11 +210,7 @@ export function bindModule<S extends ModuleSpec, P, I, FI, O, FW extends Workspa
           return optimizer.spec.lr;
         },
         optimizer,
-        evaluate(inputs: I): { loss: number; outputs: O } {
-          const r = evaluateWith(params, inputs, evaluationWs);
-          evaluationWs = r.ws;
-          return { loss: r.loss, outputs: r.outputs };
-        },
+        evaluate: fast ? (inputs: I): { loss: number; outputs: O } => withFastMath(evaluate, inputs) : evaluate,
         rngState(): number[] | null {
           return train.random ? rng.state() : null; // no dropout: nothing random to save
         },

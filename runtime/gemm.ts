@@ -1,13 +1,22 @@
-// Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers (the
-// emitter calls it where B's rows are contiguous; compiler/emit/kernels.ts). V8 runs the module's
+// Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers
+// (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts). V8 runs the module's
 // f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
-// four lanes per operation, eight vector accumulators per block.
+// four lanes per operation, eight vector accumulators per block, B packed into L1-sized panels
+// (scripts/gemm-wat.js).
 //
 // The operands are copied into the module's memory (A, then B, then room for C); the caller reads C
 // from `mem` at the returned offset and applies its epilogue (bias, activation) while storing it.
 // Products and sums are rounded to float32 at each step, the same way on every machine. Nothing
-// allocates per call once the memory is large enough for the largest product.
-import { GEMM_WASM_BASE64 } from "./gemmWasm.js";
+// allocates per call once the memory is large enough for the largest product. The copies are memcpy
+// and cost 1–3% of the product they feed (bench/gemmKernel.ts), so A and B are not kept in the memory
+// between calls (a cache of them would have to know when the caller writes its arrays).
+//
+// fastMath (opt-in, runtime/fastMath.ts): where the engine has relaxed SIMD, the products run on the
+// same kernel with f32x4.relaxed_madd, which the engine may fuse (one rounding per multiply-add): the
+// low bits may differ from the default and between machines. Without relaxed SIMD the default kernel
+// runs, and the first such product says so on the console, once.
+import { fastMathOn } from "./fastMath.js";
+import { GEMM_FMA_WASM_BASE64, GEMM_PANEL_FLOATS, GEMM_WASM_BASE64 } from "./gemmWasm.js";
 
 export interface Gemm {
   /** The module's memory as float32 elements; replaced when the memory grows, so read it after `product`. */
@@ -15,23 +24,24 @@ export interface Gemm {
   /**
    * C = A·B for A(i, k) = A[i·sAi + k·sAk] and B(k, j) = B[k·sBk + j·sBj] (i < M, j < N, k < K): returns
    * the offset in `mem` of C, dense and row-major (C(i, j) at offset + i·N + j). When B's rows are not
-   * contiguous (sBj ≠ 1: a transposed weight, δ·Wᵀ) it is copied transposed, so the kernel streams rows.
+   * contiguous (sBj ≠ 1: a transposed weight, δ·Wᵀ) the kernel reads it with its strides while it packs B's panels.
    */
   product(M: number, N: number, K: number, A: Float32Array, sAi: number, sAk: number, B: Float32Array, sBk: number, sBj?: number): number;
   /**
-   * Grows the memory to at least `elements` float32 elements and returns `mem`, for a caller that lays
+   * Grows the memory to at least `elements` float32 elements (and the kernel's packing area above them) and returns `mem`, for a caller that lays
    * its operands out there itself (a convolution writes its patch matrix straight into it, im2col, with
    * no second copy) and then calls `productAt`.
    */
   reserve(elements: number): Float32Array;
   /**
-   * C = A·B on operands already in `mem`: A(i, k) = mem[a + i·sAi + k·sAk], B(k, j) = mem[b + k·sBk + j]
-   * (rows of B contiguous); C dense and row-major from offset c. The same kernel, so the same sums, as `product`.
+   * C = A·B on operands already in `mem`, below the `elements` last reserved: A(i, k) = mem[a + i·sAi + k·sAk],
+   * B(k, j) = mem[b + k·sBk + j] (rows of B contiguous); C dense and row-major from offset c, not
+   * overlapping A or B (C holds partial sums between K-panels). The same kernel, so the same sums, as `product`.
    */
   productAt(M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number): void;
 }
 
-type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number) => void;
+type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, sBj: number, c: number, w: number) => void;
 
 /**
  * The part of the WebAssembly API used here, typed here: the runtime, and a module that inlines it
@@ -40,38 +50,70 @@ type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk:
  */
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean;
   Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 };
+/** The console the fallback of fastMath speaks on, typed here for the same reason. */
+declare const console: { warn(message: string): void };
 
 let compiled: object | null = null;
+/** The fused kernel's module; null once the engine turned out not to have relaxed SIMD. */
+let compiledFused: object | null | undefined;
+
+/** Whether this engine can run the fastMath kernel (WebAssembly relaxed SIMD: Chrome, Node 22+, Node 20 with --experimental-wasm-relaxed-simd). */
+export function fastMathAvailable(): boolean {
+  if (compiledFused === undefined) {
+    const bytes = decodeBase64(GEMM_FMA_WASM_BASE64);
+    compiledFused = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiledFused !== null;
+}
+
+let toldNoFastMath = false;
+/** The fused kernel on `memory`, or null (said once per thread) where the engine has no relaxed SIMD. */
+function fusedKernel(memory: object): GemmExport | null {
+  if (fastMathAvailable()) return new WebAssembly.Instance(compiledFused!, { env: { memory } }).exports["gemm"] as GemmExport;
+  if (!toldNoFastMath) {
+    toldNoFastMath = true;
+    console.warn(
+      "gradc: fastMath: this JavaScript engine has no WebAssembly relaxed SIMD (f32x4.relaxed_madd), so the matrix products run on the default, " +
+        "bit-reproducible kernel (Chrome and Node 22+ have it; Node 20 with --experimental-wasm-relaxed-simd)",
+    );
+  }
+  return null;
+}
 
 /** A product engine with its own memory (one per generated module, so worker threads do not share one). */
 export function createGemm(): Gemm {
   compiled ??= new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
   const memory = new WebAssembly.Memory({ initial: 1 });
   // exports is an index signature: ["gemm"] passes noPropertyAccessFromIndexSignature (--runtime inline copies this).
-  const gemm = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
+  const exact = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
+  /** The fused kernel on the same memory, made when fastMath first asks for it; the default kernel where there is none. */
+  let fused: GemmExport | undefined;
+  const kernel = (): GemmExport => (fastMathOn() ? (fused ??= fusedKernel(memory) ?? exact) : exact);
+  // The kernel packs B's panels at the top of the memory, above everything `reserve` was asked for.
+  const panel = (): number => engine.mem.length - GEMM_PANEL_FLOATS;
   const engine: Gemm = {
     mem: new Float32Array(memory.buffer),
     reserve(elements) {
-      if (elements > engine.mem.length) {
-        memory.grow(Math.ceil((elements * 4 - memory.buffer.byteLength) / 65536));
+      const needed = elements + GEMM_PANEL_FLOATS;
+      if (needed > engine.mem.length) {
+        memory.grow(Math.ceil((needed * 4 - memory.buffer.byteLength) / 65536));
         engine.mem = new Float32Array(memory.buffer);
       }
       return engine.mem;
     },
     productAt(M, N, K, a, sAi, sAk, b, sBk, c) {
-      gemm(M, N, K, a, sAi, sAk, b, sBk, c);
+      kernel()(M, N, K, a, sAi, sAk, b, sBk, 1, c, panel());
     },
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
-      const rows = sBj === 1;
-      const b = A.length, c = b + (rows ? B.length : K * N), end = c + M * N;
-      const mem = engine.reserve(end);
+      const b = A.length, c = b + B.length;
+      const mem = engine.reserve(c + M * N);
       mem.set(A, 0);
-      if (rows) mem.set(B, b);
-      else for (let k = 0; k < K; k++) for (let j = 0, to = b + k * N, from = k * sBk; j < N; j++) mem[to + j] = B[from + j * sBj]!;
-      gemm(M, N, K, 0, sAi, sAk, b, rows ? sBk : N, c);
+      mem.set(B, b);
+      kernel()(M, N, K, 0, sAi, sAk, b, sBk, sBj, c, panel());
       return c;
     },
   };

@@ -10,7 +10,8 @@ export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 export { erf } from "./special.js";
 
 export type { Gemm } from "./gemm.js";
-export { createGemm } from "./gemm.js";
+export { createGemm, fastMathAvailable } from "./gemm.js";
+export { withFastMath } from "./fastMath.js";
 
 export type { AdamSpec, Optimizer, OptimizerOptions, OptimizerSpec, OptimizerState, ResolvedOptimizerSpec, SgdSpec, TrainerOptions } from "./optim.js";
 export { createOptimizer, createTrainerOptimizer, resolveOptimizerSpec } from "./optim.js";

@@ -95,9 +95,15 @@ export interface TrainerOptions {
   readonly groups?: readonly ParamGroup[] | undefined;
   readonly clipGradNorm?: number | undefined;
   readonly clipGradValue?: number | undefined;
+  /**
+   * Opt-in: float32 matrix products with fused multiply-add (WebAssembly relaxed SIMD, runtime/gemm.ts)
+   * where the engine has it. Results then may differ in the last bits between machines; default false
+   * (bit-reproducible everywhere). Without relaxed SIMD the default kernel runs and the console says so once.
+   */
+  readonly fastMath?: boolean | undefined;
 }
 
-const TRAINER_OPTIONS = ["optimizer", "seed", "groups", "clipGradNorm", "clipGradValue"];
+const TRAINER_OPTIONS = ["optimizer", "seed", "groups", "clipGradNorm", "clipGradValue", "fastMath"];
 
 /**
  * The optimizer of a generated trainer: createOptimizer with the trainer's groups and clipping over its
@@ -105,10 +111,11 @@ const TRAINER_OPTIONS = ["optimizer", "seed", "groups", "clipGradNorm", "clipGra
  * misspelt `clipGradnorm` is an error rather than a run without clipping.
  */
 export function createTrainerOptimizer(options: TrainerOptions, paramSizes: readonly number[], params: readonly NamedParam[], dtype: Dtype): Optimizer {
-  if (typeof options !== "object" || options === null) throw new Error(`createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got ${String(options)}`);
+  if (typeof options !== "object" || options === null) throw new Error(`createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue?, fastMath? }, got ${String(options)}`);
   for (const key of Object.keys(options)) {
     if (!TRAINER_OPTIONS.includes(key)) throw new Error(`createTrainer: unknown option ${JSON.stringify(key)}; expected ${TRAINER_OPTIONS.join(", ")}`);
   }
+  if (options.fastMath !== undefined && typeof options.fastMath !== "boolean") throw new Error(`createTrainer: fastMath must be a boolean, got ${String(options.fastMath)}`);
   return createOptimizer(options.optimizer, paramSizes, dtype, { params, groups: options.groups, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
 }
 

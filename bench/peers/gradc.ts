@@ -9,7 +9,7 @@ import type { Batch, Workload } from "../workloads.js";
 export interface GeneratedModule {
   readonly spec: { readonly name: string; readonly dtype: string; readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[] };
   initParams(seed?: number): ParamArrays;
-  createTrainer(params: ParamArrays, options: { optimizer: Workload["optimizer"] }): { step(inputs: Record<string, ArrayLike<number>>): number; readonly params: ParamArrays };
+  createTrainer(params: ParamArrays, options: { optimizer: Workload["optimizer"]; fastMath?: boolean }): { step(inputs: Record<string, ArrayLike<number>>): number; readonly params: ParamArrays };
 }
 
 export async function loadGenerated(file: string): Promise<GeneratedModule> {
@@ -18,8 +18,9 @@ export async function loadGenerated(file: string): Promise<GeneratedModule> {
 
 export const SEED = 7;
 
-export function gradcImpl(mod: GeneratedModule, dtype: "f32" | "f64", w: Workload, batches: readonly Batch[]): Impl {
-  const trainer = mod.createTrainer(mod.initParams(SEED), { optimizer: w.optimizer });
+export function gradcImpl(mod: GeneratedModule, dtype: "f32" | "f64", w: Workload, batches: readonly Batch[], fastMath = false): Impl {
+  // fastMath: the f32 products on the fused multiply-add kernel (relaxed SIMD; runtime/gemm.ts).
+  const trainer = mod.createTrainer(mod.initParams(SEED), fastMath ? { optimizer: w.optimizer, fastMath } : { optimizer: w.optimizer });
   // Inputs in the module's dtype, so that no step converts (a Float32Array given to an f64 module would be copied).
   const inputs = batches.map((b) =>
     dtype === "f32"
@@ -29,8 +30,8 @@ export function gradcImpl(mod: GeneratedModule, dtype: "f32" | "f64", w: Workloa
   let next = 0;
   const count = inputs.length;
   return {
-    id: `gradc-${dtype}`,
-    label: `gradc ${dtype}`,
+    id: `gradc-${dtype}${fastMath ? "-fastmath" : ""}`,
+    label: `gradc ${dtype}${fastMath ? " fastMath" : ""}`,
     stepWithLoss(): number {
       const loss = trainer.step(inputs[next]!);
       next = (next + 1) % count;

@@ -1,8 +1,9 @@
 // The runtime's WebAssembly SIMD matrix product: equal to a float32 reference over shapes that exercise
-// every block and tail (2-row blocks and single rows, 16-, 8- and 4-column vectors and single columns), with
-// A read plainly and transposed; the memory grows for a larger product; operands laid out in the memory by
-// the caller (reserve, productAt) give the same sums; the committed module bytes are
-// what scripts/gemm-wasm.js assembles from scripts/gemm-wat.js.
+// every block and tail (2-row blocks with A plain, 4-row blocks with A transposed, single rows; 16-, 8-
+// and 4-column panels and single columns; one K-panel and several, K > 256 resuming from C's partial
+// sums), with A read plainly and transposed and B read transposed; the memory grows for a larger
+// product; operands laid out in the memory by the caller (reserve, productAt) give the same sums; the
+// committed module bytes are what scripts/gemm-wasm.js assembles from scripts/gemm-wat.js.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createGemm } from "../../runtime/gemm.js";
@@ -23,7 +24,7 @@ function reference(M: number, N: number, K: number, A: Float32Array, sAi: number
 
 describe("createGemm", () => {
   const g = createGemm();
-  const shapes = [[1, 1, 1], [4, 8, 3], [5, 9, 7], [3, 13, 2], [7, 4, 5], [9, 17, 11], [5, 31, 6], [64, 128, 50]] as const;
+  const shapes = [[1, 1, 1], [4, 8, 3], [5, 9, 7], [3, 13, 2], [7, 4, 5], [9, 17, 11], [5, 31, 6], [64, 128, 50], [11, 29, 256], [7, 45, 257], [6, 20, 600]] as const;
   for (const [M, N, K] of shapes)
     for (const transA of [false, true])
       it(`${M}×${K} · ${K}×${N}${transA ? ", A transposed" : ""}: bit for bit the float32 sum in k order`, () => {
@@ -45,7 +46,7 @@ describe("createGemm", () => {
     expect(g.mem.length).toBeGreaterThanOrEqual(at + M * N);
     expect(g.mem[at + M * N - 1]).toBe(150);
   });
-  it("reserve grows the memory and productAt multiplies operands laid out in it, at any offsets", () => {
+  it("reserve grows the memory and productAt multiplies operands laid out in it, at any offsets, writing nothing past C", () => {
     const M = 37, N = 12, K = 9, a = 5, b = 5 + M * K + 3, c = b + K * N + 1;
     const mem = g.reserve(c + M * N + 70000); // more than one more page: the memory grows
     expect(mem).toBe(g.mem);
@@ -66,7 +67,7 @@ describe("createGemm", () => {
 
 describe("createGemm with B transposed (δ·Wᵀ)", () => {
   const g = createGemm();
-  for (const [M, N, K] of [[5, 9, 7], [64, 20, 33], [4, 8, 8]] as const)
+  for (const [M, N, K] of [[5, 9, 7], [64, 20, 33], [4, 8, 8], [9, 29, 530]] as const)
     it(`${M}×${K} · (${N}×${K})ᵀ: B is copied transposed, then the same kernel`, () => {
       const A = Float32Array.from({ length: M * K }, (_, q) => Math.sin(q + 1));
       const Bt = Float32Array.from({ length: N * K }, (_, q) => Math.cos(q * 0.3)); // [N, K]

@@ -313,13 +313,13 @@ describe("options and their checks", () => {
 
   it("createTrainerOptimizer refuses a non-object and an unknown (misspelt) option, naming the known ones", () => {
     expect(() => createTrainerOptimizer(null as never, [2, 1], named, "f64")).toThrow(
-      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got null",
+      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue?, fastMath? }, got null",
     );
     expect(() => createTrainerOptimizer(5 as never, [2, 1], named, "f64")).toThrow(
-      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue? }, got 5",
+      "createTrainer: expected options { optimizer, seed?, groups?, clipGradNorm?, clipGradValue?, fastMath? }, got 5",
     );
     expect(() => createTrainerOptimizer({ optimizer: { kind: "sgd", lr: 0.1 }, clipGradnorm: 1 } as never, [2, 1], named, "f64")).toThrow(
-      'createTrainer: unknown option "clipGradnorm"; expected optimizer, seed, groups, clipGradNorm, clipGradValue',
+      'createTrainer: unknown option "clipGradnorm"; expected optimizer, seed, groups, clipGradNorm, clipGradValue, fastMath',
     );
   });
 
