@@ -56,6 +56,7 @@ import type { FloatArray } from "./init.js";
 import { resolveBatch, toArray, type InputSpec } from "./inputs.js";
 import type { Optimizer, OptimizerSpec, TrainerOptions } from "./optim.js";
 import { codes, GradcError } from "./errors.js";
+import { withFastMath } from "./fastMath.js";
 import { checkParams } from "./params.js";
 import { createRng, createRngFromState, splitmix32Mix, type Rng } from "./rng.js";
 import {
@@ -133,7 +134,11 @@ export interface ParallelTrainerOptions {
    * TypeScript loader here, e.g. ["--import", "tsx"].
    */
   readonly execArgv?: readonly string[];
+  /** As createTrainer's: the f32 products of every shard (main thread and workers) on the fused kernel. */
+  readonly fastMath?: boolean;
 }
+
+const PARALLEL_OPTIONS = ["optimizer", "seed", "groups", "clipGradNorm", "clipGradValue", "threads", "execArgv", "fastMath"];
 
 /** createTrainer's trainer for module M, plus the thread count and `close`. */
 export type ParallelTrainer<M extends ParallelModule = ParallelModule> = ReturnType<M["createTrainer"]> & {
@@ -157,6 +162,10 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
   options: ParallelTrainerOptions,
 ): Promise<ParallelTrainer<M>> {
   if (typeof options !== "object" || options === null) throw new Error("createParallelTrainer: expected options { optimizer, threads? }");
+  // A misspelt option must not train without it (createTrainer refuses its unknown options the same way).
+  for (const key of Object.keys(options)) {
+    if (!PARALLEL_OPTIONS.includes(key)) throw new Error(`createParallelTrainer: unknown option ${JSON.stringify(key)}; expected ${PARALLEL_OPTIONS.join(", ")}`);
+  }
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`createParallelTrainer: threads must be an integer >= 1, got ${String(threads)}`);
   const url = moduleHref(moduleUrl);
@@ -195,9 +204,11 @@ export async function createParallelTrainer<M extends ParallelModule = ParallelM
     ...(options.groups !== undefined ? { groups: options.groups } : {}),
     ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}),
     ...(options.clipGradValue !== undefined ? { clipGradValue: options.clipGradValue } : {}),
+    ...(options.fastMath !== undefined ? { fastMath: options.fastMath } : {}),
   });
-  const pool = threads > 1 ? await startWorkers(url, spec, shared, threads - 1, options.execArgv) : [];
-  return makeTrainer(mod, inner, shared, pool, threads, options.seed ?? 0) as ParallelTrainer<M>;
+  const fastMath = options.fastMath === true;
+  const pool = threads > 1 ? await startWorkers(url, spec, shared, threads - 1, options.execArgv, fastMath) : [];
+  return makeTrainer(mod, inner, shared, pool, threads, options.seed ?? 0, fastMath) as ParallelTrainer<M>;
 }
 
 // ── main thread ──────────────────────────────────────────────────────────────────────────────────────
@@ -209,6 +220,7 @@ function makeTrainer(
   pool: WorkerHandle[],
   threads: number,
   seed: number,
+  fastMath: boolean,
 ): object {
   const spec = mod.spec;
   const dtype = spec.dtype;
@@ -291,7 +303,8 @@ function makeTrainer(
         }
         mainRows = rows0;
       }
-      loss0 = mod.gradInto(shared, mainViews, mainGrads, shardSeed(word, 0));
+      const shard0 = (): number => mod.gradInto(shared, mainViews, mainGrads, shardSeed(word, 0));
+      loss0 = fastMath ? withFastMath(shard0, undefined) : shard0();
     } catch (e) {
       mainError = e;
     }

@@ -75,6 +75,7 @@ export async function startWorkers(
   shared: Record<string, FloatArray>,
   count: number,
   execArgv: readonly string[] | undefined,
+  fastMath = false,
 ): Promise<WorkerHandle[]> {
   let argv = workerExecArgv(execArgv);
   const inputs: WorkerInput[] = spec.inputs.map((s) => ({
@@ -94,7 +95,7 @@ export async function startWorkers(
       const grads = spec.params.map((p) => sharedArray(spec.dtype, shared[p.name].length) as FloatArray);
       const spawn = () => {
         const { port1, port2 } = new MessageChannel();
-        const setup: WorkerSetup = { moduleUrl, dtype: spec.dtype, params, grads: grads.map((g) => g.buffer as SharedArrayBuffer), inputs, control, port: port2 };
+        const setup: WorkerSetup = { moduleUrl, dtype: spec.dtype, params, grads: grads.map((g) => g.buffer as SharedArrayBuffer), inputs, control, port: port2, fastMath };
         try {
           const worker = new Worker(workerEntry, { workerData: setup, transferList: [port2], ...(argv ? { execArgv: argv } : {}), name: `gradc-parallel-${w + 1}` });
           port1.unref();

@@ -51,6 +51,8 @@ export interface WorkerSetup {
   readonly inputs: readonly WorkerInput[];
   readonly control: SharedArrayBuffer;
   readonly port: import("node:worker_threads").MessagePort;
+  /** The trainer's fastMath option: the shard's products on the fused kernel (runtime/fastMath.ts). */
+  readonly fastMath: boolean;
 }
 
 /** Sent on the worker's port before a STEP with REBIND = 1: one buffer per input, in `inputs` order. */

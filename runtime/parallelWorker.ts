@@ -8,6 +8,7 @@
 // MessagePort (read synchronously by the main thread with receiveMessageOnPort); the worker then waits
 // for the next command, so one bad step does not end the trainer.
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { withFastMath } from "./fastMath.js";
 import {
   CMD,
   CMD_STEP,
@@ -98,7 +99,8 @@ function serve(m: GradModule): void {
         });
         viewRows = rows;
       }
-      lossSlot[0] = m.gradInto(params, inputs, grads, control[SEED]! >>> 0);
+      const shard = (): number => m.gradInto(params, inputs, grads, control[SEED]! >>> 0);
+      lossSlot[0] = setup.fastMath ? withFastMath(shard, undefined) : shard();
       control[STATUS] = STATUS_OK;
     } catch (e) {
       port.postMessage(describe(e));

@@ -130,3 +130,50 @@ describe("the fastMath option", () => {
     expect(() => createTrainerOptimizer({ optimizer: { kind: "sgd", lr: 0.1 }, fastmath: true } as never, [2], params, "f32")).toThrow('createTrainer: unknown option "fastmath"');
   });
 });
+
+/**
+ * The parallel trainer with fastMath, in a child node with relaxed SIMD: two threads, a batch whose first
+ * half (the main thread's shard) is all zeros. With mnist-mlp's zero biases that shard's products are
+ * exact zeros on either kernel, so its loss is the same bits; the worker's shard (random rows) is where
+ * fused and unfused products differ. The first step's loss (the mean of the two shards' losses) then
+ * differs from the default parallel trainer's exactly when the worker ran the fused kernel.
+ * (The workers get only the TypeScript hook: the parent's --input-type is no option for a worker.)
+ */
+const PARALLEL_CHILD = String.raw`
+import { createParallelTrainer } from "gradc/runtime/node";
+import * as mlp from "./examples/mnist-mlp/model.gen.ts";
+let seed = 777;
+const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const x = new Float32Array(64 * 784);
+for (let k = 32 * 784; k < x.length; k++) x[k] = random();
+const batch = { x, y: Int32Array.from({ length: 64 }, (_, q) => q % 10) };
+const url = new URL("./examples/mnist-mlp/model.gen.ts", "file://" + process.cwd() + "/");
+const run = async (fastMath) => {
+  const t = await createParallelTrainer(url, mlp.initParams(3), { optimizer: { kind: "sgd", lr: 0.05 }, threads: 2, fastMath, execArgv: ["--import", "./scripts/register-ts.js"] });
+  const losses = [t.step(batch), t.step(batch)];
+  await t.close();
+  return losses;
+};
+const plain = await run(false), fast = await run(true);
+// The main thread's shard alone, on each kernel (single-thread trainers' evaluate over the zero rows).
+const zeros = { x: new Float32Array(32 * 784), y: batch.y.subarray(0, 32) };
+const zeroLoss = (fastMath) => mlp.createTrainer(mlp.initParams(3), { optimizer: { kind: "sgd", lr: 0.05 }, fastMath }).evaluate(zeros).loss;
+console.log(JSON.stringify({ plain, fast, zeroPlain: zeroLoss(false), zeroFast: zeroLoss(true) }));
+`;
+
+describe("fastMath in the parallel trainer (node --experimental-wasm-relaxed-simd)", () => {
+  const products = child(true).result.products;
+  const fuses = products.some((p) => p.differ > 0);
+  const r = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "./scripts/register-ts.js", "--input-type=module", "-e", PARALLEL_CHILD], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`child node failed (${r.status}): ${r.stderr}`);
+  const result = JSON.parse(r.stdout) as { plain: number[]; fast: number[]; zeroPlain: number; zeroFast: number };
+  it("the main thread's all-zero shard has the same loss on either kernel (so a difference is the worker's)", () => {
+    expect(result.zeroFast).toBe(result.zeroPlain);
+  });
+  it("the worker's shard runs on the fused kernel: the first step's loss differs where the engine fuses, and trains alike", () => {
+    expect(result.fast).toHaveLength(2);
+    expect(result.fast[0] !== result.plain[0]).toBe(fuses);
+    result.fast.forEach((loss, s) => expect(Math.abs(loss - result.plain[s]!)).toBeLessThan(1e-4 * result.plain[s]!));
+  });
+});
+

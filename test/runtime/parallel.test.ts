@@ -314,6 +314,10 @@ describe("parallel trainer: errors and close", { timeout: 180_000 }, () => {
     await expect(createParallelTrainer(f64.url, { ...params, W1: new Float64Array(3) }, { optimizer: { kind: "sgd", lr: 0.1 } })).rejects.toThrow(/param "W1": expected 100352 values/);
     await expect(createParallelTrainer(f64.url, params, { optimizer: { kind: "sgd", lr: 0.1 }, threads: 0 })).rejects.toThrow(/threads must be an integer >= 1/);
     await expect(createParallelTrainer(f64.url, params, { optimizer: { kind: "sgdd" } as never })).rejects.toThrow(/unknown optimizer kind/);
+    await expect(createParallelTrainer(f64.url, params, { optimizer: { kind: "sgd", lr: 0.1 }, fastmath: true } as never)).rejects.toThrow(
+      'createParallelTrainer: unknown option "fastmath"; expected optimizer, seed, groups, clipGradNorm, clipGradValue, threads, execArgv, fastMath',
+    );
+    await expect(createParallelTrainer(f64.url, params, { optimizer: { kind: "sgd", lr: 0.1 }, fastMath: "yes" } as never)).rejects.toThrow("createTrainer: fastMath must be a boolean, got yes");
     const fixed = await compileTo("xor4", "examples/xor/model.ts", { dtype: "f64", batch: 4 });
     await expect(createParallelTrainer(fixed.url, fixed.module.initParams(1), { optimizer: { kind: "sgd", lr: 0.1 }, threads: 2 })).rejects.toThrow(/fixed batch size/);
     const one = await parallel(fixed.url, fixed.module.initParams(1), 1);
