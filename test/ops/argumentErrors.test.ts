@@ -1,0 +1,61 @@
+// The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops:
+// each a GradcError with its code and a message that says what was given and what is expected (found
+// untested by mutation testing: test/MUTATION.md).
+import { describe, expect, it } from "vitest";
+import * as d from "../../compiler/dsl/core.js";
+import { isGradcError } from "../../runtime/errors.js";
+import { inFreshContext } from "../passes/util.js";
+
+/** The error `build` throws inside a fresh trace context, as "CODE message". */
+function refusal(build: () => unknown): string {
+  try {
+    inFreshContext(build);
+  } catch (e) {
+    if (isGradcError(e)) return `${e.code} ${e.message}`;
+    throw e;
+  }
+  throw new Error("expected a refusal, but the call succeeded");
+}
+
+const X = () => d.param("X", [2, 3]);
+
+describe("gelu's options", () => {
+  it("must be an object with only `approximate`, which is none or tanh", () => {
+    expect(refusal(() => d.gelu(X(), 5 as never))).toBe('GC2007 gelu: options must be an object like { approximate: "tanh" }, got number');
+    expect(refusal(() => d.gelu(X(), null as never))).toBe('GC2007 gelu: options must be an object like { approximate: "tanh" }, got null');
+    expect(refusal(() => d.gelu(X(), { approx: "tanh" } as never))).toBe('GC2007 gelu: unknown option "approx" (approximate)');
+    expect(refusal(() => d.gelu(X(), { approximate: "erf" } as never))).toBe('GC2007 gelu: approximate must be "none" or "tanh" (as torch\'s nn.GELU), got "erf"');
+  });
+});
+
+describe("clamp's bounds", () => {
+  it("are numbers (a tensor bound is maximum/minimum's job), not NaN, and at least one is given", () => {
+    expect(refusal(() => d.clamp(X(), d.param("Y", [2, 3]) as never, 1))).toBe("GC2007 clamp: min must be a number (for a tensor bound use maximum/minimum), got object");
+    expect(refusal(() => d.clamp(X(), 0, "6" as never))).toBe("GC2007 clamp: max must be a number, got string");
+    expect(refusal(() => d.clamp(X(), NaN, 1))).toBe("GC2007 clamp: min must be a number, got NaN");
+    expect(refusal(() => d.clamp(X(), 0, NaN))).toBe("GC2007 clamp: max must be a number, got NaN");
+    expect(refusal(() => d.clamp(X()))).toBe("GC2007 clamp: give a min, a max or both (clamp(x, 0, 6), clamp(x, 0), clamp(x, null, 1))");
+    expect(refusal(() => d.clamp(X(), null, null))).toBe("GC2007 clamp: give a min, a max or both (clamp(x, 0, 6), clamp(x, 0), clamp(x, null, 1))");
+  });
+});
+
+describe("cross-entropy's and onehot's shapes", () => {
+  it("logits are [rows, classes] with static classes; labels [rows] integers or targets of the logits' shape", () => {
+    const labels = (shape: d.Dim[]) => d.input("y", shape, { dtype: "int" });
+    expect(refusal(() => d.softmaxCrossEntropyRows(d.param("Z", [2, 3, 4]), labels([2])))).toMatch(/^GC2001 .*logits must be \[rows, classes\] with static classes, got \[2, 3, 4\]/);
+    expect(refusal(() => d.softmaxCrossEntropyRows(X(), labels([3])))).toMatch(/^GC2001 .*logits \[2, 3\] need labels \[2\] \(integers\) or targets \[2, 3\], got \[3\] integers/);
+    expect(refusal(() => d.softmaxCrossEntropyRows(X(), d.param("T", [2, 4])))).toMatch(/^GC2001 .*logits \[2, 3\] need labels \[2\] \(integers\) or targets \[2, 3\], got \[2, 4\]$/);
+  });
+  it("onehot takes integer labels of one axis", () => {
+    expect(refusal(() => d.onehot(d.param("L", [2]), 3))).toMatch(/^GC2001 .*onehot needs integer labels \[rows\], got \[2\]/);
+    expect(refusal(() => d.onehot(d.input("y", [2, 2], { dtype: "int" }), 3))).toMatch(/^GC2001 .*onehot needs integer labels \[rows\], got \[2, 2\]/);
+  });
+});
+
+describe("a reduction's axis", () => {
+  it("is a number within the rank (negative counts from the end)", () => {
+    expect(refusal(() => d.sum(X(), 2))).toMatch(/^GC2007 sum: .*axis 2.*rank 2/);
+    expect(refusal(() => d.max(X(), -3))).toMatch(/^GC2007 max: .*axis -3.*rank 2/);
+    expect(refusal(() => d.sum(X(), "1" as never))).toBe("GC2007 sum axis must be a finite number, got 1");
+  });
+});
