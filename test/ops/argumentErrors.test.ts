@@ -3,6 +3,7 @@
 // untested by mutation testing: test/MUTATION.md).
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
+import type { Dim } from "../../compiler/ir/shape.js";
 import { isGradcError } from "../../runtime/errors.js";
 import { inFreshContext } from "../passes/util.js";
 
@@ -41,7 +42,7 @@ describe("clamp's bounds", () => {
 
 describe("cross-entropy's and onehot's shapes", () => {
   it("logits are [rows, classes] with static classes; labels [rows] integers or targets of the logits' shape", () => {
-    const labels = (shape: d.Dim[]) => d.input("y", shape, { dtype: "int" });
+    const labels = (shape: Dim[]) => d.input("y", shape, { dtype: "int" });
     expect(refusal(() => d.softmaxCrossEntropyRows(d.param("Z", [2, 3, 4]), labels([2])))).toMatch(/^GC2001 .*logits must be \[rows, classes\] with static classes, got \[2, 3, 4\]/);
     expect(refusal(() => d.softmaxCrossEntropyRows(X(), labels([3])))).toMatch(/^GC2001 .*logits \[2, 3\] need labels \[2\] \(integers\) or targets \[2, 3\], got \[3\] integers/);
     expect(refusal(() => d.softmaxCrossEntropyRows(X(), d.param("T", [2, 4])))).toMatch(/^GC2001 .*logits \[2, 3\] need labels \[2\] \(integers\) or targets \[2, 3\], got \[2, 4\]$/);
