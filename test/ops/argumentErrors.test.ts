@@ -1,9 +1,10 @@
-// The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops:
+// The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops, and clamp's notation:
 // each a GradcError with its code and a message that says what was given and what is expected (found
 // untested by mutation testing: test/MUTATION.md).
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import type { Dim } from "../../compiler/ir/shape.js";
+import { getOp } from "../../compiler/ops/index.js";
 import { isGradcError } from "../../runtime/errors.js";
 import { inFreshContext } from "../passes/util.js";
 
@@ -58,5 +59,19 @@ describe("a reduction's axis", () => {
     expect(refusal(() => d.sum(X(), 2))).toMatch(/^GC2007 sum: .*axis 2.*rank 2/);
     expect(refusal(() => d.max(X(), -3))).toMatch(/^GC2007 max: .*axis -3.*rank 2/);
     expect(refusal(() => d.sum(X(), "1" as never))).toBe("GC2007 sum axis must be a finite number, got 1");
+  });
+});
+
+describe("clamp's notation", () => {
+  it("writes a missing or infinite bound as ∞ (−∞ below), and a negative one with a minus sign", () => {
+    const note = (min: number | null, max: number | null) => {
+      const n = inFreshContext(() => d.clamp(X(), min, max));
+      return [getOp(n.op).notation(["x"], n.attrs), getOp(n.op).latex!(["x"], n.attrs)];
+    };
+    expect(note(-0.5, 0.8)).toEqual(["clamp(x, −0.5, 0.8)", "\\operatorname{clamp}(x, -0.5, 0.8)"]);
+    expect(note(0, null)).toEqual(["clamp(x, 0, ∞)", "\\operatorname{clamp}(x, 0, \\infty)"]);
+    expect(note(null, 1)).toEqual(["clamp(x, −∞, 1)", "\\operatorname{clamp}(x, -\\infty, 1)"]);
+    expect(note(-Infinity, Infinity)).toEqual(["clamp(x, −∞, ∞)", "\\operatorname{clamp}(x, -\\infty, \\infty)"]);
+    expect(note(Infinity, -Infinity)).toEqual(["clamp(x, ∞, −∞)", "\\operatorname{clamp}(x, \\infty, -\\infty)"]);
   });
 });

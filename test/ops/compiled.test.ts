@@ -214,6 +214,10 @@ const table: CompiledCase[] = [
   ...binary("maximum", d.maximum, SMALL, SMALL),
   ...binary("minimum", d.minimum, SMALL, SMALL),
   { op: "clamp", name: "clamp(x ⊙ W, −0.5, 0.8), values on both sides of both bounds", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => d.clamp(d.mul(v.x!, v.W!), -0.5, 0.8), batch: 5 },
+  { op: "clamp", name: "clamp(x ⊙ W, 0.3) (a positive min only)", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => d.clamp(d.mul(v.x!, v.W!), 0.3), batch: 5 },
+  { op: "clamp", name: "clamp(x ⊙ W, null, −0.2) (a negative max only)", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => d.clamp(d.mul(v.x!, v.W!), null, -0.2), batch: 5 },
+  // Its gradient is zero (the bounds leave no inside); ½z beside it gives the check a gradient to test.
+  { op: "clamp", name: "clamp(z, 0.8, −0.5) + ½z, z = x ⊙ W (min above max: max everywhere, as torch)", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.add(d.clamp(z, 0.8, -0.5), d.mul(z, 0.5)); }, batch: 5 },
   { op: "clamp", name: "clamp(x·W + b, 0) (min only) as the matmul's epilogue", params: { W: P([2, 3], WIDE), b: P([3], U(-0.05, 0.05)) }, inputs: { x: I([B, 2], SMALL) }, build: (v) => d.clamp(d.add(d.matmul(v.x!, v.W!), v.b!), 0) },
   { op: "logSumExp", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 1) },
   { op: "logSumExp", name: "over the batch (axis 0: a transpose, rows of length n), keepdims", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 0, true), batch: 4 },
