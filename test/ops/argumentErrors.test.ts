@@ -1,6 +1,6 @@
-// The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops, and clamp's notation:
-// each a GradcError with its code and a message that says what was given and what is expected (found
-// untested by mutation testing: test/MUTATION.md).
+// The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops
+// (each a GradcError with its code and a message that says what was given and what is expected), and
+// clamp's notation: found untested by mutation testing (test/MUTATION.md).
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import type { Dim } from "../../compiler/ir/shape.js";
