@@ -11,7 +11,7 @@ import { inferenceGraph, trainingGraph, type Optimized } from "../pipeline.js";
 import { sizeExpr } from "../ops/affine.js";
 import { opOf, type RuntimeMath } from "../ops/op.js";
 import type { ScanAttrs } from "../ops/scan.js";
-import { evaluationCut } from "./passGraphs.js";
+import { evaluationCut, forwardResults, sharedForwardOf, trainRoots as trainRootsOf } from "./passGraphs.js";
 import { literal } from "./kernels.js";
 import { commentText, Names, prop } from "./names.js";
 import { emitPass, SIMD_GEMM, type Given, type PassCode, type SavedValue } from "./pass.js";
@@ -106,12 +106,24 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const cutList = evaluationCut(inference);
   const split = cutList !== null;
   const cut = new Set(cutList ?? []);
-  const forwardResults = [...forwardRoots, ...[...cut].filter((n) => !forwardRoots.includes(n))];
-  const fwd = emitPass(inference, forwardResults, reachable(forwardResults), constantFor, arrayType, "forward", block);
-  const train = emitPass(g, [g.loss!, ...g.grads.map(([, n]) => n), ...updates.map(([, n]) => n)], forwardSet, constantFor, arrayType, "train", block);
-  const given: Given = { values: new Map([...cut].map((n) => [n, fwd.rootStorage.get(n)!])), fields: fwd.buffers.map(([id]) => id) };
+  const evaluationResults = forwardResults(inference);
+  // The training pass calls the forward pass too where the mode makes no difference (./sharedForward.ts):
+  // the forward pass is then lowered from the training graph, and the forward values the training
+  // pass reads become results of it as well.
+  const trainRoots = trainRootsOf(g);
+  const shared = sharedForwardOf(g, inference);
+  const forwardResultList = shared ? shared.results : evaluationResults;
+  const lowered = emitPass(shared ? g : inference, forwardResultList, reachable(forwardResultList), constantFor, arrayType, "forward", block);
+  // Where the forward pass left each result, also by the inference graph's node for it.
+  const fwd: PassCode = shared ? { ...lowered, rootStorage: new Map([...lowered.rootStorage, ...evaluationResults.map((n) => [n, lowered.rootStorage.get(shared.inTraining.get(n)!)!] as const)]) } : lowered;
+  const fromForward = (values: Iterable<Node>): Given => ({ values: new Map([...values].map((n) => [n, fwd.rootStorage.get(n)!])), fields: fwd.buffers.map(([id]) => id) });
+  // The training workspace holds the forward pass's as `ws.forward`: the two passes name their arrays independently.
+  const trainGiven = shared ? fromForward(shared.cut) : undefined;
+  const emittedTrain = emitPass(g, trainRoots, forwardSet, constantFor, arrayType, "train", block, trainGiven && { values: trainGiven.values, fields: [...new Set(trainGiven.values.values())], workspace: "ws.forward" });
+  // A result of the training pass that the forward pass left (a gradient that is a forward value) is read there.
+  const train: PassCode = shared ? { ...emittedTrain, rootStorage: new Map([...emittedTrain.rootStorage].map(([n, id]) => [n, trainGiven!.values.has(n) ? `forward.${id}` : id])) } : emittedTrain;
   const evaluation = split
-    ? emitPass(inference, [lossNode], reachable([lossNode]), constantFor, arrayType, "evaluate", block, given)
+    ? emitPass(inference, [lossNode], reachable([lossNode]), constantFor, arrayType, "evaluate", block, fromForward(cut))
     : emitPass(inference, [lossNode, ...forwardRoots], reachable([lossNode, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   const math = runtimeMathOf([g, inference]).map((f) => `, ${f}`).join("");
@@ -136,7 +148,9 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     if (read.some(hasBatch) || ![...reachable(roots)].some(hasBatch)) return names;
     return [...names, ...g.inputs.filter((i) => hasBatch(i) && !names.includes(pname(i))).map(pname)];
   };
-  const trainSizing = sizing(train.inputs, [g.loss!, ...g.grads.map(([, n]) => n)]);
+  // A training pass that calls the forward pass reads the forward pass's inputs too.
+  const trainReads = new Set([...train.inputs, ...(shared ? fwd.inputs : [])].map(pname));
+  const trainSizing = sizing(g.nodes.filter((n) => n.op === "input" && trainReads.has(pname(n))), [g.loss!, ...g.grads.map(([, n]) => n)]);
   const forwardSizing = sizing(fwd.inputs, forwardRoots);
 
   // A pass reads its inputs as typed arrays: the caller's array when it has the right type, else a
@@ -148,15 +162,19 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     ...code.lines,
     "}",
   ];
-  /** A pass's workspace type and constructor; `base`: the workspace of the pass it calls first, which it extends. */
-  const workspace = (name: string, code: PassCode, base?: string) => [
+  /**
+   * A pass's workspace type and constructor; `base`: the workspace of the pass it calls first, which it
+   * extends; `forward`: the forward pass's workspace, which it holds as `forward` (the training pass).
+   */
+  const workspace = (name: string, code: PassCode, base?: string, forward?: string) => [
     `export interface ${name} ${base ? `extends ${base} ` : ""}{`,
     ...(base ? [] : ["readonly n: number;"]),
+    ...(forward ? [`/** The forward pass's workspace: the training pass calls the forward pass first. */`, `readonly forward: ${forward};`] : []),
     ...code.buffers.map(([id]) => `readonly ${id}: ${arrayType};`),
     "}",
     "",
     `function create${name}(n: number): ${name} {`,
-    `return { ${base ? `...create${base}(n)` : "n"}${code.buffers.map(([id, size]) => `, ${id}: new ${arrayType}(${size})`).join("")} };`,
+    `return { ${base ? `...create${base}(n)` : "n"}${forward ? `, forward: create${forward}(n)` : ""}${code.buffers.map(([id, size]) => `, ${id}: new ${arrayType}(${size})`).join("")} };`,
     "}",
   ];
   const evaluateWorkspace = split && evaluation.buffers.length === 0 ? "ForwardWorkspace" : "EvaluateWorkspace";
@@ -202,7 +220,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "",
     ...workspace("ForwardWorkspace", fwd),
     "",
-    ...workspace("TrainWorkspace", train),
+    ...workspace("TrainWorkspace", train, undefined, shared ? "ForwardWorkspace" : undefined),
     "",
     ...(evaluateWorkspace === "EvaluateWorkspace" ? [...workspace("EvaluateWorkspace", evaluation, split ? "ForwardWorkspace" : undefined), ""] : []),
     "// ════ forward pass: the outputs ════",
@@ -217,8 +235,9 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
           "",
         ]
       : []),
-    "// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════",
-    ...passFunction("trainPass", train, "TrainWorkspace", "Inputs", "number", random),
+    ...(shared
+      ? ["// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════", ...passFunction("trainPass", train, "TrainWorkspace", "Inputs", "number", random, ["forwardPass(params, ws.forward, n, inputs);"])]
+      : ["// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════", ...passFunction("trainPass", train, "TrainWorkspace", "Inputs", "number", random)]),
     "",
     ...(split
       ? ["// ════ evaluation pass: the forward pass, then the loss from the values it left ════", ...passFunction("evaluatePass", evaluation, evaluateWorkspace, "Inputs", "number", false, ["forwardPass(params, ws, n, inputs);"])]
@@ -275,7 +294,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   ];
   const memory: MemoryPlan[] = [
     { pass: "forward", buffers: planOf(fwd) },
-    { pass: "train", buffers: planOf(train), savedForBackward: train.saved, readInPlace: train.readInPlace },
+    { pass: "train", buffers: shared ? [...planOf(fwd, "forward."), ...planOf(train)] : planOf(train), savedForBackward: train.saved, readInPlace: train.readInPlace },
     { pass: "evaluate", buffers: split ? [...planOf(fwd), ...planOf(evaluation)] : planOf(evaluation) },
   ];
   return { text: lines.join("\n"), memory };
@@ -305,10 +324,11 @@ function bulkValues(head: string, values: readonly number[], tail: string): stri
   return lines;
 }
 
-/** A pass's workspace buffers for the memory plan, with the values each shared one holds in turn. */
-const planOf = (p: PassCode): MemoryPlan["buffers"] =>
-  p.buffers.map(([name, elements]) => {
-    const holds = p.shared.get(name);
+/** A pass's workspace buffers for the memory plan, with the values each shared one holds in turn; `prefix`: where its workspace is (`forward.`). */
+const planOf = (p: PassCode, prefix = ""): MemoryPlan["buffers"] =>
+  p.buffers.map(([id, elements]) => {
+    const name = prefix + id;
+    const holds = p.shared.get(id)?.map((h) => prefix + h);
     return holds && holds.length > 1 ? { name, elements, holds } : { name, elements };
   });
 

@@ -40,6 +40,8 @@ export interface SavedValue {
 export interface Given {
   readonly values: ReadonlyMap<Node, string>;
   readonly fields: readonly string[];
+  /** Where that workspace is: `ws` itself (the default: this pass's workspace extends it) or a field of it (`ws.forward`). */
+  readonly workspace?: string;
 }
 
 export interface PassCode {
@@ -154,7 +156,8 @@ function emitPassWith(
   for (const [n, field] of given?.values ?? []) {
     storage.set(n, field);
     storage.set(storageOf(n), field);
-    if (!head.includes(`const ${field} = ws.${field};`)) head.push(`const ${field} = ws.${field};`);
+    const line = `const ${field} = ${given?.workspace ?? "ws"}.${field};`;
+    if (!head.includes(line)) head.push(line);
   }
   const givenNodes = new Set(given?.values.keys() ?? []);
   const needed = reachableUntil(roots, givenNodes);
@@ -320,7 +323,8 @@ function emitKernels(
     }
     if (headed === "forward") return null;
     headed = "forward";
-    return "// ──── forward ────";
+    // After the forward pass (a training pass that calls it), what is left of the forward part is the loss.
+    return st.given.size ? "// ──── loss ────" : "// ──── forward ────";
   };
   const fused = fuseBatchLoops(codes, section);
   const { loopOf, segmentOf } = fused;
@@ -329,12 +333,15 @@ function emitKernels(
   const readByBackward = new Set(codes.filter((c) => backward.has(c.node)).flatMap((c) => [...c.reads.keys()]));
   const saved: SavedValue[] = [];
   const readInPlace: string[] = [];
+  // A value the forward pass left is written out back to the values the training pass reads too, as
+  // that pass's fused kernels computed it (h1 = σ(x·W1 + b1)).
+  const forwardMath = new Set([...reachableUntil([...st.given].flatMap((n) => n.inputs), st.given)].filter((n) => !st.given.has(n) && n.inputs.length > 0 && n.op !== "part" && !opOf(n).tuple));
   for (const n of p.nodes) {
     if (!readByBackward.has(n) || backward.has(n)) continue;
     if (n.op === "input" || n.op === "param") readInPlace.push(String(n.attrs.name));
-    else if ((kernelNodes.has(n) || n.op === "part") && storage.has(n)) {
+    else if ((kernelNodes.has(n) || n.op === "part" || st.given.has(n)) && storage.has(n)) {
       const where = scalars.has(n) ? "scalar local" : st.rowScalars.has(n) ? "row locals" : "buffer";
-      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, p.expanded, display)}` });
+      saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, st.given.has(n) ? forwardMath : p.expanded, display)}` });
     }
   }
   return { lines, codes, loopOf, segmentOf, saved, readInPlace, buffered };

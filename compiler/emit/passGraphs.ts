@@ -6,14 +6,17 @@
 //  - evaluate: the inference-mode graph → the loss and the outputs (forward() is its outputs only).
 import { reachable, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { reachableUntil, storageOf } from "../lower/plan.js";
+import { plan, reachableUntil, storageOf, type Plan } from "../lower/plan.js";
 import { inferenceGraph, trainingGraph } from "../pipeline.js";
+import { sharedForward, type SharedForward } from "./sharedForward.js";
 
 export interface PassGraph {
   readonly graph: Graph;
   readonly roots: readonly Node[];
   /** The forward values (what the loss and the outputs need); every other node is a gradient. */
   readonly forward: ReadonlySet<Node>;
+  /** A training pass that calls the forward pass first: that pass's results, and those of them it reads. */
+  readonly forwardFirst?: { readonly roots: readonly Node[]; readonly given: readonly Node[] };
 }
 
 const forwardValues = (g: Graph): Set<Node> => reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
@@ -21,8 +24,37 @@ const forwardValues = (g: Graph): Set<Node> => reachable([...(g.loss ? [g.loss] 
 /** The training step: loss, gradients and state updates, from the training-mode graph. */
 export function trainPass(optimized: Graph): PassGraph {
   const graph = trainingGraph(optimized);
-  const roots = [graph.loss!, ...graph.grads.map(([, n]) => n), ...(graph.updates ?? []).map(([, n]) => n)];
-  return { graph, roots, forward: forwardValues(graph) };
+  const roots = trainRoots(graph);
+  const shared = sharedForwardOf(graph, inferenceGraph(optimized));
+  return { graph, roots, forward: forwardValues(graph), ...(shared ? { forwardFirst: { roots: shared.results, given: shared.cut } } : {}) };
+}
+
+/** What one training step computes: the loss, every trainable parameter's gradient, the new state. */
+export const trainRoots = (train: Graph): Node[] => [train.loss!, ...train.grads.map(([, n]) => n), ...(train.updates ?? []).map(([, n]) => n)];
+
+/** The forward pass's results: the outputs, then the values the evaluation pass reads beyond them (evaluationCut). */
+export function forwardResults(inference: Graph): Node[] {
+  const outputs = inference.outputs.map(([, n]) => n);
+  return [...outputs, ...(evaluationCut(inference) ?? []).filter((n) => !outputs.includes(n))];
+}
+
+/** Whether and how the training pass calls the forward pass first (./sharedForward.ts): the emitter and the drawing ask here. */
+export const sharedForwardOf = (train: Graph, inference: Graph): SharedForward | null => sharedForward(train, trainRoots(train), inference, forwardResults(inference));
+
+/**
+ * The kernels of a pass in the order the module runs them: when the training pass calls the forward
+ * pass first, the forward pass's kernels, then those computing the rest from the values it left.
+ */
+export function passPlan(pass: PassGraph): Plan {
+  if (!pass.forwardFirst) return plan(pass.graph, pass.roots);
+  const first = plan(pass.graph, pass.forwardFirst.roots);
+  const then = plan(pass.graph, pass.roots, new Set(pass.forwardFirst.given));
+  return {
+    kernels: [...first.kernels, ...then.kernels],
+    inline: new Set([...first.inline, ...then.inline]),
+    expanded: new Set([...first.expanded, ...then.expanded]),
+    nodes: [...new Set([...first.nodes, ...then.nodes])],
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ import { derive } from "../explain/derivation.js";
 import { literal } from "../emit/kernels.js";
 import { Names } from "../emit/names.js";
 import { opOf } from "../ops/op.js";
-import { evaluatePass, trainPass, type PassGraph } from "../emit/passGraphs.js";
+import { evaluatePass, passPlan, trainPass, type PassGraph } from "../emit/passGraphs.js";
 import { plan, storageOf, type Plan } from "../lower/plan.js";
 import { kernelLabel, nodeLabel } from "./labels.js";
 
@@ -77,7 +77,7 @@ export function drawing(optimized: Graph, options: DrawingOptions): Drawing {
 
 /** The drawing of one pass (`trainPass(optimized)` when options.backward): node keys are `n` + the pass graph's node ids. */
 export function drawPass(pass: PassGraph, options: DrawingOptions): Drawing {
-  const p = plan(pass.graph, pass.roots);
+  const p = passPlan(pass);
   const names = readableNames(pass.graph);
   const gradient = (n: Node) => !pass.forward.has(n);
   const key = (n: Node) => `n${n.id}`;
@@ -143,7 +143,7 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
 
   // The names the emitter uses: explain's (z1, delta1, v1) where it gives one.
   const textbook = g.loss ? derive(g, "").plainNames : new Map<Node, string>();
-  const identifiers = bufferIdentifiers(g, p, pass.roots, textbook);
+  const identifiers = bufferIdentifiers(pass, p, textbook);
   const display = (n: Node): string => {
     if (n.op === "const" && n.attrs.value !== undefined) return literal(n.attrs.value as number);
     if (n.op === "dim") return "N";
@@ -165,11 +165,26 @@ function kernelClusters(pass: PassGraph, p: Plan, gradient: (n: Node) => boolean
  * (emit/pass.ts: the pass's inputs, then params, constant tensors and scan results in node order,
  * then every kernel's result; a scan itself has no array of its own).
  */
-function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[], textbook: ReadonlyMap<Node, string>): Map<Node, string> {
+function bufferIdentifiers(pass: PassGraph, p: Plan, textbook: ReadonlyMap<Node, string>): Map<Node, string> {
+  const g = pass.graph;
+  if (!pass.forwardFirst) return passIdentifiers(g, p, pass.roots, textbook, new Names(), new Map());
+  // A training pass that calls the forward pass first: the forward pass's names, then the training
+  // pass's own, which read the values the forward pass left by their names there.
+  const first = plan(g, pass.forwardFirst.roots);
+  const ids = passIdentifiers(g, first, pass.forwardFirst.roots, textbook, new Names(), new Map());
+  const given = new Map(pass.forwardFirst.given.map((n) => [n, ids.get(storageOf(n))!]));
   const names = new Names();
-  const ids = new Map<Node, string>();
-  for (const n of p.nodes) if (n.op === "input") ids.set(n, names.fresh(n.attrs.name as string));
+  for (const id of given.values()) names.reserve(id);
+  const then = plan(g, pass.roots, new Set(given.keys()));
+  return new Map([...ids, ...passIdentifiers(g, then, pass.roots, textbook, names, given)]);
+}
+
+/** The identifiers one pass's emitter gives (../emit/pass.ts), after those `preset` already has. */
+function passIdentifiers(g: Graph, p: Plan, roots: readonly Node[], textbook: ReadonlyMap<Node, string>, names: Names, preset: ReadonlyMap<Node, string>): Map<Node, string> {
+  const ids = new Map(preset);
+  for (const n of p.nodes) if (n.op === "input" && !ids.has(n)) ids.set(n, names.fresh(n.attrs.name as string));
   for (const n of p.nodes) {
+    if (ids.has(n)) continue;
     if (n.op === "param") ids.set(n, names.fresh(n.attrs.name as string));
     else if (n.op === "const" && n.attrs.values) ids.set(n, names.fresh((n.name ?? "c").toLowerCase()));
     else if (n.op === "part") ids.set(n, names.fresh(n.name ?? "part"));
@@ -177,7 +192,7 @@ function bufferIdentifiers(g: Graph, p: Plan, roots: readonly Node[], textbook: 
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
   const rootSet = new Set(roots);
   for (const n of p.nodes) {
-    if (!kernelNodes.has(n) || opOf(n).tuple) continue;
+    if (!kernelNodes.has(n) || opOf(n).tuple || ids.has(n)) continue;
     const scalarLocal = n.shape.length === 0 && !(rootSet.has(n) && n !== g.loss);
     ids.set(n, names.fresh(scalarLocal && n === g.loss ? "loss" : (textbook.get(n) ?? n.name ?? n.op)));
   }

@@ -93,7 +93,7 @@ export function canonical(v: unknown): string {
  * attrs. Attrs are never mutated, so the text stays right.
  */
 const attrsKeys = new WeakMap<Attrs, string>();
-function attrsKey(attrs: Attrs): string {
+export function attrsKey(attrs: Attrs): string {
   let key = attrsKeys.get(attrs);
   if (key === undefined) {
     key = canonical(attrs);

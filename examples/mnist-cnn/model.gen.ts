@@ -55,6 +55,8 @@ export interface ForwardWorkspace {
   readonly n: number;
   readonly a1: Float32Array;
   readonly h1: Float32Array;
+  readonly a2: Float32Array;
+  readonly h2: Float32Array;
   readonly logits: Float32Array;
   readonly softmax: Float32Array;
 }
@@ -64,6 +66,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     n,
     a1: new Float32Array(n * 4608),
     h1: new Float32Array(n * 1152),
+    a2: new Float32Array(n * 1024),
+    h2: new Float32Array(n * 256),
     logits: new Float32Array(n * 10),
     softmax: new Float32Array(n * 10),
   };
@@ -71,12 +75,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly a1: Float32Array;
-  readonly h1: Float32Array;
-  readonly a2: Float32Array;
-  readonly h2: Float32Array;
-  readonly logits: Float32Array;
-  readonly softmax: Float32Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly delta3: Float32Array;
   readonly db: Float32Array;
   readonly matmul: Float32Array;
@@ -86,6 +86,7 @@ export interface TrainWorkspace {
   readonly sum_3: Float32Array;
   readonly dc2: Float32Array;
   readonly dK2: Float32Array;
+  readonly maxPool2dBackward_2: Float32Array;
   readonly dc1: Float32Array;
   readonly dK1: Float32Array;
 }
@@ -93,21 +94,17 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    a1: new Float32Array(n * 4608),
-    h1: new Float32Array(n * 4608),
-    a2: new Float32Array(n * 1024),
-    h2: new Float32Array(n * 1024),
-    logits: new Float32Array(n * 4608),
-    softmax: new Float32Array(n * 10),
-    delta3: new Float32Array(n * 10),
+    forward: createForwardWorkspace(n),
+    delta3: new Float32Array(n * 4608),
     db: new Float32Array(10),
-    matmul: new Float32Array(n * 1152),
+    matmul: new Float32Array(n * 1024),
     dW: new Float32Array(2560),
     maxPool2dBackward: new Float32Array(n * 1024),
     sum_2: new Float32Array(4608),
     sum_3: new Float32Array(192),
     dc2: new Float32Array(16),
     dK2: new Float32Array(3200),
+    maxPool2dBackward_2: new Float32Array(n * 4608),
     dc1: new Float32Array(8),
     dK1: new Float32Array(200),
   };
@@ -124,8 +121,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const b_2 = params["b"];
   const a1 = ws.a1;
   const h1 = ws.h1;
-  const a2 = ws.a1; // reuses a1's array: a1 is no longer needed when a2 is written
-  const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
+  const a2 = ws.a2;
+  const h2 = ws.h2;
   const logits = ws.logits;
   const softmax = ws.softmax;
 
@@ -378,275 +375,37 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { logits: ws.logits.slice(0, n * 10), probabilities: ws.softmax.slice(0, n * 10) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f32");
   const y = toArray(inputs["y"], "i32");
-  const K1 = params["K1"];
-  const c1 = params["c1"];
+  const a1 = ws.forward.a1;
+  const h1 = ws.forward.h1;
+  const a2 = ws.forward.a2;
+  const h2 = ws.forward.h2;
+  const logits = ws.forward.logits;
+  const softmax = ws.forward.softmax;
   const K2 = params["K2"];
-  const c2 = params["c2"];
   const W = params["W"];
-  const b_2 = params["b"];
-  const a1 = ws.a1;
-  const h1 = ws.h1;
-  const a2 = ws.a2;
-  const h2 = ws.h2;
-  const logits = ws.logits;
-  const softmax = ws.softmax;
   const delta3 = ws.delta3;
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
   const maxPool2dBackward = ws.maxPool2dBackward;
-  const delta2 = ws.h2; // reuses h2's array: h2 is no longer needed when delta2 is written
+  const delta2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when delta2 is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
+  const dh1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.logits; // reuses logits's array: logits is no longer needed when maxPool2dBackward_2 is written
-  const delta1 = ws.h1; // reuses h1's array: h1 is no longer needed when delta1 is written
+  const maxPool2dBackward_2 = ws.maxPool2dBackward_2;
+  const delta1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta1 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
   const dc1 = ws.dc1;
   const dK1 = ws.dK1;
 
-  // ──── forward ────
-  // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
-  {
-    // y = P · w on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field (im2col),
-    // w is [25, 8] as stored; then the epilogue as each element of y is stored
-    const rows = n * 576;
-    const wAt = rows * 25;
-    const yAt = wAt + 200;
-    const mem = GEMM.reserve(yAt + rows * 8);
-    for (let bi = 0; bi < n; bi++) {
-      for (let oh = 0; oh < 24; oh++) {
-        const xh = bi * 784 + oh * 28;
-        for (let ow = 0; ow < 24; ow++) {
-          const xw = xh + ow;
-          const o = bi * 14400 + oh * 600 + ow * 25;
-          mem[o] = x[xw]!;
-          mem[o + 1] = x[xw + 1]!;
-          mem[o + 2] = x[xw + 2]!;
-          mem[o + 3] = x[xw + 3]!;
-          mem[o + 4] = x[xw + 4]!;
-          mem[o + 5] = x[xw + 28]!;
-          mem[o + 6] = x[xw + 29]!;
-          mem[o + 7] = x[xw + 30]!;
-          mem[o + 8] = x[xw + 31]!;
-          mem[o + 9] = x[xw + 32]!;
-          mem[o + 10] = x[xw + 56]!;
-          mem[o + 11] = x[xw + 57]!;
-          mem[o + 12] = x[xw + 58]!;
-          mem[o + 13] = x[xw + 59]!;
-          mem[o + 14] = x[xw + 60]!;
-          mem[o + 15] = x[xw + 84]!;
-          mem[o + 16] = x[xw + 85]!;
-          mem[o + 17] = x[xw + 86]!;
-          mem[o + 18] = x[xw + 87]!;
-          mem[o + 19] = x[xw + 88]!;
-          mem[o + 20] = x[xw + 112]!;
-          mem[o + 21] = x[xw + 113]!;
-          mem[o + 22] = x[xw + 114]!;
-          mem[o + 23] = x[xw + 115]!;
-          mem[o + 24] = x[xw + 116]!;
-        }
-      }
-    }
-    mem.set(K1, wAt);
-    GEMM.productAt(rows, 8, 25, 0, 25, 1, wAt, 8, yAt);
-    for (let e = 0; e < rows * 8; e += 8) {
-      for (let c_2 = 0; c_2 < 8; c_2++) {
-        const z1 = mem[yAt + e + c_2]! + c1[c_2]!;
-        a1[e + c_2] = z1 <= 0 ? 0 : z1;
-      }
-    }
-  }
-  // h1 = maxPool2×2(a1)   (model.ts:13:14)
-  {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 12; oh_2++) {
-        const xh_2 = bi_2 * 4608 + oh_2 * 384;
-        for (let ow_2 = 0; ow_2 < 12; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 16;
-          const o_2 = bi_2 * 1152 + oh_2 * 96 + ow_2 * 8;
-          let m0 = -Infinity,
-            m1 = -Infinity,
-            m2 = -Infinity,
-            m3 = -Infinity,
-            m4 = -Infinity,
-            m5 = -Infinity,
-            m6 = -Infinity,
-            m7 = -Infinity;
-          for (let kh_2 = 0; kh_2 < 2; kh_2++) {
-            for (let kw = 0; kw < 2; kw++) {
-              const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = a1[xk_2]!;
-              if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = a1[xk_2 + 1]!;
-              if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = a1[xk_2 + 2]!;
-              if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = a1[xk_2 + 3]!;
-              if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = a1[xk_2 + 4]!;
-              if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = a1[xk_2 + 5]!;
-              if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = a1[xk_2 + 6]!;
-              if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = a1[xk_2 + 7]!;
-              if (v7 > m7 || v7 !== v7) m7 = v7;
-            }
-          }
-          h1[o_2] = m0;
-          h1[o_2 + 1] = m1;
-          h1[o_2 + 2] = m2;
-          h1[o_2 + 3] = m3;
-          h1[o_2 + 4] = m4;
-          h1[o_2 + 5] = m5;
-          h1[o_2 + 6] = m6;
-          h1[o_2 + 7] = m7;
-        }
-      }
-    }
-  }
-  // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
-  {
-    // y = P · w on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field (im2col),
-    // w is [200, 16] as stored; then the epilogue as each element of y is stored
-    const rows_2 = n * 64;
-    const wAt_2 = rows_2 * 200;
-    const yAt_2 = wAt_2 + 3200;
-    const mem_2 = GEMM.reserve(yAt_2 + rows_2 * 16);
-    for (let bi_3 = 0; bi_3 < n; bi_3++) {
-      for (let oh_3 = 0; oh_3 < 8; oh_3++) {
-        const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
-          const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
-          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-            const xk_3 = xw_3 + kh_3 * 96;
-            const pk_2 = o_3 + kh_3 * 40;
-            mem_2[pk_2] = h1[xk_3]!;
-            mem_2[pk_2 + 1] = h1[xk_3 + 1]!;
-            mem_2[pk_2 + 2] = h1[xk_3 + 2]!;
-            mem_2[pk_2 + 3] = h1[xk_3 + 3]!;
-            mem_2[pk_2 + 4] = h1[xk_3 + 4]!;
-            mem_2[pk_2 + 5] = h1[xk_3 + 5]!;
-            mem_2[pk_2 + 6] = h1[xk_3 + 6]!;
-            mem_2[pk_2 + 7] = h1[xk_3 + 7]!;
-            mem_2[pk_2 + 8] = h1[xk_3 + 8]!;
-            mem_2[pk_2 + 9] = h1[xk_3 + 9]!;
-            mem_2[pk_2 + 10] = h1[xk_3 + 10]!;
-            mem_2[pk_2 + 11] = h1[xk_3 + 11]!;
-            mem_2[pk_2 + 12] = h1[xk_3 + 12]!;
-            mem_2[pk_2 + 13] = h1[xk_3 + 13]!;
-            mem_2[pk_2 + 14] = h1[xk_3 + 14]!;
-            mem_2[pk_2 + 15] = h1[xk_3 + 15]!;
-            mem_2[pk_2 + 16] = h1[xk_3 + 16]!;
-            mem_2[pk_2 + 17] = h1[xk_3 + 17]!;
-            mem_2[pk_2 + 18] = h1[xk_3 + 18]!;
-            mem_2[pk_2 + 19] = h1[xk_3 + 19]!;
-            mem_2[pk_2 + 20] = h1[xk_3 + 20]!;
-            mem_2[pk_2 + 21] = h1[xk_3 + 21]!;
-            mem_2[pk_2 + 22] = h1[xk_3 + 22]!;
-            mem_2[pk_2 + 23] = h1[xk_3 + 23]!;
-            mem_2[pk_2 + 24] = h1[xk_3 + 24]!;
-            mem_2[pk_2 + 25] = h1[xk_3 + 25]!;
-            mem_2[pk_2 + 26] = h1[xk_3 + 26]!;
-            mem_2[pk_2 + 27] = h1[xk_3 + 27]!;
-            mem_2[pk_2 + 28] = h1[xk_3 + 28]!;
-            mem_2[pk_2 + 29] = h1[xk_3 + 29]!;
-            mem_2[pk_2 + 30] = h1[xk_3 + 30]!;
-            mem_2[pk_2 + 31] = h1[xk_3 + 31]!;
-            mem_2[pk_2 + 32] = h1[xk_3 + 32]!;
-            mem_2[pk_2 + 33] = h1[xk_3 + 33]!;
-            mem_2[pk_2 + 34] = h1[xk_3 + 34]!;
-            mem_2[pk_2 + 35] = h1[xk_3 + 35]!;
-            mem_2[pk_2 + 36] = h1[xk_3 + 36]!;
-            mem_2[pk_2 + 37] = h1[xk_3 + 37]!;
-            mem_2[pk_2 + 38] = h1[xk_3 + 38]!;
-            mem_2[pk_2 + 39] = h1[xk_3 + 39]!;
-          }
-        }
-      }
-    }
-    mem_2.set(K2, wAt_2);
-    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_2);
-    for (let e_2 = 0; e_2 < rows_2 * 16; e_2 += 16) {
-      for (let c_3 = 0; c_3 < 16; c_3++) {
-        const z2 = mem_2[yAt_2 + e_2 + c_3]! + c2[c_3]!;
-        a2[e_2 + c_3] = z2 <= 0 ? 0 : z2;
-      }
-    }
-  }
-  // h2 = maxPool2×2(a2)   (model.ts:17:14)
-  {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_4 = 0; bi_4 < n; bi_4++) {
-      for (let oh_4 = 0; oh_4 < 4; oh_4++) {
-        const xh_4 = bi_4 * 1024 + oh_4 * 256;
-        for (let ow_4 = 0; ow_4 < 4; ow_4++) {
-          const xw_4 = xh_4 + ow_4 * 32;
-          const o_4 = bi_4 * 256 + oh_4 * 64 + ow_4 * 16;
-          for (let c0 = 0; c0 < 16; c0 += 8) {
-            let m0_2 = -Infinity,
-              m1_2 = -Infinity,
-              m2_2 = -Infinity,
-              m3_2 = -Infinity,
-              m4_2 = -Infinity,
-              m5_2 = -Infinity,
-              m6_2 = -Infinity,
-              m7_2 = -Infinity;
-            for (let kh_4 = 0; kh_4 < 2; kh_4++) {
-              for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0;
-                const v0_2 = a2[xk_4]!;
-                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = a2[xk_4 + 1]!;
-                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = a2[xk_4 + 2]!;
-                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = a2[xk_4 + 3]!;
-                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = a2[xk_4 + 4]!;
-                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = a2[xk_4 + 5]!;
-                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = a2[xk_4 + 6]!;
-                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = a2[xk_4 + 7]!;
-                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
-              }
-            }
-            h2[o_4 + c0] = m0_2;
-            h2[o_4 + c0 + 1] = m1_2;
-            h2[o_4 + c0 + 2] = m2_2;
-            h2[o_4 + c0 + 3] = m3_2;
-            h2[o_4 + c0 + 4] = m4_2;
-            h2[o_4 + c0 + 5] = m5_2;
-            h2[o_4 + c0 + 6] = m6_2;
-            h2[o_4 + c0 + 7] = m7_2;
-          }
-        }
-      }
-    }
-  }
-  // logits = h2·W + b   (model.ts:21:18)
-  {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-    const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
-    const mem_3 = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_3[at + i * 10 + j]! + b_2[j]!;
-      }
-    }
-  }
   // div = 1 / N   (div', model.ts:22:18)
   const div = 1 / n;
   let sum = 0;
@@ -661,6 +420,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let db_8 = 0;
   let db_9 = 0;
   for (let i = 0; i < n; i++) {
+    // ──── loss ────
     // softmaxCE = CE(softmax(logits), y)   (model.ts:22:18)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
@@ -670,9 +430,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
-    // softmax = softmax(logits)   (model.ts:22:84)
-    // the row's max and Σ exp: max, sumExp, computed above
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta3 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
@@ -723,22 +480,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // matmul = delta3·Wᵀ   (matmul', model.ts:21:22)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_2 = GEMM.product(n, 256, 10, delta3, 10, 1, W, 1, 10);
-    const mem_4 = GEMM.mem;
+    const at = GEMM.product(n, 256, 10, delta3, 10, 1, W, 1, 10);
+    const mem = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 256; j++) {
-        matmul[i * 256 + j] = mem_4[at_2 + i * 256 + j]!;
+        matmul[i * 256 + j] = mem[at + i * 256 + j]!;
       }
     }
   }
   // dW = h2ᵀ·delta3   (matmul', model.ts:21:22)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_3 = GEMM.product(256, 10, n, h2, 1, 256, delta3, 10);
-    const mem_5 = GEMM.mem;
+    const at_2 = GEMM.product(256, 10, n, h2, 1, 256, delta3, 10);
+    const mem_2 = GEMM.mem;
     for (let i = 0; i < 256; i++) {
       for (let j = 0; j < 10; j++) {
-        dW[i * 10 + j] = mem_5[at_3 + i * 10 + j]!;
+        dW[i * 10 + j] = mem_2[at_2 + i * 10 + j]!;
       }
     }
   }
@@ -746,83 +503,83 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward.fill(0);
-    for (let bi_5 = 0; bi_5 < n; bi_5++) {
-      for (let oh_5 = 0; oh_5 < 4; oh_5++) {
-        const xh_5 = bi_5 * 1024 + oh_5 * 256;
-        for (let ow_5 = 0; ow_5 < 4; ow_5++) {
-          const xw_5 = xh_5 + ow_5 * 32;
-          const o_5 = bi_5 * 256 + oh_5 * 64 + ow_5 * 16;
-          for (let c0_2 = 0; c0_2 < 16; c0_2 += 8) {
-            const first = xw_5 + c0_2;
-            let m0_3 = a2[first]!,
+    for (let bi = 0; bi < n; bi++) {
+      for (let oh = 0; oh < 4; oh++) {
+        const xh = bi * 1024 + oh * 256;
+        for (let ow = 0; ow < 4; ow++) {
+          const xw = xh + ow * 32;
+          const o = bi * 256 + oh * 64 + ow * 16;
+          for (let c0 = 0; c0 < 16; c0 += 8) {
+            const first = xw + c0;
+            let m0 = a2[first]!,
               at0 = first;
-            let m1_3 = a2[first + 1]!,
+            let m1 = a2[first + 1]!,
               at1 = first + 1;
-            let m2_3 = a2[first + 2]!,
+            let m2 = a2[first + 2]!,
               at2 = first + 2;
-            let m3_3 = a2[first + 3]!,
+            let m3 = a2[first + 3]!,
               at3 = first + 3;
-            let m4_3 = a2[first + 4]!,
+            let m4 = a2[first + 4]!,
               at4 = first + 4;
-            let m5_3 = a2[first + 5]!,
+            let m5 = a2[first + 5]!,
               at5 = first + 5;
-            let m6_3 = a2[first + 6]!,
+            let m6 = a2[first + 6]!,
               at6 = first + 6;
-            let m7_3 = a2[first + 7]!,
+            let m7 = a2[first + 7]!,
               at7 = first + 7;
-            for (let kh_5 = 0; kh_5 < 2; kh_5++) {
-              for (let kw_3 = 0; kw_3 < 2; kw_3++) {
-                const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_2;
-                const v0_3 = a2[xk_5]!;
-                if (v0_3 > m0_3 || v0_3 !== v0_3) {
-                  m0_3 = v0_3;
-                  at0 = xk_5;
+            for (let kh = 0; kh < 2; kh++) {
+              for (let kw = 0; kw < 2; kw++) {
+                const xk = xw + kh * 128 + kw * 16 + c0;
+                const v0 = a2[xk]!;
+                if (v0 > m0 || v0 !== v0) {
+                  m0 = v0;
+                  at0 = xk;
                 }
-                const v1_3 = a2[xk_5 + 1]!;
-                if (v1_3 > m1_3 || v1_3 !== v1_3) {
-                  m1_3 = v1_3;
-                  at1 = xk_5 + 1;
+                const v1 = a2[xk + 1]!;
+                if (v1 > m1 || v1 !== v1) {
+                  m1 = v1;
+                  at1 = xk + 1;
                 }
-                const v2_3 = a2[xk_5 + 2]!;
-                if (v2_3 > m2_3 || v2_3 !== v2_3) {
-                  m2_3 = v2_3;
-                  at2 = xk_5 + 2;
+                const v2 = a2[xk + 2]!;
+                if (v2 > m2 || v2 !== v2) {
+                  m2 = v2;
+                  at2 = xk + 2;
                 }
-                const v3_3 = a2[xk_5 + 3]!;
-                if (v3_3 > m3_3 || v3_3 !== v3_3) {
-                  m3_3 = v3_3;
-                  at3 = xk_5 + 3;
+                const v3 = a2[xk + 3]!;
+                if (v3 > m3 || v3 !== v3) {
+                  m3 = v3;
+                  at3 = xk + 3;
                 }
-                const v4_3 = a2[xk_5 + 4]!;
-                if (v4_3 > m4_3 || v4_3 !== v4_3) {
-                  m4_3 = v4_3;
-                  at4 = xk_5 + 4;
+                const v4 = a2[xk + 4]!;
+                if (v4 > m4 || v4 !== v4) {
+                  m4 = v4;
+                  at4 = xk + 4;
                 }
-                const v5_3 = a2[xk_5 + 5]!;
-                if (v5_3 > m5_3 || v5_3 !== v5_3) {
-                  m5_3 = v5_3;
-                  at5 = xk_5 + 5;
+                const v5 = a2[xk + 5]!;
+                if (v5 > m5 || v5 !== v5) {
+                  m5 = v5;
+                  at5 = xk + 5;
                 }
-                const v6_3 = a2[xk_5 + 6]!;
-                if (v6_3 > m6_3 || v6_3 !== v6_3) {
-                  m6_3 = v6_3;
-                  at6 = xk_5 + 6;
+                const v6 = a2[xk + 6]!;
+                if (v6 > m6 || v6 !== v6) {
+                  m6 = v6;
+                  at6 = xk + 6;
                 }
-                const v7_3 = a2[xk_5 + 7]!;
-                if (v7_3 > m7_3 || v7_3 !== v7_3) {
-                  m7_3 = v7_3;
-                  at7 = xk_5 + 7;
+                const v7 = a2[xk + 7]!;
+                if (v7 > m7 || v7 !== v7) {
+                  m7 = v7;
+                  at7 = xk + 7;
                 }
               }
             }
-            maxPool2dBackward[at0]! += matmul[o_5 + c0_2]!;
-            maxPool2dBackward[at1]! += matmul[o_5 + c0_2 + 1]!;
-            maxPool2dBackward[at2]! += matmul[o_5 + c0_2 + 2]!;
-            maxPool2dBackward[at3]! += matmul[o_5 + c0_2 + 3]!;
-            maxPool2dBackward[at4]! += matmul[o_5 + c0_2 + 4]!;
-            maxPool2dBackward[at5]! += matmul[o_5 + c0_2 + 5]!;
-            maxPool2dBackward[at6]! += matmul[o_5 + c0_2 + 6]!;
-            maxPool2dBackward[at7]! += matmul[o_5 + c0_2 + 7]!;
+            maxPool2dBackward[at0]! += matmul[o + c0]!;
+            maxPool2dBackward[at1]! += matmul[o + c0 + 1]!;
+            maxPool2dBackward[at2]! += matmul[o + c0 + 2]!;
+            maxPool2dBackward[at3]! += matmul[o + c0 + 3]!;
+            maxPool2dBackward[at4]! += matmul[o + c0 + 4]!;
+            maxPool2dBackward[at5]! += matmul[o + c0 + 5]!;
+            maxPool2dBackward[at6]! += matmul[o + c0 + 6]!;
+            maxPool2dBackward[at7]! += matmul[o + c0 + 7]!;
           }
         }
       }
@@ -935,63 +692,63 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂x = col2im(g · wᵀ): the runtime's WebAssembly SIMD product gives each output pixel's gradient of its receptive field
     // (a row of [5·5·8]), which is added back into the places of x it was read from
-    const rows_3 = n * 64;
-    const wAt_3 = rows_3 * 16;
-    const pAt = wAt_3 + 3200;
-    const mem_6 = GEMM.reserve(pAt + rows_3 * 200);
-    mem_6.set(delta2.subarray(0, rows_3 * 16), 0);
-    for (let t = 0; t < 200; t++) for (let c_4 = 0; c_4 < 16; c_4++) mem_6[wAt_3 + c_4 * 200 + t] = K2[t * 16 + c_4]!;
-    GEMM.productAt(rows_3, 200, 16, 0, 16, 1, wAt_3, 200, pAt);
+    const rows = n * 64;
+    const wAt = rows * 16;
+    const pAt = wAt + 3200;
+    const mem_3 = GEMM.reserve(pAt + rows * 200);
+    mem_3.set(delta2.subarray(0, rows * 16), 0);
+    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_3[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
+    GEMM.productAt(rows, 200, 16, 0, 16, 1, wAt, 200, pAt);
     dh1.fill(0);
-    for (let bi_6 = 0; bi_6 < n; bi_6++) {
-      for (let oh_6 = 0; oh_6 < 8; oh_6++) {
-        const xh_6 = bi_6 * 1152 + oh_6 * 96;
-        for (let ow_6 = 0; ow_6 < 8; ow_6++) {
-          const xw_6 = xh_6 + ow_6 * 8;
-          const o_6 = bi_6 * 12800 + oh_6 * 1600 + ow_6 * 200;
-          for (let kh_6 = 0; kh_6 < 5; kh_6++) {
-            const xk_6 = xw_6 + kh_6 * 96;
-            const pk_3 = o_6 + kh_6 * 40 + pAt;
-            dh1[xk_6]! += mem_6[pk_3]!;
-            dh1[xk_6 + 1]! += mem_6[pk_3 + 1]!;
-            dh1[xk_6 + 2]! += mem_6[pk_3 + 2]!;
-            dh1[xk_6 + 3]! += mem_6[pk_3 + 3]!;
-            dh1[xk_6 + 4]! += mem_6[pk_3 + 4]!;
-            dh1[xk_6 + 5]! += mem_6[pk_3 + 5]!;
-            dh1[xk_6 + 6]! += mem_6[pk_3 + 6]!;
-            dh1[xk_6 + 7]! += mem_6[pk_3 + 7]!;
-            dh1[xk_6 + 8]! += mem_6[pk_3 + 8]!;
-            dh1[xk_6 + 9]! += mem_6[pk_3 + 9]!;
-            dh1[xk_6 + 10]! += mem_6[pk_3 + 10]!;
-            dh1[xk_6 + 11]! += mem_6[pk_3 + 11]!;
-            dh1[xk_6 + 12]! += mem_6[pk_3 + 12]!;
-            dh1[xk_6 + 13]! += mem_6[pk_3 + 13]!;
-            dh1[xk_6 + 14]! += mem_6[pk_3 + 14]!;
-            dh1[xk_6 + 15]! += mem_6[pk_3 + 15]!;
-            dh1[xk_6 + 16]! += mem_6[pk_3 + 16]!;
-            dh1[xk_6 + 17]! += mem_6[pk_3 + 17]!;
-            dh1[xk_6 + 18]! += mem_6[pk_3 + 18]!;
-            dh1[xk_6 + 19]! += mem_6[pk_3 + 19]!;
-            dh1[xk_6 + 20]! += mem_6[pk_3 + 20]!;
-            dh1[xk_6 + 21]! += mem_6[pk_3 + 21]!;
-            dh1[xk_6 + 22]! += mem_6[pk_3 + 22]!;
-            dh1[xk_6 + 23]! += mem_6[pk_3 + 23]!;
-            dh1[xk_6 + 24]! += mem_6[pk_3 + 24]!;
-            dh1[xk_6 + 25]! += mem_6[pk_3 + 25]!;
-            dh1[xk_6 + 26]! += mem_6[pk_3 + 26]!;
-            dh1[xk_6 + 27]! += mem_6[pk_3 + 27]!;
-            dh1[xk_6 + 28]! += mem_6[pk_3 + 28]!;
-            dh1[xk_6 + 29]! += mem_6[pk_3 + 29]!;
-            dh1[xk_6 + 30]! += mem_6[pk_3 + 30]!;
-            dh1[xk_6 + 31]! += mem_6[pk_3 + 31]!;
-            dh1[xk_6 + 32]! += mem_6[pk_3 + 32]!;
-            dh1[xk_6 + 33]! += mem_6[pk_3 + 33]!;
-            dh1[xk_6 + 34]! += mem_6[pk_3 + 34]!;
-            dh1[xk_6 + 35]! += mem_6[pk_3 + 35]!;
-            dh1[xk_6 + 36]! += mem_6[pk_3 + 36]!;
-            dh1[xk_6 + 37]! += mem_6[pk_3 + 37]!;
-            dh1[xk_6 + 38]! += mem_6[pk_3 + 38]!;
-            dh1[xk_6 + 39]! += mem_6[pk_3 + 39]!;
+    for (let bi_2 = 0; bi_2 < n; bi_2++) {
+      for (let oh_2 = 0; oh_2 < 8; oh_2++) {
+        const xh_2 = bi_2 * 1152 + oh_2 * 96;
+        for (let ow_2 = 0; ow_2 < 8; ow_2++) {
+          const xw_2 = xh_2 + ow_2 * 8;
+          const o_2 = bi_2 * 12800 + oh_2 * 1600 + ow_2 * 200;
+          for (let kh_2 = 0; kh_2 < 5; kh_2++) {
+            const xk_2 = xw_2 + kh_2 * 96;
+            const pk = o_2 + kh_2 * 40 + pAt;
+            dh1[xk_2]! += mem_3[pk]!;
+            dh1[xk_2 + 1]! += mem_3[pk + 1]!;
+            dh1[xk_2 + 2]! += mem_3[pk + 2]!;
+            dh1[xk_2 + 3]! += mem_3[pk + 3]!;
+            dh1[xk_2 + 4]! += mem_3[pk + 4]!;
+            dh1[xk_2 + 5]! += mem_3[pk + 5]!;
+            dh1[xk_2 + 6]! += mem_3[pk + 6]!;
+            dh1[xk_2 + 7]! += mem_3[pk + 7]!;
+            dh1[xk_2 + 8]! += mem_3[pk + 8]!;
+            dh1[xk_2 + 9]! += mem_3[pk + 9]!;
+            dh1[xk_2 + 10]! += mem_3[pk + 10]!;
+            dh1[xk_2 + 11]! += mem_3[pk + 11]!;
+            dh1[xk_2 + 12]! += mem_3[pk + 12]!;
+            dh1[xk_2 + 13]! += mem_3[pk + 13]!;
+            dh1[xk_2 + 14]! += mem_3[pk + 14]!;
+            dh1[xk_2 + 15]! += mem_3[pk + 15]!;
+            dh1[xk_2 + 16]! += mem_3[pk + 16]!;
+            dh1[xk_2 + 17]! += mem_3[pk + 17]!;
+            dh1[xk_2 + 18]! += mem_3[pk + 18]!;
+            dh1[xk_2 + 19]! += mem_3[pk + 19]!;
+            dh1[xk_2 + 20]! += mem_3[pk + 20]!;
+            dh1[xk_2 + 21]! += mem_3[pk + 21]!;
+            dh1[xk_2 + 22]! += mem_3[pk + 22]!;
+            dh1[xk_2 + 23]! += mem_3[pk + 23]!;
+            dh1[xk_2 + 24]! += mem_3[pk + 24]!;
+            dh1[xk_2 + 25]! += mem_3[pk + 25]!;
+            dh1[xk_2 + 26]! += mem_3[pk + 26]!;
+            dh1[xk_2 + 27]! += mem_3[pk + 27]!;
+            dh1[xk_2 + 28]! += mem_3[pk + 28]!;
+            dh1[xk_2 + 29]! += mem_3[pk + 29]!;
+            dh1[xk_2 + 30]! += mem_3[pk + 30]!;
+            dh1[xk_2 + 31]! += mem_3[pk + 31]!;
+            dh1[xk_2 + 32]! += mem_3[pk + 32]!;
+            dh1[xk_2 + 33]! += mem_3[pk + 33]!;
+            dh1[xk_2 + 34]! += mem_3[pk + 34]!;
+            dh1[xk_2 + 35]! += mem_3[pk + 35]!;
+            dh1[xk_2 + 36]! += mem_3[pk + 36]!;
+            dh1[xk_2 + 37]! += mem_3[pk + 37]!;
+            dh1[xk_2 + 38]! += mem_3[pk + 38]!;
+            dh1[xk_2 + 39]! += mem_3[pk + 39]!;
           }
         }
       }
@@ -1001,148 +758,148 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
     // (im2col), the sums run over the batch and the output pixels in order; the [16, 200] result is stored transposed
-    const rows_4 = n * 64;
-    const gAt = rows_4 * 200;
-    const cAt = gAt + rows_4 * 16;
-    const mem_7 = GEMM.reserve(cAt + 3200);
-    for (let bi_7 = 0; bi_7 < n; bi_7++) {
-      for (let oh_7 = 0; oh_7 < 8; oh_7++) {
-        const xh_7 = bi_7 * 1152 + oh_7 * 96;
-        for (let ow_7 = 0; ow_7 < 8; ow_7++) {
-          const xw_7 = xh_7 + ow_7 * 8;
-          const o_7 = bi_7 * 12800 + oh_7 * 1600 + ow_7 * 200;
-          for (let kh_7 = 0; kh_7 < 5; kh_7++) {
-            const xk_7 = xw_7 + kh_7 * 96;
-            const pk_4 = o_7 + kh_7 * 40;
-            mem_7[pk_4] = h1[xk_7]!;
-            mem_7[pk_4 + 1] = h1[xk_7 + 1]!;
-            mem_7[pk_4 + 2] = h1[xk_7 + 2]!;
-            mem_7[pk_4 + 3] = h1[xk_7 + 3]!;
-            mem_7[pk_4 + 4] = h1[xk_7 + 4]!;
-            mem_7[pk_4 + 5] = h1[xk_7 + 5]!;
-            mem_7[pk_4 + 6] = h1[xk_7 + 6]!;
-            mem_7[pk_4 + 7] = h1[xk_7 + 7]!;
-            mem_7[pk_4 + 8] = h1[xk_7 + 8]!;
-            mem_7[pk_4 + 9] = h1[xk_7 + 9]!;
-            mem_7[pk_4 + 10] = h1[xk_7 + 10]!;
-            mem_7[pk_4 + 11] = h1[xk_7 + 11]!;
-            mem_7[pk_4 + 12] = h1[xk_7 + 12]!;
-            mem_7[pk_4 + 13] = h1[xk_7 + 13]!;
-            mem_7[pk_4 + 14] = h1[xk_7 + 14]!;
-            mem_7[pk_4 + 15] = h1[xk_7 + 15]!;
-            mem_7[pk_4 + 16] = h1[xk_7 + 16]!;
-            mem_7[pk_4 + 17] = h1[xk_7 + 17]!;
-            mem_7[pk_4 + 18] = h1[xk_7 + 18]!;
-            mem_7[pk_4 + 19] = h1[xk_7 + 19]!;
-            mem_7[pk_4 + 20] = h1[xk_7 + 20]!;
-            mem_7[pk_4 + 21] = h1[xk_7 + 21]!;
-            mem_7[pk_4 + 22] = h1[xk_7 + 22]!;
-            mem_7[pk_4 + 23] = h1[xk_7 + 23]!;
-            mem_7[pk_4 + 24] = h1[xk_7 + 24]!;
-            mem_7[pk_4 + 25] = h1[xk_7 + 25]!;
-            mem_7[pk_4 + 26] = h1[xk_7 + 26]!;
-            mem_7[pk_4 + 27] = h1[xk_7 + 27]!;
-            mem_7[pk_4 + 28] = h1[xk_7 + 28]!;
-            mem_7[pk_4 + 29] = h1[xk_7 + 29]!;
-            mem_7[pk_4 + 30] = h1[xk_7 + 30]!;
-            mem_7[pk_4 + 31] = h1[xk_7 + 31]!;
-            mem_7[pk_4 + 32] = h1[xk_7 + 32]!;
-            mem_7[pk_4 + 33] = h1[xk_7 + 33]!;
-            mem_7[pk_4 + 34] = h1[xk_7 + 34]!;
-            mem_7[pk_4 + 35] = h1[xk_7 + 35]!;
-            mem_7[pk_4 + 36] = h1[xk_7 + 36]!;
-            mem_7[pk_4 + 37] = h1[xk_7 + 37]!;
-            mem_7[pk_4 + 38] = h1[xk_7 + 38]!;
-            mem_7[pk_4 + 39] = h1[xk_7 + 39]!;
+    const rows_2 = n * 64;
+    const gAt = rows_2 * 200;
+    const cAt = gAt + rows_2 * 16;
+    const mem_4 = GEMM.reserve(cAt + 3200);
+    for (let bi_3 = 0; bi_3 < n; bi_3++) {
+      for (let oh_3 = 0; oh_3 < 8; oh_3++) {
+        const xh_3 = bi_3 * 1152 + oh_3 * 96;
+        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
+          const xw_3 = xh_3 + ow_3 * 8;
+          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
+          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
+            const xk_3 = xw_3 + kh_3 * 96;
+            const pk_2 = o_3 + kh_3 * 40;
+            mem_4[pk_2] = h1[xk_3]!;
+            mem_4[pk_2 + 1] = h1[xk_3 + 1]!;
+            mem_4[pk_2 + 2] = h1[xk_3 + 2]!;
+            mem_4[pk_2 + 3] = h1[xk_3 + 3]!;
+            mem_4[pk_2 + 4] = h1[xk_3 + 4]!;
+            mem_4[pk_2 + 5] = h1[xk_3 + 5]!;
+            mem_4[pk_2 + 6] = h1[xk_3 + 6]!;
+            mem_4[pk_2 + 7] = h1[xk_3 + 7]!;
+            mem_4[pk_2 + 8] = h1[xk_3 + 8]!;
+            mem_4[pk_2 + 9] = h1[xk_3 + 9]!;
+            mem_4[pk_2 + 10] = h1[xk_3 + 10]!;
+            mem_4[pk_2 + 11] = h1[xk_3 + 11]!;
+            mem_4[pk_2 + 12] = h1[xk_3 + 12]!;
+            mem_4[pk_2 + 13] = h1[xk_3 + 13]!;
+            mem_4[pk_2 + 14] = h1[xk_3 + 14]!;
+            mem_4[pk_2 + 15] = h1[xk_3 + 15]!;
+            mem_4[pk_2 + 16] = h1[xk_3 + 16]!;
+            mem_4[pk_2 + 17] = h1[xk_3 + 17]!;
+            mem_4[pk_2 + 18] = h1[xk_3 + 18]!;
+            mem_4[pk_2 + 19] = h1[xk_3 + 19]!;
+            mem_4[pk_2 + 20] = h1[xk_3 + 20]!;
+            mem_4[pk_2 + 21] = h1[xk_3 + 21]!;
+            mem_4[pk_2 + 22] = h1[xk_3 + 22]!;
+            mem_4[pk_2 + 23] = h1[xk_3 + 23]!;
+            mem_4[pk_2 + 24] = h1[xk_3 + 24]!;
+            mem_4[pk_2 + 25] = h1[xk_3 + 25]!;
+            mem_4[pk_2 + 26] = h1[xk_3 + 26]!;
+            mem_4[pk_2 + 27] = h1[xk_3 + 27]!;
+            mem_4[pk_2 + 28] = h1[xk_3 + 28]!;
+            mem_4[pk_2 + 29] = h1[xk_3 + 29]!;
+            mem_4[pk_2 + 30] = h1[xk_3 + 30]!;
+            mem_4[pk_2 + 31] = h1[xk_3 + 31]!;
+            mem_4[pk_2 + 32] = h1[xk_3 + 32]!;
+            mem_4[pk_2 + 33] = h1[xk_3 + 33]!;
+            mem_4[pk_2 + 34] = h1[xk_3 + 34]!;
+            mem_4[pk_2 + 35] = h1[xk_3 + 35]!;
+            mem_4[pk_2 + 36] = h1[xk_3 + 36]!;
+            mem_4[pk_2 + 37] = h1[xk_3 + 37]!;
+            mem_4[pk_2 + 38] = h1[xk_3 + 38]!;
+            mem_4[pk_2 + 39] = h1[xk_3 + 39]!;
           }
         }
       }
     }
-    mem_7.set(delta2.subarray(0, rows_4 * 16), gAt);
-    GEMM.productAt(16, 200, rows_4, gAt, 1, 16, 0, 200, cAt);
+    mem_4.set(delta2.subarray(0, rows_2 * 16), gAt);
+    GEMM.productAt(16, 200, rows_2, gAt, 1, 16, 0, 200, cAt);
     for (let t_2 = 0; t_2 < 200; t_2++)
-      for (let c_5 = 0; c_5 < 16; c_5++) dK2[t_2 * 16 + c_5] = mem_7[cAt + c_5 * 200 + t_2]!;
+      for (let c_3 = 0; c_3 < 16; c_3++) dK2[t_2 * 16 + c_3] = mem_4[cAt + c_3 * 200 + t_2]!;
   }
   // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward_2.fill(0);
-    for (let bi_8 = 0; bi_8 < n; bi_8++) {
-      for (let oh_8 = 0; oh_8 < 12; oh_8++) {
-        const xh_8 = bi_8 * 4608 + oh_8 * 384;
-        for (let ow_8 = 0; ow_8 < 12; ow_8++) {
-          const xw_8 = xh_8 + ow_8 * 16;
-          const o_8 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
-          const first_2 = xw_8;
-          let m0_4 = a1[first_2]!,
+    for (let bi_4 = 0; bi_4 < n; bi_4++) {
+      for (let oh_4 = 0; oh_4 < 12; oh_4++) {
+        const xh_4 = bi_4 * 4608 + oh_4 * 384;
+        for (let ow_4 = 0; ow_4 < 12; ow_4++) {
+          const xw_4 = xh_4 + ow_4 * 16;
+          const o_4 = bi_4 * 1152 + oh_4 * 96 + ow_4 * 8;
+          const first_2 = xw_4;
+          let m0_2 = a1[first_2]!,
             at0_2 = first_2;
-          let m1_4 = a1[first_2 + 1]!,
+          let m1_2 = a1[first_2 + 1]!,
             at1_2 = first_2 + 1;
-          let m2_4 = a1[first_2 + 2]!,
+          let m2_2 = a1[first_2 + 2]!,
             at2_2 = first_2 + 2;
-          let m3_4 = a1[first_2 + 3]!,
+          let m3_2 = a1[first_2 + 3]!,
             at3_2 = first_2 + 3;
-          let m4_4 = a1[first_2 + 4]!,
+          let m4_2 = a1[first_2 + 4]!,
             at4_2 = first_2 + 4;
-          let m5_4 = a1[first_2 + 5]!,
+          let m5_2 = a1[first_2 + 5]!,
             at5_2 = first_2 + 5;
-          let m6_4 = a1[first_2 + 6]!,
+          let m6_2 = a1[first_2 + 6]!,
             at6_2 = first_2 + 6;
-          let m7_4 = a1[first_2 + 7]!,
+          let m7_2 = a1[first_2 + 7]!,
             at7_2 = first_2 + 7;
-          for (let kh_8 = 0; kh_8 < 2; kh_8++) {
-            for (let kw_4 = 0; kw_4 < 2; kw_4++) {
-              const xk_8 = xw_8 + kh_8 * 192 + kw_4 * 8;
-              const v0_4 = a1[xk_8]!;
-              if (v0_4 > m0_4 || v0_4 !== v0_4) {
-                m0_4 = v0_4;
-                at0_2 = xk_8;
+          for (let kh_4 = 0; kh_4 < 2; kh_4++) {
+            for (let kw_2 = 0; kw_2 < 2; kw_2++) {
+              const xk_4 = xw_4 + kh_4 * 192 + kw_2 * 8;
+              const v0_2 = a1[xk_4]!;
+              if (v0_2 > m0_2 || v0_2 !== v0_2) {
+                m0_2 = v0_2;
+                at0_2 = xk_4;
               }
-              const v1_4 = a1[xk_8 + 1]!;
-              if (v1_4 > m1_4 || v1_4 !== v1_4) {
-                m1_4 = v1_4;
-                at1_2 = xk_8 + 1;
+              const v1_2 = a1[xk_4 + 1]!;
+              if (v1_2 > m1_2 || v1_2 !== v1_2) {
+                m1_2 = v1_2;
+                at1_2 = xk_4 + 1;
               }
-              const v2_4 = a1[xk_8 + 2]!;
-              if (v2_4 > m2_4 || v2_4 !== v2_4) {
-                m2_4 = v2_4;
-                at2_2 = xk_8 + 2;
+              const v2_2 = a1[xk_4 + 2]!;
+              if (v2_2 > m2_2 || v2_2 !== v2_2) {
+                m2_2 = v2_2;
+                at2_2 = xk_4 + 2;
               }
-              const v3_4 = a1[xk_8 + 3]!;
-              if (v3_4 > m3_4 || v3_4 !== v3_4) {
-                m3_4 = v3_4;
-                at3_2 = xk_8 + 3;
+              const v3_2 = a1[xk_4 + 3]!;
+              if (v3_2 > m3_2 || v3_2 !== v3_2) {
+                m3_2 = v3_2;
+                at3_2 = xk_4 + 3;
               }
-              const v4_4 = a1[xk_8 + 4]!;
-              if (v4_4 > m4_4 || v4_4 !== v4_4) {
-                m4_4 = v4_4;
-                at4_2 = xk_8 + 4;
+              const v4_2 = a1[xk_4 + 4]!;
+              if (v4_2 > m4_2 || v4_2 !== v4_2) {
+                m4_2 = v4_2;
+                at4_2 = xk_4 + 4;
               }
-              const v5_4 = a1[xk_8 + 5]!;
-              if (v5_4 > m5_4 || v5_4 !== v5_4) {
-                m5_4 = v5_4;
-                at5_2 = xk_8 + 5;
+              const v5_2 = a1[xk_4 + 5]!;
+              if (v5_2 > m5_2 || v5_2 !== v5_2) {
+                m5_2 = v5_2;
+                at5_2 = xk_4 + 5;
               }
-              const v6_4 = a1[xk_8 + 6]!;
-              if (v6_4 > m6_4 || v6_4 !== v6_4) {
-                m6_4 = v6_4;
-                at6_2 = xk_8 + 6;
+              const v6_2 = a1[xk_4 + 6]!;
+              if (v6_2 > m6_2 || v6_2 !== v6_2) {
+                m6_2 = v6_2;
+                at6_2 = xk_4 + 6;
               }
-              const v7_4 = a1[xk_8 + 7]!;
-              if (v7_4 > m7_4 || v7_4 !== v7_4) {
-                m7_4 = v7_4;
-                at7_2 = xk_8 + 7;
+              const v7_2 = a1[xk_4 + 7]!;
+              if (v7_2 > m7_2 || v7_2 !== v7_2) {
+                m7_2 = v7_2;
+                at7_2 = xk_4 + 7;
               }
             }
           }
-          maxPool2dBackward_2[at0_2]! += dh1[o_8]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_8 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_8 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_8 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_8 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_8 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_8 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_8 + 7]!;
+          maxPool2dBackward_2[at0_2]! += dh1[o_4]!;
+          maxPool2dBackward_2[at1_2]! += dh1[o_4 + 1]!;
+          maxPool2dBackward_2[at2_2]! += dh1[o_4 + 2]!;
+          maxPool2dBackward_2[at3_2]! += dh1[o_4 + 3]!;
+          maxPool2dBackward_2[at4_2]! += dh1[o_4 + 4]!;
+          maxPool2dBackward_2[at5_2]! += dh1[o_4 + 5]!;
+          maxPool2dBackward_2[at6_2]! += dh1[o_4 + 6]!;
+          maxPool2dBackward_2[at7_2]! += dh1[o_4 + 7]!;
         }
       }
     }
@@ -1214,48 +971,48 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
     // (im2col), the sums run over the batch and the output pixels in order; the [8, 25] result is stored transposed
-    const rows_5 = n * 576;
-    const gAt_2 = rows_5 * 25;
-    const cAt_2 = gAt_2 + rows_5 * 8;
-    const mem_8 = GEMM.reserve(cAt_2 + 200);
-    for (let bi_9 = 0; bi_9 < n; bi_9++) {
-      for (let oh_9 = 0; oh_9 < 24; oh_9++) {
-        const xh_9 = bi_9 * 784 + oh_9 * 28;
-        for (let ow_9 = 0; ow_9 < 24; ow_9++) {
-          const xw_9 = xh_9 + ow_9;
-          const o_9 = bi_9 * 14400 + oh_9 * 600 + ow_9 * 25;
-          mem_8[o_9] = x[xw_9]!;
-          mem_8[o_9 + 1] = x[xw_9 + 1]!;
-          mem_8[o_9 + 2] = x[xw_9 + 2]!;
-          mem_8[o_9 + 3] = x[xw_9 + 3]!;
-          mem_8[o_9 + 4] = x[xw_9 + 4]!;
-          mem_8[o_9 + 5] = x[xw_9 + 28]!;
-          mem_8[o_9 + 6] = x[xw_9 + 29]!;
-          mem_8[o_9 + 7] = x[xw_9 + 30]!;
-          mem_8[o_9 + 8] = x[xw_9 + 31]!;
-          mem_8[o_9 + 9] = x[xw_9 + 32]!;
-          mem_8[o_9 + 10] = x[xw_9 + 56]!;
-          mem_8[o_9 + 11] = x[xw_9 + 57]!;
-          mem_8[o_9 + 12] = x[xw_9 + 58]!;
-          mem_8[o_9 + 13] = x[xw_9 + 59]!;
-          mem_8[o_9 + 14] = x[xw_9 + 60]!;
-          mem_8[o_9 + 15] = x[xw_9 + 84]!;
-          mem_8[o_9 + 16] = x[xw_9 + 85]!;
-          mem_8[o_9 + 17] = x[xw_9 + 86]!;
-          mem_8[o_9 + 18] = x[xw_9 + 87]!;
-          mem_8[o_9 + 19] = x[xw_9 + 88]!;
-          mem_8[o_9 + 20] = x[xw_9 + 112]!;
-          mem_8[o_9 + 21] = x[xw_9 + 113]!;
-          mem_8[o_9 + 22] = x[xw_9 + 114]!;
-          mem_8[o_9 + 23] = x[xw_9 + 115]!;
-          mem_8[o_9 + 24] = x[xw_9 + 116]!;
+    const rows_3 = n * 576;
+    const gAt_2 = rows_3 * 25;
+    const cAt_2 = gAt_2 + rows_3 * 8;
+    const mem_5 = GEMM.reserve(cAt_2 + 200);
+    for (let bi_5 = 0; bi_5 < n; bi_5++) {
+      for (let oh_5 = 0; oh_5 < 24; oh_5++) {
+        const xh_5 = bi_5 * 784 + oh_5 * 28;
+        for (let ow_5 = 0; ow_5 < 24; ow_5++) {
+          const xw_5 = xh_5 + ow_5;
+          const o_5 = bi_5 * 14400 + oh_5 * 600 + ow_5 * 25;
+          mem_5[o_5] = x[xw_5]!;
+          mem_5[o_5 + 1] = x[xw_5 + 1]!;
+          mem_5[o_5 + 2] = x[xw_5 + 2]!;
+          mem_5[o_5 + 3] = x[xw_5 + 3]!;
+          mem_5[o_5 + 4] = x[xw_5 + 4]!;
+          mem_5[o_5 + 5] = x[xw_5 + 28]!;
+          mem_5[o_5 + 6] = x[xw_5 + 29]!;
+          mem_5[o_5 + 7] = x[xw_5 + 30]!;
+          mem_5[o_5 + 8] = x[xw_5 + 31]!;
+          mem_5[o_5 + 9] = x[xw_5 + 32]!;
+          mem_5[o_5 + 10] = x[xw_5 + 56]!;
+          mem_5[o_5 + 11] = x[xw_5 + 57]!;
+          mem_5[o_5 + 12] = x[xw_5 + 58]!;
+          mem_5[o_5 + 13] = x[xw_5 + 59]!;
+          mem_5[o_5 + 14] = x[xw_5 + 60]!;
+          mem_5[o_5 + 15] = x[xw_5 + 84]!;
+          mem_5[o_5 + 16] = x[xw_5 + 85]!;
+          mem_5[o_5 + 17] = x[xw_5 + 86]!;
+          mem_5[o_5 + 18] = x[xw_5 + 87]!;
+          mem_5[o_5 + 19] = x[xw_5 + 88]!;
+          mem_5[o_5 + 20] = x[xw_5 + 112]!;
+          mem_5[o_5 + 21] = x[xw_5 + 113]!;
+          mem_5[o_5 + 22] = x[xw_5 + 114]!;
+          mem_5[o_5 + 23] = x[xw_5 + 115]!;
+          mem_5[o_5 + 24] = x[xw_5 + 116]!;
         }
       }
     }
-    mem_8.set(delta1.subarray(0, rows_5 * 8), gAt_2);
-    GEMM.productAt(8, 25, rows_5, gAt_2, 1, 8, 0, 25, cAt_2);
+    mem_5.set(delta1.subarray(0, rows_3 * 8), gAt_2);
+    GEMM.productAt(8, 25, rows_3, gAt_2, 1, 8, 0, 25, cAt_2);
     for (let t_3 = 0; t_3 < 25; t_3++)
-      for (let c_6 = 0; c_6 < 8; c_6++) dK1[t_3 * 8 + c_6] = mem_8[cAt_2 + c_6 * 25 + t_3]!;
+      for (let c_4 = 0; c_4 < 8; c_4++) dK1[t_3 * 8 + c_4] = mem_5[cAt_2 + c_4 * 25 + t_3]!;
   }
   return loss;
 }

@@ -55,9 +55,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly h1: Float32Array;
-  readonly logits: Float32Array;
-  readonly softmax: Float32Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly delta2: Float32Array;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
@@ -69,9 +68,7 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    h1: new Float32Array(n * 128),
-    logits: new Float32Array(n * 10),
-    softmax: new Float32Array(n * 10),
+    forward: createForwardWorkspace(n),
     delta2: new Float32Array(n * 10),
     db2: new Float32Array(10),
     dW2: new Float32Array(1280),
@@ -130,17 +127,15 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { logits: ws.logits.slice(0, n * 10), probabilities: ws.softmax.slice(0, n * 10) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f32");
   const y = toArray(inputs["y"], "i32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h1 = ws.forward.h1;
+  const logits = ws.forward.logits;
+  const softmax = ws.forward.softmax;
   const W2 = params["W2"];
-  const b2 = params["b2"];
-  const h1 = ws.h1;
-  const logits = ws.logits;
-  const softmax = ws.softmax;
   const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
@@ -148,30 +143,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
-  // ──── forward ────
-  // h1 = relu(x·W1 + b1)   (model.ts:12:14)
-  {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-    const at = GEMM.product(n, 128, 784, x, 784, 1, W1, 128);
-    const mem = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 128; j++) {
-        const z1 = mem[at + i * 128 + j]! + b1[j]!;
-        h1[i * 128 + j] = z1 <= 0 ? 0 : z1;
-      }
-    }
-  }
-  // logits = h1·W2 + b2   (model.ts:13:18)
-  {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-    const at_2 = GEMM.product(n, 10, 128, h1, 128, 1, W2, 10);
-    const mem_2 = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2[j]!;
-      }
-    }
-  }
   // div = 1 / N   (div', model.ts:14:18)
   const div = 1 / n;
   let sum = 0;
@@ -186,6 +157,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let db2_8 = 0;
   let db2_9 = 0;
   for (let i = 0; i < n; i++) {
+    // ──── loss ────
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
@@ -195,9 +167,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
-    // softmax = softmax(logits)   (model.ts:14:84)
-    // the row's max and Σ exp: max, sumExp, computed above
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta2 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
@@ -248,34 +217,34 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // dW2 = h1ᵀ·delta2   (matmul', model.ts:13:22)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_3 = GEMM.product(128, 10, n, h1, 1, 128, delta2, 10);
-    const mem_3 = GEMM.mem;
+    const at = GEMM.product(128, 10, n, h1, 1, 128, delta2, 10);
+    const mem = GEMM.mem;
     for (let i = 0; i < 128; i++) {
       for (let j = 0; j < 10; j++) {
-        dW2[i * 10 + j] = mem_3[at_3 + i * 10 + j]!;
+        dW2[i * 10 + j] = mem[at + i * 10 + j]!;
       }
     }
   }
   // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-    const at_4 = GEMM.product(n, 128, 10, delta2, 10, 1, W2, 1, 10);
-    const mem_4 = GEMM.mem;
+    const at_2 = GEMM.product(n, 128, 10, delta2, 10, 1, W2, 1, 10);
+    const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const step = h1[i * 128 + j]! <= 0 ? 0 : 1;
-        delta1[i * 128 + j] = mem_4[at_4 + i * 128 + j]! * step;
+        delta1[i * 128 + j] = mem_2[at_2 + i * 128 + j]! * step;
       }
     }
   }
   // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_5 = GEMM.product(784, 128, n, x, 1, 784, delta1, 128);
-    const mem_5 = GEMM.mem;
+    const at_3 = GEMM.product(784, 128, n, x, 1, 784, delta1, 128);
+    const mem_3 = GEMM.mem;
     for (let i = 0; i < 784; i++) {
       for (let j = 0; j < 128; j++) {
-        dW1[i * 128 + j] = mem_5[at_5 + i * 128 + j]!;
+        dW1[i * 128 + j] = mem_3[at_3 + i * 128 + j]!;
       }
     }
   }

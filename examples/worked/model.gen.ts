@@ -55,6 +55,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly db2: Float64Array;
   readonly dW2: Float64Array;
   readonly db1: Float64Array;
@@ -62,7 +64,14 @@ export interface TrainWorkspace {
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
-  return { n, db2: new Float64Array(1), dW2: new Float64Array(2), db1: new Float64Array(2), dW1: new Float64Array(4) };
+  return {
+    n,
+    forward: createForwardWorkspace(n),
+    db2: new Float64Array(1),
+    dW2: new Float64Array(2),
+    db1: new Float64Array(2),
+    dW1: new Float64Array(4),
+  };
 }
 
 // ════ forward pass: the outputs ════
@@ -99,14 +108,14 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { z1: ws.z1.slice(0, n * 2), h1: ws.h1.slice(0, n * 2), z2: ws.z2.slice(0, n), y: ws.y.slice(0, n) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f64");
   const t = toArray(inputs["t"], "f64");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h1 = ws.forward.h1;
+  const y = ws.forward.y;
   const W2 = params["W2"];
-  const b2 = params["b2"];
   const db2 = ws.db2;
   const dW2 = ws.dW2;
   const db1 = ws.db1;
@@ -123,41 +132,30 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let dW1_2 = 0;
   let dW1_3 = 0;
   for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // h1 = σ(x·W1 + b1)   (model.ts:14:14)
-    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[2]!;
-    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[3]!;
-    const z1_0 = matmul_0 + b1[0]!;
-    const h1_0 = 1 / (1 + Math.exp(-z1_0));
-    const z1_1 = matmul_1 + b1[1]!;
-    const h1_1 = 1 / (1 + Math.exp(-z1_1));
-    // y = σ(h1·W2 + b2)   (model.ts:16:13)
-    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    const z2_0 = matmul_0_2 + b2[0]!;
-    const y_0 = 1 / (1 + Math.exp(-z2_0));
+    // ──── loss ────
     // v1 = y − t   (model.ts:17:36)
-    const v1_0 = y_0 - t[i]!;
+    const v1_0 = y[i]! - t[i]!;
     // sum = Σ v1²   (model.ts:17:25)
     const square = v1_0 * v1_0;
     sum += square;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta2 = v1 ⊙ (y ⊙ (1 − y))   (sigmoid', model.ts:16:13)
-    const sub = 1 - y_0;
-    const mul = y_0 * sub;
+    const sub = 1 - y[i]!;
+    const mul = y[i]! * sub;
     const delta2_0 = v1_0 * mul;
     // db2 = Σ_rows delta2   (add', model.ts:15:14)
     db2_0 += delta2_0;
     // dW2 = h1ᵀ·delta2   (matmul', model.ts:15:18)
-    dW2_0 += h1_0 * delta2_0;
-    dW2_1 += h1_1 * delta2_0;
+    dW2_0 += h1[i * 2]! * delta2_0;
+    dW2_1 += h1[i * 2 + 1]! * delta2_0;
     // delta1 = delta2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))   (sigmoid', model.ts:14:14)
     const dh1_0 = delta2_0 * W2[0]!;
     const dh1_1 = delta2_0 * W2[1]!;
-    const sub_0 = 1 - h1_0;
-    const mul_0 = h1_0 * sub_0;
+    const sub_0 = 1 - h1[i * 2]!;
+    const mul_0 = h1[i * 2]! * sub_0;
     const delta1_0 = dh1_0 * mul_0;
-    const sub_1 = 1 - h1_1;
-    const mul_1 = h1_1 * sub_1;
+    const sub_1 = 1 - h1[i * 2 + 1]!;
+    const mul_1 = h1[i * 2 + 1]! * sub_1;
     const delta1_1 = dh1_1 * mul_1;
     // db1 = Σ_rows delta1   (add', model.ts:13:14)
     db1_0 += delta1_0;

@@ -31,16 +31,19 @@ export const spec = {
 
 export interface ForwardWorkspace {
   readonly n: number;
+  readonly h: Float32Array;
   readonly logit: Float32Array;
   readonly p_2: Float32Array;
 }
 
 function createForwardWorkspace(n: number): ForwardWorkspace {
-  return { n, logit: new Float32Array(n), p_2: new Float32Array(n) };
+  return { n, h: new Float32Array(n * 8), logit: new Float32Array(n), p_2: new Float32Array(n) };
 }
 
 export interface TrainWorkspace {
   readonly n: number;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
   readonly db1: Float32Array;
@@ -48,7 +51,14 @@ export interface TrainWorkspace {
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
-  return { n, db2: new Float32Array(1), dW2: new Float32Array(8), db1: new Float32Array(8), dW1: new Float32Array(16) };
+  return {
+    n,
+    forward: createForwardWorkspace(n),
+    db2: new Float32Array(1),
+    dW2: new Float32Array(8),
+    db1: new Float32Array(8),
+    dW1: new Float32Array(16),
+  };
 }
 
 // ════ forward pass: the outputs ════
@@ -58,6 +68,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const b1 = params["b1"];
   const W2 = params["W2"];
   const b2 = params["b2"];
+  const h = ws.h;
   const logit = ws.logit;
   const p_2 = ws.p_2;
 
@@ -72,31 +83,31 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     const matmul_6 = x[i * 2]! * W1[6]! + x[i * 2 + 1]! * W1[14]!;
     const matmul_7 = x[i * 2]! * W1[7]! + x[i * 2 + 1]! * W1[15]!;
     const z1_0 = matmul_0 + b1[0]!;
-    const h_0 = Math.tanh(z1_0);
+    h[i * 8] = Math.tanh(z1_0);
     const z1_1 = matmul_1 + b1[1]!;
-    const h_1 = Math.tanh(z1_1);
+    h[i * 8 + 1] = Math.tanh(z1_1);
     const z1_2 = matmul_2 + b1[2]!;
-    const h_2 = Math.tanh(z1_2);
+    h[i * 8 + 2] = Math.tanh(z1_2);
     const z1_3 = matmul_3 + b1[3]!;
-    const h_3 = Math.tanh(z1_3);
+    h[i * 8 + 3] = Math.tanh(z1_3);
     const z1_4 = matmul_4 + b1[4]!;
-    const h_4 = Math.tanh(z1_4);
+    h[i * 8 + 4] = Math.tanh(z1_4);
     const z1_5 = matmul_5 + b1[5]!;
-    const h_5 = Math.tanh(z1_5);
+    h[i * 8 + 5] = Math.tanh(z1_5);
     const z1_6 = matmul_6 + b1[6]!;
-    const h_6 = Math.tanh(z1_6);
+    h[i * 8 + 6] = Math.tanh(z1_6);
     const z1_7 = matmul_7 + b1[7]!;
-    const h_7 = Math.tanh(z1_7);
+    h[i * 8 + 7] = Math.tanh(z1_7);
     // logit = h·W2 + b2   (model.ts:13:17)
     const matmul_0_2 =
-      h_0 * W2[0]! +
-      h_1 * W2[1]! +
-      h_2 * W2[2]! +
-      h_3 * W2[3]! +
-      h_4 * W2[4]! +
-      h_5 * W2[5]! +
-      h_6 * W2[6]! +
-      h_7 * W2[7]!;
+      h[i * 8]! * W2[0]! +
+      h[i * 8 + 1]! * W2[1]! +
+      h[i * 8 + 2]! * W2[2]! +
+      h[i * 8 + 3]! * W2[3]! +
+      h[i * 8 + 4]! * W2[4]! +
+      h[i * 8 + 5]! * W2[5]! +
+      h[i * 8 + 6]! * W2[6]! +
+      h[i * 8 + 7]! * W2[7]!;
     logit[i] = matmul_0_2 + b2[0]!;
     // p = σ(logit)   (model.ts:14:13)
     p_2[i] = 1 / (1 + Math.exp(-logit[i]!));
@@ -108,14 +119,15 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { p: ws.p_2.slice(0, n) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f32");
   const y = toArray(inputs["y"], "f32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h = ws.forward.h;
+  const logit = ws.forward.logit;
+  const p_2 = ws.forward.p_2;
   const W2 = params["W2"];
-  const b2 = params["b2"];
   const db2 = ws.db2;
   const dW2 = ws.dW2;
   const db1 = ws.db1;
@@ -158,59 +170,23 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let dW1_14 = 0;
   let dW1_15 = 0;
   for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // h = tanh(x·W1 + b1)   (model.ts:12:13)
-    const matmul_0 = x[i * 2]! * W1[0]! + x[i * 2 + 1]! * W1[8]!;
-    const matmul_1 = x[i * 2]! * W1[1]! + x[i * 2 + 1]! * W1[9]!;
-    const matmul_2 = x[i * 2]! * W1[2]! + x[i * 2 + 1]! * W1[10]!;
-    const matmul_3 = x[i * 2]! * W1[3]! + x[i * 2 + 1]! * W1[11]!;
-    const matmul_4 = x[i * 2]! * W1[4]! + x[i * 2 + 1]! * W1[12]!;
-    const matmul_5 = x[i * 2]! * W1[5]! + x[i * 2 + 1]! * W1[13]!;
-    const matmul_6 = x[i * 2]! * W1[6]! + x[i * 2 + 1]! * W1[14]!;
-    const matmul_7 = x[i * 2]! * W1[7]! + x[i * 2 + 1]! * W1[15]!;
-    const z1_0 = matmul_0 + b1[0]!;
-    const h_0 = Math.tanh(z1_0);
-    const z1_1 = matmul_1 + b1[1]!;
-    const h_1 = Math.tanh(z1_1);
-    const z1_2 = matmul_2 + b1[2]!;
-    const h_2 = Math.tanh(z1_2);
-    const z1_3 = matmul_3 + b1[3]!;
-    const h_3 = Math.tanh(z1_3);
-    const z1_4 = matmul_4 + b1[4]!;
-    const h_4 = Math.tanh(z1_4);
-    const z1_5 = matmul_5 + b1[5]!;
-    const h_5 = Math.tanh(z1_5);
-    const z1_6 = matmul_6 + b1[6]!;
-    const h_6 = Math.tanh(z1_6);
-    const z1_7 = matmul_7 + b1[7]!;
-    const h_7 = Math.tanh(z1_7);
-    // logit = h·W2 + b2   (model.ts:13:17)
-    const matmul_0_2 =
-      h_0 * W2[0]! +
-      h_1 * W2[1]! +
-      h_2 * W2[2]! +
-      h_3 * W2[3]! +
-      h_4 * W2[4]! +
-      h_5 * W2[5]! +
-      h_6 * W2[6]! +
-      h_7 * W2[7]!;
-    const logit_0 = matmul_0_2 + b2[0]!;
+    // ──── loss ────
     // v1 = −logit   (model.ts:15:18)
-    const v1_0 = -logit_0;
+    const v1_0 = -logit[i]!;
     // v2 = 1 − y   (model.ts:15:18)
     const v2_0 = 1 - y[i]!;
     // sum = Σ v2 ⊙ softplus(logit) + y ⊙ softplus(v1)   (model.ts:15:18)
-    const softplus = logit_0 > 0 ? logit_0 + Math.log1p(Math.exp(-logit_0)) : Math.log1p(Math.exp(logit_0));
+    const logit_2 = logit[i]!;
+    const softplus = logit_2 > 0 ? logit_2 + Math.log1p(Math.exp(-logit_2)) : Math.log1p(Math.exp(logit_2));
     const mul = v2_0 * softplus;
     const softplus_2 = v1_0 > 0 ? v1_0 + Math.log1p(Math.exp(-v1_0)) : Math.log1p(Math.exp(v1_0));
     const mul_2 = y[i]! * softplus_2;
     const add = mul + mul_2;
     sum += add;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // delta2 = (div ⊙ v2) ⊙ σ(logit) − ((div ⊙ y) ⊙ σ(v1))   (model.ts:13:17)
+    // delta2 = (div ⊙ v2) ⊙ p − ((div ⊙ y) ⊙ σ(v1))   (model.ts:13:17)
     const mul_3 = div * v2_0;
-    const p_2 = 1 / (1 + Math.exp(-logit_0));
-    const mul_4 = mul_3 * p_2;
+    const mul_4 = mul_3 * p_2[i]!;
     const mul_5 = div * y[i]!;
     const sigmoid = 1 / (1 + Math.exp(-v1_0));
     const mul_6 = mul_5 * sigmoid;
@@ -218,14 +194,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // db2 = Σ_rows delta2   (add', model.ts:13:17)
     db2_0 += delta2_0;
     // dW2 = hᵀ·delta2   (matmul', model.ts:13:21)
-    dW2_0 += h_0 * delta2_0;
-    dW2_1 += h_1 * delta2_0;
-    dW2_2 += h_2 * delta2_0;
-    dW2_3 += h_3 * delta2_0;
-    dW2_4 += h_4 * delta2_0;
-    dW2_5 += h_5 * delta2_0;
-    dW2_6 += h_6 * delta2_0;
-    dW2_7 += h_7 * delta2_0;
+    dW2_0 += h[i * 8]! * delta2_0;
+    dW2_1 += h[i * 8 + 1]! * delta2_0;
+    dW2_2 += h[i * 8 + 2]! * delta2_0;
+    dW2_3 += h[i * 8 + 3]! * delta2_0;
+    dW2_4 += h[i * 8 + 4]! * delta2_0;
+    dW2_5 += h[i * 8 + 5]! * delta2_0;
+    dW2_6 += h[i * 8 + 6]! * delta2_0;
+    dW2_7 += h[i * 8 + 7]! * delta2_0;
     // delta1 = delta2·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:12:13)
     const dh_0 = delta2_0 * W2[0]!;
     const dh_1 = delta2_0 * W2[1]!;
@@ -235,27 +211,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const dh_5 = delta2_0 * W2[5]!;
     const dh_6 = delta2_0 * W2[6]!;
     const dh_7 = delta2_0 * W2[7]!;
+    const h_0 = h[i * 8]!;
     const square_0 = h_0 * h_0;
     const sub_0 = 1 - square_0;
     const delta1_0 = dh_0 * sub_0;
+    const h_1 = h[i * 8 + 1]!;
     const square_1 = h_1 * h_1;
     const sub_1 = 1 - square_1;
     const delta1_1 = dh_1 * sub_1;
+    const h_2 = h[i * 8 + 2]!;
     const square_2 = h_2 * h_2;
     const sub_2 = 1 - square_2;
     const delta1_2 = dh_2 * sub_2;
+    const h_3 = h[i * 8 + 3]!;
     const square_3 = h_3 * h_3;
     const sub_3 = 1 - square_3;
     const delta1_3 = dh_3 * sub_3;
+    const h_4 = h[i * 8 + 4]!;
     const square_4 = h_4 * h_4;
     const sub_4 = 1 - square_4;
     const delta1_4 = dh_4 * sub_4;
+    const h_5 = h[i * 8 + 5]!;
     const square_5 = h_5 * h_5;
     const sub_5 = 1 - square_5;
     const delta1_5 = dh_5 * sub_5;
+    const h_6 = h[i * 8 + 6]!;
     const square_6 = h_6 * h_6;
     const sub_6 = 1 - square_6;
     const delta1_6 = dh_6 * sub_6;
+    const h_7 = h[i * 8 + 7]!;
     const square_7 = h_7 * h_7;
     const sub_7 = 1 - square_7;
     const delta1_7 = dh_7 * sub_7;

@@ -63,19 +63,21 @@ export default model("unstable", () => {
     copyFileSync("examples/worked/model.ts", path.join(dir, "worked.ts"));
     const json = JSON.parse((await run(["compile", "worked.ts", "-o", "worked.gen.ts", "--report=json"])).stdout);
     const train = json.memory.find((m: { pass: string }) => m.pass === "train");
-    // σ' = σ(1 − σ) reuses the activations h1 and y; the loss's derivative reuses y − t. At this size the
-    // fused batch loop keeps them in per-row locals: no buffer, but the bytes they would take are given.
+    // σ' = σ(1 − σ) reuses the activations h1 and y, which the forward pass (called first) left in its
+    // workspace; the loss's derivative reuses y − t, kept in a per-row local of the fused batch loop
+    // (no buffer, but the bytes it would take are given).
     expect(train.savedForBackward).toEqual([
-      { name: "h1", elements: "n * 2", storage: "row locals", math: "h1 = σ(x·W1 + b1)", bytesPerRow: 8, staticBytes: 0 },
-      { name: "y", elements: "n", storage: "row locals", math: "y = σ(h1·W2 + b2)", bytesPerRow: 4, staticBytes: 0 },
+      { name: "h1", elements: "n * 2", storage: "buffer", math: "h1 = σ(x·W1 + b1)", bytesPerRow: 8, staticBytes: 0 },
+      { name: "y", elements: "n", storage: "buffer", math: "y = σ(h1·W2 + b2)", bytesPerRow: 4, staticBytes: 0 },
       { name: "v1", elements: "n", storage: "row locals", math: "v1 = y − t", bytesPerRow: 4, staticBytes: 0 },
     ]);
     expect(train.readInPlace).toEqual(["x", "W2"]);
     expect(json.memory.find((m: { pass: string }) => m.pass === "forward").savedForBackward).toBeUndefined();
 
     const text = (await run(["compile", "worked.ts", "-o", "worked.gen.ts", "--dtype", "f64", "--report"])).stdout;
-    expect(text).toMatch(/saved for backward \(forward values the backward part reads again\): 0 bytes per batch row \+ 0 bytes in buffers/);
-    expect(text).toMatch(/h1\s+n \* 2\s+16 B\/row if stored; kept in row locals, no buffer\s+h1 = σ\(x·W1 \+ b1\)/);
+    expect(text).toMatch(/saved for backward \(forward values the backward part reads again\): 24 bytes per batch row \+ 0 bytes in buffers/);
+    expect(text).toMatch(/h1\s+n \* 2\s+16 B\/row\s+h1 = σ\(x·W1 \+ b1\)/);
+    expect(text).toMatch(/v1\s+n\s+8 B\/row if stored; kept in row locals, no buffer\s+v1 = y − t/);
     expect(text).toContain("read in place by the backward part (inputs and parameters, nothing saved): x, W2");
   });
 

@@ -40,15 +40,18 @@ describe("shareRowStatistics", () => {
 });
 
 describe("mnist-mlp's softmax and softmax cross-entropy", () => {
-  it("compute the row max and Σ exp once per pass that needs both", async () => {
+  it("compute the row max and Σ exp once per pass, and the training pass reuses the forward pass's softmax", async () => {
     const { code } = await compileFile("examples/mnist-mlp/model.ts");
     const pass = (name: string) => code.slice(code.indexOf(`function ${name}(`), code.indexOf("\n}\n", code.indexOf(`function ${name}(`)));
-    expect(pass("trainPass").match(/= -Infinity;/g)).toHaveLength(1);
-    expect(pass("trainPass")).toContain("computed above");
     expect(pass("forwardPass").match(/= -Infinity;/g)).toHaveLength(1); // softmax alone: nothing to share
-    // evaluatePass runs forwardPass (the softmax) and then only the loss, whose cross-entropy reads the
-    // logits the forward pass kept: one row max of its own, nothing left to share within the pass.
+    // trainPass and evaluatePass run forwardPass (the softmax) and then the loss, whose cross-entropy
+    // reads the logits the forward pass kept: one row max of its own, nothing left to share within the
+    // pass (the derivative softmax − onehot reads the forward pass's softmax).
+    expect(pass("trainPass")).toContain("forwardPass(params, ws.forward, n, inputs);");
     expect(pass("evaluatePass")).toContain("forwardPass(params, ws, n, inputs);");
-    expect(pass("evaluatePass").match(/= -Infinity;/g)).toHaveLength(1);
+    for (const name of ["trainPass", "evaluatePass"]) {
+      expect(pass(name).match(/= -Infinity;/g)).toHaveLength(1);
+    }
+    expect(pass("trainPass")).toContain("const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);");
   });
 });

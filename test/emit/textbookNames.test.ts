@@ -22,8 +22,15 @@ describe("emitted names follow explain", () => {
     expect(train).toContain("// delta2 = v1 ⊙ (y ⊙ (1 − y))   (sigmoid'");
     expect(train).toContain("// delta1 = delta2·W2ᵀ ⊙ (h1 ⊙ (1 − h1))");
     expect(train).toContain("// db2 = Σ_rows delta2");
-    expect(train).toContain("const v1_0 = y_0 - t[i]!;");
-    for (const p of ["W1", "b1", "W2", "b2"]) expect(train).toContain(`const ${p} = params["${p}"];`);
+    // The training pass calls the forward pass, which names z1, h1, z2 and y as model.ts does, and reads
+    // y from the workspace it left.
+    const forward = passOf(code, "forwardPass");
+    for (const v of ["z1", "h1", "z2", "y"]) expect(forward).toContain(`const ${v} = ws.${v};`);
+    expect(train).toContain("const y = ws.forward.y;");
+    expect(train).toContain("forwardPass(params, ws.forward, n, inputs);");
+    expect(train).toContain("const v1_0 = y[i]! - t[i]!;");
+    for (const p of ["W1", "b1", "W2", "b2"]) expect(forward).toContain(`const ${p} = params["${p}"];`);
+    expect(train).toContain(`const W2 = params["W2"];`);
     expect(code).not.toMatch(/\b[Wb]\d_2\b/);
     expect(code).not.toContain("Σ_axis0");
   });
@@ -33,7 +40,7 @@ describe("emitted names follow explain", () => {
     const train = passOf(code, "trainPass");
     expect(train).toContain("// dW1 = xᵀ·delta1");
     expect(train).toContain("// delta1 = delta2·W2ᵀ ⊙ [h1 > 0]");
-    expect(train).toContain("const b1 = params[\"b1\"];");
+    expect(passOf(code, "forwardPass")).toContain("const b1 = params[\"b1\"];");
     expect(code).not.toMatch(/\bb[12]_2\b/);
   });
 

@@ -79,11 +79,9 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly h: Float32Array;
-  readonly logits: Float32Array;
-  readonly probs: Float32Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly logProbs: Float32Array;
-  readonly h3: Float32Array;
   readonly sum_3: Float32Array;
   readonly dc2: Float32Array;
   readonly dV2: Float32Array;
@@ -104,11 +102,8 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    h: new Float32Array(n * 64),
-    logits: new Float32Array(n * 2),
-    probs: new Float32Array(n * 2),
+    forward: createForwardWorkspace(n),
     logProbs: new Float32Array(n * 2),
-    h3: new Float32Array(n * 64),
     sum_3: new Float32Array(n),
     dc2: new Float32Array(1),
     dV2: new Float32Array(64),
@@ -211,25 +206,21 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { probs: ws.probs.slice(0, n * 2), value: ws.value.slice(0, n) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const states = toArray(inputs["states"], "f32");
   const actions = toArray(inputs["actions"], "i32");
   const advantages = toArray(inputs["advantages"], "f32");
   const returns = toArray(inputs["returns"], "f32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h = ws.forward.h;
+  const logits = ws.forward.logits;
+  const probs = ws.forward.probs;
+  const h3 = ws.forward.h3;
+  const value = ws.forward.value;
   const W2 = params["W2"];
-  const b2 = params["b2"];
-  const V1 = params["V1"];
-  const c1 = params["c1"];
   const V2 = params["V2"];
-  const c2 = params["c2"];
-  const h = ws.h;
-  const logits = ws.logits;
-  const probs = ws.probs;
   const logProbs = ws.logProbs;
-  const h3 = ws.h3;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
   const dV2 = ws.dV2;
@@ -268,66 +259,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   db1.fill(0);
   dW1.fill(0);
   for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // h = tanh(states·W1 + b1)   (model.ts:22:13)
-    const cRow_2 = i * 64;
-    h.fill(0, cRow_2, cRow_2 + 64);
-    for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k]!;
-      const bRow = k * 64;
-      for (let j = 0; j < 64; j++) h[cRow_2 + j]! += aik * W1[bRow + j]!;
-    }
-    for (let j = 0; j < 64; j++) {
-      const acc = h[cRow_2 + j]!;
-      const z1 = acc + b1[j]!;
-      h[i * 64 + j] = Math.tanh(z1);
-    }
-    // logits = h·W2 + b2   (model.ts:23:18)
-    let matmul_0 = 0;
-    let matmul_1 = 0;
-    for (let k = 0; k < 64; k++) {
-      const aik = h[i * 64 + k]!;
-      matmul_0 += aik * W2[k * 2]!;
-      matmul_1 += aik * W2[k * 2 + 1]!;
-    }
-    logits[i * 2] = matmul_0 + b2[0]!;
-    logits[i * 2 + 1] = matmul_1 + b2[1]!;
-    // probs = softmax(logits)   (model.ts:24:17)
+    // ──── loss ────
+    // logProbs = logSoftmax(logits)   (model.ts:25:20)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 2; j_2++) if (logits[i * 2 + j_2]! > max) max = logits[i * 2 + j_2]!;
     let sumExp = 0;
     for (let j_2 = 0; j_2 < 2; j_2++) sumExp += Math.exp(logits[i * 2 + j_2]! - max);
-    for (let j_3 = 0; j_3 < 2; j_3++) probs[i * 2 + j_3] = Math.exp(logits[i * 2 + j_3]! - max) / sumExp;
-    // logProbs = logSoftmax(logits)   (model.ts:25:20)
-    // the row's max and Σ exp: max, sumExp, computed above
     const logSum = Math.log(sumExp);
-    for (let j_5 = 0; j_5 < 2; j_5++) logProbs[i * 2 + j_5] = logits[i * 2 + j_5]! - max - logSum;
+    for (let j_3 = 0; j_3 < 2; j_3++) logProbs[i * 2 + j_3] = logits[i * 2 + j_3]! - max - logSum;
     // logPi = pick(logProbs, actions)   (model.ts:26:17)
     const logPi_0 = logProbs[i * 2 + actions[i]!]!;
-    // h3 = tanh(states·V1 + c1)   (model.ts:33:28)
-    const cRow_3 = i * 64;
-    h3.fill(0, cRow_3, cRow_3 + 64);
-    for (let k = 0; k < 4; k++) {
-      const aik = states[i * 4 + k]!;
-      const bRow = k * 64;
-      for (let j = 0; j < 64; j++) h3[cRow_3 + j]! += aik * V1[bRow + j]!;
-    }
-    for (let j = 0; j < 64; j++) {
-      const acc_2 = h3[cRow_3 + j]!;
-      const z3 = acc_2 + c1[j]!;
-      h3[i * 64 + j] = Math.tanh(z3);
-    }
     // sum = Σ logPi ⊙ advantages   (model.ts:35:26)
     const mul_3 = logPi_0 * advantages[i]!;
     sum += mul_3;
-    // v1 = h3·V2 + c2 − returns   (model.ts:36:21)
-    let matmul_0_2 = 0;
-    for (let k = 0; k < 64; k++) {
-      const aik = h3[i * 64 + k]!;
-      matmul_0_2 += aik * V2[k]!;
-    }
-    const value_0 = matmul_0_2 + c2[0]!;
-    const v1_0 = value_0 - returns[i]!;
+    // v1 = value − returns   (model.ts:36:21)
+    const v1_0 = value[i]! - returns[i]!;
     // sum_2 = Σ v1²   (model.ts:36:21)
     const square = v1_0 * v1_0;
     sum_2 += square;
@@ -356,12 +302,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     }
     // delta3 = delta4·V2ᵀ ⊙ (1 − h3²)   (tanh', model.ts:33:28)
     for (let j = 0; j < 64; j++) {
-      let acc_3 = 0;
-      for (let k = 0; k < 1; k++) acc_3 += delta4_0 * V2[j]!;
+      let acc = 0;
+      for (let k = 0; k < 1; k++) acc += delta4_0 * V2[j]!;
       const h3_2 = h3[i * 64 + j]!;
       const square_2 = h3_2 * h3_2;
       const sub_2 = 1 - square_2;
-      delta3[i * 64 + j] = acc_3 * sub_2;
+      delta3[i * 64 + j] = acc * sub_2;
     }
     // dc1 = Σ_rows delta3   (add', model.ts:33:33)
     for (let j = 0; j < 64; j++) {
@@ -374,7 +320,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let j = 0; j < 64; j++) dV1[cRow + j]! += aik * delta3[i * 64 + j]!;
     }
     // pickGrad = onehot(actions) ⊙ dlogPi   (pick', model.ts:26:17)
-    for (let j_6 = 0; j_6 < 2; j_6++) pickGrad[i * 2 + j_6] = actions[i]! === j_6 ? dlogPi_0 : 0;
+    for (let j_4 = 0; j_4 < 2; j_4++) pickGrad[i * 2 + j_4] = actions[i]! === j_4 ? dlogPi_0 : 0;
     // dlogProbs = div_3 ⊙ probs + pickGrad   (model.ts:25:20)
     const mul_0_2 = div_3 * probs[i * 2]!;
     const dlogProbs_0 = mul_0_2 + pickGrad[i * 2]!;
@@ -410,12 +356,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     }
     // delta1 = delta2·W2ᵀ ⊙ (1 − h²)   (tanh', model.ts:22:13)
     for (let j = 0; j < 64; j++) {
-      let acc_4 = 0;
-      for (let k = 0; k < 2; k++) acc_4 += delta2[i * 2 + k]! * W2[j * 2 + k]!;
+      let acc_2 = 0;
+      for (let k = 0; k < 2; k++) acc_2 += delta2[i * 2 + k]! * W2[j * 2 + k]!;
       const h_2 = h[i * 64 + j]!;
       const square_3 = h_2 * h_2;
       const sub_3 = 1 - square_3;
-      delta1[i * 64 + j] = acc_4 * sub_3;
+      delta1[i * 64 + j] = acc_2 * sub_3;
     }
     // db1 = Σ_rows delta1   (add', model.ts:22:18)
     for (let j = 0; j < 64; j++) {

@@ -72,40 +72,6 @@ const C_CONST_2 = Float64Array.from([
 export interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
-  readonly v1: Float64Array;
-  readonly v2: Float64Array;
-  readonly logProbs: Float64Array;
-  readonly h: Float64Array;
-  readonly c_2: Float64Array;
-  readonly x_t: Float64Array;
-  readonly matmul: Float64Array;
-  readonly gates: Float64Array;
-  readonly c_next: Float64Array;
-  readonly h_next: Float64Array;
-  readonly add: Float64Array;
-}
-
-function createForwardWorkspace(n: number): ForwardWorkspace {
-  return {
-    n,
-    ys: new Float64Array(n * 3776),
-    v1: new Float64Array(n * 128),
-    v2: new Float64Array(n * 2048),
-    logProbs: new Float64Array(n * 3776),
-    h: new Float64Array(n * 128),
-    c_2: new Float64Array(n * 128),
-    x_t: new Float64Array(n * 32),
-    matmul: new Float64Array(n * 512),
-    gates: new Float64Array(n * 512),
-    c_next: new Float64Array(n * 128),
-    h_next: new Float64Array(n * 128),
-    add: new Float64Array(n * 59),
-  };
-}
-
-export interface TrainWorkspace {
-  readonly n: number;
-  readonly ys: Float64Array;
   readonly tanh_c_steps: Float64Array;
   readonly o_gate_steps: Float64Array;
   readonly i_gate_steps: Float64Array;
@@ -114,28 +80,11 @@ export interface TrainWorkspace {
   readonly f_gate_steps: Float64Array;
   readonly h_steps: Float64Array;
   readonly h_next_steps: Float64Array;
-  readonly dlstm_Wih: Float64Array;
-  readonly dlstm_bih: Float64Array;
-  readonly dlstm_Whh: Float64Array;
-  readonly dlstm_bhh: Float64Array;
-  readonly dWo: Float64Array;
-  readonly dbo: Float64Array;
-  readonly part: Float64Array;
   readonly v1: Float64Array;
   readonly v2: Float64Array;
   readonly logProbs: Float64Array;
-  readonly pick: Float64Array;
-  readonly broadcastTo: Float64Array;
-  readonly dlogProbs: Float64Array;
-  readonly softmax: Float64Array;
-  readonly sum_2: Float64Array;
-  readonly g1: Float64Array;
-  readonly broadcastTo_2: Float64Array;
-  readonly broadcastTo_3: Float64Array;
-  readonly broadcastTo_4: Float64Array;
-  readonly dE: Float64Array;
   readonly h: Float64Array;
-  readonly c_4: Float64Array;
+  readonly c_2: Float64Array;
   readonly x_t: Float64Array;
   readonly matmul: Float64Array;
   readonly gates: Float64Array;
@@ -147,39 +96,9 @@ export interface TrainWorkspace {
   readonly tanh_c: Float64Array;
   readonly h_next: Float64Array;
   readonly add: Float64Array;
-  readonly dh: Float64Array;
-  readonly dc: Float64Array;
-  readonly dy0: Float64Array;
-  readonly tanh_c_2: Float64Array;
-  readonly o_gate_2: Float64Array;
-  readonly i_gate_2: Float64Array;
-  readonly g_gate_2: Float64Array;
-  readonly c_5: Float64Array;
-  readonly f_gate_2: Float64Array;
-  readonly h_2: Float64Array;
-  readonly h_next_2: Float64Array;
-  readonly x_t_2: Float64Array;
-  readonly dh_next: Float64Array;
-  readonly do_pre: Float64Array;
-  readonly dc_next: Float64Array;
-  readonly dg_pre: Float64Array;
-  readonly df_pre: Float64Array;
-  readonly di_pre: Float64Array;
-  readonly dgates: Float64Array;
-  readonly dh_2: Float64Array;
-  readonly dc_2: Float64Array;
-  readonly add_2: Float64Array;
-  readonly dlstm_bhh_2: Float64Array;
-  readonly add_3: Float64Array;
-  readonly add_4: Float64Array;
-  readonly add_5: Float64Array;
-  readonly add_6: Float64Array;
-  readonly dbo_2: Float64Array;
-  readonly add_7: Float64Array;
-  readonly dx_t: Float64Array;
 }
 
-function createTrainWorkspace(n: number): TrainWorkspace {
+function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
     ys: new Float64Array(n * 3776),
@@ -191,28 +110,11 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     f_gate_steps: new Float64Array(n * 8192),
     h_steps: new Float64Array(n * 8192),
     h_next_steps: new Float64Array(n * 8192),
-    dlstm_Wih: new Float64Array(16384),
-    dlstm_bih: new Float64Array(512),
-    dlstm_Whh: new Float64Array(65536),
-    dlstm_bhh: new Float64Array(512),
-    dWo: new Float64Array(7552),
-    dbo: new Float64Array(59),
-    part: new Float64Array(n * 2048),
     v1: new Float64Array(n * 128),
     v2: new Float64Array(n * 2048),
     logProbs: new Float64Array(n * 3776),
-    pick: new Float64Array(n * 64),
-    broadcastTo: new Float64Array(n * 64),
-    dlogProbs: new Float64Array(n * 3776),
-    softmax: new Float64Array(n * 3776),
-    sum_2: new Float64Array(n * 64),
-    g1: new Float64Array(n * 3776),
-    broadcastTo_2: new Float64Array(16384),
-    broadcastTo_3: new Float64Array(65536),
-    broadcastTo_4: new Float64Array(7552),
-    dE: new Float64Array(1888),
     h: new Float64Array(n * 128),
-    c_4: new Float64Array(n * 128),
+    c_2: new Float64Array(n * 128),
     x_t: new Float64Array(n * 32),
     matmul: new Float64Array(n * 512),
     gates: new Float64Array(n * 512),
@@ -224,18 +126,95 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     tanh_c: new Float64Array(n * 128),
     h_next: new Float64Array(n * 128),
     add: new Float64Array(n * 59),
+  };
+}
+
+export interface TrainWorkspace {
+  readonly n: number;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
+  readonly dlstm_Wih: Float64Array;
+  readonly dlstm_bih: Float64Array;
+  readonly dlstm_Whh: Float64Array;
+  readonly dlstm_bhh: Float64Array;
+  readonly dWo: Float64Array;
+  readonly dbo: Float64Array;
+  readonly part: Float64Array;
+  readonly pick: Float64Array;
+  readonly broadcastTo: Float64Array;
+  readonly dlogProbs: Float64Array;
+  readonly softmax: Float64Array;
+  readonly sum_2: Float64Array;
+  readonly g1: Float64Array;
+  readonly broadcastTo_2: Float64Array;
+  readonly broadcastTo_3: Float64Array;
+  readonly broadcastTo_4: Float64Array;
+  readonly dE: Float64Array;
+  readonly dh: Float64Array;
+  readonly dc: Float64Array;
+  readonly dy0: Float64Array;
+  readonly tanh_c: Float64Array;
+  readonly o_gate: Float64Array;
+  readonly i_gate: Float64Array;
+  readonly g_gate: Float64Array;
+  readonly c_4: Float64Array;
+  readonly f_gate: Float64Array;
+  readonly h: Float64Array;
+  readonly h_next: Float64Array;
+  readonly x_t: Float64Array;
+  readonly dh_next: Float64Array;
+  readonly do_pre: Float64Array;
+  readonly dc_next: Float64Array;
+  readonly dg_pre: Float64Array;
+  readonly df_pre: Float64Array;
+  readonly di_pre: Float64Array;
+  readonly dgates: Float64Array;
+  readonly dh_2: Float64Array;
+  readonly dc_2: Float64Array;
+  readonly add: Float64Array;
+  readonly dlstm_bhh_2: Float64Array;
+  readonly add_2: Float64Array;
+  readonly add_3: Float64Array;
+  readonly add_4: Float64Array;
+  readonly add_5: Float64Array;
+  readonly dbo_2: Float64Array;
+  readonly add_6: Float64Array;
+  readonly dx_t: Float64Array;
+}
+
+function createTrainWorkspace(n: number): TrainWorkspace {
+  return {
+    n,
+    forward: createForwardWorkspace(n),
+    dlstm_Wih: new Float64Array(16384),
+    dlstm_bih: new Float64Array(512),
+    dlstm_Whh: new Float64Array(65536),
+    dlstm_bhh: new Float64Array(512),
+    dWo: new Float64Array(7552),
+    dbo: new Float64Array(59),
+    part: new Float64Array(n * 2048),
+    pick: new Float64Array(n * 64),
+    broadcastTo: new Float64Array(n * 64),
+    dlogProbs: new Float64Array(n * 3776),
+    softmax: new Float64Array(n * 3776),
+    sum_2: new Float64Array(n * 64),
+    g1: new Float64Array(n * 3776),
+    broadcastTo_2: new Float64Array(16384),
+    broadcastTo_3: new Float64Array(65536),
+    broadcastTo_4: new Float64Array(7552),
+    dE: new Float64Array(1888),
     dh: new Float64Array(n * 128),
     dc: new Float64Array(n * 128),
     dy0: new Float64Array(n * 59),
-    tanh_c_2: new Float64Array(n * 128),
-    o_gate_2: new Float64Array(n * 128),
-    i_gate_2: new Float64Array(n * 128),
-    g_gate_2: new Float64Array(n * 128),
-    c_5: new Float64Array(n * 128),
-    f_gate_2: new Float64Array(n * 128),
-    h_2: new Float64Array(n * 128),
-    h_next_2: new Float64Array(n * 128),
-    x_t_2: new Float64Array(n * 32),
+    tanh_c: new Float64Array(n * 128),
+    o_gate: new Float64Array(n * 128),
+    i_gate: new Float64Array(n * 128),
+    g_gate: new Float64Array(n * 128),
+    c_4: new Float64Array(n * 128),
+    f_gate: new Float64Array(n * 128),
+    h: new Float64Array(n * 128),
+    h_next: new Float64Array(n * 128),
+    x_t: new Float64Array(n * 32),
     dh_next: new Float64Array(n * 128),
     do_pre: new Float64Array(n * 128),
     dc_next: new Float64Array(n * 128),
@@ -245,14 +224,14 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float64Array(n * 512),
     dh_2: new Float64Array(n * 128),
     dc_2: new Float64Array(n * 128),
-    add_2: new Float64Array(16384),
+    add: new Float64Array(16384),
     dlstm_bhh_2: new Float64Array(512),
-    add_3: new Float64Array(512),
-    add_4: new Float64Array(65536),
-    add_5: new Float64Array(512),
-    add_6: new Float64Array(7552),
+    add_2: new Float64Array(512),
+    add_3: new Float64Array(65536),
+    add_4: new Float64Array(512),
+    add_5: new Float64Array(7552),
     dbo_2: new Float64Array(59),
-    add_7: new Float64Array(59),
+    add_6: new Float64Array(59),
     dx_t: new Float64Array(n * 32),
   };
 }
@@ -276,6 +255,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
+  const tanh_c_steps = ws.tanh_c_steps;
+  const o_gate_steps = ws.o_gate_steps;
+  const i_gate_steps = ws.i_gate_steps;
+  const g_gate_steps = ws.g_gate_steps;
+  const c_steps = ws.c_steps;
+  const f_gate_steps = ws.f_gate_steps;
+  const h_steps = ws.h_steps;
+  const h_next_steps = ws.h_next_steps;
   const v1 = ws.v1;
   const v2 = ws.v2;
   const logProbs = ws.logProbs;
@@ -284,7 +271,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const x_t = ws.x_t;
   const matmul = ws.matmul;
   const gates = ws.gates;
+  const i_gate = ws.i_gate;
+  const f_gate = ws.f_gate;
+  const g_gate = ws.g_gate;
+  const o_gate = ws.o_gate;
   const c_next = ws.c_next;
+  const tanh_c = ws.tanh_c;
   const h_next = ws.h_next;
   const add = ws.add;
 
@@ -501,451 +493,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
         }
       }
       for (let i = 0; i < n; i++) {
-        // c_next = σ(gates[:, 128:256]) ⊙ c + σ(gates[:, 0:128]) ⊙ tanh(gates[:, 256:384])   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          const f_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
-          const mul = f_gate * c_2[i * 128 + j]!;
-          const i_gate = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
-          const g_gate = Math.tanh(gates[i * 512 + j + 256]!);
-          const mul_2 = i_gate * g_gate;
-          c_next[i * 128 + j] = mul + mul_2;
-        }
-        // h_next = σ(gates[:, 384:512]) ⊙ tanh(c_next)   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          const o_gate = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
-          const tanh_c = Math.tanh(c_next[i * 128 + j]!);
-          h_next[i * 128 + j] = o_gate * tanh_c;
-        }
-      }
-      // add = h_next·Wo + bo   (model.ts:23:32)
-      {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 59; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h_next[i * 128 + k]!;
-              const a$1 = h_next[i * 128 + k + 128]!;
-              const a$2 = h_next[i * 128 + k + 256]!;
-              const b$0 = Wo[k * 59 + j]!;
-              const b$1 = Wo[k * 59 + j + 1]!;
-              const b$2 = Wo[k * 59 + j + 2]!;
-              const b$3 = Wo[k * 59 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            add[i * 59 + j] = c$00 + bo[j]!;
-            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
-            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
-            add[(i + 1) * 59 + j + 1] = c$11 + bo[j + 1]!;
-            add[(i + 1) * 59 + j + 2] = c$12 + bo[j + 2]!;
-            add[(i + 1) * 59 + j + 3] = c$13 + bo[j + 3]!;
-            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
-            add[(i + 2) * 59 + j + 1] = c$21 + bo[j + 1]!;
-            add[(i + 2) * 59 + j + 2] = c$22 + bo[j + 2]!;
-            add[(i + 2) * 59 + j + 3] = c$23 + bo[j + 3]!;
-          }
-          for (; j < 59; j++) {
-            let c$00 = 0;
-            let c$10 = 0;
-            let c$20 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h_next[i * 128 + k]!;
-              const a$1 = h_next[i * 128 + k + 128]!;
-              const a$2 = h_next[i * 128 + k + 256]!;
-              const b$0 = Wo[k * 59 + j]!;
-              c$00 += a$0 * b$0;
-              c$10 += a$1 * b$0;
-              c$20 += a$2 * b$0;
-            }
-            add[i * 59 + j] = c$00 + bo[j]!;
-            add[(i + 1) * 59 + j] = c$10 + bo[j]!;
-            add[(i + 2) * 59 + j] = c$20 + bo[j]!;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 59; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h_next[i * 128 + k]!;
-              const b$0 = Wo[k * 59 + j]!;
-              const b$1 = Wo[k * 59 + j + 1]!;
-              const b$2 = Wo[k * 59 + j + 2]!;
-              const b$3 = Wo[k * 59 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            add[i * 59 + j] = c$00 + bo[j]!;
-            add[i * 59 + j + 1] = c$01 + bo[j + 1]!;
-            add[i * 59 + j + 2] = c$02 + bo[j + 2]!;
-            add[i * 59 + j + 3] = c$03 + bo[j + 3]!;
-          }
-          for (; j < 59; j++) {
-            let c$00 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h_next[i * 128 + k]!;
-              const b$0 = Wo[k * 59 + j]!;
-              c$00 += a$0 * b$0;
-            }
-            add[i * 59 + j] = c$00 + bo[j]!;
-          }
-        }
-      }
-      for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3]!;
-      for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
-      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5]!;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // logProbs = logSoftmax(ys)   (model.ts:28:20)
-    for (let r1 = 0; r1 < 64; r1++) {
-      let max = -Infinity;
-      for (let j_4 = 0; j_4 < 59; j_4++) if (ys[i * 3776 + r1 * 59 + j_4]! > max) max = ys[i * 3776 + r1 * 59 + j_4]!;
-      let sumExp = 0;
-      for (let j_4 = 0; j_4 < 59; j_4++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_4]! - max);
-      const logSum = Math.log(sumExp);
-      for (let j_5 = 0; j_5 < 59; j_5++)
-        logProbs[i * 3776 + r1 * 59 + j_5] = ys[i * 3776 + r1 * 59 + j_5]! - max - logSum;
-    }
-  }
-}
-
-/** The outputs the forward pass left in its workspace (fresh arrays). */
-function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
-  return { logProbs: ws.logProbs.slice(0, n * 3776) };
-}
-
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
-function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
-  const chars = toArray(inputs["chars"], "i32");
-  const next = toArray(inputs["next"], "i32");
-  const E = params["E"];
-  const lstm_Wih = params["lstm.Wih"];
-  const lstm_Whh = params["lstm.Whh"];
-  const lstm_bih = params["lstm.bih"];
-  const lstm_bhh = params["lstm.bhh"];
-  const Wo = params["Wo"];
-  const bo = params["bo"];
-  const ys = ws.ys;
-  const c_2 = C_CONST;
-  const c_3 = C_CONST_2;
-  const tanh_c_steps = ws.tanh_c_steps;
-  const o_gate_steps = ws.o_gate_steps;
-  const i_gate_steps = ws.i_gate_steps;
-  const g_gate_steps = ws.g_gate_steps;
-  const c_steps = ws.c_steps;
-  const f_gate_steps = ws.f_gate_steps;
-  const h_steps = ws.h_steps;
-  const h_next_steps = ws.h_next_steps;
-  const dlstm_Wih = ws.dlstm_Wih;
-  const dlstm_bih = ws.dlstm_bih;
-  const dlstm_Whh = ws.dlstm_Whh;
-  const dlstm_bhh = ws.dlstm_bhh;
-  const dWo = ws.dWo;
-  const dbo = ws.dbo;
-  const part = ws.part;
-  const v1 = ws.v1;
-  const v2 = ws.v2;
-  const logProbs = ws.logProbs;
-  const pick = ws.pick;
-  const broadcastTo = ws.broadcastTo;
-  const dlogProbs = ws.dlogProbs;
-  const softmax = ws.softmax;
-  const sum_2 = ws.sum_2;
-  const g1 = ws.g1;
-  const broadcastTo_2 = ws.broadcastTo_2;
-  const broadcastTo_3 = ws.broadcastTo_3;
-  const broadcastTo_4 = ws.broadcastTo_4;
-  const dE = ws.dE;
-  const h = ws.h;
-  const c_4 = ws.c_4;
-  const x_t = ws.x_t;
-  const matmul = ws.matmul;
-  const gates = ws.gates;
-  const i_gate = ws.i_gate;
-  const f_gate = ws.f_gate;
-  const g_gate = ws.g_gate;
-  const o_gate = ws.o_gate;
-  const c_next = ws.c_next;
-  const tanh_c = ws.tanh_c;
-  const h_next = ws.h_next;
-  const add = ws.add;
-  const dh = ws.dh;
-  const dc = ws.dc;
-  const dy0 = ws.dy0;
-  const tanh_c_2 = ws.tanh_c_2;
-  const o_gate_2 = ws.o_gate_2;
-  const i_gate_2 = ws.i_gate_2;
-  const g_gate_2 = ws.g_gate_2;
-  const c_5 = ws.c_5;
-  const f_gate_2 = ws.f_gate_2;
-  const h_2 = ws.h_2;
-  const h_next_2 = ws.h_next_2;
-  const x_t_2 = ws.x_t_2;
-  const dh_next = ws.dh_next;
-  const do_pre = ws.do_pre;
-  const dc_next = ws.dc_next;
-  const dg_pre = ws.dg_pre;
-  const df_pre = ws.df_pre;
-  const di_pre = ws.di_pre;
-  const dgates = ws.dgates;
-  const dh_2 = ws.dh_2;
-  const dc_2 = ws.dc_2;
-  const add_2 = ws.add_2;
-  const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_3 = ws.add_3;
-  const add_4 = ws.add_4;
-  const add_5 = ws.add_5;
-  const add_6 = ws.add_6;
-  const dbo_2 = ws.dbo_2;
-  const add_7 = ws.add_7;
-  const dx_t = ws.dx_t;
-
-  // v2 = E[chars]   (model.ts:26:36)
-  {
-    for (let i0 = 0; i0 < n; i0++) {
-      for (let i1 = 0; i1 < 64; i1++) {
-        const row = chars[i0 * 64 + i1]!;
-        for (let i2 = 0; i2 < 32; i2++) {
-          v2[i0 * 2048 + i1 * 32 + i2] = E[row * 32 + i2]!;
-        }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // v1 = 0   (model.ts:25:22)
-    for (let j = 0; j < 128; j++) {
-      v1[i * 128 + j] = 0;
-    }
-  }
-  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
-  {
-    for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
-    for (let k_3 = 0; k_3 < n * 128; k_3++) c_4[k_3] = v1[k_3]!;
-    for (let t = 0; t < 64; t++) {
-      for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
-      // matmul = h·lstm.Whh   (model.ts:22:15)
-      {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h[i * 128 + k]!;
-              const a$1 = h[i * 128 + k + 128]!;
-              const a$2 = h[i * 128 + k + 256]!;
-              const b$0 = lstm_Whh[k * 512 + j]!;
-              const b$1 = lstm_Whh[k * 512 + j + 1]!;
-              const b$2 = lstm_Whh[k * 512 + j + 2]!;
-              const b$3 = lstm_Whh[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            matmul[i * 512 + j] = c$00;
-            matmul[i * 512 + j + 1] = c$01;
-            matmul[i * 512 + j + 2] = c$02;
-            matmul[i * 512 + j + 3] = c$03;
-            matmul[(i + 1) * 512 + j] = c$10;
-            matmul[(i + 1) * 512 + j + 1] = c$11;
-            matmul[(i + 1) * 512 + j + 2] = c$12;
-            matmul[(i + 1) * 512 + j + 3] = c$13;
-            matmul[(i + 2) * 512 + j] = c$20;
-            matmul[(i + 2) * 512 + j + 1] = c$21;
-            matmul[(i + 2) * 512 + j + 2] = c$22;
-            matmul[(i + 2) * 512 + j + 3] = c$23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < 128; k++) {
-              const a$0 = h[i * 128 + k]!;
-              const b$0 = lstm_Whh[k * 512 + j]!;
-              const b$1 = lstm_Whh[k * 512 + j + 1]!;
-              const b$2 = lstm_Whh[k * 512 + j + 2]!;
-              const b$3 = lstm_Whh[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            matmul[i * 512 + j] = c$00;
-            matmul[i * 512 + j + 1] = c$01;
-            matmul[i * 512 + j + 2] = c$02;
-            matmul[i * 512 + j + 3] = c$03;
-          }
-        }
-      }
-      // gates = x_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:22:15)
-      {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < 32; k++) {
-              const a$0 = x_t[i * 32 + k]!;
-              const a$1 = x_t[i * 32 + k + 32]!;
-              const a$2 = x_t[i * 32 + k + 64]!;
-              const b$0 = lstm_Wih[k * 512 + j]!;
-              const b$1 = lstm_Wih[k * 512 + j + 1]!;
-              const b$2 = lstm_Wih[k * 512 + j + 2]!;
-              const b$3 = lstm_Wih[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            const add_00 = c$00 + lstm_bih[j]!;
-            const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
-            gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c$01 + lstm_bih[j + 1]!;
-            const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c$02 + lstm_bih[j + 2]!;
-            const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c$03 + lstm_bih[j + 3]!;
-            const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c$10 + lstm_bih[j]!;
-            const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
-            gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c$11 + lstm_bih[j + 1]!;
-            const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c$12 + lstm_bih[j + 2]!;
-            const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c$13 + lstm_bih[j + 3]!;
-            const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c$20 + lstm_bih[j]!;
-            const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
-            gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c$21 + lstm_bih[j + 1]!;
-            const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c$22 + lstm_bih[j + 2]!;
-            const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c$23 + lstm_bih[j + 3]!;
-            const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < 32; k++) {
-              const a$0 = x_t[i * 32 + k]!;
-              const b$0 = lstm_Wih[k * 512 + j]!;
-              const b$1 = lstm_Wih[k * 512 + j + 1]!;
-              const b$2 = lstm_Wih[k * 512 + j + 2]!;
-              const b$3 = lstm_Wih[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            const add_00_3 = c$00 + lstm_bih[j]!;
-            const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
-            gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c$01 + lstm_bih[j + 1]!;
-            const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c$02 + lstm_bih[j + 2]!;
-            const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c$03 + lstm_bih[j + 3]!;
-            const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[i * 512 + j + 3] = add_03_3 + add_03_4;
-          }
-        }
-      }
-      for (let i = 0; i < n; i++) {
         // i_gate = σ(gates[:, 0:128])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
           i_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
@@ -964,9 +511,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         }
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const mul_2 = f_gate[i * 128 + j]! * c_4[i * 128 + j]!;
-          const mul_3 = i_gate[i * 128 + j]! * g_gate[i * 128 + j]!;
-          c_next[i * 128 + j] = mul_2 + mul_3;
+          const mul = f_gate[i * 128 + j]! * c_2[i * 128 + j]!;
+          const mul_2 = i_gate[i * 128 + j]! * g_gate[i * 128 + j]!;
+          c_next[i * 128 + j] = mul + mul_2;
         }
         // tanh_c = tanh(c_next)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
@@ -1092,7 +639,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_7 = 0; i_7 < n; i_7++)
         for (let j_7 = 0; j_7 < 128; j_7++) g_gate_steps[(i_7 * 64 + t) * 128 + j_7] = g_gate[i_7 * 128 + j_7]!;
       for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 128; j_8++) c_steps[(i_8 * 64 + t) * 128 + j_8] = c_4[i_8 * 128 + j_8]!;
+        for (let j_8 = 0; j_8 < 128; j_8++) c_steps[(i_8 * 64 + t) * 128 + j_8] = c_2[i_8 * 128 + j_8]!;
       for (let i_9 = 0; i_9 < n; i_9++)
         for (let j_9 = 0; j_9 < 128; j_9++) f_gate_steps[(i_9 * 64 + t) * 128 + j_9] = f_gate[i_9 * 128 + j_9]!;
       for (let i_10 = 0; i_10 < n; i_10++)
@@ -1100,9 +647,99 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_11 = 0; i_11 < n; i_11++)
         for (let j_11 = 0; j_11 < 128; j_11++) h_next_steps[(i_11 * 64 + t) * 128 + j_11] = h_next[i_11 * 128 + j_11]!;
       for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
-      for (let k_5 = 0; k_5 < n * 128; k_5++) c_4[k_5] = c_next[k_5]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5]!;
     }
   }
+  for (let i = 0; i < n; i++) {
+    // logProbs = logSoftmax(ys)   (model.ts:28:20)
+    for (let r1 = 0; r1 < 64; r1++) {
+      let max = -Infinity;
+      for (let j_12 = 0; j_12 < 59; j_12++)
+        if (ys[i * 3776 + r1 * 59 + j_12]! > max) max = ys[i * 3776 + r1 * 59 + j_12]!;
+      let sumExp = 0;
+      for (let j_12 = 0; j_12 < 59; j_12++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_12]! - max);
+      const logSum = Math.log(sumExp);
+      for (let j_13 = 0; j_13 < 59; j_13++)
+        logProbs[i * 3776 + r1 * 59 + j_13] = ys[i * 3776 + r1 * 59 + j_13]! - max - logSum;
+    }
+  }
+}
+
+/** The outputs the forward pass left in its workspace (fresh arrays). */
+function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
+  return { logProbs: ws.logProbs.slice(0, n * 3776) };
+}
+
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
+function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
+  const chars = toArray(inputs["chars"], "i32");
+  const next = toArray(inputs["next"], "i32");
+  const v1 = ws.forward.v1;
+  const v2 = ws.forward.v2;
+  const ys = ws.forward.ys;
+  const logProbs = ws.forward.logProbs;
+  const tanh_c_steps = ws.forward.tanh_c_steps;
+  const o_gate_steps = ws.forward.o_gate_steps;
+  const i_gate_steps = ws.forward.i_gate_steps;
+  const g_gate_steps = ws.forward.g_gate_steps;
+  const c_steps = ws.forward.c_steps;
+  const f_gate_steps = ws.forward.f_gate_steps;
+  const h_steps = ws.forward.h_steps;
+  const h_next_steps = ws.forward.h_next_steps;
+  const lstm_Wih = params["lstm.Wih"];
+  const lstm_Whh = params["lstm.Whh"];
+  const Wo = params["Wo"];
+  const c_2 = C_CONST;
+  const c_3 = C_CONST_2;
+  const dlstm_Wih = ws.dlstm_Wih;
+  const dlstm_bih = ws.dlstm_bih;
+  const dlstm_Whh = ws.dlstm_Whh;
+  const dlstm_bhh = ws.dlstm_bhh;
+  const dWo = ws.dWo;
+  const dbo = ws.dbo;
+  const part = ws.part;
+  const pick = ws.pick;
+  const broadcastTo = ws.broadcastTo;
+  const dlogProbs = ws.dlogProbs;
+  const softmax = ws.softmax;
+  const sum_2 = ws.sum_2;
+  const g1 = ws.g1;
+  const broadcastTo_2 = ws.broadcastTo_2;
+  const broadcastTo_3 = ws.broadcastTo_3;
+  const broadcastTo_4 = ws.broadcastTo_4;
+  const dE = ws.dE;
+  const dh = ws.dh;
+  const dc = ws.dc;
+  const dy0 = ws.dy0;
+  const tanh_c = ws.tanh_c;
+  const o_gate = ws.o_gate;
+  const i_gate = ws.i_gate;
+  const g_gate = ws.g_gate;
+  const c_4 = ws.c_4;
+  const f_gate = ws.f_gate;
+  const h = ws.h;
+  const h_next = ws.h_next;
+  const x_t = ws.x_t;
+  const dh_next = ws.dh_next;
+  const do_pre = ws.do_pre;
+  const dc_next = ws.dc_next;
+  const dg_pre = ws.dg_pre;
+  const df_pre = ws.df_pre;
+  const di_pre = ws.di_pre;
+  const dgates = ws.dgates;
+  const dh_2 = ws.dh_2;
+  const dc_2 = ws.dc_2;
+  const add = ws.add;
+  const dlstm_bhh_2 = ws.dlstm_bhh_2;
+  const add_2 = ws.add_2;
+  const add_3 = ws.add_3;
+  const add_4 = ws.add_4;
+  const add_5 = ws.add_5;
+  const dbo_2 = ws.dbo_2;
+  const add_6 = ws.add_6;
+  const dx_t = ws.dx_t;
+
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
   // div_2 = (-1) / mul   (div', model.ts:29:20)
@@ -1128,20 +765,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum = 0;
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
-    // logProbs = logSoftmax(ys)   (model.ts:28:20)
-    for (let r1 = 0; r1 < 64; r1++) {
-      let max = -Infinity;
-      for (let j_12 = 0; j_12 < 59; j_12++)
-        if (ys[i * 3776 + r1 * 59 + j_12]! > max) max = ys[i * 3776 + r1 * 59 + j_12]!;
-      let sumExp = 0;
-      for (let j_12 = 0; j_12 < 59; j_12++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_12]! - max);
-      const logSum = Math.log(sumExp);
-      for (let j_13 = 0; j_13 < 59; j_13++)
-        logProbs[i * 3776 + r1 * 59 + j_13] = ys[i * 3776 + r1 * 59 + j_13]! - max - logSum;
-    }
+    // ──── loss ────
     // pick = pick(logProbs, next)   (model.ts:29:25)
-    for (let r1_2 = 0; r1_2 < 64; r1_2++) {
-      pick[i * 64 + r1_2] = logProbs[i * 3776 + r1_2 * 59 + next[i * 64 + r1_2]!]!;
+    for (let r1 = 0; r1 < 64; r1++) {
+      pick[i * 64 + r1] = logProbs[i * 3776 + r1 * 59 + next[i * 64 + r1]!]!;
     }
     // sum = Σ pick   (model.ts:29:20)
     for (let j = 0; j < 64; j++) {
@@ -1153,19 +780,19 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       broadcastTo[i * 64 + j] = div_2;
     }
     // dlogProbs = onehot(next) ⊙ broadcastTo   (pick', model.ts:29:25)
-    for (let r1_3 = 0; r1_3 < 64; r1_3++) {
-      for (let j_14 = 0; j_14 < 59; j_14++)
-        dlogProbs[i * 3776 + r1_3 * 59 + j_14] = next[i * 64 + r1_3]! === j_14 ? broadcastTo[i * 64 + r1_3]! : 0;
+    for (let r1_2 = 0; r1_2 < 64; r1_2++) {
+      for (let j_2 = 0; j_2 < 59; j_2++)
+        dlogProbs[i * 3776 + r1_2 * 59 + j_2] = next[i * 64 + r1_2]! === j_2 ? broadcastTo[i * 64 + r1_2]! : 0;
     }
     // softmax = softmax(ys)   (logSoftmax', model.ts:28:20)
-    for (let r1_4 = 0; r1_4 < 64; r1_4++) {
-      let max_2 = -Infinity;
-      for (let j_15 = 0; j_15 < 59; j_15++)
-        if (ys[i * 3776 + r1_4 * 59 + j_15]! > max_2) max_2 = ys[i * 3776 + r1_4 * 59 + j_15]!;
-      let sumExp_2 = 0;
-      for (let j_15 = 0; j_15 < 59; j_15++) sumExp_2 += Math.exp(ys[i * 3776 + r1_4 * 59 + j_15]! - max_2);
-      for (let j_16 = 0; j_16 < 59; j_16++)
-        softmax[i * 3776 + r1_4 * 59 + j_16] = Math.exp(ys[i * 3776 + r1_4 * 59 + j_16]! - max_2) / sumExp_2;
+    for (let r1_3 = 0; r1_3 < 64; r1_3++) {
+      let max = -Infinity;
+      for (let j_3 = 0; j_3 < 59; j_3++)
+        if (ys[i * 3776 + r1_3 * 59 + j_3]! > max) max = ys[i * 3776 + r1_3 * 59 + j_3]!;
+      let sumExp = 0;
+      for (let j_3 = 0; j_3 < 59; j_3++) sumExp += Math.exp(ys[i * 3776 + r1_3 * 59 + j_3]! - max);
+      for (let j_4 = 0; j_4 < 59; j_4++)
+        softmax[i * 3776 + r1_3 * 59 + j_4] = Math.exp(ys[i * 3776 + r1_3 * 59 + j_4]! - max) / sumExp;
     }
     // sum_2 = Σ_axis2 dlogProbs   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
@@ -1176,8 +803,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // g1 = dlogProbs − (softmax ⊙ sum_2)   (logSoftmax', model.ts:28:20)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 59; k++) {
-        const mul_4 = softmax[i * 3776 + j * 59 + k]! * sum_2[i * 64 + j]!;
-        g1[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_4;
+        const mul_2 = softmax[i * 3776 + j * 59 + k]! * sum_2[i * 64 + j]!;
+        g1[i * 3776 + j * 59 + k] = dlogProbs[i * 3776 + j * 59 + k]! - mul_2;
       }
     }
   }
@@ -1187,41 +814,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const loss = -div;
   // g2 = scanᴿ_{t=1..64}(v1, v1, broadcastTo_2, c_2, broadcastTo_3, c_2, broadcastTo_4, c_3; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, v2, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
   {
-    for (let k_6 = 0; k_6 < n * 128; k_6++) dh[k_6] = v1[k_6]!;
-    for (let k_7 = 0; k_7 < n * 128; k_7++) dc[k_7] = v1[k_7]!;
-    for (let k_8 = 0; k_8 < 16384; k_8++) dlstm_Wih[k_8] = broadcastTo_2[k_8]!;
-    for (let k_9 = 0; k_9 < 512; k_9++) dlstm_bih[k_9] = c_2[k_9]!;
-    for (let k_10 = 0; k_10 < 65536; k_10++) dlstm_Whh[k_10] = broadcastTo_3[k_10]!;
-    for (let k_11 = 0; k_11 < 512; k_11++) dlstm_bhh[k_11] = c_2[k_11]!;
-    for (let k_12 = 0; k_12 < 7552; k_12++) dWo[k_12] = broadcastTo_4[k_12]!;
-    for (let k_13 = 0; k_13 < 59; k_13++) dbo[k_13] = c_3[k_13]!;
-    for (let t_2 = 63; t_2 >= 0; t_2--) {
-      for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_17 = 0; j_17 < 59; j_17++) dy0[i_12 * 59 + j_17] = g1[(i_12 * 64 + t_2) * 59 + j_17]!;
-      for (let i_13 = 0; i_13 < n; i_13++)
-        for (let j_18 = 0; j_18 < 128; j_18++)
-          tanh_c_2[i_13 * 128 + j_18] = tanh_c_steps[(i_13 * 64 + t_2) * 128 + j_18]!;
-      for (let i_14 = 0; i_14 < n; i_14++)
-        for (let j_19 = 0; j_19 < 128; j_19++)
-          o_gate_2[i_14 * 128 + j_19] = o_gate_steps[(i_14 * 64 + t_2) * 128 + j_19]!;
-      for (let i_15 = 0; i_15 < n; i_15++)
-        for (let j_20 = 0; j_20 < 128; j_20++)
-          i_gate_2[i_15 * 128 + j_20] = i_gate_steps[(i_15 * 64 + t_2) * 128 + j_20]!;
-      for (let i_16 = 0; i_16 < n; i_16++)
-        for (let j_21 = 0; j_21 < 128; j_21++)
-          g_gate_2[i_16 * 128 + j_21] = g_gate_steps[(i_16 * 64 + t_2) * 128 + j_21]!;
-      for (let i_17 = 0; i_17 < n; i_17++)
-        for (let j_22 = 0; j_22 < 128; j_22++) c_5[i_17 * 128 + j_22] = c_steps[(i_17 * 64 + t_2) * 128 + j_22]!;
-      for (let i_18 = 0; i_18 < n; i_18++)
-        for (let j_23 = 0; j_23 < 128; j_23++)
-          f_gate_2[i_18 * 128 + j_23] = f_gate_steps[(i_18 * 64 + t_2) * 128 + j_23]!;
-      for (let i_19 = 0; i_19 < n; i_19++)
-        for (let j_24 = 0; j_24 < 128; j_24++) h_2[i_19 * 128 + j_24] = h_steps[(i_19 * 64 + t_2) * 128 + j_24]!;
-      for (let i_20 = 0; i_20 < n; i_20++)
-        for (let j_25 = 0; j_25 < 128; j_25++)
-          h_next_2[i_20 * 128 + j_25] = h_next_steps[(i_20 * 64 + t_2) * 128 + j_25]!;
-      for (let i_21 = 0; i_21 < n; i_21++)
-        for (let j_26 = 0; j_26 < 32; j_26++) x_t_2[i_21 * 32 + j_26] = v2[(i_21 * 64 + t_2) * 32 + j_26]!;
+    for (let k_2 = 0; k_2 < n * 128; k_2++) dh[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 128; k_3++) dc[k_3] = v1[k_3]!;
+    for (let k_4 = 0; k_4 < 16384; k_4++) dlstm_Wih[k_4] = broadcastTo_2[k_4]!;
+    for (let k_5 = 0; k_5 < 512; k_5++) dlstm_bih[k_5] = c_2[k_5]!;
+    for (let k_6 = 0; k_6 < 65536; k_6++) dlstm_Whh[k_6] = broadcastTo_3[k_6]!;
+    for (let k_7 = 0; k_7 < 512; k_7++) dlstm_bhh[k_7] = c_2[k_7]!;
+    for (let k_8 = 0; k_8 < 7552; k_8++) dWo[k_8] = broadcastTo_4[k_8]!;
+    for (let k_9 = 0; k_9 < 59; k_9++) dbo[k_9] = c_3[k_9]!;
+    for (let t = 63; t >= 0; t--) {
+      for (let i_2 = 0; i_2 < n; i_2++)
+        for (let j_5 = 0; j_5 < 59; j_5++) dy0[i_2 * 59 + j_5] = g1[(i_2 * 64 + t) * 59 + j_5]!;
+      for (let i_3 = 0; i_3 < n; i_3++)
+        for (let j_6 = 0; j_6 < 128; j_6++) tanh_c[i_3 * 128 + j_6] = tanh_c_steps[(i_3 * 64 + t) * 128 + j_6]!;
+      for (let i_4 = 0; i_4 < n; i_4++)
+        for (let j_7 = 0; j_7 < 128; j_7++) o_gate[i_4 * 128 + j_7] = o_gate_steps[(i_4 * 64 + t) * 128 + j_7]!;
+      for (let i_5 = 0; i_5 < n; i_5++)
+        for (let j_8 = 0; j_8 < 128; j_8++) i_gate[i_5 * 128 + j_8] = i_gate_steps[(i_5 * 64 + t) * 128 + j_8]!;
+      for (let i_6 = 0; i_6 < n; i_6++)
+        for (let j_9 = 0; j_9 < 128; j_9++) g_gate[i_6 * 128 + j_9] = g_gate_steps[(i_6 * 64 + t) * 128 + j_9]!;
+      for (let i_7 = 0; i_7 < n; i_7++)
+        for (let j_10 = 0; j_10 < 128; j_10++) c_4[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
+      for (let i_8 = 0; i_8 < n; i_8++)
+        for (let j_11 = 0; j_11 < 128; j_11++) f_gate[i_8 * 128 + j_11] = f_gate_steps[(i_8 * 64 + t) * 128 + j_11]!;
+      for (let i_9 = 0; i_9 < n; i_9++)
+        for (let j_12 = 0; j_12 < 128; j_12++) h[i_9 * 128 + j_12] = h_steps[(i_9 * 64 + t) * 128 + j_12]!;
+      for (let i_10 = 0; i_10 < n; i_10++)
+        for (let j_13 = 0; j_13 < 128; j_13++) h_next[i_10 * 128 + j_13] = h_next_steps[(i_10 * 64 + t) * 128 + j_13]!;
+      for (let i_11 = 0; i_11 < n; i_11++)
+        for (let j_14 = 0; j_14 < 32; j_14++) x_t[i_11 * 32 + j_14] = v2[(i_11 * 64 + t) * 32 + j_14]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         let i = 0;
@@ -1303,61 +924,61 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i = 0; i < n; i++) {
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const do_gate = dh_next[i * 128 + j]! * tanh_c_2[i * 128 + j]!;
-          const sub = 1 - o_gate_2[i * 128 + j]!;
-          const mul_5 = o_gate_2[i * 128 + j]! * sub;
-          do_pre[i * 128 + j] = do_gate * mul_5;
+          const do_gate = dh_next[i * 128 + j]! * tanh_c[i * 128 + j]!;
+          const sub = 1 - o_gate[i * 128 + j]!;
+          const mul_3 = o_gate[i * 128 + j]! * sub;
+          do_pre[i * 128 + j] = do_gate * mul_3;
         }
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dtanh_c = dh_next[i * 128 + j]! * o_gate_2[i * 128 + j]!;
-          const tanh_c_3 = tanh_c_2[i * 128 + j]!;
-          const square = tanh_c_3 * tanh_c_3;
+          const dtanh_c = dh_next[i * 128 + j]! * o_gate[i * 128 + j]!;
+          const tanh_c_2 = tanh_c[i * 128 + j]!;
+          const square = tanh_c_2 * tanh_c_2;
           const sub_2 = 1 - square;
-          const mul_6 = dtanh_c * sub_2;
-          dc_next[i * 128 + j] = dc[i * 128 + j]! + mul_6;
+          const mul_4 = dtanh_c * sub_2;
+          dc_next[i * 128 + j] = dc[i * 128 + j]! + mul_4;
         }
         // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dg_gate = dc_next[i * 128 + j]! * i_gate_2[i * 128 + j]!;
-          const g_gate_3 = g_gate_2[i * 128 + j]!;
-          const square_2 = g_gate_3 * g_gate_3;
+          const dg_gate = dc_next[i * 128 + j]! * i_gate[i * 128 + j]!;
+          const g_gate_2 = g_gate[i * 128 + j]!;
+          const square_2 = g_gate_2 * g_gate_2;
           const sub_3 = 1 - square_2;
           dg_pre[i * 128 + j] = dg_gate * sub_3;
         }
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const df_gate = dc_next[i * 128 + j]! * c_5[i * 128 + j]!;
-          const sub_4 = 1 - f_gate_2[i * 128 + j]!;
-          const mul_7 = f_gate_2[i * 128 + j]! * sub_4;
-          df_pre[i * 128 + j] = df_gate * mul_7;
+          const df_gate = dc_next[i * 128 + j]! * c_4[i * 128 + j]!;
+          const sub_4 = 1 - f_gate[i * 128 + j]!;
+          const mul_5 = f_gate[i * 128 + j]! * sub_4;
+          df_pre[i * 128 + j] = df_gate * mul_5;
         }
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const di_gate = dc_next[i * 128 + j]! * g_gate_2[i * 128 + j]!;
-          const sub_5 = 1 - i_gate_2[i * 128 + j]!;
-          const mul_8 = i_gate_2[i * 128 + j]! * sub_5;
-          di_pre[i * 128 + j] = di_gate * mul_8;
+          const di_gate = dc_next[i * 128 + j]! * g_gate[i * 128 + j]!;
+          const sub_5 = 1 - i_gate[i * 128 + j]!;
+          const mul_6 = i_gate[i * 128 + j]! * sub_5;
+          di_pre[i * 128 + j] = di_gate * mul_6;
         }
         // dc = dc_next ⊙ f_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          dc_2[i * 128 + j] = dc_next[i * 128 + j]! * f_gate_2[i * 128 + j]!;
+          dc_2[i * 128 + j] = dc_next[i * 128 + j]! * f_gate[i * 128 + j]!;
         }
       }
       // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:22:15)
       {
-        for (let i0_2 = 0; i0_2 < n; i0_2++) {
-          for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + i1_2] = di_pre[i0_2 * 128 + i1_2]!;
+        for (let i0 = 0; i0 < n; i0++) {
+          for (let i1 = 0; i1 < 128; i1++) {
+            dgates[i0 * 512 + i1] = di_pre[i0 * 128 + i1]!;
           }
-          for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 128)] = df_pre[i0_2 * 128 + i1_2]!;
+          for (let i1 = 0; i1 < 128; i1++) {
+            dgates[i0 * 512 + (i1 + 128)] = df_pre[i0 * 128 + i1]!;
           }
-          for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 256)] = dg_pre[i0_2 * 128 + i1_2]!;
+          for (let i1 = 0; i1 < 128; i1++) {
+            dgates[i0 * 512 + (i1 + 256)] = dg_pre[i0 * 128 + i1]!;
           }
-          for (let i1_2 = 0; i1_2 < 128; i1_2++) {
-            dgates[i0_2 * 512 + (i1_2 + 384)] = do_pre[i0_2 * 128 + i1_2]!;
+          for (let i1 = 0; i1 < 128; i1++) {
+            dgates[i0 * 512 + (i1 + 384)] = do_pre[i0 * 128 + i1]!;
           }
         }
       }
@@ -1439,7 +1060,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      // add_2 = Σ∂lstm.Wih + x_tᵀ·dgates
+      // add = Σ∂lstm.Wih + x_tᵀ·dgates
       {
         let i = 0;
         for (; i + 2 < 32; i += 3) {
@@ -1458,9 +1079,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 = 0,
               c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = x_t_2[i + k * 32]!;
-              const a$1 = x_t_2[i + k * 32 + 1]!;
-              const a$2 = x_t_2[i + k * 32 + 2]!;
+              const a$0 = x_t[i + k * 32]!;
+              const a$1 = x_t[i + k * 32 + 1]!;
+              const a$2 = x_t[i + k * 32 + 2]!;
               const b$0 = dgates[k * 512 + j]!;
               const b$1 = dgates[k * 512 + j + 1]!;
               const b$2 = dgates[k * 512 + j + 2]!;
@@ -1478,18 +1099,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 += a$2 * b$2;
               c$23 += a$2 * b$3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
-            add_2[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c$10;
-            add_2[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c$11;
-            add_2[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c$12;
-            add_2[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c$13;
-            add_2[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c$20;
-            add_2[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c$21;
-            add_2[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c$22;
-            add_2[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c$23;
+            add[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
+            add[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
+            add[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
+            add[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
+            add[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c$10;
+            add[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c$11;
+            add[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c$12;
+            add[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c$13;
+            add[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c$20;
+            add[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c$21;
+            add[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c$22;
+            add[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c$23;
           }
         }
         for (; i < 32; i++) {
@@ -1500,7 +1121,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 = 0,
               c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = x_t_2[i + k * 32]!;
+              const a$0 = x_t[i + k * 32]!;
               const b$0 = dgates[k * 512 + j]!;
               const b$1 = dgates[k * 512 + j + 1]!;
               const b$2 = dgates[k * 512 + j + 2]!;
@@ -1510,14 +1131,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 += a$0 * b$2;
               c$03 += a$0 * b$3;
             }
-            add_2[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
-            add_2[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
-            add_2[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
-            add_2[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
+            add[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
+            add[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
+            add[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
+            add[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
           }
         }
       }
-      // add_4 = Σ∂lstm.Whh + hᵀ·dgates
+      // add_3 = Σ∂lstm.Whh + hᵀ·dgates
       {
         let i = 0;
         for (; i + 2 < 128; i += 3) {
@@ -1536,9 +1157,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 = 0,
               c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_2[i + k * 128]!;
-              const a$1 = h_2[i + k * 128 + 1]!;
-              const a$2 = h_2[i + k * 128 + 2]!;
+              const a$0 = h[i + k * 128]!;
+              const a$1 = h[i + k * 128 + 1]!;
+              const a$2 = h[i + k * 128 + 2]!;
               const b$0 = dgates[k * 512 + j]!;
               const b$1 = dgates[k * 512 + j + 1]!;
               const b$2 = dgates[k * 512 + j + 2]!;
@@ -1556,18 +1177,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 += a$2 * b$2;
               c$23 += a$2 * b$3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
-            add_4[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c$10;
-            add_4[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c$11;
-            add_4[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c$12;
-            add_4[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c$13;
-            add_4[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c$20;
-            add_4[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c$21;
-            add_4[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c$22;
-            add_4[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c$23;
+            add_3[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
+            add_3[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
+            add_3[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
+            add_3[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
+            add_3[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c$10;
+            add_3[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c$11;
+            add_3[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c$12;
+            add_3[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c$13;
+            add_3[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c$20;
+            add_3[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c$21;
+            add_3[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c$22;
+            add_3[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c$23;
           }
         }
         for (; i < 128; i++) {
@@ -1578,7 +1199,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 = 0,
               c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_2[i + k * 128]!;
+              const a$0 = h[i + k * 128]!;
               const b$0 = dgates[k * 512 + j]!;
               const b$1 = dgates[k * 512 + j + 1]!;
               const b$2 = dgates[k * 512 + j + 2]!;
@@ -1588,14 +1209,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 += a$0 * b$2;
               c$03 += a$0 * b$3;
             }
-            add_4[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
-            add_4[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
-            add_4[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
-            add_4[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
+            add_3[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
+            add_3[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
+            add_3[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
+            add_3[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
           }
         }
       }
-      // add_6 = Σ∂Wo + h_nextᵀ·dy0
+      // add_5 = Σ∂Wo + h_nextᵀ·dy0
       {
         let i = 0;
         for (; i + 2 < 128; i += 3) {
@@ -1614,9 +1235,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 = 0,
               c$23 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_next_2[i + k * 128]!;
-              const a$1 = h_next_2[i + k * 128 + 1]!;
-              const a$2 = h_next_2[i + k * 128 + 2]!;
+              const a$0 = h_next[i + k * 128]!;
+              const a$1 = h_next[i + k * 128 + 1]!;
+              const a$2 = h_next[i + k * 128 + 2]!;
               const b$0 = dy0[k * 59 + j]!;
               const b$1 = dy0[k * 59 + j + 1]!;
               const b$2 = dy0[k * 59 + j + 2]!;
@@ -1634,35 +1255,35 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$22 += a$2 * b$2;
               c$23 += a$2 * b$3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
-            add_6[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c$11;
-            add_6[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c$12;
-            add_6[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c$13;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
-            add_6[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c$21;
-            add_6[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c$22;
-            add_6[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c$23;
+            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_5[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
+            add_5[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
+            add_5[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
+            add_5[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
+            add_5[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c$11;
+            add_5[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c$12;
+            add_5[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c$13;
+            add_5[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
+            add_5[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c$21;
+            add_5[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c$22;
+            add_5[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c$23;
           }
           for (; j < 59; j++) {
             let c$00 = 0;
             let c$10 = 0;
             let c$20 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_next_2[i + k * 128]!;
-              const a$1 = h_next_2[i + k * 128 + 1]!;
-              const a$2 = h_next_2[i + k * 128 + 2]!;
+              const a$0 = h_next[i + k * 128]!;
+              const a$1 = h_next[i + k * 128 + 1]!;
+              const a$2 = h_next[i + k * 128 + 2]!;
               const b$0 = dy0[k * 59 + j]!;
               c$00 += a$0 * b$0;
               c$10 += a$1 * b$0;
               c$20 += a$2 * b$0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_6[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
-            add_6[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
+            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_5[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
+            add_5[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
           }
         }
         for (; i < 128; i++) {
@@ -1673,7 +1294,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 = 0,
               c$03 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_next_2[i + k * 128]!;
+              const a$0 = h_next[i + k * 128]!;
               const b$0 = dy0[k * 59 + j]!;
               const b$1 = dy0[k * 59 + j + 1]!;
               const b$2 = dy0[k * 59 + j + 2]!;
@@ -1683,19 +1304,19 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               c$02 += a$0 * b$2;
               c$03 += a$0 * b$3;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_6[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
-            add_6[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
-            add_6[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
+            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_5[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
+            add_5[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
+            add_5[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
           }
           for (; j < 59; j++) {
             let c$00 = 0;
             for (let k = 0; k < n; k++) {
-              const a$0 = h_next_2[i + k * 128]!;
+              const a$0 = h_next[i + k * 128]!;
               const b$0 = dy0[k * 59 + j]!;
               c$00 += a$0 * b$0;
             }
-            add_6[i * 59 + j] = dWo[i * 59 + j]! + c$00;
+            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
           }
         }
       }
@@ -1789,38 +1410,38 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           dbo_2[j]! += dy0[i * 59 + j]!;
         }
       }
-      // add_3 = Σ∂lstm.bih + dlstm.bhh
+      // add_2 = Σ∂lstm.bih + dlstm.bhh
       for (let i = 0; i < 512; i++) {
-        add_3[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
+        add_2[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
       }
-      // add_5 = Σ∂lstm.bhh + dlstm.bhh
+      // add_4 = Σ∂lstm.bhh + dlstm.bhh
       for (let i = 0; i < 512; i++) {
-        add_5[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
+        add_4[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
       }
-      // add_7 = Σ∂bo + dbo
+      // add_6 = Σ∂bo + dbo
       for (let i = 0; i < 59; i++) {
-        add_7[i] = dbo[i]! + dbo_2[i]!;
+        add_6[i] = dbo[i]! + dbo_2[i]!;
       }
-      for (let i_22 = 0; i_22 < n; i_22++)
-        for (let j_27 = 0; j_27 < 32; j_27++) part[(i_22 * 64 + t_2) * 32 + j_27] = dx_t[i_22 * 32 + j_27]!;
-      for (let k_14 = 0; k_14 < n * 128; k_14++) dh[k_14] = dh_2[k_14]!;
-      for (let k_15 = 0; k_15 < n * 128; k_15++) dc[k_15] = dc_2[k_15]!;
-      for (let k_16 = 0; k_16 < 16384; k_16++) dlstm_Wih[k_16] = add_2[k_16]!;
-      for (let k_17 = 0; k_17 < 512; k_17++) dlstm_bih[k_17] = add_3[k_17]!;
-      for (let k_18 = 0; k_18 < 65536; k_18++) dlstm_Whh[k_18] = add_4[k_18]!;
-      for (let k_19 = 0; k_19 < 512; k_19++) dlstm_bhh[k_19] = add_5[k_19]!;
-      for (let k_20 = 0; k_20 < 7552; k_20++) dWo[k_20] = add_6[k_20]!;
-      for (let k_21 = 0; k_21 < 59; k_21++) dbo[k_21] = add_7[k_21]!;
+      for (let i_12 = 0; i_12 < n; i_12++)
+        for (let j_15 = 0; j_15 < 32; j_15++) part[(i_12 * 64 + t) * 32 + j_15] = dx_t[i_12 * 32 + j_15]!;
+      for (let k_10 = 0; k_10 < n * 128; k_10++) dh[k_10] = dh_2[k_10]!;
+      for (let k_11 = 0; k_11 < n * 128; k_11++) dc[k_11] = dc_2[k_11]!;
+      for (let k_12 = 0; k_12 < 16384; k_12++) dlstm_Wih[k_12] = add[k_12]!;
+      for (let k_13 = 0; k_13 < 512; k_13++) dlstm_bih[k_13] = add_2[k_13]!;
+      for (let k_14 = 0; k_14 < 65536; k_14++) dlstm_Whh[k_14] = add_3[k_14]!;
+      for (let k_15 = 0; k_15 < 512; k_15++) dlstm_bhh[k_15] = add_4[k_15]!;
+      for (let k_16 = 0; k_16 < 7552; k_16++) dWo[k_16] = add_5[k_16]!;
+      for (let k_17 = 0; k_17 < 59; k_17++) dbo[k_17] = add_6[k_17]!;
     }
   }
   // dE = scatterAdd(part, chars)   (gather', model.ts:26:36)
   {
     dE.fill(0);
-    for (let i0_3 = 0; i0_3 < n; i0_3++) {
-      for (let i1_3 = 0; i1_3 < 64; i1_3++) {
-        const row_2 = chars[i0_3 * 64 + i1_3]!;
-        for (let i2_2 = 0; i2_2 < 32; i2_2++) {
-          dE[row_2 * 32 + i2_2]! += part[i0_3 * 2048 + i1_3 * 32 + i2_2]!;
+    for (let i0_2 = 0; i0_2 < n; i0_2++) {
+      for (let i1_2 = 0; i1_2 < 64; i1_2++) {
+        const row = chars[i0_2 * 64 + i1_2]!;
+        for (let i2 = 0; i2 < 32; i2++) {
+          dE[row * 32 + i2]! += part[i0_2 * 2048 + i1_2 * 32 + i2]!;
         }
       }
     }

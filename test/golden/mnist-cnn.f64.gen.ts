@@ -45,6 +45,8 @@ export interface ForwardWorkspace {
   readonly n: number;
   readonly a1: Float64Array;
   readonly h1: Float64Array;
+  readonly a2: Float64Array;
+  readonly h2: Float64Array;
   readonly logits: Float64Array;
   readonly softmax: Float64Array;
 }
@@ -54,6 +56,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     n,
     a1: new Float64Array(n * 4608),
     h1: new Float64Array(n * 1152),
+    a2: new Float64Array(n * 1024),
+    h2: new Float64Array(n * 256),
     logits: new Float64Array(n * 10),
     softmax: new Float64Array(n * 10),
   };
@@ -61,12 +65,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly a1: Float64Array;
-  readonly h1: Float64Array;
-  readonly a2: Float64Array;
-  readonly h2: Float64Array;
-  readonly logits: Float64Array;
-  readonly softmax: Float64Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly delta3: Float64Array;
   readonly db: Float64Array;
   readonly matmul: Float64Array;
@@ -76,6 +76,7 @@ export interface TrainWorkspace {
   readonly sum_3: Float64Array;
   readonly dc2: Float64Array;
   readonly dK2: Float64Array;
+  readonly maxPool2dBackward_2: Float64Array;
   readonly dc1: Float64Array;
   readonly dK1: Float64Array;
 }
@@ -83,21 +84,17 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    a1: new Float64Array(n * 4608),
-    h1: new Float64Array(n * 4608),
-    a2: new Float64Array(n * 1024),
-    h2: new Float64Array(n * 1024),
-    logits: new Float64Array(n * 4608),
-    softmax: new Float64Array(n * 10),
-    delta3: new Float64Array(n * 10),
+    forward: createForwardWorkspace(n),
+    delta3: new Float64Array(n * 4608),
     db: new Float64Array(10),
-    matmul: new Float64Array(n * 1152),
+    matmul: new Float64Array(n * 1024),
     dW: new Float64Array(2560),
     maxPool2dBackward: new Float64Array(n * 1024),
     sum_2: new Float64Array(4608),
     sum_3: new Float64Array(192),
     dc2: new Float64Array(16),
     dK2: new Float64Array(3200),
+    maxPool2dBackward_2: new Float64Array(n * 4608),
     dc1: new Float64Array(8),
     dK1: new Float64Array(200),
   };
@@ -114,8 +111,8 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const b_2 = params["b"];
   const a1 = ws.a1;
   const h1 = ws.h1;
-  const a2 = ws.a1; // reuses a1's array: a1 is no longer needed when a2 is written
-  const h2 = ws.h1; // reuses h1's array: h1 is no longer needed when h2 is written
+  const a2 = ws.a2;
+  const h2 = ws.h2;
   const logits = ws.logits;
   const softmax = ws.softmax;
 
@@ -462,369 +459,37 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { logits: ws.logits.slice(0, n * 10), probabilities: ws.softmax.slice(0, n * 10) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f64");
   const y = toArray(inputs["y"], "i32");
-  const K1 = params["K1"];
-  const c1 = params["c1"];
+  const a1 = ws.forward.a1;
+  const h1 = ws.forward.h1;
+  const a2 = ws.forward.a2;
+  const h2 = ws.forward.h2;
+  const logits = ws.forward.logits;
+  const softmax = ws.forward.softmax;
   const K2 = params["K2"];
-  const c2 = params["c2"];
   const W = params["W"];
-  const b_2 = params["b"];
-  const a1 = ws.a1;
-  const h1 = ws.h1;
-  const a2 = ws.a2;
-  const h2 = ws.h2;
-  const logits = ws.logits;
-  const softmax = ws.softmax;
   const delta3 = ws.delta3;
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
   const maxPool2dBackward = ws.maxPool2dBackward;
-  const delta2 = ws.h2; // reuses h2's array: h2 is no longer needed when delta2 is written
+  const delta2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when delta2 is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
+  const dh1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.logits; // reuses logits's array: logits is no longer needed when maxPool2dBackward_2 is written
-  const delta1 = ws.h1; // reuses h1's array: h1 is no longer needed when delta1 is written
+  const maxPool2dBackward_2 = ws.maxPool2dBackward_2;
+  const delta1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta1 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
   const dc1 = ws.dc1;
   const dK1 = ws.dK1;
 
-  // ──── forward ────
-  // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
-  {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
-    for (let bi = 0; bi < n; bi++) {
-      for (let oh = 0; oh < 24; oh++) {
-        const xh = bi * 784 + oh * 28;
-        for (let ow = 0; ow < 24; ow += 2) {
-          const xw = xh + ow;
-          const o = bi * 4608 + oh * 192 + ow * 8;
-          for (let c0 = 0; c0 < 8; c0 += 4) {
-            let s0_0 = 0,
-              s0_1 = 0,
-              s0_2 = 0,
-              s0_3 = 0;
-            let s1_0 = 0,
-              s1_1 = 0,
-              s1_2 = 0,
-              s1_3 = 0;
-            for (let kh = 0; kh < 5; kh++) {
-              const xk = xw + kh * 28;
-              const wk = kh * 40 + c0;
-              for (let t = 0; t < 5; t++) {
-                const wt = wk + t * 8;
-                const x0 = x[xk + t]!;
-                const x1 = x[xk + t + 1]!;
-                const w0 = K1[wt]!;
-                const w1 = K1[wt + 1]!;
-                const w2 = K1[wt + 2]!;
-                const w3 = K1[wt + 3]!;
-                s0_0 += x0 * w0;
-                s0_1 += x0 * w1;
-                s0_2 += x0 * w2;
-                s0_3 += x0 * w3;
-                s1_0 += x1 * w0;
-                s1_1 += x1 * w1;
-                s1_2 += x1 * w2;
-                s1_3 += x1 * w3;
-              }
-            }
-            const z1 = s0_0 + c1[c0]!;
-            a1[o + c0] = z1 <= 0 ? 0 : z1;
-            const z1_2 = s0_1 + c1[c0 + 1]!;
-            a1[o + c0 + 1] = z1_2 <= 0 ? 0 : z1_2;
-            const z1_3 = s0_2 + c1[c0 + 2]!;
-            a1[o + c0 + 2] = z1_3 <= 0 ? 0 : z1_3;
-            const z1_4 = s0_3 + c1[c0 + 3]!;
-            a1[o + c0 + 3] = z1_4 <= 0 ? 0 : z1_4;
-            const z1_5 = s1_0 + c1[c0]!;
-            a1[o + c0 + 8] = z1_5 <= 0 ? 0 : z1_5;
-            const z1_6 = s1_1 + c1[c0 + 1]!;
-            a1[o + c0 + 9] = z1_6 <= 0 ? 0 : z1_6;
-            const z1_7 = s1_2 + c1[c0 + 2]!;
-            a1[o + c0 + 10] = z1_7 <= 0 ? 0 : z1_7;
-            const z1_8 = s1_3 + c1[c0 + 3]!;
-            a1[o + c0 + 11] = z1_8 <= 0 ? 0 : z1_8;
-          }
-        }
-      }
-    }
-  }
-  // h1 = maxPool2×2(a1)   (model.ts:13:14)
-  {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 12; oh_2++) {
-        const xh_2 = bi_2 * 4608 + oh_2 * 384;
-        for (let ow_2 = 0; ow_2 < 12; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 16;
-          const o_2 = bi_2 * 1152 + oh_2 * 96 + ow_2 * 8;
-          let m0 = -Infinity,
-            m1 = -Infinity,
-            m2 = -Infinity,
-            m3 = -Infinity,
-            m4 = -Infinity,
-            m5 = -Infinity,
-            m6 = -Infinity,
-            m7 = -Infinity;
-          for (let kh_2 = 0; kh_2 < 2; kh_2++) {
-            for (let kw = 0; kw < 2; kw++) {
-              const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = a1[xk_2]!;
-              if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = a1[xk_2 + 1]!;
-              if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = a1[xk_2 + 2]!;
-              if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = a1[xk_2 + 3]!;
-              if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = a1[xk_2 + 4]!;
-              if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = a1[xk_2 + 5]!;
-              if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = a1[xk_2 + 6]!;
-              if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = a1[xk_2 + 7]!;
-              if (v7 > m7 || v7 !== v7) m7 = v7;
-            }
-          }
-          h1[o_2] = m0;
-          h1[o_2 + 1] = m1;
-          h1[o_2 + 2] = m2;
-          h1[o_2 + 3] = m3;
-          h1[o_2 + 4] = m4;
-          h1[o_2 + 5] = m5;
-          h1[o_2 + 6] = m6;
-          h1[o_2 + 7] = m7;
-        }
-      }
-    }
-  }
-  // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
-  {
-    // y[b, i, j, :] = Σ over taps (kh, kw, ci) inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · w[kh, kw, ci, :]
-    // (2 neighbouring pixels × 4 channels summed in locals s; wt = w's row of tap t)
-    for (let bi_3 = 0; bi_3 < n; bi_3++) {
-      for (let oh_3 = 0; oh_3 < 8; oh_3++) {
-        const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3 += 2) {
-          const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 1024 + oh_3 * 128 + ow_3 * 16;
-          for (let c0_2 = 0; c0_2 < 16; c0_2 += 4) {
-            let s0_0_2 = 0,
-              s0_1_2 = 0,
-              s0_2_2 = 0,
-              s0_3_2 = 0;
-            let s1_0_2 = 0,
-              s1_1_2 = 0,
-              s1_2_2 = 0,
-              s1_3_2 = 0;
-            for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-              const xk_3 = xw_3 + kh_3 * 96;
-              const wk_2 = kh_3 * 640 + c0_2;
-              for (let t_2 = 0; t_2 < 40; t_2++) {
-                const wt_2 = wk_2 + t_2 * 16;
-                const x0_2 = h1[xk_3 + t_2]!;
-                const x1_2 = h1[xk_3 + t_2 + 8]!;
-                const w0_2 = K2[wt_2]!;
-                const w1_2 = K2[wt_2 + 1]!;
-                const w2_2 = K2[wt_2 + 2]!;
-                const w3_2 = K2[wt_2 + 3]!;
-                s0_0_2 += x0_2 * w0_2;
-                s0_1_2 += x0_2 * w1_2;
-                s0_2_2 += x0_2 * w2_2;
-                s0_3_2 += x0_2 * w3_2;
-                s1_0_2 += x1_2 * w0_2;
-                s1_1_2 += x1_2 * w1_2;
-                s1_2_2 += x1_2 * w2_2;
-                s1_3_2 += x1_2 * w3_2;
-              }
-            }
-            const z2 = s0_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2] = z2 <= 0 ? 0 : z2;
-            const z2_2 = s0_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 1] = z2_2 <= 0 ? 0 : z2_2;
-            const z2_3 = s0_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 2] = z2_3 <= 0 ? 0 : z2_3;
-            const z2_4 = s0_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 3] = z2_4 <= 0 ? 0 : z2_4;
-            const z2_5 = s1_0_2 + c2[c0_2]!;
-            a2[o_3 + c0_2 + 16] = z2_5 <= 0 ? 0 : z2_5;
-            const z2_6 = s1_1_2 + c2[c0_2 + 1]!;
-            a2[o_3 + c0_2 + 17] = z2_6 <= 0 ? 0 : z2_6;
-            const z2_7 = s1_2_2 + c2[c0_2 + 2]!;
-            a2[o_3 + c0_2 + 18] = z2_7 <= 0 ? 0 : z2_7;
-            const z2_8 = s1_3_2 + c2[c0_2 + 3]!;
-            a2[o_3 + c0_2 + 19] = z2_8 <= 0 ? 0 : z2_8;
-          }
-        }
-      }
-    }
-  }
-  // h2 = maxPool2×2(a2)   (model.ts:17:14)
-  {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_4 = 0; bi_4 < n; bi_4++) {
-      for (let oh_4 = 0; oh_4 < 4; oh_4++) {
-        const xh_4 = bi_4 * 1024 + oh_4 * 256;
-        for (let ow_4 = 0; ow_4 < 4; ow_4++) {
-          const xw_4 = xh_4 + ow_4 * 32;
-          const o_4 = bi_4 * 256 + oh_4 * 64 + ow_4 * 16;
-          for (let c0_3 = 0; c0_3 < 16; c0_3 += 8) {
-            let m0_2 = -Infinity,
-              m1_2 = -Infinity,
-              m2_2 = -Infinity,
-              m3_2 = -Infinity,
-              m4_2 = -Infinity,
-              m5_2 = -Infinity,
-              m6_2 = -Infinity,
-              m7_2 = -Infinity;
-            for (let kh_4 = 0; kh_4 < 2; kh_4++) {
-              for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0_3;
-                const v0_2 = a2[xk_4]!;
-                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = a2[xk_4 + 1]!;
-                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = a2[xk_4 + 2]!;
-                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = a2[xk_4 + 3]!;
-                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = a2[xk_4 + 4]!;
-                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = a2[xk_4 + 5]!;
-                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = a2[xk_4 + 6]!;
-                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = a2[xk_4 + 7]!;
-                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
-              }
-            }
-            h2[o_4 + c0_3] = m0_2;
-            h2[o_4 + c0_3 + 1] = m1_2;
-            h2[o_4 + c0_3 + 2] = m2_2;
-            h2[o_4 + c0_3 + 3] = m3_2;
-            h2[o_4 + c0_3 + 4] = m4_2;
-            h2[o_4 + c0_3 + 5] = m5_2;
-            h2[o_4 + c0_3 + 6] = m6_2;
-            h2[o_4 + c0_3 + 7] = m7_2;
-          }
-        }
-      }
-    }
-  }
-  // logits = h2·W + b   (model.ts:21:18)
-  {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        let c$10 = 0,
-          c$11 = 0,
-          c$12 = 0,
-          c$13 = 0;
-        let c$20 = 0,
-          c$21 = 0,
-          c$22 = 0,
-          c$23 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a$0 = h2[i * 256 + k]!;
-          const a$1 = h2[i * 256 + k + 256]!;
-          const a$2 = h2[i * 256 + k + 512]!;
-          const b$0 = W[k * 10 + j]!;
-          const b$1 = W[k * 10 + j + 1]!;
-          const b$2 = W[k * 10 + j + 2]!;
-          const b$3 = W[k * 10 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-          c$10 += a$1 * b$0;
-          c$11 += a$1 * b$1;
-          c$12 += a$1 * b$2;
-          c$13 += a$1 * b$3;
-          c$20 += a$2 * b$0;
-          c$21 += a$2 * b$1;
-          c$22 += a$2 * b$2;
-          c$23 += a$2 * b$3;
-        }
-        logits[i * 10 + j] = c$00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c$11 + b_2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c$12 + b_2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c$13 + b_2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c$21 + b_2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c$22 + b_2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c$23 + b_2[j + 3]!;
-      }
-      for (; j < 10; j++) {
-        let c$00 = 0;
-        let c$10 = 0;
-        let c$20 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a$0 = h2[i * 256 + k]!;
-          const a$1 = h2[i * 256 + k + 256]!;
-          const a$2 = h2[i * 256 + k + 512]!;
-          const b$0 = W[k * 10 + j]!;
-          c$00 += a$0 * b$0;
-          c$10 += a$1 * b$0;
-          c$20 += a$2 * b$0;
-        }
-        logits[i * 10 + j] = c$00 + b_2[j]!;
-        logits[(i + 1) * 10 + j] = c$10 + b_2[j]!;
-        logits[(i + 2) * 10 + j] = c$20 + b_2[j]!;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a$0 = h2[i * 256 + k]!;
-          const b$0 = W[k * 10 + j]!;
-          const b$1 = W[k * 10 + j + 1]!;
-          const b$2 = W[k * 10 + j + 2]!;
-          const b$3 = W[k * 10 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-        }
-        logits[i * 10 + j] = c$00 + b_2[j]!;
-        logits[i * 10 + j + 1] = c$01 + b_2[j + 1]!;
-        logits[i * 10 + j + 2] = c$02 + b_2[j + 2]!;
-        logits[i * 10 + j + 3] = c$03 + b_2[j + 3]!;
-      }
-      for (; j < 10; j++) {
-        let c$00 = 0;
-        for (let k = 0; k < 256; k++) {
-          const a$0 = h2[i * 256 + k]!;
-          const b$0 = W[k * 10 + j]!;
-          c$00 += a$0 * b$0;
-        }
-        logits[i * 10 + j] = c$00 + b_2[j]!;
-      }
-    }
-  }
   // div = 1 / N   (div', model.ts:22:18)
   const div = 1 / n;
   let sum = 0;
@@ -839,6 +504,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let db_8 = 0;
   let db_9 = 0;
   for (let i = 0; i < n; i++) {
+    // ──── loss ────
     // softmaxCE = CE(softmax(logits), y)   (model.ts:22:18)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
@@ -848,9 +514,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:22:18)
     sum += softmaxCE_0;
-    // softmax = softmax(logits)   (model.ts:22:84)
-    // the row's max and Σ exp: max, sumExp, computed above
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta3 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:22:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);
@@ -1084,83 +747,83 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward.fill(0);
-    for (let bi_5 = 0; bi_5 < n; bi_5++) {
-      for (let oh_5 = 0; oh_5 < 4; oh_5++) {
-        const xh_5 = bi_5 * 1024 + oh_5 * 256;
-        for (let ow_5 = 0; ow_5 < 4; ow_5++) {
-          const xw_5 = xh_5 + ow_5 * 32;
-          const o_5 = bi_5 * 256 + oh_5 * 64 + ow_5 * 16;
-          for (let c0_4 = 0; c0_4 < 16; c0_4 += 8) {
-            const first = xw_5 + c0_4;
-            let m0_3 = a2[first]!,
+    for (let bi = 0; bi < n; bi++) {
+      for (let oh = 0; oh < 4; oh++) {
+        const xh = bi * 1024 + oh * 256;
+        for (let ow = 0; ow < 4; ow++) {
+          const xw = xh + ow * 32;
+          const o = bi * 256 + oh * 64 + ow * 16;
+          for (let c0 = 0; c0 < 16; c0 += 8) {
+            const first = xw + c0;
+            let m0 = a2[first]!,
               at0 = first;
-            let m1_3 = a2[first + 1]!,
+            let m1 = a2[first + 1]!,
               at1 = first + 1;
-            let m2_3 = a2[first + 2]!,
+            let m2 = a2[first + 2]!,
               at2 = first + 2;
-            let m3_3 = a2[first + 3]!,
+            let m3 = a2[first + 3]!,
               at3 = first + 3;
-            let m4_3 = a2[first + 4]!,
+            let m4 = a2[first + 4]!,
               at4 = first + 4;
-            let m5_3 = a2[first + 5]!,
+            let m5 = a2[first + 5]!,
               at5 = first + 5;
-            let m6_3 = a2[first + 6]!,
+            let m6 = a2[first + 6]!,
               at6 = first + 6;
-            let m7_3 = a2[first + 7]!,
+            let m7 = a2[first + 7]!,
               at7 = first + 7;
-            for (let kh_5 = 0; kh_5 < 2; kh_5++) {
-              for (let kw_3 = 0; kw_3 < 2; kw_3++) {
-                const xk_5 = xw_5 + kh_5 * 128 + kw_3 * 16 + c0_4;
-                const v0_3 = a2[xk_5]!;
-                if (v0_3 > m0_3 || v0_3 !== v0_3) {
-                  m0_3 = v0_3;
-                  at0 = xk_5;
+            for (let kh = 0; kh < 2; kh++) {
+              for (let kw = 0; kw < 2; kw++) {
+                const xk = xw + kh * 128 + kw * 16 + c0;
+                const v0 = a2[xk]!;
+                if (v0 > m0 || v0 !== v0) {
+                  m0 = v0;
+                  at0 = xk;
                 }
-                const v1_3 = a2[xk_5 + 1]!;
-                if (v1_3 > m1_3 || v1_3 !== v1_3) {
-                  m1_3 = v1_3;
-                  at1 = xk_5 + 1;
+                const v1 = a2[xk + 1]!;
+                if (v1 > m1 || v1 !== v1) {
+                  m1 = v1;
+                  at1 = xk + 1;
                 }
-                const v2_3 = a2[xk_5 + 2]!;
-                if (v2_3 > m2_3 || v2_3 !== v2_3) {
-                  m2_3 = v2_3;
-                  at2 = xk_5 + 2;
+                const v2 = a2[xk + 2]!;
+                if (v2 > m2 || v2 !== v2) {
+                  m2 = v2;
+                  at2 = xk + 2;
                 }
-                const v3_3 = a2[xk_5 + 3]!;
-                if (v3_3 > m3_3 || v3_3 !== v3_3) {
-                  m3_3 = v3_3;
-                  at3 = xk_5 + 3;
+                const v3 = a2[xk + 3]!;
+                if (v3 > m3 || v3 !== v3) {
+                  m3 = v3;
+                  at3 = xk + 3;
                 }
-                const v4_3 = a2[xk_5 + 4]!;
-                if (v4_3 > m4_3 || v4_3 !== v4_3) {
-                  m4_3 = v4_3;
-                  at4 = xk_5 + 4;
+                const v4 = a2[xk + 4]!;
+                if (v4 > m4 || v4 !== v4) {
+                  m4 = v4;
+                  at4 = xk + 4;
                 }
-                const v5_3 = a2[xk_5 + 5]!;
-                if (v5_3 > m5_3 || v5_3 !== v5_3) {
-                  m5_3 = v5_3;
-                  at5 = xk_5 + 5;
+                const v5 = a2[xk + 5]!;
+                if (v5 > m5 || v5 !== v5) {
+                  m5 = v5;
+                  at5 = xk + 5;
                 }
-                const v6_3 = a2[xk_5 + 6]!;
-                if (v6_3 > m6_3 || v6_3 !== v6_3) {
-                  m6_3 = v6_3;
-                  at6 = xk_5 + 6;
+                const v6 = a2[xk + 6]!;
+                if (v6 > m6 || v6 !== v6) {
+                  m6 = v6;
+                  at6 = xk + 6;
                 }
-                const v7_3 = a2[xk_5 + 7]!;
-                if (v7_3 > m7_3 || v7_3 !== v7_3) {
-                  m7_3 = v7_3;
-                  at7 = xk_5 + 7;
+                const v7 = a2[xk + 7]!;
+                if (v7 > m7 || v7 !== v7) {
+                  m7 = v7;
+                  at7 = xk + 7;
                 }
               }
             }
-            maxPool2dBackward[at0]! += matmul[o_5 + c0_4]!;
-            maxPool2dBackward[at1]! += matmul[o_5 + c0_4 + 1]!;
-            maxPool2dBackward[at2]! += matmul[o_5 + c0_4 + 2]!;
-            maxPool2dBackward[at3]! += matmul[o_5 + c0_4 + 3]!;
-            maxPool2dBackward[at4]! += matmul[o_5 + c0_4 + 4]!;
-            maxPool2dBackward[at5]! += matmul[o_5 + c0_4 + 5]!;
-            maxPool2dBackward[at6]! += matmul[o_5 + c0_4 + 6]!;
-            maxPool2dBackward[at7]! += matmul[o_5 + c0_4 + 7]!;
+            maxPool2dBackward[at0]! += matmul[o + c0]!;
+            maxPool2dBackward[at1]! += matmul[o + c0 + 1]!;
+            maxPool2dBackward[at2]! += matmul[o + c0 + 2]!;
+            maxPool2dBackward[at3]! += matmul[o + c0 + 3]!;
+            maxPool2dBackward[at4]! += matmul[o + c0 + 4]!;
+            maxPool2dBackward[at5]! += matmul[o + c0 + 5]!;
+            maxPool2dBackward[at6]! += matmul[o + c0 + 6]!;
+            maxPool2dBackward[at7]! += matmul[o + c0 + 7]!;
           }
         }
       }
@@ -1274,42 +937,42 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // ∂L/∂x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] += Σ_co g[b, i, j, co] · w[kh, kw, ci, co], scattered from each output pixel
     // (4 neighbouring pixels × 4 channels of g held in locals; wt = w's row of tap t)
     dh1.fill(0);
-    for (let bi_6 = 0; bi_6 < n; bi_6++) {
-      for (let oh_6 = 0; oh_6 < 8; oh_6++) {
-        const xh_6 = bi_6 * 1152 + oh_6 * 96;
-        for (let ow_6 = 0; ow_6 < 8; ow_6 += 4) {
-          const xw_6 = xh_6 + ow_6 * 8;
-          const o_6 = bi_6 * 1024 + oh_6 * 128 + ow_6 * 16;
-          for (let c0_5 = 0; c0_5 < 16; c0_5 += 4) {
-            const g0_0 = delta2[o_6 + c0_5]!;
-            const g0_1 = delta2[o_6 + c0_5 + 1]!;
-            const g0_2 = delta2[o_6 + c0_5 + 2]!;
-            const g0_3 = delta2[o_6 + c0_5 + 3]!;
-            const g1_0 = delta2[o_6 + c0_5 + 16]!;
-            const g1_1 = delta2[o_6 + c0_5 + 17]!;
-            const g1_2 = delta2[o_6 + c0_5 + 18]!;
-            const g1_3 = delta2[o_6 + c0_5 + 19]!;
-            const g2_0 = delta2[o_6 + c0_5 + 32]!;
-            const g2_1 = delta2[o_6 + c0_5 + 33]!;
-            const g2_2 = delta2[o_6 + c0_5 + 34]!;
-            const g2_3 = delta2[o_6 + c0_5 + 35]!;
-            const g3_0 = delta2[o_6 + c0_5 + 48]!;
-            const g3_1 = delta2[o_6 + c0_5 + 49]!;
-            const g3_2 = delta2[o_6 + c0_5 + 50]!;
-            const g3_3 = delta2[o_6 + c0_5 + 51]!;
-            for (let kh_6 = 0; kh_6 < 5; kh_6++) {
-              const xk_6 = xw_6 + kh_6 * 96;
-              const wk_3 = kh_6 * 640 + c0_5;
-              for (let t_3 = 0; t_3 < 40; t_3++) {
-                const wt_3 = wk_3 + t_3 * 16;
-                const w0_3 = K2[wt_3]!;
-                const w1_3 = K2[wt_3 + 1]!;
-                const w2_3 = K2[wt_3 + 2]!;
-                const w3_3 = K2[wt_3 + 3]!;
-                dh1[xk_6 + t_3]! += g0_0 * w0_3 + g0_1 * w1_3 + g0_2 * w2_3 + g0_3 * w3_3;
-                dh1[xk_6 + t_3 + 8]! += g1_0 * w0_3 + g1_1 * w1_3 + g1_2 * w2_3 + g1_3 * w3_3;
-                dh1[xk_6 + t_3 + 16]! += g2_0 * w0_3 + g2_1 * w1_3 + g2_2 * w2_3 + g2_3 * w3_3;
-                dh1[xk_6 + t_3 + 24]! += g3_0 * w0_3 + g3_1 * w1_3 + g3_2 * w2_3 + g3_3 * w3_3;
+    for (let bi_2 = 0; bi_2 < n; bi_2++) {
+      for (let oh_2 = 0; oh_2 < 8; oh_2++) {
+        const xh_2 = bi_2 * 1152 + oh_2 * 96;
+        for (let ow_2 = 0; ow_2 < 8; ow_2 += 4) {
+          const xw_2 = xh_2 + ow_2 * 8;
+          const o_2 = bi_2 * 1024 + oh_2 * 128 + ow_2 * 16;
+          for (let c0_2 = 0; c0_2 < 16; c0_2 += 4) {
+            const g0_0 = delta2[o_2 + c0_2]!;
+            const g0_1 = delta2[o_2 + c0_2 + 1]!;
+            const g0_2 = delta2[o_2 + c0_2 + 2]!;
+            const g0_3 = delta2[o_2 + c0_2 + 3]!;
+            const g1_0 = delta2[o_2 + c0_2 + 16]!;
+            const g1_1 = delta2[o_2 + c0_2 + 17]!;
+            const g1_2 = delta2[o_2 + c0_2 + 18]!;
+            const g1_3 = delta2[o_2 + c0_2 + 19]!;
+            const g2_0 = delta2[o_2 + c0_2 + 32]!;
+            const g2_1 = delta2[o_2 + c0_2 + 33]!;
+            const g2_2 = delta2[o_2 + c0_2 + 34]!;
+            const g2_3 = delta2[o_2 + c0_2 + 35]!;
+            const g3_0 = delta2[o_2 + c0_2 + 48]!;
+            const g3_1 = delta2[o_2 + c0_2 + 49]!;
+            const g3_2 = delta2[o_2 + c0_2 + 50]!;
+            const g3_3 = delta2[o_2 + c0_2 + 51]!;
+            for (let kh_2 = 0; kh_2 < 5; kh_2++) {
+              const xk_2 = xw_2 + kh_2 * 96;
+              const wk = kh_2 * 640 + c0_2;
+              for (let t = 0; t < 40; t++) {
+                const wt = wk + t * 16;
+                const w0 = K2[wt]!;
+                const w1 = K2[wt + 1]!;
+                const w2 = K2[wt + 2]!;
+                const w3 = K2[wt + 3]!;
+                dh1[xk_2 + t]! += g0_0 * w0 + g0_1 * w1 + g0_2 * w2 + g0_3 * w3;
+                dh1[xk_2 + t + 8]! += g1_0 * w0 + g1_1 * w1 + g1_2 * w2 + g1_3 * w3;
+                dh1[xk_2 + t + 16]! += g2_0 * w0 + g2_1 * w1 + g2_2 * w2 + g2_3 * w3;
+                dh1[xk_2 + t + 24]! += g3_0 * w0 + g3_1 * w1 + g3_2 * w2 + g3_3 * w3;
               }
             }
           }
@@ -1321,50 +984,50 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
     // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
-    for (let kh_7 = 0; kh_7 < 5; kh_7++) {
-      for (let t_4 = 0; t_4 < 40; t_4 += 2) {
-        const xo = kh_7 * 96 + t_4;
-        for (let c0_6 = 0; c0_6 < 16; c0_6 += 4) {
-          let s0_0_3 = 0,
-            s0_1_3 = 0,
-            s0_2_3 = 0,
-            s0_3_3 = 0;
-          let s1_0_3 = 0,
-            s1_1_3 = 0,
-            s1_2_3 = 0,
-            s1_3_3 = 0;
-          for (let bi_7 = 0; bi_7 < n; bi_7++) {
-            for (let oh_7 = 0; oh_7 < 8; oh_7++) {
-              const xr = xo + bi_7 * 1152 + oh_7 * 96;
-              const gr = bi_7 * 1024 + oh_7 * 128 + c0_6;
-              for (let ow_7 = 0; ow_7 < 8; ow_7++) {
-                const xi = xr + ow_7 * 8;
-                const gi = gr + ow_7 * 16;
-                const x0_3 = h1[xi]!;
-                const x1_3 = h1[xi + 1]!;
+    for (let kh_3 = 0; kh_3 < 5; kh_3++) {
+      for (let t_2 = 0; t_2 < 40; t_2 += 2) {
+        const xo = kh_3 * 96 + t_2;
+        for (let c0_3 = 0; c0_3 < 16; c0_3 += 4) {
+          let s0_0 = 0,
+            s0_1 = 0,
+            s0_2 = 0,
+            s0_3 = 0;
+          let s1_0 = 0,
+            s1_1 = 0,
+            s1_2 = 0,
+            s1_3 = 0;
+          for (let bi_3 = 0; bi_3 < n; bi_3++) {
+            for (let oh_3 = 0; oh_3 < 8; oh_3++) {
+              const xr = xo + bi_3 * 1152 + oh_3 * 96;
+              const gr = bi_3 * 1024 + oh_3 * 128 + c0_3;
+              for (let ow_3 = 0; ow_3 < 8; ow_3++) {
+                const xi = xr + ow_3 * 8;
+                const gi = gr + ow_3 * 16;
+                const x0 = h1[xi]!;
+                const x1 = h1[xi + 1]!;
                 const g0 = delta2[gi]!;
                 const g1 = delta2[gi + 1]!;
                 const g2 = delta2[gi + 2]!;
                 const g3 = delta2[gi + 3]!;
-                s0_0_3 += x0_3 * g0;
-                s0_1_3 += x0_3 * g1;
-                s0_2_3 += x0_3 * g2;
-                s0_3_3 += x0_3 * g3;
-                s1_0_3 += x1_3 * g0;
-                s1_1_3 += x1_3 * g1;
-                s1_2_3 += x1_3 * g2;
-                s1_3_3 += x1_3 * g3;
+                s0_0 += x0 * g0;
+                s0_1 += x0 * g1;
+                s0_2 += x0 * g2;
+                s0_3 += x0 * g3;
+                s1_0 += x1 * g0;
+                s1_1 += x1 * g1;
+                s1_2 += x1 * g2;
+                s1_3 += x1 * g3;
               }
             }
           }
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6] = s0_0_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 1] = s0_1_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 2] = s0_2_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 3] = s0_3_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 16] = s1_0_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 17] = s1_1_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 18] = s1_2_3;
-          dK2[kh_7 * 640 + t_4 * 16 + c0_6 + 19] = s1_3_3;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3] = s0_0;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 1] = s0_1;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 2] = s0_2;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 3] = s0_3;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 16] = s1_0;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 17] = s1_1;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 18] = s1_2;
+          dK2[kh_3 * 640 + t_2 * 16 + c0_3 + 19] = s1_3;
         }
       }
     }
@@ -1373,82 +1036,82 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward_2.fill(0);
-    for (let bi_8 = 0; bi_8 < n; bi_8++) {
-      for (let oh_8 = 0; oh_8 < 12; oh_8++) {
-        const xh_7 = bi_8 * 4608 + oh_8 * 384;
-        for (let ow_8 = 0; ow_8 < 12; ow_8++) {
-          const xw_7 = xh_7 + ow_8 * 16;
-          const o_7 = bi_8 * 1152 + oh_8 * 96 + ow_8 * 8;
-          const first_2 = xw_7;
-          let m0_4 = a1[first_2]!,
+    for (let bi_4 = 0; bi_4 < n; bi_4++) {
+      for (let oh_4 = 0; oh_4 < 12; oh_4++) {
+        const xh_3 = bi_4 * 4608 + oh_4 * 384;
+        for (let ow_4 = 0; ow_4 < 12; ow_4++) {
+          const xw_3 = xh_3 + ow_4 * 16;
+          const o_3 = bi_4 * 1152 + oh_4 * 96 + ow_4 * 8;
+          const first_2 = xw_3;
+          let m0_2 = a1[first_2]!,
             at0_2 = first_2;
-          let m1_4 = a1[first_2 + 1]!,
+          let m1_2 = a1[first_2 + 1]!,
             at1_2 = first_2 + 1;
-          let m2_4 = a1[first_2 + 2]!,
+          let m2_2 = a1[first_2 + 2]!,
             at2_2 = first_2 + 2;
-          let m3_4 = a1[first_2 + 3]!,
+          let m3_2 = a1[first_2 + 3]!,
             at3_2 = first_2 + 3;
-          let m4_4 = a1[first_2 + 4]!,
+          let m4_2 = a1[first_2 + 4]!,
             at4_2 = first_2 + 4;
-          let m5_4 = a1[first_2 + 5]!,
+          let m5_2 = a1[first_2 + 5]!,
             at5_2 = first_2 + 5;
-          let m6_4 = a1[first_2 + 6]!,
+          let m6_2 = a1[first_2 + 6]!,
             at6_2 = first_2 + 6;
-          let m7_4 = a1[first_2 + 7]!,
+          let m7_2 = a1[first_2 + 7]!,
             at7_2 = first_2 + 7;
-          for (let kh_8 = 0; kh_8 < 2; kh_8++) {
-            for (let kw_4 = 0; kw_4 < 2; kw_4++) {
-              const xk_7 = xw_7 + kh_8 * 192 + kw_4 * 8;
-              const v0_4 = a1[xk_7]!;
-              if (v0_4 > m0_4 || v0_4 !== v0_4) {
-                m0_4 = v0_4;
-                at0_2 = xk_7;
+          for (let kh_4 = 0; kh_4 < 2; kh_4++) {
+            for (let kw_2 = 0; kw_2 < 2; kw_2++) {
+              const xk_3 = xw_3 + kh_4 * 192 + kw_2 * 8;
+              const v0_2 = a1[xk_3]!;
+              if (v0_2 > m0_2 || v0_2 !== v0_2) {
+                m0_2 = v0_2;
+                at0_2 = xk_3;
               }
-              const v1_4 = a1[xk_7 + 1]!;
-              if (v1_4 > m1_4 || v1_4 !== v1_4) {
-                m1_4 = v1_4;
-                at1_2 = xk_7 + 1;
+              const v1_2 = a1[xk_3 + 1]!;
+              if (v1_2 > m1_2 || v1_2 !== v1_2) {
+                m1_2 = v1_2;
+                at1_2 = xk_3 + 1;
               }
-              const v2_4 = a1[xk_7 + 2]!;
-              if (v2_4 > m2_4 || v2_4 !== v2_4) {
-                m2_4 = v2_4;
-                at2_2 = xk_7 + 2;
+              const v2_2 = a1[xk_3 + 2]!;
+              if (v2_2 > m2_2 || v2_2 !== v2_2) {
+                m2_2 = v2_2;
+                at2_2 = xk_3 + 2;
               }
-              const v3_4 = a1[xk_7 + 3]!;
-              if (v3_4 > m3_4 || v3_4 !== v3_4) {
-                m3_4 = v3_4;
-                at3_2 = xk_7 + 3;
+              const v3_2 = a1[xk_3 + 3]!;
+              if (v3_2 > m3_2 || v3_2 !== v3_2) {
+                m3_2 = v3_2;
+                at3_2 = xk_3 + 3;
               }
-              const v4_4 = a1[xk_7 + 4]!;
-              if (v4_4 > m4_4 || v4_4 !== v4_4) {
-                m4_4 = v4_4;
-                at4_2 = xk_7 + 4;
+              const v4_2 = a1[xk_3 + 4]!;
+              if (v4_2 > m4_2 || v4_2 !== v4_2) {
+                m4_2 = v4_2;
+                at4_2 = xk_3 + 4;
               }
-              const v5_4 = a1[xk_7 + 5]!;
-              if (v5_4 > m5_4 || v5_4 !== v5_4) {
-                m5_4 = v5_4;
-                at5_2 = xk_7 + 5;
+              const v5_2 = a1[xk_3 + 5]!;
+              if (v5_2 > m5_2 || v5_2 !== v5_2) {
+                m5_2 = v5_2;
+                at5_2 = xk_3 + 5;
               }
-              const v6_4 = a1[xk_7 + 6]!;
-              if (v6_4 > m6_4 || v6_4 !== v6_4) {
-                m6_4 = v6_4;
-                at6_2 = xk_7 + 6;
+              const v6_2 = a1[xk_3 + 6]!;
+              if (v6_2 > m6_2 || v6_2 !== v6_2) {
+                m6_2 = v6_2;
+                at6_2 = xk_3 + 6;
               }
-              const v7_4 = a1[xk_7 + 7]!;
-              if (v7_4 > m7_4 || v7_4 !== v7_4) {
-                m7_4 = v7_4;
-                at7_2 = xk_7 + 7;
+              const v7_2 = a1[xk_3 + 7]!;
+              if (v7_2 > m7_2 || v7_2 !== v7_2) {
+                m7_2 = v7_2;
+                at7_2 = xk_3 + 7;
               }
             }
           }
-          maxPool2dBackward_2[at0_2]! += dh1[o_7]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_7 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_7 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_7 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_7 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_7 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_7 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_7 + 7]!;
+          maxPool2dBackward_2[at0_2]! += dh1[o_3]!;
+          maxPool2dBackward_2[at1_2]! += dh1[o_3 + 1]!;
+          maxPool2dBackward_2[at2_2]! += dh1[o_3 + 2]!;
+          maxPool2dBackward_2[at3_2]! += dh1[o_3 + 3]!;
+          maxPool2dBackward_2[at4_2]! += dh1[o_3 + 4]!;
+          maxPool2dBackward_2[at5_2]! += dh1[o_3 + 5]!;
+          maxPool2dBackward_2[at6_2]! += dh1[o_3 + 6]!;
+          maxPool2dBackward_2[at7_2]! += dh1[o_3 + 7]!;
         }
       }
     }
@@ -1520,82 +1183,82 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂w[kh, kw, ci, :] = Σ over b and output pixels (i, j) whose tap is inside x of x[b, i·sh + kh·dh − top, j·sw + kw·dw − left, ci] · g[b, i, j, :]
     // (2 neighbouring taps × 4 channels summed in locals s; xo = x's offset of the taps at output pixel (0, 0))
-    for (let kh_9 = 0; kh_9 < 5; kh_9++) {
-      for (let t_5 = 0; t_5 < 4; t_5 += 2) {
-        const xo_2 = kh_9 * 28 + t_5;
-        for (let c0_7 = 0; c0_7 < 8; c0_7 += 4) {
-          let s0_0_4 = 0,
-            s0_1_4 = 0,
-            s0_2_4 = 0,
-            s0_3_4 = 0;
-          let s1_0_4 = 0,
-            s1_1_4 = 0,
-            s1_2_4 = 0,
-            s1_3_4 = 0;
-          for (let bi_9 = 0; bi_9 < n; bi_9++) {
-            for (let oh_9 = 0; oh_9 < 24; oh_9++) {
-              const xr_2 = xo_2 + bi_9 * 784 + oh_9 * 28;
-              const gr_2 = bi_9 * 4608 + oh_9 * 192 + c0_7;
-              for (let ow_9 = 0; ow_9 < 24; ow_9++) {
-                const xi_2 = xr_2 + ow_9;
-                const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2]!;
-                const x1_4 = x[xi_2 + 1]!;
+    for (let kh_5 = 0; kh_5 < 5; kh_5++) {
+      for (let t_3 = 0; t_3 < 4; t_3 += 2) {
+        const xo_2 = kh_5 * 28 + t_3;
+        for (let c0_4 = 0; c0_4 < 8; c0_4 += 4) {
+          let s0_0_2 = 0,
+            s0_1_2 = 0,
+            s0_2_2 = 0,
+            s0_3_2 = 0;
+          let s1_0_2 = 0,
+            s1_1_2 = 0,
+            s1_2_2 = 0,
+            s1_3_2 = 0;
+          for (let bi_5 = 0; bi_5 < n; bi_5++) {
+            for (let oh_5 = 0; oh_5 < 24; oh_5++) {
+              const xr_2 = xo_2 + bi_5 * 784 + oh_5 * 28;
+              const gr_2 = bi_5 * 4608 + oh_5 * 192 + c0_4;
+              for (let ow_5 = 0; ow_5 < 24; ow_5++) {
+                const xi_2 = xr_2 + ow_5;
+                const gi_2 = gr_2 + ow_5 * 8;
+                const x0_2 = x[xi_2]!;
+                const x1_2 = x[xi_2 + 1]!;
                 const g0_4 = delta1[gi_2]!;
                 const g1_4 = delta1[gi_2 + 1]!;
                 const g2_4 = delta1[gi_2 + 2]!;
                 const g3_4 = delta1[gi_2 + 3]!;
-                s0_0_4 += x0_4 * g0_4;
-                s0_1_4 += x0_4 * g1_4;
-                s0_2_4 += x0_4 * g2_4;
-                s0_3_4 += x0_4 * g3_4;
-                s1_0_4 += x1_4 * g0_4;
-                s1_1_4 += x1_4 * g1_4;
-                s1_2_4 += x1_4 * g2_4;
-                s1_3_4 += x1_4 * g3_4;
+                s0_0_2 += x0_2 * g0_4;
+                s0_1_2 += x0_2 * g1_4;
+                s0_2_2 += x0_2 * g2_4;
+                s0_3_2 += x0_2 * g3_4;
+                s1_0_2 += x1_2 * g0_4;
+                s1_1_2 += x1_2 * g1_4;
+                s1_2_2 += x1_2 * g2_4;
+                s1_3_2 += x1_2 * g3_4;
               }
             }
           }
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7] = s0_0_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 1] = s0_1_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 2] = s0_2_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 3] = s0_3_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 8] = s1_0_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 9] = s1_1_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 10] = s1_2_4;
-          dK1[kh_9 * 40 + t_5 * 8 + c0_7 + 11] = s1_3_4;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4] = s0_0_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 1] = s0_1_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 2] = s0_2_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 3] = s0_3_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 8] = s1_0_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 9] = s1_1_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 10] = s1_2_2;
+          dK1[kh_5 * 40 + t_3 * 8 + c0_4 + 11] = s1_3_2;
         }
       }
       {
-        const xo_2 = kh_9 * 28 + 4;
-        for (let c0_7 = 0; c0_7 < 8; c0_7 += 4) {
+        const xo_2 = kh_5 * 28 + 4;
+        for (let c0_4 = 0; c0_4 < 8; c0_4 += 4) {
           let s0 = 0,
             s1 = 0,
             s2 = 0,
             s3 = 0;
-          for (let bi_9 = 0; bi_9 < n; bi_9++) {
-            for (let oh_9 = 0; oh_9 < 24; oh_9++) {
-              const xr_2 = xo_2 + bi_9 * 784 + oh_9 * 28;
-              const gr_2 = bi_9 * 4608 + oh_9 * 192 + c0_7;
-              for (let ow_9 = 0; ow_9 < 24; ow_9++) {
-                const xi_2 = xr_2 + ow_9;
-                const gi_2 = gr_2 + ow_9 * 8;
-                const x0_4 = x[xi_2]!;
+          for (let bi_5 = 0; bi_5 < n; bi_5++) {
+            for (let oh_5 = 0; oh_5 < 24; oh_5++) {
+              const xr_2 = xo_2 + bi_5 * 784 + oh_5 * 28;
+              const gr_2 = bi_5 * 4608 + oh_5 * 192 + c0_4;
+              for (let ow_5 = 0; ow_5 < 24; ow_5++) {
+                const xi_2 = xr_2 + ow_5;
+                const gi_2 = gr_2 + ow_5 * 8;
+                const x0_2 = x[xi_2]!;
                 const g0_4 = delta1[gi_2]!;
                 const g1_4 = delta1[gi_2 + 1]!;
                 const g2_4 = delta1[gi_2 + 2]!;
                 const g3_4 = delta1[gi_2 + 3]!;
-                s0 += x0_4 * g0_4;
-                s1 += x0_4 * g1_4;
-                s2 += x0_4 * g2_4;
-                s3 += x0_4 * g3_4;
+                s0 += x0_2 * g0_4;
+                s1 += x0_2 * g1_4;
+                s2 += x0_2 * g2_4;
+                s3 += x0_2 * g3_4;
               }
             }
           }
-          dK1[kh_9 * 40 + 32 + c0_7] = s0;
-          dK1[kh_9 * 40 + 32 + c0_7 + 1] = s1;
-          dK1[kh_9 * 40 + 32 + c0_7 + 2] = s2;
-          dK1[kh_9 * 40 + 32 + c0_7 + 3] = s3;
+          dK1[kh_5 * 40 + 32 + c0_4] = s0;
+          dK1[kh_5 * 40 + 32 + c0_4 + 1] = s1;
+          dK1[kh_5 * 40 + 32 + c0_4 + 2] = s2;
+          dK1[kh_5 * 40 + 32 + c0_4 + 3] = s3;
         }
       }
     }

@@ -45,9 +45,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly h1: Float64Array;
-  readonly logits: Float64Array;
-  readonly softmax: Float64Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly delta2: Float64Array;
   readonly db2: Float64Array;
   readonly dW2: Float64Array;
@@ -59,9 +58,7 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    h1: new Float64Array(n * 128),
-    logits: new Float64Array(n * 10),
-    softmax: new Float64Array(n * 10),
+    forward: createForwardWorkspace(n),
     delta2: new Float64Array(n * 10),
     db2: new Float64Array(10),
     dW2: new Float64Array(1280),
@@ -295,17 +292,15 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { logits: ws.logits.slice(0, n * 10), probabilities: ws.softmax.slice(0, n * 10) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f64");
   const y = toArray(inputs["y"], "i32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h1 = ws.forward.h1;
+  const logits = ws.forward.logits;
+  const softmax = ws.forward.softmax;
   const W2 = params["W2"];
-  const b2 = params["b2"];
-  const h1 = ws.h1;
-  const logits = ws.logits;
-  const softmax = ws.softmax;
   const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
@@ -313,205 +308,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
-  // ──── forward ────
-  // h1 = relu(x·W1 + b1)   (model.ts:12:14)
-  {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        let c$10 = 0,
-          c$11 = 0,
-          c$12 = 0,
-          c$13 = 0;
-        let c$20 = 0,
-          c$21 = 0,
-          c$22 = 0,
-          c$23 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a$0 = x[i * 784 + k]!;
-          const a$1 = x[i * 784 + k + 784]!;
-          const a$2 = x[i * 784 + k + 1568]!;
-          const b$0 = W1[k * 128 + j]!;
-          const b$1 = W1[k * 128 + j + 1]!;
-          const b$2 = W1[k * 128 + j + 2]!;
-          const b$3 = W1[k * 128 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-          c$10 += a$1 * b$0;
-          c$11 += a$1 * b$1;
-          c$12 += a$1 * b$2;
-          c$13 += a$1 * b$3;
-          c$20 += a$2 * b$0;
-          c$21 += a$2 * b$1;
-          c$22 += a$2 * b$2;
-          c$23 += a$2 * b$3;
-        }
-        const z1_00 = c$00 + b1[j]!;
-        h1[i * 128 + j] = z1_00 <= 0 ? 0 : z1_00;
-        const z1_01 = c$01 + b1[j + 1]!;
-        h1[i * 128 + j + 1] = z1_01 <= 0 ? 0 : z1_01;
-        const z1_02 = c$02 + b1[j + 2]!;
-        h1[i * 128 + j + 2] = z1_02 <= 0 ? 0 : z1_02;
-        const z1_03 = c$03 + b1[j + 3]!;
-        h1[i * 128 + j + 3] = z1_03 <= 0 ? 0 : z1_03;
-        const z1_10 = c$10 + b1[j]!;
-        h1[(i + 1) * 128 + j] = z1_10 <= 0 ? 0 : z1_10;
-        const z1_11 = c$11 + b1[j + 1]!;
-        h1[(i + 1) * 128 + j + 1] = z1_11 <= 0 ? 0 : z1_11;
-        const z1_12 = c$12 + b1[j + 2]!;
-        h1[(i + 1) * 128 + j + 2] = z1_12 <= 0 ? 0 : z1_12;
-        const z1_13 = c$13 + b1[j + 3]!;
-        h1[(i + 1) * 128 + j + 3] = z1_13 <= 0 ? 0 : z1_13;
-        const z1_20 = c$20 + b1[j]!;
-        h1[(i + 2) * 128 + j] = z1_20 <= 0 ? 0 : z1_20;
-        const z1_21 = c$21 + b1[j + 1]!;
-        h1[(i + 2) * 128 + j + 1] = z1_21 <= 0 ? 0 : z1_21;
-        const z1_22 = c$22 + b1[j + 2]!;
-        h1[(i + 2) * 128 + j + 2] = z1_22 <= 0 ? 0 : z1_22;
-        const z1_23 = c$23 + b1[j + 3]!;
-        h1[(i + 2) * 128 + j + 3] = z1_23 <= 0 ? 0 : z1_23;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 128; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        for (let k = 0; k < 784; k++) {
-          const a$0 = x[i * 784 + k]!;
-          const b$0 = W1[k * 128 + j]!;
-          const b$1 = W1[k * 128 + j + 1]!;
-          const b$2 = W1[k * 128 + j + 2]!;
-          const b$3 = W1[k * 128 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-        }
-        const z1_00_2 = c$00 + b1[j]!;
-        h1[i * 128 + j] = z1_00_2 <= 0 ? 0 : z1_00_2;
-        const z1_01_2 = c$01 + b1[j + 1]!;
-        h1[i * 128 + j + 1] = z1_01_2 <= 0 ? 0 : z1_01_2;
-        const z1_02_2 = c$02 + b1[j + 2]!;
-        h1[i * 128 + j + 2] = z1_02_2 <= 0 ? 0 : z1_02_2;
-        const z1_03_2 = c$03 + b1[j + 3]!;
-        h1[i * 128 + j + 3] = z1_03_2 <= 0 ? 0 : z1_03_2;
-      }
-    }
-  }
-  // logits = h1·W2 + b2   (model.ts:13:18)
-  {
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        let c$10 = 0,
-          c$11 = 0,
-          c$12 = 0,
-          c$13 = 0;
-        let c$20 = 0,
-          c$21 = 0,
-          c$22 = 0,
-          c$23 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a$0 = h1[i * 128 + k]!;
-          const a$1 = h1[i * 128 + k + 128]!;
-          const a$2 = h1[i * 128 + k + 256]!;
-          const b$0 = W2[k * 10 + j]!;
-          const b$1 = W2[k * 10 + j + 1]!;
-          const b$2 = W2[k * 10 + j + 2]!;
-          const b$3 = W2[k * 10 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-          c$10 += a$1 * b$0;
-          c$11 += a$1 * b$1;
-          c$12 += a$1 * b$2;
-          c$13 += a$1 * b$3;
-          c$20 += a$2 * b$0;
-          c$21 += a$2 * b$1;
-          c$22 += a$2 * b$2;
-          c$23 += a$2 * b$3;
-        }
-        logits[i * 10 + j] = c$00 + b2[j]!;
-        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
-        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
-        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
-        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
-        logits[(i + 1) * 10 + j + 1] = c$11 + b2[j + 1]!;
-        logits[(i + 1) * 10 + j + 2] = c$12 + b2[j + 2]!;
-        logits[(i + 1) * 10 + j + 3] = c$13 + b2[j + 3]!;
-        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
-        logits[(i + 2) * 10 + j + 1] = c$21 + b2[j + 1]!;
-        logits[(i + 2) * 10 + j + 2] = c$22 + b2[j + 2]!;
-        logits[(i + 2) * 10 + j + 3] = c$23 + b2[j + 3]!;
-      }
-      for (; j < 10; j++) {
-        let c$00 = 0;
-        let c$10 = 0;
-        let c$20 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a$0 = h1[i * 128 + k]!;
-          const a$1 = h1[i * 128 + k + 128]!;
-          const a$2 = h1[i * 128 + k + 256]!;
-          const b$0 = W2[k * 10 + j]!;
-          c$00 += a$0 * b$0;
-          c$10 += a$1 * b$0;
-          c$20 += a$2 * b$0;
-        }
-        logits[i * 10 + j] = c$00 + b2[j]!;
-        logits[(i + 1) * 10 + j] = c$10 + b2[j]!;
-        logits[(i + 2) * 10 + j] = c$20 + b2[j]!;
-      }
-    }
-    for (; i < n; i++) {
-      let j = 0;
-      for (; j + 3 < 10; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a$0 = h1[i * 128 + k]!;
-          const b$0 = W2[k * 10 + j]!;
-          const b$1 = W2[k * 10 + j + 1]!;
-          const b$2 = W2[k * 10 + j + 2]!;
-          const b$3 = W2[k * 10 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-        }
-        logits[i * 10 + j] = c$00 + b2[j]!;
-        logits[i * 10 + j + 1] = c$01 + b2[j + 1]!;
-        logits[i * 10 + j + 2] = c$02 + b2[j + 2]!;
-        logits[i * 10 + j + 3] = c$03 + b2[j + 3]!;
-      }
-      for (; j < 10; j++) {
-        let c$00 = 0;
-        for (let k = 0; k < 128; k++) {
-          const a$0 = h1[i * 128 + k]!;
-          const b$0 = W2[k * 10 + j]!;
-          c$00 += a$0 * b$0;
-        }
-        logits[i * 10 + j] = c$00 + b2[j]!;
-      }
-    }
-  }
   // div = 1 / N   (div', model.ts:14:18)
   const div = 1 / n;
   let sum = 0;
@@ -526,6 +322,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let db2_8 = 0;
   let db2_9 = 0;
   for (let i = 0; i < n; i++) {
+    // ──── loss ────
     // softmaxCE = CE(softmax(logits), y)   (model.ts:14:18)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 10; j_2++) if (logits[i * 10 + j_2]! > max) max = logits[i * 10 + j_2]!;
@@ -535,9 +332,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const softmaxCE_0 = -(logits[i * 10 + y[i]!]! - max - logSum);
     // sum = Σ softmaxCE   (model.ts:14:18)
     sum += softmaxCE_0;
-    // softmax = softmax(logits)   (model.ts:14:84)
-    // the row's max and Σ exp: max, sumExp, computed above
-    for (let j_4 = 0; j_4 < 10; j_4++) softmax[i * 10 + j_4] = Math.exp(logits[i * 10 + j_4]! - max) / sumExp;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
     // delta2 = (softmax − onehot) ⊙ div   (softmaxCE', model.ts:14:18)
     const sub_0 = softmax[i * 10]! - (y[i]! === 0 ? 1 : 0);

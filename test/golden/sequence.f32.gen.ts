@@ -93,38 +93,6 @@ const GEMM = createGemm();
 export interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float32Array;
-  readonly v1: Float32Array;
-  readonly p_2: Float32Array;
-  readonly h: Float32Array;
-  readonly c_2: Float32Array;
-  readonly bits_t: Float32Array;
-  readonly matmul: Float32Array;
-  readonly gates: Float32Array;
-  readonly c_next: Float32Array;
-  readonly h_next: Float32Array;
-  readonly add: Float32Array;
-}
-
-function createForwardWorkspace(n: number): ForwardWorkspace {
-  return {
-    n,
-    ys: new Float32Array(n * 9),
-    v1: new Float32Array(n * 16),
-    p_2: new Float32Array(n * 9),
-    h: new Float32Array(n * 16),
-    c_2: new Float32Array(n * 16),
-    bits_t: new Float32Array(n * 2),
-    matmul: new Float32Array(n * 64),
-    gates: new Float32Array(n * 64),
-    c_next: new Float32Array(n * 16),
-    h_next: new Float32Array(n * 16),
-    add: new Float32Array(n),
-  };
-}
-
-export interface TrainWorkspace {
-  readonly n: number;
-  readonly ys: Float32Array;
   readonly tanh_c_steps: Float32Array;
   readonly o_gate_steps: Float32Array;
   readonly i_gate_steps: Float32Array;
@@ -133,16 +101,10 @@ export interface TrainWorkspace {
   readonly f_gate_steps: Float32Array;
   readonly h_steps: Float32Array;
   readonly h_next_steps: Float32Array;
-  readonly dlstm_Wih: Float32Array;
-  readonly dlstm_bih: Float32Array;
-  readonly dlstm_Whh: Float32Array;
-  readonly dlstm_bhh: Float32Array;
-  readonly dWo: Float32Array;
-  readonly dbo: Float32Array;
   readonly v1: Float32Array;
-  readonly g1: Float32Array;
+  readonly p_2: Float32Array;
   readonly h: Float32Array;
-  readonly c_7: Float32Array;
+  readonly c_2: Float32Array;
   readonly bits_t: Float32Array;
   readonly matmul: Float32Array;
   readonly gates: Float32Array;
@@ -154,38 +116,9 @@ export interface TrainWorkspace {
   readonly tanh_c: Float32Array;
   readonly h_next: Float32Array;
   readonly add: Float32Array;
-  readonly dh: Float32Array;
-  readonly dc: Float32Array;
-  readonly dy0: Float32Array;
-  readonly tanh_c_2: Float32Array;
-  readonly o_gate_2: Float32Array;
-  readonly i_gate_2: Float32Array;
-  readonly g_gate_2: Float32Array;
-  readonly c_8: Float32Array;
-  readonly f_gate_2: Float32Array;
-  readonly h_2: Float32Array;
-  readonly h_next_2: Float32Array;
-  readonly bits_t_2: Float32Array;
-  readonly dh_next: Float32Array;
-  readonly do_pre: Float32Array;
-  readonly dc_next: Float32Array;
-  readonly dg_pre: Float32Array;
-  readonly df_pre: Float32Array;
-  readonly di_pre: Float32Array;
-  readonly dgates: Float32Array;
-  readonly dh_2: Float32Array;
-  readonly dc_2: Float32Array;
-  readonly add_4: Float32Array;
-  readonly dlstm_bhh_2: Float32Array;
-  readonly add_5: Float32Array;
-  readonly add_6: Float32Array;
-  readonly add_7: Float32Array;
-  readonly add_8: Float32Array;
-  readonly dbo_2: Float32Array;
-  readonly add_9: Float32Array;
 }
 
-function createTrainWorkspace(n: number): TrainWorkspace {
+function createForwardWorkspace(n: number): ForwardWorkspace {
   return {
     n,
     ys: new Float32Array(n * 9),
@@ -197,16 +130,10 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     f_gate_steps: new Float32Array(n * 144),
     h_steps: new Float32Array(n * 144),
     h_next_steps: new Float32Array(n * 144),
-    dlstm_Wih: new Float32Array(128),
-    dlstm_bih: new Float32Array(64),
-    dlstm_Whh: new Float32Array(1024),
-    dlstm_bhh: new Float32Array(64),
-    dWo: new Float32Array(16),
-    dbo: new Float32Array(1),
     v1: new Float32Array(n * 16),
-    g1: new Float32Array(n * 9),
+    p_2: new Float32Array(n * 9),
     h: new Float32Array(n * 16),
-    c_7: new Float32Array(n * 16),
+    c_2: new Float32Array(n * 16),
     bits_t: new Float32Array(n * 2),
     matmul: new Float32Array(n * 64),
     gates: new Float32Array(n * 64),
@@ -218,18 +145,74 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     tanh_c: new Float32Array(n * 16),
     h_next: new Float32Array(n * 16),
     add: new Float32Array(n),
+  };
+}
+
+export interface TrainWorkspace {
+  readonly n: number;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
+  readonly dlstm_Wih: Float32Array;
+  readonly dlstm_bih: Float32Array;
+  readonly dlstm_Whh: Float32Array;
+  readonly dlstm_bhh: Float32Array;
+  readonly dWo: Float32Array;
+  readonly dbo: Float32Array;
+  readonly g1: Float32Array;
+  readonly dh: Float32Array;
+  readonly dc: Float32Array;
+  readonly dy0: Float32Array;
+  readonly tanh_c: Float32Array;
+  readonly o_gate: Float32Array;
+  readonly i_gate: Float32Array;
+  readonly g_gate: Float32Array;
+  readonly c_7: Float32Array;
+  readonly f_gate: Float32Array;
+  readonly h: Float32Array;
+  readonly h_next: Float32Array;
+  readonly bits_t: Float32Array;
+  readonly dh_next: Float32Array;
+  readonly do_pre: Float32Array;
+  readonly dc_next: Float32Array;
+  readonly dg_pre: Float32Array;
+  readonly df_pre: Float32Array;
+  readonly di_pre: Float32Array;
+  readonly dgates: Float32Array;
+  readonly dh_2: Float32Array;
+  readonly dc_2: Float32Array;
+  readonly add: Float32Array;
+  readonly dlstm_bhh_2: Float32Array;
+  readonly add_2: Float32Array;
+  readonly add_3: Float32Array;
+  readonly add_4: Float32Array;
+  readonly add_5: Float32Array;
+  readonly dbo_2: Float32Array;
+  readonly add_6: Float32Array;
+}
+
+function createTrainWorkspace(n: number): TrainWorkspace {
+  return {
+    n,
+    forward: createForwardWorkspace(n),
+    dlstm_Wih: new Float32Array(128),
+    dlstm_bih: new Float32Array(64),
+    dlstm_Whh: new Float32Array(1024),
+    dlstm_bhh: new Float32Array(64),
+    dWo: new Float32Array(16),
+    dbo: new Float32Array(1),
+    g1: new Float32Array(n * 9),
     dh: new Float32Array(n * 16),
     dc: new Float32Array(n * 16),
     dy0: new Float32Array(n),
-    tanh_c_2: new Float32Array(n * 16),
-    o_gate_2: new Float32Array(n * 16),
-    i_gate_2: new Float32Array(n * 16),
-    g_gate_2: new Float32Array(n * 16),
-    c_8: new Float32Array(n * 16),
-    f_gate_2: new Float32Array(n * 16),
-    h_2: new Float32Array(n * 16),
-    h_next_2: new Float32Array(n * 16),
-    bits_t_2: new Float32Array(n * 2),
+    tanh_c: new Float32Array(n * 16),
+    o_gate: new Float32Array(n * 16),
+    i_gate: new Float32Array(n * 16),
+    g_gate: new Float32Array(n * 16),
+    c_7: new Float32Array(n * 16),
+    f_gate: new Float32Array(n * 16),
+    h: new Float32Array(n * 16),
+    h_next: new Float32Array(n * 16),
+    bits_t: new Float32Array(n * 2),
     dh_next: new Float32Array(n * 16),
     do_pre: new Float32Array(n * 16),
     dc_next: new Float32Array(n * 16),
@@ -239,14 +222,14 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float32Array(n * 64),
     dh_2: new Float32Array(n * 16),
     dc_2: new Float32Array(n * 16),
-    add_4: new Float32Array(128),
+    add: new Float32Array(128),
     dlstm_bhh_2: new Float32Array(64),
-    add_5: new Float32Array(64),
-    add_6: new Float32Array(1024),
-    add_7: new Float32Array(64),
-    add_8: new Float32Array(16),
+    add_2: new Float32Array(64),
+    add_3: new Float32Array(1024),
+    add_4: new Float32Array(64),
+    add_5: new Float32Array(16),
     dbo_2: new Float32Array(1),
-    add_9: new Float32Array(1),
+    add_6: new Float32Array(1),
   };
 }
 
@@ -260,6 +243,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const Wo = params["Wo"];
   const bo = params["bo"];
   const ys = ws.ys;
+  const tanh_c_steps = ws.tanh_c_steps;
+  const o_gate_steps = ws.o_gate_steps;
+  const i_gate_steps = ws.i_gate_steps;
+  const g_gate_steps = ws.g_gate_steps;
+  const c_steps = ws.c_steps;
+  const f_gate_steps = ws.f_gate_steps;
+  const h_steps = ws.h_steps;
+  const h_next_steps = ws.h_next_steps;
   const v1 = ws.v1;
   const p_2 = ws.p_2;
   const h = ws.h;
@@ -267,7 +258,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const bits_t = ws.bits_t;
   const matmul = ws.matmul;
   const gates = ws.gates;
+  const i_gate = ws.i_gate;
+  const f_gate = ws.f_gate;
+  const g_gate = ws.g_gate;
+  const o_gate = ws.o_gate;
   const c_next = ws.c_next;
+  const tanh_c = ws.tanh_c;
   const h_next = ws.h_next;
   const add = ws.add;
 
@@ -294,312 +290,6 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   {
     for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = v1[k_3]!;
-    for (let t = 0; t < 9; t++) {
-      for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
-      // matmul = h·lstm.Whh   (model.ts:18:18)
-      {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-        const at = GEMM.product(n, 64, 16, h, 16, 1, lstm_Whh, 64);
-        const mem = GEMM.mem;
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < 64; j++) {
-            matmul[i * 64 + j] = mem[at + i * 64 + j]!;
-          }
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        // gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
-        const cRow_2 = i * 64;
-        gates.fill(0, cRow_2, cRow_2 + 64);
-        for (let k = 0; k < 2; k++) {
-          const aik = bits_t[i * 2 + k]!;
-          const bRow = k * 64;
-          for (let j = 0; j < 64; j++) gates[cRow_2 + j]! += aik * lstm_Wih[bRow + j]!;
-        }
-        for (let j = 0; j < 64; j++) {
-          const acc = gates[cRow_2 + j]!;
-          const add_2 = acc + lstm_bih[j]!;
-          const add_3 = matmul[i * 64 + j]! + lstm_bhh[j]!;
-          gates[i * 64 + j] = add_2 + add_3;
-        }
-        // c_next = σ(gates[:, 16:32]) ⊙ c + σ(gates[:, 0:16]) ⊙ tanh(gates[:, 32:48])   (model.ts:18:18)
-        const f_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 16]!));
-        const mul_0 = f_gate_0 * c_2[i * 16]!;
-        const i_gate_0 = 1 / (1 + Math.exp(-gates[i * 64]!));
-        const g_gate_0 = Math.tanh(gates[i * 64 + 32]!);
-        const mul_0_2 = i_gate_0 * g_gate_0;
-        c_next[i * 16] = mul_0 + mul_0_2;
-        const f_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 17]!));
-        const mul_1 = f_gate_1 * c_2[i * 16 + 1]!;
-        const i_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 1]!));
-        const g_gate_1 = Math.tanh(gates[i * 64 + 33]!);
-        const mul_1_2 = i_gate_1 * g_gate_1;
-        c_next[i * 16 + 1] = mul_1 + mul_1_2;
-        const f_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 18]!));
-        const mul_2 = f_gate_2 * c_2[i * 16 + 2]!;
-        const i_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 2]!));
-        const g_gate_2 = Math.tanh(gates[i * 64 + 34]!);
-        const mul_2_2 = i_gate_2 * g_gate_2;
-        c_next[i * 16 + 2] = mul_2 + mul_2_2;
-        const f_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 19]!));
-        const mul_3 = f_gate_3 * c_2[i * 16 + 3]!;
-        const i_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 3]!));
-        const g_gate_3 = Math.tanh(gates[i * 64 + 35]!);
-        const mul_3_2 = i_gate_3 * g_gate_3;
-        c_next[i * 16 + 3] = mul_3 + mul_3_2;
-        const f_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 20]!));
-        const mul_4 = f_gate_4 * c_2[i * 16 + 4]!;
-        const i_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 4]!));
-        const g_gate_4 = Math.tanh(gates[i * 64 + 36]!);
-        const mul_4_2 = i_gate_4 * g_gate_4;
-        c_next[i * 16 + 4] = mul_4 + mul_4_2;
-        const f_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 21]!));
-        const mul_5 = f_gate_5 * c_2[i * 16 + 5]!;
-        const i_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 5]!));
-        const g_gate_5 = Math.tanh(gates[i * 64 + 37]!);
-        const mul_5_2 = i_gate_5 * g_gate_5;
-        c_next[i * 16 + 5] = mul_5 + mul_5_2;
-        const f_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 22]!));
-        const mul_6 = f_gate_6 * c_2[i * 16 + 6]!;
-        const i_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 6]!));
-        const g_gate_6 = Math.tanh(gates[i * 64 + 38]!);
-        const mul_6_2 = i_gate_6 * g_gate_6;
-        c_next[i * 16 + 6] = mul_6 + mul_6_2;
-        const f_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 23]!));
-        const mul_7 = f_gate_7 * c_2[i * 16 + 7]!;
-        const i_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 7]!));
-        const g_gate_7 = Math.tanh(gates[i * 64 + 39]!);
-        const mul_7_2 = i_gate_7 * g_gate_7;
-        c_next[i * 16 + 7] = mul_7 + mul_7_2;
-        const f_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 24]!));
-        const mul_8 = f_gate_8 * c_2[i * 16 + 8]!;
-        const i_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 8]!));
-        const g_gate_8 = Math.tanh(gates[i * 64 + 40]!);
-        const mul_8_2 = i_gate_8 * g_gate_8;
-        c_next[i * 16 + 8] = mul_8 + mul_8_2;
-        const f_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 25]!));
-        const mul_9 = f_gate_9 * c_2[i * 16 + 9]!;
-        const i_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 9]!));
-        const g_gate_9 = Math.tanh(gates[i * 64 + 41]!);
-        const mul_9_2 = i_gate_9 * g_gate_9;
-        c_next[i * 16 + 9] = mul_9 + mul_9_2;
-        const f_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 26]!));
-        const mul_10 = f_gate_10 * c_2[i * 16 + 10]!;
-        const i_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 10]!));
-        const g_gate_10 = Math.tanh(gates[i * 64 + 42]!);
-        const mul_10_2 = i_gate_10 * g_gate_10;
-        c_next[i * 16 + 10] = mul_10 + mul_10_2;
-        const f_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 27]!));
-        const mul_11 = f_gate_11 * c_2[i * 16 + 11]!;
-        const i_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 11]!));
-        const g_gate_11 = Math.tanh(gates[i * 64 + 43]!);
-        const mul_11_2 = i_gate_11 * g_gate_11;
-        c_next[i * 16 + 11] = mul_11 + mul_11_2;
-        const f_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 28]!));
-        const mul_12 = f_gate_12 * c_2[i * 16 + 12]!;
-        const i_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 12]!));
-        const g_gate_12 = Math.tanh(gates[i * 64 + 44]!);
-        const mul_12_2 = i_gate_12 * g_gate_12;
-        c_next[i * 16 + 12] = mul_12 + mul_12_2;
-        const f_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 29]!));
-        const mul_13 = f_gate_13 * c_2[i * 16 + 13]!;
-        const i_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 13]!));
-        const g_gate_13 = Math.tanh(gates[i * 64 + 45]!);
-        const mul_13_2 = i_gate_13 * g_gate_13;
-        c_next[i * 16 + 13] = mul_13 + mul_13_2;
-        const f_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 30]!));
-        const mul_14 = f_gate_14 * c_2[i * 16 + 14]!;
-        const i_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 14]!));
-        const g_gate_14 = Math.tanh(gates[i * 64 + 46]!);
-        const mul_14_2 = i_gate_14 * g_gate_14;
-        c_next[i * 16 + 14] = mul_14 + mul_14_2;
-        const f_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 31]!));
-        const mul_15 = f_gate_15 * c_2[i * 16 + 15]!;
-        const i_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 15]!));
-        const g_gate_15 = Math.tanh(gates[i * 64 + 47]!);
-        const mul_15_2 = i_gate_15 * g_gate_15;
-        c_next[i * 16 + 15] = mul_15 + mul_15_2;
-        // h_next = σ(gates[:, 48:64]) ⊙ tanh(c_next)   (model.ts:18:18)
-        const o_gate_0 = 1 / (1 + Math.exp(-gates[i * 64 + 48]!));
-        const tanh_c_0 = Math.tanh(c_next[i * 16]!);
-        h_next[i * 16] = o_gate_0 * tanh_c_0;
-        const o_gate_1 = 1 / (1 + Math.exp(-gates[i * 64 + 49]!));
-        const tanh_c_1 = Math.tanh(c_next[i * 16 + 1]!);
-        h_next[i * 16 + 1] = o_gate_1 * tanh_c_1;
-        const o_gate_2 = 1 / (1 + Math.exp(-gates[i * 64 + 50]!));
-        const tanh_c_2 = Math.tanh(c_next[i * 16 + 2]!);
-        h_next[i * 16 + 2] = o_gate_2 * tanh_c_2;
-        const o_gate_3 = 1 / (1 + Math.exp(-gates[i * 64 + 51]!));
-        const tanh_c_3 = Math.tanh(c_next[i * 16 + 3]!);
-        h_next[i * 16 + 3] = o_gate_3 * tanh_c_3;
-        const o_gate_4 = 1 / (1 + Math.exp(-gates[i * 64 + 52]!));
-        const tanh_c_4 = Math.tanh(c_next[i * 16 + 4]!);
-        h_next[i * 16 + 4] = o_gate_4 * tanh_c_4;
-        const o_gate_5 = 1 / (1 + Math.exp(-gates[i * 64 + 53]!));
-        const tanh_c_5 = Math.tanh(c_next[i * 16 + 5]!);
-        h_next[i * 16 + 5] = o_gate_5 * tanh_c_5;
-        const o_gate_6 = 1 / (1 + Math.exp(-gates[i * 64 + 54]!));
-        const tanh_c_6 = Math.tanh(c_next[i * 16 + 6]!);
-        h_next[i * 16 + 6] = o_gate_6 * tanh_c_6;
-        const o_gate_7 = 1 / (1 + Math.exp(-gates[i * 64 + 55]!));
-        const tanh_c_7 = Math.tanh(c_next[i * 16 + 7]!);
-        h_next[i * 16 + 7] = o_gate_7 * tanh_c_7;
-        const o_gate_8 = 1 / (1 + Math.exp(-gates[i * 64 + 56]!));
-        const tanh_c_8 = Math.tanh(c_next[i * 16 + 8]!);
-        h_next[i * 16 + 8] = o_gate_8 * tanh_c_8;
-        const o_gate_9 = 1 / (1 + Math.exp(-gates[i * 64 + 57]!));
-        const tanh_c_9 = Math.tanh(c_next[i * 16 + 9]!);
-        h_next[i * 16 + 9] = o_gate_9 * tanh_c_9;
-        const o_gate_10 = 1 / (1 + Math.exp(-gates[i * 64 + 58]!));
-        const tanh_c_10 = Math.tanh(c_next[i * 16 + 10]!);
-        h_next[i * 16 + 10] = o_gate_10 * tanh_c_10;
-        const o_gate_11 = 1 / (1 + Math.exp(-gates[i * 64 + 59]!));
-        const tanh_c_11 = Math.tanh(c_next[i * 16 + 11]!);
-        h_next[i * 16 + 11] = o_gate_11 * tanh_c_11;
-        const o_gate_12 = 1 / (1 + Math.exp(-gates[i * 64 + 60]!));
-        const tanh_c_12 = Math.tanh(c_next[i * 16 + 12]!);
-        h_next[i * 16 + 12] = o_gate_12 * tanh_c_12;
-        const o_gate_13 = 1 / (1 + Math.exp(-gates[i * 64 + 61]!));
-        const tanh_c_13 = Math.tanh(c_next[i * 16 + 13]!);
-        h_next[i * 16 + 13] = o_gate_13 * tanh_c_13;
-        const o_gate_14 = 1 / (1 + Math.exp(-gates[i * 64 + 62]!));
-        const tanh_c_14 = Math.tanh(c_next[i * 16 + 14]!);
-        h_next[i * 16 + 14] = o_gate_14 * tanh_c_14;
-        const o_gate_15 = 1 / (1 + Math.exp(-gates[i * 64 + 63]!));
-        const tanh_c_15 = Math.tanh(c_next[i * 16 + 15]!);
-        h_next[i * 16 + 15] = o_gate_15 * tanh_c_15;
-        // add = h_next·Wo + bo   (model.ts:19:35)
-        let matmul_0 = 0;
-        for (let k = 0; k < 16; k++) {
-          const aik = h_next[i * 16 + k]!;
-          matmul_0 += aik * Wo[k]!;
-        }
-        add[i] = matmul_0 + bo[0]!;
-      }
-      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1]!;
-      for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4]!;
-      for (let k_5 = 0; k_5 < n * 16; k_5++) c_2[k_5] = c_next[k_5]!;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    // p = σ(ys)   (model.ts:24:13)
-    p_2[i * 9] = 1 / (1 + Math.exp(-ys[i * 9]!));
-    p_2[i * 9 + 1] = 1 / (1 + Math.exp(-ys[i * 9 + 1]!));
-    p_2[i * 9 + 2] = 1 / (1 + Math.exp(-ys[i * 9 + 2]!));
-    p_2[i * 9 + 3] = 1 / (1 + Math.exp(-ys[i * 9 + 3]!));
-    p_2[i * 9 + 4] = 1 / (1 + Math.exp(-ys[i * 9 + 4]!));
-    p_2[i * 9 + 5] = 1 / (1 + Math.exp(-ys[i * 9 + 5]!));
-    p_2[i * 9 + 6] = 1 / (1 + Math.exp(-ys[i * 9 + 6]!));
-    p_2[i * 9 + 7] = 1 / (1 + Math.exp(-ys[i * 9 + 7]!));
-    p_2[i * 9 + 8] = 1 / (1 + Math.exp(-ys[i * 9 + 8]!));
-  }
-}
-
-/** The outputs the forward pass left in its workspace (fresh arrays). */
-function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
-  return { p: ws.p_2.slice(0, n * 9) };
-}
-
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
-function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
-  const bits = toArray(inputs["bits"], "f32");
-  const sums = toArray(inputs["sums"], "f32");
-  const lstm_Wih = params["lstm.Wih"];
-  const lstm_Whh = params["lstm.Whh"];
-  const lstm_bih = params["lstm.bih"];
-  const lstm_bhh = params["lstm.bhh"];
-  const Wo = params["Wo"];
-  const bo = params["bo"];
-  const ys = ws.ys;
-  const c_2 = C_CONST;
-  const c_3 = C_CONST_2;
-  const c_4 = C_CONST_3;
-  const c_5 = C_CONST_4;
-  const c_6 = C_CONST_5;
-  const tanh_c_steps = ws.tanh_c_steps;
-  const o_gate_steps = ws.o_gate_steps;
-  const i_gate_steps = ws.i_gate_steps;
-  const g_gate_steps = ws.g_gate_steps;
-  const c_steps = ws.c_steps;
-  const f_gate_steps = ws.f_gate_steps;
-  const h_steps = ws.h_steps;
-  const h_next_steps = ws.h_next_steps;
-  const dlstm_Wih = ws.dlstm_Wih;
-  const dlstm_bih = ws.dlstm_bih;
-  const dlstm_Whh = ws.dlstm_Whh;
-  const dlstm_bhh = ws.dlstm_bhh;
-  const dWo = ws.dWo;
-  const dbo = ws.dbo;
-  const v1 = ws.v1;
-  const g1 = ws.g1;
-  const h = ws.h;
-  const c_7 = ws.c_7;
-  const bits_t = ws.bits_t;
-  const matmul = ws.matmul;
-  const gates = ws.gates;
-  const i_gate = ws.i_gate;
-  const f_gate = ws.f_gate;
-  const g_gate = ws.g_gate;
-  const o_gate = ws.o_gate;
-  const c_next = ws.c_next;
-  const tanh_c = ws.tanh_c;
-  const h_next = ws.h_next;
-  const add = ws.add;
-  const dh = ws.dh;
-  const dc = ws.dc;
-  const dy0 = ws.dy0;
-  const tanh_c_2 = ws.tanh_c_2;
-  const o_gate_2 = ws.o_gate_2;
-  const i_gate_2 = ws.i_gate_2;
-  const g_gate_2 = ws.g_gate_2;
-  const c_8 = ws.c_8;
-  const f_gate_2 = ws.f_gate_2;
-  const h_2 = ws.h_2;
-  const h_next_2 = ws.h_next_2;
-  const bits_t_2 = ws.bits_t_2;
-  const dh_next = ws.dh_next;
-  const do_pre = ws.do_pre;
-  const dc_next = ws.dc_next;
-  const dg_pre = ws.dg_pre;
-  const df_pre = ws.df_pre;
-  const di_pre = ws.di_pre;
-  const dgates = ws.dgates;
-  const dh_2 = ws.dh_2;
-  const dc_2 = ws.dc_2;
-  const add_4 = ws.add_4;
-  const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_5 = ws.add_5;
-  const add_6 = ws.add_6;
-  const add_7 = ws.add_7;
-  const add_8 = ws.add_8;
-  const dbo_2 = ws.dbo_2;
-  const add_9 = ws.add_9;
-
-  for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // v1 = 0   (model.ts:21:22)
-    v1[i * 16] = 0;
-    v1[i * 16 + 1] = 0;
-    v1[i * 16 + 2] = 0;
-    v1[i * 16 + 3] = 0;
-    v1[i * 16 + 4] = 0;
-    v1[i * 16 + 5] = 0;
-    v1[i * 16 + 6] = 0;
-    v1[i * 16 + 7] = 0;
-    v1[i * 16 + 8] = 0;
-    v1[i * 16 + 9] = 0;
-    v1[i * 16 + 10] = 0;
-    v1[i * 16 + 11] = 0;
-    v1[i * 16 + 12] = 0;
-    v1[i * 16 + 13] = 0;
-    v1[i * 16 + 14] = 0;
-    v1[i * 16 + 15] = 0;
-  }
-  // v2 = scan_{t=1..9}(v1, v1; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
-  {
-    for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
-    for (let k_3 = 0; k_3 < n * 16; k_3++) c_7[k_3] = v1[k_3]!;
     for (let t = 0; t < 9; t++) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
@@ -698,52 +388,52 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         o_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 62]!));
         o_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 63]!));
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:18:18)
-        const mul_0 = f_gate[i * 16]! * c_7[i * 16]!;
+        const mul_0 = f_gate[i * 16]! * c_2[i * 16]!;
         const mul_0_2 = i_gate[i * 16]! * g_gate[i * 16]!;
         c_next[i * 16] = mul_0 + mul_0_2;
-        const mul_1 = f_gate[i * 16 + 1]! * c_7[i * 16 + 1]!;
+        const mul_1 = f_gate[i * 16 + 1]! * c_2[i * 16 + 1]!;
         const mul_1_2 = i_gate[i * 16 + 1]! * g_gate[i * 16 + 1]!;
         c_next[i * 16 + 1] = mul_1 + mul_1_2;
-        const mul_2 = f_gate[i * 16 + 2]! * c_7[i * 16 + 2]!;
+        const mul_2 = f_gate[i * 16 + 2]! * c_2[i * 16 + 2]!;
         const mul_2_2 = i_gate[i * 16 + 2]! * g_gate[i * 16 + 2]!;
         c_next[i * 16 + 2] = mul_2 + mul_2_2;
-        const mul_3 = f_gate[i * 16 + 3]! * c_7[i * 16 + 3]!;
+        const mul_3 = f_gate[i * 16 + 3]! * c_2[i * 16 + 3]!;
         const mul_3_2 = i_gate[i * 16 + 3]! * g_gate[i * 16 + 3]!;
         c_next[i * 16 + 3] = mul_3 + mul_3_2;
-        const mul_4 = f_gate[i * 16 + 4]! * c_7[i * 16 + 4]!;
+        const mul_4 = f_gate[i * 16 + 4]! * c_2[i * 16 + 4]!;
         const mul_4_2 = i_gate[i * 16 + 4]! * g_gate[i * 16 + 4]!;
         c_next[i * 16 + 4] = mul_4 + mul_4_2;
-        const mul_5 = f_gate[i * 16 + 5]! * c_7[i * 16 + 5]!;
+        const mul_5 = f_gate[i * 16 + 5]! * c_2[i * 16 + 5]!;
         const mul_5_2 = i_gate[i * 16 + 5]! * g_gate[i * 16 + 5]!;
         c_next[i * 16 + 5] = mul_5 + mul_5_2;
-        const mul_6 = f_gate[i * 16 + 6]! * c_7[i * 16 + 6]!;
+        const mul_6 = f_gate[i * 16 + 6]! * c_2[i * 16 + 6]!;
         const mul_6_2 = i_gate[i * 16 + 6]! * g_gate[i * 16 + 6]!;
         c_next[i * 16 + 6] = mul_6 + mul_6_2;
-        const mul_7 = f_gate[i * 16 + 7]! * c_7[i * 16 + 7]!;
+        const mul_7 = f_gate[i * 16 + 7]! * c_2[i * 16 + 7]!;
         const mul_7_2 = i_gate[i * 16 + 7]! * g_gate[i * 16 + 7]!;
         c_next[i * 16 + 7] = mul_7 + mul_7_2;
-        const mul_8 = f_gate[i * 16 + 8]! * c_7[i * 16 + 8]!;
+        const mul_8 = f_gate[i * 16 + 8]! * c_2[i * 16 + 8]!;
         const mul_8_2 = i_gate[i * 16 + 8]! * g_gate[i * 16 + 8]!;
         c_next[i * 16 + 8] = mul_8 + mul_8_2;
-        const mul_9 = f_gate[i * 16 + 9]! * c_7[i * 16 + 9]!;
+        const mul_9 = f_gate[i * 16 + 9]! * c_2[i * 16 + 9]!;
         const mul_9_2 = i_gate[i * 16 + 9]! * g_gate[i * 16 + 9]!;
         c_next[i * 16 + 9] = mul_9 + mul_9_2;
-        const mul_10 = f_gate[i * 16 + 10]! * c_7[i * 16 + 10]!;
+        const mul_10 = f_gate[i * 16 + 10]! * c_2[i * 16 + 10]!;
         const mul_10_2 = i_gate[i * 16 + 10]! * g_gate[i * 16 + 10]!;
         c_next[i * 16 + 10] = mul_10 + mul_10_2;
-        const mul_11 = f_gate[i * 16 + 11]! * c_7[i * 16 + 11]!;
+        const mul_11 = f_gate[i * 16 + 11]! * c_2[i * 16 + 11]!;
         const mul_11_2 = i_gate[i * 16 + 11]! * g_gate[i * 16 + 11]!;
         c_next[i * 16 + 11] = mul_11 + mul_11_2;
-        const mul_12 = f_gate[i * 16 + 12]! * c_7[i * 16 + 12]!;
+        const mul_12 = f_gate[i * 16 + 12]! * c_2[i * 16 + 12]!;
         const mul_12_2 = i_gate[i * 16 + 12]! * g_gate[i * 16 + 12]!;
         c_next[i * 16 + 12] = mul_12 + mul_12_2;
-        const mul_13 = f_gate[i * 16 + 13]! * c_7[i * 16 + 13]!;
+        const mul_13 = f_gate[i * 16 + 13]! * c_2[i * 16 + 13]!;
         const mul_13_2 = i_gate[i * 16 + 13]! * g_gate[i * 16 + 13]!;
         c_next[i * 16 + 13] = mul_13 + mul_13_2;
-        const mul_14 = f_gate[i * 16 + 14]! * c_7[i * 16 + 14]!;
+        const mul_14 = f_gate[i * 16 + 14]! * c_2[i * 16 + 14]!;
         const mul_14_2 = i_gate[i * 16 + 14]! * g_gate[i * 16 + 14]!;
         c_next[i * 16 + 14] = mul_14 + mul_14_2;
-        const mul_15 = f_gate[i * 16 + 15]! * c_7[i * 16 + 15]!;
+        const mul_15 = f_gate[i * 16 + 15]! * c_2[i * 16 + 15]!;
         const mul_15_2 = i_gate[i * 16 + 15]! * g_gate[i * 16 + 15]!;
         c_next[i * 16 + 15] = mul_15 + mul_15_2;
         // tanh_c = tanh(c_next)   (model.ts:18:18)
@@ -798,7 +488,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_7 = 0; i_7 < n; i_7++)
         for (let j_7 = 0; j_7 < 16; j_7++) g_gate_steps[(i_7 * 9 + t) * 16 + j_7] = g_gate[i_7 * 16 + j_7]!;
       for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 16; j_8++) c_steps[(i_8 * 9 + t) * 16 + j_8] = c_7[i_8 * 16 + j_8]!;
+        for (let j_8 = 0; j_8 < 16; j_8++) c_steps[(i_8 * 9 + t) * 16 + j_8] = c_2[i_8 * 16 + j_8]!;
       for (let i_9 = 0; i_9 < n; i_9++)
         for (let j_9 = 0; j_9 < 16; j_9++) f_gate_steps[(i_9 * 9 + t) * 16 + j_9] = f_gate[i_9 * 16 + j_9]!;
       for (let i_10 = 0; i_10 < n; i_10++)
@@ -806,15 +496,95 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_11 = 0; i_11 < n; i_11++)
         for (let j_11 = 0; j_11 < 16; j_11++) h_next_steps[(i_11 * 9 + t) * 16 + j_11] = h_next[i_11 * 16 + j_11]!;
       for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4]!;
-      for (let k_5 = 0; k_5 < n * 16; k_5++) c_7[k_5] = c_next[k_5]!;
+      for (let k_5 = 0; k_5 < n * 16; k_5++) c_2[k_5] = c_next[k_5]!;
     }
   }
+  for (let i = 0; i < n; i++) {
+    // p = σ(ys)   (model.ts:24:13)
+    p_2[i * 9] = 1 / (1 + Math.exp(-ys[i * 9]!));
+    p_2[i * 9 + 1] = 1 / (1 + Math.exp(-ys[i * 9 + 1]!));
+    p_2[i * 9 + 2] = 1 / (1 + Math.exp(-ys[i * 9 + 2]!));
+    p_2[i * 9 + 3] = 1 / (1 + Math.exp(-ys[i * 9 + 3]!));
+    p_2[i * 9 + 4] = 1 / (1 + Math.exp(-ys[i * 9 + 4]!));
+    p_2[i * 9 + 5] = 1 / (1 + Math.exp(-ys[i * 9 + 5]!));
+    p_2[i * 9 + 6] = 1 / (1 + Math.exp(-ys[i * 9 + 6]!));
+    p_2[i * 9 + 7] = 1 / (1 + Math.exp(-ys[i * 9 + 7]!));
+    p_2[i * 9 + 8] = 1 / (1 + Math.exp(-ys[i * 9 + 8]!));
+  }
+}
+
+/** The outputs the forward pass left in its workspace (fresh arrays). */
+function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
+  return { p: ws.p_2.slice(0, n * 9) };
+}
+
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
+function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
+  const bits = toArray(inputs["bits"], "f32");
+  const sums = toArray(inputs["sums"], "f32");
+  const v1 = ws.forward.v1;
+  const ys = ws.forward.ys;
+  const p_2 = ws.forward.p_2;
+  const tanh_c_steps = ws.forward.tanh_c_steps;
+  const o_gate_steps = ws.forward.o_gate_steps;
+  const i_gate_steps = ws.forward.i_gate_steps;
+  const g_gate_steps = ws.forward.g_gate_steps;
+  const c_steps = ws.forward.c_steps;
+  const f_gate_steps = ws.forward.f_gate_steps;
+  const h_steps = ws.forward.h_steps;
+  const h_next_steps = ws.forward.h_next_steps;
+  const lstm_Whh = params["lstm.Whh"];
+  const Wo = params["Wo"];
+  const c_2 = C_CONST;
+  const c_3 = C_CONST_2;
+  const c_4 = C_CONST_3;
+  const c_5 = C_CONST_4;
+  const c_6 = C_CONST_5;
+  const dlstm_Wih = ws.dlstm_Wih;
+  const dlstm_bih = ws.dlstm_bih;
+  const dlstm_Whh = ws.dlstm_Whh;
+  const dlstm_bhh = ws.dlstm_bhh;
+  const dWo = ws.dWo;
+  const dbo = ws.dbo;
+  const g1 = ws.g1;
+  const dh = ws.dh;
+  const dc = ws.dc;
+  const dy0 = ws.dy0;
+  const tanh_c = ws.tanh_c;
+  const o_gate = ws.o_gate;
+  const i_gate = ws.i_gate;
+  const g_gate = ws.g_gate;
+  const c_7 = ws.c_7;
+  const f_gate = ws.f_gate;
+  const h = ws.h;
+  const h_next = ws.h_next;
+  const bits_t = ws.bits_t;
+  const dh_next = ws.dh_next;
+  const do_pre = ws.do_pre;
+  const dc_next = ws.dc_next;
+  const dg_pre = ws.dg_pre;
+  const df_pre = ws.df_pre;
+  const di_pre = ws.di_pre;
+  const dgates = ws.dgates;
+  const dh_2 = ws.dh_2;
+  const dc_2 = ws.dc_2;
+  const add = ws.add;
+  const dlstm_bhh_2 = ws.dlstm_bhh_2;
+  const add_2 = ws.add_2;
+  const add_3 = ws.add_3;
+  const add_4 = ws.add_4;
+  const add_5 = ws.add_5;
+  const dbo_2 = ws.dbo_2;
+  const add_6 = ws.add_6;
+
   // mul = N ⊙ 9   (model.ts:25:18)
   const mul = n * 9;
   // div = 1 / mul   (div', model.ts:25:18)
   const div = 1 / mul;
   let sum = 0;
   for (let i = 0; i < n; i++) {
+    // ──── loss ────
     // v3 = −ys   (model.ts:25:18)
     const v3_0 = -ys[i * 9]!;
     const v3_1 = -ys[i * 9 + 1]!;
@@ -900,66 +670,57 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const add_8_0 = mul_8_0 + mul_8_0_2;
     sum += add_8_0;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // g1 = (div ⊙ v4) ⊙ σ(ys) − ((div ⊙ sums) ⊙ σ(v3))   (model.ts:22:18)
+    // g1 = (div ⊙ v4) ⊙ p − ((div ⊙ sums) ⊙ σ(v3))   (model.ts:22:18)
     const mul_0_0_3 = div * v4_0;
-    const p_0_0 = 1 / (1 + Math.exp(-ys[i * 9]!));
-    const mul_0_0_4 = mul_0_0_3 * p_0_0;
+    const mul_0_0_4 = mul_0_0_3 * p_2[i * 9]!;
     const mul_0_0_5 = div * sums[i * 9]!;
     const sigmoid_0_0 = 1 / (1 + Math.exp(-v3_0));
     const mul_0_0_6 = mul_0_0_5 * sigmoid_0_0;
     g1[i * 9] = mul_0_0_4 - mul_0_0_6;
     const mul_1_0_3 = div * v4_1;
-    const p_1_0 = 1 / (1 + Math.exp(-ys[i * 9 + 1]!));
-    const mul_1_0_4 = mul_1_0_3 * p_1_0;
+    const mul_1_0_4 = mul_1_0_3 * p_2[i * 9 + 1]!;
     const mul_1_0_5 = div * sums[i * 9 + 1]!;
     const sigmoid_1_0 = 1 / (1 + Math.exp(-v3_1));
     const mul_1_0_6 = mul_1_0_5 * sigmoid_1_0;
     g1[i * 9 + 1] = mul_1_0_4 - mul_1_0_6;
     const mul_2_0_3 = div * v4_2;
-    const p_2_0 = 1 / (1 + Math.exp(-ys[i * 9 + 2]!));
-    const mul_2_0_4 = mul_2_0_3 * p_2_0;
+    const mul_2_0_4 = mul_2_0_3 * p_2[i * 9 + 2]!;
     const mul_2_0_5 = div * sums[i * 9 + 2]!;
     const sigmoid_2_0 = 1 / (1 + Math.exp(-v3_2));
     const mul_2_0_6 = mul_2_0_5 * sigmoid_2_0;
     g1[i * 9 + 2] = mul_2_0_4 - mul_2_0_6;
     const mul_3_0_3 = div * v4_3;
-    const p_3_0 = 1 / (1 + Math.exp(-ys[i * 9 + 3]!));
-    const mul_3_0_4 = mul_3_0_3 * p_3_0;
+    const mul_3_0_4 = mul_3_0_3 * p_2[i * 9 + 3]!;
     const mul_3_0_5 = div * sums[i * 9 + 3]!;
     const sigmoid_3_0 = 1 / (1 + Math.exp(-v3_3));
     const mul_3_0_6 = mul_3_0_5 * sigmoid_3_0;
     g1[i * 9 + 3] = mul_3_0_4 - mul_3_0_6;
     const mul_4_0_3 = div * v4_4;
-    const p_4_0 = 1 / (1 + Math.exp(-ys[i * 9 + 4]!));
-    const mul_4_0_4 = mul_4_0_3 * p_4_0;
+    const mul_4_0_4 = mul_4_0_3 * p_2[i * 9 + 4]!;
     const mul_4_0_5 = div * sums[i * 9 + 4]!;
     const sigmoid_4_0 = 1 / (1 + Math.exp(-v3_4));
     const mul_4_0_6 = mul_4_0_5 * sigmoid_4_0;
     g1[i * 9 + 4] = mul_4_0_4 - mul_4_0_6;
     const mul_5_0_3 = div * v4_5;
-    const p_5_0 = 1 / (1 + Math.exp(-ys[i * 9 + 5]!));
-    const mul_5_0_4 = mul_5_0_3 * p_5_0;
+    const mul_5_0_4 = mul_5_0_3 * p_2[i * 9 + 5]!;
     const mul_5_0_5 = div * sums[i * 9 + 5]!;
     const sigmoid_5_0 = 1 / (1 + Math.exp(-v3_5));
     const mul_5_0_6 = mul_5_0_5 * sigmoid_5_0;
     g1[i * 9 + 5] = mul_5_0_4 - mul_5_0_6;
     const mul_6_0_3 = div * v4_6;
-    const p_6_0 = 1 / (1 + Math.exp(-ys[i * 9 + 6]!));
-    const mul_6_0_4 = mul_6_0_3 * p_6_0;
+    const mul_6_0_4 = mul_6_0_3 * p_2[i * 9 + 6]!;
     const mul_6_0_5 = div * sums[i * 9 + 6]!;
     const sigmoid_6_0 = 1 / (1 + Math.exp(-v3_6));
     const mul_6_0_6 = mul_6_0_5 * sigmoid_6_0;
     g1[i * 9 + 6] = mul_6_0_4 - mul_6_0_6;
     const mul_7_0_3 = div * v4_7;
-    const p_7_0 = 1 / (1 + Math.exp(-ys[i * 9 + 7]!));
-    const mul_7_0_4 = mul_7_0_3 * p_7_0;
+    const mul_7_0_4 = mul_7_0_3 * p_2[i * 9 + 7]!;
     const mul_7_0_5 = div * sums[i * 9 + 7]!;
     const sigmoid_7_0 = 1 / (1 + Math.exp(-v3_7));
     const mul_7_0_6 = mul_7_0_5 * sigmoid_7_0;
     g1[i * 9 + 7] = mul_7_0_4 - mul_7_0_6;
     const mul_8_0_3 = div * v4_8;
-    const p_8_0 = 1 / (1 + Math.exp(-ys[i * 9 + 8]!));
-    const mul_8_0_4 = mul_8_0_3 * p_8_0;
+    const mul_8_0_4 = mul_8_0_3 * p_2[i * 9 + 8]!;
     const mul_8_0_5 = div * sums[i * 9 + 8]!;
     const sigmoid_8_0 = 1 / (1 + Math.exp(-v3_8));
     const mul_8_0_6 = mul_8_0_5 * sigmoid_8_0;
@@ -969,431 +730,431 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const loss = sum / mul;
   // g2 = scanᴿ_{t=1..9}(v1, v1, c_2, c_3, c_4, c_3, c_5, c_6; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
   {
-    for (let k_6 = 0; k_6 < n * 16; k_6++) dh[k_6] = v1[k_6]!;
-    for (let k_7 = 0; k_7 < n * 16; k_7++) dc[k_7] = v1[k_7]!;
-    for (let k_8 = 0; k_8 < 128; k_8++) dlstm_Wih[k_8] = c_2[k_8]!;
-    for (let k_9 = 0; k_9 < 64; k_9++) dlstm_bih[k_9] = c_3[k_9]!;
-    for (let k_10 = 0; k_10 < 1024; k_10++) dlstm_Whh[k_10] = c_4[k_10]!;
-    for (let k_11 = 0; k_11 < 64; k_11++) dlstm_bhh[k_11] = c_3[k_11]!;
-    for (let k_12 = 0; k_12 < 16; k_12++) dWo[k_12] = c_5[k_12]!;
-    for (let k_13 = 0; k_13 < 1; k_13++) dbo[k_13] = c_6[k_13]!;
-    for (let t_2 = 8; t_2 >= 0; t_2--) {
-      for (let i_12 = 0; i_12 < n; i_12++) dy0[i_12 * 1] = g1[(i_12 * 9 + t_2) * 1]!;
-      for (let i_13 = 0; i_13 < n; i_13++)
-        for (let j_13 = 0; j_13 < 16; j_13++) tanh_c_2[i_13 * 16 + j_13] = tanh_c_steps[(i_13 * 9 + t_2) * 16 + j_13]!;
-      for (let i_14 = 0; i_14 < n; i_14++)
-        for (let j_14 = 0; j_14 < 16; j_14++) o_gate_2[i_14 * 16 + j_14] = o_gate_steps[(i_14 * 9 + t_2) * 16 + j_14]!;
-      for (let i_15 = 0; i_15 < n; i_15++)
-        for (let j_15 = 0; j_15 < 16; j_15++) i_gate_2[i_15 * 16 + j_15] = i_gate_steps[(i_15 * 9 + t_2) * 16 + j_15]!;
-      for (let i_16 = 0; i_16 < n; i_16++)
-        for (let j_16 = 0; j_16 < 16; j_16++) g_gate_2[i_16 * 16 + j_16] = g_gate_steps[(i_16 * 9 + t_2) * 16 + j_16]!;
-      for (let i_17 = 0; i_17 < n; i_17++)
-        for (let j_17 = 0; j_17 < 16; j_17++) c_8[i_17 * 16 + j_17] = c_steps[(i_17 * 9 + t_2) * 16 + j_17]!;
-      for (let i_18 = 0; i_18 < n; i_18++)
-        for (let j_18 = 0; j_18 < 16; j_18++) f_gate_2[i_18 * 16 + j_18] = f_gate_steps[(i_18 * 9 + t_2) * 16 + j_18]!;
-      for (let i_19 = 0; i_19 < n; i_19++)
-        for (let j_19 = 0; j_19 < 16; j_19++) h_2[i_19 * 16 + j_19] = h_steps[(i_19 * 9 + t_2) * 16 + j_19]!;
-      for (let i_20 = 0; i_20 < n; i_20++)
-        for (let j_20 = 0; j_20 < 16; j_20++) h_next_2[i_20 * 16 + j_20] = h_next_steps[(i_20 * 9 + t_2) * 16 + j_20]!;
-      for (let i_21 = 0; i_21 < n; i_21++)
-        for (let j_21 = 0; j_21 < 2; j_21++) bits_t_2[i_21 * 2 + j_21] = bits[(i_21 * 9 + t_2) * 2 + j_21]!;
+    for (let k_2 = 0; k_2 < n * 16; k_2++) dh[k_2] = v1[k_2]!;
+    for (let k_3 = 0; k_3 < n * 16; k_3++) dc[k_3] = v1[k_3]!;
+    for (let k_4 = 0; k_4 < 128; k_4++) dlstm_Wih[k_4] = c_2[k_4]!;
+    for (let k_5 = 0; k_5 < 64; k_5++) dlstm_bih[k_5] = c_3[k_5]!;
+    for (let k_6 = 0; k_6 < 1024; k_6++) dlstm_Whh[k_6] = c_4[k_6]!;
+    for (let k_7 = 0; k_7 < 64; k_7++) dlstm_bhh[k_7] = c_3[k_7]!;
+    for (let k_8 = 0; k_8 < 16; k_8++) dWo[k_8] = c_5[k_8]!;
+    for (let k_9 = 0; k_9 < 1; k_9++) dbo[k_9] = c_6[k_9]!;
+    for (let t = 8; t >= 0; t--) {
+      for (let i_2 = 0; i_2 < n; i_2++) dy0[i_2 * 1] = g1[(i_2 * 9 + t) * 1]!;
+      for (let i_3 = 0; i_3 < n; i_3++)
+        for (let j_3 = 0; j_3 < 16; j_3++) tanh_c[i_3 * 16 + j_3] = tanh_c_steps[(i_3 * 9 + t) * 16 + j_3]!;
+      for (let i_4 = 0; i_4 < n; i_4++)
+        for (let j_4 = 0; j_4 < 16; j_4++) o_gate[i_4 * 16 + j_4] = o_gate_steps[(i_4 * 9 + t) * 16 + j_4]!;
+      for (let i_5 = 0; i_5 < n; i_5++)
+        for (let j_5 = 0; j_5 < 16; j_5++) i_gate[i_5 * 16 + j_5] = i_gate_steps[(i_5 * 9 + t) * 16 + j_5]!;
+      for (let i_6 = 0; i_6 < n; i_6++)
+        for (let j_6 = 0; j_6 < 16; j_6++) g_gate[i_6 * 16 + j_6] = g_gate_steps[(i_6 * 9 + t) * 16 + j_6]!;
+      for (let i_7 = 0; i_7 < n; i_7++)
+        for (let j_7 = 0; j_7 < 16; j_7++) c_7[i_7 * 16 + j_7] = c_steps[(i_7 * 9 + t) * 16 + j_7]!;
+      for (let i_8 = 0; i_8 < n; i_8++)
+        for (let j_8 = 0; j_8 < 16; j_8++) f_gate[i_8 * 16 + j_8] = f_gate_steps[(i_8 * 9 + t) * 16 + j_8]!;
+      for (let i_9 = 0; i_9 < n; i_9++)
+        for (let j_9 = 0; j_9 < 16; j_9++) h[i_9 * 16 + j_9] = h_steps[(i_9 * 9 + t) * 16 + j_9]!;
+      for (let i_10 = 0; i_10 < n; i_10++)
+        for (let j_10 = 0; j_10 < 16; j_10++) h_next[i_10 * 16 + j_10] = h_next_steps[(i_10 * 9 + t) * 16 + j_10]!;
+      for (let i_11 = 0; i_11 < n; i_11++)
+        for (let j_11 = 0; j_11 < 2; j_11++) bits_t[i_11 * 2 + j_11] = bits[(i_11 * 9 + t) * 2 + j_11]!;
       for (let i = 0; i < n; i++) {
         // dh_next = dh + dy0·Woᵀ   (model.ts:18:18)
         for (let j = 0; j < 16; j++) {
-          let acc_2 = 0;
-          for (let k = 0; k < 1; k++) acc_2 += dy0[i]! * Wo[j]!;
-          dh_next[i * 16 + j] = dh[i * 16 + j]! + acc_2;
+          let acc = 0;
+          for (let k = 0; k < 1; k++) acc += dy0[i]! * Wo[j]!;
+          dh_next[i * 16 + j] = dh[i * 16 + j]! + acc;
         }
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
-        const do_gate_0 = dh_next[i * 16]! * tanh_c_2[i * 16]!;
-        const sub_0 = 1 - o_gate_2[i * 16]!;
-        const mul_0_3 = o_gate_2[i * 16]! * sub_0;
-        do_pre[i * 16] = do_gate_0 * mul_0_3;
-        const do_gate_1 = dh_next[i * 16 + 1]! * tanh_c_2[i * 16 + 1]!;
-        const sub_1 = 1 - o_gate_2[i * 16 + 1]!;
-        const mul_1_3 = o_gate_2[i * 16 + 1]! * sub_1;
-        do_pre[i * 16 + 1] = do_gate_1 * mul_1_3;
-        const do_gate_2 = dh_next[i * 16 + 2]! * tanh_c_2[i * 16 + 2]!;
-        const sub_2 = 1 - o_gate_2[i * 16 + 2]!;
-        const mul_2_3 = o_gate_2[i * 16 + 2]! * sub_2;
-        do_pre[i * 16 + 2] = do_gate_2 * mul_2_3;
-        const do_gate_3 = dh_next[i * 16 + 3]! * tanh_c_2[i * 16 + 3]!;
-        const sub_3 = 1 - o_gate_2[i * 16 + 3]!;
-        const mul_3_3 = o_gate_2[i * 16 + 3]! * sub_3;
-        do_pre[i * 16 + 3] = do_gate_3 * mul_3_3;
-        const do_gate_4 = dh_next[i * 16 + 4]! * tanh_c_2[i * 16 + 4]!;
-        const sub_4 = 1 - o_gate_2[i * 16 + 4]!;
-        const mul_4_3 = o_gate_2[i * 16 + 4]! * sub_4;
-        do_pre[i * 16 + 4] = do_gate_4 * mul_4_3;
-        const do_gate_5 = dh_next[i * 16 + 5]! * tanh_c_2[i * 16 + 5]!;
-        const sub_5 = 1 - o_gate_2[i * 16 + 5]!;
-        const mul_5_3 = o_gate_2[i * 16 + 5]! * sub_5;
-        do_pre[i * 16 + 5] = do_gate_5 * mul_5_3;
-        const do_gate_6 = dh_next[i * 16 + 6]! * tanh_c_2[i * 16 + 6]!;
-        const sub_6 = 1 - o_gate_2[i * 16 + 6]!;
-        const mul_6_3 = o_gate_2[i * 16 + 6]! * sub_6;
-        do_pre[i * 16 + 6] = do_gate_6 * mul_6_3;
-        const do_gate_7 = dh_next[i * 16 + 7]! * tanh_c_2[i * 16 + 7]!;
-        const sub_7 = 1 - o_gate_2[i * 16 + 7]!;
-        const mul_7_3 = o_gate_2[i * 16 + 7]! * sub_7;
-        do_pre[i * 16 + 7] = do_gate_7 * mul_7_3;
-        const do_gate_8 = dh_next[i * 16 + 8]! * tanh_c_2[i * 16 + 8]!;
-        const sub_8 = 1 - o_gate_2[i * 16 + 8]!;
-        const mul_8_3 = o_gate_2[i * 16 + 8]! * sub_8;
-        do_pre[i * 16 + 8] = do_gate_8 * mul_8_3;
-        const do_gate_9 = dh_next[i * 16 + 9]! * tanh_c_2[i * 16 + 9]!;
-        const sub_9 = 1 - o_gate_2[i * 16 + 9]!;
-        const mul_9_3 = o_gate_2[i * 16 + 9]! * sub_9;
-        do_pre[i * 16 + 9] = do_gate_9 * mul_9_3;
-        const do_gate_10 = dh_next[i * 16 + 10]! * tanh_c_2[i * 16 + 10]!;
-        const sub_10 = 1 - o_gate_2[i * 16 + 10]!;
-        const mul_10_3 = o_gate_2[i * 16 + 10]! * sub_10;
-        do_pre[i * 16 + 10] = do_gate_10 * mul_10_3;
-        const do_gate_11 = dh_next[i * 16 + 11]! * tanh_c_2[i * 16 + 11]!;
-        const sub_11 = 1 - o_gate_2[i * 16 + 11]!;
-        const mul_11_3 = o_gate_2[i * 16 + 11]! * sub_11;
-        do_pre[i * 16 + 11] = do_gate_11 * mul_11_3;
-        const do_gate_12 = dh_next[i * 16 + 12]! * tanh_c_2[i * 16 + 12]!;
-        const sub_12 = 1 - o_gate_2[i * 16 + 12]!;
-        const mul_12_3 = o_gate_2[i * 16 + 12]! * sub_12;
-        do_pre[i * 16 + 12] = do_gate_12 * mul_12_3;
-        const do_gate_13 = dh_next[i * 16 + 13]! * tanh_c_2[i * 16 + 13]!;
-        const sub_13 = 1 - o_gate_2[i * 16 + 13]!;
-        const mul_13_3 = o_gate_2[i * 16 + 13]! * sub_13;
-        do_pre[i * 16 + 13] = do_gate_13 * mul_13_3;
-        const do_gate_14 = dh_next[i * 16 + 14]! * tanh_c_2[i * 16 + 14]!;
-        const sub_14 = 1 - o_gate_2[i * 16 + 14]!;
-        const mul_14_3 = o_gate_2[i * 16 + 14]! * sub_14;
-        do_pre[i * 16 + 14] = do_gate_14 * mul_14_3;
-        const do_gate_15 = dh_next[i * 16 + 15]! * tanh_c_2[i * 16 + 15]!;
-        const sub_15 = 1 - o_gate_2[i * 16 + 15]!;
-        const mul_15_3 = o_gate_2[i * 16 + 15]! * sub_15;
-        do_pre[i * 16 + 15] = do_gate_15 * mul_15_3;
+        const do_gate_0 = dh_next[i * 16]! * tanh_c[i * 16]!;
+        const sub_0 = 1 - o_gate[i * 16]!;
+        const mul_0 = o_gate[i * 16]! * sub_0;
+        do_pre[i * 16] = do_gate_0 * mul_0;
+        const do_gate_1 = dh_next[i * 16 + 1]! * tanh_c[i * 16 + 1]!;
+        const sub_1 = 1 - o_gate[i * 16 + 1]!;
+        const mul_1 = o_gate[i * 16 + 1]! * sub_1;
+        do_pre[i * 16 + 1] = do_gate_1 * mul_1;
+        const do_gate_2 = dh_next[i * 16 + 2]! * tanh_c[i * 16 + 2]!;
+        const sub_2 = 1 - o_gate[i * 16 + 2]!;
+        const mul_2 = o_gate[i * 16 + 2]! * sub_2;
+        do_pre[i * 16 + 2] = do_gate_2 * mul_2;
+        const do_gate_3 = dh_next[i * 16 + 3]! * tanh_c[i * 16 + 3]!;
+        const sub_3 = 1 - o_gate[i * 16 + 3]!;
+        const mul_3 = o_gate[i * 16 + 3]! * sub_3;
+        do_pre[i * 16 + 3] = do_gate_3 * mul_3;
+        const do_gate_4 = dh_next[i * 16 + 4]! * tanh_c[i * 16 + 4]!;
+        const sub_4 = 1 - o_gate[i * 16 + 4]!;
+        const mul_4 = o_gate[i * 16 + 4]! * sub_4;
+        do_pre[i * 16 + 4] = do_gate_4 * mul_4;
+        const do_gate_5 = dh_next[i * 16 + 5]! * tanh_c[i * 16 + 5]!;
+        const sub_5 = 1 - o_gate[i * 16 + 5]!;
+        const mul_5 = o_gate[i * 16 + 5]! * sub_5;
+        do_pre[i * 16 + 5] = do_gate_5 * mul_5;
+        const do_gate_6 = dh_next[i * 16 + 6]! * tanh_c[i * 16 + 6]!;
+        const sub_6 = 1 - o_gate[i * 16 + 6]!;
+        const mul_6 = o_gate[i * 16 + 6]! * sub_6;
+        do_pre[i * 16 + 6] = do_gate_6 * mul_6;
+        const do_gate_7 = dh_next[i * 16 + 7]! * tanh_c[i * 16 + 7]!;
+        const sub_7 = 1 - o_gate[i * 16 + 7]!;
+        const mul_7 = o_gate[i * 16 + 7]! * sub_7;
+        do_pre[i * 16 + 7] = do_gate_7 * mul_7;
+        const do_gate_8 = dh_next[i * 16 + 8]! * tanh_c[i * 16 + 8]!;
+        const sub_8 = 1 - o_gate[i * 16 + 8]!;
+        const mul_8 = o_gate[i * 16 + 8]! * sub_8;
+        do_pre[i * 16 + 8] = do_gate_8 * mul_8;
+        const do_gate_9 = dh_next[i * 16 + 9]! * tanh_c[i * 16 + 9]!;
+        const sub_9 = 1 - o_gate[i * 16 + 9]!;
+        const mul_9 = o_gate[i * 16 + 9]! * sub_9;
+        do_pre[i * 16 + 9] = do_gate_9 * mul_9;
+        const do_gate_10 = dh_next[i * 16 + 10]! * tanh_c[i * 16 + 10]!;
+        const sub_10 = 1 - o_gate[i * 16 + 10]!;
+        const mul_10 = o_gate[i * 16 + 10]! * sub_10;
+        do_pre[i * 16 + 10] = do_gate_10 * mul_10;
+        const do_gate_11 = dh_next[i * 16 + 11]! * tanh_c[i * 16 + 11]!;
+        const sub_11 = 1 - o_gate[i * 16 + 11]!;
+        const mul_11 = o_gate[i * 16 + 11]! * sub_11;
+        do_pre[i * 16 + 11] = do_gate_11 * mul_11;
+        const do_gate_12 = dh_next[i * 16 + 12]! * tanh_c[i * 16 + 12]!;
+        const sub_12 = 1 - o_gate[i * 16 + 12]!;
+        const mul_12 = o_gate[i * 16 + 12]! * sub_12;
+        do_pre[i * 16 + 12] = do_gate_12 * mul_12;
+        const do_gate_13 = dh_next[i * 16 + 13]! * tanh_c[i * 16 + 13]!;
+        const sub_13 = 1 - o_gate[i * 16 + 13]!;
+        const mul_13 = o_gate[i * 16 + 13]! * sub_13;
+        do_pre[i * 16 + 13] = do_gate_13 * mul_13;
+        const do_gate_14 = dh_next[i * 16 + 14]! * tanh_c[i * 16 + 14]!;
+        const sub_14 = 1 - o_gate[i * 16 + 14]!;
+        const mul_14 = o_gate[i * 16 + 14]! * sub_14;
+        do_pre[i * 16 + 14] = do_gate_14 * mul_14;
+        const do_gate_15 = dh_next[i * 16 + 15]! * tanh_c[i * 16 + 15]!;
+        const sub_15 = 1 - o_gate[i * 16 + 15]!;
+        const mul_15 = o_gate[i * 16 + 15]! * sub_15;
+        do_pre[i * 16 + 15] = do_gate_15 * mul_15;
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:18:18)
-        const dtanh_c_0 = dh_next[i * 16]! * o_gate_2[i * 16]!;
-        const tanh_c_0 = tanh_c_2[i * 16]!;
+        const dtanh_c_0 = dh_next[i * 16]! * o_gate[i * 16]!;
+        const tanh_c_0 = tanh_c[i * 16]!;
         const square_0 = tanh_c_0 * tanh_c_0;
         const sub_0_2 = 1 - square_0;
-        const mul_0_4 = dtanh_c_0 * sub_0_2;
-        dc_next[i * 16] = dc[i * 16]! + mul_0_4;
-        const dtanh_c_1 = dh_next[i * 16 + 1]! * o_gate_2[i * 16 + 1]!;
-        const tanh_c_1 = tanh_c_2[i * 16 + 1]!;
+        const mul_0_2 = dtanh_c_0 * sub_0_2;
+        dc_next[i * 16] = dc[i * 16]! + mul_0_2;
+        const dtanh_c_1 = dh_next[i * 16 + 1]! * o_gate[i * 16 + 1]!;
+        const tanh_c_1 = tanh_c[i * 16 + 1]!;
         const square_1 = tanh_c_1 * tanh_c_1;
         const sub_1_2 = 1 - square_1;
-        const mul_1_4 = dtanh_c_1 * sub_1_2;
-        dc_next[i * 16 + 1] = dc[i * 16 + 1]! + mul_1_4;
-        const dtanh_c_2 = dh_next[i * 16 + 2]! * o_gate_2[i * 16 + 2]!;
-        const tanh_c_2_2 = tanh_c_2[i * 16 + 2]!;
-        const square_2 = tanh_c_2_2 * tanh_c_2_2;
+        const mul_1_2 = dtanh_c_1 * sub_1_2;
+        dc_next[i * 16 + 1] = dc[i * 16 + 1]! + mul_1_2;
+        const dtanh_c_2 = dh_next[i * 16 + 2]! * o_gate[i * 16 + 2]!;
+        const tanh_c_2 = tanh_c[i * 16 + 2]!;
+        const square_2 = tanh_c_2 * tanh_c_2;
         const sub_2_2 = 1 - square_2;
-        const mul_2_4 = dtanh_c_2 * sub_2_2;
-        dc_next[i * 16 + 2] = dc[i * 16 + 2]! + mul_2_4;
-        const dtanh_c_3 = dh_next[i * 16 + 3]! * o_gate_2[i * 16 + 3]!;
-        const tanh_c_3 = tanh_c_2[i * 16 + 3]!;
+        const mul_2_2 = dtanh_c_2 * sub_2_2;
+        dc_next[i * 16 + 2] = dc[i * 16 + 2]! + mul_2_2;
+        const dtanh_c_3 = dh_next[i * 16 + 3]! * o_gate[i * 16 + 3]!;
+        const tanh_c_3 = tanh_c[i * 16 + 3]!;
         const square_3 = tanh_c_3 * tanh_c_3;
         const sub_3_2 = 1 - square_3;
-        const mul_3_4 = dtanh_c_3 * sub_3_2;
-        dc_next[i * 16 + 3] = dc[i * 16 + 3]! + mul_3_4;
-        const dtanh_c_4 = dh_next[i * 16 + 4]! * o_gate_2[i * 16 + 4]!;
-        const tanh_c_4 = tanh_c_2[i * 16 + 4]!;
+        const mul_3_2 = dtanh_c_3 * sub_3_2;
+        dc_next[i * 16 + 3] = dc[i * 16 + 3]! + mul_3_2;
+        const dtanh_c_4 = dh_next[i * 16 + 4]! * o_gate[i * 16 + 4]!;
+        const tanh_c_4 = tanh_c[i * 16 + 4]!;
         const square_4 = tanh_c_4 * tanh_c_4;
         const sub_4_2 = 1 - square_4;
-        const mul_4_4 = dtanh_c_4 * sub_4_2;
-        dc_next[i * 16 + 4] = dc[i * 16 + 4]! + mul_4_4;
-        const dtanh_c_5 = dh_next[i * 16 + 5]! * o_gate_2[i * 16 + 5]!;
-        const tanh_c_5 = tanh_c_2[i * 16 + 5]!;
+        const mul_4_2 = dtanh_c_4 * sub_4_2;
+        dc_next[i * 16 + 4] = dc[i * 16 + 4]! + mul_4_2;
+        const dtanh_c_5 = dh_next[i * 16 + 5]! * o_gate[i * 16 + 5]!;
+        const tanh_c_5 = tanh_c[i * 16 + 5]!;
         const square_5 = tanh_c_5 * tanh_c_5;
         const sub_5_2 = 1 - square_5;
-        const mul_5_4 = dtanh_c_5 * sub_5_2;
-        dc_next[i * 16 + 5] = dc[i * 16 + 5]! + mul_5_4;
-        const dtanh_c_6 = dh_next[i * 16 + 6]! * o_gate_2[i * 16 + 6]!;
-        const tanh_c_6 = tanh_c_2[i * 16 + 6]!;
+        const mul_5_2 = dtanh_c_5 * sub_5_2;
+        dc_next[i * 16 + 5] = dc[i * 16 + 5]! + mul_5_2;
+        const dtanh_c_6 = dh_next[i * 16 + 6]! * o_gate[i * 16 + 6]!;
+        const tanh_c_6 = tanh_c[i * 16 + 6]!;
         const square_6 = tanh_c_6 * tanh_c_6;
         const sub_6_2 = 1 - square_6;
-        const mul_6_4 = dtanh_c_6 * sub_6_2;
-        dc_next[i * 16 + 6] = dc[i * 16 + 6]! + mul_6_4;
-        const dtanh_c_7 = dh_next[i * 16 + 7]! * o_gate_2[i * 16 + 7]!;
-        const tanh_c_7 = tanh_c_2[i * 16 + 7]!;
+        const mul_6_2 = dtanh_c_6 * sub_6_2;
+        dc_next[i * 16 + 6] = dc[i * 16 + 6]! + mul_6_2;
+        const dtanh_c_7 = dh_next[i * 16 + 7]! * o_gate[i * 16 + 7]!;
+        const tanh_c_7 = tanh_c[i * 16 + 7]!;
         const square_7 = tanh_c_7 * tanh_c_7;
         const sub_7_2 = 1 - square_7;
-        const mul_7_4 = dtanh_c_7 * sub_7_2;
-        dc_next[i * 16 + 7] = dc[i * 16 + 7]! + mul_7_4;
-        const dtanh_c_8 = dh_next[i * 16 + 8]! * o_gate_2[i * 16 + 8]!;
-        const tanh_c_8 = tanh_c_2[i * 16 + 8]!;
+        const mul_7_2 = dtanh_c_7 * sub_7_2;
+        dc_next[i * 16 + 7] = dc[i * 16 + 7]! + mul_7_2;
+        const dtanh_c_8 = dh_next[i * 16 + 8]! * o_gate[i * 16 + 8]!;
+        const tanh_c_8 = tanh_c[i * 16 + 8]!;
         const square_8 = tanh_c_8 * tanh_c_8;
         const sub_8_2 = 1 - square_8;
-        const mul_8_4 = dtanh_c_8 * sub_8_2;
-        dc_next[i * 16 + 8] = dc[i * 16 + 8]! + mul_8_4;
-        const dtanh_c_9 = dh_next[i * 16 + 9]! * o_gate_2[i * 16 + 9]!;
-        const tanh_c_9 = tanh_c_2[i * 16 + 9]!;
+        const mul_8_2 = dtanh_c_8 * sub_8_2;
+        dc_next[i * 16 + 8] = dc[i * 16 + 8]! + mul_8_2;
+        const dtanh_c_9 = dh_next[i * 16 + 9]! * o_gate[i * 16 + 9]!;
+        const tanh_c_9 = tanh_c[i * 16 + 9]!;
         const square_9 = tanh_c_9 * tanh_c_9;
         const sub_9_2 = 1 - square_9;
-        const mul_9_4 = dtanh_c_9 * sub_9_2;
-        dc_next[i * 16 + 9] = dc[i * 16 + 9]! + mul_9_4;
-        const dtanh_c_10 = dh_next[i * 16 + 10]! * o_gate_2[i * 16 + 10]!;
-        const tanh_c_10 = tanh_c_2[i * 16 + 10]!;
+        const mul_9_2 = dtanh_c_9 * sub_9_2;
+        dc_next[i * 16 + 9] = dc[i * 16 + 9]! + mul_9_2;
+        const dtanh_c_10 = dh_next[i * 16 + 10]! * o_gate[i * 16 + 10]!;
+        const tanh_c_10 = tanh_c[i * 16 + 10]!;
         const square_10 = tanh_c_10 * tanh_c_10;
         const sub_10_2 = 1 - square_10;
-        const mul_10_4 = dtanh_c_10 * sub_10_2;
-        dc_next[i * 16 + 10] = dc[i * 16 + 10]! + mul_10_4;
-        const dtanh_c_11 = dh_next[i * 16 + 11]! * o_gate_2[i * 16 + 11]!;
-        const tanh_c_11 = tanh_c_2[i * 16 + 11]!;
+        const mul_10_2 = dtanh_c_10 * sub_10_2;
+        dc_next[i * 16 + 10] = dc[i * 16 + 10]! + mul_10_2;
+        const dtanh_c_11 = dh_next[i * 16 + 11]! * o_gate[i * 16 + 11]!;
+        const tanh_c_11 = tanh_c[i * 16 + 11]!;
         const square_11 = tanh_c_11 * tanh_c_11;
         const sub_11_2 = 1 - square_11;
-        const mul_11_4 = dtanh_c_11 * sub_11_2;
-        dc_next[i * 16 + 11] = dc[i * 16 + 11]! + mul_11_4;
-        const dtanh_c_12 = dh_next[i * 16 + 12]! * o_gate_2[i * 16 + 12]!;
-        const tanh_c_12 = tanh_c_2[i * 16 + 12]!;
+        const mul_11_2 = dtanh_c_11 * sub_11_2;
+        dc_next[i * 16 + 11] = dc[i * 16 + 11]! + mul_11_2;
+        const dtanh_c_12 = dh_next[i * 16 + 12]! * o_gate[i * 16 + 12]!;
+        const tanh_c_12 = tanh_c[i * 16 + 12]!;
         const square_12 = tanh_c_12 * tanh_c_12;
         const sub_12_2 = 1 - square_12;
-        const mul_12_4 = dtanh_c_12 * sub_12_2;
-        dc_next[i * 16 + 12] = dc[i * 16 + 12]! + mul_12_4;
-        const dtanh_c_13 = dh_next[i * 16 + 13]! * o_gate_2[i * 16 + 13]!;
-        const tanh_c_13 = tanh_c_2[i * 16 + 13]!;
+        const mul_12_2 = dtanh_c_12 * sub_12_2;
+        dc_next[i * 16 + 12] = dc[i * 16 + 12]! + mul_12_2;
+        const dtanh_c_13 = dh_next[i * 16 + 13]! * o_gate[i * 16 + 13]!;
+        const tanh_c_13 = tanh_c[i * 16 + 13]!;
         const square_13 = tanh_c_13 * tanh_c_13;
         const sub_13_2 = 1 - square_13;
-        const mul_13_4 = dtanh_c_13 * sub_13_2;
-        dc_next[i * 16 + 13] = dc[i * 16 + 13]! + mul_13_4;
-        const dtanh_c_14 = dh_next[i * 16 + 14]! * o_gate_2[i * 16 + 14]!;
-        const tanh_c_14 = tanh_c_2[i * 16 + 14]!;
+        const mul_13_2 = dtanh_c_13 * sub_13_2;
+        dc_next[i * 16 + 13] = dc[i * 16 + 13]! + mul_13_2;
+        const dtanh_c_14 = dh_next[i * 16 + 14]! * o_gate[i * 16 + 14]!;
+        const tanh_c_14 = tanh_c[i * 16 + 14]!;
         const square_14 = tanh_c_14 * tanh_c_14;
         const sub_14_2 = 1 - square_14;
-        const mul_14_4 = dtanh_c_14 * sub_14_2;
-        dc_next[i * 16 + 14] = dc[i * 16 + 14]! + mul_14_4;
-        const dtanh_c_15 = dh_next[i * 16 + 15]! * o_gate_2[i * 16 + 15]!;
-        const tanh_c_15 = tanh_c_2[i * 16 + 15]!;
+        const mul_14_2 = dtanh_c_14 * sub_14_2;
+        dc_next[i * 16 + 14] = dc[i * 16 + 14]! + mul_14_2;
+        const dtanh_c_15 = dh_next[i * 16 + 15]! * o_gate[i * 16 + 15]!;
+        const tanh_c_15 = tanh_c[i * 16 + 15]!;
         const square_15 = tanh_c_15 * tanh_c_15;
         const sub_15_2 = 1 - square_15;
-        const mul_15_4 = dtanh_c_15 * sub_15_2;
-        dc_next[i * 16 + 15] = dc[i * 16 + 15]! + mul_15_4;
+        const mul_15_2 = dtanh_c_15 * sub_15_2;
+        dc_next[i * 16 + 15] = dc[i * 16 + 15]! + mul_15_2;
         // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:18:18)
-        const dg_gate_0 = dc_next[i * 16]! * i_gate_2[i * 16]!;
-        const g_gate_0 = g_gate_2[i * 16]!;
+        const dg_gate_0 = dc_next[i * 16]! * i_gate[i * 16]!;
+        const g_gate_0 = g_gate[i * 16]!;
         const square_0_2 = g_gate_0 * g_gate_0;
         const sub_0_3 = 1 - square_0_2;
         dg_pre[i * 16] = dg_gate_0 * sub_0_3;
-        const dg_gate_1 = dc_next[i * 16 + 1]! * i_gate_2[i * 16 + 1]!;
-        const g_gate_1 = g_gate_2[i * 16 + 1]!;
+        const dg_gate_1 = dc_next[i * 16 + 1]! * i_gate[i * 16 + 1]!;
+        const g_gate_1 = g_gate[i * 16 + 1]!;
         const square_1_2 = g_gate_1 * g_gate_1;
         const sub_1_3 = 1 - square_1_2;
         dg_pre[i * 16 + 1] = dg_gate_1 * sub_1_3;
-        const dg_gate_2 = dc_next[i * 16 + 2]! * i_gate_2[i * 16 + 2]!;
-        const g_gate_2_2 = g_gate_2[i * 16 + 2]!;
-        const square_2_2 = g_gate_2_2 * g_gate_2_2;
+        const dg_gate_2 = dc_next[i * 16 + 2]! * i_gate[i * 16 + 2]!;
+        const g_gate_2 = g_gate[i * 16 + 2]!;
+        const square_2_2 = g_gate_2 * g_gate_2;
         const sub_2_3 = 1 - square_2_2;
         dg_pre[i * 16 + 2] = dg_gate_2 * sub_2_3;
-        const dg_gate_3 = dc_next[i * 16 + 3]! * i_gate_2[i * 16 + 3]!;
-        const g_gate_3 = g_gate_2[i * 16 + 3]!;
+        const dg_gate_3 = dc_next[i * 16 + 3]! * i_gate[i * 16 + 3]!;
+        const g_gate_3 = g_gate[i * 16 + 3]!;
         const square_3_2 = g_gate_3 * g_gate_3;
         const sub_3_3 = 1 - square_3_2;
         dg_pre[i * 16 + 3] = dg_gate_3 * sub_3_3;
-        const dg_gate_4 = dc_next[i * 16 + 4]! * i_gate_2[i * 16 + 4]!;
-        const g_gate_4 = g_gate_2[i * 16 + 4]!;
+        const dg_gate_4 = dc_next[i * 16 + 4]! * i_gate[i * 16 + 4]!;
+        const g_gate_4 = g_gate[i * 16 + 4]!;
         const square_4_2 = g_gate_4 * g_gate_4;
         const sub_4_3 = 1 - square_4_2;
         dg_pre[i * 16 + 4] = dg_gate_4 * sub_4_3;
-        const dg_gate_5 = dc_next[i * 16 + 5]! * i_gate_2[i * 16 + 5]!;
-        const g_gate_5 = g_gate_2[i * 16 + 5]!;
+        const dg_gate_5 = dc_next[i * 16 + 5]! * i_gate[i * 16 + 5]!;
+        const g_gate_5 = g_gate[i * 16 + 5]!;
         const square_5_2 = g_gate_5 * g_gate_5;
         const sub_5_3 = 1 - square_5_2;
         dg_pre[i * 16 + 5] = dg_gate_5 * sub_5_3;
-        const dg_gate_6 = dc_next[i * 16 + 6]! * i_gate_2[i * 16 + 6]!;
-        const g_gate_6 = g_gate_2[i * 16 + 6]!;
+        const dg_gate_6 = dc_next[i * 16 + 6]! * i_gate[i * 16 + 6]!;
+        const g_gate_6 = g_gate[i * 16 + 6]!;
         const square_6_2 = g_gate_6 * g_gate_6;
         const sub_6_3 = 1 - square_6_2;
         dg_pre[i * 16 + 6] = dg_gate_6 * sub_6_3;
-        const dg_gate_7 = dc_next[i * 16 + 7]! * i_gate_2[i * 16 + 7]!;
-        const g_gate_7 = g_gate_2[i * 16 + 7]!;
+        const dg_gate_7 = dc_next[i * 16 + 7]! * i_gate[i * 16 + 7]!;
+        const g_gate_7 = g_gate[i * 16 + 7]!;
         const square_7_2 = g_gate_7 * g_gate_7;
         const sub_7_3 = 1 - square_7_2;
         dg_pre[i * 16 + 7] = dg_gate_7 * sub_7_3;
-        const dg_gate_8 = dc_next[i * 16 + 8]! * i_gate_2[i * 16 + 8]!;
-        const g_gate_8 = g_gate_2[i * 16 + 8]!;
+        const dg_gate_8 = dc_next[i * 16 + 8]! * i_gate[i * 16 + 8]!;
+        const g_gate_8 = g_gate[i * 16 + 8]!;
         const square_8_2 = g_gate_8 * g_gate_8;
         const sub_8_3 = 1 - square_8_2;
         dg_pre[i * 16 + 8] = dg_gate_8 * sub_8_3;
-        const dg_gate_9 = dc_next[i * 16 + 9]! * i_gate_2[i * 16 + 9]!;
-        const g_gate_9 = g_gate_2[i * 16 + 9]!;
+        const dg_gate_9 = dc_next[i * 16 + 9]! * i_gate[i * 16 + 9]!;
+        const g_gate_9 = g_gate[i * 16 + 9]!;
         const square_9_2 = g_gate_9 * g_gate_9;
         const sub_9_3 = 1 - square_9_2;
         dg_pre[i * 16 + 9] = dg_gate_9 * sub_9_3;
-        const dg_gate_10 = dc_next[i * 16 + 10]! * i_gate_2[i * 16 + 10]!;
-        const g_gate_10 = g_gate_2[i * 16 + 10]!;
+        const dg_gate_10 = dc_next[i * 16 + 10]! * i_gate[i * 16 + 10]!;
+        const g_gate_10 = g_gate[i * 16 + 10]!;
         const square_10_2 = g_gate_10 * g_gate_10;
         const sub_10_3 = 1 - square_10_2;
         dg_pre[i * 16 + 10] = dg_gate_10 * sub_10_3;
-        const dg_gate_11 = dc_next[i * 16 + 11]! * i_gate_2[i * 16 + 11]!;
-        const g_gate_11 = g_gate_2[i * 16 + 11]!;
+        const dg_gate_11 = dc_next[i * 16 + 11]! * i_gate[i * 16 + 11]!;
+        const g_gate_11 = g_gate[i * 16 + 11]!;
         const square_11_2 = g_gate_11 * g_gate_11;
         const sub_11_3 = 1 - square_11_2;
         dg_pre[i * 16 + 11] = dg_gate_11 * sub_11_3;
-        const dg_gate_12 = dc_next[i * 16 + 12]! * i_gate_2[i * 16 + 12]!;
-        const g_gate_12 = g_gate_2[i * 16 + 12]!;
+        const dg_gate_12 = dc_next[i * 16 + 12]! * i_gate[i * 16 + 12]!;
+        const g_gate_12 = g_gate[i * 16 + 12]!;
         const square_12_2 = g_gate_12 * g_gate_12;
         const sub_12_3 = 1 - square_12_2;
         dg_pre[i * 16 + 12] = dg_gate_12 * sub_12_3;
-        const dg_gate_13 = dc_next[i * 16 + 13]! * i_gate_2[i * 16 + 13]!;
-        const g_gate_13 = g_gate_2[i * 16 + 13]!;
+        const dg_gate_13 = dc_next[i * 16 + 13]! * i_gate[i * 16 + 13]!;
+        const g_gate_13 = g_gate[i * 16 + 13]!;
         const square_13_2 = g_gate_13 * g_gate_13;
         const sub_13_3 = 1 - square_13_2;
         dg_pre[i * 16 + 13] = dg_gate_13 * sub_13_3;
-        const dg_gate_14 = dc_next[i * 16 + 14]! * i_gate_2[i * 16 + 14]!;
-        const g_gate_14 = g_gate_2[i * 16 + 14]!;
+        const dg_gate_14 = dc_next[i * 16 + 14]! * i_gate[i * 16 + 14]!;
+        const g_gate_14 = g_gate[i * 16 + 14]!;
         const square_14_2 = g_gate_14 * g_gate_14;
         const sub_14_3 = 1 - square_14_2;
         dg_pre[i * 16 + 14] = dg_gate_14 * sub_14_3;
-        const dg_gate_15 = dc_next[i * 16 + 15]! * i_gate_2[i * 16 + 15]!;
-        const g_gate_15 = g_gate_2[i * 16 + 15]!;
+        const dg_gate_15 = dc_next[i * 16 + 15]! * i_gate[i * 16 + 15]!;
+        const g_gate_15 = g_gate[i * 16 + 15]!;
         const square_15_2 = g_gate_15 * g_gate_15;
         const sub_15_3 = 1 - square_15_2;
         dg_pre[i * 16 + 15] = dg_gate_15 * sub_15_3;
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
-        const df_gate_0 = dc_next[i * 16]! * c_8[i * 16]!;
-        const sub_0_4 = 1 - f_gate_2[i * 16]!;
-        const mul_0_5 = f_gate_2[i * 16]! * sub_0_4;
-        df_pre[i * 16] = df_gate_0 * mul_0_5;
-        const df_gate_1 = dc_next[i * 16 + 1]! * c_8[i * 16 + 1]!;
-        const sub_1_4 = 1 - f_gate_2[i * 16 + 1]!;
-        const mul_1_5 = f_gate_2[i * 16 + 1]! * sub_1_4;
-        df_pre[i * 16 + 1] = df_gate_1 * mul_1_5;
-        const df_gate_2 = dc_next[i * 16 + 2]! * c_8[i * 16 + 2]!;
-        const sub_2_4 = 1 - f_gate_2[i * 16 + 2]!;
-        const mul_2_5 = f_gate_2[i * 16 + 2]! * sub_2_4;
-        df_pre[i * 16 + 2] = df_gate_2 * mul_2_5;
-        const df_gate_3 = dc_next[i * 16 + 3]! * c_8[i * 16 + 3]!;
-        const sub_3_4 = 1 - f_gate_2[i * 16 + 3]!;
-        const mul_3_5 = f_gate_2[i * 16 + 3]! * sub_3_4;
-        df_pre[i * 16 + 3] = df_gate_3 * mul_3_5;
-        const df_gate_4 = dc_next[i * 16 + 4]! * c_8[i * 16 + 4]!;
-        const sub_4_4 = 1 - f_gate_2[i * 16 + 4]!;
-        const mul_4_5 = f_gate_2[i * 16 + 4]! * sub_4_4;
-        df_pre[i * 16 + 4] = df_gate_4 * mul_4_5;
-        const df_gate_5 = dc_next[i * 16 + 5]! * c_8[i * 16 + 5]!;
-        const sub_5_4 = 1 - f_gate_2[i * 16 + 5]!;
-        const mul_5_5 = f_gate_2[i * 16 + 5]! * sub_5_4;
-        df_pre[i * 16 + 5] = df_gate_5 * mul_5_5;
-        const df_gate_6 = dc_next[i * 16 + 6]! * c_8[i * 16 + 6]!;
-        const sub_6_4 = 1 - f_gate_2[i * 16 + 6]!;
-        const mul_6_5 = f_gate_2[i * 16 + 6]! * sub_6_4;
-        df_pre[i * 16 + 6] = df_gate_6 * mul_6_5;
-        const df_gate_7 = dc_next[i * 16 + 7]! * c_8[i * 16 + 7]!;
-        const sub_7_4 = 1 - f_gate_2[i * 16 + 7]!;
-        const mul_7_5 = f_gate_2[i * 16 + 7]! * sub_7_4;
-        df_pre[i * 16 + 7] = df_gate_7 * mul_7_5;
-        const df_gate_8 = dc_next[i * 16 + 8]! * c_8[i * 16 + 8]!;
-        const sub_8_4 = 1 - f_gate_2[i * 16 + 8]!;
-        const mul_8_5 = f_gate_2[i * 16 + 8]! * sub_8_4;
-        df_pre[i * 16 + 8] = df_gate_8 * mul_8_5;
-        const df_gate_9 = dc_next[i * 16 + 9]! * c_8[i * 16 + 9]!;
-        const sub_9_4 = 1 - f_gate_2[i * 16 + 9]!;
-        const mul_9_5 = f_gate_2[i * 16 + 9]! * sub_9_4;
-        df_pre[i * 16 + 9] = df_gate_9 * mul_9_5;
-        const df_gate_10 = dc_next[i * 16 + 10]! * c_8[i * 16 + 10]!;
-        const sub_10_4 = 1 - f_gate_2[i * 16 + 10]!;
-        const mul_10_5 = f_gate_2[i * 16 + 10]! * sub_10_4;
-        df_pre[i * 16 + 10] = df_gate_10 * mul_10_5;
-        const df_gate_11 = dc_next[i * 16 + 11]! * c_8[i * 16 + 11]!;
-        const sub_11_4 = 1 - f_gate_2[i * 16 + 11]!;
-        const mul_11_5 = f_gate_2[i * 16 + 11]! * sub_11_4;
-        df_pre[i * 16 + 11] = df_gate_11 * mul_11_5;
-        const df_gate_12 = dc_next[i * 16 + 12]! * c_8[i * 16 + 12]!;
-        const sub_12_4 = 1 - f_gate_2[i * 16 + 12]!;
-        const mul_12_5 = f_gate_2[i * 16 + 12]! * sub_12_4;
-        df_pre[i * 16 + 12] = df_gate_12 * mul_12_5;
-        const df_gate_13 = dc_next[i * 16 + 13]! * c_8[i * 16 + 13]!;
-        const sub_13_4 = 1 - f_gate_2[i * 16 + 13]!;
-        const mul_13_5 = f_gate_2[i * 16 + 13]! * sub_13_4;
-        df_pre[i * 16 + 13] = df_gate_13 * mul_13_5;
-        const df_gate_14 = dc_next[i * 16 + 14]! * c_8[i * 16 + 14]!;
-        const sub_14_4 = 1 - f_gate_2[i * 16 + 14]!;
-        const mul_14_5 = f_gate_2[i * 16 + 14]! * sub_14_4;
-        df_pre[i * 16 + 14] = df_gate_14 * mul_14_5;
-        const df_gate_15 = dc_next[i * 16 + 15]! * c_8[i * 16 + 15]!;
-        const sub_15_4 = 1 - f_gate_2[i * 16 + 15]!;
-        const mul_15_5 = f_gate_2[i * 16 + 15]! * sub_15_4;
-        df_pre[i * 16 + 15] = df_gate_15 * mul_15_5;
+        const df_gate_0 = dc_next[i * 16]! * c_7[i * 16]!;
+        const sub_0_4 = 1 - f_gate[i * 16]!;
+        const mul_0_3 = f_gate[i * 16]! * sub_0_4;
+        df_pre[i * 16] = df_gate_0 * mul_0_3;
+        const df_gate_1 = dc_next[i * 16 + 1]! * c_7[i * 16 + 1]!;
+        const sub_1_4 = 1 - f_gate[i * 16 + 1]!;
+        const mul_1_3 = f_gate[i * 16 + 1]! * sub_1_4;
+        df_pre[i * 16 + 1] = df_gate_1 * mul_1_3;
+        const df_gate_2 = dc_next[i * 16 + 2]! * c_7[i * 16 + 2]!;
+        const sub_2_4 = 1 - f_gate[i * 16 + 2]!;
+        const mul_2_3 = f_gate[i * 16 + 2]! * sub_2_4;
+        df_pre[i * 16 + 2] = df_gate_2 * mul_2_3;
+        const df_gate_3 = dc_next[i * 16 + 3]! * c_7[i * 16 + 3]!;
+        const sub_3_4 = 1 - f_gate[i * 16 + 3]!;
+        const mul_3_3 = f_gate[i * 16 + 3]! * sub_3_4;
+        df_pre[i * 16 + 3] = df_gate_3 * mul_3_3;
+        const df_gate_4 = dc_next[i * 16 + 4]! * c_7[i * 16 + 4]!;
+        const sub_4_4 = 1 - f_gate[i * 16 + 4]!;
+        const mul_4_3 = f_gate[i * 16 + 4]! * sub_4_4;
+        df_pre[i * 16 + 4] = df_gate_4 * mul_4_3;
+        const df_gate_5 = dc_next[i * 16 + 5]! * c_7[i * 16 + 5]!;
+        const sub_5_4 = 1 - f_gate[i * 16 + 5]!;
+        const mul_5_3 = f_gate[i * 16 + 5]! * sub_5_4;
+        df_pre[i * 16 + 5] = df_gate_5 * mul_5_3;
+        const df_gate_6 = dc_next[i * 16 + 6]! * c_7[i * 16 + 6]!;
+        const sub_6_4 = 1 - f_gate[i * 16 + 6]!;
+        const mul_6_3 = f_gate[i * 16 + 6]! * sub_6_4;
+        df_pre[i * 16 + 6] = df_gate_6 * mul_6_3;
+        const df_gate_7 = dc_next[i * 16 + 7]! * c_7[i * 16 + 7]!;
+        const sub_7_4 = 1 - f_gate[i * 16 + 7]!;
+        const mul_7_3 = f_gate[i * 16 + 7]! * sub_7_4;
+        df_pre[i * 16 + 7] = df_gate_7 * mul_7_3;
+        const df_gate_8 = dc_next[i * 16 + 8]! * c_7[i * 16 + 8]!;
+        const sub_8_4 = 1 - f_gate[i * 16 + 8]!;
+        const mul_8_3 = f_gate[i * 16 + 8]! * sub_8_4;
+        df_pre[i * 16 + 8] = df_gate_8 * mul_8_3;
+        const df_gate_9 = dc_next[i * 16 + 9]! * c_7[i * 16 + 9]!;
+        const sub_9_4 = 1 - f_gate[i * 16 + 9]!;
+        const mul_9_3 = f_gate[i * 16 + 9]! * sub_9_4;
+        df_pre[i * 16 + 9] = df_gate_9 * mul_9_3;
+        const df_gate_10 = dc_next[i * 16 + 10]! * c_7[i * 16 + 10]!;
+        const sub_10_4 = 1 - f_gate[i * 16 + 10]!;
+        const mul_10_3 = f_gate[i * 16 + 10]! * sub_10_4;
+        df_pre[i * 16 + 10] = df_gate_10 * mul_10_3;
+        const df_gate_11 = dc_next[i * 16 + 11]! * c_7[i * 16 + 11]!;
+        const sub_11_4 = 1 - f_gate[i * 16 + 11]!;
+        const mul_11_3 = f_gate[i * 16 + 11]! * sub_11_4;
+        df_pre[i * 16 + 11] = df_gate_11 * mul_11_3;
+        const df_gate_12 = dc_next[i * 16 + 12]! * c_7[i * 16 + 12]!;
+        const sub_12_4 = 1 - f_gate[i * 16 + 12]!;
+        const mul_12_3 = f_gate[i * 16 + 12]! * sub_12_4;
+        df_pre[i * 16 + 12] = df_gate_12 * mul_12_3;
+        const df_gate_13 = dc_next[i * 16 + 13]! * c_7[i * 16 + 13]!;
+        const sub_13_4 = 1 - f_gate[i * 16 + 13]!;
+        const mul_13_3 = f_gate[i * 16 + 13]! * sub_13_4;
+        df_pre[i * 16 + 13] = df_gate_13 * mul_13_3;
+        const df_gate_14 = dc_next[i * 16 + 14]! * c_7[i * 16 + 14]!;
+        const sub_14_4 = 1 - f_gate[i * 16 + 14]!;
+        const mul_14_3 = f_gate[i * 16 + 14]! * sub_14_4;
+        df_pre[i * 16 + 14] = df_gate_14 * mul_14_3;
+        const df_gate_15 = dc_next[i * 16 + 15]! * c_7[i * 16 + 15]!;
+        const sub_15_4 = 1 - f_gate[i * 16 + 15]!;
+        const mul_15_3 = f_gate[i * 16 + 15]! * sub_15_4;
+        df_pre[i * 16 + 15] = df_gate_15 * mul_15_3;
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
-        const di_gate_0 = dc_next[i * 16]! * g_gate_2[i * 16]!;
-        const sub_0_5 = 1 - i_gate_2[i * 16]!;
-        const mul_0_6 = i_gate_2[i * 16]! * sub_0_5;
-        di_pre[i * 16] = di_gate_0 * mul_0_6;
-        const di_gate_1 = dc_next[i * 16 + 1]! * g_gate_2[i * 16 + 1]!;
-        const sub_1_5 = 1 - i_gate_2[i * 16 + 1]!;
-        const mul_1_6 = i_gate_2[i * 16 + 1]! * sub_1_5;
-        di_pre[i * 16 + 1] = di_gate_1 * mul_1_6;
-        const di_gate_2 = dc_next[i * 16 + 2]! * g_gate_2[i * 16 + 2]!;
-        const sub_2_5 = 1 - i_gate_2[i * 16 + 2]!;
-        const mul_2_6 = i_gate_2[i * 16 + 2]! * sub_2_5;
-        di_pre[i * 16 + 2] = di_gate_2 * mul_2_6;
-        const di_gate_3 = dc_next[i * 16 + 3]! * g_gate_2[i * 16 + 3]!;
-        const sub_3_5 = 1 - i_gate_2[i * 16 + 3]!;
-        const mul_3_6 = i_gate_2[i * 16 + 3]! * sub_3_5;
-        di_pre[i * 16 + 3] = di_gate_3 * mul_3_6;
-        const di_gate_4 = dc_next[i * 16 + 4]! * g_gate_2[i * 16 + 4]!;
-        const sub_4_5 = 1 - i_gate_2[i * 16 + 4]!;
-        const mul_4_6 = i_gate_2[i * 16 + 4]! * sub_4_5;
-        di_pre[i * 16 + 4] = di_gate_4 * mul_4_6;
-        const di_gate_5 = dc_next[i * 16 + 5]! * g_gate_2[i * 16 + 5]!;
-        const sub_5_5 = 1 - i_gate_2[i * 16 + 5]!;
-        const mul_5_6 = i_gate_2[i * 16 + 5]! * sub_5_5;
-        di_pre[i * 16 + 5] = di_gate_5 * mul_5_6;
-        const di_gate_6 = dc_next[i * 16 + 6]! * g_gate_2[i * 16 + 6]!;
-        const sub_6_5 = 1 - i_gate_2[i * 16 + 6]!;
-        const mul_6_6 = i_gate_2[i * 16 + 6]! * sub_6_5;
-        di_pre[i * 16 + 6] = di_gate_6 * mul_6_6;
-        const di_gate_7 = dc_next[i * 16 + 7]! * g_gate_2[i * 16 + 7]!;
-        const sub_7_5 = 1 - i_gate_2[i * 16 + 7]!;
-        const mul_7_6 = i_gate_2[i * 16 + 7]! * sub_7_5;
-        di_pre[i * 16 + 7] = di_gate_7 * mul_7_6;
-        const di_gate_8 = dc_next[i * 16 + 8]! * g_gate_2[i * 16 + 8]!;
-        const sub_8_5 = 1 - i_gate_2[i * 16 + 8]!;
-        const mul_8_6 = i_gate_2[i * 16 + 8]! * sub_8_5;
-        di_pre[i * 16 + 8] = di_gate_8 * mul_8_6;
-        const di_gate_9 = dc_next[i * 16 + 9]! * g_gate_2[i * 16 + 9]!;
-        const sub_9_5 = 1 - i_gate_2[i * 16 + 9]!;
-        const mul_9_6 = i_gate_2[i * 16 + 9]! * sub_9_5;
-        di_pre[i * 16 + 9] = di_gate_9 * mul_9_6;
-        const di_gate_10 = dc_next[i * 16 + 10]! * g_gate_2[i * 16 + 10]!;
-        const sub_10_5 = 1 - i_gate_2[i * 16 + 10]!;
-        const mul_10_6 = i_gate_2[i * 16 + 10]! * sub_10_5;
-        di_pre[i * 16 + 10] = di_gate_10 * mul_10_6;
-        const di_gate_11 = dc_next[i * 16 + 11]! * g_gate_2[i * 16 + 11]!;
-        const sub_11_5 = 1 - i_gate_2[i * 16 + 11]!;
-        const mul_11_6 = i_gate_2[i * 16 + 11]! * sub_11_5;
-        di_pre[i * 16 + 11] = di_gate_11 * mul_11_6;
-        const di_gate_12 = dc_next[i * 16 + 12]! * g_gate_2[i * 16 + 12]!;
-        const sub_12_5 = 1 - i_gate_2[i * 16 + 12]!;
-        const mul_12_6 = i_gate_2[i * 16 + 12]! * sub_12_5;
-        di_pre[i * 16 + 12] = di_gate_12 * mul_12_6;
-        const di_gate_13 = dc_next[i * 16 + 13]! * g_gate_2[i * 16 + 13]!;
-        const sub_13_5 = 1 - i_gate_2[i * 16 + 13]!;
-        const mul_13_6 = i_gate_2[i * 16 + 13]! * sub_13_5;
-        di_pre[i * 16 + 13] = di_gate_13 * mul_13_6;
-        const di_gate_14 = dc_next[i * 16 + 14]! * g_gate_2[i * 16 + 14]!;
-        const sub_14_5 = 1 - i_gate_2[i * 16 + 14]!;
-        const mul_14_6 = i_gate_2[i * 16 + 14]! * sub_14_5;
-        di_pre[i * 16 + 14] = di_gate_14 * mul_14_6;
-        const di_gate_15 = dc_next[i * 16 + 15]! * g_gate_2[i * 16 + 15]!;
-        const sub_15_5 = 1 - i_gate_2[i * 16 + 15]!;
-        const mul_15_6 = i_gate_2[i * 16 + 15]! * sub_15_5;
-        di_pre[i * 16 + 15] = di_gate_15 * mul_15_6;
+        const di_gate_0 = dc_next[i * 16]! * g_gate[i * 16]!;
+        const sub_0_5 = 1 - i_gate[i * 16]!;
+        const mul_0_4 = i_gate[i * 16]! * sub_0_5;
+        di_pre[i * 16] = di_gate_0 * mul_0_4;
+        const di_gate_1 = dc_next[i * 16 + 1]! * g_gate[i * 16 + 1]!;
+        const sub_1_5 = 1 - i_gate[i * 16 + 1]!;
+        const mul_1_4 = i_gate[i * 16 + 1]! * sub_1_5;
+        di_pre[i * 16 + 1] = di_gate_1 * mul_1_4;
+        const di_gate_2 = dc_next[i * 16 + 2]! * g_gate[i * 16 + 2]!;
+        const sub_2_5 = 1 - i_gate[i * 16 + 2]!;
+        const mul_2_4 = i_gate[i * 16 + 2]! * sub_2_5;
+        di_pre[i * 16 + 2] = di_gate_2 * mul_2_4;
+        const di_gate_3 = dc_next[i * 16 + 3]! * g_gate[i * 16 + 3]!;
+        const sub_3_5 = 1 - i_gate[i * 16 + 3]!;
+        const mul_3_4 = i_gate[i * 16 + 3]! * sub_3_5;
+        di_pre[i * 16 + 3] = di_gate_3 * mul_3_4;
+        const di_gate_4 = dc_next[i * 16 + 4]! * g_gate[i * 16 + 4]!;
+        const sub_4_5 = 1 - i_gate[i * 16 + 4]!;
+        const mul_4_4 = i_gate[i * 16 + 4]! * sub_4_5;
+        di_pre[i * 16 + 4] = di_gate_4 * mul_4_4;
+        const di_gate_5 = dc_next[i * 16 + 5]! * g_gate[i * 16 + 5]!;
+        const sub_5_5 = 1 - i_gate[i * 16 + 5]!;
+        const mul_5_4 = i_gate[i * 16 + 5]! * sub_5_5;
+        di_pre[i * 16 + 5] = di_gate_5 * mul_5_4;
+        const di_gate_6 = dc_next[i * 16 + 6]! * g_gate[i * 16 + 6]!;
+        const sub_6_5 = 1 - i_gate[i * 16 + 6]!;
+        const mul_6_4 = i_gate[i * 16 + 6]! * sub_6_5;
+        di_pre[i * 16 + 6] = di_gate_6 * mul_6_4;
+        const di_gate_7 = dc_next[i * 16 + 7]! * g_gate[i * 16 + 7]!;
+        const sub_7_5 = 1 - i_gate[i * 16 + 7]!;
+        const mul_7_4 = i_gate[i * 16 + 7]! * sub_7_5;
+        di_pre[i * 16 + 7] = di_gate_7 * mul_7_4;
+        const di_gate_8 = dc_next[i * 16 + 8]! * g_gate[i * 16 + 8]!;
+        const sub_8_5 = 1 - i_gate[i * 16 + 8]!;
+        const mul_8_4 = i_gate[i * 16 + 8]! * sub_8_5;
+        di_pre[i * 16 + 8] = di_gate_8 * mul_8_4;
+        const di_gate_9 = dc_next[i * 16 + 9]! * g_gate[i * 16 + 9]!;
+        const sub_9_5 = 1 - i_gate[i * 16 + 9]!;
+        const mul_9_4 = i_gate[i * 16 + 9]! * sub_9_5;
+        di_pre[i * 16 + 9] = di_gate_9 * mul_9_4;
+        const di_gate_10 = dc_next[i * 16 + 10]! * g_gate[i * 16 + 10]!;
+        const sub_10_5 = 1 - i_gate[i * 16 + 10]!;
+        const mul_10_4 = i_gate[i * 16 + 10]! * sub_10_5;
+        di_pre[i * 16 + 10] = di_gate_10 * mul_10_4;
+        const di_gate_11 = dc_next[i * 16 + 11]! * g_gate[i * 16 + 11]!;
+        const sub_11_5 = 1 - i_gate[i * 16 + 11]!;
+        const mul_11_4 = i_gate[i * 16 + 11]! * sub_11_5;
+        di_pre[i * 16 + 11] = di_gate_11 * mul_11_4;
+        const di_gate_12 = dc_next[i * 16 + 12]! * g_gate[i * 16 + 12]!;
+        const sub_12_5 = 1 - i_gate[i * 16 + 12]!;
+        const mul_12_4 = i_gate[i * 16 + 12]! * sub_12_5;
+        di_pre[i * 16 + 12] = di_gate_12 * mul_12_4;
+        const di_gate_13 = dc_next[i * 16 + 13]! * g_gate[i * 16 + 13]!;
+        const sub_13_5 = 1 - i_gate[i * 16 + 13]!;
+        const mul_13_4 = i_gate[i * 16 + 13]! * sub_13_5;
+        di_pre[i * 16 + 13] = di_gate_13 * mul_13_4;
+        const di_gate_14 = dc_next[i * 16 + 14]! * g_gate[i * 16 + 14]!;
+        const sub_14_5 = 1 - i_gate[i * 16 + 14]!;
+        const mul_14_4 = i_gate[i * 16 + 14]! * sub_14_5;
+        di_pre[i * 16 + 14] = di_gate_14 * mul_14_4;
+        const di_gate_15 = dc_next[i * 16 + 15]! * g_gate[i * 16 + 15]!;
+        const sub_15_5 = 1 - i_gate[i * 16 + 15]!;
+        const mul_15_4 = i_gate[i * 16 + 15]! * sub_15_5;
+        di_pre[i * 16 + 15] = di_gate_15 * mul_15_4;
         // dc = dc_next ⊙ f_gate   (model.ts:18:18)
-        dc_2[i * 16] = dc_next[i * 16]! * f_gate_2[i * 16]!;
-        dc_2[i * 16 + 1] = dc_next[i * 16 + 1]! * f_gate_2[i * 16 + 1]!;
-        dc_2[i * 16 + 2] = dc_next[i * 16 + 2]! * f_gate_2[i * 16 + 2]!;
-        dc_2[i * 16 + 3] = dc_next[i * 16 + 3]! * f_gate_2[i * 16 + 3]!;
-        dc_2[i * 16 + 4] = dc_next[i * 16 + 4]! * f_gate_2[i * 16 + 4]!;
-        dc_2[i * 16 + 5] = dc_next[i * 16 + 5]! * f_gate_2[i * 16 + 5]!;
-        dc_2[i * 16 + 6] = dc_next[i * 16 + 6]! * f_gate_2[i * 16 + 6]!;
-        dc_2[i * 16 + 7] = dc_next[i * 16 + 7]! * f_gate_2[i * 16 + 7]!;
-        dc_2[i * 16 + 8] = dc_next[i * 16 + 8]! * f_gate_2[i * 16 + 8]!;
-        dc_2[i * 16 + 9] = dc_next[i * 16 + 9]! * f_gate_2[i * 16 + 9]!;
-        dc_2[i * 16 + 10] = dc_next[i * 16 + 10]! * f_gate_2[i * 16 + 10]!;
-        dc_2[i * 16 + 11] = dc_next[i * 16 + 11]! * f_gate_2[i * 16 + 11]!;
-        dc_2[i * 16 + 12] = dc_next[i * 16 + 12]! * f_gate_2[i * 16 + 12]!;
-        dc_2[i * 16 + 13] = dc_next[i * 16 + 13]! * f_gate_2[i * 16 + 13]!;
-        dc_2[i * 16 + 14] = dc_next[i * 16 + 14]! * f_gate_2[i * 16 + 14]!;
-        dc_2[i * 16 + 15] = dc_next[i * 16 + 15]! * f_gate_2[i * 16 + 15]!;
+        dc_2[i * 16] = dc_next[i * 16]! * f_gate[i * 16]!;
+        dc_2[i * 16 + 1] = dc_next[i * 16 + 1]! * f_gate[i * 16 + 1]!;
+        dc_2[i * 16 + 2] = dc_next[i * 16 + 2]! * f_gate[i * 16 + 2]!;
+        dc_2[i * 16 + 3] = dc_next[i * 16 + 3]! * f_gate[i * 16 + 3]!;
+        dc_2[i * 16 + 4] = dc_next[i * 16 + 4]! * f_gate[i * 16 + 4]!;
+        dc_2[i * 16 + 5] = dc_next[i * 16 + 5]! * f_gate[i * 16 + 5]!;
+        dc_2[i * 16 + 6] = dc_next[i * 16 + 6]! * f_gate[i * 16 + 6]!;
+        dc_2[i * 16 + 7] = dc_next[i * 16 + 7]! * f_gate[i * 16 + 7]!;
+        dc_2[i * 16 + 8] = dc_next[i * 16 + 8]! * f_gate[i * 16 + 8]!;
+        dc_2[i * 16 + 9] = dc_next[i * 16 + 9]! * f_gate[i * 16 + 9]!;
+        dc_2[i * 16 + 10] = dc_next[i * 16 + 10]! * f_gate[i * 16 + 10]!;
+        dc_2[i * 16 + 11] = dc_next[i * 16 + 11]! * f_gate[i * 16 + 11]!;
+        dc_2[i * 16 + 12] = dc_next[i * 16 + 12]! * f_gate[i * 16 + 12]!;
+        dc_2[i * 16 + 13] = dc_next[i * 16 + 13]! * f_gate[i * 16 + 13]!;
+        dc_2[i * 16 + 14] = dc_next[i * 16 + 14]! * f_gate[i * 16 + 14]!;
+        dc_2[i * 16 + 15] = dc_next[i * 16 + 15]! * f_gate[i * 16 + 15]!;
       }
       // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:18:18)
       {
@@ -1415,118 +1176,118 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-        const at_2 = GEMM.product(n, 16, 64, dgates, 64, 1, lstm_Whh, 1, 64);
-        const mem_2 = GEMM.mem;
+        const at = GEMM.product(n, 16, 64, dgates, 64, 1, lstm_Whh, 1, 64);
+        const mem = GEMM.mem;
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < 16; j++) {
-            dh_2[i * 16 + j] = mem_2[at_2 + i * 16 + j]!;
+            dh_2[i * 16 + j] = mem[at + i * 16 + j]!;
           }
         }
       }
-      // add_6 = Σ∂lstm.Whh + hᵀ·dgates
+      // add_3 = Σ∂lstm.Whh + hᵀ·dgates
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-        const at_3 = GEMM.product(16, 64, n, h_2, 1, 16, dgates, 64);
-        const mem_3 = GEMM.mem;
+        const at_2 = GEMM.product(16, 64, n, h, 1, 16, dgates, 64);
+        const mem_2 = GEMM.mem;
         for (let i = 0; i < 16; i++) {
           for (let j = 0; j < 64; j++) {
-            add_6[i * 64 + j] = dlstm_Whh[i * 64 + j]! + mem_3[at_3 + i * 64 + j]!;
+            add_3[i * 64 + j] = dlstm_Whh[i * 64 + j]! + mem_2[at_2 + i * 64 + j]!;
           }
         }
       }
-      add_4.fill(0);
+      add.fill(0);
       dlstm_bhh_2.fill(0);
-      let add_8_0_2 = 0;
-      let add_8_1 = 0;
-      let add_8_2 = 0;
-      let add_8_3 = 0;
-      let add_8_4 = 0;
-      let add_8_5 = 0;
-      let add_8_6 = 0;
-      let add_8_7 = 0;
-      let add_8_8 = 0;
-      let add_8_9 = 0;
-      let add_8_10 = 0;
-      let add_8_11 = 0;
-      let add_8_12 = 0;
-      let add_8_13 = 0;
-      let add_8_14 = 0;
-      let add_8_15 = 0;
+      let add_5_0_2 = 0;
+      let add_5_1 = 0;
+      let add_5_2 = 0;
+      let add_5_3 = 0;
+      let add_5_4 = 0;
+      let add_5_5 = 0;
+      let add_5_6 = 0;
+      let add_5_7 = 0;
+      let add_5_8 = 0;
+      let add_5_9 = 0;
+      let add_5_10 = 0;
+      let add_5_11 = 0;
+      let add_5_12 = 0;
+      let add_5_13 = 0;
+      let add_5_14 = 0;
+      let add_5_15 = 0;
       let dbo_2_0 = 0;
       for (let i = 0; i < n; i++) {
-        // add_4 = Σ∂lstm.Wih + bits_tᵀ·dgates
+        // add = Σ∂lstm.Wih + bits_tᵀ·dgates
         for (let p = 0; p < 2; p++) {
-          const aik = bits_t_2[i * 2 + p]!;
+          const aik = bits_t[i * 2 + p]!;
           const cRow = p * 64;
-          for (let j = 0; j < 64; j++) add_4[cRow + j]! += aik * dgates[i * 64 + j]!;
+          for (let j = 0; j < 64; j++) add[cRow + j]! += aik * dgates[i * 64 + j]!;
         }
         // dlstm.bhh = Σ_rows dgates   (model.ts:18:18)
         for (let j = 0; j < 64; j++) {
           dlstm_bhh_2[j]! += dgates[i * 64 + j]!;
         }
-        // add_8 = Σ∂Wo + h_nextᵀ·dy0
-        add_8_0_2 += h_next_2[i * 16]! * dy0[i]!;
-        add_8_1 += h_next_2[i * 16 + 1]! * dy0[i]!;
-        add_8_2 += h_next_2[i * 16 + 2]! * dy0[i]!;
-        add_8_3 += h_next_2[i * 16 + 3]! * dy0[i]!;
-        add_8_4 += h_next_2[i * 16 + 4]! * dy0[i]!;
-        add_8_5 += h_next_2[i * 16 + 5]! * dy0[i]!;
-        add_8_6 += h_next_2[i * 16 + 6]! * dy0[i]!;
-        add_8_7 += h_next_2[i * 16 + 7]! * dy0[i]!;
-        add_8_8 += h_next_2[i * 16 + 8]! * dy0[i]!;
-        add_8_9 += h_next_2[i * 16 + 9]! * dy0[i]!;
-        add_8_10 += h_next_2[i * 16 + 10]! * dy0[i]!;
-        add_8_11 += h_next_2[i * 16 + 11]! * dy0[i]!;
-        add_8_12 += h_next_2[i * 16 + 12]! * dy0[i]!;
-        add_8_13 += h_next_2[i * 16 + 13]! * dy0[i]!;
-        add_8_14 += h_next_2[i * 16 + 14]! * dy0[i]!;
-        add_8_15 += h_next_2[i * 16 + 15]! * dy0[i]!;
+        // add_5 = Σ∂Wo + h_nextᵀ·dy0
+        add_5_0_2 += h_next[i * 16]! * dy0[i]!;
+        add_5_1 += h_next[i * 16 + 1]! * dy0[i]!;
+        add_5_2 += h_next[i * 16 + 2]! * dy0[i]!;
+        add_5_3 += h_next[i * 16 + 3]! * dy0[i]!;
+        add_5_4 += h_next[i * 16 + 4]! * dy0[i]!;
+        add_5_5 += h_next[i * 16 + 5]! * dy0[i]!;
+        add_5_6 += h_next[i * 16 + 6]! * dy0[i]!;
+        add_5_7 += h_next[i * 16 + 7]! * dy0[i]!;
+        add_5_8 += h_next[i * 16 + 8]! * dy0[i]!;
+        add_5_9 += h_next[i * 16 + 9]! * dy0[i]!;
+        add_5_10 += h_next[i * 16 + 10]! * dy0[i]!;
+        add_5_11 += h_next[i * 16 + 11]! * dy0[i]!;
+        add_5_12 += h_next[i * 16 + 12]! * dy0[i]!;
+        add_5_13 += h_next[i * 16 + 13]! * dy0[i]!;
+        add_5_14 += h_next[i * 16 + 14]! * dy0[i]!;
+        add_5_15 += h_next[i * 16 + 15]! * dy0[i]!;
         // dbo = Σ_rows dy0   (model.ts:19:35)
         dbo_2_0 += dy0[i]!;
       }
       for (let i = 0; i < 2; i++) {
         for (let j = 0; j < 64; j++) {
-          const acc_3 = add_4[i * 64 + j]!;
-          add_4[i * 64 + j] = dlstm_Wih[i * 64 + j]! + acc_3;
+          const acc_2 = add[i * 64 + j]!;
+          add[i * 64 + j] = dlstm_Wih[i * 64 + j]! + acc_2;
         }
       }
-      // add_5 = Σ∂lstm.bih + dlstm.bhh
+      // add_2 = Σ∂lstm.bih + dlstm.bhh
       for (let i = 0; i < 64; i++) {
-        add_5[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
+        add_2[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
       }
-      // add_7 = Σ∂lstm.bhh + dlstm.bhh
+      // add_4 = Σ∂lstm.bhh + dlstm.bhh
       for (let i = 0; i < 64; i++) {
-        add_7[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
+        add_4[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
       }
-      // add_8: store the sums over the batch
-      add_8[0] = dWo[0]! + add_8_0_2;
-      add_8[1] = dWo[1]! + add_8_1;
-      add_8[2] = dWo[2]! + add_8_2;
-      add_8[3] = dWo[3]! + add_8_3;
-      add_8[4] = dWo[4]! + add_8_4;
-      add_8[5] = dWo[5]! + add_8_5;
-      add_8[6] = dWo[6]! + add_8_6;
-      add_8[7] = dWo[7]! + add_8_7;
-      add_8[8] = dWo[8]! + add_8_8;
-      add_8[9] = dWo[9]! + add_8_9;
-      add_8[10] = dWo[10]! + add_8_10;
-      add_8[11] = dWo[11]! + add_8_11;
-      add_8[12] = dWo[12]! + add_8_12;
-      add_8[13] = dWo[13]! + add_8_13;
-      add_8[14] = dWo[14]! + add_8_14;
-      add_8[15] = dWo[15]! + add_8_15;
+      // add_5: store the sums over the batch
+      add_5[0] = dWo[0]! + add_5_0_2;
+      add_5[1] = dWo[1]! + add_5_1;
+      add_5[2] = dWo[2]! + add_5_2;
+      add_5[3] = dWo[3]! + add_5_3;
+      add_5[4] = dWo[4]! + add_5_4;
+      add_5[5] = dWo[5]! + add_5_5;
+      add_5[6] = dWo[6]! + add_5_6;
+      add_5[7] = dWo[7]! + add_5_7;
+      add_5[8] = dWo[8]! + add_5_8;
+      add_5[9] = dWo[9]! + add_5_9;
+      add_5[10] = dWo[10]! + add_5_10;
+      add_5[11] = dWo[11]! + add_5_11;
+      add_5[12] = dWo[12]! + add_5_12;
+      add_5[13] = dWo[13]! + add_5_13;
+      add_5[14] = dWo[14]! + add_5_14;
+      add_5[15] = dWo[15]! + add_5_15;
       // dbo: store the sums over the batch
       dbo_2[0] = dbo_2_0;
-      // add_9 = Σ∂bo + dbo
-      add_9[0] = dbo[0]! + dbo_2[0]!;
-      for (let k_14 = 0; k_14 < n * 16; k_14++) dh[k_14] = dh_2[k_14]!;
-      for (let k_15 = 0; k_15 < n * 16; k_15++) dc[k_15] = dc_2[k_15]!;
-      for (let k_16 = 0; k_16 < 128; k_16++) dlstm_Wih[k_16] = add_4[k_16]!;
-      for (let k_17 = 0; k_17 < 64; k_17++) dlstm_bih[k_17] = add_5[k_17]!;
-      for (let k_18 = 0; k_18 < 1024; k_18++) dlstm_Whh[k_18] = add_6[k_18]!;
-      for (let k_19 = 0; k_19 < 64; k_19++) dlstm_bhh[k_19] = add_7[k_19]!;
-      for (let k_20 = 0; k_20 < 16; k_20++) dWo[k_20] = add_8[k_20]!;
-      for (let k_21 = 0; k_21 < 1; k_21++) dbo[k_21] = add_9[k_21]!;
+      // add_6 = Σ∂bo + dbo
+      add_6[0] = dbo[0]! + dbo_2[0]!;
+      for (let k_10 = 0; k_10 < n * 16; k_10++) dh[k_10] = dh_2[k_10]!;
+      for (let k_11 = 0; k_11 < n * 16; k_11++) dc[k_11] = dc_2[k_11]!;
+      for (let k_12 = 0; k_12 < 128; k_12++) dlstm_Wih[k_12] = add[k_12]!;
+      for (let k_13 = 0; k_13 < 64; k_13++) dlstm_bih[k_13] = add_2[k_13]!;
+      for (let k_14 = 0; k_14 < 1024; k_14++) dlstm_Whh[k_14] = add_3[k_14]!;
+      for (let k_15 = 0; k_15 < 64; k_15++) dlstm_bhh[k_15] = add_4[k_15]!;
+      for (let k_16 = 0; k_16 < 16; k_16++) dWo[k_16] = add_5[k_16]!;
+      for (let k_17 = 0; k_17 < 1; k_17++) dbo[k_17] = add_6[k_17]!;
     }
   }
   return loss;

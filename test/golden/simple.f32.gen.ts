@@ -31,15 +31,18 @@ export const spec = {
 
 export interface ForwardWorkspace {
   readonly n: number;
+  readonly h1: Float32Array;
   readonly out: Float32Array;
 }
 
 function createForwardWorkspace(n: number): ForwardWorkspace {
-  return { n, out: new Float32Array(n) };
+  return { n, h1: new Float32Array(n * 2), out: new Float32Array(n) };
 }
 
 export interface TrainWorkspace {
   readonly n: number;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly db2: Float32Array;
   readonly dW2: Float32Array;
   readonly db1: Float32Array;
@@ -47,7 +50,14 @@ export interface TrainWorkspace {
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
-  return { n, db2: new Float32Array(1), dW2: new Float32Array(2), db1: new Float32Array(2), dW1: new Float32Array(2) };
+  return {
+    n,
+    forward: createForwardWorkspace(n),
+    db2: new Float32Array(1),
+    dW2: new Float32Array(2),
+    db1: new Float32Array(2),
+    dW1: new Float32Array(2),
+  };
 }
 
 // ════ forward pass: the outputs ════
@@ -57,6 +67,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const b1 = params["b1"];
   const W2 = params["W2"];
   const b2 = params["b2"];
+  const h1 = ws.h1;
   const out = ws.out;
 
   for (let i = 0; i < n; i++) {
@@ -64,11 +75,11 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     const matmul_0 = x[i]! * W1[0]!;
     const matmul_1 = x[i]! * W1[1]!;
     const z1_0 = matmul_0 + b1[0]!;
-    const h1_0 = z1_0 <= 0 ? 0 : z1_0;
+    h1[i * 2] = z1_0 <= 0 ? 0 : z1_0;
     const z1_1 = matmul_1 + b1[1]!;
-    const h1_1 = z1_1 <= 0 ? 0 : z1_1;
+    h1[i * 2 + 1] = z1_1 <= 0 ? 0 : z1_1;
     // out = h1·W2 + b2   (model.ts:12:15)
-    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
+    const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
     out[i] = matmul_0_2 + b2[0]!;
   }
 }
@@ -78,14 +89,14 @@ function outputsOf(ws: ForwardWorkspace, n: number): Outputs {
   return { out: ws.out.slice(0, n) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f32");
   const y = toArray(inputs["y"], "f32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h1 = ws.forward.h1;
+  const out = ws.forward.out;
   const W2 = params["W2"];
-  const b2 = params["b2"];
   const db2 = ws.db2;
   const dW2 = ws.dW2;
   const db1 = ws.db1;
@@ -102,18 +113,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let dW1_0 = 0;
   let dW1_1 = 0;
   for (let i = 0; i < n; i++) {
-    // ──── forward ────
-    // h1 = relu(x·W1 + b1)   (model.ts:11:14)
-    const matmul_0 = x[i]! * W1[0]!;
-    const matmul_1 = x[i]! * W1[1]!;
-    const z1_0 = matmul_0 + b1[0]!;
-    const h1_0 = z1_0 <= 0 ? 0 : z1_0;
-    const z1_1 = matmul_1 + b1[1]!;
-    const h1_1 = z1_1 <= 0 ? 0 : z1_1;
-    // v1 = h1·W2 + b2 − y   (model.ts:13:18)
-    const matmul_0_2 = h1_0 * W2[0]! + h1_1 * W2[1]!;
-    const out_0 = matmul_0_2 + b2[0]!;
-    const v1_0 = out_0 - y[i]!;
+    // ──── loss ────
+    // v1 = out − y   (model.ts:13:18)
+    const v1_0 = out[i]! - y[i]!;
     // sum = Σ v1²   (model.ts:13:18)
     const square = v1_0 * v1_0;
     sum += square;
@@ -123,14 +125,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // db2 = Σ_rows delta2   (add', model.ts:12:15)
     db2_0 += delta2_0;
     // dW2 = h1ᵀ·delta2   (matmul', model.ts:12:19)
-    dW2_0 += h1_0 * delta2_0;
-    dW2_1 += h1_1 * delta2_0;
+    dW2_0 += h1[i * 2]! * delta2_0;
+    dW2_1 += h1[i * 2 + 1]! * delta2_0;
     // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
     const dh1_0 = delta2_0 * W2[0]!;
     const dh1_1 = delta2_0 * W2[1]!;
-    const step_0 = h1_0 <= 0 ? 0 : 1;
+    const step_0 = h1[i * 2]! <= 0 ? 0 : 1;
     const delta1_0 = dh1_0 * step_0;
-    const step_1 = h1_1 <= 0 ? 0 : 1;
+    const step_1 = h1[i * 2 + 1]! <= 0 ? 0 : 1;
     const delta1_1 = dh1_1 * step_1;
     // db1 = Σ_rows delta1   (add', model.ts:11:19)
     db1_0 += delta1_0;

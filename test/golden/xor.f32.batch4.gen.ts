@@ -43,8 +43,8 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
 
 export interface TrainWorkspace {
   readonly n: number;
-  readonly h: Float32Array;
-  readonly logit: Float32Array;
+  /** The forward pass's workspace: the training pass calls the forward pass first. */
+  readonly forward: ForwardWorkspace;
   readonly v1: Float32Array;
   readonly v2: Float32Array;
   readonly delta2: Float32Array;
@@ -57,9 +57,8 @@ export interface TrainWorkspace {
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
-    h: new Float32Array(32),
-    logit: new Float32Array(32),
-    v1: new Float32Array(4),
+    forward: createForwardWorkspace(n),
+    v1: new Float32Array(32),
     v2: new Float32Array(4),
     delta2: new Float32Array(4),
     db2: new Float32Array(1),
@@ -230,164 +229,25 @@ function outputsOf(ws: ForwardWorkspace): Outputs {
   return { p: ws.p_2.slice(0, 4) };
 }
 
-// ════ training pass: the loss, then every gradient by reverse-mode differentiation ════
+// ════ training pass: the forward pass, then the loss and every gradient by reverse-mode differentiation ════
 function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs): number {
+  forwardPass(params, ws.forward, n, inputs);
   const x = toArray(inputs["x"], "f32");
   const y = toArray(inputs["y"], "f32");
-  const W1 = params["W1"];
-  const b1 = params["b1"];
+  const h = ws.forward.h;
+  const logit = ws.forward.logit;
+  const p_2 = ws.forward.p_2;
   const W2 = params["W2"];
-  const b2 = params["b2"];
-  const h = ws.h;
-  const logit = ws.logit;
   const v1 = ws.v1;
   const v2 = ws.v2;
   const delta2 = ws.delta2;
   const db2 = ws.db2;
   const dW2 = ws.dW2;
-  const delta1 = ws.logit; // reuses logit's array: logit is no longer needed when delta1 is written
+  const delta1 = ws.v1; // reuses v1's array: v1 is no longer needed when delta1 is written
   const db1 = ws.db1;
   const dW1 = ws.dW1;
 
-  // ──── forward ────
-  // h = tanh(x·W1 + b1)   (model.ts:12:13)
-  const matmul_0_0 = x[0]! * W1[0]! + x[1]! * W1[8]!;
-  const matmul_0_1 = x[0]! * W1[1]! + x[1]! * W1[9]!;
-  const matmul_0_2 = x[0]! * W1[2]! + x[1]! * W1[10]!;
-  const matmul_0_3 = x[0]! * W1[3]! + x[1]! * W1[11]!;
-  const matmul_0_4 = x[0]! * W1[4]! + x[1]! * W1[12]!;
-  const matmul_0_5 = x[0]! * W1[5]! + x[1]! * W1[13]!;
-  const matmul_0_6 = x[0]! * W1[6]! + x[1]! * W1[14]!;
-  const matmul_0_7 = x[0]! * W1[7]! + x[1]! * W1[15]!;
-  const z1_0_0 = matmul_0_0 + b1[0]!;
-  h[0] = Math.tanh(z1_0_0);
-  const z1_0_1 = matmul_0_1 + b1[1]!;
-  h[1] = Math.tanh(z1_0_1);
-  const z1_0_2 = matmul_0_2 + b1[2]!;
-  h[2] = Math.tanh(z1_0_2);
-  const z1_0_3 = matmul_0_3 + b1[3]!;
-  h[3] = Math.tanh(z1_0_3);
-  const z1_0_4 = matmul_0_4 + b1[4]!;
-  h[4] = Math.tanh(z1_0_4);
-  const z1_0_5 = matmul_0_5 + b1[5]!;
-  h[5] = Math.tanh(z1_0_5);
-  const z1_0_6 = matmul_0_6 + b1[6]!;
-  h[6] = Math.tanh(z1_0_6);
-  const z1_0_7 = matmul_0_7 + b1[7]!;
-  h[7] = Math.tanh(z1_0_7);
-  const matmul_1_0 = x[2]! * W1[0]! + x[3]! * W1[8]!;
-  const matmul_1_1 = x[2]! * W1[1]! + x[3]! * W1[9]!;
-  const matmul_1_2 = x[2]! * W1[2]! + x[3]! * W1[10]!;
-  const matmul_1_3 = x[2]! * W1[3]! + x[3]! * W1[11]!;
-  const matmul_1_4 = x[2]! * W1[4]! + x[3]! * W1[12]!;
-  const matmul_1_5 = x[2]! * W1[5]! + x[3]! * W1[13]!;
-  const matmul_1_6 = x[2]! * W1[6]! + x[3]! * W1[14]!;
-  const matmul_1_7 = x[2]! * W1[7]! + x[3]! * W1[15]!;
-  const z1_1_0 = matmul_1_0 + b1[0]!;
-  h[8] = Math.tanh(z1_1_0);
-  const z1_1_1 = matmul_1_1 + b1[1]!;
-  h[9] = Math.tanh(z1_1_1);
-  const z1_1_2 = matmul_1_2 + b1[2]!;
-  h[10] = Math.tanh(z1_1_2);
-  const z1_1_3 = matmul_1_3 + b1[3]!;
-  h[11] = Math.tanh(z1_1_3);
-  const z1_1_4 = matmul_1_4 + b1[4]!;
-  h[12] = Math.tanh(z1_1_4);
-  const z1_1_5 = matmul_1_5 + b1[5]!;
-  h[13] = Math.tanh(z1_1_5);
-  const z1_1_6 = matmul_1_6 + b1[6]!;
-  h[14] = Math.tanh(z1_1_6);
-  const z1_1_7 = matmul_1_7 + b1[7]!;
-  h[15] = Math.tanh(z1_1_7);
-  const matmul_2_0 = x[4]! * W1[0]! + x[5]! * W1[8]!;
-  const matmul_2_1 = x[4]! * W1[1]! + x[5]! * W1[9]!;
-  const matmul_2_2 = x[4]! * W1[2]! + x[5]! * W1[10]!;
-  const matmul_2_3 = x[4]! * W1[3]! + x[5]! * W1[11]!;
-  const matmul_2_4 = x[4]! * W1[4]! + x[5]! * W1[12]!;
-  const matmul_2_5 = x[4]! * W1[5]! + x[5]! * W1[13]!;
-  const matmul_2_6 = x[4]! * W1[6]! + x[5]! * W1[14]!;
-  const matmul_2_7 = x[4]! * W1[7]! + x[5]! * W1[15]!;
-  const z1_2_0 = matmul_2_0 + b1[0]!;
-  h[16] = Math.tanh(z1_2_0);
-  const z1_2_1 = matmul_2_1 + b1[1]!;
-  h[17] = Math.tanh(z1_2_1);
-  const z1_2_2 = matmul_2_2 + b1[2]!;
-  h[18] = Math.tanh(z1_2_2);
-  const z1_2_3 = matmul_2_3 + b1[3]!;
-  h[19] = Math.tanh(z1_2_3);
-  const z1_2_4 = matmul_2_4 + b1[4]!;
-  h[20] = Math.tanh(z1_2_4);
-  const z1_2_5 = matmul_2_5 + b1[5]!;
-  h[21] = Math.tanh(z1_2_5);
-  const z1_2_6 = matmul_2_6 + b1[6]!;
-  h[22] = Math.tanh(z1_2_6);
-  const z1_2_7 = matmul_2_7 + b1[7]!;
-  h[23] = Math.tanh(z1_2_7);
-  const matmul_3_0 = x[6]! * W1[0]! + x[7]! * W1[8]!;
-  const matmul_3_1 = x[6]! * W1[1]! + x[7]! * W1[9]!;
-  const matmul_3_2 = x[6]! * W1[2]! + x[7]! * W1[10]!;
-  const matmul_3_3 = x[6]! * W1[3]! + x[7]! * W1[11]!;
-  const matmul_3_4 = x[6]! * W1[4]! + x[7]! * W1[12]!;
-  const matmul_3_5 = x[6]! * W1[5]! + x[7]! * W1[13]!;
-  const matmul_3_6 = x[6]! * W1[6]! + x[7]! * W1[14]!;
-  const matmul_3_7 = x[6]! * W1[7]! + x[7]! * W1[15]!;
-  const z1_3_0 = matmul_3_0 + b1[0]!;
-  h[24] = Math.tanh(z1_3_0);
-  const z1_3_1 = matmul_3_1 + b1[1]!;
-  h[25] = Math.tanh(z1_3_1);
-  const z1_3_2 = matmul_3_2 + b1[2]!;
-  h[26] = Math.tanh(z1_3_2);
-  const z1_3_3 = matmul_3_3 + b1[3]!;
-  h[27] = Math.tanh(z1_3_3);
-  const z1_3_4 = matmul_3_4 + b1[4]!;
-  h[28] = Math.tanh(z1_3_4);
-  const z1_3_5 = matmul_3_5 + b1[5]!;
-  h[29] = Math.tanh(z1_3_5);
-  const z1_3_6 = matmul_3_6 + b1[6]!;
-  h[30] = Math.tanh(z1_3_6);
-  const z1_3_7 = matmul_3_7 + b1[7]!;
-  h[31] = Math.tanh(z1_3_7);
-  // logit = h·W2 + b2   (model.ts:13:17)
-  const matmul_0_0_2 =
-    h[0]! * W2[0]! +
-    h[1]! * W2[1]! +
-    h[2]! * W2[2]! +
-    h[3]! * W2[3]! +
-    h[4]! * W2[4]! +
-    h[5]! * W2[5]! +
-    h[6]! * W2[6]! +
-    h[7]! * W2[7]!;
-  logit[0] = matmul_0_0_2 + b2[0]!;
-  const matmul_1_0_2 =
-    h[8]! * W2[0]! +
-    h[9]! * W2[1]! +
-    h[10]! * W2[2]! +
-    h[11]! * W2[3]! +
-    h[12]! * W2[4]! +
-    h[13]! * W2[5]! +
-    h[14]! * W2[6]! +
-    h[15]! * W2[7]!;
-  logit[1] = matmul_1_0_2 + b2[0]!;
-  const matmul_2_0_2 =
-    h[16]! * W2[0]! +
-    h[17]! * W2[1]! +
-    h[18]! * W2[2]! +
-    h[19]! * W2[3]! +
-    h[20]! * W2[4]! +
-    h[21]! * W2[5]! +
-    h[22]! * W2[6]! +
-    h[23]! * W2[7]!;
-  logit[2] = matmul_2_0_2 + b2[0]!;
-  const matmul_3_0_2 =
-    h[24]! * W2[0]! +
-    h[25]! * W2[1]! +
-    h[26]! * W2[2]! +
-    h[27]! * W2[3]! +
-    h[28]! * W2[4]! +
-    h[29]! * W2[5]! +
-    h[30]! * W2[6]! +
-    h[31]! * W2[7]!;
-  logit[3] = matmul_3_0_2 + b2[0]!;
+  // ──── loss ────
   // v1 = −logit   (model.ts:15:18)
   v1[0] = -logit[0]!;
   v1[1] = -logit[1]!;
@@ -435,31 +295,27 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // loss = sum / 4   (model.ts:15:18)
   const loss = sum / 4;
   // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-  // delta2 = (0.25 ⊙ v2) ⊙ σ(logit) − ((0.25 ⊙ y) ⊙ σ(v1))   (model.ts:13:17)
+  // delta2 = (0.25 ⊙ v2) ⊙ p − ((0.25 ⊙ y) ⊙ σ(v1))   (model.ts:13:17)
   const mul_0_0_3 = 0.25 * v2[0]!;
-  const p_0_0 = 1 / (1 + Math.exp(-logit[0]!));
-  const mul_0_0_4 = mul_0_0_3 * p_0_0;
+  const mul_0_0_4 = mul_0_0_3 * p_2[0]!;
   const mul_0_0_5 = 0.25 * y[0]!;
   const sigmoid_0_0 = 1 / (1 + Math.exp(-v1[0]!));
   const mul_0_0_6 = mul_0_0_5 * sigmoid_0_0;
   delta2[0] = mul_0_0_4 - mul_0_0_6;
   const mul_1_0_3 = 0.25 * v2[1]!;
-  const p_1_0 = 1 / (1 + Math.exp(-logit[1]!));
-  const mul_1_0_4 = mul_1_0_3 * p_1_0;
+  const mul_1_0_4 = mul_1_0_3 * p_2[1]!;
   const mul_1_0_5 = 0.25 * y[1]!;
   const sigmoid_1_0 = 1 / (1 + Math.exp(-v1[1]!));
   const mul_1_0_6 = mul_1_0_5 * sigmoid_1_0;
   delta2[1] = mul_1_0_4 - mul_1_0_6;
   const mul_2_0_3 = 0.25 * v2[2]!;
-  const p_2_0 = 1 / (1 + Math.exp(-logit[2]!));
-  const mul_2_0_4 = mul_2_0_3 * p_2_0;
+  const mul_2_0_4 = mul_2_0_3 * p_2[2]!;
   const mul_2_0_5 = 0.25 * y[2]!;
   const sigmoid_2_0 = 1 / (1 + Math.exp(-v1[2]!));
   const mul_2_0_6 = mul_2_0_5 * sigmoid_2_0;
   delta2[2] = mul_2_0_4 - mul_2_0_6;
   const mul_3_0_3 = 0.25 * v2[3]!;
-  const p_3_0 = 1 / (1 + Math.exp(-logit[3]!));
-  const mul_3_0_4 = mul_3_0_3 * p_3_0;
+  const mul_3_0_4 = mul_3_0_3 * p_2[3]!;
   const mul_3_0_5 = 0.25 * y[3]!;
   const sigmoid_3_0 = 1 / (1 + Math.exp(-v1[3]!));
   const mul_3_0_6 = mul_3_0_5 * sigmoid_3_0;

@@ -4,9 +4,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { evaluatePass, trainPass } from "../../compiler/emit/passGraphs.js";
+import { evaluatePass, passPlan, trainPass } from "../../compiler/emit/passGraphs.js";
 import { nodeLabel, opText, shapeText } from "../../compiler/graph/labels.js";
-import { plan } from "../../compiler/lower/plan.js";
 import { getOp } from "../../compiler/ops/index.js";
 import { root } from "../examples/util.js";
 import { EXAMPLES, exampleDrawing, MODES, modeName, optimizedExample } from "./drawings.js";
@@ -16,7 +15,7 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
   test.each(MODES.map((m) => [modeName(m), m] as const))("%s: nodes, edges and roles are those of the pass", async (_, mode) => {
     const optimized = await optimizedExample(name);
     const pass = mode.backward ? trainPass(optimized) : evaluatePass(optimized);
-    const p = plan(pass.graph, pass.roots);
+    const p = passPlan(pass);
     const d = await exampleDrawing(name, mode);
 
     expect(d.nodes.map((n) => n.key)).toEqual(p.nodes.map((n) => `n${n.id}`));
@@ -49,7 +48,7 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
   test.each(MODES.filter((m) => m.fused).map((m) => [modeName(m), m] as const))("%s: one cluster per kernel of plan(), labelled as the emitted comment", async (_, mode) => {
     const optimized = await optimizedExample(name);
     const pass = mode.backward ? trainPass(optimized) : evaluatePass(optimized);
-    const p = plan(pass.graph, pass.roots);
+    const p = passPlan(pass);
     const d = await exampleDrawing(name, mode);
 
     expect(d.clusters.map((c) => c.key)).toEqual(p.kernels.map((_, i) => `k${i + 1}`));
@@ -76,7 +75,9 @@ describe.each(EXAMPLES)("examples/%s", (name) => {
       return code.slice(start, end < 0 ? undefined : end);
     };
     // The evaluation pass calls the forward pass and then computes the loss: its kernels are in both sections.
-    const comments = (mode.backward ? section("// ════ training pass") : section("// ════ forward pass") + section("// ════ evaluation pass"))
+    // So does the training pass, where the mode makes no difference (emit/sharedForward.ts).
+    const training = pass.forwardFirst ? section("// ════ forward pass") + section("// ════ training pass") : section("// ════ training pass");
+    const comments = (mode.backward ? training : section("// ════ forward pass") + section("// ════ evaluation pass"))
       .split("\n")
       .map((l) => l.trim());
     for (const c of nonEmpty(d.clusters, "clusters")) {
