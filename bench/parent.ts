@@ -27,6 +27,7 @@ function childrenCpuMs(): number {
   }
 }
 
+/** Phase 1: one `gradc compile` in a fresh process (cold), its wall-clock and CPU ms. */
 function compileCold(w: Workload, dtype: Dtype): { wall: number; cpu: number } {
   const c0 = childrenCpuMs();
   const t0 = performance.now();
@@ -39,6 +40,7 @@ function compileCold(w: Workload, dtype: Dtype): { wall: number; cpu: number } {
   return { wall: ms, cpu: childrenCpuMs() - c0 };
 }
 
+/** Runs bench/run.ts as a workload child with these arguments (and this run's --quick, --relaxed-simd); its result. */
 function runChild(extra: string[]): unknown {
   const relaxed = args["relaxed-simd"] ? ["--experimental-wasm-relaxed-simd"] : [];
   const r = spawnSync(process.execPath, [...relaxed, "--import", "./scripts/register-ts.js", "bench/run.ts", ...extra, ...(quick ? ["--quick"] : []), ...(args["relaxed-simd"] ? ["--relaxed-simd"] : [])], {
@@ -55,6 +57,7 @@ function runChild(extra: string[]): unknown {
 /** The size of the SGEMM that measures the single-core limit. */
 const SGEMM_N = 1024;
 
+/** Which optional peers run here: a Python with torch (and its BLAS's single-core SGEMM), and jax-js. */
 async function probePeers(say: (s: string) => void): Promise<PeersInfo> {
   let torch: PeersInfo["torch"];
   if (args["no-torch"]) torch = { ok: false, reason: "--no-torch" };
@@ -84,6 +87,7 @@ async function probePeers(say: (s: string) => void): Promise<PeersInfo> {
   return { torch, jax };
 }
 
+/** The whole run: compile, the workload children phase by phase, then the report and its files. */
 export async function main(): Promise<void> {
   const selected = args.only ? WORKLOADS.filter((w) => args.only!.split(",").includes(w.id)) : WORKLOADS;
   if (selected.length === 0) throw new Error(`--only ${args.only}: no such workload (have ${WORKLOADS.map((w) => w.id).join(", ")})`);

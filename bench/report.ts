@@ -16,6 +16,7 @@ import { threadsSection } from "./reportThreads.js";
 import { OWN_PROCESS, type ChildResult, type CompileResult, type DtypeResult, type RunInfo, type SpeedupResult } from "./results.js";
 import type { Workload } from "./workloads.js";
 
+/** The whole report (Markdown): what the parent prints and writes to RESULTS.md. */
 export function render(
   selected: readonly Workload[],
   compiled: ReadonlyMap<string, CompileResult>,
@@ -27,8 +28,8 @@ export function render(
 ): string {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
-  const m = medians(results);
-  const { cpu, wall } = m;
+  const byImpl = medians(results);
+  const { cpu, wall } = byImpl;
   const limit = run.peers?.torch.ok ? run.peers.torch.sgemm.gflops : NaN;
   /** GFLOP/s at `rate` steps/s, with its share of the single-core SGEMM limit when that was measured. */
   const gflops = (w: Workload, rate: number) => {
@@ -146,7 +147,7 @@ export function render(
   }
   line();
 
-  out.push(...threadsSection(selected, speedups, m));
+  out.push(...threadsSection(selected, speedups, byImpl));
 
   line("## Compile (cold: a fresh `node bin/gradc.js compile` process each time)");
   line();
@@ -162,9 +163,9 @@ export function render(
   }
   line();
 
-  out.push(...dtypeSection(selected, dtypes, m));
+  out.push(...dtypeSection(selected, dtypes, byImpl));
 
-  out.push(...targetsSection(selected, compiled, results, speedups, m));
+  out.push(...targetsSection(selected, compiled, results, speedups, byImpl));
 
   out.push(...notesSection(selected, results, run));
   return `${out.join("\n")}\n`;
