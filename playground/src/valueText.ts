@@ -1,4 +1,4 @@
-// How the playground writes a value in one short line (the step table of ./main.ts, the notes on the
+// How the playground writes a value in one short line (the step table of ./stepView.ts, the notes on the
 // step's graph in ./step.ts): in full when small, else its norm and range. Its own file so the page's
 // bundle (main.ts) shares it with the compile worker's (step.ts) without importing the compiler.
 import type { StepValue } from "./protocol.js";
