@@ -1,6 +1,7 @@
 // The DSL's refusals of bad arguments in the element-wise, comparison, cross-entropy and reduction ops
 // (each a GradcError with its code and a message that says what was given and what is expected), and
-// clamp's notation: found untested by mutation testing (test/MUTATION.md).
+// the notation of the ops no example prints (clamp's, pow's, …): found untested by mutation testing
+// (test/MUTATION.md).
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import type { Dim } from "../../compiler/ir/shape.js";
@@ -59,7 +60,42 @@ describe("a reduction's axis", () => {
     expect(refusal(() => d.sum(X(), 2))).toMatch(/^GC2007 sum: .*axis 2.*rank 2/);
     expect(refusal(() => d.max(X(), -3))).toMatch(/^GC2007 max: .*axis -3.*rank 2/);
     expect(refusal(() => d.sum(X(), "1" as never))).toBe("GC2007 sum axis must be a finite number, got 1");
+    expect(refusal(() => d.logSumExp(X(), Infinity))).toBe("GC2007 logSumExp axis must be a finite number, got Infinity");
   });
+});
+
+describe("other arguments and shapes", () => {
+  it("leakyRelu's slope is a finite number; softmax and logSumExp need an axis to run along", () => {
+    expect(refusal(() => d.leakyRelu(X(), NaN))).toBe("GC2007 leakyRelu alpha must be a finite number, got NaN");
+    const scalar = () => d.sum(X());
+    expect(refusal(() => d.softmax(scalar()))).toMatch(/^GC2001 .*needs at least one axis, got a scalar/);
+    expect(refusal(() => d.logSoftmax(scalar()))).toMatch(/^GC2001 .*needs at least one axis, got a scalar/);
+  });
+});
+
+describe("the notation explain and the emitted comments print, and LaTeX where an op has its own", () => {
+  const cases: [op: string, args: string[], attrs: Record<string, unknown>, text: string, latex?: string][] = [
+    ["leakyRelu", ["z"], { alpha: 0.2 }, "leakyRelu_0.2(z)"],
+    ["step", ["z"], { below: 0 }, "[z > 0]"],
+    ["step", ["z"], { below: 0.01 }, "[z > 0 | 0.01]"],
+    ["greaterEqual", ["a", "b"], {}, "[a ≥ b]", "[a \\geq b]"],
+    ["pow", ["a", "b"], {}, "a^b", "{a}^{b}"],
+    ["pow", ["a + b", "c − d"], {}, "(a + b)^(c − d)", "{\\left(a + b\\right)}^{c − d}"],
+    ["log", ["x"], {}, "log(x)"],
+    ["sqrt", ["x"], {}, "√x", "\\sqrt{x}"],
+    ["sqrt", ["a + b"], {}, "√(a + b)", "\\sqrt{a + b}"],
+    ["abs", ["x"], {}, "|x|"],
+    ["sign", ["x"], {}, "sign(x)"],
+    ["eq", ["a", "b"], {}, "[a = b]"],
+    ["max", ["x"], { axis: 1, keepdims: false }, "max_axis1 x"],
+    ["max", ["x"], { axis: null, keepdims: false }, "max x"],
+  ];
+  for (const [op, args, attrs, text, latex] of cases) {
+    it(`${op}(${args.join(", ")})${attrs.alpha ?? attrs.below ?? attrs.axis ?? ""}: ${text}`, () => {
+      expect(getOp(op).notation(args, attrs as never)).toBe(text);
+      if (latex !== undefined) expect(getOp(op).latex!(args, attrs as never)).toBe(latex);
+    });
+  }
 });
 
 describe("clamp's notation", () => {

@@ -147,6 +147,7 @@ const table: CompiledCase[] = [
   { op: "max", name: "along rows of x ⊙ W, keepdims", params: { W: P([5], U(1, 2)) }, inputs: { x: I([B, 5], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 1, true) },
   { op: "max", name: "over the batch (axis 0), all negative", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 3], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), 0), batch: 5 },
   { op: "max", name: "over everything, all negative", params: { W: P([2], U(0.5, 1)) }, inputs: { x: I([B, 2], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!)) },
+  { op: "max", name: "over everything, keepdims: a [1,1] array, not a scalar local", params: { W: P([2], U(0.5, 1)) }, inputs: { x: I([B, 2], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), undefined, true) },
   { op: "max", name: "the only axis of a [batch] vector, all negative", params: { W: P([1], U(0.5, 1)) }, inputs: { x: I([B], NEGATIVE) }, build: (v) => d.max(d.mul(v.x!, v.W!), 0), batch: 4 },
   { op: "max", name: "axis 2 of [batch,2,3]", params: { W: P([3], U(0.5, 1)) }, inputs: { x: I([B, 2, 3], DISTINCT) }, build: (v) => d.max(d.mul(v.x!, v.W!), 2) },
   // layout
@@ -194,6 +195,7 @@ const table: CompiledCase[] = [
   { op: "logSoftmax", name: "[batch,2,3] (the last axis)", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.logSoftmax(d.mul(v.x!, v.W!)) },
   { op: "softmaxCE", name: "logits x·W, integer labels", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]), y: L([B], 4) }, build: (v) => d.softmaxCrossEntropyRows(d.matmul(v.x!, v.W!), v.y!), batch: 5 },
   { op: "softmaxCE", name: "logits x·W, float target rows", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]), t: I([B, 3], U(0, 1)) }, build: (v) => d.softmaxCrossEntropyRows(d.matmul(v.x!, v.W!), v.t!) },
+  { op: "onehot", name: "onehot(labels)·W: a matmul reads it, so it is stored (its own row loop)", params: { W: P([4, 3]) }, inputs: { y: L([B], 4) }, build: (v) => d.matmul(d.onehot(v.y!, 4), v.W!), batch: 5 },
   { op: "onehot", name: "onehot(labels) ⊙ tanh(x·W)", params: { W: P([2, 4]) }, inputs: { x: I([B, 2]), y: L([B], 4) }, build: (v) => d.mul(d.onehot(v.y!, 4), d.tanh(d.matmul(v.x!, v.W!))), batch: 5 },
   // training-mode ops (lossAndGrad runs the training pass: dropout masks, the training branch)
   { op: "select", name: "the training branch tanh(x·W) (forward: the inference branch)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => select(d.tanh(d.matmul(v.x!, v.W!)), d.matmul(v.x!, v.W!)) },
@@ -219,6 +221,7 @@ const table: CompiledCase[] = [
   // Its gradient is zero (the bounds leave no inside); ½z beside it gives the check a gradient to test.
   { op: "clamp", name: "clamp(z, 0.8, −0.5) + ½z, z = x ⊙ W (min above max: max everywhere, as torch)", params: { W: P([4], U(1, 2)) }, inputs: { x: I([B, 4], U(-1, 1)) }, build: (v) => { const z = d.mul(v.x!, v.W!); return d.add(d.clamp(z, 0.8, -0.5), d.mul(z, 0.5)); }, batch: 5 },
   { op: "clamp", name: "clamp(x·W + b, 0) (min only) as the matmul's epilogue", params: { W: P([2, 3], WIDE), b: P([3], U(-0.05, 0.05)) }, inputs: { x: I([B, 2], SMALL) }, build: (v) => d.clamp(d.add(d.matmul(v.x!, v.W!), v.b!), 0) },
+  { op: "logSumExp", name: "over everything of x·W, keepdims [1,1]", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), undefined, true) },
   { op: "logSumExp", name: "rows of x·W [batch,4]", params: { W: P([2, 4], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 1) },
   { op: "logSumExp", name: "over the batch (axis 0: a transpose, rows of length n), keepdims", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2]) }, build: (v) => d.logSumExp(d.matmul(v.x!, v.W!), 0, true), batch: 4 },
   { op: "logSumExp", name: "[batch,2,3] over everything", params: { W: P([2, 3], WIDE) }, inputs: { x: I([B, 2, 3]) }, build: (v) => d.logSumExp(d.mul(v.x!, v.W!)) },
