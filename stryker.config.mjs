@@ -62,7 +62,7 @@ const groups = {
   },
   emit: {
     kernels: ["kernels", "kernelCode"],
-    module: ["module", "pass"],
+    module: ["module", "pass", "sharedForward"],
     lines: ["plainLines", "plainParse", "lines", "format"],
     rest: ["inlineRuntime", "rowStatistics", "fuseBatch", "names", "notation", "sourceMap", "passGraphs", "javascript"],
   },
