@@ -233,8 +233,20 @@ export const EXPORTS: Readonly<Record<string, OpExport>> = {
     },
   },
   matmul: {
-    onnx: "Gemm",
-    emit: (cx, n, [a, b]) => op(cx, n, "Gemm", [a!, b!], { transA: int(n.attrs.transA ? 1 : 0), transB: int(n.attrs.transB ? 1 : 0) }),
+    onnx: "Gemm (a sequence's: MatMul; its sum over positions: Reshape, Gemm)",
+    emit: (cx, n, [a, b]) => {
+      const [A, B] = n.inputs as [Node, Node];
+      if (A.shape.length > 2 && !n.attrs.transA) {
+        // x [..., K]·W at every position: ONNX's MatMul broadcasts over the leading axes.
+        return op(cx, n, "MatMul", [a!, n.attrs.transB ? op(cx, n, "Transpose", [b!], { perm: ints([1, 0]) }, "weight_t") : b!]);
+      }
+      if (A.shape.length > 2) {
+        // Aᵀ·D summed over every position: both as matrices of rows, then one Gemm.
+        const rows = (x: string, s: Node["shape"]) => op(cx, n, "Reshape", [x, cx.g.i64([-1, s[s.length - 1] as number])], {}, "rows");
+        return op(cx, n, "Gemm", [rows(a!, A.shape), rows(b!, B.shape)], { transA: int(1) });
+      }
+      return op(cx, n, "Gemm", [a!, b!], { transA: int(n.attrs.transA ? 1 : 0), transB: int(n.attrs.transB ? 1 : 0) });
+    },
   },
   conv2d: {
     onnx: "Transpose, Conv, Transpose (conv1d's: Squeeze, Transpose, 1-D Conv, Transpose, Unsqueeze)",

@@ -18,9 +18,11 @@ export function nodeFlops(n: Node, batch = 1): number {
   if (op.flops) return op.flops(n, { size, graph: (body) => flops(body, batch) });
   if (kind === "leaf" || kind === "view" || kind === "layout") return 0;
   if (n.op === "matmul") {
+    // The contraction: A's columns, or with transA its rows (all its leading axes when its rank is > 2).
     const a = n.inputs[0]!;
-    const k = (n.attrs.transA ? a.shape[0] : a.shape[1])!;
-    return 2 * size(n) * (typeof k === "number" ? k : batch);
+    const last = a.shape[a.shape.length - 1]!;
+    const k = n.attrs.transA ? size(a) / (typeof last === "number" ? last : batch) : typeof last === "number" ? last : batch;
+    return 2 * size(n) * k;
   }
   if (kind === "reduce") return size(n.inputs[0]!);
   if (kind === "rowwise") return 4 * Math.max(size(n), ...n.inputs.map(size));

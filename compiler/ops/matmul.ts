@@ -1,14 +1,20 @@
-// C = op(A)·op(B) for 2-D operands, op = identity or transpose (attrs transA, transB). Transposes are
-// flags, never copies: the derivative rules below only flip them.
+// C = op(A)·op(B), op = identity or transpose (attrs transA, transB). Transposes are flags, never
+// copies: the derivative rules below only flip them.
 //   ∂L/∂A = g·op(B)ᵀ        ∂L/∂B = op(A)ᵀ·g        (with the flags worked out for transposed operands)
+// An operand of rank > 2 is a matrix whose rows are all its leading axes ([batch, T, K] is a matrix of
+// batch·T rows, as it lies in memory), which gives two more forms, closed under the rules above:
+//   A [..., K]·op(W)  → [..., N]   a linear map at every position of a sequence (torch.matmul)
+//   Aᵀ·D, A [..., K], D [..., N] → [K, N]   a sum over every position: that map's weight gradient,
+//   and the one product backpropagation through time makes of a weight's per-step gradients
+//   (passes/hoistStepSums.ts).
 // Lowering (lowerMatmul below): a loop nest chosen by shape, or the register-blocked GEMM, with the
 // elementwise chain that consumes C (bias, activation) as its epilogue, applied as each element is stored.
 import { make } from "../ir/context.js";
 import type { Node } from "../ir/node.js";
-import { formatShape, ShapeError } from "../ir/shape.js";
+import { batchDims, formatShape, sameShape, ShapeError, staticPart } from "../ir/shape.js";
 import { affine } from "./affine.js";
 import { tensorOf, type Operand, type Tensor } from "./build.js";
-import { bound, dim, isBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
+import { bound, dim, isBatch, scaledByBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
 import { reshape } from "./layout.js";
 import { defineOp, element, texParen, type KernelContext, type KernelParts } from "./op.js";
 
@@ -16,8 +22,21 @@ export const matmulOp = defineOp({
   name: "matmul",
   kind: "matmul",
   shape: ([a, b], { transA, transB }) => {
-    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
-      throw new ShapeError(`expects matrices (or a vector and a matrix), got ${formatShape(a!.shape)} and ${formatShape(b!.shape)}`);
+    const ra = a!.shape.length, rb = b!.shape.length;
+    if (ra > 2 && rb === 2 && !transA) {
+      const [kb, n] = transB ? [b!.shape[1]!, b!.shape[0]!] : [b!.shape[0]!, b!.shape[1]!];
+      const ka = a!.shape[ra - 1]!;
+      if (ka !== kb) throw new ShapeError(`inner dimensions differ: ${formatShape(a!.shape)} · ${formatShape(b!.shape)}${transB ? "ᵀ" : ""} (${ka} vs ${kb})`);
+      return [...a!.shape.slice(0, -1), n];
+    }
+    if (ra > 2 && transA) {
+      if (rb !== ra || transB || !sameShape(a!.shape.slice(0, -1), b!.shape.slice(0, -1))) {
+        throw new ShapeError(`a sum over positions ${formatShape(a!.shape)}ᵀ · D needs D of the same leading axes, not transposed, got ${formatShape(b!.shape)}${transB ? "ᵀ" : ""}`);
+      }
+      return [a!.shape[ra - 1]!, b!.shape[rb - 1]!];
+    }
+    if (ra !== 2 || rb !== 2) {
+      throw new ShapeError(`expects matrices (or a vector and a matrix, or a sequence and a matrix), got ${formatShape(a!.shape)} and ${formatShape(b!.shape)}`);
     }
     const [m, ka] = transA ? [a!.shape[1]!, a!.shape[0]!] : [a!.shape[0]!, a!.shape[1]!];
     const [kb, n] = transB ? [b!.shape[1]!, b!.shape[0]!] : [b!.shape[0]!, b!.shape[1]!];
@@ -27,10 +46,12 @@ export const matmulOp = defineOp({
     return [m, n];
   },
   eval: ([a, b], { transA, transB }, shape) => {
-    const [m, n] = shape as [number, number];
-    const k = transA ? a!.shape[0]! : a!.shape[1]!;
-    const A = (i: number, p: number) => (transA ? a!.data[p * m + i]! : a!.data[i * k + p]!);
-    const B = (p: number, j: number) => (transB ? b!.data[j * k + p]! : b!.data[p * n + j]!);
+    // Each operand as a matrix: its leading axes are the rows.
+    const [ar, ac] = asMatrix(a!.shape), [br, bc] = asMatrix(b!.shape);
+    const [m, k] = transA ? [ac, ar] : [ar, ac];
+    const n = transB ? br : bc;
+    const A = (i: number, p: number) => (transA ? a!.data[p * ac + i]! : a!.data[i * ac + p]!);
+    const B = (p: number, j: number) => (transB ? b!.data[j * bc + p]! : b!.data[p * bc + j]!);
     const out = new Float64Array(m * n);
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
@@ -50,9 +71,16 @@ export const matmulOp = defineOp({
   latex: ([a, b], { transA, transB }) => `${transA ? `{${texParen(a!)}}^{\\top}` : texParen(a!)} ${transB ? `{${texParen(b!)}}^{\\top}` : texParen(b!)}`,
 });
 
+/** [rows, columns] of a tensor read as a matrix whose rows are all its leading axes (static shapes). */
+const asMatrix = (s: readonly number[]): [number, number] => [s.slice(0, -1).reduce((p, d) => p * d, 1), s[s.length - 1]!];
+
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────
 
-/** Matrix product; a vector on the left is a row (x·W), on the right a column (W·v). */
+/**
+ * Matrix product; a vector on the left is a row (x·W), on the right a column (W·v); a sequence
+ * [batch, T, K] on the left is multiplied at every position ([batch, T, N], as torch.matmul), and with
+ * transA two sequences of the same leading axes give the sum over every position of xₚᵀ·yₚ.
+ */
 export function matmul(a: Operand, b: Operand, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
   const at = tensorOf(a), bt = tensorOf(b);
   if (at.shape.length === 1 && bt.shape.length === 2) return reshape(matmul(reshape(at, [1, at.shape[0]!]), bt, options), [bt.shape[options.transB ? 0 : 1]!]);
@@ -105,6 +133,9 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
   };
 
   const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
+  // An operand of rank > 2 (a sequence's positions as rows) takes the large product whatever its size: its
+  // rows (batch·T) are not the pass's batch loop.
+  if (a.shape.length > 2) return { post: ctx.simdGemm && mm.inputs.every((x) => x.dtype === "f") ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx), constWrite: false };
   if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
     // float32: the runtime's WebAssembly SIMD product; float64: the JS loop nest.
     const floats = mm.inputs.every((x) => x.dtype === "f");
@@ -189,18 +220,47 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
   });
 }
 
-/** A large matmul's operands as strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]; records the reads. */
+/**
+ * A large matmul's operands as strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]; records the
+ * reads. M, N and K are loop bounds as code: a number, `n`, or the rows of an operand of rank > 2
+ * (`n * 32`: all its leading axes). `at(i, j)` is C's element (i, j) as an index of C's shape.
+ */
 function operands(ctx: KernelContext) {
   const mm = ctx.node;
   const [a, b] = mm.inputs as [Node, Node];
   const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
-  const [M, N] = mm.shape as [number | string, number | string];
-  const K = transA ? a.shape[0]! : a.shape[1]!;
-  const [sAi, sAk] = transA ? [1, dim(M)] : [dim(K), 1];
-  const [sBk, sBj] = transB ? [1, dim(K)] : [dim(N), 1];
-  void ctx.read(a, transA ? ["k", "i"] : ["i", "k"]); // records the reads (batch rows vary: never row-local)
-  void ctx.read(b, transB ? ["j", "k"] : ["k", "j"]);
-  return { a, b, M, N, K, sAi, sAk, sBk, sBj };
+  const [rows, cols] = [leadingRows(a.shape), a.shape[a.shape.length - 1]!];
+  const [M, K] = transA ? [cols, rows] : [rows, cols];
+  const N = mm.shape[mm.shape.length - 1]!;
+  const [sAi, sAk] = transA ? [1, dim(M as number | string)] : [dim(K as number | string), 1];
+  const [sBk, sBj] = transB ? [1, dim(K as number | string)] : [dim(N), 1];
+  // Records the reads (batch rows vary: never row-local); an operand of rank > 2 is read at its rows' last axis.
+  const varying = (x: Node, last: string) => x.shape.map((_, d) => (d === x.shape.length - 1 ? last : "k"));
+  void ctx.read(a, a.shape.length > 2 ? varying(a, "i") : transA ? ["k", "i"] : ["i", "k"]);
+  void ctx.read(b, b.shape.length > 2 ? varying(b, "j") : transB ? ["j", "k"] : ["k", "j"]);
+  const at = (i: string, j: string): (string | number)[] => (mm.shape.length > 2 ? [...rowIndex(mm.shape, i), j] : [i, j]);
+  return { a, b, M: loopBound(M), N: bound(N), K: loopBound(K), sAi, sAk, sBk, sBj, at };
+}
+
+/** The rows of an operand read as a matrix: its first axis (2-D), or all its leading axes as one count. */
+function leadingRows(s: readonly (number | string)[]): number | string {
+  if (s.length === 2) return s[0]!;
+  const leading = s.slice(0, -1), batch = batchDims(leading);
+  return batch ? scaledByBatch(batch, staticPart(leading)) : staticPart(leading);
+}
+
+/** A loop bound as code: a number, the batch size `n`, or a count of rows already written as code. */
+const loopBound = (d: number | string): string => (typeof d === "number" ? String(d) : d === "n" || /[ *]/.test(d) ? d : bound(d));
+
+/**
+ * Row r of a tensor's leading axes as an index of its shape: r at the last leading axis that is not 1 (its
+ * stride is the row length, every later leading axis being 1) and 0 at the others.
+ */
+function rowIndex(shape: readonly (number | string)[], r: string): (string | number)[] {
+  const leading = shape.slice(0, -1);
+  let at = leading.length - 1;
+  while (at > 0 && leading[at] === 1) at--;
+  return leading.map((_, d) => (d === at ? r : 0));
 }
 
 /**
@@ -209,17 +269,17 @@ function operands(ctx: KernelContext) {
  */
 function simdGemm(ctx: KernelContext, engine: string): string[] {
   const { owner, node: mm } = ctx;
-  const { a, b, M, N, K, sAi, sAk, sBk, sBj } = operands(ctx);
+  const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
   const at = ctx.local("at"), mem = ctx.local("mem");
-  const acc = element(mem, affine([[at, 1], ["i", dim(N)], ["j", 1]]));
-  const store = (): string[] => ctx.epilogue(["i", "j"], acc, "");
+  const acc = element(mem, affine([[at, 1], ["i", dim(mm.shape[mm.shape.length - 1]!)], ["j", 1]]));
+  const store = (): string[] => ctx.epilogue(cAt("i", "j"), acc, "");
   return [
     "{",
     `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
-    `const ${at} = ${engine}.product(${bound(M)}, ${bound(N)}, ${bound(K)}, ${ctx.array(a)}, ${sAi}, ${sAk}, ${ctx.array(b)}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
+    `const ${at} = ${engine}.product(${M}, ${N}, ${K}, ${ctx.array(a)}, ${sAi}, ${sAk}, ${ctx.array(b)}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
     `const ${mem} = ${engine}.mem;`,
-    `for (let i = 0; i < ${bound(M)}; i++) {`,
-    `for (let j = 0; j < ${bound(N)}; j++) {`,
+    `for (let i = 0; i < ${M}; i++) {`,
+    `for (let j = 0; j < ${N}; j++) {`,
     ...store(),
     "}",
     "}",
@@ -235,35 +295,36 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
  * activation derivative of a backward matmul) and is stored once.
  */
 function gemm(ctx: KernelContext): string[] {
-  const { a, b, M, N, K, sAi, sAk, sBk, sBj } = operands(ctx);
+  const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
   const An = ctx.array(a), Bn = ctx.array(b);
+  const known = (d: string): number | null => (/^\d+$/.test(d) ? Number(d) : null);
+  const [Ms, Ns] = [known(M), known(N)];
   const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
   const block = (rows: number, cols: number): string[] => {
     const acc = (r: number, c: number) => gemmLocal("c", `${r}${c}`);
     const lines: string[] = [];
     for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = 0`).join(", ")};`);
-    lines.push(`for (let k = 0; k < ${bound(K)}; k++) {`);
+    lines.push(`for (let k = 0; k < ${K}; k++) {`);
     for (let r = 0; r < rows; r++) lines.push(`const ${gemmLocal("a", r)} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
     for (let c = 0; c < cols; c++) lines.push(`const ${gemmLocal("b", c)} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += ${gemmLocal("a", r)} * ${gemmLocal("b", c)};`);
     lines.push("}");
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) {
-        const [i, j] = [at("i", r), at("j", c)];
-        lines.push(...ctx.epilogue([i, j], acc(r, c), `_${r}${c}`));
+        lines.push(...ctx.epilogue(cAt(at("i", r), at("j", c)), acc(r, c), `_${r}${c}`));
       }
     return lines;
   };
   const R = ctx.gemmBlock?.rows ?? GEMM_ROWS, C = ctx.gemmBlock?.cols ?? GEMM_COLS;
   const columns = (rows: number): string[] => {
     const out = ["let j = 0;"];
-    if (typeof N !== "number" || N >= C) out.push(`for (; j + ${C - 1} < ${bound(N)}; j += ${C}) {`, ...block(rows, C), "}");
-    if (typeof N !== "number" || N % C) out.push(`for (; j < ${bound(N)}; j++) {`, ...block(rows, 1), "}");
+    if (Ns === null || Ns >= C) out.push(`for (; j + ${C - 1} < ${N}; j += ${C}) {`, ...block(rows, C), "}");
+    if (Ns === null || Ns % C) out.push(`for (; j < ${N}; j++) {`, ...block(rows, 1), "}");
     return out;
   };
   const out = ["{", "let i = 0;"];
-  if (typeof M !== "number" || M >= R) out.push(`for (; i + ${R - 1} < ${bound(M)}; i += ${R}) {`, ...columns(R), "}");
-  if (typeof M !== "number" || M % R) out.push(`for (; i < ${bound(M)}; i++) {`, ...columns(1), "}");
+  if (Ms === null || Ms >= R) out.push(`for (; i + ${R - 1} < ${M}; i += ${R}) {`, ...columns(R), "}");
+  if (Ms === null || Ms % R) out.push(`for (; i < ${M}; i++) {`, ...columns(1), "}");
   out.push("}");
   return out;
 }

@@ -175,6 +175,12 @@ const table: CompiledCase[] = [
   { op: "matmul", name: "x[batch,3]·W[11,3]ᵀ (dot products)", params: { W: P([11, 3]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, v.W!, { transB: true }) },
   { op: "matmul", name: "xᵀ·(x·W) [3,4]: a contraction over the batch", params: { W: P([3, 4]) }, inputs: { x: I([B, 3]) }, build: (v) => d.matmul(v.x!, d.matmul(v.x!, v.W!), { transA: true }) },
   { op: "matmul", name: "x[batch,40]·W[40,24] (blocked GEMM in f64, SIMD in f32; δ·Wᵀ and xᵀ·δ too)", params: { W: P([40, 24], U(-0.3, 0.3)) }, inputs: { x: I([B, 40]) }, build: (v) => d.matmul(d.tanh(v.x!), v.W!), batch: 5 },
+  { op: "matmul", name: "a sequence x[batch,3,4]·W[4,5] + b (at every position; its weight gradient sums over them)", params: { W: P([4, 5]), b: P([5]) }, inputs: { x: I([B, 3, 4]) }, build: (v) => d.tanh(d.add(d.matmul(v.x!, v.W!), v.b!)) },
+  { op: "matmul", name: "a sequence x[batch,1,4]·W[5,4]ᵀ (a length-1 axis; transB)", params: { W: P([5, 4]) }, inputs: { x: I([B, 1, 4]) }, build: (v) => d.sigmoid(d.matmul(v.x!, v.W!, { transB: true })) },
+  { op: "matmul", name: "a sequence x[batch,6,40]·W[40,24] (GEMM / SIMD, rows batch·6)", params: { W: P([40, 24], U(-0.3, 0.3)) }, inputs: { x: I([B, 6, 40]) }, build: (v) => d.matmul(d.tanh(v.x!), v.W!), batch: 3 },
+  { op: "matmul", name: "Σ over positions tanh(x·A)ᵀ·(x·B) [5,3] (transA of two sequences)", params: { A: P([4, 5]), Bm: P([4, 3]) }, inputs: { x: I([B, 3, 4]) }, build: (v) => d.matmul(d.tanh(d.matmul(v.x!, v.A!)), d.matmul(v.x!, v.Bm!), { transA: true }) },
+  { op: "matmul", name: "a static sequence S[2,3,4]·W[4,5] ⊙ x (rows 6, no batch)", params: { S: P([2, 3, 4]), W: P([4, 5]) }, inputs: { x: I([B, 5]) }, build: (v) => d.mul(d.sum(d.sum(d.matmul(v.S!, v.W!), 0), 0), v.x!) },
+  { op: "matmul", name: "Σ over the static positions of S[2,3,4]ᵀ·T[2,3,5], then ⊙ x", params: { S: P([2, 3, 4]), T: P([2, 3, 5]) }, inputs: { x: I([B, 5]) }, build: (v) => d.mul(d.sum(d.matmul(v.S!, v.T!, { transA: true }), 0), v.x!) },
   { op: "matmul", name: "h·hᵀ [batch,batch] (the batch as both outer sizes)", params: { W: P([2, 3]) }, inputs: { x: I([B, 2]) }, build: (v) => { const h = d.tanh(d.matmul(v.x!, v.W!)); return d.matmul(h, h, { transB: true }); }, batch: 4 },
   // convolution and pooling (NHWC)
   { op: "conv2d", name: "x[batch,5,5,2] ⊛ w[3,3,2,3], stride 2, padding 1, + bias", params: { Wt: P([3, 3, 2, 3]), b: P([3]) }, inputs: { x: I([B, 5, 5, 2]) }, build: (v) => d.tanh(d.add(cv.conv2d(v.x!, v.Wt!, { stride: 2, padding: 1 }), v.b!)), batch: 2 },

@@ -81,13 +81,31 @@ describe("matmul", () => {
   it("multiplies matrices whose inner dimensions agree, naming both (and the transposes) when they do not", () => {
     expect(refusal(() => make(matmulOp, [F([2, 3]), F([4, 5])], { transA: false, transB: false }))).toBe("GC2001 matmul: inner dimensions differ: [2, 3] · [4, 5] (3 vs 4)");
     expect(refusal(() => make(matmulOp, [F([2, 3]), F([4, 5])], { transA: true, transB: true }))).toBe("GC2001 matmul: inner dimensions differ: [2, 3]ᵀ · [4, 5]ᵀ (2 vs 5)");
-    expect(refusal(() => make(matmulOp, [F([2, 3, 1]), F([3, 5])], { transA: false, transB: false }))).toBe(
-      "GC2001 matmul: expects matrices (or a vector and a matrix), got [2, 3, 1] and [3, 5]",
-    );
-    expect(refusal(() => make(matmulOp, [F([2, 3]), F([3])], { transA: false, transB: false }))).toBe("GC2001 matmul: expects matrices (or a vector and a matrix), got [2, 3] and [3]");
+    const notMatrices = (a: string, b: string) => `GC2001 matmul: expects matrices (or a vector and a matrix, or a sequence and a matrix), got ${a} and ${b}`;
+    expect(refusal(() => make(matmulOp, [F([2, 3]), F([3])], { transA: false, transB: false }))).toBe(notMatrices("[2, 3]", "[3]"));
+    expect(refusal(() => make(matmulOp, [F([3, 2]), F([2, 3, 5])], { transA: false, transB: false }))).toBe(notMatrices("[3, 2]", "[2, 3, 5]"));
+  });
+  it("a sequence [..., K] times a matrix is multiplied at every position; with transA two sequences sum over them", () => {
+    expect(shapeOf(() => make(matmulOp, [F([B, 3, 4]), F([4, 5])], { transA: false, transB: false }))).toEqual([B, 3, 5]);
+    expect(shapeOf(() => make(matmulOp, [F([B, 3, 4]), F([5, 4])], { transA: false, transB: true }))).toEqual([B, 3, 5]);
+    expect(shapeOf(() => make(matmulOp, [F([B, 3, 4]), F([B, 3, 5])], { transA: true, transB: false }))).toEqual([4, 5]);
+    expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([5, 4])], { transA: false, transB: false }))).toBe("GC2001 matmul: inner dimensions differ: [batch, 3, 4] · [5, 4] (4 vs 5)");
+    expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([4, 5])], { transA: false, transB: true }))).toBe("GC2001 matmul: inner dimensions differ: [batch, 3, 4] · [4, 5]ᵀ (4 vs 5)");
+    const sum = (b: string, t = "") => `GC2001 matmul: a sum over positions [batch, 3, 4]ᵀ · D needs D of the same leading axes, not transposed, got ${b}${t}`;
+    expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([B, 2, 5])], { transA: true, transB: false }))).toBe(sum("[batch, 2, 5]"));
+    expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([3, 5])], { transA: true, transB: false }))).toBe(sum("[3, 5]"));
+    expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([B, 3, 5])], { transA: true, transB: true }))).toBe(sum("[batch, 3, 5]", "ᵀ"));
+  });
+  it("a sequence's product in the reference interpreter: every position's row times W, and the sum over positions", () => {
+    const x = { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, k) => k + 1) };
+    const W = { shape: [3, 2], data: Float64Array.from([1, 0, 0, 1, 1, 1]) };
+    expect([...matmulOp.eval([x, W], { transA: false, transB: false }, [2, 2, 2]).data]).toEqual([4, 5, 10, 11, 16, 17, 22, 23]);
+    const y = { shape: [2, 2, 1], data: Float64Array.from([1, 2, 3, 4]) };
+    // Σₚ xₚᵀ·yₚ over the four positions p (rows of x): column k of x weighted by y.
+    expect([...matmulOp.eval([x, y], { transA: true, transB: false }, [3, 1]).data]).toEqual([1 + 8 + 21 + 40, 2 + 10 + 24 + 44, 3 + 12 + 27 + 48]);
   });
   it("two vectors are refused, not a dot product by accident", () => {
-    expect(refusal(() => d.matmul(F([3]), F([3])))).toBe("GC2001 matmul: expects matrices (or a vector and a matrix), got [3] and [3]");
+    expect(refusal(() => d.matmul(F([3]), F([3])))).toBe("GC2001 matmul: expects matrices (or a vector and a matrix, or a sequence and a matrix), got [3] and [3]");
   });
   it("a vector is a row on the left and a column on the right, also with transposes", () => {
     expect(shapeOf(() => d.matmul(F([3]), F([3, 5])) as Node)).toEqual([5]);

@@ -58,6 +58,13 @@ describe("foldTranspose", () => {
     expect(r.changes).toBe(1);
   });
 
+  it("a transpose of a sequence's axes is not a matrix transpose: it stays (matmul reads [..., K] by its rows)", () => {
+    const g = traced(modelOf([2, 4, 3], [4, 5], (S, W) => d.matmul(d.transpose(S, [0, 2, 1]), W)));
+    const r = folded(g);
+    expect(show(outputOf(r.graph, "out"))).toBe("matmul(transpose{perm=[0,2,1]}(A), B)");
+    expect(r.changes).toBe(0);
+  });
+
   it("nothing to fold: no change", () => {
     const g = traced(modelOf([2, 3], [3, 4], (A, B) => d.matmul(A, B)));
     const r = folded(g);
