@@ -32,6 +32,7 @@ import type { Dtype, FloatArray } from "./init.js";
  * place from `grads` (the same order) with the rule `u.scalars` names, each group with its own scalars.
  */
 export function applyUpdate(params: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate, dtype: Dtype): void {
+  if (u.clipGradValue !== 0 || u.clipGradNorm !== 0) grads = ownGradients(params, grads);
   if (u.clipGradValue !== 0) clipGradValue(grads, u.clipGradValue);
   if (u.clipGradNorm !== 0) clipGradNorm(grads, u.clipGradNorm, dtype);
   switch (u.scalars[UPDATE.rule]) {
@@ -44,6 +45,24 @@ export function applyUpdate(params: readonly FloatArray[], grads: readonly Float
     default:
       throw new Error(`unknown update rule ${String(u.scalars[UPDATE.rule])}`);
   }
+}
+
+/**
+ * The gradients with every array clipping may scale in place made the parameter's own: a generated
+ * module hands two parameters the same array when their gradients are one value (an LSTM's two biases,
+ * b_ih and b_hh, get Σ δ both), and a gradient may be a parameter's own array (∂(½‖W‖²)/∂W = W). Scaled
+ * in place, a shared array would be scaled twice and a parameter would move before its update. Copies
+ * only where arrays are shared (a fresh array per step there; none otherwise).
+ */
+function ownGradients(params: readonly FloatArray[], grads: readonly FloatArray[]): readonly FloatArray[] {
+  const taken = new Set<FloatArray>(params);
+  let own = grads;
+  grads.forEach((g, k) => {
+    if (!taken.has(g)) return void taken.add(g);
+    if (own === grads) own = grads.slice();
+    (own as FloatArray[])[k] = g.slice();
+  });
+  return own;
 }
 
 function sgdUpdate(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate): void {

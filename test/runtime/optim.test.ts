@@ -425,6 +425,27 @@ describe("groups and clipping in step", () => {
   });
 });
 
+describe("clipping gradients that share an array", () => {
+  // A generated module hands two parameters one array when their gradients are one value (an LSTM's b_ih
+  // and b_hh), and a gradient may be a parameter's own array (∂(½‖W‖²)/∂W = W).
+  it("scales a shared array once, counts it once per parameter in the norm, and moves no parameter early", () => {
+    const named = [{ name: "a", shape: [2] }, { name: "b", shape: [2] }, { name: "w", shape: [2] }];
+    const shared = Float64Array.of(3, 4);
+    const w = Float64Array.of(0, 5);
+    const params = [Float64Array.of(1, 1), Float64Array.of(2, 2), w];
+    createOptimizer({ kind: "sgd", lr: 1 }, [2, 2, 2], "f64", { params: named, clipGradNorm: 1 }).step(params, [shared, shared, w]);
+    // The norm of (3, 4), (3, 4), (0, 5): √75; every gradient × 1/(√75 + 1e−6), each parameter moved by its own.
+    const c = 1 / (Math.sqrt(75) + 1e-6);
+    expect(Array.from(params[0]!)).toEqual([1 - 3 * c, 1 - 4 * c]);
+    expect(Array.from(params[1]!)).toEqual([2 - 3 * c, 2 - 4 * c]);
+    expect(Array.from(params[2]!)).toEqual([0, 5 - 5 * c]);
+    const byValue = [Float64Array.of(0, 0), Float64Array.of(0, 0)];
+    const g = Float64Array.of(3, -0.25);
+    createOptimizer({ kind: "sgd", lr: 1 }, [2, 2], "f64", { clipGradValue: 0.5 }).step(byValue, [g, g]);
+    expect(byValue.map((p) => Array.from(p))).toEqual([[-0.5, 0.25], [-0.5, 0.25]]);
+  });
+});
+
 describe("the fused step's view (what generated trainers read)", () => {
   it("SGD: the rule, the decay flag, and the momentum buffers (none for plain SGD)", () => {
     const plain = createOptimizer({ kind: "sgd", lr: 0.1 }, [2, 1], "f64").beginFusedStep();
