@@ -13,6 +13,7 @@ import { eraseGradientMarkers } from "./passes/eraseGradientMarkers.js";
 import { foldTranspose } from "./passes/foldTranspose.js";
 import { joinSlices } from "./passes/joinSlices.js";
 import type { Pass } from "./passes/pass.js";
+import { hoistStepSums } from "./passes/hoistStepSums.js";
 import { reuseForward } from "./passes/reuseForward.js";
 import { scanBodies } from "./passes/scanBodies.js";
 import { simplify } from "./passes/simplify.js";
@@ -91,6 +92,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("joinSlices", joinSlices, g);
   g = run("foldTranspose", foldTranspose, g);
   g = run("reuseForward", reuseForward, g);
+  g = run("hoistStepSums", hoistStepSums, g);
   g = run("simplify", simplify, g);
   g = run("cse", cse, g);
   g = run("dce", dce, g);

@@ -96,7 +96,10 @@ function readableNames(g: Graph): Map<Node, string> {
   const names = new Map<Node, string>();
   for (const [state, n] of g.updates ?? []) names.set(n, `${state} (next)`);
   for (const [name, n] of g.outputs) names.set(n, n.name ?? name);
-  for (const [param, n] of g.grads) names.set(n, `∂L/∂${param}`);
+  // One value can be two parameters' gradient (an LSTM's b_ih and b_hh both get Σ δ): ∂L/∂b_ih = ∂L/∂b_hh.
+  const gradientOf = new Map<Node, string[]>();
+  for (const [param, n] of g.grads) gradientOf.set(n, [...(gradientOf.get(n) ?? []), `∂L/∂${param}`]);
+  for (const [n, params] of gradientOf) names.set(n, params.join(" = "));
   if (g.loss) names.set(g.loss, "L");
   for (const n of g.nodes) {
     if (names.has(n)) continue;

@@ -55,27 +55,6 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-const C_CONST = Float32Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0,
-]);
-const C_CONST_2 = Float32Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-]);
-
 /** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
 const GEMM = createGemm();
 
@@ -143,12 +122,7 @@ export interface TrainWorkspace {
   readonly n: number;
   /** The forward pass's workspace: the training pass calls the forward pass first. */
   readonly forward: ForwardWorkspace;
-  readonly dlstm_Wih: Float32Array;
-  readonly dlstm_bih: Float32Array;
-  readonly dlstm_Whh: Float32Array;
-  readonly dlstm_bhh: Float32Array;
-  readonly dWo: Float32Array;
-  readonly dbo: Float32Array;
+  readonly dgates_steps: Float32Array;
   readonly part: Float32Array;
   readonly pick: Float32Array;
   readonly broadcastTo: Float32Array;
@@ -156,9 +130,11 @@ export interface TrainWorkspace {
   readonly softmax: Float32Array;
   readonly sum_2: Float32Array;
   readonly g1: Float32Array;
-  readonly broadcastTo_2: Float32Array;
-  readonly broadcastTo_3: Float32Array;
-  readonly broadcastTo_4: Float32Array;
+  readonly dlstm_Wih: Float32Array;
+  readonly dlstm_bih: Float32Array;
+  readonly dlstm_Whh: Float32Array;
+  readonly dWo: Float32Array;
+  readonly dbo: Float32Array;
   readonly dE: Float32Array;
   readonly dh: Float32Array;
   readonly dc: Float32Array;
@@ -167,11 +143,8 @@ export interface TrainWorkspace {
   readonly o_gate: Float32Array;
   readonly i_gate: Float32Array;
   readonly g_gate: Float32Array;
-  readonly c_4: Float32Array;
+  readonly c_2: Float32Array;
   readonly f_gate: Float32Array;
-  readonly h: Float32Array;
-  readonly h_next: Float32Array;
-  readonly x_t: Float32Array;
   readonly dh_next: Float32Array;
   readonly do_pre: Float32Array;
   readonly dc_next: Float32Array;
@@ -181,14 +154,6 @@ export interface TrainWorkspace {
   readonly dgates: Float32Array;
   readonly dh_2: Float32Array;
   readonly dc_2: Float32Array;
-  readonly add: Float32Array;
-  readonly dlstm_bhh_2: Float32Array;
-  readonly add_2: Float32Array;
-  readonly add_3: Float32Array;
-  readonly add_4: Float32Array;
-  readonly add_5: Float32Array;
-  readonly dbo_2: Float32Array;
-  readonly add_6: Float32Array;
   readonly dx_t: Float32Array;
 }
 
@@ -196,12 +161,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     forward: createForwardWorkspace(n),
-    dlstm_Wih: new Float32Array(16384),
-    dlstm_bih: new Float32Array(512),
-    dlstm_Whh: new Float32Array(65536),
-    dlstm_bhh: new Float32Array(512),
-    dWo: new Float32Array(7552),
-    dbo: new Float32Array(59),
+    dgates_steps: new Float32Array(n * 32768),
     part: new Float32Array(n * 2048),
     pick: new Float32Array(n * 64),
     broadcastTo: new Float32Array(n * 64),
@@ -209,9 +169,11 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     softmax: new Float32Array(n * 3776),
     sum_2: new Float32Array(n * 64),
     g1: new Float32Array(n * 3776),
-    broadcastTo_2: new Float32Array(16384),
-    broadcastTo_3: new Float32Array(65536),
-    broadcastTo_4: new Float32Array(7552),
+    dlstm_Wih: new Float32Array(16384),
+    dlstm_bih: new Float32Array(512),
+    dlstm_Whh: new Float32Array(65536),
+    dWo: new Float32Array(7552),
+    dbo: new Float32Array(59),
     dE: new Float32Array(1888),
     dh: new Float32Array(n * 128),
     dc: new Float32Array(n * 128),
@@ -220,11 +182,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     o_gate: new Float32Array(n * 128),
     i_gate: new Float32Array(n * 128),
     g_gate: new Float32Array(n * 128),
-    c_4: new Float32Array(n * 128),
+    c_2: new Float32Array(n * 128),
     f_gate: new Float32Array(n * 128),
-    h: new Float32Array(n * 128),
-    h_next: new Float32Array(n * 128),
-    x_t: new Float32Array(n * 32),
     dh_next: new Float32Array(n * 128),
     do_pre: new Float32Array(n * 128),
     dc_next: new Float32Array(n * 128),
@@ -234,14 +193,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float32Array(n * 512),
     dh_2: new Float32Array(n * 128),
     dc_2: new Float32Array(n * 128),
-    add: new Float32Array(16384),
-    dlstm_bhh_2: new Float32Array(512),
-    add_2: new Float32Array(512),
-    add_3: new Float32Array(65536),
-    add_4: new Float32Array(512),
-    add_5: new Float32Array(7552),
-    dbo_2: new Float32Array(59),
-    add_6: new Float32Array(59),
     dx_t: new Float32Array(n * 32),
   };
 }
@@ -443,14 +394,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const lstm_Wih = params["lstm.Wih"];
   const lstm_Whh = params["lstm.Whh"];
   const Wo = params["Wo"];
-  const c_2 = C_CONST;
-  const c_3 = C_CONST_2;
-  const dlstm_Wih = ws.dlstm_Wih;
-  const dlstm_bih = ws.dlstm_bih;
-  const dlstm_Whh = ws.dlstm_Whh;
-  const dlstm_bhh = ws.dlstm_bhh;
-  const dWo = ws.dWo;
-  const dbo = ws.dbo;
+  const dgates_steps = ws.dgates_steps;
   const part = ws.part;
   const pick = ws.pick;
   const broadcastTo = ws.broadcastTo;
@@ -458,9 +402,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
   const g1 = ws.g1;
-  const broadcastTo_2 = ws.broadcastTo_2;
-  const broadcastTo_3 = ws.broadcastTo_3;
-  const broadcastTo_4 = ws.broadcastTo_4;
+  const dlstm_Wih = ws.dlstm_Wih;
+  const sum_3 = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when sum_3 is written
+  const dlstm_bih = ws.dlstm_bih;
+  const dlstm_Whh = ws.dlstm_Whh;
+  const dWo = ws.dWo;
+  const sum_4 = ws.pick; // reuses pick's array: pick is no longer needed when sum_4 is written
+  const dbo = ws.dbo;
   const dE = ws.dE;
   const dh = ws.dh;
   const dc = ws.dc;
@@ -469,11 +417,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const o_gate = ws.o_gate;
   const i_gate = ws.i_gate;
   const g_gate = ws.g_gate;
-  const c_4 = ws.c_4;
+  const c_2 = ws.c_2;
   const f_gate = ws.f_gate;
-  const h = ws.h;
-  const h_next = ws.h_next;
-  const x_t = ws.x_t;
   const dh_next = ws.dh_next;
   const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
@@ -483,38 +428,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dgates = ws.dgates;
   const dh_2 = ws.dh_2;
   const dc_2 = ws.dc_2;
-  const add = ws.add;
-  const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_2 = ws.add_2;
-  const add_3 = ws.add_3;
-  const add_4 = ws.add_4;
-  const add_5 = ws.add_5;
-  const dbo_2 = ws.dbo_2;
-  const add_6 = ws.add_6;
   const dx_t = ws.dx_t;
 
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
   // div_2 = (-1) / mul   (div', model.ts:29:20)
   const div_2 = -1 / mul;
-  // broadcastTo_2 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 32; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_2[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_3 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_3[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_4 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 59; j++) {
-      broadcastTo_4[i * 59 + j] = 0;
-    }
-  }
   let sum = 0;
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
@@ -565,16 +484,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const div = sum / mul;
   // loss = −div   (model.ts:29:16)
   const loss = -div;
-  // g2 = scanᴿ_{t=1..64}(v1, v1, broadcastTo_2, c_2, broadcastTo_3, c_2, broadcastTo_4, c_3; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, v2, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
+  // g2 = scanᴿ_{t=1..64}(v1, v1; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, Wo, lstm.Whh, lstm.Wih)   (model.ts:26:18)
   {
     for (let k_2 = 0; k_2 < n * 128; k_2++) dh[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 128; k_3++) dc[k_3] = v1[k_3]!;
-    for (let k_4 = 0; k_4 < 16384; k_4++) dlstm_Wih[k_4] = broadcastTo_2[k_4]!;
-    for (let k_5 = 0; k_5 < 512; k_5++) dlstm_bih[k_5] = c_2[k_5]!;
-    for (let k_6 = 0; k_6 < 65536; k_6++) dlstm_Whh[k_6] = broadcastTo_3[k_6]!;
-    for (let k_7 = 0; k_7 < 512; k_7++) dlstm_bhh[k_7] = c_2[k_7]!;
-    for (let k_8 = 0; k_8 < 7552; k_8++) dWo[k_8] = broadcastTo_4[k_8]!;
-    for (let k_9 = 0; k_9 < 59; k_9++) dbo[k_9] = c_3[k_9]!;
     for (let t = 63; t >= 0; t--) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_5 = 0; j_5 < 59; j_5++) dy0[i_2 * 59 + j_5] = g1[(i_2 * 64 + t) * 59 + j_5]!;
@@ -587,15 +500,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_6 = 0; i_6 < n; i_6++)
         for (let j_9 = 0; j_9 < 128; j_9++) g_gate[i_6 * 128 + j_9] = g_gate_steps[(i_6 * 64 + t) * 128 + j_9]!;
       for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_10 = 0; j_10 < 128; j_10++) c_4[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
+        for (let j_10 = 0; j_10 < 128; j_10++) c_2[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
       for (let i_8 = 0; i_8 < n; i_8++)
         for (let j_11 = 0; j_11 < 128; j_11++) f_gate[i_8 * 128 + j_11] = f_gate_steps[(i_8 * 64 + t) * 128 + j_11]!;
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_12 = 0; j_12 < 128; j_12++) h[i_9 * 128 + j_12] = h_steps[(i_9 * 64 + t) * 128 + j_12]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_13 = 0; j_13 < 128; j_13++) h_next[i_10 * 128 + j_13] = h_next_steps[(i_10 * 64 + t) * 128 + j_13]!;
-      for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_14 = 0; j_14 < 32; j_14++) x_t[i_11 * 32 + j_14] = v2[(i_11 * 64 + t) * 32 + j_14]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
@@ -634,7 +541,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         }
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const df_gate = dc_next[i * 128 + j]! * c_4[i * 128 + j]!;
+          const df_gate = dc_next[i * 128 + j]! * c_2[i * 128 + j]!;
           const sub_4 = 1 - f_gate[i * 128 + j]!;
           const mul_5 = f_gate[i * 128 + j]! * sub_4;
           df_pre[i * 128 + j] = df_gate * mul_5;
@@ -679,84 +586,56 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      // add = Σ∂lstm.Wih + x_tᵀ·dgates
-      {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-        const at_3 = GEMM.product(32, 512, n, x_t, 1, 32, dgates, 512);
-        const mem_3 = GEMM.mem;
-        for (let i = 0; i < 32; i++) {
-          for (let j = 0; j < 512; j++) {
-            add[i * 512 + j] = dlstm_Wih[i * 512 + j]! + mem_3[at_3 + i * 512 + j]!;
-          }
-        }
-      }
-      // add_3 = Σ∂lstm.Whh + hᵀ·dgates
-      {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-        const at_4 = GEMM.product(128, 512, n, h, 1, 128, dgates, 512);
-        const mem_4 = GEMM.mem;
-        for (let i = 0; i < 128; i++) {
-          for (let j = 0; j < 512; j++) {
-            add_3[i * 512 + j] = dlstm_Whh[i * 512 + j]! + mem_4[at_4 + i * 512 + j]!;
-          }
-        }
-      }
-      // add_5 = Σ∂Wo + h_nextᵀ·dy0
-      {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
-        const at_5 = GEMM.product(128, 59, n, h_next, 1, 128, dy0, 59);
-        const mem_5 = GEMM.mem;
-        for (let i = 0; i < 128; i++) {
-          for (let j = 0; j < 59; j++) {
-            add_5[i * 59 + j] = dWo[i * 59 + j]! + mem_5[at_5 + i * 59 + j]!;
-          }
-        }
-      }
       // dx_t = dgates·lstm.Wihᵀ   (model.ts:22:15)
       {
         // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-        const at_6 = GEMM.product(n, 32, 512, dgates, 512, 1, lstm_Wih, 1, 512);
-        const mem_6 = GEMM.mem;
+        const at_3 = GEMM.product(n, 32, 512, dgates, 512, 1, lstm_Wih, 1, 512);
+        const mem_3 = GEMM.mem;
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < 32; j++) {
-            dx_t[i * 32 + j] = mem_6[at_6 + i * 32 + j]!;
+            dx_t[i * 32 + j] = mem_3[at_3 + i * 32 + j]!;
           }
         }
       }
-      dlstm_bhh_2.fill(0);
-      dbo_2.fill(0);
-      for (let i = 0; i < n; i++) {
-        // dlstm.bhh = Σ_rows dgates   (model.ts:22:15)
-        for (let j = 0; j < 512; j++) {
-          dlstm_bhh_2[j]! += dgates[i * 512 + j]!;
-        }
-        // dbo = Σ_rows dy0   (model.ts:23:32)
-        for (let j = 0; j < 59; j++) {
-          dbo_2[j]! += dy0[i * 59 + j]!;
-        }
+      for (let i_9 = 0; i_9 < n; i_9++)
+        for (let j_12 = 0; j_12 < 32; j_12++) part[(i_9 * 64 + t) * 32 + j_12] = dx_t[i_9 * 32 + j_12]!;
+      for (let i_10 = 0; i_10 < n; i_10++)
+        for (let j_13 = 0; j_13 < 512; j_13++) dgates_steps[(i_10 * 64 + t) * 512 + j_13] = dgates[i_10 * 512 + j_13]!;
+      for (let k_4 = 0; k_4 < n * 128; k_4++) dh[k_4] = dh_2[k_4]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) dc[k_5] = dc_2[k_5]!;
+    }
+  }
+  // dlstm.Wih = v2ᵀ·dgates_steps   (model.ts:26:18)
+  {
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_4 = GEMM.product(32, 512, n * 64, v2, 1, 32, dgates_steps, 512);
+    const mem_4 = GEMM.mem;
+    for (let i = 0; i < 32; i++) {
+      for (let j = 0; j < 512; j++) {
+        dlstm_Wih[i * 512 + j] = mem_4[at_4 + i * 512 + j]!;
       }
-      // add_2 = Σ∂lstm.bih + dlstm.bhh
-      for (let i = 0; i < 512; i++) {
-        add_2[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
+    }
+  }
+  // dlstm.Whh = h_stepsᵀ·dgates_steps   (model.ts:26:18)
+  {
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_5 = GEMM.product(128, 512, n * 64, h_steps, 1, 128, dgates_steps, 512);
+    const mem_5 = GEMM.mem;
+    for (let i = 0; i < 128; i++) {
+      for (let j = 0; j < 512; j++) {
+        dlstm_Whh[i * 512 + j] = mem_5[at_5 + i * 512 + j]!;
       }
-      // add_4 = Σ∂lstm.bhh + dlstm.bhh
-      for (let i = 0; i < 512; i++) {
-        add_4[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
+    }
+  }
+  // dWo = h_next_stepsᵀ·g1   (model.ts:26:18)
+  {
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_6 = GEMM.product(128, 59, n * 64, h_next_steps, 1, 128, g1, 59);
+    const mem_6 = GEMM.mem;
+    for (let i = 0; i < 128; i++) {
+      for (let j = 0; j < 59; j++) {
+        dWo[i * 59 + j] = mem_6[at_6 + i * 59 + j]!;
       }
-      // add_6 = Σ∂bo + dbo
-      for (let i = 0; i < 59; i++) {
-        add_6[i] = dbo[i]! + dbo_2[i]!;
-      }
-      for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_15 = 0; j_15 < 32; j_15++) part[(i_12 * 64 + t) * 32 + j_15] = dx_t[i_12 * 32 + j_15]!;
-      for (let k_10 = 0; k_10 < n * 128; k_10++) dh[k_10] = dh_2[k_10]!;
-      for (let k_11 = 0; k_11 < n * 128; k_11++) dc[k_11] = dc_2[k_11]!;
-      for (let k_12 = 0; k_12 < 16384; k_12++) dlstm_Wih[k_12] = add[k_12]!;
-      for (let k_13 = 0; k_13 < 512; k_13++) dlstm_bih[k_13] = add_2[k_13]!;
-      for (let k_14 = 0; k_14 < 65536; k_14++) dlstm_Whh[k_14] = add_3[k_14]!;
-      for (let k_15 = 0; k_15 < 512; k_15++) dlstm_bhh[k_15] = add_4[k_15]!;
-      for (let k_16 = 0; k_16 < 7552; k_16++) dWo[k_16] = add_5[k_16]!;
-      for (let k_17 = 0; k_17 < 59; k_17++) dbo[k_17] = add_6[k_17]!;
     }
   }
   // dE = scatterAdd(part, chars)   (gather', model.ts:26:36)
@@ -769,6 +648,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           dE[row * 32 + i2]! += part[i0_2 * 2048 + i1_2 * 32 + i2]!;
         }
       }
+    }
+  }
+  sum_3.fill(0);
+  dlstm_bih.fill(0);
+  sum_4.fill(0);
+  dbo.fill(0);
+  for (let i = 0; i < n; i++) {
+    // sum_3 = Σ_axis1 dgates_steps   (model.ts:26:18)
+    for (let j = 0; j < 64; j++) {
+      for (let k = 0; k < 512; k++) {
+        sum_3[i * 512 + k]! += dgates_steps[i * 32768 + j * 512 + k]!;
+      }
+    }
+    // dlstm.bih = Σ_rows sum_3   (model.ts:26:18)
+    for (let j = 0; j < 512; j++) {
+      dlstm_bih[j]! += sum_3[i * 512 + j]!;
+    }
+    // sum_4 = Σ_axis1 g1   (model.ts:26:18)
+    for (let j = 0; j < 64; j++) {
+      for (let k = 0; k < 59; k++) {
+        sum_4[i * 59 + k]! += g1[i * 3776 + j * 59 + k]!;
+      }
+    }
+    // dbo = Σ_rows sum_4   (model.ts:26:18)
+    for (let j = 0; j < 59; j++) {
+      dbo[j]! += sum_4[i * 59 + j]!;
     }
   }
   return loss;
@@ -831,7 +736,7 @@ export const passes: ModulePasses<
       ws.dlstm_Wih,
       ws.dlstm_Whh,
       ws.dlstm_bih,
-      ws.dlstm_bhh,
+      ws.dlstm_bih,
       ws.dWo,
       ws.dbo,
     ],

@@ -38,48 +38,6 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-const C_CONST = Float64Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-]);
-const C_CONST_2 = Float64Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-]);
-const C_CONST_3 = Float64Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-]);
-const C_CONST_4 = Float64Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-const C_CONST_5 = Float64Array.from([0]);
-
 export interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
@@ -142,13 +100,15 @@ export interface TrainWorkspace {
   readonly n: number;
   /** The forward pass's workspace: the training pass calls the forward pass first. */
   readonly forward: ForwardWorkspace;
+  readonly dgates_steps: Float64Array;
+  readonly g1: Float64Array;
   readonly dlstm_Wih: Float64Array;
+  readonly sum_2: Float64Array;
   readonly dlstm_bih: Float64Array;
   readonly dlstm_Whh: Float64Array;
-  readonly dlstm_bhh: Float64Array;
   readonly dWo: Float64Array;
+  readonly sum_3: Float64Array;
   readonly dbo: Float64Array;
-  readonly g1: Float64Array;
   readonly dh: Float64Array;
   readonly dc: Float64Array;
   readonly dy0: Float64Array;
@@ -156,11 +116,8 @@ export interface TrainWorkspace {
   readonly o_gate: Float64Array;
   readonly i_gate: Float64Array;
   readonly g_gate: Float64Array;
-  readonly c_7: Float64Array;
+  readonly c_2: Float64Array;
   readonly f_gate: Float64Array;
-  readonly h: Float64Array;
-  readonly h_next: Float64Array;
-  readonly bits_t: Float64Array;
   readonly dh_next: Float64Array;
   readonly do_pre: Float64Array;
   readonly dc_next: Float64Array;
@@ -170,27 +127,21 @@ export interface TrainWorkspace {
   readonly dgates: Float64Array;
   readonly dh_2: Float64Array;
   readonly dc_2: Float64Array;
-  readonly add: Float64Array;
-  readonly dlstm_bhh_2: Float64Array;
-  readonly add_2: Float64Array;
-  readonly add_3: Float64Array;
-  readonly add_4: Float64Array;
-  readonly add_5: Float64Array;
-  readonly dbo_2: Float64Array;
-  readonly add_6: Float64Array;
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     forward: createForwardWorkspace(n),
+    dgates_steps: new Float64Array(n * 576),
+    g1: new Float64Array(n * 9),
     dlstm_Wih: new Float64Array(128),
+    sum_2: new Float64Array(n * 64),
     dlstm_bih: new Float64Array(64),
     dlstm_Whh: new Float64Array(1024),
-    dlstm_bhh: new Float64Array(64),
     dWo: new Float64Array(16),
+    sum_3: new Float64Array(n),
     dbo: new Float64Array(1),
-    g1: new Float64Array(n * 9),
     dh: new Float64Array(n * 16),
     dc: new Float64Array(n * 16),
     dy0: new Float64Array(n),
@@ -198,11 +149,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     o_gate: new Float64Array(n * 16),
     i_gate: new Float64Array(n * 16),
     g_gate: new Float64Array(n * 16),
-    c_7: new Float64Array(n * 16),
+    c_2: new Float64Array(n * 16),
     f_gate: new Float64Array(n * 16),
-    h: new Float64Array(n * 16),
-    h_next: new Float64Array(n * 16),
-    bits_t: new Float64Array(n * 2),
     dh_next: new Float64Array(n * 16),
     do_pre: new Float64Array(n * 16),
     dc_next: new Float64Array(n * 16),
@@ -212,14 +160,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float64Array(n * 64),
     dh_2: new Float64Array(n * 16),
     dc_2: new Float64Array(n * 16),
-    add: new Float64Array(128),
-    dlstm_bhh_2: new Float64Array(64),
-    add_2: new Float64Array(64),
-    add_3: new Float64Array(1024),
-    add_4: new Float64Array(64),
-    add_5: new Float64Array(16),
-    dbo_2: new Float64Array(1),
-    add_6: new Float64Array(1),
   };
 }
 
@@ -593,18 +533,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const h_next_steps = ws.forward.h_next_steps;
   const lstm_Whh = params["lstm.Whh"];
   const Wo = params["Wo"];
-  const c_2 = C_CONST;
-  const c_3 = C_CONST_2;
-  const c_4 = C_CONST_3;
-  const c_5 = C_CONST_4;
-  const c_6 = C_CONST_5;
+  const dgates_steps = ws.dgates_steps;
+  const g1 = ws.g1;
   const dlstm_Wih = ws.dlstm_Wih;
+  const sum_2 = ws.sum_2;
   const dlstm_bih = ws.dlstm_bih;
   const dlstm_Whh = ws.dlstm_Whh;
-  const dlstm_bhh = ws.dlstm_bhh;
   const dWo = ws.dWo;
+  const sum_3 = ws.sum_3;
   const dbo = ws.dbo;
-  const g1 = ws.g1;
   const dh = ws.dh;
   const dc = ws.dc;
   const dy0 = ws.dy0;
@@ -612,11 +549,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const o_gate = ws.o_gate;
   const i_gate = ws.i_gate;
   const g_gate = ws.g_gate;
-  const c_7 = ws.c_7;
+  const c_2 = ws.c_2;
   const f_gate = ws.f_gate;
-  const h = ws.h;
-  const h_next = ws.h_next;
-  const bits_t = ws.bits_t;
   const dh_next = ws.dh_next;
   const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
@@ -626,14 +560,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dgates = ws.dgates;
   const dh_2 = ws.dh_2;
   const dc_2 = ws.dc_2;
-  const add = ws.add;
-  const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_2 = ws.add_2;
-  const add_3 = ws.add_3;
-  const add_4 = ws.add_4;
-  const add_5 = ws.add_5;
-  const dbo_2 = ws.dbo_2;
-  const add_6 = ws.add_6;
 
   // mul = N ⊙ 9   (model.ts:25:18)
   const mul = n * 9;
@@ -785,16 +711,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // loss = sum / mul   (model.ts:25:18)
   const loss = sum / mul;
-  // g2 = scanᴿ_{t=1..9}(v1, v1, c_2, c_3, c_4, c_3, c_5, c_6; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, bits, Wo, lstm.Whh)   (scan', model.ts:22:18)
+  // scan = scanᴿ_{t=1..9}(v1, v1; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, Wo, lstm.Whh)   (model.ts:22:18)
   {
     for (let k_2 = 0; k_2 < n * 16; k_2++) dh[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 16; k_3++) dc[k_3] = v1[k_3]!;
-    for (let k_4 = 0; k_4 < 128; k_4++) dlstm_Wih[k_4] = c_2[k_4]!;
-    for (let k_5 = 0; k_5 < 64; k_5++) dlstm_bih[k_5] = c_3[k_5]!;
-    for (let k_6 = 0; k_6 < 1024; k_6++) dlstm_Whh[k_6] = c_4[k_6]!;
-    for (let k_7 = 0; k_7 < 64; k_7++) dlstm_bhh[k_7] = c_3[k_7]!;
-    for (let k_8 = 0; k_8 < 16; k_8++) dWo[k_8] = c_5[k_8]!;
-    for (let k_9 = 0; k_9 < 1; k_9++) dbo[k_9] = c_6[k_9]!;
     for (let t = 8; t >= 0; t--) {
       for (let i_2 = 0; i_2 < n; i_2++) dy0[i_2 * 1] = g1[(i_2 * 9 + t) * 1]!;
       for (let i_3 = 0; i_3 < n; i_3++)
@@ -806,15 +726,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_6 = 0; i_6 < n; i_6++)
         for (let j_6 = 0; j_6 < 16; j_6++) g_gate[i_6 * 16 + j_6] = g_gate_steps[(i_6 * 9 + t) * 16 + j_6]!;
       for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 16; j_7++) c_7[i_7 * 16 + j_7] = c_steps[(i_7 * 9 + t) * 16 + j_7]!;
+        for (let j_7 = 0; j_7 < 16; j_7++) c_2[i_7 * 16 + j_7] = c_steps[(i_7 * 9 + t) * 16 + j_7]!;
       for (let i_8 = 0; i_8 < n; i_8++)
         for (let j_8 = 0; j_8 < 16; j_8++) f_gate[i_8 * 16 + j_8] = f_gate_steps[(i_8 * 9 + t) * 16 + j_8]!;
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 16; j_9++) h[i_9 * 16 + j_9] = h_steps[(i_9 * 9 + t) * 16 + j_9]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_10 = 0; j_10 < 16; j_10++) h_next[i_10 * 16 + j_10] = h_next_steps[(i_10 * 9 + t) * 16 + j_10]!;
-      for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_11 = 0; j_11 < 2; j_11++) bits_t[i_11 * 2 + j_11] = bits[(i_11 * 9 + t) * 2 + j_11]!;
       for (let i = 0; i < n; i++) {
         // dh_next = dh + dy0·Woᵀ   (model.ts:18:18)
         for (let j = 0; j < 16; j++) {
@@ -1066,67 +980,67 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         const sub_15_3 = 1 - square_15_2;
         dg_pre[i * 16 + 15] = dg_gate_15 * sub_15_3;
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
-        const df_gate_0 = dc_next[i * 16]! * c_7[i * 16]!;
+        const df_gate_0 = dc_next[i * 16]! * c_2[i * 16]!;
         const sub_0_4 = 1 - f_gate[i * 16]!;
         const mul_0_3 = f_gate[i * 16]! * sub_0_4;
         df_pre[i * 16] = df_gate_0 * mul_0_3;
-        const df_gate_1 = dc_next[i * 16 + 1]! * c_7[i * 16 + 1]!;
+        const df_gate_1 = dc_next[i * 16 + 1]! * c_2[i * 16 + 1]!;
         const sub_1_4 = 1 - f_gate[i * 16 + 1]!;
         const mul_1_3 = f_gate[i * 16 + 1]! * sub_1_4;
         df_pre[i * 16 + 1] = df_gate_1 * mul_1_3;
-        const df_gate_2 = dc_next[i * 16 + 2]! * c_7[i * 16 + 2]!;
+        const df_gate_2 = dc_next[i * 16 + 2]! * c_2[i * 16 + 2]!;
         const sub_2_4 = 1 - f_gate[i * 16 + 2]!;
         const mul_2_3 = f_gate[i * 16 + 2]! * sub_2_4;
         df_pre[i * 16 + 2] = df_gate_2 * mul_2_3;
-        const df_gate_3 = dc_next[i * 16 + 3]! * c_7[i * 16 + 3]!;
+        const df_gate_3 = dc_next[i * 16 + 3]! * c_2[i * 16 + 3]!;
         const sub_3_4 = 1 - f_gate[i * 16 + 3]!;
         const mul_3_3 = f_gate[i * 16 + 3]! * sub_3_4;
         df_pre[i * 16 + 3] = df_gate_3 * mul_3_3;
-        const df_gate_4 = dc_next[i * 16 + 4]! * c_7[i * 16 + 4]!;
+        const df_gate_4 = dc_next[i * 16 + 4]! * c_2[i * 16 + 4]!;
         const sub_4_4 = 1 - f_gate[i * 16 + 4]!;
         const mul_4_3 = f_gate[i * 16 + 4]! * sub_4_4;
         df_pre[i * 16 + 4] = df_gate_4 * mul_4_3;
-        const df_gate_5 = dc_next[i * 16 + 5]! * c_7[i * 16 + 5]!;
+        const df_gate_5 = dc_next[i * 16 + 5]! * c_2[i * 16 + 5]!;
         const sub_5_4 = 1 - f_gate[i * 16 + 5]!;
         const mul_5_3 = f_gate[i * 16 + 5]! * sub_5_4;
         df_pre[i * 16 + 5] = df_gate_5 * mul_5_3;
-        const df_gate_6 = dc_next[i * 16 + 6]! * c_7[i * 16 + 6]!;
+        const df_gate_6 = dc_next[i * 16 + 6]! * c_2[i * 16 + 6]!;
         const sub_6_4 = 1 - f_gate[i * 16 + 6]!;
         const mul_6_3 = f_gate[i * 16 + 6]! * sub_6_4;
         df_pre[i * 16 + 6] = df_gate_6 * mul_6_3;
-        const df_gate_7 = dc_next[i * 16 + 7]! * c_7[i * 16 + 7]!;
+        const df_gate_7 = dc_next[i * 16 + 7]! * c_2[i * 16 + 7]!;
         const sub_7_4 = 1 - f_gate[i * 16 + 7]!;
         const mul_7_3 = f_gate[i * 16 + 7]! * sub_7_4;
         df_pre[i * 16 + 7] = df_gate_7 * mul_7_3;
-        const df_gate_8 = dc_next[i * 16 + 8]! * c_7[i * 16 + 8]!;
+        const df_gate_8 = dc_next[i * 16 + 8]! * c_2[i * 16 + 8]!;
         const sub_8_4 = 1 - f_gate[i * 16 + 8]!;
         const mul_8_3 = f_gate[i * 16 + 8]! * sub_8_4;
         df_pre[i * 16 + 8] = df_gate_8 * mul_8_3;
-        const df_gate_9 = dc_next[i * 16 + 9]! * c_7[i * 16 + 9]!;
+        const df_gate_9 = dc_next[i * 16 + 9]! * c_2[i * 16 + 9]!;
         const sub_9_4 = 1 - f_gate[i * 16 + 9]!;
         const mul_9_3 = f_gate[i * 16 + 9]! * sub_9_4;
         df_pre[i * 16 + 9] = df_gate_9 * mul_9_3;
-        const df_gate_10 = dc_next[i * 16 + 10]! * c_7[i * 16 + 10]!;
+        const df_gate_10 = dc_next[i * 16 + 10]! * c_2[i * 16 + 10]!;
         const sub_10_4 = 1 - f_gate[i * 16 + 10]!;
         const mul_10_3 = f_gate[i * 16 + 10]! * sub_10_4;
         df_pre[i * 16 + 10] = df_gate_10 * mul_10_3;
-        const df_gate_11 = dc_next[i * 16 + 11]! * c_7[i * 16 + 11]!;
+        const df_gate_11 = dc_next[i * 16 + 11]! * c_2[i * 16 + 11]!;
         const sub_11_4 = 1 - f_gate[i * 16 + 11]!;
         const mul_11_3 = f_gate[i * 16 + 11]! * sub_11_4;
         df_pre[i * 16 + 11] = df_gate_11 * mul_11_3;
-        const df_gate_12 = dc_next[i * 16 + 12]! * c_7[i * 16 + 12]!;
+        const df_gate_12 = dc_next[i * 16 + 12]! * c_2[i * 16 + 12]!;
         const sub_12_4 = 1 - f_gate[i * 16 + 12]!;
         const mul_12_3 = f_gate[i * 16 + 12]! * sub_12_4;
         df_pre[i * 16 + 12] = df_gate_12 * mul_12_3;
-        const df_gate_13 = dc_next[i * 16 + 13]! * c_7[i * 16 + 13]!;
+        const df_gate_13 = dc_next[i * 16 + 13]! * c_2[i * 16 + 13]!;
         const sub_13_4 = 1 - f_gate[i * 16 + 13]!;
         const mul_13_3 = f_gate[i * 16 + 13]! * sub_13_4;
         df_pre[i * 16 + 13] = df_gate_13 * mul_13_3;
-        const df_gate_14 = dc_next[i * 16 + 14]! * c_7[i * 16 + 14]!;
+        const df_gate_14 = dc_next[i * 16 + 14]! * c_2[i * 16 + 14]!;
         const sub_14_4 = 1 - f_gate[i * 16 + 14]!;
         const mul_14_3 = f_gate[i * 16 + 14]! * sub_14_4;
         df_pre[i * 16 + 14] = df_gate_14 * mul_14_3;
-        const df_gate_15 = dc_next[i * 16 + 15]! * c_7[i * 16 + 15]!;
+        const df_gate_15 = dc_next[i * 16 + 15]! * c_2[i * 16 + 15]!;
         const sub_15_4 = 1 - f_gate[i * 16 + 15]!;
         const mul_15_3 = f_gate[i * 16 + 15]! * sub_15_4;
         df_pre[i * 16 + 15] = df_gate_15 * mul_15_3;
@@ -1308,179 +1222,184 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      // add_3 = Σ∂lstm.Whh + hᵀ·dgates
-      {
-        let i = 0;
-        for (; i + 2 < 16; i += 3) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h[i + k * 16]!;
-              const a$1 = h[i + k * 16 + 1]!;
-              const a$2 = h[i + k * 16 + 2]!;
-              const b$0 = dgates[k * 64 + j]!;
-              const b$1 = dgates[k * 64 + j + 1]!;
-              const b$2 = dgates[k * 64 + j + 2]!;
-              const b$3 = dgates[k * 64 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            add_3[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c$00;
-            add_3[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c$01;
-            add_3[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c$02;
-            add_3[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c$03;
-            add_3[(i + 1) * 64 + j] = dlstm_Whh[(i + 1) * 64 + j]! + c$10;
-            add_3[(i + 1) * 64 + j + 1] = dlstm_Whh[(i + 1) * 64 + j + 1]! + c$11;
-            add_3[(i + 1) * 64 + j + 2] = dlstm_Whh[(i + 1) * 64 + j + 2]! + c$12;
-            add_3[(i + 1) * 64 + j + 3] = dlstm_Whh[(i + 1) * 64 + j + 3]! + c$13;
-            add_3[(i + 2) * 64 + j] = dlstm_Whh[(i + 2) * 64 + j]! + c$20;
-            add_3[(i + 2) * 64 + j + 1] = dlstm_Whh[(i + 2) * 64 + j + 1]! + c$21;
-            add_3[(i + 2) * 64 + j + 2] = dlstm_Whh[(i + 2) * 64 + j + 2]! + c$22;
-            add_3[(i + 2) * 64 + j + 3] = dlstm_Whh[(i + 2) * 64 + j + 3]! + c$23;
-          }
-        }
-        for (; i < 16; i++) {
-          let j = 0;
-          for (; j + 3 < 64; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h[i + k * 16]!;
-              const b$0 = dgates[k * 64 + j]!;
-              const b$1 = dgates[k * 64 + j + 1]!;
-              const b$2 = dgates[k * 64 + j + 2]!;
-              const b$3 = dgates[k * 64 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            add_3[i * 64 + j] = dlstm_Whh[i * 64 + j]! + c$00;
-            add_3[i * 64 + j + 1] = dlstm_Whh[i * 64 + j + 1]! + c$01;
-            add_3[i * 64 + j + 2] = dlstm_Whh[i * 64 + j + 2]! + c$02;
-            add_3[i * 64 + j + 3] = dlstm_Whh[i * 64 + j + 3]! + c$03;
-          }
-        }
-      }
-      add.fill(0);
-      dlstm_bhh_2.fill(0);
-      let add_5_0_2 = 0;
-      let add_5_1 = 0;
-      let add_5_2 = 0;
-      let add_5_3 = 0;
-      let add_5_4 = 0;
-      let add_5_5 = 0;
-      let add_5_6 = 0;
-      let add_5_7 = 0;
-      let add_5_8 = 0;
-      let add_5_9 = 0;
-      let add_5_10 = 0;
-      let add_5_11 = 0;
-      let add_5_12 = 0;
-      let add_5_13 = 0;
-      let add_5_14 = 0;
-      let add_5_15 = 0;
-      let dbo_2_0 = 0;
-      for (let i = 0; i < n; i++) {
-        // add = Σ∂lstm.Wih + bits_tᵀ·dgates
-        for (let p = 0; p < 2; p++) {
-          const aik = bits_t[i * 2 + p]!;
-          const cRow = p * 64;
-          for (let j = 0; j < 64; j++) add[cRow + j]! += aik * dgates[i * 64 + j]!;
-        }
-        // dlstm.bhh = Σ_rows dgates   (model.ts:18:18)
-        for (let j = 0; j < 64; j++) {
-          dlstm_bhh_2[j]! += dgates[i * 64 + j]!;
-        }
-        // add_5 = Σ∂Wo + h_nextᵀ·dy0
-        add_5_0_2 += h_next[i * 16]! * dy0[i]!;
-        add_5_1 += h_next[i * 16 + 1]! * dy0[i]!;
-        add_5_2 += h_next[i * 16 + 2]! * dy0[i]!;
-        add_5_3 += h_next[i * 16 + 3]! * dy0[i]!;
-        add_5_4 += h_next[i * 16 + 4]! * dy0[i]!;
-        add_5_5 += h_next[i * 16 + 5]! * dy0[i]!;
-        add_5_6 += h_next[i * 16 + 6]! * dy0[i]!;
-        add_5_7 += h_next[i * 16 + 7]! * dy0[i]!;
-        add_5_8 += h_next[i * 16 + 8]! * dy0[i]!;
-        add_5_9 += h_next[i * 16 + 9]! * dy0[i]!;
-        add_5_10 += h_next[i * 16 + 10]! * dy0[i]!;
-        add_5_11 += h_next[i * 16 + 11]! * dy0[i]!;
-        add_5_12 += h_next[i * 16 + 12]! * dy0[i]!;
-        add_5_13 += h_next[i * 16 + 13]! * dy0[i]!;
-        add_5_14 += h_next[i * 16 + 14]! * dy0[i]!;
-        add_5_15 += h_next[i * 16 + 15]! * dy0[i]!;
-        // dbo = Σ_rows dy0   (model.ts:19:35)
-        dbo_2_0 += dy0[i]!;
-      }
-      for (let i = 0; i < 2; i++) {
-        for (let j = 0; j < 64; j++) {
-          const acc_2 = add[i * 64 + j]!;
-          add[i * 64 + j] = dlstm_Wih[i * 64 + j]! + acc_2;
-        }
-      }
-      // add_2 = Σ∂lstm.bih + dlstm.bhh
-      for (let i = 0; i < 64; i++) {
-        add_2[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
-      }
-      // add_4 = Σ∂lstm.bhh + dlstm.bhh
-      for (let i = 0; i < 64; i++) {
-        add_4[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
-      }
-      // add_5: store the sums over the batch
-      add_5[0] = dWo[0]! + add_5_0_2;
-      add_5[1] = dWo[1]! + add_5_1;
-      add_5[2] = dWo[2]! + add_5_2;
-      add_5[3] = dWo[3]! + add_5_3;
-      add_5[4] = dWo[4]! + add_5_4;
-      add_5[5] = dWo[5]! + add_5_5;
-      add_5[6] = dWo[6]! + add_5_6;
-      add_5[7] = dWo[7]! + add_5_7;
-      add_5[8] = dWo[8]! + add_5_8;
-      add_5[9] = dWo[9]! + add_5_9;
-      add_5[10] = dWo[10]! + add_5_10;
-      add_5[11] = dWo[11]! + add_5_11;
-      add_5[12] = dWo[12]! + add_5_12;
-      add_5[13] = dWo[13]! + add_5_13;
-      add_5[14] = dWo[14]! + add_5_14;
-      add_5[15] = dWo[15]! + add_5_15;
-      // dbo: store the sums over the batch
-      dbo_2[0] = dbo_2_0;
-      // add_6 = Σ∂bo + dbo
-      add_6[0] = dbo[0]! + dbo_2[0]!;
-      for (let k_10 = 0; k_10 < n * 16; k_10++) dh[k_10] = dh_2[k_10]!;
-      for (let k_11 = 0; k_11 < n * 16; k_11++) dc[k_11] = dc_2[k_11]!;
-      for (let k_12 = 0; k_12 < 128; k_12++) dlstm_Wih[k_12] = add[k_12]!;
-      for (let k_13 = 0; k_13 < 64; k_13++) dlstm_bih[k_13] = add_2[k_13]!;
-      for (let k_14 = 0; k_14 < 1024; k_14++) dlstm_Whh[k_14] = add_3[k_14]!;
-      for (let k_15 = 0; k_15 < 64; k_15++) dlstm_bhh[k_15] = add_4[k_15]!;
-      for (let k_16 = 0; k_16 < 16; k_16++) dWo[k_16] = add_5[k_16]!;
-      for (let k_17 = 0; k_17 < 1; k_17++) dbo[k_17] = add_6[k_17]!;
+      for (let i_9 = 0; i_9 < n; i_9++)
+        for (let j_9 = 0; j_9 < 64; j_9++) dgates_steps[(i_9 * 9 + t) * 64 + j_9] = dgates[i_9 * 64 + j_9]!;
+      for (let k_4 = 0; k_4 < n * 16; k_4++) dh[k_4] = dh_2[k_4]!;
+      for (let k_5 = 0; k_5 < n * 16; k_5++) dc[k_5] = dc_2[k_5]!;
     }
   }
+  // dlstm.Wih = bitsᵀ·dgates_steps   (model.ts:22:18)
+  {
+    let i = 0;
+    for (; i < 2; i++) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = bits[i + k * 2]!;
+          const b$0 = dgates_steps[k * 64 + j]!;
+          const b$1 = dgates_steps[k * 64 + j + 1]!;
+          const b$2 = dgates_steps[k * 64 + j + 2]!;
+          const b$3 = dgates_steps[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dlstm_Wih[i * 64 + j] = c$00;
+        dlstm_Wih[i * 64 + j + 1] = c$01;
+        dlstm_Wih[i * 64 + j + 2] = c$02;
+        dlstm_Wih[i * 64 + j + 3] = c$03;
+      }
+    }
+  }
+  // dlstm.Whh = h_stepsᵀ·dgates_steps   (model.ts:22:18)
+  {
+    let i = 0;
+    for (; i + 2 < 16; i += 3) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = h_steps[i + k * 16]!;
+          const a$1 = h_steps[i + k * 16 + 1]!;
+          const a$2 = h_steps[i + k * 16 + 2]!;
+          const b$0 = dgates_steps[k * 64 + j]!;
+          const b$1 = dgates_steps[k * 64 + j + 1]!;
+          const b$2 = dgates_steps[k * 64 + j + 2]!;
+          const b$3 = dgates_steps[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        dlstm_Whh[i * 64 + j] = c$00;
+        dlstm_Whh[i * 64 + j + 1] = c$01;
+        dlstm_Whh[i * 64 + j + 2] = c$02;
+        dlstm_Whh[i * 64 + j + 3] = c$03;
+        dlstm_Whh[(i + 1) * 64 + j] = c$10;
+        dlstm_Whh[(i + 1) * 64 + j + 1] = c$11;
+        dlstm_Whh[(i + 1) * 64 + j + 2] = c$12;
+        dlstm_Whh[(i + 1) * 64 + j + 3] = c$13;
+        dlstm_Whh[(i + 2) * 64 + j] = c$20;
+        dlstm_Whh[(i + 2) * 64 + j + 1] = c$21;
+        dlstm_Whh[(i + 2) * 64 + j + 2] = c$22;
+        dlstm_Whh[(i + 2) * 64 + j + 3] = c$23;
+      }
+    }
+    for (; i < 16; i++) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = h_steps[i + k * 16]!;
+          const b$0 = dgates_steps[k * 64 + j]!;
+          const b$1 = dgates_steps[k * 64 + j + 1]!;
+          const b$2 = dgates_steps[k * 64 + j + 2]!;
+          const b$3 = dgates_steps[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dlstm_Whh[i * 64 + j] = c$00;
+        dlstm_Whh[i * 64 + j + 1] = c$01;
+        dlstm_Whh[i * 64 + j + 2] = c$02;
+        dlstm_Whh[i * 64 + j + 3] = c$03;
+      }
+    }
+  }
+  // dWo = h_next_stepsᵀ·g1   (model.ts:22:18)
+  {
+    let i = 0;
+    for (; i + 2 < 16; i += 3) {
+      let j = 0;
+      for (; j < 1; j++) {
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = h_next_steps[i + k * 16]!;
+          const a$1 = h_next_steps[i + k * 16 + 1]!;
+          const a$2 = h_next_steps[i + k * 16 + 2]!;
+          const b$0 = g1[k + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
+        }
+        dWo[i] = c$00;
+        dWo[i + 1] = c$10;
+        dWo[i + 2] = c$20;
+      }
+    }
+    for (; i < 16; i++) {
+      let j = 0;
+      for (; j < 1; j++) {
+        let c$00 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = h_next_steps[i + k * 16]!;
+          const b$0 = g1[k + j]!;
+          c$00 += a$0 * b$0;
+        }
+        dWo[i] = c$00;
+      }
+    }
+  }
+  sum_2.fill(0);
+  dlstm_bih.fill(0);
+  sum_3.fill(0);
+  let dbo_0 = 0;
+  for (let i = 0; i < n; i++) {
+    // sum_2 = Σ_axis1 dgates_steps   (model.ts:22:18)
+    for (let j = 0; j < 9; j++) {
+      for (let k = 0; k < 64; k++) {
+        sum_2[i * 64 + k]! += dgates_steps[i * 576 + j * 64 + k]!;
+      }
+    }
+    // dlstm.bih = Σ_rows sum_2   (model.ts:22:18)
+    for (let j = 0; j < 64; j++) {
+      dlstm_bih[j]! += sum_2[i * 64 + j]!;
+    }
+    // sum_3 = Σ_axis1 g1   (model.ts:22:18)
+    sum_3[i]! += g1[i * 9]!;
+    sum_3[i]! += g1[i * 9 + 1]!;
+    sum_3[i]! += g1[i * 9 + 2]!;
+    sum_3[i]! += g1[i * 9 + 3]!;
+    sum_3[i]! += g1[i * 9 + 4]!;
+    sum_3[i]! += g1[i * 9 + 5]!;
+    sum_3[i]! += g1[i * 9 + 6]!;
+    sum_3[i]! += g1[i * 9 + 7]!;
+    sum_3[i]! += g1[i * 9 + 8]!;
+    // dbo = Σ_rows sum_3   (model.ts:22:18)
+    dbo_0 += sum_3[i]!;
+  }
+  // dbo: store the sums over the batch
+  dbo[0] = dbo_0;
   return loss;
 }
 
@@ -1611,7 +1530,7 @@ export const passes: ModulePasses<
       ws.dlstm_Wih,
       ws.dlstm_Whh,
       ws.dlstm_bih,
-      ws.dlstm_bhh,
+      ws.dlstm_bih,
       ws.dWo,
       ws.dbo,
     ],

@@ -48,27 +48,6 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-const C_CONST = Float64Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0,
-]);
-const C_CONST_2 = Float64Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-]);
-
 export interface ForwardWorkspace {
   readonly n: number;
   readonly ys: Float64Array;
@@ -133,12 +112,7 @@ export interface TrainWorkspace {
   readonly n: number;
   /** The forward pass's workspace: the training pass calls the forward pass first. */
   readonly forward: ForwardWorkspace;
-  readonly dlstm_Wih: Float64Array;
-  readonly dlstm_bih: Float64Array;
-  readonly dlstm_Whh: Float64Array;
-  readonly dlstm_bhh: Float64Array;
-  readonly dWo: Float64Array;
-  readonly dbo: Float64Array;
+  readonly dgates_steps: Float64Array;
   readonly part: Float64Array;
   readonly pick: Float64Array;
   readonly broadcastTo: Float64Array;
@@ -146,9 +120,11 @@ export interface TrainWorkspace {
   readonly softmax: Float64Array;
   readonly sum_2: Float64Array;
   readonly g1: Float64Array;
-  readonly broadcastTo_2: Float64Array;
-  readonly broadcastTo_3: Float64Array;
-  readonly broadcastTo_4: Float64Array;
+  readonly dlstm_Wih: Float64Array;
+  readonly dlstm_bih: Float64Array;
+  readonly dlstm_Whh: Float64Array;
+  readonly dWo: Float64Array;
+  readonly dbo: Float64Array;
   readonly dE: Float64Array;
   readonly dh: Float64Array;
   readonly dc: Float64Array;
@@ -157,11 +133,8 @@ export interface TrainWorkspace {
   readonly o_gate: Float64Array;
   readonly i_gate: Float64Array;
   readonly g_gate: Float64Array;
-  readonly c_4: Float64Array;
+  readonly c_2: Float64Array;
   readonly f_gate: Float64Array;
-  readonly h: Float64Array;
-  readonly h_next: Float64Array;
-  readonly x_t: Float64Array;
   readonly dh_next: Float64Array;
   readonly do_pre: Float64Array;
   readonly dc_next: Float64Array;
@@ -171,14 +144,6 @@ export interface TrainWorkspace {
   readonly dgates: Float64Array;
   readonly dh_2: Float64Array;
   readonly dc_2: Float64Array;
-  readonly add: Float64Array;
-  readonly dlstm_bhh_2: Float64Array;
-  readonly add_2: Float64Array;
-  readonly add_3: Float64Array;
-  readonly add_4: Float64Array;
-  readonly add_5: Float64Array;
-  readonly dbo_2: Float64Array;
-  readonly add_6: Float64Array;
   readonly dx_t: Float64Array;
 }
 
@@ -186,12 +151,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     forward: createForwardWorkspace(n),
-    dlstm_Wih: new Float64Array(16384),
-    dlstm_bih: new Float64Array(512),
-    dlstm_Whh: new Float64Array(65536),
-    dlstm_bhh: new Float64Array(512),
-    dWo: new Float64Array(7552),
-    dbo: new Float64Array(59),
+    dgates_steps: new Float64Array(n * 32768),
     part: new Float64Array(n * 2048),
     pick: new Float64Array(n * 64),
     broadcastTo: new Float64Array(n * 64),
@@ -199,9 +159,11 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     softmax: new Float64Array(n * 3776),
     sum_2: new Float64Array(n * 64),
     g1: new Float64Array(n * 3776),
-    broadcastTo_2: new Float64Array(16384),
-    broadcastTo_3: new Float64Array(65536),
-    broadcastTo_4: new Float64Array(7552),
+    dlstm_Wih: new Float64Array(16384),
+    dlstm_bih: new Float64Array(512),
+    dlstm_Whh: new Float64Array(65536),
+    dWo: new Float64Array(7552),
+    dbo: new Float64Array(59),
     dE: new Float64Array(1888),
     dh: new Float64Array(n * 128),
     dc: new Float64Array(n * 128),
@@ -210,11 +172,8 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     o_gate: new Float64Array(n * 128),
     i_gate: new Float64Array(n * 128),
     g_gate: new Float64Array(n * 128),
-    c_4: new Float64Array(n * 128),
+    c_2: new Float64Array(n * 128),
     f_gate: new Float64Array(n * 128),
-    h: new Float64Array(n * 128),
-    h_next: new Float64Array(n * 128),
-    x_t: new Float64Array(n * 32),
     dh_next: new Float64Array(n * 128),
     do_pre: new Float64Array(n * 128),
     dc_next: new Float64Array(n * 128),
@@ -224,14 +183,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float64Array(n * 512),
     dh_2: new Float64Array(n * 128),
     dc_2: new Float64Array(n * 128),
-    add: new Float64Array(16384),
-    dlstm_bhh_2: new Float64Array(512),
-    add_2: new Float64Array(512),
-    add_3: new Float64Array(65536),
-    add_4: new Float64Array(512),
-    add_5: new Float64Array(7552),
-    dbo_2: new Float64Array(59),
-    add_6: new Float64Array(59),
     dx_t: new Float64Array(n * 32),
   };
 }
@@ -690,14 +641,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const lstm_Wih = params["lstm.Wih"];
   const lstm_Whh = params["lstm.Whh"];
   const Wo = params["Wo"];
-  const c_2 = C_CONST;
-  const c_3 = C_CONST_2;
-  const dlstm_Wih = ws.dlstm_Wih;
-  const dlstm_bih = ws.dlstm_bih;
-  const dlstm_Whh = ws.dlstm_Whh;
-  const dlstm_bhh = ws.dlstm_bhh;
-  const dWo = ws.dWo;
-  const dbo = ws.dbo;
+  const dgates_steps = ws.dgates_steps;
   const part = ws.part;
   const pick = ws.pick;
   const broadcastTo = ws.broadcastTo;
@@ -705,9 +649,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
   const g1 = ws.g1;
-  const broadcastTo_2 = ws.broadcastTo_2;
-  const broadcastTo_3 = ws.broadcastTo_3;
-  const broadcastTo_4 = ws.broadcastTo_4;
+  const dlstm_Wih = ws.dlstm_Wih;
+  const sum_3 = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when sum_3 is written
+  const dlstm_bih = ws.dlstm_bih;
+  const dlstm_Whh = ws.dlstm_Whh;
+  const dWo = ws.dWo;
+  const sum_4 = ws.pick; // reuses pick's array: pick is no longer needed when sum_4 is written
+  const dbo = ws.dbo;
   const dE = ws.dE;
   const dh = ws.dh;
   const dc = ws.dc;
@@ -716,11 +664,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const o_gate = ws.o_gate;
   const i_gate = ws.i_gate;
   const g_gate = ws.g_gate;
-  const c_4 = ws.c_4;
+  const c_2 = ws.c_2;
   const f_gate = ws.f_gate;
-  const h = ws.h;
-  const h_next = ws.h_next;
-  const x_t = ws.x_t;
   const dh_next = ws.dh_next;
   const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
@@ -730,38 +675,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dgates = ws.dgates;
   const dh_2 = ws.dh_2;
   const dc_2 = ws.dc_2;
-  const add = ws.add;
-  const dlstm_bhh_2 = ws.dlstm_bhh_2;
-  const add_2 = ws.add_2;
-  const add_3 = ws.add_3;
-  const add_4 = ws.add_4;
-  const add_5 = ws.add_5;
-  const dbo_2 = ws.dbo_2;
-  const add_6 = ws.add_6;
   const dx_t = ws.dx_t;
 
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
   // div_2 = (-1) / mul   (div', model.ts:29:20)
   const div_2 = -1 / mul;
-  // broadcastTo_2 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 32; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_2[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_3 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 512; j++) {
-      broadcastTo_3[i * 512 + j] = 0;
-    }
-  }
-  // broadcastTo_4 = 0   (scan', model.ts:26:18)
-  for (let i = 0; i < 128; i++) {
-    for (let j = 0; j < 59; j++) {
-      broadcastTo_4[i * 59 + j] = 0;
-    }
-  }
   let sum = 0;
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
@@ -812,16 +731,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const div = sum / mul;
   // loss = −div   (model.ts:29:16)
   const loss = -div;
-  // g2 = scanᴿ_{t=1..64}(v1, v1, broadcastTo_2, c_2, broadcastTo_3, c_2, broadcastTo_4, c_3; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, h_steps, h_next_steps, v2, Wo, lstm.Whh, lstm.Wih)   (scan', model.ts:26:18)
+  // g2 = scanᴿ_{t=1..64}(v1, v1; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, Wo, lstm.Whh, lstm.Wih)   (model.ts:26:18)
   {
     for (let k_2 = 0; k_2 < n * 128; k_2++) dh[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 128; k_3++) dc[k_3] = v1[k_3]!;
-    for (let k_4 = 0; k_4 < 16384; k_4++) dlstm_Wih[k_4] = broadcastTo_2[k_4]!;
-    for (let k_5 = 0; k_5 < 512; k_5++) dlstm_bih[k_5] = c_2[k_5]!;
-    for (let k_6 = 0; k_6 < 65536; k_6++) dlstm_Whh[k_6] = broadcastTo_3[k_6]!;
-    for (let k_7 = 0; k_7 < 512; k_7++) dlstm_bhh[k_7] = c_2[k_7]!;
-    for (let k_8 = 0; k_8 < 7552; k_8++) dWo[k_8] = broadcastTo_4[k_8]!;
-    for (let k_9 = 0; k_9 < 59; k_9++) dbo[k_9] = c_3[k_9]!;
     for (let t = 63; t >= 0; t--) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_5 = 0; j_5 < 59; j_5++) dy0[i_2 * 59 + j_5] = g1[(i_2 * 64 + t) * 59 + j_5]!;
@@ -834,15 +747,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i_6 = 0; i_6 < n; i_6++)
         for (let j_9 = 0; j_9 < 128; j_9++) g_gate[i_6 * 128 + j_9] = g_gate_steps[(i_6 * 64 + t) * 128 + j_9]!;
       for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_10 = 0; j_10 < 128; j_10++) c_4[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
+        for (let j_10 = 0; j_10 < 128; j_10++) c_2[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
       for (let i_8 = 0; i_8 < n; i_8++)
         for (let j_11 = 0; j_11 < 128; j_11++) f_gate[i_8 * 128 + j_11] = f_gate_steps[(i_8 * 64 + t) * 128 + j_11]!;
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_12 = 0; j_12 < 128; j_12++) h[i_9 * 128 + j_12] = h_steps[(i_9 * 64 + t) * 128 + j_12]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_13 = 0; j_13 < 128; j_13++) h_next[i_10 * 128 + j_13] = h_next_steps[(i_10 * 64 + t) * 128 + j_13]!;
-      for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_14 = 0; j_14 < 32; j_14++) x_t[i_11 * 32 + j_14] = v2[(i_11 * 64 + t) * 32 + j_14]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         let i = 0;
@@ -948,7 +855,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
         }
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const df_gate = dc_next[i * 128 + j]! * c_4[i * 128 + j]!;
+          const df_gate = dc_next[i * 128 + j]! * c_2[i * 128 + j]!;
           const sub_4 = 1 - f_gate[i * 128 + j]!;
           const mul_5 = f_gate[i * 128 + j]! * sub_4;
           df_pre[i * 128 + j] = df_gate * mul_5;
@@ -1060,266 +967,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      // add = Σ∂lstm.Wih + x_tᵀ·dgates
-      {
-        let i = 0;
-        for (; i + 2 < 32; i += 3) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = x_t[i + k * 32]!;
-              const a$1 = x_t[i + k * 32 + 1]!;
-              const a$2 = x_t[i + k * 32 + 2]!;
-              const b$0 = dgates[k * 512 + j]!;
-              const b$1 = dgates[k * 512 + j + 1]!;
-              const b$2 = dgates[k * 512 + j + 2]!;
-              const b$3 = dgates[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            add[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
-            add[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
-            add[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
-            add[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
-            add[(i + 1) * 512 + j] = dlstm_Wih[(i + 1) * 512 + j]! + c$10;
-            add[(i + 1) * 512 + j + 1] = dlstm_Wih[(i + 1) * 512 + j + 1]! + c$11;
-            add[(i + 1) * 512 + j + 2] = dlstm_Wih[(i + 1) * 512 + j + 2]! + c$12;
-            add[(i + 1) * 512 + j + 3] = dlstm_Wih[(i + 1) * 512 + j + 3]! + c$13;
-            add[(i + 2) * 512 + j] = dlstm_Wih[(i + 2) * 512 + j]! + c$20;
-            add[(i + 2) * 512 + j + 1] = dlstm_Wih[(i + 2) * 512 + j + 1]! + c$21;
-            add[(i + 2) * 512 + j + 2] = dlstm_Wih[(i + 2) * 512 + j + 2]! + c$22;
-            add[(i + 2) * 512 + j + 3] = dlstm_Wih[(i + 2) * 512 + j + 3]! + c$23;
-          }
-        }
-        for (; i < 32; i++) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = x_t[i + k * 32]!;
-              const b$0 = dgates[k * 512 + j]!;
-              const b$1 = dgates[k * 512 + j + 1]!;
-              const b$2 = dgates[k * 512 + j + 2]!;
-              const b$3 = dgates[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            add[i * 512 + j] = dlstm_Wih[i * 512 + j]! + c$00;
-            add[i * 512 + j + 1] = dlstm_Wih[i * 512 + j + 1]! + c$01;
-            add[i * 512 + j + 2] = dlstm_Wih[i * 512 + j + 2]! + c$02;
-            add[i * 512 + j + 3] = dlstm_Wih[i * 512 + j + 3]! + c$03;
-          }
-        }
-      }
-      // add_3 = Σ∂lstm.Whh + hᵀ·dgates
-      {
-        let i = 0;
-        for (; i + 2 < 128; i += 3) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h[i + k * 128]!;
-              const a$1 = h[i + k * 128 + 1]!;
-              const a$2 = h[i + k * 128 + 2]!;
-              const b$0 = dgates[k * 512 + j]!;
-              const b$1 = dgates[k * 512 + j + 1]!;
-              const b$2 = dgates[k * 512 + j + 2]!;
-              const b$3 = dgates[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            add_3[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
-            add_3[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
-            add_3[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
-            add_3[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
-            add_3[(i + 1) * 512 + j] = dlstm_Whh[(i + 1) * 512 + j]! + c$10;
-            add_3[(i + 1) * 512 + j + 1] = dlstm_Whh[(i + 1) * 512 + j + 1]! + c$11;
-            add_3[(i + 1) * 512 + j + 2] = dlstm_Whh[(i + 1) * 512 + j + 2]! + c$12;
-            add_3[(i + 1) * 512 + j + 3] = dlstm_Whh[(i + 1) * 512 + j + 3]! + c$13;
-            add_3[(i + 2) * 512 + j] = dlstm_Whh[(i + 2) * 512 + j]! + c$20;
-            add_3[(i + 2) * 512 + j + 1] = dlstm_Whh[(i + 2) * 512 + j + 1]! + c$21;
-            add_3[(i + 2) * 512 + j + 2] = dlstm_Whh[(i + 2) * 512 + j + 2]! + c$22;
-            add_3[(i + 2) * 512 + j + 3] = dlstm_Whh[(i + 2) * 512 + j + 3]! + c$23;
-          }
-        }
-        for (; i < 128; i++) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h[i + k * 128]!;
-              const b$0 = dgates[k * 512 + j]!;
-              const b$1 = dgates[k * 512 + j + 1]!;
-              const b$2 = dgates[k * 512 + j + 2]!;
-              const b$3 = dgates[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            add_3[i * 512 + j] = dlstm_Whh[i * 512 + j]! + c$00;
-            add_3[i * 512 + j + 1] = dlstm_Whh[i * 512 + j + 1]! + c$01;
-            add_3[i * 512 + j + 2] = dlstm_Whh[i * 512 + j + 2]! + c$02;
-            add_3[i * 512 + j + 3] = dlstm_Whh[i * 512 + j + 3]! + c$03;
-          }
-        }
-      }
-      // add_5 = Σ∂Wo + h_nextᵀ·dy0
-      {
-        let i = 0;
-        for (; i + 2 < 128; i += 3) {
-          let j = 0;
-          for (; j + 3 < 59; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h_next[i + k * 128]!;
-              const a$1 = h_next[i + k * 128 + 1]!;
-              const a$2 = h_next[i + k * 128 + 2]!;
-              const b$0 = dy0[k * 59 + j]!;
-              const b$1 = dy0[k * 59 + j + 1]!;
-              const b$2 = dy0[k * 59 + j + 2]!;
-              const b$3 = dy0[k * 59 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_5[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
-            add_5[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
-            add_5[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
-            add_5[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
-            add_5[(i + 1) * 59 + j + 1] = dWo[(i + 1) * 59 + j + 1]! + c$11;
-            add_5[(i + 1) * 59 + j + 2] = dWo[(i + 1) * 59 + j + 2]! + c$12;
-            add_5[(i + 1) * 59 + j + 3] = dWo[(i + 1) * 59 + j + 3]! + c$13;
-            add_5[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
-            add_5[(i + 2) * 59 + j + 1] = dWo[(i + 2) * 59 + j + 1]! + c$21;
-            add_5[(i + 2) * 59 + j + 2] = dWo[(i + 2) * 59 + j + 2]! + c$22;
-            add_5[(i + 2) * 59 + j + 3] = dWo[(i + 2) * 59 + j + 3]! + c$23;
-          }
-          for (; j < 59; j++) {
-            let c$00 = 0;
-            let c$10 = 0;
-            let c$20 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h_next[i + k * 128]!;
-              const a$1 = h_next[i + k * 128 + 1]!;
-              const a$2 = h_next[i + k * 128 + 2]!;
-              const b$0 = dy0[k * 59 + j]!;
-              c$00 += a$0 * b$0;
-              c$10 += a$1 * b$0;
-              c$20 += a$2 * b$0;
-            }
-            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_5[(i + 1) * 59 + j] = dWo[(i + 1) * 59 + j]! + c$10;
-            add_5[(i + 2) * 59 + j] = dWo[(i + 2) * 59 + j]! + c$20;
-          }
-        }
-        for (; i < 128; i++) {
-          let j = 0;
-          for (; j + 3 < 59; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h_next[i + k * 128]!;
-              const b$0 = dy0[k * 59 + j]!;
-              const b$1 = dy0[k * 59 + j + 1]!;
-              const b$2 = dy0[k * 59 + j + 2]!;
-              const b$3 = dy0[k * 59 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-            add_5[i * 59 + j + 1] = dWo[i * 59 + j + 1]! + c$01;
-            add_5[i * 59 + j + 2] = dWo[i * 59 + j + 2]! + c$02;
-            add_5[i * 59 + j + 3] = dWo[i * 59 + j + 3]! + c$03;
-          }
-          for (; j < 59; j++) {
-            let c$00 = 0;
-            for (let k = 0; k < n; k++) {
-              const a$0 = h_next[i + k * 128]!;
-              const b$0 = dy0[k * 59 + j]!;
-              c$00 += a$0 * b$0;
-            }
-            add_5[i * 59 + j] = dWo[i * 59 + j]! + c$00;
-          }
-        }
-      }
       // dx_t = dgates·lstm.Wihᵀ   (model.ts:22:15)
       {
         let i = 0;
@@ -1398,40 +1045,272 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      dlstm_bhh_2.fill(0);
-      dbo_2.fill(0);
-      for (let i = 0; i < n; i++) {
-        // dlstm.bhh = Σ_rows dgates   (model.ts:22:15)
-        for (let j = 0; j < 512; j++) {
-          dlstm_bhh_2[j]! += dgates[i * 512 + j]!;
+      for (let i_9 = 0; i_9 < n; i_9++)
+        for (let j_12 = 0; j_12 < 32; j_12++) part[(i_9 * 64 + t) * 32 + j_12] = dx_t[i_9 * 32 + j_12]!;
+      for (let i_10 = 0; i_10 < n; i_10++)
+        for (let j_13 = 0; j_13 < 512; j_13++) dgates_steps[(i_10 * 64 + t) * 512 + j_13] = dgates[i_10 * 512 + j_13]!;
+      for (let k_4 = 0; k_4 < n * 128; k_4++) dh[k_4] = dh_2[k_4]!;
+      for (let k_5 = 0; k_5 < n * 128; k_5++) dc[k_5] = dc_2[k_5]!;
+    }
+  }
+  // dlstm.Wih = v2ᵀ·dgates_steps   (model.ts:26:18)
+  {
+    let i = 0;
+    for (; i + 2 < 32; i += 3) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = v2[i + k * 32]!;
+          const a$1 = v2[i + k * 32 + 1]!;
+          const a$2 = v2[i + k * 32 + 2]!;
+          const b$0 = dgates_steps[k * 512 + j]!;
+          const b$1 = dgates_steps[k * 512 + j + 1]!;
+          const b$2 = dgates_steps[k * 512 + j + 2]!;
+          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
         }
-        // dbo = Σ_rows dy0   (model.ts:23:32)
-        for (let j = 0; j < 59; j++) {
-          dbo_2[j]! += dy0[i * 59 + j]!;
+        dlstm_Wih[i * 512 + j] = c$00;
+        dlstm_Wih[i * 512 + j + 1] = c$01;
+        dlstm_Wih[i * 512 + j + 2] = c$02;
+        dlstm_Wih[i * 512 + j + 3] = c$03;
+        dlstm_Wih[(i + 1) * 512 + j] = c$10;
+        dlstm_Wih[(i + 1) * 512 + j + 1] = c$11;
+        dlstm_Wih[(i + 1) * 512 + j + 2] = c$12;
+        dlstm_Wih[(i + 1) * 512 + j + 3] = c$13;
+        dlstm_Wih[(i + 2) * 512 + j] = c$20;
+        dlstm_Wih[(i + 2) * 512 + j + 1] = c$21;
+        dlstm_Wih[(i + 2) * 512 + j + 2] = c$22;
+        dlstm_Wih[(i + 2) * 512 + j + 3] = c$23;
+      }
+    }
+    for (; i < 32; i++) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = v2[i + k * 32]!;
+          const b$0 = dgates_steps[k * 512 + j]!;
+          const b$1 = dgates_steps[k * 512 + j + 1]!;
+          const b$2 = dgates_steps[k * 512 + j + 2]!;
+          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
         }
+        dlstm_Wih[i * 512 + j] = c$00;
+        dlstm_Wih[i * 512 + j + 1] = c$01;
+        dlstm_Wih[i * 512 + j + 2] = c$02;
+        dlstm_Wih[i * 512 + j + 3] = c$03;
       }
-      // add_2 = Σ∂lstm.bih + dlstm.bhh
-      for (let i = 0; i < 512; i++) {
-        add_2[i] = dlstm_bih[i]! + dlstm_bhh_2[i]!;
+    }
+  }
+  // dlstm.Whh = h_stepsᵀ·dgates_steps   (model.ts:26:18)
+  {
+    let i = 0;
+    for (; i + 2 < 128; i += 3) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_steps[i + k * 128]!;
+          const a$1 = h_steps[i + k * 128 + 1]!;
+          const a$2 = h_steps[i + k * 128 + 2]!;
+          const b$0 = dgates_steps[k * 512 + j]!;
+          const b$1 = dgates_steps[k * 512 + j + 1]!;
+          const b$2 = dgates_steps[k * 512 + j + 2]!;
+          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        dlstm_Whh[i * 512 + j] = c$00;
+        dlstm_Whh[i * 512 + j + 1] = c$01;
+        dlstm_Whh[i * 512 + j + 2] = c$02;
+        dlstm_Whh[i * 512 + j + 3] = c$03;
+        dlstm_Whh[(i + 1) * 512 + j] = c$10;
+        dlstm_Whh[(i + 1) * 512 + j + 1] = c$11;
+        dlstm_Whh[(i + 1) * 512 + j + 2] = c$12;
+        dlstm_Whh[(i + 1) * 512 + j + 3] = c$13;
+        dlstm_Whh[(i + 2) * 512 + j] = c$20;
+        dlstm_Whh[(i + 2) * 512 + j + 1] = c$21;
+        dlstm_Whh[(i + 2) * 512 + j + 2] = c$22;
+        dlstm_Whh[(i + 2) * 512 + j + 3] = c$23;
       }
-      // add_4 = Σ∂lstm.bhh + dlstm.bhh
-      for (let i = 0; i < 512; i++) {
-        add_4[i] = dlstm_bhh[i]! + dlstm_bhh_2[i]!;
+    }
+    for (; i < 128; i++) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_steps[i + k * 128]!;
+          const b$0 = dgates_steps[k * 512 + j]!;
+          const b$1 = dgates_steps[k * 512 + j + 1]!;
+          const b$2 = dgates_steps[k * 512 + j + 2]!;
+          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dlstm_Whh[i * 512 + j] = c$00;
+        dlstm_Whh[i * 512 + j + 1] = c$01;
+        dlstm_Whh[i * 512 + j + 2] = c$02;
+        dlstm_Whh[i * 512 + j + 3] = c$03;
       }
-      // add_6 = Σ∂bo + dbo
-      for (let i = 0; i < 59; i++) {
-        add_6[i] = dbo[i]! + dbo_2[i]!;
+    }
+  }
+  // dWo = h_next_stepsᵀ·g1   (model.ts:26:18)
+  {
+    let i = 0;
+    for (; i + 2 < 128; i += 3) {
+      let j = 0;
+      for (; j + 3 < 59; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_next_steps[i + k * 128]!;
+          const a$1 = h_next_steps[i + k * 128 + 1]!;
+          const a$2 = h_next_steps[i + k * 128 + 2]!;
+          const b$0 = g1[k * 59 + j]!;
+          const b$1 = g1[k * 59 + j + 1]!;
+          const b$2 = g1[k * 59 + j + 2]!;
+          const b$3 = g1[k * 59 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        dWo[i * 59 + j] = c$00;
+        dWo[i * 59 + j + 1] = c$01;
+        dWo[i * 59 + j + 2] = c$02;
+        dWo[i * 59 + j + 3] = c$03;
+        dWo[(i + 1) * 59 + j] = c$10;
+        dWo[(i + 1) * 59 + j + 1] = c$11;
+        dWo[(i + 1) * 59 + j + 2] = c$12;
+        dWo[(i + 1) * 59 + j + 3] = c$13;
+        dWo[(i + 2) * 59 + j] = c$20;
+        dWo[(i + 2) * 59 + j + 1] = c$21;
+        dWo[(i + 2) * 59 + j + 2] = c$22;
+        dWo[(i + 2) * 59 + j + 3] = c$23;
       }
-      for (let i_12 = 0; i_12 < n; i_12++)
-        for (let j_15 = 0; j_15 < 32; j_15++) part[(i_12 * 64 + t) * 32 + j_15] = dx_t[i_12 * 32 + j_15]!;
-      for (let k_10 = 0; k_10 < n * 128; k_10++) dh[k_10] = dh_2[k_10]!;
-      for (let k_11 = 0; k_11 < n * 128; k_11++) dc[k_11] = dc_2[k_11]!;
-      for (let k_12 = 0; k_12 < 16384; k_12++) dlstm_Wih[k_12] = add[k_12]!;
-      for (let k_13 = 0; k_13 < 512; k_13++) dlstm_bih[k_13] = add_2[k_13]!;
-      for (let k_14 = 0; k_14 < 65536; k_14++) dlstm_Whh[k_14] = add_3[k_14]!;
-      for (let k_15 = 0; k_15 < 512; k_15++) dlstm_bhh[k_15] = add_4[k_15]!;
-      for (let k_16 = 0; k_16 < 7552; k_16++) dWo[k_16] = add_5[k_16]!;
-      for (let k_17 = 0; k_17 < 59; k_17++) dbo[k_17] = add_6[k_17]!;
+      for (; j < 59; j++) {
+        let c$00 = 0;
+        let c$10 = 0;
+        let c$20 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_next_steps[i + k * 128]!;
+          const a$1 = h_next_steps[i + k * 128 + 1]!;
+          const a$2 = h_next_steps[i + k * 128 + 2]!;
+          const b$0 = g1[k * 59 + j]!;
+          c$00 += a$0 * b$0;
+          c$10 += a$1 * b$0;
+          c$20 += a$2 * b$0;
+        }
+        dWo[i * 59 + j] = c$00;
+        dWo[(i + 1) * 59 + j] = c$10;
+        dWo[(i + 2) * 59 + j] = c$20;
+      }
+    }
+    for (; i < 128; i++) {
+      let j = 0;
+      for (; j + 3 < 59; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_next_steps[i + k * 128]!;
+          const b$0 = g1[k * 59 + j]!;
+          const b$1 = g1[k * 59 + j + 1]!;
+          const b$2 = g1[k * 59 + j + 2]!;
+          const b$3 = g1[k * 59 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dWo[i * 59 + j] = c$00;
+        dWo[i * 59 + j + 1] = c$01;
+        dWo[i * 59 + j + 2] = c$02;
+        dWo[i * 59 + j + 3] = c$03;
+      }
+      for (; j < 59; j++) {
+        let c$00 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = h_next_steps[i + k * 128]!;
+          const b$0 = g1[k * 59 + j]!;
+          c$00 += a$0 * b$0;
+        }
+        dWo[i * 59 + j] = c$00;
+      }
     }
   }
   // dE = scatterAdd(part, chars)   (gather', model.ts:26:36)
@@ -1444,6 +1323,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           dE[row * 32 + i2]! += part[i0_2 * 2048 + i1_2 * 32 + i2]!;
         }
       }
+    }
+  }
+  sum_3.fill(0);
+  dlstm_bih.fill(0);
+  sum_4.fill(0);
+  dbo.fill(0);
+  for (let i = 0; i < n; i++) {
+    // sum_3 = Σ_axis1 dgates_steps   (model.ts:26:18)
+    for (let j = 0; j < 64; j++) {
+      for (let k = 0; k < 512; k++) {
+        sum_3[i * 512 + k]! += dgates_steps[i * 32768 + j * 512 + k]!;
+      }
+    }
+    // dlstm.bih = Σ_rows sum_3   (model.ts:26:18)
+    for (let j = 0; j < 512; j++) {
+      dlstm_bih[j]! += sum_3[i * 512 + j]!;
+    }
+    // sum_4 = Σ_axis1 g1   (model.ts:26:18)
+    for (let j = 0; j < 64; j++) {
+      for (let k = 0; k < 59; k++) {
+        sum_4[i * 59 + k]! += g1[i * 3776 + j * 59 + k]!;
+      }
+    }
+    // dbo = Σ_rows sum_4   (model.ts:26:18)
+    for (let j = 0; j < 59; j++) {
+      dbo[j]! += sum_4[i * 59 + j]!;
     }
   }
   return loss;
@@ -1506,7 +1411,7 @@ export const passes: ModulePasses<
       ws.dlstm_Wih,
       ws.dlstm_Whh,
       ws.dlstm_bih,
-      ws.dlstm_bhh,
+      ws.dlstm_bih,
       ws.dWo,
       ws.dbo,
     ],
