@@ -120,13 +120,16 @@ function hoist(scan: Node, inputs: readonly Node[], shares: readonly Share[]): {
   const gone = new Set(shares.map((s) => s.carry));
   // Each per-step value a sum reads, stacked [batch, T, …]: a step input is its sequence already; any other
   // value becomes a per-step output of the body (once, however many sums read it).
+  // (A value the body already outputs per step — a step input's gradient δₜ — is read from that output.)
   const extra: Node[] = [];
   const stackedAt = new Map<Node, number | Node>();
   const stack = (v: Node): void => {
     if (stackedAt.has(v)) return;
     const j = g.inputs.indexOf(v);
+    const q = g.outputs.findIndex(([, o], i) => i >= k && o === v);
     if (j >= k && j < k + m) stackedAt.set(v, inputs[j]!);
-    else stackedAt.set(v, extra.push(v) - 1);
+    else if (q >= 0) stackedAt.set(v, q - gone.size);
+    else stackedAt.set(v, g.outputs.length - gone.size + extra.push(v) - 1);
   };
   for (const s of shares) {
     if (s.A) stack(s.A);
@@ -145,11 +148,10 @@ function hoist(scan: Node, inputs: readonly Node[], shares: readonly Share[]): {
     steps: kept.slice(k, k + m).filter(Boolean).length,
   };
   const next = make(scanOp, inputs.filter((_, i) => kept[i]), { body: newBody, length, reverse });
-  const stored = g.outputs.length - gone.size;
   const sequence = (v: Node): Node => {
     const at = stackedAt.get(v)!;
     if (typeof at !== "number") return at;
-    const p = part(next, stored + at);
+    const p = part(next, at);
     p.name ??= `${v.name ?? v.op}_steps`;
     return p;
   };

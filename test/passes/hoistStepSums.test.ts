@@ -78,6 +78,22 @@ describe("hoistStepSums", () => {
     const { graph } = optimize(traceModel(rnn));
     expect(body(reverseScan(graph)).carries).toBe(1);
   });
+  it("reads δ from the body's own per-step output when it is already one (the gradient of a step input)", () => {
+    // h ← tanh(xₜ + h·W) with xs = s·V: δₜ is both ∂L/∂xₜ (stored per step for V's gradient) and W's share.
+    const model = () => {
+      const s = d.input("s", [2, 3, 2]);
+      const V = d.param("V", [2, 3], { init: "zeros" });
+      const W = d.param("W", [3, 3], { init: "zeros" });
+      const r = scan((h: Node, x: Node) => ({ carry: d.tanh(d.add(x, d.matmul(h, W))) }), d.zeros([2, 3]), d.matmul(s, V));
+      return { loss: d.sum(d.square(r.carry as Node)) };
+    };
+    const before = beforePass(traceModel(model));
+    const after = hoistStepSums(before).graph;
+    expect(body(reverseScan(after)).graph.outputs).toHaveLength(body(reverseScan(before)).graph.outputs.length - 1); // ∂W's carry gone, nothing added
+    const mm = new Map(after.grads).get("W")!;
+    expect(mm.op === "matmul" && mm.attrs.transA && mm.inputs[1]!.op === "part").toBe(true);
+    checkGradients(model, { inputs: { s: values.inputs.xs }, params: { V: [0.3, -0.6, 0.8, 0.2, 0.1, -0.4], W: values.params.Whh } }, { differentiate: (g) => hoistStepSums(beforePass(g)).graph });
+  });
   it("leaves a forward scan's running sum in its loop (a forward body is wired to its derivative by position)", () => {
     // S ← S + xₜᵀ·hₜ in the model's own scan: the form the pass looks for, in a body that is differentiated.
     const model = () => {
