@@ -647,12 +647,13 @@ function freeMistake(g: Generator, kind: MistakeKind): boolean {
       g.emit(`mul(${a.name}, constant([1, Number.NaN]))`, a.shape, a);
       return true;
     case "matmulRank3": {
+      // A matrix times a sequence (a sequence times a matrix is a product at every position, not a mistake).
       const b = g.operand((v) => float(v) && v.shape.length >= 3 && isStatic(v.shape[v.shape.length - 1]!));
       if (!b) return false;
-      const W = g.param([b.shape[b.shape.length - 1] as number, 2], "W");
+      const W = g.param([2, b.shape[0] === undefined || !isStatic(b.shape[0]) ? 2 : (b.shape[0] as number)], "W");
       g.use("matmul");
       g.wrong(kind, ["GC2001"]);
-      g.emit(`matmul(${b.name}, ${W})`, b.shape, b);
+      g.emit(`matmul(${W}, ${b.name})`, b.shape, b);
       return true;
     }
     default:
