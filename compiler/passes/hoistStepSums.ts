@@ -24,6 +24,7 @@ import { sum } from "../ops/reduce.js";
 import { part, scanOp, type ScanAttrs, type ScanBody } from "../ops/scan.js";
 import { add } from "../ops/math.js";
 import type { Pass } from "./pass.js";
+import { withRoots } from "./rewrite.js";
 
 /** One step's share of a running sum: Aₜᵀ·Dₜ (A present), or Σ_rows Dₜ. */
 interface Share {
@@ -68,6 +69,9 @@ function sharesOf(body: ScanBody): Share[] {
   return shares;
 }
 
+// Not rebuild()'s hook: rebuild makes each node before its hook sees it, and a `part` of the old scan
+// made on the new one would be checked against the new scan's results, which have moved. Here a part
+// is replaced before it is made.
 export const hoistStepSums: Pass = (g) => {
   let changes = 0;
   const ctx = createContext();
@@ -97,19 +101,7 @@ export const hoistStepSums: Pass = (g) => {
       map.set(n, moved.get(n)!.scan);
     }
   });
-  if (changes === 0) return { graph: g, changes };
-  const m = (n: Node) => map.get(n)!;
-  const graph = makeGraph({
-    name: g.name,
-    batchDim: g.batchDim,
-    inputs: g.inputs.map(m),
-    params: g.params.map(m),
-    loss: g.loss ? m(g.loss) : null,
-    outputs: g.outputs.map(([k, v]) => [k, m(v)] as const),
-    grads: g.grads.map(([k, v]) => [k, m(v)] as const),
-    ...(g.updates?.length ? { updates: g.updates.map(([k, v]) => [k, m(v)] as const) } : {}),
-  });
-  return { graph, changes };
+  return changes === 0 ? { graph: g, changes } : { graph: withRoots(g, map), changes };
 };
 
 /** The scan without the hoisted carries, storing the per-step values the sums need; the sums after it. */

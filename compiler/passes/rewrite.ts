@@ -32,8 +32,13 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
       map.set(n, replaced);
     }
   });
+  return { graph: withRoots(g, map), builder: ctx.builder, map };
+}
+
+/** The graph whose roots (inputs, params, loss, outputs, gradients, updates) are g's, each replaced as `map` says. */
+export function withRoots(g: Graph, map: ReadonlyMap<Node, Node>): Graph {
   const m = (n: Node) => map.get(n)!;
-  const graph = makeGraph({
+  return makeGraph({
     name: g.name,
     batchDim: g.batchDim,
     inputs: g.inputs.map(m),
@@ -43,7 +48,6 @@ export function rebuild(g: Graph, hook?: RewriteHook): Rebuilt {
     grads: g.grads.map(([k, v]) => [k, m(v)] as const),
     ...(g.updates?.length ? { updates: g.updates.map(([k, v]) => [k, m(v)] as const) } : {}),
   });
-  return { graph, builder: ctx.builder, map };
 }
 
 /** Runs `fn` with DSL calls adding to `builder` at a fixed location. */
