@@ -47,10 +47,22 @@ describe("reshape, broadcastTo and transpose", () => {
     expect(shapeOf(() => make(reshapeOp, [F([B, 2, 3])], { shape: [B, 6] }))).toEqual([B, 6]);
     expect(inFreshContext(() => make(reshapeOp, [I([2, 3])], { shape: [6] })).dtype).toBe("i");
   });
+  it("reshape's shape argument: an array of positive integers and the batch name, each refusal naming reshape", () => {
+    expect(refusal(() => d.reshape(F([2, 3]), 6 as never))).toBe("GC2007 reshape: shape must be an array, got number");
+    expect(refusal(() => d.reshape(F([2, 3]), [2.5, 2]))).toBe("GC2007 reshape: dimensions must be positive integers, got 2.5");
+    expect(refusal(() => d.reshape(F([2, 3]), [0, 6]))).toBe("GC2007 reshape: dimensions must be positive integers, got 0");
+  });
   it("broadcastTo only adds or stretches dimensions of size 1", () => {
     expect(refusal(() => make(broadcastToOp, [F([2, 3])], { shape: [3, 3] }))).toMatch(/^GC2001 broadcastTo: .*\[2, 3\].*\[3, 3\]/);
     expect(refusal(() => make(broadcastToOp, [F([2, 3])], { shape: [3] }))).toBe("GC2001 broadcastTo: cannot broadcast [2, 3] to [3]");
     expect(shapeOf(() => make(broadcastToOp, [F([1, 3])], { shape: [4, 3] }))).toEqual([4, 3]);
+    inFreshContext(() => {
+      // To its own shape it is the tensor itself (no node); to another shape a node.
+      const x = F([2, 3]);
+      expect(d.broadcastTo(x, [2, 3])).toBe(x);
+      expect(d.broadcastTo(F([1, 3]), [2, 3]).op).toBe("broadcastTo");
+      expect(d.broadcastTo(F([3]), [1, 3]).op).toBe("broadcastTo");
+    });
   });
   it("transpose takes a permutation of all the axes; the identity permutation is the tensor itself", () => {
     const message = (p: string, r: number, s: string) => `GC2001 transpose: transpose: [${p}] is not a permutation of the ${r} axes of ${s}`;
@@ -226,10 +238,26 @@ describe("pick and pickGrad", () => {
     expect(refusal(() => make(pickOp, [F([B, 3]), I([B, 1])], {}))).toBe("GC2001 pick: indices [batch, 1] must have the shape of x's rows [batch]");
     expect(shapeOf(() => make(pickOp, [F([B, 2, 3]), I([B, 2])], {}))).toEqual([B, 2]);
   });
+  it("pickGrad's classes are a positive whole number, and its indices are shaped like the values", () => {
+    for (const classes of ["3", 2.5, 0, -1, null]) {
+      expect(refusal(() => make(pickGradOp, [F([B]), I([B])], { classes }))).toBe(`GC2001 pickGrad: classes must be a positive integer, got ${String(classes)}`);
+    }
+    expect(refusal(() => make(pickGradOp, [F([B, 2]), I([B])], { classes: 3 }))).toBe("GC2001 pickGrad: indices [batch] must have the shape of the values [batch, 2]");
+  });
   it("pickGrad puts each row's value at its index in a row of C", () => {
     const refused = refusal(() => make(pickGradOp, [F([B]), F([B])], { classes: 3 }));
     expect(refused).toBe("GC2001 pickGrad: indices must be integers, got a float tensor [batch]");
     expect(shapeOf(() => make(pickGradOp, [F([B, 2]), I([B, 2])], { classes: 3 }))).toEqual([B, 2, 3]);
+  });
+});
+
+describe("the notation of slices and stopGradient", () => {
+  it("prints Python's slice with its step, sliceGrad as the adjoint's placement, sg(x) in LaTeX", () => {
+    expect(getOp("slice").notation(["x"], { axis: 1, start: 1, end: 5, step: 2 })).toBe("x[:, 1:5:2]");
+    expect(getOp("slice").notation(["x"], { axis: 0, start: 0, end: 3, step: 1 })).toBe("x[0:3]");
+    expect(getOp("sliceGrad").notation(["g"], { axis: 1, start: 1, step: 2, size: 6 })).toBe("(g at [:, 1::2], 0 elsewhere)");
+    expect(getOp("stopGradient").notation(["x"], {})).toBe("sg(x)");
+    expect(getOp("stopGradient").latex!(["x"], {})).toBe("\\operatorname{sg}\\left(x\\right)");
   });
 });
 
