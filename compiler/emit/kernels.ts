@@ -340,7 +340,7 @@ export class KernelEmitter {
         store,
         ...(parts ? { parts: parts.map((p) => (p ? { array: this.store(p) } : null)) } : {}),
         ...(this.env.nested ? { nested: this.env.nested } : {}),
-        ...(this.env.simdGemm && this.env.precision === "f32" ? { simdGemm: this.env.simdGemm } : {}),
+        ...(this.env.simdGemm ? { simdGemm: this.env.simdGemm } : {}), // float32 modules only (pass.ts)
         node: n,
         owner,
         read: (node, index) => this.read(node, index),
@@ -368,7 +368,7 @@ export class KernelEmitter {
       if (lines.constWrite === false) this.constWrite = false;
       return lines;
     }
-    this.constWrite = false;
+    // Lines of their own (after the loop): emit() counts them as not constant writes.
     return { post: ["{", ...lines, "}"], ...(parts ? { writes: parts.filter((p): p is Node => p !== null) } : {}) };
   }
 
