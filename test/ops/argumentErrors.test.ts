@@ -6,19 +6,8 @@ import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { getOp } from "../../compiler/ops/index.js";
-import { isGradcError } from "../../runtime/errors.js";
+import { refusal } from "../helpers/refusal.js";
 import { inFreshContext } from "../passes/util.js";
-
-/** The error `build` throws inside a fresh trace context, as "CODE message". */
-function refusal(build: () => unknown): string {
-  try {
-    inFreshContext(build);
-  } catch (e) {
-    if (isGradcError(e)) return `${e.code} ${e.message}`;
-    throw e;
-  }
-  throw new Error("expected a refusal, but the call succeeded");
-}
 
 const X = () => d.param("X", [2, 3]);
 

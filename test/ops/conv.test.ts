@@ -159,7 +159,8 @@ describe("DSL errors", () => {
   const x = () => d.input("x", ["batch", 6, 6, 3]);
   it.each([
     ["channels differ", () => cv.conv2d(x(), d.param("w", [3, 3, 2, 4])), /GC2001: conv2d: the filters \[3, 3, 2, 4\] expect 2 input channels, the input \[batch, 6, 6, 3\] has 3/],
-    ["the filter does not fit", () => cv.conv2d(x(), d.param("w", [4, 4, 3, 1]), { dilation: 2 }), /GC2001: conv2d: .*does not fit the padded 6×6 input/],
+    ["the filter does not fit", () => cv.conv2d(x(), d.param("w", [4, 4, 3, 1]), { dilation: 2 }), /GC2001: conv2d: input \[batch, 6, 6, 3\], filters \[4, 4, 3, 1\]: the 4×4 filter \(dilation 2×2\) does not fit the padded 6×6 input/],
+    ["filters of rank 3", () => cv.conv2d(x(), d.param("w", [3, 3, 3])), /GC2001: conv2d: the filters must be a rank-4 NHWC tensor with static dimensions, got \[3, 3, 3\]/],
     ["not NHWC", () => cv.conv2d(d.input("x", ["batch", 36]), d.param("w", [3, 3, 1, 1])), /GC2001: conv2d: the input must be a rank-4 NHWC tensor/],
     ["a bad stride", () => cv.conv2d(x(), d.param("w", [3, 3, 3, 1]), { stride: 0 }), /GC2007: conv2d stride must be an integer ≥ 1/],
     ["a bad padding", () => cv.conv2d(x(), d.param("w", [3, 3, 3, 1]), { padding: "full" as never }), /GC2007: conv2d padding/],
@@ -181,5 +182,18 @@ describe("notation", () => {
       return [cv.conv2d(X, K), cv.conv2d(X, K, { stride: 2, padding: 1 }), cv.maxPool2d(X, { size: 2 }), cv.avgPool2d(X, { size: 3, stride: 1, padding: 1 })];
     });
     expect(result.map(note)).toEqual(["X ⊛ K", "X ⊛ K (stride 2, pad 1)", "maxPool2×2(X)", "avgPool3×3(X; stride 1, pad 1)"]);
+  });
+  it("writes a geometry that differs between the axes per axis, and uneven padding side by side", () => {
+    const { result } = inContext(() => {
+      const X = d.param("X", [1, 6, 6, 2]), K = d.param("K", [3, 3, 2, 4]), K24 = d.param("K24", [2, 4, 2, 4]);
+      return [
+        cv.conv2d(X, K, { stride: [1, 2], padding: [0, 1], dilation: [2, 1] }),
+        cv.conv2d(X, K, { stride: [2, 1], dilation: [1, 2] }),
+        cv.conv2d(X, K24, { padding: "same" }), // 1 and 3 rows of padding: the extra one at the bottom, right
+        conv2dWithAttrs(X, K, { stride: [1, 1], padding: [1, 0, 0, 0], dilation: [1, 1] }), // only the top
+        cv.maxPool2d(X, { size: [2, 4], stride: [2, 1], padding: [1, 0] }),
+      ];
+    });
+    expect(result.map(note)).toEqual(["X ⊛ K (stride 1×2, pad 0×1, dilation 2×1)", "X ⊛ K (stride 2×1, dilation 1×2)", "X ⊛ K24 (pad 0,1,1,2)", "X ⊛ K (pad 1,0,0,0)", "maxPool2×4(X; stride 2×1, pad 1×0)"]);
   });
 });

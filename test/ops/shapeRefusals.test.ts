@@ -16,19 +16,8 @@ import { broadcastToOp, reshapeOp, transposeOp } from "../../compiler/ops/layout
 import { matmulOp } from "../../compiler/ops/matmul.js";
 import { pickGradOp, pickOp } from "../../compiler/ops/pick.js";
 import { sliceGradOp, sliceOp } from "../../compiler/ops/slice.js";
-import { isGradcError } from "../../runtime/errors.js";
+import { refusal } from "../helpers/refusal.js";
 import { inFreshContext } from "../passes/util.js";
-
-/** The error `build` throws inside a fresh trace context, as "CODE message". */
-function refusal(build: () => unknown): string {
-  try {
-    inFreshContext(build);
-  } catch (e) {
-    if (isGradcError(e)) return `${e.code} ${e.message}`;
-    throw e;
-  }
-  throw new Error("expected a refusal, but the call succeeded");
-}
 
 /** The shape `build`'s result has, built in a fresh trace context. */
 const shapeOf = (build: () => Node) => inFreshContext(build).shape;
