@@ -46,7 +46,7 @@ export const transposeOp = defineOp({
   shape: ([x], { perm }) => {
     const p = perm as number[];
     if (p.length !== x!.shape.length || [...p].sort().some((v, i) => v !== i)) {
-      throw new ShapeError(`transpose: [${p.join(", ")}] is not a permutation of the ${x!.shape.length} axes of ${formatShape(x!.shape)}`);
+      throw new ShapeError(`[${p.join(", ")}] is not a permutation of the ${x!.shape.length} axes of ${formatShape(x!.shape)}`);
     }
     return p.map((i) => x!.shape[i]!);
   },

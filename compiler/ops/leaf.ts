@@ -43,6 +43,8 @@ export const dimOp = defineOp({
   notation: () => "N",
 });
 
+/** A constant as notation shows it: an integer exactly, others to 6 significant digits (tiny ones as 1.000e-4). */
 export function formatNumber(v: number): string {
-  return Number.isInteger(v) || Math.abs(v) >= 1e-3 ? String(+v.toPrecision(6)) : v.toExponential(3);
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 1e-3 ? String(+v.toPrecision(6)) : v.toExponential(3);
 }

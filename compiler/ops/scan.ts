@@ -43,10 +43,10 @@ export const scanOp = defineOp({
   shape(inputs, a) {
     const { body, length } = a as unknown as ScanAttrs;
     const ph = body.graph.inputs;
-    if (inputs.length !== ph.length) throw new ShapeError(`scan: ${inputs.length} inputs for a body of ${ph.length}`);
+    if (inputs.length !== ph.length) throw new ShapeError(`${inputs.length} inputs for a body of ${ph.length}`);
     inputs.forEach((x, k) => {
       const want = k >= body.carries && k < body.carries + body.steps ? stacked(ph[k]!.shape, length) : ph[k]!.shape;
-      if (!sameShape(x.shape, want)) throw new ShapeError(`scan: input ${k} has shape ${formatShape(x.shape)}, the body needs ${formatShape(want)}`);
+      if (!sameShape(x.shape, want)) throw new ShapeError(`input ${k} has shape ${formatShape(x.shape)}, the body needs ${formatShape(want)}`);
     });
     return [];
   },

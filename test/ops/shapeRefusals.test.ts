@@ -54,7 +54,7 @@ describe("reshape, broadcastTo and transpose", () => {
     });
   });
   it("transpose takes a permutation of all the axes; the identity permutation is the tensor itself", () => {
-    const message = (p: string, r: number, s: string) => `GC2001 transpose: transpose: [${p}] is not a permutation of the ${r} axes of ${s}`;
+    const message = (p: string, r: number, s: string) => `GC2001 transpose: [${p}] is not a permutation of the ${r} axes of ${s}`;
     expect(refusal(() => make(transposeOp, [F([2, 3])], { perm: [0] }))).toBe(message("0", 2, "[2, 3]"));
     expect(refusal(() => make(transposeOp, [F([2, 3])], { perm: [0, 1, 2] }))).toBe(message("0, 1, 2", 2, "[2, 3]"));
     expect(refusal(() => make(transposeOp, [F([2, 3])], { perm: [0, 0] }))).toBe(message("0, 0", 2, "[2, 3]"));
