@@ -30,7 +30,7 @@ export const matmulOp = defineOp({
       return [...a!.shape.slice(0, -1), n];
     }
     if (ra > 2 && transA) {
-      if (rb !== ra || transB || !sameShape(a!.shape.slice(0, -1), b!.shape.slice(0, -1))) {
+      if (transB || !sameShape(a!.shape.slice(0, -1), b!.shape.slice(0, -1))) { // same leading axes: same rank
         throw new ShapeError(`a sum over positions ${formatShape(a!.shape)}ᵀ · D needs D of the same leading axes, not transposed, got ${formatShape(b!.shape)}${transB ? "ᵀ" : ""}`);
       }
       return [a!.shape[ra - 1]!, b!.shape[rb - 1]!];

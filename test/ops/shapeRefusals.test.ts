@@ -96,6 +96,8 @@ describe("matmul", () => {
     expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([B, 2, 5])], { transA: true, transB: false }))).toBe(sum("[batch, 2, 5]"));
     expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([3, 5])], { transA: true, transB: false }))).toBe(sum("[3, 5]"));
     expect(refusal(() => make(matmulOp, [F([B, 3, 4]), F([B, 3, 5])], { transA: true, transB: true }))).toBe(sum("[batch, 3, 5]", "ᵀ"));
+    // Two sequences multiply only as a sum over positions (transA): position by position, a sequence times a sequence is not a product here.
+    expect(refusal(() => make(matmulOp, [F([2, 3, 4]), F([4, 5, 6])], { transA: false, transB: false }))).toBe("GC2001 matmul: expects matrices (or a vector and a matrix, or a sequence and a matrix), got [2, 3, 4] and [4, 5, 6]");
   });
   it("a sequence's product in the reference interpreter: every position's row times W, and the sum over positions", () => {
     const x = { shape: [2, 2, 3], data: Float64Array.from({ length: 12 }, (_, k) => k + 1) };
