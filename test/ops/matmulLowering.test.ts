@@ -17,6 +17,8 @@ interface Case {
   readonly W: number[];
   readonly A?: number[];
   readonly u?: Dim[];
+  /** x holds integers (an Int32Array in both precisions). */
+  readonly xInt?: boolean;
   readonly build: Build;
   /** Marks the forward pass must contain, per precision (a mark for both when given once). */
   readonly has: Partial<Record<"f32" | "f64" | "both", (string | RegExp)[]>>;
@@ -94,12 +96,39 @@ const cases: Case[] = [
     lacks: { both: [simd, blocked, contractionLoop] },
   },
   {
+    name: "A[64,12]·W[12,5] (static, K > 8): the large product, though N ≤ 8",
+    x: [B, 5],
+    W: [12, 5],
+    A: [64, 12],
+    build: (v) => d.mul(v.x, d.sum(d.matmul(v.A, v.W), 0)),
+    has: { f64: [blocked], f32: [/\.product\(64, 5, 12, A, 12, 1, W, 5\)/] },
+    lacks: { f64: [simd], f32: [blocked] },
+  },
+  {
+    name: "A[64,8]·W[8,12] (static, N > 8): the large product, though K ≤ 8",
+    x: [B, 12],
+    W: [8, 12],
+    A: [64, 8],
+    build: (v) => d.mul(v.x, d.sum(d.matmul(v.A, v.W), 0)),
+    has: { f64: [blocked], f32: [/\.product\(64, 12, 8, A, 8, 1, W, 12\)/] },
+    lacks: { f64: [simd], f32: [blocked] },
+  },
+  {
     name: "x[batch,40]·W[40,24]: the large product (blocked in float64, SIMD in float32)",
     x: [B, 40],
     W: [40, 24],
     build: (v) => d.matmul(v.x, v.W),
     has: { f64: [blocked], f32: [/\.product\(n, 24, 40, x, 40, 1, W, 24\)/] },
     lacks: { f64: [simd], f32: [blocked] },
+  },
+  {
+    name: "an integer k[batch,40]·W[40,24]: the blocked loop nest in float32 too (the SIMD product takes float32 arrays)",
+    x: [B, 40],
+    xInt: true,
+    W: [40, 24],
+    build: (v) => d.matmul(v.x, v.W),
+    has: { both: [blocked] },
+    lacks: { both: [simd] },
   },
   {
     name: "a sequence x[batch,3,4]·W[4,5]: the large product however small, over n·3 rows",
@@ -111,6 +140,15 @@ const cases: Case[] = [
       f32: [/\.product\(n \* 3, 5, 4, x, 4, 1, W, 5\)/],
     },
     lacks: { f64: [simd] },
+  },
+  {
+    name: "an integer sequence k[batch,3,4]·W[4,5]: the blocked loop nest over n·3 rows in float32 too",
+    x: [B, 3, 4],
+    xInt: true,
+    W: [4, 5],
+    build: (v) => d.matmul(v.x, v.W),
+    has: { both: [/for \(; i < n \* 3; i\+\+\)/] },
+    lacks: { both: [simd] },
   },
   {
     name: "xᵀ·u [3,4] (12 sums): a contraction over the batch in scalar locals",
@@ -145,7 +183,7 @@ describe("each matmul takes its loop nest", () => {
     for (const dtype of ["f64", "f32"] as const) {
       it(`${c.name} (${dtype})`, async () => {
         const def = model("product", () => {
-          const x = d.input("x", c.x);
+          const x = d.input("x", c.x, c.xInt ? { dtype: "int" } : {});
           const u = d.input("u", c.u ?? [B, 1]);
           const W = d.param("W", c.W);
           const A = d.param("A", c.A ?? [1, 1]);
