@@ -67,7 +67,7 @@ const cases: Case[] = [
         /for \(let j = 0; j < 11; j\+\+\) \w+\[cRow\w* \+ j\]! \+= aik \* W\[bRow \+ j\]!;/,
       ],
     },
-    lacks: { both: [simd, blocked] },
+    lacks: { both: [simd, blocked, /const acc\w* = /] }, // stored as it is summed: no epilogue loop
   },
   {
     name: "x[batch,3]·W[11,3]ᵀ: dot products",
