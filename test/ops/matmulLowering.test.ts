@@ -151,6 +151,17 @@ const cases: Case[] = [
     lacks: { both: [simd] },
   },
   {
+    name: "h·hᵀ [batch,batch] with h [batch,520]: the large product, in float64 blocked over rows and columns of run-time bounds",
+    x: [B, 1],
+    W: [1, 520],
+    build: (v) => {
+      const h = d.tanh(d.matmul(v.x, v.W));
+      return d.matmul(h, h, { transB: true });
+    },
+    has: { f64: [/for \(; i \+ 2 < n; i \+= 3\) \{/, /for \(; j \+ 3 < n; j \+= 4\) \{/, /for \(; j < n; j\+\+\) \{/], f32: [/\.product\(n, n, 520, /] },
+    lacks: { f64: [simd] },
+  },
+  {
     name: "xᵀ·u [3,4] (12 sums): a contraction over the batch in scalar locals",
     x: [B, 3],
     W: [1, 1],
