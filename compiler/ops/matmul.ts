@@ -14,7 +14,7 @@ import type { Node } from "../ir/node.js";
 import { batchDims, formatShape, sameShape, ShapeError, staticPart } from "../ir/shape.js";
 import { affine } from "./affine.js";
 import { tensorOf, type Operand, type Tensor } from "./build.js";
-import { bound, dim, isBatch, scaledByBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
+import { bound, isBatch, scaledByBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
 import { reshape } from "./layout.js";
 import { defineOp, element, texParen, type KernelContext, type KernelParts } from "./op.js";
 
@@ -135,11 +135,11 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
   const staticWork = [M, N, K].reduce<number>((w, d) => (typeof d === "number" ? w * d : w), 1);
   // An operand of rank > 2 (a sequence's positions as rows) takes the large product whatever its size: its
   // rows (batch·T) are not the pass's batch loop.
-  if (a.shape.length > 2) return { post: ctx.simdGemm && mm.inputs.every((x) => x.dtype === "f") ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx), constWrite: false };
+  if (a.shape.length > 2) return { post: ctx.simdGemm && mm.inputs.every((x) => x.dtype === "f") ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx) };
   if (staticWork >= GEMM_WORK && !(typeof K === "number" && K <= REGISTER_COLUMNS && typeof N === "number" && N <= REGISTER_COLUMNS)) {
     // float32: the runtime's WebAssembly SIMD product; float64: the JS loop nest.
     const floats = mm.inputs.every((x) => x.dtype === "f");
-    return { post: ctx.simdGemm && floats ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx), constWrite: false };
+    return { post: ctx.simdGemm && floats ? simdGemm(ctx, ctx.simdGemm) : gemm(ctx) };
   }
   if (typeof K === "number" && typeof N === "number" && N <= REGISTER_COLUMNS) {
     // Few columns: one scalar accumulator per column; a short contraction is written out in full.
@@ -184,7 +184,7 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
   }
   if (typeof K === "number" && typeof N === "number" && !transB) {
     // Many columns: C's row accumulates a·B[k, :] (contiguous in B and C), then the epilogue.
-    void B("k", "j"); // records the read of B
+    const Bn = ctx.inputs[1]!.array; // B's rows are read flat (bRow + j), and so recorded
     // C's row is written through a loop over j (constWrite: false)
     return {
       ...rows((i) => {
@@ -195,7 +195,7 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
           `for (let k = 0; k < ${K}; k++) {`,
           `const aik = ${A(i, "k")};`,
           `const bRow = ${affine([["k", N]])};`,
-          `for (let j = 0; j < ${N}; j++) ${element(C, `${cRow} + j`)} += aik * ${element(ctx.array(b), "bRow + j")};`, // B(k, j), row base hoisted
+          `for (let j = 0; j < ${N}; j++) ${element(C, `${cRow} + j`)} += aik * ${element(Bn, "bRow + j")};`, // B(k, j), row base hoisted
           "}",
         ];
         if (owner !== mm) {
@@ -220,37 +220,43 @@ function lowerMatmul(ctx: KernelContext): KernelParts {
   });
 }
 
+/** A size of a large product as code (`32`, `n`, `n * 32`) and its compile-time value (null: it holds n). */
+interface Extent {
+  readonly code: string;
+  readonly value: number | null;
+}
+
+/** An axis's size. */
+const extentOf = (d: number | string): Extent => (typeof d === "number" ? { code: String(d), value: d } : { code: "n", value: null });
+
+/** The rows of an operand read as a matrix: all its leading axes as one count (a matrix's first axis). */
+function rowsOf(s: readonly (number | string)[]): Extent {
+  const leading = s.slice(0, -1), batch = batchDims(leading), count = staticPart(leading);
+  return { code: scaledByBatch(batch, count), value: batch ? null : count };
+}
+
+/** A size as a stride factor: its value, or its code (affine() puts a compound one in parentheses). */
+const stride = (e: Extent): number | string => e.value ?? e.code;
+
 /**
- * A large matmul's operands as strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) = B[k·sBk + j·sBj]; records the
- * reads. M, N and K are loop bounds as code: a number, `n`, or the rows of an operand of rank > 2
- * (`n * 32`: all its leading axes). `at(i, j)` is C's element (i, j) as an index of C's shape.
+ * A large matmul's operands as flat arrays with strides: A(i, k) = A[i·sAi + k·sAk], B(k, j) =
+ * B[k·sBk + j·sBj]. Taking the arrays through the kernel's input refs records the reads as flat (at
+ * positions the emitter cannot see): the product runs after the pass's batch loop, so only which
+ * arrays it reads matters. `at(i, j)` is C's element (i, j) as an index of C's shape.
  */
 function operands(ctx: KernelContext) {
   const mm = ctx.node;
-  const [a, b] = mm.inputs as [Node, Node];
+  const [a, b] = [ctx.inputs[0]!.array, ctx.inputs[1]!.array];
+  const [x] = mm.inputs as [Node, Node];
   const { transA, transB } = mm.attrs as { transA: boolean; transB: boolean };
-  const [rows, cols] = [leadingRows(a.shape), a.shape[a.shape.length - 1]!];
+  const [rows, cols] = [rowsOf(x.shape), extentOf(x.shape[x.shape.length - 1]!)];
   const [M, K] = transA ? [cols, rows] : [rows, cols];
-  const N = mm.shape[mm.shape.length - 1]!;
-  const [sAi, sAk] = transA ? [1, dim(M as number | string)] : [dim(K as number | string), 1];
-  const [sBk, sBj] = transB ? [1, dim(K as number | string)] : [dim(N), 1];
-  // Records the reads (batch rows vary: never row-local); an operand of rank > 2 is read at its rows' last axis.
-  const varying = (x: Node, last: string) => x.shape.map((_, d) => (d === x.shape.length - 1 ? last : "k"));
-  void ctx.read(a, a.shape.length > 2 ? varying(a, "i") : transA ? ["k", "i"] : ["i", "k"]);
-  void ctx.read(b, b.shape.length > 2 ? varying(b, "j") : transB ? ["j", "k"] : ["k", "j"]);
-  const at = (i: string, j: string): (string | number)[] => (mm.shape.length > 2 ? [...rowIndex(mm.shape, i), j] : [i, j]);
-  return { a, b, M: loopBound(M), N: bound(N), K: loopBound(K), sAi, sAk, sBk, sBj, at };
+  const N = extentOf(mm.shape[mm.shape.length - 1]!);
+  const [sAi, sAk] = transA ? [1, stride(M)] : [stride(K), 1];
+  const [sBk, sBj] = transB ? [1, stride(K)] : [stride(N), 1];
+  const at = (i: string, j: string): (string | number)[] => [...rowIndex(mm.shape, i), j];
+  return { a, b, M, N, K, sAi, sAk, sBk, sBj, at };
 }
-
-/** The rows of an operand read as a matrix: its first axis (2-D), or all its leading axes as one count. */
-function leadingRows(s: readonly (number | string)[]): number | string {
-  if (s.length === 2) return s[0]!;
-  const leading = s.slice(0, -1), batch = batchDims(leading);
-  return batch ? scaledByBatch(batch, staticPart(leading)) : staticPart(leading);
-}
-
-/** A loop bound as code: a number, the batch size `n`, or a count of rows already written as code. */
-const loopBound = (d: number | string): string => (typeof d === "number" ? String(d) : d === "n" || /[ *]/.test(d) ? d : bound(d));
 
 /**
  * Row r of a tensor's leading axes as an index of its shape: r at the last leading axis that is not 1 (its
@@ -271,15 +277,15 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
   const { owner, node: mm } = ctx;
   const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
   const at = ctx.local("at"), mem = ctx.local("mem");
-  const acc = element(mem, affine([[at, 1], ["i", dim(mm.shape[mm.shape.length - 1]!)], ["j", 1]]));
+  const acc = element(mem, affine([[at, 1], ["i", stride(N)], ["j", 1]]));
   const store = (): string[] => ctx.epilogue(cAt("i", "j"), acc, "");
   return [
     "{",
     `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
-    `const ${at} = ${engine}.product(${M}, ${N}, ${K}, ${ctx.array(a)}, ${sAi}, ${sAk}, ${ctx.array(b)}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
+    `const ${at} = ${engine}.product(${M.code}, ${N.code}, ${K.code}, ${a}, ${sAi}, ${sAk}, ${b}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
     `const ${mem} = ${engine}.mem;`,
-    `for (let i = 0; i < ${M}; i++) {`,
-    `for (let j = 0; j < ${N}; j++) {`,
+    `for (let i = 0; i < ${M.code}; i++) {`,
+    `for (let j = 0; j < ${N.code}; j++) {`,
     ...store(),
     "}",
     "}",
@@ -296,15 +302,14 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
  */
 function gemm(ctx: KernelContext): string[] {
   const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
-  const An = ctx.array(a), Bn = ctx.array(b);
-  const known = (d: string): number | null => (/^\d+$/.test(d) ? Number(d) : null);
-  const [Ms, Ns] = [known(M), known(N)];
+  const [An, Bn] = [a, b];
+  const [Ms, Ns] = [M.value, N.value];
   const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
   const block = (rows: number, cols: number): string[] => {
     const acc = (r: number, c: number) => gemmLocal("c", `${r}${c}`);
     const lines: string[] = [];
     for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = 0`).join(", ")};`);
-    lines.push(`for (let k = 0; k < ${K}; k++) {`);
+    lines.push(`for (let k = 0; k < ${K.code}; k++) {`);
     for (let r = 0; r < rows; r++) lines.push(`const ${gemmLocal("a", r)} = ${element(An, affine([["i", sAi], [r, sAi], ["k", sAk]]))};`);
     for (let c = 0; c < cols; c++) lines.push(`const ${gemmLocal("b", c)} = ${element(Bn, affine([["k", sBk], ["j", sBj], [c, sBj]]))};`);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) lines.push(`${acc(r, c)} += ${gemmLocal("a", r)} * ${gemmLocal("b", c)};`);
@@ -318,13 +323,13 @@ function gemm(ctx: KernelContext): string[] {
   const R = ctx.gemmBlock?.rows ?? GEMM_ROWS, C = ctx.gemmBlock?.cols ?? GEMM_COLS;
   const columns = (rows: number): string[] => {
     const out = ["let j = 0;"];
-    if (Ns === null || Ns >= C) out.push(`for (; j + ${C - 1} < ${N}; j += ${C}) {`, ...block(rows, C), "}");
-    if (Ns === null || Ns % C) out.push(`for (; j < ${N}; j++) {`, ...block(rows, 1), "}");
+    if (Ns === null || Ns >= C) out.push(`for (; j + ${C - 1} < ${N.code}; j += ${C}) {`, ...block(rows, C), "}");
+    if (Ns === null || Ns % C) out.push(`for (; j < ${N.code}; j++) {`, ...block(rows, 1), "}");
     return out;
   };
   const out = ["{", "let i = 0;"];
-  if (Ms === null || Ms >= R) out.push(`for (; i + ${R - 1} < ${M}; i += ${R}) {`, ...columns(R), "}");
-  if (Ms === null || Ms % R) out.push(`for (; i < ${M}; i++) {`, ...columns(1), "}");
+  if (Ms === null || Ms >= R) out.push(`for (; i + ${R - 1} < ${M.code}; i += ${R}) {`, ...columns(R), "}");
+  if (Ms === null || Ms % R) out.push(`for (; i < ${M.code}; i++) {`, ...columns(1), "}");
   out.push("}");
   return out;
 }

@@ -114,6 +114,14 @@ const cases: Case[] = [
     lacks: { f64: [simd], f32: [blocked] },
   },
   {
+    name: "x[batch,32]·W[32,16] (512 multiply-adds a row, the threshold): the large product",
+    x: [B, 32],
+    W: [32, 16],
+    build: (v) => d.matmul(v.x, v.W),
+    has: { f64: [blocked], f32: [/\.product\(n, 16, 32, x, 32, 1, W, 16\)/] },
+    lacks: { f64: [simd], f32: [blocked] },
+  },
+  {
     name: "x[batch,40]·W[40,24]: the large product (blocked in float64, SIMD in float32)",
     x: [B, 40],
     W: [40, 24],

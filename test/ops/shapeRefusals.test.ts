@@ -85,6 +85,8 @@ describe("matmul", () => {
     const notMatrices = (a: string, b: string) => `GC2001 matmul: expects matrices (or a vector and a matrix, or a sequence and a matrix), got ${a} and ${b}`;
     expect(refusal(() => make(matmulOp, [F([2, 3]), F([3])], { transA: false, transB: false }))).toBe(notMatrices("[2, 3]", "[3]"));
     expect(refusal(() => make(matmulOp, [F([3, 2]), F([2, 3, 5])], { transA: false, transB: false }))).toBe(notMatrices("[3, 2]", "[2, 3, 5]"));
+    // A vector is a matrix only through the DSL (which reshapes it); the op itself takes none.
+    expect(refusal(() => make(matmulOp, [F([3]), F([3, 5])], { transA: false, transB: false }))).toBe(notMatrices("[3]", "[3, 5]"));
   });
   it("a sequence [..., K] times a matrix is multiplied at every position; with transA two sequences sum over them", () => {
     expect(shapeOf(() => make(matmulOp, [F([B, 3, 4]), F([4, 5])], { transA: false, transB: false }))).toEqual([B, 3, 5]);
