@@ -301,8 +301,7 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
  * activation derivative of a backward matmul) and is stored once.
  */
 function gemm(ctx: KernelContext): string[] {
-  const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
-  const [An, Bn] = [a, b];
+  const { a: An, b: Bn, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
   const [Ms, Ns] = [M.value, N.value];
   const at = (v: string, r: number) => (r ? `${v} + ${r}` : v);
   const block = (rows: number, cols: number): string[] => {
