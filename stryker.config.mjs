@@ -72,6 +72,9 @@ for (const [base, byName] of Object.entries(groups)) {
     targets[`${base}-${name}`] = { ...targets[base], mutate: files.map((f) => `compiler/${base}/${f}.ts`) };
   }
 }
+// The formatter's own test compares its fast path with prettier on random statements and whole modules
+// (without it, a first run found 177 of its first 206 mutants reached by no test of the emit target).
+targets["emit-lines"].testFiles = [...targets["emit-lines"].testFiles, "test/emit/format.test.ts"];
 export const targetNames = Object.keys(targets);
 const target = process.env.GRADC_MUTATE ?? "runtime";
 if (!targets[target]) throw new Error(`GRADC_MUTATE must be one of ${Object.keys(targets).join(", ")}, got ${target}`);
