@@ -50,8 +50,8 @@ interface Run {
   readonly lines: readonly string[];
 }
 
-/** Prettier's output with the plain runs formatted here, or null when that cannot be trusted. */
-async function formatAround(source: string): Promise<string | null> {
+/** Prettier's output with the plain runs formatted here, or null when that cannot be trusted (exported for the test that it is taken). */
+export async function formatAround(source: string): Promise<string | null> {
   if (source.includes(PLACEHOLDER)) return null;
   const lines = source.split("\n");
   const runs = plainRuns(lines);
