@@ -119,6 +119,8 @@ function printBare(e: Expr): string {
       return `${e.op}${print(e.arg, e, "argument")}`;
     case "update":
       return `${print(e.arg, e, "argument")}${e.op}`;
+    case "nonNull":
+      return `${print(e.arg, e, "object")}!`;
     case "binary":
       return `${print(e.left, e, "left")} ${e.op} ${print(e.right, e, "right")}`;
     case "conditional":

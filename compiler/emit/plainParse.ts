@@ -11,6 +11,8 @@ export type Expr =
   | { readonly type: "member"; readonly object: Expr; readonly property: string }
   | { readonly type: "index"; readonly object: Expr; readonly index: Expr }
   | { readonly type: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
+  /** TypeScript's non-null assertion `x[i]!`: every element read of a kernel has one (ops/op.ts element). */
+  | { readonly type: "nonNull"; readonly arg: Expr }
   | { readonly type: "unary"; readonly op: string; readonly arg: Expr }
   | { readonly type: "update"; readonly op: "++" | "--"; readonly arg: Expr }
   | { readonly type: "binary"; readonly op: string; readonly left: Expr; readonly right: Expr }
@@ -140,6 +142,12 @@ export class Parser {
           this.expect(")");
         }
         e = { type: "call", callee: e, args };
+      } else if (this.peek() === "!") {
+        // After an operand, `!` can only be the non-null assertion (a prefix `!` starts an operand);
+        // taken on a name, member, element or call only, which need no parentheses before it.
+        if (e.type !== "name" && e.type !== "member" && e.type !== "index" && e.type !== "call") refuse();
+        this.at++;
+        e = { type: "nonNull", arg: e };
       } else if (this.peek() === "++" || this.peek() === "--") {
         if (e.type !== "name") refuse();
         e = { type: "update", op: this.next() as "++" | "--", arg: e };
@@ -165,7 +173,7 @@ export class Parser {
     const target = this.expression();
     const op = this.peek();
     if (op !== undefined && ASSIGNMENT.has(op)) {
-      if (target.type !== "name" && target.type !== "member" && target.type !== "index") refuse();
+      if (target.type !== "name" && target.type !== "member" && target.type !== "index" && target.type !== "nonNull") refuse();
       this.at++;
       return { target, op, assigned: this.expression() };
     }
