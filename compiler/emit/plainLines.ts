@@ -3,7 +3,8 @@
 // A deep model's module is megabytes of lines such as `const h1_0 = add_0 > 0 ? add_0 : 0;`, and
 // prettier (parse, then print) costs about 3 µs per byte of it: most of the compile time. These lines
 // use a small part of the language — declarations, assignments, for and if headers, calls, members,
-// indexing, unary, binary and conditional operators on names and numbers — and for that part
+// indexing, the non-null assertion of every element read (`x[i]!`), unary, binary and conditional
+// operators on names and numbers — and for that part
 // prettier's output is simple: one statement per line at its block's indentation, single spaces
 // around operators, the parentheses its rules keep (needs-parens.js, shouldFlatten), numbers as
 // written when already in its normal form. `plainLine` parses one emitted line of that kind and

@@ -1,7 +1,8 @@
 // The parser of ./plainLines.ts: one emitted line of kernel code as tokens, then as an expression tree
-// (names, numbers, members, indexing, calls, unary, binary and conditional operators), with prettier's
-// operator precedence. Anything outside that small part of the language is refused (Refused), and the
-// line is left to prettier.
+// (names, numbers, members, indexing, calls, non-null assertions, unary, binary and conditional
+// operators), with prettier's operator precedence. Anything outside that small part of the language
+// is refused (Refused), and the line is left to prettier: the output is the same either way, only
+// slower, so test/emit/format.test.ts checks that the lines kernels are made of are accepted.
 
 export type Expr =
   | { readonly type: "name"; readonly name: string }
