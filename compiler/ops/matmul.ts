@@ -227,7 +227,7 @@ interface Extent {
 }
 
 /** An axis's size. */
-const extentOf = (d: number | string): Extent => (typeof d === "number" ? { code: String(d), value: d } : { code: "n", value: null });
+const extentOf = (d: number | string): Extent => ({ code: bound(d), value: typeof d === "number" ? d : null });
 
 /** The rows of an operand read as a matrix: all its leading axes as one count (a matrix's first axis). */
 function rowsOf(s: readonly (number | string)[]): Extent {
