@@ -3,6 +3,7 @@
 import type { Node } from "../ir/node.js";
 import { opOf } from "../ops/op.js";
 import { formatNumber } from "../ops/leaf.js";
+import { notate, notated, type Notated } from "../ops/notate.js";
 
 /**
  * `expanded`: the nodes written out where they are used (inline computations, slices read in place).
@@ -11,16 +12,16 @@ import { formatNumber } from "../ops/leaf.js";
  */
 export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node) => string, top = true): string {
   /** Operations whose operands are being written, innermost last, with the operands done so far. */
-  const open: { readonly node: Node; readonly args: string[] }[] = [];
+  const open: { readonly node: Node; readonly args: Notated[] }[] = [];
   let next: Node | null = n;
   let nextTop = top;
-  let text = "";
+  let text: Notated = notated("");
   for (;;) {
     if (next) {
       const m: Node = next;
       next = null;
-      if (!nextTop && !expanded.has(m)) text = display(m);
-      else if (m.op === "const" && m.attrs.value !== undefined) text = formatNumber(m.attrs.value as number);
+      if (!nextTop && !expanded.has(m)) text = notated(display(m));
+      else if (m.op === "const" && m.attrs.value !== undefined) text = notated(formatNumber(m.attrs.value as number));
       else if (m.op === "reshape" || (m.op === "broadcastTo" && !nextTop)) {
         next = m.inputs[0]!; // a view reads as what it views
         nextTop = false;
@@ -30,11 +31,11 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
         next = m.inputs[0]!;
         nextTop = false;
         continue;
-      } else text = opOf(m).notation([], m.attrs);
+      } else text = notated(opOf(m).notation([], m.attrs));
     }
     // `text` is the next operand of the innermost open operation (or, with none open, the formula).
     const op = open[open.length - 1];
-    if (!op) return text;
+    if (!op) return text.text;
     op.args.push(text);
     if (op.args.length < op.node.inputs.length) {
       next = op.node.inputs[op.args.length]!;
@@ -46,8 +47,11 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
   }
 }
 
-/** An op's notation, with a sum over the batch rows written Σ_rows, as `gradc explain` writes it. */
-function notation(n: Node, args: string[]): string {
-  if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return `Σ_rows ${args[0]}`;
-  return opOf(n).notation(args, n.attrs);
+/**
+ * An op's notation, with a sum over the batch rows written Σ_rows, as `gradc explain` writes it;
+ * written around placeholders (compiler/ops/notate.ts), so a deep formula is not rescanned per operation.
+ */
+function notation(n: Node, args: readonly Notated[]): Notated {
+  if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return { text: `Σ_rows ${args[0]!.text}`, compound: true };
+  return notate(opOf(n).notation, n.attrs, args);
 }

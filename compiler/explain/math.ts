@@ -6,12 +6,15 @@
 import type { Attrs } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
 import { formatNumber } from "../ops/leaf.js";
+import { fillTemplate, isCompound, notationTemplate } from "../ops/notate.js";
 import { texParen } from "../ops/op.js";
 import { translateNotation } from "./texTranslate.js";
 
 export interface MathText {
   readonly text: string;
   readonly tex: string;
+  /** Whether the text is compound, when known from how it was made (applyOp); otherwise scanned. */
+  readonly compound?: boolean;
 }
 
 export const math = (text: string, tex: string): MathText => ({ text, tex });
@@ -22,26 +25,18 @@ export function numberMath(v: number): MathText {
   return math(s, m ? `${m[1]} \\cdot 10^{${Number(m[2])}}` : s);
 }
 
-/** Whether a text operand would be parenthesized by the ops' notation (it has a top-level space). */
-export function isCompound(text: string): boolean {
-  let depth = 0;
-  for (const c of text) {
-    if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c)) depth--;
-    else if (c === " " && depth === 0) return true;
-  }
-  return false;
-}
-
-/** op(args) in both dialects. */
+/**
+ * op(args) in both dialects, the text written around placeholders (compiler/ops/notate.ts: a formula
+ * thousands of operations deep is not rescanned per operation) and the LaTeX translated from the same
+ * template unless the op has its own.
+ */
 export function applyOp(op: string, attrs: Attrs, args: readonly MathText[]): MathText {
   const def = getOp(op);
-  const text = def.notation(args.map((a) => a.text), attrs);
-  if (def.latex) return math(text, def.latex(args.map((a) => a.tex), attrs));
-  // Placeholders shaped like the text operands (a compound one contains a space), so the notation
-  // parenthesizes exactly where it does for the text.
-  const holes = args.map((a, i) => `\u0001${i}${isCompound(a.text) ? " " : ""}\u0002`);
-  return math(text, translateNotation(def.notation(holes, attrs), (i) => args[i]!.tex));
+  const operands = args.map((a) => ({ text: a.text, compound: a.compound ?? isCompound(a.text) }));
+  const template = notationTemplate(def.notation, attrs, operands);
+  const text = fillTemplate(template, (k) => args[k]!.text);
+  const tex = def.latex ? def.latex(args.map((a) => a.tex), attrs) : translateNotation(template, (k) => args[k]!.tex);
+  return { text, tex, compound: isCompound(template) };
 }
 
 /** f'(z) for an activation f: the text `σ(z)` becomes `σ'(z)`. */
@@ -57,5 +52,5 @@ export function derivativeOf(op: string, attrs: Attrs, arg: MathText): MathText 
 
 /** Σ over the batch rows: the textbook's Σ_rows (a bias gradient sums δ over the examples). */
 export function sumRows(arg: MathText): MathText {
-  return math(`Σ_rows ${isCompound(arg.text) ? `(${arg.text})` : arg.text}`, `\\sum_{\\text{rows}} ${texParen(arg.tex)}`);
+  return math(`Σ_rows ${(arg.compound ?? isCompound(arg.text)) ? `(${arg.text})` : arg.text}`, `\\sum_{\\text{rows}} ${texParen(arg.tex)}`);
 }

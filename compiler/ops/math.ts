@@ -3,17 +3,12 @@
 // summed back to the operand's shape (sumTo).
 import type { Node } from "../ir/node.js";
 import { binary, unary } from "./build.js";
+import { isCompound } from "./notate.js";
 import { elementwise, texParen } from "./op.js";
 
 /** Parenthesizes an operand unless it is atomic (no spaces outside brackets). */
 export function paren(s: string): string {
-  let depth = 0;
-  for (const c of s) {
-    if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c)) depth--;
-    else if (c === " " && depth === 0) return `(${s})`;
-  }
-  return s;
+  return isCompound(s) ? `(${s})` : s;
 }
 
 export const addOp = elementwise({
