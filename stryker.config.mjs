@@ -56,7 +56,7 @@ targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts", "runtime/opti
 const groups = {
   ops: {
     conv: ["conv", "convGeometry", "convSimd", "windowLoops", "pool"],
-    core: ["op", "scan", "build", "index", "kernelLoops", "affine", "mode", "leaf"],
+    core: ["op", "scan", "build", "index", "kernelLoops", "affine", "mode", "leaf", "notate"],
     math: ["activations", "math", "compare", "softmax", "crossEntropy", "reduce"],
     shape: ["layout", "gather", "slice", "concat", "pick", "matmul", "customGradient", "stopGradient"],
   },
