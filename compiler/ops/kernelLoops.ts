@@ -44,9 +44,12 @@ export function lin(terms: readonly (readonly [string | number, number])[], cons
   let c = constant;
   const parts: string[] = [];
   for (const [t, k] of terms) {
-    if (k === 0 || t === 0) continue;
+    if (k === 0) continue;
     if (typeof t === "number") c += t * k;
-    else parts.push(k === 1 ? (/^[\w$]+$/.test(t) ? t : `(${t})`) : `${/^[\w$]+$/.test(t) ? t : `(${t})`} * ${k}`);
+    else {
+      const term = /^[\w$]+$/.test(t) ? t : `(${t})`;
+      parts.push(k === 1 ? term : `${term} * ${k}`);
+    }
   }
   let s = parts.join(" + ");
   if (c > 0 || !s) s = s ? `${s} + ${c}` : `${c}`;

@@ -61,6 +61,7 @@ describe("kernelLoops' expression helpers", () => {
     expect(lin([["i", 3], ["j", 1]], 2)).toBe("i * 3 + j + 2");
     expect(lin([["i + 1", 3], ["$k", 1]])).toBe("(i + 1) * 3 + $k");
     expect(lin([["i", 2]], -4)).toBe("i * 2 - 4");
+    expect(lin([["row", 4], ["col", 1]])).toBe("row * 4 + col"); // names of any length need no parentheses
     expect(lin([["i", 0], [0, 7], [2, 3], ["a.b", 1]])).toBe("(a.b) + 6");
     expect(lin([[2, 3]], -6)).toBe("0");
   });

@@ -39,6 +39,18 @@ describe("dropout", () => {
     checkGradients(def, { inputs, params }, { analytic: () => module.lossAndGrad(params, inputs) });
   });
 
+  it("the training pass draws the mask in row-major order, one rng.uniform() per element, in loops named i0, i1", async () => {
+    const { code } = await compileAndImport(dropoutNet(0.3));
+    const lines = code.split("\n").map((l) => l.trim());
+    const draw = lines.findIndex((l) => l.includes("rng.uniform()"));
+    expect(lines.slice(draw - 3, draw + 1)).toEqual([
+      "// v1 = mask_p=0.3", // its notation, as the comment above the kernel shows it
+      "{",
+      "for (let i0 = 0; i0 < n; i0++)",
+      "for (let i1 = 0; i1 < 20; i1++) v1[i0 * 20 + i1] = rng.uniform() < 0.7 ? 1.4285714285714286 : 0;",
+    ]);
+  });
+
   it("forward() and evaluate() pass through; a trainer draws a new mask every step", async () => {
     const { module } = await compileAndImport(dropoutNet(0.5));
     const { module: plain } = await compileAndImport(dropoutNet(0));

@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { formatNumber } from "../../compiler/ops/leaf.js";
 import { texParen } from "../../compiler/ops/op.js";
+import { constOp } from "../../compiler/ops/leaf.js";
+import { dropoutMaskOp, selectOp } from "../../compiler/ops/mode.js";
 
 describe("formatNumber", () => {
   it.each([
@@ -32,5 +34,16 @@ describe("texParen", () => {
     ["x ", "x "],
   ])("%j → %j", (s, tex) => {
     expect(texParen(s)).toBe(tex);
+  });
+});
+
+describe("the notation of ops without operands to write and of the mode ops", () => {
+  it.each([
+    ["a constant tensor: C and its shape", () => constOp.notation([], { values: [1, 2, 3, 4, 5, 6], shape: [2, 3] }), "C[2,3]"],
+    ["a scalar constant: its value", () => constOp.notation([], { value: 0.25 }), "0.25"],
+    ["select: both values, as `gradc graph` draws them before specialize keeps one", () => selectOp.notation(["μ_batch", "μ_running"], {}), "(train: μ_batch | infer: μ_running)"],
+    ["a dropout mask: its p", () => dropoutMaskOp.notation([], { p: 0.3, shape: ["batch", 4] }), "mask_p=0.3"],
+  ])("%s", (_, write, text) => {
+    expect(write()).toBe(text);
   });
 });

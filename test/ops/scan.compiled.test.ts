@@ -39,6 +39,19 @@ const reverseRnn = model("reverseRnn", () => {
   return { loss: d.mse(outputs, y), outputs: { outputs } };
 });
 
+/** A body with one carry and two per-step outputs, each in the loss with its own weight (adjoint q of the outputs is the scan's part k + q). */
+const twoOutputs = model("twoOutputs", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", ["batch", T, D]);
+  const W = d.param("W", [D, D], { init: "xavier" });
+  const { outputs } = scan((h: Node, xt: Node) => {
+    const next = d.tanh(d.add(d.matmul(xt, W), h));
+    return { carry: next, output: { a: next, b: d.mul(xt, next) } };
+  }, d.zeros(["batch", D]), x);
+  const { a, b } = outputs as { a: Node; b: Node };
+  return { loss: d.add(d.mse(a, y), d.mul(3, d.mse(b, y))), outputs: { a, b } };
+});
+
 describe("scan, compiled", () => {
   it("an LSTM tagger (a scan feeding a scan): BPTT gradients and outputs", async () => {
     const y = Array.from({ length: B * T }, (_, k) => (k % 3 === 0 ? 1 : 0));
@@ -49,6 +62,9 @@ describe("scan, compiled", () => {
   });
   it("a GRU's last state under MSE", async () => {
     await checkCompiled(gruLast, { xs, y: uniformArray(mulberry32(2), B * 4, -0.5, 0.5) });
+  });
+  it("two per-step outputs, each with its own gradient (the final carry unused)", async () => {
+    await checkCompiled(twoOutputs, { xs, y: uniformArray(mulberry32(4), B * T * D, -0.5, 0.5) });
   });
   it("a reverse RNN's outputs under MSE", async () => {
     await checkCompiled(reverseRnn, { xs, y: uniformArray(mulberry32(3), B * T * 3, -0.5, 0.5) });
