@@ -146,8 +146,9 @@ export const scanOp = defineOp({
   },
   latex: (args, a) => {
     const { body, length, reverse } = a as unknown as ScanAttrs;
-    const range = reverse ? `t=${length},\dots,1` : `t=1,\dots,${length}`;
-    return `\operatorname{scan}_{${range}}\left(${args.slice(0, body.carries).join(", ")};\ ${args.slice(body.carries).join(", ")}\right)`;
+    // Backslashes doubled: in a template literal `\r` is a carriage return and `\o`, `\d`, `\l` lose theirs.
+    const range = reverse ? `t=${length},\\dots,1` : `t=1,\\dots,${length}`;
+    return `\\operatorname{scan}_{${range}}\\left(${args.slice(0, body.carries).join(", ")};\\ ${args.slice(body.carries).join(", ")}\\right)`;
   },
 });
 

@@ -40,6 +40,12 @@ describe("KaTeX renders gradc explain's LaTeX", () => {
       expect(blocks).toHaveLength(2);
       expect(rows.length).toBeGreaterThan(3);
       for (const row of rows) expect(() => render(row), row).not.toThrow();
+      // KaTeX also renders a command that lost its backslash (a `\r` in a template literal is a carriage
+      // return, `\o` an o: scan's LaTeX read "operatorname{scan}…left(…ight)"), so look for that too.
+      for (const row of rows) {
+        expect(row, row).not.toMatch(/[\u0000-\u001f]/);
+        expect(row, row).not.toMatch(/(^|[^\\])\b(operatorname\{|left[([]|right[)\]]|dots\b)/);
+      }
       for (const block of blocks) expect(render(block)).toContain('class="katex-display"');
     });
 

@@ -5,6 +5,8 @@ import { formatNumber } from "../../compiler/ops/leaf.js";
 import { texParen } from "../../compiler/ops/op.js";
 import { constOp } from "../../compiler/ops/leaf.js";
 import { dropoutMaskOp, selectOp } from "../../compiler/ops/mode.js";
+import { partOp, scanOp } from "../../compiler/ops/scan.js";
+import type { Attrs } from "../../compiler/ir/node.js";
 
 describe("formatNumber", () => {
   it.each([
@@ -45,5 +47,20 @@ describe("the notation of ops without operands to write and of the mode ops", ()
     ["a dropout mask: its p", () => dropoutMaskOp.notation([], { p: 0.3, shape: ["batch", 4] }), "mask_p=0.3"],
   ])("%s", (_, write, text) => {
     expect(write()).toBe(text);
+  });
+});
+
+describe("scan's and part's notation (what `gradc explain` writes for a recurrence), text and LaTeX", () => {
+  const attrs = (reverse: boolean) => ({ body: { carries: 2 }, length: 6, reverse }) as unknown as Attrs;
+  it.each([
+    [false, "scan_{t=1..6}(h₀, c₀; xs, W)", "\\operatorname{scan}_{t=1,\\dots,6}\\left(h_0, c_0;\\ xs, W\\right)"],
+    [true, "scanᴿ_{t=1..6}(h₀, c₀; xs, W)", "\\operatorname{scan}_{t=6,\\dots,1}\\left(h_0, c_0;\\ xs, W\\right)"],
+  ])("reverse %s: the carries, then the sequences and captures", (reverse, text, tex) => {
+    expect(scanOp.notation(["h₀", "c₀", "xs", "W"], attrs(reverse))).toBe(text);
+    expect(scanOp.latex!(["h_0", "c_0", "xs", "W"], attrs(reverse))).toBe(tex);
+  });
+  it("part k of a scan", () => {
+    expect(partOp.notation(["s"], { index: 1 })).toBe("s[1]");
+    expect(partOp.latex!(["s"], { index: 1 })).toBe("{s}_{[1]}");
   });
 });

@@ -8,6 +8,8 @@ import { gru, lstm, rnn } from "../../compiler/dsl/recurrent.js";
 import { scan } from "../../compiler/dsl/scan.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { checkCompiled } from "../helpers/checkCompiled.js";
+import { compileAndImport } from "../helpers/compiled.js";
+import { checkGradients } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
 
 const B = 3, T = 6, D = 2;
@@ -52,6 +54,18 @@ const twoOutputs = model("twoOutputs", () => {
   return { loss: d.add(d.mse(a, y), d.mul(3, d.mse(b, y))), outputs: { a, b } };
 });
 
+/** A scalar output per step (Σ of the state over the batch), stacked to [T]: steps of shape [] in both sweeps. */
+const scalarSteps = model("scalarSteps", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", [T]);
+  const W = d.param("W", [D, D], { init: "xavier" });
+  const { outputs } = scan((h: Node, xt: Node) => {
+    const next = d.tanh(d.add(d.matmul(xt, W), h));
+    return { carry: next, output: d.sum(d.mul(next, next)) };
+  }, d.zeros(["batch", D]), x);
+  return { loss: d.mse(outputs as Node, y), outputs: { out: outputs as Node } };
+});
+
 describe("scan, compiled", () => {
   it("an LSTM tagger (a scan feeding a scan): BPTT gradients and outputs", async () => {
     const y = Array.from({ length: B * T }, (_, k) => (k % 3 === 0 ? 1 : 0));
@@ -59,12 +73,22 @@ describe("scan, compiled", () => {
     // The bodies are emitted once, inside loops over time (not unrolled per step).
     expect(code.match(/for \(let t\w* = 0; t\w* < 6; t\w*\+\+\)/g)?.length).toBeGreaterThanOrEqual(2);
     expect(code.match(/for \(let t\w* = 5; t\w* >= 0; t\w*--\)/g)?.length).toBeGreaterThanOrEqual(2);
+    // The second scan passes its carry through unchanged: no copy of a buffer onto itself.
+    expect(code).not.toMatch(/(\w+)\[(\w+)\] = \1\[\2\]!?;/);
   });
   it("a GRU's last state under MSE", async () => {
     await checkCompiled(gruLast, { xs, y: uniformArray(mulberry32(2), B * 4, -0.5, 0.5) });
   });
   it("two per-step outputs, each with its own gradient (the final carry unused)", async () => {
     await checkCompiled(twoOutputs, { xs, y: uniformArray(mulberry32(4), B * T * D, -0.5, 0.5) });
+  });
+  it("a scalar output per step, stacked to [T]", async () => {
+    const inputs = { xs, y: uniformArray(mulberry32(7), T, -0.5, 0.5) };
+    await checkCompiled(scalarSteps, inputs);
+    // The interpreter's own backpropagation through time, which reads the stacked [T] gradient one scalar per step.
+    const { module } = await compileAndImport(scalarSteps);
+    const params = Object.fromEntries(Object.entries(module.initParams(1)).map(([k, v]) => [k, Float64Array.from(v)]));
+    checkGradients(scalarSteps, { inputs, params });
   });
   it("a reverse RNN's outputs under MSE", async () => {
     await checkCompiled(reverseRnn, { xs, y: uniformArray(mulberry32(3), B * T * 3, -0.5, 0.5) });
