@@ -100,3 +100,16 @@ describe("clamp's notation", () => {
     expect(note(Infinity, -Infinity)).toEqual(["clamp(x, ∞, −∞)", "\\operatorname{clamp}(x, \\infty, -\\infty)"]);
   });
 });
+
+describe("an operand that is neither a tensor nor a number", () => {
+  it.each([
+    ["null", null, "null"],
+    ["undefined", undefined, "undefined"],
+    ["a string", "x", "string"],
+    ["an array", [1, 2], "an array"],
+    ["an object without op and shape", { op: "add" }, "object"],
+  ])("%s is a located refusal, not a TypeError", (_, value, kind) => {
+    expect(refusal(() => d.add(X(), value as never))).toMatch(new RegExp(`^GC2007 .*expected a tensor or a number, got ${kind}$`));
+    expect(refusal(() => d.tanh(value as never))).toMatch(new RegExp(`^GC2007 .*expected a tensor or a number, got ${kind}$`));
+  });
+});
