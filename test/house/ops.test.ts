@@ -24,6 +24,7 @@ describe("the op registry", () => {
     expect(allOps.filter((o) => !defined.includes(o)).map((o) => o.name)).toEqual([]);
     expect(new Set(allOps.map((o) => o.name)).size).toBe(allOps.length);
     for (const o of allOps) expect(getOp(o.name)).toBe(o);
+    expect(() => getOp("softmaxx")).toThrow('unknown op "softmaxx"'); // a name from a bad graph is our bug, said at once
   });
 
   it("an op file's DSL function makes a node that carries the op object itself", () => {

@@ -113,3 +113,18 @@ describe("an operand that is neither a tensor nor a number", () => {
     expect(refusal(() => d.tanh(value as never))).toMatch(new RegExp(`^GC2007 .*expected a tensor or a number, got ${kind}$`));
   });
 });
+
+describe("constants and shapes as the builder checks them", () => {
+  it("a constant is a number, not NaN", () => {
+    expect(refusal(() => d.add(X(), NaN))).toMatch(/^GC2007 .*a constant must be a number, got NaN$/);
+    expect(refusal(() => d.scalar("3" as never))).toMatch(/^GC2007 .*a constant must be a number, got 3$/);
+    expect(inFreshContext(() => d.scalar(Infinity).attrs.value)).toBe(Infinity); // infinities are values (a mask's −∞)
+  });
+  it("a dimension is a positive integer or the batch name, and a model has one batch name", () => {
+    expect(refusal(() => d.input("x", [null as never, 2]))).toMatch(/^GC2007 .*input "x": a dimension must be a number or the batch name, got null$/);
+    expect(refusal(() => d.input("x", ["", 2]))).toMatch(/^GC2007 .*input "x": a dimension must be a number or the batch name, got string$/);
+    expect(refusal(() => d.input("x", [2, 0]))).toMatch(/^GC2007 .*input "x": dimensions must be positive integers, got 0$/);
+    expect(refusal(() => { d.input("x", ["batch", 2]); d.input("y", ["rows", 2]); })).toMatch(/^GC\d+ .*input "y": only one symbolic dimension is allowed \("batch"\), got "rows"$/);
+    expect(inFreshContext(() => { d.input("x", ["batch", 2]); return d.input("y", ["batch", 3]).shape; })).toEqual(["batch", 3]);
+  });
+});
