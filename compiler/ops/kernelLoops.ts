@@ -130,6 +130,12 @@ export const dim = (d: number | string): number | string => (typeof d === "numbe
 export const isSimple = (s: string): boolean => /^[\w$.]+$/.test(s) || /^-?\d/.test(s);
 
 /**
+ * The loop variable of depth d in a nest: i (the batch rows: the pass's own loop), j, k, l, m, q, then
+ * q1, q2, … (a rank-7 tensor needs seven; an `undefined` here once compiled into wrong gradients).
+ */
+const loopVariable = (d: number): string => ["i", "j", "k", "l", "m", "q"][d] ?? `q${d - 5}`;
+
+/**
  * Loops over `dims` (row-major), unrolling the innermost static dims whose product is small.
  * `body(idx, suffix)` gives the statements for one point. A leading batch dimension becomes the
  * `loop` part (index i: the body of the pass's loop over batch rows); the rest is in `post`.
@@ -146,7 +152,7 @@ export function unrolledNest(dims: readonly (number | string)[], body: (idx: rea
   const inner = dims.slice(unrollFrom) as number[];
   let points: number[][] = [[]];
   for (const d of inner) points = points.flatMap((p) => Array.from({ length: d }, (_, k) => [...p, k]));
-  const vars = ["i", "j", "k", "l", "m", "q"].slice(0, unrollFrom);
+  const vars = Array.from({ length: unrollFrom }, (_, d) => loopVariable(d));
   const lines: string[] = [];
   for (const p of points) lines.push(...body([...vars, ...p], points.length > 1 ? `_${p.join("_")}` : ""));
   const loopsFrom = isBatch(dims[0]) ? 1 : 0;
