@@ -124,8 +124,6 @@ export const UNROLL_ELEMENTS = 16;
 export const isBatch = (d: number | string | undefined): boolean => typeof d === "string";
 /** A dimension as a loop bound: a number, or the run-time batch size `n`. */
 export const bound = (d: number | string): string => (typeof d === "number" ? String(d) : "n");
-/** A dimension as a stride factor: a number, or the run-time batch size `n`. */
-export const dim = (d: number | string): number | string => (typeof d === "number" ? d : "n");
 /** An expression that needs no local of its own to be read twice: an identifier, a property path or a number. */
 export const isSimple = (s: string): boolean => /^[\w$.]+$/.test(s) || /^-?\d/.test(s);
 

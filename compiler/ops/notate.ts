@@ -43,7 +43,7 @@ export function fillTemplate(template: string, operand: (k: number) => string): 
   let from = 0;
   for (let open = template.indexOf("\u0001"); open >= 0; open = template.indexOf("\u0001", from)) {
     const close = template.indexOf("\u0002", open);
-    out += template.slice(from, open) + operand(Number(template.slice(open + 1, close).trim()));
+    out += template.slice(from, open) + operand(Number(template.slice(open + 1, close))); // Number ignores the compound mark's space
     from = close + 1;
   }
   return out + template.slice(from);

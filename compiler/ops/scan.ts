@@ -30,8 +30,6 @@ export interface ScanAttrs {
 /** A per-step value of shape [B, …rest] stacked over T steps: [B, T, …rest] (a scalar per step: [T]). */
 export const stacked = (s: Shape, length: number): Shape => (s.length === 0 ? [length] : [s[0]!, length, ...s.slice(1)]);
 
-/** The shape of one step of a stacked value: [B, T, …rest] → [B, …rest]. */
-export const stepShape = (s: Shape): Shape => [s[0]!, ...s.slice(2)];
 
 /** Number of per-step outputs the user asked for (the rest of the stacked outputs are saved values). */
 export const userOutputs = (b: ScanBody): number => b.graph.outputs.length - b.carries - (b.backward?.saved ?? 0);

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import type { Dim } from "../../compiler/ir/shape.js";
 import { getOp } from "../../compiler/ops/index.js";
+import { select } from "../../compiler/dsl/training.js";
 import { refusal } from "../helpers/refusal.js";
 import { inFreshContext } from "../passes/util.js";
 
@@ -126,5 +127,12 @@ describe("constants and shapes as the builder checks them", () => {
     expect(refusal(() => d.input("x", [2, 0]))).toMatch(/^GC2007 .*input "x": dimensions must be positive integers, got 0$/);
     expect(refusal(() => { d.input("x", ["batch", 2]); d.input("y", ["rows", 2]); })).toMatch(/^GC\d+ .*input "y": only one symbolic dimension is allowed \("batch"\), got "rows"$/);
     expect(inFreshContext(() => { d.input("x", ["batch", 2]); return d.input("y", ["batch", 3]).shape; })).toEqual(["batch", 3]);
+  });
+});
+
+describe("select(train, infer)", () => {
+  it("takes a training and an inference value of one shape", () => {
+    expect(refusal(() => select(d.param("A", [2, 3]), d.param("B", [3, 2])))).toMatch(/^GC2001 .*the training and inference values differ in shape: \[2, 3\] vs \[3, 2\]$/);
+    expect(inFreshContext(() => select(d.param("A", [2, 3]), d.param("B", [2, 3])).shape)).toEqual([2, 3]);
   });
 });

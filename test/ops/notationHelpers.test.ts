@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { formatNumber } from "../../compiler/ops/leaf.js";
 import { texParen } from "../../compiler/ops/op.js";
-import { constOp } from "../../compiler/ops/leaf.js";
+import { constOp, dimOp } from "../../compiler/ops/leaf.js";
 import { dropoutMaskOp, selectOp } from "../../compiler/ops/mode.js";
 import { partOp, scanOp } from "../../compiler/ops/scan.js";
 import type { Attrs } from "../../compiler/ir/node.js";
@@ -43,6 +43,7 @@ describe("the notation of ops without operands to write and of the mode ops", ()
   it.each([
     ["a constant tensor: C and its shape", () => constOp.notation([], { values: [1, 2, 3, 4, 5, 6], shape: [2, 3] }), "C[2,3]"],
     ["a scalar constant: its value", () => constOp.notation([], { value: 0.25 }), "0.25"],
+    ["the batch size as a value (mean's divisor): N", () => dimOp.notation([], {}), "N"],
     ["select: both values, as `gradc graph` draws them before specialize keeps one", () => selectOp.notation(["μ_batch", "μ_running"], {}), "(train: μ_batch | infer: μ_running)"],
     ["a dropout mask: its p", () => dropoutMaskOp.notation([], { p: 0.3, shape: ["batch", 4] }), "mask_p=0.3"],
   ])("%s", (_, write, text) => {

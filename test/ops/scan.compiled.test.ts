@@ -66,6 +66,16 @@ const scalarSteps = model("scalarSteps", () => {
   return { loss: d.mse(outputs as Node, y), outputs: { out: outputs as Node } };
 });
 
+/** Two sequences, each computed from its own parameter before the scan, and a capture: each sequence's gradient goes back to its own input. */
+const twoSequences = model("twoSequences", () => {
+  const x = d.input("xs", ["batch", T, D]);
+  const y = d.input("y", ["batch", D]);
+  const A = d.param("A", [D], { init: "ones" }), C = d.param("C", [D], { init: "ones" });
+  const U = d.param("U", [D, D], { init: "xavier" });
+  const { carry } = scan((h: Node, s: { a: Node; b: Node }) => ({ carry: d.tanh(d.add(d.add(d.mul(s.a, h), s.b), d.matmul(h, U))) }), d.zeros(["batch", D]), { a: d.mul(x, A), b: d.sigmoid(d.mul(x, C)) });
+  return { loss: d.mse(carry as Node, y), outputs: { h: carry as Node } };
+});
+
 describe("scan, compiled", () => {
   it("an LSTM tagger (a scan feeding a scan): BPTT gradients and outputs", async () => {
     const y = Array.from({ length: B * T }, (_, k) => (k % 3 === 0 ? 1 : 0));
@@ -89,6 +99,9 @@ describe("scan, compiled", () => {
     const { module } = await compileAndImport(scalarSteps);
     const params = Object.fromEntries(Object.entries(module.initParams(1)).map(([k, v]) => [k, Float64Array.from(v)]));
     checkGradients(scalarSteps, { inputs, params });
+  });
+  it("two sequences made from parameters and a captured weight: a gradient for each", async () => {
+    await checkCompiled(twoSequences, { xs, y: uniformArray(mulberry32(8), B * D, -0.5, 0.5) });
   });
   it("a reverse RNN's outputs under MSE", async () => {
     await checkCompiled(reverseRnn, { xs, y: uniformArray(mulberry32(3), B * T * 3, -0.5, 0.5) });
