@@ -136,3 +136,10 @@ describe("select(train, infer)", () => {
     expect(inFreshContext(() => select(d.param("A", [2, 3]), d.param("B", [2, 3])).shape)).toEqual([2, 3]);
   });
 });
+
+describe("an axis out of range", () => {
+  it("is GC2007 with the rank, from every op that takes an axis", () => {
+    expect(refusal(() => d.sum(X(), 2))).toMatch(/^GC2007 .*axis 2.*rank 2/);
+    expect(refusal(() => d.logSumExp(X(), -3))).toMatch(/^GC2007 .*axis -3.*rank 2/);
+  });
+});
