@@ -37,8 +37,10 @@ export function buildSourceMap(
   for (const text of lines) {
     const loc = KERNEL_LOC.exec(text);
     const source = loc ? sourceIndex(loc[1]!) : -1;
-    if (loc && source >= 0) current = { source, line: +loc[2]! - 1, col: +loc[3]! - 1 };
-    else if (/^\S/.test(text)) current = null; // a new top-level declaration ends the kernel
+    // A kernel comment starts a kernel; one citing a file the map does not know ends the one before
+    // it (its lines are not that kernel's); so does a new top-level declaration.
+    if (loc) current = source >= 0 ? { source, line: +loc[2]! - 1, col: +loc[3]! - 1 } : null;
+    else if (/^\S/.test(text)) current = null;
     const indent = text.search(/\S/);
     if (!current || indent < 0 || loc) {
       out.push(indent < 0 ? "" : encodeVlq(0)); // not model code: unmapped from its first column

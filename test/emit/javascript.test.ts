@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
+import { toJavaScript } from "../../compiler/emit/javascript.js";
 import { strictTypeErrorsIn } from "../helpers/strictTypeCheck.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -108,5 +109,37 @@ createTrainer(initParams(), { optimizer: { kind: "sgd", lr: 0.1 } }).step({ x: [
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(read("blocked/model.gen.js")).toBe("// the user's file\n");
     expect(readdirSync(path.join(dir, "blocked")).sort()).toEqual(["model.gen.d.ts", "model.gen.js"]); // no temporaries left
+  });
+});
+
+describe("toJavaScript (in process: the CLI's compile runs in its box)", () => {
+  it("erases the types, keeps the comments, and puts back the blank lines between declarations, runs of one-line statements of a kind kept together", async () => {
+    const typescript = [
+      'import { a } from "gradc/runtime";',
+      "const A = 1;",
+      "const B = 2;",
+      "// the function",
+      "export function f(x: number): number {",
+      "  return x + A + B + a;",
+      "}",
+      "export const g = (y: number): number => y;",
+      "export interface P { readonly q: number }",
+      "export type T = P;",
+    ].join("\n");
+    const { code, declarations } = await toJavaScript(typescript, "model.gen.ts");
+    expect(code).toBe(['import { a } from "gradc/runtime";', "", "const A = 1;", "const B = 2;", "", "// the function", "export function f(x) {", "  return x + A + B + a;", "}", "", "export const g = (y) => y;", ""].join("\n"));
+    expect(declarations).toBe(["export declare function f(x: number): number;", "export declare const g: (y: number) => number;", "export interface P {", "  readonly q: number;", "}", "export type T = P;", ""].join("\n"));
+  });
+
+  it("a module that does not transpile is our bug, said as such", async () => {
+    await expect(toJavaScript("export const x: = 1;", "model.gen.ts")).rejects.toThrow(/^internal: the generated module does not transpile: /);
+  });
+
+  it("a whole generated module: the same statements, no annotation left", async () => {
+    const ts = (await compileFile(path.join(root, "examples/xor/model.ts"), { dtype: "f64" })).code;
+    const { code } = await toJavaScript(ts, "model.gen.ts");
+    expect(code).not.toMatch(/\): (number|void|Float64Array)\b|\bas const\b|^export (interface|type) /m);
+    const comments = (s: string) => s.split("\n").filter((l) => l.trim().startsWith("//")).length;
+    expect(comments(code)).toBe(comments(ts)); // the section headings too (one stood above an erased type alias)
   });
 });

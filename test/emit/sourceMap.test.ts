@@ -10,12 +10,45 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { main } from "../../compiler/cli.js";
 import { SourceMap } from "../../compiler/frontend/sourceMap.js";
-import { encodeVlq } from "../../compiler/emit/sourceMap.js";
+import { buildSourceMap, encodeVlq } from "../../compiler/emit/sourceMap.js";
 import { decodeVlq } from "../../compiler/frontend/sourceMap.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "gradc-map-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("buildSourceMap, line by line (in process: the CLI's compile runs in its box)", () => {
+  const code = [
+    'import { tanh } from "gradc/runtime";', // 0: not model code
+    "",
+    "export function lossAndGrad() {",
+    "  // z1 = x·W1   (model.ts:9:14)", // 3: a kernel's comment: unmapped itself, maps what follows
+    "  const a = 1;", // 4: model.ts 9:14 at column 2
+    "    const b = 2;", // 5: same place, column 4
+    "  // h1 = relu(z1)   (relu', layers.ts:3:5)", // 6: a file model.ts imports: a second source
+    "  const c = 3;",
+    "  // v = … (elsewhere.ts:1:1)", // 8: a file the map does not know: ends the kernel before it (its lines once mapped to relu's)
+    "  const d = 4;",
+    "}", // 10: a top-level line ends the kernel
+    "const after = 5;",
+  ].join("\n");
+  const map = buildSourceMap(code, { file: "model.gen.ts", source: "../src/model.ts", sourceName: "model.ts", imported: { "layers.ts": "../src/layers.ts" } });
+
+  it("one entry per line: kernel lines map to their comment's place, as deltas; others unmapped from column 0", () => {
+    // [column, source, line, column] deltas: 2,0,8,13 (model.ts:9:14 is 0-based 8,13); then 4,0,0,0 and
+    // 2,+1,−6,−9 (layers.ts:3:5); the rest "A" (column 0, no source) or "" (an empty line).
+    expect(map.mappings).toBe(["A", "", "A", "A", "EAQa", "IAAA", "A", "ECNT", "A", "A", "A", "A"].join(";"));
+    expect(map.mappings.split(";")[4]).toBe(encodeVlq(2) + encodeVlq(0) + encodeVlq(8) + encodeVlq(13));
+  });
+
+  it("names model.ts's path and each imported file once, in the order the code first cites them", () => {
+    expect(map).toEqual({ version: 3, file: "model.gen.ts", sources: ["../src/model.ts", "../src/layers.ts"], names: [], mappings: map.mappings });
+    const decoded = new SourceMap(map);
+    expect(decoded.originalPosition(4, 2)).toEqual({ source: "../src/model.ts", line: 8, col: 13 }); // 0-based: model.ts:9:14
+    expect(decoded.originalPosition(7, 2)).toEqual({ source: "../src/layers.ts", line: 2, col: 4 });
+    expect(decoded.originalPosition(9, 2)).toBeNull(); // after the comment citing an unknown file
+  });
+});
 
 describe("source maps", () => {
   it("VLQ encoding round-trips", () => {

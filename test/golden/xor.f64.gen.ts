@@ -372,8 +372,8 @@ export const passes: ModulePasses<
 };
 
 // ════ the module's functions: gradc/runtime's, bound to the passes above ════
-export type Trainer = ModuleTrainer<Params, Inputs, Outputs, typeof spec>;
 const bound = bindModule(spec, passes);
+export type Trainer = ModuleTrainer<Params, Inputs, Outputs, typeof spec>;
 /** Parameters drawn with each param's init from a seeded generator: the same seed gives the same values everywhere. */
 export const initParams: (seed?: number) => Params = bound.initParams;
 /** The model's outputs for a batch (fresh arrays). */
