@@ -107,6 +107,23 @@ describe("--runtime inline", () => {
     expect(strictTypeErrors([{ name: "renamed.ts", code: text }])).toEqual([]);
   });
 
+  it("a rename that is taken too gets a number (sgdUpdate_runtime2), and the module's text after the import is kept as written", () => {
+    const text = inlineRuntime('// head\nimport { applyUpdate } from "gradc/runtime";\n\nexport function sgdUpdate(): number {\n  return 1;\n}\nexport const sgdUpdate_runtime = 2;\nexport const apply = applyUpdate;\n', "gradc/runtime");
+    expect(text.startsWith("// head\n// ── gradc/runtime ")).toBe(true);
+    expect(text).toContain("function sgdUpdate_runtime2(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate): void {");
+    expect(text).toContain("return sgdUpdate_runtime2(params, grads, u);");
+    // The import's line goes, the module's lines after it stay as written (here a blank one first).
+    expect(text).toContain("// ── end of the inlined gradc/runtime ──\n\nexport function sgdUpdate(): number {\n  return 1;\n}\nexport const sgdUpdate_runtime = 2;\nexport const apply = applyUpdate;\n");
+    expect(strictTypeErrors([{ name: "renamed2.ts", code: text }])).toEqual([]);
+  });
+
+  it("refuses, as our bug, a module without the runtime import or with an aliased name", () => {
+    expect(() => inlineRuntime("export const x = 1;\n", "gradc/runtime")).toThrow("internal: the generated module has no import from gradc/runtime to inline");
+    expect(() => inlineRuntime('import { applyUpdate } from "other";\nexport const a = applyUpdate;\n', "gradc/runtime")).toThrow("internal: the generated module has no import from gradc/runtime to inline");
+    expect(() => inlineRuntime('import { applyUpdate as u } from "gradc/runtime";\nexport const a = u;\n', "gradc/runtime")).toThrow("internal: the runtime import must be a list of names without aliases to inline it");
+    expect(() => inlineRuntime('import * as r from "gradc/runtime";\nexport const a = r;\n', "gradc/runtime")).toThrow("internal: the runtime import must be a list of names without aliases to inline it");
+  });
+
   it("type-checks under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes without the DOM lib, as compiled by the CLI's own path", async () => {
     const files = await Promise.all(names.map(async (name) => ({ name: `${name}.inline.gen.ts`, code: await inlined(name) })));
     expect(strictTypeErrors(files)).toEqual([]);
