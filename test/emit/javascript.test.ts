@@ -122,17 +122,29 @@ describe("toJavaScript (in process: the CLI's compile runs in its box)", () => {
       "export function f(x: number): number {",
       "  return x + A + B + a;",
       "}",
+      "export function f2(x: number): number {",
+      "  return x;",
+      "}",
+      "",
       "export const g = (y: number): number => y;",
+      "export const h = {",
+      "  k: (z: number): number => z,",
+      "};",
       "export interface P { readonly q: number }",
       "export type T = P;",
     ].join("\n");
     const { code, declarations } = await toJavaScript(typescript, "model.gen.ts");
-    expect(code).toBe(['import { a } from "gradc/runtime";', "", "const A = 1;", "const B = 2;", "", "// the function", "export function f(x) {", "  return x + A + B + a;", "}", "", "export const g = (y) => y;", ""].join("\n"));
-    expect(declarations).toBe(["export declare function f(x: number): number;", "export declare const g: (y: number) => number;", "export interface P {", "  readonly q: number;", "}", "export type T = P;", ""].join("\n"));
+    // A blank line between two multi-line functions, between a one-line and a multi-line constant, and
+    // the one already before g kept once.
+    expect(code.split("\n")).toEqual(['import { a } from "gradc/runtime";', "", "const A = 1;", "const B = 2;", "", "// the function", "export function f(x) {", "  return x + A + B + a;", "}", "", "export function f2(x) {", "  return x;", "}", "", "export const g = (y) => y;", "", "export const h = {", "  k: (z) => z,", "};", ""]);
+    expect(declarations.split("\n")).toEqual(["export declare function f(x: number): number;", "export declare function f2(x: number): number;", "export declare const g: (y: number) => number;", "export declare const h: {", "  k: (z: number) => number;", "};", "export interface P {", "  readonly q: number;", "}", "export type T = P;", ""]);
   });
 
   it("a module that does not transpile is our bug, said as such", async () => {
-    await expect(toJavaScript("export const x: = 1;", "model.gen.ts")).rejects.toThrow(/^internal: the generated module does not transpile: /);
+    // A syntax error, reported by both transforms, each message in full.
+    await expect(toJavaScript("export const x: = 1;", "model.gen.ts")).rejects.toThrow(/^internal: the generated module does not transpile: Type expected\.; Type expected\.$/);
+    // An export without its type, which only the declarations' transform refuses (isolated declarations).
+    await expect(toJavaScript("export function f(x: number) {\n  return x;\n}\n", "model.gen.ts")).rejects.toThrow(/^internal: the generated module does not transpile: Function must have an explicit return type annotation with --isolatedDeclarations\.$/);
   });
 
   it("a whole generated module: the same statements, no annotation left", async () => {
