@@ -22,11 +22,7 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
       next = null;
       if (!nextTop && !expanded.has(m)) text = notated(display(m));
       else if (m.op === "const" && m.attrs.value !== undefined) text = notated(formatNumber(m.attrs.value as number));
-      else if (m.op === "reshape" || (m.op === "broadcastTo" && !nextTop)) {
-        next = m.inputs[0]!; // a view reads as what it views
-        nextTop = false;
-        continue;
-      } else if (m.inputs.length) {
+      else if (m.inputs.length) {
         open.push({ node: m, args: [] });
         next = m.inputs[0]!;
         nextTop = false;
