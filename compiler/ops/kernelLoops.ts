@@ -128,10 +128,11 @@ export const bound = (d: number | string): string => (typeof d === "number" ? St
 export const isSimple = (s: string): boolean => /^[\w$.]+$/.test(s) || /^-?\d/.test(s);
 
 /**
- * The loop variable of depth d in a nest: i (the batch rows: the pass's own loop), j, k, l, m, q, then
- * q1, q2, … (a rank-7 tensor needs seven; an `undefined` here once compiled into wrong gradients).
+ * The loop variable of depth d in a nest: i (the batch rows: the pass's own loop), j, k, l, m, q (names
+ * emit/names.ts reserves), then q$1, q$2, … (a rank-7 tensor needs seven; an `undefined` here once
+ * compiled into wrong gradients), with a `$`, which no sanitized model name has.
  */
-const loopVariable = (d: number): string => ["i", "j", "k", "l", "m", "q"][d] ?? `q${d - 5}`;
+const loopVariable = (d: number): string => ["i", "j", "k", "l", "m", "q"][d] ?? `q$${d - 5}`;
 
 /**
  * Loops over `dims` (row-major), unrolling the innermost static dims whose product is small.

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/core.js";
 import { model } from "../../compiler/dsl/model.js";
 import type { Node } from "../../compiler/ir/node.js";
+import { commentText, Names } from "../../compiler/emit/names.js";
 import { isGradcError } from "../../runtime/errors.js";
 import { loadCheckpoint, restoreInto, saveCheckpoint, type CheckpointSpec } from "../../runtime/checkpoint.js";
 import { compileAndImport } from "../helpers/compiled.js";
@@ -158,5 +159,28 @@ describe("names that collide with Object.prototype", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Names.fresh: an identifier for any hint", () => {
+  it.each([
+    ["W1", "W1"],
+    ["3x", "_3x"], // an identifier cannot start with a digit
+    ["lstm.Wih", "lstm_Wih"],
+    ["a-b c", "a_b_c"],
+    ["", "t"],
+    ["$", "_"], // never a `$`: kernelLoops' deep loop variables (q$1, …) have one
+    ["x".repeat(50), "x".repeat(40)], // long hints are cut to 40 characters
+    ["Math", "Math_2"], // a reserved name gets a suffix
+  ])("%j → %j", (hint, name) => {
+    expect(new Names().fresh(hint)).toBe(name);
+  });
+  it("counts suffixes per base: matmul, matmul_2, matmul_3; a 40-character cut shares its base", () => {
+    const names = new Names();
+    expect([names.fresh("matmul"), names.fresh("matmul"), names.fresh("matmul")]).toEqual(["matmul", "matmul_2", "matmul_3"]);
+    expect([names.fresh("y".repeat(45)), names.fresh("y".repeat(41))]).toEqual(["y".repeat(40), `${"y".repeat(40)}_2`]);
+  });
+  it("commentText: one printable line", () => {
+    expect(commentText("a\nb\u2028c\u0000d")).toBe("a b c d");
   });
 });

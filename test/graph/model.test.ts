@@ -125,3 +125,16 @@ test("a fixed batch is drawn as its number", async () => {
   expect(labels).toContain("h1 = relu · [4,2]");
   expect(labels.some((l) => l.includes("[N"))).toBe(false);
 });
+
+describe("evaluatePass: the evaluation pass's results", () => {
+  test("the loss, the outputs, and the forward values the loss reads beyond them (xor: one), each once", async () => {
+    const pass = evaluatePass(await optimizedExample("xor"));
+    const outputs = pass.graph.outputs.map(([, n]) => n);
+    expect(pass.roots[0]).toBe(pass.graph.loss);
+    expect(pass.roots.slice(1, 1 + outputs.length)).toEqual(outputs);
+    const cut = pass.roots.slice(1 + outputs.length);
+    expect(cut).toHaveLength(1);
+    for (const n of cut) expect(outputs).not.toContain(n);
+    expect(new Set(pass.roots).size).toBe(pass.roots.length);
+  });
+});
