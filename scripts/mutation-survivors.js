@@ -50,6 +50,8 @@ for (const [path, { source, mutants }] of Object.entries(report.files)) {
 
 /** The mutated code as written (Stryker's locations: 1-based lines and columns, end exclusive). */
 function original(lines, { start, end }) {
+  // With --log the source is today's file, which may have changed since the run began.
+  if (end.line > lines.length) return "(the file has changed since: line gone)";
   if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1);
   return [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join(" ");
 }

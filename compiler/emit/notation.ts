@@ -2,7 +2,6 @@
 // shown by name. Emitted comments and `gradc explain` both print it.
 import type { Node } from "../ir/node.js";
 import { opOf } from "../ops/op.js";
-import { formatNumber } from "../ops/leaf.js";
 import { notate, notated, type Notated } from "../ops/notate.js";
 
 /**
@@ -21,7 +20,6 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
       const m: Node = next;
       next = null;
       if (!nextTop && !expanded.has(m)) text = notated(display(m));
-      else if (m.op === "const" && m.attrs.value !== undefined) text = notated(formatNumber(m.attrs.value as number));
       else if (m.inputs.length) {
         open.push({ node: m, args: [] });
         next = m.inputs[0]!;
