@@ -11,6 +11,8 @@ import { applyOp, math } from "../../compiler/explain/math.js";
 import { formula } from "../../compiler/emit/notation.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { EXAMPLES } from "../explain/examples.js";
+import * as d from "../../compiler/dsl/core.js";
+import { inFreshContext } from "../passes/util.js";
 
 const OPERANDS = ["x", "a + b", "f(a + b)", "−y", "h₁ᵀ·δ₂", "[a > 0]", "Σ_rows v", "(a + b) ⊙ c"];
 
@@ -66,6 +68,18 @@ describe("notate gives what the notation gives around the text", async () => {
   it("the template's placeholders carry whether an operand is compound, so paren sees it", () => {
     const add = ops.get("mul")![0]!;
     expect(notationTemplate(opOf(add).notation, add.attrs, [notated("a + b"), notated("c")])).toBe("(\u00010 \u0002) ⊙ \u00011\u0002");
+  });
+});
+
+describe("the emitted comments' formula: a sum over the batch rows", () => {
+  it("is written Σ_rows and is compound (an op around it parenthesizes it); another op over axis 0 keeps its own notation", () => {
+    const [product, largest] = inFreshContext(() => {
+      const x = d.input("x", ["batch", 3]);
+      return [d.mul(d.sum(x, 0), x), d.max(x, 0)];
+    });
+    const name = (m: Node) => String(m.attrs.name ?? m.op);
+    expect(formula(product!, new Set([product!, product!.inputs[0]!]), name)).toBe("(Σ_rows x) ⊙ x");
+    expect(formula(largest!, new Set([largest!]), name)).toBe("max_axis0 x");
   });
 });
 
