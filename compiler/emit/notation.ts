@@ -47,5 +47,6 @@ export function formula(n: Node, expanded: ReadonlySet<Node>, display: (n: Node)
  */
 function notation(n: Node, args: readonly Notated[]): Notated {
   if (n.op === "sum" && n.attrs.axis === 0 && typeof n.inputs[0]!.shape[0] === "string") return { text: `Σ_rows ${args[0]!.text}`, compound: true };
-  return notate(opOf(n).notation, n.attrs, args);
+  const { text, compound } = notate(opOf(n).notation, n.attrs, args);
+  return { text, compound };
 }

@@ -6,7 +6,7 @@
 import type { Attrs } from "../ir/node.js";
 import { getOp } from "../ops/index.js";
 import { formatNumber } from "../ops/leaf.js";
-import { fillTemplate, isCompound, notationTemplate } from "../ops/notate.js";
+import { isCompound, notate } from "../ops/notate.js";
 import { texParen } from "../ops/op.js";
 import { translateNotation } from "./texTranslate.js";
 
@@ -32,11 +32,9 @@ export function numberMath(v: number): MathText {
  */
 export function applyOp(op: string, attrs: Attrs, args: readonly MathText[]): MathText {
   const def = getOp(op);
-  const operands = args.map((a) => ({ text: a.text, compound: a.compound ?? isCompound(a.text) }));
-  const template = notationTemplate(def.notation, attrs, operands);
-  const text = fillTemplate(template, (k) => args[k]!.text);
+  const { text, compound, template } = notate(def.notation, attrs, args.map((a) => ({ text: a.text, compound: a.compound ?? isCompound(a.text) })));
   const tex = def.latex ? def.latex(args.map((a) => a.tex), attrs) : translateNotation(template, (k) => args[k]!.tex);
-  return { text, tex, compound: isCompound(template) };
+  return { text, tex, compound };
 }
 
 /** f'(z) for an activation f: the text `σ(z)` becomes `σ'(z)`. */

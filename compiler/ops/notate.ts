@@ -50,11 +50,12 @@ export function fillTemplate(template: string, operand: (k: number) => string): 
 }
 
 /**
- * The notation around operands, and whether the result is compound: the placeholders' brackets are
- * balanced, as are the operands', so a space is outside brackets in the text exactly when it is in
- * the template (a compound operand's placeholder holds one where the operand's text does).
+ * The notation around operands, whether the result is compound, and the template it was filled from
+ * (explain translates the same template to LaTeX). The placeholders' brackets are balanced, as are the
+ * operands', so a space is outside brackets in the text exactly when it is in the template (a compound
+ * operand's placeholder holds one where the operand's text does).
  */
-export function notate(notation: (args: readonly string[], attrs: Attrs) => string, attrs: Attrs, operands: readonly Notated[]): Notated {
+export function notate(notation: (args: readonly string[], attrs: Attrs) => string, attrs: Attrs, operands: readonly Notated[]): Notated & { readonly template: string } {
   const template = notationTemplate(notation, attrs, operands);
-  return { text: fillTemplate(template, (k) => operands[k]!.text), compound: isCompound(template) };
+  return { text: fillTemplate(template, (k) => operands[k]!.text), compound: isCompound(template), template };
 }
