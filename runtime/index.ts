@@ -8,6 +8,7 @@ export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
 export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 
 export { erf } from "./special.js";
+export { quickExp, quickTanh, sigmoidRow, tanhRow } from "./quickMath.js";
 
 export type { Gemm } from "./gemm.js";
 export { createGemm, fastMathAvailable } from "./gemm.js";

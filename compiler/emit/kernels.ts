@@ -16,7 +16,7 @@ import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
 import { opOf } from "../ops/op.js";
 import { element, type KernelParts, type TensorRef } from "../ops/op.js";
-import { bound, isBatch, isSimple, unrolledNest } from "../ops/kernelLoops.js";
+import { bound, isBatch, isSimple, UNROLL_ELEMENTS, unrolledNest } from "../ops/kernelLoops.js";
 import type { Kernel } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
 import { affine, stridesOf } from "../ops/affine.js";
@@ -260,10 +260,46 @@ export class KernelEmitter {
       const v = this.expression(n, [], body);
       return { post: [...body.lines, `const ${this.env.storage.get(n)} = ${v};`] };
     }
-    return unrolledNest(n.shape, (idx, suffix) => {
-      const body = this.freshBody(suffix);
-      const v = this.expression(n, idx, body);
-      return [...body.lines, `${this.write(n, idx)} = ${v};`];
+    return (
+      this.rowCalls(n) ??
+      unrolledNest(n.shape, (idx, suffix) => {
+        const body = this.freshBody(suffix);
+        const v = this.expression(n, idx, body);
+        return [...body.lines, `${this.write(n, idx)} = ${v};`];
+      })
+    );
+  }
+
+  /**
+   * A float32 kernel that is one op with a row function (σ, tanh: runtime/quickMath.ts) over a stored array,
+   * or a slice of one along the last axis, is a call of that function per row — `sigmoidRow(i_gate, i * 128,
+   * gates, i * 512, 128)` — instead of a loop calling Math.exp per element: the runtime's loop is optimized on
+   * its own, with its e^x inlined, which the pass's own loops cannot afford (quickMath.ts says why). Only for
+   * rows longer than UNROLL_ELEMENTS (shorter ones are written out element by element); null otherwise.
+   */
+  private rowCalls(n: Node): Parts | null {
+    const fn = this.env.precision === "f32" ? opOf(n).rowFunction : undefined;
+    const last = n.shape.length - 1;
+    const length = n.shape[last];
+    if (fn === undefined || typeof length !== "number" || length <= UNROLL_ELEMENTS || this.env.rowScalars.has(storageOf(n))) return null;
+    // The row's source: the input itself, or the array a slice along the last axis (step 1) reads.
+    let source = n.inputs[0]!;
+    let start = 0;
+    if (!this.env.storage.has(storageOf(source)) && source.op === "slice") {
+      const { axis, start: from, step } = source.attrs as { axis: number; start: number; step: number };
+      if (axis !== last || step !== 1) return null;
+      start = from;
+      source = source.inputs[0]!;
+    }
+    const stored = this.env.storage.has(storageOf(source)) && !this.env.scalars.has(source) && !this.env.rowScalars.has(storageOf(source));
+    const sameRows = source.shape.length === n.shape.length && source.shape.every((d, k) => k === last || d === n.shape[k]);
+    if (!stored || !sameRows || source.dtype === "i" || this.env.plan.inline.has(source)) return null;
+    this.constWrite = false; // every element of the row, at run-time positions
+    this.varReads.add(storageOf(source));
+    return unrolledNest(n.shape.slice(0, last), (idx) => {
+      this.read(source, [...idx, start]); // notes the batch row it reads
+      const from = flatIndex(source.shape, [...idx, start]);
+      return [`${fn}(${this.store(n)}, ${flatIndex(n.shape, [...idx, 0])}, ${this.store(source)}, ${from}, ${length});`];
     });
   }
 

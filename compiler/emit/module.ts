@@ -42,17 +42,27 @@ export interface MemoryPlan {
   readonly readInPlace?: readonly string[];
 }
 
-/** The gradc/runtime functions (erf) the ops' expressions call, in the graphs and their scan bodies: what the module imports. */
-function runtimeMathOf(graphs: readonly Graph[]): RuntimeMath[] {
-  const found = new Set<RuntimeMath>();
+/** The nodes of the graphs and of their scan bodies. */
+function nodesOf(graphs: readonly Graph[]): Node[] {
+  const nodes: Node[] = [];
   const visit = (g: Graph): void => {
     for (const n of g.nodes) {
-      for (const f of opOf(n).runtime?.(n.attrs) ?? []) found.add(f);
+      nodes.push(n);
       if (n.op === "scan") visit((n.attrs as unknown as ScanAttrs).body.graph);
     }
   };
   graphs.forEach(visit);
-  return [...found].sort();
+  return nodes;
+}
+
+/** The gradc/runtime functions (erf) the ops' expressions call, in the graphs and their scan bodies: what the module imports. */
+function runtimeMathOf(graphs: readonly Graph[]): RuntimeMath[] {
+  return [...new Set(nodesOf(graphs).flatMap((n) => opOf(n).runtime?.(n.attrs) ?? []))];
+}
+
+/** The row functions of the ops in the graphs and their scan bodies (what a float32 module may call). */
+function rowFunctionsOf(graphs: readonly Graph[]): RuntimeMath[] {
+  return [...new Set(nodesOf(graphs).flatMap((n) => opOf(n).rowFunction ?? []))];
 }
 
 export function emitModule(opt: Optimized, options: EmitOptions): string {
@@ -126,7 +136,9 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     ? emitPass(inference, [lossNode], reachable([lossNode]), constantFor, arrayType, "evaluate", block, fromForward(cut))
     : emitPass(inference, [lossNode, ...forwardRoots], reachable([lossNode, ...forwardRoots]), constantFor, arrayType, "evaluate", block);
   const random = g.nodes.some((n) => n.op === "dropoutMask");
-  const math = runtimeMathOf([g, inference]).map((f) => `, ${f}`).join("");
+  // Row functions (sigmoidRow, …) are called where the kernel emitter chose them: read from the code.
+  const rowCalls = rowFunctionsOf([g, inference]).filter((f) => [fwd, train, evaluation].some((p) => p.lines.some((l) => l.trimStart().startsWith(`${f}(`))));
+  const math = [...runtimeMathOf([g, inference]), ...rowCalls].sort().map((f) => `, ${f}`).join("");
   const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`) || l.includes(`${SIMD_GEMM}.productAt(`)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   if (g.grads.length !== trainable.length || g.grads.some(([name], k) => name !== trainable[k]!.attrs.name)) {

@@ -18,6 +18,7 @@ export const sigmoidOp = elementwise({
   name: "sigmoid", arity: 1,
   // 1/(1+e^−x) is finite everywhere: e^1000 = ∞ gives 1/∞ = 0, never ∞/∞.
   expr: ([a]) => `1 / (1 + Math.exp(-${paren(a!)}))`,
+  rowFunction: "sigmoidRow",
   vjp: (g, y, { mul, sub }) => [mul(g, mul(y, sub(1, y)))],
   notation: ([a]) => `σ(${a})`,
 });
@@ -25,6 +26,7 @@ export const sigmoidOp = elementwise({
 export const tanhOp = elementwise({
   name: "tanh", arity: 1,
   expr: ([a]) => `Math.tanh(${a})`,
+  rowFunction: "tanhRow",
   vjp: (g, y, { mul, sub, square }) => [mul(g, sub(1, square(y)))],
   notation: ([a]) => `tanh(${a})`,
 });

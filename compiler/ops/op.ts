@@ -11,6 +11,7 @@ import type { Attrs, Node, OpType } from "../ir/node.js";
 import type { Dim, Shape } from "../ir/shape.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
+import { sigmoidRow, tanhRow } from "../../runtime/quickMath.js";
 import { erf } from "../../runtime/special.js";
 
 export type { OpKind } from "../ir/node.js";
@@ -201,6 +202,13 @@ export interface OpDef extends OpType {
    * lacks): the generated module imports them, and eval calls the same functions.
    */
   runtime?(attrs: Attrs): readonly RuntimeMath[];
+  /**
+   * Elementwise ops of one operand: a runtime function applying the op to a contiguous row,
+   * `f(out, outStart, x, xStart, length)` (runtime/quickMath.ts's sigmoidRow). A float32 module calls it,
+   * once per row, for a kernel of this op alone over a stored row (compiler/emit/kernels.ts); elsewhere the
+   * op is its expression.
+   */
+  readonly rowFunction?: RuntimeMath;
   /** Rowwise ops: statements computing one row (see RowContext); returns the lines. */
   lowerRow?(ctx: RowContext, attrs: Attrs): string[];
   /**
@@ -240,8 +248,8 @@ export const defineOp = (def: OpDef): OpDef => def;
  */
 export const opOf = (n: Node): OpDef => n.def as OpDef;
 
-/** Functions of gradc/runtime (runtime/special.ts) an op's expression may call by these names. */
-export const RUNTIME_MATH = { erf } as const;
+/** Functions of gradc/runtime (runtime/special.ts, quickMath.ts) an op's expression or row function may call by these names. */
+export const RUNTIME_MATH = { erf, sigmoidRow, tanhRow } as const;
 export type RuntimeMath = keyof typeof RUNTIME_MATH;
 
 /** Compiles an elementwise op's scalar expression into a JS function, so eval and emitted code agree. */
@@ -259,6 +267,7 @@ export interface ElementwiseDef {
   readonly arity: 1 | 2 | 3;
   readonly expr: (args: readonly string[], attrs: Attrs, precision?: Precision) => string;
   readonly runtime?: OpDef["runtime"];
+  readonly rowFunction?: OpDef["rowFunction"];
   readonly vjp?: OpDef["vjp"];
   readonly notation: OpDef["notation"];
   readonly latex?: OpDef["latex"];

@@ -5,6 +5,8 @@
 import {
   bindModule,
   createGemm,
+  sigmoidRow,
+  tanhRow,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -291,21 +293,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
       }
       for (let i = 0; i < n; i++) {
         // i_gate = σ(gates[:, 0:128])   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          i_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
-        }
+        sigmoidRow(i_gate, i * 128, gates, i * 512, 128);
         // f_gate = σ(gates[:, 128:256])   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          f_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
-        }
+        sigmoidRow(f_gate, i * 128, gates, i * 512 + 128, 128);
         // g_gate = tanh(gates[:, 256:384])   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          g_gate[i * 128 + j] = Math.tanh(gates[i * 512 + j + 256]!);
-        }
+        tanhRow(g_gate, i * 128, gates, i * 512 + 256, 128);
         // o_gate = σ(gates[:, 384:512])   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          o_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
-        }
+        sigmoidRow(o_gate, i * 128, gates, i * 512 + 384, 128);
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
           const mul = f_gate[i * 128 + j]! * c_2[i * 128 + j]!;
@@ -313,9 +307,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
           c_next[i * 128 + j] = mul + mul_2;
         }
         // tanh_c = tanh(c_next)   (model.ts:22:15)
-        for (let j = 0; j < 128; j++) {
-          tanh_c[i * 128 + j] = Math.tanh(c_next[i * 128 + j]!);
-        }
+        tanhRow(tanh_c, i * 128, c_next, i * 128, 128);
         // h_next = o_gate ⊙ tanh_c   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
           h_next[i * 128 + j] = o_gate[i * 128 + j]! * tanh_c[i * 128 + j]!;
