@@ -24,7 +24,7 @@ const targets = {
     // test/emit/allocation.test.ts measures generated code in child processes, where no mutant is active.
     // batchTwice: values with the batch dimension twice (h·hᵀ), the one place a kernel in the batch loop
     // reads other rows of a value (fuseBatch must not fuse it with that value's kernel).
-    testFiles: ["test/emit/{fusedUpdate,hostileNames,rowScalars,sourceMap,batchTwice}.test.ts", "test/lower/**/*.test.ts", "test/ops/*.compiled.test.ts", "test/cli/report.test.ts", ...compiled],
+    testFiles: ["test/emit/{fusedUpdate,hostileNames,rowScalars,sourceMap,batchTwice,rowCalls}.test.ts", "test/lower/**/*.test.ts", "test/ops/*.compiled.test.ts", "test/cli/report.test.ts", ...compiled],
     ignoreStatic: true,
   },
   passes: {
