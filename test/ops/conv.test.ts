@@ -191,9 +191,11 @@ describe("notation", () => {
         cv.conv2d(X, K, { stride: [2, 1], dilation: [1, 2] }),
         cv.conv2d(X, K24, { padding: "same" }), // 1 and 3 rows of padding: the extra one at the bottom, right
         conv2dWithAttrs(X, K, { stride: [1, 1], padding: [1, 0, 0, 0], dilation: [1, 1] }), // only the top
+        conv2dWithAttrs(X, K, { stride: [1, 1], padding: [1, 0, 1, 1], dilation: [1, 1] }), // rows even, columns not
         cv.maxPool2d(X, { size: [2, 4], stride: [2, 1], padding: [1, 0] }),
+        cv.maxPool2d(X, { size: [2, 2], stride: [1, 2] }), // the columns' stride is the window's, the rows' is not
       ];
     });
-    expect(result.map(note)).toEqual(["X ⊛ K (stride 1×2, pad 0×1, dilation 2×1)", "X ⊛ K (stride 2×1, dilation 1×2)", "X ⊛ K24 (pad 0,1,1,2)", "X ⊛ K (pad 1,0,0,0)", "maxPool2×4(X; stride 2×1, pad 1×0)"]);
+    expect(result.map(note)).toEqual(["X ⊛ K (stride 1×2, pad 0×1, dilation 2×1)", "X ⊛ K (stride 2×1, dilation 1×2)", "X ⊛ K24 (pad 0,1,1,2)", "X ⊛ K (pad 1,0,0,0)", "X ⊛ K (pad 1,0,1,1)", "maxPool2×4(X; stride 2×1, pad 1×0)", "maxPool2×2(X; stride 1×2)"]);
   });
 });

@@ -83,6 +83,41 @@ const cases: Case[] = [
     body: (x) => conv(d.tanh(conv(x, [3, 3], 3, { padding: 1 })), [3, 3], 5, { padding: 1 }),
   },
   {
+    // 6 rows, 20 columns, stride 2, padding 1: the first taps fall in the top/left padding, the last
+    // window ends inside the image (clipped low, not high); then 3×10, whose rows clip at both ends and
+    // whose 5 output columns have a block of 4 unclipped neighbours (∂x's pixel block, with a column stride).
+    name: "stride 2, padding 1 on even sizes: taps clipped at the top/left only, then at both ends",
+    image: [6, 20, 2],
+    body: (x) => conv(d.tanh(conv(x, [3, 3], 3, { stride: 2, padding: 1 })), [3, 3], 4, { stride: 2, padding: 1 }),
+  },
+  {
+    // Rows padded (stride 2 on 6 rows: the top only), columns not: the patch matrix must still start as zeros.
+    name: "rows padded and clipped at the top only, columns valid",
+    image: [6, 5, 2],
+    body: (x) => d.tanh(conv(x, [3, 3], 3, { stride: [2, 1], padding: [1, 0] })),
+  },
+  {
+    // 5 rows, stride 2, padding 1: the last output row's bottom tap is in the padding while every column
+    // tap is inside x (a patch row copied whole, its filter rows cut at the bottom).
+    name: "rows padded and clipped at the top and the bottom, columns valid",
+    image: [5, 5, 2],
+    body: (x) => d.tanh(conv(x, [3, 3], 3, { stride: [2, 1], padding: [1, 0] })),
+  },
+  {
+    // A 2×1 filter, 'same': one row of padding at the bottom only, none in the columns (a patch row
+    // copied whole, its filter rows cut at the bottom, from the first output row on).
+    name: "'same' with a 2×1 filter: rows clipped at the bottom only, columns valid",
+    image: [5, 4, 2],
+    body: (x) => d.tanh(conv(x, [2, 1], 3, { padding: "same" })),
+  },
+  {
+    // 'same' with stride 2 and dilation 2 of a 2×2 filter on 8×8 pads one row and column at the bottom/right
+    // only (clipped high, not low: where the stride and the dilation decide the last window's end); again on 4×4.
+    name: "'same', stride 2, dilation 2: taps clipped at the bottom/right only",
+    image: [8, 8, 2],
+    body: (x) => conv(d.tanh(conv(x, [2, 2], 3, { stride: 2, dilation: 2, padding: "same" })), [2, 2], 4, { stride: 2, dilation: 2, padding: "same" }),
+  },
+  {
     name: "LeNet-like (valid 5×5 convs, 2×2 max-pools), the shape of examples/mnist-cnn at 16×16",
     image: [16, 16, 1],
     body: (x) => cv.maxPool2d(d.relu(conv(cv.maxPool2d(d.relu(conv(x, [5, 5], 4)), { size: 2 }), [3, 3], 6)), { size: 2 }),
@@ -146,6 +181,23 @@ describe("small CNNs, compiled (f32: the convolutions as products on the SIMD GE
     expect(scale, `${what}: a tensor of zeros proves nothing`).toBeGreaterThan(0);
     expect(worst / scale, what).toBeLessThan(tol);
   };
+  it("a fixed batch (--batch 3) computes what the symbolic batch does: the patch matrix's row count as a number", async () => {
+    const c = cases.find((x) => x.name.startsWith("stride 2, padding 1 on even sizes"))!;
+    layer = 0;
+    const def = model("cnn", build(c));
+    const { module: fixed, code } = await compileAndImport(def, { dtype: "f32", batch: 3 });
+    layer = 0;
+    const { module: symbolic } = await compileAndImport(model("cnn", build(c)), { dtype: "f32" });
+    expect(code).toMatch(/const rows[\w$]* = 3 \* \d+;|const rows[\w$]* = \d+;/);
+    const [H, W, C] = c.image;
+    const inputs = { x: Float32Array.from(uniformArray(mulberry32(3), 3 * H * W * C, -1, 1)), y: [0, 1, 2] };
+    const p32 = symbolic.initParams(4);
+    const a = fixed.lossAndGrad(p32, inputs), b = symbolic.lossAndGrad(p32, inputs);
+    // (a fixed batch unrolls other kernels over it, whose float32 sums may round differently)
+    expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6 * Math.abs(b.loss));
+    for (const name of Object.keys(b.grads)) close(a.grads[name]!, b.grads[name]!, `∂loss/∂${name} at the fixed batch`);
+  });
+
   for (const [k, c] of cases.entries()) {
     it(c.name, async () => {
       layer = 0;
