@@ -8,10 +8,13 @@ import * as d from "../../compiler/dsl/core.js";
 import { GradcError } from "../../compiler/diagnostics.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { getOp } from "../../compiler/ops/index.js";
+import { model } from "../../compiler/dsl/model.js";
+import { compileAndImport } from "../helpers/compiled.js";
 import { evalNode, inContext } from "../helpers/evalNode.js";
 import { interpretedGradients, traceModel } from "../helpers/gradcheck.js";
 import { mulberry32, uniformArray } from "../helpers/rng.js";
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dWithAttrs } from "../../compiler/ops/conv.js";
+import { avgPool2dBackward, maxPool2dBackward, maxPool2dSelect } from "../../compiler/ops/pool.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -183,6 +186,14 @@ describe("notation", () => {
     });
     expect(result.map(note)).toEqual(["X ⊛ K", "X ⊛ K (stride 2, pad 1)", "maxPool2×2(X)", "avgPool3×3(X; stride 1, pad 1)"]);
   });
+  it("writes the pooling gradients' ops: avgPoolᵀ of g, h read at maxPool's argmax of x", () => {
+    const { result } = inContext(() => {
+      const X = d.param("X", [1, 6, 6, 2]), G = d.param("G", [1, 3, 3, 2]), H = d.param("H", [1, 6, 6, 2]);
+      const attrs = { size: [2, 2], stride: [2, 2], padding: [0, 0] } as const;
+      return [avgPool2dBackward(G, attrs, [6, 6]), maxPool2dSelect(X, H, attrs), maxPool2dBackward(X, G, attrs)];
+    });
+    expect(result.map(note)).toEqual(["avgPoolᵀ2×2(G)", "H[argmax2×2(X)]", "G → argmax2×2(X)"]);
+  });
   it("writes a geometry that differs between the axes per axis, and uneven padding side by side", () => {
     const { result } = inContext(() => {
       const X = d.param("X", [1, 6, 6, 2]), K = d.param("K", [3, 3, 2, 4]), K24 = d.param("K24", [2, 4, 2, 4]);
@@ -197,5 +208,24 @@ describe("notation", () => {
       ];
     });
     expect(result.map(note)).toEqual(["X ⊛ K (stride 1×2, pad 0×1, dilation 2×1)", "X ⊛ K (stride 2×1, dilation 1×2)", "X ⊛ K24 (pad 0,1,1,2)", "X ⊛ K (pad 1,0,0,0)", "X ⊛ K (pad 1,0,1,1)", "maxPool2×4(X; stride 2×1, pad 1×0)", "maxPool2×2(X; stride 1×2)"]);
+  });
+});
+
+describe("the pooling kernels' comments (what a reader of the emitted code is told)", () => {
+  it("avgPool2d and its gradient say how padding counts, maxPool2dSelect where h is read", async () => {
+    const avg = model("avg", () => {
+      const x = d.input("x", ["batch", 5, 5, 2]);
+      const X = d.param("X", [5, 5, 2]);
+      return { loss: d.mean(d.square(cv.avgPool2d(d.mul(x, X), { size: 3, stride: 2, padding: 1 }))) };
+    });
+    const { code } = await compileAndImport(avg);
+    expect(code).toContain("// y[b, i, j, :] = Σ over the window's positions inside x / 9 (padding counts as zeros)");
+    expect(code).toContain("// ∂L/∂x = 0, then each window's g / 9 is added at the window's positions inside x");
+    const select = model("select", () => {
+      const x = d.input("x", ["batch", 4, 4, 2]);
+      const H = d.param("H", [4, 4, 2]);
+      return { loss: d.mean(maxPool2dSelect(x, d.mul(x, H), { size: [2, 2], stride: [2, 2], padding: [0, 0] })) };
+    });
+    expect((await compileAndImport(select)).code).toContain("// y[b, i, j, c] = h at the window's first argmax of x in channel c");
   });
 });
