@@ -229,3 +229,20 @@ describe("the pooling kernels' comments (what a reader of the emitted code is to
     expect((await compileAndImport(select)).code).toContain("// y[b, i, j, c] = h at the window's first argmax of x in channel c");
   });
 });
+
+describe("the float64 filter gradient as emitted (the names of its comment's formula, clipping only where taps leave x)", () => {
+  it("loops over kh, kw, ci with the output rows and columns clipped low only, and over taps t of a valid convolution", async () => {
+    const m = model("cnn", () => {
+      const x = d.input("x", ["batch", 6, 20, 5]);
+      const K = d.param("K", [3, 3, 5, 3], { init: "he" });
+      const K2 = d.param("K2", [2, 2, 3, 2], { init: "he" });
+      const h = d.tanh(cv.conv2d(x, K, { stride: 2, padding: 1 })); // 20 columns, stride 2, padding 1: clipped low, not high
+      return { loss: d.mean(d.square(cv.conv2d(h, K2))) };
+    });
+    const { code } = await compileAndImport(m);
+    expect(code).toMatch(/const ohLo = Math\.max\(0, Math\.ceil\(\(1 - kh_?\d*\) \/ 2\)\);/);
+    expect(code).toMatch(/for \(let kw = 0; kw < 3; kw\+\+\) \{\n\s*const owLo = Math\.max\(0, Math\.ceil\(\(1 - kw\) \/ 2\)\);\n\s*for \(let ci = 0; ci < 4; ci \+= 2\) \{/);
+    expect(code).not.toMatch(/owHi|ohHi/); // the last windows end inside x
+    expect(code).toMatch(/for \(let t_?\d* = 0; t_?\d* < 6; t_?\d* \+= 2\) \{/); // K2: taps (kw, ci) as one index, two at a time
+  });
+});
