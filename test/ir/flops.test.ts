@@ -18,10 +18,12 @@ describe("flops", () => {
     expect(flops(only(g, "matmul"), 64)).toBe(2 * 64 * 5 * 3);
   });
   it("conv2d and both of its gradients: 2 · outputs · kh·kw·Cin each", () => {
-    const g = grad(traceModel(() => ({ loss: d.sum(cv.conv2d(d.input("x", ["batch", 6, 6, 2]), d.param("w", [3, 3, 2, 4]))) })));
+    // x + X: the input gets a gradient too (∂x, conv2dBackwardInput)
+    const g = grad(traceModel(() => ({ loss: d.sum(cv.conv2d(d.add(d.input("x", ["batch", 6, 6, 2]), d.param("X", [6, 6, 2])), d.param("w", [3, 3, 2, 4]))) })));
     const perConv = 2 * (10 * 4 * 4 * 4) * (3 * 3 * 2);
     expect(flops(only(g, "conv2d"), 10)).toBe(perConv);
     expect(flops(only(g, "conv2dBackwardFilter"), 10)).toBe(perConv);
+    expect(flops(only(g, "conv2dBackwardInput"), 10)).toBe(perConv);
   });
   it("scan: T times its body", () => {
     const g = traceModel(() => {

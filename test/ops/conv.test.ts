@@ -230,7 +230,7 @@ describe("the pooling kernels' comments (what a reader of the emitted code is to
   });
 });
 
-describe("the float64 filter gradient as emitted (the names of its comment's formula, clipping only where taps leave x)", () => {
+describe("float64 convolution kernels as emitted (the names of their comments' formulas, clipping only where taps leave x)", () => {
   it("loops over kh, kw, ci with the output rows and columns clipped low only, and over taps t of a valid convolution", async () => {
     const m = model("cnn", () => {
       const x = d.input("x", ["batch", 6, 20, 5]);
@@ -244,5 +244,18 @@ describe("the float64 filter gradient as emitted (the names of its comment's for
     expect(code).toMatch(/for \(let kw = 0; kw < 3; kw\+\+\) \{\n\s*const owLo = Math\.max\(0, Math\.ceil\(\(1 - kw\) \/ 2\)\);\n\s*for \(let ci = 0; ci < 4; ci \+= 2\) \{/);
     expect(code).not.toMatch(/owHi|ohHi/); // the last windows end inside x
     expect(code).toMatch(/for \(let t_?\d* = 0; t_?\d* < 6; t_?\d* \+= 2\) \{/); // K2: taps (kw, ci) as one index, two at a time
+  });
+
+  it("the forward kernel's output columns: the clipped ones one at a time, the rest two at a time, each run named", async () => {
+    const m = model("cnn", () => {
+      const x = d.input("x", ["batch", 6, 20, 5]);
+      const K = d.param("K", [3, 3, 5, 3], { init: "he" });
+      return { loss: d.mean(d.square(cv.conv2d(x, K, { stride: 2, padding: 1 }))) };
+    });
+    const { code } = await compileAndImport(m);
+    expect(code).toMatch(/const khLo = Math\.max\(0, 1 - oh_?\d* \* 2\);/);
+    expect(code).toMatch(/\/\/ columns 0…0, taps clipped to x\n\s*for \(let (ow_?\d*) = 0; \1 < 1; \1\+\+\) \{\n\s*const kwLo = Math\.max\(0, 1 - \1 \* 2\);/);
+    expect(code).toMatch(/\/\/ columns 1…8, 2 at a time \(every tap inside x\)\n\s*for \(let (ow_?\d*) = 1; \1 < 9; \1 \+= 2\) \{\n\s*const xw/);
+    expect(code).toMatch(/\/\/ columns 9…9\n\s*for \(let (ow_?\d*) = 9; \1 < 10; \1\+\+\) \{\n\s*const xw/);
   });
 });

@@ -52,6 +52,16 @@ describe("conv2dBackwardInput", () => {
       "GC2001 conv2dBackwardInput: a 7×7 input gives a 4×4 output, the gradient is 3×3",
     ],
     [
+      "a gradient of the right width but not height",
+      () => conv2dBackwardInput(F([B, 4, 3, 4]), F([3, 3, 2, 4]), conv, [5, 5]),
+      "GC2001 conv2dBackwardInput: a 5×5 input gives a 3×3 output, the gradient is 4×3",
+    ],
+    [
+      "a gradient of the right height but not width",
+      () => conv2dBackwardInput(F([B, 3, 4, 4]), F([3, 3, 2, 4]), conv, [5, 5]),
+      "GC2001 conv2dBackwardInput: a 5×5 input gives a 3×3 output, the gradient is 3×4",
+    ],
+    [
       "a gradient that is not NHWC",
       () => conv2dBackwardInput(F([B, 9, 4]), F([3, 3, 2, 4]), conv, [5, 5]),
       "GC2001 conv2dBackwardInput: the output gradient must be a rank-4 NHWC tensor with static height, width and channels, got [batch, 9, 4]",
