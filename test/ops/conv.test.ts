@@ -171,6 +171,10 @@ describe("DSL errors", () => {
     ["no pool size", () => cv.maxPool2d(x(), {} as never), /GC2007: maxPool2d: the window size is required/],
     ["pool padding over half the window", () => cv.avgPool2d(x(), { size: 2, padding: 2 }), /GC2007: avgPool2d: padding \[2,2\] must be at most half the window/],
     ["a window larger than the input", () => cv.maxPool2d(x(), { size: 7 }), /GC2001: maxPool2d: the 7×7 window does not fit the padded 6×6 input/],
+    ["a window taller than the input only", () => cv.maxPool2d(x(), { size: [7, 2] }), /GC2001: maxPool2d: the 7×2 window does not fit the padded 6×6 input/],
+    ["a window wider than the input only", () => cv.avgPool2d(x(), { size: [2, 7] }), /GC2001: avgPool2d: the 2×7 window does not fit the padded 6×6 input/],
+    ["a filter taller than the input only", () => cv.conv2d(x(), d.param("w", [7, 1, 3, 1])), /GC2001: conv2d: input \[batch, 6, 6, 3\], filters \[7, 1, 3, 1\]: the 7×1 filter \(dilation 1×1\) does not fit the padded 6×6 input/],
+    ["a filter wider than the input only", () => cv.conv2d(x(), d.param("w", [1, 7, 3, 1])), /GC2001: conv2d: input \[batch, 6, 6, 3\], filters \[1, 7, 3, 1\]: the 1×7 filter \(dilation 1×1\) does not fit the padded 6×6 input/],
     ["flatten of a vector", () => cv.flatten(d.input("v", ["batch"])), /GC2001: flatten/],
   ])("%s", (_, f, re) => {
     expect(codeOf(f)).toMatch(re);

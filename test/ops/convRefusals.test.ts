@@ -97,6 +97,21 @@ describe("conv2dBackwardFilter", () => {
         conv2dBackwardFilter(F([B, 5, 5, 2]), F([B, 2, 2, 4]), conv, [3, 3]),
       "GC2001 conv2dBackwardFilter: a 5×5 input gives a 3×3 output, the gradient is 2×2",
     ],
+    [
+      "a gradient wrong in its height only",
+      () => conv2dBackwardFilter(F([B, 5, 5, 2]), F([B, 2, 3, 4]), conv, [3, 3]),
+      "GC2001 conv2dBackwardFilter: a 5×5 input gives a 3×3 output, the gradient is 2×3",
+    ],
+    [
+      "a gradient wrong in its width only",
+      () => conv2dBackwardFilter(F([B, 5, 5, 2]), F([B, 3, 2, 4]), conv, [3, 3]),
+      "GC2001 conv2dBackwardFilter: a 5×5 input gives a 3×3 output, the gradient is 3×2",
+    ],
+    [
+      "an input that is not NHWC",
+      () => conv2dBackwardFilter(F([B, 25, 2]), F([B, 3, 3, 4]), conv, [3, 3]),
+      "GC2001 conv2dBackwardFilter: the input must be a rank-4 NHWC tensor with static height, width and channels, got [batch, 25, 2]",
+    ],
   ])("refuses %s", (_, build, message) => {
     expect(refusal(build)).toBe(message);
   });
@@ -139,6 +154,16 @@ describe("the pooling gradients", () => {
       "avgPool2dBackward: a gradient of another size than the input gives",
       () => avgPool2dBackward(F([B, 3, 3, 3]), pool, [4, 4]),
       "GC2001 avgPool2dBackward: pooling a 4×4 input gives 2×2, the gradient is 3×3",
+    ],
+    [
+      "avgPool2dBackward: a gradient wrong in its height only",
+      () => avgPool2dBackward(F([B, 3, 2, 3]), pool, [4, 4]),
+      "GC2001 avgPool2dBackward: pooling a 4×4 input gives 2×2, the gradient is 3×2",
+    ],
+    [
+      "avgPool2dBackward: a gradient wrong in its width only",
+      () => avgPool2dBackward(F([B, 2, 3, 3]), pool, [4, 4]),
+      "GC2001 avgPool2dBackward: pooling a 4×4 input gives 2×2, the gradient is 2×3",
     ],
     [
       "avgPool2dBackward: a gradient that is not NHWC",
