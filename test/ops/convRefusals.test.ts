@@ -108,6 +108,11 @@ describe("conv2dBackwardFilter", () => {
       "GC2001 conv2dBackwardFilter: a 5×5 input gives a 3×3 output, the gradient is 3×2",
     ],
     [
+      "a gradient that is not NHWC",
+      () => conv2dBackwardFilter(F([B, 5, 5, 2]), F([B, 9, 4]), conv, [3, 3]),
+      "GC2001 conv2dBackwardFilter: the output gradient must be a rank-4 NHWC tensor with static height, width and channels, got [batch, 9, 4]",
+    ],
+    [
       "an input that is not NHWC",
       () => conv2dBackwardFilter(F([B, 25, 2]), F([B, 3, 3, 4]), conv, [3, 3]),
       "GC2001 conv2dBackwardFilter: the input must be a rank-4 NHWC tensor with static height, width and channels, got [batch, 25, 2]",
