@@ -4,14 +4,14 @@
 // quickTanh are plain double arithmetic that TurboFan inlines into a loop (~4 and ~5 ns), deterministic on
 // every machine (IEEE doubles, no fused multiply-add in JavaScript), and within 1 (e^x) and 4 (tanh x) units
 // in the last place of a double of Math's values: rounded to float32 they give the same float as Math's
-// (none of the three million σ, tanh and softmax values test/runtime/quickMath.test.ts compares differs; a
+// (none of the three million σ, tanh and e^x values test/runtime/quickMath.test.ts compares differs; a
 // difference stays possible, ~1e-8 per value).
 //
 // Why whole rows: TurboFan inlines calls into an optimized function only within a budget of 920 bytes of
 // bytecode for all of them, and a training pass is one large function with many call sites; quickExp
 // (~170 bytes) called per element from the pass's own loops mostly stays a call, which boxes its argument
 // and result and is no faster than Math.exp. Called once per row, sigmoidRow's own small loop is optimized
-// with quickExp inlined (an LSTM step 1.14× faster, bench/RESULTS.md). The kernel emitter calls them for a
+// with quickExp inlined (an LSTM step 1.10–1.12× faster: README, Speed). The kernel emitter calls them for a
 // float32 kernel that is σ or tanh alone over a stored row (compiler/emit/kernels.ts); float64 modules, fused
 // expressions and the interpreter keep Math.exp and Math.tanh, bit for bit.
 //
