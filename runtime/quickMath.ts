@@ -100,7 +100,13 @@ export function quickExp(y: number): number {
   return (m + m * p) * 2 * POW2[(k >> 6) - 1 - MIN_EXPONENT]!;
 }
 
-/** tanh x, within a few double ulps (see the header); |x| ≥ 20 gives ±1 (tanh 20 is 1 to 4e-18). */
+/**
+ * tanh x, within a few double ulps (see the header); |x| ≥ 20 gives ±1 (tanh 20 is 1 to 4e-18).
+ *
+ * It repeats quickExp's reduction and polynomial instead of calling it: near 0 it needs e^2|x| − 1 from the
+ * parts (2^(k/64), e^r − 1, the table's tail), which quickExp has already summed away, and a helper returning
+ * the parts would allocate or be one more call against the inlining budget.
+ */
 export function quickTanh(x: number): number {
   if (x !== x) return x;
   const a = Math.min(Math.abs(x), 20);
