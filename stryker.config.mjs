@@ -24,7 +24,7 @@ const targets = {
     // test/emit/allocation.test.ts measures generated code in child processes, where no mutant is active.
     // batchTwice: values with the batch dimension twice (h·hᵀ), the one place a kernel in the batch loop
     // reads other rows of a value (fuseBatch must not fuse it with that value's kernel).
-    testFiles: ["test/emit/{fusedUpdate,hostileNames,rowScalars,sourceMap,batchTwice,rowCalls}.test.ts", "test/lower/**/*.test.ts", "test/ops/*.compiled.test.ts", "test/cli/report.test.ts", ...compiled],
+    testFiles: ["test/emit/{fusedUpdate,hostileNames,rowScalars,sourceMap,batchTwice,rowCalls,stepViews}.test.ts", "test/lower/**/*.test.ts", "test/ops/*.compiled.test.ts", "test/cli/report.test.ts", ...compiled],
     ignoreStatic: true,
   },
   passes: {
@@ -63,7 +63,7 @@ const groups = {
     shape: ["layout", "gather", "slice", "concat", "pick", "matmul", "customGradient", "stopGradient"],
   },
   emit: {
-    kernels: ["kernels", "kernelCode"],
+    kernels: ["kernels", "kernelCode", "placement"],
     module: ["module", "pass", "sharedForward"],
     lines: ["plainLines", "plainParse", "lines", "format"],
     rest: ["inlineRuntime", "rowStatistics", "fuseBatch", "names", "notation", "sourceMap", "passGraphs", "javascript"],

@@ -13,6 +13,7 @@ import { eraseGradientMarkers } from "./passes/eraseGradientMarkers.js";
 import { foldTranspose } from "./passes/foldTranspose.js";
 import { joinSlices } from "./passes/joinSlices.js";
 import type { Pass } from "./passes/pass.js";
+import { hoistStepProducts } from "./passes/hoistStepProducts.js";
 import { hoistStepSums } from "./passes/hoistStepSums.js";
 import { reuseForward } from "./passes/reuseForward.js";
 import { scanBodies } from "./passes/scanBodies.js";
@@ -67,7 +68,18 @@ export interface Optimized {
   readonly report: readonly PassReport[];
 }
 
-export function optimize(traced: Graph, options: { verify?: boolean } = {}): Optimized {
+export interface OptimizeOptions {
+  /** Check the graph after every pass (ir/verify.ts). */
+  readonly verify?: boolean;
+  /**
+   * Take a recurrence's input products out of its loop (passes/hoistStepProducts.ts); default true. The
+   * ONNX export turns it off: ONNX's LSTM, GRU and RNN operators compute x·W_ih themselves, and a scan is
+   * recognized as one only while its body is exactly the cell.
+   */
+  readonly hoistStepProducts?: boolean;
+}
+
+export function optimize(traced: Graph, options: OptimizeOptions = {}): Optimized {
   const report: PassReport[] = [];
   const run = (name: string, pass: Pass, g: Graph): Graph => {
     const r = pass(g);
@@ -84,6 +96,7 @@ export function optimize(traced: Graph, options: { verify?: boolean } = {}): Opt
   g = run("stabilize", stabilize, g);
   g = run("simplify", simplify, g);
   g = run("constFold", constFold, g);
+  if (options.hoistStepProducts !== false) g = run("hoistStepProducts", hoistStepProducts, g);
   g = run("scanBodies", scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody }), g);
   const forward = g;
   g = run("grad", differentiate, g);

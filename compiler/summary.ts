@@ -88,7 +88,9 @@ export function summaryText(traced: Graph, source: string, format: "text" | "jso
 
 /** The summary of a traced model (its forward graph, as loadModel returns it). */
 export function summarizeGraph(traced: Graph, source: string): ModelSummary {
-  const optimized = optimize(traced).graph;
+  // Layers as the model writes them: a recurrence's input product stays in its scan's row (the compiled
+  // module computes it before the loop, passes/hoistStepProducts.ts; the FLOPs are the same).
+  const optimized = optimize(traced, { hoistStepProducts: false }).graph;
   const evaluation = inferenceGraph(optimized);
   const forward = forwardGraph(evaluation);
   const train = trainingGraph(optimized);

@@ -17,6 +17,7 @@ import { eraseGradientMarkers } from "../compiler/passes/eraseGradientMarkers.js
 import { foldTranspose } from "../compiler/passes/foldTranspose.js";
 import { joinSlices } from "../compiler/passes/joinSlices.js";
 import type { Pass } from "../compiler/passes/pass.js";
+import { hoistStepProducts } from "../compiler/passes/hoistStepProducts.js";
 import { hoistStepSums } from "../compiler/passes/hoistStepSums.js";
 import { reuseForward } from "../compiler/passes/reuseForward.js";
 import { scanBodies } from "../compiler/passes/scanBodies.js";
@@ -40,6 +41,8 @@ export const RECIPES: Record<string, { readonly pass: Pass; readonly prepare: (t
   specialize: { pass: specialize("infer"), prepare: (g) => g },
   scanBodies: { pass: scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody }), prepare: (g) => g },
   eraseGradientMarkers: { pass: eraseGradientMarkers, prepare: (g) => grad(g) },
+  // On the traced model, as the pipeline runs it (before scanBodies).
+  hoistStepProducts: { pass: hoistStepProducts, prepare: (g) => g },
   // After grad, with the scan's bodies optimized as the pipeline does first (the reverse body then adds
   // xₜᵀ·δₜ to its running sum, the form this pass looks for).
   hoistStepSums: { pass: hoistStepSums, prepare: (g) => grad(scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody })(g).graph) },

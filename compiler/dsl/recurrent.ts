@@ -59,14 +59,15 @@ function hiddenOf(p: CellParams, gates: number, what: string): number {
 /** One step of torch.nn.RNNCell. */
 export function rnnCell(x: Tensor, h: Tensor, p: CellParams, options: { nonlinearity?: "tanh" | "relu" } = {}): Tensor {
   hiddenOf(p, 1, "rnnCell");
-  const z = named(add(affine(x, p.Wih, p.bih), affine(h, p.Whh, p.bhh)), "z");
+  // The input's part is named: compiled, it is computed for all steps before the loop (passes/hoistStepProducts.ts).
+  const z = named(add(named(affine(x, p.Wih, p.bih), "z_x"), affine(h, p.Whh, p.bhh)), "z");
   return named(options.nonlinearity === "relu" ? relu(z) : tanh(z), "h_next");
 }
 
 /** One step of torch.nn.LSTMCell: the new hidden and cell states. */
 export function lstmCell(x: Tensor, state: { readonly h: Tensor; readonly c: Tensor }, p: CellParams): { h: Tensor; c: Tensor } {
   const H = hiddenOf(p, 4, "lstmCell");
-  const gates = named(add(affine(x, p.Wih, p.bih), affine(state.h, p.Whh, p.bhh)), "gates");
+  const gates = named(add(named(affine(x, p.Wih, p.bih), "gates_x"), affine(state.h, p.Whh, p.bhh)), "gates");
   // Each gate's pre-activation is named too, so its gradient reads di_pre, df_pre, … in generated code.
   const i = named(sigmoid(named(gate(gates, 0, H), "i_pre")), "i_gate");
   const f = named(sigmoid(named(gate(gates, 1, H), "f_pre")), "f_gate");

@@ -4,7 +4,7 @@
 // what it reads and writes, from which the pass emitter decides which kernels share one batch loop).
 import type { Node } from "../ir/node.js";
 import type { Plan } from "../lower/plan.js";
-import type { NestedContext, Precision } from "../ops/op.js";
+import type { NestedContext, Precision, StepView } from "../ops/op.js";
 import type { Names } from "./names.js";
 
 export interface KernelEnv {
@@ -25,6 +25,8 @@ export interface KernelEnv {
    * loop writes and reads each element of row i at a compile-time position (see ./module.ts).
    */
   readonly rowScalars: ReadonlySet<Node>;
+  /** A scan body's step inputs read in place from their stacked arrays (../ops/op.ts StepView). */
+  readonly views?: ReadonlyMap<Node, StepView>;
   /** How kernel templates emit a graph inside their loop (a scan's body). */
   readonly nested?: NestedContext;
   /** The blocked GEMM's register block (default GEMM_ROWS × GEMM_COLS, ../ops/matmul.ts). */

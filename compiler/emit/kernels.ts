@@ -19,10 +19,10 @@ import { element, type KernelParts, type TensorRef } from "../ops/op.js";
 import { bound, isBatch, isSimple, UNROLL_ELEMENTS, unrolledNest } from "../ops/kernelLoops.js";
 import type { Kernel } from "../lower/plan.js";
 import { storageOf } from "../lower/plan.js";
-import { affine, stridesOf } from "../ops/affine.js";
 import type { KernelCode, KernelEnv } from "./kernelCode.js";
 import { commentText } from "./names.js";
 import { formula } from "./notation.js";
+import { flatIndex, stepPlace } from "./placement.js";
 
 export type { KernelCode, KernelEnv } from "./kernelCode.js";
 
@@ -117,12 +117,22 @@ export class KernelEmitter {
       if (name === undefined) throw new Error(`internal: row scalar ${this.env.storage.get(s)}[${String(position)}] read before it is written`);
       return name;
     }
-    return element(this.env.storage.get(s)!, flatIndex(n.shape, index));
+    return element(...this.place(n, index));
+  }
+
+  /** The array holding element `index` of n and its position there (a step value held in place: its stacked array). */
+  private place(n: Node, index: Idx): [string, string] {
+    const s = storageOf(n);
+    const view = this.env.views?.get(s);
+    if (!view) return [this.env.storage.get(s)!, flatIndex(n.shape, index)];
+    if (n !== s) throw new Error(`internal: ${this.env.storage.get(s)} is stored in place, not read through a ${n.op}`);
+    return [view.array, stepPlace(view, n.shape, index)];
   }
 
   /** A read of a whole array by flat index (kernel templates): its batch rows vary, so never row-local. */
   noteFlatRead(n: Node): void {
     const s = storageOf(n);
+    if (this.env.views?.has(s)) throw new Error(`internal: ${this.env.storage.get(s)} is read in place, not by flat index`);
     const set = this.reads.get(s) ?? new Set<string>();
     set.add("*");
     this.reads.set(s, set);
@@ -228,6 +238,7 @@ export class KernelEmitter {
   }
 
   private store(n: Node): string {
+    if (this.env.views?.has(storageOf(n))) throw new Error(`internal: ${this.env.storage.get(storageOf(n))} is read in place, not as an array`);
     return this.env.storage.get(storageOf(n))!;
   }
 
@@ -245,7 +256,8 @@ export class KernelEmitter {
       this.rowScalarNames.set(`${s.id}:${position}`, name);
       return `const ${name}`;
     }
-    return `${this.store(n)}[${flatIndex(n.shape, idx)}]`;
+    const [array, at] = this.place(n, idx);
+    return `${array}[${at}]`;
   }
 
   private freshBody(suffix: string, acc?: Body["acc"]): Body {
@@ -298,8 +310,10 @@ export class KernelEmitter {
     this.varReads.add(storageOf(source));
     return unrolledNest(n.shape.slice(0, last), (idx) => {
       this.read(source, [...idx, start]); // notes the batch row it reads
-      const from = flatIndex(source.shape, [...idx, start]);
-      return [`${fn}(${this.store(n)}, ${flatIndex(n.shape, [...idx, 0])}, ${this.store(source)}, ${from}, ${length});`];
+      // Each row where it lies: the node's and the source's storage, or a step's place in its stacked array.
+      const [to, at] = this.place(n, [...idx, 0]);
+      const [from, fromAt] = this.place(source, [...idx, start]);
+      return [`${fn}(${to}, ${at}, ${from}, ${fromAt}, ${length});`];
     });
   }
 
@@ -414,12 +428,6 @@ export class KernelEmitter {
     for (const p of this.env.plan.nodes) if (p.op === "part" && p.inputs[0] === n) out[p.attrs.index as number] = p;
     return Array.from(out, (p) => p ?? null);
   }
-}
-
-/** The flat row-major index of element `index` of a tensor of `shape` (a size-1 dimension is read at 0: broadcasting). */
-function flatIndex(shape: Node["shape"], index: Idx): string {
-  const strides = stridesOf(shape);
-  return affine(shape.map((d, k) => [d === 1 ? 0 : index[k]!, strides[k]!] as const));
 }
 
 /** The position within batch row i of element `index` of a batch-leading n, or null when not a compile-time number. */

@@ -217,6 +217,10 @@ interface PassState {
   readonly precision: Precision;
   /** The names `gradc explain` gives this pass's values (z1, h1, delta1, v1, dW1): the code uses them too. */
   readonly textbook: ReadonlyMap<Node, string>;
+  /** A scan body's step inputs read in place (bound in `storage` to their stacked arrays). */
+  readonly views?: KernelEnv["views"];
+  /** A scan body's per-step results offered a place in their stacked arrays (NestedContext.body). */
+  readonly outputViews?: KernelEnv["views"];
   /** The memory plan: which values share a workspace array (../lower/memory.ts). */
   readonly sharing?: {
     readonly arrayOf: ReadonlyMap<Node, SharedArray<Node>>;
@@ -236,7 +240,7 @@ function emitKernels(
   g: Graph,
   roots: readonly Node[],
   st: PassState,
-): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[]; buffered: Node[] } {
+): { lines: string[]; codes: KernelCode[]; loopOf: Map<Node, number>; segmentOf: Map<Node, number>; saved: SavedValue[]; readInPlace: string[]; buffered: Node[]; inPlace: ReadonlySet<Node> } {
   const p = plan(g, roots, st.given);
   const { names, storage, head, buffers } = st;
   const scalars = new Set<Node>();
@@ -268,6 +272,8 @@ function emitKernels(
     return id;
   };
 
+  // An array is named as the comments name its value: its textbook name (delta1), its own, or its op.
+  const label = (n: Node): string => st.textbook.get(n) ?? n.name ?? n.op;
   for (const n of p.nodes) {
     if (storage.has(n)) continue;
     if (n.op === "param") {
@@ -279,15 +285,25 @@ function emitKernels(
       storage.set(n, id);
       head.push(`const ${id} = ${st.constantFor(n)};`);
     } else if (n.op === "part") {
-      storage.set(n, valueBuffer(n, n.name ?? "part")); // written by its scan's kernel
+      storage.set(n, valueBuffer(n, label(n))); // written by its scan's kernel
     }
   }
   const kernelNodes = new Set(p.kernels.map((k) => k.node));
-  const label = (n: Node): string => st.textbook.get(n) ?? n.name ?? n.op;
+  // Per-step results written straight into their stacked arrays: those an element-wise kernel of their
+  // own stores (its elements go through write(), or a row call) and only element-wise ops read.
+  const views = new Map(st.views ?? []);
+  const inPlace = new Set<Node>();
+  for (const [n, view] of st.outputViews ?? []) {
+    const own = p.kernels.some((k) => k.node === n && k.kind === "elementwise" && !k.producer);
+    if (!own || n.shape.length === 0 || g.nodes.some((c) => c.inputs.includes(n) && c.def.kind !== "elementwise")) continue;
+    views.set(n, view);
+    inPlace.add(n);
+    storage.set(n, view.array);
+  }
   // The loss is a local the pass returns, unless an output is the loss itself: outputs are read from arrays.
   const outputSet = new Set(g.outputs.map(([, o]) => o));
   for (const n of p.nodes) {
-    if (!kernelNodes.has(n) || opOf(n).tuple) continue;
+    if (!kernelNodes.has(n) || opOf(n).tuple || inPlace.has(n)) continue;
     if (n.shape.length === 0 && inLocal(n) && !(rootSet.has(n) && (n !== g.loss || outputSet.has(n)))) {
       scalars.add(n);
       storage.set(n, names.fresh(n === g.loss ? "loss" : label(n)));
@@ -304,15 +320,26 @@ function emitKernels(
   };
   const nested: NestedContext = {
     buffer,
-    body(bg, bodyRoots, bind) {
+    body(bg, bodyRoots, bind, views, outputViews) {
       const inner = new Map(bind);
+      for (const [ph, view] of views ?? []) inner.set(ph, view.array);
       // A body's own values are all "forward" (its derivative is a separate reverse body).
-      const { sharing: _outer, ...rest } = st;
-      const r = emitKernels(bg, bodyRoots, { ...rest, storage: inner, forwardSet: new Set(bg.nodes), rowScalars: new Set(), textbook: new Map(), headings: false, given: new Set() });
-      return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])) };
+      const { sharing: _outer, views: _outerViews, outputViews: _outerOutputs, ...rest } = st;
+      const r = emitKernels(bg, bodyRoots, {
+        ...rest,
+        storage: inner,
+        forwardSet: new Set(bg.nodes),
+        rowScalars: new Set(),
+        textbook: new Map(),
+        headings: false,
+        given: new Set(),
+        ...(views?.size ? { views } : {}),
+        ...(outputViews?.size ? { outputViews } : {}),
+      });
+      return { lines: r.lines, storage: new Map(bodyRoots.map((n) => [n, inner.get(storageOf(n))!])), inPlace: r.inPlace };
     },
   };
-  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, textbook: st.textbook, rowScalars: st.rowScalars, nested, precision: st.precision, ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
+  const emitter = new KernelEmitter({ plan: p, names, storage, scalars, backward, display, textbook: st.textbook, rowScalars: st.rowScalars, nested, precision: st.precision, ...(views.size ? { views } : {}), ...(st.gemmBlock ? { gemmBlock: st.gemmBlock } : {}), ...(st.simdGemm ? { simdGemm: st.simdGemm } : {}) });
   const codes = p.kernels.map((k) => emitter.emit(k));
   let headed: "none" | "forward" | "backward" = "none";
   const section = (k: KernelCode) => {
@@ -344,5 +371,5 @@ function emitKernels(
       saved.push({ name: storage.get(n)!, elements: sizeExpr(n.shape), storage: where, math: `${display(n)} = ${formula(n, st.given.has(n) ? forwardMath : p.expanded, display)}` });
     }
   }
-  return { lines, codes, loopOf, segmentOf, saved, readInPlace, buffered };
+  return { lines, codes, loopOf, segmentOf, saved, readInPlace, buffered, inPlace };
 }

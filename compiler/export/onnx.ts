@@ -49,7 +49,8 @@ export function exportOnnxGraph(traced: Graph, params: ReadonlyMap<string, Float
   checkOptions(options);
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!traced.outputs.length) throw new GradcError(codes.badArgument, `model "${traced.name}" has no outputs: gradc export writes what forward() computes; return { loss, outputs: { … } }`);
-  const inference = inferenceGraph(optimize(traced).graph);
+  // Recurrences keep their input products in the loop: ONNX's LSTM, GRU and RNN compute them (./cells.ts).
+  const inference = inferenceGraph(optimize(traced, { hoistStepProducts: false }).graph);
   const from = options.checkpoint !== undefined ? `checkpoint ${path.basename(options.checkpoint)}` : `initParams(${options.seed ?? 0})`;
   const doc = `${inference.name}: the inference graph of ${options.source ?? "model.ts"} (gradc forward(): NHWC images, dropout off, batchNorm on running statistics), parameters from ${from}`;
   const graph = lowerInference(inference, { opset, params }, doc);

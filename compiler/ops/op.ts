@@ -111,12 +111,34 @@ export interface KernelParts {
 export type { FlopCounter } from "../ir/node.js";
 
 /** How a kernel template emits a graph inside its own loop (a scan's body). */
+/**
+ * A scan's step input read where it lies, not copied out first: element [i, …] of step t is element
+ * [i, t, …] of the stacked array (of a scalar per step, element [t]). Only direct element reads and
+ * writes can use it (the kernel emitter refuses any other access), so scan.ts gives one only to a step
+ * input that nothing but element-wise ops read, and the emitter takes one for a per-step result only
+ * when an element-wise kernel of its own writes it.
+ */
+export interface StepView {
+  readonly array: string;
+  readonly stacked: Shape;
+  /** The step's loop variable. */
+  readonly t: string;
+}
+
 export interface NestedContext {
   /**
-   * The statements computing `roots` of `g`, whose inputs are read from the arrays `bind` gives;
-   * `storage` is the array (or bound input) holding each root.
+   * The statements computing `roots` of `g`, whose inputs are read from the arrays `bind` gives, or in
+   * place (`views`); `storage` is the array (or bound input) holding each root. `outputViews` offers
+   * per-step results a place in their stacked arrays: those the emitter can write there (an element-wise
+   * kernel of its own, read only by element-wise ops) are in `inPlace`, the others are stored as usual.
    */
-  body(g: Graph, roots: readonly Node[], bind: ReadonlyMap<Node, string>): { lines: string[]; storage: ReadonlyMap<Node, string> };
+  body(
+    g: Graph,
+    roots: readonly Node[],
+    bind: ReadonlyMap<Node, string>,
+    views?: ReadonlyMap<Node, StepView>,
+    outputViews?: ReadonlyMap<Node, StepView>,
+  ): { lines: string[]; storage: ReadonlyMap<Node, string>; inPlace: ReadonlySet<Node> };
   /** A workspace buffer with `shape`'s elements (the batch dimension is `n`). */
   buffer(hint: string, shape: Shape): string;
 }

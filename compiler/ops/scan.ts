@@ -17,7 +17,7 @@ import type { Node } from "../ir/node.js";
 import { batchDims, formatShape, sameShape, ShapeError, staticPart, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { scaledByBatch } from "./kernelLoops.js";
-import { defineOp, element } from "./op.js";
+import { defineOp, element, type StepView } from "./op.js";
 
 export type { BackwardBody, ScanBody } from "../ir/body.js";
 
@@ -93,7 +93,12 @@ export const scanOp = defineOp({
     const out: (Node | null)[] = node.inputs.map(() => null);
     inits.forEach((_, i) => (out[i] = part(back, i)));
     bw.dCaptures.forEach((l, a) => (out[k + m + l] = part(back, k + a)));
-    bw.dSteps.forEach((j, d) => (out[k + j] = part(back, k + bw.dCaptures.length + d)));
+    bw.dSteps.forEach((j, d) => {
+      // ∂L/∂ of a whole sequence, every step's gradient stacked: `dgates_x` for the sequence `gates_x`.
+      const dSeq = part(back, k + bw.dCaptures.length + d);
+      if (seqs[j]!.name) dSeq.name ??= `d${seqs[j]!.name}`;
+      out[k + j] = dSeq;
+    });
     return out;
   },
   lowerKernel(ctx, a) {
@@ -113,8 +118,17 @@ export const scanOp = defineOp({
       lines.push(copy(ctx.inputs[i]!.array, id, ph.shape, ctx.local));
       return id;
     });
+    // A step input that only element-wise ops read is read where its stacked array holds it (a StepView:
+    // its [i, j] is the array's [i, t, j]); any other one is copied into a step buffer first.
+    const results = new Set(g.outputs.map(([, n]) => n));
+    const inPlace = (ph: Node) => !results.has(ph) && g.nodes.every((n) => !n.inputs.includes(ph) || n.def.kind === "elementwise");
+    const views = new Map<Node, StepView>();
     const stepIn: string[] = [];
     g.inputs.slice(k, k + m).forEach((ph, j) => {
+      if (inPlace(ph)) {
+        views.set(ph, { array: ctx.inputs[k + j]!.array, stacked: stacked(ph.shape, length), t });
+        return;
+      }
       const id = nested.buffer(ph.name ?? `step${j}`, ph.shape);
       bind.set(ph, id);
       stepIn.push(...copyStep(ctx.inputs[k + j]!.array, id, ph.shape, length, t, ctx.local, "in"));
@@ -122,10 +136,19 @@ export const scanOp = defineOp({
     g.inputs.slice(k + m).forEach((ph, l) => bind.set(ph, ctx.inputs[k + m + l]!.array));
     const live = g.outputs.map(([, n], i) => (i < k || parts[i] ? n : null));
     const roots = live.filter((n): n is Node => n !== null);
-    const emitted = nested.body(g, roots, bind);
+    // A per-step result the body computes (not a carry, not two results at once) is offered its place in
+    // its stacked array: written there, it needs no copy after the step.
+    const carryOuts = new Set(live.slice(0, k));
+    const times = new Map<Node, number>();
+    for (const n of live.slice(k)) if (n) times.set(n, (times.get(n) ?? 0) + 1);
+    const outputViews = new Map<Node, StepView>();
+    live.forEach((n, i) => {
+      if (i >= k && n && n.inputs.length > 0 && !carryOuts.has(n) && times.get(n) === 1) outputViews.set(n, { array: parts[i]!.array, stacked: stacked(n.shape, length), t });
+    });
+    const emitted = nested.body(g, roots, bind, views, outputViews);
     const stepOut: string[] = [];
     live.forEach((n, i) => {
-      if (i >= k && n) stepOut.push(...copyStep(emitted.storage.get(n)!, parts[i]!.array, n.shape, length, t, ctx.local, "out"));
+      if (i >= k && n && !emitted.inPlace.has(n)) stepOut.push(...copyStep(emitted.storage.get(n)!, parts[i]!.array, n.shape, length, t, ctx.local, "out"));
     });
     const carryBack = carries.flatMap((id, i) => {
       const from = emitted.storage.get(live[i]!)!;

@@ -149,7 +149,7 @@ function hoist(scan: Node, inputs: readonly Node[], shares: readonly Share[]): {
   };
   const sums = new Map(
     shares.map((s) => {
-      const total = s.A ? make(matmulOp, [sequence(s.A), sequence(s.D)], { transA: true, transB: false }) : sum(sum(sequence(s.D), 1), 0);
+      const total = s.A ? make(matmulOp, [sequence(s.A), sequence(s.D)], { transA: true, transB: false }) : sum(sum(sequence(s.D), 0), 0);
       const initial = inputs[s.carry]!;
       return [s.carry, zeros(initial) ? total : add(initial, total)] as const;
     }),

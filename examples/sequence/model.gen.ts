@@ -50,18 +50,12 @@ export interface ForwardWorkspace {
   readonly h_steps: Float64Array;
   readonly h_next_steps: Float64Array;
   readonly v1: Float64Array;
+  readonly gates_x: Float64Array;
   readonly p_2: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
-  readonly bits_t: Float64Array;
-  readonly matmul: Float64Array;
   readonly gates: Float64Array;
-  readonly i_gate: Float64Array;
-  readonly f_gate: Float64Array;
-  readonly g_gate: Float64Array;
-  readonly o_gate: Float64Array;
   readonly c_next: Float64Array;
-  readonly tanh_c: Float64Array;
   readonly h_next: Float64Array;
   readonly add: Float64Array;
 }
@@ -79,18 +73,12 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     h_steps: new Float64Array(n * 144),
     h_next_steps: new Float64Array(n * 144),
     v1: new Float64Array(n * 16),
+    gates_x: new Float64Array(n * 576),
     p_2: new Float64Array(n * 9),
     h: new Float64Array(n * 16),
     c_2: new Float64Array(n * 16),
-    bits_t: new Float64Array(n * 2),
-    matmul: new Float64Array(n * 64),
     gates: new Float64Array(n * 64),
-    i_gate: new Float64Array(n * 16),
-    f_gate: new Float64Array(n * 16),
-    g_gate: new Float64Array(n * 16),
-    o_gate: new Float64Array(n * 16),
     c_next: new Float64Array(n * 16),
-    tanh_c: new Float64Array(n * 16),
     h_next: new Float64Array(n * 16),
     add: new Float64Array(n),
   };
@@ -100,24 +88,18 @@ export interface TrainWorkspace {
   readonly n: number;
   /** The forward pass's workspace: the training pass calls the forward pass first. */
   readonly forward: ForwardWorkspace;
-  readonly dgates_steps: Float64Array;
+  readonly delta1: Float64Array;
   readonly g1: Float64Array;
-  readonly dlstm_Wih: Float64Array;
+  readonly dlstm_Whh: Float64Array;
   readonly sum_2: Float64Array;
   readonly dlstm_bih: Float64Array;
-  readonly dlstm_Whh: Float64Array;
   readonly dWo: Float64Array;
   readonly sum_3: Float64Array;
   readonly dbo: Float64Array;
+  readonly dlstm_Wih: Float64Array;
   readonly dh: Float64Array;
   readonly dc: Float64Array;
   readonly dy0: Float64Array;
-  readonly tanh_c: Float64Array;
-  readonly o_gate: Float64Array;
-  readonly i_gate: Float64Array;
-  readonly g_gate: Float64Array;
-  readonly c_2: Float64Array;
-  readonly f_gate: Float64Array;
   readonly dh_next: Float64Array;
   readonly do_pre: Float64Array;
   readonly dc_next: Float64Array;
@@ -133,24 +115,18 @@ function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     forward: createForwardWorkspace(n),
-    dgates_steps: new Float64Array(n * 576),
+    delta1: new Float64Array(n * 576),
     g1: new Float64Array(n * 9),
-    dlstm_Wih: new Float64Array(128),
-    sum_2: new Float64Array(n * 64),
-    dlstm_bih: new Float64Array(64),
     dlstm_Whh: new Float64Array(1024),
+    sum_2: new Float64Array(576),
+    dlstm_bih: new Float64Array(64),
     dWo: new Float64Array(16),
-    sum_3: new Float64Array(n),
+    sum_3: new Float64Array(9),
     dbo: new Float64Array(1),
+    dlstm_Wih: new Float64Array(128),
     dh: new Float64Array(n * 16),
     dc: new Float64Array(n * 16),
     dy0: new Float64Array(n),
-    tanh_c: new Float64Array(n * 16),
-    o_gate: new Float64Array(n * 16),
-    i_gate: new Float64Array(n * 16),
-    g_gate: new Float64Array(n * 16),
-    c_2: new Float64Array(n * 16),
-    f_gate: new Float64Array(n * 16),
     dh_next: new Float64Array(n * 16),
     do_pre: new Float64Array(n * 16),
     dc_next: new Float64Array(n * 16),
@@ -182,21 +158,93 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const h_steps = ws.h_steps;
   const h_next_steps = ws.h_next_steps;
   const v1 = ws.v1;
+  const gates_x = ws.gates_x;
   const p_2 = ws.p_2;
   const h = ws.h;
   const c_2 = ws.c_2;
-  const bits_t = ws.bits_t;
-  const matmul = ws.matmul;
   const gates = ws.gates;
-  const i_gate = ws.i_gate;
-  const f_gate = ws.f_gate;
-  const g_gate = ws.g_gate;
-  const o_gate = ws.o_gate;
   const c_next = ws.c_next;
-  const tanh_c = ws.tanh_c;
   const h_next = ws.h_next;
   const add = ws.add;
 
+  // gates_x = bits·lstm.Wih + lstm.bih   (model.ts:18:18)
+  {
+    let i = 0;
+    for (; i + 2 < n * 9; i += 3) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < 2; k++) {
+          const a$0 = bits[i * 2 + k]!;
+          const a$1 = bits[i * 2 + k + 2]!;
+          const a$2 = bits[i * 2 + k + 4]!;
+          const b$0 = lstm_Wih[k * 64 + j]!;
+          const b$1 = lstm_Wih[k * 64 + j + 1]!;
+          const b$2 = lstm_Wih[k * 64 + j + 2]!;
+          const b$3 = lstm_Wih[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        gates_x[i * 64 + j] = c$00 + lstm_bih[j]!;
+        gates_x[i * 64 + j + 1] = c$01 + lstm_bih[j + 1]!;
+        gates_x[i * 64 + j + 2] = c$02 + lstm_bih[j + 2]!;
+        gates_x[i * 64 + j + 3] = c$03 + lstm_bih[j + 3]!;
+        gates_x[(i + 1) * 64 + j] = c$10 + lstm_bih[j]!;
+        gates_x[(i + 1) * 64 + j + 1] = c$11 + lstm_bih[j + 1]!;
+        gates_x[(i + 1) * 64 + j + 2] = c$12 + lstm_bih[j + 2]!;
+        gates_x[(i + 1) * 64 + j + 3] = c$13 + lstm_bih[j + 3]!;
+        gates_x[(i + 2) * 64 + j] = c$20 + lstm_bih[j]!;
+        gates_x[(i + 2) * 64 + j + 1] = c$21 + lstm_bih[j + 1]!;
+        gates_x[(i + 2) * 64 + j + 2] = c$22 + lstm_bih[j + 2]!;
+        gates_x[(i + 2) * 64 + j + 3] = c$23 + lstm_bih[j + 3]!;
+      }
+    }
+    for (; i < n * 9; i++) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < 2; k++) {
+          const a$0 = bits[i * 2 + k]!;
+          const b$0 = lstm_Wih[k * 64 + j]!;
+          const b$1 = lstm_Wih[k * 64 + j + 1]!;
+          const b$2 = lstm_Wih[k * 64 + j + 2]!;
+          const b$3 = lstm_Wih[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        gates_x[i * 64 + j] = c$00 + lstm_bih[j]!;
+        gates_x[i * 64 + j + 1] = c$01 + lstm_bih[j + 1]!;
+        gates_x[i * 64 + j + 2] = c$02 + lstm_bih[j + 2]!;
+        gates_x[i * 64 + j + 3] = c$03 + lstm_bih[j + 3]!;
+      }
+    }
+  }
   for (let i = 0; i < n; i++) {
     // v1 = 0   (model.ts:21:22)
     v1[i * 16] = 0;
@@ -216,14 +264,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     v1[i * 16 + 14] = 0;
     v1[i * 16 + 15] = 0;
   }
-  // v2 = scan_{t=1..9}(v1, v1; bits, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
+  // v2 = scan_{t=1..9}(v1, v1; gates_x, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:22:18)
   {
     for (let k_2 = 0; k_2 < n * 16; k_2++) h[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 16; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 9; t++) {
-      for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 2; j_2++) bits_t[i_2 * 2 + j_2] = bits[(i_2 * 9 + t) * 2 + j_2]!;
-      // matmul = h·lstm.Whh   (model.ts:18:18)
+      // gates = gates_x_t + h·lstm.Whh + lstm.bhh   (model.ts:18:18)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
@@ -262,18 +308,30 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               c$22 += a$2 * b$2;
               c$23 += a$2 * b$3;
             }
-            matmul[i * 64 + j] = c$00;
-            matmul[i * 64 + j + 1] = c$01;
-            matmul[i * 64 + j + 2] = c$02;
-            matmul[i * 64 + j + 3] = c$03;
-            matmul[(i + 1) * 64 + j] = c$10;
-            matmul[(i + 1) * 64 + j + 1] = c$11;
-            matmul[(i + 1) * 64 + j + 2] = c$12;
-            matmul[(i + 1) * 64 + j + 3] = c$13;
-            matmul[(i + 2) * 64 + j] = c$20;
-            matmul[(i + 2) * 64 + j + 1] = c$21;
-            matmul[(i + 2) * 64 + j + 2] = c$22;
-            matmul[(i + 2) * 64 + j + 3] = c$23;
+            const add_00 = c$00 + lstm_bhh[j]!;
+            gates[i * 64 + j] = gates_x[i * 576 + t * 64 + j]! + add_00;
+            const add_01 = c$01 + lstm_bhh[j + 1]!;
+            gates[i * 64 + j + 1] = gates_x[i * 576 + t * 64 + j + 1]! + add_01;
+            const add_02 = c$02 + lstm_bhh[j + 2]!;
+            gates[i * 64 + j + 2] = gates_x[i * 576 + t * 64 + j + 2]! + add_02;
+            const add_03 = c$03 + lstm_bhh[j + 3]!;
+            gates[i * 64 + j + 3] = gates_x[i * 576 + t * 64 + j + 3]! + add_03;
+            const add_10 = c$10 + lstm_bhh[j]!;
+            gates[(i + 1) * 64 + j] = gates_x[(i + 1) * 576 + t * 64 + j]! + add_10;
+            const add_11 = c$11 + lstm_bhh[j + 1]!;
+            gates[(i + 1) * 64 + j + 1] = gates_x[(i + 1) * 576 + t * 64 + j + 1]! + add_11;
+            const add_12 = c$12 + lstm_bhh[j + 2]!;
+            gates[(i + 1) * 64 + j + 2] = gates_x[(i + 1) * 576 + t * 64 + j + 2]! + add_12;
+            const add_13 = c$13 + lstm_bhh[j + 3]!;
+            gates[(i + 1) * 64 + j + 3] = gates_x[(i + 1) * 576 + t * 64 + j + 3]! + add_13;
+            const add_20 = c$20 + lstm_bhh[j]!;
+            gates[(i + 2) * 64 + j] = gates_x[(i + 2) * 576 + t * 64 + j]! + add_20;
+            const add_21 = c$21 + lstm_bhh[j + 1]!;
+            gates[(i + 2) * 64 + j + 1] = gates_x[(i + 2) * 576 + t * 64 + j + 1]! + add_21;
+            const add_22 = c$22 + lstm_bhh[j + 2]!;
+            gates[(i + 2) * 64 + j + 2] = gates_x[(i + 2) * 576 + t * 64 + j + 2]! + add_22;
+            const add_23 = c$23 + lstm_bhh[j + 3]!;
+            gates[(i + 2) * 64 + j + 3] = gates_x[(i + 2) * 576 + t * 64 + j + 3]! + add_23;
           }
         }
         for (; i < n; i++) {
@@ -294,179 +352,169 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               c$02 += a$0 * b$2;
               c$03 += a$0 * b$3;
             }
-            matmul[i * 64 + j] = c$00;
-            matmul[i * 64 + j + 1] = c$01;
-            matmul[i * 64 + j + 2] = c$02;
-            matmul[i * 64 + j + 3] = c$03;
+            const add_00_2 = c$00 + lstm_bhh[j]!;
+            gates[i * 64 + j] = gates_x[i * 576 + t * 64 + j]! + add_00_2;
+            const add_01_2 = c$01 + lstm_bhh[j + 1]!;
+            gates[i * 64 + j + 1] = gates_x[i * 576 + t * 64 + j + 1]! + add_01_2;
+            const add_02_2 = c$02 + lstm_bhh[j + 2]!;
+            gates[i * 64 + j + 2] = gates_x[i * 576 + t * 64 + j + 2]! + add_02_2;
+            const add_03_2 = c$03 + lstm_bhh[j + 3]!;
+            gates[i * 64 + j + 3] = gates_x[i * 576 + t * 64 + j + 3]! + add_03_2;
           }
         }
       }
       for (let i = 0; i < n; i++) {
-        // gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:18:18)
-        const cRow_2 = i * 64;
-        gates.fill(0, cRow_2, cRow_2 + 64);
-        for (let k = 0; k < 2; k++) {
-          const aik = bits_t[i * 2 + k]!;
-          const bRow = k * 64;
-          for (let j = 0; j < 64; j++) gates[cRow_2 + j]! += aik * lstm_Wih[bRow + j]!;
-        }
-        for (let j = 0; j < 64; j++) {
-          const acc = gates[cRow_2 + j]!;
-          const add_2 = acc + lstm_bih[j]!;
-          const add_3 = matmul[i * 64 + j]! + lstm_bhh[j]!;
-          gates[i * 64 + j] = add_2 + add_3;
-        }
         // i_gate = σ(gates[:, 0:16])   (model.ts:18:18)
-        i_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64]!));
-        i_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 1]!));
-        i_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 2]!));
-        i_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 3]!));
-        i_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 4]!));
-        i_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 5]!));
-        i_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 6]!));
-        i_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 7]!));
-        i_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 8]!));
-        i_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 9]!));
-        i_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 10]!));
-        i_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 11]!));
-        i_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 12]!));
-        i_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 13]!));
-        i_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 14]!));
-        i_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 15]!));
+        i_gate_steps[i * 144 + t * 16] = 1 / (1 + Math.exp(-gates[i * 64]!));
+        i_gate_steps[i * 144 + t * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 1]!));
+        i_gate_steps[i * 144 + t * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 2]!));
+        i_gate_steps[i * 144 + t * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 3]!));
+        i_gate_steps[i * 144 + t * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 4]!));
+        i_gate_steps[i * 144 + t * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 5]!));
+        i_gate_steps[i * 144 + t * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 6]!));
+        i_gate_steps[i * 144 + t * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 7]!));
+        i_gate_steps[i * 144 + t * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 8]!));
+        i_gate_steps[i * 144 + t * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 9]!));
+        i_gate_steps[i * 144 + t * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 10]!));
+        i_gate_steps[i * 144 + t * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 11]!));
+        i_gate_steps[i * 144 + t * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 12]!));
+        i_gate_steps[i * 144 + t * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 13]!));
+        i_gate_steps[i * 144 + t * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 14]!));
+        i_gate_steps[i * 144 + t * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 15]!));
         // f_gate = σ(gates[:, 16:32])   (model.ts:18:18)
-        f_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 16]!));
-        f_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 17]!));
-        f_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 18]!));
-        f_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 19]!));
-        f_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 20]!));
-        f_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 21]!));
-        f_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 22]!));
-        f_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 23]!));
-        f_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 24]!));
-        f_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 25]!));
-        f_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 26]!));
-        f_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 27]!));
-        f_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 28]!));
-        f_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 29]!));
-        f_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 30]!));
-        f_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 31]!));
+        f_gate_steps[i * 144 + t * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 16]!));
+        f_gate_steps[i * 144 + t * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 17]!));
+        f_gate_steps[i * 144 + t * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 18]!));
+        f_gate_steps[i * 144 + t * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 19]!));
+        f_gate_steps[i * 144 + t * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 20]!));
+        f_gate_steps[i * 144 + t * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 21]!));
+        f_gate_steps[i * 144 + t * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 22]!));
+        f_gate_steps[i * 144 + t * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 23]!));
+        f_gate_steps[i * 144 + t * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 24]!));
+        f_gate_steps[i * 144 + t * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 25]!));
+        f_gate_steps[i * 144 + t * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 26]!));
+        f_gate_steps[i * 144 + t * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 27]!));
+        f_gate_steps[i * 144 + t * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 28]!));
+        f_gate_steps[i * 144 + t * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 29]!));
+        f_gate_steps[i * 144 + t * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 30]!));
+        f_gate_steps[i * 144 + t * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 31]!));
         // g_gate = tanh(gates[:, 32:48])   (model.ts:18:18)
-        g_gate[i * 16] = Math.tanh(gates[i * 64 + 32]!);
-        g_gate[i * 16 + 1] = Math.tanh(gates[i * 64 + 33]!);
-        g_gate[i * 16 + 2] = Math.tanh(gates[i * 64 + 34]!);
-        g_gate[i * 16 + 3] = Math.tanh(gates[i * 64 + 35]!);
-        g_gate[i * 16 + 4] = Math.tanh(gates[i * 64 + 36]!);
-        g_gate[i * 16 + 5] = Math.tanh(gates[i * 64 + 37]!);
-        g_gate[i * 16 + 6] = Math.tanh(gates[i * 64 + 38]!);
-        g_gate[i * 16 + 7] = Math.tanh(gates[i * 64 + 39]!);
-        g_gate[i * 16 + 8] = Math.tanh(gates[i * 64 + 40]!);
-        g_gate[i * 16 + 9] = Math.tanh(gates[i * 64 + 41]!);
-        g_gate[i * 16 + 10] = Math.tanh(gates[i * 64 + 42]!);
-        g_gate[i * 16 + 11] = Math.tanh(gates[i * 64 + 43]!);
-        g_gate[i * 16 + 12] = Math.tanh(gates[i * 64 + 44]!);
-        g_gate[i * 16 + 13] = Math.tanh(gates[i * 64 + 45]!);
-        g_gate[i * 16 + 14] = Math.tanh(gates[i * 64 + 46]!);
-        g_gate[i * 16 + 15] = Math.tanh(gates[i * 64 + 47]!);
+        g_gate_steps[i * 144 + t * 16] = Math.tanh(gates[i * 64 + 32]!);
+        g_gate_steps[i * 144 + t * 16 + 1] = Math.tanh(gates[i * 64 + 33]!);
+        g_gate_steps[i * 144 + t * 16 + 2] = Math.tanh(gates[i * 64 + 34]!);
+        g_gate_steps[i * 144 + t * 16 + 3] = Math.tanh(gates[i * 64 + 35]!);
+        g_gate_steps[i * 144 + t * 16 + 4] = Math.tanh(gates[i * 64 + 36]!);
+        g_gate_steps[i * 144 + t * 16 + 5] = Math.tanh(gates[i * 64 + 37]!);
+        g_gate_steps[i * 144 + t * 16 + 6] = Math.tanh(gates[i * 64 + 38]!);
+        g_gate_steps[i * 144 + t * 16 + 7] = Math.tanh(gates[i * 64 + 39]!);
+        g_gate_steps[i * 144 + t * 16 + 8] = Math.tanh(gates[i * 64 + 40]!);
+        g_gate_steps[i * 144 + t * 16 + 9] = Math.tanh(gates[i * 64 + 41]!);
+        g_gate_steps[i * 144 + t * 16 + 10] = Math.tanh(gates[i * 64 + 42]!);
+        g_gate_steps[i * 144 + t * 16 + 11] = Math.tanh(gates[i * 64 + 43]!);
+        g_gate_steps[i * 144 + t * 16 + 12] = Math.tanh(gates[i * 64 + 44]!);
+        g_gate_steps[i * 144 + t * 16 + 13] = Math.tanh(gates[i * 64 + 45]!);
+        g_gate_steps[i * 144 + t * 16 + 14] = Math.tanh(gates[i * 64 + 46]!);
+        g_gate_steps[i * 144 + t * 16 + 15] = Math.tanh(gates[i * 64 + 47]!);
         // o_gate = σ(gates[:, 48:64])   (model.ts:18:18)
-        o_gate[i * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 48]!));
-        o_gate[i * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 49]!));
-        o_gate[i * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 50]!));
-        o_gate[i * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 51]!));
-        o_gate[i * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 52]!));
-        o_gate[i * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 53]!));
-        o_gate[i * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 54]!));
-        o_gate[i * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 55]!));
-        o_gate[i * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 56]!));
-        o_gate[i * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 57]!));
-        o_gate[i * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 58]!));
-        o_gate[i * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 59]!));
-        o_gate[i * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 60]!));
-        o_gate[i * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 61]!));
-        o_gate[i * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 62]!));
-        o_gate[i * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 63]!));
+        o_gate_steps[i * 144 + t * 16] = 1 / (1 + Math.exp(-gates[i * 64 + 48]!));
+        o_gate_steps[i * 144 + t * 16 + 1] = 1 / (1 + Math.exp(-gates[i * 64 + 49]!));
+        o_gate_steps[i * 144 + t * 16 + 2] = 1 / (1 + Math.exp(-gates[i * 64 + 50]!));
+        o_gate_steps[i * 144 + t * 16 + 3] = 1 / (1 + Math.exp(-gates[i * 64 + 51]!));
+        o_gate_steps[i * 144 + t * 16 + 4] = 1 / (1 + Math.exp(-gates[i * 64 + 52]!));
+        o_gate_steps[i * 144 + t * 16 + 5] = 1 / (1 + Math.exp(-gates[i * 64 + 53]!));
+        o_gate_steps[i * 144 + t * 16 + 6] = 1 / (1 + Math.exp(-gates[i * 64 + 54]!));
+        o_gate_steps[i * 144 + t * 16 + 7] = 1 / (1 + Math.exp(-gates[i * 64 + 55]!));
+        o_gate_steps[i * 144 + t * 16 + 8] = 1 / (1 + Math.exp(-gates[i * 64 + 56]!));
+        o_gate_steps[i * 144 + t * 16 + 9] = 1 / (1 + Math.exp(-gates[i * 64 + 57]!));
+        o_gate_steps[i * 144 + t * 16 + 10] = 1 / (1 + Math.exp(-gates[i * 64 + 58]!));
+        o_gate_steps[i * 144 + t * 16 + 11] = 1 / (1 + Math.exp(-gates[i * 64 + 59]!));
+        o_gate_steps[i * 144 + t * 16 + 12] = 1 / (1 + Math.exp(-gates[i * 64 + 60]!));
+        o_gate_steps[i * 144 + t * 16 + 13] = 1 / (1 + Math.exp(-gates[i * 64 + 61]!));
+        o_gate_steps[i * 144 + t * 16 + 14] = 1 / (1 + Math.exp(-gates[i * 64 + 62]!));
+        o_gate_steps[i * 144 + t * 16 + 15] = 1 / (1 + Math.exp(-gates[i * 64 + 63]!));
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:18:18)
-        const mul_0 = f_gate[i * 16]! * c_2[i * 16]!;
-        const mul_0_2 = i_gate[i * 16]! * g_gate[i * 16]!;
+        const mul_0 = f_gate_steps[i * 144 + t * 16]! * c_2[i * 16]!;
+        const mul_0_2 = i_gate_steps[i * 144 + t * 16]! * g_gate_steps[i * 144 + t * 16]!;
         c_next[i * 16] = mul_0 + mul_0_2;
-        const mul_1 = f_gate[i * 16 + 1]! * c_2[i * 16 + 1]!;
-        const mul_1_2 = i_gate[i * 16 + 1]! * g_gate[i * 16 + 1]!;
+        const mul_1 = f_gate_steps[i * 144 + t * 16 + 1]! * c_2[i * 16 + 1]!;
+        const mul_1_2 = i_gate_steps[i * 144 + t * 16 + 1]! * g_gate_steps[i * 144 + t * 16 + 1]!;
         c_next[i * 16 + 1] = mul_1 + mul_1_2;
-        const mul_2 = f_gate[i * 16 + 2]! * c_2[i * 16 + 2]!;
-        const mul_2_2 = i_gate[i * 16 + 2]! * g_gate[i * 16 + 2]!;
+        const mul_2 = f_gate_steps[i * 144 + t * 16 + 2]! * c_2[i * 16 + 2]!;
+        const mul_2_2 = i_gate_steps[i * 144 + t * 16 + 2]! * g_gate_steps[i * 144 + t * 16 + 2]!;
         c_next[i * 16 + 2] = mul_2 + mul_2_2;
-        const mul_3 = f_gate[i * 16 + 3]! * c_2[i * 16 + 3]!;
-        const mul_3_2 = i_gate[i * 16 + 3]! * g_gate[i * 16 + 3]!;
+        const mul_3 = f_gate_steps[i * 144 + t * 16 + 3]! * c_2[i * 16 + 3]!;
+        const mul_3_2 = i_gate_steps[i * 144 + t * 16 + 3]! * g_gate_steps[i * 144 + t * 16 + 3]!;
         c_next[i * 16 + 3] = mul_3 + mul_3_2;
-        const mul_4 = f_gate[i * 16 + 4]! * c_2[i * 16 + 4]!;
-        const mul_4_2 = i_gate[i * 16 + 4]! * g_gate[i * 16 + 4]!;
+        const mul_4 = f_gate_steps[i * 144 + t * 16 + 4]! * c_2[i * 16 + 4]!;
+        const mul_4_2 = i_gate_steps[i * 144 + t * 16 + 4]! * g_gate_steps[i * 144 + t * 16 + 4]!;
         c_next[i * 16 + 4] = mul_4 + mul_4_2;
-        const mul_5 = f_gate[i * 16 + 5]! * c_2[i * 16 + 5]!;
-        const mul_5_2 = i_gate[i * 16 + 5]! * g_gate[i * 16 + 5]!;
+        const mul_5 = f_gate_steps[i * 144 + t * 16 + 5]! * c_2[i * 16 + 5]!;
+        const mul_5_2 = i_gate_steps[i * 144 + t * 16 + 5]! * g_gate_steps[i * 144 + t * 16 + 5]!;
         c_next[i * 16 + 5] = mul_5 + mul_5_2;
-        const mul_6 = f_gate[i * 16 + 6]! * c_2[i * 16 + 6]!;
-        const mul_6_2 = i_gate[i * 16 + 6]! * g_gate[i * 16 + 6]!;
+        const mul_6 = f_gate_steps[i * 144 + t * 16 + 6]! * c_2[i * 16 + 6]!;
+        const mul_6_2 = i_gate_steps[i * 144 + t * 16 + 6]! * g_gate_steps[i * 144 + t * 16 + 6]!;
         c_next[i * 16 + 6] = mul_6 + mul_6_2;
-        const mul_7 = f_gate[i * 16 + 7]! * c_2[i * 16 + 7]!;
-        const mul_7_2 = i_gate[i * 16 + 7]! * g_gate[i * 16 + 7]!;
+        const mul_7 = f_gate_steps[i * 144 + t * 16 + 7]! * c_2[i * 16 + 7]!;
+        const mul_7_2 = i_gate_steps[i * 144 + t * 16 + 7]! * g_gate_steps[i * 144 + t * 16 + 7]!;
         c_next[i * 16 + 7] = mul_7 + mul_7_2;
-        const mul_8 = f_gate[i * 16 + 8]! * c_2[i * 16 + 8]!;
-        const mul_8_2 = i_gate[i * 16 + 8]! * g_gate[i * 16 + 8]!;
+        const mul_8 = f_gate_steps[i * 144 + t * 16 + 8]! * c_2[i * 16 + 8]!;
+        const mul_8_2 = i_gate_steps[i * 144 + t * 16 + 8]! * g_gate_steps[i * 144 + t * 16 + 8]!;
         c_next[i * 16 + 8] = mul_8 + mul_8_2;
-        const mul_9 = f_gate[i * 16 + 9]! * c_2[i * 16 + 9]!;
-        const mul_9_2 = i_gate[i * 16 + 9]! * g_gate[i * 16 + 9]!;
+        const mul_9 = f_gate_steps[i * 144 + t * 16 + 9]! * c_2[i * 16 + 9]!;
+        const mul_9_2 = i_gate_steps[i * 144 + t * 16 + 9]! * g_gate_steps[i * 144 + t * 16 + 9]!;
         c_next[i * 16 + 9] = mul_9 + mul_9_2;
-        const mul_10 = f_gate[i * 16 + 10]! * c_2[i * 16 + 10]!;
-        const mul_10_2 = i_gate[i * 16 + 10]! * g_gate[i * 16 + 10]!;
+        const mul_10 = f_gate_steps[i * 144 + t * 16 + 10]! * c_2[i * 16 + 10]!;
+        const mul_10_2 = i_gate_steps[i * 144 + t * 16 + 10]! * g_gate_steps[i * 144 + t * 16 + 10]!;
         c_next[i * 16 + 10] = mul_10 + mul_10_2;
-        const mul_11 = f_gate[i * 16 + 11]! * c_2[i * 16 + 11]!;
-        const mul_11_2 = i_gate[i * 16 + 11]! * g_gate[i * 16 + 11]!;
+        const mul_11 = f_gate_steps[i * 144 + t * 16 + 11]! * c_2[i * 16 + 11]!;
+        const mul_11_2 = i_gate_steps[i * 144 + t * 16 + 11]! * g_gate_steps[i * 144 + t * 16 + 11]!;
         c_next[i * 16 + 11] = mul_11 + mul_11_2;
-        const mul_12 = f_gate[i * 16 + 12]! * c_2[i * 16 + 12]!;
-        const mul_12_2 = i_gate[i * 16 + 12]! * g_gate[i * 16 + 12]!;
+        const mul_12 = f_gate_steps[i * 144 + t * 16 + 12]! * c_2[i * 16 + 12]!;
+        const mul_12_2 = i_gate_steps[i * 144 + t * 16 + 12]! * g_gate_steps[i * 144 + t * 16 + 12]!;
         c_next[i * 16 + 12] = mul_12 + mul_12_2;
-        const mul_13 = f_gate[i * 16 + 13]! * c_2[i * 16 + 13]!;
-        const mul_13_2 = i_gate[i * 16 + 13]! * g_gate[i * 16 + 13]!;
+        const mul_13 = f_gate_steps[i * 144 + t * 16 + 13]! * c_2[i * 16 + 13]!;
+        const mul_13_2 = i_gate_steps[i * 144 + t * 16 + 13]! * g_gate_steps[i * 144 + t * 16 + 13]!;
         c_next[i * 16 + 13] = mul_13 + mul_13_2;
-        const mul_14 = f_gate[i * 16 + 14]! * c_2[i * 16 + 14]!;
-        const mul_14_2 = i_gate[i * 16 + 14]! * g_gate[i * 16 + 14]!;
+        const mul_14 = f_gate_steps[i * 144 + t * 16 + 14]! * c_2[i * 16 + 14]!;
+        const mul_14_2 = i_gate_steps[i * 144 + t * 16 + 14]! * g_gate_steps[i * 144 + t * 16 + 14]!;
         c_next[i * 16 + 14] = mul_14 + mul_14_2;
-        const mul_15 = f_gate[i * 16 + 15]! * c_2[i * 16 + 15]!;
-        const mul_15_2 = i_gate[i * 16 + 15]! * g_gate[i * 16 + 15]!;
+        const mul_15 = f_gate_steps[i * 144 + t * 16 + 15]! * c_2[i * 16 + 15]!;
+        const mul_15_2 = i_gate_steps[i * 144 + t * 16 + 15]! * g_gate_steps[i * 144 + t * 16 + 15]!;
         c_next[i * 16 + 15] = mul_15 + mul_15_2;
         // tanh_c = tanh(c_next)   (model.ts:18:18)
-        tanh_c[i * 16] = Math.tanh(c_next[i * 16]!);
-        tanh_c[i * 16 + 1] = Math.tanh(c_next[i * 16 + 1]!);
-        tanh_c[i * 16 + 2] = Math.tanh(c_next[i * 16 + 2]!);
-        tanh_c[i * 16 + 3] = Math.tanh(c_next[i * 16 + 3]!);
-        tanh_c[i * 16 + 4] = Math.tanh(c_next[i * 16 + 4]!);
-        tanh_c[i * 16 + 5] = Math.tanh(c_next[i * 16 + 5]!);
-        tanh_c[i * 16 + 6] = Math.tanh(c_next[i * 16 + 6]!);
-        tanh_c[i * 16 + 7] = Math.tanh(c_next[i * 16 + 7]!);
-        tanh_c[i * 16 + 8] = Math.tanh(c_next[i * 16 + 8]!);
-        tanh_c[i * 16 + 9] = Math.tanh(c_next[i * 16 + 9]!);
-        tanh_c[i * 16 + 10] = Math.tanh(c_next[i * 16 + 10]!);
-        tanh_c[i * 16 + 11] = Math.tanh(c_next[i * 16 + 11]!);
-        tanh_c[i * 16 + 12] = Math.tanh(c_next[i * 16 + 12]!);
-        tanh_c[i * 16 + 13] = Math.tanh(c_next[i * 16 + 13]!);
-        tanh_c[i * 16 + 14] = Math.tanh(c_next[i * 16 + 14]!);
-        tanh_c[i * 16 + 15] = Math.tanh(c_next[i * 16 + 15]!);
+        tanh_c_steps[i * 144 + t * 16] = Math.tanh(c_next[i * 16]!);
+        tanh_c_steps[i * 144 + t * 16 + 1] = Math.tanh(c_next[i * 16 + 1]!);
+        tanh_c_steps[i * 144 + t * 16 + 2] = Math.tanh(c_next[i * 16 + 2]!);
+        tanh_c_steps[i * 144 + t * 16 + 3] = Math.tanh(c_next[i * 16 + 3]!);
+        tanh_c_steps[i * 144 + t * 16 + 4] = Math.tanh(c_next[i * 16 + 4]!);
+        tanh_c_steps[i * 144 + t * 16 + 5] = Math.tanh(c_next[i * 16 + 5]!);
+        tanh_c_steps[i * 144 + t * 16 + 6] = Math.tanh(c_next[i * 16 + 6]!);
+        tanh_c_steps[i * 144 + t * 16 + 7] = Math.tanh(c_next[i * 16 + 7]!);
+        tanh_c_steps[i * 144 + t * 16 + 8] = Math.tanh(c_next[i * 16 + 8]!);
+        tanh_c_steps[i * 144 + t * 16 + 9] = Math.tanh(c_next[i * 16 + 9]!);
+        tanh_c_steps[i * 144 + t * 16 + 10] = Math.tanh(c_next[i * 16 + 10]!);
+        tanh_c_steps[i * 144 + t * 16 + 11] = Math.tanh(c_next[i * 16 + 11]!);
+        tanh_c_steps[i * 144 + t * 16 + 12] = Math.tanh(c_next[i * 16 + 12]!);
+        tanh_c_steps[i * 144 + t * 16 + 13] = Math.tanh(c_next[i * 16 + 13]!);
+        tanh_c_steps[i * 144 + t * 16 + 14] = Math.tanh(c_next[i * 16 + 14]!);
+        tanh_c_steps[i * 144 + t * 16 + 15] = Math.tanh(c_next[i * 16 + 15]!);
         // h_next = o_gate ⊙ tanh_c   (model.ts:18:18)
-        h_next[i * 16] = o_gate[i * 16]! * tanh_c[i * 16]!;
-        h_next[i * 16 + 1] = o_gate[i * 16 + 1]! * tanh_c[i * 16 + 1]!;
-        h_next[i * 16 + 2] = o_gate[i * 16 + 2]! * tanh_c[i * 16 + 2]!;
-        h_next[i * 16 + 3] = o_gate[i * 16 + 3]! * tanh_c[i * 16 + 3]!;
-        h_next[i * 16 + 4] = o_gate[i * 16 + 4]! * tanh_c[i * 16 + 4]!;
-        h_next[i * 16 + 5] = o_gate[i * 16 + 5]! * tanh_c[i * 16 + 5]!;
-        h_next[i * 16 + 6] = o_gate[i * 16 + 6]! * tanh_c[i * 16 + 6]!;
-        h_next[i * 16 + 7] = o_gate[i * 16 + 7]! * tanh_c[i * 16 + 7]!;
-        h_next[i * 16 + 8] = o_gate[i * 16 + 8]! * tanh_c[i * 16 + 8]!;
-        h_next[i * 16 + 9] = o_gate[i * 16 + 9]! * tanh_c[i * 16 + 9]!;
-        h_next[i * 16 + 10] = o_gate[i * 16 + 10]! * tanh_c[i * 16 + 10]!;
-        h_next[i * 16 + 11] = o_gate[i * 16 + 11]! * tanh_c[i * 16 + 11]!;
-        h_next[i * 16 + 12] = o_gate[i * 16 + 12]! * tanh_c[i * 16 + 12]!;
-        h_next[i * 16 + 13] = o_gate[i * 16 + 13]! * tanh_c[i * 16 + 13]!;
-        h_next[i * 16 + 14] = o_gate[i * 16 + 14]! * tanh_c[i * 16 + 14]!;
-        h_next[i * 16 + 15] = o_gate[i * 16 + 15]! * tanh_c[i * 16 + 15]!;
+        h_next[i * 16] = o_gate_steps[i * 144 + t * 16]! * tanh_c_steps[i * 144 + t * 16]!;
+        h_next[i * 16 + 1] = o_gate_steps[i * 144 + t * 16 + 1]! * tanh_c_steps[i * 144 + t * 16 + 1]!;
+        h_next[i * 16 + 2] = o_gate_steps[i * 144 + t * 16 + 2]! * tanh_c_steps[i * 144 + t * 16 + 2]!;
+        h_next[i * 16 + 3] = o_gate_steps[i * 144 + t * 16 + 3]! * tanh_c_steps[i * 144 + t * 16 + 3]!;
+        h_next[i * 16 + 4] = o_gate_steps[i * 144 + t * 16 + 4]! * tanh_c_steps[i * 144 + t * 16 + 4]!;
+        h_next[i * 16 + 5] = o_gate_steps[i * 144 + t * 16 + 5]! * tanh_c_steps[i * 144 + t * 16 + 5]!;
+        h_next[i * 16 + 6] = o_gate_steps[i * 144 + t * 16 + 6]! * tanh_c_steps[i * 144 + t * 16 + 6]!;
+        h_next[i * 16 + 7] = o_gate_steps[i * 144 + t * 16 + 7]! * tanh_c_steps[i * 144 + t * 16 + 7]!;
+        h_next[i * 16 + 8] = o_gate_steps[i * 144 + t * 16 + 8]! * tanh_c_steps[i * 144 + t * 16 + 8]!;
+        h_next[i * 16 + 9] = o_gate_steps[i * 144 + t * 16 + 9]! * tanh_c_steps[i * 144 + t * 16 + 9]!;
+        h_next[i * 16 + 10] = o_gate_steps[i * 144 + t * 16 + 10]! * tanh_c_steps[i * 144 + t * 16 + 10]!;
+        h_next[i * 16 + 11] = o_gate_steps[i * 144 + t * 16 + 11]! * tanh_c_steps[i * 144 + t * 16 + 11]!;
+        h_next[i * 16 + 12] = o_gate_steps[i * 144 + t * 16 + 12]! * tanh_c_steps[i * 144 + t * 16 + 12]!;
+        h_next[i * 16 + 13] = o_gate_steps[i * 144 + t * 16 + 13]! * tanh_c_steps[i * 144 + t * 16 + 13]!;
+        h_next[i * 16 + 14] = o_gate_steps[i * 144 + t * 16 + 14]! * tanh_c_steps[i * 144 + t * 16 + 14]!;
+        h_next[i * 16 + 15] = o_gate_steps[i * 144 + t * 16 + 15]! * tanh_c_steps[i * 144 + t * 16 + 15]!;
         // add = h_next·Wo + bo   (model.ts:19:35)
         let matmul_0 = 0;
         for (let k = 0; k < 16; k++) {
@@ -475,23 +523,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
         }
         add[i] = matmul_0 + bo[0]!;
       }
-      for (let i_3 = 0; i_3 < n; i_3++) ys[(i_3 * 9 + t) * 1] = add[i_3 * 1]!;
+      for (let i_2 = 0; i_2 < n; i_2++) ys[(i_2 * 9 + t) * 1] = add[i_2 * 1]!;
+      for (let i_3 = 0; i_3 < n; i_3++)
+        for (let j_3 = 0; j_3 < 16; j_3++) c_steps[(i_3 * 9 + t) * 16 + j_3] = c_2[i_3 * 16 + j_3]!;
       for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_4 = 0; j_4 < 16; j_4++) tanh_c_steps[(i_4 * 9 + t) * 16 + j_4] = tanh_c[i_4 * 16 + j_4]!;
+        for (let j_4 = 0; j_4 < 16; j_4++) h_steps[(i_4 * 9 + t) * 16 + j_4] = h[i_4 * 16 + j_4]!;
       for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_5 = 0; j_5 < 16; j_5++) o_gate_steps[(i_5 * 9 + t) * 16 + j_5] = o_gate[i_5 * 16 + j_5]!;
-      for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_6 = 0; j_6 < 16; j_6++) i_gate_steps[(i_6 * 9 + t) * 16 + j_6] = i_gate[i_6 * 16 + j_6]!;
-      for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 16; j_7++) g_gate_steps[(i_7 * 9 + t) * 16 + j_7] = g_gate[i_7 * 16 + j_7]!;
-      for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 16; j_8++) c_steps[(i_8 * 9 + t) * 16 + j_8] = c_2[i_8 * 16 + j_8]!;
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 16; j_9++) f_gate_steps[(i_9 * 9 + t) * 16 + j_9] = f_gate[i_9 * 16 + j_9]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_10 = 0; j_10 < 16; j_10++) h_steps[(i_10 * 9 + t) * 16 + j_10] = h[i_10 * 16 + j_10]!;
-      for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_11 = 0; j_11 < 16; j_11++) h_next_steps[(i_11 * 9 + t) * 16 + j_11] = h_next[i_11 * 16 + j_11]!;
+        for (let j_5 = 0; j_5 < 16; j_5++) h_next_steps[(i_5 * 9 + t) * 16 + j_5] = h_next[i_5 * 16 + j_5]!;
       for (let k_4 = 0; k_4 < n * 16; k_4++) h[k_4] = h_next[k_4]!;
       for (let k_5 = 0; k_5 < n * 16; k_5++) c_2[k_5] = c_next[k_5]!;
     }
@@ -533,24 +571,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const h_next_steps = ws.forward.h_next_steps;
   const lstm_Whh = params["lstm.Whh"];
   const Wo = params["Wo"];
-  const dgates_steps = ws.dgates_steps;
+  const delta1 = ws.delta1;
   const g1 = ws.g1;
-  const dlstm_Wih = ws.dlstm_Wih;
+  const dlstm_Whh = ws.dlstm_Whh;
   const sum_2 = ws.sum_2;
   const dlstm_bih = ws.dlstm_bih;
-  const dlstm_Whh = ws.dlstm_Whh;
   const dWo = ws.dWo;
   const sum_3 = ws.sum_3;
   const dbo = ws.dbo;
+  const dlstm_Wih = ws.dlstm_Wih;
   const dh = ws.dh;
   const dc = ws.dc;
   const dy0 = ws.dy0;
-  const tanh_c = ws.tanh_c;
-  const o_gate = ws.o_gate;
-  const i_gate = ws.i_gate;
-  const g_gate = ws.g_gate;
-  const c_2 = ws.c_2;
-  const f_gate = ws.f_gate;
   const dh_next = ws.dh_next;
   const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
@@ -717,18 +749,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     for (let k_3 = 0; k_3 < n * 16; k_3++) dc[k_3] = v1[k_3]!;
     for (let t = 8; t >= 0; t--) {
       for (let i_2 = 0; i_2 < n; i_2++) dy0[i_2 * 1] = g1[(i_2 * 9 + t) * 1]!;
-      for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 16; j_3++) tanh_c[i_3 * 16 + j_3] = tanh_c_steps[(i_3 * 9 + t) * 16 + j_3]!;
-      for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_4 = 0; j_4 < 16; j_4++) o_gate[i_4 * 16 + j_4] = o_gate_steps[(i_4 * 9 + t) * 16 + j_4]!;
-      for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_5 = 0; j_5 < 16; j_5++) i_gate[i_5 * 16 + j_5] = i_gate_steps[(i_5 * 9 + t) * 16 + j_5]!;
-      for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_6 = 0; j_6 < 16; j_6++) g_gate[i_6 * 16 + j_6] = g_gate_steps[(i_6 * 9 + t) * 16 + j_6]!;
-      for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 16; j_7++) c_2[i_7 * 16 + j_7] = c_steps[(i_7 * 9 + t) * 16 + j_7]!;
-      for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 16; j_8++) f_gate[i_8 * 16 + j_8] = f_gate_steps[(i_8 * 9 + t) * 16 + j_8]!;
       for (let i = 0; i < n; i++) {
         // dh_next = dh + dy0·Woᵀ   (model.ts:18:18)
         for (let j = 0; j < 16; j++) {
@@ -737,395 +757,395 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           dh_next[i * 16 + j] = dh[i * 16 + j]! + acc;
         }
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:18:18)
-        const do_gate_0 = dh_next[i * 16]! * tanh_c[i * 16]!;
-        const sub_0 = 1 - o_gate[i * 16]!;
-        const mul_0 = o_gate[i * 16]! * sub_0;
+        const do_gate_0 = dh_next[i * 16]! * tanh_c_steps[i * 144 + t * 16]!;
+        const sub_0 = 1 - o_gate_steps[i * 144 + t * 16]!;
+        const mul_0 = o_gate_steps[i * 144 + t * 16]! * sub_0;
         do_pre[i * 16] = do_gate_0 * mul_0;
-        const do_gate_1 = dh_next[i * 16 + 1]! * tanh_c[i * 16 + 1]!;
-        const sub_1 = 1 - o_gate[i * 16 + 1]!;
-        const mul_1 = o_gate[i * 16 + 1]! * sub_1;
+        const do_gate_1 = dh_next[i * 16 + 1]! * tanh_c_steps[i * 144 + t * 16 + 1]!;
+        const sub_1 = 1 - o_gate_steps[i * 144 + t * 16 + 1]!;
+        const mul_1 = o_gate_steps[i * 144 + t * 16 + 1]! * sub_1;
         do_pre[i * 16 + 1] = do_gate_1 * mul_1;
-        const do_gate_2 = dh_next[i * 16 + 2]! * tanh_c[i * 16 + 2]!;
-        const sub_2 = 1 - o_gate[i * 16 + 2]!;
-        const mul_2 = o_gate[i * 16 + 2]! * sub_2;
+        const do_gate_2 = dh_next[i * 16 + 2]! * tanh_c_steps[i * 144 + t * 16 + 2]!;
+        const sub_2 = 1 - o_gate_steps[i * 144 + t * 16 + 2]!;
+        const mul_2 = o_gate_steps[i * 144 + t * 16 + 2]! * sub_2;
         do_pre[i * 16 + 2] = do_gate_2 * mul_2;
-        const do_gate_3 = dh_next[i * 16 + 3]! * tanh_c[i * 16 + 3]!;
-        const sub_3 = 1 - o_gate[i * 16 + 3]!;
-        const mul_3 = o_gate[i * 16 + 3]! * sub_3;
+        const do_gate_3 = dh_next[i * 16 + 3]! * tanh_c_steps[i * 144 + t * 16 + 3]!;
+        const sub_3 = 1 - o_gate_steps[i * 144 + t * 16 + 3]!;
+        const mul_3 = o_gate_steps[i * 144 + t * 16 + 3]! * sub_3;
         do_pre[i * 16 + 3] = do_gate_3 * mul_3;
-        const do_gate_4 = dh_next[i * 16 + 4]! * tanh_c[i * 16 + 4]!;
-        const sub_4 = 1 - o_gate[i * 16 + 4]!;
-        const mul_4 = o_gate[i * 16 + 4]! * sub_4;
+        const do_gate_4 = dh_next[i * 16 + 4]! * tanh_c_steps[i * 144 + t * 16 + 4]!;
+        const sub_4 = 1 - o_gate_steps[i * 144 + t * 16 + 4]!;
+        const mul_4 = o_gate_steps[i * 144 + t * 16 + 4]! * sub_4;
         do_pre[i * 16 + 4] = do_gate_4 * mul_4;
-        const do_gate_5 = dh_next[i * 16 + 5]! * tanh_c[i * 16 + 5]!;
-        const sub_5 = 1 - o_gate[i * 16 + 5]!;
-        const mul_5 = o_gate[i * 16 + 5]! * sub_5;
+        const do_gate_5 = dh_next[i * 16 + 5]! * tanh_c_steps[i * 144 + t * 16 + 5]!;
+        const sub_5 = 1 - o_gate_steps[i * 144 + t * 16 + 5]!;
+        const mul_5 = o_gate_steps[i * 144 + t * 16 + 5]! * sub_5;
         do_pre[i * 16 + 5] = do_gate_5 * mul_5;
-        const do_gate_6 = dh_next[i * 16 + 6]! * tanh_c[i * 16 + 6]!;
-        const sub_6 = 1 - o_gate[i * 16 + 6]!;
-        const mul_6 = o_gate[i * 16 + 6]! * sub_6;
+        const do_gate_6 = dh_next[i * 16 + 6]! * tanh_c_steps[i * 144 + t * 16 + 6]!;
+        const sub_6 = 1 - o_gate_steps[i * 144 + t * 16 + 6]!;
+        const mul_6 = o_gate_steps[i * 144 + t * 16 + 6]! * sub_6;
         do_pre[i * 16 + 6] = do_gate_6 * mul_6;
-        const do_gate_7 = dh_next[i * 16 + 7]! * tanh_c[i * 16 + 7]!;
-        const sub_7 = 1 - o_gate[i * 16 + 7]!;
-        const mul_7 = o_gate[i * 16 + 7]! * sub_7;
+        const do_gate_7 = dh_next[i * 16 + 7]! * tanh_c_steps[i * 144 + t * 16 + 7]!;
+        const sub_7 = 1 - o_gate_steps[i * 144 + t * 16 + 7]!;
+        const mul_7 = o_gate_steps[i * 144 + t * 16 + 7]! * sub_7;
         do_pre[i * 16 + 7] = do_gate_7 * mul_7;
-        const do_gate_8 = dh_next[i * 16 + 8]! * tanh_c[i * 16 + 8]!;
-        const sub_8 = 1 - o_gate[i * 16 + 8]!;
-        const mul_8 = o_gate[i * 16 + 8]! * sub_8;
+        const do_gate_8 = dh_next[i * 16 + 8]! * tanh_c_steps[i * 144 + t * 16 + 8]!;
+        const sub_8 = 1 - o_gate_steps[i * 144 + t * 16 + 8]!;
+        const mul_8 = o_gate_steps[i * 144 + t * 16 + 8]! * sub_8;
         do_pre[i * 16 + 8] = do_gate_8 * mul_8;
-        const do_gate_9 = dh_next[i * 16 + 9]! * tanh_c[i * 16 + 9]!;
-        const sub_9 = 1 - o_gate[i * 16 + 9]!;
-        const mul_9 = o_gate[i * 16 + 9]! * sub_9;
+        const do_gate_9 = dh_next[i * 16 + 9]! * tanh_c_steps[i * 144 + t * 16 + 9]!;
+        const sub_9 = 1 - o_gate_steps[i * 144 + t * 16 + 9]!;
+        const mul_9 = o_gate_steps[i * 144 + t * 16 + 9]! * sub_9;
         do_pre[i * 16 + 9] = do_gate_9 * mul_9;
-        const do_gate_10 = dh_next[i * 16 + 10]! * tanh_c[i * 16 + 10]!;
-        const sub_10 = 1 - o_gate[i * 16 + 10]!;
-        const mul_10 = o_gate[i * 16 + 10]! * sub_10;
+        const do_gate_10 = dh_next[i * 16 + 10]! * tanh_c_steps[i * 144 + t * 16 + 10]!;
+        const sub_10 = 1 - o_gate_steps[i * 144 + t * 16 + 10]!;
+        const mul_10 = o_gate_steps[i * 144 + t * 16 + 10]! * sub_10;
         do_pre[i * 16 + 10] = do_gate_10 * mul_10;
-        const do_gate_11 = dh_next[i * 16 + 11]! * tanh_c[i * 16 + 11]!;
-        const sub_11 = 1 - o_gate[i * 16 + 11]!;
-        const mul_11 = o_gate[i * 16 + 11]! * sub_11;
+        const do_gate_11 = dh_next[i * 16 + 11]! * tanh_c_steps[i * 144 + t * 16 + 11]!;
+        const sub_11 = 1 - o_gate_steps[i * 144 + t * 16 + 11]!;
+        const mul_11 = o_gate_steps[i * 144 + t * 16 + 11]! * sub_11;
         do_pre[i * 16 + 11] = do_gate_11 * mul_11;
-        const do_gate_12 = dh_next[i * 16 + 12]! * tanh_c[i * 16 + 12]!;
-        const sub_12 = 1 - o_gate[i * 16 + 12]!;
-        const mul_12 = o_gate[i * 16 + 12]! * sub_12;
+        const do_gate_12 = dh_next[i * 16 + 12]! * tanh_c_steps[i * 144 + t * 16 + 12]!;
+        const sub_12 = 1 - o_gate_steps[i * 144 + t * 16 + 12]!;
+        const mul_12 = o_gate_steps[i * 144 + t * 16 + 12]! * sub_12;
         do_pre[i * 16 + 12] = do_gate_12 * mul_12;
-        const do_gate_13 = dh_next[i * 16 + 13]! * tanh_c[i * 16 + 13]!;
-        const sub_13 = 1 - o_gate[i * 16 + 13]!;
-        const mul_13 = o_gate[i * 16 + 13]! * sub_13;
+        const do_gate_13 = dh_next[i * 16 + 13]! * tanh_c_steps[i * 144 + t * 16 + 13]!;
+        const sub_13 = 1 - o_gate_steps[i * 144 + t * 16 + 13]!;
+        const mul_13 = o_gate_steps[i * 144 + t * 16 + 13]! * sub_13;
         do_pre[i * 16 + 13] = do_gate_13 * mul_13;
-        const do_gate_14 = dh_next[i * 16 + 14]! * tanh_c[i * 16 + 14]!;
-        const sub_14 = 1 - o_gate[i * 16 + 14]!;
-        const mul_14 = o_gate[i * 16 + 14]! * sub_14;
+        const do_gate_14 = dh_next[i * 16 + 14]! * tanh_c_steps[i * 144 + t * 16 + 14]!;
+        const sub_14 = 1 - o_gate_steps[i * 144 + t * 16 + 14]!;
+        const mul_14 = o_gate_steps[i * 144 + t * 16 + 14]! * sub_14;
         do_pre[i * 16 + 14] = do_gate_14 * mul_14;
-        const do_gate_15 = dh_next[i * 16 + 15]! * tanh_c[i * 16 + 15]!;
-        const sub_15 = 1 - o_gate[i * 16 + 15]!;
-        const mul_15 = o_gate[i * 16 + 15]! * sub_15;
+        const do_gate_15 = dh_next[i * 16 + 15]! * tanh_c_steps[i * 144 + t * 16 + 15]!;
+        const sub_15 = 1 - o_gate_steps[i * 144 + t * 16 + 15]!;
+        const mul_15 = o_gate_steps[i * 144 + t * 16 + 15]! * sub_15;
         do_pre[i * 16 + 15] = do_gate_15 * mul_15;
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:18:18)
-        const dtanh_c_0 = dh_next[i * 16]! * o_gate[i * 16]!;
-        const tanh_c_0 = tanh_c[i * 16]!;
+        const dtanh_c_0 = dh_next[i * 16]! * o_gate_steps[i * 144 + t * 16]!;
+        const tanh_c_0 = tanh_c_steps[i * 144 + t * 16]!;
         const square_0 = tanh_c_0 * tanh_c_0;
         const sub_0_2 = 1 - square_0;
         const mul_0_2 = dtanh_c_0 * sub_0_2;
         dc_next[i * 16] = dc[i * 16]! + mul_0_2;
-        const dtanh_c_1 = dh_next[i * 16 + 1]! * o_gate[i * 16 + 1]!;
-        const tanh_c_1 = tanh_c[i * 16 + 1]!;
+        const dtanh_c_1 = dh_next[i * 16 + 1]! * o_gate_steps[i * 144 + t * 16 + 1]!;
+        const tanh_c_1 = tanh_c_steps[i * 144 + t * 16 + 1]!;
         const square_1 = tanh_c_1 * tanh_c_1;
         const sub_1_2 = 1 - square_1;
         const mul_1_2 = dtanh_c_1 * sub_1_2;
         dc_next[i * 16 + 1] = dc[i * 16 + 1]! + mul_1_2;
-        const dtanh_c_2 = dh_next[i * 16 + 2]! * o_gate[i * 16 + 2]!;
-        const tanh_c_2 = tanh_c[i * 16 + 2]!;
+        const dtanh_c_2 = dh_next[i * 16 + 2]! * o_gate_steps[i * 144 + t * 16 + 2]!;
+        const tanh_c_2 = tanh_c_steps[i * 144 + t * 16 + 2]!;
         const square_2 = tanh_c_2 * tanh_c_2;
         const sub_2_2 = 1 - square_2;
         const mul_2_2 = dtanh_c_2 * sub_2_2;
         dc_next[i * 16 + 2] = dc[i * 16 + 2]! + mul_2_2;
-        const dtanh_c_3 = dh_next[i * 16 + 3]! * o_gate[i * 16 + 3]!;
-        const tanh_c_3 = tanh_c[i * 16 + 3]!;
+        const dtanh_c_3 = dh_next[i * 16 + 3]! * o_gate_steps[i * 144 + t * 16 + 3]!;
+        const tanh_c_3 = tanh_c_steps[i * 144 + t * 16 + 3]!;
         const square_3 = tanh_c_3 * tanh_c_3;
         const sub_3_2 = 1 - square_3;
         const mul_3_2 = dtanh_c_3 * sub_3_2;
         dc_next[i * 16 + 3] = dc[i * 16 + 3]! + mul_3_2;
-        const dtanh_c_4 = dh_next[i * 16 + 4]! * o_gate[i * 16 + 4]!;
-        const tanh_c_4 = tanh_c[i * 16 + 4]!;
+        const dtanh_c_4 = dh_next[i * 16 + 4]! * o_gate_steps[i * 144 + t * 16 + 4]!;
+        const tanh_c_4 = tanh_c_steps[i * 144 + t * 16 + 4]!;
         const square_4 = tanh_c_4 * tanh_c_4;
         const sub_4_2 = 1 - square_4;
         const mul_4_2 = dtanh_c_4 * sub_4_2;
         dc_next[i * 16 + 4] = dc[i * 16 + 4]! + mul_4_2;
-        const dtanh_c_5 = dh_next[i * 16 + 5]! * o_gate[i * 16 + 5]!;
-        const tanh_c_5 = tanh_c[i * 16 + 5]!;
+        const dtanh_c_5 = dh_next[i * 16 + 5]! * o_gate_steps[i * 144 + t * 16 + 5]!;
+        const tanh_c_5 = tanh_c_steps[i * 144 + t * 16 + 5]!;
         const square_5 = tanh_c_5 * tanh_c_5;
         const sub_5_2 = 1 - square_5;
         const mul_5_2 = dtanh_c_5 * sub_5_2;
         dc_next[i * 16 + 5] = dc[i * 16 + 5]! + mul_5_2;
-        const dtanh_c_6 = dh_next[i * 16 + 6]! * o_gate[i * 16 + 6]!;
-        const tanh_c_6 = tanh_c[i * 16 + 6]!;
+        const dtanh_c_6 = dh_next[i * 16 + 6]! * o_gate_steps[i * 144 + t * 16 + 6]!;
+        const tanh_c_6 = tanh_c_steps[i * 144 + t * 16 + 6]!;
         const square_6 = tanh_c_6 * tanh_c_6;
         const sub_6_2 = 1 - square_6;
         const mul_6_2 = dtanh_c_6 * sub_6_2;
         dc_next[i * 16 + 6] = dc[i * 16 + 6]! + mul_6_2;
-        const dtanh_c_7 = dh_next[i * 16 + 7]! * o_gate[i * 16 + 7]!;
-        const tanh_c_7 = tanh_c[i * 16 + 7]!;
+        const dtanh_c_7 = dh_next[i * 16 + 7]! * o_gate_steps[i * 144 + t * 16 + 7]!;
+        const tanh_c_7 = tanh_c_steps[i * 144 + t * 16 + 7]!;
         const square_7 = tanh_c_7 * tanh_c_7;
         const sub_7_2 = 1 - square_7;
         const mul_7_2 = dtanh_c_7 * sub_7_2;
         dc_next[i * 16 + 7] = dc[i * 16 + 7]! + mul_7_2;
-        const dtanh_c_8 = dh_next[i * 16 + 8]! * o_gate[i * 16 + 8]!;
-        const tanh_c_8 = tanh_c[i * 16 + 8]!;
+        const dtanh_c_8 = dh_next[i * 16 + 8]! * o_gate_steps[i * 144 + t * 16 + 8]!;
+        const tanh_c_8 = tanh_c_steps[i * 144 + t * 16 + 8]!;
         const square_8 = tanh_c_8 * tanh_c_8;
         const sub_8_2 = 1 - square_8;
         const mul_8_2 = dtanh_c_8 * sub_8_2;
         dc_next[i * 16 + 8] = dc[i * 16 + 8]! + mul_8_2;
-        const dtanh_c_9 = dh_next[i * 16 + 9]! * o_gate[i * 16 + 9]!;
-        const tanh_c_9 = tanh_c[i * 16 + 9]!;
+        const dtanh_c_9 = dh_next[i * 16 + 9]! * o_gate_steps[i * 144 + t * 16 + 9]!;
+        const tanh_c_9 = tanh_c_steps[i * 144 + t * 16 + 9]!;
         const square_9 = tanh_c_9 * tanh_c_9;
         const sub_9_2 = 1 - square_9;
         const mul_9_2 = dtanh_c_9 * sub_9_2;
         dc_next[i * 16 + 9] = dc[i * 16 + 9]! + mul_9_2;
-        const dtanh_c_10 = dh_next[i * 16 + 10]! * o_gate[i * 16 + 10]!;
-        const tanh_c_10 = tanh_c[i * 16 + 10]!;
+        const dtanh_c_10 = dh_next[i * 16 + 10]! * o_gate_steps[i * 144 + t * 16 + 10]!;
+        const tanh_c_10 = tanh_c_steps[i * 144 + t * 16 + 10]!;
         const square_10 = tanh_c_10 * tanh_c_10;
         const sub_10_2 = 1 - square_10;
         const mul_10_2 = dtanh_c_10 * sub_10_2;
         dc_next[i * 16 + 10] = dc[i * 16 + 10]! + mul_10_2;
-        const dtanh_c_11 = dh_next[i * 16 + 11]! * o_gate[i * 16 + 11]!;
-        const tanh_c_11 = tanh_c[i * 16 + 11]!;
+        const dtanh_c_11 = dh_next[i * 16 + 11]! * o_gate_steps[i * 144 + t * 16 + 11]!;
+        const tanh_c_11 = tanh_c_steps[i * 144 + t * 16 + 11]!;
         const square_11 = tanh_c_11 * tanh_c_11;
         const sub_11_2 = 1 - square_11;
         const mul_11_2 = dtanh_c_11 * sub_11_2;
         dc_next[i * 16 + 11] = dc[i * 16 + 11]! + mul_11_2;
-        const dtanh_c_12 = dh_next[i * 16 + 12]! * o_gate[i * 16 + 12]!;
-        const tanh_c_12 = tanh_c[i * 16 + 12]!;
+        const dtanh_c_12 = dh_next[i * 16 + 12]! * o_gate_steps[i * 144 + t * 16 + 12]!;
+        const tanh_c_12 = tanh_c_steps[i * 144 + t * 16 + 12]!;
         const square_12 = tanh_c_12 * tanh_c_12;
         const sub_12_2 = 1 - square_12;
         const mul_12_2 = dtanh_c_12 * sub_12_2;
         dc_next[i * 16 + 12] = dc[i * 16 + 12]! + mul_12_2;
-        const dtanh_c_13 = dh_next[i * 16 + 13]! * o_gate[i * 16 + 13]!;
-        const tanh_c_13 = tanh_c[i * 16 + 13]!;
+        const dtanh_c_13 = dh_next[i * 16 + 13]! * o_gate_steps[i * 144 + t * 16 + 13]!;
+        const tanh_c_13 = tanh_c_steps[i * 144 + t * 16 + 13]!;
         const square_13 = tanh_c_13 * tanh_c_13;
         const sub_13_2 = 1 - square_13;
         const mul_13_2 = dtanh_c_13 * sub_13_2;
         dc_next[i * 16 + 13] = dc[i * 16 + 13]! + mul_13_2;
-        const dtanh_c_14 = dh_next[i * 16 + 14]! * o_gate[i * 16 + 14]!;
-        const tanh_c_14 = tanh_c[i * 16 + 14]!;
+        const dtanh_c_14 = dh_next[i * 16 + 14]! * o_gate_steps[i * 144 + t * 16 + 14]!;
+        const tanh_c_14 = tanh_c_steps[i * 144 + t * 16 + 14]!;
         const square_14 = tanh_c_14 * tanh_c_14;
         const sub_14_2 = 1 - square_14;
         const mul_14_2 = dtanh_c_14 * sub_14_2;
         dc_next[i * 16 + 14] = dc[i * 16 + 14]! + mul_14_2;
-        const dtanh_c_15 = dh_next[i * 16 + 15]! * o_gate[i * 16 + 15]!;
-        const tanh_c_15 = tanh_c[i * 16 + 15]!;
+        const dtanh_c_15 = dh_next[i * 16 + 15]! * o_gate_steps[i * 144 + t * 16 + 15]!;
+        const tanh_c_15 = tanh_c_steps[i * 144 + t * 16 + 15]!;
         const square_15 = tanh_c_15 * tanh_c_15;
         const sub_15_2 = 1 - square_15;
         const mul_15_2 = dtanh_c_15 * sub_15_2;
         dc_next[i * 16 + 15] = dc[i * 16 + 15]! + mul_15_2;
         // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:18:18)
-        const dg_gate_0 = dc_next[i * 16]! * i_gate[i * 16]!;
-        const g_gate_0 = g_gate[i * 16]!;
+        const dg_gate_0 = dc_next[i * 16]! * i_gate_steps[i * 144 + t * 16]!;
+        const g_gate_0 = g_gate_steps[i * 144 + t * 16]!;
         const square_0_2 = g_gate_0 * g_gate_0;
         const sub_0_3 = 1 - square_0_2;
         dg_pre[i * 16] = dg_gate_0 * sub_0_3;
-        const dg_gate_1 = dc_next[i * 16 + 1]! * i_gate[i * 16 + 1]!;
-        const g_gate_1 = g_gate[i * 16 + 1]!;
+        const dg_gate_1 = dc_next[i * 16 + 1]! * i_gate_steps[i * 144 + t * 16 + 1]!;
+        const g_gate_1 = g_gate_steps[i * 144 + t * 16 + 1]!;
         const square_1_2 = g_gate_1 * g_gate_1;
         const sub_1_3 = 1 - square_1_2;
         dg_pre[i * 16 + 1] = dg_gate_1 * sub_1_3;
-        const dg_gate_2 = dc_next[i * 16 + 2]! * i_gate[i * 16 + 2]!;
-        const g_gate_2 = g_gate[i * 16 + 2]!;
+        const dg_gate_2 = dc_next[i * 16 + 2]! * i_gate_steps[i * 144 + t * 16 + 2]!;
+        const g_gate_2 = g_gate_steps[i * 144 + t * 16 + 2]!;
         const square_2_2 = g_gate_2 * g_gate_2;
         const sub_2_3 = 1 - square_2_2;
         dg_pre[i * 16 + 2] = dg_gate_2 * sub_2_3;
-        const dg_gate_3 = dc_next[i * 16 + 3]! * i_gate[i * 16 + 3]!;
-        const g_gate_3 = g_gate[i * 16 + 3]!;
+        const dg_gate_3 = dc_next[i * 16 + 3]! * i_gate_steps[i * 144 + t * 16 + 3]!;
+        const g_gate_3 = g_gate_steps[i * 144 + t * 16 + 3]!;
         const square_3_2 = g_gate_3 * g_gate_3;
         const sub_3_3 = 1 - square_3_2;
         dg_pre[i * 16 + 3] = dg_gate_3 * sub_3_3;
-        const dg_gate_4 = dc_next[i * 16 + 4]! * i_gate[i * 16 + 4]!;
-        const g_gate_4 = g_gate[i * 16 + 4]!;
+        const dg_gate_4 = dc_next[i * 16 + 4]! * i_gate_steps[i * 144 + t * 16 + 4]!;
+        const g_gate_4 = g_gate_steps[i * 144 + t * 16 + 4]!;
         const square_4_2 = g_gate_4 * g_gate_4;
         const sub_4_3 = 1 - square_4_2;
         dg_pre[i * 16 + 4] = dg_gate_4 * sub_4_3;
-        const dg_gate_5 = dc_next[i * 16 + 5]! * i_gate[i * 16 + 5]!;
-        const g_gate_5 = g_gate[i * 16 + 5]!;
+        const dg_gate_5 = dc_next[i * 16 + 5]! * i_gate_steps[i * 144 + t * 16 + 5]!;
+        const g_gate_5 = g_gate_steps[i * 144 + t * 16 + 5]!;
         const square_5_2 = g_gate_5 * g_gate_5;
         const sub_5_3 = 1 - square_5_2;
         dg_pre[i * 16 + 5] = dg_gate_5 * sub_5_3;
-        const dg_gate_6 = dc_next[i * 16 + 6]! * i_gate[i * 16 + 6]!;
-        const g_gate_6 = g_gate[i * 16 + 6]!;
+        const dg_gate_6 = dc_next[i * 16 + 6]! * i_gate_steps[i * 144 + t * 16 + 6]!;
+        const g_gate_6 = g_gate_steps[i * 144 + t * 16 + 6]!;
         const square_6_2 = g_gate_6 * g_gate_6;
         const sub_6_3 = 1 - square_6_2;
         dg_pre[i * 16 + 6] = dg_gate_6 * sub_6_3;
-        const dg_gate_7 = dc_next[i * 16 + 7]! * i_gate[i * 16 + 7]!;
-        const g_gate_7 = g_gate[i * 16 + 7]!;
+        const dg_gate_7 = dc_next[i * 16 + 7]! * i_gate_steps[i * 144 + t * 16 + 7]!;
+        const g_gate_7 = g_gate_steps[i * 144 + t * 16 + 7]!;
         const square_7_2 = g_gate_7 * g_gate_7;
         const sub_7_3 = 1 - square_7_2;
         dg_pre[i * 16 + 7] = dg_gate_7 * sub_7_3;
-        const dg_gate_8 = dc_next[i * 16 + 8]! * i_gate[i * 16 + 8]!;
-        const g_gate_8 = g_gate[i * 16 + 8]!;
+        const dg_gate_8 = dc_next[i * 16 + 8]! * i_gate_steps[i * 144 + t * 16 + 8]!;
+        const g_gate_8 = g_gate_steps[i * 144 + t * 16 + 8]!;
         const square_8_2 = g_gate_8 * g_gate_8;
         const sub_8_3 = 1 - square_8_2;
         dg_pre[i * 16 + 8] = dg_gate_8 * sub_8_3;
-        const dg_gate_9 = dc_next[i * 16 + 9]! * i_gate[i * 16 + 9]!;
-        const g_gate_9 = g_gate[i * 16 + 9]!;
+        const dg_gate_9 = dc_next[i * 16 + 9]! * i_gate_steps[i * 144 + t * 16 + 9]!;
+        const g_gate_9 = g_gate_steps[i * 144 + t * 16 + 9]!;
         const square_9_2 = g_gate_9 * g_gate_9;
         const sub_9_3 = 1 - square_9_2;
         dg_pre[i * 16 + 9] = dg_gate_9 * sub_9_3;
-        const dg_gate_10 = dc_next[i * 16 + 10]! * i_gate[i * 16 + 10]!;
-        const g_gate_10 = g_gate[i * 16 + 10]!;
+        const dg_gate_10 = dc_next[i * 16 + 10]! * i_gate_steps[i * 144 + t * 16 + 10]!;
+        const g_gate_10 = g_gate_steps[i * 144 + t * 16 + 10]!;
         const square_10_2 = g_gate_10 * g_gate_10;
         const sub_10_3 = 1 - square_10_2;
         dg_pre[i * 16 + 10] = dg_gate_10 * sub_10_3;
-        const dg_gate_11 = dc_next[i * 16 + 11]! * i_gate[i * 16 + 11]!;
-        const g_gate_11 = g_gate[i * 16 + 11]!;
+        const dg_gate_11 = dc_next[i * 16 + 11]! * i_gate_steps[i * 144 + t * 16 + 11]!;
+        const g_gate_11 = g_gate_steps[i * 144 + t * 16 + 11]!;
         const square_11_2 = g_gate_11 * g_gate_11;
         const sub_11_3 = 1 - square_11_2;
         dg_pre[i * 16 + 11] = dg_gate_11 * sub_11_3;
-        const dg_gate_12 = dc_next[i * 16 + 12]! * i_gate[i * 16 + 12]!;
-        const g_gate_12 = g_gate[i * 16 + 12]!;
+        const dg_gate_12 = dc_next[i * 16 + 12]! * i_gate_steps[i * 144 + t * 16 + 12]!;
+        const g_gate_12 = g_gate_steps[i * 144 + t * 16 + 12]!;
         const square_12_2 = g_gate_12 * g_gate_12;
         const sub_12_3 = 1 - square_12_2;
         dg_pre[i * 16 + 12] = dg_gate_12 * sub_12_3;
-        const dg_gate_13 = dc_next[i * 16 + 13]! * i_gate[i * 16 + 13]!;
-        const g_gate_13 = g_gate[i * 16 + 13]!;
+        const dg_gate_13 = dc_next[i * 16 + 13]! * i_gate_steps[i * 144 + t * 16 + 13]!;
+        const g_gate_13 = g_gate_steps[i * 144 + t * 16 + 13]!;
         const square_13_2 = g_gate_13 * g_gate_13;
         const sub_13_3 = 1 - square_13_2;
         dg_pre[i * 16 + 13] = dg_gate_13 * sub_13_3;
-        const dg_gate_14 = dc_next[i * 16 + 14]! * i_gate[i * 16 + 14]!;
-        const g_gate_14 = g_gate[i * 16 + 14]!;
+        const dg_gate_14 = dc_next[i * 16 + 14]! * i_gate_steps[i * 144 + t * 16 + 14]!;
+        const g_gate_14 = g_gate_steps[i * 144 + t * 16 + 14]!;
         const square_14_2 = g_gate_14 * g_gate_14;
         const sub_14_3 = 1 - square_14_2;
         dg_pre[i * 16 + 14] = dg_gate_14 * sub_14_3;
-        const dg_gate_15 = dc_next[i * 16 + 15]! * i_gate[i * 16 + 15]!;
-        const g_gate_15 = g_gate[i * 16 + 15]!;
+        const dg_gate_15 = dc_next[i * 16 + 15]! * i_gate_steps[i * 144 + t * 16 + 15]!;
+        const g_gate_15 = g_gate_steps[i * 144 + t * 16 + 15]!;
         const square_15_2 = g_gate_15 * g_gate_15;
         const sub_15_3 = 1 - square_15_2;
         dg_pre[i * 16 + 15] = dg_gate_15 * sub_15_3;
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:18:18)
-        const df_gate_0 = dc_next[i * 16]! * c_2[i * 16]!;
-        const sub_0_4 = 1 - f_gate[i * 16]!;
-        const mul_0_3 = f_gate[i * 16]! * sub_0_4;
+        const df_gate_0 = dc_next[i * 16]! * c_steps[i * 144 + t * 16]!;
+        const sub_0_4 = 1 - f_gate_steps[i * 144 + t * 16]!;
+        const mul_0_3 = f_gate_steps[i * 144 + t * 16]! * sub_0_4;
         df_pre[i * 16] = df_gate_0 * mul_0_3;
-        const df_gate_1 = dc_next[i * 16 + 1]! * c_2[i * 16 + 1]!;
-        const sub_1_4 = 1 - f_gate[i * 16 + 1]!;
-        const mul_1_3 = f_gate[i * 16 + 1]! * sub_1_4;
+        const df_gate_1 = dc_next[i * 16 + 1]! * c_steps[i * 144 + t * 16 + 1]!;
+        const sub_1_4 = 1 - f_gate_steps[i * 144 + t * 16 + 1]!;
+        const mul_1_3 = f_gate_steps[i * 144 + t * 16 + 1]! * sub_1_4;
         df_pre[i * 16 + 1] = df_gate_1 * mul_1_3;
-        const df_gate_2 = dc_next[i * 16 + 2]! * c_2[i * 16 + 2]!;
-        const sub_2_4 = 1 - f_gate[i * 16 + 2]!;
-        const mul_2_3 = f_gate[i * 16 + 2]! * sub_2_4;
+        const df_gate_2 = dc_next[i * 16 + 2]! * c_steps[i * 144 + t * 16 + 2]!;
+        const sub_2_4 = 1 - f_gate_steps[i * 144 + t * 16 + 2]!;
+        const mul_2_3 = f_gate_steps[i * 144 + t * 16 + 2]! * sub_2_4;
         df_pre[i * 16 + 2] = df_gate_2 * mul_2_3;
-        const df_gate_3 = dc_next[i * 16 + 3]! * c_2[i * 16 + 3]!;
-        const sub_3_4 = 1 - f_gate[i * 16 + 3]!;
-        const mul_3_3 = f_gate[i * 16 + 3]! * sub_3_4;
+        const df_gate_3 = dc_next[i * 16 + 3]! * c_steps[i * 144 + t * 16 + 3]!;
+        const sub_3_4 = 1 - f_gate_steps[i * 144 + t * 16 + 3]!;
+        const mul_3_3 = f_gate_steps[i * 144 + t * 16 + 3]! * sub_3_4;
         df_pre[i * 16 + 3] = df_gate_3 * mul_3_3;
-        const df_gate_4 = dc_next[i * 16 + 4]! * c_2[i * 16 + 4]!;
-        const sub_4_4 = 1 - f_gate[i * 16 + 4]!;
-        const mul_4_3 = f_gate[i * 16 + 4]! * sub_4_4;
+        const df_gate_4 = dc_next[i * 16 + 4]! * c_steps[i * 144 + t * 16 + 4]!;
+        const sub_4_4 = 1 - f_gate_steps[i * 144 + t * 16 + 4]!;
+        const mul_4_3 = f_gate_steps[i * 144 + t * 16 + 4]! * sub_4_4;
         df_pre[i * 16 + 4] = df_gate_4 * mul_4_3;
-        const df_gate_5 = dc_next[i * 16 + 5]! * c_2[i * 16 + 5]!;
-        const sub_5_4 = 1 - f_gate[i * 16 + 5]!;
-        const mul_5_3 = f_gate[i * 16 + 5]! * sub_5_4;
+        const df_gate_5 = dc_next[i * 16 + 5]! * c_steps[i * 144 + t * 16 + 5]!;
+        const sub_5_4 = 1 - f_gate_steps[i * 144 + t * 16 + 5]!;
+        const mul_5_3 = f_gate_steps[i * 144 + t * 16 + 5]! * sub_5_4;
         df_pre[i * 16 + 5] = df_gate_5 * mul_5_3;
-        const df_gate_6 = dc_next[i * 16 + 6]! * c_2[i * 16 + 6]!;
-        const sub_6_4 = 1 - f_gate[i * 16 + 6]!;
-        const mul_6_3 = f_gate[i * 16 + 6]! * sub_6_4;
+        const df_gate_6 = dc_next[i * 16 + 6]! * c_steps[i * 144 + t * 16 + 6]!;
+        const sub_6_4 = 1 - f_gate_steps[i * 144 + t * 16 + 6]!;
+        const mul_6_3 = f_gate_steps[i * 144 + t * 16 + 6]! * sub_6_4;
         df_pre[i * 16 + 6] = df_gate_6 * mul_6_3;
-        const df_gate_7 = dc_next[i * 16 + 7]! * c_2[i * 16 + 7]!;
-        const sub_7_4 = 1 - f_gate[i * 16 + 7]!;
-        const mul_7_3 = f_gate[i * 16 + 7]! * sub_7_4;
+        const df_gate_7 = dc_next[i * 16 + 7]! * c_steps[i * 144 + t * 16 + 7]!;
+        const sub_7_4 = 1 - f_gate_steps[i * 144 + t * 16 + 7]!;
+        const mul_7_3 = f_gate_steps[i * 144 + t * 16 + 7]! * sub_7_4;
         df_pre[i * 16 + 7] = df_gate_7 * mul_7_3;
-        const df_gate_8 = dc_next[i * 16 + 8]! * c_2[i * 16 + 8]!;
-        const sub_8_4 = 1 - f_gate[i * 16 + 8]!;
-        const mul_8_3 = f_gate[i * 16 + 8]! * sub_8_4;
+        const df_gate_8 = dc_next[i * 16 + 8]! * c_steps[i * 144 + t * 16 + 8]!;
+        const sub_8_4 = 1 - f_gate_steps[i * 144 + t * 16 + 8]!;
+        const mul_8_3 = f_gate_steps[i * 144 + t * 16 + 8]! * sub_8_4;
         df_pre[i * 16 + 8] = df_gate_8 * mul_8_3;
-        const df_gate_9 = dc_next[i * 16 + 9]! * c_2[i * 16 + 9]!;
-        const sub_9_4 = 1 - f_gate[i * 16 + 9]!;
-        const mul_9_3 = f_gate[i * 16 + 9]! * sub_9_4;
+        const df_gate_9 = dc_next[i * 16 + 9]! * c_steps[i * 144 + t * 16 + 9]!;
+        const sub_9_4 = 1 - f_gate_steps[i * 144 + t * 16 + 9]!;
+        const mul_9_3 = f_gate_steps[i * 144 + t * 16 + 9]! * sub_9_4;
         df_pre[i * 16 + 9] = df_gate_9 * mul_9_3;
-        const df_gate_10 = dc_next[i * 16 + 10]! * c_2[i * 16 + 10]!;
-        const sub_10_4 = 1 - f_gate[i * 16 + 10]!;
-        const mul_10_3 = f_gate[i * 16 + 10]! * sub_10_4;
+        const df_gate_10 = dc_next[i * 16 + 10]! * c_steps[i * 144 + t * 16 + 10]!;
+        const sub_10_4 = 1 - f_gate_steps[i * 144 + t * 16 + 10]!;
+        const mul_10_3 = f_gate_steps[i * 144 + t * 16 + 10]! * sub_10_4;
         df_pre[i * 16 + 10] = df_gate_10 * mul_10_3;
-        const df_gate_11 = dc_next[i * 16 + 11]! * c_2[i * 16 + 11]!;
-        const sub_11_4 = 1 - f_gate[i * 16 + 11]!;
-        const mul_11_3 = f_gate[i * 16 + 11]! * sub_11_4;
+        const df_gate_11 = dc_next[i * 16 + 11]! * c_steps[i * 144 + t * 16 + 11]!;
+        const sub_11_4 = 1 - f_gate_steps[i * 144 + t * 16 + 11]!;
+        const mul_11_3 = f_gate_steps[i * 144 + t * 16 + 11]! * sub_11_4;
         df_pre[i * 16 + 11] = df_gate_11 * mul_11_3;
-        const df_gate_12 = dc_next[i * 16 + 12]! * c_2[i * 16 + 12]!;
-        const sub_12_4 = 1 - f_gate[i * 16 + 12]!;
-        const mul_12_3 = f_gate[i * 16 + 12]! * sub_12_4;
+        const df_gate_12 = dc_next[i * 16 + 12]! * c_steps[i * 144 + t * 16 + 12]!;
+        const sub_12_4 = 1 - f_gate_steps[i * 144 + t * 16 + 12]!;
+        const mul_12_3 = f_gate_steps[i * 144 + t * 16 + 12]! * sub_12_4;
         df_pre[i * 16 + 12] = df_gate_12 * mul_12_3;
-        const df_gate_13 = dc_next[i * 16 + 13]! * c_2[i * 16 + 13]!;
-        const sub_13_4 = 1 - f_gate[i * 16 + 13]!;
-        const mul_13_3 = f_gate[i * 16 + 13]! * sub_13_4;
+        const df_gate_13 = dc_next[i * 16 + 13]! * c_steps[i * 144 + t * 16 + 13]!;
+        const sub_13_4 = 1 - f_gate_steps[i * 144 + t * 16 + 13]!;
+        const mul_13_3 = f_gate_steps[i * 144 + t * 16 + 13]! * sub_13_4;
         df_pre[i * 16 + 13] = df_gate_13 * mul_13_3;
-        const df_gate_14 = dc_next[i * 16 + 14]! * c_2[i * 16 + 14]!;
-        const sub_14_4 = 1 - f_gate[i * 16 + 14]!;
-        const mul_14_3 = f_gate[i * 16 + 14]! * sub_14_4;
+        const df_gate_14 = dc_next[i * 16 + 14]! * c_steps[i * 144 + t * 16 + 14]!;
+        const sub_14_4 = 1 - f_gate_steps[i * 144 + t * 16 + 14]!;
+        const mul_14_3 = f_gate_steps[i * 144 + t * 16 + 14]! * sub_14_4;
         df_pre[i * 16 + 14] = df_gate_14 * mul_14_3;
-        const df_gate_15 = dc_next[i * 16 + 15]! * c_2[i * 16 + 15]!;
-        const sub_15_4 = 1 - f_gate[i * 16 + 15]!;
-        const mul_15_3 = f_gate[i * 16 + 15]! * sub_15_4;
+        const df_gate_15 = dc_next[i * 16 + 15]! * c_steps[i * 144 + t * 16 + 15]!;
+        const sub_15_4 = 1 - f_gate_steps[i * 144 + t * 16 + 15]!;
+        const mul_15_3 = f_gate_steps[i * 144 + t * 16 + 15]! * sub_15_4;
         df_pre[i * 16 + 15] = df_gate_15 * mul_15_3;
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:18:18)
-        const di_gate_0 = dc_next[i * 16]! * g_gate[i * 16]!;
-        const sub_0_5 = 1 - i_gate[i * 16]!;
-        const mul_0_4 = i_gate[i * 16]! * sub_0_5;
+        const di_gate_0 = dc_next[i * 16]! * g_gate_steps[i * 144 + t * 16]!;
+        const sub_0_5 = 1 - i_gate_steps[i * 144 + t * 16]!;
+        const mul_0_4 = i_gate_steps[i * 144 + t * 16]! * sub_0_5;
         di_pre[i * 16] = di_gate_0 * mul_0_4;
-        const di_gate_1 = dc_next[i * 16 + 1]! * g_gate[i * 16 + 1]!;
-        const sub_1_5 = 1 - i_gate[i * 16 + 1]!;
-        const mul_1_4 = i_gate[i * 16 + 1]! * sub_1_5;
+        const di_gate_1 = dc_next[i * 16 + 1]! * g_gate_steps[i * 144 + t * 16 + 1]!;
+        const sub_1_5 = 1 - i_gate_steps[i * 144 + t * 16 + 1]!;
+        const mul_1_4 = i_gate_steps[i * 144 + t * 16 + 1]! * sub_1_5;
         di_pre[i * 16 + 1] = di_gate_1 * mul_1_4;
-        const di_gate_2 = dc_next[i * 16 + 2]! * g_gate[i * 16 + 2]!;
-        const sub_2_5 = 1 - i_gate[i * 16 + 2]!;
-        const mul_2_4 = i_gate[i * 16 + 2]! * sub_2_5;
+        const di_gate_2 = dc_next[i * 16 + 2]! * g_gate_steps[i * 144 + t * 16 + 2]!;
+        const sub_2_5 = 1 - i_gate_steps[i * 144 + t * 16 + 2]!;
+        const mul_2_4 = i_gate_steps[i * 144 + t * 16 + 2]! * sub_2_5;
         di_pre[i * 16 + 2] = di_gate_2 * mul_2_4;
-        const di_gate_3 = dc_next[i * 16 + 3]! * g_gate[i * 16 + 3]!;
-        const sub_3_5 = 1 - i_gate[i * 16 + 3]!;
-        const mul_3_4 = i_gate[i * 16 + 3]! * sub_3_5;
+        const di_gate_3 = dc_next[i * 16 + 3]! * g_gate_steps[i * 144 + t * 16 + 3]!;
+        const sub_3_5 = 1 - i_gate_steps[i * 144 + t * 16 + 3]!;
+        const mul_3_4 = i_gate_steps[i * 144 + t * 16 + 3]! * sub_3_5;
         di_pre[i * 16 + 3] = di_gate_3 * mul_3_4;
-        const di_gate_4 = dc_next[i * 16 + 4]! * g_gate[i * 16 + 4]!;
-        const sub_4_5 = 1 - i_gate[i * 16 + 4]!;
-        const mul_4_4 = i_gate[i * 16 + 4]! * sub_4_5;
+        const di_gate_4 = dc_next[i * 16 + 4]! * g_gate_steps[i * 144 + t * 16 + 4]!;
+        const sub_4_5 = 1 - i_gate_steps[i * 144 + t * 16 + 4]!;
+        const mul_4_4 = i_gate_steps[i * 144 + t * 16 + 4]! * sub_4_5;
         di_pre[i * 16 + 4] = di_gate_4 * mul_4_4;
-        const di_gate_5 = dc_next[i * 16 + 5]! * g_gate[i * 16 + 5]!;
-        const sub_5_5 = 1 - i_gate[i * 16 + 5]!;
-        const mul_5_4 = i_gate[i * 16 + 5]! * sub_5_5;
+        const di_gate_5 = dc_next[i * 16 + 5]! * g_gate_steps[i * 144 + t * 16 + 5]!;
+        const sub_5_5 = 1 - i_gate_steps[i * 144 + t * 16 + 5]!;
+        const mul_5_4 = i_gate_steps[i * 144 + t * 16 + 5]! * sub_5_5;
         di_pre[i * 16 + 5] = di_gate_5 * mul_5_4;
-        const di_gate_6 = dc_next[i * 16 + 6]! * g_gate[i * 16 + 6]!;
-        const sub_6_5 = 1 - i_gate[i * 16 + 6]!;
-        const mul_6_4 = i_gate[i * 16 + 6]! * sub_6_5;
+        const di_gate_6 = dc_next[i * 16 + 6]! * g_gate_steps[i * 144 + t * 16 + 6]!;
+        const sub_6_5 = 1 - i_gate_steps[i * 144 + t * 16 + 6]!;
+        const mul_6_4 = i_gate_steps[i * 144 + t * 16 + 6]! * sub_6_5;
         di_pre[i * 16 + 6] = di_gate_6 * mul_6_4;
-        const di_gate_7 = dc_next[i * 16 + 7]! * g_gate[i * 16 + 7]!;
-        const sub_7_5 = 1 - i_gate[i * 16 + 7]!;
-        const mul_7_4 = i_gate[i * 16 + 7]! * sub_7_5;
+        const di_gate_7 = dc_next[i * 16 + 7]! * g_gate_steps[i * 144 + t * 16 + 7]!;
+        const sub_7_5 = 1 - i_gate_steps[i * 144 + t * 16 + 7]!;
+        const mul_7_4 = i_gate_steps[i * 144 + t * 16 + 7]! * sub_7_5;
         di_pre[i * 16 + 7] = di_gate_7 * mul_7_4;
-        const di_gate_8 = dc_next[i * 16 + 8]! * g_gate[i * 16 + 8]!;
-        const sub_8_5 = 1 - i_gate[i * 16 + 8]!;
-        const mul_8_4 = i_gate[i * 16 + 8]! * sub_8_5;
+        const di_gate_8 = dc_next[i * 16 + 8]! * g_gate_steps[i * 144 + t * 16 + 8]!;
+        const sub_8_5 = 1 - i_gate_steps[i * 144 + t * 16 + 8]!;
+        const mul_8_4 = i_gate_steps[i * 144 + t * 16 + 8]! * sub_8_5;
         di_pre[i * 16 + 8] = di_gate_8 * mul_8_4;
-        const di_gate_9 = dc_next[i * 16 + 9]! * g_gate[i * 16 + 9]!;
-        const sub_9_5 = 1 - i_gate[i * 16 + 9]!;
-        const mul_9_4 = i_gate[i * 16 + 9]! * sub_9_5;
+        const di_gate_9 = dc_next[i * 16 + 9]! * g_gate_steps[i * 144 + t * 16 + 9]!;
+        const sub_9_5 = 1 - i_gate_steps[i * 144 + t * 16 + 9]!;
+        const mul_9_4 = i_gate_steps[i * 144 + t * 16 + 9]! * sub_9_5;
         di_pre[i * 16 + 9] = di_gate_9 * mul_9_4;
-        const di_gate_10 = dc_next[i * 16 + 10]! * g_gate[i * 16 + 10]!;
-        const sub_10_5 = 1 - i_gate[i * 16 + 10]!;
-        const mul_10_4 = i_gate[i * 16 + 10]! * sub_10_5;
+        const di_gate_10 = dc_next[i * 16 + 10]! * g_gate_steps[i * 144 + t * 16 + 10]!;
+        const sub_10_5 = 1 - i_gate_steps[i * 144 + t * 16 + 10]!;
+        const mul_10_4 = i_gate_steps[i * 144 + t * 16 + 10]! * sub_10_5;
         di_pre[i * 16 + 10] = di_gate_10 * mul_10_4;
-        const di_gate_11 = dc_next[i * 16 + 11]! * g_gate[i * 16 + 11]!;
-        const sub_11_5 = 1 - i_gate[i * 16 + 11]!;
-        const mul_11_4 = i_gate[i * 16 + 11]! * sub_11_5;
+        const di_gate_11 = dc_next[i * 16 + 11]! * g_gate_steps[i * 144 + t * 16 + 11]!;
+        const sub_11_5 = 1 - i_gate_steps[i * 144 + t * 16 + 11]!;
+        const mul_11_4 = i_gate_steps[i * 144 + t * 16 + 11]! * sub_11_5;
         di_pre[i * 16 + 11] = di_gate_11 * mul_11_4;
-        const di_gate_12 = dc_next[i * 16 + 12]! * g_gate[i * 16 + 12]!;
-        const sub_12_5 = 1 - i_gate[i * 16 + 12]!;
-        const mul_12_4 = i_gate[i * 16 + 12]! * sub_12_5;
+        const di_gate_12 = dc_next[i * 16 + 12]! * g_gate_steps[i * 144 + t * 16 + 12]!;
+        const sub_12_5 = 1 - i_gate_steps[i * 144 + t * 16 + 12]!;
+        const mul_12_4 = i_gate_steps[i * 144 + t * 16 + 12]! * sub_12_5;
         di_pre[i * 16 + 12] = di_gate_12 * mul_12_4;
-        const di_gate_13 = dc_next[i * 16 + 13]! * g_gate[i * 16 + 13]!;
-        const sub_13_5 = 1 - i_gate[i * 16 + 13]!;
-        const mul_13_4 = i_gate[i * 16 + 13]! * sub_13_5;
+        const di_gate_13 = dc_next[i * 16 + 13]! * g_gate_steps[i * 144 + t * 16 + 13]!;
+        const sub_13_5 = 1 - i_gate_steps[i * 144 + t * 16 + 13]!;
+        const mul_13_4 = i_gate_steps[i * 144 + t * 16 + 13]! * sub_13_5;
         di_pre[i * 16 + 13] = di_gate_13 * mul_13_4;
-        const di_gate_14 = dc_next[i * 16 + 14]! * g_gate[i * 16 + 14]!;
-        const sub_14_5 = 1 - i_gate[i * 16 + 14]!;
-        const mul_14_4 = i_gate[i * 16 + 14]! * sub_14_5;
+        const di_gate_14 = dc_next[i * 16 + 14]! * g_gate_steps[i * 144 + t * 16 + 14]!;
+        const sub_14_5 = 1 - i_gate_steps[i * 144 + t * 16 + 14]!;
+        const mul_14_4 = i_gate_steps[i * 144 + t * 16 + 14]! * sub_14_5;
         di_pre[i * 16 + 14] = di_gate_14 * mul_14_4;
-        const di_gate_15 = dc_next[i * 16 + 15]! * g_gate[i * 16 + 15]!;
-        const sub_15_5 = 1 - i_gate[i * 16 + 15]!;
-        const mul_15_4 = i_gate[i * 16 + 15]! * sub_15_5;
+        const di_gate_15 = dc_next[i * 16 + 15]! * g_gate_steps[i * 144 + t * 16 + 15]!;
+        const sub_15_5 = 1 - i_gate_steps[i * 144 + t * 16 + 15]!;
+        const mul_15_4 = i_gate_steps[i * 144 + t * 16 + 15]! * sub_15_5;
         di_pre[i * 16 + 15] = di_gate_15 * mul_15_4;
         // dc = dc_next ⊙ f_gate   (model.ts:18:18)
-        dc_2[i * 16] = dc_next[i * 16]! * f_gate[i * 16]!;
-        dc_2[i * 16 + 1] = dc_next[i * 16 + 1]! * f_gate[i * 16 + 1]!;
-        dc_2[i * 16 + 2] = dc_next[i * 16 + 2]! * f_gate[i * 16 + 2]!;
-        dc_2[i * 16 + 3] = dc_next[i * 16 + 3]! * f_gate[i * 16 + 3]!;
-        dc_2[i * 16 + 4] = dc_next[i * 16 + 4]! * f_gate[i * 16 + 4]!;
-        dc_2[i * 16 + 5] = dc_next[i * 16 + 5]! * f_gate[i * 16 + 5]!;
-        dc_2[i * 16 + 6] = dc_next[i * 16 + 6]! * f_gate[i * 16 + 6]!;
-        dc_2[i * 16 + 7] = dc_next[i * 16 + 7]! * f_gate[i * 16 + 7]!;
-        dc_2[i * 16 + 8] = dc_next[i * 16 + 8]! * f_gate[i * 16 + 8]!;
-        dc_2[i * 16 + 9] = dc_next[i * 16 + 9]! * f_gate[i * 16 + 9]!;
-        dc_2[i * 16 + 10] = dc_next[i * 16 + 10]! * f_gate[i * 16 + 10]!;
-        dc_2[i * 16 + 11] = dc_next[i * 16 + 11]! * f_gate[i * 16 + 11]!;
-        dc_2[i * 16 + 12] = dc_next[i * 16 + 12]! * f_gate[i * 16 + 12]!;
-        dc_2[i * 16 + 13] = dc_next[i * 16 + 13]! * f_gate[i * 16 + 13]!;
-        dc_2[i * 16 + 14] = dc_next[i * 16 + 14]! * f_gate[i * 16 + 14]!;
-        dc_2[i * 16 + 15] = dc_next[i * 16 + 15]! * f_gate[i * 16 + 15]!;
+        dc_2[i * 16] = dc_next[i * 16]! * f_gate_steps[i * 144 + t * 16]!;
+        dc_2[i * 16 + 1] = dc_next[i * 16 + 1]! * f_gate_steps[i * 144 + t * 16 + 1]!;
+        dc_2[i * 16 + 2] = dc_next[i * 16 + 2]! * f_gate_steps[i * 144 + t * 16 + 2]!;
+        dc_2[i * 16 + 3] = dc_next[i * 16 + 3]! * f_gate_steps[i * 144 + t * 16 + 3]!;
+        dc_2[i * 16 + 4] = dc_next[i * 16 + 4]! * f_gate_steps[i * 144 + t * 16 + 4]!;
+        dc_2[i * 16 + 5] = dc_next[i * 16 + 5]! * f_gate_steps[i * 144 + t * 16 + 5]!;
+        dc_2[i * 16 + 6] = dc_next[i * 16 + 6]! * f_gate_steps[i * 144 + t * 16 + 6]!;
+        dc_2[i * 16 + 7] = dc_next[i * 16 + 7]! * f_gate_steps[i * 144 + t * 16 + 7]!;
+        dc_2[i * 16 + 8] = dc_next[i * 16 + 8]! * f_gate_steps[i * 144 + t * 16 + 8]!;
+        dc_2[i * 16 + 9] = dc_next[i * 16 + 9]! * f_gate_steps[i * 144 + t * 16 + 9]!;
+        dc_2[i * 16 + 10] = dc_next[i * 16 + 10]! * f_gate_steps[i * 144 + t * 16 + 10]!;
+        dc_2[i * 16 + 11] = dc_next[i * 16 + 11]! * f_gate_steps[i * 144 + t * 16 + 11]!;
+        dc_2[i * 16 + 12] = dc_next[i * 16 + 12]! * f_gate_steps[i * 144 + t * 16 + 12]!;
+        dc_2[i * 16 + 13] = dc_next[i * 16 + 13]! * f_gate_steps[i * 144 + t * 16 + 13]!;
+        dc_2[i * 16 + 14] = dc_next[i * 16 + 14]! * f_gate_steps[i * 144 + t * 16 + 14]!;
+        dc_2[i * 16 + 15] = dc_next[i * 16 + 15]! * f_gate_steps[i * 144 + t * 16 + 15]!;
       }
       // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:18:18)
       {
@@ -1222,41 +1242,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 64; j_9++) dgates_steps[(i_9 * 9 + t) * 64 + j_9] = dgates[i_9 * 64 + j_9]!;
+      for (let i_3 = 0; i_3 < n; i_3++)
+        for (let j_3 = 0; j_3 < 64; j_3++) delta1[(i_3 * 9 + t) * 64 + j_3] = dgates[i_3 * 64 + j_3]!;
       for (let k_4 = 0; k_4 < n * 16; k_4++) dh[k_4] = dh_2[k_4]!;
       for (let k_5 = 0; k_5 < n * 16; k_5++) dc[k_5] = dc_2[k_5]!;
     }
   }
-  // dlstm.Wih = bitsᵀ·dgates_steps   (model.ts:22:18)
-  {
-    let i = 0;
-    for (; i < 2; i++) {
-      let j = 0;
-      for (; j + 3 < 64; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        for (let k = 0; k < n * 9; k++) {
-          const a$0 = bits[i + k * 2]!;
-          const b$0 = dgates_steps[k * 64 + j]!;
-          const b$1 = dgates_steps[k * 64 + j + 1]!;
-          const b$2 = dgates_steps[k * 64 + j + 2]!;
-          const b$3 = dgates_steps[k * 64 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-        }
-        dlstm_Wih[i * 64 + j] = c$00;
-        dlstm_Wih[i * 64 + j + 1] = c$01;
-        dlstm_Wih[i * 64 + j + 2] = c$02;
-        dlstm_Wih[i * 64 + j + 3] = c$03;
-      }
-    }
-  }
-  // dlstm.Whh = h_stepsᵀ·dgates_steps   (model.ts:22:18)
+  // dlstm.Whh = h_stepsᵀ·delta1   (model.ts:22:18)
   {
     let i = 0;
     for (; i + 2 < 16; i += 3) {
@@ -1278,10 +1270,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           const a$0 = h_steps[i + k * 16]!;
           const a$1 = h_steps[i + k * 16 + 1]!;
           const a$2 = h_steps[i + k * 16 + 2]!;
-          const b$0 = dgates_steps[k * 64 + j]!;
-          const b$1 = dgates_steps[k * 64 + j + 1]!;
-          const b$2 = dgates_steps[k * 64 + j + 2]!;
-          const b$3 = dgates_steps[k * 64 + j + 3]!;
+          const b$0 = delta1[k * 64 + j]!;
+          const b$1 = delta1[k * 64 + j + 1]!;
+          const b$2 = delta1[k * 64 + j + 2]!;
+          const b$3 = delta1[k * 64 + j + 3]!;
           c$00 += a$0 * b$0;
           c$01 += a$0 * b$1;
           c$02 += a$0 * b$2;
@@ -1318,10 +1310,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           c$03 = 0;
         for (let k = 0; k < n * 9; k++) {
           const a$0 = h_steps[i + k * 16]!;
-          const b$0 = dgates_steps[k * 64 + j]!;
-          const b$1 = dgates_steps[k * 64 + j + 1]!;
-          const b$2 = dgates_steps[k * 64 + j + 2]!;
-          const b$3 = dgates_steps[k * 64 + j + 3]!;
+          const b$0 = delta1[k * 64 + j]!;
+          const b$1 = delta1[k * 64 + j + 1]!;
+          const b$2 = delta1[k * 64 + j + 2]!;
+          const b$3 = delta1[k * 64 + j + 3]!;
           c$00 += a$0 * b$0;
           c$01 += a$0 * b$1;
           c$02 += a$0 * b$2;
@@ -1370,36 +1362,90 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
     }
   }
-  sum_2.fill(0);
-  dlstm_bih.fill(0);
-  sum_3.fill(0);
-  let dbo_0 = 0;
-  for (let i = 0; i < n; i++) {
-    // sum_2 = Σ_axis1 dgates_steps   (model.ts:22:18)
-    for (let j = 0; j < 9; j++) {
-      for (let k = 0; k < 64; k++) {
-        sum_2[i * 64 + k]! += dgates_steps[i * 576 + j * 64 + k]!;
+  // dlstm.Wih = bitsᵀ·delta1   (matmul', model.ts:18:18)
+  {
+    let i = 0;
+    for (; i < 2; i++) {
+      let j = 0;
+      for (; j + 3 < 64; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 9; k++) {
+          const a$0 = bits[i + k * 2]!;
+          const b$0 = delta1[k * 64 + j]!;
+          const b$1 = delta1[k * 64 + j + 1]!;
+          const b$2 = delta1[k * 64 + j + 2]!;
+          const b$3 = delta1[k * 64 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dlstm_Wih[i * 64 + j] = c$00;
+        dlstm_Wih[i * 64 + j + 1] = c$01;
+        dlstm_Wih[i * 64 + j + 2] = c$02;
+        dlstm_Wih[i * 64 + j + 3] = c$03;
       }
     }
-    // dlstm.bih = Σ_rows sum_2   (model.ts:22:18)
+  }
+  sum_2.fill(0);
+  let sum_3_0 = 0;
+  let sum_3_1 = 0;
+  let sum_3_2 = 0;
+  let sum_3_3 = 0;
+  let sum_3_4 = 0;
+  let sum_3_5 = 0;
+  let sum_3_6 = 0;
+  let sum_3_7 = 0;
+  let sum_3_8 = 0;
+  for (let i = 0; i < n; i++) {
+    // sum_2 = Σ_rows delta1   (add', model.ts:22:18)
+    for (let j = 0; j < 9; j++) {
+      for (let k = 0; k < 64; k++) {
+        sum_2[j * 64 + k]! += delta1[i * 576 + j * 64 + k]!;
+      }
+    }
+    // sum_3 = Σ_rows g1   (model.ts:22:18)
+    sum_3_0 += g1[i * 9]!;
+    sum_3_1 += g1[i * 9 + 1]!;
+    sum_3_2 += g1[i * 9 + 2]!;
+    sum_3_3 += g1[i * 9 + 3]!;
+    sum_3_4 += g1[i * 9 + 4]!;
+    sum_3_5 += g1[i * 9 + 5]!;
+    sum_3_6 += g1[i * 9 + 6]!;
+    sum_3_7 += g1[i * 9 + 7]!;
+    sum_3_8 += g1[i * 9 + 8]!;
+  }
+  // dlstm.bih = Σ_axis0 sum_2   (add', model.ts:22:18)
+  dlstm_bih.fill(0);
+  for (let i = 0; i < 9; i++) {
     for (let j = 0; j < 64; j++) {
       dlstm_bih[j]! += sum_2[i * 64 + j]!;
     }
-    // sum_3 = Σ_axis1 g1   (model.ts:22:18)
-    sum_3[i]! += g1[i * 9]!;
-    sum_3[i]! += g1[i * 9 + 1]!;
-    sum_3[i]! += g1[i * 9 + 2]!;
-    sum_3[i]! += g1[i * 9 + 3]!;
-    sum_3[i]! += g1[i * 9 + 4]!;
-    sum_3[i]! += g1[i * 9 + 5]!;
-    sum_3[i]! += g1[i * 9 + 6]!;
-    sum_3[i]! += g1[i * 9 + 7]!;
-    sum_3[i]! += g1[i * 9 + 8]!;
-    // dbo = Σ_rows sum_3   (model.ts:22:18)
-    dbo_0 += sum_3[i]!;
   }
-  // dbo: store the sums over the batch
-  dbo[0] = dbo_0;
+  // sum_3: store the sums over the batch
+  sum_3[0] = sum_3_0;
+  sum_3[1] = sum_3_1;
+  sum_3[2] = sum_3_2;
+  sum_3[3] = sum_3_3;
+  sum_3[4] = sum_3_4;
+  sum_3[5] = sum_3_5;
+  sum_3[6] = sum_3_6;
+  sum_3[7] = sum_3_7;
+  sum_3[8] = sum_3_8;
+  // dbo = Σ_axis0 sum_3   (model.ts:22:18)
+  dbo.fill(0);
+  dbo[0]! += sum_3[0]!;
+  dbo[0]! += sum_3[1]!;
+  dbo[0]! += sum_3[2]!;
+  dbo[0]! += sum_3[3]!;
+  dbo[0]! += sum_3[4]!;
+  dbo[0]! += sum_3[5]!;
+  dbo[0]! += sum_3[6]!;
+  dbo[0]! += sum_3[7]!;
+  dbo[0]! += sum_3[8]!;
   return loss;
 }
 

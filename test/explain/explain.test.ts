@@ -134,8 +134,11 @@ describe("recurrences", () => {
   it("examples/sequence: the LSTM step and its reverse step, with the gates named and what is kept per step", async () => {
     const text = await explainFile("examples/sequence/model.ts");
     const section = text.slice(text.indexOf("recurrence:"));
-    expect(section).toMatch(/= scan over t = 1…9 \(model\.ts:\d+:\d+\): carries h, c; step inputs bits_t; at each step:/);
-    expect(section).toContain("gates = bits_t·lstm.Wih + lstm.bih + matmul + lstm.bhh");
+    // The input's product for every step is computed before the loop (passes/hoistStepProducts.ts), as layer 1.
+    expect(text).toMatch(/gates_x = bits·lstm\.Wih \+ lstm\.bih {4}\(model\.ts:\d+:\d+\)/);
+    expect(text).toContain("∂L/∂lstm.Wih = bitsᵀ·δ₁");
+    expect(section).toMatch(/= scan over t = 1…9 \(model\.ts:\d+:\d+\): carries h, c; step inputs gates_x_t; at each step:/);
+    expect(section).toContain("gates = gates_x_t + h·lstm.Whh + lstm.bhh");
     expect(section).toContain("c_next = f_gate ⊙ c + i_gate ⊙ g_gate");
     expect(section).toContain("h_next = o_gate ⊙ tanh_c");
     expect(section).toContain("carries for the next step: h ← h_next, c ← c_next");

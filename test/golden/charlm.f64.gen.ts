@@ -61,18 +61,12 @@ export interface ForwardWorkspace {
   readonly h_next_steps: Float64Array;
   readonly v1: Float64Array;
   readonly v2: Float64Array;
+  readonly gates_x: Float64Array;
   readonly logProbs: Float64Array;
   readonly h: Float64Array;
   readonly c_2: Float64Array;
-  readonly x_t: Float64Array;
-  readonly matmul: Float64Array;
   readonly gates: Float64Array;
-  readonly i_gate: Float64Array;
-  readonly f_gate: Float64Array;
-  readonly g_gate: Float64Array;
-  readonly o_gate: Float64Array;
   readonly c_next: Float64Array;
-  readonly tanh_c: Float64Array;
   readonly h_next: Float64Array;
   readonly add: Float64Array;
 }
@@ -91,18 +85,12 @@ function createForwardWorkspace(n: number): ForwardWorkspace {
     h_next_steps: new Float64Array(n * 8192),
     v1: new Float64Array(n * 128),
     v2: new Float64Array(n * 2048),
+    gates_x: new Float64Array(n * 32768),
     logProbs: new Float64Array(n * 3776),
     h: new Float64Array(n * 128),
     c_2: new Float64Array(n * 128),
-    x_t: new Float64Array(n * 32),
-    matmul: new Float64Array(n * 512),
     gates: new Float64Array(n * 512),
-    i_gate: new Float64Array(n * 128),
-    f_gate: new Float64Array(n * 128),
-    g_gate: new Float64Array(n * 128),
-    o_gate: new Float64Array(n * 128),
     c_next: new Float64Array(n * 128),
-    tanh_c: new Float64Array(n * 128),
     h_next: new Float64Array(n * 128),
     add: new Float64Array(n * 59),
   };
@@ -112,29 +100,24 @@ export interface TrainWorkspace {
   readonly n: number;
   /** The forward pass's workspace: the training pass calls the forward pass first. */
   readonly forward: ForwardWorkspace;
-  readonly dgates_steps: Float64Array;
-  readonly part: Float64Array;
+  readonly delta1: Float64Array;
   readonly pick: Float64Array;
   readonly broadcastTo: Float64Array;
   readonly dlogProbs: Float64Array;
   readonly softmax: Float64Array;
   readonly sum_2: Float64Array;
   readonly g1: Float64Array;
-  readonly dlstm_Wih: Float64Array;
-  readonly dlstm_bih: Float64Array;
   readonly dlstm_Whh: Float64Array;
+  readonly sum_3: Float64Array;
+  readonly dlstm_bih: Float64Array;
   readonly dWo: Float64Array;
+  readonly sum_4: Float64Array;
   readonly dbo: Float64Array;
+  readonly dlstm_Wih: Float64Array;
   readonly dE: Float64Array;
   readonly dh: Float64Array;
   readonly dc: Float64Array;
   readonly dy0: Float64Array;
-  readonly tanh_c: Float64Array;
-  readonly o_gate: Float64Array;
-  readonly i_gate: Float64Array;
-  readonly g_gate: Float64Array;
-  readonly c_2: Float64Array;
-  readonly f_gate: Float64Array;
   readonly dh_next: Float64Array;
   readonly do_pre: Float64Array;
   readonly dc_next: Float64Array;
@@ -144,36 +127,30 @@ export interface TrainWorkspace {
   readonly dgates: Float64Array;
   readonly dh_2: Float64Array;
   readonly dc_2: Float64Array;
-  readonly dx_t: Float64Array;
 }
 
 function createTrainWorkspace(n: number): TrainWorkspace {
   return {
     n,
     forward: createForwardWorkspace(n),
-    dgates_steps: new Float64Array(n * 32768),
-    part: new Float64Array(n * 2048),
+    delta1: new Float64Array(n * 32768),
     pick: new Float64Array(n * 64),
     broadcastTo: new Float64Array(n * 64),
     dlogProbs: new Float64Array(n * 3776),
     softmax: new Float64Array(n * 3776),
     sum_2: new Float64Array(n * 64),
     g1: new Float64Array(n * 3776),
-    dlstm_Wih: new Float64Array(16384),
-    dlstm_bih: new Float64Array(512),
     dlstm_Whh: new Float64Array(65536),
+    sum_3: new Float64Array(32768),
+    dlstm_bih: new Float64Array(512),
     dWo: new Float64Array(7552),
+    sum_4: new Float64Array(3776),
     dbo: new Float64Array(59),
+    dlstm_Wih: new Float64Array(16384),
     dE: new Float64Array(1888),
     dh: new Float64Array(n * 128),
     dc: new Float64Array(n * 128),
     dy0: new Float64Array(n * 59),
-    tanh_c: new Float64Array(n * 128),
-    o_gate: new Float64Array(n * 128),
-    i_gate: new Float64Array(n * 128),
-    g_gate: new Float64Array(n * 128),
-    c_2: new Float64Array(n * 128),
-    f_gate: new Float64Array(n * 128),
     dh_next: new Float64Array(n * 128),
     do_pre: new Float64Array(n * 128),
     dc_next: new Float64Array(n * 128),
@@ -183,7 +160,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dgates: new Float64Array(n * 512),
     dh_2: new Float64Array(n * 128),
     dc_2: new Float64Array(n * 128),
-    dx_t: new Float64Array(n * 32),
   };
 }
 
@@ -216,18 +192,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const h_next_steps = ws.h_next_steps;
   const v1 = ws.v1;
   const v2 = ws.v2;
+  const gates_x = ws.gates_x;
   const logProbs = ws.logProbs;
   const h = ws.h;
   const c_2 = ws.c_2;
-  const x_t = ws.x_t;
-  const matmul = ws.matmul;
   const gates = ws.gates;
-  const i_gate = ws.i_gate;
-  const f_gate = ws.f_gate;
-  const g_gate = ws.g_gate;
-  const o_gate = ws.o_gate;
   const c_next = ws.c_next;
-  const tanh_c = ws.tanh_c;
   const h_next = ws.h_next;
   const add = ws.add;
 
@@ -242,20 +212,96 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
       }
     }
   }
+  // gates_x = v2·lstm.Wih + lstm.bih   (model.ts:22:15)
+  {
+    let i = 0;
+    for (; i + 2 < n * 64; i += 3) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < 32; k++) {
+          const a$0 = v2[i * 32 + k]!;
+          const a$1 = v2[i * 32 + k + 32]!;
+          const a$2 = v2[i * 32 + k + 64]!;
+          const b$0 = lstm_Wih[k * 512 + j]!;
+          const b$1 = lstm_Wih[k * 512 + j + 1]!;
+          const b$2 = lstm_Wih[k * 512 + j + 2]!;
+          const b$3 = lstm_Wih[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        gates_x[i * 512 + j] = c$00 + lstm_bih[j]!;
+        gates_x[i * 512 + j + 1] = c$01 + lstm_bih[j + 1]!;
+        gates_x[i * 512 + j + 2] = c$02 + lstm_bih[j + 2]!;
+        gates_x[i * 512 + j + 3] = c$03 + lstm_bih[j + 3]!;
+        gates_x[(i + 1) * 512 + j] = c$10 + lstm_bih[j]!;
+        gates_x[(i + 1) * 512 + j + 1] = c$11 + lstm_bih[j + 1]!;
+        gates_x[(i + 1) * 512 + j + 2] = c$12 + lstm_bih[j + 2]!;
+        gates_x[(i + 1) * 512 + j + 3] = c$13 + lstm_bih[j + 3]!;
+        gates_x[(i + 2) * 512 + j] = c$20 + lstm_bih[j]!;
+        gates_x[(i + 2) * 512 + j + 1] = c$21 + lstm_bih[j + 1]!;
+        gates_x[(i + 2) * 512 + j + 2] = c$22 + lstm_bih[j + 2]!;
+        gates_x[(i + 2) * 512 + j + 3] = c$23 + lstm_bih[j + 3]!;
+      }
+    }
+    for (; i < n * 64; i++) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < 32; k++) {
+          const a$0 = v2[i * 32 + k]!;
+          const b$0 = lstm_Wih[k * 512 + j]!;
+          const b$1 = lstm_Wih[k * 512 + j + 1]!;
+          const b$2 = lstm_Wih[k * 512 + j + 2]!;
+          const b$3 = lstm_Wih[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        gates_x[i * 512 + j] = c$00 + lstm_bih[j]!;
+        gates_x[i * 512 + j + 1] = c$01 + lstm_bih[j + 1]!;
+        gates_x[i * 512 + j + 2] = c$02 + lstm_bih[j + 2]!;
+        gates_x[i * 512 + j + 3] = c$03 + lstm_bih[j + 3]!;
+      }
+    }
+  }
   for (let i = 0; i < n; i++) {
     // v1 = 0   (model.ts:25:22)
     for (let j = 0; j < 128; j++) {
       v1[i * 128 + j] = 0;
     }
   }
-  // v3 = scan_{t=1..64}(v1, v1; v2, lstm.Wih, lstm.bih, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
+  // v3 = scan_{t=1..64}(v1, v1; gates_x, lstm.Whh, lstm.bhh, Wo, bo)   (model.ts:26:18)
   {
     for (let k_2 = 0; k_2 < n * 128; k_2++) h[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 128; k_3++) c_2[k_3] = v1[k_3]!;
     for (let t = 0; t < 64; t++) {
-      for (let i_2 = 0; i_2 < n; i_2++)
-        for (let j_2 = 0; j_2 < 32; j_2++) x_t[i_2 * 32 + j_2] = v2[(i_2 * 64 + t) * 32 + j_2]!;
-      // matmul = h·lstm.Whh   (model.ts:22:15)
+      // gates = gates_x_t + h·lstm.Whh + lstm.bhh   (model.ts:22:15)
       {
         let i = 0;
         for (; i + 2 < n; i += 3) {
@@ -294,18 +340,30 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               c$22 += a$2 * b$2;
               c$23 += a$2 * b$3;
             }
-            matmul[i * 512 + j] = c$00;
-            matmul[i * 512 + j + 1] = c$01;
-            matmul[i * 512 + j + 2] = c$02;
-            matmul[i * 512 + j + 3] = c$03;
-            matmul[(i + 1) * 512 + j] = c$10;
-            matmul[(i + 1) * 512 + j + 1] = c$11;
-            matmul[(i + 1) * 512 + j + 2] = c$12;
-            matmul[(i + 1) * 512 + j + 3] = c$13;
-            matmul[(i + 2) * 512 + j] = c$20;
-            matmul[(i + 2) * 512 + j + 1] = c$21;
-            matmul[(i + 2) * 512 + j + 2] = c$22;
-            matmul[(i + 2) * 512 + j + 3] = c$23;
+            const add_00 = c$00 + lstm_bhh[j]!;
+            gates[i * 512 + j] = gates_x[i * 32768 + t * 512 + j]! + add_00;
+            const add_01 = c$01 + lstm_bhh[j + 1]!;
+            gates[i * 512 + j + 1] = gates_x[i * 32768 + t * 512 + j + 1]! + add_01;
+            const add_02 = c$02 + lstm_bhh[j + 2]!;
+            gates[i * 512 + j + 2] = gates_x[i * 32768 + t * 512 + j + 2]! + add_02;
+            const add_03 = c$03 + lstm_bhh[j + 3]!;
+            gates[i * 512 + j + 3] = gates_x[i * 32768 + t * 512 + j + 3]! + add_03;
+            const add_10 = c$10 + lstm_bhh[j]!;
+            gates[(i + 1) * 512 + j] = gates_x[(i + 1) * 32768 + t * 512 + j]! + add_10;
+            const add_11 = c$11 + lstm_bhh[j + 1]!;
+            gates[(i + 1) * 512 + j + 1] = gates_x[(i + 1) * 32768 + t * 512 + j + 1]! + add_11;
+            const add_12 = c$12 + lstm_bhh[j + 2]!;
+            gates[(i + 1) * 512 + j + 2] = gates_x[(i + 1) * 32768 + t * 512 + j + 2]! + add_12;
+            const add_13 = c$13 + lstm_bhh[j + 3]!;
+            gates[(i + 1) * 512 + j + 3] = gates_x[(i + 1) * 32768 + t * 512 + j + 3]! + add_13;
+            const add_20 = c$20 + lstm_bhh[j]!;
+            gates[(i + 2) * 512 + j] = gates_x[(i + 2) * 32768 + t * 512 + j]! + add_20;
+            const add_21 = c$21 + lstm_bhh[j + 1]!;
+            gates[(i + 2) * 512 + j + 1] = gates_x[(i + 2) * 32768 + t * 512 + j + 1]! + add_21;
+            const add_22 = c$22 + lstm_bhh[j + 2]!;
+            gates[(i + 2) * 512 + j + 2] = gates_x[(i + 2) * 32768 + t * 512 + j + 2]! + add_22;
+            const add_23 = c$23 + lstm_bhh[j + 3]!;
+            gates[(i + 2) * 512 + j + 3] = gates_x[(i + 2) * 32768 + t * 512 + j + 3]! + add_23;
           }
         }
         for (; i < n; i++) {
@@ -326,153 +384,47 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               c$02 += a$0 * b$2;
               c$03 += a$0 * b$3;
             }
-            matmul[i * 512 + j] = c$00;
-            matmul[i * 512 + j + 1] = c$01;
-            matmul[i * 512 + j + 2] = c$02;
-            matmul[i * 512 + j + 3] = c$03;
-          }
-        }
-      }
-      // gates = x_t·lstm.Wih + lstm.bih + matmul + lstm.bhh   (model.ts:22:15)
-      {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < 32; k++) {
-              const a$0 = x_t[i * 32 + k]!;
-              const a$1 = x_t[i * 32 + k + 32]!;
-              const a$2 = x_t[i * 32 + k + 64]!;
-              const b$0 = lstm_Wih[k * 512 + j]!;
-              const b$1 = lstm_Wih[k * 512 + j + 1]!;
-              const b$2 = lstm_Wih[k * 512 + j + 2]!;
-              const b$3 = lstm_Wih[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            const add_00 = c$00 + lstm_bih[j]!;
-            const add_00_2 = matmul[i * 512 + j]! + lstm_bhh[j]!;
-            gates[i * 512 + j] = add_00 + add_00_2;
-            const add_01 = c$01 + lstm_bih[j + 1]!;
-            const add_01_2 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[i * 512 + j + 1] = add_01 + add_01_2;
-            const add_02 = c$02 + lstm_bih[j + 2]!;
-            const add_02_2 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[i * 512 + j + 2] = add_02 + add_02_2;
-            const add_03 = c$03 + lstm_bih[j + 3]!;
-            const add_03_2 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[i * 512 + j + 3] = add_03 + add_03_2;
-            const add_10 = c$10 + lstm_bih[j]!;
-            const add_10_2 = matmul[(i + 1) * 512 + j]! + lstm_bhh[j]!;
-            gates[(i + 1) * 512 + j] = add_10 + add_10_2;
-            const add_11 = c$11 + lstm_bih[j + 1]!;
-            const add_11_2 = matmul[(i + 1) * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[(i + 1) * 512 + j + 1] = add_11 + add_11_2;
-            const add_12 = c$12 + lstm_bih[j + 2]!;
-            const add_12_2 = matmul[(i + 1) * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[(i + 1) * 512 + j + 2] = add_12 + add_12_2;
-            const add_13 = c$13 + lstm_bih[j + 3]!;
-            const add_13_2 = matmul[(i + 1) * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[(i + 1) * 512 + j + 3] = add_13 + add_13_2;
-            const add_20 = c$20 + lstm_bih[j]!;
-            const add_20_2 = matmul[(i + 2) * 512 + j]! + lstm_bhh[j]!;
-            gates[(i + 2) * 512 + j] = add_20 + add_20_2;
-            const add_21 = c$21 + lstm_bih[j + 1]!;
-            const add_21_2 = matmul[(i + 2) * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[(i + 2) * 512 + j + 1] = add_21 + add_21_2;
-            const add_22 = c$22 + lstm_bih[j + 2]!;
-            const add_22_2 = matmul[(i + 2) * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[(i + 2) * 512 + j + 2] = add_22 + add_22_2;
-            const add_23 = c$23 + lstm_bih[j + 3]!;
-            const add_23_2 = matmul[(i + 2) * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[(i + 2) * 512 + j + 3] = add_23 + add_23_2;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 512; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < 32; k++) {
-              const a$0 = x_t[i * 32 + k]!;
-              const b$0 = lstm_Wih[k * 512 + j]!;
-              const b$1 = lstm_Wih[k * 512 + j + 1]!;
-              const b$2 = lstm_Wih[k * 512 + j + 2]!;
-              const b$3 = lstm_Wih[k * 512 + j + 3]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            const add_00_3 = c$00 + lstm_bih[j]!;
-            const add_00_4 = matmul[i * 512 + j]! + lstm_bhh[j]!;
-            gates[i * 512 + j] = add_00_3 + add_00_4;
-            const add_01_3 = c$01 + lstm_bih[j + 1]!;
-            const add_01_4 = matmul[i * 512 + j + 1]! + lstm_bhh[j + 1]!;
-            gates[i * 512 + j + 1] = add_01_3 + add_01_4;
-            const add_02_3 = c$02 + lstm_bih[j + 2]!;
-            const add_02_4 = matmul[i * 512 + j + 2]! + lstm_bhh[j + 2]!;
-            gates[i * 512 + j + 2] = add_02_3 + add_02_4;
-            const add_03_3 = c$03 + lstm_bih[j + 3]!;
-            const add_03_4 = matmul[i * 512 + j + 3]! + lstm_bhh[j + 3]!;
-            gates[i * 512 + j + 3] = add_03_3 + add_03_4;
+            const add_00_2 = c$00 + lstm_bhh[j]!;
+            gates[i * 512 + j] = gates_x[i * 32768 + t * 512 + j]! + add_00_2;
+            const add_01_2 = c$01 + lstm_bhh[j + 1]!;
+            gates[i * 512 + j + 1] = gates_x[i * 32768 + t * 512 + j + 1]! + add_01_2;
+            const add_02_2 = c$02 + lstm_bhh[j + 2]!;
+            gates[i * 512 + j + 2] = gates_x[i * 32768 + t * 512 + j + 2]! + add_02_2;
+            const add_03_2 = c$03 + lstm_bhh[j + 3]!;
+            gates[i * 512 + j + 3] = gates_x[i * 32768 + t * 512 + j + 3]! + add_03_2;
           }
         }
       }
       for (let i = 0; i < n; i++) {
         // i_gate = σ(gates[:, 0:128])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          i_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
+          i_gate_steps[i * 8192 + t * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j]!));
         }
         // f_gate = σ(gates[:, 128:256])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          f_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
+          f_gate_steps[i * 8192 + t * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 128]!));
         }
         // g_gate = tanh(gates[:, 256:384])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          g_gate[i * 128 + j] = Math.tanh(gates[i * 512 + j + 256]!);
+          g_gate_steps[i * 8192 + t * 128 + j] = Math.tanh(gates[i * 512 + j + 256]!);
         }
         // o_gate = σ(gates[:, 384:512])   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          o_gate[i * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
+          o_gate_steps[i * 8192 + t * 128 + j] = 1 / (1 + Math.exp(-gates[i * 512 + j + 384]!));
         }
         // c_next = f_gate ⊙ c + i_gate ⊙ g_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const mul = f_gate[i * 128 + j]! * c_2[i * 128 + j]!;
-          const mul_2 = i_gate[i * 128 + j]! * g_gate[i * 128 + j]!;
+          const mul = f_gate_steps[i * 8192 + t * 128 + j]! * c_2[i * 128 + j]!;
+          const mul_2 = i_gate_steps[i * 8192 + t * 128 + j]! * g_gate_steps[i * 8192 + t * 128 + j]!;
           c_next[i * 128 + j] = mul + mul_2;
         }
         // tanh_c = tanh(c_next)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          tanh_c[i * 128 + j] = Math.tanh(c_next[i * 128 + j]!);
+          tanh_c_steps[i * 8192 + t * 128 + j] = Math.tanh(c_next[i * 128 + j]!);
         }
         // h_next = o_gate ⊙ tanh_c   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          h_next[i * 128 + j] = o_gate[i * 128 + j]! * tanh_c[i * 128 + j]!;
+          h_next[i * 128 + j] = o_gate_steps[i * 8192 + t * 128 + j]! * tanh_c_steps[i * 8192 + t * 128 + j]!;
         }
       }
       // add = h_next·Wo + bo   (model.ts:23:32)
@@ -579,24 +531,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
           }
         }
       }
+      for (let i_2 = 0; i_2 < n; i_2++)
+        for (let j_2 = 0; j_2 < 59; j_2++) ys[(i_2 * 64 + t) * 59 + j_2] = add[i_2 * 59 + j_2]!;
       for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_3 = 0; j_3 < 59; j_3++) ys[(i_3 * 64 + t) * 59 + j_3] = add[i_3 * 59 + j_3]!;
+        for (let j_3 = 0; j_3 < 128; j_3++) c_steps[(i_3 * 64 + t) * 128 + j_3] = c_2[i_3 * 128 + j_3]!;
       for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_4 = 0; j_4 < 128; j_4++) tanh_c_steps[(i_4 * 64 + t) * 128 + j_4] = tanh_c[i_4 * 128 + j_4]!;
+        for (let j_4 = 0; j_4 < 128; j_4++) h_steps[(i_4 * 64 + t) * 128 + j_4] = h[i_4 * 128 + j_4]!;
       for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_5 = 0; j_5 < 128; j_5++) o_gate_steps[(i_5 * 64 + t) * 128 + j_5] = o_gate[i_5 * 128 + j_5]!;
-      for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_6 = 0; j_6 < 128; j_6++) i_gate_steps[(i_6 * 64 + t) * 128 + j_6] = i_gate[i_6 * 128 + j_6]!;
-      for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_7 = 0; j_7 < 128; j_7++) g_gate_steps[(i_7 * 64 + t) * 128 + j_7] = g_gate[i_7 * 128 + j_7]!;
-      for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_8 = 0; j_8 < 128; j_8++) c_steps[(i_8 * 64 + t) * 128 + j_8] = c_2[i_8 * 128 + j_8]!;
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_9 = 0; j_9 < 128; j_9++) f_gate_steps[(i_9 * 64 + t) * 128 + j_9] = f_gate[i_9 * 128 + j_9]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_10 = 0; j_10 < 128; j_10++) h_steps[(i_10 * 64 + t) * 128 + j_10] = h[i_10 * 128 + j_10]!;
-      for (let i_11 = 0; i_11 < n; i_11++)
-        for (let j_11 = 0; j_11 < 128; j_11++) h_next_steps[(i_11 * 64 + t) * 128 + j_11] = h_next[i_11 * 128 + j_11]!;
+        for (let j_5 = 0; j_5 < 128; j_5++) h_next_steps[(i_5 * 64 + t) * 128 + j_5] = h_next[i_5 * 128 + j_5]!;
       for (let k_4 = 0; k_4 < n * 128; k_4++) h[k_4] = h_next[k_4]!;
       for (let k_5 = 0; k_5 < n * 128; k_5++) c_2[k_5] = c_next[k_5]!;
     }
@@ -605,13 +547,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     // logProbs = logSoftmax(ys)   (model.ts:28:20)
     for (let r1 = 0; r1 < 64; r1++) {
       let max = -Infinity;
-      for (let j_12 = 0; j_12 < 59; j_12++)
-        if (ys[i * 3776 + r1 * 59 + j_12]! > max) max = ys[i * 3776 + r1 * 59 + j_12]!;
+      for (let j_6 = 0; j_6 < 59; j_6++) if (ys[i * 3776 + r1 * 59 + j_6]! > max) max = ys[i * 3776 + r1 * 59 + j_6]!;
       let sumExp = 0;
-      for (let j_12 = 0; j_12 < 59; j_12++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_12]! - max);
+      for (let j_6 = 0; j_6 < 59; j_6++) sumExp += Math.exp(ys[i * 3776 + r1 * 59 + j_6]! - max);
       const logSum = Math.log(sumExp);
-      for (let j_13 = 0; j_13 < 59; j_13++)
-        logProbs[i * 3776 + r1 * 59 + j_13] = ys[i * 3776 + r1 * 59 + j_13]! - max - logSum;
+      for (let j_7 = 0; j_7 < 59; j_7++)
+        logProbs[i * 3776 + r1 * 59 + j_7] = ys[i * 3776 + r1 * 59 + j_7]! - max - logSum;
     }
   }
 }
@@ -641,31 +582,25 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const lstm_Wih = params["lstm.Wih"];
   const lstm_Whh = params["lstm.Whh"];
   const Wo = params["Wo"];
-  const dgates_steps = ws.dgates_steps;
-  const part = ws.part;
+  const delta1 = ws.delta1;
   const pick = ws.pick;
   const broadcastTo = ws.broadcastTo;
   const dlogProbs = ws.dlogProbs;
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
   const g1 = ws.g1;
-  const dlstm_Wih = ws.dlstm_Wih;
-  const sum_3 = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when sum_3 is written
-  const dlstm_bih = ws.dlstm_bih;
   const dlstm_Whh = ws.dlstm_Whh;
+  const sum_3 = ws.sum_3;
+  const dlstm_bih = ws.dlstm_bih;
   const dWo = ws.dWo;
-  const sum_4 = ws.pick; // reuses pick's array: pick is no longer needed when sum_4 is written
+  const sum_4 = ws.sum_4;
   const dbo = ws.dbo;
+  const matmul = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when matmul is written
+  const dlstm_Wih = ws.dlstm_Wih;
   const dE = ws.dE;
   const dh = ws.dh;
   const dc = ws.dc;
   const dy0 = ws.dy0;
-  const tanh_c = ws.tanh_c;
-  const o_gate = ws.o_gate;
-  const i_gate = ws.i_gate;
-  const g_gate = ws.g_gate;
-  const c_2 = ws.c_2;
-  const f_gate = ws.f_gate;
   const dh_next = ws.dh_next;
   const do_pre = ws.do_pre;
   const dc_next = ws.dc_next;
@@ -675,7 +610,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dgates = ws.dgates;
   const dh_2 = ws.dh_2;
   const dc_2 = ws.dc_2;
-  const dx_t = ws.dx_t;
 
   // mul = N ⊙ 64   (model.ts:29:20)
   const mul = n * 64;
@@ -731,25 +665,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const div = sum / mul;
   // loss = −div   (model.ts:29:16)
   const loss = -div;
-  // g2 = scanᴿ_{t=1..64}(v1, v1; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, Wo, lstm.Whh, lstm.Wih)   (model.ts:26:18)
+  // scan = scanᴿ_{t=1..64}(v1, v1; g1, tanh_c_steps, o_gate_steps, i_gate_steps, g_gate_steps, c_steps, f_gate_steps, Wo, lstm.Whh)   (model.ts:26:18)
   {
     for (let k_2 = 0; k_2 < n * 128; k_2++) dh[k_2] = v1[k_2]!;
     for (let k_3 = 0; k_3 < n * 128; k_3++) dc[k_3] = v1[k_3]!;
     for (let t = 63; t >= 0; t--) {
       for (let i_2 = 0; i_2 < n; i_2++)
         for (let j_5 = 0; j_5 < 59; j_5++) dy0[i_2 * 59 + j_5] = g1[(i_2 * 64 + t) * 59 + j_5]!;
-      for (let i_3 = 0; i_3 < n; i_3++)
-        for (let j_6 = 0; j_6 < 128; j_6++) tanh_c[i_3 * 128 + j_6] = tanh_c_steps[(i_3 * 64 + t) * 128 + j_6]!;
-      for (let i_4 = 0; i_4 < n; i_4++)
-        for (let j_7 = 0; j_7 < 128; j_7++) o_gate[i_4 * 128 + j_7] = o_gate_steps[(i_4 * 64 + t) * 128 + j_7]!;
-      for (let i_5 = 0; i_5 < n; i_5++)
-        for (let j_8 = 0; j_8 < 128; j_8++) i_gate[i_5 * 128 + j_8] = i_gate_steps[(i_5 * 64 + t) * 128 + j_8]!;
-      for (let i_6 = 0; i_6 < n; i_6++)
-        for (let j_9 = 0; j_9 < 128; j_9++) g_gate[i_6 * 128 + j_9] = g_gate_steps[(i_6 * 64 + t) * 128 + j_9]!;
-      for (let i_7 = 0; i_7 < n; i_7++)
-        for (let j_10 = 0; j_10 < 128; j_10++) c_2[i_7 * 128 + j_10] = c_steps[(i_7 * 64 + t) * 128 + j_10]!;
-      for (let i_8 = 0; i_8 < n; i_8++)
-        for (let j_11 = 0; j_11 < 128; j_11++) f_gate[i_8 * 128 + j_11] = f_gate_steps[(i_8 * 64 + t) * 128 + j_11]!;
       // dh_next = dh + dy0·Woᵀ   (model.ts:22:15)
       {
         let i = 0;
@@ -831,45 +753,45 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       for (let i = 0; i < n; i++) {
         // do_pre = (dh_next ⊙ tanh_c) ⊙ (o_gate ⊙ (1 − o_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const do_gate = dh_next[i * 128 + j]! * tanh_c[i * 128 + j]!;
-          const sub = 1 - o_gate[i * 128 + j]!;
-          const mul_3 = o_gate[i * 128 + j]! * sub;
+          const do_gate = dh_next[i * 128 + j]! * tanh_c_steps[i * 8192 + t * 128 + j]!;
+          const sub = 1 - o_gate_steps[i * 8192 + t * 128 + j]!;
+          const mul_3 = o_gate_steps[i * 8192 + t * 128 + j]! * sub;
           do_pre[i * 128 + j] = do_gate * mul_3;
         }
         // dc_next = dc + (dh_next ⊙ o_gate) ⊙ (1 − tanh_c²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dtanh_c = dh_next[i * 128 + j]! * o_gate[i * 128 + j]!;
-          const tanh_c_2 = tanh_c[i * 128 + j]!;
-          const square = tanh_c_2 * tanh_c_2;
+          const dtanh_c = dh_next[i * 128 + j]! * o_gate_steps[i * 8192 + t * 128 + j]!;
+          const tanh_c = tanh_c_steps[i * 8192 + t * 128 + j]!;
+          const square = tanh_c * tanh_c;
           const sub_2 = 1 - square;
           const mul_4 = dtanh_c * sub_2;
           dc_next[i * 128 + j] = dc[i * 128 + j]! + mul_4;
         }
         // dg_pre = (dc_next ⊙ i_gate) ⊙ (1 − g_gate²)   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const dg_gate = dc_next[i * 128 + j]! * i_gate[i * 128 + j]!;
-          const g_gate_2 = g_gate[i * 128 + j]!;
-          const square_2 = g_gate_2 * g_gate_2;
+          const dg_gate = dc_next[i * 128 + j]! * i_gate_steps[i * 8192 + t * 128 + j]!;
+          const g_gate = g_gate_steps[i * 8192 + t * 128 + j]!;
+          const square_2 = g_gate * g_gate;
           const sub_3 = 1 - square_2;
           dg_pre[i * 128 + j] = dg_gate * sub_3;
         }
         // df_pre = (dc_next ⊙ c) ⊙ (f_gate ⊙ (1 − f_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const df_gate = dc_next[i * 128 + j]! * c_2[i * 128 + j]!;
-          const sub_4 = 1 - f_gate[i * 128 + j]!;
-          const mul_5 = f_gate[i * 128 + j]! * sub_4;
+          const df_gate = dc_next[i * 128 + j]! * c_steps[i * 8192 + t * 128 + j]!;
+          const sub_4 = 1 - f_gate_steps[i * 8192 + t * 128 + j]!;
+          const mul_5 = f_gate_steps[i * 8192 + t * 128 + j]! * sub_4;
           df_pre[i * 128 + j] = df_gate * mul_5;
         }
         // di_pre = (dc_next ⊙ g_gate) ⊙ (i_gate ⊙ (1 − i_gate))   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          const di_gate = dc_next[i * 128 + j]! * g_gate[i * 128 + j]!;
-          const sub_5 = 1 - i_gate[i * 128 + j]!;
-          const mul_6 = i_gate[i * 128 + j]! * sub_5;
+          const di_gate = dc_next[i * 128 + j]! * g_gate_steps[i * 8192 + t * 128 + j]!;
+          const sub_5 = 1 - i_gate_steps[i * 8192 + t * 128 + j]!;
+          const mul_6 = i_gate_steps[i * 8192 + t * 128 + j]! * sub_5;
           di_pre[i * 128 + j] = di_gate * mul_6;
         }
         // dc = dc_next ⊙ f_gate   (model.ts:22:15)
         for (let j = 0; j < 128; j++) {
-          dc_2[i * 128 + j] = dc_next[i * 128 + j]! * f_gate[i * 128 + j]!;
+          dc_2[i * 128 + j] = dc_next[i * 128 + j]! * f_gate_steps[i * 8192 + t * 128 + j]!;
         }
       }
       // dgates = concat_axis1(di_pre, df_pre, dg_pre, do_pre)   (model.ts:22:15)
@@ -967,171 +889,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           }
         }
       }
-      // dx_t = dgates·lstm.Wihᵀ   (model.ts:22:15)
-      {
-        let i = 0;
-        for (; i + 2 < n; i += 3) {
-          let j = 0;
-          for (; j + 3 < 32; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            let c$10 = 0,
-              c$11 = 0,
-              c$12 = 0,
-              c$13 = 0;
-            let c$20 = 0,
-              c$21 = 0,
-              c$22 = 0,
-              c$23 = 0;
-            for (let k = 0; k < 512; k++) {
-              const a$0 = dgates[i * 512 + k]!;
-              const a$1 = dgates[i * 512 + k + 512]!;
-              const a$2 = dgates[i * 512 + k + 1024]!;
-              const b$0 = lstm_Wih[k + j * 512]!;
-              const b$1 = lstm_Wih[k + j * 512 + 512]!;
-              const b$2 = lstm_Wih[k + j * 512 + 1024]!;
-              const b$3 = lstm_Wih[k + j * 512 + 1536]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-              c$10 += a$1 * b$0;
-              c$11 += a$1 * b$1;
-              c$12 += a$1 * b$2;
-              c$13 += a$1 * b$3;
-              c$20 += a$2 * b$0;
-              c$21 += a$2 * b$1;
-              c$22 += a$2 * b$2;
-              c$23 += a$2 * b$3;
-            }
-            dx_t[i * 32 + j] = c$00;
-            dx_t[i * 32 + j + 1] = c$01;
-            dx_t[i * 32 + j + 2] = c$02;
-            dx_t[i * 32 + j + 3] = c$03;
-            dx_t[(i + 1) * 32 + j] = c$10;
-            dx_t[(i + 1) * 32 + j + 1] = c$11;
-            dx_t[(i + 1) * 32 + j + 2] = c$12;
-            dx_t[(i + 1) * 32 + j + 3] = c$13;
-            dx_t[(i + 2) * 32 + j] = c$20;
-            dx_t[(i + 2) * 32 + j + 1] = c$21;
-            dx_t[(i + 2) * 32 + j + 2] = c$22;
-            dx_t[(i + 2) * 32 + j + 3] = c$23;
-          }
-        }
-        for (; i < n; i++) {
-          let j = 0;
-          for (; j + 3 < 32; j += 4) {
-            let c$00 = 0,
-              c$01 = 0,
-              c$02 = 0,
-              c$03 = 0;
-            for (let k = 0; k < 512; k++) {
-              const a$0 = dgates[i * 512 + k]!;
-              const b$0 = lstm_Wih[k + j * 512]!;
-              const b$1 = lstm_Wih[k + j * 512 + 512]!;
-              const b$2 = lstm_Wih[k + j * 512 + 1024]!;
-              const b$3 = lstm_Wih[k + j * 512 + 1536]!;
-              c$00 += a$0 * b$0;
-              c$01 += a$0 * b$1;
-              c$02 += a$0 * b$2;
-              c$03 += a$0 * b$3;
-            }
-            dx_t[i * 32 + j] = c$00;
-            dx_t[i * 32 + j + 1] = c$01;
-            dx_t[i * 32 + j + 2] = c$02;
-            dx_t[i * 32 + j + 3] = c$03;
-          }
-        }
-      }
-      for (let i_9 = 0; i_9 < n; i_9++)
-        for (let j_12 = 0; j_12 < 32; j_12++) part[(i_9 * 64 + t) * 32 + j_12] = dx_t[i_9 * 32 + j_12]!;
-      for (let i_10 = 0; i_10 < n; i_10++)
-        for (let j_13 = 0; j_13 < 512; j_13++) dgates_steps[(i_10 * 64 + t) * 512 + j_13] = dgates[i_10 * 512 + j_13]!;
+      for (let i_3 = 0; i_3 < n; i_3++)
+        for (let j_6 = 0; j_6 < 512; j_6++) delta1[(i_3 * 64 + t) * 512 + j_6] = dgates[i_3 * 512 + j_6]!;
       for (let k_4 = 0; k_4 < n * 128; k_4++) dh[k_4] = dh_2[k_4]!;
       for (let k_5 = 0; k_5 < n * 128; k_5++) dc[k_5] = dc_2[k_5]!;
     }
   }
-  // dlstm.Wih = v2ᵀ·dgates_steps   (model.ts:26:18)
-  {
-    let i = 0;
-    for (; i + 2 < 32; i += 3) {
-      let j = 0;
-      for (; j + 3 < 512; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        let c$10 = 0,
-          c$11 = 0,
-          c$12 = 0,
-          c$13 = 0;
-        let c$20 = 0,
-          c$21 = 0,
-          c$22 = 0,
-          c$23 = 0;
-        for (let k = 0; k < n * 64; k++) {
-          const a$0 = v2[i + k * 32]!;
-          const a$1 = v2[i + k * 32 + 1]!;
-          const a$2 = v2[i + k * 32 + 2]!;
-          const b$0 = dgates_steps[k * 512 + j]!;
-          const b$1 = dgates_steps[k * 512 + j + 1]!;
-          const b$2 = dgates_steps[k * 512 + j + 2]!;
-          const b$3 = dgates_steps[k * 512 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-          c$10 += a$1 * b$0;
-          c$11 += a$1 * b$1;
-          c$12 += a$1 * b$2;
-          c$13 += a$1 * b$3;
-          c$20 += a$2 * b$0;
-          c$21 += a$2 * b$1;
-          c$22 += a$2 * b$2;
-          c$23 += a$2 * b$3;
-        }
-        dlstm_Wih[i * 512 + j] = c$00;
-        dlstm_Wih[i * 512 + j + 1] = c$01;
-        dlstm_Wih[i * 512 + j + 2] = c$02;
-        dlstm_Wih[i * 512 + j + 3] = c$03;
-        dlstm_Wih[(i + 1) * 512 + j] = c$10;
-        dlstm_Wih[(i + 1) * 512 + j + 1] = c$11;
-        dlstm_Wih[(i + 1) * 512 + j + 2] = c$12;
-        dlstm_Wih[(i + 1) * 512 + j + 3] = c$13;
-        dlstm_Wih[(i + 2) * 512 + j] = c$20;
-        dlstm_Wih[(i + 2) * 512 + j + 1] = c$21;
-        dlstm_Wih[(i + 2) * 512 + j + 2] = c$22;
-        dlstm_Wih[(i + 2) * 512 + j + 3] = c$23;
-      }
-    }
-    for (; i < 32; i++) {
-      let j = 0;
-      for (; j + 3 < 512; j += 4) {
-        let c$00 = 0,
-          c$01 = 0,
-          c$02 = 0,
-          c$03 = 0;
-        for (let k = 0; k < n * 64; k++) {
-          const a$0 = v2[i + k * 32]!;
-          const b$0 = dgates_steps[k * 512 + j]!;
-          const b$1 = dgates_steps[k * 512 + j + 1]!;
-          const b$2 = dgates_steps[k * 512 + j + 2]!;
-          const b$3 = dgates_steps[k * 512 + j + 3]!;
-          c$00 += a$0 * b$0;
-          c$01 += a$0 * b$1;
-          c$02 += a$0 * b$2;
-          c$03 += a$0 * b$3;
-        }
-        dlstm_Wih[i * 512 + j] = c$00;
-        dlstm_Wih[i * 512 + j + 1] = c$01;
-        dlstm_Wih[i * 512 + j + 2] = c$02;
-        dlstm_Wih[i * 512 + j + 3] = c$03;
-      }
-    }
-  }
-  // dlstm.Whh = h_stepsᵀ·dgates_steps   (model.ts:26:18)
+  // dlstm.Whh = h_stepsᵀ·delta1   (model.ts:26:18)
   {
     let i = 0;
     for (; i + 2 < 128; i += 3) {
@@ -1153,10 +917,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           const a$0 = h_steps[i + k * 128]!;
           const a$1 = h_steps[i + k * 128 + 1]!;
           const a$2 = h_steps[i + k * 128 + 2]!;
-          const b$0 = dgates_steps[k * 512 + j]!;
-          const b$1 = dgates_steps[k * 512 + j + 1]!;
-          const b$2 = dgates_steps[k * 512 + j + 2]!;
-          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          const b$0 = delta1[k * 512 + j]!;
+          const b$1 = delta1[k * 512 + j + 1]!;
+          const b$2 = delta1[k * 512 + j + 2]!;
+          const b$3 = delta1[k * 512 + j + 3]!;
           c$00 += a$0 * b$0;
           c$01 += a$0 * b$1;
           c$02 += a$0 * b$2;
@@ -1193,10 +957,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           c$03 = 0;
         for (let k = 0; k < n * 64; k++) {
           const a$0 = h_steps[i + k * 128]!;
-          const b$0 = dgates_steps[k * 512 + j]!;
-          const b$1 = dgates_steps[k * 512 + j + 1]!;
-          const b$2 = dgates_steps[k * 512 + j + 2]!;
-          const b$3 = dgates_steps[k * 512 + j + 3]!;
+          const b$0 = delta1[k * 512 + j]!;
+          const b$1 = delta1[k * 512 + j + 1]!;
+          const b$2 = delta1[k * 512 + j + 2]!;
+          const b$3 = delta1[k * 512 + j + 3]!;
           c$00 += a$0 * b$0;
           c$01 += a$0 * b$1;
           c$02 += a$0 * b$2;
@@ -1313,40 +1077,200 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
     }
   }
-  // dE = scatterAdd(part, chars)   (gather', model.ts:26:36)
+  // matmul = delta1·lstm.Wihᵀ   (matmul', model.ts:22:15)
+  {
+    let i = 0;
+    for (; i + 2 < n * 64; i += 3) {
+      let j = 0;
+      for (; j + 3 < 32; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < 512; k++) {
+          const a$0 = delta1[i * 512 + k]!;
+          const a$1 = delta1[i * 512 + k + 512]!;
+          const a$2 = delta1[i * 512 + k + 1024]!;
+          const b$0 = lstm_Wih[k + j * 512]!;
+          const b$1 = lstm_Wih[k + j * 512 + 512]!;
+          const b$2 = lstm_Wih[k + j * 512 + 1024]!;
+          const b$3 = lstm_Wih[k + j * 512 + 1536]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        matmul[i * 32 + j] = c$00;
+        matmul[i * 32 + j + 1] = c$01;
+        matmul[i * 32 + j + 2] = c$02;
+        matmul[i * 32 + j + 3] = c$03;
+        matmul[(i + 1) * 32 + j] = c$10;
+        matmul[(i + 1) * 32 + j + 1] = c$11;
+        matmul[(i + 1) * 32 + j + 2] = c$12;
+        matmul[(i + 1) * 32 + j + 3] = c$13;
+        matmul[(i + 2) * 32 + j] = c$20;
+        matmul[(i + 2) * 32 + j + 1] = c$21;
+        matmul[(i + 2) * 32 + j + 2] = c$22;
+        matmul[(i + 2) * 32 + j + 3] = c$23;
+      }
+    }
+    for (; i < n * 64; i++) {
+      let j = 0;
+      for (; j + 3 < 32; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < 512; k++) {
+          const a$0 = delta1[i * 512 + k]!;
+          const b$0 = lstm_Wih[k + j * 512]!;
+          const b$1 = lstm_Wih[k + j * 512 + 512]!;
+          const b$2 = lstm_Wih[k + j * 512 + 1024]!;
+          const b$3 = lstm_Wih[k + j * 512 + 1536]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        matmul[i * 32 + j] = c$00;
+        matmul[i * 32 + j + 1] = c$01;
+        matmul[i * 32 + j + 2] = c$02;
+        matmul[i * 32 + j + 3] = c$03;
+      }
+    }
+  }
+  // dlstm.Wih = v2ᵀ·delta1   (matmul', model.ts:22:15)
+  {
+    let i = 0;
+    for (; i + 2 < 32; i += 3) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        let c$10 = 0,
+          c$11 = 0,
+          c$12 = 0,
+          c$13 = 0;
+        let c$20 = 0,
+          c$21 = 0,
+          c$22 = 0,
+          c$23 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = v2[i + k * 32]!;
+          const a$1 = v2[i + k * 32 + 1]!;
+          const a$2 = v2[i + k * 32 + 2]!;
+          const b$0 = delta1[k * 512 + j]!;
+          const b$1 = delta1[k * 512 + j + 1]!;
+          const b$2 = delta1[k * 512 + j + 2]!;
+          const b$3 = delta1[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+          c$10 += a$1 * b$0;
+          c$11 += a$1 * b$1;
+          c$12 += a$1 * b$2;
+          c$13 += a$1 * b$3;
+          c$20 += a$2 * b$0;
+          c$21 += a$2 * b$1;
+          c$22 += a$2 * b$2;
+          c$23 += a$2 * b$3;
+        }
+        dlstm_Wih[i * 512 + j] = c$00;
+        dlstm_Wih[i * 512 + j + 1] = c$01;
+        dlstm_Wih[i * 512 + j + 2] = c$02;
+        dlstm_Wih[i * 512 + j + 3] = c$03;
+        dlstm_Wih[(i + 1) * 512 + j] = c$10;
+        dlstm_Wih[(i + 1) * 512 + j + 1] = c$11;
+        dlstm_Wih[(i + 1) * 512 + j + 2] = c$12;
+        dlstm_Wih[(i + 1) * 512 + j + 3] = c$13;
+        dlstm_Wih[(i + 2) * 512 + j] = c$20;
+        dlstm_Wih[(i + 2) * 512 + j + 1] = c$21;
+        dlstm_Wih[(i + 2) * 512 + j + 2] = c$22;
+        dlstm_Wih[(i + 2) * 512 + j + 3] = c$23;
+      }
+    }
+    for (; i < 32; i++) {
+      let j = 0;
+      for (; j + 3 < 512; j += 4) {
+        let c$00 = 0,
+          c$01 = 0,
+          c$02 = 0,
+          c$03 = 0;
+        for (let k = 0; k < n * 64; k++) {
+          const a$0 = v2[i + k * 32]!;
+          const b$0 = delta1[k * 512 + j]!;
+          const b$1 = delta1[k * 512 + j + 1]!;
+          const b$2 = delta1[k * 512 + j + 2]!;
+          const b$3 = delta1[k * 512 + j + 3]!;
+          c$00 += a$0 * b$0;
+          c$01 += a$0 * b$1;
+          c$02 += a$0 * b$2;
+          c$03 += a$0 * b$3;
+        }
+        dlstm_Wih[i * 512 + j] = c$00;
+        dlstm_Wih[i * 512 + j + 1] = c$01;
+        dlstm_Wih[i * 512 + j + 2] = c$02;
+        dlstm_Wih[i * 512 + j + 3] = c$03;
+      }
+    }
+  }
+  // dE = scatterAdd(matmul, chars)   (gather', model.ts:26:36)
   {
     dE.fill(0);
     for (let i0_2 = 0; i0_2 < n; i0_2++) {
       for (let i1_2 = 0; i1_2 < 64; i1_2++) {
         const row = chars[i0_2 * 64 + i1_2]!;
         for (let i2 = 0; i2 < 32; i2++) {
-          dE[row * 32 + i2]! += part[i0_2 * 2048 + i1_2 * 32 + i2]!;
+          dE[row * 32 + i2]! += matmul[i0_2 * 2048 + i1_2 * 32 + i2]!;
         }
       }
     }
   }
   sum_3.fill(0);
-  dlstm_bih.fill(0);
   sum_4.fill(0);
-  dbo.fill(0);
   for (let i = 0; i < n; i++) {
-    // sum_3 = Σ_axis1 dgates_steps   (model.ts:26:18)
+    // sum_3 = Σ_rows delta1   (add', model.ts:26:18)
     for (let j = 0; j < 64; j++) {
       for (let k = 0; k < 512; k++) {
-        sum_3[i * 512 + k]! += dgates_steps[i * 32768 + j * 512 + k]!;
+        sum_3[j * 512 + k]! += delta1[i * 32768 + j * 512 + k]!;
       }
     }
-    // dlstm.bih = Σ_rows sum_3   (model.ts:26:18)
+    // sum_4 = Σ_rows g1   (model.ts:26:18)
+    for (let j = 0; j < 64; j++) {
+      for (let k = 0; k < 59; k++) {
+        sum_4[j * 59 + k]! += g1[i * 3776 + j * 59 + k]!;
+      }
+    }
+  }
+  // dlstm.bih = Σ_axis0 sum_3   (add', model.ts:26:18)
+  dlstm_bih.fill(0);
+  for (let i = 0; i < 64; i++) {
     for (let j = 0; j < 512; j++) {
       dlstm_bih[j]! += sum_3[i * 512 + j]!;
     }
-    // sum_4 = Σ_axis1 g1   (model.ts:26:18)
-    for (let j = 0; j < 64; j++) {
-      for (let k = 0; k < 59; k++) {
-        sum_4[i * 59 + k]! += g1[i * 3776 + j * 59 + k]!;
-      }
-    }
-    // dbo = Σ_rows sum_4   (model.ts:26:18)
+  }
+  // dbo = Σ_axis0 sum_4   (model.ts:26:18)
+  dbo.fill(0);
+  for (let i = 0; i < 64; i++) {
     for (let j = 0; j < 59; j++) {
       dbo[j]! += sum_4[i * 59 + j]!;
     }

@@ -17,7 +17,7 @@ vi.mock("../../compiler/ir/verify.js", async (importOriginal) => {
   return { ...actual, verify: vi.fn(actual.verify) };
 });
 
-const PASSES = ["stabilize", "simplify", "constFold", "scanBodies", "grad", "simplify", "constFold", "joinSlices", "foldTranspose", "reuseForward", "hoistStepSums", "simplify", "cse", "dce"];
+const PASSES = ["stabilize", "simplify", "constFold", "hoistStepProducts", "scanBodies", "grad", "simplify", "constFold", "joinSlices", "foldTranspose", "reuseForward", "hoistStepSums", "simplify", "cse", "dce"];
 
 type Build = () => ModelResult;
 
