@@ -93,12 +93,7 @@ export const scanOp = defineOp({
     const out: (Node | null)[] = node.inputs.map(() => null);
     inits.forEach((_, i) => (out[i] = part(back, i)));
     bw.dCaptures.forEach((l, a) => (out[k + m + l] = part(back, k + a)));
-    bw.dSteps.forEach((j, d) => {
-      // ∂L/∂ of a whole sequence, every step's gradient stacked: `dgates_x` for the sequence `gates_x`.
-      const dSeq = part(back, k + bw.dCaptures.length + d);
-      if (seqs[j]!.name) dSeq.name ??= `d${seqs[j]!.name}`;
-      out[k + j] = dSeq;
-    });
+    bw.dSteps.forEach((j, d) => (out[k + j] = part(back, k + bw.dCaptures.length + d)));
     return out;
   },
   lowerKernel(ctx, a) {
