@@ -87,8 +87,8 @@ export async function formatAround(source: string): Promise<string | null> {
   return placed === runs.length ? out.join("\n") : null;
 }
 
-/** Runs of lines that can be formatted here: [start, end) of the emitted lines, with their text. */
-function plainRuns(lines: readonly string[]): (Run & { readonly start: number; readonly end: number })[] {
+/** Runs of lines that can be formatted here: [start, end) of the emitted lines, with their text (exported for its test). */
+export function plainRuns(lines: readonly string[]): (Run & { readonly start: number; readonly end: number })[] {
   const n = lines.length;
   // Each line parsed, and the block depth it will be printed at (predicted from braces at line ends;
   // checked against where prettier puts the placeholder).
@@ -194,7 +194,7 @@ const NUMBER_ITEMS = /^ {2}-?[\d.e+-]+,(?: -?[\d.e+-]+,)*$/;
  * `… = [` (or `….from([`), lines of numbers, `];` (or `]);`). Prettier prints such a statement as it is
  * written, so it is kept unread; null for anything else.
  */
-function ignoredNumbers(lines: readonly string[], i: number): number | null {
+export function ignoredNumbers(lines: readonly string[], i: number): number | null {
   if (lines[i] !== "// prettier-ignore") return null;
   const head = lines[i + 1];
   if (head === undefined || !/^[A-Za-z]/.test(head) || !head.endsWith("[") || head.includes("//")) return null;

@@ -4,8 +4,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emitModule } from "../../compiler/emit/module.js";
-import { formatAround, formatTypeScript, prettier } from "../../compiler/emit/format.js";
-import { linesAt, plainLine } from "../../compiler/emit/plainLines.js";
+import { formatAround, formatTypeScript, ignoredNumbers, plainRuns, prettier } from "../../compiler/emit/format.js";
+import { linesAt, plainLine, PRINT_WIDTH } from "../../compiler/emit/plainLines.js";
 import { loadModelSource } from "../../compiler/frontend/load.js";
 import { optimize } from "../../compiler/pipeline.js";
 import { denseChain, elementwiseChain, initLiteral } from "../../bench/scalingModels.js";
@@ -131,6 +131,20 @@ describe("plainLine prints a statement as prettier does", () => {
     "x = (-a).b;",
     "x = f(i++);",
     "return a - b;",
+    // (added after emit-lines' complete mutation run, 2026-12-07: each is a rule no line above exercised)
+    "x = (a % b) * c;",
+    "x = a * b * c;",
+    "x = a / b / c;",
+    "x = a > b > c;",
+    "x = a < b < c;",
+    "x = !!a;",
+    "x = +(+a);",
+    "x = -(-a) + +(+b);",
+    "let acc = 0;",
+    "let a = 1, b = 2;",
+    "break;",
+    "continue;",
+    "{",
     "acc = tanh_1234_0 * W1234[0] + tanh_1234_1 * W1234[4] + tanh_1234_2 * W1234[8] + tanh_1234_3 * W1234[12] - tanh_1234_4 * W1234[16];",
   ])("accepts %s as prettier prints it", async (line) => {
     const p = plainLine(line);
@@ -157,9 +171,34 @@ describe("plainLine prints a statement as prettier does", () => {
       "a.b().c();",
       "x = (a + b)!;",
       "x = (a + b)(c);", // a call of anything but a name or a path: prettier's rules for call chains
+      "x = (1).y;", // a number as an object: prettier's own business
+      "for (let i = 0; i < n; ) {", // a header with a part missing: only `for (;;)` is emitted
+      "for (; i < n; ) {",
+      "if (a) { x = 1; }", // a block opened and more on its line
+      "{ x = 1; }",
     ]) {
       expect(plainLine(line), line).toBeNull();
     }
+  });
+
+  it("takes a line with its indentation, and knows a block's braces alone", () => {
+    expect(plainLine("      x = a + b;")).toEqual(plainLine("x = a + b;"));
+    expect(plainLine("    }")).toEqual({ kind: "close", text: "}" });
+    expect(plainLine("  {")).toEqual({ kind: "open", text: "{" });
+  });
+
+  it("lays a statement out within the print width at its depth; a comment on one line, however long", () => {
+    // A statement of exactly the width fits at depth 0 and not one level in, where it is broken after `=`.
+    const value = `${"a".repeat(60)} + ${"b".repeat(60 - "x = ".length - " + ".length - 1)}`;
+    const line = `x = ${value};`;
+    expect(line).toHaveLength(PRINT_WIDTH);
+    const p = plainLine(line)!;
+    expect(linesAt(p, 0)).toEqual([line]);
+    expect(linesAt(p, 1)).toEqual(["x =", `  ${value};`]);
+    expect(linesAt({ kind: "open", text: `if (${"c".repeat(PRINT_WIDTH - 7)}) {` }, 0)).toHaveLength(1); // 120 columns
+    expect(linesAt({ kind: "open", text: `if (${"c".repeat(PRINT_WIDTH - 6)}) {` }, 0)).toBeNull();
+    const comment = `// ${"long ".repeat(40)}`;
+    expect(linesAt(plainLine(comment)!, 3)).toEqual([comment.trim()]);
   });
 });
 
@@ -222,5 +261,73 @@ describe("formatTypeScript", () => {
       expect(await formatAround(text)).toBeNull();
       expect(await formatTypeScript(text)).toBe(await prettier(text));
     }
+  });
+});
+
+// ── the runs set aside ───────────────────────────────────────────────────────────────────────────────
+
+describe("plainRuns and ignoredNumbers (which lines prettier never sees)", () => {
+  // A parameter's explicit init values as emit/module.ts writes them: prettier prints such a statement as
+  // written, so it is kept unread — a 5 MB literal would otherwise cost prettier most of a compile.
+  const literal = ["// prettier-ignore", "const W1 = Float32Array.from([", "  1, -2.5, 3e-7,", "  4,", "]);"];
+
+  it("finds a number literal under // prettier-ignore at the top level, in each form it is written", () => {
+    expect(ignoredNumbers([...literal, "x = 1;"], 0)).toBe(5);
+    expect(ignoredNumbers(["// prettier-ignore", "const b = [", "  0.5, 1,", "];"], 0)).toBe(4);
+    expect(ignoredNumbers(["// prettier-ignore", "const b = [", "];"], 0)).toBe(3); // no numbers at all
+    for (const [what, lines, at] of [
+      ["not at its comment", literal, 1],
+      ["a comment with nothing after it", ["// prettier-ignore"], 0],
+      ["a head that does not start with a letter", ["// prettier-ignore", " const W = [", "  1,", "];"], 0],
+      ["a head that does not end with [", ["// prettier-ignore", "const W = f(", "  1,", ");"], 0],
+      ["a head with a comment", ["// prettier-ignore", "const W = [ // weights [", "  1,", "];"], 0],
+      ["an item that is not a number", ["// prettier-ignore", "const W = [", "  1,", "  a,", "];"], 0],
+      ["numbers not indented as written", ["// prettier-ignore", "const W = [", "1,", "];"], 0],
+      ["no end", ["// prettier-ignore", "const W = [", "  1,"], 0],
+      ["an end with more after it", ["// prettier-ignore", "const W = [", "  1,", "]; x = 1;"], 0],
+      ["an end indented", ["// prettier-ignore", "const W = [", "  1,", "  ];"], 0],
+    ] as const) {
+      expect(ignoredNumbers(lines, at), what).toBeNull();
+    }
+  });
+
+  it("sets the literal aside as one run as written, and the plain statements around it as runs of their own", () => {
+    const lines = ["x = a + b;", "y = 2;", ...literal, "z = 3;", "function f() {", "  const t = z;", "  if (t) {", "    u = t;", "  }", "}"];
+    const runs = plainRuns(lines).map((r) => ({ start: r.start, end: r.end, depth: r.depth, lines: r.lines }));
+    expect(runs).toEqual([
+      { start: 0, end: 2, depth: 0, lines: ["x = a + b;", "y = 2;"] },
+      { start: 2, end: 7, depth: 0, lines: literal },
+      { start: 7, end: 8, depth: 0, lines: ["z = 3;"] },
+      // inside the function (its header is prettier's): a statement and a whole block, at depth 1
+      { start: 9, end: 13, depth: 1, lines: ["const t = z;", "if (t) {", "  u = t;", "}"] },
+    ]);
+  });
+
+  it("leaves to prettier a block that does not close in the run, an empty block, an if with an else, and comments alone", () => {
+    const lines = ["if (a) {", "  x = 1;", "} else {", "  x = 2;", "}", "{", "}", "// just a note", "const o = {", "  // inside a literal", "  a: 1,", "};"];
+    const runs = plainRuns(lines).map((r) => [r.start, r.end]);
+    // Only the two statements inside the if/else are plain (each alone in its block).
+    expect(runs).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    // An empty block between two statements splits them; a literal inside a block is prettier's to read.
+    expect(plainRuns(["x = 1;", "{", "}", "y = 2;"]).map((r) => [r.start, r.end])).toEqual([
+      [0, 1],
+      [3, 4],
+    ]);
+    expect(plainRuns(["{", ...literal, "}"]).some((r) => r.start === 1)).toBe(false);
+  });
+
+  it("leaves the whole text to prettier when a run's predicted indentation is not where prettier puts it", async () => {
+    // The brace at the end of `const o = {` makes the next lines look one level deeper than prettier prints
+    // them (the object closes mid-line), so a statement of exactly the width would be broken for nothing.
+    const wide = `x = ${"a".repeat(60)} + ${"b".repeat(52)};`; // 120 columns
+    const text = ["const o = {", "a: 1 };", wide, ""].join("\n");
+    expect(wide.length).toBeGreaterThan(PRINT_WIDTH - 2);
+    expect(wide.length).toBeLessThanOrEqual(PRINT_WIDTH);
+    const fast = await formatAround(text);
+    expect(fast === null || fast === (await prettier(text))).toBe(true);
+    expect(await formatTypeScript(text)).toBe(await prettier(text));
   });
 });
