@@ -144,7 +144,12 @@ describe("plainLine prints a statement as prettier does", () => {
     "let a = 1, b = 2;",
     "break;",
     "continue;",
+    "return;",
     "{",
+    // too wide for one line: broken after the `=` (a conditional testing a comparison), or one operand per line
+    `const relu_1234_5678 = ${"matmul_1234_0 * W1234[0] + matmul_1234_1 * W1234[4]"} > 0 ? ${"matmul_1234_0 * W1234[0] + b1234[0]"} : 0;`,
+    `h_1234[i * 64 + j] = ${"tanh_1234_0 * W1234[0] + tanh_1234_1 * W1234[4] + tanh_1234_2 * W1234[8] + tanh_1234_3 * W1234[12]"};`,
+    `dW_12345678 -= ${"tanh_1234_0 * W1234[0] * 2 * h_12345[i] - tanh_1234_1 * W1234[4] / 3 - tanh_1234_2 * W1234[8] + 0.5 * x"};`,
     "acc = tanh_1234_0 * W1234[0] + tanh_1234_1 * W1234[4] + tanh_1234_2 * W1234[8] + tanh_1234_3 * W1234[12] - tanh_1234_4 * W1234[16];",
   ])("accepts %s as prettier prints it", async (line) => {
     const p = plainLine(line);
@@ -178,6 +183,16 @@ describe("plainLine prints a statement as prettier does", () => {
       "{ x = 1; }",
     ]) {
       expect(plainLine(line), line).toBeNull();
+    }
+  });
+
+  it("has no layout of its own for a call or a conditional too wide for one line (prettier breaks those its own way)", () => {
+    // Each is too wide for one line by a few columns, and would fit broken after the `=`: not prettier's layout for them.
+    for (const line of [`dW_123456789 = f(${"a".repeat(50)}, ${"b".repeat(50)});`, `dW_123456789 = ${"a".repeat(60)} ? ${"b".repeat(20)} : ${"c".repeat(20)};`, `dW_123456789 = ${"a".repeat(110)};`]) {
+      expect(line.length, line).toBeGreaterThan(PRINT_WIDTH);
+      const p = plainLine(line);
+      expect(p, line).not.toBeNull();
+      expect(linesAt(p!, 0), line).toBeNull();
     }
   });
 
