@@ -146,6 +146,12 @@ describe("plainLine prints a statement as prettier does", () => {
     "continue;",
     "return;",
     "{",
+    "x = a! + f(a)!;",
+    "i--;",
+    "x.y = a;",
+    "x = Math.exp(a) + f();",
+    'grads["W1"].set(a);',
+    "w[k].fill(0);",
     // too wide for one line: broken after the `=` (a conditional testing a comparison), or one operand per line
     `const relu_1234_5678 = ${"matmul_1234_0 * W1234[0] + matmul_1234_1 * W1234[4]"} > 0 ? ${"matmul_1234_0 * W1234[0] + b1234[0]"} : 0;`,
     `h_1234[i * 64 + j] = ${"tanh_1234_0 * W1234[0] + tanh_1234_1 * W1234[4] + tanh_1234_2 * W1234[8] + tanh_1234_3 * W1234[12]"};`,
@@ -177,6 +183,9 @@ describe("plainLine prints a statement as prettier does", () => {
       "x = (a + b)!;",
       "x = (a + b)(c);", // a call of anything but a name or a path: prettier's rules for call chains
       "x = (1).y;", // a number as an object: prettier's own business
+      "let if = 1;", // not a name
+      "const 2 = 1;",
+      "++i;", // a prefix update: never emitted
       "for (let i = 0; i < n; ) {", // a header with a part missing: only `for (;;)` is emitted
       "for (; i < n; ) {",
       "if (a) { x = 1; }", // a block opened and more on its line
