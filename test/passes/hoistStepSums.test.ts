@@ -13,24 +13,7 @@ import { scanBodies } from "../../compiler/passes/scanBodies.js";
 import { finishForwardBody, optimize, optimizeForwardBody, optimizeReverseBody } from "../../compiler/pipeline.js";
 import { checkGradients, traceModel } from "../helpers/gradcheck.js";
 import { nonEmpty } from "../helpers/nonEmpty.js";
-
-// An RNN step with torch's two biases: h ← tanh(x·Wih + bih + h·Whh + bhh), over 3 steps of 2 inputs.
-const rnn = () => {
-  const xs = d.input("xs", [2, 3, 2]);
-  const Wih = d.param("Wih", [2, 3], { init: "zeros" });
-  const Whh = d.param("Whh", [3, 3], { init: "zeros" });
-  const bih = d.param("bih", [3], { init: "zeros" });
-  const bhh = d.param("bhh", [3], { init: "zeros" });
-  const r = scan((h: Node, x: Node) => {
-    const h2 = d.tanh(d.add(d.add(d.matmul(x, Wih), bih), d.add(d.matmul(h, Whh), bhh)));
-    return { carry: h2, output: h2 };
-  }, d.zeros([2, 3]), xs);
-  return { loss: d.sum(d.square(r.outputs as Node)) };
-};
-const values = {
-  inputs: { xs: [0.5, -1, 2, 0.3, -0.7, 1.2, 0.1, 0.9, -2, 0.4, 1.5, -0.2] },
-  params: { Wih: [0.3, -0.6, 0.8, 0.2, 0.1, -0.4], Whh: [0.2, -0.1, 0.05, 0.3, 0.4, -0.2, -0.3, 0.1, 0.25], bih: [0.1, -0.2, 0.05], bhh: [-0.05, 0.1, 0.2] },
-};
+import { rnn, values } from "./rnnFixture.js";
 
 const bodies = scanBodies({ forward: optimizeForwardBody, reverse: optimizeReverseBody, differentiated: finishForwardBody });
 /** The graph the pass meets in the pipeline: the scan bodies optimized, then grad. */
