@@ -9,7 +9,7 @@ import { shareArrays, type Lifetime, type SharedArray } from "../lower/memory.js
 import { plan, reachableUntil, storageOf } from "../lower/plan.js";
 import { sizeExpr } from "../ops/affine.js";
 import { scaledByBatch } from "../ops/kernelLoops.js";
-import { opOf, type NestedContext, type Precision } from "../ops/op.js";
+import { opOf, readOnlyElementwise, type NestedContext, type Precision } from "../ops/op.js";
 import { derive } from "../explain/derivation.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import type { KernelEnv } from "./kernelCode.js";
@@ -295,7 +295,7 @@ function emitKernels(
   const inPlace = new Set<Node>();
   for (const [n, view] of st.outputViews ?? []) {
     const own = p.kernels.some((k) => k.node === n && k.kind === "elementwise" && !k.producer);
-    if (!own || n.shape.length === 0 || g.nodes.some((c) => c.inputs.includes(n) && c.def.kind !== "elementwise")) continue;
+    if (!own || n.shape.length === 0 || !readOnlyElementwise(g, n)) continue;
     views.set(n, view);
     inPlace.add(n);
     storage.set(n, view.array);

@@ -125,6 +125,9 @@ export interface StepView {
   readonly t: string;
 }
 
+/** Whether every op of `g` that reads `n` is element-wise (each reads it through the emitter's `read()`): a StepView can serve them. */
+export const readOnlyElementwise = (g: Graph, n: Node): boolean => g.nodes.every((c) => !c.inputs.includes(n) || c.def.kind === "elementwise");
+
 export interface NestedContext {
   /**
    * The statements computing `roots` of `g`, whose inputs are read from the arrays `bind` gives, or in

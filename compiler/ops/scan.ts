@@ -17,7 +17,7 @@ import type { Node } from "../ir/node.js";
 import { batchDims, formatShape, sameShape, ShapeError, staticPart, type Shape } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { scaledByBatch } from "./kernelLoops.js";
-import { defineOp, element, type StepView } from "./op.js";
+import { defineOp, element, readOnlyElementwise, type StepView } from "./op.js";
 
 export type { BackwardBody, ScanBody } from "../ir/body.js";
 
@@ -116,7 +116,7 @@ export const scanOp = defineOp({
     // A step input that only element-wise ops read is read where its stacked array holds it (a StepView:
     // its [i, j] is the array's [i, t, j]); any other one is copied into a step buffer first.
     const results = new Set(g.outputs.map(([, n]) => n));
-    const inPlace = (ph: Node) => !results.has(ph) && g.nodes.every((n) => !n.inputs.includes(ph) || n.def.kind === "elementwise");
+    const inPlace = (ph: Node) => !results.has(ph) && readOnlyElementwise(g, ph);
     const views = new Map<Node, StepView>();
     const stepIn: string[] = [];
     g.inputs.slice(k, k + m).forEach((ph, j) => {
