@@ -7,6 +7,7 @@ export { createRng, createRngFromState, shuffleInPlace, splitmix32Mix, uniformIn
 export type { Dtype, FloatArray, InitDistribution, InitSpec } from "./init.js";
 export { fans, initDistribution, initTensor, shapeSize } from "./init.js";
 
+export { poolMax, relu } from "./branchless.js";
 export { erf } from "./special.js";
 export { quickExp, quickTanh, sigmoidRow, tanhRow } from "./quickMath.js";
 

@@ -12,6 +12,7 @@ import type { Dim, Shape } from "../ir/shape.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { broadcastIndex, sizeOf, type Tensor } from "../ir/tensor.js";
 import { sigmoidRow, tanhRow } from "../../runtime/quickMath.js";
+import { poolMax, relu } from "../../runtime/branchless.js";
 import { erf } from "../../runtime/special.js";
 
 export type { OpKind } from "../ir/node.js";
@@ -273,8 +274,8 @@ export const defineOp = (def: OpDef): OpDef => def;
  */
 export const opOf = (n: Node): OpDef => n.def as OpDef;
 
-/** Functions of gradc/runtime (runtime/special.ts, quickMath.ts) an op's expression or row function may call by these names. */
-export const RUNTIME_MATH = { erf, sigmoidRow, tanhRow } as const;
+/** Functions of gradc/runtime (runtime/special.ts, quickMath.ts, branchless.ts) an op's expression or row function may call by these names. */
+export const RUNTIME_MATH = { erf, poolMax, relu, sigmoidRow, tanhRow } as const;
 export type RuntimeMath = keyof typeof RUNTIME_MATH;
 
 /** Compiles an elementwise op's scalar expression into a JS function, so eval and emitted code agree. */

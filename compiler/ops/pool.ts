@@ -98,8 +98,12 @@ function argmaxAt(x: Tensor, taps: readonly number[], c: number): number {
 
 /** Whether v replaces the window's maximum m so far: a larger value, or NaN (PyTorch's max_pool2d). */
 const beats = (v: number, m: number): boolean => v > m || v !== v;
-/** The same test as emitted code. */
-const beatsCode = (v: string, m: string): string => `${v} > ${m} || ${v} !== ${v}`;
+// The same test in emitted code, without a branch: which value of a window is the largest is as good as
+// random, and a mispredicted jump per comparison cost more than the rest of the kernel. The running
+// maximum is gradc/runtime's poolMax (runtime/branchless.ts: `beats(v, m) ? v : m` through a two-slot
+// table); the argmax moves by the test as a number, 1 or 0 (`at += beats·(xk − at)`, exact on indices).
+/** `beats(v, m)` as 1 or 0, in emitted code. */
+const beatsCode = (v: string, m: string): string => `+(${v} > ${m}) | +(${v} !== ${v})`;
 
 const evalGeometry = (x: readonly number[], a: Attrs) => geometry(x[1]!, x[2]!, x[3]!, a);
 
@@ -133,7 +137,11 @@ function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: stri
     `const ${first} = ${addOffset(lin([[xw, 1], [lo[0], g.cols.size * g.C], [lo[1], g.C]]), c0)};`,
     ...m.map((mk, k) => `let ${mk} = ${element(X, plus(first, k))}, ${at[k]} = ${plus(first, k)};`),
     ...overWindow(nm, g, xw, c0, lo[0], hi[0], lo[1], hi[1], (xk) =>
-      m.flatMap((mk, k) => [`const ${v[k]} = ${element(X, plus(xk, k))};`, `if (${beatsCode(v[k]!, mk)}) { ${mk} = ${v[k]}; ${at[k]} = ${plus(xk, k)}; }`]),
+      m.flatMap((mk, k) => [
+        `const ${v[k]} = ${element(X, plus(xk, k))};`,
+        `${at[k]} += (${beatsCode(v[k]!, mk)}) * (${plus(xk, k)} - ${at[k]});`,
+        `${mk} = poolMax(${mk}, ${v[k]});`,
+      ]),
     ),
   ];
   return { lines, at };
@@ -146,6 +154,7 @@ const dimsOf = (t: TensorRef) => t.dims as readonly (number | "n")[];
 export const maxPool2dOp = defineOp({
   name: "maxPool2d",
   kind: "kernel",
+  runtime: () => ["poolMax"],
   shape: ([x], a) => pooledShape(x!, a),
   eval: ([x], a, shape) => {
     const g = evalGeometry(x!.shape, a);
@@ -167,10 +176,9 @@ export const maxPool2dOp = defineOp({
       ...overPixels(nm, g, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
         channelBlocks(nm, C, (c0, width) => {
           const m = range(width).map((k) => nm(`m${k}`));
-          const v = range(width).map((k) => nm(`v${k}`));
           return [
             `let ${m.map((mk) => `${mk} = -Infinity`).join(", ")};`,
-            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`const ${v[k]} = ${element(X, plus(xk, k))};`, `if (${beatsCode(v[k]!, mk)}) ${mk} = ${v[k]};`])),
+            ...overWindow(nm, g, xw, c0, khLo, khHi, kwLo, kwHi, (xk) => m.flatMap((mk, k) => [`${mk} = poolMax(${mk}, ${element(X, plus(xk, k))});`])),
             ...m.map((mk, k) => `${Y}[${plus(addOffset(o, c0), k)}] = ${mk};`),
           ];
         }),
@@ -183,6 +191,7 @@ export const maxPool2dOp = defineOp({
 export const maxPool2dBackwardOp = defineOp({
   name: "maxPool2dBackward",
   kind: "kernel",
+  runtime: () => ["poolMax"],
   shape: ([x, g], a) => {
     const pooled = pooledShape(x!, a);
     if (!sameShape(pooled, g!.shape)) throw new ShapeError(`pooling ${formatShape(x!.shape)} gives ${formatShape(pooled)}, the gradient is ${formatShape(g!.shape)}`);
@@ -221,6 +230,7 @@ export const maxPool2dBackwardOp = defineOp({
 export const maxPool2dSelectOp = defineOp({
   name: "maxPool2dSelect",
   kind: "kernel",
+  runtime: () => ["poolMax"],
   shape: ([x, h], a) => {
     if (!sameShape(x!.shape, h!.shape)) throw new ShapeError(`the values ${formatShape(h!.shape)} must have the shape of the pooled input ${formatShape(x!.shape)}`);
     return pooledShape(x!, a);

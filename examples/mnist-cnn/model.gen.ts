@@ -5,6 +5,8 @@
 import {
   bindModule,
   createGemm,
+  poolMax,
+  relu,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -173,7 +175,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     for (let e = 0; e < rows * 8; e += 8) {
       for (let c_2 = 0; c_2 < 8; c_2++) {
         const z1 = mem[yAt + e + c_2]! + c1[c_2]!;
-        a1[e + c_2] = z1 <= 0 ? 0 : z1;
+        a1[e + c_2] = relu(z1);
       }
     }
   }
@@ -197,22 +199,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
           for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw = 0; kw < 2; kw++) {
               const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              const v0 = a1[xk_2]!;
-              if (v0 > m0 || v0 !== v0) m0 = v0;
-              const v1 = a1[xk_2 + 1]!;
-              if (v1 > m1 || v1 !== v1) m1 = v1;
-              const v2 = a1[xk_2 + 2]!;
-              if (v2 > m2 || v2 !== v2) m2 = v2;
-              const v3 = a1[xk_2 + 3]!;
-              if (v3 > m3 || v3 !== v3) m3 = v3;
-              const v4 = a1[xk_2 + 4]!;
-              if (v4 > m4 || v4 !== v4) m4 = v4;
-              const v5 = a1[xk_2 + 5]!;
-              if (v5 > m5 || v5 !== v5) m5 = v5;
-              const v6 = a1[xk_2 + 6]!;
-              if (v6 > m6 || v6 !== v6) m6 = v6;
-              const v7 = a1[xk_2 + 7]!;
-              if (v7 > m7 || v7 !== v7) m7 = v7;
+              m0 = poolMax(m0, a1[xk_2]!);
+              m1 = poolMax(m1, a1[xk_2 + 1]!);
+              m2 = poolMax(m2, a1[xk_2 + 2]!);
+              m3 = poolMax(m3, a1[xk_2 + 3]!);
+              m4 = poolMax(m4, a1[xk_2 + 4]!);
+              m5 = poolMax(m5, a1[xk_2 + 5]!);
+              m6 = poolMax(m6, a1[xk_2 + 6]!);
+              m7 = poolMax(m7, a1[xk_2 + 7]!);
             }
           }
           h1[o_2] = m0;
@@ -293,7 +287,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     for (let e_2 = 0; e_2 < rows_2 * 16; e_2 += 16) {
       for (let c_3 = 0; c_3 < 16; c_3++) {
         const z2 = mem_2[yAt_2 + e_2 + c_3]! + c2[c_3]!;
-        a2[e_2 + c_3] = z2 <= 0 ? 0 : z2;
+        a2[e_2 + c_3] = relu(z2);
       }
     }
   }
@@ -318,22 +312,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
             for (let kh_4 = 0; kh_4 < 2; kh_4++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
                 const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0;
-                const v0_2 = a2[xk_4]!;
-                if (v0_2 > m0_2 || v0_2 !== v0_2) m0_2 = v0_2;
-                const v1_2 = a2[xk_4 + 1]!;
-                if (v1_2 > m1_2 || v1_2 !== v1_2) m1_2 = v1_2;
-                const v2_2 = a2[xk_4 + 2]!;
-                if (v2_2 > m2_2 || v2_2 !== v2_2) m2_2 = v2_2;
-                const v3_2 = a2[xk_4 + 3]!;
-                if (v3_2 > m3_2 || v3_2 !== v3_2) m3_2 = v3_2;
-                const v4_2 = a2[xk_4 + 4]!;
-                if (v4_2 > m4_2 || v4_2 !== v4_2) m4_2 = v4_2;
-                const v5_2 = a2[xk_4 + 5]!;
-                if (v5_2 > m5_2 || v5_2 !== v5_2) m5_2 = v5_2;
-                const v6_2 = a2[xk_4 + 6]!;
-                if (v6_2 > m6_2 || v6_2 !== v6_2) m6_2 = v6_2;
-                const v7_2 = a2[xk_4 + 7]!;
-                if (v7_2 > m7_2 || v7_2 !== v7_2) m7_2 = v7_2;
+                m0_2 = poolMax(m0_2, a2[xk_4]!);
+                m1_2 = poolMax(m1_2, a2[xk_4 + 1]!);
+                m2_2 = poolMax(m2_2, a2[xk_4 + 2]!);
+                m3_2 = poolMax(m3_2, a2[xk_4 + 3]!);
+                m4_2 = poolMax(m4_2, a2[xk_4 + 4]!);
+                m5_2 = poolMax(m5_2, a2[xk_4 + 5]!);
+                m6_2 = poolMax(m6_2, a2[xk_4 + 6]!);
+                m7_2 = poolMax(m7_2, a2[xk_4 + 7]!);
               }
             }
             h2[o_4 + c0] = m0_2;
@@ -531,45 +517,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               for (let kw = 0; kw < 2; kw++) {
                 const xk = xw + kh * 128 + kw * 16 + c0;
                 const v0 = a2[xk]!;
-                if (v0 > m0 || v0 !== v0) {
-                  m0 = v0;
-                  at0 = xk;
-                }
+                at0 += (+(v0 > m0) | +(v0 !== v0)) * (xk - at0);
+                m0 = poolMax(m0, v0);
                 const v1 = a2[xk + 1]!;
-                if (v1 > m1 || v1 !== v1) {
-                  m1 = v1;
-                  at1 = xk + 1;
-                }
+                at1 += (+(v1 > m1) | +(v1 !== v1)) * (xk + 1 - at1);
+                m1 = poolMax(m1, v1);
                 const v2 = a2[xk + 2]!;
-                if (v2 > m2 || v2 !== v2) {
-                  m2 = v2;
-                  at2 = xk + 2;
-                }
+                at2 += (+(v2 > m2) | +(v2 !== v2)) * (xk + 2 - at2);
+                m2 = poolMax(m2, v2);
                 const v3 = a2[xk + 3]!;
-                if (v3 > m3 || v3 !== v3) {
-                  m3 = v3;
-                  at3 = xk + 3;
-                }
+                at3 += (+(v3 > m3) | +(v3 !== v3)) * (xk + 3 - at3);
+                m3 = poolMax(m3, v3);
                 const v4 = a2[xk + 4]!;
-                if (v4 > m4 || v4 !== v4) {
-                  m4 = v4;
-                  at4 = xk + 4;
-                }
+                at4 += (+(v4 > m4) | +(v4 !== v4)) * (xk + 4 - at4);
+                m4 = poolMax(m4, v4);
                 const v5 = a2[xk + 5]!;
-                if (v5 > m5 || v5 !== v5) {
-                  m5 = v5;
-                  at5 = xk + 5;
-                }
+                at5 += (+(v5 > m5) | +(v5 !== v5)) * (xk + 5 - at5);
+                m5 = poolMax(m5, v5);
                 const v6 = a2[xk + 6]!;
-                if (v6 > m6 || v6 !== v6) {
-                  m6 = v6;
-                  at6 = xk + 6;
-                }
+                at6 += (+(v6 > m6) | +(v6 !== v6)) * (xk + 6 - at6);
+                m6 = poolMax(m6, v6);
                 const v7 = a2[xk + 7]!;
-                if (v7 > m7 || v7 !== v7) {
-                  m7 = v7;
-                  at7 = xk + 7;
-                }
+                at7 += (+(v7 > m7) | +(v7 !== v7)) * (xk + 7 - at7);
+                m7 = poolMax(m7, v7);
               }
             }
             maxPool2dBackward[at0]! += matmul[o + c0]!;
@@ -590,37 +560,37 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // delta2 = maxPool2dBackward ⊙ [a2 > 0]   (relu', model.ts:17:24)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
-        const step_0 = a2[i * 1024 + j * 128 + k * 16]! <= 0 ? 0 : 1;
+        const step_0 = +!(a2[i * 1024 + j * 128 + k * 16]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
-        const step_1 = a2[i * 1024 + j * 128 + k * 16 + 1]! <= 0 ? 0 : 1;
+        const step_1 = +!(a2[i * 1024 + j * 128 + k * 16 + 1]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
-        const step_2 = a2[i * 1024 + j * 128 + k * 16 + 2]! <= 0 ? 0 : 1;
+        const step_2 = +!(a2[i * 1024 + j * 128 + k * 16 + 2]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
-        const step_3 = a2[i * 1024 + j * 128 + k * 16 + 3]! <= 0 ? 0 : 1;
+        const step_3 = +!(a2[i * 1024 + j * 128 + k * 16 + 3]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
-        const step_4 = a2[i * 1024 + j * 128 + k * 16 + 4]! <= 0 ? 0 : 1;
+        const step_4 = +!(a2[i * 1024 + j * 128 + k * 16 + 4]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
-        const step_5 = a2[i * 1024 + j * 128 + k * 16 + 5]! <= 0 ? 0 : 1;
+        const step_5 = +!(a2[i * 1024 + j * 128 + k * 16 + 5]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
-        const step_6 = a2[i * 1024 + j * 128 + k * 16 + 6]! <= 0 ? 0 : 1;
+        const step_6 = +!(a2[i * 1024 + j * 128 + k * 16 + 6]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
-        const step_7 = a2[i * 1024 + j * 128 + k * 16 + 7]! <= 0 ? 0 : 1;
+        const step_7 = +!(a2[i * 1024 + j * 128 + k * 16 + 7]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
-        const step_8 = a2[i * 1024 + j * 128 + k * 16 + 8]! <= 0 ? 0 : 1;
+        const step_8 = +!(a2[i * 1024 + j * 128 + k * 16 + 8]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
-        const step_9 = a2[i * 1024 + j * 128 + k * 16 + 9]! <= 0 ? 0 : 1;
+        const step_9 = +!(a2[i * 1024 + j * 128 + k * 16 + 9]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
-        const step_10 = a2[i * 1024 + j * 128 + k * 16 + 10]! <= 0 ? 0 : 1;
+        const step_10 = +!(a2[i * 1024 + j * 128 + k * 16 + 10]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
-        const step_11 = a2[i * 1024 + j * 128 + k * 16 + 11]! <= 0 ? 0 : 1;
+        const step_11 = +!(a2[i * 1024 + j * 128 + k * 16 + 11]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
-        const step_12 = a2[i * 1024 + j * 128 + k * 16 + 12]! <= 0 ? 0 : 1;
+        const step_12 = +!(a2[i * 1024 + j * 128 + k * 16 + 12]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
-        const step_13 = a2[i * 1024 + j * 128 + k * 16 + 13]! <= 0 ? 0 : 1;
+        const step_13 = +!(a2[i * 1024 + j * 128 + k * 16 + 13]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
-        const step_14 = a2[i * 1024 + j * 128 + k * 16 + 14]! <= 0 ? 0 : 1;
+        const step_14 = +!(a2[i * 1024 + j * 128 + k * 16 + 14]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
-        const step_15 = a2[i * 1024 + j * 128 + k * 16 + 15]! <= 0 ? 0 : 1;
+        const step_15 = +!(a2[i * 1024 + j * 128 + k * 16 + 15]! <= 0);
         delta2[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
       }
     }
@@ -851,45 +821,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
             for (let kw_2 = 0; kw_2 < 2; kw_2++) {
               const xk_4 = xw_4 + kh_4 * 192 + kw_2 * 8;
               const v0_2 = a1[xk_4]!;
-              if (v0_2 > m0_2 || v0_2 !== v0_2) {
-                m0_2 = v0_2;
-                at0_2 = xk_4;
-              }
+              at0_2 += (+(v0_2 > m0_2) | +(v0_2 !== v0_2)) * (xk_4 - at0_2);
+              m0_2 = poolMax(m0_2, v0_2);
               const v1_2 = a1[xk_4 + 1]!;
-              if (v1_2 > m1_2 || v1_2 !== v1_2) {
-                m1_2 = v1_2;
-                at1_2 = xk_4 + 1;
-              }
+              at1_2 += (+(v1_2 > m1_2) | +(v1_2 !== v1_2)) * (xk_4 + 1 - at1_2);
+              m1_2 = poolMax(m1_2, v1_2);
               const v2_2 = a1[xk_4 + 2]!;
-              if (v2_2 > m2_2 || v2_2 !== v2_2) {
-                m2_2 = v2_2;
-                at2_2 = xk_4 + 2;
-              }
+              at2_2 += (+(v2_2 > m2_2) | +(v2_2 !== v2_2)) * (xk_4 + 2 - at2_2);
+              m2_2 = poolMax(m2_2, v2_2);
               const v3_2 = a1[xk_4 + 3]!;
-              if (v3_2 > m3_2 || v3_2 !== v3_2) {
-                m3_2 = v3_2;
-                at3_2 = xk_4 + 3;
-              }
+              at3_2 += (+(v3_2 > m3_2) | +(v3_2 !== v3_2)) * (xk_4 + 3 - at3_2);
+              m3_2 = poolMax(m3_2, v3_2);
               const v4_2 = a1[xk_4 + 4]!;
-              if (v4_2 > m4_2 || v4_2 !== v4_2) {
-                m4_2 = v4_2;
-                at4_2 = xk_4 + 4;
-              }
+              at4_2 += (+(v4_2 > m4_2) | +(v4_2 !== v4_2)) * (xk_4 + 4 - at4_2);
+              m4_2 = poolMax(m4_2, v4_2);
               const v5_2 = a1[xk_4 + 5]!;
-              if (v5_2 > m5_2 || v5_2 !== v5_2) {
-                m5_2 = v5_2;
-                at5_2 = xk_4 + 5;
-              }
+              at5_2 += (+(v5_2 > m5_2) | +(v5_2 !== v5_2)) * (xk_4 + 5 - at5_2);
+              m5_2 = poolMax(m5_2, v5_2);
               const v6_2 = a1[xk_4 + 6]!;
-              if (v6_2 > m6_2 || v6_2 !== v6_2) {
-                m6_2 = v6_2;
-                at6_2 = xk_4 + 6;
-              }
+              at6_2 += (+(v6_2 > m6_2) | +(v6_2 !== v6_2)) * (xk_4 + 6 - at6_2);
+              m6_2 = poolMax(m6_2, v6_2);
               const v7_2 = a1[xk_4 + 7]!;
-              if (v7_2 > m7_2 || v7_2 !== v7_2) {
-                m7_2 = v7_2;
-                at7_2 = xk_4 + 7;
-              }
+              at7_2 += (+(v7_2 > m7_2) | +(v7_2 !== v7_2)) * (xk_4 + 7 - at7_2);
+              m7_2 = poolMax(m7_2, v7_2);
             }
           }
           maxPool2dBackward_2[at0_2]! += dh1[o_4]!;
@@ -909,21 +863,21 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // delta1 = maxPool2dBackward_2 ⊙ [a1 > 0]   (relu', model.ts:13:24)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
-        const step_0_2 = a1[i * 4608 + j * 192 + k * 8]! <= 0 ? 0 : 1;
+        const step_0_2 = +!(a1[i * 4608 + j * 192 + k * 8]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
-        const step_1_2 = a1[i * 4608 + j * 192 + k * 8 + 1]! <= 0 ? 0 : 1;
+        const step_1_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 1]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
-        const step_2_2 = a1[i * 4608 + j * 192 + k * 8 + 2]! <= 0 ? 0 : 1;
+        const step_2_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 2]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
-        const step_3_2 = a1[i * 4608 + j * 192 + k * 8 + 3]! <= 0 ? 0 : 1;
+        const step_3_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 3]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
-        const step_4_2 = a1[i * 4608 + j * 192 + k * 8 + 4]! <= 0 ? 0 : 1;
+        const step_4_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 4]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
-        const step_5_2 = a1[i * 4608 + j * 192 + k * 8 + 5]! <= 0 ? 0 : 1;
+        const step_5_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 5]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
-        const step_6_2 = a1[i * 4608 + j * 192 + k * 8 + 6]! <= 0 ? 0 : 1;
+        const step_6_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 6]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
-        const step_7_2 = a1[i * 4608 + j * 192 + k * 8 + 7]! <= 0 ? 0 : 1;
+        const step_7_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 7]! <= 0);
         delta1[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
       }
     }

@@ -5,6 +5,7 @@
 import {
   bindModule,
   createGemm,
+  relu,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -97,7 +98,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
         const z1 = mem[at + i * 128 + j]! + b1[j]!;
-        h1[i * 128 + j] = z1 <= 0 ? 0 : z1;
+        h1[i * 128 + j] = relu(z1);
       }
     }
   }
@@ -232,7 +233,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const mem_2 = GEMM.mem;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 128; j++) {
-        const step = h1[i * 128 + j]! <= 0 ? 0 : 1;
+        const step = +!(h1[i * 128 + j]! <= 0);
         delta1[i * 128 + j] = mem_2[at_2 + i * 128 + j]! * step;
       }
     }

@@ -2,7 +2,7 @@
 // Do not edit: change the model and run `gradc compile` again. Each block says what it computes and
 // which model.ts expression it comes from; gradient blocks also name the derivative rule. The
 // functions a module exports around its passes (forward, createTrainer, …) are gradc/runtime's bindModule.
-import { bindModule, toArray, type ModulePasses, type ModuleTrainer, type TrainerOptions } from "gradc/runtime";
+import { bindModule, relu, toArray, type ModulePasses, type ModuleTrainer, type TrainerOptions } from "gradc/runtime";
 
 export type Params = { W1: Float64Array; b1: Float64Array; W2: Float64Array; b2: Float64Array };
 export type Inputs = { x: ArrayLike<number>; y: ArrayLike<number> };
@@ -75,9 +75,9 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     const matmul_0 = x[i]! * W1[0]!;
     const matmul_1 = x[i]! * W1[1]!;
     const z1_0 = matmul_0 + b1[0]!;
-    h1[i * 2] = z1_0 <= 0 ? 0 : z1_0;
+    h1[i * 2] = relu(z1_0);
     const z1_1 = matmul_1 + b1[1]!;
-    h1[i * 2 + 1] = z1_1 <= 0 ? 0 : z1_1;
+    h1[i * 2 + 1] = relu(z1_1);
     // out = h1·W2 + b2   (model.ts:12:15)
     const matmul_0_2 = h1[i * 2]! * W2[0]! + h1[i * 2 + 1]! * W2[1]!;
     out[i] = matmul_0_2 + b2[0]!;
@@ -130,9 +130,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:11:14)
     const dh1_0 = delta2_0 * W2[0]!;
     const dh1_1 = delta2_0 * W2[1]!;
-    const step_0 = h1[i * 2]! <= 0 ? 0 : 1;
+    const step_0 = +!(h1[i * 2]! <= 0);
     const delta1_0 = dh1_0 * step_0;
-    const step_1 = h1[i * 2 + 1]! <= 0 ? 0 : 1;
+    const step_1 = +!(h1[i * 2 + 1]! <= 0);
     const delta1_1 = dh1_1 * step_1;
     // db1 = Σ_rows delta1   (add', model.ts:11:19)
     db1_0 += delta1_0;

@@ -129,7 +129,7 @@ describe("--runtime inline", () => {
     expect([...new Set(declared)]).toEqual([
       "Rng", "TWO_POW_26", "TWO_POW_53", "TWO_PI", "createRng", "splitmix32Mix", "createRngFromState", "Dtype", "FloatArray", "InitSpec",
       "shapeSize", "fans", "InitDistribution", "initDistribution", "initTensor", "fillUniform", "fillNormal", "requireFinite", "requireNonNegative", "badDtype",
-      "on", "withFastMath", "clipGradNorm", "clipGradValue", "checkClip", "ParamSelector", "ParamGroup", "ResolvedGroup", "NamedParam", "resolveGroups",
+      "RELU_PICK", "relu", "on", "withFastMath", "clipGradNorm", "clipGradValue", "checkClip", "ParamSelector", "ParamGroup", "ResolvedGroup", "NamedParam", "resolveGroups",
       "select", "nonNegativeFinite", "SgdSpec", "AdamSpec", "OptimizerSpec", "ResolvedOptimizerSpec", "SGD_DEFAULTS", "ADAM_DEFAULTS", "ADAMW_DEFAULTS", "resolveOptimizerSpec",
       "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdMomentumUpdate", "adamUpdate",
       "FusedUpdate", "UPDATE", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",

@@ -2,7 +2,7 @@
 // Do not edit: change the model and run `gradc compile` again. Each block says what it computes and
 // which model.ts expression it comes from; gradient blocks also name the derivative rule. The
 // functions a module exports around its passes (forward, createTrainer, …) are gradc/runtime's bindModule.
-import { bindModule, toArray, type ModulePasses, type ModuleTrainer, type TrainerOptions } from "gradc/runtime";
+import { bindModule, relu, toArray, type ModulePasses, type ModuleTrainer, type TrainerOptions } from "gradc/runtime";
 
 export type Params = { W1: Float64Array; b1: Float64Array; W2: Float64Array; b2: Float64Array };
 export type Inputs = { x: ArrayLike<number>; y: ArrayLike<number> };
@@ -119,29 +119,29 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
           c$23 += a$2 * b$3;
         }
         const z1_00 = c$00 + b1[j]!;
-        h1[i * 128 + j] = z1_00 <= 0 ? 0 : z1_00;
+        h1[i * 128 + j] = relu(z1_00);
         const z1_01 = c$01 + b1[j + 1]!;
-        h1[i * 128 + j + 1] = z1_01 <= 0 ? 0 : z1_01;
+        h1[i * 128 + j + 1] = relu(z1_01);
         const z1_02 = c$02 + b1[j + 2]!;
-        h1[i * 128 + j + 2] = z1_02 <= 0 ? 0 : z1_02;
+        h1[i * 128 + j + 2] = relu(z1_02);
         const z1_03 = c$03 + b1[j + 3]!;
-        h1[i * 128 + j + 3] = z1_03 <= 0 ? 0 : z1_03;
+        h1[i * 128 + j + 3] = relu(z1_03);
         const z1_10 = c$10 + b1[j]!;
-        h1[(i + 1) * 128 + j] = z1_10 <= 0 ? 0 : z1_10;
+        h1[(i + 1) * 128 + j] = relu(z1_10);
         const z1_11 = c$11 + b1[j + 1]!;
-        h1[(i + 1) * 128 + j + 1] = z1_11 <= 0 ? 0 : z1_11;
+        h1[(i + 1) * 128 + j + 1] = relu(z1_11);
         const z1_12 = c$12 + b1[j + 2]!;
-        h1[(i + 1) * 128 + j + 2] = z1_12 <= 0 ? 0 : z1_12;
+        h1[(i + 1) * 128 + j + 2] = relu(z1_12);
         const z1_13 = c$13 + b1[j + 3]!;
-        h1[(i + 1) * 128 + j + 3] = z1_13 <= 0 ? 0 : z1_13;
+        h1[(i + 1) * 128 + j + 3] = relu(z1_13);
         const z1_20 = c$20 + b1[j]!;
-        h1[(i + 2) * 128 + j] = z1_20 <= 0 ? 0 : z1_20;
+        h1[(i + 2) * 128 + j] = relu(z1_20);
         const z1_21 = c$21 + b1[j + 1]!;
-        h1[(i + 2) * 128 + j + 1] = z1_21 <= 0 ? 0 : z1_21;
+        h1[(i + 2) * 128 + j + 1] = relu(z1_21);
         const z1_22 = c$22 + b1[j + 2]!;
-        h1[(i + 2) * 128 + j + 2] = z1_22 <= 0 ? 0 : z1_22;
+        h1[(i + 2) * 128 + j + 2] = relu(z1_22);
         const z1_23 = c$23 + b1[j + 3]!;
-        h1[(i + 2) * 128 + j + 3] = z1_23 <= 0 ? 0 : z1_23;
+        h1[(i + 2) * 128 + j + 3] = relu(z1_23);
       }
     }
     for (; i < n; i++) {
@@ -163,13 +163,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
           c$03 += a$0 * b$3;
         }
         const z1_00_2 = c$00 + b1[j]!;
-        h1[i * 128 + j] = z1_00_2 <= 0 ? 0 : z1_00_2;
+        h1[i * 128 + j] = relu(z1_00_2);
         const z1_01_2 = c$01 + b1[j + 1]!;
-        h1[i * 128 + j + 1] = z1_01_2 <= 0 ? 0 : z1_01_2;
+        h1[i * 128 + j + 1] = relu(z1_01_2);
         const z1_02_2 = c$02 + b1[j + 2]!;
-        h1[i * 128 + j + 2] = z1_02_2 <= 0 ? 0 : z1_02_2;
+        h1[i * 128 + j + 2] = relu(z1_02_2);
         const z1_03_2 = c$03 + b1[j + 3]!;
-        h1[i * 128 + j + 3] = z1_03_2 <= 0 ? 0 : z1_03_2;
+        h1[i * 128 + j + 3] = relu(z1_03_2);
       }
     }
   }
@@ -522,29 +522,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           c$22 += a$2 * b$2;
           c$23 += a$2 * b$3;
         }
-        const step_00 = h1[i * 128 + j]! <= 0 ? 0 : 1;
+        const step_00 = +!(h1[i * 128 + j]! <= 0);
         delta1[i * 128 + j] = c$00 * step_00;
-        const step_01 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
+        const step_01 = +!(h1[i * 128 + j + 1]! <= 0);
         delta1[i * 128 + j + 1] = c$01 * step_01;
-        const step_02 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
+        const step_02 = +!(h1[i * 128 + j + 2]! <= 0);
         delta1[i * 128 + j + 2] = c$02 * step_02;
-        const step_03 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
+        const step_03 = +!(h1[i * 128 + j + 3]! <= 0);
         delta1[i * 128 + j + 3] = c$03 * step_03;
-        const step_10 = h1[(i + 1) * 128 + j]! <= 0 ? 0 : 1;
+        const step_10 = +!(h1[(i + 1) * 128 + j]! <= 0);
         delta1[(i + 1) * 128 + j] = c$10 * step_10;
-        const step_11 = h1[(i + 1) * 128 + j + 1]! <= 0 ? 0 : 1;
+        const step_11 = +!(h1[(i + 1) * 128 + j + 1]! <= 0);
         delta1[(i + 1) * 128 + j + 1] = c$11 * step_11;
-        const step_12 = h1[(i + 1) * 128 + j + 2]! <= 0 ? 0 : 1;
+        const step_12 = +!(h1[(i + 1) * 128 + j + 2]! <= 0);
         delta1[(i + 1) * 128 + j + 2] = c$12 * step_12;
-        const step_13 = h1[(i + 1) * 128 + j + 3]! <= 0 ? 0 : 1;
+        const step_13 = +!(h1[(i + 1) * 128 + j + 3]! <= 0);
         delta1[(i + 1) * 128 + j + 3] = c$13 * step_13;
-        const step_20 = h1[(i + 2) * 128 + j]! <= 0 ? 0 : 1;
+        const step_20 = +!(h1[(i + 2) * 128 + j]! <= 0);
         delta1[(i + 2) * 128 + j] = c$20 * step_20;
-        const step_21 = h1[(i + 2) * 128 + j + 1]! <= 0 ? 0 : 1;
+        const step_21 = +!(h1[(i + 2) * 128 + j + 1]! <= 0);
         delta1[(i + 2) * 128 + j + 1] = c$21 * step_21;
-        const step_22 = h1[(i + 2) * 128 + j + 2]! <= 0 ? 0 : 1;
+        const step_22 = +!(h1[(i + 2) * 128 + j + 2]! <= 0);
         delta1[(i + 2) * 128 + j + 2] = c$22 * step_22;
-        const step_23 = h1[(i + 2) * 128 + j + 3]! <= 0 ? 0 : 1;
+        const step_23 = +!(h1[(i + 2) * 128 + j + 3]! <= 0);
         delta1[(i + 2) * 128 + j + 3] = c$23 * step_23;
       }
     }
@@ -566,13 +566,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           c$02 += a$0 * b$2;
           c$03 += a$0 * b$3;
         }
-        const step_00_2 = h1[i * 128 + j]! <= 0 ? 0 : 1;
+        const step_00_2 = +!(h1[i * 128 + j]! <= 0);
         delta1[i * 128 + j] = c$00 * step_00_2;
-        const step_01_2 = h1[i * 128 + j + 1]! <= 0 ? 0 : 1;
+        const step_01_2 = +!(h1[i * 128 + j + 1]! <= 0);
         delta1[i * 128 + j + 1] = c$01 * step_01_2;
-        const step_02_2 = h1[i * 128 + j + 2]! <= 0 ? 0 : 1;
+        const step_02_2 = +!(h1[i * 128 + j + 2]! <= 0);
         delta1[i * 128 + j + 2] = c$02 * step_02_2;
-        const step_03_2 = h1[i * 128 + j + 3]! <= 0 ? 0 : 1;
+        const step_03_2 = +!(h1[i * 128 + j + 3]! <= 0);
         delta1[i * 128 + j + 3] = c$03 * step_03_2;
       }
     }
