@@ -82,7 +82,7 @@ targets["emit-lines"].testFiles = [...targets["emit-lines"].testFiles, "test/emi
 // test (the running statistics' afterStep, integer inputs, a loss that is an output, …).
 targets["emit-module"].testFiles = [
   ...targets["emit-module"].testFiles,
-  "test/emit/{moduleShape,sharedForward,fullReduction,lossAsOutput,runtimeMath,clipAndGroups,textbookNames,moduleConstants,inputClasses}.test.ts",
+  "test/emit/{moduleShape,sharedForward,fullReduction,lossAsOutput,runtimeMath,clipAndGroups,textbookNames,moduleConstants,inputClasses,memoryPlan}.test.ts",
   "test/ops/mode.test.ts",
 ];
 // emit-rest's files are reached in process only by their own tests: the golden and CLI tests compile in

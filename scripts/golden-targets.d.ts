@@ -8,6 +8,7 @@ export interface GoldenTarget {
   readonly batch?: number;
 }
 export declare const VARIANTS: readonly { readonly example: string; readonly dtype: "f32" | "f64"; readonly batch: number }[];
+export declare const FIXTURES: readonly string[];
 export declare function exampleNames(): string[];
 export declare function compiledWith(out: string): { dtype: "f32" | "f64"; batch?: number };
 export declare function goldenTargets(): GoldenTarget[];

@@ -10,6 +10,8 @@
 //                                        arithmetic (the example's own file is the golden of its dtype)
 //   test/golden/<name>.<dtype>.batch<N>.gen.ts   the VARIANTS: fixed batch sizes (--batch N), whose
 //                                        code is unrolled over the batch
+//   test/golden/<fixture>.<dtype>.gen.ts the FIXTURES: models under test/fixtures/models/ written to reach
+//                                        what no example reaches (both dtypes)
 //
 // Every examples/<name>/ with a model.ts is an example. Paths are relative to the repository root.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -20,6 +22,13 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Extra compilations committed under test/golden/. */
 export const VARIANTS = [{ example: "xor", dtype: "f32", batch: 4 }];
+
+/**
+ * Models that are not examples, committed in both dtypes: modulePaths.ts reaches the module's less common
+ * paths (dropout, batchNorm's running statistics, the loss, a parameter and an input as outputs, a
+ * gradient that is an input's array), so that a change to their emitted text shows here.
+ */
+export const FIXTURES = ["modulePaths"];
 
 /** The example names, sorted. */
 export function exampleNames() {
@@ -58,6 +67,9 @@ export function goldenTargets() {
   }
   for (const v of VARIANTS) {
     targets.push({ model: `examples/${v.example}/model.ts`, out: `test/golden/${v.example}.${v.dtype}.batch${v.batch}.gen.ts`, dtype: v.dtype, batch: v.batch });
+  }
+  for (const name of FIXTURES) {
+    for (const dtype of ["f64", "f32"]) targets.push({ model: `test/fixtures/models/${name}.ts`, out: `test/golden/${name}.${dtype}.gen.ts`, dtype });
   }
   return targets;
 }

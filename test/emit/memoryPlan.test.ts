@@ -1,0 +1,35 @@
+// The memory plan `gradc compile --report` prints (compiler/emit/module.ts, MemoryPlan): every workspace
+// array of each pass with its size, and for an array the plan lets several values share, the values it
+// holds one after another. Checked against the module's own workspace declarations.
+import { describe, expect, it } from "vitest";
+import { emitModuleWithPlan } from "../../compiler/emit/module.js";
+import { compileAndImport } from "../helpers/compiled.js";
+
+describe("the memory plan", () => {
+  it("lists each pass's arrays as the module declares them, `holds` only for arrays shared by several values", async () => {
+    const { optimized } = await compileAndImport("examples/mnist-cnn/model.ts");
+    const { text, memory } = emitModuleWithPlan(optimized, { dtype: "f64", source: "model.ts" });
+    expect(memory.map((p) => p.pass)).toEqual(["forward", "train", "evaluate"]);
+    const train = memory.find((p) => p.pass === "train")!;
+    let shared = 0;
+    for (const plan of memory) {
+      for (const b of plan.buffers) {
+        // The training pass reads the forward pass's workspace as ws.forward: its arrays carry that prefix.
+        const [workspace, field] = b.name.startsWith("forward.") ? ["createForwardWorkspace", b.name.slice(8)] : [plan.pass === "train" ? "createTrainWorkspace" : null, b.name];
+        if (workspace) expect(text.slice(text.indexOf(`function ${workspace}`)), b.name).toMatch(new RegExp(`\\b${field}: new Float64Array\\(`));
+        if (b.holds === undefined) continue;
+        shared++;
+        expect(b.holds.length, `${b.name} holds ${b.holds.join(", ")}`).toBeGreaterThan(1);
+        // Named after the first value it holds, then the values that reuse it, each once.
+        expect(b.holds[0]).toBe(b.name);
+        expect(new Set(b.holds).size).toBe(b.holds.length);
+        const prefix = b.name.startsWith("forward.") ? "forward." : "";
+        for (const h of b.holds) expect(h.startsWith(prefix) && h.length > prefix.length, `${b.name} holds ${h}`).toBe(true);
+      }
+    }
+    expect(shared).toBeGreaterThan(0);
+    expect(train.buffers.some((b) => b.name.startsWith("forward."))).toBe(true);
+    // An array holding one value has no `holds`: most do (the CNN shares 4 of its training pass's 18).
+    expect(train.buffers.filter((b) => b.holds === undefined).length).toBeGreaterThan(0);
+  });
+});
