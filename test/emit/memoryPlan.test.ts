@@ -2,7 +2,9 @@
 // array of each pass with its size, and for an array the plan lets several values share, the values it
 // holds one after another. Checked against the module's own workspace declarations.
 import { describe, expect, it } from "vitest";
-import { emitModuleWithPlan } from "../../compiler/emit/module.js";
+import * as d from "../../compiler/dsl/index.js";
+import { model } from "../../compiler/dsl/model.js";
+import { emitModule, emitModuleWithPlan } from "../../compiler/emit/module.js";
 import { compileAndImport } from "../helpers/compiled.js";
 
 describe("the memory plan", () => {
@@ -32,4 +34,25 @@ describe("the memory plan", () => {
     // An array holding one value has no `holds`: most do (the CNN shares 4 of its training pass's 18).
     expect(train.buffers.filter((b) => b.holds === undefined).length).toBeGreaterThan(0);
   });
+
+  it("says where each value the backward part reads is kept: a buffer, row locals, or a scalar local", async () => {
+    // s = Σ tanh(x·W) is one number per batch, a scalar the backward part reads (∂s²/∂s = 2s).
+    const def = model("saved", () => {
+      const x = d.input("x", ["batch", 3]);
+      const W = d.param("W", [3, 2]);
+      const s = d.sum(d.tanh(d.matmul(x, W)));
+      return { loss: d.mul(s, s) };
+    });
+    const { optimized } = await compileAndImport(def);
+    const { text, memory } = emitModuleWithPlan(optimized, { dtype: "f64", source: "model.ts" });
+    expect(emitModule(optimized, { dtype: "f64", source: "model.ts" })).toBe(text);
+    const saved = memory.find((p) => p.pass === "train")!.savedForBackward!;
+    const storages = new Set(saved.map((v) => v.storage));
+    expect(storages.has("scalar local"), JSON.stringify(saved)).toBe(true);
+    for (const v of saved) expect(["buffer", "row locals", "scalar local"]).toContain(v.storage);
+    const scalar = saved.find((v) => v.storage === "scalar local")!;
+    expect(scalar.elements).toBe("1");
+    expect(scalar.math).toMatch(/^\S+ = Σ /);
+  });
 });
+
