@@ -150,14 +150,14 @@ class RuntimeSources {
   }
 }
 
-/** "./rng.js" → "rng.ts"; null for a package. */
-function relativeFile(spec: ts.Expression | undefined): string | null {
+/** "./rng.js" → "rng.ts"; null for a package. (Exported for its tests, as the helpers below.) */
+export function relativeFile(spec: ts.Expression | undefined): string | null {
   if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith("./")) return null;
   return spec.text.slice(2).replace(/\.js$/, ".ts");
 }
 
 /** The names a top-level statement declares (function, class, interface, type, enum, const/let). */
-function declaredNames(s: ts.Statement): string[] {
+export function declaredNames(s: ts.Statement): string[] {
   if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) return [s.name.text];
   if (ts.isVariableStatement(s)) return s.declarationList.declarations.flatMap((d) => bindingNames(d.name));
   return [];
@@ -169,7 +169,7 @@ function bindingNames(n: ts.BindingName): string[] {
 }
 
 /** Identifiers a statement mentions, except property names (`a.name`, `{ name: … }`), which never refer to declarations. */
-function referencedNames(s: ts.Statement): ts.Identifier[] {
+export function referencedNames(s: ts.Statement): ts.Identifier[] {
   const out: ts.Identifier[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n)) {
@@ -191,7 +191,7 @@ function referencedNames(s: ts.Statement): ts.Identifier[] {
  * The statement with the comment lines right above it (not a file header split off by a blank line),
  * without `export`, and with the identifiers `nameIn` renames renamed (`{ x }` becomes `{ x: x_runtime }`).
  */
-function statementText(s: ts.Statement, sf: ts.SourceFile, nameIn: (id: ts.Identifier) => string | undefined): string {
+export function statementText(s: ts.Statement, sf: ts.SourceFile, nameIn: (id: ts.Identifier) => string | undefined): string {
   const start = s.getStart(sf);
   const edits: { from: number; to: number; text: string }[] = [];
   const exported = ts.canHaveModifiers(s) ? ts.getModifiers(s)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
