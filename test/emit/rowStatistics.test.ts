@@ -27,11 +27,33 @@ describe("shareRowStatistics", () => {
   const unchanged: [string, string[]][] = [
     ["another row", [...stats("max", "sumExp", "j"), ...stats("max_2", "sumExp_2", "j_2", "z[i * 10 + J]!")]],
     ["the row's array written in between", [...stats("max", "sumExp", "j"), "x[i * 10 + 3] = 0;", ...stats("max_2", "sumExp_2", "j_2")]],
+    ["the row's array, a name with $, written in between", [...stats("max", "sumExp", "j", "x$[i * 10 + J]!"), "x$[i * 10 + 3] = 0;", ...stats("max_2", "sumExp_2", "j_2", "x$[i * 10 + J]!")]],
     ["the row's array filled in between", [...stats("max", "sumExp", "j"), "x.fill(0);", ...stats("max_2", "sumExp_2", "j_2")]],
     ["the first max reassigned", [...stats("max", "sumExp", "j"), "if (max === Infinity) max = 0;", ...stats("max_2", "sumExp_2", "j_2")]],
     ["the first block's scope closed", ["{", ...stats("max", "sumExp", "j"), "}", ...stats("max_2", "sumExp_2", "j_2")]],
   ];
   for (const [title, lines] of unchanged) it(`leaves them alone: ${title}`, () => expect(shareRowStatistics(lines)).toEqual(lines));
+
+  // Blocks that only look like row statistics: each differs from the real thing in one place, so neither
+  // it nor the real block after it may be taken for a second copy of the other.
+  const like = (edit: (lines: string[]) => string[]): string[] => [...edit(stats("max", "sumExp", "j")), ...stats("max_2", "sumExp_2", "j_2")];
+  const lookalikes: [string, string[]][] = [
+    ["a max that does not start at −∞", like(([, ...rest]) => ["let max = 0;", ...rest])],
+    ["a max loop over another local", like(([a, b, ...rest]) => [a!, b!.replace(/> max\) max =/, "> top) top ="), ...rest])],
+    ["a sum into another local", like(([a, b, c, d]) => [a!, b!, c!, d!.replace("sumExp +=", "total +=")])],
+    ["a sum of exp(x − another local)", like(([a, b, c, d]) => [a!, b!, c!, d!.replace("- max)", "- shift)")])],
+    ["a sum over another row", like(([a, b, c, d]) => [a!, b!, c!, d!.replace("x[i * 10 + j]", "z[i * 10 + j]")])],
+    ["a sum over another length", like(([a, b, c, d]) => [a!, b!, c!, d!.replace("j < 10", "j < 9")])],
+    ["a row that does not depend on the loop", [...stats("max", "sumExp", "j", "x[i * 10]!"), ...stats("max_2", "sumExp_2", "j_2", "x[i * 10]!")]],
+  ];
+  for (const [title, lines] of lookalikes) it(`leaves them alone: ${title}`, () => expect(shareRowStatistics(lines)).toEqual(lines));
+
+  it("recognizes indented blocks, names with $, and a row that reads the loop variable twice", () => {
+    const indent = (lines: string[]) => lines.map((l) => `    ${l}`);
+    const twice = "x[i * 10 + J]! * w[J]!";
+    const lines = [...indent(stats("m$", "s$", "j$", twice)), "a[i] = m$ + s$;", ...indent(stats("m$2", "s$2", "j$2", twice)), "b[i] = m$2 / s$2;"];
+    expect(shareRowStatistics(lines)).toEqual([...indent(stats("m$", "s$", "j$", twice)), "a[i] = m$ + s$;", "// the row's max and Σ exp: m$, s$, computed above", "b[i] = m$ / s$;"]);
+  });
 
   it("a block in an inner scope may reuse one from the enclosing scope", () => {
     const lines = [...stats("max", "sumExp", "j"), "if (n > 0) {", ...stats("max_2", "sumExp_2", "j_2"), "y = max_2;", "}"];
