@@ -32,9 +32,12 @@ describe("buildSourceMap, line by line (in process: the CLI's compile runs in it
     "}", // 10: a top-level line ends the kernel
     "const after = 5;",
   ].join("\n");
-  const map = buildSourceMap(code, { file: "model.gen.ts", source: "../src/model.ts", sourceName: "model.ts", imported: { "layers.ts": "../src/layers.ts" } });
+  // Built inside each test, not when the describe is collected: a mutation run activates its mutant per
+  // test, so a map built at collection time was never the mutated code's (every mutant of it survived).
+  const build = () => buildSourceMap(code, { file: "model.gen.ts", source: "../src/model.ts", sourceName: "model.ts", imported: { "layers.ts": "../src/layers.ts" } });
 
   it("one entry per line: kernel lines map to their comment's place, as deltas; others unmapped from column 0", () => {
+    const map = build();
     // [column, source, line, column] deltas: 2,0,8,13 (model.ts:9:14 is 0-based 8,13); then 4,0,0,0 and
     // 2,+1,−6,−9 (layers.ts:3:5); the rest "A" (column 0, no source) or "" (an empty line).
     expect(map.mappings).toBe(["A", "", "A", "A", "EAQa", "IAAA", "A", "ECNT", "A", "A", "A", "A"].join(";"));
@@ -42,6 +45,7 @@ describe("buildSourceMap, line by line (in process: the CLI's compile runs in it
   });
 
   it("names model.ts's path and each imported file once, in the order the code first cites them", () => {
+    const map = build();
     expect(map).toEqual({ version: 3, file: "model.gen.ts", sources: ["../src/model.ts", "../src/layers.ts"], names: [], mappings: map.mappings });
     const decoded = new SourceMap(map);
     expect(decoded.originalPosition(4, 2)).toEqual({ source: "../src/model.ts", line: 8, col: 13 }); // 0-based: model.ts:9:14
