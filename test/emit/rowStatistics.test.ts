@@ -55,6 +55,13 @@ describe("shareRowStatistics", () => {
     expect(shareRowStatistics(lines)).toEqual([...indent(stats("m$", "s$", "j$", twice)), "a[i] = m$ + s$;", "// the row's max and Σ exp: m$, s$, computed above", "b[i] = m$ / s$;"]);
   });
 
+  it("counts only the braces of code: none in a string or a comment closes the first block's scope", () => {
+    for (const between of ['const s = "a}";', "const s = `a}`;", "const s = 'a}';", 'const s = "\\"}";', "y = 1; // }"]) {
+      const lines = [...stats("max", "sumExp", "j"), between, ...stats("max_2", "sumExp_2", "j_2"), "b = max_2;"];
+      expect(shareRowStatistics(lines), between).toContain("b = max;");
+    }
+  });
+
   it("a block in an inner scope may reuse one from the enclosing scope", () => {
     const lines = [...stats("max", "sumExp", "j"), "if (n > 0) {", ...stats("max_2", "sumExp_2", "j_2"), "y = max_2;", "}"];
     expect(shareRowStatistics(lines)).toContain("y = max;");
