@@ -52,6 +52,33 @@ describe("buildSourceMap, line by line (in process: the CLI's compile runs in it
     expect(decoded.originalPosition(7, 2)).toEqual({ source: "../src/layers.ts", line: 2, col: 4 });
     expect(decoded.originalPosition(9, 2)).toBeNull(); // after the comment citing an unknown file
   });
+
+  // Kernels of an imported file one after another, an empty line inside a kernel, and a top-level line
+  // that ends a kernel with indented lines after it.
+  const imported = [
+    "export function a() {",
+    "  // y = tanh(x)   (layers.ts:2:3)", // 1
+    "  const y = 1;", // 2: layers.ts 2:3, the map's second source
+    "", // 3: an empty line inside the kernel: no segment
+    "  const z = 2;", // 4: the same place, again from the second source (a zero source delta)
+    "  // w = relu(y)   (layers.ts:4:1)", // 5: the same file cited again
+    "  const w = 3;", // 6
+    "}", // 7: top-level: ends the kernel
+    "export function b() {",
+    "  const v = 4;", // 9: indented, but after a top-level line: not the kernel's
+  ].join("\n");
+  const seg = (...deltas: number[]) => deltas.map(encodeVlq).join("");
+
+  it("a file cited by several kernels is one source; lines from it after the first carry a zero source delta", () => {
+    const map = buildSourceMap(imported, { file: "model.gen.ts", source: "model.ts", sourceName: "model.ts", imported: { "layers.ts": "layers.ts" } });
+    expect(map.sources).toEqual(["model.ts", "layers.ts"]);
+    // [column, source, line, column], deltas from the segment before: layers.ts is source 1, 2:3 is (1, 2) 0-based, 4:1 is (3, 0).
+    expect(map.mappings.split(";")).toEqual(["A", "A", seg(2, 1, 1, 2), "", seg(2, 0, 0, 0), "A", seg(2, 0, 2, -2), "A", "A", "A"]);
+    const decoded = new SourceMap(map);
+    expect(decoded.originalPosition(4, 2)).toEqual({ source: "layers.ts", line: 1, col: 2 });
+    expect(decoded.originalPosition(6, 2)).toEqual({ source: "layers.ts", line: 3, col: 0 });
+    expect(decoded.originalPosition(9, 2)).toBeNull();
+  });
 });
 
 describe("source maps", () => {
