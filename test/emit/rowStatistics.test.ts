@@ -66,6 +66,19 @@ describe("shareRowStatistics", () => {
     const lines = [...stats("max", "sumExp", "j"), "if (n > 0) {", ...stats("max_2", "sumExp_2", "j_2"), "y = max_2;", "}"];
     expect(shareRowStatistics(lines)).toContain("y = max;");
   });
+
+  it("a scope opened and closed between the blocks leaves the first block's scope open", () => {
+    const lines = [...stats("max", "sumExp", "j"), "for (let k = 0; k < 3; k++) {", "y += k;", "}", ...stats("max_2", "sumExp_2", "j_2"), "b = max_2;"];
+    expect(shareRowStatistics(lines)).toContain("b = max;");
+  });
+
+  it("a row that reads two arrays is computed again when either of them is written in between", () => {
+    const two = "x[i * 10 + J]! + w[J]!";
+    for (const written of ["x[i * 10 + 3] = 0;", "w[3] = 0;"]) {
+      const lines = [...stats("max", "sumExp", "j", two), written, ...stats("max_2", "sumExp_2", "j_2", two)];
+      expect(shareRowStatistics(lines), written).toEqual(lines);
+    }
+  });
 });
 
 describe("mnist-mlp's softmax and softmax cross-entropy", () => {
