@@ -65,9 +65,14 @@ export interface PassCode {
 /** Whether a scalar value can be a local: a rowwise op writes its one value per row into an array, also when it makes a single row. */
 const inLocal = (n: Node): boolean => opOf(n).kind !== "rowwise";
 
-/** The typed array a pass reads for an input: the caller's array when it has the right type, else a copy. */
+/**
+ * An input that is a root of a pass (an output, or a gradient that is an input's own array) as the
+ * module's typed array: the caller's array when it has that type, else a copy. An integer input too
+ * (class labels as an output): every output has the module's array type (`Outputs` says so); int32
+ * values are exact in float64, and in float32 up to 2^24.
+ */
 function inputArray(n: Node, dtype: "f32" | "f64"): string {
-  return `toArray((inputs as Record<string, ArrayLike<number>>)[${J(n.attrs.name)}]!, ${J(n.dtype === "i" ? "i32" : dtype)})`;
+  return `toArray((inputs as Record<string, ArrayLike<number>>)[${J(n.attrs.name)}]!, ${J(dtype)})`;
 }
 
 /**

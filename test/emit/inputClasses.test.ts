@@ -44,4 +44,23 @@ describe("an integer input's class bound", () => {
     expect(classesOf(module.spec, "lab")).toBe(3);
     expect(classesOf(module.spec, "count")).toBeUndefined();
   });
+
+  it("as an output, an integer input comes back in the module's float array type, which `Outputs` declares", async () => {
+    const def = model("labelsOut", () => {
+      const lab = d.input("lab", ["batch"], { dtype: "int" });
+      const x = d.input("x", ["batch", 3]);
+      const W = d.param("W", [3, 4]);
+      return { loss: d.softmaxCrossEntropy(d.matmul(x, W), lab), outputs: { labels: lab } };
+    });
+    for (const dtype of ["f32", "f64"] as const) {
+      const { module, code } = await compileAndImport(def, { dtype });
+      const array = dtype === "f32" ? Float32Array : Float64Array;
+      expect(code).toContain(`export type Outputs = { labels: ${array.name} };`);
+      const inputs = { lab: Int32Array.from([3, 0, 2]), x: [1, 2, 3, -1, 0.5, 2, 0, 0, 1] };
+      for (const labels of [module.forward(module.initParams(0), inputs)["labels"], module.evaluate(module.initParams(0), inputs).outputs["labels"]]) {
+        expect(labels).toBeInstanceOf(array);
+        expect(Array.from(labels!)).toEqual([3, 0, 2]);
+      }
+    }
+  });
 });

@@ -34,7 +34,7 @@ export type ForwardInputs = {
   y: ArrayLike<number>;
   shift: ArrayLike<number>;
 };
-export type Outputs = { loss: Float64Array; weights: Float64Array; features: Float64Array };
+export type Outputs = { loss: Float64Array; weights: Float64Array; features: Float64Array; labels: Float64Array };
 
 export const spec = {
   name: "modulePaths",
@@ -59,13 +59,15 @@ export const spec = {
     { name: "loss", shape: [] },
     { name: "weights", shape: [3] },
     { name: "features", shape: ["batch", 4] },
+    { name: "labels", shape: ["batch"] },
   ],
   /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
   rowIndependent: false,
-  rowMixing: "a value over the whole batch is combined with every row (sub at modulePaths.ts:20:26)",
+  rowMixing: "a value over the whole batch is combined with every row (sub at modulePaths.ts:21:26)",
 } as const;
 
 const C_SCALE = Float64Array.from([1, 2, 3]);
+const C_CONST = Float64Array.from([0.5, 0, -0.5]);
 
 export interface ForwardWorkspace {
   readonly n: number;
@@ -157,6 +159,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const W = params["W"];
   const W2 = params["W2"];
   const scale = C_SCALE;
+  const c_2 = C_CONST;
   const bn_weight = params["bn.weight"];
   const bn_bias = params["bn.bias"];
   const bn_runningMean = params["bn.runningMean"];
@@ -166,7 +169,7 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   const h = ws.h;
   const loss = ws.loss;
 
-  // gather = E[tokens]   (modulePaths.ts:19:35)
+  // gather = E[tokens]   (modulePaths.ts:20:39)
   {
     for (let i0 = 0; i0 < n; i0++) {
       const row = tokens[i0]!;
@@ -175,14 +178,14 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
       }
     }
   }
-  // sqrt = √(bn.runningVar + 0.00001)   (modulePaths.ts:20:26)
+  // sqrt = √(bn.runningVar + 0.00001)   (modulePaths.ts:21:26)
   const add_0 = bn_runningVar[0]! + 0.00001;
   sqrt[0] = Math.sqrt(add_0);
   const add_1 = bn_runningVar[1]! + 0.00001;
   sqrt[1] = Math.sqrt(add_1);
   const add_2 = bn_runningVar[2]! + 0.00001;
   sqrt[2] = Math.sqrt(add_2);
-  // sum_2 = Σ W2 ⊙ shift   (modulePaths.ts:21:47)
+  // sum_2 = Σ W2 ⊙ shift   (modulePaths.ts:22:47)
   let sum_2 = 0;
   const mul_0_3 = W2[0]! * shift[0]!;
   sum_2 += mul_0_3;
@@ -192,44 +195,47 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   sum_2 += mul_2_3;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    // h = relu(((x·W + gather ⊙ scale − bn.runningMean) / sqrt) ⊙ bn.weight + bn.bias)   (modulePaths.ts:20:21)
+    // h = relu(((x·W + gather ⊙ scale + c_2 − bn.runningMean) / sqrt) ⊙ bn.weight + bn.bias)   (modulePaths.ts:21:21)
     const z1_0 = x[i * 4]! * W[0]! + x[i * 4 + 1]! * W[3]! + x[i * 4 + 2]! * W[6]! + x[i * 4 + 3]! * W[9]!;
     const z1_1 = x[i * 4]! * W[1]! + x[i * 4 + 1]! * W[4]! + x[i * 4 + 2]! * W[7]! + x[i * 4 + 3]! * W[10]!;
     const z1_2 = x[i * 4]! * W[2]! + x[i * 4 + 1]! * W[5]! + x[i * 4 + 2]! * W[8]! + x[i * 4 + 3]! * W[11]!;
     const mul_0 = gather[i * 3]! * scale[0]!;
-    const z_0 = z1_0 + mul_0;
+    const add_0_2 = z1_0 + mul_0;
+    const z_0 = add_0_2 + c_2[0]!;
     const sub_0 = z_0 - bn_runningMean[0]!;
     const div_0 = sub_0 / sqrt[0]!;
     const mul_0_2 = div_0 * bn_weight[0]!;
-    const add_0_2 = mul_0_2 + bn_bias[0]!;
-    h[i * 3] = relu(add_0_2);
+    const add_0_3 = mul_0_2 + bn_bias[0]!;
+    h[i * 3] = relu(add_0_3);
     const mul_1 = gather[i * 3 + 1]! * scale[1]!;
-    const z_1 = z1_1 + mul_1;
+    const add_1_2 = z1_1 + mul_1;
+    const z_1 = add_1_2 + c_2[1]!;
     const sub_1 = z_1 - bn_runningMean[1]!;
     const div_1 = sub_1 / sqrt[1]!;
     const mul_1_2 = div_1 * bn_weight[1]!;
-    const add_1_2 = mul_1_2 + bn_bias[1]!;
-    h[i * 3 + 1] = relu(add_1_2);
+    const add_1_3 = mul_1_2 + bn_bias[1]!;
+    h[i * 3 + 1] = relu(add_1_3);
     const mul_2 = gather[i * 3 + 2]! * scale[2]!;
-    const z_2 = z1_2 + mul_2;
+    const add_2_2 = z1_2 + mul_2;
+    const z_2 = add_2_2 + c_2[2]!;
     const sub_2 = z_2 - bn_runningMean[2]!;
     const div_2 = sub_2 / sqrt[2]!;
     const mul_2_2 = div_2 * bn_weight[2]!;
-    const add_2_2 = mul_2_2 + bn_bias[2]!;
-    h[i * 3 + 2] = relu(add_2_2);
-    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:21:20)
+    const add_2_3 = mul_2_2 + bn_bias[2]!;
+    h[i * 3 + 2] = relu(add_2_3);
+    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:22:20)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 3; j_2++) if (h[i * 3 + j_2]! > max) max = h[i * 3 + j_2]!;
     let sumExp = 0;
     for (let j_2 = 0; j_2 < 3; j_2++) sumExp += Math.exp(h[i * 3 + j_2]! - max);
     const logSum = Math.log(sumExp);
     const softmaxCE_0 = -(h[i * 3 + y[i]!]! - max - logSum);
-    // sum = Σ softmaxCE   (modulePaths.ts:21:20)
+    // sum = Σ softmaxCE   (modulePaths.ts:22:20)
     sum += softmaxCE_0;
   }
-  // div = sum / N   (modulePaths.ts:21:20)
+  // div = sum / N   (modulePaths.ts:22:20)
   const div = sum / n;
-  // loss = div + sum_2   (modulePaths.ts:21:16)
+  // loss = div + sum_2   (modulePaths.ts:22:16)
   loss[0] = div + sum_2;
 }
 
@@ -243,6 +249,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const W = params["W"];
   const W2 = params["W2"];
   const scale = C_SCALE;
+  const c_2 = C_CONST;
   const bn_weight = params["bn.weight"];
   const bn_bias = params["bn.bias"];
   const bn_runningMean = params["bn.runningMean"];
@@ -274,7 +281,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dW = ws.dW;
 
   // ──── forward ────
-  // gather = E[tokens]   (modulePaths.ts:19:35)
+  // gather = E[tokens]   (modulePaths.ts:20:39)
   {
     for (let i0 = 0; i0 < n; i0++) {
       const row = tokens[i0]!;
@@ -287,17 +294,20 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum_1 = 0;
   let sum_2_2 = 0;
   for (let i = 0; i < n; i++) {
-    // z = x·W + gather ⊙ scale   (modulePaths.ts:19:13)
+    // z = x·W + gather ⊙ scale + c_2   (modulePaths.ts:20:13)
     const z1_0 = x[i * 4]! * W[0]! + x[i * 4 + 1]! * W[3]! + x[i * 4 + 2]! * W[6]! + x[i * 4 + 3]! * W[9]!;
     const z1_1 = x[i * 4]! * W[1]! + x[i * 4 + 1]! * W[4]! + x[i * 4 + 2]! * W[7]! + x[i * 4 + 3]! * W[10]!;
     const z1_2 = x[i * 4]! * W[2]! + x[i * 4 + 1]! * W[5]! + x[i * 4 + 2]! * W[8]! + x[i * 4 + 3]! * W[11]!;
     const mul_0 = gather[i * 3]! * scale[0]!;
-    z[i * 3] = z1_0 + mul_0;
+    const add_0 = z1_0 + mul_0;
+    z[i * 3] = add_0 + c_2[0]!;
     const mul_1 = gather[i * 3 + 1]! * scale[1]!;
-    z[i * 3 + 1] = z1_1 + mul_1;
+    const add_1 = z1_1 + mul_1;
+    z[i * 3 + 1] = add_1 + c_2[1]!;
     const mul_2 = gather[i * 3 + 2]! * scale[2]!;
-    z[i * 3 + 2] = z1_2 + mul_2;
-    // sum = Σ_rows z   (modulePaths.ts:20:26)
+    const add_2_2 = z1_2 + mul_2;
+    z[i * 3 + 2] = add_2_2 + c_2[2]!;
+    // sum = Σ_rows z   (modulePaths.ts:21:26)
     sum_0 += z[i * 3]!;
     sum_1 += z[i * 3 + 1]!;
     sum_2_2 += z[i * 3 + 2]!;
@@ -306,7 +316,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   sum[0] = sum_0;
   sum[1] = sum_1;
   sum[2] = sum_2_2;
-  // div = sum / N   (modulePaths.ts:20:26)
+  // div = sum / N   (modulePaths.ts:21:26)
   div[0] = sum[0]! / n;
   div[1] = sum[1]! / n;
   div[2] = sum[2]! / n;
@@ -314,11 +324,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum_2_1 = 0;
   let sum_2_2_2 = 0;
   for (let i = 0; i < n; i++) {
-    // v1 = z − div   (modulePaths.ts:20:26)
+    // v1 = z − div   (modulePaths.ts:21:26)
     v1[i * 3] = z[i * 3]! - div[0]!;
     v1[i * 3 + 1] = z[i * 3 + 1]! - div[1]!;
     v1[i * 3 + 2] = z[i * 3 + 2]! - div[2]!;
-    // sum_2 = Σ_rows v1²   (modulePaths.ts:20:26)
+    // sum_2 = Σ_rows v1²   (modulePaths.ts:21:26)
     const v1_0 = v1[i * 3]!;
     const square_0 = v1_0 * v1_0;
     sum_2_0 += square_0;
@@ -333,22 +343,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   sum_2[0] = sum_2_0;
   sum_2[1] = sum_2_1;
   sum_2[2] = sum_2_2_2;
-  // div_2 = sum_2 / N   (modulePaths.ts:20:26)
+  // div_2 = sum_2 / N   (modulePaths.ts:21:26)
   div_2[0] = sum_2[0]! / n;
   div_2[1] = sum_2[1]! / n;
   div_2[2] = sum_2[2]! / n;
-  // v2 = √(div_2 + 0.00001)   (modulePaths.ts:20:26)
-  const add_0 = div_2[0]! + 0.00001;
-  v2[0] = Math.sqrt(add_0);
-  const add_1 = div_2[1]! + 0.00001;
-  v2[1] = Math.sqrt(add_1);
-  const add_2_2 = div_2[2]! + 0.00001;
-  v2[2] = Math.sqrt(add_2_2);
-  // sub = N − 1   (modulePaths.ts:20:26)
+  // v2 = √(div_2 + 0.00001)   (modulePaths.ts:21:26)
+  const add_0_2 = div_2[0]! + 0.00001;
+  v2[0] = Math.sqrt(add_0_2);
+  const add_1_2 = div_2[1]! + 0.00001;
+  v2[1] = Math.sqrt(add_1_2);
+  const add_2_3 = div_2[2]! + 0.00001;
+  v2[2] = Math.sqrt(add_2_3);
+  // sub = N − 1   (modulePaths.ts:21:26)
   const sub = n - 1;
-  // div_3 = N / sub   (modulePaths.ts:20:26)
+  // div_3 = N / sub   (modulePaths.ts:21:26)
   const div_3 = n / sub;
-  // add = 0.9 ⊙ bn.runningMean + 0.1 ⊙ div   (modulePaths.ts:20:26)
+  // add = 0.9 ⊙ bn.runningMean + 0.1 ⊙ div   (modulePaths.ts:21:26)
   const mul_0_2 = 0.9 * bn_runningMean[0]!;
   const mul_0_3 = 0.1 * div[0]!;
   add[0] = mul_0_2 + mul_0_3;
@@ -358,7 +368,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const mul_2_2 = 0.9 * bn_runningMean[2]!;
   const mul_2_3 = 0.1 * div[2]!;
   add[2] = mul_2_2 + mul_2_3;
-  // add_2 = 0.9 ⊙ bn.runningVar + 0.1 ⊙ (div_2 ⊙ div_3)   (modulePaths.ts:20:26)
+  // add_2 = 0.9 ⊙ bn.runningVar + 0.1 ⊙ (div_2 ⊙ div_3)   (modulePaths.ts:21:26)
   const mul_0_4 = 0.9 * bn_runningVar[0]!;
   const mul_0_5 = div_2[0]! * div_3;
   const mul_0_6 = 0.1 * mul_0_5;
@@ -371,12 +381,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const mul_2_5 = div_2[2]! * div_3;
   const mul_2_6 = 0.1 * mul_2_5;
   add_2[2] = mul_2_4 + mul_2_6;
-  // v5 = mask_p=0.25   (modulePaths.ts:20:13)
+  // v5 = mask_p=0.25   (modulePaths.ts:21:13)
   {
     for (let i0_2 = 0; i0_2 < n; i0_2++)
       for (let i1_2 = 0; i1_2 < 3; i1_2++) v5[i0_2 * 3 + i1_2] = rng.uniform() < 0.75 ? 1.3333333333333333 : 0;
   }
-  // sum_4 = Σ W2 ⊙ shift   (modulePaths.ts:21:47)
+  // sum_4 = Σ W2 ⊙ shift   (modulePaths.ts:22:47)
   let sum_4 = 0;
   const mul_0_8 = W2[0]! * shift[0]!;
   sum_4 += mul_0_8;
@@ -384,7 +394,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   sum_4 += mul_1_8;
   const mul_2_8 = W2[2]! * shift[2]!;
   sum_4 += mul_2_8;
-  // div_5 = 1 / N   (div', modulePaths.ts:21:20)
+  // div_5 = 1 / N   (div', modulePaths.ts:22:20)
   const div_5 = 1 / n;
   let sum_3 = 0;
   let dbn_bias_0 = 0;
@@ -397,38 +407,38 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum_5_1 = 0;
   let sum_5_2 = 0;
   for (let i = 0; i < n; i++) {
-    // v3 = v1 / v2   (modulePaths.ts:20:26)
+    // v3 = v1 / v2   (modulePaths.ts:21:26)
     const v3_0 = v1[i * 3]! / v2[0]!;
     const v3_1 = v1[i * 3 + 1]! / v2[1]!;
     const v3_2 = v1[i * 3 + 2]! / v2[2]!;
-    // v4 = relu(v3 ⊙ bn.weight + bn.bias)   (modulePaths.ts:20:21)
+    // v4 = relu(v3 ⊙ bn.weight + bn.bias)   (modulePaths.ts:21:21)
     const mul_0_7 = v3_0 * bn_weight[0]!;
-    const add_0_2 = mul_0_7 + bn_bias[0]!;
-    const v4_0 = relu(add_0_2);
+    const add_0_3 = mul_0_7 + bn_bias[0]!;
+    const v4_0 = relu(add_0_3);
     const mul_1_7 = v3_1 * bn_weight[1]!;
-    const add_1_2 = mul_1_7 + bn_bias[1]!;
-    const v4_1 = relu(add_1_2);
+    const add_1_3 = mul_1_7 + bn_bias[1]!;
+    const v4_1 = relu(add_1_3);
     const mul_2_7 = v3_2 * bn_weight[2]!;
-    const add_2_3 = mul_2_7 + bn_bias[2]!;
-    const v4_2 = relu(add_2_3);
-    // h = v4 ⊙ v5   (modulePaths.ts:20:13)
+    const add_2_4 = mul_2_7 + bn_bias[2]!;
+    const v4_2 = relu(add_2_4);
+    // h = v4 ⊙ v5   (modulePaths.ts:21:13)
     h[i * 3] = v4_0 * v5[i * 3]!;
     h[i * 3 + 1] = v4_1 * v5[i * 3 + 1]!;
     h[i * 3 + 2] = v4_2 * v5[i * 3 + 2]!;
-    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:21:20)
+    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:22:20)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 3; j_2++) if (h[i * 3 + j_2]! > max) max = h[i * 3 + j_2]!;
     let sumExp = 0;
     for (let j_2 = 0; j_2 < 3; j_2++) sumExp += Math.exp(h[i * 3 + j_2]! - max);
     const logSum = Math.log(sumExp);
     const softmaxCE_0 = -(h[i * 3 + y[i]!]! - max - logSum);
-    // sum_3 = Σ softmaxCE   (modulePaths.ts:21:20)
+    // sum_3 = Σ softmaxCE   (modulePaths.ts:22:20)
     sum_3 += softmaxCE_0;
     // ──── backward: ∂loss/∂ each value, from the loss back to the parameters ────
-    // softmax = softmax(h)   (softmaxCE', modulePaths.ts:21:20)
+    // softmax = softmax(h)   (softmaxCE', modulePaths.ts:22:20)
     // the row's max and Σ exp: max, sumExp, computed above
     for (let j_4 = 0; j_4 < 3; j_4++) softmax[i * 3 + j_4] = Math.exp(h[i * 3 + j_4]! - max) / sumExp;
-    // g1 = (((softmax − onehot) ⊙ div_5) ⊙ v5) ⊙ [v4 > 0]   (relu', modulePaths.ts:20:21)
+    // g1 = (((softmax − onehot) ⊙ div_5) ⊙ v5) ⊙ [v4 > 0]   (relu', modulePaths.ts:21:21)
     const sub_0 = softmax[i * 3]! - (y[i]! === 0 ? 1 : 0);
     const dh_0 = sub_0 * div_5;
     const mul_0_9 = dh_0 * v5[i * 3]!;
@@ -444,22 +454,22 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const mul_2_9 = dh_2 * v5[i * 3 + 2]!;
     const step_2 = +!(v4_2 <= 0);
     const g1_2 = mul_2_9 * step_2;
-    // dbn.bias = Σ_rows g1   (add', modulePaths.ts:20:26)
+    // dbn.bias = Σ_rows g1   (add', modulePaths.ts:21:26)
     dbn_bias_0 += g1_0;
     dbn_bias_1 += g1_1;
     dbn_bias_2 += g1_2;
-    // g2 = g1 ⊙ bn.weight   (mul', modulePaths.ts:20:26)
+    // g2 = g1 ⊙ bn.weight   (mul', modulePaths.ts:21:26)
     g2[i * 3] = g1_0 * bn_weight[0]!;
     g2[i * 3 + 1] = g1_1 * bn_weight[1]!;
     g2[i * 3 + 2] = g1_2 * bn_weight[2]!;
-    // dbn.weight = Σ_rows g1 ⊙ v3   (mul', modulePaths.ts:20:26)
+    // dbn.weight = Σ_rows g1 ⊙ v3   (mul', modulePaths.ts:21:26)
     const mul_0_10 = g1_0 * v3_0;
     dbn_weight_0 += mul_0_10;
     const mul_1_10 = g1_1 * v3_1;
     dbn_weight_1 += mul_1_10;
     const mul_2_10 = g1_2 * v3_2;
     dbn_weight_2 += mul_2_10;
-    // sum_5 = Σ_rows −((g2 ⊙ v3) / v2)   (div', modulePaths.ts:20:26)
+    // sum_5 = Σ_rows −((g2 ⊙ v3) / v2)   (div', modulePaths.ts:21:26)
     const mul_0_11 = g2[i * 3]! * v3_0;
     const div_0 = mul_0_11 / v2[0]!;
     const neg_0 = -div_0;
@@ -473,9 +483,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const neg_2 = -div_2_2;
     sum_5_2 += neg_2;
   }
-  // div_4 = sum_3 / N   (modulePaths.ts:21:20)
+  // div_4 = sum_3 / N   (modulePaths.ts:22:20)
   const div_4 = sum_3 / n;
-  // loss = div_4 + sum_4   (modulePaths.ts:21:16)
+  // loss = div_4 + sum_4   (modulePaths.ts:22:16)
   loss[0] = div_4 + sum_4;
   // dbn.bias: store the sums over the batch
   dbn_bias[0] = dbn_bias_0;
@@ -489,7 +499,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   sum_5[0] = sum_5_0;
   sum_5[1] = sum_5_1;
   sum_5[2] = sum_5_2;
-  // div_6 = (sum_5 / (2 ⊙ v2)) / N   (div', modulePaths.ts:20:26)
+  // div_6 = (sum_5 / (2 ⊙ v2)) / N   (div', modulePaths.ts:21:26)
   const mul_0_12 = 2 * v2[0]!;
   const div_0_2 = sum_5[0]! / mul_0_12;
   div_6[0] = div_0_2 / n;
@@ -503,7 +513,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum_6_1 = 0;
   let sum_6_2 = 0;
   for (let i = 0; i < n; i++) {
-    // g3 = g2 / v2 + div_6 ⊙ (2 ⊙ v1)   (modulePaths.ts:20:26)
+    // g3 = g2 / v2 + div_6 ⊙ (2 ⊙ v1)   (modulePaths.ts:21:26)
     const div_0_3 = g2[i * 3]! / v2[0]!;
     const mul_0_13 = 2 * v1[i * 3]!;
     const mul_0_14 = div_6[0]! * mul_0_13;
@@ -516,7 +526,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const mul_2_13 = 2 * v1[i * 3 + 2]!;
     const mul_2_14 = div_6[2]! * mul_2_13;
     g3[i * 3 + 2] = div_2_4 + mul_2_14;
-    // sum_6 = Σ_rows −g3   (sub', modulePaths.ts:20:26)
+    // sum_6 = Σ_rows −g3   (sub', modulePaths.ts:21:26)
     const neg_0_2 = -g3[i * 3]!;
     sum_6_0 += neg_0_2;
     const neg_1_2 = -g3[i * 3 + 1]!;
@@ -528,7 +538,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   sum_6[0] = sum_6_0;
   sum_6[1] = sum_6_1;
   sum_6[2] = sum_6_2;
-  // div_7 = sum_6 / N   (div', modulePaths.ts:20:26)
+  // div_7 = sum_6 / N   (div', modulePaths.ts:21:26)
   div_7[0] = sum_6[0]! / n;
   div_7[1] = sum_6[1]! / n;
   div_7[2] = sum_6[2]! / n;
@@ -545,15 +555,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let dW_10 = 0;
   let dW_11 = 0;
   for (let i = 0; i < n; i++) {
-    // delta1 = g3 + div_7   (modulePaths.ts:19:13)
+    // delta1 = g3 + div_7   (modulePaths.ts:20:13)
     const delta1_0 = g3[i * 3]! + div_7[0]!;
     const delta1_1 = g3[i * 3 + 1]! + div_7[1]!;
     const delta1_2 = g3[i * 3 + 2]! + div_7[2]!;
-    // mul = delta1 ⊙ scale   (mul', modulePaths.ts:19:31)
+    // mul = delta1 ⊙ scale   (mul', modulePaths.ts:20:35)
     mul[i * 3] = delta1_0 * scale[0]!;
     mul[i * 3 + 1] = delta1_1 * scale[1]!;
     mul[i * 3 + 2] = delta1_2 * scale[2]!;
-    // dW = xᵀ·delta1   (matmul', modulePaths.ts:19:17)
+    // dW = xᵀ·delta1   (matmul', modulePaths.ts:20:21)
     dW_0 += x[i * 4]! * delta1_0;
     dW_1 += x[i * 4]! * delta1_1;
     dW_2 += x[i * 4]! * delta1_2;
@@ -567,7 +577,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     dW_10 += x[i * 4 + 3]! * delta1_1;
     dW_11 += x[i * 4 + 3]! * delta1_2;
   }
-  // dE = scatterAdd(mul, tokens)   (gather', modulePaths.ts:19:35)
+  // dE = scatterAdd(mul, tokens)   (gather', modulePaths.ts:20:39)
   {
     dE.fill(0);
     for (let i0_3 = 0; i0_3 < n; i0_3++) {
@@ -603,6 +613,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, inputs: 
   const W = params["W"];
   const W2 = params["W2"];
   const scale = C_SCALE;
+  const c_2 = C_CONST;
   const bn_weight = params["bn.weight"];
   const bn_bias = params["bn.bias"];
   const bn_runningMean = params["bn.runningMean"];
@@ -612,7 +623,7 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, inputs: 
   const h = ws.h;
   const loss = ws.loss;
 
-  // gather = E[tokens]   (modulePaths.ts:19:35)
+  // gather = E[tokens]   (modulePaths.ts:20:39)
   {
     for (let i0 = 0; i0 < n; i0++) {
       const row = tokens[i0]!;
@@ -621,14 +632,14 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, inputs: 
       }
     }
   }
-  // sqrt = √(bn.runningVar + 0.00001)   (modulePaths.ts:20:26)
+  // sqrt = √(bn.runningVar + 0.00001)   (modulePaths.ts:21:26)
   const add_0 = bn_runningVar[0]! + 0.00001;
   sqrt[0] = Math.sqrt(add_0);
   const add_1 = bn_runningVar[1]! + 0.00001;
   sqrt[1] = Math.sqrt(add_1);
   const add_2 = bn_runningVar[2]! + 0.00001;
   sqrt[2] = Math.sqrt(add_2);
-  // sum_2 = Σ W2 ⊙ shift   (modulePaths.ts:21:47)
+  // sum_2 = Σ W2 ⊙ shift   (modulePaths.ts:22:47)
   let sum_2 = 0;
   const mul_0_3 = W2[0]! * shift[0]!;
   sum_2 += mul_0_3;
@@ -638,44 +649,47 @@ function evaluatePass(params: Params, ws: EvaluateWorkspace, n: number, inputs: 
   sum_2 += mul_2_3;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    // h = relu(((x·W + gather ⊙ scale − bn.runningMean) / sqrt) ⊙ bn.weight + bn.bias)   (modulePaths.ts:20:21)
+    // h = relu(((x·W + gather ⊙ scale + c_2 − bn.runningMean) / sqrt) ⊙ bn.weight + bn.bias)   (modulePaths.ts:21:21)
     const z1_0 = x[i * 4]! * W[0]! + x[i * 4 + 1]! * W[3]! + x[i * 4 + 2]! * W[6]! + x[i * 4 + 3]! * W[9]!;
     const z1_1 = x[i * 4]! * W[1]! + x[i * 4 + 1]! * W[4]! + x[i * 4 + 2]! * W[7]! + x[i * 4 + 3]! * W[10]!;
     const z1_2 = x[i * 4]! * W[2]! + x[i * 4 + 1]! * W[5]! + x[i * 4 + 2]! * W[8]! + x[i * 4 + 3]! * W[11]!;
     const mul_0 = gather[i * 3]! * scale[0]!;
-    const z_0 = z1_0 + mul_0;
+    const add_0_2 = z1_0 + mul_0;
+    const z_0 = add_0_2 + c_2[0]!;
     const sub_0 = z_0 - bn_runningMean[0]!;
     const div_0 = sub_0 / sqrt[0]!;
     const mul_0_2 = div_0 * bn_weight[0]!;
-    const add_0_2 = mul_0_2 + bn_bias[0]!;
-    h[i * 3] = relu(add_0_2);
+    const add_0_3 = mul_0_2 + bn_bias[0]!;
+    h[i * 3] = relu(add_0_3);
     const mul_1 = gather[i * 3 + 1]! * scale[1]!;
-    const z_1 = z1_1 + mul_1;
+    const add_1_2 = z1_1 + mul_1;
+    const z_1 = add_1_2 + c_2[1]!;
     const sub_1 = z_1 - bn_runningMean[1]!;
     const div_1 = sub_1 / sqrt[1]!;
     const mul_1_2 = div_1 * bn_weight[1]!;
-    const add_1_2 = mul_1_2 + bn_bias[1]!;
-    h[i * 3 + 1] = relu(add_1_2);
+    const add_1_3 = mul_1_2 + bn_bias[1]!;
+    h[i * 3 + 1] = relu(add_1_3);
     const mul_2 = gather[i * 3 + 2]! * scale[2]!;
-    const z_2 = z1_2 + mul_2;
+    const add_2_2 = z1_2 + mul_2;
+    const z_2 = add_2_2 + c_2[2]!;
     const sub_2 = z_2 - bn_runningMean[2]!;
     const div_2 = sub_2 / sqrt[2]!;
     const mul_2_2 = div_2 * bn_weight[2]!;
-    const add_2_2 = mul_2_2 + bn_bias[2]!;
-    h[i * 3 + 2] = relu(add_2_2);
-    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:21:20)
+    const add_2_3 = mul_2_2 + bn_bias[2]!;
+    h[i * 3 + 2] = relu(add_2_3);
+    // softmaxCE = CE(softmax(h), y)   (modulePaths.ts:22:20)
     let max = -Infinity;
     for (let j_2 = 0; j_2 < 3; j_2++) if (h[i * 3 + j_2]! > max) max = h[i * 3 + j_2]!;
     let sumExp = 0;
     for (let j_2 = 0; j_2 < 3; j_2++) sumExp += Math.exp(h[i * 3 + j_2]! - max);
     const logSum = Math.log(sumExp);
     const softmaxCE_0 = -(h[i * 3 + y[i]!]! - max - logSum);
-    // sum = Σ softmaxCE   (modulePaths.ts:21:20)
+    // sum = Σ softmaxCE   (modulePaths.ts:22:20)
     sum += softmaxCE_0;
   }
-  // div = sum / N   (modulePaths.ts:21:20)
+  // div = sum / N   (modulePaths.ts:22:20)
   const div = sum / n;
-  // loss = div + sum_2   (modulePaths.ts:21:16)
+  // loss = div + sum_2   (modulePaths.ts:22:16)
   loss[0] = div + sum_2;
   return loss[0]!;
 }
@@ -702,6 +716,7 @@ export const passes: ModulePasses<
       loss: ws.loss.slice(0, 1),
       weights: params["W2"].slice(0, 3),
       features: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64").slice(0, n * 4),
+      labels: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f64").slice(0, n),
     }),
   },
   train: {
@@ -730,6 +745,7 @@ export const passes: ModulePasses<
       loss: ws.loss.slice(0, 1),
       weights: params["W2"].slice(0, 3),
       features: toArray((inputs as Record<string, ArrayLike<number>>)["x"]!, "f64").slice(0, n * 4),
+      labels: toArray((inputs as Record<string, ArrayLike<number>>)["y"]!, "f64").slice(0, n),
     }),
   },
 };
