@@ -1,12 +1,12 @@
 // The workload children of `npm run bench`: one process per role, started by the parent (parent.ts) as
 // `bench/run.ts --child W3` (phase 2: every implementation of a workload, first step checked, then
-// interleaved repetitions), `--child-dtypes W1,W2` (2b: gradc f32 against f64), `--child-speedup W4` (2c:
+// interleaved repetitions), `--child-dtypes W1,W2 --dtype f32` (2b: gradc f32 against f64, one dtype a process), `--child-speedup W4` (2c:
 // 1 against 2 threads at a large batch) and `--child W3 --alone <impl>` (3: one implementation's peak RSS).
 // Each prints its result as one BENCH_RESULT line (results.ts).
 
 import { paramsDiff, relDiff } from "./check.js";
 import { makeImpls } from "./impls.js";
-import { DTYPES, PARALLEL_THREADS, SETTINGS, args, genFile, type Dtype } from "./options.js";
+import { DTYPE_REPS, PARALLEL_THREADS, SETTINGS, args, genFile, type Dtype } from "./options.js";
 import { gradcImpl, gradcParallelImpl, loadGenerated } from "./peers/gradc.js";
 import type { Impl, ParamArrays } from "./peers/impl.js";
 import { sendResult, type AloneResult, type Check, type ChildResult, type DtypeResult, type SpeedupResult } from "./results.js";
@@ -19,19 +19,24 @@ function workload(id: string): Workload {
   return w;
 }
 
-/** Phase 2b: gradc f32 and f64 of every given workload in this one process, interleaved. */
-export async function dtypeChild(ids: readonly string[]): Promise<void> {
-  const log = (s: string) => process.stderr.write(`  [dtypes] ${s}\n`);
-  const entries: { workload: string; dtype: Dtype; impl: Impl }[] = [];
+/**
+ * Phase 2b: gradc's trainers of one dtype for every given workload in this one process, interleaved, and
+ * each one's first-step loss. One dtype per process: the two would share gradc/runtime's optimizer
+ * loops (impls.ts); the parent alternates the processes, f32 f64 f64 f32, so that drift cancels.
+ */
+export async function dtypeChild(ids: readonly string[], dtype: Dtype): Promise<void> {
+  const log = (s: string) => process.stderr.write(`  [${dtype}] ${s}\n`);
+  const entries: { workload: string; dtype: Dtype; impl: Impl; firstLoss: number }[] = [];
   for (const id of ids) {
     const w = workload(id);
-    for (const dtype of DTYPES) entries.push({ workload: id, dtype, impl: gradcImpl(await loadGenerated(genFile(w, dtype)), dtype, w, w.data()) });
+    const impl = gradcImpl(await loadGenerated(genFile(w, dtype)), dtype, w, w.data());
+    entries.push({ workload: id, dtype, impl, firstLoss: await impl.stepWithLoss() });
   }
   const perRep = new Map<Impl, number>();
   for (const e of entries) perRep.set(e.impl, await warmUp(e.impl, (s) => log(`${e.workload} ${s}`)));
   const rates = new Map<Impl, number[]>(entries.map((e) => [e.impl, []]));
   const cpuRates = new Map<Impl, number[]>(entries.map((e) => [e.impl, []]));
-  const reps = SETTINGS.reps + 6; // two neighbours differ by a few percent: more repetitions than phase 2
+  const reps = DTYPE_REPS;
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < entries.length; k++) {
       const e = entries[(k + r) % entries.length]!;
@@ -42,7 +47,7 @@ export async function dtypeChild(ids: readonly string[]): Promise<void> {
     log(`round ${r + 1}/${reps}`);
   }
   const result: DtypeResult = {
-    entries: entries.map((e) => ({ workload: e.workload, dtype: e.dtype, rates: rates.get(e.impl)!, cpuRates: cpuRates.get(e.impl)! })),
+    entries: entries.map((e) => ({ workload: e.workload, dtype: e.dtype, rates: rates.get(e.impl)!, cpuRates: cpuRates.get(e.impl)!, firstLoss: e.firstLoss })),
     waitFraction: waitFraction(),
     reps,
   };

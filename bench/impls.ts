@@ -1,5 +1,5 @@
-// The implementations one workload process holds: gradc f32 (with fastMath where it applies), f64 and the
-// 2-thread trainer, the hand-written trainer, TF.js CPU and WASM, brain.js, PyTorch and jax-js, each from
+// The implementations one workload process holds: gradc f32 (with fastMath where it applies; f64 only
+// when asked for by name) and the 2-thread trainer, the hand-written trainer, TF.js CPU and WASM, brain.js, PyTorch and jax-js, each from
 // gradc's initial parameters. A peer that cannot run here is returned as skipped, with the reason the
 // report prints, never as a failed run. Each peer's adapter is in peers/; this file only picks and starts them.
 
@@ -25,7 +25,11 @@ export async function makeImpls(w: Workload, only?: readonly string[]): Promise<
     if (fastMathAvailable()) impls.push(gradcImpl(f32, "f32", w, batches, true));
     else skipped.push({ id: "gradc-f32-fastmath", label: "gradc f32 fastMath", reason: `no WebAssembly relaxed SIMD in node ${process.version} (npm run bench -- --relaxed-simd)` });
   }
-  if (want("gradc-f64")) impls.push(gradcImpl(await loadGenerated(genFile(w, "f64")), "f64", w, batches));
+  // gradc f64 only when asked for by name (phase 2b and the memory phase): trained in the process of
+  // gradc f32, it would share gradc/runtime's optimizer loops with it, whose element accesses V8 then
+  // compiles for Float32Array and Float64Array alike (~1.7× slower loops, ~10% of an SGD step), which a
+  // program that trains one dtype never pays.
+  if (only?.includes("gradc-f64")) impls.push(gradcImpl(await loadGenerated(genFile(w, "f64")), "f64", w, batches));
   if (w.parallel && want(`gradc-f32-t${PARALLEL_THREADS}`)) impls.push(await gradcParallelImpl(genFile(w, "f32"), f32, PARALLEL_THREADS, w, batches));
   if (w.handwritten && want("handwritten")) {
     const { handwrittenImpl } = await import("./peers/handwritten.js");

@@ -24,6 +24,8 @@ export const { values: args } = parseArgs({
     "report-only": { type: "boolean", default: false },
     "dtype-compare": { type: "boolean", default: false },
     "child-dtypes": { type: "string" },
+    // With --child-dtypes: the one dtype that child trains.
+    dtype: { type: "string" },
     "child-speedup": { type: "string" },
     "no-speedup": { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
@@ -46,6 +48,12 @@ export interface Settings {
 export const SETTINGS: Settings = quick
   ? { reps: 3, repMs: 150, warmupMs: 500, maxWarmupMs: 2000, compileReps: 1, aloneMs: 300 }
   : { reps: 9, repMs: 400, warmupMs: 2500, maxWarmupMs: 8000, compileReps: 3, aloneMs: 1000 };
+
+/**
+ * Phase 2b's repetitions per dtype process; each dtype runs in two processes (f32 f64 f64 f32), so
+ * twice as many in all: two neighbours differ by a few percent, more repetitions than phase 2.
+ */
+export const DTYPE_REPS = Math.ceil((SETTINGS.reps + 6) / 2);
 
 /** Threads of the data-parallel gradc rows (the machine's 2 cores). */
 export const PARALLEL_THREADS = 2;

@@ -119,12 +119,12 @@ export async function main(): Promise<void> {
   const peers = await probePeers(say);
   const pythonArg = peers.torch.ok ? ["--python", peers.torch.interpreter] : [];
 
-  // 2b. f32 vs f64 storage, all selected workloads in one process (alone with --dtype-compare)
-  say(`f32 vs f64: ${selected.map((w) => w.id).join(", ")} in one process`);
-  const dtypes = runChild(["--child-dtypes", selected.map((w) => w.id).join(",")]) as DtypeResult;
+  // 2b. f32 vs f64 storage: every selected workload, one dtype a process, f32 f64 f64 f32 (alone with --dtype-compare)
+  say(`f32 vs f64: ${selected.map((w) => w.id).join(", ")}, one dtype a process`);
+  const dtypes = mergeDtypes((["f32", "f64", "f64", "f32"] as const).map((dtype) => runChild(["--child-dtypes", selected.map((w) => w.id).join(","), "--dtype", dtype]) as DtypeResult));
   if (args["dtype-compare"]) {
     const file = path.join(OUT, "RESULTS.dtypes.md");
-    const text = `# gradc f32 vs f64 storage\n\nWritten by \`npm run bench -- --dtype-compare\`${quick ? " --quick" : ""} (bench/run.ts).\n\n${machine(new Date().toISOString()).join("\n")}\n- load average (1 min) before / after: ${loadBefore[0]!.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs\n\n${renderDtypes(selected, dtypes, null).join("\n")}\n`;
+    const text = `# gradc f32 vs f64 storage\n\nWritten by \`npm run bench -- --dtype-compare\`${quick ? " --quick" : ""} (bench/run.ts).\n\n${machine(new Date().toISOString()).join("\n")}\n- load average (1 min) before / after: ${loadBefore[0]!.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs\n\n${renderDtypes(selected, dtypes).join("\n")}\n`;
     process.stdout.write(text);
     writeFileSync(file, text);
     say(`\nwritten to ${path.relative(ROOT, file)}`);
@@ -151,7 +151,7 @@ export async function main(): Promise<void> {
   const rss = new Map<string, number>();
   if (!args["no-memory"]) {
     for (const w of selected) {
-      for (const impl of ["baseline", ...results.get(w.id)!.impls.map((i) => i.id)]) {
+      for (const impl of ["baseline", ...results.get(w.id)!.impls.map((i) => i.id), "gradc-f64"]) {
         const r = runChild(["--child", w.id, "--alone", impl, ...pythonArg]) as AloneResult;
         rss.set(`${w.id}.${impl}${r.ownProcess ? OWN_PROCESS : ""}`, r.peakRssKb);
       }
@@ -167,6 +167,17 @@ export async function main(): Promise<void> {
   const file = quick ? path.join(OUT, "RESULTS.quick.md") : args.only ? path.join(OUT, "RESULTS.partial.md") : path.join(ROOT, "bench", "RESULTS.md");
   writeFileSync(file, file === path.join(ROOT, "bench", "RESULTS.md") ? keepScalingSection(report) : report);
   say(`\nwritten to ${path.relative(ROOT, file)}`);
+}
+
+/** Phase 2b's processes as one result: each (workload, dtype)'s repetitions in run order, its first-step loss, the worst contention. */
+function mergeDtypes(parts: readonly DtypeResult[]): DtypeResult {
+  const entries = new Map<string, DtypeResult["entries"][number]>();
+  for (const e of parts.flatMap((p) => p.entries)) {
+    const key = `${e.workload}.${e.dtype}`;
+    const had = entries.get(key);
+    entries.set(key, had ? { ...had, rates: [...had.rates, ...e.rates], cpuRates: [...had.cpuRates, ...e.cpuRates] } : e);
+  }
+  return { entries: [...entries.values()], waitFraction: Math.max(...parts.map((p) => p.waitFraction)), reps: parts.reduce((n, p) => n + p.reps, 0) / DTYPES.length };
 }
 
 /** The report, followed by the compile-time scaling section bench/RESULTS.md has now (npm run bench:scaling writes it). */

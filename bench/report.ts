@@ -118,7 +118,7 @@ export function render(
   for (const [k, n] of notes.entries()) line(`[${k + 1}] ${n}`);
   if (notes.length) line();
   if (rss.size) {
-    line(`Peak RSS alone: a separate process running only that implementation for ~${SETTINGS.aloneMs} ms; "harness +" is the increase over the same process with no implementation (node, the TypeScript loader hooks, gradc's f32 module), which was ${selected.map((w) => `${w.id} ${((rss.get(`${w.id}.baseline`) ?? NaN) / 1024).toFixed(0)} MB`).join(", ")}. Peak RSS of each whole comparison process: ${selected.map((w) => `${w.id} ${(results.get(w.id)!.peakRssKb / 1024).toFixed(0)} MB`).join(", ")}.`);
+    line(`Peak RSS alone: a separate process running only that implementation for ~${SETTINGS.aloneMs} ms; "harness +" is the increase over the same process with no implementation (node, the TypeScript loader hooks, gradc's f32 module), which was ${selected.map((w) => `${w.id} ${((rss.get(`${w.id}.baseline`) ?? NaN) / 1024).toFixed(0)} MB`).join(", ")}. Peak RSS of each whole comparison process: ${selected.map((w) => `${w.id} ${(results.get(w.id)!.peakRssKb / 1024).toFixed(0)} MB`).join(", ")}.${selected.some((w) => rss.has(`${w.id}.gradc-f64`)) ? ` gradc f64 alone (timed in phase 2b, not here): ${selected.filter((w) => rss.has(`${w.id}.gradc-f64`)).map((w) => `${w.id} ${(rss.get(`${w.id}.gradc-f64`)! / 1024).toFixed(0)} MB`).join(", ")}.` : ""}`);
     line();
   }
 

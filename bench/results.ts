@@ -58,7 +58,8 @@ export interface ChildResult {
 }
 
 export interface DtypeResult {
-  readonly entries: readonly { readonly workload: string; readonly dtype: Dtype; readonly rates: readonly number[]; readonly cpuRates: readonly number[] }[];
+  /** firstLoss: the loss of the first step on batch 0 (both dtypes start from the same parameters), compared across the two processes. */
+  readonly entries: readonly { readonly workload: string; readonly dtype: Dtype; readonly rates: readonly number[]; readonly cpuRates: readonly number[]; readonly firstLoss?: number }[];
   readonly waitFraction: number;
   readonly reps: number;
 }

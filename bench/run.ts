@@ -9,7 +9,7 @@
 //   npm run bench -- --no-speedup    skip phase 2c (the 2-thread speed-up at large batches)
 //   npm run bench -- --no-torch / --no-jax   without the PyTorch / jax-js peer (each is also skipped, with
 //                                    the reason in the report, when it cannot run here)
-//   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage, W1–W4 in one process (phase 2b),
+//   npm run bench -- --dtype-compare   only gradc f32 vs f64 storage (phase 2b),
 //                                      writes bench/.out/RESULTS.dtypes.md (the full run includes it)
 //   npm run bench -- --relaxed-simd    children run node --experimental-wasm-relaxed-simd (Node 20; Node 22+
 //                                      has relaxed SIMD anyway): adds the row "gradc f32 fastMath" (the
@@ -25,8 +25,10 @@
 //      round, the order rotated every round; steps/s = steps / wall time, and steps / CPU time of the
 //      main thread (robust to other processes competing for the CPUs). No forced GC between repetitions: a
 //      full gc() made TF.js 2–3× slower for a while afterwards.
-//   2b. f32 vs f64: one child process (`--child-dtypes`) holds gradc's f32 and f64 trainers of every
-//      workload and interleaves all of them round by round (order rotated), timed like phase 2.
+//   2b. f32 vs f64: child processes of one dtype each (`--child-dtypes W1,… --dtype f32`), run f32, f64,
+//      f64, f32, each interleaving that dtype's trainers of every workload round by round (order rotated),
+//      timed like phase 2. One dtype a process, also in phase 2: a process training both makes
+//      gradc/runtime's shared optimizer loops polymorphic (~10% of an SGD step), which no user's program pays.
 //   2c. 2 threads at a large batch: per workload with a `speedup` entry, one child (`--child-speedup W4`)
 //      holding gradc f32's createTrainer and createParallelTrainer (2 threads) at that batch, interleaved.
 //      (Phase 2 also runs the 2-thread trainer at each W3–W5 batch, next to the peers.)
@@ -47,6 +49,6 @@ import { main, reportOnly } from "./parent.js";
 if (args["report-only"]) reportOnly();
 else if (args.child && args.alone) await alone(args.child, args.alone);
 else if (args.child) await child(args.child);
-else if (args["child-dtypes"]) await dtypeChild(args["child-dtypes"].split(","));
+else if (args["child-dtypes"]) await dtypeChild(args["child-dtypes"].split(","), args.dtype === "f64" ? "f64" : "f32");
 else if (args["child-speedup"]) await speedupChild(args["child-speedup"]);
 else await main();
