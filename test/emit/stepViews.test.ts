@@ -91,4 +91,57 @@ describe("a scan's step values in place", () => {
       }
     }
   });
+
+  // Per-step results that are not an element-wise kernel's own: a product's (no epilogue), and a scalar
+  // per step (tanh of Σ over the whole step). Neither may be written in place; the scan must compute what
+  // the same recurrence written out step by step computes.
+  const perStep = (unrolled: boolean) =>
+    model(unrolled ? "unrolled" : "scanned", () => {
+      const x = d.input("x", ["batch", T, IN]);
+      const target = d.input("target", ["batch", T, 2]);
+      const W = d.param("W", [IN, IN], { init: "xavier" });
+      const Wo = d.param("Wo", [IN, 2], { init: "xavier" });
+      const next = (h: Node, xt: Node) => d.tanh(d.add(d.matmul(h, W), xt));
+      let y: Node, r: Node;
+      if (unrolled) {
+        let h = d.zeros(["batch", IN]);
+        const ys: Node[] = [], rs: Node[] = [];
+        for (let t = 0; t < T; t++) {
+          h = next(h, d.reshape(d.slice(x, { axis: 1, start: t, end: t + 1 }), ["batch", IN]));
+          ys.push(d.reshape(d.matmul(h, Wo), ["batch", 1, 2]));
+          rs.push(d.reshape(d.tanh(d.sum(h)), [1]));
+        }
+        y = d.concat(ys, 1);
+        r = d.concat(rs, 0);
+      } else {
+        const s = scan((h: Node, xt: Node) => {
+          const h2 = next(h, xt);
+          return { carry: h2, output: { y: d.matmul(h2, Wo), r: d.tanh(d.sum(h2)) } };
+        }, d.zeros(["batch", IN]), x);
+        ({ y, r } = s.outputs as { y: Node; r: Node });
+      }
+      return { loss: d.add(d.mse(y, target), d.sum(d.mul(r, r))), outputs: { y, r } };
+    });
+
+  it("a product's per-step result and a scalar per step are stored through their own buffers, with the values of the recurrence written out", async () => {
+    for (const dtype of ["f64", "f32"] as const) {
+      const scanned = await compileAndImport(perStep(false), { dtype });
+      const unrolled = (await compileAndImport(perStep(true), { dtype })).module;
+      const params = scanned.module.initParams(3);
+      const rng = mulberry32(11);
+      const batch = 3;
+      const data = { x: uniformArray(rng, batch * T * IN, -1, 1), target: uniformArray(rng, batch * T * 2, -1, 1) };
+      const tol = dtype === "f64" ? 1e-12 : 1e-5;
+      const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+        expect(a.length, what).toBe(b.length);
+        Array.from(b).forEach((v, k) => expect(Math.abs(a[k]! - v), `${what}[${k}] (${dtype})`).toBeLessThanOrEqual(tol * (1 + Math.abs(v))));
+      };
+      const got = scanned.module.forward(params, data), want = unrolled.forward(params, data);
+      close(got["y"]!, want["y"]!, "y");
+      close(got["r"]!, want["r"]!, "r");
+      const lg = scanned.module.lossAndGrad(params, data), lgWant = unrolled.lossAndGrad(params, data);
+      close([lg.loss], [lgWant.loss], "loss");
+      for (const name of ["W", "Wo"]) close(lg.grads[name]!, lgWant.grads[name]!, `∂L/∂${name}`);
+    }
+  });
 });
