@@ -1,7 +1,7 @@
 // npm run mutation [-- TARGET...]: mutation testing with StrykerJS (config: stryker.config.mjs), one
 // target after another; TARGET is ops, emit, passes or runtime (default: all four), one of the
 // runtime's files alone (csv, checkpoint, optim), or a file group of ops or emit (ops-conv, ops-core,
-// ops-math, ops-shape, emit-kernels, emit-module, emit-lines, emit-rest). Extra Stryker
+// ops-math, ops-shape, emit-kernels, emit-module, emit-pass, emit-lines, emit-rest). Extra Stryker
 // options pass through: `npm run mutation -- passes --concurrency 2`.
 // Reports: reports/mutation/TARGET.html and .json; the scores we keep are in test/MUTATION.md.
 import { targetNames } from "../stryker.config.mjs";

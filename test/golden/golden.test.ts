@@ -25,8 +25,14 @@ describe("golden generated modules", () => {
   for (const [key, group] of groups) {
     it(`${key} → ${group.map((t) => t.out).join(", ")}`, async () => {
       const first = await compile(group[0]!);
-      const second = await compile(group[0]!);
-      expect(second, `compiling ${key} twice gave different text: the emitter is not deterministic`).toBe(first);
+      // Under mutation testing (scripts/mutation.js sets GRADC_MUTATE) the text is compared with the
+      // committed file only: every surviving mutant runs this test, and a second compilation would double
+      // its time for a fault (an emitter that is not deterministic) that the comparison with the committed
+      // file almost always catches on its own.
+      if (process.env["GRADC_MUTATE"] === undefined) {
+        const second = await compile(group[0]!);
+        expect(second, `compiling ${key} twice gave different text: the emitter is not deterministic`).toBe(first);
+      }
       for (const t of group) {
         const file = path.join(root, t.out);
         expect(existsSync(file), `${t.out} is missing: run npm run golden and review the diff`).toBe(true);
