@@ -164,16 +164,21 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const trainReads = new Set([...train.inputs, ...(shared ? fwd.inputs : [])].map(pname));
   const trainSizing = sizing(g.nodes.filter((n) => n.op === "input" && trainReads.has(pname(n))), [g.loss!, ...g.grads.map(([, n]) => n)]);
   const forwardSizing = sizing(fwd.inputs, forwardRoots);
+  // evaluate() computes the loss and returns the outputs: it needs what either of the two needs (an
+  // output may depend on an input the training step never reads).
+  const evaluateSizing = g.inputs.map(pname).filter((name) => trainSizing.includes(name) || forwardSizing.includes(name));
 
   // A pass reads its inputs as typed arrays: the caller's array when it has the right type, else a
   // copy. The training step allocates nothing when the caller's arrays have the module's dtype.
-  const passFunction = (name: string, code: PassCode, ws: string, inputsType: string, returns: string, rng = false, prologue: string[] = []) => [
-    `function ${name}(params: Params, ws: ${ws}, n: number, inputs: ${inputsType}${rng ? ", rng: Rng" : ""}): ${returns} {`,
-    ...prologue,
-    ...code.inputs.map((i, k) => `const ${code.inputIds[k]} = toArray(${prop("inputs", pname(i))}, ${J(inputDtype(i))});`),
-    ...code.lines,
-    "}",
-  ];
+  // The signature is the runtime's (ModulePasses); a parameter the body never reads (the batch size of
+  // a module compiled for a fixed batch, say) is named with a leading underscore, which a strict
+  // project's noUnusedParameters accepts.
+  const passFunction = (name: string, code: PassCode, ws: string, inputsType: string, returns: string, rng = false, prologue: string[] = []) => {
+    const body = [...prologue, ...code.inputs.flatMap((i, k) => (code.inputIds[k] === null ? [] : [`const ${code.inputIds[k]} = toArray(${prop("inputs", pname(i))}, ${J(inputDtype(i))});`])), ...code.lines];
+    const text = body.join("\n");
+    const param = (p: string) => (new RegExp(`(?<![\\w$.])${p}\\b`).test(text) ? p : `_${p}`);
+    return [`function ${name}(${param("params")}: Params, ${param("ws")}: ${ws}, ${param("n")}: number, ${param("inputs")}: ${inputsType}${rng ? `, ${param("rng")}: Rng` : ""}): ${returns} {`, ...body, "}"];
+  };
   /**
    * A pass's workspace type and constructor; `base`: the workspace of the pass it calls first, which it
    * extends; `forward`: the forward pass's workspace, which it holds as `forward` (the training pass).
@@ -280,7 +285,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
       : []),
     "},",
     "evaluate: {",
-    `sizing: ${J(trainSizing)},`,
+    `sizing: ${J(evaluateSizing)},`,
     `workspace: create${evaluateWorkspace},`,
     "run: evaluatePass,",
     split ? "outputs: outputsOf," : outputsOf(evaluation, "EvaluateWorkspace", "Inputs"),

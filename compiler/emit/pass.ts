@@ -50,9 +50,13 @@ export interface PassCode {
   readonly buffers: [string, string][];
   /** Buffer identifier → the values it holds one after another, when it holds more than one. */
   readonly shared: Map<string, string[]>;
+  /** The inputs the pass needs: those its kernels read, and those it returns as they are (an output that is an input). */
   readonly inputs: Node[];
-  /** The pass function's parameter name for each of `inputs`. */
-  readonly inputIds: string[];
+  /**
+   * The pass function's local for each of `inputs`, or null for an input it only returns (the root's array
+   * is then read where it is returned, ./module.ts): a local nothing reads would be an unused declaration.
+   */
+  readonly inputIds: (string | null)[];
   /** Root node → identifier of the array holding it (in the workspace, or a param/input). */
   readonly rootStorage: Map<Node, string>;
   readonly loss?: string;
@@ -155,7 +159,7 @@ function emitPassWith(
   const head: string[] = [];
   const buffers: [string, string][] = [];
   const inputs: Node[] = [];
-  const inputIds: string[] = [];
+  const inputIds: (string | null)[] = [];
   // Values an earlier pass left in the workspace: read from its fields, whose names stay taken.
   for (const field of given?.fields ?? []) names.reserve(field);
   for (const [n, field] of given?.values ?? []) {
@@ -166,11 +170,16 @@ function emitPassWith(
   }
   const givenNodes = new Set(given?.values.keys() ?? []);
   const needed = reachableUntil(roots, givenNodes);
+  const read = new Set([...needed].flatMap((n) => n.inputs));
   for (const n of g.nodes) {
     if (n.op === "input" && needed.has(n)) {
+      inputs.push(n);
+      if (!read.has(n)) {
+        inputIds.push(null);
+        continue;
+      }
       const id = names.fresh(n.attrs.name as string);
       storage.set(n, id);
-      inputs.push(n);
       inputIds.push(id);
     }
   }
@@ -182,10 +191,14 @@ function emitPassWith(
   for (const [field, ids] of shared) for (const id of ids) if (!fieldOf.has(id)) fieldOf.set(id, field);
   for (const r of roots) {
     const s = storageOf(r);
+    // An input is returned as the caller's array (or its copy in the module's type), with or without a local.
+    if (s.op === "input") {
+      rootStorage.set(r, inputArray(s, arrayType === "Float32Array" ? "f32" : "f64"));
+      continue;
+    }
     const id = storage.get(s);
     if (!id) throw new Error(`internal: root ${r.op} has no storage`);
-    const field = fieldOf.get(id) ?? id;
-    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "input" ? inputArray(s, arrayType === "Float32Array" ? "f32" : "f64") : s.op === "const" ? constantFor(s) : field);
+    rootStorage.set(r, s.op === "param" ? prop("params", s.attrs.name as string) : s.op === "const" ? constantFor(s) : (fieldOf.get(id) ?? id));
   }
   const lossStorage = storage.get(g.loss!);
   // An output that is the loss itself keeps it in an array (see emitKernels' storage), else it is a local.

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import * as d from "../../compiler/dsl/index.js";
+import { model } from "../../compiler/dsl/model.js";
 import { compileAndImport } from "../helpers/compiled.js";
 import { exampleModel } from "../examples/util.js";
 
@@ -71,5 +73,24 @@ describe("the generated module is the model's code", () => {
     const expected = logits.reduce((s, z, i) => s + (Math.max(z, 0) - z * inputs.y[i]! + Math.log1p(Math.exp(-Math.abs(z)))), 0) / 4;
     expect(evaluated.loss).toBeCloseTo(expected, 10);
     expect(evaluated.loss).toBe(module.lossAndGrad(params, inputs).loss);
+  });
+});
+
+describe("a model whose passes read no input", () => {
+  it("still imports toArray for an output that is an input's own array, and returns that input", async () => {
+    const def = model("echo", () => {
+      const x = d.input("x", ["batch", 2]);
+      const W = d.param("W", [2], { init: [1, -2] });
+      return { loss: d.sum(d.mul(W, W)), outputs: { echo: x } };
+    });
+    for (const dtype of ["f64", "f32"] as const) {
+      const { module, code } = await compileAndImport(def, { dtype });
+
+      expect(code).not.toMatch(/^\s+const \w+ = toArray\(/m); // no pass reads an input ...
+      expect(code).toMatch(/^import \{[^}]*\btoArray\b[^}]*\} from "gradc\/runtime";$/m); // ... yet the outputs need it
+      const params = module.initParams(0);
+      expect(Array.from(module.forward(params, { x: [1, 2, 3, 4] })["echo"]!)).toEqual([1, 2, 3, 4]);
+      expect(Array.from(module.evaluate(params, { x: [1, 2, 3, 4] }).outputs["echo"]!)).toEqual([1, 2, 3, 4]);
+    }
   });
 });

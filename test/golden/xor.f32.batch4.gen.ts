@@ -69,7 +69,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
 }
 
 // ════ forward pass: the outputs ════
-function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: ForwardInputs): void {
+function forwardPass(params: Params, ws: ForwardWorkspace, _n: number, inputs: ForwardInputs): void {
   const x = toArray(inputs["x"], "f32");
   const W1 = params["W1"];
   const b1 = params["b1"];
