@@ -54,5 +54,19 @@ describe("the memory plan", () => {
     expect(scalar.elements).toBe("1");
     expect(scalar.math).toMatch(/^\S+ = Σ /);
   });
-});
 
+  it("names each saved value with its math, also those the training pass finds in the forward pass it calls (examples/worked)", async () => {
+    // σ' = σ(1 − σ) reuses h1 and y, which the forward pass left in its workspace (the training pass
+    // calls it first: their math is the forward pass's fused kernels'); the loss's derivative reuses y − t.
+    const { optimized } = await compileAndImport("examples/worked/model.ts");
+    const { memory } = emitModuleWithPlan(optimized, { dtype: "f32", source: "model.ts" });
+    const train = memory.find((p) => p.pass === "train")!;
+    expect(train.savedForBackward).toEqual([
+      { name: "h1", elements: "n * 2", storage: "buffer", math: "h1 = σ(x·W1 + b1)" },
+      { name: "y", elements: "n", storage: "buffer", math: "y = σ(h1·W2 + b2)" },
+      { name: "v1", elements: "n", storage: "row locals", math: "v1 = y − t" },
+    ]);
+    expect(train.readInPlace).toEqual(["x", "W2"]);
+    expect(memory.find((p) => p.pass === "forward")!.savedForBackward).toBeUndefined();
+  });
+});
