@@ -73,6 +73,20 @@ describe("the training pass calls the forward pass", () => {
     expect(loss).toBeCloseTo(Array.from(out!).reduce((s, v) => s + v * v, 0) / 6, 14);
   });
 
+  it("a training pass whose gradients read no forward value does not call the forward pass", async () => {
+    // ∂ Σ x·W / ∂W = xᵀ·1: the input alone; the output is nothing the loss reads.
+    const def = model("linear", () => {
+      const x = d.input("x", ["batch", 3]);
+      const W = d.param("W", [3, 2]);
+      return { loss: d.sum(d.matmul(x, W)), outputs: { z: d.tanh(x) } };
+    });
+    const { code, module } = await compileAndImport(def);
+    expect(passOf(code, "trainPass")).not.toContain("forwardPass(");
+    expect(code).not.toContain("readonly forward: ForwardWorkspace;");
+    const { grads } = module.lossAndGrad(module.initParams(0), { x: [1, 2, 3, -1, 0, 4] });
+    expect(Array.from(grads["W"]!)).toEqual([0, 0, 2, 2, 7, 7]);
+  });
+
   it("a model with dropout keeps its training-mode forward part in the training pass", async () => {
     const m = model("withDropout", () => {
       const x = d.input("x", ["batch", 3]);
