@@ -272,21 +272,28 @@ function rowIndex(shape: readonly (number | string)[], r: string): (string | num
 /**
  * A large float32 matmul on the runtime's WebAssembly SIMD product (runtime/gemm.ts): the operands
  * are handed over with their strides, and the epilogue runs as C is stored from the engine's memory.
+ * A product stored as it is into its own row-major array (a weight's gradient, xᵀ·δ) is one copy out
+ * of the engine's memory (typed-array `set`: a memcpy), not an element loop.
  */
 function simdGemm(ctx: KernelContext, engine: string): string[] {
   const { owner, node: mm } = ctx;
   const { a, b, M, N, K, sAi, sAk, sBk, sBj, at: cAt } = operands(ctx);
   const at = ctx.local("at"), mem = ctx.local("mem");
   const acc = element(mem, affine([[at, 1], ["i", stride(N)], ["j", 1]]));
-  const store = (): string[] => ctx.epilogue(cAt("i", "j"), acc, "");
+  const store = ctx.epilogue(cAt("i", "j"), acc, "");
+  const product = `const ${at} = ${engine}.product(${M.code}, ${N.code}, ${K.code}, ${a}, ${sAi}, ${sAk}, ${b}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`;
+  const out = ctx.output.array;
+  if (owner === mm && store.length === 1 && store[0] === `${out}[${affine([["i", stride(N)], ["j", 1]])}] = ${acc};`) {
+    return ["{", "// the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory", product, `${out}.set(${engine}.mem.subarray(${at}, ${at} + ${M.code} * ${N.code}));`, "}"];
+  }
   return [
     "{",
     `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${owner === mm ? "stored" : "the epilogue as each element is stored"}`,
-    `const ${at} = ${engine}.product(${M.code}, ${N.code}, ${K.code}, ${a}, ${sAi}, ${sAk}, ${b}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`,
+    product,
     `const ${mem} = ${engine}.mem;`,
     `for (let i = 0; i < ${M.code}; i++) {`,
     `for (let j = 0; j < ${N.code}; j++) {`,
-    ...store(),
+    ...store,
     "}",
     "}",
     "}",

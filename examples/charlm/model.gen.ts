@@ -506,14 +506,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
       // dh = dgates·lstm.Whhᵀ   (model.ts:22:15)
       {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
         const at_2 = GEMM.product(n, 128, 512, dgates, 512, 1, lstm_Whh, 1, 512);
-        const mem_2 = GEMM.mem;
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < 128; j++) {
-            dh_2[i * 128 + j] = mem_2[at_2 + i * 128 + j]!;
-          }
-        }
+        dh_2.set(GEMM.mem.subarray(at_2, at_2 + n * 128));
       }
       for (let i_3 = 0; i_3 < n; i_3++)
         for (let j_6 = 0; j_6 < 512; j_6++) delta1[(i_3 * 64 + t) * 512 + j_6] = dgates[i_3 * 512 + j_6]!;
@@ -523,47 +518,27 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dlstm.Whh = h_stepsᵀ·delta1   (model.ts:26:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_3 = GEMM.product(128, 512, n * 64, h_steps, 1, 128, delta1, 512);
-    const mem_3 = GEMM.mem;
-    for (let i = 0; i < 128; i++) {
-      for (let j = 0; j < 512; j++) {
-        dlstm_Whh[i * 512 + j] = mem_3[at_3 + i * 512 + j]!;
-      }
-    }
+    dlstm_Whh.set(GEMM.mem.subarray(at_3, at_3 + 128 * 512));
   }
   // dWo = h_next_stepsᵀ·g1   (model.ts:26:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_4 = GEMM.product(128, 59, n * 64, h_next_steps, 1, 128, g1, 59);
-    const mem_4 = GEMM.mem;
-    for (let i = 0; i < 128; i++) {
-      for (let j = 0; j < 59; j++) {
-        dWo[i * 59 + j] = mem_4[at_4 + i * 59 + j]!;
-      }
-    }
+    dWo.set(GEMM.mem.subarray(at_4, at_4 + 128 * 59));
   }
   // matmul = delta1·lstm.Wihᵀ   (matmul', model.ts:22:15)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_5 = GEMM.product(n * 64, 32, 512, delta1, 512, 1, lstm_Wih, 1, 512);
-    const mem_5 = GEMM.mem;
-    for (let i = 0; i < n * 64; i++) {
-      for (let j = 0; j < 32; j++) {
-        matmul[i * 32 + j] = mem_5[at_5 + i * 32 + j]!;
-      }
-    }
+    matmul.set(GEMM.mem.subarray(at_5, at_5 + n * 64 * 32));
   }
   // dlstm.Wih = v2ᵀ·delta1   (matmul', model.ts:22:15)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_6 = GEMM.product(32, 512, n * 64, v2, 1, 32, delta1, 512);
-    const mem_6 = GEMM.mem;
-    for (let i = 0; i < 32; i++) {
-      for (let j = 0; j < 512; j++) {
-        dlstm_Wih[i * 512 + j] = mem_6[at_6 + i * 512 + j]!;
-      }
-    }
+    dlstm_Wih.set(GEMM.mem.subarray(at_6, at_6 + 32 * 512));
   }
   // dE = scatterAdd(matmul, chars)   (gather', model.ts:26:36)
   {

@@ -465,25 +465,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   db[9] = db_9;
   // matmul = delta3·Wᵀ   (matmul', model.ts:21:22)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at = GEMM.product(n, 256, 10, delta3, 10, 1, W, 1, 10);
-    const mem = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 256; j++) {
-        matmul[i * 256 + j] = mem[at + i * 256 + j]!;
-      }
-    }
+    matmul.set(GEMM.mem.subarray(at, at + n * 256));
   }
   // dW = h2ᵀ·delta3   (matmul', model.ts:21:22)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_2 = GEMM.product(256, 10, n, h2, 1, 256, delta3, 10);
-    const mem_2 = GEMM.mem;
-    for (let i = 0; i < 256; i++) {
-      for (let j = 0; j < 10; j++) {
-        dW[i * 10 + j] = mem_2[at_2 + i * 10 + j]!;
-      }
-    }
+    dW.set(GEMM.mem.subarray(at_2, at_2 + 256 * 10));
   }
   // maxPool2dBackward = matmul → argmax2×2(a2)   (maxPool2d', model.ts:17:14)
   {

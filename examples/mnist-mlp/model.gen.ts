@@ -217,14 +217,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   db2[9] = db2_9;
   // dW2 = h1ᵀ·delta2   (matmul', model.ts:13:22)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at = GEMM.product(128, 10, n, h1, 1, 128, delta2, 10);
-    const mem = GEMM.mem;
-    for (let i = 0; i < 128; i++) {
-      for (let j = 0; j < 10; j++) {
-        dW2[i * 10 + j] = mem[at + i * 10 + j]!;
-      }
-    }
+    dW2.set(GEMM.mem.subarray(at, at + 128 * 10));
   }
   // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
@@ -240,14 +235,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_3 = GEMM.product(784, 128, n, x, 1, 784, delta1, 128);
-    const mem_3 = GEMM.mem;
-    for (let i = 0; i < 784; i++) {
-      for (let j = 0; j < 128; j++) {
-        dW1[i * 128 + j] = mem_3[at_3 + i * 128 + j]!;
-      }
-    }
+    dW1.set(GEMM.mem.subarray(at_3, at_3 + 784 * 128));
   }
   db1.fill(0);
   for (let i = 0; i < n; i++) {

@@ -1027,14 +1027,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
       // dh = dgates·lstm.Whhᵀ   (model.ts:18:18)
       {
-        // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+        // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
         const at = GEMM.product(n, 16, 64, dgates, 64, 1, lstm_Whh, 1, 64);
-        const mem = GEMM.mem;
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < 16; j++) {
-            dh_2[i * 16 + j] = mem[at + i * 16 + j]!;
-          }
-        }
+        dh_2.set(GEMM.mem.subarray(at, at + n * 16));
       }
       for (let i_3 = 0; i_3 < n; i_3++)
         for (let j_3 = 0; j_3 < 64; j_3++) delta1[(i_3 * 9 + t) * 64 + j_3] = dgates[i_3 * 64 + j_3]!;
@@ -1044,14 +1039,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dlstm.Whh = h_stepsᵀ·delta1   (model.ts:22:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_2 = GEMM.product(16, 64, n * 9, h_steps, 1, 16, delta1, 64);
-    const mem_2 = GEMM.mem;
-    for (let i = 0; i < 16; i++) {
-      for (let j = 0; j < 64; j++) {
-        dlstm_Whh[i * 64 + j] = mem_2[at_2 + i * 64 + j]!;
-      }
-    }
+    dlstm_Whh.set(GEMM.mem.subarray(at_2, at_2 + 16 * 64));
   }
   // dWo = h_next_stepsᵀ·g1   (model.ts:22:18)
   {
@@ -1066,14 +1056,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dlstm.Wih = bitsᵀ·delta1   (matmul', model.ts:18:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_4 = GEMM.product(2, 64, n * 9, bits, 1, 2, delta1, 64);
-    const mem_4 = GEMM.mem;
-    for (let i = 0; i < 2; i++) {
-      for (let j = 0; j < 64; j++) {
-        dlstm_Wih[i * 64 + j] = mem_4[at_4 + i * 64 + j]!;
-      }
-    }
+    dlstm_Wih.set(GEMM.mem.subarray(at_4, at_4 + 2 * 64));
   }
   sum_2.fill(0);
   let sum_3_0 = 0;
