@@ -265,12 +265,37 @@ class SgdOptimizer implements Optimizer {
 
 // ── Adam / AdamW ─────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * torch's bias correction `1 - beta ** step`, bit for bit, without the power once it can no longer
+ * matter. V8's `**` (fdlibm's pow) costs ~60 ns, a fifth of a whole step of a tiny network (W1). But
+ * β^step only falls as the step grows (0 ≤ β < 1): once the power is below 2^-60, 1 − β^step rounds to
+ * exactly 1, and a later step's power (within an ulp of a smaller true value) stays far below 2^-54,
+ * where the rounding would change — so every later step is 1 too. That is after ~40,000 steps at
+ * β = 0.999 and ~400 at 0.9. Steps may come in any order (loadState moves the count): an earlier step
+ * than the first known 1 is computed as before.
+ */
+class BiasCorrection {
+  /** The first step whose power was below 2^-60: from it on, the correction is exactly 1. */
+  private onesFrom = Infinity;
+
+  constructor(private readonly beta: number) {}
+
+  at(step: number): number {
+    if (step >= this.onesFrom) return 1;
+    const power = this.beta ** step;
+    if (power < 2 ** -60) this.onesFrom = step;
+    return 1 - power;
+  }
+}
+
 class AdamOptimizer implements Optimizer {
   private cfg: Readonly<Required<AdamSpec>>;
   private steps = 0;
   private readonly expAvg: FloatArray[];
   private readonly expAvgSq: FloatArray[];
   private readonly fused: FusedUpdate;
+  private readonly biasCorrection1: BiasCorrection;
+  private readonly biasCorrection2: BiasCorrection;
 
   constructor(
     spec: Readonly<Required<AdamSpec>>,
@@ -279,6 +304,8 @@ class AdamOptimizer implements Optimizer {
     private readonly setup: Setup,
   ) {
     this.cfg = spec;
+    this.biasCorrection1 = new BiasCorrection(spec.beta1);
+    this.biasCorrection2 = new BiasCorrection(spec.beta2);
     this.expAvg = sizes.map((n) => allocate(dtype, n));
     this.expAvgSq = sizes.map((n) => allocate(dtype, n));
     this.fused = fusedUpdate(setup, this.expAvg, this.expAvgSq);
@@ -304,12 +331,13 @@ class AdamOptimizer implements Optimizer {
     const { kind, lr: baseLr, beta1, beta2, eps, weightDecay: baseDecay } = this.cfg;
     const step = this.steps + 1;
     const groups = this.fused.groups;
+    // torch's `1 - beta1 ** step` and `1 - beta2 ** step` (every group has the spec's betas).
+    const biasCorrection1 = this.biasCorrection1.at(step);
+    const biasCorrection2 = this.biasCorrection2.at(step);
     for (let g = 0; g < groups.length; g++) {
       // The scalars of _single_tensor_adam for this param_group (its lr and weight_decay), in its order.
       const lr = groupLr(this.setup, g, baseLr);
       const weightDecay = groupDecay(this.setup, g, baseDecay);
-      const biasCorrection1 = 1 - beta1 ** step;
-      const biasCorrection2 = 1 - beta2 ** step;
       const stepSize = lr / biasCorrection1;
       const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
       const w = 1 - beta1;

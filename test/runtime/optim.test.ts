@@ -473,6 +473,30 @@ describe("the fused step's view (what generated trainers read)", () => {
     }
   });
 
+  // The bias corrections skip `**` once β^step < 2^-60 (optim.ts, BiasCorrection): every step's scalars
+  // must still be torch's `1 - beta ** step`, before, at and after that step, and after loadState moves
+  // the count back below it.
+  it.each([
+    [0.9, 0.999, 50_000],
+    [0.5, 0.9, 1_000],
+    [0, 0.99, 6_000],
+  ])("Adam's bias corrections with betas (%d, %d) equal 1 − β^step bit for bit over %d steps", (beta1, beta2, steps) => {
+    const lr = 0.01;
+    const opt = createOptimizer({ kind: "adam", lr, beta1, beta2 }, [1], "f64");
+    const expectStep = (step: number): void => {
+      const sc = opt.beginFusedStep().scalars;
+      const want = [-(lr / (1 - beta1 ** step)), Math.sqrt(1 - beta2 ** step)];
+      const got = [sc[UPDATE.adam.negStepSize], sc[UPDATE.adam.biasCorrection2Sqrt]];
+      if (!Object.is(got[0], want[0]) || !Object.is(got[1], want[1])) throw new Error(`step ${step}: [${got}], torch's [${want}]`);
+    };
+    for (let step = 1; step <= steps; step++) expectStep(step);
+    // Both powers are below 2^-60 by the last step: the skip was taken (else this tests nothing new).
+    expect(Math.max(beta1 ** steps, beta2 ** steps)).toBeLessThan(2 ** -60);
+    expect(1 - beta2 ** (steps / 10)).toBeLessThan(1);
+    opt.loadState({ kind: "adam", stepCount: 9, expAvg: [[0]], expAvgSq: [[0]] });
+    for (let step = 10; step <= 40; step++) expectStep(step);
+  });
+
   it("no SGD momentum buffers are kept when momentum is 0, as torch keeps none", () => {
     const opt = createOptimizer({ kind: "sgd", lr: 0.1 }, [2], "f64");
     opt.step([new Float64Array(2)], [Float64Array.of(1, 1)]);
