@@ -11,6 +11,7 @@ import { sizeExpr } from "../ops/affine.js";
 import { scaledByBatch } from "../ops/kernelLoops.js";
 import { opOf, readOnlyElementwise, type NestedContext, type Precision } from "../ops/op.js";
 import { derive } from "../explain/derivation.js";
+import { dropDeadLocals } from "./deadLocals.js";
 import { fuseBatchLoops } from "./fuseBatch.js";
 import type { KernelEnv } from "./kernelCode.js";
 import { KernelEmitter, literal, type KernelCode } from "./kernels.js";
@@ -124,8 +125,8 @@ export function emitPass(
       return { key: n, start, end, batchDims: batchDims(n.shape), elements: staticPart(n.shape) };
     });
   const { arrayOf } = shareArrays(lifetimes);
-  if (![...arrayOf.values()].some((a) => a.members.length > 1)) return scheduled.pass;
-  return emit(rowScalars, arrayOf).pass;
+  const pass = [...arrayOf.values()].some((a) => a.members.length > 1) ? emit(rowScalars, arrayOf).pass : scheduled.pass;
+  return { ...pass, lines: dropDeadLocals(pass.lines) };
 }
 
 /** Array → the kernels that read it, in kernel order (one index instead of a scan of every kernel per array). */

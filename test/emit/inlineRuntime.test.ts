@@ -133,7 +133,7 @@ describe("--runtime inline", () => {
       "select", "nonNegativeFinite", "SgdSpec", "AdamSpec", "OptimizerSpec", "ResolvedOptimizerSpec", "SGD_DEFAULTS", "ADAM_DEFAULTS", "ADAMW_DEFAULTS", "resolveOptimizerSpec",
       "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdMomentumUpdate", "adamUpdate",
       "FusedUpdate", "UPDATE", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",
-      "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
+      "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "BiasCorrection", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
       "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",
       "lastLayout", "layoutOf", "checkSpecs", "staticRowSize", "hasBatchDim", "checkFloats", "checkIndices", "isAcceptedArray", "acceptedTypes", "expectedCount",
       "describeRows", "lengthError", "elementAt", "ParamSpec", "checkParams", "arrayName", "ModuleSpec", "Workspace", "OutputPass", "TrainPass",

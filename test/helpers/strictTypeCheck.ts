@@ -22,9 +22,10 @@ export const STRICT_OPTIONS = {
   noPropertyAccessFromIndexSignature: true,
   noImplicitReturns: true,
   noFallthroughCasesInSwitch: true,
-  // A pass's parameter it does not read is named _n, _inputs, …. (noUnusedLocals is not on: a row of
-  // scalar products keeps every column's local when a slice then drops some, e.g. (x·W)[:, 1::2].)
+  // A pass's parameter it does not read is named _n, _inputs, …; a local it does not read is not
+  // declared (compiler/emit/deadLocals.ts: a slice that drops some of a row's products, (x·W)[:, 1::2]).
   noUnusedParameters: true,
+  noUnusedLocals: true,
 } as const;
 
 export interface SourceFile {
