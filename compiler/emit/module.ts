@@ -78,8 +78,10 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const arrayType = dtype === "f32" ? "Float32Array" : "Float64Array";
   const constants: string[] = [];
   const constNames = new Map<string, string>();
+  // Module-level names made here: constants (C_…) and explicit init values (INIT_…), in capitals with
+  // these prefixes, which no other module-level name of a generated module has (moduleConstants.test.ts
+  // checks the golden modules), so they can only meet each other.
   const globalNames = new Names();
-  for (const r of ["createOptimizer", "createTrainerOptimizer", "TrainerOptions", "TRAINABLE_PARAMS", "createRng", "createRngFromState", "initTensor", "resolveBatch", "toArray", "checkParams", "Optimizer", "OptimizerSpec", "InputSpec", "Params", "Inputs", "ForwardInputs", "Outputs", "Trainer", "forward", "lossAndGrad", "createTrainer", "initParams", "forwardPass", "trainPass", "ForwardWorkspace", "TrainWorkspace", "createForwardWorkspace", "createTrainWorkspace", "PARAM_SIZES", "TRAIN_INPUTS", "FORWARD_INPUTS", "FIXED_BATCH", "forwardWorkspace", "trainWorkspace", "evaluate", "evaluatePass", "EvaluateWorkspace", "createEvaluateWorkspace", "evaluateWorkspace", "evaluateWith", "gradInto", "Rng", "STATE", "bindModule", "passes", "ModuleTrainer", "ModulePasses", "bound", "outputsOf"]) globalNames.reserve(r);
   const constantFor = (n: Node): string => {
     const key = J([n.attrs.shape, n.attrs.values]);
     let name = constNames.get(key);
@@ -105,7 +107,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const initText = (p: Node) => initOf.get(p) ?? J(p.attrs.init);
 
   const forwardRoots = inference.outputs.map(([, n]) => n);
-  const forwardSet = reachable([...(g.loss ? [g.loss] : []), ...g.outputs.map(([, n]) => n)]);
+  const forwardSet = reachable([g.loss!, ...g.outputs.map(([, n]) => n)]);
   const updates = g.updates ?? [];
   const block = options.gemmBlock;
   // evaluate() is forward() and then the loss: the evaluation pass calls the forward pass and computes
@@ -155,7 +157,8 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   // The inputs whose lengths give a pass its batch size: those it reads, or, when none of them has the
   // batch dimension although its values do (a parameter broadcast to [batch, k]), every input that has it.
   const sizing = (read: readonly Node[], roots: readonly Node[]): string[] => {
-    const hasBatch = (n: Node) => batchDims(n.shape) > 0 || n.op === "dim";
+    // (The batch size N as a value, a dim node, comes from a mean over a batch-shaped value, reached too.)
+    const hasBatch = (n: Node) => batchDims(n.shape) > 0;
     const names = read.map(pname);
     if (read.some(hasBatch) || ![...reachable(roots)].some(hasBatch)) return names;
     return [...names, ...g.inputs.filter((i) => hasBatch(i) && !names.includes(pname(i))).map(pname)];
@@ -175,8 +178,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   // project's noUnusedParameters accepts.
   const passFunction = (name: string, code: PassCode, ws: string, inputsType: string, returns: string, rng = false, prologue: string[] = []) => {
     const body = [...prologue, ...code.inputs.flatMap((i, k) => (code.inputIds[k] === null ? [] : [`const ${code.inputIds[k]} = toArray(${prop("inputs", pname(i))}, ${J(inputDtype(i))});`])), ...code.lines];
-    const text = body.join("\n");
-    const param = (p: string) => (new RegExp(`(?<![\\w$.])${p}\\b`).test(text) ? p : `_${p}`);
+    const param = (p: string) => (body.some((line) => reads(line, p)) ? p : `_${p}`);
     return [`function ${name}(${param("params")}: Params, ${param("ws")}: ${ws}, ${param("n")}: number, ${param("inputs")}: ${inputsType}${rng ? `, ${param("rng")}: Rng` : ""}): ${returns} {`, ...body, "}"];
   };
   /**
@@ -197,15 +199,15 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const evaluateWorkspace = split && evaluation.buffers.length === 0 ? "ForwardWorkspace" : "EvaluateWorkspace";
   /** An arrow's parameters (`ws: W, n: number, …`), up to the last one `body` reads. */
   const arrowParams = (list: readonly string[], body: string) => {
-    const used = list.map((p, k) => k === 0 || new RegExp(`\\b${p.split(":")[0]}\\b`).test(body));
+    const used = list.map((p, k) => k === 0 || reads(body, p.split(":")[0]!));
     return list.slice(0, used.lastIndexOf(true) + 1).join(", ");
   };
   const outputsBody = (code: PassCode) => `{ ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(code, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} }`;
   const outputsParams = (ws: string, inputsType: string, body: string) => arrowParams([`ws: ${ws}`, "n: number", `inputs: ${inputsType}`, "params: Params"], body);
   const outputsOf = (code: PassCode, ws: string, inputsType: string) => `outputs: (${outputsParams(ws, inputsType, outputsBody(code))}): Outputs => (${outputsBody(code)}),`;
   const gradsBody = `[${g.grads.map(([, n]) => gradArray(train, n, "ws")).join(", ")}]`;
-  const gradsReadInputs = /\binputs\b/.test(gradsBody);
-  const usesToArray = [fwd, train, evaluation].some((p) => p.inputs.length > 0) || gradsReadInputs || (split ? [fwd] : [fwd, evaluation]).some((p) => inference.outputs.some(([, n]) => gradArray(p, n, "ws").startsWith("toArray(")));
+  const gradsReadInputs = reads(gradsBody, "inputs");
+  const usesToArray = [fwd, train, evaluation].some((p) => p.inputs.length > 0) || gradsReadInputs;
 
   const lines = [
     `// Generated by gradc from ${commentText(options.source)}: model ${J(g.name)}, ${dtype === "f32" ? "float32" : "float64"}${options.batch !== undefined ? `, batch ${options.batch}` : ""}.`,
@@ -337,8 +339,7 @@ function bulkValues(head: string, values: readonly number[], tail: string): stri
     }
     line += item;
   }
-  if (line.length > 1) lines.push(line);
-  lines.push(`]${tail}`);
+  lines.push(line, `]${tail}`); // the last line holds at least one value: the list is longer than INLINE_VALUES
   return lines;
 }
 
@@ -350,6 +351,11 @@ const planOf = (p: PassCode, prefix = ""): MemoryPlan["buffers"] =>
     return holds && holds.length > 1 ? { name, elements, holds } : { name, elements };
   });
 
+/** Whether `code` reads the identifier `name` (a property of that name, `ws.n`, is not a read of n). */
+function reads(code: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$.])${name}(?![\\w$])`).test(code);
+}
+
 /** The expression for a root's array: a workspace buffer, or a param/input/constant array. */
 function gradArray(p: PassCode, n: Node, ws: string): string {
   const id = p.rootStorage.get(n)!;
@@ -358,13 +364,14 @@ function gradArray(p: PassCode, n: Node, ws: string): string {
 
 /**
  * Integer inputs used as class labels (onehot, cross-entropy, pick) or as row indices (gather, scatterAdd):
- * the bound they must stay under, checked at run time. An index reaches its use through slices, joins
- * and reshapes of the input, which move indices but never change them; an input with several uses
- * gets the smallest bound.
+ * the bound they must stay under, checked at run time. An index reaches its use through ops that move
+ * integer values without changing them (`carried`): slices, joins and reshapes of the input, and lookups —
+ * labels read from an integer table, gather(table, i), are the table's values, so the table is bounded
+ * too. An input with several uses gets the smallest bound.
  */
 function classesOf(g: Graph): Map<Node, number> {
   const out = new Map<Node, number>();
-  const sources = (n: Node): Node[] => (n.op === "input" ? [n] : n.op === "slice" || n.op === "concat" || n.op === "reshape" ? n.inputs.flatMap(sources) : []);
+  const sources = (n: Node): Node[] => (n.op === "input" ? [n] : carried(n).flatMap(sources));
   const bound = (indices: Node, classes: number) => {
     for (const i of sources(indices)) out.set(i, Math.min(out.get(i) ?? Infinity, classes));
   };
@@ -377,4 +384,21 @@ function classesOf(g: Graph): Map<Node, number> {
     if (n.op === "pickGrad") bound(n.inputs[1]!, n.attrs.classes as number);
   }
   return out;
+}
+
+/** The operands whose integer values an op moves into its result unchanged (a lookup's table, not its indices). */
+function carried(n: Node): readonly Node[] {
+  switch (n.op) {
+    case "concat":
+      return n.inputs;
+    case "slice":
+    case "reshape":
+    case "gather":
+    case "pick":
+    case "stopGradient":
+    case "customGradient":
+      return [n.inputs[0]!];
+    default:
+      return [];
+  }
 }

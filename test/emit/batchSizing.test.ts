@@ -40,4 +40,22 @@ describe("a pass's batch size", () => {
     expect(code).toContain("export type ForwardInputs = { x: ArrayLike<number>; y?: ArrayLike<number> };");
     expect(module.forward(module.initParams(0), { x: new Array(2 * 4).fill(1) })["h"]!.length).toBe(2 * 3);
   });
+
+  it("no pass asks for an input nothing reads (declared and kept in the spec, but never checked)", async () => {
+    const def = model("spare", () => {
+      const x = d.input("x", ["batch", 2]);
+      const y = d.input("y", ["batch", 1]);
+      d.input("spare", ["batch", 5]);
+      const out = d.matmul(x, d.param("W", [2, 1]));
+      return { loss: d.mse(out, y), outputs: { out } };
+    });
+    const { module } = await compileAndImport(def);
+    expect(module.spec.inputs.map((i) => i.name)).toEqual(["x", "y", "spare"]);
+    const params = module.initParams(0);
+    const inputs = { x: [1, 2, 3, 4], y: [1, 0] };
+    expect(module.forward(params, inputs)["out"]).toHaveLength(2);
+    expect(Number.isFinite(module.evaluate(params, inputs).loss)).toBe(true);
+    expect(Number.isFinite(module.lossAndGrad(params, inputs).loss)).toBe(true);
+    expect(Number.isFinite(module.createTrainer(params, { optimizer: { kind: "sgd", lr: 0.1 } }).step(inputs))).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@
 // classesOf): the bound follows it there.
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/index.js";
+import * as ix from "../../compiler/dsl/indexing.js";
 import { model } from "../../compiler/dsl/model.js";
 import { compileAndImport } from "../helpers/compiled.js";
 
@@ -43,6 +44,44 @@ describe("an integer input's class bound", () => {
     const { module } = await compileAndImport(def);
     expect(classesOf(module.spec, "lab")).toBe(3);
     expect(classesOf(module.spec, "count")).toBeUndefined();
+  });
+
+  // Each use below is the input's only one: in a training graph a cross-entropy's labels also reach the
+  // onehot of its derivative, and a gather's or pick's indices their derivative's scatterAdd or pickGrad.
+  const x = [1, 2, 3, -1, 0.5, 2];
+  it.each([
+    ["pick as an output", () => ({ loss: d.mean(d.square(d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4])))), outputs: { chosen: ix.pick(d.matmul(d.input("z", ["batch", 3]), d.param("V", [3, 4])), d.input("i", ["batch"], { dtype: "int" })) } }), { z: x }],
+    ["gather as an output", () => ({ loss: d.mean(d.square(d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4])))), outputs: { rows: ix.gather(d.param("T", [4, 2]), d.input("i", ["batch"], { dtype: "int" })) } }), {}],
+    ["crossEntropy of probabilities not from a softmax (a onehot of the labels; of a softmax it becomes softmaxCrossEntropy)", () => ({ loss: d.crossEntropy(d.sigmoid(d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4]))), d.input("i", ["batch"], { dtype: "int" })) }), {}],
+    ["softmaxCrossEntropy of logits that are an input (no derivative reads the labels)", () => ({ loss: d.add(d.softmaxCrossEntropy(d.input("z", ["batch", 4]), d.input("i", ["batch"], { dtype: "int" })), d.mean(d.square(d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4]))))) }), { z: [0, 1, 2, 3, 3, 2, 1, 0] }],
+  ] as const)("%s bounds its indices, and the bound is checked", async (_, build, extra) => {
+    const { module } = await compileAndImport(model("alone", build));
+    expect(classesOf(module.spec, "i")).toBe(4);
+    const params = module.initParams(0);
+    expect(Number.isFinite(module.evaluate(params, { x, i: [3, 0], ...extra }).loss)).toBe(true);
+    expect(() => module.evaluate(params, { x, i: [1, 4], ...extra })).toThrow(/in \[0, 4\)/);
+  });
+
+  it("labels looked up in an integer table bound the table's values (and the indices by its length)", async () => {
+    const def = model("lookup", () => {
+      const table = d.input("table", [6], { dtype: "int" });
+      const i = d.input("i", ["batch"], { dtype: "int" });
+      const logits = d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4]));
+      return { loss: d.softmaxCrossEntropy(logits, ix.gather(table, i)) };
+    });
+    const { module } = await compileAndImport(def);
+    expect([classesOf(module.spec, "table"), classesOf(module.spec, "i")]).toEqual([4, 6]);
+    const params = module.initParams(0);
+    expect(Number.isFinite(module.evaluate(params, { table: [0, 1, 2, 3, 3, 1], i: [5, 0], x }).loss)).toBe(true);
+    // A label of 9 in the table read the logits outside their row: a NaN loss, until the table was bounded.
+    expect(() => module.evaluate(params, { table: [0, 1, 2, 3, 9, 1], i: [4, 0], x })).toThrow(/"table".* is 9, expected an integer class index in \[0, 4\)/);
+  });
+
+  it("float targets of softmaxCrossEntropy (probabilities) get no bound", async () => {
+    const def = model("soft", () => ({ loss: d.softmaxCrossEntropy(d.matmul(d.input("x", ["batch", 3]), d.param("W", [3, 4])), d.input("t", ["batch", 4])) }));
+    const { module } = await compileAndImport(def);
+    expect(classesOf(module.spec, "t")).toBeUndefined();
+    expect(module.spec.inputs.map((i) => i.name)).toContain("t");
   });
 
   it("as an output, an integer input comes back in the module's float array type, which `Outputs` declares", async () => {

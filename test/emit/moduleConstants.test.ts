@@ -3,9 +3,10 @@
 // (compiler/emit/module.ts, INLINE_VALUES): packed into lines of at most 120 columns under
 // `// prettier-ignore`, named after the parameter or the model variable in capitals (INIT_W, C_SCALE).
 // Checked on the emitted text, and on the values the module then uses.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileAndImport } from "../helpers/compiled.js";
 
@@ -91,5 +92,23 @@ describe("numbers written out in the model", () => {
     for (let k = 0; k < 1024; k++) want += V[k]! * SHIFT[k]!;
     const loss = module.evaluate(params, { x }).loss;
     expect(Math.abs(loss - want) / Math.abs(want)).toBeLessThan(1e-12);
+  });
+
+  // module.ts names its constants C_… and INIT_… without reserving the module's other names: that is
+  // safe only while no other module-level name has these prefixes.
+  it("no module-level name of a golden module but a constant's starts with C_ or INIT_", () => {
+    const dir = fileURLToPath(new URL("../golden/", import.meta.url));
+    const goldens = readdirSync(dir).filter((f) => f.endsWith(".gen.ts"));
+    expect(goldens.length).toBeGreaterThan(5);
+    const prefixed: string[] = [];
+    for (const file of goldens) {
+      for (const line of readFileSync(dir + file, "utf8").split("\n")) {
+        const m = /^(?:export )?(?:const|let|var|function|class|interface|type|enum) ([A-Za-z_$][\w$]*)/.exec(line);
+        if (!m || !/^(C|INIT)_/.test(m[1]!)) continue;
+        prefixed.push(m[1]!);
+        expect(line, file).toMatch(/^const (C_\w+) = Float(32|64)Array\.from\(|^const (INIT_\w+): readonly number\[\] = \[/);
+      }
+    }
+    expect(prefixed.length).toBeGreaterThan(0); // modulePaths has C_SCALE and C_CONST
   });
 });

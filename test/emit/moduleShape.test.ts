@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as d from "../../compiler/dsl/index.js";
 import { model } from "../../compiler/dsl/model.js";
+import { emitModule } from "../../compiler/emit/module.js";
 import { compileAndImport } from "../helpers/compiled.js";
 import { exampleModel } from "../examples/util.js";
 
@@ -91,6 +92,22 @@ describe("a model whose passes read no input", () => {
       const params = module.initParams(0);
       expect(Array.from(module.forward(params, { x: [1, 2, 3, 4] })["echo"]!)).toEqual([1, 2, 3, 4]);
       expect(Array.from(module.evaluate(params, { x: [1, 2, 3, 4] }).outputs["echo"]!)).toEqual([1, 2, 3, 4]);
+    }
+  });
+});
+
+// The runtime's update pairs the passes' gradients with the trainable parameters by position, so the
+// emitter refuses a graph whose gradients are not exactly those parameters in their order — a bug of an
+// earlier stage, which no model can cause: it is checked on a graph changed by hand.
+describe("the gradients the module hands the optimizer", () => {
+  it("must be the trainable parameters' in their order, or emitting is an internal error", async () => {
+    const { optimized } = await compileAndImport("examples/worked/model.ts");
+    const grads = optimized.graph.grads;
+    expect(grads.length).toBeGreaterThan(2);
+    const emitWith = (changed: typeof grads) => () => emitModule({ ...optimized, graph: { ...optimized.graph, grads: changed } }, { dtype: "f64", source: "model.ts" });
+    expect(emitWith(grads)).not.toThrow();
+    for (const changed of [[...grads].reverse(), grads.slice(1), [...grads, grads[0]!], [grads[1]!, grads[0]!, ...grads.slice(2)]]) {
+      expect(emitWith(changed)).toThrow(/^internal: the gradients are not the trainable parameters in their order/);
     }
   });
 });
