@@ -6,7 +6,8 @@
 // `noUnusedLocals` ("'z1_0' is declared but its value is never read"). Rather than teach every kernel
 // which of its elements are read, the pass's finished lines are swept once: a `const` declared by a
 // line of its own and read nowhere is dropped when computing it has no effect (arithmetic, element
-// reads, members and Math's functions — not a call such as the SIMD product's `GEMM.product(…)`), and
+// reads, members and Math's functions — not a call such as the SIMD product's `GEMM.product(…)`, nor a
+// template literal), and
 // dropping it may leave the locals it read unread in turn. Linear in the pass's size: each line is
 // scanned once, and each removal only lowers the counts of the names it read.
 //
@@ -48,7 +49,8 @@ export function dropDeadLocals(lines: readonly string[]): string[] {
 }
 
 function isPure(expression: string): boolean {
-  return !CALL.test(expression) && !ASSIGNS.test(expression) && !/["'`]/.test(expression);
+  const code = codeOf(expression); // a string is a key (`params["W"]`), which reads nothing
+  return !CALL.test(code) && !ASSIGNS.test(code) && !expression.includes("`");
 }
 
 /**

@@ -197,10 +197,14 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "}",
   ];
   const evaluateWorkspace = split && evaluation.buffers.length === 0 ? "ForwardWorkspace" : "EvaluateWorkspace";
-  /** An arrow's parameters (`ws: W, n: number, …`), up to the last one `body` reads. */
+  /**
+   * An arrow's parameters (`ws: W, n: number, …`) up to the last one `body` reads, none if it reads none
+   * (the runtime passes them all; an arrow may take fewer). One it does not read before that one is
+   * named with a leading underscore, as a pass's are (noUnusedParameters).
+   */
   const arrowParams = (list: readonly string[], body: string) => {
-    const used = list.map((p, k) => k === 0 || reads(body, p.split(":")[0]!));
-    return list.slice(0, used.lastIndexOf(true) + 1).join(", ");
+    const used = list.map((p) => reads(body, p.split(":")[0]!));
+    return list.slice(0, used.lastIndexOf(true) + 1).map((p, k) => (used[k] ? p : `_${p}`)).join(", ");
   };
   const outputsBody = (code: PassCode) => `{ ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(code, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} }`;
   const outputsParams = (ws: string, inputsType: string, body: string) => arrowParams([`ws: ${ws}`, "n: number", `inputs: ${inputsType}`, "params: Params"], body);

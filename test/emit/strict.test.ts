@@ -41,3 +41,36 @@ describe("generated modules under a strict tsconfig", () => {
     ]);
   });
 });
+
+// The passes' small arrows (`outputs`, `grads`) take the runtime's arguments up to the last one they
+// read; one they do not read before it is named with a leading underscore, as a pass's parameters are.
+describe("the outputs' and gradients' arrows under noUnusedParameters", () => {
+  it("models whose outputs or gradients read only some of (ws, n, inputs, params) type-check", async () => {
+    const { compileAndImport } = await import("../helpers/compiled.js");
+    const d = await import("../../compiler/dsl/index.js");
+    const { model } = await import("../../compiler/dsl/model.js");
+    const models = [
+      // outputs: a parameter (reads params only) and a constant (reads nothing)
+      model("paramOut", () => {
+        const x = d.input("x", ["batch", 2]);
+        const W = d.param("W", [2, 1]);
+        return { loss: d.mean(d.square(d.matmul(x, W))), outputs: { weights: W } };
+      }),
+      model("constOut", () => {
+        const x = d.input("x", ["batch", 2]);
+        const W = d.param("W", [2, 1]);
+        return { loss: d.mean(d.square(d.matmul(x, W))), outputs: { c: d.constant([1, 2, 3]) } };
+      }),
+      // a gradient that is a parameter's own array (∂(½‖W‖²)/∂W = W) beside one in the workspace
+      model("gradParam", () => {
+        const x = d.input("x", ["batch", 2]);
+        const W = d.param("W", [2, 1]);
+        const V = d.param("V", [2, 1]);
+        return { loss: d.add(d.mean(d.square(d.matmul(x, W))), d.mul(0.5, d.sum(d.square(V)))) };
+      }),
+    ];
+    const files = [];
+    for (const m of models) for (const dtype of ["f32", "f64"] as const) files.push({ name: `${m.name}.${dtype}.gen.ts`, code: (await compileAndImport(m, { dtype })).code });
+    expect(strictTypeErrors(files)).toEqual([]);
+  });
+});
