@@ -33,6 +33,13 @@ describe("the memory plan", () => {
     expect(train.buffers.some((b) => b.name.startsWith("forward."))).toBe(true);
     // An array holding one value has no `holds`: most do (the CNN shares 4 of its training pass's 18).
     expect(train.buffers.filter((b) => b.holds === undefined).length).toBeGreaterThan(0);
+    // evaluate() of this model runs the forward pass first, in the forward pass's workspace: its plan
+    // lists the forward pass's arrays as well as its own.
+    expect(text.slice(text.indexOf("function evaluatePass"))).toMatch(/^[^}]*\n\s*forwardPass\(params, ws, n, inputs\);/);
+    const evaluation = memory.find((p) => p.pass === "evaluate")!.buffers.map((b) => b.name);
+    const forward = memory.find((p) => p.pass === "forward")!.buffers.map((b) => b.name);
+    expect(forward.length).toBeGreaterThan(0);
+    for (const name of forward) expect(evaluation).toContain(name);
   });
 
   it("says where each value the backward part reads is kept: a buffer, row locals, or a scalar local", async () => {
