@@ -6,10 +6,10 @@
 // `noUnusedLocals` ("'z1_0' is declared but its value is never read"). Rather than teach every kernel
 // which of its elements are read, the pass's finished lines are swept once: a `const` declared by a
 // line of its own and read nowhere is dropped when computing it has no effect (arithmetic, element
-// reads, members and Math's functions — not a call such as the SIMD product's `GEMM.product(…)`, nor a
-// template literal), and
-// dropping it may leave the locals it read unread in turn. Linear in the pass's size: each line is
-// scanned once, and each removal only lowers the counts of the names it read.
+// reads, members, string keys and Math's functions — not a call such as the SIMD product's
+// `GEMM.product(…)`, nor a template literal), and dropping it may leave the locals it read unread in
+// turn. Linear in the pass's size: each line is scanned once, and each removal only lowers the counts
+// of the names it read.
 //
 // Conservative by construction: any occurrence of a name outside its declaration (a write to one of
 // its elements, a mention in an expression, a name after a number's exponent) keeps it.
@@ -30,7 +30,10 @@ export function dropDeadLocals(lines: readonly string[]): string[] {
   const removable = new Map<string, number[]>();
   lines.forEach((line, k) => {
     const m = DECLARATION.exec(line);
-    if (m && isPure(m[2]!)) removable.set(m[1]!, [...(removable.get(m[1]!) ?? []), k]);
+    if (!m || !isPure(m[2]!)) return;
+    const at = removable.get(m[1]!);
+    if (at) at.push(k);
+    else removable.set(m[1]!, [k]);
   });
   const removed = new Set<number>();
   const work = [...removable.keys()].filter((name) => !count.get(name));
