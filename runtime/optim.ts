@@ -34,6 +34,7 @@ import type { Dtype, FloatArray } from "./init.js";
 import { resolveGroups, type NamedParam, type ParamGroup, type ResolvedGroup } from "./paramGroups.js";
 import { checkLr, resolveOptimizerSpec, type AdamSpec, type OptimizerSpec, type ResolvedOptimizerSpec, type SgdSpec } from "./optimSpec.js";
 import { applyUpdate, UPDATE, type FusedUpdate } from "./update.js";
+import { BiasCorrection } from "./biasCorrection.js";
 
 export type { SgdSpec, AdamSpec, OptimizerSpec, ResolvedOptimizerSpec } from "./optimSpec.js";
 export { resolveOptimizerSpec } from "./optimSpec.js";
@@ -265,28 +266,6 @@ class SgdOptimizer implements Optimizer {
 
 // ── Adam / AdamW ─────────────────────────────────────────────────────────────────────────────────────
 
-/**
- * torch's bias correction `1 - beta ** step`, bit for bit, without the power once it can no longer
- * matter. V8's `**` (fdlibm's pow) costs ~60 ns, a fifth of a whole step of a tiny network (W1). But
- * β^step only falls as the step grows (0 ≤ β < 1): once the power is below 2^-60, 1 − β^step rounds to
- * exactly 1, and a later step's power (within an ulp of a smaller true value) stays far below 2^-54,
- * where the rounding would change — so every later step is 1 too. That is after ~40,000 steps at
- * β = 0.999 and ~400 at 0.9. Steps may come in any order (loadState moves the count): an earlier step
- * than the first known 1 is computed as before.
- */
-class BiasCorrection {
-  /** The first step whose power was below 2^-60: from it on, the correction is exactly 1. */
-  private onesFrom = Infinity;
-
-  constructor(private readonly beta: number) {}
-
-  at(step: number): number {
-    if (step >= this.onesFrom) return 1;
-    const power = this.beta ** step;
-    if (power < 2 ** -60) this.onesFrom = step;
-    return 1 - power;
-  }
-}
 
 class AdamOptimizer implements Optimizer {
   private cfg: Readonly<Required<AdamSpec>>;
