@@ -26,6 +26,10 @@ describe("dropDeadLocals", () => {
 
   it("a mention in a comment or a string keeps nothing alive", () => {
     expect(kept(["// a = x·W", "const a = x[0]!;", 'label("a"); // a'])).toEqual(["// a = x·W", 'label("a"); // a']);
+    expect(kept(["const b = x[0]!;", "const c = x[1]!;", "label('b', `c`);"])).toEqual(["label('b', `c`);"]);
+    // …and a name after a string (of odd length, with an escaped quote) is still read.
+    const after = ["const b = x[0]!;", "const c = x[1]!;", 'f("a", b);', "g('it\\'s', c);"];
+    expect(kept(after)).toEqual(after);
   });
 
   it("computing it must have no effect: a call other than Math's, an assignment or a template literal stays", () => {
