@@ -14,6 +14,8 @@
 // Conservative by construction: any occurrence of a name outside its declaration (a write to one of
 // its elements, a mention in an expression, a name after a number's exponent) keeps it.
 
+import { codeOf, namesIn } from "./codeText.js";
+
 /** `const name = expression;` on a line of its own. */
 const DECLARATION = /^\s*const ([A-Za-z_$][\w$]*) = (.*);\s*$/;
 /** A call other than one of Math's functions (which have no effect beyond their result). */
@@ -56,33 +58,8 @@ function isPure(expression: string): boolean {
   return !CALL.test(code) && !ASSIGNS.test(code) && !expression.includes("`");
 }
 
-/**
- * The names a line reads: its identifiers outside comments and strings, except a declaration's own
- * name and a member's property (`ws.h` reads ws, not a local h).
- */
+/** The names a line reads, except a declaration's own name (codeText.ts: not in strings, comments or members). */
 function namesRead(line: string): string[] {
   const declaration = DECLARATION.exec(line);
-  const code = codeOf(declaration ? declaration[2]! : line);
-  const names: string[] = [];
-  const identifier = /[A-Za-z_$][\w$]*/g;
-  for (let m = identifier.exec(code); m !== null; m = identifier.exec(code)) if (code[m.index - 1] !== ".") names.push(m[0]);
-  return names;
-}
-
-/** The line with its strings blanked and its comment cut off. */
-function codeOf(line: string): string {
-  let out = "";
-  for (let k = 0; k < line.length; k++) {
-    const c = line[k]!;
-    if (c === "/" && line[k + 1] === "/") break;
-    if (c === '"' || c === "'" || c === "`") {
-      let j = k + 1;
-      while (j < line.length && line[j] !== c) j += line[j] === "\\" ? 2 : 1;
-      out += " ".repeat(j + 1 - k);
-      k = j;
-      continue;
-    }
-    out += c;
-  }
-  return out;
+  return namesIn(codeOf(declaration ? declaration[2]! : line));
 }

@@ -13,6 +13,7 @@ import { opOf, type RuntimeMath } from "../ops/op.js";
 import type { ScanAttrs } from "../ops/scan.js";
 import { evaluationCut, forwardResults, sharedForwardOf, trainRoots as trainRootsOf } from "./passGraphs.js";
 import { literal } from "./kernels.js";
+import { readsName } from "./codeText.js";
 import { commentText, Names, prop } from "./names.js";
 import { emitPass, SIMD_GEMM, type Given, type PassCode, type SavedValue } from "./pass.js";
 
@@ -178,7 +179,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   // project's noUnusedParameters accepts.
   const passFunction = (name: string, code: PassCode, ws: string, inputsType: string, returns: string, rng = false, prologue: string[] = []) => {
     const body = [...prologue, ...code.inputs.flatMap((i, k) => (code.inputIds[k] === null ? [] : [`const ${code.inputIds[k]} = toArray(${prop("inputs", pname(i))}, ${J(inputDtype(i))});`])), ...code.lines];
-    const param = (p: string) => (body.some((line) => reads(line, p)) ? p : `_${p}`);
+    const param = (p: string) => (body.some((line) => readsName(line, p)) ? p : `_${p}`);
     return [`function ${name}(${param("params")}: Params, ${param("ws")}: ${ws}, ${param("n")}: number, ${param("inputs")}: ${inputsType}${rng ? `, ${param("rng")}: Rng` : ""}): ${returns} {`, ...body, "}"];
   };
   /**
@@ -203,14 +204,14 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
    * named with a leading underscore, as a pass's are (noUnusedParameters).
    */
   const arrowParams = (list: readonly string[], body: string) => {
-    const used = list.map((p) => reads(body, p.split(":")[0]!));
+    const used = list.map((p) => readsName(body, p.split(":")[0]!));
     return list.slice(0, used.lastIndexOf(true) + 1).map((p, k) => (used[k] ? p : `_${p}`)).join(", ");
   };
   const outputsBody = (code: PassCode) => `{ ${inference.outputs.map(([name, n]) => `${J(name)}: ${gradArray(code, n, "ws")}.slice(0, ${sizeExpr(n.shape)})`).join(", ")} }`;
   const outputsParams = (ws: string, inputsType: string, body: string) => arrowParams([`ws: ${ws}`, "n: number", `inputs: ${inputsType}`, "params: Params"], body);
   const outputsOf = (code: PassCode, ws: string, inputsType: string) => `outputs: (${outputsParams(ws, inputsType, outputsBody(code))}): Outputs => (${outputsBody(code)}),`;
   const gradsBody = `[${g.grads.map(([, n]) => gradArray(train, n, "ws")).join(", ")}]`;
-  const gradsReadInputs = reads(gradsBody, "inputs");
+  const gradsReadInputs = readsName(gradsBody, "inputs");
   const usesToArray = [fwd, train, evaluation].some((p) => p.inputs.length > 0) || gradsReadInputs;
 
   const lines = [
@@ -354,11 +355,6 @@ const planOf = (p: PassCode, prefix = ""): MemoryPlan["buffers"] =>
     const holds = p.shared.get(id)?.map((h) => prefix + h);
     return holds && holds.length > 1 ? { name, elements, holds } : { name, elements };
   });
-
-/** Whether `code` reads the identifier `name` (a property of that name, `ws.n`, is not a read of n). */
-function reads(code: string, name: string): boolean {
-  return new RegExp(`(?<![\\w$.])${name}(?![\\w$])`).test(code);
-}
 
 /** The expression for a root's array: a workspace buffer, or a param/input/constant array. */
 function gradArray(p: PassCode, n: Node, ws: string): string {

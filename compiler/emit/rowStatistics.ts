@@ -11,6 +11,8 @@
 // same: the same reductions of the same values, in the same order.
 // Test: test/emit/rowStatistics.test.ts
 
+import { codeOf } from "./codeText.js";
+
 const MAX = /^let ([\w$]+) = -Infinity;$/;
 const MAX_LOOP = /^for \(let ([\w$]+) = 0; \1 < ([^;]+); \1\+\+\) if \((.+) > ([\w$]+)\) \4 = \3;$/;
 const SUM = /^let ([\w$]+) = 0;$/;
@@ -43,19 +45,18 @@ function blockAt(lines: readonly string[], at: number): { key: string; max: stri
   return { key: `${mx[2]}|${row}`, max: m[1]!, sumExp: s[1]!, arrays };
 }
 
-/** Whether `line` assigns to `name` (a local) or writes into it (an array). */
-function writes(line: string, name: string): boolean {
+/** Whether `code` (a line without strings and comments) assigns to `name` (a local) or writes into it (an array). */
+function writes(code: string, name: string): boolean {
   const n = escaped(name);
   return (
-    new RegExp(`(?<![\\w$.])${n}\\s*[-+*/]?=(?!=)`).test(line) ||
-    new RegExp(`(?<![\\w$.])${n}\\[(?:[^\\[\\]]|\\[[^\\[\\]]*\\])*\\]!?\\s*[-+*/]?=(?!=)`).test(line) ||
-    new RegExp(`(?<![\\w$.])${n}\\.(?:fill|set|copyWithin)\\(`).test(line)
+    new RegExp(`(?<![\\w$.])${n}\\s*[-+*/]?=(?!=)`).test(code) ||
+    new RegExp(`(?<![\\w$.])${n}\\[(?:[^\\[\\]]|\\[[^\\[\\]]*\\])*\\]!?\\s*[-+*/]?=(?!=)`).test(code) ||
+    new RegExp(`(?<![\\w$.])${n}\\.(?:fill|set|copyWithin)\\(`).test(code)
   );
 }
 
-/** Braces opened minus closed, outside strings and comments. */
-function braceDelta(line: string): number {
-  const code = line.replace(/"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|'(?:[^'\\]|\\.)*'/g, "").replace(/\/\/.*$/, "");
+/** Braces opened minus closed in `code` (a line without strings and comments). */
+function braceDelta(code: string): number {
   let d = 0;
   for (const ch of code) d += ch === "{" ? 1 : ch === "}" ? -1 : 0;
   return d;
@@ -84,9 +85,10 @@ export function shareRowStatistics(lines: readonly string[]): string[] {
       continue;
     }
     out.push(line);
-    depth += braceDelta(line);
+    const code = codeOf(line);
+    depth += braceDelta(code);
     for (const [key, st] of known) {
-      if (depth < st.depth || writes(line, st.max) || writes(line, st.sumExp) || st.arrays.some((a) => writes(line, a))) known.delete(key);
+      if (depth < st.depth || writes(code, st.max) || writes(code, st.sumExp) || st.arrays.some((a) => writes(code, a))) known.delete(key);
     }
     at++;
   }

@@ -61,6 +61,12 @@ describe("the outputs' and gradients' arrows under noUnusedParameters", () => {
         const W = d.param("W", [2, 1]);
         return { loss: d.mean(d.square(d.matmul(x, W))), outputs: { c: d.constant([1, 2, 3]) } };
       }),
+      // names in strings are not reads: an output named `inputs` and a parameter named `ws` read neither
+      model("namesInStrings", () => {
+        const x = d.input("x", ["batch", 2]);
+        const W = d.param("ws", [2, 1]);
+        return { loss: d.mean(d.square(d.matmul(x, W))), outputs: { inputs: W, n: d.constant([1]) } };
+      }),
       // a gradient that is a parameter's own array (∂(½‖W‖²)/∂W = W) beside one in the workspace
       model("gradParam", () => {
         const x = d.input("x", ["batch", 2]);

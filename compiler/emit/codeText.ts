@@ -1,0 +1,36 @@
+// What a line of emitted code says, as opposed to what its strings and comments say. The emitter's
+// sweeps over finished lines (deadLocals.ts, rowStatistics.ts, module.ts's arrows) ask which names a
+// line reads and where its braces open; a string there is a key or a label (`params["W"]`, an output
+// named "inputs") and a comment is prose, so both are set aside first, by one scan, the same way for all.
+// Test: test/emit/codeText.test.ts
+
+/** The line with each string blanked (spaces of the same length) and its `//` comment cut off. */
+export function codeOf(line: string): string {
+  let out = "";
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k]!;
+    if (c === "/" && line[k + 1] === "/") break;
+    if (c === '"' || c === "'" || c === "`") {
+      let j = k + 1;
+      while (j < line.length && line[j] !== c) j += line[j] === "\\" ? 2 : 1;
+      out += " ".repeat(Math.min(j + 1, line.length) - k);
+      k = j;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * The identifiers `code` (already without strings and comments: codeOf) reads: every name that is not a
+ * member's property (`ws.h` reads ws, not a local h) nor part of a number (`1e5` reads no `e5`).
+ */
+export function namesIn(code: string): string[] {
+  return [...code.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)].map((m) => m[0]);
+}
+
+/** Whether `line` reads the identifier `name` outside its strings and comments. */
+export function readsName(line: string, name: string): boolean {
+  return line.includes(name) && namesIn(codeOf(line)).includes(name); // most lines do not mention it at all
+}
