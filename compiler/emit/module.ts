@@ -363,42 +363,19 @@ function gradArray(p: PassCode, n: Node, ws: string): string {
 }
 
 /**
- * Integer inputs used as class labels (onehot, cross-entropy, pick) or as row indices (gather, scatterAdd):
- * the bound they must stay under, checked at run time. An index reaches its use through ops that move
- * integer values without changing them (`carried`): slices, joins and reshapes of the input, and lookups —
- * labels read from an integer table, gather(table, i), are the table's values, so the table is bounded
- * too. An input with several uses gets the smallest bound.
+ * Integer inputs used as class labels or row indices (each op's `indexBounds`: onehot, cross-entropy,
+ * pick, gather, scatterAdd): the bound they must stay under, checked at run time. An index reaches its
+ * use through ops that move integer values without changing them (`carries`): slices, joins and
+ * reshapes of the input, and lookups — labels read from an integer table, gather(table, i), are the
+ * table's values, so the table is bounded too. An input with several uses gets the smallest bound.
  */
 function classesOf(g: Graph): Map<Node, number> {
   const out = new Map<Node, number>();
-  const sources = (n: Node): Node[] => (n.op === "input" ? [n] : carried(n).flatMap(sources));
-  const bound = (indices: Node, classes: number) => {
-    for (const i of sources(indices)) out.set(i, Math.min(out.get(i) ?? Infinity, classes));
-  };
+  const sources = (n: Node): Node[] => (n.op === "input" ? [n] : (opOf(n).carries?.(n) ?? []).flatMap((k) => sources(n.inputs[k]!)));
   for (const n of g.nodes) {
-    if (n.op === "onehot") bound(n.inputs[0]!, n.attrs.classes as number);
-    if (n.op === "softmaxCE" && n.inputs[1]!.dtype === "i") bound(n.inputs[1]!, n.inputs[0]!.shape[1] as number);
-    if (n.op === "gather") bound(n.inputs[1]!, n.inputs[0]!.shape[0] as number);
-    if (n.op === "scatterAdd") bound(n.inputs[1]!, n.attrs.rows as number);
-    if (n.op === "pick") bound(n.inputs[1]!, n.inputs[0]!.shape.at(-1) as number);
-    if (n.op === "pickGrad") bound(n.inputs[1]!, n.attrs.classes as number);
+    for (const [k, classes] of opOf(n).indexBounds?.(n) ?? []) {
+      for (const i of sources(n.inputs[k]!)) out.set(i, Math.min(out.get(i) ?? Infinity, classes));
+    }
   }
   return out;
-}
-
-/** The operands whose integer values an op moves into its result unchanged (a lookup's table, not its indices). */
-function carried(n: Node): readonly Node[] {
-  switch (n.op) {
-    case "concat":
-      return n.inputs;
-    case "slice":
-    case "reshape":
-    case "gather":
-    case "pick":
-    case "stopGradient":
-    case "customGradient":
-      return [n.inputs[0]!];
-    default:
-      return [];
-  }
 }

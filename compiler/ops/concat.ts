@@ -11,6 +11,7 @@ import { sliceAxis } from "./slice.js";
 export const concatOp = defineOp({
   name: "concat",
   kind: "kernel",
+  carries: (n) => n.inputs.map((_, k) => k), // integer labels joined stay the same labels
   shape: (inputs, { axis }) => {
     const a = axis as number;
     const first = inputs[0];

@@ -14,6 +14,7 @@ const isLabels = (t: Node) => t.dtype === "i";
 export const softmaxCEOp = defineOp({
   name: "softmaxCE",
   kind: "rowwise",
+  indexBounds: (n) => (n.inputs[1]!.dtype === "i" ? [[1, n.inputs[0]!.shape[1] as number]] : []), // labels, not float targets
   shape: ([x, t]) => {
     const bad = () => new ShapeError(`logits ${formatShape(x!.shape)} need labels [${String(x!.shape[0])}] (integers) or targets ${formatShape(x!.shape)}, got ${formatShape(t!.shape)}${isLabels(t!) ? " integers" : ""}`);
     if (x!.shape.length !== 2 || typeof x!.shape[1] !== "number") throw new ShapeError(`logits must be [rows, classes] with static classes, got ${formatShape(x!.shape)}`);
@@ -61,6 +62,7 @@ export const softmaxCEOp = defineOp({
 export const onehotOp = defineOp({
   name: "onehot",
   kind: "rowwise",
+  indexBounds: (n) => [[0, n.attrs.classes as number]],
   shape: ([l], { classes }) => {
     if (l!.dtype !== "i" || l!.shape.length !== 1) throw new ShapeError(`onehot needs integer labels [rows], got ${formatShape(l!.shape)}`);
     return [l!.shape[0]!, classes as number];

@@ -28,6 +28,7 @@ export const customGradientOp = defineOp({
   // Its value is y; eraseGradientMarkers replaces it by y before lowering, so the expression below
   // (y, whatever the other operands) never runs in emitted code.
   kind: "elementwise",
+  carries: () => [0], // its value is y
   shape(inputs, a) {
     const { graph } = a.vjp as CustomVjp;
     const placeholders = graph.inputs.slice(1); // after g

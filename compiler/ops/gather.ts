@@ -27,6 +27,8 @@ function rowOf(v: number, p: number, rows: number): number {
 export const gatherOp = defineOp({
   name: "gather",
   kind: "kernel",
+  indexBounds: (n) => [[1, n.inputs[0]!.shape[0] as number]], // row indices into the table
+  carries: () => [0], // labels read from an integer table are the table's values
   shape: ([table, indices]) => {
     checkIndices(indices!);
     const t = table!.shape;
@@ -64,6 +66,7 @@ export const gatherOp = defineOp({
 export const scatterAddOp = defineOp({
   name: "scatterAdd",
   kind: "kernel",
+  indexBounds: (n) => [[1, n.attrs.rows as number]],
   shape: ([g, indices], { rows }) => {
     checkIndices(indices!);
     if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 1) throw new ShapeError(`rows must be a positive integer, got ${String(rows)}`);

@@ -10,6 +10,7 @@ import { defineOp, type KernelParts } from "./op.js";
 export const reshapeOp = defineOp({
   name: "reshape",
   kind: "view",
+  carries: () => [0],
   shape: ([x], { shape }) => {
     const s = shape as Dim[];
     const symbolic = (t: Shape) => t.filter((d) => typeof d !== "number").length;

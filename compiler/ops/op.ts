@@ -207,6 +207,17 @@ export interface OpDef extends OpType {
   /** A kernel op whose template stores through `KernelContext.store`, so it can take an epilogue. */
   readonly epilogue?: boolean;
   /**
+   * Operands read as integer class labels or row indices, each with the bound it must stay under
+   * (`[operand, bound]`): a generated module checks every integer input that reaches one, on every batch
+   * (compiler/emit/module.ts), so a label past the classes is an error, not a read outside a row.
+   */
+  indexBounds?(node: Node): readonly (readonly [number, number])[];
+  /**
+   * The operands whose integer values the op moves into its result unchanged (a slice's, a join's, a
+   * lookup's table — not the lookup's indices): an index bound on the result bounds them too.
+   */
+  carries?(node: Node): readonly number[];
+  /**
    * ∂L/∂input_k for each input, given g = ∂L/∂node, each with the input's shape (null: no gradient,
    * e.g. for integer labels). Built with the functions in `b`; runs inside a gradient builder.
    */

@@ -26,6 +26,8 @@ function columnOf(v: number, r: number, classes: number): number {
 export const pickOp = defineOp({
   name: "pick",
   kind: "rowwise",
+  indexBounds: (n) => [[1, n.inputs[0]!.shape.at(-1) as number]],
+  carries: () => [0],
   shape: ([x, indices]) => {
     const s = x!.shape;
     if (s.length < 2 || typeof s[s.length - 1] !== "number") throw new ShapeError(`x must be [rows…, C] with a static last axis, got ${formatShape(s)}`);
@@ -47,6 +49,7 @@ export const pickOp = defineOp({
 export const pickGradOp = defineOp({
   name: "pickGrad",
   kind: "rowwise",
+  indexBounds: (n) => [[1, n.attrs.classes as number]],
   shape: ([g, indices], { classes }) => {
     if (typeof classes !== "number" || !Number.isInteger(classes) || classes < 1) throw new ShapeError(`classes must be a positive integer, got ${String(classes)}`);
     checkIndices(indices!, g!.shape, "the values");

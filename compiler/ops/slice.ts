@@ -36,6 +36,7 @@ function stridedCopy(wide: readonly number[], dense: readonly number[], axis: nu
 export const sliceOp = defineOp({
   name: "slice",
   kind: "kernel",
+  carries: () => [0],
   shape: ([x], { axis, start, end, step }) => {
     const a = checkAxis(x!.shape, axis);
     const size = x!.shape[a] as number;

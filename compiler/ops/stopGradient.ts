@@ -10,6 +10,7 @@ import { defineOp } from "./op.js";
 export const stopGradientOp = defineOp({
   name: "stopGradient",
   kind: "elementwise",
+  carries: () => [0],
   shape: ([x]) => x!.shape,
   dtype: ([x]) => x!.dtype,
   eval: ([x]) => x!,
