@@ -131,11 +131,11 @@ describe("--runtime inline", () => {
       "shapeSize", "fans", "InitDistribution", "initDistribution", "initTensor", "fillUniform", "fillNormal", "requireFinite", "requireNonNegative", "badDtype",
       "RELU_PICK", "relu", "on", "withFastMath", "clipGradNorm", "clipGradValue", "checkClip", "ParamSelector", "ParamGroup", "ResolvedGroup", "NamedParam", "resolveGroups",
       "select", "nonNegativeFinite", "SgdSpec", "AdamSpec", "OptimizerSpec", "ResolvedOptimizerSpec", "SGD_DEFAULTS", "ADAM_DEFAULTS", "ADAMW_DEFAULTS", "resolveOptimizerSpec",
-      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdMomentumUpdate", "adamUpdate",
+      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate",
       "FusedUpdate", "UPDATE", "BiasCorrection", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",
       "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
       "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",
-      "lastLayout", "layoutOf", "checkSpecs", "staticRowSize", "hasBatchDim", "checkFloats", "checkIndices", "isAcceptedArray", "acceptedTypes", "expectedCount",
+      "lastLayout", "layoutOf", "checkSpecs", "staticRowSize", "hasBatchDim", "checkFloats", "allFinite", "checkIndices", "isAcceptedArray", "acceptedTypes", "expectedCount",
       "describeRows", "lengthError", "elementAt", "ParamSpec", "checkParams", "arrayName", "ModuleSpec", "Workspace", "OutputPass", "TrainPass",
       "ModulePasses", "ModuleTrainer", "BoundModule", "bindModule", "NO_RNG",
     ]);

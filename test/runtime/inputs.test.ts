@@ -133,6 +133,23 @@ describe("resolveBatch: errors name the input, the expected and the actual size"
     expect(() => resolveBatch(XY, { x: [1, ,], y: [1] })).toThrow(/input "x": index 1 .* is undefined/);
   });
 
+  it("finds a non-finite value at any place of a typed array (the scan's four sums and its tail), and takes −0", () => {
+    const ROWS: InputSpec[] = [{ name: "v", shape: ["batch"], dtype: "f64" }];
+    for (const Typed of [Float32Array, Float64Array]) {
+      for (const length of [1, 4, 9]) {
+        for (let at = 0; at < length; at++) {
+          for (const bad of [Number.NaN, Infinity, -Infinity]) {
+            const v = new Typed(length).fill(-0.5);
+            v[at] = bad;
+            expect(() => resolveBatch(ROWS, { v })).toThrow(`input "v": index ${at} is ${String(bad)}, expected a finite number`);
+          }
+        }
+        expect(resolveBatch(ROWS, { v: new Typed(length).fill(-0) })).toBe(length);
+        expect(resolveBatch(ROWS, { v: new Typed(length).fill(-3.4e38) })).toBe(length);
+      }
+    }
+  });
+
   it("rejects doubles that overflow a float32 input", () => {
     expect(() => resolveBatch(IMAGES, { x: new Float64Array(6).fill(1e39), labels: [0] })).toThrow(
       'input "x": index 0 (element [0, 0, 0]) is 1e+39, which overflows float32 (input dtype f32)',
