@@ -118,17 +118,14 @@ export function plainRuns(lines: readonly string[]): (Run & { readonly start: nu
       if (inCase.pop()) d--;
       d = Math.max(0, d - 1);
     }
-    const label = p === null && /^(case\b.*|default):$/.test(text);
+    const label = p === null && /^(case\b.*|default):( \{)?$/.test(text);
     if (label && inCase[inCase.length - 1]) d--;
     depth[i] = d;
-    if (label) {
-      d++;
-      inCase[inCase.length - 1] = true;
-    }
-    if (p?.kind === "open" || (p === null && /[{[(]$/.test(text))) {
-      d++;
-      inCase.push(false);
-    }
+    const opens = p?.kind === "open" || (p === null && /[{[(]$/.test(text));
+    // `case x:` indents what follows it one level; `case x: {` opens a block at that level instead.
+    if (label) inCase[inCase.length - 1] = !opens;
+    if (label || opens) d++;
+    if (opens) inCase.push(false);
     printed[i] = p && linesAt(p, depth[i]!);
     parsed[i] = printed[i] ? p : null;
   }

@@ -250,6 +250,52 @@ describe("formatTypeScript", () => {
     }, 60_000);
   }
 
+  // --runtime inline formats the module with gradc/runtime's source in it (compile.ts), so the fast path
+  // meets what kernels never write: switch statements, whose case labels indent what follows them.
+  it("gives prettier's output for a switch, its labels with and without a block, by the fast path", async () => {
+    const text = [
+      "function f(k: string, a: number): number {",
+      "let x = 0;",
+      "switch (k) {",
+      'case "a":',
+      "x = a + 1;",
+      "break;",
+      'case "b": {',
+      "const y = a * 2;",
+      "x = y;",
+      "break;",
+      "}",
+      'case "c":',
+      'case "d":',
+      "x = a - 1;",
+      "break;",
+      "default: {",
+      "x = 0;",
+      "}",
+      "}",
+      "switch (a) {",
+      "case 1:",
+      "x += 1;",
+      "}",
+      "return x;",
+      "}",
+      "",
+    ].join("\n");
+    const lines = text.split("\n");
+    const runs = plainRuns(lines);
+    // The statements under each label are runs of their own, at the label's depth plus one.
+    expect(runs.map((r) => [lines[r.start], r.depth])).toEqual([
+      ["let x = 0;", 1],
+      ["x = a + 1;", 3],
+      ["const y = a * 2;", 3],
+      ["x = a - 1;", 3],
+      ["x = 0;", 3],
+      ["x += 1;", 3],
+      ["return x;", 1],
+    ]);
+    expect(await formatAround(text)).toBe(await prettier(text));
+  });
+
   it("gives prettier's output around what only prettier lays out", async () => {
     const text = [
       "function f(a: number): number {",
@@ -280,6 +326,41 @@ describe("formatTypeScript", () => {
     expect(await formatAround(text)).toBe(await prettier(text));
   });
 
+  // Inlined runtime source comes indented, with comments before statements and braces inside lines.
+  it("gives prettier's output for indented source: a comment before a statement, prettier-ignore and else indented, a brace inside a line", async () => {
+    const text = [
+      "function f(a: number, o: { u: number }): number {",
+      "  // a comment, then a statement",
+      "  let x = a + 1;",
+      "  const { u } = o;",
+      "  x = x * u;",
+      "  if (a > 0) x = 1;",
+      "  else x = 2;",
+      "  // prettier-ignore",
+      "  const   spaced = ( 1 );",
+      "  const g = [1].map((v) => {",
+      "    return v + 1;",
+      "  });",
+      "  return x + spaced + g[0]!;",
+      "}",
+      "",
+    ].join("\n");
+    const lines = text.split("\n");
+    expect(plainRuns(lines).map((r) => [lines[r.start], r.depth])).toEqual([
+      ["  // a comment, then a statement", 1],
+      ["  x = x * u;", 1],
+      ["    return v + 1;", 2],
+      ["  return x + spaced + g[0]!;", 1],
+    ]);
+    expect(await formatAround(text)).toBe(await prettier(text));
+  });
+
+  it("falls back to prettier when it joins a run to another line (a statement under an if without braces)", async () => {
+    const text = "function f(a: number): number {\nlet x = 0;\nif (a > 0)\nx = a + 1;\nreturn x;\n}\n";
+    expect(await formatAround(text)).toBeNull();
+    expect(await formatTypeScript(text)).toBe(await prettier(text));
+  });
+
   it("leaves a text that already holds its placeholder, or has no plain run, to prettier", async () => {
     for (const text of ["const GRADC_PLAIN_LINES_0 = 1;\nconst a = b + c;\n", "export interface A {\n  readonly x: number;\n}\n"]) {
       expect(await formatAround(text)).toBeNull();
@@ -301,6 +382,7 @@ describe("plainRuns and ignoredNumbers (which lines prettier never sees)", () =>
     expect(ignoredNumbers(["// prettier-ignore", "const b = [", "];"], 0)).toBe(3); // no numbers at all
     for (const [what, lines, at] of [
       ["not at its comment", literal, 1],
+      ["a literal with no comment before it", ["x = 1;", "const W = [", "  1,", "];"], 0],
       ["a comment with nothing after it", ["// prettier-ignore"], 0],
       ["a head that does not start with a letter", ["// prettier-ignore", " const W = [", "  1,", "];"], 0],
       ["a head that does not end with [", ["// prettier-ignore", "const W = f(", "  1,", ");"], 0],
