@@ -1,7 +1,10 @@
 // A/B of generated trainers in one process: CPU time per training step of two or more compiled modules
 // of the same workload, interleaved round by round (a quick check of an emitter change, without peers).
 //
-//   node --import ./scripts/register-ts.js bench/ab.ts W1 before.gen.ts after.gen.ts [--rounds 9] [--ms 400]
+//   node --import ./scripts/register-ts.js bench/ab.ts W1 before.gen.ts after.gen.ts [--rounds 9] [--ms 400] [--adam]
+//
+// --adam trains with Adam (lr 1e-3, β 0.9 and 0.999, ε 1e-8: torch's defaults) instead of the workload's optimizer: the
+// update's share of a step differs a lot between SGD and Adam (W3 with Adam: an MLP as users train it).
 //
 // Each module is a `gradc compile` output (of the workload's model, the dtype the data is converted to);
 // it may import its own runtime (a module compiled by another checkout imports that checkout's dist/).
@@ -15,7 +18,7 @@ import { SEED, type GeneratedModule } from "./peers/gradc.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "9" }, ms: { type: "string", default: "400" } },
+  options: { rounds: { type: "string", default: "9" }, ms: { type: "string", default: "400" }, adam: { type: "boolean", default: false } },
 });
 const [id, ...files] = positionals;
 const w = WORKLOADS.find((x) => x.id === id?.toUpperCase());
@@ -25,7 +28,7 @@ const mods = await Promise.all(files.map(async (f) => (await import(pathToFileUR
 const trainers = mods.map((m) => {
   const convert = (a: Float32Array | Int32Array) => (a instanceof Int32Array || m.spec.dtype === "f32" ? a : Float64Array.from(a));
   const batches = w.data().map((b) => ({ x: convert(b.x), y: convert(b.y) }));
-  const trainer = m.createTrainer(m.initParams(SEED), { optimizer: w.optimizer });
+  const trainer = m.createTrainer(m.initParams(SEED), { optimizer: values.adam ? { kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } : w.optimizer });
   return { trainer, batches };
 });
 /** CPU nanoseconds per step over about `ms` milliseconds. */

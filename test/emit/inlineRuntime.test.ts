@@ -131,7 +131,7 @@ describe("--runtime inline", () => {
       "shapeSize", "fans", "InitDistribution", "initDistribution", "initTensor", "fillUniform", "fillNormal", "requireFinite", "requireNonNegative", "badDtype",
       "RELU_PICK", "relu", "on", "withFastMath", "clipGradNorm", "clipGradValue", "checkClip", "ParamSelector", "ParamGroup", "ResolvedGroup", "NamedParam", "resolveGroups",
       "select", "nonNegativeFinite", "SgdSpec", "AdamSpec", "OptimizerSpec", "ResolvedOptimizerSpec", "SGD_DEFAULTS", "ADAM_DEFAULTS", "ADAMW_DEFAULTS", "resolveOptimizerSpec",
-      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate",
+      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate", "adamLoop",
       "FusedUpdate", "UPDATE", "BiasCorrection", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",
       "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
       "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",
