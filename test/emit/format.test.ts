@@ -133,6 +133,8 @@ describe("plainLine prints a statement as prettier does", () => {
     "return a - b;",
     // (added after emit-lines' complete mutation run, 2026-12-07: each is a rule no line above exercised)
     "x = (a % b) * c;",
+    "x = (a % b) % c;",
+    "x =\ta\t+ b;",
     "x = a * b * c;",
     "x = a / b / c;",
     "x = a > b > c;",
