@@ -134,7 +134,7 @@ describe("--runtime inline", () => {
       "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate", "adamLoop",
       "FusedUpdate", "UPDATE", "BiasCorrection", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",
       "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
-      "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",
+      "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "values", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",
       "lastLayout", "layoutOf", "checkSpecs", "staticRowSize", "hasBatchDim", "checkFloats", "allFinite", "checkIndices", "isAcceptedArray", "acceptedTypes", "expectedCount",
       "describeRows", "lengthError", "elementAt", "ParamSpec", "checkParams", "arrayName", "ModuleSpec", "Workspace", "OutputPass", "TrainPass",
       "ModulePasses", "ModuleTrainer", "BoundModule", "bindModule", "NO_RNG",
