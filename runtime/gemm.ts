@@ -39,8 +39,27 @@ export interface Gemm {
    * overlapping A or B (C holds partial sums between K-panels). The same kernel, so the same sums, as `product`.
    */
   productAt(M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, c: number): void;
+  /**
+   * P ← im2col(x), both in `mem`: x an NHWC image [n, H, W, C] from offset x, P [n·OH·OW, KH·KW·C] from
+   * offset p, row m = (b·OH + oh)·OW + ow holding output pixel m's receptive field, tap (kh, kw, ci) at
+   * column (kh·KW + kw)·C + ci: x[b, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, ci], or 0 in the padding.
+   * P must not overlap x (scripts/patches-wat.js).
+   */
+  im2col(...geometry: Patches): void;
+  /** x += col2im(P), the same layout as `im2col`: each tap inside x adds P's entry into the element it was read from, output pixel after output pixel. */
+  col2im(...geometry: Patches): void;
+  /**
+   * C[r, c] = relu?(C[r, c] + bias[c]) in place for r < rows, c < cols, C dense from offset y and the bias
+   * from offset b (b < 0: no bias, the ReLU alone); relu 1 or 0. Float32 sums; the ReLU passes NaN and
+   * makes −0 +0, as runtime/branchless.ts's relu (scripts/epilogue-wat.js).
+   */
+  epilogue(y: number, rows: number, cols: number, b: number, relu: number): void;
 }
 
+/** x, p, n, H, W, C, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl: offsets in `mem`, sizes, strides, dilations, top and left padding. */
+export type Patches = [x: number, p: number, n: number, H: number, W: number, C: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number];
+
+type PatchesExport = (...geometry: Patches) => void;
 type GemmExport = (M: number, N: number, K: number, a: number, sAi: number, sAk: number, b: number, sBk: number, sBj: number, c: number, w: number) => void;
 
 /**
@@ -89,7 +108,8 @@ export function createGemm(): Gemm {
   compiled ??= new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
   const memory = new WebAssembly.Memory({ initial: 1 });
   // exports is an index signature: ["gemm"] passes noPropertyAccessFromIndexSignature (--runtime inline copies this).
-  const exact = new WebAssembly.Instance(compiled, { env: { memory } }).exports["gemm"] as GemmExport;
+  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
+  const exact = exports["gemm"] as GemmExport;
   /** The fused kernel on the same memory, made when fastMath first asks for it; the default kernel where there is none. */
   let fused: GemmExport | undefined;
   const kernel = (): GemmExport => (fastMathOn() ? (fused ??= fusedKernel(memory) ?? exact) : exact);
@@ -108,6 +128,9 @@ export function createGemm(): Gemm {
     productAt(M, N, K, a, sAi, sAk, b, sBk, c) {
       kernel()(M, N, K, a, sAi, sAk, b, sBk, 1, c, panel());
     },
+    im2col: exports["im2col"] as PatchesExport,
+    col2im: exports["col2im"] as PatchesExport,
+    epilogue: exports["epilogue"] as Gemm["epilogue"],
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
       const b = A.length, c = b + B.length;
       const mem = engine.reserve(c + M * N);

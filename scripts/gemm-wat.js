@@ -21,7 +21,12 @@
 // last bits from the default, and between machines. It needs relaxed SIMD in the engine.
 //
 // The block and panel are chosen by measurement (bench/gemmKernel.ts; bench/README.md has the numbers).
-// scripts/gemm-wasm.js assembles it into runtime/gemmWasm.ts.
+// scripts/gemm-wasm.js assembles it into runtime/gemmWasm.ts. The module also holds the convolutions'
+// im2col and col2im (scripts/patches-wat.js) and the products' bias + ReLU epilogue
+// (scripts/epilogue-wat.js), which work on the same memory.
+import { epilogueWat } from "./epilogue-wat.js";
+import { patchesWat } from "./patches-wat.js";
+
 export const GEMM_BLOCK = { rows: 2, vectors: 4, transposed: { rows: 4, vectors: 2 }, kc: 256 };
 
 export function gemmWat({ rows = GEMM_BLOCK.rows, vectors = GEMM_BLOCK.vectors, transposed = GEMM_BLOCK.transposed, kc: KC = GEMM_BLOCK.kc, fma = false } = {}) {
@@ -166,6 +171,8 @@ export function gemmWat({ rows = GEMM_BLOCK.rows, vectors = GEMM_BLOCK.vectors, 
   product(rows, vectors);
   p(`    ))`);
   p(`  )`);
+  p(patchesWat());
+  p(epilogueWat());
   p(`)`);
   return L.join("\n") + "\n";
 }

@@ -141,7 +141,10 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   const random = g.nodes.some((n) => n.op === "dropoutMask");
   // Row functions (sigmoidRow, …) are called where the kernel emitter chose them: read from the code.
   const rowCalls = rowFunctionsOf([g, inference]).filter((f) => [fwd, train, evaluation].some((p) => p.lines.some((l) => l.trimStart().startsWith(`${f}(`))));
-  const math = [...runtimeMathOf([g, inference]), ...rowCalls].sort().map((f) => `, ${f}`).join("");
+  // An op's runtime function is imported when some emitted line still calls it: a ReLU fused after a
+  // float32 product runs in the runtime's WebAssembly epilogue instead (compiler/ops/simdEpilogue.ts).
+  const called = runtimeMathOf([g, inference]).filter((f) => [fwd, train, evaluation].some((p) => p.lines.some((l) => readsName(l, f))));
+  const math = [...called, ...rowCalls].sort().map((f) => `, ${f}`).join("");
   const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`) || l.includes(`${SIMD_GEMM}.productAt(`)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   if (g.grads.length !== trainable.length || g.grads.some(([name], k) => name !== trainable[k]!.attrs.name)) {

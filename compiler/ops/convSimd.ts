@@ -8,14 +8,16 @@
 //   conv2dBackwardInput  ∂x = col2im(g · wᵀ)   (each pixel's row of field gradients added back into x)
 //   conv2dBackwardFilter ∂w = (gᵀ · P)ᵀ        (CO rows of A; P's long rows stream as B's vectors)
 // The scalar loop nests (./conv.ts) ran W5 (examples/mnist-cnn) at a fraction of what the SIMD kernel does on
-// the same multiply-adds (bench/RESULTS.md, W5 notes); P is written straight into the engine's memory
-// (`reserve`), so only the small operands are copied. Sums run in k order with float32 rounding at each
-// step (runtime/gemm.ts): the same bits on every machine and every run.
+// the same multiply-adds (bench/RESULTS.md, W5 notes). x is copied into the engine's memory and P made
+// there by the runtime's im2col (and ∂x gathered from it by col2im), WebAssembly functions in the same
+// module as the product that move whole filter rows four floats at a time: emitted JavaScript that moved
+// P one float at a time was most of that CNN's step outside its products. Sums run in k order with
+// float32 rounding at each step (runtime/gemm.ts): the same bits on every machine and every run.
 import type { Attrs } from "../ir/node.js";
-import { clipsHigh, clipsLow, geometry, type ConvGeometry } from "./convGeometry.js";
-import { addOffset, dimsOf, flat, lin, namer, plus, range, times, type Namer } from "./kernelLoops.js";
+import { geometry, type ConvGeometry } from "./convGeometry.js";
+import { dimsOf, flat, namer, times, type Namer } from "./kernelLoops.js";
 import { element, type KernelContext, type TensorRef } from "./op.js";
-import { overPixels, sweepRow } from "./windowLoops.js";
+import { simdEpilogue } from "./simdEpilogue.js";
 
 /** The engine's memory (read after `reserve`, which may replace it) and P's row count as code. */
 function simdPrologue(nm: Namer, engine: string, N: number | "n", g: ConvGeometry, offsets: readonly (readonly [string, string])[], total: string): { rows: string; mem: string; lines: string[] } {
@@ -32,45 +34,20 @@ function simdPrologue(nm: Namer, engine: string, N: number | "n", g: ConvGeometr
 }
 
 /**
- * The loops over output pixels and the taps of each one's receptive field that lie inside x:
- * `move(xi, pi)` is the statement between x's flat index xi and P's entry pi (P's row m starts at
- * `at` + m·KH·KW·C in the engine's memory). im2col copies x into P, col2im adds P back into ∂x.
+ * The arguments of the runtime's im2col/col2im (runtime/gemm.ts `Patches`) for x at offset `xAt` and P
+ * at `pAt` in the engine's memory: the batch, x's size, the filter's, the output's, strides, dilations
+ * and the top and left padding (a tap beyond the bottom or right edge falls outside x and is skipped).
  */
-function patchLoops(nm: Namer, g: ConvGeometry, N: number | "n", at: string | number, move: (xi: string, pi: string) => string): string[] {
-  const { rows: R, cols: Q, C } = g;
-  const K = R.k * Q.k * C;
-  // overPixels' `o` is a pixel's flat index times its "channel" count: with CO = K, P's row offset.
-  return overPixels(nm, { ...g, CO: K }, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) => {
-    const kh = nm("kh"), xk = nm("xk"), pk = nm("pk");
-    // A filter row whose taps are never clipped is one contiguous run of KW·C floats in x and in P:
-    // written out element by element when short (loops of a few iterations cost V8 more than the
-    // copies, 2–2.5× on the MNIST CNN's patches), and with the filter rows too when the whole field is.
-    const run = Q.d === 1 && kwLo === 0 && kwHi === Q.k && Q.k * C <= UNROLLED_RUN ? Q.k * C : 0;
-    if (run && khLo === 0 && khHi === R.k && R.k * run <= UNROLLED_RUN) {
-      const base = at === 0 ? o : nm("pk");
-      return [
-        ...(at === 0 ? [] : [`const ${base} = ${addOffset(o, at)};`]),
-        ...range(R.k).flatMap((r) => range(run).map((t) => move(plus(xw, r * R.d * Q.size * C + t), plus(base, r * run + t)))),
-      ];
-    }
-    return [
-      `for (let ${kh} = ${khLo}; ${kh} < ${khHi}; ${kh}++) {`,
-      `const ${xk} = ${lin([[xw, 1], [kh, R.d * Q.size * C]])};`,
-      `const ${pk} = ${addOffset(lin([[o, 1], [kh, Q.k * C]]), at)};`,
-      ...(run
-        ? range(run).map((t) => move(plus(xk, t), plus(pk, t)))
-        : // One tap's "output channels" are P's one column: sweepRow's w index is then P's.
-          sweepRow(nm, { ...g, CO: 1 }, xk, pk, kwLo, kwHi, (xi, pi) => [move(xi, pi)])),
-      "}",
-    ];
-  });
+function patchArgs(g: ConvGeometry, N: number | "n", xAt: string | number, pAt: string | number): string {
+  const { rows: R, cols: Q } = g;
+  return [xAt, pAt, N, R.size, Q.size, g.C, R.k, Q.k, R.out, Q.out, R.s, Q.s, R.d, Q.d, R.p0, Q.p0].join(", ");
 }
 
-/** The longest run of patch elements im2col/col2im write out as statements instead of a loop. */
-const UNROLLED_RUN = 64;
+/** x [N, H, W, C] copied into the engine's memory at `at` (a workspace may be longer than this batch needs: only its first rows). */
+const imageInto = (mem: string, X: string, g: ConvGeometry, N: number | "n", at: string): string =>
+  `${mem}.set(${X}.subarray(0, ${imageSize(g, N)}), ${at});`;
 
-/** Whether some tap of some output pixel falls in the padding (then P starts as zeros). */
-const padded = (g: ConvGeometry): boolean => clipsLow(g.rows) || clipsHigh(g.rows) || clipsLow(g.cols) || clipsHigh(g.cols);
+const imageSize = (g: ConvGeometry, N: number | "n"): string | number => (typeof N === "number" ? N * g.rows.size * g.cols.size * g.C : times("n", g.rows.size * g.cols.size * g.C));
 
 export function simdForward(ctx: KernelContext, engine: string, a: Attrs): string[] {
   const [xr, wr] = ctx.inputs as [TensorRef, TensorRef];
@@ -79,17 +56,35 @@ export function simdForward(ctx: KernelContext, engine: string, a: Attrs): strin
   const g = geometry(H, W, C, KH!, KW!, CO!, a);
   const X = flat(xr), Wt = flat(wr), K = KH! * KW! * C;
   const nm = namer(ctx);
-  const wAt = nm("wAt"), yAt = nm("yAt");
-  const { rows, mem, lines } = simdPrologue(nm, engine, N, g, [[wAt, times(nm("rows"), K)], [yAt, `${wAt} + ${K * CO!}`]], `${yAt} + ${times(nm("rows"), CO!)}`);
+  const fused = simdEpilogue(ctx);
+  const wAt = nm("wAt"), bAt = nm("bAt"), yAt = nm("yAt"), xAt = nm("xAt");
+  // The engine's memory: P, w, the bias when the runtime adds it, y, x.
+  const offsets: [string, string][] = [[wAt, times(nm("rows"), K)], ...(fused?.bias ? [[bAt, `${wAt} + ${K * CO!}`] as [string, string]] : []), [yAt, fused?.bias ? `${bAt} + ${CO}` : `${wAt} + ${K * CO!}`], [xAt, `${yAt} + ${times(nm("rows"), CO!)}`]];
+  const { rows, mem, lines } = simdPrologue(nm, engine, N, g, offsets, `${xAt} + ${imageSize(g, N)}`);
   const e = nm("e"), c = nm("c");
-  return [
-    `// y = P · w on the runtime's WebAssembly SIMD product: P [n·${g.rows.out}·${g.cols.out}, ${KH}·${KW}·${C}] holds each output pixel's receptive field (im2col),`,
-    `// w is [${K}, ${CO}] as stored; then the epilogue as each element of y is stored`,
+  const product = [
     ...lines,
-    ...(padded(g) ? [`${mem}.fill(0, 0, ${wAt});`] : []),
-    ...patchLoops(nm, g, N, 0, (xi, pi) => `${mem}[${pi}] = ${element(X, xi)};`),
+    imageInto(mem, X, g, N, xAt),
+    `${engine}.im2col(${patchArgs(g, N, xAt, 0)});`,
     `${mem}.set(${Wt}, ${wAt});`,
     `${engine}.productAt(${rows}, ${CO}, ${K}, 0, ${K}, 1, ${wAt}, ${CO}, ${yAt});`,
+  ];
+  const field = `P [n·${g.rows.out}·${g.cols.out}, ${KH}·${KW}·${C}] holds each output pixel's receptive field`;
+  if (fused) {
+    return [
+      `// y = ${fused.relu ? "relu(" : ""}P · w${fused.bias ? ` + ${ctx.label(fused.bias)}` : ""}${fused.relu ? ")" : ""} on the runtime's WebAssembly: the SIMD product, where ${field}`,
+      `// (im2col), w is [${K}, ${CO}] as stored; then the ${fused.bias ? "bias" : ""}${fused.bias && fused.relu ? " and " : ""}${fused.relu ? "ReLU" : ""} in place (epilogue) and y copied out`,
+      ...product.slice(0, -1),
+      ...(fused.bias ? [`${mem}.set(${ctx.array(fused.bias)}, ${bAt});`] : []),
+      product[product.length - 1]!,
+      `${engine}.epilogue(${yAt}, ${rows}, ${CO}, ${fused.bias ? bAt : -1}, ${fused.relu ? 1 : 0});`,
+      `${ctx.output.array}.set(${mem}.subarray(${yAt}, ${yAt} + ${times(rows, CO!)}));`,
+    ];
+  }
+  return [
+    `// y = P · w on the runtime's WebAssembly SIMD product: ${field}`,
+    `// (im2col, on the runtime's WebAssembly too), w is [${K}, ${CO}] as stored; then the epilogue as each element of y is stored`,
+    ...product,
     `for (let ${e} = 0; ${e} < ${times(rows, CO!)}; ${e} += ${CO}) {`,
     `for (let ${c} = 0; ${c} < ${CO}; ${c}++) {`,
     ...ctx.store(`${e} + ${c}`, c, element(mem, `${yAt} + ${e} + ${c}`)),
@@ -105,18 +100,20 @@ export function simdBackwardInput(ctx: KernelContext, engine: string, a: Attrs):
   const geo = geometry(H, W, C, KH!, KW!, CO!, a);
   const G = flat(gr), Wt = flat(wr), DX = ctx.output.array, K = KH! * KW! * C;
   const nm = namer(ctx);
-  const wAt = nm("wAt"), pAt = nm("pAt"), t = nm("t"), c = nm("c");
-  const { rows, mem, lines } = simdPrologue(nm, engine, N, geo, [[wAt, times(nm("rows"), CO!)], [pAt, `${wAt} + ${K * CO!}`]], `${pAt} + ${times(nm("rows"), K)}`);
+  const wAt = nm("wAt"), pAt = nm("pAt"), dxAt = nm("dxAt"), t = nm("t"), c = nm("c");
+  const size = imageSize(geo, N);
+  const { rows, mem, lines } = simdPrologue(nm, engine, N, geo, [[wAt, times(nm("rows"), CO!)], [pAt, `${wAt} + ${K * CO!}`], [dxAt, `${pAt} + ${times(nm("rows"), K)}`]], `${dxAt} + ${size}`);
   return [
     `// ∂L/∂x = col2im(g · wᵀ): the runtime's WebAssembly SIMD product gives each output pixel's gradient of its receptive field`,
-    `// (a row of [${KH}·${KW}·${C}]), which is added back into the places of x it was read from`,
+    `// (a row of [${KH}·${KW}·${C}]), which col2im (on the runtime's WebAssembly too) adds back into the places of x it was read from`,
     ...lines,
     // (a workspace may be longer than this batch needs: copy only its first rows·CO elements)
     `${mem}.set(${G}.subarray(0, ${times(rows, CO!)}), 0);`,
     `for (let ${t} = 0; ${t} < ${K}; ${t}++) for (let ${c} = 0; ${c} < ${CO}; ${c}++) ${mem}[${wAt} + ${c} * ${K} + ${t}] = ${element(Wt, `${t} * ${CO} + ${c}`)};`,
     `${engine}.productAt(${rows}, ${K}, ${CO}, 0, ${CO}, 1, ${wAt}, ${K}, ${pAt});`,
-    `${DX}.fill(0);`,
-    ...patchLoops(nm, geo, N, pAt, (xi, pi) => `${element(DX, xi)} += ${element(mem, pi)};`),
+    `${mem}.fill(0, ${dxAt}, ${dxAt} + ${size});`,
+    `${engine}.col2im(${patchArgs(geo, N, dxAt, pAt)});`,
+    `${DX}.set(${mem}.subarray(${dxAt}, ${dxAt} + ${size}));`,
   ];
 }
 
@@ -127,14 +124,14 @@ export function simdBackwardFilter(ctx: KernelContext, engine: string, a: Attrs)
   const geo = geometry(H, W, C, KH!, KW!, CO!, a);
   const X = flat(xr), G = flat(gr), DW = ctx.output.array, K = KH! * KW! * C;
   const nm = namer(ctx);
-  const gAt = nm("gAt"), cAt = nm("cAt"), t = nm("t"), c = nm("c");
-  const { rows, mem, lines } = simdPrologue(nm, engine, N, geo, [[gAt, times(nm("rows"), K)], [cAt, `${gAt} + ${times(nm("rows"), CO!)}`]], `${cAt} + ${K * CO!}`);
+  const gAt = nm("gAt"), cAt = nm("cAt"), xAt = nm("xAt"), t = nm("t"), c = nm("c");
+  const { rows, mem, lines } = simdPrologue(nm, engine, N, geo, [[gAt, times(nm("rows"), K)], [cAt, `${gAt} + ${times(nm("rows"), CO!)}`], [xAt, `${cAt} + ${K * CO!}`]], `${xAt} + ${imageSize(geo, N)}`);
   return [
     `// ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·${geo.rows.out}·${geo.cols.out}, ${KH}·${KW}·${C}] holds each output pixel's receptive field`,
-    `// (im2col), the sums run over the batch and the output pixels in order; the [${CO}, ${K}] result is stored transposed`,
+    `// (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [${CO}, ${K}] result is stored transposed`,
     ...lines,
-    ...(padded(geo) ? [`${mem}.fill(0, 0, ${gAt});`] : []),
-    ...patchLoops(nm, geo, N, 0, (xi, pi) => `${mem}[${pi}] = ${element(X, xi)};`),
+    imageInto(mem, X, geo, N, xAt),
+    `${engine}.im2col(${patchArgs(geo, N, xAt, 0)});`,
     `${mem}.set(${G}.subarray(0, ${times(rows, CO!)}), ${gAt});`,
     `${engine}.productAt(${CO}, ${K}, ${rows}, ${gAt}, 1, ${CO}, 0, ${K}, ${cAt});`,
     `for (let ${t} = 0; ${t} < ${K}; ${t}++) for (let ${c} = 0; ${c} < ${CO}; ${c}++) ${DW}[${t} * ${CO} + ${c}] = ${element(mem, `${cAt} + ${c} * ${K} + ${t}`)};`,

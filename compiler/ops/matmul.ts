@@ -17,6 +17,7 @@ import { tensorOf, type Operand, type Tensor } from "./build.js";
 import { bound, isBatch, scaledByBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
 import { reshape } from "./layout.js";
 import { defineOp, element, texParen, type KernelContext, type KernelParts } from "./op.js";
+import { simdEpilogue } from "./simdEpilogue.js";
 
 export const matmulOp = defineOp({
   name: "matmul",
@@ -283,8 +284,24 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
   const store = ctx.epilogue(cAt("i", "j"), acc, "");
   const product = `const ${at} = ${engine}.product(${M.code}, ${N.code}, ${K.code}, ${a}, ${sAi}, ${sAk}, ${b}, ${sBk}${sBj === 1 ? "" : `, ${sBj}`});`;
   const out = ctx.output.array;
-  if (owner === mm && store.length === 1 && store[0] === `${out}[${affine([["i", stride(N)], ["j", 1]])}] = ${acc};`) {
-    return ["{", "// the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory", product, `${out}.set(${engine}.mem.subarray(${at}, ${at} + ${M.code} * ${N.code}));`, "}"];
+  const rowMajor = `${out}[${affine([["i", stride(N)], ["j", 1]])}] = `;
+  const copyOut = `${out}.set(${engine}.mem.subarray(${at}, ${at} + ${M.code} * ${N.code}));`;
+  if (owner === mm && store.length === 1 && store[0] === `${rowMajor}${acc};`) {
+    return ["{", "// the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory", product, copyOut, "}"];
+  }
+  // A layer's bias and/or ReLU: on C in place in the engine's memory (./simdEpilogue.ts), then one copy.
+  const fused = simdEpilogue(ctx);
+  if (fused && store[store.length - 1]!.startsWith(rowMajor)) {
+    const bAt = ctx.local("bAt");
+    return [
+      "{",
+      `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ${[fused.bias ? `+ ${ctx.label(fused.bias)}` : "", fused.relu ? "relu" : ""].filter(Boolean).join(" and ")} in place in its memory (epilogue), copied out`,
+      product,
+      ...(fused.bias ? [`const ${bAt} = ${at} + ${M.code} * ${N.code};`, `${engine}.reserve(${bAt} + ${N.code}).set(${ctx.array(fused.bias)}, ${bAt});`] : []),
+      `${engine}.epilogue(${at}, ${M.code}, ${N.code}, ${fused.bias ? bAt : -1}, ${fused.relu ? 1 : 0});`,
+      copyOut,
+      "}",
+    ];
   }
   return [
     "{",

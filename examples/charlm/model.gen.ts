@@ -226,14 +226,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   }
   // gates_x = v2·lstm.Wih + lstm.bih   (model.ts:22:15)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then + lstm.bih in place in its memory (epilogue), copied out
     const at = GEMM.product(n * 64, 512, 32, v2, 32, 1, lstm_Wih, 512);
-    const mem = GEMM.mem;
-    for (let i = 0; i < n * 64; i++) {
-      for (let j = 0; j < 512; j++) {
-        gates_x[i * 512 + j] = mem[at + i * 512 + j]! + lstm_bih[j]!;
-      }
-    }
+    const bAt = at + n * 64 * 512;
+    GEMM.reserve(bAt + 512).set(lstm_bih, bAt);
+    GEMM.epilogue(at, n * 64, 512, bAt, 0);
+    gates_x.set(GEMM.mem.subarray(at, at + n * 64 * 512));
   }
   for (let i = 0; i < n; i++) {
     // v1 = 0   (model.ts:25:22)

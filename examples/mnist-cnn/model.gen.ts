@@ -6,7 +6,6 @@ import {
   bindModule,
   createGemm,
   poolMax,
-  relu,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -130,64 +129,31 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
 
   // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
-    // y = P · w on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field (im2col),
-    // w is [25, 8] as stored; then the epilogue as each element of y is stored
+    // y = relu(P · w + c1) on the runtime's WebAssembly: the SIMD product, where P [n·24·24, 5·5·1] holds each output pixel's receptive field
+    // (im2col), w is [25, 8] as stored; then the bias and ReLU in place (epilogue) and y copied out
     const rows = n * 576;
     const wAt = rows * 25;
-    const yAt = wAt + 200;
-    const mem = GEMM.reserve(yAt + rows * 8);
-    for (let bi = 0; bi < n; bi++) {
-      for (let oh = 0; oh < 24; oh++) {
-        const xh = bi * 784 + oh * 28;
-        for (let ow = 0; ow < 24; ow++) {
-          const xw = xh + ow;
-          const o = bi * 14400 + oh * 600 + ow * 25;
-          mem[o] = x[xw]!;
-          mem[o + 1] = x[xw + 1]!;
-          mem[o + 2] = x[xw + 2]!;
-          mem[o + 3] = x[xw + 3]!;
-          mem[o + 4] = x[xw + 4]!;
-          mem[o + 5] = x[xw + 28]!;
-          mem[o + 6] = x[xw + 29]!;
-          mem[o + 7] = x[xw + 30]!;
-          mem[o + 8] = x[xw + 31]!;
-          mem[o + 9] = x[xw + 32]!;
-          mem[o + 10] = x[xw + 56]!;
-          mem[o + 11] = x[xw + 57]!;
-          mem[o + 12] = x[xw + 58]!;
-          mem[o + 13] = x[xw + 59]!;
-          mem[o + 14] = x[xw + 60]!;
-          mem[o + 15] = x[xw + 84]!;
-          mem[o + 16] = x[xw + 85]!;
-          mem[o + 17] = x[xw + 86]!;
-          mem[o + 18] = x[xw + 87]!;
-          mem[o + 19] = x[xw + 88]!;
-          mem[o + 20] = x[xw + 112]!;
-          mem[o + 21] = x[xw + 113]!;
-          mem[o + 22] = x[xw + 114]!;
-          mem[o + 23] = x[xw + 115]!;
-          mem[o + 24] = x[xw + 116]!;
-        }
-      }
-    }
+    const bAt = wAt + 200;
+    const yAt = bAt + 8;
+    const xAt = yAt + rows * 8;
+    const mem = GEMM.reserve(xAt + n * 784);
+    mem.set(x.subarray(0, n * 784), xAt);
+    GEMM.im2col(xAt, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
     mem.set(K1, wAt);
+    mem.set(c1, bAt);
     GEMM.productAt(rows, 8, 25, 0, 25, 1, wAt, 8, yAt);
-    for (let e = 0; e < rows * 8; e += 8) {
-      for (let c_2 = 0; c_2 < 8; c_2++) {
-        const z1 = mem[yAt + e + c_2]! + c1[c_2]!;
-        a1[e + c_2] = relu(z1);
-      }
-    }
+    GEMM.epilogue(yAt, rows, 8, bAt, 1);
+    a1.set(mem.subarray(yAt, yAt + rows * 8));
   }
   // h1 = maxPool2×2(a1)   (model.ts:13:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 12; oh_2++) {
-        const xh_2 = bi_2 * 4608 + oh_2 * 384;
-        for (let ow_2 = 0; ow_2 < 12; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 16;
-          const o_2 = bi_2 * 1152 + oh_2 * 96 + ow_2 * 8;
+    for (let bi = 0; bi < n; bi++) {
+      for (let oh = 0; oh < 12; oh++) {
+        const xh = bi * 4608 + oh * 384;
+        for (let ow = 0; ow < 12; ow++) {
+          const xw = xh + ow * 16;
+          const o = bi * 1152 + oh * 96 + ow * 8;
           let m0 = -Infinity,
             m1 = -Infinity,
             m2 = -Infinity,
@@ -196,110 +162,58 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
             m5 = -Infinity,
             m6 = -Infinity,
             m7 = -Infinity;
-          for (let kh_2 = 0; kh_2 < 2; kh_2++) {
+          for (let kh = 0; kh < 2; kh++) {
             for (let kw = 0; kw < 2; kw++) {
-              const xk_2 = xw_2 + kh_2 * 192 + kw * 8;
-              m0 = poolMax(m0, a1[xk_2]!);
-              m1 = poolMax(m1, a1[xk_2 + 1]!);
-              m2 = poolMax(m2, a1[xk_2 + 2]!);
-              m3 = poolMax(m3, a1[xk_2 + 3]!);
-              m4 = poolMax(m4, a1[xk_2 + 4]!);
-              m5 = poolMax(m5, a1[xk_2 + 5]!);
-              m6 = poolMax(m6, a1[xk_2 + 6]!);
-              m7 = poolMax(m7, a1[xk_2 + 7]!);
+              const xk = xw + kh * 192 + kw * 8;
+              m0 = poolMax(m0, a1[xk]!);
+              m1 = poolMax(m1, a1[xk + 1]!);
+              m2 = poolMax(m2, a1[xk + 2]!);
+              m3 = poolMax(m3, a1[xk + 3]!);
+              m4 = poolMax(m4, a1[xk + 4]!);
+              m5 = poolMax(m5, a1[xk + 5]!);
+              m6 = poolMax(m6, a1[xk + 6]!);
+              m7 = poolMax(m7, a1[xk + 7]!);
             }
           }
-          h1[o_2] = m0;
-          h1[o_2 + 1] = m1;
-          h1[o_2 + 2] = m2;
-          h1[o_2 + 3] = m3;
-          h1[o_2 + 4] = m4;
-          h1[o_2 + 5] = m5;
-          h1[o_2 + 6] = m6;
-          h1[o_2 + 7] = m7;
+          h1[o] = m0;
+          h1[o + 1] = m1;
+          h1[o + 2] = m2;
+          h1[o + 3] = m3;
+          h1[o + 4] = m4;
+          h1[o + 5] = m5;
+          h1[o + 6] = m6;
+          h1[o + 7] = m7;
         }
       }
     }
   }
   // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
-    // y = P · w on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field (im2col),
-    // w is [200, 16] as stored; then the epilogue as each element of y is stored
+    // y = relu(P · w + c2) on the runtime's WebAssembly: the SIMD product, where P [n·8·8, 5·5·8] holds each output pixel's receptive field
+    // (im2col), w is [200, 16] as stored; then the bias and ReLU in place (epilogue) and y copied out
     const rows_2 = n * 64;
     const wAt_2 = rows_2 * 200;
-    const yAt_2 = wAt_2 + 3200;
-    const mem_2 = GEMM.reserve(yAt_2 + rows_2 * 16);
-    for (let bi_3 = 0; bi_3 < n; bi_3++) {
-      for (let oh_3 = 0; oh_3 < 8; oh_3++) {
-        const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
-          const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
-          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-            const xk_3 = xw_3 + kh_3 * 96;
-            const pk_2 = o_3 + kh_3 * 40;
-            mem_2[pk_2] = h1[xk_3]!;
-            mem_2[pk_2 + 1] = h1[xk_3 + 1]!;
-            mem_2[pk_2 + 2] = h1[xk_3 + 2]!;
-            mem_2[pk_2 + 3] = h1[xk_3 + 3]!;
-            mem_2[pk_2 + 4] = h1[xk_3 + 4]!;
-            mem_2[pk_2 + 5] = h1[xk_3 + 5]!;
-            mem_2[pk_2 + 6] = h1[xk_3 + 6]!;
-            mem_2[pk_2 + 7] = h1[xk_3 + 7]!;
-            mem_2[pk_2 + 8] = h1[xk_3 + 8]!;
-            mem_2[pk_2 + 9] = h1[xk_3 + 9]!;
-            mem_2[pk_2 + 10] = h1[xk_3 + 10]!;
-            mem_2[pk_2 + 11] = h1[xk_3 + 11]!;
-            mem_2[pk_2 + 12] = h1[xk_3 + 12]!;
-            mem_2[pk_2 + 13] = h1[xk_3 + 13]!;
-            mem_2[pk_2 + 14] = h1[xk_3 + 14]!;
-            mem_2[pk_2 + 15] = h1[xk_3 + 15]!;
-            mem_2[pk_2 + 16] = h1[xk_3 + 16]!;
-            mem_2[pk_2 + 17] = h1[xk_3 + 17]!;
-            mem_2[pk_2 + 18] = h1[xk_3 + 18]!;
-            mem_2[pk_2 + 19] = h1[xk_3 + 19]!;
-            mem_2[pk_2 + 20] = h1[xk_3 + 20]!;
-            mem_2[pk_2 + 21] = h1[xk_3 + 21]!;
-            mem_2[pk_2 + 22] = h1[xk_3 + 22]!;
-            mem_2[pk_2 + 23] = h1[xk_3 + 23]!;
-            mem_2[pk_2 + 24] = h1[xk_3 + 24]!;
-            mem_2[pk_2 + 25] = h1[xk_3 + 25]!;
-            mem_2[pk_2 + 26] = h1[xk_3 + 26]!;
-            mem_2[pk_2 + 27] = h1[xk_3 + 27]!;
-            mem_2[pk_2 + 28] = h1[xk_3 + 28]!;
-            mem_2[pk_2 + 29] = h1[xk_3 + 29]!;
-            mem_2[pk_2 + 30] = h1[xk_3 + 30]!;
-            mem_2[pk_2 + 31] = h1[xk_3 + 31]!;
-            mem_2[pk_2 + 32] = h1[xk_3 + 32]!;
-            mem_2[pk_2 + 33] = h1[xk_3 + 33]!;
-            mem_2[pk_2 + 34] = h1[xk_3 + 34]!;
-            mem_2[pk_2 + 35] = h1[xk_3 + 35]!;
-            mem_2[pk_2 + 36] = h1[xk_3 + 36]!;
-            mem_2[pk_2 + 37] = h1[xk_3 + 37]!;
-            mem_2[pk_2 + 38] = h1[xk_3 + 38]!;
-            mem_2[pk_2 + 39] = h1[xk_3 + 39]!;
-          }
-        }
-      }
-    }
+    const bAt_2 = wAt_2 + 3200;
+    const yAt_2 = bAt_2 + 16;
+    const xAt_2 = yAt_2 + rows_2 * 16;
+    const mem_2 = GEMM.reserve(xAt_2 + n * 1152);
+    mem_2.set(h1.subarray(0, n * 1152), xAt_2);
+    GEMM.im2col(xAt_2, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
     mem_2.set(K2, wAt_2);
+    mem_2.set(c2, bAt_2);
     GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_2);
-    for (let e_2 = 0; e_2 < rows_2 * 16; e_2 += 16) {
-      for (let c_3 = 0; c_3 < 16; c_3++) {
-        const z2 = mem_2[yAt_2 + e_2 + c_3]! + c2[c_3]!;
-        a2[e_2 + c_3] = relu(z2);
-      }
-    }
+    GEMM.epilogue(yAt_2, rows_2, 16, bAt_2, 1);
+    a2.set(mem_2.subarray(yAt_2, yAt_2 + rows_2 * 16));
   }
   // h2 = maxPool2×2(a2)   (model.ts:17:14)
   {
     // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_4 = 0; bi_4 < n; bi_4++) {
-      for (let oh_4 = 0; oh_4 < 4; oh_4++) {
-        const xh_4 = bi_4 * 1024 + oh_4 * 256;
-        for (let ow_4 = 0; ow_4 < 4; ow_4++) {
-          const xw_4 = xh_4 + ow_4 * 32;
-          const o_4 = bi_4 * 256 + oh_4 * 64 + ow_4 * 16;
+    for (let bi_2 = 0; bi_2 < n; bi_2++) {
+      for (let oh_2 = 0; oh_2 < 4; oh_2++) {
+        const xh_2 = bi_2 * 1024 + oh_2 * 256;
+        for (let ow_2 = 0; ow_2 < 4; ow_2++) {
+          const xw_2 = xh_2 + ow_2 * 32;
+          const o_2 = bi_2 * 256 + oh_2 * 64 + ow_2 * 16;
           for (let c0 = 0; c0 < 16; c0 += 8) {
             let m0_2 = -Infinity,
               m1_2 = -Infinity,
@@ -309,27 +223,27 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
               m5_2 = -Infinity,
               m6_2 = -Infinity,
               m7_2 = -Infinity;
-            for (let kh_4 = 0; kh_4 < 2; kh_4++) {
+            for (let kh_2 = 0; kh_2 < 2; kh_2++) {
               for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_4 = xw_4 + kh_4 * 128 + kw_2 * 16 + c0;
-                m0_2 = poolMax(m0_2, a2[xk_4]!);
-                m1_2 = poolMax(m1_2, a2[xk_4 + 1]!);
-                m2_2 = poolMax(m2_2, a2[xk_4 + 2]!);
-                m3_2 = poolMax(m3_2, a2[xk_4 + 3]!);
-                m4_2 = poolMax(m4_2, a2[xk_4 + 4]!);
-                m5_2 = poolMax(m5_2, a2[xk_4 + 5]!);
-                m6_2 = poolMax(m6_2, a2[xk_4 + 6]!);
-                m7_2 = poolMax(m7_2, a2[xk_4 + 7]!);
+                const xk_2 = xw_2 + kh_2 * 128 + kw_2 * 16 + c0;
+                m0_2 = poolMax(m0_2, a2[xk_2]!);
+                m1_2 = poolMax(m1_2, a2[xk_2 + 1]!);
+                m2_2 = poolMax(m2_2, a2[xk_2 + 2]!);
+                m3_2 = poolMax(m3_2, a2[xk_2 + 3]!);
+                m4_2 = poolMax(m4_2, a2[xk_2 + 4]!);
+                m5_2 = poolMax(m5_2, a2[xk_2 + 5]!);
+                m6_2 = poolMax(m6_2, a2[xk_2 + 6]!);
+                m7_2 = poolMax(m7_2, a2[xk_2 + 7]!);
               }
             }
-            h2[o_4 + c0] = m0_2;
-            h2[o_4 + c0 + 1] = m1_2;
-            h2[o_4 + c0 + 2] = m2_2;
-            h2[o_4 + c0 + 3] = m3_2;
-            h2[o_4 + c0 + 4] = m4_2;
-            h2[o_4 + c0 + 5] = m5_2;
-            h2[o_4 + c0 + 6] = m6_2;
-            h2[o_4 + c0 + 7] = m7_2;
+            h2[o_2 + c0] = m0_2;
+            h2[o_2 + c0 + 1] = m1_2;
+            h2[o_2 + c0 + 2] = m2_2;
+            h2[o_2 + c0 + 3] = m3_2;
+            h2[o_2 + c0 + 4] = m4_2;
+            h2[o_2 + c0 + 5] = m5_2;
+            h2[o_2 + c0 + 6] = m6_2;
+            h2[o_2 + c0 + 7] = m7_2;
           }
         }
       }
@@ -337,14 +251,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   }
   // logits = h2·W + b   (model.ts:21:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then + b in place in its memory (epilogue), copied out
     const at = GEMM.product(n, 10, 256, h2, 256, 1, W, 10);
-    const mem_3 = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_3[at + i * 10 + j]! + b_2[j]!;
-      }
-    }
+    const bAt_3 = at + n * 10;
+    GEMM.reserve(bAt_3 + 10).set(b_2, bAt_3);
+    GEMM.epilogue(at, n, 10, bAt_3, 0);
+    logits.set(GEMM.mem.subarray(at, at + n * 10));
   }
   for (let i = 0; i < n; i++) {
     // softmax = softmax(logits)   (model.ts:22:84)
@@ -651,130 +563,30 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // dh1 = delta2 ⊛ᵀ K2   (conv2d', model.ts:17:33)
   {
     // ∂L/∂x = col2im(g · wᵀ): the runtime's WebAssembly SIMD product gives each output pixel's gradient of its receptive field
-    // (a row of [5·5·8]), which is added back into the places of x it was read from
+    // (a row of [5·5·8]), which col2im (on the runtime's WebAssembly too) adds back into the places of x it was read from
     const rows = n * 64;
     const wAt = rows * 16;
     const pAt = wAt + 3200;
-    const mem_3 = GEMM.reserve(pAt + rows * 200);
+    const dxAt = pAt + rows * 200;
+    const mem_3 = GEMM.reserve(dxAt + n * 1152);
     mem_3.set(delta2.subarray(0, rows * 16), 0);
     for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_3[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
     GEMM.productAt(rows, 200, 16, 0, 16, 1, wAt, 200, pAt);
-    dh1.fill(0);
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 8; oh_2++) {
-        const xh_2 = bi_2 * 1152 + oh_2 * 96;
-        for (let ow_2 = 0; ow_2 < 8; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 8;
-          const o_2 = bi_2 * 12800 + oh_2 * 1600 + ow_2 * 200;
-          for (let kh_2 = 0; kh_2 < 5; kh_2++) {
-            const xk_2 = xw_2 + kh_2 * 96;
-            const pk = o_2 + kh_2 * 40 + pAt;
-            dh1[xk_2]! += mem_3[pk]!;
-            dh1[xk_2 + 1]! += mem_3[pk + 1]!;
-            dh1[xk_2 + 2]! += mem_3[pk + 2]!;
-            dh1[xk_2 + 3]! += mem_3[pk + 3]!;
-            dh1[xk_2 + 4]! += mem_3[pk + 4]!;
-            dh1[xk_2 + 5]! += mem_3[pk + 5]!;
-            dh1[xk_2 + 6]! += mem_3[pk + 6]!;
-            dh1[xk_2 + 7]! += mem_3[pk + 7]!;
-            dh1[xk_2 + 8]! += mem_3[pk + 8]!;
-            dh1[xk_2 + 9]! += mem_3[pk + 9]!;
-            dh1[xk_2 + 10]! += mem_3[pk + 10]!;
-            dh1[xk_2 + 11]! += mem_3[pk + 11]!;
-            dh1[xk_2 + 12]! += mem_3[pk + 12]!;
-            dh1[xk_2 + 13]! += mem_3[pk + 13]!;
-            dh1[xk_2 + 14]! += mem_3[pk + 14]!;
-            dh1[xk_2 + 15]! += mem_3[pk + 15]!;
-            dh1[xk_2 + 16]! += mem_3[pk + 16]!;
-            dh1[xk_2 + 17]! += mem_3[pk + 17]!;
-            dh1[xk_2 + 18]! += mem_3[pk + 18]!;
-            dh1[xk_2 + 19]! += mem_3[pk + 19]!;
-            dh1[xk_2 + 20]! += mem_3[pk + 20]!;
-            dh1[xk_2 + 21]! += mem_3[pk + 21]!;
-            dh1[xk_2 + 22]! += mem_3[pk + 22]!;
-            dh1[xk_2 + 23]! += mem_3[pk + 23]!;
-            dh1[xk_2 + 24]! += mem_3[pk + 24]!;
-            dh1[xk_2 + 25]! += mem_3[pk + 25]!;
-            dh1[xk_2 + 26]! += mem_3[pk + 26]!;
-            dh1[xk_2 + 27]! += mem_3[pk + 27]!;
-            dh1[xk_2 + 28]! += mem_3[pk + 28]!;
-            dh1[xk_2 + 29]! += mem_3[pk + 29]!;
-            dh1[xk_2 + 30]! += mem_3[pk + 30]!;
-            dh1[xk_2 + 31]! += mem_3[pk + 31]!;
-            dh1[xk_2 + 32]! += mem_3[pk + 32]!;
-            dh1[xk_2 + 33]! += mem_3[pk + 33]!;
-            dh1[xk_2 + 34]! += mem_3[pk + 34]!;
-            dh1[xk_2 + 35]! += mem_3[pk + 35]!;
-            dh1[xk_2 + 36]! += mem_3[pk + 36]!;
-            dh1[xk_2 + 37]! += mem_3[pk + 37]!;
-            dh1[xk_2 + 38]! += mem_3[pk + 38]!;
-            dh1[xk_2 + 39]! += mem_3[pk + 39]!;
-          }
-        }
-      }
-    }
+    mem_3.fill(0, dxAt, dxAt + n * 1152);
+    GEMM.col2im(dxAt, pAt, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    dh1.set(mem_3.subarray(dxAt, dxAt + n * 1152));
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
     // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
-    // (im2col), the sums run over the batch and the output pixels in order; the [16, 200] result is stored transposed
+    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [16, 200] result is stored transposed
     const rows_2 = n * 64;
     const gAt = rows_2 * 200;
     const cAt = gAt + rows_2 * 16;
-    const mem_4 = GEMM.reserve(cAt + 3200);
-    for (let bi_3 = 0; bi_3 < n; bi_3++) {
-      for (let oh_3 = 0; oh_3 < 8; oh_3++) {
-        const xh_3 = bi_3 * 1152 + oh_3 * 96;
-        for (let ow_3 = 0; ow_3 < 8; ow_3++) {
-          const xw_3 = xh_3 + ow_3 * 8;
-          const o_3 = bi_3 * 12800 + oh_3 * 1600 + ow_3 * 200;
-          for (let kh_3 = 0; kh_3 < 5; kh_3++) {
-            const xk_3 = xw_3 + kh_3 * 96;
-            const pk_2 = o_3 + kh_3 * 40;
-            mem_4[pk_2] = h1[xk_3]!;
-            mem_4[pk_2 + 1] = h1[xk_3 + 1]!;
-            mem_4[pk_2 + 2] = h1[xk_3 + 2]!;
-            mem_4[pk_2 + 3] = h1[xk_3 + 3]!;
-            mem_4[pk_2 + 4] = h1[xk_3 + 4]!;
-            mem_4[pk_2 + 5] = h1[xk_3 + 5]!;
-            mem_4[pk_2 + 6] = h1[xk_3 + 6]!;
-            mem_4[pk_2 + 7] = h1[xk_3 + 7]!;
-            mem_4[pk_2 + 8] = h1[xk_3 + 8]!;
-            mem_4[pk_2 + 9] = h1[xk_3 + 9]!;
-            mem_4[pk_2 + 10] = h1[xk_3 + 10]!;
-            mem_4[pk_2 + 11] = h1[xk_3 + 11]!;
-            mem_4[pk_2 + 12] = h1[xk_3 + 12]!;
-            mem_4[pk_2 + 13] = h1[xk_3 + 13]!;
-            mem_4[pk_2 + 14] = h1[xk_3 + 14]!;
-            mem_4[pk_2 + 15] = h1[xk_3 + 15]!;
-            mem_4[pk_2 + 16] = h1[xk_3 + 16]!;
-            mem_4[pk_2 + 17] = h1[xk_3 + 17]!;
-            mem_4[pk_2 + 18] = h1[xk_3 + 18]!;
-            mem_4[pk_2 + 19] = h1[xk_3 + 19]!;
-            mem_4[pk_2 + 20] = h1[xk_3 + 20]!;
-            mem_4[pk_2 + 21] = h1[xk_3 + 21]!;
-            mem_4[pk_2 + 22] = h1[xk_3 + 22]!;
-            mem_4[pk_2 + 23] = h1[xk_3 + 23]!;
-            mem_4[pk_2 + 24] = h1[xk_3 + 24]!;
-            mem_4[pk_2 + 25] = h1[xk_3 + 25]!;
-            mem_4[pk_2 + 26] = h1[xk_3 + 26]!;
-            mem_4[pk_2 + 27] = h1[xk_3 + 27]!;
-            mem_4[pk_2 + 28] = h1[xk_3 + 28]!;
-            mem_4[pk_2 + 29] = h1[xk_3 + 29]!;
-            mem_4[pk_2 + 30] = h1[xk_3 + 30]!;
-            mem_4[pk_2 + 31] = h1[xk_3 + 31]!;
-            mem_4[pk_2 + 32] = h1[xk_3 + 32]!;
-            mem_4[pk_2 + 33] = h1[xk_3 + 33]!;
-            mem_4[pk_2 + 34] = h1[xk_3 + 34]!;
-            mem_4[pk_2 + 35] = h1[xk_3 + 35]!;
-            mem_4[pk_2 + 36] = h1[xk_3 + 36]!;
-            mem_4[pk_2 + 37] = h1[xk_3 + 37]!;
-            mem_4[pk_2 + 38] = h1[xk_3 + 38]!;
-            mem_4[pk_2 + 39] = h1[xk_3 + 39]!;
-          }
-        }
-      }
-    }
+    const xAt = cAt + 3200;
+    const mem_4 = GEMM.reserve(xAt + n * 1152);
+    mem_4.set(h1.subarray(0, n * 1152), xAt);
+    GEMM.im2col(xAt, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
     mem_4.set(delta2.subarray(0, rows_2 * 16), gAt);
     GEMM.productAt(16, 200, rows_2, gAt, 1, 16, 0, 200, cAt);
     for (let t_2 = 0; t_2 < 200; t_2++)
@@ -784,13 +596,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
     maxPool2dBackward_2.fill(0);
-    for (let bi_4 = 0; bi_4 < n; bi_4++) {
-      for (let oh_4 = 0; oh_4 < 12; oh_4++) {
-        const xh_4 = bi_4 * 4608 + oh_4 * 384;
-        for (let ow_4 = 0; ow_4 < 12; ow_4++) {
-          const xw_4 = xh_4 + ow_4 * 16;
-          const o_4 = bi_4 * 1152 + oh_4 * 96 + ow_4 * 8;
-          const first_2 = xw_4;
+    for (let bi_2 = 0; bi_2 < n; bi_2++) {
+      for (let oh_2 = 0; oh_2 < 12; oh_2++) {
+        const xh_2 = bi_2 * 4608 + oh_2 * 384;
+        for (let ow_2 = 0; ow_2 < 12; ow_2++) {
+          const xw_2 = xh_2 + ow_2 * 16;
+          const o_2 = bi_2 * 1152 + oh_2 * 96 + ow_2 * 8;
+          const first_2 = xw_2;
           let m0_2 = a1[first_2]!,
             at0_2 = first_2;
           let m1_2 = a1[first_2 + 1]!,
@@ -807,43 +619,43 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
             at6_2 = first_2 + 6;
           let m7_2 = a1[first_2 + 7]!,
             at7_2 = first_2 + 7;
-          for (let kh_4 = 0; kh_4 < 2; kh_4++) {
+          for (let kh_2 = 0; kh_2 < 2; kh_2++) {
             for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-              const xk_4 = xw_4 + kh_4 * 192 + kw_2 * 8;
-              const v0_2 = a1[xk_4]!;
-              at0_2 += (+(v0_2 > m0_2) | +(v0_2 !== v0_2)) * (xk_4 - at0_2);
+              const xk_2 = xw_2 + kh_2 * 192 + kw_2 * 8;
+              const v0_2 = a1[xk_2]!;
+              at0_2 += (+(v0_2 > m0_2) | +(v0_2 !== v0_2)) * (xk_2 - at0_2);
               m0_2 = poolMax(m0_2, v0_2);
-              const v1_2 = a1[xk_4 + 1]!;
-              at1_2 += (+(v1_2 > m1_2) | +(v1_2 !== v1_2)) * (xk_4 + 1 - at1_2);
+              const v1_2 = a1[xk_2 + 1]!;
+              at1_2 += (+(v1_2 > m1_2) | +(v1_2 !== v1_2)) * (xk_2 + 1 - at1_2);
               m1_2 = poolMax(m1_2, v1_2);
-              const v2_2 = a1[xk_4 + 2]!;
-              at2_2 += (+(v2_2 > m2_2) | +(v2_2 !== v2_2)) * (xk_4 + 2 - at2_2);
+              const v2_2 = a1[xk_2 + 2]!;
+              at2_2 += (+(v2_2 > m2_2) | +(v2_2 !== v2_2)) * (xk_2 + 2 - at2_2);
               m2_2 = poolMax(m2_2, v2_2);
-              const v3_2 = a1[xk_4 + 3]!;
-              at3_2 += (+(v3_2 > m3_2) | +(v3_2 !== v3_2)) * (xk_4 + 3 - at3_2);
+              const v3_2 = a1[xk_2 + 3]!;
+              at3_2 += (+(v3_2 > m3_2) | +(v3_2 !== v3_2)) * (xk_2 + 3 - at3_2);
               m3_2 = poolMax(m3_2, v3_2);
-              const v4_2 = a1[xk_4 + 4]!;
-              at4_2 += (+(v4_2 > m4_2) | +(v4_2 !== v4_2)) * (xk_4 + 4 - at4_2);
+              const v4_2 = a1[xk_2 + 4]!;
+              at4_2 += (+(v4_2 > m4_2) | +(v4_2 !== v4_2)) * (xk_2 + 4 - at4_2);
               m4_2 = poolMax(m4_2, v4_2);
-              const v5_2 = a1[xk_4 + 5]!;
-              at5_2 += (+(v5_2 > m5_2) | +(v5_2 !== v5_2)) * (xk_4 + 5 - at5_2);
+              const v5_2 = a1[xk_2 + 5]!;
+              at5_2 += (+(v5_2 > m5_2) | +(v5_2 !== v5_2)) * (xk_2 + 5 - at5_2);
               m5_2 = poolMax(m5_2, v5_2);
-              const v6_2 = a1[xk_4 + 6]!;
-              at6_2 += (+(v6_2 > m6_2) | +(v6_2 !== v6_2)) * (xk_4 + 6 - at6_2);
+              const v6_2 = a1[xk_2 + 6]!;
+              at6_2 += (+(v6_2 > m6_2) | +(v6_2 !== v6_2)) * (xk_2 + 6 - at6_2);
               m6_2 = poolMax(m6_2, v6_2);
-              const v7_2 = a1[xk_4 + 7]!;
-              at7_2 += (+(v7_2 > m7_2) | +(v7_2 !== v7_2)) * (xk_4 + 7 - at7_2);
+              const v7_2 = a1[xk_2 + 7]!;
+              at7_2 += (+(v7_2 > m7_2) | +(v7_2 !== v7_2)) * (xk_2 + 7 - at7_2);
               m7_2 = poolMax(m7_2, v7_2);
             }
           }
-          maxPool2dBackward_2[at0_2]! += dh1[o_4]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_4 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_4 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_4 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_4 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_4 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_4 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_4 + 7]!;
+          maxPool2dBackward_2[at0_2]! += dh1[o_2]!;
+          maxPool2dBackward_2[at1_2]! += dh1[o_2 + 1]!;
+          maxPool2dBackward_2[at2_2]! += dh1[o_2 + 2]!;
+          maxPool2dBackward_2[at3_2]! += dh1[o_2 + 3]!;
+          maxPool2dBackward_2[at4_2]! += dh1[o_2 + 4]!;
+          maxPool2dBackward_2[at5_2]! += dh1[o_2 + 5]!;
+          maxPool2dBackward_2[at6_2]! += dh1[o_2 + 6]!;
+          maxPool2dBackward_2[at7_2]! += dh1[o_2 + 7]!;
         }
       }
     }
@@ -914,45 +726,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // dK1 = xᵀ ⊛ delta1   (conv2d', model.ts:13:33)
   {
     // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
-    // (im2col), the sums run over the batch and the output pixels in order; the [8, 25] result is stored transposed
+    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [8, 25] result is stored transposed
     const rows_3 = n * 576;
     const gAt_2 = rows_3 * 25;
     const cAt_2 = gAt_2 + rows_3 * 8;
-    const mem_5 = GEMM.reserve(cAt_2 + 200);
-    for (let bi_5 = 0; bi_5 < n; bi_5++) {
-      for (let oh_5 = 0; oh_5 < 24; oh_5++) {
-        const xh_5 = bi_5 * 784 + oh_5 * 28;
-        for (let ow_5 = 0; ow_5 < 24; ow_5++) {
-          const xw_5 = xh_5 + ow_5;
-          const o_5 = bi_5 * 14400 + oh_5 * 600 + ow_5 * 25;
-          mem_5[o_5] = x[xw_5]!;
-          mem_5[o_5 + 1] = x[xw_5 + 1]!;
-          mem_5[o_5 + 2] = x[xw_5 + 2]!;
-          mem_5[o_5 + 3] = x[xw_5 + 3]!;
-          mem_5[o_5 + 4] = x[xw_5 + 4]!;
-          mem_5[o_5 + 5] = x[xw_5 + 28]!;
-          mem_5[o_5 + 6] = x[xw_5 + 29]!;
-          mem_5[o_5 + 7] = x[xw_5 + 30]!;
-          mem_5[o_5 + 8] = x[xw_5 + 31]!;
-          mem_5[o_5 + 9] = x[xw_5 + 32]!;
-          mem_5[o_5 + 10] = x[xw_5 + 56]!;
-          mem_5[o_5 + 11] = x[xw_5 + 57]!;
-          mem_5[o_5 + 12] = x[xw_5 + 58]!;
-          mem_5[o_5 + 13] = x[xw_5 + 59]!;
-          mem_5[o_5 + 14] = x[xw_5 + 60]!;
-          mem_5[o_5 + 15] = x[xw_5 + 84]!;
-          mem_5[o_5 + 16] = x[xw_5 + 85]!;
-          mem_5[o_5 + 17] = x[xw_5 + 86]!;
-          mem_5[o_5 + 18] = x[xw_5 + 87]!;
-          mem_5[o_5 + 19] = x[xw_5 + 88]!;
-          mem_5[o_5 + 20] = x[xw_5 + 112]!;
-          mem_5[o_5 + 21] = x[xw_5 + 113]!;
-          mem_5[o_5 + 22] = x[xw_5 + 114]!;
-          mem_5[o_5 + 23] = x[xw_5 + 115]!;
-          mem_5[o_5 + 24] = x[xw_5 + 116]!;
-        }
-      }
-    }
+    const xAt_2 = cAt_2 + 200;
+    const mem_5 = GEMM.reserve(xAt_2 + n * 784);
+    mem_5.set(x.subarray(0, n * 784), xAt_2);
+    GEMM.im2col(xAt_2, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
     mem_5.set(delta1.subarray(0, rows_3 * 8), gAt_2);
     GEMM.productAt(8, 25, rows_3, gAt_2, 1, 8, 0, 25, cAt_2);
     for (let t_3 = 0; t_3 < 25; t_3++)

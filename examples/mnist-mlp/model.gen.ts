@@ -5,7 +5,6 @@
 import {
   bindModule,
   createGemm,
-  relu,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -92,26 +91,21 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
 
   // h1 = relu(x·W1 + b1)   (model.ts:12:14)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then + b1 and relu in place in its memory (epilogue), copied out
     const at = GEMM.product(n, 128, 784, x, 784, 1, W1, 128);
-    const mem = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 128; j++) {
-        const z1 = mem[at + i * 128 + j]! + b1[j]!;
-        h1[i * 128 + j] = relu(z1);
-      }
-    }
+    const bAt = at + n * 128;
+    GEMM.reserve(bAt + 128).set(b1, bAt);
+    GEMM.epilogue(at, n, 128, bAt, 1);
+    h1.set(GEMM.mem.subarray(at, at + n * 128));
   }
   // logits = h1·W2 + b2   (model.ts:13:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then + b2 in place in its memory (epilogue), copied out
     const at_2 = GEMM.product(n, 10, 128, h1, 128, 1, W2, 10);
-    const mem_2 = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 10; j++) {
-        logits[i * 10 + j] = mem_2[at_2 + i * 10 + j]! + b2[j]!;
-      }
-    }
+    const bAt_2 = at_2 + n * 10;
+    GEMM.reserve(bAt_2 + 10).set(b2, bAt_2);
+    GEMM.epilogue(at_2, n, 10, bAt_2, 0);
+    logits.set(GEMM.mem.subarray(at_2, at_2 + n * 10));
   }
   for (let i = 0; i < n; i++) {
     // softmax = softmax(logits)   (model.ts:14:84)

@@ -179,14 +179,12 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
 
   // gates_x = bits·lstm.Wih + lstm.bih   (model.ts:18:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then + lstm.bih in place in its memory (epilogue), copied out
     const at = GEMM.product(n * 9, 64, 2, bits, 2, 1, lstm_Wih, 64);
-    const mem = GEMM.mem;
-    for (let i = 0; i < n * 9; i++) {
-      for (let j = 0; j < 64; j++) {
-        gates_x[i * 64 + j] = mem[at + i * 64 + j]! + lstm_bih[j]!;
-      }
-    }
+    const bAt = at + n * 9 * 64;
+    GEMM.reserve(bAt + 64).set(lstm_bih, bAt);
+    GEMM.epilogue(at, n * 9, 64, bAt, 0);
+    gates_x.set(GEMM.mem.subarray(at, at + n * 9 * 64));
   }
   for (let i = 0; i < n; i++) {
     // v1 = 0   (model.ts:21:22)
