@@ -6,7 +6,7 @@
 // at column (kh·KW + kw)·C + ci, 0 where the tap falls in the padding) and w read as [KH·KW·C, CO]:
 //   conv2d               y  = P · w            (im2col, then one product)
 //   conv2dBackwardInput  ∂x = col2im(g · wᵀ)   (each pixel's row of field gradients added back into x)
-//   conv2dBackwardFilter ∂w = (gᵀ · P)ᵀ        (CO rows of A; P's long rows stream as B's vectors)
+//   conv2dBackwardFilter ∂w = Pᵀ · g            (P read transposed; g's rows of CO as B's vectors)
 // The scalar loop nests (./conv.ts) ran W5 (examples/mnist-cnn) at a fraction of what the SIMD kernel does on
 // the same multiply-adds (bench/RESULTS.md, W5 notes). x is copied into the engine's memory and P made
 // there by the runtime's im2col (and ∂x gathered from it by col2im), WebAssembly functions in the same
@@ -124,16 +124,16 @@ export function simdBackwardFilter(ctx: KernelContext, engine: string, a: Attrs)
   const geo = geometry(H, W, C, KH!, KW!, CO!, a);
   const X = flat(xr), G = flat(gr), DW = ctx.output.array, K = KH! * KW! * C;
   const nm = namer(ctx);
-  const gAt = nm("gAt"), cAt = nm("cAt"), xAt = nm("xAt"), t = nm("t"), c = nm("c");
+  const gAt = nm("gAt"), cAt = nm("cAt"), xAt = nm("xAt");
   const { rows, mem, lines } = simdPrologue(nm, engine, N, geo, [[gAt, times(nm("rows"), K)], [cAt, `${gAt} + ${times(nm("rows"), CO!)}`], [xAt, `${cAt} + ${K * CO!}`]], `${xAt} + ${imageSize(geo, N)}`);
   return [
-    `// ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·${geo.rows.out}·${geo.cols.out}, ${KH}·${KW}·${C}] holds each output pixel's receptive field`,
-    `// (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [${CO}, ${K}] result is stored transposed`,
+    `// ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·${geo.rows.out}·${geo.cols.out}, ${KH}·${KW}·${C}] holds each output pixel's receptive field`,
+    `// (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [${K}, ${CO}] result is w's layout`,
     ...lines,
     imageInto(mem, X, geo, N, xAt),
     `${engine}.im2col(${patchArgs(geo, N, xAt, 0)});`,
     `${mem}.set(${G}.subarray(0, ${times(rows, CO!)}), ${gAt});`,
-    `${engine}.productAt(${CO}, ${K}, ${rows}, ${gAt}, 1, ${CO}, 0, ${K}, ${cAt});`,
-    `for (let ${t} = 0; ${t} < ${K}; ${t}++) for (let ${c} = 0; ${c} < ${CO}; ${c}++) ${DW}[${t} * ${CO} + ${c}] = ${element(mem, `${cAt} + ${c} * ${K} + ${t}`)};`,
+    `${engine}.productAt(${K}, ${CO}, ${rows}, 0, 1, ${K}, ${gAt}, ${CO}, ${cAt});`,
+    `${DW}.set(${mem}.subarray(${cAt}, ${cAt} + ${K * CO!}));`,
   ];
 }

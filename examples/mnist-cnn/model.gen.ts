@@ -578,8 +578,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
-    // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
-    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [16, 200] result is stored transposed
+    // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
+    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [200, 16] result is w's layout
     const rows_2 = n * 64;
     const gAt = rows_2 * 200;
     const cAt = gAt + rows_2 * 16;
@@ -588,9 +588,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     mem_4.set(h1.subarray(0, n * 1152), xAt);
     GEMM.im2col(xAt, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
     mem_4.set(delta2.subarray(0, rows_2 * 16), gAt);
-    GEMM.productAt(16, 200, rows_2, gAt, 1, 16, 0, 200, cAt);
-    for (let t_2 = 0; t_2 < 200; t_2++)
-      for (let c_3 = 0; c_3 < 16; c_3++) dK2[t_2 * 16 + c_3] = mem_4[cAt + c_3 * 200 + t_2]!;
+    GEMM.productAt(200, 16, rows_2, 0, 1, 200, gAt, 16, cAt);
+    dK2.set(mem_4.subarray(cAt, cAt + 3200));
   }
   // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
@@ -725,8 +724,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dK1 = xᵀ ⊛ delta1   (conv2d', model.ts:13:33)
   {
-    // ∂L/∂w = (gᵀ · P)ᵀ on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
-    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [8, 25] result is stored transposed
+    // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
+    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [25, 8] result is w's layout
     const rows_3 = n * 576;
     const gAt_2 = rows_3 * 25;
     const cAt_2 = gAt_2 + rows_3 * 8;
@@ -735,9 +734,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     mem_5.set(x.subarray(0, n * 784), xAt_2);
     GEMM.im2col(xAt_2, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
     mem_5.set(delta1.subarray(0, rows_3 * 8), gAt_2);
-    GEMM.productAt(8, 25, rows_3, gAt_2, 1, 8, 0, 25, cAt_2);
-    for (let t_3 = 0; t_3 < 25; t_3++)
-      for (let c_4 = 0; c_4 < 8; c_4++) dK1[t_3 * 8 + c_4] = mem_5[cAt_2 + c_4 * 25 + t_3]!;
+    GEMM.productAt(25, 8, rows_3, 0, 1, 25, gAt_2, 8, cAt_2);
+    dK1.set(mem_5.subarray(cAt_2, cAt_2 + 200));
   }
   return loss;
 }
