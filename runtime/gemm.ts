@@ -1,5 +1,7 @@
 // Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers
-// (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts). V8 runs the module's
+// (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts); beside the product, in
+// the same module and memory, what those kernels do around it: im2col and col2im, a bias + ReLU
+// epilogue, and max pooling with its gradient (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js). V8 runs the module's
 // f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
 // four lanes per operation, eight vector accumulators per block, B packed into L1-sized panels
 // (scripts/gemm-wat.js).
@@ -54,7 +56,18 @@ export interface Gemm {
    * makes −0 +0, as runtime/branchless.ts's relu (scripts/epilogue-wat.js).
    */
   epilogue(y: number, rows: number, cols: number, b: number, relu: number): void;
+  /**
+   * Max pooling of the NHWC image x into y, both in `mem` (scripts/pool-wat.js): y[b, i, j, c] = the
+   * maximum of the window's positions inside x, NaN winning and the first maximum kept on ties, as
+   * runtime/branchless.ts's poolMax.
+   */
+  maxPool(x: number, y: number, ...geometry: PoolGeometry): void;
+  /** dx[…] += g[b, i, j, c] at each window's first argmax of x in channel c, output pixel after output pixel (dx zeroed by the caller). */
+  maxPoolBackward(x: number, g: number, dx: number, ...geometry: PoolGeometry): void;
 }
+
+/** n, H, W, C, KH, KW, OH, OW, sh, sw, ph, pw: the batch, x's size, the window's, the output's, strides and padding (top/bottom, left/right). */
+export type PoolGeometry = [n: number, H: number, W: number, C: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, ph: number, pw: number];
 
 /** x, p, n, H, W, C, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl: offsets in `mem`, sizes, strides, dilations, top and left padding. */
 export type Patches = [x: number, p: number, n: number, H: number, W: number, C: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number];
@@ -131,6 +144,8 @@ export function createGemm(): Gemm {
     im2col: exports["im2col"] as PatchesExport,
     col2im: exports["col2im"] as PatchesExport,
     epilogue: exports["epilogue"] as Gemm["epilogue"],
+    maxPool: exports["maxPool"] as Gemm["maxPool"],
+    maxPoolBackward: exports["maxPoolBackward"] as Gemm["maxPoolBackward"],
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
       const b = A.length, c = b + B.length;
       const mem = engine.reserve(c + M * N);

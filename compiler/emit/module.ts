@@ -145,7 +145,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
   // float32 product runs in the runtime's WebAssembly epilogue instead (compiler/ops/simdEpilogue.ts).
   const called = runtimeMathOf([g, inference]).filter((f) => [fwd, train, evaluation].some((p) => p.lines.some((l) => readsName(l, f))));
   const math = [...called, ...rowCalls].sort().map((f) => `, ${f}`).join("");
-  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => l.includes(`${SIMD_GEMM}.product(`) || l.includes(`${SIMD_GEMM}.productAt(`)));
+  const simd = [fwd, train, evaluation].some((p) => p.lines.some((l) => readsName(l, SIMD_GEMM)));
   const trainable = g.params.filter((p) => p.attrs.trainable !== false);
   if (g.grads.length !== trainable.length || g.grads.some(([name], k) => name !== trainable[k]!.attrs.name)) {
     throw new Error("internal: the gradients are not the trainable parameters in their order (the runtime's update pairs them by position)");
@@ -243,7 +243,7 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     ...(rows.independent ? [] : [`rowMixing: ${J(rows.why)},`]),
     "} as const;",
     ...(constants.length ? ["", ...constants] : []),
-    ...(simd ? ["", "/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
+    ...(simd ? ["", "/** The runtime's WebAssembly SIMD engine (matrix products; im2col, epilogues and max pooling beside them), which the float32 kernels below call. */", `const ${SIMD_GEMM} = createGemm();`] : []),
     "",
     ...workspace("ForwardWorkspace", fwd),
     "",

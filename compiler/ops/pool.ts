@@ -16,7 +16,7 @@ import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { axis, type ConvGeometry } from "./convGeometry.js";
-import { addOffset, flat, lin, namer, plus, range, type Namer } from "./kernelLoops.js";
+import { addOffset, flat, lin, namer, plus, range, times, type Namer } from "./kernelLoops.js";
 import { defineOp, element, type TensorRef } from "./op.js";
 import { channelBlocks, overPixels } from "./windowLoops.js";
 
@@ -149,6 +149,27 @@ function argmaxLines(nm: Namer, g: ConvGeometry, X: string, xw: string, c0: stri
 
 const dimsOf = (t: TensorRef) => t.dims as readonly (number | "n")[];
 
+// ── float32 modules: on the runtime's WebAssembly (scripts/pool-wat.js) ──────────────────────────
+// Max pooling and its gradient there (x copied into the engine's memory, the result copied out) run
+// four channels a vector with the same comparisons as poolMax: the JavaScript loop nests, a comparison
+// and a table lookup per element, were a fifth of the MNIST CNN's step once its convolutions ran there.
+
+/** `count` elements a batch row, times the batch. */
+const size = (N: number | "n", count: number): string | number => (typeof N === "number" ? N * count : times("n", count));
+
+/** Consecutive regions of the engine's memory for the given sizes: their offsets' locals (the first at 0) and the memory. */
+function simdImages(nm: Namer, engine: string, regions: readonly [string, string | number][]): { lines: string[]; at: string[]; mem: string } {
+  const mem = nm("mem");
+  const at = regions.map(([name]) => nm(`${name}At`));
+  const lines = at.map((name, k) => `const ${name} = ${k === 0 ? 0 : `${at[k - 1]} + ${regions[k - 1]![1]}`};`);
+  return { lines: [...lines, `const ${mem} = ${engine}.reserve(${at[at.length - 1]} + ${regions[regions.length - 1]![1]});`], at, mem };
+}
+
+/** The geometry arguments of the runtime's maxPool/maxPoolBackward (runtime/gemm.ts `PoolGeometry`). */
+function poolArgs(g: ConvGeometry, N: number | "n"): string {
+  return [N, g.rows.size, g.cols.size, g.C, g.rows.k, g.cols.k, g.rows.out, g.cols.out, g.rows.s, g.cols.s, g.rows.p0, g.cols.p0].join(", ");
+}
+
 // ── the ops ───────────────────────────────────────────────────────────────────────────────────────
 
 export const maxPool2dOp = defineOp({
@@ -171,6 +192,16 @@ export const maxPool2dOp = defineOp({
     const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
     const g = geometry(H, W, C, a);
     const X = flat(xr), Y = ctx.output.array;
+    if (ctx.simdGemm) {
+      const { lines, at, mem } = simdImages(nm, ctx.simdGemm, [["x", size(N, H * W * C)], ["y", size(N, g.rows.out * g.cols.out * C)]]);
+      return [
+        "// y[b, i, j, :] = max over the window's positions inside x, on the runtime's WebAssembly (four channels a vector); NaN wins, as in PyTorch",
+        ...lines,
+        `${mem}.set(${X}.subarray(0, ${size(N, H * W * C)}), ${at[0]});`,
+        `${ctx.simdGemm}.maxPool(${at[0]}, ${at[1]}, ${poolArgs(g, N)});`,
+        `${Y}.set(${mem}.subarray(${at[1]}, ${at[1]} + ${size(N, g.rows.out * g.cols.out * C)}));`,
+      ];
+    }
     return [
       "// y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch",
       ...overPixels(nm, g, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
@@ -213,6 +244,19 @@ export const maxPool2dBackwardOp = defineOp({
     const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
     const geo = geometry(H, W, C, a);
     const X = flat(xr), G = flat(gr), DX = ctx.output.array;
+    if (ctx.simdGemm) {
+      const xSize = size(N, H * W * C), ySize = size(N, geo.rows.out * geo.cols.out * C);
+      const { lines, at, mem } = simdImages(nm, ctx.simdGemm, [["x", xSize], ["g", ySize], ["dx", xSize]]);
+      return [
+        "// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly",
+        ...lines,
+        `${mem}.set(${X}.subarray(0, ${xSize}), ${at[0]});`,
+        `${mem}.set(${G}.subarray(0, ${ySize}), ${at[1]});`,
+        `${mem}.fill(0, ${at[2]}, ${at[2]} + ${xSize});`,
+        `${ctx.simdGemm}.maxPoolBackward(${at[0]}, ${at[1]}, ${at[2]}, ${poolArgs(geo, N)});`,
+        `${DX}.set(${mem}.subarray(${at[2]}, ${at[2]} + ${xSize}));`,
+      ];
+    }
     return [
       "// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c",
       `${DX}.fill(0);`,

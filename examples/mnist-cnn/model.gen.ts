@@ -5,7 +5,6 @@
 import {
   bindModule,
   createGemm,
-  poolMax,
   toArray,
   type ModulePasses,
   type ModuleTrainer,
@@ -49,7 +48,7 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
+/** The runtime's WebAssembly SIMD engine (matrix products; im2col, epilogues and max pooling beside them), which the float32 kernels below call. */
 const GEMM = createGemm();
 
 export interface ForwardWorkspace {
@@ -147,45 +146,13 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   }
   // h1 = maxPool2×2(a1)   (model.ts:13:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi = 0; bi < n; bi++) {
-      for (let oh = 0; oh < 12; oh++) {
-        const xh = bi * 4608 + oh * 384;
-        for (let ow = 0; ow < 12; ow++) {
-          const xw = xh + ow * 16;
-          const o = bi * 1152 + oh * 96 + ow * 8;
-          let m0 = -Infinity,
-            m1 = -Infinity,
-            m2 = -Infinity,
-            m3 = -Infinity,
-            m4 = -Infinity,
-            m5 = -Infinity,
-            m6 = -Infinity,
-            m7 = -Infinity;
-          for (let kh = 0; kh < 2; kh++) {
-            for (let kw = 0; kw < 2; kw++) {
-              const xk = xw + kh * 192 + kw * 8;
-              m0 = poolMax(m0, a1[xk]!);
-              m1 = poolMax(m1, a1[xk + 1]!);
-              m2 = poolMax(m2, a1[xk + 2]!);
-              m3 = poolMax(m3, a1[xk + 3]!);
-              m4 = poolMax(m4, a1[xk + 4]!);
-              m5 = poolMax(m5, a1[xk + 5]!);
-              m6 = poolMax(m6, a1[xk + 6]!);
-              m7 = poolMax(m7, a1[xk + 7]!);
-            }
-          }
-          h1[o] = m0;
-          h1[o + 1] = m1;
-          h1[o + 2] = m2;
-          h1[o + 3] = m3;
-          h1[o + 4] = m4;
-          h1[o + 5] = m5;
-          h1[o + 6] = m6;
-          h1[o + 7] = m7;
-        }
-      }
-    }
+    // y[b, i, j, :] = max over the window's positions inside x, on the runtime's WebAssembly (four channels a vector); NaN wins, as in PyTorch
+    const xAt_2 = 0;
+    const yAt_2 = xAt_2 + n * 4608;
+    const mem_2 = GEMM.reserve(yAt_2 + n * 1152);
+    mem_2.set(a1.subarray(0, n * 4608), xAt_2);
+    GEMM.maxPool(xAt_2, yAt_2, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
+    h1.set(mem_2.subarray(yAt_2, yAt_2 + n * 1152));
   }
   // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
@@ -194,60 +161,26 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
     const rows_2 = n * 64;
     const wAt_2 = rows_2 * 200;
     const bAt_2 = wAt_2 + 3200;
-    const yAt_2 = bAt_2 + 16;
-    const xAt_2 = yAt_2 + rows_2 * 16;
-    const mem_2 = GEMM.reserve(xAt_2 + n * 1152);
-    mem_2.set(h1.subarray(0, n * 1152), xAt_2);
-    GEMM.im2col(xAt_2, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    mem_2.set(K2, wAt_2);
-    mem_2.set(c2, bAt_2);
-    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_2);
-    GEMM.epilogue(yAt_2, rows_2, 16, bAt_2, 1);
-    a2.set(mem_2.subarray(yAt_2, yAt_2 + rows_2 * 16));
+    const yAt_3 = bAt_2 + 16;
+    const xAt_3 = yAt_3 + rows_2 * 16;
+    const mem_3 = GEMM.reserve(xAt_3 + n * 1152);
+    mem_3.set(h1.subarray(0, n * 1152), xAt_3);
+    GEMM.im2col(xAt_3, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    mem_3.set(K2, wAt_2);
+    mem_3.set(c2, bAt_2);
+    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_3);
+    GEMM.epilogue(yAt_3, rows_2, 16, bAt_2, 1);
+    a2.set(mem_3.subarray(yAt_3, yAt_3 + rows_2 * 16));
   }
   // h2 = maxPool2×2(a2)   (model.ts:17:14)
   {
-    // y[b, i, j, :] = max over the window's positions inside x (channels in locals); NaN wins, as in PyTorch
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 4; oh_2++) {
-        const xh_2 = bi_2 * 1024 + oh_2 * 256;
-        for (let ow_2 = 0; ow_2 < 4; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 32;
-          const o_2 = bi_2 * 256 + oh_2 * 64 + ow_2 * 16;
-          for (let c0 = 0; c0 < 16; c0 += 8) {
-            let m0_2 = -Infinity,
-              m1_2 = -Infinity,
-              m2_2 = -Infinity,
-              m3_2 = -Infinity,
-              m4_2 = -Infinity,
-              m5_2 = -Infinity,
-              m6_2 = -Infinity,
-              m7_2 = -Infinity;
-            for (let kh_2 = 0; kh_2 < 2; kh_2++) {
-              for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-                const xk_2 = xw_2 + kh_2 * 128 + kw_2 * 16 + c0;
-                m0_2 = poolMax(m0_2, a2[xk_2]!);
-                m1_2 = poolMax(m1_2, a2[xk_2 + 1]!);
-                m2_2 = poolMax(m2_2, a2[xk_2 + 2]!);
-                m3_2 = poolMax(m3_2, a2[xk_2 + 3]!);
-                m4_2 = poolMax(m4_2, a2[xk_2 + 4]!);
-                m5_2 = poolMax(m5_2, a2[xk_2 + 5]!);
-                m6_2 = poolMax(m6_2, a2[xk_2 + 6]!);
-                m7_2 = poolMax(m7_2, a2[xk_2 + 7]!);
-              }
-            }
-            h2[o_2 + c0] = m0_2;
-            h2[o_2 + c0 + 1] = m1_2;
-            h2[o_2 + c0 + 2] = m2_2;
-            h2[o_2 + c0 + 3] = m3_2;
-            h2[o_2 + c0 + 4] = m4_2;
-            h2[o_2 + c0 + 5] = m5_2;
-            h2[o_2 + c0 + 6] = m6_2;
-            h2[o_2 + c0 + 7] = m7_2;
-          }
-        }
-      }
-    }
+    // y[b, i, j, :] = max over the window's positions inside x, on the runtime's WebAssembly (four channels a vector); NaN wins, as in PyTorch
+    const xAt_4 = 0;
+    const yAt_4 = xAt_4 + n * 1024;
+    const mem_4 = GEMM.reserve(yAt_4 + n * 256);
+    mem_4.set(a2.subarray(0, n * 1024), xAt_4);
+    GEMM.maxPool(xAt_4, yAt_4, n, 8, 8, 16, 2, 2, 4, 4, 2, 2, 0, 0);
+    h2.set(mem_4.subarray(yAt_4, yAt_4 + n * 256));
   }
   // logits = h2·W + b   (model.ts:21:18)
   {
@@ -389,73 +322,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // maxPool2dBackward = matmul → argmax2×2(a2)   (maxPool2d', model.ts:17:14)
   {
-    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
-    maxPool2dBackward.fill(0);
-    for (let bi = 0; bi < n; bi++) {
-      for (let oh = 0; oh < 4; oh++) {
-        const xh = bi * 1024 + oh * 256;
-        for (let ow = 0; ow < 4; ow++) {
-          const xw = xh + ow * 32;
-          const o = bi * 256 + oh * 64 + ow * 16;
-          for (let c0 = 0; c0 < 16; c0 += 8) {
-            const first = xw + c0;
-            let m0 = a2[first]!,
-              at0 = first;
-            let m1 = a2[first + 1]!,
-              at1 = first + 1;
-            let m2 = a2[first + 2]!,
-              at2 = first + 2;
-            let m3 = a2[first + 3]!,
-              at3 = first + 3;
-            let m4 = a2[first + 4]!,
-              at4 = first + 4;
-            let m5 = a2[first + 5]!,
-              at5 = first + 5;
-            let m6 = a2[first + 6]!,
-              at6 = first + 6;
-            let m7 = a2[first + 7]!,
-              at7 = first + 7;
-            for (let kh = 0; kh < 2; kh++) {
-              for (let kw = 0; kw < 2; kw++) {
-                const xk = xw + kh * 128 + kw * 16 + c0;
-                const v0 = a2[xk]!;
-                at0 += (+(v0 > m0) | +(v0 !== v0)) * (xk - at0);
-                m0 = poolMax(m0, v0);
-                const v1 = a2[xk + 1]!;
-                at1 += (+(v1 > m1) | +(v1 !== v1)) * (xk + 1 - at1);
-                m1 = poolMax(m1, v1);
-                const v2 = a2[xk + 2]!;
-                at2 += (+(v2 > m2) | +(v2 !== v2)) * (xk + 2 - at2);
-                m2 = poolMax(m2, v2);
-                const v3 = a2[xk + 3]!;
-                at3 += (+(v3 > m3) | +(v3 !== v3)) * (xk + 3 - at3);
-                m3 = poolMax(m3, v3);
-                const v4 = a2[xk + 4]!;
-                at4 += (+(v4 > m4) | +(v4 !== v4)) * (xk + 4 - at4);
-                m4 = poolMax(m4, v4);
-                const v5 = a2[xk + 5]!;
-                at5 += (+(v5 > m5) | +(v5 !== v5)) * (xk + 5 - at5);
-                m5 = poolMax(m5, v5);
-                const v6 = a2[xk + 6]!;
-                at6 += (+(v6 > m6) | +(v6 !== v6)) * (xk + 6 - at6);
-                m6 = poolMax(m6, v6);
-                const v7 = a2[xk + 7]!;
-                at7 += (+(v7 > m7) | +(v7 !== v7)) * (xk + 7 - at7);
-                m7 = poolMax(m7, v7);
-              }
-            }
-            maxPool2dBackward[at0]! += matmul[o + c0]!;
-            maxPool2dBackward[at1]! += matmul[o + c0 + 1]!;
-            maxPool2dBackward[at2]! += matmul[o + c0 + 2]!;
-            maxPool2dBackward[at3]! += matmul[o + c0 + 3]!;
-            maxPool2dBackward[at4]! += matmul[o + c0 + 4]!;
-            maxPool2dBackward[at5]! += matmul[o + c0 + 5]!;
-            maxPool2dBackward[at6]! += matmul[o + c0 + 6]!;
-            maxPool2dBackward[at7]! += matmul[o + c0 + 7]!;
-          }
-        }
-      }
-    }
+    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly
+    const xAt = 0;
+    const gAt = xAt + n * 1024;
+    const dxAt = gAt + n * 256;
+    const mem_3 = GEMM.reserve(dxAt + n * 1024);
+    mem_3.set(a2.subarray(0, n * 1024), xAt);
+    mem_3.set(matmul.subarray(0, n * 256), gAt);
+    mem_3.fill(0, dxAt, dxAt + n * 1024);
+    GEMM.maxPoolBackward(xAt, gAt, dxAt, n, 8, 8, 16, 2, 2, 4, 4, 2, 2, 0, 0);
+    maxPool2dBackward.set(mem_3.subarray(dxAt, dxAt + n * 1024));
   }
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
@@ -567,97 +443,42 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const rows = n * 64;
     const wAt = rows * 16;
     const pAt = wAt + 3200;
-    const dxAt = pAt + rows * 200;
-    const mem_3 = GEMM.reserve(dxAt + n * 1152);
-    mem_3.set(delta2.subarray(0, rows * 16), 0);
-    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_3[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
+    const dxAt_2 = pAt + rows * 200;
+    const mem_4 = GEMM.reserve(dxAt_2 + n * 1152);
+    mem_4.set(delta2.subarray(0, rows * 16), 0);
+    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_4[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
     GEMM.productAt(rows, 200, 16, 0, 16, 1, wAt, 200, pAt);
-    mem_3.fill(0, dxAt, dxAt + n * 1152);
-    GEMM.col2im(dxAt, pAt, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    dh1.set(mem_3.subarray(dxAt, dxAt + n * 1152));
+    mem_4.fill(0, dxAt_2, dxAt_2 + n * 1152);
+    GEMM.col2im(dxAt_2, pAt, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    dh1.set(mem_4.subarray(dxAt_2, dxAt_2 + n * 1152));
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
     // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·8·8, 5·5·8] holds each output pixel's receptive field
     // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [200, 16] result is w's layout
     const rows_2 = n * 64;
-    const gAt = rows_2 * 200;
-    const cAt = gAt + rows_2 * 16;
-    const xAt = cAt + 3200;
-    const mem_4 = GEMM.reserve(xAt + n * 1152);
-    mem_4.set(h1.subarray(0, n * 1152), xAt);
-    GEMM.im2col(xAt, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    mem_4.set(delta2.subarray(0, rows_2 * 16), gAt);
-    GEMM.productAt(200, 16, rows_2, 0, 1, 200, gAt, 16, cAt);
-    dK2.set(mem_4.subarray(cAt, cAt + 3200));
+    const gAt_2 = rows_2 * 200;
+    const cAt = gAt_2 + rows_2 * 16;
+    const xAt_2 = cAt + 3200;
+    const mem_5 = GEMM.reserve(xAt_2 + n * 1152);
+    mem_5.set(h1.subarray(0, n * 1152), xAt_2);
+    GEMM.im2col(xAt_2, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    mem_5.set(delta2.subarray(0, rows_2 * 16), gAt_2);
+    GEMM.productAt(200, 16, rows_2, 0, 1, 200, gAt_2, 16, cAt);
+    dK2.set(mem_5.subarray(cAt, cAt + 3200));
   }
   // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
-    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
-    maxPool2dBackward_2.fill(0);
-    for (let bi_2 = 0; bi_2 < n; bi_2++) {
-      for (let oh_2 = 0; oh_2 < 12; oh_2++) {
-        const xh_2 = bi_2 * 4608 + oh_2 * 384;
-        for (let ow_2 = 0; ow_2 < 12; ow_2++) {
-          const xw_2 = xh_2 + ow_2 * 16;
-          const o_2 = bi_2 * 1152 + oh_2 * 96 + ow_2 * 8;
-          const first_2 = xw_2;
-          let m0_2 = a1[first_2]!,
-            at0_2 = first_2;
-          let m1_2 = a1[first_2 + 1]!,
-            at1_2 = first_2 + 1;
-          let m2_2 = a1[first_2 + 2]!,
-            at2_2 = first_2 + 2;
-          let m3_2 = a1[first_2 + 3]!,
-            at3_2 = first_2 + 3;
-          let m4_2 = a1[first_2 + 4]!,
-            at4_2 = first_2 + 4;
-          let m5_2 = a1[first_2 + 5]!,
-            at5_2 = first_2 + 5;
-          let m6_2 = a1[first_2 + 6]!,
-            at6_2 = first_2 + 6;
-          let m7_2 = a1[first_2 + 7]!,
-            at7_2 = first_2 + 7;
-          for (let kh_2 = 0; kh_2 < 2; kh_2++) {
-            for (let kw_2 = 0; kw_2 < 2; kw_2++) {
-              const xk_2 = xw_2 + kh_2 * 192 + kw_2 * 8;
-              const v0_2 = a1[xk_2]!;
-              at0_2 += (+(v0_2 > m0_2) | +(v0_2 !== v0_2)) * (xk_2 - at0_2);
-              m0_2 = poolMax(m0_2, v0_2);
-              const v1_2 = a1[xk_2 + 1]!;
-              at1_2 += (+(v1_2 > m1_2) | +(v1_2 !== v1_2)) * (xk_2 + 1 - at1_2);
-              m1_2 = poolMax(m1_2, v1_2);
-              const v2_2 = a1[xk_2 + 2]!;
-              at2_2 += (+(v2_2 > m2_2) | +(v2_2 !== v2_2)) * (xk_2 + 2 - at2_2);
-              m2_2 = poolMax(m2_2, v2_2);
-              const v3_2 = a1[xk_2 + 3]!;
-              at3_2 += (+(v3_2 > m3_2) | +(v3_2 !== v3_2)) * (xk_2 + 3 - at3_2);
-              m3_2 = poolMax(m3_2, v3_2);
-              const v4_2 = a1[xk_2 + 4]!;
-              at4_2 += (+(v4_2 > m4_2) | +(v4_2 !== v4_2)) * (xk_2 + 4 - at4_2);
-              m4_2 = poolMax(m4_2, v4_2);
-              const v5_2 = a1[xk_2 + 5]!;
-              at5_2 += (+(v5_2 > m5_2) | +(v5_2 !== v5_2)) * (xk_2 + 5 - at5_2);
-              m5_2 = poolMax(m5_2, v5_2);
-              const v6_2 = a1[xk_2 + 6]!;
-              at6_2 += (+(v6_2 > m6_2) | +(v6_2 !== v6_2)) * (xk_2 + 6 - at6_2);
-              m6_2 = poolMax(m6_2, v6_2);
-              const v7_2 = a1[xk_2 + 7]!;
-              at7_2 += (+(v7_2 > m7_2) | +(v7_2 !== v7_2)) * (xk_2 + 7 - at7_2);
-              m7_2 = poolMax(m7_2, v7_2);
-            }
-          }
-          maxPool2dBackward_2[at0_2]! += dh1[o_2]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_2 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_2 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_2 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_2 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_2 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_2 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_2 + 7]!;
-        }
-      }
-    }
+    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly
+    const xAt_3 = 0;
+    const gAt_3 = xAt_3 + n * 4608;
+    const dxAt_3 = gAt_3 + n * 1152;
+    const mem_6 = GEMM.reserve(dxAt_3 + n * 4608);
+    mem_6.set(a1.subarray(0, n * 4608), xAt_3);
+    mem_6.set(dh1.subarray(0, n * 1152), gAt_3);
+    mem_6.fill(0, dxAt_3, dxAt_3 + n * 4608);
+    GEMM.maxPoolBackward(xAt_3, gAt_3, dxAt_3, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
+    maxPool2dBackward_2.set(mem_6.subarray(dxAt_3, dxAt_3 + n * 4608));
   }
   sum_4.fill(0);
   for (let i = 0; i < n; i++) {
@@ -727,15 +548,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
     // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [25, 8] result is w's layout
     const rows_3 = n * 576;
-    const gAt_2 = rows_3 * 25;
-    const cAt_2 = gAt_2 + rows_3 * 8;
-    const xAt_2 = cAt_2 + 200;
-    const mem_5 = GEMM.reserve(xAt_2 + n * 784);
-    mem_5.set(x.subarray(0, n * 784), xAt_2);
-    GEMM.im2col(xAt_2, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
-    mem_5.set(delta1.subarray(0, rows_3 * 8), gAt_2);
-    GEMM.productAt(25, 8, rows_3, 0, 1, 25, gAt_2, 8, cAt_2);
-    dK1.set(mem_5.subarray(cAt_2, cAt_2 + 200));
+    const gAt_4 = rows_3 * 25;
+    const cAt_2 = gAt_4 + rows_3 * 8;
+    const xAt_4 = cAt_2 + 200;
+    const mem_7 = GEMM.reserve(xAt_4 + n * 784);
+    mem_7.set(x.subarray(0, n * 784), xAt_4);
+    GEMM.im2col(xAt_4, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
+    mem_7.set(delta1.subarray(0, rows_3 * 8), gAt_4);
+    GEMM.productAt(25, 8, rows_3, 0, 1, 25, gAt_4, 8, cAt_2);
+    dK1.set(mem_7.subarray(cAt_2, cAt_2 + 200));
   }
   return loss;
 }

@@ -45,7 +45,7 @@ export const spec = {
   rowIndependent: true,
 } as const;
 
-/** The runtime's WebAssembly SIMD matrix product, which the large float32 matmuls and the convolutions below call. */
+/** The runtime's WebAssembly SIMD engine (matrix products; im2col, epilogues and max pooling beside them), which the float32 kernels below call. */
 const GEMM = createGemm();
 
 export interface ForwardWorkspace {
