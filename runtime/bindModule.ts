@@ -14,7 +14,7 @@ import { resolveBatch, type InputSpec } from "./inputs.js";
 import { createTrainerOptimizer, type Optimizer, type TrainerOptions } from "./optim.js";
 import { checkParams } from "./params.js";
 import { createRng, createRngFromState, type Rng } from "./rng.js";
-import { applyUpdate } from "./update.js";
+import { applyUpdate, type SimdUpdate } from "./update.js";
 import { withFastMath } from "./fastMath.js";
 
 /** The part of a generated module's `spec` the wrappers read. */
@@ -61,6 +61,8 @@ export interface ModulePasses<P, I, FI, O, FW extends Workspace, TW extends Work
   readonly forward: OutputPass<P, FI, O, FW, void>;
   readonly train: TrainPass<P, I, TW>;
   readonly evaluate: OutputPass<P, I, O, EW, number>;
+  /** A float32 module's WebAssembly engine, where the trainer's plain SGD update runs (runtime/update.ts). */
+  readonly simd?: SimdUpdate;
 }
 
 export interface ModuleTrainer<P, I, O, S> {
@@ -188,7 +190,7 @@ export function bindModule<S extends ModuleSpec, P, I, FI, O, FW extends Workspa
         } else if (train.gradsReadInputs) grads = train.grads(ws, inputs, params);
         const loss = trainPass(params, ws, n, inputs, rng);
         // Clipping (if asked) and the optimizer update; the optimizer counts the step.
-        applyUpdate(list, grads, optimizer.beginFusedStep(), dtype);
+        applyUpdate(list, grads, optimizer.beginFusedStep(), dtype, passes.simd);
         train.afterStep?.(params, ws);
         return loss;
       };

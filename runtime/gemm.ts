@@ -1,7 +1,8 @@
 // Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers
 // (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts); beside the product, in
 // the same module and memory, what those kernels do around it: im2col and col2im, a bias + ReLU
-// epilogue, and max pooling with its gradient (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js). V8 runs the module's
+// epilogue, max pooling with its gradient, and the plain SGD update of float32 parameters
+// (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js, update-wat.js). V8 runs the module's
 // f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
 // four lanes per operation, eight vector accumulators per block, B packed into L1-sized panels
 // (scripts/gemm-wat.js).
@@ -64,6 +65,12 @@ export interface Gemm {
   maxPool(x: number, y: number, ...geometry: PoolGeometry): void;
   /** dx[…] += g[b, i, j, c] at each window's first argmax of x in channel c, output pixel after output pixel (dx zeroed by the caller). */
   maxPoolBackward(x: number, g: number, dx: number, ...geometry: PoolGeometry): void;
+  /**
+   * P ← P + negLr·G for float32 arrays of one length, copied into the memory and P back: the plain SGD
+   * update of a float32 module's parameter (runtime/update.ts), in double precision as its JavaScript
+   * loop, the same bits (scripts/update-wat.js).
+   */
+  sgd(P: Float32Array, G: Float32Array, negLr: number): void;
 }
 
 /** n, H, W, C, KH, KW, OH, OW, sh, sw, ph, pw: the batch, x's size, the window's, the output's, strides and padding (top/bottom, left/right). */
@@ -123,6 +130,7 @@ export function createGemm(): Gemm {
   // exports is an index signature: ["gemm"] passes noPropertyAccessFromIndexSignature (--runtime inline copies this).
   const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
   const exact = exports["gemm"] as GemmExport;
+  const sgdExport = exports["sgd"] as (p: number, g: number, n: number, negLr: number) => void;
   /** The fused kernel on the same memory, made when fastMath first asks for it; the default kernel where there is none. */
   let fused: GemmExport | undefined;
   const kernel = (): GemmExport => (fastMathOn() ? (fused ??= fusedKernel(memory) ?? exact) : exact);
@@ -146,6 +154,14 @@ export function createGemm(): Gemm {
     epilogue: exports["epilogue"] as Gemm["epilogue"],
     maxPool: exports["maxPool"] as Gemm["maxPool"],
     maxPoolBackward: exports["maxPoolBackward"] as Gemm["maxPoolBackward"],
+    sgd(P, G, negLr) {
+      const n = P.length;
+      const mem = engine.reserve(2 * n);
+      mem.set(P, 0);
+      mem.set(G, n);
+      sgdExport(0, n, n, negLr);
+      P.set(mem.subarray(0, n));
+    },
     product(M, N, K, A, sAi, sAk, B, sBk, sBj = 1) {
       const b = A.length, c = b + B.length;
       const mem = engine.reserve(c + M * N);

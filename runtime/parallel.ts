@@ -58,6 +58,7 @@ import type { Optimizer, OptimizerSpec, TrainerOptions } from "./optim.js";
 import { codes, GradcError } from "./errors.js";
 import { withFastMath } from "./fastMath.js";
 import { checkParams } from "./params.js";
+import { applyUpdate, type SimdUpdate } from "./update.js";
 import { createRng, createRngFromState, splitmix32Mix, type Rng } from "./rng.js";
 import {
   CMD,
@@ -116,6 +117,8 @@ export interface ParallelModule {
   createTrainer(params: Arrays, options: TrainerOptions): SingleThreadTrainer;
   /** `seed` seeds the dropout masks of this call (modules without dropout ignore it). */
   gradInto(params: Arrays, inputs: InputArrays, grads: Arrays, seed?: number): number;
+  /** A float32 module's WebAssembly engine (`passes.simd`), where the main thread's plain SGD update runs. */
+  readonly passes?: { readonly simd?: SimdUpdate };
 }
 
 export interface ParallelTrainerOptions {
@@ -230,6 +233,7 @@ function makeTrainer(
   const paramList = spec.params.map((p) => shared[p.name]);
   const sizes = paramList.map((p) => p.length);
   const FloatCtor = dtype === "f32" ? Float32Array : Float64Array;
+  const simd = mod.passes?.simd;
   // Shard 0's gradients (main thread), the reduced gradients the optimizer reads, and one double
   // accumulator per parameter (summing more than two shards without rounding in between).
   const mainGrads: Record<string, FloatArray> = {};
@@ -343,7 +347,9 @@ function makeTrainer(
     }
     if (shardGrads.length > 2 && accumulators === null) accumulators = sizes.map((size) => new Float64Array(size));
     for (let k = 0; k < paramList.length; k++) reduceInto(reduced[k], shardGrads, shardWeights, k, accumulators?.[k]);
-    inner.optimizer.step(paramList, reduced);
+    // The optimizer's `step` without its argument checks (these arrays are the trainer's own), on the
+    // module's engine when it has one (update.ts: plain SGD of large float32 parameters there).
+    applyUpdate(paramList, reduced, inner.optimizer.beginFusedStep(), dtype, simd);
     return loss;
   }
 

@@ -23,10 +23,12 @@
 // The block and panel are chosen by measurement (bench/gemmKernel.ts; bench/README.md has the numbers).
 // scripts/gemm-wasm.js assembles it into runtime/gemmWasm.ts. The module also holds the convolutions'
 // im2col and col2im (scripts/patches-wat.js), the products' bias + ReLU epilogue
-// (scripts/epilogue-wat.js) and max pooling (scripts/pool-wat.js), which work on the same memory.
+// (scripts/epilogue-wat.js), max pooling (scripts/pool-wat.js) and the float32 SGD update
+// (scripts/update-wat.js), which work on the same memory.
 import { epilogueWat } from "./epilogue-wat.js";
 import { patchesWat } from "./patches-wat.js";
 import { poolWat } from "./pool-wat.js";
+import { updateWat } from "./update-wat.js";
 
 export const GEMM_BLOCK = { rows: 2, vectors: 4, transposed: { rows: 4, vectors: 2 }, kc: 256 };
 
@@ -175,6 +177,7 @@ export function gemmWat({ rows = GEMM_BLOCK.rows, vectors = GEMM_BLOCK.vectors, 
   p(patchesWat());
   p(epilogueWat());
   p(poolWat());
+  p(updateWat());
   p(`)`);
   return L.join("\n") + "\n";
 }

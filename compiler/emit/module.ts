@@ -300,6 +300,8 @@ export function emitModuleWithPlan(opt: Optimized, options: EmitOptions): { text
     "run: evaluatePass,",
     split ? "outputs: outputsOf," : outputsOf(evaluation, "EvaluateWorkspace", "Inputs"),
     "},",
+    // The trainer's plain SGD update of large float32 parameters runs on the same engine (runtime/update.ts).
+    ...(simd ? [`simd: ${SIMD_GEMM},`] : []),
     "};",
     "",
     // The heading stands above a statement that JavaScript keeps (a type alias and its comments are erased).

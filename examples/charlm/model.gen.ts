@@ -651,6 +651,7 @@ export const passes: ModulePasses<
     run: evaluatePass,
     outputs: outputsOf,
   },
+  simd: GEMM,
 };
 
 // ════ the module's functions: gradc/runtime's, bound to the passes above ════

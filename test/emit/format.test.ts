@@ -68,6 +68,13 @@ async function prettierLine(line: string): Promise<string> {
   return body.map((l) => l.slice(2)).join("\n");
 }
 
+/** plainRuns finds runs starting at these lines, at these depths, and formatAround then gives prettier's output for the whole text. */
+async function expectRunsThenPrettier(text: string, runs: [string, number][]): Promise<void> {
+  const lines = text.split("\n");
+  expect(plainRuns(lines).map((r) => [lines[r.start], r.depth])).toEqual(runs);
+  expect(await formatAround(text)).toBe(await prettier(text));
+}
+
 describe("plainLine prints a statement as prettier does", () => {
   it("on random statements (or leaves them to prettier)", async () => {
     let accepted = 0;
@@ -283,10 +290,8 @@ describe("formatTypeScript", () => {
       "}",
       "",
     ].join("\n");
-    const lines = text.split("\n");
-    const runs = plainRuns(lines);
     // The statements under each label are runs of their own, at the label's depth plus one.
-    expect(runs.map((r) => [lines[r.start], r.depth])).toEqual([
+    await expectRunsThenPrettier(text, [
       ["let x = 0;", 1],
       ["x = a + 1;", 3],
       ["const y = a * 2;", 3],
@@ -295,7 +300,6 @@ describe("formatTypeScript", () => {
       ["x += 1;", 3],
       ["return x;", 1],
     ]);
-    expect(await formatAround(text)).toBe(await prettier(text));
   });
 
   it("gives prettier's output around what only prettier lays out", async () => {
@@ -347,14 +351,12 @@ describe("formatTypeScript", () => {
       "}",
       "",
     ].join("\n");
-    const lines = text.split("\n");
-    expect(plainRuns(lines).map((r) => [lines[r.start], r.depth])).toEqual([
+    await expectRunsThenPrettier(text, [
       ["  // a comment, then a statement", 1],
       ["  x = x * u;", 1],
       ["    return v + 1;", 2],
       ["  return x + spaced + g[0]!;", 1],
     ]);
-    expect(await formatAround(text)).toBe(await prettier(text));
   });
 
   it("falls back to prettier when it joins a run to another line (a statement under an if without braces)", async () => {

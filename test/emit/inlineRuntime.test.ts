@@ -101,8 +101,8 @@ describe("--runtime inline", () => {
     // Generated modules no longer declare a name the runtime keeps private, so a module text written here does.
     const text = inlineRuntime('import { applyUpdate } from "gradc/runtime";\nexport function sgdUpdate(): number {\n  return 1;\n}\nexport const apply = applyUpdate;\n', "gradc/runtime");
     expect(text).toContain("export function sgdUpdate(): number {"); // the module's own, untouched
-    expect(text).toContain("function sgdUpdate_runtime(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate): void {");
-    expect(text).toContain("return sgdUpdate_runtime(params, grads, u);");
+    expect(text).toContain("function sgdUpdate_runtime(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate, simd: SimdUpdate | undefined): void {");
+    expect(text).toContain("return sgdUpdate_runtime(params, grads, u, simd);");
     expect(text).not.toMatch(/^\s*import\b/m);
     expect(strictTypeErrors([{ name: "renamed.ts", code: text }])).toEqual([]);
   });
@@ -110,8 +110,8 @@ describe("--runtime inline", () => {
   it("a rename that is taken too gets a number (sgdUpdate_runtime2), and the module's text after the import is kept as written", () => {
     const text = inlineRuntime('// head\nimport { applyUpdate } from "gradc/runtime";\n\nexport function sgdUpdate(): number {\n  return 1;\n}\nexport const sgdUpdate_runtime = 2;\nexport const apply = applyUpdate;\n', "gradc/runtime");
     expect(text.startsWith("// head\n// ── gradc/runtime ")).toBe(true);
-    expect(text).toContain("function sgdUpdate_runtime2(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate): void {");
-    expect(text).toContain("return sgdUpdate_runtime2(params, grads, u);");
+    expect(text).toContain("function sgdUpdate_runtime2(list: readonly FloatArray[], grads: readonly FloatArray[], u: FusedUpdate, simd: SimdUpdate | undefined): void {");
+    expect(text).toContain("return sgdUpdate_runtime2(params, grads, u, simd);");
     // The import's line goes, the module's lines after it stay as written (here a blank one first).
     expect(text).toContain("// ── end of the inlined gradc/runtime ──\n\nexport function sgdUpdate(): number {\n  return 1;\n}\nexport const sgdUpdate_runtime = 2;\nexport const apply = applyUpdate;\n");
     expect(strictTypeErrors([{ name: "renamed2.ts", code: text }])).toEqual([]);
@@ -131,7 +131,7 @@ describe("--runtime inline", () => {
       "shapeSize", "fans", "InitDistribution", "initDistribution", "initTensor", "fillUniform", "fillNormal", "requireFinite", "requireNonNegative", "badDtype",
       "RELU_PICK", "relu", "on", "withFastMath", "clipGradNorm", "clipGradValue", "checkClip", "ParamSelector", "ParamGroup", "ResolvedGroup", "NamedParam", "resolveGroups",
       "select", "nonNegativeFinite", "SgdSpec", "AdamSpec", "OptimizerSpec", "ResolvedOptimizerSpec", "SGD_DEFAULTS", "ADAM_DEFAULTS", "ADAMW_DEFAULTS", "resolveOptimizerSpec",
-      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "applyUpdate", "ownGradients", "sgdUpdate", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate", "adamLoop",
+      "checkLr", "checkBeta", "nonNegative", "finite", "rejectUnknownKeys", "SimdUpdate", "applyUpdate", "ownGradients", "sgdUpdate", "SIMD_SGD_MIN", "sgdLoop", "sgdDecayLoop", "sgdMomentumUpdate", "adamUpdate", "adamLoop",
       "FusedUpdate", "UPDATE", "BiasCorrection", "OptimizerState", "OptimizerOptions", "TrainerOptions", "TRAINER_OPTIONS", "createTrainerOptimizer", "Optimizer", "createOptimizer", "Setup",
       "resolveSetup", "groupLr", "groupDecay", "SgdOptimizer", "AdamOptimizer", "fusedUpdate", "allocate", "checkStepArgs", "checkStateHeader", "copyBuffers",
       "typedArrayTag", "describeValue", "InputDtype", "InputSpec", "InputValue", "values", "resolveBatch", "toArray", "Layout", "layouts", "lastSpecs",

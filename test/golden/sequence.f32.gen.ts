@@ -1255,6 +1255,7 @@ export const passes: ModulePasses<
     run: evaluatePass,
     outputs: outputsOf,
   },
+  simd: GEMM,
 };
 
 // ════ the module's functions: gradc/runtime's, bound to the passes above ════
