@@ -1,8 +1,9 @@
 // Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers
 // (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts); beside the product, in
 // the same module and memory, what those kernels do around it: im2col and col2im, a bias + ReLU
-// epilogue, max pooling with its gradient, and the plain SGD update of float32 parameters
-// (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js, update-wat.js). V8 runs the module's
+// epilogue, max pooling with its gradient, the plain SGD update of float32 parameters, and direct
+// convolutions for few input channels (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js,
+// update-wat.js, conv-wat.js). V8 runs the module's
 // f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
 // four lanes per operation, eight vector accumulators per block, B packed into L1-sized panels
 // (scripts/gemm-wat.js).
@@ -71,7 +72,19 @@ export interface Gemm {
    * loop, the same bits (scripts/update-wat.js).
    */
   sgd(P: Float32Array, G: Float32Array, negLr: number): void;
+  /**
+   * y = P·w without making P, for a convolution without padding whose output channels come in fours
+   * (scripts/conv-wat.js): x [n, H, W, C] from offset x, w [KH·KW·C, CO] from offset w, y [n·OH·OW, CO]
+   * from offset y, and KH·KW·C int32 slots of scratch from offset s (the taps' offsets); the same sums
+   * as `productAt` on im2col's P, bit for bit.
+   */
+  convForward(x: number, w: number, y: number, s: number, ...geometry: DirectConv): void;
+  /** ∂w = Pᵀ·g without making P, the same conditions and layouts (g [n·OH·OW, CO] from offset g, ∂w [KH·KW·C, CO] from offset dw). */
+  convFilter(x: number, g: number, dw: number, s: number, ...geometry: DirectConv): void;
 }
+
+/** n, H, W, C, KH, KW, OH, OW, sh, sw, dh, dw, CO: a convolution without padding, CO a multiple of 4. */
+export type DirectConv = [n: number, H: number, W: number, C: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, dh: number, dw: number, CO: number];
 
 /** n, H, W, C, KH, KW, OH, OW, sh, sw, ph, pw: the batch, x's size, the window's, the output's, strides and padding (top/bottom, left/right). */
 export type PoolGeometry = [n: number, H: number, W: number, C: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, ph: number, pw: number];
@@ -154,6 +167,8 @@ export function createGemm(): Gemm {
     epilogue: exports["epilogue"] as Gemm["epilogue"],
     maxPool: exports["maxPool"] as Gemm["maxPool"],
     maxPoolBackward: exports["maxPoolBackward"] as Gemm["maxPoolBackward"],
+    convForward: exports["convForward"] as Gemm["convForward"],
+    convFilter: exports["convFilter"] as Gemm["convFilter"],
     sgd(P, G, negLr) {
       const n = P.length;
       const mem = engine.reserve(2 * n);

@@ -23,8 +23,10 @@
 // The block and panel are chosen by measurement (bench/gemmKernel.ts; bench/README.md has the numbers).
 // scripts/gemm-wasm.js assembles it into runtime/gemmWasm.ts. The module also holds the convolutions'
 // im2col and col2im (scripts/patches-wat.js), the products' bias + ReLU epilogue
-// (scripts/epilogue-wat.js), max pooling (scripts/pool-wat.js) and the float32 SGD update
-// (scripts/update-wat.js), which work on the same memory.
+// (scripts/epilogue-wat.js), max pooling (scripts/pool-wat.js), the float32 SGD update
+// (scripts/update-wat.js) and direct convolutions for few input channels (scripts/conv-wat.js), which
+// work on the same memory.
+import { convWat } from "./conv-wat.js";
 import { epilogueWat } from "./epilogue-wat.js";
 import { patchesWat } from "./patches-wat.js";
 import { poolWat } from "./pool-wat.js";
@@ -178,6 +180,7 @@ export function gemmWat({ rows = GEMM_BLOCK.rows, vectors = GEMM_BLOCK.vectors, 
   p(epilogueWat());
   p(poolWat());
   p(updateWat());
+  p(convWat());
   p(`)`);
   return L.join("\n") + "\n";
 }

@@ -128,19 +128,19 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
 
   // a1 = relu(x ⊛ K1 + c1)   (model.ts:13:24)
   {
-    // y = relu(P · w + c1) on the runtime's WebAssembly: the SIMD product, where P [n·24·24, 5·5·1] holds each output pixel's receptive field
-    // (im2col), w is [25, 8] as stored; then the bias and ReLU in place (epilogue) and y copied out
+    // y = relu(P · w + c1) on the runtime's WebAssembly: a direct convolution (x read where im2col would copy it from; one input channel), where P [n·24·24, 5·5·1] holds each output pixel's receptive field
+    // w is [25, 8] as stored; then the bias and ReLU in place (epilogue) and y copied out
     const rows = n * 576;
-    const wAt = rows * 25;
+    const wAt = 0;
     const bAt = wAt + 200;
     const yAt = bAt + 8;
     const xAt = yAt + rows * 8;
-    const mem = GEMM.reserve(xAt + n * 784);
+    const sAt = xAt + n * 784;
+    const mem = GEMM.reserve(sAt + 25);
     mem.set(x.subarray(0, n * 784), xAt);
-    GEMM.im2col(xAt, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
     mem.set(K1, wAt);
     mem.set(c1, bAt);
-    GEMM.productAt(rows, 8, 25, 0, 25, 1, wAt, 8, yAt);
+    GEMM.convForward(xAt, wAt, yAt, sAt, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
     GEMM.epilogue(yAt, rows, 8, bAt, 1);
     a1.set(mem.subarray(yAt, yAt + rows * 8));
   }
@@ -156,19 +156,19 @@ function forwardPass(params: Params, ws: ForwardWorkspace, n: number, inputs: Fo
   }
   // a2 = relu(h1 ⊛ K2 + c2)   (model.ts:17:24)
   {
-    // y = relu(P · w + c2) on the runtime's WebAssembly: the SIMD product, where P [n·8·8, 5·5·8] holds each output pixel's receptive field
-    // (im2col), w is [200, 16] as stored; then the bias and ReLU in place (epilogue) and y copied out
+    // y = relu(P · w + c2) on the runtime's WebAssembly: a direct convolution (x read where im2col would copy it from; 8 input channels), where P [n·8·8, 5·5·8] holds each output pixel's receptive field
+    // w is [200, 16] as stored; then the bias and ReLU in place (epilogue) and y copied out
     const rows_2 = n * 64;
-    const wAt_2 = rows_2 * 200;
+    const wAt_2 = 0;
     const bAt_2 = wAt_2 + 3200;
     const yAt_3 = bAt_2 + 16;
     const xAt_3 = yAt_3 + rows_2 * 16;
-    const mem_3 = GEMM.reserve(xAt_3 + n * 1152);
+    const sAt_2 = xAt_3 + n * 1152;
+    const mem_3 = GEMM.reserve(sAt_2 + 200);
     mem_3.set(h1.subarray(0, n * 1152), xAt_3);
-    GEMM.im2col(xAt_3, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
     mem_3.set(K2, wAt_2);
     mem_3.set(c2, bAt_2);
-    GEMM.productAt(rows_2, 16, 200, 0, 200, 1, wAt_2, 16, yAt_3);
+    GEMM.convForward(xAt_3, wAt_2, yAt_3, sAt_2, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 16);
     GEMM.epilogue(yAt_3, rows_2, 16, bAt_2, 1);
     a2.set(mem_3.subarray(yAt_3, yAt_3 + rows_2 * 16));
   }
@@ -545,17 +545,17 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // dK1 = xᵀ ⊛ delta1   (conv2d', model.ts:13:33)
   {
-    // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly SIMD product: P [n·24·24, 5·5·1] holds each output pixel's receptive field
-    // (im2col, on the runtime's WebAssembly too), the sums run over the batch and the output pixels in order; the [25, 8] result is w's layout
+    // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly: a direct filter gradient (x read where im2col would copy it from; one input channel),
+    // where P [n·24·24, 5·5·1] holds each output pixel's receptive field; the sums run over the batch and the output pixels in order
     const rows_3 = n * 576;
-    const gAt_4 = rows_3 * 25;
+    const xAt_4 = 0;
+    const gAt_4 = xAt_4 + n * 784;
     const cAt_2 = gAt_4 + rows_3 * 8;
-    const xAt_4 = cAt_2 + 200;
-    const mem_7 = GEMM.reserve(xAt_4 + n * 784);
+    const sAt_2 = cAt_2 + 200;
+    const mem_7 = GEMM.reserve(sAt_2 + 25);
     mem_7.set(x.subarray(0, n * 784), xAt_4);
-    GEMM.im2col(xAt_4, 0, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 0, 0);
     mem_7.set(delta1.subarray(0, rows_3 * 8), gAt_4);
-    GEMM.productAt(25, 8, rows_3, 0, 1, 25, gAt_4, 8, cAt_2);
+    GEMM.convFilter(xAt_4, gAt_4, cAt_2, sAt_2, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
     dK1.set(mem_7.subarray(cAt_2, cAt_2 + 200));
   }
   return loss;

@@ -5,7 +5,7 @@
 // (kw, ci) sweep and the kw-then-ci sweep), one input channel, odd sizes with unused rows, more
 // channels than one register block (a loop over full blocks plus a tail), and batches of 1 and 3.
 // The same CNNs in float32, where the three convolution ops run as matrix products on the runtime's
-// WebAssembly SIMD GEMM (im2col / col2im): loss, gradients and outputs equal the float64 module's to
+// WebAssembly SIMD GEMM (im2col / col2im), or as its direct convolution (few input channels, no padding): loss, gradients and outputs equal the float64 module's to
 // float32 rounding, and the same bits on every run.
 import { describe, expect, it } from "vitest";
 import * as cv from "../../compiler/dsl/conv.js";
@@ -122,6 +122,13 @@ const cases: Case[] = [
     image: [16, 16, 1],
     body: (x) => cv.maxPool2d(d.relu(conv(cv.maxPool2d(d.relu(conv(x, [5, 5], 4)), { size: 2 }), [3, 3], 6)), { size: 2 }),
     classes: 10,
+  },
+  {
+    // float32: the runtime's direct convolution and filter gradient (no padding, output channels in fours,
+    // two input channels), eight channels a block and four, with a stride and a dilation.
+    name: "direct convolutions: 3×2 on 2 channels into 12, stride (1, 2), dilation (2, 1) → tanh → 2×2 into 8",
+    image: [11, 9, 2],
+    body: (x) => conv(d.tanh(conv(x, [3, 2], 12, { stride: [1, 2], dilation: [2, 1] })), [2, 2], 8),
   },
 ];
 
