@@ -108,21 +108,9 @@ export function simdForward(ctx: KernelContext, engine: string, a: Attrs): strin
       `${ctx.output.array}.set(${mem}.subarray(${yAt}, ${yAt} + ${times(rows, CO!)}));`,
     ];
   }
-  if (direct) {
-    return [
-      `// y = P · w on the runtime's WebAssembly: ${how}`,
-      `// w is [${K}, ${CO}] as stored; then the epilogue as each element of y is stored`,
-      ...product,
-      `for (let ${e} = 0; ${e} < ${times(rows, CO!)}; ${e} += ${CO}) {`,
-      `for (let ${c} = 0; ${c} < ${CO}; ${c}++) {`,
-      ...ctx.store(`${e} + ${c}`, c, element(mem, `${yAt} + ${e} + ${c}`)),
-      "}",
-      "}",
-    ];
-  }
   return [
-    `// y = P · w on the runtime's WebAssembly SIMD product: ${field}`,
-    `// (im2col, on the runtime's WebAssembly too), w is [${K}, ${CO}] as stored; then the epilogue as each element of y is stored`,
+    `// y = P · w on the runtime's WebAssembly: ${how}`,
+    `// ${direct ? "" : "(im2col), "}w is [${K}, ${CO}] as stored; then the epilogue as each element of y is stored`,
     ...product,
     `for (let ${e} = 0; ${e} < ${times(rows, CO!)}; ${e} += ${CO}) {`,
     `for (let ${c} = 0; ${c} < ${CO}; ${c}++) {`,
