@@ -57,7 +57,7 @@ targets.optim = { ...targets.runtime, mutate: ["runtime/optim.ts", "runtime/opti
 // has the target's tests and its own report and incremental file. The groups cover every file once.
 const groups = {
   ops: {
-    conv: ["conv", "convGeometry", "convSimd", "windowLoops", "pool"],
+    conv: ["conv", "convGeometry", "convSimd", "simdEpilogue", "windowLoops", "pool"],
     core: ["op", "scan", "build", "index", "kernelLoops", "affine", "mode", "leaf", "notate"],
     math: ["activations", "math", "compare", "softmax", "crossEntropy", "reduce"],
     shape: ["layout", "gather", "slice", "concat", "pick", "matmul", "customGradient", "stopGradient"],
