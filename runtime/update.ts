@@ -91,9 +91,10 @@ function sgdUpdate(list: readonly FloatArray[], grads: readonly FloatArray[], u:
   }
 }
 
-// On the engine, the update of W4's 670,000 float32 weights takes ~0.6 ns an element with the copies in
-// and out of its memory against ~1.2 ns in sgdLoop (a micro-benchmark of a 784 × 512 weight, 2026-12-07);
-// below a few hundred elements the call and the copies cost more than they save.
+// On the engine, the update of a 784 × 512 float32 weight takes ~0.6 ns an element with the copies in
+// and out of its memory against ~1.2 ns in sgdLoop (a micro-benchmark, 2026-12-07); in whole steps
+// (bench/ab.ts) W3 1.10×, W4 1.01–1.02× (its weights, 1.6 MB each, leave the cache on the round trip).
+// Below a few hundred elements the call and the copies cost more than they save.
 const SIMD_SGD_MIN = 256;
 
 // The plain SGD loop runs over every weight of every step (W3's 100,000, W4's 670,000), so its shape is
