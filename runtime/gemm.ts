@@ -1,9 +1,9 @@
 // Float32 matrix products on WebAssembly SIMD, for the large matmuls of generated f32 trainers
 // (compiler/ops/matmul.ts) and their convolutions (compiler/ops/convSimd.ts); beside the product, in
 // the same module and memory, what those kernels do around it: im2col and col2im, a bias + ReLU
-// epilogue, max pooling with its gradient, the plain SGD update of float32 parameters, and direct
-// convolutions for few input channels (scripts/patches-wat.js, epilogue-wat.js, pool-wat.js,
-// update-wat.js, conv-wat.js). V8 runs the module's
+// epilogue, max pooling with its gradient, the plain SGD update of float32 parameters, direct
+// convolutions for few input channels, a gradient's ReLU′ mask and column sums (scripts/patches-wat.js,
+// epilogue-wat.js, pool-wat.js, update-wat.js, conv-wat.js, mask-wat.js, sums-wat.js). V8 runs the module's
 // f32x4 loop nest several times faster than the best scalar JavaScript loop nest (bench/RESULTS.md):
 // four lanes per operation, eight vector accumulators per block, B packed into L1-sized panels
 // (scripts/gemm-wat.js).
@@ -81,6 +81,13 @@ export interface Gemm {
   convForward(x: number, w: number, y: number, s: number, ...geometry: DirectConv): void;
   /** ∂w = Pᵀ·g without making P, the same conditions and layouts (g [n·OH·OW, CO] from offset g, ∂w [KH·KW·C, CO] from offset dw). */
   convFilter(x: number, g: number, dw: number, s: number, ...geometry: DirectConv): void;
+  /**
+   * g[e] ← g[e]·[z[e] > 0] in place for e < count (1 where z is NaN, as compiler/ops/activations.ts's step):
+   * relu's derivative applied to a gradient, the same bits as emitted JavaScript's `g * +!(z <= 0)` (scripts/mask-wat.js).
+   */
+  reluMask(g: number, z: number, count: number): void;
+  /** s[c] += x[r, c] for r = 0 … rows − 1 in turn, c < cols, in float32 (x dense from offset x, s from offset s; scripts/sums-wat.js). */
+  columnSums(x: number, rows: number, cols: number, s: number): void;
 }
 
 /** n, H, W, C, KH, KW, OH, OW, sh, sw, dh, dw, CO: a convolution without padding, CO a multiple of 4. */
@@ -169,6 +176,8 @@ export function createGemm(): Gemm {
     maxPoolBackward: exports["maxPoolBackward"] as Gemm["maxPoolBackward"],
     convForward: exports["convForward"] as Gemm["convForward"],
     convFilter: exports["convFilter"] as Gemm["convFilter"],
+    reluMask: exports["reluMask"] as Gemm["reluMask"],
+    columnSums: exports["columnSums"] as Gemm["columnSums"],
     sgd(P, G, negLr) {
       const n = P.length;
       const mem = engine.reserve(2 * n);

@@ -24,12 +24,15 @@
 // scripts/gemm-wasm.js assembles it into runtime/gemmWasm.ts. The module also holds the convolutions'
 // im2col and col2im (scripts/patches-wat.js), the products' bias + ReLU epilogue
 // (scripts/epilogue-wat.js), max pooling (scripts/pool-wat.js), the float32 SGD update
-// (scripts/update-wat.js) and direct convolutions for few input channels (scripts/conv-wat.js), which
-// work on the same memory.
+// (scripts/update-wat.js), direct convolutions for few input channels (scripts/conv-wat.js), the ReLU′
+// mask of a gradient (scripts/mask-wat.js) and column sums (scripts/sums-wat.js), which work on the same
+// memory.
 import { convWat } from "./conv-wat.js";
 import { epilogueWat } from "./epilogue-wat.js";
+import { maskWat } from "./mask-wat.js";
 import { patchesWat } from "./patches-wat.js";
 import { poolWat } from "./pool-wat.js";
+import { sumsWat } from "./sums-wat.js";
 import { updateWat } from "./update-wat.js";
 
 export const GEMM_BLOCK = { rows: 2, vectors: 4, transposed: { rows: 4, vectors: 2 }, kc: 256 };
@@ -181,6 +184,8 @@ export function gemmWat({ rows = GEMM_BLOCK.rows, vectors = GEMM_BLOCK.vectors, 
   p(poolWat());
   p(updateWat());
   p(convWat());
+  p(maskWat());
+  p(sumsWat());
   p(`)`);
   return L.join("\n") + "\n";
 }
