@@ -20,9 +20,10 @@ export function fuseBatchLoops(
   const loopOf = new Map<Node, number>();
   /**
    * Kernel node → the stretch of code it runs in, counted in order: a fused batch loop with what is
-   * hoisted before it and placed after it is one stretch, a kernel on its own another. Values of
-   * one stretch are all alive at once (rows interleave); the memory plan (../lower/memory.ts) lets
-   * buffers whose stretches do not overlap share an array.
+   * hoisted before it is one stretch, each kernel placed after the loop or on its own another. Values
+   * of one stretch are all alive at once (rows interleave); the memory plan (../lower/memory.ts) lets
+   * buffers whose stretches do not overlap share an array. A kernel that joins the loop after kernels
+   * were placed after it keeps the loop's (earlier) stretch: its values only live longer for it.
    */
   const segmentOf = new Map<Node, number>();
   let segments = 0;
@@ -65,7 +66,9 @@ export function fuseBatchLoops(
       segmentOf.set(k.node, groupSegment);
       append(hoisted, [k.comment], k.pre, k.post);
     } else if (group) {
-      segmentOf.set(k.node, groupSegment);
+      // After the loop, in order: a stretch of its own, so what it writes may reuse an array that the
+      // loop's values or an earlier kernel after the loop no longer need.
+      segmentOf.set(k.node, ++segments);
       const h = heading();
       append(group.post, h ? [h] : [], [k.comment], k.pre, k.post);
       for (const w of [k.node, ...k.writes]) group.after.add(w);

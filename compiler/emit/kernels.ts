@@ -4,7 +4,7 @@
 // Elementwise and rowwise kernels are written here; every other op lowers itself (its lowerKernel:
 // matmul and its GEMM in ../ops/matmul.ts, reductions in ../ops/reduce.ts, transpose in
 // ../ops/layout.ts, convolutions in ../ops/conv.ts…), handed a KernelContext by `templated` below.
-// (Just over 400 lines: reading values, writing them and the kernel forms share one emitter's state.)
+// (Over 400 lines because reading values, writing them and the kernel forms share one emitter's state.)
 //
 // A kernel whose outermost loop runs over the batch returns that loop's body separately (`loop`),
 // with the batch index always named `i`, so the pass emitter can run several kernels in one loop
@@ -14,11 +14,9 @@
 // `noUncheckedIndexedAccess` and is erased from the JavaScript (test/emit/strict.test.ts).
 import { formatLoc } from "../ir/loc.js";
 import type { Node } from "../ir/node.js";
-import { opOf } from "../ops/op.js";
-import { element, type KernelParts, type TensorRef } from "../ops/op.js";
+import { element, opOf, type KernelParts, type TensorRef } from "../ops/op.js";
 import { bound, isBatch, isSimple, UNROLL_ELEMENTS, unrolledNest } from "../ops/kernelLoops.js";
-import type { Kernel } from "../lower/plan.js";
-import { storageOf } from "../lower/plan.js";
+import { storageOf, type Kernel } from "../lower/plan.js";
 import type { KernelCode, KernelEnv } from "./kernelCode.js";
 import { commentText } from "./names.js";
 import { formula } from "./notation.js";
@@ -407,6 +405,13 @@ export class KernelEmitter {
           return { lines: body.lines, value };
         },
         array: (node) => this.store(node),
+        stored: (node) => {
+          const s = storageOf(node);
+          const whole = this.env.storage.has(s) && !this.env.plan.expanded.has(node) && !this.env.scalars.has(node) && !this.env.rowScalars.has(s) && !this.env.views?.has(s);
+          if (!whole || node.dtype === "i") return undefined;
+          this.noteFlatRead(node);
+          return this.env.storage.get(s)!;
+        },
         scalarLocal: (node) => (this.env.scalars.has(node) ? this.env.storage.get(node)! : undefined),
         hint: (node) => this.hint(node),
         label: (node) => commentText(this.env.display(node)),

@@ -3,7 +3,9 @@
 //  - An elementwise node with one consumer that iterates over the same shape (an elementwise node, or
 //    a reduction of it) is computed inline in that consumer's loop: `h1 = relu(x·W1 + b1)` is one loop.
 //  - A matmul whose only consumer is an elementwise node of its shape becomes that node's prologue:
-//    the bias and activation are its epilogue, applied as each output element is finished.
+//    the bias and activation are its epilogue, applied as each output element is finished. So do the
+//    kernel ops that store through an epilogue (conv2d: one reading the last axis only; a max pooling's
+//    gradient: any value at the element's index, e.g. the ReLU′ mask of the layer before the pooling).
 //  - Reductions, rowwise ops (softmax, cross-entropy) and matmuls are kernels of their own.
 //  - reshape is free (the same buffer, read with another shape); broadcastTo, slices and transpose-free
 //    reads are index arithmetic in the consumer; a scalar lives in a local variable, not a buffer.
@@ -81,10 +83,10 @@ export function plan(g: Graph, roots: readonly Node[], given: ReadonlySet<Node> 
     while (inline.has(n)) n = consumers.get(n)![0]!;
     return n;
   };
-  const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op
+  const fusedProducer = new Map<Node, Node>(); // epilogue owner → matmul or kernel op (epilogue, indexedEpilogue)
   for (const n of nodes) {
     const op = opOf(n);
-    if ((n.op !== "matmul" && !op.epilogue) || rootSet.has(n) || given.has(n)) continue;
+    if ((n.op !== "matmul" && !op.epilogue && !op.indexedEpilogue) || rootSet.has(n) || given.has(n)) continue;
     const cs = consumers.get(n) ?? [];
     if (cs.length !== 1 || kind(cs[0]!) !== "elementwise" || !sameShape(cs[0]!.shape, n.shape)) continue;
     if (cs[0]!.inputs.filter((i) => i === n).length !== 1) continue;

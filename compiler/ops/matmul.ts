@@ -17,7 +17,7 @@ import { tensorOf, type Operand, type Tensor } from "./build.js";
 import { bound, isBatch, scaledByBatch, unrolledNest, UNROLL_ELEMENTS } from "./kernelLoops.js";
 import { reshape } from "./layout.js";
 import { defineOp, element, texParen, type KernelContext, type KernelParts } from "./op.js";
-import { simdEpilogue } from "./simdEpilogue.js";
+import { simdEpilogue, simdReluMask } from "./simdEpilogue.js";
 
 export const matmulOp = defineOp({
   name: "matmul",
@@ -299,6 +299,22 @@ function simdGemm(ctx: KernelContext, engine: string): string[] {
       product,
       ...(fused.bias ? [`const ${bAt} = ${at} + ${M.code} * ${N.code};`, `${engine}.reserve(${bAt} + ${N.code}).set(${ctx.array(fused.bias)}, ${bAt});`] : []),
       `${engine}.epilogue(${at}, ${M.code}, ${N.code}, ${fused.bias ? bAt : -1}, ${fused.relu ? 1 : 0});`,
+      copyOut,
+      "}",
+    ];
+  }
+  // The ReLU′ of the layer before (δ·Wᵀ ⊙ [h > 0]): on C in place with z copied in beside it, then one copy.
+  const mask = simdReluMask(ctx);
+  if (mask !== null && store[store.length - 1]!.startsWith(rowMajor)) {
+    const zAt = ctx.local("zAt");
+    const size = `${M.code} * ${N.code}`;
+    return [
+      "{",
+      `// the product on the runtime's WebAssembly SIMD GEMM (float32), then ⊙ [${ctx.label(mask.z)} > 0] (relu′) in place in its memory, copied out`,
+      product,
+      `const ${zAt} = ${at} + ${size};`,
+      `${engine}.reserve(${zAt} + ${size}).set(${mask.array}.subarray(0, ${size}), ${zAt});`,
+      `${engine}.reluMask(${at}, ${zAt}, ${size});`,
       copyOut,
       "}",
     ];

@@ -84,6 +84,12 @@ export interface KernelContext {
   readonly value: (n: Node, index: readonly (string | number)[], suffix: string) => { lines: string[]; value: string };
   /** The identifier of the array holding `n`. */
   readonly array: (n: Node) => string;
+  /**
+   * The array holding `n` whole, row-major, to be read by flat index (the read is recorded as such) — or
+   * undefined when `n` has none: computed inline, a scalar or per-row locals, a scan step read in place,
+   * or integers. For kernels that hand a value to the runtime's WebAssembly as one block of memory.
+   */
+  readonly stored: (n: Node) => string | undefined;
   /** The scalar local holding `n`, when the pass keeps it in one rather than an array. */
   readonly scalarLocal: (n: Node) => string | undefined;
   /** The name hint for a local holding `n`'s value (the name `gradc explain` gives it, its model.ts name, or its op). */
@@ -206,6 +212,12 @@ export interface Builders {
 export interface OpDef extends OpType {
   /** A kernel op whose template stores through `KernelContext.store`, so it can take an epilogue. */
   readonly epilogue?: boolean;
+  /**
+   * A kernel op that computes its whole result first (a gradient scattered into place) and then stores
+   * each element through `KernelContext.epilogue` at its full index, so its epilogue may read any value
+   * of its shape at that index, as a matmul's does: the ReLU′ mask after a max pooling's gradient.
+   */
+  readonly indexedEpilogue?: boolean;
   /**
    * Operands read as integer class labels or row indices, each with the bound it must stay under
    * (`[operand, bound]`): a generated module checks every integer input that reaches one, on every batch

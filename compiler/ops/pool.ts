@@ -16,8 +16,9 @@ import type { Attrs, Node } from "../ir/node.js";
 import { formatShape, sameShape, ShapeError, type Dim } from "../ir/shape.js";
 import { sizeOf, type Tensor } from "../ir/tensor.js";
 import { axis, type ConvGeometry } from "./convGeometry.js";
-import { addOffset, flat, lin, namer, plus, range, times, type Namer } from "./kernelLoops.js";
-import { defineOp, element, type TensorRef } from "./op.js";
+import { addOffset, flat, lin, namer, plus, range, times, unrolledNest, type Namer } from "./kernelLoops.js";
+import { defineOp, element, type KernelContext, type KernelParts, type TensorRef } from "./op.js";
+import { simdReluMask } from "./simdEpilogue.js";
 import { channelBlocks, overPixels } from "./windowLoops.js";
 
 /** Attrs of the pooling ops: window, stride and symmetric padding [rows, columns]. */
@@ -170,6 +171,18 @@ function poolArgs(g: ConvGeometry, N: number | "n"): string {
   return [N, g.rows.size, g.cols.size, g.C, g.rows.k, g.cols.k, g.rows.out, g.cols.out, g.rows.s, g.cols.s, g.rows.p0, g.cols.p0].join(", ");
 }
 
+/**
+ * A result computed whole into the owner's array by `lines`, then the elementwise chain fused after it
+ * (ctx.owner) applied in place, element by element: in the pass's loop over batch rows when it has one,
+ * so what reads the result at row i (a bias gradient's sum) joins that loop.
+ */
+function epilogueAfter(ctx: KernelContext, lines: string[]): KernelParts {
+  const out = ctx.output;
+  const nest = unrolledNest(out.dims, (idx, suffix) => ctx.epilogue(idx, out.inPlace(...idx), suffix));
+  const before = ["{", `// ${ctx.label(ctx.owner)}: first ${ctx.label(ctx.node)} into its array, whole; the rest of its formula follows element by element`, ...lines, "}"];
+  return nest.loop ? { pre: before, loop: nest.loop, constWrite: false } : { post: [...before, ...nest.post!], constWrite: false };
+}
+
 // ── the ops ───────────────────────────────────────────────────────────────────────────────────────
 
 export const maxPool2dOp = defineOp({
@@ -238,26 +251,36 @@ export const maxPool2dBackwardOp = defineOp({
   },
   // Linear in g: Σ h·route(g) = Σ g·(h at the argmax). Piecewise constant in x (the argmax moves only at ties).
   vjp: (h, { inputs: [x], attrs }) => [null, maxPool2dSelect(x!, h, attrsOf(attrs))],
+  // ∂L/∂x is complete only once every window has added to it; then the elementwise chain after it (the
+  // ReLU′ of the layer the pooling follows) runs over it at each element's index (plan.ts).
+  indexedEpilogue: true,
   lowerKernel(ctx, a) {
     const nm = namer(ctx);
     const [xr, gr] = ctx.inputs as [TensorRef, TensorRef];
     const [N, H, W, C] = dimsOf(xr) as [number | "n", number, number, number];
     const geo = geometry(H, W, C, a);
     const X = flat(xr), G = flat(gr), DX = ctx.output.array;
+    const fused = ctx.owner !== ctx.node;
     if (ctx.simdGemm) {
       const xSize = size(N, H * W * C), ySize = size(N, geo.rows.out * geo.cols.out * C);
+      // The ReLU′ of the layer the pooling follows reads x itself (relu's result: > 0 where its input is),
+      // already in the engine's memory: masked there (./simdEpilogue.ts). Any other chain: after the copy out.
+      const mask = fused ? simdReluMask(ctx) : null;
+      const maskOfX = mask !== null && mask.array === X; // z is x, or a reshape of it
       const { lines, at, mem } = simdImages(nm, ctx.simdGemm, [["x", xSize], ["g", ySize], ["dx", xSize]]);
-      return [
-        "// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly",
+      const scatter = [
+        `// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly${maskOfX ? `, then ⊙ [${ctx.label(mask.z)} > 0] (relu′) there` : ""}`,
         ...lines,
         `${mem}.set(${X}.subarray(0, ${xSize}), ${at[0]});`,
         `${mem}.set(${G}.subarray(0, ${ySize}), ${at[1]});`,
         `${mem}.fill(0, ${at[2]}, ${at[2]} + ${xSize});`,
         `${ctx.simdGemm}.maxPoolBackward(${at[0]}, ${at[1]}, ${at[2]}, ${poolArgs(geo, N)});`,
+        ...(maskOfX ? [`${ctx.simdGemm}.reluMask(${at[2]}, ${at[0]}, ${xSize});`] : []),
         `${DX}.set(${mem}.subarray(${at[2]}, ${at[2]} + ${xSize}));`,
       ];
+      return fused && !maskOfX ? epilogueAfter(ctx, scatter) : scatter;
     }
-    return [
+    const scatter = [
       "// ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c",
       `${DX}.fill(0);`,
       ...overPixels(nm, geo, N, 1, (xw, o, khLo, khHi, kwLo, kwHi) =>
@@ -267,6 +290,7 @@ export const maxPool2dBackwardOp = defineOp({
         }, ARGMAX_BLOCK),
       ),
     ];
+    return fused ? epilogueAfter(ctx, scatter) : scatter;
   },
   notation: ([x, g], a) => `${g} → ${pooled("argmax", a, x!)}`,
 });

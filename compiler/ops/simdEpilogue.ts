@@ -1,9 +1,14 @@
-// float32 modules: the elementwise chain fused after a product (a matmul or a convolution on the runtime's
-// WebAssembly SIMD product), when it is a layer's `relu(x·W + b)`, `x·W + b` or `relu(x·W)`, run by the
-// runtime's `epilogue` on C in place in the engine's memory (scripts/epilogue-wat.js) and copied out with
-// one typed-array `set`, instead of an emitted JavaScript loop over every element: four floats at a time,
-// and a ReLU without the branch-free table lookup that costs JavaScript ~2–3 ns an element (the first
-// convolution of the MNIST CNN stores 295,000 a step). Any other chain keeps the JavaScript epilogue.
+// float32 modules: the elementwise chain fused after a kernel on the runtime's WebAssembly, run there on
+// the result in place in the engine's memory and copied out with one typed-array `set`, instead of an
+// emitted JavaScript loop over every element — four floats at a time, with no branch-free table lookup
+// or comparison per element that costs JavaScript ~1–3 ns (the first convolution of the MNIST CNN stores
+// 295,000 a step, and its pooling gradient as many):
+//   - after a product (a matmul or a convolution), a layer's `relu(x·W + b)`, `x·W + b` or `relu(x·W)`:
+//     the runtime's `epilogue` (scripts/epilogue-wat.js);
+//   - after a backward product or a max pooling's gradient, the ReLU′ of the layer before, `g ⊙ [z > 0]`
+//     with z a stored value: the runtime's `reluMask` (scripts/mask-wat.js).
+// Any other chain keeps the JavaScript epilogue.
+import { sameShape } from "../ir/shape.js";
 import type { Node } from "../ir/node.js";
 import type { KernelContext } from "./op.js";
 
@@ -31,4 +36,27 @@ export function simdEpilogue(ctx: KernelContext): SimdEpilogue | null {
   const width = product.shape[product.shape.length - 1];
   if (!bias || bias.op !== "param" || bias.shape.length !== 1 || bias.shape[0] !== width || n.shape.length !== product.shape.length) return null;
   return { bias, relu };
+}
+
+/** relu's derivative at z applied to a kernel's result: z and the array that holds it. */
+export interface SimdReluMask {
+  readonly z: Node;
+  readonly array: string;
+}
+
+/**
+ * z when the chain from the kernel `ctx.node` to the array it is stored in is relu's derivative applied
+ * to it, `ctx.node ⊙ [z > 0]` (the step below 0 is 0: relu′, not leakyRelu′), z a float32 value of its
+ * shape stored whole; null for anything else.
+ */
+export function simdReluMask(ctx: KernelContext): SimdReluMask | null {
+  const { node, owner } = ctx;
+  if (owner.op !== "mul" || !sameShape(owner.shape, node.shape)) return null;
+  const [a, b] = owner.inputs as [Node, Node];
+  const step = a === node ? b : b === node ? a : null;
+  if (!step || step === node || step.op !== "step" || step.attrs.below !== 0) return null;
+  const z = step.inputs[0]!;
+  if (z.dtype !== "f" || !sameShape(z.shape, node.shape)) return null;
+  const array = ctx.stored(z);
+  return array === undefined ? null : { z, array };
 }

@@ -115,7 +115,6 @@ export interface TrainWorkspace {
   readonly delta1: Float32Array;
   readonly pick: Float32Array;
   readonly broadcastTo: Float32Array;
-  readonly dlogProbs: Float32Array;
   readonly softmax: Float32Array;
   readonly sum_2: Float32Array;
   readonly g1: Float32Array;
@@ -123,7 +122,6 @@ export interface TrainWorkspace {
   readonly sum_3: Float32Array;
   readonly dlstm_bih: Float32Array;
   readonly dWo: Float32Array;
-  readonly sum_4: Float32Array;
   readonly dbo: Float32Array;
   readonly dlstm_Wih: Float32Array;
   readonly dE: Float32Array;
@@ -148,7 +146,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     delta1: new Float32Array(n * 32768),
     pick: new Float32Array(n * 64),
     broadcastTo: new Float32Array(n * 64),
-    dlogProbs: new Float32Array(n * 3776),
     softmax: new Float32Array(n * 3776),
     sum_2: new Float32Array(n * 64),
     g1: new Float32Array(n * 3776),
@@ -156,7 +153,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     sum_3: new Float32Array(32768),
     dlstm_bih: new Float32Array(512),
     dWo: new Float32Array(7552),
-    sum_4: new Float32Array(3776),
     dbo: new Float32Array(59),
     dlstm_Wih: new Float32Array(16384),
     dE: new Float32Array(1888),
@@ -343,7 +339,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const delta1 = ws.delta1;
   const pick = ws.pick;
   const broadcastTo = ws.broadcastTo;
-  const dlogProbs = ws.dlogProbs;
+  const dlogProbs = ws.delta1; // reuses delta1's array: delta1 is no longer needed when dlogProbs is written
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
   const g1 = ws.g1;
@@ -351,9 +347,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const sum_3 = ws.sum_3;
   const dlstm_bih = ws.dlstm_bih;
   const dWo = ws.dWo;
-  const sum_4 = ws.sum_4;
+  const sum_4 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_4 is written
   const dbo = ws.dbo;
-  const matmul = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when matmul is written
+  const matmul = ws.softmax; // reuses softmax's array: softmax is no longer needed when matmul is written
   const dlstm_Wih = ws.dlstm_Wih;
   const dE = ws.dE;
   const dh = ws.dh;
@@ -520,11 +516,45 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const at_3 = GEMM.product(128, 512, n * 64, h_steps, 1, 128, delta1, 512);
     dlstm_Whh.set(GEMM.mem.subarray(at_3, at_3 + 128 * 512));
   }
+  // sum_3 = Σ_rows delta1   (add', model.ts:26:18)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt = 32768;
+    const mem_4 = GEMM.reserve(xAt + n * 32768);
+    mem_4.fill(0, 0, 32768);
+    mem_4.set(delta1.subarray(0, n * 32768), xAt);
+    GEMM.columnSums(xAt, n, 32768, 0);
+    sum_3.set(mem_4.subarray(0, 32768));
+  }
+  // dlstm.bih = Σ_axis0 sum_3   (add', model.ts:26:18)
+  dlstm_bih.fill(0);
+  for (let i = 0; i < 64; i++) {
+    for (let j = 0; j < 512; j++) {
+      dlstm_bih[j]! += sum_3[i * 512 + j]!;
+    }
+  }
   // dWo = h_next_stepsᵀ·g1   (model.ts:26:18)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_4 = GEMM.product(128, 59, n * 64, h_next_steps, 1, 128, g1, 59);
     dWo.set(GEMM.mem.subarray(at_4, at_4 + 128 * 59));
+  }
+  // sum_4 = Σ_rows g1   (model.ts:26:18)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt_2 = 3776;
+    const mem_6 = GEMM.reserve(xAt_2 + n * 3776);
+    mem_6.fill(0, 0, 3776);
+    mem_6.set(g1.subarray(0, n * 3776), xAt_2);
+    GEMM.columnSums(xAt_2, n, 3776, 0);
+    sum_4.set(mem_6.subarray(0, 3776));
+  }
+  // dbo = Σ_axis0 sum_4   (model.ts:26:18)
+  dbo.fill(0);
+  for (let i = 0; i < 64; i++) {
+    for (let j = 0; j < 59; j++) {
+      dbo[j]! += sum_4[i * 59 + j]!;
+    }
   }
   // matmul = delta1·lstm.Wihᵀ   (matmul', model.ts:22:15)
   {
@@ -548,36 +578,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
           dE[row * 32 + i2]! += matmul[i0_2 * 2048 + i1_2 * 32 + i2]!;
         }
       }
-    }
-  }
-  sum_3.fill(0);
-  sum_4.fill(0);
-  for (let i = 0; i < n; i++) {
-    // sum_3 = Σ_rows delta1   (add', model.ts:26:18)
-    for (let j = 0; j < 64; j++) {
-      for (let k = 0; k < 512; k++) {
-        sum_3[j * 512 + k]! += delta1[i * 32768 + j * 512 + k]!;
-      }
-    }
-    // sum_4 = Σ_rows g1   (model.ts:26:18)
-    for (let j = 0; j < 64; j++) {
-      for (let k = 0; k < 59; k++) {
-        sum_4[j * 59 + k]! += g1[i * 3776 + j * 59 + k]!;
-      }
-    }
-  }
-  // dlstm.bih = Σ_axis0 sum_3   (add', model.ts:26:18)
-  dlstm_bih.fill(0);
-  for (let i = 0; i < 64; i++) {
-    for (let j = 0; j < 512; j++) {
-      dlstm_bih[j]! += sum_3[i * 512 + j]!;
-    }
-  }
-  // dbo = Σ_axis0 sum_4   (model.ts:26:18)
-  dbo.fill(0);
-  for (let i = 0; i < 64; i++) {
-    for (let j = 0; j < 59; j++) {
-      dbo[j]! += sum_4[i * 59 + j]!;
     }
   }
   return loss;

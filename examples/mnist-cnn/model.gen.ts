@@ -81,12 +81,10 @@ export interface TrainWorkspace {
   readonly db: Float32Array;
   readonly matmul: Float32Array;
   readonly dW: Float32Array;
-  readonly maxPool2dBackward: Float32Array;
   readonly sum_2: Float32Array;
   readonly sum_3: Float32Array;
   readonly dc2: Float32Array;
   readonly dK2: Float32Array;
-  readonly maxPool2dBackward_2: Float32Array;
   readonly dc1: Float32Array;
   readonly dK1: Float32Array;
 }
@@ -97,14 +95,12 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     forward: createForwardWorkspace(n),
     delta3: new Float32Array(n * 4608),
     db: new Float32Array(10),
-    matmul: new Float32Array(n * 1024),
+    matmul: new Float32Array(n * 1152),
     dW: new Float32Array(2560),
-    maxPool2dBackward: new Float32Array(n * 1024),
     sum_2: new Float32Array(4608),
     sum_3: new Float32Array(192),
     dc2: new Float32Array(16),
     dK2: new Float32Array(3200),
-    maxPool2dBackward_2: new Float32Array(n * 4608),
     dc1: new Float32Array(8),
     dK1: new Float32Array(200),
   };
@@ -223,14 +219,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
-  const maxPool2dBackward = ws.maxPool2dBackward;
-  const delta2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when delta2 is written
+  const delta2 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta2 is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when dh1 is written
+  const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.maxPool2dBackward_2;
   const delta1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta1 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
@@ -320,9 +314,9 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const at_2 = GEMM.product(256, 10, n, h2, 1, 256, delta3, 10);
     dW.set(GEMM.mem.subarray(at_2, at_2 + 256 * 10));
   }
-  // maxPool2dBackward = matmul → argmax2×2(a2)   (maxPool2d', model.ts:17:14)
+  // delta2 = (matmul → argmax2×2(a2)) ⊙ [a2 > 0]   (relu', model.ts:17:24)
   {
-    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly
+    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly, then ⊙ [a2 > 0] (relu′) there
     const xAt = 0;
     const gAt = xAt + n * 1024;
     const dxAt = gAt + n * 256;
@@ -331,68 +325,18 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     mem_3.set(matmul.subarray(0, n * 256), gAt);
     mem_3.fill(0, dxAt, dxAt + n * 1024);
     GEMM.maxPoolBackward(xAt, gAt, dxAt, n, 8, 8, 16, 2, 2, 4, 4, 2, 2, 0, 0);
-    maxPool2dBackward.set(mem_3.subarray(dxAt, dxAt + n * 1024));
+    GEMM.reluMask(dxAt, xAt, n * 1024);
+    delta2.set(mem_3.subarray(dxAt, dxAt + n * 1024));
   }
-  sum_2.fill(0);
-  for (let i = 0; i < n; i++) {
-    // delta2 = maxPool2dBackward ⊙ [a2 > 0]   (relu', model.ts:17:24)
-    for (let j = 0; j < 8; j++) {
-      for (let k = 0; k < 8; k++) {
-        const step_0 = +!(a2[i * 1024 + j * 128 + k * 16]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
-        const step_1 = +!(a2[i * 1024 + j * 128 + k * 16 + 1]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
-        const step_2 = +!(a2[i * 1024 + j * 128 + k * 16 + 2]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
-        const step_3 = +!(a2[i * 1024 + j * 128 + k * 16 + 3]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
-        const step_4 = +!(a2[i * 1024 + j * 128 + k * 16 + 4]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
-        const step_5 = +!(a2[i * 1024 + j * 128 + k * 16 + 5]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
-        const step_6 = +!(a2[i * 1024 + j * 128 + k * 16 + 6]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
-        const step_7 = +!(a2[i * 1024 + j * 128 + k * 16 + 7]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
-        const step_8 = +!(a2[i * 1024 + j * 128 + k * 16 + 8]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
-        const step_9 = +!(a2[i * 1024 + j * 128 + k * 16 + 9]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
-        const step_10 = +!(a2[i * 1024 + j * 128 + k * 16 + 10]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
-        const step_11 = +!(a2[i * 1024 + j * 128 + k * 16 + 11]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
-        const step_12 = +!(a2[i * 1024 + j * 128 + k * 16 + 12]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
-        const step_13 = +!(a2[i * 1024 + j * 128 + k * 16 + 13]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
-        const step_14 = +!(a2[i * 1024 + j * 128 + k * 16 + 14]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
-        const step_15 = +!(a2[i * 1024 + j * 128 + k * 16 + 15]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
-      }
-    }
-    // sum_2 = Σ_rows delta2   (add', model.ts:17:29)
-    for (let j = 0; j < 8; j++) {
-      for (let k = 0; k < 8; k++) {
-        sum_2[j * 128 + k * 16]! += delta2[i * 1024 + j * 128 + k * 16]!;
-        sum_2[j * 128 + k * 16 + 1]! += delta2[i * 1024 + j * 128 + k * 16 + 1]!;
-        sum_2[j * 128 + k * 16 + 2]! += delta2[i * 1024 + j * 128 + k * 16 + 2]!;
-        sum_2[j * 128 + k * 16 + 3]! += delta2[i * 1024 + j * 128 + k * 16 + 3]!;
-        sum_2[j * 128 + k * 16 + 4]! += delta2[i * 1024 + j * 128 + k * 16 + 4]!;
-        sum_2[j * 128 + k * 16 + 5]! += delta2[i * 1024 + j * 128 + k * 16 + 5]!;
-        sum_2[j * 128 + k * 16 + 6]! += delta2[i * 1024 + j * 128 + k * 16 + 6]!;
-        sum_2[j * 128 + k * 16 + 7]! += delta2[i * 1024 + j * 128 + k * 16 + 7]!;
-        sum_2[j * 128 + k * 16 + 8]! += delta2[i * 1024 + j * 128 + k * 16 + 8]!;
-        sum_2[j * 128 + k * 16 + 9]! += delta2[i * 1024 + j * 128 + k * 16 + 9]!;
-        sum_2[j * 128 + k * 16 + 10]! += delta2[i * 1024 + j * 128 + k * 16 + 10]!;
-        sum_2[j * 128 + k * 16 + 11]! += delta2[i * 1024 + j * 128 + k * 16 + 11]!;
-        sum_2[j * 128 + k * 16 + 12]! += delta2[i * 1024 + j * 128 + k * 16 + 12]!;
-        sum_2[j * 128 + k * 16 + 13]! += delta2[i * 1024 + j * 128 + k * 16 + 13]!;
-        sum_2[j * 128 + k * 16 + 14]! += delta2[i * 1024 + j * 128 + k * 16 + 14]!;
-        sum_2[j * 128 + k * 16 + 15]! += delta2[i * 1024 + j * 128 + k * 16 + 15]!;
-      }
-    }
+  // sum_2 = Σ_rows delta2   (add', model.ts:17:29)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt_2 = 1024;
+    const mem_4 = GEMM.reserve(xAt_2 + n * 1024);
+    mem_4.fill(0, 0, 1024);
+    mem_4.set(delta2.subarray(0, n * 1024), xAt_2);
+    GEMM.columnSums(xAt_2, n, 1024, 0);
+    sum_2.set(mem_4.subarray(0, 1024));
   }
   // sum_3 = Σ_axis0 sum_2   (add', model.ts:17:29)
   sum_3.fill(0);
@@ -444,13 +388,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const wAt = rows * 16;
     const pAt = wAt + 3200;
     const dxAt_2 = pAt + rows * 200;
-    const mem_4 = GEMM.reserve(dxAt_2 + n * 1152);
-    mem_4.set(delta2.subarray(0, rows * 16), 0);
-    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_4[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
+    const mem_5 = GEMM.reserve(dxAt_2 + n * 1152);
+    mem_5.set(delta2.subarray(0, rows * 16), 0);
+    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_5[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
     GEMM.productAt(rows, 200, 16, 0, 16, 1, wAt, 200, pAt);
-    mem_4.fill(0, dxAt_2, dxAt_2 + n * 1152);
+    mem_5.fill(0, dxAt_2, dxAt_2 + n * 1152);
     GEMM.col2im(dxAt_2, pAt, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    dh1.set(mem_4.subarray(dxAt_2, dxAt_2 + n * 1152));
+    dh1.set(mem_5.subarray(dxAt_2, dxAt_2 + n * 1152));
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
@@ -459,63 +403,37 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const rows_2 = n * 64;
     const gAt_2 = rows_2 * 200;
     const cAt = gAt_2 + rows_2 * 16;
-    const xAt_2 = cAt + 3200;
-    const mem_5 = GEMM.reserve(xAt_2 + n * 1152);
-    mem_5.set(h1.subarray(0, n * 1152), xAt_2);
-    GEMM.im2col(xAt_2, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    mem_5.set(delta2.subarray(0, rows_2 * 16), gAt_2);
+    const xAt_3 = cAt + 3200;
+    const mem_6 = GEMM.reserve(xAt_3 + n * 1152);
+    mem_6.set(h1.subarray(0, n * 1152), xAt_3);
+    GEMM.im2col(xAt_3, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    mem_6.set(delta2.subarray(0, rows_2 * 16), gAt_2);
     GEMM.productAt(200, 16, rows_2, 0, 1, 200, gAt_2, 16, cAt);
-    dK2.set(mem_5.subarray(cAt, cAt + 3200));
+    dK2.set(mem_6.subarray(cAt, cAt + 3200));
   }
-  // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
+  // delta1 = (dh1 → argmax2×2(a1)) ⊙ [a1 > 0]   (relu', model.ts:13:24)
   {
-    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly
-    const xAt_3 = 0;
-    const gAt_3 = xAt_3 + n * 4608;
+    // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly, then ⊙ [a1 > 0] (relu′) there
+    const xAt_4 = 0;
+    const gAt_3 = xAt_4 + n * 4608;
     const dxAt_3 = gAt_3 + n * 1152;
-    const mem_6 = GEMM.reserve(dxAt_3 + n * 4608);
-    mem_6.set(a1.subarray(0, n * 4608), xAt_3);
-    mem_6.set(dh1.subarray(0, n * 1152), gAt_3);
-    mem_6.fill(0, dxAt_3, dxAt_3 + n * 4608);
-    GEMM.maxPoolBackward(xAt_3, gAt_3, dxAt_3, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
-    maxPool2dBackward_2.set(mem_6.subarray(dxAt_3, dxAt_3 + n * 4608));
+    const mem_7 = GEMM.reserve(dxAt_3 + n * 4608);
+    mem_7.set(a1.subarray(0, n * 4608), xAt_4);
+    mem_7.set(dh1.subarray(0, n * 1152), gAt_3);
+    mem_7.fill(0, dxAt_3, dxAt_3 + n * 4608);
+    GEMM.maxPoolBackward(xAt_4, gAt_3, dxAt_3, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
+    GEMM.reluMask(dxAt_3, xAt_4, n * 4608);
+    delta1.set(mem_7.subarray(dxAt_3, dxAt_3 + n * 4608));
   }
-  sum_4.fill(0);
-  for (let i = 0; i < n; i++) {
-    // delta1 = maxPool2dBackward_2 ⊙ [a1 > 0]   (relu', model.ts:13:24)
-    for (let j = 0; j < 24; j++) {
-      for (let k = 0; k < 24; k++) {
-        const step_0_2 = +!(a1[i * 4608 + j * 192 + k * 8]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
-        const step_1_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 1]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
-        const step_2_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 2]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
-        const step_3_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 3]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
-        const step_4_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 4]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
-        const step_5_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 5]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
-        const step_6_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 6]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
-        const step_7_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 7]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
-      }
-    }
-    // sum_4 = Σ_rows delta1   (add', model.ts:13:29)
-    for (let j = 0; j < 24; j++) {
-      for (let k = 0; k < 24; k++) {
-        sum_4[j * 192 + k * 8]! += delta1[i * 4608 + j * 192 + k * 8]!;
-        sum_4[j * 192 + k * 8 + 1]! += delta1[i * 4608 + j * 192 + k * 8 + 1]!;
-        sum_4[j * 192 + k * 8 + 2]! += delta1[i * 4608 + j * 192 + k * 8 + 2]!;
-        sum_4[j * 192 + k * 8 + 3]! += delta1[i * 4608 + j * 192 + k * 8 + 3]!;
-        sum_4[j * 192 + k * 8 + 4]! += delta1[i * 4608 + j * 192 + k * 8 + 4]!;
-        sum_4[j * 192 + k * 8 + 5]! += delta1[i * 4608 + j * 192 + k * 8 + 5]!;
-        sum_4[j * 192 + k * 8 + 6]! += delta1[i * 4608 + j * 192 + k * 8 + 6]!;
-        sum_4[j * 192 + k * 8 + 7]! += delta1[i * 4608 + j * 192 + k * 8 + 7]!;
-      }
-    }
+  // sum_4 = Σ_rows delta1   (add', model.ts:13:29)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt_5 = 4608;
+    const mem_8 = GEMM.reserve(xAt_5 + n * 4608);
+    mem_8.fill(0, 0, 4608);
+    mem_8.set(delta1.subarray(0, n * 4608), xAt_5);
+    GEMM.columnSums(xAt_5, n, 4608, 0);
+    sum_4.set(mem_8.subarray(0, 4608));
   }
   // sum_5 = Σ_axis0 sum_4   (add', model.ts:13:29)
   sum_5.fill(0);
@@ -548,15 +466,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly: a direct filter gradient (x read where im2col would copy it from; one input channel),
     // where P [n·24·24, 5·5·1] holds each output pixel's receptive field; the sums run over the batch and the output pixels in order
     const rows_3 = n * 576;
-    const xAt_4 = 0;
-    const gAt_4 = xAt_4 + n * 784;
+    const xAt_6 = 0;
+    const gAt_4 = xAt_6 + n * 784;
     const cAt_2 = gAt_4 + rows_3 * 8;
     const sAt_2 = cAt_2 + 200;
-    const mem_7 = GEMM.reserve(sAt_2 + 25);
-    mem_7.set(x.subarray(0, n * 784), xAt_4);
-    mem_7.set(delta1.subarray(0, rows_3 * 8), gAt_4);
-    GEMM.convFilter(xAt_4, gAt_4, cAt_2, sAt_2, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
-    dK1.set(mem_7.subarray(cAt_2, cAt_2 + 200));
+    const mem_9 = GEMM.reserve(sAt_2 + 25);
+    mem_9.set(x.subarray(0, n * 784), xAt_6);
+    mem_9.set(delta1.subarray(0, rows_3 * 8), gAt_4);
+    GEMM.convFilter(xAt_6, gAt_4, cAt_2, sAt_2, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
+    dK1.set(mem_9.subarray(cAt_2, cAt_2 + 200));
   }
   return loss;
 }

@@ -217,28 +217,28 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // delta1 = delta2·W2ᵀ ⊙ [h1 > 0]   (relu', model.ts:12:14)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then the epilogue as each element is stored
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then ⊙ [h1 > 0] (relu′) in place in its memory, copied out
     const at_2 = GEMM.product(n, 128, 10, delta2, 10, 1, W2, 1, 10);
-    const mem_2 = GEMM.mem;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 128; j++) {
-        const step = +!(h1[i * 128 + j]! <= 0);
-        delta1[i * 128 + j] = mem_2[at_2 + i * 128 + j]! * step;
-      }
-    }
+    const zAt = at_2 + n * 128;
+    GEMM.reserve(zAt + n * 128).set(h1.subarray(0, n * 128), zAt);
+    GEMM.reluMask(at_2, zAt, n * 128);
+    delta1.set(GEMM.mem.subarray(at_2, at_2 + n * 128));
+  }
+  // db1 = Σ_rows delta1   (add', model.ts:12:19)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt = 128;
+    const mem_3 = GEMM.reserve(xAt + n * 128);
+    mem_3.fill(0, 0, 128);
+    mem_3.set(delta1.subarray(0, n * 128), xAt);
+    GEMM.columnSums(xAt, n, 128, 0);
+    db1.set(mem_3.subarray(0, 128));
   }
   // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
     const at_3 = GEMM.product(784, 128, n, x, 1, 784, delta1, 128);
     dW1.set(GEMM.mem.subarray(at_3, at_3 + 784 * 128));
-  }
-  db1.fill(0);
-  for (let i = 0; i < n; i++) {
-    // db1 = Σ_rows delta1   (add', model.ts:12:19)
-    for (let j = 0; j < 128; j++) {
-      db1[j]! += delta1[i * 128 + j]!;
-    }
   }
   return loss;
 }

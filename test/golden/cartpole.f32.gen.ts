@@ -2,7 +2,14 @@
 // Do not edit: change the model and run `gradc compile` again. Each block says what it computes and
 // which model.ts expression it comes from; gradient blocks also name the derivative rule. The
 // functions a module exports around its passes (forward, createTrainer, …) are gradc/runtime's bindModule.
-import { bindModule, toArray, type ModulePasses, type ModuleTrainer, type TrainerOptions } from "gradc/runtime";
+import {
+  bindModule,
+  createGemm,
+  toArray,
+  type ModulePasses,
+  type ModuleTrainer,
+  type TrainerOptions,
+} from "gradc/runtime";
 
 export type Params = {
   W1: Float32Array;
@@ -56,6 +63,9 @@ export const spec = {
   /** Whether the loss is a mean over the batch of terms of one row each, so that a batch may be split into shards (runtime/parallel.ts); if not, why. */
   rowIndependent: true,
 } as const;
+
+/** The runtime's WebAssembly SIMD engine (matrix products; im2col, epilogues and max pooling beside them), which the float32 kernels below call. */
+const GEMM = createGemm();
 
 export interface ForwardWorkspace {
   readonly n: number;
@@ -249,14 +259,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   let sum_4 = 0;
   let dc2_0 = 0;
   dV2.fill(0);
-  dc1.fill(0);
   dV1.fill(0);
   sum_5.fill(0);
   sum_6.fill(0);
   let db2_0 = 0;
   let db2_1 = 0;
   dW2.fill(0);
-  db1.fill(0);
   dW1.fill(0);
   for (let i = 0; i < n; i++) {
     // ──── loss ────
@@ -309,10 +317,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       const sub_2 = 1 - square_2;
       delta3[i * 64 + j] = acc * sub_2;
     }
-    // dc1 = Σ_rows delta3   (add', model.ts:33:33)
-    for (let j = 0; j < 64; j++) {
-      dc1[j]! += delta3[i * 64 + j]!;
-    }
     // dV1 = statesᵀ·delta3   (matmul', model.ts:33:37)
     for (let p = 0; p < 4; p++) {
       const aik = states[i * 4 + p]!;
@@ -363,10 +367,6 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       const sub_3 = 1 - square_3;
       delta1[i * 64 + j] = acc_2 * sub_3;
     }
-    // db1 = Σ_rows delta1   (add', model.ts:22:18)
-    for (let j = 0; j < 64; j++) {
-      db1[j]! += delta1[i * 64 + j]!;
-    }
     // dW1 = statesᵀ·delta1   (matmul', model.ts:22:22)
     for (let p = 0; p < 4; p++) {
       const aik = states[i * 4 + p]!;
@@ -390,9 +390,29 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const loss = sub + mul_2;
   // dc2: store the sums over the batch
   dc2[0] = dc2_0;
+  // dc1 = Σ_rows delta3   (add', model.ts:33:33)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt = 64;
+    const mem = GEMM.reserve(xAt + n * 64);
+    mem.fill(0, 0, 64);
+    mem.set(delta3.subarray(0, n * 64), xAt);
+    GEMM.columnSums(xAt, n, 64, 0);
+    dc1.set(mem.subarray(0, 64));
+  }
   // db2: store the sums over the batch
   db2[0] = db2_0;
   db2[1] = db2_1;
+  // db1 = Σ_rows delta1   (add', model.ts:22:18)
+  {
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt_2 = 64;
+    const mem_2 = GEMM.reserve(xAt_2 + n * 64);
+    mem_2.fill(0, 0, 64);
+    mem_2.set(delta1.subarray(0, n * 64), xAt_2);
+    GEMM.columnSums(xAt_2, n, 64, 0);
+    db1.set(mem_2.subarray(0, 64));
+  }
   return loss;
 }
 
@@ -487,6 +507,7 @@ export const passes: ModulePasses<
     run: evaluatePass,
     outputs: outputsOf,
   },
+  simd: GEMM,
 };
 
 // ════ the module's functions: gradc/runtime's, bound to the passes above ════

@@ -103,7 +103,6 @@ export interface TrainWorkspace {
   readonly delta1: Float64Array;
   readonly pick: Float64Array;
   readonly broadcastTo: Float64Array;
-  readonly dlogProbs: Float64Array;
   readonly softmax: Float64Array;
   readonly sum_2: Float64Array;
   readonly g1: Float64Array;
@@ -136,7 +135,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     delta1: new Float64Array(n * 32768),
     pick: new Float64Array(n * 64),
     broadcastTo: new Float64Array(n * 64),
-    dlogProbs: new Float64Array(n * 3776),
     softmax: new Float64Array(n * 3776),
     sum_2: new Float64Array(n * 64),
     g1: new Float64Array(n * 3776),
@@ -585,7 +583,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const delta1 = ws.delta1;
   const pick = ws.pick;
   const broadcastTo = ws.broadcastTo;
-  const dlogProbs = ws.dlogProbs;
+  const dlogProbs = ws.delta1; // reuses delta1's array: delta1 is no longer needed when dlogProbs is written
   const softmax = ws.softmax;
   const sum_2 = ws.sum_2;
   const g1 = ws.g1;
@@ -595,7 +593,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dWo = ws.dWo;
   const sum_4 = ws.sum_4;
   const dbo = ws.dbo;
-  const matmul = ws.dlogProbs; // reuses dlogProbs's array: dlogProbs is no longer needed when matmul is written
+  const matmul = ws.softmax; // reuses softmax's array: softmax is no longer needed when matmul is written
   const dlstm_Wih = ws.dlstm_Wih;
   const dE = ws.dE;
   const dh = ws.dh;

@@ -79,12 +79,10 @@ export interface TrainWorkspace {
   readonly db: Float64Array;
   readonly matmul: Float64Array;
   readonly dW: Float64Array;
-  readonly maxPool2dBackward: Float64Array;
   readonly sum_2: Float64Array;
   readonly sum_3: Float64Array;
   readonly dc2: Float64Array;
   readonly dK2: Float64Array;
-  readonly maxPool2dBackward_2: Float64Array;
   readonly dc1: Float64Array;
   readonly dK1: Float64Array;
 }
@@ -95,14 +93,12 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     forward: createForwardWorkspace(n),
     delta3: new Float64Array(n * 4608),
     db: new Float64Array(10),
-    matmul: new Float64Array(n * 1024),
+    matmul: new Float64Array(n * 1152),
     dW: new Float64Array(2560),
-    maxPool2dBackward: new Float64Array(n * 1024),
     sum_2: new Float64Array(4608),
     sum_3: new Float64Array(192),
     dc2: new Float64Array(16),
     dK2: new Float64Array(3200),
-    maxPool2dBackward_2: new Float64Array(n * 4608),
     dc1: new Float64Array(8),
     dK1: new Float64Array(200),
   };
@@ -468,14 +464,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const db = ws.db;
   const matmul = ws.matmul;
   const dW = ws.dW;
-  const maxPool2dBackward = ws.maxPool2dBackward;
-  const delta2 = ws.matmul; // reuses matmul's array: matmul is no longer needed when delta2 is written
+  const delta2 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta2 is written
   const sum_2 = ws.sum_2;
   const sum_3 = ws.sum_3;
   const dc2 = ws.dc2;
-  const dh1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when dh1 is written
+  const dh1 = ws.matmul; // reuses matmul's array: matmul is no longer needed when dh1 is written
   const dK2 = ws.dK2;
-  const maxPool2dBackward_2 = ws.maxPool2dBackward_2;
   const delta1 = ws.delta3; // reuses delta3's array: delta3 is no longer needed when delta1 is written
   const sum_4 = ws.sum_2; // reuses sum_2's array: sum_2 is no longer needed when sum_4 is written
   const sum_5 = ws.sum_3; // reuses sum_3's array: sum_3 is no longer needed when sum_5 is written
@@ -735,10 +729,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
     }
   }
-  // maxPool2dBackward = matmul → argmax2×2(a2)   (maxPool2d', model.ts:17:14)
   {
+    // delta2: first maxPool2dBackward into its array, whole; the rest of its formula follows element by element
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
-    maxPool2dBackward.fill(0);
+    delta2.fill(0);
     for (let bi = 0; bi < n; bi++) {
       for (let oh = 0; oh < 4; oh++) {
         const xh = bi * 1024 + oh * 256;
@@ -792,14 +786,14 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
                 m7 = poolMax(m7, v7);
               }
             }
-            maxPool2dBackward[at0]! += matmul[o + c0]!;
-            maxPool2dBackward[at1]! += matmul[o + c0 + 1]!;
-            maxPool2dBackward[at2]! += matmul[o + c0 + 2]!;
-            maxPool2dBackward[at3]! += matmul[o + c0 + 3]!;
-            maxPool2dBackward[at4]! += matmul[o + c0 + 4]!;
-            maxPool2dBackward[at5]! += matmul[o + c0 + 5]!;
-            maxPool2dBackward[at6]! += matmul[o + c0 + 6]!;
-            maxPool2dBackward[at7]! += matmul[o + c0 + 7]!;
+            delta2[at0]! += matmul[o + c0]!;
+            delta2[at1]! += matmul[o + c0 + 1]!;
+            delta2[at2]! += matmul[o + c0 + 2]!;
+            delta2[at3]! += matmul[o + c0 + 3]!;
+            delta2[at4]! += matmul[o + c0 + 4]!;
+            delta2[at5]! += matmul[o + c0 + 5]!;
+            delta2[at6]! += matmul[o + c0 + 6]!;
+            delta2[at7]! += matmul[o + c0 + 7]!;
           }
         }
       }
@@ -807,41 +801,41 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   sum_2.fill(0);
   for (let i = 0; i < n; i++) {
-    // delta2 = maxPool2dBackward ⊙ [a2 > 0]   (relu', model.ts:17:24)
+    // delta2 = (matmul → argmax2×2(a2)) ⊙ [a2 > 0]   (relu', model.ts:17:24)
     for (let j = 0; j < 8; j++) {
       for (let k = 0; k < 8; k++) {
         const step_0 = +!(a2[i * 1024 + j * 128 + k * 16]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16] = maxPool2dBackward[i * 1024 + j * 128 + k * 16]! * step_0;
+        delta2[i * 1024 + j * 128 + k * 16] = delta2[i * 1024 + j * 128 + k * 16]! * step_0;
         const step_1 = +!(a2[i * 1024 + j * 128 + k * 16 + 1]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 1] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
+        delta2[i * 1024 + j * 128 + k * 16 + 1] = delta2[i * 1024 + j * 128 + k * 16 + 1]! * step_1;
         const step_2 = +!(a2[i * 1024 + j * 128 + k * 16 + 2]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 2] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
+        delta2[i * 1024 + j * 128 + k * 16 + 2] = delta2[i * 1024 + j * 128 + k * 16 + 2]! * step_2;
         const step_3 = +!(a2[i * 1024 + j * 128 + k * 16 + 3]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 3] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
+        delta2[i * 1024 + j * 128 + k * 16 + 3] = delta2[i * 1024 + j * 128 + k * 16 + 3]! * step_3;
         const step_4 = +!(a2[i * 1024 + j * 128 + k * 16 + 4]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 4] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
+        delta2[i * 1024 + j * 128 + k * 16 + 4] = delta2[i * 1024 + j * 128 + k * 16 + 4]! * step_4;
         const step_5 = +!(a2[i * 1024 + j * 128 + k * 16 + 5]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 5] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
+        delta2[i * 1024 + j * 128 + k * 16 + 5] = delta2[i * 1024 + j * 128 + k * 16 + 5]! * step_5;
         const step_6 = +!(a2[i * 1024 + j * 128 + k * 16 + 6]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 6] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
+        delta2[i * 1024 + j * 128 + k * 16 + 6] = delta2[i * 1024 + j * 128 + k * 16 + 6]! * step_6;
         const step_7 = +!(a2[i * 1024 + j * 128 + k * 16 + 7]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 7] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
+        delta2[i * 1024 + j * 128 + k * 16 + 7] = delta2[i * 1024 + j * 128 + k * 16 + 7]! * step_7;
         const step_8 = +!(a2[i * 1024 + j * 128 + k * 16 + 8]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 8] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
+        delta2[i * 1024 + j * 128 + k * 16 + 8] = delta2[i * 1024 + j * 128 + k * 16 + 8]! * step_8;
         const step_9 = +!(a2[i * 1024 + j * 128 + k * 16 + 9]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 9] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
+        delta2[i * 1024 + j * 128 + k * 16 + 9] = delta2[i * 1024 + j * 128 + k * 16 + 9]! * step_9;
         const step_10 = +!(a2[i * 1024 + j * 128 + k * 16 + 10]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 10] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
+        delta2[i * 1024 + j * 128 + k * 16 + 10] = delta2[i * 1024 + j * 128 + k * 16 + 10]! * step_10;
         const step_11 = +!(a2[i * 1024 + j * 128 + k * 16 + 11]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 11] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
+        delta2[i * 1024 + j * 128 + k * 16 + 11] = delta2[i * 1024 + j * 128 + k * 16 + 11]! * step_11;
         const step_12 = +!(a2[i * 1024 + j * 128 + k * 16 + 12]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 12] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
+        delta2[i * 1024 + j * 128 + k * 16 + 12] = delta2[i * 1024 + j * 128 + k * 16 + 12]! * step_12;
         const step_13 = +!(a2[i * 1024 + j * 128 + k * 16 + 13]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 13] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
+        delta2[i * 1024 + j * 128 + k * 16 + 13] = delta2[i * 1024 + j * 128 + k * 16 + 13]! * step_13;
         const step_14 = +!(a2[i * 1024 + j * 128 + k * 16 + 14]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 14] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
+        delta2[i * 1024 + j * 128 + k * 16 + 14] = delta2[i * 1024 + j * 128 + k * 16 + 14]! * step_14;
         const step_15 = +!(a2[i * 1024 + j * 128 + k * 16 + 15]! <= 0);
-        delta2[i * 1024 + j * 128 + k * 16 + 15] = maxPool2dBackward[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
+        delta2[i * 1024 + j * 128 + k * 16 + 15] = delta2[i * 1024 + j * 128 + k * 16 + 15]! * step_15;
       }
     }
     // sum_2 = Σ_rows delta2   (add', model.ts:17:29)
@@ -1008,10 +1002,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
       }
     }
   }
-  // maxPool2dBackward_2 = dh1 → argmax2×2(a1)   (maxPool2d', model.ts:13:14)
   {
+    // delta1: first maxPool2dBackward into its array, whole; the rest of its formula follows element by element
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c
-    maxPool2dBackward_2.fill(0);
+    delta1.fill(0);
     for (let bi_4 = 0; bi_4 < n; bi_4++) {
       for (let oh_4 = 0; oh_4 < 12; oh_4++) {
         const xh_3 = bi_4 * 4608 + oh_4 * 384;
@@ -1064,39 +1058,39 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
               m7_2 = poolMax(m7_2, v7_2);
             }
           }
-          maxPool2dBackward_2[at0_2]! += dh1[o_3]!;
-          maxPool2dBackward_2[at1_2]! += dh1[o_3 + 1]!;
-          maxPool2dBackward_2[at2_2]! += dh1[o_3 + 2]!;
-          maxPool2dBackward_2[at3_2]! += dh1[o_3 + 3]!;
-          maxPool2dBackward_2[at4_2]! += dh1[o_3 + 4]!;
-          maxPool2dBackward_2[at5_2]! += dh1[o_3 + 5]!;
-          maxPool2dBackward_2[at6_2]! += dh1[o_3 + 6]!;
-          maxPool2dBackward_2[at7_2]! += dh1[o_3 + 7]!;
+          delta1[at0_2]! += dh1[o_3]!;
+          delta1[at1_2]! += dh1[o_3 + 1]!;
+          delta1[at2_2]! += dh1[o_3 + 2]!;
+          delta1[at3_2]! += dh1[o_3 + 3]!;
+          delta1[at4_2]! += dh1[o_3 + 4]!;
+          delta1[at5_2]! += dh1[o_3 + 5]!;
+          delta1[at6_2]! += dh1[o_3 + 6]!;
+          delta1[at7_2]! += dh1[o_3 + 7]!;
         }
       }
     }
   }
   sum_4.fill(0);
   for (let i = 0; i < n; i++) {
-    // delta1 = maxPool2dBackward_2 ⊙ [a1 > 0]   (relu', model.ts:13:24)
+    // delta1 = (dh1 → argmax2×2(a1)) ⊙ [a1 > 0]   (relu', model.ts:13:24)
     for (let j = 0; j < 24; j++) {
       for (let k = 0; k < 24; k++) {
         const step_0_2 = +!(a1[i * 4608 + j * 192 + k * 8]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8]! * step_0_2;
+        delta1[i * 4608 + j * 192 + k * 8] = delta1[i * 4608 + j * 192 + k * 8]! * step_0_2;
         const step_1_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 1]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 1] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 1] = delta1[i * 4608 + j * 192 + k * 8 + 1]! * step_1_2;
         const step_2_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 2]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 2] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 2] = delta1[i * 4608 + j * 192 + k * 8 + 2]! * step_2_2;
         const step_3_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 3]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 3] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 3] = delta1[i * 4608 + j * 192 + k * 8 + 3]! * step_3_2;
         const step_4_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 4]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 4] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 4] = delta1[i * 4608 + j * 192 + k * 8 + 4]! * step_4_2;
         const step_5_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 5]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 5] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 5] = delta1[i * 4608 + j * 192 + k * 8 + 5]! * step_5_2;
         const step_6_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 6]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 6] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 6] = delta1[i * 4608 + j * 192 + k * 8 + 6]! * step_6_2;
         const step_7_2 = +!(a1[i * 4608 + j * 192 + k * 8 + 7]! <= 0);
-        delta1[i * 4608 + j * 192 + k * 8 + 7] = maxPool2dBackward_2[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
+        delta1[i * 4608 + j * 192 + k * 8 + 7] = delta1[i * 4608 + j * 192 + k * 8 + 7]! * step_7_2;
       }
     }
     // sum_4 = Σ_rows delta1   (add', model.ts:13:29)

@@ -94,7 +94,6 @@ export interface TrainWorkspace {
   readonly sum: Float32Array;
   readonly div: Float32Array;
   readonly div_2: Float32Array;
-  readonly v2: Float32Array;
   readonly add: Float32Array;
   readonly add_2: Float32Array;
   readonly h: Float32Array;
@@ -103,7 +102,7 @@ export interface TrainWorkspace {
   readonly dbn_bias: Float32Array;
   readonly g2: Float32Array;
   readonly dbn_weight: Float32Array;
-  readonly div_6: Float32Array;
+  readonly sum_5: Float32Array;
   readonly dE: Float32Array;
   readonly dW: Float32Array;
 }
@@ -116,7 +115,6 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     sum: new Float32Array(3),
     div: new Float32Array(3),
     div_2: new Float32Array(3),
-    v2: new Float32Array(3),
     add: new Float32Array(3),
     add_2: new Float32Array(3),
     h: new Float32Array(n * 3),
@@ -125,7 +123,7 @@ function createTrainWorkspace(n: number): TrainWorkspace {
     dbn_bias: new Float32Array(3),
     g2: new Float32Array(n * 3),
     dbn_weight: new Float32Array(3),
-    div_6: new Float32Array(3),
+    sum_5: new Float32Array(3),
     dE: new Float32Array(18),
     dW: new Float32Array(12),
   };
@@ -261,7 +259,7 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const v1 = ws.gather; // reuses gather's array: gather is no longer needed when v1 is written
   const sum_2 = ws.sum; // reuses sum's array: sum is no longer needed when sum_2 is written
   const div_2 = ws.div_2;
-  const v2 = ws.v2;
+  const v2 = ws.sum; // reuses sum's array: sum is no longer needed when v2 is written
   const add = ws.add;
   const add_2 = ws.add_2;
   const v5 = ws.z; // reuses z's array: z is no longer needed when v5 is written
@@ -271,11 +269,11 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   const dbn_bias = ws.dbn_bias;
   const g2 = ws.g2;
   const dbn_weight = ws.dbn_weight;
-  const sum_5 = ws.sum; // reuses sum's array: sum is no longer needed when sum_5 is written
-  const div_6 = ws.div_6;
+  const sum_5 = ws.sum_5;
+  const div_6 = ws.div; // reuses div's array: div is no longer needed when div_6 is written
   const g3 = ws.z; // reuses z's array: z is no longer needed when g3 is written
-  const sum_6 = ws.sum; // reuses sum's array: sum is no longer needed when sum_6 is written
-  const div_7 = ws.div; // reuses div's array: div is no longer needed when div_7 is written
+  const sum_6 = ws.div_2; // reuses div_2's array: div_2 is no longer needed when sum_6 is written
+  const div_7 = ws.sum; // reuses sum's array: sum is no longer needed when div_7 is written
   const mul = ws.gather; // reuses gather's array: gather is no longer needed when mul is written
   const dE = ws.dE;
   const dW = ws.dW;

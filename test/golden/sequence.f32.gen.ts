@@ -457,6 +457,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   // div = 1 / mul   (div', model.ts:25:18)
   const div = 1 / mul;
   let sum = 0;
+  let sum_3_0 = 0;
+  let sum_3_1 = 0;
+  let sum_3_2 = 0;
+  let sum_3_3 = 0;
+  let sum_3_4 = 0;
+  let sum_3_5 = 0;
+  let sum_3_6 = 0;
+  let sum_3_7 = 0;
+  let sum_3_8 = 0;
   for (let i = 0; i < n; i++) {
     // ──── loss ────
     // v3 = −ys   (model.ts:25:18)
@@ -599,6 +608,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const sigmoid_8_0 = 1 / (1 + Math.exp(-v3_8));
     const mul_8_0_6 = mul_8_0_5 * sigmoid_8_0;
     g1[i * 9 + 8] = mul_8_0_4 - mul_8_0_6;
+    // sum_3 = Σ_rows g1   (model.ts:22:18)
+    sum_3_0 += g1[i * 9]!;
+    sum_3_1 += g1[i * 9 + 1]!;
+    sum_3_2 += g1[i * 9 + 2]!;
+    sum_3_3 += g1[i * 9 + 3]!;
+    sum_3_4 += g1[i * 9 + 4]!;
+    sum_3_5 += g1[i * 9 + 5]!;
+    sum_3_6 += g1[i * 9 + 6]!;
+    sum_3_7 += g1[i * 9 + 7]!;
+    sum_3_8 += g1[i * 9 + 8]!;
   }
   // loss = sum / mul   (model.ts:25:18)
   const loss = sum / mul;
@@ -1041,56 +1060,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const at_2 = GEMM.product(16, 64, n * 9, h_steps, 1, 16, delta1, 64);
     dlstm_Whh.set(GEMM.mem.subarray(at_2, at_2 + 16 * 64));
   }
-  // dWo = h_next_stepsᵀ·g1   (model.ts:22:18)
+  // sum_2 = Σ_rows delta1   (add', model.ts:22:18)
   {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
-    const at_3 = GEMM.product(16, 1, n * 9, h_next_steps, 1, 16, g1, 1);
-    const mem_3 = GEMM.mem;
-    for (let i = 0; i < 16; i++) {
-      for (let j = 0; j < 1; j++) {
-        dWo[i] = mem_3[at_3 + i + j]!;
-      }
-    }
-  }
-  // dlstm.Wih = bitsᵀ·delta1   (matmul', model.ts:18:18)
-  {
-    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
-    const at_4 = GEMM.product(2, 64, n * 9, bits, 1, 2, delta1, 64);
-    dlstm_Wih.set(GEMM.mem.subarray(at_4, at_4 + 2 * 64));
-  }
-  sum_2.fill(0);
-  let sum_3_0 = 0;
-  let sum_3_1 = 0;
-  let sum_3_2 = 0;
-  let sum_3_3 = 0;
-  let sum_3_4 = 0;
-  let sum_3_5 = 0;
-  let sum_3_6 = 0;
-  let sum_3_7 = 0;
-  let sum_3_8 = 0;
-  for (let i = 0; i < n; i++) {
-    // sum_2 = Σ_rows delta1   (add', model.ts:22:18)
-    for (let j = 0; j < 9; j++) {
-      for (let k = 0; k < 64; k++) {
-        sum_2[j * 64 + k]! += delta1[i * 576 + j * 64 + k]!;
-      }
-    }
-    // sum_3 = Σ_rows g1   (model.ts:22:18)
-    sum_3_0 += g1[i * 9]!;
-    sum_3_1 += g1[i * 9 + 1]!;
-    sum_3_2 += g1[i * 9 + 2]!;
-    sum_3_3 += g1[i * 9 + 3]!;
-    sum_3_4 += g1[i * 9 + 4]!;
-    sum_3_5 += g1[i * 9 + 5]!;
-    sum_3_6 += g1[i * 9 + 6]!;
-    sum_3_7 += g1[i * 9 + 7]!;
-    sum_3_8 += g1[i * 9 + 8]!;
+    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
+    const xAt = 576;
+    const mem_3 = GEMM.reserve(xAt + n * 576);
+    mem_3.fill(0, 0, 576);
+    mem_3.set(delta1.subarray(0, n * 576), xAt);
+    GEMM.columnSums(xAt, n, 576, 0);
+    sum_2.set(mem_3.subarray(0, 576));
   }
   // dlstm.bih = Σ_axis0 sum_2   (add', model.ts:22:18)
   dlstm_bih.fill(0);
   for (let i = 0; i < 9; i++) {
     for (let j = 0; j < 64; j++) {
       dlstm_bih[j]! += sum_2[i * 64 + j]!;
+    }
+  }
+  // dWo = h_next_stepsᵀ·g1   (model.ts:22:18)
+  {
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
+    const at_3 = GEMM.product(16, 1, n * 9, h_next_steps, 1, 16, g1, 1);
+    const mem_4 = GEMM.mem;
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 1; j++) {
+        dWo[i] = mem_4[at_3 + i + j]!;
+      }
     }
   }
   // sum_3: store the sums over the batch
@@ -1114,6 +1109,12 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   dbo[0]! += sum_3[6]!;
   dbo[0]! += sum_3[7]!;
   dbo[0]! += sum_3[8]!;
+  // dlstm.Wih = bitsᵀ·delta1   (matmul', model.ts:18:18)
+  {
+    // the product on the runtime's WebAssembly SIMD GEMM (float32), then copied out of its memory
+    const at_4 = GEMM.product(2, 64, n * 9, bits, 1, 2, delta1, 64);
+    dlstm_Wih.set(GEMM.mem.subarray(at_4, at_4 + 2 * 64));
+  }
   return loss;
 }
 

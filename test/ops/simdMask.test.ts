@@ -1,0 +1,125 @@
+// The backward of a ReLU and a layer's bias gradient on the runtime's WebAssembly (float32 modules), seen
+// in the emitted code and checked bit for bit against the float32 arithmetic of the JavaScript they
+// replace:
+//   - a max pooling's gradient fused with the ReLU′ of the layer it pools (plan.ts: maxPool2dBackward
+//     takes an indexed epilogue), masked in the engine's memory (GEMM.reluMask on x itself);
+//   - a backward product's ReLU′, δ·Wᵀ ⊙ [h > 0], masked there with h copied in (compiler/ops/matmul.ts);
+//   - the sum over the batch of a wide δ (GEMM.columnSums, compiler/ops/reduce.ts);
+//   - a chain after a pooling gradient that is not a ReLU′ keeps a JavaScript loop, after the scatter.
+// float64 modules keep their JavaScript loops (the same values in double precision).
+import { describe, expect, it } from "vitest";
+import * as cv from "../../compiler/dsl/conv.js";
+import * as d from "../../compiler/dsl/core.js";
+import { model } from "../../compiler/dsl/model.js";
+import { compileAndImport } from "../helpers/compiled.js";
+
+const B = 5, H = 6, W = 6, C = 4, P = 3; // 2×2 windows, stride 2: every position in one window
+const step = (z: number) => +!(z <= 0);
+const sequence = (n: number, f: (q: number) => number) => Float32Array.from({ length: n }, (_, q) => f(q));
+const trainCode = (code: string) => code.slice(code.indexOf("function trainPass"), code.indexOf("function evaluatePass"));
+
+/** sumTo [B, H, W, C] → [C] as the graph reduces it: over the batch, then rows, then columns, each into float32 sums. */
+function biasGradient(delta: Float32Array): Float32Array {
+  const s1 = new Float32Array(H * W * C), s2 = new Float32Array(W * C), s3 = new Float32Array(C);
+  for (let b = 0; b < B; b++) for (let e = 0; e < H * W * C; e++) s1[e]! += delta[b * H * W * C + e]!;
+  for (let h = 0; h < H; h++) for (let e = 0; e < W * C; e++) s2[e]! += s1[h * W * C + e]!;
+  for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) s3[c]! += s2[w * C + c]!;
+  return s3;
+}
+
+/** The pooling gradient of Σ p ⊙ v with respect to a (v routed to each window's first maximum), times `scale`, ⊙ [a > 0]. */
+function pooledDelta(a: Float32Array, v: Float32Array, scale: number): Float32Array {
+  const delta = new Float32Array(B * H * W * C);
+  const at = (b: number, h: number, w: number, c: number) => ((b * H + h) * W + w) * C + c;
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < P; i++)
+      for (let j = 0; j < P; j++)
+        for (let c = 0; c < C; c++) {
+          let best = at(b, 2 * i, 2 * j, c);
+          for (const [dh, dw] of [[0, 1], [1, 0], [1, 1]] as const) if (a[at(b, 2 * i + dh, 2 * j + dw, c)]! > a[best]!) best = at(b, 2 * i + dh, 2 * j + dw, c);
+          delta[best] = v[((b * P + i) * P + j) * C + c]!;
+        }
+  return delta.map((g, e) => g * scale * step(a[e]!));
+}
+
+const pooling = (scale: number) =>
+  model("poolMask", () => {
+    const x = d.input("x", ["batch", H, W, C]);
+    const v = d.input("v", ["batch", P, P, C]);
+    // δ of the ReLU feeds two gradients (s's and c's), so it is a stored value, not inline in one sum.
+    const s = d.param("s", [C], { init: "uniform", low: 0.5, high: 1.5 });
+    const c = d.param("c", [C], { init: "uniform", low: -0.5, high: 0.5 });
+    const a = d.relu(d.add(d.mul(x, s), c));
+    const p = cv.maxPool2d(scale === 1 ? a : d.mul(a, scale), { size: 2 });
+    return { loss: d.sum(d.mul(p, v)), outputs: { a } };
+  });
+
+describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)", () => {
+  const x = sequence(B * H * W * C, (q) => Math.sin(q * 1.37) * 2);
+  const v = sequence(B * P * P * C, (q) => Math.cos(q * 0.61) * 3 + 0.1);
+
+  it("after a max pooling's gradient: masked on x in the engine's memory, the bias gradient's batch sum there too", async () => {
+    const { module, code } = await compileAndImport(pooling(1), { dtype: "f32" });
+    const train = trainCode(code);
+    expect(train).toMatch(/GEMM\.maxPoolBackward\((xAt_\d+), gAt, dxAt, n, 6, 6, 4, [^)]*\);\n\s*GEMM\.reluMask\(dxAt, \1, n \* 144\);/);
+    expect(train).toMatch(/GEMM\.columnSums\(xAt_\d+, n, 144, 0\);/);
+    const params = module.initParams(5) as Record<string, Float32Array>;
+    const a = (module.forward(params, { x, v }) as { a: Float32Array }).a;
+    expect(a.some((z) => z === 0) && a.some((z) => z > 0)).toBe(true); // both sides of the ReLU
+    const { grads } = module.lossAndGrad(params, { x, v });
+    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, v, 1))));
+  });
+
+  it("a chain after the pooling gradient that is not a ReLU′ alone: the JavaScript epilogue after the scatter, the same values", async () => {
+    const { module, code } = await compileAndImport(pooling(3), { dtype: "f32" });
+    const train = trainCode(code);
+    expect(train).toContain("GEMM.maxPoolBackward(");
+    expect(train).not.toContain("GEMM.reluMask(");
+    const params = module.initParams(5) as Record<string, Float32Array>;
+    const a = (module.forward(params, { x, v }) as { a: Float32Array }).a;
+    const { grads } = module.lossAndGrad(params, { x, v });
+    // (v·3)·[a > 0] rounded once to float32, as the emitted expression stores it.
+    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, v, 3))));
+  });
+
+  it("float64 modules keep the JavaScript loops, with the pooling gradient written into the masked value's array", async () => {
+    const { code } = await compileAndImport(pooling(1), { dtype: "f64" });
+    const train = trainCode(code);
+    expect(train).not.toMatch(/GEMM\.|reluMask|columnSums/);
+    expect(train).toMatch(/\/\/ (\w+): first maxPool2dBackward into its array, whole; the rest of its formula follows element by element/);
+  });
+
+  it("after a backward product: δ·Wᵀ ⊙ [h > 0] with h copied into the engine's memory; Σ over the batch of 40 columns", async () => {
+    const R = 7, K = 32, Hd = 40, O = 24;
+    const def = model("denseMask", () => {
+      const xs = d.input("x", ["batch", K]);
+      const vs = d.input("v", ["batch", O]);
+      const W1 = d.param("W1", [K, Hd], { init: "xavier" });
+      const b1 = d.param("b1", [Hd], { init: "uniform", low: -0.3, high: 0.3 });
+      const W2 = d.param("W2", [Hd, O], { init: "xavier" });
+      const h = d.relu(d.add(d.matmul(xs, W1), b1));
+      return { loss: d.sum(d.mul(d.matmul(h, W2), vs)), outputs: { h } };
+    });
+    const { module, code } = await compileAndImport(def, { dtype: "f32" });
+    const train = trainCode(code);
+    expect(train).toMatch(/GEMM\.reserve\(zAt \+ n \* 40\)\.set\(h1\.subarray\(0, n \* 40\), zAt\);\n\s*GEMM\.reluMask\(at(_\d+)?, zAt, n \* 40\);/);
+    expect(train).toMatch(/GEMM\.columnSums\(xAt, n, 40, 0\);/);
+    const xs = sequence(R * K, (q) => Math.sin(q * 0.77));
+    const vs = sequence(R * O, (q) => Math.cos(q * 1.91) * 2);
+    const params = module.initParams(9) as Record<string, Float32Array>;
+    const h = (module.forward(params, { x: xs, v: vs }) as { h: Float32Array }).h;
+    // v·W2ᵀ as the SIMD product sums it (k order, float32 at each step), then ⊙ [h > 0], then the column sums.
+    const W2 = params["W2"]!;
+    const delta = new Float32Array(R * Hd);
+    for (let i = 0; i < R; i++)
+      for (let j = 0; j < Hd; j++) {
+        let s = 0;
+        for (let k = 0; k < O; k++) s = Math.fround(s + Math.fround(vs[i * O + k]! * W2[j * O + k]!));
+        delta[i * Hd + j] = s * step(h[i * Hd + j]!);
+      }
+    const db1 = new Float32Array(Hd);
+    for (let i = 0; i < R; i++) for (let j = 0; j < Hd; j++) db1[j]! += delta[i * Hd + j]!;
+    const { grads } = module.lossAndGrad(params, { x: xs, v: vs });
+    expect(Array.from(grads["b1"]!)).toEqual(Array.from(db1));
+  });
+});
