@@ -231,6 +231,11 @@ export class KernelEmitter {
     return op.expr!(bound, n.attrs, this.env.precision);
   }
 
+  /** Whether n's float values are held in an array of their own (not computed inline, not in scalar or per-row locals). */
+  private hasArray(n: Node): boolean {
+    const s = storageOf(n);
+    return this.env.storage.has(s) && !this.env.plan.expanded.has(n) && !this.env.scalars.has(n) && !this.env.rowScalars.has(s) && n.dtype !== "i";
+  }
   private hint(n: Node): string {
     return this.env.textbook?.get(n) ?? n.name ?? (n.op === "const" ? "c" : n.op);
   }
@@ -301,9 +306,8 @@ export class KernelEmitter {
       start = from;
       source = source.inputs[0]!;
     }
-    const stored = this.env.storage.has(storageOf(source)) && !this.env.scalars.has(source) && !this.env.rowScalars.has(storageOf(source));
     const sameRows = source.shape.length === n.shape.length && source.shape.every((d, k) => k === last || d === n.shape[k]);
-    if (!stored || !sameRows || source.dtype === "i" || this.env.plan.inline.has(source)) return null;
+    if (!this.hasArray(source) || !sameRows) return null;
     this.constWrite = false; // every element of the row, at run-time positions
     this.varReads.add(storageOf(source));
     return unrolledNest(n.shape.slice(0, last), (idx) => {
@@ -406,11 +410,9 @@ export class KernelEmitter {
         },
         array: (node) => this.store(node),
         stored: (node) => {
-          const s = storageOf(node);
-          const whole = this.env.storage.has(s) && !this.env.plan.expanded.has(node) && !this.env.scalars.has(node) && !this.env.rowScalars.has(s) && !this.env.views?.has(s);
-          if (!whole || node.dtype === "i") return undefined;
+          if (!this.hasArray(node) || this.env.views?.has(storageOf(node))) return undefined;
           this.noteFlatRead(node);
-          return this.env.storage.get(s)!;
+          return this.store(node);
         },
         scalarLocal: (node) => (this.env.scalars.has(node) ? this.env.storage.get(node)! : undefined),
         hint: (node) => this.hint(node),
