@@ -9,6 +9,8 @@
 // a time with the comparison as a lane mask: no branch for the CPU to mispredict on a random sign.
 // Appended to the product's module by scripts/gemm-wat.js.
 
+import { vectorsThenOnes } from "./wat-runs.js";
+
 export function maskWat() {
   const get = (v) => `(local.get $${v})`;
   const masked = (load, mul, le, select) => `(${mul} (${load} ${get("g")}) ${select((`(${le} (${load} ${get("z")}) ${load === "v128.load" ? "(v128.const f32x4 0 0 0 0)" : "(f32.const 0)"})`))})`;
@@ -18,20 +20,12 @@ export function maskWat() {
     `  (func (export "reluMask") (param $g i32) (param $z i32) (param $n i32)`,
     `    (local.set $g (i32.shl ${get("g")} (i32.const 2)))`,
     `    (local.set $z (i32.shl ${get("z")} (i32.const 2)))`,
-    `    (block $vectorsDone (loop $vectors`,
-    `      (br_if $vectorsDone (i32.lt_s ${get("n")} (i32.const 4)))`,
-    `      (v128.store ${get("g")} ${masked("v128.load", "f32x4.mul", "f32x4.le", vectorStep)})`,
-    `      (local.set $g (i32.add ${get("g")} (i32.const 16)))`,
-    `      (local.set $z (i32.add ${get("z")} (i32.const 16)))`,
-    `      (local.set $n (i32.sub ${get("n")} (i32.const 4)))`,
-    `      (br $vectors)))`,
-    `    (block $onesDone (loop $ones`,
-    `      (br_if $onesDone (i32.le_s ${get("n")} (i32.const 0)))`,
-    `      (f32.store ${get("g")} ${masked("f32.load", "f32.mul", "f32.le", scalarStep)})`,
-    `      (local.set $g (i32.add ${get("g")} (i32.const 4)))`,
-    `      (local.set $z (i32.add ${get("z")} (i32.const 4)))`,
-    `      (local.set $n (i32.sub ${get("n")} (i32.const 1)))`,
-    `      (br $ones)))`,
+    vectorsThenOnes({
+      count: "n",
+      pointers: ["g", "z"],
+      vector: () => `(v128.store ${get("g")} ${masked("v128.load", "f32x4.mul", "f32x4.le", vectorStep)})`,
+      scalar: () => `(f32.store ${get("g")} ${masked("f32.load", "f32.mul", "f32.le", scalarStep)})`,
+    }),
     `  )`,
   ].join("\n");
 }

@@ -10,6 +10,8 @@
 // L1 while x streams through.
 // Appended to the product's module by scripts/gemm-wat.js.
 
+import { vectorsThenOnes } from "./wat-runs.js";
+
 export function sumsWat() {
   const get = (v) => `(local.get $${v})`;
   return [
@@ -20,20 +22,13 @@ export function sumsWat() {
     `      (br_if $rowsDone (i32.le_s ${get("rows")} (i32.const 0)))`,
     `      (local.set $sp (i32.shl ${get("s")} (i32.const 2)))`,
     `      (local.set $c ${get("cols")})`,
-    `      (block $vectorsDone (loop $vectors`,
-    `        (br_if $vectorsDone (i32.lt_s ${get("c")} (i32.const 4)))`,
-    `        (v128.store ${get("sp")} (f32x4.add (v128.load ${get("sp")}) (v128.load ${get("x")})))`,
-    `        (local.set $sp (i32.add ${get("sp")} (i32.const 16)))`,
-    `        (local.set $x (i32.add ${get("x")} (i32.const 16)))`,
-    `        (local.set $c (i32.sub ${get("c")} (i32.const 4)))`,
-    `        (br $vectors)))`,
-    `      (block $onesDone (loop $ones`,
-    `        (br_if $onesDone (i32.le_s ${get("c")} (i32.const 0)))`,
-    `        (f32.store ${get("sp")} (f32.add (f32.load ${get("sp")}) (f32.load ${get("x")})))`,
-    `        (local.set $sp (i32.add ${get("sp")} (i32.const 4)))`,
-    `        (local.set $x (i32.add ${get("x")} (i32.const 4)))`,
-    `        (local.set $c (i32.sub ${get("c")} (i32.const 1)))`,
-    `        (br $ones)))`,
+    vectorsThenOnes({
+      count: "c",
+      pointers: ["sp", "x"],
+      vector: () => `(v128.store ${get("sp")} (f32x4.add (v128.load ${get("sp")}) (v128.load ${get("x")})))`,
+      scalar: () => `(f32.store ${get("sp")} (f32.add (f32.load ${get("sp")}) (f32.load ${get("x")})))`,
+      indent: "      ",
+    }),
     `      (local.set $rows (i32.sub ${get("rows")} (i32.const 1)))`,
     `      (br $rows)))`,
     `  )`,

@@ -9,6 +9,8 @@
 // Four elements a turn (one f32x4 load of p and of g, halves promoted with a shuffle), then one at a time.
 // Appended to the product's module by scripts/gemm-wat.js.
 
+import { vectorsThenOnes } from "./wat-runs.js";
+
 export function updateWat() {
   const get = (v) => `(local.get $${v})`;
   const half = (v, high) => (high ? `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${get(v)} ${get(v)}))` : `(f64x2.promote_low_f32x4 ${get(v)})`);
@@ -19,23 +21,15 @@ export function updateWat() {
     `    (local.set $lrv (f64x2.splat ${get("negLr")}))`,
     `    (local.set $p (i32.shl ${get("p")} (i32.const 2)))`,
     `    (local.set $g (i32.shl ${get("g")} (i32.const 2)))`,
-    `    (block $quadsDone (loop $quads`,
-    `      (br_if $quadsDone (i32.lt_s ${get("n")} (i32.const 4)))`,
-    `      (local.set $pv (v128.load ${get("p")}))`,
-    `      (local.set $gv (v128.load ${get("g")}))`,
-    // Elements 0, 1 from the low half's demotion and 2, 3 from the high half's.
-    `      (v128.store ${get("p")} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${sum(false)} ${sum(true)}))`,
-    `      (local.set $p (i32.add ${get("p")} (i32.const 16)))`,
-    `      (local.set $g (i32.add ${get("g")} (i32.const 16)))`,
-    `      (local.set $n (i32.sub ${get("n")} (i32.const 4)))`,
-    `      (br $quads)))`,
-    `    (block $onesDone (loop $ones`,
-    `      (br_if $onesDone (i32.le_s ${get("n")} (i32.const 0)))`,
-    `      (f32.store ${get("p")} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${get("p")})) (f64.mul ${get("negLr")} (f64.promote_f32 (f32.load ${get("g")}))))))`,
-    `      (local.set $p (i32.add ${get("p")} (i32.const 4)))`,
-    `      (local.set $g (i32.add ${get("g")} (i32.const 4)))`,
-    `      (local.set $n (i32.sub ${get("n")} (i32.const 1)))`,
-    `      (br $ones)))`,
+    vectorsThenOnes({
+      count: "n",
+      pointers: ["p", "g"],
+      // Elements 0, 1 from the low half's demotion and 2, 3 from the high half's.
+      vector: () =>
+        `(local.set $pv (v128.load ${get("p")})) (local.set $gv (v128.load ${get("g")})) ` +
+        `(v128.store ${get("p")} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${sum(false)} ${sum(true)}))`,
+      scalar: () => `(f32.store ${get("p")} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${get("p")})) (f64.mul ${get("negLr")} (f64.promote_f32 (f32.load ${get("g")}))))))`,
+    }),
     `  )`,
   ].join("\n");
 }
