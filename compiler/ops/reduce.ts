@@ -125,8 +125,7 @@ function simdColumnSums(ctx: KernelContext, rowSize: number): string[] | null {
   const n = ctx.node;
   const x = n.inputs[0]!;
   if (!ctx.simdGemm || n.op !== "sum" || n.attrs.axis !== 0 || !isBatch(x.shape[0]) || !Number.isFinite(rowSize) || rowSize <= UNROLL_ELEMENTS) return null;
-  if (x.dtype !== "f" || ctx.scalarLocal(n) !== undefined) return null;
-  const array = ctx.stored(x);
+  const array = ctx.stored(x); // none for integers
   if (array === undefined) return null;
   const engine = ctx.simdGemm, mem = ctx.local("mem"), xAt = ctx.local("xAt");
   return [

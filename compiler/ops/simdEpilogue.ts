@@ -51,12 +51,12 @@ export interface SimdReluMask {
  */
 export function simdReluMask(ctx: KernelContext): SimdReluMask | null {
   const { node, owner } = ctx;
-  if (owner.op !== "mul" || !sameShape(owner.shape, node.shape)) return null;
+  if (owner.op !== "mul") return null; // of node's shape: plan.ts fuses no other
   const [a, b] = owner.inputs as [Node, Node];
   const step = a === node ? b : b === node ? a : null;
-  if (!step || step === node || step.op !== "step" || step.attrs.below !== 0) return null;
+  if (!step || step.op !== "step" || step.attrs.below !== 0) return null;
   const z = step.inputs[0]!;
-  if (z.dtype !== "f" || !sameShape(z.shape, node.shape)) return null;
-  const array = ctx.stored(z);
+  if (!sameShape(z.shape, node.shape)) return null;
+  const array = ctx.stored(z); // none for integers
   return array === undefined ? null : { z, array };
 }

@@ -6,11 +6,14 @@
 //   - a backward product's ReLU′, δ·Wᵀ ⊙ [h > 0], masked there with h copied in (compiler/ops/matmul.ts);
 //   - the sum over the batch of a wide δ (GEMM.columnSums, compiler/ops/reduce.ts);
 //   - a chain after a pooling gradient that is not a ReLU′ keeps a JavaScript loop, after the scatter.
-// float64 modules keep their JavaScript loops (the same values in double precision).
+// float64 modules keep their JavaScript loops (the same values in double precision). Then the look-alikes
+// simdReluMask must refuse (from ops-conv's mutation run, test/MUTATION.md), and which sums over the batch
+// are the runtime's column sums (not a max, not rows of 16 or fewer: those sum in double in locals).
 import { describe, expect, it } from "vitest";
 import * as cv from "../../compiler/dsl/conv.js";
 import * as d from "../../compiler/dsl/core.js";
 import { model } from "../../compiler/dsl/model.js";
+import type { Tensor } from "../../compiler/dsl/core.js";
 import { compileAndImport } from "../helpers/compiled.js";
 
 const B = 5, H = 6, W = 6, C = 4, P = 3; // 2×2 windows, stride 2: every position in one window
@@ -27,8 +30,8 @@ function biasGradient(delta: Float32Array): Float32Array {
   return s3;
 }
 
-/** The pooling gradient of Σ p ⊙ v with respect to a (v routed to each window's first maximum), times `scale`, ⊙ [a > 0]. */
-function pooledDelta(a: Float32Array, v: Float32Array, scale: number): Float32Array {
+/** The pooling gradient of Σ p ⊙ v, p pooled from a (v routed to each window's first maximum of a), times `scale`, ⊙ [z > 0]. */
+function pooledDelta(a: Float32Array, z: Float32Array, v: Float32Array, scale: number): Float32Array {
   const delta = new Float32Array(B * H * W * C);
   const at = (b: number, h: number, w: number, c: number) => ((b * H + h) * W + w) * C + c;
   for (let b = 0; b < B; b++)
@@ -39,7 +42,7 @@ function pooledDelta(a: Float32Array, v: Float32Array, scale: number): Float32Ar
           for (const [dh, dw] of [[0, 1], [1, 0], [1, 1]] as const) if (a[at(b, 2 * i + dh, 2 * j + dw, c)]! > a[best]!) best = at(b, 2 * i + dh, 2 * j + dw, c);
           delta[best] = v[((b * P + i) * P + j) * C + c]!;
         }
-  return delta.map((g, e) => g * scale * step(a[e]!));
+  return delta.map((g, e) => g * scale * step(z[e]!));
 }
 
 const pooling = (scale: number) =>
@@ -67,7 +70,7 @@ describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)",
     const a = (module.forward(params, { x, v }) as { a: Float32Array }).a;
     expect(a.some((z) => z === 0) && a.some((z) => z > 0)).toBe(true); // both sides of the ReLU
     const { grads } = module.lossAndGrad(params, { x, v });
-    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, v, 1))));
+    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, a, v, 1))));
   });
 
   it("a chain after the pooling gradient that is not a ReLU′ alone: the JavaScript epilogue after the scatter, the same values", async () => {
@@ -79,7 +82,7 @@ describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)",
     const a = (module.forward(params, { x, v }) as { a: Float32Array }).a;
     const { grads } = module.lossAndGrad(params, { x, v });
     // (v·3)·[a > 0] rounded once to float32, as the emitted expression stores it.
-    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, v, 3))));
+    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(pooledDelta(a, a, v, 3))));
   });
 
   it("float64 modules keep the JavaScript loops, with the pooling gradient written into the masked value's array", async () => {
@@ -121,5 +124,122 @@ describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)",
     for (let i = 0; i < R; i++) for (let j = 0; j < Hd; j++) db1[j]! += delta[i * Hd + j]!;
     const { grads } = module.lossAndGrad(params, { x: xs, v: vs });
     expect(Array.from(grads["b1"]!)).toEqual(Array.from(db1));
+  });
+});
+
+// What simdReluMask takes for relu's derivative and what it must not, seen on a forward product's chain
+// (the same recognizer as after a backward product): z an input of the product's shape, so each chain is
+// easy to write and its float32 values easy to state.
+describe("which chains after a float32 product are relu's derivative (GEMM.reluMask)", () => {
+  const ROWS = 20, K = 32, N = 20;
+  /** x·W as the SIMD product sums it: k order, every product and sum rounded to float32. */
+  const product = (x: Float32Array, w: Float32Array) => {
+    const c = new Float32Array(ROWS * N);
+    for (let i = 0; i < ROWS; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s = Math.fround(s + Math.fround(x[i * K + k]! * w[k * N + j]!));
+        c[i * N + j] = s;
+      }
+    return c;
+  };
+  const leaky = (z: number) => (z > 0 ? 1 : 0.1);
+  const chains: { name: string; build: (p: Tensor, u: Tensor, b: Tensor) => Tensor; engine: boolean; value: (c: number, u: number, b: number) => number }[] = [
+    { name: "x·W ⊙ [u > 0]", build: (p, u) => d.mul(p, d.step(u)), engine: true, value: (c, u) => c * step(u) },
+    { name: "[u > 0] ⊙ x·W (the step first)", build: (p, u) => d.mul(d.step(u), p), engine: true, value: (c, u) => step(u) * c },
+    { name: "[u > 0] ⊙ (x·W + b) (the step's partner is not the product itself)", build: (p, u, b) => d.mul(d.step(u), d.add(p, b)), engine: false, value: (c, u, b) => Math.fround(step(u) * (c + b)) },
+    { name: "x·W ⊙ [u > 0 | 0.1] (leakyRelu′: not relu′)", build: (p, u) => d.mul(p, d.step(u, 0.1)), engine: false, value: (c, u) => Math.fround(c * leaky(u)) },
+    { name: "x·W ⊙ u (no step)", build: (p, u) => d.mul(p, u), engine: false, value: (c, u) => Math.fround(c * u) },
+    { name: "x·W + [u > 0] (added, not multiplied)", build: (p, u) => d.add(p, d.step(u)), engine: false, value: (c, u) => Math.fround(c + step(u)) },
+    { name: "x·W ⊙ [b > 0] with b [20] (broadcast: not of the product's shape)", build: (p, _u, b) => d.mul(p, d.step(b)), engine: false, value: (c, _u, b) => c * step(b) },
+    { name: "x·W ⊙ [(u + 1) > 0] (z computed inline: no array to copy)", build: (p, u) => d.mul(p, d.step(d.add(u, 1))), engine: false, value: (c, u) => c * step(u + 1) },
+  ];
+  for (const chain of chains)
+    it(chain.name, async () => {
+      const def = model("maskChain", () => {
+        const x = d.input("x", [ROWS, K]);
+        const u = d.input("u", [ROWS, N]);
+        const W = d.param("W", [K, N], { init: "xavier" });
+        const b = d.param("b", [N], { init: "uniform", low: -1, high: 1 });
+        const y = chain.build(d.matmul(x, W), u, b);
+        return { loss: d.mean(d.square(y)), outputs: { y } };
+      });
+      const { module, code } = await compileAndImport(def, { dtype: "f32" });
+      const forward = code.slice(code.indexOf("function forwardPass"), code.indexOf("function outputsOf"));
+      expect(forward.includes("GEMM.reluMask(")).toBe(chain.engine);
+      const params = module.initParams(4) as Record<string, Float32Array>;
+      const x = sequence(ROWS * K, (q) => Math.sin(q * 0.9) * 2);
+      const u = sequence(ROWS * N, (q) => (q % 9 === 0 ? 0 : q % 13 === 0 ? -0 : Math.cos(q * 1.3))); // inputs are finite: 0 and −0 are the edge
+      const y = (module.forward(params, { x, u }) as { y: Float32Array }).y;
+      const c = product(x, params["W"]!);
+      const want = Float32Array.from({ length: ROWS * N }, (_, q) => chain.value(c[q]!, u[q]!, params["b"]![q % N]!));
+      expect(Array.from(y, (v) => (Number.isNaN(v) ? "NaN" : v))).toEqual(Array.from(want, (v) => (Number.isNaN(v) ? "NaN" : v)));
+    });
+});
+
+describe("the pooling gradient and what follows it", () => {
+  const x = sequence(B * H * W * C, (q) => Math.sin(q * 1.37) * 2);
+  const v = sequence(B * P * P * C, (q) => Math.cos(q * 0.61) * 3 + 0.1);
+
+  it("with no elementwise chain after it (a sum reads it), no pass over it after the scatter", async () => {
+    const def = model("poolSum", () => {
+      const xs = d.input("x", ["batch", H, W, C]);
+      const vs = d.input("v", ["batch", P, P, C]);
+      const c = d.param("c", [C], { init: "uniform", low: -0.5, high: 0.5 });
+      return { loss: d.sum(d.mul(cv.maxPool2d(d.add(xs, c), { size: 2 }), vs)) };
+    });
+    for (const dtype of ["f32", "f64"] as const) {
+      const { code } = await compileAndImport(def, { dtype });
+      const train = trainCode(code);
+      expect(train).toContain("maxPool2dBackward");
+      expect(train).not.toContain("into its array, whole; the rest of its formula follows");
+    }
+  });
+
+  it("a ReLU′ on another array than the pooled one: the JavaScript epilogue, not reluMask on x", async () => {
+    // x = relu(z) + 0.5 is pooled; its gradient is masked by [relu(z) > 0], relu(z) an output (stored) that is not x.
+    const def = model("poolOther", () => {
+      const xs = d.input("x", ["batch", H, W, C]);
+      const vs = d.input("v", ["batch", P, P, C]);
+      const s = d.param("s", [C], { init: "uniform", low: 0.5, high: 1.5 });
+      const c = d.param("c", [C], { init: "uniform", low: -0.5, high: 0.5 });
+      const r = d.relu(d.add(d.mul(xs, s), c));
+      return { loss: d.sum(d.mul(cv.maxPool2d(d.add(r, 0.5), { size: 2 }), vs)), outputs: { r } };
+    });
+    const { module, code } = await compileAndImport(def, { dtype: "f32" });
+    expect(trainCode(code)).not.toContain("GEMM.reluMask(");
+    const params = module.initParams(5) as Record<string, Float32Array>;
+    const r = (module.forward(params, { x, v }) as { r: Float32Array }).r;
+    const pooled = r.map((q) => Math.fround(q + 0.5));
+    const routed = pooledDelta(pooled, r, v, 1); // routed by the pooled x = r + 0.5, masked by r
+    const { grads } = module.lossAndGrad(params, { x, v });
+    expect(Array.from(grads["c"]!)).toEqual(Array.from(biasGradient(routed)));
+  });
+});
+
+describe("which reductions over the batch are the runtime's column sums", () => {
+  it("a sum of rows longer than 16: GEMM.columnSums, float32 sums in row order; 16 or fewer: double sums in locals; a max: its own loop", async () => {
+    const R = 9;
+    const def = model("batchSums", () => {
+      const u = d.input("u", ["batch", 40]);
+      const w = d.input("w", ["batch", 10]);
+      const m = d.max(u, 0), s40 = d.sum(u, 0), s10 = d.sum(w, 0);
+      const k = d.param("k", [1], { init: "ones" }); // a model trains something
+      return { loss: d.sum(d.mul(k, d.add(d.add(d.sum(m), d.sum(s40)), d.sum(s10)))), outputs: { m, s40, s10 } };
+    });
+    const { module, code } = await compileAndImport(def, { dtype: "f32" });
+    const forward = code.slice(code.indexOf("function forwardPass"), code.indexOf("function outputsOf"));
+    expect(forward.match(/GEMM\.columnSums\(/g)).toHaveLength(1);
+    expect(forward).toMatch(/GEMM\.columnSums\(xAt, n, 40, 0\);/);
+    // Values of very different sizes, so float32 sums in row order, double sums and a max all differ.
+    const u = sequence(R * 40, (q) => Math.sin(q * 2.3) * 10 ** ((q % 5) - 2));
+    const w = sequence(R * 10, (q) => Math.cos(q * 1.1) * 10 ** ((q % 4) - 1));
+    const out = module.forward(module.initParams(1), { u, w }) as { m: Float32Array; s40: Float32Array; s10: Float32Array };
+    const s40 = new Float32Array(40), m = new Float32Array(40).fill(-Infinity);
+    for (let i = 0; i < R; i++) for (let j = 0; j < 40; j++) { s40[j]! += u[i * 40 + j]!; m[j] = Math.max(m[j]!, u[i * 40 + j]!); }
+    const s10 = Float32Array.from({ length: 10 }, (_, j) => { let s = 0; for (let i = 0; i < R; i++) s += w[i * 10 + j]!; return s; });
+    expect(Array.from(out.s40)).toEqual(Array.from(s40));
+    expect(Array.from(out.m)).toEqual(Array.from(m));
+    expect(Array.from(out.s10)).toEqual(Array.from(s10));
   });
 });
