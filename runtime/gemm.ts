@@ -88,6 +88,12 @@ export interface Gemm {
   reluMask(g: number, z: number, count: number): void;
   /** s[c] += x[r, c] for r = 0 … rows − 1 in turn, c < cols, in float32 (x dense from offset x, s from offset s; scripts/sums-wat.js). */
   columnSums(x: number, rows: number, cols: number, s: number): void;
+  /**
+   * S[c] = Σ_r X[r·cols + c] for arrays of the caller's: X's first rows·cols floats copied into the memory,
+   * `columnSums` into zeroed sums, the cols sums copied into S — a float32 module's sum over the batch of a
+   * wide δ (compiler/ops/reduce.ts), the same bits as its JavaScript loop.
+   */
+  sumRows(X: Float32Array, rows: number, cols: number, S: Float32Array): void;
 }
 
 /** n, H, W, C, KH, KW, OH, OW, sh, sw, dh, dw, CO: a convolution without padding, CO a multiple of 4. */
@@ -151,6 +157,7 @@ export function createGemm(): Gemm {
   const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
   const exact = exports["gemm"] as GemmExport;
   const sgdExport = exports["sgd"] as (p: number, g: number, n: number, negLr: number) => void;
+  const columnSums = exports["columnSums"] as Gemm["columnSums"];
   /** The fused kernel on the same memory, made when fastMath first asks for it; the default kernel where there is none. */
   let fused: GemmExport | undefined;
   const kernel = (): GemmExport => (fastMathOn() ? (fused ??= fusedKernel(memory) ?? exact) : exact);
@@ -177,7 +184,14 @@ export function createGemm(): Gemm {
     convForward: exports["convForward"] as Gemm["convForward"],
     convFilter: exports["convFilter"] as Gemm["convFilter"],
     reluMask: exports["reluMask"] as Gemm["reluMask"],
-    columnSums: exports["columnSums"] as Gemm["columnSums"],
+    columnSums,
+    sumRows(X, rows, cols, S) {
+      const mem = engine.reserve(cols + rows * cols);
+      mem.fill(0, 0, cols);
+      mem.set(X.subarray(0, rows * cols), cols);
+      columnSums(cols, rows, cols, 0);
+      S.set(mem.subarray(0, cols));
+    },
     sgd(P, G, negLr) {
       const n = P.length;
       const mem = engine.reserve(2 * n);

@@ -115,9 +115,9 @@ function lowerReduce(ctx: KernelContext): KernelParts | string[] {
 /**
  * float32 modules: a sum over the batch of a stored float32 array with rows longer than UNROLL_ELEMENTS
  * (a wide layer's bias gradient, Σ over the batch of its δ) on the runtime's WebAssembly (`columnSums`,
- * scripts/sums-wat.js): x copied into the engine's memory, its rows added in order into zeroed sums four
- * columns at a time, the sums copied out. The same float32 additions in the same order as the JavaScript
- * loop below (`s[j] += x[i, j]` into a Float32Array), so the same bits; ~10× faster than it on the MNIST
+ * scripts/sums-wat.js; `sumRows` copies x in and the sums out): its rows added in order into zeroed sums, four
+ * columns at a time. The same float32 additions in the same order as lowerReduce's JavaScript
+ * loop (`s[j] += x[i, j]` into a Float32Array), so the same bits; ~10× faster than it on the MNIST
  * CNN's 4,608 columns. Null when it does not apply (max, another axis, a value computed inline or in
  * per-row locals, which the JavaScript loop sums in double precision as it goes).
  */
@@ -127,16 +127,7 @@ function simdColumnSums(ctx: KernelContext, rowSize: number): string[] | null {
   if (!ctx.simdGemm || n.op !== "sum" || n.attrs.axis !== 0 || !isBatch(x.shape[0]) || !Number.isFinite(rowSize) || rowSize <= UNROLL_ELEMENTS) return null;
   const array = ctx.stored(x); // none for integers
   if (array === undefined) return null;
-  const engine = ctx.simdGemm, mem = ctx.local("mem"), xAt = ctx.local("xAt");
-  return [
-    `// the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out`,
-    `const ${xAt} = ${rowSize};`,
-    `const ${mem} = ${engine}.reserve(${xAt} + n * ${rowSize});`,
-    `${mem}.fill(0, 0, ${rowSize});`,
-    `${mem}.set(${array}.subarray(0, n * ${rowSize}), ${xAt});`,
-    `${engine}.columnSums(${xAt}, n, ${rowSize}, 0);`,
-    `${ctx.array(n)}.set(${mem}.subarray(0, ${rowSize}));`,
-  ];
+  return [`// the rows added in order on the runtime's WebAssembly (four columns a vector)`, `${ctx.simdGemm}.sumRows(${array}, n, ${rowSize}, ${ctx.array(n)});`];
 }
 
 // ── the DSL functions (model.ts imports them from "gradc": ../dsl/index.ts re-exports them) ─────────

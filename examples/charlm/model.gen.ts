@@ -518,13 +518,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // sum_3 = Σ_rows delta1   (add', model.ts:26:18)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt = 32768;
-    const mem_4 = GEMM.reserve(xAt + n * 32768);
-    mem_4.fill(0, 0, 32768);
-    mem_4.set(delta1.subarray(0, n * 32768), xAt);
-    GEMM.columnSums(xAt, n, 32768, 0);
-    sum_3.set(mem_4.subarray(0, 32768));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta1, n, 32768, sum_3);
   }
   // dlstm.bih = Σ_axis0 sum_3   (add', model.ts:26:18)
   dlstm_bih.fill(0);
@@ -541,13 +536,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // sum_4 = Σ_rows g1   (model.ts:26:18)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt_2 = 3776;
-    const mem_6 = GEMM.reserve(xAt_2 + n * 3776);
-    mem_6.fill(0, 0, 3776);
-    mem_6.set(g1.subarray(0, n * 3776), xAt_2);
-    GEMM.columnSums(xAt_2, n, 3776, 0);
-    sum_4.set(mem_6.subarray(0, 3776));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(g1, n, 3776, sum_4);
   }
   // dbo = Σ_axis0 sum_4   (model.ts:26:18)
   dbo.fill(0);

@@ -330,13 +330,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // sum_2 = Σ_rows delta2   (add', model.ts:17:29)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt_2 = 1024;
-    const mem_4 = GEMM.reserve(xAt_2 + n * 1024);
-    mem_4.fill(0, 0, 1024);
-    mem_4.set(delta2.subarray(0, n * 1024), xAt_2);
-    GEMM.columnSums(xAt_2, n, 1024, 0);
-    sum_2.set(mem_4.subarray(0, 1024));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta2, n, 1024, sum_2);
   }
   // sum_3 = Σ_axis0 sum_2   (add', model.ts:17:29)
   sum_3.fill(0);
@@ -388,13 +383,13 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const wAt = rows * 16;
     const pAt = wAt + 3200;
     const dxAt_2 = pAt + rows * 200;
-    const mem_5 = GEMM.reserve(dxAt_2 + n * 1152);
-    mem_5.set(delta2.subarray(0, rows * 16), 0);
-    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_5[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
+    const mem_4 = GEMM.reserve(dxAt_2 + n * 1152);
+    mem_4.set(delta2.subarray(0, rows * 16), 0);
+    for (let t = 0; t < 200; t++) for (let c_2 = 0; c_2 < 16; c_2++) mem_4[wAt + c_2 * 200 + t] = K2[t * 16 + c_2]!;
     GEMM.productAt(rows, 200, 16, 0, 16, 1, wAt, 200, pAt);
-    mem_5.fill(0, dxAt_2, dxAt_2 + n * 1152);
+    mem_4.fill(0, dxAt_2, dxAt_2 + n * 1152);
     GEMM.col2im(dxAt_2, pAt, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    dh1.set(mem_5.subarray(dxAt_2, dxAt_2 + n * 1152));
+    dh1.set(mem_4.subarray(dxAt_2, dxAt_2 + n * 1152));
   }
   // dK2 = h1ᵀ ⊛ delta2   (conv2d', model.ts:17:33)
   {
@@ -403,37 +398,32 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     const rows_2 = n * 64;
     const gAt_2 = rows_2 * 200;
     const cAt = gAt_2 + rows_2 * 16;
-    const xAt_3 = cAt + 3200;
-    const mem_6 = GEMM.reserve(xAt_3 + n * 1152);
-    mem_6.set(h1.subarray(0, n * 1152), xAt_3);
-    GEMM.im2col(xAt_3, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
-    mem_6.set(delta2.subarray(0, rows_2 * 16), gAt_2);
+    const xAt_2 = cAt + 3200;
+    const mem_5 = GEMM.reserve(xAt_2 + n * 1152);
+    mem_5.set(h1.subarray(0, n * 1152), xAt_2);
+    GEMM.im2col(xAt_2, 0, n, 12, 12, 8, 5, 5, 8, 8, 1, 1, 1, 1, 0, 0);
+    mem_5.set(delta2.subarray(0, rows_2 * 16), gAt_2);
     GEMM.productAt(200, 16, rows_2, 0, 1, 200, gAt_2, 16, cAt);
-    dK2.set(mem_6.subarray(cAt, cAt + 3200));
+    dK2.set(mem_5.subarray(cAt, cAt + 3200));
   }
   // delta1 = (dh1 → argmax2×2(a1)) ⊙ [a1 > 0]   (relu', model.ts:13:24)
   {
     // ∂L/∂x = 0, then each window's g[b, i, j, c] is added at the window's first argmax of x in channel c, on the runtime's WebAssembly, then ⊙ [a1 > 0] (relu′) there
-    const xAt_4 = 0;
-    const gAt_3 = xAt_4 + n * 4608;
+    const xAt_3 = 0;
+    const gAt_3 = xAt_3 + n * 4608;
     const dxAt_3 = gAt_3 + n * 1152;
-    const mem_7 = GEMM.reserve(dxAt_3 + n * 4608);
-    mem_7.set(a1.subarray(0, n * 4608), xAt_4);
-    mem_7.set(dh1.subarray(0, n * 1152), gAt_3);
-    mem_7.fill(0, dxAt_3, dxAt_3 + n * 4608);
-    GEMM.maxPoolBackward(xAt_4, gAt_3, dxAt_3, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
-    GEMM.reluMask(dxAt_3, xAt_4, n * 4608);
-    delta1.set(mem_7.subarray(dxAt_3, dxAt_3 + n * 4608));
+    const mem_6 = GEMM.reserve(dxAt_3 + n * 4608);
+    mem_6.set(a1.subarray(0, n * 4608), xAt_3);
+    mem_6.set(dh1.subarray(0, n * 1152), gAt_3);
+    mem_6.fill(0, dxAt_3, dxAt_3 + n * 4608);
+    GEMM.maxPoolBackward(xAt_3, gAt_3, dxAt_3, n, 24, 24, 8, 2, 2, 12, 12, 2, 2, 0, 0);
+    GEMM.reluMask(dxAt_3, xAt_3, n * 4608);
+    delta1.set(mem_6.subarray(dxAt_3, dxAt_3 + n * 4608));
   }
   // sum_4 = Σ_rows delta1   (add', model.ts:13:29)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt_5 = 4608;
-    const mem_8 = GEMM.reserve(xAt_5 + n * 4608);
-    mem_8.fill(0, 0, 4608);
-    mem_8.set(delta1.subarray(0, n * 4608), xAt_5);
-    GEMM.columnSums(xAt_5, n, 4608, 0);
-    sum_4.set(mem_8.subarray(0, 4608));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta1, n, 4608, sum_4);
   }
   // sum_5 = Σ_axis0 sum_4   (add', model.ts:13:29)
   sum_5.fill(0);
@@ -466,15 +456,15 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
     // ∂L/∂w = Pᵀ · g on the runtime's WebAssembly: a direct filter gradient (x read where im2col would copy it from; one input channel),
     // where P [n·24·24, 5·5·1] holds each output pixel's receptive field; the sums run over the batch and the output pixels in order
     const rows_3 = n * 576;
-    const xAt_6 = 0;
-    const gAt_4 = xAt_6 + n * 784;
+    const xAt_4 = 0;
+    const gAt_4 = xAt_4 + n * 784;
     const cAt_2 = gAt_4 + rows_3 * 8;
     const sAt_2 = cAt_2 + 200;
-    const mem_9 = GEMM.reserve(sAt_2 + 25);
-    mem_9.set(x.subarray(0, n * 784), xAt_6);
-    mem_9.set(delta1.subarray(0, rows_3 * 8), gAt_4);
-    GEMM.convFilter(xAt_6, gAt_4, cAt_2, sAt_2, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
-    dK1.set(mem_9.subarray(cAt_2, cAt_2 + 200));
+    const mem_7 = GEMM.reserve(sAt_2 + 25);
+    mem_7.set(x.subarray(0, n * 784), xAt_4);
+    mem_7.set(delta1.subarray(0, rows_3 * 8), gAt_4);
+    GEMM.convFilter(xAt_4, gAt_4, cAt_2, sAt_2, n, 28, 28, 1, 5, 5, 24, 24, 1, 1, 1, 1, 8);
+    dK1.set(mem_7.subarray(cAt_2, cAt_2 + 200));
   }
   return loss;
 }

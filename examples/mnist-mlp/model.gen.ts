@@ -226,13 +226,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // db1 = Σ_rows delta1   (add', model.ts:12:19)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt = 128;
-    const mem_3 = GEMM.reserve(xAt + n * 128);
-    mem_3.fill(0, 0, 128);
-    mem_3.set(delta1.subarray(0, n * 128), xAt);
-    GEMM.columnSums(xAt, n, 128, 0);
-    db1.set(mem_3.subarray(0, 128));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta1, n, 128, db1);
   }
   // dW1 = xᵀ·delta1   (matmul', model.ts:12:23)
   {

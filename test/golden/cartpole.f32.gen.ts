@@ -392,26 +392,16 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   dc2[0] = dc2_0;
   // dc1 = Σ_rows delta3   (add', model.ts:33:33)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt = 64;
-    const mem = GEMM.reserve(xAt + n * 64);
-    mem.fill(0, 0, 64);
-    mem.set(delta3.subarray(0, n * 64), xAt);
-    GEMM.columnSums(xAt, n, 64, 0);
-    dc1.set(mem.subarray(0, 64));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta3, n, 64, dc1);
   }
   // db2: store the sums over the batch
   db2[0] = db2_0;
   db2[1] = db2_1;
   // db1 = Σ_rows delta1   (add', model.ts:22:18)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt_2 = 64;
-    const mem_2 = GEMM.reserve(xAt_2 + n * 64);
-    mem_2.fill(0, 0, 64);
-    mem_2.set(delta1.subarray(0, n * 64), xAt_2);
-    GEMM.columnSums(xAt_2, n, 64, 0);
-    db1.set(mem_2.subarray(0, 64));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta1, n, 64, db1);
   }
   return loss;
 }

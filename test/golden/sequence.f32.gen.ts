@@ -1062,13 +1062,8 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   }
   // sum_2 = Σ_rows delta1   (add', model.ts:22:18)
   {
-    // the rows added in order on the runtime's WebAssembly (four columns a vector), into zeroed sums copied out
-    const xAt = 576;
-    const mem_3 = GEMM.reserve(xAt + n * 576);
-    mem_3.fill(0, 0, 576);
-    mem_3.set(delta1.subarray(0, n * 576), xAt);
-    GEMM.columnSums(xAt, n, 576, 0);
-    sum_2.set(mem_3.subarray(0, 576));
+    // the rows added in order on the runtime's WebAssembly (four columns a vector)
+    GEMM.sumRows(delta1, n, 576, sum_2);
   }
   // dlstm.bih = Σ_axis0 sum_2   (add', model.ts:22:18)
   dlstm_bih.fill(0);
@@ -1081,10 +1076,10 @@ function trainPass(params: Params, ws: TrainWorkspace, n: number, inputs: Inputs
   {
     // the product on the runtime's WebAssembly SIMD GEMM (float32), then stored
     const at_3 = GEMM.product(16, 1, n * 9, h_next_steps, 1, 16, g1, 1);
-    const mem_4 = GEMM.mem;
+    const mem_3 = GEMM.mem;
     for (let i = 0; i < 16; i++) {
       for (let j = 0; j < 1; j++) {
-        dWo[i] = mem_4[at_3 + i + j]!;
+        dWo[i] = mem_3[at_3 + i + j]!;
       }
     }
   }

@@ -4,7 +4,7 @@
 //   - a max pooling's gradient fused with the ReLU′ of the layer it pools (plan.ts: maxPool2dBackward
 //     takes an indexed epilogue), masked in the engine's memory (GEMM.reluMask on x itself);
 //   - a backward product's ReLU′, δ·Wᵀ ⊙ [h > 0], masked there with h copied in (compiler/ops/matmul.ts);
-//   - the sum over the batch of a wide δ (GEMM.columnSums, compiler/ops/reduce.ts);
+//   - the sum over the batch of a wide δ (GEMM.sumRows, on columnSums: compiler/ops/reduce.ts);
 //   - a chain after a pooling gradient that is not a ReLU′ keeps a JavaScript loop, after the scatter.
 // float64 modules keep their JavaScript loops (the same values in double precision). Then the look-alikes
 // simdReluMask must refuse (from ops-conv's mutation run, test/MUTATION.md), and which sums over the batch
@@ -65,7 +65,7 @@ describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)",
     const { module, code } = await compileAndImport(pooling(1), { dtype: "f32" });
     const train = trainCode(code);
     expect(train).toMatch(/GEMM\.maxPoolBackward\((xAt_\d+), gAt, dxAt, n, 6, 6, 4, [^)]*\);\n\s*GEMM\.reluMask\(dxAt, \1, n \* 144\);/);
-    expect(train).toMatch(/GEMM\.columnSums\(xAt_\d+, n, 144, 0\);/);
+    expect(train).toMatch(/GEMM\.sumRows\(\w+, n, 144, sum\);/);
     const params = module.initParams(5) as Record<string, Float32Array>;
     const a = (module.forward(params, { x, v }) as { a: Float32Array }).a;
     expect(a.some((z) => z === 0) && a.some((z) => z > 0)).toBe(true); // both sides of the ReLU
@@ -106,7 +106,7 @@ describe("a ReLU′ and a bias gradient on the runtime's WebAssembly (float32)",
     const { module, code } = await compileAndImport(def, { dtype: "f32" });
     const train = trainCode(code);
     expect(train).toMatch(/GEMM\.reserve\(zAt \+ n \* 40\)\.set\(h1\.subarray\(0, n \* 40\), zAt\);\n\s*GEMM\.reluMask\(at(_\d+)?, zAt, n \* 40\);/);
-    expect(train).toMatch(/GEMM\.columnSums\(xAt, n, 40, 0\);/);
+    expect(train).toMatch(/GEMM\.sumRows\(delta1, n, 40, db1\);/);
     const xs = sequence(R * K, (q) => Math.sin(q * 0.77));
     const vs = sequence(R * O, (q) => Math.cos(q * 1.91) * 2);
     const params = module.initParams(9) as Record<string, Float32Array>;
@@ -218,7 +218,7 @@ describe("the pooling gradient and what follows it", () => {
 });
 
 describe("which reductions over the batch are the runtime's column sums", () => {
-  it("a sum of rows longer than 16: GEMM.columnSums, float32 sums in row order; 16 or fewer: double sums in locals; a max: its own loop", async () => {
+  it("a sum of rows longer than 16: GEMM.sumRows, float32 sums in row order; 16 or fewer: double sums in locals; a max: its own loop", async () => {
     const R = 9;
     const def = model("batchSums", () => {
       const u = d.input("u", ["batch", 40]);
@@ -229,8 +229,8 @@ describe("which reductions over the batch are the runtime's column sums", () => 
     });
     const { module, code } = await compileAndImport(def, { dtype: "f32" });
     const forward = code.slice(code.indexOf("function forwardPass"), code.indexOf("function outputsOf"));
-    expect(forward.match(/GEMM\.columnSums\(/g)).toHaveLength(1);
-    expect(forward).toMatch(/GEMM\.columnSums\(xAt, n, 40, 0\);/);
+    expect(forward.match(/GEMM\.sumRows\(/g)).toHaveLength(1);
+    expect(forward).toMatch(/GEMM\.sumRows\(u, n, 40, \w+\);/);
     // Values of very different sizes, so float32 sums in row order, double sums and a max all differ.
     const u = sequence(R * 40, (q) => Math.sin(q * 2.3) * 10 ** ((q % 5) - 2));
     const w = sequence(R * 10, (q) => Math.cos(q * 1.1) * 10 ** ((q % 4) - 1));

@@ -47,4 +47,12 @@ describe("columnSums on the runtime's WebAssembly", () => {
     expect(engine.mem[0]).toBe(javascriptSums(x, 4, 1, new Float32Array(1))[0]);
     expect(engine.mem[0]).not.toBe(Math.fround(Math.fround(1e8 - 1e8) + 2)); // (1e8 − 1e8) + (1 + 1) = 2
   });
+  it("sumRows: a caller's arrays, X longer than its rows and S longer than its columns (workspace arrays are shared)", () => {
+    const rows = 6, cols = 37;
+    const X = Float32Array.from({ length: rows * cols + 5 }, (_, e) => Math.sin(e * 1.9) * 10 ** ((e % 6) - 3));
+    const S = new Float32Array(cols + 3).fill(7);
+    engine.sumRows(X, rows, cols, S);
+    expect(signed(S.subarray(0, cols))).toEqual(signed(javascriptSums(X, rows, cols, new Float32Array(cols))));
+    expect(Array.from(S.subarray(cols))).toEqual([7, 7, 7]);
+  });
 });
